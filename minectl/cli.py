@@ -1,0 +1,351 @@
+"""The command line: Typer commands that hand their parsed arguments to Hydra's `hydra.main`.
+
+Only this module touches Hydra's command line. Each task command rebuilds Hydra's argument
+list from what Typer parsed, sets it as sys.argv for the duration of the call, and restores
+it after. Imports stay light here: `minectl --help` loads neither polars nor the ML stack.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from minectl.errors import MinectlError
+from minectl.tasks import TASKS
+
+app = typer.Typer(
+    name="minectl",
+    help="Mine cost, risk and decision figures from operating data, declared in Hydra configs.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Data utilities.", no_args_is_help=True)
+app.add_typer(data_app, name="data", help="Data utilities: write the synthetic mine to parquet.")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _one_line(exc: BaseException) -> str:
+    """Hydra/OmegaConf errors span several lines; keep the parts that say what and where."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    parts = lines[:1] or [type(exc).__name__]
+    cause = exc.__cause__
+    if cause is not None and str(cause).strip():
+        parts.append(str(cause).strip().splitlines()[0].strip())
+    key = getattr(exc, "full_key", None) or getattr(cause, "full_key", None)
+    if key and key not in " ".join(parts):
+        parts.append(f"(key: {key})")
+    if "Available options" in str(exc):
+        listed = lines[lines.index(next(l for l in lines if "Available options" in l)) + 1:]
+        choices = [line for line in listed if line not in parts][: next(
+            (i for i, line in enumerate(listed) if line.startswith("Config search path")), len(listed))]
+        parts.append("expected one of: " + ", ".join(choices))
+    elif "To append to your config" in str(exc):
+        parts.append("expected a key of the schema; to add a new key use +key=value")
+    return " ".join(parts)
+
+
+def _variants(overrides: list[str]) -> list[list[str]]:
+    """Override lists to compose for a pre-check: each sweep value appears in one of them.
+
+    Sum, not product, of the sweep sizes: every value is checked without composing the
+    whole Cartesian grid. Range/interval sweeps (Optuna) are left to the sweeper.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    fixed, sweeps = [], []
+    for override, text in zip(parsed, overrides):
+        if not override.is_sweep_override():
+            fixed.append(text)
+        elif isinstance(override.value(), ChoiceSweep):
+            key = override.get_key_element()
+            sweeps.append([f"{key}={value}" for value in override.sweep_string_iterator()])
+    base = fixed + [values[0] for values in sweeps]
+    variants = [base]
+    for i, values in enumerate(sweeps):
+        for value in values[1:]:
+            variant = list(base)
+            variant[len(fixed) + i] = value
+            variants.append(variant)
+    return variants
+
+
+def precheck(task: str, overrides: list[str], config_dir: Optional[Path]) -> None:
+    """Compose the config for every override value before any work: one line per mistake."""
+    from hydra import compose, initialize_config_module
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from minectl.config import HYDRA_TARGET_ALLOWLIST, check_targets, register_schemas
+
+    register_schemas()
+    extra = [f"hydra.searchpath=[file://{config_dir.resolve()}]"] if config_dir else []
+    try:
+        variants = _variants(overrides)
+        with initialize_config_module("minectl.conf", version_base=None):
+            for variant in variants:
+                cfg = compose(task, overrides=variant + extra, return_hydra_config=True)
+                hydra_node = OmegaConf.to_container(cfg.hydra, resolve=False)
+                del cfg.hydra
+                missing = sorted(OmegaConf.missing_keys(cfg))
+                if missing:
+                    raise MinectlError(f"missing value for '{missing[0]}': set it with {missing[0]}=...")
+                check_targets(OmegaConf.to_container(cfg, resolve=True))
+                check_targets(hydra_node, "hydra", HYDRA_TARGET_ALLOWLIST)
+    except MinectlError as exc:
+        _fail(str(exc))
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        _fail(_one_line(exc))
+
+
+def run_hydra(
+    task: str,
+    overrides: list[str],
+    multirun: bool = False,
+    cfg: Optional[str] = None,
+    resolve: bool = False,
+    package: Optional[str] = None,
+    config_dir: Optional[Path] = None,
+    hydra_help: bool = False,
+    info: Optional[str] = None,
+) -> None:
+    """Run `task` through hydra.main with an argument list rebuilt from parsed options."""
+    import hydra
+
+    from minectl.config import register_schemas
+    from minectl.runner import execute_job
+
+    if not (hydra_help or info):
+        precheck(task, overrides, config_dir)
+    register_schemas()
+    argv = list(overrides)
+    if multirun:
+        argv.append("--multirun")
+    if cfg:
+        argv += ["--cfg", cfg]
+    if resolve:
+        argv.append("--resolve")
+    if package:
+        argv += ["--package", package]
+    if config_dir:
+        argv += ["--config-dir", str(config_dir)]
+    if hydra_help:
+        argv.append("--hydra-help")
+    if info:
+        argv += ["--info", info]
+    main = hydra.main(version_base=None, config_path="pkg://minectl.conf", config_name=task)(execute_job)
+    saved = sys.argv
+    sys.argv = [f"minectl {task}", *argv]
+    from minectl import results
+
+    results.LAST_SWEEP.clear()
+    try:
+        main()
+    finally:
+        sys.argv = saved
+    if multirun and results.LAST_SWEEP and not (cfg or hydra_help or info):
+        summary = _print_summary(results.LAST_SWEEP[-1], by=None)
+        if summary is not None and summary.height and (summary["status"] != "ok").any():
+            raise typer.Exit(1)
+
+
+def _add_task_command(name: str, help_text: str) -> None:
+    def command(
+        overrides: Optional[List[str]] = typer.Argument(
+            None, help="Hydra overrides: key=value, group=option, +key=value, ~key; a=1,2 sweeps with -m."
+        ),
+        multirun: bool = typer.Option(False, "--multirun", "-m", help="Run a sweep over the overrides."),
+        cfg: Optional[str] = typer.Option(None, "--cfg", "-c", help="Print config instead of running: job, hydra or all."),
+        resolve: bool = typer.Option(False, "--resolve", help="Resolve interpolations in --cfg output."),
+        package: Optional[str] = typer.Option(None, "--package", "-p", help="Config package to print with --cfg."),
+        config_dir: Optional[Path] = typer.Option(None, "--config-dir", "-cd", help="Extra config dir searched first."),
+        hydra_help: bool = typer.Option(False, "--hydra-help", "-h", help="Show Hydra's help (config groups, overrides)."),
+        info: Optional[str] = typer.Option(None, "--info", "-i", help="Hydra info: all, config, defaults, defaults-tree, plugins, searchpath."),
+    ) -> None:
+        items = list(overrides or [])
+        if name == "risk" and items[:1] == ["predict"]:
+            _risk_predict(items[1:])
+            return
+        run_hydra(name, items, multirun, cfg, resolve, package, config_dir, hydra_help, info)
+
+    command.__doc__ = help_text
+    app.command(name, help=help_text, short_help=help_text)(command)
+
+
+def _risk_predict(args: list[str]) -> None:
+    """`minectl risk predict RUN_DIR [data overrides]`: score data with a saved risk run."""
+    if not args:
+        _fail("risk predict needs a RUN_DIR: minectl risk predict RUN_DIR [data=... overrides]")
+    from minectl.tasks.risk import predict_cli
+
+    try:
+        predict_cli(Path(args[0]), args[1:])
+    except MinectlError as exc:
+        _fail(str(exc), exc.exit_code)
+
+
+for _name, (_module, _help) in TASKS.items():
+    _add_task_command(_name, _help)
+
+
+def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[str]] = None):
+    from rich.console import Console
+    from rich.table import Table
+
+    from minectl.results import write_summary
+
+    summary = write_summary(sweep_dir)
+    console = Console()
+    if not summary.height:
+        console.print(f"no jobs found in {sweep_dir}")
+        return summary
+    metric_cols = [c for c in summary.columns if summary[c].dtype.is_float()]
+    if metrics:
+        unknown = [m for m in metrics if m not in metric_cols]
+        if unknown:
+            _fail(f"unknown metric '{unknown[0]}' in {sweep_dir}; expected one of: {', '.join(metric_cols)}")
+        metric_cols = metrics
+    if by:
+        if by not in summary.columns:
+            _fail(f"--by '{by}' is not an override of this sweep; expected one of: "
+                  + ", ".join(c for c in summary.columns if summary[c].dtype.is_float() is False and c not in ("job", "status", "error")))
+        table = Table(title=f"{sweep_dir} (mean ± sd over jobs, by {by})")
+        table.add_column(by)
+        table.add_column("jobs ok", justify="right")
+        for col in metric_cols:
+            table.add_column(col, justify="right")
+        import polars as pl
+
+        ok = summary.filter(pl.col("status") == "ok")
+        grouped = ok.group_by(by, maintain_order=True).agg(
+            pl.len().alias("__n"),
+            *[pl.col(c).mean().alias(f"{c}__mean") for c in metric_cols],
+            *[pl.col(c).std().alias(f"{c}__sd") for c in metric_cols],
+        )
+        for row in grouped.iter_rows(named=True):
+            cells = []
+            for col in metric_cols:
+                mean, sd = row[f"{col}__mean"], row[f"{col}__sd"]
+                cells.append("-" if mean is None else f"{mean:.4g} ± {0.0 if sd is None else sd:.2g}")
+            table.add_row(str(row[by]), str(row["__n"]), *cells)
+    else:
+        table = Table(title=str(sweep_dir))
+        override_cols = [c for c in summary.columns if c not in metric_cols and c not in ("status", "error")]
+        for col in override_cols + ["status"] + metric_cols[:8]:
+            table.add_column(col)
+        for row in summary.iter_rows(named=True):
+            values = [str(row[c]) for c in override_cols + ["status"]]
+            values += ["-" if row[c] is None else f"{row[c]:.4g}" for c in metric_cols[:8]]
+            table.add_row(*values)
+    console.print(table)
+    for row in summary.filter(summary["status"] != "ok").iter_rows(named=True):
+        console.print(f"[red]job {row['job']} {row['status']}:[/] {row['error']}")
+    return summary
+
+
+@app.command("summarize", help="Rebuild summary.parquet of a sweep dir and print it (mean ± sd with --by).")
+def summarize(
+    sweep_dir: Path = typer.Argument(..., help="A multirun dir (also one that crashed)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Group jobs by this override and show mean ± sd."),
+    metric: Optional[List[str]] = typer.Option(None, "--metric", help="Metrics to show (repeatable)."),
+) -> None:
+    if not sweep_dir.is_dir():
+        _fail(f"sweep dir '{sweep_dir}' does not exist; expected a multirun output dir")
+    from minectl.results import job_dirs
+
+    if not job_dirs(sweep_dir):
+        _fail(f"'{sweep_dir}' holds no jobs; expected subdirs with .hydra/overrides.yaml")
+    _print_summary(sweep_dir, by, metric)
+
+
+@app.command("verify", help="Replay a run from its saved overrides into a fresh dir and compare metrics.")
+def verify(
+    run_dir: Path = typer.Argument(..., help="A run dir holding .hydra/ and metrics.json."),
+    rtol: float = typer.Option(0.0, "--rtol", help="Relative tolerance; 0 means exact (the CPU default)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to replay (default: a temp dir, removed after)."),
+) -> None:
+    import json
+    import tempfile
+
+    from omegaconf import OmegaConf
+    from rich.console import Console
+
+    from minectl.results import METRICS_FILE, compare_metrics
+
+    config_file = run_dir / ".hydra" / "config.yaml"
+    metrics_file = run_dir / METRICS_FILE
+    for needed in (config_file, metrics_file):
+        if not needed.exists():
+            _fail(f"'{needed}' is missing; expected a finished minectl run dir")
+    if rtol < 0:
+        _fail(f"--rtol {rtol} is negative; expected a tolerance >= 0")
+    task = OmegaConf.load(config_file).get("task_name")
+    if task not in TASKS:
+        _fail(f"'{config_file}' names task '{task}'; expected one of: {', '.join(TASKS)}")
+    overrides = [str(o) for o in OmegaConf.load(run_dir / ".hydra" / "overrides.yaml")]
+    hydra_file = OmegaConf.load(run_dir / ".hydra" / "hydra.yaml")
+    config_dirs = [s.path for s in hydra_file.hydra.runtime.config_sources if s.provider == "command-line"]
+    config_dir = Path(config_dirs[0].removeprefix("file://")) if config_dirs else None
+    with tempfile.TemporaryDirectory(prefix="minectl-verify-") as tmp:
+        replay = out or Path(tmp) / "replay"
+        run_hydra(task, overrides + [f"hydra.run.dir={replay}"], config_dir=config_dir)
+        expected = json.loads(metrics_file.read_text())
+        actual = json.loads((replay / METRICS_FILE).read_text())
+    mismatches = compare_metrics(expected, actual, rtol)
+    console = Console()
+    if mismatches:
+        for key, a, b in mismatches:
+            console.print(f"[red]differs[/] {key}: saved {a} replay {b}")
+        console.print(f"[red]{len(mismatches)} of {len(set(expected) | set(actual))} metrics differ[/]")
+        raise typer.Exit(1)
+    console.print(f"[green]reproduced[/]: {len(expected)} metrics identical" + (f" within rtol={rtol}" if rtol else ""))
+
+
+@data_app.command("synth", help="Write the synthetic smart mine as canonical parquet tables.")
+def data_synth(
+    out: Path = typer.Option(Path("data/synthetic"), "--out", "-o", help="Output folder (created; replaced atomically)."),
+    mines: int = typer.Option(1, "--mines", min=1, help="Number of mines."),
+    years: float = typer.Option(2.0, "--years", min=0.1, help="Years of daily + hourly data."),
+    start: str = typer.Option("2023-01-01", "--start", help="First day (YYYY-MM-DD)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    meters_per_activity: int = typer.Option(1, "--meters-per-activity", min=1, help="Hourly energy meters per activity (scale knob)."),
+    missing_rate: float = typer.Option(0.01, "--missing-rate", min=0.0, max=0.5, help="Share of missing hourly readings."),
+) -> None:
+    from datetime import date
+
+    from rich.console import Console
+
+    from minectl.data.synth import write_dataset
+
+    try:
+        date.fromisoformat(start)
+    except ValueError:
+        _fail(f"--start '{start}' is not a date; expected YYYY-MM-DD")
+    console = Console()
+    paths = write_dataset(out, mines=mines, years=years, start=start, seed=seed,
+                          meters_per_activity=meters_per_activity, missing_rate=missing_rate)
+    for table, path in paths.items():
+        console.print(f"{table:>20}  {path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except MinectlError as exc:  # a stage error outside a Hydra job (e.g. data synth)
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

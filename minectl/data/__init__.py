@@ -1,0 +1,75 @@
+"""The data layer: sources -> validated canonical LazyFrames (docs/data-contract.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from minectl.data.contract import REQUIRED_TABLES, TABLES, validate
+from minectl.data.sources import read_table
+from minectl.errors import DataError
+
+
+@dataclass
+class MineData:
+    """The canonical tables of one dataset; absent optional tables are None."""
+
+    tables: dict[str, pl.LazyFrame]
+    inputs: list[Path] = field(default_factory=list)  # files read, for provenance
+
+    def __getattr__(self, name: str) -> pl.LazyFrame | None:
+        if name in TABLES:
+            return self.tables.get(name)
+        raise AttributeError(name)
+
+
+def _dir_sources(folder: str) -> dict[str, dict[str, Any]]:
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise DataError(f"{root}: data folder not found; expected a folder of <table>.parquet files (minectl data synth --out)")
+    sources = {}
+    for name in TABLES:
+        for candidate in (root / f"{name}.parquet", root / name):
+            if candidate.exists():
+                sources[name] = {"kind": "parquet", "path": str(candidate)}
+                break
+    return sources
+
+
+def load_mine(
+    synthetic: dict[str, Any] | None = None,
+    dir: str | None = None,
+    tables: dict[str, dict[str, Any]] | None = None,
+    **_ignored: Any,
+) -> MineData:
+    """Load and validate a mine dataset from the plain `data` config node."""
+    if synthetic is not None:
+        from minectl.data.synth import generate
+
+        frames = {name: frame.lazy() for name, frame in generate(**synthetic).items() if name in TABLES}
+        return MineData(frames)
+    if not dir and not tables:
+        raise DataError("data.dir is not set; expected data.dir=FOLDER of canonical parquet tables, or data.tables.<table> sources")
+    sources = _dir_sources(dir) if dir else {}
+    sources.update(tables or {})
+    unknown = sorted(set(sources) - set(TABLES))
+    if unknown:
+        raise DataError(f"unknown table '{unknown[0]}' in data.tables; expected one of: {', '.join(TABLES)}")
+    for name in REQUIRED_TABLES:
+        if name not in sources:
+            raise DataError(f"data has no '{name}' table; expected a source for it (data.tables.{name} or {name}.parquet in data.dir)")
+    if not {"consumption_hourly", "consumption_daily"} & set(sources):
+        raise DataError("data has no consumption table; expected consumption_hourly and/or consumption_daily")
+    frames, inputs = {}, []
+    for name, spec in sources.items():
+        spec = dict(spec)
+        try:
+            frames[name] = validate(name, read_table(**spec), spec.get("path") or name)
+        except DataError as exc:
+            raise DataError(f"data.tables.{name}: {exc}") from None
+        if spec.get("path"):
+            inputs.append(Path(spec["path"]))
+    return MineData(frames, inputs)

@@ -1,0 +1,142 @@
+"""The canonical tables of docs/data-contract.md and their validation.
+
+Validation casts each column to its canonical type and checks keys, ordering, gaps and
+signs with a few aggregate queries, so it stays lazy and cheap on large scanned files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from minectl.errors import DataError
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    columns: dict[str, pl.DataType]  # required columns and their canonical types
+    key: tuple[str, ...]
+    time: str | None = None  # time column of the key, if the table is a series
+    step: str | None = None  # "1d" or "1h": rows must be gapless at this step per series
+    nonnegative: tuple[str, ...] = ()
+    optional: dict[str, pl.DataType] = field(default_factory=dict)
+
+
+_DAY, _HOUR = "1d", "1h"
+DATE, STAMP, STR, F64, I64, BOOL = pl.Date, pl.Datetime("us"), pl.String, pl.Float64, pl.Int64, pl.Boolean
+_CONSUMPTION = {"mine_id": STR, "activity": STR, "resource": STR, "quantity": F64}
+
+TABLES: dict[str, TableSpec] = {
+    "production": TableSpec(
+        {"date": DATE, "mine_id": STR, "ore_t": F64, "drilled_m": F64, "haul_km": F64},
+        key=("mine_id", "date"), time="date", step=_DAY, nonnegative=("ore_t", "drilled_m", "haul_km"),
+    ),
+    "consumption_hourly": TableSpec(
+        {"timestamp": STAMP, **_CONSUMPTION},
+        key=("mine_id", "activity", "resource", "timestamp"), time="timestamp", step=_HOUR,
+        nonnegative=("quantity",),
+    ),
+    "consumption_daily": TableSpec(
+        {"date": DATE, **_CONSUMPTION},
+        key=("mine_id", "activity", "resource", "date"), time="date", step=_DAY, nonnegative=("quantity",),
+    ),
+    "prices": TableSpec(
+        {"resource": STR, "valid_from": DATE, "price": F64},
+        key=("resource", "valid_from"), nonnegative=("price",),
+    ),
+    "equipment": TableSpec(
+        {"date": DATE, "mine_id": STR, "operating_h": F64, "downtime_h": F64, "failures": I64, "maintenance": BOOL},
+        key=("mine_id", "date"), time="date", step=_DAY, nonnegative=("operating_h", "downtime_h", "failures"),
+    ),
+    "sensors": TableSpec({"timestamp": STAMP, "mine_id": STR}, key=("mine_id", "timestamp"), time="timestamp", step=_HOUR),
+    "mines": TableSpec(
+        {"mine_id": STR, "mining_method": STR, "equipment_grade": I64, "haul_distance_km": F64,
+         "rock_hardness_f": F64, "outsourcing_share": F64},
+        key=("mine_id",), nonnegative=("haul_distance_km", "rock_hardness_f", "outsourcing_share"),
+    ),
+    "labels": TableSpec({"date": DATE, "mine_id": STR, "risk": I64}, key=("mine_id", "date"), time="date", step=_DAY),
+}
+REQUIRED_TABLES = ("production", "mines")
+
+
+def _first(frame: pl.DataFrame, columns: tuple[str, ...]) -> str:
+    row = frame.row(0, named=True)
+    return ", ".join(f"{c}={row[c]}" for c in columns)
+
+
+def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
+    """Cast `frame` to table `name` of the contract; raise DataError naming what is wrong."""
+    spec = TABLES[name]
+    schema = frame.collect_schema()
+    for column, dtype in spec.columns.items():
+        if column not in schema:
+            raise DataError(f"{source}: table '{name}' has no column '{column}'; expected {dtype} (columns: {', '.join(schema)})")
+    casts = []
+    for column, dtype in spec.columns.items():
+        if schema[column] == dtype:
+            continue
+        casts.append(pl.col(column).cast(dtype, strict=True))
+    if name == "sensors":  # every extra sensor column is a float reading
+        casts += [pl.col(c).cast(F64, strict=True) for c, t in schema.items() if c not in spec.columns and t != F64]
+    if casts:
+        frame = frame.with_columns(casts)
+        for expr in casts:
+            column = expr.meta.output_name()
+            try:
+                frame.select(column).collect()
+            except pl.exceptions.PolarsError:
+                expected = spec.columns.get(column, F64)
+                raise DataError(
+                    f"{source}: column '{column}' of table '{name}' has values that are not {expected} (found {schema[column]})"
+                ) from None
+    checks = [pl.len().alias("rows")]
+    checks += [(pl.col(c) < 0).sum().alias(f"neg:{c}") for c in spec.nonnegative]
+    stats = frame.select(checks).collect()
+    if stats["rows"][0] == 0:
+        raise DataError(f"{source}: table '{name}' is empty; expected at least one row")
+    for column in spec.nonnegative:
+        if stats[f"neg:{column}"][0]:
+            bad = frame.filter(pl.col(column) < 0).head(1).collect()
+            raise DataError(
+                f"{source}: table '{name}' has a negative {column} ({bad[column][0]}) at {_first(bad, spec.key)}; expected >= 0"
+            )
+    _check_keys(name, spec, frame, source)
+    return frame
+
+
+def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) -> None:
+    """Duplicates, ordering and gaps, from one aggregate per series (cheap on large scans)."""
+    if spec.time is None or spec.step is None:
+        dupes = frame.group_by(list(spec.key)).agg(pl.len().alias("n")).filter(pl.col("n") > 1).head(1).collect()
+        if dupes.height:
+            raise DataError(f"{source}: table '{name}' has duplicate rows for key {_first(dupes, spec.key)}; expected one row per {', '.join(spec.key)}")
+        return
+    series = tuple(c for c in spec.key if c != spec.time)
+    t = pl.col(spec.time)
+    step_us = 86_400_000_000 if spec.step == _DAY else 3_600_000_000
+    stats = (
+        frame.group_by(list(series))
+        .agg(
+            pl.len().alias("n"), t.n_unique().alias("unique"), (t.diff() <= pl.duration(microseconds=0)).sum().alias("backwards"),
+            t.min().alias("first"), t.max().alias("last"),
+        )
+        .with_columns(((pl.col("last").cast(STAMP) - pl.col("first").cast(STAMP)).dt.total_microseconds() // step_us + 1).alias("expected"))
+        .collect()
+    )
+    duplicated = stats.filter(pl.col("unique") < pl.col("n"))
+    if duplicated.height:
+        where = _first(duplicated, series)
+        moment = frame.filter(*[pl.col(c) == duplicated[c][0] for c in series]).group_by(spec.time).agg(pl.len().alias("n"))
+        moment = moment.filter(pl.col("n") > 1).sort(spec.time).head(1).collect()[spec.time][0]
+        raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment}; expected one row per {', '.join(spec.key)}")
+    unordered = stats.filter(pl.col("backwards") > 0)
+    if unordered.height:
+        raise DataError(f"{source}: table '{name}' has non-increasing {spec.time} values for {_first(unordered, series)}; expected rows in time order")
+    gapped = stats.filter(pl.col("expected") != pl.col("n"))
+    if gapped.height:
+        row = gapped.row(0, named=True)
+        raise DataError(
+            f"{source}: table '{name}' has gaps in {spec.time} for {_first(gapped, series)}: {row['n']} rows between "
+            f"{row['first']} and {row['last']}, expected {row['expected']} at a step of {spec.step}"
+        )

@@ -1,0 +1,101 @@
+"""Readers: one declared source (parquet, csv, DuckDB) -> a renamed, filtered polars LazyFrame.
+
+A new kind of source (PostgreSQL, say) is one more entry in READERS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import polars as pl
+
+from minectl.errors import DataError
+
+_OPS: dict[str, Callable[[pl.Expr, Any], pl.Expr]] = {
+    "==": lambda c, v: c == v,
+    "!=": lambda c, v: c != v,
+    "<": lambda c, v: c < v,
+    "<=": lambda c, v: c <= v,
+    ">": lambda c, v: c > v,
+    ">=": lambda c, v: c >= v,
+    "in": lambda c, v: c.is_in(list(v)),
+}
+
+
+def _existing(path: str | None, kind: str) -> Path:
+    if not path:
+        raise DataError(f"a {kind} source needs a path; expected path=FILE")
+    resolved = Path(path).expanduser()
+    if resolved.is_dir() and kind == "parquet":
+        parts = sorted(resolved.glob("*.parquet"))
+        if not parts:
+            raise DataError(f"{resolved}: folder holds no .parquet files; expected parquet part files")
+        return resolved
+    if not resolved.is_file():
+        raise DataError(f"{resolved}: file not found; expected an existing {kind} file")
+    if resolved.stat().st_size == 0:
+        raise DataError(f"{resolved}: file is empty; expected {kind} data")
+    return resolved
+
+
+def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
+    resolved = _existing(path, "parquet")
+    return pl.scan_parquet(resolved / "*.parquet" if resolved.is_dir() else resolved)
+
+
+def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
+    return pl.scan_csv(_existing(path, "csv"), try_parse_dates=True)
+
+
+def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
+    import duckdb
+
+    resolved = _existing(path, "duckdb")
+    if not query:
+        raise DataError(f"{resolved}: a duckdb source needs a query; expected a SQL query or a table name")
+    sql = query if " " in query.strip() else f'SELECT * FROM "{query}"'
+    try:
+        with duckdb.connect(str(resolved), read_only=True) as con:
+            return con.sql(sql).pl().lazy()
+    except duckdb.Error as exc:
+        raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}") from None
+
+
+READERS: dict[str, Callable[[str | None, str | None], pl.LazyFrame]] = {
+    "parquet": _read_parquet,
+    "csv": _read_csv,
+    "duckdb": _read_duckdb,
+}
+
+
+def read_table(
+    kind: str,
+    path: str | None = None,
+    query: str | None = None,
+    columns: dict[str, str] | None = None,
+    filters: list[dict] | None = None,
+) -> pl.LazyFrame:
+    """Read one source; rename source columns to canonical names; apply declared filters."""
+    if kind not in READERS:
+        raise DataError(f"unknown source kind '{kind}'; expected one of: {', '.join(READERS)}")
+    frame = READERS[kind](path, query)
+    where = path or kind
+    try:
+        schema = frame.collect_schema()
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DataError(f"{where}: unreadable as {kind}: {str(exc).splitlines()[0]}") from None
+    columns = columns or {}
+    for source_name in columns:
+        if source_name not in schema:
+            raise DataError(f"{where}: column map names '{source_name}', which the source lacks (columns: {', '.join(schema)})")
+    frame = frame.rename(columns)
+    renamed = [columns.get(c, c) for c in schema]
+    for item in filters or []:
+        column, op, value = item["column"], item.get("op", "=="), item.get("value")
+        if column not in renamed:
+            raise DataError(f"{where}: filter on unknown column '{column}' (columns: {', '.join(renamed)})")
+        if op not in _OPS:
+            raise DataError(f"{where}: filter op '{op}' is unknown; expected one of: {', '.join(_OPS)}")
+        frame = frame.filter(_OPS[op](pl.col(column), value))
+    return frame

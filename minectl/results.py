@@ -1,0 +1,258 @@
+"""Run directories: atomic writers, metrics, provenance, sweep summaries and verification."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import minectl
+
+METRICS_FILE = "metrics.json"
+STATUS_FILE = "status.json"
+PROVENANCE_FILE = "provenance.json"
+SUMMARY_FILE = "summary.parquet"
+LAST_SWEEP: list[Path] = []  # sweep dirs summarised in this process (the CLI reports the last)
+KEY_PACKAGES = (
+    "numpy", "scipy", "polars", "pyarrow", "duckdb", "scikit-learn", "lightgbm", "torch",
+    "pymoo", "statsmodels", "hydra-core", "omegaconf",
+)
+
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path beside `target`; it replaces `target` only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give outputs the usual mode
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_json(target: Path, data: Any) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
+    """Nested dict -> flat dotted keys with plain numbers; None and NaN are dropped."""
+    flat: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_metrics(value, f"{name}."))
+            continue
+        if value is None:
+            continue
+        if hasattr(value, "item"):  # numpy / torch scalars
+            value = value.item()
+        if isinstance(value, bool):
+            value = int(value)
+        if not isinstance(value, (int, float)):
+            raise TypeError(f"metric '{name}' is {type(value).__name__}, expected a number")
+        if isinstance(value, float) and math.isnan(value):
+            continue
+        flat[name] = value
+    return flat
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _git_revision() -> str | None:
+    source = Path(minectl.__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _package_versions() -> dict[str, str]:
+    versions = {}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+@dataclass
+class Run:
+    """What a task gets to write its results: one Hydra output dir."""
+
+    dir: Path
+    seed: int
+    inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256
+    console: Any = None
+
+    def __post_init__(self) -> None:
+        self.dir = Path(self.dir)
+        if self.console is None:
+            from rich.console import Console
+
+            self.console = Console(stderr=False)
+
+    def table(self, name: str, frame: Any) -> Path:
+        target = self.dir / "tables" / f"{name}.parquet"
+        with atomic_path(target) as tmp:
+            frame.write_parquet(tmp)
+        return target
+
+    def plot(self, name: str, figure: Any) -> Path:
+        import matplotlib.pyplot as plt
+
+        target = self.dir / "plots" / f"{name}.png"
+        with atomic_path(target) as tmp:
+            figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+        plt.close(figure)
+        return target
+
+    @contextlib.contextmanager
+    def artefact(self, name: str) -> Iterator[Path]:
+        with atomic_path(self.dir / name) as tmp:
+            yield tmp
+
+    def input_file(self, path: str | Path) -> Path:
+        path = Path(path)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            self.inputs[str(file.resolve())] = sha256_file(file)
+        return path
+
+    @contextlib.contextmanager
+    def progress(self, total: int, description: str) -> Iterator[Callable[[int], None]]:
+        """Yield `advance(n)`; draws a rich bar on a terminal, stays quiet otherwise."""
+        from rich.progress import Progress
+
+        with Progress(console=self.console, transient=True, disable=not self.console.is_terminal) as bar:
+            task = bar.add_task(description, total=total)
+            yield lambda n=1: bar.advance(task, n)
+
+    def finish(self, metrics: dict, config: dict) -> dict[str, float]:
+        flat = flatten_metrics(metrics)
+        write_json(self.dir / METRICS_FILE, flat)
+        write_json(
+            self.dir / PROVENANCE_FILE,
+            {
+                "minectl": minectl.__version__,
+                "python": sys.version.split()[0],
+                "platform": platform.platform(),
+                "packages": _package_versions(),
+                "seed": self.seed,
+                "task": config.get("task_name"),
+                "inputs": self.inputs,
+                "synthetic": (config.get("data") or {}).get("synthetic"),
+                "git_revision": _git_revision(),
+            },
+        )
+        return flat
+
+
+def write_status(run_dir: Path, ok: bool, error: str | None = None) -> None:
+    write_json(Path(run_dir) / STATUS_FILE, {"status": "ok" if ok else "failed", "error": error})
+
+
+def _read_yaml_list(path: Path) -> list[str]:
+    from omegaconf import OmegaConf
+
+    return [str(item) for item in OmegaConf.load(path)] if path.exists() else []
+
+
+def job_dirs(sweep_dir: Path) -> list[Path]:
+    """Job dirs of a sweep: the ones Hydra created (they hold .hydra/overrides.yaml)."""
+    found = [p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/overrides.yaml")]
+    return sorted(found, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
+
+
+def summarize_sweep(sweep_dir: Path):
+    """One row per job: job, overrides as columns, status, error and every metric."""
+    import polars as pl
+
+    rows = []
+    for job in job_dirs(sweep_dir):
+        row: dict[str, Any] = {"job": job.name}
+        for override in _read_yaml_list(job / ".hydra" / "overrides.yaml"):
+            key, _, value = override.partition("=")
+            row[key.lstrip("+~")] = value
+        status_file = job / STATUS_FILE
+        status = json.loads(status_file.read_text()) if status_file.exists() else None
+        metrics_file = job / METRICS_FILE
+        if status is None:  # the job never finished: killed, or the sweep crashed under it
+            status = {"status": "incomplete", "error": "no status.json: the job did not finish"}
+        row["status"] = status["status"]
+        row["error"] = status.get("error")
+        if metrics_file.exists():
+            row.update({k: float(v) for k, v in json.loads(metrics_file.read_text()).items()})
+        rows.append(row)
+    if not rows:
+        return pl.DataFrame()
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return pl.DataFrame(
+        [{column: row.get(column) for column in columns} for row in rows],
+        schema_overrides={c: pl.Float64 for c in columns if any(isinstance(r.get(c), float) for r in rows)},
+        infer_schema_length=None,
+    )
+
+
+def write_summary(sweep_dir: Path):
+    summary = summarize_sweep(sweep_dir)
+    if summary.height:
+        with atomic_path(Path(sweep_dir) / SUMMARY_FILE) as tmp:
+            summary.write_parquet(tmp)
+    return summary
+
+
+def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: float = 0.0) -> list[tuple[str, Any, Any]]:
+    """Keys whose values differ beyond rtol (exact when 0), or that only one side has."""
+    mismatches = []
+    for key in sorted(set(expected) | set(actual)):
+        a, b = expected.get(key), actual.get(key)
+        if a is None or b is None:
+            mismatches.append((key, a, b))
+        elif a != b and not (rtol > 0 and math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)):
+            mismatches.append((key, a, b))
+    return mismatches
+
+
+try:  # Hydra's callback base; the sweep summary is written when a multirun ends.
+    from hydra.experimental.callback import Callback
+except ImportError:  # pragma: no cover - hydra is a hard dependency
+    Callback = object  # type: ignore[assignment,misc]
+
+
+class SweepSummary(Callback):
+    """Writes summary.parquet into the sweep dir at the end of every multirun."""
+
+    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        write_summary(sweep_dir)
+        LAST_SWEEP.append(sweep_dir)

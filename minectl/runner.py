@@ -1,0 +1,60 @@
+"""Runs one Hydra job: the task function that `hydra.main` calls for every run or sweep job."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+from minectl.errors import MinectlError
+
+log = logging.getLogger("minectl")
+
+
+def execute_job(cfg: Any) -> float | None:
+    """Run the task named by cfg.task_name in Hydra's output dir; write metrics and status.
+
+    A bad input fails a single run with one line and exit code 2; in a multirun the job is
+    recorded as failed (status.json) and the sweep goes on.
+    """
+    import numpy as np
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from minectl.results import Run, write_status
+    from minectl.tasks import TASKS
+
+    hydra_cfg = HydraConfig.get()
+    run_dir = Path(hydra_cfg.runtime.output_dir)
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    run = Run(dir=run_dir, seed=int(cfg.seed))
+    try:
+        task = importlib.import_module(TASKS[cfg.task_name][0])
+        metrics = task.run(cfg, run)
+        flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True))
+    except MinectlError as exc:
+        write_status(run_dir, False, str(exc))
+        if multirun:
+            log.error("job failed: %s", exc)
+            return None
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+    except Exception as exc:
+        write_status(run_dir, False, f"{type(exc).__name__}: {exc}")
+        if multirun:
+            log.exception("job failed")
+            return None
+        raise
+    write_status(run_dir, True)
+    run.console.print(f"[dim]run dir:[/] {run_dir}")
+    if cfg.objective is None:
+        return None
+    if cfg.objective not in flat:
+        raise SystemExit(f"error: objective '{cfg.objective}' is not a metric of this run")
+    return flat[cfg.objective]
