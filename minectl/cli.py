@@ -7,6 +7,7 @@ it after. Imports stay light here: `minectl --help` loads neither polars nor the
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -35,22 +36,23 @@ def _fail(message: str, code: int = 2) -> None:
 
 def _one_line(exc: BaseException) -> str:
     """Hydra/OmegaConf errors span several lines; keep the parts that say what and where."""
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    parts = lines[:1] or [type(exc).__name__]
-    cause = exc.__cause__
-    if cause is not None and str(cause).strip():
-        parts.append(str(cause).strip().splitlines()[0].strip())
-    key = getattr(exc, "full_key", None) or getattr(cause, "full_key", None)
-    if key and key not in " ".join(parts):
-        parts.append(f"(key: {key})")
-    if "Available options" in str(exc):
-        listed = lines[lines.index(next(l for l in lines if "Available options" in l)) + 1:]
-        choices = [line for line in listed if line not in parts][: next(
-            (i for i, line in enumerate(listed) if line.startswith("Config search path")), len(listed))]
-        parts.append("expected one of: " + ", ".join(choices))
-    elif "To append to your config" in str(exc):
-        parts.append("expected a key of the schema; to add a new key use +key=value")
-    return " ".join(parts)
+    text = "\n".join(str(e).strip() for e in (exc, exc.__cause__) if e is not None and str(e).strip())
+    text = re.sub(r"\w+ raised while composing config:", "", text.split("Config search path:")[0])
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), None)
+    lines = [line for line in lines if not line.startswith(("full_key:", "reference_type=", "object_type="))]
+    hint = ""
+    if any(line.startswith("To append to your config") for line in lines):
+        lines = [line for line in lines if not line.startswith("To append to your config")]
+        hint = "; expected a key of the schema (add a new one with +key=value)"
+    options = next((i for i, line in enumerate(lines) if line.startswith("Available options")), None)
+    if options is not None:
+        hint = "; expected one of: " + ", ".join(lines[options + 1:])
+        lines = lines[:options]
+    message = " ".join(lines) or type(exc).__name__
+    if key and key not in message:
+        message += f" (key: {key})"
+    return message + hint
 
 
 def _variants(overrides: list[str]) -> list[list[str]]:
@@ -61,10 +63,17 @@ def _variants(overrides: list[str]) -> list[list[str]]:
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ChoiceSweep
+    from hydra.errors import HydraException
 
-    parsed = OverridesParser.create().parse_overrides(overrides)
+    parser = OverridesParser.create()
     fixed, sweeps = [], []
-    for override, text in zip(parsed, overrides):
+    for text in overrides:
+        try:
+            override = parser.parse_override(text)
+        except HydraException as exc:
+            raise MinectlError(
+                f"cannot parse override '{text}' ({str(exc).splitlines()[0]}); expected key=value, group=option, +key=value or ~key"
+            ) from None
         if not override.is_sweep_override():
             fixed.append(text)
         elif isinstance(override.value(), ChoiceSweep):

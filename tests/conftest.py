@@ -1,0 +1,51 @@
+"""Shared fixtures: a tiny canonical mine on disk and a CLI runner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from minectl.cli import app
+
+
+def write_tiny_mine(folder: Path, days: int = 5) -> Path:
+    """Five days of one mine: enough for every table of the data contract."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dates = pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 1, days), eager=True)
+    pl.DataFrame(
+        {"date": dates, "mine_id": "M1", "ore_t": [100.0, 110, 0, 120, 130][:days],
+         "drilled_m": 10.0, "haul_km": 2.0}
+    ).write_parquet(folder / "production.parquet")
+    pl.DataFrame(
+        {"mine_id": ["M1"], "mining_method": ["open_pit"], "equipment_grade": [2],
+         "haul_distance_km": [2.0], "rock_hardness_f": [8.0], "outsourcing_share": [0.2]}
+    ).write_parquet(folder / "mines.parquet")
+    pl.DataFrame(
+        {"date": dates, "mine_id": "M1", "activity": "hauling", "resource": "diesel",
+         "quantity": [5.0, 6, 7, 8, 9][:days]}
+    ).write_parquet(folder / "consumption_daily.parquet")
+    return folder
+
+
+@pytest.fixture
+def tiny_mine(tmp_path: Path) -> Path:
+    return write_tiny_mine(tmp_path / "mine")
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def read_metrics(run_dir: Path) -> dict:
+    return json.loads((Path(run_dir) / "metrics.json").read_text())

@@ -1,0 +1,112 @@
+"""Readers and the data contract: every bad input gets one line naming what is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from conftest import write_tiny_mine
+from minectl.data import load_mine
+from minectl.data.contract import validate
+from minectl.data.sources import read_table
+from minectl.errors import DataError
+
+
+def _production(**overrides) -> pl.DataFrame:
+    base = {
+        "date": pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 1, 4), eager=True),
+        "mine_id": "M1", "ore_t": [1.0, 2.0, 3.0, 4.0], "drilled_m": 1.0, "haul_km": 1.0,
+    }
+    base.update(overrides)
+    return pl.DataFrame(base)
+
+
+def test_load_mine_reads_a_canonical_folder(tiny_mine):
+    mine = load_mine(dir=str(tiny_mine))
+    assert mine.production.collect()["ore_t"].sum() == 460.0
+    assert mine.consumption_daily.collect_schema()["quantity"] == pl.Float64
+    assert mine.prices is None
+    assert sorted(p.name for p in mine.inputs) == ["consumption_daily.parquet", "mines.parquet", "production.parquet"]
+
+
+def test_csv_source_with_column_map_and_filters(tmp_path):
+    csv = tmp_path / "prod.csv"
+    csv.write_text("Day,Site,Ore,Drill,Haul\n2024-01-01,A,10,1,2\n2024-01-01,B,20,1,2\n2024-01-02,A,11,1,2\n")
+    frame = read_table(
+        "csv", str(csv),
+        columns={"Day": "date", "Site": "mine_id", "Ore": "ore_t", "Drill": "drilled_m", "Haul": "haul_km"},
+        filters=[{"column": "mine_id", "op": "==", "value": "A"}],
+    )
+    out = validate("production", frame, str(csv)).collect()
+    assert out["ore_t"].to_list() == [10.0, 11.0] and out.schema["ore_t"] == pl.Float64
+
+
+def test_duckdb_source_reads_a_table_and_a_query(tmp_path):
+    db = tmp_path / "mine.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE prod AS SELECT DATE '2024-01-01' + i::INT AS d, 'M1' AS mine, 100.0 + i AS ore, "
+                    "5.0 AS drilled_m, 2.0 AS haul_km FROM range(3) t(i)")
+    columns = {"d": "date", "mine": "mine_id", "ore": "ore_t"}
+    whole = validate("production", read_table("duckdb", str(db), "prod", columns), str(db)).collect()
+    assert whole["ore_t"].to_list() == [100.0, 101.0, 102.0]
+    some = read_table("duckdb", str(db), "SELECT * FROM prod WHERE ore > 100.5", columns).collect()
+    assert some["ore_t"].to_list() == [101.0, 102.0]
+    with pytest.raises(DataError, match="query 'SELECT nope FROM prod' failed"):
+        read_table("duckdb", str(db), "SELECT nope FROM prod")
+
+
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (_production().drop("ore_t"), "table 'production' has no column 'ore_t'; expected Float64"),
+        (_production(ore_t=["1", "x", "3", "4"]), "column 'ore_t' of table 'production' has values that are not Float64"),
+        (_production(ore_t=[1.0, -2.0, 3.0, 4.0]), "negative ore_t (-2.0) at mine_id=M1, date=2024-01-02; expected >= 0"),
+        (_production(date=[dt.date(2024, 1, d) for d in (1, 2, 2, 3)]), "duplicate rows for mine_id=M1, date=2024-01-02"),
+        (_production(date=[dt.date(2024, 1, d) for d in (1, 3, 2, 4)]), "non-increasing date values for mine_id=M1"),
+        (_production(date=[dt.date(2024, 1, d) for d in (1, 2, 3, 5)]), "gaps in date for mine_id=M1: 4 rows between 2024-01-01 and 2024-01-05, expected 5"),
+        (_production().head(0), "table 'production' is empty"),
+    ],
+)
+def test_contract_violations_name_table_column_and_expectation(frame, message):
+    with pytest.raises(DataError, match=None) as info:
+        validate("production", frame.lazy(), "prod.parquet")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_hourly_gaps_are_measured_in_hours():
+    stamps = [dt.datetime(2024, 1, 1, h) for h in (0, 1, 3)]
+    frame = pl.DataFrame({"timestamp": stamps, "mine_id": "M1", "activity": "drilling", "resource": "electricity", "quantity": 1.0})
+    with pytest.raises(DataError, match="expected 4 at a step of 1h"):
+        validate("consumption_hourly", frame.lazy(), "meters")
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"", "file is empty"), (b"not a parquet file at all", "unreadable as parquet")],
+)
+def test_empty_and_unreadable_files(tmp_path, content, message):
+    bad = tmp_path / "production.parquet"
+    bad.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        read_table("parquet", str(bad))
+
+
+def test_missing_tables_unknown_tables_and_bad_sources(tmp_path):
+    folder = write_tiny_mine(tmp_path / "m")
+    (folder / "mines.parquet").unlink()
+    with pytest.raises(DataError, match="data has no 'mines' table"):
+        load_mine(dir=str(folder))
+    with pytest.raises(DataError, match="unknown table 'weather'"):
+        load_mine(dir=str(write_tiny_mine(tmp_path / "n")), tables={"weather": {"kind": "csv", "path": "w.csv"}})
+    with pytest.raises(DataError, match="unknown source kind 'excel'"):
+        read_table("excel", "x.xlsx")
+    with pytest.raises(DataError, match="file not found"):
+        read_table("csv", str(tmp_path / "absent.csv"))
+    with pytest.raises(DataError, match="column map names 'Ore'"):
+        read_table("parquet", str(tmp_path / "n" / "production.parquet"), columns={"Ore": "ore_t"})
+    with pytest.raises(DataError, match="filter op '~' is unknown"):
+        read_table("parquet", str(tmp_path / "n" / "production.parquet"), filters=[{"column": "ore_t", "op": "~", "value": 1}])

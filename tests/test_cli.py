@@ -1,0 +1,142 @@
+"""The command line: Typer over hydra.main, overrides, multirun, summaries, verify."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import read_metrics
+from minectl.results import sha256_file
+from minectl.tasks import TASKS
+
+
+def test_help_lists_every_command_without_heavy_imports():
+    code = (
+        "import sys; from typer.testing import CliRunner; from minectl.cli import app;"
+        "r = CliRunner().invoke(app, ['--help']); print(r.output);"
+        "print('HEAVY', [m for m in ('polars', 'torch', 'sklearn', 'lightgbm', 'pymoo', 'scipy') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
+    for name in [*TASKS, "summarize", "verify", "data"]:
+        assert f" {name} " in out
+
+
+def test_single_run_writes_a_complete_run_dir(cli, tiny_mine, tmp_path):
+    run_dir = tmp_path / "run"
+    before = {p.name: sha256_file(p) for p in tiny_mine.iterdir()}
+    result = cli("demo", "data=parquet_dir", f"data.dir={tiny_mine}", f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    assert read_metrics(run_dir) == {"data.days": 5, "data.ore_t_mean": 92.0}
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "ok"
+    provenance = json.loads((run_dir / "provenance.json").read_text())
+    assert provenance["seed"] == 0 and provenance["task"] == "demo"
+    assert provenance["inputs"][str((tiny_mine / "production.parquet").resolve())] == before["production.parquet"]
+    assert pl.read_parquet(run_dir / "tables" / "production.parquet").height == 5
+    assert (run_dir / ".hydra" / "overrides.yaml").exists()
+    assert not list(run_dir.rglob("*.tmp")), "atomic writes leave no temp files"
+    assert {p.name: sha256_file(p) for p in tiny_mine.iterdir()} == before, "inputs are never modified"
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("foo=1", "Could not override 'foo'"),
+        ("seed=abc", "could not be converted to Integer"),
+        ("data=nope", "expected one of: duckdb, parquet_dir, synthetic"),
+        ("data=parquet_dir", "data.dir is not set"),
+        ("+x=${oc.env:MINECTL_SURELY_UNSET}", "MINECTL_SURELY_UNSET"),
+        ("+hydra.callbacks.evil._target_=os.system", "'os.system' is not allowed"),
+        ("seed=1,2,x", "could not be converted to Integer"),
+        ("data.dir=[1", "cannot parse override 'data.dir=[1'"),
+    ],
+)
+def test_bad_overrides_fail_in_one_line(cli, override, message, tmp_path):
+    result = cli("demo", override, f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_bad_data_fails_in_one_line_during_the_run(cli, tmp_path):
+    result = cli("demo", "data=parquet_dir", f"data.dir={tmp_path / 'missing'}", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {tmp_path / 'missing'}: data folder not found; expected a folder of <table>.parquet files (minectl data synth --out)"
+    assert json.loads((tmp_path / "run" / "status.json").read_text())["status"] == "failed"
+
+
+def test_cfg_job_prints_the_composed_config(cli, tmp_path):
+    result = cli("demo", "seed=7", "--cfg", "job")
+    assert result.exit_code == 0
+    assert "seed: 7" in result.output and "task_name: demo" in result.output
+
+
+def test_config_dir_adds_an_experiment(cli, tiny_mine, tmp_path):
+    extra = tmp_path / "conf" / "experiment"
+    extra.mkdir(parents=True)
+    (extra / "mine_a.yaml").write_text(
+        f"# @package _global_\ndefaults:\n  - override /data: parquet_dir\ndata:\n  dir: {tiny_mine}\nseed: 3\n"
+    )
+    run_dir = tmp_path / "run"
+    result = cli("demo", "-cd", tmp_path / "conf", "+experiment=mine_a", f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    assert json.loads((run_dir / "provenance.json").read_text())["seed"] == 3
+    assert cli("verify", run_dir).exit_code == 0
+
+
+def test_multirun_lists_failed_jobs_and_keeps_the_others(cli, tiny_mine, tmp_path):
+    sweep = tmp_path / "sweep"
+    result = cli("demo", "-m", "data=parquet_dir", f"data.dir={tiny_mine},{tmp_path / 'nope'}", f"hydra.sweep.dir={sweep}")
+    assert result.exit_code == 1
+    summary = pl.read_parquet(sweep / "summary.parquet").sort("job")
+    assert summary["status"].to_list() == ["ok", "failed"]
+    assert summary["data.dir"].to_list() == [str(tiny_mine), str(tmp_path / "nope")]
+    assert summary["data.days"].to_list() == [5.0, None]
+    assert "data folder not found" in summary["error"][1]
+
+
+def test_joblib_multirun_runs_two_jobs_in_parallel(cli, tiny_mine, tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    sweep = tmp_path / "sweep"
+    result = cli(
+        "demo", "-m", "data=parquet_dir", f"data.dir={tiny_mine}", "seed=0,1",
+        "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}",
+    )
+    assert result.exit_code == 0, result.output
+    summary = pl.read_parquet(sweep / "summary.parquet").sort("job")
+    assert summary["seed"].to_list() == ["0", "1"] and summary["status"].to_list() == ["ok", "ok"]
+    assert (sweep / "0" / ".hydra" / "hydra.yaml").read_text().count("joblib") >= 1
+
+
+def test_summarize_rebuilds_a_crashed_sweep(cli, tiny_mine, tmp_path):
+    sweep = tmp_path / "sweep"
+    assert cli("demo", "-m", "data=parquet_dir", f"data.dir={tiny_mine}", "seed=0,1", f"hydra.sweep.dir={sweep}").exit_code == 0
+    (sweep / "1" / "status.json").unlink()  # as if the job had been killed
+    (sweep / "summary.parquet").unlink()
+    result = cli("summarize", sweep, "--by", "seed")
+    assert result.exit_code == 0, result.output
+    summary = pl.read_parquet(sweep / "summary.parquet").sort("job")
+    assert summary["status"].to_list() == ["ok", "incomplete"]
+    assert "92 ± 0" in result.output
+    assert cli("summarize", tmp_path / "nowhere").exit_code == 2
+    assert "not an override" in cli("summarize", sweep, "--by", "model").output
+
+
+def test_verify_detects_a_changed_metric(cli, tiny_mine, tmp_path):
+    run_dir = tmp_path / "run"
+    assert cli("demo", "data=parquet_dir", f"data.dir={tiny_mine}", f"hydra.run.dir={run_dir}").exit_code == 0
+    assert cli("verify", run_dir).exit_code == 0
+    metrics = read_metrics(run_dir)
+    metrics["data.ore_t_mean"] *= 1 + 1e-9
+    (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    result = cli("verify", run_dir)
+    assert result.exit_code == 1 and "data.ore_t_mean" in result.output
+    assert cli("verify", run_dir, "--rtol", "1e-6").exit_code == 0
+    assert cli("verify", tmp_path).exit_code == 2
