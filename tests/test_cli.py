@@ -140,3 +140,22 @@ def test_verify_detects_a_changed_metric(cli, tiny_mine, tmp_path):
     assert result.exit_code == 1 and "data.ore_t_mean" in result.output
     assert cli("verify", run_dir, "--rtol", "1e-6").exit_code == 0
     assert cli("verify", tmp_path).exit_code == 2
+
+
+def test_secrets_from_the_environment_are_not_saved(cli, tiny_mine, tmp_path, monkeypatch):
+    monkeypatch.setenv("MINECTL_TEST_SECRET_DIR", str(tiny_mine))
+    run_dir = tmp_path / "run"
+    result = cli("demo", "data=parquet_dir", "data.dir=${oc.env:MINECTL_TEST_SECRET_DIR}", f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    saved = "".join(p.read_text() for p in (run_dir / ".hydra").iterdir())
+    assert "${oc.env:MINECTL_TEST_SECRET_DIR}" in saved and str(tiny_mine) not in saved
+
+
+def test_data_synth_writes_canonical_tables_that_load_back(cli, tmp_path):
+    out = tmp_path / "synthetic"
+    result = cli("data", "synth", "--out", out, "--years", "0.25", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    run_dir = tmp_path / "run"
+    assert cli("demo", "data=parquet_dir", f"data.dir={out}", f"hydra.run.dir={run_dir}").exit_code == 0
+    assert read_metrics(run_dir)["data.days"] == pl.read_parquet(out / "production.parquet").height
+    assert cli("data", "synth", "--out", out, "--start", "someday").exit_code == 2
