@@ -6,7 +6,7 @@ signs with a few aggregate queries, so it stays lazy and cheap on large scanned 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -20,7 +20,8 @@ class TableSpec:
     time: str | None = None  # time column of the key, if the table is a series
     step: str | None = None  # "1d" or "1h": rows must be gapless at this step per series
     nonnegative: tuple[str, ...] = ()
-    optional: dict[str, pl.DataType] = field(default_factory=dict)
+    # Key columns a source may add, e.g. several meters of one activity and resource.
+    optional_key: dict[str, pl.DataType] = field(default_factory=dict)
 
 
 _DAY, _HOUR = "1d", "1h"
@@ -35,7 +36,7 @@ TABLES: dict[str, TableSpec] = {
     "consumption_hourly": TableSpec(
         {"timestamp": STAMP, **_CONSUMPTION},
         key=("mine_id", "activity", "resource", "timestamp"), time="timestamp", step=_HOUR,
-        nonnegative=("quantity",),
+        nonnegative=("quantity",), optional_key={"meter_id": STR},
     ),
     "consumption_daily": TableSpec(
         {"date": DATE, **_CONSUMPTION},
@@ -69,6 +70,9 @@ def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
     """Cast `frame` to table `name` of the contract; raise DataError naming what is wrong."""
     spec = TABLES[name]
     schema = frame.collect_schema()
+    extra_key = {c: t for c, t in spec.optional_key.items() if c in schema}
+    if extra_key:
+        spec = replace(spec, columns={**spec.columns, **extra_key}, key=(*spec.key[:-1], *extra_key, spec.key[-1]))
     for column, dtype in spec.columns.items():
         if column not in schema:
             raise DataError(f"{source}: table '{name}' has no column '{column}'; expected {dtype} (columns: {', '.join(schema)})")

@@ -110,3 +110,12 @@ def test_missing_tables_unknown_tables_and_bad_sources(tmp_path):
         read_table("parquet", str(tmp_path / "n" / "production.parquet"), columns={"Ore": "ore_t"})
     with pytest.raises(DataError, match="filter op '~' is unknown"):
         read_table("parquet", str(tmp_path / "n" / "production.parquet"), filters=[{"column": "ore_t", "op": "~", "value": 1}])
+
+
+def test_meter_id_joins_the_hourly_key_when_present():
+    stamps = [dt.datetime(2024, 1, 1, h) for h in (0, 1)] * 2
+    frame = pl.DataFrame({"timestamp": stamps, "mine_id": "M1", "activity": "drilling", "resource": "electricity",
+                          "meter_id": ["a", "a", "b", "b"], "quantity": 1.0})
+    assert validate("consumption_hourly", frame.lazy(), "meters").collect().height == 4
+    with pytest.raises(DataError, match="duplicate rows for mine_id=M1, activity=drilling, resource=electricity, timestamp"):
+        validate("consumption_hourly", frame.drop("meter_id").lazy(), "meters")
