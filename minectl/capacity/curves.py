@@ -1,0 +1,133 @@
+"""Cost-capacity curves (seed 003, eqs 7-8, 17-19) and the cobweb price model (section 2.2.2).
+
+Forms: linear a + bQ, quadratic, cubic (ordinary least squares), power a Q^b, exponential
+a e^(bQ) (least squares on ln C, as curve-estimation tools do) and logarithmic a + b ln Q.
+R^2 is computed on the original cost scale for every form so forms compare fairly; the F
+test ("Sig") uses that R^2 with the form's k slope terms: F = (R^2/k) / ((1-R^2)/(n-k-1)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from minectl.errors import ConfigError, DataError
+
+FORMS = ("linear", "quadratic", "cubic", "power", "logarithmic", "exponential")
+POLY_DEGREE = {"linear": 1, "quadratic": 2, "cubic": 3}
+SLOPE_TERMS = {"linear": 1, "quadratic": 2, "cubic": 3, "power": 1, "logarithmic": 1, "exponential": 1}
+
+
+def _xy(q, y, name="cost"):
+    q = np.asarray(q, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if q.size != y.size:
+        raise DataError(f"{name}: expected as many values as outputs ({q.size}), got {y.size}")
+    if not (np.all(np.isfinite(q)) and np.all(np.isfinite(y))):
+        raise DataError(f"{name}: expected finite numbers, found NaN or inf")
+    return q, y
+
+
+class CostCurve(RegressorMixin, BaseEstimator):
+    """Total cost as a function of output Q, in one of FORMS; X is a single column of Q."""
+
+    def __init__(self, form: str = "quadratic"):
+        self.form = form
+
+    def _basis(self, q: np.ndarray) -> np.ndarray:
+        if self.form in POLY_DEGREE:
+            return np.vander(q, POLY_DEGREE[self.form] + 1, increasing=True)
+        regressor = np.log(q) if self.form in ("power", "logarithmic") else q
+        return np.column_stack([np.ones_like(q), regressor])
+
+    def fit(self, X, y):
+        if self.form not in FORMS:
+            raise ConfigError(f"form: expected one of {', '.join(FORMS)}, got '{self.form}'")
+        q, cost = _xy(X, y)
+        k = SLOPE_TERMS[self.form]
+        if q.size < k + 2:
+            raise DataError(f"cost: the {self.form} form needs at least {k + 2} points, got {q.size}")
+        if self.form in ("power", "logarithmic") and q.min() <= 0:
+            raise DataError(f"output: the {self.form} form needs positive outputs")
+        if self.form in ("power", "exponential") and cost.min() <= 0:
+            raise DataError(f"cost: the {self.form} form needs positive costs")
+        target = np.log(cost) if self.form in ("power", "exponential") else cost
+        self.coef_, *_ = np.linalg.lstsq(self._basis(q), target, rcond=None)
+        residual = cost - self.predict(q)
+        total = np.sum((cost - cost.mean()) ** 2)
+        self.r2_ = float(1 - np.sum(residual**2) / total) if total > 0 else 1.0
+        dof = q.size - k - 1
+        self.adj_r2_ = float(1 - (1 - self.r2_) * (q.size - 1) / dof)
+        if self.r2_ >= 1.0:
+            self.f_stat_, self.p_value_ = float("inf"), 0.0
+        else:
+            self.f_stat_ = float((self.r2_ / k) / (max(1 - self.r2_, 0.0) / dof))
+            self.p_value_ = float(stats.f.sf(self.f_stat_, k, dof)) if self.f_stat_ > 0 else 1.0
+        return self
+
+    def predict(self, X):
+        linear = self._basis(np.asarray(X, dtype=float).ravel()) @ self.coef_
+        return np.exp(linear) if self.form in ("power", "exponential") else linear
+
+    def describe(self) -> str:
+        c = self.coef_
+        if self.form in POLY_DEGREE:
+            return " + ".join(f"{v:.6g}*Q^{i}" for i, v in enumerate(c))
+        if self.form == "power":
+            return f"{np.exp(c[0]):.6g}*Q^{c[1]:.6g}"
+        if self.form == "exponential":
+            return f"{np.exp(c[0]):.6g}*exp({c[1]:.6g}*Q)"
+        return f"{c[0]:.6g} + {c[1]:.6g}*ln(Q)"
+
+
+def fit_cost_curves(output, cost, forms=FORMS, significance: float = 0.05) -> list[CostCurve]:
+    """Fit every applicable form; best first: significant (p < significance) before not, then adjusted R^2."""
+    q, y = _xy(output, cost)
+    fitted = []
+    for form in forms:
+        try:
+            fitted.append(CostCurve(form).fit(q, y))
+        except DataError:  # form not applicable here (too few points, non-positive values)
+            continue
+    if not fitted:
+        raise DataError("cost: no cost-capacity form could be fitted")
+    return sorted(fitted, key=lambda c: (c.p_value_ >= significance, -c.adj_r2_))
+
+
+@dataclass(frozen=True)
+class Cobweb:
+    """Q_t = a1 + b1 P_{t-1} (supply) and P_t = a2 + b2 Q_t (demand), least squares."""
+
+    a1: float
+    b1: float
+    a2: float
+    b2: float
+    r2_supply: float
+    r2_demand: float
+
+    @property
+    def stable(self) -> bool:
+        """Prices converge when |b1 b2| < 1."""
+        return abs(self.b1 * self.b2) < 1
+
+    @property
+    def equilibrium_price(self) -> float:
+        return (self.a2 + self.b2 * self.a1) / (1 - self.b1 * self.b2)
+
+
+def _line(x, y):
+    slope, intercept, r, *_ = stats.linregress(x, y)
+    return float(intercept), float(slope), float(r**2)
+
+
+def fit_cobweb(quantity, price) -> Cobweb:
+    """Least-squares cobweb model from aligned output and price series (at least 4 periods)."""
+    q, p = _xy(quantity, price, "price")
+    if q.size < 4:
+        raise DataError(f"price: the cobweb model needs at least 4 periods, got {q.size}")
+    a1, b1, r2s = _line(p[:-1], q[1:])
+    a2, b2, r2d = _line(q, p)
+    return Cobweb(a1, b1, a2, b2, r2s, r2d)

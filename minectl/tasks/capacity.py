@@ -1,0 +1,219 @@
+"""`minectl capacity`: technical limits, cost-capacity curve, PCA, cobweb and the risk-adjusted optimum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
+
+from minectl.config import TaskConfig
+from minectl.errors import ConfigError
+
+
+@dataclass
+class LimitsConfig:
+    reserves_t: float = 740e6
+    service_life_a: float = 15.0
+    reserve_coefficient: float = 1.1
+    working_line_m: float = 1700.0
+    advance_m_a: float = 400.0
+    seam_thickness_m: float = 32.0
+    density_t_m3: float = 1.4
+    loss: float = 0.03
+    dilution: float = 0.03
+    link_capacities_m3_a: List[float] = field(default_factory=lambda: [110e6, 91.5e6, 99.5e6])
+    stripping_ratio_m3_t: float = 3.11
+    fixed_cost_a: float = 1.0e9  # Cd, currency per year
+    variable_unit_cost: float = 150.0  # C0, currency per t
+    price: float = 300.0  # P, currency per t
+    k1: float = 0.9
+    k2: float = 0.95
+
+
+@dataclass
+class RevenueConfig:
+    output_unit_t: float = 1.0e4  # Q is counted in these tonnes ...
+    periods_per_year: int = 12  # ... per period (month)
+    price_coefs: List[float] = field(default_factory=lambda: [300.0])  # P(Q) = sum c_i Q^i, currency per t
+    cost_coefs: List[float] = field(default_factory=lambda: [386300.0, -2428.0, 3.919])  # C(Q) per period, currency x output_unit_t
+    price_range: List[float] = field(default_factory=lambda: [-0.1079, 0.1079])  # UL, UU as fractions
+    cost_range: List[float] = field(default_factory=lambda: [-0.1305, 0.2768])
+    confidence: float = 0.95  # the ranges' coverage (lognormal errors)
+    alpha_price: float = 0.5
+    alpha_cost: float = 0.2
+    dead_band: float = 0.05  # U0 of eqs 27-28
+
+
+@dataclass
+class TableInput:
+    path: Optional[str] = None  # .csv or .parquet; nothing is fitted when null
+    output_column: str = "output"
+    total_column: str = "total_cost"
+    item_columns: List[str] = field(default_factory=list)  # cost items for the PCA
+    price_column: str = "price"
+
+
+@dataclass
+class RollingConfig:
+    path: Optional[str] = None  # a monthly price series whose relative moves drive the rolling optimum
+    column: str = "price"
+    last: int = 12  # months used (the most recent)
+
+
+@dataclass
+class Config(TaskConfig):
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    revenue: RevenueConfig = field(default_factory=RevenueConfig)
+    cost_data: TableInput = field(default_factory=TableInput)
+    cobweb: TableInput = field(default_factory=TableInput)
+    rolling: RollingConfig = field(default_factory=RollingConfig)
+    key_factors: int = 3
+
+
+def run(cfg: Any, run: Any) -> dict:
+    import numpy as np
+    import polars as pl
+
+    from minectl.capacity import limits as lim
+    from minectl.capacity.optimal import lognormal_errors, optimal_capacity, risk_adjusted_error
+
+    L, rev = cfg.limits, cfg.revenue
+    limits_t_a = {
+        "reserves_mt_a": lim.reserves_limit(L.reserves_t, L.service_life_a, L.reserve_coefficient),
+        "intensity_mt_a": lim.intensity_limit(L.working_line_m, L.advance_m_a, L.seam_thickness_m, L.density_t_m3, L.loss, L.dilution),
+        "links_mt_a": lim.links_limit(L.link_capacities_m3_a, L.stripping_ratio_m3_t),
+    }
+    min_profitable = lim.min_profitable_scale(L.fixed_cost_a, L.variable_unit_cost, L.price, L.k1, L.k2)
+    upper_t_a = min(limits_t_a.values())
+    if min_profitable > upper_t_a:
+        raise ConfigError(f"limits: the minimum profitable scale {min_profitable:g} t/a exceeds the technical upper limit {upper_t_a:g} t/a")
+    if rev.output_unit_t <= 0 or rev.periods_per_year <= 0:
+        raise ConfigError("revenue.output_unit_t, revenue.periods_per_year: expected positive numbers")
+    per_q = rev.output_unit_t * rev.periods_per_year  # t/a per unit of Q
+    to_mt_a = per_q / 1e6
+
+    price, cost = np.polynomial.Polynomial(list(rev.price_coefs)), np.polynomial.Polynomial(list(rev.cost_coefs))
+    price_errors = lognormal_errors(*_range(rev.price_range, "revenue.price_range"), rev.confidence)
+    cost_errors = lognormal_errors(*_range(rev.cost_range, "revenue.cost_range"), rev.confidence)
+    e_price = risk_adjusted_error(price_errors, rev.alpha_price, "gain")
+    e_cost = risk_adjusted_error(cost_errors, rev.alpha_cost, "loss")
+    decision = optimal_capacity(price, cost, min_profitable / per_q, upper_t_a / per_q, e_price, e_cost)
+    neutral = optimal_capacity(price, cost, min_profitable / per_q, upper_t_a / per_q)
+
+    metrics: dict = {
+        "limit": {**{k: v / 1e6 for k, v in limits_t_a.items()}, "min_profitable_t_a": min_profitable},
+        "lower_mt_a": min_profitable / 1e6,
+        "upper_mt_a": upper_t_a / 1e6,
+        "optimal_mt_a": decision.optimal * to_mt_a,
+        "unconstrained_mt_a": decision.unconstrained * to_mt_a,
+        "risk_neutral_unconstrained_mt_a": neutral.unconstrained * to_mt_a,
+        "e_price": e_price,
+        "e_cost": e_cost,
+        "marginal_revenue": decision.marginal_revenue,
+        "upper_binding": decision.binding == "upper",
+    }
+    run.table(
+        "limits",
+        pl.DataFrame({"limit": list(limits_t_a) + ["min_profitable"], "t_a": list(limits_t_a.values()) + [min_profitable]}),
+    )
+    if cfg.cost_data.path:
+        metrics.update(_cost_analysis(cfg, run))
+    if cfg.cobweb.path:
+        metrics["cobweb"] = _cobweb(cfg, run)
+    if cfg.rolling.path:
+        metrics["rolling"] = _rolling(cfg, run, price, cost, min_profitable / per_q, upper_t_a / per_q, price_errors, cost_errors, to_mt_a)
+    run.console.print(
+        f"technical limits (Mt/a): reserves {metrics['limit']['reserves_mt_a']:.2f}, intensity "
+        f"{metrics['limit']['intensity_mt_a']:.2f}, links {metrics['limit']['links_mt_a']:.2f}; "
+        f"minimum profitable {min_profitable:,.0f} t/a\n"
+        f"risk-adjusted optimum {metrics['optimal_mt_a']:.2f} Mt/a ({decision.binding}); unconstrained "
+        f"{metrics['unconstrained_mt_a']:.2f} Mt/a with e_P {e_price:+.4f}, e_Z {e_cost:+.4f}"
+    )
+    return {"capacity": metrics}
+
+
+def _range(pair, key: str) -> tuple[float, float]:
+    if len(pair) != 2:
+        raise ConfigError(f"{key}: expected [lower, upper] fractions, got {list(pair)}")
+    return float(pair[0]), float(pair[1])
+
+
+def _read(table: TableInput, key: str, run, columns: list[str]):
+    from minectl.tasks.uncertainty import resolve_path
+    from minectl.uncertainty.series import read_frame
+
+    path = run.input_file(resolve_path(table.path))
+    frame = read_frame(path)
+    for column in columns:
+        if column not in frame.columns:
+            raise ConfigError(f"{key}: column '{column}' not in {path}")
+    return frame.select(columns).drop_nulls().to_numpy().astype(float)
+
+
+def _cost_analysis(cfg, run) -> dict:
+    import polars as pl
+
+    from minectl.capacity.curves import fit_cost_curves
+    from minectl.capacity.pca import CostFactorPCA
+
+    data = cfg.cost_data
+    xy = _read(data, "cost_data", run, [data.output_column, data.total_column])
+    curves = fit_cost_curves(xy[:, 0], xy[:, 1])
+    run.table(
+        "cost_curves",
+        pl.DataFrame(
+            [{"form": c.form, "equation": c.describe(), "r2": c.r2_, "adj_r2": c.adj_r2_, "f": c.f_stat_, "sig": c.p_value_} for c in curves]
+        ),
+    )
+    out = {"cost_curve": {"r2": curves[0].r2_, "sig": curves[0].p_value_}}
+    if data.item_columns:
+        items = list(data.item_columns)
+        pca = CostFactorPCA().fit(_read(data, "cost_data.item_columns", run, items))
+        run.table(
+            "pca_components",
+            pl.DataFrame(
+                {"component": list(range(1, pca.eigenvalues_.size + 1)), "eigenvalue": pca.eigenvalues_,
+                 "contribution": pca.contribution_, "cumulative": pca.cumulative_}
+            ),
+        )
+        run.table("pca_weights", pl.DataFrame({"item": items, "weight": pca.weights_}).sort("weight", descending=True))
+        run.console.print(f"key cost factors: {', '.join(pca.key_factors(items, cfg.key_factors))}")
+        out["pca"] = {"n_components": pca.n_components_, "cumulative": float(pca.cumulative_[pca.n_components_ - 1])}
+    return out
+
+
+def _cobweb(cfg, run) -> dict:
+    import polars as pl
+
+    from minectl.capacity.curves import fit_cobweb
+
+    data = cfg.cobweb
+    qp = _read(data, "cobweb", run, [data.output_column, data.price_column])
+    model = fit_cobweb(qp[:, 0], qp[:, 1])
+    row = {"a1": model.a1, "b1": model.b1, "a2": model.a2, "b2": model.b2, "r2_supply": model.r2_supply, "r2_demand": model.r2_demand}
+    run.table("cobweb", pl.DataFrame([{**row, "stable": model.stable}]))
+    return {**row, "stable": model.stable}
+
+
+def _rolling(cfg, run, price, cost, lower, upper, price_errors, cost_errors, to_mt_a) -> dict:
+    import polars as pl
+
+    from minectl.capacity.optimal import rolling_capacity
+
+    prices = _read(cfg.rolling, "rolling", run, [cfg.rolling.column])[:, 0]
+    if cfg.rolling.last < 2:
+        raise ConfigError(f"rolling.last: expected at least 2 months, got {cfg.rolling.last}")
+    rev = cfg.revenue
+    rows = rolling_capacity(
+        prices[-cfg.rolling.last :], price, cost, lower, upper, price_errors, cost_errors,
+        _range(rev.price_range, "revenue.price_range"), _range(rev.cost_range, "revenue.cost_range"), rev.dead_band,
+    )
+    frame = pl.DataFrame(rows).with_columns(
+        (pl.col("optimal") * to_mt_a).alias("optimal_mt_a"), (pl.col("unconstrained") * to_mt_a).alias("unconstrained_mt_a")
+    )
+    run.table("rolling", frame)
+    return {
+        "months": len(rows),
+        "optimal_mt_a_last": float(frame["optimal_mt_a"][-1]),
+        "unconstrained_mt_a_min": float(frame["unconstrained_mt_a"].min()),
+        "unconstrained_mt_a_max": float(frame["unconstrained_mt_a"].max()),
+    }

@@ -1,0 +1,78 @@
+"""Risk measures of a loss sample and the seed's alpha mapping (seed 003, eqs 25-28).
+
+Orientation: every measure here takes LOSSES (large = bad). For a revenue or a price,
+pass its negative (or relative shortfall) and negate the result back.
+
+Entropic risk with risk-aversion alpha in [-1, 1] and a scale s (units of the loss):
+    rho_alpha(L) = (s / alpha) * ln E[exp(alpha * L / s)],   rho_0(L) = E[L]
+alpha > 0 weights bad outcomes up (risk averse, rho >= E[L]); alpha < 0 weights them down
+(risk seeking, rho <= E[L]); alpha -> 0 gives the mean. For a normal loss,
+rho = mu + alpha * sigma^2 / (2 s); with s = sigma, alpha = 1 adds half a standard deviation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+
+from minectl.errors import ConfigError
+from minectl.uncertainty.bootstrap import check_series
+
+
+def _check_level(level: float) -> None:
+    if not 0.0 < level < 1.0:
+        raise ConfigError(f"level: expected a confidence level in (0, 1), got {level}")
+
+
+def value_at_risk(losses, level: float = 0.95) -> float:
+    """Smallest loss l with P(L <= l) >= level (the empirical level-quantile)."""
+    _check_level(level)
+    x = check_series(losses, "losses", min_size=1)
+    return float(np.quantile(x, level, method="inverted_cdf"))
+
+
+def conditional_value_at_risk(losses, level: float = 0.95) -> float:
+    """Rockafellar-Uryasev CVaR = VaR + E[(L - VaR)+] / (1 - level): mean of the worst (1-level) share."""
+    _check_level(level)
+    x = check_series(losses, "losses", min_size=1)
+    var = float(np.quantile(x, level, method="inverted_cdf"))
+    return var + float(np.mean(np.maximum(x - var, 0.0))) / (1.0 - level)
+
+
+def check_alpha(alpha: float, name: str = "alpha") -> float:
+    if not -1.0 <= alpha <= 1.0:
+        raise ConfigError(f"{name}: expected a risk-aversion coefficient in [-1, 1], got {alpha}")
+    return float(alpha)
+
+
+def entropic_risk(losses, alpha: float, scale: float = 1.0) -> float:
+    """(s/alpha) ln mean exp(alpha L / s), computed stably with logsumexp; the mean at alpha = 0."""
+    check_alpha(alpha)
+    if not scale > 0:
+        raise ConfigError(f"scale: expected a positive scale for the entropic risk, got {scale}")
+    x = check_series(losses, "losses", min_size=1)
+    if alpha == 0:
+        return float(x.mean())
+    return float(scale / alpha * (logsumexp(alpha * x / scale) - np.log(x.size)))
+
+
+def alpha_from_change(change: float, dead_band: float, lower: float, upper: float, orientation: str = "gain") -> float:
+    """Risk-aversion coefficient from a relative change (eqs 27-28), all as fractions.
+
+    |change| <= dead_band (U0) -> 0; beyond it alpha grows linearly to 1 in magnitude at the
+    uncertainty limit (UU above, UL below, UL < 0 < UU) and stays at +-1 past it.
+    A gain (price) that falls gives alpha > 0 (avoid risk), one that rises alpha < 0;
+    a loss (cost) that rises gives alpha > 0.
+    """
+    if orientation not in ("gain", "loss"):
+        raise ConfigError(f"orientation: expected 'gain' or 'loss', got '{orientation}'")
+    if not lower < 0 < upper:
+        raise ConfigError(f"limits: expected UL < 0 < UU, got UL={lower}, UU={upper}")
+    if not 0 <= dead_band < min(-lower, upper):
+        raise ConfigError(f"dead_band: expected 0 <= U0 < min(-UL, UU), got {dead_band}")
+    if abs(change) <= dead_band:
+        return 0.0
+    limit = upper if change > 0 else -lower
+    magnitude = min(1.0, (abs(change) - dead_band) / (limit - dead_band))
+    rising = np.sign(change)
+    return float(magnitude * rising * (1.0 if orientation == "loss" else -1.0))
