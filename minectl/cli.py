@@ -228,26 +228,28 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
     if by:
         if by not in summary.columns:
             _fail(f"--by '{by}' is not an override of this sweep; expected one of: "
-                  + ", ".join(c for c in summary.columns if summary[c].dtype.is_float() is False and c not in ("job", "status", "error")))
-        table = Table(title=f"{sweep_dir} (mean ± sd over jobs, by {by})")
-        table.add_column(by)
-        table.add_column("jobs ok", justify="right")
-        for col in metric_cols:
-            table.add_column(col, justify="right")
+                  + ", ".join(c for c in summary.columns if c not in metric_cols and c not in ("job", "status", "error")))
         import polars as pl
 
-        ok = summary.filter(pl.col("status") == "ok")
-        grouped = ok.group_by(by, maintain_order=True).agg(
-            pl.len().alias("__n"),
+        grouped = summary.filter(pl.col("status") == "ok").group_by(by, maintain_order=True).agg(
+            pl.len().alias("jobs ok"),
             *[pl.col(c).mean().alias(f"{c}__mean") for c in metric_cols],
-            *[pl.col(c).std().alias(f"{c}__sd") for c in metric_cols],
+            *[pl.col(c).std().fill_null(0.0).alias(f"{c}__sd") for c in metric_cols],
         )
-        for row in grouped.iter_rows(named=True):
-            cells = []
+        groups = [str(g) for g in grouped[by]]
+        cell = lambda row, col: "-" if row[f"{col}__mean"] is None else f"{row[f'{col}__mean']:.4g} ± {row[f'{col}__sd']:.2g}"  # noqa: E731
+        table = Table(title=f"{sweep_dir} (mean ± sd over jobs, by {by})")
+        if len(metric_cols) <= 6:  # the seed's Table 3 layout: one row per group, metrics across
+            for col in [by, "jobs ok", *metric_cols]:
+                table.add_column(col, justify="left" if col == by else "right")
+            for row in grouped.iter_rows(named=True):
+                table.add_row(str(row[by]), str(row["jobs ok"]), *[cell(row, c) for c in metric_cols])
+        else:  # many metrics: one row per metric, groups across
+            for col in ["metric", *groups]:
+                table.add_column(col, justify="left" if col == "metric" else "right")
+            table.add_row("jobs ok", *[str(n) for n in grouped["jobs ok"]])
             for col in metric_cols:
-                mean, sd = row[f"{col}__mean"], row[f"{col}__sd"]
-                cells.append("-" if mean is None else f"{mean:.4g} ± {0.0 if sd is None else sd:.2g}")
-            table.add_row(str(row[by]), str(row["__n"]), *cells)
+                table.add_row(col, *[cell(row, col) for row in grouped.iter_rows(named=True)])
     else:
         table = Table(title=str(sweep_dir))
         override_cols = [c for c in summary.columns if c not in metric_cols and c not in ("status", "error")]

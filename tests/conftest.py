@@ -14,7 +14,7 @@ from minectl.cli import app
 
 
 def write_tiny_mine(folder: Path, days: int = 5) -> Path:
-    """Five days of one mine: enough for every table of the data contract."""
+    """Five days of one mine, haulage labour only (85 CNY/h in conf/costs/default.yaml)."""
     folder.mkdir(parents=True, exist_ok=True)
     dates = pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 1, days), eager=True)
     pl.DataFrame(
@@ -26,9 +26,17 @@ def write_tiny_mine(folder: Path, days: int = 5) -> Path:
          "haul_distance_km": [2.0], "rock_hardness_f": [8.0], "outsourcing_share": [0.2]}
     ).write_parquet(folder / "mines.parquet")
     pl.DataFrame(
-        {"date": dates, "mine_id": "M1", "activity": "hauling", "resource": "diesel",
+        {"date": dates, "mine_id": "M1", "activity": "hauling", "resource": "labour",
          "quantity": [5.0, 6, 7, 8, 9][:days]}
     ).write_parquet(folder / "consumption_daily.parquet")
+    pl.DataFrame(
+        {"date": dates, "mine_id": "M1", "operating_h": 20.0, "downtime_h": [1.0, 0.0, 24.0, 2.0, 1.0][:days],
+         "failures": [1, 0, 1, 1, 0][:days], "maintenance": [False, False, True, False, False][:days]}
+    ).write_parquet(folder / "equipment.parquet")
+    pl.DataFrame(  # the default mapping's resources without a constant price
+        {"resource": ["electricity", "diesel", "explosives"], "valid_from": [dt.date(2024, 1, 1)] * 3,
+         "price": [0.6, 7.5, 11.0]}
+    ).write_parquet(folder / "prices.parquet")
     return folder
 
 

@@ -32,12 +32,15 @@ def test_single_run_writes_a_complete_run_dir(cli, tiny_mine, tmp_path):
     before = {p.name: sha256_file(p) for p in tiny_mine.iterdir()}
     result = cli("demo", "data=parquet_dir", f"data.dir={tiny_mine}", f"hydra.run.dir={run_dir}")
     assert result.exit_code == 0, result.output
-    assert read_metrics(run_dir) == {"data.days": 5, "data.ore_t_mean": 92.0}
+    metrics = read_metrics(run_dir)
+    assert metrics["cost.total"] == 85.0 * (5 + 6 + 7 + 8 + 9)
+    assert metrics["cost.no_output_days"] == 1  # ore_t = 0 on day 3: no unit cost, no division error
+    assert metrics["cost.unit_mean"] == pytest.approx(85.0 * (5 / 100 + 6 / 110 + 8 / 120 + 9 / 130) / 4)
     assert json.loads((run_dir / "status.json").read_text())["status"] == "ok"
     provenance = json.loads((run_dir / "provenance.json").read_text())
     assert provenance["seed"] == 0 and provenance["task"] == "demo"
     assert provenance["inputs"][str((tiny_mine / "production.parquet").resolve())] == before["production.parquet"]
-    assert pl.read_parquet(run_dir / "tables" / "production.parquet").height == 5
+    assert pl.read_parquet(run_dir / "tables" / "daily.parquet").height == 5
     assert (run_dir / ".hydra" / "overrides.yaml").exists()
     assert not list(run_dir.rglob("*.tmp")), "atomic writes leave no temp files"
     assert {p.name: sha256_file(p) for p in tiny_mine.iterdir()} == before, "inputs are never modified"
@@ -98,7 +101,7 @@ def test_multirun_lists_failed_jobs_and_keeps_the_others(cli, tiny_mine, tmp_pat
     summary = pl.read_parquet(sweep / "summary.parquet").sort("job")
     assert summary["status"].to_list() == ["ok", "failed"]
     assert summary["data.dir"].to_list() == [str(tiny_mine), str(tmp_path / "nope")]
-    assert summary["data.days"].to_list() == [5.0, None]
+    assert summary["cost.total"].to_list() == [2975.0, None]
     assert "data folder not found" in summary["error"][1]
 
 
@@ -124,7 +127,10 @@ def test_summarize_rebuilds_a_crashed_sweep(cli, tiny_mine, tmp_path):
     assert result.exit_code == 0, result.output
     summary = pl.read_parquet(sweep / "summary.parquet").sort("job")
     assert summary["status"].to_list() == ["ok", "incomplete"]
-    assert "92 ± 0" in result.output
+    assert "cost.unit_mean" in result.output and "2975 ± 0" in result.output  # many metrics: one row each
+    table3 = cli("summarize", sweep, "--by", "seed", "--metric", "cost.total", "--metric", "cost.days")
+    assert table3.exit_code == 0 and "2975 ± 0" in table3.output and "5 ± 0" in table3.output
+    assert cli("summarize", sweep, "--metric", "nope").exit_code == 2
     assert cli("summarize", tmp_path / "nowhere").exit_code == 2
     assert "not an override" in cli("summarize", sweep, "--by", "model").output
 
@@ -134,10 +140,10 @@ def test_verify_detects_a_changed_metric(cli, tiny_mine, tmp_path):
     assert cli("demo", "data=parquet_dir", f"data.dir={tiny_mine}", f"hydra.run.dir={run_dir}").exit_code == 0
     assert cli("verify", run_dir).exit_code == 0
     metrics = read_metrics(run_dir)
-    metrics["data.ore_t_mean"] *= 1 + 1e-9
+    metrics["cost.unit_mean"] *= 1 + 1e-9
     (run_dir / "metrics.json").write_text(json.dumps(metrics))
     result = cli("verify", run_dir)
-    assert result.exit_code == 1 and "data.ore_t_mean" in result.output
+    assert result.exit_code == 1 and "cost.unit_mean" in result.output
     assert cli("verify", run_dir, "--rtol", "1e-6").exit_code == 0
     assert cli("verify", tmp_path).exit_code == 2
 
@@ -157,5 +163,5 @@ def test_data_synth_writes_canonical_tables_that_load_back(cli, tmp_path):
     assert result.exit_code == 0, result.output
     run_dir = tmp_path / "run"
     assert cli("demo", "data=parquet_dir", f"data.dir={out}", f"hydra.run.dir={run_dir}").exit_code == 0
-    assert read_metrics(run_dir)["data.days"] == pl.read_parquet(out / "production.parquet").height
+    assert read_metrics(run_dir)["cost.days"] == pl.read_parquet(out / "production.parquet").height
     assert cli("data", "synth", "--out", out, "--start", "someday").exit_code == 2

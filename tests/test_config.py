@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def _group_cases():
 def test_every_task_config_composes_with_its_schema(task):
     cfg = _compose(task)
     assert cfg.task_name == task
-    assert OmegaConf.get_type(cfg).__module__ == TASKS[task][0]
+    assert OmegaConf.get_type(cfg) is importlib.import_module(TASKS[task][0]).Config
 
 
 @pytest.mark.parametrize("task, override", list(_group_cases()))

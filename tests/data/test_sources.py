@@ -29,8 +29,8 @@ def test_load_mine_reads_a_canonical_folder(tiny_mine):
     mine = load_mine(dir=str(tiny_mine))
     assert mine.production.collect()["ore_t"].sum() == 460.0
     assert mine.consumption_daily.collect_schema()["quantity"] == pl.Float64
-    assert mine.prices is None
-    assert sorted(p.name for p in mine.inputs) == ["consumption_daily.parquet", "mines.parquet", "production.parquet"]
+    assert mine.sensors is None
+    assert sorted(p.name for p in mine.inputs) == ["consumption_daily.parquet", "equipment.parquet", "mines.parquet", "prices.parquet", "production.parquet"]
 
 
 def test_csv_source_with_column_map_and_filters(tmp_path):

@@ -1,0 +1,164 @@
+"""Scale benchmark of `minectl cost`: hourly metered rows -> full ledger + daily table.
+
+Writes a synthetic hourly consumption parquet (default 20 million rows: 20 mines x 10 metered
+activity/resource series x 100,000 hours, 1 % missing readings), then measures, each in its
+own subprocess (best wall time of --repeat runs, peak RSS of the process):
+
+  duckdb  - the reference: a bare DuckDB read_parquet group-by (day, mine, activity, resource)
+  minectl - minectl.costing.accounts.cost_accounts: eq 3 gap filling of the meters, daily
+            consolidation, 3-sigma + threshold outliers, mean imputation, ledger q x p with
+            time-varying prices, daily structure (C_t by category/stage, U_t, shares)
+
+Target (issue #3): minectl within 1.2x DuckDB's time and 1.5x its peak RSS.
+Usage: python benchmarks/cost_scale.py [--hours 100000] [--mines 20] [--missing 0.01] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+SERIES = [
+    ("drilling", "electricity"), ("loading", "electricity"), ("loading", "diesel"), ("backfill", "electricity"),
+    ("ventilation", "electricity"), ("drainage", "electricity"), ("hauling", "diesel"), ("hauling", "electricity"),
+    ("processing", "electricity"), ("maintenance", "lubricants"),
+]
+START = "2010-01-01"
+
+
+def write_inputs(folder: Path, mines: int, hours: int, missing: float, seed: int = 0) -> dict[str, str]:
+    """Hourly meters (one parquet, rows grouped per series as a historian exports them),
+    daily production and a monthly price table. Vectorised numpy/polars."""
+    rng = np.random.default_rng(seed)
+    mine_ids = [f"M{i:02d}" for i in range(mines)]
+    n_series = mines * len(SERIES)
+    stamps = pl.datetime_range(
+        pl.lit(START).str.to_datetime(), pl.lit(START).str.to_datetime() + pl.duration(hours=hours - 1), "1h", eager=True
+    )
+    quantity = rng.gamma(4.0, 50.0, size=n_series * hours)
+    quantity[rng.random(quantity.size) < missing] = np.nan
+    series_of_row = np.repeat(np.arange(n_series), hours)
+    hourly = pl.DataFrame(
+        {
+            "timestamp": np.tile(stamps.to_numpy(), n_series),
+            "mine_id": pl.Series(mine_ids).gather(series_of_row // len(SERIES)),
+            "activity": pl.Series([a for a, _ in SERIES]).gather(series_of_row % len(SERIES)),
+            "resource": pl.Series([r for _, r in SERIES]).gather(series_of_row % len(SERIES)),
+            "quantity": pl.Series(quantity).fill_nan(None),
+        }
+    )
+    paths = {"hourly": str(folder / "consumption_hourly.parquet")}
+    hourly.write_parquet(paths["hourly"])
+    days = stamps.dt.date().unique().sort()
+    production = pl.DataFrame(
+        {
+            "date": np.tile(days.to_numpy(), mines),
+            "mine_id": pl.Series(mine_ids).gather(np.repeat(np.arange(mines), len(days))),
+            "ore_t": rng.normal(15000.0, 2000.0, mines * len(days)).clip(0.0),
+            "drilled_m": rng.normal(1900.0, 300.0, mines * len(days)).clip(0.0),
+            "haul_km": 5.0,
+        }
+    )
+    months = pl.date_range(days.min(), days.max(), "1mo", eager=True)
+    prices = pl.concat(
+        pl.DataFrame({"resource": r, "valid_from": months, "price": base * (1 + 0.02 * rng.standard_normal(len(months)))})
+        for r, base in (("electricity", 0.62), ("diesel", 8.3), ("explosives", 11.0))
+    )
+    for name, frame in (("production", production), ("prices", prices)):
+        paths[name] = str(folder / f"{name}.parquet")
+        frame.write_parquet(paths[name])
+    return paths
+
+
+def run_duckdb(paths: dict[str, str]) -> int:
+    import duckdb
+
+    daily = duckdb.sql(
+        f"select cast(timestamp as date) as date, mine_id, activity, resource, sum(quantity) as quantity "
+        f"from read_parquet('{paths['hourly']}') group by all"
+    ).pl()
+    return daily.height
+
+
+def run_minectl(paths: dict[str, str]) -> int:
+    from omegaconf import OmegaConf
+
+    from minectl.costing import CostMapping
+    from minectl.costing.accounts import Preprocessing, bounds_from_config, cost_accounts
+
+    conf = Path(__file__).resolve().parents[1] / "minectl" / "conf" / "costs" / "default.yaml"
+    costs = OmegaConf.to_container(OmegaConf.load(conf), resolve=True)
+    accounts = cost_accounts(
+        CostMapping.from_dict(costs),
+        production=pl.scan_parquet(paths["production"]),
+        consumption_hourly=pl.scan_parquet(paths["hourly"]),
+        prices=pl.scan_parquet(paths["prices"]),
+        prep=Preprocessing(bounds=bounds_from_config(costs["thresholds"])),
+        intensities={name: tuple(pair) for name, pair in costs["intensities"].items()},
+    )
+    return accounts.ledger.height + accounts.daily.height
+
+
+def child(which: str, paths_json: str) -> None:
+    """Run one engine once in this (fresh) process; print wall time and peak RSS as JSON."""
+    paths = json.loads(paths_json)
+    start = time.perf_counter()
+    rows = {"duckdb": run_duckdb, "minectl": run_minectl}[which](paths)
+    seconds = time.perf_counter() - start
+    # VmHWM: this process's peak RSS (ru_maxrss would carry the parent's peak over fork + exec)
+    status = Path("/proc/self/status").read_text()
+    peak_mb = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
+
+
+def measure(which: str, paths: dict[str, str], repeat: int) -> dict:
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", which, json.dumps(paths)], check=True, capture_output=True, text=True
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {
+        "seconds": min(r["seconds"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+        "rows": runs[0]["rows"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mines", type=int, default=20)
+    parser.add_argument("--hours", type=int, default=100_000)
+    parser.add_argument("--missing", type=float, default=0.01)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2, metavar=("ENGINE", "PATHS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        paths = write_inputs(Path(tmp), args.mines, args.hours, args.missing)
+        n_rows = args.mines * len(SERIES) * args.hours
+        print(f"inputs: {n_rows:,} hourly rows ({args.missing:.1%} missing), written in {time.perf_counter() - start:.1f} s")
+        results = {which: measure(which, paths, args.repeat) for which in ("duckdb", "minectl")}
+    ref, ours = results["duckdb"], results["minectl"]
+    print(f"{'engine':<8} {'best s':>8} {'peak RSS MB':>12}  output rows")
+    for which, r in results.items():
+        print(f"{which:<8} {r['seconds']:>8.2f} {r['peak_mb']:>12.0f}  {r['rows']:,}")
+    time_ratio, rss_ratio = ours["seconds"] / ref["seconds"], ours["peak_mb"] / ref["peak_mb"]
+    print(f"time ratio minectl/duckdb: {time_ratio:.2f} (target <= 1.2) {'met' if time_ratio <= 1.2 else 'NOT met'}")
+    print(f"peak RSS ratio minectl/duckdb: {rss_ratio:.2f} (target <= 1.5) {'met' if rss_ratio <= 1.5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""From canonical tables to the daily full-cost accounts of a mine (seed 000, 3.1 + 3.2).
+
+hourly meters --eq 3, limit--> daily sums ┐
+booked daily records ─────────────────────┴─> consolidate -> 3-sigma + thresholds (events
+kept) -> same-cycle mean imputation -> ledger q x p -> daily structure + intensities.
+Plain arguments only (frames, a CostMapping, numbers): the cost task and the benchmark both
+call ``cost_accounts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from minectl.costing.ledger import build_ledger, enums
+from minectl.costing.mapping import CostMapping, check_keys
+from minectl.costing.structure import KEYS, daily_structure
+from minectl.errors import ConfigError
+from minectl.features import (
+    add_intensities,
+    consolidate,
+    drop_outliers,
+    flag_outliers,
+    impute_cycle_mean,
+    imputed_flag,
+    interpolate_linear,
+    metered_daily,
+    resample_daily,
+)
+
+SERIES = ["mine_id", "activity", "resource"]
+RECORD_COLUMNS = ["date", *SERIES, "quantity"]
+EQUIPMENT_COLUMNS = ["operating_h", "downtime_h", "failures", "maintenance"]
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """Cleaning parameters (seed 000, 3.1)."""
+
+    interpolation_limit: int | None = 6  # longest run of missing hourly readings filled by eq 3
+    impute_cycle: str = "1mo"  # same-cycle mean imputation of missing daily records
+    outlier_window: int = 30  # days of history for the rolling 3-sigma rule
+    outlier_sigma: float = 3.0
+    sensor_window: int = 168  # hours of history for the rolling 3-sigma rule on sensor series
+    event_downtime_h: float = 4.0  # a day with failures or this much downtime is an operational event
+    event_maintenance: bool = False  # maintenance work days are events too
+    event_days_after: int = 3  # an event also explains the next days' booked records (late repairs)
+    bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)  # resource -> daily (lower, upper)
+
+    def check(self, key: str = "cost") -> None:
+        """Nonsense values fail with the offending key named."""
+        if self.interpolation_limit is not None and self.interpolation_limit < 0:
+            raise ConfigError(f"{key}.interpolation_limit: {self.interpolation_limit}; expected hours >= 0 or null (no limit)")
+        if self.outlier_window < 2:
+            raise ConfigError(f"{key}.outlier_window: {self.outlier_window}; expected at least 2 days")
+        if self.sensor_window < 2:
+            raise ConfigError(f"{key}.sensor_window: {self.sensor_window}; expected at least 2 hours")
+        if self.event_days_after < 0:
+            raise ConfigError(f"{key}.event_days_after: {self.event_days_after}; expected days >= 0")
+        if not self.outlier_sigma > 0:
+            raise ConfigError(f"{key}.outlier_sigma: {self.outlier_sigma}; expected a multiple of sigma > 0, e.g. 3")
+        if not self.event_downtime_h >= 0:
+            raise ConfigError(f"{key}.event_downtime_h: {self.event_downtime_h}; expected hours >= 0")
+        try:
+            pl.select(pl.lit(0).cast(pl.Date).dt.truncate(self.impute_cycle)).item()
+        except (pl.exceptions.PolarsError, ValueError):
+            raise ConfigError(f"{key}.impute_cycle: {self.impute_cycle!r}; expected a period like 1mo, 1w, 7d") from None
+        for resource, (lower, upper) in self.bounds.items():
+            if lower is not None and upper is not None and lower > upper:
+                raise ConfigError(f"costs.thresholds.{resource}: lower {lower} > upper {upper}; expected lower <= upper")
+
+
+def bounds_from_config(spec: Mapping[str, Any]) -> dict[str, tuple[float | None, float | None]]:
+    """``{resource: {lower?, upper?}}`` -> ``{resource: (lower, upper)}``, numbers checked."""
+    bounds = {}
+    for resource, limits in spec.items():
+        key = f"costs.thresholds.{resource}"
+        check_keys(limits, ("lower", "upper"), key)
+        pair = []
+        for side in ("lower", "upper"):
+            value = limits.get(side)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ConfigError(f"{key}.{side}: {value!r}; expected a number in the resource's unit")
+            pair.append(None if value is None else float(value))
+        bounds[resource] = (pair[0], pair[1])
+    return bounds
+
+
+@dataclass
+class CostAccounts:
+    ledger: pl.DataFrame  # day x mine x stage x activity x resource: quantity, price, cost
+    daily: pl.DataFrame  # per day and mine: structure, Q_t, U_t, shares, intensities
+    counts: dict[str, int]  # imputation and outlier counts, reported as metrics
+
+
+def cost_accounts(
+    mapping: CostMapping,
+    *,
+    production: pl.LazyFrame | pl.DataFrame,
+    consumption_hourly: pl.LazyFrame | None = None,
+    consumption_daily: pl.LazyFrame | pl.DataFrame | None = None,
+    prices: pl.LazyFrame | pl.DataFrame | None = None,
+    equipment: pl.LazyFrame | pl.DataFrame | None = None,
+    sensors: pl.LazyFrame | pl.DataFrame | None = None,
+    prep: Preprocessing = Preprocessing(),
+    output: str = "ore_t",
+    intensities: Mapping[str, tuple[str, str]] | None = None,
+    change: Sequence[str] = (),
+    rolling: Sequence[str] = (),
+    rolling_window: int = 7,
+) -> CostAccounts:
+    """The daily full-cost accounts; ``output`` is the production column used as Q_t."""
+    prep.check()
+    for resource in prep.bounds:
+        if resource not in mapping.resources:
+            raise ConfigError(f"costs.thresholds.{resource}: not declared in costs.resources")
+    combined, counts = _daily_records(mapping, consumption_hourly, consumption_daily, prep.interpolation_limit)
+    events = _events(equipment, prep, prep.event_days_after)
+    cleaned = flag_outliers(
+        combined.join(events, on=KEYS, how="left"),
+        "quantity",
+        by=SERIES,
+        window=prep.outlier_window,
+        n_sigma=prep.outlier_sigma,
+        lower=_bound(prep.bounds, 0),
+        upper=_bound(prep.bounds, 1),
+        event=pl.col("_event"),
+    )
+    imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=SERIES, cycle=prep.impute_cycle).collect()
+    counts |= {
+        "outliers_removed": int((imputed["outlier"] & ~imputed["event_kept"]).sum()),
+        "outliers_kept_event": int(imputed["event_kept"].sum()),
+        "daily_imputed": int(imputed[imputed_flag("quantity")].sum()),
+        "daily_unfilled": int(imputed["quantity"].null_count()),
+    }
+    ledger = build_ledger(imputed.select(RECORD_COLUMNS), mapping, prices)
+    del imputed  # peak memory: the flagged daily records are not needed past this point
+
+    daily = daily_structure(
+        ledger,
+        production,
+        categories=mapping.categories,
+        stages=mapping.stages,
+        resources=list(mapping.resources),
+        output=output,
+    )
+    if equipment is not None:
+        daily = daily.join(equipment.lazy().select(*KEYS, *EQUIPMENT_COLUMNS), on=KEYS, how="left")
+    if sensors is not None:
+        sensor_daily, sensor_counts = _sensor_daily(sensors, _events(equipment, prep, 0), prep)
+        counts |= sensor_counts
+        daily = daily.join(sensor_daily, on=KEYS, how="left")
+    daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window).collect()
+    return CostAccounts(ledger, daily.sort(KEYS), counts)
+
+
+def _daily_records(
+    mapping: CostMapping,
+    hourly: pl.LazyFrame | None,
+    booked: pl.LazyFrame | pl.DataFrame | None,
+    limit: int | None,
+) -> tuple[pl.LazyFrame, dict[str, int]]:
+    """Daily (date, series, quantity) records of both consumption tables, checked against
+    the mapping, with Enum-typed names; counts of the hourly gap filling."""
+    counts, records = {}, []
+    has_meters = hourly is not None and "meter_id" in hourly.collect_schema()
+    if hourly is not None:
+        by = SERIES + (["meter_id"] if has_meters else [])
+        metered, filled = metered_daily(hourly, by=by, limit=limit)
+        counts = {"hourly_missing": filled.missing, "hourly_interpolated": filled.interpolated, "hourly_unfilled": filled.unfilled}
+        records.append(("consumption_hourly", metered.select(RECORD_COLUMNS)))
+    if booked is not None:
+        frame = booked.lazy().select(*(pl.col(c) for c in RECORD_COLUMNS)).collect()
+        records.append(("consumption_daily", frame.with_columns(pl.col("quantity").cast(pl.Float64))))
+    if not records:
+        raise ConfigError("data: no consumption table; expected consumption_hourly and/or consumption_daily")
+    pairs = []
+    for table, frame in records:
+        pairs.append(set(frame.select("activity", "resource").unique().iter_rows()))
+        mapping.check_records(pairs[-1], table)
+    types = enums(mapping)
+    names = [pl.col("activity").cast(types["activity"]), pl.col("resource").cast(types["resource"])]
+    combined = pl.concat([frame.with_columns(names) for _, frame in records]).lazy()
+    # Consolidation sums records of the same day and series: needed when several meters or
+    # both tables feed one series (each table alone has one row per day and series).
+    if has_meters or (len(pairs) > 1 and set.intersection(*pairs)):
+        combined = consolidate(combined, "quantity", by=SERIES)
+    return combined, counts
+
+
+def _events(equipment: pl.LazyFrame | pl.DataFrame | None, prep: Preprocessing, days_after: int) -> pl.LazyFrame:
+    """(date, mine_id, _event): failures, downtime of at least ``event_downtime_h`` (and
+    maintenance work when ``event_maintenance``) on the day or the ``days_after`` before."""
+    if equipment is None:
+        return pl.LazyFrame(schema={"date": pl.Date, "mine_id": pl.String, "_event": pl.Boolean})
+    event = (pl.col("failures") > 0) | (pl.col("downtime_h") >= prep.event_downtime_h)
+    if prep.event_maintenance:
+        event = event | pl.col("maintenance")
+    recent = event.fill_null(False).cast(pl.Int8).rolling_max(days_after + 1, min_samples=1)
+    return equipment.lazy().sort("mine_id", "date").select(*KEYS, (recent.over("mine_id") > 0).alias("_event"))
+
+
+def _bound(bounds: Mapping[str, tuple[float | None, float | None]], side: int) -> pl.Expr | None:
+    values = {r: b[side] for r, b in bounds.items() if b[side] is not None}
+    if not values:
+        return None
+    return pl.col("resource").replace_strict(values, default=None, return_dtype=pl.Float64)
+
+
+def _sensor_daily(
+    sensors: pl.LazyFrame | pl.DataFrame, events: pl.LazyFrame, prep: Preprocessing
+) -> tuple[pl.LazyFrame, dict[str, int]]:
+    """Daily means of the hourly sensor columns: per column, rolling 3-sigma outliers not
+    explained by an event that same day are removed, then gaps are filled by eq 3."""
+    columns = [c for c in sensors.lazy().collect_schema() if c not in ("timestamp", "mine_id")]
+    frame = sensors.lazy().with_columns(date=pl.col("timestamp").dt.date()).join(events, on=KEYS, how="left")
+    counts = {"sensor_outliers_removed": 0, "sensor_outliers_kept_event": 0, "sensor_interpolated": 0}
+    flags = ["outlier_sigma", "outlier_threshold", "outlier", "event_kept"]
+    for column in columns:
+        flagged = flag_outliers(
+            frame, column, by=["mine_id"], time_col="timestamp", window=prep.sensor_window,
+            n_sigma=prep.outlier_sigma, event=pl.col("_event"),
+        ).collect()
+        counts["sensor_outliers_removed"] += int((flagged["outlier"] & ~flagged["event_kept"]).sum())
+        counts["sensor_outliers_kept_event"] += int(flagged["event_kept"].sum())
+        frame = drop_outliers(flagged.lazy(), column).drop(flags)
+    filled = interpolate_linear(frame, columns, by=["mine_id"], time_col="timestamp", limit=prep.interpolation_limit)
+    filled = filled.collect()
+    counts["sensor_interpolated"] = int(sum(filled[imputed_flag(c)].sum() for c in columns))
+    return resample_daily(filled, by=["mine_id"], means=columns), counts

@@ -1,0 +1,208 @@
+"""Anomalies and their likely source (seed 000, section 3.2, decision feedback).
+
+Two detectors over the daily table, both against a trailing baseline of the previous
+``window`` days of the same mine (today left out):
+
+- z-score: ``z = (x - mean) / sd`` for each monitored item; ``|z| >= z`` flags the day;
+- declarative rules: each condition compares an indicator's relative change
+  ``x / mean - 1`` with a threshold (``up``: >= t, ``down``: <= -t, ``flat``: |change| < t);
+  a rule fires when all its conditions hold, e.g. kWh/t and downtime up while maintenance
+  cost is flat -> "equipment efficiency decline".
+
+A flagged item is attributed to the rules that fired for the same mine and day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from minectl.costing.mapping import check_keys
+from minectl.errors import ConfigError
+
+DIRECTIONS = ("up", "down", "flat")
+UNEXPLAINED = "unexplained"
+BY = ["mine_id"]  # baselines are per mine
+SCHEMA = {
+    "date": pl.Date,
+    "mine_id": pl.String,
+    "item": pl.String,
+    "method": pl.String,
+    "score": pl.Float64,
+    "size": pl.Float64,
+    "attribution": pl.String,
+    "indicators": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    indicator: str
+    direction: str
+    threshold: float
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    conditions: tuple[Condition, ...]
+
+
+def rules_from_config(specs: Mapping[str, Any], key: str = "costs.anomaly_rules") -> tuple[Rule, ...]:
+    """Rules from ``{name: {indicator: {direction: up|down|flat, threshold: t}}}``."""
+    rules = []
+    for name, conditions in specs.items():
+        if not isinstance(conditions, Mapping) or not conditions:
+            raise ConfigError(f"{key}.{name}: expected a mapping of indicator -> {{direction, threshold}}")
+        parsed = []
+        for indicator, spec in conditions.items():
+            where = f"{key}.{name}.{indicator}"
+            direction = check_keys(spec, ("direction", "threshold"), where).get("direction")
+            if direction not in DIRECTIONS:
+                raise ConfigError(f"{where}.direction: {direction!r} is not one of {list(DIRECTIONS)}")
+            threshold = spec.get("threshold")
+            if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+                raise ConfigError(f"{where}.threshold: {threshold!r}; expected a relative change > 0, e.g. 0.15")
+            parsed.append(Condition(str(indicator), direction, float(threshold)))
+        rules.append(Rule(str(name), tuple(parsed)))
+    return tuple(rules)
+
+
+def check_indicators(rules: Iterable[Rule], items: Iterable[str], columns: Sequence[str], key: str) -> None:
+    """Every rule indicator and monitored item must be a column of the daily table."""
+    known = set(columns)
+    for rule in rules:
+        for c in rule.conditions:
+            if c.indicator not in known:
+                raise ConfigError(
+                    f"{key}.{rule.name}.{c.indicator}: not a column of the daily table; expected one of {sorted(known)}"
+                )
+    for item in items:
+        if item not in known:
+            raise ConfigError(f"cost.anomaly_items: {item!r} is not a column of the daily table")
+
+
+def check_detector(window: int, z: float) -> None:
+    if window < 2:
+        raise ConfigError(f"cost.anomaly_window: {window}; expected at least 2 days")
+    if not z > 0:
+        raise ConfigError(f"cost.z_threshold: {z}; expected a z-score threshold > 0, e.g. 3")
+
+
+def _baseline(column: str, window: int) -> tuple[pl.Expr, pl.Expr]:
+    previous = pl.col(column).shift(1)
+    mean = previous.rolling_mean(window, min_samples=window).over(BY)
+    sd = previous.rolling_std(window, min_samples=window).over(BY)
+    return mean, sd
+
+
+def _change(column: str, window: int) -> pl.Expr:
+    mean, _ = _baseline(column, window)
+    return pl.when(mean != 0).then(pl.col(column) / mean - 1)
+
+
+def _holds(change: pl.Expr, c: Condition) -> pl.Expr:
+    if c.direction == "up":
+        return change >= c.threshold
+    if c.direction == "down":
+        return change <= -c.threshold
+    return change.abs() < c.threshold
+
+
+def rule_hits(daily: pl.DataFrame, rules: Sequence[Rule], *, window: int) -> pl.DataFrame:
+    """One row per (day, mine, rule that fired); ``size`` is the lead (first) indicator's
+    relative change and ``indicators`` lists every condition's indicator and change."""
+    frames = []
+    for rule in rules:
+        changes = {f"_chg{i}": _change(c.indicator, window) for i, c in enumerate(rule.conditions)}
+        fired = pl.all_horizontal(
+            _holds(pl.col(name), c).fill_null(False) for name, c in zip(changes, rule.conditions)
+        )
+        described = pl.concat_str(
+            [
+                pl.format("{} {} {}%", pl.lit(c.indicator), pl.lit(c.direction), (pl.col(name) * 100).round(1))
+                for name, c in zip(changes, rule.conditions)
+            ],
+            separator="; ",
+        )
+        frames.append(
+            daily.lazy()
+            .sort([*BY, "date"])
+            .with_columns(**changes)
+            .filter(fired)
+            .select(
+                "date",
+                *BY,
+                item=pl.lit(rule.name),
+                method=pl.lit("rule"),
+                score=pl.lit(None, dtype=pl.Float64),
+                size=pl.col("_chg0"),
+                attribution=pl.lit(rule.name),
+                indicators=described,
+            )
+        )
+    return _collect(frames)
+
+
+def zscore_hits(
+    daily: pl.DataFrame, items: Sequence[str], *, window: int, z: float
+) -> pl.DataFrame:
+    """One row per (day, mine, item) with ``|z| >= z``; ``size`` = x - baseline mean."""
+    frames = []
+    for item in items:
+        mean, sd = _baseline(item, window)
+        score = pl.when(sd > 0).then((pl.col(item) - mean) / sd)
+        frames.append(
+            daily.lazy()
+            .sort([*BY, "date"])
+            .with_columns(_z=score, _size=pl.col(item) - mean)
+            .filter(pl.col("_z").abs() >= z)
+            .select(
+                "date",
+                *BY,
+                item=pl.lit(item),
+                method=pl.lit("zscore"),
+                score=pl.col("_z"),
+                size=pl.col("_size"),
+                attribution=pl.lit(None, dtype=pl.String),
+                indicators=pl.lit(None, dtype=pl.String),
+            )
+        )
+    return _collect(frames)
+
+
+def find_anomalies(
+    daily: pl.DataFrame,
+    items: Sequence[str],
+    rules: Sequence[Rule],
+    *,
+    window: int,
+    z: float,
+) -> pl.DataFrame:
+    """z-score hits attributed to the rules that fired the same day (else ``unexplained``),
+    followed by the rule hits themselves; sorted by date, mine."""
+    check_detector(window, z)
+    fired = rule_hits(daily, rules, window=window)
+    explained = fired.group_by(["date", *BY]).agg(
+        pl.col("attribution").sort().str.join(", ").alias("_rules"),
+        pl.col("indicators").sort_by("attribution").str.join(" | ").alias("_indicators"),
+    )
+    zs = (
+        zscore_hits(daily, items, window=window, z=z)
+        .join(explained, on=["date", *BY], how="left")
+        .with_columns(
+            attribution=pl.col("_rules").fill_null(UNEXPLAINED),
+            indicators=pl.col("_indicators"),
+        )
+        .drop("_rules", "_indicators")
+    )
+    return pl.concat([zs, fired]).sort(["date", *BY, "method", "item"])
+
+
+def _collect(frames: list[pl.LazyFrame]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame(schema=SCHEMA)
+    return pl.concat(pl.collect_all(frames)).cast(SCHEMA).sort(["date", "mine_id", "item"])

@@ -1,0 +1,88 @@
+"""The daily full-cost ledger: q_j,t x p_j,t per record (seed 000 eq 6).
+
+One row per day x mine x stage x activity x resource with quantity, the unit price valid
+that day (a price applies from its ``valid_from`` until the next one) and cost.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from minectl.costing.mapping import CostMapping
+from minectl.errors import DataError
+
+# Constant prices apply from the beginning of time.
+_ALWAYS = date(1, 1, 1)
+PRICE_SCHEMA = {"resource": pl.String, "valid_from": pl.Date, "price": pl.Float64}
+
+
+def price_schedule(mapping: CostMapping, prices: pl.LazyFrame | pl.DataFrame | None = None) -> pl.LazyFrame:
+    """All unit prices as (resource, valid_from, price): constants from the mapping, dated
+    points from ``costs.prices``, then the data's price table, which wins on the same date."""
+    constant = [(r.name, _ALWAYS, r.price) for r in mapping.resources.values() if r.price is not None]
+    dated = [(p.resource, p.valid_from, p.price) for p in mapping.prices]
+    frames = [pl.LazyFrame(constant + dated, schema=PRICE_SCHEMA, orient="row").with_columns(_rank=pl.lit(0))]
+    if prices is not None:
+        table = prices.lazy().select(*(pl.col(c).cast(t) for c, t in PRICE_SCHEMA.items()))
+        frames.append(table.with_columns(_rank=pl.lit(1)))
+    return (
+        pl.concat(frames)
+        .sort("resource", "valid_from", "_rank")
+        .unique(["resource", "valid_from"], keep="last", maintain_order=True)
+        .drop("_rank")
+    )
+
+
+def enums(mapping: CostMapping) -> dict[str, pl.Enum]:
+    """Enum types of the mapping's names: compact, fast to sort and join, ordered as declared."""
+    return {
+        "activity": pl.Enum(list(mapping.activities)),
+        "stage": pl.Enum(list(mapping.stages)),
+        "resource": pl.Enum(list(mapping.resources)),
+        "category": pl.Enum(list(mapping.categories)),
+    }
+
+
+def mapping_frame(mapping: CostMapping) -> pl.LazyFrame:
+    """(activity, stage, resource, category) rows of the mapping, for joins."""
+    rows = [(a.name, a.stage, r, mapping.resources[r].category) for a in mapping.activities.values() for r in a.resources]
+    return pl.LazyFrame(rows, schema=enums(mapping), orient="row")
+
+
+def build_ledger(
+    consumption: pl.LazyFrame | pl.DataFrame,
+    mapping: CostMapping,
+    prices: pl.LazyFrame | pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Daily consumption records (date, mine_id, activity, resource, quantity) -> ledger.
+
+    ``stage``, ``activity``, ``resource`` and ``category`` are Enums of the mapping's names
+    (declared order). Records with a null quantity (missing and not imputable) are left out. A record dated
+    before the first price of its resource is a data error (no price to apply).
+    """
+    types = enums(mapping)
+    records = (
+        consumption.lazy()
+        .filter(pl.col("quantity").is_not_null())
+        .with_columns(pl.col("activity").cast(types["activity"]), pl.col("resource").cast(types["resource"]))
+        .join(mapping_frame(mapping), on=["activity", "resource"], how="inner")
+        .sort("date")
+    )
+    schedule = price_schedule(mapping, prices).with_columns(pl.col("resource").cast(types["resource"])).sort("valid_from")
+    ledger = (
+        records.join_asof(schedule, left_on="date", right_on="valid_from", by="resource", strategy="backward", check_sortedness=False)
+        .with_columns(cost=pl.col("quantity") * pl.col("price"))
+        .select("date", "mine_id", "stage", "activity", "resource", "category", "quantity", "price", "cost")
+        .sort("date", "mine_id", "stage", "activity", "resource")
+        .collect()
+    )
+    unpriced = ledger.filter(pl.col("price").is_null())
+    if unpriced.height:
+        first = unpriced.row(0, named=True)
+        raise DataError(
+            f"prices: no price for {first['resource']!r} on {first['date']}; expected a price row "
+            f"with valid_from on or before that day"
+        )
+    return ledger

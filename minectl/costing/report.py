@@ -1,0 +1,70 @@
+"""Terminal summary (rich) and plots (matplotlib Agg) of a cost run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import polars as pl  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from minectl.costing.mapping import CostMapping  # noqa: E402
+
+
+def plot_daily_cost(daily: pl.DataFrame, categories: Sequence[str], currency: str):
+    """Stacked daily cost by category, summed over mines."""
+    by_day = daily.group_by("date").agg(pl.col(f"cost_{c}").sum() for c in categories).sort("date")
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.stackplot(by_day["date"].to_list(), *(by_day[f"cost_{c}"].to_numpy() for c in categories), labels=categories)
+    ax.set_ylabel(f"daily cost ({currency})")
+    ax.set_title("Daily cost by category (seed 000 eq 1)")
+    ax.legend(loc="upper left", fontsize="small", ncols=min(len(categories), 6))
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_unit_cost(daily: pl.DataFrame, anomalies: pl.DataFrame, currency: str, output: str):
+    """U_t per mine with the flagged anomaly days marked."""
+    fig, ax = plt.subplots(figsize=(10, 4))
+    flagged = anomalies.select("date", "mine_id").unique()
+    for (mine,), frame in daily.group_by("mine_id", maintain_order=True):
+        marker = "o" if frame.height < 30 else None  # few periods (e.g. annual data): show the points
+        ax.plot(frame["date"].to_list(), frame["unit_cost"].to_numpy(), lw=0.8, marker=marker, label=str(mine))
+        marks = frame.join(flagged, on=["date", "mine_id"], how="semi")
+        ax.scatter(marks["date"].to_list(), marks["unit_cost"].to_numpy(), color="red", s=12, zorder=3)
+    ax.scatter([], [], color="red", s=12, label="anomaly day")
+    ax.set_ylabel(f"unit cost ({currency} per {output})")
+    ax.set_title("Unit cost U_t = C_t / Q_t (seed 000 eq 2)")
+    ax.legend(loc="upper left", fontsize="small")
+    fig.autofmt_xdate()
+    return fig
+
+
+def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping: CostMapping, top: int) -> None:
+    """Cost structure (by category and by stage) and the largest anomalies."""
+    total = daily["cost"].sum()
+    structure = Table(title=f"Cost structure, {daily.height} mine-days, total {total:,.0f} {mapping.currency}")
+    for column in ("group", "item", f"cost ({mapping.currency})", "share of total", "mean daily share"):
+        structure.add_column(column, justify="right" if column != "item" and column != "group" else "left")
+    parts = [("category", c, f"cost_{c}", f"share_{c}") for c in mapping.categories]
+    parts += [("stage", s, f"cost_stage_{s}", f"share_stage_{s}") for s in mapping.stages]
+    for group, item, cost, share in parts:
+        amount = daily[cost].sum()
+        structure.add_row(group, item, f"{amount:,.0f}", f"{amount / total:.1%}" if total else "-", f"{daily[share].mean():.1%}")
+    console.print(structure)
+    unit = daily["unit_cost"].drop_nulls()
+    if unit.len():
+        console.print(f"unit cost: mean {unit.mean():,.2f}, sd {unit.std() or 0:,.2f} {mapping.currency}/t; "
+                      f"{int(daily['no_output'].sum())} day(s) without output (no unit cost)")
+    if anomalies.height and top:
+        worst = anomalies.with_columns(rank=pl.coalesce(pl.col("score").abs(), pl.col("size").abs())).sort("rank", descending=True).head(top)
+        table = Table(title=f"Top anomalies ({anomalies.height} flagged)")
+        for column in ("date", "mine", "item", "method", "z / change", "attribution"):
+            table.add_column(column)
+        for row in worst.iter_rows(named=True):
+            score = f"z={row['score']:.1f}" if row["score"] is not None else f"{row['size']:+.0%}"
+            table.add_row(str(row["date"]), row["mine_id"], row["item"], row["method"], score, row["attribution"] or "")
+        console.print(table)

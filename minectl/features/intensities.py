@@ -1,0 +1,43 @@
+"""Derived features (seed 000, section 3.1): intensities, day-over-day change rates, rolling means."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+
+def ratio(numerator: str, denominator: str) -> pl.Expr:
+    """numerator / denominator, null where the denominator is 0 or missing (no division error)."""
+    den = pl.col(denominator)
+    return pl.when(den != 0).then(pl.col(numerator) / den)
+
+
+def add_intensities(
+    frame: pl.LazyFrame | pl.DataFrame,
+    ratios: Mapping[str, tuple[str, str]],
+    *,
+    by: Sequence[str] = ("mine_id",),
+    time_col: str = "date",
+    change: Sequence[str] = (),
+    rolling: Sequence[str] = (),
+    window: int = 7,
+) -> pl.LazyFrame:
+    """Add ``name = num / den`` per ``ratios`` item, then ``<col>_chg`` (day-over-day relative
+    change, null after a 0) for ``change`` and ``<col>_rm`` (trailing ``window``-day mean,
+    today included) for ``rolling``. Rows are sorted by ``by`` and ``time_col``.
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    over = list(by)
+
+    def per_series(expr: pl.Expr) -> pl.Expr:
+        return expr.over(over) if over else expr
+
+    lf = frame.lazy().sort([*over, time_col])
+    lf = lf.with_columns(ratio(num, den).alias(name) for name, (num, den) in ratios.items())
+    previous = {c: per_series(pl.col(c).shift(1)) for c in change}
+    return lf.with_columns(
+        *(pl.when(prev != 0).then(pl.col(c) / prev - 1).alias(f"{c}_chg") for c, prev in previous.items()),
+        *(per_series(pl.col(c).rolling_mean(window, min_samples=1)).alias(f"{c}_rm") for c in rolling),
+    )

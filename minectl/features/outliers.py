@@ -1,0 +1,75 @@
+"""Outlier identification (seed 000, section 3.1): rolling 3-sigma AND business thresholds.
+
+A reading is an outlier when it lies more than ``n_sigma`` rolling standard deviations from
+the rolling mean of the previous ``window`` readings of its series (the reading itself is
+left out, so a spike cannot hide by inflating its own sigma), or outside the business bounds.
+Outliers that coincide with an operational event (downtime, maintenance) are real signals:
+they are flagged ``event_kept`` and never cleaned. ``drop_outliers`` nulls the rest so that
+the imputation step can fill (and count) them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+Bound = pl.Expr | float | None
+
+
+def _bound(bound: Bound) -> pl.Expr | None:
+    if bound is None or isinstance(bound, pl.Expr):
+        return bound
+    return pl.lit(float(bound))
+
+
+def flag_outliers(
+    frame: pl.LazyFrame | pl.DataFrame,
+    value: str,
+    *,
+    by: Sequence[str],
+    time_col: str = "date",
+    window: int = 30,
+    n_sigma: float = 3.0,
+    min_periods: int | None = None,
+    lower: Bound = None,
+    upper: Bound = None,
+    event: pl.Expr | None = None,
+) -> pl.LazyFrame:
+    """Add ``outlier_sigma``, ``outlier_threshold``, ``outlier`` and ``event_kept`` columns.
+
+    ``lower``/``upper``: business bounds, a number or an expression (e.g. a per-resource
+    column); ``event``: boolean expression marking rows explained by an operational event.
+    """
+    if window < 2:
+        raise ValueError(f"window must be >= 2, got {window}")
+    if n_sigma <= 0:
+        raise ValueError(f"n_sigma must be > 0, got {n_sigma}")
+    min_periods = window if min_periods is None else min_periods
+    x = pl.col(value)
+    previous = x.shift(1)
+    mean = previous.rolling_mean(window, min_samples=min_periods)
+    sd = previous.rolling_std(window, min_samples=min_periods)
+    if by:
+        mean, sd = mean.over(by), sd.over(by)
+    sigma = ((x - mean).abs() > n_sigma * sd).fill_null(False)
+    threshold = pl.lit(False)
+    lo, hi = _bound(lower), _bound(upper)
+    if lo is not None:
+        threshold = threshold | (x < lo).fill_null(False)
+    if hi is not None:
+        threshold = threshold | (x > hi).fill_null(False)
+    explained = pl.lit(False) if event is None else event.fill_null(False)
+    return (
+        frame.lazy()
+        .sort([*by, time_col])
+        .with_columns(outlier_sigma=sigma, outlier_threshold=threshold)
+        .with_columns(outlier=pl.col("outlier_sigma") | pl.col("outlier_threshold"))
+        .with_columns(event_kept=pl.col("outlier") & explained)
+    )
+
+
+def drop_outliers(frame: pl.LazyFrame, value: str) -> pl.LazyFrame:
+    """Null the outliers that no event explains (flag columns stay for counting)."""
+    removed = pl.col("outlier") & ~pl.col("event_kept")
+    return frame.with_columns(pl.when(removed).then(None).otherwise(pl.col(value)).alias(value))

@@ -1,0 +1,203 @@
+"""LSTM classifier over sliding windows (seed 000 eqs 8, 9, 12), scikit-learn shaped.
+
+Feature layout shared by every minectl risk model: a row of ``X`` is the dynamic window,
+flattened time-major (``window`` steps x ``n_dynamic`` indicators), followed by ``n_static``
+static features taken at the window's end.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from torch import nn
+
+
+def split_features(X, window: int, n_static: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, window*f + s) -> dynamic (n, window, f) and static (n, s) float32 arrays."""
+    X = np.asarray(X, dtype=np.float32)
+    n_dynamic_cols = X.shape[1] - n_static
+    if window < 1 or n_dynamic_cols <= 0 or n_dynamic_cols % window:
+        raise ValueError(
+            f"X has {X.shape[1]} columns: expected window ({window}) x n_dynamic + n_static ({n_static})"
+        )
+    dynamic = X[:, :n_dynamic_cols].reshape(len(X), window, n_dynamic_cols // window)
+    return dynamic, X[:, n_dynamic_cols:]
+
+
+def resolve_device(device: str) -> torch.device:
+    """'auto' -> CUDA when present, else CPU; anything else is passed to torch."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def balanced_class_weights(y_idx: np.ndarray, n_classes: int) -> np.ndarray:
+    """alpha_k = n / (K * n_k) (eq 12's category weights); absent classes get weight 0."""
+    counts = np.bincount(y_idx, minlength=n_classes).astype(float)
+    with np.errstate(divide="ignore"):
+        weights = np.where(counts > 0, len(y_idx) / (n_classes * counts), 0.0)
+    return weights
+
+
+def class_weight_vector(class_weight, classes: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
+    """alpha per class from 'balanced', a {class: weight} dict, or None (all 1)."""
+    if class_weight == "balanced":
+        return balanced_class_weights(y_idx, len(classes))
+    if isinstance(class_weight, dict):
+        return np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
+    return np.ones(len(classes))
+
+
+def validated_fit_data(estimator, X, y, validation_data, validation_fraction):
+    """sklearn input checks, then (X_fit, y_fit, X_val, y_val): the given validation part or
+    the chronological tail of X."""
+    X, y = validate_data(estimator, X, y, dtype=np.float64)
+    check_classification_targets(y)
+    if validation_data is None:
+        fit_part, val_part = chronological_holdout(len(X), validation_fraction)
+        return X[fit_part], y[fit_part], X[val_part], y[val_part]
+    X_val = check_array(validation_data[0], dtype=np.float64)
+    if X_val.shape[1] != X.shape[1]:
+        raise ValueError(f"validation_data has {X_val.shape[1]} features, X has {X.shape[1]}")
+    return X, y, X_val, np.asarray(validation_data[1])
+
+
+def chronological_holdout(n: int, fraction: float) -> tuple[slice, slice]:
+    """First (1 - fraction) rows for fitting, the last fraction for validation (never shuffled)."""
+    n_val = max(1, int(round(n * fraction)))
+    if n - n_val < 2:
+        raise ValueError(f"{n} samples are too few for a validation_fraction of {fraction}")
+    return slice(0, n - n_val), slice(n - n_val, n)
+
+
+class _LSTMNet(nn.Module):
+    def __init__(self, n_dynamic, n_static, hidden_size, num_layers, dropout, n_classes):
+        super().__init__()
+        self.embed = nn.Linear(n_dynamic, hidden_size)  # z_t = W x_t + b (eq 8)
+        self.lstm = nn.LSTM(
+            hidden_size, hidden_size, num_layers, batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size + n_static, n_classes)
+
+    def encode(self, seq):
+        _, (h, _) = self.lstm(self.embed(seq))
+        return h[-1]  # h_t at the window's end (eq 9)
+
+    def forward(self, seq, static):
+        return self.head(self.dropout(torch.cat([self.encode(seq), static], dim=1)))
+
+
+class LSTMClassifier(ClassifierMixin, BaseEstimator):
+    """LSTM over the window, static features joined at the head; class-weighted loss,
+    dropout and early stopping on a chronological validation tail (or ``validation_data``)."""
+
+    def __init__(
+        self, window=7, n_static=0, hidden_size=32, num_layers=1, dropout=0.2, max_epochs=30,
+        batch_size=64, learning_rate=3e-3, patience=5, validation_fraction=0.15,
+        class_weight="balanced", device="auto", random_state=0,
+    ):
+        self.window = window
+        self.n_static = n_static
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
+        self.device = device
+        self.random_state = random_state
+
+    def _tensors(self, X):
+        dynamic, static = split_features(X, self.window, self.n_static)
+        return torch.from_numpy(dynamic).to(self.device_), torch.from_numpy(static).to(self.device_)
+
+    def fit(self, X, y, validation_data=None):
+        X, y, X_val, y_val = validated_fit_data(self, X, y, validation_data, self.validation_fraction)
+        self.classes_ = np.unique(y)
+        self.device_ = resolve_device(self.device)
+        torch.manual_seed(self.random_state)
+        generator = torch.Generator().manual_seed(self.random_state)
+        dynamic, static = split_features(X, self.window, self.n_static)
+        self.n_dynamic_ = dynamic.shape[2]
+        self.net_ = _LSTMNet(
+            self.n_dynamic_, self.n_static, self.hidden_size, self.num_layers, self.dropout,
+            len(self.classes_),
+        ).to(self.device_)
+        y_idx = np.searchsorted(self.classes_, y)
+        weights = class_weight_vector(self.class_weight, self.classes_, y_idx)
+        loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32, device=self.device_))
+        optimiser = torch.optim.Adam(self.net_.parameters(), lr=self.learning_rate)
+        seq, stat = self._tensors(X)
+        target = torch.from_numpy(y_idx).to(self.device_)
+        val_seq, val_stat = self._tensors(X_val)
+        # validation labels unseen in training cannot be scored: they are left out of the stopping loss
+        val_known = np.isin(np.asarray(y_val), self.classes_)
+        val_target = torch.from_numpy(np.searchsorted(self.classes_, np.asarray(y_val))[val_known]).to(self.device_)
+        best_loss, best_state, stale = np.inf, None, 0
+        self.history_ = []
+        for _ in range(self.max_epochs):
+            self.net_.train()
+            order = torch.randperm(len(seq), generator=generator).to(self.device_)
+            for start in range(0, len(seq), self.batch_size):
+                batch = order[start:start + self.batch_size]
+                optimiser.zero_grad()
+                loss_fn(self.net_(seq[batch], stat[batch]), target[batch]).backward()
+                optimiser.step()
+            self.net_.eval()
+            with torch.no_grad():
+                logits = self.net_(val_seq, val_stat)[torch.from_numpy(val_known).to(self.device_)]
+                val_loss = float(loss_fn(logits, val_target)) if len(val_target) else 0.0
+            self.history_.append(val_loss)
+            if val_loss < best_loss - 1e-6:
+                best_loss, best_state, stale = val_loss, copy.deepcopy(self.net_.state_dict()), 0
+            else:
+                stale += 1
+                if stale >= self.patience:
+                    break
+        self.net_.load_state_dict(best_state)
+        self.n_epochs_ = len(self.history_)
+        self.net_.eval()
+        return self
+
+    def _batched(self, X, fn):
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        seq, stat = self._tensors(X)
+        with torch.no_grad():
+            return torch.cat(
+                [fn(seq[i:i + 4096], stat[i:i + 4096]) for i in range(0, len(seq), 4096)]
+            ).cpu().numpy().astype(np.float64)
+
+    def encode(self, X) -> np.ndarray:
+        """h_t of every row (n, hidden_size)."""
+        return self._batched(X, lambda seq, _stat: self.net_.encode(seq))
+
+    def predict_proba(self, X):
+        return self._batched(X, lambda seq, stat: torch.softmax(self.net_(seq, stat), dim=1))
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def rebuild_net(self, state_dict, classes, n_features, n_dynamic):
+        """Restore a fitted model from a saved state_dict (used by minectl.models.save/load)."""
+        self.classes_ = np.asarray(classes)
+        self.n_features_in_ = n_features
+        self.n_dynamic_ = n_dynamic
+        self.device_ = resolve_device(self.device)
+        self.net_ = _LSTMNet(
+            n_dynamic, self.n_static, self.hidden_size, self.num_layers, self.dropout, len(self.classes_)
+        ).to(self.device_)
+        self.net_.load_state_dict(state_dict)
+        self.net_.eval()
+        return self

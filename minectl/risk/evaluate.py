@@ -1,0 +1,62 @@
+"""Test metrics (seed 000 eqs 13-15 plus macro precision, per-class recall and one-vs-rest AUC)
+and the naive baselines reported next to every model."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support, roc_auc_score
+
+
+def level_names(n_levels: int) -> list[str]:
+    return ["low", "high"] if n_levels == 2 else ["low", "medium", "high"]
+
+
+def auc_ovr(y: np.ndarray, proba: np.ndarray, n_levels: int) -> float:
+    """Macro one-vs-rest AUC over the levels present in y (binary: AUC of P(high)); NaN if one level."""
+    present = np.unique(y)
+    if len(present) < 2:
+        return float("nan")
+    if n_levels == 2:
+        return float(roc_auc_score(y, proba[:, 1]))
+    return float(np.mean([roc_auc_score(y == k, proba[:, k]) for k in present]))
+
+
+def classification_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, n_levels: int) -> dict:
+    """accuracy, macro precision/recall/F1, recall per level, AUC; proba has one column per level."""
+    levels = list(range(n_levels))
+    precision, recall, f1, _ = precision_recall_fscore_support(y, pred, labels=levels, zero_division=0)
+    return {
+        "accuracy": float(accuracy_score(y, pred)),
+        "precision_macro": float(precision.mean()),
+        "recall_macro": float(recall.mean()),
+        "f1_macro": float(f1.mean()),
+        "auc": auc_ovr(y, proba, n_levels),
+        "recall": {name: float(r) for name, r in zip(level_names(n_levels), recall)},
+        "f1": {name: float(v) for name, v in zip(level_names(n_levels), f1)},
+    }
+
+
+def confusion(y: np.ndarray, pred: np.ndarray, n_levels: int) -> np.ndarray:
+    return confusion_matrix(y, pred, labels=list(range(n_levels)))
+
+
+def full_proba(proba: np.ndarray, classes, n_levels: int) -> np.ndarray:
+    """Model probabilities spread over all levels (a level absent from training gets 0)."""
+    out = np.zeros((len(proba), n_levels))
+    out[:, np.asarray(classes, dtype=int)] = proba
+    return out
+
+
+def one_hot(levels: np.ndarray, n_levels: int) -> np.ndarray:
+    return np.eye(n_levels)[np.asarray(levels, dtype=int)]
+
+
+def majority_baseline(y_train: np.ndarray, n_test: int) -> np.ndarray:
+    """The training part's most frequent level, for every test sample."""
+    return np.full(n_test, np.bincount(y_train).argmax())
+
+
+def persistence_baseline(labels: np.ndarray, target_index: np.ndarray, lead: int) -> np.ndarray:
+    """The last level known before the target: label[t] for lead >= 1, label[t - 1] for lead 0."""
+    source = target_index - max(lead, 1)
+    return labels[np.clip(source, 0, None)]

@@ -1,0 +1,70 @@
+"""Supervised samples: the state at t + h from the window of the w days ending at t (no look-ahead)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from minectl.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Samples:
+    """X rows: flattened window (time-major) + static features at t; y: level at t + lead."""
+
+    X: np.ndarray
+    y: np.ndarray
+    end_index: np.ndarray  # t, the last day the features may use
+    target_index: np.ndarray  # t + lead
+
+
+def window_features(dynamic: np.ndarray, static: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows for every t >= window - 1: (X, end_index). Row t reads days t-w+1..t only."""
+    T = len(dynamic)
+    if window < 1 or window > T:
+        raise ConfigError(f"risk.window: {window} must be between 1 and the number of days ({T})")
+    windows = sliding_window_view(dynamic, window, axis=0)  # (T-w+1, f, w)
+    flat = windows.transpose(0, 2, 1).reshape(T - window + 1, -1)
+    end_index = np.arange(window - 1, T)
+    return np.hstack([flat, static[end_index]]), end_index
+
+
+def supervised_samples(
+    dynamic: np.ndarray, static: np.ndarray, labels: np.ndarray, window: int, lead: int
+) -> Samples:
+    """Pairs (window ending at t, label at t + lead) for every t with a full window and a label."""
+    if lead < 0:
+        raise ConfigError(f"risk.lead_times: {lead} must be >= 0")
+    X, end_index = window_features(dynamic, static, window)
+    keep = end_index + lead < len(labels)
+    if not keep.any():
+        raise ConfigError(
+            f"risk.window/lead_times: window {window} + lead {lead} leave no sample in {len(labels)} days"
+        )
+    X, end_index = X[keep], end_index[keep]
+    return Samples(X=X, y=labels[end_index + lead], end_index=end_index, target_index=end_index + lead)
+
+
+def feature_names(dynamic_names: list[str], static_names: list[str], window: int) -> list[str]:
+    """Names of the X columns: '<indicator>@t-<k>' for the window, then the static names."""
+    return [f"{name}@t-{window - 1 - step}" for step in range(window) for name in dynamic_names] + list(
+        static_names
+    )
+
+
+class ZScore:
+    """z-score (seed eq 4) with mean and sd fitted on the training days only; constant columns
+    get sd 1 so they pass through centred."""
+
+    def fit(self, values: np.ndarray) -> "ZScore":
+        values = np.asarray(values, dtype=float)
+        self.mean_ = np.nanmean(values, axis=0) if len(values) else np.zeros(values.shape[1])
+        sd = np.nanstd(values, axis=0) if len(values) else np.ones(values.shape[1])
+        self.sd_ = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+        self.mean_ = np.nan_to_num(self.mean_)
+        return self
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return (np.asarray(values, dtype=float) - self.mean_) / self.sd_

@@ -1,0 +1,29 @@
+"""Chronological train / validation / test split of time-ordered samples (never shuffled)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minectl.errors import ConfigError
+
+
+def chronological_split(
+    n: int, val_fraction: float, test_fraction: float, gap: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index arrays (train, val, test) in time order. ``gap`` samples are dropped before the
+    validation and test parts so that no training target (at t + lead) falls inside them."""
+    if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise ConfigError(
+            f"risk.split: val ({val_fraction}) and test ({test_fraction}) fractions must be in (0, 1) "
+            "and sum to less than 1"
+        )
+    n_test = int(round(n * test_fraction))
+    n_val = int(round(n * val_fraction))
+    test_start = n - n_test
+    val_start = test_start - gap - n_val
+    train_end = val_start - gap
+    if min(n_test, n_val) < 1 or train_end < 2:
+        raise ConfigError(
+            f"risk.split: {n} samples are too few for val {val_fraction}, test {test_fraction}, gap {gap}"
+        )
+    return np.arange(0, train_end), np.arange(val_start, val_start + n_val), np.arange(test_start, n)

@@ -1,0 +1,76 @@
+"""Inputs of the risk task besides the mine's cost accounts: a time-ordered table file
+(arff, csv, parquet) and the static mine features; plus the causal gap filling of indicators."""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+import polars as pl
+
+from minectl.errors import DataError
+
+STATIC_NUMERIC = ("equipment_grade", "haul_distance_km", "rock_hardness_f", "outsourcing_share")
+
+
+def read_table_file(path: str | Path) -> pl.DataFrame:
+    """A table in row (= time) order from .arff (liac-arff), .csv or .parquet."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: risk input file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".arff":
+            import arff
+
+            with open(path) as fh:
+                data = arff.load(fh)
+            names = [name for name, _ in data["attributes"]]
+            return pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
+        if suffix == ".csv":
+            return pl.read_csv(path)
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - liac-arff, polars and the OS each raise their own types
+        raise DataError(f"{path}: cannot read the risk input ({type(exc).__name__}: {exc})") from None
+    raise DataError(f"{path}: unsupported risk input format {suffix!r}; expected .arff, .csv or .parquet")
+
+
+def one_hot(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, list[str]]:
+    """Replace categorical columns by 0/1 Float64 columns '<col>=<value>' (sorted values)."""
+    created = []
+    for column in columns:
+        if column not in frame.columns:
+            raise DataError(f"risk.input.categorical: column {column!r} not found (has {', '.join(frame.columns)})")
+        for value in sorted(frame[column].cast(pl.String).unique().drop_nulls().to_list()):
+            name = f"{column}={value}"
+            frame = frame.with_columns((frame[column].cast(pl.String) == value).cast(pl.Float64).alias(name))
+            created.append(name)
+        frame = frame.drop(column)
+    return frame, created
+
+
+def static_features(mines: pl.DataFrame) -> pl.DataFrame:
+    """mine_id and numeric static features: design figures plus one-hot mining method."""
+    present = [c for c in STATIC_NUMERIC if c in mines.columns]
+    out = mines.select("mine_id", *[pl.col(c).cast(pl.Float64) for c in present])
+    if "mining_method" in mines.columns:
+        for method in sorted(mines["mining_method"].unique().to_list()):
+            out = out.with_columns((mines["mining_method"] == method).cast(pl.Float64).alias(f"method_{method}"))
+    return out
+
+
+def numeric_columns(frame: pl.DataFrame, exclude: list[str]) -> list[str]:
+    """Numeric columns whose names match none of the glob patterns in ``exclude``."""
+    return [
+        c for c, dtype in frame.schema.items()
+        if (dtype.is_numeric() or dtype == pl.Boolean) and not any(fnmatch.fnmatch(c, p) for p in exclude)
+    ]
+
+
+def causal_fill(frame: pl.DataFrame, columns: list[str], series: str | None) -> pl.DataFrame:
+    """Carry each indicator's last known value forward (never from the future); rows that still
+    have gaps (the first days of a series) are dropped."""
+    fill = pl.col(columns).cast(pl.Float64).fill_nan(None).forward_fill()
+    fill = fill.over(series) if series else fill
+    return frame.with_columns(fill).drop_nulls(columns)

@@ -1,0 +1,181 @@
+"""One lead time end to end: samples -> chronological split -> z-score on train -> fit ->
+eq 11 thresholds on validation -> test metrics next to the majority and persistence baselines.
+
+Pure: takes a frame, column names, numbers and a model factory; the task layer does the I/O.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from minectl.errors import ConfigError, DataError
+from minectl.risk import evaluate as ev
+from minectl.risk.samples import Samples, ZScore, supervised_samples, window_features
+from minectl.risk.split import chronological_split
+from minectl.risk.thresholds import apply_thresholds, check_thresholds, optimise_thresholds, risk_score
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the daily frame becomes model input."""
+
+    dynamic: list[str]
+    static: list[str]
+    window: int
+    n_levels: int
+    label: str = "risk"  # column of levels 0..n_levels-1 (not needed to predict)
+    series: str | None = "mine_id"  # one series per value; None: the frame is one series
+    time: str = "date"
+
+
+@dataclass
+class Dataset:
+    samples: Samples
+    dates: np.ndarray  # date of t (end of window) per sample
+    labels: np.ndarray  # every day's label, in frame order (for persistence)
+
+
+@dataclass
+class LeadResult:
+    metrics: dict
+    model: object
+    scaler: ZScore
+    thetas: np.ndarray
+    predictions: pl.DataFrame
+    confusion: np.ndarray
+    dataset: Dataset
+    split: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _series(frame: pl.DataFrame, layout: Layout) -> list[pl.DataFrame]:
+    missing = [c for c in [*layout.dynamic, *layout.static] if c not in frame.columns]
+    if missing:
+        raise DataError(f"risk input: column {missing[0]!r} not found (has {', '.join(frame.columns)})")
+    if layout.series is None or layout.series not in frame.columns:
+        return [frame.sort(layout.time)]
+    ordered = frame.sort(layout.series, layout.time)
+    return [part for _, part in ordered.group_by(layout.series, maintain_order=True)]
+
+
+def _arrays(part: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    dynamic = part.select(pl.col(layout.dynamic).cast(pl.Float64)).to_numpy()
+    static = (
+        part.select(pl.col(layout.static).cast(pl.Float64)).to_numpy()
+        if layout.static else np.zeros((part.height, 0))
+    )
+    if not (np.isfinite(dynamic).all() and np.isfinite(static).all()):
+        raise DataError("risk input: indicators have missing or infinite values after preprocessing")
+    return dynamic, static
+
+
+def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
+    """Samples of every series, ordered by the date of t (series order breaks ties)."""
+    parts, offset, all_dates, all_labels = [], 0, [], []
+    for part in _series(frame, layout):
+        dynamic, static = _arrays(part, layout)
+        labels = part[layout.label].to_numpy().astype(np.int64)
+        all_labels.append(labels)
+        samples = supervised_samples(dynamic, static, labels, layout.window, lead)
+        dates = part[layout.time].to_numpy()[samples.end_index]
+        parts.append(Samples(samples.X, samples.y, samples.end_index + offset, samples.target_index + offset))
+        all_dates.append(dates)
+        offset += part.height
+    dates = np.concatenate(all_dates)
+    order = np.argsort(dates, kind="stable")
+    stacked = Samples(*(np.concatenate([getattr(p, f) for p in parts])[order] for f in ("X", "y", "end_index", "target_index")))
+    return Dataset(stacked, dates[order], np.concatenate(all_labels))
+
+
+def scaler_for(frame: pl.DataFrame, layout: Layout, train_until, static_rows: np.ndarray) -> ZScore:
+    """z-score of the dynamic indicators on days up to the last training day, and of the static
+    features on the training samples; returned as one scaler over the X columns."""
+    rows = frame.filter(pl.col(layout.time) <= train_until)
+    day_scaler = ZScore().fit(rows.select(pl.col(layout.dynamic).cast(pl.Float64)).to_numpy())
+    static_scaler = ZScore().fit(static_rows)
+    combined = ZScore()
+    combined.mean_ = np.concatenate([np.tile(day_scaler.mean_, layout.window), static_scaler.mean_])
+    combined.sd_ = np.concatenate([np.tile(day_scaler.sd_, layout.window), static_scaler.sd_])
+    return combined
+
+
+def fit_model(model, X_train, y_train, X_val, y_val):
+    """Fit; sequence models also get the validation part (early stopping, tree weights)."""
+    if "validation_data" in inspect.signature(model.fit).parameters:
+        return model.fit(X_train, y_train, validation_data=(X_val, y_val))
+    return model.fit(X_train, y_train)
+
+
+def predict_scores(model, X, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities over all levels, risk score p_t)."""
+    proba = ev.full_proba(model.predict_proba(X), model.classes_, n_levels)
+    return proba, risk_score(proba, np.arange(n_levels), n_levels)
+
+
+def predict_levels(model, X, thetas, n_levels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(probabilities over all levels, risk score p_t, level by eq 11)."""
+    proba, score = predict_scores(model, X, n_levels)
+    return proba, score, apply_thresholds(score, thetas)
+
+
+def run_lead(
+    frame: pl.DataFrame, layout: Layout, lead: int, make_model: Callable[[], object],
+    val_fraction: float, test_fraction: float, thresholds: list[float] | None,
+    threshold_objective: str = "f1_macro",
+) -> LeadResult:
+    """Train on the chronological head, choose thresholds on validation, score the test tail.
+
+    ``thresholds`` None: optimised on validation for ``threshold_objective``; else fixed.
+    """
+    if thresholds is not None:
+        check_thresholds(thresholds, layout.n_levels)
+    data = build_dataset(frame, layout, lead)
+    s = data.samples
+    train, val, test = chronological_split(len(s.y), val_fraction, test_fraction, gap=lead)
+    if len(np.unique(s.y[train])) < 2:
+        raise DataError(f"risk labels: the training part (lead {lead}) holds a single level; expected at least two")
+    scaler = scaler_for(frame, layout, data.dates[train[-1]], s.X[train][:, s.X.shape[1] - len(layout.static):])
+    X = scaler.transform(s.X)
+    model = fit_model(make_model(), X[train], s.y[train], X[val], s.y[val])
+    _, val_score = predict_scores(model, X[val], layout.n_levels)
+    thetas = (
+        optimise_thresholds(val_score, s.y[val], layout.n_levels, threshold_objective)
+        if thresholds is None else np.asarray(thresholds, dtype=float)
+    )
+    proba, score, levels = predict_levels(model, X[test], thetas, layout.n_levels)
+    y_test = s.y[test]
+    metrics = ev.classification_metrics(y_test, levels, proba, layout.n_levels)
+    majority = ev.majority_baseline(s.y[train], len(test))
+    persistence = ev.persistence_baseline(data.labels, s.target_index[test], lead)
+    metrics["baseline"] = {
+        name: ev.classification_metrics(y_test, pred, ev.one_hot(pred, layout.n_levels), layout.n_levels)
+        for name, pred in (("majority", majority), ("persistence", persistence))
+    }
+    metrics["samples"] = {"train": len(train), "val": len(val), "test": len(test)}
+    names = ev.level_names(layout.n_levels)
+    predictions = pl.DataFrame({
+        "date": data.dates[test], "lead": np.full(len(test), lead), "y_true": y_test, "level": levels,
+        "score": score, **{f"p_{n}": proba[:, k] for k, n in enumerate(names)},
+        "persistence": persistence, "majority": majority,
+    })
+    return LeadResult(
+        metrics, model, scaler, thetas, predictions, ev.confusion(y_test, levels, layout.n_levels), data,
+        (train, val, test),
+    )
+
+
+def window_rows(frame: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, pl.DataFrame]:
+    """Feature rows (unscaled) for every day with a full window, and their keys (for predict)."""
+    rows, keys = [], []
+    for part in _series(frame, layout):
+        dynamic, static = _arrays(part, layout)
+        if part.height < layout.window:
+            raise ConfigError(f"risk.window: {layout.window} is longer than the {part.height} days of the data")
+        X, end_index = window_features(dynamic, static, layout.window)
+        rows.append(X)
+        keys.append(part[end_index.tolist()].select([c for c in (layout.series, layout.time) if c in part.columns]))
+    return np.vstack(rows), pl.concat(keys)

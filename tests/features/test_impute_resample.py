@@ -1,0 +1,149 @@
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from minectl.features import (
+    consolidate,
+    impute_cycle_mean,
+    interpolate_linear,
+    metered_daily,
+    resample_daily,
+)
+
+
+def test_interpolation_matches_numpy_interp_on_irregular_times():
+    times = [datetime(2024, 1, 1) + timedelta(hours=h) for h in (0, 1, 3, 4, 7, 8)]
+    values = [1.0, None, None, 10.0, None, 4.0]
+    out = interpolate_linear(
+        pl.DataFrame({"timestamp": times, "x": values}), ["x"], by=[], time_col="timestamp"
+    ).collect()
+    hours = np.array([0, 1, 3, 4, 7, 8], dtype=float)
+    known = ~np.isnan(np.array(values, dtype=float))
+    expected = np.interp(hours, hours[known], np.array(values, dtype=float)[known])
+    np.testing.assert_allclose(out["x"].to_numpy(), expected)
+    # eq 3 by hand for t=1 between (0, 1.0) and (4, 10.0): 1 + 1/4 * 9
+    assert out["x"][1] == pytest.approx(3.25)
+    assert out["x_imputed"].to_list() == [False, True, True, False, True, False]
+
+
+def test_interpolation_limit_keeps_long_gaps_and_edges_missing():
+    values = [None, 1.0, None, None, 4.0, None, None, None, 8.0, None]
+    frame = pl.DataFrame({"t": list(range(10)), "x": values})
+    out = interpolate_linear(frame, ["x"], by=[], time_col="t", limit=2).collect()
+    assert out["x"].to_list() == [None, 1.0, 2.0, 3.0, 4.0, None, None, None, 8.0, None]
+    assert out["x_imputed"].sum() == 2
+
+
+def test_interpolation_does_not_bleed_across_series():
+    frame = pl.DataFrame(
+        {"mine": ["a", "b", "a", "b", "a", "b"], "t": [0, 0, 1, 1, 2, 2], "x": [0.0, 100.0, None, None, 2.0, None]}
+    )
+    out = interpolate_linear(frame, ["x"], by=["mine"], time_col="t").collect()
+    assert out.filter(pl.col("mine") == "a")["x"].to_list() == [0.0, 1.0, 2.0]
+    assert out.filter(pl.col("mine") == "b")["x"].to_list() == [100.0, None, None]
+
+
+def test_interpolation_rejects_negative_limit():
+    with pytest.raises(ValueError, match="limit"):
+        interpolate_linear(pl.DataFrame({"t": [0], "x": [1.0]}), ["x"], by=[], time_col="t", limit=-1)
+
+
+def test_resample_daily_sums_means_and_keeps_empty_days_missing():
+    ts = [datetime(2024, 1, 1, 22), datetime(2024, 1, 1, 23), datetime(2024, 1, 2, 0), datetime(2024, 1, 2, 1)]
+    frame = pl.DataFrame({"timestamp": ts, "m": ["a"] * 4, "q": [1.0, 2.0, None, None], "s": [10.0, 20.0, 5.0, None]})
+    out = resample_daily(frame, by=["m"], sums=["q"], means=["s"]).collect()
+    assert out["date"].to_list() == [date(2024, 1, 1), date(2024, 1, 2)]
+    assert out["q"].to_list() == [3.0, None]
+    assert out["s"].to_list() == [15.0, 5.0]
+
+
+def _hourly_frame(seed: int, hours: int = 24 * 6, null_share: float = 0.15) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    series = [("m1", "drilling"), ("m1", "hauling"), ("m2", "drilling")]
+    start = datetime(2024, 3, 1)
+    rows = []
+    for mine, activity in series:
+        q = rng.gamma(3.0, 10.0, hours)
+        q[rng.random(hours) < null_share] = np.nan
+        q[40:45] = np.nan  # one long outage: longer than the limit below
+        rows.append(
+            pl.DataFrame(
+                {
+                    "timestamp": [start + timedelta(hours=h) for h in range(hours)],
+                    "mine_id": mine,
+                    "activity": activity,
+                    "quantity": pl.Series(q).fill_nan(None),
+                }
+            )
+        )
+    frame = pl.concat(rows)
+    return frame.sample(fraction=1.0, shuffle=True, seed=seed)  # interleaved series, any row order
+
+
+@pytest.mark.parametrize("limit", [None, 3])
+def test_metered_daily_equals_interpolating_every_hour_then_summing(tmp_path, limit):
+    frame = _hourly_frame(seed=7)
+    path = tmp_path / "hourly.parquet"
+    frame.write_parquet(path)
+    keys = ["mine_id", "activity"]
+    daily, counts = metered_daily(pl.scan_parquet(path), by=keys, limit=limit)
+    daily = daily.sort(["date", *keys])
+
+    dense = interpolate_linear(frame, ["quantity"], by=keys, time_col="timestamp", limit=limit)
+    complete = pl.col("quantity").is_not_null().all()
+    expected = (
+        dense.group_by(pl.col("timestamp").dt.date().alias("date"), *keys)
+        .agg(pl.when(complete).then(pl.col("quantity").sum()).alias("quantity"))
+        .sort(["date", *keys])
+        .collect()
+    )
+    assert daily.columns == ["date", *keys, "quantity"]
+    np.testing.assert_allclose(
+        daily["quantity"].to_numpy().astype(float), expected["quantity"].to_numpy().astype(float), equal_nan=True
+    )
+    n_imputed = int(dense.select(pl.col("quantity_imputed").sum()).collect().item())
+    assert counts.missing == frame["quantity"].null_count()
+    assert counts.interpolated == n_imputed
+    if limit is not None:
+        assert counts.unfilled >= 3 * 5  # the 5-hour outage of each series stays missing
+        assert daily["quantity"].null_count() >= 3
+
+
+def test_metered_daily_without_gaps_is_a_plain_daily_sum():
+    ts = [datetime(2024, 1, 1) + timedelta(hours=h) for h in range(48)]
+    frame = pl.DataFrame({"timestamp": ts, "mine_id": "a", "quantity": [1.0] * 24 + [2.0] * 24})
+    daily, counts = metered_daily(frame.lazy(), by=["mine_id"])
+    assert daily.sort("date")["quantity"].to_list() == [24.0, 48.0]
+    assert (counts.missing, counts.interpolated, counts.unfilled) == (0, 0, 0)
+
+
+def test_consolidate_sums_same_day_records_and_imputes_cycle_mean():
+    frame = pl.DataFrame(
+        {
+            "date": [date(2024, 1, 1), date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3), date(2024, 2, 1), date(2024, 2, 2)],
+            "item": ["x"] * 6,
+            "q": [2.0, 3.0, None, 7.0, None, None],
+        }
+    )
+    consolidated = consolidate(frame, "q", by=["item"])
+    assert consolidated.collect()["q"].to_list() == [5.0, None, 7.0, None, None]
+    out = impute_cycle_mean(consolidated, "q", by=["item"]).collect()
+    # Jan: day 1 = 2 + 3 = 5, day 3 = 7, day 2 missing -> mean(5, 7) = 6. Feb: no valid record.
+    assert out["q"].to_list() == [5.0, 6.0, 7.0, None, None]
+    assert out["q_imputed"].to_list() == [False, True, False, False, False]
+
+
+def test_cycle_mean_is_per_series_and_cycle():
+    frame = pl.DataFrame(
+        {
+            "date": [date(2024, 1, 1), date(2024, 1, 8), date(2024, 1, 9), date(2024, 1, 1), date(2024, 1, 2)],
+            "item": ["x", "x", "x", "y", "y"],
+            "q": [1.0, 10.0, None, 100.0, None],
+        }
+    )
+    out = impute_cycle_mean(frame, "q", by=["item"], cycle="1w").collect()
+    # x on Jan 9 is in the week of Jan 8 (mean 10, not 5.5); y gets y's own mean
+    assert out["q"].to_list() == [1.0, 10.0, 10.0, 100.0, 100.0]
+    assert out["q_imputed"].sum() == 2

@@ -1,0 +1,134 @@
+"""`minectl cost` through the CLI: outputs, metrics against the tables, one-line config errors."""
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+SMALL = "data.synthetic.years=0.5"
+
+
+def _run(cli, tmp_path, *overrides, name="run"):
+    run_dir = tmp_path / name
+    result = cli("cost", SMALL, *overrides, f"hydra.run.dir={run_dir}")
+    return result, run_dir
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory):
+    from typer.testing import CliRunner
+
+    from minectl.cli import app
+
+    run_dir = tmp_path_factory.mktemp("cost") / "run"
+    result = CliRunner().invoke(app, ["cost", SMALL, f"hydra.run.dir={run_dir}"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result, run_dir
+
+
+def test_cost_run_writes_tables_plots_and_metrics_that_agree(synthetic_run):
+    result, run_dir = synthetic_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    ledger = pl.read_parquet(run_dir / "tables" / "ledger.parquet")
+    daily = pl.read_parquet(run_dir / "tables" / "daily.parquet")
+    anomalies = pl.read_parquet(run_dir / "tables" / "anomalies.parquet")
+    for plot in ("daily_cost_by_category", "unit_cost"):
+        assert (run_dir / "plots" / f"{plot}.png").stat().st_size > 10_000
+    assert ledger.columns[:5] == ["date", "mine_id", "stage", "activity", "resource"]
+    assert ledger.select((pl.col("cost") - pl.col("quantity") * pl.col("price")).abs().max()).item() < 1e-9
+    assert metrics["cost.total"] == pytest.approx(ledger["cost"].sum())
+    assert metrics["cost.total"] == pytest.approx(daily["cost"].sum())
+    assert metrics["cost.unit_mean"] == pytest.approx((daily["cost"] / daily["ore_t"]).mean())
+    shares = [k for k in metrics if k.startswith("cost.share.")]
+    assert sorted(shares) == sorted(f"cost.share.{c}" for c in ("material", "energy", "labour", "maintenance", "safety_env", "other"))
+    assert sum(metrics[k] for k in shares) == pytest.approx(1.0)
+    assert sum(v for k, v in metrics.items() if k.startswith("cost.share_stage.")) == pytest.approx(1.0)
+    assert metrics["anomalies.count"] == anomalies.height > 0
+    assert metrics["imputed.count"] > 0 and metrics["imputed.hourly_missing"] > 0
+    assert {"outliers.removed", "outliers.kept_event"} <= set(metrics)
+    # realism check against seed 000 Table 2 (unit cost 83.7 +- 11.5 CNY/t, transport share 21.8 %)
+    assert 60 < metrics["cost.unit_mean"] < 110
+    assert 0.149 < metrics["cost.share_stage.transport"] < 0.317
+    assert {"kwh_per_t", "explosives_per_m", "maintenance_cost_per_t", "fuel_per_t", "downtime_h", "cost_chg", "unit_cost_rm"} <= set(daily.columns)
+    assert "Cost structure" in result.output and "Top anomalies" in result.output
+
+
+def test_same_seed_gives_identical_metrics(cli, synthetic_run, tmp_path):
+    _, first = synthetic_run
+    result, second = _run(cli, tmp_path)
+    assert result.exit_code == 0
+    assert (first / "metrics.json").read_text() == (second / "metrics.json").read_text()
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["costs.activities.drilling.stage=null"], "costs.activities.drilling.stage: missing"),
+        (["costs.activities.drilling.resources=[electricity,water]"], "costs.activities.drilling.resources: 'water' is not declared"),
+        (["+costs.resources.water={unit:m3,category:material}"], "costs.resources.water.price: missing"),
+        (["+costs.prices.water=[{valid_from:'2023-01-01',price:1.0}]"], "costs.prices.water: price for unknown resource"),
+        (["~costs.activities.drainage"], "consumption_hourly.activity: 'drainage' is not declared in costs.activities"),
+        (
+            ["~costs.resources.lubricants", "costs.activities.maintenance.resources=[spare_parts,labour]"],
+            "consumption_daily.resource: 'lubricants' is not declared in costs.resources",
+        ),
+        (["costs.resources.drill_steel.price=-2"], "costs.resources.drill_steel.price: -2.0 is negative"),
+        (["cost.z_threshold=0"], "cost.z_threshold: 0.0; expected a z-score threshold > 0"),
+        (["cost.outlier_sigma=-1"], "cost.outlier_sigma: -1.0"),
+        (["cost.interpolation_limit=-2"], "cost.interpolation_limit: -2"),
+        (["cost.anomaly_window=1"], "cost.anomaly_window: 1; expected at least 2 days"),
+        (["cost.impute_cycle=fortnightish"], "cost.impute_cycle: 'fortnightish'"),
+        (["cost.output=pellets"], "cost.output: 'pellets' is not a column of the production table"),
+        (["cost.anomaly_items=[cost,vibes]"], "cost.anomaly_items: 'vibes' is not a column of the daily table"),
+        (["costs.thresholds.diesel.lower=9", "costs.thresholds.diesel.upper=1"], "costs.thresholds.diesel: lower 9.0 > upper 1.0"),
+        (["+costs.thresholds.water={upper:1}"], "costs.thresholds.water: not declared in costs.resources"),
+        (["costs.anomaly_rules.energy_overrun.kwh_per_t.direction=sideways"], "costs.anomaly_rules.energy_overrun.kwh_per_t.direction"),
+        (["costs.anomaly_rules.energy_overrun.kwh_per_t.threshold=-0.2"], "costs.anomaly_rules.energy_overrun.kwh_per_t.threshold"),
+        (["+costs.anomaly_rules.r={mood:{direction:up,threshold:0.1}}"], "costs.anomaly_rules.r.mood: not a column of the daily table"),
+        (["costs.intensities.kwh_per_t=[qty_electricity]"], "costs.intensities.kwh_per_t: expected [numerator, denominator]"),
+    ],
+)
+def test_bad_cost_config_fails_in_one_line(cli, tmp_path, overrides, message):
+    result, run_dir = _run(cli, tmp_path, *overrides)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.output
+    assert not (run_dir / "metrics.json").exists()
+
+
+REPO = Path(__file__).resolve().parents[2]
+TACONITE = REPO / "examples" / "data" / "taconite"
+
+
+def test_taconite_tables_are_what_make_tables_derives():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_tables", TACONITE / "make_tables.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, frame in module.canonical_tables().items():
+        committed = pl.read_csv(TACONITE / f"{name}.csv", try_parse_dates=True, schema_overrides=frame.schema)
+        assert committed.equals(frame), name
+
+
+def test_taconite_example_reproduces_published_per_tonne_costs(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)  # the experiment's paths are relative to the repository root
+    result = cli("cost", "+experiment=taconite", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.exit_code == 0, result.output
+    daily = pl.read_parquet(tmp_path / "run" / "tables" / "daily.parquet").sort("mine_id")
+    ledger = pl.read_parquet(tmp_path / "run" / "tables" / "ledger.parquet")
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    # NRRI variable opex, 2021 USD per wet long ton of pellet, summed over the 5 lines by hand
+    per_long_ton = {"Hibbing": 69.48, "Minorca": 80.33, "Northshore": 71.745, "Tilden": 70.65, "United": 69.00}
+    expected = [per_long_ton[m] / 1.0160469088 for m in daily["mine_id"]]  # USD per metric t
+    assert daily["unit_cost"].to_list() == pytest.approx(expected, rel=1e-9)
+    # Northshore: mining 16.875 of 71.745 USD/wlt; processing 40.135
+    north = daily.filter(pl.col("mine_id") == "Northshore").row(0, named=True)
+    assert north["share_stage_mining"] == pytest.approx(16.875 / 71.745)
+    assert north["share_stage_beneficiation"] == pytest.approx(40.135 / 71.745)
+    assert ledger.height == 25 and ledger["stage"].n_unique() == 4
+    # 2021 total: sum over mines of USD/wlt x wlt pellets
+    pellets = {"Northshore": 4.54e6, "United": 4.6e6, "Hibbing": 6.3e6, "Minorca": 2.79e6, "Tilden": 7.7e6}
+    assert metrics["cost.total"] == pytest.approx(sum(per_long_ton[m] * pellets[m] for m in pellets))
+    assert metrics["anomalies.count"] == 0 and metrics["imputed.count"] == 0
