@@ -99,3 +99,34 @@ def read_table(
             raise DataError(f"{where}: filter op '{op}' is unknown; expected one of: {', '.join(_OPS)}")
         frame = frame.filter(_OPS[op](pl.col(column), value))
     return frame
+
+
+def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
+    """A whole table file in row order: .csv (types inferred from every row), .parquet or .arff.
+
+    For the single-table inputs of some tasks (a price series, a sample table); `what` names
+    the input in errors.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: {what} file not found; expected a .csv, .parquet or .arff file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".arff"):
+        raise DataError(f"{path}: unsupported {what} file type {suffix!r}; expected .csv, .parquet or .arff")
+    try:
+        if suffix == ".csv":
+            frame = pl.read_csv(path, infer_schema_length=None)  # long leading gaps hide the real types
+        elif suffix == ".parquet":
+            frame = pl.read_parquet(path)
+        else:
+            import arff
+
+            with open(path) as handle:
+                data = arff.load(handle)
+            names = [name for name, _ in data["attributes"]]
+            frame = pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
+    except Exception as exc:  # noqa: BLE001 - polars, liac-arff and the OS each raise their own types
+        raise DataError(f"{path}: unreadable {what} file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+    if frame.height == 0:
+        raise DataError(f"{path}: the {what} file has no rows")
+    return frame

@@ -4,36 +4,12 @@
 from __future__ import annotations
 
 import fnmatch
-from pathlib import Path
 
 import polars as pl
 
 from minectl.errors import DataError
 
 STATIC_NUMERIC = ("equipment_grade", "haul_distance_km", "rock_hardness_f", "outsourcing_share")
-
-
-def read_table_file(path: str | Path) -> pl.DataFrame:
-    """A table in row (= time) order from .arff (liac-arff), .csv or .parquet."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: risk input file not found")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".arff":
-            import arff
-
-            with open(path) as fh:
-                data = arff.load(fh)
-            names = [name for name, _ in data["attributes"]]
-            return pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
-        if suffix == ".csv":
-            return pl.read_csv(path)
-        if suffix == ".parquet":
-            return pl.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - liac-arff, polars and the OS each raise their own types
-        raise DataError(f"{path}: cannot read the risk input ({type(exc).__name__}: {exc})") from None
-    raise DataError(f"{path}: unsupported risk input format {suffix!r}; expected .arff, .csv or .parquet")
 
 
 def one_hot(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, list[str]]:

@@ -139,10 +139,10 @@ def _range(pair, key: str) -> tuple[float, float]:
 
 def _read(table: TableInput, key: str, run, columns: list[str]):
     from minectl.tasks.uncertainty import resolve_path
-    from minectl.uncertainty.series import read_frame
+    from minectl.data.sources import read_file
 
     path = run.input_file(resolve_path(table.path))
-    frame = read_frame(path)
+    frame = read_file(path, "dataset")
     for column in columns:
         if column not in frame.columns:
             raise ConfigError(f"{key}: column '{column}' not in {path}")

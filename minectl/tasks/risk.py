@@ -170,14 +170,15 @@ def _table_frame(params: Any, run: Any = None):
     """A table file in row order: a `step` index is its time axis."""
     import polars as pl
 
-    from minectl.risk.tables import one_hot, read_table_file
+    from minectl.data.sources import read_file
+    from minectl.risk.tables import one_hot
 
     if not params.input.path:
         raise ConfigError("risk.input.path: not set; expected a .arff, .csv or .parquet file for risk.input.kind=table")
     path = Path(params.input.path)
     if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).exists():
         path = REPO_ROOT / path  # vendored examples, when minectl runs from elsewhere
-    table = read_table_file(path)
+    table = read_file(path, "risk input")
     if run is not None:
         run.input_file(path)
     frame, _ = one_hot(table, list(params.input.categorical))

@@ -209,10 +209,10 @@ def _propagation(path, cfg, run) -> dict:
 
     from minectl.uncertainty.distributions import fit_all
     from minectl.uncertainty.propagation import analytic_range, monte_carlo_total, normal_scores_correlation
-    from minectl.uncertainty.series import read_frame
+    from minectl.data.sources import read_file
 
     items = list(cfg.dataset.cost_items)
-    frame = read_frame(path)
+    frame = read_file(path, "dataset")
     missing = [c for c in items if c not in frame.columns]
     if missing:
         raise ConfigError(f"dataset.cost_items: column '{missing[0]}' not in {path}")

@@ -8,27 +8,10 @@ from typing import Optional
 import numpy as np
 import polars as pl
 
+from minectl.data.sources import read_file
 from minectl.errors import ConfigError, DataError
 
 TRANSFORMS = ("level", "log_return", "diff")
-
-
-def read_frame(path: Path) -> pl.DataFrame:
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        if suffix == ".csv":
-            frame = pl.read_csv(path, infer_schema_length=None)
-        elif suffix == ".parquet":
-            frame = pl.read_parquet(path)
-        else:
-            raise ConfigError(f"dataset.path: expected a .csv or .parquet file, got '{path.name}'")
-    except (pl.exceptions.ComputeError, OSError) as exc:
-        raise DataError(f"{path}: unreadable ({str(exc).splitlines()[0]})") from exc
-    if frame.height == 0:
-        raise DataError(f"{path}: the file has no rows")
-    return frame
 
 
 def transform_series(values: np.ndarray, transform: str, name: str) -> np.ndarray:
@@ -46,7 +29,7 @@ def transform_series(values: np.ndarray, transform: str, name: str) -> np.ndarra
 
 def read_series(path: Path, column: str, group_by: Optional[str] = None) -> dict[str, np.ndarray]:
     """{group: values} of a numeric column, nulls dropped ('all' when not grouped), in file order."""
-    frame = read_frame(path)
+    frame = read_file(path, "dataset")
     for needed in [column] + ([group_by] if group_by else []):
         if needed not in frame.columns:
             raise DataError(f"{path}: column '{needed}' not found; columns are {', '.join(frame.columns)}")

@@ -119,3 +119,27 @@ def test_meter_id_joins_the_hourly_key_when_present():
     assert validate("consumption_hourly", frame.lazy(), "meters").collect().height == 4
     with pytest.raises(DataError, match="duplicate rows for mine_id=M1, activity=drilling, resource=electricity, timestamp"):
         validate("consumption_hourly", frame.drop("meter_id").lazy(), "meters")
+
+
+def test_read_file_reads_csv_parquet_arff_and_rejects_bad_files(tmp_path):
+    from minectl.data.sources import read_file
+
+    csv = tmp_path / "prices.csv"
+    csv.write_text("month,price\n" + "1970-01,\n" * 200 + "1990-01,41.5\n")  # types only appear late
+    assert read_file(csv)["price"].drop_nulls().to_list() == [41.5]
+    arff_file = tmp_path / "bumps.arff"
+    arff_file.write_text("@RELATION b\n@ATTRIBUTE energy NUMERIC\n@ATTRIBUTE class {0,1}\n@DATA\n10,0\n2500,1\n")
+    frame = read_file(arff_file)
+    assert frame.columns == ["energy", "class"] and frame["energy"].to_list() == [10.0, 2500.0]
+    pl.DataFrame({"x": [1.0]}).write_parquet(tmp_path / "x.parquet")
+    assert read_file(tmp_path / "x.parquet")["x"].to_list() == [1.0]
+    (tmp_path / "empty.csv").write_text("month,price\n")
+    for path, message in [
+        (tmp_path / "absent.csv", "series file not found"),
+        (tmp_path / "x.xlsx", "unsupported series file type '.xlsx'"),
+        (tmp_path / "empty.csv", "the series file has no rows"),
+    ]:
+        if path.suffix == ".xlsx":
+            path.write_bytes(b"PK")
+        with pytest.raises(DataError, match=message):
+            read_file(path, "series")
