@@ -130,15 +130,8 @@ def _analyse(values, params, seed: int, advance):
 
 def _series_metrics(result, fits) -> dict:
     best = fits[0]
-    return {
-        "estimate": result.estimate,
-        "ci_low": result.low,
-        "ci_high": result.high,
-        "range_low_pct": result.range_low_pct,
-        "range_high_pct": result.range_high_pct,
-        "standard_error": result.standard_error,
-        "best_fit": {"bic": best.bic, "ks_pvalue": best.ks_pvalue, "ad_pvalue": best.ad_pvalue},
-    }
+    numbers = {key: value for key, value in _boot_row(result).items() if key != "method"}
+    return {**numbers, "best_fit": {"bic": best.bic, "ks_pvalue": best.ks_pvalue, "ad_pvalue": best.ad_pvalue}}
 
 
 def _boot_row(result) -> dict:
