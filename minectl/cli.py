@@ -336,6 +336,7 @@ def data_synth(
     from datetime import date
 
     from rich.console import Console
+    from rich.progress import Progress
 
     from minectl.data.synth import write_dataset
 
@@ -344,8 +345,11 @@ def data_synth(
     except ValueError:
         _fail(f"--start '{start}' is not a date; expected YYYY-MM-DD")
     console = Console()
-    paths = write_dataset(out, mines=mines, years=years, start=start, seed=seed,
-                          meters_per_activity=meters_per_activity, missing_rate=missing_rate)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("generating mines", total=mines)
+        paths = write_dataset(out, mines=mines, years=years, start=start, seed=seed,
+                              meters_per_activity=meters_per_activity, missing_rate=missing_rate,
+                              progress=lambda n: bar.advance(task, n))
     for table, path in paths.items():
         console.print(f"{table:>20}  {path}")
 
