@@ -153,8 +153,8 @@ def cost_accounts(
         sensor_daily, sensor_counts = _sensor_daily(sensors, _events(equipment, prep, 0), prep)
         counts |= sensor_counts
         daily = daily.join(sensor_daily, on=KEYS, how="left")
-    daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window).collect()
-    return CostAccounts(ledger, daily.sort(KEYS), counts)
+    daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window)
+    return CostAccounts(ledger, daily.sort(KEYS).collect(), counts)
 
 
 def _daily_records(
@@ -183,7 +183,7 @@ def _daily_records(
         mapping.check_records(pairs[-1], table)
     types = enums(mapping)
     names = [pl.col("activity").cast(types["activity"]), pl.col("resource").cast(types["resource"])]
-    combined = pl.concat([frame.with_columns(names) for _, frame in records]).lazy()
+    combined = pl.concat([frame.lazy().with_columns(names) for _, frame in records])  # lazy: no eager copy
     # Consolidation sums records of the same day and series: needed when several meters or
     # both tables feed one series (each table alone has one row per day and series).
     if has_meters or (len(pairs) > 1 and set.intersection(*pairs)):

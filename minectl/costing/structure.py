@@ -28,14 +28,16 @@ def daily_structure(
     ``share_stage_<stage>``. Days are those with ledger entries."""
     cost = pl.col("cost")
 
-    def part(column: str, value: str) -> pl.Expr:
-        return cost.filter(pl.col(column) == value).sum()
+    def part(column: str, value: str, x: pl.Expr = cost) -> pl.Expr:
+        # masked sum (nulls skipped): no filtered copy per group and expression, about half
+        # the time and memory of .filter(); equal to it up to float summation order
+        return pl.when(pl.col(column) == value).then(x).sum()
 
     aggs = [
         cost.sum().alias("cost"),
         *(part("category", c).alias(f"cost_{c}") for c in categories),
         *(part("stage", s).alias(f"cost_stage_{s}") for s in stages),
-        *(pl.col("quantity").filter(pl.col("resource") == r).sum().alias(f"qty_{r}") for r in resources),
+        *(part("resource", r, pl.col("quantity")).alias(f"qty_{r}") for r in resources),
         *(part("resource", r).alias(f"cost_res_{r}") for r in resources),
     ]
     total = pl.col("cost")

@@ -39,22 +39,23 @@ def interpolate_linear(
         raise ValueError(f"limit must be >= 0 or None, got {limit}")
     lf = frame.lazy().sort([*by, time_col])
     t = pl.col(time_col).cast(pl.Int64).cast(pl.Float64)
-    row = pl.int_range(pl.len()).over(by) if by else pl.int_range(pl.len())
-    lf = lf.with_columns(_t=t, _row=row)
-    over = list(by)
+    # Fills run over the whole sorted frame (cheaper than one window per series); a neighbour
+    # counts only when it carries the row's series id.
+    series = pl.struct(by).rle_id() if by else pl.lit(0)
+    lf = lf.with_columns(_t=t, _row=pl.int_range(pl.len()), _series=series)
     fills = []
     for column in columns:
         valid = pl.col(column).is_not_null()
 
-        def last(expr: pl.Expr, forward: bool) -> pl.Expr:
-            kept = pl.when(valid).then(expr)
-            filled = kept.forward_fill() if forward else kept.backward_fill()
-            return filled.over(over) if over else filled
+        def last(name: str, forward: bool) -> pl.Expr:
+            kept = pl.when(valid).then(pl.col(name))
+            return kept.forward_fill() if forward else kept.backward_fill()
 
-        t1, t2 = last(pl.col("_t"), True), last(pl.col("_t"), False)
-        x1, x2 = last(pl.col(column), True), last(pl.col(column), False)
-        run = last(pl.col("_row"), False) - last(pl.col("_row"), True) - 1
-        fillable = ~valid & t1.is_not_null() & t2.is_not_null()
+        t1, t2 = last("_t", True), last("_t", False)
+        x1, x2 = last(column, True), last(column, False)
+        run = last("_row", False) - last("_row", True) - 1
+        same = (last("_series", True) == pl.col("_series")) & (last("_series", False) == pl.col("_series"))
+        fillable = ~valid & same.fill_null(False)
         if limit is not None:
             fillable = fillable & (run <= limit)
         x_hat = x1 + (pl.col("_t") - t1) / (t2 - t1) * (x2 - x1)
@@ -62,7 +63,7 @@ def interpolate_linear(
             pl.when(fillable).then(x_hat).otherwise(pl.col(column)).alias(column),
             fillable.alias(imputed_flag(column)),
         ]
-    return lf.with_columns(fills).drop("_t", "_row")
+    return lf.with_columns(fills).drop("_t", "_row", "_series")
 
 
 def consolidate(
@@ -85,7 +86,8 @@ def impute_cycle_mean(
     """Mean imputation by business rule: a missing period takes the mean of its series in the
     same ``cycle`` (polars duration string, e.g. ``1mo``, ``1w``); adds ``<value>_imputed``.
     A cycle without any valid record stays missing."""
-    cycle_mean = pl.col(value).mean().over([*by, pl.col(date_col).dt.truncate(cycle)])
+    # ordered by date: the same sum (to the last bit) whatever the frame's row order
+    cycle_mean = pl.col(value).mean().over([*by, pl.col(date_col).dt.truncate(cycle)], order_by=date_col)
     missing = pl.col(value).is_null()
     return frame.lazy().with_columns(
         pl.col(value).fill_null(cycle_mean),

@@ -1,10 +1,11 @@
 """Hourly -> daily resampling (data contract: sums for quantities, means for sensor readings).
 
 ``metered_daily`` is the scalable path for metered consumption (tens of millions of hourly
-rows): one streaming pass over the scanned source gives the daily observed sums and the
-(few) missing readings; only the neighbours of missing readings are looked up again, and
-eq 3 is applied to that sparse subset. The result equals interpolating every hour and then
-summing, without holding the hourly table in memory.
+rows): one streaming pass over the scanned source gives the daily observed sums, a second
+one the (few) missing readings with the rows next to them in file order, which hold their
+valid neighbours when a series' rows are contiguous in the file (other neighbours are looked
+up by a join); eq 3 is applied to that sparse subset. The result equals interpolating every
+hour and then summing, without holding the hourly table in memory.
 """
 
 from __future__ import annotations
@@ -68,45 +69,76 @@ def metered_daily(
     ``date``, ``by``, ``value`` in no particular row order, counts).
     """
     keys = list(by)
-    day = pl.col(time_col).dt.date().alias("date")
+    t, day = pl.col(time_col), pl.col(time_col).dt.date().alias("date")
     observed = hourly.group_by(day, *keys).agg(
-        pl.col(value).sum().alias("_observed"), pl.col(value).null_count().alias("_missing")
-    )
-    gaps = hourly.filter(pl.col(value).is_null()).select(*keys, time_col)
-    observed, gaps = pl.collect_all([observed, gaps], engine="streaming")
-    if gaps.height == 0:
+        pl.col(value).sum().alias("_observed"),
+        pl.col(value).null_count().alias("_missing"),
+        t.min().alias("_first"),
+        t.max().alias("_last"),
+    ).collect(engine="streaming")
+    n_missing = int(observed["_missing"].sum())
+    if n_missing == 0:
         return observed.select("date", *keys, pl.col("_observed").alias(value)), FillCounts(0, 0)
 
-    # The valid neighbours of every gap: one step before/after a missing reading, not missing itself.
-    neighbours = (
-        pl.concat([gaps.with_columns(pl.col(time_col) - step), gaps.with_columns(pl.col(time_col) + step)])
-        .unique()
-        .join(gaps, on=[*keys, time_col], how="anti")
-    )
-    bounds = (
-        hourly.select(*keys, time_col, pl.col(value).cast(pl.Float64))
-        .join(neighbours.lazy(), on=[*keys, time_col], how="inner")  # lower peak memory than "semi"
+    # Missing readings and the rows next to them in file order (a second streaming pass, far
+    # cheaper than a join over the file). Where a series' rows are contiguous in the file, as
+    # meters are exported, these include the eq 3 neighbours of every missing reading.
+    missing = pl.col(value).is_null()
+    near = (
+        hourly.filter(missing | missing.shift(1, fill_value=False) | missing.shift(-1, fill_value=False))
+        .select(*keys, time_col, pl.col(value).cast(pl.Float64))
         .collect(engine="streaming")
     )
-    sparse = pl.concat([bounds, gaps.with_columns(pl.lit(None, dtype=pl.Float64).alias(value))], how="diagonal")
-    filled = (
-        interpolate_linear(sparse, [value], by=keys, time_col=time_col, limit=limit)
-        .filter(pl.col(value).is_null() | pl.col(imputed_flag(value)))
-        .group_by(day, *keys)
-        .agg(
-            pl.col(value).sum().alias("_filled"),
-            pl.col(imputed_flag(value)).sum().alias("_n_filled"),
+    # Work on an integer series id: cheaper to sort and group by than the string keys.
+    ids = near.select(keys).unique().with_row_index("_id")
+    sparse = near.join(ids, on=keys).select("_id", time_col, value).sort("_id", time_col)
+    del near  # peak memory
+    series = pl.col("_id")
+    # Neighbours of missing readings that `near` lacks: series boundaries, or series
+    # interleaved in the file. Those that exist (within the series' gapless rows of that day)
+    # are looked up by a join over the file.
+    lacks_before = ~((series.shift(1) == series) & (t.shift(1) == t - step)).fill_null(False)
+    lacks_after = ~((series.shift(-1) == series) & (t.shift(-1) == t + step)).fill_null(False)
+    wanted = (
+        pl.concat(
+            [
+                sparse.filter(missing & lacks_before).select("_id", t - step),
+                sparse.filter(missing & lacks_after).select("_id", t + step),
+            ]
         )
+        .unique()
+        .join(ids, on="_id")
+        .with_columns(day)
+        .join(observed, on=["date", *keys])
+        .filter(t.is_between(pl.col("_first"), pl.col("_last")))
+        .select(*keys, time_col)
+    )
+    if wanted.height:
+        looked_up = (
+            hourly.select(*keys, time_col, pl.col(value).cast(pl.Float64))
+            .join(wanted.lazy(), on=[*keys, time_col], how="inner")  # lower peak memory than "semi"
+            .join(ids.lazy(), on=keys)
+            .collect(engine="streaming")
+        )
+        sparse = pl.concat([sparse, looked_up.select(sparse.columns)])
+    filled = (
+        interpolate_linear(sparse, [value], by=["_id"], time_col=time_col, limit=limit)
+        .filter(pl.col(imputed_flag(value)))
+        .group_by(day, "_id")
+        .agg(pl.col(value).sum().alias("_filled"), pl.len().alias("_n_filled"))
+        .join(ids.lazy(), on="_id")
         .collect()
     )
     complete = pl.col("_missing") == pl.col("_n_filled").fill_null(0)
     daily = (
-        observed.join(filled, on=["date", *keys], how="left")
+        observed.lazy()
+        .join(filled.lazy(), on=["date", *keys], how="left")
         .select(
             "date",
             *keys,
             pl.when(complete).then(pl.col("_observed") + pl.col("_filled").fill_null(0.0)).alias(value),
         )
+        .collect()
     )
-    counts = FillCounts(missing=gaps.height, interpolated=int(filled["_n_filled"].sum()))
+    counts = FillCounts(missing=n_missing, interpolated=int(filled["_n_filled"].sum()))
     return daily, counts

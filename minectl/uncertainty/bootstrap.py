@@ -94,33 +94,29 @@ def pcg64_integer_chunks(
     width = n if width is None else width
     bitgen = np.random.PCG64(seed)
     threshold = (2**32) % n
-    exact_in_float = n < 2**21  # u32 * n < 2**53: the float product is exact
-    # buffers reused across chunks: no allocation (and page faults) per chunk
-    leftover = np.empty(chunk_rows * width, dtype=np.uint32)
-    index = np.empty(chunk_rows * width, dtype=np.intp)
+    # buffer reused across chunks (no allocation and page faults per chunk): the 64-bit
+    # product u32 * n, whose low half decides rejection and whose high half is the index
+    product = np.empty(chunk_rows * width, dtype="<u8")
     carry = np.empty(0, dtype=np.uint32)
     for start in range(0, n_resamples, chunk_rows):
         need = min(chunk_rows, n_resamples - start) * width
         fresh = bitgen.random_raw(-(-(need - carry.size) // 2)).astype("<u8", copy=False).view("<u4")
         pool = fresh if carry.size == 0 else np.concatenate([carry, fresh])
-        # (u32 * n) mod 2**32 is the uint32 product; draws below the threshold are rejected
-        np.multiply(pool[:need], np.uint32(n), out=leftover[:need])
-        if leftover[:need].min() >= threshold:
-            draws, carry = pool[:need], pool[need:]
-        else:
+        out = product[:need]
+        np.multiply(pool[:need], np.uint64(n), out=out)
+        if out.view("<u4")[0::2].min() >= threshold:
+            carry = pool[need:]
+        else:  # rare: some draw below the threshold is rejected and replaced by later draws
             while True:
                 positions = np.flatnonzero(pool * np.uint32(n) >= threshold)
                 if positions.size >= need:
                     break
                 more = bitgen.random_raw((need - positions.size) // 2 + 1).astype("<u8", copy=False).view("<u4")
                 pool = np.concatenate([pool, more])
-            draws, carry = pool[positions[:need]], pool[positions[need - 1] + 1 :]
-        if exact_in_float:
-            # the float product cast to int truncates, i.e. floor(u32 * n / 2**32), in one pass
-            np.multiply(draws, n / 2**32, out=index[:need], casting="unsafe")
-        else:
-            index[:need] = ((draws.astype(np.uint64) * np.uint64(n)) >> np.uint64(32)).view(np.int64)
-        yield index[:need].reshape(-1, width)
+            np.multiply(pool[positions[:need]], np.uint64(n), out=out)
+            carry = pool[positions[need - 1] + 1 :]
+        np.right_shift(out, np.uint64(32), out=out)
+        yield out.view("<i8").reshape(-1, width)
 
 
 def resample_indices(
@@ -210,9 +206,9 @@ def bootstrap_ci(
     if method == "bca" and np.ptp(x) == 0:
         raise DataError("series: a constant series has no BCa interval (its jackknife has zero spread)")
     stat = statistic_function(statistic, q)
-    # per cell: 32-bit draw and product, 64-bit index, float64 value (about 24 bytes);
+    # per cell: 32-bit draw, 64-bit product (the index), float64 value (20 bytes);
     # an even row count keeps whole 64-bit words per chunk
-    chunk_rows = max(2, chunk_bytes // (24 * n) // 2 * 2)
+    chunk_rows = max(2, chunk_bytes // (20 * n) // 2 * 2)
     if indices is not None:
         indices = np.asarray(indices)
         if indices.ndim != 2 or indices.shape[1] != n or indices.min() < 0 or indices.max() >= n:
@@ -233,7 +229,8 @@ def bootstrap_ci(
     done = 0
     for idx in chunks:
         rows = idx.shape[0]
-        np.take(x, idx, out=gathered[:rows])
+        # indices are in range (drawn, or checked above): "clip" skips numpy's bounds check
+        np.take(x, idx, out=gathered[:rows], mode="clip")
         distribution[done : done + rows] = stat(gathered[:rows])
         done += rows
         if progress is not None:

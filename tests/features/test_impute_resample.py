@@ -59,7 +59,7 @@ def test_resample_daily_sums_means_and_keeps_empty_days_missing():
     assert out["s"].to_list() == [15.0, 5.0]
 
 
-def _hourly_frame(seed: int, hours: int = 24 * 6, null_share: float = 0.15) -> pl.DataFrame:
+def _hourly_frame(seed: int, order: str, hours: int = 24 * 6, null_share: float = 0.15) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     series = [("m1", "drilling"), ("m1", "hauling"), ("m2", "drilling")]
     start = datetime(2024, 3, 1)
@@ -68,6 +68,7 @@ def _hourly_frame(seed: int, hours: int = 24 * 6, null_share: float = 0.15) -> p
         q = rng.gamma(3.0, 10.0, hours)
         q[rng.random(hours) < null_share] = np.nan
         q[40:45] = np.nan  # one long outage: longer than the limit below
+        q[-1] = np.nan  # a series that ends with a missing reading
         rows.append(
             pl.DataFrame(
                 {
@@ -79,12 +80,17 @@ def _hourly_frame(seed: int, hours: int = 24 * 6, null_share: float = 0.15) -> p
             )
         )
     frame = pl.concat(rows)
-    return frame.sample(fraction=1.0, shuffle=True, seed=seed)  # interleaved series, any row order
+    if order == "time":  # series interleaved hour by hour
+        return frame.sort("timestamp", "mine_id", "activity")
+    if order == "shuffled":  # any row order
+        return frame.sample(fraction=1.0, shuffle=True, seed=seed)
+    return frame  # one series after the other, as meters are exported
 
 
+@pytest.mark.parametrize("order", ["series", "time", "shuffled"])
 @pytest.mark.parametrize("limit", [None, 3])
-def test_metered_daily_equals_interpolating_every_hour_then_summing(tmp_path, limit):
-    frame = _hourly_frame(seed=7)
+def test_metered_daily_equals_interpolating_every_hour_then_summing(tmp_path, limit, order):
+    frame = _hourly_frame(seed=7, order=order)
     path = tmp_path / "hourly.parquet"
     frame.write_parquet(path)
     keys = ["mine_id", "activity"]
