@@ -1,0 +1,61 @@
+"""Decision engine: a price maps to objective weights by a declarative rule; the weights pick a
+Pareto point. High price -> weight on output, low price -> weight on stability (seed 002, 4.7)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+
+SCALARISATIONS = ("tchebycheff", "weighted_sum")
+
+
+def price_weights(price: float, low_price: float, high_price: float, weights_at_low, weights_at_high) -> np.ndarray:
+    """Weights interpolated linearly between the two price anchors (clipped outside), summing to 1."""
+    share = float(np.clip((price - low_price) / (high_price - low_price), 0.0, 1.0))
+    weights = (1 - share) * np.asarray(weights_at_low, float) + share * np.asarray(weights_at_high, float)
+    return weights / weights.sum()
+
+
+def normalised(F: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Minimisation-form objectives scaled to [0, 1] by the front's range: 0 = the front's best."""
+    span = np.where(upper > lower, upper - lower, 1.0)
+    return (np.asarray(F, float) - lower) / span
+
+
+def scalarise(F_normalised: np.ndarray, weights, method: str) -> np.ndarray:
+    """Score per row, lower is better. ``weighted_sum``: sum of w * f; it only ever picks the
+    ends of a straight front. ``tchebycheff``: max of w * f, the weighted distance to the ideal
+    point; it moves along any front shape as the weights change."""
+    weighted = np.asarray(F_normalised, float) * np.asarray(weights, float)
+    return weighted.max(axis=1) if method == "tchebycheff" else weighted.sum(axis=1)
+
+
+def select_point(F: np.ndarray, weights, method: str = "tchebycheff") -> int:
+    """Index of the front point with the best scalarised, front-normalised objectives."""
+    return int(np.argmin(scalarise(normalised(F, F.min(axis=0), F.max(axis=0)), weights, method)))
+
+
+def last_price(frame: pl.DataFrame, column: str, model: str | None = None) -> float:
+    """The latest value of ``column`` (rows ordered by ``date`` when present); a forecast table
+    (``date``, ``model``, ``forecast``) is first filtered to ``model``. Raises KeyError naming a
+    missing column, ValueError when the model is ambiguous or absent or no value is left."""
+    for name in [column] + (["model"] if model is not None else []):
+        if name not in frame.columns:
+            raise KeyError(name)
+    if model is not None:
+        frame = frame.filter(pl.col("model") == model)
+    elif "model" in frame.columns and frame["model"].n_unique() > 1:
+        raise ValueError(f"several models {sorted(frame['model'].unique().to_list())}: name one")
+    if "date" in frame.columns:
+        frame = frame.sort("date")
+    values = frame[column].drop_nulls()
+    if values.is_empty():
+        raise ValueError(f"no value in column {column!r}" + (f" for model {model!r}" if model else ""))
+    return float(values[-1])
+
+
+def field_deviation(predicted: np.ndarray, measured: np.ndarray) -> np.ndarray:
+    """Relative deviation (predicted - measured) / measured of each response (seed 002 Table 12)."""
+    measured = np.asarray(measured, float)
+    return (np.asarray(predicted, float) - measured) / measured
