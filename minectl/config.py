@@ -17,8 +17,9 @@ from minectl.errors import ConfigError
 
 # Modules a config may name in `_target_`; anything else could call an arbitrary function.
 TARGET_ALLOWLIST = ("minectl.", "sklearn.", "lightgbm.", "pymoo.", "torch.optim.")
-# Hydra's own nodes (callbacks, launchers, sweepers) may also name Hydra and its plugins.
-HYDRA_TARGET_ALLOWLIST = TARGET_ALLOWLIST + ("hydra.", "hydra_plugins.")
+# Hydra's own nodes (callbacks, launchers, sweepers) may also name Hydra, its plugins and the
+# Optuna sampler that hydra-optuna-sweeper instantiates.
+HYDRA_TARGET_ALLOWLIST = TARGET_ALLOWLIST + ("hydra.", "hydra_plugins.", "optuna.samplers.")
 
 
 @dataclass

@@ -9,6 +9,7 @@ dataclass is its schema. Keep these modules free of heavy top-level imports.
 TASKS: dict[str, tuple[str, str]] = {
     "demo": ("minectl.tasks.demo", "Run the full-cost pipeline on the embedded synthetic mine and show its figures."),
     "optimize": ("minectl.tasks.optimize", "Find Pareto-optimal design parameters from simulator runs via a surrogate and NSGA-II; pick one by price."),
+    "forecast": ("minectl.tasks.forecast", "Forecast monthly prices (naive, seasonal naive, ARIMA, LSTM) with a rolling-origin backtest."),
     "cost": ("minectl.tasks.cost", "Daily full-cost ledger, cost structure and attributed cost anomalies (seed 000)."),
     "capacity": ("minectl.tasks.capacity", "Capacity limits, cost curves, PCA of cost items and the risk-adjusted optimal capacity (seed 003)."),
     "uncertainty": ("minectl.tasks.uncertainty", "Bootstrap uncertainty ranges, fitted distributions, propagation and VaR/CVaR/entropic risk of a series."),

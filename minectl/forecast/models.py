@@ -1,0 +1,159 @@
+"""Monthly price forecasters with one interface: fit(y) -> self, update(y) -> self, predict(h).
+
+`fit` learns parameters from the history `y` (1-D, oldest first). `update` hands the model a longer
+history that extends the one it was fitted on, without re-learning parameters (a rolling backtest
+uses it between refits). `predict(h)` returns the next `h` values; `predict_interval(h, level)`
+returns (lower, upper) arrays, or None for a model without a predictive distribution.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.stats import norm
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from minectl.errors import ConfigError, DataError
+
+
+class BaseForecaster(BaseEstimator):
+    """Shared input checks and the history bookkeeping of every forecaster."""
+
+    def check_params(self) -> None:
+        """Raise ConfigError naming the first parameter with a wrong value (no-op by default)."""
+
+    def min_history(self) -> int:
+        return 1
+
+    def fit(self, y):
+        self.check_params()
+        self.history_ = self._check_history(y)
+        self._fit(self.history_)
+        return self
+
+    def update(self, y):
+        check_is_fitted(self, "history_")
+        y = self._check_history(y)
+        known = self.history_.size
+        if y.size < known or not np.array_equal(y[:known], self.history_):
+            raise ValueError("update(y) needs the fitted history followed by new observations")
+        self.history_ = y
+        self._update(y)
+        return self
+
+    def predict(self, h: int) -> np.ndarray:
+        check_is_fitted(self, "history_")
+        if int(h) < 1:
+            raise ValueError(f"h: expected a horizon >= 1, got {h}")
+        return np.asarray(self._predict(int(h)), dtype=float)
+
+    def predict_interval(self, h: int, level: float):
+        return None
+
+    def _check_history(self, y) -> np.ndarray:
+        y = np.asarray(y, dtype=float)
+        if y.ndim != 1:
+            raise DataError(f"series: expected a 1-D array of monthly values, got shape {y.shape}")
+        if not np.all(np.isfinite(y)) or np.any(y <= 0):
+            raise DataError("series: expected finite prices > 0 (models work on log prices)")
+        if y.size < self.min_history():
+            raise DataError(
+                f"series: {type(self).__name__} needs at least {self.min_history()} months, got {y.size}"
+            )
+        return y
+
+    def _fit(self, y: np.ndarray) -> None:
+        """Learn parameters from y (nothing to learn by default)."""
+
+    def _update(self, y: np.ndarray) -> None:
+        """Take in the longer history y (the stored history_ is all most models need)."""
+
+
+def _log_random_walk_interval(last: float, log_steps: np.ndarray, h: int, level: float):
+    """Interval of a random walk in log price: sigma of the one-month log change, widening as sqrt(k)."""
+    _check_level(level)
+    sigma = np.std(log_steps, ddof=1) if log_steps.size > 1 else 0.0
+    half_width = norm.ppf(0.5 + level / 2) * sigma * np.sqrt(np.arange(1, h + 1))
+    return last * np.exp(-half_width), last * np.exp(half_width)
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise ConfigError(f"interval_level: expected a value in (0, 1), got {level}")
+
+
+class NaiveForecaster(BaseForecaster):
+    """Random walk: every future month equals the last observed price."""
+
+    def _predict(self, h):
+        return np.full(h, self.history_[-1])
+
+    def predict_interval(self, h, level):
+        check_is_fitted(self, "history_")
+        return _log_random_walk_interval(self.history_[-1], np.diff(np.log(self.history_)), h, level)
+
+
+class SeasonalNaiveForecaster(BaseForecaster):
+    """Each future month equals the price in the same month one season earlier."""
+
+    def __init__(self, season_length: int = 12):
+        self.season_length = season_length
+
+    def check_params(self):
+        if not isinstance(self.season_length, (int, np.integer)) or self.season_length < 1:
+            raise ConfigError(f"season_length: expected an integer >= 1, got {self.season_length!r}")
+
+    def min_history(self):
+        return self.season_length
+
+    def _predict(self, h):
+        last_season = self.history_[-self.season_length :]
+        return last_season[np.arange(h) % self.season_length]
+
+
+class ArimaForecaster(BaseForecaster):
+    """ARIMA(p, d, q)(P, D, Q, s) of the log price (statsmodels state-space ARIMA, MLE)."""
+
+    def __init__(self, order=(1, 1, 0), seasonal_order=(0, 0, 0, 0), trend: str = "n"):
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.trend = trend
+
+    def check_params(self):
+        order, seasonal = tuple(self.order), tuple(self.seasonal_order)
+        if len(order) != 3 or any(not isinstance(v, (int, np.integer)) or v < 0 for v in order):
+            raise ConfigError(f"order: expected three integers >= 0 (p, d, q), got {list(order)}")
+        if len(seasonal) != 4 or any(not isinstance(v, (int, np.integer)) or v < 0 for v in seasonal):
+            raise ConfigError(f"seasonal_order: expected four integers >= 0 (P, D, Q, s), got {list(seasonal)}")
+        if self.trend not in ("n", "c", "t", "ct"):
+            raise ConfigError(f"trend: expected one of n, c, t, ct; got {self.trend!r}")
+
+    def min_history(self):
+        p, d, q = self.order
+        seasonal_p, seasonal_d, seasonal_q, s = self.seasonal_order
+        return d + seasonal_d * s + max(p, q) + max(seasonal_p, seasonal_q) * s + 12
+
+    def _fit(self, y):
+        from statsmodels.tsa.arima.model import ARIMA
+
+        model = ARIMA(
+            np.log(y), order=tuple(self.order), seasonal_order=tuple(self.seasonal_order), trend=self.trend
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence chatter; the backtest measures the fit honestly
+            self.results_ = model.fit()
+
+    def _update(self, y):
+        # same parameters, state filtered over the longer history
+        self.results_ = self.results_.apply(np.log(y), refit=False)
+
+    def _predict(self, h):
+        return np.exp(self.results_.forecast(h))
+
+    def predict_interval(self, h, level):
+        check_is_fitted(self, "results_")
+        _check_level(level)
+        bounds = self.results_.get_forecast(h).conf_int(alpha=1 - level)
+        return np.exp(bounds[:, 0]), np.exp(bounds[:, 1])

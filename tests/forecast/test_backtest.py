@@ -1,0 +1,104 @@
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, r2_score
+
+from minectl.forecast import NaiveForecaster
+from minectl.forecast.backtest import accuracy, add_months, backtest_accuracy, future_forecast, rolling_origin_backtest
+from minectl.forecast.models import BaseForecaster
+
+MONTHS = [add_months(date(2000, 1, 1), k) for k in range(60)]
+
+
+class HistorySpy(BaseForecaster):
+    """Records the history length of every fit/update (clones share the class-level log) and
+    predicts the index of the last month it has seen, so a forecast tells which data it used."""
+
+    seen: list = []
+
+    def _fit(self, y):
+        HistorySpy.seen.append(("fit", y.size))
+
+    def _update(self, y):
+        HistorySpy.seen.append(("update", y.size))
+
+    def _predict(self, h):
+        return np.full(h, float(self.history_.size))
+
+
+@pytest.mark.parametrize("refit_every", [1, 5])
+def test_backtest_never_trains_on_the_period_it_predicts(refit_every):
+    HistorySpy.seen = []
+    y = np.arange(1.0, 61.0)  # y[t] = t + 1: a value names its own month
+    table = rolling_origin_backtest(HistorySpy(), y, MONTHS, (40, 60), 6, "spy", refit_every)
+    index = {month: i for i, month in enumerate(MONTHS)}
+    origins = np.array([index[d] for d in table["origin"]])
+    targets = np.array([index[d] for d in table["date"]])
+    # the spy forecasts the number of months it was given: exactly origin + 1, never more
+    assert np.array_equal(table["forecast"].to_numpy(), origins + 1.0)
+    assert np.all(targets == origins + table["horizon"].to_numpy())
+    assert np.all(targets > origins) and targets.min() == 40
+    # every fit/update saw exactly y[:origin+1], origins 34..58 in order
+    assert [size for _, size in HistorySpy.seen] == list(range(35, 60))
+    fits = [size for kind, size in HistorySpy.seen if kind == "fit"]
+    assert fits == list(range(35, 60, refit_every))
+
+
+def test_every_horizon_scores_the_same_target_months():
+    y = np.exp(np.linspace(0, 1, 60))
+    table = rolling_origin_backtest(NaiveForecaster(), y, MONTHS, (48, 60), 3, "naive")
+    for k in (1, 2, 3):
+        rows = table.filter(pl.col("horizon") == k)
+        assert rows["date"].to_list() == MONTHS[48:60]
+        # random walk: the forecast of month t at horizon k is the price of month t - k
+        assert np.array_equal(rows["forecast"].to_numpy(), y[48 - k : 60 - k])
+        assert np.array_equal(rows["actual"].to_numpy(), y[48:60])
+
+
+def test_bad_backtest_window_or_horizon():
+    y = np.ones(10)
+    with pytest.raises(ValueError, match="window"):
+        rolling_origin_backtest(NaiveForecaster(), y, MONTHS[:10], (0, 10), 1, "naive")
+    with pytest.raises(ValueError, match="window"):
+        rolling_origin_backtest(NaiveForecaster(), y, MONTHS[:10], (5, 11), 1, "naive")
+    with pytest.raises(ValueError, match="horizon"):
+        rolling_origin_backtest(NaiveForecaster(), y, MONTHS[:10], (5, 10), 0, "naive")
+
+
+def test_accuracy_by_hand_and_against_sklearn():
+    actual, forecast = np.array([100.0, 200.0, 300.0]), np.array([110.0, 180.0, 300.0])
+    scores = accuracy(actual, forecast)
+    assert scores["mape"] == pytest.approx((10 / 100 + 20 / 200 + 0) / 3 * 100)
+    assert scores["mae"] == pytest.approx(10.0)
+    assert scores["rmse"] == pytest.approx(np.sqrt(500 / 3))
+    assert scores["r2"] == pytest.approx(1 - 500 / 20000)
+    rng = np.random.default_rng(0)
+    actual, forecast = rng.uniform(50, 150, 40), rng.uniform(50, 150, 40)
+    scores = accuracy(actual, forecast)
+    assert scores["mape"] == pytest.approx(100 * mean_absolute_percentage_error(actual, forecast))
+    assert scores["mae"] == pytest.approx(mean_absolute_error(actual, forecast))
+    assert scores["rmse"] == pytest.approx(np.sqrt(mean_squared_error(actual, forecast)))
+    assert scores["r2"] == pytest.approx(r2_score(actual, forecast))
+
+
+def test_backtest_accuracy_groups_by_model_and_horizon():
+    table = pl.DataFrame(
+        {"model": ["a", "a", "b", "a"], "horizon": [1, 1, 1, 2], "actual": [100.0, 200, 100, 100],
+         "forecast": [90.0, 220, 100, 50]}
+    )
+    scores = backtest_accuracy(table)
+    assert scores.select("model", "horizon", "n").rows() == [("a", 1, 2), ("b", 1, 1), ("a", 2, 1)]
+    assert scores["mape"].to_list() == pytest.approx([10.0, 0.0, 50.0])
+
+
+def test_future_forecast_table_and_months():
+    assert add_months(date(2025, 11, 1), 2) == date(2026, 1, 1)
+    assert add_months(date(2026, 5, 1), 12) == date(2027, 5, 1)
+    y = np.array([100.0, 110.0, 99.0, 120.0])
+    table = future_forecast(NaiveForecaster(), y, date(2026, 5, 1), 3, "naive", 0.9)
+    assert table.columns == ["date", "model", "forecast", "lower", "upper"]
+    assert table["date"].to_list() == [date(2026, 6, 1), date(2026, 7, 1), date(2026, 8, 1)]
+    assert table["forecast"].to_list() == [120.0] * 3
+    assert np.all(table["lower"].to_numpy() < 120.0) and np.all(table["upper"].to_numpy() > 120.0)

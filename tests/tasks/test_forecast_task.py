@@ -1,0 +1,140 @@
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from minectl.cli import app
+
+PINKSHEET = Path(__file__).resolve().parents[2] / "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"
+TINY_LSTM = [
+    "forecaster.lstm.params.seq_len=6", "forecaster.lstm.params.hidden_size=4",
+    "forecaster.lstm.params.max_epochs=2", "forecaster.lstm.params.batch_size=64",
+]
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def metrics(run_dir: Path) -> dict:
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+def australia() -> np.ndarray:
+    return pl.read_csv(PINKSHEET, infer_schema_length=None)["coal_australia_usd_mt"].drop_nulls().to_numpy()
+
+
+def test_naive_and_arima_backtest_on_the_vendored_coal_series(tmp_path):
+    run_dir = tmp_path / "run"
+    result = invoke("forecast", "forecaster=[naive,arima]", "forecast.backtest_horizons=[1,3]",
+                    "forecast.validation_months=12", f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    m, y = metrics(run_dir), australia()
+    assert m["series.months"] == y.size and m["series.last"] == y[-1]
+    # random walk over the last 36 months, computed independently from the csv
+    actual, previous, three_back = y[-36:], y[-37:-1], y[-39:-3]
+    assert m["backtest.mape.naive"] == pytest.approx(100 * np.mean(np.abs(previous / actual - 1)))
+    assert m["backtest.mae.naive"] == pytest.approx(np.mean(np.abs(previous - actual)))
+    assert m["backtest.rmse.naive"] == pytest.approx(np.sqrt(np.mean((previous - actual) ** 2)))
+    assert m["backtest_h3.mape.naive"] == pytest.approx(100 * np.mean(np.abs(three_back / actual - 1)))
+    validation = y[-48:-36]
+    assert m["validation.mape_by_model.naive"] == pytest.approx(100 * np.mean(np.abs(y[-49:-37] / validation - 1)))
+    assert 0 < m["backtest.mape.arima"] < 2 * m["backtest.mape.naive"]
+    assert "validation.mape" not in m  # the tuned model (lstm) was not selected
+
+    backtest = pl.read_parquet(run_dir / "tables/backtest.parquet")
+    assert backtest.columns == ["origin", "horizon", "date", "model", "actual", "forecast"]
+    assert backtest.height == 2 * 3 * 36  # models x horizons 1..3 x target months
+    assert (backtest["date"] > backtest["origin"]).all()
+    forecast = pl.read_parquet(run_dir / "tables/forecast.parquet")
+    assert forecast.columns == ["date", "model", "forecast", "lower", "upper"]
+    assert forecast.filter(pl.col("model") == "naive")["date"].to_list() == [
+        date(2026 + (5 + k - 1) // 12, (5 + k - 1) % 12 + 1, 1) for k in range(1, 13)
+    ]
+    assert (forecast["lower"] < forecast["forecast"]).all() and (forecast["forecast"] < forecast["upper"]).all()
+    assert (run_dir / "plots/forecast.png").stat().st_size > 10_000
+
+
+def test_lstm_run_reports_validation_mape_next_to_naive(tmp_path):
+    run_dir = tmp_path / "run"
+    result = invoke("forecast", "forecaster=[naive,lstm]", "forecast.backtest_months=6",
+                    "forecast.backtest_horizons=[1,3]", "forecast.validation_months=6", "forecast.horizon=3",
+                    *TINY_LSTM, f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    m = metrics(run_dir)
+    assert m["validation.mape"] == m["validation.mape_by_model.lstm"] > 0
+    assert {"backtest.mape.lstm", "backtest.mape.naive", "backtest_h3.r2.lstm", "backtest_h3.r2.naive"} <= set(m)
+    forecast = pl.read_parquet(run_dir / "tables/forecast.parquet").filter(pl.col("model") == "lstm")
+    assert forecast.height == 3 and forecast["lower"].null_count() == 3  # no interval for the LSTM
+
+
+def test_south_africa_and_a_users_series_file(tmp_path, monkeypatch):
+    run_dir = tmp_path / "za"
+    assert invoke("forecast", "series=south_africa", "forecaster=[naive]", f"hydra.run.dir={run_dir}").exit_code == 0
+    za = pl.read_csv(PINKSHEET, infer_schema_length=None)["coal_south_africa_usd_mt"].drop_nulls().to_numpy()
+    assert metrics(run_dir)["series.last"] == za[-1]
+
+    monkeypatch.chdir(tmp_path)  # a relative path not under the working dir is found under the project root
+    run_dir = tmp_path / "relative"
+    result = invoke("forecast", "series=examples/data/pinksheet_coal/coal_monthly_usd_mt.csv",
+                    "source.date_column=month", "source.value_column=coal_south_africa_usd_mt",
+                    "forecaster=[naive]", f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    assert metrics(run_dir)["series.months"] == za.size
+
+    months = pl.date_range(date(2015, 1, 1), date(2019, 12, 1), "1mo", eager=True)
+    prices = 50 * np.exp(0.01 * np.arange(60))
+    path = tmp_path / "ore.parquet"
+    pl.DataFrame({"month": months, "usd_t": prices}).write_parquet(path)
+    run_dir = tmp_path / "own"
+    result = invoke("forecast", f"series={path}", "source.date_column=month", "source.value_column=usd_t",
+                    "forecaster=[naive,seasonal_naive]", "forecast.backtest_months=12",
+                    "forecast.backtest_horizons=[1]", "forecast.validation_months=12", f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    m = metrics(run_dir)
+    # steady 1 %/month growth: the random walk is 1 % low, the seasonal naive 12 months of growth low
+    assert m["backtest.mape.naive"] == pytest.approx(100 * (1 - np.exp(-0.01)))
+    assert m["backtest.mape.seasonal_naive"] == pytest.approx(100 * (1 - np.exp(-0.12)))
+
+
+def test_validation_only_sweep_minimises_the_lstm_validation_mape(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    result = invoke("forecast", "-m", "+experiment=bo_lstm", "hydra.sweeper.n_trials=2",
+                    "forecast.validation_months=2", *TINY_LSTM, f"hydra.sweep.dir={sweep_dir}")
+    assert result.exit_code == 0, result.output
+    jobs = [metrics(sweep_dir / str(job)) for job in (0, 1)]
+    best = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
+    assert best["best_value"] == min(job["validation.mape"] for job in jobs)
+    # a tuning trial never forecasts the test period
+    assert not any(key.startswith("backtest") for key in jobs[0])
+    assert not (sweep_dir / "0" / "tables" / "backtest.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["forecaster=[arima]"], "forecaster: the naive model must be selected"),
+        (["forecaster.naive.kind=prophet"], "forecaster.naive.kind: unknown model 'prophet'"),
+        (["+forecaster.arima.params.p=2"], "forecaster.arima.params.p: unknown parameter"),
+        (["forecaster.arima.params.order=[1,1]"], "forecaster.arima.params.order: expected three integers"),
+        (["forecaster.naive.refit_every=0"], "forecaster.naive.refit_every: expected an integer >= 1"),
+        (["forecast.horizon=0"], "forecast.horizon: expected an integer >= 1"),
+        (["forecast.backtest_horizons=[3,6]"], "forecast.backtest_horizons: expected horizons"),
+        (["forecast.interval_level=1.5"], "forecast.interval_level: expected a value in (0, 1)"),
+        (["forecast.backtest_months=600", "forecast.validation_months=100"], "leave -23 months for the first fit; the selected models need 14"),
+        (["forecast.backtest_months=657", "forecast.validation_months=1"], "leave 9 months for the first fit; the selected models need 14"),
+        (["series=prices.xlsx"], "series: 'prices.xlsx' is neither a vendored series"),
+        (["series=absent.csv"], "absent.csv: series file not found"),
+        (["forecast.validation_only=true"], "forecast.tune: 'lstm' is not a selected model"),
+    ],
+)
+def test_bad_config_fails_with_one_line(tmp_path, overrides, message):
+    base = ["forecaster=[naive,arima]"] if not overrides[0].startswith("forecaster=") else []
+    result = invoke("forecast", *base, *overrides, f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
