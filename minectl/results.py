@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import minectl
+from minectl.errors import DataError
 
 METRICS_FILE = "metrics.json"
 STATUS_FILE = "status.json"
@@ -143,6 +144,8 @@ class Run:
 
     def input_file(self, path: str | Path) -> Path:
         path = Path(path)
+        if not path.exists():
+            raise DataError(f"{path}: input file not found; expected an existing file")
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
             self.inputs[str(file.resolve())] = sha256_file(file)

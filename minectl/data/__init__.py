@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from minectl.data.contract import REQUIRED_TABLES, TABLES, validate
-from minectl.data.sources import read_table
+from minectl.data.sources import read_table, resolve_input
 from minectl.errors import DataError
 
 
@@ -71,5 +71,5 @@ def load_mine(
         except DataError as exc:
             raise DataError(f"data.tables.{name}: {exc}") from None
         if spec.get("path"):
-            inputs.append(Path(spec["path"]))
+            inputs.append(resolve_input(spec["path"]))
     return MineData(frames, inputs)

@@ -12,6 +12,18 @@ import polars as pl
 
 from minectl.errors import DataError
 
+# The checkout's root: relative example paths (examples/data/...) also resolve from here, so
+# shipped experiments run from any working directory.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def resolve_input(path: str | Path) -> Path:
+    """A relative input path as found: in the working dir first, else under the project root."""
+    given = Path(path).expanduser()
+    if given.is_absolute() or given.exists() or not (PROJECT_ROOT / given).exists():
+        return given
+    return PROJECT_ROOT / given
+
 _OPS: dict[str, Callable[[pl.Expr, Any], pl.Expr]] = {
     "==": lambda c, v: c == v,
     "!=": lambda c, v: c != v,
@@ -26,7 +38,7 @@ _OPS: dict[str, Callable[[pl.Expr, Any], pl.Expr]] = {
 def _existing(path: str | None, kind: str) -> Path:
     if not path:
         raise DataError(f"a {kind} source needs a path; expected path=FILE")
-    resolved = Path(path).expanduser()
+    resolved = resolve_input(path)
     if resolved.is_dir() and kind == "parquet":
         parts = sorted(resolved.glob("*.parquet"))
         if not parts:
@@ -107,7 +119,7 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     For the single-table inputs of some tasks (a price series, a sample table); `what` names
     the input in errors.
     """
-    path = Path(path)
+    path = resolve_input(path)
     if not path.is_file():
         raise DataError(f"{path}: {what} file not found; expected a .csv, .parquet or .arff file")
     suffix = path.suffix.lower()

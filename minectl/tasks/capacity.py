@@ -138,10 +138,9 @@ def _range(pair, key: str) -> tuple[float, float]:
 
 
 def _read(table: TableInput, key: str, run, columns: list[str]):
-    from minectl.tasks.uncertainty import resolve_path
-    from minectl.data.sources import read_file
+    from minectl.data.sources import read_file, resolve_input
 
-    path = run.input_file(resolve_path(table.path))
+    path = run.input_file(resolve_input(table.path))
     frame = read_file(path, "dataset")
     for column in columns:
         if column not in frame.columns:

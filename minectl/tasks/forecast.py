@@ -11,9 +11,8 @@ from omegaconf import MISSING, OmegaConf
 from minectl.config import TaskConfig
 from minectl.errors import ConfigError, DataError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The vendored World Bank Pink Sheet coal prices (examples/data/pinksheet_coal): name -> column.
-PINKSHEET_FILE = PROJECT_ROOT / "examples" / "data" / "pinksheet_coal" / "coal_monthly_usd_mt.csv"
+PINKSHEET_FILE = "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"  # vendored; see examples/data/NOTICE
 PINKSHEET_SERIES = {"australia": "coal_australia_usd_mt", "south_africa": "coal_south_africa_usd_mt"}
 
 
@@ -171,16 +170,17 @@ def _series_source(cfg: Any) -> tuple[Path, str, str]:
 
     A relative path is looked up in the working dir, then under the project root.
     """
+    from minectl.data.sources import PROJECT_ROOT, resolve_input
+
     if cfg.series in PINKSHEET_SERIES:
-        return PINKSHEET_FILE, "month", PINKSHEET_SERIES[cfg.series]
+        return resolve_input(PINKSHEET_FILE), "month", PINKSHEET_SERIES[cfg.series]
     path = Path(cfg.series)
     if path.suffix.lower() not in (".csv", ".parquet"):
         raise ConfigError(
             f"series: {cfg.series!r} is neither a vendored series ({', '.join(PINKSHEET_SERIES)}) "
             "nor a .csv/.parquet path"
         )
-    if not path.is_absolute() and not path.is_file() and (PROJECT_ROOT / path).is_file():
-        path = PROJECT_ROOT / path
+    path = resolve_input(path)
     if not path.is_file():
         raise DataError(f"{cfg.series}: series file not found (looked in the working dir and {PROJECT_ROOT})")
     return path, cfg.source.date_column, cfg.source.value_column

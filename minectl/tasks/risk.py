@@ -23,7 +23,6 @@ from minectl.tasks.cost import CostsConfig
 LABEL = "risk_level"  # the label column the task adds to the daily frame
 SPEC_FILE = "risk_model.json"  # everything `predict` needs besides the model folder
 MODEL_DIR = "model"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -170,14 +169,12 @@ def _table_frame(params: Any, run: Any = None):
     """A table file in row order: a `step` index is its time axis."""
     import polars as pl
 
-    from minectl.data.sources import read_file
+    from minectl.data.sources import read_file, resolve_input
     from minectl.risk.tables import one_hot
 
     if not params.input.path:
         raise ConfigError("risk.input.path: not set; expected a .arff, .csv or .parquet file for risk.input.kind=table")
-    path = Path(params.input.path)
-    if not path.is_absolute() and not path.exists() and (REPO_ROOT / path).exists():
-        path = REPO_ROOT / path  # vendored examples, when minectl runs from elsewhere
+    path = resolve_input(params.input.path)
     table = read_file(path, "risk input")
     if run is not None:
         run.input_file(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, List, Optional
 
 from omegaconf import MISSING
@@ -12,7 +11,6 @@ from minectl.config import TaskConfig
 from minectl.errors import ConfigError, DataError
 
 ALL_FAMILIES = ["normal", "lognormal", "gamma", "weibull", "beta", "uniform", "triangular", "exponential"]
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -60,22 +58,14 @@ class Config(TaskConfig):
     implied_cost: ImpliedCostParams = field(default_factory=ImpliedCostParams)
 
 
-def resolve_path(path: str) -> Path:
-    """An existing file: as given (absolute or from the working dir), else under the project root."""
-    candidate = Path(path)
-    for found in (candidate, PROJECT_ROOT / candidate):
-        if found.is_file():
-            return found
-    raise DataError(f"{path}: file not found")
-
-
 def run(cfg: Any, run: Any) -> dict:
     import polars as pl
 
+    from minectl.data.sources import resolve_input
     from minectl.uncertainty.series import read_series, transform_series
 
     params = cfg.uncertainty
-    path = run.input_file(resolve_path(cfg.dataset.path))
+    path = run.input_file(resolve_input(cfg.dataset.path))
     groups = read_series(path, cfg.dataset.column, cfg.dataset.group_by)
     subseries = {}
     for group, values in groups.items():

@@ -143,3 +143,17 @@ def test_read_file_reads_csv_parquet_arff_and_rejects_bad_files(tmp_path):
             path.write_bytes(b"PK")
         with pytest.raises(DataError, match=message):
             read_file(path, "series")
+
+
+def test_relative_inputs_resolve_from_the_project_root_when_absent_here(tmp_path, monkeypatch):
+    from minectl.data.sources import PROJECT_ROOT, resolve_input
+
+    monkeypatch.chdir(tmp_path)
+    vendored = "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"
+    assert resolve_input(vendored) == PROJECT_ROOT / vendored
+    (tmp_path / "examples/data/pinksheet_coal").mkdir(parents=True)
+    (tmp_path / vendored).write_text("month,price\n2024-01,1\n")
+    assert resolve_input(vendored) == Path(vendored)  # the working dir wins
+    assert resolve_input("nowhere.csv") == Path("nowhere.csv")
+    frame = read_table("csv", "examples/data/taconite/production.csv")  # found under the project root
+    assert frame.collect()["mine_id"].to_list()[:2] == ["Northshore", "United"]
