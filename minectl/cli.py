@@ -208,6 +208,11 @@ for _name, (_module, _help) in TASKS.items():
     _add_task_command(_name, _help)
 
 
+def _mean_sd(row: dict, metric: str) -> str:
+    mean = row[f"{metric}__mean"]
+    return "-" if mean is None else f"{mean:.4g} ± {row[f'{metric}__sd']:.2g}"
+
+
 def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[str]] = None):
     from rich.console import Console
     from rich.table import Table
@@ -237,19 +242,18 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
             *[pl.col(c).std().fill_null(0.0).alias(f"{c}__sd") for c in metric_cols],
         )
         groups = [str(g) for g in grouped[by]]
-        cell = lambda row, col: "-" if row[f"{col}__mean"] is None else f"{row[f'{col}__mean']:.4g} ± {row[f'{col}__sd']:.2g}"  # noqa: E731
         table = Table(title=f"{sweep_dir} (mean ± sd over jobs, by {by})")
         if len(metric_cols) <= 6:  # the seed's Table 3 layout: one row per group, metrics across
             for col in [by, "jobs ok", *metric_cols]:
                 table.add_column(col, justify="left" if col == by else "right")
             for row in grouped.iter_rows(named=True):
-                table.add_row(str(row[by]), str(row["jobs ok"]), *[cell(row, c) for c in metric_cols])
+                table.add_row(str(row[by]), str(row["jobs ok"]), *[_mean_sd(row, c) for c in metric_cols])
         else:  # many metrics: one row per metric, groups across
             for col in ["metric", *groups]:
                 table.add_column(col, justify="left" if col == "metric" else "right")
             table.add_row("jobs ok", *[str(n) for n in grouped["jobs ok"]])
             for col in metric_cols:
-                table.add_row(col, *[cell(row, col) for row in grouped.iter_rows(named=True)])
+                table.add_row(col, *[_mean_sd(row, col) for row in grouped.iter_rows(named=True)])
     else:
         table = Table(title=str(sweep_dir))
         override_cols = [c for c in summary.columns if c not in metric_cols and c not in ("status", "error")]
