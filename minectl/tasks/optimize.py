@@ -15,8 +15,6 @@ from omegaconf import MISSING, OmegaConf
 from minectl.config import TaskConfig
 from minectl.errors import ConfigError, DataError
 
-PIM_VARIABLES = ("pillar_height_m", "sidewall_thickness_m")
-PIM_RESPONSES = ("subsidence_cm", "ore_t")
 
 
 @dataclass
@@ -154,6 +152,7 @@ def _choices(values) -> str:
 def check_config(cfg: Any) -> tuple[list[str], list[str]]:
     """Everything that can be checked before work starts; returns (variables, responses)."""
     from minectl.optimize.moo import OPERATORS, SAMPLINGS, SENSES
+    from minectl.optimize.simulator import RESPONSES, VARIABLES
     from minectl.optimize.surrogate import REGRESSORS
 
     opt = cfg.optimize
@@ -165,9 +164,9 @@ def check_config(cfg: Any) -> tuple[list[str], list[str]]:
             raise ConfigError(f"optimize.variables.{name}: low {bounds.low} must be below high {bounds.high}")
     sim = cfg.simulator
     if sim.kind == "pim":
-        if sorted(variables) != sorted(PIM_VARIABLES):
-            raise ConfigError(f"optimize.variables: the pim simulator takes exactly {_choices(PIM_VARIABLES)}, got {_choices(variables)}")
-        responses = list(PIM_RESPONSES)
+        if sorted(variables) != sorted(VARIABLES):
+            raise ConfigError(f"optimize.variables: the pim simulator takes exactly {_choices(VARIABLES)}, got {_choices(variables)}")
+        responses = list(RESPONSES)
     elif sim.kind == "table":
         if not sim.path or not sim.responses:
             raise ConfigError("simulator: kind=table needs simulator.path (a .csv/.parquet/.arff of runs) and simulator.responses (column names)")
@@ -262,7 +261,7 @@ def _simulation_data(cfg: Any, variables: list[str], responses: list[str], run: 
     import numpy as np
 
     from minectl.optimize import doe
-    from minectl.optimize.simulator import ProbabilityIntegralSimulator
+    from minectl.optimize.simulator import VARIABLES, ProbabilityIntegralSimulator
 
     bounds = np.array([[cfg.optimize.variables[v].low, cfg.optimize.variables[v].high] for v in variables])
     if cfg.simulator.kind == "table":
@@ -286,9 +285,9 @@ def _simulation_data(cfg: Any, variables: list[str], responses: list[str], run: 
         if table.height < cfg.surrogate.cv_folds:
             raise DataError(f"{where}: {table.height} complete runs, fewer than surrogate.cv_folds={cfg.surrogate.cv_folds}")
         return None, bounds, table.select(variables).to_numpy().astype(float), table.select(responses).to_numpy().astype(float)
-    # The simulator's columns are in PIM_VARIABLES order; the config may list variables in any order.
+    # The simulator's columns are in VARIABLES order; the config may list variables in any order.
     simulator = ProbabilityIntegralSimulator(**OmegaConf.to_container(cfg.simulator.pim, resolve=True))
-    order = [variables.index(name) for name in PIM_VARIABLES]
+    order = [variables.index(name) for name in VARIABLES]
 
     def evaluate(X):
         return simulator.evaluate(np.asarray(X)[:, order])
