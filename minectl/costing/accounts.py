@@ -120,7 +120,7 @@ def cost_accounts(
     combined, counts = _daily_records(mapping, consumption_hourly, consumption_daily, prep.interpolation_limit)
     events = _events(equipment, prep, prep.event_days_after)
     cleaned = flag_outliers(
-        combined.join(events, on=KEYS, how="left"),
+        combined.join(events, on=KEYS, how="left", maintain_order="left"),  # record order: the ledger keeps it
         "quantity",
         by=SERIES,
         window=prep.outlier_window,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 
@@ -33,37 +34,43 @@ def interpolate_linear(
     x_hat_t = x_t1 + (t - t1) / (t2 - t1) * (x_t2 - x_t1), with t1 / t2 the nearest valid
     times before / after. A run of missing values is filled only when both neighbours
     exist and the run has at most ``limit`` rows (None: any length). Adds a boolean
-    ``<column>_imputed`` per column. Rows come back sorted by ``by`` and ``time_col``.
+    ``<column>_imputed`` per column. Rows come back sorted by ``by`` and ``time_col``;
+    filled columns are Float64 (NaN counts as missing).
     """
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0 or None, got {limit}")
-    lf = frame.lazy().sort([*by, time_col])
-    t = pl.col(time_col).cast(pl.Int64).cast(pl.Float64)
-    # Fills run over the whole sorted frame (cheaper than one window per series); a neighbour
-    # counts only when it carries the row's series id.
-    series = pl.struct(by).rle_id() if by else pl.lit(0)
-    lf = lf.with_columns(_t=t, _row=pl.int_range(pl.len()), _series=series)
-    fills = []
+    ordered = frame.lazy().sort([*by, time_col]).collect()
+    series = ordered.select(pl.struct(by).rle_id()).to_series().to_numpy() if by else np.zeros(ordered.height, np.uint32)
+    t = ordered[time_col].to_physical().to_numpy()
+    fills = {}
     for column in columns:
-        valid = pl.col(column).is_not_null()
+        x, filled = fill_linear(series, t, ordered[column].cast(pl.Float64).to_numpy(), limit)
+        fills[column] = pl.Series(x).fill_nan(None)
+        fills[imputed_flag(column)] = pl.Series(filled)
+    return ordered.with_columns(**fills).lazy()
 
-        def last(name: str, forward: bool) -> pl.Expr:
-            kept = pl.when(valid).then(pl.col(name))
-            return kept.forward_fill() if forward else kept.backward_fill()
 
-        t1, t2 = last("_t", True), last("_t", False)
-        x1, x2 = last(column, True), last(column, False)
-        run = last("_row", False) - last("_row", True) - 1
-        same = (last("_series", True) == pl.col("_series")) & (last("_series", False) == pl.col("_series"))
-        fillable = ~valid & same.fill_null(False)
-        if limit is not None:
-            fillable = fillable & (run <= limit)
-        x_hat = x1 + (pl.col("_t") - t1) / (t2 - t1) * (x2 - x1)
-        fills += [
-            pl.when(fillable).then(x_hat).otherwise(pl.col(column)).alias(column),
-            fillable.alias(imputed_flag(column)),
-        ]
-    return lf.with_columns(fills).drop("_t", "_row", "_series")
+def fill_linear(series: np.ndarray, t: np.ndarray, x: np.ndarray, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Eq 3 on arrays sorted by (series, t): NaN entries of ``x`` between two valid values of
+    the same series, in runs of at most ``limit`` rows, get the straight line between them.
+    Returns (filled x, mask of the filled entries)."""
+    n = x.size
+    valid = ~np.isnan(x)
+    row = np.arange(n)
+    missing = np.flatnonzero(~valid)
+    t1 = np.maximum.accumulate(np.where(valid, row, -1))[missing]  # last valid row before
+    t2 = np.minimum.accumulate(np.where(valid, row, n)[::-1])[::-1][missing]  # next valid row after
+    ok = (t1 >= 0) & (t2 < n)
+    missing, t1, t2 = missing[ok], t1[ok], t2[ok]
+    ok = (series[t1] == series[missing]) & (series[t2] == series[missing])
+    if limit is not None:
+        ok &= t2 - t1 - 1 <= limit
+    missing, t1, t2 = missing[ok], t1[ok], t2[ok]
+    t_float = t.astype(np.float64)
+    filled_x, filled = x.copy(), np.zeros(n, dtype=bool)
+    filled_x[missing] = x[t1] + (t_float[missing] - t_float[t1]) / (t_float[t2] - t_float[t1]) * (x[t2] - x[t1])
+    filled[missing] = True
+    return filled_x, filled
 
 
 def consolidate(

@@ -1,11 +1,13 @@
 """Hourly -> daily resampling (data contract: sums for quantities, means for sensor readings).
 
 ``metered_daily`` is the scalable path for metered consumption (tens of millions of hourly
-rows): one streaming pass over the scanned source gives the daily observed sums, a second
-one the (few) missing readings with the rows next to them in file order, which hold their
-valid neighbours when a series' rows are contiguous in the file (other neighbours are looked
-up by a join); eq 3 is applied to that sparse subset. The result equals interpolating every
-hour and then summing, without holding the hourly table in memory.
+rows). One streaming pass over the source keeps, per batch, the daily sums of the valid
+readings, the missing-reading counts and the (few) missing readings with the rows next to
+them in file order: where a series' rows are contiguous in the file, as meters export them,
+those rows hold the eq 3 neighbours of every missing reading (other neighbours are looked
+up by a join). Run and day boundaries are found on the batch's arrays, so the string keys are
+compared row to row, never hashed. Eq 3 is then applied to the sparse subset. The result
+equals interpolating every hour and then summing, without holding the hourly table in memory.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
-from minectl.features.impute import imputed_flag, interpolate_linear
+from minectl.errors import DataError
+from minectl.features.impute import fill_linear
+
+_UNITS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000}
+_DAY_OFFSET = 2**31  # days since 1970 + offset >= 0: packs (series id, day) into one int64 key
 
 
 @dataclass(frozen=True)
@@ -60,85 +68,236 @@ def metered_daily(
     time_col: str = "timestamp",
     limit: int | None = None,
     step: timedelta = timedelta(hours=1),
+    batch_rows: int | None = None,
 ) -> tuple[pl.DataFrame, FillCounts]:
     """Daily sums of an hourly metered series after eq 3 gap filling (at most ``limit`` rows).
 
-    ``hourly`` must hold one row per ``step`` and series (a missing reading is a null, not an
-    absent row: data contract). A day with a reading that stays missing gets a null sum
-    (the daily mean imputation downstream fills and counts it). Returns (frame with
-    ``date``, ``by``, ``value`` in no particular row order, counts).
+    ``hourly`` must hold one row per ``step`` and series (a missing reading is a null or NaN,
+    not an absent row: data contract). A day with a reading that stays missing gets a null
+    sum (the daily mean imputation downstream fills and counts it). Returns (frame with
+    ``date``, ``by``, ``value``: rows grouped by series in order of appearance, dates
+    ascending; counts). ``batch_rows``: rows per streamed batch (None: the source's own,
+    e.g. a parquet row group). Sums run in file order: the same file gives the same bits.
     """
     keys = list(by)
-    t, day = pl.col(time_col), pl.col(time_col).dt.date().alias("date")
-    observed = hourly.group_by(day, *keys).agg(
-        pl.col(value).sum().alias("_observed"),
-        pl.col(value).null_count().alias("_missing"),
-        t.min().alias("_first"),
-        t.max().alias("_last"),
-    ).collect(engine="streaming")
-    n_missing = int(observed["_missing"].sum())
-    if n_missing == 0:
-        return observed.select("date", *keys, pl.col("_observed").alias(value)), FillCounts(0, 0)
+    if not keys:
+        raise ValueError("by: expected at least one series key column")
+    scan = _scan_meters(hourly, keys, value, time_col, batch_rows)
+    total, n_filled = scan.observed.copy(), np.zeros(scan.day_key.size, dtype=np.int64)
+    n_missing = int(scan.missing.sum())
+    if n_missing:
+        series, times, readings = _with_neighbours(hourly, scan, keys, value, time_col, step)
+        readings, filled = fill_linear(series, times, readings, limit)
+        row = np.searchsorted(scan.day_key, _day_key(series[filled], _days(times[filled], scan.time_type)))
+        np.add.at(total, row, readings[filled])  # in time order per series: the same bits every run
+        n_filled = np.bincount(row, minlength=total.size)
+    daily = scan.series.select(keys)[scan.day_key >> 32].select(
+        pl.Series("date", (scan.day_key & 0xFFFFFFFF) - _DAY_OFFSET).cast(pl.Int32).cast(pl.Date),
+        *keys,
+        pl.Series(value, np.where(scan.missing == n_filled, total, np.nan)).fill_nan(None),
+    )
+    return daily, FillCounts(missing=n_missing, interpolated=int(n_filled.sum()))
 
-    # Missing readings and the rows next to them in file order (a second streaming pass, far
-    # cheaper than a join over the file). Where a series' rows are contiguous in the file, as
-    # meters are exported, these include the eq 3 neighbours of every missing reading.
-    missing = pl.col(value).is_null()
-    near = (
-        hourly.filter(missing | missing.shift(1, fill_value=False) | missing.shift(-1, fill_value=False))
-        .select(*keys, time_col, pl.col(value).cast(pl.Float64))
+
+def _day_key(series: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """(series id, days since 1970) packed into one sortable int64."""
+    return (series.astype(np.int64) << 32) | (day.astype(np.int64) + _DAY_OFFSET)
+
+
+@dataclass(frozen=True)
+class _MeterScan:
+    """What one pass over the hourly rows keeps (ids number the series 0.. in order of appearance;
+    times are the time column's physical integers)."""
+
+    time_type: pl.Datetime
+    series: pl.DataFrame  # the key columns and the series id ``_id`` (UInt32), one row per id
+    day_key: np.ndarray  # sorted (series id, day) keys of the days with readings, see ``_day_key``
+    observed: np.ndarray  # per day key: sum of the valid readings
+    missing: np.ndarray  # per day key: count of the missing readings
+    first: np.ndarray  # per series id: first time
+    last: np.ndarray  # per series id: last time
+    near_series: np.ndarray  # missing readings and the rows next to them in file order: series id,
+    near_time: np.ndarray  # time,
+    near_value: np.ndarray  # and reading (NaN: missing)
+
+
+def _days(times: np.ndarray, time_type: pl.Datetime) -> np.ndarray:
+    """Days since 1970 of physical times (local dates for a zoned type)."""
+    if time_type.time_zone is None:
+        return times // _UNITS_PER_DAY[time_type.time_unit]
+    return pl.Series(times).cast(time_type).dt.date().to_physical().to_numpy().astype(np.int64)
+
+
+def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: str, batch_rows: int | None) -> _MeterScan:
+    """One streaming pass. Each batch is read through its Arrow buffers (zero-copy): a key
+    changes where its 16-byte string view changes (equal views are equal strings; equal
+    strings with different views only split a run, which maps to the same series id)."""
+    schema = hourly.collect_schema()
+    time_type = schema[time_col]
+    ids: dict[tuple, int] = {}
+    day_keys, sums, missing_counts, run_keys, firsts, lasts = [], [], [], [], [], []
+    near_ids, near_times, near_values = [], [], []
+    previous = None  # last row of the previous batch: (id, time, value), missing?, kept as near?
+    types = {k: pl.String for k in keys} | {time_col: time_type, value: pl.Float64}
+    # the source's column order: a reordering select costs the streaming reader ~100 MB more
+    query = hourly.select(pl.col(c) if schema[c] == types[c] else pl.col(c).cast(types[c]) for c in schema if c in types)
+    for batch in query.collect_batches(chunk_size=batch_rows):
+        n = batch.height
+        if n == 0:
+            continue
+        table = batch.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
+        changed = np.ones(n, dtype=bool)
+        changed[1:] = False
+        columns = [table.column(k).chunk(0) for k in keys]
+        for k, column in zip(keys, columns):
+            if column.null_count:
+                raise DataError(f"consumption_hourly: {column.null_count} rows without a {k}; expected a value in every row")
+            views = _buffer(column, np.uint64, width=2)
+            changed[1:] |= (views[1:] != views[:-1]).view(np.uint16)[:, 0] != 0  # either word differs
+        starts = np.flatnonzero(changed)
+        run_ids = _series_ids(columns, starts, ids)
+
+        def series_of(rows: np.ndarray) -> np.ndarray:
+            return run_ids[np.searchsorted(starts, rows, side="right") - 1]
+
+        times = _buffer(table.column(time_col).chunk(0), np.int64)
+        day = _days(times, time_type)
+        edge = changed.copy()
+        edge[1:] |= day[1:] != day[:-1]
+        segments = np.flatnonzero(edge)  # first row of each run of (series, day)
+        readings = table.column(value).chunk(0)
+        values = _buffer(readings, np.float64)
+        is_missing = _invalid(readings) | np.isnan(values)  # NaN reads as missing too
+        missing = np.flatnonzero(is_missing)
+        observed = values.copy()
+        observed[missing] = 0.0
+        key, (total, count) = _reduce_by_key(
+            _day_key(series_of(segments), day[segments]),
+            np.add,
+            np.add.reduceat(observed, segments),
+            np.bincount(np.searchsorted(segments, missing, side="right") - 1, minlength=segments.size),
+        )
+        day_keys.append(key), sums.append(total), missing_counts.append(count)
+        run_id, (first, last) = _reduce_by_key(
+            run_ids, (np.minimum, np.maximum), np.minimum.reduceat(times, starts), np.maximum.reduceat(times, starts)
+        )
+        run_keys.append(run_id), firsts.append(first), lasts.append(last)
+
+        is_near = np.zeros(n + 2, dtype=bool)  # padded: rows -1 and n are outside the batch
+        for shift in (0, 1, 2):
+            is_near[missing + shift] = True
+        near = np.flatnonzero(is_near[1:-1])
+        near_value = np.where(is_missing[near], np.nan, values[near])
+        if previous is not None:
+            carried, carried_missing, carried_kept = previous
+            if carried_missing and (near.size == 0 or near[0] != 0):
+                near = np.concatenate([[0], near])  # the row after a missing one
+                near_value = np.concatenate([values[:1], near_value])
+            if missing.size and missing[0] == 0 and not carried_kept:
+                for parts, part in zip((near_ids, near_times, near_values), carried):
+                    parts.append(part)
+        near_ids.append(series_of(near)), near_times.append(times[near]), near_values.append(near_value)
+        previous = (
+            (series_of(np.array([n - 1])), times[-1:], np.where(is_missing[-1:], np.nan, values[-1:])),
+            bool(missing.size and missing[-1] == n - 1),
+            bool(near.size and near[-1] == n - 1),
+        )
+    if not ids:
+        raise DataError("consumption_hourly: no rows; expected hourly readings")
+    key, (total, count) = _reduce_by_key(np.concatenate(day_keys), np.add, np.concatenate(sums), np.concatenate(missing_counts))
+    run_id, (first, last) = _reduce_by_key(np.concatenate(run_keys), (np.minimum, np.maximum), np.concatenate(firsts), np.concatenate(lasts))
+    return _MeterScan(
+        time_type=time_type,
+        series=pl.DataFrame(list(ids), schema={k: pl.String for k in keys}, orient="row").select(
+            *(pl.col(k).cast(schema[k]) for k in keys), _id=pl.int_range(len(ids), dtype=pl.UInt32)
+        ),
+        day_key=key,
+        observed=total,
+        missing=count,
+        first=first,
+        last=last,
+        near_series=np.concatenate(near_ids),
+        near_time=np.concatenate(near_times),
+        near_value=np.concatenate(near_values),
+    )
+
+
+def _buffer(array: pa.Array, dtype: type, width: int = 1) -> np.ndarray:
+    """The values buffer of a fixed-width Arrow array as numpy, zero-copy (string views:
+    ``width=2`` uint64 words per row)."""
+    words = np.frombuffer(array.buffers()[1], dtype=dtype)
+    rows = words.reshape(-1, width) if width > 1 else words
+    return rows[array.offset : array.offset + len(array)]
+
+
+def _invalid(array: pa.Array) -> np.ndarray:
+    """Boolean mask of the null rows of an Arrow array."""
+    if array.null_count == 0:
+        return np.zeros(len(array), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(array.buffers()[0], dtype=np.uint8), bitorder="little")
+    return bits[array.offset : array.offset + len(array)] == 0
+
+
+def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, int]) -> np.ndarray:
+    """Series id of the key tuple at each run start; new keys get the next ids."""
+    if starts.size <= 256:  # series-contiguous files: a few runs per batch
+        runs = zip(*([column[int(i)].as_py() for i in starts] for column in columns))
+        return np.array([ids.setdefault(run, len(ids)) for run in runs], dtype=np.int64)
+    runs = pl.DataFrame([pl.Series(str(i), column).gather(starts) for i, column in enumerate(columns)])  # interleaved rows
+    for row in runs.unique(maintain_order=True).iter_rows():
+        ids.setdefault(row, len(ids))
+    table = pl.DataFrame(list(ids), schema=runs.schema, orient="row").with_row_index("_id")
+    return runs.join(table, on=runs.columns, how="left", maintain_order="left")["_id"].to_numpy().astype(np.int64)
+
+
+def _reduce_by_key(key: np.ndarray, ufuncs, *values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sorted unique keys and each value reduced per key (``ufuncs``: one, or one per value),
+    in the input's order within a key (stable sort), so the result is the same every run."""
+    ufuncs = ufuncs if isinstance(ufuncs, tuple) else (ufuncs,) * len(values)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    return key[first], [ufunc.reduceat(v[order], first) for ufunc, v in zip(ufuncs, values)]
+
+
+def _with_neighbours(
+    hourly: pl.LazyFrame, scan: _MeterScan, keys: list[str], value: str, time_col: str, step: timedelta
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(series id, time, reading) of the scan's rows near missing readings, sorted by series
+    and time, plus the eq 3 neighbours they lack (series split across batches in an order
+    other than series-contiguous), looked up by a join over the source."""
+    series, times, readings = _sorted_rows(scan.near_series, scan.near_time, scan.near_value)
+    step_units = int(pl.Series([step]).cast(pl.Duration(scan.time_type.time_unit)).to_physical()[0])
+    same_series = series[1:] == series[:-1]
+    has_before = np.concatenate([[False], same_series & (times[1:] - times[:-1] == step_units)])
+    has_after = np.concatenate([same_series & (times[1:] - times[:-1] == step_units), [False]])
+    missing = np.isnan(readings)
+    wanted_series = np.concatenate([series[missing & ~has_before], series[missing & ~has_after]])
+    wanted_time = np.concatenate([times[missing & ~has_before] - step_units, times[missing & ~has_after] + step_units])
+    exists = (scan.first[wanted_series] <= wanted_time) & (wanted_time <= scan.last[wanted_series])  # gapless series
+    if not exists.any():
+        return series, times, readings
+    wanted = (
+        pl.DataFrame({"_id": wanted_series[exists].astype(np.uint32), time_col: pl.Series(wanted_time[exists]).cast(scan.time_type)})
+        .unique()
+        .join(scan.series, on="_id")
+    )
+    looked_up = (
+        hourly.select(*keys, time_col, pl.col(value).cast(pl.Float64))
+        .join(wanted.lazy(), on=[*keys, time_col], how="inner")  # lower peak memory than "semi"
         .collect(engine="streaming")
     )
-    # Work on an integer series id: cheaper to sort and group by than the string keys.
-    ids = near.select(keys).unique().with_row_index("_id")
-    sparse = near.join(ids, on=keys).select("_id", time_col, value).sort("_id", time_col)
-    del near  # peak memory
-    series = pl.col("_id")
-    # Neighbours of missing readings that `near` lacks: series boundaries, or series
-    # interleaved in the file. Those that exist (within the series' gapless rows of that day)
-    # are looked up by a join over the file.
-    lacks_before = ~((series.shift(1) == series) & (t.shift(1) == t - step)).fill_null(False)
-    lacks_after = ~((series.shift(-1) == series) & (t.shift(-1) == t + step)).fill_null(False)
-    wanted = (
-        pl.concat(
-            [
-                sparse.filter(missing & lacks_before).select("_id", t - step),
-                sparse.filter(missing & lacks_after).select("_id", t + step),
-            ]
-        )
-        .unique()
-        .join(ids, on="_id")
-        .with_columns(day)
-        .join(observed, on=["date", *keys])
-        .filter(t.is_between(pl.col("_first"), pl.col("_last")))
-        .select(*keys, time_col)
+    return _sorted_rows(
+        np.concatenate([series, looked_up["_id"].to_numpy()]),
+        np.concatenate([times, looked_up[time_col].to_physical().to_numpy()]),
+        np.concatenate([readings, looked_up[value].fill_null(np.nan).to_numpy()]),
     )
-    if wanted.height:
-        looked_up = (
-            hourly.select(*keys, time_col, pl.col(value).cast(pl.Float64))
-            .join(wanted.lazy(), on=[*keys, time_col], how="inner")  # lower peak memory than "semi"
-            .join(ids.lazy(), on=keys)
-            .collect(engine="streaming")
-        )
-        sparse = pl.concat([sparse, looked_up.select(sparse.columns)])
-    filled = (
-        interpolate_linear(sparse, [value], by=["_id"], time_col=time_col, limit=limit)
-        .filter(pl.col(imputed_flag(value)))
-        .group_by(day, "_id")
-        .agg(pl.col(value).sum().alias("_filled"), pl.len().alias("_n_filled"))
-        .join(ids.lazy(), on="_id")
-        .collect()
-    )
-    complete = pl.col("_missing") == pl.col("_n_filled").fill_null(0)
-    daily = (
-        observed.lazy()
-        .join(filled.lazy(), on=["date", *keys], how="left")
-        .select(
-            "date",
-            *keys,
-            pl.when(complete).then(pl.col("_observed") + pl.col("_filled").fill_null(0.0)).alias(value),
-        )
-        .collect()
-    )
-    counts = FillCounts(missing=n_missing, interpolated=int(filled["_n_filled"].sum()))
-    return daily, counts
+
+
+def _sorted_rows(series: np.ndarray, times: np.ndarray, readings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows sorted by (series, time); a series-contiguous file gives them sorted already."""
+    in_order = (series[1:] > series[:-1]) | ((series[1:] == series[:-1]) & (times[1:] > times[:-1]))
+    if in_order.all():
+        return series, times, readings
+    order = np.lexsort((times, series))
+    return series[order], times[order], readings[order]

@@ -4,6 +4,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from minectl.errors import DataError
 from minectl.features import (
     consolidate,
     impute_cycle_mean,
@@ -11,6 +12,7 @@ from minectl.features import (
     metered_daily,
     resample_daily,
 )
+from minectl.features.impute import fill_linear
 
 
 def test_interpolation_matches_numpy_interp_on_irregular_times():
@@ -61,7 +63,8 @@ def test_resample_daily_sums_means_and_keeps_empty_days_missing():
 
 def _hourly_frame(seed: int, order: str, hours: int = 24 * 6, null_share: float = 0.15) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    series = [("m1", "drilling"), ("m1", "hauling"), ("m2", "drilling")]
+    # names over 12 bytes are not inlined in Arrow string views (the scan compares views)
+    series = [("m1", "drilling"), ("m1", "crushing_and_beneficiation"), ("mine_number_two", "drilling")]
     start = datetime(2024, 3, 1)
     rows = []
     for mine, activity in series:
@@ -87,14 +90,15 @@ def _hourly_frame(seed: int, order: str, hours: int = 24 * 6, null_share: float 
     return frame  # one series after the other, as meters are exported
 
 
+@pytest.mark.parametrize("batch_rows", [None, 7, 24])  # batch edges inside and between days
 @pytest.mark.parametrize("order", ["series", "time", "shuffled"])
 @pytest.mark.parametrize("limit", [None, 3])
-def test_metered_daily_equals_interpolating_every_hour_then_summing(tmp_path, limit, order):
+def test_metered_daily_equals_interpolating_every_hour_then_summing(tmp_path, limit, order, batch_rows):
     frame = _hourly_frame(seed=7, order=order)
     path = tmp_path / "hourly.parquet"
     frame.write_parquet(path)
     keys = ["mine_id", "activity"]
-    daily, counts = metered_daily(pl.scan_parquet(path), by=keys, limit=limit)
+    daily, counts = metered_daily(pl.scan_parquet(path), by=keys, limit=limit, batch_rows=batch_rows)
     daily = daily.sort(["date", *keys])
 
     dense = interpolate_linear(frame, ["quantity"], by=keys, time_col="timestamp", limit=limit)
@@ -123,6 +127,37 @@ def test_metered_daily_without_gaps_is_a_plain_daily_sum():
     daily, counts = metered_daily(frame.lazy(), by=["mine_id"])
     assert daily.sort("date")["quantity"].to_list() == [24.0, 48.0]
     assert (counts.missing, counts.interpolated, counts.unfilled) == (0, 0, 0)
+
+
+def test_metered_daily_reads_nan_as_missing_and_gives_each_series_its_own_days():
+    ts = [datetime(2024, 1, 1, 22) + timedelta(hours=h) for h in range(4)]  # 22:00 .. 01:00
+    frame = pl.DataFrame(
+        {"timestamp": ts * 2, "mine_id": ["a"] * 4 + ["b"] * 4, "quantity": [1.0, float("nan"), 3.0, 5.0, 2.0, 2.0, 2.0, 2.0]}
+    )
+    daily, counts = metered_daily(frame.lazy(), by=["mine_id"], batch_rows=3)
+    # a: 23:00 is eq 3 between 1 (22:00) and 3 (00:00) -> 2, so day 1 = 1 + 2; day 2 = 3 + 5
+    assert daily.rows() == [(date(2024, 1, 1), "a", 3.0), (date(2024, 1, 2), "a", 8.0), (date(2024, 1, 1), "b", 4.0), (date(2024, 1, 2), "b", 4.0)]
+    assert (counts.missing, counts.interpolated) == (1, 1)
+
+
+def test_metered_daily_rejects_null_keys_and_no_keys():
+    ts = [datetime(2024, 1, 1) + timedelta(hours=h) for h in range(3)]
+    frame = pl.DataFrame({"timestamp": ts, "mine_id": ["a", None, "a"], "quantity": [1.0, 2.0, 3.0]})
+    with pytest.raises(DataError, match="consumption_hourly: 1 rows without a mine_id; expected a value in every row"):
+        metered_daily(frame.lazy(), by=["mine_id"])
+    with pytest.raises(ValueError, match="at least one series key"):
+        metered_daily(frame.lazy(), by=[])
+
+
+def test_fill_linear_by_hand():
+    series = np.array([0, 0, 0, 0, 1, 1, 1])
+    t = np.array([0, 1, 2, 4, 0, 1, 2])
+    x = np.array([2.0, np.nan, 6.0, np.nan, np.nan, 1.0, np.nan])
+    filled, mask = fill_linear(series, t, x, limit=None)
+    # (0, 1) lies between 2.0 at t=0 and 6.0 at t=2; the other gaps lack a neighbour in their series
+    np.testing.assert_array_equal(filled, [2.0, 4.0, 6.0, np.nan, np.nan, 1.0, np.nan])
+    assert mask.tolist() == [False, True, False, False, False, False, False]
+    assert not fill_linear(series, t, x, limit=0)[1].any()
 
 
 def test_consolidate_sums_same_day_records_and_imputes_cycle_mean():
