@@ -2,7 +2,7 @@
 anomalies and their attribution by declarative rules. Pure functions over polars frames."""
 
 from minectl.costing.anomalies import Condition, Rule, find_anomalies, rule_hits, rules_from_config, zscore_hits
-from minectl.costing.ledger import build_ledger, mapping_frame, price_schedule
+from minectl.costing.ledger import build_ledger, price_schedule
 from minectl.costing.mapping import CATEGORIES, STAGES, Activity, CostMapping, PricePoint, Resource
 from minectl.costing.structure import daily_structure
 
@@ -18,7 +18,6 @@ __all__ = [
     "build_ledger",
     "daily_structure",
     "find_anomalies",
-    "mapping_frame",
     "price_schedule",
     "rule_hits",
     "rules_from_config",

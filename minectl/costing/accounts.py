@@ -118,16 +118,18 @@ def cost_accounts(
         if resource not in mapping.resources:
             raise ConfigError(f"costs.thresholds.{resource}: not declared in costs.resources")
     combined, counts = _daily_records(mapping, consumption_hourly, consumption_daily, prep.interpolation_limit)
-    events = _events(equipment, prep, prep.event_days_after)
+    if equipment is not None:  # record order kept: the ledger keeps it
+        events = _events(equipment, prep, prep.event_days_after)
+        combined = combined.join(events, on=KEYS, how="left", maintain_order="left")
     cleaned = flag_outliers(
-        combined.join(events, on=KEYS, how="left", maintain_order="left"),  # record order: the ledger keeps it
+        combined,
         "quantity",
         by=SERIES,
         window=prep.outlier_window,
         n_sigma=prep.outlier_sigma,
         lower=_bound(prep.bounds, 0),
         upper=_bound(prep.bounds, 1),
-        event=pl.col("_event"),
+        event=None if equipment is None else pl.col("_event"),
     )
     imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=SERIES, cycle=prep.impute_cycle).collect()
     counts |= {

@@ -35,6 +35,23 @@ def price_schedule(mapping: CostMapping, prices: pl.LazyFrame | pl.DataFrame | N
     )
 
 
+def daily_prices(schedule: pl.LazyFrame, resources: pl.Enum, first: date, last: date) -> pl.Series:
+    """The price valid on every day from ``first`` to ``last`` for every resource of the Enum,
+    resource-major (index: resource code x days + day offset); null before a resource's first price."""
+    grid = pl.LazyFrame({"resource": resources.categories}).cast(resources).join(
+        pl.LazyFrame({"date": pl.date_range(first, last, eager=True)}), how="cross"
+    )
+    return (
+        grid.sort("date")
+        .join_asof(
+            schedule.sort("valid_from"), left_on="date", right_on="valid_from", by="resource", strategy="backward",
+            check_sortedness=False,
+        )
+        .sort("resource", "date")
+        .collect()["price"]
+    )
+
+
 def enums(mapping: CostMapping) -> dict[str, pl.Enum]:
     """Enum types of the mapping's names: compact, fast to sort and join, ordered as declared."""
     return {
@@ -43,12 +60,6 @@ def enums(mapping: CostMapping) -> dict[str, pl.Enum]:
         "resource": pl.Enum(list(mapping.resources)),
         "category": pl.Enum(list(mapping.categories)),
     }
-
-
-def mapping_frame(mapping: CostMapping) -> pl.LazyFrame:
-    """(activity, stage, resource, category) rows of the mapping, for joins."""
-    rows = [(a.name, a.stage, r, mapping.resources[r].category) for a in mapping.activities.values() for r in a.resources]
-    return pl.LazyFrame(rows, schema=enums(mapping), orient="row")
 
 
 def build_ledger(
@@ -67,16 +78,24 @@ def build_ledger(
         consumption.lazy()
         .filter(pl.col("quantity").is_not_null())
         .with_columns(pl.col("activity").cast(types["activity"]), pl.col("resource").cast(types["resource"]))
-        .join(mapping_frame(mapping), on=["activity", "resource"], how="inner", maintain_order="left")
-        .sort("date", maintain_order=True)  # within a day: the records' order (deterministic, no key sort)
-    )
-    schedule = price_schedule(mapping, prices).with_columns(pl.col("resource").cast(types["resource"])).sort("valid_from")
-    ledger = (
-        records.join_asof(schedule, left_on="date", right_on="valid_from", by="resource", strategy="backward", check_sortedness=False)
-        .with_columns(cost=pl.col("quantity") * pl.col("price"))
-        .select("date", "mine_id", "stage", "activity", "resource", "category", "quantity", "price", "cost")
         .collect()
     )
+    # Lookups by Enum code instead of joins: the records keep their order and are not copied.
+    activity = pl.col("activity").to_physical().cast(pl.Int64)
+    resource = pl.col("resource").to_physical().cast(pl.Int64)
+    first, last = records["date"].min() or _ALWAYS, records["date"].max() or _ALWAYS  # no records: one day
+    prices_by_day = daily_prices(price_schedule(mapping, prices).cast({"resource": types["resource"]}), types["resource"], first, last)
+    uses = pl.Series([r in a.resources for a in mapping.activities.values() for r in mapping.resources])
+    ledger = records.lazy().filter(pl.lit(uses).gather(activity * len(mapping.resources) + resource)).select(
+        "date",
+        "mine_id",
+        pl.lit(pl.Series([a.stage for a in mapping.activities.values()], dtype=types["stage"])).gather(activity).alias("stage"),
+        "activity",
+        "resource",
+        pl.lit(pl.Series([r.category for r in mapping.resources.values()], dtype=types["category"])).gather(resource).alias("category"),
+        "quantity",
+        pl.lit(prices_by_day).gather(resource * ((last - first).days + 1) + (pl.col("date") - first).dt.total_days()).alias("price"),
+    ).with_columns(cost=pl.col("quantity") * pl.col("price")).collect()
     unpriced = ledger.filter(pl.col("price").is_null())
     if unpriced.height:
         first = unpriced.row(0, named=True)

@@ -7,10 +7,13 @@ null and flagged ``no_output`` when Q_t is 0 or missing; w_k,t = c_k,t / C_t (eq
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
+import numpy as np
 import polars as pl
 
 KEYS = ["date", "mine_id"]
+_EPOCH = date(1970, 1, 1)
 
 
 def daily_structure(
@@ -25,33 +28,67 @@ def daily_structure(
     """Per day and mine: ``cost``, ``cost_<category>``, ``cost_stage_<stage>``,
     ``qty_<resource>`` / ``cost_res_<resource>`` for ``resources``, the production columns
     (``output`` is Q_t, ore processed by default), ``unit_cost``, ``no_output``, ``share_<category>`` and
-    ``share_stage_<stage>``. Days are those with ledger entries."""
-    cost = pl.col("cost")
+    ``share_stage_<stage>``. Days are those with ledger entries, rows sorted by mine and date.
 
-    def part(column: str, value: str, x: pl.Expr = cost) -> pl.Expr:
-        # masked sum (nulls skipped): no filtered copy per group and expression, about half
-        # the time and memory of .filter(); equal to it up to float summation order
-        return pl.when(pl.col(column) == value).then(x).sum()
+    The sums accumulate the ledger's rows in their order (one pass per split, numpy
+    ``bincount`` over a dense (mine, day) index), so the same ledger gives the same bits.
+    """
+    ledger = ledger.lazy().collect()
+    mines = ledger["mine_id"].unique().sort()
+    first = ledger["date"].min()
+    n_days = (ledger["date"].max() - first).days + 1 if ledger.height else 0
+    cell = (
+        ledger.select(
+            pl.col("mine_id").replace_strict(mines, range(mines.len()), return_dtype=pl.Int64) * n_days
+            + (pl.col("date") - first).dt.total_days()
+        )
+        .to_series()
+        .to_numpy()
+    )
+    n_cells = mines.len() * n_days
+    cost, quantity = ledger["cost"].fill_null(0.0).to_numpy(), ledger["quantity"].fill_null(0.0).to_numpy()
 
-    aggs = [
-        cost.sum().alias("cost"),
-        *(part("category", c).alias(f"cost_{c}") for c in categories),
-        *(part("stage", s).alias(f"cost_stage_{s}") for s in stages),
-        *(part("resource", r, pl.col("quantity")).alias(f"qty_{r}") for r in resources),
-        *(part("resource", r).alias(f"cost_res_{r}") for r in resources),
-    ]
+    def split(column: str, names: Sequence[str], weights: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
+        """Sum of ``weights`` per cell and value of ``column`` in ``names`` (others: left out)."""
+        if not names:
+            return {}
+        index = cell * (len(names) + 1) + _positions(ledger[column], names)
+        sums = np.bincount(index, weights, minlength=n_cells * (len(names) + 1)).reshape(n_cells, -1)
+        return {f"{prefix}{name}": sums[:, i] for i, name in enumerate(names)}
+
+    columns = {
+        "cost": np.bincount(cell, cost, minlength=n_cells),
+        **split("category", categories, cost, "cost_"),
+        **split("stage", stages, cost, "cost_stage_"),
+        **split("resource", resources, quantity, "qty_"),
+        **split("resource", resources, cost, "cost_res_"),
+    }
+    booked = np.flatnonzero(np.bincount(cell, minlength=n_cells))  # cells with ledger entries, by mine then day
+    sums = pl.DataFrame(
+        {
+            "date": pl.Series(booked % n_days + (first - _EPOCH).days if n_days else [], dtype=pl.Int32).cast(pl.Date),
+            "mine_id": mines.gather(booked // n_days if n_days else []),
+            **{name: values[booked] for name, values in columns.items()},
+        }
+    )
     total = pl.col("cost")
     share = {f"share_{c}": f"cost_{c}" for c in categories} | {f"share_stage_{s}": f"cost_stage_{s}" for s in stages}
     has_output = pl.col(output) > 0
     return (
-        ledger.lazy()
-        .group_by(KEYS)
-        .agg(aggs)
-        .join(production.lazy(), on=KEYS, how="left")
+        sums.lazy()
+        .join(production.lazy(), on=KEYS, how="left", maintain_order="left")
         .with_columns(
             unit_cost=pl.when(has_output).then(total / pl.col(output)),
             no_output=~has_output.fill_null(False),
             **{name: pl.when(total > 0).then(pl.col(col) / total) for name, col in share.items()},
         )
-        .sort(["mine_id", "date"])
     )
+
+
+def _positions(values: pl.Series, names: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``names`` (``len(names)`` where absent); by code for an Enum."""
+    if isinstance(values.dtype, pl.Enum):
+        position = {name: i for i, name in enumerate(names)}
+        by_code = np.array([position.get(c, len(names)) for c in values.dtype.categories], dtype=np.int64)
+        return by_code[values.to_physical().to_numpy()]
+    return values.replace_strict(list(names), range(len(names)), default=len(names), return_dtype=pl.Int64).to_numpy()
