@@ -124,14 +124,14 @@ def cost_accounts(
     cleaned = flag_outliers(
         combined,
         "quantity",
-        by=SERIES,
+        by=["_series"],
         window=prep.outlier_window,
         n_sigma=prep.outlier_sigma,
         lower=_bound(prep.bounds, 0),
         upper=_bound(prep.bounds, 1),
         event=None if equipment is None else pl.col("_event"),
     )
-    imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=SERIES, cycle=prep.impute_cycle).collect()
+    imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=["_series"], cycle=prep.impute_cycle).collect()
     counts |= {
         "outliers_removed": int((imputed["outlier"] & ~imputed["event_kept"]).sum()),
         "outliers_kept_event": int(imputed["event_kept"].sum()),
@@ -166,7 +166,8 @@ def _daily_records(
     limit: int | None,
 ) -> tuple[pl.LazyFrame, dict[str, int]]:
     """Daily (date, series, quantity) records of both consumption tables, checked against
-    the mapping, with Enum-typed names; counts of the hourly gap filling."""
+    the mapping, with Enum-typed names, grouped by series with an integer id ``_series``;
+    counts of the hourly gap filling."""
     counts, records = {}, []
     has_meters = hourly is not None and "meter_id" in hourly.collect_schema()
     if hourly is not None:
@@ -189,8 +190,12 @@ def _daily_records(
     # Consolidation sums records of the same day and series: needed when several meters or
     # both tables feed one series (each table alone has one row per day and series).
     if has_meters or (len(pairs) > 1 and set.intersection(*pairs)):
-        combined = consolidate(combined, "quantity", by=SERIES)
-    return combined, counts
+        combined = consolidate(combined, "quantity", by=SERIES)  # sorted by series and date
+    elif len(records) > 1 or hourly is None:
+        combined = combined.sort(*SERIES, "date")  # booked records come in any order
+    # Records now come grouped by series (metered ones as metered_daily returns them): an
+    # integer id per run of one series makes the per-series windows cheaper than 3 keys.
+    return combined.with_columns(_series=pl.struct(SERIES).rle_id()), counts
 
 
 def _events(equipment: pl.LazyFrame | pl.DataFrame | None, prep: Preprocessing, days_after: int) -> pl.LazyFrame:
