@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -75,6 +76,32 @@ def test_contract_violations_name_table_column_and_expectation(frame, message):
     with pytest.raises(DataError, match=None) as info:
         validate("production", frame.lazy(), "prod.parquet")
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("layout", ["series after series", "hour by hour"])  # the fast and the exact check
+@pytest.mark.parametrize(
+    "hours, message",
+    [
+        ((0, 1, 2, 3), None),
+        ((0, 1, 1, 2), "duplicate rows for mine_id=M2, activity=drilling, resource=electricity, timestamp=2024-01-01 01:00:00"),
+        ((0, 2, 1, 3), "non-increasing timestamp values for mine_id=M2"),
+        ((0, 1, 2, 4), "gaps in timestamp for mine_id=M2, activity=drilling, resource=electricity: 4 rows"),
+    ],
+)
+def test_hourly_keys_checked_in_either_file_layout(layout, hours, message):
+    good = [dt.datetime(2024, 1, 1, h) for h in range(4)]
+    stamps = {"M1": good, "M2": [dt.datetime(2024, 1, 1, h) for h in hours]}
+    frame = pl.DataFrame(
+        [(t, mine, "drilling", "electricity", 1.0) for mine, times in stamps.items() for t in times],
+        schema=["timestamp", "mine_id", "activity", "resource", "quantity"], orient="row",
+    )
+    if layout == "hour by hour":
+        frame = frame.with_row_index().sort(pl.col("index") % 4, "index").drop("index")  # keeps each series' own order
+    if message is None:
+        assert validate("consumption_hourly", frame.lazy(), "meters").collect().height == 8
+    else:
+        with pytest.raises(DataError, match=re.escape(message)):
+            validate("consumption_hourly", frame.lazy(), "meters")
 
 
 def test_hourly_gaps_are_measured_in_hours():
