@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -193,7 +194,10 @@ def main() -> None:
         every = " ".join(f"{s:.2f}" for s in r["all_seconds"])
         print(f"{which:<8} {r['seconds']:>8.2f} {r['peak_mb']:>12.0f}  {r['rows']:>11,}  {r['setup_seconds']:>8.2f}  {every}")
     time_ratio, rss_ratio = ours["seconds"] / ref["seconds"], ours["peak_mb"] / ref["peak_mb"]
-    print(f"time ratio minectl/duckdb: {time_ratio:.2f} (target <= 1.2) {'met' if time_ratio <= 1.2 else 'NOT met'}")
+    # each minectl run against the DuckDB run just before it: robust to load changes on a shared machine
+    paired = statistics.median(m / d for m, d in zip(ours["all_seconds"], ref["all_seconds"]))
+    print(f"time ratio minectl/duckdb, best over best: {time_ratio:.2f}; median of paired runs: {paired:.2f}")
+    print(f"time ratio (best) target <= 1.2: {'met' if time_ratio <= 1.2 else 'NOT met'}")
     print(f"peak RSS ratio minectl/duckdb: {rss_ratio:.2f} (target <= 1.5) {'met' if rss_ratio <= 1.5 else 'NOT met'}")
 
 

@@ -132,6 +132,7 @@ def cost_accounts(
         event=None if equipment is None else pl.col("_event"),
     )
     imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=["_series"], cycle=prep.impute_cycle).collect()
+    del combined, cleaned  # peak memory: the daily records live on in `imputed` only
     counts |= {
         "outliers_removed": int((imputed["outlier"] & ~imputed["event_kept"]).sum()),
         "outliers_kept_event": int(imputed["event_kept"].sum()),
