@@ -140,6 +140,18 @@ def test_metered_daily_reads_nan_as_missing_and_gives_each_series_its_own_days()
     assert (counts.missing, counts.interpolated) == (1, 1)
 
 
+def test_metered_daily_takes_local_dates_of_zoned_timestamps():
+    # Berlin switches to summer time on 2024-03-31: that local day has 23 hours
+    ts = pl.datetime_range(datetime(2024, 3, 30), datetime(2024, 4, 1, 23), "1h", time_zone="Europe/Berlin", eager=True)
+    quantity = pl.Series([None if i == 30 else float(i) for i in range(len(ts))])
+    frame = pl.DataFrame({"timestamp": ts, "mine_id": "a", "quantity": quantity})
+    daily, counts = metered_daily(frame.lazy(), by=["mine_id"], batch_rows=10)
+    # 0..23, then 24..46 (23 h, 30 filled by eq 3 as 30), then 47..70
+    assert daily["quantity"].to_list() == [sum(range(24)), sum(range(24, 47)), sum(range(47, 71))]
+    assert daily["date"].to_list() == [date(2024, 3, 30), date(2024, 3, 31), date(2024, 4, 1)]
+    assert (counts.missing, counts.interpolated) == (1, 1)
+
+
 def test_metered_daily_rejects_null_keys_and_no_keys():
     ts = [datetime(2024, 1, 1) + timedelta(hours=h) for h in range(3)]
     frame = pl.DataFrame({"timestamp": ts, "mine_id": ["a", None, "a"], "quantity": [1.0, 2.0, 3.0]})
