@@ -25,16 +25,17 @@ def add_intensities(
 ) -> pl.LazyFrame:
     """Add ``name = num / den`` per ``ratios`` item, then ``<col>_chg`` (day-over-day relative
     change, null after a 0) for ``change`` and ``<col>_rm`` (trailing ``window``-day mean,
-    today included) for ``rolling``. Rows are sorted by ``by`` and ``time_col``.
+    today included) for ``rolling``, in time order per series. Rows keep their order (without
+    ``by``: sorted by ``time_col``).
     """
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")
     over = list(by)
 
-    def per_series(expr: pl.Expr) -> pl.Expr:
-        return expr.over(over) if over else expr
+    def per_series(expr: pl.Expr) -> pl.Expr:  # in time order, whatever the row order
+        return expr.over(over, order_by=time_col) if over else expr
 
-    lf = frame.lazy().sort([*over, time_col])
+    lf = frame.lazy() if over else frame.lazy().sort(time_col)
     lf = lf.with_columns(ratio(num, den).alias(name) for name, (num, den) in ratios.items())
     previous = {c: per_series(pl.col(c).shift(1)) for c in change}
     return lf.with_columns(
