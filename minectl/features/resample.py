@@ -184,10 +184,7 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         )
         run_keys.append(run_id), firsts.append(first), lasts.append(last)
 
-        is_near = np.zeros(n + 2, dtype=bool)  # padded: rows -1 and n are outside the batch
-        for shift in (0, 1, 2):
-            is_near[missing + shift] = True
-        near = np.flatnonzero(is_near[1:-1])
+        near = _near_rows(missing, n)
         near_value = np.where(is_missing[near], np.nan, values[near])
         if previous is not None:
             carried, carried_missing, carried_kept = previous
@@ -199,7 +196,7 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
                     parts.append(part)
         near_ids.append(series_of(near)), near_times.append(times[near]), near_values.append(near_value)
         previous = (
-            (series_of(np.array([n - 1])), times[-1:], np.where(is_missing[-1:], np.nan, values[-1:])),
+            (series_of(np.array([n - 1])), times[-1:].copy(), np.where(is_missing[-1:], np.nan, values[-1:])),
             bool(missing.size and missing[-1] == n - 1),
             bool(near.size and near[-1] == n - 1),
         )
@@ -221,6 +218,14 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         near_time=np.concatenate(near_times),
         near_value=np.concatenate(near_values),
     )
+
+
+def _near_rows(missing: np.ndarray, n: int) -> np.ndarray:
+    """Rows of a batch of ``n`` that are missing or next to a missing one (sorted)."""
+    is_near = np.zeros(n + 2, dtype=bool)  # padded: rows -1 and n are outside the batch
+    for shift in (0, 1, 2):
+        is_near[missing + shift] = True
+    return np.flatnonzero(is_near[1:-1])
 
 
 def _buffer(array: pa.Array, dtype: type, width: int = 1) -> np.ndarray:
