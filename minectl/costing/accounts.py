@@ -160,6 +160,35 @@ def cost_accounts(
     return CostAccounts(ledger, daily.sort(KEYS).collect(), counts)
 
 
+def sensor_columns(columns: Sequence[str]) -> list[str]:
+    """The reading columns of a sensors table (all but its keys)."""
+    return [c for c in columns if c not in ("timestamp", "mine_id")]
+
+
+def daily_columns(
+    mapping: CostMapping,
+    production: Sequence[str],
+    *,
+    equipment: bool = False,
+    sensors: Sequence[str] = (),
+    intensities: Mapping[str, tuple[str, str]] | None = None,
+    change: Sequence[str] = (),
+    rolling: Sequence[str] = (),
+) -> set[str]:
+    """The columns ``cost_accounts`` gives its daily table for these inputs (``production``:
+    the production table's columns; ``sensors``: the sensor table's reading columns), known
+    before any work, so that a config naming a daily column is checked first."""
+    resources = list(mapping.resources)
+    return {
+        *production, "cost", "unit_cost", "no_output",
+        *(f"{prefix}{c}" for c in mapping.categories for prefix in ("cost_", "share_")),
+        *(f"{prefix}{s}" for s in mapping.stages for prefix in ("cost_stage_", "share_stage_")),
+        *(f"{prefix}{r}" for r in resources for prefix in ("qty_", "cost_res_")),
+        *(EQUIPMENT_COLUMNS if equipment else ()), *sensors, *(intensities or {}),
+        *(f"{c}_chg" for c in change), *(f"{c}_rm" for c in rolling),
+    }
+
+
 def _daily_records(
     mapping: CostMapping,
     hourly: pl.LazyFrame | None,
@@ -223,7 +252,7 @@ def _sensor_daily(
 ) -> tuple[pl.LazyFrame, dict[str, int]]:
     """Daily means of the hourly sensor columns: per column, rolling 3-sigma outliers not
     explained by an event that same day are removed, then gaps are filled by eq 3."""
-    columns = [c for c in sensors.lazy().collect_schema() if c not in ("timestamp", "mine_id")]
+    columns = sensor_columns(sensors.lazy().collect_schema().names())
     frame = sensors.lazy().with_columns(date=pl.col("timestamp").dt.date()).join(events, on=KEYS, how="left")
     counts = {"sensor_outliers_removed": 0, "sensor_outliers_kept_event": 0, "sensor_interpolated": 0}
     flags = ["outlier_sigma", "outlier_threshold", "outlier", "event_kept"]

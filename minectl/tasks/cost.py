@@ -59,7 +59,7 @@ class Config(TaskConfig):
 
 def run(cfg: Any, run: Any) -> dict:
     from minectl.costing import CostMapping, find_anomalies, rules_from_config
-    from minectl.costing.accounts import Preprocessing, bounds_from_config, cost_accounts
+    from minectl.costing.accounts import Preprocessing, bounds_from_config, cost_accounts, daily_columns, sensor_columns
     from minectl.costing.anomalies import check_detector, check_indicators
     from minectl.data import load_mine
 
@@ -92,6 +92,12 @@ def run(cfg: Any, run: Any) -> dict:
         run.input_file(path)
     if params.output not in mine.production.collect_schema():
         raise ConfigError(f"cost.output: {params.output!r} is not a column of the production table")
+    sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
+    columns = daily_columns(
+        mapping, mine.production.collect_schema().names(), equipment=mine.equipment is not None, sensors=sensors,
+        intensities=intensities, change=list(params.change_rate), rolling=list(params.rolling_mean),
+    )
+    check_indicators(rules, params.anomaly_items, sorted(columns), "costs.anomaly_rules")  # before the work
     prices = mine.prices
     price_resources = [] if prices is None else prices.select("resource").unique().collect()["resource"].to_list()
     mapping.check_price_table(price_resources)
@@ -112,7 +118,6 @@ def run(cfg: Any, run: Any) -> dict:
         rolling_window=params.rolling_window,
     )
     daily = accounts.daily
-    check_indicators(rules, params.anomaly_items, daily.columns, "costs.anomaly_rules")
     anomalies = find_anomalies(daily, list(params.anomaly_items), rules, window=params.anomaly_window, z=params.z_threshold)
 
     run.table("ledger", accounts.ledger)

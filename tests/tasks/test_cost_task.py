@@ -54,6 +54,26 @@ def test_cost_run_writes_tables_plots_and_metrics_that_agree(synthetic_run):
     assert "Cost structure" in result.output and "Top anomalies" in result.output
 
 
+def test_daily_columns_are_known_before_the_work(synthetic_run):
+    """The config check that runs before the work sees the daily table's real columns."""
+    from omegaconf import OmegaConf
+
+    from minectl.costing import CostMapping
+    from minectl.costing.accounts import daily_columns, sensor_columns
+    from minectl.data import load_mine
+
+    _, run_dir = synthetic_run
+    cfg = OmegaConf.load(run_dir / ".hydra" / "config.yaml")
+    mine = load_mine(**OmegaConf.to_container(cfg.data, resolve=True))
+    costs = OmegaConf.to_container(cfg.costs, resolve=True)
+    expected = daily_columns(
+        CostMapping.from_dict(costs), mine.production.collect_schema().names(), equipment=True,
+        sensors=sensor_columns(mine.sensors.collect_schema().names()), intensities=costs["intensities"],
+        change=list(cfg.cost.change_rate), rolling=list(cfg.cost.rolling_mean),
+    )
+    assert expected == set(pl.read_parquet_schema(run_dir / "tables" / "daily.parquet"))
+
+
 def test_same_seed_gives_identical_metrics(cli, synthetic_run, tmp_path):
     _, first = synthetic_run
     result, second = _run(cli, tmp_path)
