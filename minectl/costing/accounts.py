@@ -17,7 +17,7 @@ import polars as pl
 
 from minectl.costing.ledger import build_ledger, enums
 from minectl.costing.mapping import CostMapping, check_keys
-from minectl.costing.structure import KEYS, daily_structure
+from minectl.costing.structure import KEYS, daily_structure, structure_columns
 from minectl.errors import ConfigError
 from minectl.features import (
     add_intensities,
@@ -26,6 +26,7 @@ from minectl.features import (
     flag_outliers,
     impute_cycle_mean,
     imputed_flag,
+    intensity_columns,
     interpolate_linear,
     metered_daily,
     resample_daily,
@@ -178,14 +179,12 @@ def daily_columns(
     """The columns ``cost_accounts`` gives its daily table for these inputs (``production``:
     the production table's columns; ``sensors``: the sensor table's reading columns), known
     before any work, so that a config naming a daily column is checked first."""
-    resources = list(mapping.resources)
     return {
-        *production, "cost", "unit_cost", "no_output",
-        *(f"{prefix}{c}" for c in mapping.categories for prefix in ("cost_", "share_")),
-        *(f"{prefix}{s}" for s in mapping.stages for prefix in ("cost_stage_", "share_stage_")),
-        *(f"{prefix}{r}" for r in resources for prefix in ("qty_", "cost_res_")),
-        *(EQUIPMENT_COLUMNS if equipment else ()), *sensors, *(intensities or {}),
-        *(f"{c}_chg" for c in change), *(f"{c}_rm" for c in rolling),
+        *production,
+        *structure_columns(mapping.categories, mapping.stages, list(mapping.resources)),
+        *(EQUIPMENT_COLUMNS if equipment else ()),
+        *sensors,
+        *intensity_columns(intensities or {}, change, rolling),
     }
 
 

@@ -14,6 +14,16 @@ import polars as pl
 
 KEYS = ["date", "mine_id"]
 _EPOCH = date(1970, 1, 1)
+# The sums per day and mine: (ledger column split by its values, weight column, output prefix)
+_SPLITS = (("category", "cost", "cost_"), ("stage", "cost", "cost_stage_"), ("resource", "quantity", "qty_"), ("resource", "cost", "cost_res_"))
+_SHARE_PREFIX = {"cost_": "share_", "cost_stage_": "share_stage_"}  # splits whose parts are also shares of C_t
+
+
+def structure_columns(categories: Sequence[str], stages: Sequence[str], resources: Sequence[str] = ()) -> list[str]:
+    """The columns ``daily_structure`` adds to the production table's."""
+    names = _split_values(categories, stages, resources)
+    parts = [f"{prefix}{name}" for column, _, prefix in _SPLITS for name in names[column]]
+    return ["cost", *parts, "unit_cost", "no_output", *_shares(names)]
 
 
 def daily_structure(
@@ -56,23 +66,21 @@ def daily_structure(
         sums = np.bincount(index, weights, minlength=n_cells * (len(names) + 1)).reshape(n_cells, -1)
         return {f"{prefix}{name}": sums[:, i] for i, name in enumerate(names)}
 
-    columns = {
-        "cost": np.bincount(cell, cost, minlength=n_cells),
-        **split("category", categories, cost, "cost_"),
-        **split("stage", stages, cost, "cost_stage_"),
-        **split("resource", resources, quantity, "qty_"),
-        **split("resource", resources, cost, "cost_res_"),
-    }
+    values = _split_values(categories, stages, resources)
+    weights = {"cost": cost, "quantity": quantity}
+    columns = {"cost": np.bincount(cell, cost, minlength=n_cells)}
+    for column, weight, prefix in _SPLITS:
+        columns |= split(column, values[column], weights[weight], prefix)
     booked = np.flatnonzero(np.bincount(cell, minlength=n_cells))  # cells with ledger entries, by mine then day
     sums = pl.DataFrame(
         {
             "date": pl.Series(booked % n_days + (first - _EPOCH).days if n_days else [], dtype=pl.Int32).cast(pl.Date),
             "mine_id": mines.gather(booked // n_days if n_days else []),
-            **{name: values[booked] for name, values in columns.items()},
+            **{name: per_cell[booked] for name, per_cell in columns.items()},
         }
     )
     total = pl.col("cost")
-    share = {f"share_{c}": f"cost_{c}" for c in categories} | {f"share_stage_{s}": f"cost_stage_{s}" for s in stages}
+    share = _shares(values)
     has_output = pl.col(output) > 0
     return (
         sums.lazy()
@@ -83,6 +91,20 @@ def daily_structure(
             **{name: pl.when(total > 0).then(pl.col(col) / total) for name, col in share.items()},
         )
     )
+
+
+def _split_values(categories: Sequence[str], stages: Sequence[str], resources: Sequence[str]) -> dict[str, Sequence[str]]:
+    return {"category": categories, "stage": stages, "resource": resources}
+
+
+def _shares(names: dict[str, Sequence[str]]) -> dict[str, str]:
+    """Share column -> the cost column it divides by C_t."""
+    return {
+        f"{_SHARE_PREFIX[prefix]}{name}": f"{prefix}{name}"
+        for column, _, prefix in _SPLITS
+        if prefix in _SHARE_PREFIX
+        for name in names[column]
+    }
 
 
 def _positions(values: pl.Series, names: Sequence[str]) -> np.ndarray:

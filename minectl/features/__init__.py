@@ -6,13 +6,14 @@ outliers with event exemption, and derived intensities.
 """
 
 from minectl.features.impute import consolidate, impute_cycle_mean, imputed_flag, interpolate_linear
-from minectl.features.intensities import add_intensities, ratio
+from minectl.features.intensities import add_intensities, intensity_columns, ratio
 from minectl.features.outliers import drop_outliers, flag_outliers
 from minectl.features.resample import FillCounts, metered_daily, resample_daily
 
 __all__ = [
     "FillCounts",
     "add_intensities",
+    "intensity_columns",
     "consolidate",
     "drop_outliers",
     "flag_outliers",

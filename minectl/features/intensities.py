@@ -39,6 +39,19 @@ def add_intensities(
     lf = lf.with_columns(ratio(num, den).alias(name) for name, (num, den) in ratios.items())
     previous = {c: per_series(pl.col(c).shift(1)) for c in change}
     return lf.with_columns(
-        *(pl.when(prev != 0).then(pl.col(c) / prev - 1).alias(f"{c}_chg") for c, prev in previous.items()),
-        *(per_series(pl.col(c).rolling_mean(window, min_samples=1)).alias(f"{c}_rm") for c in rolling),
+        *(pl.when(prev != 0).then(pl.col(c) / prev - 1).alias(_change_column(c)) for c, prev in previous.items()),
+        *(per_series(pl.col(c).rolling_mean(window, min_samples=1)).alias(_rolling_column(c)) for c in rolling),
     )
+
+
+def intensity_columns(ratios: Mapping[str, tuple[str, str]], change: Sequence[str] = (), rolling: Sequence[str] = ()) -> list[str]:
+    """The columns ``add_intensities`` adds."""
+    return [*ratios, *map(_change_column, change), *map(_rolling_column, rolling)]
+
+
+def _change_column(column: str) -> str:
+    return f"{column}_chg"
+
+
+def _rolling_column(column: str) -> str:
+    return f"{column}_rm"

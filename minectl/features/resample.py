@@ -275,9 +275,8 @@ def _with_neighbours(
     other than series-contiguous), looked up by a join over the source."""
     series, times, readings = _sorted_rows(scan.near_series, scan.near_time, scan.near_value)
     step_units = int(pl.Series([step]).cast(pl.Duration(scan.time_type.time_unit)).to_physical()[0])
-    same_series = series[1:] == series[:-1]
-    has_before = np.concatenate([[False], same_series & (times[1:] - times[:-1] == step_units)])
-    has_after = np.concatenate([same_series & (times[1:] - times[:-1] == step_units), [False]])
+    adjacent = (series[1:] == series[:-1]) & (np.diff(times) == step_units)  # row i + 1 follows row i
+    has_before, has_after = np.concatenate([[False], adjacent]), np.concatenate([adjacent, [False]])
     missing = np.isnan(readings)
     wanted_series = np.concatenate([series[missing & ~has_before], series[missing & ~has_after]])
     wanted_time = np.concatenate([times[missing & ~has_before] - step_units, times[missing & ~has_after] + step_units])

@@ -90,11 +90,12 @@ def run(cfg: Any, run: Any) -> dict:
     mine = load_mine(**OmegaConf.to_container(cfg.data, resolve=True))
     for path in mine.inputs:
         run.input_file(path)
-    if params.output not in mine.production.collect_schema():
+    production_columns = mine.production.collect_schema().names()
+    if params.output not in production_columns:
         raise ConfigError(f"cost.output: {params.output!r} is not a column of the production table")
     sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
     columns = daily_columns(
-        mapping, mine.production.collect_schema().names(), equipment=mine.equipment is not None, sensors=sensors,
+        mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors,
         intensities=intensities, change=list(params.change_rate), rolling=list(params.rolling_mean),
     )
     check_indicators(rules, params.anomaly_items, sorted(columns), "costs.anomaly_rules")  # before the work
