@@ -128,8 +128,8 @@ def cost_accounts(
         by=["_series"],
         window=prep.outlier_window,
         n_sigma=prep.outlier_sigma,
-        lower=_bound(prep.bounds, 0),
-        upper=_bound(prep.bounds, 1),
+        lower=_bound(prep.bounds, 0, mapping),
+        upper=_bound(prep.bounds, 1, mapping),
         event=None if equipment is None else pl.col("_event"),
     )
     imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=["_series"], cycle=prep.impute_cycle).collect()
@@ -152,13 +152,13 @@ def cost_accounts(
         output=output,
     )
     if equipment is not None:
-        daily = daily.join(equipment.lazy().select(*KEYS, *EQUIPMENT_COLUMNS), on=KEYS, how="left")
+        daily = daily.join(equipment.lazy().select(*KEYS, *EQUIPMENT_COLUMNS), on=KEYS, how="left", maintain_order="left")
     if sensors is not None:
         sensor_daily, sensor_counts = _sensor_daily(sensors, _events(equipment, prep, 0), prep)
         counts |= sensor_counts
-        daily = daily.join(sensor_daily, on=KEYS, how="left")
+        daily = daily.join(sensor_daily, on=KEYS, how="left", maintain_order="left")
     daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window)
-    return CostAccounts(ledger, daily.sort(KEYS).collect(), counts)
+    return CostAccounts(ledger, daily.collect(), counts)  # sorted by date and mine, as daily_structure gives it
 
 
 def sensor_columns(columns: Sequence[str]) -> list[str]:
@@ -197,25 +197,30 @@ def _daily_records(
     """Daily (date, series, quantity) records of both consumption tables, checked against
     the mapping, with Enum-typed names, grouped by series with an integer id ``_series``;
     counts of the hourly gap filling."""
+    types = enums(mapping)
+    names = [pl.col("activity").cast(types["activity"]), pl.col("resource").cast(types["resource"])]
+    pairs = []
+
+    def checked(keys: pl.DataFrame, table: str) -> pl.DataFrame:
+        """``keys`` with Enum-typed names once the mapping knows every (activity, resource)."""
+        pairs.append(set(keys.select("activity", "resource").unique().iter_rows()))
+        mapping.check_records(pairs[-1], table)
+        return keys.with_columns(names)
+
     counts, records = {}, []
     has_meters = hourly is not None and "meter_id" in hourly.collect_schema()
     if hourly is not None:
         by = SERIES + (["meter_id"] if has_meters else [])
-        metered, filled = metered_daily(hourly, by=by, limit=limit)
+        # checked and typed once per series, before the keys are spread over the days
+        metered, filled = metered_daily(hourly, by=by, limit=limit, prepare_keys=lambda keys: checked(keys, "consumption_hourly"))
         counts = {"hourly_missing": filled.missing, "hourly_interpolated": filled.interpolated, "hourly_unfilled": filled.unfilled}
-        records.append(("consumption_hourly", metered.select(RECORD_COLUMNS)))
+        records.append(metered.select(RECORD_COLUMNS))
     if booked is not None:
         frame = booked.lazy().select(*(pl.col(c) for c in RECORD_COLUMNS)).collect()
-        records.append(("consumption_daily", frame.with_columns(pl.col("quantity").cast(pl.Float64))))
+        records.append(checked(frame, "consumption_daily").with_columns(pl.col("quantity").cast(pl.Float64)))
     if not records:
         raise ConfigError("data: no consumption table; expected consumption_hourly and/or consumption_daily")
-    pairs = []
-    for table, frame in records:
-        pairs.append(set(frame.select("activity", "resource").unique().iter_rows()))
-        mapping.check_records(pairs[-1], table)
-    types = enums(mapping)
-    names = [pl.col("activity").cast(types["activity"]), pl.col("resource").cast(types["resource"])]
-    combined = pl.concat([frame.lazy().with_columns(names) for _, frame in records])  # lazy: no eager copy
+    combined = pl.concat([frame.lazy() for frame in records])  # lazy: no eager copy
     # Consolidation sums records of the same day and series: needed when several meters or
     # both tables feed one series (each table alone has one row per day and series).
     if has_meters or (len(pairs) > 1 and set.intersection(*pairs)):
@@ -239,11 +244,13 @@ def _events(equipment: pl.LazyFrame | pl.DataFrame | None, prep: Preprocessing, 
     return equipment.lazy().sort("mine_id", "date").select(*KEYS, (recent.over("mine_id") > 0).alias("_event"))
 
 
-def _bound(bounds: Mapping[str, tuple[float | None, float | None]], side: int) -> pl.Expr | None:
+def _bound(bounds: Mapping[str, tuple[float | None, float | None]], side: int, mapping: CostMapping) -> pl.Expr | None:
+    """The records' lower (``side`` 0) or upper (1) bound: looked up by the resource's Enum code."""
     values = {r: b[side] for r, b in bounds.items() if b[side] is not None}
     if not values:
         return None
-    return pl.col("resource").replace_strict(values, default=None, return_dtype=pl.Float64)
+    by_code = pl.Series([values.get(r) for r in mapping.resources], dtype=pl.Float64)
+    return pl.lit(by_code).gather(pl.col("resource").to_physical())
 
 
 def _sensor_daily(

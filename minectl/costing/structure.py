@@ -38,45 +38,43 @@ def daily_structure(
     """Per day and mine: ``cost``, ``cost_<category>``, ``cost_stage_<stage>``,
     ``qty_<resource>`` / ``cost_res_<resource>`` for ``resources``, the production columns
     (``output`` is Q_t, ore processed by default), ``unit_cost``, ``no_output``, ``share_<category>`` and
-    ``share_stage_<stage>``. Days are those with ledger entries, rows sorted by mine and date.
+    ``share_stage_<stage>``. Days are those with ledger entries, rows sorted by date and mine.
 
     The sums accumulate the ledger's rows in their order (one pass per split, numpy
     ``bincount`` over a dense (mine, day) index), so the same ledger gives the same bits.
     """
     ledger = ledger.lazy().collect()
-    mines = ledger["mine_id"].unique().sort()
+    mines, mine_code = _codes(ledger["mine_id"])
     first = ledger["date"].min()
     n_days = (ledger["date"].max() - first).days + 1 if ledger.height else 0
-    cell = (
-        ledger.select(
-            pl.col("mine_id").replace_strict(mines, range(mines.len()), return_dtype=pl.Int64) * n_days
-            + (pl.col("date") - first).dt.total_days()
-        )
-        .to_series()
-        .to_numpy()
-    )
+    day = ledger["date"].to_physical().to_numpy() - (first - _EPOCH).days if n_days else 0
+    cell = day * mines.len() + mine_code  # date-major: the table comes out in the order of its keys
     n_cells = mines.len() * n_days
     cost, quantity = ledger["cost"].fill_null(0.0).to_numpy(), ledger["quantity"].fill_null(0.0).to_numpy()
+    values = _split_values(categories, stages, resources)
+    positions = {column: _positions(ledger[column], names) for column, names in values.items() if names}
 
-    def split(column: str, names: Sequence[str], weights: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
-        """Sum of ``weights`` per cell and value of ``column`` in ``names`` (others: left out)."""
+    def split(column: str, weights: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
+        """Sum of ``weights`` per cell and value of ``column`` (values not named: left out)."""
+        names = values[column]
         if not names:
             return {}
-        index = cell * (len(names) + 1) + _positions(ledger[column], names)
+        index = cell * (len(names) + 1) + positions[column]
         sums = np.bincount(index, weights, minlength=n_cells * (len(names) + 1)).reshape(n_cells, -1)
         return {f"{prefix}{name}": sums[:, i] for i, name in enumerate(names)}
 
-    values = _split_values(categories, stages, resources)
     weights = {"cost": cost, "quantity": quantity}
     columns = {"cost": np.bincount(cell, cost, minlength=n_cells)}
     for column, weight, prefix in _SPLITS:
-        columns |= split(column, values[column], weights[weight], prefix)
-    booked = np.flatnonzero(np.bincount(cell, minlength=n_cells))  # cells with ledger entries, by mine then day
+        columns |= split(column, weights[weight], prefix)
+    booked = np.flatnonzero(np.bincount(cell, minlength=n_cells))  # cells with ledger entries, by day then mine
+    # one gather of the booked rows, then contiguous columns (a gather per strided column is slower)
+    table = np.stack(list(columns.values()))[:, booked] if booked.size < n_cells else np.stack(list(columns.values()))
     sums = pl.DataFrame(
         {
-            "date": pl.Series(booked % n_days + (first - _EPOCH).days if n_days else [], dtype=pl.Int32).cast(pl.Date),
-            "mine_id": mines.gather(booked // n_days if n_days else []),
-            **{name: per_cell[booked] for name, per_cell in columns.items()},
+            "date": pl.Series(booked // mines.len() + (first - _EPOCH).days if n_days else [], dtype=pl.Int32).cast(pl.Date),
+            "mine_id": mines.gather(booked % mines.len() if n_days else []),
+            **dict(zip(columns, table)),
         }
     )
     total = pl.col("cost")
@@ -105,6 +103,15 @@ def _shares(names: dict[str, Sequence[str]]) -> dict[str, str]:
         if prefix in _SHARE_PREFIX
         for name in names[column]
     }
+
+
+def _codes(values: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """The sorted distinct values and each row's index into them. Rows come in runs of one
+    mine (grouped by series): the strings are compared per run, not hashed per row."""
+    runs = values.rle()
+    distinct = runs.struct.field("value").unique().sort()
+    code = runs.struct.field("value").replace_strict(distinct, range(distinct.len()), return_dtype=pl.Int64).to_numpy()
+    return distinct, np.repeat(code, runs.struct.field("len").to_numpy())
 
 
 def _positions(values: pl.Series, names: Sequence[str]) -> np.ndarray:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from minectl.features.series import series_order
+
 
 def imputed_flag(column: str) -> str:
     """Name of the boolean column that marks values filled by imputation."""
@@ -94,11 +96,35 @@ def impute_cycle_mean(
 ) -> pl.LazyFrame:
     """Mean imputation by business rule: a missing period takes the mean of its series in the
     same ``cycle`` (polars duration string, e.g. ``1mo``, ``1w``); adds ``<value>_imputed``.
-    A cycle without any valid record stays missing."""
-    # ordered by date: the same sum (to the last bit) whatever the frame's row order
-    cycle_mean = pl.col(value).mean().over([*by, pl.col(date_col).dt.truncate(cycle)], order_by=date_col)
-    missing = pl.col(value).is_null()
-    return frame.lazy().with_columns(
-        pl.col(value).fill_null(cycle_mean),
-        (missing & cycle_mean.is_not_null()).alias(imputed_flag(value)),
+    A cycle without any valid record stays missing (NaN counts as missing). Rows keep their order."""
+    data = frame.lazy().collect()
+    rows = series_order(data, by, date_col)
+    n = data.height
+    x = rows.arrange(data[value].cast(pl.Float64).to_numpy())
+    cycles = rows.arrange(_cycle_starts(data[date_col], cycle))
+    # each (series, cycle) is one run of rows: summed in date order, the same bits every run
+    first = np.zeros(n, dtype=bool)
+    first[rows.starts] = True
+    first[1:] |= cycles[1:] != cycles[:-1]
+    runs = np.flatnonzero(first)
+    valid = ~np.isnan(x)
+    counts = np.add.reduceat(valid.astype(np.int64), runs)
+    sums = np.add.reduceat(np.where(valid, x, 0.0), runs)
+    means = np.divide(sums, counts, out=np.full(runs.size, np.nan), where=counts > 0)
+    cycle_mean = np.repeat(means, np.diff(np.append(runs, n)))
+    imputed = ~valid & ~np.isnan(cycle_mean)
+    return data.lazy().with_columns(
+        pl.Series(value, rows.restore(np.where(valid, x, cycle_mean))).fill_nan(None),
+        pl.Series(imputed_flag(value), rows.restore(imputed)),
     )
+
+
+def _cycle_starts(dates: pl.Series, cycle: str) -> np.ndarray:
+    """The start of each date's cycle, as physical integers. Dates are truncated once per
+    calendar day of their range (truncating every row costs ~30 ns a row)."""
+    if dates.dtype != pl.Date or dates.null_count() or dates.is_empty():
+        return dates.dt.truncate(cycle).to_physical().to_numpy()
+    days = dates.to_physical().to_numpy()
+    first = int(days.min())
+    calendar = pl.int_range(first, int(days.max()) + 1, dtype=pl.Int32, eager=True).cast(pl.Date)
+    return calendar.dt.truncate(cycle).to_physical().to_numpy()[days - first]

@@ -12,7 +12,7 @@ equals interpolating every hour and then summing, without holding the hourly tab
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -70,6 +70,7 @@ def metered_daily(
     limit: int | None = None,
     step: timedelta = timedelta(hours=1),
     batch_rows: int | None = None,
+    prepare_keys: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> tuple[pl.DataFrame, FillCounts]:
     """Daily sums of an hourly metered series after eq 3 gap filling (at most ``limit`` rows).
 
@@ -78,7 +79,10 @@ def metered_daily(
     sum (the daily mean imputation downstream fills and counts it). Returns (frame with
     ``date``, ``by``, ``value``: rows grouped by series in order of appearance, dates
     ascending; counts). ``batch_rows``: rows per streamed batch (None: the source's own,
-    e.g. a parquet row group). Sums run in file order: the same file gives the same bits.
+    e.g. a parquet row group). ``prepare_keys``: applied to the distinct series (one row each,
+    the ``by`` columns) before their keys are spread over the days, e.g. to check names and
+    cast them to Enums once per series instead of once per row. Sums run in file order: the
+    same file gives the same bits.
     """
     keys = list(by)
     if not keys:
@@ -92,7 +96,8 @@ def metered_daily(
         row = np.searchsorted(scan.day_key, _day_key(series[filled], _days(times[filled], scan.time_type)))
         np.add.at(total, row, readings[filled])  # in time order per series: the same bits every run
         n_filled = np.bincount(row, minlength=total.size)
-    daily = scan.series.select(keys)[scan.day_key >> 32].select(
+    series = scan.series.select(keys)
+    daily = (series if prepare_keys is None else prepare_keys(series))[scan.day_key >> 32].select(
         pl.Series("date", (scan.day_key & 0xFFFFFFFF) - _DAY_OFFSET).cast(pl.Int32).cast(pl.Date),
         *keys,
         pl.Series(value, np.where(scan.missing == n_filled, total, np.nan)).fill_nan(None),

@@ -91,7 +91,23 @@ def test_daily_totals_match_duckdb(costs):
     ledger, daily = _daily(costs)
     expected = duckdb.sql(
         "select date, mine_id, sum(cost) as cost, sum(cost) filter (where category = 'energy') as energy "
-        "from ledger group by all order by mine_id, date"
+        "from ledger group by all order by date, mine_id"
     ).pl()
     assert daily["cost"].to_list() == pytest.approx(expected["cost"].to_list())
     assert daily["cost_energy"].to_list() == pytest.approx(expected["energy"].to_list())
+
+
+def test_daily_structure_rows_come_by_date_then_mine_whatever_the_ledger_order(costs):
+    mapping = CostMapping.from_dict(costs)
+    rows = [(D2, "m1", 10.0), (D1, "m2", 20.0), (D2, "m2", 30.0), (D1, "m1", 40.0), (D2, "m1", 50.0)]
+    consumption = pl.DataFrame(
+        [(day, mine, "drilling", "electricity", q) for day, mine, q in rows],
+        schema=["date", "mine_id", "activity", "resource", "quantity"],
+        orient="row",
+    )
+    daily = daily_structure(
+        build_ledger(consumption, mapping), pl.DataFrame(schema={"date": pl.Date, "mine_id": pl.String, "ore_t": pl.Float64}),
+        categories=mapping.categories, stages=mapping.stages, resources=["electricity"],
+    ).collect()
+    assert daily.select("date", "mine_id").rows() == [(D1, "m1"), (D1, "m2"), (D2, "m1"), (D2, "m2")]
+    assert daily["qty_electricity"].to_list() == [40.0, 20.0, 60.0, 30.0]  # m1 on D2: 10 + 50

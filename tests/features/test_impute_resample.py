@@ -152,6 +152,21 @@ def test_metered_daily_takes_local_dates_of_zoned_timestamps():
     assert (counts.missing, counts.interpolated) == (1, 1)
 
 
+def test_metered_daily_prepares_each_series_keys_once():
+    ts = [datetime(2024, 1, 1) + timedelta(hours=h) for h in range(48)]
+    frame = pl.DataFrame({"timestamp": ts * 2, "mine_id": ["a"] * 48 + ["b"] * 48, "quantity": 1.0})
+    seen = []
+
+    def as_enum(keys: pl.DataFrame) -> pl.DataFrame:
+        seen.append(keys.rows())
+        return keys.with_columns(pl.col("mine_id").cast(pl.Enum(["b", "a"])))
+
+    daily, _ = metered_daily(frame.lazy(), by=["mine_id"], prepare_keys=as_enum)
+    assert seen == [[("a",), ("b",)]]  # the distinct series, not the 4 daily rows
+    assert daily["mine_id"].dtype == pl.Enum(["b", "a"])
+    assert daily.rows() == [(date(2024, 1, 1), "a", 24.0), (date(2024, 1, 2), "a", 24.0), (date(2024, 1, 1), "b", 24.0), (date(2024, 1, 2), "b", 24.0)]
+
+
 def test_metered_daily_rejects_null_keys_and_no_keys():
     ts = [datetime(2024, 1, 1) + timedelta(hours=h) for h in range(3)]
     frame = pl.DataFrame({"timestamp": ts, "mine_id": ["a", None, "a"], "quantity": [1.0, 2.0, 3.0]})
@@ -200,3 +215,25 @@ def test_cycle_mean_is_per_series_and_cycle():
     # x on Jan 9 is in the week of Jan 8 (mean 10, not 5.5); y gets y's own mean
     assert out["q"].to_list() == [1.0, 10.0, 10.0, 100.0, 100.0]
     assert out["q_imputed"].sum() == 2
+
+
+def test_cycle_mean_of_interleaved_shuffled_rows_keeps_their_order():
+    frame = pl.DataFrame(
+        {
+            "date": [date(2024, 1, 9), date(2024, 1, 2), date(2024, 2, 1), date(2024, 1, 1), date(2024, 1, 1), date(2024, 1, 5)],
+            "item": ["x", "y", "x", "x", "y", "x"],
+            "q": [None, None, 4.0, 1.0, 8.0, float("nan")],  # NaN is missing too
+        }
+    )
+    out = impute_cycle_mean(frame, "q", by=["item"]).collect()
+    # x in January: only 1.0 is valid -> both missing x days get 1; y in January: 8
+    assert out.select("date", "item").equals(frame.select("date", "item"))
+    assert out["q"].to_list() == [1.0, 8.0, 4.0, 1.0, 8.0, 1.0]
+    assert out["q_imputed"].to_list() == [True, True, False, False, False, True]
+
+
+def test_cycle_mean_of_datetimes_truncates_each_row():
+    stamps = [datetime(2024, 1, 1, 6), datetime(2024, 1, 1, 18), datetime(2024, 1, 2, 6), datetime(2024, 1, 2, 12)]
+    frame = pl.DataFrame({"timestamp": stamps, "item": "x", "q": [2.0, None, 5.0, None]})
+    out = impute_cycle_mean(frame, "q", by=["item"], date_col="timestamp", cycle="1d").collect()
+    assert out["q"].to_list() == [2.0, 2.0, 5.0, 5.0]
