@@ -40,8 +40,8 @@ def daily_structure(
     (``output`` is Q_t, ore processed by default), ``unit_cost``, ``no_output``, ``share_<category>`` and
     ``share_stage_<stage>``. Days are those with ledger entries, rows sorted by date and mine.
 
-    The sums accumulate the ledger's rows in their order (one pass per split, numpy
-    ``bincount`` over a dense (mine, day) index), so the same ledger gives the same bits.
+    The sums accumulate the ledger's rows in their order (numpy ``bincount`` over a dense
+    (day, mine) index), so the same ledger gives the same bits.
     """
     ledger = ledger.lazy().collect()
     mines, mine_code = _codes(ledger["mine_id"])
@@ -50,31 +50,35 @@ def daily_structure(
     day = ledger["date"].to_physical().to_numpy() - (first - _EPOCH).days if n_days else 0
     cell = day * mines.len() + mine_code  # date-major: the table comes out in the order of its keys
     n_cells = mines.len() * n_days
-    cost, quantity = ledger["cost"].fill_null(0.0).to_numpy(), ledger["quantity"].fill_null(0.0).to_numpy()
     values = _split_values(categories, stages, resources)
-    positions = {column: _positions(ledger[column], names) for column, names in values.items() if names}
-
-    def split(column: str, weights: np.ndarray, prefix: str) -> dict[str, np.ndarray]:
-        """Sum of ``weights`` per cell and value of ``column`` (values not named: left out)."""
-        names = values[column]
-        if not names:
-            return {}
-        index = cell * (len(names) + 1) + positions[column]
-        sums = np.bincount(index, weights, minlength=n_cells * (len(names) + 1)).reshape(n_cells, -1)
-        return {f"{prefix}{name}": sums[:, i] for i, name in enumerate(names)}
-
-    weights = {"cost": cost, "quantity": quantity}
-    columns = {"cost": np.bincount(cell, cost, minlength=n_cells)}
-    for column, weight, prefix in _SPLITS:
-        columns |= split(column, weights[weight], prefix)
+    # A row's kind: its (category, stage, resource) positions among the names (len(names): not
+    # named). Cost and quantity are summed once per cell and kind present, in the ledger's row
+    # order; a split's column adds up the kinds of its name.
+    kind = np.zeros(ledger.height, dtype=np.int64)
+    for column, names in values.items():
+        kind = kind * (len(names) + 1) + _positions(ledger[column], names)
+    present = np.flatnonzero(np.bincount(kind)) if ledger.height else np.zeros(0, dtype=np.int64)
+    dense = np.zeros(present[-1] + 1 if present.size else 0, dtype=np.int64)
+    dense[present] = np.arange(present.size)
+    index = cell * present.size + dense[kind]
     booked = np.flatnonzero(np.bincount(cell, minlength=n_cells))  # cells with ledger entries, by day then mine
-    # one gather of the booked rows, then contiguous columns (a gather per strided column is slower)
-    table = np.stack(list(columns.values()))[:, booked] if booked.size < n_cells else np.stack(list(columns.values()))
+    per_kind = {
+        weight: np.bincount(index, ledger[weight].fill_null(0.0).to_numpy(), minlength=n_cells * present.size)
+        .reshape(n_cells, present.size)[booked]
+        for weight in ("cost", "quantity")
+    }
+    position_of_kind, rest = {}, present
+    for column, names in reversed(values.items()):
+        position_of_kind[column], rest = rest % (len(names) + 1), rest // (len(names) + 1)
+    columns = {"cost": per_kind["cost"].sum(axis=1)}
+    for column, weight, prefix in _SPLITS:
+        for i, name in enumerate(values[column]):
+            columns[f"{prefix}{name}"] = per_kind[weight][:, position_of_kind[column] == i].sum(axis=1)
     sums = pl.DataFrame(
         {
             "date": pl.Series(booked // mines.len() + (first - _EPOCH).days if n_days else [], dtype=pl.Int32).cast(pl.Date),
             "mine_id": mines.gather(booked % mines.len() if n_days else []),
-            **dict(zip(columns, table)),
+            **columns,
         }
     )
     total = pl.col("cost")

@@ -94,7 +94,7 @@ def metered_daily(
         series, times, readings = _with_neighbours(hourly, scan, keys, value, time_col, step)
         readings, filled = fill_linear(series, times, readings, limit)
         row = np.searchsorted(scan.day_key, _day_key(series[filled], _days(times[filled], scan.time_type)))
-        np.add.at(total, row, readings[filled])  # in time order per series: the same bits every run
+        total += np.bincount(row, readings[filled], minlength=total.size)  # summed in row order: the same bits every run
         n_filled = np.bincount(row, minlength=total.size)
     series = scan.series.select(keys)
     daily = (series if prepare_keys is None else prepare_keys(series))[scan.day_key >> 32].select(
@@ -152,14 +152,16 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         if n == 0:
             continue
         table = batch.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
-        changed = np.ones(n, dtype=bool)
-        changed[1:] = False
         columns = [table.column(k).chunk(0) for k in keys]
+        differs = np.zeros((n - 1, 2), dtype=bool)  # per row and view word: differs from the row before in a key
+        word_differs = np.empty_like(differs)
         for k, column in zip(keys, columns):
             if column.null_count:
                 raise DataError(f"consumption_hourly: {column.null_count} rows without a {k}; expected a value in every row")
             views = _buffer(column, np.uint64, width=2)
-            changed[1:] |= (views[1:] != views[:-1]).view(np.uint16)[:, 0] != 0  # either word differs
+            differs |= np.not_equal(views[1:], views[:-1], out=word_differs)
+        changed = np.ones(n, dtype=bool)
+        changed[1:] = differs.view(np.uint16)[:, 0] != 0  # either word differs
         starts = np.flatnonzero(changed)
         run_ids = _series_ids(columns, starts, ids)
 
