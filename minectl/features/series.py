@@ -34,11 +34,6 @@ class SeriesOrder:
         restored[self.order] = values
         return restored
 
-    def positions(self, n: int) -> np.ndarray:
-        """Each position's index within its series (0 at a series' first row)."""
-        lengths = np.diff(np.append(self.starts, n))
-        return np.arange(n) - np.repeat(self.starts, lengths)
-
 
 def series_order(frame: pl.DataFrame, by: Sequence[str], time_col: str) -> SeriesOrder:
     """The order of ``frame``'s rows grouped by ``by`` (all one series when empty), by
@@ -46,9 +41,9 @@ def series_order(frame: pl.DataFrame, by: Sequence[str], time_col: str) -> Serie
     keys = frame.select(by)
     starts = _run_starts(keys, frame.height)
     times = frame[time_col].to_physical().to_numpy()
-    same_series = np.ones(frame.height, dtype=bool)
-    same_series[starts] = False
-    in_time_order = bool((times[1:] >= times[:-1])[same_series[1:]].all())  # a null (NaN) time fails
+    forward = times[1:] >= times[:-1]  # a null (NaN) time fails
+    forward[starts[1:] - 1] = True  # from one series to the next
+    in_time_order = bool(forward.all())
     if in_time_order and (not by or keys[starts].n_unique() == starts.size):  # each series in one run
         return SeriesOrder(None, starts)
     order = frame.select(pl.arg_sort_by([*by, time_col], maintain_order=True)).to_series().to_numpy()
@@ -59,5 +54,8 @@ def _run_starts(keys: pl.DataFrame, n: int) -> np.ndarray:
     """First row of each run of equal ``keys`` rows (no key columns: one run)."""
     if not keys.width:
         return np.zeros(min(n, 1), dtype=np.int64)
-    runs = keys.select(pl.struct(keys.columns).rle_id()).to_series().to_numpy()
+    if keys.width == 1 and keys.dtypes[0].is_integer():  # e.g. a series id: compared as it is
+        runs = keys.to_series().to_numpy()
+    else:
+        runs = keys.select(pl.struct(keys.columns).rle_id()).to_series().to_numpy()
     return np.flatnonzero(np.concatenate([[True], runs[1:] != runs[:-1]])[:n])

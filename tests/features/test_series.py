@@ -9,7 +9,6 @@ def test_rows_already_in_series_order_are_not_sorted():
     rows = series_order(frame, ["k"], "t")
     assert rows.order is None
     assert rows.starts.tolist() == [0, 2]
-    assert rows.positions(5).tolist() == [0, 1, 0, 1, 2]
 
 
 def test_interleaved_or_backwards_rows_are_sorted_and_put_back():
@@ -30,3 +29,11 @@ def test_without_keys_all_rows_are_one_series_in_time_order():
     assert rows.order.tolist() == [1, 0, 2]
     assert rows.starts.tolist() == [0]
     assert series_order(frame.head(0), [], "t").starts.tolist() == []
+
+
+def test_an_integer_series_id_is_compared_as_it_is():
+    in_order = pl.DataFrame({"id": [7, 7, 3, 3], "t": [1, 2, 1, 2]})
+    rows = series_order(in_order, ["id"], "t")
+    assert rows.order is None and rows.starts.tolist() == [0, 2]
+    split = pl.DataFrame({"id": [7, 3, 7], "t": [1, 1, 2]})  # 7 comes back after 3: not one run
+    assert series_order(split, ["id"], "t").order.tolist() == [1, 0, 2]
