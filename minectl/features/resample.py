@@ -229,10 +229,11 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
 
 def _near_rows(missing: np.ndarray, n: int) -> np.ndarray:
     """Rows of a batch of ``n`` that are missing or next to a missing one (sorted)."""
-    is_near = np.zeros(n + 2, dtype=bool)  # padded: rows -1 and n are outside the batch
-    for shift in (0, 1, 2):
-        is_near[missing + shift] = True
-    return np.flatnonzero(is_near[1:-1])
+    if not missing.size:
+        return missing
+    near = np.sort(np.concatenate([missing - 1, missing, missing + 1]))
+    near = near[np.concatenate([[True], near[1:] != near[:-1]])]  # distinct (np.unique is slower)
+    return near[(near >= 0) & (near < n)]
 
 
 def _buffer(array: pa.Array, dtype: type, width: int = 1) -> np.ndarray:
