@@ -57,7 +57,7 @@ def daily_structure(
     kind = np.zeros(ledger.height, dtype=np.int64)
     for column, names in values.items():
         kind = kind * (len(names) + 1) + _positions(ledger[column], names)
-    present = np.flatnonzero(np.bincount(kind)) if ledger.height else np.zeros(0, dtype=np.int64)
+    present = np.flatnonzero(np.bincount(kind))
     dense = np.zeros(present[-1] + 1 if present.size else 0, dtype=np.int64)
     dense[present] = np.arange(present.size)
     index = cell * present.size + dense[kind]

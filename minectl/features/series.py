@@ -1,7 +1,7 @@
 """Rows in series order: grouped by the series keys, each series in time order.
 
-Per-series windows (the rolling 3-sigma rule, same-cycle means) run over flat arrays in
-that order, which costs a fraction of a windowed group-by. The frames minectl builds come in
+Per-series sums (the same-cycle means of the imputation) run over flat arrays in that
+order, which costs a fraction of a windowed group-by. The frames minectl builds come in
 series order already; any other frame is sorted once and its results put back in its own
 row order.
 """
