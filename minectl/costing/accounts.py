@@ -18,7 +18,7 @@ import polars as pl
 from minectl.costing.ledger import build_ledger, enums
 from minectl.costing.mapping import CostMapping, check_keys
 from minectl.costing.structure import KEYS, daily_structure, structure_columns
-from minectl.errors import ConfigError
+from minectl.errors import ConfigError, DataError
 from minectl.features import (
     add_intensities,
     consolidate,
@@ -140,6 +140,11 @@ def cost_accounts(
         "daily_imputed": int(imputed[imputed_flag("quantity")].sum()),
         "daily_unfilled": int(imputed["quantity"].null_count()),
     }
+    if counts["daily_unfilled"] == imputed.height:  # nothing to cost: no ledger, no days
+        raise DataError(
+            f"consumption: none of the {imputed.height} daily records has a quantity (missing, or removed as "
+            f"outliers, with nothing in their {prep.impute_cycle} cycle to impute from); expected readings on at least one day"
+        )
     ledger = build_ledger(imputed.select(RECORD_COLUMNS), mapping, prices)
     del imputed  # peak memory: the flagged daily records are not needed past this point
 

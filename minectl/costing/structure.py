@@ -45,9 +45,9 @@ def daily_structure(
     """
     ledger = ledger.lazy().collect()
     mines, mine_code = _codes(ledger["mine_id"])
-    first = ledger["date"].min()
+    first = ledger["date"].min() or _EPOCH  # an empty ledger has no days: an empty table
     n_days = (ledger["date"].max() - first).days + 1 if ledger.height else 0
-    day = ledger["date"].to_physical().to_numpy() - (first - _EPOCH).days if n_days else 0
+    day = ledger["date"].to_physical().to_numpy() - (first - _EPOCH).days
     cell = day * mines.len() + mine_code  # date-major: the table comes out in the order of its keys
     n_cells = mines.len() * n_days
     values = _split_values(categories, stages, resources)
@@ -64,6 +64,7 @@ def daily_structure(
     booked = np.flatnonzero(np.bincount(cell, minlength=n_cells))  # cells with ledger entries, by day then mine
     per_kind = {
         weight: np.bincount(index, ledger[weight].fill_null(0.0).to_numpy(), minlength=n_cells * present.size)
+        .astype(np.float64, copy=False)  # bincount of nothing is integer
         .reshape(n_cells, present.size)[booked]
         for weight in ("cost", "quantity")
     }
@@ -76,8 +77,8 @@ def daily_structure(
             columns[f"{prefix}{name}"] = per_kind[weight][:, position_of_kind[column] == i].sum(axis=1)
     sums = pl.DataFrame(
         {
-            "date": pl.Series(booked // mines.len() + (first - _EPOCH).days if n_days else [], dtype=pl.Int32).cast(pl.Date),
-            "mine_id": mines.gather(booked % mines.len() if n_days else []),
+            "date": pl.Series(booked // max(mines.len(), 1) + (first - _EPOCH).days, dtype=pl.Int32).cast(pl.Date),
+            "mine_id": mines.gather(booked % max(mines.len(), 1)),
             **columns,
         }
     )
@@ -114,8 +115,8 @@ def _codes(values: pl.Series) -> tuple[pl.Series, np.ndarray]:
     mine (grouped by series): the strings are compared per run, not hashed per row."""
     runs = values.rle()
     distinct = runs.struct.field("value").unique().sort()
-    code = runs.struct.field("value").replace_strict(distinct, range(distinct.len()), return_dtype=pl.Int64).to_numpy()
-    return distinct, np.repeat(code, runs.struct.field("len").to_numpy())
+    code = distinct.search_sorted(runs.struct.field("value")).to_numpy()
+    return distinct, np.repeat(code.astype(np.int64), runs.struct.field("len").to_numpy())
 
 
 def _positions(values: pl.Series, names: Sequence[str]) -> np.ndarray:

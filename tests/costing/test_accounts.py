@@ -6,7 +6,7 @@ import pytest
 from costing_fixtures import costs  # noqa: F401  (pytest fixture)
 from minectl.costing import CostMapping
 from minectl.costing.accounts import Preprocessing, bounds_from_config, cost_accounts
-from minectl.errors import ConfigError
+from minectl.errors import ConfigError, DataError
 
 
 def test_bounds_from_config():
@@ -87,3 +87,16 @@ def test_metered_and_booked_records_of_one_series_are_summed(costs):
     accounts = cost_accounts(mapping, production=production, consumption_hourly=hourly.lazy(), consumption_daily=booked)
     assert accounts.ledger["quantity"].to_list() == [30.0]  # 24 metered + 6 booked kWh
     assert accounts.daily["cost"].to_list() == [pytest.approx(18.0)]  # x 0.6 CNY/kWh
+
+
+def test_no_quantity_left_to_cost_is_a_data_error(costs):
+    """Every reading missing and nothing in the cycle to impute from: one line, not an empty ledger."""
+    mapping = CostMapping.from_dict(costs)
+    hours = [datetime(2024, 1, 1) + timedelta(hours=h) for h in range(48)]
+    hourly = pl.DataFrame(
+        {"timestamp": hours, "mine_id": "m", "activity": "drilling", "resource": "electricity", "quantity": None},
+        schema_overrides={"quantity": pl.Float64},
+    )
+    production = pl.DataFrame({"date": [date(2024, 1, 1)], "mine_id": "m", "ore_t": [10.0], "drilled_m": 1.0, "haul_km": 1.0})
+    with pytest.raises(DataError, match=r"consumption: none of the 2 daily records has a quantity"):
+        cost_accounts(mapping, production=production, consumption_hourly=hourly.lazy())

@@ -111,3 +111,17 @@ def test_daily_structure_rows_come_by_date_then_mine_whatever_the_ledger_order(c
     ).collect()
     assert daily.select("date", "mine_id").rows() == [(D1, "m1"), (D1, "m2"), (D2, "m1"), (D2, "m2")]
     assert daily["qty_electricity"].to_list() == [40.0, 20.0, 60.0, 30.0]  # m1 on D2: 10 + 50
+
+
+def test_daily_structure_of_an_empty_ledger_is_an_empty_table_with_every_column(costs):
+    mapping = CostMapping.from_dict(costs)
+    empty = _consumption().clear()
+    production = pl.DataFrame(schema={"date": pl.Date, "mine_id": pl.String, "ore_t": pl.Float64})
+    full = daily_structure(
+        build_ledger(_consumption(), mapping), production, categories=mapping.categories, stages=mapping.stages, resources=["electricity"]
+    ).collect()
+    daily = daily_structure(
+        build_ledger(empty, mapping), production, categories=mapping.categories, stages=mapping.stages, resources=["electricity"]
+    ).collect()
+    assert daily.height == 0
+    assert daily.schema == full.schema

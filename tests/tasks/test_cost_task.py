@@ -121,6 +121,21 @@ REPO = Path(__file__).resolve().parents[2]
 TACONITE = REPO / "examples" / "data" / "taconite"
 
 
+def test_consumption_with_no_quantity_fails_in_one_line(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    blank = tmp_path / "consumption_daily.csv"
+    pl.read_csv(TACONITE / "consumption_daily.csv").with_columns(quantity=pl.lit(None, pl.Float64)).write_csv(blank)
+    before = blank.read_bytes()
+    result = cli("cost", "+experiment=taconite", f"data.tables.consumption_daily.path={blank}", f"hydra.run.dir={tmp_path / 'run'}")
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2, result.output
+    assert lines == [
+        "error: consumption: none of the 25 daily records has a quantity (missing, or removed as outliers, "
+        "with nothing in their 1mo cycle to impute from); expected readings on at least one day"
+    ]
+    assert not (tmp_path / "run" / "metrics.json").exists() and blank.read_bytes() == before  # input untouched
+
+
 def test_taconite_tables_are_what_make_tables_derives():
     import importlib.util
 
