@@ -185,7 +185,12 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
             np.add.reduceat(observed, segments),
             np.bincount(np.searchsorted(segments, missing, side="right") - 1, minlength=segments.size),
         )
-        day_keys.append(key), sums.append(total), missing_counts.append(count)
+        if day_keys and day_keys[-1][-1] == key[0]:  # a day split between batches: kept as one entry
+            sums[-1][-1] += total[0]
+            missing_counts[-1][-1] += count[0]
+            key, total, count = key[1:], total[1:], count[1:]
+        if key.size:
+            day_keys.append(key), sums.append(total), missing_counts.append(count)
         run_id, (first, last) = _reduce_by_key(
             run_ids, (np.minimum, np.maximum), np.minimum.reduceat(times, starts), np.maximum.reduceat(times, starts)
         )
@@ -268,7 +273,9 @@ def _reduce_by_key(key: np.ndarray, ufuncs, *values: np.ndarray) -> tuple[np.nda
     """Sorted unique keys and each value reduced per key (``ufuncs``: one, or one per value),
     in the input's order within a key (stable sort), so the result is the same every run."""
     ufuncs = ufuncs if isinstance(ufuncs, tuple) else (ufuncs,) * len(values)
-    if not (key[1:] >= key[:-1]).all():  # series-contiguous files come sorted: no copies
+    if (key[1:] > key[:-1]).all():  # series-contiguous files: every key once, in order already
+        return key, list(values)
+    if not (key[1:] >= key[:-1]).all():
         order = np.argsort(key, kind="stable")
         key, values = key[order], [v[order] for v in values]
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
