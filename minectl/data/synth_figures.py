@@ -50,8 +50,8 @@ def _interpolated_daily(hourly: pl.DataFrame) -> pl.DataFrame:
     return (
         hourly.sort("timestamp", maintain_order=True)  # time order within each series is all we need
         .with_columns(filled.alias("quantity"), pl.col("timestamp").dt.date().alias("date"))
-        .group_by(["mine_id", "date", "activity", "resource"])
-        .agg(pl.col("quantity").sum())
+        .group_by(["mine_id", "date", "activity", "resource"], maintain_order=True)  # rows in a fixed order:
+        .agg(pl.col("quantity").sum())  # the day sums downstream add them in that order, the same bits every run
     )
 
 
@@ -64,7 +64,7 @@ def priced_records(tables: dict[str, pl.DataFrame], mapping: dict | None = None)
             _interpolated_daily(tables["consumption_hourly"]).select(columns),
             tables["consumption_daily"].select(columns),
         ]
-    ).sort("date")
+    ).sort("date", maintain_order=True)
     fixed = pl.DataFrame(
         {
             "resource": list(mapping["resources"]),
