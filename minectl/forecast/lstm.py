@@ -10,6 +10,7 @@ import torch
 
 from minectl.errors import ConfigError
 from minectl.forecast.models import BaseForecaster
+from minectl.models.sequence import resolve_device
 
 
 class LSTMForecaster(BaseForecaster):
@@ -70,13 +71,6 @@ class LSTMForecaster(BaseForecaster):
         # at least 10 training windows and one validation window
         return self.seq_len + 11
 
-    def _resolve_device(self):
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise ConfigError("device: cuda requested but no CUDA device is available; use auto or cpu")
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.device)
-
     def _scale(self, z: np.ndarray) -> None:
         if self.differenced:
             self.center_, self.scale_ = 0.0, float(np.std(np.diff(z)) or 1.0)
@@ -90,7 +84,7 @@ class LSTMForecaster(BaseForecaster):
         return (windows - self.center_) / self.scale_
 
     def _fit(self, y):
-        device = self._resolve_device()
+        device = resolve_device(self.device)
         with _threads(self.cpu_threads if device.type == "cpu" else None):
             self._train(y, device)
 

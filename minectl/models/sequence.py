@@ -16,6 +16,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
+from minectl.errors import ConfigError
+
 
 def split_features(X, window: int, n_static: int) -> tuple[np.ndarray, np.ndarray]:
     """(n, window*f + s) -> dynamic (n, window, f) and static (n, s) float32 arrays."""
@@ -30,7 +32,9 @@ def split_features(X, window: int, n_static: int) -> tuple[np.ndarray, np.ndarra
 
 
 def resolve_device(device: str) -> torch.device:
-    """'auto' -> CUDA when present, else CPU; anything else is passed to torch."""
+    """'auto' -> CUDA when present, else CPU; 'cuda' needs a CUDA device; anything else is passed to torch."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device: cuda requested but no CUDA device is available; use auto or cpu")
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)

@@ -136,6 +136,15 @@ def test_lstm_device_auto_is_cpu_without_cuda():
     assert model.device_.type == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def test_lstm_cuda_requested_without_cuda_fails_clearly():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("checks the error on a machine without CUDA")
+    with pytest.raises(ConfigError, match="^device: cuda requested but no CUDA device is available"):
+        LSTMClassifier(window=WINDOW, n_static=N_STATIC, max_epochs=1, device="cuda").fit(*lagged_frame(40))
+
+
 def test_unknown_model_and_parameter_are_config_errors():
     with pytest.raises(ConfigError, match="model.name: unknown model 'xgb'"):
         build_model("xgb", {}, window=2, n_static=0, random_state=0)

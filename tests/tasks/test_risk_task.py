@@ -137,3 +137,14 @@ def test_bad_configs_fail_in_one_line(cli, tmp_path, overrides, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_lstm_on_cuda_without_cuda_fails_in_one_line(cli, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("checks the error on a machine without CUDA")
+    result = cli("risk", *SMALL, "model=lstm", "model.params.device=cuda", f"hydra.run.dir={tmp_path}")
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2, result.output
+    assert lines == ["error: device: cuda requested but no CUDA device is available; use auto or cpu"]
