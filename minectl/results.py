@@ -143,7 +143,11 @@ class Run:
             yield tmp
 
     def input_file(self, path: str | Path) -> Path:
-        path = Path(path)
+        """Record an input's sha256 (every file of a folder); returns the path as found, resolved
+        like the readers resolve it (working dir first, else the checkout)."""
+        from minectl.data.sources import resolve_input
+
+        path = resolve_input(path)
         if not path.exists():
             raise DataError(f"{path}: input file not found; expected an existing file")
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]

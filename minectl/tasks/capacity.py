@@ -138,9 +138,9 @@ def _range(pair, key: str) -> tuple[float, float]:
 
 
 def _read(table: TableInput, key: str, run, columns: list[str]):
-    from minectl.data.sources import read_file, resolve_input
+    from minectl.data.sources import read_file
 
-    path = run.input_file(resolve_input(table.path))
+    path = run.input_file(table.path)
     frame = read_file(path, "dataset")
     for column in columns:
         if column not in frame.columns:

@@ -61,11 +61,10 @@ class Config(TaskConfig):
 def run(cfg: Any, run: Any) -> dict:
     import polars as pl
 
-    from minectl.data.sources import resolve_input
     from minectl.uncertainty.series import read_series, transform_series
 
     params = cfg.uncertainty
-    path = run.input_file(resolve_input(cfg.dataset.path))
+    path = run.input_file(cfg.dataset.path)
     groups = read_series(path, cfg.dataset.column, cfg.dataset.group_by)
     subseries = {}
     for group, values in groups.items():

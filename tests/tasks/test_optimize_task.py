@@ -2,6 +2,8 @@
 simulator with a forecast price, and one-line errors for bad configs."""
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -13,6 +15,7 @@ from tests.conftest import read_metrics
 
 QUICK = ("optimizer=nsga2_quick", "optimize.baseline.trials=10", "optimize.sensitivity.sobol_n=128",
          "optimize.sensitivity.oat_points=5")
+REPO = Path(__file__).resolve().parents[2]
 FAST = QUICK + ("optimizer.n_gen=15", "optimizer.pop_size=24", "optimizer.compare_direct=false")
 
 
@@ -84,6 +87,19 @@ def test_high_price_takes_the_ore_end_and_low_price_the_stable_end(cli, tmp_path
             assert m["decision.subsidence_cm"] == pytest.approx(pareto["subsidence_cm_pred"].min())
     assert ends[500]["decision.pillar_height_m"] < ends[200]["decision.pillar_height_m"]  # narrower pillars at high prices
     assert "pareto.hv_ratio" not in ends[500]
+
+
+def test_relative_price_path_under_the_checkout_runs_from_any_directory(cli, tmp_path, monkeypatch):
+    """Read and hashed from the same resolved file (the hash once looked for it in the working dir)."""
+    monkeypatch.chdir(tmp_path)
+    relative = "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"
+    result = cli("optimize", *FAST, f"optimize.decision.price_path={relative}",
+                 "optimize.decision.price_column=coal_australia_usd_mt", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.exit_code == 0, result.output
+    last = pl.read_csv(REPO / relative, infer_schema_length=None)["coal_australia_usd_mt"].drop_nulls()[-1]
+    assert read_metrics(tmp_path / "run")["decision.price"] == last
+    inputs = json.loads((tmp_path / "run" / "provenance.json").read_text())["inputs"]
+    assert list(inputs) == [str(REPO / relative)]
 
 
 def test_table_simulator_forecast_price_and_field_validation(cli, tmp_path, default_run):
