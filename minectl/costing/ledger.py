@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from minectl.costing.mapping import CostMapping
@@ -15,6 +16,7 @@ from minectl.errors import DataError
 
 # Constant prices apply from the beginning of time.
 _ALWAYS = date(1, 1, 1)
+_EPOCH = date(1970, 1, 1)
 PRICE_SCHEMA = {"resource": pl.String, "valid_from": pl.Date, "price": pl.Float64}
 
 
@@ -38,18 +40,19 @@ def price_schedule(mapping: CostMapping, prices: pl.LazyFrame | pl.DataFrame | N
 def daily_prices(schedule: pl.LazyFrame, resources: pl.Enum, first: date, last: date) -> pl.Series:
     """The price valid on every day from ``first`` to ``last`` for every resource of the Enum,
     resource-major (index: resource code x days + day offset); null before a resource's first price."""
-    grid = pl.LazyFrame({"resource": resources.categories}).cast(resources).join(
-        pl.LazyFrame({"date": pl.date_range(first, last, eager=True)}), how="cross"
+    points = (
+        schedule.select("resource", "valid_from", "price").drop_nulls(["resource", "valid_from"]).sort("resource", "valid_from").collect()
     )
-    return (
-        grid.sort("date")
-        .join_asof(
-            schedule.sort("valid_from"), left_on="date", right_on="valid_from", by="resource", strategy="backward",
-            check_sortedness=False,
-        )
-        .sort("resource", "date")
-        .collect()["price"]
-    )
+    n_days = (last - first).days + 1
+    day = (points["valid_from"].to_physical().to_numpy() - (first - _EPOCH).days).clip(0)  # earlier prices apply from day 0
+    position = points["resource"].to_physical().to_numpy().astype(np.int64) * n_days + day
+    # per grid position, the latest point that starts there (points after ``last`` start nowhere)
+    starts = (day < n_days) & np.append(position[1:] != position[:-1], True)
+    grid = np.full(len(resources.categories) * n_days, -1)
+    grid[position[starts]] = np.flatnonzero(starts)
+    since = np.maximum.accumulate(grid.reshape(-1, n_days), axis=1).ravel()  # the point in force, per resource row
+    unpriced = pl.Series([None], dtype=pl.Float64)  # the price before a resource's first point
+    return points["price"].cast(pl.Float64).append(unpriced).gather(np.where(since < 0, points.height, since))
 
 
 def enums(mapping: CostMapping) -> dict[str, pl.Enum]:

@@ -54,9 +54,10 @@ def daily_structure(
     # A row's kind: its (category, stage, resource) positions among the names (len(names): not
     # named). Cost and quantity are summed once per cell and kind present, in the ledger's row
     # order; a split's column adds up the kinds of its name.
-    kind = np.zeros(ledger.height, dtype=np.int64)
+    kind = np.zeros(ledger.height, dtype=np.int32)  # at most a few thousand kinds
     for column, names in values.items():
-        kind = kind * (len(names) + 1) + _positions(ledger[column], names)
+        kind *= len(names) + 1  # in place: no new 8-byte arrays of the ledger's length
+        kind += _positions(ledger[column], names)
     present = np.flatnonzero(np.bincount(kind))
     dense = np.zeros(present[-1] + 1 if present.size else 0, dtype=np.int64)
     dense[present] = np.arange(present.size)
@@ -123,6 +124,6 @@ def _positions(values: pl.Series, names: Sequence[str]) -> np.ndarray:
     """Position of each value in ``names`` (``len(names)`` where absent); by code for an Enum."""
     if isinstance(values.dtype, pl.Enum):
         position = {name: i for i, name in enumerate(names)}
-        by_code = np.array([position.get(c, len(names)) for c in values.dtype.categories], dtype=np.int64)
-        return by_code[values.to_physical().to_numpy()]
-    return values.replace_strict(list(names), range(len(names)), default=len(names), return_dtype=pl.Int64).to_numpy()
+        by_code = np.array([position.get(c, len(names)) for c in values.dtype.categories], dtype=np.int32)
+        return by_code.take(values.to_physical().to_numpy())
+    return values.replace_strict(list(names), range(len(names)), default=len(names), return_dtype=pl.Int32).to_numpy()

@@ -1,11 +1,13 @@
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
 from costing_fixtures import costs  # noqa: F401  (pytest fixture)
 from minectl.costing import CostMapping, build_ledger, daily_structure, price_schedule
+from minectl.costing.ledger import daily_prices
 from minectl.errors import DataError
 
 D1, D2, D3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
@@ -54,6 +56,47 @@ def test_record_before_first_price_is_a_data_error(costs):
     costs["prices"]["electricity"] = [{"valid_from": "2024-01-02", "price": 0.6}]
     with pytest.raises(DataError, match=r"no price for 'electricity' on 2024-01-01"):
         build_ledger(_consumption(), CostMapping.from_dict(costs))
+
+
+def test_daily_prices_hand_grid():
+    resources = pl.Enum(["a", "b", "c"])
+    points = pl.DataFrame(
+        {
+            "resource": ["a", "a", "a", "a", "b"],
+            "valid_from": [date(2023, 12, 1), date(2023, 12, 20), D2, date(2024, 2, 1), D3],
+            "price": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    ).cast({"resource": resources})
+    # a: the latest point before the range applies from its first day, 3.0 from Jan 2, the
+    # February point lies past the range; b: nothing before Jan 3; c: no point at all
+    assert daily_prices(points.lazy(), resources, D1, D3).to_list() == [2.0, 3.0, 3.0, None, None, 5.0, None, None, None]
+
+
+def test_daily_prices_match_a_duckdb_asof_join():
+    rng = np.random.default_rng(7)
+    resources = pl.Enum([f"r{i}" for i in range(5)])
+    base, first, last = date(2024, 1, 1), date(2024, 1, 10), date(2024, 3, 31)
+    points = (
+        pl.DataFrame(
+            {
+                "resource": rng.choice(resources.categories.to_list()[:4], 60),
+                "valid_from": [base + timedelta(days=int(d)) for d in rng.integers(-20, 120, 60)],
+                "price": rng.random(60).round(4),
+            }
+        )
+        .unique(["resource", "valid_from"], keep="first", maintain_order=True)
+        .cast({"resource": resources})
+    )
+    grid = pl.DataFrame({"resource": resources.categories}).join(  # noqa: F841  (read by DuckDB)
+        pl.DataFrame({"date": pl.date_range(first, last, eager=True)}), how="cross"
+    )
+    schedule = points.cast({"resource": pl.String})  # noqa: F841  (read by DuckDB)
+    expected = duckdb.sql(
+        "select g.resource, g.date, s.price from grid g asof left join schedule s "
+        "on g.resource = s.resource and g.date >= s.valid_from order by g.resource, g.date"
+    ).pl()["price"]
+    got = daily_prices(points.lazy(), resources, first, last)
+    assert got.null_count() > 0 and got.to_list() == expected.to_list()
 
 
 def _daily(costs):
