@@ -151,8 +151,9 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         n = batch.height
         if n == 0:
             continue
-        table = batch.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
-        columns = [table.column(k).chunk(0) for k in keys]
+        # through the Arrow C stream: 5x cheaper than to_arrow(), and pa.table() would import pandas
+        table = pa.RecordBatchReader.from_stream(batch.rechunk()).read_all()
+        columns = [_string_views(table.column(k).chunk(0)) for k in keys]
         differs = np.zeros((n - 1, 2), dtype=bool)  # per row and view word: differs from the row before in a key
         word_differs = np.empty_like(differs)
         for k, column in zip(keys, columns):
@@ -247,6 +248,11 @@ def _buffer(array: pa.Array, dtype: type, width: int = 1) -> np.ndarray:
     words = np.frombuffer(array.buffers()[1], dtype=dtype)
     rows = words.reshape(-1, width) if width > 1 else words
     return rows[array.offset : array.offset + len(array)]
+
+
+def _string_views(array: pa.Array) -> pa.Array:
+    """A string column as Arrow string views (polars hands them over as such)."""
+    return array if array.type == pa.string_view() else array.cast(pa.string_view())
 
 
 def _invalid(array: pa.Array) -> np.ndarray:
