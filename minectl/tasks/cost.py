@@ -140,6 +140,7 @@ def _intensities(spec: dict) -> dict[str, tuple[str, str]]:
 
 
 def _metrics(daily: Any, anomalies: Any, counts: dict[str, int], mapping: Any) -> dict:
+    daily = daily.rechunk()  # sums over one chunk: the same bits however an engine chunked the table
     unit = daily["unit_cost"].drop_nulls()
     imputed = sum(counts.get(k, 0) for k in ("hourly_interpolated", "daily_imputed", "sensor_interpolated"))
     return {

@@ -167,3 +167,21 @@ def test_taconite_example_reproduces_published_per_tonne_costs(cli, tmp_path, mo
     pellets = {"Northshore": 4.54e6, "United": 4.6e6, "Hibbing": 6.3e6, "Minorca": 2.79e6, "Tilden": 7.7e6}
     assert metrics["cost.total"] == pytest.approx(sum(per_long_ton[m] * pellets[m] for m in pellets))
     assert metrics["anomalies.count"] == 0 and metrics["imputed.count"] == 0
+
+
+def test_metrics_do_not_depend_on_how_the_daily_table_is_chunked(synthetic_run):
+    from omegaconf import OmegaConf
+
+    from minectl.costing import CostMapping
+    from minectl.tasks.cost import _metrics
+
+    _, run_dir = synthetic_run
+    daily = pl.read_parquet(run_dir / "tables" / "daily.parquet")
+    anomalies = pl.read_parquet(run_dir / "tables" / "anomalies.parquet")
+    conf = Path(__file__).resolve().parents[2] / "minectl" / "conf" / "costs" / "default.yaml"
+    mapping = CostMapping.from_dict(OmegaConf.to_container(OmegaConf.load(conf), resolve=True))
+    counts = {"outliers_removed": 0, "outliers_kept_event": 0}
+    chunked = pl.concat([daily.slice(start, 7) for start in range(0, daily.height, 7)], rechunk=False)
+    assert chunked.n_chunks() > 1
+    # a streaming engine's morsels and an in-memory frame: the same sums, to the last bit
+    assert _metrics(chunked, anomalies, counts, mapping) == _metrics(daily.rechunk(), anomalies, counts, mapping)
