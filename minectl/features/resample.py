@@ -155,12 +155,11 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         table = pa.RecordBatchReader.from_stream(batch.rechunk()).read_all()
         columns = [_string_views(table.column(k).chunk(0)) for k in keys]
         differs = np.zeros((n - 1, 2), dtype=bool)  # per row and view word: differs from the row before in a key
-        word_differs = np.empty_like(differs)
         for k, column in zip(keys, columns):
             if column.null_count:
                 raise DataError(f"consumption_hourly: {column.null_count} rows without a {k}; expected a value in every row")
             views = _buffer(column, np.uint64, width=2)
-            differs |= np.not_equal(views[1:], views[:-1], out=word_differs)
+            np.logical_or(differs, views[1:] != views[:-1], out=differs)
         changed = np.ones(n, dtype=bool)
         changed[1:] = differs.view(np.uint16)[:, 0] != 0  # either word differs
         starts = np.flatnonzero(changed)
