@@ -20,6 +20,7 @@ class TableSpec:
     time: str | None = None  # time column of the key, if the table is a series
     step: str | None = None  # "1d" or "1h": rows must be gapless at this step per series
     nonnegative: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # value columns without nulls (key columns never have any)
     # Key columns a source may add, e.g. several meters of one activity and resource.
     optional_key: dict[str, pl.DataType] = field(default_factory=dict)
 
@@ -44,7 +45,7 @@ TABLES: dict[str, TableSpec] = {
     ),
     "prices": TableSpec(
         {"resource": STR, "valid_from": DATE, "price": F64},
-        key=("resource", "valid_from"), nonnegative=("price",),
+        key=("resource", "valid_from"), nonnegative=("price",), required=("price",),
     ),
     "equipment": TableSpec(
         {"date": DATE, "mine_id": STR, "operating_h": F64, "downtime_h": F64, "failures": I64, "maintenance": BOOL},
@@ -96,9 +97,16 @@ def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
                 ) from None
     checks = [pl.len().alias("rows")]
     checks += [(pl.col(c) < 0).sum().alias(f"neg:{c}") for c in spec.nonnegative]
+    checks += [pl.col(c).null_count().alias(f"null:{c}") for c in (*spec.key, *spec.required)]
     stats = frame.select(checks).collect()
     if stats["rows"][0] == 0:
         raise DataError(f"{source}: table '{name}' is empty; expected at least one row")
+    for column in (*spec.key, *spec.required):
+        if stats[f"null:{column}"][0]:
+            raise DataError(
+                f"{source}: table '{name}' has {stats[f'null:{column}'][0]} of {stats['rows'][0]} rows without a {column}; "
+                "expected a value in every row"
+            )
     for column in spec.nonnegative:
         if stats[f"neg:{column}"][0]:
             bad = frame.filter(pl.col(column) < 0).head(1).collect()

@@ -70,6 +70,8 @@ def test_duckdb_source_reads_a_table_and_a_query(tmp_path):
         (_production(date=[dt.date(2024, 1, d) for d in (1, 3, 2, 4)]), "non-increasing date values for mine_id=M1"),
         (_production(date=[dt.date(2024, 1, d) for d in (1, 2, 3, 5)]), "gaps in date for mine_id=M1: 4 rows between 2024-01-01 and 2024-01-05, expected 5"),
         (_production().head(0), "table 'production' is empty"),
+        (_production(mine_id=["M1", None, "M1", "M1"]), "table 'production' has 1 of 4 rows without a mine_id; expected a value in every row"),
+        (_production(date=[dt.date(2024, 1, 1), None, None, dt.date(2024, 1, 4)]), "has 2 of 4 rows without a date; expected a value"),
     ],
 )
 def test_contract_violations_name_table_column_and_expectation(frame, message):
@@ -102,6 +104,18 @@ def test_hourly_keys_checked_in_either_file_layout(layout, hours, message):
     else:
         with pytest.raises(DataError, match=re.escape(message)):
             validate("consumption_hourly", frame.lazy(), "meters")
+
+
+@pytest.mark.parametrize(
+    "column, message",
+    [("valid_from", "table 'prices' has 1 of 2 rows without a valid_from"), ("price", "table 'prices' has 1 of 2 rows without a price")],
+)
+def test_price_rows_need_a_date_and_a_price(column, message):
+    prices = pl.DataFrame(
+        {"resource": ["diesel", "diesel"], "valid_from": [dt.date(2024, 1, 1), dt.date(2024, 2, 1)], "price": [8.0, 8.5]}
+    ).with_columns(pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise(pl.col(column)).alias(column))
+    with pytest.raises(DataError, match=message):
+        validate("prices", prices.lazy(), "prices.parquet")
 
 
 def test_hourly_gaps_are_measured_in_hours():
