@@ -104,7 +104,10 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path]) -> Non
         variants = _variants(overrides)
         with initialize_config_module("minectl.conf", version_base=None):
             for variant in variants:
-                cfg = compose(task, overrides=variant + extra, return_hydra_config=True)
+                try:
+                    cfg = compose(task, overrides=variant + extra, return_hydra_config=True)
+                except AssertionError:  # OmegaConf's own check when an override sets a key under a null node
+                    raise MinectlError(_under_null(task, variant, extra)) from None
                 hydra_node = OmegaConf.to_container(cfg.hydra, resolve=False)
                 del cfg.hydra
                 missing = sorted(OmegaConf.missing_keys(cfg))
@@ -116,6 +119,21 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path]) -> Non
         _fail(str(exc))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         _fail(_one_line(exc))
+
+
+def _under_null(task: str, variant: list[str], extra: list[str]) -> str:
+    """The override of ``variant`` that sets a key under a null node, said in one line."""
+    from hydra import compose
+    from omegaconf import OmegaConf
+
+    keys = {override: override.split("=", 1)[0].lstrip("+~") for override in variant}
+    # config groups and top-level keys decide which nodes are null; dotted keys are set inside them
+    base = compose(task, overrides=[o for o, key in keys.items() if "." not in key] + extra)
+    for override, key in keys.items():
+        parent = key.rsplit(".", 1)[0]
+        if "." in key and OmegaConf.select(base, parent, default="") is None:
+            return f"{override}: '{parent}' is null in this config; expected a key that exists (keys under a null node cannot be set)"
+    return f"one of {variant} sets a key under a null node; expected keys that exist"
 
 
 def run_hydra(

@@ -70,6 +70,18 @@ def test_bad_overrides_fail_in_one_line(cli, override, message, tmp_path):
     assert not (tmp_path / "run" / "metrics.json").exists()
 
 
+@pytest.mark.parametrize("overrides", [["data=parquet_dir", "data.synthetic.years=1"], ["data.synthetic.years=1", "data=duckdb"]])
+def test_a_key_under_a_null_node_fails_in_one_line_naming_the_override(cli, overrides, tmp_path):
+    # parquet_dir and duckdb sources leave data.synthetic null: OmegaConf asserts, Hydra lets it through
+    result = cli("demo", *overrides, f"hydra.run.dir={tmp_path / 'run'}")
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0] == (
+        "error: data.synthetic.years=1: 'data.synthetic' is null in this config; expected a key that exists "
+        "(keys under a null node cannot be set)"
+    )
+
+
 def test_bad_data_fails_in_one_line_during_the_run(cli, tmp_path):
     result = cli("demo", "data=parquet_dir", f"data.dir={tmp_path / 'missing'}", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.exit_code == 2

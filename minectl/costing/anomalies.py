@@ -74,12 +74,12 @@ def rules_from_config(specs: Mapping[str, Any], key: str = "costs.anomaly_rules"
 def check_indicators(rules: Iterable[Rule], items: Iterable[str], columns: Sequence[str], key: str) -> None:
     """Every rule indicator and monitored item must be a column of the daily table."""
     known = set(columns)
-    for rule in rules:
-        for c in rule.conditions:
-            if c.indicator not in known:
-                raise ConfigError(
-                    f"{key}.{rule.name}.{c.indicator}: not a column of the daily table; expected one of {sorted(known)}"
-                )
+    unknown = [f"{key}.{rule.name}.{c.indicator}" for rule in rules for c in rule.conditions if c.indicator not in known]
+    if unknown:  # all at once: without the equipment table, several rules read its columns
+        raise ConfigError(
+            f"{', '.join(unknown)}: not {'a column' if len(unknown) == 1 else 'columns'} of the daily table (a rule is "
+            f"removed with ~{key}.<name>); expected one of {sorted(known)}"
+        )
     for item in items:
         if item not in known:
             raise ConfigError(f"cost.anomaly_items: {item!r} is not a column of the daily table")

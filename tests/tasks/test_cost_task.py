@@ -121,6 +121,18 @@ REPO = Path(__file__).resolve().parents[2]
 TACONITE = REPO / "examples" / "data" / "taconite"
 
 
+def test_rules_reading_columns_the_data_lacks_are_named_together(cli, tmp_path):
+    # the taconite data has no equipment table: three default rules read its downtime_h
+    result = cli("cost", "+experiment=taconite", "costs=default", f"hydra.run.dir={tmp_path / 'run'}")
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0].startswith(
+        "error: costs.anomaly_rules.equipment_efficiency_decline.downtime_h, costs.anomaly_rules.concentrated_maintenance.downtime_h, "
+        "costs.anomaly_rules.energy_overrun.downtime_h: not columns of the daily table (a rule is removed with "
+        "~costs.anomaly_rules.<name>); expected one of ['cost', "
+    )
+
+
 def test_consumption_with_no_quantity_fails_in_one_line(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     blank = tmp_path / "consumption_daily.csv"
