@@ -91,6 +91,9 @@ def run(cfg: Any, run: Any) -> dict:
     per_q = rev.output_unit_t * rev.periods_per_year  # t/a per unit of Q
     to_mt_a = per_q / 1e6
 
+    for key in ("price_coefs", "cost_coefs"):
+        if not rev[key]:
+            raise ConfigError(f"revenue.{key}: empty; expected polynomial coefficients c0, c1, ... (at least c0)")
     price, cost = np.polynomial.Polynomial(list(rev.price_coefs)), np.polynomial.Polynomial(list(rev.cost_coefs))
     price_errors = lognormal_errors(*_range(rev.price_range, "revenue.price_range"), rev.confidence)
     cost_errors = lognormal_errors(*_range(rev.cost_range, "revenue.cost_range"), rev.confidence)

@@ -94,11 +94,13 @@ def run(cfg: Any, run: Any) -> dict:
     if params.output not in production_columns:
         raise ConfigError(f"cost.output: {params.output!r} is not a column of the production table")
     sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
+    base = daily_columns(mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors)
+    _check_derived(intensities, list(params.change_rate), list(params.rolling_mean), base)  # before the work
     columns = daily_columns(
         mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors,
         intensities=intensities, change=list(params.change_rate), rolling=list(params.rolling_mean),
     )
-    check_indicators(rules, params.anomaly_items, sorted(columns), "costs.anomaly_rules")  # before the work
+    check_indicators(rules, params.anomaly_items, sorted(columns), "costs.anomaly_rules")
     prices = mine.prices
     price_resources = [] if prices is None else prices.select("resource").unique().collect()["resource"].to_list()
     mapping.check_price_table(price_resources)
@@ -137,6 +139,21 @@ def _intensities(spec: dict) -> dict[str, tuple[str, str]]:
         if len(pair) != 2:
             raise ConfigError(f"costs.intensities.{name}: expected [numerator, denominator] columns")
     return {name: (pair[0], pair[1]) for name, pair in spec.items()}
+
+
+def _check_derived(intensities: dict[str, tuple[str, str]], change: list[str], rolling: list[str], base: set[str]) -> None:
+    """Intensities divide columns of the daily table; change rates and rolling means read those or the intensities."""
+    for name, pair in intensities.items():
+        for column in pair:
+            if column not in base:
+                raise ConfigError(
+                    f"costs.intensities.{name}: {column!r} is not a column of the daily table; expected one of {sorted(base)}"
+                )
+    known = base | set(intensities)
+    for key, names in (("cost.change_rate", change), ("cost.rolling_mean", rolling)):
+        for column in names:
+            if column not in known:
+                raise ConfigError(f"{key}: {column!r} is not a column of the daily table or an intensity; expected one of {sorted(known)}")
 
 
 def _metrics(daily: Any, anomalies: Any, counts: dict[str, int], mapping: Any) -> dict:

@@ -73,6 +73,8 @@ def test_cost_curve_pca_and_cobweb_from_tables(tmp_path):
         ("limits.price=100", "price"),
         ("revenue.price_range=[0.1]", "revenue.price_range"),
         ("cost_data.path=nowhere.csv", "file not found"),
+        ("revenue.price_coefs=[]", "revenue.price_coefs: empty; expected polynomial coefficients"),
+        ("revenue.cost_coefs=[]", "revenue.cost_coefs: empty; expected polynomial coefficients"),
     ],
 )
 def test_bad_input_fails_in_one_line(tmp_path, override, message):

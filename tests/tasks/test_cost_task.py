@@ -107,6 +107,9 @@ def test_same_seed_gives_identical_metrics(cli, synthetic_run, tmp_path):
         (["costs.anomaly_rules.energy_overrun.kwh_per_t.threshold=-0.2"], "costs.anomaly_rules.energy_overrun.kwh_per_t.threshold"),
         (["+costs.anomaly_rules.r={mood:{direction:up,threshold:0.1}}"], "costs.anomaly_rules.r.mood: not a column of the daily table"),
         (["costs.intensities.kwh_per_t=[qty_electricity]"], "costs.intensities.kwh_per_t: expected [numerator, denominator]"),
+        (["costs.intensities.kwh_per_t=[qty_electricity,pellets]"], "costs.intensities.kwh_per_t: 'pellets' is not a column of the daily table"),
+        (["cost.change_rate=[nope]"], "cost.change_rate: 'nope' is not a column of the daily table or an intensity"),
+        (["cost.rolling_mean=[cost,nope]"], "cost.rolling_mean: 'nope' is not a column of the daily table or an intensity"),
     ],
 )
 def test_bad_cost_config_fails_in_one_line(cli, tmp_path, overrides, message):
