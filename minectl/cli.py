@@ -367,11 +367,14 @@ def data_synth(
     except ValueError:
         _fail(f"--start '{start}' is not a date; expected YYYY-MM-DD")
     console = Console()
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task("generating mines", total=mines)
-        paths = write_dataset(out, mines=mines, years=years, start=start, seed=seed,
-                              meters_per_activity=meters_per_activity, missing_rate=missing_rate,
-                              progress=lambda n: bar.advance(task, n))
+    try:
+        with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+            task = bar.add_task("generating mines", total=mines)
+            paths = write_dataset(out, mines=mines, years=years, start=start, seed=seed,
+                                  meters_per_activity=meters_per_activity, missing_rate=missing_rate,
+                                  progress=lambda n: bar.advance(task, n))
+    except OSError as exc:  # nothing is left behind: the dataset is written to a temporary sibling first
+        _fail(f"--out {out}: cannot write there ({exc.strerror or exc}); expected a folder you can create and write")
     for table, path in paths.items():
         console.print(f"{table:>20}  {path}")
 

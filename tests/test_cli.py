@@ -179,3 +179,13 @@ def test_data_synth_writes_canonical_tables_that_load_back(cli, tmp_path):
     assert cli("demo", "data=parquet_dir", f"data.dir={out}", f"hydra.run.dir={run_dir}").exit_code == 0
     assert read_metrics(run_dir)["cost.days"] == pl.read_parquet(out / "production.parquet").height
     assert cli("data", "synth", "--out", out, "--start", "someday").exit_code == 2
+
+
+def test_data_synth_into_a_place_it_cannot_write_fails_in_one_line(cli, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = cli("data", "synth", "--out", blocker / "synthetic", "--years", "0.25")
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: --out {blocker / 'synthetic'}: cannot write there (")
+    assert blocker.read_text() == "not a folder" and list(tmp_path.iterdir()) == [blocker]
