@@ -7,10 +7,11 @@ it after. Imports stay light here: `minectl --help` loads neither polars nor the
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -89,8 +90,9 @@ def _variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
-def precheck(task: str, overrides: list[str], config_dir: Optional[Path]) -> None:
-    """Compose the config for every override value before any work: one line per mistake."""
+def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None) -> None:
+    """Compose the config for every override value before any work: one line per mistake.
+    ``output_key``: the config key of the folder the run will write (checked when given)."""
     from hydra import compose, initialize_config_module
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
@@ -108,6 +110,8 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path]) -> Non
                     cfg = compose(task, overrides=variant + extra, return_hydra_config=True)
                 except AssertionError:  # OmegaConf's own check when an override sets a key under a null node
                     raise MinectlError(_under_null(task, variant, extra)) from None
+                if output_key:
+                    _check_output_dir(cfg, output_key)
                 hydra_node = OmegaConf.to_container(cfg.hydra, resolve=False)
                 del cfg.hydra
                 missing = sorted(OmegaConf.missing_keys(cfg))
@@ -119,6 +123,21 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path]) -> Non
         _fail(str(exc))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         _fail(_one_line(exc))
+
+
+def _check_output_dir(cfg: Any, key: str) -> None:
+    """The run's output folder can be made: its nearest existing ancestor is a writable folder
+    (Hydra makes it inside the job, where a failure is a traceback)."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        path = Path(OmegaConf.select(cfg, key))
+    except OmegaConfBaseException:  # interpolates what only the running job knows: Hydra's own check
+        return
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise MinectlError(f"{key}={path}: cannot make that folder ({existing} is not a writable folder); expected a writable place")
 
 
 def _under_null(task: str, variant: list[str], extra: list[str]) -> str:
@@ -154,7 +173,7 @@ def run_hydra(
     from minectl.runner import execute_job
 
     if not (hydra_help or info):
-        precheck(task, overrides, config_dir)
+        precheck(task, overrides, config_dir, None if cfg else "hydra.sweep.dir" if multirun else "hydra.run.dir")
     register_schemas()
     argv = list(overrides)
     if multirun:

@@ -189,3 +189,15 @@ def test_data_synth_into_a_place_it_cannot_write_fails_in_one_line(cli, tmp_path
     assert result.exit_code == 2 and len(lines) == 1, result.output
     assert lines[0].startswith(f"error: --out {blocker / 'synthetic'}: cannot write there (")
     assert blocker.read_text() == "not a folder" and list(tmp_path.iterdir()) == [blocker]
+
+
+@pytest.mark.parametrize("args", [["hydra.run.dir={bad}"], ["-m", "seed=1,2", "hydra.sweep.dir={bad}"]])
+def test_an_output_folder_that_cannot_be_made_fails_in_one_line_before_the_work(cli, tmp_path, args):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    bad = blocker / "run"
+    result = cli("demo", *(a.format(bad=bad) for a in args))
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0] == f"error: {args[-1].split('=')[0]}={bad}: cannot make that folder ({blocker} is not a writable folder); expected a writable place"
+    assert cli("demo", "--cfg", "job", f"hydra.run.dir={bad}").exit_code == 0  # printing the config writes nothing
