@@ -59,6 +59,9 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
     if unit.len():
         console.print(f"unit cost: mean {unit.mean():,.2f}, sd {unit.std() or 0:,.2f} {mapping.currency}/t; "
                       f"{int(daily['no_output'].sum())} day(s) without output (no unit cost)")
+    elif daily.height:  # e.g. production keyed by other mine ids than the consumption's
+        console.print(f"[yellow]unit cost: none[/]: none of the {daily.height} mine-days has output; "
+                      "check that the production table covers these mines and dates")
     if anomalies.height and top:
         worst = anomalies.with_columns(rank=pl.coalesce(pl.col("score").abs(), pl.col("size").abs())).sort("rank", descending=True).head(top)
         table = Table(title=f"Top anomalies ({anomalies.height} flagged)")

@@ -200,3 +200,16 @@ def test_metrics_do_not_depend_on_how_the_daily_table_is_chunked(synthetic_run):
     assert chunked.n_chunks() > 1
     # a streaming engine's morsels and an in-memory frame: the same sums, to the last bit
     assert _metrics(chunked, anomalies, counts, mapping) == _metrics(daily.rechunk(), anomalies, counts, mapping)
+
+
+def test_a_run_where_no_day_has_output_says_so(cli, tmp_path):
+    data = tmp_path / "mine"
+    assert cli("data", "synth", "--out", data, "--years", "0.25").exit_code == 0
+    production = pl.read_parquet(data / "production.parquet")
+    production.with_columns(mine_id=pl.lit("ZZ")).write_parquet(data / "production.parquet")  # other mine ids
+    result = cli("cost", "data=parquet_dir", f"data.dir={data}", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.exit_code == 0, result.output
+    days = pl.read_parquet(tmp_path / "run" / "tables" / "daily.parquet").height
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert f"unit cost: none: none of the {days} mine-days has output; check that the production table covers" in said
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["cost.no_output_days"] == days
