@@ -97,16 +97,13 @@ def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
                 ) from None
     checks = [pl.len().alias("rows")]
     checks += [(pl.col(c) < 0).sum().alias(f"neg:{c}") for c in spec.nonnegative]
-    checks += [pl.col(c).null_count().alias(f"null:{c}") for c in (*spec.key, *spec.required)]
+    checks += [pl.col(c).null_count().alias(f"null:{c}") for c in spec.required]  # key columns: in the key pass
     stats = frame.select(checks).collect()
-    if stats["rows"][0] == 0:
+    rows = stats["rows"][0]
+    if rows == 0:
         raise DataError(f"{source}: table '{name}' is empty; expected at least one row")
-    for column in (*spec.key, *spec.required):
-        if stats[f"null:{column}"][0]:
-            raise DataError(
-                f"{source}: table '{name}' has {stats[f'null:{column}'][0]} of {stats['rows'][0]} rows without a {column}; "
-                "expected a value in every row"
-            )
+    for column in spec.required:
+        _no_nulls(name, source, column, stats[f"null:{column}"][0], rows)
     for column in spec.nonnegative:
         if stats[f"neg:{column}"][0]:
             bad = frame.filter(pl.col(column) < 0).head(1).collect()
@@ -117,11 +114,19 @@ def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
     return frame
 
 
+def _no_nulls(name: str, source: str, column: str, missing: int, rows: int) -> None:
+    if missing:
+        raise DataError(f"{source}: table '{name}' has {missing} of {rows} rows without a {column}; expected a value in every row")
+
+
 def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) -> None:
     """Duplicates, ordering and gaps, from one streaming aggregate per series (cheap on large
     scans whose series are each one run of rows; interleaved series take a slower exact pass)."""
-    if spec.time is None or spec.step is None:
-        dupes = frame.group_by(list(spec.key)).agg(pl.len().alias("n")).filter(pl.col("n") > 1).head(1).collect()
+    if spec.time is None or spec.step is None:  # small tables (mines, prices): every key's count
+        counts = frame.group_by(list(spec.key)).agg(pl.len().alias("n")).collect()
+        for column in spec.key:  # a null key is a group of its own
+            _no_nulls(name, source, column, counts.filter(pl.col(column).is_null())["n"].sum(), counts["n"].sum())
+        dupes = counts.filter(pl.col("n") > 1).head(1)
         if dupes.height:
             raise DataError(f"{source}: table '{name}' has duplicate rows for key {_first(dupes, spec.key)}; expected one row per {', '.join(spec.key)}")
         return
@@ -137,9 +142,13 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
         .agg(
             pl.len().alias("n"), pl.col("_run").sum().alias("runs"), pl.col("_repeat").sum().alias("repeats"),
             pl.col("_back").sum().alias("backwards"), t.min().alias("first"), t.max().alias("last"),
+            t.null_count().alias("no_time"),
         )
         .collect(engine="streaming")
     )
+    for column in series:  # the key columns are read here anyway: their nulls form groups of their own
+        _no_nulls(name, source, column, stats.filter(pl.col(column).is_null())["n"].sum(), stats["n"].sum())
+    _no_nulls(name, source, spec.time, stats["no_time"].sum(), stats["n"].sum())
     # Series interleaved in the file, or rows out of order (tell duplicates from steps back):
     # each series' own sequence (slower, more memory).
     if (stats["runs"] > 1).any() or (stats["backwards"] > 0).any():
