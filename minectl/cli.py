@@ -233,12 +233,16 @@ def _risk_predict(args: list[str]) -> None:
     """`minectl risk predict RUN_DIR [data overrides]`: score data with a saved risk run."""
     if not args:
         _fail("risk predict needs a RUN_DIR: minectl risk predict RUN_DIR [data=... overrides]")
+    from omegaconf.errors import OmegaConfBaseException
+
     from minectl.tasks.risk import predict_cli
 
     try:
         predict_cli(Path(args[0]), args[1:])
     except MinectlError as exc:
         _fail(str(exc), exc.exit_code)
+    except OmegaConfBaseException as exc:  # an override value the saved config's schema refuses
+        _fail(f"risk predict: {_one_line(exc)}")
 
 
 for _name, (_module, _help) in TASKS.items():

@@ -493,6 +493,10 @@ def predict_cli(run_dir: Path, overrides: list[str]) -> None:
             out = Path(value)
         else:
             dotlist.append(item.removeprefix("data.").removeprefix("risk.input."))
+    try:  # before the work: a place the scores cannot go
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"risk predict: out={out}: cannot write there ({exc.strerror or exc}); expected a writable file path") from None
     data_cfg = None
     if dotlist:
         saved = OmegaConf.load(Path(run_dir) / ".hydra" / "config.yaml") if (Path(run_dir) / ".hydra" / "config.yaml").is_file() else {}

@@ -84,6 +84,23 @@ def test_predict_cli_scores_other_data(cli, rf_run, tmp_path):
     assert missing.exit_code == 2 and "config.yaml: missing" in missing.output
 
 
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("data.synthetic.seed=x", "risk predict: Value 'x' of type 'str' could not be converted to Integer"),
+        ("data.synthetic.nope=1", "risk predict: Key 'nope' not in 'SynthConfig'"),
+        ("out={blocker}/scores.parquet", "risk predict: out={blocker}/scores.parquet: cannot write there ("),
+    ],
+)
+def test_predict_cli_bad_overrides_fail_in_one_line(cli, rf_run, tmp_path, override, message):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = cli("risk", "predict", str(rf_run), override.format(blocker=blocker))
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0].startswith("error: " + message.format(blocker=blocker)), result.output
+
+
 def test_hybrid_run_is_reproducible(cli, tmp_path):
     args = ["risk", *SMALL, *TINY_HYBRID, "risk.lead_times=[1]", "risk.primary_lead=1",
             "risk.robustness.enabled=false", "risk.importance.enabled=false"]
