@@ -10,7 +10,7 @@ import polars as pl
 
 from minectl.data.contract import REQUIRED_TABLES, TABLES, validate
 from minectl.data.sources import read_table, resolve_input
-from minectl.errors import DataError
+from minectl.errors import ConfigError, DataError
 
 
 @dataclass
@@ -43,9 +43,17 @@ def load_mine(
     synthetic: dict[str, Any] | None = None,
     dir: str | None = None,
     tables: dict[str, dict[str, Any]] | None = None,
+    path: str | None = None,
     **_ignored: Any,
 ) -> MineData:
-    """Load and validate a mine dataset from the plain `data` config node."""
+    """Load and validate a mine dataset from the plain `data` config node (``path``: the
+    database file that the duckdb source's tables read)."""
+    given = [key for key, value in (("data.dir", dir), ("data.path", path), ("data.tables", tables)) if value]
+    if synthetic is not None and given:  # the synthetic mine would be used, the files ignored
+        raise ConfigError(
+            f"{given[0]} is set but the data source is the synthetic mine; expected data=parquet_dir (for data.dir), "
+            "data=duckdb (for data.path), or data.synthetic=null with data.tables"
+        )
     if synthetic is not None:
         from minectl.data.synth import generate
 

@@ -14,7 +14,7 @@ from conftest import write_tiny_mine
 from minectl.data import load_mine
 from minectl.data.contract import validate
 from minectl.data.sources import read_table
-from minectl.errors import DataError
+from minectl.errors import ConfigError, DataError
 
 
 def _production(**overrides) -> pl.DataFrame:
@@ -134,6 +134,13 @@ def test_empty_and_unreadable_files(tmp_path, content, message):
     bad.write_bytes(content)
     with pytest.raises(DataError, match=message):
         read_table("parquet", str(bad))
+
+
+@pytest.mark.parametrize("given", ["dir", "path", "tables"])
+def test_files_given_to_the_synthetic_source_are_a_config_error_not_ignored(tmp_path, given):
+    value = {"dir": str(tmp_path), "path": str(tmp_path / "mine.duckdb"), "tables": {"production": {"kind": "parquet", "path": "p"}}}
+    with pytest.raises(ConfigError, match=rf"^data.{given} is set but the data source is the synthetic mine; expected data=parquet_dir"):
+        load_mine(synthetic={"years": 0.25}, **{given: value[given]})
 
 
 def test_missing_tables_unknown_tables_and_bad_sources(tmp_path):
