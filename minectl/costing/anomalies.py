@@ -78,7 +78,7 @@ def check_indicators(rules: Iterable[Rule], items: Iterable[str], columns: Seque
     if unknown:  # all at once: without the equipment table, several rules read its columns
         raise ConfigError(
             f"{', '.join(unknown)}: not {'a column' if len(unknown) == 1 else 'columns'} of the daily table (a rule is "
-            f"removed with ~{key}.<name>); expected one of {sorted(known)}"
+            f"removed with ~{key}.<name>, all of them with {key}=null); expected one of {sorted(known)}"
         )
     for item in items:
         if item not in known:

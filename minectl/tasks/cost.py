@@ -27,7 +27,8 @@ class CostsConfig:
     cost_objects: List[str] = field(default_factory=lambda: ["stage", "mine"])
     intensities: Dict[str, List[str]] = field(default_factory=dict)  # name -> [numerator, denominator]
     thresholds: Dict[str, Any] = field(default_factory=dict)  # resource -> {lower?, upper?} per daily record
-    anomaly_rules: Dict[str, Any] = field(default_factory=dict)  # rule -> indicator -> {direction, threshold}
+    # rule -> indicator -> {direction, threshold}; null: no rules (a map override merges, ~ is refused)
+    anomaly_rules: Optional[Dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

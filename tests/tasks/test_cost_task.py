@@ -132,8 +132,20 @@ def test_rules_reading_columns_the_data_lacks_are_named_together(cli, tmp_path):
     assert lines[0].startswith(
         "error: costs.anomaly_rules.equipment_efficiency_decline.downtime_h, costs.anomaly_rules.concentrated_maintenance.downtime_h, "
         "costs.anomaly_rules.energy_overrun.downtime_h: not columns of the daily table (a rule is removed with "
-        "~costs.anomaly_rules.<name>); expected one of ['cost', "
+        "~costs.anomaly_rules.<name>, all of them with costs.anomaly_rules=null); expected one of ['cost', "
     )
+
+
+def test_all_anomaly_rules_are_dropped_with_null(cli, tmp_path):
+    data = tmp_path / "mine"
+    assert cli("data", "synth", "--out", data, "--years", "0.25").exit_code == 0
+    (data / "equipment.parquet").unlink()  # the default rules read its downtime_h
+    run = ["cost", "data=parquet_dir", f"data.dir={data}"]
+    assert cli(*run, f"hydra.run.dir={tmp_path / 'rules'}").exit_code == 2
+    result = cli(*run, "costs.anomaly_rules=null", f"hydra.run.dir={tmp_path / 'none'}")
+    assert result.exit_code == 0, result.output
+    anomalies = pl.read_parquet(tmp_path / "none" / "tables" / "anomalies.parquet")
+    assert anomalies.height > 0 and set(anomalies["method"]) == {"zscore"}
 
 
 def test_consumption_with_no_quantity_fails_in_one_line(cli, tmp_path, monkeypatch):
