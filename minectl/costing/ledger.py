@@ -16,7 +16,6 @@ from minectl.errors import DataError
 
 # Constant prices apply from the beginning of time.
 _ALWAYS = date(1, 1, 1)
-_EPOCH = date(1970, 1, 1)
 PRICE_SCHEMA = {"resource": pl.String, "valid_from": pl.Date, "price": pl.Float64}
 
 
@@ -44,7 +43,7 @@ def daily_prices(schedule: pl.LazyFrame, resources: pl.Enum, first: date, last: 
         schedule.select("resource", "valid_from", "price").drop_nulls(["resource", "valid_from"]).sort("resource", "valid_from").collect()
     )
     n_days = (last - first).days + 1
-    day = (points["valid_from"].to_physical().to_numpy() - (first - _EPOCH).days).clip(0)  # earlier prices apply from day 0
+    day = (points["valid_from"] - first).dt.total_days().to_numpy().clip(0)  # earlier prices apply from day 0
     position = points["resource"].to_physical().to_numpy().astype(np.int64) * n_days + day
     # per grid position, the latest point that starts there (points after ``last`` start nowhere)
     starts = (day < n_days) & np.append(position[1:] != position[:-1], True)

@@ -63,6 +63,7 @@ def run(cfg: Any, run: Any) -> dict:
     from minectl.costing.accounts import Preprocessing, bounds_from_config, cost_accounts, daily_columns, sensor_columns
     from minectl.costing.anomalies import check_detector, check_indicators
     from minectl.data import load_mine
+    from minectl.features import intensity_columns
 
     params = cfg.cost
     costs = OmegaConf.to_container(cfg.costs, resolve=True)
@@ -95,12 +96,10 @@ def run(cfg: Any, run: Any) -> dict:
     if params.output not in production_columns:
         raise ConfigError(f"cost.output: {params.output!r} is not a column of the production table")
     sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
+    change, rolling = list(params.change_rate), list(params.rolling_mean)
     base = daily_columns(mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors)
-    _check_derived(intensities, list(params.change_rate), list(params.rolling_mean), base)  # before the work
-    columns = daily_columns(
-        mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors,
-        intensities=intensities, change=list(params.change_rate), rolling=list(params.rolling_mean),
-    )
+    _check_derived(intensities, change, rolling, base)  # before the work
+    columns = base | set(intensity_columns(intensities, change, rolling))
     check_indicators(rules, params.anomaly_items, sorted(columns), "costs.anomaly_rules")
     prices = mine.prices
     price_resources = [] if prices is None else prices.select("resource").unique().collect()["resource"].to_list()
@@ -117,8 +116,8 @@ def run(cfg: Any, run: Any) -> dict:
         prep=prep,
         output=params.output,
         intensities=intensities,
-        change=list(params.change_rate),
-        rolling=list(params.rolling_mean),
+        change=change,
+        rolling=rolling,
         rolling_window=params.rolling_window,
     )
     daily = accounts.daily
