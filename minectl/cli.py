@@ -31,21 +31,26 @@ app.add_typer(data_app, name="data", help="Data utilities: write the synthetic m
 
 
 def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
+    from minectl.redaction import redact
+
+    typer.echo(f"error: {redact(message)}", err=True)
     raise typer.Exit(code)
 
 
 def _one_line(exc: BaseException) -> str:
     """Hydra/OmegaConf errors span several lines; keep the parts that say what and where."""
+    schema_key = _schema_key(exc)
+    if schema_key:
+        return schema_key
     text = "\n".join(str(e).strip() for e in (exc, exc.__cause__) if e is not None and str(e).strip())
     text = re.sub(r"\w+ raised while composing config:", "", text.split("Config search path:")[0])
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), None)
     lines = [line for line in lines if not line.startswith(("full_key:", "reference_type=", "object_type="))]
     hint = ""
-    if any(line.startswith("To append to your config") for line in lines):
+    if any(line.startswith("To append to your config") for line in lines):  # an open map, e.g. costs.resources
         lines = [line for line in lines if not line.startswith("To append to your config")]
-        hint = "; expected a key of the schema (add a new one with +key=value)"
+        hint = f"; expected an existing key (a map takes a new entry with +{key or 'key'}=...)"
     options = next((i for i, line in enumerate(lines) if line.startswith("Available options")), None)
     if options is not None:
         hint = "; expected one of: " + ", ".join(lines[options + 1:])
@@ -54,6 +59,33 @@ def _one_line(exc: BaseException) -> str:
     if key and key not in message:
         message += f" (key: {key})"
     return message + hint
+
+
+def _schema_key(exc: BaseException, root: Any = None) -> Optional[str]:
+    """A key that a schema node lacks, said with the closest keys of that schema (never `+key`:
+    that would add a key nothing reads); None for any other error. ``root``: the task's schema,
+    for errors that name the key only in their text (a key of a config file)."""
+    from dataclasses import fields, is_dataclass
+
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError
+
+    from minectl.constraints import schema_at, unknown_key
+
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    # a missing key (the error itself, or its text when Hydra merged a config file), not a wrong value
+    if not isinstance(cause, (ConfigAttributeError, ConfigKeyError)) and "ConfigKeyError raised" not in str(exc):
+        return None
+    found = re.search(r"full_key: (\S+)", str(exc))
+    full_key = str(getattr(cause, "full_key", None) or (found and found.group(1)) or "")
+    path = re.sub(r"\[(\d+)\]", r".\1", full_key).split(".")
+    schema = getattr(cause, "object_type", None)
+    if not is_dataclass(schema):
+        schema = schema_at(root, ".".join(path[:-1])) if root is not None and full_key else None
+    names = [f.name for f in fields(schema)] if is_dataclass(schema) else []
+    if not names or path[-1] in names:
+        return None
+    source = re.match(r"In '([^']+)':", str(exc))  # the config file that holds the key
+    return (f"{source.group(1)}: " if source else "") + unknown_key(full_key, names)
 
 
 def _variants(overrides: list[str]) -> list[list[str]]:
@@ -90,19 +122,25 @@ def _variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
-def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None) -> None:
+def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None) -> Optional[tuple[Path, bool]]:
     """Compose the config for every override value before any work: one line per mistake.
-    ``output_key``: the config key of the folder the run will write (checked when given)."""
+    ``output_key``: the config key of the folder the run will write (checked when given).
+    Returns that folder and whether its name is a time-stamped default (None: not known here)."""
     from hydra import compose, initialize_config_module
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from minectl.config import HYDRA_TARGET_ALLOWLIST, check_targets, register_schemas
+    from minectl import trust
+    from minectl.config import register_schemas
+    from minectl.constraints import check_config
+    from minectl.redaction import config_secrets, remember
 
     register_schemas()
     extra = [f"hydra.searchpath=[file://{config_dir.resolve()}]"] if config_dir else []
+    output = None
     try:
+        trust.check_before_compose(overrides, config_dir)
         variants = _variants(overrides)
         with initialize_config_module("minectl.conf", version_base=None):
             for variant in variants:
@@ -110,34 +148,69 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                     cfg = compose(task, overrides=variant + extra, return_hydra_config=True)
                 except AssertionError:  # OmegaConf's own check when an override sets a key under a null node
                     raise MinectlError(_under_null(task, variant, extra)) from None
+                except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
+                    raise MinectlError(_new_key(task, variant, extra, exc)) from None
+                trust.check_hydra_node(OmegaConf.to_container(cfg.hydra, resolve=False))
                 if output_key:
-                    _check_output_dir(cfg, output_key)
-                hydra_node = OmegaConf.to_container(cfg.hydra, resolve=False)
+                    checked = _check_output_dir(cfg, output_key)  # every variant's folder can be made
+                    output = output or checked
                 del cfg.hydra
+                remember(config_secrets(cfg))  # redacted from any error line and log record from here on
                 missing = sorted(OmegaConf.missing_keys(cfg))
                 if missing:
                     raise MinectlError(f"missing value for '{missing[0]}': set it with {missing[0]}=...")
-                check_targets(OmegaConf.to_container(cfg, resolve=True))
-                check_targets(hydra_node, "hydra", HYDRA_TARGET_ALLOWLIST)
+                check_config(cfg)  # unknown keys (also with +), ranges, estimator parameters
+                trust.check_task_targets(OmegaConf.to_container(cfg, resolve=True))
     except MinectlError as exc:
         _fail(str(exc))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         _fail(_one_line(exc))
+    return output
 
 
-def _check_output_dir(cfg: Any, key: str) -> None:
+def _check_output_dir(cfg: Any, key: str) -> Optional[tuple[Path, bool]]:
     """The run's output folder can be made: its nearest existing ancestor is a writable folder
-    (Hydra makes it inside the job, where a failure is a traceback)."""
+    (Hydra makes it inside the job, where a failure is a traceback). Returns the folder and
+    whether its name is time-stamped (`${now:...}`)."""
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
+    parent, _, leaf = key.rpartition(".")
     try:
         path = Path(OmegaConf.select(cfg, key))
     except OmegaConfBaseException:  # interpolates what only the running job knows: Hydra's own check
-        return
+        return None
+    timestamped = "${now:" in str(OmegaConf.to_container(OmegaConf.select(cfg, parent))[leaf])
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise MinectlError(f"{key}={path}: cannot make that folder ({existing} is not a writable folder); expected a writable place")
+    return path, timestamped
+
+
+def _new_key(task: str, variant: list[str], extra: list[str], exc: BaseException) -> str:
+    """An override setting a key that an open map lacks is checked as the `+key` it would need,
+    so that a typo of an estimator parameter gets its did-you-mean; else the error in one line."""
+    from importlib import import_module
+
+    from hydra import compose
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from minectl.constraints import check_config
+
+    schema_key = _schema_key(exc, import_module(TASKS[task][0]).Config)
+    if schema_key:
+        return schema_key
+    key = getattr(exc.__cause__, "full_key", None)
+    appended = [f"+{o}" if o.split("=", 1)[0] == key else o for o in variant]
+    if key and appended != variant:
+        try:
+            check_config(compose(task, overrides=appended + extra))
+        except MinectlError as error:
+            return str(error)
+        except (HydraException, OmegaConfBaseException):
+            pass
+    return _one_line(exc)
 
 
 def _under_null(task: str, variant: list[str], extra: list[str]) -> str:
@@ -165,17 +238,35 @@ def run_hydra(
     config_dir: Optional[Path] = None,
     hydra_help: bool = False,
     info: Optional[str] = None,
+    overwrite: bool = False,
 ) -> None:
     """Run `task` through hydra.main with an argument list rebuilt from parsed options."""
     import hydra
 
     from minectl.config import register_schemas
     from minectl.runner import execute_job
+    from minectl.runfolder import claim_output_dir
 
-    if not (hydra_help or info):
-        precheck(task, overrides, config_dir, None if cfg else "hydra.sweep.dir" if multirun else "hydra.run.dir")
-    register_schemas()
     argv = list(overrides)
+    if not (hydra_help or info):
+        key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+        output = precheck(task, overrides, config_dir, None if cfg else key)
+        if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
+            path, timestamped = output
+            try:
+                folder = claim_output_dir(path, key, timestamped, overwrite)
+            except MinectlError as exc:
+                _fail(str(exc))
+            if timestamped:  # the job uses the folder made here, not `now` resolved a second time
+                argv = [o for o in argv if o.partition("=")[0] != key] + [f"{key}={_override_value(folder)}"]
+    else:  # Hydra still composes for its help and info
+        from minectl import trust
+
+        try:
+            trust.check_before_compose(overrides, config_dir)
+        except MinectlError as exc:
+            _fail(str(exc))
+    register_schemas()
     if multirun:
         argv.append("--multirun")
     if cfg:
@@ -194,7 +285,9 @@ def run_hydra(
     saved = sys.argv
     sys.argv = [f"minectl {task}", *argv]
     from minectl import results
+    from minectl.redaction import redact_logs
 
+    redact_logs()  # Hydra logs the sweep's overrides before any job starts
     results.LAST_SWEEP.clear()
     try:
         main()
@@ -204,6 +297,12 @@ def run_hydra(
         summary = _print_summary(results.LAST_SWEEP[-1], by=None)
         if summary is not None and summary.height and (summary["status"] != "ok").any():
             raise typer.Exit(1)
+
+
+def _override_value(path: Path) -> str:
+    """A path as the value of a Hydra override (quoted unless plainly safe)."""
+    text = str(path)
+    return text if re.fullmatch(r"[\w./:+@-]+", text) else "'" + text.replace("'", "\\'") + "'"
 
 
 def _add_task_command(name: str, help_text: str) -> None:
@@ -218,12 +317,13 @@ def _add_task_command(name: str, help_text: str) -> None:
         config_dir: Optional[Path] = typer.Option(None, "--config-dir", "-cd", help="Extra config dir searched first."),
         hydra_help: bool = typer.Option(False, "--hydra-help", "-h", help="Show Hydra's help (config groups, overrides)."),
         info: Optional[str] = typer.Option(None, "--info", "-i", help="Hydra info: all, config, defaults, defaults-tree, plugins, searchpath."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in a named output folder that holds one."),
     ) -> None:
         items = list(overrides or [])
         if name == "risk" and items[:1] == ["predict"]:
             _risk_predict(items[1:])
             return
-        run_hydra(name, items, multirun, cfg, resolve, package, config_dir, hydra_help, info)
+        run_hydra(name, items, multirun, cfg, resolve, package, config_dir, hydra_help, info, overwrite)
 
     command.__doc__ = help_text
     app.command(name, help=help_text, short_help=help_text)(command)
@@ -235,10 +335,14 @@ def _risk_predict(args: list[str]) -> None:
         _fail("risk predict needs a RUN_DIR: minectl risk predict RUN_DIR [data=... overrides]")
     from omegaconf.errors import OmegaConfBaseException
 
+    from minectl.runfolder import read_run
     from minectl.tasks.risk import predict_cli
+    from minectl.trust import check_run_folder
 
     try:
-        predict_cli(Path(args[0]), args[1:])
+        run = read_run(Path(args[0]), ("risk",))  # the folder may come from someone else: types checked
+        check_run_folder(run)
+        predict_cli(run, args[1:])
     except MinectlError as exc:
         _fail(str(exc), exc.exit_code)
     except OmegaConfBaseException as exc:  # an override value the saved config's schema refuses
@@ -310,7 +414,8 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
     return summary
 
 
-@app.command("summarize", help="Rebuild summary.parquet of a sweep dir and print it (mean ± sd with --by).")
+@app.command("summarize", help="Rebuild summary.parquet of a sweep dir and print it (mean ± sd with --by). "
+             "Exit 0: every job ok; 1: a job failed, did not finish or never started; 2: not a readable sweep dir.")
 def summarize(
     sweep_dir: Path = typer.Argument(..., help="A multirun dir (also one that crashed)."),
     by: Optional[str] = typer.Option(None, "--by", help="Group jobs by this override and show mean ± sd."),
@@ -320,9 +425,14 @@ def summarize(
         _fail(f"sweep dir '{sweep_dir}' does not exist; expected a multirun output dir")
     from minectl.results import job_dirs
 
-    if not job_dirs(sweep_dir):
+    if not job_dirs(sweep_dir) and not (sweep_dir / "multirun.yaml").exists():
         _fail(f"'{sweep_dir}' holds no jobs; expected subdirs with .hydra/overrides.yaml")
-    _print_summary(sweep_dir, by, metric)
+    try:  # the folder may come from someone else: every file is read with its type checked
+        summary = _print_summary(sweep_dir, by, metric)
+    except MinectlError as exc:
+        _fail(str(exc))
+    if summary.height and (summary["status"] != "ok").any():
+        raise typer.Exit(1)
 
 
 @app.command("verify", help="Replay a run from its saved overrides into a fresh dir and compare metrics.")
@@ -331,36 +441,35 @@ def verify(
     rtol: float = typer.Option(0.0, "--rtol", help="Relative tolerance; 0 means exact (the CPU default)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to replay (default: a temp dir, removed after)."),
 ) -> None:
-    import json
     import tempfile
 
-    from omegaconf import OmegaConf
     from rich.console import Console
 
-    from minectl.results import METRICS_FILE, compare_metrics
+    from minectl.results import METRICS_FILE, PROVENANCE_FILE, compare_metrics, what_changed
+    from minectl.runfolder import holds_run, read_metrics, read_provenance, read_run
+    from minectl.trust import check_run_folder
 
-    config_file = run_dir / ".hydra" / "config.yaml"
-    metrics_file = run_dir / METRICS_FILE
-    for needed in (config_file, metrics_file):
-        if not needed.exists():
-            _fail(f"'{needed}' is missing; expected a finished minectl run dir")
     if rtol < 0:
         _fail(f"--rtol {rtol} is negative; expected a tolerance >= 0")
-    task = OmegaConf.load(config_file).get("task_name")
-    if task not in TASKS:
-        _fail(f"'{config_file}' names task '{task}'; expected one of: {', '.join(TASKS)}")
-    overrides = [str(o) for o in OmegaConf.load(run_dir / ".hydra" / "overrides.yaml")]
-    hydra_file = OmegaConf.load(run_dir / ".hydra" / "hydra.yaml")
-    config_dirs = [s.path for s in hydra_file.hydra.runtime.config_sources if s.provider == "command-line"]
-    config_dir = Path(config_dirs[0].removeprefix("file://")) if config_dirs else None
+    if out is not None and holds_run(out):
+        _fail(f"--out {out}: already holds a run; expected a new folder for the replay")
+    try:  # the folder may come from someone else: every file is read with its type checked
+        run = read_run(run_dir, tuple(TASKS))
+        expected = read_metrics(run_dir / METRICS_FILE)
+        provenance = read_provenance(run_dir / PROVENANCE_FILE)
+        check_run_folder(run)
+    except MinectlError as exc:
+        _fail(str(exc))
     with tempfile.TemporaryDirectory(prefix="minectl-verify-") as tmp:
         replay = out or Path(tmp) / "replay"
-        run_hydra(task, overrides + [f"hydra.run.dir={replay}"], config_dir=config_dir)
-        expected = json.loads(metrics_file.read_text())
-        actual = json.loads((replay / METRICS_FILE).read_text())
+        run_hydra(run.task, run.overrides + [f"hydra.run.dir={replay}"], config_dir=run.config_dir)
+        actual = read_metrics(replay / METRICS_FILE)
     mismatches = compare_metrics(expected, actual, rtol)
-    console = Console()
+    console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
     if mismatches:
+        changes = what_changed(provenance)  # first the causes a replay cannot undo
+        for line in changes or ["no input file or package version changed since the run"]:
+            console.print(f"[yellow]changed[/] {line}" if changes else line)
         for key, a, b in mismatches:
             console.print(f"[red]differs[/] {key}: saved {a} replay {b}")
         console.print(f"[red]{len(mismatches)} of {len(set(expected) | set(actual))} metrics differ[/]")
@@ -403,10 +512,16 @@ def data_synth(
 
 
 def main() -> None:
+    if not sys.warnoptions:  # libraries' deprecation chatter is not the user's; -W or PYTHONWARNINGS bring it back
+        import warnings
+
+        warnings.filterwarnings("ignore", module="^(?!minectl)")
     try:
         app()
     except MinectlError as exc:  # a stage error outside a Hydra job (e.g. data synth)
-        typer.echo(f"error: {exc}", err=True)
+        from minectl.redaction import redact
+
+        typer.echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)
 
 

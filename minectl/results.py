@@ -8,6 +8,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,7 @@ from typing import Any, Callable, Iterator
 
 import minectl
 from minectl.errors import DataError
+from minectl.redaction import redact, redact_strings
 
 METRICS_FILE = "metrics.json"
 STATUS_FILE = "status.json"
@@ -52,7 +54,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 def write_json(target: Path, data: Any) -> None:
     with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(redact_strings(data), indent=2, sort_keys=True) + "\n")
 
 
 def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
@@ -114,13 +116,24 @@ class Run:
     seed: int
     inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256
     console: Any = None
+    # what the folder held before the task (Hydra's .hydra/ and log): `discard` keeps it
+    existing: frozenset = field(init=False, repr=False, default=frozenset())
 
     def __post_init__(self) -> None:
         self.dir = Path(self.dir)
+        self.existing = frozenset(self.dir.iterdir()) if self.dir.is_dir() else frozenset()
         if self.console is None:
             from rich.console import Console
 
             self.console = Console(stderr=False)
+
+    def discard(self) -> None:
+        """Remove what the task wrote, so that a failed run leaves no partial results."""
+        for path in set(self.dir.iterdir()) - self.existing if self.dir.is_dir() else ():
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
     def table(self, name: str, frame: Any) -> Path:
         target = self.dir / "tables" / f"{name}.parquet"
@@ -188,38 +201,93 @@ def write_status(run_dir: Path, ok: bool, error: str | None = None) -> None:
     write_json(Path(run_dir) / STATUS_FILE, {"status": "ok" if ok else "failed", "error": error})
 
 
-def _read_yaml_list(path: Path) -> list[str]:
-    from omegaconf import OmegaConf
-
-    return [str(item) for item in OmegaConf.load(path)] if path.exists() else []
-
-
 def job_dirs(sweep_dir: Path) -> list[Path]:
     """Job dirs of a sweep: the ones Hydra created (they hold .hydra/overrides.yaml)."""
     found = [p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/overrides.yaml")]
-    return sorted(found, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
+    return sorted(found, key=lambda p: _job_order(p.name))
+
+
+def _job_order(name: str) -> tuple:
+    return not name.isdigit(), int(name) if name.isdigit() else 0, name
+
+
+def read_status(path: Path) -> dict:
+    from minectl.runfolder import check_fields, read_json
+
+    status = read_json(path, "the JSON object a minectl job writes (status, error)")
+    check_fields(status, path, {
+        "status": (lambda v: v in ("ok", "failed"), "ok or failed"),
+        "error": (lambda v: v is None or isinstance(v, str), "null or a message"),
+    })
+    return status
+
+
+def planned_jobs(sweep_dir: Path) -> dict[str, list[str]] | None:
+    """Job name -> overrides of every job the sweep's multirun.yaml plans (None: not known,
+    e.g. another sweeper than Hydra's basic grid, or a job subdir other than the job number)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+
+    from minectl.runfolder import bad, read_yaml
+
+    path = Path(sweep_dir) / "multirun.yaml"
+    if not path.exists():
+        return None
+    expected = "the YAML mapping Hydra writes at the start of a sweep"
+    hydra = OmegaConf.to_container(read_yaml(path, expected)).get("hydra")
+    if not isinstance(hydra, dict):
+        raise bad(path, "no 'hydra' mapping", expected)
+    def node(key: str) -> dict:
+        return hydra[key] if isinstance(hydra.get(key), dict) else {}
+
+    overrides = node("overrides").get("task")
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        raise bad(path, "hydra.overrides.task is not a list of override strings", expected)
+    sweeper = node("sweeper")
+    if not str(sweeper.get("_target_")).endswith(".BasicSweeper") or sweeper.get("params") \
+            or node("sweep").get("subdir") != "${hydra.job.num}":
+        return None
+    try:
+        batches = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(overrides), None)
+    except HydraException as exc:
+        raise bad(path, f"hydra.overrides.task does not parse ({str(exc).splitlines()[0]})", expected) from None
+    return {str(i): job for i, job in enumerate(job for batch in batches for job in batch)}
 
 
 def summarize_sweep(sweep_dir: Path):
-    """One row per job: job, overrides as columns, status, error and every metric."""
+    """One row per job: job, overrides as columns, status, error and every metric. A job of
+    multirun.yaml's plan without a folder is a row with status "not started"."""
     import polars as pl
+
+    from minectl.runfolder import read_metrics, read_yaml_list
+
+    def with_overrides(row: dict, overrides: list[str]) -> dict:
+        for override in overrides:
+            key, _, value = override.partition("=")
+            row[key.lstrip("+~")] = redact(value)
+        return row
 
     rows = []
     for job in job_dirs(sweep_dir):
-        row: dict[str, Any] = {"job": job.name}
-        for override in _read_yaml_list(job / ".hydra" / "overrides.yaml"):
-            key, _, value = override.partition("=")
-            row[key.lstrip("+~")] = value
+        row = with_overrides({"job": job.name}, read_yaml_list(job / ".hydra" / "overrides.yaml"))
         status_file = job / STATUS_FILE
-        status = json.loads(status_file.read_text()) if status_file.exists() else None
-        metrics_file = job / METRICS_FILE
-        if status is None:  # the job never finished: killed, or the sweep crashed under it
+        if status_file.exists():
+            status = read_status(status_file)
+        else:  # the job never finished: killed, or the sweep crashed under it
             status = {"status": "incomplete", "error": "no status.json: the job did not finish"}
         row["status"] = status["status"]
-        row["error"] = status.get("error")
+        row["error"] = None if status["error"] is None else redact(status["error"])
+        metrics_file = job / METRICS_FILE
         if metrics_file.exists():
-            row.update({k: float(v) for k, v in json.loads(metrics_file.read_text()).items()})
+            row.update({k: float(v) for k, v in read_metrics(metrics_file).items()})
         rows.append(row)
+    found = {row["job"] for row in rows}
+    for name, overrides in (planned_jobs(sweep_dir) or {}).items():
+        if name not in found:
+            rows.append(with_overrides({"job": name}, overrides) | {"status": "not started", "error": "the sweep ended before this job started"})
+    rows.sort(key=lambda row: _job_order(row["job"]))
     if not rows:
         return pl.DataFrame()
     columns = list(dict.fromkeys(key for row in rows for key in row))
@@ -248,6 +316,22 @@ def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: 
         elif a != b and not (rtol > 0 and math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)):
             mismatches.append((key, a, b))
     return mismatches
+
+
+def what_changed(provenance: dict) -> list[str]:
+    """Since the run of ``provenance``: its input files whose sha256 differs now (or that are
+    gone), and package versions that differ from the installed ones."""
+    changes = []
+    for path, saved in sorted(provenance["inputs"].items()):
+        if not Path(path).is_file():
+            changes.append(f"input {path}: missing now")
+        elif (now := sha256_file(Path(path))) != saved:
+            changes.append(f"input {path}: sha256 {saved[:12]}... then, {now[:12]}... now")
+    then = {"minectl": provenance.get("minectl"), "python": provenance.get("python"), **provenance["packages"]}
+    now = {"minectl": minectl.__version__, "python": sys.version.split()[0], **_package_versions()}
+    changes += [f"package {name}: {then[name]} then, {now.get(name, 'not installed')} now"
+                for name in sorted(then) if then[name] is not None and then[name] != now.get(name)]
+    return changes
 
 
 try:  # Hydra's callback base; the sweep summary is written when a multirun ends.

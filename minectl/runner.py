@@ -25,27 +25,40 @@ def execute_job(cfg: Any) -> float | None:
     from hydra.types import RunMode
     from omegaconf import OmegaConf
 
+    from minectl.constraints import check_config
+    from minectl.redaction import config_secrets, redact, redact_file, redact_logs, remember
     from minectl.results import Run, write_status
     from minectl.tasks import TASKS
 
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    # secrets (${oc.env:...} values, URL passwords) leave no trace: not in what Hydra saved
+    # before the job, nor in logs, status, provenance or messages written from here on
+    remember(config_secrets(cfg))
+    redact_logs()
+    saved = list(Path(run_dir, hydra_cfg.output_subdir).glob("*.yaml")) if hydra_cfg.output_subdir else []
+    for path in saved + ([Path(hydra_cfg.sweep.dir) / "multirun.yaml"] if multirun else []):
+        if path.is_file():
+            redact_file(path)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     run = Run(dir=run_dir, seed=int(cfg.seed))
     try:
+        check_config(cfg)  # also a config that did not come through the CLI's pre-check
         task = importlib.import_module(TASKS[cfg.task_name][0])
         metrics = task.run(cfg, run)
         flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True))
     except MinectlError as exc:
+        run.discard()
         write_status(run_dir, False, str(exc))
         if multirun:
             log.error("job failed: %s", exc)
             return None
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
     except Exception as exc:
+        run.discard()
         write_status(run_dir, False, f"{type(exc).__name__}: {exc}")
         if multirun:
             log.exception("job failed")

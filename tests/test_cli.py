@@ -9,8 +9,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
 from conftest import read_metrics
+from minectl.cli import app
 from minectl.results import sha256_file
 from minectl.tasks import TASKS
 
@@ -49,11 +51,11 @@ def test_single_run_writes_a_complete_run_dir(cli, tiny_mine, tmp_path):
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("foo=1", "Could not override 'foo'"),
+        ("foo=1", "foo: unknown key; expected one of: cost, costs, data, objective, seed, task_name"),
         ("seed=abc", "could not be converted to Integer"),
         ("data=nope", "expected one of: duckdb, parquet_dir, synthetic"),
         ("data=parquet_dir", "data.dir is not set"),
-        ("+x=${oc.env:MINECTL_SURELY_UNSET}", "MINECTL_SURELY_UNSET"),
+        ("data.dir=${oc.env:MINECTL_SURELY_UNSET}", "MINECTL_SURELY_UNSET"),
         ("+hydra.callbacks.evil._target_=os.system", "'os.system' is not allowed"),
         ("seed=1,2,x", "could not be converted to Integer"),
         ("data.dir=[1", "cannot parse override 'data.dir=[1'"),
@@ -138,12 +140,12 @@ def test_summarize_rebuilds_a_crashed_sweep(cli, tiny_mine, tmp_path):
     (sweep / "1" / "status.json").unlink()  # as if the job had been killed
     (sweep / "summary.parquet").unlink()
     result = cli("summarize", sweep, "--by", "seed")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a job did not finish
     summary = pl.read_parquet(sweep / "summary.parquet").sort("job")
     assert summary["status"].to_list() == ["ok", "incomplete"]
     assert "cost.unit_mean" in result.output and "2975 ± 0" in result.output  # many metrics: one row each
     table3 = cli("summarize", sweep, "--by", "seed", "--metric", "cost.total", "--metric", "cost.days")
-    assert table3.exit_code == 0 and "2975 ± 0" in table3.output and "5 ± 0" in table3.output
+    assert table3.exit_code == 1 and "2975 ± 0" in table3.output and "5 ± 0" in table3.output
     assert cli("summarize", sweep, "--metric", "nope").exit_code == 2
     assert cli("summarize", tmp_path / "nowhere").exit_code == 2
     assert "not an override" in cli("summarize", sweep, "--by", "model").output
@@ -169,6 +171,9 @@ def test_secrets_from_the_environment_are_not_saved(cli, tiny_mine, tmp_path, mo
     assert result.exit_code == 0, result.output
     saved = "".join(p.read_text() for p in (run_dir / ".hydra").iterdir())
     assert "${oc.env:MINECTL_TEST_SECRET_DIR}" in saved and str(tiny_mine) not in saved
+    written = "".join(p.read_bytes().decode("utf-8", "replace") for p in run_dir.rglob("*") if p.is_file())
+    assert str(tiny_mine) not in written + result.output  # provenance.json names the inputs as ***/<file>
+    assert "***/production.parquet" in (run_dir / "provenance.json").read_text()
 
 
 def test_data_synth_writes_canonical_tables_that_load_back(cli, tmp_path):
@@ -201,3 +206,20 @@ def test_an_output_folder_that_cannot_be_made_fails_in_one_line_before_the_work(
     assert result.exit_code == 2 and len(lines) == 1, result.output
     assert lines[0] == f"error: {args[-1].split('=')[0]}={bad}: cannot make that folder ({blocker} is not a writable folder); expected a writable place"
     assert cli("demo", "--cfg", "job", f"hydra.run.dir={bad}").exit_code == 0  # printing the config writes nothing
+
+
+@pytest.mark.parametrize("error", ["DataError", "RuntimeError"])
+def test_a_run_that_fails_after_writing_tables_leaves_no_partial_results(cli, tiny_mine, tmp_path, monkeypatch, error):
+    import minectl.costing.report as report
+    from minectl import errors
+
+    def fail(*args, **kwargs):  # the cost task has written its three tables by now
+        raise getattr(errors, error, RuntimeError)("plotting failed")
+
+    monkeypatch.setattr(report, "plot_daily_cost", fail)
+    run_dir = tmp_path / "run"
+    result = CliRunner().invoke(app, ["demo", "data=parquet_dir", f"data.dir={tiny_mine}", f"hydra.run.dir={run_dir}"])
+    assert result.exit_code != 0
+    left = sorted(p.name for p in run_dir.iterdir())
+    assert left == [".hydra", "demo.log", "status.json"] or left == [".hydra", "status.json"], left
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "failed"

@@ -164,7 +164,15 @@ def cost_accounts(
         daily = daily.join(sensor_daily, on=KEYS, how="left", maintain_order="left")
     daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window)
     # in memory: for a table of days x mines the streaming engine's join in order costs twice as much
-    return CostAccounts(ledger, daily.collect(engine="in-memory"), counts)  # sorted by date and mine, as daily_structure gives it
+    daily = daily.collect(engine="in-memory")  # sorted by date and mine, as daily_structure gives it
+    overflow = daily.filter(~pl.col("cost").is_finite())  # finite quantities and prices whose products or sums are not
+    if overflow.height:
+        first = overflow.row(0, named=True)
+        raise DataError(
+            f"consumption x prices: the daily cost is {first['cost']} on {overflow.height} mine-days (first date={first['date']}, "
+            f"mine_id={first['mine_id']}); expected quantities and prices whose costs and their sums are finite"
+        )
+    return CostAccounts(ledger, daily, counts)
 
 
 def sensor_columns(columns: Sequence[str]) -> list[str]:

@@ -8,6 +8,7 @@ unknown resource. Errors are one line naming the key and what was expected.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -175,6 +176,8 @@ def _non_negative(value: Any, key: str) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{key}: {value!r} is not a number; expected a price >= 0") from None
-    if not number >= 0:  # also rejects NaN
+    if not math.isfinite(number):  # NaN or inf: so would every cost it prices be
+        raise ConfigError(f"{key}: {number} is not finite; expected a finite price >= 0")
+    if number < 0:
         raise ConfigError(f"{key}: {number} is negative; expected a price >= 0")
     return number

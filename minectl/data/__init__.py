@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from minectl.data.contract import REQUIRED_TABLES, TABLES, validate
+from minectl.data.contract import REQUIRED_TABLES, TABLES, validate_table
 from minectl.data.sources import read_table, resolve_input
 from minectl.errors import ConfigError, DataError
 
@@ -71,13 +71,33 @@ def load_mine(
             raise DataError(f"data has no '{name}' table; expected a source for it (data.tables.{name} or {name}.parquet in data.dir)")
     if not {"consumption_hourly", "consumption_daily"} & set(sources):
         raise DataError("data has no consumption table; expected consumption_hourly and/or consumption_daily")
-    frames, inputs = {}, []
+    frames, inputs, mines = {}, [], {}
     for name, spec in sources.items():
         spec = dict(spec)
         try:
-            frames[name] = validate(name, read_table(**spec), spec.get("path") or name)
+            frames[name], mines[name] = validate_table(name, read_table(**spec), spec.get("path") or name)
         except DataError as exc:
             raise DataError(f"data.tables.{name}: {exc}") from None
         if spec.get("path"):
             inputs.append(resolve_input(spec["path"]))
+    _check_joins(mines, {name: spec.get("path") or name for name, spec in sources.items()})
     return MineData(frames, inputs)
+
+
+# Tables whose mines must also have production: a cost or an event without output would
+# shift the shares and unit costs of the mines that have it.
+_NEED_PRODUCTION = ("consumption_hourly", "consumption_daily", "equipment")
+
+
+def _check_joins(mines: dict[str, dict[str, int]], where: dict[str, str]) -> None:
+    """Every mine_id of a table is in the mines table (and in production, for consumption and
+    equipment); ``mines``: rows per mine_id of each table, from validation."""
+    for name, rows in mines.items():
+        for master in ("mines", "production") if name in _NEED_PRODUCTION else ("mines",):
+            orphans = sorted(set(rows) - set(mines[master]))
+            if orphans:
+                more = f" and {len(orphans) - 1} more mine ids" if len(orphans) > 1 else ""
+                raise DataError(
+                    f"data.tables.{name}: {where[name]}: {rows[orphans[0]]} rows for mine_id {orphans[0]!r}{more}, which "
+                    f"table '{master}' lacks; expected every mine_id of '{name}' in '{master}'"
+                )

@@ -1,11 +1,14 @@
 """The canonical tables of docs/data-contract.md and their validation.
 
-Validation casts each column to its canonical type and checks keys, ordering, gaps and
-signs with a few aggregate queries, so it stays lazy and cheap on large scanned files.
+Validation casts each column to its canonical type and checks keys, ordering, gaps, signs,
+ranges and finite values (no inf / NaN, no sum that overflows) with a few aggregate queries,
+so it stays lazy and cheap on large scanned files; it also counts each table's rows per mine
+for the joins between tables (minectl.data.load_mine).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -20,6 +23,7 @@ class TableSpec:
     time: str | None = None  # time column of the key, if the table is a series
     step: str | None = None  # "1d" or "1h": rows must be gapless at this step per series
     nonnegative: tuple[str, ...] = ()
+    fractions: tuple[str, ...] = ()  # shares: values in [0, 1]
     required: tuple[str, ...] = ()  # value columns without nulls (key columns never have any)
     # Key columns a source may add, e.g. several meters of one activity and resource.
     optional_key: dict[str, pl.DataType] = field(default_factory=dict)
@@ -55,7 +59,7 @@ TABLES: dict[str, TableSpec] = {
     "mines": TableSpec(
         {"mine_id": STR, "mining_method": STR, "equipment_grade": I64, "haul_distance_km": F64,
          "rock_hardness_f": F64, "outsourcing_share": F64},
-        key=("mine_id",), nonnegative=("haul_distance_km", "rock_hardness_f", "outsourcing_share"),
+        key=("mine_id",), nonnegative=("haul_distance_km", "rock_hardness_f"), fractions=("outsourcing_share",),
     ),
     "labels": TableSpec({"date": DATE, "mine_id": STR, "risk": I64}, key=("mine_id", "date"), time="date", step=_DAY),
 }
@@ -69,6 +73,12 @@ def _first(frame: pl.DataFrame, columns: tuple[str, ...]) -> str:
 
 def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
     """Cast `frame` to table `name` of the contract; raise DataError naming what is wrong."""
+    return validate_table(name, frame, source)[0]
+
+
+def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.LazyFrame, dict[str, int]]:
+    """`validate`, and the table's rows per mine_id (empty without a mine_id key), counted in
+    the key pass, for the joins between tables (no second read)."""
     spec = TABLES[name]
     schema = frame.collect_schema()
     extra_key = {c: t for c, t in spec.optional_key.items() if c in schema}
@@ -95,8 +105,12 @@ def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
                 raise DataError(
                     f"{source}: column '{column}' of table '{name}' has values that are not {expected} (found {schema[column]})"
                 ) from None
+    numbers = [c for c, t in frame.collect_schema().items() if t == F64]  # quantities, prices, outputs, readings
     checks = [pl.len().alias("rows")]
     checks += [(pl.col(c) < 0).sum().alias(f"neg:{c}") for c in spec.nonnegative]
+    checks += [((pl.col(c) < 0) | (pl.col(c) > 1)).sum().alias(f"frac:{c}") for c in spec.fractions]
+    checks += [(~pl.col(c).is_finite()).sum().alias(f"inf:{c}") for c in numbers]  # nulls (missing) are not counted
+    checks += [pl.col(c).sum().alias(f"sum:{c}") for c in numbers]  # finite values whose sum overflows
     checks += [pl.col(c).null_count().alias(f"null:{c}") for c in spec.required]  # key columns: in the key pass
     stats = frame.select(checks).collect()
     rows = stats["rows"][0]
@@ -104,14 +118,49 @@ def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
         raise DataError(f"{source}: table '{name}' is empty; expected at least one row")
     for column in spec.required:
         _no_nulls(name, source, column, stats[f"null:{column}"][0], rows)
+    for column in numbers:
+        check_finite(frame, column, stats[f"inf:{column}"][0], stats[f"sum:{column}"][0], source, f" of table '{name}'")
     for column in spec.nonnegative:
         if stats[f"neg:{column}"][0]:
             bad = frame.filter(pl.col(column) < 0).head(1).collect()
             raise DataError(
                 f"{source}: table '{name}' has a negative {column} ({bad[column][0]}) at {_first(bad, spec.key)}; expected >= 0"
             )
-    _check_keys(name, spec, frame, source)
-    return frame
+    for column in spec.fractions:
+        if stats[f"frac:{column}"][0]:
+            bad = frame.filter((pl.col(column) < 0) | (pl.col(column) > 1)).head(1).collect()
+            raise DataError(
+                f"{source}: table '{name}' has {stats[f'frac:{column}'][0]} {column} values outside [0, 1] (first {bad[column][0]} "
+                f"at {_first(bad, spec.key)}); expected a share in [0, 1]"
+            )
+    return frame, _check_keys(name, spec, frame, source)
+
+
+def check_finite(frame: pl.LazyFrame, column: str, non_finite: int, total: float | None, source: str, table: str = "") -> None:
+    """Refuse inf / NaN (``non_finite`` of them) and finite values whose sum overflows (``total``),
+    counted by the caller in a pass it makes anyway; the first row is looked up on error only.
+    Shared by the tables and the single-file inputs."""
+    if non_finite:
+        first = _first_row(frame, ~pl.col(column).is_finite())
+        raise DataError(f"{source}: column '{column}'{table} has {non_finite} non-finite values (first at row {first}); expected finite numbers")
+    if not math.isfinite(total or 0.0):
+        first = _first_row(frame, pl.col(column).cum_sum().is_infinite())
+        raise DataError(
+            f"{source}: column '{column}'{table} sums to {total} (the running sum overflows at row {first}); "
+            "expected numbers whose sum is finite"
+        )
+
+
+def _first_row(frame: pl.LazyFrame, condition: pl.Expr) -> int:
+    """The 1-based row (in the source's order) of the first row meeting `condition`: error path only."""
+    return frame.with_row_index("_row", offset=1).filter(condition).select("_row").head(1).collect().item()
+
+
+def _per_mine(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int]:
+    if "mine_id" not in spec.key:
+        return {}
+    rows = stats.group_by("mine_id").agg(pl.col("n").sum())
+    return dict(zip(rows["mine_id"].to_list(), rows["n"].to_list()))
 
 
 def _no_nulls(name: str, source: str, column: str, missing: int, rows: int) -> None:
@@ -119,9 +168,10 @@ def _no_nulls(name: str, source: str, column: str, missing: int, rows: int) -> N
         raise DataError(f"{source}: table '{name}' has {missing} of {rows} rows without a {column}; expected a value in every row")
 
 
-def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) -> None:
+def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) -> dict[str, int]:
     """Duplicates, ordering and gaps, from one streaming aggregate per series (cheap on large
-    scans whose series are each one run of rows; interleaved series take a slower exact pass)."""
+    scans whose series are each one run of rows; interleaved series take a slower exact pass);
+    returns the rows per mine_id."""
     if spec.time is None or spec.step is None:  # small tables (mines, prices): every key's count
         counts = frame.group_by(list(spec.key)).agg(pl.len().alias("n")).collect()
         for column in spec.key:  # a null key is a group of its own
@@ -129,7 +179,7 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
         dupes = counts.filter(pl.col("n") > 1).head(1)
         if dupes.height:
             raise DataError(f"{source}: table '{name}' has duplicate rows for key {_first(dupes, spec.key)}; expected one row per {', '.join(spec.key)}")
-        return
+        return _per_mine(counts, spec)
     series = tuple(c for c in spec.key if c != spec.time)
     t = pl.col(spec.time)
     step_us = 86_400_000_000 if spec.step == _DAY else 3_600_000_000
@@ -149,6 +199,7 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
     for column in series:  # the key columns are read here anyway: their nulls form groups of their own
         _no_nulls(name, source, column, stats.filter(pl.col(column).is_null())["n"].sum(), stats["n"].sum())
     _no_nulls(name, source, spec.time, stats["no_time"].sum(), stats["n"].sum())
+    per_mine = _per_mine(stats, spec)
     # Series interleaved in the file, or rows out of order (tell duplicates from steps back):
     # each series' own sequence (slower, more memory).
     if (stats["runs"] > 1).any() or (stats["backwards"] > 0).any():
@@ -179,3 +230,4 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
             f"{source}: table '{name}' has gaps in {spec.time} for {_first(gapped, series)}: {row['n']} rows between "
             f"{row['first']} and {row['last']}, expected {row['expected']} at a step of {spec.step}"
         )
+    return per_mine

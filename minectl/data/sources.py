@@ -60,6 +60,11 @@ def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
     return pl.scan_csv(_existing(path, "csv"), try_parse_dates=True)
 
 
+# No extension is installed or loaded behind the query's back, and the query cannot change that.
+LOCKED_DUCKDB = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                 "allow_community_extensions": False, "lock_configuration": True}
+
+
 def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
     import duckdb
 
@@ -68,7 +73,12 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
         raise DataError(f"{resolved}: a duckdb source needs a query; expected a SQL query or a table name")
     sql = query if " " in query.strip() else f'SELECT * FROM "{query}"'
     try:
-        with duckdb.connect(str(resolved), read_only=True) as con:
+        statements = duckdb.extract_statements(sql)
+        # A query from a config is data: one SELECT, never COPY ... TO, ATTACH, INSTALL or LOAD
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            kinds = ", ".join(s.type.name for s in statements) or "none"
+            raise DataError(f"{resolved}: query '{query}' is not one SELECT statement ({kinds}); expected a SELECT or a table name")
+        with duckdb.connect(str(resolved), read_only=True, config=LOCKED_DUCKDB) as con:
             return con.sql(sql).pl().lazy()
     except duckdb.Error as exc:
         raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}") from None

@@ -27,10 +27,10 @@ cost figures of the generated tables, so a model sees the same data the label ca
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -496,6 +496,32 @@ def generate(
     return {name: pl.concat(frames) for name, frames in parts.items()}
 
 
+def _staging(out: Path, kind: str) -> Path:
+    """A hidden sibling of ``out`` for this process (made exclusively)."""
+    path = out.parent / f".{out.name}.{kind}-{os.getpid()}"
+    path.mkdir()
+    return path
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Remove the staging siblings of ``out`` whose process is gone (it was killed), or that
+    carry this process's id (a killed run's, whose id the system has given to this one)."""
+    for path in out.parent.glob(f".{glob.escape(out.name)}.*-*"):
+        kind, _, pid = path.name[len(out.name) + 2:].partition("-")
+        if kind in ("tmp", "old") and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
 def write_dataset(
     out_dir: str | os.PathLike,
     mines: int = 1,
@@ -510,16 +536,19 @@ def write_dataset(
 
     Hourly tables (consumption_hourly, sensors) become folders of per-mine part files
     (`<table>/part-00000.parquet`, read them with a `*.parquet` glob); the others single
-    files `<table>.parquet`. Everything is written into a temporary sibling folder that is
-    renamed to out_dir at the end. An existing out_dir is replaced only if it holds an
-    earlier synthetic dataset (its synth.json); otherwise it must be absent or empty.
+    files `<table>.parquet`. Everything is written into a hidden sibling folder named with
+    this process's id (`.<name>.tmp-<pid>`) that is renamed to out_dir at the end; such
+    folders a killed run left behind (their process is gone) are removed first. An existing
+    out_dir is replaced only if it holds an earlier synthetic dataset (its synth.json);
+    otherwise it must be absent or empty.
     progress, if given, is called with 1 after each mine. Returns table name -> path.
     """
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise ConfigError(f"out_dir: expected an empty folder or an earlier synthetic dataset, got {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    _remove_leftovers(out)
+    tmp = _staging(out, "tmp")
     try:
         small: dict[str, list[pl.DataFrame]] = {n: [] for n in TABLES if n not in HOURLY_TABLES}
         for name in HOURLY_TABLES:
@@ -541,7 +570,7 @@ def write_dataset(
                         meters_per_activity=meters_per_activity, missing_rate=missing_rate)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            old = _staging(out, "old")
             os.replace(out, old / out.name)
             os.replace(tmp, out)
             shutil.rmtree(old)

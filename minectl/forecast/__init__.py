@@ -10,4 +10,13 @@ FORECASTERS = {
     "lstm": LSTMForecaster,
 }
 
-__all__ = ["FORECASTERS", "ArimaForecaster", "LSTMForecaster", "NaiveForecaster", "SeasonalNaiveForecaster"]
+
+
+def param_names(kind: str) -> list[str] | None:
+    """The parameters ``forecaster.<name>.params`` may set for ``kind`` (None: unknown); the seed is the run's."""
+    if kind not in FORECASTERS:
+        return None
+    return sorted(set(FORECASTERS[kind]().get_params()) - {"random_state"})
+
+
+__all__ = ["FORECASTERS", "param_names", "ArimaForecaster", "LSTMForecaster", "NaiveForecaster", "SeasonalNaiveForecaster"]

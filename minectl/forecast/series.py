@@ -7,17 +7,19 @@ from pathlib import Path
 import polars as pl
 
 from minectl.data.sources import read_file
+from minectl.data.values import numeric
 from minectl.errors import DataError
 
 
 def read_monthly_series(path: str | Path, date_column: str, value_column: str) -> pl.DataFrame:
-    """Return columns `date` (pl.Date, first day of each month) and `value` (Float64).
+    """Return columns `date` (pl.Date, first day of each month), `value` (Float64) and
+    `interpolated` (Boolean: an empty month filled in, counted in the forecast's metrics).
 
     Dates may be `YYYY-MM`, `YYYY-MM-DD` strings or Date/Datetime values. Leading and trailing
     empty months are dropped (a series starts when it is first quoted); interior empty months are
     filled by linear interpolation (data contract: a gap is a null row, continuous series are
-    interpolated); an absent month, a duplicate month or a price <= 0 (the models work on logs)
-    is a DataError naming the file and month.
+    interpolated); an absent month, a duplicate month, a price <= 0 (the models work on logs),
+    text, inf or NaN is a DataError naming the file and month or row.
     """
     path = Path(path)
     frame = read_file(path, "series")
@@ -26,10 +28,7 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str) -
             raise DataError(f"{path}: column {column!r} not found; columns are {frame.columns}")
 
     dates = _parse_months(frame.get_column(date_column), path, date_column)
-    try:
-        values = frame.get_column(value_column).cast(pl.Float64)
-    except pl.exceptions.PolarsError:
-        raise DataError(f"{path}: column {value_column!r} must be numeric") from None
+    values = numeric(frame, value_column, str(path))  # text would become an empty month, NaN pass the > 0 check
     series = pl.DataFrame({"date": dates, "value": values}).sort("date")
 
     quoted = series.get_column("value").is_not_null()
@@ -39,7 +38,7 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str) -
     series = series.slice(first, last - first + 1)
 
     _check_consecutive_months(series.get_column("date"), path, date_column)
-    series = series.with_columns(pl.col("value").interpolate())
+    series = series.with_columns(pl.col("value").interpolate(), interpolated=pl.col("value").is_null())
     non_positive = series.filter(pl.col("value") <= 0)
     if non_positive.height:
         raise DataError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -42,24 +43,36 @@ def _factories():
     }, SVC
 
 
+# constructor arguments the risk config sets itself (its window, the static features, the seed)
+SET_BY_TASK = ("window", "n_static", "random_state")
+
+
+def param_names(name: str) -> list[str] | None:
+    """The constructor arguments ``model.params`` may set for model ``name`` (None: unknown model)."""
+    factories, svc_class = _factories()
+    if name not in factories:
+        return None
+    accepted = set(inspect.signature(svc_class if name == "svm" else factories[name][0]).parameters)
+    if name == "svm":
+        accepted.add("calibration_cv")
+    return sorted(accepted - set(SET_BY_TASK))
+
+
 def build_model(name: str, params: dict, *, window: int, n_static: int, random_state: int):
     """An unfitted estimator for ``model=<name>`` with the config's ``params``.
 
     Unknown names or parameters raise ConfigError naming the key.
     """
-    factories, svc_class = _factories()
-    if name not in factories:
+    from minectl.constraints import unknown_key
+
+    factories, _ = _factories()
+    accepted = param_names(name)
+    if accepted is None:
         raise ConfigError(f"model.name: unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}")
     factory, defaults, is_sequence = factories[name]
-    accepted = set(inspect.signature(svc_class if name == "svm" else factory).parameters)
-    if name == "svm":
-        accepted.add("calibration_cv")
     for key in params:
-        if key in {"window", "n_static", "random_state"} or key not in accepted:
-            raise ConfigError(
-                f"model.params.{key}: not a parameter of model {name!r}"
-                + (" (set by the risk config)" if key in {"window", "n_static", "random_state"} else "")
-            )
+        if key not in accepted:
+            raise ConfigError(unknown_key(f"model.params.{key}", accepted, f"parameter of {name!r}"))
     kwargs = {**defaults, **params, "random_state": random_state}
     if is_sequence:
         kwargs.update(window=window, n_static=n_static)
@@ -133,7 +146,9 @@ def load_model(directory: Path):
         model = LightGBMClassifier(**meta["params"])
         model.booster_ = lgb.Booster(model_file=str(directory / "lightgbm.txt"))
     elif kind in ("lstm", "lstm_rf"):
-        state = torch.load(directory / "lstm.pt", map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's note on a foreign pickle's protocol: the refusal says enough
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            state = torch.load(directory / "lstm.pt", map_location="cpu", weights_only=True)
         if kind == "lstm":
             model = LSTMClassifier(**meta["params"]).rebuild_net(
                 state, meta["classes"], meta["n_features"], meta["n_dynamic"]

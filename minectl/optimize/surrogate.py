@@ -39,6 +39,13 @@ def _extra_trees(seed: int, **params):
 REGRESSORS = {"lightgbm": _lightgbm, "rf": _random_forest, "extra_trees": _extra_trees}
 
 
+def param_names(kind: str) -> list[str] | None:
+    """The parameters ``surrogate.params`` may set for ``kind`` (None: unknown); the seed is the run's."""
+    if kind not in REGRESSORS:
+        return None
+    return sorted(set(REGRESSORS[kind](0).get_params()) - {"random_state"})
+
+
 def make_regressor(kind: str, seed: int, params: dict | None = None):
     """A fresh regressor of an allow-listed kind (``REGRESSORS``); params override its defaults."""
     if kind not in REGRESSORS:

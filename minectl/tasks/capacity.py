@@ -6,41 +6,42 @@ from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
 from minectl.config import TaskConfig
+from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
 from minectl.errors import ConfigError
 
 
 @dataclass
 class LimitsConfig:
-    reserves_t: float = 740e6
-    service_life_a: float = 15.0
-    reserve_coefficient: float = 1.1
-    working_line_m: float = 1700.0
-    advance_m_a: float = 400.0
-    seam_thickness_m: float = 32.0
-    density_t_m3: float = 1.4
-    loss: float = 0.03
-    dilution: float = 0.03
-    link_capacities_m3_a: List[float] = field(default_factory=lambda: [110e6, 91.5e6, 99.5e6])
-    stripping_ratio_m3_t: float = 3.11
-    fixed_cost_a: float = 1.0e9  # Cd, currency per year
-    variable_unit_cost: float = 150.0  # C0, currency per t
-    price: float = 300.0  # P, currency per t
-    k1: float = 0.9
-    k2: float = 0.95
+    reserves_t: float = greater_than(0, default=740e6)
+    service_life_a: float = greater_than(0, default=15.0)
+    reserve_coefficient: float = greater_than(0, default=1.1)
+    working_line_m: float = greater_than(0, default=1700.0)
+    advance_m_a: float = greater_than(0, default=400.0)
+    seam_thickness_m: float = greater_than(0, default=32.0)
+    density_t_m3: float = greater_than(0, default=1.4)
+    loss: float = between(0, 1, default=0.03, closed="left")
+    dilution: float = between(0, 1, default=0.03, closed="left")
+    link_capacities_m3_a: List[float] = greater_than(0, default_factory=lambda: [110e6, 91.5e6, 99.5e6])
+    stripping_ratio_m3_t: float = finite_nonneg(default=3.11)
+    fixed_cost_a: float = greater_than(0, default=1.0e9)  # Cd, currency per year
+    variable_unit_cost: float = finite_nonneg(default=150.0)  # C0, currency per t
+    price: float = greater_than(0, default=300.0)  # P, currency per t
+    k1: float = greater_than(0, default=0.9)
+    k2: float = greater_than(0, default=0.95)
 
 
 @dataclass
 class RevenueConfig:
-    output_unit_t: float = 1.0e4  # Q is counted in these tonnes ...
-    periods_per_year: int = 12  # ... per period (month)
-    price_coefs: List[float] = field(default_factory=lambda: [300.0])  # P(Q) = sum c_i Q^i, currency per t
-    cost_coefs: List[float] = field(default_factory=lambda: [386300.0, -2428.0, 3.919])  # C(Q) per period, currency x output_unit_t
-    price_range: List[float] = field(default_factory=lambda: [-0.1079, 0.1079])  # UL, UU as fractions
-    cost_range: List[float] = field(default_factory=lambda: [-0.1305, 0.2768])
-    confidence: float = 0.95  # the ranges' coverage (lognormal errors)
-    alpha_price: float = 0.5
-    alpha_cost: float = 0.2
-    dead_band: float = 0.05  # U0 of eqs 27-28
+    output_unit_t: float = greater_than(0, default=1.0e4)  # Q is counted in these tonnes ...
+    periods_per_year: int = at_least(1, default=12)  # ... per period (month)
+    price_coefs: List[float] = finite(default_factory=lambda: [300.0])  # P(Q) = sum c_i Q^i, currency per t
+    cost_coefs: List[float] = finite(default_factory=lambda: [386300.0, -2428.0, 3.919])  # C(Q) per period, currency x output_unit_t
+    price_range: List[float] = finite(default_factory=lambda: [-0.1079, 0.1079])  # UL, UU as fractions
+    cost_range: List[float] = finite(default_factory=lambda: [-0.1305, 0.2768])
+    confidence: float = between(0, 1, default=0.95, closed="neither")  # the ranges' coverage (lognormal errors)
+    alpha_price: float = between(-1, 1, default=0.5)  # entropic risk aversion
+    alpha_cost: float = between(-1, 1, default=0.2)
+    dead_band: float = finite_nonneg(default=0.05)  # U0 of eqs 27-28
 
 
 @dataclass
@@ -56,7 +57,7 @@ class TableInput:
 class RollingConfig:
     path: Optional[str] = None  # a monthly price series whose relative moves drive the rolling optimum
     column: str = "price"
-    last: int = 12  # months used (the most recent)
+    last: int = at_least(2, default=12)  # months used (the most recent)
 
 
 @dataclass
@@ -66,7 +67,10 @@ class Config(TaskConfig):
     cost_data: TableInput = field(default_factory=TableInput)
     cobweb: TableInput = field(default_factory=TableInput)
     rolling: RollingConfig = field(default_factory=RollingConfig)
-    key_factors: int = 3
+    key_factors: int = at_least(1, default=3)
+    # Rows of cost_data / cobweb missing a value: refused by default; true drops them, counted
+    # in metrics (dropped.<input>) and the summary. (Gaps in rolling.path are always refused.)
+    drop_incomplete: bool = False
 
 
 def run(cfg: Any, run: Any) -> dict:
@@ -86,8 +90,6 @@ def run(cfg: Any, run: Any) -> dict:
     upper_t_a = min(limits_t_a.values())
     if min_profitable > upper_t_a:
         raise ConfigError(f"limits: the minimum profitable scale {min_profitable:g} t/a exceeds the technical upper limit {upper_t_a:g} t/a")
-    if rev.output_unit_t <= 0 or rev.periods_per_year <= 0:
-        raise ConfigError("revenue.output_unit_t, revenue.periods_per_year: expected positive numbers")
     per_q = rev.output_unit_t * rev.periods_per_year  # t/a per unit of Q
     to_mt_a = per_q / 1e6
 
@@ -114,16 +116,22 @@ def run(cfg: Any, run: Any) -> dict:
         "marginal_revenue": decision.marginal_revenue,
         "upper_binding": decision.binding == "upper",
     }
+    inputs, dropped = _read_inputs(cfg, run)  # every input file, checked before any table is written
     run.table(
         "limits",
         pl.DataFrame({"limit": list(limits_t_a) + ["min_profitable"], "t_a": list(limits_t_a.values()) + [min_profitable]}),
     )
     if cfg.cost_data.path:
-        metrics.update(_cost_analysis(cfg, run))
+        metrics.update(_cost_analysis(cfg, run, inputs))
     if cfg.cobweb.path:
-        metrics["cobweb"] = _cobweb(cfg, run)
+        metrics["cobweb"] = _cobweb(cfg, run, inputs)
     if cfg.rolling.path:
-        metrics["rolling"] = _rolling(cfg, run, price, cost, min_profitable / per_q, upper_t_a / per_q, price_errors, cost_errors, to_mt_a)
+        metrics["rolling"] = _rolling(
+            cfg, run, inputs, price, cost, min_profitable / per_q, upper_t_a / per_q, price_errors, cost_errors, to_mt_a
+        )
+    if cfg.drop_incomplete:
+        metrics["dropped"] = dropped
+        run.console.print(f"dropped (drop_incomplete): {', '.join(f'{n} rows of {key}' for key, n in dropped.items()) or 'nothing read'}")
     run.console.print(
         f"technical limits (Mt/a): reserves {metrics['limit']['reserves_mt_a']:.2f}, intensity "
         f"{metrics['limit']['intensity_mt_a']:.2f}, links {metrics['limit']['links_mt_a']:.2f}; "
@@ -140,25 +148,47 @@ def _range(pair, key: str) -> tuple[float, float]:
     return float(pair[0]), float(pair[1])
 
 
-def _read(table: TableInput, key: str, run, columns: list[str]):
+def _read(table: TableInput, key: str, run, columns: list[str], drop: bool, dropped: dict[str, int], series: bool = False):
+    """The columns' complete rows as floats; incomplete rows refused, or dropped when ``drop``
+    and counted in ``dropped[key]`` (``series``: one column from its first to its last value,
+    gaps refused)."""
     from minectl.data.sources import read_file
+    from minectl.data.values import complete_rows, numeric, series_gaps
 
     path = run.input_file(table.path)
     frame = read_file(path, "dataset")
     for column in columns:
         if column not in frame.columns:
             raise ConfigError(f"{key}: column '{column}' not in {path}")
-    return frame.select(columns).drop_nulls().to_numpy().astype(float)
+    if series:  # a path of consecutive months: a gap is never bridged
+        return series_gaps(numeric(frame, columns[0], str(path)), str(path), False, None)[0].to_numpy()
+    rows, dropped[key] = complete_rows(frame, columns, str(path), drop, "drop_incomplete")
+    return rows.to_numpy()
 
 
-def _cost_analysis(cfg, run) -> dict:
+def _read_inputs(cfg, run) -> tuple[dict, dict[str, int]]:
+    """The arrays of the configured inputs, by config key, and the incomplete rows dropped from each."""
+    arrays, dropped = {}, {}
+    for key, table, columns in (
+        ("cost_data", cfg.cost_data, [cfg.cost_data.output_column, cfg.cost_data.total_column]),
+        ("cost_data.item_columns", cfg.cost_data, list(cfg.cost_data.item_columns)),
+        ("cobweb", cfg.cobweb, [cfg.cobweb.output_column, cfg.cobweb.price_column]),
+    ):
+        if table.path and columns:
+            arrays[key] = _read(table, key, run, columns, cfg.drop_incomplete, dropped)
+    if cfg.rolling.path:
+        arrays["rolling"] = _read(cfg.rolling, "rolling", run, [cfg.rolling.column], cfg.drop_incomplete, dropped, series=True)
+    return arrays, dropped
+
+
+def _cost_analysis(cfg, run, inputs: dict) -> dict:
     import polars as pl
 
     from minectl.capacity.curves import fit_cost_curves
     from minectl.capacity.pca import CostFactorPCA
 
     data = cfg.cost_data
-    xy = _read(data, "cost_data", run, [data.output_column, data.total_column])
+    xy = inputs["cost_data"]
     curves = fit_cost_curves(xy[:, 0], xy[:, 1])
     run.table(
         "cost_curves",
@@ -169,7 +199,7 @@ def _cost_analysis(cfg, run) -> dict:
     out = {"cost_curve": {"r2": curves[0].r2_, "sig": curves[0].p_value_}}
     if data.item_columns:
         items = list(data.item_columns)
-        pca = CostFactorPCA().fit(_read(data, "cost_data.item_columns", run, items))
+        pca = CostFactorPCA().fit(inputs["cost_data.item_columns"])
         run.table(
             "pca_components",
             pl.DataFrame(
@@ -183,27 +213,24 @@ def _cost_analysis(cfg, run) -> dict:
     return out
 
 
-def _cobweb(cfg, run) -> dict:
+def _cobweb(cfg, run, inputs: dict) -> dict:
     import polars as pl
 
     from minectl.capacity.curves import fit_cobweb
 
-    data = cfg.cobweb
-    qp = _read(data, "cobweb", run, [data.output_column, data.price_column])
+    qp = inputs["cobweb"]
     model = fit_cobweb(qp[:, 0], qp[:, 1])
     row = {"a1": model.a1, "b1": model.b1, "a2": model.a2, "b2": model.b2, "r2_supply": model.r2_supply, "r2_demand": model.r2_demand}
     run.table("cobweb", pl.DataFrame([{**row, "stable": model.stable}]))
     return {**row, "stable": model.stable}
 
 
-def _rolling(cfg, run, price, cost, lower, upper, price_errors, cost_errors, to_mt_a) -> dict:
+def _rolling(cfg, run, inputs, price, cost, lower, upper, price_errors, cost_errors, to_mt_a) -> dict:
     import polars as pl
 
     from minectl.capacity.optimal import rolling_capacity
 
-    prices = _read(cfg.rolling, "rolling", run, [cfg.rolling.column])[:, 0]
-    if cfg.rolling.last < 2:
-        raise ConfigError(f"rolling.last: expected at least 2 months, got {cfg.rolling.last}")
+    prices = inputs["rolling"]
     rev = cfg.revenue
     rows = rolling_capacity(
         prices[-cfg.rolling.last :], price, cost, lower, upper, price_errors, cost_errors,

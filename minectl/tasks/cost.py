@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 from omegaconf import MISSING, OmegaConf
 
 from minectl.config import DataConfig, TaskConfig
+from minectl.constraints import at_least, finite_nonneg, greater_than
 from minectl.errors import ConfigError
 
 
@@ -34,21 +35,21 @@ class CostsConfig:
 @dataclass
 class CostParams:
     output: str = "ore_t"  # production column used as Q_t (eq 2)
-    interpolation_limit: Optional[int] = 6  # hours; longer meter gaps stay missing (null: no limit)
+    interpolation_limit: Optional[int] = at_least(0, default=6)  # hours; longer meter gaps stay missing (null: no limit)
     impute_cycle: str = "1mo"  # missing daily records take the mean of the same series in this cycle
-    outlier_window: int = 30  # days of history of the rolling 3-sigma rule
-    outlier_sigma: float = 3.0
-    sensor_window: int = 168  # hours of history of the rolling 3-sigma rule on sensor series
-    event_downtime_h: float = 4.0  # days with failures or this much downtime keep their outliers
+    outlier_window: int = at_least(2, default=30)  # days of history of the rolling 3-sigma rule
+    outlier_sigma: float = greater_than(0, default=3.0)
+    sensor_window: int = at_least(2, default=168)  # hours of history of the rolling 3-sigma rule on sensor series
+    event_downtime_h: float = finite_nonneg(default=4.0)  # days with failures or this much downtime keep their outliers
     event_maintenance: bool = False  # maintenance work days are events too
-    event_days_after: int = 3  # an event also explains the next days' readings (late bookings)
-    anomaly_window: int = 14  # trailing days of the anomaly baselines
-    z_threshold: float = 3.0
+    event_days_after: int = at_least(0, default=3)  # an event also explains the next days' readings (late bookings)
+    anomaly_window: int = at_least(2, default=14)  # trailing days of the anomaly baselines
+    z_threshold: float = greater_than(0, default=3.0)
     anomaly_items: List[str] = field(default_factory=lambda: ["cost", "unit_cost"])
     change_rate: List[str] = field(default_factory=list)  # columns that get a day-over-day <col>_chg
     rolling_mean: List[str] = field(default_factory=list)  # columns that get a trailing mean <col>_rm
-    rolling_window: int = 7
-    top_anomalies: int = 10  # rows of the terminal summary
+    rolling_window: int = at_least(1, default=7)
+    top_anomalies: int = at_least(0, default=10)  # rows of the terminal summary
 
 
 @dataclass
@@ -71,10 +72,6 @@ def run(cfg: Any, run: Any) -> dict:
     rules = rules_from_config(costs.get("anomaly_rules") or {})
     intensities = _intensities(costs.get("intensities") or {})
     check_detector(params.anomaly_window, params.z_threshold)
-    if params.rolling_window < 1:
-        raise ConfigError(f"cost.rolling_window: {params.rolling_window}; expected at least 1 day")
-    if params.top_anomalies < 0:
-        raise ConfigError(f"cost.top_anomalies: {params.top_anomalies}; expected >= 0")
 
     prep = Preprocessing(
         interpolation_limit=params.interpolation_limit,
@@ -126,11 +123,12 @@ def run(cfg: Any, run: Any) -> dict:
     run.table("ledger", accounts.ledger)
     run.table("daily", daily)
     run.table("anomalies", anomalies)
-    from minectl.costing.report import plot_daily_cost, plot_unit_cost, print_summary
+    from minectl.costing.report import plot_daily_cost, plot_unit_cost, print_imputed, print_summary
 
     run.plot("daily_cost_by_category", plot_daily_cost(daily, mapping.categories, mapping.currency))
     run.plot("unit_cost", plot_unit_cost(daily, anomalies, mapping.currency, params.output))
     print_summary(run.console, daily, anomalies, mapping, params.top_anomalies)
+    print_imputed(run.console, accounts.counts)
     return _metrics(daily, anomalies, accounts.counts, mapping)
 
 

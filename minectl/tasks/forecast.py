@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 from omegaconf import MISSING, OmegaConf
 
 from minectl.config import TaskConfig
+from minectl.constraints import at_least, between, estimator_params
 from minectl.errors import ConfigError, DataError
 
 # The vendored World Bank Pink Sheet coal prices (examples/data/pinksheet_coal): name -> column.
@@ -27,19 +28,19 @@ class SourceConfig:
 @dataclass
 class ForecasterConfig:
     kind: str = MISSING  # naive | seasonal_naive | arima | lstm
-    refit_every: int = 1  # backtest: re-learn parameters every n origins, else only extend the history
-    params: Dict[str, Any] = field(default_factory=dict)  # the estimator's constructor arguments
+    refit_every: int = at_least(1, default=1)  # backtest: re-learn parameters every n origins, else only extend the history
+    params: Dict[str, Any] = estimator_params("kind", "minectl.forecast:param_names")  # the estimator's constructor arguments
 
 
 @dataclass
 class ForecastParams:
-    horizon: int = 12  # months forecast beyond the last observation (tables/forecast.parquet)
-    backtest_months: int = 36  # K: the last K months are forecast from rolling origins
-    backtest_horizons: List[int] = field(default_factory=lambda: [1, 3, 6, 12])
-    validation_months: int = 24  # the months before the backtest: the tuning objective
+    horizon: int = at_least(1, default=12)  # months forecast beyond the last observation (tables/forecast.parquet)
+    backtest_months: int = at_least(1, default=36)  # K: the last K months are forecast from rolling origins
+    backtest_horizons: List[int] = at_least(1, default_factory=lambda: [1, 3, 6, 12])
+    validation_months: int = at_least(1, default=24)  # the months before the backtest: the tuning objective
     validation_only: bool = False  # sweeps: score the validation period only
     tune: Optional[str] = "lstm"  # the selected model whose validation MAPE is `validation.mape`
-    interval_level: float = 0.9
+    interval_level: float = between(0, 1, default=0.9, closed="neither")
 
 
 @dataclass
@@ -90,7 +91,8 @@ def run(cfg: Any, run: Any) -> dict:
                 backtests.append(
                     rolling_origin_backtest(model, y, dates, (test_start, n), max_horizon, name, refit_every, advance)
                 )
-    metrics: dict = {"series": {"months": n, "last": float(y[-1])}}
+    interpolated = int(series["interpolated"].sum())  # empty months inside the series, filled in by design
+    metrics: dict = {"series": {"months": n, "last": float(y[-1]), "interpolated": interpolated}}
     validation_mape = {row["model"]: row["mape"] for row in backtest_accuracy(pl.concat(validation)).iter_rows(named=True)}
     metrics["validation"] = {"mape_by_model": validation_mape}
     if params.tune in validation_mape:
@@ -112,29 +114,22 @@ def run(cfg: Any, run: Any) -> dict:
     run.table("forecast", forecast)
     run.plot("forecast", _plot(series, backtest, forecast, value_column))
     _print_summary(run.console, scores, forecast, params)
+    run.console.print(f"series: {n} months, {interpolated} empty months interpolated")
     return metrics
 
 
 def _check_params(params: Any) -> None:
-    positive = {
-        "forecast.horizon": params.horizon,
-        "forecast.backtest_months": params.backtest_months,
-        "forecast.validation_months": params.validation_months,
-    }
-    for key, value in positive.items():
-        if value < 1:
-            raise ConfigError(f"{key}: expected an integer >= 1, got {value}")
+    # each number's own range is declared in ForecastParams; this checks how they relate
     horizons = list(params.backtest_horizons)
-    if not horizons or 1 not in horizons or min(horizons) < 1 or max(horizons) > params.backtest_months:
+    if not horizons or 1 not in horizons or max(horizons) > params.backtest_months:
         raise ConfigError(
             f"forecast.backtest_horizons: expected horizons in 1..forecast.backtest_months including 1, got {horizons}"
         )
-    if not 0 < params.interval_level < 1:
-        raise ConfigError(f"forecast.interval_level: expected a value in (0, 1), got {params.interval_level}")
 
 
 def _build_models(forecasters: Any, seed: int) -> dict[str, tuple[Any, int]]:
-    """name -> (unfitted forecaster, refit_every); every parameter checked before any work."""
+    """name -> (unfitted forecaster, refit_every); every parameter checked before any work
+    (parameter names and refit_every by minectl.constraints.check_config, values here)."""
     from minectl.forecast import FORECASTERS
 
     if not forecasters:
@@ -144,15 +139,9 @@ def _build_models(forecasters: Any, seed: int) -> dict[str, tuple[Any, int]]:
         key = f"forecaster.{name}"
         if spec.kind not in FORECASTERS:
             raise ConfigError(f"{key}.kind: unknown model {spec.kind!r}; expected one of {', '.join(FORECASTERS)}")
-        if spec.refit_every < 1:
-            raise ConfigError(f"{key}.refit_every: expected an integer >= 1, got {spec.refit_every}")
         params = OmegaConf.to_container(spec.params, resolve=True)
         cls = FORECASTERS[spec.kind]
-        allowed = cls().get_params()
-        unknown = sorted(set(params) - set(allowed))
-        if unknown:
-            raise ConfigError(f"{key}.params.{unknown[0]}: unknown parameter; expected one of {', '.join(allowed)}")
-        if "random_state" in allowed:
+        if "random_state" in cls().get_params():
             params["random_state"] = seed  # one seed drives every model
         model = cls(**params)
         try:

@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 from omegaconf import MISSING, OmegaConf
 
 from minectl.config import TaskConfig
+from minectl.constraints import at_least, between, estimator_params, finite, finite_nonneg, greater_than
 from minectl.errors import ConfigError, DataError
 
 
@@ -21,15 +22,15 @@ from minectl.errors import ConfigError, DataError
 class PimParams:
     """Probability-integral simulator parameters (see minectl/optimize/simulator.py)."""
 
-    depth_m: float = 60.0
-    orebody_height_m: float = 50.0
-    panel_width_m: float = 40.0
-    strike_length_m: float = 25.0
-    stope_span_m: float = 10.0
-    tan_beta: float = 2.0
-    subsidence_factor: float = 0.006
-    density_t_m3: float = 2.65
-    road_offset_m: float = 0.0
+    depth_m: float = greater_than(0, default=60.0)
+    orebody_height_m: float = greater_than(0, default=50.0)
+    panel_width_m: float = greater_than(0, default=40.0)
+    strike_length_m: float = greater_than(0, default=25.0)
+    stope_span_m: float = greater_than(0, default=10.0)
+    tan_beta: float = greater_than(0, default=2.0)
+    subsidence_factor: float = greater_than(0, default=0.006)
+    density_t_m3: float = greater_than(0, default=2.65)
+    road_offset_m: float = finite(default=0.0)
 
 
 @dataclass
@@ -39,37 +40,40 @@ class SimulatorConfig:
     path: Optional[str] = None  # kind=table: a .csv/.parquet/.arff of runs exported from e.g. FLAC3D
     columns: Dict[str, str] = field(default_factory=dict)  # kind=table: file column -> variable/response name
     responses: List[str] = field(default_factory=list)  # kind=table: response columns
+    # kind=table: runs missing a variable or a response are refused by default; true drops
+    # them, counted in metrics (doe.dropped) and the summary.
+    drop_incomplete: bool = False
 
 
 @dataclass
 class DoeConfig:
     kind: str = "full_factorial"  # full_factorial | lhs | sobol
-    n: int = 88  # lhs / sobol size
-    levels: Dict[str, int] = field(default_factory=dict)  # full_factorial: levels per variable
+    n: int = at_least(2, default=88)  # lhs / sobol size
+    levels: Dict[str, int] = at_least(2, default_factory=dict)  # full_factorial: levels per variable
 
 
 @dataclass
 class SurrogateConfig:
     kind: str = "lightgbm"  # lightgbm | rf | extra_trees
-    params: Dict[str, Any] = field(default_factory=dict)
-    cv_folds: int = 5
+    params: Dict[str, Any] = estimator_params("kind", "minectl.optimize.surrogate:param_names")
+    cv_folds: int = at_least(2, default=5)
 
 
 @dataclass
 class OptimizerConfig:
-    pop_size: int = 100
-    n_gen: int = 200
-    crossover_prob: float = 0.9
-    crossover_eta: float = 15.0
-    mutation_eta: float = 20.0
+    pop_size: int = at_least(4, default=100)
+    n_gen: int = at_least(1, default=200)
+    crossover_prob: float = between(0, 1, default=0.9)
+    crossover_eta: float = finite_nonneg(default=15.0)
+    mutation_eta: float = finite_nonneg(default=20.0)
     sampling: str = "lhs"  # initial population: lhs | random
     compare_direct: bool = True  # also run NSGA-II on the simulator: pareto.hv_ratio
 
 
 @dataclass
 class Bounds:
-    low: float = MISSING
-    high: float = MISSING
+    low: float = finite(default=MISSING)
+    high: float = finite(default=MISSING)
 
 
 @dataclass
@@ -82,46 +86,46 @@ class ObjectiveConfig:
 class ConstraintConfig:
     response: str = MISSING
     op: str = "<="  # <= | >=
-    limit: float = MISSING
+    limit: float = finite(default=MISSING)
 
 
 @dataclass
 class DecisionConfig:
-    price: Optional[float] = None
+    price: Optional[float] = finite_nonneg(default=None)
     # Or the last value of a price series / forecast table file (tables/forecast.parquet of `minectl forecast`).
     price_path: Optional[str] = None
     price_column: str = "forecast"
     price_model: Optional[str] = None
-    low_price: float = 300.0
-    high_price: float = 450.0
-    weights_at_low: Dict[str, float] = field(default_factory=dict)
-    weights_at_high: Dict[str, float] = field(default_factory=dict)
+    low_price: float = finite_nonneg(default=300.0)
+    high_price: float = finite_nonneg(default=450.0)
+    weights_at_low: Dict[str, float] = finite_nonneg(default_factory=dict)
+    weights_at_high: Dict[str, float] = finite_nonneg(default_factory=dict)
     method: str = "tchebycheff"  # tchebycheff | weighted_sum: how weights score a front point
 
 
 @dataclass
 class FieldCheck:
-    design: Dict[str, float] = field(default_factory=dict)
-    measured: Dict[str, float] = field(default_factory=dict)
+    design: Dict[str, float] = finite(default_factory=dict)
+    measured: Dict[str, float] = finite(default_factory=dict)
 
 
 @dataclass
 class SensitivityConfig:
-    oat_points: int = 21
-    sobol_n: int = 1024
+    oat_points: int = at_least(2, default=21)
+    sobol_n: int = at_least(2, default=1024)
 
 
 @dataclass
 class RobustnessConfig:
-    train_share: float = 0.8
-    noise: float = 0.0
-    outlier_share: float = 0.0
-    outlier_magnitude: float = 0.0
+    train_share: float = between(0, 1, default=0.8, closed="neither")
+    noise: float = finite_nonneg(default=0.0)
+    outlier_share: float = between(0, 1, default=0.0)
+    outlier_magnitude: float = finite_nonneg(default=0.0)
 
 
 @dataclass
 class BaselineConfig:
-    trials: int = 60
+    trials: int = at_least(1, default=60)
 
 
 @dataclass
@@ -150,7 +154,8 @@ def _choices(values) -> str:
 
 
 def check_config(cfg: Any) -> tuple[list[str], list[str]]:
-    """Everything that can be checked before work starts; returns (variables, responses)."""
+    """How the values relate, checked before work starts (each number's range is declared in the
+    schema and checked by minectl.constraints); returns (variables, responses)."""
     from minectl.optimize.moo import OPERATORS, SAMPLINGS, SENSES
     from minectl.optimize.simulator import RESPONSES, VARIABLES
     from minectl.optimize.surrogate import REGRESSORS
@@ -190,8 +195,8 @@ def check_config(cfg: Any) -> tuple[list[str], list[str]]:
             raise ConfigError(f"doe.kind: '{cfg.doe.kind}' is unknown; expected one of: full_factorial, lhs, sobol")
         if cfg.doe.kind == "full_factorial":
             for name in variables:
-                if int(cfg.doe.levels.get(name, 0)) < 2:
-                    raise ConfigError(f"doe.levels.{name}: expected >= 2 levels for the full factorial")
+                if name not in cfg.doe.levels:
+                    raise ConfigError(f"doe.levels.{name}: missing; expected >= 2 levels for the full factorial")
         elif cfg.doe.n < cfg.surrogate.cv_folds:
             raise ConfigError(f"doe.n: {cfg.doe.n} runs are fewer than surrogate.cv_folds={cfg.surrogate.cv_folds}")
         if not cfg.simulator.pim.orebody_height_m > opt.variables["pillar_height_m"].high:
@@ -200,10 +205,6 @@ def check_config(cfg: Any) -> tuple[list[str], list[str]]:
             raise ConfigError("optimize.variables.sidewall_thickness_m: low must be >= 0")
     if cfg.surrogate.kind not in REGRESSORS:
         raise ConfigError(f"surrogate.kind: '{cfg.surrogate.kind}' is unknown; expected one of: {_choices(REGRESSORS)}")
-    if cfg.surrogate.cv_folds < 2:
-        raise ConfigError(f"surrogate.cv_folds: {cfg.surrogate.cv_folds}; expected >= 2")
-    if cfg.optimizer.pop_size < 4 or cfg.optimizer.n_gen < 1:
-        raise ConfigError("optimizer: expected pop_size >= 4 and n_gen >= 1")
     if cfg.optimizer.sampling not in SAMPLINGS:
         raise ConfigError(f"optimizer.sampling: '{cfg.optimizer.sampling}' is unknown; expected one of: {_choices(SAMPLINGS)}")
     _check_decision(opt.decision, [o.response for o in opt.objectives])
@@ -215,13 +216,6 @@ def check_config(cfg: Any) -> tuple[list[str], list[str]]:
             raise ConfigError(f"optimize.field_validation[{i}].measured: expected values for responses among: {_choices(responses)}")
         if any(value == 0 for value in check.measured.values()):
             raise ConfigError(f"optimize.field_validation[{i}].measured: a measured value of 0 has no relative deviation")
-    rob = opt.robustness
-    if not (0 < rob.train_share < 1 and rob.noise >= 0 and 0 <= rob.outlier_share <= 1 and rob.outlier_magnitude >= 0):
-        raise ConfigError("optimize.robustness: expected 0 < train_share < 1, noise >= 0, 0 <= outlier_share <= 1, outlier_magnitude >= 0")
-    if opt.sensitivity.oat_points < 2 or opt.sensitivity.sobol_n < 2:
-        raise ConfigError("optimize.sensitivity: expected oat_points >= 2 and sobol_n >= 2")
-    if opt.baseline.trials < 1:
-        raise ConfigError("optimize.baseline.trials: expected >= 1")
     return variables, responses
 
 
@@ -232,7 +226,7 @@ def _check_decision(decision: Any, objective_responses: list[str]) -> None:
         weights = decision[key]
         if sorted(weights) != sorted(objective_responses):
             raise ConfigError(f"optimize.decision.{key}: expected a weight for each objective: {_choices(objective_responses)}")
-        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+        if sum(weights.values()) <= 0:  # each weight is >= 0 (declared)
             raise ConfigError(f"optimize.decision.{key}: expected non-negative weights with a positive sum")
     if decision.price is None and decision.price_path is None:
         raise ConfigError("optimize.decision: set price=<number> or price_path (a price series or forecast table file)")
@@ -243,11 +237,14 @@ def _price(decision: Any, run: Any) -> float:
     if decision.price_path is None:
         return float(decision.price)
     from minectl.data.sources import read_file
+    from minectl.data.values import numeric
     from minectl.optimize.decision import last_price
 
     where = decision.price_path
     frame = read_file(where, "optimize.decision.price_path")
     run.input_file(where)
+    if decision.price_column in frame.columns:  # text, inf or NaN in the prices: refused, not taken as the price
+        frame = frame.with_columns(numeric(frame, decision.price_column, str(where)))
     try:
         return last_price(frame, decision.price_column, decision.price_model)
     except KeyError as exc:
@@ -257,7 +254,8 @@ def _price(decision: Any, run: Any) -> float:
 
 
 def _simulation_data(cfg: Any, variables: list[str], responses: list[str], run: Any):
-    """(simulator batch function or None for a table, bounds, DoE designs X, responses Y)."""
+    """(simulator batch function or None for a table, bounds, DoE designs X, responses Y, table
+    runs dropped as incomplete)."""
     import numpy as np
 
     from minectl.optimize import doe
@@ -266,6 +264,7 @@ def _simulation_data(cfg: Any, variables: list[str], responses: list[str], run: 
     bounds = np.array([[cfg.optimize.variables[v].low, cfg.optimize.variables[v].high] for v in variables])
     if cfg.simulator.kind == "table":
         from minectl.data.sources import read_file
+        from minectl.data.values import complete_rows
 
         where = cfg.simulator.path
         frame = read_file(where, "simulator.path")
@@ -281,10 +280,10 @@ def _simulation_data(cfg: Any, variables: list[str], responses: list[str], run: 
         for column in variables + responses:
             if not frame.schema[column].is_numeric():
                 raise DataError(f"{where}: column '{column}' is {frame.schema[column]}; expected numbers")
-        table = frame.select(variables + responses).drop_nulls()
+        table, dropped = complete_rows(frame, variables + responses, where, cfg.simulator.drop_incomplete, "simulator.drop_incomplete")
         if table.height < cfg.surrogate.cv_folds:
             raise DataError(f"{where}: {table.height} complete runs, fewer than surrogate.cv_folds={cfg.surrogate.cv_folds}")
-        return None, bounds, table.select(variables).to_numpy().astype(float), table.select(responses).to_numpy().astype(float)
+        return None, bounds, table.select(variables).to_numpy(), table.select(responses).to_numpy(), dropped
     # The simulator's columns are in VARIABLES order; the config may list variables in any order.
     simulator = ProbabilityIntegralSimulator(**OmegaConf.to_container(cfg.simulator.pim, resolve=True))
     order = [variables.index(name) for name in VARIABLES]
@@ -299,7 +298,7 @@ def _simulation_data(cfg: Any, variables: list[str], responses: list[str], run: 
         X = doe.latin_hypercube(bounds, cfg.doe.n, cfg.seed)
     else:
         X = doe.sobol(bounds, cfg.doe.n, cfg.seed)
-    return evaluate, bounds, X, evaluate(X)
+    return evaluate, bounds, X, evaluate(X), 0
 
 
 def run(cfg: Any, run: Any) -> dict:
@@ -318,10 +317,13 @@ def run(cfg: Any, run: Any) -> dict:
     opt, seed = cfg.optimize, int(cfg.seed)
     objectives = [moo.Objective(o.response, o.sense) for o in opt.objectives]
     constraints = [moo.Constraint(c.response, c.op, float(c.limit)) for c in opt.constraints]
-    simulate, bounds, X, Y = _simulation_data(cfg, variables, responses, run)
+    simulate, bounds, X, Y, dropped = _simulation_data(cfg, variables, responses, run)
     price = _price(opt.decision, run)
     run.table("doe", pl.DataFrame(np.column_stack([X, Y]), schema=variables + responses, orient="row"))
     metrics: dict[str, Any] = {"doe": {"runs": len(X)}}
+    if cfg.simulator.drop_incomplete:
+        metrics["doe"]["dropped"] = dropped
+        run.console.print(f"simulator table: {dropped} incomplete runs dropped (simulator.drop_incomplete), {len(X)} used")
 
     # Surrogate: k-fold CV, then one fit on every run.
     params = OmegaConf.to_container(cfg.surrogate.params, resolve=True)

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional
 from omegaconf import MISSING, OmegaConf
 
 from minectl.config import DataConfig, TaskConfig
+from minectl.constraints import at_least, between, estimator_params, finite_nonneg
 from minectl.errors import ConfigError, DataError
 from minectl.tasks.cost import CostsConfig
 
@@ -28,14 +29,14 @@ MODEL_DIR = "model"
 @dataclass
 class ModelConfig:
     name: str = MISSING  # lr | svm | rf | lightgbm | lstm | lstm_rf
-    params: Dict[str, Any] = field(default_factory=dict)  # the estimator's constructor arguments
+    params: Dict[str, Any] = estimator_params("name", "minectl.models:param_names")  # the estimator's constructor arguments
 
 
 @dataclass
 class LabelRuleConfig:
     column: str = MISSING  # indicator of the daily table
-    medium: float = 1.0  # deviation from the trailing baseline, in baseline sds, for 1 point
-    high: float = 2.0  # ... for 2 points
+    medium: float = finite_nonneg(default=1.0)  # deviation from the trailing baseline, in baseline sds, for 1 point
+    high: float = finite_nonneg(default=2.0)  # ... for 2 points
     direction: str = "up"  # up | down
 
 
@@ -43,17 +44,17 @@ class LabelRuleConfig:
 class LabelsConfig:
     source: str = "column"  # column: the data's labels (labels.risk / a column); rules: built below
     column: str = "risk"
-    levels: int = 3  # 3: low/medium/high; 2: binary (low/high)
-    baseline_days: int = 30
-    medium_score: int = 1  # summed rule points for medium
-    high_score: int = 3  # ... and for high
+    levels: int = between(2, 3, default=3)  # 3: low/medium/high; 2: binary (low/high)
+    baseline_days: int = at_least(2, default=30)
+    medium_score: int = at_least(1, default=1)  # summed rule points for medium
+    high_score: int = at_least(1, default=3)  # ... and for high
     rules: List[LabelRuleConfig] = field(default_factory=list)
 
 
 @dataclass
 class ThresholdsConfig:
     mode: str = "optimise"  # optimise (on validation) | fixed
-    values: List[float] = field(default_factory=lambda: [0.33, 0.67])  # theta1 < theta2 (fixed mode)
+    values: List[float] = between(0, 1, default_factory=lambda: [0.33, 0.67])  # theta1 < theta2 (fixed mode)
     objective: str = "f1_macro"  # f1_macro | balanced_accuracy | recall_high
 
 
@@ -74,26 +75,26 @@ class FeaturesConfig:
 @dataclass
 class RobustnessConfig:
     enabled: bool = True
-    mask_fraction: float = 0.1  # share of indicator observations hidden, then interpolated
-    noise_sd: float = 0.1  # Gaussian noise in z-score units
-    low_drop_share: float = 0.5  # share of low-risk training samples removed before refitting
+    mask_fraction: float = between(0, 1, default=0.1, closed="left")  # share of indicator observations hidden, then interpolated
+    noise_sd: float = finite_nonneg(default=0.1)  # Gaussian noise in z-score units
+    low_drop_share: float = between(0, 1, default=0.5, closed="left")  # share of low-risk training samples removed before refitting
 
 
 @dataclass
 class ImportanceConfig:
     enabled: bool = True
-    n_repeats: int = 3
-    top: int = 5
+    n_repeats: int = at_least(1, default=3)
+    top: int = at_least(1, default=5)
 
 
 @dataclass
 class RiskParams:
-    window: int = 14  # w: days in the dynamic window
-    lead_times: List[int] = field(default_factory=lambda: [0, 1, 3, 7, 14])
-    primary_lead: int = 0  # the lead of test.*, thresholds, robustness, importance and the saved model
-    val_fraction: float = 0.15
-    test_fraction: float = 0.2
-    torch_threads: int = 1  # small LSTMs run fastest single-threaded on CPU
+    window: int = at_least(1, default=14)  # w: days in the dynamic window
+    lead_times: List[int] = at_least(0, default_factory=lambda: [0, 1, 3, 7, 14])
+    primary_lead: int = at_least(0, default=0)  # the lead of test.*, thresholds, robustness, importance and the saved model
+    val_fraction: float = between(0, 1, default=0.15, closed="neither")
+    test_fraction: float = between(0, 1, default=0.2, closed="neither")
+    torch_threads: int = at_least(1, default=1)  # small LSTMs run fastest single-threaded on CPU
     save_model: bool = True
     input: InputConfig = field(default_factory=InputConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
@@ -115,8 +116,7 @@ class Config(TaskConfig):
 
 
 def _check(params: Any) -> None:
-    if params.labels.levels not in (2, 3):
-        raise ConfigError(f"risk.labels.levels: {params.labels.levels}; expected 2 or 3")
+    # each number's own range is declared in the schema (minectl.constraints); these are choices and relations
     if params.labels.source not in ("column", "rules"):
         raise ConfigError(f"risk.labels.source: {params.labels.source!r}; expected column or rules")
     if params.labels.source == "rules" and not params.labels.rules:
@@ -125,10 +125,8 @@ def _check(params: Any) -> None:
         raise ConfigError(f"risk.thresholds.mode: {params.thresholds.mode!r}; expected optimise or fixed")
     if params.input.kind not in ("mine", "table"):
         raise ConfigError(f"risk.input.kind: {params.input.kind!r}; expected mine or table")
-    if params.window < 1:
-        raise ConfigError(f"risk.window: {params.window}; expected at least 1")
-    if not params.lead_times or min(params.lead_times) < 0:
-        raise ConfigError(f"risk.lead_times: {list(params.lead_times)}; expected lead times >= 0")
+    if not params.lead_times:
+        raise ConfigError("risk.lead_times: empty; expected lead times >= 0")
     if params.primary_lead not in params.lead_times:
         raise ConfigError(f"risk.primary_lead: {params.primary_lead} is not one of risk.lead_times {list(params.lead_times)}")
     for rule in params.labels.rules:
@@ -430,8 +428,55 @@ def _print_summary(console, model: str, metrics: dict, leads) -> None:
 # ---------------------------------------------------------------------------- predict
 
 
-def predict(run_dir: Path, data_cfg: Optional[dict] = None):
+def _read_spec(path: Path) -> dict:
+    """risk_model.json, type-checked: the folder may come from someone else."""
+    from minectl.runfolder import check_fields, is_number, read_json
+
+    def str_list(v):
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    def numbers(n):
+        return lambda v: isinstance(v, list) and len(v) == n and all(is_number(x) for x in v)
+
+    spec = read_json(path, "the JSON object `minectl risk` saves beside its model")
+    check_fields(spec, path, {
+        "dynamic": (str_list, "a list of column names"), "static": (str_list, "a list of column names"),
+        "window": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "an integer >= 1"),
+        "n_levels": (lambda v: v in (2, 3) and not isinstance(v, bool), "2 or 3"),
+        "series": (lambda v: v is None or isinstance(v, str), "null or a column name"),
+        "time": (lambda v: v is None or isinstance(v, str), "null or a column name"),
+    })
+    n_features = spec["window"] * len(spec["dynamic"]) + len(spec["static"])
+    check_fields(spec, path, {
+        "mean": (numbers(n_features), f"{n_features} numbers (window x dynamic + static)"),
+        "sd": (numbers(n_features), f"{n_features} numbers (window x dynamic + static)"),
+        "thresholds": (numbers(spec["n_levels"] - 1), f"{spec['n_levels'] - 1} numbers (n_levels - 1)"),
+    })
+    return spec
+
+
+def _load_saved_model(directory: Path, n_features: int):
+    """The run's model/, rebuilt from safe formats; a damaged or tampered folder is one DataError."""
+    from minectl.models import load_model
+
+    try:
+        model = load_model(directory)
+    except DataError:
+        raise
+    except Exception as exc:  # untrusted files fail to decode in many ways; nothing is unpickled
+        first = (str(exc).strip().splitlines() or [""])[0].split(". ")[0][:120]  # not numpy's "load it unsafely" hint
+        raise DataError(f"{directory}: cannot rebuild the saved model ({type(exc).__name__}: {first}); "
+                        "expected the model files a `minectl risk` run writes") from None
+    if getattr(model, "n_features_in_", None) != n_features:
+        raise DataError(f"{directory}: the model takes {getattr(model, 'n_features_in_', None)} features, "
+                        f"risk_model.json describes {n_features}; expected the model of this run")
+    return model
+
+
+def predict(run_dir, data_cfg: Optional[dict] = None):
     """Score data with a saved risk run: one row per day with a full window.
+
+    ``run_dir``: the run's folder, or its RunFolder already read (minectl.runfolder.read_run).
 
     ``data_cfg`` (plain dict) replaces the run's ``data`` node (mine inputs) or is merged into
     its ``risk.input`` node (table inputs, e.g. ``{"path": "new.arff"}``); None scores the run's
@@ -440,23 +485,26 @@ def predict(run_dir: Path, data_cfg: Optional[dict] = None):
     import numpy as np
     import polars as pl
 
-    from minectl.models import load_model
+    from omegaconf.errors import OmegaConfBaseException
+
     from minectl.risk.samples import ZScore
     from minectl.risk.workflow import Layout, predict_levels, window_rows
+    from minectl.runfolder import RunFolder, bad, read_run
 
-    run_dir = Path(run_dir)
-    config_path, spec_path = run_dir / ".hydra" / "config.yaml", run_dir / SPEC_FILE
-    for path in (config_path, spec_path):
-        if not path.is_file():
-            raise DataError(f"{path}: missing; expected a finished `minectl risk` run dir with a saved model")
-    cfg = OmegaConf.merge(OmegaConf.structured(Config), OmegaConf.load(config_path))
+    folder = run_dir if isinstance(run_dir, RunFolder) else read_run(run_dir, ("risk",))
+    run_dir = folder.dir
+    try:
+        cfg = OmegaConf.merge(OmegaConf.structured(Config), folder.config)
+    except OmegaConfBaseException as exc:  # a tampered value the schema refuses
+        raise bad(run_dir / ".hydra" / "config.yaml", str(exc).strip().splitlines()[0], "the config of a `minectl risk` run") from None
+    spec = _read_spec(run_dir / SPEC_FILE)
+    model = _load_saved_model(run_dir / MODEL_DIR, len(spec["mean"]))  # a damaged folder fails before the work
     if data_cfg:
         node = "data" if cfg.risk.input.kind == "mine" else "risk.input"
         if node == "data":
             cfg.data = OmegaConf.merge(OmegaConf.structured(DataConfig), data_cfg)
         else:
             cfg.risk.input = OmegaConf.merge(cfg.risk.input, data_cfg)
-    spec = json.loads(spec_path.read_text())
     frame, layout = _daily_frame(cfg, with_labels=False)
     missing = [c for c in spec["dynamic"] + spec["static"] if c not in frame.columns]
     if missing:
@@ -466,8 +514,7 @@ def predict(run_dir: Path, data_cfg: Optional[dict] = None):
     X, keys = window_rows(frame, layout)
     scaler = ZScore()
     scaler.mean_, scaler.sd_ = np.asarray(spec["mean"]), np.asarray(spec["sd"])
-    proba, score, levels = predict_levels(load_model(run_dir / MODEL_DIR), scaler.transform(X),
-                                          spec["thresholds"], layout.n_levels)
+    proba, score, levels = predict_levels(model, scaler.transform(X), spec["thresholds"], layout.n_levels)
     names = _level_names(layout.n_levels)
     return keys.with_columns(
         *(pl.Series(f"p_{name}", proba[:, k]) for k, name in enumerate(names)),
@@ -476,14 +523,15 @@ def predict(run_dir: Path, data_cfg: Optional[dict] = None):
     )
 
 
-def predict_cli(run_dir: Path, overrides: list[str]) -> None:
+def predict_cli(run, overrides: list[str]) -> None:
     """`minectl risk predict RUN_DIR [data.x=... | risk.input.path=... | out=FILE]`: writes the
-    scores to FILE (default RUN_DIR/predictions.parquet) and prints the latest days."""
+    scores to FILE (default RUN_DIR/predictions.parquet) and prints the latest days.
+    ``run``: the RunFolder read by minectl.runfolder.read_run."""
     from rich.console import Console
 
     from minectl.results import atomic_path
 
-    out = Path(run_dir) / "predictions.parquet"
+    out = run.dir / "predictions.parquet"
     dotlist = []
     for item in overrides:
         key, sep, value = item.partition("=")
@@ -499,11 +547,10 @@ def predict_cli(run_dir: Path, overrides: list[str]) -> None:
         raise ConfigError(f"risk predict: out={out}: cannot write there ({exc.strerror or exc}); expected a writable file path") from None
     data_cfg = None
     if dotlist:
-        saved = OmegaConf.load(Path(run_dir) / ".hydra" / "config.yaml") if (Path(run_dir) / ".hydra" / "config.yaml").is_file() else {}
-        is_table = OmegaConf.select(saved, "risk.input.kind", default="mine") == "table"
-        base = OmegaConf.select(saved, "risk.input" if is_table else "data", default={}) or {}
+        is_table = OmegaConf.select(run.config, "risk.input.kind", default="mine") == "table"
+        base = OmegaConf.select(run.config, "risk.input" if is_table else "data", default={}) or {}
         data_cfg = OmegaConf.to_container(OmegaConf.merge(base, OmegaConf.from_dotlist(dotlist)), resolve=True)
-    scores = predict(Path(run_dir), data_cfg)
+    scores = predict(run, data_cfg)
     with atomic_path(out) as tmp:
         scores.write_parquet(tmp)
     console = Console()

@@ -8,6 +8,7 @@ from typing import Any, List, Optional
 from omegaconf import MISSING
 
 from minectl.config import TaskConfig
+from minectl.constraints import at_least, between, finite_nonneg
 from minectl.errors import ConfigError, DataError
 
 ALL_FAMILIES = ["normal", "lognormal", "gamma", "weibull", "beta", "uniform", "triangular", "exponential"]
@@ -27,27 +28,30 @@ class SeriesConfig:
 @dataclass
 class UncertaintyParams:
     statistic: str = "mean"  # mean | median | std | quantile
-    q: float = 0.5  # quantile level for statistic=quantile
+    q: float = between(0, 1, default=0.5)  # quantile level for statistic=quantile
     method: str = "percentile"  # percentile | basic | bca
-    confidence: float = 0.95
-    n_resamples: int = 9999
-    block_length: Optional[int] = None  # moving-block bootstrap for autocorrelated series
+    confidence: float = between(0, 1, default=0.95, closed="neither")
+    n_resamples: int = at_least(1, default=9999)
+    block_length: Optional[int] = at_least(1, default=None)  # moving-block bootstrap for autocorrelated series
     families: List[str] = field(default_factory=lambda: list(ALL_FAMILIES))
-    risk_level: float = 0.95  # VaR / CVaR level
-    alpha: float = 0.5  # entropic risk aversion in [-1, 1]
-    mc_samples: int = 100_000
+    risk_level: float = between(0, 1, default=0.95, closed="neither")  # VaR / CVaR level
+    alpha: float = between(-1, 1, default=0.5)  # entropic risk aversion
+    mc_samples: int = at_least(1, default=100_000)
     copula: bool = True  # Gaussian copula from the items' observed (normal-score) correlation
+    # Empty values inside a series (and the returns across them), incomplete cost-item rows:
+    # refused by default; true drops them, counted in metrics (<series>.dropped) and the summary.
+    drop_incomplete: bool = False
 
 
 @dataclass
 class RevenueParams:
-    output: float = 0.0  # > 0: next-period revenue = output x last level x exp(log return)
+    output: float = finite_nonneg(default=0.0)  # > 0: next-period revenue = output x last level x exp(log return)
 
 
 @dataclass
 class ImpliedCostParams:
-    cost_per_event: float = 0.0  # > 0: cost item = cost_per_event x operating_hours / mean time between events
-    operating_hours: float = 0.0
+    cost_per_event: float = finite_nonneg(default=0.0)  # > 0: cost item = cost_per_event x operating_hours / mean time between events
+    operating_hours: float = finite_nonneg(default=0.0)
 
 
 @dataclass
@@ -65,12 +69,15 @@ def run(cfg: Any, run: Any) -> dict:
 
     params = cfg.uncertainty
     path = run.input_file(cfg.dataset.path)
-    groups = read_series(path, cfg.dataset.column, cfg.dataset.group_by)
-    subseries = {}
+    groups = read_series(path, cfg.dataset.column, cfg.dataset.group_by, params.drop_incomplete)
+    items = _cost_items(path, cfg) if cfg.dataset.cost_items else None  # checked before any table is written
+    subseries, dropped = {}, {}
     for group, values in groups.items():
         for transform in cfg.dataset.transforms:
             label = transform if cfg.dataset.group_by is None else f"{group}.{transform}"
-            subseries[label] = transform_series(values, transform, f"{path}: {cfg.dataset.column} ({label})")
+            subseries[label], dropped[label] = _complete(transform_series(values, transform, f"{path}: {cfg.dataset.column} ({label})"))
+            if subseries[label].size < 2:  # nothing to resample or fit
+                raise DataError(f"{path}: column '{cfg.dataset.column}' ({label}) has {subseries[label].size} value(s); expected at least 2")
 
     metrics: dict = {}
     boot_rows, fit_rows = [], []
@@ -78,6 +85,8 @@ def run(cfg: Any, run: Any) -> dict:
         for label, values in subseries.items():
             result, fits = _analyse(values, params, run.seed, advance)
             metrics[label] = _series_metrics(result, fits)
+            if params.drop_incomplete:
+                metrics[label]["dropped"] = dropped[label]
             boot_rows.append({"series": label, "n": values.size, **_boot_row(result)})
             fit_rows += [{"series": label, "rank": i + 1, **_fit_row(fit)} for i, fit in enumerate(fits)]
             if cfg.implied_cost.cost_per_event > 0 and label.endswith("level"):
@@ -87,10 +96,20 @@ def run(cfg: Any, run: Any) -> dict:
 
     if cfg.revenue.output > 0:
         metrics["revenue"] = _revenue_risk(groups, cfg, run)
-    if cfg.dataset.cost_items:
-        metrics["propagation"] = _propagation(path, cfg, run)
+    if items is not None:
+        metrics["propagation"] = _propagation(path, items, cfg, run)
     _print_summary(run.console, boot_rows, fit_rows)
+    if params.drop_incomplete:
+        run.console.print(f"dropped (uncertainty.drop_incomplete): {', '.join(f'{n} {label}' for label, n in dropped.items())}")
     return {"uncertainty": metrics}
+
+
+def _complete(values):
+    """The values without the NaN that stand for dropped gaps (and returns across them), and their count."""
+    import numpy as np
+
+    kept = values[~np.isnan(values)]
+    return kept, values.size - kept.size
 
 
 def _analyse(values, params, seed: int, advance):
@@ -171,7 +190,7 @@ def _revenue_risk(groups, cfg, run) -> dict:
     if len(groups) != 1:
         raise ConfigError("revenue.output: revenue risk needs one series (no dataset.group_by)")
     (levels,) = groups.values()
-    returns = transform_series(levels, "log_return", cfg.dataset.column)
+    returns, _ = _complete(transform_series(levels, "log_return", cfg.dataset.column))
     revenue = cfg.revenue.output * levels[-1] * np.exp(returns)
     level, alpha = cfg.uncertainty.risk_level, cfg.uncertainty.alpha
     out = {
@@ -185,20 +204,28 @@ def _revenue_risk(groups, cfg, run) -> dict:
     return out
 
 
-def _propagation(path, cfg, run) -> dict:
+def _cost_items(path, cfg):
+    """The cost items' complete rows (an array) and the incomplete rows dropped."""
+    from minectl.data.sources import read_file
+    from minectl.data.values import complete_rows
+
+    frame = read_file(path, "dataset")
+    missing = [c for c in cfg.dataset.cost_items if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"dataset.cost_items: column '{missing[0]}' not in {path}")
+    table, dropped = complete_rows(frame, list(cfg.dataset.cost_items), str(path), cfg.uncertainty.drop_incomplete, "uncertainty.drop_incomplete")
+    return table.to_numpy(), dropped
+
+
+def _propagation(path, cost_items, cfg, run) -> dict:
     import numpy as np
     import polars as pl
 
     from minectl.uncertainty.distributions import fit_all
     from minectl.uncertainty.propagation import analytic_range, monte_carlo_total, normal_scores_correlation
-    from minectl.data.sources import read_file
 
     items = list(cfg.dataset.cost_items)
-    frame = read_file(path, "dataset")
-    missing = [c for c in items if c not in frame.columns]
-    if missing:
-        raise ConfigError(f"dataset.cost_items: column '{missing[0]}' not in {path}")
-    data = frame.select(items).drop_nulls().to_numpy().astype(float)
+    data, dropped = cost_items
     level = cfg.uncertainty.confidence
     tails = ((1 - level) / 2, (1 + level) / 2)
     rows, marginals = [], []
@@ -217,10 +244,14 @@ def _propagation(path, cfg, run) -> dict:
     rows.append({"item": "total (analytic)", "family": "", "mean": float("nan"), "range_low_pct": a_low, "range_high_pct": a_high})
     rows.append({"item": "total (monte carlo)", "family": "", "mean": t_mean, "range_low_pct": m_low, "range_high_pct": m_high})
     run.table("propagation", pl.DataFrame(rows))
-    return {
+    out = {
         "analytic": {"range_low_pct": a_low, "range_high_pct": a_high},
         "monte_carlo": {"mean": t_mean, "range_low_pct": m_low, "range_high_pct": m_high},
     }
+    if cfg.uncertainty.drop_incomplete:
+        out["dropped_rows"] = dropped
+        run.console.print(f"propagation: {dropped} incomplete rows of the cost items dropped (uncertainty.drop_incomplete)")
+    return out
 
 
 def _print_summary(console, boot_rows, fit_rows) -> None:

@@ -18,13 +18,14 @@ def test_leading_and_trailing_gaps_dropped_interior_gap_interpolated(tmp_path):
     series = read_monthly_series(path, "m", "p")
     assert series["date"].to_list() == [date(2020, 2, 1), date(2020, 3, 1), date(2020, 4, 1), date(2020, 5, 1)]
     assert series["value"].to_list() == [100.0, 115.0, 130.0, 120.0]
+    assert series["interpolated"].to_list() == [False, True, False, False]
 
 
 def test_parquet_with_datetimes_out_of_order(tmp_path):
     path = tmp_path / "prices.parquet"
     pl.DataFrame({"when": [datetime(2021, 2, 3), datetime(2021, 1, 9)], "usd": [2, 1]}).write_parquet(path)
     series = read_monthly_series(path, "when", "usd")
-    assert series.rows() == [(date(2021, 1, 1), 1.0), (date(2021, 2, 1), 2.0)]
+    assert series.select("date", "value").rows() == [(date(2021, 1, 1), 1.0), (date(2021, 2, 1), 2.0)]
 
 
 @pytest.mark.parametrize(
@@ -34,7 +35,7 @@ def test_parquet_with_datetimes_out_of_order(tmp_path):
         ("m,value\n2020-01,1\n2020-03,2\n", "skips the month after 2020-01"),
         ("m,value\n2020-01,1\n2020-01,2\n", "repeats month 2020-01"),
         ("m,value\n2020-01,1\n2020-02,0\n", "must be > 0"),
-        ("m,value\n2020-01,1\n2020-02,abc\n", "column 'value' must be numeric"),
+        ("m,value\n2020-01,1\n2020-02,abc\n", "column 'value' has 1 values that are not numbers \\(first at row 2: 'abc'\\)"),
         ("m,value\nJan 2020,1\n", "column 'm' must hold dates"),
         ("m,value\n2020-01,\n", "column 'value' has no values"),
     ],

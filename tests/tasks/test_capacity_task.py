@@ -67,7 +67,7 @@ def test_cost_curve_pca_and_cobweb_from_tables(tmp_path):
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("limits.link_capacities_m3_a=[110e6,-91.5e6]", "links[1]: expected a positive"),
+        ("limits.link_capacities_m3_a=[110e6,-91.5e6]", "limits.link_capacities_m3_a[1]=-91500000.0 is out of range; expected a finite number > 0"),
         ("revenue.alpha_price=1.5", "alpha"),
         ("limits.reserves_t=-1", "reserves"),
         ("limits.price=100", "price"),

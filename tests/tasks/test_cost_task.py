@@ -94,10 +94,10 @@ def test_same_seed_gives_identical_metrics(cli, synthetic_run, tmp_path):
             "consumption_daily.resource: 'lubricants' is not declared in costs.resources",
         ),
         (["costs.resources.drill_steel.price=-2"], "costs.resources.drill_steel.price: -2.0 is negative"),
-        (["cost.z_threshold=0"], "cost.z_threshold: 0.0; expected a z-score threshold > 0"),
-        (["cost.outlier_sigma=-1"], "cost.outlier_sigma: -1.0"),
-        (["cost.interpolation_limit=-2"], "cost.interpolation_limit: -2"),
-        (["cost.anomaly_window=1"], "cost.anomaly_window: 1; expected at least 2 days"),
+        (["cost.z_threshold=0"], "cost.z_threshold=0.0 is out of range; expected a finite number > 0"),
+        (["cost.outlier_sigma=-1"], "cost.outlier_sigma=-1.0 is out of range"),
+        (["cost.interpolation_limit=-2"], "cost.interpolation_limit=-2 is out of range; expected an integer >= 0"),
+        (["cost.anomaly_window=1"], "cost.anomaly_window=1 is out of range; expected an integer >= 2"),
         (["cost.impute_cycle=fortnightish"], "cost.impute_cycle: 'fortnightish'"),
         (["cost.output=pellets"], "cost.output: 'pellets' is not a column of the production table"),
         (["cost.anomaly_items=[cost,vibes]"], "cost.anomaly_items: 'vibes' is not a column of the daily table"),
@@ -214,14 +214,13 @@ def test_metrics_do_not_depend_on_how_the_daily_table_is_chunked(synthetic_run):
     assert _metrics(chunked, anomalies, counts, mapping) == _metrics(daily.rechunk(), anomalies, counts, mapping)
 
 
-def test_a_run_where_no_day_has_output_says_so(cli, tmp_path):
+def test_production_of_other_mines_than_the_consumption_is_refused(cli, tmp_path):
+    """Consumption without production would cost days that have no output (issue 13, section 3)."""
     data = tmp_path / "mine"
     assert cli("data", "synth", "--out", data, "--years", "0.25").exit_code == 0
     production = pl.read_parquet(data / "production.parquet")
     production.with_columns(mine_id=pl.lit("ZZ")).write_parquet(data / "production.parquet")  # other mine ids
+    pl.read_parquet(data / "mines.parquet").with_columns(mine_id=pl.lit("ZZ")).write_parquet(data / "mines.parquet")
     result = cli("cost", "data=parquet_dir", f"data.dir={data}", f"hydra.run.dir={tmp_path / 'run'}")
-    assert result.exit_code == 0, result.output
-    days = pl.read_parquet(tmp_path / "run" / "tables" / "daily.parquet").height
-    said = " ".join(result.output.split())  # the console wraps long lines
-    assert f"unit cost: none: none of the {days} mine-days has output; check that the production table covers" in said
-    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["cost.no_output_days"] == days
+    assert result.exit_code == 2
+    assert "rows for mine_id 'M01', which table 'mines' lacks" in result.output

@@ -81,14 +81,14 @@ def test_predict_cli_scores_other_data(cli, rf_run, tmp_path):
     bad = cli("risk", "predict", str(rf_run), "model.name=lr")
     assert bad.exit_code == 2 and "expected data.<key>" in bad.output
     missing = cli("risk", "predict", str(tmp_path / "nowhere"))
-    assert missing.exit_code == 2 and "config.yaml: missing" in missing.output
+    assert missing.exit_code == 2 and "nowhere: missing; expected a minectl run folder" in missing.output
 
 
 @pytest.mark.parametrize(
     "override, message",
     [
         ("data.synthetic.seed=x", "risk predict: Value 'x' of type 'str' could not be converted to Integer"),
-        ("data.synthetic.nope=1", "risk predict: Key 'nope' not in 'SynthConfig'"),
+        ("data.synthetic.nope=1", "risk predict: synthetic.nope: unknown key; expected one of: meters_per_activity, mines, "),
         ("out={blocker}/scores.parquet", "risk predict: out={blocker}/scores.parquet: cannot write there ("),
     ],
 )
@@ -140,7 +140,7 @@ def test_seismic_bumps_binary(cli, tmp_path):
         (["risk/thresholds=fixed", "risk.thresholds.values=[0.7,0.3]"], "theta1 < theta2"),
         (["risk.window=5000"], "risk.window"),
         (["risk.primary_lead=5"], "risk.primary_lead: 5"),
-        (["risk.labels.levels=4"], "risk.labels.levels: 4"),
+        (["risk.labels.levels=4"], "risk.labels.levels=4 is out of range; expected an integer in [2, 3]"),
         (["risk.labels.source=rules"], "risk.labels.rules: empty"),
         (["risk/labels=rules", "risk.labels.rules.0.column=nope"], "column 'nope' not in the daily table"),
         (["risk.val_fraction=0.9"], "risk.split"),

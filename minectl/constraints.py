@@ -1,0 +1,223 @@
+"""Declared ranges of config values, and the check of a composed config against its schemas.
+
+Every numeric key of a schema states its range once, next to its default (in the spirit of
+scikit-learn's ``_parameter_constraints``)::
+
+    crossover_prob: float = between(0, 1, default=0.9)
+    n_gen: int = at_least(1, default=200)
+
+``check_config`` walks a composed config (OmegaConf keeps each node's dataclass) and fails
+with one line on an unknown key (added with ``+`` or from a config file), a number out of its
+range (NaN and inf included), or an estimator parameter the estimator does not take.
+Only omegaconf and the standard library are imported here (the CLI's --help stays fast).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import math
+import typing
+from typing import Any, Callable, Iterable, Optional
+
+from minectl.errors import ConfigError
+
+_NO_DEFAULT: Any = dataclasses.MISSING
+# which ends of an interval belong to it
+CLOSED = ("both", "left", "right", "neither")
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """A finite number in [low, high] (None: unbounded), the ends included as ``closed`` says."""
+
+    low: Optional[float] = None
+    high: Optional[float] = None
+    closed: str = "both"
+
+    def __post_init__(self) -> None:
+        if self.closed not in CLOSED:
+            raise ValueError(f"closed={self.closed!r}; expected one of {CLOSED}")
+
+    def __contains__(self, value: float) -> bool:
+        if isinstance(value, float) and not math.isfinite(value):  # an int is finite (and may exceed a float)
+            return False
+        low_ok = self.low is None or (value >= self.low if self.closed in ("both", "left") else value > self.low)
+        high_ok = self.high is None or (value <= self.high if self.closed in ("both", "right") else value < self.high)
+        return low_ok and high_ok
+
+    def __str__(self) -> str:
+        if self.low is not None and self.high is not None:
+            left = "[" if self.closed in ("both", "left") else "("
+            right = "]" if self.closed in ("both", "right") else ")"
+            return f"in {left}{_text(self.low)}, {_text(self.high)}{right}"
+        if self.low is not None:
+            return f"{'>=' if self.closed in ('both', 'left') else '>'} {_text(self.low)}"
+        if self.high is not None:
+            return f"{'<=' if self.closed in ('both', 'right') else '<'} {_text(self.high)}"
+        return ""
+
+
+def _text(bound: float) -> str:
+    """A bound as written: whole numbers in full (a seed's 4294967295), others short (0.5, 1e-06)."""
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
+
+
+def _field(rng: Range, default: Any, default_factory: Any) -> Any:
+    """A dataclass field carrying its range; lists and maps of numbers take it per element."""
+    if default_factory is not _NO_DEFAULT:
+        return dataclasses.field(default_factory=default_factory, metadata={"range": rng})
+    return dataclasses.field(default=default, metadata={"range": rng})
+
+
+def between(low: float, high: float, *, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT,
+            closed: str = "both") -> Any:
+    """A number between low and high; ``closed``: both | left | right | neither end included."""
+    return _field(Range(low, high, closed), default, default_factory)
+
+
+def at_least(low: float, *, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) -> Any:
+    """A number >= low (counts, windows: at_least(1))."""
+    return _field(Range(low, None), default, default_factory)
+
+
+def greater_than(low: float, *, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) -> Any:
+    """A number > low (divisors, scales)."""
+    return _field(Range(low, None, "neither"), default, default_factory)
+
+
+def finite_nonneg(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) -> Any:
+    """A finite number >= 0 (prices, quantities, costs)."""
+    return at_least(0, default=default, default_factory=default_factory)
+
+
+def finite(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) -> Any:
+    """Any finite number (coefficients, offsets, bounds): NaN and inf are refused."""
+    return _field(Range(), default, default_factory)
+
+
+def estimator_params(kind_key: str, names_of: str) -> Any:
+    """An open map of an estimator's constructor arguments, checked against that estimator.
+
+    ``kind_key``: the sibling key naming the estimator; ``names_of``: "module:function", a
+    function kind -> the parameter names a config may set (None for an unknown kind, which
+    the task reports). Named as a string so that the heavy registry loads only when checked.
+    """
+    return dataclasses.field(default_factory=dict, metadata={"params_of": (kind_key, names_of)})
+
+
+def schema_at(root: Any, path: str) -> Any:
+    """The dataclass of the node at a dotted path of schema ``root`` (None where the path leaves
+    the schema or reaches an open map): to name the keys a config file should have used."""
+    node = root
+    for part in path.split(".") if path else []:
+        if typing.get_origin(node) in (dict, list):  # the part is a key or an index of the container
+            node = typing.get_args(node)[-1]
+        elif dataclasses.is_dataclass(node) and part in typing.get_type_hints(node):
+            node = typing.get_type_hints(node)[part]
+        else:
+            return None
+        args = [arg for arg in typing.get_args(node) if arg is not type(None)]
+        if typing.get_origin(node) is typing.Union and len(args) == 1:  # Optional[X]
+            node = args[0]
+    return node if dataclasses.is_dataclass(node) else None
+
+
+def unknown_key(where: str, known: Iterable[str], what: str = "key") -> str:
+    """One line for a key nothing reads: the closest known key when there is one, and the keys."""
+    known = sorted(known)
+    name = where.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"{where}: unknown {what}{hint}; expected one of: {', '.join(known) or '(none)'}"
+
+
+def check_value(where: str, value: Any, rng: Range) -> None:
+    """Fail with one line when a number is outside its declared range."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return  # null (Optional), or a type OmegaConf has already checked against the schema
+    if value not in rng:
+        bounds = str(rng)
+        if isinstance(value, int):
+            expected = f"an integer {bounds}"
+        else:  # an interval is finite by its ends; a one-sided or open range says so (inf, nan)
+            expected = f"a number {bounds}" if bounds.startswith("in ") else f"a finite number {bounds}"
+        raise ConfigError(f"{where}={value} is out of range; expected {expected.rstrip()}")
+
+
+def check_config(cfg: Any, path: str = "") -> None:
+    """Check a composed config (a DictConfig) against the dataclass schema of each node."""
+    from omegaconf import DictConfig, ListConfig, OmegaConf
+
+    if isinstance(cfg, ListConfig):
+        for i in range(len(cfg)):
+            _check_child(cfg, i, f"{path}[{i}]")
+        return
+    if not isinstance(cfg, DictConfig) or cfg._is_none() or cfg._is_missing():
+        return
+    schema = OmegaConf.get_type(cfg)
+    if dataclasses.is_dataclass(schema):
+        fields = {f.name: f for f in dataclasses.fields(schema)}
+        for key in cfg.keys():
+            if key not in fields:  # added with `+`, which opens a schema node (Hydra's force_add)
+                raise ConfigError(unknown_key(_join(path, key), fields))
+        for name, spec in fields.items():
+            if "range" in spec.metadata:
+                _check_numbers(cfg, name, _join(path, name), spec.metadata["range"])
+            if "params_of" in spec.metadata:
+                _check_params(cfg, name, _join(path, name), *spec.metadata["params_of"])
+    for key in cfg.keys():
+        _check_child(cfg, key, _join(path, key))
+
+
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _value(node: Any, key: Any) -> Any:
+    """The resolved value, or None where it is missing or interpolates what only a job knows."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        return None if OmegaConf.is_missing(node, key) else node[key]
+    except OmegaConfBaseException:  # e.g. ${hydra:...} before the job: checked again in the job
+        return None
+
+
+def _check_child(node: Any, key: Any, where: str) -> None:
+    from omegaconf import Container
+
+    child = node._get_node(key)
+    if isinstance(child, Container):
+        check_config(child, where)
+
+
+def _check_numbers(node: Any, key: str, where: str, rng: Range) -> None:
+    from omegaconf import DictConfig, ListConfig
+
+    value = _value(node, key)
+    if isinstance(value, ListConfig):
+        for i, item in enumerate(value):
+            check_value(f"{where}[{i}]", item, rng)
+    elif isinstance(value, DictConfig):
+        for name, item in value.items():
+            check_value(f"{where}.{name}", item, rng)
+    else:
+        check_value(where, value, rng)
+
+
+def _check_params(node: Any, key: str, where: str, kind_key: str, names_of: str) -> None:
+    params, kind = _value(node, key), _value(node, kind_key)
+    if not params or kind is None:
+        return
+    module, function = names_of.split(":")
+    names_for: Callable[[str], Optional[Iterable[str]]] = getattr(importlib.import_module(module), function)
+    names = names_for(kind)
+    if names is None:
+        return  # an unknown estimator: the task names the choices
+    names = set(names)
+    for name in params.keys():
+        if name not in names:
+            raise ConfigError(unknown_key(f"{where}.{name}", names, f"parameter of {kind!r}"))

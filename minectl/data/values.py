@@ -1,0 +1,66 @@
+"""The values of single-file inputs (series, sample tables, simulator runs; docs/data-contract.md).
+
+Numbers must be numbers and finite; a missing value (an empty cell) is refused unless the
+task's drop key says to drop the incomplete rows, which the task then counts and reports.
+Rows count from 1 after the header, in the file's order.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from minectl.data.contract import check_finite
+from minectl.errors import DataError
+
+
+def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
+    """``frame[column]`` as Float64; text, inf, NaN and sums that overflow refused (nulls stay:
+    missing values)."""
+    raw = frame[column]
+    values = raw.cast(pl.Float64, strict=False)
+    text = values.is_null() & raw.is_not_null()
+    if text.any():
+        first = int(text.arg_true()[0])
+        raise DataError(
+            f"{where}: column '{column}' has {int(text.sum())} values that are not numbers (first at row {first + 1}: "
+            f"{raw[first]!r}); expected numbers"
+        )
+    check_finite(values.to_frame().lazy(), column, int((~values.is_finite()).sum()), values.sum(), where)  # nulls: not counted
+    return values
+
+
+def complete_rows(frame: pl.DataFrame, columns: list[str], where: str, drop: bool, key: str) -> tuple[pl.DataFrame, int]:
+    """The numeric ``columns`` of the rows that have a value in each; a row missing one is
+    refused unless ``drop`` (the config ``key``); returns the rows and how many were dropped."""
+    values = pl.DataFrame([numeric(frame, c, where) for c in columns])
+    incomplete = values.select(pl.any_horizontal(pl.all().is_null())).to_series()
+    count = int(incomplete.sum())
+    if count and not drop:
+        first = int(incomplete.arg_true()[0])
+        column = next(c for c in columns if values[c][first] is None)
+        raise DataError(
+            f"{where}: {count} rows lack a value (first: column '{column}' at row {first + 1}); "
+            f"expected a value in every row, or {key}=true to drop incomplete rows"
+        )
+    return values.filter(~incomplete), count
+
+
+def series_gaps(values: pl.Series, where: str, drop: bool, key: str | None, rows: pl.Series | None = None) -> tuple[pl.Series, int]:
+    """A series from its first to its last value (empty cells before and after: not yet or no
+    longer quoted); an empty cell between them is a gap, refused unless ``drop``. Returns the
+    series with gaps as NaN (so that a return across a gap is NaN too) and the gap count.
+    ``key``: the config key that drops gaps (None: none does); ``rows``: each value's 0-based
+    row in the file (default: its position)."""
+    quoted = values.is_not_null().arg_true()
+    if quoted.len() == 0:
+        raise DataError(f"{where}: column '{values.name}' has no values; expected numbers")
+    series = values.slice(quoted[0], quoted[-1] - quoted[0] + 1)
+    gaps = series.null_count()
+    if gaps and not drop:
+        first = int(quoted[0]) + int(series.is_null().arg_true()[0])
+        first = first if rows is None else int(rows[first])
+        raise DataError(
+            f"{where}: column '{values.name}' has {gaps} empty values inside the series (first at row {first + 1}); "
+            f"expected a value in every row between the first and the last" + (f", or {key}=true to drop them" if key else "")
+        )
+    return series.fill_null(float("nan")), gaps

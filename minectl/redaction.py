@@ -1,0 +1,100 @@
+"""Secrets never leave a run: values resolved from `${oc.env:...}` and passwords inside
+connection strings are replaced by `***` wherever minectl writes or prints text
+(status.json, provenance.json, .hydra/ copies, logs, summary.parquet, error lines).
+
+Environment values shorter than MIN_LENGTH characters are not treated as secrets: they
+cannot be told apart from ordinary text (a seed, a flag) and redacting them would mangle it.
+In JSON only strings are redacted: numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+MASK = "***"
+MIN_LENGTH = 4
+_ENV = re.compile(r"\$\{oc\.env:\s*([^,}\s]+)")
+_PASSWORDS = (
+    # scheme://user:pw@host (also with one slash, as a URL reads after pathlib normalised it)
+    re.compile(r"(?P<keep>\b[A-Za-z][\w+.-]*:/{1,2}[^\s:/@'\"]*:)(?P<secret>[^\s@/'\"]+)(?=@)"),
+    re.compile(r"(?i)(?P<keep>\b(?:password|passwd|pwd)\s*=\s*)(?P<secret>[^\s'\";]+)"),  # libpq: password=pw
+)
+_KNOWN: set[str] = set()  # secrets of the configs this process has seen
+
+
+def remember(secrets: Iterable[str]) -> None:
+    _KNOWN.update(s for s in secrets if len(s) >= MIN_LENGTH)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret and every password in a connection string as ***."""
+    for secret in sorted(_KNOWN.union(s for s in secrets if len(s) >= MIN_LENGTH), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    for pattern in _PASSWORDS:
+        text = pattern.sub(rf"\g<keep>{MASK}", text)
+    return text
+
+
+def redact_strings(data: Any) -> Any:
+    """``data`` (JSON-like) with every string in it redacted; numbers stay numbers."""
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        return {redact_strings(k): redact_strings(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [redact_strings(v) for v in data]
+    return data
+
+
+def config_secrets(node: Any) -> set[str]:
+    """The environment values that ``${oc.env:NAME}`` interpolations in ``node`` resolve to,
+    and the passwords written inside its strings (kept to redact them also where reformatted)."""
+    from omegaconf import OmegaConf
+
+    found: set[str] = set()
+    stack = [OmegaConf.to_container(node, resolve=False) if OmegaConf.is_config(node) else node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend([*item.keys(), *item.values()])
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, str):
+            found.update(os.environ[name] for name in _ENV.findall(item) if name in os.environ)
+            found.update(match["secret"] for pattern in _PASSWORDS for match in pattern.finditer(item))
+    return found
+
+
+def redact_file(path: Path) -> None:
+    """Rewrite a text file (Hydra's saved configs) with its secrets redacted."""
+    from minectl.results import atomic_path
+
+    text = path.read_text()
+    clean = redact(text)
+    if clean != text:
+        with atomic_path(path) as tmp:
+            tmp.write_text(clean)
+
+
+def redact_logs() -> None:
+    """Every log record of this process is redacted when it is made, whatever handlers Hydra
+    configures later (its console, the job's log file)."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "redacts", False):
+        return
+
+    def make_redacted(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        message = record.getMessage()
+        if record.exc_info:  # the traceback too: it may quote a value
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        record.msg, record.args = redact(message), None
+        return record
+
+    make_redacted.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_redacted)

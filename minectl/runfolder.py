@@ -1,0 +1,207 @@
+"""Run and sweep folders: claimed exclusively before a run, read back as untrusted input.
+
+A run folder someone sends you (`verify`, `risk predict`, `summarize`) may be damaged or
+tampered with. Every file of it is read here with its type checked; any problem is one
+DataError naming the file and what was expected. Only JSON and YAML are parsed (YAML with a
+safe loader): nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from minectl.errors import ConfigError, DataError
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def bad(path: Path, problem: str, expected: str) -> DataError:
+    return DataError(f"{path}: {problem}; expected {expected}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '...' if len(text) > 40 else text}"
+
+
+def read_text(path: Path, expected: str) -> str:
+    path = Path(path)
+    if not path.is_file():
+        raise bad(path, "missing" if not path.exists() else "not a file", expected)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:  # binary: a pickle, a parquet file, random bytes
+        raise bad(path, "binary data, not text", expected) from None
+    except OSError as exc:
+        raise bad(path, f"cannot be read ({exc.strerror or exc})", expected) from None
+
+
+def read_json(path: Path, expected: str) -> dict:
+    """The JSON object of ``path``."""
+    text = read_text(path, expected)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:  # also a truncated file
+        raise bad(path, f"not valid JSON ({exc})", expected) from None
+    if not isinstance(data, dict):
+        raise bad(path, f"the top level is {_short(data)}", expected)
+    return data
+
+
+def read_yaml(path: Path, expected: str, kind: str = "mapping"):
+    """The YAML document of ``path`` as an OmegaConf node; ``kind``: mapping or list."""
+    import yaml
+    from omegaconf import DictConfig, ListConfig, OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    text = read_text(path, expected)
+    try:
+        node = OmegaConf.create(text)  # OmegaConf's loader is yaml's SafeLoader: no objects built
+    except (yaml.YAMLError, OmegaConfBaseException) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise bad(path, f"not valid YAML ({first})", expected) from None
+    if not isinstance(node, DictConfig if kind == "mapping" else ListConfig) or (kind == "mapping" and not text.strip()):
+        raise bad(path, f"not a YAML {kind}", expected)
+    return node
+
+
+def read_yaml_list(path: Path) -> list[str]:
+    """Hydra's overrides.yaml: a YAML list of override strings."""
+    from omegaconf import OmegaConf
+
+    expected = "a YAML list of override strings (key=value)"
+    items = OmegaConf.to_container(read_yaml(path, expected, "list"))
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise bad(path, f"item {i} is {_short(item)}", expected)
+    return items
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not (isinstance(value, float) and math.isnan(value))
+
+
+def read_metrics(path: Path) -> dict[str, float]:
+    """metrics.json: a flat JSON object of metric name -> number."""
+    expected = "a JSON object of metric name -> number"
+    metrics = read_json(path, expected)
+    for key, value in metrics.items():
+        if not is_number(value):
+            raise bad(path, f"metric '{key}' is {_short(value)}", expected)
+    return metrics
+
+
+def check_fields(data: dict, path: Path, fields: dict[str, tuple[Callable[[Any], bool], str]]) -> None:
+    """Each key of ``fields`` is in ``data`` and passes its check (check, what it should be)."""
+    for key, (ok, expected) in fields.items():
+        if key not in data:
+            raise bad(path, f"no '{key}'", f"'{key}' as {expected}")
+        if not ok(data[key]):
+            raise bad(path, f"'{key}' is {_short(data[key])}", f"'{key}' as {expected}")
+
+
+def is_str_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def read_provenance(path: Path) -> dict:
+    """provenance.json: at least the input files (path -> sha256) and package versions."""
+    data = read_json(path, "the JSON object a minectl run writes (inputs, packages)")
+    check_fields(data, path, {
+        "inputs": (lambda v: is_str_map(v) and all(len(s) == 64 for s in v.values()), "an object of path -> sha256"),
+        "packages": (is_str_map, "an object of package -> version"),
+    })
+    return data
+
+
+@dataclass
+class RunFolder:
+    """The saved `.hydra/` of a run: what `verify` and `risk predict` read before anything else."""
+
+    dir: Path
+    task: str
+    config: Any  # DictConfig of .hydra/config.yaml, unresolved
+    overrides: list[str]  # .hydra/overrides.yaml
+    hydra: Any  # DictConfig of .hydra/hydra.yaml
+    config_dir: Path | None  # the `-cd` folder the run was started with, if any
+
+
+def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
+    """Read and type-check a run folder's `.hydra/` files; the run's task must be one of ``tasks``."""
+    from omegaconf import DictConfig, OmegaConf
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise DataError(f"{run_dir}: {'not a folder' if run_dir.exists() else 'missing'}; expected a minectl run folder")
+    saved = run_dir / ".hydra"
+    config_file = saved / "config.yaml"
+    config = read_yaml(config_file, "the YAML mapping of the run's config (with task_name)")
+    task = OmegaConf.to_container(config).get("task_name")  # unresolved: reading runs nothing
+    if not isinstance(task, str) or task not in tasks:
+        names = " or ".join(f"`minectl {t}`" for t in tasks) if len(tasks) < 3 else "a minectl task"
+        raise bad(config_file, f"task_name is {task!r}", f"the folder of {names} run")
+    hydra_file = saved / "hydra.yaml"
+    hydra = read_yaml(hydra_file, "the YAML mapping Hydra writes (a 'hydra' node)")
+    if not isinstance(hydra.get("hydra"), DictConfig):
+        raise bad(hydra_file, "no 'hydra' mapping", "the YAML mapping Hydra writes (a 'hydra' node)")
+    runtime = OmegaConf.to_container(hydra)["hydra"].get("runtime")
+    sources = runtime.get("config_sources") if isinstance(runtime, dict) else None
+    if not isinstance(sources, list) or not all(isinstance(s, dict) and all(isinstance(s.get(k), str) for k in ("path", "provider")) for s in sources):
+        raise bad(hydra_file, "hydra.runtime.config_sources is not a list of {path, provider}", "Hydra's config sources")
+    config_dirs = [s["path"] for s in sources if s["provider"] == "command-line"]
+    config_dir = Path(config_dirs[0].removeprefix("file://")) if config_dirs else None
+    return RunFolder(run_dir, task, config, read_yaml_list(saved / "overrides.yaml"), hydra, config_dir)
+
+
+# ---------------------------------------------------------------------------- claiming
+
+
+def holds_run(folder: Path) -> bool:
+    """A run or sweep has written results into ``folder``, or is running there (`.hydra/`
+    without a status yet). The folder of a failed run holds no results: it may be reused."""
+    folder = Path(folder)
+    if any((folder / name).exists() for name in ("metrics.json", "multirun.yaml")) or any(folder.glob("*/.hydra")):
+        return True
+    if not (folder / ".hydra").exists():
+        return False
+    try:
+        return json.loads((folder / "status.json").read_text())["status"] != "failed"
+    except (OSError, ValueError, TypeError, KeyError):  # no status yet (running, or killed), or unreadable
+        return True
+
+
+def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -> Path:
+    """Make the folder a run (or sweep) writes into, before Hydra writes anything.
+
+    ``timestamped`` (a default `${now:...}` name): made with an exclusive mkdir; when taken, the
+    next free `<name>-1`, `<name>-2`... is used, so runs started in the same second never share
+    a folder. A folder the user named that already holds a run is refused, unless
+    ``overwrite``: then the old run's folder is removed first. Returns the folder made.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if timestamped:
+            for n in range(1000):
+                candidate = path.with_name(f"{path.name}-{n}") if n else path
+                try:
+                    candidate.mkdir()
+                    return candidate
+                except FileExistsError:
+                    continue
+        if holds_run(path):
+            if not overwrite:
+                raise ConfigError(f"{key}={path}: already holds a run; expected a new folder, or --overwrite to replace that run")
+            if Path.cwd().resolve().is_relative_to(path.resolve()):
+                raise ConfigError(f"{key}={path}: --overwrite would remove the working folder; expected a run folder outside it")
+            shutil.rmtree(path)
+        path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{key}={path}: cannot make that folder ({exc.strerror or exc}); expected a writable place") from None
+    return path

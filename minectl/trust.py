@@ -1,0 +1,205 @@
+"""What a config may name: the checks that keep a config, an override or a run folder from
+running code.
+
+Configs, `-cd` folders and saved run folders can come from someone else, so they are data: they
+may choose classes of the allowed packages, never call a function. Hydra turns several config
+nodes into calls, and each is checked here before anything is composed or run:
+
+- `_target_` (anywhere): resolved to the object, which must be a class defined in an allowed
+  package (its `__module__`, not the string's prefix: `minectl.results.os.makedirs` resolves to
+  `os.makedirs`). Hydra's own nodes have roles: a callback must subclass Hydra's `Callback`, a
+  launcher `Launcher`, a sweeper `Sweeper`, the Optuna sampler `BaseSampler`.
+- `hydra.job_logging` / `hydra.hydra_logging` go to `logging.config.dictConfig`, whose `()` keys
+  call any factory and whose `class` keys and `ext://` values import anything.
+- `hydra.searchpath`: a `pkg://` entry imports that package while Hydra composes.
+- `hydra.job.env_set` sets the job's environment (`LD_PRELOAD` would reach every subprocess).
+- `hydra.sweeper.custom_search_space` names a function the Optuna sweeper calls.
+
+Only omegaconf and the standard library are imported at module level (the CLI stays fast).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from minectl.errors import ConfigError
+
+# Packages whose classes a task config may name in `_target_`.
+TASK_PACKAGES = ("minectl", "sklearn", "lightgbm", "pymoo", "torch.optim")
+# Hydra's nodes that it instantiates: (base class, packages the class may come from).
+HYDRA_ROLES = {
+    "callback": ("hydra.experimental.callback.Callback", ("minectl", "hydra", "hydra_plugins")),
+    "launcher": ("hydra.plugins.launcher.Launcher", ("hydra", "hydra_plugins")),
+    "sweeper": ("hydra.plugins.sweeper.Sweeper", ("hydra", "hydra_plugins")),
+    "sampler": ("optuna.samplers.BaseSampler", ("optuna.samplers",)),
+}
+# Where a `pkg://` search path may point.
+SEARCHPATH_PACKAGES = ("minectl", "hydra_plugins")
+# Logging classes a logging config may name, and the only `ext://` objects it may reach.
+LOGGING_MODULES = ("logging", "logging.handlers")
+LOGGING_EXT = ("ext://sys.stdout", "ext://sys.stderr")
+# Environment variables a job may set: thread counts and device choice, nothing a loader reads.
+ENV_NAME = re.compile(r"(OMP|MKL|OPENBLAS|NUMEXPR|VECLIB|POLARS|RAYON)_[A-Z0-9_]+|CUDA_VISIBLE_DEVICES")
+DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _within(name: str, packages: Iterable[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def check_target(target: Any, where: str, packages: tuple[str, ...], base: Optional[str] = None) -> type:
+    """The class `target` names, if it is one of `packages` (and a subclass of `base`)."""
+    expected = f"a class from {', '.join(packages)}" + (f" subclassing {base}" if base else "")
+    refuse = lambda why: ConfigError(f"{where}: {target!r} {why}; expected {expected}")  # noqa: E731
+    if not isinstance(target, str) or not DOTTED.fullmatch(target):
+        raise refuse("is not a dotted class name")
+    if not _within(target, packages):  # before any import: importing a module runs its code
+        raise refuse("is not allowed")
+    from hydra._internal.utils import _locate
+
+    try:
+        found = _locate(target)
+    except Exception:  # an import error of an allowed package: name it, never a traceback
+        raise refuse("cannot be imported") from None
+    if not isinstance(found, type):
+        raise refuse(f"is a {type(found).__name__}, not a class")
+    if not _within(found.__module__, packages):
+        raise refuse(f"resolves to {found.__module__}.{found.__qualname__}, outside the allowed packages")
+    if base is not None:
+        module, _, name = base.rpartition(".")
+        if not issubclass(found, getattr(importlib.import_module(module), name)):
+            raise refuse(f"is not a {name}")
+    return found
+
+
+def check_task_targets(node: Any, path: str = "") -> None:
+    """Every `_target_` of a task config (plain containers) names an allowed class."""
+    for where, value in _targets(node, path):
+        check_target(value, where, TASK_PACKAGES)
+
+
+def _targets(node: Any, path: str) -> Iterable[tuple[str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key == "_target_":
+                yield where, value
+            else:
+                yield from _targets(value, where)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _targets(value, f"{path}[{i}]")
+
+
+def check_hydra_node(hydra: dict) -> None:
+    """Hydra's own node (plain containers, unresolved): every part Hydra turns into a call."""
+    roles = {f"hydra.callbacks.{name}._target_": "callback" for name in hydra.get("callbacks") or {}}
+    roles.update({"hydra.launcher._target_": "launcher", "hydra.sweeper._target_": "sweeper",
+                  "hydra.sweeper.sampler._target_": "sampler"})
+    for where, value in _targets(hydra, "hydra"):
+        if where not in roles:
+            raise ConfigError(f"{where}: Hydra would instantiate {value!r} here; expected no _target_ outside "
+                              "hydra.callbacks, hydra.launcher, hydra.sweeper and hydra.sweeper.sampler")
+        base, packages = HYDRA_ROLES[roles[where]]
+        check_target(value, where, packages, base)
+    if (hydra.get("sweeper") or {}).get("custom_search_space"):
+        raise ConfigError("hydra.sweeper.custom_search_space: names a function the sweeper would call; "
+                          "expected it unset (declare the search space in hydra.sweeper.params)")
+    for name in ("job_logging", "hydra_logging"):
+        _check_logging(hydra.get(name), f"hydra.{name}")
+    for name in (hydra.get("job") or {}).get("env_set") or {}:
+        if not ENV_NAME.fullmatch(str(name)):
+            raise ConfigError(f"hydra.job.env_set.{name}: a job may not set this variable; expected thread "
+                              "counts (OMP_*, MKL_*, OPENBLAS_*, NUMEXPR_*, POLARS_*, RAYON_*) or CUDA_VISIBLE_DEVICES")
+    check_searchpath(hydra.get("searchpath") or [], "hydra.searchpath")
+
+
+def _check_logging(node: Any, path: str) -> None:
+    """A logging dictConfig may name logging's own classes and stdout/stderr, nothing else."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}"
+            if key == "()":
+                raise ConfigError(f"{where}: a logging factory would be called; expected 'class' naming a logging class")
+            if key == "class":
+                check_target(value, where, LOGGING_MODULES)
+            else:
+                _check_logging(value, where)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_logging(value, f"{path}[{i}]")
+    elif isinstance(node, str) and node.startswith("ext://") and node not in LOGGING_EXT:
+        raise ConfigError(f"{path}: {node!r} would import an object; expected one of {', '.join(LOGGING_EXT)}")
+
+
+def check_searchpath(entries: Any, where: str) -> None:
+    """Search path entries: folders, or `pkg://` of minectl and Hydra plugins only (Hydra
+    imports the package while composing)."""
+    for entry in entries if isinstance(entries, (list, tuple)) else [entries]:
+        text = str(entry)
+        if "://" in text and not text.startswith("file://"):
+            scheme, _, package = text.partition("://")
+            if scheme != "pkg" or not _within(package.replace("/", "."), SEARCHPATH_PACKAGES):
+                raise ConfigError(f"{where}: {text!r} would import that package; expected a folder "
+                                  f"(file://...) or pkg:// of {', '.join(SEARCHPATH_PACKAGES)}")
+
+
+def check_override_strings(overrides: Iterable[str]) -> None:
+    """What Hydra acts on while composing, before the composed config can be checked."""
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key.lstrip("+~") == "hydra.searchpath":
+            check_searchpath([v.strip(" '\"") for v in value.strip("[]").split(",") if v.strip()], key.lstrip("+~"))
+
+
+def check_before_compose(overrides: Iterable[str], config_dir: Optional[Path]) -> None:
+    """What Hydra acts on while it composes, before there is a composed config to check: a
+    `pkg://` search path (an override, or a `-cd` folder's YAML read as data) is imported."""
+    check_override_strings(overrides)
+    if config_dir is not None:
+        _check_config_dir(config_dir)
+
+
+def _check_config_dir(config_dir: Path) -> None:
+    import yaml
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    if not Path(config_dir).is_dir():
+        raise ConfigError(f"--config-dir {config_dir}: not a folder; expected a folder of config files")
+    for file in sorted(Path(config_dir).rglob("*.y*ml")):
+        try:
+            loaded = OmegaConf.to_container(OmegaConf.load(file), resolve=False)
+        except (OmegaConfBaseException, yaml.YAMLError, ValueError, OSError) as exc:
+            reason = " ".join(str(exc).split())  # PyYAML's message spans lines
+            raise ConfigError(f"{file}: cannot be read as YAML ({reason}); expected a config file") from None
+        if isinstance(loaded, dict):
+            hydra = loaded.get("hydra") if isinstance(loaded.get("hydra"), dict) else {}
+            for where, entries in ((f"{file}: hydra.searchpath", hydra.get("searchpath")), (f"{file}: searchpath", loaded.get("searchpath"))):
+                if entries:
+                    check_searchpath(entries, where)
+
+
+def check_run_folder(run: Any) -> None:
+    """A run folder (`minectl.runfolder.RunFolder`) from someone else, before anything is
+    composed: its overrides are the task's own, and its config names only allowed classes."""
+    from omegaconf import OmegaConf
+
+    _check_saved_overrides(run.overrides, run.dir / ".hydra" / "overrides.yaml")
+    try:
+        check_task_targets(OmegaConf.to_container(run.config, resolve=False))
+    except ConfigError as exc:
+        raise ConfigError(f"{run.dir / '.hydra' / 'config.yaml'}: {exc}") from None
+
+
+def _check_saved_overrides(overrides: list[str], source: Path) -> None:
+    """overrides.yaml holds the task's overrides only (Hydra saves its own in hydra.yaml): one
+    that reaches Hydra's node was written by someone else."""
+    for override in overrides:
+        if override.lstrip("+~").startswith(("hydra.", "hydra/")) or override.lstrip("+~") == "hydra":
+            raise ConfigError(f"{source}: override {override!r} sets Hydra's own config; expected task overrides only "
+                              "(this run folder was edited)")
+    check_override_strings(overrides)

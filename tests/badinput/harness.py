@@ -1,0 +1,82 @@
+"""The bad-input corpus' one assertion: a refused input ends clean.
+
+Clean means: a non-zero exit (2 unless told), exactly one non-blank output line, starting with
+`error: ` and naming what is wrong, no traceback, the inputs byte-identical, no partial
+results in the run folder and no secret in the output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from typer.testing import CliRunner
+
+from minectl.cli import app
+
+RESULT_NAMES = ("metrics.json", "provenance.json", "tables", "plots", "summary.parquet", "report.html")
+
+
+def snapshot(paths: Iterable[Path]) -> dict[str, str]:
+    """sha256 of every file under the given files and folders."""
+    found: dict[str, str] = {}
+    for path in map(Path, paths):
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            found[str(file)] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return found
+
+
+def partial_results(folder: Path | None) -> list[str]:
+    """Result files a failed run must not leave (its .hydra/ and status.json may stay)."""
+    if folder is None or not Path(folder).exists():
+        return []
+    return sorted(str(p) for name in RESULT_NAMES for p in Path(folder).rglob(name)) + sorted(
+        str(p) for p in Path(folder).rglob("*.tmp")
+    )
+
+
+def assert_refused(
+    args: Sequence[object],
+    expect: str | Sequence[str],
+    *,
+    inputs: Iterable[Path] = (),
+    run_dir: Path | None = None,
+    secrets: Sequence[str] = (),
+    exit_code: int = 2,
+    in_process: bool = True,
+) -> str:
+    """Run `minectl *args`; assert it was refused cleanly; return the error line.
+
+    ``expect``: text (or texts) the one line must contain; ``inputs``: files and folders that
+    must stay byte-identical; ``run_dir``: where no partial result may appear;
+    ``in_process=False`` runs the installed command as a user does (warnings and all).
+    """
+    inputs = list(inputs)
+    before = snapshot(inputs)
+    if in_process:
+        result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=True)
+        output, code = result.output, result.exit_code
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            f"uncaught {type(result.exception).__name__}: {result.exception}\n{output}"
+        )
+    else:
+        done = subprocess.run([sys.executable, "-m", "minectl.cli", *map(str, args)], capture_output=True,
+                              text=True, timeout=300)
+        output, code = done.stdout + done.stderr, done.returncode
+    assert code == exit_code, f"exit {code}, expected {exit_code}\n{output}"
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got {len(lines)}:\n{output}"
+    line = lines[0]
+    assert line.startswith("error: "), line
+    assert "Traceback" not in output
+    for text in [expect] if isinstance(expect, str) else expect:
+        assert text in line, f"{text!r} not in: {line}"
+    for secret in secrets:
+        assert secret not in output, f"secret in output: {line}"
+    assert snapshot(inputs) == before, "an input was modified"
+    assert not partial_results(run_dir), f"partial results left: {partial_results(run_dir)}"
+    return line
