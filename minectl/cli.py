@@ -159,6 +159,9 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 missing = sorted(OmegaConf.missing_keys(cfg))
                 if missing:
                     raise MinectlError(f"missing value for '{missing[0]}': set it with {missing[0]}=...")
+                if cfg.task_name != task:  # the engine runs the task the config names
+                    raise MinectlError(f"task_name={cfg.task_name}: `minectl {task}` runs task '{task}'; "
+                                       f"expected task_name={task} (each task has its own command)")
                 check_config(cfg)  # unknown keys (also with +), ranges, estimator parameters
                 trust.check_task_targets(OmegaConf.to_container(cfg, resolve=True))
     except MinectlError as exc:

@@ -18,8 +18,9 @@ import dataclasses
 import difflib
 import importlib
 import math
+import re
 import typing
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from minectl.errors import ConfigError
 
@@ -97,14 +98,15 @@ def finite(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) ->
     return _field(Range(), default, default_factory)
 
 
-def estimator_params(kind_key: str, names_of: str) -> Any:
+def estimator_params(kind_key: str, registry: str) -> Any:
     """An open map of an estimator's constructor arguments, checked against that estimator.
 
-    ``kind_key``: the sibling key naming the estimator; ``names_of``: "module:function", a
-    function kind -> the parameter names a config may set (None for an unknown kind, which
-    the task reports). Named as a string so that the heavy registry loads only when checked.
+    ``kind_key``: the sibling key naming the estimator; ``registry``: the module that builds
+    them, with ``param_names(kind)`` (the names a config may set; None for an unknown kind,
+    which the task reports) and ``unfitted(kind, params)`` (the estimator, whose values are
+    then checked). Named as a string so that the heavy registry loads only when checked.
     """
-    return dataclasses.field(default_factory=dict, metadata={"params_of": (kind_key, names_of)})
+    return dataclasses.field(default_factory=dict, metadata={"params_of": (kind_key, registry)})
 
 
 def schema_at(root: Any, path: str) -> Any:
@@ -208,16 +210,46 @@ def _check_numbers(node: Any, key: str, where: str, rng: Range) -> None:
         check_value(where, value, rng)
 
 
-def _check_params(node: Any, key: str, where: str, kind_key: str, names_of: str) -> None:
+def _check_params(node: Any, key: str, where: str, kind_key: str, registry: str) -> None:
+    from omegaconf import OmegaConf
+
     params, kind = _value(node, key), _value(node, kind_key)
     if not params or kind is None:
         return
-    module, function = names_of.split(":")
-    names_for: Callable[[str], Optional[Iterable[str]]] = getattr(importlib.import_module(module), function)
-    names = names_for(kind)
+    module = importlib.import_module(registry)
+    names = module.param_names(kind)
     if names is None:
         return  # an unknown estimator: the task names the choices
     names = set(names)
     for name in params.keys():
         if name not in names:
             raise ConfigError(unknown_key(f"{where}.{name}", names, f"parameter of {kind!r}"))
+    check_estimator(module.unfitted(kind, OmegaConf.to_container(params, resolve=True)), where)
+
+
+def check_estimator(estimator: Any, where: str) -> None:
+    """The values an unfitted estimator was given, before any fit: minectl's forecasters check
+    their own (``check_params``); scikit-learn-style estimators are checked against their
+    ``_parameter_constraints`` (LightGBM's sklearn API declares none: minectl's table stands in),
+    and so is an estimator they hold (the SVC inside its calibration)."""
+    from sklearn.base import BaseEstimator
+    from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
+
+    from minectl.models.boosting import constraints_of
+
+    if hasattr(estimator, "check_params"):
+        try:
+            estimator.check_params()
+        except ConfigError as exc:  # "name: expected ..., got ..."
+            raise ConfigError(f"{where}.{exc}") from None
+        return
+    held = [v for v in estimator.get_params(deep=False).values() if isinstance(v, BaseEstimator)]
+    for part in [estimator, *held]:
+        try:
+            validate_parameter_constraints(constraints_of(part), part.get_params(deep=False), type(part).__name__)
+        except InvalidParameterError as exc:  # "The 'C' parameter of X must be ... Got -1 instead."
+            found = re.match(r"The '(\w+)' parameter of (\w+) must be (.+)\. Got (.+) instead\.$", str(exc), re.S)
+            if not found:
+                raise ConfigError(f"{where}: {exc}") from None
+            name, owner, expected, got = found.groups()
+            raise ConfigError(f"{where}.{name}={got} is invalid for {owner}; expected {expected}") from None

@@ -19,4 +19,9 @@ def param_names(kind: str) -> list[str] | None:
     return sorted(set(FORECASTERS[kind]().get_params()) - {"random_state"})
 
 
-__all__ = ["FORECASTERS", "param_names", "ArimaForecaster", "LSTMForecaster", "NaiveForecaster", "SeasonalNaiveForecaster"]
+def unfitted(kind: str, params: dict):
+    """The forecaster ``kind`` with the config's ``params`` (its values are checked by ``check_params``)."""
+    return FORECASTERS[kind](**params)
+
+
+__all__ = ["FORECASTERS", "param_names", "unfitted", "ArimaForecaster", "LSTMForecaster", "NaiveForecaster", "SeasonalNaiveForecaster"]

@@ -58,6 +58,12 @@ def param_names(name: str) -> list[str] | None:
     return sorted(accepted - set(SET_BY_TASK))
 
 
+def unfitted(name: str, params: dict):
+    """The model ``name`` with its defaults and the config's ``params``, for checking their values."""
+    factory, defaults, _ = _factories()[0][name]
+    return factory(**{**defaults, **params})
+
+
 def build_model(name: str, params: dict, *, window: int, n_static: int, random_state: int):
     """An unfitted estimator for ``model=<name>`` with the config's ``params``.
 

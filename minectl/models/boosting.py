@@ -2,16 +2,48 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import lightgbm as lgb
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+# LightGBM's ranges (its parameter docs), in scikit-learn's constraint language: lightgbm's own
+# sklearn classes declare none, and LightGBM itself stops a bad value with a fatal C++ error.
+LIGHTGBM_CONSTRAINTS = {
+    "n_estimators": [Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "num_leaves": [Interval(Integral, 2, 131072, closed="both")],
+    "max_depth": [Interval(Integral, None, None, closed="neither")],  # <= 0: no limit
+    "min_child_samples": [Interval(Integral, 0, None, closed="left")],
+    "min_child_weight": [Interval(Real, 0, None, closed="left")],
+    "min_split_gain": [Interval(Real, 0, None, closed="left")],
+    "subsample": [Interval(Real, 0, 1, closed="right")],
+    "subsample_freq": [Interval(Integral, 0, None, closed="left")],
+    "colsample_bytree": [Interval(Real, 0, 1, closed="right")],
+    "reg_alpha": [Interval(Real, 0, None, closed="left")],
+    "reg_lambda": [Interval(Real, 0, None, closed="left")],
+    "class_weight": [StrOptions({"balanced"}), dict, None],
+    "random_state": [Interval(Integral, 0, None, closed="left"), None],
+    "n_jobs": [Integral, None],
+}
+
+
+def constraints_of(estimator) -> dict:
+    """An estimator's declared parameter constraints (LightGBM's sklearn classes: the table above)."""
+    if isinstance(estimator, lgb.LGBMModel):
+        return LIGHTGBM_CONSTRAINTS
+    return getattr(estimator, "_parameter_constraints", {})
 
 
 class LightGBMClassifier(ClassifierMixin, BaseEstimator):
     """Thin wrapper over ``lightgbm.LGBMClassifier`` whose fitted state is the booster alone,
     so it saves as LightGBM's text format and reloads without pickle."""
+
+    _parameter_constraints = LIGHTGBM_CONSTRAINTS
 
     def __init__(
         self, n_estimators=200, learning_rate=0.05, num_leaves=15, max_depth=-1,
@@ -36,6 +68,7 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def fit(self, X, y):
+        self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_all_finite="allow-nan")
         check_classification_targets(y)
         self.classes_ = np.unique(y)

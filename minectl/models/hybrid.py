@@ -4,14 +4,16 @@ random forest whose trees are weighted by their validation performance."""
 from __future__ import annotations
 
 import time
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import balanced_accuracy_score
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from minectl.models.sequence import LSTMClassifier, validated_fit_data
+from minectl.models.sequence import LSTM_CONSTRAINTS, LSTMClassifier, validated_fit_data
 
 
 def validation_tree_weights(forest, Z_val, y_val) -> np.ndarray:
@@ -33,6 +35,15 @@ def validation_tree_weights(forest, Z_val, y_val) -> np.ndarray:
 class LSTMRandomForestClassifier(ClassifierMixin, BaseEstimator):
     """LSTM encoder (trained on the window alone, class-weighted, early stopping) + random forest
     over [h_t; s_t] with depth/leaf limits and validation-weighted trees."""
+
+    _parameter_constraints = {
+        **LSTM_CONSTRAINTS,
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Interval(Integral, 1, None, closed="left"), None],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left"), Interval(Real, 0, 1, closed="neither")],
+        "weight_trees": ["boolean"],
+        "n_jobs": [Integral, None],
+    }
 
     def __init__(
         self, window=7, n_static=0, hidden_size=32, num_layers=1, dropout=0.2, max_epochs=30,
@@ -68,6 +79,7 @@ class LSTMRandomForestClassifier(ClassifierMixin, BaseEstimator):
         return np.hstack([self.encoder_.encode(self._dynamic_part(X)), X[:, X.shape[1] - self.n_static:]])
 
     def fit(self, X, y, validation_data=None):
+        self._validate_params()
         X, y, X_val, y_val = validated_fit_data(self, X, y, validation_data, self.validation_fraction)
         started = time.perf_counter()
         self.encoder_ = LSTMClassifier(

@@ -8,10 +8,12 @@ static features taken at the window's end.
 from __future__ import annotations
 
 import copy
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
@@ -98,9 +100,29 @@ class _LSTMNet(nn.Module):
         return self.head(self.dropout(torch.cat([self.encode(seq), static], dim=1)))
 
 
+# The LSTM's parameters; the hybrid adds its forest's.
+LSTM_CONSTRAINTS = {
+    "window": [Interval(Integral, 1, None, closed="left")],
+    "n_static": [Interval(Integral, 0, None, closed="left")],
+    "hidden_size": [Interval(Integral, 1, None, closed="left")],
+    "num_layers": [Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "max_epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "patience": [Interval(Integral, 0, None, closed="left")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "class_weight": [StrOptions({"balanced"}), dict, None],
+    "device": [StrOptions({"auto", "cpu", "cuda"})],
+    "random_state": [Interval(Integral, 0, None, closed="left")],
+}
+
+
 class LSTMClassifier(ClassifierMixin, BaseEstimator):
     """LSTM over the window, static features joined at the head; class-weighted loss,
     dropout and early stopping on a chronological validation tail (or ``validation_data``)."""
+
+    _parameter_constraints = LSTM_CONSTRAINTS
 
     def __init__(
         self, window=7, n_static=0, hidden_size=32, num_layers=1, dropout=0.2, max_epochs=30,
@@ -126,6 +148,7 @@ class LSTMClassifier(ClassifierMixin, BaseEstimator):
         return torch.from_numpy(dynamic).to(self.device_), torch.from_numpy(static).to(self.device_)
 
     def fit(self, X, y, validation_data=None):
+        self._validate_params()
         X, y, X_val, y_val = validated_fit_data(self, X, y, validation_data, self.validation_fraction)
         self.classes_ = np.unique(y)
         self.device_ = resolve_device(self.device)

@@ -53,6 +53,11 @@ def make_regressor(kind: str, seed: int, params: dict | None = None):
     return REGRESSORS[kind](seed, **(params or {}))
 
 
+def unfitted(kind: str, params: dict):
+    """The regressor ``kind`` with the config's ``params``, for checking their values."""
+    return make_regressor(kind, 0, params)
+
+
 class MultiResponseSurrogate(RegressorMixin, BaseEstimator):
     """A clone of ``estimator`` per response column; ``predict`` answers all responses in one call."""
 

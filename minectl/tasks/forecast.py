@@ -29,7 +29,7 @@ class SourceConfig:
 class ForecasterConfig:
     kind: str = MISSING  # naive | seasonal_naive | arima | lstm
     refit_every: int = at_least(1, default=1)  # backtest: re-learn parameters every n origins, else only extend the history
-    params: Dict[str, Any] = estimator_params("kind", "minectl.forecast:param_names")  # the estimator's constructor arguments
+    params: Dict[str, Any] = estimator_params("kind", "minectl.forecast")  # the estimator's constructor arguments
 
 
 @dataclass
@@ -128,8 +128,8 @@ def _check_params(params: Any) -> None:
 
 
 def _build_models(forecasters: Any, seed: int) -> dict[str, tuple[Any, int]]:
-    """name -> (unfitted forecaster, refit_every); every parameter checked before any work
-    (parameter names and refit_every by minectl.constraints.check_config, values here)."""
+    """name -> (unfitted forecaster, refit_every); every parameter was checked before any work
+    (names, values and refit_every by minectl.constraints.check_config)."""
     from minectl.forecast import FORECASTERS
 
     if not forecasters:
@@ -143,12 +143,7 @@ def _build_models(forecasters: Any, seed: int) -> dict[str, tuple[Any, int]]:
         cls = FORECASTERS[spec.kind]
         if "random_state" in cls().get_params():
             params["random_state"] = seed  # one seed drives every model
-        model = cls(**params)
-        try:
-            model.check_params()
-        except ConfigError as error:
-            raise ConfigError(f"{key}.params.{error}") from None
-        models[name] = (model, spec.refit_every)
+        models[name] = (cls(**params), spec.refit_every)
     if "naive" not in {spec.kind for spec in forecasters.values()}:
         raise ConfigError("forecaster: the naive model must be selected (every figure is shown next to it)")
     return models

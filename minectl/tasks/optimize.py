@@ -55,7 +55,7 @@ class DoeConfig:
 @dataclass
 class SurrogateConfig:
     kind: str = "lightgbm"  # lightgbm | rf | extra_trees
-    params: Dict[str, Any] = estimator_params("kind", "minectl.optimize.surrogate:param_names")
+    params: Dict[str, Any] = estimator_params("kind", "minectl.optimize.surrogate")
     cv_folds: int = at_least(2, default=5)
 
 

@@ -29,7 +29,7 @@ MODEL_DIR = "model"
 @dataclass
 class ModelConfig:
     name: str = MISSING  # lr | svm | rf | lightgbm | lstm | lstm_rf
-    params: Dict[str, Any] = estimator_params("name", "minectl.models:param_names")  # the estimator's constructor arguments
+    params: Dict[str, Any] = estimator_params("name", "minectl.models")  # the estimator's constructor arguments
 
 
 @dataclass

@@ -233,6 +233,25 @@ CASES = [
     ("forecast", ["+forecaster.lstm.params.hiden_size=8"], "forecaster.lstm.params.hiden_size: unknown parameter of 'lstm' (did you mean 'hidden_size'?)"),
     ("forecast", ["+forecaster.seasonal_naive.params.season=3"], "forecaster.seasonal_naive.params.season: unknown parameter of 'seasonal_naive' (did you mean 'season_length'?)"),
     ("forecast", ["+forecast.horizn=3"], "forecast.horizn: unknown key (did you mean 'horizon'?)"),
+    # estimator parameter values: each estimator's own declared constraints (scikit-learn's
+    # _parameter_constraints; minectl's table for LightGBM; the forecasters' check_params)
+    ("risk", ["model=lr", "model.params.C=-1"], "model.params.C=-1 is invalid for LogisticRegression; expected a float in the range (0.0, inf]"),
+    ("risk", ["model=svm", "model.params.C=0"], "model.params.C=0 is invalid for SVC; expected a float in the range (0.0, inf]"),
+    ("risk", ["model=svm", "model.params.calibration_cv=1"], "model.params.cv=1 is invalid for CalibratedClassifierCV"),
+    ("risk", ["model=rf", "model.params.n_estimators=0"], "model.params.n_estimators=0 is invalid for RandomForestClassifier; expected an int in the range [1, inf)"),
+    ("risk", ["model=rf", "model.params.max_depth=abc"], "model.params.max_depth='abc' is invalid for RandomForestClassifier"),
+    ("risk", ["model=lightgbm", "model.params.learning_rate=-0.1"], "model.params.learning_rate=-0.1 is invalid for LightGBMClassifier; expected a float in the range (0.0, inf)"),
+    ("risk", ["model=lightgbm", "model.params.subsample=1.5"], "model.params.subsample=1.5 is invalid for LightGBMClassifier; expected a float in the range (0.0, 1.0]"),
+    ("risk", ["model=lightgbm", "model.params.num_leaves=1"], "model.params.num_leaves=1 is invalid for LightGBMClassifier; expected an int in the range [2, 131072]"),
+    ("risk", ["model=lstm", "model.params.dropout=1.5"], "model.params.dropout=1.5 is invalid for LSTMClassifier; expected a float in the range [0.0, 1.0)"),
+    ("risk", ["model=lstm", "model.params.device=tpu"], "model.params.device='tpu' is invalid for LSTMClassifier; expected a str among {"),
+    ("risk", ["model.params.n_estimators=0"], "model.params.n_estimators=0 is invalid for LSTMRandomForestClassifier; expected an int in the range [1, inf)"),
+    ("optimize", ["surrogate.params.learning_rate=0"], "surrogate.params.learning_rate=0 is invalid for LGBMRegressor; expected a float in the range (0.0, inf)"),
+    ("optimize", ["surrogate=rf", "+surrogate.params.max_features=7.5"], "surrogate.params.max_features=7.5 is invalid for RandomForestRegressor"),
+    ("optimize", ["surrogate=extra_trees", "surrogate.params.n_estimators=-2"], "surrogate.params.n_estimators=-2 is invalid for ExtraTreesRegressor"),
+    ("forecast", ["forecaster=[naive,lstm]", "forecaster.lstm.params.dropout=2"], "forecaster.lstm.params.dropout: expected a value in [0, 1), got 2"),
+    ("forecast", ["forecaster=[naive,seasonal_naive]", "forecaster.seasonal_naive.params.season_length=0"], "forecaster.seasonal_naive.params.season_length: expected an integer >= 1, got 0"),
+    ("forecast", ["forecaster=[naive,arima]", "forecaster.arima.params.trend=x"], "forecaster.arima.params.trend: expected one of n, c, t, ct; got 'x'"),
 ]
 
 
