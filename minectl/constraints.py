@@ -130,7 +130,8 @@ def unknown_key(where: str, known: Iterable[str], what: str = "key") -> str:
     """One line for a key nothing reads: the closest known key when there is one, and the keys."""
     known = sorted(known)
     name = where.rsplit(".", 1)[-1]
-    close = difflib.get_close_matches(name, known, n=1)
+    # a near spelling, else a key the name begins (value -> value_column)
+    close = difflib.get_close_matches(name, known, n=1) or [k for k in known if k.startswith(name)][:1]
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"{where}: unknown {what}{hint}; expected one of: {', '.join(known) or '(none)'}"
 
