@@ -16,7 +16,7 @@ from typing import Any, List, Optional
 import typer
 
 from minectl.errors import MinectlError
-from minectl.tasks import TASKS
+from minectl.tasks import TASKS, schemas
 
 app = typer.Typer(
     name="minectl",
@@ -136,7 +136,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     from minectl.constraints import check_config
     from minectl.redaction import config_secrets, remember
 
-    register_schemas()
+    register_schemas(schemas())
     extra = [f"hydra.searchpath=[file://{config_dir.resolve()}]"] if config_dir else []
     output = None
     try:
@@ -269,7 +269,7 @@ def run_hydra(
             trust.check_before_compose(overrides, config_dir)
         except MinectlError as exc:
             _fail(str(exc))
-    register_schemas()
+    register_schemas(schemas())
     if multirun:
         argv.append("--multirun")
     if cfg:

@@ -1,4 +1,4 @@
-"""Config schemas registered in Hydra's ConfigStore.
+"""Config schemas registered in Hydra's ConfigStore, and the groups several tasks share (data, costs).
 
 Every primary config names `<task>_schema` first in its defaults list, so Hydra merges the
 YAML onto the task's dataclass: unknown keys and wrong types fail at composition, naming
@@ -8,13 +8,13 @@ What a config may name in `_target_` is checked in `minectl.trust`.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from omegaconf import MISSING
 
-from minectl.constraints import at_least, between
+from minectl.constraints import at_least, between, finite_nonneg, greater_than
 
 
 @dataclass
@@ -64,12 +64,60 @@ class DataConfig:
     tables: Dict[str, TableSource] = field(default_factory=dict)
 
 
-def register_schemas() -> None:
-    """Register every task's `Config` as `<task>_schema` in Hydra's ConfigStore."""
+@dataclass
+class CostsConfig:
+    """A cost mapping (conf/costs/): resources -> activities -> cost objects.
+
+    The entries of the named maps are plain (so that an override can add one, e.g.
+    +costs.resources.water={unit:m3,category:material,price:4}); their keys and values are
+    checked before any data is read (minectl.costing.mapping / anomalies / accounts).
+    """
+
+    currency: str = "CNY"
+    resources: Dict[str, Any] = field(default_factory=dict)  # name -> {unit, category, price?}
+    activities: Dict[str, Any] = field(default_factory=dict)  # name -> {stage, resources}
+    prices: Dict[str, Any] = field(default_factory=dict)  # resource -> [{valid_from, price}]
+    cost_objects: List[str] = field(default_factory=lambda: ["stage", "mine"])
+    intensities: Dict[str, List[str]] = field(default_factory=dict)  # name -> [numerator, denominator]
+    thresholds: Dict[str, Any] = field(default_factory=dict)  # resource -> {lower?, upper?} per daily record
+    # rule -> indicator -> {direction, threshold}; null: no rules (a map override merges, ~ is refused)
+    anomaly_rules: Optional[Dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class CostParams:
+    output: str = "ore_t"  # production column used as Q_t (eq 2)
+    interpolation_limit: Optional[int] = at_least(0, default=6)  # hours; longer meter gaps stay missing (null: no limit)
+    impute_cycle: str = "1mo"  # missing daily records take the mean of the same series in this cycle
+    outlier_window: int = at_least(2, default=30)  # days of history of the rolling 3-sigma rule
+    outlier_sigma: float = greater_than(0, default=3.0)
+    sensor_window: int = at_least(2, default=168)  # hours of history of the rolling 3-sigma rule on sensor series
+    event_downtime_h: float = finite_nonneg(default=4.0)  # days with failures or this much downtime keep their outliers
+    event_maintenance: bool = False  # maintenance work days are events too
+    event_days_after: int = at_least(0, default=3)  # an event also explains the next days' readings (late bookings)
+    anomaly_window: int = at_least(2, default=14)  # trailing days of the anomaly baselines
+    z_threshold: float = greater_than(0, default=3.0)
+    anomaly_items: List[str] = field(default_factory=lambda: ["cost", "unit_cost"])
+    change_rate: List[str] = field(default_factory=list)  # columns that get a day-over-day <col>_chg
+    rolling_mean: List[str] = field(default_factory=list)  # columns that get a trailing mean <col>_rm
+    rolling_window: int = at_least(1, default=7)
+    top_anomalies: int = at_least(0, default=10)  # rows of the terminal summary
+
+
+@dataclass
+class CostConfig(TaskConfig):
+    """The config of `minectl cost` and `minectl demo` (the same pipeline)."""
+
+    data: DataConfig = MISSING
+    costs: CostsConfig = MISSING
+    cost: CostParams = field(default_factory=CostParams)
+
+
+def register_schemas(schemas: Mapping[str, type]) -> None:
+    """Register each task's `Config` (``schemas``: task name -> Config, from
+    `minectl.tasks.schemas()`) as `<task>_schema` in Hydra's ConfigStore."""
     from hydra.core.config_store import ConfigStore
 
-    from minectl.tasks import TASKS
-
     store = ConfigStore.instance()
-    for name, (module, _help) in TASKS.items():
-        store.store(name=f"{name}_schema", node=importlib.import_module(module).Config)
+    for name, schema in schemas.items():
+        store.store(name=f"{name}_schema", node=schema)

@@ -6,18 +6,17 @@ import contextlib
 import hashlib
 import json
 import math
-import os
 import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import minectl
+from minectl.atomic import atomic_path
 from minectl.errors import DataError
 from minectl.redaction import redact, redact_strings
 
@@ -30,26 +29,6 @@ KEY_PACKAGES = (
     "numpy", "scipy", "polars", "pyarrow", "duckdb", "scikit-learn", "lightgbm", "torch",
     "pymoo", "statsmodels", "hydra-core", "omegaconf",
 )
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temp path beside `target`; it replaces `target` only if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; give outputs the usual mode
-        os.replace(tmp_path, target)
-    finally:
-        tmp_path.unlink(missing_ok=True)
 
 
 def write_json(target: Path, data: Any) -> None:
@@ -152,6 +131,8 @@ class Run:
 
     @contextlib.contextmanager
     def artefact(self, name: str) -> Iterator[Path]:
+        """A temp path in the run dir that becomes `<name>` (relative to the run dir) only when
+        the block exits cleanly: files a task writes besides its tables and plots."""
         with atomic_path(self.dir / name) as tmp:
             yield tmp
 

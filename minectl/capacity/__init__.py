@@ -1,7 +1,20 @@
 """Production capacity: technical limits, cost-capacity curves, cobweb prices, PCA, risk-adjusted optimum."""
 
-from minectl.capacity.curves import FORMS, Cobweb, CostCurve, fit_cobweb, fit_cost_curves
-from minectl.capacity.limits import intensity_limit, links_limit, min_profitable_scale, reserves_limit
+from minectl.capacity.curves import (
+    FORMS,
+    Cobweb,
+    CostCurve,
+    curve_rows,
+    fit_cobweb,
+    fit_cost_curves,
+)
+from minectl.capacity.limits import (
+    intensity_limit,
+    links_limit,
+    min_profitable_scale,
+    reserves_limit,
+    technical_limits,
+)
 from minectl.capacity.optimal import (
     CapacityDecision,
     lognormal_errors,
@@ -17,6 +30,7 @@ __all__ = [
     "Cobweb",
     "CostCurve",
     "CostFactorPCA",
+    "curve_rows",
     "fit_cobweb",
     "fit_cost_curves",
     "intensity_limit",
@@ -27,4 +41,5 @@ __all__ = [
     "reserves_limit",
     "risk_adjusted_error",
     "rolling_capacity",
+    "technical_limits",
 ]

@@ -97,6 +97,11 @@ def fit_cost_curves(output, cost, forms=FORMS, significance: float = 0.05) -> li
     return sorted(fitted, key=lambda c: (c.p_value_ >= significance, -c.adj_r2_))
 
 
+def curve_rows(curves: list[CostCurve]) -> list[dict]:
+    """One row per fitted curve: its form, equation and fit statistics."""
+    return [{"form": c.form, "equation": c.describe(), "r2": c.r2_, "adj_r2": c.adj_r2_, "f": c.f_stat_, "sig": c.p_value_} for c in curves]
+
+
 @dataclass(frozen=True)
 class Cobweb:
     """Q_t = a1 + b1 P_{t-1} (supply) and P_t = a2 + b2 Q_t (demand), least squares."""
@@ -112,6 +117,10 @@ class Cobweb:
     def stable(self) -> bool:
         """Prices converge when |b1 b2| < 1."""
         return abs(self.b1 * self.b2) < 1
+
+    def as_dict(self) -> dict:
+        """The coefficients, fit statistics and stability."""
+        return {"a1": self.a1, "b1": self.b1, "a2": self.a2, "b2": self.b2, "r2_supply": self.r2_supply, "r2_demand": self.r2_demand, "stable": self.stable}
 
     @property
     def equilibrium_price(self) -> float:

@@ -76,3 +76,36 @@ def min_profitable_scale(
     if margin <= 0:
         raise ConfigError(f"price: {price} does not exceed K2 x variable unit cost ({k2 * variable_unit_cost:g}); no scale is profitable")
     return k1 * fixed_cost_a / margin
+
+
+def technical_limits(
+    *,
+    reserves_t: float,
+    service_life_a: float,
+    reserve_coefficient: float,
+    working_line_m: float,
+    advance_m_a: float,
+    seam_thickness_m: float,
+    density_t_m3: float,
+    loss: float,
+    dilution: float,
+    link_capacities_m3_a,
+    stripping_ratio_m3_t: float,
+    fixed_cost_a: float,
+    variable_unit_cost: float,
+    price: float,
+    k1: float,
+    k2: float,
+) -> tuple[dict[str, float], float, float]:
+    """The technical limits (t/a, eqs 3-5, keyed as in the metrics), the minimum profitable
+    scale (eq 6) and the weakest limit: (limits, lower, upper); lower above upper is refused."""
+    limits = {
+        "reserves_mt_a": reserves_limit(reserves_t, service_life_a, reserve_coefficient),
+        "intensity_mt_a": intensity_limit(working_line_m, advance_m_a, seam_thickness_m, density_t_m3, loss, dilution),
+        "links_mt_a": links_limit(link_capacities_m3_a, stripping_ratio_m3_t),
+    }
+    lower = min_profitable_scale(fixed_cost_a, variable_unit_cost, price, k1, k2)
+    upper = min(limits.values())
+    if lower > upper:
+        raise ConfigError(f"limits: the minimum profitable scale {lower:g} t/a exceeds the technical upper limit {upper:g} t/a")
+    return limits, lower, upper

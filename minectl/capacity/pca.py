@@ -45,6 +45,15 @@ class CostFactorPCA(BaseEstimator):
         self.weights_ = raw / raw.sum()
         return self
 
+    def contribution_table(self) -> dict[str, np.ndarray]:
+        """Columns of one row per component: its eigenvalue, contribution and the cumulative contribution."""
+        return {
+            "component": np.arange(1, self.eigenvalues_.size + 1),
+            "eigenvalue": self.eigenvalues_,
+            "contribution": self.contribution_,
+            "cumulative": self.cumulative_,
+        }
+
     def key_factors(self, names, top: int = 3) -> list[str]:
         """Names of the `top` items with the largest comprehensive weights."""
         if len(names) != self.weights_.size:

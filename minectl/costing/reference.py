@@ -36,3 +36,10 @@ def compare_with_table2(daily: pl.DataFrame) -> pl.DataFrame:
             "within_bands": abs(got_mean / mean - 1.0) <= MEAN_TOLERANCE and abs(got_sd / sd - 1.0) <= SD_TOLERANCE,
         })
     return pl.DataFrame(rows)
+
+
+def realism_metrics(realism: pl.DataFrame) -> dict:
+    """Each feature's relative mean and sd errors, and how many lie within the bands."""
+    metrics: dict = {row["feature"]: {"mean_err": row["mean_err"], "sd_err": row["sd_err"]} for row in realism.iter_rows(named=True)}
+    metrics["within_bands"] = int(realism["within_bands"].sum())
+    return metrics

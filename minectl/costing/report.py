@@ -82,3 +82,17 @@ def print_imputed(console, counts: Mapping[str, int]) -> None:
     ]
     unfilled = counts.get("hourly_unfilled", 0) + counts["daily_unfilled"]
     console.print(f"imputed: {'; '.join(p for p in parts if p)}" + (f"; {unfilled:,} left missing" if unfilled else ""))
+
+
+def print_realism(console, realism: pl.DataFrame) -> None:
+    """The comparison of `minectl.costing.reference.compare_with_table2`, one row per feature."""
+    table = Table(title="Realism vs seed 000 Table 2 (bands: mean 10 %, sd 25 %)")
+    for column in ("feature", "mean", "T2", "err", "sd", "T2 ", "err ", "ok"):
+        table.add_column(column, justify="left" if column == "feature" else "right", no_wrap=True)
+    for row in realism.iter_rows(named=True):
+        table.add_row(
+            row["label"], f"{row['mean']:.1f}", f"{row['table_mean']:.1f}", f"{row['mean_err']:+.1%}",
+            f"{row['sd']:.2f}", f"{row['table_sd']:.1f}", f"{row['sd_err']:+.1%}",
+            "[green]in[/]" if row["within_bands"] else "[red]out[/]",
+        )
+    console.print(table)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -68,6 +69,53 @@ def rolling_origin_backtest(
     return pl.DataFrame(rows, schema=BACKTEST_SCHEMA)
 
 
+@dataclass(frozen=True)
+class BacktestWindows:
+    """The months of a series of ``n``: validation [validation_start, test_start), test [test_start, n),
+    the test forecast up to ``max_horizon`` months ahead (``validation_only``: no test period)."""
+
+    n: int
+    validation_start: int
+    test_start: int
+    max_horizon: int
+    validation_only: bool
+
+    @classmethod
+    def of(cls, n: int, backtest_months: int, validation_months: int, max_horizon: int, validation_only: bool) -> BacktestWindows:
+        test_start = n - backtest_months
+        return cls(n, test_start - validation_months, test_start, max_horizon, validation_only)
+
+    @property
+    def first_fit(self) -> int:
+        """Months the first fit sees: y[:validation_start] in the validation period, y[:test_start-H+1] in the test period."""
+        if self.validation_only:
+            return self.validation_start
+        return min(self.validation_start, self.test_start - self.max_horizon + 1)
+
+    @property
+    def origins(self) -> int:
+        """Forecast origins of one model."""
+        validation = self.test_start - self.validation_start
+        return validation + (0 if self.validation_only else self.n - self.test_start + self.max_horizon - 1)
+
+
+def backtest_models(
+    models: Mapping[str, tuple[object, int]], y: np.ndarray, dates: list[date], windows: BacktestWindows, on_origin: Callable[[], None] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Rolling-origin backtests of every ``name -> (model, refit_every)``: one step ahead over the
+    validation period, and up to ``max_horizon`` steps over the test period (None when validation only)."""
+    validation, backtests = [], []
+    for name, (model, refit_every) in models.items():
+        validation.append(
+            rolling_origin_backtest(model, y, dates, (windows.validation_start, windows.test_start), 1, name, refit_every, on_origin)
+        )
+        if not windows.validation_only:
+            backtests.append(
+                rolling_origin_backtest(model, y, dates, (windows.test_start, windows.n), windows.max_horizon, name, refit_every, on_origin)
+            )
+    return pl.concat(validation), pl.concat(backtests) if backtests else None
+
+
 def accuracy(actual: np.ndarray, forecast: np.ndarray) -> dict[str, float]:
     """MAPE (percent), MAE, RMSE and R^2 (1 - SSE/SST around the mean of the actuals)."""
     actual, forecast = np.asarray(actual, dtype=float), np.asarray(forecast, dtype=float)
@@ -88,6 +136,16 @@ def backtest_accuracy(table: pl.DataFrame) -> pl.DataFrame:
         scores = accuracy(group["actual"].to_numpy(), group["forecast"].to_numpy())
         records.append({"model": model, "horizon": horizon, "n": group.height, **scores})
     return pl.DataFrame(records).sort(["horizon", "model"])
+
+
+def horizon_metrics(scores: pl.DataFrame) -> dict:
+    """``backtest`` (1 month ahead) and ``backtest_h<k>`` groups: each measure by model."""
+    metrics: dict = {}
+    for row in scores.iter_rows(named=True):
+        group = "backtest" if row["horizon"] == 1 else f"backtest_h{row['horizon']}"
+        for measure in ("mape", "mae", "rmse", "r2"):
+            metrics.setdefault(group, {}).setdefault(measure, {})[row["model"]] = row[measure]
+    return metrics
 
 
 def future_forecast(

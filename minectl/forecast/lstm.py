@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from contextlib import contextmanager
 
 import numpy as np
@@ -11,6 +10,7 @@ import torch
 from minectl.errors import ConfigError
 from minectl.forecast.models import BaseForecaster
 from minectl.models.sequence import resolve_device
+from minectl.models.training import fit_early_stopping
 
 
 class LSTMForecaster(BaseForecaster):
@@ -89,7 +89,6 @@ class LSTMForecaster(BaseForecaster):
             self._train(y, device)
 
     def _train(self, y, device):
-        torch.manual_seed(self.random_state)
         z = np.log(y)
         self._scale(z)
         windows = np.lib.stride_tricks.sliding_window_view(z[:-1], self.seq_len)
@@ -100,39 +99,14 @@ class LSTMForecaster(BaseForecaster):
         n_val = max(1, int(round(self.validation_fraction * len(inputs))))
         x_all = torch.as_tensor(inputs[:, :, None], dtype=torch.float32, device=device)
         y_all = torch.as_tensor(targets, dtype=torch.float32, device=device)
-        x_train, y_train, x_val, y_val = x_all[:-n_val], y_all[:-n_val], x_all[-n_val:], y_all[-n_val:]
-
-        network = _LSTMNetwork(self.hidden_size, self.num_layers, self.dropout).to(device)
-        optimiser = torch.optim.Adam(network.parameters(), lr=self.learning_rate)
-        loss_fn = torch.nn.MSELoss()
-        shuffler = torch.Generator().manual_seed(self.random_state)
-        best_loss, best_state, stale = np.inf, None, 0
-        self.train_loss_, self.validation_loss_ = [], []
-        for _ in range(self.max_epochs):
-            network.train()
-            order = torch.randperm(len(x_train), generator=shuffler).to(device)
-            epoch_loss = 0.0
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                optimiser.zero_grad()
-                loss = loss_fn(network(x_train[batch]), y_train[batch])
-                loss.backward()
-                optimiser.step()
-                epoch_loss += loss.item() * len(batch)
-            network.eval()
-            with torch.no_grad():
-                validation_loss = loss_fn(network(x_val), y_val).item()
-            self.train_loss_.append(epoch_loss / len(x_train))
-            self.validation_loss_.append(validation_loss)
-            if validation_loss < best_loss:
-                best_loss, best_state, stale = validation_loss, copy.deepcopy(network.state_dict()), 0
-            else:
-                stale += 1
-                if stale >= self.patience:
-                    break
-        network.load_state_dict(best_state)
-        network.eval()
-        self.network_, self.device_ = network, device
+        fitted = fit_early_stopping(
+            lambda: _LSTMNetwork(self.hidden_size, self.num_layers, self.dropout), torch.nn.MSELoss(),
+            train=((x_all[:-n_val],), y_all[:-n_val]), validation=((x_all[-n_val:],), y_all[-n_val:]),
+            learning_rate=self.learning_rate, batch_size=self.batch_size, max_epochs=self.max_epochs,
+            patience=self.patience, random_state=self.random_state, device=device,
+        )
+        self.network_, self.device_ = fitted.network, device
+        self.train_loss_, self.validation_loss_ = fitted.train_loss, fitted.validation_loss
         self.best_epoch_ = int(np.argmin(self.validation_loss_)) + 1
 
     def _predict(self, h):

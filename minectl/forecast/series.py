@@ -6,9 +6,30 @@ from pathlib import Path
 
 import polars as pl
 
-from minectl.data.sources import read_file
+from minectl.data.sources import PROJECT_ROOT, read_file, resolve_input
 from minectl.data.values import numeric
-from minectl.errors import DataError
+from minectl.errors import ConfigError, DataError
+
+# The vendored World Bank Pink Sheet coal prices (examples/data/pinksheet_coal): name -> column.
+PINKSHEET_FILE = "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"  # vendored; see examples/data/NOTICE
+PINKSHEET_SERIES = {"australia": "coal_australia_usd_mt", "south_africa": "coal_south_africa_usd_mt"}
+
+
+def series_source(series: str, date_column: str, value_column: str) -> tuple[Path, str, str]:
+    """(file, date column, value column) of ``series``: a vendored Pink Sheet series by name, or a
+    .csv/.parquet path with the given columns (relative: the working dir, then the project root)."""
+    if series in PINKSHEET_SERIES:
+        return resolve_input(PINKSHEET_FILE), "month", PINKSHEET_SERIES[series]
+    path = Path(series)
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise ConfigError(
+            f"series: {series!r} is neither a vendored series ({', '.join(PINKSHEET_SERIES)}) "
+            "nor a .csv/.parquet path"
+        )
+    path = resolve_input(path)
+    if not path.is_file():
+        raise DataError(f"{series}: series file not found (looked in the working dir and {PROJECT_ROOT})")
+    return path, date_column, value_column
 
 
 def read_monthly_series(path: str | Path, date_column: str, value_column: str) -> pl.DataFrame:

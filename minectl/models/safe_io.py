@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
+from minectl.atomic import atomic_path
 from minectl.errors import DataError
 
 ALLOWED_CLASSES = frozenset(
@@ -104,24 +104,15 @@ def _decode(value, arrays, source: Path):
     return obj
 
 
-def _atomic_write(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def save_estimator(estimator, stem: Path) -> None:
     """Write ``<stem>.json`` and ``<stem>.npz`` describing a fitted allow-listed estimator."""
     encoder = _Encoder()
     tree = encoder.encode(estimator)
     stem = Path(stem)
-    _atomic_write(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(tree)))
-
-    def write_npz(p: Path):
-        with open(p, "wb") as fh:
-            np.savez(fh, **encoder.arrays)
-
-    _atomic_write(stem.with_suffix(".npz"), write_npz)
+    with atomic_path(stem.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(tree))
+    with atomic_path(stem.with_suffix(".npz")) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **encoder.arrays)
 
 
 def load_estimator(stem: Path):

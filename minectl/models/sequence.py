@@ -7,7 +7,6 @@ static features taken at the window's end.
 
 from __future__ import annotations
 
-import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,6 +18,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
 from minectl.errors import ConfigError
+from minectl.models.training import fit_early_stopping
 
 
 def split_features(X, window: int, n_static: int) -> tuple[np.ndarray, np.ndarray]:
@@ -147,53 +147,34 @@ class LSTMClassifier(ClassifierMixin, BaseEstimator):
         dynamic, static = split_features(X, self.window, self.n_static)
         return torch.from_numpy(dynamic).to(self.device_), torch.from_numpy(static).to(self.device_)
 
+    def _new_net(self) -> _LSTMNet:
+        return _LSTMNet(
+            self.n_dynamic_, self.n_static, self.hidden_size, self.num_layers, self.dropout, len(self.classes_)
+        ).to(self.device_)
+
     def fit(self, X, y, validation_data=None):
         self._validate_params()
         X, y, X_val, y_val = validated_fit_data(self, X, y, validation_data, self.validation_fraction)
         self.classes_ = np.unique(y)
         self.device_ = resolve_device(self.device)
-        torch.manual_seed(self.random_state)
-        generator = torch.Generator().manual_seed(self.random_state)
-        dynamic, static = split_features(X, self.window, self.n_static)
-        self.n_dynamic_ = dynamic.shape[2]
-        self.net_ = _LSTMNet(
-            self.n_dynamic_, self.n_static, self.hidden_size, self.num_layers, self.dropout,
-            len(self.classes_),
-        ).to(self.device_)
+        seq, stat = self._tensors(X)
+        self.n_dynamic_ = seq.shape[2]
         y_idx = np.searchsorted(self.classes_, y)
         weights = class_weight_vector(self.class_weight, self.classes_, y_idx)
         loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32, device=self.device_))
-        optimiser = torch.optim.Adam(self.net_.parameters(), lr=self.learning_rate)
-        seq, stat = self._tensors(X)
-        target = torch.from_numpy(y_idx).to(self.device_)
-        val_seq, val_stat = self._tensors(X_val)
         # validation labels unseen in training cannot be scored: they are left out of the stopping loss
         val_known = np.isin(np.asarray(y_val), self.classes_)
-        val_target = torch.from_numpy(np.searchsorted(self.classes_, np.asarray(y_val))[val_known]).to(self.device_)
-        best_loss, best_state, stale = np.inf, None, 0
-        self.history_ = []
-        for _ in range(self.max_epochs):
-            self.net_.train()
-            order = torch.randperm(len(seq), generator=generator).to(self.device_)
-            for start in range(0, len(seq), self.batch_size):
-                batch = order[start:start + self.batch_size]
-                optimiser.zero_grad()
-                loss_fn(self.net_(seq[batch], stat[batch]), target[batch]).backward()
-                optimiser.step()
-            self.net_.eval()
-            with torch.no_grad():
-                logits = self.net_(val_seq, val_stat)[torch.from_numpy(val_known).to(self.device_)]
-                val_loss = float(loss_fn(logits, val_target)) if len(val_target) else 0.0
-            self.history_.append(val_loss)
-            if val_loss < best_loss - 1e-6:
-                best_loss, best_state, stale = val_loss, copy.deepcopy(self.net_.state_dict()), 0
-            else:
-                stale += 1
-                if stale >= self.patience:
-                    break
-        self.net_.load_state_dict(best_state)
+        val_target = torch.from_numpy(np.searchsorted(self.classes_, np.asarray(y_val))[val_known])
+        fitted = fit_early_stopping(
+            self._new_net, loss_fn,
+            train=((seq, stat), torch.from_numpy(y_idx).to(self.device_)),
+            validation=(self._tensors(X_val), val_target.to(self.device_)),
+            learning_rate=self.learning_rate, batch_size=self.batch_size, max_epochs=self.max_epochs,
+            patience=self.patience, random_state=self.random_state, device=self.device_,
+            min_delta=1e-6, validation_rows=torch.from_numpy(val_known).to(self.device_),
+        )
+        self.net_, self.history_ = fitted.network, fitted.validation_loss
         self.n_epochs_ = len(self.history_)
-        self.net_.eval()
         return self
 
     def _batched(self, X, fn):
@@ -222,9 +203,7 @@ class LSTMClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = n_features
         self.n_dynamic_ = n_dynamic
         self.device_ = resolve_device(self.device)
-        self.net_ = _LSTMNet(
-            n_dynamic, self.n_static, self.hidden_size, self.num_layers, self.dropout, len(self.classes_)
-        ).to(self.device_)
+        self.net_ = self._new_net()
         self.net_.load_state_dict(state_dict)
         self.net_.eval()
         return self

@@ -55,3 +55,21 @@ def bayesian_scalarised(evaluate, bounds, responses, objectives, constraints, we
     values = np.array([t.value for t in study.trials])
     return BaselineResult(x=np.array([study.best_params[n] for n in names]), score=float(study.best_value),
                           best_per_trial=np.minimum.accumulate(values), trials=len(values))
+
+
+def baseline_report(predict, simulate, bounds, variables, responses, objectives, constraints, weights, lower,
+                    upper, method: str, trials: int, seed: int) -> tuple[BaselineResult, dict]:
+    """``bayesian_scalarised`` on the surrogate's ``predict``; metrics: its score, design and
+    predicted responses, and with a ``simulate`` batch function (None: none) the simulated
+    responses and score of that design."""
+    base = bayesian_scalarised(predict, bounds, responses, objectives, constraints, weights, lower, upper, method,
+                               trials, seed, names=variables)
+    metrics = {"score": base.score, "trials": base.trials}
+    metrics.update(dict(zip(variables, base.x)))
+    metrics.update(dict(zip(responses, predict(base.x[None, :])[0])))
+    if simulate is not None:
+        Y_sim = simulate(base.x[None, :])
+        metrics["simulated"] = dict(zip(responses, Y_sim[0]))
+        metrics["score_sim"] = float(weighted_score(Y_sim, responses, objectives, constraints, weights, lower, upper,
+                                                    method)[0])
+    return base, metrics

@@ -41,3 +41,18 @@ def sobol(bounds, n: int, seed: int) -> np.ndarray:
     sampler = qmc.Sobol(d=len(bounds), scramble=True, rng=np.random.default_rng(seed))
     unit = sampler.random_base2(int(np.ceil(np.log2(max(n, 2)))))[:n]
     return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
+
+
+KINDS = ("full_factorial", "lhs", "sobol")
+
+
+def design(kind: str, bounds, seed: int, levels=None, n: int = 0) -> np.ndarray:
+    """The design of ``kind``: full_factorial over ``levels`` per variable, else ``n`` seeded
+    lhs or sobol points."""
+    if kind == "full_factorial":
+        return full_factorial(bounds, levels)
+    if kind == "lhs":
+        return latin_hypercube(bounds, n, seed)
+    if kind == "sobol":
+        return sobol(bounds, n, seed)
+    raise ValueError(f"unknown design kind {kind!r}; expected one of: {', '.join(KINDS)}")

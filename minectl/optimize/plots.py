@@ -1,4 +1,5 @@
-"""Figures of an optimisation run: the Pareto front with the recommended point, convergence."""
+"""Figures of an optimisation run: the Pareto front with the recommended point, convergence, and
+the terminal summary."""
 
 from __future__ import annotations
 
@@ -51,3 +52,24 @@ def convergence_plot(front, direct, objectives, baseline_best):
     axes[-1].set_xlabel("trial")
     fig.tight_layout()
     return fig
+
+
+def summary_table(metrics: dict, variables, responses, fronts):
+    """The run's headline figures as a rich table; ``fronts``: minectl.optimize.front.Fronts."""
+    from rich.table import Table
+
+    table = Table(title="minectl optimize", show_header=True)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for name in responses:
+        table.add_row(f"surrogate CV R2 {name}", f"{metrics['surrogate']['cv_r2'][name]:.4f}")
+    table.add_row("Pareto points", str(metrics["pareto"]["size"]))
+    if "hv_ratio" in metrics["pareto"]:
+        table.add_row("hypervolume ratio (surrogate front on simulator / simulator front)", f"{metrics['pareto']['hv_ratio']:.4f}")
+        table.add_row("simulator calls: surrogate path / direct", f"{metrics['calls']['simulator_surrogate_path']} / {metrics['calls']['simulator_direct']}")
+        table.add_row("NSGA-II seconds: surrogate / direct", f"{fronts.front.seconds:.2f} / {fronts.direct.seconds:.2f}")
+    decision = metrics["decision"]
+    table.add_row("price", f"{decision['price']:.2f}")
+    table.add_row("recommended design", ", ".join(f"{v}={decision[v]:.3f}" for v in variables))
+    table.add_row("predicted responses", ", ".join(f"{r}={decision[r]:.4g}" for r in responses))
+    return table

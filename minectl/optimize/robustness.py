@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minectl.optimize.surrogate import MultiResponseSurrogate, regression_metrics
+from minectl.optimize.surrogate import METRICS, MultiResponseSurrogate, by_response, regression_metrics
 
 
 def perturb(Y: np.ndarray, noise: float, outlier_share: float, outlier_magnitude: float,
@@ -32,3 +32,16 @@ def robustness_metrics(estimator, X, Y, train_share: float, noise: float, outlie
     pred = MultiResponseSurrogate(estimator).fit(X[train], Y_train).predict(X[test])
     return [{"response": j, "n_train": len(train), "n_test": len(test),
              **regression_metrics(Y[test, j], pred[:, j])} for j in range(Y.shape[1])]
+
+
+def robustness_report(estimator, X, Y, responses, train_share: float, noise: float, outlier_share: float,
+                      outlier_magnitude: float, seed: int):
+    """``robustness_metrics`` for one setting: (a row per response with the setting, for a
+    sweep's table; metrics <metric> per response)."""
+    import polars as pl
+
+    rows = robustness_metrics(estimator, X, Y, train_share, noise, outlier_share, outlier_magnitude, seed)
+    for row in rows:
+        row.update(response=responses[row["response"]], train_share=train_share, noise=noise,
+                   outlier_share=outlier_share, outlier_magnitude=outlier_magnitude)
+    return pl.DataFrame(rows), {m: by_response(rows, m) for m in METRICS}

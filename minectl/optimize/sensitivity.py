@@ -46,3 +46,26 @@ def sobol_indices(evaluate, bounds, n: int, seed: int) -> tuple[np.ndarray, np.n
         first.append(np.mean(fB * (fAB - fA), axis=0) / variance)
         total.append(0.5 * np.mean((fA - fAB) ** 2, axis=0) / variance)
     return np.array(first).T, np.array(total).T
+
+
+def sensitivity_report(evaluate, bounds, variables, responses, oat_points: int, sobol_n: int, seed: int):
+    """One-at-a-time curves around the box centre and Sobol indices of ``evaluate``: (a table of
+    both, rows by analysis oat | sobol_first | sobol_total; metrics sobol_first and sobol_total
+    per response and variable)."""
+    import polars as pl
+
+    bounds = np.asarray(bounds, float)
+    rows = []
+    for i, grid, values in one_at_a_time(evaluate, bounds, bounds.mean(axis=1), oat_points):
+        for j, name in enumerate(responses):
+            rows += [{"analysis": "oat", "response": name, "variable": variables[i], "x": float(x), "value": float(v)}
+                     for x, v in zip(grid, values[:, j])]
+    first, total = sobol_indices(evaluate, bounds, sobol_n, seed)
+    metrics: dict = {"sobol_first": {}, "sobol_total": {}}
+    for label, indices in (("sobol_first", first), ("sobol_total", total)):
+        for j, name in enumerate(responses):
+            metrics[label][name] = dict(zip(variables, indices[j]))
+            rows += [{"analysis": label, "response": name, "variable": v, "x": None, "value": float(s)}
+                     for v, s in zip(variables, indices[j])]
+    schema = {"analysis": pl.Utf8, "response": pl.Utf8, "variable": pl.Utf8, "x": pl.Float64, "value": pl.Float64}
+    return pl.DataFrame(rows, schema=schema), metrics

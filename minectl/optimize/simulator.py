@@ -37,23 +37,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import erf
 
-VARIABLES = ("pillar_height_m", "sidewall_thickness_m")
-RESPONSES = ("subsidence_cm", "ore_t")
+from minectl.optimize.pim import RESPONSES, VARIABLES, PimParams
 
 
-@dataclass(frozen=True)
-class ProbabilityIntegralSimulator:
-    """Subsidence at the road (cm) and ore recovered (t) for crown-pillar height and sidewall thickness."""
-
-    depth_m: float = 60.0
-    orebody_height_m: float = 50.0
-    panel_width_m: float = 40.0
-    strike_length_m: float = 25.0
-    stope_span_m: float = 10.0
-    tan_beta: float = 2.0
-    subsidence_factor: float = 0.006
-    density_t_m3: float = 2.65
-    road_offset_m: float = 0.0
+@dataclass
+class ProbabilityIntegralSimulator(PimParams):
+    """Subsidence at the road (cm) and ore recovered (t) for crown-pillar height and sidewall
+    thickness; the parameters, their defaults and ranges are ``PimParams``."""
 
     variables = VARIABLES
     responses = RESPONSES
@@ -76,3 +66,8 @@ class ProbabilityIntegralSimulator:
         subsidence_cm = 100.0 * self.subsidence_factor * subsiding_height * shape
         ore_t = self.density_t_m3 * self.panel_width_m * self.strike_length_m * subsiding_height
         return np.column_stack([subsidence_cm, ore_t])
+
+    def evaluate_columns(self, designs: np.ndarray, variables) -> np.ndarray:
+        """``evaluate`` of designs whose columns are the names ``variables``: VARIABLES in any order."""
+        order = [list(variables).index(name) for name in VARIABLES]
+        return self.evaluate(np.asarray(designs)[:, order])

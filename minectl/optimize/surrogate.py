@@ -106,3 +106,24 @@ def cross_validate(estimator, X, Y, responses, folds: int, seed: int) -> list[di
         rows.append({"fold": -1, "response": name,
                      **{m: float(np.mean([r[m] for r in per_fold])) for m in METRICS}})
     return rows
+
+
+def by_response(rows: list[dict], metric: str) -> dict:
+    """{response: metric} of rows with one row per response."""
+    return {r["response"]: r[metric] for r in rows}
+
+
+def cv_report(estimator, label: str, X, Y, responses, folds: int, seed: int):
+    """``cross_validate`` of ``estimator`` beside the naive baseline, a linear regression per
+    response on the same folds: (a table of every fold of both, named ``label`` and ``linear``;
+    metrics cv_<metric> and linear_cv_r2 / linear_cv_mape per response, the fold means)."""
+    import polars as pl
+    from sklearn.linear_model import LinearRegression
+
+    rows = cross_validate(estimator, X, Y, responses, folds, seed)
+    linear = cross_validate(LinearRegression(), X, Y, responses, folds, seed)
+    table = pl.DataFrame([{"model": label, **r} for r in rows] + [{"model": "linear", **r} for r in linear])
+    means, linear_means = [r for r in rows if r["fold"] == -1], [r for r in linear if r["fold"] == -1]
+    metrics = {f"cv_{m}": by_response(means, m) for m in METRICS}
+    metrics.update({f"linear_cv_{m}": by_response(linear_means, m) for m in ("r2", "mape")})
+    return table, metrics

@@ -1,2 +1,4 @@
-"""Cost-risk early warning stages (seed 000 sections 3.3-3.4): labels, supervised window
-samples, chronological splits, eq 11 thresholds, evaluation, robustness and importance."""
+"""Cost-risk early warning stages (seed 000 sections 3.3-3.4): the daily frame (inputs),
+labels, supervised window samples, chronological splits, eq 11 thresholds, one lead time end to
+end (workflow), evaluation and run summary, robustness and importance, the saved model
+(artefacts) and scoring new days with it (predict)."""

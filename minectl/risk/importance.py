@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import polars as pl
+
+from minectl.risk import evaluate as ev
+from minectl.risk.workflow import Layout, LeadResult, predict_levels
 
 
 def grouped_permutation_importance(
@@ -25,3 +29,34 @@ def grouped_permutation_importance(
             drops.append(reference - score_fn(shuffled))
         importance[name] = float(np.mean(drops))
     return importance
+
+
+def indicator_importance(result: LeadResult, layout: Layout, n_repeats: int, seed: int) -> pl.DataFrame:
+    """Test macro-F1 drop per indicator (its whole window) and static feature, largest first."""
+    _, _, test = result.split
+    X = result.scaler.transform(result.dataset.samples.X)[test]
+    y = result.dataset.samples.y[test]
+    f = len(layout.dynamic)
+    groups = {name: np.arange(i, f * layout.window, f) for i, name in enumerate(layout.dynamic)}
+    groups |= {name: np.array([f * layout.window + j]) for j, name in enumerate(layout.static)}
+
+    def f1(Z):
+        _, _, levels = predict_levels(result.model, Z, result.thetas, layout.n_levels)
+        return ev.classification_metrics(y, levels, np.eye(layout.n_levels)[levels], layout.n_levels)["f1_macro"]
+
+    drops = grouped_permutation_importance(f1, X, groups, n_repeats, seed)
+    return pl.DataFrame({"feature": list(drops), "f1_drop": list(drops.values())}).sort("f1_drop", descending=True)
+
+
+def importance_plot(importance: pl.DataFrame):
+    """Horizontal bars of ``importance`` (feature, f1_drop), largest on top."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 0.3 * importance.height + 1))
+    ax.barh(importance["feature"].to_list()[::-1], importance["f1_drop"].to_list()[::-1])
+    ax.set_xlabel("drop of test macro F1 when permuted")
+    ax.set_title("Permutation importance (test part)")
+    return fig

@@ -1,9 +1,15 @@
 """Perturbations of seed 000 section 4.1 (6): masked sensor observations, Gaussian noise, and
-fewer low-risk training samples."""
+fewer low-risk training samples; and the metric change of a fitted lead time under each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import polars as pl
+
+from minectl.risk import evaluate as ev
+from minectl.risk.workflow import Layout, LeadResult, build_dataset, fit_model, predict_levels
 
 
 def mask_and_interpolate(values: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
@@ -29,3 +35,45 @@ def drop_share_of_level(y: np.ndarray, level: int, share: float, rng: np.random.
     at_level = np.flatnonzero(y == level)
     dropped = rng.choice(at_level, size=int(round(share * len(at_level))), replace=False)
     return np.setdiff1d(np.arange(len(y)), dropped)
+
+
+def robustness_metrics(
+    frame: pl.DataFrame, layout: Layout, result: LeadResult, make_model: Callable[[], object], lead: int,
+    mask_fraction: float, noise_sd: float, low_drop_share: float, seed: int,
+) -> dict:
+    """Test metrics of the ``lead`` result, and their change, under masked observations
+    (``mask_fraction``), Gaussian noise (``noise_sd``) and a refit on fewer low-risk training
+    samples (``low_drop_share``)."""
+    rng = np.random.default_rng(seed)
+    train, val, test = result.split
+    thetas, n = result.thetas, layout.n_levels
+    base = result.metrics
+    y_test = result.dataset.samples.y[test]
+
+    def score(model, X):
+        proba, _, levels = predict_levels(model, X, thetas, n)
+        return ev.classification_metrics(y_test, levels, proba, n)
+
+    parts = frame.partition_by(layout.series, maintain_order=True) if layout.series else [frame]
+    masked = pl.concat([
+        p.with_columns(pl.DataFrame(mask_and_interpolate(p.select(layout.dynamic).to_numpy(), mask_fraction, rng),
+                                    schema=layout.dynamic, orient="row"))
+        for p in parts
+    ])
+    X_masked = result.scaler.transform(build_dataset(masked, layout, lead).samples.X)[test]
+    X = result.scaler.transform(result.dataset.samples.X)
+    n_dyn = X.shape[1] - len(layout.static)
+    X_noisy = X[test].copy()
+    X_noisy[:, :n_dyn] = add_gaussian_noise(X_noisy[:, :n_dyn], noise_sd, rng)
+    y = result.dataset.samples.y
+    keep = train[drop_share_of_level(y[train], 0, low_drop_share, rng)]
+    refit = fit_model(make_model(), X[keep], y[keep], X[val], y[val])
+    out = {}
+    for name, m in (("mask", score(result.model, X_masked)), ("noise", score(result.model, X_noisy)),
+                    ("fewer_low", score(refit, X[test]))):
+        out[name] = {
+            "f1_macro": m["f1_macro"], "accuracy": m["accuracy"], "recall_high": m["recall"]["high"],
+            "delta_f1_macro": m["f1_macro"] - base["f1_macro"], "delta_accuracy": m["accuracy"] - base["accuracy"],
+            "delta_recall_high": m["recall"]["high"] - base["recall"]["high"],
+        }
+    return out

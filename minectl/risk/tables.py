@@ -1,5 +1,5 @@
-"""Inputs of the risk task besides the mine's cost accounts: a time-ordered table file
-(arff, csv, parquet) and the static mine features; plus the causal gap filling of indicators."""
+"""Frame helpers of the risk inputs: one-hot columns of a table file, the static mine
+features, the choice of numeric indicators and their causal gap filling."""
 
 from __future__ import annotations
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, List, Optional
+
+from omegaconf import OmegaConf
 
 from minectl.config import TaskConfig
 from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
 from minectl.errors import ConfigError
+
+if TYPE_CHECKING:
+    from minectl.results import Run
 
 
 @dataclass
@@ -73,36 +78,33 @@ class Config(TaskConfig):
     drop_incomplete: bool = False
 
 
-def run(cfg: Any, run: Any) -> dict:
+def run(cfg: Config, out: Run) -> dict:
     import numpy as np
     import polars as pl
 
-    from minectl.capacity import limits as lim
-    from minectl.capacity.optimal import lognormal_errors, optimal_capacity, risk_adjusted_error
+    from minectl.capacity.limits import technical_limits
+    from minectl.capacity.optimal import (
+        lognormal_errors,
+        optimal_capacity,
+        risk_adjusted_error,
+    )
 
-    L, rev = cfg.limits, cfg.revenue
-    limits_t_a = {
-        "reserves_mt_a": lim.reserves_limit(L.reserves_t, L.service_life_a, L.reserve_coefficient),
-        "intensity_mt_a": lim.intensity_limit(L.working_line_m, L.advance_m_a, L.seam_thickness_m, L.density_t_m3, L.loss, L.dilution),
-        "links_mt_a": lim.links_limit(L.link_capacities_m3_a, L.stripping_ratio_m3_t),
-    }
-    min_profitable = lim.min_profitable_scale(L.fixed_cost_a, L.variable_unit_cost, L.price, L.k1, L.k2)
-    upper_t_a = min(limits_t_a.values())
-    if min_profitable > upper_t_a:
-        raise ConfigError(f"limits: the minimum profitable scale {min_profitable:g} t/a exceeds the technical upper limit {upper_t_a:g} t/a")
+    rev = cfg.revenue
+    limits_t_a, min_profitable, upper_t_a = technical_limits(**OmegaConf.to_container(cfg.limits, resolve=True))
     per_q = rev.output_unit_t * rev.periods_per_year  # t/a per unit of Q
     to_mt_a = per_q / 1e6
-
     for key in ("price_coefs", "cost_coefs"):
         if not rev[key]:
             raise ConfigError(f"revenue.{key}: empty; expected polynomial coefficients c0, c1, ... (at least c0)")
     price, cost = np.polynomial.Polynomial(list(rev.price_coefs)), np.polynomial.Polynomial(list(rev.cost_coefs))
-    price_errors = lognormal_errors(*_range(rev.price_range, "revenue.price_range"), rev.confidence)
-    cost_errors = lognormal_errors(*_range(rev.cost_range, "revenue.cost_range"), rev.confidence)
+    price_range, cost_range = _range(rev.price_range, "revenue.price_range"), _range(rev.cost_range, "revenue.cost_range")
+    price_errors = lognormal_errors(*price_range, rev.confidence)
+    cost_errors = lognormal_errors(*cost_range, rev.confidence)
     e_price = risk_adjusted_error(price_errors, rev.alpha_price, "gain")
     e_cost = risk_adjusted_error(cost_errors, rev.alpha_cost, "loss")
-    decision = optimal_capacity(price, cost, min_profitable / per_q, upper_t_a / per_q, e_price, e_cost)
-    neutral = optimal_capacity(price, cost, min_profitable / per_q, upper_t_a / per_q)
+    lower, upper = min_profitable / per_q, upper_t_a / per_q
+    decision = optimal_capacity(price, cost, lower, upper, e_price, e_cost)
+    neutral = optimal_capacity(price, cost, lower, upper)
 
     metrics: dict = {
         "limit": {**{k: v / 1e6 for k, v in limits_t_a.items()}, "min_profitable_t_a": min_profitable},
@@ -116,23 +118,38 @@ def run(cfg: Any, run: Any) -> dict:
         "marginal_revenue": decision.marginal_revenue,
         "upper_binding": decision.binding == "upper",
     }
-    inputs, dropped = _read_inputs(cfg, run)  # every input file, checked before any table is written
-    run.table(
+    inputs, dropped = _read_inputs(cfg, out)  # every input file, checked before any table is written
+    out.table(
         "limits",
         pl.DataFrame({"limit": list(limits_t_a) + ["min_profitable"], "t_a": list(limits_t_a.values()) + [min_profitable]}),
     )
     if cfg.cost_data.path:
-        metrics.update(_cost_analysis(cfg, run, inputs))
+        metrics.update(_cost_analysis(inputs, list(cfg.cost_data.item_columns), cfg.key_factors, out))
     if cfg.cobweb.path:
-        metrics["cobweb"] = _cobweb(cfg, run, inputs)
+        from minectl.capacity.curves import fit_cobweb
+
+        metrics["cobweb"] = fit_cobweb(inputs["cobweb"][:, 0], inputs["cobweb"][:, 1]).as_dict()
+        out.table("cobweb", pl.DataFrame([metrics["cobweb"]]))
     if cfg.rolling.path:
-        metrics["rolling"] = _rolling(
-            cfg, run, inputs, price, cost, min_profitable / per_q, upper_t_a / per_q, price_errors, cost_errors, to_mt_a
+        from minectl.capacity.optimal import rolling_capacity
+
+        rows = rolling_capacity(
+            inputs["rolling"][-cfg.rolling.last :], price, cost, lower, upper, price_errors, cost_errors, price_range, cost_range, rev.dead_band
         )
+        frame = pl.DataFrame(rows).with_columns(
+            (pl.col("optimal") * to_mt_a).alias("optimal_mt_a"), (pl.col("unconstrained") * to_mt_a).alias("unconstrained_mt_a")
+        )
+        out.table("rolling", frame)
+        metrics["rolling"] = {
+            "months": len(rows),
+            "optimal_mt_a_last": float(frame["optimal_mt_a"][-1]),
+            "unconstrained_mt_a_min": float(frame["unconstrained_mt_a"].min()),
+            "unconstrained_mt_a_max": float(frame["unconstrained_mt_a"].max()),
+        }
     if cfg.drop_incomplete:
         metrics["dropped"] = dropped
-        run.console.print(f"dropped (drop_incomplete): {', '.join(f'{n} rows of {key}' for key, n in dropped.items()) or 'nothing read'}")
-    run.console.print(
+        out.console.print(f"dropped (drop_incomplete): {', '.join(f'{n} rows of {key}' for key, n in dropped.items()) or 'nothing read'}")
+    out.console.print(
         f"technical limits (Mt/a): reserves {metrics['limit']['reserves_mt_a']:.2f}, intensity "
         f"{metrics['limit']['intensity_mt_a']:.2f}, links {metrics['limit']['links_mt_a']:.2f}; "
         f"minimum profitable {min_profitable:,.0f} t/a\n"
@@ -148,26 +165,10 @@ def _range(pair, key: str) -> tuple[float, float]:
     return float(pair[0]), float(pair[1])
 
 
-def _read(table: TableInput, key: str, run, columns: list[str], drop: bool, dropped: dict[str, int], series: bool = False):
-    """The columns' complete rows as floats; incomplete rows refused, or dropped when ``drop``
-    and counted in ``dropped[key]`` (``series``: one column from its first to its last value,
-    gaps refused)."""
-    from minectl.data.sources import read_file
-    from minectl.data.values import complete_rows, numeric, series_gaps
-
-    path = run.input_file(table.path)
-    frame = read_file(path, "dataset")
-    for column in columns:
-        if column not in frame.columns:
-            raise ConfigError(f"{key}: column '{column}' not in {path}")
-    if series:  # a path of consecutive months: a gap is never bridged
-        return series_gaps(numeric(frame, columns[0], str(path)), str(path), False, None)[0].to_numpy()
-    rows, dropped[key] = complete_rows(frame, columns, str(path), drop, "drop_incomplete")
-    return rows.to_numpy()
-
-
-def _read_inputs(cfg, run) -> tuple[dict, dict[str, int]]:
+def _read_inputs(cfg: Config, out: Run) -> tuple[dict, dict[str, int]]:
     """The arrays of the configured inputs, by config key, and the incomplete rows dropped from each."""
+    from minectl.uncertainty.series import read_columns, read_path
+
     arrays, dropped = {}, {}
     for key, table, columns in (
         ("cost_data", cfg.cost_data, [cfg.cost_data.output_column, cfg.cost_data.total_column]),
@@ -175,74 +176,26 @@ def _read_inputs(cfg, run) -> tuple[dict, dict[str, int]]:
         ("cobweb", cfg.cobweb, [cfg.cobweb.output_column, cfg.cobweb.price_column]),
     ):
         if table.path and columns:
-            arrays[key] = _read(table, key, run, columns, cfg.drop_incomplete, dropped)
+            arrays[key], dropped[key] = read_columns(out.input_file(table.path), columns, key, cfg.drop_incomplete, "drop_incomplete")
     if cfg.rolling.path:
-        arrays["rolling"] = _read(cfg.rolling, "rolling", run, [cfg.rolling.column], cfg.drop_incomplete, dropped, series=True)
+        arrays["rolling"] = read_path(out.input_file(cfg.rolling.path), cfg.rolling.column, "rolling")
     return arrays, dropped
 
 
-def _cost_analysis(cfg, run, inputs: dict) -> dict:
+def _cost_analysis(inputs: dict, items: list[str], key_factors: int, out: Run) -> dict:
+    """The cost-capacity curves of cost_data, and the PCA of its cost items when named."""
     import polars as pl
 
-    from minectl.capacity.curves import fit_cost_curves
+    from minectl.capacity.curves import curve_rows, fit_cost_curves
     from minectl.capacity.pca import CostFactorPCA
 
-    data = cfg.cost_data
-    xy = inputs["cost_data"]
-    curves = fit_cost_curves(xy[:, 0], xy[:, 1])
-    run.table(
-        "cost_curves",
-        pl.DataFrame(
-            [{"form": c.form, "equation": c.describe(), "r2": c.r2_, "adj_r2": c.adj_r2_, "f": c.f_stat_, "sig": c.p_value_} for c in curves]
-        ),
-    )
-    out = {"cost_curve": {"r2": curves[0].r2_, "sig": curves[0].p_value_}}
-    if data.item_columns:
-        items = list(data.item_columns)
+    curves = fit_cost_curves(inputs["cost_data"][:, 0], inputs["cost_data"][:, 1])
+    out.table("cost_curves", pl.DataFrame(curve_rows(curves)))
+    metrics = {"cost_curve": {"r2": curves[0].r2_, "sig": curves[0].p_value_}}
+    if items:
         pca = CostFactorPCA().fit(inputs["cost_data.item_columns"])
-        run.table(
-            "pca_components",
-            pl.DataFrame(
-                {"component": list(range(1, pca.eigenvalues_.size + 1)), "eigenvalue": pca.eigenvalues_,
-                 "contribution": pca.contribution_, "cumulative": pca.cumulative_}
-            ),
-        )
-        run.table("pca_weights", pl.DataFrame({"item": items, "weight": pca.weights_}).sort("weight", descending=True))
-        run.console.print(f"key cost factors: {', '.join(pca.key_factors(items, cfg.key_factors))}")
-        out["pca"] = {"n_components": pca.n_components_, "cumulative": float(pca.cumulative_[pca.n_components_ - 1])}
-    return out
-
-
-def _cobweb(cfg, run, inputs: dict) -> dict:
-    import polars as pl
-
-    from minectl.capacity.curves import fit_cobweb
-
-    qp = inputs["cobweb"]
-    model = fit_cobweb(qp[:, 0], qp[:, 1])
-    row = {"a1": model.a1, "b1": model.b1, "a2": model.a2, "b2": model.b2, "r2_supply": model.r2_supply, "r2_demand": model.r2_demand}
-    run.table("cobweb", pl.DataFrame([{**row, "stable": model.stable}]))
-    return {**row, "stable": model.stable}
-
-
-def _rolling(cfg, run, inputs, price, cost, lower, upper, price_errors, cost_errors, to_mt_a) -> dict:
-    import polars as pl
-
-    from minectl.capacity.optimal import rolling_capacity
-
-    prices = inputs["rolling"]
-    rev = cfg.revenue
-    rows = rolling_capacity(
-        prices[-cfg.rolling.last :], price, cost, lower, upper, price_errors, cost_errors,
-        _range(rev.price_range, "revenue.price_range"), _range(rev.cost_range, "revenue.cost_range"), rev.dead_band,
-    )
-    frame = pl.DataFrame(rows).with_columns(
-        (pl.col("optimal") * to_mt_a).alias("optimal_mt_a"), (pl.col("unconstrained") * to_mt_a).alias("unconstrained_mt_a")
-    )
-    run.table("rolling", frame)
-    return {
-        "months": len(rows),
-        "optimal_mt_a_last": float(frame["optimal_mt_a"][-1]),
-        "unconstrained_mt_a_min": float(frame["unconstrained_mt_a"].min()),
-        "unconstrained_mt_a_max": float(frame["unconstrained_mt_a"].max()),
-    }
+        out.table("pca_components", pl.DataFrame(pca.contribution_table()))
+        out.table("pca_weights", pl.DataFrame({"item": items, "weight": pca.weights_}).sort("weight", descending=True))
+        out.console.print(f"key cost factors: {', '.join(pca.key_factors(items, key_factors))}")
+        metrics["pca"] = {"n_components": pca.n_components_, "cumulative": float(pca.cumulative_[pca.n_components_ - 1])}
+    return metrics

@@ -7,23 +7,21 @@ evaluated on a chronological test part next to majority and persistence baseline
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from omegaconf import MISSING, OmegaConf
 
-from minectl.config import DataConfig, TaskConfig
+from minectl.config import CostsConfig, DataConfig, TaskConfig
 from minectl.constraints import at_least, between, estimator_params, finite_nonneg
-from minectl.errors import ConfigError, DataError
-from minectl.tasks.cost import CostsConfig
+from minectl.errors import ConfigError
 
-LABEL = "risk_level"  # the label column the task adds to the daily frame
-SPEC_FILE = "risk_model.json"  # everything `predict` needs besides the model folder
-MODEL_DIR = "model"
+if TYPE_CHECKING:
+    import polars as pl
+
+    from minectl.results import Run
+    from minectl.risk.workflow import Layout
 
 
 @dataclass
@@ -112,10 +110,10 @@ class Config(TaskConfig):
     risk: RiskParams = field(default_factory=RiskParams)
 
 
-# ---------------------------------------------------------------------------- inputs
+# ---------------------------------------------------------------------------- wiring
 
 
-def _check(params: Any) -> None:
+def _check(params: RiskParams) -> None:
     # each number's own range is declared in the schema (minectl.constraints); these are choices and relations
     if params.labels.source not in ("column", "rules"):
         raise ConfigError(f"risk.labels.source: {params.labels.source!r}; expected column or rules")
@@ -134,346 +132,93 @@ def _check(params: Any) -> None:
             raise ConfigError(f"risk.labels.rules ({rule.column}): expected direction up/down and medium < high")
 
 
-def _mine_frame(cfg: Any, run: Any = None):
-    """The cost engine's daily accounts (+ labels table, + static mine features) of the data."""
-    from minectl.costing import CostMapping
-    from minectl.costing.accounts import cost_accounts
-    from minectl.data import load_mine
-    from minectl.risk.tables import static_features
+def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = True) -> tuple[pl.DataFrame, Layout]:
+    """(frame, Layout) of the configured input, indicators filled causally, labelled when asked;
+    its input files are registered with ``out`` when given."""
+    from minectl.risk import inputs
+    from minectl.risk.labels import LabelRule
 
-    costs = OmegaConf.to_container(cfg.costs, resolve=True)
-    mine = load_mine(**OmegaConf.to_container(cfg.data, resolve=True))
-    if run is not None:
-        for path in mine.inputs:
-            run.input_file(path)
-    if mine.equipment is None:
-        raise DataError("data has no 'equipment' table; the risk task needs it (docs/data-contract.md)")
-    accounts = cost_accounts(
-        CostMapping.from_dict(costs),
-        production=mine.production, consumption_hourly=mine.consumption_hourly,
-        consumption_daily=mine.consumption_daily, prices=mine.prices, equipment=mine.equipment,
-        sensors=mine.sensors,
-        intensities={name: tuple(pair) for name, pair in (costs.get("intensities") or {}).items()},
-        change=["cost", "unit_cost", "kwh_per_t"], rolling=["cost", "unit_cost", "kwh_per_t"],
-    )
-    frame = accounts.daily
-    if mine.labels is not None:
-        frame = frame.join(mine.labels.collect(), on=["date", "mine_id"], how="left")
-    statics = static_features(mine.mines.collect())
-    return frame.join(statics, on="mine_id", how="left"), [c for c in statics.columns if c != "mine_id"], "mine_id", "date"
-
-
-def _table_frame(params: Any, run: Any = None):
-    """A table file in row order: a `step` index is its time axis."""
-    import polars as pl
-
-    from minectl.data.sources import read_file, resolve_input
-    from minectl.risk.tables import one_hot
-
-    if not params.input.path:
+    p = cfg.risk
+    if p.input.kind == "mine":
+        source = inputs.mine_source(OmegaConf.to_container(cfg.data, resolve=True),
+                                    OmegaConf.to_container(cfg.costs, resolve=True))
+    elif not p.input.path:
         raise ConfigError("risk.input.path: not set; expected a .arff, .csv or .parquet file for risk.input.kind=table")
-    path = resolve_input(params.input.path)
-    table = read_file(path, "risk input")
-    if run is not None:
-        run.input_file(path)
-    frame, _ = one_hot(table, list(params.input.categorical))
-    for column in params.input.static:
-        if column not in frame.columns:
-            raise DataError(f"risk.input.static: column {column!r} not found in {path}")
-    return frame.with_row_index("step").with_columns(pl.col("step").cast(pl.Int64)), list(params.input.static), None, "step"
-
-
-def _daily_frame(cfg: Any, run: Any = None, with_labels: bool = True):
-    """(frame, Layout): indicators filled causally, with the label column when asked."""
-    import polars as pl
-
-    from minectl.risk.labels import LabelRule, column_labels, rule_labels
-    from minectl.risk.tables import causal_fill, numeric_columns
-    from minectl.risk.workflow import Layout
-
-    params = cfg.risk
-    frame, static, series, time = _mine_frame(cfg, run) if params.input.kind == "mine" else _table_frame(params, run)
-    reserved = {params.labels.column, LABEL, time, *static} | ({series} if series else set())
-    if params.features.dynamic:
-        dynamic = list(params.features.dynamic)
-        missing = [c for c in dynamic if c not in frame.columns]
-        if missing:
-            raise ConfigError(f"risk.features.dynamic: column {missing[0]!r} is not in the daily table")
     else:
-        dynamic = [c for c in numeric_columns(frame, list(params.features.exclude)) if c not in reserved]
-    if not dynamic:
-        raise ConfigError("risk.features: no dynamic indicator left; expected numeric columns in the daily table")
-    frame = causal_fill(frame, dynamic + static, series)
-    layout = Layout(dynamic, static, params.window, params.labels.levels, LABEL, series, time)
+        source = inputs.table_source(p.input.path, list(p.input.categorical), list(p.input.static))
+    if out is not None:
+        for path in source.inputs:
+            out.input_file(path)
+    frame, layout = inputs.daily_frame(source, p.window, p.labels.levels, list(p.features.dynamic or []),
+                                       list(p.features.exclude), reserved=[p.labels.column])
     if not with_labels:
         return frame, layout
-    if params.labels.source == "column":
-        frame = frame.with_columns(pl.Series(LABEL, column_labels(frame, params.labels.column, params.labels.levels)))
-    else:
-        rules = [LabelRule(r.column, r.medium, r.high, r.direction) for r in params.labels.rules]
-        parts = frame.partition_by(series, maintain_order=True) if series else [frame]
-        labelled = []
-        for part in parts:
-            part = part.sort(time)
-            levels = rule_labels(part, rules, params.labels.baseline_days, params.labels.medium_score,
-                                 params.labels.high_score)
-            labelled.append(part.with_columns(pl.Series(LABEL, levels)))
-        frame = pl.concat(labelled)
-    return frame, layout
+    if p.labels.source == "column":
+        return inputs.with_column_labels(frame, layout, p.labels.column), layout
+    rules = [LabelRule(r.column, r.medium, r.high, r.direction) for r in p.labels.rules]
+    return inputs.with_rule_labels(frame, layout, rules, p.labels.baseline_days, p.labels.medium_score,
+                                   p.labels.high_score), layout
 
 
-# ---------------------------------------------------------------------------- run
-
-
-def run(cfg: Any, run: Any) -> dict:
-    import numpy as np
+def run(cfg: Config, out: Run) -> dict:
+    import polars as pl
     import torch
 
     from minectl.models import build_model
+    from minectl.risk import artefacts, summary
+    from minectl.risk.importance import importance_plot, indicator_importance
+    from minectl.risk.robustness import robustness_metrics
     from minectl.risk.workflow import run_lead
 
-    params = cfg.risk
-    _check(params)
+    p = cfg.risk
+    _check(p)
     model_params = OmegaConf.to_container(cfg.model.params, resolve=True)
     # an unknown model or parameter fails before any data work
-    build_model(cfg.model.name, model_params, window=params.window, n_static=0, random_state=run.seed)
-    torch.set_num_threads(max(1, params.torch_threads))
-    frame, layout = _daily_frame(cfg, run)
+    build_model(cfg.model.name, model_params, window=p.window, n_static=0, random_state=out.seed)
+    torch.set_num_threads(max(1, p.torch_threads))
+    frame, layout = _daily_frame(cfg, out)
 
     def make_model():
         return build_model(cfg.model.name, model_params, window=layout.window,
-                           n_static=len(layout.static), random_state=run.seed)
+                           n_static=len(layout.static), random_state=out.seed)
 
-    fixed = list(params.thresholds["values"]) if params.thresholds.mode == "fixed" else None
-    metrics: dict[str, Any] = {"data": {"days": frame.height, "indicators": len(layout.dynamic),
-                                        "static": len(layout.static)}}
-    predictions, primary = [], None
-    with run.progress(len(params.lead_times), f"risk {cfg.model.name}: lead times") as advance:
-        for lead in params.lead_times:
-            result = run_lead(frame, layout, lead, make_model, params.val_fraction, params.test_fraction,
-                              fixed, params.thresholds.objective)
-            predictions.append(result.predictions)
-            metrics[f"lead_{lead}"] = _lead_summary(result.metrics)
-            if lead == params.primary_lead:
-                primary = result
+    fixed = list(p.thresholds["values"]) if p.thresholds.mode == "fixed" else None
+    leads, results = list(p.lead_times), []
+    with out.progress(len(leads), f"risk {cfg.model.name}: lead times") as advance:
+        for lead in leads:
+            results.append(run_lead(frame, layout, lead, make_model, p.val_fraction, p.test_fraction,
+                                    fixed, p.thresholds.objective))
             advance(1)
-    m = primary.metrics
-    metrics["test"] = {k: v for k, v in m.items() if k not in ("baseline", "samples")}
-    metrics["baseline"] = m["baseline"]
-    metrics["samples"] = m["samples"]
-    metrics["thresholds"] = {f"theta{i + 1}": float(t) for i, t in enumerate(primary.thetas)}
-    metrics["class_share"] = {
-        name: float(np.mean(primary.dataset.samples.y == k))
-        for k, name in enumerate(_level_names(layout.n_levels))
+    primary = results[leads.index(p.primary_lead)]
+    metrics: dict[str, Any] = {
+        "data": {"days": frame.height, "indicators": len(layout.dynamic), "static": len(layout.static)},
+        **{f"lead_{lead}": summary.lead_summary(r.metrics) for lead, r in zip(leads, results)},
+        **summary.primary_summary(primary, layout.n_levels),
     }
-
-    import polars as pl
-
-    run.table("predictions", pl.concat(predictions))
-    run.table("confusion", _confusion_frame(primary.confusion, layout.n_levels))
-    if params.robustness.enabled:
-        metrics["robust"] = _robustness(frame, layout, primary, make_model, params, run.seed)
-    if params.importance.enabled:
-        importance = _importance(primary, layout, params.importance, run.seed)
-        run.table("importance", importance)
-        run.plot("importance", _importance_plot(importance.head(15)))
-        metrics["importance"] = {row["feature"]: row["f1_drop"] for row in importance.head(params.importance.top).iter_rows(named=True)}
-    if params.save_model:
-        _save_run_model(run.dir, primary, layout)
-    _print_summary(run.console, cfg.model.name, metrics, params.lead_times)
+    out.table("predictions", pl.concat([r.predictions for r in results]))
+    out.table("confusion", summary.confusion_frame(primary.confusion, layout.n_levels))
+    if p.robustness.enabled:
+        r = p.robustness
+        metrics["robust"] = robustness_metrics(frame, layout, primary, make_model, p.primary_lead,
+                                               r.mask_fraction, r.noise_sd, r.low_drop_share, out.seed)
+    if p.importance.enabled:
+        importance = indicator_importance(primary, layout, p.importance.n_repeats, out.seed)
+        out.table("importance", importance)
+        out.plot("importance", importance_plot(importance.head(15)))
+        metrics["importance"] = {row["feature"]: row["f1_drop"]
+                                 for row in importance.head(p.importance.top).iter_rows(named=True)}
+    if p.save_model:
+        artefacts.save_model_dir(primary.model, out.dir / artefacts.MODEL_DIR)
+        with out.artefact(artefacts.SPEC_FILE) as tmp:
+            tmp.write_text(json.dumps(artefacts.model_spec(primary, layout), indent=1))
+    out.console.print(summary.summary_table(cfg.model.name, metrics, leads))
     return metrics
-
-
-def _level_names(n_levels: int) -> list[str]:
-    from minectl.risk.evaluate import level_names
-
-    return level_names(n_levels)
-
-
-def _lead_summary(m: dict) -> dict:
-    keys = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "auc")
-    return {
-        **{k: m[k] for k in keys}, "recall_high": m["recall"]["high"],
-        "persistence_f1_macro": m["baseline"]["persistence"]["f1_macro"],
-        "majority_f1_macro": m["baseline"]["majority"]["f1_macro"],
-    }
-
-
-def _confusion_frame(confusion, n_levels: int):
-    import polars as pl
-
-    names = _level_names(n_levels)
-    return pl.DataFrame({"true": names, **{f"pred_{n}": confusion[:, k] for k, n in enumerate(names)}})
-
-
-def _robustness(frame, layout, primary, make_model, params, seed: int) -> dict:
-    """Metric change under masked observations, noise, and fewer low-risk training samples."""
-    import numpy as np
-    import polars as pl
-
-    from minectl.risk import evaluate as ev
-    from minectl.risk.robustness import add_gaussian_noise, drop_share_of_level, mask_and_interpolate
-    from minectl.risk.workflow import build_dataset, fit_model, predict_levels
-
-    cfg = params.robustness
-    rng = np.random.default_rng(seed)
-    train, val, test = primary.split
-    lead, thetas, n = params.primary_lead, primary.thetas, layout.n_levels
-    base = primary.metrics
-    y_test = primary.dataset.samples.y[test]
-
-    def score(model, X):
-        proba, _, levels = predict_levels(model, X, thetas, n)
-        return ev.classification_metrics(y_test, levels, proba, n)
-
-    parts = frame.partition_by(layout.series, maintain_order=True) if layout.series else [frame]
-    masked = pl.concat([
-        p.with_columns(pl.DataFrame(mask_and_interpolate(p.select(layout.dynamic).to_numpy(), cfg.mask_fraction, rng),
-                                    schema=layout.dynamic, orient="row"))
-        for p in parts
-    ])
-    X_masked = primary.scaler.transform(build_dataset(masked, layout, lead).samples.X)[test]
-    X = primary.scaler.transform(primary.dataset.samples.X)
-    n_dyn = X.shape[1] - len(layout.static)
-    X_noisy = X[test].copy()
-    X_noisy[:, :n_dyn] = add_gaussian_noise(X_noisy[:, :n_dyn], cfg.noise_sd, rng)
-    y = primary.dataset.samples.y
-    keep = train[drop_share_of_level(y[train], 0, cfg.low_drop_share, rng)]
-    refit = fit_model(make_model(), X[keep], y[keep], X[val], y[val])
-    out = {}
-    for name, m in (("mask", score(primary.model, X_masked)), ("noise", score(primary.model, X_noisy)),
-                    ("fewer_low", score(refit, X[test]))):
-        out[name] = {
-            "f1_macro": m["f1_macro"], "accuracy": m["accuracy"], "recall_high": m["recall"]["high"],
-            "delta_f1_macro": m["f1_macro"] - base["f1_macro"], "delta_accuracy": m["accuracy"] - base["accuracy"],
-            "delta_recall_high": m["recall"]["high"] - base["recall"]["high"],
-        }
-    return out
-
-
-def _importance(primary, layout, params, seed: int):
-    """Permutation importance on test per indicator (whole window) and static feature."""
-    import numpy as np
-    import polars as pl
-
-    from minectl.risk import evaluate as ev
-    from minectl.risk.importance import grouped_permutation_importance
-    from minectl.risk.workflow import predict_levels
-
-    _, _, test = primary.split
-    X = primary.scaler.transform(primary.dataset.samples.X)[test]
-    y = primary.dataset.samples.y[test]
-    f = len(layout.dynamic)
-    groups = {name: np.arange(i, f * layout.window, f) for i, name in enumerate(layout.dynamic)}
-    groups |= {name: np.array([f * layout.window + j]) for j, name in enumerate(layout.static)}
-
-    def f1(Z):
-        _, _, levels = predict_levels(primary.model, Z, primary.thetas, layout.n_levels)
-        return ev.classification_metrics(y, levels, np.eye(layout.n_levels)[levels], layout.n_levels)["f1_macro"]
-
-    drops = grouped_permutation_importance(f1, X, groups, params.n_repeats, seed)
-    return pl.DataFrame({"feature": list(drops), "f1_drop": list(drops.values())}).sort("f1_drop", descending=True)
-
-
-def _importance_plot(importance):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 0.3 * importance.height + 1))
-    ax.barh(importance["feature"].to_list()[::-1], importance["f1_drop"].to_list()[::-1])
-    ax.set_xlabel("drop of test macro F1 when permuted")
-    ax.set_title("Permutation importance (test part)")
-    return fig
-
-
-def _save_run_model(run_dir: Path, primary, layout) -> None:
-    """model/ (safe formats) and risk_model.json (layout, z-score, thresholds), atomically."""
-    from minectl.models import save_model
-
-    staging = Path(tempfile.mkdtemp(prefix=".model.", dir=run_dir))
-    try:
-        save_model(primary.model, staging)
-        target = Path(run_dir) / MODEL_DIR
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    spec = {
-        "dynamic": layout.dynamic, "static": layout.static, "window": layout.window,
-        "n_levels": layout.n_levels, "series": layout.series, "time": layout.time,
-        "mean": primary.scaler.mean_.tolist(), "sd": primary.scaler.sd_.tolist(),
-        "thresholds": [float(t) for t in primary.thetas],
-    }
-    tmp = Path(run_dir) / f".{SPEC_FILE}.tmp"
-    tmp.write_text(json.dumps(spec, indent=1))
-    os.replace(tmp, Path(run_dir) / SPEC_FILE)
-
-
-def _print_summary(console, model: str, metrics: dict, leads) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"cost-risk early warning: {model} (test part)")
-    for col in ("lead (days)", "accuracy", "macro F1", "AUC", "recall high", "persistence F1", "majority F1"):
-        table.add_column(col, justify="right")
-    for lead in leads:
-        m = metrics[f"lead_{lead}"]
-        table.add_row(str(lead), *(f"{m[k]:.3f}" for k in ("accuracy", "f1_macro", "auc", "recall_high",
-                                                            "persistence_f1_macro", "majority_f1_macro")))
-    console.print(table)
 
 
 # ---------------------------------------------------------------------------- predict
 
 
-def _read_spec(path: Path) -> dict:
-    """risk_model.json, type-checked: the folder may come from someone else."""
-    from minectl.runfolder import check_fields, is_number, read_json
-
-    def str_list(v):
-        return isinstance(v, list) and all(isinstance(x, str) for x in v)
-
-    def numbers(n):
-        return lambda v: isinstance(v, list) and len(v) == n and all(is_number(x) for x in v)
-
-    spec = read_json(path, "the JSON object `minectl risk` saves beside its model")
-    check_fields(spec, path, {
-        "dynamic": (str_list, "a list of column names"), "static": (str_list, "a list of column names"),
-        "window": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "an integer >= 1"),
-        "n_levels": (lambda v: v in (2, 3) and not isinstance(v, bool), "2 or 3"),
-        "series": (lambda v: v is None or isinstance(v, str), "null or a column name"),
-        "time": (lambda v: v is None or isinstance(v, str), "null or a column name"),
-    })
-    n_features = spec["window"] * len(spec["dynamic"]) + len(spec["static"])
-    check_fields(spec, path, {
-        "mean": (numbers(n_features), f"{n_features} numbers (window x dynamic + static)"),
-        "sd": (numbers(n_features), f"{n_features} numbers (window x dynamic + static)"),
-        "thresholds": (numbers(spec["n_levels"] - 1), f"{spec['n_levels'] - 1} numbers (n_levels - 1)"),
-    })
-    return spec
-
-
-def _load_saved_model(directory: Path, n_features: int):
-    """The run's model/, rebuilt from safe formats; a damaged or tampered folder is one DataError."""
-    from minectl.models import load_model
-
-    try:
-        model = load_model(directory)
-    except DataError:
-        raise
-    except Exception as exc:  # untrusted files fail to decode in many ways; nothing is unpickled
-        first = (str(exc).strip().splitlines() or [""])[0].split(". ")[0][:120]  # not numpy's "load it unsafely" hint
-        raise DataError(f"{directory}: cannot rebuild the saved model ({type(exc).__name__}: {first}); "
-                        "expected the model files a `minectl risk` run writes") from None
-    if getattr(model, "n_features_in_", None) != n_features:
-        raise DataError(f"{directory}: the model takes {getattr(model, 'n_features_in_', None)} features, "
-                        f"risk_model.json describes {n_features}; expected the model of this run")
-    return model
-
-
-def predict(run_dir, data_cfg: Optional[dict] = None):
+def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
     """Score data with a saved risk run: one row per day with a full window.
 
     ``run_dir``: the run's folder, or its RunFolder already read (minectl.runfolder.read_run).
@@ -482,13 +227,10 @@ def predict(run_dir, data_cfg: Optional[dict] = None):
     its ``risk.input`` node (table inputs, e.g. ``{"path": "new.arff"}``); None scores the run's
     own data. Returns the series/time keys, p_<level>, score and level columns.
     """
-    import numpy as np
-    import polars as pl
-
     from omegaconf.errors import OmegaConfBaseException
 
-    from minectl.risk.samples import ZScore
-    from minectl.risk.workflow import Layout, predict_levels, window_rows
+    from minectl.risk import artefacts
+    from minectl.risk.predict import score_days
     from minectl.runfolder import RunFolder, bad, read_run
 
     folder = run_dir if isinstance(run_dir, RunFolder) else read_run(run_dir, ("risk",))
@@ -497,30 +239,16 @@ def predict(run_dir, data_cfg: Optional[dict] = None):
         cfg = OmegaConf.merge(OmegaConf.structured(Config), folder.config)
     except OmegaConfBaseException as exc:  # a tampered value the schema refuses
         raise bad(run_dir / ".hydra" / "config.yaml", str(exc).strip().splitlines()[0], "the config of a `minectl risk` run") from None
-    spec = _read_spec(run_dir / SPEC_FILE)
-    model = _load_saved_model(run_dir / MODEL_DIR, len(spec["mean"]))  # a damaged folder fails before the work
+    spec = artefacts.read_spec(run_dir / artefacts.SPEC_FILE)
+    # a damaged folder fails before the work
+    model = artefacts.load_saved_model(run_dir / artefacts.MODEL_DIR, len(spec["mean"]))
     if data_cfg:
-        node = "data" if cfg.risk.input.kind == "mine" else "risk.input"
-        if node == "data":
+        if cfg.risk.input.kind == "mine":
             cfg.data = OmegaConf.merge(OmegaConf.structured(DataConfig), data_cfg)
         else:
             cfg.risk.input = OmegaConf.merge(cfg.risk.input, data_cfg)
     frame, layout = _daily_frame(cfg, with_labels=False)
-    missing = [c for c in spec["dynamic"] + spec["static"] if c not in frame.columns]
-    if missing:
-        raise DataError(f"risk predict: column {missing[0]!r} of the saved model is not in the new data")
-    layout = Layout(spec["dynamic"], spec["static"], spec["window"], spec["n_levels"], LABEL,
-                    layout.series, layout.time)
-    X, keys = window_rows(frame, layout)
-    scaler = ZScore()
-    scaler.mean_, scaler.sd_ = np.asarray(spec["mean"]), np.asarray(spec["sd"])
-    proba, score, levels = predict_levels(model, scaler.transform(X), spec["thresholds"], layout.n_levels)
-    names = _level_names(layout.n_levels)
-    return keys.with_columns(
-        *(pl.Series(f"p_{name}", proba[:, k]) for k, name in enumerate(names)),
-        pl.Series("score", score), pl.Series("level", levels),
-        pl.Series("risk", np.asarray(names)[levels]),
-    )
+    return score_days(frame, layout.series, layout.time, model, spec)
 
 
 def predict_cli(run, overrides: list[str]) -> None:

@@ -4,15 +4,19 @@ Analytical, for relative uncertainties U_i (fractions, e.g. 0.1079):
   product  E = prod x_i:  U_total = sqrt(sum U_i^2)                      (eq 22)
   sum      E = sum x_i:   U_total = sqrt(sum (w_i U_i)^2), w_i = x_i / sum x  (eq 23)
 Asymmetric ranges (the seed's -13.05 % / +27.68 %) are propagated side by side: lower
-magnitudes with lower magnitudes, upper with upper.
+magnitudes with lower magnitudes, upper with upper. An interval of a mean time between events
+maps to one of a cost per period (c x H / MTBF).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import stats
 
 from minectl.errors import ConfigError, DataError
+from minectl.uncertainty.distributions import fit_all
 
 COMBINE = ("sum", "product")
 
@@ -81,3 +85,58 @@ def monte_carlo_total(
     u = stats.norm.cdf(z)
     items = np.column_stack([m.ppf(u[:, j]) for j, m in enumerate(marginals)])
     return items.sum(axis=1) if combine == "sum" else items.prod(axis=1)
+
+
+def propagate_items(
+    data: np.ndarray,
+    items: list[str],
+    *,
+    families: Sequence[str],
+    combine: str,
+    confidence: float,
+    n_samples: int,
+    copula: bool,
+    random_state: int,
+    where: str,
+) -> tuple[list[dict], dict]:
+    """Each item's best-fitting distribution and central ``confidence`` range (the columns of
+    ``data``), and the total's range analytically and by Monte Carlo (a Gaussian copula of the
+    items' normal-score correlation when ``copula``): (table rows, metrics)."""
+    tails = ((1 - confidence) / 2, (1 + confidence) / 2)
+    rows, marginals = [], []
+    for j, item in enumerate(items):
+        best = fit_all(data[:, j], tuple(families), name=f"{where}: {item}")[0].frozen()
+        mean = best.mean()
+        low, high = (100 * (best.ppf(t) / mean - 1) for t in tails)
+        rows.append({"item": item, "family": best.dist.name, "mean": mean, "range_low_pct": low, "range_high_pct": high})
+        marginals.append(best)
+    shares = [r["mean"] for r in rows]
+    a_low, a_high = analytic_range([r["range_low_pct"] for r in rows], [r["range_high_pct"] for r in rows], combine, shares)
+    corr = normal_scores_correlation(data) if copula else None
+    total = monte_carlo_total(marginals, combine, n_samples, corr, random_state)
+    t_mean = float(total.mean())
+    m_low, m_high = (100 * (np.quantile(total, t) / t_mean - 1) for t in tails)
+    rows.append({"item": "total (analytic)", "family": "", "mean": float("nan"), "range_low_pct": a_low, "range_high_pct": a_high})
+    rows.append({"item": "total (monte carlo)", "family": "", "mean": t_mean, "range_low_pct": m_low, "range_high_pct": m_high})
+    metrics = {
+        "analytic": {"range_low_pct": a_low, "range_high_pct": a_high},
+        "monte_carlo": {"mean": t_mean, "range_low_pct": m_low, "range_high_pct": m_high},
+    }
+    return rows, metrics
+
+
+def implied_cost(estimate: float, low: float, high: float, cost_per_event: float, operating_hours: float) -> dict:
+    """cost = c x H / MTBF from a mean time between events and its interval; decreasing in MTBF, so the ends swap."""
+    if operating_hours <= 0:
+        raise ConfigError("implied_cost.operating_hours: expected positive hours when cost_per_event is set")
+    if low <= 0:
+        raise ConfigError("implied_cost: needs a positive interval of the mean time between events")
+    scale = cost_per_event * operating_hours
+    cost, cost_low, cost_high = scale / estimate, scale / high, scale / low
+    return {
+        "cost": cost,
+        "low": cost_low,
+        "high": cost_high,
+        "range_low_pct": 100 * (cost_low / cost - 1),
+        "range_high_pct": 100 * (cost_high / cost - 1),
+    }

@@ -76,3 +76,17 @@ def alpha_from_change(change: float, dead_band: float, lower: float, upper: floa
     magnitude = min(1.0, (abs(change) - dead_band) / (limit - dead_band))
     rising = np.sign(change)
     return float(magnitude * rising * (1.0 if orientation == "loss" else -1.0))
+
+
+def revenue_risk(last_level: float, log_returns: np.ndarray, output: float, level: float, alpha: float) -> dict:
+    """Next period's revenue = output x last level x exp(log return), by historical simulation
+    (every observed return applied to the last level): its mean, VaR, CVaR and entropic risk
+    (revenue is a gain: the measures of its negative, negated back)."""
+    revenue = output * last_level * np.exp(log_returns)
+    return {
+        "last_level": float(last_level),
+        "expected": float(revenue.mean()),
+        "var": -value_at_risk(-revenue, level),
+        "cvar": -conditional_value_at_risk(-revenue, level),
+        "entropic": -entropic_risk(-revenue, alpha, scale=float(revenue.std())),
+    }

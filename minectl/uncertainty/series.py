@@ -1,4 +1,4 @@
-"""Numeric series from a csv/parquet file: a column, optionally split by a group column."""
+"""Numeric series and tables from a csv/parquet file: a column, optionally split by a group column."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from minectl.data.sources import read_file
-from minectl.data.values import numeric, series_gaps
+from minectl.data.values import complete_rows, numeric, series_gaps
 from minectl.errors import ConfigError, DataError
 
 TRANSFORMS = ("level", "log_return", "diff")
@@ -26,6 +26,49 @@ def transform_series(values: np.ndarray, transform: str, name: str) -> np.ndarra
     if transform == "diff":
         return np.diff(values)
     raise ConfigError(f"dataset.transforms: expected names from {', '.join(TRANSFORMS)}, got '{transform}'")
+
+
+def drop_gaps(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """The values without the NaN that stand for dropped gaps (and returns across them), and their count."""
+    kept = values[~np.isnan(values)]
+    return kept, values.size - kept.size
+
+
+def transform_groups(
+    groups: dict[str, np.ndarray], transforms: list[str], path: Path, column: str, grouped: bool
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Every transform of every group, labelled ``transform`` (``group.transform`` when
+    ``grouped``), without its gaps; and the gaps dropped from each. Two values at least."""
+    series, dropped = {}, {}
+    for group, values in groups.items():
+        for transform in transforms:
+            label = f"{group}.{transform}" if grouped else transform
+            series[label], dropped[label] = drop_gaps(transform_series(values, transform, f"{path}: {column} ({label})"))
+            if series[label].size < 2:  # nothing to resample or fit
+                raise DataError(f"{path}: column '{column}' ({label}) has {series[label].size} value(s); expected at least 2")
+    return series, dropped
+
+
+def _with_columns(path: Path, columns: list[str], key: str) -> pl.DataFrame:
+    frame = read_file(path, "dataset")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"{key}: column '{missing[0]}' not in {path}")
+    return frame
+
+
+def read_columns(path: Path, columns: list[str], key: str, drop: bool, drop_key: str) -> tuple[np.ndarray, int]:
+    """The numeric ``columns`` (the config ``key``) of a csv/parquet file, rows with a value in
+    each: (rows x columns array, incomplete rows dropped); those are refused unless ``drop``."""
+    table, dropped = complete_rows(_with_columns(path, columns, key), columns, str(path), drop, drop_key)
+    return table.to_numpy(), dropped
+
+
+def read_path(path: Path, column: str, key: str) -> np.ndarray:
+    """A path of consecutive periods (the config ``key``): ``column`` from its first value to
+    its last; a gap is never bridged."""
+    values = numeric(_with_columns(path, [column], key), column, str(path))
+    return series_gaps(values, str(path), False, None)[0].to_numpy()
 
 
 def read_series(path: Path, column: str, group_by: Optional[str] = None, drop_incomplete: bool = False) -> dict[str, np.ndarray]:

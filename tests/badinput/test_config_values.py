@@ -8,7 +8,6 @@ the second value of a `-m` sweep (no job runs), and leaves no result behind.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import math
 import typing
@@ -19,7 +18,7 @@ from harness import assert_refused
 from minectl import cli
 from minectl.constraints import Range, at_least, between, check_value, finite, finite_nonneg, greater_than, schema_at, unknown_key
 from minectl.errors import ConfigError
-from minectl.tasks import TASKS
+from minectl.tasks import TASKS, schemas
 
 # ----------------------------------------------------------------------- the helpers, by hand
 
@@ -100,12 +99,8 @@ def test_an_unknown_key_gets_the_closest_known_one():
         "model.params.zzz: unknown parameter of 'svm'; expected one of: C, tol")
 
 
-def _schemas() -> dict[str, type]:
-    return {name: importlib.import_module(module).Config for name, (module, _help) in TASKS.items()}
-
-
 def test_schema_at_follows_maps_lists_and_optionals():
-    optimize, forecast, demo = (_schemas()[name] for name in ("optimize", "forecast", "demo"))
+    optimize, forecast, demo = (schemas()[name] for name in ("optimize", "forecast", "demo"))
     assert schema_at(optimize, "optimize.variables.any_name").__name__ == "Bounds"
     assert schema_at(optimize, "optimize.objectives.0").__name__ == "ObjectiveConfig"
     assert schema_at(forecast, "forecaster.arima").__name__ == "ForecasterConfig"
@@ -139,7 +134,7 @@ def _walk(schema: type, seen: set) -> typing.Iterator[tuple[type, dataclasses.Fi
 
 _SEEN: set = set()  # demo shares the cost schema; each node schema is walked once
 ALL_FIELDS = [(f"{schema.__module__.rsplit('.', 1)[-1]}.{schema.__name__}.{spec.name}", spec, tp)
-              for config in _schemas().values() for schema, spec, tp in _walk(config, _SEEN)]
+              for config in schemas().values() for schema, spec, tp in _walk(config, _SEEN)]
 NUMERIC = [(name, spec) for name, spec, tp in ALL_FIELDS if _numeric(tp)]
 
 
@@ -317,6 +312,6 @@ def test_every_shipped_default_config_passes_the_check(task):
     from minectl.config import register_schemas
     from minectl.constraints import check_config
 
-    register_schemas()
+    register_schemas(schemas())
     with initialize_config_module("minectl.conf", version_base=None):
         check_config(compose(task))

@@ -308,8 +308,7 @@ def test_capacity_drop_incomplete_counts_dropped_rows(tmp_path):
     assert "2 rows of cost_data" in result.output
 
 
-SIM_QUICK = ("optimizer=nsga2_quick", "optimize.baseline.trials=10", "optimize.sensitivity.sobol_n=128",
-             "optimize.sensitivity.oat_points=5", "optimizer.n_gen=5", "optimizer.pop_size=12", "optimizer.compare_direct=false")
+SIM_QUICK = ("debug=quick",)
 
 
 def _runs(path: Path, n: int = 12, **cells) -> Path:

@@ -25,8 +25,7 @@ from conftest import write_tiny_mine
 from minectl.cli import app
 from minectl.redaction import redact
 
-RISK = ["data.synthetic.years=1.0", "risk.window=7", "risk.lead_times=[0]", "risk.robustness.enabled=false",
-        "risk.importance.enabled=false", "model=lr"]
+RISK = ["debug=quick", "risk.lead_times=[0]", "risk.robustness.enabled=false", "risk.importance.enabled=false", "model=lr"]
 
 
 def invoke(*args):
@@ -193,8 +192,8 @@ PREDICT = [
     (".hydra/config.yaml", write("task_name: risk\nrisk: {window: soon}\n"), "config.yaml: Value 'soon' of type 'str' could not be converted to Integer; expected the config of a `minectl risk` run"),
     (".hydra/overrides.yaml", write("- 5\n"), "overrides.yaml: item 0 is int 5"),
     (".hydra/overrides.yaml", write("- +hydra.callbacks.x._target_=os.makedirs\n"), "sets Hydra's own config; expected task overrides only"),
-    (".hydra/config.yaml", write("task_name: risk\nmodel: {params: {_target_: minectl.results.os.makedirs}}\n"),
-     "config.yaml: model.params._target_: 'minectl.results.os.makedirs' is a function, not a class"),
+    (".hydra/config.yaml", write("task_name: risk\nmodel: {params: {_target_: minectl.atomic.os.makedirs}}\n"),
+     "config.yaml: model.params._target_: 'minectl.atomic.os.makedirs' is a function, not a class"),
 ]
 
 

@@ -21,7 +21,7 @@ from minectl.trust import TASK_PACKAGES, check_target, check_task_targets
 # Callables that would leave the marker behind: (target, keyword arguments).
 MAKES_MARKER = [
     ("os.makedirs", "name"),
-    ("minectl.results.os.makedirs", "name"),  # an allowed prefix, re-exported from os
+    ("minectl.atomic.os.makedirs", "name"),  # an allowed prefix, re-exported from os
     ("sklearn.utils.os.makedirs", "name"),
     ("hydra.utils.os.makedirs", "name"),
     ("minectl.results.Path.mkdir", "self"),
@@ -44,7 +44,7 @@ def test_a_callback_target_is_checked_on_the_object_it_resolves_to(target, kwarg
 @pytest.mark.parametrize(
     "target, why",
     [
-        ("minectl.results.os.makedirs", "is a function, not a class"),
+        ("minectl.atomic.os.makedirs", "is a function, not a class"),
         ("minectl.results.Path", "resolves to pathlib.Path, outside the allowed packages"),
         ("minectl.results.Run", "is not a Callback"),
         ("hydra.utils.instantiate", "is a function, not a class"),
@@ -68,7 +68,7 @@ def test_a_launcher_that_would_run_a_command_is_refused(marker, tmp_path):
 
 
 def test_a_sweeper_target_is_refused_before_any_job(marker, tmp_path):
-    assert_refused(["demo", "-m", "seed=0,1", "hydra.sweeper._target_=minectl.results.os.makedirs",
+    assert_refused(["demo", "-m", "seed=0,1", "hydra.sweeper._target_=minectl.atomic.os.makedirs",
                     f"+hydra.sweeper.name={marker}", f"hydra.sweep.dir={tmp_path / 'sweep'}"],
                    "hydra.sweeper._target_", run_dir=tmp_path / "sweep")
     assert not (tmp_path / "sweep").exists()
@@ -122,7 +122,7 @@ def _logging_dir(tmp_path: Path, group: str, body: dict) -> Path:
     "body, expect",
     [
         ({"filters": {"x": {"()": "os.makedirs", "name": "{marker}"}}}, "filters.x.(): a logging factory would be called"),
-        ({"formatters": {"x": {"()": "minectl.results.os.makedirs"}}}, "formatters.x.(): a logging factory"),
+        ({"formatters": {"x": {"()": "minectl.atomic.os.makedirs"}}}, "formatters.x.(): a logging factory"),
         ({"handlers": {"x": {"class": "minectl.results.subprocess.Popen", "args": ["mkdir", "{marker}"]}}},
          "handlers.x.class: 'minectl.results.subprocess.Popen' is not allowed"),
         ({"handlers": {"x": {"class": "logging.os.makedirs", "name": "{marker}"}}}, "is a function, not a class"),
@@ -140,7 +140,7 @@ def test_a_logging_config_cannot_call_a_factory(group, body, expect, marker, tmp
 def test_a_launcher_from_a_config_dir_is_checked(marker, tmp_path):
     folder = tmp_path / "cd" / "hydra" / "launcher"
     folder.mkdir(parents=True)
-    (folder / "evil.yaml").write_text(f"_target_: minectl.results.os.makedirs\nname: {marker}\n")
+    (folder / "evil.yaml").write_text(f"_target_: minectl.atomic.os.makedirs\nname: {marker}\n")
     assert_refused(["demo", "-m", "seed=0", "-cd", tmp_path / "cd", "hydra/launcher=evil",
                     f"hydra.sweep.dir={tmp_path / 'sweep'}"], "hydra.launcher._target_", inputs=[tmp_path / "cd"])
 
@@ -150,14 +150,14 @@ def test_an_experiment_from_a_config_dir_cannot_add_a_callback(marker, tmp_path)
     folder.mkdir(parents=True)
     (folder / "evil.yaml").write_text(
         "# @package _global_\nhydra:\n  callbacks:\n    evil:\n"
-        f"      _target_: minectl.results.os.makedirs\n      name: {marker}\n"
+        f"      _target_: minectl.atomic.os.makedirs\n      name: {marker}\n"
     )
     assert_refused(["demo", "-cd", tmp_path / "cd", "+experiment=evil", f"hydra.run.dir={tmp_path / 'run'}"],
                    "hydra.callbacks.evil._target_", inputs=[tmp_path / "cd"])
 
 
 def test_a_target_in_an_estimator_map_is_refused(marker, tmp_path):
-    line = assert_refused(["risk", "model=lr", "+model.params._target_=minectl.results.os.makedirs",
+    line = assert_refused(["risk", "model=lr", "+model.params._target_=minectl.atomic.os.makedirs",
                            f"+model.params.name={marker}", f"hydra.run.dir={tmp_path / 'run'}"], "model.params")
     assert "_target_" in line
 
@@ -180,7 +180,7 @@ def demo_run(tmp_path_factory) -> Path:
 @pytest.mark.parametrize(
     "override",
     [
-        "+hydra.callbacks.evil._target_=minectl.results.os.makedirs",
+        "+hydra.callbacks.evil._target_=minectl.atomic.os.makedirs",
         "hydra.launcher._target_=os.makedirs",
         "hydra/job_logging=disabled",
         "++hydra.job.env_set.LD_PRELOAD=/tmp/x.so",
@@ -296,7 +296,7 @@ def test_a_config_dir_that_is_not_a_folder_is_named(kind, tmp_path):
 @pytest.mark.parametrize(
     "args, expect",
     [
-        (["+hydra.callbacks.evil._target_=minectl.results.os.makedirs", "+hydra.callbacks.evil.name={marker}"], "is a function"),
+        (["+hydra.callbacks.evil._target_=minectl.atomic.os.makedirs", "+hydra.callbacks.evil.name={marker}"], "is a function"),
         (["hydra.searchpath=[pkg://this]"], "would import that package"),
         (["-cd", "{missing}"], "not a folder"),
     ],
@@ -311,7 +311,7 @@ def test_verify_refuses_a_saved_config_that_names_a_function(demo_run, tmp_path)
     shutil.copytree(demo_run, run)
     config = run / ".hydra" / "config.yaml"
     saved = yaml.safe_load(config.read_text())
-    saved["cost"]["evil"] = {"_target_": "minectl.results.os.makedirs", "name": str(tmp_path / "PWNED")}
+    saved["cost"]["evil"] = {"_target_": "minectl.atomic.os.makedirs", "name": str(tmp_path / "PWNED")}
     config.write_text(yaml.safe_dump(saved))
     assert_refused(["verify", run], [str(config), "cost.evil._target_", "is a function, not a class"], inputs=[run])
     assert not (tmp_path / "PWNED").exists()

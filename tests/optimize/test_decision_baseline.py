@@ -9,6 +9,7 @@ import pytest
 from minectl.optimize.baseline import PENALTY, bayesian_scalarised, weighted_score
 from minectl.optimize.decision import field_deviation, last_price, price_weights, select_point
 from minectl.optimize.moo import Constraint, Objective
+from minectl.optimize.validation import field_report
 
 LOW, HIGH = [0.8, 0.2], [0.2, 0.8]  # [subsidence, ore]
 
@@ -88,3 +89,14 @@ def test_tchebycheff_moves_along_a_straight_front_where_the_weighted_sum_jumps()
     score = weighted_score(np.array([[10.0, 60.0]]), ["s", "ore"], [Objective("s"), Objective("ore", "max")], [],
                            [0.5, 0.5], np.array([8.0, -80.0]), np.array([12.0, -50.0]), "tchebycheff")
     assert score[0] == pytest.approx(max(0.5 * 0.5, 0.5 * 20 / 30))
+
+
+def test_field_report_compares_measured_responses_with_the_prediction():
+    def predict(X):  # a stand-in surrogate: subsidence = 2 h, ore = 10 w
+        return np.column_stack([2 * X[:, 0], 10 * X[:, 1]])
+
+    checks = [({"w": 1.0, "h": 5.0}, {"subsidence": 8.0, "ore": 12.5}), ({"h": 4.0, "w": 2.0}, {"subsidence": 10.0})]
+    table, metrics = field_report(predict, checks, ["h", "w"], ["subsidence", "ore"])
+    assert table["predicted"].to_list() == [10.0, 10.0, 8.0]
+    assert table["rel_deviation"].to_list() == pytest.approx([0.25, -0.2, -0.2])
+    assert metrics == {"mean_abs_rel_deviation": {"subsidence": pytest.approx(0.225), "ore": pytest.approx(0.2)}}

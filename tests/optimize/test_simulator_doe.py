@@ -1,5 +1,6 @@
 """The probability-integral simulator against hand-computed values; DoE sizes and bounds."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 from scipy.integrate import quad
 
 from minectl.optimize import doe
+from minectl.optimize.pim import VARIABLES, PimParams
 from minectl.optimize.simulator import ProbabilityIntegralSimulator
 
 BOUNDS = [[18.0, 25.0], [0.5, 3.0]]
@@ -48,6 +50,19 @@ def test_simulator_trade_off_directions_and_bad_designs():
         sim.evaluate([[50.0, 1.0]])
 
 
+def test_the_config_node_is_the_simulators_own_parameters():
+    """One home for the defaults and ranges: the schema's simulator.pim node is the simulator's class."""
+    assert dataclasses.fields(ProbabilityIntegralSimulator) == dataclasses.fields(PimParams)
+    params = PimParams(depth_m=80.0)
+    params.depth_m = 90.0  # not frozen: Hydra keeps the node writable for overrides
+    assert ProbabilityIntegralSimulator(**dataclasses.asdict(params)).depth_m == 90.0
+
+
+def test_designs_may_list_the_variables_in_any_order():
+    sim, X = ProbabilityIntegralSimulator(), doe.full_factorial(BOUNDS, [3, 4])
+    assert np.array_equal(sim.evaluate_columns(X[:, ::-1], VARIABLES[::-1]), sim.evaluate(X))
+
+
 def test_full_factorial_is_the_seeds_88_runs():
     X = doe.full_factorial(BOUNDS, [8, 11])
     assert X.shape == (88, 2)
@@ -71,6 +86,14 @@ def test_latin_hypercube_fills_every_stratum_once():
     strata = np.floor((X - low) / (high - low) * 40).astype(int)
     for column in strata.T:
         assert sorted(column) == list(range(40))
+
+
+def test_design_by_kind_is_the_named_design():
+    assert np.array_equal(doe.design("full_factorial", BOUNDS, 0, levels=[8, 11]), doe.full_factorial(BOUNDS, [8, 11]))
+    assert np.array_equal(doe.design("lhs", BOUNDS, 5, n=20), doe.latin_hypercube(BOUNDS, 20, 5))
+    assert np.array_equal(doe.design("sobol", BOUNDS, 5, n=20), doe.sobol(BOUNDS, 20, 5))
+    with pytest.raises(ValueError, match="unknown design kind 'grid'; expected one of: full_factorial, lhs, sobol"):
+        doe.design("grid", BOUNDS, 0)
 
 
 def test_bad_bounds_and_levels_fail():

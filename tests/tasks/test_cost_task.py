@@ -6,7 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-SMALL = "data.synthetic.years=0.5"
+SMALL = "debug=quick"  # conf/debug/cost: half a year of the synthetic mine
 
 
 def _run(cli, tmp_path, *overrides, name="run"):
@@ -200,7 +200,7 @@ def test_metrics_do_not_depend_on_how_the_daily_table_is_chunked(synthetic_run):
     from omegaconf import OmegaConf
 
     from minectl.costing import CostMapping
-    from minectl.tasks.cost import _metrics
+    from minectl.costing.pipeline import cost_metrics
 
     _, run_dir = synthetic_run
     daily = pl.read_parquet(run_dir / "tables" / "daily.parquet")
@@ -211,7 +211,7 @@ def test_metrics_do_not_depend_on_how_the_daily_table_is_chunked(synthetic_run):
     chunked = pl.concat([daily.slice(start, 7) for start in range(0, daily.height, 7)], rechunk=False)
     assert chunked.n_chunks() > 1
     # a streaming engine's morsels and an in-memory frame: the same sums, to the last bit
-    assert _metrics(chunked, anomalies, counts, mapping) == _metrics(daily.rechunk(), anomalies, counts, mapping)
+    assert cost_metrics(chunked, anomalies, counts, mapping) == cost_metrics(daily.rechunk(), anomalies, counts, mapping)
 
 
 def test_production_of_other_mines_than_the_consumption_is_refused(cli, tmp_path):

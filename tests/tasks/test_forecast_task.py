@@ -11,10 +11,6 @@ from typer.testing import CliRunner
 from minectl.cli import app
 
 PINKSHEET = Path(__file__).resolve().parents[2] / "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"
-TINY_LSTM = [
-    "forecaster.lstm.params.seq_len=6", "forecaster.lstm.params.hidden_size=4",
-    "forecaster.lstm.params.max_epochs=2", "forecaster.lstm.params.batch_size=64",
-]
 
 
 def invoke(*args):
@@ -62,9 +58,8 @@ def test_naive_and_arima_backtest_on_the_vendored_coal_series(tmp_path):
 
 def test_lstm_run_reports_validation_mape_next_to_naive(tmp_path):
     run_dir = tmp_path / "run"
-    result = invoke("forecast", "forecaster=[naive,lstm]", "forecast.backtest_months=6",
-                    "forecast.backtest_horizons=[1,3]", "forecast.validation_months=6", "forecast.horizon=3",
-                    *TINY_LSTM, f"hydra.run.dir={run_dir}")
+    # debug=quick: a 6-month backtest at horizons 1 and 3, 6 validation months, a tiny LSTM
+    result = invoke("forecast", "forecaster=[naive,lstm]", "debug=quick", f"hydra.run.dir={run_dir}")
     assert result.exit_code == 0, result.output
     m = metrics(run_dir)
     assert m["validation.mape"] == m["validation.mape_by_model.lstm"] > 0
@@ -105,7 +100,7 @@ def test_south_africa_and_a_users_series_file(tmp_path, monkeypatch):
 def test_validation_only_sweep_minimises_the_lstm_validation_mape(tmp_path):
     sweep_dir = tmp_path / "sweep"
     result = invoke("forecast", "-m", "+experiment=bo_lstm", "hydra.sweeper.n_trials=2",
-                    "forecast.validation_months=2", *TINY_LSTM, f"hydra.sweep.dir={sweep_dir}")
+                    "debug=quick", "forecast.validation_months=2", f"hydra.sweep.dir={sweep_dir}")
     assert result.exit_code == 0, result.output
     jobs = [metrics(sweep_dir / str(job)) for job in (0, 1)]
     best = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())

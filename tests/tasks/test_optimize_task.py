@@ -16,7 +16,7 @@ from tests.conftest import read_metrics
 QUICK = ("optimizer=nsga2_quick", "optimize.baseline.trials=10", "optimize.sensitivity.sobol_n=128",
          "optimize.sensitivity.oat_points=5")
 REPO = Path(__file__).resolve().parents[2]
-FAST = QUICK + ("optimizer.n_gen=15", "optimizer.pop_size=24", "optimizer.compare_direct=false")
+FAST = ("debug=quick",)  # conf/debug/optimize: QUICK with a 24 x 15 NSGA-II and no direct run
 
 
 @pytest.fixture(scope="module")

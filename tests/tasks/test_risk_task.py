@@ -11,13 +11,8 @@ import pytest
 from conftest import read_metrics
 from minectl.tasks.risk import predict
 
-SMALL = [
-    "data.synthetic.years=1.0", "risk.window=7", "risk.lead_times=[0,2]",
-    "risk.importance.n_repeats=1", "risk.torch_threads=1",
-]
-RF = ["model=rf", "model.params.n_estimators=40"]
-TINY_HYBRID = ["model=lstm_rf", "model.params.max_epochs=3", "model.params.hidden_size=8",
-               "model.params.n_estimators=30"]
+SMALL = ["debug=quick"]  # conf/debug/risk: 1 year, a 7-day window, leads 0 and 2, a small model
+RF = ["model=rf"]  # 40 trees under debug=quick
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +97,7 @@ def test_predict_cli_bad_overrides_fail_in_one_line(cli, rf_run, tmp_path, overr
 
 
 def test_hybrid_run_is_reproducible(cli, tmp_path):
-    args = ["risk", *SMALL, *TINY_HYBRID, "risk.lead_times=[1]", "risk.primary_lead=1",
+    args = ["risk", *SMALL, "model=lstm_rf", "risk.lead_times=[1]", "risk.primary_lead=1",
             "risk.robustness.enabled=false", "risk.importance.enabled=false"]
     first = cli(*args, f"hydra.run.dir={tmp_path / 'a'}")
     assert first.exit_code == 0, first.output

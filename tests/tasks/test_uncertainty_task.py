@@ -20,7 +20,7 @@ def metrics(run_dir: Path) -> dict:
 
 def test_pinksheet_experiment_ranges_and_revenue_risk(tmp_path):
     run_dir = tmp_path / "run"
-    result = invoke("uncertainty", "+experiment=pinksheet_coal", "uncertainty.n_resamples=999", f"hydra.run.dir={run_dir}")
+    result = invoke("uncertainty", "+experiment=pinksheet_coal", "debug=quick", f"hydra.run.dir={run_dir}")
     assert result.exit_code == 0, result.output
     m = metrics(run_dir)
     prices = pl.read_csv("examples/data/pinksheet_coal/coal_monthly_usd_mt.csv", infer_schema_length=None)["coal_australia_usd_mt"].drop_nulls().to_numpy()
@@ -50,7 +50,7 @@ SHARED_FAILURES = Path("../shared/data/equipment_failures/kumar1989_LHD_failures
 @pytest.mark.skipif(not SHARED_FAILURES.exists(), reason="../shared/data/equipment_failures is absent (GPL data, not vendored)")
 def test_equipment_failures_per_machine_with_implied_cost(tmp_path):
     run_dir = tmp_path / "run"
-    result = invoke("uncertainty", "+experiment=equipment_failures", "uncertainty.n_resamples=999", f"hydra.run.dir={run_dir}")
+    result = invoke("uncertainty", "+experiment=equipment_failures", "debug=quick", f"hydra.run.dir={run_dir}")
     assert result.exit_code == 0, result.output
     m = metrics(run_dir)
     tbf = pl.read_csv(SHARED_FAILURES)

@@ -1,0 +1,47 @@
+"""The one atomic file writer: every file a run writes goes through :func:`atomic_path`.
+
+Standard library only, so stage packages (models, forecast, ...) can import it without the
+run writer of :mod:`minectl.results`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_path"]
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, *, folder: bool = False) -> Iterator[Path]:
+    """Yield a temp path beside `target` (an empty folder with `folder=True`); it replaces
+    `target` only if the block succeeds, and is removed when it fails (readers never see a
+    half-written file or folder)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    where = {"prefix": f".{target.name}.", "suffix": ".tmp", "dir": target.parent}
+    if folder:
+        tmp_path = Path(tempfile.mkdtemp(**where))
+    else:
+        fd, tmp = tempfile.mkstemp(**where)
+        os.close(fd)
+        tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        # mkstemp/mkdtemp make 0600/0700; give outputs the usual mode
+        os.chmod(tmp_path, (0o777 if folder else 0o666) & ~_UMASK)
+        if folder and target.is_dir():
+            shutil.rmtree(target)  # os.replace cannot replace a folder that has files
+        os.replace(tmp_path, target)
+    finally:
+        if folder:
+            shutil.rmtree(tmp_path, ignore_errors=True)
+        else:
+            tmp_path.unlink(missing_ok=True)

@@ -1,0 +1,165 @@
+"""The full-cost pipeline of `minectl cost` and `minectl demo`: checks, accounts, anomalies, metrics.
+
+Every parameter is checked before any data is read. Keyword names are the `cost.<name>`
+config keys; the plain `costs` and `data` nodes are read as the mapping and by ``load_mine``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from minectl.costing.accounts import (
+    CostAccounts,
+    Preprocessing,
+    bounds_from_config,
+    cost_accounts,
+    daily_columns,
+    sensor_columns,
+)
+from minectl.costing.anomalies import (
+    check_detector,
+    check_indicators,
+    find_anomalies,
+    rules_from_config,
+)
+from minectl.costing.mapping import CostMapping
+from minectl.errors import ConfigError
+from minectl.features import intensity_columns
+
+
+@dataclass
+class FullCost:
+    mapping: CostMapping
+    accounts: CostAccounts
+    anomalies: pl.DataFrame
+    inputs: list[Path]  # files read, for provenance
+
+
+def full_cost(
+    data: Mapping[str, Any],
+    costs: Mapping[str, Any],
+    *,
+    output: str,
+    interpolation_limit: int | None,
+    impute_cycle: str,
+    outlier_window: int,
+    outlier_sigma: float,
+    sensor_window: int,
+    event_downtime_h: float,
+    event_maintenance: bool,
+    event_days_after: int,
+    anomaly_window: int,
+    z_threshold: float,
+    anomaly_items: Sequence[str],
+    change_rate: Sequence[str],
+    rolling_mean: Sequence[str],
+    rolling_window: int,
+) -> FullCost:
+    """The daily accounts of the mine ``data`` describes under the cost mapping ``costs``, and their anomalies."""
+    from minectl.data import load_mine
+
+    mapping = CostMapping.from_dict(costs)
+    rules = rules_from_config(costs.get("anomaly_rules") or {})
+    intensities = _intensities(costs.get("intensities") or {})
+    check_detector(anomaly_window, z_threshold)
+    prep = Preprocessing(
+        interpolation_limit=interpolation_limit,
+        impute_cycle=impute_cycle,
+        outlier_window=outlier_window,
+        outlier_sigma=outlier_sigma,
+        sensor_window=sensor_window,
+        event_downtime_h=event_downtime_h,
+        event_maintenance=event_maintenance,
+        event_days_after=event_days_after,
+        bounds=bounds_from_config(costs.get("thresholds") or {}),
+    )
+    prep.check()
+
+    mine = load_mine(**data)
+    production_columns = mine.production.collect_schema().names()
+    if output not in production_columns:
+        raise ConfigError(f"cost.output: {output!r} is not a column of the production table")
+    sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
+    change, rolling = list(change_rate), list(rolling_mean)
+    base = daily_columns(mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors)
+    _check_derived(intensities, change, rolling, base)  # before the work
+    columns = base | set(intensity_columns(intensities, change, rolling))
+    check_indicators(rules, anomaly_items, sorted(columns), "costs.anomaly_rules")
+    prices = mine.prices
+    price_resources = [] if prices is None else prices.select("resource").unique().collect()["resource"].to_list()
+    mapping.check_price_table(price_resources)
+
+    accounts = cost_accounts(
+        mapping,
+        production=mine.production,
+        consumption_hourly=mine.consumption_hourly,
+        consumption_daily=mine.consumption_daily,
+        prices=prices,
+        equipment=mine.equipment,
+        sensors=mine.sensors,
+        prep=prep,
+        output=output,
+        intensities=intensities,
+        change=change,
+        rolling=rolling,
+        rolling_window=rolling_window,
+    )
+    anomalies = find_anomalies(accounts.daily, list(anomaly_items), rules, window=anomaly_window, z=z_threshold)
+    return FullCost(mapping, accounts, anomalies, list(mine.inputs))
+
+
+def _intensities(spec: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, str]]:
+    for name, pair in spec.items():
+        if len(pair) != 2:
+            raise ConfigError(f"costs.intensities.{name}: expected [numerator, denominator] columns")
+    return {name: (pair[0], pair[1]) for name, pair in spec.items()}
+
+
+def _check_derived(intensities: dict[str, tuple[str, str]], change: list[str], rolling: list[str], base: set[str]) -> None:
+    """Intensities divide columns of the daily table; change rates and rolling means read those or the intensities."""
+    for name, pair in intensities.items():
+        for column in pair:
+            if column not in base:
+                raise ConfigError(
+                    f"costs.intensities.{name}: {column!r} is not a column of the daily table; expected one of {sorted(base)}"
+                )
+    known = base | set(intensities)
+    for key, names in (("cost.change_rate", change), ("cost.rolling_mean", rolling)):
+        for column in names:
+            if column not in known:
+                raise ConfigError(f"{key}: {column!r} is not a column of the daily table or an intensity; expected one of {sorted(known)}")
+
+
+def cost_metrics(daily: pl.DataFrame, anomalies: pl.DataFrame, counts: Mapping[str, int], mapping: CostMapping) -> dict:
+    """Totals, shares, anomaly, imputation and outlier counts of a full-cost run."""
+    daily = daily.rechunk()  # sums over one chunk: the same bits however an engine chunked the table
+    unit = daily["unit_cost"].drop_nulls()
+    imputed = sum(counts.get(k, 0) for k in ("hourly_interpolated", "daily_imputed", "sensor_interpolated"))
+    return {
+        "cost": {
+            "total": daily["cost"].sum(),
+            "unit_mean": unit.mean(),
+            "unit_sd": unit.std(),
+            "days": daily.height,
+            "no_output_days": int(daily["no_output"].sum()),
+            "share": {c: daily[f"share_{c}"].mean() for c in mapping.categories},
+            "share_stage": {s: daily[f"share_stage_{s}"].mean() for s in mapping.stages},
+        },
+        "anomalies": {
+            "count": anomalies.height,
+            "days": anomalies.select("date", "mine_id").n_unique() if anomalies.height else 0,
+            "attributed": int((anomalies["attribution"] != "unexplained").sum()),
+        },
+        "imputed": {"count": imputed, **{k: v for k, v in counts.items() if "outliers" not in k}},
+        "outliers": {
+            "removed": counts["outliers_removed"] + counts.get("sensor_outliers_removed", 0),
+            "kept_event": counts["outliers_kept_event"] + counts.get("sensor_outliers_kept_event", 0),
+            "sensor_removed": counts.get("sensor_outliers_removed", 0),
+            "sensor_kept_event": counts.get("sensor_outliers_kept_event", 0),
+        },
+    }

@@ -1,0 +1,101 @@
+"""A fitted risk model's folder: JSON metadata plus a safe format per kind (torch state_dict,
+LightGBM text, JSON + npz for scikit-learn), each file written atomically (model.json last),
+read back without unpickling anything."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from minectl.atomic import atomic_path
+from minectl.errors import DataError
+
+
+def _write_json(path: Path, obj) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=1))
+
+
+def _save_torch(state_dict, path: Path) -> None:
+    import torch
+
+    # through a file object: torch names the archive's records after a file name (the temp's)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save({k: v.detach().cpu() for k, v in state_dict.items()}, handle)
+
+
+def save_model(model, directory: Path) -> None:
+    """Write a fitted model into ``directory`` (created)."""
+    from minectl.models.boosting import LightGBMClassifier
+    from minectl.models.hybrid import LSTMRandomForestClassifier
+    from minectl.models.safe_io import save_estimator
+    from minectl.models.sequence import LSTMClassifier
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    meta = {"n_features": int(model.n_features_in_), "classes": np.asarray(model.classes_).tolist()}
+    if isinstance(model, LSTMClassifier):
+        meta.update(kind="lstm", params=model.get_params(), n_dynamic=int(model.n_dynamic_))
+        _save_torch(model.net_.state_dict(), directory / "lstm.pt")
+    elif isinstance(model, LSTMRandomForestClassifier):
+        meta.update(kind="lstm_rf", params=model.get_params(), n_dynamic=int(model.encoder_.n_dynamic_))
+        _save_torch(model.encoder_.net_.state_dict(), directory / "lstm.pt")
+        save_estimator(model.forest_, directory / "forest")
+        _write_json(directory / "tree_weights.json", model.tree_weights_.tolist())
+    elif isinstance(model, LightGBMClassifier):
+        meta.update(kind="lightgbm", params=model.get_params())
+        with atomic_path(directory / "lightgbm.txt") as tmp:
+            model.booster_.save_model(str(tmp))
+    else:
+        meta.update(kind="sklearn")
+        save_estimator(model, directory / "estimator")
+    _write_json(directory / "model.json", meta)
+
+
+def load_model(directory: Path):
+    """Rebuild a model written by :func:`save_model` without unpickling anything."""
+    import torch
+
+    from minectl.models.boosting import LightGBMClassifier
+    from minectl.models.hybrid import LSTMRandomForestClassifier
+    from minectl.models.safe_io import load_estimator
+    from minectl.models.sequence import LSTMClassifier
+
+    directory = Path(directory)
+    meta_path = directory / "model.json"
+    if not meta_path.is_file():
+        raise DataError(f"{meta_path}: no saved model here (expected model.json from a risk run)")
+    meta = json.loads(meta_path.read_text())
+    kind = meta.get("kind")
+    if kind == "sklearn":
+        return load_estimator(directory / "estimator")
+    if kind == "lightgbm":
+        import lightgbm as lgb
+
+        model = LightGBMClassifier(**meta["params"])
+        model.booster_ = lgb.Booster(model_file=str(directory / "lightgbm.txt"))
+    elif kind in ("lstm", "lstm_rf"):
+        with warnings.catch_warnings():  # torch's note on a foreign pickle's protocol: the refusal says enough
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            state = torch.load(directory / "lstm.pt", map_location="cpu", weights_only=True)
+        if kind == "lstm":
+            model = LSTMClassifier(**meta["params"]).rebuild_net(
+                state, meta["classes"], meta["n_features"], meta["n_dynamic"]
+            )
+        else:
+            model = LSTMRandomForestClassifier(**meta["params"])
+            p = model.get_params()
+            model.encoder_ = LSTMClassifier(
+                window=p["window"], n_static=0, hidden_size=p["hidden_size"], num_layers=p["num_layers"],
+                dropout=p["dropout"], device=p["device"],
+            ).rebuild_net(state, meta["classes"], meta["n_features"] - p["n_static"], meta["n_dynamic"])
+            model.forest_ = load_estimator(directory / "forest")
+            model.tree_weights_ = np.asarray(json.loads((directory / "tree_weights.json").read_text()))
+    else:
+        raise DataError(f"{meta_path}: unknown model kind {kind!r}")
+    model.classes_ = np.asarray(meta["classes"])
+    model.n_features_in_ = meta["n_features"]
+    return model

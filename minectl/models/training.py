@@ -1,0 +1,80 @@
+"""The one torch training loop of minectl's sequence models (the risk LSTM, the price LSTM):
+Adam over shuffled mini-batches, early stopping on a validation loss, the best epoch kept."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+__all__ = ["Fitted", "fit_early_stopping"]
+
+
+class Fitted(NamedTuple):
+    network: torch.nn.Module  # in eval mode, holding the weights of the best validation epoch
+    train_loss: list[float]  # per epoch, the mean over training rows
+    validation_loss: list[float]  # per epoch
+
+
+def fit_early_stopping(
+    make_network: Callable[[], torch.nn.Module],
+    loss_fn: Callable,
+    train: tuple[tuple[torch.Tensor, ...], torch.Tensor],
+    validation: tuple[tuple[torch.Tensor, ...], torch.Tensor],
+    *,
+    learning_rate: float,
+    batch_size: int,
+    max_epochs: int,
+    patience: int,
+    random_state: int,
+    device: torch.device,
+    min_delta: float = 0.0,
+    validation_rows: torch.Tensor | None = None,
+) -> Fitted:
+    """Train ``make_network()`` on ``train`` = (network inputs, target) and stop after ``patience``
+    epochs without the validation loss falling by more than ``min_delta``.
+
+    ``random_state`` seeds torch before the network is built (initial weights, dropout) and,
+    in a generator of its own, the batch order: the same seed gives the same fit.
+    ``validation_rows`` (a mask) selects the validation outputs that are scored, the validation
+    target holding those rows only (e.g. labels the network cannot predict left out); an empty
+    target scores 0.
+    """
+    torch.manual_seed(random_state)
+    network = make_network().to(device)
+    optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
+    shuffler = torch.Generator().manual_seed(random_state)
+    (inputs, target), (val_inputs, val_target) = train, validation
+    best_loss, best_state, stale = np.inf, None, 0
+    train_loss, validation_loss = [], []
+    for _ in range(max_epochs):
+        network.train()
+        order = torch.randperm(len(target), generator=shuffler).to(device)
+        epoch_loss = 0.0
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            optimiser.zero_grad()
+            loss = loss_fn(network(*(x[batch] for x in inputs)), target[batch])
+            loss.backward()
+            optimiser.step()
+            epoch_loss += loss.item() * len(batch)
+        network.eval()
+        with torch.no_grad():
+            output = network(*val_inputs)
+            if validation_rows is not None:
+                output = output[validation_rows]
+            val_loss = float(loss_fn(output, val_target)) if len(val_target) else 0.0
+        train_loss.append(epoch_loss / len(target))
+        validation_loss.append(val_loss)
+        if val_loss < best_loss - min_delta:
+            best_loss, best_state, stale = val_loss, copy.deepcopy(network.state_dict()), 0
+        else:
+            stale += 1
+            if stale >= patience:
+                break
+    network.load_state_dict(best_state)
+    network.eval()
+    return Fitted(network, train_loss, validation_loss)

@@ -1,0 +1,105 @@
+"""The daily frame of the risk task: the mine's cost accounts or a table file in row order,
+its indicators chosen and filled causally, the Layout that makes it model input, and labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from minectl.errors import ConfigError, DataError
+from minectl.risk.labels import LabelRule, column_labels, rule_labels
+from minectl.risk.tables import causal_fill, numeric_columns, one_hot, static_features
+from minectl.risk.workflow import Layout
+
+LABEL = "risk_level"  # the label column added to the daily frame
+
+
+@dataclass
+class Source:
+    """One input, read: rows per day (or step), its static columns and its time axis."""
+
+    frame: pl.DataFrame
+    static: list[str]
+    series: str | None  # one series per value; None: the frame is one series
+    time: str
+    inputs: list[Path]  # files read, for provenance
+
+
+def mine_source(data: dict, costs: dict) -> Source:
+    """The cost engine's daily accounts of a mine dataset (``data``: load_mine's arguments,
+    ``costs``: a cost mapping), joined with its labels table and static mine features."""
+    from minectl.costing import CostMapping
+    from minectl.costing.accounts import cost_accounts
+    from minectl.data import load_mine
+
+    mine = load_mine(**data)
+    if mine.equipment is None:
+        raise DataError("data has no 'equipment' table; the risk task needs it (docs/data-contract.md)")
+    accounts = cost_accounts(
+        CostMapping.from_dict(costs),
+        production=mine.production, consumption_hourly=mine.consumption_hourly,
+        consumption_daily=mine.consumption_daily, prices=mine.prices, equipment=mine.equipment,
+        sensors=mine.sensors,
+        intensities={name: tuple(pair) for name, pair in (costs.get("intensities") or {}).items()},
+        change=["cost", "unit_cost", "kwh_per_t"], rolling=["cost", "unit_cost", "kwh_per_t"],
+    )
+    frame = accounts.daily
+    if mine.labels is not None:
+        frame = frame.join(mine.labels.collect(), on=["date", "mine_id"], how="left")
+    statics = static_features(mine.mines.collect())
+    static = [c for c in statics.columns if c != "mine_id"]
+    return Source(frame.join(statics, on="mine_id", how="left"), static, "mine_id", "date", list(mine.inputs))
+
+
+def table_source(path: str, categorical: list[str], static: list[str]) -> Source:
+    """A table file (.arff, .csv, .parquet) in row order: a `step` index is its time axis;
+    ``categorical`` columns are one-hot encoded."""
+    from minectl.data.sources import read_file, resolve_input
+
+    path = resolve_input(path)
+    frame, _ = one_hot(read_file(path, "risk input"), categorical)
+    for column in static:
+        if column not in frame.columns:
+            raise DataError(f"risk.input.static: column {column!r} not found in {path}")
+    frame = frame.with_row_index("step").with_columns(pl.col("step").cast(pl.Int64))
+    return Source(frame, list(static), None, "step", [path])
+
+
+def daily_frame(
+    source: Source, window: int, n_levels: int, dynamic: list[str], exclude: list[str], reserved: list[str],
+) -> tuple[pl.DataFrame, Layout]:
+    """(frame, Layout): the ``dynamic`` indicators (empty: every numeric column matching no
+    ``exclude`` pattern and not ``reserved``) and static columns filled causally."""
+    frame, static, series, time = source.frame, source.static, source.series, source.time
+    if dynamic:
+        missing = [c for c in dynamic if c not in frame.columns]
+        if missing:
+            raise ConfigError(f"risk.features.dynamic: column {missing[0]!r} is not in the daily table")
+    else:
+        taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
+        dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
+    if not dynamic:
+        raise ConfigError("risk.features: no dynamic indicator left; expected numeric columns in the daily table")
+    frame = causal_fill(frame, dynamic + static, series)
+    return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time)
+
+
+def with_column_labels(frame: pl.DataFrame, layout: Layout, column: str) -> pl.DataFrame:
+    """The label column read from the data's ``column`` (levels 0..n_levels-1)."""
+    return frame.with_columns(pl.Series(layout.label, column_labels(frame, column, layout.n_levels)))
+
+
+def with_rule_labels(
+    frame: pl.DataFrame, layout: Layout, rules: list[LabelRule], baseline_days: int, medium_score: int,
+    high_score: int,
+) -> pl.DataFrame:
+    """The label column from summed rule points, per series in time order (rows come back so)."""
+    parts = frame.partition_by(layout.series, maintain_order=True) if layout.series else [frame]
+    labelled = []
+    for part in parts:
+        part = part.sort(layout.time)
+        levels = rule_labels(part, rules, baseline_days, medium_score, high_score)
+        labelled.append(part.with_columns(pl.Series(layout.label, levels)))
+    return pl.concat(labelled)
