@@ -12,6 +12,7 @@ import argparse
 import statistics
 import time
 import tracemalloc
+from functools import partial
 
 import numpy as np
 from scipy import stats
@@ -59,11 +60,11 @@ def main() -> None:
     print(f"bootstrap of the mean: n={N}, B={B}, 95 % CI; {args.repeats} interleaved runs, best (median) seconds")
     print(f"{'method':<11}{'scipy s':>17}{'minectl s':>17}{'ratio':>13}{'scipy MiB':>11}{'minectl MiB':>13}  same interval")
     for method in ("percentile", "bca"):
-        times, results = timed_pair(lambda: scipy_run(method), lambda: ours_run(method), args.repeats)
+        times, results = timed_pair(partial(scipy_run, method), partial(ours_run, method), args.repeats)
         (ref_best, ref_med), (our_best, our_med) = times["reference"], times["candidate"]
         ref, ours = results["reference"], results["candidate"]
-        mem_ref = peak_mib(lambda: scipy_run(method))
-        mem_ours = peak_mib(lambda: ours_run(method))
+        mem_ref = peak_mib(partial(scipy_run, method))
+        mem_ours = peak_mib(partial(ours_run, method))
         same = np.isclose(ours.low, ref.low, rtol=1e-12) and np.isclose(ours.high, ref.high, rtol=1e-12)
         print(
             f"{method:<11}{ref_best:>8.4f} ({ref_med:.3f}){our_best:>8.4f} ({our_med:.3f})"

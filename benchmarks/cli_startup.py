@@ -27,7 +27,8 @@ def main() -> None:
     bare = best_of([sys.executable, "-c", "pass"])
     help_ = best_of([sys.executable, "-m", "minectl.cli", "--help"])
     heavy = subprocess.run(
-        [sys.executable, "-c", "import sys, minectl.cli; print(sorted(m for m in ('torch','lightgbm','sklearn','polars') if m in sys.modules))"],
+        [sys.executable, "-c",
+         "import sys, minectl.cli; print(sorted(m for m in ('torch','lightgbm','sklearn','polars') if m in sys.modules))"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     print(f"python -c pass           median {bare * 1000:7.1f} ms")

@@ -204,7 +204,7 @@ def main() -> None:
             print(f"{which}: modules first imported inside the clock: {', '.join(r['imported'])}")
     time_ratio, rss_ratio = ours["seconds"] / ref["seconds"], ours["peak_mb"] / ref["peak_mb"]
     # each minectl run against the DuckDB run just before it: robust to load changes on a shared machine
-    paired = statistics.median(m / d for m, d in zip(ours["all_seconds"], ref["all_seconds"]))
+    paired = statistics.median(m / d for m, d in zip(ours["all_seconds"], ref["all_seconds"], strict=True))
     print(f"time ratio minectl/duckdb, best over best: {time_ratio:.2f}; median of paired runs: {paired:.2f}")
     print(f"time ratio (best) target <= 1.2: {'met' if time_ratio <= 1.2 else 'NOT met'}")
     print(f"peak RSS ratio minectl/duckdb: {rss_ratio:.2f} (target <= 1.5) {'met' if rss_ratio <= 1.5 else 'NOT met'}")

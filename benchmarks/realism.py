@@ -21,8 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
-from minectl.data.synth import generate, write_dataset
 from minectl.costing.reference import MEAN_TOLERANCE, SD_TOLERANCE, compare_with_table2
+from minectl.data.synth import generate, write_dataset
 from minectl.data.synth_figures import daily_figures
 
 # synthetic figure -> the cost task's daily-table column that compare_with_table2 reads

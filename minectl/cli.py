@@ -247,8 +247,8 @@ def run_hydra(
     import hydra
 
     from minectl.config import register_schemas
-    from minectl.runner import execute_job
     from minectl.runfolder import claim_output_dir
+    from minectl.runner import execute_job
 
     argv = list(overrides)
     if not (hydra_help or info):
@@ -319,7 +319,9 @@ def _add_task_command(name: str, help_text: str) -> None:
         package: Optional[str] = typer.Option(None, "--package", "-p", help="Config package to print with --cfg."),
         config_dir: Optional[Path] = typer.Option(None, "--config-dir", "-cd", help="Extra config dir searched first."),
         hydra_help: bool = typer.Option(False, "--hydra-help", "-h", help="Show Hydra's help (config groups, overrides)."),
-        info: Optional[str] = typer.Option(None, "--info", "-i", help="Hydra info: all, config, defaults, defaults-tree, plugins, searchpath."),
+        info: Optional[str] = typer.Option(
+            None, "--info", "-i", help="Hydra info: all, config, defaults, defaults-tree, plugins, searchpath."
+        ),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in a named output folder that holds one."),
     ) -> None:
         items = list(overrides or [])

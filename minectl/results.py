@@ -267,7 +267,8 @@ def summarize_sweep(sweep_dir: Path):
     found = {row["job"] for row in rows}
     for name, overrides in (planned_jobs(sweep_dir) or {}).items():
         if name not in found:
-            rows.append(with_overrides({"job": name}, overrides) | {"status": "not started", "error": "the sweep ended before this job started"})
+            never = {"status": "not started", "error": "the sweep ended before this job started"}
+            rows.append(with_overrides({"job": name}, overrides) | never)
     rows.sort(key=lambda row: _job_order(row["job"]))
     if not rows:
         return pl.DataFrame()

@@ -17,7 +17,6 @@ from typing import Any, Callable
 
 from minectl.errors import ConfigError, DataError
 
-
 # ---------------------------------------------------------------------------- reading
 
 
@@ -152,7 +151,8 @@ def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
         raise bad(hydra_file, "no 'hydra' mapping", "the YAML mapping Hydra writes (a 'hydra' node)")
     runtime = OmegaConf.to_container(hydra)["hydra"].get("runtime")
     sources = runtime.get("config_sources") if isinstance(runtime, dict) else None
-    if not isinstance(sources, list) or not all(isinstance(s, dict) and all(isinstance(s.get(k), str) for k in ("path", "provider")) for s in sources):
+    well_formed = lambda s: isinstance(s, dict) and all(isinstance(s.get(k), str) for k in ("path", "provider"))  # noqa: E731
+    if not isinstance(sources, list) or not all(well_formed(s) for s in sources):
         raise bad(hydra_file, "hydra.runtime.config_sources is not a list of {path, provider}", "Hydra's config sources")
     config_dirs = [s["path"] for s in sources if s["provider"] == "command-line"]
     config_dir = Path(config_dirs[0].removeprefix("file://")) if config_dirs else None

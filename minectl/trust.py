@@ -178,7 +178,8 @@ def _check_config_dir(config_dir: Path) -> None:
             raise ConfigError(f"{file}: cannot be read as YAML ({reason}); expected a config file") from None
         if isinstance(loaded, dict):
             hydra = loaded.get("hydra") if isinstance(loaded.get("hydra"), dict) else {}
-            for where, entries in ((f"{file}: hydra.searchpath", hydra.get("searchpath")), (f"{file}: searchpath", loaded.get("searchpath"))):
+            found = ((f"{file}: hydra.searchpath", hydra.get("searchpath")), (f"{file}: searchpath", loaded.get("searchpath")))
+            for where, entries in found:
                 if entries:
                     check_searchpath(entries, where)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny canonical mine on disk and a CLI runner."""
+"""Shared fixtures: a tiny canonical mine on disk, the costing tests' mapping and a CLI runner."""
 
 from __future__ import annotations
 
@@ -57,3 +57,23 @@ def cli():
 
 def read_metrics(run_dir: Path) -> dict:
     return json.loads((Path(run_dir) / "metrics.json").read_text())
+
+
+@pytest.fixture
+def costs():
+    """The costing tests' small mapping: two resources with constant prices, one priced by table."""
+    return {
+        "currency": "CNY",
+        "resources": {
+            "electricity": {"unit": "kWh", "category": "energy"},
+            "labour": {"unit": "h", "category": "labour", "price": 80.0},
+            "diesel": {"unit": "L", "category": "energy", "price": 8.0},
+            "haulage": {"unit": "tkm", "category": "other", "price": 0.5},
+        },
+        "activities": {
+            "drilling": {"stage": "mining", "resources": ["electricity", "labour"]},
+            "hauling": {"stage": "transport", "resources": ["diesel", "haulage"]},
+        },
+        "prices": {"electricity": [{"valid_from": "2024-01-01", "price": 0.6}, {"valid_from": "2024-01-03", "price": 0.9}]},
+        "cost_objects": ["stage", "mine"],
+    }

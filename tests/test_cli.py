@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import read_metrics
 from typer.testing import CliRunner
 
-from conftest import read_metrics
 from minectl.cli import app
 from minectl.results import sha256_file
 from minectl.tasks import TASKS

@@ -120,7 +120,8 @@ class Cobweb:
 
     def as_dict(self) -> dict:
         """The coefficients, fit statistics and stability."""
-        return {"a1": self.a1, "b1": self.b1, "a2": self.a2, "b2": self.b2, "r2_supply": self.r2_supply, "r2_demand": self.r2_demand, "stable": self.stable}
+        return {"a1": self.a1, "b1": self.b1, "a2": self.a2, "b2": self.b2,
+                "r2_supply": self.r2_supply, "r2_demand": self.r2_demand, "stable": self.stable}
 
     @property
     def equilibrium_price(self) -> float:

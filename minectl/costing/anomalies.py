@@ -119,12 +119,12 @@ def rule_hits(daily: pl.DataFrame, rules: Sequence[Rule], *, window: int) -> pl.
     for rule in rules:
         changes = {f"_chg{i}": _change(c.indicator, window) for i, c in enumerate(rule.conditions)}
         fired = pl.all_horizontal(
-            _holds(pl.col(name), c).fill_null(False) for name, c in zip(changes, rule.conditions)
+            _holds(pl.col(name), c).fill_null(False) for name, c in zip(changes, rule.conditions, strict=True)
         )
         described = pl.concat_str(
             [
                 pl.format("{} {} {}%", pl.lit(c.indicator), pl.lit(c.direction), (pl.col(name) * 100).round(1))
-                for name, c in zip(changes, rule.conditions)
+                for name, c in zip(changes, rule.conditions, strict=True)
             ],
             separator="; ",
         )

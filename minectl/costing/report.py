@@ -63,7 +63,8 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
         console.print(f"[yellow]unit cost: none[/]: none of the {daily.height} mine-days has output; "
                       "check that the production table covers these mines and dates")
     if anomalies.height and top:
-        worst = anomalies.with_columns(rank=pl.coalesce(pl.col("score").abs(), pl.col("size").abs())).sort("rank", descending=True).head(top)
+        rank = pl.coalesce(pl.col("score").abs(), pl.col("size").abs())
+        worst = anomalies.with_columns(rank=rank).sort("rank", descending=True).head(top)
         table = Table(title=f"Top anomalies ({anomalies.height} flagged)")
         for column in ("date", "mine", "item", "method", "z / change", "attribution"):
             table.add_column(column)
@@ -76,7 +77,8 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
 def print_imputed(console, counts: Mapping[str, int]) -> None:
     """What the cleaning filled in by design (seed 000, 3.1), as counted in the metrics' imputed.*."""
     parts = [
-        f"{counts['hourly_interpolated']:,} of {counts['hourly_missing']:,} missing hourly readings interpolated" if "hourly_missing" in counts else "",
+        f"{counts['hourly_interpolated']:,} of {counts['hourly_missing']:,} missing hourly readings interpolated"
+        if "hourly_missing" in counts else "",
         f"{counts['daily_imputed']:,} daily records imputed (same-cycle mean)",
         f"{counts['sensor_interpolated']:,} sensor readings interpolated" if "sensor_interpolated" in counts else "",
     ]

@@ -15,7 +15,10 @@ import polars as pl
 KEYS = ["date", "mine_id"]
 _EPOCH = date(1970, 1, 1)
 # The sums per day and mine: (ledger column split by its values, weight column, output prefix)
-_SPLITS = (("category", "cost", "cost_"), ("stage", "cost", "cost_stage_"), ("resource", "quantity", "qty_"), ("resource", "cost", "cost_res_"))
+_SPLITS = (
+    ("category", "cost", "cost_"), ("stage", "cost", "cost_stage_"),
+    ("resource", "quantity", "qty_"), ("resource", "cost", "cost_res_"),
+)
 _SHARE_PREFIX = {"cost_": "share_", "cost_stage_": "share_stage_"}  # splits whose parts are also shares of C_t
 
 

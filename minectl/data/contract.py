@@ -142,7 +142,9 @@ def check_finite(frame: pl.LazyFrame, column: str, non_finite: int, total: float
     Shared by the tables and the single-file inputs."""
     if non_finite:
         first = _first_row(frame, ~pl.col(column).is_finite())
-        raise DataError(f"{source}: column '{column}'{table} has {non_finite} non-finite values (first at row {first}); expected finite numbers")
+        raise DataError(
+            f"{source}: column '{column}'{table} has {non_finite} non-finite values (first at row {first}); expected finite numbers"
+        )
     if not math.isfinite(total or 0.0):
         first = _first_row(frame, pl.col(column).cum_sum().is_infinite())
         raise DataError(
@@ -160,7 +162,7 @@ def _per_mine(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int]:
     if "mine_id" not in spec.key:
         return {}
     rows = stats.group_by("mine_id").agg(pl.col("n").sum())
-    return dict(zip(rows["mine_id"].to_list(), rows["n"].to_list()))
+    return dict(zip(rows["mine_id"].to_list(), rows["n"].to_list(), strict=True))
 
 
 def _no_nulls(name: str, source: str, column: str, missing: int, rows: int) -> None:
@@ -178,7 +180,8 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
             _no_nulls(name, source, column, counts.filter(pl.col(column).is_null())["n"].sum(), counts["n"].sum())
         dupes = counts.filter(pl.col("n") > 1).head(1)
         if dupes.height:
-            raise DataError(f"{source}: table '{name}' has duplicate rows for key {_first(dupes, spec.key)}; expected one row per {', '.join(spec.key)}")
+            raise DataError(f"{source}: table '{name}' has duplicate rows for key {_first(dupes, spec.key)}; "
+                            f"expected one row per {', '.join(spec.key)}")
         return _per_mine(counts, spec)
     series = tuple(c for c in spec.key if c != spec.time)
     t = pl.col(spec.time)
@@ -219,10 +222,12 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
         where = _first(duplicated, series)
         moment = frame.filter(*[pl.col(c) == duplicated[c][0] for c in series]).group_by(spec.time).agg(pl.len().alias("n"))
         moment = moment.filter(pl.col("n") > 1).sort(spec.time).head(1).collect()[spec.time][0]
-        raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment}; expected one row per {', '.join(spec.key)}")
+        raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment}; "
+                        f"expected one row per {', '.join(spec.key)}")
     unordered = stats.filter(pl.col("backwards") > 0)
     if unordered.height:
-        raise DataError(f"{source}: table '{name}' has non-increasing {spec.time} values for {_first(unordered, series)}; expected rows in time order")
+        raise DataError(f"{source}: table '{name}' has non-increasing {spec.time} values for {_first(unordered, series)}; "
+                        "expected rows in time order")
     gapped = stats.filter(pl.col("expected") != pl.col("n"))
     if gapped.height:
         row = gapped.row(0, named=True)

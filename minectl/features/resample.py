@@ -155,7 +155,7 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         table = pa.RecordBatchReader.from_stream(batch.rechunk()).read_all()
         columns = [_string_views(table.column(k).chunk(0)) for k in keys]
         differs = np.zeros((n - 1, 2), dtype=bool)  # per row and view word: differs from the row before in a key
-        for k, column in zip(keys, columns):
+        for k, column in zip(keys, columns, strict=True):
             if column.null_count:
                 raise DataError(f"consumption_hourly: {column.null_count} rows without a {k}; expected a value in every row")
             views = _buffer(column, np.uint64, width=2)
@@ -166,7 +166,7 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         run_ids = _series_ids(columns, starts, ids)
 
         def series_of(rows: np.ndarray) -> np.ndarray:
-            return run_ids[np.searchsorted(starts, rows, side="right") - 1]
+            return run_ids[np.searchsorted(starts, rows, side="right") - 1]  # noqa: B023 (used in this iteration only)
 
         times = _buffer(table.column(time_col).chunk(0), np.int64)
         day = _days(times, time_type)
@@ -204,7 +204,7 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
                 near = np.concatenate([[0], near])  # the row after a missing one
                 near_value = np.concatenate([values[:1], near_value])
             if missing.size and missing[0] == 0 and not carried_kept:
-                for parts, part in zip((near_ids, near_times, near_values), carried):
+                for parts, part in zip((near_ids, near_times, near_values), carried, strict=True):
                     parts.append(part)
         near_ids.append(series_of(near)), near_times.append(times[near]), near_values.append(near_value)
         previous = (
@@ -215,7 +215,9 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
     if not ids:
         raise DataError("consumption_hourly: no rows; expected hourly readings")
     key, (total, count) = _reduce_by_key(np.concatenate(day_keys), np.add, np.concatenate(sums), np.concatenate(missing_counts))
-    run_id, (first, last) = _reduce_by_key(np.concatenate(run_keys), (np.minimum, np.maximum), np.concatenate(firsts), np.concatenate(lasts))
+    run_id, (first, last) = _reduce_by_key(
+        np.concatenate(run_keys), (np.minimum, np.maximum), np.concatenate(firsts), np.concatenate(lasts)
+    )
     return _MeterScan(
         time_type=time_type,
         series=pl.DataFrame(list(ids), schema={k: pl.String for k in keys}, orient="row").select(
@@ -265,7 +267,7 @@ def _invalid(array: pa.Array) -> np.ndarray:
 def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, int]) -> np.ndarray:
     """Series id of the key tuple at each run start; new keys get the next ids."""
     if starts.size <= 256:  # series-contiguous files: a few runs per batch
-        runs = zip(*([column[int(i)].as_py() for i in starts] for column in columns))
+        runs = zip(*([column[int(i)].as_py() for i in starts] for column in columns), strict=True)
         return np.array([ids.setdefault(run, len(ids)) for run in runs], dtype=np.int64)
     runs = pl.DataFrame([pl.Series(str(i), column).gather(starts) for i, column in enumerate(columns)])  # interleaved rows
     for row in runs.unique(maintain_order=True).iter_rows():
@@ -284,7 +286,7 @@ def _reduce_by_key(key: np.ndarray, ufuncs, *values: np.ndarray) -> tuple[np.nda
         order = np.argsort(key, kind="stable")
         key, values = key[order], [v[order] for v in values]
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    return key[first], [ufunc.reduceat(v, first) for ufunc, v in zip(ufuncs, values)]
+    return key[first], [ufunc.reduceat(v, first) for ufunc, v in zip(ufuncs, values, strict=True)]
 
 
 def _with_neighbours(

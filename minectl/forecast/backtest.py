@@ -100,7 +100,8 @@ class BacktestWindows:
 
 
 def backtest_models(
-    models: Mapping[str, tuple[object, int]], y: np.ndarray, dates: list[date], windows: BacktestWindows, on_origin: Callable[[], None] | None = None
+    models: Mapping[str, tuple[object, int]], y: np.ndarray, dates: list[date], windows: BacktestWindows,
+    on_origin: Callable[[], None] | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Rolling-origin backtests of every ``name -> (model, refit_every)``: one step ahead over the
     validation period, and up to ``max_horizon`` steps over the test period (None when validation only)."""

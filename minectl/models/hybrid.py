@@ -107,7 +107,7 @@ class LSTMRandomForestClassifier(ClassifierMixin, BaseEstimator):
         """p_t = sum_m omega_m g_m([h_t; s_t]) (eq 10)."""
         check_is_fitted(self, "forest_")
         Z = self._fused(validate_data(self, X, reset=False, dtype=np.float64))
-        return sum(w * tree.predict_proba(Z) for w, tree in zip(self.tree_weights_, self.forest_.estimators_))
+        return sum(w * tree.predict_proba(Z) for w, tree in zip(self.tree_weights_, self.forest_.estimators_, strict=True))
 
     def predict(self, X):
         proba = self.predict_proba(X)

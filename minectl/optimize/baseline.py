@@ -46,7 +46,7 @@ def bayesian_scalarised(evaluate, bounds, responses, objectives, constraints, we
     names = names or [f"x{i}" for i in range(len(bounds))]
 
     def objective(trial):
-        x = np.array([[trial.suggest_float(name, low, high) for name, (low, high) in zip(names, bounds)]])
+        x = np.array([[trial.suggest_float(name, low, high) for name, (low, high) in zip(names, bounds, strict=True)]])
         Y = np.asarray(evaluate(x), float).reshape(1, -1)
         return float(weighted_score(Y, responses, objectives, constraints, weights, lower, upper, method)[0])
 
@@ -65,11 +65,11 @@ def baseline_report(predict, simulate, bounds, variables, responses, objectives,
     base = bayesian_scalarised(predict, bounds, responses, objectives, constraints, weights, lower, upper, method,
                                trials, seed, names=variables)
     metrics = {"score": base.score, "trials": base.trials}
-    metrics.update(dict(zip(variables, base.x)))
-    metrics.update(dict(zip(responses, predict(base.x[None, :])[0])))
+    metrics.update(dict(zip(variables, base.x, strict=True)))
+    metrics.update(dict(zip(responses, predict(base.x[None, :])[0], strict=True)))
     if simulate is not None:
         Y_sim = simulate(base.x[None, :])
-        metrics["simulated"] = dict(zip(responses, Y_sim[0]))
+        metrics["simulated"] = dict(zip(responses, Y_sim[0], strict=True))
         metrics["score_sim"] = float(weighted_score(Y_sim, responses, objectives, constraints, weights, lower, upper,
                                                     method)[0])
     return base, metrics

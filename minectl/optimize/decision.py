@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-
 SCALARISATIONS = ("tchebycheff", "weighted_sum")
 
 

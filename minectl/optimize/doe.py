@@ -25,7 +25,7 @@ def full_factorial(bounds, levels) -> np.ndarray:
     bounds = check_bounds(bounds)
     if len(levels) != len(bounds) or any(int(n) < 2 for n in levels):
         raise ValueError("full factorial needs >= 2 levels for every variable")
-    axes = [np.linspace(low, high, int(n)) for (low, high), n in zip(bounds, levels)]
+    axes = [np.linspace(low, high, int(n)) for (low, high), n in zip(bounds, levels, strict=True)]
     return np.array(list(itertools.product(*axes)), dtype=float)
 
 

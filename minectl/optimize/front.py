@@ -85,12 +85,12 @@ def recommend(fronts: Fronts, price: float, low_price: float, high_price: float,
     front = fronts.front
     chosen = select_point(front.F, weights, method)
     lower, upper = front.F.min(axis=0), front.F.max(axis=0)
-    metrics = {"price": price, "weight": dict(zip(names, weights))}
+    metrics = {"price": price, "weight": dict(zip(names, weights, strict=True))}
     metrics.update({name: front.X[chosen, i] for i, name in enumerate(variables)})
     metrics.update({name: front.Y[chosen, j] for j, name in enumerate(responses)})
     metrics["score"] = float(scalarise(normalised(front.F[chosen:chosen + 1], lower, upper), weights, method)[0])
     if fronts.Y_sim is not None:
-        metrics["simulated"] = dict(zip(responses, fronts.Y_sim[chosen]))
+        metrics["simulated"] = dict(zip(responses, fronts.Y_sim[chosen], strict=True))
         metrics["score_sim"] = float(weighted_score(fronts.Y_sim[chosen:chosen + 1], responses, objectives, constraints,
                                                     weights, lower, upper, method)[0])
     return Recommendation(chosen, weights, lower, upper, metrics)

@@ -39,7 +39,7 @@ def convergence_plot(front, direct, objectives, baseline_best):
     fig = Figure(figsize=(4.2 * (len(objectives) + 1), 3.6))
     axes = fig.subplots(1, len(objectives) + 1)
     generations = np.arange(1, len(front.best_per_generation) + 1)
-    for k, (ax, objective) in enumerate(zip(axes, objectives)):
+    for k, (ax, objective) in enumerate(zip(axes[:-1], objectives, strict=True)):  # the last axis: baseline
         sign = 1.0 if objective.sense == "min" else -1.0
         ax.plot(generations, sign * front.best_per_generation[:, k], label="surrogate")
         if direct is not None:
@@ -66,7 +66,8 @@ def summary_table(metrics: dict, variables, responses, fronts):
     table.add_row("Pareto points", str(metrics["pareto"]["size"]))
     if "hv_ratio" in metrics["pareto"]:
         table.add_row("hypervolume ratio (surrogate front on simulator / simulator front)", f"{metrics['pareto']['hv_ratio']:.4f}")
-        table.add_row("simulator calls: surrogate path / direct", f"{metrics['calls']['simulator_surrogate_path']} / {metrics['calls']['simulator_direct']}")
+        calls = metrics["calls"]
+        table.add_row("simulator calls: surrogate path / direct", f"{calls['simulator_surrogate_path']} / {calls['simulator_direct']}")
         table.add_row("NSGA-II seconds: surrogate / direct", f"{fronts.front.seconds:.2f} / {fronts.direct.seconds:.2f}")
     decision = metrics["decision"]
     table.add_row("price", f"{decision['price']:.2f}")

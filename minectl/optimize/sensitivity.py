@@ -59,13 +59,13 @@ def sensitivity_report(evaluate, bounds, variables, responses, oat_points: int, 
     for i, grid, values in one_at_a_time(evaluate, bounds, bounds.mean(axis=1), oat_points):
         for j, name in enumerate(responses):
             rows += [{"analysis": "oat", "response": name, "variable": variables[i], "x": float(x), "value": float(v)}
-                     for x, v in zip(grid, values[:, j])]
+                     for x, v in zip(grid, values[:, j], strict=True)]
     first, total = sobol_indices(evaluate, bounds, sobol_n, seed)
     metrics: dict = {"sobol_first": {}, "sobol_total": {}}
     for label, indices in (("sobol_first", first), ("sobol_total", total)):
         for j, name in enumerate(responses):
-            metrics[label][name] = dict(zip(variables, indices[j]))
+            metrics[label][name] = dict(zip(variables, indices[j], strict=True))
             rows += [{"analysis": label, "response": name, "variable": v, "x": None, "value": float(s)}
-                     for v, s in zip(variables, indices[j])]
+                     for v, s in zip(variables, indices[j], strict=True)]
     schema = {"analysis": pl.Utf8, "response": pl.Utf8, "variable": pl.Utf8, "x": pl.Float64, "value": pl.Float64}
     return pl.DataFrame(rows, schema=schema), metrics

@@ -31,8 +31,8 @@ def classification_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, n
         "recall_macro": float(recall.mean()),
         "f1_macro": float(f1.mean()),
         "auc": auc_ovr(y, proba, n_levels),
-        "recall": {name: float(r) for name, r in zip(level_names(n_levels), recall)},
-        "f1": {name: float(v) for name, v in zip(level_names(n_levels), f1)},
+        "recall": {name: float(r) for name, r in zip(level_names(n_levels), recall, strict=True)},
+        "f1": {name: float(v) for name, v in zip(level_names(n_levels), f1, strict=True)},
     }
 
 

@@ -134,7 +134,8 @@ def run(cfg: Config, out: Run) -> dict:
         from minectl.capacity.optimal import rolling_capacity
 
         rows = rolling_capacity(
-            inputs["rolling"][-cfg.rolling.last :], price, cost, lower, upper, price_errors, cost_errors, price_range, cost_range, rev.dead_band
+            inputs["rolling"][-cfg.rolling.last :], price, cost, lower, upper,
+            price_errors, cost_errors, price_range, cost_range, rev.dead_band
         )
         frame = pl.DataFrame(rows).with_columns(
             (pl.col("optimal") * to_mt_a).alias("optimal_mt_a"), (pl.col("unconstrained") * to_mt_a).alias("unconstrained_mt_a")

@@ -163,7 +163,8 @@ def check_config(cfg: Any) -> tuple[list[str], list[str]]:
         responses = list(RESPONSES)
     elif sim.kind == "table":
         if not sim.path or not sim.responses:
-            raise ConfigError("simulator: kind=table needs simulator.path (a .csv/.parquet/.arff of runs) and simulator.responses (column names)")
+            raise ConfigError("simulator: kind=table needs simulator.path (a .csv/.parquet/.arff of runs) "
+                              "and simulator.responses (column names)")
         responses = list(sim.responses)
     else:
         raise ConfigError(f"simulator.kind: '{sim.kind}' is unknown; expected one of: pim, table")
@@ -171,12 +172,14 @@ def check_config(cfg: Any) -> tuple[list[str], list[str]]:
         raise ConfigError("optimize.objectives: expected at least two objectives for a Pareto front")
     for i, objective in enumerate(opt.objectives):
         if objective.response not in responses:
-            raise ConfigError(f"optimize.objectives[{i}].response: unknown response '{objective.response}'; expected one of: {_choices(responses)}")
+            raise ConfigError(f"optimize.objectives[{i}].response: unknown response '{objective.response}'; "
+                              f"expected one of: {_choices(responses)}")
         if objective.sense not in SENSES:
             raise ConfigError(f"optimize.objectives[{i}].sense: '{objective.sense}'; expected min or max")
     for i, constraint in enumerate(opt.constraints):
         if constraint.response not in responses:
-            raise ConfigError(f"optimize.constraints[{i}].response: unknown response '{constraint.response}'; expected one of: {_choices(responses)}")
+            raise ConfigError(f"optimize.constraints[{i}].response: unknown response '{constraint.response}'; "
+                              f"expected one of: {_choices(responses)}")
         if constraint.op not in OPERATORS:
             raise ConfigError(f"optimize.constraints[{i}].op: '{constraint.op}'; expected <= or >=")
     if sim.kind == "pim":
@@ -287,7 +290,8 @@ def run(cfg: Config, out: Run) -> dict:
     import numpy as np
     import polars as pl
 
-    from minectl.optimize import front as pareto, moo, plots
+    from minectl.optimize import front as pareto
+    from minectl.optimize import moo, plots
     from minectl.optimize.baseline import baseline_report
     from minectl.optimize.robustness import robustness_report
     from minectl.optimize.sensitivity import sensitivity_report

@@ -192,7 +192,7 @@ def run(cfg: Config, out: Run) -> dict:
     primary = results[leads.index(p.primary_lead)]
     metrics: dict[str, Any] = {
         "data": {"days": frame.height, "indicators": len(layout.dynamic), "static": len(layout.static)},
-        **{f"lead_{lead}": summary.lead_summary(r.metrics) for lead, r in zip(leads, results)},
+        **{f"lead_{lead}": summary.lead_summary(r.metrics) for lead, r in zip(leads, results, strict=True)},
         **summary.primary_summary(primary, layout.n_levels),
     }
     out.table("predictions", pl.concat([r.predictions for r in results]))

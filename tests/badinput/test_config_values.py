@@ -13,8 +13,8 @@ import math
 import typing
 
 import pytest
-
 from harness import assert_refused
+
 from minectl import cli
 from minectl.constraints import Range, at_least, between, check_value, finite, finite_nonneg, greater_than, schema_at, unknown_key
 from minectl.errors import ConfigError

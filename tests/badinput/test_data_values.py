@@ -16,10 +16,9 @@ from typing import Callable
 import numpy as np
 import polars as pl
 import pytest
-from typer.testing import CliRunner
-
 from conftest import write_tiny_mine
 from harness import assert_refused
+from typer.testing import CliRunner
 
 from minectl.cli import app
 from minectl.optimize.simulator import ProbabilityIntegralSimulator

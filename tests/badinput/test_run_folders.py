@@ -18,10 +18,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import write_tiny_mine
 from harness import assert_refused
 from typer.testing import CliRunner
 
-from conftest import write_tiny_mine
 from minectl.cli import app
 from minectl.redaction import redact
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-
 from conftest import write_tiny_mine
 from harness import assert_refused
+
 from minectl.errors import ConfigError
 from minectl.trust import TASK_PACKAGES, check_target, check_task_targets
 

@@ -24,7 +24,7 @@ def test_pca_matches_numpy_eigendecomposition(cost_items):
     pca = CostFactorPCA().fit(cost_items)
     corr = np.corrcoef(cost_items, rowvar=False)
     np.testing.assert_allclose(pca.eigenvalues_, np.sort(np.linalg.eigvalsh(corr))[::-1], atol=1e-12)
-    for value, vector in zip(pca.eigenvalues_, pca.components_):
+    for value, vector in zip(pca.eigenvalues_, pca.components_, strict=True):
         np.testing.assert_allclose(corr @ vector, value * vector, atol=1e-10)
     assert pca.contribution_.sum() == pytest.approx(1.0)
     assert pca.cumulative_[pca.n_components_ - 1] >= 0.8 > pca.cumulative_[pca.n_components_ - 2]

@@ -3,7 +3,6 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import pytest
 
-from costing_fixtures import costs  # noqa: F401  (pytest fixture)
 from minectl.costing import CostMapping
 from minectl.costing.accounts import Preprocessing, bounds_from_config, cost_accounts
 from minectl.errors import ConfigError, DataError

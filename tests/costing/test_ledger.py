@@ -5,7 +5,6 @@ import numpy as np
 import polars as pl
 import pytest
 
-from costing_fixtures import costs  # noqa: F401  (pytest fixture)
 from minectl.costing import CostMapping, build_ledger, daily_structure, price_schedule
 from minectl.costing.ledger import daily_prices
 from minectl.errors import DataError

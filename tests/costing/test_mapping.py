@@ -2,7 +2,6 @@ import copy
 
 import pytest
 
-from costing_fixtures import costs  # noqa: F401  (pytest fixture)
 from minectl.costing import CostMapping
 from minectl.errors import ConfigError, DataError
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
 from conftest import write_tiny_mine
+
 from minectl.data import load_mine
 from minectl.data.contract import validate
 from minectl.data.sources import read_table

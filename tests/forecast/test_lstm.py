@@ -54,7 +54,7 @@ def test_update_uses_the_longer_history_without_training():
     model = LSTMForecaster(**quick, random_state=0).fit(y[:60])
     weights = [p.clone() for p in model.network_.parameters()]
     model.update(y)
-    assert all(torch.equal(a, b) for a, b in zip(weights, model.network_.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(weights, model.network_.parameters(), strict=True))
     # a model fitted on y[:60] sees the last 6 months of y when forecasting
     fresh = LSTMForecaster(**quick, random_state=0).fit(y[:60])
     fresh.history_ = y

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-
 from conftest import read_metrics
+
 from minectl.tasks.risk import predict
 
 SMALL = ["debug=quick"]  # conf/debug/risk: 1 year, a 7-day window, leads 0 and 2, a small model

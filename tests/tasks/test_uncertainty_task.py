@@ -4,7 +4,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from scipy import stats
 from typer.testing import CliRunner
 
 from minectl.cli import app
