@@ -216,6 +216,19 @@ def _new_key(task: str, variant: list[str], extra: list[str], exc: BaseException
     return _one_line(exc)
 
 
+def _params_set_or_added(task: str, overrides: list[str]) -> list[str]:
+    """``model.params.max_depth=3`` as ``++model.params.max_depth=3``: an estimator's parameter
+    is set whether or not its config file lists it (files list only what differs from the
+    estimator's defaults); ``check_config`` still refuses a name the estimator does not take."""
+    from importlib import import_module
+
+    from minectl.constraints import in_estimator_params
+
+    root = import_module(TASKS[task][0]).Config
+    return [f"++{o}" if o[:1] not in "+~" and "=" in o and in_estimator_params(root, o.partition("=")[0]) else o
+            for o in overrides]
+
+
 def _under_null(task: str, variant: list[str], extra: list[str]) -> str:
     """The override of ``variant`` that sets a key under a null node, said in one line."""
     from hydra import compose
@@ -250,6 +263,7 @@ def run_hydra(
     from minectl.runfolder import claim_output_dir
     from minectl.runner import execute_job
 
+    overrides = _params_set_or_added(task, overrides)
     argv = list(overrides)
     if not (hydra_help or info):
         key = "hydra.sweep.dir" if multirun else "hydra.run.dir"

@@ -93,13 +93,15 @@ class CostParams:
     outlier_sigma: float = greater_than(0, default=3.0)
     sensor_window: int = at_least(2, default=168)  # hours of history of the rolling 3-sigma rule on sensor series
     event_downtime_h: float = finite_nonneg(default=4.0)  # days with failures or this much downtime keep their outliers
-    event_maintenance: bool = False  # maintenance work days are events too
+    event_maintenance: bool = False  # maintenance work days are events too (52 % of synthetic days)
     event_days_after: int = at_least(0, default=3)  # an event also explains the next days' readings (late bookings)
     anomaly_window: int = at_least(2, default=14)  # trailing days of the anomaly baselines
     z_threshold: float = greater_than(0, default=3.0)
-    anomaly_items: List[str] = field(default_factory=lambda: ["cost", "unit_cost"])
-    change_rate: List[str] = field(default_factory=list)  # columns that get a day-over-day <col>_chg
-    rolling_mean: List[str] = field(default_factory=list)  # columns that get a trailing mean <col>_rm
+    anomaly_items: List[str] = field(  # daily columns scored against their trailing baseline
+        default_factory=lambda: ["cost", "unit_cost", "kwh_per_t", "maintenance_cost_per_t", "share_stage_transport"])
+    # columns that get a day-over-day <col>_chg / a trailing mean <col>_rm
+    change_rate: List[str] = field(default_factory=lambda: ["cost", "unit_cost", "kwh_per_t"])
+    rolling_mean: List[str] = field(default_factory=lambda: ["cost", "unit_cost", "kwh_per_t"])
     rolling_window: int = at_least(1, default=7)
     top_anomalies: int = at_least(0, default=10)  # rows of the terminal summary
 

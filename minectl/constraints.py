@@ -109,6 +109,16 @@ def estimator_params(kind_key: str, registry: str) -> Any:
     return dataclasses.field(default_factory=dict, metadata={"params_of": (kind_key, registry)})
 
 
+def in_estimator_params(root: Any, key: str) -> bool:
+    """Whether dotted ``key`` names an entry of an ``estimator_params`` map of schema ``root``
+    (``model.params.max_depth``): an estimator's parameter, which a config file lists only when
+    it differs from the estimator's default, so the key may be absent from the composed config."""
+    owner, _, _ = key.rpartition(".")
+    holder, _, name = owner.rpartition(".")
+    schema = schema_at(root, holder) if owner else None
+    return schema is not None and any(f.name == name and "params_of" in f.metadata for f in dataclasses.fields(schema))
+
+
 def schema_at(root: Any, path: str) -> Any:
     """The dataclass of the node at a dotted path of schema ``root`` (None where the path leaves
     the schema or reaches an open map): to name the keys a config file should have used."""

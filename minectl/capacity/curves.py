@@ -45,7 +45,7 @@ class CostCurve(RegressorMixin, BaseEstimator):
 
     def fit(self, X, y):
         if self.form not in FORMS:
-            raise ConfigError(f"form: expected one of {', '.join(FORMS)}, got '{self.form}'")
+            raise ConfigError(f"expected one of {', '.join(FORMS)}, got '{self.form}'", param="form")
         q, cost = _xy(X, y)
         k = SLOPE_TERMS[self.form]
         if q.size < k + 2:

@@ -10,20 +10,20 @@ from minectl.errors import ConfigError
 
 def _positive(name: str, value: float) -> float:
     if not value > 0:
-        raise ConfigError(f"{name}: expected a positive number, got {value}")
+        raise ConfigError(f"expected a positive number, got {value}", param=name)
     return float(value)
 
 
 def _fraction(name: str, value: float) -> float:
     if not 0 <= value < 1:
-        raise ConfigError(f"{name}: expected a fraction in [0, 1), got {value}")
+        raise ConfigError(f"expected a fraction in [0, 1), got {value}", param=name)
     return float(value)
 
 
 def reserves_limit(reserves_t: float, service_life_a: float, reserve_coefficient: float = 1.1) -> float:
     """Eq 3: A = Q / (T * K), recoverable reserves over service life and reserve coefficient."""
-    return _positive("reserves", reserves_t) / (
-        _positive("service_life", service_life_a) * _positive("reserve_coefficient", reserve_coefficient)
+    return _positive("reserves_t", reserves_t) / (
+        _positive("service_life_a", service_life_a) * _positive("reserve_coefficient", reserve_coefficient)
     )
 
 
@@ -37,10 +37,10 @@ def intensity_limit(
 ) -> float:
     """Eq 4: A = L v h gamma (1 - loss) / (1 - dilution): coal won per year by the advancing face."""
     return (
-        _positive("working_line", working_line_m)
-        * _positive("advance", advance_m_a)
-        * _positive("seam_thickness", seam_thickness_m)
-        * _positive("density", density_t_m3)
+        _positive("working_line_m", working_line_m)
+        * _positive("advance_m_a", advance_m_a)
+        * _positive("seam_thickness_m", seam_thickness_m)
+        * _positive("density_t_m3", density_t_m3)
         * (1 - _fraction("loss", loss))
         / (1 - _fraction("dilution", dilution))
     )
@@ -54,11 +54,11 @@ def links_limit(link_capacities_m3_a, stripping_ratio_m3_t: float) -> float:
     """
     capacities = [float(c) for c in link_capacities_m3_a]
     if not capacities:
-        raise ConfigError("links: expected at least one production-link capacity")
+        raise ConfigError("expected at least one production-link capacity", param="link_capacities_m3_a")
     for i, c in enumerate(capacities):
-        _positive(f"links[{i}]", c)
+        _positive(f"link_capacities_m3_a[{i}]", c)
     if not stripping_ratio_m3_t >= 0:
-        raise ConfigError(f"stripping_ratio: expected a non-negative ratio, got {stripping_ratio_m3_t}")
+        raise ConfigError(f"expected a non-negative ratio, got {stripping_ratio_m3_t}", param="stripping_ratio_m3_t")
     return min(capacities) / (stripping_ratio_m3_t + 1.0)
 
 
@@ -66,15 +66,17 @@ def min_profitable_scale(
     fixed_cost_a: float, variable_unit_cost: float, price: float, k1: float = 0.9, k2: float = 0.95
 ) -> float:
     """Eq 6: A_min = K1 Cd / (P - K2 C0): output at which revenue covers the scaled costs."""
-    _positive("fixed_cost", fixed_cost_a)
+    _positive("fixed_cost_a", fixed_cost_a)
     _positive("k1", k1)
     _positive("k2", k2)
     _positive("price", price)
     if not variable_unit_cost >= 0:
-        raise ConfigError(f"variable_unit_cost: expected a non-negative cost, got {variable_unit_cost}")
+        raise ConfigError(f"expected a non-negative cost, got {variable_unit_cost}", param="variable_unit_cost")
     margin = price - k2 * variable_unit_cost
     if margin <= 0:
-        raise ConfigError(f"price: {price} does not exceed K2 x variable unit cost ({k2 * variable_unit_cost:g}); no scale is profitable")
+        raise ConfigError(
+            f"{price} does not exceed K2 x variable unit cost ({k2 * variable_unit_cost:g}); no scale is profitable", param="price"
+        )
     return k1 * fixed_cost_a / margin
 
 

@@ -50,7 +50,7 @@ def risk_adjusted_error(errors, alpha: float, orientation: str) -> float:
         return -entropic_risk(-e, alpha, scale)
     if orientation == "loss":
         return entropic_risk(e, alpha, scale)
-    raise ConfigError(f"orientation: expected 'gain' or 'loss', got '{orientation}'")
+    raise ConfigError(f"expected 'gain' or 'loss', got '{orientation}'", param="orientation")
 
 
 def revenue(q, price: Curve, cost: Curve, e_price: float = 0.0, e_cost: float = 0.0):
@@ -68,7 +68,7 @@ def marginal_revenue(q: float, price: Curve, cost: Curve, e_price: float = 0.0, 
 def maximise_revenue(price: Curve, cost: Curve, low: float, high: float, e_price=0.0, e_cost=0.0) -> float:
     """Output in [low, high] with the largest revenue: grid search, then refined between grid neighbours."""
     if not 0 <= low <= high:
-        raise ConfigError(f"limits: expected 0 <= lower <= upper, got ({low}, {high})")
+        raise ConfigError(f"expected 0 <= lower <= upper, got ({low}, {high})", param="limits")
     if low == high:
         return float(low)
     grid = np.linspace(low, high, GRID_POINTS)
@@ -105,7 +105,7 @@ def optimal_capacity(
 ) -> CapacityDecision:
     """Risk-adjusted optimum on the technical limits, and the unconstrained optimum next to it."""
     if not 0 <= lower <= upper:
-        raise ConfigError(f"limits: expected 0 <= lower <= upper, got ({lower}, {upper})")
+        raise ConfigError(f"expected 0 <= lower <= upper, got ({lower}, {upper})", param="limits")
     q_opt = maximise_revenue(price, cost, lower, upper, e_price, e_cost)
     q_free = maximise_revenue(price, cost, 0.0, search_upper or 4 * upper, e_price, e_cost)
     span = 1e-6 * max(1.0, upper)

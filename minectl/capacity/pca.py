@@ -23,7 +23,7 @@ class CostFactorPCA(BaseEstimator):
 
     def fit(self, X, y=None):
         if not 0 < self.threshold <= 1:
-            raise ConfigError(f"threshold: expected a cumulative contribution in (0, 1], got {self.threshold}")
+            raise ConfigError(f"expected a cumulative contribution in (0, 1], got {self.threshold}", param="threshold")
         x = np.asarray(X, dtype=float)
         if x.ndim != 2 or x.shape[0] < 3 or x.shape[1] < 2:
             raise DataError(f"cost items: expected at least 3 periods x 2 items, got shape {x.shape}")
@@ -57,5 +57,5 @@ class CostFactorPCA(BaseEstimator):
     def key_factors(self, names, top: int = 3) -> list[str]:
         """Names of the `top` items with the largest comprehensive weights."""
         if len(names) != self.weights_.size:
-            raise ConfigError(f"items: expected {self.weights_.size} names, got {len(names)}")
+            raise ConfigError(f"expected {self.weights_.size} names, got {len(names)}", param="items")
         return [names[i] for i in np.argsort(self.weights_)[::-1][:top]]

@@ -51,27 +51,27 @@ class Preprocessing:
     event_days_after: int = 3  # an event also explains the next days' booked records (late repairs)
     bounds: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)  # resource -> daily (lower, upper)
 
-    def check(self, key: str = "cost") -> None:
-        """Nonsense values fail with the offending key named."""
+    def check(self) -> None:
+        """Nonsense values fail with the offending field named."""
         if self.interpolation_limit is not None and self.interpolation_limit < 0:
-            raise ConfigError(f"{key}.interpolation_limit: {self.interpolation_limit}; expected hours >= 0 or null (no limit)")
+            raise ConfigError(f"{self.interpolation_limit}; expected hours >= 0 or null (no limit)", param="interpolation_limit")
         if self.outlier_window < 2:
-            raise ConfigError(f"{key}.outlier_window: {self.outlier_window}; expected at least 2 days")
+            raise ConfigError(f"{self.outlier_window}; expected at least 2 days", param="outlier_window")
         if self.sensor_window < 2:
-            raise ConfigError(f"{key}.sensor_window: {self.sensor_window}; expected at least 2 hours")
+            raise ConfigError(f"{self.sensor_window}; expected at least 2 hours", param="sensor_window")
         if self.event_days_after < 0:
-            raise ConfigError(f"{key}.event_days_after: {self.event_days_after}; expected days >= 0")
+            raise ConfigError(f"{self.event_days_after}; expected days >= 0", param="event_days_after")
         if not self.outlier_sigma > 0:
-            raise ConfigError(f"{key}.outlier_sigma: {self.outlier_sigma}; expected a multiple of sigma > 0, e.g. 3")
+            raise ConfigError(f"{self.outlier_sigma}; expected a multiple of sigma > 0, e.g. 3", param="outlier_sigma")
         if not self.event_downtime_h >= 0:
-            raise ConfigError(f"{key}.event_downtime_h: {self.event_downtime_h}; expected hours >= 0")
+            raise ConfigError(f"{self.event_downtime_h}; expected hours >= 0", param="event_downtime_h")
         try:
             pl.select(pl.lit(0).cast(pl.Date).dt.truncate(self.impute_cycle)).item()
         except (pl.exceptions.PolarsError, ValueError):
-            raise ConfigError(f"{key}.impute_cycle: {self.impute_cycle!r}; expected a period like 1mo, 1w, 7d") from None
+            raise ConfigError(f"{self.impute_cycle!r}; expected a period like 1mo, 1w, 7d", param="impute_cycle") from None
         for resource, (lower, upper) in self.bounds.items():
             if lower is not None and upper is not None and lower > upper:
-                raise ConfigError(f"costs.thresholds.{resource}: lower {lower} > upper {upper}; expected lower <= upper")
+                raise ConfigError(f"lower {lower} > upper {upper}; expected lower <= upper", param=f"bounds.{resource}")
 
 
 def bounds_from_config(spec: Mapping[str, Any]) -> dict[str, tuple[float | None, float | None]]:
@@ -117,7 +117,7 @@ def cost_accounts(
     prep.check()
     for resource in prep.bounds:
         if resource not in mapping.resources:
-            raise ConfigError(f"costs.thresholds.{resource}: not declared in costs.resources")
+            raise ConfigError("not declared in costs.resources", param=f"bounds.{resource}")
     combined, counts = _daily_records(mapping, consumption_hourly, consumption_daily, prep.interpolation_limit)
     if equipment is not None:  # record order kept: the ledger keeps it
         events = _events(equipment, prep, prep.event_days_after)

@@ -82,14 +82,14 @@ def check_indicators(rules: Iterable[Rule], items: Iterable[str], columns: Seque
         )
     for item in items:
         if item not in known:
-            raise ConfigError(f"cost.anomaly_items: {item!r} is not a column of the daily table")
+            raise ConfigError(f"{item!r} is not a column of the daily table", param="items")
 
 
 def check_detector(window: int, z: float) -> None:
     if window < 2:
-        raise ConfigError(f"cost.anomaly_window: {window}; expected at least 2 days")
+        raise ConfigError(f"{window}; expected at least 2 days", param="window")
     if not z > 0:
-        raise ConfigError(f"cost.z_threshold: {z}; expected a z-score threshold > 0, e.g. 3")
+        raise ConfigError(f"{z}; expected a z-score threshold > 0, e.g. 3", param="z")
 
 
 def _baseline(column: str, window: int) -> tuple[pl.Expr, pl.Expr]:

@@ -28,7 +28,7 @@ from minectl.costing.anomalies import (
     rules_from_config,
 )
 from minectl.costing.mapping import CostMapping
-from minectl.errors import ConfigError
+from minectl.errors import ConfigError, config_keys
 from minectl.features import intensity_columns
 
 
@@ -40,6 +40,8 @@ class FullCost:
     inputs: list[Path]  # files read, for provenance
 
 
+# the parameters of the stages called below -> full_cost's (bounds: from costs.thresholds)
+@config_keys({"window": "anomaly_window", "z": "z_threshold", "items": "anomaly_items", "bounds": "costs.thresholds"})
 def full_cost(
     data: Mapping[str, Any],
     costs: Mapping[str, Any],
@@ -83,7 +85,7 @@ def full_cost(
     mine = load_mine(**data)
     production_columns = mine.production.collect_schema().names()
     if output not in production_columns:
-        raise ConfigError(f"cost.output: {output!r} is not a column of the production table")
+        raise ConfigError(f"{output!r} is not a column of the production table", param="output")
     sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
     change, rolling = list(change_rate), list(rolling_mean)
     base = daily_columns(mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors)
@@ -129,10 +131,11 @@ def _check_derived(intensities: dict[str, tuple[str, str]], change: list[str], r
                     f"costs.intensities.{name}: {column!r} is not a column of the daily table; expected one of {sorted(base)}"
                 )
     known = base | set(intensities)
-    for key, names in (("cost.change_rate", change), ("cost.rolling_mean", rolling)):
+    for param, names in (("change_rate", change), ("rolling_mean", rolling)):  # full_cost's names
         for column in names:
             if column not in known:
-                raise ConfigError(f"{key}: {column!r} is not a column of the daily table or an intensity; expected one of {sorted(known)}")
+                raise ConfigError(f"{column!r} is not a column of the daily table or an intensity; expected one of {sorted(known)}",
+                                  param=param)
 
 
 def cost_metrics(daily: pl.DataFrame, anomalies: pl.DataFrame, counts: Mapping[str, int], mapping: CostMapping) -> dict:

@@ -6,12 +6,11 @@ outliers with event exemption, and derived intensities.
 """
 
 from minectl.features.impute import consolidate, impute_cycle_mean, imputed_flag, interpolate_linear
-from minectl.features.intensities import add_intensities, intensity_columns, ratio
+from minectl.features.intensities import add_intensities, intensity_columns
 from minectl.features.outliers import drop_outliers, flag_outliers
-from minectl.features.resample import FillCounts, metered_daily, resample_daily
+from minectl.features.resample import metered_daily, resample_daily
 
 __all__ = [
-    "FillCounts",
     "add_intensities",
     "intensity_columns",
     "consolidate",
@@ -21,6 +20,5 @@ __all__ = [
     "imputed_flag",
     "interpolate_linear",
     "metered_daily",
-    "ratio",
     "resample_daily",
 ]

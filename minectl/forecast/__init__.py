@@ -1,27 +1,9 @@
-"""Monthly price forecasting: forecasters with one fit/update/predict interface and a rolling-origin backtest."""
+"""Monthly price forecasting: forecasters with one fit/update/predict interface and a rolling-origin backtest.
+
+The config checker reads ``param_names`` / ``unfitted`` of this module path (``registry.py``)."""
 
 from minectl.forecast.lstm import LSTMForecaster
 from minectl.forecast.models import ArimaForecaster, NaiveForecaster, SeasonalNaiveForecaster
-
-FORECASTERS = {
-    "naive": NaiveForecaster,
-    "seasonal_naive": SeasonalNaiveForecaster,
-    "arima": ArimaForecaster,
-    "lstm": LSTMForecaster,
-}
-
-
-
-def param_names(kind: str) -> list[str] | None:
-    """The parameters ``forecaster.<name>.params`` may set for ``kind`` (None: unknown); the seed is the run's."""
-    if kind not in FORECASTERS:
-        return None
-    return sorted(set(FORECASTERS[kind]().get_params()) - {"random_state"})
-
-
-def unfitted(kind: str, params: dict):
-    """The forecaster ``kind`` with the config's ``params`` (its values are checked by ``check_params``)."""
-    return FORECASTERS[kind](**params)
-
+from minectl.forecast.registry import FORECASTERS, param_names, unfitted
 
 __all__ = ["FORECASTERS", "param_names", "unfitted", "ArimaForecaster", "LSTMForecaster", "NaiveForecaster", "SeasonalNaiveForecaster"]

@@ -47,7 +47,7 @@ class LightGBMClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self, n_estimators=200, learning_rate=0.05, num_leaves=15, max_depth=-1,
-        min_child_samples=20, subsample=0.8, colsample_bytree=0.8, reg_lambda=1.0,
+        min_child_samples=20, subsample=0.8, colsample_bytree=0.5, reg_lambda=1.0,
         class_weight="balanced", random_state=0, n_jobs=1,
     ):
         self.n_estimators = n_estimators

@@ -46,10 +46,10 @@ class LSTMRandomForestClassifier(ClassifierMixin, BaseEstimator):
     }
 
     def __init__(
-        self, window=7, n_static=0, hidden_size=32, num_layers=1, dropout=0.2, max_epochs=30,
-        batch_size=64, learning_rate=3e-3, patience=5, validation_fraction=0.15,
-        n_estimators=200, max_depth=8, min_samples_leaf=5, class_weight="balanced",
-        weight_trees=True, device="auto", random_state=0, n_jobs=None,
+        self, window=7, n_static=0, hidden_size=32, num_layers=1, dropout=0.2, max_epochs=40,
+        batch_size=64, learning_rate=3e-3, patience=6, validation_fraction=0.15,
+        n_estimators=300, max_depth=10, min_samples_leaf=5, class_weight="balanced",
+        weight_trees=True, device="auto", random_state=0, n_jobs=1,
     ):
         self.window = window
         self.n_static = n_static

@@ -24,10 +24,14 @@ def _factories():
         # Platt-scaled probabilities fitted on held-out folds (SVC(probability=True) is deprecated)
         return CalibratedClassifierCV(SVC(**svc_params), ensemble=False, cv=calibration_cv)
 
+    # scikit-learn's estimators with minectl's settings (its own estimators hold theirs in __init__):
+    # class-weighted (failures are rare), L2-strong LR, depth- and leaf-limited forests, one thread
     return {
-        "lr": (LogisticRegression, {"class_weight": "balanced", "max_iter": 2000}, False),
+        "lr": (LogisticRegression, {"C": 0.1, "class_weight": "balanced", "max_iter": 2000}, False),
         "svm": (svm, {"class_weight": "balanced"}, False),
-        "rf": (RandomForestClassifier, {"class_weight": "balanced", "min_samples_leaf": 5}, False),
+        "rf": (RandomForestClassifier,
+               {"n_estimators": 300, "max_depth": 10, "min_samples_leaf": 5, "class_weight": "balanced", "n_jobs": 1},
+               False),
         "lightgbm": (LightGBMClassifier, {}, False),
         "lstm": (LSTMClassifier, {}, True),
         "lstm_rf": (LSTMRandomForestClassifier, {}, True),

@@ -36,7 +36,7 @@ def split_features(X, window: int, n_static: int) -> tuple[np.ndarray, np.ndarra
 def resolve_device(device: str) -> torch.device:
     """'auto' -> CUDA when present, else CPU; 'cuda' needs a CUDA device; anything else is passed to torch."""
     if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device: cuda requested but no CUDA device is available; use auto or cpu")
+        raise ConfigError("cuda requested but no CUDA device is available; use auto or cpu", param="device")
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -125,8 +125,8 @@ class LSTMClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints = LSTM_CONSTRAINTS
 
     def __init__(
-        self, window=7, n_static=0, hidden_size=32, num_layers=1, dropout=0.2, max_epochs=30,
-        batch_size=64, learning_rate=3e-3, patience=5, validation_fraction=0.15,
+        self, window=7, n_static=0, hidden_size=32, num_layers=1, dropout=0.2, max_epochs=40,
+        batch_size=64, learning_rate=3e-3, patience=6, validation_fraction=0.15,
         class_weight="balanced", device="auto", random_state=0,
     ):
         self.window = window

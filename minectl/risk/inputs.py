@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from minectl.errors import ConfigError, DataError
+from minectl.errors import ConfigError, DataError, config_keys
 from minectl.risk.labels import LabelRule, column_labels, rule_labels
 from minectl.risk.tables import causal_fill, numeric_columns, one_hot, static_features
 from minectl.risk.workflow import Layout
@@ -59,10 +59,11 @@ def table_source(path: str, categorical: list[str], static: list[str]) -> Source
     from minectl.data.sources import read_file, resolve_input
 
     path = resolve_input(path)
-    frame, _ = one_hot(read_file(path, "risk input"), categorical)
+    with config_keys({"columns": "categorical"}):
+        frame, _ = one_hot(read_file(path, "risk input"), categorical)
     for column in static:
         if column not in frame.columns:
-            raise DataError(f"risk.input.static: column {column!r} not found in {path}")
+            raise DataError(f"column {column!r} not found in {path}", param="static")
     frame = frame.with_row_index("step").with_columns(pl.col("step").cast(pl.Int64))
     return Source(frame, list(static), None, "step", [path])
 
@@ -76,12 +77,12 @@ def daily_frame(
     if dynamic:
         missing = [c for c in dynamic if c not in frame.columns]
         if missing:
-            raise ConfigError(f"risk.features.dynamic: column {missing[0]!r} is not in the daily table")
+            raise ConfigError(f"column {missing[0]!r} is not in the daily table", param="dynamic")
     else:
         taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
     if not dynamic:
-        raise ConfigError("risk.features: no dynamic indicator left; expected numeric columns in the daily table")
+        raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
     frame = causal_fill(frame, dynamic + static, series)
     return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time)
 

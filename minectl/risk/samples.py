@@ -24,7 +24,7 @@ def window_features(dynamic: np.ndarray, static: np.ndarray, window: int) -> tup
     """Feature rows for every t >= window - 1: (X, end_index). Row t reads days t-w+1..t only."""
     T = len(dynamic)
     if window < 1 or window > T:
-        raise ConfigError(f"risk.window: {window} must be between 1 and the number of days ({T})")
+        raise ConfigError(f"{window} must be between 1 and the number of days ({T})", param="window")
     windows = sliding_window_view(dynamic, window, axis=0)  # (T-w+1, f, w)
     flat = windows.transpose(0, 2, 1).reshape(T - window + 1, -1)
     end_index = np.arange(window - 1, T)
@@ -36,12 +36,12 @@ def supervised_samples(
 ) -> Samples:
     """Pairs (window ending at t, label at t + lead) for every t with a full window and a label."""
     if lead < 0:
-        raise ConfigError(f"risk.lead_times: {lead} must be >= 0")
+        raise ConfigError(f"{lead} must be >= 0", param="lead")
     X, end_index = window_features(dynamic, static, window)
     keep = end_index + lead < len(labels)
     if not keep.any():
         raise ConfigError(
-            f"risk.window/lead_times: window {window} + lead {lead} leave no sample in {len(labels)} days"
+            f"window {window} + lead {lead} leave no sample in {len(labels)} days", param=("window", "lead")
         )
     X, end_index = X[keep], end_index[keep]
     return Samples(X=X, y=labels[end_index + lead], end_index=end_index, target_index=end_index + lead)

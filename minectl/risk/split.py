@@ -14,8 +14,8 @@ def chronological_split(
     validation and test parts so that no training target (at t + lead) falls inside them."""
     if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
         raise ConfigError(
-            f"risk.split: val ({val_fraction}) and test ({test_fraction}) fractions must be in (0, 1) "
-            "and sum to less than 1"
+            f"val ({val_fraction}) and test ({test_fraction}) fractions must be in (0, 1) and sum to less than 1",
+            param=("val_fraction", "test_fraction"),
         )
     n_test = int(round(n * test_fraction))
     n_val = int(round(n * val_fraction))
@@ -24,6 +24,7 @@ def chronological_split(
     train_end = val_start - gap
     if min(n_test, n_val) < 1 or train_end < 2:
         raise ConfigError(
-            f"risk.split: {n} samples are too few for val {val_fraction}, test {test_fraction}, gap {gap}"
+            f"{n} samples are too few for val {val_fraction}, test {test_fraction}, gap {gap}",
+            param=("val_fraction", "test_fraction"),
         )
     return np.arange(0, train_end), np.arange(val_start, val_start + n_val), np.arange(test_start, n)

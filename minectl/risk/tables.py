@@ -17,7 +17,7 @@ def one_hot(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, list
     created = []
     for column in columns:
         if column not in frame.columns:
-            raise DataError(f"risk.input.categorical: column {column!r} not found (has {', '.join(frame.columns)})")
+            raise DataError(f"column {column!r} not found (has {', '.join(frame.columns)})", param="columns")
         for value in sorted(frame[column].cast(pl.String).unique().drop_nulls().to_list()):
             name = f"{column}={value}"
             frame = frame.with_columns((frame[column].cast(pl.String) == value).cast(pl.Float64).alias(name))

@@ -15,9 +15,9 @@ def check_thresholds(thetas, n_levels: int) -> np.ndarray:
     """n_levels - 1 strictly increasing thresholds inside (0, 1), else ConfigError."""
     thetas = np.asarray(thetas, dtype=float)
     if len(thetas) != n_levels - 1:
-        raise ConfigError(f"risk.thresholds.values: expected {n_levels - 1} thresholds for {n_levels} levels, got {len(thetas)}")
+        raise ConfigError(f"expected {n_levels - 1} thresholds for {n_levels} levels, got {len(thetas)}", param="thetas")
     if np.any(thetas <= 0) or np.any(thetas >= 1) or np.any(np.diff(thetas) <= 0):
-        raise ConfigError(f"risk.thresholds.values: {thetas.tolist()} must be strictly increasing inside (0, 1) (theta1 < theta2)")
+        raise ConfigError(f"{thetas.tolist()} must be strictly increasing inside (0, 1) (theta1 < theta2)", param="thetas")
     return thetas
 
 
@@ -51,7 +51,7 @@ def optimise_thresholds(score, y, n_levels: int, objective: str = "f1_macro", gr
     (f1_macro balances precision and recall over all levels; recall_high favours catching high
     risk, with half the macro F1 added against flagging everything)."""
     if objective not in OBJECTIVES:
-        raise ConfigError(f"risk.thresholds.objective: {objective!r}; expected one of {', '.join(OBJECTIVES)}")
+        raise ConfigError(f"{objective!r}; expected one of {', '.join(OBJECTIVES)}", param="objective")
     grid = np.linspace(0, 1, grid_size + 2)[1:-1]
     y = np.asarray(y, dtype=np.int64)
     best, best_value = None, -np.inf

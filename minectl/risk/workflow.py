@@ -174,7 +174,7 @@ def window_rows(frame: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, pl.Dat
     for part in _series(frame, layout):
         dynamic, static = _arrays(part, layout)
         if part.height < layout.window:
-            raise ConfigError(f"risk.window: {layout.window} is longer than the {part.height} days of the data")
+            raise ConfigError(f"{layout.window} is longer than the {part.height} days of the data", param="window")
         X, end_index = window_features(dynamic, static, layout.window)
         rows.append(X)
         keys.append(part[end_index.tolist()].select([c for c in (layout.series, layout.time) if c in part.columns]))

@@ -1,31 +1,9 @@
 """The task layer: the only place that reads a config and wires stages together.
 
-Each entry gives a CLI command `minectl <name>` running the Hydra primary config
-`minectl/conf/<name>.yaml` through the module's `run(cfg, out)`; the module's `Config`
-dataclass is its schema. Keep these modules free of heavy top-level imports.
+`registry.py` lists the tasks (`TASKS`: name -> module, `--help` line) and their schemas. Keep
+these modules free of heavy top-level imports: the CLI reads `TASKS` at start-up.
 """
 
-import importlib
-
-# name -> (module, one-line help shown by `minectl --help`)
-TASKS: dict[str, tuple[str, str]] = {
-    "demo": ("minectl.tasks.cost", "Run the full-cost pipeline on the embedded synthetic mine and show its figures."),
-    "optimize": ("minectl.tasks.optimize",
-                 "Find Pareto-optimal design parameters from simulator runs via a surrogate and NSGA-II; pick one by price."),
-    "forecast": ("minectl.tasks.forecast", "Forecast monthly prices (naive, seasonal naive, ARIMA, LSTM) with a rolling-origin backtest."),
-    "cost": ("minectl.tasks.cost", "Daily full-cost ledger, cost structure and attributed cost anomalies (seed 000)."),
-    "capacity": ("minectl.tasks.capacity",
-                 "Capacity limits, cost curves, PCA of cost items and the risk-adjusted optimal capacity (seed 003)."),
-    "uncertainty": ("minectl.tasks.uncertainty",
-                    "Bootstrap uncertainty ranges, fitted distributions, propagation and VaR/CVaR/entropic risk of a series."),
-    "risk": ("minectl.tasks.risk", "Classify daily cost risk low/medium/high per lead time (LSTM+RF and baselines); "
-                                   "`risk predict RUN_DIR` scores new data."),
-}
-
-
-def schemas() -> dict[str, type]:
-    """Task name -> its `Config`, for `minectl.config.register_schemas` (imports every task module)."""
-    return {name: importlib.import_module(module).Config for name, (module, _help) in TASKS.items()}
-
+from minectl.tasks.registry import TASKS, schemas
 
 __all__ = ["TASKS", "schemas"]

@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 
 from minectl.config import TaskConfig
 from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
-from minectl.errors import ConfigError
+from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
@@ -90,7 +90,9 @@ def run(cfg: Config, out: Run) -> dict:
     )
 
     rev = cfg.revenue
-    limits_t_a, min_profitable, upper_t_a = technical_limits(**OmegaConf.to_container(cfg.limits, resolve=True))
+    limit_params = OmegaConf.to_container(cfg.limits, resolve=True)
+    with config_keys({name: f"limits.{name}" for name in limit_params}):  # its keywords are the limits node's keys
+        limits_t_a, min_profitable, upper_t_a = technical_limits(**limit_params)
     per_q = rev.output_unit_t * rev.periods_per_year  # t/a per unit of Q
     to_mt_a = per_q / 1e6
     for key in ("price_coefs", "cost_coefs"):

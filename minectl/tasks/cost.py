@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from omegaconf import OmegaConf
 
 from minectl.config import CostConfig as Config
+from minectl.errors import config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
@@ -25,7 +26,8 @@ def run(cfg: Config, out: Run) -> dict:
 
     params = OmegaConf.to_container(cfg.cost, resolve=True)
     top = params.pop("top_anomalies")
-    result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True), **params)
+    with config_keys({name: f"cost.{name}" for name in params}):  # full_cost's keywords are the cost node's keys
+        result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True), **params)
     for path in result.inputs:
         out.input_file(path)
     accounts, anomalies, mapping = result.accounts, result.anomalies, result.mapping

@@ -9,7 +9,7 @@ from omegaconf import MISSING, OmegaConf
 
 from minectl.config import TaskConfig
 from minectl.constraints import at_least, between, estimator_params
-from minectl.errors import ConfigError, DataError
+from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
@@ -49,6 +49,7 @@ class Config(TaskConfig):
     forecast: ForecastParams = field(default_factory=ForecastParams)
 
 
+@config_keys({"device": "forecaster.lstm.params.device"})  # the one forecaster with a device
 def run(cfg: Config, out: Run) -> dict:
     import polars as pl
 

@@ -15,7 +15,7 @@ from omegaconf import MISSING, OmegaConf
 
 from minectl.config import CostsConfig, DataConfig, TaskConfig
 from minectl.constraints import at_least, between, estimator_params, finite_nonneg
-from minectl.errors import ConfigError
+from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
     import polars as pl
@@ -112,6 +112,21 @@ class Config(TaskConfig):
 
 # ---------------------------------------------------------------------------- wiring
 
+# the stages' parameters -> their config keys, named in the stages' errors
+KEYS = {
+    "window": "risk.window",
+    "lead": "risk.lead_times",
+    "val_fraction": "risk.val_fraction",
+    "test_fraction": "risk.test_fraction",
+    "thetas": "risk.thresholds.values",
+    "objective": "risk.thresholds.objective",
+    "static": "risk.input.static",
+    "categorical": "risk.input.categorical",
+    "dynamic": "risk.features.dynamic",
+    "exclude": "risk.features.exclude",
+    "device": "model.params.device",
+}
+
 
 def _check(params: RiskParams) -> None:
     # each number's own range is declared in the schema (minectl.constraints); these are choices and relations
@@ -160,6 +175,7 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
                                    p.labels.high_score), layout
 
 
+@config_keys(KEYS)
 def run(cfg: Config, out: Run) -> dict:
     import polars as pl
     import torch
@@ -218,6 +234,7 @@ def run(cfg: Config, out: Run) -> dict:
 # ---------------------------------------------------------------------------- predict
 
 
+@config_keys(KEYS)
 def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
     """Score data with a saved risk run: one row per day with a full window.
 

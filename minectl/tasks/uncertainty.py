@@ -9,7 +9,7 @@ from omegaconf import MISSING
 
 from minectl.config import TaskConfig
 from minectl.constraints import at_least, between, finite_nonneg
-from minectl.errors import ConfigError
+from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
@@ -65,6 +65,18 @@ class Config(TaskConfig):
     implied_cost: ImpliedCostParams = field(default_factory=ImpliedCostParams)
 
 
+# the stages' parameters -> their config keys, named in the stages' errors
+KEYS = {
+    **{name: f"uncertainty.{name}" for name in ("statistic", "q", "method", "confidence", "n_resamples", "block_length", "families")},
+    "level": "uncertainty.risk_level",
+    "alpha": "uncertainty.alpha",
+    "transform": "dataset.transforms",
+    "combine": "dataset.combine",
+    "operating_hours": "implied_cost.operating_hours",
+}
+
+
+@config_keys(KEYS)
 def run(cfg: Config, out: Run) -> dict:
     import polars as pl
 
@@ -87,7 +99,7 @@ def run(cfg: Config, out: Run) -> dict:
 
     params, dataset = cfg.uncertainty, cfg.dataset
     path = out.input_file(dataset.path)
-    groups = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete)
+    groups = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete")
     if dataset.cost_items:  # checked before any table is written
         items, dropped_rows = read_columns(
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"

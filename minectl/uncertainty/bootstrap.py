@@ -63,9 +63,9 @@ def statistic_function(name: str, q: float = 0.5) -> Callable[[np.ndarray], np.n
         return lambda a: a.std(axis=-1, ddof=1)
     if name == "quantile":
         if not 0.0 <= q <= 1.0:
-            raise ConfigError(f"q: expected a quantile level in [0, 1], got {q}")
+            raise ConfigError(f"expected a quantile level in [0, 1], got {q}", param="q")
         return lambda a: np.quantile(a, q, axis=-1)
-    raise ConfigError(f"statistic: expected one of {', '.join(STATISTICS)}, got '{name}'")
+    raise ConfigError(f"expected one of {', '.join(STATISTICS)}, got '{name}'", param="statistic")
 
 
 def check_series(values, name: str = "series", min_size: int = 2) -> np.ndarray:
@@ -195,14 +195,14 @@ def bootstrap_ci(
     x = check_series(values)
     n = x.size
     if method not in METHODS:
-        raise ConfigError(f"method: expected one of {', '.join(METHODS)}, got '{method}'")
+        raise ConfigError(f"expected one of {', '.join(METHODS)}, got '{method}'", param="method")
     if not 0.0 < confidence < 1.0:
-        raise ConfigError(f"confidence: expected a level in (0, 1), got {confidence}")
+        raise ConfigError(f"expected a level in (0, 1), got {confidence}", param="confidence")
     if block_length is not None:
         if not 1 <= block_length <= n:
-            raise ConfigError(f"block_length: expected 1..{n} (the series length), got {block_length}")
+            raise ConfigError(f"expected 1..{n} (the series length), got {block_length}", param="block_length")
         if method == "bca":
-            raise ConfigError("method: 'bca' assumes independent observations; use percentile or basic with block_length")
+            raise ConfigError("'bca' assumes independent observations; use percentile or basic with block_length", param="method")
     if method == "bca" and np.ptp(x) == 0:
         raise DataError("series: a constant series has no BCa interval (its jackknife has zero spread)")
     stat = statistic_function(statistic, q)
@@ -212,12 +212,12 @@ def bootstrap_ci(
     if indices is not None:
         indices = np.asarray(indices)
         if indices.ndim != 2 or indices.shape[1] != n or indices.min() < 0 or indices.max() >= n:
-            raise ConfigError(f"indices: expected an integer (B, {n}) array of positions 0..{n - 1}")
+            raise ConfigError(f"expected an integer (B, {n}) array of positions 0..{n - 1}", param="indices")
         n_resamples = indices.shape[0]
         chunks = (indices[s : s + chunk_rows] for s in range(0, n_resamples, chunk_rows))
     else:
         if n_resamples < 1:
-            raise ConfigError(f"n_resamples: expected a positive integer, got {n_resamples}")
+            raise ConfigError(f"expected a positive integer, got {n_resamples}", param="n_resamples")
         if block_length is None and not isinstance(random_state, np.random.Generator):
             chunks = pcg64_integer_chunks(random_state, n, n_resamples, chunk_rows)
         else:

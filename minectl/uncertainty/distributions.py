@@ -93,7 +93,7 @@ def _fit_params(family: str, x: np.ndarray) -> tuple[tuple, int]:
 def fit_distribution(values, family: str, name: str = "series") -> FitResult:
     """MLE fit of one family with log-likelihood, AIC, BIC, K-S and A-D statistics."""
     if family not in FAMILIES:
-        raise ConfigError(f"families: expected names from {', '.join(FAMILIES)}, got '{family}'")
+        raise ConfigError(f"expected names from {', '.join(FAMILIES)}, got '{family}'", param="families")
     x = check_series(values, name, min_size=3)
     if np.ptp(x) == 0:
         raise DataError(f"{name}: a constant series (all values {x[0]:g}) has no distribution to fit")

@@ -23,7 +23,7 @@ COMBINE = ("sum", "product")
 
 def _check_combine(combine: str) -> None:
     if combine not in COMBINE:
-        raise ConfigError(f"combine: expected one of {', '.join(COMBINE)}, got '{combine}'")
+        raise ConfigError(f"expected one of {', '.join(COMBINE)}, got '{combine}'", param="combine")
 
 
 def analytic_uncertainty(uncertainties, combine: str = "sum", weights=None) -> float:
@@ -37,10 +37,10 @@ def analytic_uncertainty(uncertainties, combine: str = "sum", weights=None) -> f
     if combine == "product":
         return float(np.sqrt(np.sum(u**2)))
     if weights is None:
-        raise ConfigError("weights: a sum needs each item's share of the total (eq 23)")
+        raise ConfigError("a sum needs each item's share of the total (eq 23)", param="weights")
     w = np.asarray(weights, dtype=float)
     if w.shape != u.shape or np.any(w < 0) or w.sum() <= 0:
-        raise ConfigError(f"weights: expected {u.size} non-negative shares with a positive sum")
+        raise ConfigError(f"expected {u.size} non-negative shares with a positive sum", param="weights")
     w = w / w.sum()
     return float(np.sqrt(np.sum((w * u) ** 2)))
 
@@ -76,7 +76,7 @@ def monte_carlo_total(
     if correlation is not None:
         corr = np.asarray(correlation, dtype=float)
         if corr.shape != (k, k):
-            raise ConfigError(f"correlation: expected a {k}x{k} matrix")
+            raise ConfigError(f"expected a {k}x{k} matrix", param="correlation")
         # eigenvalue floor keeps a sample correlation from few rows usable; rows rescaled to unit variance
         vals, vecs = np.linalg.eigh((corr + corr.T) / 2)
         factor = vecs * np.sqrt(np.clip(vals, 1e-12, None))
@@ -128,7 +128,7 @@ def propagate_items(
 def implied_cost(estimate: float, low: float, high: float, cost_per_event: float, operating_hours: float) -> dict:
     """cost = c x H / MTBF from a mean time between events and its interval; decreasing in MTBF, so the ends swap."""
     if operating_hours <= 0:
-        raise ConfigError("implied_cost.operating_hours: expected positive hours when cost_per_event is set")
+        raise ConfigError("expected positive hours when cost_per_event is set", param="operating_hours")
     if low <= 0:
         raise ConfigError("implied_cost: needs a positive interval of the mean time between events")
     scale = cost_per_event * operating_hours

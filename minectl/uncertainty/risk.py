@@ -21,7 +21,7 @@ from minectl.uncertainty.bootstrap import check_series
 
 def _check_level(level: float) -> None:
     if not 0.0 < level < 1.0:
-        raise ConfigError(f"level: expected a confidence level in (0, 1), got {level}")
+        raise ConfigError(f"expected a confidence level in (0, 1), got {level}", param="level")
 
 
 def value_at_risk(losses, level: float = 0.95) -> float:
@@ -41,7 +41,7 @@ def conditional_value_at_risk(losses, level: float = 0.95) -> float:
 
 def check_alpha(alpha: float, name: str = "alpha") -> float:
     if not -1.0 <= alpha <= 1.0:
-        raise ConfigError(f"{name}: expected a risk-aversion coefficient in [-1, 1], got {alpha}")
+        raise ConfigError(f"expected a risk-aversion coefficient in [-1, 1], got {alpha}", param=name)
     return float(alpha)
 
 
@@ -49,7 +49,7 @@ def entropic_risk(losses, alpha: float, scale: float = 1.0) -> float:
     """(s/alpha) ln mean exp(alpha L / s), computed stably with logsumexp; the mean at alpha = 0."""
     check_alpha(alpha)
     if not scale > 0:
-        raise ConfigError(f"scale: expected a positive scale for the entropic risk, got {scale}")
+        raise ConfigError(f"expected a positive scale for the entropic risk, got {scale}", param="scale")
     x = check_series(losses, "losses", min_size=1)
     if alpha == 0:
         return float(x.mean())
@@ -65,11 +65,11 @@ def alpha_from_change(change: float, dead_band: float, lower: float, upper: floa
     a loss (cost) that rises gives alpha > 0.
     """
     if orientation not in ("gain", "loss"):
-        raise ConfigError(f"orientation: expected 'gain' or 'loss', got '{orientation}'")
+        raise ConfigError(f"expected 'gain' or 'loss', got '{orientation}'", param="orientation")
     if not lower < 0 < upper:
-        raise ConfigError(f"limits: expected UL < 0 < UU, got UL={lower}, UU={upper}")
+        raise ConfigError(f"expected UL < 0 < UU, got UL={lower}, UU={upper}", param="limits")
     if not 0 <= dead_band < min(-lower, upper):
-        raise ConfigError(f"dead_band: expected 0 <= U0 < min(-UL, UU), got {dead_band}")
+        raise ConfigError(f"expected 0 <= U0 < min(-UL, UU), got {dead_band}", param="dead_band")
     if abs(change) <= dead_band:
         return 0.0
     limit = upper if change > 0 else -lower

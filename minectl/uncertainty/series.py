@@ -25,7 +25,7 @@ def transform_series(values: np.ndarray, transform: str, name: str) -> np.ndarra
         return np.diff(np.log(values))
     if transform == "diff":
         return np.diff(values)
-    raise ConfigError(f"dataset.transforms: expected names from {', '.join(TRANSFORMS)}, got '{transform}'")
+    raise ConfigError(f"expected names from {', '.join(TRANSFORMS)}, got '{transform}'", param="transform")
 
 
 def drop_gaps(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -71,10 +71,13 @@ def read_path(path: Path, column: str, key: str) -> np.ndarray:
     return series_gaps(values, str(path), False, None)[0].to_numpy()
 
 
-def read_series(path: Path, column: str, group_by: Optional[str] = None, drop_incomplete: bool = False) -> dict[str, np.ndarray]:
+def read_series(
+    path: Path, column: str, group_by: Optional[str] = None, drop_incomplete: bool = False, drop_key: str = "drop_incomplete"
+) -> dict[str, np.ndarray]:
     """{group: values} of a numeric column ('all' when not grouped), in file order, from each
-    series' first value to its last. An empty value between them is refused, or kept as NaN
-    when ``drop_incomplete`` (the caller drops it, and the returns across it, and counts them)."""
+    series' first value to its last. An empty value between them is refused (the error names
+    ``drop_key``, the caller's name for ``drop_incomplete``), or kept as NaN when
+    ``drop_incomplete`` (the caller drops it, and the returns across it, and counts them)."""
     frame = read_file(path, "dataset")
     for needed in [column] + ([group_by] if group_by else []):
         if needed not in frame.columns:
@@ -86,6 +89,6 @@ def read_series(path: Path, column: str, group_by: Optional[str] = None, drop_in
     for group in groups.unique(maintain_order=True).to_list():
         in_group = groups == group
         where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
-        series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, "uncertainty.drop_incomplete", rows.filter(in_group))
+        series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         out[str(group)] = series.to_numpy()
     return out

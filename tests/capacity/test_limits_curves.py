@@ -32,7 +32,7 @@ def test_min_profitable_scale_by_hand():
 @pytest.mark.parametrize(
     "call, text",
     [
-        (lambda: links_limit([110e6, -91.5e6], 3.11), r"links\[1\]: expected a positive"),
+        (lambda: links_limit([110e6, -91.5e6], 3.11), r"^link_capacities_m3_a\[1\]: expected a positive"),
         (lambda: links_limit([], 3.11), "at least one"),
         (lambda: links_limit([1.0], -1), "stripping_ratio"),
         (lambda: reserves_limit(-740e6, 15), "reserves"),

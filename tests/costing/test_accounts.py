@@ -22,14 +22,14 @@ def test_bounds_from_config():
 @pytest.mark.parametrize(
     "prep, message",
     [
-        (Preprocessing(interpolation_limit=-1), "cost.interpolation_limit"),
-        (Preprocessing(outlier_window=1), "cost.outlier_window"),
-        (Preprocessing(sensor_window=0), "cost.sensor_window"),
-        (Preprocessing(outlier_sigma=0), "cost.outlier_sigma"),
-        (Preprocessing(event_downtime_h=-1), "cost.event_downtime_h"),
-        (Preprocessing(event_days_after=-1), "cost.event_days_after"),
-        (Preprocessing(impute_cycle="sometimes"), "cost.impute_cycle"),
-        (Preprocessing(bounds={"diesel": (5.0, 1.0)}), "costs.thresholds.diesel: lower 5.0 > upper 1.0"),
+        (Preprocessing(interpolation_limit=-1), "^interpolation_limit: "),
+        (Preprocessing(outlier_window=1), "^outlier_window: "),
+        (Preprocessing(sensor_window=0), "^sensor_window: "),
+        (Preprocessing(outlier_sigma=0), "^outlier_sigma: "),
+        (Preprocessing(event_downtime_h=-1), "^event_downtime_h: "),
+        (Preprocessing(event_days_after=-1), "^event_days_after: "),
+        (Preprocessing(impute_cycle="sometimes"), "^impute_cycle: "),
+        (Preprocessing(bounds={"diesel": (5.0, 1.0)}), "^bounds.diesel: lower 5.0 > upper 1.0"),
     ],
 )
 def test_preprocessing_nonsense_is_a_config_error(prep, message):

@@ -99,7 +99,7 @@ def test_rule_config_errors(spec, message):
         rules_from_config(spec)
 
 
-@pytest.mark.parametrize("window, z, message", [(1, 3.0, "anomaly_window"), (7, 0.0, "z_threshold"), (7, -2.0, "z_threshold")])
+@pytest.mark.parametrize("window, z, message", [(1, 3.0, "^window: 1;"), (7, 0.0, "^z: 0.0;"), (7, -2.0, "^z: -2.0;")])
 def test_detector_parameter_errors(window, z, message):
     with pytest.raises(ConfigError, match=message):
         find_anomalies(_daily(), ["cost"], RULESET, window=window, z=z)

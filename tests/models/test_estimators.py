@@ -79,7 +79,7 @@ def test_hybrid_beats_constant_predictor_on_planted_lagged_signal():
     X, y = lagged_frame(700, seed=1)
     model = LSTMRandomForestClassifier(
         window=WINDOW, n_static=N_STATIC, hidden_size=16, max_epochs=40, patience=8,
-        n_estimators=60, learning_rate=1e-2, random_state=0,
+        n_estimators=60, max_depth=8, learning_rate=1e-2, random_state=0,
     ).fit(X[:500], y[:500])
     accuracy = (model.predict(X[500:]) == y[500:]).mean()
     constant = (y[500:] == np.bincount(y[:500]).argmax()).mean()
@@ -166,7 +166,7 @@ def test_load_refuses_classes_outside_the_allow_list(tmp_path):
         load_model(tmp_path / "missing")
 
 
-@parametrize_with_checks([LightGBMClassifier(n_estimators=10)])
+@parametrize_with_checks([LightGBMClassifier(n_estimators=10, colsample_bytree=0.8)])
 def test_sklearn_api_lightgbm(estimator, check):
     check(estimator)
 
@@ -178,7 +178,7 @@ TORCH_WEAK = "a 3-epoch LSTM in CI is too weak for sklearn's accuracy bar"
 @parametrize_with_checks(
     [
         LSTMClassifier(window=1, max_epochs=3, hidden_size=4),
-        LSTMRandomForestClassifier(window=1, max_epochs=3, hidden_size=4, n_estimators=10),
+        LSTMRandomForestClassifier(window=1, max_epochs=3, hidden_size=4, n_estimators=10, max_depth=8),
     ],
     expected_failed_checks=lambda est: (
         {"check_classifiers_train": TORCH_WEAK, "check_class_weight_classifiers": TORCH_WEAK}

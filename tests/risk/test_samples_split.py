@@ -47,11 +47,11 @@ def test_no_look_ahead_future_perturbation_leaves_features_unchanged():
 
 
 def test_window_longer_than_data_and_no_sample_fail_clearly():
-    with pytest.raises(ConfigError, match="risk.window: 11"):
+    with pytest.raises(ConfigError, match="^window: 11"):
         window_features(np.zeros((10, 1)), np.zeros((10, 0)), window=11)
-    with pytest.raises(ConfigError, match="leave no sample"):
+    with pytest.raises(ConfigError, match="^window/lead: window 8 \\+ lead 5 leave no sample"):
         supervised_samples(np.zeros((10, 1)), np.zeros((10, 0)), np.zeros(10, int), window=8, lead=5)
-    with pytest.raises(ConfigError, match="lead_times"):
+    with pytest.raises(ConfigError, match="^lead: -1 must be >= 0"):
         supervised_samples(np.zeros((10, 1)), np.zeros((10, 0)), np.zeros(10, int), window=2, lead=-1)
 
 
@@ -65,7 +65,7 @@ def test_split_is_chronological_with_purge_gap():
 
 @pytest.mark.parametrize("val,test", [(0.0, 0.2), (0.5, 0.5), (0.2, 1.2)])
 def test_bad_split_fractions(val, test):
-    with pytest.raises(ConfigError, match="risk.split"):
+    with pytest.raises(ConfigError, match="^val_fraction/test_fraction: "):
         chronological_split(100, val, test)
 
 

@@ -33,7 +33,7 @@ def test_table_source_and_daily_frame(source):
     _, layout = inputs.daily_frame(source, 5, 3, [], ["wear"], reserved=[])
     assert layout.dynamic == ["load", "shift=day", "shift=night"]  # excluded, static and time left out
     assert (layout.window, layout.label) == (5, inputs.LABEL)
-    with pytest.raises(ConfigError, match="risk.features.dynamic: column 'nope'"):
+    with pytest.raises(ConfigError, match="^dynamic: column 'nope'"):
         inputs.daily_frame(source, 5, 3, ["nope"], [], reserved=[])
 
 

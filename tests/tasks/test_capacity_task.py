@@ -69,8 +69,8 @@ def test_cost_curve_pca_and_cobweb_from_tables(tmp_path):
     [
         ("limits.link_capacities_m3_a=[110e6,-91.5e6]", "limits.link_capacities_m3_a[1]=-91500000.0 is out of range; expected a finite number > 0"),
         ("revenue.alpha_price=1.5", "alpha"),
-        ("limits.reserves_t=-1", "reserves"),
-        ("limits.price=100", "price"),
+        ("limits.reserves_t=-1", "limits.reserves_t"),
+        ("limits.price=100", "limits.price: 100.0 does not exceed K2 x variable unit cost"),
         ("revenue.price_range=[0.1]", "revenue.price_range"),
         ("cost_data.path=nowhere.csv", "file not found"),
         ("revenue.price_coefs=[]", "revenue.price_coefs: empty; expected polynomial coefficients"),

@@ -133,12 +133,12 @@ def test_seismic_bumps_binary(cli, tmp_path):
         (["model.name=xgb"], "model.name: unknown model 'xgb'"),
         (["+model.params.n_trees=3"], "model.params.n_trees"),
         (["risk/thresholds=fixed", "risk.thresholds.values=[0.7,0.3]"], "theta1 < theta2"),
-        (["risk.window=5000"], "risk.window"),
+        (["risk.window=5000"], "risk.window: 5000"),
         (["risk.primary_lead=5"], "risk.primary_lead: 5"),
         (["risk.labels.levels=4"], "risk.labels.levels=4 is out of range; expected an integer in [2, 3]"),
         (["risk.labels.source=rules"], "risk.labels.rules: empty"),
         (["risk/labels=rules", "risk.labels.rules.0.column=nope"], "column 'nope' not in the daily table"),
-        (["risk.val_fraction=0.9"], "risk.split"),
+        (["risk.val_fraction=0.9"], "risk.val_fraction/risk.test_fraction: val (0.9) and test (0.2) fractions"),
         (["risk.input.kind=table"], "risk.input.path: not set"),
         (["risk.input.kind=table", "risk.input.path=/nope.arff"], "/nope.arff: risk input file not found"),
         (["risk.features.dynamic=[nope]"], "risk.features.dynamic: column 'nope'"),
@@ -159,4 +159,4 @@ def test_lstm_on_cuda_without_cuda_fails_in_one_line(cli, tmp_path):
     result = cli("risk", *SMALL, "model=lstm", "model.params.device=cuda", f"hydra.run.dir={tmp_path}")
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2, result.output
-    assert lines == ["error: device: cuda requested but no CUDA device is available; use auto or cpu"]
+    assert lines == ["error: model.params.device: cuda requested but no CUDA device is available; use auto or cpu"]
