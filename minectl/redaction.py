@@ -71,7 +71,7 @@ def config_secrets(node: Any) -> set[str]:
 
 def redact_file(path: Path) -> None:
     """Rewrite a text file (Hydra's saved configs) with its secrets redacted."""
-    from minectl.results import atomic_path
+    from minectl.atomic import atomic_path
 
     text = path.read_text()
     clean = redact(text)

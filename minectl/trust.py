@@ -203,4 +203,3 @@ def _check_saved_overrides(overrides: list[str], source: Path) -> None:
         if override.lstrip("+~").startswith(("hydra.", "hydra/")) or override.lstrip("+~") == "hydra":
             raise ConfigError(f"{source}: override {override!r} sets Hydra's own config; expected task overrides only "
                               "(this run folder was edited)")
-    check_override_strings(overrides)

@@ -274,7 +274,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     ``run``: the RunFolder read by minectl.runfolder.read_run."""
     from rich.console import Console
 
-    from minectl.results import atomic_path
+    from minectl.atomic import atomic_path
 
     out = run.dir / "predictions.parquet"
     dotlist = []
