@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from minectl.forecast import FORECASTERS
+from minectl.forecast import ArimaForecaster, LSTMForecaster, NaiveForecaster, SeasonalNaiveForecaster
 from minectl.forecast.backtest import backtest_accuracy, rolling_origin_backtest
 from minectl.forecast.series import read_monthly_series
 
@@ -40,8 +40,8 @@ def main() -> None:
     y, dates = series["value"].to_numpy(), series["date"].to_list()
     default_threads = torch.get_num_threads()
 
-    one = FORECASTERS["lstm"](**LSTM, cpu_threads=1)
-    default = FORECASTERS["lstm"](**LSTM, cpu_threads=default_threads)
+    one = LSTMForecaster(**LSTM, cpu_threads=1)
+    default = LSTMForecaster(**LSTM, cpu_threads=default_threads)
     one.fit(y)  # warm-up
     print(f"LSTM fit, {len(y)} months, 20 epochs, device {one.device_}; best (median) of {args.repeats}, interleaved")
     timings = {"reference": [], "one": []}
@@ -54,11 +54,11 @@ def main() -> None:
 
     print("\nrolling-origin backtest, last 36 months, horizon 1 (36 origins): seconds per origin, MAPE %")
     for name, model, refit_every in [
-        ("naive", FORECASTERS["naive"](), 1),
-        ("seasonal_naive", FORECASTERS["seasonal_naive"](), 1),
-        ("arima (refit every origin)", FORECASTERS["arima"](), 1),
-        ("arima (refit every 12)", FORECASTERS["arima"](), 12),
-        ("lstm (refit every 12)", FORECASTERS["lstm"](), 12),
+        ("naive", NaiveForecaster(), 1),
+        ("seasonal_naive", SeasonalNaiveForecaster(), 1),
+        ("arima (refit every origin)", ArimaForecaster(), 1),
+        ("arima (refit every 12)", ArimaForecaster(), 12),
+        ("lstm (refit every 12)", LSTMForecaster(), 12),
     ]:
         start = time.perf_counter()
         table = rolling_origin_backtest(model, y, dates, (len(y) - 36, len(y)), 1, name, refit_every)

@@ -20,7 +20,7 @@ import numpy as np
 
 from minectl.optimize import doe, moo
 from minectl.optimize.simulator import RESPONSES, ProbabilityIntegralSimulator
-from minectl.optimize.surrogate import MultiResponseSurrogate, make_regressor
+from minectl.optimize.surrogate import LightGBMRegressor, MultiResponseSurrogate
 
 BOUNDS = np.array([[18.0, 25.0], [0.5, 3.0]])
 OBJECTIVES = [moo.Objective("subsidence_cm", "min"), moo.Objective("ore_t", "max")]
@@ -40,7 +40,7 @@ def main() -> None:
 
     simulator = ProbabilityIntegralSimulator()
     X = doe.full_factorial(BOUNDS, [8, 11])
-    surrogate = MultiResponseSurrogate(make_regressor("lightgbm", SEED)).fit(X, simulator.evaluate(X))
+    surrogate = MultiResponseSurrogate(LightGBMRegressor(random_state=SEED)).fit(X, simulator.evaluate(X))
 
     seconds = {"analytic": [], "surrogate": []}
     fronts = {}

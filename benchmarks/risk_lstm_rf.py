@@ -26,7 +26,7 @@ def main() -> None:
     import torch
     from omegaconf import OmegaConf
 
-    from minectl.models import build_model
+    from minectl.estimators import build
     from minectl.risk.workflow import run_lead
     from minectl.tasks.risk import Config, _daily_frame
 
@@ -35,7 +35,7 @@ def main() -> None:
         "task_name": "risk",
         "data": {"name": "synthetic", "synthetic": {"mines": args.mines, "years": args.years, "seed": 0}},
         "costs": yaml.safe_load(resources.files("minectl.conf").joinpath("costs/default.yaml").read_text()),
-        "model": {"name": "lstm_rf"},
+        "model": {"name": "lstm_rf", "_target_": "minectl.models.hybrid.LSTMRandomForestClassifier"},
         "risk": {"window": args.window,
                  "features": {"exclude": ["no_output", "cost_res_*", "cost_stage_*", "*_rm"]}},
     })
@@ -46,10 +46,10 @@ def main() -> None:
           f"({args.mines} mines), prepared in {prepared:.1f} s (not in the target)")
 
     def evaluate(name: str):
-        params = yaml.safe_load(resources.files("minectl.conf").joinpath(f"model/{name}.yaml").read_text())["params"]
+        model = yaml.safe_load(resources.files("minectl.conf").joinpath(f"model/{name}.yaml").read_text())
         t0 = time.perf_counter()
-        result = run_lead(frame, layout, 0, lambda: build_model(name, params, window=layout.window,
-                          n_static=len(layout.static), random_state=0), 0.15, 0.2, None)
+        result = run_lead(frame, layout, 0, lambda: build(model["_target_"], model.get("params", {}), "model",
+                          window=layout.window, n_static=len(layout.static), random_state=0), 0.15, 0.2, None)
         return result, time.perf_counter() - t0
 
     hybrid, total = evaluate("lstm_rf")

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import typer
 
@@ -22,10 +22,50 @@ app = typer.Typer(
     name="minectl",
     help="Mine cost, risk and decision figures from operating data, declared in Hydra configs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # minectl --install-completion [bash|zsh|fish]: commands, options, config groups
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"minectl {version('minectl')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show minectl's version and exit."),
+) -> None:
+    """Mine cost, risk and decision figures from operating data, declared in Hydra configs."""
+
+
+def _complete_override(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of a task's overrides: config groups (``data=``) and their options
+    (``data=postgres``), read from the packaged config folders (nothing composed). Bash splits
+    a word at ``=`` (``data``, ``=``, ``p``): then the reply completes the last piece only."""
+    before = list(ctx.params.get("overrides") or [])
+    words, cword = os.environ.get("COMP_WORDS", "").split(), int(os.environ.get("COMP_CWORD", "-1"))
+    if not incomplete and before and 0 <= cword < len(words) and words[cword] == "=":  # bash, just after `group=`
+        return [f"={option.partition('=')[2]}" for option in _overrides_like(f"{before[-1]}=")]
+    if len(before) >= 2 and before[-1] == "=":  # bash, `group=` then part of an option
+        return [option.partition("=")[2] for option in _overrides_like(f"{before[-2]}={incomplete}")]
+    return _overrides_like(incomplete)
+
+
+def _overrides_like(incomplete: str) -> list[str]:
+    conf = Path(__file__).resolve().parent / "conf"
+    group, eq, option = incomplete.partition("=")
+    if eq:
+        folder = conf / group.lstrip("+~")
+        names = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+        return [f"{group}={name}" for name in names if name.startswith(option)]
+    groups = sorted(str(p.relative_to(conf)) for p in conf.rglob("*") if p.is_dir() and any(p.glob("*.yaml")))
+    return [f"{g}=" for g in groups if g.startswith(incomplete) and not g.startswith(("debug/", "experiment"))] + \
+        (["+experiment="] if "+experiment".startswith(incomplete) else [])
+
+
 data_app = typer.Typer(help="Data utilities.", no_args_is_help=True)
 app.add_typer(data_app, name="data", help="Data utilities: write the synthetic mine to parquet.")
 
@@ -58,6 +98,9 @@ def _one_line(exc: BaseException) -> str:
     message = " ".join(lines) or type(exc).__name__
     if key and key not in message:
         message += f" (key: {key})"
+    if "'hydra/launcher/ray'" in message:  # the plugin is an extra, kept out of the dev install
+        message = message.rstrip(".")
+        hint += '; hydra/launcher=ray and ray_cluster need the ray extra: pip install -e ".[ray]"'
     return message + hint
 
 
@@ -294,8 +337,8 @@ def run_hydra(
         argv += ["--package", package]
     if config_dir:
         argv += ["--config-dir", str(config_dir)]
-    if hydra_help:
-        argv.append("--hydra-help")
+    if hydra_help:  # minectl's own help page: Hydra's would list flags of a command line minectl does not take
+        argv += ["hydra/hydra_help=minectl", "--hydra-help"]
     if info:
         argv += ["--info", info]
     main = hydra.main(version_base=None, config_path="pkg://minectl.conf", config_name=task)(execute_job)
@@ -324,8 +367,10 @@ def _override_value(path: Path) -> str:
 
 def _add_task_command(name: str, help_text: str) -> None:
     def command(
+        ctx: typer.Context,
         overrides: Optional[List[str]] = typer.Argument(
-            None, help="Hydra overrides: key=value, group=option, +key=value, ~key; a=1,2 sweeps with -m."
+            None, help="Hydra overrides: key=value, group=option, +key=value, ~key; a=1,2 sweeps with -m.",
+            autocompletion=_complete_override,
         ),
         multirun: bool = typer.Option(False, "--multirun", "-m", help="Run a sweep over the overrides."),
         cfg: Optional[str] = typer.Option(None, "--cfg", "-c", help="Print config instead of running: job, hydra or all."),
@@ -337,35 +382,85 @@ def _add_task_command(name: str, help_text: str) -> None:
             None, "--info", "-i", help="Hydra info: all, config, defaults, defaults-tree, plugins, searchpath."
         ),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in a named output folder that holds one."),
+        show_help: bool = typer.Option(False, "--help", help="Show this message and exit."),
     ) -> None:
         items = list(overrides or [])
-        if name == "risk" and items[:1] == ["predict"]:
-            _risk_predict(items[1:])
+        if show_help:  # after the arguments: `risk predict --help` is predict's help, not the task's
+            typer.echo(PREDICT_HELP if name == "risk" and items[:1] == ["predict"] else ctx.get_help())
+            raise typer.Exit()
+        task = name
+        if name == "factors" and items[:1] == ["extract"]:  # `factors extract ...` is the extract task
+            task, items = "extract", items[1:]
+        if task == "risk" and items[:1] == ["predict"]:
+            _predict("risk", items[1:], "minectl risk predict RUN_DIR [data=... overrides]")
             return
-        run_hydra(name, items, multirun, cfg, resolve, package, config_dir, hydra_help, info, overwrite)
+        if task == "extract" and items[:1] == ["predict"]:
+            _predict("extract", items[1:], "minectl factors extract predict RUN_DIR factors.extract.text=FILE [out=DIR]")
+            return
+        run_hydra(task, items, multirun, cfg, resolve, package, config_dir, hydra_help, info, overwrite)
 
     command.__doc__ = help_text
-    app.command(name, help=help_text, short_help=help_text)(command)
+    app.command(name, help=help_text, short_help=help_text, context_settings={"help_option_names": []})(command)
 
 
-def _risk_predict(args: list[str]) -> None:
-    """`minectl risk predict RUN_DIR [data overrides]`: score data with a saved risk run."""
+PREDICT_HELP = """Usage: minectl risk predict RUN_DIR [data.KEY=VALUE ...] [risk.input.KEY=VALUE ...] [out=FILE]
+
+  Score new data with the model saved by a `minectl risk` run in RUN_DIR: the daily risk level
+  and class probabilities per day and lead time, as parquet; the last days are printed.
+
+Arguments:
+  RUN_DIR               The folder of a `minectl risk` run (read as untrusted input).
+  data.KEY=VALUE        The data to score, as the run's data config with these keys changed
+                        (e.g. data.dir=new_mine/); default: the run's own data.
+  risk.input.KEY=VALUE  The same for a run that read a single table (risk.input.kind=table).
+  out=FILE              Where the scores go; default: a new folder
+                        outputs/risk_predict/DATE/TIME/predictions.parquet. Never inside RUN_DIR:
+                        the training run stays as it was (minectl verify still replays it).
+"""
+
+
+def _predict(task: str, args: list[str], usage: str) -> None:
+    """`minectl risk predict RUN_DIR ...`, `minectl factors extract predict RUN_DIR ...`: apply a
+    saved run of ``task`` (its module's `predict_cli`) to new data."""
+    label = usage.removeprefix("minectl ").split(" RUN_DIR")[0]
     if not args:
-        _fail("risk predict needs a RUN_DIR: minectl risk predict RUN_DIR [data=... overrides]")
+        _fail(f"{label} needs a RUN_DIR: {usage}")
+    import importlib
+
     from omegaconf.errors import OmegaConfBaseException
 
     from minectl.runfolder import read_run
-    from minectl.tasks.risk import predict_cli
     from minectl.trust import check_run_folder
 
     try:
-        run = read_run(Path(args[0]), ("risk",))  # the folder may come from someone else: types checked
+        run = read_run(Path(args[0]), (task,))  # the folder may come from someone else: types checked
         check_run_folder(run)
-        predict_cli(run, args[1:])
+        if task == "risk":
+            args = [args[0], *_predict_out(run.dir, args[1:])]
+        importlib.import_module(TASKS[task][0]).predict_cli(run, args[1:])
     except MinectlError as exc:
         _fail(str(exc), exc.exit_code)
     except OmegaConfBaseException as exc:  # an override value the saved config's schema refuses
-        _fail(f"risk predict: {_one_line(exc)}")
+        _fail(f"{label}: {_one_line(exc)}")
+
+
+def _predict_out(run_dir: Path, args: list[str]) -> list[str]:
+    """``args`` with an ``out=`` outside the training run's folder: the one given (refused when
+    inside it), else predictions.parquet in a new folder outputs/risk_predict/DATE/TIME."""
+    from datetime import datetime
+
+    from minectl.errors import ConfigError
+    from minectl.runfolder import claim_output_dir
+
+    given = [a.partition("=")[2] for a in args if a.startswith("out=")]
+    if given:
+        if Path(given[-1]).resolve().is_relative_to(run_dir.resolve()):
+            raise ConfigError(f"risk predict: out={given[-1]} is inside the run folder {run_dir}; "
+                              "expected a path outside it (the training run stays as it was)")
+        return args
+    now = datetime.now()
+    folder = claim_output_dir(Path("outputs", "risk_predict", f"{now:%Y-%m-%d}", f"{now:%H-%M-%S}"), "out", True, False)
+    return [*args, f"out={folder / 'predictions.parquet'}"]
 
 
 for _name, (_module, _help) in TASKS.items():
@@ -380,6 +475,7 @@ def _mean_sd(row: dict, metric: str) -> str:
 def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[str]] = None):
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from minectl.results import write_summary
 
@@ -408,29 +504,68 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
         groups = [str(g) for g in grouped[by]]
         table = Table(title=f"{sweep_dir} (mean ± sd over jobs, by {by})")
         if len(metric_cols) <= 6:  # the seed's Table 3 layout: one row per group, metrics across
+            names = _short_names(metric_cols)
             for col in [by, "jobs ok", *metric_cols]:
-                table.add_column(col, justify="left" if col == by else "right")
+                table.add_column(names.get(col, col), justify="left" if col == by else "right", overflow="fold")
             for row in grouped.iter_rows(named=True):
-                table.add_row(str(row[by]), str(row["jobs ok"]), *[_mean_sd(row, c) for c in metric_cols])
+                table.add_row(Text(str(row[by])), str(row["jobs ok"]), *[_mean_sd(row, c) for c in metric_cols])
         else:  # many metrics: one row per metric, groups across
             for col in ["metric", *groups]:
-                table.add_column(col, justify="left" if col == "metric" else "right")
+                table.add_column(Text(col), justify="left" if col == "metric" else "right", overflow="fold")
             table.add_row("jobs ok", *[str(n) for n in grouped["jobs ok"]])
             for col in metric_cols:
                 table.add_row(col, *[_mean_sd(row, col) for row in grouped.iter_rows(named=True)])
     else:
-        table = Table(title=str(sweep_dir))
-        override_cols = [c for c in summary.columns if c not in metric_cols and c not in ("status", "error")]
-        for col in override_cols + ["status"] + metric_cols[:8]:
-            table.add_column(col)
-        for row in summary.iter_rows(named=True):
-            values = [str(row[c]) for c in override_cols + ["status"]]
-            values += ["-" if row[c] is None else f"{row[c]:.4g}" for c in metric_cols[:8]]
-            table.add_row(*values)
+        table = _jobs_table(summary, sweep_dir, metric_cols, chosen=bool(metrics), width=console.width)
     console.print(table)
     for row in summary.filter(summary["status"] != "ok").iter_rows(named=True):
-        console.print(f"[red]job {row['job']} {row['status']}:[/] {row['error']}")
+        console.print(Text.assemble((f"job {row['job']} {row['status']}: ", "red"), str(row["error"])))
     return summary
+
+
+def _short_names(names: List[str]) -> dict:
+    """Each dotted name by its shortest ending that no other name shares
+    (capacity.optimal_mt_a -> optimal_mt_a; backtest.mae.arima, backtest_h3.mae.arima keep more)."""
+    short = {}
+    for name in names:
+        parts = name.split(".")
+        for n in range(1, len(parts) + 1):
+            tail = ".".join(parts[-n:])
+            if sum(other == tail or other.endswith("." + tail) for other in names) == 1:
+                break
+        short[name] = tail
+    return short
+
+
+def _jobs_table(summary: Any, sweep_dir: Path, metric_cols: List[str], chosen: bool, width: int):
+    """One row per job, readable at 80 columns: only the overrides that vary (the others in the
+    caption), short metric names, values wrapped rather than cut; as many metrics as fit
+    unless ``chosen`` (--metric)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    overrides = [c for c in summary.columns if not summary[c].dtype.is_float() and c not in ("job", "status", "error")]
+    varying = [c for c in overrides if summary[c].n_unique() > 1]
+    fixed = [f"{c}={summary[c][0]}" for c in overrides if c not in varying]
+    room = max(1, (width - 16 - 10 * len(varying)) // 11)  # ~11 characters per metric column
+    shown = metric_cols if chosen else metric_cols[:room]
+    names = _short_names(varying + [c for c in summary.columns if summary[c].dtype.is_float()])  # unique among all metrics
+    table = Table(title=str(sweep_dir), title_justify="left", caption_justify="left")
+    table.add_column("job", justify="right")
+    for col in varying:
+        table.add_column(names[col], overflow="fold")
+    table.add_column("status", overflow="fold")
+    for col in shown:
+        table.add_column(names[col], justify="right", overflow="fold")
+    for row in summary.iter_rows(named=True):  # Text: a value such as [1,2] is not rich markup
+        table.add_row(Text(str(row["job"])), *[Text(str(row[c])) for c in varying], Text(str(row["status"])),
+                      *["-" if row[c] is None else f"{row[c]:.4g}" for c in shown])
+    notes = [f"same in every job: {' '.join(fixed)}"] if fixed else []
+    hidden = sum(summary[c].dtype.is_float() for c in summary.columns) - len(shown)
+    if hidden:
+        notes.append(f"{hidden} more metrics: pick them with --metric NAME (all in summary.parquet)")
+    table.caption = Text("\n".join(notes)) if notes else None
+    return table
 
 
 @app.command("summarize", help="Rebuild summary.parquet of a sweep dir and print it (mean ± sd with --by). "
@@ -452,6 +587,26 @@ def summarize(
         _fail(str(exc))
     if summary.height and (summary["status"] != "ok").any():
         raise typer.Exit(1)
+
+
+@app.command("report", help="Write report.html of a run or sweep folder: one self-contained page (figures, tables, "
+             "plots, config, provenance, status) that opens offline.")
+def report(
+    folder: Path = typer.Argument(..., help="A run folder, or a sweep (multirun) folder."),
+    metric: Optional[List[str]] = typer.Option(None, "--metric", help="Sweep: metrics to show; the first is plotted (repeatable)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Sweep: group jobs by this override (default: each that varies)."),
+) -> None:
+    from minectl.report.page import is_sweep, write_run_report, write_sweep_report
+
+    if not folder.is_dir():
+        _fail(f"{folder}: {'not a folder' if folder.exists() else 'missing'}; expected a minectl run or sweep folder")
+    try:  # the folder may come from someone else: every file is read with its type checked
+        path = write_sweep_report(folder, metric, by) if is_sweep(folder) else write_run_report(folder)
+    except MinectlError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{folder}: cannot write report.html ({exc.strerror or exc}); expected a folder you can write")
+    typer.echo(path)
 
 
 @app.command("verify", help="Replay a run from its saved overrides into a fresh dir and compare metrics.")
@@ -505,6 +660,10 @@ def data_synth(
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     meters_per_activity: int = typer.Option(1, "--meters-per-activity", min=1, help="Hourly energy meters per activity (scale knob)."),
     missing_rate: float = typer.Option(0.01, "--missing-rate", min=0.0, max=0.5, help="Share of missing hourly readings."),
+    to: Optional[Tuple[str, str]] = typer.Option(
+        None, "--to", metavar="postgres DSN",
+        help="Write the tables into a database instead of --out: `--to postgres postgresql://USER@HOST:PORT/DB` "
+             "(password from PGPASSWORD); existing tables of the same names are replaced, all in one transaction."),
 ) -> None:
     from datetime import date
 
@@ -518,6 +677,21 @@ def data_synth(
     except ValueError:
         _fail(f"--start '{start}' is not a date; expected YYYY-MM-DD")
     console = Console()
+    if to is not None:
+        if to[0] != "postgres":
+            _fail(f"--to {to[0]}: unknown database kind; expected --to postgres DSN")
+        from minectl.data.postgres import write_postgres
+        from minectl.data.synth import generate
+
+        frames = generate(mines=mines, years=years, start=start, seed=seed, meters_per_activity=meters_per_activity,
+                          missing_rate=missing_rate)
+        try:
+            written = write_postgres(to[1], frames)
+        except MinectlError as exc:
+            _fail(str(exc))
+        for table, where in written.items():
+            console.print(f"{table:>20}  {where}")
+        return
     try:
         with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
             task = bar.add_task("generating mines", total=mines)

@@ -23,6 +23,8 @@ class TaskConfig:
     seed: int = between(0, 2**32 - 1, default=0)  # numpy's global seed takes 32 bits
     # Name of a metric the task function returns (for sweepers that minimise it, e.g. Optuna).
     objective: Optional[str] = None
+    # Write report.html (figures, tables, plots, config, provenance) at the end of the run.
+    report: bool = True
 
 
 @dataclass
@@ -34,9 +36,10 @@ class FilterConfig:
 
 @dataclass
 class TableSource:
-    kind: str = "parquet"  # parquet | csv | duckdb
+    kind: str = "parquet"  # parquet | csv | duckdb | postgres
     path: Optional[str] = None
-    query: Optional[str] = None  # duckdb: SQL or a table name
+    query: Optional[str] = None  # duckdb, postgres: SQL or a table name
+    dsn: Optional[str] = None  # postgres: connection string (its password from PGPASSWORD or ${oc.env:NAME})
     columns: Dict[str, str] = field(default_factory=dict)  # source name -> canonical name
     filters: List[FilterConfig] = field(default_factory=list)
 
@@ -60,6 +63,8 @@ class DataConfig:
     dir: Optional[str] = None
     # A database file that table sources may share (interpolate it as ${data.path}).
     path: Optional[str] = None
+    # A database server's connection string that table sources may share (${data.dsn}).
+    dsn: Optional[str] = None
     # Per-table sources; they take precedence over `dir`.
     tables: Dict[str, TableSource] = field(default_factory=dict)
 
@@ -104,6 +109,9 @@ class CostParams:
     rolling_mean: List[str] = field(default_factory=lambda: ["cost", "unit_cost", "kwh_per_t"])
     rolling_window: int = at_least(1, default=7)
     top_anomalies: int = at_least(0, default=10)  # rows of the terminal summary
+    # the data's period in plots and the summary (day | week | month | quarter | year); None: from
+    # the step between its dates (one date alone, as annual figures of one year, cannot tell)
+    period: Optional[str] = None
 
 
 @dataclass

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import importlib
 import math
 import re
 import typing
@@ -98,15 +97,11 @@ def finite(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) ->
     return _field(Range(), default, default_factory)
 
 
-def estimator_params(kind_key: str, registry: str) -> Any:
-    """An open map of an estimator's constructor arguments, checked against that estimator.
-
-    ``kind_key``: the sibling key naming the estimator; ``registry``: the module that builds
-    them, with ``param_names(kind)`` (the names a config may set; None for an unknown kind,
-    which the task reports) and ``unfitted(kind, params)`` (the estimator, whose values are
-    then checked). Named as a string so that the heavy registry loads only when checked.
-    """
-    return dataclasses.field(default_factory=dict, metadata={"params_of": (kind_key, registry)})
+def estimator_params(set_by_task: tuple[str, ...] = ()) -> Any:
+    """An open map of the constructor arguments of the estimator its sibling `_target_` names,
+    checked against that class (minectl.estimators) when the config is checked; ``set_by_task``:
+    the arguments the task fills itself (the seed, a window), which a config may not set."""
+    return dataclasses.field(default_factory=dict, metadata={"params_of": tuple(set_by_task)})
 
 
 def in_estimator_params(root: Any, key: str) -> bool:
@@ -179,7 +174,7 @@ def check_config(cfg: Any, path: str = "") -> None:
             if "range" in spec.metadata:
                 _check_numbers(cfg, name, _join(path, name), spec.metadata["range"])
             if "params_of" in spec.metadata:
-                _check_params(cfg, name, _join(path, name), *spec.metadata["params_of"])
+                _check_params(cfg, name, _join(path, name), spec.metadata["params_of"])
     for key in cfg.keys():
         _check_child(cfg, key, _join(path, key))
 
@@ -221,21 +216,20 @@ def _check_numbers(node: Any, key: str, where: str, rng: Range) -> None:
         check_value(where, value, rng)
 
 
-def _check_params(node: Any, key: str, where: str, kind_key: str, registry: str) -> None:
+def _check_params(node: Any, key: str, where: str, set_by_task: tuple[str, ...]) -> None:
     from omegaconf import OmegaConf
 
-    params, kind = _value(node, key), _value(node, kind_key)
-    if not params or kind is None:
+    from minectl.estimators import check_param_names, estimator_class
+
+    params, target = _value(node, key), _value(node, "_target_")
+    if target is None:
+        return  # a missing `_target_` is reported as a missing key
+    owner = where.rpartition(".")[0]
+    cls = estimator_class(target, owner)
+    if not params:
         return
-    module = importlib.import_module(registry)
-    names = module.param_names(kind)
-    if names is None:
-        return  # an unknown estimator: the task names the choices
-    names = set(names)
-    for name in params.keys():
-        if name not in names:
-            raise ConfigError(unknown_key(f"{where}.{name}", names, f"parameter of {kind!r}"))
-    check_estimator(module.unfitted(kind, OmegaConf.to_container(params, resolve=True)), where)
+    check_param_names(cls, params.keys(), owner, set_by_task)
+    check_estimator(cls(**OmegaConf.to_container(params, resolve=True)), where)
 
 
 def check_estimator(estimator: Any, where: str) -> None:

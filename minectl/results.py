@@ -327,5 +327,14 @@ class SweepSummary(Callback):
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        write_summary(sweep_dir)
+        summary = write_summary(sweep_dir)
+        if summary.height and config.get("report", True):
+            from minectl.report.page import write_sweep_report
+
+            try:
+                write_sweep_report(sweep_dir)
+            except Exception as exc:  # noqa: BLE001 - the jobs' results stand; `minectl report DIR` draws it again
+                import logging
+
+                logging.getLogger("minectl").warning("report.html not written: %s: %s", type(exc).__name__, exc)
         LAST_SWEEP.append(sweep_dir)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from minectl.errors import MinectlError
+from minectl.errors import ConfigError, MinectlError
 
 log = logging.getLogger("minectl")
 
@@ -49,6 +49,10 @@ def execute_job(cfg: Any) -> float | None:
         task = importlib.import_module(TASKS[cfg.task_name][0])
         metrics = task.run(cfg, run)
         flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True))
+        if cfg.objective is not None and cfg.objective not in flat:  # a failed job like any other, before its status
+            raise ConfigError(f"objective={cfg.objective} is not a metric of this run; expected one of: {_closest(cfg.objective, flat)}")
+        if cfg.get("report", True):
+            _write_report(run_dir)
     except MinectlError as exc:
         run.discard()
         write_status(run_dir, False, str(exc))
@@ -64,10 +68,25 @@ def execute_job(cfg: Any) -> float | None:
             log.exception("job failed")
             return None
         raise
-    write_status(run_dir, True)
+    write_status(run_dir, True)  # last: a job whose status says ok has done all its work
     run.console.print(f"[dim]run dir:[/] {run_dir}")
-    if cfg.objective is None:
-        return None
-    if cfg.objective not in flat:
-        raise SystemExit(f"error: objective '{cfg.objective}' is not a metric of this run")
-    return flat[cfg.objective]
+    return None if cfg.objective is None else flat[cfg.objective]
+
+
+def _closest(name: str, metrics: dict) -> str:
+    """The metric names nearest to ``name`` (a typo), else the first few, for an error line."""
+    import difflib
+
+    near = difflib.get_close_matches(name, list(metrics), n=3, cutoff=0.6) or sorted(metrics)[:5]
+    return ", ".join(near) + (f" ({len(metrics)} metrics in metrics.json)" if len(metrics) > len(near) else "")
+
+
+def _write_report(run_dir: Path) -> None:
+    """report.html of a finished run; a report that cannot be drawn is a warning, never a
+    failed run (its results stand; `minectl report RUN_DIR` draws it again)."""
+    from minectl.report.page import write_run_report
+
+    try:
+        write_run_report(run_dir, {"status": "ok", "error": None})
+    except Exception as exc:  # noqa: BLE001 - a report bug must not discard the run's results
+        log.warning("report.html not written: %s: %s", type(exc).__name__, exc)

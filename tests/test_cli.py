@@ -50,9 +50,9 @@ def test_single_run_writes_a_complete_run_dir(cli, tiny_mine, tmp_path):
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("foo=1", "foo: unknown key; expected one of: cost, costs, data, objective, seed, task_name"),
+        ("foo=1", "foo: unknown key; expected one of: cost, costs, data, objective, report, seed, task_name"),
         ("seed=abc", "could not be converted to Integer"),
-        ("data=nope", "expected one of: duckdb, parquet_dir, synthetic"),
+        ("data=nope", "expected one of: duckdb, parquet_dir, postgres, synthetic"),
         ("data=parquet_dir", "data.dir is not set"),
         ("data.dir=${oc.env:MINECTL_SURELY_UNSET}", "MINECTL_SURELY_UNSET"),
         ("+hydra.callbacks.evil._target_=os.system", "'os.system' is not allowed"),

@@ -31,7 +31,7 @@ def lognormal_errors(low: float, high: float, confidence: float = 0.95, size: in
     A deterministic sample: the (i - 0.5)/size quantiles, so results need no seed.
     """
     if not -1 < low < 0 < high:
-        raise ConfigError(f"uncertainty range: expected -1 < lower < 0 < upper (fractions), got ({low}, {high})")
+        raise ConfigError(f"expected -1 < lower < 0 < upper (fractions), got [{low}, {high}]", param="error_range")
     z = stats.norm.ppf(0.5 + confidence / 2)
     lo, hi = np.log1p(low), np.log1p(high)
     mu, sigma = (lo + hi) / 2, (hi - lo) / (2 * z)

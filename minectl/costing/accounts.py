@@ -271,20 +271,70 @@ def _sensor_daily(
     sensors: pl.LazyFrame | pl.DataFrame, events: pl.LazyFrame, prep: Preprocessing
 ) -> tuple[pl.LazyFrame, dict[str, int]]:
     """Daily means of the hourly sensor columns: per column, rolling 3-sigma outliers not
-    explained by an event that same day are removed, then gaps are filled by eq 3."""
+    explained by an event that same day are removed, then gaps are filled by eq 3. Every step
+    works per mine: the hourly rows are taken a chunk of whole mines at a time (flat memory at
+    any company size), or all at once where a mine's rows are spread over the file."""
     columns = sensor_columns(sensors.lazy().collect_schema().names())
-    frame = sensors.lazy().with_columns(date=pl.col("timestamp").dt.date()).join(events, on=KEYS, how="left")
+    events = events.collect()  # days x mines: small
     counts = {"sensor_outliers_removed": 0, "sensor_outliers_kept_event": 0, "sensor_interpolated": 0}
-    flags = ["outlier_sigma", "outlier_threshold", "outlier", "event_kept"]
-    for column in columns:
-        flagged = flag_outliers(
-            frame, column, by=["mine_id"], time_col="timestamp", window=prep.sensor_window,
-            n_sigma=prep.outlier_sigma, event=pl.col("_event"),
-        ).collect()
-        counts["sensor_outliers_removed"] += int((flagged["outlier"] & ~flagged["event_kept"]).sum())
-        counts["sensor_outliers_kept_event"] += int(flagged["event_kept"].sum())
-        frame = drop_outliers(flagged.lazy(), column).drop(flags)
-    filled = interpolate_linear(frame, columns, by=["mine_id"], time_col="timestamp", limit=prep.interpolation_limit)
-    filled = filled.collect()
-    counts["sensor_interpolated"] = int(sum(filled[imputed_flag(c)].sum() for c in columns))
-    return resample_daily(filled, by=["mine_id"], means=columns), counts
+    try:
+        daily = [_sensor_chunk(chunk, columns, events, prep, counts) for chunk in _mine_chunks(sensors.lazy(), _CHUNK_ROWS)]
+    except _MinesSpread:
+        counts = dict.fromkeys(counts, 0)
+        daily = [_sensor_chunk(sensors.lazy().collect(), columns, events, prep, counts)]
+    return pl.concat(daily).sort("date", "mine_id").lazy(), counts
+
+
+def _sensor_chunk(
+    hourly: pl.DataFrame, columns: list[str], events: pl.DataFrame, prep: Preprocessing, counts: dict[str, int]
+) -> pl.DataFrame:
+    """``_sensor_daily`` of the hourly rows of some whole mines; adds to ``counts``."""
+    frame = hourly.with_columns(date=pl.col("timestamp").dt.date()).join(events, on=KEYS, how="left")
+    # each column's flags depend on that column and the events only: all columns in one parallel query
+    flagged = pl.collect_all([
+        drop_outliers(flag_outliers(
+            frame.lazy().select("mine_id", "timestamp", column, "_event"), column, by=["mine_id"], time_col="timestamp",
+            window=prep.sensor_window, n_sigma=prep.outlier_sigma, event=pl.col("_event"),
+        ), column).select(column, removed=pl.col("outlier") & ~pl.col("event_kept"), kept=pl.col("event_kept"))
+        for column in columns
+    ])
+    counts["sensor_outliers_removed"] += sum(int(f["removed"].sum()) for f in flagged)
+    counts["sensor_outliers_kept_event"] += sum(int(f["kept"].sum()) for f in flagged)
+    frame = frame.with_columns(f[column] for column, f in zip(columns, flagged, strict=True))
+    del flagged  # peak memory
+    filled = interpolate_linear(frame, columns, by=["mine_id"], time_col="timestamp", limit=prep.interpolation_limit).collect()
+    counts["sensor_interpolated"] += int(sum(filled[imputed_flag(c)].sum() for c in columns))
+    return resample_daily(filled, by=["mine_id"], means=columns).collect()
+
+
+class _MinesSpread(Exception):
+    """A mine's rows do not come together in the file."""
+
+
+_CHUNK_ROWS = 1 << 20  # hourly rows per chunk of whole mines (about 60 mine-years of hourly sensors)
+
+
+def _mine_chunks(frame: pl.LazyFrame, rows: int):
+    """``frame`` in chunks of whole mines of about ``rows`` rows, in one streaming pass, where
+    each mine's rows come together (a part per mine, or rows sorted by mine); raises
+    ``_MinesSpread`` on a mine met again after others."""
+    pending, size, done = [], 0, set()
+    for batch in frame.collect_batches():
+        if not done.isdisjoint(batch["mine_id"].unique().to_list()):
+            raise _MinesSpread
+        pending.append(batch)
+        size += batch.height
+        if size < rows:
+            continue
+        buffer = pl.concat(pending)
+        last = buffer["mine_id"].eq_missing(buffer["mine_id"][-1])
+        cut = int(last.arg_true()[0])  # the last mine may go on in the next batch
+        if last[cut:].not_().any():
+            raise _MinesSpread
+        pending = [buffer]
+        if cut:
+            done.update(buffer["mine_id"][:cut].unique().to_list())
+            yield buffer[:cut]
+            pending, size = [buffer[cut:]], buffer.height - cut
+    if pending:
+        yield pl.concat(pending)

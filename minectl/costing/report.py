@@ -1,4 +1,6 @@
-"""Terminal summary (rich) and plots (matplotlib Agg) of a cost run."""
+"""Terminal summary (rich) and plots (matplotlib Agg) of a cost run, by the data's own period:
+days for daily accounts; months or years (e.g. annual taconite figures) drawn as bars per period
+and mine instead of lines over a calendar axis."""
 
 from __future__ import annotations
 
@@ -13,9 +15,53 @@ from rich.table import Table  # noqa: E402
 
 from minectl.costing.mapping import CostMapping  # noqa: E402
 
+# the most common step between the data's dates, in days -> its period; one date alone: "period"
+PERIOD_DAYS = {1: "day", 7: "week", 28: "month", 29: "month", 30: "month", 31: "month", 90: "quarter", 91: "quarter",
+               92: "quarter", 365: "year", 366: "year"}
+PERIODS = ("day", "week", "month", "quarter", "year")
+FEW_PERIODS = 30  # up to this many periods: bars per period (a line over a calendar axis says little)
 
-def plot_daily_cost(daily: pl.DataFrame, categories: Sequence[str], currency: str):
-    """Stacked daily cost by category, summed over mines."""
+
+def period_of(dates: pl.Series) -> str:
+    """The data's own period: day, week, month, quarter or year by the most common step between
+    its distinct dates; "period" when there is one date only or the step is none of those."""
+    unique = dates.unique().sort()
+    if unique.len() < 2:
+        return "period"
+    steps = unique.diff().drop_nulls().dt.total_days()
+    return PERIOD_DAYS.get(int(steps.mode().min()), "period")
+
+
+def _period_labels(dates: pl.Series, period: str) -> list[str]:
+    formats = {"year": "%Y", "month": "%Y-%m", "quarter": "%Y-%m"}
+    return dates.dt.strftime(formats.get(period, "%Y-%m-%d")).to_list()
+
+
+def _bars_by_period(daily: pl.DataFrame, columns: Sequence[str], labels: Sequence[str], ax) -> None:
+    """Stacked bars of ``columns`` per period and mine (few periods, e.g. annual data)."""
+    rows = daily.sort("date", "mine_id")
+    names = [f"{p} {m}" if rows["date"].n_unique() > 1 else str(m)
+             for p, m in zip(_period_labels(rows["date"], period_of(rows["date"])), rows["mine_id"], strict=True)]
+    bottom = None
+    for column, label in zip(columns, labels, strict=True):
+        values = rows[column].fill_null(0).to_numpy()
+        ax.bar(names, values, bottom=bottom, label=label)
+        bottom = values if bottom is None else bottom + values
+    ax.tick_params(axis="x", labelrotation=30)
+
+
+def plot_daily_cost(daily: pl.DataFrame, categories: Sequence[str], currency: str, period: str | None = None):
+    """Stacked cost by category per period (``period``, else the data's own: day, month, year),
+    summed over mines; few periods: bars per period and mine."""
+    period = period or period_of(daily["date"])
+    if daily["date"].n_unique() <= FEW_PERIODS and period != "day":
+        fig, ax = plt.subplots(figsize=(10, 4))
+        _bars_by_period(daily, [f"cost_{c}" for c in categories], categories, ax)
+        ax.set_ylabel(f"cost per {period} ({currency})")
+        ax.set_title(f"Cost by category per {period} and mine (seed 000 eq 1)")
+        ax.legend(loc="upper left", fontsize="small", ncols=min(len(categories), 6))
+        fig.tight_layout()
+        return fig
     by_day = daily.group_by("date").agg(pl.col(f"cost_{c}").sum() for c in categories).sort("date")
     fig, ax = plt.subplots(figsize=(10, 4))
     ax.stackplot(by_day["date"].to_list(), *(by_day[f"cost_{c}"].to_numpy() for c in categories), labels=categories)
@@ -26,8 +72,16 @@ def plot_daily_cost(daily: pl.DataFrame, categories: Sequence[str], currency: st
     return fig
 
 
-def plot_unit_cost(daily: pl.DataFrame, anomalies: pl.DataFrame, currency: str, output: str):
-    """U_t per mine with the flagged anomaly days marked."""
+def plot_unit_cost(daily: pl.DataFrame, anomalies: pl.DataFrame, currency: str, output: str, period: str | None = None):
+    """U_t per mine with the flagged anomaly days marked; few periods: bars per period and mine."""
+    period = period or period_of(daily["date"])
+    if daily["date"].n_unique() <= FEW_PERIODS and period != "day":
+        fig, ax = plt.subplots(figsize=(10, 4))
+        _bars_by_period(daily, ["unit_cost"], ["unit cost"], ax)
+        ax.set_ylabel(f"unit cost ({currency} per {output})")
+        ax.set_title(f"Unit cost U_t = C_t / Q_t per {period} and mine (seed 000 eq 2)")
+        fig.tight_layout()
+        return fig
     fig, ax = plt.subplots(figsize=(10, 4))
     flagged = anomalies.select("date", "mine_id").unique()
     for (mine,), frame in daily.group_by("mine_id", maintain_order=True):
@@ -43,11 +97,15 @@ def plot_unit_cost(daily: pl.DataFrame, anomalies: pl.DataFrame, currency: str, 
     return fig
 
 
-def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping: CostMapping, top: int) -> None:
-    """Cost structure (by category and by stage) and the largest anomalies."""
+def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping: CostMapping, top: int,
+                  period: str | None = None) -> None:
+    """Cost structure (by category and by stage) and the largest anomalies, counted in mine-periods
+    (``period``, else the data's own: mine-days for daily accounts)."""
     total = daily["cost"].sum()
-    structure = Table(title=f"Cost structure, {daily.height} mine-days, total {total:,.0f} {mapping.currency}")
-    for column in ("group", "item", f"cost ({mapping.currency})", "share of total", "mean daily share"):
+    period = period or period_of(daily["date"])
+    structure = Table(title=f"Cost structure, {daily.height} mine-{period}s, total {total:,.0f} {mapping.currency}")
+    share_title = "mean daily share" if period == "day" else f"mean share per mine-{period}"
+    for column in ("group", "item", f"cost ({mapping.currency})", "share of total", share_title):
         structure.add_column(column, justify="right" if column != "item" and column != "group" else "left")
     parts = [("category", c, f"cost_{c}", f"share_{c}") for c in mapping.categories]
     parts += [("stage", s, f"cost_stage_{s}", f"share_stage_{s}") for s in mapping.stages]
@@ -58,9 +116,9 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
     unit = daily["unit_cost"].drop_nulls()
     if unit.len():
         console.print(f"unit cost: mean {unit.mean():,.2f}, sd {unit.std() or 0:,.2f} {mapping.currency}/t; "
-                      f"{int(daily['no_output'].sum())} day(s) without output (no unit cost)")
+                      f"{int(daily['no_output'].sum())} {period}(s) without output (no unit cost)")
     elif daily.height:  # e.g. production keyed by other mine ids than the consumption's
-        console.print(f"[yellow]unit cost: none[/]: none of the {daily.height} mine-days has output; "
+        console.print(f"[yellow]unit cost: none[/]: none of the {daily.height} mine-{period}s has output; "
                       "check that the production table covers these mines and dates")
     if anomalies.height and top:
         rank = pl.coalesce(pl.col("score").abs(), pl.col("size").abs())

@@ -1,9 +1,11 @@
 """The canonical tables of docs/data-contract.md and their validation.
 
 Validation casts each column to its canonical type and checks keys, ordering, gaps, signs,
-ranges and finite values (no inf / NaN, no sum that overflows) with a few aggregate queries,
-so it stays lazy and cheap on large scanned files; it also counts each table's rows per mine
-for the joins between tables (minectl.data.load_mine).
+ranges and finite values (no inf / NaN, no sum that overflows): a series table in one
+streaming pass over its batches (a folder of part files: part by part, memory flat), small
+tables with a few aggregate queries; an exact per-series pass names the first fault of a key
+error. It also counts each table's rows per mine for the joins between tables
+(minectl.data.load_mine).
 """
 
 from __future__ import annotations
@@ -112,7 +114,10 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     checks += [(~pl.col(c).is_finite()).sum().alias(f"inf:{c}") for c in numbers]  # nulls (missing) are not counted
     checks += [pl.col(c).sum().alias(f"sum:{c}") for c in numbers]  # finite values whose sum overflows
     checks += [pl.col(c).null_count().alias(f"null:{c}") for c in spec.required]  # key columns: in the key pass
-    stats = frame.select(checks).collect()
+    if spec.time is None or spec.step is None:  # small tables (mines, prices)
+        stats, keys = frame.select(checks).collect(), None
+    else:  # series tables: the value and key checks share one streaming pass
+        stats, keys = _one_pass(frame, checks, spec)
     rows = stats["rows"][0]
     if rows == 0:
         raise DataError(f"{source}: table '{name}' is empty; expected at least one row")
@@ -133,7 +138,49 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
                 f"{source}: table '{name}' has {stats[f'frac:{column}'][0]} {column} values outside [0, 1] (first {bad[column][0]} "
                 f"at {_first(bad, spec.key)}); expected a share in [0, 1]"
             )
-    return frame, _check_keys(name, spec, frame, source)
+    if keys is not None and (per_mine := _keys_in_order(keys, spec)) is not None:
+        return frame, per_mine
+    return frame, _check_keys(name, spec, frame, source)  # small tables, and the exact messages of a key error
+
+
+def _one_pass(frame: pl.LazyFrame, checks: list[pl.Expr], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The value checks' counts and sums, and per series and batch: rows, first and last time,
+    times not after the series' row before, null times; in one streaming pass (batches as the
+    source gives them, e.g. a part file's row groups: memory stays flat, no column read twice)."""
+    series = [c for c in spec.key if c != spec.time]
+    t = pl.col(spec.time)
+    per_series = [pl.len().alias("n"), t.first().alias("first"), t.last().alias("last"),
+                  (t.diff() <= pl.duration(microseconds=0)).sum().alias("not_after"), t.null_count().alias("no_time")]
+    read = {*spec.key, *(name for check in checks for name in check.meta.root_names())}  # the columns the checks need
+    values, keys = [], []
+    for batch in frame.select(c for c in frame.collect_schema() if c in read).collect_batches():
+        values.append(batch.select(checks))
+        keys.append(batch.group_by(series).agg(per_series).with_columns(batch=pl.lit(len(keys))))
+    if not values:  # no rows: refused as an empty table
+        return frame.select(checks).collect(), pl.DataFrame()
+    values = pl.concat(values)
+    # the batches' sums added up (0 for no value, as polars sums): inf where the table's sum overflows
+    totals = {c: sum(values[c].fill_null(0.0).to_list(), 0.0) for c in values.columns if c.startswith("sum:")}
+    return values.select(pl.col(c).sum() for c in values.columns if c not in totals).with_columns(**totals), pl.concat(keys)
+
+
+def _keys_in_order(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int] | None:
+    """Rows per mine_id when every series of the per-batch ``stats`` is complete and strictly
+    increasing in time across batches, gapless at the spec's step, without null keys; else None
+    (the exact pass then names the first fault)."""
+    series = [c for c in spec.key if c != spec.time]
+    if any(stats[c].null_count() for c in series) or stats["no_time"].sum() or stats["not_after"].sum():
+        return None
+    step_us = 86_400_000_000 if spec.step == _DAY else 3_600_000_000
+    merged = stats.sort("batch").group_by(series, maintain_order=True).agg(
+        pl.col("n").sum(), pl.col("first").min(), pl.col("last").max(),
+        (pl.col("first") <= pl.col("last").shift(1)).sum().alias("not_after"),  # a batch's first time vs the one before
+    ).with_columns(
+        ((pl.col("last").cast(STAMP) - pl.col("first").cast(STAMP)).dt.total_microseconds() // step_us + 1).alias("expected")
+    )
+    if merged["not_after"].sum() or (merged["expected"] != merged["n"]).any():
+        return None
+    return _per_mine(merged, spec)
 
 
 def check_finite(frame: pl.LazyFrame, column: str, non_finite: int, total: float | None, source: str, table: str = "") -> None:
@@ -171,9 +218,10 @@ def _no_nulls(name: str, source: str, column: str, missing: int, rows: int) -> N
 
 
 def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) -> dict[str, int]:
-    """Duplicates, ordering and gaps, from one streaming aggregate per series (cheap on large
-    scans whose series are each one run of rows; interleaved series take a slower exact pass);
-    returns the rows per mine_id."""
+    """Duplicates, ordering and gaps, from one streaming aggregate per series (where each series
+    is one run of rows; interleaved series take a slower exact pass); returns the rows per
+    mine_id. For the small tables, and to name the first fault of a series table that
+    ``_keys_in_order`` refused."""
     if spec.time is None or spec.step is None:  # small tables (mines, prices): every key's count
         counts = frame.group_by(list(spec.key)).agg(pl.len().alias("n")).collect()
         for column in spec.key:  # a null key is a group of its own

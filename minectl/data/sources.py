@@ -1,6 +1,6 @@
-"""Readers: one declared source (parquet, csv, DuckDB) -> a renamed, filtered polars LazyFrame.
+"""Readers: one declared source (parquet, csv, DuckDB, PostgreSQL) -> a renamed, filtered polars LazyFrame.
 
-A new kind of source (PostgreSQL, say) is one more entry in READERS.
+A new kind of source is one more entry in READERS.
 """
 
 from __future__ import annotations
@@ -84,11 +84,20 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
         raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}") from None
 
 
+def _read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
+    from minectl.data.postgres import read_postgres  # psycopg only for this kind
+
+    return read_postgres(dsn, query)
+
+
+# (path, query) -> frame; a server's reader gets the source's dsn in place of a path (SERVER_KINDS)
 READERS: dict[str, Callable[[str | None, str | None], pl.LazyFrame]] = {
     "parquet": _read_parquet,
     "csv": _read_csv,
     "duckdb": _read_duckdb,
+    "postgres": _read_postgres,
 }
+SERVER_KINDS = ("postgres",)
 
 
 def read_table(
@@ -97,12 +106,14 @@ def read_table(
     query: str | None = None,
     columns: dict[str, str] | None = None,
     filters: list[dict] | None = None,
+    dsn: str | None = None,
 ) -> pl.LazyFrame:
-    """Read one source; rename source columns to canonical names; apply declared filters."""
+    """Read one source; rename source columns to canonical names; apply declared filters.
+    ``dsn``: the connection string of a server kind (postgres)."""
     if kind not in READERS:
         raise DataError(f"unknown source kind '{kind}'; expected one of: {', '.join(READERS)}")
-    frame = READERS[kind](path, query)
-    where = path or kind
+    frame = READERS[kind](dsn if kind in SERVER_KINDS else path, query)
+    where = f"{kind} {query}" if kind in SERVER_KINDS else path or kind
     try:
         schema = frame.collect_schema()
     except (pl.exceptions.PolarsError, OSError) as exc:

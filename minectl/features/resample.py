@@ -24,6 +24,7 @@ from minectl.errors import DataError
 from minectl.features.impute import fill_linear
 
 _UNITS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000}
+_INLINE = 12  # Arrow string views hold strings of up to 12 bytes whole (else a prefix and a buffer offset)
 _DAY_OFFSET = 2**31  # days since 1970 + offset >= 0: packs (series id, day) into one int64 key
 
 
@@ -142,8 +143,7 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
     time_type = schema[time_col]
     ids: dict[tuple, int] = {}
     day_keys, sums, missing_counts, run_keys, firsts, lasts = [], [], [], [], [], []
-    near_ids, near_times, near_values = [], [], []
-    previous = None  # last row of the previous batch: (id, time, value), missing?, kept as near?
+    near = _Neighbours()
     types = {k: pl.String for k in keys} | {time_col: time_type, value: pl.Float64}
     # the source's column order: a reordering select costs the streaming reader ~100 MB more
     query = hourly.select(pl.col(c) if schema[c] == types[c] else pl.col(c).cast(types[c]) for c in schema if c in types)
@@ -164,9 +164,7 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         changed[1:] = differs.view(np.uint16)[:, 0] != 0  # either word differs
         starts = np.flatnonzero(changed)
         run_ids = _series_ids(columns, starts, ids)
-
-        def series_of(rows: np.ndarray) -> np.ndarray:
-            return run_ids[np.searchsorted(starts, rows, side="right") - 1]  # noqa: B023 (used in this iteration only)
+        row_ids = run_ids if run_ids.size == n else np.repeat(run_ids, np.diff(np.append(starts, n)))
 
         times = _buffer(table.column(time_col).chunk(0), np.int64)
         day = _days(times, time_type)
@@ -179,39 +177,25 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         missing = np.flatnonzero(is_missing)
         observed = values.copy()
         observed[missing] = 0.0
-        key, (total, count) = _reduce_by_key(
-            _day_key(series_of(segments), day[segments]),
-            np.add,
+        by_series = np.arange(n) if (row_ids[1:] >= row_ids[:-1]).all() else _stable_order(row_ids)
+        key, (total, count, first, last) = _reduce_by_key(
+            _day_key(row_ids[segments], day[segments]),
+            (np.add, np.add, np.minimum, np.maximum),
             np.add.reduceat(observed, segments),
             np.bincount(np.searchsorted(segments, missing, side="right") - 1, minlength=segments.size),
+            np.minimum.reduceat(times, segments),
+            np.maximum.reduceat(times, segments),
+            order=by_series if segments.size == n else None,  # rows in time order in each series: sorted by key too
         )
+        run_id, (first, last) = _reduce_by_key(key >> 32, (np.minimum, np.maximum), first, last)  # keys sorted: no sort
+        run_keys.append(run_id), firsts.append(first), lasts.append(last)
         if day_keys and day_keys[-1][-1] == key[0]:  # a day split between batches: kept as one entry
             sums[-1][-1] += total[0]
             missing_counts[-1][-1] += count[0]
             key, total, count = key[1:], total[1:], count[1:]
         if key.size:
             day_keys.append(key), sums.append(total), missing_counts.append(count)
-        run_id, (first, last) = _reduce_by_key(
-            run_ids, (np.minimum, np.maximum), np.minimum.reduceat(times, starts), np.maximum.reduceat(times, starts)
-        )
-        run_keys.append(run_id), firsts.append(first), lasts.append(last)
-
-        near = _near_rows(missing, n)
-        near_value = np.where(is_missing[near], np.nan, values[near])
-        if previous is not None:
-            carried, carried_missing, carried_kept = previous
-            if carried_missing and (near.size == 0 or near[0] != 0):
-                near = np.concatenate([[0], near])  # the row after a missing one
-                near_value = np.concatenate([values[:1], near_value])
-            if missing.size and missing[0] == 0 and not carried_kept:
-                for parts, part in zip((near_ids, near_times, near_values), carried, strict=True):
-                    parts.append(part)
-        near_ids.append(series_of(near)), near_times.append(times[near]), near_values.append(near_value)
-        previous = (
-            (series_of(np.array([n - 1])), times[-1:].copy(), np.where(is_missing[-1:], np.nan, values[-1:])),
-            bool(missing.size and missing[-1] == n - 1),
-            bool(near.size and near[-1] == n - 1),
-        )
+        near.add(row_ids, by_series, times, values, is_missing)
     if not ids:
         raise DataError("consumption_hourly: no rows; expected hourly readings")
     key, (total, count) = _reduce_by_key(np.concatenate(day_keys), np.add, np.concatenate(sums), np.concatenate(missing_counts))
@@ -228,19 +212,57 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         missing=count,
         first=first,
         last=last,
-        near_series=np.concatenate(near_ids),
-        near_time=np.concatenate(near_times),
-        near_value=np.concatenate(near_values),
+        near_series=np.concatenate(near.series),
+        near_time=np.concatenate(near.times),
+        near_value=np.concatenate(near.values),
     )
 
 
-def _near_rows(missing: np.ndarray, n: int) -> np.ndarray:
-    """Rows of a batch of ``n`` that are missing or next to a missing one (sorted)."""
-    if not missing.size:
-        return missing
-    near = np.sort(np.concatenate([missing - 1, missing, missing + 1]))
-    near = near[np.concatenate([[True], near[1:] != near[:-1]])]  # distinct (np.unique is slower)
-    return near[(near >= 0) & (near < n)]
+class _Neighbours:
+    """The missing readings and the rows next to them in their own series (the eq 3 neighbours,
+    wherever the file puts them), batch by batch; each series' last row so far is carried
+    over to the next batch."""
+
+    def __init__(self) -> None:
+        self.series: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        self.times: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+        self.values: list[np.ndarray] = [np.zeros(0)]
+        self.tail: dict[int, tuple[int, float, bool, bool]] = {}  # series id -> its last row: time, value, missing?, kept?
+
+    def add(self, series: np.ndarray, order: np.ndarray, times: np.ndarray, values: np.ndarray, is_missing: np.ndarray) -> None:
+        """One batch: the series id, time, reading and missing flag of each row, and the rows
+        in a stable order by series."""
+        n = series.size
+        ordered = series[order]
+        first = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))  # each series' first position
+        last = np.append(first[1:], n) - 1
+        keep = is_missing.copy()
+        missing = np.flatnonzero(is_missing)
+        if missing.size:
+            position = np.empty(n, dtype=np.int64)
+            position[order] = np.arange(n)
+            for step in (-1, 1):  # the rows before and after each missing one in its series
+                other = position[missing] + step
+                inside = (other >= 0) & (other < n)
+                other = other[inside]
+                keep[order[other[ordered[other] == series[missing[inside]]]]] = True
+        carried = []
+        for sid, head, tail_row in zip(ordered[first].tolist(), order[first].tolist(), order[last].tolist(), strict=True):
+            before = self.tail.get(sid)
+            if before is not None:
+                if before[2]:  # the series' row before this batch is missing: this one follows it
+                    keep[head] = True
+                if is_missing[head] and not before[3]:  # and the other way round
+                    carried.append((sid, *before[:2]))
+            value = np.nan if is_missing[tail_row] else float(values[tail_row])
+            self.tail[sid] = (int(times[tail_row]), value, bool(is_missing[tail_row]), bool(keep[tail_row]))
+        rows = np.flatnonzero(keep)
+        if carried:
+            sid, time, value = zip(*carried, strict=True)
+            self.series.append(np.array(sid, dtype=np.int64)), self.times.append(np.array(time, dtype=np.int64))
+            self.values.append(np.array(value, dtype=np.float64))
+        self.series.append(series[rows]), self.times.append(times[rows])
+        self.values.append(np.where(is_missing[rows], np.nan, values[rows]))
 
 
 def _buffer(array: pa.Array, dtype: type, width: int = 1) -> np.ndarray:
@@ -269,24 +291,65 @@ def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, in
     if starts.size <= 256:  # series-contiguous files: a few runs per batch
         runs = zip(*([column[int(i)].as_py() for i in starts] for column in columns), strict=True)
         return np.array([ids.setdefault(run, len(ids)) for run in runs], dtype=np.int64)
-    runs = pl.DataFrame([pl.Series(str(i), column).gather(starts) for i, column in enumerate(columns)])  # interleaved rows
+    views = [_buffer(column, np.uint64, width=2) for column in columns]
+    if starts.size == len(columns[0]) and (period := _period(views)):  # timestamp-major exports: one row per series in turn
+        first = [ids.setdefault(tuple(column[i].as_py() for column in columns), len(ids)) for i in range(period)]
+        return np.tile(np.array(first, dtype=np.int64), -(-starts.size // period))[: starts.size]
+    views = np.concatenate(views, axis=1)
+    views = views if starts.size == len(columns[0]) else views[starts]
+    if ((views[:, ::2] & 0xFFFFFFFF) <= _INLINE).all():  # interleaved rows of short names: their views are the names
+        digest = views[:, 0].copy()
+        for word in range(1, views.shape[1]):
+            digest = digest * np.uint64(0x9E3779B97F4A7C15) + views[:, word]
+        appearing = pl.Series(digest).unique(maintain_order=True).to_numpy()  # few: hashed, not sorted
+        by_value = np.argsort(appearing)
+        which = by_value[np.searchsorted(appearing[by_value], digest)]  # each row's digest, by order of appearance
+        first = np.empty(appearing.size, dtype=np.int64)
+        first[which[::-1]] = np.arange(which.size)[::-1]  # the first row of each digest (the last write wins)
+        if (views[first][which] == views).all():  # no two names share a digest
+            named = [ids.setdefault(tuple(column[int(starts[i])].as_py() for column in columns), len(ids)) for i in first]
+            return np.array(named, dtype=np.int64)[which]
+    runs = pl.DataFrame([pl.Series(str(i), column).gather(starts) for i, column in enumerate(columns)])  # long names
     for row in runs.unique(maintain_order=True).iter_rows():
         ids.setdefault(row, len(ids))
     table = pl.DataFrame(list(ids), schema=runs.schema, orient="row").with_row_index("_id")
     return runs.join(table, on=runs.columns, how="left", maintain_order="left")["_id"].to_numpy().astype(np.int64)
 
 
-def _reduce_by_key(key: np.ndarray, ufuncs, *values: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+def _period(views: list[np.ndarray], longest: int = 4096) -> int | None:
+    """The number of rows after which the key columns' views repeat, row for row, through the
+    whole batch (rows cycling through the same series in the same order), if any up to ``longest``."""
+    head = slice(1, longest + 1)
+    repeats = np.flatnonzero(np.logical_and.reduce([(v[head] == v[0]).all(axis=1) for v in views])) + 1
+    # the first repeat of row 0 is the only candidate
+    if repeats.size and all((v[repeats[0] :] == v[: -repeats[0]]).all() for v in views):
+        return int(repeats[0])
+    return None
+
+
+def _reduce_by_key(key: np.ndarray, ufuncs, *values: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Sorted unique keys and each value reduced per key (``ufuncs``: one, or one per value),
-    in the input's order within a key (stable sort), so the result is the same every run."""
+    in the input's order within a key (stable sort), so the result is the same every run.
+    ``order``: a stable order of the rows by a prefix of the key, used when it sorts the keys."""
     ufuncs = ufuncs if isinstance(ufuncs, tuple) else (ufuncs,) * len(values)
     if (key[1:] > key[:-1]).all():  # series-contiguous files: every key once, in order already
         return key, list(values)
     if not (key[1:] >= key[:-1]).all():
-        order = np.argsort(key, kind="stable")
+        if order is None or not ((ordered := key[order])[1:] >= ordered[:-1]).all():
+            order = _stable_order(key)
         key, values = key[order], [v[order] for v in values]
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
     return key[first], [ufunc.reduceat(v, first) for ufunc, v in zip(ufuncs, values, strict=True)]
+
+
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` of non-negative (series, day) keys (or plain series ids):
+    through dense 16-bit codes when a batch's few series and days allow them (a radix sort, 10x faster)."""
+    series, day = key >> 32, key & 0xFFFFFFFF
+    days = int(day.max() - day.min()) + 1
+    if (int(series.max() - series.min()) + 1) * days <= 1 << 16:
+        return np.argsort(((series - series.min()) * days + day - day.min()).astype(np.uint16), kind="stable")
+    return np.argsort(key, kind="stable")
 
 
 def _with_neighbours(

@@ -59,3 +59,19 @@ def _run_starts(keys: pl.DataFrame, n: int) -> np.ndarray:
     else:
         runs = keys.select(pl.struct(keys.columns).rle_id()).to_series().to_numpy()
     return np.flatnonzero(np.concatenate([[True], runs[1:] != runs[:-1]])[:n])
+
+
+# text time formats tried in turn: ISO timestamps, dates, and months (YYYY-MM: the first day)
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+                    "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
+DATE_FORMATS = ("%Y-%m-%d", "%Y-%m", "%d/%m/%Y")
+
+
+def parse_dates(column: pl.Series) -> pl.Series:
+    """Text as Datetime (the first format that reads each value; null where none does); Date and
+    Datetime columns as they are, cast to Datetime."""
+    if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):
+        return column.cast(pl.Datetime("us"))
+    tries = [column.str.to_datetime(f, strict=False).cast(pl.Datetime("us")) for f in DATETIME_FORMATS]
+    tries += [column.str.to_date(f, strict=False).cast(pl.Datetime("us")) for f in DATE_FORMATS]
+    return pl.select(pl.coalesce(tries)).to_series().alias(column.name)

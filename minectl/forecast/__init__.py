@@ -1,9 +1,8 @@
 """Monthly price forecasting: forecasters with one fit/update/predict interface and a rolling-origin backtest.
 
-The config checker reads ``param_names`` / ``unfitted`` of this module path (``registry.py``)."""
+A config names a forecaster by `_target_` (minectl/conf/forecaster/), built by minectl.estimators."""
 
 from minectl.forecast.lstm import LSTMForecaster
 from minectl.forecast.models import ArimaForecaster, NaiveForecaster, SeasonalNaiveForecaster
-from minectl.forecast.registry import FORECASTERS, param_names, unfitted
 
-__all__ = ["FORECASTERS", "param_names", "unfitted", "ArimaForecaster", "LSTMForecaster", "NaiveForecaster", "SeasonalNaiveForecaster"]
+__all__ = ["ArimaForecaster", "LSTMForecaster", "NaiveForecaster", "SeasonalNaiveForecaster"]

@@ -1,4 +1,5 @@
-"""Read a monthly price series (one date and one value column of a table file) into a clean frame."""
+"""Read a monthly price series (one date and one value column of a table file) into a clean frame;
+daily or weekly rows are resampled to months (the mean or the last value of each month) when asked."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from minectl.errors import ConfigError, DataError
 # The vendored World Bank Pink Sheet coal prices (examples/data/pinksheet_coal): name -> column.
 PINKSHEET_FILE = "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"  # vendored; see examples/data/NOTICE
 PINKSHEET_SERIES = {"australia": "coal_australia_usd_mt", "south_africa": "coal_south_africa_usd_mt"}
+PINKSHEET_UNIT = "USD/t"
+RESAMPLE = ("mean", "last")  # a month's value from its daily / weekly rows
 
 
 def series_source(series: str, date_column: str, value_column: str) -> tuple[Path, str, str]:
@@ -32,7 +35,12 @@ def series_source(series: str, date_column: str, value_column: str) -> tuple[Pat
     return path, date_column, value_column
 
 
-def read_monthly_series(path: str | Path, date_column: str, value_column: str) -> pl.DataFrame:
+def series_unit(series: str, unit: str | None) -> str | None:
+    """The unit of ``series``: the configured one, else the Pink Sheet's for a vendored series."""
+    return unit if unit is not None else (PINKSHEET_UNIT if series in PINKSHEET_SERIES else None)
+
+
+def read_monthly_series(path: str | Path, date_column: str, value_column: str, resample: str | None = None) -> pl.DataFrame:
     """Return columns `date` (pl.Date, first day of each month), `value` (Float64) and
     `interpolated` (Boolean: an empty month filled in, counted in the forecast's metrics).
 
@@ -41,6 +49,10 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str) -
     filled by linear interpolation (data contract: a gap is a null row, continuous series are
     interpolated); an absent month, a duplicate month, a price <= 0 (the models work on logs),
     text, inf or NaN is a DataError naming the file and month or row.
+
+    ``resample`` (mean | last): rows at any finer step (days, weeks; a repeated time is refused)
+    become one value per month, the mean of its quoted rows or the latest one; a month without a
+    quote is an empty month. Column `rows` then counts the quotes behind each month.
     """
     path = Path(path)
     frame = read_file(path, "series")
@@ -48,9 +60,12 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str) -
         if column not in frame.columns:
             raise DataError(f"{path}: column {column!r} not found; columns are {frame.columns}")
 
-    dates = _parse_months(frame.get_column(date_column), path, date_column)
     values = numeric(frame, value_column, str(path))  # text would become an empty month, NaN pass the > 0 check
-    series = pl.DataFrame({"date": dates, "value": values}).sort("date")
+    if resample is None:
+        dates = _parse_months(frame.get_column(date_column), path, date_column)
+        series = pl.DataFrame({"date": dates, "value": values}).sort("date")
+    else:
+        series = _resampled(frame.get_column(date_column), values, resample, path, date_column)
 
     quoted = series.get_column("value").is_not_null()
     if not quoted.any():
@@ -67,6 +82,28 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str) -
             f"got {non_positive['value'][0]} at {non_positive['date'][0]:%Y-%m}"
         )
     return series
+
+
+def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: str) -> pl.DataFrame:
+    """One row per calendar month from the first to the last: the mean or last of its quoted values."""
+    from minectl.features.series import parse_dates
+
+    if how not in RESAMPLE:
+        raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
+    when = parse_dates(dates) if dates.dtype == pl.String else dates.cast(pl.Datetime("us"), strict=False)
+    if when.is_null().any():
+        bad = dates.filter(when.is_null())[0]
+        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}")
+    rows = pl.DataFrame({"when": when, "value": values}).sort("when")
+    if rows["when"].is_duplicated().any():
+        raise DataError(f"{path}: column {name!r} repeats {rows['when'].filter(rows['when'].is_duplicated())[0]}; "
+                        "expected one row per time")
+    quoted = rows.drop_nulls("value").with_columns(date=pl.col("when").dt.truncate("1mo").cast(pl.Date))
+    value = pl.col("value").mean() if how == "mean" else pl.col("value").last()
+    months = quoted.group_by("date", maintain_order=True).agg(value, rows=pl.len())
+    first, last = rows["when"].min().date().replace(day=1), rows["when"].max().date().replace(day=1)
+    every = pl.DataFrame({"date": pl.date_range(first, last, "1mo", eager=True)})
+    return every.join(months, on="date", how="left").with_columns(pl.col("rows").fill_null(0))
 
 
 def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
@@ -91,7 +128,8 @@ def _check_consecutive_months(dates: pl.Series, path: Path, name: str) -> None:
     steps = month_index.diff().drop_nulls()
     if (steps == 0).any():
         duplicate = dates[int((steps == 0).arg_true()[0]) + 1]
-        raise DataError(f"{path}: column {name!r} repeats month {duplicate:%Y-%m}; expected one row per month")
+        raise DataError(f"{path}: column {name!r} repeats month {duplicate:%Y-%m}; expected one row per month "
+                        "(daily or weekly rows: set source.resample=mean or last)")
     if (steps != 1).any():
         after = dates[int((steps != 1).arg_true()[0])]
         raise DataError(

@@ -1,11 +1,10 @@
-"""Risk classifiers with scikit-learn's API, built by name, saved and loaded in safe formats.
+"""Risk classifiers with scikit-learn's API, saved and loaded in safe formats.
 
 Every model takes the same 2-D feature layout (see :mod:`minectl.models.sequence`): the
-flattened dynamic window followed by the static features. The config checker reads
-``param_names`` / ``unfitted`` of this module path.
+flattened dynamic window followed by the static features. A config names one by `_target_`
+(minectl/conf/model/), built by :mod:`minectl.estimators`.
 """
 
 from minectl.models.io import load_model, save_model
-from minectl.models.registry import MODEL_NAMES, build_model, param_names, unfitted
 
-__all__ = ["MODEL_NAMES", "build_model", "load_model", "param_names", "save_model", "unfitted"]
+__all__ = ["load_model", "save_model"]

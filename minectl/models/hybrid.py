@@ -9,7 +9,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -22,14 +21,40 @@ def validation_tree_weights(forest, Z_val, y_val) -> np.ndarray:
     n_classes = len(forest.classes_)
     y_idx = np.searchsorted(forest.classes_, y_val)
     known = np.isin(y_val, forest.classes_)
-    scores = np.array([
-        balanced_accuracy_score(y_idx[known], tree.predict(Z_val[known]).astype(int))
-        for tree in forest.estimators_
-    ]) if known.any() and len(np.unique(y_val[known])) > 1 else np.zeros(len(forest.estimators_))
+    if known.any() and len(np.unique(y_val[known])) > 1:
+        truth = y_idx[known]
+        # tree.predict's class: the argmax of its leaf's class fractions
+        scores = np.array([_balanced_accuracy(truth, np.argmax(tree.tree_.value[:, 0, :], axis=1)[leaf], n_classes)
+                           for tree, leaf in zip(forest.estimators_, _leaves(forest, Z_val[known]), strict=True)])
+    else:
+        scores = np.zeros(len(forest.estimators_))
     gain = np.clip(scores - 1.0 / n_classes, 0.0, None)
     if gain.sum() == 0:
         return np.full(len(forest.estimators_), 1.0 / len(forest.estimators_))
     return gain / gain.sum()
+
+
+def _balanced_accuracy(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> float:
+    """sklearn's balanced_accuracy_score of class indices, computed as it does (the mean recall of
+    the true classes, in class order) without its per-call checks: 300 trees x every fit."""
+    counts = np.bincount(truth, minlength=n_classes)
+    hits = np.bincount(truth[truth == predicted], minlength=n_classes)
+    present = counts > 0
+    return float(np.mean(hits[present] / counts[present]))
+
+
+def _leaves(forest, Z) -> list[np.ndarray]:
+    """The leaf each row of Z falls in, per tree: what tree.apply computes, on the float32 copy
+    of Z that it makes, made once (tree by tree, sklearn's checks and joblib's dispatch cost more
+    than the trees: 300 trees x every prediction of the importance and robustness runs)."""
+    Z32 = np.ascontiguousarray(Z, dtype=np.float32)
+    return [tree.tree_.apply(Z32) for tree in forest.estimators_]
+
+
+def tree_probabilities(forest, Z):
+    """Each tree's predict_proba of Z, in the forest's order: the class fractions of the leaf every row falls in."""
+    n_classes = len(forest.classes_)
+    return (tree.tree_.value[:, 0, :n_classes][leaf] for tree, leaf in zip(forest.estimators_, _leaves(forest, Z), strict=True))
 
 
 class LSTMRandomForestClassifier(ClassifierMixin, BaseEstimator):
@@ -107,7 +132,7 @@ class LSTMRandomForestClassifier(ClassifierMixin, BaseEstimator):
         """p_t = sum_m omega_m g_m([h_t; s_t]) (eq 10)."""
         check_is_fitted(self, "forest_")
         Z = self._fused(validate_data(self, X, reset=False, dtype=np.float64))
-        return sum(w * tree.predict_proba(Z) for w, tree in zip(self.tree_weights_, self.forest_.estimators_, strict=True))
+        return sum(w * proba for w, proba in zip(self.tree_weights_, tree_probabilities(self.forest_, Z), strict=True))
 
     def predict(self, X):
         proba = self.predict_proba(X)

@@ -33,6 +33,7 @@ def save_model(model, directory: Path) -> None:
     from minectl.models.hybrid import LSTMRandomForestClassifier
     from minectl.models.safe_io import save_estimator
     from minectl.models.sequence import LSTMClassifier
+    from minectl.models.svm import SVMClassifier
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -49,6 +50,9 @@ def save_model(model, directory: Path) -> None:
         meta.update(kind="lightgbm", params=model.get_params())
         with atomic_path(directory / "lightgbm.txt") as tmp:
             model.booster_.save_model(str(tmp))
+    elif isinstance(model, SVMClassifier):  # its fitted state is the calibrated SVC
+        meta.update(kind="svm", params=model.get_params())
+        save_estimator(model.calibrated_, directory / "estimator")
     else:
         meta.update(kind="sklearn")
         save_estimator(model, directory / "estimator")
@@ -63,6 +67,7 @@ def load_model(directory: Path):
     from minectl.models.hybrid import LSTMRandomForestClassifier
     from minectl.models.safe_io import load_estimator
     from minectl.models.sequence import LSTMClassifier
+    from minectl.models.svm import SVMClassifier
 
     directory = Path(directory)
     meta_path = directory / "model.json"
@@ -77,6 +82,9 @@ def load_model(directory: Path):
 
         model = LightGBMClassifier(**meta["params"])
         model.booster_ = lgb.Booster(model_file=str(directory / "lightgbm.txt"))
+    elif kind == "svm":
+        model = SVMClassifier(**meta["params"])
+        model.calibrated_ = load_estimator(directory / "estimator")
     elif kind in ("lstm", "lstm_rf"):
         with warnings.catch_warnings():  # torch's note on a foreign pickle's protocol: the refusal says enough
             warnings.filterwarnings("ignore", message="Detected pickle protocol")

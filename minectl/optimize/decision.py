@@ -58,3 +58,30 @@ def field_deviation(predicted: np.ndarray, measured: np.ndarray) -> np.ndarray:
     """Relative deviation (predicted - measured) / measured of each response (seed 002 Table 12)."""
     measured = np.asarray(measured, float)
     return (np.asarray(predicted, float) - measured) / measured
+
+
+def check_price_path(values, unit: str | None, low_price: float, high_price: float, band_unit: str | None,
+                     where: str) -> None:
+    """A price path must speak the decision band's language: the same unit when both are named,
+    and values that come near the band at all (some value within [low / 2, 2 x high]), else a
+    ValueError naming both (e.g. coal in USD/t against an ore band of 300-450 CNY/t)."""
+    values = np.asarray(values, dtype=float)
+    band = f"the decision's price band {low_price:g}-{high_price:g}" + (f" {band_unit}" if band_unit else "")
+    if unit and band_unit and unit != band_unit:
+        raise ValueError(f"{where}: prices in {unit}, {band}; expected prices in {band_unit}")
+    if not np.any((values >= low_price / 2) & (values <= 2 * high_price)):
+        raise ValueError(f"{where}: prices {values.min():.4g}-{values.max():.4g}" + (f" {unit}" if unit else "")
+                         + f" are nowhere near {band} (not even within {low_price / 2:g}-{2 * high_price:g}); "
+                         "expected a price series of the band's commodity and unit")
+
+
+def check_price_frame(frame: pl.DataFrame, column: str, model: str | None, low_price: float, high_price: float,
+                      band_unit: str | None, where: str) -> None:
+    """check_price_path on a price series or forecast table as last_price reads it: ``column``
+    (of ``model``'s rows when named) and the table's `unit` column when it has one."""
+    if model is not None and "model" in frame.columns:
+        frame = frame.filter(pl.col("model") == model)
+    units = frame["unit"].drop_nulls().unique().to_list() if "unit" in frame.columns else []
+    if len(units) > 1:
+        raise ValueError(f"{where}: several units {sorted(units)} in one price path; expected one")
+    check_price_path(frame[column].drop_nulls().to_numpy(), units[0] if units else None, low_price, high_price, band_unit, where)

@@ -8,54 +8,48 @@ from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error,
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from minectl.models.boosting import LIGHTGBM_CONSTRAINTS
+
 METRICS = ("r2", "mae", "mse", "mape")
 
 
-def _lightgbm(seed: int, **params):
-    from lightgbm import LGBMRegressor
+class LightGBMRegressor(RegressorMixin, BaseEstimator):
+    """LightGBM per response with defaults for tens of smooth simulator runs: linear leaves, since
+    LightGBM's constant leaves (31 leaves, min_child_samples=20) fit a staircase to 88 runs (CV
+    R^2 ~0.94); small leaves of >= 10 runs and a slow learning rate, since deeper, faster settings
+    (8 leaves of 3 runs, 200 trees at 0.1) reach the same clean CV R^2 but chase noise and outliers
+    (robustness R^2 < 0 at 5 % outliers x 30 %). One thread because batches are small."""
 
-    # Defaults for tens of smooth runs: linear leaves, since LightGBM's constant leaves (31 leaves,
-    # min_child_samples=20) fit a staircase to 88 runs (CV R^2 ~0.94); small leaves of >= 10 runs and
-    # a slow learning rate, since deeper, faster settings (8 leaves of 3 runs, 200 trees at 0.1) reach
-    # the same clean CV R^2 but chase noise and outliers (robustness R^2 < 0 at 5 % outliers x 30 %).
-    # One thread because batches are small.
-    defaults = dict(n_estimators=100, learning_rate=0.05, num_leaves=4, min_child_samples=10,
-                    linear_tree=True, n_jobs=1, verbose=-1, deterministic=True)
-    return LGBMRegressor(random_state=seed, **{**defaults, **params})
+    _parameter_constraints = {**{k: v for k, v in LIGHTGBM_CONSTRAINTS.items() if k not in ("class_weight",)},
+                              "linear_tree": ["boolean"]}
 
+    def __init__(self, n_estimators=100, learning_rate=0.05, num_leaves=4, max_depth=-1, min_child_samples=10,
+                 subsample=1.0, subsample_freq=0, colsample_bytree=1.0, reg_alpha=0.0, reg_lambda=0.0,
+                 linear_tree=True, random_state=None, n_jobs=1):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.subsample_freq = subsample_freq
+        self.colsample_bytree = colsample_bytree
+        self.reg_alpha = reg_alpha
+        self.reg_lambda = reg_lambda
+        self.linear_tree = linear_tree
+        self.random_state = random_state
+        self.n_jobs = n_jobs
 
-def _random_forest(seed: int, **params):
-    from sklearn.ensemble import RandomForestRegressor
+    def fit(self, X, y):
+        from lightgbm import LGBMRegressor
 
-    return RandomForestRegressor(random_state=seed, **{"n_estimators": 200, **params})
+        X, y = validate_data(self, X, y, y_numeric=True)  # LightGBM would take NaN/inf as missing values
+        self.model_ = LGBMRegressor(**self.get_params(), verbose=-1, deterministic=True).fit(X, y)
+        return self
 
-
-def _extra_trees(seed: int, **params):
-    from sklearn.ensemble import ExtraTreesRegressor
-
-    return ExtraTreesRegressor(random_state=seed, **{"n_estimators": 200, **params})
-
-
-REGRESSORS = {"lightgbm": _lightgbm, "rf": _random_forest, "extra_trees": _extra_trees}
-
-
-def param_names(kind: str) -> list[str] | None:
-    """The parameters ``surrogate.params`` may set for ``kind`` (None: unknown); the seed is the run's."""
-    if kind not in REGRESSORS:
-        return None
-    return sorted(set(REGRESSORS[kind](0).get_params()) - {"random_state"})
-
-
-def make_regressor(kind: str, seed: int, params: dict | None = None):
-    """A fresh regressor of an allow-listed kind (``REGRESSORS``); params override its defaults."""
-    if kind not in REGRESSORS:
-        raise KeyError(kind)
-    return REGRESSORS[kind](seed, **(params or {}))
-
-
-def unfitted(kind: str, params: dict):
-    """The regressor ``kind`` with the config's ``params``, for checking their values."""
-    return make_regressor(kind, 0, params)
+    def predict(self, X):
+        check_is_fitted(self, "model_")
+        return self.model_.predict(validate_data(self, X, reset=False))
 
 
 class MultiResponseSurrogate(RegressorMixin, BaseEstimator):
@@ -73,7 +67,7 @@ class MultiResponseSurrogate(RegressorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True)
         self.single_output_ = y.ndim == 1
         targets = y.reshape(len(y), -1)
-        base = self.estimator if self.estimator is not None else _lightgbm(0)
+        base = self.estimator if self.estimator is not None else LightGBMRegressor(random_state=0)
         self.estimators_ = [clone(base).fit(X, targets[:, j]) for j in range(targets.shape[1])]
         self.n_outputs_ = targets.shape[1]
         return self

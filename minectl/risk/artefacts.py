@@ -45,7 +45,7 @@ def read_spec(path: Path) -> dict:
     check_fields(spec, path, {
         "dynamic": (str_list, "a list of column names"), "static": (str_list, "a list of column names"),
         "window": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "an integer >= 1"),
-        "n_levels": (lambda v: v in (2, 3) and not isinstance(v, bool), "2 or 3"),
+        "n_levels": (lambda v: v in (2, 3, 4, 5) and not isinstance(v, bool), "2 to 5"),
         "series": (lambda v: v is None or isinstance(v, str), "null or a column name"),
         "time": (lambda v: v is None or isinstance(v, str), "null or a column name"),
     })

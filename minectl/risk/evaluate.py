@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support, roc_auc_score
 
+LEVEL_NAMES = {2: ["low", "high"], 3: ["low", "medium", "high"], 4: ["low", "medium", "high", "very_high"],
+               5: ["very_low", "low", "medium", "high", "very_high"]}
+
 
 def level_names(n_levels: int) -> list[str]:
-    return ["low", "high"] if n_levels == 2 else ["low", "medium", "high"]
+    return LEVEL_NAMES[n_levels]
 
 
 def auc_ovr(y: np.ndarray, proba: np.ndarray, n_levels: int) -> float:

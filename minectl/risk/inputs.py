@@ -1,16 +1,19 @@
-"""The daily frame of the risk task: the mine's cost accounts or a table file in row order,
-its indicators chosen and filled causally, the Layout that makes it model input, and labels."""
+"""The daily frame of the risk task: the mine's cost accounts or a table file (in the order of its
+declared time column, else of its rows), its indicators chosen and their missing values filled
+by policy, the Layout that makes it model input, and labels."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
 from minectl.errors import ConfigError, DataError, config_keys
-from minectl.risk.labels import LabelRule, column_labels, rule_labels
-from minectl.risk.tables import causal_fill, numeric_columns, one_hot, static_features
+from minectl.risk.labels import LabelRule, LevelCut, column_labels, continuous_target, rule_labels
+from minectl.risk.missing import MissingReport, apply_missing, policies_for
+from minectl.risk.tables import numeric_columns, one_hot, static_features
+from minectl.risk.timeaxis import Frequency, TimeReport, order_by_time
 from minectl.risk.workflow import Layout
 
 LABEL = "risk_level"  # the label column added to the daily frame
@@ -25,6 +28,8 @@ class Source:
     series: str | None  # one series per value; None: the frame is one series
     time: str
     inputs: list[Path]  # files read, for provenance
+    frequency: Frequency = Frequency(1, "d")  # one period of the time axis
+    time_report: TimeReport | None = None  # a declared time column's order, gaps and steps
 
 
 def mine_source(data: dict, costs: dict) -> Source:
@@ -53,8 +58,11 @@ def mine_source(data: dict, costs: dict) -> Source:
     return Source(frame.join(statics, on="mine_id", how="left"), static, "mine_id", "date", list(mine.inputs))
 
 
-def table_source(path: str, categorical: list[str], static: list[str]) -> Source:
-    """A table file (.arff, .csv, .parquet) in row order: a `step` index is its time axis;
+def table_source(path: str, categorical: list[str], static: list[str], time: str | None = None,
+                 frequency: Frequency | None = None, shift_hours: float = 8.0) -> Source:
+    """A table file (.arff, .csv, .parquet): sorted by its ``time`` column (a timestamp, date or
+    shift number; a repeated time is refused), else in row order with a `step` index as its time
+    axis; ``frequency`` names one period (None: inferred from ``time``, else one row);
     ``categorical`` columns are one-hot encoded."""
     from minectl.data.sources import read_file, resolve_input
 
@@ -64,32 +72,56 @@ def table_source(path: str, categorical: list[str], static: list[str]) -> Source
     for column in static:
         if column not in frame.columns:
             raise DataError(f"column {column!r} not found in {path}", param="static")
-    frame = frame.with_row_index("step").with_columns(pl.col("step").cast(pl.Int64))
-    return Source(frame, list(static), None, "step", [path])
+    if time is None:
+        frame = frame.with_row_index("step").with_columns(pl.col("step").cast(pl.Int64))
+        return Source(frame, list(static), None, "step", [path], frequency or Frequency(1, "row", shift_hours))
+    frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path))
+    return Source(frame, list(static), None, time, [path], frequency, report)
 
 
 def daily_frame(
     source: Source, window: int, n_levels: int, dynamic: list[str], exclude: list[str], reserved: list[str],
 ) -> tuple[pl.DataFrame, Layout]:
     """(frame, Layout): the ``dynamic`` indicators (empty: every numeric column matching no
-    ``exclude`` pattern and not ``reserved``) and static columns filled causally."""
+    ``exclude`` pattern and not ``reserved``) and static columns, carried forward along time."""
+    frame, layout, _ = prepared_frame(source, window, n_levels, dynamic, exclude, reserved)
+    return frame, layout
+
+
+def prepared_frame(
+    source: Source, window: int, n_levels: int, dynamic: list[str], exclude: list[str], reserved: list[str],
+    missing: str = "ffill", missing_columns: dict[str, str] | None = None, limit: int | None = None,
+) -> tuple[pl.DataFrame, Layout, MissingReport]:
+    """daily_frame with an explicit missing-value policy (``missing`` for every column, or its
+    entry in ``missing_columns``; ffill/interpolate within ``limit`` periods; see
+    minectl.risk.missing) and the count of values it filled per column."""
     frame, static, series, time = source.frame, source.static, source.series, source.time
     if dynamic:
-        missing = [c for c in dynamic if c not in frame.columns]
-        if missing:
-            raise ConfigError(f"column {missing[0]!r} is not in the daily table", param="dynamic")
+        absent = [c for c in dynamic if c not in frame.columns]
+        if absent:
+            raise ConfigError(f"column {absent[0]!r} is not in the daily table", param="dynamic")
     else:
         taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
-    frame = causal_fill(frame, dynamic + static, series)
-    return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time)
+    with config_keys({"missing": "risk.missing"}):
+        unknown = sorted(set(missing_columns or {}) - set(dynamic + static))
+        if unknown:
+            raise ConfigError(f"columns.{unknown[0]}: not a feature; expected one of {', '.join(dynamic + static)}", param="missing")
+        policies = policies_for(dynamic + static, missing, dict(missing_columns or {}))
+    frame, report, medians = apply_missing(frame, policies, limit, series)
+    return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time, tuple(medians)), report
 
 
 def with_column_labels(frame: pl.DataFrame, layout: Layout, column: str) -> pl.DataFrame:
     """The label column read from the data's ``column`` (levels 0..n_levels-1)."""
     return frame.with_columns(pl.Series(layout.label, column_labels(frame, column, layout.n_levels)))
+
+
+def with_continuous_labels(frame: pl.DataFrame, layout: Layout, column: str, cut: LevelCut) -> tuple[pl.DataFrame, Layout]:
+    """The label column holds ``column``'s values; ``cut`` turns them into levels after the split."""
+    return frame.with_columns(pl.Series(layout.label, continuous_target(frame, column))), replace(layout, label_cut=cut)
 
 
 def with_rule_labels(

@@ -1,4 +1,5 @@
-"""Three-level cost-risk labels from declarative rules (seed 000 section 3.1) or a label column."""
+"""Cost-risk labels: from declarative rules (seed 000 section 3.1), a label column, or a continuous
+column cut into 2..5 levels at fixed thresholds or training-part quantiles (LevelCut)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from minectl.errors import DataError
+from minectl.errors import ConfigError, DataError
 
 
 @dataclass(frozen=True)
@@ -61,3 +62,53 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int) -> np.ndarray
     if labels.null_count() or not labels.is_between(0, n_levels - 1).all():
         raise DataError(f"risk labels: column {column!r} must hold integers 0..{n_levels - 1}")
     return labels.to_numpy()
+
+
+class LevelCut:
+    """A continuous column cut into ``n_levels`` ordered levels (level k: at or above the k-th
+    cut): at fixed ``cuts``, or at the ``quantiles`` of the values it is fitted on (the training
+    part only; equal shares when ``quantiles`` is empty)."""
+
+    def __init__(self, n_levels: int, cuts=(), quantiles=()):
+        self.n_levels = n_levels
+        self.cuts = list(cuts)
+        self.quantiles = list(quantiles)
+
+    @property
+    def fitted_on_data(self) -> bool:
+        return not self.cuts
+
+    def fit(self, values: np.ndarray) -> "LevelCut":
+        if self.cuts:
+            self.cuts_ = np.asarray(self.cuts, dtype=float)
+            return self
+        probabilities = self.quantiles or [k / self.n_levels for k in range(1, self.n_levels)]
+        self.cuts_ = np.quantile(np.asarray(values, dtype=float), probabilities)
+        if np.any(np.diff(self.cuts_) <= 0):
+            raise DataError(f"risk labels: the training quantiles {list(probabilities)} fall on equal values "
+                            f"{self.cuts_.tolist()}; expected distinct cuts (fewer levels or fixed cuts)")
+        return self
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.cuts_, np.asarray(values, dtype=float), side="right").astype(np.int64)
+
+
+def check_cuts(cuts: list[float], quantiles: list[float], n_levels: int) -> None:
+    """Fixed cuts or quantile levels: n_levels - 1 strictly increasing numbers (quantiles in (0, 1))."""
+    for name, values in (("cuts", cuts), ("quantiles", quantiles)):
+        if values and (len(values) != n_levels - 1 or np.any(np.diff(values) <= 0)):
+            raise ConfigError(f"{values}: expected {n_levels - 1} strictly increasing values for {n_levels} levels", param=name)
+    if quantiles and not all(0 < q < 1 for q in quantiles):
+        raise ConfigError(f"{quantiles}: expected levels inside (0, 1)", param="quantiles")
+
+
+def continuous_target(frame: pl.DataFrame, column: str) -> np.ndarray:
+    """The numeric column a label is cut from, complete and finite."""
+    if column not in frame.columns:
+        raise DataError(f"risk labels: column {column!r} not found (has {', '.join(frame.columns)})")
+    values = frame[column].cast(pl.Float64, strict=False)
+    bad = values.is_null() | values.is_nan()
+    if bad.any():
+        raise DataError(f"risk labels: column {column!r} has {int(bad.sum())} missing or non-numeric values; "
+                        "expected a number in every row")
+    return values.to_numpy()

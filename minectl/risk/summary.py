@@ -13,7 +13,7 @@ def lead_summary(metrics: dict) -> dict:
     """One lead time's headline test metrics next to its baselines' macro F1."""
     keys = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "auc")
     return {
-        **{k: metrics[k] for k in keys}, "recall_high": metrics["recall"]["high"],
+        **{k: metrics[k] for k in keys}, "recall_high": list(metrics["recall"].values())[-1],  # the top level's
         "persistence_f1_macro": metrics["baseline"]["persistence"]["f1_macro"],
         "majority_f1_macro": metrics["baseline"]["majority"]["f1_macro"],
     }
@@ -38,15 +38,53 @@ def confusion_frame(confusion: np.ndarray, n_levels: int) -> pl.DataFrame:
     return pl.DataFrame({"true": names, **{f"pred_{n}": confusion[:, k] for k, n in enumerate(names)}})
 
 
-def summary_table(model: str, metrics: dict, leads: list[int]):
-    """A rich Table of every lead time's test metrics (``metrics``: the run's, with lead_<h>)."""
+def summary_table(model: str, metrics: dict, keys: list[str], unit: str = "days"):
+    """A rich Table of every lead time's test metrics (``metrics``: the run's, with the lead
+    ``keys`` lead_<h>); ``unit``: what one period of an integer lead is (days, shifts, ...)."""
     from rich.table import Table
 
     table = Table(title=f"cost-risk early warning: {model} (test part)")
-    for col in ("lead (days)", "accuracy", "macro F1", "AUC", "recall high", "persistence F1", "majority F1"):
+    for col in (f"lead ({unit})", "accuracy", "macro F1", "AUC", "recall high", "persistence F1", "majority F1"):
         table.add_column(col, justify="right")
-    for lead in leads:
-        m = metrics[f"lead_{lead}"]
-        table.add_row(str(lead), *(f"{m[k]:.3f}" for k in ("accuracy", "f1_macro", "auc", "recall_high",
-                                                            "persistence_f1_macro", "majority_f1_macro")))
+    for key in keys:
+        m = metrics[key]
+        table.add_row(key.removeprefix("lead_"), *(f"{m[k]:.3f}" for k in ("accuracy", "f1_macro", "auc", "recall_high",
+                                                                           "persistence_f1_macro", "majority_f1_macro")))
     return table
+
+
+def verdicts(metrics: dict, keys: list[str]) -> list[str]:
+    """One line per lead time whose model does not beat persistence (or majority) on macro F1."""
+    lines = []
+    for key in keys:
+        m = metrics[key]
+        for name in ("persistence", "majority"):
+            if m["f1_macro"] <= m[f"{name}_f1_macro"]:
+                lines.append(f"[yellow]{key.removeprefix('lead_')}: the model does not beat {name} "
+                             f"(macro F1 {m['f1_macro']:.3f} vs {m[f'{name}_f1_macro']:.3f})[/yellow]")
+    return lines
+
+
+CV_COLUMNS = (("accuracy", "accuracy"), ("macro F1", "f1_macro"), ("AUC", "auc"), ("recall macro", "recall_macro"))
+
+
+def cv_table(model: str, metrics: dict):
+    """Mean +- sd over the folds of the model and the baselines (rows)."""
+    from rich.table import Table
+
+    cv = metrics["cv"]
+    table = Table(title=f"cost-risk cases: {model}, {cv['repeats']} x stratified {cv['folds']}-fold CV (mean ± sd)")
+    table.add_column("")
+    for title, _ in CV_COLUMNS:
+        table.add_column(title, justify="right")
+    rows = [(model, metrics["test"], metrics["test_sd"])]
+    rows += [(name, metrics["baseline"][name], metrics["baseline_sd"][name]) for name in metrics["baseline"]]
+    for name, mean, sd in rows:
+        table.add_row(name, *(f"{mean[k]:.3f} ± {sd[k]:.3f}" for _, k in CV_COLUMNS))
+    return table
+
+
+def cv_verdicts(metrics: dict) -> list[str]:
+    mean = metrics["test"]["f1_macro"]
+    return [f"[yellow]the model does not beat the {name} baseline (macro F1 {mean:.3f} vs {b['f1_macro']:.3f})[/yellow]"
+            for name, b in metrics["baseline"].items() if mean <= b["f1_macro"]]

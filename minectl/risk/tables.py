@@ -1,5 +1,5 @@
 """Frame helpers of the risk inputs: one-hot columns of a table file, the static mine
-features, the choice of numeric indicators and their causal gap filling."""
+features and the choice of numeric indicators (missing values: minectl.risk.missing)."""
 
 from __future__ import annotations
 
@@ -43,10 +43,3 @@ def numeric_columns(frame: pl.DataFrame, exclude: list[str]) -> list[str]:
         if (dtype.is_numeric() or dtype == pl.Boolean) and not any(fnmatch.fnmatch(c, p) for p in exclude)
     ]
 
-
-def causal_fill(frame: pl.DataFrame, columns: list[str], series: str | None) -> pl.DataFrame:
-    """Carry each indicator's last known value forward (never from the future); rows that still
-    have gaps (the first days of a series) are dropped."""
-    fill = pl.col(columns).cast(pl.Float64).fill_nan(None).forward_fill()
-    fill = fill.over(series) if series else fill
-    return frame.with_columns(fill).drop_nulls(columns)

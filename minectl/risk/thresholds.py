@@ -46,12 +46,14 @@ def _objective(name: str, y, pred, n_levels: int) -> float:
     return recall[-1] + 0.5 * f1.mean()
 
 
-def optimise_thresholds(score, y, n_levels: int, objective: str = "f1_macro", grid_size: int = 49) -> np.ndarray:
+def optimise_thresholds(score, y, n_levels: int, objective: str = "f1_macro", grid_size: int | None = None) -> np.ndarray:
     """The threshold tuple on a grid over (0, 1) that maximises ``objective`` on validation
     (f1_macro balances precision and recall over all levels; recall_high favours catching high
     risk, with half the macro F1 added against flagging everything)."""
     if objective not in OBJECTIVES:
         raise ConfigError(f"{objective!r}; expected one of {', '.join(OBJECTIVES)}", param="objective")
+    if grid_size is None:  # 4 or 5 levels: a coarser grid keeps the search to a few thousand tuples
+        grid_size = 49 if n_levels <= 3 else 19
     grid = np.linspace(0, 1, grid_size + 2)[1:-1]
     y = np.asarray(y, dtype=np.int64)
     best, best_value = None, -np.inf

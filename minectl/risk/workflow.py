@@ -31,6 +31,8 @@ class Layout:
     label: str = "risk"  # column of levels 0..n_levels-1 (not needed to predict)
     series: str | None = "mine_id"  # one series per value; None: the frame is one series
     time: str = "date"
+    median_fill: tuple[str, ...] = ()  # columns left empty where missing, filled with the training median after the split
+    label_cut: object = None  # a LevelCut: the label column is continuous, cut into levels on the training part
 
 
 @dataclass
@@ -68,7 +70,9 @@ def _arrays(part: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, np.ndarray]
         part.select(pl.col(layout.static).cast(pl.Float64)).to_numpy()
         if layout.static else np.zeros((part.height, 0))
     )
-    if not (np.isfinite(dynamic).all() and np.isfinite(static).all()):
+    allowed = np.isin([*layout.dynamic, *layout.static], layout.median_fill)  # NaN stays until the split
+    values = np.hstack([dynamic, static])
+    if not (np.isfinite(values) | (np.isnan(values) & allowed)).all():
         raise DataError("risk input: indicators have missing or infinite values after preprocessing")
     return dynamic, static
 
@@ -78,7 +82,7 @@ def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
     parts, offset, all_dates, all_labels = [], 0, [], []
     for part in _series(frame, layout):
         dynamic, static = _arrays(part, layout)
-        labels = part[layout.label].to_numpy().astype(np.int64)
+        labels = part[layout.label].to_numpy().astype(np.float64 if layout.label_cut is not None else np.int64)
         all_labels.append(labels)
         samples = supervised_samples(dynamic, static, labels, layout.window, lead)
         dates = part[layout.time].to_numpy()[samples.end_index]
@@ -101,6 +105,34 @@ def scaler_for(frame: pl.DataFrame, layout: Layout, train_until, static_rows: np
     combined.mean_ = np.concatenate([np.tile(day_scaler.mean_, layout.window), static_scaler.mean_])
     combined.sd_ = np.concatenate([np.tile(day_scaler.sd_, layout.window), static_scaler.sd_])
     return combined
+
+
+def fill_medians(X: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """Empty feature values (risk.missing policy median) filled with their column's median over
+    the training rows only."""
+    empty = np.isnan(X)
+    if not empty.any():
+        return X
+    columns = np.flatnonzero(empty.any(axis=0))
+    medians = np.array([np.median(X[train, j][~np.isnan(X[train, j])]) if (~np.isnan(X[train, j])).any() else np.nan
+                        for j in columns])
+    if np.isnan(medians).any():
+        raise DataError("risk input: a feature with missing values (policy median) has no value in the training part")
+    X = X.copy()
+    for j, median in zip(columns, medians, strict=True):
+        X[empty[:, j], j] = median
+    return X
+
+
+def fit_on_training(data: Dataset, layout: Layout, train: np.ndarray) -> Dataset:
+    """What is learnt from the training samples only: a continuous label's level cuts (fitted on
+    their targets) and the medians of features with missing values."""
+    s, labels = data.samples, data.labels
+    y = s.y
+    if layout.label_cut is not None:
+        cut = layout.label_cut.fit(s.y[train])
+        y, labels = cut.transform(s.y), cut.transform(labels)
+    return Dataset(Samples(fill_medians(s.X, train), y, s.end_index, s.target_index), data.dates, labels)
 
 
 def fit_model(model, X_train, y_train, X_val, y_val):
@@ -134,8 +166,9 @@ def run_lead(
     if thresholds is not None:
         check_thresholds(thresholds, layout.n_levels)
     data = build_dataset(frame, layout, lead)
+    train, val, test = chronological_split(len(data.samples.y), val_fraction, test_fraction, gap=lead)
+    data = fit_on_training(data, layout, train)
     s = data.samples
-    train, val, test = chronological_split(len(s.y), val_fraction, test_fraction, gap=lead)
     if len(np.unique(s.y[train])) < 2:
         raise DataError(f"risk labels: the training part (lead {lead}) holds a single level; expected at least two")
     scaler = scaler_for(frame, layout, data.dates[train[-1]], s.X[train][:, s.X.shape[1] - len(layout.static):])
@@ -158,7 +191,7 @@ def run_lead(
     metrics["samples"] = {"train": len(train), "val": len(val), "test": len(test)}
     names = ev.level_names(layout.n_levels)
     predictions = pl.DataFrame({
-        "date": data.dates[test], "lead": np.full(len(test), lead), "y_true": y_test, "level": levels,
+        layout.time: data.dates[test], "lead": np.full(len(test), lead), "y_true": y_test, "level": levels,
         "score": score, **{f"p_{n}": proba[:, k] for k, n in enumerate(names)},
         "persistence": persistence, "majority": majority,
     })

@@ -100,8 +100,10 @@ def run(cfg: Config, out: Run) -> dict:
             raise ConfigError(f"revenue.{key}: empty; expected polynomial coefficients c0, c1, ... (at least c0)")
     price, cost = np.polynomial.Polynomial(list(rev.price_coefs)), np.polynomial.Polynomial(list(rev.cost_coefs))
     price_range, cost_range = _range(rev.price_range, "revenue.price_range"), _range(rev.cost_range, "revenue.cost_range")
-    price_errors = lognormal_errors(*price_range, rev.confidence)
-    cost_errors = lognormal_errors(*cost_range, rev.confidence)
+    with config_keys({"error_range": "revenue.price_range"}):
+        price_errors = lognormal_errors(*price_range, rev.confidence)
+    with config_keys({"error_range": "revenue.cost_range"}):
+        cost_errors = lognormal_errors(*cost_range, rev.confidence)
     e_price = risk_adjusted_error(price_errors, rev.alpha_price, "gain")
     e_cost = risk_adjusted_error(cost_errors, rev.alpha_cost, "loss")
     lower, upper = min_profitable / per_q, upper_t_a / per_q

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from omegaconf import OmegaConf
 
 from minectl.config import CostConfig as Config
-from minectl.errors import config_keys
+from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
@@ -25,7 +25,9 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.costing.reference import compare_with_table2, realism_metrics
 
     params = OmegaConf.to_container(cfg.cost, resolve=True)
-    top = params.pop("top_anomalies")
+    top, period = params.pop("top_anomalies"), params.pop("period")
+    if period is not None and period not in report.PERIODS:
+        raise ConfigError(f"cost.period: {period!r}; expected one of {', '.join(report.PERIODS)} (or null: from the dates)")
     with config_keys({name: f"cost.{name}" for name in params}):  # full_cost's keywords are the cost node's keys
         result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True), **params)
     for path in result.inputs:
@@ -35,9 +37,9 @@ def run(cfg: Config, out: Run) -> dict:
     out.table("ledger", accounts.ledger)
     daily_path = out.table("daily", accounts.daily)
     out.table("anomalies", anomalies)
-    out.plot("daily_cost_by_category", report.plot_daily_cost(accounts.daily, mapping.categories, mapping.currency))
-    out.plot("unit_cost", report.plot_unit_cost(accounts.daily, anomalies, mapping.currency, cfg.cost.output))
-    report.print_summary(out.console, accounts.daily, anomalies, mapping, top)
+    out.plot("daily_cost_by_category", report.plot_daily_cost(accounts.daily, mapping.categories, mapping.currency, period))
+    out.plot("unit_cost", report.plot_unit_cost(accounts.daily, anomalies, mapping.currency, cfg.cost.output, period))
+    report.print_summary(out.console, accounts.daily, anomalies, mapping, top, period)
     report.print_imputed(out.console, accounts.counts)
     metrics = cost_metrics(accounts.daily, anomalies, accounts.counts, mapping)
     if cfg.task_name == "demo":  # the synthetic mine's figures next to the ones it is calibrated to

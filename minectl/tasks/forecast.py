@@ -21,13 +21,15 @@ class SourceConfig:
 
     date_column: str = "date"
     value_column: str = "value"
+    unit: Optional[str] = None  # the values' unit (e.g. USD/t), carried into the forecast table and plot
+    resample: Optional[str] = None  # daily / weekly rows -> months: mean | last (of each month's rows); null: monthly rows
 
 
 @dataclass
 class ForecasterConfig:
-    kind: str = MISSING  # naive | seasonal_naive | arima | lstm
+    _target_: str = MISSING  # the forecaster's class (minectl/conf/forecaster/); its key under forecaster names it
     refit_every: int = at_least(1, default=1)  # backtest: re-learn parameters every n origins, else only extend the history
-    params: Dict[str, Any] = estimator_params("kind", "minectl.forecast")  # the estimator's constructor arguments
+    params: Dict[str, Any] = estimator_params(("random_state",))  # constructor arguments that differ from its defaults
 
 
 @dataclass
@@ -61,7 +63,7 @@ def run(cfg: Config, out: Run) -> dict:
         horizon_metrics,
     )
     from minectl.forecast.report import plot_forecast, print_summary
-    from minectl.forecast.series import read_monthly_series, series_source
+    from minectl.forecast.series import read_monthly_series, series_source, series_unit
 
     params = cfg.forecast
     _check_params(params)
@@ -71,7 +73,8 @@ def run(cfg: Config, out: Run) -> dict:
             f"forecast.tune: {params.tune!r} is not a selected model; a validation-only run tunes one of {', '.join(models)}"
         )
     path, date_column, value_column = series_source(cfg.series, cfg.source.date_column, cfg.source.value_column)
-    series = read_monthly_series(out.input_file(path), date_column, value_column)
+    unit = series_unit(cfg.series, cfg.source.unit)
+    series = read_monthly_series(out.input_file(path), date_column, value_column, cfg.source.resample)
     y, dates = series["value"].to_numpy(), series["date"].to_list()
     n = len(y)
     windows = BacktestWindows.of(n, params.backtest_months, params.validation_months, max(params.backtest_horizons), params.validation_only)
@@ -85,6 +88,8 @@ def run(cfg: Config, out: Run) -> dict:
         validation, backtest = backtest_models(models, y, dates, windows, advance)
     interpolated = int(series["interpolated"].sum())  # empty months inside the series, filled in by design
     metrics: dict = {"series": {"months": n, "last": float(y[-1]), "interpolated": interpolated}}
+    if "rows" in series.columns:  # resampled: the quotes behind the months (the last month may be partial)
+        metrics["series"].update(resampled_rows=int(series["rows"].sum()), last_month_rows=int(series["rows"][-1]))
     validation_mape = {row["model"]: row["mape"] for row in backtest_accuracy(validation).iter_rows(named=True)}
     metrics["validation"] = {"mape_by_model": validation_mape}
     if params.tune in validation_mape:
@@ -97,9 +102,11 @@ def run(cfg: Config, out: Run) -> dict:
     forecast = pl.concat(
         future_forecast(model, y, dates[-1], params.horizon, name, params.interval_level) for name, (model, _) in models.items()
     )
+    if unit is not None:
+        forecast = forecast.with_columns(unit=pl.lit(unit))
     out.table("backtest", backtest.select("origin", "horizon", "date", "model", "actual", "forecast"))
     out.table("forecast", forecast)
-    out.plot("forecast", plot_forecast(series, backtest, forecast, value_column))
+    out.plot("forecast", plot_forecast(series, backtest, forecast, f"{value_column} ({unit})" if unit else value_column))
     print_summary(out.console, scores, forecast, params.backtest_months, params.horizon)
     out.console.print(f"series: {n} months, {interpolated} empty months interpolated")
     return metrics
@@ -117,20 +124,17 @@ def _check_params(params: Any) -> None:
 def _build_models(forecasters: Any, seed: int) -> dict[str, tuple[Any, int]]:
     """name -> (unfitted forecaster, refit_every); every parameter was checked before any work
     (names, values and refit_every by minectl.constraints.check_config)."""
-    from minectl.forecast import FORECASTERS
+    from minectl.estimators import build
+    from minectl.forecast import NaiveForecaster
 
     if not forecasters:
         raise ConfigError("forecaster: no model selected; expected e.g. forecaster=[naive,arima]")
     models = {}
     for name, spec in forecasters.items():
-        key = f"forecaster.{name}"
-        if spec.kind not in FORECASTERS:
-            raise ConfigError(f"{key}.kind: unknown model {spec.kind!r}; expected one of {', '.join(FORECASTERS)}")
         params = OmegaConf.to_container(spec.params, resolve=True)
-        cls = FORECASTERS[spec.kind]
-        if "random_state" in cls().get_params():
-            params["random_state"] = seed  # one seed drives every model
-        models[name] = (cls(**params), spec.refit_every)
-    if "naive" not in {spec.kind for spec in forecasters.values()}:
+        # one seed drives every model
+        models[name] = (build(spec._target_, params, f"forecaster.{name}", ("random_state",), random_state=seed),
+                        spec.refit_every)
+    if not any(type(model) is NaiveForecaster for model, _ in models.values()):
         raise ConfigError("forecaster: the naive model must be selected (every figure is shown next to it)")
     return models

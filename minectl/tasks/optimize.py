@@ -43,8 +43,9 @@ class DoeConfig:
 
 @dataclass
 class SurrogateConfig:
-    kind: str = "lightgbm"  # lightgbm | rf | extra_trees
-    params: Dict[str, Any] = estimator_params("kind", "minectl.optimize.surrogate")
+    name: str = MISSING  # the surrogate's label in tables (lightgbm | rf | extra_trees)
+    _target_: str = MISSING  # one regressor per response: its class (minectl/conf/surrogate/)
+    params: Dict[str, Any] = estimator_params(("random_state",))  # constructor arguments that differ from its defaults
     cv_folds: int = at_least(2, default=5)
 
 
@@ -52,10 +53,11 @@ class SurrogateConfig:
 class OptimizerConfig:
     pop_size: int = at_least(4, default=100)
     n_gen: int = at_least(1, default=200)
-    crossover_prob: float = between(0, 1, default=0.9)
-    crossover_eta: float = finite_nonneg(default=15.0)
-    mutation_eta: float = finite_nonneg(default=20.0)
-    sampling: str = "lhs"  # initial population: lhs | random
+    # the operators: None keeps minectl.optimize.moo.run_nsga2's defaults (SBX 0.9 / eta 15, PM eta 20, LHS)
+    crossover_prob: Optional[float] = between(0, 1, default=None)
+    crossover_eta: Optional[float] = finite_nonneg(default=None)
+    mutation_eta: Optional[float] = finite_nonneg(default=None)
+    sampling: Optional[str] = None  # initial population: lhs | random
     compare_direct: bool = True  # also run NSGA-II on the simulator: pareto.hv_ratio
 
 
@@ -85,6 +87,7 @@ class DecisionConfig:
     price_path: Optional[str] = None
     price_column: str = "forecast"
     price_model: Optional[str] = None
+    price_unit: Optional[str] = None  # the band's unit (e.g. CNY/t): a price path in another unit is refused
     low_price: float = finite_nonneg(default=300.0)
     high_price: float = finite_nonneg(default=450.0)
     weights_at_low: Dict[str, float] = finite_nonneg(default_factory=dict)
@@ -147,7 +150,6 @@ def check_config(cfg: Any) -> tuple[list[str], list[str]]:
     schema and checked by minectl.constraints); returns (variables, responses)."""
     from minectl.optimize.doe import KINDS
     from minectl.optimize.moo import OPERATORS, SAMPLINGS, SENSES
-    from minectl.optimize.surrogate import REGRESSORS
 
     opt = cfg.optimize
     variables = list(opt.variables)
@@ -195,9 +197,7 @@ def check_config(cfg: Any) -> tuple[list[str], list[str]]:
             raise ConfigError("simulator.pim.orebody_height_m: must exceed the pillar height upper bound (extraction height > 0)")
         if opt.variables["sidewall_thickness_m"].low < 0:
             raise ConfigError("optimize.variables.sidewall_thickness_m: low must be >= 0")
-    if cfg.surrogate.kind not in REGRESSORS:
-        raise ConfigError(f"surrogate.kind: '{cfg.surrogate.kind}' is unknown; expected one of: {_choices(REGRESSORS)}")
-    if cfg.optimizer.sampling not in SAMPLINGS:
+    if cfg.optimizer.sampling is not None and cfg.optimizer.sampling not in SAMPLINGS:
         raise ConfigError(f"optimizer.sampling: '{cfg.optimizer.sampling}' is unknown; expected one of: {_choices(SAMPLINGS)}")
     _check_decision(opt.decision, [o.response for o in opt.objectives])
     for i, check in enumerate(opt.field_validation):
@@ -230,7 +230,7 @@ def _price(decision: Any, out: Run) -> float:
         return float(decision.price)
     from minectl.data.sources import read_file
     from minectl.data.values import numeric
-    from minectl.optimize.decision import last_price
+    from minectl.optimize.decision import check_price_frame, last_price
 
     where = decision.price_path
     frame = read_file(where, "optimize.decision.price_path")
@@ -238,11 +238,17 @@ def _price(decision: Any, out: Run) -> float:
     if decision.price_column in frame.columns:  # text, inf or NaN in the prices: refused, not taken as the price
         frame = frame.with_columns(numeric(frame, decision.price_column, str(where)))
     try:
-        return last_price(frame, decision.price_column, decision.price_model)
+        price = last_price(frame, decision.price_column, decision.price_model)
     except KeyError as exc:
         raise DataError(f"{where}: no column '{exc.args[0]}' (columns: {', '.join(frame.columns)})") from None
     except ValueError as exc:
         raise DataError(f"{where}: {exc}; set optimize.decision.price_model") from None
+    try:  # a forecast of another commodity or unit would drive the band without a word
+        check_price_frame(frame, decision.price_column, decision.price_model, decision.low_price, decision.high_price,
+                          decision.price_unit, str(where))
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    return price
 
 
 def _table_runs(sim: Any, variables: list[str], responses: list[str], cv_folds: int, out: Run):
@@ -295,7 +301,8 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.optimize.baseline import baseline_report
     from minectl.optimize.robustness import robustness_report
     from minectl.optimize.sensitivity import sensitivity_report
-    from minectl.optimize.surrogate import MultiResponseSurrogate, cv_report, make_regressor
+    from minectl.estimators import build
+    from minectl.optimize.surrogate import MultiResponseSurrogate, cv_report
     from minectl.optimize.validation import field_report
 
     variables, responses = check_config(cfg)
@@ -312,15 +319,16 @@ def run(cfg: Config, out: Run) -> dict:
         out.console.print(f"simulator table: {dropped} incomplete runs dropped (simulator.drop_incomplete), {len(X)} used")
 
     # Surrogate: k-fold CV beside a linear baseline, then one fit on every run.
-    estimator = make_regressor(cfg.surrogate.kind, seed, OmegaConf.to_container(cfg.surrogate.params, resolve=True))
-    cv, metrics["surrogate"] = cv_report(estimator, cfg.surrogate.kind, X, Y, responses, cfg.surrogate.cv_folds, seed)
+    estimator = build(cfg.surrogate._target_, OmegaConf.to_container(cfg.surrogate.params, resolve=True), "surrogate",
+                      ("random_state",), random_state=seed)
+    cv, metrics["surrogate"] = cv_report(estimator, cfg.surrogate.name, X, Y, responses, cfg.surrogate.cv_folds, seed)
     out.table("cv", cv)
     surrogate = MultiResponseSurrogate(estimator).fit(X, Y)
 
     # NSGA-II on the surrogate, checked against the simulator; the price picks the front point.
     o = cfg.optimizer
-    settings = dict(pop_size=o.pop_size, n_gen=o.n_gen, seed=seed, crossover_prob=o.crossover_prob,
-                    crossover_eta=o.crossover_eta, mutation_eta=o.mutation_eta, sampling=o.sampling)
+    operators = {k: o[k] for k in ("crossover_prob", "crossover_eta", "mutation_eta", "sampling") if o[k] is not None}
+    settings = dict(pop_size=o.pop_size, n_gen=o.n_gen, seed=seed, **operators)
     try:
         fronts = pareto.pareto_fronts(surrogate.predict, simulate, bounds, responses, objectives, constraints,
                                       settings, o.compare_direct, len(X), out.progress)

@@ -15,8 +15,14 @@ TASKS: dict[str, tuple[str, str]] = {
                  "Capacity limits, cost curves, PCA of cost items and the risk-adjusted optimal capacity (seed 003)."),
     "uncertainty": ("minectl.tasks.uncertainty",
                     "Bootstrap uncertainty ranges, fitted distributions, propagation and VaR/CVaR/entropic risk of a series."),
+    "factors": ("minectl.tasks.factors", "Cost-factor knowledge graph: declared, data and text edges, link prediction, "
+                                         "ranked and explained factors of a cost item (seed 001)."),
+    "extract": ("minectl.tasks.extract", "Entities and relations from text (dictionary, CRF, BiLSTM-CRF taggers) into graph triples "
+                                         "(seed 001); also `factors extract ...`, `factors extract predict RUN_DIR`."),
     "risk": ("minectl.tasks.risk", "Classify daily cost risk low/medium/high per lead time (LSTM+RF and baselines); "
                                    "`risk predict RUN_DIR` scores new data."),
+    "schedule": ("minectl.tasks.schedule", "Ultimate pit and CPIT/PCPSP schedules (MineLib or synthetic), ML-fed vs static "
+                                           "schedule on the ground truth, stope-extension economics (seed 004)."),
 }
 
 

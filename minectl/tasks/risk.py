@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from omegaconf import MISSING, OmegaConf
 
 from minectl.config import CostsConfig, DataConfig, TaskConfig
-from minectl.constraints import at_least, between, estimator_params, finite_nonneg
-from minectl.errors import ConfigError, config_keys
+from minectl.constraints import at_least, between, estimator_params, finite, finite_nonneg, greater_than
+from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
     import polars as pl
@@ -24,10 +24,15 @@ if TYPE_CHECKING:
     from minectl.risk.workflow import Layout
 
 
+# constructor arguments the risk task sets itself: the window, the static features, the seed
+MODEL_SET_BY_TASK = ("window", "n_static", "random_state")
+
+
 @dataclass
 class ModelConfig:
-    name: str = MISSING  # lr | svm | rf | lightgbm | lstm | lstm_rf
-    params: Dict[str, Any] = estimator_params("name", "minectl.models")  # the estimator's constructor arguments
+    name: str = MISSING  # the model's label in tables and summaries (lr | svm | rf | lightgbm | lstm | lstm_rf)
+    _target_: str = MISSING  # the estimator's class (minectl/conf/model/)
+    params: Dict[str, Any] = estimator_params(MODEL_SET_BY_TASK)  # constructor arguments that differ from its defaults
 
 
 @dataclass
@@ -40,9 +45,14 @@ class LabelRuleConfig:
 
 @dataclass
 class LabelsConfig:
-    source: str = "column"  # column: the data's labels (labels.risk / a column); rules: built below
+    # column: the data's labels (labels.risk / a column); rules: built below; thresholds / quantiles:
+    # a continuous column cut at `cuts`, or at quantiles of the training part only (`quantiles`, default equal shares)
+    source: str = "column"
     column: str = "risk"
-    levels: int = between(2, 3, default=3)  # 3: low/medium/high; 2: binary (low/high)
+    levels: int = between(2, 5, default=3)  # 3: low/medium/high; 2: binary (low/high); 4-5: thresholds/quantiles
+    cuts: List[float] = finite(default_factory=list)  # thresholds: levels - 1 increasing values of `column`
+    quantiles: List[float] = between(0, 1, default_factory=list, closed="neither")  # levels - 1 probabilities (empty: equal shares)
+    sources: List[str] = field(default_factory=list)  # further columns the label was derived from: never features
     baseline_days: int = at_least(2, default=30)
     medium_score: int = at_least(1, default=1)  # summed rule points for medium
     high_score: int = at_least(1, default=3)  # ... and for high
@@ -62,6 +72,32 @@ class InputConfig:
     path: Optional[str] = None  # table: .arff, .csv or .parquet
     categorical: List[str] = field(default_factory=list)  # table: columns one-hot encoded
     static: List[str] = field(default_factory=list)  # table: columns used as static features
+
+
+@dataclass
+class TimeConfig:
+    column: Optional[str] = None  # table: a timestamp, date or shift-number column (sorted by it); null: rows in file order
+    frequency: Optional[str] = None  # one period, e.g. 1d, 8h, 1shift, 1row; null: 1d (mine), inferred (column), 1row
+    shift_hours: float = greater_than(0, default=8.0)  # the length of a shift, for amounts like 3shift on a clock
+
+
+@dataclass
+class MissingConfig:
+    default: Optional[str] = None  # ffill | interpolate | median | drop; null: ffill (time series), median (split=cv)
+    columns: Dict[str, str] = field(default_factory=dict)  # a column's own policy
+    limit: Optional[int] = at_least(1, default=None)  # ffill / interpolate: at most this many periods; null: no limit
+
+
+@dataclass
+class CVConfig:
+    folds: int = at_least(2, default=5)
+    repeats: int = at_least(1, default=3)
+
+
+@dataclass
+class LeakageConfig:
+    enabled: bool = True
+    limit: float = between(0, 1, default=0.98)  # warn when one feature alone reaches this validation balanced accuracy
 
 
 @dataclass
@@ -87,14 +123,20 @@ class ImportanceConfig:
 
 @dataclass
 class RiskParams:
-    window: int = at_least(1, default=14)  # w: days in the dynamic window
-    lead_times: List[int] = at_least(0, default_factory=lambda: [0, 1, 3, 7, 14])
-    primary_lead: int = at_least(0, default=0)  # the lead of test.*, thresholds, robustness, importance and the saved model
+    # window and lead times: integers are periods of risk.time.frequency; or amounts like 6h, 2d, 3shift
+    window: Any = at_least(1, default=14)  # w: periods in the dynamic window
+    lead_times: List[Any] = at_least(0, default_factory=lambda: [0, 1, 3, 7, 14])
+    primary_lead: Any = at_least(0, default=0)  # the lead of test.*, thresholds, robustness, importance and the saved model
+    split: str = "chronological"  # chronological: train | validation | test in time; cv: a case table (repeated stratified k-fold)
     val_fraction: float = between(0, 1, default=0.15, closed="neither")
     test_fraction: float = between(0, 1, default=0.2, closed="neither")
     torch_threads: int = at_least(1, default=1)  # small LSTMs run fastest single-threaded on CPU
     save_model: bool = True
     input: InputConfig = field(default_factory=InputConfig)
+    time: TimeConfig = field(default_factory=TimeConfig)
+    missing: MissingConfig = field(default_factory=MissingConfig)
+    cv: CVConfig = field(default_factory=CVConfig)
+    leakage: LeakageConfig = field(default_factory=LeakageConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     labels: LabelsConfig = field(default_factory=LabelsConfig)
     thresholds: ThresholdsConfig = field(default_factory=ThresholdsConfig)
@@ -125,13 +167,27 @@ KEYS = {
     "dynamic": "risk.features.dynamic",
     "exclude": "risk.features.exclude",
     "device": "model.params.device",
+    "cuts": "risk.labels.cuts",
+    "quantiles": "risk.labels.quantiles",
 }
+LABEL_SOURCES = ("column", "rules", "thresholds", "quantiles")
 
 
 def _check(params: RiskParams) -> None:
     # each number's own range is declared in the schema (minectl.constraints); these are choices and relations
-    if params.labels.source not in ("column", "rules"):
-        raise ConfigError(f"risk.labels.source: {params.labels.source!r}; expected column or rules")
+    labels = params.labels
+    if labels.source not in LABEL_SOURCES:
+        raise ConfigError(f"risk.labels.source: {labels.source!r}; expected one of {', '.join(LABEL_SOURCES)}")
+    if labels.source in ("column", "rules") and labels.levels > 3:
+        raise ConfigError(f"risk.labels.levels: {labels.levels} with risk.labels.source={labels.source}; expected 2 or 3 "
+                          "(4 or 5 levels: source thresholds or quantiles)")
+    if labels.source == "thresholds" and not labels.cuts:
+        raise ConfigError("risk.labels.cuts: empty; expected risk.labels.levels - 1 increasing values for source=thresholds")
+    if params.split not in ("chronological", "cv"):
+        raise ConfigError(f"risk.split: {params.split!r}; expected chronological or cv")
+    if params.split == "cv" and (list(params.lead_times) != [0] or params.window != 1 or params.input.kind != "table"):
+        raise ConfigError("risk.split: cv takes a case table (risk.input.kind=table) without time: expected "
+                          f"risk.window=1 and risk.lead_times=[0], got window {params.window} and lead times {list(params.lead_times)}")
     if params.labels.source == "rules" and not params.labels.rules:
         raise ConfigError("risk.labels.rules: empty; expected at least one rule when risk.labels.source=rules")
     if params.thresholds.mode not in ("optimise", "fixed"):
@@ -140,39 +196,111 @@ def _check(params: RiskParams) -> None:
         raise ConfigError(f"risk.input.kind: {params.input.kind!r}; expected mine or table")
     if not params.lead_times:
         raise ConfigError("risk.lead_times: empty; expected lead times >= 0")
-    if params.primary_lead not in params.lead_times:
+    if str(params.primary_lead) not in [str(lead) for lead in params.lead_times]:
         raise ConfigError(f"risk.primary_lead: {params.primary_lead} is not one of risk.lead_times {list(params.lead_times)}")
     for rule in params.labels.rules:
         if rule.direction not in ("up", "down") or not rule.medium < rule.high:
             raise ConfigError(f"risk.labels.rules ({rule.column}): expected direction up/down and medium < high")
 
 
-def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = True) -> tuple[pl.DataFrame, Layout]:
-    """(frame, Layout) of the configured input, indicators filled causally, labelled when asked;
-    its input files are registered with ``out`` when given."""
+@dataclass
+class Prepared:
+    """The configured input ready for the stages, and what preparing it found."""
+
+    frame: pl.DataFrame
+    layout: Layout
+    frequency: Any  # minectl.risk.timeaxis.Frequency
+    info: dict  # metrics: the time axis and the missing values filled
+
+
+def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = True) -> Prepared:
+    """The configured input: indicators with their missing values filled by policy, the window in
+    periods, labelled when asked; its input files are registered with ``out`` when given."""
     from minectl.risk import inputs
-    from minectl.risk.labels import LabelRule
+    from minectl.risk.labels import LabelRule, LevelCut, check_cuts
+    from minectl.risk.timeaxis import Frequency
 
     p = cfg.risk
+    t = p.time
+    frequency = Frequency.parse(t.frequency, t.shift_hours) if t.frequency else None
     if p.input.kind == "mine":
+        if t.column is not None:
+            raise ConfigError("risk.time.column: the mine's daily accounts are ordered by date; expected null with risk.input.kind=mine")
         source = inputs.mine_source(OmegaConf.to_container(cfg.data, resolve=True),
                                     OmegaConf.to_container(cfg.costs, resolve=True))
     elif not p.input.path:
         raise ConfigError("risk.input.path: not set; expected a .arff, .csv or .parquet file for risk.input.kind=table")
     else:
-        source = inputs.table_source(p.input.path, list(p.input.categorical), list(p.input.static))
+        source = inputs.table_source(p.input.path, list(p.input.categorical), list(p.input.static), t.column, frequency,
+                                     t.shift_hours)
+    frequency = frequency or source.frequency
     if out is not None:
         for path in source.inputs:
             out.input_file(path)
-    frame, layout = inputs.daily_frame(source, p.window, p.labels.levels, list(p.features.dynamic or []),
-                                       list(p.features.exclude), reserved=[p.labels.column])
-    if not with_labels:
-        return frame, layout
-    if p.labels.source == "column":
-        return inputs.with_column_labels(frame, layout, p.labels.column), layout
-    rules = [LabelRule(r.column, r.medium, r.high, r.direction) for r in p.labels.rules]
-    return inputs.with_rule_labels(frame, layout, rules, p.labels.baseline_days, p.labels.medium_score,
-                                   p.labels.high_score), layout
+    window = frequency.periods(p.window, "risk.window")
+    if window < 1:
+        raise ConfigError(f"risk.window: {p.window!r} is {window} periods of {frequency.text}; expected at least 1")
+    reserved = [p.labels.column, *p.labels.sources]  # what the label is made of never becomes a feature
+    default = p.missing.default or ("median" if p.split == "cv" else "ffill")
+    frame, layout, missing = inputs.prepared_frame(
+        source, window, p.labels.levels, list(p.features.dynamic or []), list(p.features.exclude), reserved,
+        default, dict(p.missing.columns), p.missing.limit)
+    info: dict = {"period_" + frequency.unit: frequency.count}
+    if source.time_report is not None:
+        info["time"] = source.time_report.as_metrics()
+    info["missing"] = {"filled": {c: n for c, n in missing.filled.items() if n}, "filled_total": sum(missing.filled.values()),
+                       "dropped_rows": missing.dropped_rows}
+    if with_labels:
+        if p.labels.source == "column":
+            frame = inputs.with_column_labels(frame, layout, p.labels.column)
+        elif p.labels.source == "rules":
+            rules = [LabelRule(r.column, r.medium, r.high, r.direction) for r in p.labels.rules]
+            frame = inputs.with_rule_labels(frame, layout, rules, p.labels.baseline_days, p.labels.medium_score,
+                                            p.labels.high_score)
+        else:
+            cuts = list(p.labels.cuts) if p.labels.source == "thresholds" else []
+            check_cuts(cuts, list(p.labels.quantiles), p.labels.levels)
+            cut = LevelCut(p.labels.levels, cuts, list(p.labels.quantiles) if p.labels.source == "quantiles" else [])
+            frame, layout = inputs.with_continuous_labels(frame, layout, p.labels.column, cut)
+    return Prepared(frame, layout, frequency, info)
+
+
+def _report_input(prep: Prepared, out: Run) -> None:
+    """Say what the time axis and the missing-value policy did."""
+    time, missing, name = prep.info.get("time"), prep.info["missing"], prep.frequency.name
+    if time:
+        if time["reordered_rows"]:
+            out.console.print(f"time: {time['reordered_rows']} rows were out of time order; sorted by {prep.layout.time!r}")
+        if time["gaps"] or time["irregular_steps"]:
+            out.console.print(f"[yellow]time: {time['gaps']} gaps (largest step {time['largest_step_periods']:g} {name}) and "
+                              f"{time['irregular_steps']} steps shorter than one period; windows and lead times count rows[/yellow]")
+    if missing["filled_total"] or missing["dropped_rows"]:
+        filled = ", ".join(f"{c} {n}" for c, n in missing["filled"].items()) or "none"
+        out.console.print(f"missing values filled: {filled}; rows dropped: {missing['dropped_rows']} (risk.missing)")
+
+
+def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
+    """Features that alone predict the label (nearly) perfectly on validation at lead 0, warned."""
+    import numpy as np
+
+    from minectl.risk.leakage import leaking, single_feature_scores
+    from minectl.risk.split import chronological_split
+    from minectl.risk.workflow import build_dataset, fit_on_training
+
+    data = build_dataset(prep.frame, prep.layout, 0)
+    if p.split == "cv":
+        from sklearn.model_selection import train_test_split
+
+        train, val = train_test_split(np.arange(len(data.samples.y)), test_size=p.val_fraction, random_state=out.seed)
+        train, val = np.sort(train), np.sort(val)
+    else:
+        train, val, _ = chronological_split(len(data.samples.y), p.val_fraction, p.test_fraction)
+    data = fit_on_training(data, prep.layout, train)
+    flagged = leaking(single_feature_scores(data, prep.layout, train, val), p.leakage.limit)
+    for name, score in flagged.items():
+        out.console.print(f"[yellow]leakage? feature {name!r} alone predicts the label with balanced accuracy {score:.3f} on "
+                          "validation at lead 0; if it is derived from the label, add it to risk.labels.sources[/yellow]")
+    return flagged
 
 
 @config_keys(KEYS)
@@ -180,54 +308,102 @@ def run(cfg: Config, out: Run) -> dict:
     import polars as pl
     import torch
 
-    from minectl.models import build_model
+    from minectl.estimators import build
     from minectl.risk import artefacts, summary
-    from minectl.risk.importance import importance_plot, indicator_importance
-    from minectl.risk.robustness import robustness_metrics
-    from minectl.risk.workflow import run_lead
+    from minectl.risk.timeaxis import lead_key
 
     p = cfg.risk
     _check(p)
     model_params = OmegaConf.to_container(cfg.model.params, resolve=True)
     # an unknown model or parameter fails before any data work
-    build_model(cfg.model.name, model_params, window=p.window, n_static=0, random_state=out.seed)
+    build(cfg.model._target_, model_params, "model", MODEL_SET_BY_TASK,
+          window=p.window if isinstance(p.window, int) else 1, n_static=0, random_state=out.seed)
     torch.set_num_threads(max(1, p.torch_threads))
-    frame, layout = _daily_frame(cfg, out)
+    prep = _daily_frame(cfg, out)
+    frame, layout = prep.frame, prep.layout
 
     def make_model():
-        return build_model(cfg.model.name, model_params, window=layout.window,
-                           n_static=len(layout.static), random_state=out.seed)
+        return build(cfg.model._target_, model_params, "model", MODEL_SET_BY_TASK, window=layout.window,
+                     n_static=len(layout.static), random_state=out.seed)
 
     fixed = list(p.thresholds["values"]) if p.thresholds.mode == "fixed" else None
-    leads, results = list(p.lead_times), []
+    data_metrics = {"days": frame.height, "indicators": len(layout.dynamic), "static": len(layout.static),
+                    **{k: v for k, v in prep.info.items() if k not in ("time", "missing")}}
+    metrics: dict[str, Any] = {"data": data_metrics, "missing": prep.info["missing"]}
+    if "time" in prep.info:
+        metrics["time"] = prep.info["time"]
+    if p.leakage.enabled:
+        flagged = _leakage(prep, p, out)
+        if flagged:
+            metrics["leakage"] = flagged
+    if p.split == "cv":
+        return _run_cv(cfg, out, prep, make_model, fixed, metrics)
+
+    keys = [lead_key(lead) for lead in p.lead_times]
+    leads = [prep.frequency.periods(lead, "risk.lead_times") for lead in p.lead_times]
+    primary = leads[[str(lead) for lead in p.lead_times].index(str(p.primary_lead))]
+    results = []
     with out.progress(len(leads), f"risk {cfg.model.name}: lead times") as advance:
         for lead in leads:
-            results.append(run_lead(frame, layout, lead, make_model, p.val_fraction, p.test_fraction,
-                                    fixed, p.thresholds.objective))
+            results.append(run_lead_of(frame, layout, lead, make_model, p, fixed))
             advance(1)
-    primary = results[leads.index(p.primary_lead)]
-    metrics: dict[str, Any] = {
-        "data": {"days": frame.height, "indicators": len(layout.dynamic), "static": len(layout.static)},
-        **{f"lead_{lead}": summary.lead_summary(r.metrics) for lead, r in zip(leads, results, strict=True)},
-        **summary.primary_summary(primary, layout.n_levels),
-    }
+    primary_result = results[leads.index(primary)]
+    metrics.update({key: summary.lead_summary(r.metrics) for key, r in zip(keys, results, strict=True)})
+    metrics.update(summary.primary_summary(primary_result, layout.n_levels))
     out.table("predictions", pl.concat([r.predictions for r in results]))
-    out.table("confusion", summary.confusion_frame(primary.confusion, layout.n_levels))
-    if p.robustness.enabled:
+    out.table("confusion", summary.confusion_frame(primary_result.confusion, layout.n_levels))
+    if p.robustness.enabled and layout.median_fill:
+        out.console.print("robustness: skipped (its masked data would need the median policy's training medians)")
+    elif p.robustness.enabled:
+        from minectl.risk.robustness import robustness_metrics
+
         r = p.robustness
-        metrics["robust"] = robustness_metrics(frame, layout, primary, make_model, p.primary_lead,
+        metrics["robust"] = robustness_metrics(frame, layout, primary_result, make_model, primary,
                                                r.mask_fraction, r.noise_sd, r.low_drop_share, out.seed)
     if p.importance.enabled:
-        importance = indicator_importance(primary, layout, p.importance.n_repeats, out.seed)
+        from minectl.risk.importance import importance_plot, indicator_importance
+
+        importance = indicator_importance(primary_result, layout, p.importance.n_repeats, out.seed)
         out.table("importance", importance)
         out.plot("importance", importance_plot(importance.head(15)))
         metrics["importance"] = {row["feature"]: row["f1_drop"]
                                  for row in importance.head(p.importance.top).iter_rows(named=True)}
     if p.save_model:
-        artefacts.save_model_dir(primary.model, out.dir / artefacts.MODEL_DIR)
+        artefacts.save_model_dir(primary_result.model, out.dir / artefacts.MODEL_DIR)
         with out.artefact(artefacts.SPEC_FILE) as tmp:
-            tmp.write_text(json.dumps(artefacts.model_spec(primary, layout), indent=1))
-    out.console.print(summary.summary_table(cfg.model.name, metrics, leads))
+            tmp.write_text(json.dumps(artefacts.model_spec(primary_result, layout), indent=1))
+    out.console.print(summary.summary_table(cfg.model.name, metrics, keys, prep.frequency.name))
+    _report_input(prep, out)
+    for line in summary.verdicts(metrics, keys):
+        out.console.print(line)
+    return metrics
+
+
+def run_lead_of(frame, layout, lead: int, make_model, p: RiskParams, fixed):
+    from minectl.risk.workflow import run_lead
+
+    return run_lead(frame, layout, lead, make_model, p.val_fraction, p.test_fraction, fixed, p.thresholds.objective)
+
+
+def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: dict) -> dict:
+    """A case table: repeated stratified k-fold; no robustness, importance or saved model (no single fit)."""
+    import polars as pl
+
+    from minectl.risk import summary
+    from minectl.risk.cases import cross_validate
+
+    p = cfg.risk
+    result = cross_validate(prep.frame, prep.layout, make_model, p.cv.folds, p.cv.repeats, p.val_fraction, fixed,
+                            p.thresholds.objective, out.seed)
+    metrics.update(result.metrics)
+    out.table("predictions", result.predictions)
+    out.table("folds", pl.DataFrame(result.folds))
+    out.console.print(summary.cv_table(cfg.model.name, metrics))
+    _report_input(prep, out)
+    for line in summary.cv_verdicts(metrics):
+        out.console.print(line)
+    if p.robustness.enabled or p.importance.enabled or p.save_model:
+        out.console.print("split=cv: robustness, importance and the saved model need one fitted split; not run")
     return metrics
 
 
@@ -264,7 +440,13 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
             cfg.data = OmegaConf.merge(OmegaConf.structured(DataConfig), data_cfg)
         else:
             cfg.risk.input = OmegaConf.merge(cfg.risk.input, data_cfg)
-    frame, layout = _daily_frame(cfg, with_labels=False)
+    prep = _daily_frame(cfg, with_labels=False)
+    frame, layout = prep.frame, prep.layout
+    empty = [c for c in layout.median_fill if frame[c].null_count()]
+    if empty:
+        raise DataError(f"risk predict: column {empty[0]!r} has {frame[empty[0]].null_count()} empty values; the run fills "
+                        "them with its training median (risk.missing: median), which a saved run does not keep; "
+                        "expected data without gaps in that column, or a run with another policy for it")
     return score_days(frame, layout.series, layout.time, model, spec)
 
 

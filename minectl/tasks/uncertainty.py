@@ -26,6 +26,10 @@ class SeriesConfig:
     transforms: List[str] = field(default_factory=lambda: ["level"])  # level | log_return | diff
     cost_items: List[str] = field(default_factory=list)  # cost-item columns whose total is propagated
     combine: str = "sum"  # how the items make the total: sum | product
+    # what one row is (hour | shift | day | week | month | quarter | year), for the horizon of VaR / CVaR;
+    # null: inferred from date_column when given, else "period"
+    frequency: Optional[str] = None
+    date_column: Optional[str] = None  # the rows' dates: the frequency is their most common step
 
 
 @dataclass
@@ -35,7 +39,11 @@ class UncertaintyParams:
     method: str = "percentile"  # percentile | basic | bca
     confidence: float = between(0, 1, default=0.95, closed="neither")
     n_resamples: int = at_least(1, default=9999)
-    block_length: Optional[int] = at_least(1, default=None)  # moving-block bootstrap for autocorrelated series
+    block_length: Optional[int] = at_least(1, default=None)  # fixed moving blocks; null: chosen by the test below
+    # Ljung-Box test before the bootstrap: autocorrelated at this level -> moving blocks of the
+    # Politis-White length (unless block_length is fixed); null: no test, i.i.d. unless block_length
+    autocorrelation_alpha: Optional[float] = between(0, 1, default=0.05, closed="neither")
+    gof_alpha: float = between(0, 1, default=0.05, closed="neither")  # every family rejected at this level: "no family fits"
     families: List[str] = field(default_factory=lambda: list(ALL_FAMILIES))
     risk_level: float = between(0, 1, default=0.95, closed="neither")  # VaR / CVaR level
     alpha: float = between(-1, 1, default=0.5)  # entropic risk aversion
@@ -86,6 +94,7 @@ def run(cfg: Config, out: Run) -> dict:
         fit_row,
         series_metrics,
     )
+    from minectl.uncertainty.dependence import dependence_line
     from minectl.uncertainty.propagation import implied_cost, propagate_items
     from minectl.uncertainty.report import print_summary
     from minectl.uncertainty.risk import revenue_risk
@@ -93,6 +102,7 @@ def run(cfg: Config, out: Run) -> dict:
         drop_gaps,
         read_columns,
         read_series,
+        row_period,
         transform_groups,
         transform_series,
     )
@@ -110,15 +120,19 @@ def run(cfg: Config, out: Run) -> dict:
     boot_rows, fit_rows = [], []
     with out.progress(params.n_resamples * len(subseries), "bootstrap resamples") as advance:
         for label, values in subseries.items():
-            result, fits = analyse_series(
+            result, fits, dependence = analyse_series(
                 values, statistic=params.statistic, q=params.q, method=params.method, confidence=params.confidence,
                 n_resamples=params.n_resamples, block_length=params.block_length, families=params.families,
-                random_state=out.seed, advance=advance,
+                random_state=out.seed, advance=advance, test_alpha=params.autocorrelation_alpha,
             )
-            metrics[label] = series_metrics(result, fits)
+            metrics[label] = series_metrics(result, fits, params.gof_alpha)
+            if dependence is not None:
+                metrics[label]["dependence"] = dependence.as_metrics()
+                out.console.print(dependence_line(label, dependence))
             if params.drop_incomplete:
                 metrics[label]["dropped"] = dropped[label]
-            boot_rows.append({"series": label, "n": values.size, **boot_row(result)})
+            block = dependence.block_length if dependence is not None else params.block_length
+            boot_rows.append({"series": label, "n": values.size, **boot_row(result), "block_length": block or 1})
             fit_rows += [{"series": label, "rank": i + 1, **fit_row(fit)} for i, fit in enumerate(fits)]
             if cfg.implied_cost.cost_per_event > 0 and label.endswith("level"):
                 metrics[label]["implied_cost"] = implied_cost(
@@ -133,7 +147,11 @@ def run(cfg: Config, out: Run) -> dict:
         (levels,) = groups.values()
         returns, _ = drop_gaps(transform_series(levels, "log_return", dataset.column))
         metrics["revenue"] = revenue_risk(levels[-1], returns, cfg.revenue.output, params.risk_level, params.alpha)
-        row = {"output": cfg.revenue.output, "level": params.risk_level, "alpha": params.alpha, **metrics["revenue"]}
+        period = row_period(path, dataset.frequency, dataset.date_column)
+        row = {"output": cfg.revenue.output, "level": params.risk_level, "alpha": params.alpha, "horizon": f"next {period}",
+               **metrics["revenue"]}
+        out.console.print(f"revenue risk: next {period} (one row of the data ahead), VaR / CVaR at {params.risk_level:g}: "
+                          f"{metrics['revenue']['var']:.6g} / {metrics['revenue']['cvar']:.6g}")
         out.table("revenue_risk", pl.DataFrame([row]))
     if dataset.cost_items:
         rows, metrics["propagation"] = propagate_items(
@@ -144,7 +162,7 @@ def run(cfg: Config, out: Run) -> dict:
         if params.drop_incomplete:
             metrics["propagation"]["dropped_rows"] = dropped_rows
             out.console.print(f"propagation: {dropped_rows} incomplete rows of the cost items dropped (uncertainty.drop_incomplete)")
-    print_summary(out.console, boot_rows, fit_rows)
+    print_summary(out.console, boot_rows, fit_rows, {label for label, m in metrics.items() if m.get("no_family_fits")})
     if params.drop_incomplete:
         out.console.print(f"dropped (uncertainty.drop_incomplete): {', '.join(f'{n} {label}' for label, n in dropped.items())}")
     return {"uncertainty": metrics}

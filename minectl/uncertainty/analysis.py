@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from minectl.uncertainty.bootstrap import BootstrapResult, bootstrap_ci
+from minectl.uncertainty.dependence import Dependence, choose_bootstrap
 from minectl.uncertainty.distributions import FitResult, fit_all
 
 
@@ -22,9 +23,16 @@ def analyse_series(
     families: Sequence[str],
     random_state: int,
     advance: Callable[[int], None],
-) -> tuple[BootstrapResult, list[FitResult]]:
-    """The bootstrap interval of ``statistic`` and every family's fit, best first;
-    ``advance(n)`` is told of each n resamples drawn."""
+    test_alpha: float | None = None,
+) -> tuple[BootstrapResult, list[FitResult], Dependence | None]:
+    """The bootstrap interval of ``statistic``, every family's fit (best first) and, when
+    ``test_alpha`` is given, the autocorrelation test that chose the bootstrap: a fixed
+    ``block_length``, else Politis-White blocks when the series is autocorrelated at that level,
+    else i.i.d.; ``advance(n)`` is told of each n resamples drawn."""
+    dependence = None
+    if test_alpha is not None:
+        dependence = choose_bootstrap(values, block_length, test_alpha, automatic=True)
+        block_length = dependence.block_length
     seen = [0]
 
     def progress(done: int, _total: int) -> None:
@@ -42,7 +50,7 @@ def analyse_series(
         random_state=random_state,
         progress=progress,
     )
-    return result, fit_all(values, tuple(families))
+    return result, fit_all(values, tuple(families)), dependence
 
 
 def boot_row(result: BootstrapResult) -> dict:
@@ -71,8 +79,18 @@ def fit_row(fit: FitResult) -> dict:
     }
 
 
-def series_metrics(result: BootstrapResult, fits: list[FitResult]) -> dict:
-    """The interval's numbers and the best fit's goodness."""
+def rejected(fit: FitResult, alpha: float) -> bool:
+    """Goodness of fit rejected at ``alpha`` by K-S or A-D (a test without a p-value does not count)."""
+    return any(np.isfinite(p) and p < alpha for p in (fit.ks_pvalue, fit.ad_pvalue))
+
+
+def series_metrics(result: BootstrapResult, fits: list[FitResult], gof_alpha: float | None = None) -> dict:
+    """The interval's numbers and the best fit's goodness; with ``gof_alpha``, the count of
+    families not rejected, and no best fit at all when every family is rejected ("no family fits")."""
     best = fits[0]
     numbers = {key: value for key, value in boot_row(result).items() if key != "method"}
-    return {**numbers, "best_fit": {"bic": best.bic, "ks_pvalue": best.ks_pvalue, "ad_pvalue": best.ad_pvalue}}
+    best_fit = {"bic": best.bic, "ks_pvalue": best.ks_pvalue, "ad_pvalue": best.ad_pvalue}
+    if gof_alpha is None:
+        return {**numbers, "best_fit": best_fit}
+    fitting = sum(not rejected(fit, gof_alpha) for fit in fits)
+    return {**numbers, "families_fitting": fitting, **({"best_fit": best_fit} if fitting else {"no_family_fits": True})}

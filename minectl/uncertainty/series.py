@@ -92,3 +92,37 @@ def read_series(
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         out[str(group)] = series.to_numpy()
     return out
+
+
+PERIODS = ("hour", "shift", "day", "week", "month", "quarter", "year")
+# the most common step between dates, in days -> the period it is (calendar months and years vary)
+_STEP_DAYS = ((1 / 24, "hour"), (1 / 3, "shift"), (1, "day"), (7, "week"), (28, "month"), (29, "month"), (30, "month"),
+              (31, "month"), (90, "quarter"), (91, "quarter"), (92, "quarter"), (365, "year"), (366, "year"))
+
+
+def row_period(path: Path, frequency: Optional[str], date_column: Optional[str]) -> str:
+    """What one row of the series is: ``frequency`` as configured, else the most common step of
+    ``date_column``'s dates, else "period" (the data does not say)."""
+    if frequency is not None:
+        if frequency not in PERIODS:
+            raise ConfigError(f"dataset.frequency: {frequency!r}; expected one of {', '.join(PERIODS)}")
+        return frequency
+    if date_column is None:
+        return "period"
+    frame = read_file(path, "dataset")
+    if date_column not in frame.columns:
+        raise ConfigError(f"dataset.date_column: column {date_column!r} not in {path}")
+    dates = frame[date_column]
+    if dates.dtype == pl.String:
+        from minectl.features.series import parse_dates
+
+        dates = parse_dates(dates)
+    if dates.dtype == pl.Date or isinstance(dates.dtype, pl.Datetime):
+        steps = dates.drop_nulls().sort().cast(pl.Datetime("ms")).diff().drop_nulls().dt.total_milliseconds() / 86_400_000
+        values, counts = np.unique(np.round(steps.to_numpy(), 4), return_counts=True)
+        step = values[counts.argmax()] if len(values) else None
+        for days, name in _STEP_DAYS:
+            if step is not None and abs(step - days) < 1e-3:
+                return name
+    raise DataError(f"{path}: column {date_column!r} does not show one hour, shift, day, week, month, quarter or year "
+                    "per row; set dataset.frequency")

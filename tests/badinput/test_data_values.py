@@ -343,6 +343,11 @@ def test_simulator_table_values_are_refused(tmp_path, cells, expect):
 PRICE_PATH_CASES = {
     "last-price-inf": ("date,forecast\n2024-01-01,100\n2024-02-01,inf\n", "column 'forecast' has 1 non-finite values (first at row 2)"),
     "price-text": ("date,forecast\n2024-01-01,100\n2024-02-01,tbd\n", "column 'forecast' has 1 values that are not numbers (first at row 2: 'tbd')"),
+    # coal in USD/t (a forecast run's table) against the default ore band of 300-450
+    "other-commodity": ("date,forecast,unit\n2024-01-01,120,USD/t\n2024-02-01,131,USD/t\n",
+                        "prices 120-131 USD/t are nowhere near the decision's price band 300-450 (not even within 150-900)"),
+    "two-units": ("date,forecast,unit\n2024-01-01,320,USD/t\n2024-02-01,331,CNY/t\n",
+                  "several units ['CNY/t', 'USD/t'] in one price path; expected one"),
 }
 
 

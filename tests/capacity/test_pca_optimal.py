@@ -116,7 +116,7 @@ def test_rolling_capacity_follows_price_moves():
     [
         (lambda: optimal_capacity(PRICE, COST, 10.0, 5.0), ConfigError, "limits"),
         (lambda: optimal_capacity(PRICE, COST, -1.0, 5.0), ConfigError, "limits"),
-        (lambda: lognormal_errors(0.1, 0.2), ConfigError, "uncertainty range"),
+        (lambda: lognormal_errors(0.1, 0.2), ConfigError, "error_range: expected -1 < lower < 0 < upper"),
         (lambda: rolling_capacity([300.0], PRICE, COST, 0, 1, [0, 1], [0, 1], (-0.1, 0.1), (-0.1, 0.1)), DataError, "prices"),
         (lambda: risk_adjusted_error([0.1, 0.1], 0.5, "gain"), DataError, "errors"),
     ],

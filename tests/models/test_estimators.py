@@ -11,12 +11,15 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from minectl.errors import ConfigError, DataError
-from minectl.models import MODEL_NAMES, build_model, load_model, save_model
+from minectl.estimators import build
+from minectl.models import load_model, save_model
 from minectl.models.boosting import LightGBMClassifier
 from minectl.models.hybrid import LSTMRandomForestClassifier, validation_tree_weights
 from minectl.models.sequence import LSTMClassifier, balanced_class_weights, split_features
+from minectl.models.svm import SVMClassifier
 
 WINDOW, N_DYNAMIC, N_STATIC = 4, 3, 2
+MODEL_NAMES = ("lr", "svm", "rf", "lightgbm", "lstm", "lstm_rf")  # minectl/conf/model/<name>.yaml
 TINY = {
     "lstm": {"hidden_size": 8, "max_epochs": 3, "batch_size": 32},
     "lstm_rf": {"hidden_size": 8, "max_epochs": 3, "batch_size": 32, "n_estimators": 20},
@@ -46,6 +49,20 @@ def lagged_frame(n: int, lag: int = 2, seed: int = 0):
     driver = series[WINDOW - 1 - lag: WINDOW - 1 - lag + n, 0]
     y = (driver > -0.4).astype(int) + (driver > 0.6)
     return X, y
+
+
+def shipped(name: str) -> dict:
+    """minectl/conf/model/<name>.yaml as the risk task reads it."""
+    from importlib import resources
+
+    import yaml
+
+    return yaml.safe_load(resources.files("minectl.conf").joinpath(f"model/{name}.yaml").read_text())
+
+
+def build_model(name: str, params: dict, **owned):
+    return build(shipped(name)["_target_"], {**shipped(name).get("params", {}), **params}, "model",
+                 ("window", "n_static", "random_state"), **owned)
 
 
 def tiny_model(name: str, seed: int = 0):
@@ -146,8 +163,10 @@ def test_lstm_cuda_requested_without_cuda_fails_clearly():
 
 
 def test_unknown_model_and_parameter_are_config_errors():
-    with pytest.raises(ConfigError, match="model.name: unknown model 'xgb'"):
-        build_model("xgb", {}, window=2, n_static=0, random_state=0)
+    with pytest.raises(ConfigError, match="^model._target_: 'xgboost.XGBClassifier' is not allowed"):
+        build("xgboost.XGBClassifier", {}, "model")
+    with pytest.raises(ConfigError, match="^model._target_: 'minectl.results.Run' is not an estimator"):
+        build("minectl.results.Run", {}, "model")
     with pytest.raises(ConfigError, match="model.params.n_trees"):
         build_model("rf", {"n_trees": 3}, window=2, n_static=0, random_state=0)
     with pytest.raises(ConfigError, match="model.params.window"):
@@ -169,6 +188,25 @@ def test_load_refuses_classes_outside_the_allow_list(tmp_path):
 @parametrize_with_checks([LightGBMClassifier(n_estimators=10, colsample_bytree=0.8)])
 def test_sklearn_api_lightgbm(estimator, check):
     check(estimator)
+
+
+# Platt scaling is fitted on held-out folds without class weights, so the SVC's extreme weights in this
+# check do not carry through to the predictions (as for CalibratedClassifierCV(SVC(...)) itself)
+@parametrize_with_checks([SVMClassifier()], expected_failed_checks=lambda _: {
+    "check_class_weight_classifiers": "calibration is fitted without the SVC's class weights"})
+def test_sklearn_api_svm(estimator, check):
+    check(estimator)
+
+
+def test_svm_is_the_calibrated_svc_it_replaces():
+    """The same probabilities as the calibrated SVC minectl built before it had its own class."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    X, y = lagged_frame(90)
+    ours = SVMClassifier(random_state=0).fit(X, y).predict_proba(X)
+    theirs = CalibratedClassifierCV(SVC(class_weight="balanced", random_state=0), ensemble=False, cv=3).fit(X, y)
+    assert np.array_equal(ours, theirs.predict_proba(X))
 
 
 TORCH_WEAK = "a 3-epoch LSTM in CI is too weak for sklearn's accuracy bar"

@@ -48,7 +48,8 @@ def test_naive_and_arima_backtest_on_the_vendored_coal_series(tmp_path):
     assert backtest.height == 2 * 3 * 36  # models x horizons 1..3 x target months
     assert (backtest["date"] > backtest["origin"]).all()
     forecast = pl.read_parquet(run_dir / "tables/forecast.parquet")
-    assert forecast.columns == ["date", "model", "forecast", "lower", "upper"]
+    assert forecast.columns == ["date", "model", "forecast", "lower", "upper", "unit"]
+    assert forecast["unit"].unique().to_list() == ["USD/t"]  # the Pink Sheet's unit, carried
     assert forecast.filter(pl.col("model") == "naive")["date"].to_list() == [
         date(2026 + (5 + k - 1) // 12, (5 + k - 1) % 12 + 1, 1) for k in range(1, 13)
     ]
@@ -114,7 +115,7 @@ def test_validation_only_sweep_minimises_the_lstm_validation_mape(tmp_path):
     "overrides, message",
     [
         (["forecaster=[arima]"], "forecaster: the naive model must be selected"),
-        (["forecaster.naive.kind=prophet"], "forecaster.naive.kind: unknown model 'prophet'"),
+        (["forecaster.naive._target_=prophet.Prophet"], "forecaster.naive._target_: 'prophet.Prophet' is not allowed"),
         (["+forecaster.arima.params.p=2"], "forecaster.arima.params.p: unknown parameter"),
         (["forecaster.arima.params.order=[1,1]"], "forecaster.arima.params.order: expected three integers"),
         (["forecaster.naive.refit_every=0"], "forecaster.naive.refit_every=0 is out of range; expected an integer >= 1"),

@@ -132,7 +132,7 @@ def test_table_simulator_forecast_price_and_field_validation(cli, tmp_path, defa
     (["optimize.constraints.0.response=tilt"], "optimize.constraints[0].response: unknown response 'tilt'"),
     (["optimize.constraints.0.op='<'"], "optimize.constraints[0].op: '<'; expected <= or >="),
     (["~optimize.variables.sidewall_thickness_m"], "optimize.variables: the pim simulator takes exactly pillar_height_m, sidewall_thickness_m"),
-    (["surrogate.kind=xgboost"], "surrogate.kind: 'xgboost' is unknown"),
+    (["surrogate._target_=xgboost.XGBRegressor"], "surrogate._target_: 'xgboost.XGBRegressor' is not allowed"),
     (["~optimize.decision.weights_at_low.ore_t"], "optimize.decision.weights_at_low: expected a weight for each objective"),
     (["optimize.decision.weights_at_high.ore_t=-1"], "optimize.decision.weights_at_high.ore_t=-1.0 is out of range; expected a finite number >= 0"),
     (["optimize.decision.low_price=500"], "optimize.decision: low_price 500.0 must be below high_price 450.0"),

@@ -1,0 +1,144 @@
+"""PostgreSQL as a data source (psycopg 3): a table or one SELECT per canonical table, read in
+batches through a server-side cursor; and the writer of `minectl data synth --to postgres DSN`.
+
+The connection string comes from the config (`data.dsn`); its password from the environment:
+libpq's own PGPASSWORD (or ~/.pgpass), or `${oc.env:NAME}` inside the DSN, which minectl
+redacts wherever it writes or prints (minectl.redaction). Every message here is redacted too.
+Reads run in a read-only transaction: a query from a config is data, never a change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from minectl.errors import DataError
+from minectl.redaction import redact
+
+BATCH_ROWS = 50_000  # rows per fetch: memory stays flat on large tables
+CONNECT_TIMEOUT_S = 10
+
+# PostgreSQL type OID -> polars type of the column read (others: inferred from the values)
+_TYPES: dict[int, pl.DataType] = {
+    16: pl.Boolean(), 20: pl.Int64(), 21: pl.Int64(), 23: pl.Int64(), 700: pl.Float64(), 701: pl.Float64(),
+    1700: pl.Float64(), 25: pl.String(), 1042: pl.String(), 1043: pl.String(), 1082: pl.Date(),
+    1114: pl.Datetime("us"), 1184: pl.Datetime("us", "UTC"),
+}
+# polars type -> PostgreSQL column type, for the writer
+_COLUMNS: dict[type, str] = {
+    pl.Boolean: "boolean", pl.Int64: "bigint", pl.Int32: "integer", pl.Float64: "double precision", pl.String: "text",
+    pl.Date: "date", pl.Datetime: "timestamp", pl.Categorical: "text", pl.Enum: "text",
+}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__
+
+
+def _connect(dsn: str | None, what: str):
+    import psycopg
+    from psycopg.types.numeric import FloatLoader
+
+    if not dsn:
+        raise DataError(f"{what} needs a connection string; expected data.dsn=postgresql://USER@HOST:PORT/DB "
+                        "(the password from PGPASSWORD or ${oc.env:NAME})")
+    try:
+        connection = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S, application_name="minectl")
+    except psycopg.ProgrammingError as exc:  # the string itself does not parse
+        raise DataError(f"postgres DSN {redact(dsn)!r} is not a connection string ({redact(_first_line(exc))}); "
+                        "expected postgresql://USER@HOST:PORT/DB or 'host=... dbname=...'") from None
+    except psycopg.Error as exc:  # refused, unknown host, authentication, no such database
+        raise DataError(f"postgres {redact(dsn)}: cannot connect ({redact(_first_line(exc))}); "
+                        "expected a reachable PostgreSQL server and valid credentials") from None
+    connection.adapters.register_loader("numeric", FloatLoader)  # numeric columns read as float, like the files' Float64
+    return connection
+
+
+def _select(query: str):
+    """A table name (optionally schema.table) or one SELECT, as the SQL to run."""
+    from psycopg import sql
+
+    text = query.strip()
+    if " " not in text and "\n" not in text:
+        return sql.SQL("SELECT * FROM {}").format(sql.Identifier(*text.split(".")))
+    return sql.SQL(text.rstrip(";"))  # type: ignore[arg-type]  # a query from the config: data, run read-only
+
+
+def read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
+    """One table or query as a LazyFrame, fetched in batches of BATCH_ROWS rows.
+
+    A table name reads the table in its stored order (synchronised scans off, so the scan
+    starts at its first row): the order it was written in, as the contract's series checks
+    expect; a query says its own order with ORDER BY.
+    """
+    import psycopg
+
+    where = f"postgres {redact(dsn or '')}".strip()
+    if not query:
+        raise DataError(f"{where}: a postgres source needs a query; expected a table name or a SELECT")
+    frames = []
+    with _connect(dsn, "a postgres source") as connection:
+        connection.read_only = True
+        try:
+            connection.execute("SET LOCAL synchronize_seqscans = off")
+            with connection.cursor(name="minectl_read", binary=True) as cursor:  # server-side: rows come in batches
+                cursor.itersize = BATCH_ROWS
+                cursor.execute(_select(query))
+                schema = {column.name: _TYPES.get(column.type_code) for column in cursor.description}
+                while rows := cursor.fetchmany(BATCH_ROWS):
+                    frames.append(_frame(rows, schema))
+                if not frames:
+                    frames.append(pl.DataFrame(schema={k: v or pl.String() for k, v in schema.items()}))
+        except psycopg.Error as exc:
+            raise DataError(f"{where}: query '{redact(query)}' failed: {redact(_first_line(exc))}") from None
+    return pl.concat(frames, how="vertical").lazy()
+
+
+def _frame(rows: list[tuple], schema: dict[str, pl.DataType | None]) -> pl.DataFrame:
+    columns = list(zip(*rows, strict=True))
+    return pl.DataFrame([pl.Series(name, values, dtype=schema[name], strict=True)
+                         for name, values in zip(schema, columns, strict=True)])
+
+
+def write_postgres(dsn: str, tables: dict[str, pl.DataFrame], db_schema: str = "public") -> dict[str, str]:
+    """Write each frame as table ``db_schema.<name>`` (replacing one of that name), rows in
+    their order, all in one transaction: the database holds all the tables or none of them.
+    Returns table name -> where it went."""
+    import psycopg
+    from psycopg import sql
+
+    written = {}
+    with _connect(dsn, "data synth --to postgres") as connection:
+        try:
+            with connection.transaction():
+                for name, frame in tables.items():
+                    target = sql.Identifier(db_schema, name)
+                    columns = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_column_type(t, name, c)))
+                                                 for c, t in frame.schema.items())
+                    connection.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(target))
+                    connection.execute(sql.SQL("CREATE TABLE {} ({})").format(target, columns))
+                    names = sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+                    with connection.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, names)) as copy:
+                        for row in _text_rows(frame):
+                            copy.write_row(row)
+                    written[name] = f"{redact(dsn)} table {db_schema}.{name} ({frame.height} rows)"
+        except psycopg.Error as exc:
+            raise DataError(f"postgres {redact(dsn)}: writing the tables failed ({redact(_first_line(exc))}); "
+                            "expected a database where this user may create tables") from None
+    return written
+
+
+def _column_type(dtype: pl.DataType, table: str, column: str) -> str:
+    found = _COLUMNS.get(type(dtype)) if not isinstance(dtype, type) else _COLUMNS.get(dtype)
+    if found is None:
+        raise DataError(f"table '{table}' column '{column}' is {dtype}; expected a type PostgreSQL can hold "
+                        f"({', '.join(t.__name__ for t in _COLUMNS)})")
+    return found
+
+
+def _text_rows(frame: pl.DataFrame) -> Any:
+    """Rows for COPY: enums and categoricals as text (floats go as Python floats: exact)."""
+    casts = [pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, (pl.Categorical, pl.Enum))]
+    return (frame.with_columns(casts) if casts else frame).iter_rows()

@@ -1,0 +1,52 @@
+"""Estimators named in config: a node's `_target_` names the class (checked by the allow-list of
+minectl.trust before anything is imported) and its `params` map holds only the constructor
+arguments that differ from the class's defaults, so the class signature is the one home of every
+default and a Python caller gets the same model as the CLI.
+
+The task fills what it owns (the seed, a window length) through ``build(..., **set_by_task)``;
+the config may not set those.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Iterable
+
+from minectl.errors import ConfigError
+
+
+def estimator_class(target: Any, where: str) -> type:
+    """The class `target` names: an allowed package's class with scikit-learn's parameter API."""
+    from minectl.trust import TASK_PACKAGES, check_target
+
+    cls = check_target(target, f"{where}._target_", TASK_PACKAGES)
+    if not callable(getattr(cls, "get_params", None)):
+        raise ConfigError(f"{where}._target_: {target!r} is not an estimator; expected a class with "
+                          "scikit-learn's get_params/fit API")
+    return cls
+
+
+def param_names(cls: type, set_by_task: Iterable[str] = ()) -> list[str]:
+    """The constructor arguments a config may set: the signature's, less those the task sets."""
+    signature = inspect.signature(cls.__init__).parameters
+    named = {n for n, p in signature.items() if n != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return sorted(named - set(set_by_task))
+
+
+def check_param_names(cls: type, params: Iterable[str], where: str, set_by_task: Iterable[str] = ()) -> None:
+    """Every key of `params` is a constructor argument of `cls` the config may set."""
+    from minectl.constraints import unknown_key
+
+    accepted = param_names(cls, set_by_task)
+    for key in params:
+        if key not in accepted:
+            raise ConfigError(unknown_key(f"{where}.params.{key}", accepted, f"parameter of {cls.__name__}"))
+
+
+def build(target: Any, params: dict, where: str, set_by_task: Iterable[str] = (), **owned: Any):
+    """An unfitted estimator: the class `target` names with the config's `params`, plus the values
+    the task owns (`owned`), each passed only where the constructor takes it."""
+    cls = estimator_class(target, where)
+    check_param_names(cls, params, where, set_by_task)
+    accepted = set(param_names(cls))
+    return cls(**params, **{k: v for k, v in owned.items() if k in accepted})

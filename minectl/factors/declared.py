@@ -1,0 +1,151 @@
+"""Declared knowledge: YAML or CSV triples with entity types and citations, and the one name
+normalisation every source goes through (case, spaces, a unit in brackets, synonyms)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from minectl.errors import DataError
+
+# spellings of the same unit -> the one minectl writes
+UNITS = {"metre": "m", "meter": "m", "meters": "m", "metres": "m", "kilometre": "km", "kilometer": "km",
+         "%": "percent", "per cent": "percent", "l/t": "L/t", "litre/t": "L/t", "kg/m3": "kg/m3", "kg/m^3": "kg/m3"}
+_UNIT = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\)\]]+)[\)\]]\s*$")
+EDGE_FIELDS = ("head", "relation", "tail", "weight", "sign", "unit", "condition", "cite")
+
+
+def normalise_unit(unit: str | None) -> str | None:
+    if unit is None or (isinstance(unit, float) and math.isnan(unit)) or not str(unit).strip():
+        return None
+    unit = str(unit).strip()
+    return UNITS.get(unit.lower(), unit)
+
+
+def normalise_name(text: str, synonyms: Mapping[str, str] = {}) -> tuple[str, str | None]:  # noqa: B006 (read only)
+    """("Transport distance (km)", ...) -> ("transport_distance", "km"): lower case, words joined by
+    "_", a trailing bracketed unit split off, then a synonym replaced by its canonical name."""
+    text = str(text).strip()
+    unit = None
+    match = _UNIT.match(text)
+    if match:
+        text, unit = match["name"], normalise_unit(match["unit"])
+    key = re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+    return synonyms.get(key, key), unit
+
+
+def synonym_table(raw: Mapping[str, str] | None) -> dict[str, str]:
+    """alias -> canonical, both normalised (so "Full bucket rate" and "full_bucket_rate" are one alias)."""
+    return {normalise_name(alias)[0]: normalise_name(name)[0] for alias, name in (raw or {}).items()}
+
+
+@dataclass
+class Knowledge:
+    """Nodes (name -> type) and edges (dicts of EDGE_FIELDS + source) from one or more files."""
+
+    nodes: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # name -> the first spelling met
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    synonyms: dict[str, str] = field(default_factory=dict)
+
+    def add_node(self, raw_name: str, type_: str, where: str) -> str:
+        name, _unit = normalise_name(raw_name, self.synonyms)
+        if not name:
+            raise DataError("an empty entity name; expected a name of letters or digits", param=where)
+        self.nodes.setdefault(name, type_)
+        self.labels.setdefault(name, str(raw_name).strip())
+        return name
+
+    def add_edge(self, raw: Mapping[str, Any], source: str, where: str) -> None:
+        missing = [key for key in ("head", "relation", "tail") if not raw.get(key)]
+        if missing:
+            raise DataError(f"missing {', '.join(missing)}; expected head, relation and tail", param=where)
+        unknown = sorted(set(raw) - set(EDGE_FIELDS) - {"head_type", "tail_type", "source", "sentence", "confidence",
+                                                        "effect_low", "effect_high"})
+        if unknown:
+            raise DataError(f"unknown field(s) {', '.join(unknown)}; expected {', '.join(EDGE_FIELDS)}", param=where)
+        head, head_unit = normalise_name(raw["head"], self.synonyms)
+        tail, tail_unit = normalise_name(raw["tail"], self.synonyms)
+        sign = _optional_number(raw.get("sign"), where, "sign")
+        if sign not in (None, 1, -1):
+            raise DataError(f"sign {raw.get('sign')!r}; expected 1, -1 or empty", param=where)
+        self.edges.append({
+            "head": head, "relation": str(raw["relation"]).strip(), "tail": tail,
+            "weight": _optional_number(raw.get("weight"), where, "weight"),
+            "sign": None if sign is None else int(sign),
+            "unit": normalise_unit(raw.get("unit")) or head_unit or tail_unit,
+            "condition": _optional_text(raw.get("condition")), "source": source,
+            "cite": _optional_text(raw.get("cite") or raw.get("sentence")) or where,
+            "effect_low": _optional_number(raw.get("effect_low"), where, "effect_low"),
+            "effect_high": _optional_number(raw.get("effect_high"), where, "effect_high"),
+            "confidence": _optional_number(raw.get("confidence"), where, "confidence"),
+        })
+
+
+def _optional_text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or not str(value).strip():
+        return None
+    return str(value).strip()
+
+
+def _optional_number(value: Any, where: str, what: str) -> float | None:
+    if _optional_text(value) is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{what} {value!r}; expected a number", param=where) from None
+    if not math.isfinite(number):
+        raise DataError(f"{what} {value!r}; expected a finite number", param=where)
+    return number
+
+
+def load_declared(paths: list[Path], knowledge: Knowledge | None = None) -> Knowledge:
+    """Read each declared file (.yaml/.yml: synonyms, entities, triples; .csv: triples with
+    head_type and tail_type columns) into one Knowledge, every edge citing its file."""
+    knowledge = knowledge or Knowledge()
+    for path in paths:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            _load_yaml(path, knowledge)
+        elif path.suffix.lower() == ".csv":
+            _load_csv(path, knowledge)
+        else:
+            raise DataError(f"{path}: expected a .yaml, .yml or .csv file of declared triples")
+    return knowledge
+
+
+def _load_yaml(path: Path, knowledge: Knowledge) -> None:
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(spec, dict) or set(spec) - {"source", "synonyms", "entities", "triples"}:
+        raise DataError(f"{path}: expected a mapping with keys source, synonyms, entities, triples")
+    knowledge.synonyms.update(synonym_table(spec.get("synonyms")))
+    for name, entity in (spec.get("entities") or {}).items():
+        entity = entity if isinstance(entity, dict) else {"type": entity}
+        if "type" not in entity:
+            raise DataError(f"{path}: entity {name!r} has no type; expected {{type: <entity type>, cite: ...}}")
+        knowledge.add_node(name, str(entity["type"]), f"{path.name} entity {name!r}")
+    for number, triple in enumerate(spec.get("triples") or [], 1):
+        if not isinstance(triple, dict):
+            raise DataError(f"{path}: triple {number}: expected a mapping with head, relation, tail")
+        knowledge.add_edge(triple, "declared", f"{path.name} triple {number}")
+
+
+def _load_csv(path: Path, knowledge: Knowledge) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for number, row in enumerate(rows, 2):
+        where = f"{path.name}:{number}"
+        for end in ("head", "tail"):
+            if row.get(f"{end}_type"):
+                knowledge.add_node(row[end], row[f"{end}_type"], where)
+        knowledge.add_edge({k: v for k, v in row.items() if k not in ("head_type", "tail_type")}, "declared", where)

@@ -1,0 +1,133 @@
+"""The cost-factor graph: declared, data-derived and text triples merged with provenance, as
+Parquet-ready frames and an embedded RDF store (pyoxigraph, SPARQL 1.1) that the queries use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from minectl.errors import DataError
+from minectl.factors.declared import Knowledge
+from minectl.factors.schema import EDGE_COLUMNS, Schema, check_graph
+
+BASE = "https://minectl.dev/kg/"
+ENTITY, RELATION, TYPE, PROP = f"{BASE}entity/", f"{BASE}relation/", f"{BASE}type/", f"{BASE}prop/"
+PREFIXES = f"PREFIX e: <{ENTITY}>\nPREFIX r: <{RELATION}>\nPREFIX t: <{TYPE}>\nPREFIX p: <{PROP}>\n"
+EDGE_SCHEMA = {"head": pl.String, "relation": pl.String, "tail": pl.String, "weight": pl.Float64, "sign": pl.Int8,
+               "unit": pl.String, "condition": pl.String, "source": pl.String, "cite": pl.String,
+               "effect_low": pl.Float64, "effect_high": pl.Float64, "confidence": pl.Float64}
+TEXT_COLUMNS = ("head", "head_type", "relation", "tail", "tail_type", "weight", "sign", "unit", "condition",
+                "source", "sentence", "confidence")
+
+
+@dataclass
+class FactorGraph:
+    nodes: pl.DataFrame  # name, type, label, sources
+    edges: pl.DataFrame  # EDGE_COLUMNS, one row per (head, relation, tail, source)
+    schema: Schema
+
+    def store(self):
+        """The graph as an in-memory pyoxigraph Store: e:<node> a t:<Type>; e:<h> r:<Relation> e:<t>;
+        and each edge reified as a node with p:head, p:relation, p:tail, p:weight, p:sign, p:source ..."""
+        import pyoxigraph as ox
+
+        rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+        label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+        quads = []
+        for row in self.nodes.iter_rows(named=True):
+            node = ox.NamedNode(ENTITY + row["name"])
+            quads += [ox.Quad(node, rdf_type, ox.NamedNode(TYPE + row["type"])), ox.Quad(node, label, ox.Literal(row["label"]))]
+        for number, row in enumerate(self.edges.iter_rows(named=True)):
+            head, tail = ox.NamedNode(ENTITY + row["head"]), ox.NamedNode(ENTITY + row["tail"])
+            quads.append(ox.Quad(head, ox.NamedNode(RELATION + row["relation"]), tail))
+            edge = ox.NamedNode(f"{BASE}edge/{number}")
+            quads += [ox.Quad(edge, ox.NamedNode(PROP + "head"), head), ox.Quad(edge, ox.NamedNode(PROP + "tail"), tail),
+                      ox.Quad(edge, ox.NamedNode(PROP + "relation"), ox.NamedNode(RELATION + row["relation"]))]
+            for key in ("weight", "sign", "unit", "condition", "source", "cite", "effect_low", "effect_high", "confidence"):
+                if row[key] is not None:
+                    quads.append(ox.Quad(edge, ox.NamedNode(PROP + key), ox.Literal(row[key])))
+        store = ox.Store()
+        store.bulk_extend(quads)
+        return store
+
+
+def sign_conflicts(edges: pl.DataFrame) -> pl.DataFrame:
+    """(head, tail) pairs whose signed edges (Positive/Negative or a sign) disagree between sources."""
+    signed = edges.with_columns(
+        pl.coalesce(pl.col("sign").cast(pl.Int8), pl.col("relation").replace_strict({"Positive": 1, "Negative": -1}, default=None,
+                                                                                  return_dtype=pl.Int8)).alias("direction")
+    ).drop_nulls("direction")
+    by_pair = signed.group_by("head", "tail").agg(pl.col("direction").n_unique().alias("n"), pl.col("source").unique().sort())
+    return by_pair.filter(pl.col("n") > 1).drop("n").sort("head", "tail")
+
+
+def sparql_rows(store, query: str) -> list[dict[str, Any]]:
+    """SELECT results as dicts of Python values (IRIs shortened to their local name)."""
+    results = store.query(PREFIXES + query)
+    names = [v.value for v in results.variables]
+    return [{name: _python(solution[name]) for name in names} for solution in results]
+
+
+def _python(term) -> Any:
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value.rsplit("/", 1)[-1]
+    if isinstance(term, ox.Literal):
+        kind = term.datatype.value.rsplit("#", 1)[-1]
+        return float(term.value) if kind in ("double", "decimal", "float") else int(term.value) if kind == "integer" else term.value
+    return term.value
+
+
+def build_graph(schema: Schema, knowledge: Knowledge, extra_nodes: Mapping[str, str] = {},  # noqa: B006 (read only)
+                extra_edges: Iterable[Mapping] = ()) -> FactorGraph:
+    """Merge the sources: nodes keep their first type (declared first) and list every source that
+    names them; duplicate (head, relation, tail) rows within one source keep the first."""
+    types = dict(knowledge.nodes)
+    node_sources: dict[str, set[str]] = {name: {"declared"} for name in types}
+    for name, type_ in extra_nodes.items():
+        types.setdefault(name, type_)
+    edges = [*knowledge.edges, *extra_edges]
+    for edge in edges:
+        for end in ("head", "tail"):
+            node_sources.setdefault(edge[end], set()).add(edge["source"])
+    check_graph(types, edges, schema)
+    edge_frame = pl.DataFrame([{key: edge.get(key) for key in EDGE_COLUMNS} for edge in edges], schema=EDGE_SCHEMA, orient="row")
+    edge_frame = edge_frame.unique(["head", "relation", "tail", "source"], keep="first", maintain_order=True)
+    nodes = pl.DataFrame({
+        "name": list(types), "type": list(types.values()),
+        "label": [knowledge.labels.get(name, name) for name in types],
+        "sources": [sorted(node_sources.get(name, {"declared"})) for name in types],
+    }, schema={"name": pl.String, "type": pl.String, "label": pl.String, "sources": pl.List(pl.String)})
+    return FactorGraph(nodes, edge_frame, schema)
+
+
+def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> tuple[dict[str, str], list[dict]]:
+    """Triples extracted from text (issue #17's tables/triples.parquet, or its run folder): nodes
+    with their types and edges with source "text", the sentence as citation."""
+    if path.is_dir():
+        path = path / "tables" / "triples.parquet"
+    if not path.is_file():
+        raise DataError(f"{path}: not found; expected a text-extraction run folder or its tables/triples.parquet")
+    frame = pl.read_parquet(path)
+    missing = [c for c in ("head", "head_type", "relation", "tail", "tail_type") if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(TEXT_COLUMNS)}")
+    nodes: dict[str, str] = {}
+    extractor = Knowledge(synonyms=knowledge.synonyms)
+    for number, row in enumerate(frame.iter_rows(named=True)):
+        where = f"{path.name} row {number}"
+        schema.check_relation(str(row["relation"]), where)
+        for end in ("head", "tail"):
+            schema.check_entity_type(str(row[f"{end}_type"]), where)
+            nodes.setdefault(extractor.add_node(row[end], str(row[f"{end}_type"]), where), str(row[f"{end}_type"]))
+        extractor.add_edge({k: row.get(k) for k in ("head", "relation", "tail", "weight", "sign", "unit", "condition",
+                                                     "sentence", "confidence")}, "text", where)
+    knowledge.labels.update({k: v for k, v in extractor.labels.items() if k not in knowledge.labels})
+    return nodes, extractor.edges

@@ -1,0 +1,77 @@
+"""Triples as integer ids: reading tab-separated splits, one vocabulary over all of them, the
+Bernoulli head-replacement probabilities (seed 001 eq 15)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from minectl.errors import DataError
+
+
+@dataclass(frozen=True)
+class TripleSplits:
+    """Train/valid/test triples as (n, 3) int64 arrays (head, relation, tail) over shared vocabularies."""
+
+    entities: tuple[str, ...]
+    relations: tuple[str, ...]
+    train: np.ndarray
+    valid: np.ndarray
+    test: np.ndarray
+
+    @property
+    def known(self) -> np.ndarray:
+        """Every true triple of the three splits: what filtered ranking removes from the candidates."""
+        return np.concatenate([self.train, self.valid, self.test])
+
+
+def read_triples(path: str | Path) -> list[tuple[str, str, str]]:
+    """head<TAB>relation<TAB>tail per line; any other line is refused naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found; expected a tab-separated triples file (head, relation, tail)")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not all(p.strip() for p in parts):
+            raise DataError(f"{path}:{number}: expected head<TAB>relation<TAB>tail, got {line[:80]!r}")
+        rows.append((parts[0].strip(), parts[1].strip(), parts[2].strip()))
+    if not rows:
+        raise DataError(f"{path}: no triples; expected at least one head<TAB>relation<TAB>tail line")
+    return rows
+
+
+def index_splits(train, valid, test) -> TripleSplits:
+    """Integer ids for string triples of three splits (entities and relations sorted by name)."""
+    entities = tuple(sorted({x for rows in (train, valid, test) for h, _, t in rows for x in (h, t)}))
+    relations = tuple(sorted({r for rows in (train, valid, test) for _, r, _ in rows}))
+    e_id = {name: i for i, name in enumerate(entities)}
+    r_id = {name: i for i, name in enumerate(relations)}
+
+    def ids(rows) -> np.ndarray:
+        return np.array([(e_id[h], r_id[r], e_id[t]) for h, r, t in rows], dtype=np.int64).reshape(-1, 3)
+
+    return TripleSplits(entities, relations, ids(train), ids(valid), ids(test))
+
+
+def load_splits(folder: str | Path) -> TripleSplits:
+    """A benchmark folder with train.txt, valid.txt and test.txt (Nations, UMLS, Kinships layout)."""
+    folder = Path(folder)
+    return index_splits(*(read_triples(folder / f"{name}.txt") for name in ("train", "valid", "test")))
+
+
+def bernoulli_head_probability(triples: np.ndarray, n_relations: int) -> np.ndarray:
+    """Per relation, the probability of corrupting the head: tph / (tph + hpt) (Wang et al. 2014;
+    seed 001 eq 15), tph the mean number of tails per head, hpt of heads per tail."""
+    prob = np.full(n_relations, 0.5)
+    for r in np.unique(triples[:, 1]):
+        rows = triples[triples[:, 1] == r]
+        pairs = np.unique(rows[:, [0, 2]], axis=0)
+        tph = len(pairs) / len(np.unique(pairs[:, 0]))
+        hpt = len(pairs) / len(np.unique(pairs[:, 1]))
+        prob[r] = tph / (tph + hpt)
+    return prob

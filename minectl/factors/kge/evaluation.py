@@ -1,0 +1,76 @@
+"""Link-prediction ranks and metrics (seed 001 eqs 16-17): every test triple is ranked against all
+entities on the tail side (h, r, ?) and the head side (?, r, t); "filtered" leaves out the other
+known true triples, "raw" keeps them. Ties take the mean of the optimistic and pessimistic rank."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+HITS_AT = (1, 3, 5, 10)
+SIDES = ("tail", "head")
+
+# side -> (anchor column, answer column): the tail side scores (h, r, ?), the head side (?, r, t)
+SIDE_COLUMNS = {"tail": (0, 2), "head": (2, 0)}
+
+ScoreAll = Callable[[torch.Tensor, torch.Tensor, str], torch.Tensor]  # (anchor, relation, side) -> (B, E)
+
+
+def answers(known: np.ndarray, side: str) -> dict[tuple[int, int], np.ndarray]:
+    """(anchor, relation) -> every true answer on ``side`` among ``known`` triples."""
+    anchor_col, answer_col = SIDE_COLUMNS[side]
+    found: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for row in known:
+        found[(int(row[anchor_col]), int(row[1]))].append(int(row[answer_col]))
+    return {key: np.array(sorted(set(values))) for key, values in found.items()}
+
+
+def tie_rank(scores: torch.Tensor, true_scores: torch.Tensor) -> torch.Tensor:
+    """1 + (#higher) + (#equal others) / 2 per row: the realistic rank under ties."""
+    higher = (scores > true_scores[:, None]).sum(1)
+    equal = (scores == true_scores[:, None]).sum(1) - 1
+    return 1.0 + higher + equal / 2.0
+
+
+@torch.no_grad()
+def rank_triples(score_all: ScoreAll, triples: np.ndarray, known: np.ndarray, batch_size: int = 512,
+                 device: str | torch.device = "cpu") -> dict[tuple[str, str], np.ndarray]:
+    """Ranks of ``triples`` keyed (side, "raw" | "filtered"); ``known``: the true triples to filter."""
+    ranks: dict[tuple[str, str], list[np.ndarray]] = {(s, k): [] for s in SIDES for k in ("raw", "filtered")}
+    for side in SIDES:
+        anchor_col, answer_col = SIDE_COLUMNS[side]
+        truth = answers(known, side)
+        for start in range(0, len(triples), batch_size):
+            batch = torch.as_tensor(triples[start:start + batch_size], device=device)
+            anchor, relation, answer = batch[:, anchor_col], batch[:, 1], batch[:, answer_col]
+            scores = score_all(anchor, relation, side).float()
+            true_scores = scores.gather(1, answer[:, None])[:, 0]
+            ranks[(side, "raw")].append(tie_rank(scores, true_scores).cpu().numpy())
+            rows, cols = _other_answers(truth, batch[:, [anchor_col, 1, answer_col]].cpu().numpy())
+            scores[torch.as_tensor(rows, device=device), torch.as_tensor(cols, device=device)] = -torch.inf
+            ranks[(side, "filtered")].append(tie_rank(scores, true_scores).cpu().numpy())
+    return {key: np.concatenate(parts) if parts else np.empty(0) for key, parts in ranks.items()}
+
+
+def _other_answers(truth: dict, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, entity) positions of the true answers of each query other than its own."""
+    positions = [(i, e) for i, (a, r, own) in enumerate(rows) for e in truth.get((int(a), int(r)), ()) if e != own]
+    return (np.array([p[0] for p in positions], dtype=np.int64), np.array([p[1] for p in positions], dtype=np.int64))
+
+
+def rank_metrics(ranks: np.ndarray) -> dict[str, float]:
+    """MRR (eq 16), hits@k (eq 17) and the mean rank of a set of ranks."""
+    ranks = np.asarray(ranks, dtype=float)
+    metrics = {"mrr": float(np.mean(1.0 / ranks)), "mean_rank": float(np.mean(ranks))}
+    metrics.update({f"hits@{k}": float(np.mean(ranks <= k)) for k in HITS_AT})
+    return metrics
+
+
+def evaluate(score_all: ScoreAll, triples: np.ndarray, known: np.ndarray, batch_size: int = 512,
+             device: str | torch.device = "cpu") -> dict[str, dict[str, float]]:
+    """{"filtered": metrics, "raw": metrics} over both sides together."""
+    ranks = rank_triples(score_all, triples, known, batch_size, device)
+    return {kind: rank_metrics(np.concatenate([ranks[(side, kind)] for side in SIDES])) for kind in ("filtered", "raw")}

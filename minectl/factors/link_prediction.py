@@ -1,0 +1,112 @@
+"""Link prediction on a graph: the mining graph's triples split at random, or a benchmark folder;
+the frequency baseline and each configured embedding model, evaluated filtered and raw."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from minectl.errors import ConfigError, DataError
+from minectl.factors.kge.data import TripleSplits, index_splits
+
+
+def split_mining_graph(edges: pl.DataFrame, *, valid_fraction: float, test_fraction: float, seed: int) -> TripleSplits:
+    """Unique (head, relation, tail) triples split at random; a triple goes to valid/test only when
+    its head and tail stay in the training part (an unseen entity has no embedding)."""
+    triples = sorted(set(zip(edges["head"], edges["relation"], edges["tail"], strict=True)))
+    order = np.random.default_rng(seed).permutation(len(triples))
+    n_held = {"valid": int(round(valid_fraction * len(triples))), "test": int(round(test_fraction * len(triples)))}
+    degree: dict[str, int] = {}
+    for h, _, t in triples:
+        degree[h] = degree.get(h, 0) + 1
+        degree[t] = degree.get(t, 0) + 1
+    held: dict[str, list] = {"valid": [], "test": []}
+    train = []
+    for i in order:
+        h, r, t = triples[i]
+        part = next((p for p in ("test", "valid") if len(held[p]) < n_held[p]), None)
+        if part and degree[h] > 1 and degree[t] > 1:
+            held[part].append(triples[i])
+            degree[h] -= 1
+            degree[t] -= 1
+        else:
+            train.append(triples[i])
+    if not held["test"] or not held["valid"]:
+        raise DataError(f"{len(triples)} triples leave no validation or test triple; expected a larger graph "
+                        "or larger factors.kge.valid_fraction / test_fraction")
+    return index_splits(train, held["valid"], held["test"])
+
+
+def check_estimators(estimators: Mapping[str, Mapping[str, Any]], models: list[str], key: str) -> dict[str, dict[str, Any]]:
+    """Each selected model's parameters, checked before any data is read (KGEModel's constraints)."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from minectl.factors.kge.estimator import KGEModel
+
+    checked = {}
+    for name in models:
+        if name not in estimators:
+            raise ConfigError(f"unknown model {name!r}; expected one of {', '.join(estimators)} (add it to {key}.estimators)",
+                              param=f"{key}.models")
+        params = {"model": name, **dict(estimators[name] or {})}
+        unknown = sorted(set(params) - set(KGEModel().get_params()))
+        if unknown:
+            raise ConfigError(f"unknown parameter(s) {', '.join(unknown)}; expected some of {', '.join(sorted(KGEModel().get_params()))}",
+                              param=f"{key}.estimators.{name}")
+        try:
+            KGEModel(**params)._validate_params()
+        except InvalidParameterError as exc:
+            raise ConfigError(str(exc).replace("The '", "'"), param=f"{key}.estimators.{name}") from None
+        checked[name] = params
+    return checked
+
+
+def run_link_prediction(splits: TripleSplits, estimators: Mapping[str, dict[str, Any]], *, seed: int,
+                        max_epochs: int | None, device: str) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Rows (model, ranking, metrics, seconds) of the baseline and each model; the fitted models."""
+    from minectl.factors.kge.baseline import FrequencyBaseline
+    from minectl.factors.kge.estimator import KGEModel
+    from minectl.factors.kge.evaluation import evaluate
+
+    n_e, n_r = len(splits.entities), len(splits.relations)
+    rows, fitted = [], {}
+    results = {}
+    for name, condition in (("baseline", "relation"), ("baseline_anchor", "relation+anchor")):
+        start = time.perf_counter()
+        baseline = FrequencyBaseline(condition).fit(splits.train, n_e, n_r)
+        results[name] = (evaluate(baseline.score_all, splits.test, splits.known), time.perf_counter() - start, 0, None)
+    for name, params in estimators.items():
+        params = {**params, "random_state": seed, "device": device}
+        if max_epochs:
+            params["epochs"] = min(params.get("epochs", KGEModel().epochs), max_epochs)
+        start = time.perf_counter()
+        model = KGEModel(**params).fit(splits.train, n_entities=n_e, n_relations=n_r, X_valid=splits.valid)
+        scores = evaluate(model.score_all, splits.test, splits.known, device=model.device_)
+        results[name] = (scores, time.perf_counter() - start, model.epochs_run_, model.best_valid_mrr_)
+        fitted[name] = model
+    for name, (scores, seconds, epochs, valid_mrr) in results.items():
+        for kind, metrics in scores.items():
+            rows.append({"model": name, "ranking": kind, **metrics, "valid_mrr": valid_mrr, "epochs": epochs, "seconds": seconds})
+    return pl.DataFrame(rows), fitted
+
+
+def plausibility(model, splits: TripleSplits, target: str, relations: tuple[str, ...]) -> dict[str, float]:
+    """entity -> the share of entities it outscores as the head of (?, r, target), best over ``relations``."""
+    import torch
+
+    if target not in splits.entities:
+        return {}
+    t = splits.entities.index(target)
+    best = np.zeros(len(splits.entities))
+    for relation in relations:
+        if relation not in splits.relations:
+            continue
+        r = splits.relations.index(relation)
+        scores = model.score_all(torch.tensor([t]), torch.tensor([r]), "head")[0].cpu().numpy()
+        share = (scores[:, None] > scores[None, :]).sum(1) / max(len(scores) - 1, 1)
+        best = np.maximum(best, share)
+    return dict(zip(splits.entities, best.tolist(), strict=True))

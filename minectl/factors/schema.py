@@ -1,0 +1,99 @@
+"""The graph's schema (seed 001 Table 3 and its 11 entity types), declared in config so a user can
+extend it, and the checks every source's nodes and edges pass: known types, no dangling edge, no
+cycle of Include, not empty."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from minectl.errors import DataError
+
+NODE_COLUMNS = ("name", "type", "label", "sources")
+EDGE_COLUMNS = ("head", "relation", "tail", "weight", "sign", "unit", "condition", "source", "cite",
+                "effect_low", "effect_high", "confidence")
+INFLUENCE = ("forward", "reverse", "none")  # how a relation carries cost influence: h->t, t->h, not at all
+
+
+@dataclass(frozen=True)
+class RelationType:
+    influence: str = "forward"
+    weight: float = 0.5  # the strength of one hop when the edge has no weight of its own
+    sign: int | None = None  # +1 / -1: the direction of change it passes on; None: unknown
+
+
+@dataclass(frozen=True)
+class Schema:
+    entity_types: tuple[str, ...]
+    relation_types: Mapping[str, RelationType]
+
+    @classmethod
+    def from_config(cls, entity_types: Iterable[str], relation_types: Mapping[str, Mapping]) -> Schema:
+        entities = tuple(entity_types)
+        if not entities or not relation_types:
+            raise DataError("expected at least one entity type and one relation type", param="schema")
+        relations = {}
+        for name, spec in relation_types.items():
+            spec = dict(spec or {})
+            if spec.get("influence", "forward") not in INFLUENCE:
+                raise DataError(f"influence {spec.get('influence')!r}; expected one of {', '.join(INFLUENCE)}",
+                                param=f"schema.relation_types.{name}")
+            if spec.get("sign") not in (None, 1, -1):
+                raise DataError(f"sign {spec.get('sign')!r}; expected 1, -1 or null", param=f"schema.relation_types.{name}")
+            if not 0 <= float(spec.get("weight", 0.5)) <= 1:
+                raise DataError(f"weight {spec.get('weight')}; expected a number in [0, 1]", param=f"schema.relation_types.{name}")
+            relations[name] = RelationType(**spec)
+        return cls(entities, relations)
+
+    def check_entity_type(self, type_: str, where: str) -> None:
+        if type_ not in self.entity_types:
+            raise DataError(f"unknown entity type {type_!r}; expected one of {', '.join(self.entity_types)} "
+                            "(or add it to factors.schema.entity_types)", param=where)
+
+    def check_relation(self, relation: str, where: str) -> None:
+        if relation not in self.relation_types:
+            raise DataError(f"unknown relation type {relation!r}; expected one of {', '.join(self.relation_types)} "
+                            "(or add it to factors.schema.relation_types)", param=where)
+
+
+def check_graph(nodes: Mapping[str, str], edges: Iterable[Mapping], schema: Schema) -> None:
+    """Every node of a known type; every edge of a known relation between known nodes; Include acyclic; not empty."""
+    if not nodes:
+        raise DataError("the graph is empty; expected at least one node from factors.sources")
+    edges = list(edges)
+    for name, type_ in nodes.items():
+        schema.check_entity_type(type_, f"node {name!r}")
+    for edge in edges:
+        where = f"{edge['source']} edge {edge['head']} -{edge['relation']}-> {edge['tail']} ({edge.get('cite') or 'no citation'})"
+        schema.check_relation(edge["relation"], where)
+        for end in ("head", "tail"):
+            if edge[end] not in nodes:
+                raise DataError(f"dangling edge: its {end} {edge[end]!r} is not a declared entity", param=where)
+    cycle = find_cycle([(e["head"], e["tail"]) for e in edges if e["relation"] == "Include"])
+    if cycle:
+        raise DataError(f"a cycle of Include: {' -Include-> '.join(cycle)}; expected a hierarchy (no entity includes itself)")
+
+
+def find_cycle(arcs: Iterable[tuple[str, str]]) -> list[str] | None:
+    """One directed cycle as [a, b, ..., a], or None (iterative depth-first search)."""
+    graph: dict[str, list[str]] = {}
+    for head, tail in arcs:
+        graph.setdefault(head, []).append(tail)
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(graph):
+        if state.get(root):
+            continue
+        path, stack = [root], [iter(sorted(graph.get(root, ())))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph.get(nxt, ()))))
+    return None

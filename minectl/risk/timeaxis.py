@@ -1,0 +1,184 @@
+"""The time axis of a risk input: a declared time column (timestamp, date or shift number) read,
+sorted and checked, its frequency, and lead times / windows given in time units ("6h", "1d",
+"3shift") turned into periods of that frequency."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from minectl.errors import ConfigError, DataError
+
+# units with a fixed length in seconds; "shift" takes its length from the config (shift_hours);
+# calendar months and years count months; "step" and "row" are one period of a time axis
+# without a clock (a shift number, file order)
+SECONDS = {"min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+MONTHS = {"mo": 1, "y": 12}
+PLURAL = {"min": "minutes", "h": "hours", "d": "days", "w": "weeks", "shift": "shifts", "mo": "months", "y": "years",
+          "step": "steps", "row": "rows"}
+_AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """One period of the time axis: ``count`` x ``unit`` (e.g. 8 x h, 1 x shift, 1 x row)."""
+
+    count: float
+    unit: str
+    shift_hours: float = 8.0
+
+    @classmethod
+    def parse(cls, text: str, shift_hours: float = 8.0, key: str = "risk.time.frequency") -> "Frequency":
+        count, unit = parse_amount(text, key)
+        if count <= 0:
+            raise ConfigError(f"{key}: {text!r}; expected a positive amount, e.g. 1d, 8h, 1shift")
+        return cls(count, unit, shift_hours)
+
+    def unit_seconds(self, unit: str) -> float | None:
+        if unit == "shift":
+            return self.shift_hours * 3600.0
+        return SECONDS.get(unit)
+
+    @property
+    def seconds(self) -> float | None:
+        """Length of one period in seconds; None for a clock-less axis (step, row)."""
+        unit = self.unit_seconds(self.unit)
+        return None if unit is None else self.count * unit
+
+    @property
+    def name(self) -> str:
+        """What one period is called in tables and plots: 'days', 'shifts', 'periods of 8h'."""
+        if self.count == 1:
+            return PLURAL[self.unit]
+        return f"periods of {self.count:g}{self.unit}"
+
+    @property
+    def text(self) -> str:
+        return f"{self.count:g}{self.unit}"
+
+    def periods(self, value, key: str) -> int:
+        """``value`` as a whole number of periods: an integer is periods already; '6h' is converted."""
+        if isinstance(value, bool):
+            raise ConfigError(f"{key}: {value!r}; expected an integer number of periods or an amount like 6h, 1d, 3shift")
+        if isinstance(value, int):
+            return value
+        count, unit = parse_amount(str(value), key)
+        if unit == self.unit:
+            periods = count / self.count
+        elif unit in MONTHS and self.unit in MONTHS:
+            periods = count * MONTHS[unit] / (self.count * MONTHS[self.unit])
+        else:
+            mine, theirs = self.seconds, self.unit_seconds(unit)
+            if mine is None or theirs is None:
+                raise ConfigError(f"{key}: {value!r} cannot be converted to periods of {self.text}; "
+                                  f"expected an integer or an amount in {self.unit}")
+            periods = count * theirs / mine
+        if abs(periods - round(periods)) > 1e-9:
+            raise ConfigError(f"{key}: {value!r} is {periods:g} periods of {self.text}; expected a whole number of periods")
+        return int(round(periods))
+
+
+def parse_amount(text: str, key: str) -> tuple[float, str]:
+    """'6h' -> (6.0, 'h'); the units are min, h, d, w, shift, step, row."""
+    match = _AMOUNT.match(str(text).lower())
+    if not match or match.group(2) not in PLURAL:
+        raise ConfigError(f"{key}: {text!r}; expected an amount with a unit among {', '.join(PLURAL)} (e.g. 6h, 1d, 3shift)")
+    return float(match.group(1)), match.group(2)
+
+
+def lead_key(value) -> str:
+    """The metric key of a lead time as configured: lead_3 (periods), lead_6h (an amount)."""
+    return f"lead_{str(value).replace(' ', '')}"
+
+
+@dataclass(frozen=True)
+class TimeReport:
+    """What the time axis held: rows put back in order, gaps (larger steps than one period) and
+    irregular steps (smaller ones), the largest step in periods."""
+
+    reordered: int
+    gaps: int
+    irregular: int
+    largest_step: float
+
+    def as_metrics(self) -> dict:
+        return {"reordered_rows": self.reordered, "gaps": self.gaps, "irregular_steps": self.irregular,
+                "largest_step_periods": self.largest_step}
+
+
+def parse_time(column: pl.Series, where: str) -> pl.Series:
+    """A timestamp, date or integer (shift number) column; text is parsed as a date or timestamp."""
+    if column.null_count():
+        raise DataError(f"{where}: time column {column.name!r} has {column.null_count()} empty values; expected a time in every row")
+    if column.dtype == pl.String:
+        from minectl.features.series import parse_dates
+
+        parsed = parse_dates(column)
+        if parsed.null_count():
+            bad = column.filter(parsed.is_null())[0]
+            raise DataError(f"{where}: time column {column.name!r} holds {bad!r}; expected dates (YYYY-MM-DD, YYYY-MM), "
+                            "timestamps (YYYY-MM-DD HH:MM[:SS]) or integers")
+        return parsed
+    if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime) or column.dtype.is_integer():
+        return column
+    if column.dtype.is_float() and bool((column == column.round(0)).all()):
+        return column.cast(pl.Int64)
+    raise DataError(f"{where}: time column {column.name!r} has type {column.dtype}; expected dates, timestamps or integers")
+
+
+def infer_frequency(time: pl.Series, shift_hours: float) -> Frequency:
+    """The most common step of a sorted time column, in the largest unit that divides it."""
+    if time.len() < 2:
+        return Frequency(1, "step", shift_hours)
+    if time.dtype.is_integer():
+        steps = time.diff().drop_nulls().to_numpy()
+        return Frequency(float(np.bincount(steps.astype(np.int64)).argmax()) or 1.0, "step", shift_hours)
+    seconds = time.cast(pl.Datetime("ms")).diff().drop_nulls().dt.total_milliseconds().to_numpy() / 1000.0
+    values, counts = np.unique(seconds, return_counts=True)
+    step = float(values[counts.argmax()])
+    if 28 * 86400 <= step <= 31 * 86400:  # calendar months (the data's own frequency; also years of months)
+        months = np.unique(np.diff(_month_index(time)), return_counts=True)
+        return Frequency(float(months[0][months[1].argmax()]), "mo", shift_hours)
+    for unit in ("w", "d", "h", "min"):
+        if step >= SECONDS[unit] and step % SECONDS[unit] == 0:
+            return Frequency(step / SECONDS[unit], unit, shift_hours)
+    raise DataError(f"time column {time.name!r}: the most common step is {step:g} s; expected whole minutes (set risk.time.frequency)")
+
+
+def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None, shift_hours: float,
+                  where: str) -> tuple[pl.DataFrame, Frequency, TimeReport]:
+    """The frame sorted by its parsed time ``column`` (stable), its frequency (``frequency`` or the
+    inferred one) and the report; a repeated time is refused."""
+    if column not in frame.columns:
+        raise DataError(f"{where}: time column {column!r} not found (has {', '.join(frame.columns)})")
+    frame = frame.with_columns(parse_time(frame[column], where))
+    position = pl.int_range(pl.len(), dtype=pl.Int64)
+    ordered = frame.with_columns(position.alias("__row")).sort(column, maintain_order=True)
+    reordered = int((ordered["__row"] != pl.Series(range(frame.height))).sum())
+    ordered = ordered.drop("__row")
+    repeated = ordered[column].is_duplicated()
+    if repeated.any():
+        first = ordered[column].filter(repeated)[0]
+        raise DataError(f"{where}: time column {column!r} repeats {first} ({int(repeated.sum())} rows share a time); "
+                        "expected one row per time (aggregate or drop duplicates first)")
+    frequency = frequency or infer_frequency(ordered[column], shift_hours)
+    time = ordered[column]
+    if time.dtype.is_integer():  # a shift number: one number is one period (k numbers for a 'k step' frequency)
+        steps = time.diff().drop_nulls().to_numpy() / (frequency.count if frequency.seconds is None else 1.0)
+    elif frequency.unit in MONTHS:
+        steps = np.diff(_month_index(time)) / (frequency.count * MONTHS[frequency.unit])
+    else:
+        if frequency.seconds is None:
+            raise ConfigError(f"risk.time.frequency: {frequency.text} has no length in time; the time column {column!r} "
+                              "holds dates or timestamps (expected e.g. 1d, 8h, 1shift)")
+        steps = time.cast(pl.Datetime("ms")).diff().drop_nulls().dt.total_milliseconds().to_numpy() / 1000.0 / frequency.seconds
+    report = TimeReport(reordered, int(np.sum(steps > 1 + 1e-9)), int(np.sum(steps < 1 - 1e-9)),
+                        float(steps.max()) if steps.size else 0.0)
+    return ordered, frequency, report
+
+
+def _month_index(time: pl.Series) -> np.ndarray:
+    return (time.dt.year().cast(pl.Int64) * 12 + time.dt.month().cast(pl.Int64)).to_numpy()

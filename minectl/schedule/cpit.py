@@ -1,0 +1,463 @@
+"""CPIT and PCPSP schedules: a time-indexed MIP on HiGHS with its LP bound, an LP-guided TopoSort
+heuristic with local improvement, and the MIP warm-started from it under a time limit.
+
+The model ("by" variables, Espinoza et al. 2013): x[b, t] = 1 when block b is mined in period t
+or before; x[b, t-1] <= x[b, t]; x[b, t] <= x[p, t] for each predecessor p. With one destination
+the amount mined in t is x[b, t] - x[b, t-1]; with several, continuous y[b, d, t] >= 0 split it
+(sum_d y[b, d, t] = x[b, t] - x[b, t-1]). Two reductions, both exact when every side constraint
+is an upper limit on a non-negative use (`Instance.packing_only`): blocks outside the ultimate pit
+of the best destination values are never mined (cut the pit of any schedule at the ultimate pit:
+still closed and within capacity, and by summation by parts never worth less), and block b cannot
+be mined before the first period whose cumulative capacity holds all of b's ancestors (its cone),
+so x[b, t] = 0 is fixed below that period and a block whose cone exceeds the whole horizon goes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from minectl.schedule.minelib import Instance, Precedence, Solution
+from minectl.schedule.upit import max_closure
+from minectl.schedule.verify import verify
+
+EXACT_CONE_BLOCKS = 20000  # above this, cone weights are bounded by the heaviest chain (memory n^2/8 bytes)
+
+
+@dataclass
+class ScheduleResult:
+    solution: Solution
+    value: float  # NPV recomputed by the verifier
+    feasible: bool
+    problems: list[str]
+    lp_bound: float  # the LP relaxation of the reduced model, or the pit's value if the LP ran out of time (upper bounds)
+    bound: float  # the best proven upper bound: min(LP bound, MIP dual bound)
+    heuristic_value: float  # TopoSort + local improvement, before the MIP
+    mip_status: str
+    seconds: float
+    candidates: int  # blocks left after the reductions
+    variables: int
+    pit_value: float  # the ultimate pit of the best destination values (the reduction's)
+
+    @property
+    def gap(self) -> float:
+        return (self.bound - self.value) / abs(self.bound) if self.bound else 0.0
+
+
+def topological_order(prec: Precedence) -> np.ndarray:
+    """Blocks with every predecessor before them (Kahn); ValueError on a cycle."""
+    n = prec.n_blocks
+    blocks, preds = prec.arcs()
+    succ_start, succ = _successors(n, blocks, preds)
+    pending = np.diff(prec.start).copy()
+    order = list(np.flatnonzero(pending == 0))
+    at = 0
+    while at < len(order):
+        b = order[at]
+        at += 1
+        for s in succ[succ_start[b]: succ_start[b + 1]]:
+            pending[s] -= 1
+            if pending[s] == 0:
+                order.append(s)
+    if len(order) != n:
+        raise ValueError(f"the precedence has a cycle through {n - len(order)} blocks; expected a DAG")
+    return np.asarray(order, np.int64)
+
+
+def _successors(n: int, blocks: np.ndarray, preds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(preds, kind="stable")
+    return np.concatenate([[0], np.cumsum(np.bincount(preds, minlength=n))]), blocks[order]
+
+
+def cone_weights(prec: Precedence, weights: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Per block, the sum of `weights` (n x R, >= 0) over the block and all its ancestors: exact
+    (packed bitsets) up to EXACT_CONE_BLOCKS blocks, else the heaviest chain (a lower bound)."""
+    n = prec.n_blocks
+    out = np.zeros_like(weights, dtype=float)
+    if n > EXACT_CONE_BLOCKS:
+        for b in order:
+            ps = prec.preds[prec.start[b]: prec.start[b + 1]]
+            out[b] = weights[b] + (out[ps].max(axis=0) if len(ps) else 0.0)
+        return out
+    cone = np.zeros((n, (n + 7) // 8), np.uint8)
+    for b in order:
+        ps = prec.preds[prec.start[b]: prec.start[b + 1]]
+        if len(ps):
+            cone[b] = np.bitwise_or.reduce(cone[ps], axis=0)
+        cone[b, b >> 3] |= np.uint8(128 >> (b & 7))
+    for lo in range(0, n, 2048):
+        out[lo: lo + 2048] = np.unpackbits(cone[lo: lo + 2048], axis=1, count=n).astype(float) @ weights
+    return out
+
+
+def earliest_periods(instance: Instance, prec: Precedence, order: np.ndarray) -> np.ndarray:
+    """The first period each block can be mined in (n_periods: never), from its cone's least use of
+    each resource against the cumulative upper limits (valid for packing instances only)."""
+    least_use = instance.coef.min(axis=2).T  # n x R: a block goes to some destination
+    if least_use.shape[1] == 0:
+        return np.zeros(instance.n_blocks, np.int64)
+    cone = cone_weights(prec, least_use, order)
+    cumulative = np.cumsum(instance.upper, axis=1)  # R x T
+    slack = 1e-9 * np.maximum(1.0, np.abs(cumulative))
+    fits = np.all(cone[:, :, None] <= (cumulative + slack)[None], axis=1)  # n x T, monotone in t
+    return np.where(fits.any(axis=1), fits.argmax(axis=1), instance.n_periods).astype(np.int64)
+
+
+def _subproblem(instance: Instance, prec: Precedence, keep: np.ndarray) -> tuple[Instance, Precedence]:
+    """The instance on the blocks in `keep` (a closed set), renumbered 0..k-1 in their order."""
+    index = np.full(instance.n_blocks, -1, np.int64)
+    index[keep] = np.arange(len(keep))
+    blocks, preds = prec.arcs()
+    inside = (index[blocks] >= 0)
+    if np.any(index[preds[inside]] < 0):
+        raise ValueError("the kept blocks are not closed under precedence")
+    sub = Instance(instance.name, instance.kind, instance.objective[keep], instance.n_periods, instance.discount_rate,
+                   instance.coef[:, keep], instance.lower, instance.upper)
+    return sub, Precedence.from_arcs(len(keep), index[blocks[inside]], index[preds[inside]])
+
+
+class _Model:
+    """The time-indexed model's columns: x[b, t] for t in earliest[b]..T-1, then y[b, d, t] (D > 1)."""
+
+    def __init__(self, instance: Instance, prec: Precedence, earliest: np.ndarray) -> None:
+        self.instance, self.prec, self.earliest = instance, prec, earliest
+        n, periods, dests = instance.n_blocks, instance.n_periods, instance.n_destinations
+        self.width = periods - earliest  # periods per block
+        self.x_start = np.concatenate([[0], np.cumsum(self.width)])
+        self.n_x = int(self.x_start[-1])
+        self.n_y = self.n_x * dests if dests > 1 else 0
+        self.block = np.repeat(np.arange(n), self.width)  # per x column
+        self.period = np.arange(self.n_x) - self.x_start[self.block] + earliest[self.block]
+
+    def x(self, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return self.x_start[b] + t - self.earliest[b]
+
+    def y(self, column: np.ndarray, d: int) -> np.ndarray:
+        return self.n_x + column * self.instance.n_destinations + d
+
+    def amounts(self) -> list[tuple[np.ndarray, np.ndarray, int, np.ndarray]]:
+        """(column, coefficient, destination, x column) terms whose sum is the amount of the
+        x column's block sent to the destination in the x column's period."""
+        cols = np.arange(self.n_x)
+        if self.instance.n_destinations > 1:
+            return [(self.y(cols, d), np.ones(self.n_x), d, cols) for d in range(self.instance.n_destinations)]
+        later = np.flatnonzero(self.period > self.earliest[self.block])
+        return [(cols, np.ones(self.n_x), 0, cols), (later - 1, -np.ones(len(later)), 0, later)]
+
+    def lp(self, integer: bool):
+        import highspy
+        from scipy import sparse
+
+        inst = self.instance
+        dests = inst.n_destinations
+        n_cols = self.n_x + self.n_y
+        rows, cols, vals, lo, hi = [], [], [], [], []
+
+        def add(entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]], low: np.ndarray, high: np.ndarray) -> None:
+            """A block of rows: entries (row within the block, column, value); the rows' bounds."""
+            first = sum(len(v) for v in lo)
+            for row, col, val in entries:
+                rows.append(first + row)
+                cols.append(col)
+                vals.append(val)
+            lo.append(low)
+            hi.append(high)
+
+        def ones(k: int, sign: float = 1.0) -> np.ndarray:
+            return np.full(k, sign)
+
+        later = np.flatnonzero(self.period > self.earliest[self.block])  # x[b, t-1] <= x[b, t]
+        k = len(later)
+        add([(np.arange(k), later - 1, ones(k)), (np.arange(k), later, ones(k, -1))], ones(k, -np.inf), np.zeros(k))
+        blocks, preds = self.prec.arcs()  # x[b, t] <= x[p, t]
+        reps = self.width[blocks]
+        arc_b, arc_p = np.repeat(blocks, reps), np.repeat(preds, reps)
+        arc_t = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps) + self.earliest[arc_b]
+        k = len(arc_b)
+        add([(np.arange(k), self.x(arc_b, arc_t), ones(k)), (np.arange(k), self.x(arc_p, arc_t), ones(k, -1))],
+            ones(k, -np.inf), np.zeros(k))
+        terms = self.amounts()
+        if dests > 1:  # sum_d y[b, d, t] - x[b, t] + x[b, t-1] = 0
+            n = self.n_x
+            add([(xcol, c, v) for c, v, _, xcol in terms]
+                + [(np.arange(n), np.arange(n), ones(n, -1)), (later, later - 1, ones(len(later)))],
+                np.zeros(n), np.zeros(n))
+        for r in range(inst.n_resources):  # resource r in period t
+            add([(self.period[xcol], c, inst.coef[r, self.block[xcol], d] * v) for c, v, d, xcol in terms], inst.lower[r], inst.upper[r])
+        discount = inst.discounts()
+        cost = np.zeros(n_cols)
+        for c, v, d, xcol in terms:
+            np.add.at(cost, c, v * inst.objective[self.block[xcol], d] * discount[self.period[xcol]])
+        n_rows = sum(len(v) for v in lo)
+        matrix = sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_rows, n_cols))
+        matrix.eliminate_zeros()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n_cols, n_rows
+        lp.sense_ = highspy.ObjSense.kMaximize
+        lp.col_cost_ = cost
+        lp.col_lower_ = np.zeros(n_cols)
+        lp.col_upper_ = np.ones(n_cols)
+        lp.row_lower_ = np.concatenate(lo)
+        lp.row_upper_ = np.concatenate(hi)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = matrix.data
+        if integer:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * self.n_x + [highspy.HighsVarType.kContinuous] * self.n_y
+        return lp
+
+    def columns_of(self, solution: Solution) -> np.ndarray:
+        values = np.zeros(self.n_x + self.n_y)
+        period = solution.period[self.block]
+        values[: self.n_x] = (period >= 0) & (period <= self.period)
+        if self.n_y:
+            now = np.flatnonzero(period == self.period)
+            for d in range(self.instance.n_destinations):
+                values[self.y(now, d)] = solution.share[self.block[now], d]
+        return values
+
+    def solution_of(self, values: np.ndarray) -> Solution:
+        n, dests = self.instance.n_blocks, self.instance.n_destinations
+        mined = values[: self.n_x] > 0.5
+        first = np.full(n, self.instance.n_periods, np.int64)
+        np.minimum.at(first, self.block[mined], self.period[mined])
+        period = np.where(first < self.instance.n_periods, first, -1)
+        share = np.zeros((n, dests))
+        now = np.flatnonzero(mined & (period[self.block] == self.period))
+        if dests == 1:
+            share[self.block[now], 0] = 1.0
+        else:
+            for d in range(dests):
+                share[self.block[now], d] = values[self.y(now, d)]
+            share[period >= 0] /= np.maximum(share[period >= 0].sum(axis=1, keepdims=True), 1e-12)
+        return Solution(period, share)
+
+
+def _highs(seed: int, deadline: float):
+    """A quiet single-threaded HiGHS stopping at `deadline` (perf_counter seconds): its own time
+    limit, and interrupt callbacks, since a MIP's root node can outlast that limit by a minute."""
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", int(seed))
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1.0))
+    def stop_when_late(event) -> None:
+        if time.perf_counter() > deadline:
+            event.interrupt()
+
+    h.cbMipInterrupt += stop_when_late
+    h.cbSimplexInterrupt += stop_when_late  # also inside the MIP's LP solves and its sub-MIPs
+    return h
+
+
+def solve_lp(model: _Model, seed: int, deadline: float) -> tuple[float, np.ndarray]:
+    """The LP relaxation's value and column values (inf and zeros when not solved in time)."""
+    import highspy
+
+    h = _highs(seed, deadline)
+    h.passModel(model.lp(integer=False))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return float("inf"), np.zeros(model.n_x + model.n_y)
+    return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)
+
+
+def toposort(model: _Model, columns: np.ndarray, level: np.ndarray) -> Solution:
+    """LP-guided TopoSort (Chicoisne et al. 2012): order blocks by their expected period in the LP
+    (then depth, so predecessors come first), skip those the LP mines less than half, and put each
+    in the first period at or after its predecessors' where its destination (the LP's choice,
+    else the next best value) fits the remaining capacity."""
+    inst = model.instance
+    n, periods, dests = inst.n_blocks, inst.n_periods, inst.n_destinations
+    cumulative = np.zeros((n, periods + 1))
+    cumulative[model.block, model.period + 1] = columns[: model.n_x]
+    cumulative = np.maximum.accumulate(cumulative, axis=1)
+    expected = periods - cumulative[:, 1:].sum(axis=1)  # sum_t t * P(mined in t) + T * P(never)
+    prefer = np.argsort(-inst.objective, axis=1, kind="stable")
+    if model.n_y:
+        lp_share = np.zeros((n, dests))
+        for d in range(dests):
+            np.add.at(lp_share[:, d], model.block, columns[model.y(np.arange(model.n_x), d)])
+        prefer = np.argsort(-(lp_share * 1e6 + inst.objective / (np.abs(inst.objective).max() + 1)), axis=1, kind="stable")
+    left = inst.upper.copy()
+    period = np.full(n, -1, np.int64)
+    share = np.zeros((n, dests))
+    for b in np.lexsort((np.arange(n), level, np.round(expected, 6))):  # rounded: LP round-off must not put a block before its predecessor
+        if cumulative[b, -1] < 0.5:
+            continue
+        ps = model.prec.preds[model.prec.start[b]: model.prec.start[b + 1]]
+        if np.any(period[ps] < 0):
+            continue
+        t = max(int(model.earliest[b]), int(period[ps].max(initial=0)))
+        placed = _place(inst, left, b, t, prefer[b])
+        if placed is not None:
+            period[b], d = placed
+            share[b, d] = 1.0
+    return Solution(period, share)
+
+
+def _place(inst: Instance, left: np.ndarray, b: int, first: int, destinations) -> tuple[int, int] | None:
+    """The first (period, destination) from `first` on where block b fits `left`, which is charged."""
+    for t in range(first, inst.n_periods):
+        for d in destinations:
+            use = inst.coef[:, b, d]
+            if np.all(use <= left[:, t] + 1e-9):
+                left[:, t] -= use
+                return t, int(d)
+    return None
+
+
+def improve(inst: Instance, prec: Precedence, solution: Solution, earliest: np.ndarray, deadline: float) -> Solution:
+    """Local moves until none pays or time runs out: a mined block of positive (discounted) value
+    moves to the earliest period its predecessors and the capacity allow; one of negative value to
+    the latest its successors allow; an unmined positive block whose predecessors are all mined is
+    added where it fits. Each move keeps precedence and capacity."""
+    n, periods = inst.n_blocks, inst.n_periods
+    period, share = solution.period.copy(), solution.share.copy()
+    blocks, preds = prec.arcs()
+    succ_start, succ = _successors(n, blocks, preds)
+    used = np.zeros_like(inst.upper)
+    for b in np.flatnonzero(period >= 0):
+        used[:, period[b]] += inst.coef[:, b] @ share[b]
+    left = inst.upper - used
+    value = (inst.objective * share).sum(axis=1)
+    best_dest = inst.objective.argmax(axis=1)
+    changed = True
+    while changed and time.perf_counter() < deadline:
+        changed = False
+        for b in range(n):
+            ps = prec.preds[prec.start[b]: prec.start[b + 1]]
+            ss = succ[succ_start[b]: succ_start[b + 1]]
+            if period[b] < 0:
+                if inst.objective[b, best_dest[b]] > 0 and np.all(period[ps] >= 0):
+                    placed = _place(inst, left, b, max(int(earliest[b]), int(period[ps].max(initial=0))), [best_dest[b]])
+                    if placed is not None:
+                        period[b] = placed[0]
+                        share[b, best_dest[b]] = 1.0
+                        value[b] = inst.objective[b, best_dest[b]]
+                        changed = True
+                continue
+            use = inst.coef[:, b] @ share[b]
+            if value[b] > 0:
+                lo, hi = max(int(earliest[b]), int(period[ps].max(initial=0))), period[b] - 1
+            elif value[b] < 0:
+                mined_succ = period[ss][period[ss] >= 0]
+                lo, hi = period[b] + 1, int(mined_succ.min()) if len(mined_succ) else periods - 1
+            else:
+                continue
+            span = range(lo, hi + 1) if value[b] > 0 else range(hi, lo - 1, -1)
+            for t in span:
+                if np.all(use <= left[:, t] + 1e-9):
+                    left[:, period[b]] += use
+                    left[:, t] -= use
+                    period[b] = t
+                    changed = True
+                    break
+    return Solution(period, share)
+
+
+def _better(model: _Model, values: np.ndarray, best: Solution, best_value: float) -> tuple[Solution, float]:
+    """The solution of MIP column values if the verifier passes it and it is worth more, else the best so far."""
+    found = model.solution_of(values)
+    check = verify(model.instance, model.prec, found)
+    return (found, check.npv) if check.feasible and check.npv > best_value + 1e-9 * abs(best_value) else (best, best_value)
+
+
+def window_search(model: _Model, best: Solution, best_value: float, seed: int, deadline: float, width: int = 2,
+                  max_nodes: int | None = None) -> tuple[Solution, float]:
+    """Fix and optimise: the MIP with every column outside a window of `width` periods fixed at the
+    best schedule's value, window after window, until a sweep finds nothing better or time runs
+    out. A window [t, t + width) can reshuffle the blocks of periods t .. t + width (the next
+    period's blocks may move in, the window's out to it). Each sub-MIP is small once presolved."""
+    import highspy
+
+    periods = model.instance.n_periods
+    if periods < 2:
+        return best, best_value
+    h = _highs(seed, deadline)
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
+    h.passModel(model.lp(integer=True))
+    column_period = np.concatenate([model.period, np.repeat(model.period, model.instance.n_destinations)[: model.n_y]])
+    everything = np.arange(len(column_period), dtype=np.int32)
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for t in range(periods - 1):
+            columns = model.columns_of(best)
+            free = (column_period >= t) & (column_period < t + width)
+            h.changeColsBounds(len(everything), everything, np.where(free, 0.0, columns), np.where(free, 1.0, columns))
+            h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.1))
+            h.setSolution(len(columns), everything, columns)
+            h.run()
+            if h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
+                before = best_value
+                best, best_value = _better(model, np.asarray(h.getSolution().col_value), best, best_value)
+                improved |= best_value > before
+            if time.perf_counter() >= deadline:
+                break
+    return best, best_value
+
+
+def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120.0, mip: bool = True, reduce: bool = True,
+                   seed: int = 0, mip_max_nodes: int | None = None, not_before: np.ndarray | None = None) -> ScheduleResult:
+    """The best verified schedule found within `time_limit` seconds (the whole solve: reductions,
+    LP, heuristic and MIP), its LP bound, the MIP's bound and the time taken. `not_before[b]`: a
+    period block b may not be mined before (deferred blocks; its successors wait too)."""
+    import highspy
+
+    start = time.perf_counter()
+    deadline = start + time_limit
+    best_values = instance.objective.max(axis=1)
+    pit = max_closure(best_values, prec)
+    exact_reductions = reduce and instance.packing_only()
+    keep = np.flatnonzero(pit.in_pit) if exact_reductions else np.arange(instance.n_blocks)
+    sub, sub_prec = _subproblem(instance, prec, keep)
+    order = topological_order(sub_prec)
+    earliest = earliest_periods(sub, sub_prec, order) if exact_reductions else np.zeros(sub.n_blocks, np.int64)
+    if not_before is not None:
+        earliest = np.maximum(earliest, np.asarray(not_before, np.int64)[keep])
+    level = np.zeros(sub.n_blocks, np.int64)
+    for b in order:  # a block waits for its predecessors (the model needs earliest[p] <= earliest[b])
+        ps = sub_prec.preds[sub_prec.start[b]: sub_prec.start[b + 1]]
+        level[b] = level[ps].max(initial=-1) + 1
+        earliest[b] = max(earliest[b], earliest[ps].max(initial=0))
+    if np.any(earliest >= sub.n_periods):  # never minable: drop them (their successors go too)
+        keep_sub = np.flatnonzero(earliest < sub.n_periods)
+        keep, earliest, level = keep[keep_sub], earliest[keep_sub], level[keep_sub]
+        sub, sub_prec = _subproblem(instance, prec, keep)
+    model = _Model(sub, sub_prec, earliest)
+    lp_bound, lp_columns = solve_lp(model, seed, deadline)
+    if not np.isfinite(lp_bound):  # no LP in time: TopoSort by earliest period, bounded by the pit (NPV <= v(pit))
+        lp_bound, lp_columns = pit.value, np.ones(model.n_x + model.n_y)
+    heuristic = improve(sub, sub_prec, toposort(model, lp_columns, level), earliest, deadline)
+    best, best_value = heuristic, verify(sub, sub_prec, heuristic).npv
+    heuristic_value, bound, status = best_value, lp_bound, "not run"
+    if mip:
+        best, best_value = window_search(model, best, best_value, seed, deadline, max_nodes=mip_max_nodes)
+        status = "windows converged" if time.perf_counter() < deadline - 1 else "time limit in the windows"
+    if mip and time.perf_counter() < deadline - 1:  # the windows converged: the whole MIP for the rest, and its bound
+        h = _highs(seed, deadline)
+        if mip_max_nodes is not None:
+            h.setOptionValue("mip_max_nodes", int(mip_max_nodes))
+        h.setOptionValue("mip_rel_gap", 1e-5)
+        h.passModel(model.lp(integer=True))
+        columns = model.columns_of(best)
+        h.setSolution(len(columns), np.arange(len(columns), dtype=np.int32), columns)
+        h.run()
+        status = h.modelStatusToString(h.getModelStatus())
+        info = h.getInfo()
+        if info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
+            best, best_value = _better(model, np.asarray(h.getSolution().col_value), best, best_value)
+        if np.isfinite(info.mip_dual_bound):
+            bound = min(bound, info.mip_dual_bound)
+    full = Solution(np.full(instance.n_blocks, -1, np.int64), np.zeros((instance.n_blocks, instance.n_destinations)))
+    full.period[keep], full.share[keep] = best.period, best.share
+    verdict = verify(instance, prec, full)
+    return ScheduleResult(full, verdict.npv, verdict.feasible, verdict.problems, lp_bound, bound, heuristic_value, status,
+                          time.perf_counter() - start, len(keep), model.n_x + model.n_y, pit.value)

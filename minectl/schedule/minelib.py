@@ -1,0 +1,460 @@
+"""MineLib files (Espinoza et al. 2013, section 3): read and write `.blocks`, `.prec`, `.upit`, `.cpit`,
+`.pcpsp` and solution files, with one-line errors naming the file, line and what was expected.
+
+Conventions kept from MineLib: block ids are 0..n-1; a `.prec` line `b k p1 .. pk` says b may be
+mined only once p1..pk are; periods and destinations count from 0; a resource limit is
+`r t L|G|I value [value]` (at most, at least, within). Files are read whole (MineLib instances are
+at most a few hundred MB) and numbers parsed by numpy in one call per section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from minectl.errors import DataError
+
+KINDS = ("UPIT", "CPIT", "PCPSP")
+POWERS_OF_TEN = 10.0 ** np.arange(16)
+
+
+@dataclass
+class Precedence:
+    """Predecessor lists in compressed rows: the predecessors of b are `preds[start[b]:start[b + 1]]`."""
+
+    start: np.ndarray  # int64, n + 1
+    preds: np.ndarray  # int64
+
+    @property
+    def n_blocks(self) -> int:
+        return len(self.start) - 1
+
+    def arcs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(block, predecessor) pairs, one per arc."""
+        return np.repeat(np.arange(self.n_blocks), np.diff(self.start)), self.preds
+
+    @classmethod
+    def from_arcs(cls, n_blocks: int, blocks: np.ndarray, preds: np.ndarray) -> Precedence:
+        order = np.argsort(blocks, kind="stable")
+        counts = np.bincount(blocks, minlength=n_blocks)
+        return cls(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), np.asarray(preds, np.int64)[order])
+
+
+@dataclass
+class Instance:
+    """A UPIT, CPIT or PCPSP instance. `objective[b, d]`: value of block b sent to destination d
+    (undiscounted; UPIT and CPIT have one destination). `coef[r, b, d]`: use of resource r;
+    `lower[r, t]` / `upper[r, t]`: its limits in period t (-inf / inf: none)."""
+
+    name: str
+    kind: str
+    objective: np.ndarray
+    n_periods: int = 1
+    discount_rate: float = 0.0
+    coef: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 1)))
+    lower: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    upper: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+
+    @property
+    def n_blocks(self) -> int:
+        return self.objective.shape[0]
+
+    @property
+    def n_destinations(self) -> int:
+        return self.objective.shape[1]
+
+    @property
+    def n_resources(self) -> int:
+        return self.lower.shape[0]
+
+    def discounts(self) -> np.ndarray:
+        """1 / (1 + rate)^t for t = 0..T-1 (MineLib discounts period t by t periods)."""
+        return (1.0 + self.discount_rate) ** -np.arange(self.n_periods, dtype=float)
+
+    def packing_only(self) -> bool:
+        """Only upper limits on non-negative uses: mining fewer blocks never breaks a constraint."""
+        return bool(np.all(np.isneginf(self.lower)) and np.all(self.coef >= 0))
+
+
+@dataclass
+class Solution:
+    """A schedule: `period[b]` (-1: not mined) and, for PCPSP, the share of each block per destination."""
+
+    period: np.ndarray  # int64, n
+    share: np.ndarray  # float, n x D; rows of unmined blocks are 0
+
+    @classmethod
+    def from_periods(cls, period: np.ndarray, n_destinations: int = 1) -> Solution:
+        period = np.asarray(period, np.int64)
+        share = np.zeros((len(period), n_destinations))
+        share[period >= 0, 0] = 1.0
+        return cls(period, share)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+def _text(path: Path) -> list[str]:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found; expected a MineLib file")
+    try:
+        text = path.read_text(encoding="ascii")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not a text file (byte {exc.start}); expected MineLib ASCII text") from None
+    return text.splitlines()
+
+
+def _numbers(path: Path, rows: list[str], first_line: int, width: int, what: str, dtype=float) -> np.ndarray:
+    """`rows` (each `width` fields) as a len(rows) x width array; the offending line on a wrong field."""
+    fields = [row.split() for row in rows]
+    for i, parts in enumerate(fields):
+        if len(parts) != width:
+            raise DataError(f"{path}:{first_line + i}: {len(parts)} fields; expected {width} ({what})")
+    try:
+        return np.array(fields, dtype=dtype).reshape(len(rows), width)
+    except ValueError:
+        for i, parts in enumerate(fields):
+            try:
+                np.array(parts, dtype=dtype)
+            except ValueError:
+                raise DataError(f"{path}:{first_line + i}: {' '.join(parts)!r} is not numeric; expected {what}") from None
+        raise
+
+
+def _check_ids(path: Path, ids: np.ndarray, n: int, first_line: int, what: str) -> None:
+    bad = np.flatnonzero((ids < 0) | (ids >= n))
+    if len(bad):
+        raise DataError(f"{path}:{first_line + bad[0]}: unknown block id {ids[bad[0]]}; expected {what} in 0..{n - 1}")
+
+
+def _one_per_block(path: Path, ids: np.ndarray, n: int, first_line: int) -> None:
+    """Each block id exactly once (ids already in range)."""
+    counts = np.bincount(ids, minlength=n)
+    if np.any(counts > 1):
+        dup = int(np.flatnonzero(counts > 1)[0])
+        raise DataError(f"{path}:{first_line + int(np.flatnonzero(ids == dup)[1])}: block {dup} listed twice; expected each block once")
+    if np.any(counts == 0):
+        raise DataError(f"{path}: block {int(np.flatnonzero(counts == 0)[0])} missing; expected a line for each of the {n} blocks")
+
+
+def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
+    """A `.blocks` file: ids (0..n-1, each once), coordinates (n x 3, columns 2-4) and the remaining
+    columns as text (their meaning is instance specific: see the instance's readme)."""
+    lines = [(i + 1, line) for i, line in enumerate(_text(path)) if line.strip() and not line.startswith("%")]
+    if not lines:
+        raise DataError(f"{path}: no blocks; expected lines `id x y z ...`")
+    parts = [line.split() for _, line in lines]
+    short = next((i for i, p in enumerate(parts) if len(p) < 4), None)
+    if short is not None:
+        raise DataError(f"{path}:{lines[short][0]}: {len(parts[short])} fields; expected at least `id x y z`")
+    head = _numbers(path, [" ".join(p[:4]) for p in parts], lines[0][0], 4, "`id x y z` numbers")
+    if np.any(head[:, 0] != np.round(head[:, 0])):
+        raise DataError(f"{path}: block ids must be integers")
+    ids = head[:, 0].astype(np.int64)
+    _check_ids(path, ids, len(ids), lines[0][0], "ids")
+    _one_per_block(path, ids, len(ids), lines[0][0])
+    order = np.argsort(ids)
+    return ids[order], head[order, 1:], [parts[i][4:] for i in order]
+
+
+def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Every whitespace-separated token of a file of non-negative integers, parsed in numpy (a
+    14k-block, 250k-arc `.prec` in milliseconds), and the 1-based line of each."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found; expected a MineLib file")
+    buf = np.frombuffer(path.read_bytes(), np.uint8)
+    digit = (buf >= 48) & (buf <= 57)
+    newline = np.flatnonzero(buf == 10)
+    odd = np.flatnonzero(~digit & (buf != 32) & (buf != 10) & (buf != 13) & (buf != 9))
+    if len(odd):
+        at = int(odd[0])
+        line = int(np.searchsorted(newline, at))
+        text = bytes(buf[newline[line - 1] + 1 if line else 0:]).split(b"\n", 1)[0].decode("ascii", "replace")
+        raise DataError(f"{path}:{line + 1}: {next((w for w in text.split() if not w.isdigit()), '?')!r} is not an integer block id")
+    edges = np.flatnonzero(np.diff(digit.view(np.int8), prepend=0, append=0))  # token starts and (exclusive) ends
+    starts, ends = edges[::2], edges[1::2]
+    if len(starts) and (ends - starts).max() > 15:
+        raise DataError(f"{path}: a number of {(ends - starts).max()} digits; expected block ids and counts")
+    places = np.flatnonzero(digit)
+    token = np.repeat(np.arange(len(starts)), ends - starts)
+    weights = (buf[places] - 48) * POWERS_OF_TEN[ends[token] - 1 - places]  # exact: at most 15 digits
+    values = np.rint(np.bincount(token, weights=weights, minlength=len(starts))).astype(np.int64)
+    return values, np.searchsorted(newline, starts) + 1
+
+
+def read_prec(path: Path, n_blocks: int | None = None) -> Precedence:
+    """A `.prec` file: one line per block, `b k p1 .. pk`."""
+    values, line_of = _integer_tokens(path)
+    lines, first, width = np.unique(line_of, return_index=True, return_counts=True)
+    n = len(lines) if n_blocks is None else n_blocks
+    if len(lines) != n:
+        raise DataError(f"{path}: {len(lines)} lines; expected one per block ({n})")
+    if n == 0:
+        return Precedence(np.zeros(1, np.int64), np.zeros(0, np.int64))
+    counts = np.where(width >= 2, values[np.minimum(first + 1, len(values) - 1)], -1)
+    wrong = np.flatnonzero(width != counts + 2)
+    if len(wrong):
+        raise DataError(f"{path}:{lines[wrong[0]]}: expected `block count pred1 .. predcount` with count predecessors")
+    blocks = values[first]
+    _check_ids(path, blocks, n, 1, "block ids")  # a MineLib .prec has no blank lines: line i + 1 is row i
+    _one_per_block(path, blocks, n, 1)
+    is_pred = np.ones(len(values), bool)
+    is_pred[first] = is_pred[first + 1] = False
+    preds, owners = values[is_pred], np.repeat(blocks, counts)
+    bad = np.flatnonzero(preds >= n)
+    if len(bad):
+        raise DataError(f"{path}: block {owners[bad[0]]} has dangling predecessor {preds[bad[0]]}; expected ids in 0..{n - 1}")
+    if np.any(owners == preds):
+        raise DataError(f"{path}: block {owners[owners == preds][0]} is its own predecessor")
+    return Precedence.from_arcs(n, owners, preds)
+
+
+def _header(path: Path, lines: list[tuple[int, str]], keys: tuple[str, ...]) -> tuple[dict[str, str], int]:
+    """`KEY: value` lines in this order; returns the values and the index of the next line."""
+    values: dict[str, str] = {}
+    for i, key in enumerate(keys):
+        if i >= len(lines) or not lines[i][1].upper().startswith(key + ":"):
+            where = f"{path}:{lines[i][0]}" if i < len(lines) else str(path)
+            raise DataError(f"{where}: expected `{key}:`")
+        values[key] = lines[i][1].split(":", 1)[1].strip()
+    return values, len(keys)
+
+
+def _count(path: Path, values: dict[str, str], key: str, low: int = 0) -> int:
+    text = values[key]
+    if not text.isdigit() or int(text) < low:
+        raise DataError(f"{path}: {key} {text!r}; expected an integer >= {low}")
+    return int(text)
+
+
+def read_instance(path: Path, n_blocks: int | None = None) -> Instance:
+    """A `.upit`, `.cpit` or `.pcpsp` file (the TYPE line says which)."""
+    path = Path(path)
+    lines = [(i + 1, line.strip()) for i, line in enumerate(_text(path)) if line.strip() and not line.startswith("%")]
+    kind = next((line.split(":", 1)[1].strip().upper() for _, line in lines[:3] if line.upper().startswith("TYPE:")), None)
+    if kind not in KINDS:
+        raise DataError(f"{path}: TYPE {kind!r}; expected one of {', '.join(KINDS)} in the header")
+    keys = {"UPIT": ("NAME", "TYPE", "NBLOCKS"),
+            "CPIT": ("NAME", "TYPE", "NBLOCKS", "NPERIODS", "NRESOURCE_SIDE_CONSTRAINTS", "DISCOUNT_RATE"),
+            "PCPSP": ("NAME", "TYPE", "NBLOCKS", "NPERIODS", "NDESTINATIONS", "NRESOURCE_SIDE_CONSTRAINTS",
+                      "NGENERAL_SIDE_CONSTRAINTS", "DISCOUNT_RATE")}[kind]
+    head, at = _header(path, lines, keys)
+    n = _count(path, head, "NBLOCKS", 1)
+    if n_blocks is not None and n != n_blocks:
+        raise DataError(f"{path}: NBLOCKS {n}; expected {n_blocks} (the blocks of the .prec file)")
+    periods = _count(path, head, "NPERIODS", 1) if kind != "UPIT" else 1
+    dests = _count(path, head, "NDESTINATIONS", 1) if kind == "PCPSP" else 1
+    resources = _count(path, head, "NRESOURCE_SIDE_CONSTRAINTS") if kind != "UPIT" else 0
+    if kind == "PCPSP" and _count(path, head, "NGENERAL_SIDE_CONSTRAINTS") != 0:
+        raise DataError(f"{path}: general side constraints are not supported; expected NGENERAL_SIDE_CONSTRAINTS: 0")
+    rate = 0.0
+    if kind != "UPIT":
+        try:
+            rate = float(head["DISCOUNT_RATE"])
+        except ValueError:
+            rate = float("nan")
+        if not 0 <= rate < 10:
+            raise DataError(f"{path}: DISCOUNT_RATE {head['DISCOUNT_RATE']!r}; expected a number in [0, 10)")
+    lower = np.full((resources, periods), -np.inf)
+    upper = np.full((resources, periods), np.inf)
+    if resources:
+        at = _expect(path, lines, at, "RESOURCE_CONSTRAINT_LIMITS:")
+        at = _limits(path, lines[at: at + resources * periods], lower, upper) + at
+    at = _expect(path, lines, at, "OBJECTIVE_FUNCTION:")
+    objective, at = _block_rows(path, lines, at, n, dests, "objective")
+    coef = np.zeros((resources, n, dests))
+    if resources:
+        at = _expect(path, lines, at, "RESOURCE_CONSTRAINT_COEFFICIENTS:")
+        at = _coefficients(path, lines, at, coef)
+    if at < len(lines) and lines[at][1].upper() == "EOF":
+        at += 1
+    elif kind != "UPIT":
+        raise DataError(f"{path}:{lines[at][0] if at < len(lines) else len(lines)}: expected `EOF`")
+    if at < len(lines):
+        raise DataError(f"{path}:{lines[at][0]}: unexpected line after the end of the instance")
+    return Instance(head["NAME"], kind, objective, periods, rate, coef, lower, upper)
+
+
+def _expect(path: Path, lines, at: int, tag: str) -> int:
+    if at >= len(lines) or lines[at][1].upper() != tag:
+        found = f"{path}:{lines[at][0]}: found {lines[at][1][:40]!r}" if at < len(lines) else f"{path}: file ends"
+        raise DataError(f"{found}; expected `{tag}`")
+    return at + 1
+
+
+def _limits(path: Path, rows, lower: np.ndarray, upper: np.ndarray) -> int:
+    resources, periods = lower.shape
+    if len(rows) < resources * periods:
+        raise DataError(f"{path}: {len(rows)} resource limit lines; expected {resources * periods} (resources x periods)")
+    seen = np.zeros_like(lower, dtype=bool)
+    for number, line in rows:
+        parts = line.split()
+        kind = parts[2].upper() if len(parts) > 2 else ""
+        width = {"L": 4, "G": 4, "I": 5}.get(kind)
+        if width is None or len(parts) != width or not (parts[0].isdigit() and parts[1].isdigit()):
+            raise DataError(f"{path}:{number}: {line!r}; expected `resource period L|G value` or `resource period I low high`")
+        r, t = int(parts[0]), int(parts[1])
+        if r >= resources or t >= periods or seen[r, t]:
+            raise DataError(f"{path}:{number}: limit of resource {r} period {t} out of range or repeated")
+        try:
+            bounds = [float(v) for v in parts[3:]]
+        except ValueError:
+            raise DataError(f"{path}:{number}: {line!r} has a non-numeric limit") from None
+        if not all(np.isfinite(bounds)):
+            raise DataError(f"{path}:{number}: limit {line!r} is not finite")
+        seen[r, t] = True
+        if kind in "LG":
+            (upper if kind == "L" else lower)[r, t] = bounds[0]
+        else:
+            lower[r, t], upper[r, t] = bounds
+    return resources * periods
+
+
+def _block_rows(path: Path, lines, at: int, n: int, width: int, what: str) -> tuple[np.ndarray, int]:
+    rows = lines[at: at + n]
+    if len(rows) < n or any(not line[:1].isdigit() for _, line in rows):
+        got = next((i for i, (_, line) in enumerate(rows) if not line[:1].isdigit()), len(rows))
+        raise DataError(f"{path}: {got} {what} lines; expected one per block ({n})")
+    first = rows[0][0]
+    table = _numbers(path, [line for _, line in rows], first, width + 1, f"`block {' '.join(['value'] * width)}`")
+    ids = table[:, 0]
+    if np.any(ids != np.round(ids)):
+        raise DataError(f"{path}: block ids of the {what} must be integers")
+    ids = ids.astype(np.int64)
+    _check_ids(path, ids, n, first, "ids")
+    _one_per_block(path, ids, n, first)
+    values = np.empty((n, width))
+    values[ids] = table[:, 1:]
+    if not np.all(np.isfinite(values)):
+        raise DataError(f"{path}: a {what} value is not finite; expected numbers")
+    return values, at + n
+
+
+def _coefficients(path: Path, lines, at: int, coef: np.ndarray) -> int:
+    """`block resource value` (one destination) or `block destination resource value` lines up to EOF."""
+    resources, n, dests = coef.shape
+    end = next((i for i in range(at, len(lines)) if lines[i][1].upper() == "EOF"), len(lines))
+    width = 3 if dests == 1 else 4
+    table = _numbers(path, [line for _, line in lines[at:end]], lines[at][0] if at < end else 0, width,
+                     "`block resource value`" if width == 3 else "`block destination resource value`")
+    if np.any(table[:, :-1] != np.round(table[:, :-1])) or not np.all(np.isfinite(table[:, -1])):
+        raise DataError(f"{path}: resource coefficient lines need integer indices and finite values")
+    idx = table[:, :-1].astype(np.int64)
+    block, dest, res = idx[:, 0], (idx[:, 1] if width == 4 else np.zeros(len(idx), np.int64)), idx[:, -1]
+    first = lines[at][0] if at < end else 0
+    _check_ids(path, block, n, first, "coefficient block ids")
+    bad = np.flatnonzero((dest < 0) | (dest >= dests) | (res < 0) | (res >= resources))
+    if len(bad):
+        raise DataError(f"{path}:{first + bad[0]}: destination or resource index out of range")
+    coef[res, block, dest] = table[:, -1]
+    return end
+
+
+def read_solution(path: Path, instance: Instance) -> Solution:
+    """A solution: UPIT, one block id a line; CPIT, `block period` (or MineLib's four-column form
+    `block destination period share`, as the published newman1 files use); PCPSP, `block destination
+    period share`. A block mined in two periods is refused (the MineLib LP files are fractional)."""
+    n, dests = instance.n_blocks, instance.n_destinations
+    rows = [(i + 1, line) for i, line in enumerate(_text(path)) if line.strip() and not line.startswith("%")]
+    first = rows[0][0] if rows else 1
+    width = len(rows[0][1].split()) if rows else 1
+    allowed = {"UPIT": (1,), "CPIT": (2, 4), "PCPSP": (4,)}[instance.kind]
+    if width not in allowed:
+        raise DataError(f"{path}:{first}: {width} fields; expected {' or '.join(map(str, allowed))} for a {instance.kind} solution")
+    table = _numbers(path, [line for _, line in rows], first, width, "a solution line")
+    if np.any(table[:, : min(width, 3)] != np.round(table[:, : min(width, 3)])):
+        raise DataError(f"{path}: block, destination and period must be integers")
+    block = table[:, 0].astype(np.int64)
+    _check_ids(path, block, n, first, "block ids")
+    period = np.full(n, -1, np.int64)
+    share = np.zeros((n, dests))
+    if width == 1:
+        period[block] = 0
+        share[block, 0] = 1.0
+    else:
+        dest = table[:, 1].astype(np.int64) if width == 4 else np.zeros(len(block), np.int64)
+        when = table[:, 2 if width == 4 else 1].astype(np.int64)
+        frac = table[:, 3] if width == 4 else np.ones(len(block))
+        bad = np.flatnonzero((dest < 0) | (dest >= dests) | (when < 0) | (when >= instance.n_periods) | ~(frac >= 0) | ~(frac <= 1))
+        if len(bad):
+            raise DataError(f"{path}:{first + bad[0]}: destination, period or share out of range "
+                            f"(destinations 0..{dests - 1}, periods 0..{instance.n_periods - 1}, share in [0, 1])")
+        for i, (b, t) in enumerate(zip(block, when, strict=True)):
+            if period[b] not in (-1, t):
+                raise DataError(f"{path}:{first + i}: block {b} in periods {period[b]} and {t}; expected one period per block")
+            period[b] = t
+        np.add.at(share, (block, dest), frac)
+    if width == 1 and len(np.unique(block)) != len(block):
+        raise DataError(f"{path}: a block is listed twice; expected each block once")
+    return Solution(period, share)
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+def _write(path: Path, lines: list[str]) -> Path:
+    from minectl.atomic import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return path
+
+
+def _number(value: float) -> str:
+    return repr(float(value)) if value != int(value) else str(int(value))
+
+
+def write_prec(path: Path, prec: Precedence) -> Path:
+    rows = [f"{b} {prec.start[b + 1] - prec.start[b]} " + " ".join(map(str, prec.preds[prec.start[b]: prec.start[b + 1]].tolist()))
+            for b in range(prec.n_blocks)]
+    return _write(path, [row.rstrip() for row in rows])
+
+
+def write_blocks(path: Path, xyz: np.ndarray, extra: dict[str, np.ndarray]) -> Path:
+    """`id x y z` then the `extra` columns, in their order (the column names go in the instance readme)."""
+    columns = [np.asarray(xyz[:, i]) for i in range(3)] + [np.asarray(v) for v in extra.values()]
+    return _write(path, [" ".join([str(b)] + [_number(c[b]) for c in columns]) for b in range(len(xyz))])
+
+
+def write_instance(path: Path, instance: Instance) -> Path:
+    inst = instance
+    lines = [f"NAME: {inst.name}", f"TYPE: {inst.kind}", f"NBLOCKS: {inst.n_blocks}"]
+    if inst.kind != "UPIT":
+        lines.append(f"NPERIODS: {inst.n_periods}")
+        if inst.kind == "PCPSP":
+            lines.append(f"NDESTINATIONS: {inst.n_destinations}")
+        lines.append(f"NRESOURCE_SIDE_CONSTRAINTS: {inst.n_resources}")
+        if inst.kind == "PCPSP":
+            lines.append("NGENERAL_SIDE_CONSTRAINTS: 0")
+        lines.append(f"DISCOUNT_RATE: {inst.discount_rate!r}")
+        if inst.n_resources:
+            lines.append("RESOURCE_CONSTRAINT_LIMITS:")
+            for r in range(inst.n_resources):
+                for t in range(inst.n_periods):
+                    lo, hi = inst.lower[r, t], inst.upper[r, t]
+                    lines.append(f"{r} {t} L {_number(hi)}" if np.isneginf(lo) else f"{r} {t} G {_number(lo)}" if np.isposinf(hi)
+                                 else f"{r} {t} I {_number(lo)} {_number(hi)}")
+    lines.append("OBJECTIVE_FUNCTION:")
+    lines += [" ".join([str(b)] + [_number(v) for v in inst.objective[b]]) for b in range(inst.n_blocks)]
+    if inst.n_resources:
+        lines.append("RESOURCE_CONSTRAINT_COEFFICIENTS:")
+        r_idx, b_idx, d_idx = np.nonzero(inst.coef)
+        for r, b, d in sorted(zip(r_idx.tolist(), b_idx.tolist(), d_idx.tolist(), strict=True), key=lambda k: (k[1], k[2], k[0])):
+            where = f"{b} {r}" if inst.kind == "CPIT" else f"{b} {d} {r}"
+            lines.append(f"{where} {_number(inst.coef[r, b, d])}")
+    if inst.kind != "UPIT":
+        lines.append("EOF")
+    return _write(path, lines)
+
+
+def write_solution(path: Path, kind: str, solution: Solution) -> Path:
+    mined = np.flatnonzero(solution.period >= 0)
+    if kind == "UPIT":
+        return _write(path, [str(b) for b in mined])
+    if kind == "CPIT":
+        return _write(path, [f"{b} {solution.period[b]}" for b in mined])
+    return _write(path, [f"{b} {d} {solution.period[b]} {solution.share[b, d]:.6f}"
+                         for b in mined for d in np.flatnonzero(solution.share[b] > 0)])

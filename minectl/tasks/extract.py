@@ -1,0 +1,305 @@
+"""`minectl factors extract`: entities and relations from text (seed 001, sections 2.2 and 3.2).
+
+Trains and scores the taggers (dictionary, feature CRF with and without dictionary features,
+BiLSTM without and with CRF) on a labelled corpus (the authors' split, or k-fold CV), extracts
+relations (a pair classifier where the corpus has relation labels) and writes the graph triples
+of the best tagger's test predictions to tables/triples.parquet (the factors graph reads it).
+
+`minectl factors extract predict RUN_DIR factors.extract.text=FILE [out=DIR]` tags new text
+with the run's saved tagger and writes its triples (see `predict_cli`)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, List, Optional
+
+from omegaconf import OmegaConf
+
+from minectl.config import TaskConfig
+from minectl.constraints import at_least, between, finite_nonneg, greater_than
+from minectl.errors import ConfigError, DataError, config_keys
+
+if TYPE_CHECKING:
+    from minectl.results import Run
+
+MODEL_FILES = ("model/tagger.pt", "model/tagger.json", "model/relations.json")
+
+
+@dataclass
+class TaggerConfig:  # the BiLSTM(-CRF) taggers (minectl/text/neural.py)
+    char_encoder: str = "lstm"  # lstm | cnn
+    word_dim: int = at_least(1, default=100)
+    char_dim: int = at_least(1, default=30)
+    char_hidden: int = at_least(2, default=50)
+    dict_dim: int = at_least(0, default=20)  # 0: no dictionary feature
+    hidden: int = at_least(1, default=100)
+    dropout: float = between(0, 1, default=0.3, closed="left")
+    word_dropout: float = between(0, 1, default=0.05, closed="left")
+    learning_rate: float = greater_than(0, default=0.003)
+    batch_size: int = at_least(1, default=16)
+    max_epochs: int = at_least(1, default=40)
+    patience: int = at_least(1, default=10)
+    word_vectors: bool = True  # skip-gram vectors trained on all the corpus' text (no labels)
+    vector_epochs: int = at_least(1, default=5)
+    dict_folds: int = at_least(2, default=5)
+    # dictionary matches first, the tagger fills the rest (the seed's top-weight user dictionary): the
+    # training forms tagged at least this often; null: the tagger alone
+    dictionary_first: Optional[float] = between(0, 1, default=0.9)
+
+
+@dataclass
+class FeatureCRFConfig:  # python-crfsuite's L-BFGS
+    c1: float = finite_nonneg(default=0.05)
+    c2: float = finite_nonneg(default=0.05)
+    max_iterations: int = at_least(1, default=150)
+
+
+@dataclass
+class RelationsConfig:
+    classifier: bool = True  # learn relations where the corpus has them (MaintIE)
+    C: float = greater_than(0, default=1.0)
+
+
+@dataclass
+class ExtractParams:
+    corpus: str = "examples/data/maintie/gold_release.json"  # labelled text: .json span JSON, .jsonl Doccano, CoNLL
+    format: Optional[str] = None  # span_json | doccano | conll; null: from the suffix
+    levels: int = at_least(1, default=5)  # hierarchical classes (MaintIE): 1 | 5 | 32 | 224
+    cv_folds: int = at_least(0, default=0)  # 0: the authors' split only; k >= 2: also k-fold CV (mean, sd)
+    models: List[str] = field(default_factory=lambda: ["dictionary", "crf", "crf_dict", "bilstm", "bilstm_crf"])
+    best: str = "bilstm_crf"  # the tagger saved, and whose entities give the triples
+    lexicon: bool = False  # add the seed's mining-cost terms (Table 4/5) to the dictionary
+    dictionary: Optional[str] = None  # a user dictionary, TSV term<TAB>type
+    min_precision: float = between(0, 1, default=0.5)  # a training form enters the dictionary if tagged this often
+    max_sentences: Optional[int] = at_least(10, default=None)  # the first n sentences only (debug=quick)
+    threads: int = at_least(1, default=1)  # torch threads
+    text: Optional[str] = None  # `predict`: the plain text to tag, one entry a line
+    tagger: TaggerConfig = field(default_factory=TaggerConfig)
+    crf: FeatureCRFConfig = field(default_factory=FeatureCRFConfig)
+    relations: RelationsConfig = field(default_factory=RelationsConfig)
+
+
+@dataclass
+class FactorsNode:
+    extract: ExtractParams = field(default_factory=ExtractParams)
+
+
+@dataclass
+class Config(TaskConfig):
+    factors: FactorsNode = field(default_factory=FactorsNode)
+
+
+KEYS = {"models": "factors.extract.models", "cv_folds": "factors.extract.cv_folds"}
+
+
+def _check(p: ExtractParams) -> None:
+    from minectl.text.corpus import FORMATS, LEVELS
+    from minectl.text.pipeline import MODELS, NEURAL
+
+    if p.levels not in LEVELS:
+        raise ConfigError(f"factors.extract.levels={p.levels}; expected one of {', '.join(map(str, LEVELS))}")
+    if p.format is not None and p.format not in FORMATS:
+        raise ConfigError(f"factors.extract.format={p.format}; expected one of {', '.join(FORMATS)} or null")
+    unknown = [m for m in p.models if m not in MODELS]
+    if unknown or not p.models:
+        raise ConfigError(f"factors.extract.models={list(p.models)}; expected some of {', '.join(MODELS)}")
+    if p.best not in NEURAL or p.best not in p.models:
+        raise ConfigError(f"factors.extract.best={p.best}; expected a neural model of factors.extract.models ({', '.join(NEURAL)})")
+    if p.tagger.char_encoder not in ("lstm", "cnn"):
+        raise ConfigError(f"factors.extract.tagger.char_encoder={p.tagger.char_encoder}; expected lstm or cnn")
+    if p.cv_folds == 1:
+        raise ConfigError("factors.extract.cv_folds=1; expected 0 (no CV) or at least 2 folds")
+
+
+def _terms(p: ExtractParams) -> dict:
+    from minectl.text.dictionary import read_terms
+    from minectl.text.lexicon import mining_terms
+
+    return {**(mining_terms() if p.lexicon else {}), **(read_terms(p.dictionary) if p.dictionary else {})}
+
+
+@config_keys(KEYS)
+def run(cfg: Config, out: Run) -> dict:
+    import polars as pl
+    import torch
+
+    from minectl.text import pipeline
+    from minectl.text.corpus import read_corpus, relabel
+
+    p = cfg.factors.extract
+    _check(p)
+    torch.set_num_threads(p.threads)
+    terms = _terms(p)
+    path = out.input_file(p.corpus)
+    docs = relabel(read_corpus(path, p.format), p.levels)[: p.max_sentences]
+    if len(docs) < 10:
+        raise DataError(f"{path}: {len(docs)} sentences; expected at least 10 to split into train, dev and test")
+    neural = OmegaConf.to_container(p.tagger, resolve=True)
+    crf = OmegaConf.to_container(p.crf, resolve=True)
+    unlabelled = [d.tokens for d in docs]  # all the corpus' text, without labels, for the word vectors
+
+    train, dev, test = pipeline.authors_split(docs)
+    with contextlib.ExitStack() as bars:  # a progress bar per neural model, advanced per epoch
+        progress = lambda name, total: bars.enter_context(out.progress(total, f"{name}: epochs"))  # noqa: E731
+        scores, predictions, fitted = pipeline.compare_taggers(train, dev, test, unlabelled, p.models, terms, out.seed, neural, crf,
+                                                               p.min_precision, progress)
+    ceiling, dropped = pipeline.flat_ceiling(test)
+    metrics: dict = {"ner": {name: pipeline.ner_metrics(s) for name, s in scores.items()},
+                     "flat_ceiling": {"f1_micro": 100 * ceiling["micro"]["f1"]},
+                     "nested_dropped": {"train": sum(pipeline.flatten(d.entities)[1] for d in train), "test": dropped},
+                     "sentences": {"train": len(train), "dev": len(dev), "test": len(test)},
+                     "entities": {"test": sum(len(d.entities) for d in test)}}
+    rows = [r for name, s in scores.items() for r in pipeline.score_rows(name, s)]
+    out.table("ner_scores", pl.DataFrame(rows))
+
+    best = fitted[p.best]
+    with out.artefact(MODEL_FILES[0]) as weights, out.artefact(MODEL_FILES[1]) as meta:
+        best.save(weights, meta)
+    has_relations = any(d.relations for d in train)
+    classifier = None
+    if p.relations.classifier and has_relations:
+        from minectl.text.relations import PairClassifier, relation_scores
+
+        classifier = PairClassifier(C=p.relations.C, random_state=out.seed).fit(train)
+        on_gold = classifier.predict(test)
+        predicted = pipeline.with_entities(test, predictions[p.best])
+        end_to_end = classifier.predict(predicted)
+        strip = lambda found: [[(h, t, r) for h, t, r, _ in f] for f in found]  # noqa: E731
+        gold_scores = relation_scores(test, pipeline.with_entities(test, [d.entities for d in test], strip(on_gold)))
+        e2e_scores = relation_scores(test, pipeline.with_entities(predicted, predictions[p.best], strip(end_to_end)))
+        metrics["re"] = {"f1_strict": 100 * e2e_scores["micro"]["f1"], "f1_strict_gold_entities": 100 * gold_scores["micro"]["f1"],
+                         **{kind: {"f1": 100 * s["f1"]} for kind, s in e2e_scores.items() if kind not in ("micro", "macro")}}
+        rows = pipeline.score_rows("end_to_end", e2e_scores) + pipeline.score_rows("gold_entities", gold_scores)
+        out.table("re_scores", pl.DataFrame(rows))
+        with out.artefact(MODEL_FILES[2]) as target:
+            target.write_text(json.dumps(classifier.to_json()))
+        triples = pipeline.pair_triples(predicted, end_to_end)
+    else:  # no relation labels: the seed's rules on the test sentences, with the best tagger's entities
+        from minectl.text.relations import rule_triples
+
+        triples, pending = [], []
+        for doc in test:
+            found, left = rule_triples(doc.text, lambda clause: best.predict([clause])[0])
+            triples += found
+            pending += [{"sentence": doc.text, "clause": clause} for clause in left]
+        out.table("pending", pl.DataFrame(pending, schema={"sentence": pl.String, "clause": pl.String}))
+        metrics["pending_clauses"] = len(pending)
+    out.table("triples", pipeline.triples_frame(triples))
+    if p.cv_folds:
+        metrics["ner_cv"] = _cross_validate(docs, p, terms, neural, crf, unlabelled, out)
+    _print(out, metrics, p)
+    return metrics
+
+
+def _cross_validate(docs, p: ExtractParams, terms, neural, crf, unlabelled, out: Run) -> dict:
+    """k-fold CV of every model: mean and sd of the micro and macro F1 (the seed's Table 9)."""
+    import polars as pl
+
+    from minectl.text import pipeline
+
+    found: dict[str, list] = {name: [] for name in p.models}
+    with out.progress(p.cv_folds, "cross-validation folds") as advance:
+        for train, dev, test in pipeline.kfold_splits(docs, p.cv_folds, out.seed):
+            scores, _, _ = pipeline.compare_taggers(train, dev, test, unlabelled, p.models, terms, out.seed, neural, crf, p.min_precision)
+            for name, s in scores.items():
+                found[name].append(s)
+            advance(1)
+    rows, metrics = [], {}
+    for name, folds in found.items():
+        metrics[name] = {}
+        for avg in ("micro", "macro"):
+            mean, sd = pipeline.mean_sd([100 * s[avg]["f1"] for s in folds])
+            metrics[name][f"f1_{avg}_mean"], metrics[name][f"f1_{avg}_sd"] = mean, sd
+        for kind in sorted({k for s in folds for k in s} - {"micro", "macro"}):
+            present = [100 * s[kind]["f1"] for s in folds if kind in s]  # folds where the type is in gold or prediction
+            mean, sd = pipeline.mean_sd(present)
+            rows.append({"model": name, "type": kind, "f1_mean": mean, "f1_sd": sd, "folds": len(present)})
+    out.table("ner_cv", pl.DataFrame(rows))
+    return metrics
+
+
+def _print(out: Run, metrics: dict, p: ExtractParams) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"entity F1 on the test split ({p.levels} classes), % ; flat ceiling {metrics['flat_ceiling']['f1_micro']:.2f}")
+    for column in ("model", "micro F1", "macro F1", "P", "R"):
+        table.add_column(column)
+    for name, m in metrics["ner"].items():
+        table.add_row(name, f"{m['f1_micro']:.2f}", f"{m['f1_macro']:.2f}", f"{m['precision_micro']:.2f}", f"{m['recall_micro']:.2f}")
+    out.console.print(table)
+    if "re" in metrics:
+        out.console.print(f"relations, strict micro F1: {metrics['re']['f1_strict']:.2f} with {p.best}'s entities, "
+                          f"{metrics['re']['f1_strict_gold_entities']:.2f} with gold entities")
+
+
+# ---------------------------------------------------------------------------- predict
+
+
+def predict_cli(run, overrides: list[str]) -> None:
+    """`minectl factors extract predict RUN_DIR factors.extract.text=FILE [out=DIR]`: tag each
+    line of FILE with the run's tagger; write entities, triples (the pair classifier where the
+    run has one, and the seed's rules) and the clauses no rule matched (pending) as Parquet
+    tables into DIR (default RUN_DIR/extracted). ``run``: the RunFolder read by read_run."""
+    import polars as pl
+    from rich.console import Console
+
+    from minectl.atomic import atomic_path
+    from minectl.text.corpus import Document, tokenize
+    from minectl.text.neural import NeuralTagger
+    from minectl.text.pipeline import pair_triples, triples_frame
+    from minectl.text.relations import PairClassifier, rule_triples
+
+    text, folder = None, run.dir / "extracted"
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in ("factors.extract.text", "out"):
+            raise ConfigError(f"factors extract predict: override {item!r}; expected factors.extract.text=FILE or out=DIR")
+        text, folder = (Path(value), folder) if key == "factors.extract.text" else (text, Path(value))
+    if text is None:
+        raise ConfigError("factors extract predict: no text; expected factors.extract.text=FILE (plain text, one entry a line)")
+    if not text.is_file():
+        raise DataError(f"{text}: {'not a file' if text.exists() else 'missing'}; expected a plain text file (one entry a line)")
+    try:
+        lines = [line.strip() for line in text.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{text}: not UTF-8 text (byte {exc.start}); expected plain text") from None
+    missing = [name for name in MODEL_FILES[:2] if not (run.dir / name).is_file()]
+    if missing:
+        raise DataError(f"{run.dir}: no {missing[0]}; expected a `minectl factors extract` run folder with its saved tagger")
+    tagger = NeuralTagger.load(run.dir / MODEL_FILES[0], run.dir / MODEL_FILES[1])
+    classifier = None
+    if (run.dir / MODEL_FILES[2]).is_file():
+        try:
+            classifier = PairClassifier.from_json(json.loads((run.dir / MODEL_FILES[2]).read_text()))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise DataError(f"{run.dir / MODEL_FILES[2]}: unreadable ({exc}); expected the relation classifier a run writes") from None
+    docs = [Document([t for t, _, _ in tokenize(line)]) for line in lines]
+    docs = [d for d in docs if d.tokens]
+    spans = tagger.predict(docs) if docs else []
+    tagged = [Document(d.tokens, s) for d, s in zip(docs, spans, strict=True)]
+    triples = pair_triples(tagged, classifier.predict(tagged)) if classifier else []
+    pending = []
+    for line in lines:
+        found, left = rule_triples(line, lambda doc: tagger.predict([doc])[0])
+        triples += found
+        pending += [{"sentence": line, "clause": clause} for clause in left]
+    entities = pl.DataFrame([{"sentence": d.text, "start": s.start, "end": s.end, "text": " ".join(d.tokens[s.start:s.end]), "type": s.type}
+                             for d in tagged for s in d.entities],
+                            schema={"sentence": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String, "type": pl.String})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"factors extract predict: out={folder}: cannot write there ({exc.strerror or exc}); "
+                          "expected a writable folder") from None
+    frames = {"entities": entities, "triples": triples_frame(triples),
+              "pending": pl.DataFrame(pending, schema={"sentence": pl.String, "clause": pl.String})}
+    for name, frame in frames.items():
+        with atomic_path(folder / f"{name}.parquet") as tmp:
+            frame.write_parquet(tmp)
+    console = Console()
+    console.print(frames["triples"].head(10))
+    console.print(f"{len(lines)} lines: {entities.height} entities, {frames['triples'].height} triples, "
+                  f"{len(pending)} pending clauses -> {folder}")

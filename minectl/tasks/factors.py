@@ -1,0 +1,347 @@
+"""`minectl factors`: the cost-factor knowledge graph (seed 001): declared knowledge, the mine's
+own data and extracted text merged with provenance; Parquet, RDF (SPARQL), Turtle and Neo4j
+files; link prediction with knowledge embeddings next to a baseline; ranked, explained factors
+of a cost item; the entropy weight method against the graph's ranking; a small query language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from omegaconf import OmegaConf
+
+from minectl.config import CostConfig
+from minectl.constraints import at_least, between, finite_nonneg
+from minectl.errors import ConfigError, config_keys
+
+if TYPE_CHECKING:
+    from minectl.results import Run
+
+ENTITY_TYPES = ["Person", "Method", "Facility", "Geologic", "Parameters", "Place", "Production", "Fuel", "Cost", "Materials", "Index"]
+# seed 001 Table 3; influence: how the relation carries a change (forward h -> t, reverse t -> h
+# (a part drives its whole), none); weight: one hop's strength; sign: the direction it passes on
+RELATION_TYPES = {
+    "Establish": {"influence": "forward", "weight": 0.4}, "Devise": {"influence": "none"},
+    "Equip": {"influence": "none"}, "Distance": {"influence": "none"},
+    "Use": {"influence": "forward", "weight": 0.4, "sign": 1}, "Measure": {"influence": "none"},
+    "Include": {"influence": "reverse", "weight": 0.6, "sign": 1}, "Affect": {"influence": "forward", "weight": 0.6},
+    "Value": {"influence": "none"}, "Implement": {"influence": "forward", "weight": 0.3},
+    "Positive": {"influence": "forward", "weight": 0.9, "sign": 1}, "Negative": {"influence": "forward", "weight": 0.9, "sign": -1},
+}
+
+
+@dataclass
+class SchemaConfig:
+    entity_types: List[str] = field(default_factory=lambda: list(ENTITY_TYPES))
+    relation_types: Dict[str, Any] = field(default_factory=lambda: {k: dict(v) for k, v in RELATION_TYPES.items()})
+
+
+@dataclass
+class SourcesConfig:
+    declared: List[str] = field(default_factory=lambda: ["minectl/conf/factors/knowledge/open_pit_coal.yaml"])
+    # "mine": the cost pipeline on this config's data and costs; a path: a `minectl cost` run folder
+    # or a daily table (.parquet/.csv); null: no data-derived edges
+    data: Optional[str] = "mine"
+    text: Optional[str] = None  # a text-extraction run folder or its tables/triples.parquet (issue #17)
+
+
+@dataclass
+class DerivedConfig:
+    drivers: Dict[str, str] = field(default_factory=lambda: {  # data column (or "a/b") -> graph entity
+        "haul_km": "haul_distance", "downtime_h": "equipment_downtime", "failures": "equipment_failures",
+        "fleet_availability_pct": "fleet_availability", "kwh_per_t": "electricity_intensity", "fuel_per_t": "diesel_consumption",
+        "explosives_per_m": "explosive_consumption", "ore_t": "coal_output", "cost_res_diesel/qty_diesel": "diesel_price"})
+    costs: Dict[str, str] = field(default_factory=lambda: {
+        "cost_stage_transport": "transport_cost", "cost_energy": "fuel_and_power_cost",
+        "cost_maintenance": "maintenance_and_repair_cost", "cost_material": "raw_material_cost"})
+    train_fraction: float = between(0, 1, default=0.7, closed="neither")  # first share of the dates; the rest is never used
+    n_resamples: int = at_least(10, default=200)
+    block_length: int = at_least(1, default=7)  # days per moving block (daily costs are autocorrelated)
+    min_effect: float = finite_nonneg(default=0.1)  # |standardised beta| below this: dropped
+    confidence: float = between(0, 1, default=0.95, closed="neither")
+
+
+@dataclass
+class KGEConfig:
+    graph: str = "mining"  # or a folder with train.txt, valid.txt, test.txt (examples/data/kge/<name>)
+    models: List[str] = field(default_factory=lambda: ["transe", "transh", "transr", "transd", "distmult", "rotate", "complex"])
+    estimators: Dict[str, Any] = field(default_factory=dict)  # name -> KGEModel parameters (model: the name unless set)
+    max_epochs: Optional[int] = at_least(1, default=None)  # a cap on every model's epochs (debug=quick)
+    valid_fraction: float = between(0, 0.5, default=0.1, closed="neither")  # mining graph only
+    test_fraction: float = between(0, 0.5, default=0.15, closed="neither")
+    device: str = "cpu"  # cpu | cuda | auto
+
+
+@dataclass
+class RankingConfig:
+    max_hops: int = between(1, 6, default=4)
+    decay: float = between(0, 1, default=0.8, closed="right")  # per hop beyond the first
+    alpha: float = between(0, 1, default=0.2)  # weight of the embedding plausibility in the score
+    explain: int = at_least(1, default=2)  # paths printed per factor
+    embedding_model: Optional[str] = None  # null: the model of best validation MRR
+    relations: List[str] = field(default_factory=lambda: ["Positive", "Negative", "Affect"])  # scored (factor, r, cost)
+
+
+@dataclass
+class QueryConfig:
+    cost: str = "transport_cost"
+    top: int = at_least(1, default=5)
+    ask: List[str] = field(default_factory=list)  # questions in the query language (docs/factors.md)
+
+
+@dataclass
+class EntropyConfig:
+    matrix: Optional[str] = "minectl/conf/factors/seed001/table11.csv"  # rows: experts; columns: factor codes
+    factors: Optional[str] = "minectl/conf/factors/seed001/table12.csv"  # code -> factor (+ the seed's weights)
+    target: str = "production_cost"  # the graph ranks the factors as drivers of this item
+
+
+@dataclass
+class FactorsParams:
+    schema: SchemaConfig = field(default_factory=SchemaConfig)
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
+    derived: DerivedConfig = field(default_factory=DerivedConfig)
+    kge: KGEConfig = field(default_factory=KGEConfig)
+    ranking: RankingConfig = field(default_factory=RankingConfig)
+    query: QueryConfig = field(default_factory=QueryConfig)
+    entropy: EntropyConfig = field(default_factory=EntropyConfig)
+
+
+@dataclass
+class Config(CostConfig):  # data, costs, cost: the mine whose cost pipeline gives the data-derived edges
+    factors: FactorsParams = field(default_factory=FactorsParams)
+
+
+def run(cfg: Config, out: Run) -> dict:
+
+    from minectl.atomic import atomic_path
+    from minectl.factors import exports
+    from minectl.factors.declared import load_declared
+    from minectl.factors.graph import build_graph, read_text_triples, sign_conflicts
+    from minectl.factors.link_prediction import check_estimators
+    from minectl.factors.ranking import influence_hops
+    from minectl.factors.schema import Schema
+
+    params = cfg.factors
+    if params.kge.device not in ("cpu", "cuda", "auto"):
+        raise ConfigError(f"factors.kge.device={params.kge.device!r}; expected cpu, cuda or auto")
+    if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
+        raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
+                          f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")
+    estimators = check_estimators(OmegaConf.to_container(params.kge.estimators, resolve=True), list(params.kge.models), "factors.kge")
+    with config_keys({"schema": "factors.schema"}):
+        schema = Schema.from_config(params.schema.entity_types, OmegaConf.to_container(params.schema.relation_types, resolve=True))
+    knowledge = load_declared([out.input_file(p) for p in params.sources.declared])
+    extra_nodes: dict[str, str] = {}
+    extra_edges: list[dict] = []
+    metrics: dict[str, Any] = {}
+    if params.sources.text:
+        extra_nodes, extra_edges = read_text_triples(out.input_file(params.sources.text), knowledge, schema)
+    graph = build_graph(schema, knowledge, extra_nodes, extra_edges)  # declared and text checked before the data work
+    _check_names(params, dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True)), knowledge.synonyms)
+    if params.sources.data:
+        derived = _derived_edges(cfg, out)
+        graph = build_graph(schema, knowledge, extra_nodes, extra_edges + derived.edges)
+        out.table("effects", derived.estimates)
+        metrics["derived"] = {"estimates": derived.estimates.height, "kept": len(derived.edges), "dropped": derived.dropped,
+                              "train_rows": derived.train_rows}
+        out.console.print(f"data-derived edges: {len(derived.edges)} kept, {derived.dropped} dropped "
+                          f"(|beta| < {params.derived.min_effect:g} or a {params.derived.confidence:.0%} interval holding 0)")
+    out.table("nodes", graph.nodes)
+    out.table("edges", graph.edges)
+    store = graph.store()
+    with out.artefact("graph/graph.ttl") as tmp:
+        exports.write_turtle(store, tmp)
+    with atomic_path(out.dir / "graph" / "neo4j", folder=True) as tmp:
+        exports.write_neo4j(graph, tmp)
+    counts = graph.edges.group_by("source").len()
+    metrics["kg"] = {"nodes": graph.nodes.height, "edges": graph.edges.height,
+                     **{f"edges.{row['source']}": row["len"] for row in counts.iter_rows(named=True)}}
+    conflicts = sign_conflicts(graph.edges)
+    metrics["kg"]["sign_conflicts"] = conflicts.height
+    by_source = ", ".join(f"{source} {n}" for source, n in counts.sort("source").iter_rows())
+    out.console.print(f"graph: {graph.nodes.height} nodes, {graph.edges.height} edges ({by_source})")
+    for head, tail, sources in conflicts.iter_rows():
+        out.console.print(f"  sign conflict: {head} -> {tail} is + in one source and - in another ({', '.join(sources)})")
+
+    splits, fitted = _link_prediction(cfg, graph, estimators, metrics, out)
+    into = influence_hops(store, schema)
+    metrics.update(_ranking(cfg, graph, into, store, knowledge, splits, fitted, out))
+    return metrics
+
+
+def _check_names(params: FactorsParams, nodes: dict[str, str], synonyms: dict[str, str]) -> None:
+    """The queried cost, the entropy target and every question name nodes of the graph."""
+    from minectl.factors.declared import normalise_name
+    from minectl.factors.query import parse
+
+    costs = ", ".join(sorted(n for n, t in nodes.items() if t == "Cost"))
+    for key, name in (("factors.query.cost", params.query.cost), ("factors.entropy.target", params.entropy.target)):
+        if normalise_name(name, synonyms)[0] not in nodes:
+            raise ConfigError(f"{name!r} is not a node of the graph; expected one of {costs}", param=key)
+    with config_keys({"ask": "factors.query.ask"}):
+        for question in params.query.ask:
+            parse(question, nodes, synonyms)
+
+
+def _derived_edges(cfg: Config, out: Run):
+    from pathlib import Path
+
+    import polars as pl
+
+    from minectl.factors.derived import derive_edges
+
+    source = cfg.factors.sources.data
+    if source == "mine":
+        from minectl.costing.pipeline import full_cost
+
+        cost_params = OmegaConf.to_container(cfg.cost, resolve=True)
+        cost_params.pop("top_anomalies")
+        with config_keys({name: f"cost.{name}" for name in cost_params}):
+            result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True),
+                               **cost_params)
+        for path in result.inputs:
+            out.input_file(path)
+        daily = result.accounts.daily
+    else:
+        path = out.input_file(source)
+        path = path / "tables" / "daily.parquet" if path.is_dir() else path
+        if not Path(path).is_file():
+            from minectl.errors import DataError
+
+            raise DataError(f"{path}: not found; expected a `minectl cost` run folder or a daily table", param="factors.sources.data")
+        daily = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path, try_parse_dates=True)
+    derived = OmegaConf.to_container(cfg.factors.derived, resolve=True)
+    with config_keys({name: f"factors.derived.{name}" for name in derived}):
+        return derive_edges(daily, seed=cfg.seed, **derived)
+
+
+def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: Run):
+    import torch
+
+    from minectl.factors.kge.data import load_splits
+    from minectl.factors.link_prediction import run_link_prediction, split_mining_graph
+
+    kge = cfg.factors.kge
+    if kge.graph == "mining":
+        with config_keys({"valid_fraction": "factors.kge.valid_fraction", "test_fraction": "factors.kge.test_fraction"}):
+            splits = split_mining_graph(graph.edges, valid_fraction=kge.valid_fraction, test_fraction=kge.test_fraction, seed=cfg.seed)
+    else:
+        splits = load_splits(out.input_file(kge.graph))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the same figures on every machine, and the timing the docs quote
+    try:
+        table, fitted = run_link_prediction(splits, estimators, seed=cfg.seed, max_epochs=kge.max_epochs, device=kge.device)
+    finally:
+        torch.set_num_threads(threads)
+    out.table("link_prediction", table)
+    # the verdict compares with the stronger of the two count baselines
+    base = table.filter(table["model"].str.starts_with("baseline") & (table["ranking"] == "filtered"))["mrr"].max()
+    kge_metrics: dict[str, Any] = {"graph": {"entities": len(splits.entities), "relations": len(splits.relations),
+                                             "train": len(splits.train), "valid": len(splits.valid), "test": len(splits.test)}}
+    lines = []
+    for row in table.iter_rows(named=True):
+        keys = {k: row[k] for k in ("mrr", "hits@1", "hits@3", "hits@5", "hits@10", "mean_rank")}
+        if row["ranking"] == "filtered":
+            kge_metrics.setdefault(row["model"], {}).update(keys)
+            verdict = "" if row["model"].startswith("baseline") else (
+                "  beats both baselines" if row["mrr"] > base else "  does NOT beat the best baseline")
+            lines.append(f"  {row['model']:<10} MRR {row['mrr']:.3f}  hits@1 {row['hits@1']:.3f}  hits@10 {row['hits@10']:.3f}  "
+                         f"{row['seconds']:.1f} s{verdict}")
+        else:
+            kge_metrics.setdefault(row["model"], {})["raw"] = keys
+    metrics["kge"] = kge_metrics
+    out.console.print(f"link prediction on {kge.graph} ({len(splits.entities)} entities, {len(splits.test)} test triples, filtered):")
+    out.console.print("\n".join(lines), soft_wrap=True)
+    return splits, fitted
+
+
+def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, out: Run) -> dict:
+    import polars as pl
+
+    from minectl.factors.declared import normalise_name
+    from minectl.factors.link_prediction import plausibility
+    from minectl.factors.plots import plot_local_network
+    from minectl.factors.query import QueryContext, answer
+    from minectl.factors.ranking import rank_factors
+
+    rk, query = cfg.factors.ranking, cfg.factors.query
+    nodes = dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True))
+    model = None
+    if fitted and cfg.factors.kge.graph == "mining":
+        model = fitted[rk.embedding_model or max(fitted, key=lambda m: (fitted[m].best_valid_mrr_, m))]
+
+    def ranked(target: str) -> pl.DataFrame:
+        plaus = plausibility(model, splits, target, tuple(rk.relations)) if model is not None else None
+        with config_keys({"cost": "factors.query.cost"}):
+            return rank_factors(into, nodes, target, max_hops=rk.max_hops, decay=rk.decay, plausibility=plaus,
+                                alpha=rk.alpha, explain=rk.explain)
+
+    cost = normalise_name(query.cost, knowledge.synonyms)[0]
+    ranking = ranked(cost)
+    out.table("ranking", ranking)
+    lines = _ranking_lines(ranking, cost, query.top)
+    out.console.print("\n".join(lines), markup=False, soft_wrap=True)
+    if ranking.height:
+        out.plot("factor_network", plot_local_network(into, ranking.head(query.top), cost, max_hops=rk.max_hops, decay=rk.decay))
+    metrics: dict[str, Any] = {"ranking": {"factors": ranking.height,
+                                           "top_score": float(ranking["score"][0]) if ranking.height else 0.0}}
+    ctx = QueryContext(store, into, nodes, knowledge.synonyms, rk.max_hops, rk.decay,
+                       lambda target, k: _ranking_lines(ranked(target), target, k))
+    answers = []
+    for question in query.ask:
+        with config_keys({"ask": "factors.query.ask"}):
+            reply = answer(question, ctx)
+        answers.append({"question": question, "answer": "\n".join(reply)})
+        out.console.print(f"? {question}\n" + "\n".join(reply), markup=False, soft_wrap=True)
+    if answers:
+        out.table("answers", pl.DataFrame(answers))
+    if cfg.factors.entropy.matrix:
+        metrics["ranking"].update(_entropy(cfg, ranked, out))
+    return metrics
+
+
+def _ranking_lines(ranking, cost: str, top: int) -> list[str]:
+    lines = [f"top {min(top, ranking.height)} factors of {cost} (score = graph paths and embedding plausibility):"]
+    for row in ranking.head(top).iter_rows(named=True):
+        lines.append(f"  {row['rank']}. {row['factor']} ({row['type']}) score {row['score']:.3f}, {row['paths']} path(s)")
+        lines += [f"       {part}" for part in row["explanation"].split(" | ")]
+    return lines
+
+
+def _entropy(cfg: Config, ranked, out: Run) -> dict:
+    import polars as pl
+
+    from minectl.factors.declared import normalise_name
+    from minectl.factors.entropy import compare_rankings, entropy_weights
+
+    ent = cfg.factors.entropy
+    matrix = pl.read_csv(out.input_file(ent.matrix))
+    codes = [c for c in matrix.columns if c != "expert"]
+    weights, entropies = entropy_weights(matrix.select(codes).to_numpy())
+    names = codes
+    seed_table = None
+    if ent.factors:
+        seed_table = pl.read_csv(out.input_file(ent.factors))
+        lookup = dict(zip(seed_table["code"], seed_table["factor"], strict=True))
+        missing = [c for c in codes if c not in lookup]
+        if missing:
+            raise ConfigError(f"factors.entropy.factors: no factor for column(s) {', '.join(missing)} of {ent.matrix}")
+        names = [normalise_name(lookup[c])[0] for c in codes]
+    graph_rank = ranked(normalise_name(ent.target)[0])
+    graph_score = dict(zip(graph_rank["factor"], graph_rank["graph_score"], strict=True))
+    table, rho = compare_rankings(names, weights, [graph_score.get(n, 0.0) for n in names], ("entropy_weight", "graph_score"))
+    table = table.with_columns(pl.Series("code", codes), pl.Series("entropy", entropies))
+    metrics = {"spearman": rho}
+    if seed_table is not None:
+        table = table.with_columns(seed_table["entropy_weight"].alias("seed_entropy_weight"),
+                                   seed_table["node_value"].alias("seed_node_value"))
+        _, rho_seed = compare_rankings(names, weights, seed_table["entropy_weight"].to_list(), ("ours", "seed"))
+        _, rho_graph_seed = compare_rankings(names, [graph_score.get(n, 0.0) for n in names],
+                                             seed_table["node_value"].to_list(), ("ours", "seed"))
+        metrics.update({"spearman_entropy_vs_seed": rho_seed, "spearman_graph_vs_seed_nodes": rho_graph_seed})
+    out.table("entropy", table)
+    out.console.print(f"entropy weight method on {ent.matrix}: Spearman rho vs the graph's ranking (drivers of "
+                      f"{ent.target}) {rho:+.3f}" + (f"; vs the seed's Table 12 weights {metrics['spearman_entropy_vs_seed']:+.3f}"
+                                                     if seed_table is not None else ""))
+    return metrics

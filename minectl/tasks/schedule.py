@@ -1,0 +1,420 @@
+"""`minectl schedule`: ultimate pit, CPIT/PCPSP production schedules (MineLib or the synthetic block
+model), the ML-fed schedule against the static one on the ground truth, and stope-extension
+economics (seed 004)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Optional
+
+from omegaconf import OmegaConf
+
+from minectl.config import TaskConfig
+from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
+from minectl.errors import ConfigError, DataError, config_keys
+
+if TYPE_CHECKING:
+    from minectl.results import Run
+
+PROBLEMS = ("upit", "cpit", "pcpsp")
+
+
+@dataclass
+class MinelibConfig:
+    path: Optional[str] = None  # a folder of MineLib files <name>.prec, .<problem>; null: the synthetic block model
+    name: str = "newman1"
+    blocks_file: bool = True  # read <name>.blocks for coordinates (cross-section plot)
+    best_known: Dict[str, float] = finite(default_factory=dict)  # problem -> published value, reported next to ours
+
+
+@dataclass
+class SyntheticConfig:
+    nx: int = at_least(2, default=16)
+    ny: int = at_least(2, default=16)
+    nz: int = at_least(2, default=6)
+    correlation: float = greater_than(0, default=3.0)  # of the grade field, in blocks
+    mean_grade: float = greater_than(0, default=0.5)  # g/t
+    grade_sigma: float = between(0, 3, default=0.9)  # log-scale
+    block_tonnes: float = greater_than(0, default=2750.0)
+    slope_radius: float = between(1, 5, default=1.0)  # 1: the 1-5 precedence pattern
+    write_minelib: bool = False  # also write the model as MineLib files into the run folder (minelib/)
+
+
+@dataclass
+class EconomicsConfig:
+    price_per_oz: float = greater_than(0, default=2000.0)
+    recovery: float = between(0, 1, default=0.9, closed="right")
+    mining_cost_t: float = finite_nonneg(default=3.0)
+    processing_cost_t: float = finite_nonneg(default=20.0)
+    burst_cost: float = finite_nonneg(default=50000.0)  # per expected rockburst
+
+
+@dataclass
+class PriceConfig:
+    forecast_table: Optional[str] = None  # a `minectl forecast` run's tables/forecast.parquet; null: economics.price_per_oz
+    model: Optional[str] = None  # its forecaster (null: the first in the table)
+    month: int = at_least(1, default=1)  # which forecast month
+    statistic: str = "forecast"  # forecast | lower | upper: the price the schedule uses
+    interval_level: float = between(0, 1, default=0.9, closed="neither")  # the forecast run's forecast.interval_level
+    sigma: float = finite_nonneg(default=0.15)  # log-scale price spread when no forecast table gives one
+
+
+@dataclass
+class ScheduleParams:
+    problems: List[str] = field(default_factory=lambda: ["upit", "cpit"])
+    periods: int = at_least(1, default=8)  # synthetic model only (a MineLib file states its own)
+    discount_rate: float = between(0, 1, default=0.08)  # synthetic model only
+    mining_share: float = between(0, 1, default=0.06, closed="right")  # synthetic: tonnes per period / model tonnes
+    processing_share: float = between(0, 1, default=0.5, closed="right")  # processing / mining capacity
+    time_limit_s: float = greater_than(0, default=120.0)  # per CPIT/PCPSP solve, all of it (LP, heuristic, MIP)
+    mip: bool = True  # false: LP bound and the TopoSort heuristic only
+    mip_max_nodes: Optional[int] = at_least(1, default=None)  # a work limit (reproducible) besides the time limit
+    reduce: bool = True  # ultimate-pit and earliest-period reductions (applied only where exact)
+
+
+@dataclass
+class LoopConfig:
+    enabled: bool = True  # static vs ML-fed schedules on the synthetic model's ground truth
+    holes: int = at_least(1, default=40)  # vertical drill holes (every block of a column assayed)
+    history: int = at_least(10, default=300)  # historic stopes with measured dilution and burst outcome
+    risk_threshold: float = between(0, 1, default=0.5)  # predicted burst probability above which a block is deferred
+    defer_periods: int = at_least(0, default=2)
+    time_limit_s: float = greater_than(0, default=20.0)  # per plan
+
+
+@dataclass
+class StopeConfig:
+    enabled: bool = False
+    length_m: float = greater_than(0, default=1.0)
+    height_m: float = greater_than(0, default=20.0)
+    width_m: float = greater_than(0, default=3.0)
+    specific_gravity: float = greater_than(0, default=2.75)
+    grade_g_t: float = finite_nonneg(default=4.0)
+    recovery: float = between(0, 1, default=0.9, closed="right")
+    mining_cost_t: float = finite_nonneg(default=60.0)  # illustrative: the seed gives no costs
+    processing_cost_t: float = finite_nonneg(default=30.0)
+    development_cost_m: float = finite_nonneg(default=8000.0)
+
+
+@dataclass
+class Config(TaskConfig):
+    minelib: MinelibConfig = field(default_factory=MinelibConfig)
+    synthetic: SyntheticConfig = field(default_factory=SyntheticConfig)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
+    price: PriceConfig = field(default_factory=PriceConfig)
+    schedule: ScheduleParams = field(default_factory=ScheduleParams)
+    loop: LoopConfig = field(default_factory=LoopConfig)
+    stope: StopeConfig = field(default_factory=StopeConfig)
+
+
+def run(cfg: Config, out: Run) -> dict:
+    import time
+
+    start = time.perf_counter()
+    problems = list(cfg.schedule.problems)
+    for problem in problems:
+        if problem not in PROBLEMS:
+            raise ConfigError(f"schedule.problems: {problem!r}; expected some of {', '.join(PROBLEMS)}")
+    if cfg.price.statistic not in ("forecast", "lower", "upper"):
+        raise ConfigError(f"price.statistic={cfg.price.statistic!r}; expected forecast, lower or upper")
+    price, sigma = _price(cfg, out)
+    metrics: dict = {"price": price}
+    rows: list[dict] = []
+    feasible = True
+    if problems:
+        solved = _minelib(cfg, out, problems) if cfg.minelib.path else _synthetic(cfg, out, problems, price)
+        metrics.update(solved[0])
+        rows, feasible = solved[1], solved[2]
+    if cfg.loop.enabled and cfg.minelib.path:
+        out.console.print("loop: skipped (it needs the synthetic model's ground truth; loop.enabled=false hides this)")
+    elif cfg.loop.enabled:
+        metrics["loop"] = _loop(cfg, out, price)
+        feasible &= bool(metrics["loop"]["feasible"])
+    if cfg.stope.enabled:
+        metrics["stope"] = _stope(cfg, out, price, sigma)
+    if rows:
+        import polars as pl
+
+        out.table("schedule", pl.DataFrame(rows))
+    metrics["seconds"] = time.perf_counter() - start
+    metrics["feasible"] = feasible
+    return {"schedule": metrics}
+
+
+def _price(cfg: Config, out: Run) -> tuple[float, float]:
+    """(price per ounce, log-scale sigma): the fixed price, or a forecast run's month."""
+    p = cfg.price
+    if not p.forecast_table:
+        return float(cfg.economics.price_per_oz), float(p.sigma)
+    import polars as pl
+
+    from minectl.schedule.stope import lognormal_from_interval
+
+    path = out.input_file(p.forecast_table)
+    try:
+        table = pl.read_parquet(path)
+    except Exception as exc:  # polars raises several kinds on a non-parquet file
+        raise DataError(f"price.forecast_table: {path}: not a parquet table ({type(exc).__name__})") from None
+    missing = {"model", "forecast", "lower", "upper"} - set(table.columns)
+    if missing:
+        raise DataError(f"price.forecast_table: {path}: columns {sorted(missing)} missing; "
+                        "expected a forecast run's tables/forecast.parquet")
+    model = p.model or table["model"][0]
+    rows = table.filter(pl.col("model") == model)
+    if rows.height < p.month:
+        raise DataError(f"price.model={model!r}, price.month={p.month}: the table has {rows.height} months of that model")
+    row = rows.row(p.month - 1, named=True)
+    if row[p.statistic] is None or not row[p.statistic] > 0:
+        raise DataError(f"price.forecast_table: {p.statistic} of {model} month {p.month} is {row[p.statistic]}; expected a price > 0")
+    sigma = p.sigma
+    if row["lower"] is not None and row["upper"] is not None:
+        with config_keys({"interval": "price.forecast_table"}):
+            try:
+                sigma = lognormal_from_interval(row["forecast"], row["lower"], row["upper"], p.interval_level)
+            except ValueError as exc:
+                raise DataError(str(exc), param="interval") from None
+    return float(row[p.statistic]), float(sigma)
+
+
+def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict, object]:
+    from minectl.schedule.cpit import solve_schedule
+
+    s = cfg.schedule
+    result = solve_schedule(instance, prec, time_limit=s.time_limit_s, mip=s.mip, reduce=s.reduce, seed=out.seed,
+                            mip_max_nodes=s.mip_max_nodes)
+    metric = {"value": result.value, "bound": result.bound, "lp_bound": result.lp_bound, "gap": result.gap,
+              "heuristic": result.heuristic_value, "seconds": result.seconds, "blocks": int((result.solution.period >= 0).sum()),
+              "candidates": result.candidates, "feasible": result.feasible}
+    row = {"problem": kind, "value": result.value, "lp_bound": result.lp_bound, "bound": result.bound, "gap": result.gap,
+           "heuristic_value": result.heuristic_value, "seconds": result.seconds, "feasible": result.feasible,
+           "mip_status": result.mip_status, "blocks": metric["blocks"], "variables": result.variables}
+    if not result.feasible:
+        out.console.print(f"[red]{kind}: the verifier refused the schedule: {'; '.join(result.problems)}[/red]")
+    out.console.print(f"{kind}: NPV {result.value:,.0f} (heuristic {result.heuristic_value:,.0f}), bound {result.bound:,.0f}, "
+                      f"gap {100 * result.gap:.2f}%, {result.seconds:.1f} s, MIP {result.mip_status}")
+    return metric, row, result
+
+
+def _upit(values, prec, out: Run) -> tuple[dict, dict, object]:
+    from minectl.schedule.upit import max_closure
+    from minectl.schedule.verify import verify_pit
+
+    pit = max_closure(values, prec)
+    check = verify_pit(values, prec, pit.in_pit)
+    out.console.print(f"upit: {int(pit.in_pit.sum()):,} of {len(values):,} blocks, value {pit.value:,.2f} "
+                      f"(max-flow {1000 * pit.seconds:.1f} ms, values x 10^{pit.decimals}{'' if pit.exact else ', rounded'})")
+    metric = {"value": pit.value, "blocks": int(pit.in_pit.sum()), "solve_ms": 1000 * pit.seconds, "decimals": pit.decimals,
+              "exact": pit.exact, "feasible": check.feasible}
+    row = {"problem": "upit", "value": pit.value, "seconds": pit.seconds, "feasible": check.feasible, "blocks": metric["blocks"]}
+    return metric, row, pit
+
+
+def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, blocks: dict, xyz, title: str,
+              labels: list[tuple[str, str]]) -> tuple[dict, list[dict], bool]:
+    """Solve each problem on `instance_for(kind)`, verified; next to its best known value where
+    the config gives one. Writes blocks, periods and the sections."""
+    import polars as pl
+
+    from minectl.schedule.plots import cross_section_plot
+
+    metrics, rows, feasible, period_rows = {}, [], True, []
+    for kind in problems:
+        instance = instance_for(kind)
+        if kind == "upit":
+            metric, row, pit = _upit(instance.objective[:, 0], prec, out)
+            blocks["in_pit"] = pit.in_pit
+        else:
+            metric, row, result = _solve(instance, prec, kind, cfg, out)
+            blocks[f"period_{kind}"] = result.solution.period
+            period_rows += _instance_periods(instance, result.solution, kind)
+            if xyz is not None:
+                out.plot(f"section_{kind}", cross_section_plot(xyz, result.solution.period, instance.n_periods, f"{title} {kind}"))
+        known = cfg.minelib.best_known.get(kind) if cfg.minelib.path else None
+        if known is not None:
+            metric["best_known"] = row["best_known"] = float(known)
+            metric["vs_best_known"] = metric["value"] / float(known) - 1.0
+            out.console.print(f"{kind}: MineLib best known {known:,.0f} ({100 * metric['vs_best_known']:+.2f}%)")
+        feasible &= bool(metric["feasible"])
+        metrics[kind] = metric
+        rows.append(row)
+    out.table("blocks", pl.DataFrame(blocks))
+    if period_rows:
+        _write_periods(out, period_rows, [("value", "discounted value")] + labels)
+    return metrics, rows, feasible
+
+
+def _minelib(cfg: Config, out: Run, problems: list[str]) -> tuple[dict, list[dict], bool]:
+    import numpy as np
+
+    from minectl.schedule import minelib
+
+    folder = out.input_file(cfg.minelib.path)
+    stem = folder / cfg.minelib.name
+    prec = minelib.read_prec(out.input_file(stem.with_name(stem.name + ".prec")))
+    blocks = {"block": np.arange(prec.n_blocks)}
+    xyz = None
+    if cfg.minelib.blocks_file:
+        _, xyz, _ = minelib.read_blocks(out.input_file(stem.with_name(stem.name + ".blocks")))
+        if len(xyz) != prec.n_blocks:
+            raise DataError(f"{stem}.blocks: {len(xyz)} blocks; expected {prec.n_blocks} (the .prec file's)")
+        blocks.update(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2])
+
+    def instance_for(kind: str):
+        instance = minelib.read_instance(out.input_file(stem.with_name(f"{stem.name}.{kind}")), prec.n_blocks)
+        if instance.kind != kind.upper():
+            raise DataError(f"{stem}.{kind}: TYPE {instance.kind}; expected {kind.upper()}")
+        return instance
+
+    labels = [(f"resource_{r}", f"resource {r} use") for r in range(2)]
+    return _problems(cfg, out, problems, prec, instance_for, blocks, xyz, cfg.minelib.name, labels)
+
+
+def _instance_periods(instance, solution, kind: str) -> list[dict]:
+    from minectl.schedule.verify import verify
+
+    check = verify(instance, _no_precedence(instance.n_blocks), solution)
+    rows = []
+    discount = instance.discounts()
+    for t in range(instance.n_periods):
+        now = solution.period == t
+        row = {"plan": kind, "period": t, "blocks": int(now.sum()),
+               "value": float((instance.objective[now] * solution.share[now]).sum() * discount[t])}
+        row.update({f"resource_{r}": float(check.use[r, t]) for r in range(instance.n_resources)})
+        rows.append(row)
+    return rows
+
+
+def _no_precedence(n: int):
+    import numpy as np
+
+    from minectl.schedule.minelib import Precedence
+
+    return Precedence(np.zeros(n + 1, np.int64), np.zeros(0, np.int64))
+
+
+def _write_periods(out: Run, rows: list[dict], quantities: list[tuple[str, str]]) -> None:
+    import polars as pl
+
+    from minectl.schedule.plots import periods_plot
+
+    out.table("periods", pl.DataFrame(rows))
+    present = [q for q in quantities if all(q[0] in row for row in rows)]
+    out.plot("periods", periods_plot(rows, present))
+
+
+def _model(cfg: Config):
+    from minectl.schedule.blockmodel import Economics, generate
+
+    with config_keys({name: f"synthetic.{name}" for name in OmegaConf.to_container(cfg.synthetic)}):
+        params = OmegaConf.to_container(cfg.synthetic, resolve=True)
+        params.pop("write_minelib")
+        model = generate(seed=cfg.seed, **params)
+    return model, Economics(**OmegaConf.to_container(cfg.economics, resolve=True))
+
+
+def _synthetic(cfg: Config, out: Run, problems: list[str], price: float) -> tuple[dict, list[dict], bool]:
+    import dataclasses
+
+    import numpy as np
+
+    from minectl.schedule.blockmodel import block_values, instance_of
+    from minectl.schedule.minelib import Instance
+
+    model, econ = _model(cfg)
+    econ = dataclasses.replace(econ, price_per_oz=price)
+    s = cfg.schedule
+    values = block_values(model.tonnes, model.grade, model.dilution, model.burst_probability, econ)
+    moved = model.tonnes * (1 + model.dilution)
+    mining_t = s.mining_share * float(model.tonnes.sum())
+    instances = {kind: instance_of(f"synthetic_{kind}", values, moved, s.periods, mining_t, s.processing_share * mining_t,
+                                   s.discount_rate, kind.upper()) for kind in ("cpit", "pcpsp")}
+    instances["upit"] = Instance("synthetic", "UPIT", values.max(axis=1)[:, None])
+    if cfg.synthetic.write_minelib:
+        _write_minelib(out, model, instances)
+    blocks = {"block": np.arange(model.n_blocks), "x": model.xyz[:, 0], "y": model.xyz[:, 1], "z": model.xyz[:, 2]}
+    labels = [("resource_0", "tonnes moved"), ("resource_1", "tonnes processed")]
+    return _problems(cfg, out, problems, model.prec, instances.get, blocks, model.xyz, "synthetic", labels)
+
+
+def _write_minelib(out: Run, model, instances: dict) -> None:
+    from minectl.atomic import atomic_path
+    from minectl.schedule import minelib
+
+    with atomic_path(out.dir / "minelib", folder=True) as folder:
+        minelib.write_prec(folder / "synthetic.prec", model.prec)
+        minelib.write_blocks(folder / "synthetic.blocks", model.xyz, {"tonnes": model.tonnes, "grade": model.grade})
+        for kind, instance in instances.items():
+            minelib.write_instance(folder / f"synthetic.{kind}", instance)
+
+
+def _loop(cfg: Config, out: Run, price: float) -> dict:
+    import dataclasses
+
+    import numpy as np
+    import polars as pl
+
+    from minectl.schedule.loop import compare, period_rows
+    from minectl.schedule.plots import cross_section_plot
+
+    model, econ = _model(cfg)
+    econ = dataclasses.replace(econ, price_per_oz=price)
+    s, lp = cfg.schedule, cfg.loop
+    plans, errors = compare(model, econ, s.periods, s.discount_rate, s.mining_share, s.processing_share, lp.holes, lp.history,
+                            lp.risk_threshold, lp.defer_periods, lp.time_limit_s, s.mip, cfg.seed)
+    by_name = {plan.name: plan for plan in plans}
+    rows = [r for plan in plans for r in period_rows(model, plan, econ, s.periods, s.discount_rate)]
+    out.table("loop_periods", pl.DataFrame(rows))
+    out.plot("loop_periods", _loop_plot(rows))
+    static, ml = by_name["static"].result.solution.period, by_name["ml"].result.solution.period
+    comparison = pl.DataFrame([{
+        "plan": plan.name, "npv_true": plan.true_npv, "npv_planned": plan.planned_npv, "plan_error": plan.planned_npv - plan.true_npv,
+        "blocks_mined": int((plan.result.solution.period >= 0).sum()),
+        "processed": int((plan.process & (plan.result.solution.period >= 0)).sum()),
+        "seconds": plan.result.seconds, "feasible_as_planned": plan.result.feasible,
+        "grade_rmse": errors["grade_rmse"].get(plan.name, 0.0), "dilution_mae": errors["dilution_mae"].get(plan.name, 0.0),
+        "burst_mae": errors["burst_mae"].get(plan.name, 0.0)} for plan in plans])
+    out.table("comparison", comparison)
+    blocks = {"block": np.arange(model.n_blocks), "grade_true": model.grade, "dilution_true": model.dilution,
+              "burst_true": model.burst_probability}
+    for plan in plans:
+        blocks[f"period_{plan.name}"] = plan.result.solution.period
+        if plan.name != "oracle":
+            blocks.update({f"grade_{plan.name}": plan.estimates.grade, f"dilution_{plan.name}": plan.estimates.dilution,
+                           f"burst_{plan.name}": plan.estimates.burst})
+    out.table("loop_blocks", pl.DataFrame(blocks))
+    out.plot("section_loop_ml", cross_section_plot(model.xyz, ml, s.periods, "ML-fed plan"))
+    gain = by_name["ml"].true_npv - by_name["static"].true_npv
+    out.console.print(f"ML-fed vs static on the ground truth: NPV {by_name['ml'].true_npv:,.0f} vs {by_name['static'].true_npv:,.0f} "
+                      f"({gain:+,.0f}); oracle {by_name['oracle'].true_npv:,.0f}; {int((static != ml).sum())} blocks change period")
+    return {
+        "npv_true": {plan.name: plan.true_npv for plan in plans},
+        "npv_planned": {plan.name: plan.planned_npv for plan in plans},
+        "ml_gain": gain,
+        "changed_period": int((static != ml).sum()),
+        "feasible": all(plan.result.feasible for plan in plans),  # each plan on its own inputs
+        **{k: v for k, v in errors.items()},
+    }
+
+
+def _loop_plot(rows: list[dict]):
+    from minectl.schedule.plots import periods_plot
+
+    return periods_plot(rows, [("moved_t", "tonnes moved (true)"), ("metal_oz", "recovered oz (true)"), ("cash_true", "cash flow (true)")])
+
+
+def _stope(cfg: Config, out: Run, price: float, sigma: float) -> dict:
+    import polars as pl
+
+    from minectl.schedule.stope import extension, probability_pays
+
+    params = OmegaConf.to_container(cfg.stope, resolve=True)
+    params.pop("enabled")
+    ext = extension(price_per_oz=price, **params)
+    probability = probability_pays(ext.breakeven_price, price, sigma)
+    figures = {"tonnes": ext.tonnes, "ounces": ext.ounces, "in_situ_value": ext.in_situ_value, "net_value": ext.net_value,
+               "breakeven_price": ext.breakeven_price, "probability_pays": probability, "price_sigma": sigma}
+    out.table("stope", pl.DataFrame([figures]))
+    out.console.print(f"stope extension per {cfg.stope.length_m:g} m: {ext.tonnes:,.1f} t, {ext.ounces:.1f} oz, in situ "
+                      f"US${ext.in_situ_value:,.0f} at US${price:,.0f}/oz; net US${ext.net_value:,.0f}, breakeven "
+                      f"US${ext.breakeven_price:,.0f}/oz, P(pays) {probability:.3f}")
+    return figures

@@ -1,0 +1,192 @@
+"""Labelled text in the formats annotation tools write, read into one shape: a `Document` of
+tokens, entity spans (token offsets, end exclusive) and relations between entity indices.
+
+Formats: span JSON (MaintIE: a list of {tokens, entities, relations}), Doccano JSONL (one
+object a line: text + character-offset labels, the seed's annotation tool) and CoNLL/BIO (one
+token a line, its tag last, a blank line between sentences). A malformed file is refused in one
+line naming the file, the line or item, and what was expected."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minectl.errors import DataError
+
+FORMATS = ("span_json", "doccano", "conll")
+LEVELS = (1, 5, 32, 224)  # MaintIE's hierarchy: one class, top level, second level, leaves
+TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*|[^\w\s]")  # words, decimals (0.8), units (L/t); other marks alone
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int  # exclusive
+    type: str
+
+
+@dataclass
+class Document:
+    tokens: list[str]
+    entities: list[Span] = field(default_factory=list)
+    relations: list[tuple[int, int, str]] = field(default_factory=list)  # (head entity, tail entity, type)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Tokens of raw text with their character offsets (start, end)."""
+    return [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+def at_level(type_name: str, levels: int) -> str:
+    """A hierarchical class `Top/Mid/Leaf` at a granularity: 1 -> `Entity`, 5 -> `Top`, 32 ->
+    `Top/Mid`, 224 -> the full path (a class with fewer parts stays as it is)."""
+    if levels == 1:
+        return "Entity"
+    depth = {5: 1, 32: 2}.get(levels)
+    return "/".join(type_name.split("/")[:depth]) if depth else type_name
+
+
+def relation_name(type_name: str) -> str:
+    """MaintIE's relation `hasParticipant/hasPatient` counts as its leaf `hasPatient` (its six classes)."""
+    return type_name.rsplit("/", 1)[-1]
+
+
+def relabel(docs: list[Document], levels: int) -> list[Document]:
+    """The documents with entity classes at ``levels`` and relation classes at their leaf."""
+    return [
+        Document(d.tokens, [Span(e.start, e.end, at_level(e.type, levels)) for e in d.entities],
+                 [(h, t, relation_name(r)) for h, t, r in d.relations])
+        for d in docs
+    ]
+
+
+def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
+    """Documents of a labelled file; ``fmt`` one of FORMATS, or None: from the suffix
+    (.json span JSON, .jsonl Doccano, .conll/.bio/.txt/.tsv CoNLL)."""
+    path = Path(path)
+    if fmt is None:
+        fmt = {".json": "span_json", ".jsonl": "doccano"}.get(path.suffix, "conll")
+    if fmt not in FORMATS:
+        raise DataError(f"{path}: format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if not path.is_file():
+        raise DataError(f"{path}: {'not a file' if path.exists() else 'missing'}; expected a labelled text file ({fmt})")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); expected a {fmt} file") from None
+    docs = {"span_json": _span_json, "doccano": _doccano, "conll": _conll}[fmt](text, path)
+    if not docs:
+        raise DataError(f"{path}: no sentences; expected at least one labelled sentence ({fmt})")
+    return docs
+
+
+def _check_span(path: Path, where: str, start, end, n: int) -> None:
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
+        raise DataError(f"{path}: {where}: span [{start}, {end}); expected integers 0 <= start < end <= {n}")
+
+
+def _span_json(text: str, path: Path) -> list[Document]:
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg}); "
+                        "expected a list of {tokens, entities, relations}") from None
+    if not isinstance(items, list):
+        raise DataError(f"{path}: a JSON {type(items).__name__}; expected a list of {{tokens, entities, relations}}")
+    docs = []
+    for i, item in enumerate(items):
+        where = f"item {i}"
+        tokens = item.get("tokens") if isinstance(item, dict) else None
+        if not (isinstance(tokens, list) and tokens and all(isinstance(t, str) for t in tokens)):
+            raise DataError(f"{path}: {where}: no 'tokens' list of strings; expected {{tokens, entities, relations}}")
+        entities = []
+        for j, ent in enumerate(item.get("entities") or []):
+            if not (isinstance(ent, dict) and isinstance(ent.get("type"), str)):
+                raise DataError(f"{path}: {where}: entity {j}: expected {{start, end, type}}")
+            _check_span(path, f"{where}: entity {j}", ent.get("start"), ent.get("end"), len(tokens))
+            entities.append(Span(ent["start"], ent["end"], ent["type"]))
+        relations = []
+        for j, rel in enumerate(item.get("relations") or []):
+            ok = isinstance(rel, dict) and isinstance(rel.get("type"), str)
+            ends = (rel.get("head"), rel.get("tail")) if ok else (None, None)
+            if not (ok and all(isinstance(e, int) and 0 <= e < len(entities) for e in ends)):
+                raise DataError(f"{path}: {where}: relation {j}: expected {{head, tail, type}} "
+                                f"with head and tail entity indices below {len(entities)}")
+            relations.append((rel["head"], rel["tail"], rel["type"]))
+        docs.append(Document(tokens, entities, relations))
+    return docs
+
+
+def _doccano(text: str, path: Path) -> list[Document]:
+    """Doccano JSONL: `{"text", "label": [[start, end, type], ...]}` (sequence labelling export) or
+    `{"text", "entities": [{id, start_offset, end_offset, label}], "relations": [{from_id, to_id, type}]}`
+    (relation export). Character spans become the tokens they cover; a span that starts or ends
+    inside a token is refused (the text's tokens cannot express it)."""
+    docs = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"line {lineno}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}: {where}: invalid JSON ({exc.msg}); expected one Doccano object a line") from None
+        if not (isinstance(item, dict) and isinstance(item.get("text"), str)):
+            raise DataError(f"{path}: {where}: no 'text' string; expected a Doccano object {{text, label}} or {{text, entities}}")
+        tokens = tokenize(item["text"])
+        if not tokens:
+            raise DataError(f"{path}: {where}: empty text; expected a sentence")
+        if "entities" in item:
+            raw = [(e.get("start_offset"), e.get("end_offset"), e.get("label"), e.get("id")) if isinstance(e, dict) else (None,) * 4
+                   for e in item["entities"]]
+        else:
+            raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4 for e in item.get("label") or []]
+        starts = {s: i for i, (_, s, _) in enumerate(tokens)}
+        ends = {e: i + 1 for i, (_, _, e) in enumerate(tokens)}
+        entities, ids = [], {}
+        for j, (start, end, label, ent_id) in enumerate(raw):
+            if not (isinstance(start, int) and isinstance(end, int) and isinstance(label, str)):
+                raise DataError(f"{path}: {where}: label {j}: expected [start, end, label] character offsets and a label")
+            if start not in starts or end not in ends or starts[start] >= ends[end]:
+                raise DataError(f"{path}: {where}: label {j} [{start}, {end}) does not fall on token boundaries; expected whole words")
+            ids[ent_id] = len(entities)
+            entities.append(Span(starts[start], ends[end], label))
+        relations = []
+        for j, rel in enumerate(item.get("relations") or []):
+            ok = isinstance(rel, dict) and rel.get("from_id") in ids and rel.get("to_id") in ids and isinstance(rel.get("type"), str)
+            if not ok:
+                raise DataError(f"{path}: {where}: relation {j}: expected {{from_id, to_id, type}} naming entity ids of the line")
+            relations.append((ids[rel["from_id"]], ids[rel["to_id"]], rel["type"]))
+        docs.append(Document([t for t, _, _ in tokens], entities, relations))
+    return docs
+
+
+def _conll(text: str, path: Path) -> list[Document]:
+    from minectl.text.bio import bio_to_spans
+
+    docs, tokens, tags = [], [], []
+
+    def close():
+        if tokens:
+            docs.append(Document(list(tokens), bio_to_spans(tags)))
+            tokens.clear()
+            tags.clear()
+
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("-DOCSTART-"):
+            close()
+            continue
+        parts = line.split()
+        tag = parts[-1]
+        if len(parts) < 2 or not (tag == "O" or re.fullmatch(r"[BI]-\S+", tag)):
+            raise DataError(f"{path}: line {lineno}: {line.strip()!r}; expected 'token ... TAG' with TAG O, B-<type> or I-<type>")
+        tokens.append(parts[0])
+        tags.append(tag)
+    close()
+    return docs

@@ -1,0 +1,58 @@
+"""Issue 15, cost report by the data's own period: annual figures are counted in mine-years and
+drawn as bars per period and mine, daily ones as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+from rich.console import Console
+
+from minectl.costing.report import period_of, plot_daily_cost, plot_unit_cost, print_summary
+
+
+@pytest.mark.parametrize(("dates", "period"), [
+    ([dt.date(2021, 1, 1)] * 3, "period"),
+    ([dt.date(2019, 1, 1), dt.date(2020, 1, 1), dt.date(2021, 1, 1)], "year"),
+    ([dt.date(2021, 1, 1), dt.date(2021, 2, 1), dt.date(2021, 3, 1)], "month"),
+    ([dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(5)], "day"),
+])
+def test_period_of(dates, period):
+    assert period_of(pl.Series(dates)) == period
+
+
+def annual(years=3, mines=("A", "B")):
+    rows = []
+    for y in range(years):
+        for k, mine in enumerate(mines):
+            cost = 100.0 + 10 * y + k
+            rows.append({"date": dt.date(2019 + y, 1, 1), "mine_id": mine, "cost": cost, "cost_energy": cost * 0.4,
+                         "cost_other": cost * 0.6, "share_energy": 0.4, "share_other": 0.6, "cost_stage_mining": cost,
+                         "share_stage_mining": 1.0, "unit_cost": cost / 10, "no_output": False})
+    return pl.DataFrame(rows)
+
+
+def test_annual_accounts_are_reported_per_year():
+    console = Console(record=True, width=200)
+    mapping = SimpleNamespace(currency="USD", categories=["energy", "other"], stages=["mining"])
+    print_summary(console, annual(), pl.DataFrame(), mapping, top=0)
+    text = console.export_text()
+    assert "6 mine-years" in text and "mean share per mine-year" in text and "0 year(s) without output" in text
+    figure = plot_daily_cost(annual(), ["energy", "other"], "USD")
+    bars = figure.axes[0].patches
+    assert len(bars) == 12  # 3 years x 2 mines x 2 categories, stacked
+    assert sorted({round(b.get_height(), 6) for b in bars if b.get_y() == 0})[:2] == [40.0, 40.4]  # energy of 2019 A, B
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()][:2] == ["2019 A", "2019 B"]
+    assert figure.axes[0].get_ylabel() == "cost per year (USD)"
+    unit = plot_unit_cost(annual(), pl.DataFrame({"date": [], "mine_id": []}), "USD", "t", period="year")
+    assert len(unit.axes[0].patches) == 6
+
+
+def test_daily_accounts_keep_the_daily_plot():
+    days = pl.DataFrame({"date": [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(40)], "mine_id": ["A"] * 40,
+                         "cost_energy": [1.0] * 40})
+    figure = plot_daily_cost(days, ["energy"], "CNY")
+    assert figure.axes[0].get_ylabel() == "daily cost (CNY)"
+    assert len(figure.axes[0].patches) == 0 and len(figure.axes[0].collections) == 1  # a stack area, no bars

@@ -1,0 +1,93 @@
+"""`minectl schedule` end to end: the stope example's figures, newman1's ultimate pit through the
+CLI, the ML loop's outputs, a forecast run's price, and refused inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from scipy.stats import lognorm
+
+from minectl.schedule.stope import extension, lognormal_from_interval, probability_pays, probability_pays_samples
+from tests.badinput.harness import assert_refused
+
+REPO = Path(__file__).resolve().parents[2]
+NEWMAN1 = REPO / "examples/data/minelib_newman1"
+
+
+def metrics(run_dir: Path) -> dict:
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+def test_stope_extension_reproduces_the_seed(cli, tmp_path):
+    result = cli("schedule", "+experiment=stope_extension", f"hydra.run.dir={tmp_path}")
+    assert result.exit_code == 0, result.output
+    m = metrics(tmp_path)
+    assert m["schedule.stope.tonnes"] == pytest.approx(165.0)  # 1 x 20 x 3 m x 2.75
+    assert round(m["schedule.stope.ounces"], 1) == 21.2  # 165 t x 4 g/t / 31.1034768 g/oz
+    assert round(m["schedule.stope.in_situ_value"], -2) == 42_400  # x US$2,000/oz
+    ext = extension(1, 20, 3, 2.75, 4, 2000, 0.9, 60, 30, 8000)
+    assert ext.breakeven_price == pytest.approx((165 * 90 + 8000) / (165 * 4 / 31.1034768 * 0.9))
+    assert m["schedule.stope.probability_pays"] == pytest.approx(lognorm(s=0.15, scale=2000).sf(ext.breakeven_price))
+
+
+def test_probability_helpers():
+    assert probability_pays(1500, 2000, 0.0) == 1.0 and probability_pays(2500, 2000, 0.0) == 0.0
+    assert probability_pays(2000, 2000, 0.3) == pytest.approx(0.5)
+    assert probability_pays_samples(1000, [900, 1100, 1200, 800]) == 0.5
+    sigma = lognormal_from_interval(2000, 2000 * math.exp(-0.2 * 1.6448536), 2000 * math.exp(0.2 * 1.6448536), 0.9)
+    assert sigma == pytest.approx(0.2, rel=1e-6)
+
+
+def test_newman1_ultimate_pit_through_the_cli(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    result = cli("schedule", "+experiment=newman1", "schedule.problems=[upit]", f"hydra.run.dir={tmp_path}")
+    assert result.exit_code == 0, result.output
+    m = metrics(tmp_path)
+    assert round(m["schedule.upit.value"]) == 26_086_899 and m["schedule.upit.blocks"] == 1059 and m["schedule.feasible"] == 1
+    blocks = pl.read_parquet(tmp_path / "tables/blocks.parquet")
+    assert blocks.height == 1060 and blocks.filter(~pl.col("in_pit"))["block"].to_list() == [78]
+
+
+def test_synthetic_run_compares_static_and_ml_plans(cli, tmp_path):
+    result = cli("schedule", "debug=quick", "synthetic.write_minelib=true", f"hydra.run.dir={tmp_path}")
+    assert result.exit_code == 0, result.output
+    m = metrics(tmp_path)
+    assert m["schedule.feasible"] == 1 and m["schedule.cpit.value"] <= m["schedule.cpit.bound"] + 1e-6
+    assert m["schedule.upit.value"] >= m["schedule.cpit.value"]  # undiscounted, uncapacitated: an upper bound
+    comparison = pl.read_parquet(tmp_path / "tables/comparison.parquet")
+    assert comparison["plan"].to_list() == ["static", "ml", "oracle"]
+    oracle = comparison.filter(pl.col("plan") == "oracle")
+    assert oracle["npv_true"][0] == pytest.approx(oracle["npv_planned"][0])  # the oracle plans on the truth
+    assert m["schedule.loop.dilution_mae.ml"] < m["schedule.loop.dilution_mae.static"]
+    assert m["schedule.loop.burst_mae.ml"] < m["schedule.loop.burst_mae.static"]
+    for name in ("schedule", "periods", "blocks", "loop_periods"):
+        assert (tmp_path / "tables" / f"{name}.parquet").exists()
+    assert sorted(p.name for p in (tmp_path / "minelib").iterdir()) == [
+        "synthetic.blocks", "synthetic.cpit", "synthetic.pcpsp", "synthetic.prec", "synthetic.upit"]
+
+
+def test_price_from_a_forecast_table(cli, tmp_path):
+    table = tmp_path / "forecast.parquet"
+    pl.DataFrame({"model": ["naive", "naive"], "forecast": [2100.0, 2200.0], "lower": [1800.0, 1700.0],
+                  "upper": [2400.0, 2600.0]}).write_parquet(table)
+    run = tmp_path / "run"
+    result = cli("schedule", "+experiment=stope_extension", f"price.forecast_table={table}", "price.month=2", f"hydra.run.dir={run}")
+    assert result.exit_code == 0, result.output
+    m = metrics(run)
+    assert m["schedule.price"] == 2200.0 and m["schedule.stope.price_sigma"] == pytest.approx(math.log(2600 / 1700) / (2 * 1.6448536), rel=1e-6)
+
+
+def test_refused_inputs(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(NEWMAN1, folder)
+    (folder / "newman1.prec").write_text((NEWMAN1 / "newman1.prec").read_text().replace("9 5 3 7 10 14 20", "9 5 3 7 10 14 2000"))
+    assert_refused(["schedule", f"minelib.path={folder}", "schedule.problems=[upit]", f"hydra.run.dir={tmp_path / 'r1'}"],
+                   "block 9 has dangling predecessor 2000", inputs=[folder], run_dir=tmp_path / "r1")
+    assert_refused(["schedule", "schedule.problems=[upit,xpit]", f"hydra.run.dir={tmp_path / 'r2'}"],
+                   "schedule.problems: 'xpit'", run_dir=tmp_path / "r2")
+    assert_refused(["schedule", "schedule.time_limit_s=0", f"hydra.run.dir={tmp_path / 'r3'}"], "schedule.time_limit_s", run_dir=tmp_path / "r3")

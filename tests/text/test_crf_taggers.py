@@ -1,0 +1,101 @@
+"""The torch CRF against brute-force enumeration; the taggers on a tiny corpus; save/load."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+import torch
+
+from minectl.text.corpus import Document, Span
+from minectl.text.crf import CRF
+from minectl.text.dictionary import DictionaryMatcher, longest_matches
+from minectl.text.feature_crf import FeatureCRF
+from minectl.text.neural import NeuralTagger
+
+
+def _random_crf(num_tags: int, seed: int) -> CRF:
+    torch.manual_seed(seed)
+    crf = CRF(num_tags).double().requires_grad_(False)
+    for p in crf.parameters():
+        p.normal_()
+    return crf
+
+
+def _path_score(crf: CRF, emissions: torch.Tensor, path: tuple[int, ...]) -> float:
+    """score(X, y) written out as the sum in eq 8, for one unpadded sequence."""
+    total = crf.start[path[0]] + crf.end[path[-1]] + sum(emissions[t, y] for t, y in enumerate(path))
+    return float(total + sum(crf.transitions[a, b] for a, b in zip(path, path[1:], strict=False)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_log_likelihood_and_viterbi_equal_brute_force_with_padding(seed):
+    num_tags, lengths = 3, [4, 2, 1]
+    crf = _random_crf(num_tags, seed)
+    emissions = torch.randn(len(lengths), max(lengths), num_tags, dtype=torch.double)
+    mask = torch.tensor([[t < n for t in range(max(lengths))] for n in lengths])
+    tags = torch.randint(0, num_tags, (len(lengths), max(lengths)))
+    got = crf.log_likelihood(emissions, tags, mask)
+    decoded = crf.decode(emissions, mask)
+    for b, n in enumerate(lengths):
+        paths = list(itertools.product(range(num_tags), repeat=n))
+        scores = [_path_score(crf, emissions[b, :n], p) for p in paths]
+        log_z = math.log(sum(math.exp(s) for s in scores))
+        gold = tuple(tags[b, :n].tolist())
+        assert float(got[b]) == pytest.approx(_path_score(crf, emissions[b, :n], gold) - log_z, abs=1e-9)
+        assert tuple(decoded[b]) == paths[max(range(len(paths)), key=scores.__getitem__)]
+
+
+def test_probabilities_of_all_paths_sum_to_one():
+    crf = _random_crf(2, 5)
+    emissions = torch.randn(1, 3, 2, dtype=torch.double)
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    total = sum(math.exp(float(crf.log_likelihood(emissions, torch.tensor([p]), mask)[0]))
+                for p in itertools.product(range(2), repeat=3))
+    assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def _tiny_corpus() -> list[Document]:
+    """Two patterns the taggers must learn: '<obj> <obj> broken' and 'replace <obj>'."""
+    objects = ["pump", "engine", "filter", "hose", "belt", "valve"]
+    docs = []
+    for i, obj in enumerate(objects * 3):
+        other = objects[(i + 1) % len(objects)]
+        docs.append(Document([obj, other, "broken"], [Span(0, 2, "PhysicalObject"), Span(2, 3, "State")]))
+        docs.append(Document(["replace", obj], [Span(0, 1, "Activity"), Span(1, 2, "PhysicalObject")]))
+    return docs
+
+
+def test_dictionary_matcher_takes_the_longest_match_and_user_terms():
+    matcher = DictionaryMatcher(terms={("haul", "truck"): "Facility"}).fit(_tiny_corpus())
+    assert matcher.predict([Document(["replace", "haul", "truck"])]) == [[Span(0, 1, "Activity"), Span(1, 3, "Facility")]]
+    assert longest_matches(["a", "b", "c"], {("a",): "X", ("a", "b"): "Y", ("c",): "Z"}) == [Span(0, 2, "Y"), Span(2, 3, "Z")]
+
+
+def test_feature_crf_learns_the_tiny_patterns():
+    docs = _tiny_corpus()
+    crf = FeatureCRF(max_iterations=50, dict_folds=2).fit(docs)
+    assert crf.predict([Document(["replace", "pump"])]) == [[Span(0, 1, "Activity"), Span(1, 2, "PhysicalObject")]]
+
+
+def test_neural_tagger_trains_saves_and_loads_the_same_predictions(tmp_path):
+    torch.set_num_threads(1)
+    docs = _tiny_corpus()
+    tagger = NeuralTagger(max_epochs=2, word_dim=16, hidden=16, char_hidden=8, vector_epochs=1, dict_folds=2).fit(docs, docs[:6])
+    assert len(tagger.dev_f1_) == 2
+    tagger.save(tmp_path / "tagger.pt", tmp_path / "tagger.json")
+    loaded = NeuralTagger.load(tmp_path / "tagger.pt", tmp_path / "tagger.json")
+    new = [Document(["replace", "hose"]), Document(["gearbox", "pump", "broken"])]
+    assert loaded.predict(new) == tagger.predict(new)
+    again = NeuralTagger(max_epochs=2, word_dim=16, hidden=16, char_hidden=8, vector_epochs=1, dict_folds=2).fit(docs, docs[:6])
+    assert again.dev_f1_ == tagger.dev_f1_  # same seed, same training
+
+
+@pytest.mark.parametrize("use_crf, encoder", [(False, "cnn"), (True, "lstm")])
+def test_neural_tagger_variants_reach_the_tiny_patterns(use_crf, encoder):
+    torch.set_num_threads(1)
+    docs = _tiny_corpus()
+    tagger = NeuralTagger(use_crf=use_crf, char_encoder=encoder, max_epochs=15, patience=15, word_dim=16, hidden=16,
+                          char_hidden=8, vector_epochs=1, dict_folds=2, learning_rate=0.01).fit(docs, docs[:6])
+    assert max(tagger.dev_f1_) >= 0.8

@@ -1,0 +1,111 @@
+"""`minectl factors extract` end to end (debug=quick: 60 MaintIE sentences, one epoch), its
+triples contract, `predict` with the saved model, refused inputs; the seed's relation rules."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from minectl.text.dictionary import longest_matches
+from minectl.text.lexicon import mining_terms
+from minectl.text.relations import rule_triples
+from tests.badinput.harness import assert_refused
+
+CONTRACT = {"head": pl.String, "head_type": pl.String, "relation": pl.String, "tail": pl.String, "tail_type": pl.String,
+            "weight": pl.Float64, "sign": pl.Int8, "unit": pl.String, "condition": pl.String, "source": pl.String,
+            "sentence": pl.String, "confidence": pl.Float64}
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    from typer.testing import CliRunner
+
+    from minectl.cli import app
+
+    run_dir = tmp_path_factory.mktemp("extract") / "run"
+    result = CliRunner().invoke(app, ["factors", "extract", "debug=quick", f"hydra.run.dir={run_dir}"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return run_dir
+
+
+def test_quick_run_writes_scores_metrics_model_and_contract_triples(quick_run):
+    metrics = json.loads((quick_run / "metrics.json").read_text())
+    for model in ("dictionary", "crf", "crf_dict", "bilstm", "bilstm_crf"):
+        assert 0 <= metrics[f"ner.{model}.f1_micro"] <= 100 and f"ner.{model}.f1_macro" in metrics
+    assert metrics["sentences.train"] == 48 and metrics["sentences.test"] == 6
+    assert "re.f1_strict" in metrics and metrics["re.f1_strict_gold_entities"] > 0
+    triples = pl.read_parquet(quick_run / "tables" / "triples.parquet")
+    assert triples.schema == pl.Schema(CONTRACT)
+    assert triples.height > 0 and set(triples["source"]) == {"text"}
+    assert set(triples["relation"]) <= {"hasPatient", "hasAgent", "hasPart", "isA", "contains", "hasProperty"}
+    assert triples["confidence"].is_between(0, 1).all()
+    for name in ("tagger.pt", "tagger.json", "relations.json"):
+        assert (quick_run / "model" / name).is_file()
+
+
+def test_predict_tags_new_text_with_the_saved_model(quick_run, tmp_path, cli):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("replace hydraulic pump\n\nthe transportation cost increases by 18% when the bench height exceeds 10 m\n")
+    result = cli("factors", "extract", "predict", quick_run, f"factors.extract.text={notes}", f"out={tmp_path / 'out'}")
+    assert result.exit_code == 0, result.output
+    assert pl.read_parquet(tmp_path / "out" / "triples.parquet").schema == pl.Schema(CONTRACT)
+    entities = pl.read_parquet(tmp_path / "out" / "entities.parquet")
+    assert set(entities["sentence"]) <= {"replace hydraulic pump", "the transportation cost increases by 18 % when the bench height exceeds 10 m"}
+    assert (tmp_path / "out" / "pending.parquet").is_file()
+
+
+@pytest.mark.parametrize("args, expect", [
+    (["factors", "extract", "factors.extract.levels=7"], "factors.extract.levels=7; expected one of 1, 5, 32, 224"),
+    (["factors", "extract", "factors.extract.models=[dictionary,bert]"], "factors.extract.models=['dictionary', 'bert']; expected some of"),
+    (["factors", "extract", "factors.extract.corpus=/nonexistent/x.json"], "/nonexistent/x.json: input file not found"),
+])
+def test_bad_settings_are_refused_in_one_line(tmp_path, args, expect):
+    assert_refused([*args, f"hydra.run.dir={tmp_path / 'run'}"], expect, run_dir=tmp_path / "run")
+
+
+def test_a_malformed_corpus_is_refused_in_one_line(tmp_path):
+    corpus = tmp_path / "bad.json"
+    corpus.write_text('[{"tokens": ["a"], "entities": [{"start": 0, "end": 5, "type": "X"}]}]')
+    assert_refused(["factors", "extract", f"factors.extract.corpus={corpus}", f"hydra.run.dir={tmp_path / 'run'}"],
+                   "bad.json: item 0: entity 0: span [0, 5); expected integers 0 <= start < end <= 1", inputs=[corpus], run_dir=tmp_path / "run")
+
+
+def test_predict_refuses_missing_text_and_a_folder_without_a_model(quick_run, tmp_path):
+    assert_refused(["factors", "extract", "predict", quick_run], "no text; expected factors.extract.text=FILE")
+    assert_refused(["factors", "extract", "predict", quick_run, f"factors.extract.text={tmp_path / 'none.txt'}"], "none.txt: missing")
+    notes = tmp_path / "n.txt"
+    notes.write_text("pump\n")
+    assert_refused(["factors", "extract", "predict", tmp_path, f"factors.extract.text={notes}"], ".hydra/config.yaml: missing")
+
+
+def test_seed_rules_on_the_papers_sentence():
+    text = ("In the equipment operation and maintenance costs, the equipment model is 1250LCK, the diesel consumption is "
+            "0.8 L/ton of coal, and the transportation cost increases by 18% when the bench height exceeds 10 m; "
+            "significant impact on economic benefits")
+    triples, pending = rule_triples(text, lambda doc: longest_matches(doc.tokens, mining_terms()))
+    found = {(t.head, t.relation, t.tail): t for t in triples}
+    positive = found["bench height", "Positive", "transportation cost"]
+    assert (positive.weight, positive.sign, positive.condition) == (0.18, 1, "bench height > 10 m")
+    value = found["diesel consumption", "Value", "0.8"]
+    assert (value.weight, value.unit) == (0.8, "L/ton of coal")
+    assert found["equipment model", "Value", "1250LCK"].weight is None  # a model number, not an amount
+    assert ("diesel consumption", "Affect", "equipment operation and maintenance costs") in found
+    assert pending == ["significant impact on economic benefits"]
+    [negative], _ = rule_triples("labor cost decreases by 5% when the bucket rate is above 0.9",
+                                 lambda doc: longest_matches(doc.tokens, mining_terms()))
+    assert (negative.head, negative.relation, negative.tail, negative.sign) == ("bucket rate", "Negative", "labor cost", -1)
+
+
+@pytest.mark.slow
+def test_cross_validation_reports_mean_and_sd_per_model(cli, tmp_path):
+    run_dir = tmp_path / "cv"
+    result = cli("factors", "extract", "debug=quick", "factors.extract.cv_folds=3", "factors.extract.models=[dictionary,bilstm_crf]",
+                 f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    for model in ("dictionary", "bilstm_crf"):
+        assert 0 <= metrics[f"ner_cv.{model}.f1_micro_mean"] <= 100 and metrics[f"ner_cv.{model}.f1_micro_sd"] >= 0
+    table = pl.read_parquet(run_dir / "tables" / "ner_cv.parquet")
+    assert set(table["model"]) == {"dictionary", "bilstm_crf"} and table["folds"].max() <= 3
