@@ -28,10 +28,10 @@ DATA = Path(__file__).resolve().parents[1] / "examples/data/kge"
 BEST = {
     "nations": dict(model="complex", dim=100, loss="bce", regularization=0.02, epochs=300, batch_size=128, learning_rate=0.01,
                     eval_every=10, patience=5),
-    "umls": dict(model="complex", dim=100, loss="ce", regularization=0.01, epochs=60, batch_size=512, learning_rate=0.03,
-                 eval_every=2, patience=3),
-    "kinships": dict(model="complex", dim=100, loss="ce", regularization=0.01, epochs=60, batch_size=512, learning_rate=0.03,
-                     eval_every=2, patience=3),
+    "umls": dict(model="complex", dim=200, loss="ce", regularization=0.005, label_smoothing=0.1, epochs=60, batch_size=256,
+                 learning_rate=0.01, eval_every=2, patience=5),
+    "kinships": dict(model="complex", dim=200, loss="ce", regularization=0.005, label_smoothing=0.1, epochs=60, batch_size=256,
+                     learning_rate=0.01, eval_every=2, patience=5),
 }
 GOAL = {"nations": 0.80, "umls": 0.95}
 TRANSH = dict(dim=50, epochs=300, negatives=1, margin=1.0, p_norm=2, learning_rate=0.01, batch_size=128)

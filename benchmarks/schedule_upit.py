@@ -54,10 +54,13 @@ def main() -> None:
         folder = Path(tmp)
         minelib.write_prec(folder / "gen.prec", model.prec)
         minelib.write_instance(folder / "gen.upit", minelib.Instance("gen", "UPIT", values[:, None]))
-        start = time.perf_counter()
-        prec = minelib.read_prec(folder / "gen.prec")
-        upit = minelib.read_instance(folder / "gen.upit", prec.n_blocks)
-        read_s = time.perf_counter() - start
+        reads = []
+        for _ in range(3):  # best of 3: the first read also pays for the page cache and numpy's first calls
+            start = time.perf_counter()
+            prec = minelib.read_prec(folder / "gen.prec")
+            upit = minelib.read_instance(folder / "gen.upit", prec.n_blocks)
+            reads.append(time.perf_counter() - start)
+        read_s = min(reads)
         pit = max_closure(upit.objective[:, 0], prec)
         assert verify_pit(upit.objective, prec, pit.in_pit).feasible
         nx_value, nx_s = networkx_value(upit.objective[:, 0], prec)
@@ -68,8 +71,8 @@ def main() -> None:
         subprocess.run(command, check=True, capture_output=True)
         command_s = time.perf_counter() - start
     print(f"14k instance: {prec.n_blocks:,} blocks, {len(prec.preds):,} arcs; pit {int(pit.in_pit.sum()):,} blocks, value {pit.value:,.2f}")
-    print(f"  read {1000 * read_s:.1f} ms (goal <= 50), max-flow {1000 * pit.seconds:.1f} ms (goal <= 50), "
-          f"whole command {command_s:.2f} s (goal <= 2)")
+    print(f"  read {1000 * read_s:.1f} ms best of 3, first {1000 * reads[0]:.1f} ms (goal <= 50); "
+          f"max-flow {1000 * pit.seconds:.1f} ms (goal <= 50); whole command {command_s:.2f} s (goal <= 2)")
     print(f"  networkx minimum_cut: {nx_s:.2f} s, value {nx_value:,.2f} (equal: {abs(nx_value - pit.value) < 1e-6}); "
           f"OR-Tools is {nx_s / pit.seconds:,.0f}x faster")
     if args.million:

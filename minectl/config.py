@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
 
-from minectl.constraints import at_least, between, finite_nonneg, greater_than
+from minectl.constraints import at_least, between, estimator_params, finite_nonneg, greater_than
 
 
 @dataclass
@@ -112,6 +112,25 @@ class CostParams:
     # the data's period in plots and the summary (day | week | month | quarter | year); None: from
     # the step between its dates (one date alone, as annual figures of one year, cannot tell)
     period: Optional[str] = None
+
+
+@dataclass
+class EstimatorConfig:
+    """An estimator by its class (`_target_`, minectl.trust's allow-list) and the constructor
+    arguments that differ from its defaults; the task sets `random_state` from its seed."""
+
+    _target_: str = MISSING
+    params: Dict[str, Any] = estimator_params(("random_state",))
+
+
+# the cost node's keys that shape the report; the others are full_cost's keywords
+COST_REPORT_KEYS = ("top_anomalies", "period")
+
+
+def full_cost_params(cost: Any) -> dict[str, Any]:
+    """The keywords of minectl.costing.pipeline.full_cost from a `cost` node (CostParams)."""
+    params = OmegaConf.to_container(cost, resolve=True)
+    return {k: v for k, v in params.items() if k not in COST_REPORT_KEYS}
 
 
 @dataclass

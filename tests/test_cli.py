@@ -222,3 +222,14 @@ def test_a_run_that_fails_after_writing_tables_leaves_no_partial_results(cli, ti
     left = sorted(p.name for p in run_dir.iterdir())
     assert left == [".hydra", "demo.log", "status.json"] or left == [".hydra", "status.json"], left
     assert json.loads((run_dir / "status.json").read_text())["status"] == "failed"
+
+
+def test_compare_metrics_skips_only_wall_clock_values():
+    from minectl.results import compare_metrics, is_timing
+
+    saved = {"schedule.seconds": 1.0, "schedule.upit.solve_ms": 20.0, "kge.transe.fit_seconds": 3.0, "schedule.upit.value": 5.0}
+    replay = {"schedule.seconds": 2.0, "schedule.upit.solve_ms": 31.0, "kge.transe.fit_seconds": 4.0, "schedule.upit.value": 5.0}
+    assert compare_metrics(saved, replay) == []
+    assert compare_metrics(saved, {**replay, "schedule.upit.value": 6.0}) == [("schedule.upit.value", 5.0, 6.0)]
+    assert compare_metrics(saved, {k: v for k, v in replay.items() if k != "schedule.seconds"}) == [("schedule.seconds", 1.0, None)]
+    assert not is_timing("cost.seconds_total") and not is_timing("risk.lead_ms_count")

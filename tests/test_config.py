@@ -72,3 +72,20 @@ def test_unknown_key_or_wrong_type_in_a_group_file_fails_naming_it(cli, tmp_path
     assert result.exit_code == 2 and "data.dirr: unknown key (did you mean 'dir'?)" in result.output
     result = cli("demo", "-cd", tmp_path, "data=badtype")
     assert result.exit_code == 2 and "Value 'many' of type 'str' could not be converted to Integer" in result.output
+
+
+def test_the_configuration_reference_has_a_row_per_task_naming_real_keys():
+    """docs/configuration.md's task table: one row per command, its top-level keys the schema's."""
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    from minectl.tasks.registry import schemas
+
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)`[^|]*\|[^|]*\| (.*) \|$",
+                                                       (Path(__file__).parents[1] / "docs/configuration.md").read_text(), re.M)}
+    for task, config in schemas().items():
+        assert task in rows, f"docs/configuration.md: no row for {task}"
+        named = set(re.findall(r"`(\w+)`", rows[task].split("(")[0] if task == "extract" else rows[task]))
+        fields = {f.name for f in dataclasses.fields(config)}
+        assert named <= fields, f"{task}: the row names keys its schema lacks: {sorted(named - fields)}"

@@ -51,7 +51,7 @@ def _leaves(forest, Z) -> list[np.ndarray]:
     return [tree.tree_.apply(Z32) for tree in forest.estimators_]
 
 
-def tree_probabilities(forest, Z):
+def _tree_probabilities(forest, Z):
     """Each tree's predict_proba of Z, in the forest's order: the class fractions of the leaf every row falls in."""
     n_classes = len(forest.classes_)
     return (tree.tree_.value[:, 0, :n_classes][leaf] for tree, leaf in zip(forest.estimators_, _leaves(forest, Z), strict=True))
@@ -132,7 +132,7 @@ class LSTMRandomForestClassifier(ClassifierMixin, BaseEstimator):
         """p_t = sum_m omega_m g_m([h_t; s_t]) (eq 10)."""
         check_is_fitted(self, "forest_")
         Z = self._fused(validate_data(self, X, reset=False, dtype=np.float64))
-        return sum(w * proba for w, proba in zip(self.tree_weights_, tree_probabilities(self.forest_, Z), strict=True))
+        return sum(w * proba for w, proba in zip(self.tree_weights_, _tree_probabilities(self.forest_, Z), strict=True))
 
     def predict(self, X):
         proba = self.predict_proba(X)

@@ -1,5 +1,6 @@
 """CPIT and PCPSP schedules: a time-indexed MIP on HiGHS with its LP bound, an LP-guided TopoSort
-heuristic with local improvement, and the MIP warm-started from it under a time limit.
+heuristic with local improvement, then fix-and-optimise MIP windows and the whole MIP, all
+warm-started and under one time limit.
 
 The model ("by" variables, Espinoza et al. 2013): x[b, t] = 1 when block b is mined in period t
 or before; x[b, t-1] <= x[b, t]; x[b, t] <= x[p, t] for each predecessor p. With one destination

@@ -13,11 +13,13 @@ on its own inputs; the truth then says what they are worth.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from minectl.schedule.blockmodel import GRAMS_PER_TROY_OUNCE, BlockModel, Economics, block_values, instance_of
 from minectl.schedule.cpit import ScheduleResult, solve_schedule
+from minectl.schedule.minelib import Precedence
 
 ASSAY_ERROR = 0.15  # log-scale sd of a drill-hole assay
 DILUTION_ERROR = 0.01  # sd of a measured historic dilution
@@ -54,18 +56,28 @@ def inverse_distance(points: np.ndarray, values: np.ndarray, targets: np.ndarray
     return (weights * values[idx]).sum(axis=1) / weights.sum(axis=1)
 
 
-def estimate(model: BlockModel, holes: int, history: int, seed: int) -> tuple[Estimates, Estimates, dict]:
+@dataclass
+class Surrogates:
+    """The loop's unfitted estimators: ``grade`` (a regressor of log grade on the survey proxy
+    and the log inverse-distance estimate), ``dilution`` (a regressor on depth and rock quality),
+    ``burst`` (a classifier with ``predict_proba``, on the same)."""
+
+    grade: Any
+    dilution: Any
+    burst: Any
+
+
+def estimate(model: BlockModel, holes: int, history: int, seed: int,
+             surrogates: Surrogates) -> tuple[Estimates, Estimates, dict]:
     """(static, ML) estimates of grade, dilution and burst probability, and their errors on the truth."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):  # small fits: OpenMP threads only contend (and one thread is reproducible)
-        return _estimate(model, holes, history, seed)
+        return _estimate(model, holes, history, seed, surrogates)
 
 
-def _estimate(model: BlockModel, holes: int, history: int, seed: int) -> tuple[Estimates, Estimates, dict]:
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from sklearn.linear_model import LinearRegression, LogisticRegression
-
+def _estimate(model: BlockModel, holes: int, history: int, seed: int,
+              surrogates: Surrogates) -> tuple[Estimates, Estimates, dict]:
     rng = np.random.default_rng(seed)
     n, features = model.n_blocks, model.features()
     columns = np.unique(model.xyz[:, :2], axis=0)
@@ -83,10 +95,10 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int) -> tuple[E
         own = hole_of == h
         held_out[own] = inverse_distance(points[~own], assays[~own], points[own]) if np.any(~own) else assays.mean()
     # a log-scale regression on depth, rock quality, the survey proxy and the inverse-distance
-    # estimate; gradient boosting on the same inputs (or with the coordinates) did worse than
-    # inverse distance alone with ~300 assays (docs/schedule.md)
+    # estimate (by default linear: gradient boosting on the same inputs, or with the coordinates,
+    # did worse than inverse distance alone with ~300 assays; docs/schedule.md)
     survey = features[:, 3:]
-    grade_model = LinearRegression().fit(np.column_stack([survey[sampled], np.log(held_out)]), np.log(assays))
+    grade_model = surrogates.grade.fit(np.column_stack([survey[sampled], np.log(held_out)]), np.log(assays))
     ml_grade = np.exp(grade_model.predict(np.column_stack([survey, np.log(idw)])))
     ml_grade[sampled] = assays  # where assayed, both plans use the assay
     ml_grade *= assays.mean() / np.exp(grade_model.predict(np.column_stack([survey[sampled], np.log(held_out)]))).mean()
@@ -94,9 +106,8 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int) -> tuple[E
     seen_dilution = np.clip(model.dilution[stopes] + DILUTION_ERROR * rng.standard_normal(len(stopes)), 0, None)
     bursts = rng.random(len(stopes)) < model.burst_probability[stopes]
     geo = features[:, 3:5]  # depth, rock quality
-    dil_model = HistGradientBoostingRegressor(max_iter=100, learning_rate=0.05, random_state=seed, early_stopping=False)
-    ml_dilution = np.clip(dil_model.fit(geo[stopes], seen_dilution).predict(geo), 0, None)
-    ml_burst = LogisticRegression().fit(geo[stopes], bursts).predict_proba(geo)[:, 1] if bursts.any() and not bursts.all() \
+    ml_dilution = np.clip(surrogates.dilution.fit(geo[stopes], seen_dilution).predict(geo), 0, None)
+    ml_burst = surrogates.burst.fit(geo[stopes], bursts).predict_proba(geo)[:, 1] if bursts.any() and not bursts.all() \
         else np.full(n, bursts.mean())
     static = Estimates(idw, np.full(n, seen_dilution.mean()), np.full(n, bursts.mean()))
     ml = Estimates(ml_grade, ml_dilution, ml_burst)
@@ -111,9 +122,9 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int) -> tuple[E
 
 def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: float, mining_share: float, processing_share: float,
             holes: int, history: int, risk_threshold: float, defer_periods: int, time_limit: float, mip: bool,
-            seed: int) -> tuple[list[Plan], dict]:
+            seed: int, surrogates: Surrogates) -> tuple[list[Plan], dict]:
     """Static, ML-fed and oracle (the truth itself) plans, each valued on the truth."""
-    static, ml, errors = estimate(model, holes, history, seed)
+    static, ml, errors = estimate(model, holes, history, seed, surrogates)
     truth = Estimates(model.grade, model.dilution, model.burst_probability)
     true_values = block_values(model.tonnes, truth.grade, truth.dilution, truth.burst, econ)
     mining_t = mining_share * float(model.tonnes.sum())
@@ -153,4 +164,52 @@ def period_rows(model: BlockModel, plan: Plan, econ: Economics, periods: int, ra
             "cash_planned": float(np.where(plan.process, planned[:, 1], planned[:, 0])[now].sum()),
             "discount": (1 + rate) ** -t,
         })
+    return rows
+
+
+def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[float], discount_rate: float, mining_t: float,
+                   processing_t: float, time_limit: float, mip: bool, seed: int) -> list[dict]:
+    """The seed's opportunity windows (Figs. 5-7): each period, re-optimise the blocks not yet mined
+    at that period's price (the base price times `relative_prices[t]`) over the periods left, and
+    mine the plan's first period; next to the plan fixed at the first period's price. Both are
+    valued at the prices that came, on the truth. One row per period and plan."""
+    import dataclasses
+
+    periods = len(relative_prices)
+    moved = model.tonnes * (1 + model.dilution)
+
+    def values_at(t: int) -> np.ndarray:
+        return block_values(model.tonnes, model.grade, model.dilution, model.burst_probability,
+                            dataclasses.replace(econ, price_per_oz=econ.price_per_oz * relative_prices[t]))
+
+    def solve(keep: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(period, process) per kept block of a plan at period t's price over the periods left."""
+        index = np.full(model.n_blocks, -1, np.int64)
+        index[keep] = np.arange(len(keep))
+        blocks, preds = model.prec.arcs()
+        inside = (index[blocks] >= 0) & (index[preds] >= 0)  # predecessors already mined drop out
+        prec = Precedence.from_arcs(len(keep), index[blocks[inside]], index[preds[inside]])
+        values = values_at(t)[keep]
+        instance = instance_of("rolling", values, moved[keep], periods - t, mining_t, processing_t, discount_rate)
+        result = solve_schedule(instance, prec, time_limit=time_limit, mip=mip, seed=seed)
+        return result.solution.period, values[:, 1] > values[:, 0]
+
+    everything = np.arange(model.n_blocks)
+    fixed_period, fixed_process = solve(everything, 0)
+    rolling_period, rolling_process = np.full(model.n_blocks, -1, np.int64), np.zeros(model.n_blocks, bool)
+    for t in range(periods):
+        left = np.flatnonzero(rolling_period < 0)
+        if len(left) == 0:
+            break
+        period, process = solve(left, t)
+        now = left[period == 0]
+        rolling_period[now], rolling_process[now] = t, process[period == 0]
+    rows = []
+    for name, period, process in (("fixed", fixed_period, fixed_process), ("rolling", rolling_period, rolling_process)):
+        for t in range(periods):
+            now = period == t
+            cash = np.where(process, values_at(t)[:, 1], values_at(t)[:, 0])[now].sum()
+            rows.append({"plan": name, "period": t, "price": econ.price_per_oz * relative_prices[t], "blocks": int(now.sum()),
+                         "processed": int((now & process).sum()), "cash": float(cash),
+                         "discounted": float(cash / (1 + discount_rate) ** t)})
     return rows

@@ -96,14 +96,9 @@ class Solution:
 # -- reading ---------------------------------------------------------------------------------------
 
 def _text(path: Path) -> list[str]:
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found; expected a MineLib file")
-    try:
-        text = path.read_text(encoding="ascii")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not a text file (byte {exc.start}); expected MineLib ASCII text") from None
-    return text.splitlines()
+    from minectl.data.sources import read_text
+
+    return read_text(path, "ascii", "a MineLib text file").splitlines()
 
 
 def _numbers(path: Path, rows: list[str], first_line: int, width: int, what: str, dtype=float) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from omegaconf import OmegaConf
 
 from minectl.config import CostConfig as Config
+from minectl.config import full_cost_params
 from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
@@ -24,8 +25,7 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.costing.pipeline import cost_metrics, full_cost
     from minectl.costing.reference import compare_with_table2, realism_metrics
 
-    params = OmegaConf.to_container(cfg.cost, resolve=True)
-    top, period = params.pop("top_anomalies"), params.pop("period")
+    params, top, period = full_cost_params(cfg.cost), cfg.cost.top_anomalies, cfg.cost.period
     if period is not None and period not in report.PERIODS:
         raise ConfigError(f"cost.period: {period!r}; expected one of {', '.join(report.PERIODS)} (or null: from the dates)")
     with config_keys({name: f"cost.{name}" for name in params}):  # full_cost's keywords are the cost node's keys

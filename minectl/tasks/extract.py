@@ -25,7 +25,7 @@ from minectl.errors import ConfigError, DataError, config_keys
 if TYPE_CHECKING:
     from minectl.results import Run
 
-MODEL_FILES = ("model/tagger.pt", "model/tagger.json", "model/relations.json")
+RELATIONS_FILE = "model/relations.json"  # the tagger: model/tagger.json + its weights (minectl.text.pipeline.TAGGER_FILES)
 
 
 @dataclass
@@ -48,6 +48,9 @@ class TaggerConfig:  # the BiLSTM(-CRF) taggers (minectl/text/neural.py)
     # dictionary matches first, the tagger fills the rest (the seed's top-weight user dictionary): the
     # training forms tagged at least this often; null: the tagger alone
     dictionary_first: Optional[float] = between(0, 1, default=0.9)
+    # nested entities inside the tagger's spans: forms annotated inside longer entities at least
+    # this often in training ("filters" in "air filters"); null: flat output only
+    nested: Optional[float] = between(0, 1, default=None)
 
 
 @dataclass
@@ -70,7 +73,7 @@ class ExtractParams:
     levels: int = at_least(1, default=5)  # hierarchical classes (MaintIE): 1 | 5 | 32 | 224
     cv_folds: int = at_least(0, default=0)  # 0: the authors' split only; k >= 2: also k-fold CV (mean, sd)
     models: List[str] = field(default_factory=lambda: ["dictionary", "crf", "crf_dict", "bilstm", "bilstm_crf"])
-    best: str = "bilstm_crf"  # the tagger saved, and whose entities give the triples
+    best: str = "crf_dict"  # the tagger saved, and whose entities give the triples (not dictionary)
     lexicon: bool = False  # add the seed's mining-cost terms (Table 4/5) to the dictionary
     dictionary: Optional[str] = None  # a user dictionary, TSV term<TAB>type
     min_precision: float = between(0, 1, default=0.5)  # a training form enters the dictionary if tagged this often
@@ -97,7 +100,7 @@ KEYS = {"models": "factors.extract.models", "cv_folds": "factors.extract.cv_fold
 
 def _check(p: ExtractParams) -> None:
     from minectl.text.corpus import FORMATS, LEVELS
-    from minectl.text.pipeline import MODELS, NEURAL
+    from minectl.text.pipeline import MODELS
 
     if p.levels not in LEVELS:
         raise ConfigError(f"factors.extract.levels={p.levels}; expected one of {', '.join(map(str, LEVELS))}")
@@ -106,8 +109,8 @@ def _check(p: ExtractParams) -> None:
     unknown = [m for m in p.models if m not in MODELS]
     if unknown or not p.models:
         raise ConfigError(f"factors.extract.models={list(p.models)}; expected some of {', '.join(MODELS)}")
-    if p.best not in NEURAL or p.best not in p.models:
-        raise ConfigError(f"factors.extract.best={p.best}; expected a neural model of factors.extract.models ({', '.join(NEURAL)})")
+    if p.best == "dictionary" or p.best not in p.models:
+        raise ConfigError(f"factors.extract.best={p.best}; expected a tagger of factors.extract.models other than dictionary")
     if p.tagger.char_encoder not in ("lstm", "cnn"):
         raise ConfigError(f"factors.extract.tagger.char_encoder={p.tagger.char_encoder}; expected lstm or cnn")
     if p.cv_folds == 1:
@@ -156,11 +159,9 @@ def run(cfg: Config, out: Run) -> dict:
     out.table("ner_scores", pl.DataFrame(rows))
 
     best = fitted[p.best]
-    with out.artefact(MODEL_FILES[0]) as weights, out.artefact(MODEL_FILES[1]) as meta:
+    with out.artefact(f"model/{pipeline.weights_file(best)}") as weights, out.artefact("model/tagger.json") as meta:
         best.save(weights, meta)
-    has_relations = any(d.relations for d in train)
-    classifier = None
-    if p.relations.classifier and has_relations:
+    if p.relations.classifier and any(d.relations for d in train):
         from minectl.text.relations import PairClassifier, relation_scores
 
         classifier = PairClassifier(C=p.relations.C, random_state=out.seed).fit(train)
@@ -174,7 +175,7 @@ def run(cfg: Config, out: Run) -> dict:
                          **{kind: {"f1": 100 * s["f1"]} for kind, s in e2e_scores.items() if kind not in ("micro", "macro")}}
         rows = pipeline.score_rows("end_to_end", e2e_scores) + pipeline.score_rows("gold_entities", gold_scores)
         out.table("re_scores", pl.DataFrame(rows))
-        with out.artefact(MODEL_FILES[2]) as target:
+        with out.artefact(RELATIONS_FILE) as target:
             target.write_text(json.dumps(classifier.to_json()))
         triples = pipeline.pair_triples(predicted, end_to_end)
     else:  # no relation labels: the seed's rules on the test sentences, with the best tagger's entities
@@ -248,8 +249,7 @@ def predict_cli(run, overrides: list[str]) -> None:
 
     from minectl.atomic import atomic_path
     from minectl.text.corpus import Document, tokenize
-    from minectl.text.neural import NeuralTagger
-    from minectl.text.pipeline import pair_triples, triples_frame
+    from minectl.text.pipeline import load_tagger, pair_triples, triples_frame
     from minectl.text.relations import PairClassifier, rule_triples
 
     text, folder = None, run.dir / "extracted"
@@ -266,16 +266,15 @@ def predict_cli(run, overrides: list[str]) -> None:
         lines = [line.strip() for line in text.read_text(encoding="utf-8").splitlines() if line.strip()]
     except UnicodeDecodeError as exc:
         raise DataError(f"{text}: not UTF-8 text (byte {exc.start}); expected plain text") from None
-    missing = [name for name in MODEL_FILES[:2] if not (run.dir / name).is_file()]
-    if missing:
-        raise DataError(f"{run.dir}: no {missing[0]}; expected a `minectl factors extract` run folder with its saved tagger")
-    tagger = NeuralTagger.load(run.dir / MODEL_FILES[0], run.dir / MODEL_FILES[1])
+    if not (run.dir / "model" / "tagger.json").is_file():
+        raise DataError(f"{run.dir}: no model/tagger.json; expected a `minectl factors extract` run folder with its saved tagger")
+    tagger = load_tagger(run.dir / "model")
     classifier = None
-    if (run.dir / MODEL_FILES[2]).is_file():
+    if (run.dir / RELATIONS_FILE).is_file():
         try:
-            classifier = PairClassifier.from_json(json.loads((run.dir / MODEL_FILES[2]).read_text()))
+            classifier = PairClassifier.from_json(json.loads((run.dir / RELATIONS_FILE).read_text()))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise DataError(f"{run.dir / MODEL_FILES[2]}: unreadable ({exc}); expected the relation classifier a run writes") from None
+            raise DataError(f"{run.dir / RELATIONS_FILE}: unreadable ({exc}); expected the relation classifier a run writes") from None
     docs = [Document([t for t, _, _ in tokenize(line)]) for line in lines]
     docs = [d for d in docs if d.tokens]
     spans = tagger.predict(docs) if docs else []

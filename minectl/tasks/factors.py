@@ -145,8 +145,8 @@ def run(cfg: Config, out: Run) -> dict:
         out.table("effects", derived.estimates)
         metrics["derived"] = {"estimates": derived.estimates.height, "kept": len(derived.edges), "dropped": derived.dropped,
                               "train_rows": derived.train_rows}
-        out.console.print(f"data-derived edges: {len(derived.edges)} kept, {derived.dropped} dropped "
-                          f"(|beta| < {params.derived.min_effect:g} or a {params.derived.confidence:.0%} interval holding 0)")
+        out.console.print(f"data-derived edges: {len(derived.edges)} kept, {derived.dropped} dropped (|beta| < "
+                          f"{params.derived.min_effect:g} or a {params.derived.confidence:.0%} interval holding 0)", soft_wrap=True)
     out.table("nodes", graph.nodes)
     out.table("edges", graph.edges)
     store = graph.store()
@@ -160,9 +160,9 @@ def run(cfg: Config, out: Run) -> dict:
     conflicts = sign_conflicts(graph.edges)
     metrics["kg"]["sign_conflicts"] = conflicts.height
     by_source = ", ".join(f"{source} {n}" for source, n in counts.sort("source").iter_rows())
-    out.console.print(f"graph: {graph.nodes.height} nodes, {graph.edges.height} edges ({by_source})")
+    out.console.print(f"graph: {graph.nodes.height} nodes, {graph.edges.height} edges ({by_source})", soft_wrap=True)
     for head, tail, sources in conflicts.iter_rows():
-        out.console.print(f"  sign conflict: {head} -> {tail} is + in one source and - in another ({', '.join(sources)})")
+        out.console.print(f"  sign conflict: {head} -> {tail} is + in one source and - in another ({', '.join(sources)})", soft_wrap=True)
 
     splits, fitted = _link_prediction(cfg, graph, estimators, metrics, out)
     into = influence_hops(store, schema)
@@ -193,10 +193,10 @@ def _derived_edges(cfg: Config, out: Run):
 
     source = cfg.factors.sources.data
     if source == "mine":
+        from minectl.config import full_cost_params
         from minectl.costing.pipeline import full_cost
 
-        cost_params = OmegaConf.to_container(cfg.cost, resolve=True)
-        cost_params.pop("top_anomalies")
+        cost_params = full_cost_params(cfg.cost)
         with config_keys({name: f"cost.{name}" for name in cost_params}):
             result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True),
                                **cost_params)
@@ -251,7 +251,8 @@ def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: R
         else:
             kge_metrics.setdefault(row["model"], {})["raw"] = keys
     metrics["kge"] = kge_metrics
-    out.console.print(f"link prediction on {kge.graph} ({len(splits.entities)} entities, {len(splits.test)} test triples, filtered):")
+    out.console.print(f"link prediction on {kge.graph} ({len(splits.entities)} entities, {len(splits.test)} test triples, "
+                      "filtered):", soft_wrap=True)
     out.console.print("\n".join(lines), soft_wrap=True)
     return splits, fitted
 

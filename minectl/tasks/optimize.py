@@ -296,12 +296,12 @@ def run(cfg: Config, out: Run) -> dict:
     import numpy as np
     import polars as pl
 
+    from minectl.estimators import build
     from minectl.optimize import front as pareto
     from minectl.optimize import moo, plots
     from minectl.optimize.baseline import baseline_report
     from minectl.optimize.robustness import robustness_report
     from minectl.optimize.sensitivity import sensitivity_report
-    from minectl.estimators import build
     from minectl.optimize.surrogate import MultiResponseSurrogate, cv_report
     from minectl.optimize.validation import field_report
 

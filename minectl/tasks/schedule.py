@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 
 from omegaconf import OmegaConf
 
-from minectl.config import TaskConfig
+from minectl.config import EstimatorConfig, TaskConfig
 from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
 from minectl.errors import ConfigError, DataError, config_keys
 
@@ -80,6 +80,14 @@ class LoopConfig:
     risk_threshold: float = between(0, 1, default=0.5)  # predicted burst probability above which a block is deferred
     defer_periods: int = at_least(0, default=2)
     time_limit_s: float = greater_than(0, default=20.0)  # per plan
+    # the rolling re-plan: prices per period relative to economics.price_per_oz (e.g. [1, 1.1, 0.95]);
+    # empty: from price.forecast_table's forecasts when given, else no re-plan
+    price_path: List[float] = greater_than(0, default_factory=list)
+    replan_time_limit_s: float = greater_than(0, default=5.0)  # per re-plan
+    # the surrogates (conf/schedule.yaml): any regressor / classifier with predict_proba by `_target_`
+    grade_model: EstimatorConfig = field(default_factory=EstimatorConfig)
+    dilution_model: EstimatorConfig = field(default_factory=EstimatorConfig)
+    burst_model: EstimatorConfig = field(default_factory=EstimatorConfig)
 
 
 @dataclass
@@ -117,6 +125,7 @@ def run(cfg: Config, out: Run) -> dict:
             raise ConfigError(f"schedule.problems: {problem!r}; expected some of {', '.join(PROBLEMS)}")
     if cfg.price.statistic not in ("forecast", "lower", "upper"):
         raise ConfigError(f"price.statistic={cfg.price.statistic!r}; expected forecast, lower or upper")
+    surrogates = _surrogates(cfg.loop, cfg.seed) if cfg.loop.enabled and not cfg.minelib.path else None
     price, sigma = _price(cfg, out)
     metrics: dict = {"price": price}
     rows: list[dict] = []
@@ -128,8 +137,11 @@ def run(cfg: Config, out: Run) -> dict:
     if cfg.loop.enabled and cfg.minelib.path:
         out.console.print("loop: skipped (it needs the synthetic model's ground truth; loop.enabled=false hides this)")
     elif cfg.loop.enabled:
-        metrics["loop"] = _loop(cfg, out, price)
+        metrics["loop"] = _loop(cfg, out, price, surrogates)
         feasible &= bool(metrics["loop"]["feasible"])
+        path = list(cfg.loop.price_path) or _forecast_path(cfg, out)
+        if path:
+            metrics["replan"] = _replan(cfg, out, price, path)
     if cfg.stope.enabled:
         metrics["stope"] = _stope(cfg, out, price, sigma)
     if rows:
@@ -215,8 +227,6 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
     the config gives one. Writes blocks, periods and the sections."""
     import polars as pl
 
-    from minectl.schedule.plots import cross_section_plot
-
     metrics, rows, feasible, period_rows = {}, [], True, []
     for kind in problems:
         instance = instance_for(kind)
@@ -228,6 +238,8 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
             blocks[f"period_{kind}"] = result.solution.period
             period_rows += _instance_periods(instance, result.solution, kind)
             if xyz is not None:
+                from minectl.schedule.plots import cross_section_plot  # matplotlib: only when there is a schedule to draw
+
                 out.plot(f"section_{kind}", cross_section_plot(xyz, result.solution.period, instance.n_periods, f"{title} {kind}"))
         known = cfg.minelib.best_known.get(kind) if cfg.minelib.path else None
         if known is not None:
@@ -347,7 +359,20 @@ def _write_minelib(out: Run, model, instances: dict) -> None:
             minelib.write_instance(folder / f"synthetic.{kind}", instance)
 
 
-def _loop(cfg: Config, out: Run, price: float) -> dict:
+def _surrogates(loop: LoopConfig, seed: int):
+    """The loop's estimators from their config nodes (checked against their classes before any work)."""
+    from minectl.estimators import build
+    from minectl.schedule.loop import Surrogates
+
+    built = {name: build(loop[f"{name}_model"]._target_, OmegaConf.to_container(loop[f"{name}_model"].params, resolve=True),
+                         f"loop.{name}_model", ("random_state",), random_state=seed) for name in ("grade", "dilution", "burst")}
+    if not callable(getattr(built["burst"], "predict_proba", None)):
+        raise ConfigError(f"loop.burst_model._target_: {loop.burst_model._target_} has no predict_proba; "
+                          "expected a classifier of burst probability")
+    return Surrogates(**built)
+
+
+def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
     import dataclasses
 
     import numpy as np
@@ -360,7 +385,7 @@ def _loop(cfg: Config, out: Run, price: float) -> dict:
     econ = dataclasses.replace(econ, price_per_oz=price)
     s, lp = cfg.schedule, cfg.loop
     plans, errors = compare(model, econ, s.periods, s.discount_rate, s.mining_share, s.processing_share, lp.holes, lp.history,
-                            lp.risk_threshold, lp.defer_periods, lp.time_limit_s, s.mip, cfg.seed)
+                            lp.risk_threshold, lp.defer_periods, lp.time_limit_s, s.mip, cfg.seed, surrogates)
     by_name = {plan.name: plan for plan in plans}
     rows = [r for plan in plans for r in period_rows(model, plan, econ, s.periods, s.discount_rate)]
     out.table("loop_periods", pl.DataFrame(rows))
@@ -394,6 +419,39 @@ def _loop(cfg: Config, out: Run, price: float) -> dict:
         "feasible": all(plan.result.feasible for plan in plans),  # each plan on its own inputs
         **{k: v for k, v in errors.items()},
     }
+
+
+def _forecast_path(cfg: Config, out: Run) -> list[float]:
+    """The forecast run's prices from price.month on, one per period, relative to the first."""
+    if not cfg.price.forecast_table:
+        return []
+    import polars as pl
+
+    table = pl.read_parquet(out.input_file(cfg.price.forecast_table))  # checked by _price already
+    model = cfg.price.model or table["model"][0]
+    prices = table.filter(pl.col("model") == model)["forecast"].to_list()[cfg.price.month - 1:][: cfg.schedule.periods]
+    return [p / prices[0] for p in prices] if len(prices) == cfg.schedule.periods else []
+
+
+def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:
+    import dataclasses
+
+    import polars as pl
+
+    from minectl.schedule.loop import rolling_replan
+    from minectl.schedule.plots import periods_plot
+
+    model, econ = _model(cfg)
+    s = cfg.schedule
+    mining_t = s.mining_share * float(model.tonnes.sum())
+    rows = rolling_replan(model, dataclasses.replace(econ, price_per_oz=price), path, s.discount_rate, mining_t,
+                          s.processing_share * mining_t, cfg.loop.replan_time_limit_s, s.mip, cfg.seed)
+    out.table("replan", pl.DataFrame(rows))
+    out.plot("replan", periods_plot(rows, [("price", "price per oz"), ("blocks", "blocks mined"), ("cash", "cash flow (true)")]))
+    npv = {plan: sum(r["discounted"] for r in rows if r["plan"] == plan) for plan in ("fixed", "rolling")}
+    out.console.print(f"rolling re-plan at the prices that came: NPV {npv['rolling']:,.0f} vs {npv['fixed']:,.0f} for the plan "
+                      f"fixed at the first price ({npv['rolling'] - npv['fixed']:+,.0f})")
+    return {"npv": npv, "gain": npv["rolling"] - npv["fixed"], "periods": len(path)}
 
 
 def _loop_plot(rows: list[dict]):

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minectl.data.sources import read_text
 from minectl.errors import DataError
 
 FORMATS = ("span_json", "doccano", "conll")
@@ -74,12 +75,7 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
         fmt = {".json": "span_json", ".jsonl": "doccano"}.get(path.suffix, "conll")
     if fmt not in FORMATS:
         raise DataError(f"{path}: format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if not path.is_file():
-        raise DataError(f"{path}: {'not a file' if path.exists() else 'missing'}; expected a labelled text file ({fmt})")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}); expected a {fmt} file") from None
+    text = read_text(path, "utf-8", f"a labelled text file ({fmt})")
     docs = {"span_json": _span_json, "doccano": _doccano, "conll": _conll}[fmt](text, path)
     if not docs:
         raise DataError(f"{path}: no sentences; expected at least one labelled sentence ({fmt})")

@@ -72,15 +72,80 @@ def longest_matches(tokens: list[str], terms: dict[Term, str]) -> list[Span]:
     return spans
 
 
+def _crosses(match: Span, span: Span) -> bool:
+    """The spans overlap and ``span`` is not longer than ``match`` around it (same extent: the dictionary's)."""
+    holds = span.start <= match.start and match.end <= span.end and (span.start, span.end) != (match.start, match.end)
+    return match.start < span.end and span.start < match.end and not holds
+
+
 def dictionary_first(docs: list[Document], spans: list[list[Span]], terms: dict[Term, str]) -> list[list[Span]]:
-    """The dictionary's matches first, then the tagger's spans that overlap none of them: the
-    seed gives its user dictionary the highest weight so that domain terms are segmented first."""
+    """The dictionary's matches first (the seed gives its user dictionary the highest weight so
+    that domain terms are segmented first), then the tagger's spans that cross none of them: those
+    apart from every match, and those that hold matches whole ("air filters" around "filters")."""
     merged = []
     for doc, found in zip(docs, spans, strict=True):
         matches = longest_matches(doc.tokens, terms)
-        taken = {i for s in matches for i in range(s.start, s.end)}
-        merged.append(sorted(matches + [s for s in found if not taken & set(range(s.start, s.end))], key=lambda s: s.start))
+        kept = [s for s in found if not any(_crosses(m, s) for m in matches)]
+        merged.append(sorted({*matches, *kept}, key=lambda s: (s.start, -s.end)))
     return merged
+
+
+def _inner_spans(span: Span):
+    return ((a, b) for a in range(span.start, span.end) for b in range(a + 1, span.end + 1) if (a, b) != (span.start, span.end))
+
+
+def nested_terms(docs: list[Document], min_rate: float) -> dict[Term, str]:
+    """Forms that, found inside a longer entity of the training text, are annotated as an entity
+    of their own at least ``min_rate`` of the time ("filters" in "air filters"), with their type."""
+    inside: Counter = Counter()
+    types: dict[Term, Counter] = defaultdict(Counter)
+    for doc in docs:
+        kinds = {(e.start, e.end): e.type for e in doc.entities}
+        for ent in doc.entities:
+            for a, b in _inner_spans(ent):
+                form = tuple(t.lower() for t in doc.tokens[a:b])
+                inside[form] += 1
+                if (a, b) in kinds:
+                    types[form][kinds[a, b]] += 1
+    return {form: c.most_common(1)[0][0] for form, c in types.items() if sum(c.values()) >= min_rate * inside[form]}
+
+
+def add_nested(docs: list[Document], spans: list[list[Span]], terms: dict[Term, str]) -> list[list[Span]]:
+    """A flat tagger's spans plus the nested entities ``terms`` (nested_terms) find inside them:
+    BIO tags cannot hold "filters" inside "air filters", the annotation does."""
+    out = []
+    for doc, found in zip(docs, spans, strict=True):
+        inner = [Span(a, b, terms[form]) for s in found for a, b in _inner_spans(s)
+                 if (form := tuple(t.lower() for t in doc.tokens[a:b])) in terms]
+        out.append(sorted({*found, *inner}, key=lambda s: (s.start, -s.end)))
+    return out
+
+
+DICTIONARIES = ("terms_", "first_terms_", "nested_terms_")  # a fitted tagger's dictionaries, saved as JSON
+
+
+def dictionaries_to_json(tagger) -> dict:
+    """A fitted tagger's dictionaries as JSON lists [[tokens], type] (tuple keys are not JSON)."""
+    return {name: [[list(k), v] for k, v in getattr(tagger, name).items()] for name in DICTIONARIES}
+
+
+def dictionaries_from_json(tagger, info: dict) -> None:
+    for name in DICTIONARIES:
+        setattr(tagger, name, {tuple(k): str(v) for k, v in info[name]})
+
+
+def segmenting_terms(docs: list[Document], terms: dict | None, first: float | None, nested: float | None) -> tuple[dict, dict]:
+    """The dictionary that segments first (forms tagged at least ``first`` of the time, plus
+    ``terms``) and the nested forms (`nested_terms`); empty where the setting is None."""
+    first_terms = {**(terms or {}), **training_terms(docs, first)} if first is not None else {}
+    return first_terms, nested_terms(docs, nested) if nested is not None else {}
+
+
+def segment(docs: list[Document], spans: list[list[Span]], first_terms: dict, nested: dict) -> list[list[Span]]:
+    """A tagger's spans after `dictionary_first` and `add_nested` (each skipped when its terms are empty)."""
+    if first_terms:
+        spans = dictionary_first(docs, spans, first_terms)
+    return add_nested(docs, spans, nested) if nested else spans
 
 
 def match_tags(docs: list[Document], terms: dict[Term, str]) -> list[list[str]]:

@@ -3,12 +3,21 @@ prefixes and suffixes, neighbouring words and, optionally, the dictionary tag of
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
 from minectl.text.bio import bio_to_spans, flatten, spans_to_bio
 from minectl.text.corpus import Document, Span
-from minectl.text.dictionary import held_out_match_tags, match_tags, training_terms
+from minectl.text.dictionary import (
+    dictionaries_from_json,
+    dictionaries_to_json,
+    held_out_match_tags,
+    match_tags,
+    segment,
+    segmenting_terms,
+    training_terms,
+)
 
 
 def _shape(word: str) -> str:
@@ -36,10 +45,12 @@ def token_features(tokens: list[str], dict_tags: list[str] | None) -> list[list[
 
 class FeatureCRF:
     """Linear-chain CRF over hand features. ``dictionary``: use dictionary tags as features
-    (held out by ``dict_folds`` folds on the training text); ``terms``: a user dictionary."""
+    (held out by ``dict_folds`` folds on the training text); ``terms``: a user dictionary;
+    ``dictionary_first``, ``nested``: as minectl.text.dictionary.segmenting_terms."""
 
     def __init__(self, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 150, dictionary: bool = True,
-                 terms: dict | None = None, dict_folds: int = 5, min_precision: float = 0.5):
+                 terms: dict | None = None, dict_folds: int = 5, min_precision: float = 0.5, dictionary_first: float | None = None,
+                 nested: float | None = None):
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
@@ -47,11 +58,14 @@ class FeatureCRF:
         self.terms = terms
         self.dict_folds = dict_folds
         self.min_precision = min_precision
+        self.dictionary_first = dictionary_first
+        self.nested = nested
 
     def fit(self, docs: list[Document]) -> FeatureCRF:
         import pycrfsuite
 
         self.terms_ = {**(self.terms or {}), **training_terms(docs, self.min_precision)}
+        self.first_terms_, self.nested_terms_ = segmenting_terms(docs, self.terms, self.dictionary_first, self.nested)
         dict_tags = [None] * len(docs)
         if self.dictionary:
             dict_tags = held_out_match_tags(docs, self.terms or {}, self.dict_folds, self.min_precision)
@@ -76,6 +90,27 @@ class FeatureCRF:
             tagger = pycrfsuite.Tagger()
             tagger.open(str(model))
             try:
-                return [bio_to_spans(tagger.tag(token_features(d.tokens, tags))) for d, tags in zip(docs, dict_tags, strict=True)]
+                spans = [bio_to_spans(tagger.tag(token_features(d.tokens, tags))) for d, tags in zip(docs, dict_tags, strict=True)]
             finally:
                 tagger.close()
+        return segment(docs, spans, self.first_terms_, self.nested_terms_)
+
+    _PARAMS = ("c1", "c2", "max_iterations", "dictionary", "dict_folds", "min_precision", "dictionary_first", "nested")
+
+    def save(self, weights: Path, meta: Path) -> None:
+        """crfsuite's model file (its own binary format: weights, no code) and the JSON of settings and dictionaries."""
+        weights.write_bytes(self.model_bytes_)
+        meta.write_text(json.dumps({"kind": "crf", "params": {k: getattr(self, k) for k in self._PARAMS}, **dictionaries_to_json(self)}))
+
+    @classmethod
+    def load(cls, weights: Path, meta: Path) -> FeatureCRF:
+        from minectl.text.neural import unreadable
+
+        try:
+            info = json.loads(meta.read_text())
+            tagger = cls(**info["params"])
+            dictionaries_from_json(tagger, info)
+            tagger.model_bytes_ = weights.read_bytes()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise unreadable(meta, exc) from None
+        return tagger

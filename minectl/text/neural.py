@@ -20,10 +20,24 @@ from minectl.errors import DataError
 from minectl.text.bio import bio_to_spans, flatten, spans_to_bio
 from minectl.text.corpus import Document, Span
 from minectl.text.crf import CRF
-from minectl.text.dictionary import dictionary_first, held_out_match_tags, match_tags, training_terms
+from minectl.text.dictionary import (
+    dictionaries_from_json,
+    dictionaries_to_json,
+    held_out_match_tags,
+    match_tags,
+    segment,
+    segmenting_terms,
+    training_terms,
+)
 from minectl.text.scoring import entity_scores
 
 PAD, UNK = 0, 1
+
+
+def unreadable(meta: Path, exc: Exception) -> DataError:
+    """The one-line error of a saved tagger that cannot be read back."""
+    return DataError(f"{meta.parent}: saved tagger unreadable ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+                     "expected the tagger files a `minectl factors extract` run writes")
 MAX_WORD = 24  # characters of a word the char encoder reads
 
 
@@ -72,7 +86,8 @@ class NeuralTagger:
                  char_hidden: int = 50, dict_dim: int = 20, hidden: int = 100, dropout: float = 0.5, word_dropout: float = 0.05,
                  learning_rate: float = 0.003, batch_size: int = 16, max_epochs: int = 40, patience: int = 8,
                  word_vectors: bool = True, vector_epochs: int = 5, terms: dict | None = None, dict_folds: int = 5,
-                 min_precision: float = 0.5, dictionary_first: float | None = 0.9, random_state: int = 0):
+                 min_precision: float = 0.5, dictionary_first: float | None = 0.9, nested: float | None = None,
+                 random_state: int = 0):
         self.use_crf = use_crf
         self.char_encoder = char_encoder
         self.word_dim = word_dim
@@ -92,6 +107,7 @@ class NeuralTagger:
         self.dict_folds = dict_folds
         self.min_precision = min_precision
         self.dictionary_first = dictionary_first
+        self.nested = nested
         self.random_state = random_state
 
     _SETTINGS = ("use_crf", "char_encoder", "word_dim", "char_dim", "char_hidden", "dict_dim", "hidden", "dropout")
@@ -155,9 +171,7 @@ class NeuralTagger:
         gold_tags = [spans_to_bio(len(d.tokens), flatten(d.entities)[0]) for d in docs]
         self.tags_ = sorted({t for tags in gold_tags for t in tags} | {"O"})
         self.terms_ = {**(self.terms or {}), **training_terms(docs, self.min_precision)}
-        self.first_terms_ = {}
-        if self.dictionary_first is not None:
-            self.first_terms_ = {**(self.terms or {}), **training_terms(docs, self.dictionary_first)}
+        self.first_terms_, self.nested_terms_ = segmenting_terms(docs, self.terms, self.dictionary_first, self.nested)
         train_dict = held_out_match_tags(docs, self.terms or {}, self.dict_folds, self.min_precision)
         self.dict_tags_ = {t: i for i, t in enumerate(sorted({"O"} | {t for tags in match_tags(docs, self.terms_) for t in tags}), 1)}
         self.network_ = Network(len(self.words_), len(self.chars_), len(self.dict_tags_) + 1, len(self.tags_), self._params())
@@ -213,7 +227,7 @@ class NeuralTagger:
             W, C, D, _, mask = self._batch(words[sl], chars[sl], dicts[sl])
             for path in self._decode(self.network_(W, C, D), mask):
                 spans.append(bio_to_spans([self.tags_[i] for i in path]))
-        return dictionary_first(docs, spans, self.first_terms_) if self.first_terms_ else spans
+        return segment(docs, spans, self.first_terms_, self.nested_terms_)
 
     # ------------------------------------------------------------------ save / load
 
@@ -221,9 +235,8 @@ class NeuralTagger:
         """Write the weights (torch state_dict) and the JSON of settings and vocabularies."""
         torch.save(self.network_.state_dict(), weights)
         meta.write_text(json.dumps({
-            "params": self._params(), "words": list(self.words_), "chars": list(self.chars_), "tags": self.tags_,
-            "dict_tags": list(self.dict_tags_), "terms": [[list(k), v] for k, v in self.terms_.items()],
-            "first_terms": [[list(k), v] for k, v in self.first_terms_.items()],
+            "kind": "neural", "params": self._params(), "words": list(self.words_), "chars": list(self.chars_), "tags": self.tags_,
+            "dict_tags": list(self.dict_tags_), **dictionaries_to_json(self),
         }))
 
     @classmethod
@@ -236,12 +249,10 @@ class NeuralTagger:
             tagger.chars_ = {c: i for i, c in enumerate(info["chars"])}
             tagger.tags_ = list(info["tags"])
             tagger.dict_tags_ = {t: i for i, t in enumerate(info["dict_tags"], 1)}
-            tagger.terms_ = {tuple(k): v for k, v in info["terms"]}
-            tagger.first_terms_ = {tuple(k): v for k, v in info["first_terms"]}
+            dictionaries_from_json(tagger, info)
             network = Network(len(tagger.words_), len(tagger.chars_), len(tagger.dict_tags_) + 1, len(tagger.tags_), params)
             network.load_state_dict(torch.load(weights, weights_only=True))
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-            raise DataError(f"{meta.parent}: saved tagger unreadable ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
-                            "expected the tagger.pt and tagger.json a `minectl factors extract` run writes") from None
+            raise unreadable(meta, exc) from None
         tagger.network_ = network.eval()
         return tagger

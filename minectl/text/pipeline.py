@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 from minectl.errors import ConfigError
 from minectl.text.bio import flatten
@@ -42,6 +43,33 @@ def kfold_splits(docs: list[Document], k: int, seed: int) -> list[tuple[list[Doc
     return splits
 
 
+TAGGER_FILES = {"neural": "tagger.pt", "crf": "tagger.crfsuite"}  # weights file per saved kind, next to tagger.json
+
+
+def weights_file(model) -> str:
+    from minectl.text.neural import NeuralTagger
+
+    return TAGGER_FILES["neural" if isinstance(model, NeuralTagger) else "crf"]
+
+
+def load_tagger(folder: Path):
+    """The tagger a run saved in ``folder`` (tagger.json names its kind); untrusted input: JSON,
+    crfsuite's model format and tensors only."""
+    import json
+
+    from minectl.text.feature_crf import FeatureCRF
+    from minectl.text.neural import NeuralTagger, unreadable
+
+    meta = folder / "tagger.json"
+    try:
+        kind = json.loads(meta.read_text()).get("kind")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise unreadable(meta, exc) from None
+    if kind not in TAGGER_FILES:
+        raise unreadable(meta, ValueError(f"kind {kind!r}, expected one of {', '.join(TAGGER_FILES)}"))
+    return (NeuralTagger if kind == "neural" else FeatureCRF).load(folder / TAGGER_FILES[kind], meta)
+
+
 def make_tagger(name: str, terms: dict, seed: int, neural: dict, crf: dict, min_precision: float):
     from minectl.text.dictionary import DictionaryMatcher
     from minectl.text.feature_crf import FeatureCRF
@@ -49,8 +77,11 @@ def make_tagger(name: str, terms: dict, seed: int, neural: dict, crf: dict, min_
 
     if name == "dictionary":
         return DictionaryMatcher(terms=terms, min_precision=min_precision)
-    if name in ("crf", "crf_dict"):
-        return FeatureCRF(**crf, dictionary=name == "crf_dict", terms=terms, min_precision=min_precision)
+    if name == "crf":
+        return FeatureCRF(**crf, dictionary=False, terms=terms, min_precision=min_precision)
+    if name == "crf_dict":  # the dictionary as features and, as for the neural taggers, segmenting first
+        segmenting = {k: neural[k] for k in ("dictionary_first", "nested")}
+        return FeatureCRF(**crf, dictionary=True, terms=terms, min_precision=min_precision, **segmenting)
     if name in NEURAL:
         return NeuralTagger(**neural, use_crf=name == "bilstm_crf", terms=terms, min_precision=min_precision, random_state=seed)
     raise ConfigError(f"model {name!r}; expected some of {', '.join(MODELS)}", param="models")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from minectl.errors import DataError
 from minectl.text.corpus import Document, Span
 
 NUMBER = r"(\d+(?:\.\d+)?)"
@@ -169,7 +170,7 @@ class PairClassifier:
                 X.append(_pair_features(doc, doc.entities[i], doc.entities[j]))
                 y.append(labels.get((i, j), "none"))
         if len(set(y)) < 2:
-            raise ValueError(f"relation labels {sorted(set(y))}; expected entity pairs with at least one relation and one without")
+            raise DataError(f"training relations {sorted(set(y))}; expected entity pairs with at least one relation and one without")
         vectorizer = DictVectorizer()
         model = LogisticRegression(C=self.C, max_iter=2000, random_state=self.random_state).fit(vectorizer.fit_transform(X), y)
         coef, intercept = model.coef_, model.intercept_

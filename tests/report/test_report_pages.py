@@ -3,6 +3,8 @@ failing after its work is a failed job (status.json last), and the page in a rea
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
 import re
@@ -68,8 +70,11 @@ def test_a_runs_page_holds_its_figures_tables_config_and_provenance(demo_run):
     metrics = json.loads((demo_run / "metrics.json").read_text())
     cards = re.findall(r'<div class="value">([^<]+)', html)
     assert cards[0].strip() == number(metrics["cost.total"]) and cards[3].strip() == str(int(metrics["cost.days"]))
-    assert html.count(_plotly_js()[:200]) == 1  # plotly.js embedded once, from the installed package
-    assert "cdn" not in re.sub(r"<script>.*?</script>", "", html, flags=re.S).lower()  # nothing fetched from outside
+    # plotly.js embedded once, gzipped, byte for byte the installed package's
+    packed = re.findall(r'<script type="application/octet-stream" id="plotly-gzip-base64">([^<]+)</script>', html)
+    assert len(packed) == 1 and gzip.decompress(base64.b64decode(packed[0])) == _plotly_js()
+    assert len(html) < 2.5e6
+    assert "cdn" not in re.sub(r"<script[^>]*>.*?</script>", "", html, flags=re.S).lower()  # nothing fetched from outside
     assert "<th class=\"num\">cost [CNY]</th>" in html and "First 50 of 182 rows" in html
     assert "task_name: demo" in html and 'id="status">ok<' in html
     assert json.loads((demo_run / "provenance.json").read_text())["git_revision"] or "not a git checkout" in html

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from minectl.schedule.blockmodel import Economics, block_values, generate, precedence_pattern
-from minectl.schedule.loop import estimate, inverse_distance
+from minectl.schedule.loop import Surrogates, estimate, inverse_distance
 
 
 @pytest.mark.parametrize("radius", [1.0, 1.5, 2.0])
@@ -49,7 +49,12 @@ def test_inverse_distance_is_exact_at_samples_and_between_them():
 
 def test_ml_estimates_beat_static_ones_where_the_truth_depends_on_features():
     model = generate(16, 16, 6, seed=1)
-    static, ml, errors = estimate(model, holes=30, history=300, seed=1)
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+
+    surrogates = Surrogates(LinearRegression(), HistGradientBoostingRegressor(max_iter=100, learning_rate=0.05, random_state=1,
+                                                                             early_stopping=False), LogisticRegression())
+    static, ml, errors = estimate(model, holes=30, history=300, seed=1, surrogates=surrogates)
     assert errors["dilution_mae"]["ml"] < 0.7 * errors["dilution_mae"]["static"]
     assert errors["burst_mae"]["ml"] < 0.7 * errors["burst_mae"]["static"]
     assert errors["drill_samples"] == 30 * 6 and np.all(static.dilution == static.dilution[0])

@@ -108,3 +108,16 @@ def test_newman1_cpit_within_120_s():
     inst = minelib.read_instance(NEWMAN1 / "newman1.cpit", prec.n_blocks)
     result = solve_schedule(inst, prec, time_limit=120)
     assert result.feasible and result.value >= 24_100_000 and result.bound <= 24_486_185
+
+
+def test_a_cpit_schedule_is_a_pcpsp_schedule_of_the_same_value():
+    """Why the PCPSP optimum bounds the CPIT one on newman1 (docs/schedule.md)."""
+    prec = minelib.read_prec(NEWMAN1 / "newman1.prec")
+    cpit = minelib.read_instance(NEWMAN1 / "newman1.cpit", prec.n_blocks)
+    pcpsp = minelib.read_instance(NEWMAN1 / "newman1.pcpsp", prec.n_blocks)
+    period = minelib.read_solution(NEWMAN1 / "newman1_cpit_gmunoz120723.sol", cpit).period
+    as_pcpsp = Solution.from_periods(period, 2)
+    as_pcpsp.share[:] = 0.0
+    as_pcpsp.share[period >= 0, pcpsp.objective.argmax(axis=1)[period >= 0]] = 1.0
+    verdict = verify(pcpsp, prec, as_pcpsp)
+    assert verdict.feasible and verdict.npv == pytest.approx(verify(cpit, prec, Solution.from_periods(period)).npv, abs=1e-6)

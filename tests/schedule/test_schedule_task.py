@@ -91,3 +91,23 @@ def test_refused_inputs(tmp_path):
     assert_refused(["schedule", "schedule.problems=[upit,xpit]", f"hydra.run.dir={tmp_path / 'r2'}"],
                    "schedule.problems: 'xpit'", run_dir=tmp_path / "r2")
     assert_refused(["schedule", "schedule.time_limit_s=0", f"hydra.run.dir={tmp_path / 'r3'}"], "schedule.time_limit_s", run_dir=tmp_path / "r3")
+    # the loop's surrogates are named by class: a regressor where a classifier is needed, a misspelt parameter
+    assert_refused(["schedule", "loop.burst_model._target_=sklearn.linear_model.LinearRegression", f"hydra.run.dir={tmp_path / 'r4'}"],
+                   "loop.burst_model._target_: sklearn.linear_model.LinearRegression has no predict_proba", run_dir=tmp_path / "r4")
+    assert_refused(["schedule", "loop.dilution_model.params.max_iterr=3", f"hydra.run.dir={tmp_path / 'r5'}"],
+                   "loop.dilution_model.params.max_iterr: unknown parameter of HistGradientBoostingRegressor", run_dir=tmp_path / "r5")
+
+
+def test_rolling_replan_follows_the_price_path(cli, tmp_path):
+    result = cli("schedule", "debug=quick", "schedule.problems=[]", "schedule.mip=false", "loop.price_path=[1,1.5,1.5,0.5]",
+                 f"hydra.run.dir={tmp_path}")
+    assert result.exit_code == 0, result.output
+    replan = pl.read_parquet(tmp_path / "tables/replan.parquet")
+    assert replan["plan"].to_list() == ["fixed"] * 4 + ["rolling"] * 4
+    assert replan["price"].to_list()[:4] == [2000.0, 3000.0, 3000.0, 1000.0]
+    m = metrics(tmp_path)
+    total = {plan: replan.filter(pl.col("plan") == plan)["discounted"].sum() for plan in ("fixed", "rolling")}
+    assert m["schedule.replan.npv.rolling"] == pytest.approx(total["rolling"]) and m["schedule.replan.npv.fixed"] == pytest.approx(total["fixed"])
+    # period 0 is planned by both at the first price over the same horizon (deterministic without the MIP)
+    first = replan.filter(pl.col("period") == 0)
+    assert first["cash"][0] == first["cash"][1] and first["blocks"][0] == first["blocks"][1] > 0

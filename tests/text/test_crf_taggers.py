@@ -13,6 +13,7 @@ from minectl.text.crf import CRF
 from minectl.text.dictionary import DictionaryMatcher, longest_matches
 from minectl.text.feature_crf import FeatureCRF
 from minectl.text.neural import NeuralTagger
+from minectl.text.pipeline import load_tagger
 
 
 def _random_crf(num_tags: int, seed: int) -> CRF:
@@ -73,10 +74,13 @@ def test_dictionary_matcher_takes_the_longest_match_and_user_terms():
     assert longest_matches(["a", "b", "c"], {("a",): "X", ("a", "b"): "Y", ("c",): "Z"}) == [Span(0, 2, "Y"), Span(2, 3, "Z")]
 
 
-def test_feature_crf_learns_the_tiny_patterns():
+def test_feature_crf_learns_the_tiny_patterns_and_round_trips_through_its_files(tmp_path):
     docs = _tiny_corpus()
-    crf = FeatureCRF(max_iterations=50, dict_folds=2).fit(docs)
-    assert crf.predict([Document(["replace", "pump"])]) == [[Span(0, 1, "Activity"), Span(1, 2, "PhysicalObject")]]
+    crf = FeatureCRF(max_iterations=50, dict_folds=2, dictionary_first=0.9).fit(docs)
+    new = [Document(["replace", "pump"]), Document(["gearbox", "hose", "broken"])]
+    assert crf.predict(new[:1]) == [[Span(0, 1, "Activity"), Span(1, 2, "PhysicalObject")]]
+    crf.save(tmp_path / "tagger.crfsuite", tmp_path / "tagger.json")
+    assert load_tagger(tmp_path).predict(new) == crf.predict(new)
 
 
 def test_neural_tagger_trains_saves_and_loads_the_same_predictions(tmp_path):
@@ -85,7 +89,7 @@ def test_neural_tagger_trains_saves_and_loads_the_same_predictions(tmp_path):
     tagger = NeuralTagger(max_epochs=2, word_dim=16, hidden=16, char_hidden=8, vector_epochs=1, dict_folds=2).fit(docs, docs[:6])
     assert len(tagger.dev_f1_) == 2
     tagger.save(tmp_path / "tagger.pt", tmp_path / "tagger.json")
-    loaded = NeuralTagger.load(tmp_path / "tagger.pt", tmp_path / "tagger.json")
+    loaded = load_tagger(tmp_path)
     new = [Document(["replace", "hose"]), Document(["gearbox", "pump", "broken"])]
     assert loaded.predict(new) == tagger.predict(new)
     again = NeuralTagger(max_epochs=2, word_dim=16, hidden=16, char_hidden=8, vector_epochs=1, dict_folds=2).fit(docs, docs[:6])
@@ -99,3 +103,29 @@ def test_neural_tagger_variants_reach_the_tiny_patterns(use_crf, encoder):
     tagger = NeuralTagger(use_crf=use_crf, char_encoder=encoder, max_epochs=15, patience=15, word_dim=16, hidden=16,
                           char_hidden=8, vector_epochs=1, dict_folds=2, learning_rate=0.01).fit(docs, docs[:6])
     assert max(tagger.dev_f1_) >= 0.8
+
+
+def test_nested_terms_and_add_nested_recover_inner_entities():
+    from minectl.text.dictionary import add_nested, nested_terms
+
+    train = [Document(["air", "filters"], [Span(0, 2, "Object"), Span(1, 2, "Object")]),
+             Document(["fuel", "filters"], [Span(0, 2, "Object"), Span(1, 2, "Object")]),
+             Document(["door", "frame"], [Span(0, 2, "Object")]),
+             Document(["frame"], [Span(0, 1, "Object")])]
+    terms = nested_terms(train, 0.7)
+    assert terms == {("filters",): "Object"}  # "frame" inside "door frame" is never annotated
+    new = [Document(["oil", "filters"]), Document(["window", "frame"])]
+    flat = [[Span(0, 2, "Object")], [Span(0, 2, "Object")]]
+    assert add_nested(new, flat, terms) == [[Span(0, 2, "Object"), Span(1, 2, "Object")], [Span(0, 2, "Object")]]
+
+
+def test_dictionary_first_keeps_matches_and_tagger_spans_that_do_not_cross_them():
+    from minectl.text.dictionary import dictionary_first
+
+    doc = Document(["replace", "air", "filters", "door", "frame"])
+    terms = {("filters",): "Object", ("door", "frame"): "Object", ("replace",): "Activity"}
+    tagger = [[Span(0, 1, "State"), Span(1, 3, "Object"), Span(2, 4, "Object")]]
+    # "replace": the dictionary's type wins; "air filters" holds "filters" whole: both kept;
+    # "filters door" crosses the match "door frame": dropped
+    assert dictionary_first([doc], tagger, terms) == [[Span(0, 1, "Activity"), Span(1, 3, "Object"), Span(2, 3, "Object"),
+                                                      Span(3, 5, "Object")]]

@@ -41,7 +41,7 @@ def test_quick_run_writes_scores_metrics_model_and_contract_triples(quick_run):
     assert triples.height > 0 and set(triples["source"]) == {"text"}
     assert set(triples["relation"]) <= {"hasPatient", "hasAgent", "hasPart", "isA", "contains", "hasProperty"}
     assert triples["confidence"].is_between(0, 1).all()
-    for name in ("tagger.pt", "tagger.json", "relations.json"):
+    for name in ("tagger.crfsuite", "tagger.json", "relations.json"):  # best: crf_dict
         assert (quick_run / "model" / name).is_file()
 
 
@@ -60,6 +60,7 @@ def test_predict_tags_new_text_with_the_saved_model(quick_run, tmp_path, cli):
     (["factors", "extract", "factors.extract.levels=7"], "factors.extract.levels=7; expected one of 1, 5, 32, 224"),
     (["factors", "extract", "factors.extract.models=[dictionary,bert]"], "factors.extract.models=['dictionary', 'bert']; expected some of"),
     (["factors", "extract", "factors.extract.corpus=/nonexistent/x.json"], "/nonexistent/x.json: input file not found"),
+    (["factors", "extract", "factors.extract.best=dictionary"], "factors.extract.best=dictionary; expected a tagger of"),
 ])
 def test_bad_settings_are_refused_in_one_line(tmp_path, args, expect):
     assert_refused([*args, f"hydra.run.dir={tmp_path / 'run'}"], expect, run_dir=tmp_path / "run")
@@ -102,10 +103,42 @@ def test_seed_rules_on_the_papers_sentence():
 def test_cross_validation_reports_mean_and_sd_per_model(cli, tmp_path):
     run_dir = tmp_path / "cv"
     result = cli("factors", "extract", "debug=quick", "factors.extract.cv_folds=3", "factors.extract.models=[dictionary,bilstm_crf]",
-                 f"hydra.run.dir={run_dir}")
+                 "factors.extract.best=bilstm_crf", f"hydra.run.dir={run_dir}")
     assert result.exit_code == 0, result.output
     metrics = json.loads((run_dir / "metrics.json").read_text())
     for model in ("dictionary", "bilstm_crf"):
         assert 0 <= metrics[f"ner_cv.{model}.f1_micro_mean"] <= 100 and metrics[f"ner_cv.{model}.f1_micro_sd"] >= 0
     table = pl.read_parquet(run_dir / "tables" / "ner_cv.parquet")
     assert set(table["model"]) == {"dictionary", "bilstm_crf"} and table["folds"].max() <= 3
+
+
+def test_predict_refuses_a_damaged_saved_tagger(quick_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(quick_run, run)
+    (run / "model" / "tagger.json").write_text('{"kind": "pickle"}')
+    notes = tmp_path / "n.txt"
+    notes.write_text("pump\n")
+    assert_refused(["factors", "extract", "predict", run, f"factors.extract.text={notes}"],
+                   "saved tagger unreadable (ValueError: kind 'pickle', expected one of neural, crf)", inputs=[run / "model"])
+
+
+def test_a_doccano_corpus_without_relations_gets_the_seeds_rules(cli, tmp_path):
+    lines = []
+    for i, machine in enumerate(["excavator", "truck", "loader", "dozer"] * 3):
+        text = f"the {machine} uses diesel; the transportation cost increases by {5 + i}% when the bench height exceeds 10 m"
+        spans = [(machine, "Facility"), ("diesel", "Fuel"), ("transportation cost", "Cost"), ("bench height", "Parameters")]
+        lines.append(json.dumps({"text": text, "label": [[text.index(t), text.index(t) + len(t), kind] for t, kind in spans]}))
+    corpus = tmp_path / "mining.jsonl"
+    corpus.write_text("\n".join(lines))
+    run_dir = tmp_path / "run"
+    result = cli("factors", "extract", f"factors.extract.corpus={corpus}", "factors.extract.models=[dictionary,crf_dict]",
+                 "factors.extract.lexicon=true", f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    triples = pl.read_parquet(run_dir / "tables" / "triples.parquet")
+    positive = triples.filter(pl.col("relation") == "Positive")
+    assert positive.height == 2 and positive["sign"].to_list() == [1, 1]  # the 2 test sentences (file order: last 10 %)
+    assert positive["weight"].to_list() == [0.15, 0.16] and positive["condition"].to_list() == ["bench height > 10 m"] * 2
+    assert set(triples.filter(pl.col("relation") == "Use")["tail"]) == {"diesel"}
+    assert pl.read_parquet(run_dir / "tables" / "pending.parquet").height == 0

@@ -146,18 +146,21 @@ class KGEModel(BaseEstimator):
         return total / len(keys)
 
     def _negative_epoch(self, X, queries, head_prob, optimiser, generator) -> float:
-        total = 0.0
+        total, k = 0.0, self.negatives
         order = torch.randperm(len(X), generator=generator).to(self.device_)
+        # the epoch's corruptions drawn at once: a uniform for the Bernoulli choice and an entity each
+        uniform = torch.rand(len(X) * k, generator=generator).to(self.device_)
+        random_entity = torch.randint(self.n_entities_, (len(X) * k,), generator=generator).to(self.device_)
         for start in range(0, len(X), self.batch_size):
             pos = X[order[start:start + self.batch_size]]
-            k = self.negatives
             neg = pos.repeat_interleave(k, dim=0)
-            corrupt_head = torch.rand(len(neg), generator=generator).to(self.device_) < head_prob[neg[:, 1]]
-            random_entity = torch.randint(self.n_entities_, (len(neg),), generator=generator).to(self.device_)
-            neg[:, 0] = torch.where(corrupt_head, random_entity, neg[:, 0])
-            neg[:, 2] = torch.where(corrupt_head, neg[:, 2], random_entity)
-            s_pos = self.scorer_(pos[:, 0], pos[:, 1], pos[:, 2])[:, 0]
-            s_neg = self.scorer_(neg[:, 0], neg[:, 1], neg[:, 2]).view(len(pos), k)
+            draws = slice(start * k, start * k + len(neg))
+            corrupt_head = uniform[draws] < head_prob[neg[:, 1]]
+            neg[:, 0] = torch.where(corrupt_head, random_entity[draws], neg[:, 0])
+            neg[:, 2] = torch.where(corrupt_head, neg[:, 2], random_entity[draws])
+            both = torch.cat([pos, neg])  # one forward pass for positives and negatives
+            scores = self.scorer_(both[:, 0], both[:, 1], both[:, 2])[:, 0]
+            s_pos, s_neg = scores[: len(pos)], scores[len(pos):].view(len(pos), k)
             if self.loss == "margin":
                 loss = F.relu(self.margin - s_pos[:, None] + s_neg).mean()
             else:  # self-adversarial (Sun et al. 2019): harder negatives weigh more, weights not trained

@@ -33,10 +33,11 @@ class Scorer(nn.Module):
         return dim
 
     def _entity(self, index: torch.Tensor | None) -> torch.Tensor:
-        table = self.entities.weight
+        rows = self.entities.weight if index is None else self.entities(index)
         if self.normalise_entities:  # only the embedding part; TransD's projection vectors stay free
-            table = torch.cat([F.normalize(table[:, : self.dim], dim=-1), table[:, self.dim :]], dim=-1)
-        return table.unsqueeze(0) if index is None else table[index].unsqueeze(1)
+            unit = F.normalize(rows[:, : self.dim], dim=-1)
+            rows = unit if rows.shape[1] == self.dim else torch.cat([unit, rows[:, self.dim :]], dim=-1)
+        return rows.unsqueeze(0) if index is None else rows.unsqueeze(1)
 
     def forward(self, h: torch.Tensor | None, r: torch.Tensor, t: torch.Tensor | None) -> torch.Tensor:
         """Scores (B, 1) of the triples, or (B, E) of every entity where ``h`` or ``t`` is None."""
