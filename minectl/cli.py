@@ -435,8 +435,7 @@ def _predict(task: str, args: list[str], usage: str) -> None:
     try:
         run = read_run(Path(args[0]), (task,))  # the folder may come from someone else: types checked
         check_run_folder(run)
-        if task == "risk":
-            args = [args[0], *_predict_out(run.dir, args[1:])]
+        args = [args[0], *_predict_out(task, label, run.dir, args[1:])]
         importlib.import_module(TASKS[task][0]).predict_cli(run, args[1:])
     except MinectlError as exc:
         _fail(str(exc), exc.exit_code)
@@ -444,9 +443,9 @@ def _predict(task: str, args: list[str], usage: str) -> None:
         _fail(f"{label}: {_one_line(exc)}")
 
 
-def _predict_out(run_dir: Path, args: list[str]) -> list[str]:
+def _predict_out(task: str, label: str, run_dir: Path, args: list[str]) -> list[str]:
     """``args`` with an ``out=`` outside the training run's folder: the one given (refused when
-    inside it), else predictions.parquet in a new folder outputs/risk_predict/DATE/TIME."""
+    inside it), else a new folder outputs/<task>_predict/DATE/TIME (risk: its predictions.parquet)."""
     from datetime import datetime
 
     from minectl.errors import ConfigError
@@ -455,12 +454,12 @@ def _predict_out(run_dir: Path, args: list[str]) -> list[str]:
     given = [a.partition("=")[2] for a in args if a.startswith("out=")]
     if given:
         if Path(given[-1]).resolve().is_relative_to(run_dir.resolve()):
-            raise ConfigError(f"risk predict: out={given[-1]} is inside the run folder {run_dir}; "
+            raise ConfigError(f"{label}: out={given[-1]} is inside the run folder {run_dir}; "
                               "expected a path outside it (the training run stays as it was)")
         return args
     now = datetime.now()
-    folder = claim_output_dir(Path("outputs", "risk_predict", f"{now:%Y-%m-%d}", f"{now:%H-%M-%S}"), "out", True, False)
-    return [*args, f"out={folder / 'predictions.parquet'}"]
+    folder = claim_output_dir(Path("outputs", f"{task}_predict", f"{now:%Y-%m-%d}", f"{now:%H-%M-%S}"), "out", True, False)
+    return [*args, f"out={folder / 'predictions.parquet' if task == 'risk' else folder}"]
 
 
 for _name, (_module, _help) in TASKS.items():

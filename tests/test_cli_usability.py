@@ -87,13 +87,17 @@ def test_risk_predict_writes_outside_the_training_run(tmp_path, monkeypatch):
     run = tmp_path / "run"
     run.mkdir()
     with pytest.raises(ConfigError, match=r"out=.*x.parquet is inside the run folder .*; expected a path outside it"):
-        _predict_out(run, [f"out={run / 'sub' / 'x.parquet'}"])
-    assert _predict_out(run, ["data.dir=x", f"out={tmp_path / 'p.parquet'}"]) == ["data.dir=x", f"out={tmp_path / 'p.parquet'}"]
+        _predict_out("risk", "risk predict", run, [f"out={run / 'sub' / 'x.parquet'}"])
+    given = ["data.dir=x", f"out={tmp_path / 'p.parquet'}"]
+    assert _predict_out("risk", "risk predict", run, given) == given
     monkeypatch.chdir(tmp_path)
-    first, second = _predict_out(run, []), _predict_out(run, [])
+    first, second = _predict_out("risk", "risk predict", run, []), _predict_out("risk", "risk predict", run, [])
     made = [Path(args[-1].removeprefix("out=")) for args in (first, second)]
     assert made[0] != made[1] and all(p.parent.is_dir() and p.name == "predictions.parquet" for p in made)
     assert all(p.parts[:2] == ("outputs", "risk_predict") for p in made)  # relative to the working folder
+    # extract's predict writes tables into a folder: the new folder itself
+    (folder,) = [Path(a.removeprefix("out=")) for a in _predict_out("extract", "factors extract predict", run, [])]
+    assert folder.is_dir() and folder.parts[:2] == ("outputs", "extract_predict") and not any(folder.iterdir())
 
 
 @pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None, reason="the ray extra is installed")

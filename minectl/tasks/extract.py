@@ -243,23 +243,27 @@ def predict_cli(run, overrides: list[str]) -> None:
     """`minectl factors extract predict RUN_DIR factors.extract.text=FILE [out=DIR]`: tag each
     line of FILE with the run's tagger; write entities, triples (the pair classifier where the
     run has one, and the seed's rules) and the clauses no rule matched (pending) as Parquet
-    tables into DIR (default RUN_DIR/extracted). ``run``: the RunFolder read by read_run."""
+    tables into DIR (the CLI's default: a new folder outputs/extract_predict/DATE/TIME, never
+    inside RUN_DIR). ``run``: the RunFolder read by read_run."""
     import polars as pl
     from rich.console import Console
 
     from minectl.atomic import atomic_path
+    from minectl.data.sources import resolve_input
     from minectl.text.corpus import Document, tokenize
     from minectl.text.pipeline import load_tagger, pair_triples, triples_frame
     from minectl.text.relations import PairClassifier, rule_triples
 
-    text, folder = None, run.dir / "extracted"
+    text, folder = None, None
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or key not in ("factors.extract.text", "out"):
             raise ConfigError(f"factors extract predict: override {item!r}; expected factors.extract.text=FILE or out=DIR")
-        text, folder = (Path(value), folder) if key == "factors.extract.text" else (text, Path(value))
+        text, folder = (resolve_input(value), folder) if key == "factors.extract.text" else (text, Path(value))
     if text is None:
         raise ConfigError("factors extract predict: no text; expected factors.extract.text=FILE (plain text, one entry a line)")
+    if folder is None:
+        raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
     if not text.is_file():
         raise DataError(f"{text}: {'not a file' if text.exists() else 'missing'}; expected a plain text file (one entry a line)")
     try:
