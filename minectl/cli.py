@@ -645,6 +645,9 @@ def verify(
             console.print(f"[yellow]changed[/] {line}" if changes else line)
         for key, a, b in mismatches:
             console.print(f"[red]differs[/] {key}: saved {a} replay {b}")
+        for key in sorted(k for k, v in expected.items() if k.endswith(".time_limited") and v == 1):
+            console.print(f"[yellow]note[/] {key}: the run was stopped by a time limit, so its figures depend on the "
+                          "machine's speed and load")
         console.print(f"[red]{len(mismatches)} of {len(set(expected) | set(actual))} metrics differ[/]")
         raise typer.Exit(1)
     timing = sum(is_timing(key) for key in expected)

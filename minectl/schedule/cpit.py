@@ -41,6 +41,7 @@ class ScheduleResult:
     candidates: int  # blocks left after the reductions
     variables: int
     pit_value: float  # the ultimate pit of the best destination values (the reduction's)
+    time_limited: bool  # the time limit stopped a part of the solve: the result depends on the machine's speed
 
     @property
     def gap(self) -> float:
@@ -460,5 +461,6 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     full = Solution(np.full(instance.n_blocks, -1, np.int64), np.zeros((instance.n_blocks, instance.n_destinations)))
     full.period[keep], full.share[keep] = best.period, best.share
     verdict = verify(instance, prec, full)
+    seconds = time.perf_counter() - start
     return ScheduleResult(full, verdict.npv, verdict.feasible, verdict.problems, lp_bound, bound, heuristic_value, status,
-                          time.perf_counter() - start, len(keep), model.n_x + model.n_y, pit.value)
+                          seconds, len(keep), model.n_x + model.n_y, pit.value, seconds >= time_limit - 1)

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from minectl.results import Run
 
 PROBLEMS = ("upit", "cpit", "pcpsp")
+TIME_LIMITED = ("[yellow]{what}: stopped by its time limit, so its figures depend on this machine's speed and load "
+                "(minectl verify may differ); for a reproducible run set schedule.mip_max_nodes low enough, or schedule.mip=false[/yellow]")
 
 
 @dataclass
@@ -196,7 +198,7 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
                             mip_max_nodes=s.mip_max_nodes)
     metric = {"value": result.value, "bound": result.bound, "lp_bound": result.lp_bound, "gap": result.gap,
               "heuristic": result.heuristic_value, "seconds": result.seconds, "blocks": int((result.solution.period >= 0).sum()),
-              "candidates": result.candidates, "feasible": result.feasible}
+              "candidates": result.candidates, "feasible": result.feasible, "time_limited": int(result.time_limited)}
     row = {"problem": kind, "value": result.value, "lp_bound": result.lp_bound, "bound": result.bound, "gap": result.gap,
            "heuristic_value": result.heuristic_value, "seconds": result.seconds, "feasible": result.feasible,
            "mip_status": result.mip_status, "blocks": metric["blocks"], "variables": result.variables}
@@ -204,6 +206,8 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
         out.console.print(f"[red]{kind}: the verifier refused the schedule: {'; '.join(result.problems)}[/red]")
     out.console.print(f"{kind}: NPV {result.value:,.0f} (heuristic {result.heuristic_value:,.0f}), bound {result.bound:,.0f}, "
                       f"gap {100 * result.gap:.2f}%, {result.seconds:.1f} s, MIP {result.mip_status}")
+    if result.time_limited:
+        out.console.print(TIME_LIMITED.format(what=kind))
     return metric, row, result
 
 
@@ -409,6 +413,8 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
     out.table("loop_blocks", pl.DataFrame(blocks))
     out.plot("section_loop_ml", cross_section_plot(model.xyz, ml, s.periods, "ML-fed plan"))
     gain = by_name["ml"].true_npv - by_name["static"].true_npv
+    if any(plan.result.time_limited for plan in plans):
+        out.console.print(TIME_LIMITED.format(what="loop (a plan)"))
     out.console.print(f"ML-fed vs static on the ground truth: NPV {by_name['ml'].true_npv:,.0f} vs {by_name['static'].true_npv:,.0f} "
                       f"({gain:+,.0f}); oracle {by_name['oracle'].true_npv:,.0f}; {int((static != ml).sum())} blocks change period")
     return {
@@ -417,6 +423,7 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
         "ml_gain": gain,
         "changed_period": int((static != ml).sum()),
         "feasible": all(plan.result.feasible for plan in plans),  # each plan on its own inputs
+        "time_limited": int(any(plan.result.time_limited for plan in plans)),
         **{k: v for k, v in errors.items()},
     }
 

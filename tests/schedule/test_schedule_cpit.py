@@ -50,6 +50,14 @@ def test_cpit_mip_equals_brute_force_with_and_without_reductions(seed):
         result = solve_schedule(inst, prec, time_limit=30, reduce=reduce)
         assert result.feasible and result.value == pytest.approx(expected, abs=1e-6)
         assert result.bound >= expected - 1e-6 and result.lp_bound >= expected - 1e-6
+        assert not result.time_limited  # solved to the end: the same result on any machine
+
+
+def test_a_solve_the_clock_stopped_says_so():
+    prec = minelib.read_prec(NEWMAN1 / "newman1.prec")
+    inst = minelib.read_instance(NEWMAN1 / "newman1.cpit", prec.n_blocks)
+    result = solve_schedule(inst, prec, time_limit=2.0)  # newman1's MIP needs far longer
+    assert result.time_limited and result.feasible
 
 
 def test_pcpsp_mip_against_brute_force_on_whole_destinations():
