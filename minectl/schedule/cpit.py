@@ -440,10 +440,12 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     heuristic = improve(sub, sub_prec, toposort(model, lp_columns, level), earliest, deadline)
     best, best_value = heuristic, verify(sub, sub_prec, heuristic).npv
     heuristic_value, bound, status = best_value, lp_bound, "not run"
+    windows_timed_out = False
     if mip:
         best, best_value = window_search(model, best, best_value, seed, deadline, max_nodes=mip_max_nodes)
-        status = "windows converged" if time.perf_counter() < deadline - 1 else "time limit in the windows"
-    if mip and time.perf_counter() < deadline - 1:  # the windows converged: the whole MIP for the rest, and its bound
+        windows_timed_out = time.perf_counter() >= deadline - 1
+        status = "time limit in the windows" if windows_timed_out else "windows converged"
+    if mip and not windows_timed_out:  # the windows converged: the whole MIP for the rest, and its bound
         h = _highs(seed, deadline)
         if mip_max_nodes is not None:
             h.setOptionValue("mip_max_nodes", int(mip_max_nodes))
@@ -462,5 +464,7 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     full.period[keep], full.share[keep] = best.period, best.share
     verdict = verify(instance, prec, full)
     seconds = time.perf_counter() - start
+    # where the clock, not the work, ended a step (HiGHS's own limit, or minectl's interrupt at the deadline)
+    time_limited = windows_timed_out or status in ("Time limit reached", "Interrupted by user") or seconds >= time_limit
     return ScheduleResult(full, verdict.npv, verdict.feasible, verdict.problems, lp_bound, bound, heuristic_value, status,
-                          seconds, len(keep), model.n_x + model.n_y, pit.value, seconds >= time_limit - 1)
+                          seconds, len(keep), model.n_x + model.n_y, pit.value, time_limited)
