@@ -326,7 +326,7 @@ def run_hydra(
             trust.check_before_compose(overrides, config_dir)
         except MinectlError as exc:
             _fail(str(exc))
-    register_schemas(schemas())
+        register_schemas(schemas())  # on the other path precheck has registered them (50 ms a call)
     if multirun:
         argv.append("--multirun")
     if cfg:

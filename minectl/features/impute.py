@@ -41,7 +41,7 @@ def interpolate_linear(
     """
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0 or None, got {limit}")
-    ordered = frame.lazy().sort([*by, time_col]).collect()
+    ordered = _sorted(frame.lazy().collect(), by, time_col)
     series = ordered.select(pl.struct(by).rle_id()).to_series().to_numpy() if by else np.zeros(ordered.height, np.uint32)
     t = ordered[time_col].to_physical().to_numpy()
     fills = {}
@@ -50,6 +50,15 @@ def interpolate_linear(
         fills[column] = pl.Series(x).fill_nan(None)
         fills[imputed_flag(column)] = pl.Series(filled)
     return ordered.with_columns(**fills).lazy()
+
+
+def _sorted(frame: pl.DataFrame, by: Sequence[str], time_col: str) -> pl.DataFrame:
+    """``frame`` sorted by ``by`` and ``time_col``; as it is when it comes so (hourly sensors
+    of whole mines, one part per mine in key order): checking costs a tenth of sorting."""
+    rows = series_order(frame, by, time_col)
+    if rows.order is None and (not by or frame.select(by)[rows.starts].pipe(lambda keys: keys.equals(keys.sort(by)))):
+        return frame
+    return frame.sort([*by, time_col])
 
 
 def fill_linear(series: np.ndarray, t: np.ndarray, x: np.ndarray, limit: int | None) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 Bound = pl.Expr | float | None
@@ -35,11 +36,16 @@ def flag_outliers(
     lower: Bound = None,
     upper: Bound = None,
     event: pl.Expr | None = None,
+    runs: np.ndarray | None = None,
 ) -> pl.LazyFrame:
     """Add ``outlier_sigma``, ``outlier_threshold``, ``outlier`` and ``event_kept`` columns.
 
     ``lower``/``upper``: business bounds, a number or an expression (e.g. a per-resource
     column); ``event``: boolean expression marking rows explained by an operational event.
+    ``runs``: for an eager ``frame`` whose rows come in series order (each series one run of
+    rows in time order: ``features.series.series_order`` gives no ``order``), the first row of
+    each run; each series' window is then computed on its own slice of rows, as ``over`` would,
+    without sorting each series by time again.
     """
     if window < 2:
         raise ValueError(f"window must be >= 2, got {window}")
@@ -51,7 +57,9 @@ def flag_outliers(
     mean = previous.rolling_mean(window, min_samples=min_periods)
     sd = previous.rolling_std(window, min_samples=min_periods)
     sigma = ((x - mean).abs() > n_sigma * sd).fill_null(False)
-    if by:  # windows ordered per series: cheaper than sorting the frame by the series keys; one
+    if by and runs is not None:
+        sigma = _per_run(frame, sigma, runs)
+    elif by:  # windows ordered per series: cheaper than sorting the frame by the series keys; one
         sigma = sigma.over(by, order_by=time_col)  # window for the whole test: 20 % cheaper than two
     threshold = pl.lit(False)
     lo, hi = _bound(lower), _bound(upper)
@@ -66,6 +74,15 @@ def flag_outliers(
         .with_columns(outlier=pl.col("outlier_sigma") | pl.col("outlier_threshold"))
         .with_columns(event_kept=pl.col("outlier") & explained)
     )
+
+
+def _per_run(frame: pl.DataFrame, expr: pl.Expr, runs: np.ndarray) -> pl.Series:
+    """``expr`` evaluated on each run of rows alone (``runs``: their first rows), in row order.
+    For a few long series (hourly sensors of whole mines) half the cost of ``over``."""
+    if not frame.height:
+        return frame.select(expr).to_series()
+    ends = np.append(runs[1:], frame.height)
+    return pl.concat([frame.slice(int(start), int(end - start)).select(expr).to_series() for start, end in zip(runs, ends, strict=True)])
 
 
 def drop_outliers(frame: pl.LazyFrame, value: str) -> pl.LazyFrame:

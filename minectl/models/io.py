@@ -5,6 +5,7 @@ read back without unpickling anything."""
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -27,21 +28,26 @@ def _save_torch(state_dict, path: Path) -> None:
         torch.save({k: v.detach().cpu() for k, v in state_dict.items()}, handle)
 
 
+def _is_instance(model, module: str, name: str) -> bool:
+    """isinstance(model, module.name) without importing the module (torch, 0.9 s) when no model of
+    it was made in this process, so it cannot be one."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(model, getattr(loaded, name))
+
+
 def save_model(model, directory: Path) -> None:
     """Write a fitted model into ``directory`` (created)."""
     from minectl.models.boosting import LightGBMClassifier
-    from minectl.models.hybrid import LSTMRandomForestClassifier
     from minectl.models.safe_io import save_estimator
-    from minectl.models.sequence import LSTMClassifier
     from minectl.models.svm import SVMClassifier
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     meta = {"n_features": int(model.n_features_in_), "classes": np.asarray(model.classes_).tolist()}
-    if isinstance(model, LSTMClassifier):
+    if _is_instance(model, "minectl.models.sequence", "LSTMClassifier"):
         meta.update(kind="lstm", params=model.get_params(), n_dynamic=int(model.n_dynamic_))
         _save_torch(model.net_.state_dict(), directory / "lstm.pt")
-    elif isinstance(model, LSTMRandomForestClassifier):
+    elif _is_instance(model, "minectl.models.hybrid", "LSTMRandomForestClassifier"):
         meta.update(kind="lstm_rf", params=model.get_params(), n_dynamic=int(model.encoder_.n_dynamic_))
         _save_torch(model.encoder_.net_.state_dict(), directory / "lstm.pt")
         save_estimator(model.forest_, directory / "forest")

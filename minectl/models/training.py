@@ -1,5 +1,5 @@
 """The one torch training loop of minectl's sequence models (the risk LSTM, the price LSTM):
-Adam over shuffled mini-batches, early stopping on a validation loss, the best epoch kept."""
+Adam (torch's update, see _Adam) over shuffled mini-batches, early stopping on a validation loss, the best epoch kept."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def fit_early_stopping(
     """
     torch.manual_seed(random_state)
     network = make_network().to(device)
-    optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
+    optimiser = _Adam(list(network.parameters()), learning_rate)
     shuffler = torch.Generator().manual_seed(random_state)
     (inputs, target), (val_inputs, val_target) = train, validation
     best_loss, best_state, stale = np.inf, None, 0
@@ -78,3 +78,33 @@ def fit_early_stopping(
     network.load_state_dict(best_state)
     network.eval()
     return Fitted(network, train_loss, validation_loss)
+
+
+class _Adam:
+    """torch.optim.Adam's CPU update (single-tensor path, default betas and eps) without torch.optim,
+    whose first step imports torch._dynamo (0.9 s of every command that trains an LSTM).
+    tests/models/test_training.py holds it to torch's steps bit for bit."""
+
+    def __init__(self, params: list[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        self.params, self.lr, (self.beta1, self.beta2), self.eps = params, lr, betas, eps
+        self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
+        self.steps = [torch.tensor(0.0) for _ in params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        beta1, beta2 = self.beta1, self.beta2
+        for param, (exp_avg, exp_avg_sq), step_t in zip(self.params, self.moments, self.steps, strict=True):
+            grad = param.grad
+            if grad is None:
+                continue
+            step_t += 1
+            exp_avg.lerp_(grad, 1 - beta1)
+            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            step = step_t.item()
+            # torch's order of operations, for the same bits: lr / (1 - beta1^t), sqrt(v) / sqrt(1 - beta2^t) + eps
+            denom = (exp_avg_sq.sqrt() / (1 - beta2**step) ** 0.5).add_(self.eps)
+            param.addcdiv_(exp_avg, denom, value=-(self.lr / (1 - beta1**step)))

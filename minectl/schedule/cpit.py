@@ -1,6 +1,7 @@
-"""CPIT and PCPSP schedules: a time-indexed MIP on HiGHS with its LP bound, an LP-guided TopoSort
-heuristic with local improvement, then fix-and-optimise MIP windows and the whole MIP, all
-warm-started and under one time limit.
+"""CPIT and PCPSP schedules: a time-indexed MIP on HiGHS with its LP bound (or, for large CPITs, a
+Lagrangian bound by max-flow closures), an LP-guided TopoSort heuristic with local improvement,
+then fix-and-optimise MIP windows and optionally the whole MIP, all warm-started; work limits end
+each step (reproducible), one time limit is the safety net.
 
 The model ("by" variables, Espinoza et al. 2013): x[b, t] = 1 when block b is mined in period t
 or before; x[b, t-1] <= x[b, t]; x[b, t] <= x[p, t] for each predecessor p. With one destination
@@ -24,6 +25,9 @@ from minectl.schedule.minelib import Instance, Precedence, Solution
 from minectl.schedule.upit import max_closure
 from minectl.schedule.verify import verify
 
+# relaxation="auto": the LP up to this many x columns, the Lagrangian bound above (3,200 blocks x 12
+# periods: the LP took about 70 s of CPU, the whole solve with the Lagrangian bound 24 s, 0.2 % above the LP)
+LP_COLUMNS = 20000
 EXACT_CONE_BLOCKS = 20000  # above this, cone weights are bounded by the heaviest chain (memory n^2/8 bytes)
 
 
@@ -33,7 +37,7 @@ class ScheduleResult:
     value: float  # NPV recomputed by the verifier
     feasible: bool
     problems: list[str]
-    lp_bound: float  # the LP relaxation of the reduced model, or the pit's value if the LP ran out of time (upper bounds)
+    lp_bound: float  # upper bounds: the reduced model's LP or Lagrangian bound (the pit's value if the LP ran out of time)
     bound: float  # the best proven upper bound: min(LP bound, MIP dual bound)
     heuristic_value: float  # TopoSort + local improvement, before the MIP
     mip_status: str
@@ -42,6 +46,8 @@ class ScheduleResult:
     variables: int
     pit_value: float  # the ultimate pit of the best destination values (the reduction's)
     time_limited: bool  # the time limit stopped a part of the solve: the result depends on the machine's speed
+    relaxation: str = "lp"  # lp or lagrangian: where lp_bound and TopoSort's guide came from
+    sweeps: int = 0  # window sweeps begun (the last one found nothing better, unless window_sweeps ran out)
 
     @property
     def gap(self) -> float:
@@ -148,6 +154,15 @@ class _Model:
         later = np.flatnonzero(self.period > self.earliest[self.block])
         return [(cols, np.ones(self.n_x), 0, cols), (later - 1, -np.ones(len(later)), 0, later)]
 
+    def orderings(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """x columns (a, b) with x_a <= x_b: x[b, t-1] <= x[b, t], and x[b, t] <= x[p, t] per predecessor p."""
+        later = np.flatnonzero(self.period > self.earliest[self.block])
+        blocks, preds = self.prec.arcs()
+        reps = self.width[blocks]
+        arc_b, arc_p = np.repeat(blocks, reps), np.repeat(preds, reps)
+        arc_t = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps) + self.earliest[arc_b]
+        return [(later - 1, later), (self.x(arc_b, arc_t), self.x(arc_p, arc_t))]
+
     def lp(self, integer: bool):
         import highspy
         from scipy import sparse
@@ -170,16 +185,10 @@ class _Model:
         def ones(k: int, sign: float = 1.0) -> np.ndarray:
             return np.full(k, sign)
 
-        later = np.flatnonzero(self.period > self.earliest[self.block])  # x[b, t-1] <= x[b, t]
-        k = len(later)
-        add([(np.arange(k), later - 1, ones(k)), (np.arange(k), later, ones(k, -1))], ones(k, -np.inf), np.zeros(k))
-        blocks, preds = self.prec.arcs()  # x[b, t] <= x[p, t]
-        reps = self.width[blocks]
-        arc_b, arc_p = np.repeat(blocks, reps), np.repeat(preds, reps)
-        arc_t = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps) + self.earliest[arc_b]
-        k = len(arc_b)
-        add([(np.arange(k), self.x(arc_b, arc_t), ones(k)), (np.arange(k), self.x(arc_p, arc_t), ones(k, -1))],
-            ones(k, -np.inf), np.zeros(k))
+        for needs, needed in self.orderings():  # column `needs` <= column `needed`
+            k = len(needs)
+            add([(np.arange(k), needs, ones(k)), (np.arange(k), needed, ones(k, -1))], ones(k, -np.inf), np.zeros(k))
+        later = np.flatnonzero(self.period > self.earliest[self.block])
         terms = self.amounts()
         if dests > 1:  # sum_d y[b, d, t] - x[b, t] + x[b, t-1] = 0
             n = self.n_x
@@ -267,6 +276,55 @@ def solve_lp(model: _Model, seed: int, deadline: float) -> tuple[float, np.ndarr
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return float("inf"), np.zeros(model.n_x + model.n_y)
     return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)
+
+
+def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: float) -> tuple[float, np.ndarray]:
+    """An upper bound without the LP (whose time-indexed model has a million rows at 10,000 blocks
+    x 12 periods): the capacities relaxed with multipliers lam >= 0. For every lam,
+    lam . U + max { (c - A_res' lam) x : x closed under the orderings } bounds the LP and every
+    schedule (weak duality), and the maximum is an exact max-flow closure of the time-indexed
+    graph (`max_closure`; its values rounded to 10^-k, so n x 10^-k / 2 is added). The closure
+    polytope is integral, so the best lam gives the LP's value; subgradient steps (Polyak's,
+    towards `lower`, a schedule's value) approach it. One destination only (CPIT). Returns the best
+    bound and the average closure of the second half (the column values TopoSort is guided by)."""
+    from scipy import sparse
+
+    lp = model.lp(integer=False)
+    matrix = sparse.csc_matrix((lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_), shape=(lp.num_row_, lp.num_col_))
+    capacity_rows = model.instance.n_resources * model.instance.n_periods  # the last rows (lp's order)
+    use = matrix[lp.num_row_ - capacity_rows:].tocsr()
+    upper = np.asarray(lp.row_upper_)[lp.num_row_ - capacity_rows:]
+    cost = np.asarray(lp.col_cost_)
+    needs, needed = (np.concatenate(pair) for pair in zip(*model.orderings(), strict=True))
+    graph = Precedence.from_arcs(model.n_x, needs, needed)
+    lam = np.zeros(capacity_rows)
+    best, step, stalled = np.inf, 2.0, 0
+    average, counted = np.zeros(model.n_x), 0
+    for iteration in range(iterations):
+        x, value = _closure(cost - use.T @ lam, graph)
+        bound = lam @ upper + value
+        if bound < best - 1e-9 * abs(bound):
+            best, stalled = bound, 0
+        else:
+            stalled += 1
+            if stalled >= 5:  # Held and Karp's rule: halve the step after 5 steps without a better bound
+                step, stalled = step / 2, 0
+        if iteration >= iterations // 2:
+            average += x
+            counted += 1
+        slack = upper - use @ x
+        norm = float(slack @ slack)
+        if norm == 0 or time.perf_counter() >= deadline:
+            break
+        lam = np.maximum(0.0, lam - step * max(bound - lower, 1e-9 * abs(bound)) / norm * slack)
+    return best, average / counted if counted else x
+
+
+def _closure(weights: np.ndarray, graph: Precedence) -> tuple[np.ndarray, float]:
+    """A maximum-weight closure (0/1 per node) and an upper bound on its weight: max_closure's
+    value plus its rounding (n x 10^-k / 2)."""
+    closure = max_closure(weights, graph)
+    return closure.in_pit.astype(float), closure.value + 0.5 * len(weights) * 10.0 ** -closure.decimals
 
 
 def toposort(model: _Model, columns: np.ndarray, level: np.ndarray) -> Solution:
@@ -370,27 +428,33 @@ def _better(model: _Model, values: np.ndarray, best: Solution, best_value: float
     return (found, check.npv) if check.feasible and check.npv > best_value + 1e-9 * abs(best_value) else (best, best_value)
 
 
-def window_search(model: _Model, best: Solution, best_value: float, seed: int, deadline: float, width: int = 2,
-                  max_nodes: int | None = None) -> tuple[Solution, float]:
+def window_search(model: _Model, best: Solution, best_value: float, seed: int, deadline: float, sweeps: int, width: int = 2,
+                  gap: float = 1e-4, max_nodes: int | None = None) -> tuple[Solution, float, int, bool]:
     """Fix and optimise: the MIP with every column outside a window of `width` periods fixed at the
-    best schedule's value, window after window, until a sweep finds nothing better or time runs
-    out. A window [t, t + width) can reshuffle the blocks of periods t .. t + width (the next
-    period's blocks may move in, the window's out to it). Each sub-MIP is small once presolved."""
+    best schedule's value, window after window, for at most `sweeps` sweeps and no further once a
+    sweep finds nothing better. A window [t, t + width) can reshuffle the blocks of periods
+    t .. t + width (the next period's blocks may move in, the window's out to it). Each sub-MIP is
+    small once presolved and solved to the relative `gap` (or `max_nodes`): work, not the clock,
+    ends it, so the result is the same on any machine unless the deadline comes first (the flag
+    returned last, after the best schedule, its value and the sweeps begun)."""
     import highspy
 
     periods = model.instance.n_periods
     if periods < 2:
-        return best, best_value
+        return best, best_value, 0, False
     h = _highs(seed, deadline)
+    h.setOptionValue("mip_rel_gap", float(gap))
     if max_nodes is not None:
         h.setOptionValue("mip_max_nodes", int(max_nodes))
     h.passModel(model.lp(integer=True))
     column_period = np.concatenate([model.period, np.repeat(model.period, model.instance.n_destinations)[: model.n_y]])
     everything = np.arange(len(column_period), dtype=np.int32)
-    improved = True
-    while improved and time.perf_counter() < deadline:
+    begun = 0
+    for begun in range(1, sweeps + 1):
         improved = False
         for t in range(periods - 1):
+            if time.perf_counter() >= deadline:
+                return best, best_value, begun, True
             columns = model.columns_of(best)
             free = (column_period >= t) & (column_period < t + width)
             h.changeColsBounds(len(everything), everything, np.where(free, 0.0, columns), np.where(free, 1.0, columns))
@@ -401,16 +465,30 @@ def window_search(model: _Model, best: Solution, best_value: float, seed: int, d
                 before = best_value
                 best, best_value = _better(model, np.asarray(h.getSolution().col_value), best, best_value)
                 improved |= best_value > before
-            if time.perf_counter() >= deadline:
-                break
-    return best, best_value
+            if _clock_stopped(h):
+                return best, best_value, begun, True
+        if not improved:
+            break
+    return best, best_value, begun, False
+
+
+def _clock_stopped(h) -> bool:
+    """HiGHS's time limit or minectl's interrupt at the deadline ended the last run."""
+    return h.modelStatusToString(h.getModelStatus()) in ("Time limit reached", "Interrupted by user")
 
 
 def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120.0, mip: bool = True, reduce: bool = True,
-                   seed: int = 0, mip_max_nodes: int | None = None, not_before: np.ndarray | None = None) -> ScheduleResult:
-    """The best verified schedule found within `time_limit` seconds (the whole solve: reductions,
-    LP, heuristic and MIP), its LP bound, the MIP's bound and the time taken. `not_before[b]`: a
-    period block b may not be mined before (deferred blocks; its successors wait too)."""
+                   seed: int = 0, mip_max_nodes: int | None = None, not_before: np.ndarray | None = None, window_sweeps: int = 1,
+                   window_gap: float = 1e-3, whole_mip: bool = False, relaxation: str = "auto",
+                   lagrangian_iterations: int = 150) -> ScheduleResult:
+    """The best verified schedule (reductions, relaxation, TopoSort and local moves, then with `mip`
+    at most `window_sweeps` sweeps of fix-and-optimise windows, each sub-MIP to the relative
+    `window_gap`, and with `whole_mip` the whole MIP warm-started), its relaxation's bound, the
+    MIP's bound and the time taken. `relaxation`: lp, lagrangian (`lagrangian_iterations`
+    subgradient steps; CPIT only) or auto (the LP up to LP_COLUMNS columns). Work limits end each
+    step, so the same call gives the same schedule on any machine; `time_limit` (seconds, the whole
+    solve) is a safety net that sets `time_limited` when it ends a step. `not_before[b]`: a period
+    block b may not be mined before (deferred blocks; its successors wait too)."""
     import highspy
 
     start = time.perf_counter()
@@ -434,18 +512,33 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
         keep, earliest, level = keep[keep_sub], earliest[keep_sub], level[keep_sub]
         sub, sub_prec = _subproblem(instance, prec, keep)
     model = _Model(sub, sub_prec, earliest)
-    lp_bound, lp_columns = solve_lp(model, seed, deadline)
+    if relaxation not in ("auto", "lp", "lagrangian"):
+        raise ValueError(f"relaxation={relaxation!r}; expected auto, lp or lagrangian")
+    if relaxation == "lagrangian" and model.n_y:
+        raise ValueError("relaxation=lagrangian needs one destination per block (CPIT); expected lp or auto for PCPSP")
+    if relaxation == "auto":
+        relaxation = "lagrangian" if model.n_x > LP_COLUMNS and not model.n_y else "lp"
+    plain, plain_value = None, -np.inf
+    if relaxation == "lagrangian":  # its subgradient steps aim at the value of TopoSort in depth order
+        plain = improve(sub, sub_prec, toposort(model, np.ones(model.n_x), level), earliest, deadline)
+        plain_value = verify(sub, sub_prec, plain).npv
+        lp_bound, lp_columns = lagrangian_bound(model, plain_value, lagrangian_iterations, deadline)
+    else:
+        lp_bound, lp_columns = solve_lp(model, seed, deadline)
     if not np.isfinite(lp_bound):  # no LP in time: TopoSort by earliest period, bounded by the pit (NPV <= v(pit))
         lp_bound, lp_columns = pit.value, np.ones(model.n_x + model.n_y)
     heuristic = improve(sub, sub_prec, toposort(model, lp_columns, level), earliest, deadline)
     best, best_value = heuristic, verify(sub, sub_prec, heuristic).npv
+    if plain_value > best_value:
+        best, best_value = plain, plain_value
     heuristic_value, bound, status = best_value, lp_bound, "not run"
-    windows_timed_out = False
-    if mip:
-        best, best_value = window_search(model, best, best_value, seed, deadline, max_nodes=mip_max_nodes)
-        windows_timed_out = time.perf_counter() >= deadline - 1
-        status = "time limit in the windows" if windows_timed_out else "windows converged"
-    if mip and not windows_timed_out:  # the windows converged: the whole MIP for the rest, and its bound
+    clock_stopped = time.perf_counter() >= deadline  # the LP or the local moves were cut short
+    sweeps = 0
+    if mip and not clock_stopped:
+        best, best_value, sweeps, clock_stopped = window_search(model, best, best_value, seed, deadline, window_sweeps,
+                                                                gap=window_gap, max_nodes=mip_max_nodes)
+        status = "time limit in the windows" if clock_stopped else "windows done"
+    if mip and whole_mip and not clock_stopped:  # the whole MIP warm-started from the windows' best, and its dual bound
         h = _highs(seed, deadline)
         if mip_max_nodes is not None:
             h.setOptionValue("mip_max_nodes", int(mip_max_nodes))
@@ -454,7 +547,7 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
         columns = model.columns_of(best)
         h.setSolution(len(columns), np.arange(len(columns), dtype=np.int32), columns)
         h.run()
-        status = h.modelStatusToString(h.getModelStatus())
+        status, clock_stopped = h.modelStatusToString(h.getModelStatus()), _clock_stopped(h)
         info = h.getInfo()
         if info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
             best, best_value = _better(model, np.asarray(h.getSolution().col_value), best, best_value)
@@ -465,6 +558,6 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     verdict = verify(instance, prec, full)
     seconds = time.perf_counter() - start
     # where the clock, not the work, ended a step (HiGHS's own limit, or minectl's interrupt at the deadline)
-    time_limited = windows_timed_out or status in ("Time limit reached", "Interrupted by user") or seconds >= time_limit
+    time_limited = clock_stopped or seconds >= time_limit
     return ScheduleResult(full, verdict.npv, verdict.feasible, verdict.problems, lp_bound, bound, heuristic_value, status,
-                          seconds, len(keep), model.n_x + model.n_y, pit.value, time_limited)
+                          seconds, len(keep), model.n_x + model.n_y, pit.value, time_limited, relaxation, sweeps)

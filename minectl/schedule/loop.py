@@ -121,9 +121,10 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int,
 
 
 def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: float, mining_share: float, processing_share: float,
-            holes: int, history: int, risk_threshold: float, defer_periods: int, time_limit: float, mip: bool,
+            holes: int, history: int, risk_threshold: float, defer_periods: int, solver: dict,
             seed: int, surrogates: Surrogates) -> tuple[list[Plan], dict]:
-    """Static, ML-fed and oracle (the truth itself) plans, each valued on the truth."""
+    """Static, ML-fed and oracle (the truth itself) plans, each valued on the truth; `solver`:
+    solve_schedule's settings (time_limit, mip, window_sweeps, ...)."""
     static, ml, errors = estimate(model, holes, history, seed, surrogates)
     truth = Estimates(model.grade, model.dilution, model.burst_probability)
     true_values = block_values(model.tonnes, truth.grade, truth.dilution, truth.burst, econ)
@@ -134,7 +135,7 @@ def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: flo
         moved = model.tonnes * (1 + est.dilution)
         instance = instance_of(name, values, moved, periods, mining_t, processing_share * mining_t, discount_rate)
         defer = np.where(est.burst > risk_threshold, min(defer_periods, periods), 0) if name == "ml" else None
-        result = solve_schedule(instance, model.prec, time_limit=time_limit, mip=mip, seed=seed, not_before=defer)
+        result = solve_schedule(instance, model.prec, seed=seed, not_before=defer, **solver)
         process = values[:, 1] > values[:, 0]
         plans.append(Plan(name, est, result, process, _npv(result.solution.period, true_values, process, discount_rate), result.value))
     return plans, errors
@@ -168,7 +169,7 @@ def period_rows(model: BlockModel, plan: Plan, econ: Economics, periods: int, ra
 
 
 def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[float], discount_rate: float, mining_t: float,
-                   processing_t: float, time_limit: float, mip: bool, seed: int) -> list[dict]:
+                   processing_t: float, solver: dict, seed: int) -> list[dict]:
     """The seed's opportunity windows (Figs. 5-7): each period, re-optimise the blocks not yet mined
     at that period's price (the base price times `relative_prices[t]`) over the periods left, and
     mine the plan's first period; next to the plan fixed at the first period's price. Both are
@@ -191,7 +192,7 @@ def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[flo
         prec = Precedence.from_arcs(len(keep), index[blocks[inside]], index[preds[inside]])
         values = values_at(t)[keep]
         instance = instance_of("rolling", values, moved[keep], periods - t, mining_t, processing_t, discount_rate)
-        result = solve_schedule(instance, prec, time_limit=time_limit, mip=mip, seed=seed)
+        result = solve_schedule(instance, prec, seed=seed, **solver)
         return result.solution.period, values[:, 1] > values[:, 0]
 
     everything = np.arange(model.n_blocks)

@@ -67,9 +67,11 @@ def max_closure(values: np.ndarray, prec: Precedence) -> Pit:
     infinite = int(scaled[positive].sum()) + 1
     blocks, preds = prec.arcs()
     gain, loss = np.flatnonzero(positive), np.flatnonzero(scaled < 0)
-    tails = np.concatenate([np.full(len(gain), source), loss, blocks]).astype(np.int32)
-    heads = np.concatenate([gain, np.full(len(loss), sink), preds]).astype(np.int32)
-    caps = np.concatenate([scaled[gain], -scaled[loss], np.full(len(blocks), infinite)]).astype(np.int64)
+    # a zero arc into the sink: without a negative value the sink would have no arc, OR-Tools would
+    # not know the node, and its "optimal" cut would leave every block out
+    tails = np.concatenate([np.full(len(gain), source), loss, blocks, [source]]).astype(np.int32)
+    heads = np.concatenate([gain, np.full(len(loss), sink), preds, [sink]]).astype(np.int32)
+    caps = np.concatenate([scaled[gain], -scaled[loss], np.full(len(blocks), infinite), [0]]).astype(np.int64)
     flow = max_flow.SimpleMaxFlow()
     flow.add_arcs_with_capacity(tails, heads, caps)
     start = time.perf_counter()

@@ -7,6 +7,7 @@ evaluated on a chronological test part next to majority and persistence baseline
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
@@ -306,7 +307,6 @@ def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
 @config_keys(KEYS)
 def run(cfg: Config, out: Run) -> dict:
     import polars as pl
-    import torch
 
     from minectl.estimators import build
     from minectl.risk import artefacts, summary
@@ -318,7 +318,10 @@ def run(cfg: Config, out: Run) -> dict:
     # an unknown model or parameter fails before any data work
     build(cfg.model._target_, model_params, "model", MODEL_SET_BY_TASK,
           window=p.window if isinstance(p.window, int) else 1, n_static=0, random_state=out.seed)
-    torch.set_num_threads(max(1, p.torch_threads))
+    if "torch" in sys.modules:  # a torch model (its module imports torch); lr, svm, rf, lightgbm: no torch import (0.9 s)
+        import torch
+
+        torch.set_num_threads(max(1, p.torch_threads))
     prep = _daily_frame(cfg, out)
     frame, layout = prep.frame, prep.layout
 

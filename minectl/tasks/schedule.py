@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 PROBLEMS = ("upit", "cpit", "pcpsp")
 TIME_LIMITED = ("[yellow]{what}: stopped by its time limit, so its figures depend on this machine's speed and load "
-                "(minectl verify may differ); for a reproducible run set schedule.mip_max_nodes low enough, or schedule.mip=false[/yellow]")
+                "(minectl verify may differ); for a reproducible run raise the time limit or lower schedule.window_sweeps "
+                "(or schedule.mip=false)[/yellow]")
 
 
 @dataclass
@@ -68,9 +69,14 @@ class ScheduleParams:
     discount_rate: float = between(0, 1, default=0.08)  # synthetic model only
     mining_share: float = between(0, 1, default=0.06, closed="right")  # synthetic: tonnes per period / model tonnes
     processing_share: float = between(0, 1, default=0.5, closed="right")  # processing / mining capacity
-    time_limit_s: float = greater_than(0, default=120.0)  # per CPIT/PCPSP solve, all of it (LP, heuristic, MIP)
+    time_limit_s: float = greater_than(0, default=120.0)  # per CPIT/PCPSP solve, all of it: a safety net (sets time_limited)
     mip: bool = True  # false: LP bound and the TopoSort heuristic only
-    mip_max_nodes: Optional[int] = at_least(1, default=None)  # a work limit (reproducible) besides the time limit
+    window_sweeps: int = at_least(0, default=1)  # fix-and-optimise sweeps at most (fewer once a sweep finds nothing)
+    window_gap: float = between(0, 1, default=1e-3, closed="right")  # relative gap each window's sub-MIP is solved to
+    whole_mip: bool = False  # after the windows, the whole MIP (its dual bound); bound it by mip_max_nodes to stay reproducible
+    mip_max_nodes: Optional[int] = at_least(1, default=None)  # a work limit per MIP (windows and whole)
+    relaxation: str = "auto"  # the bound and TopoSort's guide: lp, lagrangian (CPIT only), auto (the LP up to 20,000 columns)
+    lagrangian_iterations: int = at_least(1, default=150)  # subgradient steps of the Lagrangian bound
     reduce: bool = True  # ultimate-pit and earliest-period reductions (applied only where exact)
 
 
@@ -81,11 +87,11 @@ class LoopConfig:
     history: int = at_least(10, default=300)  # historic stopes with measured dilution and burst outcome
     risk_threshold: float = between(0, 1, default=0.5)  # predicted burst probability above which a block is deferred
     defer_periods: int = at_least(0, default=2)
-    time_limit_s: float = greater_than(0, default=20.0)  # per plan
+    time_limit_s: float = greater_than(0, default=120.0)  # per plan: a safety net, as schedule.time_limit_s
     # the rolling re-plan: prices per period relative to economics.price_per_oz (e.g. [1, 1.1, 0.95]);
     # empty: from price.forecast_table's forecasts when given, else no re-plan
     price_path: List[float] = greater_than(0, default_factory=list)
-    replan_time_limit_s: float = greater_than(0, default=5.0)  # per re-plan
+    replan_time_limit_s: float = greater_than(0, default=60.0)  # per re-plan: a safety net
     # the surrogates (conf/schedule.yaml): any regressor / classifier with predict_proba by `_target_`
     grade_model: EstimatorConfig = field(default_factory=EstimatorConfig)
     dilution_model: EstimatorConfig = field(default_factory=EstimatorConfig)
@@ -125,6 +131,10 @@ def run(cfg: Config, out: Run) -> dict:
     for problem in problems:
         if problem not in PROBLEMS:
             raise ConfigError(f"schedule.problems: {problem!r}; expected some of {', '.join(PROBLEMS)}")
+    if cfg.schedule.relaxation not in ("auto", "lp", "lagrangian"):
+        raise ConfigError(f"schedule.relaxation={cfg.schedule.relaxation!r}; expected auto, lp or lagrangian")
+    if cfg.schedule.relaxation == "lagrangian" and "pcpsp" in problems:
+        raise ConfigError("schedule.relaxation=lagrangian needs one destination per block; expected lp or auto with pcpsp")
     if cfg.price.statistic not in ("forecast", "lower", "upper"):
         raise ConfigError(f"price.statistic={cfg.price.statistic!r}; expected forecast, lower or upper")
     surrogates = _surrogates(cfg.loop, cfg.seed) if cfg.loop.enabled and not cfg.minelib.path else None
@@ -194,14 +204,15 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
     from minectl.schedule.cpit import solve_schedule
 
     s = cfg.schedule
-    result = solve_schedule(instance, prec, time_limit=s.time_limit_s, mip=s.mip, reduce=s.reduce, seed=out.seed,
-                            mip_max_nodes=s.mip_max_nodes)
+    result = solve_schedule(instance, prec, reduce=s.reduce, seed=out.seed, **_solver(s, s.time_limit_s))
     metric = {"value": result.value, "bound": result.bound, "lp_bound": result.lp_bound, "gap": result.gap,
               "heuristic": result.heuristic_value, "seconds": result.seconds, "blocks": int((result.solution.period >= 0).sum()),
-              "candidates": result.candidates, "feasible": result.feasible, "time_limited": int(result.time_limited)}
+              "candidates": result.candidates, "feasible": result.feasible, "time_limited": int(result.time_limited),
+              "sweeps": result.sweeps}
     row = {"problem": kind, "value": result.value, "lp_bound": result.lp_bound, "bound": result.bound, "gap": result.gap,
            "heuristic_value": result.heuristic_value, "seconds": result.seconds, "feasible": result.feasible,
-           "mip_status": result.mip_status, "blocks": metric["blocks"], "variables": result.variables}
+           "mip_status": result.mip_status, "blocks": metric["blocks"], "variables": result.variables,
+           "relaxation": result.relaxation, "sweeps": result.sweeps}
     if not result.feasible:
         out.console.print(f"[red]{kind}: the verifier refused the schedule: {'; '.join(result.problems)}[/red]")
     out.console.print(f"{kind}: NPV {result.value:,.0f} (heuristic {result.heuristic_value:,.0f}), bound {result.bound:,.0f}, "
@@ -209,6 +220,13 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
     if result.time_limited:
         out.console.print(TIME_LIMITED.format(what=kind))
     return metric, row, result
+
+
+def _solver(s: ScheduleParams, time_limit: float) -> dict:
+    """solve_schedule's work limits from the config, and its time limit (a safety net)."""
+    return {"time_limit": time_limit, "mip": s.mip, "window_sweeps": s.window_sweeps, "window_gap": s.window_gap,
+            "whole_mip": s.whole_mip, "mip_max_nodes": s.mip_max_nodes, "relaxation": s.relaxation,
+            "lagrangian_iterations": s.lagrangian_iterations}
 
 
 def _upit(values, prec, out: Run) -> tuple[dict, dict, object]:
@@ -389,7 +407,7 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
     econ = dataclasses.replace(econ, price_per_oz=price)
     s, lp = cfg.schedule, cfg.loop
     plans, errors = compare(model, econ, s.periods, s.discount_rate, s.mining_share, s.processing_share, lp.holes, lp.history,
-                            lp.risk_threshold, lp.defer_periods, lp.time_limit_s, s.mip, cfg.seed, surrogates)
+                            lp.risk_threshold, lp.defer_periods, _solver(s, lp.time_limit_s), cfg.seed, surrogates)
     by_name = {plan.name: plan for plan in plans}
     rows = [r for plan in plans for r in period_rows(model, plan, econ, s.periods, s.discount_rate)]
     out.table("loop_periods", pl.DataFrame(rows))
@@ -452,7 +470,7 @@ def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:
     s = cfg.schedule
     mining_t = s.mining_share * float(model.tonnes.sum())
     rows = rolling_replan(model, dataclasses.replace(econ, price_per_oz=price), path, s.discount_rate, mining_t,
-                          s.processing_share * mining_t, cfg.loop.replan_time_limit_s, s.mip, cfg.seed)
+                          s.processing_share * mining_t, _solver(s, cfg.loop.replan_time_limit_s), cfg.seed)
     out.table("replan", pl.DataFrame(rows))
     out.plot("replan", periods_plot(rows, [("price", "price per oz"), ("blocks", "blocks mined"), ("cash", "cash flow (true)")]))
     npv = {plan: sum(r["discounted"] for r in rows if r["plan"] == plan) for plan in ("fixed", "rolling")}

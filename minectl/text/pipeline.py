@@ -43,6 +43,16 @@ def kfold_splits(docs: list[Document], k: int, seed: int) -> list[tuple[list[Doc
     return splits
 
 
+def block_splits(docs: list[Document], k: int) -> list[tuple[list[Document], list[Document]]]:
+    """k contiguous blocks in file order, each held out once: (the other blocks, the block).
+    Settings are chosen by this CV on the training part, not on the test split; contiguous
+    like the authors' file-order split, so a held-out block also has words never seen in the rest."""
+    if not 2 <= k <= len(docs):
+        raise ValueError(f"{k} blocks for {len(docs)} documents; expected 2 <= blocks <= documents")
+    bounds = [i * len(docs) // k for i in range(k + 1)]
+    return [(docs[:lo] + docs[hi:], docs[lo:hi]) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+
+
 TAGGER_FILES = {"neural": "tagger.pt", "crf": "tagger.crfsuite"}  # weights file per saved kind, next to tagger.json
 
 

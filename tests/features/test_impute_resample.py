@@ -246,3 +246,20 @@ def test_cycle_mean_of_datetimes_truncates_each_row():
     frame = pl.DataFrame({"timestamp": stamps, "item": "x", "q": [2.0, None, 5.0, None]})
     out = impute_cycle_mean(frame, "q", by=["item"], date_col="timestamp", cycle="1d").collect()
     assert out["q"].to_list() == [2.0, 2.0, 5.0, 5.0]
+
+
+def test_interpolation_of_sorted_and_shuffled_rows_is_the_same():
+    # rows that come sorted by series and time are not sorted again: the same frame back
+    rng = np.random.default_rng(5)
+    n = 48
+    frame = pl.DataFrame({
+        "mine": np.repeat(["a", "b", "c"], n), "t": np.tile(np.arange(n), 3),
+        "x": np.where(rng.random(3 * n) < 0.2, np.nan, rng.normal(size=3 * n)),
+    }).with_columns(pl.col("x").fill_nan(None))
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=2)
+    from_sorted = interpolate_linear(frame, ["x"], by=["mine"], time_col="t", limit=3).collect()
+    assert from_sorted.equals(interpolate_linear(shuffled, ["x"], by=["mine"], time_col="t", limit=3).collect())
+    # series in one run each but not in key order: sorted, as documented
+    reversed_mines = frame.sort("mine", "t", descending=[True, False])
+    out = interpolate_linear(reversed_mines, ["x"], by=["mine"], time_col="t", limit=3).collect()
+    assert out.equals(from_sorted)

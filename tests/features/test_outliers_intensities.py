@@ -78,3 +78,28 @@ def test_intensities_changes_and_rolling_means():
     assert a["kwh_rm"].to_list() == [100.0, 125.0, 135.0]
     b = out.filter(pl.col("mine_id") == "b")
     assert b["kwh_chg"].to_list() == [None, 0.0, -1.0]  # changes never cross mines
+
+
+def test_flags_per_run_equal_the_windows_over_each_series():
+    # frames in series order (hourly sensors of whole mines) take each series' slice of rows:
+    # the same flags, bit for bit, as the per-series window of `over`, also around missing readings
+    from minectl.features.series import series_order
+
+    rng = np.random.default_rng(7)
+    parts = []
+    for mine, n in (("a", 60), ("b", 5), ("c", 90)):  # "b" is shorter than a window
+        x = 100 + rng.normal(0, 1, n)
+        x[rng.random(n) < 0.1] = np.nan
+        x[n // 2] = 140.0
+        parts.append(pl.DataFrame({"date": [date(2024, 1, 1) + timedelta(days=i) for i in range(n)], "mine_id": mine,
+                                   "q": x}).with_columns(pl.col("q").fill_nan(None)))
+    frame = pl.concat(parts)
+    rows = series_order(frame, ["mine_id"], "date")
+    assert rows.order is None and rows.starts.tolist() == [0, 60, 65]
+    ordered = flag_outliers(frame, "q", by=["mine_id"], window=10, n_sigma=3, min_periods=5).collect()
+    per_run = flag_outliers(frame, "q", by=["mine_id"], window=10, n_sigma=3, min_periods=5, runs=rows.starts).collect()
+    assert per_run.equals(ordered)
+    assert per_run["outlier_sigma"].to_list()[30] and per_run["outlier_sigma"].to_list()[65 + 45]
+    assert not per_run["outlier_sigma"][60:66].any()  # mine b: too short for a window; c's first row has no history
+    empty = frame.clear()
+    assert flag_outliers(empty, "q", by=["mine_id"], runs=series_order(empty, ["mine_id"], "date").starts).collect().height == 0

@@ -43,3 +43,24 @@ def test_validation_rows_score_only_those_rows_and_none_scores_zero():
         assert float(torch.nn.MSELoss()(fitted.network(x_val)[rows], y_val[rows])) == min(fitted.validation_loss)
     empty, _ = fit(torch.zeros(16, dtype=torch.bool))
     assert empty.validation_loss == [0.0] * 4  # nothing to score: no epoch improves on the first
+
+
+def test_the_loops_adam_takes_torch_adams_steps_bit_for_bit():
+    # the loop's own Adam exists only to skip torch.optim's import cost: it must stay torch's update
+    from minectl.models.training import _Adam
+
+    def trained(make_optimiser):
+        torch.manual_seed(0)
+        net = torch.nn.LSTM(3, 5, batch_first=True)
+        x = torch.randn(8, 6, 3, generator=torch.Generator().manual_seed(1))
+        optimiser = make_optimiser(list(net.parameters()))
+        for _ in range(25):
+            optimiser.zero_grad()
+            (net(x)[0] ** 2).mean().backward()
+            optimiser.step()
+        return [p.detach().clone() for p in net.parameters()]
+
+    ours = trained(lambda params: _Adam(params, 0.01))
+    torchs = trained(lambda params: torch.optim.Adam(params, lr=0.01))
+    assert all(torch.equal(a, b) for a, b in zip(ours, torchs, strict=True))
+    assert not torch.equal(ours[0], trained(lambda params: _Adam(params, 0.02))[0])

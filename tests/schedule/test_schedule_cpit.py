@@ -47,7 +47,7 @@ def test_cpit_mip_equals_brute_force_with_and_without_reductions(seed):
     inst, prec = small_instance(seed, "CPIT", {5: [0, 1, 2], 6: [1, 2, 3], 7: [2, 3, 4]})  # 3^8 schedules
     expected = brute_force(inst, prec)
     for reduce in (True, False):
-        result = solve_schedule(inst, prec, time_limit=30, reduce=reduce)
+        result = solve_schedule(inst, prec, time_limit=30, reduce=reduce, whole_mip=True)
         assert result.feasible and result.value == pytest.approx(expected, abs=1e-6)
         assert result.bound >= expected - 1e-6 and result.lp_bound >= expected - 1e-6
         assert not result.time_limited  # solved to the end: the same result on any machine
@@ -56,17 +56,17 @@ def test_cpit_mip_equals_brute_force_with_and_without_reductions(seed):
 def test_a_solve_the_clock_stopped_says_so():
     prec = minelib.read_prec(NEWMAN1 / "newman1.prec")
     inst = minelib.read_instance(NEWMAN1 / "newman1.cpit", prec.n_blocks)
-    result = solve_schedule(inst, prec, time_limit=2.0)  # newman1's MIP needs far longer
+    result = solve_schedule(inst, prec, time_limit=2.0, window_sweeps=20)  # newman1's windows need far longer
     assert result.time_limited and result.feasible
 
 
 def test_pcpsp_mip_against_brute_force_on_whole_destinations():
     inst, prec = small_instance(4, "PCPSP", {3: [0, 1], 4: [1, 2]})  # 3^5 periods x 2^5 destinations
-    result = solve_schedule(inst, prec, time_limit=30)
+    result = solve_schedule(inst, prec, time_limit=30, whole_mip=True)
     # PCPSP may split a block between destinations, so it can beat whole-block choices when the plant binds ...
     assert result.feasible and result.value >= brute_force(inst, prec) - 1e-6
     inst.upper[1] = 100.0  # ... and equals them when it does not
-    result = solve_schedule(inst, prec, time_limit=30)
+    result = solve_schedule(inst, prec, time_limit=30, whole_mip=True)
     assert result.feasible and result.value == pytest.approx(brute_force(inst, prec), abs=1e-6)
 
 
@@ -104,6 +104,42 @@ def test_synthetic_schedule_is_verified_and_deferral_is_kept():
     assert np.all(result.solution.period[mined & (defer > 0)] >= 2)
 
 
+@pytest.mark.parametrize("relaxation", ["lp", "lagrangian"])
+def test_work_limits_give_the_same_schedule_twice(relaxation):
+    """Sweeps and sub-MIP gaps, not the clock, end the solve: two solves agree to the last block."""
+    model = generate(8, 8, 4, seed=3)
+    values = block_values(model.tonnes, model.grade, model.dilution, model.burst_probability, _econ())
+    mining = 0.1 * model.tonnes.sum()
+    inst = instance_of("g", values, model.tonnes, 4, mining, 0.5 * mining, 0.1)
+    first, second = (solve_schedule(inst, model.prec, window_sweeps=3, relaxation=relaxation) for _ in range(2))
+    assert not first.time_limited and not second.time_limited and first.feasible
+    assert first.value > first.heuristic_value  # the windows did work ...
+    assert 1 <= first.sweeps <= 3
+    assert np.array_equal(first.solution.period, second.solution.period) and np.array_equal(first.solution.share, second.solution.share)
+    assert (first.value, first.bound, first.heuristic_value, first.sweeps) == (second.value, second.bound, second.heuristic_value, second.sweeps)
+    none = solve_schedule(inst, model.prec, window_sweeps=0, relaxation=relaxation)  # ... and without sweeps, only the heuristic
+    assert none.value == none.heuristic_value == first.heuristic_value and none.sweeps == 0
+
+
+def test_lagrangian_bound_bounds_the_lp_and_approaches_it():
+    """Weak duality: every multiplier gives a bound >= the LP (which is >= every schedule); the
+    subgradient steps get close to the LP's value, and the schedule it guides is verified."""
+    model = generate(8, 8, 4, seed=1)
+    values = block_values(model.tonnes, model.grade, model.dilution, model.burst_probability, _econ())
+    mining = 0.1 * model.tonnes.sum()
+    inst = instance_of("g", values, model.tonnes, 4, mining, 0.5 * mining, 0.1)
+    lp = solve_schedule(inst, model.prec, relaxation="lp", mip=False)
+    few, many = (solve_schedule(inst, model.prec, relaxation="lagrangian", lagrangian_iterations=k, mip=False) for k in (3, 300))
+    assert lp.relaxation == "lp" and many.relaxation == "lagrangian"
+    assert few.lp_bound >= many.lp_bound >= lp.lp_bound - 1e-6 * lp.lp_bound
+    assert many.lp_bound <= 1.002 * lp.lp_bound  # within 0.2 % of the LP after 300 steps
+    assert many.feasible and many.value <= lp.lp_bound
+    inst, prec = small_instance(0, "CPIT", {5: [0, 1, 2], 6: [1, 2, 3], 7: [2, 3, 4]})
+    assert solve_schedule(inst, prec, relaxation="lagrangian", mip=False).lp_bound >= brute_force(inst, prec) - 1e-6
+    with pytest.raises(ValueError, match="one destination"):
+        solve_schedule(*small_instance(4, "PCPSP", {3: [0, 1], 4: [1, 2]}), relaxation="lagrangian")
+
+
 def _econ():
     from minectl.schedule.blockmodel import Economics
 
@@ -114,7 +150,7 @@ def _econ():
 def test_newman1_cpit_within_120_s():
     prec = minelib.read_prec(NEWMAN1 / "newman1.prec")
     inst = minelib.read_instance(NEWMAN1 / "newman1.cpit", prec.n_blocks)
-    result = solve_schedule(inst, prec, time_limit=120)
+    result = solve_schedule(inst, prec, time_limit=120, window_sweeps=5, window_gap=1e-4)  # +experiment=newman1's settings
     assert result.feasible and result.value >= 24_100_000 and result.bound <= 24_486_185
 
 

@@ -71,6 +71,22 @@ def test_synthetic_run_compares_static_and_ml_plans(cli, tmp_path):
         "synthetic.blocks", "synthetic.cpit", "synthetic.pcpsp", "synthetic.prec", "synthetic.upit"]
 
 
+@pytest.mark.slow
+def test_the_default_run_is_reproducible(cli, tmp_path):
+    """The default `minectl schedule` (synthetic model, CPIT and the three loop plans): work limits,
+    not the clock, end every solve, so two runs agree on every metric but the wall-clock ones."""
+    from minectl.results import compare_metrics
+
+    runs = [tmp_path / "a", tmp_path / "b"]
+    for run in runs:
+        result = cli("schedule", f"hydra.run.dir={run}")
+        assert result.exit_code == 0, result.output
+    first, second = metrics(runs[0]), metrics(runs[1])
+    assert first["schedule.cpit.time_limited"] == 0 and first["schedule.loop.time_limited"] == 0 and first["schedule.feasible"] == 1
+    assert compare_metrics(first, second) == []
+    assert pl.read_parquet(runs[0] / "tables/blocks.parquet").equals(pl.read_parquet(runs[1] / "tables/blocks.parquet"))
+
+
 def test_price_from_a_forecast_table(cli, tmp_path):
     table = tmp_path / "forecast.parquet"
     pl.DataFrame({"model": ["naive", "naive"], "forecast": [2100.0, 2200.0], "lower": [1800.0, 1700.0],
@@ -91,6 +107,9 @@ def test_refused_inputs(tmp_path):
     assert_refused(["schedule", "schedule.problems=[upit,xpit]", f"hydra.run.dir={tmp_path / 'r2'}"],
                    "schedule.problems: 'xpit'", run_dir=tmp_path / "r2")
     assert_refused(["schedule", "schedule.time_limit_s=0", f"hydra.run.dir={tmp_path / 'r3'}"], "schedule.time_limit_s", run_dir=tmp_path / "r3")
+    assert_refused(["schedule", "schedule.window_sweeps=-1", f"hydra.run.dir={tmp_path / 'r6'}"], "schedule.window_sweeps", run_dir=tmp_path / "r6")
+    assert_refused(["schedule", "schedule.relaxation=dual", f"hydra.run.dir={tmp_path / 'r7'}"], "schedule.relaxation='dual'",
+                   run_dir=tmp_path / "r7")
     # the loop's surrogates are named by class: a regressor where a classifier is needed, a misspelt parameter
     assert_refused(["schedule", "loop.burst_model._target_=sklearn.linear_model.LinearRegression", f"hydra.run.dir={tmp_path / 'r4'}"],
                    "loop.burst_model._target_: sklearn.linear_model.LinearRegression has no predict_proba", run_dir=tmp_path / "r4")

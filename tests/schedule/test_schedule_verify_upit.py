@@ -89,6 +89,15 @@ def test_max_closure_equals_brute_force_on_tiny_graphs(seed):
     assert verify_pit(values, prec, pit.in_pit).feasible and pit.exact and pit.decimals <= 2
 
 
+@pytest.mark.parametrize(("values", "expected"), [([1.0, 2.0, 0.0], [True, True, False]), ([0.0, 2.0, 0.0], [True, True, False]),
+                                                ([0.0, 0.0, 0.0], [False, False, False])])
+def test_max_closure_without_a_negative_value_takes_the_positive_blocks_and_their_ancestors(values, expected):
+    # block 1 needs block 0; with no negative value the sink has no arc of its own
+    prec = Precedence.from_arcs(3, np.array([1]), np.array([0]))
+    pit = max_closure(np.array(values), prec)
+    assert pit.in_pit.tolist() == expected and pit.value == brute_force_closure(np.array(values), prec)
+
+
 def test_newman1_ultimate_pit_is_the_published_value_and_set():
     prec = minelib.read_prec(NEWMAN1 / "newman1.prec")
     upit = minelib.read_instance(NEWMAN1 / "newman1.upit", prec.n_blocks)

@@ -39,6 +39,15 @@ def test_kfold_splits_partition_the_documents_and_refuse_bad_k():
         pipeline.kfold_splits(docs, 1, seed=0)
 
 
+def test_block_splits_hold_out_contiguous_blocks_in_file_order():
+    splits = pipeline.block_splits(_docs(10), 3)  # bounds 0, 3, 6, 10
+    held = [[int(d.tokens[0][1:]) for d in block] for _, block in splits]
+    assert held == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]
+    assert [int(d.tokens[0][1:]) for d in splits[1][0]] == [0, 1, 2, 6, 7, 8, 9]  # the rest, in file order
+    with pytest.raises(ValueError, match="11 blocks for 10 documents"):
+        pipeline.block_splits(_docs(10), 11)
+
+
 def test_mean_sd_is_the_sample_sd():
     assert pipeline.mean_sd([70.0, 72.0, 77.0]) == pytest.approx((73.0, statistics.stdev([70.0, 72.0, 77.0])))
 

@@ -5,8 +5,10 @@ Two ways to train, one estimator: ``loss="margin"`` or ``"self_adversarial"`` dr
 uniform); ``loss="bce"`` and ``"ce"`` score every entity at once (1-vs-all): "bce" per
 (anchor, relation) query against multi-hot targets, "ce" per training triple with a softmax
 over entities (Lacroix et al. 2018). With ``reciprocal`` (1-vs-all only) a head query (?, r, t)
-becomes the tail query (t, r^-1, ?). Early stopping keeps the weights of the best filtered
-validation MRR.
+becomes the tail query (t, r^-1, ?), r^-1 a relation of its own. ``optimizer``: Adam, or
+Adagrad as Lacroix et al. use for 1-vs-all ComplEx with N3. Early stopping keeps the weights of
+the best filtered validation MRR (filtered with the training and validation triples only: the
+test triples never take part in fitting or model selection).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from minectl.factors.kge.data import bernoulli_head_probability
 from minectl.factors.kge.evaluation import evaluate
 from minectl.factors.kge.scoring import SCORERS
 
+# Adagrad is Lacroix et al.'s (2018) optimiser for 1-vs-all ComplEx with N3
+OPTIMIZERS = {"adam": torch.optim.Adam, "adagrad": torch.optim.Adagrad}
+
 
 class KGEModel(BaseEstimator):
     _parameter_constraints = {
@@ -42,6 +47,7 @@ class KGEModel(BaseEstimator):
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
         "eval_every": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
@@ -51,8 +57,8 @@ class KGEModel(BaseEstimator):
     def __init__(self, model: str = "transe", dim: int = 50, loss: str = "margin", negatives: int = 1,
                  sampler: str = "bernoulli", margin: float = 1.0, adversarial_temperature: float = 1.0,
                  p_norm: int = 1, reciprocal: bool = True, label_smoothing: float = 0.0, regularization: float = 0.0,
-                 epochs: int = 100, batch_size: int = 256, learning_rate: float = 0.01, eval_every: int = 10,
-                 patience: int = 5, device: str = "auto", random_state: int | None = None) -> None:
+                 epochs: int = 100, batch_size: int = 256, learning_rate: float = 0.01, optimizer: str = "adam",
+                 eval_every: int = 10, patience: int = 5, device: str = "auto", random_state: int | None = None) -> None:
         self.model = model
         self.dim = dim
         self.loss = loss
@@ -67,6 +73,7 @@ class KGEModel(BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.optimizer = optimizer
         self.eval_every = eval_every
         self.patience = patience
         self.device = device
@@ -85,7 +92,7 @@ class KGEModel(BaseEstimator):
         one_vs_all = self.loss in ("bce", "ce")
         self.inverse_ = one_vs_all and self.reciprocal
         self.scorer_ = SCORERS[self.model](n_entities, n_relations * (2 if self.inverse_ else 1), self.dim, self.p_norm).to(self.device_)
-        optimiser = torch.optim.Adam(self.scorer_.parameters(), lr=self.learning_rate)
+        optimiser = OPTIMIZERS[self.optimizer](self.scorer_.parameters(), lr=self.learning_rate)
         generator = torch.Generator().manual_seed(seed)
         step = self._one_vs_all_epoch if one_vs_all else self._negative_epoch
         queries = self._queries(X) if one_vs_all else None
@@ -171,12 +178,16 @@ class KGEModel(BaseEstimator):
         return total / len(X)
 
     def _penalty(self, *indices: torch.Tensor) -> torch.Tensor | float:
-        """N3 regularisation (Lacroix et al. 2018) of the batch's embeddings."""
+        """N3 regularisation (Lacroix et al. 2018): sum |x|^3 over the embedding rows of the batch's
+        (head, relation, tail), divided by the batch size. Summed per table row first, then gathered:
+        on graphs of a few hundred entities that is a third cheaper per 1-vs-all step than gathering
+        three batches of rows (which each step scores against every entity anyway)."""
         if not self.regularization:
             return 0.0
-        tables = (self.scorer_.entities, self.scorer_.relations, self.scorer_.entities)
-        used = [(table, index) for table, index in zip(tables, indices, strict=True) if index is not None]
-        return self.regularization * sum(table(index).abs().pow(3).sum() for table, index in used) / len(indices[0])
+        entity = self.scorer_.entities.weight.abs().pow(3).sum(1)
+        per_row = (entity, self.scorer_.relations.weight.abs().pow(3).sum(1), entity)
+        used = [n3[index].sum() for n3, index in zip(per_row, indices, strict=True) if index is not None]
+        return self.regularization * sum(used) / len(indices[0])
 
     @staticmethod
     def _step(loss: torch.Tensor, optimiser: torch.optim.Optimizer) -> float:
