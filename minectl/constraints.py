@@ -8,7 +8,7 @@ scikit-learn's ``_parameter_constraints``)::
 
 ``check_config`` walks a composed config (OmegaConf keeps each node's dataclass) and fails
 with one line on an unknown key (added with ``+`` or from a config file), a number out of its
-range (NaN and inf included), or an estimator parameter the estimator does not take.
+range (NaN and inf included) or not among its choices (``one_of``), or an estimator parameter the estimator does not take.
 Only omegaconf and the standard library are imported here (the CLI's --help stays fast).
 """
 
@@ -59,12 +59,25 @@ class Range:
         return ""
 
 
+@dataclasses.dataclass(frozen=True)
+class Choices:
+    """One of a fixed set of values (names, or numbers such as MaintIE's label levels)."""
+
+    options: tuple
+
+    def __contains__(self, value: Any) -> bool:
+        return value in self.options
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(map(str, self.options))
+
+
 def _text(bound: float) -> str:
     """A bound as written: whole numbers in full (a seed's 4294967295), others short (0.5, 1e-06)."""
     return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
-def _field(rng: Range, default: Any, default_factory: Any) -> Any:
+def _field(rng: Range | Choices, default: Any, default_factory: Any) -> Any:
     """A dataclass field carrying its range; lists and maps of numbers take it per element."""
     if default_factory is not _NO_DEFAULT:
         return dataclasses.field(default_factory=default_factory, metadata={"range": rng})
@@ -90,6 +103,12 @@ def greater_than(low: float, *, default: Any = _NO_DEFAULT, default_factory: Any
 def finite_nonneg(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) -> Any:
     """A finite number >= 0 (prices, quantities, costs)."""
     return at_least(0, default=default, default_factory=default_factory)
+
+
+def one_of(*options: Any, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) -> Any:
+    """A value from ``options`` (a list: each element); null passes where the type is Optional.
+    Checked with the ranges, before any job of a sweep runs."""
+    return _field(Choices(options), default, default_factory)
 
 
 def finite(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) -> Any:
@@ -141,8 +160,12 @@ def unknown_key(where: str, known: Iterable[str], what: str = "key") -> str:
     return f"{where}: unknown {what}{hint}; expected one of: {', '.join(known) or '(none)'}"
 
 
-def check_value(where: str, value: Any, rng: Range) -> None:
-    """Fail with one line when a number is outside its declared range."""
+def check_value(where: str, value: Any, rng: Range | Choices) -> None:
+    """Fail with one line when a number is outside its declared range, or a value not one of its choices."""
+    if isinstance(rng, Choices):
+        if value is not None and value not in rng:
+            raise ConfigError(f"{where}={value!r}; expected {rng}" if isinstance(value, str) else f"{where}={value}; expected {rng}")
+        return
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         return  # null (Optional), or a type OmegaConf has already checked against the schema
     if value not in rng:
@@ -202,7 +225,7 @@ def _check_child(node: Any, key: Any, where: str) -> None:
         check_config(child, where)
 
 
-def _check_numbers(node: Any, key: str, where: str, rng: Range) -> None:
+def _check_numbers(node: Any, key: str, where: str, rng: Range | Choices) -> None:
     from omegaconf import DictConfig, ListConfig
 
     value = _value(node, key)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from omegaconf import OmegaConf
 
 from minectl.config import CostConfig
-from minectl.constraints import at_least, between, finite_nonneg
+from minectl.constraints import at_least, between, finite_nonneg, one_of
 from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class KGEConfig:
     max_epochs: Optional[int] = at_least(1, default=None)  # a cap on every model's epochs (debug=quick)
     valid_fraction: float = between(0, 0.5, default=0.1, closed="neither")  # mining graph only
     test_fraction: float = between(0, 0.5, default=0.15, closed="neither")
-    device: str = "cpu"  # cpu | cuda | auto
+    device: str = one_of("cpu", "cuda", "auto", default="cpu")
 
 
 @dataclass
@@ -123,8 +123,6 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.factors.schema import Schema
 
     params = cfg.factors
-    if params.kge.device not in ("cpu", "cuda", "auto"):
-        raise ConfigError(f"factors.kge.device={params.kge.device!r}; expected cpu, cuda or auto")
     if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
         raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
                           f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 from omegaconf import OmegaConf
 
 from minectl.config import EstimatorConfig, TaskConfig
-from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
+from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than, one_of
 from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
@@ -57,14 +57,14 @@ class PriceConfig:
     forecast_table: Optional[str] = None  # a `minectl forecast` run's tables/forecast.parquet; null: economics.price_per_oz
     model: Optional[str] = None  # its forecaster (null: the first in the table)
     month: int = at_least(1, default=1)  # which forecast month
-    statistic: str = "forecast"  # forecast | lower | upper: the price the schedule uses
+    statistic: str = one_of("forecast", "lower", "upper", default="forecast")  # the price the schedule uses
     interval_level: float = between(0, 1, default=0.9, closed="neither")  # the forecast run's forecast.interval_level
     sigma: float = finite_nonneg(default=0.15)  # log-scale price spread when no forecast table gives one
 
 
 @dataclass
 class ScheduleParams:
-    problems: List[str] = field(default_factory=lambda: ["upit", "cpit"])
+    problems: List[str] = one_of(*PROBLEMS, default_factory=lambda: ["upit", "cpit"])
     periods: int = at_least(1, default=8)  # synthetic model only (a MineLib file states its own)
     discount_rate: float = between(0, 1, default=0.08)  # synthetic model only
     mining_share: float = between(0, 1, default=0.06, closed="right")  # synthetic: tonnes per period / model tonnes
@@ -75,7 +75,8 @@ class ScheduleParams:
     window_gap: float = between(0, 1, default=1e-3, closed="right")  # relative gap each window's sub-MIP is solved to
     whole_mip: bool = False  # after the windows, the whole MIP (its dual bound); bound it by mip_max_nodes to stay reproducible
     mip_max_nodes: Optional[int] = at_least(1, default=None)  # a work limit per MIP (windows and whole)
-    relaxation: str = "auto"  # the bound and TopoSort's guide: lp, lagrangian (CPIT only), auto (the LP up to 20,000 columns)
+    # the bound and TopoSort's guide (lagrangian: CPIT only; auto: the LP up to 20,000 columns)
+    relaxation: str = one_of("auto", "lp", "lagrangian", default="auto")
     lagrangian_iterations: int = at_least(1, default=150)  # subgradient steps of the Lagrangian bound
     reduce: bool = True  # ultimate-pit and earliest-period reductions (applied only where exact)
 
@@ -128,15 +129,8 @@ def run(cfg: Config, out: Run) -> dict:
 
     start = time.perf_counter()
     problems = list(cfg.schedule.problems)
-    for problem in problems:
-        if problem not in PROBLEMS:
-            raise ConfigError(f"schedule.problems: {problem!r}; expected some of {', '.join(PROBLEMS)}")
-    if cfg.schedule.relaxation not in ("auto", "lp", "lagrangian"):
-        raise ConfigError(f"schedule.relaxation={cfg.schedule.relaxation!r}; expected auto, lp or lagrangian")
     if cfg.schedule.relaxation == "lagrangian" and "pcpsp" in problems:
         raise ConfigError("schedule.relaxation=lagrangian needs one destination per block; expected lp or auto with pcpsp")
-    if cfg.price.statistic not in ("forecast", "lower", "upper"):
-        raise ConfigError(f"price.statistic={cfg.price.statistic!r}; expected forecast, lower or upper")
     surrogates = _surrogates(cfg.loop, cfg.seed) if cfg.loop.enabled and not cfg.minelib.path else None
     price, sigma = _price(cfg, out)
     metrics: dict = {"price": price}

@@ -247,6 +247,10 @@ CASES = [
     ("forecast", ["forecaster=[naive,lstm]", "forecaster.lstm.params.dropout=2"], "forecaster.lstm.params.dropout: expected a value in [0, 1), got 2"),
     ("forecast", ["forecaster=[naive,seasonal_naive]", "forecaster.seasonal_naive.params.season_length=0"], "forecaster.seasonal_naive.params.season_length: expected an integer >= 1, got 0"),
     ("forecast", ["forecaster=[naive,arima]", "forecaster.arima.params.trend=x"], "forecaster.arima.params.trend: expected one of n, c, t, ct; got 'x'"),
+    # names from a fixed set (constraints.one_of): a value, a list's element
+    ("schedule", ["price.statistic=median"], "price.statistic='median'; expected one of forecast, lower, upper"),
+    ("schedule", ["schedule.problems=[cpit,ucpit]"], "schedule.problems[1]='ucpit'; expected one of upit, cpit, pcpsp"),
+    ("factors", ["factors.kge.device=gpu"], "factors.kge.device='gpu'; expected one of cpu, cuda, auto"),
 ]
 
 
@@ -270,6 +274,7 @@ SWEEPS = [
     ("forecast", "forecaster.naive.refit_every=1,0", [], "forecaster.naive.refit_every=0 is out of range"),
     ("uncertainty", "uncertainty.confidence=0.9,nan", [], "uncertainty.confidence=nan is out of range"),
     ("capacity", "limits.loss=0.03,1.5", [], "limits.loss=1.5 is out of range"),
+    ("schedule", "schedule.relaxation=lp,dual", [], "schedule.relaxation='dual'; expected one of auto, lp, lagrangian"),
 ]
 
 

@@ -105,7 +105,7 @@ def test_refused_inputs(tmp_path):
     assert_refused(["schedule", f"minelib.path={folder}", "schedule.problems=[upit]", f"hydra.run.dir={tmp_path / 'r1'}"],
                    "block 9 has dangling predecessor 2000", inputs=[folder], run_dir=tmp_path / "r1")
     assert_refused(["schedule", "schedule.problems=[upit,xpit]", f"hydra.run.dir={tmp_path / 'r2'}"],
-                   "schedule.problems: 'xpit'", run_dir=tmp_path / "r2")
+                   "schedule.problems[1]='xpit'; expected one of upit, cpit, pcpsp", run_dir=tmp_path / "r2")
     assert_refused(["schedule", "schedule.time_limit_s=0", f"hydra.run.dir={tmp_path / 'r3'}"], "schedule.time_limit_s", run_dir=tmp_path / "r3")
     assert_refused(["schedule", "schedule.window_sweeps=-1", f"hydra.run.dir={tmp_path / 'r6'}"], "schedule.window_sweeps", run_dir=tmp_path / "r6")
     assert_refused(["schedule", "schedule.relaxation=dual", f"hydra.run.dir={tmp_path / 'r7'}"], "schedule.relaxation='dual'",
