@@ -38,7 +38,8 @@ STAGES = {
         "minectl.risk.inputs:mine_source", "minectl.results:Run.plot",
     ],
     "forecast": [
-        "minectl.forecast.backtest:rolling_origin_backtest", "minectl.forecast.backtest:future_forecast",
+        "minectl.forecast.backtest:fit_models", "minectl.forecast.backtest:backtest_models",
+        "minectl.forecast.lstm:LSTMForecaster._fit", "minectl.forecast.models:ArimaForecaster._fit",
         "minectl.forecast.report:plot_forecast",
     ],
 }

@@ -177,16 +177,21 @@ def check_value(where: str, value: Any, rng: Range | Choices) -> None:
         raise ConfigError(f"{where}={value} is out of range; expected {expected.rstrip()}")
 
 
-def check_config(cfg: Any, path: str = "") -> None:
-    """Check a composed config (a DictConfig) against the dataclass schema of each node."""
+def check_config(cfg: Any, path: str = "", used: bool = True) -> None:
+    """Check a composed config (a DictConfig) against the dataclass schema of each node.
+
+    Inside a node with ``enabled: false`` (``used`` false) keys, ranges and the form of a
+    ``_target_`` are checked, but no estimator class is imported: the run does not build it,
+    and importing scikit-learn alone costs most of a second."""
     from omegaconf import DictConfig, ListConfig, OmegaConf
 
     if isinstance(cfg, ListConfig):
         for i in range(len(cfg)):
-            _check_child(cfg, i, f"{path}[{i}]")
+            _check_child(cfg, i, f"{path}[{i}]", used)
         return
     if not isinstance(cfg, DictConfig) or cfg._is_none() or cfg._is_missing():
         return
+    used = used and _value(cfg, "enabled") is not False
     schema = OmegaConf.get_type(cfg)
     if dataclasses.is_dataclass(schema):
         fields = {f.name: f for f in dataclasses.fields(schema)}
@@ -197,9 +202,9 @@ def check_config(cfg: Any, path: str = "") -> None:
             if "range" in spec.metadata:
                 _check_numbers(cfg, name, _join(path, name), spec.metadata["range"])
             if "params_of" in spec.metadata:
-                _check_params(cfg, name, _join(path, name), spec.metadata["params_of"])
+                _check_params(cfg, name, _join(path, name), spec.metadata["params_of"], used)
     for key in cfg.keys():
-        _check_child(cfg, key, _join(path, key))
+        _check_child(cfg, key, _join(path, key), used)
 
 
 def _join(path: str, key: Any) -> str:
@@ -217,12 +222,12 @@ def _value(node: Any, key: Any) -> Any:
         return None
 
 
-def _check_child(node: Any, key: Any, where: str) -> None:
+def _check_child(node: Any, key: Any, where: str, used: bool) -> None:
     from omegaconf import Container
 
     child = node._get_node(key)
     if isinstance(child, Container):
-        check_config(child, where)
+        check_config(child, where, used)
 
 
 def _check_numbers(node: Any, key: str, where: str, rng: Range | Choices) -> None:
@@ -239,15 +244,19 @@ def _check_numbers(node: Any, key: str, where: str, rng: Range | Choices) -> Non
         check_value(where, value, rng)
 
 
-def _check_params(node: Any, key: str, where: str, set_by_task: tuple[str, ...]) -> None:
+def _check_params(node: Any, key: str, where: str, set_by_task: tuple[str, ...], used: bool) -> None:
     from omegaconf import OmegaConf
 
     from minectl.estimators import check_param_names, estimator_class
+    from minectl.trust import TASK_PACKAGES, check_target_name
 
     params, target = _value(node, key), _value(node, "_target_")
     if target is None:
         return  # a missing `_target_` is reported as a missing key
     owner = where.rpartition(".")[0]
+    if not used:
+        check_target_name(target, f"{owner}._target_", TASK_PACKAGES)
+        return
     cls = estimator_class(target, owner)
     if not params:
         return

@@ -50,14 +50,24 @@ def _within(name: str, packages: Iterable[str]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in packages)
 
 
-def check_target(target: Any, where: str, packages: tuple[str, ...], base: Optional[str] = None) -> type:
-    """The class `target` names, if it is one of `packages` (and a subclass of `base`)."""
+def _refusal(target: Any, where: str, packages: tuple[str, ...], base: Optional[str] = None):
     expected = f"a class from {', '.join(packages)}" + (f" subclassing {base}" if base else "")
-    refuse = lambda why: ConfigError(f"{where}: {target!r} {why}; expected {expected}")  # noqa: E731
+    return lambda why: ConfigError(f"{where}: {target!r} {why}; expected {expected}")
+
+
+def check_target_name(target: Any, where: str, packages: tuple[str, ...]) -> None:
+    """`target` is a dotted name inside `packages`: the check that needs no import."""
+    refuse = _refusal(target, where, packages)
     if not isinstance(target, str) or not DOTTED.fullmatch(target):
         raise refuse("is not a dotted class name")
     if not _within(target, packages):  # before any import: importing a module runs its code
         raise refuse("is not allowed")
+
+
+def check_target(target: Any, where: str, packages: tuple[str, ...], base: Optional[str] = None) -> type:
+    """The class `target` names, if it is one of `packages` (and a subclass of `base`)."""
+    check_target_name(target, where, packages)
+    refuse = _refusal(target, where, packages, base)
     from hydra._internal.utils import _locate
 
     try:
@@ -76,22 +86,28 @@ def check_target(target: Any, where: str, packages: tuple[str, ...], base: Optio
 
 
 def check_task_targets(node: Any, path: str = "") -> None:
-    """Every `_target_` of a task config (plain containers) names an allowed class."""
-    for where, value in _targets(node, path):
-        check_target(value, where, TASK_PACKAGES)
+    """Every `_target_` of a task config (plain containers) names an allowed class; inside a
+    node with `enabled: false` (not used by the run) only by name, as importing a class's
+    package can cost a second (scikit-learn)."""
+    for where, value, used in _targets(node, path):
+        if used:
+            check_target(value, where, TASK_PACKAGES)
+        else:
+            check_target_name(value, where, TASK_PACKAGES)
 
 
-def _targets(node: Any, path: str) -> Iterable[tuple[str, Any]]:
+def _targets(node: Any, path: str, used: bool = True) -> Iterable[tuple[str, Any, bool]]:
     if isinstance(node, dict):
+        used = used and node.get("enabled") is not False
         for key, value in node.items():
             where = f"{path}.{key}" if path else str(key)
             if key == "_target_":
-                yield where, value
+                yield where, value, used
             else:
-                yield from _targets(value, where)
+                yield from _targets(value, where, used)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _targets(value, f"{path}[{i}]")
+            yield from _targets(value, f"{path}[{i}]", used)
 
 
 def check_hydra_node(hydra: dict) -> None:
@@ -99,7 +115,7 @@ def check_hydra_node(hydra: dict) -> None:
     roles = {f"hydra.callbacks.{name}._target_": "callback" for name in hydra.get("callbacks") or {}}
     roles.update({"hydra.launcher._target_": "launcher", "hydra.sweeper._target_": "sweeper",
                   "hydra.sweeper.sampler._target_": "sampler"})
-    for where, value in _targets(hydra, "hydra"):
+    for where, value, _ in _targets(hydra, "hydra"):  # Hydra calls every one
         if where not in roles:
             raise ConfigError(f"{where}: Hydra would instantiate {value!r} here; expected no _target_ outside "
                               "hydra.callbacks, hydra.launcher, hydra.sweeper and hydra.sweeper.sampler")

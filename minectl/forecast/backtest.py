@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+import multiprocessing
+import threading
+from collections import deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +25,14 @@ BACKTEST_SCHEMA = {
 }
 
 
+def backtest_origins(window: tuple[int, int], horizon: int, refit_every: int) -> list[tuple[int, bool]]:
+    """(origin, refit) of every origin of a rolling backtest of ``window``: origins run from
+    window[0]-horizon to window[1]-2 so that every horizon is scored on the same target months,
+    and the model is re-learnt at the first and every ``refit_every``-th."""
+    start, end = window
+    return [(origin, step % refit_every == 0) for step, origin in enumerate(range(max(start - horizon, 0), end - 1))]
+
+
 def rolling_origin_backtest(
     model,
     y: np.ndarray,
@@ -29,13 +42,14 @@ def rolling_origin_backtest(
     model_name: str,
     refit_every: int = 1,
     on_origin: Callable[[], None] | None = None,
+    fitted: Callable[[int], object] | None = None,
 ) -> pl.DataFrame:
     """Forecast every month of y[window[0]:window[1]] at horizons 1..horizon, never seeing the future.
 
     An origin is the index `t` of the last month a forecast may use: the model is fitted (a fresh
     clone) on y[:t+1] every `refit_every` origins and otherwise `update`d with y[:t+1], then
-    predicts months t+1..t+horizon. Origins run from window[0]-horizon to window[1]-2 so that
-    every horizon is scored on the same target months. Returns one row per (origin, horizon)
+    predicts months t+1..t+horizon. ``fitted(months)``, when given, hands over a model already
+    fitted on y[:months] (see :func:`fit_models`) instead. Returns one row per (origin, horizon)
     with origin/target dates, actual and forecast.
     """
     start, end = window
@@ -43,17 +57,16 @@ def rolling_origin_backtest(
         raise ValueError(f"window: expected 1 <= start < end <= {len(y)}, got {window}")
     if horizon < 1 or refit_every < 1:
         raise ValueError("horizon and refit_every must be >= 1")
+    fitted = fitted or (lambda months: clone(model).fit(y[:months]))
     rows = {name: [] for name in BACKTEST_SCHEMA}
-    fitted = None
-    first_origin = max(start - horizon, 0)
-    for step, origin in enumerate(range(first_origin, end - 1)):
-        history = y[: origin + 1]
-        if fitted is None or step % refit_every == 0:
-            fitted = clone(model).fit(history)
+    current = None
+    for origin, refit in backtest_origins(window, horizon, refit_every):
+        if refit:
+            current = fitted(origin + 1)
         else:
-            fitted.update(history)
+            current.update(y[: origin + 1])
         steps = min(horizon, end - 1 - origin)
-        forecast = fitted.predict(steps)
+        forecast = current.predict(steps)
         for k in range(1, steps + 1):
             target = origin + k
             if target < start:
@@ -92,29 +105,98 @@ class BacktestWindows:
             return self.validation_start
         return min(self.validation_start, self.test_start - self.max_horizon + 1)
 
-    @property
-    def origins(self) -> int:
-        """Forecast origins of one model."""
-        validation = self.test_start - self.validation_start
-        return validation + (0 if self.validation_only else self.n - self.test_start + self.max_horizon - 1)
+    def backtests(self) -> list[tuple[tuple[int, int], int]]:
+        """(window, horizon) of each backtest: the validation period one month ahead, the test
+        period up to ``max_horizon`` months ahead (none when validation only)."""
+        validation = ((self.validation_start, self.test_start), 1)
+        return [validation] if self.validation_only else [validation, ((self.test_start, self.n), self.max_horizon)]
+
+    def fit_points(self, refit_every: int) -> list[int]:
+        """Months of history of every fit a model with ``refit_every`` makes: its backtests' refits,
+        then the whole series for the future forecast (not when validation only); each once."""
+        points = [origin + 1 for window, horizon in self.backtests()
+                  for origin, refit in backtest_origins(window, horizon, refit_every) if refit]
+        if not self.validation_only:
+            points.append(self.n)
+        return list(dict.fromkeys(points))
+
+
+Fits = dict[tuple[str, int], object]  # (model name, months of history) -> the model fitted on them
+
+
+def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows: BacktestWindows, n_jobs: int = 1,
+               on_fit: Callable[[], None] | None = None) -> Fits:
+    """A fitted clone of every ``name -> (model, refit_every)`` for each of its fit points.
+
+    With ``n_jobs`` > 1 the fits of models marked ``costly_fit`` (a second each: the LSTM) are
+    shared with ``n_jobs - 1`` spawned worker processes: this one makes the cheap fits while the
+    workers start, then costly ones from the back of the queue while each worker takes the next
+    from the front as it finishes one. Every fit depends on its history and its model's
+    ``random_state`` alone, so where it ran changes no bit (tests/forecast/test_backtest.py).
+    Workers are spawned, not forked: a fork after torch has used its thread pool can hang.
+    """
+    points = [(name, months) for name, (_, refit_every) in models.items() for months in windows.fit_points(refit_every)]
+    fit_here = lambda point: clone(models[point[0]][0]).fit(y[: point[1]])  # noqa: E731
+    done = on_fit or (lambda: None)
+    costly = [p for p in points if getattr(models[p[0]][0], "costly_fit", False)]
+    # in a worker process (a multirun's joblib launcher) the jobs run in parallel already, and
+    # a pool's worker may not start processes (daemonic) or spawn them (loky's start method)
+    if n_jobs < 2 or not costly or multiprocessing.parent_process() is not None:
+        return {point: _counted(fit_here(point), done) for point in points}
+    fits: Fits = {}
+    queue, sent, lock = deque(costly), {}, threading.Lock()
+    with ProcessPoolExecutor(n_jobs - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+
+        def send_next(_finished=None) -> None:  # one fit at a time per worker: the rest stays here to take
+            with lock:
+                if queue:
+                    point = queue.popleft()
+                    sent[point] = pool.submit(_fit_clone, models[point[0]][0], y[: point[1]])
+                    sent[point].add_done_callback(send_next)
+
+        try:
+            for _ in range(n_jobs - 1):
+                send_next()
+            for point in points:
+                if point not in costly:
+                    fits[point] = _counted(fit_here(point), done)
+            while True:
+                with lock:
+                    point = queue.pop() if queue else None
+                if point is None:
+                    break
+                fits[point] = _counted(fit_here(point), done)
+            for point, future in sent.items():
+                fits[point] = _counted(future.result(), done)
+        finally:
+            with lock:
+                queue.clear()  # after an error: nothing more is sent
+    return fits
+
+
+def _fit_clone(model, history: np.ndarray):
+    return clone(model).fit(history)
+
+
+def _counted(fitted, done: Callable[[], None]):
+    done()
+    return fitted
 
 
 def backtest_models(
-    models: Mapping[str, tuple[object, int]], y: np.ndarray, dates: list[date], windows: BacktestWindows,
-    on_origin: Callable[[], None] | None = None
+    models: Mapping[str, tuple[object, int]], y: np.ndarray, dates: list[date], windows: BacktestWindows, fits: Fits
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """Rolling-origin backtests of every ``name -> (model, refit_every)``: one step ahead over the
-    validation period, and up to ``max_horizon`` steps over the test period (None when validation only)."""
-    validation, backtests = [], []
+    """Rolling-origin backtests of every ``name -> (model, refit_every)`` with the models of
+    :func:`fit_models`: one step ahead over the validation period, and up to ``max_horizon``
+    steps over the test period (None when validation only)."""
+    tables: list[list[pl.DataFrame]] = [[] for _ in windows.backtests()]
     for name, (model, refit_every) in models.items():
-        validation.append(
-            rolling_origin_backtest(model, y, dates, (windows.validation_start, windows.test_start), 1, name, refit_every, on_origin)
-        )
-        if not windows.validation_only:
-            backtests.append(
-                rolling_origin_backtest(model, y, dates, (windows.test_start, windows.n), windows.max_horizon, name, refit_every, on_origin)
-            )
-    return pl.concat(validation), pl.concat(backtests) if backtests else None
+        # a copy each: a backtest updates its model, and two backtests may start from the same fit
+        fitted = lambda months, name=name: copy.deepcopy(fits[name, months])  # noqa: E731
+        for table, (window, horizon) in zip(tables, windows.backtests(), strict=True):
+            table.append(rolling_origin_backtest(model, y, dates, window, horizon, name, refit_every, fitted=fitted))
+    validation, *test = (pl.concat(table) for table in tables)
+    return validation, test[0] if test else None
 
 
 def accuracy(actual: np.ndarray, forecast: np.ndarray) -> dict[str, float]:
@@ -149,15 +231,12 @@ def horizon_metrics(scores: pl.DataFrame) -> dict:
     return metrics
 
 
-def future_forecast(
-    model, y: np.ndarray, last_date: date, horizon: int, model_name: str, interval_level: float
-) -> pl.DataFrame:
-    """Fit on the whole series and forecast the next `horizon` months.
+def future_forecast(fitted, last_date: date, horizon: int, model_name: str, interval_level: float) -> pl.DataFrame:
+    """Forecast the next `horizon` months with a model fitted on the whole series.
 
     Columns: date (first of month), model, forecast, lower, upper (null when the model has no
     predictive interval).
     """
-    fitted = clone(model).fit(y)
     forecast = fitted.predict(horizon)
     interval = fitted.predict_interval(horizon, interval_level)
     lower, upper = interval if interval is not None else ([None] * horizon, [None] * horizon)

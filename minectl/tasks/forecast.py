@@ -41,6 +41,8 @@ class ForecastParams:
     validation_only: bool = False  # sweeps: score the validation period only
     tune: Optional[str] = "lstm"  # the selected model whose validation MAPE is `validation.mape`
     interval_level: float = between(0, 1, default=0.9, closed="neither")
+    # processes for the LSTM's fits (this one and n_jobs - 1 spawned workers); same figures with any n_jobs
+    n_jobs: int = at_least(1, default=2)
 
 
 @dataclass
@@ -59,6 +61,7 @@ def run(cfg: Config, out: Run) -> dict:
         BacktestWindows,
         backtest_accuracy,
         backtest_models,
+        fit_models,
         future_forecast,
         horizon_metrics,
     )
@@ -84,8 +87,10 @@ def run(cfg: Config, out: Run) -> dict:
             f"{path}: {n} months in column {value_column!r} leave {windows.first_fit} months for the first fit; "
             f"the selected models need {needed} (shorten forecast.validation_months or forecast.backtest_months)"
         )
-    with out.progress(len(models) * windows.origins, "forecast backtest") as advance:
-        validation, backtest = backtest_models(models, y, dates, windows, advance)
+    fit_count = sum(len(windows.fit_points(refit_every)) for _, refit_every in models.values())
+    with out.progress(fit_count, "forecast fits") as advance:
+        fits = fit_models(models, y, windows, params.n_jobs, advance)
+    validation, backtest = backtest_models(models, y, dates, windows, fits)
     interpolated = int(series["interpolated"].sum())  # empty months inside the series, filled in by design
     metrics: dict = {"series": {"months": n, "last": float(y[-1]), "interpolated": interpolated}}
     if "rows" in series.columns:  # resampled: the quotes behind the months (the last month may be partial)
@@ -100,7 +105,7 @@ def run(cfg: Config, out: Run) -> dict:
     scores = backtest_accuracy(backtest).filter(pl.col("horizon").is_in(list(params.backtest_horizons)))
     metrics.update(horizon_metrics(scores))
     forecast = pl.concat(
-        future_forecast(model, y, dates[-1], params.horizon, name, params.interval_level) for name, (model, _) in models.items()
+        future_forecast(fits[name, n], dates[-1], params.horizon, name, params.interval_level) for name in models
     )
     if unit is not None:
         forecast = forecast.with_columns(unit=pl.lit(unit))

@@ -1,3 +1,4 @@
+import multiprocessing
 from datetime import date
 
 import numpy as np
@@ -5,8 +6,17 @@ import polars as pl
 import pytest
 from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, mean_squared_error, r2_score
 
-from minectl.forecast import NaiveForecaster
-from minectl.forecast.backtest import accuracy, add_months, backtest_accuracy, future_forecast, rolling_origin_backtest
+from minectl.forecast import ArimaForecaster, LSTMForecaster, NaiveForecaster
+from minectl.forecast.backtest import (
+    BacktestWindows,
+    accuracy,
+    add_months,
+    backtest_accuracy,
+    backtest_models,
+    fit_models,
+    future_forecast,
+    rolling_origin_backtest,
+)
 from minectl.forecast.models import BaseForecaster
 
 MONTHS = [add_months(date(2000, 1, 1), k) for k in range(60)]
@@ -97,8 +107,42 @@ def test_future_forecast_table_and_months():
     assert add_months(date(2025, 11, 1), 2) == date(2026, 1, 1)
     assert add_months(date(2026, 5, 1), 12) == date(2027, 5, 1)
     y = np.array([100.0, 110.0, 99.0, 120.0])
-    table = future_forecast(NaiveForecaster(), y, date(2026, 5, 1), 3, "naive", 0.9)
+    table = future_forecast(NaiveForecaster().fit(y), date(2026, 5, 1), 3, "naive", 0.9)
     assert table.columns == ["date", "model", "forecast", "lower", "upper"]
     assert table["date"].to_list() == [date(2026, 6, 1), date(2026, 7, 1), date(2026, 8, 1)]
     assert table["forecast"].to_list() == [120.0] * 3
     assert np.all(table["lower"].to_numpy() < 120.0) and np.all(table["upper"].to_numpy() > 120.0)
+
+
+def test_fit_points_are_the_backtests_refits_and_the_whole_series():
+    HistorySpy.seen = []
+    windows = BacktestWindows.of(60, backtest_months=12, validation_months=6, max_horizon=3, validation_only=False)
+    y = np.arange(1.0, 61.0)
+    # validation: origins 41..46, horizon 1; test: origins 45..58, horizon 3; refit every 5
+    assert windows.fit_points(5) == [42, 47, 46, 51, 56, 60]
+    for window, horizon in windows.backtests():
+        rolling_origin_backtest(HistorySpy(), y, MONTHS, window, horizon, "spy", 5)
+    assert [size for kind, size in HistorySpy.seen if kind == "fit"] == [42, 47, 46, 51, 56]
+    assert BacktestWindows.of(60, 12, 6, 3, validation_only=True).fit_points(1) == list(range(42, 48))
+
+
+def test_fits_in_worker_processes_give_the_same_bits():
+    """The LSTM's fits shared with a spawned worker (n_jobs=2): the same fitted models, so the same
+    backtest tables, as all of them here; and the same as the backtest fitting its own clones."""
+    rng = np.random.default_rng(3)
+    y = 80 * np.exp(np.cumsum(rng.normal(0, 0.04, 90)))
+    months = [add_months(date(2000, 1, 1), k) for k in range(90)]
+    windows = BacktestWindows.of(90, backtest_months=12, validation_months=6, max_horizon=3, validation_only=False)
+    models = {"naive": (NaiveForecaster(), 1), "arima": (ArimaForecaster(), 1),
+              "lstm": (LSTMForecaster(seq_len=6, hidden_size=8, max_epochs=3, random_state=5), 6)}
+    assert multiprocessing.parent_process() is None  # else fit_models would not start a worker
+    serial = fit_models(models, y, windows, n_jobs=1)
+    pooled = fit_models(models, y, windows, n_jobs=2)
+    assert serial.keys() == pooled.keys() and len(serial) == sum(len(windows.fit_points(r)) for _, r in models.values())
+    for point, fitted in serial.items():
+        assert np.array_equal(fitted.predict(3), pooled[point].predict(3)), point
+    tables = [backtest_models(models, y, months, windows, fits) for fits in (serial, pooled)]
+    for a, b in zip(*tables, strict=True):
+        assert a.equals(b)
+    own_clones = rolling_origin_backtest(models["lstm"][0], y, months, (78, 90), 3, "lstm", 6)
+    assert own_clones.equals(tables[1][1].filter(pl.col("model") == "lstm"))

@@ -130,3 +130,28 @@ def test_rolling_replan_follows_the_price_path(cli, tmp_path):
     # period 0 is planned by both at the first price over the same horizon (deterministic without the MIP)
     first = replan.filter(pl.col("period") == 0)
     assert first["cash"][0] == first["cash"][1] and first["blocks"][0] == first["blocks"][1] > 0
+
+
+def test_a_disabled_loop_imports_no_estimator_but_is_still_checked(tmp_path):
+    """loop.enabled=false: its surrogates are not built, so their classes are not imported
+    (scikit-learn costs most of a second of the ultimate-pit command); what can be checked
+    without an import still is."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from minectl.cli import main;"
+        f"sys.argv = ['minectl', 'schedule', 'minelib.path={NEWMAN1}', 'schedule.problems=[upit]', 'loop.enabled=false',"
+        f" 'report=false', 'hydra.run.dir={tmp_path / 'run'}'];"
+        "import atexit; atexit.register(lambda: print('SKLEARN', 'sklearn' in sys.modules));"
+        "main()"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path).stdout
+    assert "SKLEARN False" in out
+    assert round(metrics(tmp_path / "run")["schedule.upit.value"]) == 26_086_899
+    assert_refused(["schedule", "loop.enabled=false", "loop.grade_model._target_=os.system", f"hydra.run.dir={tmp_path / 'r1'}"],
+                   "loop.grade_model._target_: 'os.system' is not allowed", run_dir=tmp_path / "r1")
+    assert_refused(["schedule", "loop.enabled=false", "+loop.grade_model.paramz=1", f"hydra.run.dir={tmp_path / 'r2'}"],
+                   "loop.grade_model.paramz", run_dir=tmp_path / "r2")
+    assert_refused(["schedule", "loop.enabled=false", "loop.holes=0", f"hydra.run.dir={tmp_path / 'r3'}"],
+                   "loop.holes", run_dir=tmp_path / "r3")
