@@ -41,6 +41,7 @@ def run(args: list[str], run_dir: Path, src: Path | None) -> dict:
 def figures(run_dir: Path) -> tuple[dict, dict[str, pl.DataFrame]]:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     tables = {p.name: pl.read_parquet(p) for p in sorted((run_dir / "tables").glob("*.parquet"))}
+    tables = {name: table.drop([c for c in table.columns if is_timing(c)]) for name, table in tables.items()}  # schedule's seconds
     return {k: v for k, v in metrics.items() if not is_timing(k)}, tables
 
 

@@ -1,8 +1,9 @@
 """Safe save/load of fitted scikit-learn estimators as JSON + npz (no pickle).
 
 An estimator is written as its ``__getstate__`` tree: plain values go to JSON, numeric arrays
-to one ``.npz`` (loaded with ``allow_pickle=False``). On load only the classes in
-``ALLOWED_CLASSES`` can be rebuilt, so a tampered file cannot name arbitrary code.
+(structured ones too) to one ``.npz`` (loaded with ``allow_pickle=False``), a numpy random
+Generator as its bit generator's state. On load only the classes in ``ALLOWED_CLASSES`` can be
+rebuilt, so a tampered file cannot name arbitrary code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from minectl.atomic import atomic_path
 from minectl.errors import DataError
 
+HGB_REGRESSOR = "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor"
 ALLOWED_CLASSES = frozenset(
     {
         "sklearn.linear_model._logistic.LogisticRegression",
@@ -26,8 +28,16 @@ ALLOWED_CLASSES = frozenset(
         "sklearn.ensemble._forest.RandomForestClassifier",
         "sklearn.tree._classes.DecisionTreeClassifier",
         "sklearn.tree._tree.Tree",
+        "sklearn.linear_model._base.LinearRegression",
+        "sklearn.ensemble._forest.RandomForestRegressor",
+        "sklearn.tree._classes.DecisionTreeRegressor",
+        HGB_REGRESSOR,
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     }
 )
+NOT_SAVED = {HGB_REGRESSOR: ("_loss",)}  # state an estimator rebuilds on load (see _loaded_hgb)
+BIT_GENERATORS = {"PCG64": np.random.PCG64}  # what np.random.default_rng makes
 
 
 def _qualname(obj) -> str:
@@ -64,12 +74,15 @@ class _Encoder:
             return [self.encode(v) for v in value]
         if isinstance(value, dict):
             return {"__dict__": [[self.encode(k), self.encode(v)] for k, v in value.items()]}
+        if isinstance(value, np.random.Generator):
+            return {"__generator__": self.encode(value.bit_generator.state)}
         name = _qualname(value)
         if name == "sklearn.tree._tree.Tree":
             _, args, state = value.__reduce__()
             return {"__object__": name, "args": self.encode(args), "state": self.encode(state)}
         if name in ALLOWED_CLASSES:
-            return {"__object__": name, "state": self.encode(value.__getstate__())}
+            state = {k: v for k, v in value.__getstate__().items() if k not in NOT_SAVED.get(name, ())}
+            return {"__object__": name, "state": self.encode(state)}
         raise TypeError(f"cannot save an object of type {name} safely")
 
 
@@ -91,6 +104,8 @@ def _decode(value, arrays, source: Path):
         return tuple(_decode(v, arrays, source) for v in value["__tuple__"])
     if "__dict__" in value:
         return {_decode(k, arrays, source): _decode(v, arrays, source) for k, v in value["__dict__"]}
+    if "__generator__" in value:
+        return _generator(_decode(value["__generator__"], arrays, source), source)
     cls = _resolve(value["__object__"], source)
     state = _decode(value["state"], arrays, source)
     if "args" in value:
@@ -101,7 +116,43 @@ def _decode(value, arrays, source: Path):
         obj.__setstate__(state)
     else:  # plain classes (e.g. sklearn's calibration helpers) keep their state in __dict__
         obj.__dict__.update(state)
+    if value["__object__"] == HGB_REGRESSOR:
+        _loaded_hgb(obj, source)
     return obj
+
+
+def _loaded_hgb(model, source: Path) -> None:
+    """Check a gradient-boosting model's trees (compiled code walks them unchecked) and rebuild its
+    loss object (a compiled member) from its own `loss` parameter, as fit does."""
+    trees = [predictor for iteration in model._predictors for predictor in iteration]
+    if not all(_walkable(tree, model.n_features_in_) for tree in trees):
+        raise DataError(f"{source}: a gradient-boosting tree whose nodes point outside the tree or the "
+                        f"{model.n_features_in_} features; expected the trees as saved")
+    model._loss = model._get_loss(sample_weight=None)
+
+
+def _walkable(tree, n_features: int) -> bool:
+    """Each split's children come after it (no cycle) and inside the tree, its feature inside the
+    input, its category bitset inside the tree's."""
+    from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+
+    nodes = tree.nodes
+    if nodes.dtype != PREDICTOR_RECORD_DTYPE or len(nodes) == 0:
+        return False
+    split = np.flatnonzero(nodes["is_leaf"] == 0)
+    inner = {name: nodes[name][split].astype(np.int64) for name in ("left", "right", "feature_idx", "is_categorical", "bitset_idx")}
+    children = np.concatenate([inner["left"], inner["right"]])
+    return bool(np.all((children > np.tile(split, 2)) & (children < len(nodes)))
+                and np.all((inner["feature_idx"] >= 0) & (inner["feature_idx"] < n_features))
+                and np.all((inner["is_categorical"] == 0) | (inner["bitset_idx"] < len(tree.raw_left_cat_bitsets))))
+
+
+def _generator(state: dict, source: Path) -> np.random.Generator:
+    if state.get("bit_generator") not in BIT_GENERATORS:
+        raise DataError(f"{source}: random generator {state.get('bit_generator')!r}; expected one of {sorted(BIT_GENERATORS)}")
+    generator = np.random.Generator(BIT_GENERATORS[state["bit_generator"]]())
+    generator.bit_generator.state = state
+    return generator
 
 
 def save_estimator(estimator, stem: Path) -> None:

@@ -292,12 +292,14 @@ def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: flo
     lp = model.lp(integer=False)
     matrix = sparse.csc_matrix((lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_), shape=(lp.num_row_, lp.num_col_))
     capacity_rows = model.instance.n_resources * model.instance.n_periods  # the last rows (lp's order)
-    use = matrix[lp.num_row_ - capacity_rows:].tocsr()
     upper = np.asarray(lp.row_upper_)[lp.num_row_ - capacity_rows:]
+    # a lower limit is dropped, not relaxed: without it the maximum is still a bound
+    limited = np.flatnonzero(np.isfinite(upper))
+    use, upper = matrix[lp.num_row_ - capacity_rows:].tocsr()[limited], upper[limited]
     cost = np.asarray(lp.col_cost_)
     needs, needed = (np.concatenate(pair) for pair in zip(*model.orderings(), strict=True))
     graph = Precedence.from_arcs(model.n_x, needs, needed)
-    lam = np.zeros(capacity_rows)
+    lam = np.zeros(len(limited))
     best, step, stalled = np.inf, 2.0, 0
     average, counted = np.zeros(model.n_x), 0
     for iteration in range(iterations):
@@ -376,7 +378,7 @@ def improve(inst: Instance, prec: Precedence, solution: Solution, earliest: np.n
     """Local moves until none pays or time runs out: a mined block of positive (discounted) value
     moves to the earliest period its predecessors and the capacity allow; one of negative value to
     the latest its successors allow; an unmined positive block whose predecessors are all mined is
-    added where it fits. Each move keeps precedence and capacity."""
+    added where it fits. Each move keeps precedence, capacity and the lower limits."""
     n, periods = inst.n_blocks, inst.n_periods
     period, share = solution.period.copy(), solution.share.copy()
     blocks, preds = prec.arcs()
@@ -384,7 +386,7 @@ def improve(inst: Instance, prec: Precedence, solution: Solution, earliest: np.n
     used = np.zeros_like(inst.upper)
     for b in np.flatnonzero(period >= 0):
         used[:, period[b]] += inst.coef[:, b] @ share[b]
-    left = inst.upper - used
+    left, above_lower = inst.upper - used, used - inst.lower  # room to add, room to take away
     value = (inst.objective * share).sum(axis=1)
     best_dest = inst.objective.argmax(axis=1)
     changed = True
@@ -399,6 +401,7 @@ def improve(inst: Instance, prec: Precedence, solution: Solution, earliest: np.n
                     if placed is not None:
                         period[b] = placed[0]
                         share[b, best_dest[b]] = 1.0
+                        above_lower[:, placed[0]] += inst.coef[:, b, best_dest[b]]
                         value[b] = inst.objective[b, best_dest[b]]
                         changed = True
                 continue
@@ -411,10 +414,14 @@ def improve(inst: Instance, prec: Precedence, solution: Solution, earliest: np.n
             else:
                 continue
             span = range(lo, hi + 1) if value[b] > 0 else range(hi, lo - 1, -1)
+            if np.any(use > above_lower[:, period[b]] + 1e-9):
+                continue
             for t in span:
                 if np.all(use <= left[:, t] + 1e-9):
                     left[:, period[b]] += use
                     left[:, t] -= use
+                    above_lower[:, period[b]] -= use
+                    above_lower[:, t] += use
                     period[b] = t
                     changed = True
                     break
@@ -425,7 +432,8 @@ def _better(model: _Model, values: np.ndarray, best: Solution, best_value: float
     """The solution of MIP column values if the verifier passes it and it is worth more, else the best so far."""
     found = model.solution_of(values)
     check = verify(model.instance, model.prec, found)
-    return (found, check.npv) if check.feasible and check.npv > best_value + 1e-9 * abs(best_value) else (best, best_value)
+    better = check.feasible and (best_value == -np.inf or check.npv > best_value + 1e-9 * abs(best_value))
+    return (found, check.npv) if better else (best, best_value)
 
 
 def window_search(model: _Model, best: Solution, best_value: float, seed: int, deadline: float, sweeps: int, width: int = 2,
@@ -470,6 +478,24 @@ def window_search(model: _Model, best: Solution, best_value: float, seed: int, d
         if not improved:
             break
     return best, best_value, begun, False
+
+
+def first_feasible(model: _Model, best: Solution, seed: int, deadline: float,
+                   max_nodes: int | None = None) -> tuple[Solution, float, bool]:
+    """The whole MIP's first schedule the verifier passes (HiGHS stops at its first improving
+    solution), or `best` at -inf if none came; and whether the clock ended it."""
+    import highspy
+
+    h = _highs(seed, deadline)
+    h.setOptionValue("mip_max_improving_sols", 1)
+    if max_nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(max_nodes))
+    h.passModel(model.lp(integer=True))
+    h.run()
+    value = -np.inf
+    if h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
+        best, value = _better(model, np.asarray(h.getSolution().col_value), best, value)
+    return best, value, _clock_stopped(h)
 
 
 def _clock_stopped(h) -> bool:
@@ -521,19 +547,24 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     plain, plain_value = None, -np.inf
     if relaxation == "lagrangian":  # its subgradient steps aim at the value of TopoSort in depth order
         plain = improve(sub, sub_prec, toposort(model, np.ones(model.n_x), level), earliest, deadline)
-        plain_value = verify(sub, sub_prec, plain).npv
-        lp_bound, lp_columns = lagrangian_bound(model, plain_value, lagrangian_iterations, deadline)
+        plain_check = verify(sub, sub_prec, plain)
+        plain_value = plain_check.npv if plain_check.feasible else -np.inf
+        lp_bound, lp_columns = lagrangian_bound(model, plain_check.npv, lagrangian_iterations, deadline)
     else:
         lp_bound, lp_columns = solve_lp(model, seed, deadline)
     if not np.isfinite(lp_bound):  # no LP in time: TopoSort by earliest period, bounded by the pit (NPV <= v(pit))
         lp_bound, lp_columns = pit.value, np.ones(model.n_x + model.n_y)
     heuristic = improve(sub, sub_prec, toposort(model, lp_columns, level), earliest, deadline)
-    best, best_value = heuristic, verify(sub, sub_prec, heuristic).npv
+    check = verify(sub, sub_prec, heuristic)
+    best, best_value = heuristic, check.npv if check.feasible else -np.inf  # an infeasible one is nothing to improve on
     if plain_value > best_value:
         best, best_value = plain, plain_value
-    heuristic_value, bound, status = best_value, lp_bound, "not run"
+    heuristic_value, bound, status = best_value if np.isfinite(best_value) else np.nan, lp_bound, "not run"
     clock_stopped = time.perf_counter() >= deadline  # the LP or the local moves were cut short
     sweeps = 0
+    if mip and not clock_stopped and not np.isfinite(best_value):
+        # TopoSort fills the early periods: lower limits of the late ones can need the MIP
+        best, best_value, clock_stopped = first_feasible(model, best, seed, deadline, mip_max_nodes)
     if mip and not clock_stopped:
         best, best_value, sweeps, clock_stopped = window_search(model, best, best_value, seed, deadline, window_sweeps,
                                                                 gap=window_gap, max_nodes=mip_max_nodes)

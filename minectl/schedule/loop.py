@@ -8,21 +8,33 @@ inverse-distance estimate (from the other holes while fitting); a gradient-boost
 model and a logistic rockburst classifier fitted on historic stopes; blocks whose predicted
 burst probability exceeds a threshold are deferred. Each plan decides periods and destinations
 on its own inputs; the truth then says what they are worth.
+
+The fitted surrogates are saved in the run folder (models/<role>/, safe formats only) and can
+be loaded from there by a later run, which then predicts with them instead of fitting.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import sys
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable, Optional
 
 import numpy as np
 
+from minectl.errors import DataError
 from minectl.schedule.blockmodel import GRAMS_PER_TROY_OUNCE, BlockModel, Economics, block_values, instance_of
 from minectl.schedule.cpit import ScheduleResult, solve_schedule
 from minectl.schedule.minelib import Precedence
 
 ASSAY_ERROR = 0.15  # log-scale sd of a drill-hole assay
 DILUTION_ERROR = 0.01  # sd of a measured historic dilution
+# what each surrogate sees, in order (BlockModel.features()[:, 3:] is depth, rock quality, proxy)
+FEATURES = {"grade": ("depth", "rock_quality", "proxy", "log_inverse_distance"),
+            "dilution": ("depth", "rock_quality"), "burst": ("depth", "rock_quality")}
+MODELS_DIR = "models"  # a run folder's saved surrogates: models/<role>/, role one of FEATURES
 
 
 @dataclass
@@ -58,13 +70,15 @@ def inverse_distance(points: np.ndarray, values: np.ndarray, targets: np.ndarray
 
 @dataclass
 class Surrogates:
-    """The loop's unfitted estimators: ``grade`` (a regressor of log grade on the survey proxy
-    and the log inverse-distance estimate), ``dilution`` (a regressor on depth and rock quality),
-    ``burst`` (a classifier with ``predict_proba``, on the same)."""
+    """The loop's estimators (inputs in FEATURES): ``grade`` (a regressor of log grade on depth,
+    rock quality, the survey proxy and the log inverse-distance estimate), ``dilution`` (a
+    regressor on depth and rock quality), ``burst`` (a classifier with ``predict_proba``, on the
+    same). Unfitted, or fitted ones ``loaded_from`` a run folder (see load_surrogates)."""
 
     grade: Any
     dilution: Any
     burst: Any
+    loaded_from: Optional[Path] = None
 
 
 def estimate(model: BlockModel, holes: int, history: int, seed: int,
@@ -107,8 +121,9 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int,
     bursts = rng.random(len(stopes)) < model.burst_probability[stopes]
     geo = features[:, 3:5]  # depth, rock quality
     ml_dilution = np.clip(surrogates.dilution.fit(geo[stopes], seen_dilution).predict(geo), 0, None)
-    ml_burst = surrogates.burst.fit(geo[stopes], bursts).predict_proba(geo)[:, 1] if bursts.any() and not bursts.all() \
-        else np.full(n, bursts.mean())
+    # a history of one outcome fits no classifier (its rate stands in); a loaded one needs no fit
+    fits = surrogates.loaded_from is not None or (bursts.any() and not bursts.all())
+    ml_burst = surrogates.burst.fit(geo[stopes], bursts).predict_proba(geo)[:, 1] if fits else np.full(n, bursts.mean())
     static = Estimates(idw, np.full(n, seen_dilution.mean()), np.full(n, bursts.mean()))
     ml = Estimates(ml_grade, ml_dilution, ml_burst)
     errors = {
@@ -118,6 +133,110 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int,
         "drill_samples": int(len(sampled)),
     }
     return static, ml, errors
+
+
+def save_surrogates(surrogates: Surrogates, run_dir: Path) -> dict[str, str]:
+    """Write the fitted surrogates into ``run_dir/models/<role>/`` (the whole folder atomically) in
+    minectl.models.io's layout: estimator.json + .npz (minectl.models.safe_io) or LightGBM's text
+    model, and model.json. Returns the roles not saved and why: a burst classifier never fitted (a
+    history of one outcome), a class with no safe format (not in safe_io's allow-list)."""
+    from sklearn.frozen import FrozenEstimator
+
+    from minectl.atomic import atomic_path
+
+    not_saved = {}
+    with atomic_path(run_dir / MODELS_DIR, folder=True) as staging:
+        for role in FEATURES:
+            model = getattr(surrogates, role)
+            model = model.estimator if isinstance(model, FrozenEstimator) else model
+            if not hasattr(model, "n_features_in_"):
+                not_saved[role] = "not fitted: the stope history had one outcome"
+                continue
+            try:
+                _save_surrogate(model, role, staging / role)
+            except TypeError as exc:  # safe_io's encoder met a class it has no safe format for
+                shutil.rmtree(staging / role)
+                not_saved[role] = str(exc)
+    return not_saved
+
+
+def _save_surrogate(model, role: str, folder: Path) -> None:
+    from minectl.atomic import atomic_path
+    from minectl.models.safe_io import save_estimator
+
+    folder.mkdir()
+    meta = {"kind": "sklearn", "role": role, "features": list(FEATURES[role]), "n_features": int(model.n_features_in_)}
+    if hasattr(model, "classes_"):
+        meta["classes"] = np.asarray(model.classes_).tolist()
+    boosting = sys.modules.get("minectl.models.boosting")  # loaded if a LightGBM model was made (lightgbm: slow import)
+    if boosting is not None and isinstance(model, boosting.LightGBMClassifier):
+        meta.update(kind="lightgbm", params=model.get_params())
+        with atomic_path(folder / "lightgbm.txt") as tmp:
+            model.booster_.save_model(str(tmp))
+    else:
+        save_estimator(model, folder / "estimator")
+    with atomic_path(folder / "model.json") as tmp:
+        tmp.write_text(json.dumps(meta, indent=1))
+
+
+def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path) -> Surrogates:
+    """The surrogates a run saved (save_surrogates), for predict only: each wrapped in
+    FrozenEstimator, whose fit leaves it as it is. The folder is untrusted: nothing is unpickled,
+    only allow-listed classes are rebuilt, and a missing file, a model of the wrong kind or
+    number of inputs is one DataError naming the file and what was expected. ``record(folder)``
+    is called on each role's folder before it is read (a run's input_file: provenance)."""
+    from sklearn.frozen import FrozenEstimator
+
+    loaded = {role: FrozenEstimator(_load_surrogate(role, Path(run_dir) / MODELS_DIR / role, record)) for role in FEATURES}
+    return Surrogates(**loaded, loaded_from=Path(run_dir))
+
+
+def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
+    from sklearn.base import is_regressor
+
+    from minectl.models.safe_io import load_estimator
+    from minectl.runfolder import bad, check_fields, read_json
+
+    inputs = len(FEATURES[role])
+    expected = f"the {role} surrogate a `minectl schedule` run saves in {MODELS_DIR}/{role}/"
+    if not folder.is_dir():
+        raise bad(folder, "missing", expected)
+    meta_path = record(folder) / "model.json"
+    meta = read_json(meta_path, expected)
+    check_fields(meta, meta_path, {"kind": (lambda kind: kind in ("sklearn", "lightgbm"), "sklearn or lightgbm")})
+    try:
+        model = load_estimator(folder / "estimator") if meta["kind"] == "sklearn" else _load_lightgbm(folder, meta)
+    except DataError:
+        raise
+    except Exception as exc:  # untrusted files fail to decode in many ways; nothing is unpickled
+        first = (str(exc).strip().splitlines() or [""])[0][:120]
+        raise bad(folder, f"cannot rebuild the model ({type(exc).__name__}: {first})", expected) from None
+    burst = role == "burst"
+    what = "a classifier with predict_proba" if burst else "a regressor"
+    if not (callable(getattr(model, "predict_proba", None)) if burst else is_regressor(model)):
+        raise bad(folder, f"{type(model).__name__} is not {what}", f"{what} for the {role} surrogate")
+    if getattr(model, "n_features_in_", None) != inputs:
+        raise bad(folder, f"the model takes {getattr(model, 'n_features_in_', None)} inputs",
+                  f"{inputs} for the {role} surrogate ({', '.join(FEATURES[role])})")
+    try:  # a file tampered inside (array shapes, values) shows when the model predicts
+        shape = np.shape(model.predict_proba(np.zeros((1, inputs))) if burst else model.predict(np.zeros((1, inputs))))
+    except Exception as exc:
+        raise bad(folder, f"the model cannot predict ({type(exc).__name__})", expected) from None
+    if shape != ((1, 2) if burst else (1,)):
+        raise bad(folder, f"the model predicts shape {shape} for one row", f"{(1, 2) if burst else (1,)}: {what} of one outcome")
+    return model
+
+
+def _load_lightgbm(folder: Path, meta: dict):
+    import lightgbm as lgb
+
+    from minectl.models.boosting import LightGBMClassifier
+
+    model = LightGBMClassifier(**meta["params"])
+    model.booster_ = lgb.Booster(model_file=str(folder / "lightgbm.txt"))
+    model.classes_ = np.asarray(meta["classes"])
+    model.n_features_in_ = model.booster_.num_feature()
+    return model
 
 
 def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: float, mining_share: float, processing_share: float,

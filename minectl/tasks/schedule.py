@@ -4,6 +4,7 @@ economics (seed 004)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional
 
@@ -97,6 +98,9 @@ class LoopConfig:
     grade_model: EstimatorConfig = field(default_factory=EstimatorConfig)
     dilution_model: EstimatorConfig = field(default_factory=EstimatorConfig)
     burst_model: EstimatorConfig = field(default_factory=EstimatorConfig)
+    # a schedule run folder: predict with the three surrogates it saved (models/<role>/) instead of
+    # fitting the ones above; null: fit them here (every run saves what it used in its models/)
+    surrogates_from: Optional[str] = None
 
 
 @dataclass
@@ -131,7 +135,7 @@ def run(cfg: Config, out: Run) -> dict:
     problems = list(cfg.schedule.problems)
     if cfg.schedule.relaxation == "lagrangian" and "pcpsp" in problems:
         raise ConfigError("schedule.relaxation=lagrangian needs one destination per block; expected lp or auto with pcpsp")
-    surrogates = _surrogates(cfg.loop, cfg.seed) if cfg.loop.enabled and not cfg.minelib.path else None
+    surrogates = _surrogates(cfg.loop, cfg.seed, out) if cfg.loop.enabled and not cfg.minelib.path else None
     price, sigma = _price(cfg, out)
     metrics: dict = {"price": price}
     rows: list[dict] = []
@@ -209,7 +213,8 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
            "relaxation": result.relaxation, "sweeps": result.sweeps}
     if not result.feasible:
         out.console.print(f"[red]{kind}: the verifier refused the schedule: {'; '.join(result.problems)}[/red]")
-    out.console.print(f"{kind}: NPV {result.value:,.0f} (heuristic {result.heuristic_value:,.0f}), bound {result.bound:,.0f}, "
+    heuristic = "none feasible" if math.isnan(result.heuristic_value) else f"{result.heuristic_value:,.0f}"
+    out.console.print(f"{kind}: NPV {result.value:,.0f} (heuristic {heuristic}), bound {result.bound:,.0f}, "
                       f"gap {100 * result.gap:.2f}%, {result.seconds:.1f} s, MIP {result.mip_status}")
     if result.time_limited:
         out.console.print(TIME_LIMITED.format(what=kind))
@@ -375,11 +380,19 @@ def _write_minelib(out: Run, model, instances: dict) -> None:
             minelib.write_instance(folder / f"synthetic.{kind}", instance)
 
 
-def _surrogates(loop: LoopConfig, seed: int):
-    """The loop's estimators from their config nodes (checked against their classes before any work)."""
+def _surrogates(loop: LoopConfig, seed: int, out: Run):
+    """The loop's estimators: those a run saved, from loop.surrogates_from (its files become inputs
+    of this run), else built from their config nodes (checked against their classes before any work)."""
     from minectl.estimators import build
-    from minectl.schedule.loop import Surrogates
+    from minectl.schedule.loop import Surrogates, load_surrogates
 
+    if loop.surrogates_from:
+        from minectl.data.sources import resolve_input
+
+        loaded = load_surrogates(resolve_input(loop.surrogates_from), record=out.input_file)
+        out.console.print(f"loop: surrogates loaded from {loaded.loaded_from}, not fitted: " + ", ".join(
+            f"{role} {type(getattr(loaded, role).estimator).__name__}" for role in ("grade", "dilution", "burst")))
+        return loaded
     built = {name: build(loop[f"{name}_model"]._target_, OmegaConf.to_container(loop[f"{name}_model"].params, resolve=True),
                          f"loop.{name}_model", ("random_state",), random_state=seed) for name in ("grade", "dilution", "burst")}
     if not callable(getattr(built["burst"], "predict_proba", None)):
@@ -394,7 +407,7 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
     import numpy as np
     import polars as pl
 
-    from minectl.schedule.loop import compare, period_rows
+    from minectl.schedule.loop import compare, period_rows, save_surrogates
     from minectl.schedule.plots import cross_section_plot
 
     model, econ = _model(cfg)
@@ -402,6 +415,9 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
     s, lp = cfg.schedule, cfg.loop
     plans, errors = compare(model, econ, s.periods, s.discount_rate, s.mining_share, s.processing_share, lp.holes, lp.history,
                             lp.risk_threshold, lp.defer_periods, _solver(s, lp.time_limit_s), cfg.seed, surrogates)
+    not_saved = save_surrogates(surrogates, out.dir)  # fitted by compare (or loaded): a later run may load them
+    if not_saved:
+        out.console.print("loop: not saved in models/: " + "; ".join(f"{role} ({why})" for role, why in not_saved.items()))
     by_name = {plan.name: plan for plan in plans}
     rows = [r for plan in plans for r in period_rows(model, plan, econ, s.periods, s.discount_rate)]
     out.table("loop_periods", pl.DataFrame(rows))

@@ -19,7 +19,7 @@ NEWMAN1 = Path(__file__).resolve().parents[2] / "examples/data/minelib_newman1"
 
 
 def brute_force(inst: Instance, prec: Precedence) -> float:
-    best = 0.0
+    best = -np.inf  # with lower limits even mining nothing can be infeasible
     for periods in itertools.product(range(-1, inst.n_periods), repeat=inst.n_blocks):
         for dests in itertools.product(range(inst.n_destinations), repeat=inst.n_blocks):
             share = np.zeros((inst.n_blocks, inst.n_destinations))
@@ -138,6 +138,31 @@ def test_lagrangian_bound_bounds_the_lp_and_approaches_it():
     assert solve_schedule(inst, prec, relaxation="lagrangian", mip=False).lp_bound >= brute_force(inst, prec) - 1e-6
     with pytest.raises(ValueError, match="one destination"):
         solve_schedule(*small_instance(4, "PCPSP", {3: [0, 1], 4: [1, 2]}), relaxation="lagrangian")
+
+
+@pytest.mark.parametrize(("seed", "low"), [(0, 1.6), (1, 2.0), (3, 2.0), (5, 1.6)])
+def test_lower_limits_that_toposort_breaks_are_met(seed, low):
+    """A plant that needs `low` t in the last period: TopoSort fills the first period and leaves
+    too little, so the MIP's first feasible schedule is where the windows start."""
+    inst, prec = small_instance(seed, "CPIT", {5: [0, 1, 2], 6: [1, 2, 3], 7: [2, 3, 4]})
+    inst.lower[1, 1] = low
+    heuristic = solve_schedule(inst, prec, mip=False)
+    assert not heuristic.feasible and np.isnan(heuristic.heuristic_value)
+    expected = brute_force(inst, prec)
+    default = solve_schedule(inst, prec)
+    assert default.feasible and expected - 1e-6 <= default.lp_bound and default.value <= expected + 1e-6
+    exact = solve_schedule(inst, prec, whole_mip=True)
+    assert exact.feasible and exact.value == pytest.approx(expected, abs=1e-6)
+    inst.upper[1] = np.inf  # the plant's limit only from below: the Lagrangian drops it, still a bound
+    assert solve_schedule(inst, prec, relaxation="lagrangian", mip=False).lp_bound >= brute_force(inst, prec) - 1e-6
+
+
+def test_no_schedule_meets_the_lower_limits():
+    inst, prec = small_instance(4, "CPIT", {5: [0, 1, 2], 6: [1, 2, 3], 7: [2, 3, 4]})
+    inst.lower[1, 1] = 2.0
+    assert brute_force(inst, prec) == -np.inf
+    result = solve_schedule(inst, prec, whole_mip=True)
+    assert not result.feasible and any("outside" in problem for problem in result.problems)
 
 
 def _econ():
