@@ -118,6 +118,9 @@ def _decode(value, arrays, source: Path):
         obj.__dict__.update(state)
     if value["__object__"] == HGB_REGRESSOR:
         _loaded_hgb(obj, source)
+    if value["__object__"] == "sklearn.tree._tree.Tree" and not _tree_walkable(obj):
+        raise DataError(f"{source}: a decision tree whose nodes point outside the tree or the {obj.n_features} features; "
+                        "expected the trees as saved")
     return obj
 
 
@@ -145,6 +148,17 @@ def _walkable(tree, n_features: int) -> bool:
     return bool(np.all((children > np.tile(split, 2)) & (children < len(nodes)))
                 and np.all((inner["feature_idx"] >= 0) & (inner["feature_idx"] < n_features))
                 and np.all((inner["is_categorical"] == 0) | (inner["bitset_idx"] < len(tree.raw_left_cat_bitsets))))
+
+
+def _tree_walkable(tree) -> bool:
+    """A decision tree's splits as :func:`_walkable` checks gradient boosting's; leaves have no children (-1)."""
+    left, right, feature = tree.children_left, tree.children_right, tree.feature
+    split = np.flatnonzero(left != -1)
+    leaf = np.flatnonzero(left == -1)
+    children = np.concatenate([left[split], right[split]])
+    return bool(len(left) > 0 and np.all(right[leaf] == -1)
+                and np.all((children > np.tile(split, 2)) & (children < len(left)))
+                and np.all((feature[split] >= 0) & (feature[split] < tree.n_features)))
 
 
 def _generator(state: dict, source: Path) -> np.random.Generator:

@@ -79,3 +79,17 @@ def test_tampered_files_are_refused(tmp_path):
     (tmp_path / "hgb.json").write_text(text)
     with pytest.raises(DataError, match=r"random generator 'MT19937'; expected one of \['PCG64'\]"):
         load_estimator(tmp_path / "hgb")
+
+
+@pytest.mark.parametrize(("field", "value"), [("left_child", 0), ("right_child", 10_000), ("feature", 7)])
+def test_a_decision_tree_pointing_outside_itself_is_refused(tmp_path, field, value):
+    """A forest's trees are walked by compiled code too: a child that loops back or lies past the
+    last node, or a split on a feature the input lacks, would read outside the arrays."""
+    save_estimator(RandomForestRegressor(n_estimators=2, random_state=0).fit(X, Y), tmp_path / "forest")
+    with np.load(tmp_path / "forest.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    nodes = next(k for k, v in arrays.items() if v.dtype.names and "left_child" in v.dtype.names)
+    arrays[nodes][field][0] = value  # the root
+    np.savez(tmp_path / "forest.npz", **arrays)
+    with pytest.raises(DataError, match="forest.json: a decision tree whose nodes point outside the tree or the 3 features"):
+        load_estimator(tmp_path / "forest")
