@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import multiprocessing
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -129,7 +130,8 @@ def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows:
     """A fitted clone of every ``name -> (model, refit_every)`` for each of its fit points.
 
     With ``n_jobs`` > 1 the fits of models marked ``costly_fit`` (a second each: the LSTM) are
-    shared with ``n_jobs - 1`` spawned worker processes: this one makes the cheap fits while the
+    shared with ``n_jobs - 1`` spawned worker processes (no more than the cores and the costly
+    fits allow: each worker holds its own torch, 0.4 GB): this one makes the cheap fits while the
     workers start, then costly ones from the back of the queue while each worker takes the next
     from the front as it finishes one. Every fit depends on its history and its model's
     ``random_state`` alone, so where it ran changes no bit (tests/forecast/test_backtest.py).
@@ -141,11 +143,12 @@ def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows:
     costly = [p for p in points if getattr(models[p[0]][0], "costly_fit", False)]
     # in a worker process (a multirun's joblib launcher) the jobs run in parallel already, and
     # a pool's worker may not start processes (daemonic) or spawn them (loky's start method)
-    if n_jobs < 2 or not costly or multiprocessing.parent_process() is not None:
+    workers = min(n_jobs, os.cpu_count() or 1, len(costly) + 1) - 1
+    if workers < 1 or multiprocessing.parent_process() is not None:
         return {point: _counted(fit_here(point), done) for point in points}
     fits: Fits = {}
     queue, sent, lock = deque(costly), {}, threading.Lock()
-    with ProcessPoolExecutor(n_jobs - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
 
         def send_next(_finished=None) -> None:  # one fit at a time per worker: the rest stays here to take
             with lock:
@@ -155,7 +158,7 @@ def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows:
                     sent[point].add_done_callback(send_next)
 
         try:
-            for _ in range(n_jobs - 1):
+            for _ in range(workers):
                 send_next()
             for point in points:
                 if point not in costly:
