@@ -4,7 +4,9 @@ Grades come from a spatially correlated lognormal field (white noise smoothed by
 filter), rock quality from a second field; the ground truth per block holds the grade, the
 dilution (worse rock dilutes more), the rockburst probability (deeper, poorer rock bursts more)
 and a secondary `proxy` field correlated with grade that is known everywhere (a geophysical or
-geochemical survey: what an ML grade model may use that inverse distance cannot). Values follow
+geochemical survey: what an ML grade model may use that inverse distance cannot), and the virgin
+rock temperature (surface temperature + geothermal gradient x depth + a correlated anomaly) from
+which a block's cooling demand follows (`Heat`). Values follow
 from tonnes, grade, dilution, recovery, price and costs; the model also becomes MineLib files, so
 scale benchmarks need no downloads. z grows upwards; a block's predecessors are the blocks of the
 level above within `slope_radius` blocks (1: the classic 1-5 pattern).
@@ -13,6 +15,7 @@ level above within `slope_radius` blocks (1: the classic 1-5 pattern).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -31,6 +34,33 @@ class Economics:
 
 
 @dataclass
+class Heat:
+    """Virgin rock temperature and the cooling (ventilation) demand of mining a block. The top level
+    lies `top_depth_m` below surface, each level `level_height_m` deeper; the demand, in MWh of
+    refrigeration per block, is tonnes x (`base_kwh_t` (equipment, diesel) + `kwh_t_per_c` per
+    degree of rock above `threshold_c`) / 1000. Illustrative figures for a deep hard-rock mine (a
+    25 C/km gradient; seed 004 cites Buaba 2023 for heat from the gradient, auto-compression and
+    equipment), not a site's."""
+
+    surface_c: float = 20.0
+    gradient_c_per_m: float = 0.025
+    top_depth_m: float = 1000.0
+    level_height_m: float = 30.0
+    anomaly_c: float = 1.5  # sd of the spatially correlated anomaly (water, conductivity contrasts)
+    base_kwh_t: float = 2.0
+    kwh_t_per_c: float = 1.0
+    threshold_c: float = 40.0
+
+    def temperature(self, depth_levels: np.ndarray, anomaly: np.ndarray) -> np.ndarray:
+        """Virgin rock temperature (C) `depth_levels` levels below the top, plus `anomaly` (C)."""
+        return self.surface_c + self.gradient_c_per_m * (self.top_depth_m + self.level_height_m * depth_levels) + anomaly
+
+    def cooling_mwh(self, tonnes: np.ndarray, temperature: np.ndarray) -> np.ndarray:
+        """Cooling demand (MWh) of mining blocks of `tonnes` at rock `temperature` (C)."""
+        return tonnes * (self.base_kwh_t + self.kwh_t_per_c * np.maximum(0.0, temperature - self.threshold_c)) / 1000.0
+
+
+@dataclass
 class BlockModel:
     xyz: np.ndarray  # n x 3 block indices (z up)
     tonnes: np.ndarray
@@ -40,6 +70,13 @@ class BlockModel:
     dilution: np.ndarray  # true dilution: extra waste tonnes per ore tonne
     burst_probability: np.ndarray  # true probability of a rockburst while mining the block
     prec: Precedence
+    temperature: np.ndarray  # true virgin rock temperature, C
+    heat: Heat  # how temperature and cooling demand follow from depth
+
+    @property
+    def cooling_mwh(self) -> np.ndarray:
+        """True cooling demand of mining each block, MWh."""
+        return self.heat.cooling_mwh(self.tonnes, self.temperature)
 
     @property
     def n_blocks(self) -> int:
@@ -73,7 +110,7 @@ def precedence_pattern(nx: int, ny: int, nz: int, slope_radius: float) -> Preced
 
 
 def generate(nx: int = 20, ny: int = 20, nz: int = 8, seed: int = 0, correlation: float = 3.0, mean_grade: float = 1.2,
-             grade_sigma: float = 0.8, block_tonnes: float = 2750.0, slope_radius: float = 1.0) -> BlockModel:
+             grade_sigma: float = 0.8, block_tonnes: float = 2750.0, slope_radius: float = 1.0, heat: Optional[Heat] = None) -> BlockModel:
     """A deterministic block model for `seed` (n = nx * ny * nz blocks, ids in x, y, z order)."""
     rng = np.random.default_rng(seed)
     shape = (nx, ny, nz)
@@ -84,10 +121,13 @@ def generate(nx: int = 20, ny: int = 20, nz: int = 8, seed: int = 0, correlation
     proxy = 0.8 * grade_field + 0.6 * rng.standard_normal(shape)
     dilution = np.clip(0.02 + 0.18 * (1 - quality) + 0.02 * rng.standard_normal(shape), 0.0, None)
     burst = 1.0 / (1.0 + np.exp(-(4.0 * depth + 4.0 * (1 - quality) - 6.0)))
+    heat = heat or Heat()  # drawn after the fields above, so they stay what they were before it existed
+    levels_below_top = (nz - 1 - np.arange(nz))[None, None, :] * np.ones(shape)
+    temperature = heat.temperature(levels_below_top, heat.anomaly_c * _field(shape, correlation, rng))
     ii, jj, kk = np.meshgrid(np.arange(nx), np.arange(ny), np.arange(nz), indexing="ij")
     xyz = np.column_stack([ii.ravel(), jj.ravel(), kk.ravel()])
     return BlockModel(xyz, np.full(nx * ny * nz, float(block_tonnes)), grade.ravel(), quality.ravel(), proxy.ravel(),
-                      dilution.ravel(), burst.ravel(), precedence_pattern(nx, ny, nz, slope_radius))
+                      dilution.ravel(), burst.ravel(), precedence_pattern(nx, ny, nz, slope_radius), temperature.ravel(), heat)
 
 
 def block_values(tonnes: np.ndarray, grade: np.ndarray, dilution: np.ndarray, burst_probability: np.ndarray,
@@ -102,17 +142,21 @@ def block_values(tonnes: np.ndarray, grade: np.ndarray, dilution: np.ndarray, bu
 
 
 def instance_of(name: str, values: np.ndarray, moved_t: np.ndarray, periods: int, mining_t: float, processing_t: float,
-                discount_rate: float, kind: str = "CPIT") -> Instance:
+                discount_rate: float, kind: str = "CPIT", cooling: Optional[tuple[np.ndarray, float]] = None) -> Instance:
     """A CPIT (each block to its better destination, as MineLib builds its CPIT files) or PCPSP
-    instance: resource 0 the tonnes moved per period, resource 1 the tonnes processed."""
+    instance: resource 0 the tonnes moved per period, resource 1 the tonnes processed; with
+    `cooling` = (demand per block, capacity per period), resource 2 the cooling demand per period
+    (a block's whatever its destination)."""
     if kind == "PCPSP":
         objective = values
-        coef = np.zeros((2, len(values), 2))
-        coef[0] = moved_t[:, None]
-        coef[1, :, 1] = moved_t
+        rows = [np.column_stack([moved_t, moved_t]), np.column_stack([np.zeros_like(moved_t), moved_t])]
     else:
         process = values[:, 1] > values[:, 0]
         objective = values.max(axis=1)[:, None]
-        coef = np.stack([moved_t, np.where(process, moved_t, 0.0)])[:, :, None]
-    upper = np.array([[mining_t] * periods, [processing_t] * periods], dtype=float)
-    return Instance(name, kind, objective, periods, discount_rate, coef, np.full_like(upper, -np.inf), upper)
+        rows = [moved_t[:, None], np.where(process, moved_t, 0.0)[:, None]]
+    limits = [mining_t, processing_t]
+    if cooling is not None:
+        rows.append(np.repeat(np.asarray(cooling[0], float)[:, None], objective.shape[1], axis=1))
+        limits.append(cooling[1])
+    upper = np.repeat(np.array(limits, dtype=float)[:, None], periods, axis=1)
+    return Instance(name, kind, objective, periods, discount_rate, np.stack(rows).astype(float), np.full_like(upper, -np.inf), upper)

@@ -6,8 +6,12 @@ planned dilution (the historic mean) and one rockburst rate (the historic rate) 
 ML inputs: a log-scale regression of grade on the survey proxy, depth, rock quality and the
 inverse-distance estimate (from the other holes while fitting); a gradient-boosting dilution
 model and a logistic rockburst classifier fitted on historic stopes; blocks whose predicted
-burst probability exceeds a threshold are deferred. Each plan decides periods and destinations
-on its own inputs; the truth then says what they are worth.
+burst probability exceeds a threshold are deferred. With ventilation on (seed 004 after Buaba
+2023: heat-constrained schedules), downhole temperature readings give a static rock temperature
+(their mean) and an ML one (a regression on position and depth); each plan's cooling capacity per
+period (the installed plant, the same for all) meets its blocks' cooling demand from its own
+temperatures. Each plan decides periods and destinations on its own inputs; the truth then says
+what they are worth and how far their true cooling demand exceeds the capacity.
 
 The fitted surrogates are saved in the run folder (models/<role>/, safe formats only) and can
 be loaded from there by a later run, which then predicts with them instead of fitting.
@@ -28,12 +32,15 @@ from minectl.errors import DataError
 from minectl.schedule.blockmodel import GRAMS_PER_TROY_OUNCE, BlockModel, Economics, block_values, instance_of
 from minectl.schedule.cpit import ScheduleResult, solve_schedule
 from minectl.schedule.minelib import Precedence
+from minectl.schedule.verify import TOLERANCE
 
 ASSAY_ERROR = 0.15  # log-scale sd of a drill-hole assay
 DILUTION_ERROR = 0.01  # sd of a measured historic dilution
+TEMPERATURE_ERROR = 0.5  # sd of a downhole virgin-rock temperature reading, C
 # what each surrogate sees, in order (BlockModel.features()[:, 3:] is depth, rock quality, proxy)
 FEATURES = {"grade": ("depth", "rock_quality", "proxy", "log_inverse_distance"),
-            "dilution": ("depth", "rock_quality"), "burst": ("depth", "rock_quality")}
+            "dilution": ("depth", "rock_quality"), "burst": ("depth", "rock_quality"), "heat": ("x", "y", "depth")}
+HEAT_COLUMNS = [0, 1, 3]  # FEATURES["heat"] in BlockModel.features()
 MODELS_DIR = "models"  # a run folder's saved surrogates: models/<role>/, role one of FEATURES
 
 
@@ -42,6 +49,7 @@ class Estimates:
     grade: np.ndarray
     dilution: np.ndarray
     burst: np.ndarray
+    temperature: Optional[np.ndarray] = None  # virgin rock, C (ventilation on)
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Plan:
     process: np.ndarray  # bool per block: the plan's destination
     true_npv: float
     planned_npv: float
+    cooling_capacity: Optional[float] = None  # MWh per period (ventilation on)
 
 
 def inverse_distance(points: np.ndarray, values: np.ndarray, targets: np.ndarray, neighbours: int = 16, power: float = 2.0) -> np.ndarray:
@@ -73,17 +82,20 @@ class Surrogates:
     """The loop's estimators (inputs in FEATURES): ``grade`` (a regressor of log grade on depth,
     rock quality, the survey proxy and the log inverse-distance estimate), ``dilution`` (a
     regressor on depth and rock quality), ``burst`` (a classifier with ``predict_proba``, on the
-    same). Unfitted, or fitted ones ``loaded_from`` a run folder (see load_surrogates)."""
+    same), ``heat`` (a regressor of rock temperature on x, y and depth; None: no ventilation
+    constraint). Unfitted, or fitted ones ``loaded_from`` a run folder (see load_surrogates)."""
 
     grade: Any
     dilution: Any
     burst: Any
+    heat: Any = None
     loaded_from: Optional[Path] = None
 
 
 def estimate(model: BlockModel, holes: int, history: int, seed: int,
              surrogates: Surrogates) -> tuple[Estimates, Estimates, dict]:
-    """(static, ML) estimates of grade, dilution and burst probability, and their errors on the truth."""
+    """(static, ML) estimates of grade, dilution, burst probability and (with a heat surrogate) rock
+    temperature, and their errors on the truth."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):  # small fits: OpenMP threads only contend (and one thread is reproducible)
@@ -126,12 +138,24 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int,
     ml_burst = surrogates.burst.fit(geo[stopes], bursts).predict_proba(geo)[:, 1] if fits else np.full(n, bursts.mean())
     static = Estimates(idw, np.full(n, seen_dilution.mean()), np.full(n, bursts.mean()))
     ml = Estimates(ml_grade, ml_dilution, ml_burst)
+
+    def both(error: Callable[[Estimates], float]) -> dict[str, float]:
+        return {"static": float(error(static)), "ml": float(error(ml))}
+
     errors = {
-        "grade_rmse": {name: float(np.sqrt(np.mean((e.grade - model.grade) ** 2))) for name, e in (("static", static), ("ml", ml))},
-        "dilution_mae": {name: float(np.mean(np.abs(e.dilution - model.dilution))) for name, e in (("static", static), ("ml", ml))},
-        "burst_mae": {name: float(np.mean(np.abs(e.burst - model.burst_probability))) for name, e in (("static", static), ("ml", ml))},
+        "grade_rmse": both(lambda e: np.sqrt(np.mean((e.grade - model.grade) ** 2))),
+        "dilution_mae": both(lambda e: np.mean(np.abs(e.dilution - model.dilution))),
+        "burst_mae": both(lambda e: np.mean(np.abs(e.burst - model.burst_probability))),
         "drill_samples": int(len(sampled)),
     }
+    if surrogates.heat is not None:  # drawn after everything above, which stays as it was without it
+        # downhole temperature logs in the same holes; where logged, the ML plan uses the reading
+        readings = model.temperature[sampled] + TEMPERATURE_ERROR * rng.standard_normal(len(sampled))
+        place = features[:, HEAT_COLUMNS]
+        static.temperature = np.full(n, readings.mean())
+        ml.temperature = surrogates.heat.fit(place[sampled], readings).predict(place)
+        ml.temperature[sampled] = readings
+        errors["heat_mae"] = both(lambda e: np.mean(np.abs(e.temperature - model.temperature)))
     return static, ml, errors
 
 
@@ -139,7 +163,8 @@ def save_surrogates(surrogates: Surrogates, run_dir: Path) -> dict[str, str]:
     """Write the fitted surrogates into ``run_dir/models/<role>/`` (the whole folder atomically) in
     minectl.models.io's layout: estimator.json + .npz (minectl.models.safe_io) or LightGBM's text
     model, and model.json. Returns the roles not saved and why: a burst classifier never fitted (a
-    history of one outcome), a class with no safe format (not in safe_io's allow-list)."""
+    history of one outcome), a class with no safe format (not in safe_io's allow-list). A role
+    not used (no heat surrogate: ventilation off) is neither saved nor reported."""
     from sklearn.frozen import FrozenEstimator
 
     from minectl.atomic import atomic_path
@@ -148,6 +173,8 @@ def save_surrogates(surrogates: Surrogates, run_dir: Path) -> dict[str, str]:
     with atomic_path(run_dir / MODELS_DIR, folder=True) as staging:
         for role in FEATURES:
             model = getattr(surrogates, role)
+            if model is None:
+                continue
             model = model.estimator if isinstance(model, FrozenEstimator) else model
             if not hasattr(model, "n_features_in_"):
                 not_saved[role] = "not fitted: the stope history had one outcome"
@@ -179,15 +206,16 @@ def _save_surrogate(model, role: str, folder: Path) -> None:
         tmp.write_text(json.dumps(meta, indent=1))
 
 
-def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path) -> Surrogates:
-    """The surrogates a run saved (save_surrogates), for predict only: each wrapped in
+def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path, roles: tuple[str, ...] = tuple(FEATURES)) -> Surrogates:
+    """The surrogates a run saved (save_surrogates), `roles` of them (grade, dilution and burst
+    always; heat for a ventilation-constrained plan), for predict only: each wrapped in
     FrozenEstimator, whose fit leaves it as it is. The folder is untrusted: nothing is unpickled,
     only allow-listed classes are rebuilt, and a missing file, a model of the wrong kind or
     number of inputs is one DataError naming the file and what was expected. ``record(folder)``
     is called on each role's folder before it is read (a run's input_file: provenance)."""
     from sklearn.frozen import FrozenEstimator
 
-    loaded = {role: FrozenEstimator(_load_surrogate(role, Path(run_dir) / MODELS_DIR / role, record)) for role in FEATURES}
+    loaded = {role: FrozenEstimator(_load_surrogate(role, Path(run_dir) / MODELS_DIR / role, record)) for role in roles}
     return Surrogates(**loaded, loaded_from=Path(run_dir))
 
 
@@ -199,6 +227,8 @@ def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
 
     inputs = len(FEATURES[role])
     expected = f"the {role} surrogate a `minectl schedule` run saves in {MODELS_DIR}/{role}/"
+    if role == "heat":
+        expected += " (with loop.ventilation=true)"
     if not folder.is_dir():
         raise bad(folder, "missing", expected)
     meta_path = record(folder) / "model.json"
@@ -241,22 +271,32 @@ def _load_lightgbm(folder: Path, meta: dict):
 
 def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: float, mining_share: float, processing_share: float,
             holes: int, history: int, risk_threshold: float, defer_periods: int, solver: dict,
-            seed: int, surrogates: Surrogates) -> tuple[list[Plan], dict]:
+            seed: int, surrogates: Surrogates, cooling_share: Optional[float] = None) -> tuple[list[Plan], dict]:
     """Static, ML-fed and oracle (the truth itself) plans, each valued on the truth; `solver`:
-    solve_schedule's settings (time_limit, mip, window_sweeps, ...)."""
+    solve_schedule's settings (time_limit, mip, window_sweeps, ...). With `cooling_share` (and a
+    heat surrogate), a third resource: the installed cooling capacity per period, the same for
+    every plan (`cooling_share` x the true demand of a period's processing capacity of tonnes at
+    the model's mean demand per tonne), against each plan's own estimate of its blocks' demand."""
+    if (cooling_share is None) != (surrogates.heat is None):
+        raise ValueError("a cooling capacity needs a heat surrogate and a heat surrogate a cooling capacity")
     static, ml, errors = estimate(model, holes, history, seed, surrogates)
-    truth = Estimates(model.grade, model.dilution, model.burst_probability)
+    truth = Estimates(model.grade, model.dilution, model.burst_probability, model.temperature)
     true_values = block_values(model.tonnes, truth.grade, truth.dilution, truth.burst, econ)
     mining_t = mining_share * float(model.tonnes.sum())
+    # the plant is what it is; the plans differ in what they think each block will need of it
+    capacity = None if cooling_share is None else cooling_share * processing_share * mining_t * float(
+        model.cooling_mwh.sum() / model.tonnes.sum())
     plans = []
     for name, est in (("static", static), ("ml", ml), ("oracle", truth)):
         values = block_values(model.tonnes, est.grade, est.dilution, est.burst, econ)
         moved = model.tonnes * (1 + est.dilution)
-        instance = instance_of(name, values, moved, periods, mining_t, processing_share * mining_t, discount_rate)
+        cooling = None if capacity is None else (model.heat.cooling_mwh(model.tonnes, est.temperature), capacity)
+        instance = instance_of(name, values, moved, periods, mining_t, processing_share * mining_t, discount_rate, cooling=cooling)
         defer = np.where(est.burst > risk_threshold, min(defer_periods, periods), 0) if name == "ml" else None
         result = solve_schedule(instance, model.prec, seed=seed, not_before=defer, **solver)
         process = values[:, 1] > values[:, 0]
-        plans.append(Plan(name, est, result, process, _npv(result.solution.period, true_values, process, discount_rate), result.value))
+        plans.append(Plan(name, est, result, process, _npv(result.solution.period, true_values, process, discount_rate), result.value,
+                          capacity))
     return plans, errors
 
 
@@ -268,7 +308,8 @@ def _npv(period: np.ndarray, values: np.ndarray, process: np.ndarray, rate: floa
 
 def period_rows(model: BlockModel, plan: Plan, econ: Economics, periods: int, rate: float) -> list[dict]:
     """Per period of a plan: true tonnes moved and processed, recovered ounces and cash flow, and
-    the cash flow the plan expected."""
+    the cash flow the plan expected; with ventilation, the true and planned cooling demand (MWh)
+    next to the plan's capacity."""
     true_values = block_values(model.tonnes, model.grade, model.dilution, model.burst_probability, econ)
     planned = block_values(model.tonnes, plan.estimates.grade, plan.estimates.dilution, plan.estimates.burst, econ)
     moved = model.tonnes * (1 + model.dilution)
@@ -284,7 +325,27 @@ def period_rows(model: BlockModel, plan: Plan, econ: Economics, periods: int, ra
             "cash_planned": float(np.where(plan.process, planned[:, 1], planned[:, 0])[now].sum()),
             "discount": (1 + rate) ** -t,
         })
+        if plan.cooling_capacity is not None:
+            planned_cooling = model.heat.cooling_mwh(model.tonnes[now], plan.estimates.temperature[now])
+            true_cooling = float(model.cooling_mwh[now].sum())
+            rows[-1].update(cooling_true_mwh=true_cooling, cooling_planned_mwh=float(planned_cooling.sum()),
+                            cooling_capacity_mwh=plan.cooling_capacity, cooling_load=true_cooling / plan.cooling_capacity)
     return rows
+
+
+def ventilation_figures(rows: list[dict]) -> dict:
+    """From period_rows with ventilation: the capacity per period (MWh) and per plan the periods
+    whose true cooling demand exceeds it (beyond the verifier's round-off), the excess summed over
+    periods (MWh) and the peak load (true demand / capacity)."""
+    figures: dict = {"capacity_mwh": rows[0]["cooling_capacity_mwh"], "over_capacity_periods": {}, "excess_mwh": {}, "peak_load": {}}
+    for name in dict.fromkeys(r["plan"] for r in rows):
+        mine = [r for r in rows if r["plan"] == name]
+        capacity = mine[0]["cooling_capacity_mwh"]
+        excess = [max(0.0, r["cooling_true_mwh"] - capacity) for r in mine]
+        figures["over_capacity_periods"][name] = sum(e > TOLERANCE * max(1.0, capacity) for e in excess)
+        figures["excess_mwh"][name] = float(sum(excess))
+        figures["peak_load"][name] = max(r["cooling_load"] for r in mine)
+    return figures
 
 
 def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[float], discount_rate: float, mining_t: float,

@@ -94,11 +94,17 @@ class LoopConfig:
     # empty: from price.forecast_table's forecasts when given, else no re-plan
     price_path: List[float] = greater_than(0, default_factory=list)
     replan_time_limit_s: float = greater_than(0, default=60.0)  # per re-plan: a safety net
+    # heat-constrained plans: each plan's cooling demand per period (from its own rock temperatures)
+    # within the installed capacity, `ventilation_capacity` x the true demand of a period's processing
+    # capacity of tonnes at the model's mean demand per tonne (1: average ground at the mill's rate)
+    ventilation: bool = True
+    ventilation_capacity: float = between(0, 2, default=0.9, closed="right")
     # the surrogates (conf/schedule.yaml): any regressor / classifier with predict_proba by `_target_`
     grade_model: EstimatorConfig = field(default_factory=EstimatorConfig)
     dilution_model: EstimatorConfig = field(default_factory=EstimatorConfig)
     burst_model: EstimatorConfig = field(default_factory=EstimatorConfig)
-    # a schedule run folder: predict with the three surrogates it saved (models/<role>/) instead of
+    heat_model: EstimatorConfig = field(default_factory=EstimatorConfig)  # rock temperature on x, y, depth (ventilation only)
+    # a schedule run folder: predict with the surrogates it saved (models/<role>/) instead of
     # fitting the ones above; null: fit them here (every run saves what it used in its models/)
     surrogates_from: Optional[str] = None
 
@@ -386,18 +392,25 @@ def _surrogates(loop: LoopConfig, seed: int, out: Run):
     from minectl.estimators import build
     from minectl.schedule.loop import Surrogates, load_surrogates
 
+    roles = ("grade", "dilution", "burst", "heat") if loop.ventilation else ("grade", "dilution", "burst")
     if loop.surrogates_from:
         from minectl.data.sources import resolve_input
 
-        loaded = load_surrogates(resolve_input(loop.surrogates_from), record=out.input_file)
+        loaded = load_surrogates(resolve_input(loop.surrogates_from), record=out.input_file, roles=roles)
         out.console.print(f"loop: surrogates loaded from {loaded.loaded_from}, not fitted: " + ", ".join(
-            f"{role} {type(getattr(loaded, role).estimator).__name__}" for role in ("grade", "dilution", "burst")))
+            f"{role} {type(getattr(loaded, role).estimator).__name__}" for role in roles))
         return loaded
     built = {name: build(loop[f"{name}_model"]._target_, OmegaConf.to_container(loop[f"{name}_model"].params, resolve=True),
-                         f"loop.{name}_model", ("random_state",), random_state=seed) for name in ("grade", "dilution", "burst")}
+                         f"loop.{name}_model", ("random_state",), random_state=seed) for name in roles}
     if not callable(getattr(built["burst"], "predict_proba", None)):
         raise ConfigError(f"loop.burst_model._target_: {loop.burst_model._target_} has no predict_proba; "
                           "expected a classifier of burst probability")
+    if "heat" in built:
+        from sklearn.base import is_regressor
+
+        if not is_regressor(built["heat"]):
+            raise ConfigError(f"loop.heat_model._target_: {loop.heat_model._target_} is not a regressor; "
+                              "expected a regressor of rock temperature")
     return Surrogates(**built)
 
 
@@ -407,21 +420,22 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
     import numpy as np
     import polars as pl
 
-    from minectl.schedule.loop import compare, period_rows, save_surrogates
+    from minectl.schedule.loop import compare, period_rows, save_surrogates, ventilation_figures
     from minectl.schedule.plots import cross_section_plot
 
     model, econ = _model(cfg)
     econ = dataclasses.replace(econ, price_per_oz=price)
     s, lp = cfg.schedule, cfg.loop
     plans, errors = compare(model, econ, s.periods, s.discount_rate, s.mining_share, s.processing_share, lp.holes, lp.history,
-                            lp.risk_threshold, lp.defer_periods, _solver(s, lp.time_limit_s), cfg.seed, surrogates)
+                            lp.risk_threshold, lp.defer_periods, _solver(s, lp.time_limit_s), cfg.seed, surrogates,
+                            lp.ventilation_capacity if lp.ventilation else None)
     not_saved = save_surrogates(surrogates, out.dir)  # fitted by compare (or loaded): a later run may load them
     if not_saved:
         out.console.print("loop: not saved in models/: " + "; ".join(f"{role} ({why})" for role, why in not_saved.items()))
     by_name = {plan.name: plan for plan in plans}
     rows = [r for plan in plans for r in period_rows(model, plan, econ, s.periods, s.discount_rate)]
     out.table("loop_periods", pl.DataFrame(rows))
-    out.plot("loop_periods", _loop_plot(rows))
+    out.plot("loop_periods", _loop_plot(rows, lp.ventilation))
     static, ml = by_name["static"].result.solution.period, by_name["ml"].result.solution.period
     comparison = pl.DataFrame([{
         "plan": plan.name, "npv_true": plan.true_npv, "npv_planned": plan.planned_npv, "plan_error": plan.planned_npv - plan.true_npv,
@@ -429,15 +443,20 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
         "processed": int((plan.process & (plan.result.solution.period >= 0)).sum()),
         "seconds": plan.result.seconds, "feasible_as_planned": plan.result.feasible,
         "grade_rmse": errors["grade_rmse"].get(plan.name, 0.0), "dilution_mae": errors["dilution_mae"].get(plan.name, 0.0),
-        "burst_mae": errors["burst_mae"].get(plan.name, 0.0)} for plan in plans])
+        "burst_mae": errors["burst_mae"].get(plan.name, 0.0),
+        **({"heat_mae": errors["heat_mae"].get(plan.name, 0.0)} if lp.ventilation else {})} for plan in plans])
     out.table("comparison", comparison)
     blocks = {"block": np.arange(model.n_blocks), "grade_true": model.grade, "dilution_true": model.dilution,
               "burst_true": model.burst_probability}
+    if lp.ventilation:
+        blocks.update(temperature_true=model.temperature, cooling_true_mwh=model.cooling_mwh)
     for plan in plans:
         blocks[f"period_{plan.name}"] = plan.result.solution.period
         if plan.name != "oracle":
             blocks.update({f"grade_{plan.name}": plan.estimates.grade, f"dilution_{plan.name}": plan.estimates.dilution,
                            f"burst_{plan.name}": plan.estimates.burst})
+            if lp.ventilation:
+                blocks[f"temperature_{plan.name}"] = plan.estimates.temperature
     out.table("loop_blocks", pl.DataFrame(blocks))
     out.plot("section_loop_ml", cross_section_plot(model.xyz, ml, s.periods, "ML-fed plan"))
     gain = by_name["ml"].true_npv - by_name["static"].true_npv
@@ -445,6 +464,13 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
         out.console.print(TIME_LIMITED.format(what="loop (a plan)"))
     out.console.print(f"ML-fed vs static on the ground truth: NPV {by_name['ml'].true_npv:,.0f} vs {by_name['static'].true_npv:,.0f} "
                       f"({gain:+,.0f}); oracle {by_name['oracle'].true_npv:,.0f}; {int((static != ml).sum())} blocks change period")
+    ventilation = {}
+    if lp.ventilation:
+        ventilation = {"ventilation": ventilation_figures(rows)}
+        over, excess = ventilation["ventilation"]["over_capacity_periods"], ventilation["ventilation"]["excess_mwh"]
+        out.console.print("true cooling demand above each plan's capacity: " + ", ".join(
+            f"{name} {over[name]} of {s.periods} periods ({excess[name]:,.0f} MWh)" for name in over)
+            + f"; rock temperature MAE static {errors['heat_mae']['static']:.2f} C, ML {errors['heat_mae']['ml']:.2f} C")
     return {
         "npv_true": {plan.name: plan.true_npv for plan in plans},
         "npv_planned": {plan.name: plan.planned_npv for plan in plans},
@@ -453,6 +479,7 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
         "feasible": all(plan.result.feasible for plan in plans),  # each plan on its own inputs
         "time_limited": int(any(plan.result.time_limited for plan in plans)),
         **{k: v for k, v in errors.items()},
+        **ventilation,
     }
 
 
@@ -489,10 +516,12 @@ def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:
     return {"npv": npv, "gain": npv["rolling"] - npv["fixed"], "periods": len(path)}
 
 
-def _loop_plot(rows: list[dict]):
+def _loop_plot(rows: list[dict], ventilation: bool):
     from minectl.schedule.plots import periods_plot
 
-    return periods_plot(rows, [("moved_t", "tonnes moved (true)"), ("metal_oz", "recovered oz (true)"), ("cash_true", "cash flow (true)")])
+    quantities = [("moved_t", "tonnes moved (true)"), ("metal_oz", "recovered oz (true)"), ("cash_true", "cash flow (true)")]
+    cooling = [("cooling_load", "true cooling demand / capacity")]  # above 1: the ventilation is overloaded
+    return periods_plot(rows, quantities + cooling if ventilation else quantities)
 
 
 def _stope(cfg: Config, out: Run, price: float, sigma: float) -> dict:

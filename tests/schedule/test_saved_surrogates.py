@@ -39,8 +39,9 @@ def saved(tmp_path_factory) -> Path:
 
 
 def test_every_run_saves_its_fitted_surrogates(saved):
-    assert sorted(p.name for p in (saved / "models").iterdir()) == ["burst", "dilution", "grade"]
-    for role, cls in (("grade", "LinearRegression"), ("dilution", "HistGradientBoostingRegressor"), ("burst", "LogisticRegression")):
+    assert sorted(p.name for p in (saved / "models").iterdir()) == ["burst", "dilution", "grade", "heat"]
+    for role, cls in (("grade", "LinearRegression"), ("dilution", "HistGradientBoostingRegressor"), ("burst", "LogisticRegression"),
+                      ("heat", "RandomForestRegressor")):
         meta = json.loads((saved / "models" / role / "model.json").read_text())
         assert meta["kind"] == "sklearn" and meta["n_features"] == len(FEATURES[role]) == len(meta["features"])
         assert type(load_estimator(saved / "models" / role / "estimator")).__name__ == cls
@@ -51,7 +52,7 @@ def test_a_run_loading_them_reproduces_the_run_that_saved_them(saved, cli, tmp_p
     result = cli(*QUICK, f"loop.surrogates_from={saved}", f"hydra.run.dir={tmp_path}")
     assert result.exit_code == 0, result.output
     assert (f"loop: surrogates loaded from {saved}, not fitted: grade LinearRegression, dilution "
-            "HistGradientBoostingRegressor, burst LogisticRegression") in " ".join(result.output.split())
+            "HistGradientBoostingRegressor, burst LogisticRegression, heat RandomForestRegressor") in " ".join(result.output.split())
     first, second = read_metrics(saved), read_metrics(tmp_path)
     assert first["schedule.loop.time_limited"] == 0 and compare_metrics(first, second) == []  # every figure but the clock's
     assert pl.read_parquet(saved / "tables/loop_blocks.parquet").equals(pl.read_parquet(tmp_path / "tables/loop_blocks.parquet"))
@@ -59,7 +60,7 @@ def test_a_run_loading_them_reproduces_the_run_that_saved_them(saved, cli, tmp_p
     files = sorted(p for p in (saved / "models").rglob("*") if p.is_file())
     assert inputs == {str(p.resolve()): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
     # the loaded run saves the models it used, unchanged
-    for role in ("grade", "dilution", "burst"):
+    for role in ("grade", "dilution", "burst", "heat"):
         for name in ("model.json", "estimator.json"):
             assert (tmp_path / "models" / role / name).read_text() == (saved / "models" / role / name).read_text()
 
@@ -67,10 +68,12 @@ def test_a_run_loading_them_reproduces_the_run_that_saved_them(saved, cli, tmp_p
 def test_loaded_surrogates_predict_and_are_not_refitted(saved):
     model = generate(seed=7, nx=8, ny=8, nz=4)  # another model: a refit would change the estimates
     geo = model.features()[:, 3:5]
-    _, loaded, _ = estimate(model, 10, 60, 7, load_surrogates(saved))
-    dilution, burst = (load_estimator(saved / "models" / role / "estimator") for role in ("dilution", "burst"))
+    _, loaded, errors = estimate(model, 10, 60, 7, load_surrogates(saved))
+    dilution, burst, heat = (load_estimator(saved / "models" / role / "estimator") for role in ("dilution", "burst", "heat"))
     assert np.array_equal(loaded.dilution, np.clip(dilution.predict(geo), 0, None))
     assert np.array_equal(loaded.burst, burst.predict_proba(geo)[:, 1])
+    predicted = heat.predict(model.features()[:, [0, 1, 3]])  # x, y, depth; the logged blocks keep their reading
+    assert np.sum(loaded.temperature != predicted) == errors["drill_samples"]
     fresh = Surrogates(LinearRegression(), HistGradientBoostingRegressor(max_iter=100, learning_rate=0.05, early_stopping=False,
                                                                          random_state=7), LogisticRegression())
     _, fitted, _ = estimate(model, 10, 60, 7, fresh)
@@ -86,10 +89,11 @@ def test_every_supported_surrogate_round_trips_bit_identical(tmp_path):
     from minectl.schedule.loop import save_surrogates
 
     rng = np.random.default_rng(3)
-    X4, X2 = rng.normal(size=(200, 4)), rng.normal(size=(200, 2))
+    X4, X2, X3 = rng.normal(size=(200, 4)), rng.normal(size=(200, 2)), rng.normal(size=(200, 3))
     fitted = Surrogates(RandomForestRegressor(n_estimators=5, random_state=0).fit(X4, X4[:, 0] + rng.normal(size=200)),
                         RandomForestRegressor(n_estimators=5, random_state=0).fit(X2, X2[:, 1] ** 2),
-                        LightGBMClassifier(n_estimators=20, random_state=0).fit(X2, X2[:, 0] + rng.normal(size=200) > 1))
+                        LightGBMClassifier(n_estimators=20, random_state=0).fit(X2, X2[:, 0] + rng.normal(size=200) > 1),
+                        LinearRegression().fit(X3, X3 @ [0.1, -0.2, 0.75] + 45))
     assert save_surrogates(fitted, tmp_path) == {}
     assert sorted(p.name for p in (tmp_path / "models/burst").iterdir()) == ["lightgbm.txt", "model.json"]
     loaded = load_surrogates(tmp_path)
@@ -97,6 +101,7 @@ def test_every_supported_surrogate_round_trips_bit_identical(tmp_path):
     assert np.array_equal(loaded.grade.predict(X4), fitted.grade.predict(X4))
     assert np.array_equal(loaded.dilution.predict(X2), fitted.dilution.predict(X2))
     assert np.array_equal(loaded.burst.predict_proba(X2), fitted.burst.predict_proba(X2))
+    assert np.array_equal(loaded.heat.predict(X3), fitted.heat.predict(X3))
 
 
 def test_a_surrogate_with_no_safe_format_is_left_out(tmp_path):
