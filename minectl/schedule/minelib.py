@@ -17,7 +17,8 @@ import numpy as np
 from minectl.errors import DataError
 
 KINDS = ("UPIT", "CPIT", "PCPSP")
-POWERS_OF_TEN = 10.0 ** np.arange(16)
+NOT_IN_MINELIB_INTEGERS = np.ones(256, bool)  # bytes of a file of integers: digits and whitespace only
+NOT_IN_MINELIB_INTEGERS[[*range(48, 58), 32, 9, 13, 10]] = False
 
 
 @dataclass
@@ -161,9 +162,9 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.is_file():
         raise DataError(f"{path}: file not found; expected a MineLib file")
     buf = np.frombuffer(path.read_bytes(), np.uint8)
-    digit = (buf >= 48) & (buf <= 57)
+    digit = (buf - 48) < 10  # uint8 arithmetic wraps: one comparison for '0'..'9'
     newline = np.flatnonzero(buf == 10)
-    odd = np.flatnonzero(~digit & (buf != 32) & (buf != 10) & (buf != 13) & (buf != 9))
+    odd = np.flatnonzero(NOT_IN_MINELIB_INTEGERS[buf])
     if len(odd):
         at = int(odd[0])
         line = int(np.searchsorted(newline, at))
@@ -171,12 +172,14 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"{path}:{line + 1}: {next((w for w in text.split() if not w.isdigit()), '?')!r} is not an integer block id")
     edges = np.flatnonzero(np.diff(digit.view(np.int8), prepend=0, append=0))  # token starts and (exclusive) ends
     starts, ends = edges[::2], edges[1::2]
-    if len(starts) and (ends - starts).max() > 15:
-        raise DataError(f"{path}: a number of {(ends - starts).max()} digits; expected block ids and counts")
-    places = np.flatnonzero(digit)
-    token = np.repeat(np.arange(len(starts)), ends - starts)
-    weights = (buf[places] - 48) * POWERS_OF_TEN[ends[token] - 1 - places]  # exact: at most 15 digits
-    values = np.rint(np.bincount(token, weights=weights, minlength=len(starts))).astype(np.int64)
+    length = ends - starts
+    if len(starts) and length.max() > 15:
+        raise DataError(f"{path}: a number of {length.max()} digits; expected block ids and counts")
+    # digit by digit from the right, over the tokens that long: exact int64 arithmetic
+    values = np.zeros(len(starts), np.int64)
+    for k in range(1, int(length.max(initial=0)) + 1):
+        long = np.flatnonzero(length >= k) if k > 1 else slice(None)
+        values[long] += (buf[ends[long] - k].astype(np.int64) - 48) * 10 ** (k - 1)
     return values, np.searchsorted(newline, starts) + 1
 
 

@@ -61,6 +61,9 @@ CPIT_HEAD = "NAME: t\nTYPE: CPIT\nNBLOCKS: 2\nNPERIODS: 1\nNRESOURCE_SIDE_CONSTR
     ("prec", "0 0\n1 1 7\n2 0\n", "block 1 has dangling predecessor 7"),
     ("prec", "0 0\n1 2 0\n2 0\n", "f.prec:2: expected `block count pred1 .. predcount`"),
     ("prec", "0 0\n1 1 x\n2 0\n", "'x' is not an integer block id"),
+    ("prec", "0 0\n1 1 -1\n2 0\n", "f.prec:2: '-1' is not an integer block id"),
+    ("prec", "0 0\n1 1 1234567890123456\n2 0\n", "a number of 16 digits; expected block ids and counts"),
+    ("prec", "0 0\r\n1\t1   1\r\n2 0\n", "block 1 is its own predecessor"),  # CR LF, tabs and runs of spaces split tokens
     ("prec", "0 0\n5 0\n2 0\n", "f.prec:2: unknown block id 5"),
     ("prec", "0 0\n0 0\n2 0\n", "block 0 listed twice"),
     ("upit", UPIT_HEAD + "0 1.5\n1 abc\n2 3\n", "f.upit:6: '1 abc' is not numeric"),
