@@ -269,6 +269,12 @@ def _load_lightgbm(folder: Path, meta: dict):
     return model
 
 
+def cooling_capacity(model: BlockModel, share: float, processing_t: float) -> float:
+    """The installed cooling per period, MWh: `share` x the true demand of a period's processing
+    tonnes at the model's mean demand per tonne."""
+    return share * processing_t * float(model.cooling_mwh.sum() / model.tonnes.sum())
+
+
 def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: float, mining_share: float, processing_share: float,
             holes: int, history: int, risk_threshold: float, defer_periods: int, solver: dict,
             seed: int, surrogates: Surrogates, cooling_share: Optional[float] = None) -> tuple[list[Plan], dict]:
@@ -284,8 +290,7 @@ def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: flo
     true_values = block_values(model.tonnes, truth.grade, truth.dilution, truth.burst, econ)
     mining_t = mining_share * float(model.tonnes.sum())
     # the plant is what it is; the plans differ in what they think each block will need of it
-    capacity = None if cooling_share is None else cooling_share * processing_share * mining_t * float(
-        model.cooling_mwh.sum() / model.tonnes.sum())
+    capacity = None if cooling_share is None else cooling_capacity(model, cooling_share, processing_share * mining_t)
     plans = []
     for name, est in (("static", static), ("ml", ml), ("oracle", truth)):
         values = block_values(model.tonnes, est.grade, est.dilution, est.burst, econ)
@@ -349,15 +354,17 @@ def ventilation_figures(rows: list[dict]) -> dict:
 
 
 def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[float], discount_rate: float, mining_t: float,
-                   processing_t: float, solver: dict, seed: int) -> list[dict]:
+                   processing_t: float, solver: dict, seed: int, cooling_share: Optional[float] = None) -> list[dict]:
     """The seed's opportunity windows (Figs. 5-7): each period, re-optimise the blocks not yet mined
     at that period's price (the base price times `relative_prices[t]`) over the periods left, and
     mine the plan's first period; next to the plan fixed at the first period's price. Both are
-    valued at the prices that came, on the truth. One row per period and plan."""
+    valued at the prices that came, on the truth; with `cooling_share` both keep to the cooling
+    capacity (`cooling_capacity`) on the true demand. One row per period and plan."""
     import dataclasses
 
     periods = len(relative_prices)
     moved = model.tonnes * (1 + model.dilution)
+    capacity = None if cooling_share is None else cooling_capacity(model, cooling_share, processing_t)
 
     def values_at(t: int) -> np.ndarray:
         return block_values(model.tonnes, model.grade, model.dilution, model.burst_probability,
@@ -371,7 +378,8 @@ def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[flo
         inside = (index[blocks] >= 0) & (index[preds] >= 0)  # predecessors already mined drop out
         prec = Precedence.from_arcs(len(keep), index[blocks[inside]], index[preds[inside]])
         values = values_at(t)[keep]
-        instance = instance_of("rolling", values, moved[keep], periods - t, mining_t, processing_t, discount_rate)
+        cooling = None if capacity is None else (model.cooling_mwh[keep], capacity)
+        instance = instance_of("rolling", values, moved[keep], periods - t, mining_t, processing_t, discount_rate, cooling=cooling)
         result = solve_schedule(instance, prec, seed=seed, **solver)
         return result.solution.period, values[:, 1] > values[:, 0]
 
@@ -392,5 +400,7 @@ def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[flo
             cash = np.where(process, values_at(t)[:, 1], values_at(t)[:, 0])[now].sum()
             rows.append({"plan": name, "period": t, "price": econ.price_per_oz * relative_prices[t], "blocks": int(now.sum()),
                          "processed": int((now & process).sum()), "cash": float(cash),
-                         "discounted": float(cash / (1 + discount_rate) ** t)})
+                         "discounted": float(cash / (1 + discount_rate) ** t),
+                         **({} if capacity is None else {"cooling_true_mwh": float(model.cooling_mwh[now].sum()),
+                                                         "cooling_capacity_mwh": capacity})})
     return rows

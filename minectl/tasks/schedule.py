@@ -507,7 +507,8 @@ def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:
     s = cfg.schedule
     mining_t = s.mining_share * float(model.tonnes.sum())
     rows = rolling_replan(model, dataclasses.replace(econ, price_per_oz=price), path, s.discount_rate, mining_t,
-                          s.processing_share * mining_t, _solver(s, cfg.loop.replan_time_limit_s), cfg.seed)
+                          s.processing_share * mining_t, _solver(s, cfg.loop.replan_time_limit_s), cfg.seed,
+                          cfg.loop.ventilation_capacity if cfg.loop.ventilation else None)
     out.table("replan", pl.DataFrame(rows))
     out.plot("replan", periods_plot(rows, [("price", "price per oz"), ("blocks", "blocks mined"), ("cash", "cash flow (true)")]))
     npv = {plan: sum(r["discounted"] for r in rows if r["plan"] == plan) for plan in ("fixed", "rolling")}

@@ -130,6 +130,13 @@ def test_rolling_replan_follows_the_price_path(cli, tmp_path):
     # period 0 is planned by both at the first price over the same horizon (deterministic without the MIP)
     first = replan.filter(pl.col("period") == 0)
     assert first["cash"][0] == first["cash"][1] and first["blocks"][0] == first["blocks"][1] > 0
+    # with ventilation (the default) both plans keep every period's true cooling demand within the plant
+    capacity = replan["cooling_capacity_mwh"].unique().to_list()
+    assert len(capacity) == 1 and (replan["cooling_true_mwh"] <= capacity[0] * (1 + 1e-6)).all()
+    off = cli("schedule", "debug=quick", "schedule.problems=[]", "schedule.mip=false", "loop.price_path=[1,1.5,1.5,0.5]",
+              "loop.ventilation=false", f"hydra.run.dir={tmp_path / 'off'}")
+    assert off.exit_code == 0, off.output
+    assert "cooling_true_mwh" not in pl.read_parquet(tmp_path / "off/tables/replan.parquet").columns
 
 
 def test_a_disabled_loop_imports_no_estimator_but_is_still_checked(tmp_path):
