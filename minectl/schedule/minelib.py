@@ -17,6 +17,16 @@ import numpy as np
 from minectl.errors import DataError
 
 KINDS = ("UPIT", "CPIT", "PCPSP")
+# MineLib's published values by instance name (the file stem), each reported next to minectl's:
+# UPIT optimal (pseudoflow), CPIT and PCPSP best known (the 2012 "gmunoz120723" solutions; later
+# papers improved some, so they are the values to meet, not optima). From each instance's
+# MineLib page (Espinoza et al. 2013), as copied in examples/data/minelib_newman1/PROVENANCE.txt.
+PUBLISHED_BEST = {
+    "newman1": {"upit": 26_086_899, "cpit": 23_483_671, "pcpsp": 23_658_230},
+    "zuck_small": {"upit": 1_422_726_898, "cpit": 788_652_600, "pcpsp": 872_372_967},
+    "kd": {"upit": 652_195_037, "cpit": 396_858_193, "pcpsp": 406_871_207},
+    "marvin": {"upit": 1_415_655_436, "cpit": 820_726_048, "pcpsp": 885_968_070},
+}
 NOT_IN_MINELIB_INTEGERS = np.ones(256, bool)  # bytes of a file of integers: digits and whitespace only
 NOT_IN_MINELIB_INTEGERS[[*range(48, 58), 32, 9, 13, 10]] = False
 

@@ -28,7 +28,9 @@ class MinelibConfig:
     path: Optional[str] = None  # a folder of MineLib files <name>.prec, .<problem>; null: the synthetic block model
     name: str = "newman1"
     blocks_file: bool = True  # read <name>.blocks for coordinates (cross-section plot)
-    best_known: Dict[str, float] = finite(default_factory=dict)  # problem -> published value, reported next to ours
+    # problem -> a published value, reported next to ours; MineLib's own instances have theirs built in
+    # (schedule.minelib.PUBLISHED_BEST: newman1, zuck_small, kd, marvin), which this overrides
+    best_known: Dict[str, float] = finite(default_factory=dict)
 
 
 @dataclass
@@ -251,8 +253,10 @@ def _upit(values, prec, out: Run) -> tuple[dict, dict, object]:
 def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, blocks: dict, xyz, title: str,
               labels: list[tuple[str, str]]) -> tuple[dict, list[dict], bool]:
     """Solve each problem on `instance_for(kind)`, verified; next to its best known value where
-    the config gives one. Writes blocks, periods and the sections."""
+    MineLib published one or the config gives one. Writes blocks, periods and the sections."""
     import polars as pl
+
+    from minectl.schedule.minelib import PUBLISHED_BEST
 
     metrics, rows, feasible, period_rows = {}, [], True, []
     for kind in problems:
@@ -268,7 +272,7 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
                 from minectl.schedule.plots import cross_section_plot  # matplotlib: only when there is a schedule to draw
 
                 out.plot(f"section_{kind}", cross_section_plot(xyz, result.solution.period, instance.n_periods, f"{title} {kind}"))
-        known = cfg.minelib.best_known.get(kind) if cfg.minelib.path else None
+        known = {**PUBLISHED_BEST.get(cfg.minelib.name.lower(), {}), **cfg.minelib.best_known}.get(kind) if cfg.minelib.path else None
         if known is not None:
             metric["best_known"] = row["best_known"] = float(known)
             metric["vs_best_known"] = metric["value"] / float(known) - 1.0

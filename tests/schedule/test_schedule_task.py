@@ -51,6 +51,17 @@ def test_newman1_ultimate_pit_through_the_cli(cli, tmp_path, monkeypatch):
     assert round(m["schedule.upit.value"]) == 26_086_899 and m["schedule.upit.blocks"] == 1059 and m["schedule.feasible"] == 1
     blocks = pl.read_parquet(tmp_path / "tables/blocks.parquet")
     assert blocks.height == 1060 and blocks.filter(~pl.col("in_pit"))["block"].to_list() == [78]
+    # MineLib's published value, built in by instance name, is reported next to ours (the pit is exact: 0 %)
+    assert m["schedule.upit.best_known"] == 26_086_899 and abs(m["schedule.upit.vs_best_known"]) < 1e-8
+    copy = tmp_path / "renamed"
+    shutil.copytree(NEWMAN1, copy)
+    for path in copy.glob("newman1.*"):
+        path.rename(copy / path.name.replace("newman1", "mine_a"))
+    result = cli("schedule", f"minelib.path={copy}", "minelib.name=mine_a", "minelib.blocks_file=false", "schedule.problems=[upit]",
+                 "+minelib.best_known.upit=26000000", f"hydra.run.dir={tmp_path / 'own'}")
+    assert result.exit_code == 0, result.output
+    own = metrics(tmp_path / "own")  # an instance of one's own: only the value the config gives
+    assert own["schedule.upit.best_known"] == 26_000_000 and own["schedule.upit.vs_best_known"] == pytest.approx(86_899.03 / 26e6)
 
 
 def test_synthetic_run_compares_static_and_ml_plans(cli, tmp_path):
