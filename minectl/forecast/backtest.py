@@ -58,7 +58,7 @@ def rolling_origin_backtest(
         raise ValueError(f"window: expected 1 <= start < end <= {len(y)}, got {window}")
     if horizon < 1 or refit_every < 1:
         raise ValueError("horizon and refit_every must be >= 1")
-    fitted = fitted or (lambda months: clone(model).fit(y[:months]))
+    fitted = fitted or (lambda months: _fit_clone(model, y[:months]))
     rows = {name: [] for name in BACKTEST_SCHEMA}
     current = None
     for origin, refit in backtest_origins(window, horizon, refit_every):
@@ -138,7 +138,7 @@ def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows:
     Workers are spawned, not forked: a fork after torch has used its thread pool can hang.
     """
     points = [(name, months) for name, (_, refit_every) in models.items() for months in windows.fit_points(refit_every)]
-    fit_here = lambda point: clone(models[point[0]][0]).fit(y[: point[1]])  # noqa: E731
+    fit_here = lambda point: _fit_clone(models[point[0]][0], y[: point[1]])  # noqa: E731
     done = on_fit or (lambda: None)
     costly = [p for p in points if getattr(models[p[0]][0], "costly_fit", False)]
     # in a worker process (a multirun's joblib launcher) the jobs run in parallel already, and

@@ -15,7 +15,8 @@ from minectl.atomic import atomic_path
 from minectl.errors import DataError
 
 
-def _write_json(path: Path, obj) -> None:
+def write_json(path: Path, obj) -> None:
+    """``obj`` as indented JSON at ``path``, atomically (model.json and friends)."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=1))
 
@@ -37,7 +38,6 @@ def _is_instance(model, module: str, name: str) -> bool:
 
 def save_model(model, directory: Path) -> None:
     """Write a fitted model into ``directory`` (created)."""
-    from minectl.models.boosting import LightGBMClassifier
     from minectl.models.safe_io import save_estimator
     from minectl.models.svm import SVMClassifier
 
@@ -51,28 +51,50 @@ def save_model(model, directory: Path) -> None:
         meta.update(kind="lstm_rf", params=model.get_params(), n_dynamic=int(model.encoder_.n_dynamic_))
         _save_torch(model.encoder_.net_.state_dict(), directory / "lstm.pt")
         save_estimator(model.forest_, directory / "forest")
-        _write_json(directory / "tree_weights.json", model.tree_weights_.tolist())
-    elif isinstance(model, LightGBMClassifier):
-        meta.update(kind="lightgbm", params=model.get_params())
-        with atomic_path(directory / "lightgbm.txt") as tmp:
-            model.booster_.save_model(str(tmp))
+        write_json(directory / "tree_weights.json", model.tree_weights_.tolist())
     elif isinstance(model, SVMClassifier):  # its fitted state is the calibrated SVC
         meta.update(kind="svm", params=model.get_params())
         save_estimator(model.calibrated_, directory / "estimator")
     else:
-        meta.update(kind="sklearn")
-        save_estimator(model, directory / "estimator")
-    _write_json(directory / "model.json", meta)
+        meta.update(save_estimator_files(model, directory))
+    write_json(directory / "model.json", meta)
+
+
+def save_estimator_files(model, directory: Path) -> dict:
+    """A fitted scikit-learn-style estimator's files in ``directory``: LightGBM's text model, else
+    safe_io's JSON + npz (TypeError for a class it has no safe format for); returns the entries
+    model.json needs to read them back (:func:`load_estimator_files`)."""
+    from minectl.models.safe_io import save_estimator
+
+    if _is_instance(model, "minectl.models.boosting", "LightGBMClassifier"):
+        with atomic_path(Path(directory) / "lightgbm.txt") as tmp:
+            model.booster_.save_model(str(tmp))
+        return {"kind": "lightgbm", "params": model.get_params(), "classes": np.asarray(model.classes_).tolist()}
+    save_estimator(model, Path(directory) / "estimator")
+    return {"kind": "sklearn"}
+
+
+def load_estimator_files(directory: Path, meta: dict):
+    """The estimator :func:`save_estimator_files` wrote, ``meta`` its model.json entries (kind
+    sklearn or lightgbm)."""
+    from minectl.models.safe_io import load_estimator
+
+    if meta["kind"] == "sklearn":
+        return load_estimator(Path(directory) / "estimator")
+    import lightgbm as lgb
+
+    from minectl.models.boosting import LightGBMClassifier
+
+    model = LightGBMClassifier(**meta["params"])
+    model.booster_ = lgb.Booster(model_file=str(Path(directory) / "lightgbm.txt"))
+    model.classes_ = np.asarray(meta["classes"])
+    model.n_features_in_ = model.booster_.num_feature()
+    return model
 
 
 def load_model(directory: Path):
     """Rebuild a model written by :func:`save_model` without unpickling anything."""
-    import torch
-
-    from minectl.models.boosting import LightGBMClassifier
-    from minectl.models.hybrid import LSTMRandomForestClassifier
     from minectl.models.safe_io import load_estimator
-    from minectl.models.sequence import LSTMClassifier
     from minectl.models.svm import SVMClassifier
 
     directory = Path(directory)
@@ -82,34 +104,39 @@ def load_model(directory: Path):
     meta = json.loads(meta_path.read_text())
     kind = meta.get("kind")
     if kind == "sklearn":
-        return load_estimator(directory / "estimator")
+        return load_estimator_files(directory, meta)
     if kind == "lightgbm":
-        import lightgbm as lgb
-
-        model = LightGBMClassifier(**meta["params"])
-        model.booster_ = lgb.Booster(model_file=str(directory / "lightgbm.txt"))
+        model = load_estimator_files(directory, meta)
     elif kind == "svm":
         model = SVMClassifier(**meta["params"])
         model.calibrated_ = load_estimator(directory / "estimator")
     elif kind in ("lstm", "lstm_rf"):
-        with warnings.catch_warnings():  # torch's note on a foreign pickle's protocol: the refusal says enough
-            warnings.filterwarnings("ignore", message="Detected pickle protocol")
-            state = torch.load(directory / "lstm.pt", map_location="cpu", weights_only=True)
-        if kind == "lstm":
-            model = LSTMClassifier(**meta["params"]).rebuild_net(
-                state, meta["classes"], meta["n_features"], meta["n_dynamic"]
-            )
-        else:
-            model = LSTMRandomForestClassifier(**meta["params"])
-            p = model.get_params()
-            model.encoder_ = LSTMClassifier(
-                window=p["window"], n_static=0, hidden_size=p["hidden_size"], num_layers=p["num_layers"],
-                dropout=p["dropout"], device=p["device"],
-            ).rebuild_net(state, meta["classes"], meta["n_features"] - p["n_static"], meta["n_dynamic"])
-            model.forest_ = load_estimator(directory / "forest")
-            model.tree_weights_ = np.asarray(json.loads((directory / "tree_weights.json").read_text()))
+        model = _load_lstm(directory, meta)
     else:
         raise DataError(f"{meta_path}: unknown model kind {kind!r}")
     model.classes_ = np.asarray(meta["classes"])
     model.n_features_in_ = meta["n_features"]
+    return model
+
+
+def _load_lstm(directory: Path, meta: dict):
+    import torch
+
+    from minectl.models.hybrid import LSTMRandomForestClassifier
+    from minectl.models.safe_io import load_estimator
+    from minectl.models.sequence import LSTMClassifier
+
+    with warnings.catch_warnings():  # torch's note on a foreign pickle's protocol: the refusal says enough
+        warnings.filterwarnings("ignore", message="Detected pickle protocol")
+        state = torch.load(directory / "lstm.pt", map_location="cpu", weights_only=True)
+    if meta["kind"] == "lstm":
+        return LSTMClassifier(**meta["params"]).rebuild_net(state, meta["classes"], meta["n_features"], meta["n_dynamic"])
+    model = LSTMRandomForestClassifier(**meta["params"])
+    p = model.get_params()
+    model.encoder_ = LSTMClassifier(
+        window=p["window"], n_static=0, hidden_size=p["hidden_size"], num_layers=p["num_layers"],
+        dropout=p["dropout"], device=p["device"],
+    ).rebuild_net(state, meta["classes"], meta["n_features"] - p["n_static"], meta["n_dynamic"])
+    model.forest_ = load_estimator(directory / "forest")
+    model.tree_weights_ = np.asarray(json.loads((directory / "tree_weights.json").read_text()))
     return model

@@ -135,8 +135,8 @@ def _loaded_hgb(model, source: Path) -> None:
 
 
 def _walkable(tree, n_features: int) -> bool:
-    """Each split's children come after it (no cycle) and inside the tree, its feature inside the
-    input, its category bitset inside the tree's."""
+    """A gradient-boosting tree's splits pass :func:`_splits_inside`, and each categorical split's
+    bitset lies inside the tree's."""
     from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
 
     nodes = tree.nodes
@@ -144,21 +144,23 @@ def _walkable(tree, n_features: int) -> bool:
         return False
     split = np.flatnonzero(nodes["is_leaf"] == 0)
     inner = {name: nodes[name][split].astype(np.int64) for name in ("left", "right", "feature_idx", "is_categorical", "bitset_idx")}
-    children = np.concatenate([inner["left"], inner["right"]])
-    return bool(np.all((children > np.tile(split, 2)) & (children < len(nodes)))
-                and np.all((inner["feature_idx"] >= 0) & (inner["feature_idx"] < n_features))
-                and np.all((inner["is_categorical"] == 0) | (inner["bitset_idx"] < len(tree.raw_left_cat_bitsets))))
+    return (_splits_inside(split, inner["left"], inner["right"], inner["feature_idx"], len(nodes), n_features)
+            and bool(np.all((inner["is_categorical"] == 0) | (inner["bitset_idx"] < len(tree.raw_left_cat_bitsets)))))
 
 
 def _tree_walkable(tree) -> bool:
-    """A decision tree's splits as :func:`_walkable` checks gradient boosting's; leaves have no children (-1)."""
-    left, right, feature = tree.children_left, tree.children_right, tree.feature
+    """A decision tree's splits pass :func:`_splits_inside`; its leaves have no children (-1)."""
+    left, right = tree.children_left, tree.children_right
     split = np.flatnonzero(left != -1)
-    leaf = np.flatnonzero(left == -1)
-    children = np.concatenate([left[split], right[split]])
-    return bool(len(left) > 0 and np.all(right[leaf] == -1)
-                and np.all((children > np.tile(split, 2)) & (children < len(left)))
-                and np.all((feature[split] >= 0) & (feature[split] < tree.n_features)))
+    return (len(left) > 0 and bool(np.all(right[left == -1] == -1))
+            and _splits_inside(split, left[split], right[split], tree.feature[split], len(left), tree.n_features))
+
+
+def _splits_inside(split: np.ndarray, left: np.ndarray, right: np.ndarray, feature: np.ndarray, n_nodes: int, n_features: int) -> bool:
+    """Each split node's children come after it (no cycle) and inside the tree's ``n_nodes``, its
+    feature inside the input's ``n_features``: what compiled prediction code walks unchecked."""
+    children, parents = np.concatenate([left, right]), np.tile(split, 2)
+    return bool(np.all((children > parents) & (children < n_nodes)) and np.all((feature >= 0) & (feature < n_features)))
 
 
 def _generator(state: dict, source: Path) -> np.random.Generator:

@@ -19,9 +19,7 @@ be loaded from there by a later run, which then predicts with them instead of fi
 
 from __future__ import annotations
 
-import json
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -188,22 +186,14 @@ def save_surrogates(surrogates: Surrogates, run_dir: Path) -> dict[str, str]:
 
 
 def _save_surrogate(model, role: str, folder: Path) -> None:
-    from minectl.atomic import atomic_path
-    from minectl.models.safe_io import save_estimator
+    from minectl.models.io import save_estimator_files, write_json
 
     folder.mkdir()
-    meta = {"kind": "sklearn", "role": role, "features": list(FEATURES[role]), "n_features": int(model.n_features_in_)}
+    meta = {"role": role, "features": list(FEATURES[role]), "n_features": int(model.n_features_in_)}
     if hasattr(model, "classes_"):
         meta["classes"] = np.asarray(model.classes_).tolist()
-    boosting = sys.modules.get("minectl.models.boosting")  # loaded if a LightGBM model was made (lightgbm: slow import)
-    if boosting is not None and isinstance(model, boosting.LightGBMClassifier):
-        meta.update(kind="lightgbm", params=model.get_params())
-        with atomic_path(folder / "lightgbm.txt") as tmp:
-            model.booster_.save_model(str(tmp))
-    else:
-        save_estimator(model, folder / "estimator")
-    with atomic_path(folder / "model.json") as tmp:
-        tmp.write_text(json.dumps(meta, indent=1))
+    meta.update(save_estimator_files(model, folder))
+    write_json(folder / "model.json", meta)
 
 
 def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path, roles: tuple[str, ...] = tuple(FEATURES)) -> Surrogates:
@@ -222,7 +212,7 @@ def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path, roles:
 def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
     from sklearn.base import is_regressor
 
-    from minectl.models.safe_io import load_estimator
+    from minectl.models.io import load_estimator_files
     from minectl.runfolder import bad, check_fields, read_json
 
     inputs = len(FEATURES[role])
@@ -235,7 +225,7 @@ def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
     meta = read_json(meta_path, expected)
     check_fields(meta, meta_path, {"kind": (lambda kind: kind in ("sklearn", "lightgbm"), "sklearn or lightgbm")})
     try:
-        model = load_estimator(folder / "estimator") if meta["kind"] == "sklearn" else _load_lightgbm(folder, meta)
+        model = load_estimator_files(folder, meta)
     except DataError:
         raise
     except Exception as exc:  # untrusted files fail to decode in many ways; nothing is unpickled
@@ -254,18 +244,6 @@ def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
         raise bad(folder, f"the model cannot predict ({type(exc).__name__})", expected) from None
     if shape != ((1, 2) if burst else (1,)):
         raise bad(folder, f"the model predicts shape {shape} for one row", f"{(1, 2) if burst else (1,)}: {what} of one outcome")
-    return model
-
-
-def _load_lightgbm(folder: Path, meta: dict):
-    import lightgbm as lgb
-
-    from minectl.models.boosting import LightGBMClassifier
-
-    model = LightGBMClassifier(**meta["params"])
-    model.booster_ = lgb.Booster(model_file=str(folder / "lightgbm.txt"))
-    model.classes_ = np.asarray(meta["classes"])
-    model.n_features_in_ = model.booster_.num_feature()
     return model
 
 
