@@ -64,6 +64,7 @@ class Scorer(nn.Module):
         return -torch.linalg.vector_norm(x, ord=self.p_norm, dim=-1)
 
     def _score(self, h: torch.Tensor, r: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """The model's plausibility of (h, r, t): every model below defines its own (abstract here)."""
         raise NotImplementedError
 
 
