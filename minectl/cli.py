@@ -72,7 +72,9 @@ app.add_typer(data_app, name="data", help="Data utilities: write the synthetic m
 
 def _fail(message: str, code: int = 2) -> None:
     from minectl.redaction import redact
+    from minectl.workers import stop_ahead
 
+    stop_ahead()  # workers started for a run that will not run: now, not after their imports
     typer.echo(f"error: {redact(message)}", err=True)
     raise typer.Exit(code)
 
@@ -165,21 +167,27 @@ def _variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
-def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None) -> Optional[tuple[Path, bool]]:
+def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None,
+             start_workers: bool = False) -> Optional[tuple[Path, bool]]:
     """Compose the config for every override value before any work: one line per mistake.
     ``output_key``: the config key of the folder the run will write (checked when given).
+    ``start_workers``: start the worker processes the task asks for (its `workers_ahead`) before
+    the checks import the estimator classes, so that the workers' imports overlap them.
     Returns that folder and whether its name is a time-stamped default (None: not known here)."""
+    from importlib import import_module
+
     from hydra import compose, initialize_config_module
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from minectl import trust
+    from minectl import trust, workers
     from minectl.config import register_schemas
     from minectl.constraints import check_config
     from minectl.redaction import config_secrets, remember
 
     register_schemas(schemas())
+    workers_ahead = getattr(import_module(TASKS[task][0]), "workers_ahead", None) if start_workers else None
     extra = [f"hydra.searchpath=[file://{config_dir.resolve()}]"] if config_dir else []
     output = None
     try:
@@ -205,6 +213,8 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 if cfg.task_name != task:  # the engine runs the task the config names
                     raise MinectlError(f"task_name={cfg.task_name}: `minectl {task}` runs task '{task}'; "
                                        f"expected task_name={task} (each task has its own command)")
+                if workers_ahead:  # a single run: one variant
+                    workers.start_ahead(*workers_ahead(cfg))
                 check_config(cfg)  # unknown keys (also with +), ranges, estimator parameters
                 trust.check_task_targets(OmegaConf.to_container(cfg, resolve=True))
     except MinectlError as exc:
@@ -310,7 +320,7 @@ def run_hydra(
     argv = list(overrides)
     if not (hydra_help or info):
         key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-        output = precheck(task, overrides, config_dir, None if cfg else key)
+        output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=not multirun)
         if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
             path, timestamped = output
             try:

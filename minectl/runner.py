@@ -29,6 +29,7 @@ def execute_job(cfg: Any) -> float | None:
     from minectl.redaction import config_secrets, redact, redact_file, redact_logs, remember
     from minectl.results import Run, write_status
     from minectl.tasks import TASKS
+    from minectl.workers import stop_ahead
 
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
@@ -54,6 +55,7 @@ def execute_job(cfg: Any) -> float | None:
         if cfg.get("report", True):
             _write_report(run_dir)
     except MinectlError as exc:
+        stop_ahead()  # workers started for this run and not taken: now, not after their imports
         run.discard()
         write_status(run_dir, False, str(exc))
         if multirun:
@@ -62,6 +64,7 @@ def execute_job(cfg: Any) -> float | None:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
     except Exception as exc:
+        stop_ahead()
         run.discard()
         write_status(run_dir, False, f"{type(exc).__name__}: {exc}")
         if multirun:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import copy
-import multiprocessing
-import os
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import polars as pl
 from sklearn.base import clone
+
+from minectl.workers import Workers
 
 BACKTEST_SCHEMA = {
     "origin": pl.Date,
@@ -125,55 +124,51 @@ class BacktestWindows:
 Fits = dict[tuple[str, int], object]  # (model name, months of history) -> the model fitted on them
 
 
-def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows: BacktestWindows, n_jobs: int = 1,
+def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows: BacktestWindows,
+               workers: Workers | None = None, in_workers: Collection[str] = (),
                on_fit: Callable[[], None] | None = None) -> Fits:
     """A fitted clone of every ``name -> (model, refit_every)`` for each of its fit points.
 
-    With ``n_jobs`` > 1 the fits of models marked ``costly_fit`` (a second each: the LSTM) are
-    shared with ``n_jobs - 1`` spawned worker processes (no more than the cores and the costly
-    fits allow: each worker holds its own torch, 0.4 GB): this one makes the cheap fits while the
-    workers start, then costly ones from the back of the queue while each worker takes the next
-    from the front as it finishes one. Every fit depends on its history and its model's
-    ``random_state`` alone, so where it ran changes no bit (tests/forecast/test_backtest.py).
-    Workers are spawned, not forked: a fork after torch has used its thread pool can hang.
+    The fits of the models named in ``in_workers`` (a second each: the LSTM) are shared with
+    the ``workers`` (`minectl.workers.spawned_workers`): this process makes the other fits while
+    the workers take the first ones, then fits from the back of the queue while each worker
+    takes the next from the front as it finishes one, so neither waits for the other. Every fit
+    depends on its history and its model's ``random_state`` alone, so where it ran changes no
+    bit (tests/forecast/test_backtest.py).
     """
     points = [(name, months) for name, (_, refit_every) in models.items() for months in windows.fit_points(refit_every)]
     fit_here = lambda point: _fit_clone(models[point[0]][0], y[: point[1]])  # noqa: E731
     done = on_fit or (lambda: None)
-    costly = [p for p in points if getattr(models[p[0]][0], "costly_fit", False)]
-    # in a worker process (a multirun's joblib launcher) the jobs run in parallel already, and
-    # a pool's worker may not start processes (daemonic) or spawn them (loky's start method)
-    workers = min(n_jobs, os.cpu_count() or 1, len(costly) + 1) - 1
-    if workers < 1 or multiprocessing.parent_process() is not None:
+    shared = [p for p in points if p[0] in in_workers]
+    if workers is None or not shared:
         return {point: _counted(fit_here(point), done) for point in points}
     fits: Fits = {}
-    queue, sent, lock = deque(costly), {}, threading.Lock()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    queue, sent, lock = deque(shared), {}, threading.Lock()
 
-        def send_next(_finished=None) -> None:  # one fit at a time per worker: the rest stays here to take
-            with lock:
-                if queue:
-                    point = queue.popleft()
-                    sent[point] = pool.submit(_fit_clone, models[point[0]][0], y[: point[1]])
-                    sent[point].add_done_callback(send_next)
+    def send_next(_finished=None) -> None:  # one fit at a time per worker: the rest stays here to take
+        with lock:
+            if queue:
+                point = queue.popleft()
+                sent[point] = workers.executor.submit(_fit_clone, models[point[0]][0], y[: point[1]])
+                sent[point].add_done_callback(send_next)
 
-        try:
-            for _ in range(workers):
-                send_next()
-            for point in points:
-                if point not in costly:
-                    fits[point] = _counted(fit_here(point), done)
-            while True:
-                with lock:
-                    point = queue.pop() if queue else None
-                if point is None:
-                    break
+    try:
+        for _ in range(min(workers.count, len(shared))):
+            send_next()
+        for point in points:
+            if point not in shared:
                 fits[point] = _counted(fit_here(point), done)
-            for point, future in sent.items():
-                fits[point] = _counted(future.result(), done)
-        finally:
+        while True:
             with lock:
-                queue.clear()  # after an error: nothing more is sent
+                point = queue.pop() if queue else None
+            if point is None:
+                break
+            fits[point] = _counted(fit_here(point), done)
+        for point, future in sent.items():
+            fits[point] = _counted(future.result(), done)
+    finally:
+        with lock:
+            queue.clear()  # after an error: nothing more is sent
     return fits
 
 

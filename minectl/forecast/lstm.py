@@ -23,8 +23,6 @@ class LSTMForecaster(BaseForecaster):
     the next standardised log level out. Forecasts beyond one month are recursive.
     """
 
-    costly_fit = True  # a fit takes about a second: worth a worker process (forecast.n_jobs)
-
     def __init__(
         self,
         seq_len: int = 18,

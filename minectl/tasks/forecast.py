@@ -29,6 +29,8 @@ class SourceConfig:
 class ForecasterConfig:
     _target_: str = MISSING  # the forecaster's class (minectl/conf/forecaster/); its key under forecaster names it
     refit_every: int = at_least(1, default=1)  # backtest: re-learn parameters every n origins, else only extend the history
+    # its fits shared with forecast.n_jobs - 1 spawned workers: worth it at about a second a fit (the LSTM)
+    fit_in_workers: bool = False
     params: Dict[str, Any] = estimator_params(("random_state",))  # constructor arguments that differ from its defaults
 
 
@@ -41,7 +43,8 @@ class ForecastParams:
     validation_only: bool = False  # sweeps: score the validation period only
     tune: Optional[str] = "lstm"  # the selected model whose validation MAPE is `validation.mape`
     interval_level: float = between(0, 1, default=0.9, closed="neither")
-    # processes for the LSTM's fits (this one and n_jobs - 1 spawned workers); same figures with any n_jobs
+    # processes for the fits of forecaster.<name>.fit_in_workers models (this one and n_jobs - 1
+    # spawned workers, at most one per core); same figures with any n_jobs
     n_jobs: int = at_least(1, default=2)
 
 
@@ -51,6 +54,19 @@ class Config(TaskConfig):
     source: SourceConfig = field(default_factory=SourceConfig)
     forecaster: Dict[str, ForecasterConfig] = field(default_factory=dict)
     forecast: ForecastParams = field(default_factory=ForecastParams)
+
+
+# what a worker imports as it starts: the forecasters (torch, scikit-learn, scipy)
+WORKER_MODULES = ("minectl.forecast",)
+
+
+def workers_ahead(cfg: Config) -> tuple[int, tuple[str, ...]]:
+    """The workers this run will fit in and what they import: the CLI starts them before it
+    checks the config, whose estimator classes import the same libraries (1.7-2.5 s)."""
+    from minectl.workers import worker_count
+
+    shared = any(spec.fit_in_workers for spec in cfg.forecaster.values())
+    return (worker_count(cfg.forecast.n_jobs) if shared else 0), WORKER_MODULES
 
 
 @config_keys({"device": "forecaster.lstm.params.device"})  # the one forecaster with a device
@@ -67,6 +83,7 @@ def run(cfg: Config, out: Run) -> dict:
     )
     from minectl.forecast.report import plot_forecast, print_summary
     from minectl.forecast.series import read_monthly_series, series_source, series_unit
+    from minectl.workers import spawned_workers
 
     params = cfg.forecast
     _check_params(params)
@@ -88,8 +105,9 @@ def run(cfg: Config, out: Run) -> dict:
             f"the selected models need {needed} (shorten forecast.validation_months or forecast.backtest_months)"
         )
     fit_count = sum(len(windows.fit_points(refit_every)) for _, refit_every in models.values())
-    with out.progress(fit_count, "forecast fits") as advance:
-        fits = fit_models(models, y, windows, params.n_jobs, advance)
+    in_workers = [name for name, spec in cfg.forecaster.items() if spec.fit_in_workers]
+    with spawned_workers(*workers_ahead(cfg)) as workers, out.progress(fit_count, "forecast fits") as advance:
+        fits = fit_models(models, y, windows, workers, in_workers, advance)
     validation, backtest = backtest_models(models, y, dates, windows, fits)
     interpolated = int(series["interpolated"].sum())  # empty months inside the series, filled in by design
     metrics: dict = {"series": {"months": n, "last": float(y[-1]), "interpolated": interpolated}}

@@ -1,4 +1,3 @@
-import multiprocessing
 from datetime import date
 
 import numpy as np
@@ -18,6 +17,7 @@ from minectl.forecast.backtest import (
     rolling_origin_backtest,
 )
 from minectl.forecast.models import BaseForecaster
+from minectl.workers import spawned_workers
 
 MONTHS = [add_months(date(2000, 1, 1), k) for k in range(60)]
 
@@ -127,17 +127,17 @@ def test_fit_points_are_the_backtests_refits_and_the_whole_series():
 
 
 def test_fits_in_worker_processes_give_the_same_bits():
-    """The LSTM's fits shared with a spawned worker (n_jobs=2): the same fitted models, so the same
-    backtest tables, as all of them here; and the same as the backtest fitting its own clones."""
+    """The LSTM's fits shared with a spawned worker: the same fitted models, so the same backtest
+    tables, as all of them here; and the same as the backtest fitting its own clones."""
     rng = np.random.default_rng(3)
     y = 80 * np.exp(np.cumsum(rng.normal(0, 0.04, 90)))
     months = [add_months(date(2000, 1, 1), k) for k in range(90)]
     windows = BacktestWindows.of(90, backtest_months=12, validation_months=6, max_horizon=3, validation_only=False)
     models = {"naive": (NaiveForecaster(), 1), "arima": (ArimaForecaster(), 1),
               "lstm": (LSTMForecaster(seq_len=6, hidden_size=8, max_epochs=3, random_state=5), 6)}
-    assert multiprocessing.parent_process() is None  # else fit_models would not start a worker
-    serial = fit_models(models, y, windows, n_jobs=1)
-    pooled = fit_models(models, y, windows, n_jobs=2)
+    serial = fit_models(models, y, windows)
+    with spawned_workers(1, ("minectl.forecast",)) as workers:
+        pooled = fit_models(models, y, windows, workers, in_workers=["lstm"])
     assert serial.keys() == pooled.keys() and len(serial) == sum(len(windows.fit_points(r)) for _, r in models.values())
     for point, fitted in serial.items():
         assert np.array_equal(fitted.predict(3), pooled[point].predict(3)), point

@@ -1,0 +1,91 @@
+"""Worker processes started ahead of the work they are for.
+
+A spawned worker imports torch and scikit-learn again (1.7-2.5 s). Started by the CLI before it
+checks the config, which imports the same libraries for the estimator classes, the worker's
+imports overlap this process's own instead of following them: `start_ahead` there, then
+`spawned_workers` where the work is. Spawned, not forked: a fork after torch has used its
+thread pool can hang.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing.process import BaseProcess
+from typing import NamedTuple
+
+
+class Workers(NamedTuple):
+    executor: ProcessPoolExecutor
+    processes: list[BaseProcess]  # its processes, to stop them at once when the run fails
+
+    @property
+    def count(self) -> int:
+        return len(self.processes)
+
+
+_ahead: dict[tuple[int, tuple[str, ...]], Workers] = {}
+
+
+def worker_count(n_jobs: int) -> int:
+    """Workers to spawn for ``n_jobs`` processes in all: at most one per core besides this one;
+    none inside a worker process (a multirun's joblib job runs in parallel already, and a pool's
+    worker may not start processes (daemonic) or spawn them (loky's start method))."""
+    if multiprocessing.parent_process() is not None:
+        return 0
+    return max(0, min(n_jobs, os.cpu_count() or 1) - 1)
+
+
+def start_ahead(count: int, modules: tuple[str, ...]) -> Workers | None:
+    """Spawn ``count`` workers importing ``modules`` now, for `spawned_workers` to take later."""
+    key = (count, modules)
+    if key not in _ahead and count > 0:
+        _ahead[key] = _spawn(count, modules)
+    return _ahead.get(key)
+
+
+def stop_ahead() -> None:
+    """Stop the workers started ahead and not taken (the config was refused): at once, not
+    after their imports."""
+    while _ahead:
+        _stop(_ahead.popitem()[1])
+
+
+@contextmanager
+def spawned_workers(count: int, modules: tuple[str, ...]) -> Iterator[Workers | None]:
+    """``count`` workers that have imported ``modules`` (those started ahead, else new ones;
+    None for 0), shut down at the end of the block, stopped at once if it raises."""
+    workers = _ahead.pop((count, modules), None) or (_spawn(count, modules) if count > 0 else None)
+    if workers is None:
+        yield None
+        return
+    try:
+        yield workers
+    except BaseException:
+        _stop(workers)
+        raise
+    workers.executor.shutdown()
+
+
+def _spawn(count: int, modules: tuple[str, ...]) -> Workers:
+    before = set(multiprocessing.active_children())
+    executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_import_all, initargs=(modules,))
+    for _ in range(count):
+        executor.submit(int)  # an executor starts its processes on demand: these start them now
+    return Workers(executor, [p for p in multiprocessing.active_children() if p not in before])
+
+
+def _stop(workers: Workers) -> None:
+    workers.executor.shutdown(wait=False, cancel_futures=True)
+    for process in workers.processes:
+        process.terminate()
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)

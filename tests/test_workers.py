@@ -1,0 +1,54 @@
+"""Worker processes started ahead (minectl.workers): taken by the work, shut down after it, and
+stopped at once when the run is refused or fails."""
+
+import os
+
+import pytest
+
+from minectl import workers
+from minectl.workers import spawned_workers, start_ahead, stop_ahead, worker_count
+
+MODULES = ("json",)  # a cheap import: these tests are about the processes, not what they import
+# "minectl.forecast" (torch) takes the workers seconds to import: stopped before that, they are terminated
+
+
+def test_worker_count_leaves_this_process_one_job_and_uses_no_more_than_the_cores():
+    assert worker_count(1) == 0
+    assert worker_count(2) == min(2, os.cpu_count() or 1) - 1
+    assert worker_count(10_000) == (os.cpu_count() or 1) - 1
+
+
+def test_workers_started_ahead_are_the_ones_taken_and_end_with_the_block():
+    ahead = start_ahead(1, MODULES)
+    assert start_ahead(1, MODULES) is ahead  # started once
+    with spawned_workers(1, MODULES) as taken:
+        assert taken is ahead and taken.count == 1
+        assert taken.executor.submit(abs, -3).result(timeout=60) == 3
+    process = taken.processes[0]
+    process.join(timeout=30)
+    assert process.exitcode == 0  # shut down, not killed
+    with spawned_workers(1, MODULES) as fresh:  # taken once: the next block spawns its own
+        assert fresh is not ahead
+
+
+def test_no_workers_for_a_count_of_zero():
+    assert start_ahead(0, MODULES) is None
+    with spawned_workers(0, MODULES) as none:
+        assert none is None
+
+
+def test_refused_run_stops_workers_started_ahead_at_once():
+    ahead = start_ahead(1, ("minectl.forecast",))  # torch: seconds of imports it does not finish
+    stop_ahead()
+    for process in ahead.processes:
+        process.join(timeout=10)
+        assert process.exitcode is not None and process.exitcode != 0  # terminated
+    assert not workers._ahead
+
+
+def test_failed_block_stops_its_workers():
+    with pytest.raises(RuntimeError), spawned_workers(1, ("minectl.forecast",)) as taken:
+        raise RuntimeError("the run failed")
+    process = taken.processes[0]
+    process.join(timeout=10)
+    assert process.exitcode is not None and process.exitcode != 0
