@@ -187,7 +187,9 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     from minectl.redaction import config_secrets, remember
 
     register_schemas(schemas())
-    workers_ahead = getattr(import_module(TASKS[task][0]), "workers_ahead", None) if start_workers else None
+    module = import_module(TASKS[task][0])
+    workers_ahead = getattr(module, "workers_ahead", None) if start_workers else None
+    task_check = getattr(module, "check", None)  # how the task's values relate: choices, pairs of keys
     extra = [f"hydra.searchpath=[file://{config_dir.resolve()}]"] if config_dir else []
     output = None
     try:
@@ -217,6 +219,8 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                     workers.start_ahead(*workers_ahead(cfg))
                 check_config(cfg)  # unknown keys (also with +), ranges, estimator parameters
                 trust.check_task_targets(OmegaConf.to_container(cfg, resolve=True))
+                if task_check:
+                    task_check(cfg)
     except MinectlError as exc:
         _fail(str(exc))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:

@@ -48,6 +48,8 @@ def execute_job(cfg: Any) -> float | None:
     try:
         check_config(cfg)  # also a config that did not come through the CLI's pre-check
         task = importlib.import_module(TASKS[cfg.task_name][0])
+        if hasattr(task, "check"):  # how the task's values relate (the CLI's pre-check runs it too)
+            task.check(cfg)
         metrics = task.run(cfg, run)
         flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True))
         if cfg.objective is not None and cfg.objective not in flat:  # a failed job like any other, before its status

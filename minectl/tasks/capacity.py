@@ -95,11 +95,8 @@ def run(cfg: Config, out: Run) -> dict:
         limits_t_a, min_profitable, upper_t_a = technical_limits(**limit_params)
     per_q = rev.output_unit_t * rev.periods_per_year  # t/a per unit of Q
     to_mt_a = per_q / 1e6
-    for key in ("price_coefs", "cost_coefs"):
-        if not rev[key]:
-            raise ConfigError(f"revenue.{key}: empty; expected polynomial coefficients c0, c1, ... (at least c0)")
     price, cost = np.polynomial.Polynomial(list(rev.price_coefs)), np.polynomial.Polynomial(list(rev.cost_coefs))
-    price_range, cost_range = _range(rev.price_range, "revenue.price_range"), _range(rev.cost_range, "revenue.cost_range")
+    price_range, cost_range = tuple(rev.price_range), tuple(rev.cost_range)
     with config_keys({"error_range": "revenue.price_range"}):
         price_errors = lognormal_errors(*price_range, rev.confidence)
     with config_keys({"error_range": "revenue.cost_range"}):
@@ -164,10 +161,14 @@ def run(cfg: Config, out: Run) -> dict:
     return {"capacity": metrics}
 
 
-def _range(pair, key: str) -> tuple[float, float]:
-    if len(pair) != 2:
-        raise ConfigError(f"{key}: expected [lower, upper] fractions, got {list(pair)}")
-    return float(pair[0]), float(pair[1])
+def check(cfg: Config) -> None:
+    """The revenue's lists have the lengths they need, for every sweep value before any job."""
+    for key in ("price_coefs", "cost_coefs"):
+        if not cfg.revenue[key]:
+            raise ConfigError(f"revenue.{key}: empty; expected polynomial coefficients c0, c1, ... (at least c0)")
+    for key in ("price_range", "cost_range"):
+        if len(cfg.revenue[key]) != 2:
+            raise ConfigError(f"revenue.{key}: expected [lower, upper] fractions, got {list(cfg.revenue[key])}")
 
 
 def _read_inputs(cfg: Config, out: Run) -> tuple[dict, dict[str, int]]:

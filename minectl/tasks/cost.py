@@ -12,10 +12,19 @@ from omegaconf import OmegaConf
 
 from minectl.config import CostConfig as Config
 from minectl.config import full_cost_params
-from minectl.errors import ConfigError, config_keys
+from minectl.constraints import Choices, check_value
+from minectl.errors import config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
+
+
+def check(cfg: Config) -> None:
+    """The report's period is one it can draw (null: from the dates), for every sweep value
+    before any job; its options live with the plots."""
+    from minectl.costing.report import PERIODS
+
+    check_value("cost.period", cfg.cost.period, Choices(PERIODS))
 
 
 def run(cfg: Config, out: Run) -> dict:
@@ -26,8 +35,6 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.costing.reference import compare_with_table2, realism_metrics
 
     params, top, period = full_cost_params(cfg.cost), cfg.cost.top_anomalies, cfg.cost.period
-    if period is not None and period not in report.PERIODS:
-        raise ConfigError(f"cost.period: {period!r}; expected one of {', '.join(report.PERIODS)} (or null: from the dates)")
     with config_keys({name: f"cost.{name}" for name in params}):  # full_cost's keywords are the cost node's keys
         result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True), **params)
     for path in result.inputs:

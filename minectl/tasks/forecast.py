@@ -86,12 +86,7 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.workers import spawned_workers
 
     params = cfg.forecast
-    _check_params(params)
     models = _build_models(cfg.forecaster, out.seed)
-    if params.validation_only and params.tune not in models:
-        raise ConfigError(
-            f"forecast.tune: {params.tune!r} is not a selected model; a validation-only run tunes one of {', '.join(models)}"
-        )
     path, date_column, value_column = series_source(cfg.series, cfg.source.date_column, cfg.source.value_column)
     unit = series_unit(cfg.series, cfg.source.unit)
     series = read_monthly_series(out.input_file(path), date_column, value_column, cfg.source.resample)
@@ -135,12 +130,20 @@ def run(cfg: Config, out: Run) -> dict:
     return metrics
 
 
-def _check_params(params: Any) -> None:
-    # each number's own range is declared in ForecastParams; this checks how they relate
+def check(cfg: Config) -> None:
+    """How the values relate, for every sweep value before any job (each number's own range is
+    declared in the schema and checked by minectl.constraints)."""
+    params = cfg.forecast
     horizons = list(params.backtest_horizons)
     if not horizons or 1 not in horizons or max(horizons) > params.backtest_months:
         raise ConfigError(
             f"forecast.backtest_horizons: expected horizons in 1..forecast.backtest_months including 1, got {horizons}"
+        )
+    if not cfg.forecaster:
+        raise ConfigError("forecaster: no model selected; expected e.g. forecaster=[naive,arima]")
+    if params.validation_only and params.tune not in cfg.forecaster:
+        raise ConfigError(
+            f"forecast.tune: {params.tune!r} is not a selected model; a validation-only run tunes one of {', '.join(cfg.forecaster)}"
         )
 
 
@@ -150,8 +153,6 @@ def _build_models(forecasters: Any, seed: int) -> dict[str, tuple[Any, int]]:
     from minectl.estimators import build
     from minectl.forecast import NaiveForecaster
 
-    if not forecasters:
-        raise ConfigError("forecaster: no model selected; expected e.g. forecaster=[naive,arima]")
     models = {}
     for name, spec in forecasters.items():
         params = OmegaConf.to_container(spec.params, resolve=True)

@@ -145,9 +145,9 @@ def _choices(values) -> str:
     return ", ".join(values)
 
 
-def check_config(cfg: Any) -> tuple[list[str], list[str]]:
-    """How the values relate, checked before work starts (each number's range is declared in the
-    schema and checked by minectl.constraints); returns (variables, responses)."""
+def check(cfg: Any) -> tuple[list[str], list[str]]:
+    """How the values relate, for every sweep value before any job (each number's range is
+    declared in the schema and checked by minectl.constraints); returns (variables, responses)."""
     from minectl.optimize.doe import KINDS
     from minectl.optimize.moo import OPERATORS, SAMPLINGS, SENSES
 
@@ -305,7 +305,7 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.optimize.surrogate import MultiResponseSurrogate, cv_report
     from minectl.optimize.validation import field_report
 
-    variables, responses = check_config(cfg)
+    variables, responses = check(cfg)
     opt, seed = cfg.optimize, int(cfg.seed)
     objectives = [moo.Objective(o.response, o.sense) for o in opt.objectives]
     constraints = [moo.Constraint(c.response, c.op, float(c.limit)) for c in opt.constraints]

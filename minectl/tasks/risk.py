@@ -174,8 +174,10 @@ KEYS = {
 LABEL_SOURCES = ("column", "rules", "thresholds", "quantiles")
 
 
-def _check(params: RiskParams) -> None:
-    # each number's own range is declared in the schema (minectl.constraints); these are choices and relations
+def check(cfg: Config) -> None:
+    """Choices and relations between keys, for every sweep value before any job (each number's
+    own range is declared in the schema and checked by minectl.constraints)."""
+    params = cfg.risk
     labels = params.labels
     if labels.source not in LABEL_SOURCES:
         raise ConfigError(f"risk.labels.source: {labels.source!r}; expected one of {', '.join(LABEL_SOURCES)}")
@@ -313,7 +315,6 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.risk.timeaxis import lead_key
 
     p = cfg.risk
-    _check(p)
     model_params = OmegaConf.to_container(cfg.model.params, resolve=True)
     # an unknown model or parameter fails before any data work
     build(cfg.model._target_, model_params, "model", MODEL_SET_BY_TASK,

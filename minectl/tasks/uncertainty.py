@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, List, Optional
 from omegaconf import MISSING
 
 from minectl.config import TaskConfig
-from minectl.constraints import at_least, between, finite_nonneg
+from minectl.constraints import Choices, at_least, between, check_value, finite_nonneg
 from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
@@ -82,6 +82,21 @@ KEYS = {
     "combine": "dataset.combine",
     "operating_hours": "implied_cost.operating_hours",
 }
+
+
+def check(cfg: Config) -> None:
+    """The choices, for every sweep value before any job (their options live in the stage modules)."""
+    from minectl.uncertainty.bootstrap import METHODS, STATISTICS
+    from minectl.uncertainty.propagation import COMBINE
+    from minectl.uncertainty.series import PERIODS, TRANSFORMS
+
+    params, dataset = cfg.uncertainty, cfg.dataset
+    check_value("uncertainty.statistic", params.statistic, Choices(STATISTICS))
+    check_value("uncertainty.method", params.method, Choices(METHODS))
+    check_value("dataset.combine", dataset.combine, Choices(COMBINE))
+    check_value("dataset.frequency", dataset.frequency, Choices(PERIODS))
+    for i, transform in enumerate(dataset.transforms):
+        check_value(f"dataset.transforms[{i}]", transform, Choices(TRANSFORMS))
 
 
 @config_keys(KEYS)

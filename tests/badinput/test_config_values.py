@@ -275,6 +275,14 @@ SWEEPS = [
     ("uncertainty", "uncertainty.confidence=0.9,nan", [], "uncertainty.confidence=nan is out of range"),
     ("capacity", "limits.loss=0.03,1.5", [], "limits.loss=1.5 is out of range"),
     ("schedule", "schedule.relaxation=lp,dual", [], "schedule.relaxation='dual'; expected one of auto, lp, lagrangian"),
+    # choices and relations a task checks itself (its `check`), before any job too
+    ("demo", "cost.period=day,fortnight", [], "cost.period='fortnight'; expected one of day, week, month, quarter, year"),
+    ("uncertainty", "uncertainty.method=basic,bootstrap", [], "uncertainty.method='bootstrap'; expected one of percentile, basic, bca"),
+    ("optimize", "doe.kind=lhs,grid", [], "doe.kind: 'grid' is unknown; expected one of: full_factorial, lhs, sobol"),
+    ("optimize", "optimizer.sampling=lhs,halton", [], "optimizer.sampling: 'halton' is unknown; expected one of: lhs, random"),
+    ("risk", "risk.split=chronological,random", [], "risk.split: 'random'; expected chronological or cv"),
+    ("forecast", "forecast.backtest_horizons=[1,3],[3,6]", [], "forecast.backtest_horizons: expected horizons in 1..forecast.backtest_months"),
+    ("capacity", "revenue.price_range=[-0.1,0.1],[0.1]", [], "revenue.price_range: expected [lower, upper] fractions, got [0.1]"),
 ]
 
 

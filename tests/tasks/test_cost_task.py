@@ -85,7 +85,7 @@ def test_same_seed_gives_identical_metrics(cli, synthetic_run, tmp_path):
     "overrides, message",
     [
         (["costs.activities.drilling.stage=null"], "costs.activities.drilling.stage: missing"),
-        (["cost.period=fortnight"], "cost.period: 'fortnight'; expected one of day, week, month, quarter, year"),
+        (["cost.period=fortnight"], "cost.period='fortnight'; expected one of day, week, month, quarter, year"),
         (["costs.activities.drilling.resources=[electricity,water]"], "costs.activities.drilling.resources: 'water' is not declared"),
         (["+costs.resources.water={unit:m3,category:material}"], "costs.resources.water.price: missing"),
         (["+costs.prices.water=[{valid_from:'2023-01-01',price:1.0}]"], "costs.prices.water: price for unknown resource"),

@@ -88,8 +88,8 @@ def test_cost_items_propagation_from_a_parquet(tmp_path):
         ("dataset.column=nope", "column 'nope' not found"),
         ("dataset.path=missing.csv", "file not found"),
         ("uncertainty.alpha=1.5", "alpha"),
-        ("uncertainty.statistic=mode", "uncertainty.statistic: expected one of"),
-        ("dataset.transforms=[cube]", "dataset.transforms: expected names from"),
+        ("uncertainty.statistic=mode", "uncertainty.statistic='mode'; expected one of mean, median, std, quantile"),
+        ("dataset.transforms=[cube]", "dataset.transforms[0]='cube'; expected one of level, log_return, diff"),
     ],
 )
 def test_bad_input_fails_in_one_line(tmp_path, override, message):
