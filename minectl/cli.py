@@ -324,7 +324,7 @@ def run_hydra(
     argv = list(overrides)
     if not (hydra_help or info):
         key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-        output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=not multirun)
+        output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=not (multirun or cfg))
         if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
             path, timestamped = output
             try:
