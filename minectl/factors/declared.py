@@ -96,6 +96,8 @@ def _optional_text(value: Any) -> str | None:
 
 
 def _optional_number(value: Any, where: str, what: str) -> float | None:
+    if isinstance(value, float) and math.isnan(value):  # NaN is not "empty": a table's missing value is null
+        raise DataError(f"{what} NaN; expected a finite number or empty", param=where)
     if _optional_text(value) is None:
         return None
     try:
@@ -123,7 +125,7 @@ def load_declared(paths: list[Path], knowledge: Knowledge | None = None) -> Know
 
 def _load_yaml(path: Path, knowledge: Knowledge) -> None:
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yaml.safe_load(_read(path))
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict) or set(spec) - {"source", "synonyms", "entities", "triples"}:
@@ -140,11 +142,25 @@ def _load_yaml(path: Path, knowledge: Knowledge) -> None:
         knowledge.add_edge(triple, "declared", f"{path.name} triple {number}")
 
 
+def _read(path: Path) -> str:
+    """A declared file's text (a BOM dropped); one line naming the file when it is missing or not UTF-8."""
+    from minectl.data.sources import read_text
+
+    return read_text(path, "utf-8", "a UTF-8 file of declared triples").removeprefix("\ufeff")
+
+
 def _load_csv(path: Path, knowledge: Knowledge) -> None:
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    reader = csv.DictReader(_read(path).splitlines())
+    missing = [c for c in ("head", "relation", "tail") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DataError(f"{path}: header {reader.fieldnames}; expected columns {', '.join(EDGE_FIELDS)}, head_type, tail_type")
+    rows = list(reader)
+    if not rows:
+        raise DataError(f"{path}: no triples; expected a row per triple under the header")
     for number, row in enumerate(rows, 2):
         where = f"{path.name}:{number}"
+        if None in row:  # csv's key for the fields beyond the header
+            raise DataError(f"{len(row) - 1 + len(row[None])} fields; expected the header's {len(row) - 1}", param=where)
         for end in ("head", "tail"):
             if row.get(f"{end}_type"):
                 knowledge.add_node(row[end], row[f"{end}_type"], where)

@@ -21,6 +21,7 @@ class DerivedEdges:
     estimates: pl.DataFrame  # every (driver, cost) estimate, kept or not, and why
     dropped: int
     train_rows: int
+    incomplete_rows: int = 0  # training rows left out: a driver or cost missing or not finite (a ratio over 0)
 
 
 def driver_values(frame: pl.DataFrame, spec: str) -> pl.Expr:
@@ -28,7 +29,8 @@ def driver_values(frame: pl.DataFrame, spec: str) -> pl.Expr:
     parts = spec.split("/")
     for part in parts:
         if part not in frame.columns:
-            raise DataError(f"no column {part!r} in the mine data; expected one of {', '.join(frame.columns)}", param=spec)
+            raise DataError(f"no column {part!r} in the mine data (a column factors.derived.drivers or costs names); "
+                            f"expected one of {', '.join(frame.columns)}", param=spec)
     return (pl.col(parts[0]) / pl.col(parts[1])) if len(parts) == 2 else pl.col(parts[0])
 
 
@@ -48,7 +50,8 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
     n_train = int(len(dates if dates is not None else values) * train_fraction)
     train = values.filter(pl.col("date") <= dates[n_train - 1]) if dates is not None else values.head(n_train)
     matrix = train.select(list(columns)).to_numpy()
-    matrix = matrix[np.isfinite(matrix).all(axis=1)]
+    complete = np.isfinite(matrix).all(axis=1)
+    matrix = matrix[complete]
     if len(matrix) < 10:
         raise DataError(f"{len(matrix)} complete training rows; expected at least 10 (lower the share of bad rows or "
                         "raise train_fraction)", param="train_fraction")
@@ -89,7 +92,7 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
     estimates = pl.DataFrame(rows, schema={"column": pl.String, "driver": pl.String, "cost_column": pl.String, "cost": pl.String,
                                            "beta": pl.Float64, "low": pl.Float64, "high": pl.Float64, "status": pl.String},
                              orient="row")
-    return DerivedEdges(edges, estimates, int((estimates["status"] != "kept").sum()), len(z))
+    return DerivedEdges(edges, estimates, int((estimates["status"] != "kept").sum()), len(z), int((~complete).sum()))
 
 
 def _row(column, driver, cost_column, cost, beta, low, high, status) -> tuple:

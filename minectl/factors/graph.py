@@ -115,7 +115,11 @@ def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> tuple
         path = path / "tables" / "triples.parquet"
     if not path.is_file():
         raise DataError(f"{path}: not found; expected a text-extraction run folder or its tables/triples.parquet")
-    frame = pl.read_parquet(path)
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file that is not parquet
+        raise DataError(f"{path}: not a parquet table ({type(exc).__name__}); expected a text-extraction run's "
+                        "tables/triples.parquet") from None
     missing = [c for c in ("head", "head_type", "relation", "tail", "tail_type") if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(TEXT_COLUMNS)}")

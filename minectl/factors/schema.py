@@ -66,6 +66,8 @@ def check_graph(nodes: Mapping[str, str], edges: Iterable[Mapping], schema: Sche
     for edge in edges:
         where = f"{edge['source']} edge {edge['head']} -{edge['relation']}-> {edge['tail']} ({edge.get('cite') or 'no citation'})"
         schema.check_relation(edge["relation"], where)
+        if edge["source"] == "declared" and edge["head"] == edge["tail"]:  # text may name one entity twice in a sentence
+            raise DataError(f"a self-loop on {edge['head']!r}; expected an edge between two different entities", param=where)
         for end in ("head", "tail"):
             if edge[end] not in nodes:
                 raise DataError(f"dangling edge: its {end} {edge[end]!r} is not a declared entity", param=where)

@@ -70,7 +70,9 @@ def topological_order(prec: Precedence) -> np.ndarray:
             if pending[s] == 0:
                 order.append(s)
     if len(order) != n:
-        raise ValueError(f"the precedence has a cycle through {n - len(order)} blocks; expected a DAG")
+        stuck = int(np.flatnonzero(pending > 0)[0])  # on a cycle or after one
+        raise ValueError(f"the precedence has a cycle: {n - len(order)} blocks (block {stuck} the first) can never have "
+                         "every predecessor mined before them; expected no block to precede itself")
     return np.asarray(order, np.int64)
 
 

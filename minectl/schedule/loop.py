@@ -154,6 +154,11 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int,
         ml.temperature = surrogates.heat.fit(place[sampled], readings).predict(place)
         ml.temperature[sampled] = readings
         errors["heat_mae"] = both(lambda e: np.mean(np.abs(e.temperature - model.temperature)))
+    for role, values in (("grade", ml.grade), ("dilution", ml.dilution), ("burst", ml.burst), ("heat", ml.temperature)):
+        if values is not None and not np.all(np.isfinite(values)):  # NaN weights: a tampered saved model, or an estimator's own
+            key = "loop.surrogates_from" if surrogates.loaded_from else f"loop.{role}_model"
+            raise DataError(f"the {role} surrogate predicts a non-finite value for {int(np.sum(~np.isfinite(values)))} "
+                            "blocks; expected finite estimates", param=key)
     return static, ml, errors
 
 
@@ -223,7 +228,8 @@ def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
         raise bad(folder, "missing", expected)
     meta_path = record(folder) / "model.json"
     meta = read_json(meta_path, expected)
-    check_fields(meta, meta_path, {"kind": (lambda kind: kind in ("sklearn", "lightgbm"), "sklearn or lightgbm")})
+    check_fields(meta, meta_path, {"kind": (lambda kind: kind in ("sklearn", "lightgbm"), "sklearn or lightgbm"),
+                                   "features": (lambda names: names == list(FEATURES[role]), f"{list(FEATURES[role])}")})
     try:
         model = load_estimator_files(folder, meta)
     except DataError:
@@ -239,9 +245,12 @@ def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
         raise bad(folder, f"the model takes {getattr(model, 'n_features_in_', None)} inputs",
                   f"{inputs} for the {role} surrogate ({', '.join(FEATURES[role])})")
     try:  # a file tampered inside (array shapes, values) shows when the model predicts
-        shape = np.shape(model.predict_proba(np.zeros((1, inputs))) if burst else model.predict(np.zeros((1, inputs))))
+        probe = model.predict_proba(np.zeros((1, inputs))) if burst else model.predict(np.zeros((1, inputs)))
+        shape = np.shape(probe)
     except Exception as exc:
         raise bad(folder, f"the model cannot predict ({type(exc).__name__})", expected) from None
+    if not np.all(np.isfinite(probe)):
+        raise bad(folder, "the model predicts a non-finite value for a row of zeros", expected)
     if shape != ((1, 2) if burst else (1,)):
         raise bad(folder, f"the model predicts shape {shape} for one row", f"{(1, 2) if burst else (1,)}: {what} of one outcome")
     return model

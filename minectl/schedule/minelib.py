@@ -156,6 +156,9 @@ def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
     if short is not None:
         raise DataError(f"{path}:{lines[short][0]}: {len(parts[short])} fields; expected at least `id x y z`")
     head = _numbers(path, [" ".join(p[:4]) for p in parts], lines[0][0], 4, "`id x y z` numbers")
+    if not np.all(np.isfinite(head)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(head), axis=1))[0])
+        raise DataError(f"{path}:{lines[bad][0]}: {' '.join(parts[bad][:4])!r} is not finite; expected `id x y z` numbers")
     if np.any(head[:, 0] != np.round(head[:, 0])):
         raise DataError(f"{path}: block ids must be integers")
     ids = head[:, 0].astype(np.int64)
@@ -172,6 +175,10 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.is_file():
         raise DataError(f"{path}: file not found; expected a MineLib file")
     buf = np.frombuffer(path.read_bytes(), np.uint8)
+    if np.any(buf > 127):
+        raise DataError(f"{path}: not ascii text (byte {int(np.argmax(buf > 127))}); expected a MineLib file of integers")
+    if 37 in buf:  # `%` comment lines, as the other MineLib files allow: blanked, so line numbers stay
+        buf = _blank_comments(buf)
     digit = (buf - 48) < 10  # uint8 arithmetic wraps: one comparison for '0'..'9'
     newline = np.flatnonzero(buf == 10)
     odd = np.flatnonzero(NOT_IN_MINELIB_INTEGERS[buf])
@@ -193,11 +200,18 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return values, np.searchsorted(newline, starts) + 1
 
 
+def _blank_comments(buf: np.ndarray) -> np.ndarray:
+    lines = bytes(buf).split(b"\n")
+    return np.frombuffer(b"\n".join(b" " * len(line) if line.lstrip().startswith(b"%") else line for line in lines), np.uint8)
+
+
 def read_prec(path: Path, n_blocks: int | None = None) -> Precedence:
     """A `.prec` file: one line per block, `b k p1 .. pk`."""
     values, line_of = _integer_tokens(path)
     lines, first, width = np.unique(line_of, return_index=True, return_counts=True)
     n = len(lines) if n_blocks is None else n_blocks
+    if len(lines) == 0:
+        raise DataError(f"{path}: no blocks; expected a line `block count pred1 .. predcount` for each block")
     if len(lines) != n:
         raise DataError(f"{path}: {len(lines)} lines; expected one per block ({n})")
     if n == 0:
@@ -238,13 +252,16 @@ def _count(path: Path, values: dict[str, str], key: str, low: int = 0) -> int:
     return int(text)
 
 
-def read_instance(path: Path, n_blocks: int | None = None) -> Instance:
-    """A `.upit`, `.cpit` or `.pcpsp` file (the TYPE line says which)."""
+def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = None) -> Instance:
+    """A `.upit`, `.cpit` or `.pcpsp` file (the TYPE line says which; ``kind``: the one expected)."""
+    expected = kind
     path = Path(path)
     lines = [(i + 1, line.strip()) for i, line in enumerate(_text(path)) if line.strip() and not line.startswith("%")]
     kind = next((line.split(":", 1)[1].strip().upper() for _, line in lines[:3] if line.upper().startswith("TYPE:")), None)
     if kind not in KINDS:
         raise DataError(f"{path}: TYPE {kind!r}; expected one of {', '.join(KINDS)} in the header")
+    if expected is not None and kind != expected.upper():
+        raise DataError(f"{path}: TYPE {kind}; expected {expected.upper()}")
     keys = {"UPIT": ("NAME", "TYPE", "NBLOCKS"),
             "CPIT": ("NAME", "TYPE", "NBLOCKS", "NPERIODS", "NRESOURCE_SIDE_CONSTRAINTS", "DISCOUNT_RATE"),
             "PCPSP": ("NAME", "TYPE", "NBLOCKS", "NPERIODS", "NDESTINATIONS", "NRESOURCE_SIDE_CONSTRAINTS",
@@ -266,6 +283,8 @@ def read_instance(path: Path, n_blocks: int | None = None) -> Instance:
             rate = float("nan")
         if not 0 <= rate < 10:
             raise DataError(f"{path}: DISCOUNT_RATE {head['DISCOUNT_RATE']!r}; expected a number in [0, 10)")
+    if resources * periods > len(lines):  # before allocating: a header can claim any size
+        raise DataError(f"{path}: {resources} resources x {periods} periods need as many limit lines; the file has {len(lines)} lines")
     lower = np.full((resources, periods), -np.inf)
     upper = np.full((resources, periods), np.inf)
     if resources:
@@ -277,6 +296,7 @@ def read_instance(path: Path, n_blocks: int | None = None) -> Instance:
     if resources:
         at = _expect(path, lines, at, "RESOURCE_CONSTRAINT_COEFFICIENTS:")
         at = _coefficients(path, lines, at, coef)
+        _check_feasible_limits(path, coef, lower, upper)
     if at < len(lines) and lines[at][1].upper() == "EOF":
         at += 1
     elif kind != "UPIT":
@@ -314,6 +334,8 @@ def _limits(path: Path, rows, lower: np.ndarray, upper: np.ndarray) -> int:
         if not all(np.isfinite(bounds)):
             raise DataError(f"{path}:{number}: limit {line!r} is not finite")
         seen[r, t] = True
+        if kind == "I" and bounds[0] > bounds[1]:
+            raise DataError(f"{path}:{number}: limit {line!r}: low above high; expected `resource period I low high` with low <= high")
         if kind in "LG":
             (upper if kind == "L" else lower)[r, t] = bounds[0]
         else:
@@ -357,8 +379,24 @@ def _coefficients(path: Path, lines, at: int, coef: np.ndarray) -> int:
     bad = np.flatnonzero((dest < 0) | (dest >= dests) | (res < 0) | (res >= resources))
     if len(bad):
         raise DataError(f"{path}:{first + bad[0]}: destination or resource index out of range")
+    key = (res * n + block) * dests + dest
+    unique, counts = np.unique(key, return_counts=True)
+    if np.any(counts > 1):
+        again = int(np.flatnonzero(key == unique[counts > 1][0])[1])
+        raise DataError(f"{path}:{first + again}: coefficient of block {block[again]} resource {res[again]} listed twice; "
+                        "expected one line per block, destination and resource")
     coef[res, block, dest] = table[:, -1]
     return end
+
+
+def _check_feasible_limits(path: Path, coef: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    """Refuse limits no schedule can meet: an upper limit below a period's least possible use (the
+    negative coefficients only) or a lower limit above its largest (the positive ones, every block)."""
+    least = np.minimum(coef, 0).min(axis=2).sum(axis=1)
+    most = np.maximum(coef, 0).max(axis=2).sum(axis=1)
+    for r, t in zip(*np.nonzero((upper < least[:, None]) | (lower > most[:, None])), strict=True):
+        raise DataError(f"{path}: resource {r} period {t}: limits [{lower[r, t]:g}, {upper[r, t]:g}] no schedule can meet "
+                        f"(its use lies in [{least[r]:g}, {most[r]:g}]); expected limits a schedule can meet")
 
 
 def read_solution(path: Path, instance: Instance) -> Solution:

@@ -250,7 +250,7 @@ def predict_cli(run, overrides: list[str]) -> None:
 
     from minectl.atomic import atomic_path
     from minectl.data.sources import resolve_input
-    from minectl.text.corpus import Document, tokenize
+    from minectl.text.corpus import MAX_TOKENS, Document, tokenize
     from minectl.text.pipeline import load_tagger, pair_triples, triples_frame
     from minectl.text.relations import PairClassifier, rule_triples
 
@@ -266,10 +266,16 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
     if not text.is_file():
         raise DataError(f"{text}: {'not a file' if text.exists() else 'missing'}; expected a plain text file (one entry a line)")
-    try:
-        lines = [line.strip() for line in text.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:  # utf-8-sig: a BOM is not text
+        lines = [line.strip() for line in text.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
     except UnicodeDecodeError as exc:
         raise DataError(f"{text}: not UTF-8 text (byte {exc.start}); expected plain text") from None
+    if not lines:
+        raise DataError(f"{text}: no text; expected plain text, one entry a line")
+    long = next((i for i, line in enumerate(lines) if len(tokenize(line)) > MAX_TOKENS), None)
+    if long is not None:
+        raise DataError(f"{text}: entry {long + 1}: {len(tokenize(lines[long]))} tokens; expected at most {MAX_TOKENS} "
+                        "an entry (split longer text into lines)")
     if not (run.dir / "model" / "tagger.json").is_file():
         raise DataError(f"{run.dir}: no model/tagger.json; expected a `minectl factors extract` run folder with its saved tagger")
     tagger = load_tagger(run.dir / "model")

@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 
 from minectl.config import CostConfig
 from minectl.constraints import at_least, between, finite_nonneg, one_of
-from minectl.errors import ConfigError, config_keys
+from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
@@ -118,6 +118,7 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.factors import exports
     from minectl.factors.declared import load_declared
     from minectl.factors.graph import build_graph, read_text_triples, sign_conflicts
+    from minectl.factors.kge.data import load_splits
     from minectl.factors.link_prediction import check_estimators
     from minectl.factors.ranking import influence_hops
     from minectl.factors.schema import Schema
@@ -127,6 +128,7 @@ def run(cfg: Config, out: Run) -> dict:
         raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
                           f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")
     estimators = check_estimators(OmegaConf.to_container(params.kge.estimators, resolve=True), list(params.kge.models), "factors.kge")
+    benchmark = None if params.kge.graph == "mining" else load_splits(out.input_file(params.kge.graph))  # checked before any work
     with config_keys({"schema": "factors.schema"}):
         schema = Schema.from_config(params.schema.entity_types, OmegaConf.to_container(params.schema.relation_types, resolve=True))
     knowledge = load_declared([out.input_file(p) for p in params.sources.declared])
@@ -142,9 +144,11 @@ def run(cfg: Config, out: Run) -> dict:
         graph = build_graph(schema, knowledge, extra_nodes, extra_edges + derived.edges)
         out.table("effects", derived.estimates)
         metrics["derived"] = {"estimates": derived.estimates.height, "kept": len(derived.edges), "dropped": derived.dropped,
-                              "train_rows": derived.train_rows}
+                              "train_rows": derived.train_rows, "incomplete_rows": derived.incomplete_rows}
         out.console.print(f"data-derived edges: {len(derived.edges)} kept, {derived.dropped} dropped (|beta| < "
-                          f"{params.derived.min_effect:g} or a {params.derived.confidence:.0%} interval holding 0)", soft_wrap=True)
+                          f"{params.derived.min_effect:g} or a {params.derived.confidence:.0%} interval holding 0); "
+                          f"{derived.train_rows} training rows, {derived.incomplete_rows} left out (a value missing or not finite)",
+                          soft_wrap=True)
     out.table("nodes", graph.nodes)
     out.table("edges", graph.edges)
     store = graph.store()
@@ -162,7 +166,7 @@ def run(cfg: Config, out: Run) -> dict:
     for head, tail, sources in conflicts.iter_rows():
         out.console.print(f"  sign conflict: {head} -> {tail} is + in one source and - in another ({', '.join(sources)})", soft_wrap=True)
 
-    splits, fitted = _link_prediction(cfg, graph, estimators, metrics, out)
+    splits, fitted = _link_prediction(cfg, graph, estimators, metrics, out, benchmark)
     into = influence_hops(store, schema)
     metrics.update(_ranking(cfg, graph, into, store, knowledge, splits, fitted, out))
     return metrics
@@ -205,19 +209,21 @@ def _derived_edges(cfg: Config, out: Run):
         path = out.input_file(source)
         path = path / "tables" / "daily.parquet" if path.is_dir() else path
         if not Path(path).is_file():
-            from minectl.errors import DataError
-
             raise DataError(f"{path}: not found; expected a `minectl cost` run folder or a daily table", param="factors.sources.data")
-        daily = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path, try_parse_dates=True)
+        try:
+            daily = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path, try_parse_dates=True)
+        except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file it cannot read
+            raise DataError(f"{path}: not a readable {'parquet' if path.suffix == '.parquet' else 'CSV'} table "
+                            f"({type(exc).__name__}); expected a `minectl cost` run's daily table", param="factors.sources.data") from None
     derived = OmegaConf.to_container(cfg.factors.derived, resolve=True)
     with config_keys({name: f"factors.derived.{name}" for name in derived}):
         return derive_edges(daily, seed=cfg.seed, **derived)
 
 
-def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: Run):
+def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: Run, benchmark):
+    """``benchmark``: the splits of factors.kge.graph, None for the mining graph's own split."""
     import torch
 
-    from minectl.factors.kge.data import load_splits
     from minectl.factors.link_prediction import run_link_prediction, split_mining_graph
 
     kge = cfg.factors.kge
@@ -225,7 +231,7 @@ def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: R
         with config_keys({"valid_fraction": "factors.kge.valid_fraction", "test_fraction": "factors.kge.test_fraction"}):
             splits = split_mining_graph(graph.edges, valid_fraction=kge.valid_fraction, test_fraction=kge.test_fraction, seed=cfg.seed)
     else:
-        splits = load_splits(out.input_file(kge.graph))
+        splits = benchmark
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same figures on every machine, and the timing the docs quote
     try:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from minectl.results import Run
 
 PROBLEMS = ("upit", "cpit", "pcpsp")
+MAX_SYNTHETIC_BLOCKS = 1_000_000  # the largest the docs measure (UPIT in seconds, about 1 GB)
 TIME_LIMITED = ("[yellow]{what}: stopped by its time limit, so its figures depend on this machine's speed and load "
                 "(minectl verify may differ); for a reproducible run raise the time limit or lower schedule.window_sweeps "
                 "(or schedule.mip=false)[/yellow]")
@@ -251,18 +252,30 @@ def _upit(values, prec, out: Run) -> tuple[dict, dict, object]:
 
 
 def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, blocks: dict, xyz, title: str,
-              labels: list[tuple[str, str]]) -> tuple[dict, list[dict], bool]:
+              labels: list[tuple[str, str]], source: dict[str, str]) -> tuple[dict, list[dict], bool]:
     """Solve each problem on `instance_for(kind)`, verified; next to its best known value where
-    MineLib published one or the config gives one. Writes blocks, periods and the sections."""
+    MineLib published one or the config gives one. Writes blocks, periods and the sections.
+    Every instance is read and checked before the first solve; ``source`` names the precedence
+    and the UPIT values in errors."""
     import polars as pl
 
+    from minectl.schedule.cpit import topological_order
     from minectl.schedule.minelib import PUBLISHED_BEST
 
+    instances = {kind: instance_for(kind) for kind in problems}
+    if set(problems) - {"upit"}:  # a schedule needs an order; a pit does not mind a cycle
+        try:
+            topological_order(prec)
+        except ValueError as exc:
+            raise DataError(f"{source['prec']}: {exc}") from None
     metrics, rows, feasible, period_rows = {}, [], True, []
     for kind in problems:
-        instance = instance_for(kind)
+        instance = instances[kind]
         if kind == "upit":
-            metric, row, pit = _upit(instance.objective[:, 0], prec, out)
+            try:
+                metric, row, pit = _upit(instance.objective[:, 0], prec, out)
+            except ValueError as exc:  # block values too large for an exact max-flow
+                raise DataError(f"{source['upit']}: {exc}; expected smaller block values") from None
             blocks["in_pit"] = pit.in_pit
         else:
             metric, row, result = _solve(instance, prec, kind, cfg, out)
@@ -293,7 +306,7 @@ def _minelib(cfg: Config, out: Run, problems: list[str]) -> tuple[dict, list[dic
 
     folder = out.input_file(cfg.minelib.path)
     stem = folder / cfg.minelib.name
-    prec = minelib.read_prec(out.input_file(stem.with_name(stem.name + ".prec")))
+    prec = minelib.read_prec(out.input_file(stem.with_name(stem.name + ".prec")))  # cycles: checked with the problems
     blocks = {"block": np.arange(prec.n_blocks)}
     xyz = None
     if cfg.minelib.blocks_file:
@@ -303,13 +316,11 @@ def _minelib(cfg: Config, out: Run, problems: list[str]) -> tuple[dict, list[dic
         blocks.update(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2])
 
     def instance_for(kind: str):
-        instance = minelib.read_instance(out.input_file(stem.with_name(f"{stem.name}.{kind}")), prec.n_blocks)
-        if instance.kind != kind.upper():
-            raise DataError(f"{stem}.{kind}: TYPE {instance.kind}; expected {kind.upper()}")
-        return instance
+        return minelib.read_instance(out.input_file(stem.with_name(f"{stem.name}.{kind}")), prec.n_blocks, kind)
 
     labels = [(f"resource_{r}", f"resource {r} use") for r in range(2)]
-    return _problems(cfg, out, problems, prec, instance_for, blocks, xyz, cfg.minelib.name, labels)
+    return _problems(cfg, out, problems, prec, instance_for, blocks, xyz, cfg.minelib.name, labels,
+                     {"prec": f"{stem}.prec", "upit": f"{stem}.upit"})
 
 
 def _instance_periods(instance, solution, kind: str) -> list[dict]:
@@ -348,6 +359,10 @@ def _write_periods(out: Run, rows: list[dict], quantities: list[tuple[str, str]]
 def _model(cfg: Config):
     from minectl.schedule.blockmodel import Economics, generate
 
+    n_blocks = cfg.synthetic.nx * cfg.synthetic.ny * cfg.synthetic.nz
+    if n_blocks > MAX_SYNTHETIC_BLOCKS:
+        raise ConfigError(f"synthetic.nx x ny x nz = {n_blocks:,} blocks; expected at most {MAX_SYNTHETIC_BLOCKS:,} "
+                          "(larger models: write MineLib files, see benchmarks/schedule_upit.py)")
     with config_keys({name: f"synthetic.{name}" for name in OmegaConf.to_container(cfg.synthetic)}):
         params = OmegaConf.to_container(cfg.synthetic, resolve=True)
         params.pop("write_minelib")
@@ -376,7 +391,8 @@ def _synthetic(cfg: Config, out: Run, problems: list[str], price: float) -> tupl
         _write_minelib(out, model, instances)
     blocks = {"block": np.arange(model.n_blocks), "x": model.xyz[:, 0], "y": model.xyz[:, 1], "z": model.xyz[:, 2]}
     labels = [("resource_0", "tonnes moved"), ("resource_1", "tonnes processed")]
-    return _problems(cfg, out, problems, model.prec, instances.get, blocks, model.xyz, "synthetic", labels)
+    return _problems(cfg, out, problems, model.prec, instances.get, blocks, model.xyz, "synthetic", labels,
+                     {"prec": "the synthetic model", "upit": "the synthetic model (economics.*, synthetic.block_tonnes)"})
 
 
 def _write_minelib(out: Run, model, instances: dict) -> None:

@@ -18,6 +18,7 @@ from minectl.errors import DataError
 
 FORMATS = ("span_json", "doccano", "conll")
 LEVELS = (1, 5, 32, 224)  # MaintIE's hierarchy: one class, top level, second level, leaves
+MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its square (a longer text: split it into sentences)
 TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*|[^\w\s]")  # words, decimals (0.8), units (L/t); other marks alone
 
 
@@ -75,15 +76,44 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
         fmt = {".json": "span_json", ".jsonl": "doccano"}.get(path.suffix, "conll")
     if fmt not in FORMATS:
         raise DataError(f"{path}: format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    text = read_text(path, "utf-8", f"a labelled text file ({fmt})")
+    text = read_text(path, "utf-8", f"a labelled text file ({fmt})").removeprefix("\ufeff")  # a BOM (Windows tools write one)
     docs = {"span_json": _span_json, "doccano": _doccano, "conll": _conll}[fmt](text, path)
     if not docs:
         raise DataError(f"{path}: no sentences; expected at least one labelled sentence ({fmt})")
+    if not any(d.entities for d in docs):
+        raise DataError(f"{path}: {len(docs)} sentences and no entity; expected labelled entities ({fmt})")
     return docs
 
 
+def _check_document(path: Path, where: str, doc: Document) -> Document:
+    """What every format must hold: a sentence of at most MAX_TOKENS tokens, each entity once,
+    relations between two different entities."""
+    if len(doc.tokens) > MAX_TOKENS:
+        raise DataError(f"{path}: {where}: {len(doc.tokens)} tokens; expected at most {MAX_TOKENS} a sentence (split longer text)")
+    seen: dict[Span, int] = {}
+    for j, span in enumerate(doc.entities):
+        if not span.type.strip() or span.type != span.type.strip():
+            raise DataError(f"{path}: {where}: entity {j}: type {span.type!r}; expected a type name without surrounding spaces")
+        if span in seen:
+            raise DataError(f"{path}: {where}: entity {j} repeats entity {seen[span]} (tokens [{span.start}, {span.end}) "
+                            f"{span.type}); expected each entity once")
+        seen[span] = j
+    for j, (head, tail, _) in enumerate(doc.relations):
+        if head == tail:
+            raise DataError(f"{path}: {where}: relation {j} joins entity {head} to itself; expected two different entities")
+    return doc
+
+
+def _items(value, path: Path, where: str, what: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DataError(f"{path}: {where}: {what} {str(value)[:40]!r} ({type(value).__name__}); expected a list")
+    return value
+
+
 def _check_span(path: Path, where: str, start, end, n: int) -> None:
-    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
+    if not (type(start) is int and type(end) is int and 0 <= start < end <= n):  # not bool (an int to isinstance)
         raise DataError(f"{path}: {where}: span [{start}, {end}); expected integers 0 <= start < end <= {n}")
 
 
@@ -101,21 +131,24 @@ def _span_json(text: str, path: Path) -> list[Document]:
         tokens = item.get("tokens") if isinstance(item, dict) else None
         if not (isinstance(tokens, list) and tokens and all(isinstance(t, str) for t in tokens)):
             raise DataError(f"{path}: {where}: no 'tokens' list of strings; expected {{tokens, entities, relations}}")
+        blank = next((k for k, t in enumerate(tokens) if not t or t.split() != [t]), None)
+        if blank is not None:
+            raise DataError(f"{path}: {where}: token {blank} {tokens[blank]!r}; expected a word without spaces")
         entities = []
-        for j, ent in enumerate(item.get("entities") or []):
+        for j, ent in enumerate(_items(item.get("entities"), path, where, "'entities'")):
             if not (isinstance(ent, dict) and isinstance(ent.get("type"), str)):
                 raise DataError(f"{path}: {where}: entity {j}: expected {{start, end, type}}")
             _check_span(path, f"{where}: entity {j}", ent.get("start"), ent.get("end"), len(tokens))
             entities.append(Span(ent["start"], ent["end"], ent["type"]))
         relations = []
-        for j, rel in enumerate(item.get("relations") or []):
+        for j, rel in enumerate(_items(item.get("relations"), path, where, "'relations'")):
             ok = isinstance(rel, dict) and isinstance(rel.get("type"), str)
             ends = (rel.get("head"), rel.get("tail")) if ok else (None, None)
             if not (ok and all(isinstance(e, int) and 0 <= e < len(entities) for e in ends)):
                 raise DataError(f"{path}: {where}: relation {j}: expected {{head, tail, type}} "
                                 f"with head and tail entity indices below {len(entities)}")
             relations.append((rel["head"], rel["tail"], rel["type"]))
-        docs.append(Document(tokens, entities, relations))
+        docs.append(_check_document(path, where, Document(tokens, entities, relations)))
     return docs
 
 
@@ -140,26 +173,29 @@ def _doccano(text: str, path: Path) -> list[Document]:
             raise DataError(f"{path}: {where}: empty text; expected a sentence")
         if "entities" in item:
             raw = [(e.get("start_offset"), e.get("end_offset"), e.get("label"), e.get("id")) if isinstance(e, dict) else (None,) * 4
-                   for e in item["entities"]]
+                   for e in _items(item["entities"], path, where, "'entities'")]
         else:
-            raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4 for e in item.get("label") or []]
+            raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4
+                   for e in _items(item.get("label"), path, where, "'label'")]
         starts = {s: i for i, (_, s, _) in enumerate(tokens)}
         ends = {e: i + 1 for i, (_, _, e) in enumerate(tokens)}
         entities, ids = [], {}
         for j, (start, end, label, ent_id) in enumerate(raw):
-            if not (isinstance(start, int) and isinstance(end, int) and isinstance(label, str)):
+            if not (type(start) is int and type(end) is int and isinstance(label, str)):
                 raise DataError(f"{path}: {where}: label {j}: expected [start, end, label] character offsets and a label")
             if start not in starts or end not in ends or starts[start] >= ends[end]:
                 raise DataError(f"{path}: {where}: label {j} [{start}, {end}) does not fall on token boundaries; expected whole words")
+            if ent_id is not None and ent_id in ids:
+                raise DataError(f"{path}: {where}: label {j}: id {ent_id!r} repeats label {ids[ent_id]}'s; expected unique entity ids")
             ids[ent_id] = len(entities)
             entities.append(Span(starts[start], ends[end], label))
         relations = []
-        for j, rel in enumerate(item.get("relations") or []):
+        for j, rel in enumerate(_items(item.get("relations"), path, where, "'relations'")):
             ok = isinstance(rel, dict) and rel.get("from_id") in ids and rel.get("to_id") in ids and isinstance(rel.get("type"), str)
             if not ok:
                 raise DataError(f"{path}: {where}: relation {j}: expected {{from_id, to_id, type}} naming entity ids of the line")
             relations.append((ids[rel["from_id"]], ids[rel["to_id"]], rel["type"]))
-        docs.append(Document([t for t, _, _ in tokens], entities, relations))
+        docs.append(_check_document(path, where, Document([t for t, _, _ in tokens], entities, relations)))
     return docs
 
 
@@ -167,10 +203,11 @@ def _conll(text: str, path: Path) -> list[Document]:
     from minectl.text.bio import bio_to_spans
 
     docs, tokens, tags = [], [], []
+    first = 1  # the line of the sentence's first token
 
     def close():
         if tokens:
-            docs.append(Document(list(tokens), bio_to_spans(tags)))
+            docs.append(_check_document(path, f"the sentence from line {first}", Document(list(tokens), bio_to_spans(tags))))
             tokens.clear()
             tags.clear()
 
@@ -182,6 +219,8 @@ def _conll(text: str, path: Path) -> list[Document]:
         tag = parts[-1]
         if len(parts) < 2 or not (tag == "O" or re.fullmatch(r"[BI]-\S+", tag)):
             raise DataError(f"{path}: line {lineno}: {line.strip()!r}; expected 'token ... TAG' with TAG O, B-<type> or I-<type>")
+        if not tokens:
+            first = lineno
         tokens.append(parts[0])
         tags.append(tag)
     close()

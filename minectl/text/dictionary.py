@@ -25,14 +25,21 @@ def read_terms(path: str | Path) -> dict[Term, str]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: {'not a file' if path.exists() else 'missing'}; expected a dictionary TSV (term<TAB>type)")
-    terms = {}
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    from minectl.data.sources import read_text
+
+    terms, first = {}, {}
+    for lineno, line in enumerate(read_text(path, "utf-8", "a dictionary TSV (term<TAB>type)").removeprefix("\ufeff").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
         if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
             raise DataError(f"{path}: line {lineno}: {line!r}; expected 'term<TAB>type'")
-        terms[tuple(t.lower() for t, _, _ in tokenize(parts[0]))] = parts[1].strip()
+        term, type_ = tuple(t.lower() for t, _, _ in tokenize(parts[0])), parts[1].strip()
+        if terms.get(term, type_) != type_:
+            raise DataError(f"{path}: line {lineno}: {parts[0].strip()!r} is {type_}, and {terms[term]} on line {first[term]}; "
+                            "expected one type a term")
+        terms[term] = type_
+        first.setdefault(term, lineno)
     return terms
 
 

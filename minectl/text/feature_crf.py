@@ -81,19 +81,24 @@ class FeatureCRF:
         return self
 
     def predict(self, docs: list[Document]) -> list[list[Span]]:
+        dict_tags = match_tags(docs, self.terms_) if self.dictionary else [None] * len(docs)
+        tagger = self._crfsuite_tagger()
+        try:
+            spans = [bio_to_spans(tagger.tag(token_features(d.tokens, tags))) for d, tags in zip(docs, dict_tags, strict=True)]
+        finally:
+            tagger.close()
+        return segment(docs, spans, self.first_terms_, self.nested_terms_)
+
+    def _crfsuite_tagger(self):
+        """crfsuite's tagger of the fitted model (it reads the model from a file, then keeps it in memory)."""
         import pycrfsuite
 
-        dict_tags = match_tags(docs, self.terms_) if self.dictionary else [None] * len(docs)
         with tempfile.TemporaryDirectory() as tmp:
             model = Path(tmp) / "crf.crfsuite"
             model.write_bytes(self.model_bytes_)
             tagger = pycrfsuite.Tagger()
             tagger.open(str(model))
-            try:
-                spans = [bio_to_spans(tagger.tag(token_features(d.tokens, tags))) for d, tags in zip(docs, dict_tags, strict=True)]
-            finally:
-                tagger.close()
-        return segment(docs, spans, self.first_terms_, self.nested_terms_)
+        return tagger
 
     _PARAMS = ("c1", "c2", "max_iterations", "dictionary", "dict_folds", "min_precision", "dictionary_first", "nested")
 
@@ -111,6 +116,7 @@ class FeatureCRF:
             tagger = cls(**info["params"])
             dictionaries_from_json(tagger, info)
             tagger.model_bytes_ = weights.read_bytes()
+            tagger._crfsuite_tagger().close()  # crfsuite refuses a file not its model (ValueError) now, not at the first line
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise unreadable(meta, exc) from None
         return tagger

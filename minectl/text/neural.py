@@ -10,6 +10,7 @@ code) and a JSON file of settings, vocabularies and dictionary terms: never pick
 from __future__ import annotations
 
 import json
+import pickle  # only its UnpicklingError: torch.load(weights_only=True) raises it on a foreign file
 from collections.abc import Callable
 from pathlib import Path
 
@@ -251,8 +252,11 @@ class NeuralTagger:
             tagger.dict_tags_ = {t: i for i, t in enumerate(info["dict_tags"], 1)}
             dictionaries_from_json(tagger, info)
             network = Network(len(tagger.words_), len(tagger.chars_), len(tagger.dict_tags_) + 1, len(tagger.tags_), params)
-            network.load_state_dict(torch.load(weights, weights_only=True))
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            state = torch.load(weights, weights_only=True)  # refuses any pickled object but tensors (UnpicklingError)
+            network.load_state_dict(state)
+            if not all(torch.isfinite(t).all() for t in network.state_dict().values() if t.is_floating_point()):
+                raise ValueError("a weight is not finite")
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, pickle.UnpicklingError) as exc:
             raise unreadable(meta, exc) from None
         tagger.network_ = network.eval()
         return tagger

@@ -212,6 +212,8 @@ class PairClassifier:
         model.coef_, model.intercept_ = np.asarray(info["coef"], dtype=float), np.asarray(info["intercept"], dtype=float)
         if model.coef_.shape != (len(model.classes_), len(model.features_)) or model.intercept_.shape != (len(model.classes_),):
             raise ValueError("relation classifier arrays do not match its classes and features")
+        if not (np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))):
+            raise ValueError("a coefficient or intercept is not finite")
         return model
 
 

@@ -45,7 +45,7 @@ def test_effects_are_standardised_partial_regressions_on_the_training_period():
     assert result.estimates["beta"].to_numpy() == pytest.approx(expected, abs=1e-9)
     kept = {(e["head"], e["relation"], e["tail"]) for e in result.edges}
     assert kept == {("haul_distance", "Positive", "transport_cost"), ("fleet_availability", "Negative", "transport_cost")}
-    assert result.dropped == 1 and result.train_rows == 210
+    assert result.dropped == 1 and result.train_rows == 210 and result.incomplete_rows == 0
     low, high = result.estimates["low"].to_numpy(), result.estimates["high"].to_numpy()
     assert (low[:2] < expected[:2]).all() and (expected[:2] < high[:2]).all()
 
@@ -136,3 +136,11 @@ def test_rank_comparison_and_spearman():
     assert table["a_rank"].to_list() == [1, 2, 3, 4] and table["b_rank"].to_list() == [4, 1, 2, 3]
     assert table["rank_difference"].to_list() == [-3, 1, 1, 1]
     assert rho == pytest.approx(spearmanr([0.4, 0.3, 0.2, 0.1], [0.1, 0.5, 0.3, 0.2]).statistic)
+
+
+def test_training_rows_with_a_missing_or_infinite_value_are_left_out_and_counted():
+    daily = _daily()
+    haul = daily["haul_km"].to_list()
+    haul[3], haul[5], haul[250] = None, float("inf"), float("nan")  # row 250 is after the training period
+    result = derive_edges(daily.with_columns(pl.Series("haul_km", haul)), DRIVERS, {"cost_t": "transport_cost"}, **SETTINGS)
+    assert (result.train_rows, result.incomplete_rows) == (208, 2)

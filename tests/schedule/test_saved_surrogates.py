@@ -152,3 +152,20 @@ def test_an_untrusted_folder_is_refused_in_one_line(saved, tmp_path):
     _refused(copy, tmp_path, "models/dilution: cannot rebuild the model (BadZipFile")
     (copy / "models/dilution/model.json").write_text('{"kind": "pickle"}')
     _refused(copy, tmp_path, "models/dilution/model.json: 'kind' is str 'pickle'; expected 'kind' as sklearn or lightgbm")
+
+
+def test_a_saved_model_with_nan_weights_or_other_inputs_is_refused(saved, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(saved / "models", copy / "models")
+    grade = copy / "models/grade"
+    coef = next(v["__array__"] for k, v in json.loads((grade / "estimator.json").read_text())["state"]["__dict__"] if k == "coef_")
+    with np.load(grade / "estimator.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays[coef][0] = np.nan  # a linear model predicts NaN for every block: once a schedule on NaN values
+    np.savez(grade / "estimator.npz", **arrays)
+    _refused(copy, tmp_path, "models/grade: the model predicts a non-finite value for a row of zeros")
+    shutil.copytree(saved / "models/grade", grade, dirs_exist_ok=True)
+    meta = json.loads((grade / "model.json").read_text())
+    meta["features"][2] = "magnetics"  # the same count of inputs, another meaning: once read as the proxy
+    (grade / "model.json").write_text(json.dumps(meta))
+    _refused(copy, tmp_path, "models/grade/model.json: 'features' is list")

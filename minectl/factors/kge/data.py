@@ -28,18 +28,29 @@ class TripleSplits:
 
 
 def read_triples(path: str | Path) -> list[tuple[str, str, str]]:
-    """head<TAB>relation<TAB>tail per line; any other line is refused naming file and line."""
-    path = Path(path)
+    """head<TAB>relation<TAB>tail per line; any other line, or a triple listed twice, is refused
+    naming file and line."""
+    return list(_numbered_triples(Path(path)).values())
+
+
+def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
+    """The triples of a file by line number."""
+    from minectl.data.sources import read_text
+
     if not path.is_file():
         raise DataError(f"{path}: file not found; expected a tab-separated triples file (head, relation, tail)")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    rows: dict[int, tuple[str, str, str]] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    for number, line in enumerate(read_text(path, "utf-8", "a UTF-8 file of triples").removeprefix("\ufeff").splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split("\t")
         if len(parts) != 3 or not all(p.strip() for p in parts):
             raise DataError(f"{path}:{number}: expected head<TAB>relation<TAB>tail, got {line[:80]!r}")
-        rows.append((parts[0].strip(), parts[1].strip(), parts[2].strip()))
+        triple = (parts[0].strip(), parts[1].strip(), parts[2].strip())
+        if triple in seen:
+            raise DataError(f"{path}:{number}: the triple of line {seen[triple]} again; expected each triple once")
+        rows[number], seen[triple] = triple, number
     if not rows:
         raise DataError(f"{path}: no triples; expected at least one head<TAB>relation<TAB>tail line")
     return rows
@@ -59,9 +70,25 @@ def index_splits(train, valid, test) -> TripleSplits:
 
 
 def load_splits(folder: str | Path) -> TripleSplits:
-    """A benchmark folder with train.txt, valid.txt and test.txt (Nations, UMLS, Kinships layout)."""
+    """A benchmark folder with train.txt, valid.txt and test.txt (Nations, UMLS, Kinships layout).
+    Refused, naming file and line: a valid or test triple whose entity or relation training never
+    saw (no embedding can be learned for it), or one already in an earlier split (a leak)."""
     folder = Path(folder)
-    return index_splits(*(read_triples(folder / f"{name}.txt") for name in ("train", "valid", "test")))
+    splits = {name: _numbered_triples(folder / f"{name}.txt") for name in ("train", "valid", "test")}
+    train = splits["train"].values()
+    entities, relations = {x for h, _, t in train for x in (h, t)}, {r for _, r, _ in train}
+    earlier = {triple: "train.txt" for triple in train}
+    for name in ("valid", "test"):
+        for number, (head, relation, tail) in splits[name].items():
+            where = f"{folder / name}.txt:{number}"
+            unseen = [f"entity {x!r}" for x in (head, tail) if x not in entities] + [f"relation {relation!r}"] * (relation not in relations)
+            if unseen:
+                raise DataError(f"{where}: {unseen[0]} does not occur in train.txt; expected {name} entities and relations "
+                                "seen in training")
+            if (head, relation, tail) in earlier:
+                raise DataError(f"{where}: the triple is also in {earlier[head, relation, tail]}; expected disjoint splits")
+        earlier.update({triple: f"{name}.txt" for triple in splits[name].values()})
+    return index_splits(*(list(splits[name].values()) for name in ("train", "valid", "test")))
 
 
 def bernoulli_head_probability(triples: np.ndarray, n_relations: int) -> np.ndarray:
