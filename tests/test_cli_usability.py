@@ -27,6 +27,24 @@ def test_version():
     assert minectl("--version").output == f"minectl {version('minectl')}\n"
 
 
+def test_the_console_entry_freezes_the_objects_before_the_exit(monkeypatch, capsys):
+    """main() (the `minectl` command) leaves the interpreter nothing to collect at the exit
+    (0.5 s with torch loaded); app(), which tests and embedders call, does not."""
+    import gc
+
+    from minectl.cli import main
+
+    monkeypatch.setattr("sys.argv", ["minectl", "--version"])
+    gc.unfreeze()
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert done.value.code == 0 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert capsys.readouterr().out.startswith("minectl ")
+
+
 @pytest.mark.skipif(shutil.which("bash") is None or shutil.which("minectl") is None, reason="needs bash and the minectl command")
 def test_bash_completion_completes_commands_groups_and_options():
     """The script of `minectl --show-completion bash`, sourced in bash; bash splits `data=p` at the `=`."""

@@ -1,6 +1,7 @@
 """Worker processes started ahead (minectl.workers): taken by the work, shut down after it, and
 stopped at once when the run is refused or fails."""
 
+import gc
 import os
 
 import pytest
@@ -24,6 +25,8 @@ def test_workers_started_ahead_are_the_ones_taken_and_end_with_the_block():
     with spawned_workers(1, MODULES) as taken:
         assert taken is ahead and taken.count == 1
         assert taken.executor.submit(abs, -3).result(timeout=60) == 3
+        # what the worker imported is frozen: the collector skips it during the work and at the exit
+        assert taken.executor.submit(gc.get_freeze_count).result(timeout=60) > 0
     process = taken.processes[0]
     process.join(timeout=30)
     assert process.exitcode == 0  # shut down, not killed
