@@ -98,10 +98,13 @@ class Config(TaskConfig):
 KEYS = {"models": "factors.extract.models", "cv_folds": "factors.extract.cv_folds"}
 
 
-def _check(p: ExtractParams) -> None:
+def check(cfg: Config) -> None:
+    """Choices and relations between keys, for every sweep value before any job (their options
+    live in the stage modules)."""
     from minectl.text.corpus import FORMATS, LEVELS
     from minectl.text.pipeline import MODELS
 
+    p = cfg.factors.extract
     if p.levels not in LEVELS:
         raise ConfigError(f"factors.extract.levels={p.levels}; expected one of {', '.join(map(str, LEVELS))}")
     if p.format is not None and p.format not in FORMATS:
@@ -133,7 +136,6 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.text.corpus import read_corpus, relabel
 
     p = cfg.factors.extract
-    _check(p)
     torch.set_num_threads(p.threads)
     terms = _terms(p)
     path = out.input_file(p.corpus)

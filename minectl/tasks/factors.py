@@ -112,6 +112,14 @@ class Config(CostConfig):  # data, costs, cost: the mine whose cost pipeline giv
     factors: FactorsParams = field(default_factory=FactorsParams)
 
 
+def check(cfg: Config) -> None:
+    """How the values relate, for every sweep value before any job."""
+    params = cfg.factors
+    if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
+        raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
+                          f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")
+
+
 def run(cfg: Config, out: Run) -> dict:
 
     from minectl.atomic import atomic_path
@@ -124,9 +132,6 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.factors.schema import Schema
 
     params = cfg.factors
-    if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
-        raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
-                          f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")
     estimators = check_estimators(OmegaConf.to_container(params.kge.estimators, resolve=True), list(params.kge.models), "factors.kge")
     benchmark = None if params.kge.graph == "mining" else load_splits(out.input_file(params.kge.graph))  # checked before any work
     with config_keys({"schema": "factors.schema"}):

@@ -137,13 +137,22 @@ class Config(TaskConfig):
     stope: StopeConfig = field(default_factory=StopeConfig)
 
 
+def check(cfg: Config) -> None:
+    """How the values relate, for every sweep value before any job (each value's own range and
+    choices are declared in the schema and checked by minectl.constraints)."""
+    if cfg.schedule.relaxation == "lagrangian" and "pcpsp" in cfg.schedule.problems:
+        raise ConfigError("schedule.relaxation=lagrangian needs one destination per block; expected lp or auto with pcpsp")
+    n_blocks = cfg.synthetic.nx * cfg.synthetic.ny * cfg.synthetic.nz
+    if not cfg.minelib.path and n_blocks > MAX_SYNTHETIC_BLOCKS:
+        raise ConfigError(f"synthetic.nx x ny x nz = {n_blocks:,} blocks; expected at most {MAX_SYNTHETIC_BLOCKS:,} "
+                          "(larger models: write MineLib files, see benchmarks/schedule_upit.py)")
+
+
 def run(cfg: Config, out: Run) -> dict:
     import time
 
     start = time.perf_counter()
     problems = list(cfg.schedule.problems)
-    if cfg.schedule.relaxation == "lagrangian" and "pcpsp" in problems:
-        raise ConfigError("schedule.relaxation=lagrangian needs one destination per block; expected lp or auto with pcpsp")
     surrogates = _surrogates(cfg.loop, cfg.seed, out) if cfg.loop.enabled and not cfg.minelib.path else None
     price, sigma = _price(cfg, out)
     metrics: dict = {"price": price}
@@ -359,10 +368,6 @@ def _write_periods(out: Run, rows: list[dict], quantities: list[tuple[str, str]]
 def _model(cfg: Config):
     from minectl.schedule.blockmodel import Economics, generate
 
-    n_blocks = cfg.synthetic.nx * cfg.synthetic.ny * cfg.synthetic.nz
-    if n_blocks > MAX_SYNTHETIC_BLOCKS:
-        raise ConfigError(f"synthetic.nx x ny x nz = {n_blocks:,} blocks; expected at most {MAX_SYNTHETIC_BLOCKS:,} "
-                          "(larger models: write MineLib files, see benchmarks/schedule_upit.py)")
     with config_keys({name: f"synthetic.{name}" for name in OmegaConf.to_container(cfg.synthetic)}):
         params = OmegaConf.to_container(cfg.synthetic, resolve=True)
         params.pop("write_minelib")

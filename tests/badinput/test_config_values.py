@@ -283,6 +283,11 @@ SWEEPS = [
     ("risk", "risk.split=chronological,random", [], "risk.split: 'random'; expected chronological or cv"),
     ("forecast", "forecast.backtest_horizons=[1,3],[3,6]", [], "forecast.backtest_horizons: expected horizons in 1..forecast.backtest_months"),
     ("capacity", "revenue.price_range=[-0.1,0.1],[0.1]", [], "revenue.price_range: expected [lower, upper] fractions, got [0.1]"),
+    ("extract", "factors.extract.levels=5,7", ["debug=quick"], "factors.extract.levels=7; expected one of 1, 5, 32, 224"),
+    ("factors", "factors.ranking.embedding_model=null,rotate", ["debug=quick", "factors.kge.models=[transe]"],
+     "factors.ranking.embedding_model='rotate' is not trained"),
+    ("schedule", "schedule.relaxation=lp,lagrangian", ["schedule.problems=[pcpsp]"],
+     "schedule.relaxation=lagrangian needs one destination per block"),
 ]
 
 
