@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from pathlib import Path
 
 import polars as pl
@@ -38,6 +39,18 @@ def write_tiny_mine(folder: Path, days: int = 5) -> Path:
          "price": [0.6, 7.5, 11.0]}
     ).write_parquet(folder / "prices.parquet")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _no_log_handler_left_on_a_closed_stream():
+    """An in-process run sets up Hydra's job logging on CliRunner's streams, which close with the
+    test: a library's later log line would write to a closed stream ("--- Logging error ---",
+    into the next test's captured output). A real process has one run and its own streams."""
+    yield
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in list(getattr(logger, "handlers", ())):
+            if getattr(getattr(handler, "stream", None), "closed", False):
+                logger.removeHandler(handler)
 
 
 @pytest.fixture
