@@ -17,6 +17,9 @@ import numpy as np
 from minectl.errors import DataError
 
 KINDS = ("UPIT", "CPIT", "PCPSP")
+# a schedule's variables (blocks x periods x destinations) refused above this, before anything is
+# allocated: a header can claim any size, and the time-indexed model holds every variable
+MAX_VARIABLES = 50_000_000
 # MineLib's published values by instance name (the file stem), each reported next to minectl's:
 # UPIT optimal (pseudoflow), CPIT and PCPSP best known (the 2012 "gmunoz120723" solutions; later
 # papers improved some, so they are the values to meet, not optima). From each instance's
@@ -283,6 +286,9 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
             rate = float("nan")
         if not 0 <= rate < 10:
             raise DataError(f"{path}: DISCOUNT_RATE {head['DISCOUNT_RATE']!r}; expected a number in [0, 10)")
+    if n * periods * dests > MAX_VARIABLES:
+        raise DataError(f"{path}: NBLOCKS x NPERIODS x NDESTINATIONS = {n * periods * dests:,} schedule variables; "
+                        f"expected at most {MAX_VARIABLES:,}")
     if resources * periods > len(lines):  # before allocating: a header can claim any size
         raise DataError(f"{path}: {resources} resources x {periods} periods need as many limit lines; the file has {len(lines)} lines")
     lower = np.full((resources, periods), -np.inf)

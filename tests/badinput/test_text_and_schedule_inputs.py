@@ -55,6 +55,11 @@ SCHEDULE_CASES = {
     "values too large for max-flow": ({"upit": UPIT.replace("2 5", "2 1e300")}, "t.upit: the positive block values sum to 1e+300"),
     "header claiming 10^8 resources": ({"cpit": CPIT.replace("CONSTRAINTS: 1", "CONSTRAINTS: 100000000")},
                                        "t.cpit: 100000000 resources x 2 periods need as many limit lines"),
+    # no resource limit lines to count: the periods alone would size the model
+    "no resources and 10^12 periods": ({"cpit": CPIT.replace("NPERIODS: 2", "NPERIODS: 1000000000000").replace(
+        "CONSTRAINTS: 1", "CONSTRAINTS: 0").replace("RESOURCE_CONSTRAINT_LIMITS:\n0 0 L 2\n0 1 L 2\n", "").replace(
+        "RESOURCE_CONSTRAINT_COEFFICIENTS:\n0 0 1\n1 0 1\n2 0 1\n3 0 1\n", "")},
+        "t.cpit: NBLOCKS x NPERIODS x NDESTINATIONS = 4,000,000,000,000 schedule variables; expected at most 50,000,000"),
 }
 
 
