@@ -274,9 +274,10 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise DataError(f"{text}: not UTF-8 text (byte {exc.start}); expected plain text") from None
     if not lines:
         raise DataError(f"{text}: no text; expected plain text, one entry a line")
-    long = next((i for i, line in enumerate(lines) if len(tokenize(line)) > MAX_TOKENS), None)
+    docs = [Document([t for t, _, _ in tokenize(line)]) for line in lines]
+    long = next((i for i, doc in enumerate(docs) if len(doc.tokens) > MAX_TOKENS), None)
     if long is not None:
-        raise DataError(f"{text}: entry {long + 1}: {len(tokenize(lines[long]))} tokens; expected at most {MAX_TOKENS} "
+        raise DataError(f"{text}: entry {long + 1}: {len(docs[long].tokens)} tokens; expected at most {MAX_TOKENS} "
                         "an entry (split longer text into lines)")
     if not (run.dir / "model" / "tagger.json").is_file():
         raise DataError(f"{run.dir}: no model/tagger.json; expected a `minectl factors extract` run folder with its saved tagger")
@@ -287,7 +288,6 @@ def predict_cli(run, overrides: list[str]) -> None:
             classifier = PairClassifier.from_json(json.loads((run.dir / RELATIONS_FILE).read_text()))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise DataError(f"{run.dir / RELATIONS_FILE}: unreadable ({exc}); expected the relation classifier a run writes") from None
-    docs = [Document([t for t, _, _ in tokenize(line)]) for line in lines]
     docs = [d for d in docs if d.tokens]
     spans = tagger.predict(docs) if docs else []
     tagged = [Document(d.tokens, s) for d, s in zip(docs, spans, strict=True)]

@@ -65,8 +65,12 @@ def workers_ahead(cfg: Config) -> tuple[int, tuple[str, ...]]:
     checks the config, whose estimator classes import the same libraries (1.7-2.5 s)."""
     from minectl.workers import worker_count
 
-    shared = any(spec.fit_in_workers for spec in cfg.forecaster.values())
-    return (worker_count(cfg.forecast.n_jobs) if shared else 0), WORKER_MODULES
+    return (worker_count(cfg.forecast.n_jobs) if _in_workers(cfg) else 0), WORKER_MODULES
+
+
+def _in_workers(cfg: Config) -> list[str]:
+    """The forecasters whose fits go to the workers (forecaster.<name>.fit_in_workers)."""
+    return [name for name, spec in cfg.forecaster.items() if spec.fit_in_workers]
 
 
 @config_keys({"device": "forecaster.lstm.params.device"})  # the one forecaster with a device
@@ -100,9 +104,8 @@ def run(cfg: Config, out: Run) -> dict:
             f"the selected models need {needed} (shorten forecast.validation_months or forecast.backtest_months)"
         )
     fit_count = sum(len(windows.fit_points(refit_every)) for _, refit_every in models.values())
-    in_workers = [name for name, spec in cfg.forecaster.items() if spec.fit_in_workers]
     with spawned_workers(*workers_ahead(cfg)) as workers, out.progress(fit_count, "forecast fits") as advance:
-        fits = fit_models(models, y, windows, workers, in_workers, advance)
+        fits = fit_models(models, y, windows, workers, _in_workers(cfg), advance)
     validation, backtest = backtest_models(models, y, dates, windows, fits)
     interpolated = int(series["interpolated"].sum())  # empty months inside the series, filled in by design
     metrics: dict = {"series": {"months": n, "last": float(y[-1]), "interpolated": interpolated}}
