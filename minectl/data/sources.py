@@ -36,13 +36,14 @@ _OPS: dict[str, Callable[[pl.Expr, Any], pl.Expr]] = {
 
 
 def read_text(path: str | Path, encoding: str, expected: str) -> str:
-    """A text file's contents; a missing file, or bytes outside ``encoding``, fail in one line
-    naming what was ``expected``."""
+    """A text file's contents, less a UTF-8 byte-order mark (Windows tools write one; it is not
+    text); a missing file, or bytes outside ``encoding``, fail in one line naming what was
+    ``expected``."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: {'not a file' if path.exists() else 'missing'}; expected {expected}")
     try:
-        return path.read_text(encoding=encoding)
+        return path.read_text(encoding=encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not {encoding} text (byte {exc.start}); expected {expected}") from None
 

@@ -143,10 +143,10 @@ def _load_yaml(path: Path, knowledge: Knowledge) -> None:
 
 
 def _read(path: Path) -> str:
-    """A declared file's text (a BOM dropped); one line naming the file when it is missing or not UTF-8."""
+    """A declared file's text; one line naming the file when it is missing or not UTF-8."""
     from minectl.data.sources import read_text
 
-    return read_text(path, "utf-8", "a UTF-8 file of declared triples").removeprefix("\ufeff")
+    return read_text(path, "utf-8", "a UTF-8 file of declared triples")
 
 
 def _load_csv(path: Path, knowledge: Knowledge) -> None:

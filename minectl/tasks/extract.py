@@ -251,7 +251,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     from rich.console import Console
 
     from minectl.atomic import atomic_path
-    from minectl.data.sources import resolve_input
+    from minectl.data.sources import read_text, resolve_input
     from minectl.text.corpus import MAX_TOKENS, Document, tokenize
     from minectl.text.pipeline import load_tagger, pair_triples, triples_frame
     from minectl.text.relations import PairClassifier, rule_triples
@@ -266,12 +266,7 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError("factors extract predict: no text; expected factors.extract.text=FILE (plain text, one entry a line)")
     if folder is None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
-    if not text.is_file():
-        raise DataError(f"{text}: {'not a file' if text.exists() else 'missing'}; expected a plain text file (one entry a line)")
-    try:  # utf-8-sig: a BOM is not text
-        lines = [line.strip() for line in text.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{text}: not UTF-8 text (byte {exc.start}); expected plain text") from None
+    lines = [line.strip() for line in read_text(text, "utf-8", "a plain text file (one entry a line)").splitlines() if line.strip()]
     if not lines:
         raise DataError(f"{text}: no text; expected plain text, one entry a line")
     docs = [Document([t for t, _, _ in tokenize(line)]) for line in lines]

@@ -76,7 +76,7 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
         fmt = {".json": "span_json", ".jsonl": "doccano"}.get(path.suffix, "conll")
     if fmt not in FORMATS:
         raise DataError(f"{path}: format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    text = read_text(path, "utf-8", f"a labelled text file ({fmt})").removeprefix("\ufeff")  # a BOM (Windows tools write one)
+    text = read_text(path, "utf-8", f"a labelled text file ({fmt})")
     docs = {"span_json": _span_json, "doccano": _doccano, "conll": _conll}[fmt](text, path)
     if not docs:
         raise DataError(f"{path}: no sentences; expected at least one labelled sentence ({fmt})")

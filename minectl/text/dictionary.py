@@ -28,7 +28,7 @@ def read_terms(path: str | Path) -> dict[Term, str]:
     from minectl.data.sources import read_text
 
     terms, first = {}, {}
-    for lineno, line in enumerate(read_text(path, "utf-8", "a dictionary TSV (term<TAB>type)").removeprefix("\ufeff").splitlines(), 1):
+    for lineno, line in enumerate(read_text(path, "utf-8", "a dictionary TSV (term<TAB>type)").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")

@@ -41,7 +41,7 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
         raise DataError(f"{path}: file not found; expected a tab-separated triples file (head, relation, tail)")
     rows: dict[int, tuple[str, str, str]] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    for number, line in enumerate(read_text(path, "utf-8", "a UTF-8 file of triples").removeprefix("\ufeff").splitlines(), 1):
+    for number, line in enumerate(read_text(path, "utf-8", "a UTF-8 file of triples").splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split("\t")
