@@ -178,13 +178,14 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.is_file():
         raise DataError(f"{path}: file not found; expected a MineLib file")
     buf = np.frombuffer(path.read_bytes(), np.uint8)
-    if np.any(buf > 127):
-        raise DataError(f"{path}: not ascii text (byte {int(np.argmax(buf > 127))}); expected a MineLib file of integers")
-    if 37 in buf:  # `%` comment lines, as the other MineLib files allow: blanked, so line numbers stay
+    odd = np.flatnonzero(NOT_IN_MINELIB_INTEGERS[buf])  # non-ascii bytes and `%` are among them: looked for there only
+    if len(odd) and np.any(buf[odd] > 127):
+        raise DataError(f"{path}: not ascii text (byte {int(odd[np.argmax(buf[odd] > 127)])}); expected a MineLib file of integers")
+    if len(odd) and 37 in buf[odd]:  # `%` comment lines, as the other MineLib files allow: blanked, so line numbers stay
         buf = _blank_comments(buf)
+        odd = np.flatnonzero(NOT_IN_MINELIB_INTEGERS[buf])
     digit = (buf - 48) < 10  # uint8 arithmetic wraps: one comparison for '0'..'9'
     newline = np.flatnonzero(buf == 10)
-    odd = np.flatnonzero(NOT_IN_MINELIB_INTEGERS[buf])
     if len(odd):
         at = int(odd[0])
         line = int(np.searchsorted(newline, at))
