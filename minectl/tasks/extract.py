@@ -266,13 +266,15 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError("factors extract predict: no text; expected factors.extract.text=FILE (plain text, one entry a line)")
     if folder is None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
-    lines = [line.strip() for line in read_text(text, "utf-8", "a plain text file (one entry a line)").splitlines() if line.strip()]
-    if not lines:
+    # (the file's line number, its text) of every line with text: the tables name entries by both
+    numbered = [(number, line.strip()) for number, line in
+                enumerate(read_text(text, "utf-8", "a plain text file (one entry a line)").splitlines(), 1) if line.strip()]
+    if not numbered:
         raise DataError(f"{text}: no text; expected plain text, one entry a line")
-    docs = [Document([t for t, _, _ in tokenize(line)]) for line in lines]
+    docs = [Document([t for t, _, _ in tokenize(line)]) for _, line in numbered]
     long = next((i for i, doc in enumerate(docs) if len(doc.tokens) > MAX_TOKENS), None)
     if long is not None:
-        raise DataError(f"{text}: entry {long + 1}: {len(docs[long].tokens)} tokens; expected at most {MAX_TOKENS} "
+        raise DataError(f"{text}: line {numbered[long][0]}: {len(docs[long].tokens)} tokens; expected at most {MAX_TOKENS} "
                         "an entry (split longer text into lines)")
     if not (run.dir / "model" / "tagger.json").is_file():
         raise DataError(f"{run.dir}: no model/tagger.json; expected a `minectl factors extract` run folder with its saved tagger")
@@ -283,29 +285,30 @@ def predict_cli(run, overrides: list[str]) -> None:
             classifier = PairClassifier.from_json(json.loads((run.dir / RELATIONS_FILE).read_text()))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise DataError(f"{run.dir / RELATIONS_FILE}: unreadable ({exc}); expected the relation classifier a run writes") from None
-    docs = [d for d in docs if d.tokens]
-    spans = tagger.predict(docs) if docs else []
-    tagged = [Document(d.tokens, s) for d, s in zip(docs, spans, strict=True)]
-    triples = pair_triples(tagged, classifier.predict(tagged)) if classifier else []
+    with_tokens = [(number, d) for (number, _), d in zip(numbered, docs, strict=True) if d.tokens]
+    spans = tagger.predict([d for _, d in with_tokens]) if with_tokens else []
+    tagged = [(number, Document(d.tokens, s)) for (number, d), s in zip(with_tokens, spans, strict=True)]
+    triples = pair_triples([d for _, d in tagged], classifier.predict([d for _, d in tagged])) if classifier else []
     pending = []
-    for line in lines:
+    for number, line in numbered:
         found, left = rule_triples(line, lambda doc: tagger.predict([doc])[0])
         triples += found
-        pending += [{"sentence": line, "clause": clause} for clause in left]
-    entities = pl.DataFrame([{"sentence": d.text, "start": s.start, "end": s.end, "text": " ".join(d.tokens[s.start:s.end]), "type": s.type}
-                             for d in tagged for s in d.entities],
-                            schema={"sentence": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String, "type": pl.String})
+        pending += [{"line": number, "sentence": line, "clause": clause} for clause in left]
+    entities = pl.DataFrame([{"line": number, "sentence": d.text, "start": s.start, "end": s.end,
+                              "text": " ".join(d.tokens[s.start:s.end]), "type": s.type} for number, d in tagged for s in d.entities],
+                            schema={"line": pl.Int64, "sentence": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String,
+                                    "type": pl.String})
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"factors extract predict: out={folder}: cannot write there ({exc.strerror or exc}); "
                           "expected a writable folder") from None
     frames = {"entities": entities, "triples": triples_frame(triples),
-              "pending": pl.DataFrame(pending, schema={"sentence": pl.String, "clause": pl.String})}
+              "pending": pl.DataFrame(pending, schema={"line": pl.Int64, "sentence": pl.String, "clause": pl.String})}
     for name, frame in frames.items():
         with atomic_path(folder / f"{name}.parquet") as tmp:
             frame.write_parquet(tmp)
     console = Console()
     console.print(frames["triples"].head(10))
-    console.print(f"{len(lines)} lines: {entities.height} entities, {frames['triples'].height} triples, "
+    console.print(f"{len(numbered)} lines: {entities.height} entities, {frames['triples'].height} triples, "
                   f"{len(pending)} pending clauses -> {folder}")

@@ -175,7 +175,7 @@ def _nan_coefficient(run: Path) -> None:
 
 PREDICT_CASES = {  # name: (text, damage to the run copy, expected)
     "empty text file": ("", None, "notes.txt: no text"),
-    "a 600-token line": (" ".join(["pump"] * 600) + "\n", None, "notes.txt: entry 1: 600 tokens; expected at most 512"),
+    "a 600-token line": (" ".join(["pump"] * 600) + "\n", None, "notes.txt: line 1: 600 tokens; expected at most 512"),
     "a crfsuite file that is not one": ("replace the pump\n", _garbage_crfsuite, ["saved tagger unreadable", "Invalid model file"]),
     "NaN in the relation classifier": ("replace the pump\n", _nan_coefficient, "relations.json: unreadable (a coefficient or intercept is not finite)"),
 }

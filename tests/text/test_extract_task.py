@@ -52,8 +52,11 @@ def test_predict_tags_new_text_with_the_saved_model(quick_run, tmp_path, cli):
     assert result.exit_code == 0, result.output
     assert pl.read_parquet(tmp_path / "out" / "triples.parquet").schema == pl.Schema(CONTRACT)
     entities = pl.read_parquet(tmp_path / "out" / "entities.parquet")
-    assert set(entities["sentence"]) <= {"replace hydraulic pump", "the transportation cost increases by 18 % when the bench height exceeds 10 m"}
-    assert (tmp_path / "out" / "pending.parquet").is_file()
+    # entries are named by the file's line (the empty line 2 counts)
+    sentences = {1: "replace hydraulic pump", 3: "the transportation cost increases by 18 % when the bench height exceeds 10 m"}
+    assert entities.height > 0 and all(sentences[n] == s for n, s in entities.select("line", "sentence").iter_rows())
+    pending = pl.read_parquet(tmp_path / "out" / "pending.parquet")
+    assert set(pending["line"]) <= {1, 3} and pending.columns == ["line", "sentence", "clause"]
 
 
 @pytest.mark.parametrize("args, expect", [
