@@ -126,7 +126,7 @@ Fits = dict[tuple[str, int], object]  # (model name, months of history) -> the m
 
 def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows: BacktestWindows,
                workers: Workers | None = None, in_workers: Collection[str] = (),
-               on_fit: Callable[[], None] | None = None) -> Fits:
+               on_fit: Callable[[], None] | None = None, meanwhile: Callable[[], None] | None = None) -> Fits:
     """A fitted clone of every ``name -> (model, refit_every)`` for each of its fit points.
 
     The fits of the models named in ``in_workers`` (a second each: the LSTM) are shared with
@@ -134,13 +134,16 @@ def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows:
     the workers take the first ones, then fits from the back of the queue while each worker
     takes the next from the front as it finishes one, so neither waits for the other. Every fit
     depends on its history and its model's ``random_state`` alone, so where it ran changes no
-    bit (tests/forecast/test_backtest.py).
+    bit (tests/forecast/test_backtest.py). ``meanwhile``: this process's own work for later (e.g. an
+    import), done once the workers have their first fits rather than while they wait for them.
     """
     points = [(name, months) for name, (_, refit_every) in models.items() for months in windows.fit_points(refit_every)]
     fit_here = lambda point: _fit_clone(models[point[0]][0], y[: point[1]])  # noqa: E731
     done = on_fit or (lambda: None)
     shared = [p for p in points if p[0] in in_workers]
     if workers is None or not shared:
+        if meanwhile is not None:
+            meanwhile()
         return {point: _counted(fit_here(point), done) for point in points}
     fits: Fits = {}
     queue, sent, lock = deque(shared), {}, threading.Lock()
@@ -155,6 +158,8 @@ def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows:
     try:
         for _ in range(min(workers.count, len(shared))):
             send_next()
+        if meanwhile is not None:
+            meanwhile()
         for point in points:
             if point not in shared:
                 fits[point] = _counted(fit_here(point), done)

@@ -83,12 +83,17 @@ def fit_early_stopping(
 class _Adam:
     """torch.optim.Adam's CPU update (single-tensor path, default betas and eps) without torch.optim,
     whose first step imports torch._dynamo (0.9 s of every command that trains an LSTM).
-    tests/models/test_training.py holds it to torch's steps bit for bit."""
+    tests/models/test_training.py holds it to torch's steps bit for bit.
+
+    Each step is torch's per-tensor update, applied to all parameters by one `torch._foreach_*`
+    call per operation: on CPU those loop over the same per-tensor kernels (the same bits) in C++
+    instead of 60 Python calls a step (0.36 -> 0.1 ms a step of the price LSTM)."""
 
     def __init__(self, params: list[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         self.params, self.lr, (self.beta1, self.beta2), self.eps = params, lr, betas, eps
-        self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in params]
-        self.steps = [torch.tensor(0.0) for _ in params]
+        self.exp_avgs = [torch.zeros_like(p) for p in params]
+        self.exp_avg_sqs = [torch.zeros_like(p) for p in params]
+        self.steps = 0
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -96,15 +101,15 @@ class _Adam:
 
     @torch.no_grad()
     def step(self) -> None:
+        # every parameter of these networks gets a gradient each step (torch skips those without)
         beta1, beta2 = self.beta1, self.beta2
-        for param, (exp_avg, exp_avg_sq), step_t in zip(self.params, self.moments, self.steps, strict=True):
-            grad = param.grad
-            if grad is None:
-                continue
-            step_t += 1
-            exp_avg.lerp_(grad, 1 - beta1)
-            exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-            step = step_t.item()
-            # torch's order of operations, for the same bits: lr / (1 - beta1^t), sqrt(v) / sqrt(1 - beta2^t) + eps
-            denom = (exp_avg_sq.sqrt() / (1 - beta2**step) ** 0.5).add_(self.eps)
-            param.addcdiv_(exp_avg, denom, value=-(self.lr / (1 - beta1**step)))
+        grads = [p.grad for p in self.params]
+        self.steps += 1
+        torch._foreach_lerp_(self.exp_avgs, grads, 1 - beta1)
+        torch._foreach_mul_(self.exp_avg_sqs, beta2)
+        torch._foreach_addcmul_(self.exp_avg_sqs, grads, grads, value=1 - beta2)
+        # torch's order of operations, for the same bits: lr / (1 - beta1^t), sqrt(v) / sqrt(1 - beta2^t) + eps
+        denom = torch._foreach_sqrt(self.exp_avg_sqs)
+        torch._foreach_div_(denom, (1 - beta2**self.steps) ** 0.5)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(self.params, self.exp_avgs, denom, value=-(self.lr / (1 - beta1**self.steps)))

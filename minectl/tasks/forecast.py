@@ -75,6 +75,8 @@ def _in_workers(cfg: Config) -> list[str]:
 
 @config_keys({"device": "forecaster.lstm.params.device"})  # the one forecaster with a device
 def run(cfg: Config, out: Run) -> dict:
+    from importlib import import_module
+
     import polars as pl
 
     from minectl.forecast.backtest import (
@@ -85,7 +87,6 @@ def run(cfg: Config, out: Run) -> dict:
         future_forecast,
         horizon_metrics,
     )
-    from minectl.forecast.report import plot_forecast, print_summary
     from minectl.forecast.series import read_monthly_series, series_source, series_unit
     from minectl.workers import spawned_workers
 
@@ -105,7 +106,11 @@ def run(cfg: Config, out: Run) -> dict:
         )
     fit_count = sum(len(windows.fit_points(refit_every)) for _, refit_every in models.values())
     with spawned_workers(*workers_ahead(cfg)) as workers, out.progress(fit_count, "forecast fits") as advance:
-        fits = fit_models(models, y, windows, workers, _in_workers(cfg), advance)
+        # the plot's matplotlib import (0.6 s) is made while the worker fits, not before it gets a fit
+        fits = fit_models(models, y, windows, workers, _in_workers(cfg), advance,
+                          meanwhile=lambda: import_module("minectl.forecast.report"))
+    from minectl.forecast.report import plot_forecast, print_summary
+
     validation, backtest = backtest_models(models, y, dates, windows, fits)
     interpolated = int(series["interpolated"].sum())  # empty months inside the series, filled in by design
     metrics: dict = {"series": {"months": n, "last": float(y[-1]), "interpolated": interpolated}}

@@ -135,9 +135,17 @@ def test_fits_in_worker_processes_give_the_same_bits():
     windows = BacktestWindows.of(90, backtest_months=12, validation_months=6, max_horizon=3, validation_only=False)
     models = {"naive": (NaiveForecaster(), 1), "arima": (ArimaForecaster(), 1),
               "lstm": (LSTMForecaster(seq_len=6, hidden_size=8, max_epochs=3, random_state=5), 6)}
-    serial = fit_models(models, y, windows)
+    # `meanwhile` runs once, before this process's first fit (with a worker: once it has its first)
+    events = []
+    serial = fit_models(models, y, windows, on_fit=lambda: events.append("fit"), meanwhile=lambda: events.append("meanwhile"))
     with spawned_workers(1, ("minectl.forecast",)) as workers:
-        pooled = fit_models(models, y, windows, workers, in_workers=["lstm"])
+        submit = workers.executor.submit
+        workers.executor.submit = lambda *args: (events.append("sent"), submit(*args))[1]
+        pooled = fit_models(models, y, windows, workers, in_workers=["lstm"], on_fit=lambda: events.append("fit"),
+                            meanwhile=lambda: events.append("meanwhile"))
+    fits = len(serial)
+    assert events[: fits + 3] == ["meanwhile", *["fit"] * fits, "sent", "meanwhile"]
+    assert events.count("meanwhile") == 2 and events.count("fit") == 2 * fits
     assert serial.keys() == pooled.keys() and len(serial) == sum(len(windows.fit_points(r)) for _, r in models.values())
     for point, fitted in serial.items():
         assert np.array_equal(fitted.predict(3), pooled[point].predict(3)), point
