@@ -49,8 +49,8 @@ def rolling_origin_backtest(
     An origin is the index `t` of the last month a forecast may use: the model is fitted (a fresh
     clone) on y[:t+1] every `refit_every` origins and otherwise `update`d with y[:t+1], then
     predicts months t+1..t+horizon. ``fitted(months)``, when given, hands over a model already
-    fitted on y[:months] (see :func:`fit_models`) instead. Returns one row per (origin, horizon)
-    with origin/target dates, actual and forecast.
+    fitted on y[:months] (see :func:`fit_models`) instead; it is not changed (an update goes to a
+    copy of it). Returns one row per (origin, horizon) with origin/target dates, actual and forecast.
     """
     start, end = window
     if not 1 <= start < end <= len(y):
@@ -59,11 +59,13 @@ def rolling_origin_backtest(
         raise ValueError("horizon and refit_every must be >= 1")
     fitted = fitted or (lambda months: _fit_clone(model, y[:months]))
     rows = {name: [] for name in BACKTEST_SCHEMA}
-    current = None
+    current, handed_over = None, False
     for origin, refit in backtest_origins(window, horizon, refit_every):
         if refit:
-            current = fitted(origin + 1)
+            current, handed_over = fitted(origin + 1), True
         else:
+            if handed_over:  # the fit may serve other backtests too: this one updates its own copy
+                current, handed_over = copy.deepcopy(current), False
             current.update(y[: origin + 1])
         steps = min(horizon, end - 1 - origin)
         forecast = current.predict(steps)
@@ -194,8 +196,7 @@ def backtest_models(
     steps over the test period (None when validation only)."""
     tables: list[list[pl.DataFrame]] = [[] for _ in windows.backtests()]
     for name, (model, refit_every) in models.items():
-        # a copy each: a backtest updates its model, and two backtests may start from the same fit
-        fitted = lambda months, name=name: copy.deepcopy(fits[name, months])  # noqa: E731
+        fitted = lambda months, name=name: fits[name, months]  # noqa: E731  # shared: a backtest updates a copy
         for table, (window, horizon) in zip(tables, windows.backtests(), strict=True):
             table.append(rolling_origin_backtest(model, y, dates, window, horizon, name, refit_every, fitted=fitted))
     validation, *test = (pl.concat(table) for table in tables)

@@ -154,3 +154,17 @@ def test_fits_in_worker_processes_give_the_same_bits():
         assert a.equals(b)
     own_clones = rolling_origin_backtest(models["lstm"][0], y, months, (78, 90), 3, "lstm", 6)
     assert own_clones.equals(tables[1][1].filter(pl.col("model") == "lstm"))
+
+
+def test_backtests_leave_the_fits_they_are_handed_unchanged():
+    """Fits are shared by the validation and test backtests: an update between refits goes to a copy."""
+    y = 50 + np.arange(40, dtype=float)
+    months = [add_months(date(2000, 1, 1), k) for k in range(40)]
+    windows = BacktestWindows.of(40, backtest_months=8, validation_months=6, max_horizon=2, validation_only=False)
+    models = {"naive": (NaiveForecaster(), 4)}  # refit every 4 origins: updated in between
+    fits = fit_models(models, y, windows)
+    before = {point: fitted.history_.size for point, fitted in fits.items()}
+    validation, test = backtest_models(models, y, months, windows, fits)
+    assert {point: fitted.history_.size for point, fitted in fits.items()} == before == {point: point[1] for point in fits}
+    # the naive forecast is the last month seen: every origin's own, so updates happened (on copies)
+    assert validation["forecast"].to_list() == [float(y[t - 1]) for t in range(26, 32)]
