@@ -25,9 +25,13 @@ def _xy(q, y, name="cost"):
     q = np.asarray(q, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
     if q.size != y.size:
-        raise DataError(f"{name}: expected as many values as outputs ({q.size}), got {y.size}")
+        raise DataError(f"expected as many values as outputs ({q.size}), got {y.size}", param=name)
     if not (np.all(np.isfinite(q)) and np.all(np.isfinite(y))):
-        raise DataError(f"{name}: expected finite numbers, found NaN or inf")
+        raise DataError("expected finite numbers, found NaN or inf", param=name)
+    for label, values in (("output", q), (name, y)):  # a negative tonnage, cost or price is a wrong value, not a fit's data
+        if np.any(values < 0):
+            negative = values[values < 0]
+            raise DataError(f"{negative.size} negative values (first {negative[0]:g}); expected values >= 0", param=label)
     return q, y
 
 
@@ -50,6 +54,9 @@ class CostCurve(RegressorMixin, BaseEstimator):
         k = SLOPE_TERMS[self.form]
         if q.size < k + 2:
             raise DataError(f"cost: the {self.form} form needs at least {k + 2} points, got {q.size}")
+        if np.unique(q).size < POLY_DEGREE.get(self.form, 1) + 1:  # fewer: least squares returns one of many curves
+            raise DataError(f"output: the {self.form} form needs at least {POLY_DEGREE.get(self.form, 1) + 1} different outputs, "
+                            f"got {np.unique(q).size}")
         if self.form in ("power", "logarithmic") and q.min() <= 0:
             raise DataError(f"output: the {self.form} form needs positive outputs")
         if self.form in ("power", "exponential") and cost.min() <= 0:
@@ -86,14 +93,14 @@ class CostCurve(RegressorMixin, BaseEstimator):
 def fit_cost_curves(output, cost, forms=FORMS, significance: float = 0.05) -> list[CostCurve]:
     """Fit every applicable form; best first: significant (p < significance) before not, then adjusted R^2."""
     q, y = _xy(output, cost)
-    fitted = []
+    fitted, reasons = [], []
     for form in forms:
         try:
             fitted.append(CostCurve(form).fit(q, y))
-        except DataError:  # form not applicable here (too few points, non-positive values)
-            continue
+        except DataError as exc:  # form not applicable here (too few points or outputs, non-positive values)
+            reasons.append(str(exc))
     if not fitted:
-        raise DataError("cost: no cost-capacity form could be fitted")
+        raise DataError(f"no cost-capacity form could be fitted ({reasons[0] if reasons else 'no form named'})", param="cost")
     return sorted(fitted, key=lambda c: (c.p_value_ >= significance, -c.adj_r2_))
 
 
@@ -137,7 +144,7 @@ def fit_cobweb(quantity, price) -> Cobweb:
     """Least-squares cobweb model from aligned output and price series (at least 4 periods)."""
     q, p = _xy(quantity, price, "price")
     if q.size < 4:
-        raise DataError(f"price: the cobweb model needs at least 4 periods, got {q.size}")
+        raise DataError(f"the cobweb model needs at least 4 periods, got {q.size}", param="price")
     a1, b1, r2s = _line(p[:-1], q[1:])
     a2, b2, r2d = _line(q, p)
     return Cobweb(a1, b1, a2, b2, r2s, r2d)

@@ -141,8 +141,11 @@ def rolling_capacity(
     those alphas. Ranges are fractions (UL < 0 < UU).
     """
     p = np.asarray(prices, dtype=float)
-    if p.size < 2 or np.any(p <= 0) or not np.all(np.isfinite(p)):
-        raise DataError("prices: expected at least 2 positive, finite prices")
+    if p.size < 2:
+        raise DataError(f"expected at least 2 prices, got {p.size}", param="prices")
+    if np.any(p <= 0) or not np.all(np.isfinite(p)):
+        bad = p[(p <= 0) | ~np.isfinite(p)]
+        raise DataError(f"{bad.size} prices not positive and finite (first {bad[0]:g}); expected positive, finite prices", param="prices")
     c = np.ones_like(p) if costs is None else np.asarray(costs, dtype=float)
     if c.shape != p.shape or np.any(c <= 0) or not np.all(np.isfinite(c)):
         raise DataError(f"costs: expected {p.size} positive, finite unit costs aligned with the prices")

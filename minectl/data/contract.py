@@ -25,7 +25,7 @@ class TableSpec:
     time: str | None = None  # time column of the key, if the table is a series
     step: str | None = None  # "1d" or "1h": rows must be gapless at this step per series
     nonnegative: tuple[str, ...] = ()
-    fractions: tuple[str, ...] = ()  # shares: values in [0, 1]
+    ranges: dict[str, tuple[float, float, str]] = field(default_factory=dict)  # column -> (low, high, what it is)
     required: tuple[str, ...] = ()  # value columns without nulls (key columns never have any)
     # Key columns a source may add, e.g. several meters of one activity and resource.
     optional_key: dict[str, pl.DataType] = field(default_factory=dict)
@@ -61,7 +61,8 @@ TABLES: dict[str, TableSpec] = {
     "mines": TableSpec(
         {"mine_id": STR, "mining_method": STR, "equipment_grade": I64, "haul_distance_km": F64,
          "rock_hardness_f": F64, "outsourcing_share": F64},
-        key=("mine_id",), nonnegative=("haul_distance_km", "rock_hardness_f"), fractions=("outsourcing_share",),
+        key=("mine_id",), nonnegative=("haul_distance_km", "rock_hardness_f"),
+        ranges={"outsourcing_share": (0, 1, "a share"), "equipment_grade": (1, 3, "a grade")},
     ),
     "labels": TableSpec({"date": DATE, "mine_id": STR, "risk": I64}, key=("mine_id", "date"), time="date", step=_DAY),
 }
@@ -93,6 +94,7 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     for column, dtype in spec.columns.items():
         if schema[column] == dtype:
             continue
+        _check_cast(frame, name, column, schema[column], dtype, source)
         casts.append(pl.col(column).cast(dtype, strict=True))
     if name == "sensors":  # every extra sensor column is a float reading
         casts += [pl.col(c).cast(F64, strict=True) for c, t in schema.items() if c not in spec.columns and t != F64]
@@ -110,7 +112,7 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     numbers = [c for c, t in frame.collect_schema().items() if t == F64]  # quantities, prices, outputs, readings
     checks = [pl.len().alias("rows")]
     checks += [(pl.col(c) < 0).sum().alias(f"neg:{c}") for c in spec.nonnegative]
-    checks += [((pl.col(c) < 0) | (pl.col(c) > 1)).sum().alias(f"frac:{c}") for c in spec.fractions]
+    checks += [(~pl.col(c).is_between(low, high)).sum().alias(f"range:{c}") for c, (low, high, _) in spec.ranges.items()]
     checks += [(~pl.col(c).is_finite()).sum().alias(f"inf:{c}") for c in numbers]  # nulls (missing) are not counted
     checks += [pl.col(c).sum().alias(f"sum:{c}") for c in numbers]  # finite values whose sum overflows
     checks += [pl.col(c).null_count().alias(f"null:{c}") for c in spec.required]  # key columns: in the key pass
@@ -131,16 +133,34 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
             raise DataError(
                 f"{source}: table '{name}' has a negative {column} ({bad[column][0]}) at {_first(bad, spec.key)}; expected >= 0"
             )
-    for column in spec.fractions:
-        if stats[f"frac:{column}"][0]:
-            bad = frame.filter((pl.col(column) < 0) | (pl.col(column) > 1)).head(1).collect()
+    for column, (low, high, what) in spec.ranges.items():
+        if stats[f"range:{column}"][0]:
+            bad = frame.filter(~pl.col(column).is_between(low, high)).head(1).collect()
             raise DataError(
-                f"{source}: table '{name}' has {stats[f'frac:{column}'][0]} {column} values outside [0, 1] (first {bad[column][0]} "
-                f"at {_first(bad, spec.key)}); expected a share in [0, 1]"
+                f"{source}: table '{name}' has {stats[f'range:{column}'][0]} {column} values outside [{low}, {high}] (first "
+                f"{bad[column][0]} at {_first(bad, spec.key)}); expected {what} in [{low}, {high}]"
             )
     if keys is not None and (per_mine := _keys_in_order(keys, spec)) is not None:
         return frame, per_mine
     return frame, _check_keys(name, spec, frame, source)  # small tables, and the exact messages of a key error
+
+
+def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType, dtype: pl.DataType, source: str) -> None:
+    """Refuse the casts that polars makes without a word but that change the values: numbers as
+    dates (an Excel serial day 45322 would be read as days since 1970), zoned times (converted to
+    UTC, which moves the local day or hour) and fractions as counts (1.5 failures -> 1)."""
+    if dtype.is_temporal() and found.is_numeric():
+        raise DataError(f"{source}: column '{column}' of table '{name}' holds numbers ({found}), not dates; "
+                        f"expected {dtype} values (e.g. 2024-01-31; Excel serial days and epoch counts are ambiguous)")
+    if dtype.is_temporal() and getattr(found, "time_zone", None):
+        raise DataError(f"{source}: column '{column}' of table '{name}' holds times with a zone ({found.time_zone}); expected "
+                        "naive local mine time (drop the zone or offset upstream, e.g. convert to the mine's zone and remove it)")
+    if dtype.is_integer() and found.is_float():
+        fractional = frame.select((pl.col(column) != pl.col(column).round()).sum()).collect().item()
+        if fractional:
+            bad = frame.filter(pl.col(column) != pl.col(column).round()).select(column).head(1).collect().item()
+            raise DataError(f"{source}: column '{column}' of table '{name}' has {fractional} values that are not whole numbers "
+                            f"(first {bad}); expected {dtype} counts")
 
 
 def _one_pass(frame: pl.LazyFrame, checks: list[pl.Expr], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -78,6 +78,9 @@ def load_mine(
             frames[name], mines[name] = validate_table(name, read_table(**spec), spec.get("path") or name)
         except DataError as exc:
             raise DataError(f"data.tables.{name}: {exc}") from None
+        except pl.exceptions.PolarsError as exc:  # a lazy source fails where its rows are read (e.g. a CSV not in UTF-8)
+            raise DataError(f"data.tables.{name}: {spec.get('path') or name}: unreadable as {spec.get('kind', 'parquet')} "
+                            f"({str(exc).splitlines()[0]})") from None
         if spec.get("path"):
             inputs.append(resolve_input(spec["path"]))
     _check_joins(mines, {name: spec.get("path") or name for name, spec in sources.items()})

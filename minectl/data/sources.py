@@ -70,7 +70,22 @@ def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
-    return pl.scan_csv(_existing(path, "csv"), try_parse_dates=True)
+    return pl.scan_csv(_comma_separated(_existing(path, "csv")), try_parse_dates=True)
+
+
+def _comma_separated(path: Path) -> Path:
+    """``path``, unless its header line has no comma but a semicolon or a tab: a file exported with
+    another separator (often with decimal commas, too) would read as one column named by the whole line."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.readline(65_536)
+    except OSError as exc:
+        raise DataError(f"{path}: unreadable ({exc.strerror or exc}); expected a readable csv file") from None
+    for separator, name in ((b";", "semicolons"), (b"\t", "tabs")):
+        if b"," not in header and separator in header:
+            raise DataError(f"{path}: the header is separated by {name}, not commas; expected a comma-separated file "
+                            "with '.' as the decimal point")
+    return path
 
 
 # No extension is installed or loaded behind the query's back, and the query cannot change that.
@@ -159,6 +174,8 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet", ".arff"):
         raise DataError(f"{path}: unsupported {what} file type {suffix!r}; expected .csv, .parquet or .arff")
+    if suffix == ".csv":
+        _comma_separated(path)
     try:
         if suffix == ".csv":
             frame = pl.read_csv(path, infer_schema_length=None)  # long leading gaps hide the real types

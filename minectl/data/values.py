@@ -7,15 +7,20 @@ Rows count from 1 after the header, in the file's order.
 
 from __future__ import annotations
 
+import math
+import sys
+
 import polars as pl
 
 from minectl.data.contract import check_finite
 from minectl.errors import DataError
 
+SQUARE_LIMIT = math.sqrt(sys.float_info.max)  # about 1.34e154: a larger value's square is inf
+
 
 def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
-    """``frame[column]`` as Float64; text, inf, NaN and sums that overflow refused (nulls stay:
-    missing values)."""
+    """``frame[column]`` as Float64; text, inf, NaN, sums that overflow and values whose squares
+    overflow refused (nulls stay: missing values)."""
     raw = frame[column]
     values = raw.cast(pl.Float64, strict=False)
     text = values.is_null() & raw.is_not_null()
@@ -26,6 +31,13 @@ def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
             f"{raw[first]!r}); expected numbers"
         )
     check_finite(values.to_frame().lazy(), column, int((~values.is_finite()).sum()), values.sum(), where)  # nulls: not counted
+    huge = values.abs() > SQUARE_LIMIT
+    if huge.any():
+        first = int(huge.arg_true()[0])
+        raise DataError(
+            f"{where}: column '{column}' has {int(huge.sum())} values too large to analyse (first at row {first + 1}: {values[first]:g}); "
+            f"expected |values| below {SQUARE_LIMIT:.3g} (variances and least squares square them)"
+        )
     return values
 
 

@@ -90,10 +90,15 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
 
     if how not in RESAMPLE:
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
+    if not (dates.dtype == pl.String or dates.dtype.is_temporal()):  # numbers would be read as microseconds since 1970
+        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}")
     when = parse_dates(dates) if dates.dtype == pl.String else dates.cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
         bad = dates.filter(when.is_null())[0]
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}")
+    if (values <= 0).any():  # a month's mean would hide it
+        first = int((values <= 0).arg_true()[0])
+        raise DataError(f"{path}: column {values.name!r} must be > 0 (prices are modelled in logs); got {values[first]} at row {first + 1}")
     rows = pl.DataFrame({"when": when, "value": values}).sort("when")
     if rows["when"].is_duplicated().any():
         raise DataError(f"{path}: column {name!r} repeats {rows['when'].filter(rows['when'].is_duplicated())[0]}; "

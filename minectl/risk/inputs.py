@@ -12,7 +12,7 @@ import polars as pl
 from minectl.errors import ConfigError, DataError, config_keys
 from minectl.risk.labels import LabelRule, LevelCut, column_labels, continuous_target, rule_labels
 from minectl.risk.missing import MissingReport, apply_missing, policies_for
-from minectl.risk.tables import numeric_columns, one_hot, static_features
+from minectl.risk.tables import numeric_columns, one_hot, refuse_text, static_features
 from minectl.risk.timeaxis import Frequency, TimeReport, order_by_time
 from minectl.risk.workflow import Layout
 
@@ -102,6 +102,8 @@ def prepared_frame(
             raise ConfigError(f"column {absent[0]!r} is not in the daily table", param="dynamic")
     else:
         taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
+        if series is None:  # a table file (a mine's daily accounts are numbers, and text there is no indicator)
+            refuse_text(frame, exclude, taken, str(source.inputs[0]) if source.inputs else "risk input")
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))

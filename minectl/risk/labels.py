@@ -59,7 +59,8 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int) -> np.ndarray
     if values.null_count():
         raise DataError(f"risk labels: column {column!r} has {values.null_count()} missing values")
     labels = values.cast(pl.Int64, strict=False)
-    if labels.null_count() or not labels.is_between(0, n_levels - 1).all():
+    fractional = values.dtype.is_float() and (values != labels).any()  # 0.5 would be cast to level 0
+    if fractional or labels.null_count() or not labels.is_between(0, n_levels - 1).all():
         raise DataError(f"risk labels: column {column!r} must hold integers 0..{n_levels - 1}")
     return labels.to_numpy()
 

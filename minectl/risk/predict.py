@@ -11,9 +11,11 @@ from minectl.risk.samples import ZScore
 from minectl.risk.workflow import Layout, predict_levels, window_rows
 
 
-def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: dict) -> pl.DataFrame:
+def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: dict, categorical: list[str] = ()) -> pl.DataFrame:
     """The series/time keys of every day of ``frame`` with a full window, p_<level>, score,
-    level and risk name, by ``model`` and its ``spec`` (artefacts.read_spec)."""
+    level and risk name, by ``model`` and its ``spec`` (artefacts.read_spec); ``categorical``:
+    the one-hot columns of a table input (minectl.risk.tables.one_hot)."""
+    frame = _known_levels(frame, spec["dynamic"] + spec["static"], categorical)
     missing = [c for c in spec["dynamic"] + spec["static"] if c not in frame.columns]
     if missing:
         raise DataError(f"risk predict: column {missing[0]!r} of the saved model is not in the new data")
@@ -28,3 +30,18 @@ def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: 
         pl.Series("score", score), pl.Series("level", levels),
         pl.Series("risk", np.asarray(names)[levels]),
     )
+
+
+def _known_levels(frame: pl.DataFrame, features: list[str], categorical: list[str]) -> pl.DataFrame:
+    """The model's one-hot columns '<column>=<value>' on new rows: a level the rows lack (a few
+    days seldom hold every level) is a column of zeros; a level the model never saw is refused
+    (its rows would read as none of the levels)."""
+    for column in categorical:
+        known = {c for c in features if c.startswith(f"{column}=")}
+        present = {c for c in frame.columns if c.startswith(f"{column}=")}
+        unseen = sorted(present - known)
+        if known and unseen:
+            raise DataError(f"risk predict: column {column!r} holds {unseen[0].split('=', 1)[1]!r}, a value the saved model never "
+                            f"saw; expected one of {', '.join(sorted(c.split('=', 1)[1] for c in known))}")
+        frame = frame.with_columns(pl.lit(0.0).alias(c) for c in sorted(known - present))
+    return frame

@@ -43,3 +43,15 @@ def numeric_columns(frame: pl.DataFrame, exclude: list[str]) -> list[str]:
         if (dtype.is_numeric() or dtype == pl.Boolean) and not any(fnmatch.fnmatch(c, p) for p in exclude)
     ]
 
+
+def refuse_text(frame: pl.DataFrame, exclude: list[str], taken: set[str], where: str) -> None:
+    """A text column that is no key, label or category, matching no ``exclude`` pattern, is
+    refused: it would silently not be a feature, and is usually numbers that did not read as
+    numbers (``NA``, ``1,234.5``, decimal commas)."""
+    for column, dtype in frame.schema.items():
+        if dtype in (pl.String, pl.Categorical) and column not in taken and not any(fnmatch.fnmatch(column, p) for p in exclude):
+            values = frame[column].cast(pl.String)
+            text = values.filter(values.cast(pl.Float64, strict=False).is_null() & values.is_not_null())
+            example = text[0] if text.len() else values[0]
+            raise DataError(f"{where}: column {column!r} holds text (e.g. {example!r}); expected numbers (an empty cell: missing), "
+                            "or the column in risk.input.categorical (one-hot) or risk.features.exclude (not a feature)")

@@ -72,8 +72,13 @@ def _arrays(part: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, np.ndarray]
     )
     allowed = np.isin([*layout.dynamic, *layout.static], layout.median_fill)  # NaN stays until the split
     values = np.hstack([dynamic, static])
-    if not (np.isfinite(values) | (np.isnan(values) & allowed)).all():
-        raise DataError("risk input: indicators have missing or infinite values after preprocessing")
+    # beyond float32's range a value is inf to the trees (sklearn) and the LSTM (torch)
+    bad = ~(np.isfinite(values) | (np.isnan(values) & allowed)) | (np.abs(values) > np.finfo(np.float32).max)
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise DataError(f"risk input: column {[*layout.dynamic, *layout.static][column]!r} has {int(bad[:, column].sum())} "
+                        f"missing, infinite or too large values after preprocessing (first {values[row, column]:g} at "
+                        f"{layout.time}={part[layout.time][int(row)]}); expected finite numbers within +-3.4e38 (float32)")
     return dynamic, static
 
 

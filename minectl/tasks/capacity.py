@@ -125,19 +125,22 @@ def run(cfg: Config, out: Run) -> dict:
         pl.DataFrame({"limit": list(limits_t_a) + ["min_profitable"], "t_a": list(limits_t_a.values()) + [min_profitable]}),
     )
     if cfg.cost_data.path:
-        metrics.update(_cost_analysis(inputs, list(cfg.cost_data.item_columns), cfg.key_factors, out))
+        with config_keys({"output": "cost_data.output_column", "cost": "cost_data.total_column"}):
+            metrics.update(_cost_analysis(inputs, list(cfg.cost_data.item_columns), cfg.key_factors, out))
     if cfg.cobweb.path:
         from minectl.capacity.curves import fit_cobweb
 
-        metrics["cobweb"] = fit_cobweb(inputs["cobweb"][:, 0], inputs["cobweb"][:, 1]).as_dict()
+        with config_keys({"output": "cobweb.output_column", "price": "cobweb.price_column"}):
+            metrics["cobweb"] = fit_cobweb(inputs["cobweb"][:, 0], inputs["cobweb"][:, 1]).as_dict()
         out.table("cobweb", pl.DataFrame([metrics["cobweb"]]))
     if cfg.rolling.path:
         from minectl.capacity.optimal import rolling_capacity
 
-        rows = rolling_capacity(
-            inputs["rolling"][-cfg.rolling.last :], price, cost, lower, upper,
-            price_errors, cost_errors, price_range, cost_range, rev.dead_band
-        )
+        with config_keys({"prices": "rolling.path"}):
+            rows = rolling_capacity(
+                inputs["rolling"][-cfg.rolling.last :], price, cost, lower, upper,
+                price_errors, cost_errors, price_range, cost_range, rev.dead_band
+            )
         frame = pl.DataFrame(rows).with_columns(
             (pl.col("optimal") * to_mt_a).alias("optimal_mt_a"), (pl.col("unconstrained") * to_mt_a).alias("unconstrained_mt_a")
         )

@@ -228,8 +228,11 @@ def _price(decision: Any, out: Run) -> float:
     """The decision price: the last value in price_path when given, else the configured number."""
     if decision.price_path is None:
         return float(decision.price)
+    import polars as pl
+
     from minectl.data.sources import read_file
     from minectl.data.values import numeric
+    from minectl.features.series import parse_dates
     from minectl.optimize.decision import check_price_frame, last_price
 
     where = decision.price_path
@@ -237,12 +240,18 @@ def _price(decision: Any, out: Run) -> float:
     out.input_file(where)
     if decision.price_column in frame.columns:  # text, inf or NaN in the prices: refused, not taken as the price
         frame = frame.with_columns(numeric(frame, decision.price_column, str(where)))
+    if "date" in frame.columns and frame["date"].dtype == pl.String:  # sorted as text, 15.01.2023 would follow 01.12.2023
+        frame = frame.with_columns(date=parse_dates(frame["date"]))
+        if frame["date"].is_null().any():
+            raise DataError(f"{where}: column 'date' holds text that is not a date; expected dates YYYY-MM-DD, YYYY-MM or DD/MM/YYYY")
     try:
         price = last_price(frame, decision.price_column, decision.price_model)
     except KeyError as exc:
         raise DataError(f"{where}: no column '{exc.args[0]}' (columns: {', '.join(frame.columns)})") from None
     except ValueError as exc:
         raise DataError(f"{where}: {exc}; set optimize.decision.price_model") from None
+    if price < 0:  # as optimize.decision.price
+        raise DataError(f"{where}: the last price in column '{decision.price_column}' is {price:g}; expected a price >= 0")
     try:  # a forecast of another commodity or unit would drive the band without a word
         check_price_frame(frame, decision.price_column, decision.price_model, decision.low_price, decision.high_price,
                           decision.price_unit, str(where))

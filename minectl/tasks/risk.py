@@ -451,7 +451,8 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
         raise DataError(f"risk predict: column {empty[0]!r} has {frame[empty[0]].null_count()} empty values; the run fills "
                         "them with its training median (risk.missing: median), which a saved run does not keep; "
                         "expected data without gaps in that column, or a run with another policy for it")
-    return score_days(frame, layout.series, layout.time, model, spec)
+    categorical = list(cfg.risk.input.categorical) if cfg.risk.input.kind == "table" else []
+    return score_days(frame, layout.series, layout.time, model, spec, categorical)
 
 
 def predict_cli(run, overrides: list[str]) -> None:

@@ -124,7 +124,8 @@ def run(cfg: Config, out: Run) -> dict:
 
     params, dataset = cfg.uncertainty, cfg.dataset
     path = out.input_file(dataset.path)
-    groups = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete")
+    groups = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete",
+                         dataset.date_column)
     if dataset.cost_items:  # checked before any table is written
         items, dropped_rows = read_columns(
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"

@@ -72,12 +72,14 @@ def read_path(path: Path, column: str, key: str) -> np.ndarray:
 
 
 def read_series(
-    path: Path, column: str, group_by: Optional[str] = None, drop_incomplete: bool = False, drop_key: str = "drop_incomplete"
+    path: Path, column: str, group_by: Optional[str] = None, drop_incomplete: bool = False, drop_key: str = "drop_incomplete",
+    date_column: Optional[str] = None,
 ) -> dict[str, np.ndarray]:
     """{group: values} of a numeric column ('all' when not grouped), in file order, from each
     series' first value to its last. An empty value between them is refused (the error names
     ``drop_key``, the caller's name for ``drop_incomplete``), or kept as NaN when
-    ``drop_incomplete`` (the caller drops it, and the returns across it, and counts them)."""
+    ``drop_incomplete`` (the caller drops it, and the returns across it, and counts them).
+    Where the file has ``date_column``, each series' dates must increase row by row (_check_order)."""
     frame = read_file(path, "dataset")
     for needed in [column] + ([group_by] if group_by else []):
         if needed not in frame.columns:
@@ -85,10 +87,14 @@ def read_series(
     values = numeric(frame, column, str(path))
     groups = frame[group_by].cast(pl.Utf8) if group_by else pl.Series(["all"] * frame.height)
     rows = pl.Series(range(frame.height))
+    # a date column the file lacks matters only where its period is needed (row_period)
+    dates = _dates(frame, date_column, path) if date_column in frame.columns else None
     out = {}
     for group in groups.unique(maintain_order=True).to_list():
         in_group = groups == group
         where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
+        if dates is not None:
+            _check_order(dates.filter(in_group), rows.filter(in_group), where)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         out[str(group)] = series.to_numpy()
     return out
@@ -109,14 +115,7 @@ def row_period(path: Path, frequency: Optional[str], date_column: Optional[str])
         return frequency
     if date_column is None:
         return "period"
-    frame = read_file(path, "dataset")
-    if date_column not in frame.columns:
-        raise ConfigError(f"dataset.date_column: column {date_column!r} not in {path}")
-    dates = frame[date_column]
-    if dates.dtype == pl.String:
-        from minectl.features.series import parse_dates
-
-        dates = parse_dates(dates)
+    dates = _dates(read_file(path, "dataset"), date_column, path)
     if dates.dtype == pl.Date or isinstance(dates.dtype, pl.Datetime):
         steps = dates.drop_nulls().sort().cast(pl.Datetime("ms")).diff().drop_nulls().dt.total_milliseconds() / 86_400_000
         values, counts = np.unique(np.round(steps.to_numpy(), 4), return_counts=True)
@@ -126,3 +125,27 @@ def row_period(path: Path, frequency: Optional[str], date_column: Optional[str])
                 return name
     raise DataError(f"{path}: column {date_column!r} does not show one hour, shift, day, week, month, quarter or year "
                     "per row; set dataset.frequency")
+
+
+def _dates(frame: pl.DataFrame, date_column: str, path: Path) -> pl.Series:
+    """``date_column`` of ``frame``, text parsed as dates where it reads as one (else null)."""
+    if date_column not in frame.columns:
+        raise ConfigError(f"dataset.date_column: column {date_column!r} not in {path}")
+    dates = frame[date_column]
+    if dates.dtype == pl.String:
+        from minectl.features.series import parse_dates
+
+        dates = parse_dates(dates)
+    return dates
+
+
+def _check_order(dates: pl.Series, rows: pl.Series, where: str) -> None:
+    """Refuse a date not after the one before it: returns, differences and bootstrap blocks
+    follow the file's order, so a reversed, shuffled or repeated row would change them silently."""
+    known = dates.is_not_null()
+    dates, rows = dates.filter(known), rows.filter(known)
+    not_after = (dates.to_physical().diff() <= 0).fill_null(False)
+    if not_after.any():
+        i = int(not_after.arg_true()[0])
+        raise DataError(f"{where}: column '{dates.name}' at row {int(rows[i]) + 1} ({dates[i]}) is not after the row before "
+                        f"({dates[i - 1]}); expected rows in time order, one per date (several series in one file: dataset.group_by)")
