@@ -1,16 +1,12 @@
-"""LSTM price forecaster (torch), with the fit/update/predict interface of minectl.forecast.models."""
+"""LSTM price forecaster, with the fit/update/predict interface of minectl.forecast.models; its
+torch network and training are in minectl.forecast.network, imported by the first fit."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
-import torch
 
 from minectl.errors import ConfigError
 from minectl.forecast.models import BaseForecaster
-from minectl.models.sequence import resolve_device
-from minectl.models.training import fit_early_stopping
 
 
 class LSTMForecaster(BaseForecaster):
@@ -84,68 +80,31 @@ class LSTMForecaster(BaseForecaster):
         return (windows - self.center_) / self.scale_
 
     def _fit(self, y):
-        device = resolve_device(self.device)
-        with _threads(self.cpu_threads if device.type == "cpu" else None):
-            self._train(y, device)
+        from minectl.forecast.network import train
 
-    def _train(self, y, device):
         z = np.log(y)
         self._scale(z)
         windows = np.lib.stride_tricks.sliding_window_view(z[:-1], self.seq_len)
         following = z[self.seq_len :]
         base = windows[:, -1] if self.differenced else self.center_
         targets = (following - base) / self.scale_
-        inputs = self._inputs(windows)
-        n_val = max(1, int(round(self.validation_fraction * len(inputs))))
-        x_all = torch.as_tensor(inputs[:, :, None], dtype=torch.float32, device=device)
-        y_all = torch.as_tensor(targets, dtype=torch.float32, device=device)
-        fitted = fit_early_stopping(
-            lambda: _LSTMNetwork(self.hidden_size, self.num_layers, self.dropout), torch.nn.MSELoss(),
-            train=((x_all[:-n_val],), y_all[:-n_val]), validation=((x_all[-n_val:],), y_all[-n_val:]),
-            learning_rate=self.learning_rate, batch_size=self.batch_size, max_epochs=self.max_epochs,
-            patience=self.patience, random_state=self.random_state, device=device,
+        n_val = max(1, int(round(self.validation_fraction * len(windows))))
+        fitted, self.device_ = train(
+            self._inputs(windows), targets, n_val, hidden_size=self.hidden_size, num_layers=self.num_layers,
+            dropout=self.dropout, learning_rate=self.learning_rate, batch_size=self.batch_size, max_epochs=self.max_epochs,
+            patience=self.patience, random_state=self.random_state, device=self.device, cpu_threads=self.cpu_threads,
         )
-        self.network_, self.device_ = fitted.network, device
+        self.network_ = fitted.network
         self.train_loss_, self.validation_loss_ = fitted.train_loss, fitted.validation_loss
         self.best_epoch_ = int(np.argmin(self.validation_loss_)) + 1
 
     def _predict(self, h):
+        from minectl.forecast.network import stepper
+
         z = list(np.log(self.history_[-self.seq_len :]))
-        with torch.no_grad(), _threads(self.cpu_threads if self.device_.type == "cpu" else None):
+        with stepper(self.network_, self.device_, self.cpu_threads) as next_step:
             for _ in range(h):
                 window = np.asarray(z[-self.seq_len :])[None, :]
-                x = torch.as_tensor(self._inputs(window)[:, :, None], dtype=torch.float32, device=self.device_)
-                step = float(self.network_(x).item()) * self.scale_
+                step = next_step(self._inputs(window)[0]) * self.scale_
                 z.append(window[0, -1] + step if self.differenced else self.center_ + step)
         return np.exp(np.asarray(z[self.seq_len :]))
-
-
-@contextmanager
-def _threads(n):
-    """torch's intra-op CPU threads set to n (None: unchanged) inside the block.
-
-    A one-feature LSTM over a few hundred windows is fastest on one thread: on a shared 2-core
-    machine two threads made a fit 4x slower, more under load (benchmarks/forecast.py).
-    """
-    before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-class _LSTMNetwork(torch.nn.Module):
-    """Stacked LSTM; the last hidden state goes through a linear layer to one output."""
-
-    def __init__(self, hidden_size, num_layers, dropout):
-        super().__init__()
-        self.lstm = torch.nn.LSTM(
-            1, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0
-        )
-        self.head = torch.nn.Linear(hidden_size, 1)
-
-    def forward(self, x):
-        output, _ = self.lstm(x)
-        return self.head(output[:, -1, :]).squeeze(-1)

@@ -56,13 +56,13 @@ class Config(TaskConfig):
     forecast: ForecastParams = field(default_factory=ForecastParams)
 
 
-# what a worker imports as it starts: the forecasters (torch, scikit-learn, scipy)
-WORKER_MODULES = ("minectl.forecast",)
+# what a worker imports as it starts: the forecasters (scikit-learn, scipy) and the LSTM's torch side
+WORKER_MODULES = ("minectl.forecast", "minectl.forecast.network")
 
 
 def workers_ahead(cfg: Config) -> tuple[int, tuple[str, ...]]:
-    """The workers this run will fit in and what they import: the CLI starts them before it
-    checks the config, whose estimator classes import the same libraries (1.7-2.5 s)."""
+    """The workers this run will fit in and what they import (1.7-2.5 s): the CLI starts them
+    before it checks the config, so that their imports overlap this process's own."""
     from minectl.workers import worker_count
 
     return (worker_count(cfg.forecast.n_jobs) if _in_workers(cfg) else 0), WORKER_MODULES

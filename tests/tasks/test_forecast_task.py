@@ -57,6 +57,20 @@ def test_naive_and_arima_backtest_on_the_vendored_coal_series(tmp_path):
     assert (run_dir / "plots/forecast.png").stat().st_size > 10_000
 
 
+def test_a_forecast_without_the_lstm_never_imports_torch(tmp_path):
+    """torch is 0.9 s and 180 MB of a forecast (minectl.forecast.network, imported by the LSTM's
+    first fit): the config checks of the other forecasters do not load it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, atexit; from minectl.cli import main;"
+            f"sys.argv = ['minectl', 'forecast', 'forecaster=[naive,arima]', 'hydra.run.dir={tmp_path / 'run'}'];"
+            "atexit.register(lambda: print('TORCH', 'torch' in sys.modules)); main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert "TORCH False" in done.stdout, done.stdout + done.stderr
+    assert metrics(tmp_path / "run")["backtest.mape.arima"] > 0
+
+
 def test_lstm_run_reports_validation_mape_next_to_naive(tmp_path):
     run_dir = tmp_path / "run"
     # debug=quick: a 6-month backtest at horizons 1 and 3, 6 validation months, a tiny LSTM
