@@ -93,12 +93,19 @@ def _one_line(exc: BaseException) -> str:
     hint = ""
     if any(line.startswith("To append to your config") for line in lines):  # an open map, e.g. costs.resources
         lines = [line for line in lines if not line.startswith("To append to your config")]
-        hint = f"; expected an existing key (a map takes a new entry with +{key or 'key'}=...)"
+        hint = (f"; expected an existing key (a map takes a new entry with +{key or 'key'}=...)"
+                if not (key or "").startswith("data.tables.") else "; expected an existing table of the data config "
+                "(a new table goes in a data config file: -cd DIR data=NAME)")
     options = next((i for i, line in enumerate(lines) if line.startswith("Available options")), None)
     if options is not None:
         hint = "; expected one of: " + ", ".join(lines[options + 1:])
         lines = lines[:options]
     message = " ".join(lines) or type(exc).__name__
+    entry = re.search(r"override (\+?[\w.]+)=.* Invalid type assigned: \w+ is not a subclass of (\w+)", message)
+    if entry:  # a map of structured entries (data.tables: TableSource): OmegaConf takes a whole entry only from a file
+        return (f"{entry.group(1)}: a {entry.group(2)} entry cannot be written on the command line; expected it in a "
+                f"config file (e.g. a data config with tables: {{NAME: {{kind: csv, path: FILE}}}} in DIR/data/, "
+                "chosen with -cd DIR data=NAME), or overrides of an entry the config has")
     if key and key not in message:
         message += f" (key: {key})"
     if "'hydra/launcher/ray'" in message:  # the plugin is an extra, kept out of the dev install

@@ -100,9 +100,11 @@ def run(cfg: Config, out: Run) -> dict:
     windows = BacktestWindows.of(n, params.backtest_months, params.validation_months, max(params.backtest_horizons), params.validation_only)
     needed = max(model.min_history() for model, _ in models.values())
     if windows.first_fit < needed:
+        backtested = n - windows.first_fit  # the validation and backtest periods, from the first origin
         raise DataError(
-            f"{path}: {n} months in column {value_column!r} leave {windows.first_fit} months for the first fit; "
-            f"the selected models need {needed} (shorten forecast.validation_months or forecast.backtest_months)"
+            f"{path}: {n} months in column {value_column!r}; expected at least {needed + backtested}: the selected models "
+            f"need {needed} months for their first fit and the validation and backtest periods take {backtested} "
+            "(shorten forecast.validation_months or forecast.backtest_months)"
         )
     fit_count = sum(len(windows.fit_points(refit_every)) for _, refit_every in models.values())
     with spawned_workers(*workers_ahead(cfg)) as workers, out.progress(fit_count, "forecast fits") as advance:

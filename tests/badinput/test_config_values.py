@@ -251,6 +251,11 @@ CASES = [
     ("schedule", ["price.statistic=median"], "price.statistic='median'; expected one of forecast, lower, upper"),
     ("schedule", ["schedule.problems=[cpit,ucpit]"], "schedule.problems[1]='ucpit'; expected one of upit, cpit, pcpsp"),
     ("factors", ["factors.kge.device=gpu"], "factors.kge.device='gpu'; expected one of cpu, cuda, auto"),
+    # a table source is a structured entry: OmegaConf takes a new one only from a config file
+    ("cost", ["data=duckdb", "data.path=x.duckdb", "+data.tables.labels={kind:csv,path:l.csv}"],
+     "+data.tables.labels: a TableSource entry cannot be written on the command line; expected it in a config file"),
+    ("cost", ["data=duckdb", "data.path=x.duckdb", "data.tables.labels.kind=csv"],
+     "Key 'labels' is not in struct; expected an existing table of the data config (a new table goes in a data config file: -cd DIR data=NAME)"),
 ]
 
 

@@ -210,7 +210,7 @@ FORECAST_CASES = {
     # one negative quote among a month's 31 vanished into the month's mean
     "negative daily quote": ("".join(f"{d},{-3 if i == 40 else 100 + i % 5}\n" for i, d in enumerate(DAYS)),
                              "column 'value' must be > 0 (prices are modelled in logs); got -3.0 at row 41"),
-    # Excel serial days read as microseconds since 1970: 'leave -11 months for the first fit'
+    # Excel serial days were read as microseconds since 1970 (all in one month: a series too short)
     "excel serial days": ("".join(f"{(d - dt.date(1899, 12, 30)).days},{100 + i % 5}\n" for i, d in enumerate(DAYS)),
                           "column 'date' must hold dates or timestamps; got type Int64"),
 }
