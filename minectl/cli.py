@@ -659,10 +659,11 @@ def verify(
         replay = out or Path(tmp) / "replay"
         run_hydra(run.task, run.overrides + [f"hydra.run.dir={replay}"], config_dir=run.config_dir)
         actual = read_metrics(replay / METRICS_FILE)
+        replayed = read_provenance(replay / PROVENANCE_FILE)  # a server's rows: as the replay read them
     mismatches = compare_metrics(expected, actual, rtol)
     console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
     if mismatches:
-        changes = what_changed(provenance)  # first the causes a replay cannot undo
+        changes = what_changed(provenance, replayed)  # first the causes a replay cannot undo
         for line in changes or ["no input file or package version changed since the run"]:
             console.print(f"[yellow]changed[/] {line}" if changes else line)
         for key, a, b in mismatches:

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import minectl
 from minectl.atomic import atomic_path
@@ -148,6 +148,15 @@ class Run:
         for file in files:
             self.inputs[str(file.resolve())] = sha256_file(file)
         return path
+
+    def record_inputs(self, inputs: Iterable[Path | tuple[str, str]]) -> None:
+        """Record what a dataset read: files (`input_file`) and rows from a server, as (source,
+        sha256) pairs (minectl.data.sources.ServerRows)."""
+        for item in inputs:
+            if isinstance(item, tuple):
+                self.inputs[item[0]] = item[1]
+            else:
+                self.input_file(item)
 
     @contextlib.contextmanager
     def progress(self, total: int, description: str) -> Iterator[Callable[[int], None]]:
@@ -310,12 +319,18 @@ def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: 
     return mismatches
 
 
-def what_changed(provenance: dict) -> list[str]:
+def what_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
     """Since the run of ``provenance``: its input files whose sha256 differs now (or that are
-    gone), and package versions that differ from the installed ones."""
+    gone), rows from a server that differ in the replay's provenance ``replayed`` (a server's
+    rows are known only by reading them again), and package versions that differ from the
+    installed ones."""
     changes = []
     for path, saved in sorted(provenance["inputs"].items()):
-        if not Path(path).is_file():
+        if not Path(path).is_absolute():  # rows from a server (a file is recorded by its absolute path)
+            now = (replayed or {}).get("inputs", {}).get(path)
+            if now is not None and now != saved:
+                changes.append(f"input {path}: rows' sha256 {saved[:12]}... then, {now[:12]}... now")
+        elif not Path(path).is_file():
             changes.append(f"input {path}: missing now")
         elif (now := sha256_file(Path(path))) != saved:
             changes.append(f"input {path}: sha256 {saved[:12]}... then, {now[:12]}... now")

@@ -28,6 +28,7 @@ from minectl.costing.anomalies import (
     rules_from_config,
 )
 from minectl.costing.mapping import CostMapping
+from minectl.data.sources import ServerRows
 from minectl.errors import ConfigError, config_keys
 from minectl.features import intensity_columns
 
@@ -37,7 +38,7 @@ class FullCost:
     mapping: CostMapping
     accounts: CostAccounts
     anomalies: pl.DataFrame
-    inputs: list[Path]  # files read, for provenance
+    inputs: list[Path | ServerRows]  # files and server rows read, for provenance
 
 
 # the parameters of the stages called below -> full_cost's (bounds: from costs.thresholds)

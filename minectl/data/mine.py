@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from minectl.data.contract import REQUIRED_TABLES, TABLES, validate_table
-from minectl.data.sources import read_table, resolve_input
+from minectl.data.sources import SERVER_KINDS, ServerRows, read_table, resolve_input, server_rows
 from minectl.errors import ConfigError, DataError
 
 
@@ -18,7 +18,7 @@ class MineData:
     """The canonical tables of one dataset; absent optional tables are None."""
 
     tables: dict[str, pl.LazyFrame]
-    inputs: list[Path] = field(default_factory=list)  # files read, for provenance
+    inputs: list[Path | ServerRows] = field(default_factory=list)  # files and server rows read, for provenance
 
     def __getattr__(self, name: str) -> pl.LazyFrame | None:
         if name in TABLES:
@@ -75,7 +75,10 @@ def load_mine(
     for name, spec in sources.items():
         spec = dict(spec)
         try:
-            frames[name], mines[name] = validate_table(name, read_table(**spec), spec.get("path") or name)
+            frame = read_table(**spec)
+            if spec.get("kind") in SERVER_KINDS:
+                inputs.append(server_rows(spec["kind"], spec.get("dsn"), spec.get("query"), frame))
+            frames[name], mines[name] = validate_table(name, frame, spec.get("path") or name)
         except DataError as exc:
             raise DataError(f"data.tables.{name}: {exc}") from None
         except pl.exceptions.PolarsError as exc:  # a lazy source fails where its rows are read (e.g. a CSV not in UTF-8)

@@ -5,8 +5,9 @@ A new kind of source is one more entry in READERS.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import polars as pl
 
@@ -126,6 +127,24 @@ READERS: dict[str, Callable[[str | None, str | None], pl.LazyFrame]] = {
     "postgres": _read_postgres,
 }
 SERVER_KINDS = ("postgres",)
+
+
+class ServerRows(NamedTuple):
+    """A provenance record of rows read from a server, where a file would have its sha256."""
+
+    source: str  # kind, connection string (no password) and query
+    sha256: str  # of the rows as read
+
+
+def server_rows(kind: str, dsn: str | None, query: str | None, frame: pl.LazyFrame) -> ServerRows:
+    """The digest of a server source's rows (in memory already: a server is read in batches), the
+    same however the server batched them, so that `minectl verify` can tell when they changed."""
+    from minectl.redaction import redact
+
+    digest = hashlib.sha256()
+    for part in frame.collect().iter_slices(1 << 16):
+        digest.update(part.rechunk().write_ipc(None).getvalue())
+    return ServerRows(f"{kind} {redact(dsn or '')} {query}", digest.hexdigest())
 
 
 def read_table(

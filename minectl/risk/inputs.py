@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from minectl.data.sources import ServerRows
 from minectl.errors import ConfigError, DataError, config_keys
 from minectl.risk.labels import LabelRule, LevelCut, column_labels, continuous_target, rule_labels
 from minectl.risk.missing import MissingReport, apply_missing, policies_for
@@ -27,7 +28,7 @@ class Source:
     static: list[str]
     series: str | None  # one series per value; None: the frame is one series
     time: str
-    inputs: list[Path]  # files read, for provenance
+    inputs: list[Path | ServerRows]  # files and server rows read, for provenance
     frequency: Frequency = Frequency(1, "d")  # one period of the time axis
     time_report: TimeReport | None = None  # a declared time column's order, gaps and steps
 

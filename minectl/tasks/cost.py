@@ -37,8 +37,7 @@ def run(cfg: Config, out: Run) -> dict:
     params, top, period = full_cost_params(cfg.cost), cfg.cost.top_anomalies, cfg.cost.period
     with config_keys({name: f"cost.{name}" for name in params}):  # full_cost's keywords are the cost node's keys
         result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True), **params)
-    for path in result.inputs:
-        out.input_file(path)
+    out.record_inputs(result.inputs)
     accounts, anomalies, mapping = result.accounts, result.anomalies, result.mapping
 
     out.table("ledger", accounts.ledger)

@@ -207,8 +207,7 @@ def _derived_edges(cfg: Config, out: Run):
         with config_keys({name: f"cost.{name}" for name in cost_params}):
             result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True),
                                **cost_params)
-        for path in result.inputs:
-            out.input_file(path)
+        out.record_inputs(result.inputs)
         daily = result.accounts.daily
     else:
         path = out.input_file(source)

@@ -238,8 +238,7 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
                                      t.shift_hours)
     frequency = frequency or source.frequency
     if out is not None:
-        for path in source.inputs:
-            out.input_file(path)
+        out.record_inputs(source.inputs)
     window = frequency.periods(p.window, "risk.window")
     if window < 1:
         raise ConfigError(f"risk.window: {p.window!r} is {window} periods of {frequency.text}; expected at least 1")

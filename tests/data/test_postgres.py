@@ -116,7 +116,49 @@ def test_a_query_and_a_column_map_read_like_files(loaded, tmp_path):
     expected = pl.read_parquet(folder / "production.parquet")
     assert expected["mine_id"].unique(maintain_order=True).to_list() == ["M01", "M02"]
     assert frame.rename({"tonnes": "ore_t"}).equals(expected)
-    assert mine.production.collect().equals(expected) and mine.inputs == []
+    assert mine.production.collect().equals(expected)
+    assert [rows.source for rows in mine.inputs] == [f"postgres {dsn} {query}", f"postgres {dsn} consumption_daily", f"postgres {dsn} mines"]
+
+
+def test_verify_names_the_server_table_whose_rows_changed(loaded, tmp_path):
+    """A run records a sha256 of each table's rows (the same however the server batched them);
+    `minectl verify` of a run whose database changed since names the table, not only the figures."""
+    import psycopg
+
+    from minectl.data import postgres
+    from minectl.data.sources import server_rows
+
+    dsn, _ = loaded
+    # a copy of production, rewritten in the same row order with one day's tonnage changed (an
+    # UPDATE would also move the row to the end of the table, which the contract refuses)
+    copy = ("DROP TABLE IF EXISTS production_copy; CREATE TABLE production_copy AS SELECT date, mine_id, "
+            "CASE WHEN date = (SELECT min(date) FROM production) THEN ore_t + {} ELSE ore_t END AS ore_t, drilled_m, haul_km "
+            "FROM production ORDER BY mine_id, date")
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(copy.format(0))
+    run_dir = tmp_path / "run"
+    minectl("cost", "data=postgres", f"data.dsn={dsn}", "data.tables.production.query=production_copy", "report=false",
+            f"hydra.run.dir={run_dir}")
+    inputs = json.loads((run_dir / "provenance.json").read_text())["inputs"]
+    assert sorted(inputs) == sorted(f"postgres {dsn} {table}" for table in ("production_copy", "consumption_daily", "prices",
+                                                                            "equipment", "mines", "consumption_hourly", "sensors", "labels"))
+    saved, postgres.BATCH_ROWS = postgres.BATCH_ROWS, 7
+    try:
+        rows = server_rows("postgres", dsn, "production_copy", postgres.read_postgres(dsn, "production_copy"))
+    finally:
+        postgres.BATCH_ROWS = saved
+    assert rows.sha256 == inputs[f"postgres {dsn} production_copy"]
+    minectl("verify", run_dir)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(copy.format(1000))
+    try:
+        output = minectl("verify", run_dir, code=1).output
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            connection.execute("DROP TABLE production_copy")
+    changed = [line for line in output.splitlines() if line.startswith("changed")]
+    assert len(changed) == 1 and changed[0].startswith(f"changed input postgres {dsn} production_copy: rows' sha256 "), output
+    assert PASSWORD not in output
 
 
 def test_the_readers_transaction_is_read_only(loaded):
