@@ -20,6 +20,7 @@ PERIOD_DAYS = {1: "day", 7: "week", 28: "month", 29: "month", 30: "month", 31: "
                92: "quarter", 365: "year", 366: "year"}
 PERIODS = ("day", "week", "month", "quarter", "year")
 FEW_PERIODS = 30  # up to this many periods: bars per period (a line over a calendar axis says little)
+MAX_MINE_LINES = 8  # more mines: their spread by date, not a line and a legend entry each (unreadable at 164)
 
 
 def period_of(dates: pl.Series) -> str:
@@ -85,13 +86,29 @@ def plot_unit_cost(daily: pl.DataFrame, anomalies: pl.DataFrame, currency: str, 
     fig, ax = plt.subplots(figsize=(10, 4))
     # one join for all mines, dates as numpy (not Python objects): half the time at 164 mines, the same picture
     flagged = daily.join(anomalies.select("date", "mine_id").unique(), on=["date", "mine_id"], how="semi")
-    marks = {mine: frame for (mine,), frame in flagged.group_by("mine_id")}
-    for (mine,), frame in daily.group_by("mine_id", maintain_order=True):
-        marker = "o" if frame.height < 30 else None  # few periods (e.g. annual data): show the points
-        ax.plot(frame["date"].to_numpy(), frame["unit_cost"].to_numpy(), lw=0.8, marker=marker, label=str(mine))
-        marked = marks.get(mine, flagged.clear())
-        ax.scatter(marked["date"].to_numpy(), marked["unit_cost"].to_numpy(), color="red", s=12, zorder=3)
-    ax.scatter([], [], color="red", s=12, label="anomaly day")
+    mines = daily["mine_id"].n_unique()
+    if mines > MAX_MINE_LINES:
+        spread = (daily.group_by("date").agg(median=pl.col("unit_cost").median(), low=pl.col("unit_cost").quantile(0.1),
+                                             high=pl.col("unit_cost").quantile(0.9)).sort("date"))
+        dates = spread["date"].to_numpy()
+        ax.fill_between(dates, spread["low"].to_numpy(), spread["high"].to_numpy(), color="tab:blue", alpha=0.25, lw=0,
+                        label="10-90 % of mines")
+        ax.plot(dates, spread["median"].to_numpy(), color="tab:blue", lw=1, label=f"median of {mines} mines")
+        # thousands of flagged mine-days would cover the band: how many mines each day has, on a second axis
+        counts = spread.select("date").join(flagged.group_by("date").len(), on="date", how="left").fill_null(0)
+        right = ax.twinx()
+        right.plot(dates, counts["len"].to_numpy(), color="red", lw=0.6, alpha=0.7)
+        right.set_ylabel("mines with an anomaly", color="red")
+        right.set_ylim(0, max(1, 3 * int(counts["len"].max())))  # kept in the lower third, under the band
+        ax.plot([], [], color="red", lw=0.6, label="mines with an anomaly (right axis)")
+    else:
+        marks = {mine: frame for (mine,), frame in flagged.group_by("mine_id")}
+        for (mine,), frame in daily.group_by("mine_id", maintain_order=True):
+            marker = "o" if frame.height < 30 else None  # few periods (e.g. annual data): show the points
+            ax.plot(frame["date"].to_numpy(), frame["unit_cost"].to_numpy(), lw=0.8, marker=marker, label=str(mine))
+            marked = marks.get(mine, flagged.clear())
+            ax.scatter(marked["date"].to_numpy(), marked["unit_cost"].to_numpy(), color="red", s=12, zorder=3)
+        ax.scatter([], [], color="red", s=12, label="anomaly day")
     ax.set_ylabel(f"unit cost ({currency} per {output})")
     ax.set_title("Unit cost U_t = C_t / Q_t (seed 000 eq 2)")
     ax.legend(loc="upper left", fontsize="small")

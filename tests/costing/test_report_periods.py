@@ -56,3 +56,26 @@ def test_daily_accounts_keep_the_daily_plot():
     figure = plot_daily_cost(days, ["energy"], "CNY")
     assert figure.axes[0].get_ylabel() == "daily cost (CNY)"
     assert len(figure.axes[0].patches) == 0 and len(figure.axes[0].collections) == 1  # a stack area, no bars
+
+
+def test_many_mines_are_drawn_as_their_spread_not_a_line_each():
+    """164 lines and a 165-entry legend made the unit-cost plot unreadable (and 3,400 px tall): above
+    8 mines it shows the median and 10-90 % band by day and how many mines had an anomaly."""
+    import numpy as np
+
+    days = [dt.date(2021, 1, 1) + dt.timedelta(days=i) for i in range(40)]
+    mines = [f"M{k:02d}" for k in range(10)]
+    rng = np.random.default_rng(0)
+    daily = pl.DataFrame({"date": [d for d in days for _ in mines], "mine_id": mines * len(days),
+                          "unit_cost": rng.normal(80, 5, len(days) * len(mines))})
+    anomalies = pl.DataFrame({"date": [days[3], days[3], days[3], days[7]], "mine_id": ["M00", "M01", "M01", "M05"]})
+    ax, right = plot_unit_cost(daily, anomalies, "CNY", "t").axes
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["10-90 % of mines", "median of 10 mines",
+                                                                   "mines with an anomaly (right axis)"]
+    median = ax.lines[0].get_ydata()
+    expected = [np.median(daily.filter(pl.col("date") == d)["unit_cost"].to_numpy()) for d in days]
+    assert np.allclose(median, expected)
+    counts = right.lines[0].get_ydata()  # M01 twice on day 3 (two items) is one mine
+    assert counts[3] == 2 and counts[7] == 1 and counts.sum() == 3
+    few = plot_unit_cost(daily.filter(pl.col("mine_id").is_in(mines[:3])), anomalies, "CNY", "t")
+    assert [t.get_text() for t in few.axes[0].get_legend().get_texts()] == ["M00", "M01", "M02", "anomaly day"]
