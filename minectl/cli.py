@@ -141,8 +141,12 @@ def _schema_key(exc: BaseException, root: Any = None) -> Optional[str]:
     return (f"{source.group(1)}: " if source else "") + unknown_key(full_key, names)
 
 
-def _variants(overrides: list[str]) -> list[list[str]]:
-    """Override lists to compose for a pre-check: each sweep value appears in one of them.
+MAX_OVERRIDE_CHARS = 10_000  # longer is a pasted file, not a value: it belongs in a config file
+
+
+def _variants(overrides: list[str]) -> tuple[list[list[str]], list[Any]]:
+    """Override lists to compose for a pre-check: each sweep value appears in one of them; and
+    the overrides parsed.
 
     Sum, not product, of the sweep sizes: every value is checked without composing the
     whole Cartesian grid. Range/interval sweeps (Optuna) are left to the sweeper.
@@ -152,14 +156,18 @@ def _variants(overrides: list[str]) -> list[list[str]]:
     from hydra.errors import HydraException
 
     parser = OverridesParser.create()
-    fixed, sweeps = [], []
+    fixed, sweeps, parsed = [], [], []
     for text in overrides:
+        if len(text) > MAX_OVERRIDE_CHARS:
+            raise MinectlError(f"override '{text[:30]}...' is {len(text):,} characters long; expected at most "
+                               f"{MAX_OVERRIDE_CHARS:,} (a long value goes in a config file: -cd DIR)")
         try:
             override = parser.parse_override(text)
         except HydraException as exc:
             raise MinectlError(
                 f"cannot parse override '{text}' ({str(exc).splitlines()[0]}); expected key=value, group=option, +key=value or ~key"
             ) from None
+        parsed.append(override)
         if not override.is_sweep_override():
             fixed.append(text)
         elif isinstance(override.value(), ChoiceSweep):
@@ -172,11 +180,11 @@ def _variants(overrides: list[str]) -> list[list[str]]:
             variant = list(base)
             variant[len(fixed) + i] = value
             variants.append(variant)
-    return variants
+    return variants, parsed
 
 
 def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None,
-             start_workers: bool = False) -> Optional[tuple[Path, bool]]:
+             start_workers: bool = False, multirun: bool = False) -> Optional[tuple[Path, bool]]:
     """Compose the config for every override value before any work: one line per mistake.
     ``output_key``: the config key of the folder the run will write (checked when given).
     ``start_workers``: start the worker processes the task asks for (its `workers_ahead`) before
@@ -193,6 +201,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     from minectl.config import register_schemas
     from minectl.constraints import check_config
     from minectl.redaction import config_secrets, remember
+    from minectl.results import MAX_SWEEP_JOBS, grid_size
 
     register_schemas(schemas())
     module = import_module(TASKS[task][0])
@@ -201,8 +210,9 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     extra = [f"hydra.searchpath=[file://{config_dir.resolve()}]"] if config_dir else []
     output = None
     try:
-        trust.check_before_compose(overrides, config_dir)
-        variants = _variants(overrides)
+        trust.check_before_compose(overrides, config_dir, task)
+        variants, parsed = _variants(overrides)
+        jobs = grid_size(parsed)
         with initialize_config_module("minectl.conf", version_base=None):
             for variant in variants:
                 try:
@@ -212,6 +222,9 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
                     raise MinectlError(_new_key(task, variant, extra, exc)) from None
                 trust.check_hydra_node(OmegaConf.to_container(cfg.hydra, resolve=False))
+                if multirun and jobs > MAX_SWEEP_JOBS and str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper"):
+                    raise MinectlError(f"the sweep's overrides make more than {MAX_SWEEP_JOBS:,} jobs; expected at most "
+                                       f"{MAX_SWEEP_JOBS:,} (fewer values, or a search: hydra/sweeper=optuna)")
                 if output_key:
                     checked = _check_output_dir(cfg, output_key)  # every variant's folder can be made
                     output = output or checked
@@ -229,6 +242,10 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 trust.check_task_targets(OmegaConf.to_container(cfg, resolve=True))
                 if task_check:
                     task_check(cfg)
+        sweep = next((o for o in parsed if o.is_sweep_override()), None)
+        if sweep is not None and not multirun:  # after the values' checks: a wrong value is the first thing to fix
+            raise MinectlError(f"{sweep.input_line}: a sweep over several values needs -m (--multirun); expected one "
+                               "value (a list is written [a,b], a text with commas quoted 'a,b')")
     except MinectlError as exc:
         _fail(str(exc))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
@@ -332,7 +349,8 @@ def run_hydra(
     argv = list(overrides)
     if not (hydra_help or info):
         key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-        output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=not (multirun or cfg))
+        output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=not (multirun or cfg),
+                          multirun=multirun)
         if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
             path, timestamped = output
             try:
@@ -345,7 +363,7 @@ def run_hydra(
         from minectl import trust
 
         try:
-            trust.check_before_compose(overrides, config_dir)
+            trust.check_before_compose(overrides, config_dir, task)
         except MinectlError as exc:
             _fail(str(exc))
         register_schemas(schemas())  # on the other path precheck has registered them (50 ms a call)
@@ -478,6 +496,8 @@ def _predict_out(task: str, label: str, run_dir: Path, args: list[str]) -> list[
         if Path(given[-1]).resolve().is_relative_to(run_dir.resolve()):
             raise ConfigError(f"{label}: out={given[-1]} is inside the run folder {run_dir}; "
                               "expected a path outside it (the training run stays as it was)")
+        if task == "extract" and Path(given[-1]).is_dir() and any(Path(given[-1]).iterdir()):  # its tables would replace files
+            raise ConfigError(f"{label}: out={given[-1]} holds files; expected a new or empty folder")
         return args
     now = datetime.now()
     folder = claim_output_dir(Path("outputs", f"{task}_predict", f"{now:%Y-%m-%d}", f"{now:%H-%M-%S}"), "out", True, False)

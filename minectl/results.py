@@ -212,11 +212,29 @@ def read_status(path: Path) -> dict:
     return status
 
 
+MAX_SWEEP_JOBS = 10_000  # a basic-sweeper grid larger than this is a typo (range(0,1000000)), not a plan
+
+
+def grid_size(overrides: list) -> int:
+    """Jobs of Hydra's basic-sweeper grid over parsed ``overrides``, counted without expanding
+    the grid and capped at MAX_SWEEP_JOBS + 1 (a glob counts 1: it picks among a group's options)."""
+    from itertools import islice
+
+    from hydra.core.override_parser.types import Glob, IntervalSweep
+
+    size = 1
+    for override in overrides:
+        if override.is_sweep_override() and not isinstance(override.value(), (Glob, IntervalSweep)):
+            size = min(size * sum(1 for _ in islice(override.sweep_string_iterator(), MAX_SWEEP_JOBS + 1)), MAX_SWEEP_JOBS + 1)
+    return size
+
+
 def planned_jobs(sweep_dir: Path) -> dict[str, list[str]] | None:
     """Job name -> overrides of every job the sweep's multirun.yaml plans (None: not known,
     e.g. another sweeper than Hydra's basic grid, or a job subdir other than the job number)."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import Glob
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
 
@@ -240,7 +258,12 @@ def planned_jobs(sweep_dir: Path) -> dict[str, list[str]] | None:
             or node("sweep").get("subdir") != "${hydra.job.num}":
         return None
     try:
-        batches = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(overrides), None)
+        parsed = OverridesParser.create().parse_overrides(overrides)
+        if any(isinstance(o.value(), Glob) for o in parsed):  # its values come from the config groups: not known here
+            return None
+        if grid_size(parsed) > MAX_SWEEP_JOBS:
+            raise bad(path, f"hydra.overrides.task plans more than {MAX_SWEEP_JOBS:,} jobs", expected)
+        batches = BasicSweeper.split_arguments(parsed, None)
     except HydraException as exc:
         raise bad(path, f"hydra.overrides.task does not parse ({str(exc).splitlines()[0]})", expected) from None
     return {str(i): job for i, job in enumerate(job for batch in batches for job in batch)}
@@ -260,8 +283,13 @@ def summarize_sweep(sweep_dir: Path):
         return row
 
     rows = []
+    planned = planned_jobs(sweep_dir) or {}
     for job in job_dirs(sweep_dir):
-        row = with_overrides({"job": job.name}, read_yaml_list(job / ".hydra" / "overrides.yaml"))
+        overrides = read_yaml_list(job / ".hydra" / "overrides.yaml")
+        if job.name in planned and overrides != planned[job.name]:  # a folder of another run, put in the sweep
+            raise DataError(f"{job / '.hydra' / 'overrides.yaml'}: {overrides} are not job {job.name}'s overrides in "
+                            f"multirun.yaml ({planned[job.name]}); expected the folder of this sweep's job")
+        row = with_overrides({"job": job.name}, overrides)
         status_file = job / STATUS_FILE
         if status_file.exists():
             status = read_status(status_file)
@@ -274,7 +302,7 @@ def summarize_sweep(sweep_dir: Path):
             row.update({k: float(v) for k, v in read_metrics(metrics_file).items()})
         rows.append(row)
     found = {row["job"] for row in rows}
-    for name, overrides in (planned_jobs(sweep_dir) or {}).items():
+    for name, overrides in planned.items():
         if name not in found:
             never = {"status": "not started", "error": "the sweep ended before this job started"}
             rows.append(with_overrides({"job": name}, overrides) | never)
@@ -332,8 +360,14 @@ def what_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
                 changes.append(f"input {path}: rows' sha256 {saved[:12]}... then, {now[:12]}... now")
         elif not Path(path).is_file():
             changes.append(f"input {path}: missing now")
-        elif (now := sha256_file(Path(path))) != saved:
-            changes.append(f"input {path}: sha256 {saved[:12]}... then, {now[:12]}... now")
+        else:
+            try:
+                now = sha256_file(Path(path))
+            except OSError as exc:  # e.g. no permission now
+                changes.append(f"input {path}: unreadable now ({exc.strerror or exc})")
+                continue
+            if now != saved:
+                changes.append(f"input {path}: sha256 {saved[:12]}... then, {now[:12]}... now")
     then = {"minectl": provenance.get("minectl"), "python": provenance.get("python"), **provenance["packages"]}
     now = {"minectl": minectl.__version__, "python": sys.version.split()[0], **_package_versions()}
     changes += [f"package {name}: {then[name]} then, {now.get(name, 'not installed')} now"

@@ -29,11 +29,21 @@ def _short(value: Any) -> str:
     return f"{type(value).__name__} {text[:40] + '...' if len(text) > 40 else text}"
 
 
+# A run writes kilobytes of JSON and YAML; a bigger file was made by someone else (and would cost
+# seconds and gigabytes to parse).
+MAX_TEXT_BYTES = 20 << 20
+# Nodes a YAML document may hold once its aliases are expanded: `&a [*b, *b, ...]` chains grow
+# exponentially (a "billion laughs" file of 1 kB expands to gigabytes).
+MAX_YAML_NODES = 1_000_000
+
+
 def read_text(path: Path, expected: str) -> str:
     path = Path(path)
     if not path.is_file():
         raise bad(path, "missing" if not path.exists() else "not a file", expected)
     try:
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            raise bad(path, f"{path.stat().st_size / 2**20:.0f} MB, larger than the {MAX_TEXT_BYTES >> 20} MB a run writes", expected)
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:  # binary: a pickle, a parquet file, random bytes
         raise bad(path, "binary data, not text", expected) from None
@@ -48,6 +58,8 @@ def read_json(path: Path, expected: str) -> dict:
         data = json.loads(text)
     except ValueError as exc:  # also a truncated file
         raise bad(path, f"not valid JSON ({exc})", expected) from None
+    except RecursionError:  # [[[[...]]]] thousands deep
+        raise bad(path, "nested too deeply", expected) from None
     if not isinstance(data, dict):
         raise bad(path, f"the top level is {_short(data)}", expected)
     return data
@@ -61,6 +73,7 @@ def read_yaml(path: Path, expected: str, kind: str = "mapping"):
 
     text = read_text(path, expected)
     try:
+        check_yaml_size(text, path)
         node = OmegaConf.create(text)  # OmegaConf's loader is yaml's SafeLoader: no objects built
     except (yaml.YAMLError, OmegaConfBaseException) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -68,6 +81,39 @@ def read_yaml(path: Path, expected: str, kind: str = "mapping"):
     if not isinstance(node, DictConfig if kind == "mapping" else ListConfig) or (kind == "mapping" and not text.strip()):
         raise bad(path, f"not a YAML {kind}", expected)
     return node
+
+
+def check_yaml_size(text: str, path: Path) -> None:
+    """Refuse a YAML document whose aliases expand past MAX_YAML_NODES, or nested too deeply,
+    before any loader expands it (a DataError naming ``path``)."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)  # a node graph: an alias is the node it names, not a copy
+    except RecursionError:
+        raise DataError(f"{path}: nested too deeply; expected a config file") from None
+    except yaml.YAMLError:
+        return  # the loader names the syntax error
+    sizes: dict[int, int] = {}
+    started: set[int] = set()
+    stack = [(root, False)] if root is not None else []
+    while stack:  # depth first, each node once: the expanded size in time linear in the file
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else \
+            node.value if isinstance(node, yaml.SequenceNode) else []
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > MAX_YAML_NODES:
+                raise DataError(f"{path}: its aliases (*name) expand to more than {MAX_YAML_NODES:,} values; "
+                                "expected a config file without self-multiplying anchors")
+        elif id(node) in started:  # met again inside itself: `&a [*a]`
+            raise DataError(f"{path}: an anchor holds an alias of itself; expected a config file without recursive anchors")
+        else:
+            started.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
 
 
 def read_yaml_list(path: Path) -> list[str]:
@@ -182,7 +228,8 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
     ``timestamped`` (a default `${now:...}` name): made with an exclusive mkdir; when taken, the
     next free `<name>-1`, `<name>-2`... is used, so runs started in the same second never share
     a folder. A folder the user named that already holds a run is refused, unless
-    ``overwrite``: then the old run's folder is removed first. Returns the folder made.
+    ``overwrite``: then the old run's folder is removed first. A folder holding other files
+    (`/`, a project folder) is refused, ``overwrite`` or not. Returns the folder made.
     """
     path = Path(path)
     try:
@@ -201,6 +248,8 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
             if Path.cwd().resolve().is_relative_to(path.resolve()):
                 raise ConfigError(f"{key}={path}: --overwrite would remove the working folder; expected a run folder outside it")
             shutil.rmtree(path)
+        elif path.is_dir() and not (path / ".hydra").exists() and any(path.iterdir()):  # never write among others' files
+            raise ConfigError(f"{key}={path}: holds files that are not a minectl run; expected a new or empty folder")
         path.mkdir(exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"{key}={path}: cannot make that folder ({exc.strerror or exc}); expected a writable place") from None

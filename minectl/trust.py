@@ -171,24 +171,29 @@ def check_override_strings(overrides: Iterable[str]) -> None:
             check_searchpath([v.strip(" '\"") for v in value.strip("[]").split(",") if v.strip()], key.lstrip("+~"))
 
 
-def check_before_compose(overrides: Iterable[str], config_dir: Optional[Path]) -> None:
+def check_before_compose(overrides: Iterable[str], config_dir: Optional[Path], task: Optional[str] = None) -> None:
     """What Hydra acts on while it composes, before there is a composed config to check: a
-    `pkg://` search path (an override, or a `-cd` folder's YAML read as data) is imported."""
+    `pkg://` search path (an override, or a `-cd` folder's YAML read as data) is imported.
+    ``task``: the command's task, whose primary config a `-cd` folder cannot replace."""
     check_override_strings(overrides)
     if config_dir is not None:
-        _check_config_dir(config_dir)
+        _check_config_dir(config_dir, task)
 
 
-def _check_config_dir(config_dir: Path) -> None:
+def _check_config_dir(config_dir: Path, task: Optional[str] = None) -> None:
     import yaml
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
+
+    from minectl.runfolder import check_yaml_size
 
     if not Path(config_dir).is_dir():
         raise ConfigError(f"--config-dir {config_dir}: not a folder; expected a folder of config files")
     for file in sorted(Path(config_dir).rglob("*.y*ml")):
         try:
-            loaded = OmegaConf.to_container(OmegaConf.load(file), resolve=False)
+            text = file.read_text(encoding="utf-8")
+            check_yaml_size(text, file)
+            loaded = OmegaConf.to_container(OmegaConf.create(text), resolve=False)
         except (OmegaConfBaseException, yaml.YAMLError, ValueError, OSError) as exc:
             reason = " ".join(str(exc).split())  # PyYAML's message spans lines
             raise ConfigError(f"{file}: cannot be read as YAML ({reason}); expected a config file") from None
@@ -198,6 +203,10 @@ def _check_config_dir(config_dir: Path) -> None:
             for where, entries in found:
                 if entries:
                     check_searchpath(entries, where)
+    if task and (Path(config_dir) / f"{task}.yaml").exists():  # Hydra reads the packaged one first: this one never
+        raise ConfigError(f"{Path(config_dir) / f'{task}.yaml'}: `minectl {task}` always composes its packaged {task}.yaml, "
+                          "this file would be ignored; expected config groups (data/, costs/, ...) or an experiment "
+                          "(experiment/NAME.yaml, chosen with +experiment=NAME)")
 
 
 def check_run_folder(run: Any) -> None:

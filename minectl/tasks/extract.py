@@ -283,7 +283,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     if (run.dir / RELATIONS_FILE).is_file():
         try:
             classifier = PairClassifier.from_json(json.loads((run.dir / RELATIONS_FILE).read_text()))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise DataError(f"{run.dir / RELATIONS_FILE}: unreadable ({exc}); expected the relation classifier a run writes") from None
     with_tokens = [(number, d) for (number, _), d in zip(numbered, docs, strict=True) if d.tokens]
     spans = tagger.predict([d for _, d in with_tokens]) if with_tokens else []

@@ -4,6 +4,7 @@ prefixes and suffixes, neighbouring words and, optionally, the dictionary tag of
 from __future__ import annotations
 
 import json
+import struct
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,24 @@ from minectl.text.dictionary import (
     segmenting_terms,
     training_terms,
 )
+
+# crfsuite's model header (header_t in its crf1d_model.c): magic, file size, model type, version,
+# 3 counts and 5 offsets into the file. Its C reader trusts them: a truncated or altered file
+# crashes the process (a segmentation fault), so a saved model's are checked before it is opened.
+CRFSUITE_HEADER = struct.Struct("<4sI4sI3I5I")
+
+
+def check_crfsuite_model(data: bytes) -> None:
+    """Raise ValueError unless ``data`` starts with a crfsuite CRF model's header that fits it."""
+    if len(data) < CRFSUITE_HEADER.size:
+        raise ValueError(f"{len(data)} bytes, shorter than crfsuite's {CRFSUITE_HEADER.size}-byte header")
+    header = CRFSUITE_HEADER.unpack_from(data)
+    magic, size, kind = header[:3]
+    offsets = header[-5:]
+    if magic != b"lCRF" or kind != b"FOMC":
+        raise ValueError("not a crfsuite CRF model (its first bytes)")
+    if size != len(data) or not all(CRFSUITE_HEADER.size <= offset < size for offset in offsets):
+        raise ValueError(f"its header says {size} bytes with parts at {list(offsets)}, the file has {len(data)}: truncated or altered")
 
 
 def _shape(word: str) -> str:
@@ -116,7 +135,8 @@ class FeatureCRF:
             tagger = cls(**info["params"])
             dictionaries_from_json(tagger, info)
             tagger.model_bytes_ = weights.read_bytes()
+            check_crfsuite_model(tagger.model_bytes_)
             tagger._crfsuite_tagger().close()  # crfsuite refuses a file not its model (ValueError) now, not at the first line
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise unreadable(meta, exc) from None
         return tagger

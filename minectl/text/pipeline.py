@@ -73,7 +73,7 @@ def load_tagger(folder: Path):
     meta = folder / "tagger.json"
     try:
         kind = json.loads(meta.read_text()).get("kind")
-    except (OSError, ValueError, AttributeError) as exc:
+    except (OSError, ValueError, AttributeError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise unreadable(meta, exc) from None
     if kind not in TAGGER_FILES:
         raise unreadable(meta, ValueError(f"kind {kind!r}, expected one of {', '.join(TAGGER_FILES)}"))

@@ -279,6 +279,28 @@ def test_verify_names_the_inputs_and_packages_that_changed(made, tmp_path):
     assert first_metric > lines.index(changed[1]) and "differs cost.unit_mean" in result.output
 
 
+def test_an_input_unreadable_now_is_named_not_a_traceback(tmp_path, monkeypatch):
+    """what_changed hashes the saved inputs again: a file it may no longer read (permissions;
+    root reads everything, so the refusal is simulated) is one line, like a missing one."""
+    from minectl import results
+
+    readable, locked = tmp_path / "a.csv", tmp_path / "b.csv"
+    readable.write_text("x\n1\n")
+    locked.write_text("x\n2\n")
+    provenance = {"inputs": {str(readable): results.sha256_file(readable), str(locked): "0" * 64,
+                             str(tmp_path / "gone.csv"): "0" * 64}, "packages": {}}
+    real = results.sha256_file
+
+    def sha256_file(path, *args):
+        if path == locked:
+            raise PermissionError(13, "Permission denied")
+        return real(path, *args)
+
+    monkeypatch.setattr(results, "sha256_file", sha256_file)
+    assert [line for line in results.what_changed(provenance) if not line.startswith("package")] == [
+        f"input {locked}: unreadable now (Permission denied)", f"input {tmp_path / 'gone.csv'}: missing now"]
+
+
 # ---------------------------------------------------------------------------- run folders
 
 

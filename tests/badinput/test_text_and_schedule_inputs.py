@@ -166,6 +166,17 @@ def _garbage_crfsuite(run: Path) -> None:
     (run / "model" / "tagger.crfsuite").write_bytes(b"\x7fELF" + bytes(200))
 
 
+def _truncated_crfsuite(run: Path) -> None:  # crfsuite's C reader trusted its header: a segmentation fault
+    path = run / "model" / "tagger.crfsuite"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _nested_json(name: str):
+    def damage(run: Path) -> None:  # json's parser recurses: a RecursionError
+        (run / "model" / name).write_text("[" * 100_000 + "]" * 100_000)
+    return damage
+
+
 def _nan_coefficient(run: Path) -> None:
     path = run / "model" / "relations.json"
     saved = json.loads(path.read_text())
@@ -176,7 +187,10 @@ def _nan_coefficient(run: Path) -> None:
 PREDICT_CASES = {  # name: (text, damage to the run copy, expected)
     "empty text file": ("", None, "notes.txt: no text"),
     "a 600-token line": (" ".join(["pump"] * 600) + "\n", None, "notes.txt: line 1: 600 tokens; expected at most 512"),
-    "a crfsuite file that is not one": ("replace the pump\n", _garbage_crfsuite, ["saved tagger unreadable", "Invalid model file"]),
+    "a crfsuite file that is not one": ("replace the pump\n", _garbage_crfsuite, ["saved tagger unreadable", "not a crfsuite CRF model"]),
+    "a truncated crfsuite file": ("replace the pump\n", _truncated_crfsuite, ["saved tagger unreadable", "truncated or altered"]),
+    "tagger.json nested 100,000 deep": ("replace the pump\n", _nested_json("tagger.json"), ["saved tagger unreadable (RecursionError"]),
+    "relations.json nested 100,000 deep": ("replace the pump\n", _nested_json("relations.json"), ["relations.json: unreadable"]),
     "NaN in the relation classifier": ("replace the pump\n", _nan_coefficient, "relations.json: unreadable (a coefficient or intercept is not finite)"),
 }
 
