@@ -42,8 +42,8 @@ def read_text(path: Path, expected: str) -> str:
     if not path.is_file():
         raise bad(path, "missing" if not path.exists() else "not a file", expected)
     try:
-        if path.stat().st_size > MAX_TEXT_BYTES:
-            raise bad(path, f"{path.stat().st_size / 2**20:.0f} MB, larger than the {MAX_TEXT_BYTES >> 20} MB a run writes", expected)
+        if (size := path.stat().st_size) > MAX_TEXT_BYTES:
+            raise bad(path, f"{size / 2**20:.0f} MB, larger than the {MAX_TEXT_BYTES >> 20} MB a run writes", expected)
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:  # binary: a pickle, a parquet file, random bytes
         raise bad(path, "binary data, not text", expected) from None

@@ -20,13 +20,10 @@ Term = tuple[str, ...]
 
 def read_terms(path: str | Path) -> dict[Term, str]:
     """Terms of a TSV file `term<TAB>type` (lower-cased, tokenised like the text)."""
+    from minectl.data.sources import read_text
     from minectl.text.corpus import tokenize
 
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: {'not a file' if path.exists() else 'missing'}; expected a dictionary TSV (term<TAB>type)")
-    from minectl.data.sources import read_text
-
     terms, first = {}, {}
     for lineno, line in enumerate(read_text(path, "utf-8", "a dictionary TSV (term<TAB>type)").splitlines(), 1):
         if not line.strip() or line.startswith("#"):

@@ -37,11 +37,10 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
     """The triples of a file by line number."""
     from minectl.data.sources import read_text
 
-    if not path.is_file():
-        raise DataError(f"{path}: file not found; expected a tab-separated triples file (head, relation, tail)")
     rows: dict[int, tuple[str, str, str]] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    for number, line in enumerate(read_text(path, "utf-8", "a UTF-8 file of triples").splitlines(), 1):
+    text = read_text(path, "utf-8", "a tab-separated UTF-8 triples file (head, relation, tail)")  # also: missing, not a file
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split("\t")
