@@ -29,13 +29,13 @@ SPERT = {1: 89.88, 5: 87.39, 32: 71.58, 224: 64.43}  # RESULTS.md, entity micro 
 NEURAL = {"char_encoder": "lstm", "word_dim": 100, "char_dim": 30, "char_hidden": 50, "dict_dim": 20, "hidden": 100, "dropout": 0.3,
           "word_dropout": 0.05, "learning_rate": 0.003, "batch_size": 16, "max_epochs": 40, "patience": 10, "word_vectors": True,
           "vector_epochs": 5, "dict_folds": 5, "dictionary_first": 0.9, "nested": None}  # minectl/conf/extract.yaml's defaults
-CRF = {"c1": 0.05, "c2": 0.05, "max_iterations": 150}
-GRID = {"c1": (0.0, 0.05, 0.2), "c2": (0.01, 0.05, 0.2), "dictionary_first": (0.5, 0.7, 0.9)}  # --select
+CRF = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "word_classes": True}
+GRID = {"c1": (0.0, 0.05, 0.2), "c2": (0.01, 0.05, 0.2), "dictionary_first": (0.5, 0.7, 0.9), "word_classes": (True, False)}  # --select
 
 
 def crf_dict_f1(settings: dict, train, test) -> float:
-    """Micro F1 on ``test`` of crf_dict fitted on ``train`` with ``settings`` (c1, c2, dictionary_first)."""
-    crf = {**CRF, "c1": settings["c1"], "c2": settings["c2"]}
+    """Micro F1 on ``test`` of crf_dict fitted on ``train`` with ``settings`` (c1, c2, word_classes, dictionary_first)."""
+    crf = {**CRF, "c1": settings["c1"], "c2": settings["c2"], "word_classes": settings["word_classes"]}
     model = pipeline.make_tagger("crf_dict", {}, 0, {**NEURAL, "dictionary_first": settings["dictionary_first"]}, crf, 0.5).fit(train)
     return 100 * entity_scores([d.entities for d in test], model.predict(test))["micro"]["f1"]
 
@@ -49,7 +49,7 @@ def select(docs, levels: int, blocks: int = 9) -> None:
         settings = dict(zip(GRID, values, strict=True))
         cv[values] = sum(crf_dict_f1(settings, fit_on, held) for fit_on, held in folds) / len(folds)
         print(f"| {levels} | {settings} | {cv[values]:.2f} | |", flush=True)
-    default = (CRF["c1"], CRF["c2"], NEURAL["dictionary_first"])
+    default = (CRF["c1"], CRF["c2"], NEURAL["dictionary_first"], CRF["word_classes"])
     for name, values in (("pick", max(cv, key=cv.get)), ("defaults", default)):
         settings = dict(zip(GRID, values, strict=True))
         print(f"| {levels} | {name}: {settings} | {cv[values]:.2f} | {crf_dict_f1(settings, train, test):.2f} |", flush=True)
@@ -71,7 +71,7 @@ def main() -> None:
     if args.train_dev:
         print("| classes | crf_dict settings | test micro F1, fitted on train | on train + dev |")
         print("| --- | --- | --- | --- |")
-        settings = {"c1": CRF["c1"], "c2": CRF["c2"], "dictionary_first": NEURAL["dictionary_first"]}
+        settings = {**CRF, "dictionary_first": NEURAL["dictionary_first"]}
         for levels in args.levels:
             train, dev, test = pipeline.authors_split(relabel(docs, levels))
             print(f"| {levels} | {settings} | {crf_dict_f1(settings, train, test):.2f} | {crf_dict_f1(settings, train + dev, test):.2f} |")

@@ -27,7 +27,7 @@ SUMMARY_FILE = "summary.parquet"
 LAST_SWEEP: list[Path] = []  # sweep dirs summarised in this process (the CLI reports the last)
 KEY_PACKAGES = (
     "numpy", "scipy", "polars", "pyarrow", "duckdb", "scikit-learn", "lightgbm", "torch",
-    "pymoo", "statsmodels", "hydra-core", "omegaconf",
+    "pymoo", "statsmodels", "hydra-core", "omegaconf", "python-crfsuite", "lemminflect",
 )
 
 

@@ -58,6 +58,7 @@ class FeatureCRFConfig:  # python-crfsuite's L-BFGS
     c1: float = finite_nonneg(default=0.05)
     c2: float = finite_nonneg(default=0.05)
     max_iterations: int = at_least(1, default=150)
+    word_classes: bool = True  # each word's English classes (noun, verb, adjective) as features
 
 
 @dataclass

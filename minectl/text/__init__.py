@@ -2,4 +2,5 @@
 taggers (dictionary, feature CRF, BiLSTM-CRF), relation extraction and graph triples. Callers
 import the modules they use by name; none is imported here."""
 
-__all__ = ["bio", "corpus", "crf", "dictionary", "embeddings", "feature_crf", "lexicon", "neural", "pipeline", "relations", "scoring"]
+__all__ = ["bio", "corpus", "crf", "dictionary", "embeddings", "feature_crf", "lexicon", "neural", "pipeline", "relations", "scoring",
+           "word_classes"]

@@ -1,5 +1,6 @@
 """Feature-based linear-chain CRF baseline (python-crfsuite, L-BFGS with L1 + L2): word shape,
-prefixes and suffixes, neighbouring words and, optionally, the dictionary tag of each token."""
+prefixes and suffixes, neighbouring words and, optionally, the dictionary tag and the English word
+class (minectl.text.word_classes) of each token and its neighbours."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from minectl.text.dictionary import (
     segmenting_terms,
     training_terms,
 )
+from minectl.text.word_classes import lexicon, word_classes
 
 # crfsuite's model header (header_t in its crf1d_model.c): magic, file size, model type, version,
 # 3 counts and 5 offsets into the file. Its C reader trusts them: a truncated or altered file
@@ -44,8 +46,9 @@ def _shape(word: str) -> str:
     return "".join(c for i, c in enumerate(shape) if i == 0 or c != shape[i - 1])  # runs squeezed: Xx, d.d
 
 
-def token_features(tokens: list[str], dict_tags: list[str] | None) -> list[list[str]]:
+def token_features(tokens: list[str], dict_tags: list[str] | None, with_classes: bool = False) -> list[list[str]]:
     words = [t.lower() for t in tokens]
+    classes = word_classes(words) if with_classes else None
     feats = []
     for i, word in enumerate(words):
         f = ["bias", f"w={word}", f"shape={_shape(tokens[i])}", f"p3={word[:3]}", f"s2={word[-2:]}", f"s3={word[-3:]}", f"s4={word[-4:]}"]
@@ -58,18 +61,21 @@ def token_features(tokens: list[str], dict_tags: list[str] | None) -> list[list[
                 f += [f"s3{off:+d}={words[j][-3:]}", f"w{off:+d}|w={words[j]}|{word}"]
         if dict_tags is not None:
             f += [f"d={dict_tags[i]}"] + [f"d{off:+d}={dict_tags[i + off]}" for off in (-1, 1) if 0 <= i + off < len(words)]
+        if classes is not None:
+            f += [f"c={classes[i]}"] + [f"c{off:+d}={classes[i + off]}" for off in (-1, 1) if 0 <= i + off < len(words)]
         feats.append(f)
     return feats
 
 
 class FeatureCRF:
     """Linear-chain CRF over hand features. ``dictionary``: use dictionary tags as features
-    (held out by ``dict_folds`` folds on the training text); ``terms``: a user dictionary;
+    (held out by ``dict_folds`` folds on the training text); ``word_classes``: each word's English
+    word classes as features; ``terms``: a user dictionary;
     ``dictionary_first``, ``nested``: as minectl.text.dictionary.segmenting_terms."""
 
     def __init__(self, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 150, dictionary: bool = True,
                  terms: dict | None = None, dict_folds: int = 5, min_precision: float = 0.5, dictionary_first: float | None = None,
-                 nested: float | None = None):
+                 nested: float | None = None, word_classes: bool = True):
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
@@ -79,6 +85,7 @@ class FeatureCRF:
         self.min_precision = min_precision
         self.dictionary_first = dictionary_first
         self.nested = nested
+        self.word_classes = word_classes
 
     def fit(self, docs: list[Document]) -> FeatureCRF:
         import pycrfsuite
@@ -90,7 +97,7 @@ class FeatureCRF:
             dict_tags = held_out_match_tags(docs, self.terms or {}, self.dict_folds, self.min_precision)
         trainer = pycrfsuite.Trainer(verbose=False)
         for doc, tags in zip(docs, dict_tags, strict=True):
-            trainer.append(token_features(doc.tokens, tags), spans_to_bio(len(doc.tokens), flatten(doc.entities)[0]))
+            trainer.append(token_features(doc.tokens, tags, self.word_classes), spans_to_bio(len(doc.tokens), flatten(doc.entities)[0]))
         trainer.set_params({"c1": self.c1, "c2": self.c2, "max_iterations": self.max_iterations,
                             "feature.possible_transitions": True})
         with tempfile.TemporaryDirectory() as tmp:
@@ -103,7 +110,8 @@ class FeatureCRF:
         dict_tags = match_tags(docs, self.terms_) if self.dictionary else [None] * len(docs)
         tagger = self._crfsuite_tagger()
         try:
-            spans = [bio_to_spans(tagger.tag(token_features(d.tokens, tags))) for d, tags in zip(docs, dict_tags, strict=True)]
+            spans = [bio_to_spans(tagger.tag(token_features(d.tokens, tags, self.word_classes)))
+                     for d, tags in zip(docs, dict_tags, strict=True)]
         finally:
             tagger.close()
         return segment(docs, spans, self.first_terms_, self.nested_terms_)
@@ -119,12 +127,14 @@ class FeatureCRF:
             tagger.open(str(model))
         return tagger
 
-    _PARAMS = ("c1", "c2", "max_iterations", "dictionary", "dict_folds", "min_precision", "dictionary_first", "nested")
+    _PARAMS = ("c1", "c2", "max_iterations", "dictionary", "dict_folds", "min_precision", "dictionary_first", "nested", "word_classes")
 
     def save(self, weights: Path, meta: Path) -> None:
         """crfsuite's model file (its own binary format: weights, no code) and the JSON of settings and dictionaries."""
         weights.write_bytes(self.model_bytes_)
-        meta.write_text(json.dumps({"kind": "crf", "params": {k: getattr(self, k) for k in self._PARAMS}, **dictionaries_to_json(self)}))
+        lexicon_sha256 = lexicon()[1] if self.word_classes else None
+        meta.write_text(json.dumps({"kind": "crf", "params": {k: getattr(self, k) for k in self._PARAMS},
+                                    "lexicon_sha256": lexicon_sha256, **dictionaries_to_json(self)}))
 
     @classmethod
     def load(cls, weights: Path, meta: Path) -> FeatureCRF:
@@ -132,7 +142,10 @@ class FeatureCRF:
 
         try:
             info = json.loads(meta.read_text())
-            tagger = cls(**info["params"])
+            tagger = cls(**{"word_classes": False, **info["params"]})  # saved before word classes: none
+            if tagger.word_classes and info["lexicon_sha256"] != lexicon()[1]:
+                raise ValueError(f"trained with the word-class lexicon of sha256 {info['lexicon_sha256']}, this "
+                                 f"installation's lemminflect has {lexicon()[1]}: install the lemminflect version it was trained with")
             dictionaries_from_json(tagger, info)
             tagger.model_bytes_ = weights.read_bytes()
             check_crfsuite_model(tagger.model_bytes_)

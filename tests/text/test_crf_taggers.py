@@ -129,3 +129,52 @@ def test_dictionary_first_keeps_matches_and_tagger_spans_that_do_not_cross_them(
     # "filters door" crosses the match "door frame": dropped
     assert dictionary_first([doc], tagger, terms) == [[Span(0, 1, "Activity"), Span(1, 3, "Object"), Span(2, 3, "Object"),
                                                       Span(3, 5, "Object")]]
+
+
+def test_word_classes_agree_with_lemminflects_own_lookup():
+    from lemminflect import getAllLemmas
+
+    from minectl.text.word_classes import word_classes
+
+    words = ["reset", "door", "pump", "filters", "quickly", "leaking", "broken", "u/s", "xj900"]
+    # lemminflect's API, an independent reader of the same lexicon: universal POS tags per form
+    expected = []
+    for word in words:
+        found = {pos.lower() for pos in getAllLemmas(word)} & {"adj", "noun", "verb"}
+        expected.append("+".join(sorted(found)) or ("other" if getAllLemmas(word) else "oov"))
+    assert word_classes(words) == expected
+    assert expected[:5] == ["verb", "noun", "noun+verb", "noun+verb", "other"] and expected[-2:] == ["oov", "oov"]
+
+
+def _verbs_and_nouns() -> list[Document]:
+    """Work orders "VERB NOUN" and "NOUN VERB": only a word's class tells the object from the action."""
+    pairs = [("replace", "door"), ("inspect", "member"), ("adjust", "filter"), ("replace", "tyre"), ("inspect", "gasket"),
+             ("adjust", "bracket"), ("replace", "member"), ("inspect", "door")]
+    docs = [Document([verb, noun], [Span(1, 2, "Object")]) for verb, noun in pairs]
+    return docs + [Document([noun, verb], [Span(0, 1, "Object")]) for verb, noun in pairs]
+
+
+def test_word_classes_let_the_feature_crf_tag_words_it_never_saw(tmp_path):
+    new = [Document(["examine", "axle"]), Document(["hub", "straighten"])]  # unseen words, unseen affixes
+    expected = [[Span(1, 2, "Object")], [Span(0, 1, "Object")]]
+    with_classes = FeatureCRF(max_iterations=100, dictionary=False).fit(_verbs_and_nouns())
+    assert with_classes.predict(new) == expected
+    assert FeatureCRF(max_iterations=100, dictionary=False, word_classes=False).fit(_verbs_and_nouns()).predict(new) != expected
+    with_classes.save(tmp_path / "tagger.crfsuite", tmp_path / "tagger.json")
+    assert load_tagger(tmp_path).predict(new) == expected
+
+
+def test_a_saved_feature_crf_is_read_only_with_its_lexicon(tmp_path):
+    import json
+
+    from minectl.errors import DataError
+
+    FeatureCRF(max_iterations=20, dictionary=False).fit(_verbs_and_nouns()).save(tmp_path / "tagger.crfsuite", tmp_path / "tagger.json")
+    meta = json.loads((tmp_path / "tagger.json").read_text())
+    meta["lexicon_sha256"] = "0" * 64
+    (tmp_path / "tagger.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match="word-class lexicon of sha256 0000"):
+        load_tagger(tmp_path)
+    del meta["params"]["word_classes"], meta["lexicon_sha256"]  # a tagger saved before word classes
+    (tmp_path / "tagger.json").write_text(json.dumps(meta))
+    assert load_tagger(tmp_path).word_classes is False
