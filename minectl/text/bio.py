@@ -36,6 +36,23 @@ def spans_to_bio(n_tokens: int, spans: list[Span]) -> list[str]:
     return tags
 
 
+def bioes_to_bio(tags: list[str]) -> list[str]:
+    """IOB2 tags of a BIOES (or BILOU: U = S, L = E) sequence; ValueError(index) at the first tag
+    the scheme does not allow: an entity continued when none is open or as another type (that
+    tag), or left open (the B-/I- tag before the tag that does not continue it)."""
+    bio, open_type = [], None  # the type of the entity a B-/I- opened and no E-/L- closed yet
+    for i, tag in enumerate([*tags, "O"]):
+        letter, _, kind = tag.partition("-")
+        continues = letter in "IEL"
+        if continues and kind != open_type:
+            raise ValueError(i)
+        if not continues and open_type is not None:
+            raise ValueError(i - 1)
+        open_type = kind if letter in "BI" else None
+        bio.append(f"B-{kind}" if letter in "SU" else f"I-{kind}" if letter in "EL" else tag)
+    return bio[:-1]
+
+
 def bio_to_spans(tags: list[str]) -> list[Span]:
     """Entity spans of a tag sequence, read as seqeval's default (lenient IOB2) mode does: an
     `I-X` after `O` or after another type starts an entity, as `B-X` does."""

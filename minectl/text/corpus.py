@@ -200,28 +200,36 @@ def _doccano(text: str, path: Path) -> list[Document]:
 
 
 def _conll(text: str, path: Path) -> list[Document]:
-    from minectl.text.bio import bio_to_spans
+    """Sentences of one token a line, its tag last: BIO (IOB2, or IOB1 where `I-` starts an
+    entity), or BIOES / BILOU (`S-`/`U-` single, `E-`/`L-` last): a file with any of those
+    letters is read as that scheme throughout, each sentence checked against it."""
+    from minectl.text.bio import bio_to_spans, bioes_to_bio
 
-    docs, tokens, tags = [], [], []
-    first = 1  # the line of the sentence's first token
-
-    def close():
-        if tokens:
-            docs.append(_check_document(path, f"the sentence from line {first}", Document(list(tokens), bio_to_spans(tags))))
-            tokens.clear()
-            tags.clear()
-
-    for lineno, line in enumerate(text.splitlines(), 1):
+    sentences, tokens, tags, lines = [], [], [], []
+    for lineno, line in enumerate([*text.splitlines(), ""], 1):
         if not line.strip() or line.startswith("-DOCSTART-"):
-            close()
+            if tokens:
+                sentences.append((tokens, tags, lines))
+                tokens, tags, lines = [], [], []
             continue
         parts = line.split()
         tag = parts[-1]
-        if len(parts) < 2 or not (tag == "O" or re.fullmatch(r"[BI]-\S+", tag)):
-            raise DataError(f"{path}: line {lineno}: {line.strip()!r}; expected 'token ... TAG' with TAG O, B-<type> or I-<type>")
-        if not tokens:
-            first = lineno
+        if len(parts) < 2 or not (tag == "O" or re.fullmatch(r"[BIESUL]-\S+", tag)):
+            raise DataError(f"{path}: line {lineno}: {line.strip()!r}; expected 'token ... TAG' with TAG O, B-<type> or I-<type> "
+                            "(BIOES: also S-, E-; BILOU: U-, L-)")
         tokens.append(parts[0])
         tags.append(tag)
-    close()
+        lines.append(lineno)
+    bioes = any(tag[0] in "ESUL" for _, sentence_tags, _ in sentences for tag in sentence_tags)
+    docs = []
+    for tokens, tags, lines in sentences:
+        if bioes:
+            try:
+                tags = bioes_to_bio(tags)
+            except ValueError as exc:  # the index of the tag that breaks the scheme
+                i = exc.args[0]
+                raise DataError(f"{path}: line {lines[i]}: tag {tags[i]} after {tags[i - 1] if i else 'the sentence start'} and before "
+                                f"{tags[i + 1] if i + 1 < len(tags) else 'its end'}; expected a BIOES/BILOU sequence (the file "
+                                "uses S-/E- or U-/L- tags): B- opens, I- continues, E-/L- closes, S-/U- stands alone") from None
+        docs.append(_check_document(path, f"the sentence from line {lines[0]}", Document(tokens, bio_to_spans(tags))))
     return docs

@@ -61,6 +61,30 @@ def test_conll_reads_sentences_and_lenient_tags(tmp_path):
     assert second.entities == [Span(0, 1, "Fue"), Span(1, 2, "Cost")]  # I- after nothing starts an entity
 
 
+@pytest.mark.parametrize("single, last", [("S", "E"), ("U", "L")])
+def test_conll_reads_bioes_and_bilou_as_the_same_spans(tmp_path, single, last):
+    iob2 = "pump B-Obj\nseal I-Obj\nfailed B-State\nagain O\n\nreplace B-Act\nhose B-Obj\nclamp I-Obj\nkit I-Obj\n"
+    scheme = f"pump B-Obj\nseal {last}-Obj\nfailed {single}-State\nagain O\n\nreplace {single}-Act\nhose B-Obj\nclamp I-Obj\nkit {last}-Obj\n"
+    (tmp_path / "iob2.conll").write_text(iob2)
+    (tmp_path / "scheme.conll").write_text(scheme)
+    expected = [[Span(0, 2, "Obj"), Span(2, 3, "State")], [Span(0, 1, "Act"), Span(1, 4, "Obj")]]
+    assert [d.entities for d in read_corpus(tmp_path / "scheme.conll")] == [d.entities for d in read_corpus(tmp_path / "iob2.conll")] == expected
+
+
+@pytest.mark.parametrize("content, line", [
+    ("a S-X\n\nb B-X\nc O\n", 3),         # B- never closed (IOB2 in a file that also uses S-)
+    ("a B-X\nb E-Y\n", 2),                  # closed as another type
+    ("a S-X\nb I-X\n", 2),                  # continued after a single
+    ("a O\nb E-X\n", 2),                    # closed with none open
+    ("a S-X\n\nb B-X\nc I-X\n", 4),       # left open at the sentence's end
+])
+def test_conll_refuses_a_broken_bioes_sequence_naming_its_line(tmp_path, content, line):
+    path = tmp_path / "a.conll"
+    path.write_text(content)
+    with pytest.raises(DataError, match=f"a.conll: line {line}: tag .* expected a BIOES/BILOU sequence"):
+        read_corpus(path)
+
+
 @pytest.mark.parametrize("name, content, expect", [
     ("a.json", '{"tokens": ["a"]}', "a.json: a JSON dict; expected a list of {tokens, entities, relations}"),
     ("a.json", '[{"tokens": ["a"]', "a.json: line 1: invalid JSON"),
