@@ -8,6 +8,7 @@ line naming the file, the line or item, and what was expected."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -155,8 +156,9 @@ def _span_json(text: str, path: Path) -> list[Document]:
 def _doccano(text: str, path: Path) -> list[Document]:
     """Doccano JSONL: `{"text", "label": [[start, end, type], ...]}` (sequence labelling export) or
     `{"text", "entities": [{id, start_offset, end_offset, label}], "relations": [{from_id, to_id, type}]}`
-    (relation export). Character spans become the tokens they cover; a span that starts or ends
-    inside a token is refused (the text's tokens cannot express it)."""
+    (relation export). Character spans become the tokens they cover: white space at a span's
+    edges is left out (an annotator's slip), and a token that a span starts or ends inside is cut
+    there ("pump" labelled in "pump's": the annotator's boundary is the text's)."""
     docs = []
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -168,8 +170,7 @@ def _doccano(text: str, path: Path) -> list[Document]:
             raise DataError(f"{path}: {where}: invalid JSON ({exc.msg}); expected one Doccano object a line") from None
         if not (isinstance(item, dict) and isinstance(item.get("text"), str)):
             raise DataError(f"{path}: {where}: no 'text' string; expected a Doccano object {{text, label}} or {{text, entities}}")
-        tokens = tokenize(item["text"])
-        if not tokens:
+        if not tokenize(item["text"]):
             raise DataError(f"{path}: {where}: empty text; expected a sentence")
         if "entities" in item:
             raw = [(e.get("start_offset"), e.get("end_offset"), e.get("label"), e.get("id")) if isinstance(e, dict) else (None,) * 4
@@ -177,13 +178,13 @@ def _doccano(text: str, path: Path) -> list[Document]:
         else:
             raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4
                    for e in _items(item.get("label"), path, where, "'label'")]
+        spans = [_character_span(item["text"], entry, path, f"{where}: label {j}") for j, entry in enumerate(raw)]
+        tokens = _cut_at(tokenize(item["text"]), {offset for span in spans for offset in span})
         starts = {s: i for i, (_, s, _) in enumerate(tokens)}
         ends = {e: i + 1 for i, (_, _, e) in enumerate(tokens)}
         entities, ids = [], {}
-        for j, (start, end, label, ent_id) in enumerate(raw):
-            if not (type(start) is int and type(end) is int and isinstance(label, str)):
-                raise DataError(f"{path}: {where}: label {j}: expected [start, end, label] character offsets and a label")
-            if start not in starts or end not in ends or starts[start] >= ends[end]:
+        for j, ((start, end), (_, _, label, ent_id)) in enumerate(zip(spans, raw, strict=True)):
+            if start not in starts or end not in ends:  # a mark the tokenizer skips
                 raise DataError(f"{path}: {where}: label {j} [{start}, {end}) does not fall on token boundaries; expected whole words")
             if ent_id is not None and ent_id in ids:
                 raise DataError(f"{path}: {where}: label {j}: id {ent_id!r} repeats label {ids[ent_id]}'s; expected unique entity ids")
@@ -197,6 +198,27 @@ def _doccano(text: str, path: Path) -> list[Document]:
             relations.append((ids[rel["from_id"]], ids[rel["to_id"]], rel["type"]))
         docs.append(_check_document(path, where, Document([t for t, _, _ in tokens], entities, relations)))
     return docs
+
+
+def _character_span(text: str, entry: tuple, path: Path, where: str) -> tuple[int, int]:
+    """A Doccano label's [start, end) checked against its text, white space at its edges left out."""
+    start, end, label, _ = entry
+    if not (type(start) is int and type(end) is int and isinstance(label, str)):
+        raise DataError(f"{path}: {where}: expected [start, end, label] character offsets and a label")
+    if not 0 <= start < end <= len(text):
+        raise DataError(f"{path}: {where} [{start}, {end}): expected 0 <= start < end <= {len(text)} (the text's length)")
+    if not text[start:end].strip():
+        raise DataError(f"{path}: {where} [{start}, {end}) covers only white space; expected a word")
+    return end - len(text[start:end].lstrip()), start + len(text[start:end].rstrip())
+
+
+def _cut_at(tokens: list[tuple[str, int, int]], offsets: set[int]) -> list[tuple[str, int, int]]:
+    """Tokens cut at the character offsets that fall inside them."""
+    cut = []
+    for token, start, end in tokens:
+        bounds = [start, *sorted(o for o in offsets if start < o < end), end]
+        cut += [(token[a - start:b - start], a, b) for a, b in itertools.pairwise(bounds)]
+    return cut
 
 
 def _conll(text: str, path: Path) -> list[Document]:

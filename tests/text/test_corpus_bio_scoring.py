@@ -53,6 +53,15 @@ def test_doccano_jsonl_maps_character_offsets_to_tokens(tmp_path):
     assert second.entities == [Span(0, 1, "Facility"), Span(2, 3, "Facility")] and second.relations == [(0, 1, "Equip")]
 
 
+def test_doccano_spans_lose_edge_spaces_and_cut_the_tokens_they_start_or_end_inside(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"text": "replace pump\'s  seal", "label": [[8, 12, "Obj"], [14, 20, "Obj"]]}\n'  # "pump", " seal"
+                    '{"text": "ab cd", "label": [[1, 5, "X"]]}\n')
+    first, second = read_corpus(path)
+    assert first.tokens == ["replace", "pump", "'s", "seal"] and first.entities == [Span(1, 2, "Obj"), Span(3, 4, "Obj")]
+    assert second.tokens == ["a", "b", "cd"] and second.entities == [Span(1, 3, "X")]
+
+
 def test_conll_reads_sentences_and_lenient_tags(tmp_path):
     path = tmp_path / "x.conll"
     path.write_text("-DOCSTART- O\n\nBench NN B-Par\nheight NN I-Par\nrises O\n\nDiesel I-Fue\ncost B-Cost\n")
@@ -92,7 +101,8 @@ def test_conll_refuses_a_broken_bioes_sequence_naming_its_line(tmp_path, content
      "a.json: item 0: entity 0: span [1, 3); expected integers 0 <= start < end <= 2"),
     ("a.json", '[{"tokens": ["a"], "entities": [], "relations": [{"head": 0, "tail": 1, "type": "r"}]}]',
      "a.json: item 0: relation 0: expected {head, tail, type} with head and tail entity indices below 0"),
-    ("a.jsonl", '{"text": "ab cd", "label": [[1, 5, "X"]]}', "a.jsonl: line 1: label 0 [1, 5) does not fall on token boundaries"),
+    ("a.jsonl", '{"text": "ab cd", "label": [[1, 9, "X"]]}', "a.jsonl: line 1: label 0 [1, 9): expected 0 <= start < end <= 5"),
+    ("a.jsonl", '{"text": "ab cd", "label": [[2, 3, "X"]]}', "a.jsonl: line 1: label 0 [2, 3) covers only white space"),
     ("a.jsonl", '{"text": "ab"}\n{"label": []}', "a.jsonl: line 2: no 'text' string"),
     ("a.conll", "Bench B-Par\nheight X-Par\n", "a.conll: line 2: 'height X-Par'; expected 'token ... TAG'"),
     ("a.conll", "\n\n", "a.conll: no sentences"),
