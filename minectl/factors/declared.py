@@ -3,7 +3,9 @@ normalisation every source goes through (case, spaces, a unit in brackets, synon
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import math
 import re
 from collections.abc import Mapping
@@ -54,6 +56,7 @@ class Knowledge:
     labels: dict[str, str] = field(default_factory=dict)  # name -> the first spelling met
     edges: list[dict[str, Any]] = field(default_factory=list)
     synonyms: dict[str, str] = field(default_factory=dict)
+    declared_at: dict[tuple[str, str, str], str] = field(default_factory=dict)  # a declared edge -> where it was first
 
     def add_node(self, raw_name: str, type_: str, where: str) -> str:
         name, _unit = normalise_name(raw_name, self.synonyms)
@@ -125,7 +128,7 @@ def load_declared(paths: list[Path], knowledge: Knowledge | None = None) -> Know
 
 def _load_yaml(path: Path, knowledge: Knowledge) -> None:
     try:
-        spec = yaml.safe_load(_read(path))
+        spec = yaml.load(_read(path), Loader=_UniqueKeyLoader)  # a SafeLoader: no object tags
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict) or set(spec) - {"source", "synonyms", "entities", "triples"}:
@@ -135,11 +138,48 @@ def _load_yaml(path: Path, knowledge: Knowledge) -> None:
         entity = entity if isinstance(entity, dict) else {"type": entity}
         if "type" not in entity:
             raise DataError(f"{path}: entity {name!r} has no type; expected {{type: <entity type>, cite: ...}}")
-        knowledge.add_node(name, str(entity["type"]), f"{path.name} entity {name!r}")
+        _declare_node(knowledge, name, str(entity["type"]), f"{path.name} entity {name!r}")
     for number, triple in enumerate(spec.get("triples") or [], 1):
         if not isinstance(triple, dict):
             raise DataError(f"{path}: triple {number}: expected a mapping with head, relation, tail")
-        knowledge.add_edge(triple, "declared", f"{path.name} triple {number}")
+        _declare_edge(knowledge, triple, f"{path.name} triple {number}")
+
+
+def _declare_node(knowledge: Knowledge, raw_name: str, type_: str, where: str) -> None:
+    """A declared entity; one given another type than before is refused (the first type would win silently)."""
+    name = knowledge.add_node(raw_name, type_, where)
+    if knowledge.nodes[name] != type_:
+        raise DataError(f"entity {name!r} of type {type_!r}, declared {knowledge.nodes[name]!r} before; expected one type an entity",
+                        param=where)
+
+
+def _declare_edge(knowledge: Knowledge, raw: Mapping[str, Any], where: str) -> None:
+    """A declared edge; the same head, relation and tail again is refused (the graph keeps one edge of them: which weight?)."""
+    knowledge.add_edge(raw, "declared", where)
+    edge = knowledge.edges[-1]
+    first = knowledge.declared_at.setdefault((edge["head"], edge["relation"], edge["tail"]), where)
+    if first != where:
+        raise DataError(f"the edge {edge['head']} -{edge['relation']}-> {edge['tail']} of {first} again; expected each declared edge once",
+                        param=where)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last silently)."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    keys: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        with contextlib.suppress(TypeError):  # an unhashable key: construct_mapping refuses it
+            if key in keys:
+                raise yaml.constructor.ConstructorError(f"key {key!r} given twice in one mapping (line {key_node.start_mark.line + 1}); "
+                                                        "expected each key once")
+            keys.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def _read(path: Path) -> str:
@@ -150,18 +190,23 @@ def _read(path: Path) -> str:
 
 
 def _load_csv(path: Path, knowledge: Knowledge) -> None:
-    reader = csv.DictReader(_read(path).splitlines())
+    """Rows under a header; a quoted field may hold line ends (csv reads the text whole, not split into
+    lines first), a row of empty fields (a spreadsheet's empty row) is skipped as a blank line is."""
+    reader = csv.DictReader(io.StringIO(_read(path), newline=""))
     missing = [c for c in ("head", "relation", "tail") if c not in (reader.fieldnames or [])]
     if missing:
         raise DataError(f"{path}: header {reader.fieldnames}; expected columns {', '.join(EDGE_FIELDS)}, head_type, tail_type")
-    rows = list(reader)
+    twice = sorted({name for name in reader.fieldnames if reader.fieldnames.count(name) > 1})
+    if twice:  # DictReader would keep the last column of a name
+        raise DataError(f"{path}: header names {', '.join(twice)} twice; expected each column once")
+    rows = [(reader.line_num, row) for row in reader if any(value not in (None, "") for value in row.values())]
     if not rows:
         raise DataError(f"{path}: no triples; expected a row per triple under the header")
-    for number, row in enumerate(rows, 2):
+    for number, row in rows:
         where = f"{path.name}:{number}"
         if None in row:  # csv's key for the fields beyond the header
             raise DataError(f"{len(row) - 1 + len(row[None])} fields; expected the header's {len(row) - 1}", param=where)
         for end in ("head", "tail"):
             if row.get(f"{end}_type"):
-                knowledge.add_node(row[end], row[f"{end}_type"], where)
-        knowledge.add_edge({k: v for k, v in row.items() if k not in ("head_type", "tail_type")}, "declared", where)
+                _declare_node(knowledge, row[end], row[f"{end}_type"], where)
+        _declare_edge(knowledge, {k: v for k, v in row.items() if k not in ("head_type", "tail_type")}, where)

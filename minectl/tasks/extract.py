@@ -121,11 +121,12 @@ def check(cfg: Config) -> None:
         raise ConfigError("factors.extract.cv_folds=1; expected 0 (no CV) or at least 2 folds")
 
 
-def _terms(p: ExtractParams) -> dict:
+def _terms(p: ExtractParams, types: set[str]) -> dict:
+    """The seed's terms (lexicon) and the user dictionary, its types cut to the corpus' ``types``."""
     from minectl.text.dictionary import read_terms
     from minectl.text.lexicon import mining_terms
 
-    return {**(mining_terms() if p.lexicon else {}), **(read_terms(p.dictionary) if p.dictionary else {})}
+    return {**(mining_terms() if p.lexicon else {}), **(read_terms(p.dictionary, p.levels, types) if p.dictionary else {})}
 
 
 @config_keys(KEYS)
@@ -138,9 +139,10 @@ def run(cfg: Config, out: Run) -> dict:
 
     p = cfg.factors.extract
     torch.set_num_threads(p.threads)
-    terms = _terms(p)
     path = out.input_file(p.corpus)
-    docs = relabel(read_corpus(path, p.format), p.levels)[: p.max_sentences]
+    docs = relabel(read_corpus(path, p.format), p.levels)
+    terms = _terms(p, {e.type for d in docs for e in d.entities})
+    docs = docs[: p.max_sentences]
     if len(docs) < 10:
         raise DataError(f"{path}: {len(docs)} sentences; expected at least 10 to split into train, dev and test")
     neural = OmegaConf.to_container(p.tagger, resolve=True)
@@ -253,7 +255,7 @@ def predict_cli(run, overrides: list[str]) -> None:
 
     from minectl.atomic import atomic_path
     from minectl.data.sources import read_text, resolve_input
-    from minectl.text.corpus import MAX_TOKENS, Document, tokenize
+    from minectl.text.corpus import MAX_TOKENS, Document, text_lines, tokenize
     from minectl.text.pipeline import load_tagger, pair_triples, triples_frame
     from minectl.text.relations import PairClassifier, rule_triples
 
@@ -269,7 +271,7 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
     # (the file's line number, its text) of every line with text: the tables name entries by both
     numbered = [(number, line.strip()) for number, line in
-                enumerate(read_text(text, "utf-8", "a plain text file (one entry a line)").splitlines(), 1) if line.strip()]
+                enumerate(text_lines(read_text(text, "utf-8", "a plain text file (one entry a line)")), 1) if line.strip()]
     if not numbered:
         raise DataError(f"{text}: no text; expected plain text, one entry a line")
     docs = [Document([t for t, _, _ in tokenize(line)]) for _, line in numbered]

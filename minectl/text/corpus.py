@@ -8,6 +8,7 @@ line naming the file, the line or item, and what was expected."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import re
@@ -20,7 +21,10 @@ from minectl.errors import DataError
 FORMATS = ("span_json", "doccano", "conll")
 LEVELS = (1, 5, 32, 224)  # MaintIE's hierarchy: one class, top level, second level, leaves
 MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its square (a longer text: split it into sentences)
-TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*|[^\w\s]")  # words, decimals (0.8), units (L/t); other marks alone
+# words, decimals (0.8), units (L/t); other marks alone. Control characters (NUL, ESC, DEL, ...) and invisible format
+# characters (a byte-order mark inside a file that concatenated others, zero-width spaces, a soft hyphen) separate, as white space does
+TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u2060-\u2064\ufeff]")
+LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,12 @@ class Document:
     @property
     def text(self) -> str:
         return " ".join(self.tokens)
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a file's text, ended by LF, CR LF or CR as editors and JSON Lines count them: a
+    form feed (pdftotext's page break) or a raw U+2028 in a JSON string is no line end."""
+    return LINE_END.split(text)
 
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:
@@ -89,8 +99,7 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
 def _check_document(path: Path, where: str, doc: Document) -> Document:
     """What every format must hold: a sentence of at most MAX_TOKENS tokens, each entity once,
     relations between two different entities."""
-    if len(doc.tokens) > MAX_TOKENS:
-        raise DataError(f"{path}: {where}: {len(doc.tokens)} tokens; expected at most {MAX_TOKENS} a sentence (split longer text)")
+    _check_length(path, where, len(doc.tokens))
     seen: dict[Span, int] = {}
     for j, span in enumerate(doc.entities):
         if not span.type.strip() or span.type != span.type.strip():
@@ -99,10 +108,22 @@ def _check_document(path: Path, where: str, doc: Document) -> Document:
             raise DataError(f"{path}: {where}: entity {j} repeats entity {seen[span]} (tokens [{span.start}, {span.end}) "
                             f"{span.type}); expected each entity once")
         seen[span] = j
-    for j, (head, tail, _) in enumerate(doc.relations):
+    listed: dict[tuple[int, int, str], int] = {}
+    for j, (head, tail, kind) in enumerate(doc.relations):
         if head == tail:
             raise DataError(f"{path}: {where}: relation {j} joins entity {head} to itself; expected two different entities")
+        if not kind.strip() or kind != kind.strip():
+            raise DataError(f"{path}: {where}: relation {j}: type {kind!r}; expected a type name without surrounding spaces")
+        if (head, tail, kind) in listed:  # it would count twice in training and in the scores
+            raise DataError(f"{path}: {where}: relation {j} repeats relation {listed[head, tail, kind]} (entity {head} -{kind}-> "
+                            f"entity {tail}); expected each relation once")
+        listed[head, tail, kind] = j
     return doc
+
+
+def _check_length(path: Path, where: str, n_tokens: int) -> None:
+    if n_tokens > MAX_TOKENS:
+        raise DataError(f"{path}: {where}: {n_tokens} tokens; expected at most {MAX_TOKENS} a sentence (split longer text)")
 
 
 def _items(value, path: Path, where: str, what: str) -> list:
@@ -118,12 +139,18 @@ def _check_span(path: Path, where: str, start, end, n: int) -> None:
         raise DataError(f"{path}: {where}: span [{start}, {end}); expected integers 0 <= start < end <= {n}")
 
 
-def _span_json(text: str, path: Path) -> list[Document]:
+def _parse_json(text: str, path: Path, where: str | None, expected: str):
+    """The JSON value of a file (``where`` None: the parser names the line) or of one of its lines."""
     try:
-        items = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg}); "
-                        "expected a list of {tokens, entities, relations}") from None
+        raise DataError(f"{path}: {where or f'line {exc.lineno}'}: invalid JSON ({exc.msg}); expected {expected}") from None
+    except RecursionError:  # json's parser recurses once per bracket
+        raise DataError(f"{path}: {f'{where}: ' if where else ''}JSON nested too deep; expected {expected}") from None
+
+
+def _span_json(text: str, path: Path) -> list[Document]:
+    items = _parse_json(text, path, None, "a list of {tokens, entities, relations}")
     if not isinstance(items, list):
         raise DataError(f"{path}: a JSON {type(items).__name__}; expected a list of {{tokens, entities, relations}}")
     docs = []
@@ -145,7 +172,7 @@ def _span_json(text: str, path: Path) -> list[Document]:
         for j, rel in enumerate(_items(item.get("relations"), path, where, "'relations'")):
             ok = isinstance(rel, dict) and isinstance(rel.get("type"), str)
             ends = (rel.get("head"), rel.get("tail")) if ok else (None, None)
-            if not (ok and all(isinstance(e, int) and 0 <= e < len(entities) for e in ends)):
+            if not (ok and all(type(e) is int and 0 <= e < len(entities) for e in ends)):  # not bool
                 raise DataError(f"{path}: {where}: relation {j}: expected {{head, tail, type}} "
                                 f"with head and tail entity indices below {len(entities)}")
             relations.append((rel["head"], rel["tail"], rel["type"]))
@@ -158,20 +185,19 @@ def _doccano(text: str, path: Path) -> list[Document]:
     `{"text", "entities": [{id, start_offset, end_offset, label}], "relations": [{from_id, to_id, type}]}`
     (relation export). Character spans become the tokens they cover: white space at a span's
     edges is left out (an annotator's slip), and a token that a span starts or ends inside is cut
-    there ("pump" labelled in "pump's": the annotator's boundary is the text's)."""
+    there ("pump" labelled in "pump's": the annotator's boundary is the text's). A file holding
+    one JSON array of those objects (as some exports write) reads as its JSON Lines."""
     docs = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"line {lineno}"
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}: {where}: invalid JSON ({exc.msg}); expected one Doccano object a line") from None
+    for where, item in _doccano_objects(text, path):
         if not (isinstance(item, dict) and isinstance(item.get("text"), str)):
             raise DataError(f"{path}: {where}: no 'text' string; expected a Doccano object {{text, label}} or {{text, entities}}")
-        if not tokenize(item["text"]):
+        words = tokenize(item["text"])
+        if not words:
             raise DataError(f"{path}: {where}: empty text; expected a sentence")
+        _check_length(path, where, len(words))  # before the cuts at labels (they only add tokens): a long line is refused at once
+        both = [len(item[key]) for key in ("label", "entities") if isinstance(item.get(key), list)]
+        if len(both) == 2 and all(both):  # one of them would be ignored
+            raise DataError(f"{path}: {where}: both 'label' ({both[0]}) and 'entities' ({both[1]}); expected one of them")
         if "entities" in item:
             raw = [(e.get("start_offset"), e.get("end_offset"), e.get("label"), e.get("id")) if isinstance(e, dict) else (None,) * 4
                    for e in _items(item["entities"], path, where, "'entities'")]
@@ -179,25 +205,43 @@ def _doccano(text: str, path: Path) -> list[Document]:
             raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4
                    for e in _items(item.get("label"), path, where, "'label'")]
         spans = [_character_span(item["text"], entry, path, f"{where}: label {j}") for j, entry in enumerate(raw)]
-        tokens = _cut_at(tokenize(item["text"]), {offset for span in spans for offset in span})
+        tokens = _cut_at(words, {offset for span in spans for offset in span})
         starts = {s: i for i, (_, s, _) in enumerate(tokens)}
         ends = {e: i + 1 for i, (_, _, e) in enumerate(tokens)}
         entities, ids = [], {}
         for j, ((start, end), (_, _, label, ent_id)) in enumerate(zip(spans, raw, strict=True)):
             if start not in starts or end not in ends:  # a mark the tokenizer skips
                 raise DataError(f"{path}: {where}: label {j} [{start}, {end}) does not fall on token boundaries; expected whole words")
-            if ent_id is not None and ent_id in ids:
-                raise DataError(f"{path}: {where}: label {j}: id {ent_id!r} repeats label {ids[ent_id]}'s; expected unique entity ids")
-            ids[ent_id] = len(entities)
+            if _entity_id(ent_id) in ids:
+                raise DataError(f"{path}: {where}: label {j}: id {ent_id!r} repeats label {ids[_entity_id(ent_id)]}'s; "
+                                "expected unique entity ids")
+            if _entity_id(ent_id) is not None:
+                ids[_entity_id(ent_id)] = len(entities)
             entities.append(Span(starts[start], ends[end], label))
         relations = []
         for j, rel in enumerate(_items(item.get("relations"), path, where, "'relations'")):
-            ok = isinstance(rel, dict) and rel.get("from_id") in ids and rel.get("to_id") in ids and isinstance(rel.get("type"), str)
-            if not ok:
+            ends = [_entity_id(rel.get(key)) for key in ("from_id", "to_id")] if isinstance(rel, dict) else [None]
+            if not (all(end in ids for end in ends) and isinstance(rel.get("type"), str)):
                 raise DataError(f"{path}: {where}: relation {j}: expected {{from_id, to_id, type}} naming entity ids of the line")
-            relations.append((ids[rel["from_id"]], ids[rel["to_id"]], rel["type"]))
+            relations.append((ids[ends[0]], ids[ends[1]], rel["type"]))
         docs.append(_check_document(path, where, Document([t for t, _, _ in tokens], entities, relations)))
     return docs
+
+
+def _doccano_objects(text: str, path: Path):
+    """(where, object) of each non-blank line, or of each item of a file that is one JSON array."""
+    if text.lstrip().startswith("["):
+        items = _parse_json(text, path, None, "a JSON array of Doccano objects, or one object a line (JSON Lines)")
+        yield from ((f"item {i}", item) for i, item in enumerate(items))
+        return
+    for number, line in enumerate(text_lines(text), 1):
+        if line.strip():
+            yield f"line {number}", _parse_json(line, path, f"line {number}", "one Doccano object a line")
+
+
+def _entity_id(value) -> tuple[str, int | str] | None:
+    """A Doccano entity id as a key (an int or a string; true is not the id 1), None for no usable id."""
+    return (type(value).__name__, value) if type(value) in (int, str) else None
 
 
 def _character_span(text: str, entry: tuple, path: Path, where: str) -> tuple[int, int]:
@@ -213,10 +257,11 @@ def _character_span(text: str, entry: tuple, path: Path, where: str) -> tuple[in
 
 
 def _cut_at(tokens: list[tuple[str, int, int]], offsets: set[int]) -> list[tuple[str, int, int]]:
-    """Tokens cut at the character offsets that fall inside them."""
+    """Tokens cut at the character offsets that fall inside them (found by bisection: a line may hold many labels)."""
+    cuts = sorted(offsets)
     cut = []
     for token, start, end in tokens:
-        bounds = [start, *sorted(o for o in offsets if start < o < end), end]
+        bounds = [start, *cuts[bisect.bisect_right(cuts, start):bisect.bisect_left(cuts, end)], end]
         cut += [(token[a - start:b - start], a, b) for a, b in itertools.pairwise(bounds)]
     return cut
 
@@ -224,25 +269,32 @@ def _cut_at(tokens: list[tuple[str, int, int]], offsets: set[int]) -> list[tuple
 def _conll(text: str, path: Path) -> list[Document]:
     """Sentences of one token a line, its tag last: BIO (IOB2, or IOB1 where `I-` starts an
     entity), or BIOES / BILOU (`S-`/`U-` single, `E-`/`L-` last): a file with any of those
-    letters is read as that scheme throughout, each sentence checked against it."""
+    letters is read as that scheme throughout, each sentence checked against it. Columns are
+    separated by tabs (WNUT) or by spaces (CoNLL-2003); a token holding white space is refused,
+    not cut at it."""
     from minectl.text.bio import bio_to_spans, bioes_to_bio
 
     sentences, tokens, tags, lines = [], [], [], []
-    for lineno, line in enumerate([*text.splitlines(), ""], 1):
-        if not line.strip() or line.startswith("-DOCSTART-"):
+    for lineno, line in enumerate([*text_lines(text), ""], 1):
+        columns = line.strip(" \t")
+        if not line.strip() or columns.startswith("-DOCSTART-"):
             if tokens:
                 sentences.append((tokens, tags, lines))
                 tokens, tags, lines = [], [], []
             continue
-        parts = line.split()
+        parts = [part.strip(" ") for part in columns.split("\t")] if "\t" in columns else re.split(" +", columns)
         tag = parts[-1]
         if len(parts) < 2 or not (tag == "O" or re.fullmatch(r"[BIESUL]-\S+", tag)):
             raise DataError(f"{path}: line {lineno}: {line.strip()!r}; expected 'token ... TAG' with TAG O, B-<type> or I-<type> "
                             "(BIOES: also S-, E-; BILOU: U-, L-)")
+        if parts[0].split() != [parts[0]]:
+            raise DataError(f"{path}: line {lineno}: token {parts[0]!r} holds white space; expected one token a line, "
+                            "its columns separated by tabs or by spaces")
         tokens.append(parts[0])
         tags.append(tag)
         lines.append(lineno)
-    bioes = any(tag[0] in "ESUL" for _, sentence_tags, _ in sentences for tag in sentence_tags)
+    # the first S-/E-/U-/L- tag and its line: it makes the file BIOES/BILOU
+    bioes = next((f"{tag} on line {n}" for _, ts, ns in sentences for tag, n in zip(ts, ns, strict=True) if tag[0] in "ESUL"), None)
     docs = []
     for tokens, tags, lines in sentences:
         if bioes:
@@ -251,7 +303,7 @@ def _conll(text: str, path: Path) -> list[Document]:
             except ValueError as exc:  # the index of the tag that breaks the scheme
                 i = exc.args[0]
                 raise DataError(f"{path}: line {lines[i]}: tag {tags[i]} after {tags[i - 1] if i else 'the sentence start'} and before "
-                                f"{tags[i + 1] if i + 1 < len(tags) else 'its end'}; expected a BIOES/BILOU sequence (the file "
-                                "uses S-/E- or U-/L- tags): B- opens, I- continues, E-/L- closes, S-/U- stands alone") from None
+                                f"{tags[i + 1] if i + 1 < len(tags) else 'its end'}; expected a BIOES/BILOU sequence ({bioes} makes the "
+                                "file BIOES/BILOU): B- opens, I- continues, E-/L- closes, S-/U- stands alone") from None
         docs.append(_check_document(path, f"the sentence from line {lines[0]}", Document(tokens, bio_to_spans(tags))))
     return docs

@@ -18,25 +18,45 @@ from minectl.text.corpus import Document, Span
 Term = tuple[str, ...]
 
 
-def read_terms(path: str | Path) -> dict[Term, str]:
-    """Terms of a TSV file `term<TAB>type` (lower-cased, tokenised like the text)."""
+HEADER = ({"term", "word", "phrase", "entity", "text", "token"}, {"type", "label", "tag", "class", "category", "entity_type"})
+
+
+def read_terms(path: str | Path, levels: int | None = None, types: set[str] | None = None) -> dict[Term, str]:
+    """Terms of a TSV file `term<TAB>type` (lower-cased, tokenised like the text); a first line
+    naming the columns (`term<TAB>type`) is a header, a line starting with `#` a comment. With
+    ``levels`` each type is cut to that many classes (corpus.at_level); with ``types`` (the
+    corpus' types) a type outside them is refused: it would never match a gold entity."""
     from minectl.data.sources import read_text
-    from minectl.text.corpus import tokenize
+    from minectl.text.corpus import at_level, text_lines, tokenize
 
     path = Path(path)
     terms, first = {}, {}
-    for lineno, line in enumerate(read_text(path, "utf-8", "a dictionary TSV (term<TAB>type)").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
+    header = True  # until the first term line
+    for lineno, line in enumerate(text_lines(read_text(path, "utf-8", "a dictionary TSV (term<TAB>type)")), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
-        parts = line.split("\t")
-        if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
+        parts = line.rstrip(" \t").split("\t")
+        if header and len(parts) == 2 and all(part.strip().lower() in words for part, words in zip(parts, HEADER, strict=True)):
+            header = False
+            continue
+        header = False
+        if len(parts) != 2:
+            raise DataError(f"{path}: line {lineno}: {len(parts)} columns ({line[:80]!r}); expected 'term<TAB>type'")
+        if not tokenize(parts[0]) or not parts[1].strip():
             raise DataError(f"{path}: line {lineno}: {line!r}; expected 'term<TAB>type'")
         term, type_ = tuple(t.lower() for t, _, _ in tokenize(parts[0])), parts[1].strip()
+        type_ = at_level(type_, levels) if levels else type_
+        if types is not None and type_ not in types:
+            known = sorted(types)
+            raise DataError(f"{path}: line {lineno}: type {type_!r} is not a type of the corpus{f' at {levels} classes' if levels else ''}"
+                            f"; expected one of {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}")
         if terms.get(term, type_) != type_:
             raise DataError(f"{path}: line {lineno}: {parts[0].strip()!r} is {type_}, and {terms[term]} on line {first[term]}; "
                             "expected one type a term")
         terms[term] = type_
         first.setdefault(term, lineno)
+    if not terms:
+        raise DataError(f"{path}: no terms; expected lines 'term<TAB>type'")
     return terms
 
 

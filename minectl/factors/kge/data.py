@@ -10,6 +10,10 @@ import numpy as np
 
 from minectl.errors import DataError
 
+# a first line naming the columns is a header, not a triple (head/relation/tail, subject/predicate/object, ...)
+HEADER = ({"head", "h", "subject", "s", "source", "from"}, {"relation", "r", "predicate", "p", "rel", "edge", "type", "metaedge"},
+          {"tail", "t", "object", "o", "target", "to"})
+
 
 @dataclass(frozen=True)
 class TripleSplits:
@@ -28,22 +32,24 @@ class TripleSplits:
 
 
 def read_triples(path: str | Path) -> list[tuple[str, str, str]]:
-    """head<TAB>relation<TAB>tail per line; any other line, or a triple listed twice, is refused
-    naming file and line."""
+    """head<TAB>relation<TAB>tail per line (lines end at LF, CR LF or CR; a first line naming the
+    columns is a header); any other line, or a triple listed twice, is refused naming file and line."""
     return list(_numbered_triples(Path(path)).values())
 
 
 def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
     """The triples of a file by line number."""
     from minectl.data.sources import read_text
+    from minectl.text.corpus import text_lines
 
     rows: dict[int, tuple[str, str, str]] = {}
     seen: dict[tuple[str, str, str], int] = {}
     text = read_text(path, "utf-8", "a tab-separated UTF-8 triples file (head, relation, tail)")  # also: missing, not a file
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    lines = [(number, line) for number, line in enumerate(text_lines(text), 1) if line.strip()]
+    for number, line in lines:
         parts = line.split("\t")
+        if number == lines[0][0] and len(parts) == 3 and all(x.strip().lower() in words for x, words in zip(parts, HEADER, strict=True)):
+            continue
         if len(parts) != 3 or not all(p.strip() for p in parts):
             raise DataError(f"{path}:{number}: expected head<TAB>relation<TAB>tail, got {line[:80]!r}")
         triple = (parts[0].strip(), parts[1].strip(), parts[2].strip())
@@ -69,24 +75,30 @@ def index_splits(train, valid, test) -> TripleSplits:
 
 
 def load_splits(folder: str | Path) -> TripleSplits:
-    """A benchmark folder with train.txt, valid.txt and test.txt (Nations, UMLS, Kinships layout).
-    Refused, naming file and line: a valid or test triple whose entity or relation training never
-    saw (no embedding can be learned for it), or one already in an earlier split (a leak)."""
+    """A benchmark folder with train.txt, valid.txt and test.txt (Nations, UMLS, Kinships layout;
+    .tsv where a split has no .txt). Refused, naming file and line: a valid or test triple whose
+    entity or relation training never saw (no embedding can be learned for it), or one already in
+    an earlier split (a leak)."""
     folder = Path(folder)
-    splits = {name: _numbered_triples(folder / f"{name}.txt") for name in ("train", "valid", "test")}
+    if not folder.is_dir():
+        raise DataError(f"{folder}: {'not a folder' if folder.exists() else 'missing'}; expected a benchmark folder with train.txt, "
+                        "valid.txt and test.txt (head<TAB>relation<TAB>tail)")
+    files = {name: next((path for path in (folder / f"{name}.txt", folder / f"{name}.tsv") if path.is_file()), folder / f"{name}.txt")
+             for name in ("train", "valid", "test")}  # a missing split: read_text names its .txt
+    splits = {name: _numbered_triples(path) for name, path in files.items()}
     train = splits["train"].values()
     entities, relations = {x for h, _, t in train for x in (h, t)}, {r for _, r, _ in train}
-    earlier = {triple: "train.txt" for triple in train}
+    earlier = {triple: files["train"].name for triple in train}
     for name in ("valid", "test"):
         for number, (head, relation, tail) in splits[name].items():
-            where = f"{folder / name}.txt:{number}"
+            where = f"{files[name]}:{number}"
             unseen = [f"entity {x!r}" for x in (head, tail) if x not in entities] + [f"relation {relation!r}"] * (relation not in relations)
             if unseen:
-                raise DataError(f"{where}: {unseen[0]} does not occur in train.txt; expected {name} entities and relations "
+                raise DataError(f"{where}: {unseen[0]} does not occur in {files['train'].name}; expected {name} entities and relations "
                                 "seen in training")
             if (head, relation, tail) in earlier:
                 raise DataError(f"{where}: the triple is also in {earlier[head, relation, tail]}; expected disjoint splits")
-        earlier.update({triple: f"{name}.txt" for triple in splits[name].values()})
+        earlier.update({triple: files[name].name for triple in splits[name].values()})
     return index_splits(*(list(splits[name].values()) for name in ("train", "valid", "test")))
 
 
