@@ -184,11 +184,10 @@ def run(cfg: Config, out: Run) -> dict:
             target.write_text(json.dumps(classifier.to_json()))
         triples = pipeline.pair_triples(predicted, end_to_end)
     else:  # no relation labels: the seed's rules on the test sentences, with the best tagger's entities
-        from minectl.text.relations import rule_triples
+        from minectl.text.relations import tagged_rule_triples
 
         triples, pending = [], []
-        for doc in test:
-            found, left = rule_triples(doc.text, lambda clause: best.predict([clause])[0])
+        for doc, (found, left) in zip(test, tagged_rule_triples([doc.text for doc in test], best), strict=True):
             triples += found
             pending += [{"sentence": doc.text, "clause": clause} for clause in left]
         out.table("pending", pl.DataFrame(pending, schema={"sentence": pl.String, "clause": pl.String}))
@@ -257,7 +256,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     from minectl.data.sources import read_text, resolve_input
     from minectl.text.corpus import MAX_TOKENS, Document, text_lines, tokenize
     from minectl.text.pipeline import load_tagger, pair_triples, triples_frame
-    from minectl.text.relations import PairClassifier, rule_triples
+    from minectl.text.relations import PairClassifier, tagged_rule_triples
 
     text, folder = None, None
     for item in overrides:
@@ -293,8 +292,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     tagged = [(number, Document(d.tokens, s)) for (number, d), s in zip(with_tokens, spans, strict=True)]
     triples = pair_triples([d for _, d in tagged], classifier.predict([d for _, d in tagged])) if classifier else []
     pending = []
-    for number, line in numbered:
-        found, left = rule_triples(line, lambda doc: tagger.predict([doc])[0])
+    for (number, line), (found, left) in zip(numbered, tagged_rule_triples([line for _, line in numbered], tagger), strict=True):
         triples += found
         pending += [{"line": number, "sentence": line, "clause": clause} for clause in left]
     entities = pl.DataFrame([{"line": number, "sentence": d.text, "start": s.start, "end": s.end,

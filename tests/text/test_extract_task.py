@@ -102,6 +102,27 @@ def test_seed_rules_on_the_papers_sentence():
     assert (negative.head, negative.relation, negative.tail, negative.sign) == ("bucket rate", "Negative", "labor cost", -1)
 
 
+def test_rules_over_many_lines_tag_each_distinct_clause_once():
+    from minectl.text.dictionary import DictionaryMatcher
+    from minectl.text.relations import tagged_rule_triples
+
+    class CountingMatcher(DictionaryMatcher):
+        calls: list[int] = []
+
+        def predict(self, docs):
+            self.calls.append(len(docs))
+            return super().predict(docs)
+
+    lines = ["labor cost decreases by 5% when the bucket rate is above 0.9; the diesel consumption is 0.8 L/ton",
+             "the diesel consumption is 0.8 L/ton, and the labor cost rises", "labor cost decreases by 5% when the bucket rate is above 0.9"]
+    matcher = CountingMatcher(terms=mining_terms()).fit([])
+    batched = tagged_rule_triples(lines, matcher)
+    # 5 clauses, 3 distinct, tagged in one call; the same triples as the rules tagging one clause at a time
+    assert matcher.calls == [3]
+    assert batched == [rule_triples(line, lambda doc: longest_matches(doc.tokens, mining_terms())) for line in lines]
+    assert len(batched[0][0]) == 2 and batched[1][1] == ["the labor cost rises"]
+
+
 @pytest.mark.slow
 def test_cross_validation_reports_mean_and_sd_per_model(cli, tmp_path):
     run_dir = tmp_path / "cv"
