@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -108,9 +108,16 @@ def build_graph(schema: Schema, knowledge: Knowledge, extra_nodes: Mapping[str, 
     return FactorGraph(nodes, edge_frame, schema)
 
 
-def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> tuple[dict[str, str], list[dict]]:
+class TextTriples(NamedTuple):
+    nodes: dict[str, str]  # name -> the first type the text gives it
+    edges: list[dict]  # a row each, repeats included (build_graph keeps the first of an edge)
+    retyped: list[str]  # names the text also types otherwise than the graph keeps them (declared, else first)
+
+
+def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> TextTriples:
     """Triples extracted from text (issue #17's tables/triples.parquet, or its run folder): nodes
-    with their types and edges with source "text", the sentence as citation."""
+    with their types and edges with source "text", the sentence as citation. Text repeats a fact
+    in many sentences and a tagger may type a name two ways: both are counted, not refused."""
     if path.is_dir():
         path = path / "tables" / "triples.parquet"
     if not path.is_file():
@@ -124,14 +131,18 @@ def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> tuple
     if missing:
         raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(TEXT_COLUMNS)}")
     nodes: dict[str, str] = {}
+    retyped: set[str] = set()
     extractor = Knowledge(synonyms=knowledge.synonyms)
     for number, row in enumerate(frame.iter_rows(named=True)):
         where = f"{path.name} row {number}"
         schema.check_relation(str(row["relation"]), where)
         for end in ("head", "tail"):
-            schema.check_entity_type(str(row[f"{end}_type"]), where)
-            nodes.setdefault(extractor.add_node(row[end], str(row[f"{end}_type"]), where), str(row[f"{end}_type"]))
+            type_ = str(row[f"{end}_type"])
+            schema.check_entity_type(type_, where)
+            name = extractor.add_node(row[end], type_, where)
+            if type_ != knowledge.nodes.get(name, nodes.setdefault(name, type_)):
+                retyped.add(name)
         extractor.add_edge({k: row.get(k) for k in ("head", "relation", "tail", "weight", "sign", "unit", "condition",
                                                      "sentence", "confidence")}, "text", where)
     knowledge.labels.update({k: v for k, v in extractor.labels.items() if k not in knowledge.labels})
-    return nodes, extractor.edges
+    return TextTriples(nodes, extractor.edges, sorted(retyped))

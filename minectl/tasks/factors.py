@@ -140,8 +140,16 @@ def run(cfg: Config, out: Run) -> dict:
     extra_nodes: dict[str, str] = {}
     extra_edges: list[dict] = []
     metrics: dict[str, Any] = {}
+    text_counts: dict[str, int] = {}
     if params.sources.text:
-        extra_nodes, extra_edges = read_text_triples(out.input_file(params.sources.text), knowledge, schema)
+        extra_nodes, extra_edges, retyped = read_text_triples(out.input_file(params.sources.text), knowledge, schema)
+        text_counts = {"text_rows": len(extra_edges), "text_repeats": len(extra_edges) - len({(e["head"], e["relation"], e["tail"])
+                                                                                                for e in extra_edges}),
+                       "text_retyped": len(retyped)}
+        out.console.print(f"text triples: {text_counts['text_rows']} rows, {text_counts['text_repeats']} repeating an edge (its "
+                          f"first row kept); {len(retyped)} names typed otherwise than the graph keeps them (declared, else the "
+                          f"first row's){': ' + ', '.join(retyped[:5]) if retyped else ''}{', ...' if len(retyped) > 5 else ''}",
+                          soft_wrap=True)
     graph = build_graph(schema, knowledge, extra_nodes, extra_edges)  # declared and text checked before the data work
     _check_names(params, dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True)), knowledge.synonyms)
     if params.sources.data:
@@ -163,7 +171,7 @@ def run(cfg: Config, out: Run) -> dict:
         exports.write_neo4j(graph, tmp)
     counts = graph.edges.group_by("source").len()
     metrics["kg"] = {"nodes": graph.nodes.height, "edges": graph.edges.height,
-                     **{f"edges.{row['source']}": row["len"] for row in counts.iter_rows(named=True)}}
+                     **{f"edges.{row['source']}": row["len"] for row in counts.iter_rows(named=True)}, **text_counts}
     conflicts = sign_conflicts(graph.edges)
     metrics["kg"]["sign_conflicts"] = conflicts.height
     by_source = ", ".join(f"{source} {n}" for source, n in counts.sort("source").iter_rows())

@@ -128,11 +128,24 @@ def test_text_triples_merge_with_provenance(schema, tmp_path):
     (tmp_path / "tables").mkdir()
     _text_frame().write_parquet(tmp_path / "tables" / "triples.parquet")
     knowledge = load_declared([DECLARED])
-    nodes, edges = read_text_triples(tmp_path, knowledge, schema)
+    nodes, edges, retyped = read_text_triples(tmp_path, knowledge, schema)
+    assert retyped == []
     graph = build_graph(schema, knowledge, nodes, edges)
     text = graph.edges.filter(pl.col("source") == "text").row(0, named=True)
     assert (text["head"], text["tail"], text["cite"], text["confidence"]) == ("lumpiness", "crusher_wear", "Coarser blasts raise crusher wear.", 0.8)
     assert graph.nodes.filter(pl.col("name") == "lumpiness")["sources"][0].to_list() == ["declared", "text"]
+
+
+def test_text_triples_count_names_typed_otherwise_than_the_graph_keeps(schema, tmp_path):
+    # "lumpiness" is declared an Index; the text types it Cost once, and "haul road" two ways
+    pl.concat([_text_frame(), _text_frame(head_type="Cost"), _text_frame(head="haul road", head_type="Facility"),
+               _text_frame(head="haul road", head_type="Place")]).write_parquet(tmp_path / "triples.parquet")
+    knowledge = load_declared([DECLARED])
+    nodes, edges, retyped = read_text_triples(tmp_path / "triples.parquet", knowledge, schema)
+    assert retyped == ["haul_road", "lumpiness"] and nodes["haul_road"] == "Facility" and len(edges) == 4
+    graph = build_graph(schema, knowledge, nodes, edges)
+    assert graph.nodes.filter(pl.col("name") == "lumpiness")["type"][0] == "Index"  # the declared type is kept
+    assert graph.edges.filter(pl.col("source") == "text").height == 2  # the repeated lumpiness edge kept once
 
 
 def test_text_triples_of_an_unknown_type_are_refused(schema, tmp_path):
