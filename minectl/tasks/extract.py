@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from minectl.results import Run
 
 RELATIONS_FILE = "model/relations.json"  # the tagger: model/tagger.json + its weights (minectl.text.pipeline.TAGGER_FILES)
+PREDICT_TABLES = ("entities", "triples", "pending")  # what `predict` writes, a Parquet file each
+PREDICT_CHUNK_LINES = 10_000  # lines tagged at a time by `predict` (memory grows with it, not with the file)
 
 
 @dataclass
@@ -249,14 +251,14 @@ def predict_cli(run, overrides: list[str]) -> None:
     run has one, and the seed's rules) and the clauses no rule matched (pending) as Parquet
     tables into DIR (the CLI's default: a new folder outputs/extract_predict/DATE/TIME, never
     inside RUN_DIR). ``run``: the RunFolder read by read_run."""
-    import polars as pl
+    import pyarrow.parquet as pq
     from rich.console import Console
 
     from minectl.atomic import atomic_path
     from minectl.data.sources import read_text, resolve_input
-    from minectl.text.corpus import MAX_TOKENS, Document, text_lines, tokenize
-    from minectl.text.pipeline import load_tagger, pair_triples, triples_frame
-    from minectl.text.relations import PairClassifier, tagged_rule_triples
+    from minectl.text.corpus import MAX_TOKENS, text_lines, tokenize
+    from minectl.text.pipeline import load_tagger
+    from minectl.text.relations import PairClassifier
 
     text, folder = None, None
     for item in overrides:
@@ -273,11 +275,9 @@ def predict_cli(run, overrides: list[str]) -> None:
                 enumerate(text_lines(read_text(text, "utf-8", "a plain text file (one entry a line)")), 1) if line.strip()]
     if not numbered:
         raise DataError(f"{text}: no text; expected plain text, one entry a line")
-    docs = [Document([t for t, _, _ in tokenize(line)]) for _, line in numbered]
-    long = next((i for i, doc in enumerate(docs) if len(doc.tokens) > MAX_TOKENS), None)
+    long = next(((number, n) for number, line in numbered if (n := len(tokenize(line))) > MAX_TOKENS), None)
     if long is not None:
-        raise DataError(f"{text}: line {numbered[long][0]}: {len(docs[long].tokens)} tokens; expected at most {MAX_TOKENS} "
-                        "an entry (split longer text into lines)")
+        raise DataError(f"{text}: line {long[0]}: {long[1]} tokens; expected at most {MAX_TOKENS} an entry (split longer text into lines)")
     if not (run.dir / "model" / "tagger.json").is_file():
         raise DataError(f"{run.dir}: no model/tagger.json; expected a `minectl factors extract` run folder with its saved tagger")
     tagger = load_tagger(run.dir / "model")
@@ -287,7 +287,40 @@ def predict_cli(run, overrides: list[str]) -> None:
             classifier = PairClassifier.from_json(json.loads((run.dir / RELATIONS_FILE).read_text()))
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise DataError(f"{run.dir / RELATIONS_FILE}: unreadable ({exc}); expected the relation classifier a run writes") from None
-    with_tokens = [(number, d) for (number, _), d in zip(numbered, docs, strict=True) if d.tokens]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"factors extract predict: out={folder}: cannot write there ({exc.strerror or exc}); "
+                          "expected a writable folder") from None
+    # chunks of lines, each table appended as it goes: memory stays flat however long the file
+    rows, first_triples = dict.fromkeys(PREDICT_TABLES, 0), None
+    with contextlib.ExitStack() as stack:
+        paths = {name: stack.enter_context(atomic_path(folder / f"{name}.parquet")) for name in PREDICT_TABLES}
+        writers = {}
+        for start in range(0, len(numbered), PREDICT_CHUNK_LINES):
+            frames = _predicted_tables(numbered[start:start + PREDICT_CHUNK_LINES], tagger, classifier)
+            first_triples = frames["triples"].head(10) if first_triples is None else first_triples
+            for name, frame in frames.items():
+                table = frame.to_arrow()
+                if name not in writers:
+                    writers[name] = stack.enter_context(pq.ParquetWriter(paths[name], table.schema))
+                writers[name].write_table(table)
+                rows[name] += frame.height
+    console = Console()
+    console.print(first_triples)
+    console.print(f"{len(numbered)} lines: {rows['entities']} entities, {rows['triples']} triples, "
+                  f"{rows['pending']} pending clauses -> {folder}")
+
+
+def _predicted_tables(numbered: list[tuple[int, str]], tagger, classifier) -> dict:
+    """The entities, triples and pending tables of (line number, text) pairs."""
+    import polars as pl
+
+    from minectl.text.corpus import Document, tokenize
+    from minectl.text.pipeline import pair_triples, triples_frame
+    from minectl.text.relations import tagged_rule_triples
+
+    with_tokens = [(number, doc) for number, line in numbered if (doc := Document([t for t, _, _ in tokenize(line)])).tokens]
     spans = tagger.predict([d for _, d in with_tokens]) if with_tokens else []
     tagged = [(number, Document(d.tokens, s)) for (number, d), s in zip(with_tokens, spans, strict=True)]
     triples = pair_triples([d for _, d in tagged], classifier.predict([d for _, d in tagged])) if classifier else []
@@ -299,17 +332,5 @@ def predict_cli(run, overrides: list[str]) -> None:
                               "text": " ".join(d.tokens[s.start:s.end]), "type": s.type} for number, d in tagged for s in d.entities],
                             schema={"line": pl.Int64, "sentence": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String,
                                     "type": pl.String})
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"factors extract predict: out={folder}: cannot write there ({exc.strerror or exc}); "
-                          "expected a writable folder") from None
-    frames = {"entities": entities, "triples": triples_frame(triples),
-              "pending": pl.DataFrame(pending, schema={"line": pl.Int64, "sentence": pl.String, "clause": pl.String})}
-    for name, frame in frames.items():
-        with atomic_path(folder / f"{name}.parquet") as tmp:
-            frame.write_parquet(tmp)
-    console = Console()
-    console.print(frames["triples"].head(10))
-    console.print(f"{len(numbered)} lines: {entities.height} entities, {frames['triples'].height} triples, "
-                  f"{len(pending)} pending clauses -> {folder}")
+    return {"entities": entities, "triples": triples_frame(triples),
+            "pending": pl.DataFrame(pending, schema={"line": pl.Int64, "sentence": pl.String, "clause": pl.String})}

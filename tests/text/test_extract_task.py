@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from minectl.text.dictionary import longest_matches
@@ -57,6 +58,20 @@ def test_predict_tags_new_text_with_the_saved_model(quick_run, tmp_path, cli):
     assert entities.height > 0 and all(sentences[n] == s for n, s in entities.select("line", "sentence").iter_rows())
     pending = pl.read_parquet(tmp_path / "out" / "pending.parquet")
     assert set(pending["line"]) <= {1, 3} and pending.columns == ["line", "sentence", "clause"]
+
+
+def test_predict_in_chunks_writes_the_tables_of_one_pass(quick_run, tmp_path, cli, monkeypatch):
+    from minectl.tasks import extract
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("replace hydraulic pump\nengine oil leak, replace seal\n\nair filter blocked\npump seal leaking\nreset alarm\n")
+    assert cli("factors", "extract", "predict", quick_run, f"factors.extract.text={notes}", f"out={tmp_path / 'whole'}").exit_code == 0
+    monkeypatch.setattr(extract, "PREDICT_CHUNK_LINES", 2)  # three chunks of the five entries
+    assert cli("factors", "extract", "predict", quick_run, f"factors.extract.text={notes}", f"out={tmp_path / 'chunks'}").exit_code == 0
+    for name in extract.PREDICT_TABLES:
+        whole, chunks = (pl.read_parquet(tmp_path / run / f"{name}.parquet") for run in ("whole", "chunks"))
+        assert chunks.equals(whole) and whole.height > 0
+    assert pq.ParquetFile(tmp_path / "chunks" / "pending.parquet").num_row_groups == 3
 
 
 @pytest.mark.parametrize("args, expect", [
