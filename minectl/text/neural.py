@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from minectl.errors import DataError
 from minectl.text.bio import bio_to_spans, flatten, spans_to_bio
@@ -67,8 +68,9 @@ class Network(nn.Module):
             h = self.char_encoder(x.transpose(1, 2))  # (B*L, H, W)
             h = h.masked_fill((chars.view(b * n, 1, w) == PAD), -1e4).max(dim=2).values
             h = torch.where(h < -1e3, torch.zeros_like(h), h)  # padded words: all characters masked
-        else:
-            _, (last, _) = self.char_encoder(x)
+        else:  # packed: each direction's last state is the word's own, however long the batch's longest word
+            lengths = (chars.view(b * n, w) != PAD).sum(dim=1).clamp(min=1)  # a padding word: its one PAD, never read on
+            _, (last, _) = self.char_encoder(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
             h = torch.cat([last[0], last[1]], dim=1)
         return h.view(b, n, -1)
 
@@ -76,7 +78,10 @@ class Network(nn.Module):
         parts = [self.word(words), self._chars(chars)]
         if self.dict is not None:
             parts.append(self.dict(dicts))
-        h, _ = self.lstm(self.dropout(torch.cat(parts, dim=2)))
+        # packed: the backward LSTM starts at each sentence's own last word, so a sentence's tags do not
+        # depend on the longer sentences it is batched with (unpacked, it read their padding first)
+        x = pack_padded_sequence(self.dropout(torch.cat(parts, dim=2)), (words != PAD).sum(dim=1), batch_first=True, enforce_sorted=False)
+        h, _ = pad_packed_sequence(self.lstm(x)[0], batch_first=True, total_length=words.shape[1])
         return self.emit(self.dropout(h))
 
 

@@ -178,3 +178,19 @@ def test_a_saved_feature_crf_is_read_only_with_its_lexicon(tmp_path):
     del meta["params"]["word_classes"], meta["lexicon_sha256"]  # a tagger saved before word classes
     (tmp_path / "tagger.json").write_text(json.dumps(meta))
     assert load_tagger(tmp_path).word_classes is False
+
+
+@pytest.mark.parametrize("encoder", ["lstm", "cnn"])
+def test_neural_tagger_scores_a_sentence_the_same_alone_or_batched_with_longer_ones(encoder):
+    torch.set_num_threads(1)
+    tagger = NeuralTagger(char_encoder=encoder, max_epochs=1, word_dim=8, hidden=8, char_hidden=8, vector_epochs=1,
+                          dict_folds=2).fit(_tiny_corpus(), _tiny_corpus()[:6])
+    docs = [Document(["pump"]), Document(["replace", "hydraulically", "actuated", "gearbox", "hose", "now"])]
+    words, chars, dicts = tagger._encode(docs, [["O"] * len(d.tokens) for d in docs])
+    tagger.network_.eval()
+    W, C, D, _, _ = tagger._batch(words, chars, dicts)
+    batched = tagger.network_(W, C, D)
+    for b in range(len(docs)):  # padding (words, and characters of the longer words) changes nothing
+        W1, C1, D1, _, _ = tagger._batch(words[b:b + 1], chars[b:b + 1], dicts[b:b + 1])
+        n = len(docs[b].tokens)
+        torch.testing.assert_close(tagger.network_(W1, C1, D1)[0, :n], batched[b, :n], rtol=1e-5, atol=1e-6)
