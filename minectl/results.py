@@ -143,7 +143,7 @@ class Run:
 
         path = resolve_input(path)
         if not path.exists():
-            raise DataError(f"{path}: input file not found; expected an existing file")
+            raise DataError(f"{path}: input not found; expected an existing file (or a folder where the key names one)")
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
             self.inputs[str(file.resolve())] = sha256_file(file)

@@ -24,6 +24,7 @@ MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its squar
 # words, decimals (0.8), units (L/t); other marks alone. Control characters (NUL, ESC, DEL, ...) and invisible format
 # characters (a byte-order mark inside a file that concatenated others, zero-width spaces, a soft hyphen) separate, as white space does
 TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u2060-\u2064\ufeff]")
+CONLL_TAG = re.compile(r"O|[BIESUL]-\S+")  # IOB1/IOB2 and BIOES/BILOU
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
 
 
@@ -271,20 +272,22 @@ def _conll(text: str, path: Path) -> list[Document]:
     entity), or BIOES / BILOU (`S-`/`U-` single, `E-`/`L-` last): a file with any of those
     letters is read as that scheme throughout, each sentence checked against it. Columns are
     separated by tabs (WNUT) or by spaces (CoNLL-2003); a token holding white space is refused,
-    not cut at it."""
+    not cut at it. `-DOCSTART-` lines and comments (`# ` and no tag last, as MultiCoNER's
+    `# id ... domain=en`) are skipped."""
     from minectl.text.bio import bio_to_spans, bioes_to_bio
 
     sentences, tokens, tags, lines = [], [], [], []
     for lineno, line in enumerate([*text_lines(text), ""], 1):
         columns = line.strip(" \t")
-        if not line.strip() or columns.startswith("-DOCSTART-"):
+        comment = columns.startswith("# ") and not CONLL_TAG.fullmatch(columns.split()[-1])  # MultiCoNER's "# id ... domain=en"
+        if not line.strip() or columns.startswith("-DOCSTART-") or comment:
             if tokens:
                 sentences.append((tokens, tags, lines))
                 tokens, tags, lines = [], [], []
             continue
         parts = [part.strip(" ") for part in columns.split("\t")] if "\t" in columns else re.split(" +", columns)
         tag = parts[-1]
-        if len(parts) < 2 or not (tag == "O" or re.fullmatch(r"[BIESUL]-\S+", tag)):
+        if len(parts) < 2 or not CONLL_TAG.fullmatch(tag):
             raise DataError(f"{path}: line {lineno}: {line.strip()!r}; expected 'token ... TAG' with TAG O, B-<type> or I-<type> "
                             "(BIOES: also S-, E-; BILOU: U-, L-)")
         if parts[0].split() != [parts[0]]:

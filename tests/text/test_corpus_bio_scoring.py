@@ -70,6 +70,13 @@ def test_conll_reads_sentences_and_lenient_tags(tmp_path):
     assert second.entities == [Span(0, 1, "Fue"), Span(1, 2, "Cost")]  # I- after nothing starts an entity
 
 
+def test_conll_skips_multiconer_comment_lines_but_reads_a_hash_token(tmp_path):
+    path = tmp_path / "x.conll"
+    path.write_text("# id 1f2e domain=en\nthe _ _ O\npump _ _ B-Obj\n\n# id 9a0c domain=en\n# _ _ O\nseal _ _ B-Obj\n")
+    first, second = read_corpus(path)
+    assert first.tokens == ["the", "pump"] and second.tokens == ["#", "seal"] and second.entities == [Span(1, 2, "Obj")]
+
+
 @pytest.mark.parametrize("single, last", [("S", "E"), ("U", "L")])
 def test_conll_reads_bioes_and_bilou_as_the_same_spans(tmp_path, single, last):
     iob2 = "pump B-Obj\nseal I-Obj\nfailed B-State\nagain O\n\nreplace B-Act\nhose B-Obj\nclamp I-Obj\nkit I-Obj\n"
