@@ -21,9 +21,13 @@ from minectl.errors import DataError
 FORMATS = ("span_json", "doccano", "conll")
 LEVELS = (1, 5, 32, 224)  # MaintIE's hierarchy: one class, top level, second level, leaves
 MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its square (a longer text: split it into sentences)
-# words, decimals (0.8), units (L/t); other marks alone. Control characters (NUL, ESC, DEL, ...) and invisible format
-# characters (a byte-order mark inside a file that concatenated others, zero-width spaces, a soft hyphen) separate, as white space does
-TOKEN = re.compile(r"\w+(?:[.,/'-]\w+)*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u2060-\u2064\ufeff]")
+# Chinese and Japanese characters one a token (their text has no spaces: the seed's corpus is Chinese, tagged per
+# character); words, decimals (0.8), units (L/t); other marks alone. Control characters (NUL, ESC, DEL, ...) and invisible
+# format characters (a byte-order mark inside a file that concatenated others, zero-width spaces, a soft hyphen) separate,
+# as white space does
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs (extension A, unified, compatibility)
+WORD = rf"(?:(?![{CJK}])\w)+"
+TOKEN = re.compile(rf"[{CJK}]|{WORD}(?:[.,/'-]{WORD})*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u2060-\u2064\ufeff]")
 CONLL_TAG = re.compile(r"O|[BIESUL]-\S+")  # IOB1/IOB2 and BIOES/BILOU
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
 

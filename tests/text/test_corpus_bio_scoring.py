@@ -70,6 +70,14 @@ def test_conll_reads_sentences_and_lenient_tags(tmp_path):
     assert second.entities == [Span(0, 1, "Fue"), Span(1, 2, "Cost")]  # I- after nothing starts an entity
 
 
+def test_chinese_text_is_tokenised_per_character_as_the_seed_tags_it(tmp_path):
+    path = tmp_path / "zh.jsonl"  # "the hydraulic pump failed, replace the seal" with two Facility labels
+    path.write_text('{"text": "液压泵故障，更换密封件 pump", "label": [[0, 3, "Facility"], [8, 11, "Facility"]]}\n', encoding="utf-8")
+    [doc] = read_corpus(path)
+    assert doc.tokens == ["液", "压", "泵", "故", "障", "，", "更", "换", "密", "封", "件", "pump"]
+    assert doc.entities == [Span(0, 3, "Facility"), Span(8, 11, "Facility")]
+
+
 def test_conll_skips_multiconer_comment_lines_but_reads_a_hash_token(tmp_path):
     path = tmp_path / "x.conll"
     path.write_text("# id 1f2e domain=en\nthe _ _ O\npump _ _ B-Obj\n\n# id 9a0c domain=en\n# _ _ O\nseal _ _ B-Obj\n")
