@@ -316,7 +316,7 @@ def _predicted_tables(numbered: list[tuple[int, str]], tagger, classifier) -> di
     """The entities, triples and pending tables of (line number, text) pairs."""
     import polars as pl
 
-    from minectl.text.corpus import Document, tokenize
+    from minectl.text.corpus import Document, join_tokens, tokenize
     from minectl.text.pipeline import pair_triples, triples_frame
     from minectl.text.relations import tagged_rule_triples
 
@@ -329,7 +329,7 @@ def _predicted_tables(numbered: list[tuple[int, str]], tagger, classifier) -> di
         triples += found
         pending += [{"line": number, "sentence": line, "clause": clause} for clause in left]
     entities = pl.DataFrame([{"line": number, "sentence": d.text, "start": s.start, "end": s.end,
-                              "text": " ".join(d.tokens[s.start:s.end]), "type": s.type} for number, d in tagged for s in d.entities],
+                              "text": join_tokens(d.tokens[s.start:s.end]), "type": s.type} for number, d in tagged for s in d.entities],
                             schema={"line": pl.Int64, "sentence": pl.String, "start": pl.Int64, "end": pl.Int64, "text": pl.String,
                                     "type": pl.String})
     return {"entities": entities, "triples": triples_frame(triples),

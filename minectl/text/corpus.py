@@ -27,6 +27,7 @@ MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its squar
 # as white space does
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs (extension A, unified, compatibility)
 WORD = rf"(?:(?![{CJK}])\w)+"
+UNSPACED = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef]")  # written without spaces: CJK characters, their punctuation
 TOKEN = re.compile(rf"[{CJK}]|{WORD}(?:[.,/'-]{WORD})*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u2060-\u2064\ufeff]")
 CONLL_TAG = re.compile(r"O|[BIESUL]-\S+")  # IOB1/IOB2 and BIOES/BILOU
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
@@ -47,7 +48,13 @@ class Document:
 
     @property
     def text(self) -> str:
-        return " ".join(self.tokens)
+        return join_tokens(self.tokens)
+
+
+def join_tokens(tokens: list[str]) -> str:
+    """Tokens as text: a space between two, none between two Chinese or Japanese ones ("电机", not "电 机")."""
+    return "".join(token if i and UNSPACED.fullmatch(token) and UNSPACED.fullmatch(tokens[i - 1]) else f"{' ' if i else ''}{token}"
+                   for i, token in enumerate(tokens))
 
 
 def text_lines(text: str) -> list[str]:

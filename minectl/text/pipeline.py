@@ -159,14 +159,15 @@ TRIPLE_SCHEMA = {"head": "String", "head_type": "String", "relation": "String", 
 
 def pair_triples(docs: list[Document], found: list[list[tuple[int, int, str, float]]]) -> list:
     """Triples of classified entity pairs: entity text and type, the relation, its probability."""
+    from minectl.text.corpus import join_tokens
     from minectl.text.relations import Triple
 
     triples = []
     for doc, pairs in zip(docs, found, strict=True):
         for h, t, relation, probability in pairs:
             head, tail = doc.entities[h], doc.entities[t]
-            triples.append(Triple(" ".join(doc.tokens[head.start:head.end]), head.type, relation,
-                                  " ".join(doc.tokens[tail.start:tail.end]), tail.type, doc.text, probability))
+            triples.append(Triple(join_tokens(doc.tokens[head.start:head.end]), head.type, relation,
+                                  join_tokens(doc.tokens[tail.start:tail.end]), tail.type, doc.text, probability))
     return triples
 
 

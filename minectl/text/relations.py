@@ -60,11 +60,11 @@ def _char_spans(text: str, spans: list[Span]) -> list[tuple[int, int, Span]]:
 
 
 def clause_documents(text: str) -> list[tuple[str, Document]]:
-    """The clauses of a line of cost text (split at semicolons, then at commas and a following
+    """The clauses of a line of cost text (split at semicolons, then at commas, ASCII or full-width, and a following
     "and"), each with its tokens; clauses without a token are left out."""
     from minectl.text.corpus import tokenize
 
-    clauses = (c.strip() for part in re.split(r"[;；]", text) for c in re.split(r",\s*(?:and\s+)?", part))
+    clauses = (c.strip() for part in re.split(r"[;；]", text) for c in re.split(r"[,，]\s*(?:and\s+)?", part))
     return [(clause, doc) for clause in clauses if (doc := Document([t for t, _, _ in tokenize(clause)])).tokens]
 
 

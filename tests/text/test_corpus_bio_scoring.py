@@ -76,6 +76,7 @@ def test_chinese_text_is_tokenised_per_character_as_the_seed_tags_it(tmp_path):
     [doc] = read_corpus(path)
     assert doc.tokens == ["液", "压", "泵", "故", "障", "，", "更", "换", "密", "封", "件", "pump"]
     assert doc.entities == [Span(0, 3, "Facility"), Span(8, 11, "Facility")]
+    assert doc.text == "液压泵故障，更换密封件 pump"  # written back without spaces between the characters
 
 
 def test_conll_skips_multiconer_comment_lines_but_reads_a_hash_token(tmp_path):

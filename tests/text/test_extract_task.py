@@ -136,6 +136,9 @@ def test_rules_over_many_lines_tag_each_distinct_clause_once():
     assert matcher.calls == [3]
     assert batched == [rule_triples(line, lambda doc: longest_matches(doc.tokens, mining_terms())) for line in lines]
     assert len(batched[0][0]) == 2 and batched[1][1] == ["the labor cost rises"]
+    from minectl.text.relations import clause_documents
+
+    assert [clause for clause, _ in clause_documents("电机故障，更换电机; check belt")] == ["电机故障", "更换电机", "check belt"]
 
 
 @pytest.mark.slow
