@@ -224,11 +224,11 @@ def _doccano(text: str, path: Path) -> list[Document]:
         for j, ((start, end), (_, _, label, ent_id)) in enumerate(zip(spans, raw, strict=True)):
             if start not in starts or end not in ends:  # a mark the tokenizer skips
                 raise DataError(f"{path}: {where}: label {j} [{start}, {end}) does not fall on token boundaries; expected whole words")
-            if _entity_id(ent_id) in ids:
-                raise DataError(f"{path}: {where}: label {j}: id {ent_id!r} repeats label {ids[_entity_id(ent_id)]}'s; "
-                                "expected unique entity ids")
-            if _entity_id(ent_id) is not None:
-                ids[_entity_id(ent_id)] = len(entities)
+            key = _entity_id(ent_id)
+            if key in ids:
+                raise DataError(f"{path}: {where}: label {j}: id {ent_id!r} repeats label {ids[key]}'s; expected unique entity ids")
+            if key is not None:
+                ids[key] = len(entities)
             entities.append(Span(starts[start], ends[end], label))
         relations = []
         for j, rel in enumerate(_items(item.get("relations"), path, where, "'relations'")):

@@ -51,37 +51,39 @@ class Triple:
     condition: str | None = None
 
 
-def _char_spans(text: str, spans: list[Span]) -> list[tuple[int, int, Span]]:
-    """Spans as (first character, end character, span) of ``text``."""
-    from minectl.text.corpus import tokenize
-
-    offsets = tokenize(text)
+def _char_spans(offsets: list[tuple[str, int, int]], spans: list[Span]) -> list[tuple[int, int, Span]]:
+    """Spans as (first character, end character, span) of the text whose tokens with offsets are ``offsets``."""
     return [(offsets[s.start][1], offsets[s.end - 1][2], s) for s in spans]
 
 
-def clause_documents(text: str) -> list[tuple[str, Document]]:
+def clause_documents(text: str) -> list[tuple[str, Document, list[tuple[str, int, int]]]]:
     """The clauses of a line of cost text (split at semicolons, then at commas, ASCII or full-width, and a following
-    "and"), each with its tokens; clauses without a token are left out."""
+    "and"), each with its document and its tokens' character offsets; clauses without a token are left out."""
     from minectl.text.corpus import tokenize
 
     clauses = (c.strip() for part in re.split(r"[;；]", text) for c in re.split(r"[,，]\s*(?:and\s+)?", part))
-    return [(clause, doc) for clause in clauses if (doc := Document([t for t, _, _ in tokenize(clause)])).tokens]
+    return [(clause, Document([t for t, _, _ in words]), words) for clause in clauses if (words := tokenize(clause))]
 
 
 def tagged_rule_triples(texts: list[str], tagger, confidence: float = 1.0) -> list[tuple[list[Triple], list[str]]]:
     """`rule_triples` of each text, ``tagger`` (any minectl tagger) run once over all their
     distinct clauses rather than once a clause."""
-    forms = list(dict.fromkeys(tuple(doc.tokens) for text in texts for _, doc in clause_documents(text)))
+    clauses = [clause_documents(text) for text in texts]
+    forms = list(dict.fromkeys(tuple(doc.tokens) for found in clauses for _, doc, _ in found))
     spans = dict(zip(forms, tagger.predict([Document(list(form)) for form in forms]) if forms else [], strict=True))
-    return [rule_triples(text, lambda doc: spans[tuple(doc.tokens)], confidence) for text in texts]
+    return [_clause_triples(found, lambda doc: spans[tuple(doc.tokens)], confidence) for found in clauses]
 
 
 def rule_triples(text: str, tagger_spans, confidence: float = 1.0) -> tuple[list[Triple], list[str]]:
     """Triples of one line of cost text and its clauses that matched no rule (pending).
     ``tagger_spans(doc) -> list[Span]``: the entities of a tokenised clause."""
+    return _clause_triples(clause_documents(text), tagger_spans, confidence)
+
+
+def _clause_triples(clauses, tagger_spans, confidence: float) -> tuple[list[Triple], list[str]]:
     triples, pending, context = [], [], None
-    for clause, doc in clause_documents(text):
-        found = _char_spans(clause, tagger_spans(doc))
+    for clause, doc, offsets in clauses:
+        found = _char_spans(offsets, tagger_spans(doc))
         words = {id(s): clause[a:b] for a, b, s in found}
         made = _condition(clause, found, words, confidence) or _value(clause, found, words, confidence) or _descriptor(
             clause, found, words, confidence)

@@ -138,7 +138,7 @@ def test_rules_over_many_lines_tag_each_distinct_clause_once():
     assert len(batched[0][0]) == 2 and batched[1][1] == ["the labor cost rises"]
     from minectl.text.relations import clause_documents
 
-    assert [clause for clause, _ in clause_documents("电机故障，更换电机; check belt")] == ["电机故障", "更换电机", "check belt"]
+    assert [clause for clause, *_ in clause_documents("电机故障，更换电机; check belt")] == ["电机故障", "更换电机", "check belt"]
 
 
 @pytest.mark.slow
