@@ -157,10 +157,13 @@ def run(cfg: Config, out: Run) -> dict:
         scores, predictions, fitted = pipeline.compare_taggers(train, dev, test, unlabelled, p.models, terms, out.seed, neural, crf,
                                                                p.min_precision, progress)
     ceiling, dropped = pipeline.flat_ceiling(test)
+    # work orders repeat ("replace pump"): a test text also in training or dev scores what was memorised
+    seen = {tuple(d.tokens) for d in train + dev}
     metrics: dict = {"ner": {name: pipeline.ner_metrics(s) for name, s in scores.items()},
                      "flat_ceiling": {"f1_micro": 100 * ceiling["micro"]["f1"]},
                      "nested_dropped": {"train": sum(pipeline.flatten(d.entities)[1] for d in train), "test": dropped},
-                     "sentences": {"train": len(train), "dev": len(dev), "test": len(test)},
+                     "sentences": {"train": len(train), "dev": len(dev), "test": len(test),
+                                   "test_seen": sum(tuple(d.tokens) in seen for d in test)},
                      "entities": {"test": sum(len(d.entities) for d in test)}}
     rows = [r for name, s in scores.items() for r in pipeline.score_rows(name, s)]
     out.table("ner_scores", pl.DataFrame(rows))
@@ -237,6 +240,10 @@ def _print(out: Run, metrics: dict, p: ExtractParams) -> None:
     for name, m in metrics["ner"].items():
         table.add_row(name, f"{m['f1_micro']:.2f}", f"{m['f1_macro']:.2f}", f"{m['precision_micro']:.2f}", f"{m['recall_micro']:.2f}")
     out.console.print(table)
+    sentences = metrics["sentences"]
+    if sentences["test_seen"]:
+        out.console.print(f"[yellow]{sentences['test_seen']} of {sentences['test']} test sentences also occur word for word in "
+                          "the training or dev sentences: the scores overstate what the taggers do on new text[/]")
     if "re" in metrics:
         out.console.print(f"relations, strict micro F1: {metrics['re']['f1_strict']:.2f} with {p.best}'s entities, "
                           f"{metrics['re']['f1_strict_gold_entities']:.2f} with gold entities")

@@ -35,7 +35,7 @@ def test_quick_run_writes_scores_metrics_model_and_contract_triples(quick_run):
     metrics = json.loads((quick_run / "metrics.json").read_text())
     for model in ("dictionary", "crf", "crf_dict", "bilstm", "bilstm_crf"):
         assert 0 <= metrics[f"ner.{model}.f1_micro"] <= 100 and f"ner.{model}.f1_macro" in metrics
-    assert metrics["sentences.train"] == 48 and metrics["sentences.test"] == 6
+    assert metrics["sentences.train"] == 48 and metrics["sentences.test"] == 6 and metrics["sentences.test_seen"] == 0
     assert "re.f1_strict" in metrics and metrics["re.f1_strict_gold_entities"] > 0
     triples = pl.read_parquet(quick_run / "tables" / "triples.parquet")
     assert triples.schema == pl.Schema(CONTRACT)
@@ -184,3 +184,18 @@ def test_a_doccano_corpus_without_relations_gets_the_seeds_rules(cli, tmp_path):
     assert positive["weight"].to_list() == [0.15, 0.16] and positive["condition"].to_list() == ["bench height > 10 m"] * 2
     assert set(triples.filter(pl.col("relation") == "Use")["tail"]) == {"diesel"}
     assert pl.read_parquet(run_dir / "tables" / "pending.parquet").height == 0
+
+
+def test_test_sentences_repeating_training_ones_are_counted_and_named(cli, tmp_path):
+    words = ["pump", "valve", "motor", "fan", "belt", "hose", "seal", "filter", "gear"]
+    sentences = [f"replace\tB-Activity\n{w}\tB-PhysicalObject\n" for w in words]
+    sentences.append(sentences[2])  # the test split (file order: the last of 10) repeats the third training sentence
+    corpus = tmp_path / "orders.conll"
+    corpus.write_text("\n".join(sentences))
+    run_dir = tmp_path / "run"
+    result = cli("factors", "extract", f"factors.extract.corpus={corpus}", "factors.extract.models=[dictionary,crf]",
+                 "factors.extract.best=crf", f"hydra.run.dir={run_dir}")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert (metrics["sentences.train"], metrics["sentences.dev"], metrics["sentences.test"], metrics["sentences.test_seen"]) == (8, 1, 1, 1)
+    assert "1 of 1 test sentences also occur word for word in the training or dev sentences" in " ".join(result.output.split())
