@@ -157,13 +157,11 @@ def run(cfg: Config, out: Run) -> dict:
         scores, predictions, fitted = pipeline.compare_taggers(train, dev, test, unlabelled, p.models, terms, out.seed, neural, crf,
                                                                p.min_precision, progress)
     ceiling, dropped = pipeline.flat_ceiling(test)
-    # work orders repeat ("replace pump"): a test text also in training or dev scores what was memorised
-    seen = {tuple(d.tokens) for d in train + dev}
     metrics: dict = {"ner": {name: pipeline.ner_metrics(s) for name, s in scores.items()},
                      "flat_ceiling": {"f1_micro": 100 * ceiling["micro"]["f1"]},
                      "nested_dropped": {"train": sum(pipeline.flatten(d.entities)[1] for d in train), "test": dropped},
                      "sentences": {"train": len(train), "dev": len(dev), "test": len(test),
-                                   "test_seen": sum(tuple(d.tokens) in seen for d in test)},
+                                   "test_seen": pipeline.repeated(test, train + dev)},
                      "entities": {"test": sum(len(d.entities) for d in test)}}
     rows = [r for name, s in scores.items() for r in pipeline.score_rows(name, s)]
     out.table("ner_scores", pl.DataFrame(rows))
@@ -199,20 +197,23 @@ def run(cfg: Config, out: Run) -> dict:
         metrics["pending_clauses"] = len(pending)
     out.table("triples", pipeline.triples_frame(triples))
     if p.cv_folds:
-        metrics["ner_cv"] = _cross_validate(docs, p, terms, neural, crf, unlabelled, out)
+        metrics["ner_cv"], metrics["sentences"]["cv_test_seen"] = _cross_validate(docs, p, terms, neural, crf, unlabelled, out)
     _print(out, metrics, p)
     return metrics
 
 
-def _cross_validate(docs, p: ExtractParams, terms, neural, crf, unlabelled, out: Run) -> dict:
-    """k-fold CV of every model: mean and sd of the micro and macro F1 (the seed's Table 9)."""
+def _cross_validate(docs, p: ExtractParams, terms, neural, crf, unlabelled, out: Run) -> tuple[dict, int]:
+    """k-fold CV of every model: mean and sd of the micro and macro F1 (the seed's Table 9); and how
+    many held-out sentences repeat one of their fold's training or dev sentences word for word."""
     import polars as pl
 
     from minectl.text import pipeline
 
     found: dict[str, list] = {name: [] for name in p.models}
+    test_seen = 0
     with out.progress(p.cv_folds, "cross-validation folds") as advance:
         for train, dev, test in pipeline.kfold_splits(docs, p.cv_folds, out.seed):
+            test_seen += pipeline.repeated(test, train + dev)
             scores, _, _ = pipeline.compare_taggers(train, dev, test, unlabelled, p.models, terms, out.seed, neural, crf, p.min_precision)
             for name, s in scores.items():
                 found[name].append(s)
@@ -228,7 +229,7 @@ def _cross_validate(docs, p: ExtractParams, terms, neural, crf, unlabelled, out:
             mean, sd = pipeline.mean_sd(present)
             rows.append({"model": name, "type": kind, "f1_mean": mean, "f1_sd": sd, "folds": len(present)})
     out.table("ner_cv", pl.DataFrame(rows))
-    return metrics
+    return metrics, test_seen
 
 
 def _print(out: Run, metrics: dict, p: ExtractParams) -> None:
@@ -244,6 +245,9 @@ def _print(out: Run, metrics: dict, p: ExtractParams) -> None:
     if sentences["test_seen"]:
         out.console.print(f"[yellow]{sentences['test_seen']} of {sentences['test']} test sentences also occur word for word in "
                           "the training or dev sentences: the scores overstate what the taggers do on new text[/]")
+    if sentences.get("cv_test_seen"):
+        out.console.print(f"[yellow]cross-validation: {sentences['cv_test_seen']} of {sum(sentences[k] for k in ('train', 'dev', 'test'))} "
+                          "held-out sentences also occur word for word in their fold's training or dev sentences[/]")
     if "re" in metrics:
         out.console.print(f"relations, strict micro F1: {metrics['re']['f1_strict']:.2f} with {p.best}'s entities, "
                           f"{metrics['re']['f1_strict_gold_entities']:.2f} with gold entities")

@@ -26,6 +26,13 @@ def authors_split(docs: list[Document]) -> tuple[list[Document], list[Document],
     return docs[: int(0.8 * n)], docs[int(0.8 * n): int(0.9 * n)], docs[int(0.9 * n):]
 
 
+def repeated(held: list[Document], known: list[Document]) -> int:
+    """How many of the ``held`` documents occur word for word among the ``known`` ones. Work orders
+    repeat ("replace pump"): a repeated one is scored on what a tagger memorised."""
+    seen = {tuple(d.tokens) for d in known}
+    return sum(tuple(d.tokens) in seen for d in held)
+
+
 def kfold_splits(docs: list[Document], k: int, seed: int) -> list[tuple[list[Document], list[Document], list[Document]]]:
     """k folds of shuffled documents: each fold is the test set once; of the rest, one ninth is
     the dev set that stops the neural taggers early."""

@@ -194,8 +194,12 @@ def test_test_sentences_repeating_training_ones_are_counted_and_named(cli, tmp_p
     corpus.write_text("\n".join(sentences))
     run_dir = tmp_path / "run"
     result = cli("factors", "extract", f"factors.extract.corpus={corpus}", "factors.extract.models=[dictionary,crf]",
-                 "factors.extract.best=crf", f"hydra.run.dir={run_dir}")
+                 "factors.extract.best=crf", "factors.extract.cv_folds=10", f"hydra.run.dir={run_dir}")
     assert result.exit_code == 0, result.output
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert (metrics["sentences.train"], metrics["sentences.dev"], metrics["sentences.test"], metrics["sentences.test_seen"]) == (8, 1, 1, 1)
-    assert "1 of 1 test sentences also occur word for word in the training or dev sentences" in " ".join(result.output.split())
+    # leave one out: each of the two copies is held out once with the other among its fold's training or dev text
+    assert metrics["sentences.cv_test_seen"] == 2
+    output = " ".join(result.output.split())
+    assert "1 of 1 test sentences also occur word for word in the training or dev sentences" in output
+    assert "cross-validation: 2 of 10 held-out sentences also occur word for word" in output
