@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -171,6 +172,17 @@ def _truncated_crfsuite(run: Path) -> None:  # crfsuite's C reader trusted its h
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
+def _altered_crfsuite(run: Path) -> None:  # a sound header, every hash table of its two string databases pointing far outside the file
+    path = run / "model" / "tagger.crfsuite"
+    data = bytearray(path.read_bytes())
+    databases = [i for i in range(len(data)) if data[i:i + 4] == b"CQDB"]  # labels and attributes (crfsuite's cqdb.c)
+    assert len(databases) == 2
+    for start in databases:
+        for table in range(256):  # after the chunk's 24-byte header: 256 (offset, count) pairs
+            struct.pack_into("<I", data, start + 24 + 8 * table, 0x7FFFFFF0)
+    path.write_bytes(data)
+
+
 def _nested_json(name: str):
     def damage(run: Path) -> None:  # json's parser recurses: a RecursionError
         (run / "model" / name).write_text("[" * 100_000 + "]" * 100_000)
@@ -189,6 +201,9 @@ PREDICT_CASES = {  # name: (text, damage to the run copy, expected)
     "a 600-token line": (" ".join(["pump"] * 600) + "\n", None, "notes.txt: line 1: 600 tokens; expected at most 512"),
     "a crfsuite file that is not one": ("replace the pump\n", _garbage_crfsuite, ["saved tagger unreadable", "not a crfsuite CRF model"]),
     "a truncated crfsuite file": ("replace the pump\n", _truncated_crfsuite, ["saved tagger unreadable", "truncated or altered"]),
+    # tagging with it crashed the process (a segmentation fault, no message): it is now read whole in a child process first
+    "a crfsuite file altered inside": ("replace the pump\n", _altered_crfsuite,
+                                       ["saved tagger unreadable", "could not read every part of the model (signal"]),
     "tagger.json nested 100,000 deep": ("replace the pump\n", _nested_json("tagger.json"), ["saved tagger unreadable (RecursionError"]),
     "relations.json nested 100,000 deep": ("replace the pump\n", _nested_json("relations.json"), ["relations.json: unreadable"]),
     "NaN in the relation classifier": ("replace the pump\n", _nan_coefficient, "relations.json: unreadable (a coefficient or intercept is not finite)"),
