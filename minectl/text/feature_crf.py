@@ -4,6 +4,7 @@ class (minectl.text.word_classes) of each token and its neighbours."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import subprocess
@@ -156,6 +157,7 @@ class FeatureCRF:
         weights.write_bytes(self.model_bytes_)
         lexicon_sha256 = lexicon()[1] if self.word_classes else None
         meta.write_text(json.dumps({"kind": "crf", "params": {k: getattr(self, k) for k in self._PARAMS},
+                                    "model_sha256": hashlib.sha256(self.model_bytes_).hexdigest(),
                                     "lexicon_sha256": lexicon_sha256, **dictionaries_to_json(self)}))
 
     @classmethod
@@ -170,6 +172,9 @@ class FeatureCRF:
                                  f"installation's lemminflect has {lexicon()[1]}: install the lemminflect version it was trained with")
             dictionaries_from_json(tagger, info)
             tagger.model_bytes_ = weights.read_bytes()
+            saved_sha256 = info.get("model_sha256")  # None: saved before it was recorded
+            if saved_sha256 is not None and hashlib.sha256(tagger.model_bytes_).hexdigest() != saved_sha256:
+                raise ValueError(f"{weights.name} is not the file the run saved (its sha256 differs from tagger.json's): changed since")
             check_crfsuite_model(tagger.model_bytes_)
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise unreadable(meta, exc) from None

@@ -6,6 +6,7 @@ traceback or printed more than one line; now it ends in one line naming file and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import struct
@@ -163,24 +164,38 @@ def extract_run(tmp_path_factory):
     return run_dir
 
 
+def _crafted_crfsuite(run: Path, data: bytes) -> None:
+    """The model file replaced by ``data``, its sha256 in tagger.json too: made to pass that check."""
+    (run / "model" / "tagger.crfsuite").write_bytes(data)
+    meta = json.loads((run / "model" / "tagger.json").read_text())
+    meta["model_sha256"] = hashlib.sha256(data).hexdigest()
+    (run / "model" / "tagger.json").write_text(json.dumps(meta))
+
+
+def _changed_crfsuite(run: Path) -> None:  # one byte of the model changed, tagger.json as the run wrote it
+    path = run / "model" / "tagger.crfsuite"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(data)
+
+
 def _garbage_crfsuite(run: Path) -> None:
-    (run / "model" / "tagger.crfsuite").write_bytes(b"\x7fELF" + bytes(200))
+    _crafted_crfsuite(run, b"\x7fELF" + bytes(200))
 
 
 def _truncated_crfsuite(run: Path) -> None:  # crfsuite's C reader trusted its header: a segmentation fault
-    path = run / "model" / "tagger.crfsuite"
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    data = (run / "model" / "tagger.crfsuite").read_bytes()
+    _crafted_crfsuite(run, data[: len(data) // 2])
 
 
 def _altered_crfsuite(run: Path) -> None:  # a sound header, every hash table of its two string databases pointing far outside the file
-    path = run / "model" / "tagger.crfsuite"
-    data = bytearray(path.read_bytes())
+    data = bytearray((run / "model" / "tagger.crfsuite").read_bytes())
     databases = [i for i in range(len(data)) if data[i:i + 4] == b"CQDB"]  # labels and attributes (crfsuite's cqdb.c)
     assert len(databases) == 2
     for start in databases:
         for table in range(256):  # after the chunk's 24-byte header: 256 (offset, count) pairs
             struct.pack_into("<I", data, start + 24 + 8 * table, 0x7FFFFFF0)
-    path.write_bytes(data)
+    _crafted_crfsuite(run, bytes(data))
 
 
 def _nested_json(name: str):
@@ -199,6 +214,8 @@ def _nan_coefficient(run: Path) -> None:
 PREDICT_CASES = {  # name: (text, damage to the run copy, expected)
     "empty text file": ("", None, "notes.txt: no text"),
     "a 600-token line": (" ".join(["pump"] * 600) + "\n", None, "notes.txt: line 1: 600 tokens; expected at most 512"),
+    "a crfsuite file changed after the run": ("replace the pump\n", _changed_crfsuite,
+                                              ["saved tagger unreadable", "tagger.crfsuite is not the file the run saved"]),
     "a crfsuite file that is not one": ("replace the pump\n", _garbage_crfsuite, ["saved tagger unreadable", "not a crfsuite CRF model"]),
     "a truncated crfsuite file": ("replace the pump\n", _truncated_crfsuite, ["saved tagger unreadable", "truncated or altered"]),
     # tagging with it crashed the process (a segmentation fault, no message): it is now read whole in a child process first
