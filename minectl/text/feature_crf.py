@@ -39,8 +39,9 @@ def check_crfsuite_model(data: bytes) -> None:
     process (a segmentation fault). The header's are checked here; altered bytes inside the parts
     only reading them shows (in a fuzz of a trained model, 1-16 random bytes changed, 27 of 60
     files crashed a process that tagged two words). A saved run folder may come from anyone, so
-    the model is read whole in a child process first, where a crash costs only the child; every
-    fuzzed file whose tagging crashed also failed there.
+    the model is read whole in a child process first, where a crash costs only the child. That
+    reads every part, not every path through them: a file crafted to pass can still crash tagging
+    (docs/security.md).
     """
     if len(data) < CRFSUITE_HEADER.size:
         raise ValueError(f"{len(data)} bytes, shorter than crfsuite's {CRFSUITE_HEADER.size}-byte header")
