@@ -7,11 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from minectl.isolated import read_in_child
 from minectl.text.bio import bio_to_spans, flatten, spans_to_bio
 from minectl.text.corpus import Document, Span
 from minectl.text.dictionary import (
@@ -52,17 +51,10 @@ def check_crfsuite_model(data: bytes) -> None:
         raise ValueError("not a crfsuite CRF model (its first bytes)")
     if size != len(data) or not all(CRFSUITE_HEADER.size <= offset < size for offset in offsets):
         raise ValueError(f"its header says {size} bytes with parts at {list(offsets)}, the file has {len(data)}: truncated or altered")
-    with tempfile.TemporaryDirectory() as tmp:
-        model = Path(tmp) / "crf.crfsuite"
-        model.write_bytes(data)
-        try:
-            result = subprocess.run([sys.executable, "-I", "-c", _READ_EVERY_PART, str(model)], capture_output=True, timeout=120)
-        except subprocess.TimeoutExpired:
-            raise ValueError("crfsuite took over 120 s to read the model's parts: altered") from None
-    if result.returncode != 0:
-        how = (f"signal {-result.returncode}" if result.returncode < 0
-               else (result.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1])
-        raise ValueError(f"crfsuite could not read every part of the model ({how}): damaged or altered")
+    try:
+        read_in_child(_READ_EVERY_PART, data)
+    except ValueError as exc:
+        raise ValueError(f"crfsuite could not read every part of the model ({exc}): damaged or altered") from None
 
 
 def _shape(word: str) -> str:

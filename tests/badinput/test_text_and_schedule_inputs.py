@@ -220,7 +220,7 @@ PREDICT_CASES = {  # name: (text, damage to the run copy, expected)
     "a truncated crfsuite file": ("replace the pump\n", _truncated_crfsuite, ["saved tagger unreadable", "truncated or altered"]),
     # tagging with it crashed the process (a segmentation fault, no message): it is now read whole in a child process first
     "a crfsuite file altered inside": ("replace the pump\n", _altered_crfsuite,
-                                       ["saved tagger unreadable", "could not read every part of the model (signal"]),
+                                       ["saved tagger unreadable", "could not read every part of the model (its reader crashed (signal"]),
     "tagger.json nested 100,000 deep": ("replace the pump\n", _nested_json("tagger.json"), ["saved tagger unreadable (RecursionError"]),
     "relations.json nested 100,000 deep": ("replace the pump\n", _nested_json("relations.json"), ["relations.json: unreadable"]),
     "NaN in the relation classifier": ("replace the pump\n", _nan_coefficient, "relations.json: unreadable (a coefficient or intercept is not finite)"),
