@@ -299,8 +299,14 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
     gapped = stats.filter(pl.col("expected") != pl.col("n"))
     if gapped.height:
         row = gapped.row(0, named=True)
+        # only on failure: the first step of that series that is not one period, to name it
+        times = frame.filter(*[pl.col(c).eq_missing(row[c]) for c in series]).select(t.cast(STAMP)).collect()[spec.time].sort()
+        steps = times.diff().dt.total_microseconds()
+        at = int((steps != step_us).arg_true()[0])
+        kind = "gaps" if row["n"] < row["expected"] else "steps shorter than one period (aggregate to the table's period upstream)"
         raise DataError(
-            f"{source}: table '{name}' has gaps in {spec.time} for {_first(gapped, series)}: {row['n']} rows between "
-            f"{row['first']} and {row['last']}, expected {row['expected']} at a step of {spec.step}"
+            f"{source}: table '{name}' has {kind} in {spec.time} for {_first(gapped, series)}: {row['n']} rows between "
+            f"{row['first']} and {row['last']}, expected {row['expected']} at a step of {spec.step} "
+            f"(first: {times[at - 1]} -> {times[at]})"
         )
     return per_mine

@@ -82,12 +82,31 @@ def load_mine(
         except DataError as exc:
             raise DataError(f"data.tables.{name}: {exc}") from None
         except pl.exceptions.PolarsError as exc:  # a lazy source fails where its rows are read (e.g. a CSV not in UTF-8)
+            reason = "; ".join(filter(None, [str(exc).splitlines()[0].split(", hint:")[0], _odd_part(spec.get("path"))]))
             raise DataError(f"data.tables.{name}: {spec.get('path') or name}: unreadable as {spec.get('kind', 'parquet')} "
-                            f"({str(exc).splitlines()[0]})") from None
+                            f"({reason})") from None
         if spec.get("path"):
             inputs.append(resolve_input(spec["path"]))
     _check_joins(mines, {name: spec.get("path") or name for name, spec in sources.items()})
     return MineData(frames, inputs)
+
+
+def _odd_part(path: str | None) -> str | None:
+    """In a folder of parquet parts, the first part whose columns or types differ from the first
+    part's, said (only on failure: the schemas are footers, no rows are read); polars' own line
+    names neither part, and its hint is Python API."""
+    folder = resolve_input(path) if path else None
+    if folder is None or not folder.is_dir():
+        return None
+    parts = sorted(folder.glob("*.parquet"))
+    first = pl.read_parquet_schema(parts[0])
+    for part in parts[1:]:
+        schema = pl.read_parquet_schema(part)
+        for column in sorted(set(first) | set(schema), key=lambda c: (c not in first, c)):
+            if first.get(column) != schema.get(column):
+                return (f"part {part.name} has column {column!r} as {schema.get(column, 'absent')}, part {parts[0].name} as "
+                        f"{first.get(column, 'absent')}; expected the same columns and types in every part")
+    return None
 
 
 # Tables whose mines must also have production: a cost or an event without output would

@@ -5,7 +5,9 @@ A new kind of source is one more entry in READERS.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
@@ -57,6 +59,9 @@ def _existing(path: str | None, kind: str) -> Path:
         parts = sorted(resolved.glob("*.parquet"))
         if not parts:
             raise DataError(f"{resolved}: folder holds no .parquet files; expected parquet part files")
+        empty = [part for part in parts if part.stat().st_size == 0]
+        if empty:  # polars skips a 0-byte part: rows of an interrupted export would be missing unsaid
+            raise DataError(f"{empty[0]}: part file is empty (0 bytes); expected parquet data (an interrupted export?)")
         return resolved
     if not resolved.is_file():
         raise DataError(f"{resolved}: file not found; expected an existing {kind} file")
@@ -86,6 +91,11 @@ def _comma_separated(path: Path) -> Path:
         if b"," not in header and separator in header:
             raise DataError(f"{path}: the header is separated by {name}, not commas; expected a comma-separated file "
                             "with '.' as the decimal point")
+    names = next(csv.reader([header.decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")]), [])
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:  # polars would rename the second one 'x_duplicated_0' and read on
+        raise DataError(f"{path}: column {repeated[0]!r} appears {names.count(repeated[0])} times in the header; "
+                        "expected unique column names")
     return path
 
 
@@ -181,6 +191,9 @@ def read_table(
     return frame
 
 
+_ARFF_DATE = re.compile(r"""(?im)^(\s*@attribute\s+(?:'[^']*'|"[^"]*"|\S+))\s+date\b.*$""")  # @attribute name date [format]
+
+
 def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     """A whole table file in row order: .csv (types inferred from every row), .parquet or .arff.
 
@@ -203,8 +216,8 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
         else:
             import arff
 
-            with open(path) as handle:
-                data = arff.load(handle)
+            # liac-arff has no DATE type: its values are read as text, which a time column parses
+            data = arff.loads(_ARFF_DATE.sub(r"\1 string", path.read_text()))
             names = [name for name, _ in data["attributes"]]
             frame = pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
     except Exception as exc:  # noqa: BLE001 - polars, liac-arff and the OS each raise their own types

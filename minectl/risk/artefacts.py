@@ -23,6 +23,12 @@ def model_spec(result: LeadResult, layout: Layout) -> dict:
     }
 
 
+def spec_with_frequency(spec: dict, frequency: str) -> dict:
+    """The spec with the period its windows count (e.g. '1h'): new data are read at that period,
+    not at one inferred from their own (perhaps coarser) steps."""
+    return {**spec, "frequency": frequency}
+
+
 def save_model_dir(model, target: Path) -> None:
     """``model`` written into the folder ``target`` atomically: staged beside it, then renamed."""
     from minectl.models import save_model
@@ -33,6 +39,7 @@ def save_model_dir(model, target: Path) -> None:
 
 def read_spec(path: Path) -> dict:
     """The spec at ``path``, type-checked: the folder may come from someone else."""
+    from minectl.risk.timeaxis import is_period
     from minectl.runfolder import check_fields, is_number, read_json
 
     def str_list(v):
@@ -50,16 +57,30 @@ def read_spec(path: Path) -> dict:
         "time": (lambda v: v is None or isinstance(v, str), "null or a column name"),
     })
     n_features = spec["window"] * len(spec["dynamic"]) + len(spec["static"])
+    n_thetas = spec["n_levels"] - 1
+
+    def scales(v):  # a z-score divides by them: 0 is a division by zero, a negative one flips the feature
+        return numbers(n_features)(v) and all(x > 0 for x in v)
+
+    def thresholds(v):  # eq 11 cuts the score in [0, 1]
+        return numbers(n_thetas)(v) and all(0 < x < 1 for x in v) and all(a < b for a, b in zip(v, v[1:], strict=False))
+
     check_fields(spec, path, {
         "mean": (numbers(n_features), f"{n_features} numbers (window x dynamic + static)"),
-        "sd": (numbers(n_features), f"{n_features} numbers (window x dynamic + static)"),
-        "thresholds": (numbers(spec["n_levels"] - 1), f"{spec['n_levels'] - 1} numbers (n_levels - 1)"),
+        "sd": (scales, f"{n_features} numbers > 0 (window x dynamic + static)"),
+        "thresholds": (thresholds, f"{n_thetas} numbers, strictly increasing inside (0, 1) (n_levels - 1)"),
     })
+    if "frequency" in spec:  # runs before it was saved: the period inferred from the new data
+        check_fields(spec, path, {"frequency": (is_period, "a period such as 1h, 1d, 1shift")})
     return spec
 
 
-def load_saved_model(directory: Path, n_features: int):
-    """The model folder rebuilt from safe formats; a damaged or tampered folder is one DataError."""
+def load_saved_model(directory: Path, n_features: int, n_levels: int | None = None):
+    """The model folder rebuilt from safe formats; a damaged or tampered folder is one DataError.
+    With ``n_levels``: its classes must be the levels 0..n_levels-1 in order (a run trains on
+    every level), and one row of zeros must score as probabilities over them."""
+    import numpy as np
+
     from minectl.models import load_model
 
     try:
@@ -73,4 +94,19 @@ def load_saved_model(directory: Path, n_features: int):
     if getattr(model, "n_features_in_", None) != n_features:
         raise DataError(f"{directory}: the model takes {getattr(model, 'n_features_in_', None)} features, "
                         f"{SPEC_FILE} describes {n_features}; expected the model of this run")
+    if n_levels is None:
+        return model
+    classes = np.asarray(getattr(model, "classes_", []))
+    if classes.tolist() != list(range(n_levels)):  # swapped or foreign classes would relabel every probability
+        raise DataError(f"{directory}: the model's classes are {classes.tolist()}, {SPEC_FILE} describes levels "
+                        f"{list(range(n_levels))}; expected the model of this run")
+    try:
+        proba = np.asarray(model.predict_proba(np.zeros((1, n_features))), dtype=float)
+    except Exception as exc:  # noqa: BLE001 - arrays of the wrong shape fail deep inside numpy, sklearn or torch
+        first = (str(exc).strip().splitlines() or [""])[0][:120]
+        raise DataError(f"{directory}: the saved model cannot score ({type(exc).__name__}: {first}); "
+                        "expected the model files a `minectl risk` run writes") from None
+    if proba.shape != (1, n_levels) or not np.isfinite(proba).all() or abs(proba.sum() - 1) > 1e-6:
+        raise DataError(f"{directory}: the saved model scores a row as {proba.ravel().tolist()[:5]}; expected "
+                        f"{n_levels} finite probabilities summing to 1 (damaged or edited model files)")
     return model

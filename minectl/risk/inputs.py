@@ -13,7 +13,7 @@ from minectl.data.sources import ServerRows
 from minectl.errors import ConfigError, DataError, config_keys
 from minectl.risk.labels import LabelRule, LevelCut, column_labels, continuous_target, rule_labels
 from minectl.risk.missing import MissingReport, apply_missing, policies_for
-from minectl.risk.tables import numeric_columns, one_hot, refuse_text, static_features
+from minectl.risk.tables import empty_column, numeric_columns, one_hot, refuse_text, static_features
 from minectl.risk.timeaxis import Frequency, TimeReport, order_by_time
 from minectl.risk.workflow import Layout
 
@@ -97,6 +97,7 @@ def prepared_frame(
     entry in ``missing_columns``; ffill/interpolate within ``limit`` periods; see
     minectl.risk.missing) and the count of values it filled per column."""
     frame, static, series, time = source.frame, source.static, source.series, source.time
+    where = str(source.inputs[0]) if source.inputs and series is None else "risk input (the daily accounts)"
     if dynamic:
         absent = [c for c in dynamic if c not in frame.columns]
         if absent:
@@ -104,22 +105,28 @@ def prepared_frame(
     else:
         taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
         if series is None:  # a table file (a mine's daily accounts are numbers, and text there is no indicator)
-            refuse_text(frame, exclude, taken, str(source.inputs[0]) if source.inputs else "risk input")
+            refuse_text(frame, exclude, taken, where)
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
+    for column in dynamic + static:  # every row would be dropped as missing, and the error would be about labels
+        if frame[column].cast(pl.Float64, strict=False).fill_nan(None).null_count() == frame.height:
+            raise empty_column(where, column)
     with config_keys({"missing": "risk.missing"}):
         unknown = sorted(set(missing_columns or {}) - set(dynamic + static))
         if unknown:
             raise ConfigError(f"columns.{unknown[0]}: not a feature; expected one of {', '.join(dynamic + static)}", param="missing")
         policies = policies_for(dynamic + static, missing, dict(missing_columns or {}))
     frame, report, medians = apply_missing(frame, policies, limit, series)
+    if frame.height == 0:
+        raise DataError(f"{where}: every row still has an empty feature value after risk.missing "
+                        f"({report.dropped_rows} rows dropped); expected rows with values (another policy, or risk.features.exclude)")
     return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time, tuple(medians)), report
 
 
-def with_column_labels(frame: pl.DataFrame, layout: Layout, column: str) -> pl.DataFrame:
-    """The label column read from the data's ``column`` (levels 0..n_levels-1)."""
-    return frame.with_columns(pl.Series(layout.label, column_labels(frame, column, layout.n_levels)))
+def with_column_labels(frame: pl.DataFrame, layout: Layout, column: str, names: list[str] = ()) -> pl.DataFrame:
+    """The label column read from the data's ``column`` (levels 0..n_levels-1, or text ``names`` from low to high)."""
+    return frame.with_columns(pl.Series(layout.label, column_labels(frame, column, layout.n_levels, names)))
 
 
 def with_continuous_labels(frame: pl.DataFrame, layout: Layout, column: str, cut: LevelCut) -> tuple[pl.DataFrame, Layout]:

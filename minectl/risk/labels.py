@@ -51,17 +51,33 @@ def rule_labels(
     return np.where(score >= high_score, 2, np.where(score >= medium_score, 1, 0)).astype(np.int64)
 
 
-def column_labels(frame: pl.DataFrame, column: str, n_levels: int) -> np.ndarray:
-    """Labels read from a column, checked to be integers in 0..n_levels-1 without gaps."""
+def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[str] = ()) -> np.ndarray:
+    """Labels read from a column: integers 0..n_levels-1, or with ``names`` (text labels from low
+    to high, e.g. ['no', 'yes']) their positions; every level must occur."""
     if column not in frame.columns:
         raise DataError(f"risk labels: column {column!r} not found (has {', '.join(frame.columns)})")
     values = frame[column]
     if values.null_count():
         raise DataError(f"risk labels: column {column!r} has {values.null_count()} missing values")
-    labels = values.cast(pl.Int64, strict=False)
-    fractional = values.dtype.is_float() and (values != labels).any()  # 0.5 would be cast to level 0
-    if fractional or labels.null_count() or not labels.is_between(0, n_levels - 1).all():
-        raise DataError(f"risk labels: column {column!r} must hold integers 0..{n_levels - 1}")
+    found = sorted(map(str, values.cast(pl.String).unique().to_list()))
+    shown = ", ".join(repr(v) for v in found[:6]) + (", ..." if len(found) > 6 else "")
+    if names:
+        unknown = [v for v in found if v not in names]
+        if unknown:
+            raise DataError(f"risk labels: column {column!r} holds {unknown[0]!r}, which is not in risk.labels.names "
+                            f"{list(names)}; expected one of them in every row")
+        labels = values.cast(pl.String).replace_strict(list(names), list(range(n_levels)), return_dtype=pl.Int64)
+    else:
+        labels = values.cast(pl.Int64, strict=False)
+        fractional = values.dtype.is_float() and (values != labels).any()  # 0.5 would be cast to level 0
+        if fractional or labels.null_count() or not labels.is_between(0, n_levels - 1).all():
+            hint = "; or text labels listed from low to high risk in risk.labels.names=[...]" if labels.null_count() else ""
+            raise DataError(f"risk labels: column {column!r} must hold integers 0..{n_levels - 1} (found {shown}){hint}")
+    absent = sorted(set(range(n_levels)) - set(labels.unique().to_list()))
+    if absent:
+        level = names[absent[0]] if names else absent[0]
+        raise DataError(f"risk labels: column {column!r} never holds level {level!r} of {n_levels} (found {shown}); "
+                        f"expected every level in the data (risk.labels.levels={n_levels - len(absent)}?)")
     return labels.to_numpy()
 
 

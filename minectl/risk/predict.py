@@ -8,6 +8,7 @@ import polars as pl
 from minectl.errors import DataError
 from minectl.risk.evaluate import level_names
 from minectl.risk.samples import ZScore
+from minectl.risk.tables import METHOD_PREFIX
 from minectl.risk.workflow import Layout, predict_levels, window_rows
 
 
@@ -15,7 +16,10 @@ def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: 
     """The series/time keys of every day of ``frame`` with a full window, p_<level>, score,
     level and risk name, by ``model`` and its ``spec`` (artefacts.read_spec); ``categorical``:
     the one-hot columns of a table input (minectl.risk.tables.one_hot)."""
-    frame = _known_levels(frame, spec["dynamic"] + spec["static"], categorical)
+    one_hot = {column: f"{column}=" for column in categorical}
+    if series is not None:  # a mine's daily accounts: the static one-hot mining method
+        one_hot["mining_method"] = METHOD_PREFIX
+    frame = _known_levels(frame, spec["dynamic"] + spec["static"], one_hot)
     missing = [c for c in spec["dynamic"] + spec["static"] if c not in frame.columns]
     if missing:
         raise DataError(f"risk predict: column {missing[0]!r} of the saved model is not in the new data")
@@ -24,6 +28,9 @@ def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: 
     scaler = ZScore()
     scaler.mean_, scaler.sd_ = np.asarray(spec["mean"]), np.asarray(spec["sd"])
     proba, score, levels = predict_levels(model, scaler.transform(X), spec["thresholds"], layout.n_levels)
+    if not np.isfinite(proba).all():  # NaN would fall into the top level by eq 11
+        raise DataError(f"risk predict: the saved model gives non-finite probabilities for {int((~np.isfinite(proba)).any(axis=1).sum())} "
+                        "rows; expected finite probabilities (damaged or edited model files)")
     names = level_names(layout.n_levels)
     return keys.with_columns(
         *(pl.Series(f"p_{name}", proba[:, k]) for k, name in enumerate(names)),
@@ -32,16 +39,16 @@ def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: 
     )
 
 
-def _known_levels(frame: pl.DataFrame, features: list[str], categorical: list[str]) -> pl.DataFrame:
-    """The model's one-hot columns '<column>=<value>' on new rows: a level the rows lack (a few
-    days seldom hold every level) is a column of zeros; a level the model never saw is refused
-    (its rows would read as none of the levels)."""
-    for column in categorical:
-        known = {c for c in features if c.startswith(f"{column}=")}
-        present = {c for c in frame.columns if c.startswith(f"{column}=")}
+def _known_levels(frame: pl.DataFrame, features: list[str], one_hot: dict[str, str]) -> pl.DataFrame:
+    """The model's one-hot columns '<prefix><value>' of each column in ``one_hot`` (column ->
+    prefix) on new rows: a level the rows lack (a few days seldom hold every level) is a column
+    of zeros; a level the model never saw is refused (its rows would read as none of the levels)."""
+    for column, prefix in one_hot.items():
+        known = {c for c in features if c.startswith(prefix)}
+        present = {c for c in frame.columns if c.startswith(prefix)}
         unseen = sorted(present - known)
         if known and unseen:
-            raise DataError(f"risk predict: column {column!r} holds {unseen[0].split('=', 1)[1]!r}, a value the saved model never "
-                            f"saw; expected one of {', '.join(sorted(c.split('=', 1)[1] for c in known))}")
+            raise DataError(f"risk predict: column {column!r} holds {unseen[0].removeprefix(prefix)!r}, a value the saved model "
+                            f"never saw; expected one of {', '.join(sorted(c.removeprefix(prefix) for c in known))}")
         frame = frame.with_columns(pl.lit(0.0).alias(c) for c in sorted(known - present))
     return frame

@@ -24,7 +24,7 @@ def window_features(dynamic: np.ndarray, static: np.ndarray, window: int) -> tup
     """Feature rows for every t >= window - 1: (X, end_index). Row t reads days t-w+1..t only."""
     T = len(dynamic)
     if window < 1 or window > T:
-        raise ConfigError(f"{window} must be between 1 and the number of days ({T})", param="window")
+        raise ConfigError(f"{window} must be between 1 and the number of periods ({T} rows)", param="window")
     windows = sliding_window_view(dynamic, window, axis=0)  # (T-w+1, f, w)
     flat = windows.transpose(0, 2, 1).reshape(T - window + 1, -1)
     end_index = np.arange(window - 1, T)

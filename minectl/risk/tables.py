@@ -10,6 +10,7 @@ import polars as pl
 from minectl.errors import DataError
 
 STATIC_NUMERIC = ("equipment_grade", "haul_distance_km", "rock_hardness_f", "outsourcing_share")
+METHOD_PREFIX = "method_"  # the one-hot columns of a mine's mining_method
 
 
 def one_hot(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, list[str]]:
@@ -32,7 +33,7 @@ def static_features(mines: pl.DataFrame) -> pl.DataFrame:
     out = mines.select("mine_id", *[pl.col(c).cast(pl.Float64) for c in present])
     if "mining_method" in mines.columns:
         for method in sorted(mines["mining_method"].unique().to_list()):
-            out = out.with_columns((mines["mining_method"] == method).cast(pl.Float64).alias(f"method_{method}"))
+            out = out.with_columns((mines["mining_method"] == method).cast(pl.Float64).alias(f"{METHOD_PREFIX}{method}"))
     return out
 
 
@@ -51,7 +52,14 @@ def refuse_text(frame: pl.DataFrame, exclude: list[str], taken: set[str], where:
     for column, dtype in frame.schema.items():
         if dtype in (pl.String, pl.Categorical) and column not in taken and not any(fnmatch.fnmatch(column, p) for p in exclude):
             values = frame[column].cast(pl.String)
+            if values.null_count() == values.len():  # a CSV column without any value reads as text
+                raise empty_column(where, column)
             text = values.filter(values.cast(pl.Float64, strict=False).is_null() & values.is_not_null())
             example = text[0] if text.len() else values[0]
             raise DataError(f"{where}: column {column!r} holds text (e.g. {example!r}); expected numbers (an empty cell: missing), "
                             "or the column in risk.input.categorical (one-hot) or risk.features.exclude (not a feature)")
+
+
+def empty_column(where: str, column: str) -> DataError:
+    return DataError(f"{where}: column {column!r} has no value in any row; expected numbers, or the column in "
+                     "risk.features.exclude (not a feature)")

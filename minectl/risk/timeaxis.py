@@ -89,6 +89,12 @@ def parse_amount(text: str, key: str) -> tuple[float, str]:
     return float(match.group(1)), match.group(2)
 
 
+def is_period(value) -> bool:
+    """Whether ``value`` is a positive amount like '1h', '8h', '1shift' (a saved run's frequency)."""
+    match = _AMOUNT.match(value.lower()) if isinstance(value, str) else None
+    return bool(match) and match.group(2) in PLURAL and float(match.group(1)) > 0
+
+
 def lead_key(value) -> str:
     """The metric key of a lead time as configured: lead_3 (periods), lead_6h (an amount)."""
     return f"lead_{str(value).replace(' ', '')}"
@@ -122,6 +128,9 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
             raise DataError(f"{where}: time column {column.name!r} holds {bad!r}; expected dates (YYYY-MM-DD, YYYY-MM), "
                             "timestamps (YYYY-MM-DD HH:MM[:SS]) or integers")
         return parsed
+    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:  # comparisons with naive times fail
+        raise DataError(f"{where}: time column {column.name!r} holds times with a zone ({column.dtype.time_zone}); expected "
+                        "naive local time (drop the zone upstream)")
     if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime) or column.dtype.is_integer():
         return column
     if column.dtype.is_float() and bool((column == column.round(0)).all()):

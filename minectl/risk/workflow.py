@@ -176,6 +176,17 @@ def run_lead(
     s = data.samples
     if len(np.unique(s.y[train])) < 2:
         raise DataError(f"risk labels: the training part (lead {lead}) holds a single level; expected at least two")
+    for part, rows in (("validation", val), ("test", test)):  # thresholds, AUC and macro scores need two levels
+        if len(np.unique(s.y[rows])) < 2:
+            raise DataError(f"risk labels: the {part} part (lead {lead}, {len(rows)} samples) holds the single level "
+                            f"{ev.level_names(layout.n_levels)[int(s.y[rows][0])]!r}; expected at least two levels to choose "
+                            "thresholds and measure on (a larger risk.val_fraction/risk.test_fraction, or more data)")
+    absent = sorted(set(range(layout.n_levels)) - set(np.unique(s.y[train]).tolist()))
+    if absent:  # the model could never predict it, and its recall would read 0 as if measured
+        level = absent[0]
+        raise DataError(f"risk labels: level {ev.level_names(layout.n_levels)[level]!r} ({level}) has no training sample at lead "
+                        f"{lead}, only {int((s.y == level).sum())} in validation and test; expected every level among the "
+                        "training samples (fewer risk.labels.levels, a smaller risk.val_fraction/risk.test_fraction, more data)")
     scaler = scaler_for(frame, layout, data.dates[train[-1]], s.X[train][:, s.X.shape[1] - len(layout.static):])
     X = scaler.transform(s.X)
     model = fit_model(make_model(), X[train], s.y[train], X[val], s.y[val])
@@ -212,7 +223,7 @@ def window_rows(frame: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, pl.Dat
     for part in _series(frame, layout):
         dynamic, static = _arrays(part, layout)
         if part.height < layout.window:
-            raise ConfigError(f"{layout.window} is longer than the {part.height} days of the data", param="window")
+            raise ConfigError(f"{layout.window} periods are longer than the {part.height} rows of the new data", param="window")
         X, end_index = window_features(dynamic, static, layout.window)
         rows.append(X)
         keys.append(part[end_index.tolist()].select([c for c in (layout.series, layout.time) if c in part.columns]))

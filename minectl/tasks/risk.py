@@ -54,6 +54,7 @@ class LabelsConfig:
     cuts: List[float] = finite(default_factory=list)  # thresholds: levels - 1 increasing values of `column`
     quantiles: List[float] = between(0, 1, default_factory=list, closed="neither")  # levels - 1 probabilities (empty: equal shares)
     sources: List[str] = field(default_factory=list)  # further columns the label was derived from: never features
+    names: List[str] = field(default_factory=list)  # column: text labels from low to high (e.g. [no, yes]); empty: integers
     baseline_days: int = at_least(2, default=30)
     medium_score: int = at_least(1, default=1)  # summed rule points for medium
     high_score: int = at_least(1, default=3)  # ... and for high
@@ -184,6 +185,9 @@ def check(cfg: Config) -> None:
     if labels.source in ("column", "rules") and labels.levels > 3:
         raise ConfigError(f"risk.labels.levels: {labels.levels} with risk.labels.source={labels.source}; expected 2 or 3 "
                           "(4 or 5 levels: source thresholds or quantiles)")
+    if labels.names and (labels.source != "column" or len(labels.names) != labels.levels or len(set(labels.names)) != labels.levels):
+        raise ConfigError(f"risk.labels.names: {list(labels.names)}; expected {labels.levels} distinct labels from low to high "
+                          "(risk.labels.levels) with risk.labels.source=column")
     if labels.source == "thresholds" and not labels.cuts:
         raise ConfigError("risk.labels.cuts: empty; expected risk.labels.levels - 1 increasing values for source=thresholds")
     if params.split not in ("chronological", "cv"):
@@ -195,8 +199,20 @@ def check(cfg: Config) -> None:
         raise ConfigError("risk.labels.rules: empty; expected at least one rule when risk.labels.source=rules")
     if params.thresholds.mode not in ("optimise", "fixed"):
         raise ConfigError(f"risk.thresholds.mode: {params.thresholds.mode!r}; expected optimise or fixed")
+    from minectl.risk.thresholds import OBJECTIVES, check_thresholds  # numpy only
+
+    if params.thresholds.objective not in OBJECTIVES:
+        raise ConfigError(f"risk.thresholds.objective: {params.thresholds.objective!r}; expected one of {', '.join(OBJECTIVES)}")
+    if params.thresholds.mode == "fixed":  # before the data are read
+        with config_keys(KEYS):
+            check_thresholds(list(params.thresholds["values"]), labels.levels)
     if params.input.kind not in ("mine", "table"):
         raise ConfigError(f"risk.input.kind: {params.input.kind!r}; expected mine or table")
+    categorical = list(params.input.categorical)
+    for column in categorical:  # one-hot encoding replaces the column: a second entry, or the label, would be 'not found'
+        if categorical.count(column) > 1 or column in (labels.column, *labels.sources):
+            why = "is listed twice" if categorical.count(column) > 1 else "is what the label is made of (risk.labels.column/sources)"
+            raise ConfigError(f"risk.input.categorical: {column!r} {why}; expected each feature column once")
     if not params.lead_times:
         raise ConfigError("risk.lead_times: empty; expected lead times >= 0")
     if str(params.primary_lead) not in [str(lead) for lead in params.lead_times]:
@@ -254,7 +270,7 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
                        "dropped_rows": missing.dropped_rows}
     if with_labels:
         if p.labels.source == "column":
-            frame = inputs.with_column_labels(frame, layout, p.labels.column)
+            frame = inputs.with_column_labels(frame, layout, p.labels.column, list(p.labels.names))
         elif p.labels.source == "rules":
             rules = [LabelRule(r.column, r.medium, r.high, r.direction) for r in p.labels.rules]
             frame = inputs.with_rule_labels(frame, layout, rules, p.labels.baseline_days, p.labels.medium_score,
@@ -298,6 +314,8 @@ def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
     else:
         train, val, _ = chronological_split(len(data.samples.y), p.val_fraction, p.test_fraction)
     data = fit_on_training(data, prep.layout, train)
+    if len(np.unique(data.samples.y[val])) < 2:  # any feature 'predicts' one level: the lead's own check refuses it
+        return {}
     flagged = leaking(single_feature_scores(data, prep.layout, train, val), p.leakage.limit)
     for name, score in flagged.items():
         out.console.print(f"[yellow]leakage? feature {name!r} alone predicts the label with balanced accuracy {score:.3f} on "
@@ -374,7 +392,8 @@ def run(cfg: Config, out: Run) -> dict:
     if p.save_model:
         artefacts.save_model_dir(primary_result.model, out.dir / artefacts.MODEL_DIR)
         with out.artefact(artefacts.SPEC_FILE) as tmp:
-            tmp.write_text(json.dumps(artefacts.model_spec(primary_result, layout), indent=1))
+            spec = artefacts.spec_with_frequency(artefacts.model_spec(primary_result, layout), prep.frequency.text)
+            tmp.write_text(json.dumps(spec, indent=1))
     out.console.print(summary.summary_table(cfg.model.name, metrics, keys, prep.frequency.name))
     _report_input(prep, out)
     for line in summary.verdicts(metrics, keys):
@@ -437,14 +456,17 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
         raise bad(run_dir / ".hydra" / "config.yaml", str(exc).strip().splitlines()[0], "the config of a `minectl risk` run") from None
     spec = artefacts.read_spec(run_dir / artefacts.SPEC_FILE)
     # a damaged folder fails before the work
-    model = artefacts.load_saved_model(run_dir / artefacts.MODEL_DIR, len(spec["mean"]))
+    model = artefacts.load_saved_model(run_dir / artefacts.MODEL_DIR, len(spec["mean"]), spec["n_levels"])
     if data_cfg:
         if cfg.risk.input.kind == "mine":
             cfg.data = OmegaConf.merge(OmegaConf.structured(DataConfig), data_cfg)
         else:
             cfg.risk.input = OmegaConf.merge(cfg.risk.input, data_cfg)
+    if "frequency" in spec:  # the windows count the run's periods, whatever the new rows' steps
+        cfg.risk.time.frequency = spec["frequency"]
     prep = _daily_frame(cfg, with_labels=False)
     frame, layout = prep.frame, prep.layout
+    _check_steps(prep, run_dir)
     empty = [c for c in layout.median_fill if frame[c].null_count()]
     if empty:
         raise DataError(f"risk predict: column {empty[0]!r} has {frame[empty[0]].null_count()} empty values; the run fills "
@@ -452,6 +474,20 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
                         "expected data without gaps in that column, or a run with another policy for it")
     categorical = list(cfg.risk.input.categorical) if cfg.risk.input.kind == "table" else []
     return score_days(frame, layout.series, layout.time, model, spec, categorical)
+
+
+def _check_steps(prep: Prepared, run_dir: Path) -> None:
+    """New rows whose steps are mostly not the run's period (2h rows for a model of 1h windows)
+    would fill each window with a span of time the model never saw: refused."""
+    time = prep.info.get("time")
+    if time is None:
+        return
+    steps = prep.frame.height + prep.info["missing"]["dropped_rows"] - 1
+    off = time["gaps"] + time["irregular_steps"]
+    if steps > 0 and 2 * off > steps:
+        raise DataError(f"risk predict: {off} of the {steps} steps of the new data's time column {prep.layout.time!r} are not "
+                        f"one period of {prep.frequency.text} (largest {time['largest_step_periods']:g} periods); the model in "
+                        f"{run_dir} counts windows in periods of {prep.frequency.text}: expected rows at that step")
 
 
 def predict_cli(run, overrides: list[str]) -> None:
