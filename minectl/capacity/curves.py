@@ -42,8 +42,7 @@ class CostCurve(RegressorMixin, BaseEstimator):
         self.form = form
 
     def _basis(self, q: np.ndarray) -> np.ndarray:
-        if self.form in POLY_DEGREE:
-            return np.vander(q, POLY_DEGREE[self.form] + 1, increasing=True)
+        """The two-term basis of the power, logarithmic and exponential forms."""
         regressor = np.log(q) if self.form in ("power", "logarithmic") else q
         return np.column_stack([np.ones_like(q), regressor])
 
@@ -61,11 +60,20 @@ class CostCurve(RegressorMixin, BaseEstimator):
             raise DataError(f"output: the {self.form} form needs positive outputs")
         if self.form in ("power", "exponential") and cost.min() <= 0:
             raise DataError(f"cost: the {self.form} form needs positive costs")
+        if np.ptp(cost) == 0:  # R^2 = 1 - SSE/SST has no meaning with SST = 0: every form would "fit perfectly"
+            raise DataError(f"cost: all {cost.size} costs equal {cost[0]:g}; a cost-capacity curve needs costs that vary")
         target = np.log(cost) if self.form in ("power", "exponential") else cost
-        self.coef_, *_ = np.linalg.lstsq(self._basis(q), target, rcond=None)
+        if self.form in POLY_DEGREE:
+            # fitted on Q mapped to [-1, 1]: in tonnes (Q ~ 1e6, Q^3 ~ 1e18) the raw Vandermonde basis
+            # is too ill-conditioned for least squares, which then returns a wrong curve
+            self.polynomial_ = np.polynomial.Polynomial.fit(q, target, POLY_DEGREE[self.form])
+            coef = self.polynomial_.convert().coef  # the same curve in powers of Q, for describe()
+            self.coef_ = np.pad(coef, (0, POLY_DEGREE[self.form] + 1 - coef.size))
+        else:
+            self.coef_, *_ = np.linalg.lstsq(self._basis(q), target, rcond=None)
         residual = cost - self.predict(q)
         total = np.sum((cost - cost.mean()) ** 2)
-        self.r2_ = float(1 - np.sum(residual**2) / total) if total > 0 else 1.0
+        self.r2_ = float(1 - np.sum(residual**2) / total)
         dof = q.size - k - 1
         self.adj_r2_ = float(1 - (1 - self.r2_) * (q.size - 1) / dof)
         if self.r2_ >= 1.0:
@@ -76,7 +84,10 @@ class CostCurve(RegressorMixin, BaseEstimator):
         return self
 
     def predict(self, X):
-        linear = self._basis(np.asarray(X, dtype=float).ravel()) @ self.coef_
+        q = np.asarray(X, dtype=float).ravel()
+        if self.form in POLY_DEGREE:
+            return self.polynomial_(q)
+        linear = self._basis(q) @ self.coef_
         return np.exp(linear) if self.form in ("power", "exponential") else linear
 
     def describe(self) -> str:
@@ -90,8 +101,9 @@ class CostCurve(RegressorMixin, BaseEstimator):
         return f"{c[0]:.6g} + {c[1]:.6g}*ln(Q)"
 
 
-def fit_cost_curves(output, cost, forms=FORMS, significance: float = 0.05) -> list[CostCurve]:
-    """Fit every applicable form; best first: significant (p < significance) before not, then adjusted R^2."""
+def fit_cost_curves(output, cost, forms=FORMS, significance: float = 0.05, skipped: dict | None = None) -> list[CostCurve]:
+    """Fit every applicable form; best first: significant (p < significance) before not, then adjusted R^2.
+    ``skipped``: a dict to receive form -> why it does not apply (too few points, values <= 0)."""
     q, y = _xy(output, cost)
     fitted, reasons = [], []
     for form in forms:
@@ -99,6 +111,8 @@ def fit_cost_curves(output, cost, forms=FORMS, significance: float = 0.05) -> li
             fitted.append(CostCurve(form).fit(q, y))
         except DataError as exc:  # form not applicable here (too few points or outputs, non-positive values)
             reasons.append(str(exc))
+            if skipped is not None:
+                skipped[form] = str(exc)
     if not fitted:
         raise DataError(f"no cost-capacity form could be fitted ({reasons[0] if reasons else 'no form named'})", param="cost")
     return sorted(fitted, key=lambda c: (c.p_value_ >= significance, -c.adj_r2_))
@@ -145,6 +159,9 @@ def fit_cobweb(quantity, price) -> Cobweb:
     q, p = _xy(quantity, price, "price")
     if q.size < 4:
         raise DataError(f"the cobweb model needs at least 4 periods, got {q.size}", param="price")
+    for label, values in (("price", p[:-1]), ("output", q)):  # a regressor: a line through one x is not defined
+        if np.ptp(values) == 0:
+            raise DataError(f"all {values.size} values equal {values[0]:g}; the cobweb model needs {label}s that vary", param=label)
     a1, b1, r2s = _line(p[:-1], q[1:])
     a2, b2, r2d = _line(q, p)
     return Cobweb(a1, b1, a2, b2, r2s, r2d)

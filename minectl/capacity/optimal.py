@@ -88,7 +88,7 @@ class CapacityDecision:
     e_price: float
     e_cost: float
     optimal: float  # within [lower, upper]
-    unconstrained: float  # within [0, search_upper]
+    unconstrained: float  # within [0, search_upper); NaN when revenue still rises at search_upper (no optimum)
     marginal_revenue: float  # at the optimum
     revenue: float  # at the optimum
     binding: str  # "lower", "upper" or "interior"
@@ -107,8 +107,11 @@ def optimal_capacity(
     if not 0 <= lower <= upper:
         raise ConfigError(f"expected 0 <= lower <= upper, got ({lower}, {upper})", param="limits")
     q_opt = maximise_revenue(price, cost, lower, upper, e_price, e_cost)
-    q_free = maximise_revenue(price, cost, 0.0, search_upper or 4 * upper, e_price, e_cost)
+    search_upper = search_upper or 4 * upper
+    q_free = maximise_revenue(price, cost, 0.0, search_upper, e_price, e_cost)
     span = 1e-6 * max(1.0, upper)
+    if q_free >= search_upper - 1e-6 * max(1.0, search_upper):  # revenue still rising where the search ends: no optimum
+        q_free = float("nan")
     binding = "upper" if q_opt >= upper - span else "lower" if q_opt <= lower + span else "interior"
     return CapacityDecision(
         e_price=e_price,

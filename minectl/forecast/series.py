@@ -44,10 +44,11 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     """Return columns `date` (pl.Date, first day of each month), `value` (Float64) and
     `interpolated` (Boolean: an empty month filled in, counted in the forecast's metrics).
 
-    Dates may be `YYYY-MM`, `YYYY-MM-DD` strings or Date/Datetime values. Leading and trailing
-    empty months are dropped (a series starts when it is first quoted); interior empty months are
-    filled by linear interpolation (data contract: a gap is a null row, continuous series are
-    interpolated); an absent month, a duplicate month, a price <= 0 (the models work on logs),
+    Dates may be `YYYY-MM`, `YYYY-MM-DD`, `YYYYMmm` (the Pink Sheet's `1960M01`) strings or
+    Date/Datetime values (zoned: their local months). Leading and trailing empty months are
+    dropped (a series starts when it is first quoted); interior empty months are filled by linear
+    interpolation (data contract: a gap is a null row, continuous series are interpolated); an
+    absent month, quarterly or yearly rows, a duplicate month, a price <= 0 (the models work on logs),
     text, inf or NaN is a DataError naming the file and month or row.
 
     ``resample`` (mean | last): rows at any finer step (days, weeks; a repeated time is refused)
@@ -92,7 +93,7 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
     if not (dates.dtype == pl.String or dates.dtype.is_temporal()):  # numbers would be read as microseconds since 1970
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}")
-    when = parse_dates(dates) if dates.dtype == pl.String else dates.cast(pl.Datetime("us"), strict=False)
+    when = parse_dates(dates) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
         bad = dates.filter(when.is_null())[0]
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}")
@@ -111,16 +112,25 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
     return every.join(months, on="date", how="left").with_columns(pl.col("rows").fill_null(0))
 
 
+def _wall_time(column: pl.Series) -> pl.Series:
+    """Zoned timestamps as their local wall time: cast as they are, they would be UTC, and a month
+    starting at local midnight east of Greenwich would be read as the month before."""
+    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:
+        return column.dt.replace_time_zone(None)
+    return column
+
+
 def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
     if column.dtype == pl.String:
-        parsed = column.str.to_date("%Y-%m-%d", strict=False)
-        parsed = parsed.fill_null(column.str.to_date("%Y-%m", strict=False))
+        text = column.str.replace(r"^(\d{4})M(\d{2})$", "$1-$2")  # the World Bank Pink Sheet's months: 1960M01
+        parsed = text.str.to_date("%Y-%m-%d", strict=False)
+        parsed = parsed.fill_null(text.str.to_date("%Y-%m", strict=False))
         bad = column.filter(parsed.is_null() & column.is_not_null())
         if bad.len() or column.null_count():
             shown = bad[0] if bad.len() else None
-            raise DataError(f"{path}: column {name!r} must hold dates YYYY-MM or YYYY-MM-DD; got {shown!r}")
+            raise DataError(f"{path}: column {name!r} must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); got {shown!r}")
     elif column.dtype in (pl.Date,) or isinstance(column.dtype, pl.Datetime):
-        parsed = column.cast(pl.Date)
+        parsed = _wall_time(column).cast(pl.Date)
         if parsed.null_count():
             raise DataError(f"{path}: column {name!r} has empty dates")
     else:
@@ -135,6 +145,9 @@ def _check_consecutive_months(dates: pl.Series, path: Path, name: str) -> None:
         duplicate = dates[int((steps == 0).arg_true()[0]) + 1]
         raise DataError(f"{path}: column {name!r} repeats month {duplicate:%Y-%m}; expected one row per month "
                         "(daily or weekly rows: set source.resample=mean or last)")
+    if steps.len() > 1 and steps.n_unique() == 1 and steps[0] > 1:  # quarterly, yearly: not months with gaps
+        raise DataError(f"{path}: column {name!r} has one row every {steps[0]} months; expected monthly rows "
+                        "(the forecast, its horizons and backtest count months)")
     if (steps != 1).any():
         after = dates[int((steps != 1).arg_true()[0])]
         raise DataError(

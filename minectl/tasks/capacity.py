@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 
 from minectl.config import TaskConfig
 from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
-from minectl.errors import ConfigError, config_keys
+from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
@@ -136,7 +136,7 @@ def run(cfg: Config, out: Run) -> dict:
     if cfg.rolling.path:
         from minectl.capacity.optimal import rolling_capacity
 
-        with config_keys({"prices": "rolling.path"}):
+        with config_keys({"prices": "rolling.path", "dead_band": "revenue.dead_band"}):
             rows = rolling_capacity(
                 inputs["rolling"][-cfg.rolling.last :], price, cost, lower, upper,
                 price_errors, cost_errors, price_range, cost_range, rev.dead_band
@@ -159,7 +159,9 @@ def run(cfg: Config, out: Run) -> dict:
         f"{metrics['limit']['intensity_mt_a']:.2f}, links {metrics['limit']['links_mt_a']:.2f}; "
         f"minimum profitable {min_profitable:,.0f} t/a\n"
         f"risk-adjusted optimum {metrics['optimal_mt_a']:.2f} Mt/a ({decision.binding}); unconstrained "
-        f"{metrics['unconstrained_mt_a']:.2f} Mt/a with e_P {e_price:+.4f}, e_Z {e_cost:+.4f}"
+        + (f"{metrics['unconstrained_mt_a']:.2f} Mt/a" if np.isfinite(decision.unconstrained)
+           else f"none (revenue still rises at 4 x the upper limit, {4 * metrics['upper_mt_a']:.2f} Mt/a)")
+        + f" with e_P {e_price:+.4f}, e_Z {e_cost:+.4f}"
     )
     return {"capacity": metrics}
 
@@ -193,16 +195,25 @@ def _read_inputs(cfg: Config, out: Run) -> tuple[dict, dict[str, int]]:
 
 def _cost_analysis(inputs: dict, items: list[str], key_factors: int, out: Run) -> dict:
     """The cost-capacity curves of cost_data, and the PCA of its cost items when named."""
+    import numpy as np
     import polars as pl
 
     from minectl.capacity.curves import curve_rows, fit_cost_curves
     from minectl.capacity.pca import CostFactorPCA
 
-    curves = fit_cost_curves(inputs["cost_data"][:, 0], inputs["cost_data"][:, 1])
+    skipped: dict[str, str] = {}
+    curves = fit_cost_curves(inputs["cost_data"][:, 0], inputs["cost_data"][:, 1], skipped=skipped)
     out.table("cost_curves", pl.DataFrame(curve_rows(curves)))
+    for form, reason in skipped.items():  # said, not silent: a mine with zero output takes the power form out
+        out.console.print(f"cost curve: {form} not fitted ({reason})")
     metrics = {"cost_curve": {"r2": curves[0].r2_, "sig": curves[0].p_value_}}
     if items:
-        pca = CostFactorPCA().fit(inputs["cost_data.item_columns"])
+        table = inputs["cost_data.item_columns"]
+        constant = [name for name, column in zip(items, table.T, strict=True) if np.ptp(column) == 0]
+        if constant:  # named here: the PCA sees only positions
+            raise DataError(f"cost_data.item_columns: '{constant[0]}' is {table[0, items.index(constant[0])]:g} in every row; "
+                            "the PCA needs cost items that vary (leave constant items out)")
+        pca = CostFactorPCA().fit(table)
         out.table("pca_components", pl.DataFrame(pca.contribution_table()))
         out.table("pca_weights", pl.DataFrame({"item": items, "weight": pca.weights_}).sort("weight", descending=True))
         out.console.print(f"key cost factors: {', '.join(pca.key_factors(items, key_factors))}")

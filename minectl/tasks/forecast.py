@@ -97,6 +97,10 @@ def run(cfg: Config, out: Run) -> dict:
     series = read_monthly_series(out.input_file(path), date_column, value_column, cfg.source.resample)
     y, dates = series["value"].to_numpy(), series["date"].to_list()
     n = len(y)
+    months_left = (9999 - dates[-1].year) * 12 + 12 - dates[-1].month  # dates end with the year 9999
+    if params.horizon > months_left:
+        raise ConfigError(f"forecast.horizon={params.horizon} runs past the year 9999 from the last month {dates[-1]:%Y-%m}; "
+                          f"expected at most {months_left}")
     windows = BacktestWindows.of(n, params.backtest_months, params.validation_months, max(params.backtest_horizons), params.validation_only)
     needed = max(model.min_history() for model, _ in models.values())
     if windows.first_fit < needed:

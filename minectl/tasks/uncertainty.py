@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, List, Optional
 
@@ -9,11 +10,14 @@ from omegaconf import MISSING
 
 from minectl.config import TaskConfig
 from minectl.constraints import Choices, at_least, between, check_value, finite_nonneg
-from minectl.errors import ConfigError, config_keys
+from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
 
+# resamples and Monte Carlo draws: each is kept (8 bytes a statistic, more a draw of the items);
+# beyond this the interval gains no digit worth the memory
+MAX_DRAWS = 10_000_000
 ALL_FAMILIES = ["normal", "lognormal", "gamma", "weibull", "beta", "uniform", "triangular", "exponential"]
 
 
@@ -38,7 +42,7 @@ class UncertaintyParams:
     q: float = between(0, 1, default=0.5)  # quantile level for statistic=quantile
     method: str = "percentile"  # percentile | basic | bca
     confidence: float = between(0, 1, default=0.95, closed="neither")
-    n_resamples: int = at_least(1, default=9999)
+    n_resamples: int = at_least(1, default=9999)  # at most MAX_DRAWS (check)
     block_length: Optional[int] = at_least(1, default=None)  # fixed moving blocks; null: chosen by the test below
     # Ljung-Box test before the bootstrap: autocorrelated at this level -> moving blocks of the
     # Politis-White length (unless block_length is fixed); null: no test, i.i.d. unless block_length
@@ -47,7 +51,7 @@ class UncertaintyParams:
     families: List[str] = field(default_factory=lambda: list(ALL_FAMILIES))
     risk_level: float = between(0, 1, default=0.95, closed="neither")  # VaR / CVaR level
     alpha: float = between(-1, 1, default=0.5)  # entropic risk aversion
-    mc_samples: int = at_least(1, default=100_000)
+    mc_samples: int = at_least(1, default=100_000)  # at most MAX_DRAWS (check)
     copula: bool = True  # Gaussian copula from the items' observed (normal-score) correlation
     # Empty values inside a series (and the returns across them), incomplete cost-item rows:
     # refused by default; true drops them, counted in metrics (<series>.dropped) and the summary.
@@ -97,6 +101,26 @@ def check(cfg: Config) -> None:
     check_value("dataset.frequency", dataset.frequency, Choices(PERIODS))
     for i, transform in enumerate(dataset.transforms):
         check_value(f"dataset.transforms[{i}]", transform, Choices(TRANSFORMS))
+    for key, names in (("dataset.transforms", dataset.transforms), ("uncertainty.families", params.families)):
+        if not names:
+            raise ConfigError(f"{key}: empty; expected at least one name")
+    # each end of the interval is a quantile of the resamples: with fewer than one resample
+    # beyond it, the "interval" is the extreme resamples whatever the confidence
+    needed = math.ceil(2 / (1 - params.confidence) - 1e-9)
+    for key, count in (("n_resamples", params.n_resamples), ("mc_samples", params.mc_samples if dataset.cost_items else needed)):
+        if count < needed:
+            raise ConfigError(f"uncertainty.{key}={count} is too few for a {params.confidence:g} interval; "
+                              f"expected at least {needed} (one draw beyond each end)")
+        if count > MAX_DRAWS:
+            raise ConfigError(f"uncertainty.{key}={count} is too many; expected at most {MAX_DRAWS} (every draw is kept in memory)")
+    if cfg.implied_cost.cost_per_event > 0 and "level" not in dataset.transforms:  # else no cost item, and nothing said
+        raise ConfigError(f"implied_cost.cost_per_event: the cost item comes from the level series; expected 'level' in "
+                          f"dataset.transforms, got {list(dataset.transforms)} (a column of times between events)")
+    if cfg.implied_cost.cost_per_event > 0 and cfg.implied_cost.operating_hours <= 0:
+        raise ConfigError(f"implied_cost.operating_hours={cfg.implied_cost.operating_hours:g}; expected the hours a year (> 0) "
+                          "when implied_cost.cost_per_event is set")
+    if len(dataset.cost_items) == 1:
+        raise ConfigError(f"dataset.cost_items: one item ({dataset.cost_items[0]}); expected two or more to propagate to their total")
 
 
 @config_keys(KEYS)
@@ -114,12 +138,9 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.uncertainty.report import print_summary
     from minectl.uncertainty.risk import revenue_risk
     from minectl.uncertainty.series import (
-        drop_gaps,
         read_columns,
         read_series,
-        row_period,
         transform_groups,
-        transform_series,
     )
 
     params, dataset = cfg.uncertainty, cfg.dataset
@@ -131,20 +152,26 @@ def run(cfg: Config, out: Run) -> dict:
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
         )
     subseries, dropped = transform_groups(groups, list(dataset.transforms), path, dataset.column, dataset.group_by is not None)
+    returns, period = _checked_inputs(cfg, path, groups, subseries)
 
     metrics: dict = {}
     boot_rows, fit_rows = [], []
     with out.progress(params.n_resamples * len(subseries), "bootstrap resamples") as advance:
         for label, values in subseries.items():
+            skipped: dict[str, str] = {}
             result, fits, dependence = analyse_series(
                 values, statistic=params.statistic, q=params.q, method=params.method, confidence=params.confidence,
                 n_resamples=params.n_resamples, block_length=params.block_length, families=params.families,
                 random_state=out.seed, advance=advance, test_alpha=params.autocorrelation_alpha,
+                name=f"{path}: column '{dataset.column}' ({label})", skipped=skipped,
             )
             metrics[label] = series_metrics(result, fits, params.gof_alpha)
             if dependence is not None:
                 metrics[label]["dependence"] = dependence.as_metrics()
                 out.console.print(dependence_line(label, dependence))
+            for reason in dict.fromkeys(skipped.values()):  # said, not silent: one zero time between failures takes the exponential out
+                families = ", ".join(family for family, why in skipped.items() if why == reason)
+                out.console.print(f"{label}: {families} not fitted: {reason}")
             if params.drop_incomplete:
                 metrics[label]["dropped"] = dropped[label]
             block = dependence.block_length if dependence is not None else params.block_length
@@ -157,13 +184,9 @@ def run(cfg: Config, out: Run) -> dict:
     out.table("bootstrap", pl.DataFrame(boot_rows))
     out.table("fits", pl.DataFrame(fit_rows))
 
-    if cfg.revenue.output > 0:
-        if len(groups) != 1:
-            raise ConfigError("revenue.output: revenue risk needs one series (no dataset.group_by)")
+    if returns is not None:
         (levels,) = groups.values()
-        returns, _ = drop_gaps(transform_series(levels, "log_return", dataset.column))
         metrics["revenue"] = revenue_risk(levels[-1], returns, cfg.revenue.output, params.risk_level, params.alpha)
-        period = row_period(path, dataset.frequency, dataset.date_column)
         row = {"output": cfg.revenue.output, "level": params.risk_level, "alpha": params.alpha, "horizon": f"next {period}",
                **metrics["revenue"]}
         out.console.print(f"revenue risk: next {period} (one row of the data ahead), VaR / CVaR at {params.risk_level:g}: "
@@ -182,3 +205,33 @@ def run(cfg: Config, out: Run) -> dict:
     if params.drop_incomplete:
         out.console.print(f"dropped (uncertainty.drop_incomplete): {', '.join(f'{n} {label}' for label, n in dropped.items())}")
     return {"uncertainty": metrics}
+
+
+def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
+    """What the block length, the revenue risk and the implied cost need of the data, checked before any output;
+    returns the revenue risk's log returns and the period of one row (None, None without it)."""
+    from minectl.uncertainty.series import drop_gaps, row_period, transform_series
+
+    dataset, returns, period = cfg.dataset, None, None
+    block = cfg.uncertainty.block_length
+    for label, values in subseries.items():  # bootstrap_ci's own limit, for every series before the first is analysed
+        if block is not None and block > max(1, math.ceil(values.size / 3)):
+            raise ConfigError(f"uncertainty.block_length={block} is too long for {label} ({values.size} values); expected at most "
+                              f"{max(1, math.ceil(values.size / 3))} (a third of the series)")
+    if cfg.revenue.output > 0:
+        if len(groups) != 1:
+            raise ConfigError("revenue.output: revenue risk needs one series (no dataset.group_by)")
+        (levels,) = groups.values()
+        returns, _ = drop_gaps(transform_series(levels, "log_return", f"{path}: {dataset.column} (revenue risk)"))
+        # historical simulation: with fewer returns, VaR and CVaR are the worst return whatever the level
+        needed = math.ceil(1 / (1 - cfg.uncertainty.risk_level) - 1e-9)
+        if returns.size < needed:
+            raise DataError(f"{path}: column '{dataset.column}' gives {returns.size} one-row returns; revenue risk at "
+                            f"uncertainty.risk_level={cfg.uncertainty.risk_level:g} needs at least {needed} (one beyond the VaR)")
+        period = row_period(path, dataset.frequency, dataset.date_column)
+    if cfg.implied_cost.cost_per_event > 0:  # the levels are times between events
+        for label, values in subseries.items():
+            if label.endswith("level") and values.min() < 0:
+                raise DataError(f"{path}: column '{dataset.column}' ({label}) has a negative time between events ({values.min():g}); "
+                                "expected times >= 0 for implied_cost")
+    return returns, period

@@ -24,11 +24,14 @@ def analyse_series(
     random_state: int,
     advance: Callable[[int], None],
     test_alpha: float | None = None,
+    name: str = "series",
+    skipped: dict | None = None,
 ) -> tuple[BootstrapResult, list[FitResult], Dependence | None]:
     """The bootstrap interval of ``statistic``, every family's fit (best first) and, when
     ``test_alpha`` is given, the autocorrelation test that chose the bootstrap: a fixed
     ``block_length``, else Politis-White blocks when the series is autocorrelated at that level,
-    else i.i.d.; ``advance(n)`` is told of each n resamples drawn."""
+    else i.i.d.; ``advance(n)`` is told of each n resamples drawn; ``name`` names the series in
+    errors; ``skipped`` receives the families not fitted, and why (fit_all)."""
     dependence = None
     if test_alpha is not None:
         dependence = choose_bootstrap(values, block_length, test_alpha, automatic=True)
@@ -49,8 +52,9 @@ def analyse_series(
         block_length=block_length,
         random_state=random_state,
         progress=progress,
+        name=name,
     )
-    return result, fit_all(values, tuple(families)), dependence
+    return result, fit_all(values, tuple(families), name, skipped), dependence
 
 
 def boot_row(result: BootstrapResult) -> dict:

@@ -8,6 +8,7 @@ the same interval as scipy. Indices can also be supplied directly (`indices=`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
@@ -164,7 +165,11 @@ def bca_levels(theta_hat: float, distribution: np.ndarray, jackknife: np.ndarray
     z0 = ndtri(below / (2 * distribution.size))
     n = jackknife.size
     u = (n - 1) * (jackknife.mean() - jackknife)
-    accel = (np.sum(u**3) / n**3) / (6 * (np.sum(u**2) / n**2) ** 1.5)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # equal jackknife values: NaN, refused by the caller
+        accel = (np.sum(u**3) / n**3) / (6 * (np.sum(u**2) / n**2) ** 1.5)
+        if not np.isfinite(accel) and np.any(u):  # u**3 overflowed (values ~1e150): the ratio is scale-free
+            u = u / np.abs(u).max()
+            accel = (np.sum(u**3) / n**3) / (6 * (np.sum(u**2) / n**2) ** 1.5)
     z_alpha = ndtri(alpha)
     levels = []
     for z in (z_alpha, -z_alpha):
@@ -185,12 +190,14 @@ def bootstrap_ci(
     indices: Optional[np.ndarray] = None,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     progress: Optional[Progress] = None,
+    name: str = "series",
 ) -> BootstrapResult:
     """Two-sided bootstrap confidence interval of a named statistic.
 
     `random_state` seeds `np.random.default_rng`; `scipy.stats.bootstrap(...,
     rng=np.random.default_rng(seed))` then draws the same resamples. `indices` (B, n)
-    replaces the draw. `progress(done, total)` is called after each chunk.
+    replaces the draw. `progress(done, total)` is called after each chunk; `name` names the
+    series in errors.
     """
     x = check_series(values)
     n = x.size
@@ -199,10 +206,13 @@ def bootstrap_ci(
     if not 0.0 < confidence < 1.0:
         raise ConfigError(f"expected a level in (0, 1), got {confidence}", param="confidence")
     if block_length is not None:
-        if not 1 <= block_length <= n:
-            raise ConfigError(f"expected 1..{n} (the series length), got {block_length}", param="block_length")
         if method == "bca":
             raise ConfigError("'bca' assumes independent observations; use percentile or basic with block_length", param="method")
+        # as Politis-White's cap: longer blocks have too few distinct starts (at n, every resample
+        # is the series itself: an interval of zero width), and the middle values outweigh the ends
+        longest = max(1, math.ceil(n / 3))
+        if not 1 <= block_length <= longest:
+            raise ConfigError(f"expected 1..{longest} (a third of the {n} values), got {block_length}", param="block_length")
     if method == "bca" and np.ptp(x) == 0:
         raise DataError("series: a constant series has no BCa interval (its jackknife has zero spread)")
     stat = statistic_function(statistic, q)
@@ -240,6 +250,10 @@ def bootstrap_ci(
     alpha = (1.0 - confidence) / 2.0
     if method == "bca":
         levels = bca_levels(theta_hat, distribution, jackknife_values(x, stat, chunk_rows), alpha)
+        if not np.all(np.isfinite(levels)):  # scipy returns NaN here (DegenerateDataWarning)
+            raise DataError(f"{name}: the BCa interval of the {statistic} is undefined: its jackknife values are all equal "
+                            "(e.g. the median of tied values) or every resample lies on one side of the estimate; "
+                            "expected percentile or basic", param="method")
     else:
         levels = [alpha, 1.0 - alpha]
     low, high = np.quantile(distribution, levels)

@@ -119,18 +119,28 @@ def fit_distribution(values, family: str, name: str = "series") -> FitResult:
     )
 
 
-def fit_all(values, families=FAMILIES, name: str = "series") -> list[FitResult]:
-    """Fit every family whose support covers the data; best (lowest finite BIC) first."""
+def fit_all(values, families=FAMILIES, name: str = "series", skipped: dict | None = None) -> list[FitResult]:
+    """Fit every family whose support covers the data; best (lowest finite BIC) first.
+    ``skipped``: a dict to receive family -> why it was not fitted (support, no MLE)."""
     x = check_series(values, name, min_size=3)
     if np.ptp(x) == 0:
         raise DataError(f"{name}: a constant series (all values {x[0]:g}) has no distribution to fit")
-    fits = []
+    fits, why = [], {}
     for family in families:
         if family in POSITIVE and x.min() <= 0:
+            why[family] = f"values > 0 needed, the minimum is {x.min():g}"
             continue
-        fit = fit_distribution(x, family, name)
+        try:
+            fit = fit_distribution(x, family, name)
+        except stats.FitError:  # scipy's solver gave up: a family without an MLE here, not a crash
+            why[family] = "the maximum-likelihood fit did not converge"
+            continue
         if np.isfinite(fit.bic):
             fits.append(fit)
+        else:
+            why[family] = "the likelihood is zero at some value"
+    if skipped is not None:
+        skipped.update(why)
     if not fits:
         raise DataError(f"{name}: none of the families {', '.join(families)} could be fitted")
     return sorted(fits, key=lambda f: f.bic)

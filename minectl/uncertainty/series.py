@@ -65,9 +65,12 @@ def read_columns(path: Path, columns: list[str], key: str, drop: bool, drop_key:
 
 
 def read_path(path: Path, column: str, key: str) -> np.ndarray:
-    """A path of consecutive periods (the config ``key``): ``column`` from its first value to
-    its last; a gap is never bridged."""
-    values = numeric(_with_columns(path, [column], key), column, str(path))
+    """A path of consecutive months (the config ``key``): ``column`` from its first value to
+    its last; a gap is never bridged. A date column, where the file has one, must show one
+    month per row, oldest first."""
+    frame = _with_columns(path, [column], key)
+    _check_date_columns(frame, path, "month", "oldest first: the path's last rows are its latest months")
+    values = numeric(frame, column, str(path))
     return series_gaps(values, str(path), False, None)[0].to_numpy()
 
 
@@ -86,6 +89,10 @@ def read_series(
             raise DataError(f"{path}: column '{needed}' not found; columns are {', '.join(frame.columns)}")
     values = numeric(frame, column, str(path))
     groups = frame[group_by].cast(pl.Utf8) if group_by else pl.Series(["all"] * frame.height)
+    if groups.null_count():  # a row of no group: which series it belongs to is unknown
+        first = int(groups.is_null().arg_true()[0])
+        raise DataError(f"{path}: column '{group_by}' has {groups.null_count()} empty values (first at row {first + 1}); "
+                        "expected a group in every row")
     rows = pl.Series(range(frame.height))
     # a date column the file lacks matters only where its period is needed (row_period)
     dates = _dates(frame, date_column, path) if date_column in frame.columns else None
@@ -115,7 +122,16 @@ def row_period(path: Path, frequency: Optional[str], date_column: Optional[str])
         return frequency
     if date_column is None:
         return "period"
-    dates = _dates(read_file(path, "dataset"), date_column, path)
+    period = _period_of(_dates(read_file(path, "dataset"), date_column, path))
+    if period is not None:
+        return period
+    raise DataError(f"{path}: column {date_column!r} does not show one hour, shift, day, week, month, quarter or year "
+                    "per row; set dataset.frequency")
+
+
+def _period_of(dates: pl.Series) -> Optional[str]:
+    """The period (PERIODS) of the most common step between ``dates``; None when they are no
+    dates or that step is none of them."""
     if dates.dtype == pl.Date or isinstance(dates.dtype, pl.Datetime):
         steps = dates.drop_nulls().sort().cast(pl.Datetime("ms")).diff().drop_nulls().dt.total_milliseconds() / 86_400_000
         values, counts = np.unique(np.round(steps.to_numpy(), 4), return_counts=True)
@@ -123,23 +139,63 @@ def row_period(path: Path, frequency: Optional[str], date_column: Optional[str])
         for days, name in _STEP_DAYS:
             if step is not None and abs(step - days) < 1e-3:
                 return name
-    raise DataError(f"{path}: column {date_column!r} does not show one hour, shift, day, week, month, quarter or year "
-                    "per row; set dataset.frequency")
+    return None
 
 
 def _dates(frame: pl.DataFrame, date_column: str, path: Path) -> pl.Series:
-    """``date_column`` of ``frame``, text parsed as dates where it reads as one (else null)."""
+    """``date_column`` of ``frame``, text parsed as dates; text that reads as no date is refused
+    (unparsed, a newest-first file's order could not be checked)."""
     if date_column not in frame.columns:
         raise ConfigError(f"dataset.date_column: column {date_column!r} not in {path}")
-    dates = frame[date_column]
-    if dates.dtype == pl.String:
-        from minectl.features.series import parse_dates
-
-        dates = parse_dates(dates)
+    dates = _parsed_dates(frame[date_column], path)
+    unread = dates.is_null() & frame[date_column].is_not_null()
+    if unread.any():
+        first = int(unread.arg_true()[0])
+        raise DataError(f"{path}: column {date_column!r} has {int(unread.sum())} values that are not dates (first at row {first + 1}: "
+                        f"{frame[date_column][first]!r}); expected {DATE_TEXT}")
     return dates
 
 
-def _check_order(dates: pl.Series, rows: pl.Series, where: str) -> None:
+DATE_TEXT = "YYYY-MM-DD, YYYY-MM, YYYYMmm (the Pink Sheet's 1960M01), DD/MM/YYYY or YYYY-MM-DD HH:MM[:SS]"
+
+
+def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
+    """Text as dates (null where it reads as none; the Pink Sheet's months `1960M01` as `1960-01`;
+    `D/M/YYYY`, or `M/D/YYYY` where only that reads, a column that reads both ways refused);
+    other columns as they are."""
+    if column.dtype != pl.String:
+        return column
+    from minectl.features.series import parse_dates
+
+    text = column.str.strip_chars().str.replace(r"^(\d{4})M(\d{2})$", "$1-$2")
+    slashed = text.filter(text.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
+    if slashed.len() and slashed.len() == text.drop_nulls().len():
+        day_first, month_first = (slashed.str.to_date(f, strict=False) for f in ("%d/%m/%Y", "%m/%d/%Y"))
+        if not month_first.null_count() and (day_first.null_count() == 0) and (day_first != month_first).any():
+            # a US export (3/1/2024: 1 March) would read as 3 January: months become days
+            raise DataError(f"{path}: column {column.name!r} has dates such as {slashed[int((day_first != month_first).arg_true()[0])]!r} "
+                            "that read both day first and month first; expected YYYY-MM-DD or YYYY-MM")
+        if not month_first.null_count() and day_first.null_count():
+            return text.str.to_date("%m/%d/%Y", strict=False).cast(pl.Datetime("us"))
+    return parse_dates(text)
+
+
+def _check_date_columns(frame: pl.DataFrame, path: Path, period: str, hint: str) -> None:
+    """Every column that holds dates (typed, or text of which every value reads as a date) must
+    increase row by row (a newest-first export read in file order would reverse the series)
+    with one ``period`` per row (daily prices would pass for months)."""
+    rows = pl.Series(range(frame.height))
+    for name in frame.columns:
+        dates = _parsed_dates(frame[name], path)
+        if dates.dtype.is_temporal() and dates.null_count() == frame[name].null_count() and dates.len() > dates.null_count():
+            _check_order(dates, rows, str(path), hint)
+            found = _period_of(dates)
+            if found not in (None, period):
+                raise DataError(f"{path}: column {name!r} has one {found} per row; expected one row per {period}")
+
+
+def _check_order(dates: pl.Series, rows: pl.Series, where: str,
+                 hint: str = "several series in one file: dataset.group_by") -> None:
     """Refuse a date not after the one before it: returns, differences and bootstrap blocks
     follow the file's order, so a reversed, shuffled or repeated row would change them silently."""
     known = dates.is_not_null()
@@ -148,4 +204,4 @@ def _check_order(dates: pl.Series, rows: pl.Series, where: str) -> None:
     if not_after.any():
         i = int(not_after.arg_true()[0])
         raise DataError(f"{where}: column '{dates.name}' at row {int(rows[i]) + 1} ({dates[i]}) is not after the row before "
-                        f"({dates[i - 1]}); expected rows in time order, one per date (several series in one file: dataset.group_by)")
+                        f"({dates[i - 1]}); expected rows in time order, one per date ({hint})")
