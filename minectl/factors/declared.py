@@ -8,6 +8,7 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +35,12 @@ def normalise_unit(unit: str | None) -> str | None:
 def normalise_name(text: str, synonyms: Mapping[str, str] = {}) -> tuple[str, str | None]:  # noqa: B006 (read only)
     """("Transport distance (km)", ...) -> ("transport_distance", "km"): lower case, words joined by
     "_", a trailing bracketed unit split off, then a synonym replaced by its canonical name."""
-    text = str(text).strip()
+    text = unicodedata.normalize("NFKC", str(text)).strip()  # one spelling of composed letters, full-width digits, ligatures
     unit = None
     match = _UNIT.match(text)
     if match:
         text, unit = match["name"], normalise_unit(match["unit"])
-    key = re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+    key = re.sub(r"[\W_]+", "_", text.lower()).strip("_")  # letters of any script: 运输成本, förderkosten
     return synonyms.get(key, key), unit
 
 

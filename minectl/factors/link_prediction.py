@@ -84,7 +84,13 @@ def run_link_prediction(splits: TripleSplits, estimators: Mapping[str, dict[str,
         if max_epochs:
             params["epochs"] = min(params.get("epochs", KGEModel().epochs), max_epochs)
         start = time.perf_counter()
-        model = KGEModel(**params).fit(splits.train, n_entities=n_e, n_relations=n_r, X_valid=splits.valid)
+        try:
+            model = KGEModel(**params).fit(splits.train, n_entities=n_e, n_relations=n_r, X_valid=splits.valid)
+        except (MemoryError, RuntimeError) as exc:  # torch's allocators raise RuntimeError (OutOfMemoryError on a GPU)
+            if not isinstance(exc, MemoryError) and "memory" not in str(exc):
+                raise
+            raise ConfigError(f"the embeddings of {n_e:,} entities and {n_r:,} relations at dim {params.get('dim', KGEModel().dim):,} "
+                              f"do not fit in memory on {device}; expected a smaller dim", param=f"factors.kge.estimators.{name}") from None
         scores = evaluate(model.score_all, splits.test, splits.known, device=model.device_)
         results[name] = (scores, time.perf_counter() - start, model.epochs_run_, model.best_valid_mrr_)
         fitted[name] = model

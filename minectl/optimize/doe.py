@@ -56,3 +56,42 @@ def design(kind: str, bounds, seed: int, levels=None, n: int = 0) -> np.ndarray:
     if kind == "sobol":
         return sobol(bounds, n, seed)
     raise ValueError(f"unknown design kind {kind!r}; expected one of: {', '.join(KINDS)}")
+
+
+def min_runs(n_vars: int, folds: int) -> int:
+    """The fewest runs a surrogate's k-fold CV can score: every test fold >= 2 runs (R^2 needs
+    two) and every training fold >= n_vars + 1 (the linear baseline's coefficients)."""
+    n = 2 * folds
+    while n - -(-n // folds) < n_vars + 1:
+        n += 1
+    return n
+
+
+def check_runs(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, bounds: np.ndarray, variables: list[str],
+               responses: list[str]) -> None:
+    """A table of runs fit for a surrogate of the box ``bounds``: each design inside its bounds
+    (a run outside is another problem, or another unit), each design once (a repeated design can
+    sit in a CV training and test fold at once and inflate the scores), every variable and
+    response varying. ValueError naming the run (``rows``: each run's 1-based row) otherwise."""
+    low, high = bounds[:, 0], bounds[:, 1]
+    slack = 1e-9 * (high - low)  # a bound written to a CSV and read back
+    outside = (X < low - slack) | (X > high + slack)
+    if outside.any():
+        run, j = (int(k[0]) for k in np.nonzero(outside))
+        raise ValueError(f"run {rows[run]} has {variables[j]} = {X[run, j]:g}, outside optimize.variables.{variables[j]} "
+                         f"[{low[j]:g}, {high[j]:g}] ({int(outside.any(axis=1).sum())} runs outside); expected runs inside the "
+                         "declared bounds (widen the bounds or drop those runs; check the units)")
+    _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+    original = first[inverse.ravel()]  # each run's first run of the same design
+    repeats = np.flatnonzero(original != np.arange(len(X)))
+    if len(repeats):
+        again = int(repeats[0])
+        raise ValueError(f"run {rows[again]} repeats the design of run {rows[original[again]]}; expected each design "
+                         "once (average replicated runs into one: a design in two runs can be in a CV training and test fold at "
+                         "once and inflate surrogate.cv_*)")
+    for values, names, what in ((X, variables, "variable"), (Y, responses, "response")):
+        constant = np.flatnonzero(np.all(values == values[:1], axis=0))
+        if len(constant):
+            name = names[constant[0]]
+            raise ValueError(f"{what} '{name}' is {values[0, constant[0]]:g} in every run; expected runs in which it varies "
+                             "(a surrogate cannot learn a constant's effect, nor weigh a constant objective)")

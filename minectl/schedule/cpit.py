@@ -16,6 +16,7 @@ so x[b, t] = 0 is fixed below that period and a block whose cone exceeds the who
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -275,6 +276,9 @@ def solve_lp(model: _Model, seed: int, deadline: float) -> tuple[float, np.ndarr
     h = _highs(seed, deadline)
     h.passModel(model.lp(integer=False))
     h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:  # then so is every schedule
+        raise ValueError("no schedule meets the resource limits (their LP relaxation is infeasible); expected limits "
+                         "that some schedule meets")
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return float("inf"), np.zeros(model.n_x + model.n_y)
     return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)
@@ -494,6 +498,8 @@ def first_feasible(model: _Model, best: Solution, seed: int, deadline: float,
         h.setOptionValue("mip_max_nodes", int(max_nodes))
     h.passModel(model.lp(integer=True))
     h.run()
+    if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        raise ValueError("no schedule meets the resource limits (the MIP is infeasible); expected limits that some schedule meets")
     value = -np.inf
     if h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
         best, value = _better(model, np.asarray(h.getSolution().col_value), best, value)
@@ -519,6 +525,17 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     block b may not be mined before (deferred blocks; its successors wait too)."""
     import highspy
 
+    largest = np.abs(instance.objective).max(initial=0.0)
+    if 0 < largest < 1:  # values in millions or billions: HiGHS takes costs below its tolerance (1e-9) as 0
+        scale = 10.0 ** -np.floor(np.log10(largest))
+        scaled = solve_schedule(dataclasses.replace(instance, objective=instance.objective * scale), prec, time_limit=time_limit,
+                                mip=mip, reduce=reduce, seed=seed, mip_max_nodes=mip_max_nodes, not_before=not_before,
+                                window_sweeps=window_sweeps, window_gap=window_gap, whole_mip=whole_mip, relaxation=relaxation,
+                                lagrangian_iterations=lagrangian_iterations)
+        verdict = verify(instance, prec, scaled.solution)
+        return dataclasses.replace(scaled, value=verdict.npv, feasible=verdict.feasible, problems=verdict.problems,
+                                   lp_bound=scaled.lp_bound / scale, bound=scaled.bound / scale,
+                                   heuristic_value=scaled.heuristic_value / scale, pit_value=scaled.pit_value / scale)
     start = time.perf_counter()
     deadline = start + time_limit
     best_values = instance.objective.max(axis=1)

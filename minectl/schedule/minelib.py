@@ -30,6 +30,20 @@ PUBLISHED_BEST = {
     "kd": {"upit": 652_195_037, "cpit": 396_858_193, "pcpsp": 406_871_207},
     "marvin": {"upit": 1_415_655_436, "cpit": 820_726_048, "pcpsp": 885_968_070},
 }
+# their block counts (Espinoza et al. 2013, Table 2): a file named like one of them but of another
+# size is another instance (an edited copy, a subset), whose value the published one does not judge
+PUBLISHED_BLOCKS = {"newman1": 1_060, "zuck_small": 9_400, "kd": 14_153, "marvin": 53_271}
+
+
+def published_best(name: str, kind: str, n_blocks: int) -> tuple[float | None, str | None]:
+    """MineLib's published value of `kind` for the instance file stem `name`, or why there is none
+    for this instance (None when MineLib has no instance of that name)."""
+    name = name.lower()
+    if name not in PUBLISHED_BEST:
+        return None, None
+    if n_blocks != PUBLISHED_BLOCKS[name]:
+        return None, f"{n_blocks:,} blocks, where MineLib's {name} has {PUBLISHED_BLOCKS[name]:,}"
+    return PUBLISHED_BEST[name].get(kind), None
 NOT_IN_MINELIB_INTEGERS = np.ones(256, bool)  # bytes of a file of integers: digits and whitespace only
 NOT_IN_MINELIB_INTEGERS[[*range(48, 58), 32, 9, 13, 10]] = False
 
@@ -151,7 +165,7 @@ def _one_per_block(path: Path, ids: np.ndarray, n: int, first_line: int) -> None
 def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
     """A `.blocks` file: ids (0..n-1, each once), coordinates (n x 3, columns 2-4) and the remaining
     columns as text (their meaning is instance specific: see the instance's readme)."""
-    lines = [(i + 1, line) for i, line in enumerate(_text(path)) if line.strip() and not line.startswith("%")]
+    lines = [(i + 1, line) for i, line in enumerate(_text(path)) if line.strip() and not line.lstrip().startswith("%")]
     if not lines:
         raise DataError(f"{path}: no blocks; expected lines `id x y z ...`")
     parts = [line.split() for _, line in lines]
@@ -260,7 +274,7 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
     """A `.upit`, `.cpit` or `.pcpsp` file (the TYPE line says which; ``kind``: the one expected)."""
     expected = kind
     path = Path(path)
-    lines = [(i + 1, line.strip()) for i, line in enumerate(_text(path)) if line.strip() and not line.startswith("%")]
+    lines = [(i + 1, line.strip()) for i, line in enumerate(_text(path)) if line.strip() and not line.lstrip().startswith("%")]
     kind = next((line.split(":", 1)[1].strip().upper() for _, line in lines[:3] if line.upper().startswith("TYPE:")), None)
     if kind not in KINDS:
         raise DataError(f"{path}: TYPE {kind!r}; expected one of {', '.join(KINDS)} in the header")
@@ -285,8 +299,9 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
             rate = float(head["DISCOUNT_RATE"])
         except ValueError:
             rate = float("nan")
-        if not 0 <= rate < 10:
-            raise DataError(f"{path}: DISCOUNT_RATE {head['DISCOUNT_RATE']!r}; expected a number in [0, 10)")
+        if not 0 <= rate < 1:  # 8 meant as 8 % would be 800 % a period
+            raise DataError(f"{path}: DISCOUNT_RATE {head['DISCOUNT_RATE']!r}; expected a fraction per period in [0, 1) "
+                            "(0.08 for 8 %)")
     if n * periods * dests > MAX_VARIABLES:
         raise DataError(f"{path}: NBLOCKS x NPERIODS x NDESTINATIONS = {n * periods * dests:,} schedule variables; "
                         f"expected at most {MAX_VARIABLES:,}")
@@ -296,13 +311,17 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
     upper = np.full((resources, periods), np.inf)
     if resources:
         at = _expect(path, lines, at, "RESOURCE_CONSTRAINT_LIMITS:")
+        given = next((i for i in range(at, len(lines)) if lines[i][1].upper() == "OBJECTIVE_FUNCTION:"), len(lines)) - at
+        if given < resources * periods:  # a limit missing for a period: said so, not 'OBJECTIVE_FUNCTION:' read as a limit
+            raise DataError(f"{path}: {given} resource limit lines; expected {resources * periods} (one per resource and period: "
+                            f"{resources} x {periods})")
         at = _limits(path, lines[at: at + resources * periods], lower, upper) + at
     at = _expect(path, lines, at, "OBJECTIVE_FUNCTION:")
     objective, at = _block_rows(path, lines, at, n, dests, "objective")
     coef = np.zeros((resources, n, dests))
     if resources:
         at = _expect(path, lines, at, "RESOURCE_CONSTRAINT_COEFFICIENTS:")
-        at = _coefficients(path, lines, at, coef)
+        at = _coefficients(path, lines, at, coef, by_destination=kind == "PCPSP")
         _check_feasible_limits(path, coef, lower, upper)
     if at < len(lines) and lines[at][1].upper() == "EOF":
         at += 1
@@ -370,11 +389,12 @@ def _block_rows(path: Path, lines, at: int, n: int, width: int, what: str) -> tu
     return values, at + n
 
 
-def _coefficients(path: Path, lines, at: int, coef: np.ndarray) -> int:
-    """`block resource value` (one destination) or `block destination resource value` lines up to EOF."""
+def _coefficients(path: Path, lines, at: int, coef: np.ndarray, by_destination: bool) -> int:
+    """`block resource value` (CPIT) or `block destination resource value` (PCPSP, even with one
+    destination) lines up to EOF."""
     resources, n, dests = coef.shape
     end = next((i for i in range(at, len(lines)) if lines[i][1].upper() == "EOF"), len(lines))
-    width = 3 if dests == 1 else 4
+    width = 4 if by_destination else 3
     table = _numbers(path, [line for _, line in lines[at:end]], lines[at][0] if at < end else 0, width,
                      "`block resource value`" if width == 3 else "`block destination resource value`")
     if np.any(table[:, :-1] != np.round(table[:, :-1])) or not np.all(np.isfinite(table[:, -1])):
@@ -404,6 +424,9 @@ def _check_feasible_limits(path: Path, coef: np.ndarray, lower: np.ndarray, uppe
     for r, t in zip(*np.nonzero((upper < least[:, None]) | (lower > most[:, None])), strict=True):
         raise DataError(f"{path}: resource {r} period {t}: limits [{lower[r, t]:g}, {upper[r, t]:g}] no schedule can meet "
                         f"(its use lies in [{least[r]:g}, {most[r]:g}]); expected limits a schedule can meet")
+    for r in np.flatnonzero(lower.sum(axis=1) > most):  # each block is mined once: the periods share `most`
+        raise DataError(f"{path}: resource {r}: lower limits summing to {lower[r].sum():g} over the {lower.shape[1]} periods, "
+                        f"but mining every block uses at most {most[r]:g}; expected limits a schedule can meet")
 
 
 def read_solution(path: Path, instance: Instance) -> Solution:
@@ -411,7 +434,7 @@ def read_solution(path: Path, instance: Instance) -> Solution:
     `block destination period share`, as the published newman1 files use); PCPSP, `block destination
     period share`. A block mined in two periods is refused (the MineLib LP files are fractional)."""
     n, dests = instance.n_blocks, instance.n_destinations
-    rows = [(i + 1, line) for i, line in enumerate(_text(path)) if line.strip() and not line.startswith("%")]
+    rows = [(i + 1, line) for i, line in enumerate(_text(path)) if line.strip() and not line.lstrip().startswith("%")]
     first = rows[0][0] if rows else 1
     width = len(rows[0][1].split()) if rows else 1
     allowed = {"UPIT": (1,), "CPIT": (2, 4), "PCPSP": (4,)}[instance.kind]

@@ -1,8 +1,9 @@
 """The ultimate pit: an exact maximum-weight closure by a minimum s-t cut (Picard 1976), solved
 by OR-Tools' push-relabel `SimpleMaxFlow` on int64 capacities.
 
-Block values become integers exactly: each value times 10^k with the smallest k (<= 9) for which
-every scaled value is an integer to float precision (MineLib writes at most a few decimals), so
+Block values become integers exactly: each value times 10^k with the smallest k (<= 9, or 9 + m
+when every value is below 10^-m: values in millions) for which every scaled value is an integer
+to float precision (MineLib writes at most a few decimals), so
 `26086899.03` is summed as `2608689903 / 10^2`. Overflow guard: the flow never exceeds the sum P
 of the positive scaled values, so k is lowered until P < 2^62 (the answer is then the optimum of
 values rounded to 10^-k, and `exact` says so); a negative value below -P (a block no closure can
@@ -37,8 +38,11 @@ def scale_values(values: np.ndarray) -> tuple[np.ndarray, int, bool]:
     if not np.all(np.isfinite(values)):
         raise ValueError("block values must be finite")
     positive_sum = float(values[values > 0].sum())
-    needed = next((k for k in range(MAX_DECIMALS + 1) if _integral(values * 10.0**k)), None)
-    k = MAX_DECIMALS if needed is None else needed
+    # values all below 1 (in millions or billions of a currency): as many more decimals as they lack
+    largest = np.abs(values).max(initial=0.0)
+    shift = max(0, -int(np.floor(np.log10(largest)))) if largest > 0 else 0
+    needed = next((k for k in range(MAX_DECIMALS + shift + 1) if _integral(values * 10.0**k)), None)
+    k = MAX_DECIMALS + shift if needed is None else needed
     while k > 0 and (positive_sum * 10.0**k >= LIMIT / 2 or np.abs(values[values > 0]).max(initial=0) * 10.0**k >= 2**53):
         k -= 1
     if positive_sum * 10.0**k >= LIMIT / 2:
@@ -49,8 +53,10 @@ def scale_values(values: np.ndarray) -> tuple[np.ndarray, int, bool]:
 
 
 def _integral(scaled: np.ndarray) -> bool:
-    """Integers up to float round-off (a few ulps: 24829.116 * 1000 is 24829116.000000004)."""
-    return bool(np.all(np.abs(scaled - np.rint(scaled)) <= 4 * np.spacing(np.abs(scaled)) + 1e-9))
+    """Integers up to float round-off (a few ulps: 24829.116 * 1000 is 24829116.000000004); a value
+    that is not 0 is never the integer 0 (2e-12 at k = 0 would leave its block out of every pit)."""
+    rounded = np.rint(scaled)
+    return bool(np.all((np.abs(scaled - rounded) <= 4 * np.spacing(np.abs(scaled)) + 1e-9) & ((rounded != 0) | (scaled == 0))))
 
 
 def max_closure(values: np.ndarray, prec: Precedence) -> Pit:

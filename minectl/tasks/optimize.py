@@ -8,6 +8,7 @@ minectl/optimize/; this module reads the config, reads the input files and wires
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
@@ -148,7 +149,7 @@ def _choices(values) -> str:
 def check(cfg: Any) -> tuple[list[str], list[str]]:
     """How the values relate, for every sweep value before any job (each number's range is
     declared in the schema and checked by minectl.constraints); returns (variables, responses)."""
-    from minectl.optimize.doe import KINDS
+    from minectl.optimize.doe import KINDS, min_runs
     from minectl.optimize.moo import OPERATORS, SAMPLINGS, SENSES
 
     opt = cfg.optimize
@@ -168,6 +169,11 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
             raise ConfigError("simulator: kind=table needs simulator.path (a .csv/.parquet/.arff of runs) "
                               "and simulator.responses (column names)")
         responses = list(sim.responses)
+        named = variables + responses
+        again = next((name for i, name in enumerate(named) if name in named[:i]), None)
+        if again is not None:
+            raise ConfigError(f"simulator.responses: '{again}' is named twice among optimize.variables and simulator.responses; "
+                              "expected each column once")
     else:
         raise ConfigError(f"simulator.kind: '{sim.kind}' is unknown; expected one of: pim, table")
     if len(opt.objectives) < 2:
@@ -191,8 +197,11 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
             for name in variables:
                 if name not in cfg.doe.levels:
                     raise ConfigError(f"doe.levels.{name}: missing; expected >= 2 levels for the full factorial")
-        elif cfg.doe.n < cfg.surrogate.cv_folds:
-            raise ConfigError(f"doe.n: {cfg.doe.n} runs are fewer than surrogate.cv_folds={cfg.surrogate.cv_folds}")
+        runs = math.prod(cfg.doe.levels[name] for name in variables) if cfg.doe.kind == "full_factorial" else cfg.doe.n
+        if runs < min_runs(len(variables), cfg.surrogate.cv_folds):
+            raise ConfigError(f"doe: {runs} runs for {len(variables)} variables; expected at least "
+                              f"{min_runs(len(variables), cfg.surrogate.cv_folds)} (surrogate.cv_folds={cfg.surrogate.cv_folds}: "
+                              f"each fold tests >= 2 runs and trains on >= {len(variables) + 1})")
         if not cfg.simulator.pim.orebody_height_m > opt.variables["pillar_height_m"].high:
             raise ConfigError("simulator.pim.orebody_height_m: must exceed the pillar height upper bound (extraction height > 0)")
         if opt.variables["sidewall_thickness_m"].low < 0:
@@ -203,6 +212,11 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
     for i, check in enumerate(opt.field_validation):
         if sorted(check.design) != sorted(variables):
             raise ConfigError(f"optimize.field_validation[{i}].design: expected a value for each of: {_choices(variables)}")
+        for name, value in check.design.items():  # the surrogate knows the box only: outside, a tree model stays flat
+            bounds = opt.variables[name]
+            if not bounds.low <= value <= bounds.high:
+                raise ConfigError(f"optimize.field_validation[{i}].design.{name}={value:g} lies outside optimize.variables.{name} "
+                                  f"[{bounds.low:g}, {bounds.high:g}]; expected a design inside the bounds the surrogate learnt")
         unknown = [name for name in check.measured if name not in responses]
         if unknown or not check.measured:
             raise ConfigError(f"optimize.field_validation[{i}].measured: expected values for responses among: {_choices(responses)}")
@@ -260,10 +274,13 @@ def _price(decision: Any, out: Run) -> float:
     return price
 
 
-def _table_runs(sim: Any, variables: list[str], responses: list[str], cv_folds: int, out: Run):
+def _table_runs(sim: Any, variables: list[str], responses: list[str], bounds: Any, cv_folds: int, out: Run):
     """(designs X, responses Y, runs dropped as incomplete) of the simulator.path table."""
+    import polars as pl
+
     from minectl.data.sources import read_file
     from minectl.data.values import complete_rows
+    from minectl.optimize.doe import check_runs, min_runs
 
     where = sim.path
     frame = read_file(where, "simulator.path")
@@ -271,6 +288,11 @@ def _table_runs(sim: Any, variables: list[str], responses: list[str], cv_folds: 
     for source_name in sim.columns:
         if source_name not in frame.columns:
             raise DataError(f"{where}: simulator.columns names '{source_name}', which the file lacks (columns: {', '.join(frame.columns)})")
+    targets = list(sim.columns.values()) + [c for c in frame.columns if c not in sim.columns]
+    again = next((name for i, name in enumerate(targets) if name in targets[:i]), None)
+    if again is not None:
+        raise DataError(f"{where}: simulator.columns renames a column to '{again}', which another column already is; "
+                        "expected one column per name")
     frame = frame.rename(dict(sim.columns))
     missing = [column for column in variables + responses if column not in frame.columns]
     if missing:
@@ -279,9 +301,17 @@ def _table_runs(sim: Any, variables: list[str], responses: list[str], cv_folds: 
         if not frame.schema[column].is_numeric():
             raise DataError(f"{where}: column '{column}' is {frame.schema[column]}; expected numbers")
     table, dropped = complete_rows(frame, variables + responses, where, sim.drop_incomplete, "simulator.drop_incomplete")
-    if table.height < cv_folds:
-        raise DataError(f"{where}: {table.height} complete runs, fewer than surrogate.cv_folds={cv_folds}")
-    return table.select(variables).to_numpy(), table.select(responses).to_numpy(), dropped
+    needed = min_runs(len(variables), cv_folds)
+    if table.height < needed:
+        raise DataError(f"{where}: {table.height} complete runs for {len(variables)} variables; expected at least {needed} "
+                        f"(surrogate.cv_folds={cv_folds}: each fold tests >= 2 runs and trains on >= {len(variables) + 1})")
+    X, Y = table.select(variables).to_numpy(), table.select(responses).to_numpy()
+    rows = frame.with_row_index("row", 1).filter(pl.all_horizontal(pl.col(variables + responses).is_not_null()))["row"].to_numpy()
+    try:
+        check_runs(X, Y, rows, bounds, variables, responses)
+    except ValueError as exc:
+        raise DataError(f"{where}: {exc}") from None
+    return X, Y, dropped
 
 
 def _simulation_data(cfg: Config, variables: list[str], responses: list[str], bounds: Any, out: Run):
@@ -293,7 +323,7 @@ def _simulation_data(cfg: Config, variables: list[str], responses: list[str], bo
     from minectl.optimize.simulator import ProbabilityIntegralSimulator
 
     if cfg.simulator.kind == "table":
-        return (None, *_table_runs(cfg.simulator, variables, responses, cfg.surrogate.cv_folds, out))
+        return (None, *_table_runs(cfg.simulator, variables, responses, bounds, cfg.surrogate.cv_folds, out))
     simulator = ProbabilityIntegralSimulator(**OmegaConf.to_container(cfg.simulator.pim, resolve=True))
     simulate = partial(simulator.evaluate_columns, variables=variables)  # config order -> simulator order
     levels = [int(cfg.doe.levels[v]) for v in variables] if cfg.doe.kind == "full_factorial" else None
@@ -320,6 +350,10 @@ def run(cfg: Config, out: Run) -> dict:
     constraints = [moo.Constraint(c.response, c.op, float(c.limit)) for c in opt.constraints]
     bounds = np.array([[opt.variables[v].low, opt.variables[v].high] for v in variables])
     simulate, X, Y, dropped = _simulation_data(cfg, variables, responses, bounds, out)
+    n_train = int(round(opt.robustness.train_share * len(X)))  # as robustness_metrics splits
+    if len(X) - n_train < 2 or n_train < len(variables) + 1:  # R^2 needs two held-out runs
+        raise ConfigError(f"optimize.robustness.train_share={opt.robustness.train_share:g} leaves {n_train} training and "
+                          f"{len(X) - n_train} held-out runs of {len(X)}; expected >= {len(variables) + 1} and >= 2")
     price = _price(opt.decision, out)
     out.table("doe", pl.DataFrame(np.column_stack([X, Y]), schema=variables + responses, orient="row"))
     metrics: dict[str, Any] = {"doe": {"runs": len(X)}}

@@ -142,6 +142,9 @@ def check(cfg: Config) -> None:
     choices are declared in the schema and checked by minectl.constraints)."""
     if cfg.schedule.relaxation == "lagrangian" and "pcpsp" in cfg.schedule.problems:
         raise ConfigError("schedule.relaxation=lagrangian needs one destination per block; expected lp or auto with pcpsp")
+    path = cfg.loop.price_path
+    if path and cfg.loop.enabled and not cfg.minelib.path and len(path) != cfg.schedule.periods:  # it sets the re-plan's horizon
+        raise ConfigError(f"loop.price_path: {len(path)} prices; expected one per period (schedule.periods={cfg.schedule.periods})")
     n_blocks = cfg.synthetic.nx * cfg.synthetic.ny * cfg.synthetic.nz
     if not cfg.minelib.path and n_blocks > MAX_SYNTHETIC_BLOCKS:
         raise ConfigError(f"synthetic.nx x ny x nz = {n_blocks:,} blocks; expected at most {MAX_SYNTHETIC_BLOCKS:,} "
@@ -204,6 +207,12 @@ def _price(cfg: Config, out: Run) -> tuple[float, float]:
     if rows.height < p.month:
         raise DataError(f"price.model={model!r}, price.month={p.month}: the table has {rows.height} months of that model")
     row = rows.row(p.month - 1, named=True)
+    if cfg.loop.enabled and not cfg.minelib.path and not cfg.loop.price_path:  # the rolling re-plan's path: checked before any work
+        ahead = rows["forecast"][p.month - 1:][: cfg.schedule.periods]
+        if ahead.len() < cfg.schedule.periods or not (ahead.fill_null(0) > 0).all():
+            raise DataError(f"price.forecast_table: {path}: {ahead.len()} months of {model} from price.month={p.month}, "
+                            f"{int((ahead.fill_null(0) > 0).sum())} with a forecast > 0; expected one per period "
+                            f"(schedule.periods={cfg.schedule.periods}) for the rolling re-plan, or loop.price_path")
     if row[p.statistic] is None or not row[p.statistic] > 0:
         raise DataError(f"price.forecast_table: {p.statistic} of {model} month {p.month} is {row[p.statistic]}; expected a price > 0")
     sigma = p.sigma
@@ -269,7 +278,7 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
     import polars as pl
 
     from minectl.schedule.cpit import topological_order
-    from minectl.schedule.minelib import PUBLISHED_BEST
+    from minectl.schedule.minelib import published_best
 
     instances = {kind: instance_for(kind) for kind in problems}
     if set(problems) - {"upit"}:  # a schedule needs an order; a pit does not mind a cycle
@@ -287,14 +296,22 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
                 raise DataError(f"{source['upit']}: {exc}; expected smaller block values") from None
             blocks["in_pit"] = pit.in_pit
         else:
-            metric, row, result = _solve(instance, prec, kind, cfg, out)
+            try:
+                metric, row, result = _solve(instance, prec, kind, cfg, out)
+            except ValueError as exc:  # limits no schedule meets
+                raise DataError(f"{source.get(kind, kind)}: {exc}") from None
             blocks[f"period_{kind}"] = result.solution.period
             period_rows += _instance_periods(instance, result.solution, kind)
             if xyz is not None:
                 from minectl.schedule.plots import cross_section_plot  # matplotlib: only when there is a schedule to draw
 
                 out.plot(f"section_{kind}", cross_section_plot(xyz, result.solution.period, instance.n_periods, f"{title} {kind}"))
-        known = {**PUBLISHED_BEST.get(cfg.minelib.name.lower(), {}), **cfg.minelib.best_known}.get(kind) if cfg.minelib.path else None
+        known = cfg.minelib.best_known.get(kind) if cfg.minelib.path else None
+        if cfg.minelib.path and known is None:
+            known, other = published_best(cfg.minelib.name, kind, instance.n_blocks)
+            if other:
+                out.console.print(f"{kind}: MineLib's published value not compared: this {cfg.minelib.name} has {other} "
+                                  f"(+minelib.best_known.{kind}=... compares with a value of your own)")
         if known is not None:
             metric["best_known"] = row["best_known"] = float(known)
             metric["vs_best_known"] = metric["value"] / float(known) - 1.0
@@ -329,7 +346,7 @@ def _minelib(cfg: Config, out: Run, problems: list[str]) -> tuple[dict, list[dic
 
     labels = [(f"resource_{r}", f"resource {r} use") for r in range(2)]
     return _problems(cfg, out, problems, prec, instance_for, blocks, xyz, cfg.minelib.name, labels,
-                     {"prec": f"{stem}.prec", "upit": f"{stem}.upit"})
+                     {kind: f"{stem}.{kind}" for kind in ("prec", *PROBLEMS)})
 
 
 def _instance_periods(instance, solution, kind: str) -> list[dict]:
