@@ -475,17 +475,23 @@ def _predict(task: str, args: list[str], usage: str) -> None:
     try:
         run = read_run(Path(args[0]), (task,))  # the folder may come from someone else: types checked
         check_run_folder(run)
-        args = [args[0], *_predict_out(task, label, run.dir, args[1:])]
-        importlib.import_module(TASKS[task][0]).predict_cli(run, args[1:])
+        overrides, claimed = _predict_out(task, label, run.dir, args[1:])
+        try:
+            importlib.import_module(TASKS[task][0]).predict_cli(run, overrides)
+        except BaseException:
+            if claimed is not None and not any(claimed.iterdir()):  # a refused predict leaves no folder behind
+                claimed.rmdir()
+            raise
     except MinectlError as exc:
         _fail(str(exc), exc.exit_code)
     except OmegaConfBaseException as exc:  # an override value the saved config's schema refuses
         _fail(f"{label}: {_one_line(exc)}")
 
 
-def _predict_out(task: str, label: str, run_dir: Path, args: list[str]) -> list[str]:
+def _predict_out(task: str, label: str, run_dir: Path, args: list[str]) -> tuple[list[str], Optional[Path]]:
     """``args`` with an ``out=`` outside the training run's folder: the one given (refused when
-    inside it), else a new folder outputs/<task>_predict/DATE/TIME (risk: its predictions.parquet)."""
+    inside it), else a new folder outputs/<task>_predict/DATE/TIME (risk: its predictions.parquet);
+    and that new folder (None when ``out=`` was given)."""
     from datetime import datetime
 
     from minectl.errors import ConfigError
@@ -498,10 +504,10 @@ def _predict_out(task: str, label: str, run_dir: Path, args: list[str]) -> list[
                               "expected a path outside it (the training run stays as it was)")
         if task == "extract" and Path(given[-1]).is_dir() and any(Path(given[-1]).iterdir()):  # its tables would replace files
             raise ConfigError(f"{label}: out={given[-1]} holds files; expected a new or empty folder")
-        return args
+        return args, None
     now = datetime.now()
     folder = claim_output_dir(Path("outputs", f"{task}_predict", f"{now:%Y-%m-%d}", f"{now:%H-%M-%S}"), "out", True, False)
-    return [*args, f"out={folder / 'predictions.parquet' if task == 'risk' else folder}"]
+    return [*args, f"out={folder / 'predictions.parquet' if task == 'risk' else folder}"], folder
 
 
 for _name, (_module, _help) in TASKS.items():

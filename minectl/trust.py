@@ -129,7 +129,7 @@ def check_hydra_node(hydra: dict) -> None:
     for name in (hydra.get("job") or {}).get("env_set") or {}:
         if not ENV_NAME.fullmatch(str(name)):
             raise ConfigError(f"hydra.job.env_set.{name}: a job may not set this variable; expected thread "
-                              "counts (OMP_*, MKL_*, OPENBLAS_*, NUMEXPR_*, POLARS_*, RAYON_*) or CUDA_VISIBLE_DEVICES")
+                              "counts (OMP_*, MKL_*, OPENBLAS_*, NUMEXPR_*, VECLIB_*, POLARS_*, RAYON_*) or CUDA_VISIBLE_DEVICES")
     check_searchpath(hydra.get("searchpath") or [], "hydra.searchpath")
 
 

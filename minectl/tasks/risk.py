@@ -492,7 +492,7 @@ def _check_steps(prep: Prepared, run_dir: Path) -> None:
 
 def predict_cli(run, overrides: list[str]) -> None:
     """`minectl risk predict RUN_DIR [data.x=... | risk.input.path=... | out=FILE]`: writes the
-    scores to FILE (default RUN_DIR/predictions.parquet) and prints the latest days.
+    scores to FILE (default outputs/risk_predict/DATE/TIME/predictions.parquet) and prints the latest days.
     ``run``: the RunFolder read by minectl.runfolder.read_run."""
     from rich.console import Console
 

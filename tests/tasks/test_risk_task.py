@@ -79,6 +79,14 @@ def test_predict_cli_scores_other_data(cli, rf_run, tmp_path):
     assert missing.exit_code == 2 and "nowhere: missing; expected a minectl run folder" in missing.output
 
 
+def test_a_refused_predict_leaves_no_output_folder(cli, rf_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default out= is a new folder outputs/risk_predict/DATE/TIME here
+    assert cli("risk", "predict", str(rf_run), "model.name=lr").exit_code == 2
+    assert list(tmp_path.glob("outputs/risk_predict/*/*")) == []
+    assert cli("risk", "predict", str(rf_run)).exit_code == 0  # and a run that succeeds keeps its folder
+    assert [p.name for p in tmp_path.glob("outputs/risk_predict/*/*/*")] == ["predictions.parquet"]
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
