@@ -52,7 +52,7 @@ def select(docs, levels: int, blocks: int, grid: dict) -> None:
         print(f"| {levels} | {settings} | {cv[values]:.2f} | |", flush=True)
     best = sorted(cv, key=cv.get, reverse=True)[:3]
     default = (CRF["c1"], CRF["c2"], NEURAL["dictionary_first"], CRF["word_classes"])
-    for name, values in (("pick", best[0]), ("second", best[1]), ("third", best[2]), ("defaults", default)):
+    for name, values in [*zip(("pick", "second", "third"), best, strict=False), ("defaults", default)]:  # a grid may hold fewer
         settings = dict(zip(GRID, values, strict=True))
         cv_f1 = f"{cv[values]:.2f}" if values in cv else "-"
         print(f"| {levels} | {name}: {settings} | {cv_f1} | {crf_dict_f1(settings, train, test):.2f} |", flush=True)
