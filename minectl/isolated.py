@@ -17,14 +17,15 @@ __all__ = ["read_in_child"]
 
 
 def read_in_child(code: str, data: bytes, timeout: float = 120) -> None:
-    """Run the Python ``code`` in a child process (isolated mode: no user site, no current folder
-    on the path) with ``sys.argv[1]`` a temp file holding ``data``; raise ValueError, naming how it
-    failed, unless it exits with 0 within ``timeout`` seconds."""
+    """Run the Python ``code`` in a child process with ``sys.argv[1]`` a temp file holding ``data``;
+    raise ValueError, naming how it failed, unless it exits with 0 within ``timeout`` seconds. The
+    child starts in the temp folder (the first entry of its path: nothing else there to import)
+    and keeps this process's environment, so it imports the same packages (PYTHONPATH included)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model"
         path.write_bytes(data)
         try:
-            result = subprocess.run([sys.executable, "-I", "-c", code, str(path)], capture_output=True, timeout=timeout)
+            result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, timeout=timeout, cwd=tmp)
         except subprocess.TimeoutExpired:
             raise ValueError(f"its reader did not return within {timeout:g} s") from None
     if result.returncode < 0:

@@ -11,6 +11,12 @@ def test_a_reader_that_reads_the_file_passes():
     read_in_child("import sys; assert open(sys.argv[1], 'rb').read() == b'model bytes'", b"model bytes")
 
 
+def test_the_child_imports_nothing_from_this_processs_folder(tmp_path, monkeypatch):
+    (tmp_path / "lightgbm.py").write_text("raise SystemExit('a lightgbm.py of the current folder was imported')")
+    monkeypatch.chdir(tmp_path)
+    read_in_child("import lightgbm", b"")
+
+
 @pytest.mark.parametrize("code, expected", [
     ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", "its reader crashed (signal 11)"),
     ("import os; os.abort()", "its reader crashed (signal 6)"),
