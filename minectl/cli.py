@@ -7,10 +7,12 @@ it after. Imports stay light here: `minectl --help` loads neither polars nor the
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
 
@@ -656,6 +658,21 @@ def report(
     typer.echo(path)
 
 
+@contextlib.contextmanager
+def _working_dir(folder: Path) -> Iterator[None]:
+    """``folder`` as the working directory inside the block. The import path's relative entries
+    ('' under `python -c`) are left out meanwhile: the folder is named by a run folder that may
+    come from someone else, and no module may be imported from it."""
+    before, import_path = Path.cwd(), list(sys.path)
+    sys.path[:] = [entry for entry in sys.path if entry and os.path.isabs(entry)]
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+        sys.path[:] = import_path
+
+
 @app.command("verify", help="Replay a run from its saved overrides into a fresh dir and compare metrics.")
 def verify(
     run_dir: Path = typer.Argument(..., help="A run dir holding .hydra/ and metrics.json."),
@@ -682,8 +699,10 @@ def verify(
     except MinectlError as exc:
         _fail(str(exc))
     with tempfile.TemporaryDirectory(prefix="minectl-verify-") as tmp:
-        replay = out or Path(tmp) / "replay"
-        run_hydra(run.task, run.overrides + [f"hydra.run.dir={replay}"], config_dir=run.config_dir)
+        replay = (out or Path(tmp) / "replay").resolve()
+        # from the run's working dir where it exists: relative input paths name the same files as in the run
+        with _working_dir(run.cwd or Path.cwd()):
+            run_hydra(run.task, run.overrides + [f"hydra.run.dir={replay}"], config_dir=run.config_dir)
         actual = read_metrics(replay / METRICS_FILE)
         replayed = read_provenance(replay / PROVENANCE_FILE)  # a server's rows: as the replay read them
     mismatches = compare_metrics(expected, actual, rtol)

@@ -271,7 +271,8 @@ def planned_jobs(sweep_dir: Path) -> dict[str, list[str]] | None:
 
 def summarize_sweep(sweep_dir: Path):
     """One row per job: job, overrides as columns, status, error and every metric. A job of
-    multirun.yaml's plan without a folder is a row with status "not started"."""
+    multirun.yaml's plan without a folder is a row with status "not started" ("missing" when a
+    later job has one); an ok job without metrics.json is "incomplete"."""
     import polars as pl
 
     from minectl.runfolder import read_metrics, read_yaml_list
@@ -295,16 +296,22 @@ def summarize_sweep(sweep_dir: Path):
             status = read_status(status_file)
         else:  # the job never finished: killed, or the sweep crashed under it
             status = {"status": "incomplete", "error": "no status.json: the job did not finish"}
-        row["status"] = status["status"]
-        row["error"] = None if status["error"] is None else redact(status["error"])
         metrics_file = job / METRICS_FILE
         if metrics_file.exists():
             row.update({k: float(v) for k, v in read_metrics(metrics_file).items()})
+        elif status["status"] == "ok":  # an ok job wrote metrics.json before status.json: removed since
+            status = {"status": "incomplete", "error": "status.json says ok but metrics.json is missing"}
+        row["status"] = status["status"]
+        row["error"] = None if status["error"] is None else redact(status["error"])
         rows.append(row)
     found = {row["job"] for row in rows}
+    last_found = max(map(_job_order, found), default=None)
     for name, overrides in planned.items():
         if name not in found:
-            never = {"status": "not started", "error": "the sweep ended before this job started"}
+            if last_found is not None and _job_order(name) < last_found:  # a later job ran: not "never started"
+                never = {"status": "missing", "error": "no job folder, though a later job has one (removed?)"}
+            else:
+                never = {"status": "not started", "error": "the sweep ended before this job started"}
             rows.append(with_overrides({"job": name}, overrides) | never)
     rows.sort(key=lambda row: _job_order(row["job"]))
     if not rows:

@@ -175,6 +175,7 @@ class RunFolder:
     overrides: list[str]  # .hydra/overrides.yaml
     hydra: Any  # DictConfig of .hydra/hydra.yaml
     config_dir: Path | None  # the `-cd` folder the run was started with, if any
+    cwd: Path | None = None  # the working directory the run was started in, where it exists on this machine
 
 
 def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
@@ -202,7 +203,11 @@ def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
         raise bad(hydra_file, "hydra.runtime.config_sources is not a list of {path, provider}", "Hydra's config sources")
     config_dirs = [s["path"] for s in sources if s["provider"] == "command-line"]
     config_dir = Path(config_dirs[0].removeprefix("file://")) if config_dirs else None
-    return RunFolder(run_dir, task, config, read_yaml_list(saved / "overrides.yaml"), hydra, config_dir)
+    cwd = runtime.get("cwd") if isinstance(runtime, dict) else None  # relative input paths were read from there
+    cwd = Path(cwd) if isinstance(cwd, str) and Path(cwd).is_absolute() and Path(cwd).is_dir() else None
+    if cwd is not None and cwd.resolve().is_relative_to(run_dir.resolve()):  # the folder's own files: never the working dir
+        cwd = None
+    return RunFolder(run_dir, task, config, read_yaml_list(saved / "overrides.yaml"), hydra, config_dir, cwd)
 
 
 # ---------------------------------------------------------------------------- claiming
