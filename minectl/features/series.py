@@ -61,10 +61,12 @@ def _run_starts(keys: pl.DataFrame, n: int) -> np.ndarray:
     return np.flatnonzero(np.concatenate([[True], runs[1:] != runs[:-1]])[:n])
 
 
-# text time formats tried in turn: ISO timestamps, dates, and months (YYYY-MM: the first day)
+# text time formats tried in turn: ISO timestamps, dates, and months (the first day: YYYY-MM, and
+# the World Bank Pink Sheet's 1960M01)
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
                     "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m", "%d/%m/%Y")
+MONTH_FORMATS = ("%Y-%m", "%YM%m")
+DATE_FORMATS = ("%Y-%m-%d", *MONTH_FORMATS, "%d/%m/%Y")
 
 
 def parse_dates(column: pl.Series) -> pl.Series:

@@ -122,9 +122,9 @@ def _wall_time(column: pl.Series) -> pl.Series:
 
 def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
     if column.dtype == pl.String:
-        text = column.str.replace(r"^(\d{4})M(\d{2})$", "$1-$2")  # the World Bank Pink Sheet's months: 1960M01
-        parsed = text.str.to_date("%Y-%m-%d", strict=False)
-        parsed = parsed.fill_null(text.str.to_date("%Y-%m", strict=False))
+        from minectl.features.series import MONTH_FORMATS
+
+        parsed = pl.select(pl.coalesce([column.str.to_date(f, strict=False) for f in ("%Y-%m-%d", *MONTH_FORMATS)])).to_series()
         bad = column.filter(parsed.is_null() & column.is_not_null())
         if bad.len() or column.null_count():
             shown = bad[0] if bad.len() else None

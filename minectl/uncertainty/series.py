@@ -160,14 +160,14 @@ DATE_TEXT = "YYYY-MM-DD, YYYY-MM, YYYYMmm (the Pink Sheet's 1960M01), DD/MM/YYYY
 
 
 def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
-    """Text as dates (null where it reads as none; the Pink Sheet's months `1960M01` as `1960-01`;
-    `D/M/YYYY`, or `M/D/YYYY` where only that reads, a column that reads both ways refused);
-    other columns as they are."""
+    """Text as dates (null where it reads as none; parse_dates' formats, the Pink Sheet's months
+    `1960M01` among them; `D/M/YYYY`, or `M/D/YYYY` where only that reads, a column that reads
+    both ways refused); other columns as they are."""
     if column.dtype != pl.String:
         return column
     from minectl.features.series import parse_dates
 
-    text = column.str.strip_chars().str.replace(r"^(\d{4})M(\d{2})$", "$1-$2")
+    text = column.str.strip_chars()
     slashed = text.filter(text.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
     if slashed.len() and slashed.len() == text.drop_nulls().len():
         day_first, month_first = (slashed.str.to_date(f, strict=False) for f in ("%d/%m/%Y", "%m/%d/%Y"))
