@@ -63,6 +63,12 @@ def text_lines(text: str) -> list[str]:
     return LINE_END.split(text)
 
 
+def names_columns(fields: list[str], names: tuple[set[str], ...]) -> bool:
+    """Whether a tab-separated file's first line ``fields`` names its columns (a header, not data):
+    one field a column, each one of that column's usual ``names`` (any case)."""
+    return len(fields) == len(names) and all(field.strip().lower() in usual for field, usual in zip(fields, names, strict=True))
+
+
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Tokens of raw text with their character offsets (start, end)."""
     return [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]

@@ -27,7 +27,7 @@ def read_terms(path: str | Path, levels: int | None = None, types: set[str] | No
     ``levels`` each type is cut to that many classes (corpus.at_level); with ``types`` (the
     corpus' types) a type outside them is refused: it would never match a gold entity."""
     from minectl.data.sources import read_text
-    from minectl.text.corpus import at_level, text_lines, tokenize
+    from minectl.text.corpus import at_level, names_columns, text_lines, tokenize
 
     path = Path(path)
     terms, first = {}, {}
@@ -36,7 +36,7 @@ def read_terms(path: str | Path, levels: int | None = None, types: set[str] | No
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.rstrip(" \t").split("\t")
-        if header and len(parts) == 2 and all(part.strip().lower() in words for part, words in zip(parts, HEADER, strict=True)):
+        if header and names_columns(parts, HEADER):
             header = False
             continue
         header = False

@@ -40,7 +40,7 @@ def read_triples(path: str | Path) -> list[tuple[str, str, str]]:
 def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
     """The triples of a file by line number."""
     from minectl.data.sources import read_text
-    from minectl.text.corpus import text_lines
+    from minectl.text.corpus import names_columns, text_lines
 
     rows: dict[int, tuple[str, str, str]] = {}
     seen: dict[tuple[str, str, str], int] = {}
@@ -48,7 +48,7 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
     lines = [(number, line) for number, line in enumerate(text_lines(text), 1) if line.strip()]
     for number, line in lines:
         parts = line.split("\t")
-        if number == lines[0][0] and len(parts) == 3 and all(x.strip().lower() in words for x, words in zip(parts, HEADER, strict=True)):
+        if number == lines[0][0] and names_columns(parts, HEADER):
             continue
         if len(parts) != 3 or not all(p.strip() for p in parts):
             raise DataError(f"{path}:{number}: expected head<TAB>relation<TAB>tail, got {line[:80]!r}")
