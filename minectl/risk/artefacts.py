@@ -13,20 +13,17 @@ SPEC_FILE = "risk_model.json"  # everything scoring needs besides the model fold
 MODEL_DIR = "model"
 
 
-def model_spec(result: LeadResult, layout: Layout) -> dict:
-    """The JSON-ready spec of a fitted lead time: columns, window, levels, z-score, thresholds."""
-    return {
+def model_spec(result: LeadResult, layout: Layout, frequency: str | None = None) -> dict:
+    """The JSON-ready spec of a fitted lead time: columns, window, levels, z-score, thresholds; and
+    ``frequency``, the period its windows count (e.g. '1h'), where given: new data are then read at
+    that period, not at one inferred from their own (perhaps coarser) steps."""
+    spec = {
         "dynamic": layout.dynamic, "static": layout.static, "window": layout.window,
         "n_levels": layout.n_levels, "series": layout.series, "time": layout.time,
         "mean": result.scaler.mean_.tolist(), "sd": result.scaler.sd_.tolist(),
         "thresholds": [float(t) for t in result.thetas],
     }
-
-
-def spec_with_frequency(spec: dict, frequency: str) -> dict:
-    """The spec with the period its windows count (e.g. '1h'): new data are read at that period,
-    not at one inferred from their own (perhaps coarser) steps."""
-    return {**spec, "frequency": frequency}
+    return spec if frequency is None else {**spec, "frequency": frequency}
 
 
 def save_model_dir(model, target: Path) -> None:

@@ -392,8 +392,7 @@ def run(cfg: Config, out: Run) -> dict:
     if p.save_model:
         artefacts.save_model_dir(primary_result.model, out.dir / artefacts.MODEL_DIR)
         with out.artefact(artefacts.SPEC_FILE) as tmp:
-            spec = artefacts.spec_with_frequency(artefacts.model_spec(primary_result, layout), prep.frequency.text)
-            tmp.write_text(json.dumps(spec, indent=1))
+            tmp.write_text(json.dumps(artefacts.model_spec(primary_result, layout, prep.frequency.text), indent=1))
     out.console.print(summary.summary_table(cfg.model.name, metrics, keys, prep.frequency.name))
     _report_input(prep, out)
     for line in summary.verdicts(metrics, keys):
