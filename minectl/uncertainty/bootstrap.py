@@ -177,6 +177,13 @@ def bca_levels(theta_hat: float, distribution: np.ndarray, jackknife: np.ndarray
     return levels
 
 
+def longest_block(n: int) -> int:
+    """The longest moving block for a series of ``n`` values: a third of it, as Politis-White's
+    cap. Longer blocks have too few distinct starts (at n, every resample is the series itself:
+    an interval of zero width), and the middle values outweigh the ends."""
+    return max(1, math.ceil(n / 3))
+
+
 def bootstrap_ci(
     values,
     statistic: str = "mean",
@@ -208,9 +215,7 @@ def bootstrap_ci(
     if block_length is not None:
         if method == "bca":
             raise ConfigError("'bca' assumes independent observations; use percentile or basic with block_length", param="method")
-        # as Politis-White's cap: longer blocks have too few distinct starts (at n, every resample
-        # is the series itself: an interval of zero width), and the middle values outweigh the ends
-        longest = max(1, math.ceil(n / 3))
+        longest = longest_block(n)
         if not 1 <= block_length <= longest:
             raise ConfigError(f"expected 1..{longest} (a third of the {n} values), got {block_length}", param="block_length")
     if method == "bca" and np.ptp(x) == 0:
