@@ -4,6 +4,7 @@ tensors as (B, 1, w), and every formula broadcasts to (B, 1) or (B, E)."""
 
 from __future__ import annotations
 
+import abc
 import math
 
 import torch
@@ -11,7 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 
-class Scorer(nn.Module):
+class Scorer(nn.Module, metaclass=abc.ABCMeta):
     """Entity and relation tables plus a score; subclasses set the table widths and ``_score``."""
 
     normalise_entities = False  # translational models keep entity vectors on the unit sphere
@@ -63,9 +64,9 @@ class Scorer(nn.Module):
     def _distance(self, x: torch.Tensor) -> torch.Tensor:
         return -torch.linalg.vector_norm(x, ord=self.p_norm, dim=-1)
 
+    @abc.abstractmethod
     def _score(self, h: torch.Tensor, r: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """The model's plausibility of (h, r, t): every model below defines its own (abstract here)."""
-        raise NotImplementedError
+        """The model's plausibility of (h, r, t): every model below defines its own."""
 
 
 class TransE(Scorer):
