@@ -76,7 +76,24 @@ def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
-    return pl.scan_csv(_comma_separated(_existing(path, "csv")), try_parse_dates=True)
+    return scan_dated_csv(_comma_separated(_existing(path, "csv")))
+
+
+def scan_dated_csv(path: Path) -> pl.LazyFrame:
+    """A csv file with its date columns read as dates; a column of dates that read both day first
+    and month first (polars reads them day first) is refused."""
+    from minectl.features.series import refuse_day_month_ambiguity
+
+    frame = pl.scan_csv(path, try_parse_dates=True)
+    try:
+        dated = [name for name, dtype in frame.collect_schema().items() if dtype.is_temporal()]
+    except (pl.exceptions.PolarsError, OSError):
+        return frame  # read_table names the fault
+    if dated:  # their text, as the file gives it
+        text = pl.scan_csv(path, infer_schema=False).select(dated).collect()
+        for name in dated:
+            refuse_day_month_ambiguity(text[name], str(path))
+    return frame
 
 
 def _comma_separated(path: Path) -> Path:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from minectl.errors import DataError
+
 
 @dataclass(frozen=True)
 class SeriesOrder:
@@ -69,11 +71,34 @@ MONTH_FORMATS = ("%Y-%m", "%YM%m")
 DATE_FORMATS = ("%Y-%m-%d", *MONTH_FORMATS, "%d/%m/%Y")
 
 
-def parse_dates(column: pl.Series) -> pl.Series:
+def parse_dates(column: pl.Series, where: str) -> pl.Series:
     """Text as Datetime (the first format that reads each value; null where none does); Date and
-    Datetime columns as they are, cast to Datetime."""
+    Datetime columns as they are, cast to Datetime. Text that reads both day first and month first
+    is refused (``where`` names the input)."""
     if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):
         return column.cast(pl.Datetime("us"))
+    refuse_day_month_ambiguity(column, where)
     tries = [column.str.to_datetime(f, strict=False).cast(pl.Datetime("us")) for f in DATETIME_FORMATS]
     tries += [column.str.to_date(f, strict=False).cast(pl.Datetime("us")) for f in DATE_FORMATS]
     return pl.select(pl.coalesce(tries)).to_series().alias(column.name)
+
+
+# D/M/YYYY or M/D/YYYY, with '/' or '-' (dotted dates are day first by convention); a time may follow
+_DAY_MONTH = r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{4}(?:\D|$)"
+
+
+def refuse_day_month_ambiguity(text: pl.Series, where: str) -> None:
+    """Refuse a column of D/M/YYYY-like text whose every value also reads month first, to another
+    date for some: DATE_FORMATS and polars' own date inference read day first, so a US export whose
+    days all stay <= 12 (3/1/2024: 1 March) would turn its months into days without a word."""
+    if text.dtype != pl.String:
+        return
+    given = text.drop_nulls()
+    parts = given.str.extract_groups(_DAY_MONTH)
+    first, second = (parts.struct.field(name).cast(pl.Int32) for name in ("1", "2"))
+    if not given.len() or first.null_count() or (first > 12).any():
+        return  # not all such dates (refused elsewhere as text), or a day above 12 says day first
+    differs = first != second
+    if differs.any():
+        raise DataError(f"{where}: column {text.name!r} has dates such as {given.filter(differs)[0]!r} that read both "
+                        "day first and month first; expected YYYY-MM-DD dates (or a day above 12 somewhere)")

@@ -93,7 +93,7 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
     if not (dates.dtype == pl.String or dates.dtype.is_temporal()):  # numbers would be read as microseconds since 1970
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}")
-    when = parse_dates(dates) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
+    when = parse_dates(dates, str(path)) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
         bad = dates.filter(when.is_null())[0]
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}")

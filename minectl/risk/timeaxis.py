@@ -122,7 +122,7 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
     if column.dtype == pl.String:
         from minectl.features.series import parse_dates
 
-        parsed = parse_dates(column)
+        parsed = parse_dates(column, where)
         if parsed.null_count():
             bad = column.filter(parsed.is_null())[0]
             raise DataError(f"{where}: time column {column.name!r} holds {bad!r}; expected dates (YYYY-MM-DD, YYYY-MM), "

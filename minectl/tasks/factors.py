@@ -204,6 +204,7 @@ def _derived_edges(cfg: Config, out: Run):
 
     import polars as pl
 
+    from minectl.data.sources import scan_dated_csv
     from minectl.factors.derived import derive_edges
 
     source = cfg.factors.sources.data
@@ -223,7 +224,9 @@ def _derived_edges(cfg: Config, out: Run):
         if not Path(path).is_file():
             raise DataError(f"{path}: not found; expected a `minectl cost` run folder or a daily table", param="factors.sources.data")
         try:
-            daily = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path, try_parse_dates=True)
+            daily = pl.read_parquet(path) if path.suffix == ".parquet" else scan_dated_csv(path).collect()
+        except DataError:  # dates that read two ways: its own message
+            raise
         except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file it cannot read
             raise DataError(f"{path}: not a readable {'parquet' if path.suffix == '.parquet' else 'CSV'} table "
                             f"({type(exc).__name__}); expected a `minectl cost` run's daily table", param="factors.sources.data") from None

@@ -177,7 +177,7 @@ def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
                             "that read both day first and month first; expected YYYY-MM-DD or YYYY-MM")
         if not month_first.null_count() and day_first.null_count():
             return text.str.to_date("%m/%d/%Y", strict=False).cast(pl.Datetime("us"))
-    return parse_dates(text)
+    return parse_dates(text, str(path))
 
 
 def _check_date_columns(frame: pl.DataFrame, path: Path, period: str, hint: str) -> None:

@@ -53,6 +53,11 @@ def _semicolon_csv(folder: Path) -> None:
     (folder / "production.csv").write_text(frame.write_csv(separator=";"))
 
 
+def _us_dates_csv(folder: Path) -> None:  # 01/02/2024 is 2 January here; polars alone read 1 February
+    frame = pl.read_parquet(folder / "production.parquet")
+    (folder / "production.csv").write_text(frame.with_columns(pl.col("date").dt.strftime("%m/%d/%Y")).write_csv())
+
+
 def _parts_of_two_schemas(folder: Path) -> None:  # a folder of part files, one written with ore_t as text
     frame = pl.read_parquet(folder / "production.parquet")
     (folder / "production.parquet").unlink()
@@ -69,6 +74,7 @@ MINE_CASES = {
     "fractional failure counts": (_fractional_failures, False, "column 'failures' of table 'equipment' has 5 values that are not whole numbers"),
     "latin-1 csv": (_latin1_csv, True, "production.csv: unreadable as csv (invalid utf-8 sequence)"),
     "semicolon csv": (_semicolon_csv, True, "production.csv: the header is separated by semicolons, not commas"),
+    "month-first dates csv": (_us_dates_csv, True, "production.csv: column 'date' has dates such as '01/02/2024' that read both day first and month first"),
     # polars' SchemaError when the second part was read
     "part files of two schemas": (_parts_of_two_schemas, False, "production: unreadable as parquet (data type mismatch for column ore_t"),
 }

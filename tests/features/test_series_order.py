@@ -1,7 +1,11 @@
+import datetime as dt
+
 import numpy as np
 import polars as pl
+import pytest
 
-from minectl.features.series import series_order
+from minectl.errors import DataError
+from minectl.features.series import parse_dates, series_order
 
 
 def test_rows_already_in_series_order_are_not_sorted():
@@ -37,3 +41,27 @@ def test_an_integer_series_id_is_compared_as_it_is():
     assert rows.order is None and rows.starts.tolist() == [0, 2]
     split = pl.DataFrame({"id": [7, 3, 7], "t": [1, 1, 2]})  # 7 comes back after 3: not one run
     assert series_order(split, ["id"], "t").order.tolist() == [1, 0, 2]
+
+
+@pytest.mark.parametrize("text, refused", [
+    (["03/01/2024", "04/01/2024", "05/01/2024"], "'03/01/2024'"),  # 3 Jan... or 1 Mar...: refused
+    (["01-02-2024", "01-03-2024"], "'01-02-2024'"),
+    (["03/01/2024 06:00", "03/02/2024 06:00"], "'03/01/2024 06:00'"),
+    (["13/01/2024", "14/01/2024", "03/02/2024"], None),  # a day above 12: day first only
+    (["01/01/2024", "02/02/2024"], None),  # both readings give the same dates
+    (["03.01.2024", "04.01.2024"], None),  # dotted dates are day first by convention
+    (["2024-03-01", "2024-04-01"], None),
+    (["03/01/2024", None, "x"], None),  # text that is no date: refused where it is parsed
+])
+def test_dates_that_read_day_first_and_month_first_are_refused(text, refused):
+    column = pl.Series("date", text, dtype=pl.String)
+    if refused is None:
+        parse_dates(column, "f.csv")
+    else:
+        with pytest.raises(DataError, match=f"f.csv: column 'date' has dates such as {refused} that read both day first"):
+            parse_dates(column, "f.csv")
+
+
+def test_parsed_dates_read_day_first():
+    column = pl.Series("date", ["13/01/2024", "03/02/2024", "2024-05"])
+    assert parse_dates(column, "f.csv").to_list() == [dt.datetime(2024, 1, 13), dt.datetime(2024, 2, 3), dt.datetime(2024, 5, 1)]
