@@ -215,6 +215,12 @@ def check(cfg: Config) -> None:
             raise ConfigError(f"risk.input.categorical: {column!r} {why}; expected each feature column once")
     if not params.lead_times:
         raise ConfigError("risk.lead_times: empty; expected lead times >= 0")
+    from minectl.risk.timeaxis import lead_key
+
+    keys = [lead_key(lead) for lead in params.lead_times]
+    if len(set(keys)) < len(keys):  # the same models fitted again, under one metrics key
+        again = next(lead for lead, key in zip(params.lead_times, keys, strict=True) if keys.count(key) > 1)
+        raise ConfigError(f"risk.lead_times: {again} is given twice in {list(params.lead_times)}; expected each lead time once")
     if str(params.primary_lead) not in [str(lead) for lead in params.lead_times]:
         raise ConfigError(f"risk.primary_lead: {params.primary_lead} is not one of risk.lead_times {list(params.lead_times)}")
     for rule in params.labels.rules:
@@ -362,6 +368,10 @@ def run(cfg: Config, out: Run) -> dict:
 
     keys = [lead_key(lead) for lead in p.lead_times]
     leads = [prep.frequency.periods(lead, "risk.lead_times") for lead in p.lead_times]
+    if len(set(leads)) < len(leads):  # e.g. 1d and 1 of daily rows: the same fits under two keys
+        again = [lead for lead, periods in zip(p.lead_times, leads, strict=True) if leads.count(periods) > 1]
+        raise ConfigError(f"risk.lead_times: {again[0]} and {again[1]} are the same lead time at this data's frequency "
+                          f"({prep.frequency.text}); expected each lead time once")
     primary = leads[[str(lead) for lead in p.lead_times].index(str(p.primary_lead))]
     results = []
     with out.progress(len(leads), f"risk {cfg.model.name}: lead times") as advance:

@@ -143,6 +143,8 @@ def test_seismic_bumps_binary(cli, tmp_path):
         (["risk/thresholds=fixed", "risk.thresholds.values=[0.7,0.3]"], "theta1 < theta2"),
         (["risk.window=5000"], "risk.window: 5000"),
         (["risk.primary_lead=5"], "risk.primary_lead: 5"),
+        (["risk.lead_times=[0,3,0]"], "risk.lead_times: 0 is given twice in [0, 3, 0]; expected each lead time once"),
+        (["risk.lead_times=[0,1,1d]"], "risk.lead_times: 1 and 1d are the same lead time at this data's frequency (1d)"),
         (["risk.labels.levels=6"], "risk.labels.levels=6 is out of range; expected an integer in [2, 5]"),
         (["risk.labels.levels=4"], "risk.labels.levels: 4 with risk.labels.source=column; expected 2 or 3"),
         (["risk.labels.source=rules"], "risk.labels.rules: empty"),
