@@ -16,7 +16,10 @@ so x[b, t] = 0 is fixed below that period and a block whose cone exceeds the who
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -255,7 +258,8 @@ def _highs(seed: int, deadline: float):
     limit, and interrupt callbacks, since a MIP's root node can outlast that limit by a minute."""
     import highspy
 
-    h = highspy.Highs()
+    with _stdout_closed():  # the first Highs() of a process prints a banner before any option can be set
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("threads", 1)
@@ -267,6 +271,20 @@ def _highs(seed: int, deadline: float):
     h.cbMipInterrupt += stop_when_late
     h.cbSimplexInterrupt += stop_when_late  # also inside the MIP's LP solves and its sub-MIPs
     return h
+
+
+@contextlib.contextmanager
+def _stdout_closed():
+    """File descriptor 1 on /dev/null: what C code prints there is dropped, Python's own output kept."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def solve_lp(model: _Model, seed: int, deadline: float) -> tuple[float, np.ndarray]:
