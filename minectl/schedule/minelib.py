@@ -181,6 +181,12 @@ def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
     ids = head[:, 0].astype(np.int64)
     _check_ids(path, ids, len(ids), lines[0][0], "ids")
     _one_per_block(path, ids, len(ids), lines[0][0])
+    _, first, seen = np.unique(head[:, 1:], axis=0, return_index=True, return_inverse=True)
+    again = np.flatnonzero(first[seen.ravel()] != np.arange(len(ids)))
+    if len(again):  # two blocks in one place: a corrupt export, or two models' blocks in one file
+        row = int(again[0])
+        raise DataError(f"{path}:{lines[row][0]}: block {ids[row]} is at {' '.join(parts[row][1:4])}, as block "
+                        f"{ids[first[seen.ravel()[row]]]} is; expected one block at each x y z")
     order = np.argsort(ids)
     return ids[order], head[order, 1:], [parts[i][4:] for i in order]
 

@@ -48,6 +48,7 @@ SCHEDULE_CASES = {
     "UTF-8 BOM in .prec": ({"prec": b"\xef\xbb\xbf" + PREC.encode()}, "t.prec: not ascii text (byte 0)"),
     "empty .prec": ({"prec": ""}, "t.prec: no blocks"),
     "NaN coordinate": ({"blocks": BLOCKS.replace("2 0 0 0", "2 nan 0 0")}, "t.blocks:3: '2 nan 0 0' is not finite"),
+    "two blocks in one place": ({"blocks": BLOCKS.replace("3 1 0 0", "3 0 0 1")}, "t.blocks:4: block 3 is at 0 0 1, as block 0 is"),
     "coefficient twice": ({"cpit": CPIT.replace("3 0 1\n", "3 0 1\n3 0 1\n")}, "t.cpit:20: coefficient of block 3 resource 0 listed twice"),
     "interval limit low > high": ({"cpit": CPIT.replace("0 1 L 2", "0 1 I 5 1")}, "t.cpit:9: limit '0 1 I 5 1': low above high"),
     "limit no schedule meets": ({"cpit": CPIT.replace("0 1 L 2", "0 1 L -5")}, ["t.cpit: resource 0 period 1", "no schedule can meet"]),
