@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -188,7 +189,11 @@ class Run:
 
 
 def write_status(run_dir: Path, ok: bool, error: str | None = None) -> None:
-    write_json(Path(run_dir) / STATUS_FILE, {"status": "ok" if ok else "failed", "error": error})
+    status = {"status": "ok" if ok else "failed", "error": error}
+    metrics = Path(run_dir) / METRICS_FILE
+    if ok and metrics.exists():  # so that `summarize` tells a metrics.json edited since from the run's own
+        status["metrics_sha256"] = hashlib.sha256(metrics.read_bytes()).hexdigest()
+    write_json(Path(run_dir) / STATUS_FILE, status)
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
@@ -202,13 +207,16 @@ def _job_order(name: str) -> tuple:
 
 
 def read_status(path: Path) -> dict:
-    from minectl.runfolder import check_fields, read_json
+    from minectl.runfolder import bad, check_fields, read_json
 
     status = read_json(path, "the JSON object a minectl job writes (status, error)")
     check_fields(status, path, {
         "status": (lambda v: v in ("ok", "failed"), "ok or failed"),
         "error": (lambda v: v is None or isinstance(v, str), "null or a message"),
     })
+    digest = status.get("metrics_sha256")  # absent from failed runs and from runs of earlier versions
+    if digest is not None and not (isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest)):
+        raise bad(path, f"'metrics_sha256' is {digest!r}", "'metrics_sha256' as 64 hex digits")
     return status
 
 
@@ -299,6 +307,10 @@ def summarize_sweep(sweep_dir: Path):
         metrics_file = job / METRICS_FILE
         if metrics_file.exists():
             row.update({k: float(v) for k, v in read_metrics(metrics_file).items()})
+            recorded = status.get("metrics_sha256")
+            if recorded and hashlib.sha256(metrics_file.read_bytes()).hexdigest() != recorded:
+                status = {"status": "edited", "error": "metrics.json differs from the one the job wrote (status.json's "
+                          "sha256); `minectl verify` replays the job"}
         elif status["status"] == "ok":  # an ok job wrote metrics.json before status.json: removed since
             status = {"status": "incomplete", "error": "status.json says ok but metrics.json is missing"}
         row["status"] = status["status"]

@@ -8,6 +8,7 @@ marker file when unpickled).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -219,6 +220,7 @@ SUMMARIZE = [
     ("1/status.json", write('{"status": "great", "error": null}'), "'status' is str 'great'; expected 'status' as ok or failed"),
     ("1/status.json", write('{"status": "ok", "error": 5}'), "'error' is int 5"),
     ("1/status.json", write("[]"), "status.json: the top level is list []"),
+    ("1/status.json", write('{"status": "ok", "error": null, "metrics_sha256": "abc"}'), "'metrics_sha256' is 'abc'; expected 'metrics_sha256' as 64 hex digits"),
     ("1/status.json", plant_pickle, "status.json: binary data, not text"),
     ("0/metrics.json", edit_json(lambda m: m.update({"cost.total": "a lot"})), "0/metrics.json: metric 'cost.total' is str 'a lot'"),
     ("0/metrics.json", plant_pickle, "metrics.json: binary data, not text"),
@@ -248,6 +250,18 @@ def test_summarize_lists_jobs_that_never_started_and_exits_1(made, tmp_path):
     summary = pl.read_parquet(sweep / "summary.parquet")
     assert summary.select("job", "seed", "status").rows() == [("0", "0", "ok"), ("1", "1", "not started")]
     assert "job 1 not started: the sweep ended before this job started" in result.output
+
+
+def test_summarize_flags_a_metrics_file_edited_after_the_job(made, tmp_path):
+    sweep = copy_of(made, "sweep", tmp_path)
+    metrics = json.loads((sweep / "1" / "metrics.json").read_text())
+    key = next(iter(metrics))
+    metrics[key] += 1.0  # a figure improved by hand: before, summarized as the job's own
+    (sweep / "1" / "metrics.json").write_text(json.dumps(metrics))
+    result = invoke("summarize", sweep)
+    assert result.exit_code == 1, result.output
+    assert pl.read_parquet(sweep / "summary.parquet")["status"].to_list() == ["ok", "edited"]
+    assert "job 1 edited: metrics.json differs from the one the job wrote" in result.output
 
 
 @pytest.mark.parametrize("status, code", [("ok", 0), ("failed", 1)])
@@ -370,7 +384,8 @@ def test_the_folder_of_a_failed_run_may_be_reused(made, tmp_path):
     assert invoke("demo", "data=parquet_dir", f"data.dir={tmp_path / 'nope'}", f"hydra.run.dir={run}").exit_code == 2
     assert json.loads((run / "status.json").read_text())["status"] == "failed"
     assert invoke("demo", "data=parquet_dir", f"data.dir={made['mine']}", f"hydra.run.dir={run}").exit_code == 0
-    assert json.loads((run / "status.json").read_text()) == {"error": None, "status": "ok"}
+    metrics_sha256 = hashlib.sha256((run / "metrics.json").read_bytes()).hexdigest()
+    assert json.loads((run / "status.json").read_text()) == {"error": None, "status": "ok", "metrics_sha256": metrics_sha256}
 
 
 def test_a_named_folder_where_a_run_has_started_is_refused(made, tmp_path):
