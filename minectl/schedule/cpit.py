@@ -543,17 +543,10 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     block b may not be mined before (deferred blocks; its successors wait too)."""
     import highspy
 
-    largest = np.abs(instance.objective).max(initial=0.0)
-    if 0 < largest < 1:  # values in millions or billions: HiGHS takes costs below its tolerance (1e-9) as 0
-        scale = 10.0 ** -np.floor(np.log10(largest))
-        scaled = solve_schedule(dataclasses.replace(instance, objective=instance.objective * scale), prec, time_limit=time_limit,
-                                mip=mip, reduce=reduce, seed=seed, mip_max_nodes=mip_max_nodes, not_before=not_before,
-                                window_sweeps=window_sweeps, window_gap=window_gap, whole_mip=whole_mip, relaxation=relaxation,
-                                lagrangian_iterations=lagrangian_iterations)
-        verdict = verify(instance, prec, scaled.solution)
-        return dataclasses.replace(scaled, value=verdict.npv, feasible=verdict.feasible, problems=verdict.problems,
-                                   lp_bound=scaled.lp_bound / scale, bound=scaled.bound / scale,
-                                   heuristic_value=scaled.heuristic_value / scale, pit_value=scaled.pit_value / scale)
+    given, largest = instance, np.abs(instance.objective).max(initial=0.0)
+    # values in millions or billions: HiGHS takes costs below its tolerance (1e-9) as 0, so they are solved scaled
+    scale = 10.0 ** -np.floor(np.log10(largest)) if 0 < largest < 1 else 1.0
+    instance = dataclasses.replace(instance, objective=instance.objective * scale)
     start = time.perf_counter()
     deadline = start + time_limit
     best_values = instance.objective.max(axis=1)
@@ -623,9 +616,10 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
             bound = min(bound, info.mip_dual_bound)
     full = Solution(np.full(instance.n_blocks, -1, np.int64), np.zeros((instance.n_blocks, instance.n_destinations)))
     full.period[keep], full.share[keep] = best.period, best.share
-    verdict = verify(instance, prec, full)
+    verdict = verify(given, prec, full)
     seconds = time.perf_counter() - start
     # where the clock, not the work, ended a step (HiGHS's own limit, or minectl's interrupt at the deadline)
     time_limited = clock_stopped or seconds >= time_limit
-    return ScheduleResult(full, verdict.npv, verdict.feasible, verdict.problems, lp_bound, bound, heuristic_value, status,
-                          seconds, len(keep), model.n_x + model.n_y, pit.value, time_limited, relaxation, sweeps)
+    return ScheduleResult(full, verdict.npv, verdict.feasible, verdict.problems, lp_bound / scale, bound / scale,
+                          heuristic_value / scale, status, seconds, len(keep), model.n_x + model.n_y, pit.value / scale,
+                          time_limited, relaxation, sweeps)
