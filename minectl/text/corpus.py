@@ -9,6 +9,7 @@ line naming the file, the line or item, and what was expected."""
 from __future__ import annotations
 
 import bisect
+import collections
 import itertools
 import json
 import re
@@ -30,6 +31,7 @@ WORD = rf"(?:(?![{CJK}])\w)+"
 UNSPACED = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef]")  # written without spaces: CJK characters, their punctuation
 TOKEN = re.compile(rf"[{CJK}]|{WORD}(?:[.,/'-]{WORD})*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u2060-\u2064\ufeff]")
 CONLL_TAG = re.compile(r"O|[BIESUL]-\S+")  # IOB1/IOB2 and BIOES/BILOU
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one character to Python, two UTF-16 units to Doccano (JavaScript)
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
 
 
@@ -176,7 +178,11 @@ def _span_json(text: str, path: Path) -> list[Document]:
         where = f"item {i}"
         tokens = item.get("tokens") if isinstance(item, dict) else None
         if not (isinstance(tokens, list) and tokens and all(isinstance(t, str) for t in tokens)):
-            raise DataError(f"{path}: {where}: no 'tokens' list of strings; expected {{tokens, entities, relations}}")
+            doccano = " (a 'text' with character offsets is Doccano's: format doccano)" if isinstance(item, dict) and "text" in item else ""
+            raise DataError(f"{path}: {where}: no 'tokens' list of strings{doccano}; expected {{tokens, entities, relations}}")
+        if "entities" not in item:  # a misspelt key would read as a sentence without entities
+            raise DataError(f"{path}: {where}: no 'entities' among the keys {', '.join(map(repr, item))}; expected "
+                            "{tokens, entities, relations} ('entities': [] for a sentence without entities)")
         blank = next((k for k, t in enumerate(tokens) if not t or t.split() != [t]), None)
         if blank is not None:
             raise DataError(f"{path}: {where}: token {blank} {tokens[blank]!r}; expected a word without spaces")
@@ -199,12 +205,14 @@ def _span_json(text: str, path: Path) -> list[Document]:
 
 
 def _doccano(text: str, path: Path) -> list[Document]:
-    """Doccano JSONL: `{"text", "label": [[start, end, type], ...]}` (sequence labelling export) or
-    `{"text", "entities": [{id, start_offset, end_offset, label}], "relations": [{from_id, to_id, type}]}`
-    (relation export). Character spans become the tokens they cover: white space at a span's
-    edges is left out (an annotator's slip), and a token that a span starts or ends inside is cut
-    there ("pump" labelled in "pump's": the annotator's boundary is the text's). A file holding
-    one JSON array of those objects (as some exports write) reads as its JSON Lines."""
+    """Doccano JSONL: `{"text", "label": [[start, end, type], ...]}` (sequence labelling export;
+    `labels` in older Doccano) or `{"text", "entities": [{id, start_offset, end_offset, label}],
+    "relations": [{from_id, to_id, type}]}` (relation export); other keys (id, Comments, metadata)
+    are Doccano's own and ignored, a line without any of those three is refused. Character spans
+    become the tokens they cover: white space at a span's edges is left out (an annotator's slip),
+    and a token that a span starts or ends inside is cut there ("pump" labelled in "pump's": the
+    annotator's boundary is the text's). A file holding one JSON array of those objects (as some
+    exports write) reads as its JSON Lines."""
     docs = []
     for where, item in _doccano_objects(text, path):
         if not (isinstance(item, dict) and isinstance(item.get("text"), str)):
@@ -213,16 +221,22 @@ def _doccano(text: str, path: Path) -> list[Document]:
         if not words:
             raise DataError(f"{path}: {where}: empty text; expected a sentence")
         _check_length(path, where, len(words))  # before the cuts at labels (they only add tokens): a long line is refused at once
-        both = [len(item[key]) for key in ("label", "entities") if isinstance(item.get(key), list)]
-        if len(both) == 2 and all(both):  # one of them would be ignored
-            raise DataError(f"{path}: {where}: both 'label' ({both[0]}) and 'entities' ({both[1]}); expected one of them")
-        if "entities" in item:
+        lists = {key: _items(item[key], path, where, repr(key)) for key in ("label", "labels", "entities") if key in item}
+        if not lists:  # a typo'd key, or an export of label ids ("annotations"), would read as a sentence without entities
+            raise DataError(f"{path}: {where}: no 'label', 'labels' or 'entities' among the keys {', '.join(map(repr, item))}; "
+                            "expected Doccano's {text, label: [[start, end, type]]} or {text, entities, relations} ([] for a sentence "
+                            "without entities)")
+        filled = [key for key, value in lists.items() if value] or list(lists)[:1]
+        if len(filled) > 1:  # one of them would be ignored
+            raise DataError(f"{path}: {where}: both {filled[0]!r} ({len(lists[filled[0]])}) and {filled[1]!r} "
+                            f"({len(lists[filled[1]])}); expected one of them")
+        if filled[0] == "entities":
             raw = [(e.get("start_offset"), e.get("end_offset"), e.get("label"), e.get("id")) if isinstance(e, dict) else (None,) * 4
-                   for e in _items(item["entities"], path, where, "'entities'")]
-        else:
-            raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4
-                   for e in _items(item.get("label"), path, where, "'label'")]
-        spans = [_character_span(item["text"], entry, path, f"{where}: label {j}") for j, entry in enumerate(raw)]
+                   for e in lists["entities"]]
+        else:  # "label" (Doccano 1.x) or "labels" (older Doccano)
+            raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4 for e in lists[filled[0]]]
+        astral = ASTRAL.search(item["text"])
+        spans = [_character_span(item["text"], entry, path, f"{where}: label {j}", astral) for j, entry in enumerate(raw)]
         tokens = _cut_at(words, {offset for span in spans for offset in span})
         starts = {s: i for i, (_, s, _) in enumerate(tokens)}
         ends = {e: i + 1 for i, (_, _, e) in enumerate(tokens)}
@@ -262,11 +276,16 @@ def _entity_id(value) -> tuple[str, int | str] | None:
     return (type(value).__name__, value) if type(value) in (int, str) else None
 
 
-def _character_span(text: str, entry: tuple, path: Path, where: str) -> tuple[int, int]:
-    """A Doccano label's [start, end) checked against its text, white space at its edges left out."""
+def _character_span(text: str, entry: tuple, path: Path, where: str, astral: re.Match | None) -> tuple[int, int]:
+    """A Doccano label's [start, end) checked against its text, white space at its edges left out;
+    ``astral``: the text's first character beyond U+FFFF, if any."""
     start, end, label, _ = entry
     if not (type(start) is int and type(end) is int and isinstance(label, str)):
         raise DataError(f"{path}: {where}: expected [start, end, label] character offsets and a label")
+    if astral and end > astral.start():  # Doccano's offsets count UTF-16 units, a script's code points: the words are unknown
+        raise DataError(f"{path}: {where} [{start}, {end}) ends after {astral.group()!r} (character {astral.start()}, beyond U+FFFF: "
+                        "two offsets to Doccano, one to Python); expected no such character before a label's end (remove it, "
+                        "shifting the offsets)")
     if not 0 <= start < end <= len(text):
         raise DataError(f"{path}: {where} [{start}, {end}): expected 0 <= start < end <= {len(text)} (the text's length)")
     if not text[start:end].strip():
@@ -288,30 +307,46 @@ def _conll(text: str, path: Path) -> list[Document]:
     """Sentences of one token a line, its tag last: BIO (IOB2, or IOB1 where `I-` starts an
     entity), or BIOES / BILOU (`S-`/`U-` single, `E-`/`L-` last): a file with any of those
     letters is read as that scheme throughout, each sentence checked against it. Columns are
-    separated by tabs (WNUT) or by spaces (CoNLL-2003); a token holding white space is refused,
-    not cut at it. `-DOCSTART-` lines and comments (`# ` and no tag last, as MultiCoNER's
-    `# id ... domain=en`) are skipped."""
+    separated by tabs (WNUT) or by spaces (CoNLL-2003), as many on every token line as on most
+    (a token holding white space is refused, not cut at it). `-DOCSTART-` lines and comments
+    are skipped: a line starting with `#` that is not a token line of the file's shape (in a
+    tab-separated file: holds no tab; else: one word, or `# ` then text, as CoNLL-U's
+    `# text = ...` and MultiCoNER's `# id ... domain=en`)."""
     from minectl.text.bio import bio_to_spans, bioes_to_bio
 
-    sentences, tokens, tags, lines = [], [], [], []
+    rows = []  # (line number, line, its columns) of each token or comment line; None: a sentence break
     for lineno, line in enumerate([*text_lines(text), ""], 1):
-        columns = line.strip(" \t")
-        comment = columns.startswith("# ") and not CONLL_TAG.fullmatch(columns.split()[-1])  # MultiCoNER's "# id ... domain=en"
-        if not line.strip() or columns.startswith("-DOCSTART-") or comment:
+        line = line.lstrip("\ufeff").strip(" \t")  # a byte-order mark inside: files concatenated (`cat a.conll b.conll`)
+        if not line.strip() or line.startswith("-DOCSTART-"):
+            rows.append(None)
+        else:
+            rows.append((lineno, line, [part.strip(" ") for part in line.split("\t")] if "\t" in line else re.split(" +", line)))
+    # the file's shape: the column count and separator of most lines not starting with "#"
+    shapes = collections.Counter((len(parts), "\t" in line) for _, line, parts in filter(None, rows) if not line.startswith("#"))
+    width, tabbed = max(shapes, key=shapes.get, default=(None, False))
+    sentences, tokens, tags, lines = [], [], [], []
+    for row in rows:
+        lineno, line, parts = row or (None, "", [""])
+        tagged = len(parts) > 1 and CONLL_TAG.fullmatch(parts[-1])
+        comment = line.startswith("#") and not (tagged and len(parts) == width) and (
+            "\t" not in line if tabbed else line.startswith("# ") or len(parts) == 1)
+        if row is None or comment:
             if tokens:
                 sentences.append((tokens, tags, lines))
                 tokens, tags, lines = [], [], []
             continue
-        parts = [part.strip(" ") for part in columns.split("\t")] if "\t" in columns else re.split(" +", columns)
-        tag = parts[-1]
-        if len(parts) < 2 or not CONLL_TAG.fullmatch(tag):
-            raise DataError(f"{path}: line {lineno}: {line.strip()!r}; expected 'token ... TAG' with TAG O, B-<type> or I-<type> "
-                            "(BIOES: also S-, E-; BILOU: U-, L-)")
+        if not tagged:
+            found = "one column" if len(parts) == 1 else f"last column {parts[-1]!r} is no tag"
+            raise DataError(f"{path}: line {lineno}: {line!r}: {found}; expected 'token ... TAG' with TAG O, "
+                            "B-<type> or I-<type> (BIOES: also S-, E-; BILOU: U-, L-; a bare type, IO tagging, is not read)")
+        if len(parts) != width:
+            raise DataError(f"{path}: line {lineno}: {line!r}: {len(parts)} columns; expected {width} as on most lines "
+                            f"({'tab' if tabbed else 'space'}-separated; a token holding a space?)")
         if parts[0].split() != [parts[0]]:
             raise DataError(f"{path}: line {lineno}: token {parts[0]!r} holds white space; expected one token a line, "
                             "its columns separated by tabs or by spaces")
         tokens.append(parts[0])
-        tags.append(tag)
+        tags.append(parts[-1])
         lines.append(lineno)
     # the first S-/E-/U-/L- tag and its line: it makes the file BIOES/BILOU
     bioes = next((f"{tag} on line {n}" for _, ts, ns in sentences for tag, n in zip(ts, ns, strict=True) if tag[0] in "ESUL"), None)

@@ -64,7 +64,7 @@ def test_doccano_spans_lose_edge_spaces_and_cut_the_tokens_they_start_or_end_ins
 
 def test_conll_reads_sentences_and_lenient_tags(tmp_path):
     path = tmp_path / "x.conll"
-    path.write_text("-DOCSTART- O\n\nBench NN B-Par\nheight NN I-Par\nrises O\n\nDiesel I-Fue\ncost B-Cost\n")
+    path.write_text("-DOCSTART- -X- O\n\nBench NN B-Par\nheight NN I-Par\nrises VBZ O\n\nDiesel NN I-Fue\ncost NN B-Cost\n")
     first, second = read_corpus(path)
     assert first.entities == [Span(0, 2, "Par")]
     assert second.entities == [Span(0, 1, "Fue"), Span(1, 2, "Cost")]  # I- after nothing starts an entity
@@ -119,8 +119,8 @@ def test_conll_refuses_a_broken_bioes_sequence_naming_its_line(tmp_path, content
      "a.json: item 0: relation 0: expected {head, tail, type} with head and tail entity indices below 0"),
     ("a.jsonl", '{"text": "ab cd", "label": [[1, 9, "X"]]}', "a.jsonl: line 1: label 0 [1, 9): expected 0 <= start < end <= 5"),
     ("a.jsonl", '{"text": "ab cd", "label": [[2, 3, "X"]]}', "a.jsonl: line 1: label 0 [2, 3) covers only white space"),
-    ("a.jsonl", '{"text": "ab"}\n{"label": []}', "a.jsonl: line 2: no 'text' string"),
-    ("a.conll", "Bench B-Par\nheight X-Par\n", "a.conll: line 2: 'height X-Par'; expected 'token ... TAG'"),
+    ("a.jsonl", '{"text": "ab", "label": []}\n{"label": []}', "a.jsonl: line 2: no 'text' string"),
+    ("a.conll", "Bench B-Par\nheight X-Par\n", "a.conll: line 2: 'height X-Par': last column 'X-Par' is no tag; expected 'token ... TAG'"),
     ("a.conll", "\n\n", "a.conll: no sentences"),
 ])
 def test_malformed_files_are_refused_in_one_line(tmp_path, name, content, expect):

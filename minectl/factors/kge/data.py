@@ -32,8 +32,9 @@ class TripleSplits:
 
 
 def read_triples(path: str | Path) -> list[tuple[str, str, str]]:
-    """head<TAB>relation<TAB>tail per line (lines end at LF, CR LF or CR; a first line naming the
-    columns is a header); any other line, or a triple listed twice, is refused naming file and line."""
+    """head<TAB>relation<TAB>tail per line (lines end at LF, CR LF or CR; blank lines and tabs at a
+    line's end are skipped; a first line naming the columns is a header); any other line (a fourth
+    column, an empty name), or a triple listed twice, is refused naming file and line."""
     return list(_numbered_triples(Path(path)).values())
 
 
@@ -47,11 +48,13 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
     text = read_text(path, "utf-8", "a tab-separated UTF-8 triples file (head, relation, tail)")  # also: missing, not a file
     lines = [(number, line) for number, line in enumerate(text_lines(text), 1) if line.strip()]
     for number, line in lines:
-        parts = line.split("\t")
+        # a tab at the end (a spreadsheet's export) opens no fourth column; a byte-order mark starts a concatenated file
+        parts = line.lstrip("\ufeff").rstrip(" \t").split("\t")
         if number == lines[0][0] and names_columns(parts, HEADER):
             continue
         if len(parts) != 3 or not all(p.strip() for p in parts):
-            raise DataError(f"{path}:{number}: expected head<TAB>relation<TAB>tail, got {line[:80]!r}")
+            found = f"{len(parts)} tab-separated field{'s' * (len(parts) > 1)}{' (one empty)' * (len(parts) == 3)}"
+            raise DataError(f"{path}:{number}: {found}; expected head<TAB>relation<TAB>tail, got {line[:80]!r}")
         triple = (parts[0].strip(), parts[1].strip(), parts[2].strip())
         if triple in seen:
             raise DataError(f"{path}:{number}: the triple of line {seen[triple]} again; expected each triple once")
