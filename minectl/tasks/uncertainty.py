@@ -34,6 +34,9 @@ class SeriesConfig:
     # null: inferred from date_column when given, else "period"
     frequency: Optional[str] = None
     date_column: Optional[str] = None  # the rows' dates: the frequency is their most common step
+    # right-censored rows (suspensions: still running, or taken out of service before failing):
+    # true/1 censored, false/0 a failure; the estimate is then the MTBF, total time / failures
+    censored_column: Optional[str] = None
 
 
 @dataclass
@@ -119,6 +122,16 @@ def check(cfg: Config) -> None:
     if cfg.implied_cost.cost_per_event > 0 and cfg.implied_cost.operating_hours <= 0:
         raise ConfigError(f"implied_cost.operating_hours={cfg.implied_cost.operating_hours:g}; expected the hours a year (> 0) "
                           "when implied_cost.cost_per_event is set")
+    if dataset.censored_column is not None:  # censored values are lifetimes: no returns, no other statistic
+        if list(dataset.transforms) != ["level"]:
+            raise ConfigError(f"dataset.censored_column: censored values are lifetimes; expected dataset.transforms=[level], "
+                              f"got {list(dataset.transforms)}")
+        if params.statistic != "mean":
+            raise ConfigError(f"uncertainty.statistic={params.statistic}: with dataset.censored_column the estimate is the MTBF "
+                              "(total time / failures); expected mean")
+        if cfg.revenue.output > 0:
+            raise ConfigError("revenue.output: revenue risk needs prices, not censored lifetimes; expected 0 with "
+                              "dataset.censored_column")
     if len(dataset.cost_items) == 1:
         raise ConfigError(f"dataset.cost_items: one item ({dataset.cost_items[0]}); expected two or more to propagate to their total")
 
@@ -138,6 +151,7 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.uncertainty.report import print_summary
     from minectl.uncertainty.risk import revenue_risk
     from minectl.uncertainty.series import (
+        read_censored,
         read_columns,
         read_series,
         transform_groups,
@@ -152,6 +166,10 @@ def run(cfg: Config, out: Run) -> dict:
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
         )
     subseries, dropped = transform_groups(groups, list(dataset.transforms), path, dataset.column, dataset.group_by is not None)
+    censored = {}
+    if dataset.censored_column is not None:  # transforms is [level] (check): one series per group, in the groups' order
+        flags = read_censored(path, dataset.column, dataset.censored_column, dataset.group_by)
+        censored = {label: flags[group] for label, group in zip(subseries, flags, strict=True)}
     returns, period = _checked_inputs(cfg, path, groups, subseries)
 
     metrics: dict = {}
@@ -159,13 +177,20 @@ def run(cfg: Config, out: Run) -> dict:
     with out.progress(params.n_resamples * len(subseries), "bootstrap resamples") as advance:
         for label, values in subseries.items():
             skipped: dict[str, str] = {}
+            # a series without a suspension is complete: its K-S and A-D tests hold
+            suspensions = censored[label] if label in censored and censored[label].any() else None
             result, fits, dependence = analyse_series(
                 values, statistic=params.statistic, q=params.q, method=params.method, confidence=params.confidence,
                 n_resamples=params.n_resamples, block_length=params.block_length, families=params.families,
                 random_state=out.seed, advance=advance, test_alpha=params.autocorrelation_alpha,
-                name=f"{path}: column '{dataset.column}' ({label})", skipped=skipped,
+                name=f"{path}: column '{dataset.column}' ({label})", skipped=skipped, censored=suspensions,
             )
-            metrics[label] = series_metrics(result, fits, params.gof_alpha)
+            metrics[label] = series_metrics(result, fits, params.gof_alpha, suspensions)
+            if suspensions is not None:
+                out.console.print(f"{label}: {int(suspensions.sum())} of {values.size} rows censored (column '{dataset.censored_column}'): "
+                                  f"MTBF = total time / failures = {values.sum():.6g} / {int((~suspensions).sum())}; "
+                                  f"best fit {fits[0].family} by censored likelihood, its mean "
+                                  f"{metrics[label]['best_fit']['mean']:.6g}; K-S and A-D not computed (complete-sample tests)")
             if dependence is not None:
                 metrics[label]["dependence"] = dependence.as_metrics()
                 out.console.print(dependence_line(label, dependence))
@@ -175,7 +200,8 @@ def run(cfg: Config, out: Run) -> dict:
             if params.drop_incomplete:
                 metrics[label]["dropped"] = dropped[label]
             block = dependence.block_length if dependence is not None else params.block_length
-            boot_rows.append({"series": label, "n": values.size, **boot_row(result), "block_length": block or 1})
+            boot_rows.append({"series": label, "n": values.size, **boot_row(result), "block_length": block or 1,
+                              **({"suspensions": int(censored[label].sum())} if censored else {})})
             fit_rows += [{"series": label, "rank": i + 1, **fit_row(fit)} for i, fit in enumerate(fits)]
             if cfg.implied_cost.cost_per_event > 0 and label.endswith("level"):
                 metrics[label]["implied_cost"] = implied_cost(
@@ -230,9 +256,10 @@ def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
             raise DataError(f"{path}: column '{dataset.column}' gives {returns.size} one-row returns; revenue risk at "
                             f"uncertainty.risk_level={cfg.uncertainty.risk_level:g} needs at least {needed} (one beyond the VaR)")
         period = row_period(path, dataset.frequency, dataset.date_column)
-    if cfg.implied_cost.cost_per_event > 0:  # the levels are times between events
+    if cfg.implied_cost.cost_per_event > 0 or dataset.censored_column is not None:  # the levels are times between events
         for label, values in subseries.items():
             if label.endswith("level") and values.min() < 0:
+                needed_by = "implied_cost" if cfg.implied_cost.cost_per_event > 0 else "dataset.censored_column"
                 raise DataError(f"{path}: column '{dataset.column}' ({label}) has a negative time between events ({values.min():g}); "
-                                "expected times >= 0 for implied_cost")
+                                f"expected times >= 0 for {needed_by}")
     return returns, period

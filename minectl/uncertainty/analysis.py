@@ -26,12 +26,15 @@ def analyse_series(
     test_alpha: float | None = None,
     name: str = "series",
     skipped: dict | None = None,
+    censored: np.ndarray | None = None,
 ) -> tuple[BootstrapResult, list[FitResult], Dependence | None]:
     """The bootstrap interval of ``statistic``, every family's fit (best first) and, when
     ``test_alpha`` is given, the autocorrelation test that chose the bootstrap: a fixed
     ``block_length``, else Politis-White blocks when the series is autocorrelated at that level,
     else i.i.d.; ``advance(n)`` is told of each n resamples drawn; ``name`` names the series in
-    errors; ``skipped`` receives the families not fitted, and why (fit_all)."""
+    errors; ``skipped`` receives the families not fitted, and why (fit_all); ``censored``: True
+    where a value is right-censored (a suspension): the statistic is then the MTBF (total time
+    over failures) of resampled (value, censored) pairs, and the fits maximise the censored likelihood."""
     dependence = None
     if test_alpha is not None:
         dependence = choose_bootstrap(values, block_length, test_alpha, automatic=True)
@@ -53,8 +56,9 @@ def analyse_series(
         random_state=random_state,
         progress=progress,
         name=name,
+        failures=None if censored is None else ~censored,
     )
-    return result, fit_all(values, tuple(families), name, skipped), dependence
+    return result, fit_all(values, tuple(families), name, skipped, censored), dependence
 
 
 def boot_row(result: BootstrapResult) -> dict:
@@ -88,11 +92,17 @@ def rejected(fit: FitResult, alpha: float) -> bool:
     return any(np.isfinite(p) and p < alpha for p in (fit.ks_pvalue, fit.ad_pvalue))
 
 
-def series_metrics(result: BootstrapResult, fits: list[FitResult], gof_alpha: float | None = None) -> dict:
+def series_metrics(result: BootstrapResult, fits: list[FitResult], gof_alpha: float | None = None,
+                   censored: np.ndarray | None = None) -> dict:
     """The interval's numbers and the best fit's goodness; with ``gof_alpha``, the count of
-    families not rejected, and no best fit at all when every family is rejected ("no family fits")."""
+    families not rejected, and no best fit at all when every family is rejected ("no family fits").
+    ``censored`` (True where right-censored): the counts of failures and suspensions, the best
+    fit's BIC and mean, and no goodness of fit (K-S and A-D are complete-sample tests)."""
     best = fits[0]
     numbers = {key: value for key, value in boot_row(result).items() if key != "method"}
+    if censored is not None:
+        return {**numbers, "failures": int((~censored).sum()), "suspensions": int(censored.sum()), "gof_tested": False,
+                "best_fit": {"bic": best.bic, "mean": float(best.frozen().mean())}}
     best_fit = {"bic": best.bic, "ks_pvalue": best.ks_pvalue, "ad_pvalue": best.ad_pvalue}
     if gof_alpha is None:
         return {**numbers, "best_fit": best_fit}

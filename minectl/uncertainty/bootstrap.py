@@ -69,6 +69,15 @@ def statistic_function(name: str, q: float = 0.5) -> Callable[[np.ndarray], np.n
     raise ConfigError(f"expected one of {', '.join(STATISTICS)}, got '{name}'", param="statistic")
 
 
+def mtbf(times: np.ndarray, failures: np.ndarray) -> np.ndarray:
+    """Total time over the number of failures along the last axis: the mean time between failures
+    of right-censored times (``failures`` 1 for a failure, 0 for a suspension), which is the
+    exponential MLE, the failures-per-hour rate's inverse, and the mean when nothing is censored.
+    Times without a failure give inf."""
+    with np.errstate(divide="ignore"):
+        return times.sum(axis=-1) / failures.sum(axis=-1)
+
+
 def check_series(values, name: str = "series", min_size: int = 2) -> np.ndarray:
     """A finite 1-D float array with at least `min_size` values, or a DataError naming it."""
     x = np.asarray(values, dtype=float).ravel()
@@ -198,13 +207,15 @@ def bootstrap_ci(
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     progress: Optional[Progress] = None,
     name: str = "series",
+    failures: Optional[np.ndarray] = None,
 ) -> BootstrapResult:
     """Two-sided bootstrap confidence interval of a named statistic.
 
     `random_state` seeds `np.random.default_rng`; `scipy.stats.bootstrap(...,
     rng=np.random.default_rng(seed))` then draws the same resamples. `indices` (B, n)
     replaces the draw. `progress(done, total)` is called after each chunk; `name` names the
-    series in errors.
+    series in errors. `failures` (1 a failure, 0 a right-censored value): the statistic is
+    then the MTBF (`mtbf`, statistic "mean"), of (value, failure) pairs resampled together.
     """
     x = check_series(values)
     n = x.size
@@ -221,6 +232,13 @@ def bootstrap_ci(
     if method == "bca" and np.ptp(x) == 0:
         raise DataError("series: a constant series has no BCa interval (its jackknife has zero spread)")
     stat = statistic_function(statistic, q)
+    if failures is not None:
+        if statistic != "mean":
+            raise ConfigError(f"with censored values the statistic is the MTBF (total time / failures); expected mean, "
+                              f"got '{statistic}'", param="statistic")
+        failures = np.asarray(failures, dtype=float)
+        if failures.shape != x.shape or not np.isin(failures, (0, 1)).all():
+            raise DataError(f"{name}: expected {n} failure flags (1 a failure, 0 censored), one per value")
     # per cell: 32-bit draw, 64-bit product (the index), float64 value (20 bytes);
     # an even row count keeps whole 64-bit words per chunk
     chunk_rows = max(2, chunk_bytes // (20 * n) // 2 * 2)
@@ -246,15 +264,28 @@ def bootstrap_ci(
         rows = idx.shape[0]
         # indices are in range (drawn, or checked above): "clip" skips numpy's bounds check
         np.take(x, idx, out=gathered[:rows], mode="clip")
-        distribution[done : done + rows] = stat(gathered[:rows])
+        if failures is None:
+            distribution[done : done + rows] = stat(gathered[:rows])
+        else:
+            distribution[done : done + rows] = mtbf(gathered[:rows], np.take(failures, idx, mode="clip"))
         done += rows
         if progress is not None:
             progress(done, n_resamples)
 
-    theta_hat = float(stat(x))
+    if failures is None:
+        theta_hat = float(stat(x))
+    else:
+        unbounded = np.count_nonzero(np.isinf(distribution))
+        if unbounded:  # their MTBF is infinite: the interval's upper end and the standard error are unbounded
+            raise DataError(f"{name}: {unbounded} of {n_resamples} resamples hold none of the {int(failures.sum())} failures "
+                            f"among {n} values, so the MTBF has no upper bound; expected more failures")
+        theta_hat = float(mtbf(x, failures))
     alpha = (1.0 - confidence) / 2.0
     if method == "bca":
-        levels = bca_levels(theta_hat, distribution, jackknife_values(x, stat, chunk_rows), alpha)
+        # leave-one-out MTBF in closed form: (total - t_i) / (failures - d_i)
+        jackknife = (jackknife_values(x, stat, chunk_rows) if failures is None
+                     else (x.sum() - x) / (failures.sum() - failures))
+        levels = bca_levels(theta_hat, distribution, jackknife, alpha)
         if not np.all(np.isfinite(levels)):  # scipy returns NaN here (DegenerateDataWarning)
             raise DataError(f"{name}: the BCa interval of the {statistic} is undefined: its jackknife values are all equal "
                             "(e.g. the median of tied values) or every resample lies on one side of the estimate; "

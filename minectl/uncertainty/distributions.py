@@ -6,6 +6,11 @@ interval when the data lie in it, else the data range widened by one range/n at 
 normal, uniform and triangular fit all parameters. Goodness-of-fit p-values treat the
 fitted parameters as known, so they are too lenient (the usual caveat of K-S/A-D after
 estimation); compare families by BIC and read the tests as a screen.
+
+Right-censored values (suspensions: a lifetime known only to exceed the value) are fitted by
+maximising sum ln f(failures) + sum ln S(suspensions) (scipy's CensoredData) for the families
+whose support the data's ends do not set (CENSORED_FAMILIES); K-S and A-D are complete-sample
+tests, so they are not computed (NaN) on censored data.
 """
 
 from __future__ import annotations
@@ -14,13 +19,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 from minectl.errors import ConfigError, DataError
 from minectl.uncertainty.bootstrap import check_series
 
 FAMILIES = ("normal", "lognormal", "gamma", "weibull", "beta", "uniform", "triangular", "exponential")
 POSITIVE = ("lognormal", "gamma", "weibull", "exponential")
+# beta's support is widened from the data's ends, uniform's and triangular's are fitted to them:
+# a suspension's lifetime lies beyond its value, so neither holds for censored data
+CENSORED_FAMILIES = ("normal",) + POSITIVE
 SCIPY_NAMES = {
     "normal": "norm",
     "lognormal": "lognorm",
@@ -73,8 +81,18 @@ def anderson_darling_pvalue(a2: float) -> float:
     return float(min(1.0, max(0.0, 1.0 - cdf)))
 
 
-def _fit_params(family: str, x: np.ndarray) -> tuple[tuple, int]:
+def _precise_fmin(func, x0, args=(), disp=0):
+    """scipy's default optimizer (Nelder-Mead) with tolerances that give the censored MLE to about
+    1e-7 (its default 1e-4 moves the exponential's scale off total time / failures at the 5th digit)."""
+    return optimize.fmin(func, x0, args=args, disp=disp, xtol=1e-10, ftol=1e-12, maxiter=20_000, maxfun=40_000)
+
+
+def _fit_params(family: str, x: np.ndarray, censored: np.ndarray | None = None) -> tuple[tuple, int]:
     dist = getattr(stats, SCIPY_NAMES[family])
+    if censored is not None:  # CENSORED_FAMILIES
+        data = stats.CensoredData(uncensored=x[~censored], right=x[censored])
+        params = dist.fit(data, optimizer=_precise_fmin, **({"floc": 0} if family in POSITIVE else {}))
+        return tuple(float(p) for p in params), len(params) - (family in POSITIVE)
     if family in POSITIVE:
         params = dist.fit(x, floc=0)
         return tuple(float(p) for p in params), len(params) - 1
@@ -90,8 +108,10 @@ def _fit_params(family: str, x: np.ndarray) -> tuple[tuple, int]:
     return tuple(float(p) for p in params), len(params)
 
 
-def fit_distribution(values, family: str, name: str = "series") -> FitResult:
-    """MLE fit of one family with log-likelihood, AIC, BIC, K-S and A-D statistics."""
+def fit_distribution(values, family: str, name: str = "series", censored: np.ndarray | None = None) -> FitResult:
+    """MLE fit of one family with log-likelihood, AIC, BIC, K-S and A-D statistics.
+    ``censored``: True where a value is right-censored; the likelihood is then the censored one
+    and K-S and A-D are NaN (not computed)."""
     if family not in FAMILIES:
         raise ConfigError(f"expected names from {', '.join(FAMILIES)}, got '{family}'", param="families")
     x = check_series(values, name, min_size=3)
@@ -99,12 +119,21 @@ def fit_distribution(values, family: str, name: str = "series") -> FitResult:
         raise DataError(f"{name}: a constant series (all values {x[0]:g}) has no distribution to fit")
     if family in POSITIVE and x.min() <= 0:
         raise DataError(f"{name}: {family} needs positive values, found minimum {x.min():g}")
-    params, k = _fit_params(family, x)
+    if censored is not None:
+        censored = np.asarray(censored, dtype=bool)
+        if family not in CENSORED_FAMILIES:
+            raise ConfigError(f"censored values: expected names from {', '.join(CENSORED_FAMILIES)}, got '{family}'",
+                              param="families")
+    params, k = _fit_params(family, x, censored)
     frozen = getattr(stats, SCIPY_NAMES[family])(*params)
+    n = x.size
+    if censored is not None:
+        loglik = float(np.sum(frozen.logpdf(x[~censored])) + np.sum(frozen.logsf(x[censored])))
+        return FitResult(family, params, k, loglik, 2 * k - 2 * loglik, k * math.log(n) - 2 * loglik,
+                         math.nan, math.nan, math.nan, math.nan)
     loglik = float(np.sum(frozen.logpdf(x)))
     ks = stats.kstest(x, frozen.cdf)
     ad = anderson_darling(np.sort(x), frozen.cdf)
-    n = x.size
     return FitResult(
         family=family,
         params=params,
@@ -119,19 +148,24 @@ def fit_distribution(values, family: str, name: str = "series") -> FitResult:
     )
 
 
-def fit_all(values, families=FAMILIES, name: str = "series", skipped: dict | None = None) -> list[FitResult]:
+def fit_all(values, families=FAMILIES, name: str = "series", skipped: dict | None = None,
+            censored: np.ndarray | None = None) -> list[FitResult]:
     """Fit every family whose support covers the data; best (lowest finite BIC) first.
-    ``skipped``: a dict to receive family -> why it was not fitted (support, no MLE)."""
+    ``skipped``: a dict to receive family -> why it was not fitted (support, no MLE);
+    ``censored``: True where a value is right-censored (fit_distribution)."""
     x = check_series(values, name, min_size=3)
     if np.ptp(x) == 0:
         raise DataError(f"{name}: a constant series (all values {x[0]:g}) has no distribution to fit")
     fits, why = [], {}
     for family in families:
+        if censored is not None and family not in CENSORED_FAMILIES:
+            why[family] = "support bounded at the data's ends, while a suspension's lifetime may lie beyond them"
+            continue
         if family in POSITIVE and x.min() <= 0:
             why[family] = f"values > 0 needed, the minimum is {x.min():g}"
             continue
         try:
-            fit = fit_distribution(x, family, name)
+            fit = fit_distribution(x, family, name, censored)
         except stats.FitError:  # scipy's solver gave up: a family without an MLE here, not a crash
             why[family] = "the maximum-likelihood fit did not converge"
             continue

@@ -107,6 +107,37 @@ def read_series(
     return out
 
 
+# the only spellings of a censoring flag: anything else (yes, T, 2, an empty cell) could mean either
+CENSORED_SPELLINGS = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False}
+
+
+def read_censored(path: Path, column: str, censored_column: str, group_by: Optional[str] = None) -> dict[str, np.ndarray]:
+    """{group: True where the row is right-censored (a suspension)}, for the rows of each group
+    that hold a ``column`` value (the values read_series keeps, in the same order). Every row's
+    flag must be true/false or 1/0; a group must keep at least 3 failures to fit a distribution."""
+    frame = _with_columns(path, [censored_column], "dataset.censored_column")
+    flags = frame[censored_column].cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+    flags = flags.replace_strict(CENSORED_SPELLINGS, default=None, return_dtype=pl.Boolean)
+    unread = flags.is_null()
+    if unread.any():
+        first = int(unread.arg_true()[0])
+        raw = frame[censored_column][first]
+        raise DataError(f"{path}: column '{censored_column}' has {int(unread.sum())} values that are not true/false or 1/0 "
+                        f"(first at row {first + 1}: {'empty' if raw is None else repr(raw)}); expected true (censored, a "
+                        "suspension) or false (a failure) in every row")
+    groups = frame[group_by].cast(pl.Utf8) if group_by else pl.Series(["all"] * frame.height)
+    has_value = frame[column].is_not_null()
+    out = {}
+    for group in groups.unique(maintain_order=True).to_list():
+        censored = flags.filter((groups == group) & has_value).to_numpy()
+        if (~censored).sum() < 3:
+            where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
+            raise DataError(f"{where}: column '{censored_column}' leaves {int((~censored).sum())} failures (uncensored rows) of "
+                            f"{censored.size}; expected at least 3 to fit a distribution")
+        out[str(group)] = censored
+    return out
+
+
 PERIODS = ("hour", "shift", "day", "week", "month", "quarter", "year")
 # the most common step between dates, in days -> the period it is (calendar months and years vary)
 _STEP_DAYS = ((1 / 24, "hour"), (1 / 3, "shift"), (1, "day"), (7, "week"), (28, "month"), (29, "month"), (30, "month"),
@@ -161,23 +192,12 @@ DATE_TEXT = "YYYY-MM-DD, YYYY-MM, YYYYMmm (the Pink Sheet's 1960M01), DD/MM/YYYY
 
 def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
     """Text as dates (null where it reads as none; parse_dates' formats, the Pink Sheet's months
-    `1960M01` among them; `D/M/YYYY`, or `M/D/YYYY` where only that reads, a column that reads
-    both ways refused); other columns as they are."""
+    `1960M01` among them, D/M/YYYY or M/D/YYYY as the column shows); other columns as they are."""
     if column.dtype != pl.String:
         return column
     from minectl.features.series import parse_dates
 
-    text = column.str.strip_chars()
-    slashed = text.filter(text.str.contains(r"^\d{1,2}/\d{1,2}/\d{4}$"))
-    if slashed.len() and slashed.len() == text.drop_nulls().len():
-        day_first, month_first = (slashed.str.to_date(f, strict=False) for f in ("%d/%m/%Y", "%m/%d/%Y"))
-        if not month_first.null_count() and (day_first.null_count() == 0) and (day_first != month_first).any():
-            # a US export (3/1/2024: 1 March) would read as 3 January: months become days
-            raise DataError(f"{path}: column {column.name!r} has dates such as {slashed[int((day_first != month_first).arg_true()[0])]!r} "
-                            "that read both day first and month first; expected YYYY-MM-DD or YYYY-MM")
-        if not month_first.null_count() and day_first.null_count():
-            return text.str.to_date("%m/%d/%Y", strict=False).cast(pl.Datetime("us"))
-    return parse_dates(text, str(path))
+    return parse_dates(column.str.strip_chars(), str(path))
 
 
 def _check_date_columns(frame: pl.DataFrame, path: Path, period: str, hint: str) -> None:
