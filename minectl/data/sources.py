@@ -82,7 +82,7 @@ def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
 def scan_dated_csv(path: Path) -> pl.LazyFrame:
     """A csv file with its date columns read as dates; a column of dates that read both day first
     and month first (polars reads them day first) is refused."""
-    from minectl.features.series import refuse_day_month_ambiguity
+    from minectl.features.series import day_month_order
 
     frame = pl.scan_csv(path, try_parse_dates=True)
     try:
@@ -92,7 +92,7 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     if dated:  # their text, as the file gives it
         text = pl.scan_csv(path, infer_schema=False).select(dated).collect()
         for name in dated:
-            refuse_day_month_ambiguity(text[name], str(path))
+            day_month_order(text[name], str(path))  # polars read them day first: refused unless they are
     return frame
 
 

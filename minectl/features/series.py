@@ -73,13 +73,16 @@ DATE_FORMATS = ("%Y-%m-%d", *MONTH_FORMATS, "%d/%m/%Y")
 
 def parse_dates(column: pl.Series, where: str) -> pl.Series:
     """Text as Datetime (the first format that reads each value; null where none does); Date and
-    Datetime columns as they are, cast to Datetime. Text that reads both day first and month first
+    Datetime columns as they are, cast to Datetime. D/M/YYYY text is read day first, or month first
+    where only that reads (a US export: 3/13/2024); text that reads both ways, to different dates,
     is refused (``where`` names the input)."""
     if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):
         return column.cast(pl.Datetime("us"))
-    refuse_day_month_ambiguity(column, where)
+    formats = DATE_FORMATS
+    if day_month_order(column, where) == "month":
+        formats = tuple("%m/%d/%Y" if f == "%d/%m/%Y" else f for f in DATE_FORMATS)
     tries = [column.str.to_datetime(f, strict=False).cast(pl.Datetime("us")) for f in DATETIME_FORMATS]
-    tries += [column.str.to_date(f, strict=False).cast(pl.Datetime("us")) for f in DATE_FORMATS]
+    tries += [column.str.to_date(f, strict=False).cast(pl.Datetime("us")) for f in formats]
     return pl.select(pl.coalesce(tries)).to_series().alias(column.name)
 
 
@@ -87,18 +90,21 @@ def parse_dates(column: pl.Series, where: str) -> pl.Series:
 _DAY_MONTH = r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{4}(?:\D|$)"
 
 
-def refuse_day_month_ambiguity(text: pl.Series, where: str) -> None:
-    """Refuse a column of D/M/YYYY-like text whose every value also reads month first, to another
-    date for some: DATE_FORMATS and polars' own date inference read day first, so a US export whose
-    days all stay <= 12 (3/1/2024: 1 March) would turn its months into days without a word."""
-    if text.dtype != pl.String:
-        return
-    given = text.drop_nulls()
+def day_month_order(text: pl.Series, where: str) -> str | None:
+    """"day" or "month": which comes first in a column of D/M/YYYY-like text, as its values show
+    (a first number above 12 is a day, a second one a day too); None when not every value is such
+    a date. A column whose every value reads both ways, to another date for some, is refused:
+    DATE_FORMATS and polars' date inference read day first, so a US export whose days all stay
+    <= 12 (3/1/2024: 1 March) would turn its months into days without a word."""
+    given = text.drop_nulls() if text.dtype == pl.String else pl.Series([], dtype=pl.String)
     parts = given.str.extract_groups(_DAY_MONTH)
     first, second = (parts.struct.field(name).cast(pl.Int32) for name in ("1", "2"))
-    if not given.len() or first.null_count() or (first > 12).any():
-        return  # not all such dates (refused elsewhere as text), or a day above 12 says day first
-    differs = first != second
-    if differs.any():
-        raise DataError(f"{where}: column {text.name!r} has dates such as {given.filter(differs)[0]!r} that read both "
-                        "day first and month first; expected YYYY-MM-DD dates (or a day above 12 somewhere)")
+    if not given.len() or first.null_count():
+        return None  # not all such dates (refused elsewhere as text)
+    if (first > 12).any() or not (second > 12).any():
+        differs = first != second
+        if not (first > 12).any() and differs.any():
+            raise DataError(f"{where}: column {text.name!r} has dates such as {given.filter(differs)[0]!r} that read both "
+                            "day first and month first; expected YYYY-MM-DD dates (or a day above 12 somewhere)")
+        return "day"
+    return "month"

@@ -62,6 +62,10 @@ def test_dates_that_read_day_first_and_month_first_are_refused(text, refused):
             parse_dates(column, "f.csv")
 
 
-def test_parsed_dates_read_day_first():
-    column = pl.Series("date", ["13/01/2024", "03/02/2024", "2024-05"])
-    assert parse_dates(column, "f.csv").to_list() == [dt.datetime(2024, 1, 13), dt.datetime(2024, 2, 3), dt.datetime(2024, 5, 1)]
+def test_slashed_dates_read_in_the_order_the_column_shows():
+    day_first = pl.Series("date", ["13/01/2024", "03/02/2024", "2024-05"])
+    assert parse_dates(day_first, "f.csv").to_list() == [dt.datetime(2024, 1, 13), dt.datetime(2024, 2, 3), dt.datetime(2024, 5, 1)]
+    month_first = pl.Series("date", ["01/13/2024", "03/02/2024"])  # a US export: 13 January, 2 March
+    assert parse_dates(month_first, "f.csv").to_list() == [dt.datetime(2024, 1, 13), dt.datetime(2024, 3, 2)]
+    neither = pl.Series("date", ["13/01/2024", "01/13/2024"])
+    assert parse_dates(neither, "f.csv").to_list() == [dt.datetime(2024, 1, 13), None]  # refused by the callers
