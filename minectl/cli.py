@@ -683,7 +683,16 @@ def verify(
 
     from rich.console import Console
 
-    from minectl.results import METRICS_FILE, PROVENANCE_FILE, compare_metrics, is_timing, what_changed
+    from minectl.results import (
+        METRICS_FILE,
+        PROVENANCE_FILE,
+        STATUS_FILE,
+        compare_metrics,
+        is_timing,
+        metrics_edited,
+        read_status,
+        what_changed,
+    )
     from minectl.runfolder import holds_run, read_metrics, read_provenance, read_run
     from minectl.trust import check_run_folder
 
@@ -695,6 +704,7 @@ def verify(
         run = read_run(run_dir, tuple(TASKS))
         expected = read_metrics(run_dir / METRICS_FILE)
         provenance = read_provenance(run_dir / PROVENANCE_FILE)
+        status = read_status(run_dir / STATUS_FILE) if (run_dir / STATUS_FILE).exists() else {}
         check_run_folder(run)
     except MinectlError as exc:
         _fail(str(exc))
@@ -709,6 +719,8 @@ def verify(
     console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
     if mismatches:
         changes = what_changed(provenance, replayed)  # first the causes a replay cannot undo
+        if metrics_edited(run_dir, status):
+            changes.append(f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since")
         for line in changes or ["no input file or package version changed since the run"]:
             console.print(f"[yellow]changed[/] {line}" if changes else line)
         for key, a, b in mismatches:

@@ -220,6 +220,13 @@ def read_status(path: Path) -> dict:
     return status
 
 
+def metrics_edited(run_dir: Path, status: dict) -> bool:
+    """Whether ``run_dir``'s metrics.json differs from the file the job wrote (the sha256 an ok
+    job keeps in its ``status``; a run of an earlier version has none, and is taken as it is)."""
+    recorded = status.get("metrics_sha256")
+    return bool(recorded) and hashlib.sha256((Path(run_dir) / METRICS_FILE).read_bytes()).hexdigest() != recorded
+
+
 MAX_SWEEP_JOBS = 10_000  # a basic-sweeper grid larger than this is a typo (range(0,1000000)), not a plan
 
 
@@ -307,8 +314,7 @@ def summarize_sweep(sweep_dir: Path):
         metrics_file = job / METRICS_FILE
         if metrics_file.exists():
             row.update({k: float(v) for k, v in read_metrics(metrics_file).items()})
-            recorded = status.get("metrics_sha256")
-            if recorded and hashlib.sha256(metrics_file.read_bytes()).hexdigest() != recorded:
+            if metrics_edited(job, status):
                 status = {"status": "edited", "error": "metrics.json differs from the one the job wrote (status.json's "
                           "sha256); `minectl verify` replays the job"}
         elif status["status"] == "ok":  # an ok job wrote metrics.json before status.json: removed since

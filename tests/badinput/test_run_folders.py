@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from minectl.cli import app
 from minectl.redaction import redact
+from minectl.results import is_timing
 
 RISK = ["debug=quick", "risk.lead_times=[0]", "risk.robustness.enabled=false", "risk.importance.enabled=false", "model=lr"]
 
@@ -262,6 +263,18 @@ def test_summarize_flags_a_metrics_file_edited_after_the_job(made, tmp_path):
     assert result.exit_code == 1, result.output
     assert pl.read_parquet(sweep / "summary.parquet")["status"].to_list() == ["ok", "edited"]
     assert "job 1 edited: metrics.json differs from the one the job wrote" in result.output
+
+
+def test_verify_says_when_the_saved_metrics_were_edited(made, tmp_path):
+    run = copy_of(made, "demo", tmp_path)
+    metrics = json.loads((run / "metrics.json").read_text())
+    key = next(k for k, v in metrics.items() if isinstance(v, float) and v != 0 and not is_timing(k))
+    metrics[key] *= 2
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    result = invoke("verify", run)
+    assert result.exit_code == 1, result.output
+    assert "changed metrics.json: not the file the run wrote (its sha256 differs from status.json's): edited since" in result.output
+    assert f"differs {key}" in result.output
 
 
 @pytest.mark.parametrize("status, code", [("ok", 0), ("failed", 1)])
