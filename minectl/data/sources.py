@@ -212,7 +212,8 @@ _ARFF_DATE = re.compile(r"""(?im)^(\s*@attribute\s+(?:'[^']*'|"[^"]*"|\S+))\s+da
 
 
 def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
-    """A whole table file in row order: .csv (types inferred from every row), .parquet or .arff.
+    """A whole table file in row order: .csv (types inferred from every row; see _spreadsheet_cleaned),
+    .parquet or .arff (UTF-8).
 
     For the single-table inputs of some tasks (a price series, a sample table); `what` names
     the input in errors.
@@ -227,18 +228,60 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
         _comma_separated(path)
     try:
         if suffix == ".csv":
-            frame = pl.read_csv(path, infer_schema_length=None)  # long leading gaps hide the real types
+            frame = _spreadsheet_cleaned(pl.read_csv(path, infer_schema_length=None))  # long leading gaps hide the real types
         elif suffix == ".parquet":
             frame = pl.read_parquet(path)
         else:
             import arff
 
-            # liac-arff has no DATE type: its values are read as text, which a time column parses
-            data = arff.loads(_ARFF_DATE.sub(r"\1 string", path.read_text()))
+            # liac-arff has no DATE type: its values are read as text, which a time column parses.
+            # '?' is a missing value; a sparse row's omitted values are 0 or a nominal's first value (Weka's rule)
+            text = read_text(path, "utf-8", f"a UTF-8 .arff {what} file")
+            data = arff.loads(_ARFF_DATE.sub(r"\1 string", text))
             names = [name for name, _ in data["attributes"]]
             frame = pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
+    except DataError:
+        raise
     except Exception as exc:  # noqa: BLE001 - polars, liac-arff and the OS each raise their own types
         raise DataError(f"{path}: unreadable {what} file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
     if frame.height == 0:
         raise DataError(f"{path}: the {what} file has no rows")
     return frame
+
+
+# A missing number as statistics offices and tools write it, besides an empty cell: the World Bank's
+# "…", FRED's ".", "..", "n.a.", R's and pandas' "NA", Excel's "#N/A", the UCI repository's "?".
+# Not "-": a spreadsheet's accounting format writes zero so.
+MISSING_MARKERS = ("", "…", "...", "..", ".", "n.a.", "N/A", "n/a", "NA", "#N/A", "?")
+_GROUPED = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands separated by commas
+_GROUPED_WITH_POINT = r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+$"  # 1,234.5: only so is the comma no decimal comma
+
+
+def _spreadsheet_cleaned(frame: pl.DataFrame) -> pl.DataFrame:
+    """A csv as a spreadsheet, a statistics office or pandas writes it, read as meant: trailing rows
+    without any value dropped; in text columns, MISSING_MARKERS as missing values, and a column
+    of numbers with padding or thousands separators as numbers; an unnamed first column that
+    numbers the rows (pandas' and R's row index: 0.. or 1..) dropped."""
+    has_value = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
+    frame = frame.head(int(has_value.arg_true()[-1]) + 1 if has_value.any() else 0)
+    frame = frame.with_columns(_numbers(frame[name]) for name, dtype in frame.schema.items() if dtype == pl.String)
+    first = frame.columns[0] if frame.width > 1 else None
+    if first == "" and frame[first].dtype.is_integer() and frame.height:
+        start = frame[first][0]
+        if start in (0, 1) and frame[first].to_list() == list(range(start, start + frame.height)):
+            frame = frame.drop(first)
+    return frame
+
+
+def _numbers(column: pl.Series) -> pl.Series:
+    """A text ``column`` without its missing markers; as Int64 or Float64 when what is left is
+    numbers (one at least), else as text for the task to refuse or encode."""
+    text = column.str.strip_chars()
+    column = column.scatter(text.is_in(MISSING_MARKERS).arg_true(), None)
+    if text.str.contains(_GROUPED_WITH_POINT).any():
+        text = text.zip_with(~text.str.contains(_GROUPED), text.str.replace_all(",", ""))
+    numbers = text.cast(pl.Float64, strict=False)
+    if column.null_count() == column.len() or (numbers.is_null() & column.is_not_null()).any():
+        return column
+    whole = text.cast(pl.Int64, strict=False)
+    return whole if whole.null_count() == numbers.null_count() else numbers

@@ -25,9 +25,10 @@ def series_source(series: str, date_column: str, value_column: str) -> tuple[Pat
         return resolve_input(PINKSHEET_FILE), "month", PINKSHEET_SERIES[series]
     path = Path(series)
     if path.suffix.lower() not in (".csv", ".parquet"):
+        spreadsheet = " (a workbook: save its sheet as csv)" if path.suffix.lower() in (".xlsx", ".xls") else ""
         raise ConfigError(
             f"series: {series!r} is neither a vendored series ({', '.join(PINKSHEET_SERIES)}) "
-            "nor a .csv/.parquet path"
+            f"nor a .csv/.parquet path{spreadsheet}"
         )
     path = resolve_input(path)
     if not path.is_file():
@@ -44,9 +45,10 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     """Return columns `date` (pl.Date, first day of each month), `value` (Float64) and
     `interpolated` (Boolean: an empty month filled in, counted in the forecast's metrics).
 
-    Dates may be `YYYY-MM`, `YYYY-MM-DD`, `YYYYMmm` (the Pink Sheet's `1960M01`) strings or
-    Date/Datetime values (zoned: their local months). Leading and trailing empty months are
-    dropped (a series starts when it is first quoted); interior empty months are filled by linear
+    Dates may be text (see _parse_months: `YYYY-MM`, `YYYY-MM-DD`, ISO timestamps, the Pink
+    Sheet's `1960M01`, `Jan-1960`) or Date/Datetime values (zoned: their local months); values are
+    as data.sources.read_file reads them (`…`, `.`, `NA` and such: empty). Leading and trailing
+    empty months are dropped (a series starts when it is first quoted); interior empty months are filled by linear
     interpolation (data contract: a gap is a null row, continuous series are interpolated); an
     absent month, quarterly or yearly rows, a duplicate month, a price <= 0 (the models work on logs),
     text, inf or NaN is a DataError naming the file and month or row.
@@ -93,6 +95,7 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
     if not (dates.dtype == pl.String or dates.dtype.is_temporal()):  # numbers would be read as microseconds since 1970
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}")
+    _refuse_empty_dates(dates, path, name)
     when = parse_dates(dates, str(path)) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
         bad = dates.filter(when.is_null())[0]
@@ -121,21 +124,31 @@ def _wall_time(column: pl.Series) -> pl.Series:
 
 
 def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
+    """Each row's month: from dates and timestamps (features.series.parse_dates: ISO, the Pink
+    Sheet's 1960M01, unambiguous D/M/YYYY), 1960M1 and month names (Jan-1960, January-1960: a
+    spreadsheet's mmm-yyyy). A two-digit year (Jan-60) is refused: its century would be a guess."""
+    _refuse_empty_dates(column, path, name)
     if column.dtype == pl.String:
-        from minectl.features.series import MONTH_FORMATS
+        from minectl.features.series import parse_dates
 
-        parsed = pl.select(pl.coalesce([column.str.to_date(f, strict=False) for f in ("%Y-%m-%d", *MONTH_FORMATS)])).to_series()
-        bad = column.filter(parsed.is_null() & column.is_not_null())
-        if bad.len() or column.null_count():
-            shown = bad[0] if bad.len() else None
-            raise DataError(f"{path}: column {name!r} must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); got {shown!r}")
+        text = column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}")
+        named = text.str.to_date("%B-%Y", strict=False).cast(pl.Datetime("us"))  # %B reads Jan and January
+        parsed = pl.select(pl.coalesce(parse_dates(text, str(path)), named)).to_series().cast(pl.Date)
+        bad = column.filter(parsed.is_null())
+        if bad.len():
+            raise DataError(f"{path}: column {name!r} must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); got {bad[0]!r}")
     elif column.dtype in (pl.Date,) or isinstance(column.dtype, pl.Datetime):
         parsed = _wall_time(column).cast(pl.Date)
-        if parsed.null_count():
-            raise DataError(f"{path}: column {name!r} has empty dates")
     else:
-        raise DataError(f"{path}: column {name!r} must hold dates; got type {column.dtype}")
+        raise DataError(f"{path}: column {name!r} must hold dates; got type {column.dtype} (e.g. {column[0]!r}); "
+                        "expected dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01)")
     return parsed.dt.truncate("1mo").alias("date")
+
+
+def _refuse_empty_dates(column: pl.Series, path: Path, name: str) -> None:
+    if column.null_count():
+        raise DataError(f"{path}: column {name!r} has no date in row {int(column.is_null().arg_true()[0]) + 1}; "
+                        "expected a date in every row")
 
 
 def _check_consecutive_months(dates: pl.Series, path: Path, name: str) -> None:

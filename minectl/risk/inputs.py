@@ -107,6 +107,8 @@ def prepared_frame(
         if series is None:  # a table file (a mine's daily accounts are numbers, and text there is no indicator)
             refuse_text(frame, exclude, taken, where)
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
+        if series is None:
+            _refuse_row_numbers(frame, dynamic, where)
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
     for column in dynamic + static:  # every row would be dropped as missing, and the error would be about labels
@@ -122,6 +124,19 @@ def prepared_frame(
         raise DataError(f"{where}: every row still has an empty feature value after risk.missing "
                         f"({report.dropped_rows} rows dropped); expected rows with values (another policy, or risk.features.exclude)")
     return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time, tuple(medians)), report
+
+
+def _refuse_row_numbers(frame: pl.DataFrame, columns: list[str], where: str) -> None:
+    """A column that numbers the rows (0.. or 1..: an id, or an index pandas wrote) is no
+    measurement, and as an indicator it would hand the models the time order."""
+    if frame.height < 3:
+        return
+    rows = pl.int_range(frame.height, eager=True)
+    for column in columns:
+        values = frame[column]
+        if values.dtype.is_integer() and not values.null_count() and ((values == rows).all() or (values == rows + 1).all()):
+            raise DataError(f"{where}: column {column!r} numbers the rows ({values[0]}..{values[-1]}: an id or index?); "
+                            f"expected measurements as indicators: the column in risk.features.exclude, or risk.time.column={column}")
 
 
 def with_column_labels(frame: pl.DataFrame, layout: Layout, column: str, names: list[str] = ()) -> pl.DataFrame:

@@ -269,7 +269,7 @@ def test_uncertainty_drop_incomplete_counts_dropped_values(tmp_path):
 FORECAST_CASES = {
     "inf": ("m,v\n2020-01,1\n2020-02,inf\n2020-03,2\n", "column 'v' has 1 non-finite values (first at row 2)"),
     "nan": ("m,v\n2020-01,1\n2020-02,2\n2020-03,NaN\n", "column 'v' has 1 non-finite values (first at row 3)"),
-    "text": ("m,v\n2020-01,1\n2020-02,n/a\n2020-03,2\n", "column 'v' has 1 values that are not numbers (first at row 2: 'n/a')"),
+    "text": ("m,v\n2020-01,1\n2020-02,about 3\n2020-03,2\n", "column 'v' has 1 values that are not numbers (first at row 2: 'about 3')"),
 }
 
 

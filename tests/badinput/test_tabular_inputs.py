@@ -112,7 +112,7 @@ def _risk(path: Path, run: Path, *extra: str) -> list[str]:
 
 
 def _text_in_y(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(y=pl.when(pl.int_range(frame.height) == 7).then(pl.lit("NA")).otherwise(pl.col("y").cast(pl.String)))
+    return frame.with_columns(y=pl.when(pl.int_range(frame.height) == 7).then(pl.lit("12 t")).otherwise(pl.col("y").cast(pl.String)))
 
 
 def _huge_x(frame: pl.DataFrame) -> pl.DataFrame:
@@ -124,8 +124,8 @@ def _half_label(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 RISK_CASES = {
-    # a column of numbers with one 'NA' (or '1,234.5') read as text, and was silently no feature
-    "text in a number column": (_text_in_y, "cases.csv: column 'y' holds text (e.g. 'NA'); expected numbers"),
+    # a column of numbers with one '12 t' read as text, and was silently no feature ('NA' is a missing value)
+    "text in a number column": (_text_in_y, "cases.csv: column 'y' holds text (e.g. '12 t'); expected numbers"),
     # scikit-learn's trees work in float32: a traceback
     "value beyond float32": (_huge_x, "risk input: column 'x' has 1 missing, infinite or too large values"),
     "fractional label": (_half_label, "risk labels: column 'class' must hold integers 0..1"),  # 0.5 was cast to level 0
