@@ -6,6 +6,7 @@ flat-tagger ceiling and the published SpERT (BERT) figures, at 5 and 32 classes.
     python benchmarks/ner_maintie.py --levels 5 --seeds 0 --models bilstm_crf --threads 2
     python benchmarks/ner_maintie.py --select            # crf_dict's settings chosen by block CV, not on test
     python benchmarks/ner_maintie.py --select --levels 32 --blocks 7 --word-classes off   # how steady that choice is
+    python benchmarks/ner_maintie.py --select --levels 5 --blocks 7 9 10 --word-classes on   # chosen by three partitions at once
     python benchmarks/ner_maintie.py --train-dev         # crf_dict fitted on train + dev as well (not the authors' protocol)
 
 `--select` scores every crf_dict setting of GRID by CV over 9 contiguous blocks (`--blocks`) of
@@ -41,15 +42,18 @@ def crf_dict_f1(settings: dict, train, test) -> float:
     return 100 * entity_scores([d.entities for d in test], model.predict(test))["micro"]["f1"]
 
 
-def select(docs, levels: int, blocks: int, grid: dict) -> None:
-    """crf_dict's settings of ``grid`` by block CV on train + dev; the test F1 of the three best and of the defaults."""
+def select(docs, levels: int, blocks: list[int], grid: dict) -> None:
+    """crf_dict's settings of ``grid`` by block CV on train + dev (with several block counts: the
+    mean of their CV means); the test F1 of the three best and of the defaults."""
     train, dev, test = pipeline.authors_split(relabel(docs, levels))
-    folds = pipeline.block_splits(train + dev, blocks)
+    partitions = [pipeline.block_splits(train + dev, count) for count in blocks]
     cv = {}
     for values in itertools.product(*grid.values()):
         settings = dict(zip(GRID, values, strict=True))
-        cv[values] = sum(crf_dict_f1(settings, fit_on, held) for fit_on, held in folds) / len(folds)
-        print(f"| {levels} | {settings} | {cv[values]:.2f} | |", flush=True)
+        means = [sum(crf_dict_f1(settings, fit_on, held) for fit_on, held in folds) / len(folds) for folds in partitions]
+        cv[values] = sum(means) / len(means)
+        each = f" ({', '.join(f'{m:.2f}' for m in means)})" if len(means) > 1 else ""
+        print(f"| {levels} | {settings} | {cv[values]:.2f}{each} | |", flush=True)
     best = sorted(cv, key=cv.get, reverse=True)[:3]
     default = (CRF["c1"], CRF["c2"], NEURAL["dictionary_first"], CRF["word_classes"])
     for name, values in [*zip(("pick", "second", "third"), best, strict=False), ("defaults", default)]:  # a grid may hold fewer
@@ -67,7 +71,8 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=list(pipeline.MODELS))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--select", action="store_true", help="choose crf_dict's settings by block CV on train + dev")
-    parser.add_argument("--blocks", type=int, default=9, help="--select: contiguous blocks of train + dev")
+    parser.add_argument("--blocks", type=int, nargs="+", default=[9],
+                        help="--select: contiguous blocks of train + dev (several: the mean of each count's CV)")
     parser.add_argument("--word-classes", choices=("both", "on", "off"), default="both", help="--select: the grid's word classes")
     parser.add_argument("--train-dev", action="store_true", help="crf_dict fitted on train and on train + dev, same test")
     args = parser.parse_args()
@@ -83,7 +88,8 @@ def main() -> None:
         return
     if args.select:
         grid = {**GRID, "word_classes": {"both": (True, False), "on": (True,), "off": (False,)}[args.word_classes]}
-        print(f"| classes | crf_dict settings | block CV micro F1 (train + dev, {args.blocks} blocks) | test micro F1 |")
+        counts = " / ".join(map(str, args.blocks))
+        print(f"| classes | crf_dict settings | block CV micro F1 (train + dev, {counts} blocks) | test micro F1 |")
         print("| --- | --- | --- | --- |")
         for levels in args.levels:
             select(docs, levels, args.blocks, grid)
