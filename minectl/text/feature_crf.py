@@ -27,8 +27,16 @@ from minectl.text.word_classes import lexicon, word_classes
 # crfsuite's model header (header_t in its crf1d_model.c): magic, file size, model type, version,
 # 3 counts and 5 offsets into the file.
 CRFSUITE_HEADER = struct.Struct("<4sI4sI3I5I")
-# Every part of a model, as crfsuite's dump reads it: labels, attributes, transitions, state features.
-_READ_EVERY_PART = "import sys, pycrfsuite; tagger = pycrfsuite.Tagger(); tagger.open(sys.argv[1]); tagger.info()"
+# Every part of a model, as crfsuite's dump reads it (labels, attributes, transitions, state
+# features), then as tagging reads it: every attribute looked up by name, its features through its
+# references, the transitions by Viterbi over two items.
+_READ_EVERY_PART = """
+import sys, pycrfsuite
+tagger = pycrfsuite.Tagger()
+tagger.open(sys.argv[1])
+every = list(tagger.info().attributes)
+tagger.tag([every, every])
+"""
 
 
 def check_crfsuite_model(data: bytes) -> None:
@@ -38,9 +46,8 @@ def check_crfsuite_model(data: bytes) -> None:
     process (a segmentation fault). The header's are checked here; altered bytes inside the parts
     only reading them shows (in a fuzz of a trained model, 1-16 random bytes changed, 27 of 60
     files crashed a process that tagged two words). A saved run folder may come from anyone, so
-    the model is read whole in a child process first, where a crash costs only the child. That
-    reads every part, not every path through them: a file crafted to pass can still crash tagging
-    (docs/security.md).
+    the model is read whole in a child process first, where a crash costs only the child: dumped,
+    and every attribute tagged (docs/security.md).
     """
     if len(data) < CRFSUITE_HEADER.size:
         raise ValueError(f"{len(data)} bytes, shorter than crfsuite's {CRFSUITE_HEADER.size}-byte header")

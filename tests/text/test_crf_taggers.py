@@ -194,3 +194,26 @@ def test_neural_tagger_scores_a_sentence_the_same_alone_or_batched_with_longer_o
         W1, C1, D1, _, _ = tagger._batch(words[b:b + 1], chars[b:b + 1], dicts[b:b + 1])
         n = len(docs[b].tokens)
         torch.testing.assert_close(tagger.network_(W1, C1, D1)[0, :n], batched[b, :n], rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_whose_dump_reads_but_whose_tagging_crashes_is_refused():
+    """One byte of the attribute database changed (found by fuzzing): crfsuite's dump reads the
+    file without fault, tagging a word with it crashes the process; the check tags in its child."""
+    from minectl.isolated import read_in_child
+    from minectl.text.feature_crf import CRFSUITE_HEADER, check_crfsuite_model, token_features
+
+    docs = [Document(["replace", "pump", "seal"], [Span(1, 3, "PhysicalObject")]),
+            Document(["check", "engine", "oil"], [Span(1, 2, "PhysicalObject"), Span(2, 3, "PhysicalObject")]),
+            Document(["pump", "leaking"], [Span(0, 1, "PhysicalObject"), Span(1, 2, "State")])]
+    good = FeatureCRF(c1=0.0, dictionary=False, word_classes=False, max_iterations=20).fit(docs).model_bytes_  # no L1: every feature kept
+    at = CRFSUITE_HEADER.unpack_from(good)[-3] + 3478  # inside the attributes' string database (its offset in the header)
+    assert good[at] == 0
+    crafted = good[:at] + bytes([186]) + good[at + 1:]
+    dump = "import sys, pycrfsuite; tagger = pycrfsuite.Tagger(); tagger.open(sys.argv[1]); tagger.info()"
+    read_in_child(dump, crafted)  # the dump alone passes it
+    tag_text = f"import sys, pycrfsuite; t = pycrfsuite.Tagger(); t.open(sys.argv[1]); t.tag({token_features(docs[1].tokens, None)!r})"
+    with pytest.raises(ValueError, match="crashed"):  # tagging "check engine oil" with it
+        read_in_child(tag_text, crafted)
+    with pytest.raises(ValueError, match=r"could not read every part of the model \(its reader crashed"):
+        check_crfsuite_model(crafted)
+    check_crfsuite_model(good)
