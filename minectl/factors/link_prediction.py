@@ -4,7 +4,7 @@ the frequency baseline and each configured embedding model, evaluated filtered a
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -66,8 +66,10 @@ def check_estimators(estimators: Mapping[str, Mapping[str, Any]], models: list[s
 
 
 def run_link_prediction(splits: TripleSplits, estimators: Mapping[str, dict[str, Any]], *, seed: int,
-                        max_epochs: int | None, device: str) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Rows (model, ranking, metrics, seconds) of the baseline and each model; the fitted models."""
+                        max_epochs: int | None, device: str,
+                        progress: Callable[[str, int], Callable[[int], None]] | None = None) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Rows (model, ranking, metrics, seconds) of the baseline and each model; the fitted models.
+    ``progress(name, epochs)`` gives each model's ``advance(n)``, told of every epoch."""
     from minectl.factors.kge.baseline import FrequencyBaseline
     from minectl.factors.kge.estimator import KGEModel
     from minectl.factors.kge.evaluation import evaluate
@@ -85,7 +87,8 @@ def run_link_prediction(splits: TripleSplits, estimators: Mapping[str, dict[str,
             params["epochs"] = min(params.get("epochs", KGEModel().epochs), max_epochs)
         start = time.perf_counter()
         try:
-            model = KGEModel(**params).fit(splits.train, n_entities=n_e, n_relations=n_r, X_valid=splits.valid)
+            advance = progress(name, params.get("epochs", KGEModel().epochs)) if progress else None
+            model = KGEModel(**params).fit(splits.train, n_entities=n_e, n_relations=n_r, X_valid=splits.valid, progress=advance)
         except (MemoryError, RuntimeError) as exc:  # torch's allocators raise RuntimeError (OutOfMemoryError on a GPU)
             if not isinstance(exc, MemoryError) and "memory" not in str(exc):
                 raise

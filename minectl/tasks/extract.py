@@ -152,8 +152,8 @@ def run(cfg: Config, out: Run) -> dict:
     unlabelled = [d.tokens for d in docs]  # all the corpus' text, without labels, for the word vectors
 
     train, dev, test = pipeline.authors_split(docs)
-    with contextlib.ExitStack() as bars:  # a progress bar per neural model, advanced per epoch
-        progress = lambda name, total: bars.enter_context(out.progress(total, f"{name}: epochs"))  # noqa: E731
+    with contextlib.ExitStack() as bars:  # a progress bar per trained model, advanced per epoch or CRF iteration
+        progress = lambda name, total: bars.enter_context(out.progress(total, f"fitting {name}"))  # noqa: E731
         scores, predictions, fitted = pipeline.compare_taggers(train, dev, test, unlabelled, p.models, terms, out.seed, neural, crf,
                                                                p.min_precision, progress)
     ceiling, dropped = pipeline.flat_ceiling(test)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 # constructor arguments the risk task sets itself: the window, the static features, the seed
 MODEL_SET_BY_TASK = ("window", "n_static", "random_state")
+# the samples' feature matrix (rows x (window x indicators + static), float64) is held about six
+# times at the peak (100,000 rows x 14 x 50 indicators: 0.56 GB, 3.2 GB peak): 300 million values
+# are 2.4 GB, about 15 GB at the peak (docs/performance.md, "Other commands at size")
+MAX_FEATURE_VALUES = 300_000_000
 
 
 @dataclass
@@ -348,6 +352,7 @@ def run(cfg: Config, out: Run) -> dict:
         torch.set_num_threads(max(1, p.torch_threads))
     prep = _daily_frame(cfg, out)
     frame, layout = prep.frame, prep.layout
+    _check_size(frame.height, layout)
 
     def make_model():
         return build(cfg.model._target_, model_params, "model", MODEL_SET_BY_TASK, window=layout.window,
@@ -376,7 +381,10 @@ def run(cfg: Config, out: Run) -> dict:
     results = []
     with out.progress(len(leads), f"risk {cfg.model.name}: lead times") as advance:
         for lead in leads:
-            results.append(run_lead_of(frame, layout, lead, make_model, p, fixed))
+            result = run_lead_of(frame, layout, lead, make_model, p, fixed)
+            # robustness, importance and the saved model read the primary lead's samples only; the
+            # others' feature matrices (samples x window x indicators each) are let go
+            results.append(result if lead == primary else replace(result, dataset=None))
             advance(1)
     primary_result = results[leads.index(primary)]
     metrics.update({key: summary.lead_summary(r.metrics) for key, r in zip(keys, results, strict=True)})
@@ -408,6 +416,16 @@ def run(cfg: Config, out: Run) -> dict:
     for line in summary.verdicts(metrics, keys):
         out.console.print(line)
     return metrics
+
+
+def _check_size(rows: int, layout: Layout) -> None:
+    """Refuses, before the windows are built, a feature matrix the machine cannot hold."""
+    values = rows * (layout.window * len(layout.dynamic) + len(layout.static))
+    if values > MAX_FEATURE_VALUES:
+        raise ConfigError(f"risk.window: {rows:,} rows x {layout.window} periods x {len(layout.dynamic)} indicators "
+                          f"(+ {len(layout.static)} static) = {values:,} feature values ({values * 8 / 1e9:.1f} GB, held about six "
+                          f"times); expected at most {MAX_FEATURE_VALUES:,}: a shorter risk.window, fewer indicators "
+                          "(risk.features.exclude) or fewer rows")
 
 
 def run_lead_of(frame, layout, lead: int, make_model, p: RiskParams, fixed):

@@ -236,15 +236,17 @@ def run(cfg: Config, out: Run) -> dict:
 def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
     """What the block length, the revenue risk and the implied cost need of the data, checked before any output;
     returns the revenue risk's log returns and the period of one row (None, None without it)."""
-    from minectl.uncertainty.bootstrap import longest_block
+    from minectl.uncertainty.bootstrap import check_bca_size, longest_block
     from minectl.uncertainty.series import drop_gaps, row_period, transform_series
 
     dataset, returns, period = cfg.dataset, None, None
     block = cfg.uncertainty.block_length
-    for label, values in subseries.items():  # bootstrap_ci's own limit, for every series before the first is analysed
+    for label, values in subseries.items():  # bootstrap_ci's own limits, for every series before the first is analysed
         if block is not None and block > longest_block(values.size):
             raise ConfigError(f"uncertainty.block_length={block} is too long for {label} ({values.size} values); expected at most "
                               f"{longest_block(values.size)} (a third of the series)")
+        if cfg.uncertainty.method == "bca" and dataset.censored_column is None:
+            check_bca_size(values.size)
     if cfg.revenue.output > 0:
         if len(groups) != 1:
             raise ConfigError("revenue.output: revenue risk needs one series (no dataset.group_by)")

@@ -8,6 +8,7 @@ import hashlib
 import json
 import struct
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from minectl.isolated import read_in_child
@@ -110,15 +111,21 @@ class FeatureCRF:
         self.nested = nested
         self.word_classes = word_classes
 
-    def fit(self, docs: list[Document]) -> FeatureCRF:
+    def fit(self, docs: list[Document], progress: Callable[[int], None] | None = None) -> FeatureCRF:
+        """``progress(1)`` after each L-BFGS iteration (about 0.7 s each on 20,000 sentences)."""
         import pycrfsuite
+
+        class Trainer(pycrfsuite.Trainer):
+            def message(self, message):  # crfsuite's log, parsed by pycrfsuite: one 'iteration' event each
+                if self.logparser.feed(message) == "iteration" and progress:
+                    progress(1)
 
         self.terms_ = {**(self.terms or {}), **training_terms(docs, self.min_precision)}
         self.first_terms_, self.nested_terms_ = segmenting_terms(docs, self.terms, self.dictionary_first, self.nested)
         dict_tags = [None] * len(docs)
         if self.dictionary:
             dict_tags = held_out_match_tags(docs, self.terms or {}, self.dict_folds, self.min_precision)
-        trainer = pycrfsuite.Trainer(verbose=False)
+        trainer = Trainer(verbose=False)
         for doc, tags in zip(docs, dict_tags, strict=True):
             trainer.append(token_features(doc.tokens, tags, self.word_classes), spans_to_bio(len(doc.tokens), flatten(doc.entities)[0]))
         trainer.set_params({"c1": self.c1, "c2": self.c2, "max_iterations": self.max_iterations,

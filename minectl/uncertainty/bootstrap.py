@@ -21,6 +21,9 @@ STATISTICS = ("mean", "median", "std", "quantile")
 METHODS = ("percentile", "basic", "bca")
 # Working memory of one chunk (indices + gathered values); keeps peak memory far below 20 MiB.
 DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024
+# BCa's jackknife takes the statistic of n subsamples of n - 1 values: n^2 work (of the mean: 2 s
+# at 30,000 values, about 20 s at 100,000, 40 minutes at 1,000,000); the censored MTBF's is closed-form
+MAX_BCA_VALUES = 100_000
 
 Progress = Callable[[int, int], None]
 
@@ -86,6 +89,13 @@ def check_series(values, name: str = "series", min_size: int = 2) -> np.ndarray:
     if not np.all(np.isfinite(x)):
         raise DataError(f"{name}: expected finite numbers, found NaN or inf")
     return x
+
+
+def check_bca_size(n: int) -> None:
+    """BCa of ``n`` values without censoring: refused above MAX_BCA_VALUES (its jackknife is quadratic)."""
+    if n > MAX_BCA_VALUES:
+        raise ConfigError(f"'bca' on {n:,} values: its jackknife is n x (n - 1) values; expected at most {MAX_BCA_VALUES:,} "
+                          "values, or percentile or basic", param="method")
 
 
 def pcg64_integer_chunks(
@@ -231,6 +241,8 @@ def bootstrap_ci(
             raise ConfigError(f"expected 1..{longest} (a third of the {n} values), got {block_length}", param="block_length")
     if method == "bca" and np.ptp(x) == 0:
         raise DataError("series: a constant series has no BCa interval (its jackknife has zero spread)")
+    if method == "bca" and failures is None:
+        check_bca_size(n)
     stat = statistic_function(statistic, q)
     if failures is not None:
         if statistic != "mean":

@@ -26,12 +26,46 @@ class FrequencyBaseline:
         for side, (anchor_col, answer_col) in SIDE_COLUMNS.items():
             by_relation = np.full((n_relations, n_entities), self.smoothing)
             np.add.at(by_relation, (triples[:, 1], triples[:, answer_col]), 1.0)
-            by_anchor = np.full((n_entities, n_entities), self.smoothing)
-            np.add.at(by_anchor, (triples[:, anchor_col], triples[:, answer_col]), 1.0)
             self.log_by_relation_[side] = torch.as_tensor(np.log(by_relation / by_relation.sum(1, keepdims=True)))
-            self.log_by_anchor_[side] = torch.as_tensor(np.log(by_anchor / by_anchor.sum(1, keepdims=True)))
+            if self.condition == "relation+anchor":
+                self.log_by_anchor_[side] = AnchorLogRows(triples[:, anchor_col], triples[:, answer_col], n_entities, self.smoothing)
         return self
 
     def score_all(self, anchor: torch.Tensor, relation: torch.Tensor, side: str) -> torch.Tensor:
         scores = self.log_by_relation_[side][relation.cpu()]
-        return scores + self.log_by_anchor_[side][anchor.cpu()] if self.condition == "relation+anchor" else scores
+        return scores + self.log_by_anchor_[side].rows(anchor.cpu().numpy()) if self.condition == "relation+anchor" else scores
+
+
+class AnchorLogRows:
+    """log P(e | anchor) of the smoothed (anchor, answer) counts: the rows of the dense (E, E) table
+    ``log(counts / row sums)``, bit for bit, kept as each row's counted cells plus the one value of
+    its other cells. The dense table is E^2 float64 per side: 3.4 GB for FB15k-237's 14,505
+    entities, 40 GB for 50,000."""
+
+    def __init__(self, anchors: np.ndarray, answers: np.ndarray, n_entities: int, smoothing: float, chunk_rows: int = 1024):
+        self.n_entities = n_entities
+        self.other = np.empty(n_entities)  # per anchor: the log-probability of an answer it was never seen with
+        starts, columns, values = [0], [], []
+        for first in range(0, n_entities, chunk_rows):  # the dense rows of a chunk of anchors at a time
+            last = min(first + chunk_rows, n_entities)
+            mine = (anchors >= first) & (anchors < last)
+            table = np.full((last - first, n_entities), smoothing)
+            np.add.at(table, (anchors[mine] - first, answers[mine]), 1.0)
+            counted = table != smoothing
+            table = np.log(table / table.sum(1, keepdims=True))
+            # any uncounted cell of a row holds its other value (a row counted everywhere leaves it unused)
+            self.other[first:last] = table[np.arange(last - first), np.argmin(counted, axis=1)]
+            rows, cols = np.nonzero(counted)
+            columns.append(cols)
+            values.append(table[rows, cols])
+            starts.extend(starts[-1] + np.cumsum(np.bincount(rows, minlength=last - first)))
+        self.starts, self.columns, self.values = np.array(starts), np.concatenate(columns), np.concatenate(values)
+
+    def rows(self, anchors: np.ndarray) -> torch.Tensor:
+        """The (B, E) float64 rows of ``anchors``."""
+        out = np.repeat(self.other[anchors][:, None], self.n_entities, axis=1)
+        begin, count = self.starts[anchors], self.starts[anchors + 1] - self.starts[anchors]
+        row = np.repeat(np.arange(len(anchors)), count)
+        cell = np.repeat(begin, count) + np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+        out[row, self.columns[cell]] = self.values[cell]
+        return torch.from_numpy(out)

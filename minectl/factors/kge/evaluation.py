@@ -4,7 +4,6 @@ known true triples, "raw" keeps them. Ties take the mean of the optimistic and p
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 import numpy as np
@@ -19,13 +18,23 @@ SIDE_COLUMNS = {"tail": (0, 2), "head": (2, 0)}
 ScoreAll = Callable[[torch.Tensor, torch.Tensor, str], torch.Tensor]  # (anchor, relation, side) -> (B, E)
 
 
-def answers(known: np.ndarray, side: str) -> dict[tuple[int, int], np.ndarray]:
-    """(anchor, relation) -> every true answer on ``side`` among ``known`` triples."""
+# a query (anchor, relation) as one int64: ids are below 2**31 (numpy int64 arrays of a vocabulary)
+KEY_SHIFT = 2**32
+
+# every true answer of each query on one side: (sorted distinct query keys, where each key's answers
+# start (one more at the end), the answers, sorted per key)
+Answers = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def answers(known: np.ndarray, side: str) -> Answers:
+    """Every true answer on ``side`` of each (anchor, relation) among ``known`` triples, as flat
+    arrays: a dict of Python lists cost seconds per evaluation on 300k known triples, and the
+    filter one Python tuple per true answer (thousands per query of a relation such as gender)."""
     anchor_col, answer_col = SIDE_COLUMNS[side]
-    found: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for row in known:
-        found[(int(row[anchor_col]), int(row[1]))].append(int(row[answer_col]))
-    return {key: np.array(sorted(set(values))) for key, values in found.items()}
+    known = np.asarray(known, dtype=np.int64).reshape(-1, 3)
+    pairs = np.unique(np.column_stack([known[:, anchor_col] * KEY_SHIFT + known[:, 1], known[:, answer_col]]), axis=0)
+    keys, starts = np.unique(pairs[:, 0], return_index=True)
+    return keys, np.append(starts, len(pairs)), pairs[:, 1]
 
 
 def tie_rank(scores: torch.Tensor, true_scores: torch.Tensor) -> torch.Tensor:
@@ -55,10 +64,23 @@ def rank_triples(score_all: ScoreAll, triples: np.ndarray, known: np.ndarray, ba
     return {key: np.concatenate(parts) if parts else np.empty(0) for key, parts in ranks.items()}
 
 
-def _other_answers(truth: dict, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row, entity) positions of the true answers of each query other than its own."""
-    positions = [(i, e) for i, (a, r, own) in enumerate(rows) for e in truth.get((int(a), int(r)), ()) if e != own]
-    return (np.array([p[0] for p in positions], dtype=np.int64), np.array([p[1] for p in positions], dtype=np.int64))
+def _other_answers(truth: Answers, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, entity) positions of the true answers of each query (anchor, relation, own answer)
+    other than its own."""
+    keys, starts, values = truth
+    query = rows[:, 0] * KEY_SHIFT + rows[:, 1]
+    at = np.searchsorted(keys, query)
+    found = at < len(keys)
+    found[found] = keys[at[found]] == query[found]
+    begin = starts[at[found]]
+    count = np.zeros(len(rows), dtype=np.int64)
+    count[found] = starts[at[found] + 1] - begin
+    row = np.repeat(np.arange(len(rows)), count)
+    # each query's answers: its first answer's position plus 0, 1, ... count - 1
+    within = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+    entity = values[np.repeat(begin, count[found]) + within]
+    keep = entity != rows[row, 2]
+    return row[keep], entity[keep]
 
 
 def rank_metrics(ranks: np.ndarray) -> dict[str, float]:
