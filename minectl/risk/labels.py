@@ -58,7 +58,9 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[s
         raise DataError(f"risk labels: column {column!r} not found (has {', '.join(frame.columns)})")
     values = frame[column]
     if values.null_count():
-        raise DataError(f"risk labels: column {column!r} has {values.null_count()} missing values")
+        first = int(values.is_null().arg_true()[0])
+        raise DataError(f"risk labels: column {column!r} has {values.null_count()} missing values (first in row {first + 1} of the "
+                        "rows in time order); expected a label in every row")
     found = sorted(map(str, values.cast(pl.String).unique().to_list()))
     shown = ", ".join(repr(v) for v in found[:6]) + (", ..." if len(found) > 6 else "")
     if names:

@@ -68,7 +68,7 @@ def test_column_labels_checked():
     np.testing.assert_array_equal(column_labels(frame, "risk", 3), [0, 1, 2])
     with pytest.raises(DataError, match="integers 0..2"):
         column_labels(frame, "bad", 3)
-    with pytest.raises(DataError, match="missing values"):
+    with pytest.raises(DataError, match=r"column 'gap' has 1 missing values \(first in row 2 of the rows in time order\); expected a label"):
         column_labels(frame, "gap", 3)
     with pytest.raises(DataError, match="column 'nope' not found"):
         column_labels(frame, "nope", 3)
