@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from minectl.factors.kge.evaluation import SIDE_COLUMNS
+from minectl.factors.kge.evaluation import SIDE_COLUMNS, ragged_positions
 
 
 class FrequencyBaseline:
@@ -64,8 +64,6 @@ class AnchorLogRows:
     def rows(self, anchors: np.ndarray) -> torch.Tensor:
         """The (B, E) float64 rows of ``anchors``."""
         out = np.repeat(self.other[anchors][:, None], self.n_entities, axis=1)
-        begin, count = self.starts[anchors], self.starts[anchors + 1] - self.starts[anchors]
-        row = np.repeat(np.arange(len(anchors)), count)
-        cell = np.repeat(begin, count) + np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+        row, cell = ragged_positions(self.starts[anchors], self.starts[anchors + 1] - self.starts[anchors])
         out[row, self.columns[cell]] = self.values[cell]
         return torch.from_numpy(out)

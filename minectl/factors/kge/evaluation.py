@@ -72,15 +72,20 @@ def _other_answers(truth: Answers, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     at = np.searchsorted(keys, query)
     found = at < len(keys)
     found[found] = keys[at[found]] == query[found]
-    begin = starts[at[found]]
-    count = np.zeros(len(rows), dtype=np.int64)
-    count[found] = starts[at[found] + 1] - begin
-    row = np.repeat(np.arange(len(rows)), count)
-    # each query's answers: its first answer's position plus 0, 1, ... count - 1
-    within = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
-    entity = values[np.repeat(begin, count[found]) + within]
+    begin, count = np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=np.int64)
+    begin[found] = starts[at[found]]
+    count[found] = starts[at[found] + 1] - begin[found]
+    row, cell = ragged_positions(begin, count)
+    entity = values[cell]
     keep = entity != rows[row, 2]
     return row[keep], entity[keep]
+
+
+def ragged_positions(begin: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For runs of ``count[i]`` consecutive positions from ``begin[i]``: each position's run i and
+    the position (begin[i], begin[i] + 1, ... ), all runs one after another."""
+    run = np.repeat(np.arange(len(count)), count)
+    return run, np.repeat(begin, count) + np.arange(len(run)) - np.repeat(np.cumsum(count) - count, count)
 
 
 def rank_metrics(ranks: np.ndarray) -> dict[str, float]:
