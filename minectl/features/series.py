@@ -101,10 +101,12 @@ def day_month_order(text: pl.Series, where: str) -> str | None:
     first, second = (parts.struct.field(name).cast(pl.Int32) for name in ("1", "2"))
     if not given.len() or first.null_count():
         return None  # not all such dates (refused elsewhere as text)
-    if (first > 12).any() or not (second > 12).any():
-        differs = first != second
-        if not (first > 12).any() and differs.any():
-            raise DataError(f"{where}: column {text.name!r} has dates such as {given.filter(differs)[0]!r} that read both "
-                            "day first and month first; expected YYYY-MM-DD dates (or a day above 12 somewhere)")
+    if (first > 12).any():
         return "day"
-    return "month"
+    if (second > 12).any():
+        return "month"
+    differs = first != second
+    if differs.any():
+        raise DataError(f"{where}: column {text.name!r} has dates such as {given.filter(differs)[0]!r} that read both "
+                        "day first and month first; expected YYYY-MM-DD dates (or a day above 12 somewhere)")
+    return "day"
