@@ -269,17 +269,17 @@ def check_estimator(estimator: Any, where: str) -> None:
     their own (``check_params``); scikit-learn-style estimators are checked against their
     ``_parameter_constraints`` (LightGBM's sklearn API declares none: minectl's table stands in),
     and so is an estimator they hold (the SVC inside its calibration)."""
-    from sklearn.base import BaseEstimator
-    from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
-
-    from minectl.models.boosting import constraints_of
-
     if hasattr(estimator, "check_params"):
         try:
             estimator.check_params()
         except ConfigError as exc:  # "name: expected ..., got ..."
             raise ConfigError(f"{where}.{exc}") from None
         return
+    from sklearn.base import BaseEstimator
+    from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
+
+    from minectl.models.boosting import constraints_of
+
     held = [v for v in estimator.get_params(deep=False).values() if isinstance(v, BaseEstimator)]
     for part in [estimator, *held]:
         try:

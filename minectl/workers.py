@@ -1,10 +1,9 @@
 """Worker processes started ahead of the work they are for.
 
-A spawned worker imports torch and scikit-learn again (1.7-2.5 s). Started by the CLI before it
-checks the config, which imports the same libraries for the estimator classes, the worker's
-imports overlap this process's own instead of following them: `start_ahead` there, then
-`spawned_workers` where the work is. Spawned, not forked: a fork after torch has used its
-thread pool can hang.
+A spawned worker imports torch again (about 1.2 s). Started by the CLI before it checks the
+config, the worker's imports overlap this process's own work (checks, reading the data, the fits
+it keeps) instead of following them: `start_ahead` there, then `spawned_workers` where the work
+is. Spawned, not forked: a fork after torch has used its thread pool can hang.
 """
 
 from __future__ import annotations
@@ -69,7 +68,9 @@ def spawned_workers(count: int, modules: tuple[str, ...]) -> Iterator[Workers | 
     except BaseException:
         _stop(workers)
         raise
-    workers.executor.shutdown()
+    # not waiting: a worker's exit (0.15 s of torch's teardown) overlaps what this process does next;
+    # the interpreter's exit still joins it
+    workers.executor.shutdown(wait=False)
 
 
 def _spawn(count: int, modules: tuple[str, ...]) -> Workers:

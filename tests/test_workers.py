@@ -21,7 +21,7 @@ def exit_code(process, timeout: float = 10.0):
 
 
 MODULES = ("json",)  # a cheap import: these tests are about the processes, not what they import
-# "minectl.forecast" (torch) takes the workers seconds to import: stopped before that, they are terminated
+# "minectl.forecast.network" (torch) takes the workers a second to import: stopped before that, they are terminated
 
 
 def test_worker_count_leaves_this_process_one_job_and_uses_no_more_than_the_cores():
@@ -50,7 +50,7 @@ def test_no_workers_for_a_count_of_zero():
 
 
 def test_refused_run_stops_workers_started_ahead_at_once():
-    ahead = start_ahead(1, ("minectl.forecast",))  # torch: seconds of imports it does not finish
+    ahead = start_ahead(1, ("minectl.forecast.network",))  # torch: a second of imports it does not finish
     stop_ahead()
     for process in ahead.processes:
         assert exit_code(process) not in (None, 0)  # terminated
@@ -58,6 +58,6 @@ def test_refused_run_stops_workers_started_ahead_at_once():
 
 
 def test_failed_block_stops_its_workers():
-    with pytest.raises(RuntimeError), spawned_workers(1, ("minectl.forecast",)) as taken:
+    with pytest.raises(RuntimeError), spawned_workers(1, ("minectl.forecast.network",)) as taken:
         raise RuntimeError("the run failed")
     assert exit_code(taken.processes[0]) not in (None, 0)

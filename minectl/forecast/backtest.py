@@ -11,7 +11,6 @@ from datetime import date
 
 import numpy as np
 import polars as pl
-from sklearn.base import clone
 
 from minectl.workers import Workers
 
@@ -180,7 +179,7 @@ def fit_models(models: Mapping[str, tuple[object, int]], y: np.ndarray, windows:
 
 
 def _fit_clone(model, history: np.ndarray):
-    return clone(model).fit(history)
+    return model.unfitted().fit(history)
 
 
 def _counted(fitted, done: Callable[[], None]):

@@ -13,8 +13,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from minectl.models.sequence import resolve_device
-from minectl.models.training import Fitted, fit_early_stopping
+from minectl.models.training import Fitted, fit_early_stopping, resolve_device
 
 
 class LSTMNetwork(torch.nn.Module):

@@ -17,8 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
-from minectl.errors import ConfigError
-from minectl.models.training import fit_early_stopping
+from minectl.models.training import fit_early_stopping, resolve_device
 
 
 def split_features(X, window: int, n_static: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,15 +30,6 @@ def split_features(X, window: int, n_static: int) -> tuple[np.ndarray, np.ndarra
         )
     dynamic = X[:, :n_dynamic_cols].reshape(len(X), window, n_dynamic_cols // window)
     return dynamic, X[:, n_dynamic_cols:]
-
-
-def resolve_device(device: str) -> torch.device:
-    """'auto' -> CUDA when present, else CPU; 'cuda' needs a CUDA device; anything else is passed to torch."""
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("cuda requested but no CUDA device is available; use auto or cpu", param="device")
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def balanced_class_weights(y_idx: np.ndarray, n_classes: int) -> np.ndarray:

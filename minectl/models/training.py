@@ -10,7 +10,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-__all__ = ["Fitted", "fit_early_stopping"]
+from minectl.errors import ConfigError
+
+__all__ = ["Fitted", "fit_early_stopping", "resolve_device"]
 
 
 class Fitted(NamedTuple):
@@ -78,6 +80,15 @@ def fit_early_stopping(
     network.load_state_dict(best_state)
     network.eval()
     return Fitted(network, train_loss, validation_loss)
+
+
+def resolve_device(device: str) -> torch.device:
+    """'auto' -> CUDA when present, else CPU; 'cuda' needs a CUDA device; anything else is passed to torch."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("cuda requested but no CUDA device is available; use auto or cpu", param="device")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
 
 
 class _Adam:

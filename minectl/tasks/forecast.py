@@ -56,12 +56,12 @@ class Config(TaskConfig):
     forecast: ForecastParams = field(default_factory=ForecastParams)
 
 
-# what a worker imports as it starts: the forecasters (scikit-learn, scipy) and the LSTM's torch side
+# what a worker imports as it starts: the forecasters and the LSTM's torch side
 WORKER_MODULES = ("minectl.forecast", "minectl.forecast.network")
 
 
 def workers_ahead(cfg: Config) -> tuple[int, tuple[str, ...]]:
-    """The workers this run will fit in and what they import (1.7-2.5 s): the CLI starts them
+    """The workers this run will fit in and what they import (torch: about 1.2 s): the CLI starts them
     before it checks the config, so that their imports overlap this process's own."""
     from minectl.workers import worker_count
 
@@ -112,9 +112,13 @@ def run(cfg: Config, out: Run) -> dict:
         )
     fit_count = sum(len(windows.fit_points(refit_every)) for _, refit_every in models.values())
     with spawned_workers(*workers_ahead(cfg)) as workers, out.progress(fit_count, "forecast fits") as advance:
-        # the plot's matplotlib import (0.6 s) is made while the worker fits, not before it gets a fit
+        # made once the worker has its first fit: the plot's matplotlib import (0.6 s), and torch for the
+        # LSTM fits this process takes from the back of the queue (imported during the first of them,
+        # holding the GIL, it delayed the collection of the worker's first fit and the sending of its
+        # next by 0.5-0.7 s)
+        later = [*(WORKER_MODULES if _in_workers(cfg) else ()), "minectl.forecast.report"]
         fits = fit_models(models, y, windows, workers, _in_workers(cfg), advance,
-                          meanwhile=lambda: import_module("minectl.forecast.report"))
+                          meanwhile=lambda: [import_module(module) for module in later])
     from minectl.forecast.report import plot_forecast, print_summary
 
     validation, backtest = backtest_models(models, y, dates, windows, fits)
