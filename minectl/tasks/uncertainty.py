@@ -151,7 +151,6 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.uncertainty.report import print_summary
     from minectl.uncertainty.risk import revenue_risk
     from minectl.uncertainty.series import (
-        read_censored,
         read_columns,
         read_series,
         transform_groups,
@@ -159,17 +158,15 @@ def run(cfg: Config, out: Run) -> dict:
 
     params, dataset = cfg.uncertainty, cfg.dataset
     path = out.input_file(dataset.path)
-    groups = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete",
-                         dataset.date_column)
+    groups, flags = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete",
+                                dataset.date_column, dataset.censored_column)
     if dataset.cost_items:  # checked before any table is written
         items, dropped_rows = read_columns(
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
         )
     subseries, dropped = transform_groups(groups, list(dataset.transforms), path, dataset.column, dataset.group_by is not None)
-    censored = {}
-    if dataset.censored_column is not None:  # transforms is [level] (check): one series per group, in the groups' order
-        flags = read_censored(path, dataset.column, dataset.censored_column, dataset.group_by)
-        censored = {label: flags[group] for label, group in zip(subseries, flags, strict=True)}
+    # with flags, transforms is [level] (check): one series per group, in the groups' order
+    censored = dict(zip(subseries, flags.values(), strict=True)) if flags else {}
     returns, period = _checked_inputs(cfg, path, groups, subseries)
 
     metrics: dict = {}

@@ -203,6 +203,48 @@ def longest_block(n: int) -> int:
     return max(1, math.ceil(n / 3))
 
 
+@dataclass(frozen=True)
+class Statistic:
+    """What bootstrap_ci estimates, chosen once (``chosen_statistic``): its value on the series,
+    its values on resamples, its leave-one-out values (BCa) and a check of the resampled values."""
+
+    estimate: float
+    of_resamples: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (resampled values, their indices) -> one per row
+    jackknife: Callable[[], np.ndarray]
+    check: Callable[[np.ndarray], None] = lambda distribution: None
+
+
+def chosen_statistic(
+    x: np.ndarray, statistic: str, q: float, failures: Optional[np.ndarray], method: str, chunk_rows: int, name: str
+) -> Statistic:
+    """The named statistic of the values; with ``failures`` (1 a failure, 0 censored), the MTBF of
+    (value, failure) pairs, resampled together."""
+    stat = statistic_function(statistic, q)  # an unknown name or level is refused either way
+    if failures is None:
+        if method == "bca":
+            check_bca_size(x.size)
+        return Statistic(float(stat(x)), lambda values, idx: stat(values), lambda: jackknife_values(x, stat, chunk_rows))
+    if statistic != "mean":
+        raise ConfigError(f"with censored values the statistic is the MTBF (total time / failures); expected mean, "
+                          f"got '{statistic}'", param="statistic")
+    failures = np.asarray(failures, dtype=float)
+    if failures.shape != x.shape or not np.isin(failures, (0, 1)).all():
+        raise DataError(f"{name}: expected {x.size} failure flags (1 a failure, 0 censored), one per value")
+
+    def bounded(distribution: np.ndarray) -> None:
+        unbounded = np.count_nonzero(np.isinf(distribution))
+        if unbounded:  # their MTBF is infinite: the interval's upper end and the standard error are unbounded
+            raise DataError(f"{name}: {unbounded} of {distribution.size} resamples hold none of the {int(failures.sum())} "
+                            f"failures among {x.size} values, so the MTBF has no upper bound; expected more failures")
+
+    return Statistic(
+        float(mtbf(x, failures)),
+        lambda values, idx: mtbf(values, np.take(failures, idx, mode="clip")),
+        lambda: (x.sum() - x) / (failures.sum() - failures),  # leave-one-out MTBF in closed form: (T - t_i) / (r - d_i)
+        bounded,
+    )
+
+
 def bootstrap_ci(
     values,
     statistic: str = "mean",
@@ -241,19 +283,10 @@ def bootstrap_ci(
             raise ConfigError(f"expected 1..{longest} (a third of the {n} values), got {block_length}", param="block_length")
     if method == "bca" and np.ptp(x) == 0:
         raise DataError("series: a constant series has no BCa interval (its jackknife has zero spread)")
-    if method == "bca" and failures is None:
-        check_bca_size(n)
-    stat = statistic_function(statistic, q)
-    if failures is not None:
-        if statistic != "mean":
-            raise ConfigError(f"with censored values the statistic is the MTBF (total time / failures); expected mean, "
-                              f"got '{statistic}'", param="statistic")
-        failures = np.asarray(failures, dtype=float)
-        if failures.shape != x.shape or not np.isin(failures, (0, 1)).all():
-            raise DataError(f"{name}: expected {n} failure flags (1 a failure, 0 censored), one per value")
     # per cell: 32-bit draw, 64-bit product (the index), float64 value (20 bytes);
     # an even row count keeps whole 64-bit words per chunk
     chunk_rows = max(2, chunk_bytes // (20 * n) // 2 * 2)
+    theta = chosen_statistic(x, statistic, q, failures, method, chunk_rows, name)
     if indices is not None:
         indices = np.asarray(indices)
         if indices.ndim != 2 or indices.shape[1] != n or indices.min() < 0 or indices.max() >= n:
@@ -276,28 +309,16 @@ def bootstrap_ci(
         rows = idx.shape[0]
         # indices are in range (drawn, or checked above): "clip" skips numpy's bounds check
         np.take(x, idx, out=gathered[:rows], mode="clip")
-        if failures is None:
-            distribution[done : done + rows] = stat(gathered[:rows])
-        else:
-            distribution[done : done + rows] = mtbf(gathered[:rows], np.take(failures, idx, mode="clip"))
+        distribution[done : done + rows] = theta.of_resamples(gathered[:rows], idx)
         done += rows
         if progress is not None:
             progress(done, n_resamples)
 
-    if failures is None:
-        theta_hat = float(stat(x))
-    else:
-        unbounded = np.count_nonzero(np.isinf(distribution))
-        if unbounded:  # their MTBF is infinite: the interval's upper end and the standard error are unbounded
-            raise DataError(f"{name}: {unbounded} of {n_resamples} resamples hold none of the {int(failures.sum())} failures "
-                            f"among {n} values, so the MTBF has no upper bound; expected more failures")
-        theta_hat = float(mtbf(x, failures))
+    theta.check(distribution)
+    theta_hat = theta.estimate
     alpha = (1.0 - confidence) / 2.0
     if method == "bca":
-        # leave-one-out MTBF in closed form: (total - t_i) / (failures - d_i)
-        jackknife = (jackknife_values(x, stat, chunk_rows) if failures is None
-                     else (x.sum() - x) / (failures.sum() - failures))
-        levels = bca_levels(theta_hat, distribution, jackknife, alpha)
+        levels = bca_levels(theta_hat, distribution, theta.jackknife(), alpha)
         if not np.all(np.isfinite(levels)):  # scipy returns NaN here (DegenerateDataWarning)
             raise DataError(f"{name}: the BCa interval of the {statistic} is undefined: its jackknife values are all equal "
                             "(e.g. the median of tied values) or every resample lies on one side of the estimate; "

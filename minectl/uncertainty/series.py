@@ -51,10 +51,15 @@ def transform_groups(
 
 def _with_columns(path: Path, columns: list[str], key: str) -> pl.DataFrame:
     frame = read_file(path, "dataset")
+    _check_columns(frame, path, columns, key)
+    return frame
+
+
+def _check_columns(frame: pl.DataFrame, path: Path, columns: list[str], key: str) -> None:
+    """Refuse ``columns`` (the config ``key``) that ``frame`` lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ConfigError(f"{key}: column '{missing[0]}' not in {path}")
-    return frame
 
 
 def read_columns(path: Path, columns: list[str], key: str, drop: bool, drop_key: str) -> tuple[np.ndarray, int]:
@@ -76,13 +81,17 @@ def read_path(path: Path, column: str, key: str) -> np.ndarray:
 
 def read_series(
     path: Path, column: str, group_by: Optional[str] = None, drop_incomplete: bool = False, drop_key: str = "drop_incomplete",
-    date_column: Optional[str] = None,
-) -> dict[str, np.ndarray]:
+    date_column: Optional[str] = None, censored_column: Optional[str] = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """{group: values} of a numeric column ('all' when not grouped), in file order, from each
     series' first value to its last. An empty value between them is refused (the error names
     ``drop_key``, the caller's name for ``drop_incomplete``), or kept as NaN when
     ``drop_incomplete`` (the caller drops it, and the returns across it, and counts them).
-    Where the file has ``date_column``, each series' dates must increase row by row (_check_order)."""
+    Where the file has ``date_column``, each series' dates must increase row by row (_check_order).
+    Second, with ``censored_column``, {group: True where the row is right-censored (a suspension)}
+    for the group's rows that hold a value: one flag per value left once the NaN are dropped, in
+    order ({} without the column). Every row's flag must be true/false or 1/0 (_censoring_flags);
+    a group must keep at least 3 failures to fit a distribution."""
     frame = read_file(path, "dataset")
     for needed in [column] + ([group_by] if group_by else []):
         if needed not in frame.columns:
@@ -93,10 +102,11 @@ def read_series(
         first = int(groups.is_null().arg_true()[0])
         raise DataError(f"{path}: column '{group_by}' has {groups.null_count()} empty values (first at row {first + 1}); "
                         "expected a group in every row")
+    flags = _censoring_flags(frame, censored_column, path) if censored_column else None
     rows = pl.Series(range(frame.height))
     # a date column the file lacks matters only where its period is needed (row_period)
     dates = _dates(frame, date_column, path) if date_column in frame.columns else None
-    out = {}
+    out, censored = {}, {}
     for group in groups.unique(maintain_order=True).to_list():
         in_group = groups == group
         where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
@@ -104,18 +114,22 @@ def read_series(
             _check_order(dates.filter(in_group), rows.filter(in_group), where)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         out[str(group)] = series.to_numpy()
-    return out
+        if flags is not None:
+            kept = flags.filter(in_group & values.is_not_null()).to_numpy()  # the values' rows, gaps left out
+            if (~kept).sum() < 3:
+                raise DataError(f"{where}: column '{censored_column}' leaves {int((~kept).sum())} failures (uncensored rows) "
+                                f"of {kept.size}; expected at least 3 to fit a distribution")
+            censored[str(group)] = kept
+    return out, censored
 
 
 # the only spellings of a censoring flag: anything else (yes, T, 2, an empty cell) could mean either
 CENSORED_SPELLINGS = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False}
 
 
-def read_censored(path: Path, column: str, censored_column: str, group_by: Optional[str] = None) -> dict[str, np.ndarray]:
-    """{group: True where the row is right-censored (a suspension)}, for the rows of each group
-    that hold a ``column`` value (the values read_series keeps, in the same order). Every row's
-    flag must be true/false or 1/0; a group must keep at least 3 failures to fit a distribution."""
-    frame = _with_columns(path, [censored_column], "dataset.censored_column")
+def _censoring_flags(frame: pl.DataFrame, censored_column: str, path: Path) -> pl.Series:
+    """``censored_column`` as booleans (True: right-censored), every row true/false or 1/0."""
+    _check_columns(frame, path, [censored_column], "dataset.censored_column")
     flags = frame[censored_column].cast(pl.Utf8).str.strip_chars().str.to_lowercase()
     flags = flags.replace_strict(CENSORED_SPELLINGS, default=None, return_dtype=pl.Boolean)
     unread = flags.is_null()
@@ -125,17 +139,7 @@ def read_censored(path: Path, column: str, censored_column: str, group_by: Optio
         raise DataError(f"{path}: column '{censored_column}' has {int(unread.sum())} values that are not true/false or 1/0 "
                         f"(first at row {first + 1}: {'empty' if raw is None else repr(raw)}); expected true (censored, a "
                         "suspension) or false (a failure) in every row")
-    groups = frame[group_by].cast(pl.Utf8) if group_by else pl.Series(["all"] * frame.height)
-    has_value = frame[column].is_not_null()
-    out = {}
-    for group in groups.unique(maintain_order=True).to_list():
-        censored = flags.filter((groups == group) & has_value).to_numpy()
-        if (~censored).sum() < 3:
-            where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
-            raise DataError(f"{where}: column '{censored_column}' leaves {int((~censored).sum())} failures (uncensored rows) of "
-                            f"{censored.size}; expected at least 3 to fit a distribution")
-        out[str(group)] = censored
-    return out
+    return flags
 
 
 PERIODS = ("hour", "shift", "day", "week", "month", "quarter", "year")

@@ -188,7 +188,7 @@ def test_slashed_dates_are_read_the_one_way_they_can_be(tmp_path):
     us_daily = tmp_path / "us_daily.csv"  # 1/13/2025 reads only month first
     us_daily.write_text("date,price\n" + "".join(f"{m}/{d}/2025,{100 + d}\n" for m in (1, 2) for d in range(1, 29)))
     assert row_period(us_daily, None, "date") == "day"
-    assert read_series(us_daily, "price", date_column="date")["all"][-1] == 128
+    assert read_series(us_daily, "price", date_column="date")[0]["all"][-1] == 128
     us_monthly = _pink_sheet(tmp_path / "us_monthly.csv", [(f"{m}/1/{y}", p) for (y, m), p in zip(_months(len(PRICES)), PRICES, strict=True)])
     with pytest.raises(DataError, match="dates such as '3/1/2025' that read both day first and month first; expected YYYY-MM-DD"):
         read_series(us_monthly, "price", date_column="month")

@@ -204,6 +204,32 @@ def test_cli_censored_column_gives_the_mtbf_its_interval_and_the_implied_cost(tm
     assert again.exit_code == 0 and json.loads((tmp_path / "again" / "metrics.json").read_text()) == m
 
 
+def test_cli_flags_pair_with_their_times_across_interleaved_machines_and_dropped_gaps(tmp_path):
+    """Machines' rows interleaved, B's first row and a row inside each series without a time (their
+    flags say suspended, and must not count): each machine's MTBF and interval are those of its
+    rows that hold a time, (time, flag) paired in file order."""
+    t, censored = _censored_sample(seed=7, n=30)
+    hours = np.round(t, 1).tolist()
+    for row in (1, 6, 13):  # B's first row (before its series), then a gap in A and one in B
+        hours[row], censored[row] = None, True
+    frame = pl.DataFrame({"machine": ["A", "B"] * 15, "hours": hours, "suspended": censored.astype(int)})
+    path = tmp_path / "failures.csv"
+    frame.write_csv(path)
+    result = _run(path, tmp_path / "run", "dataset.censored_column=suspended", "uncertainty.drop_incomplete=true")
+    assert result.exit_code == 0, result.output
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    for machine, kept in (("A", 14), ("B", 13)):  # B's empty first row is before its series: not a gap, not dropped
+        rows = frame.filter((pl.col("machine") == machine) & pl.col("hours").is_not_null())
+        time, failed = rows["hours"].to_numpy(), 1.0 - rows["suspended"].to_numpy()
+        assert rows.height == kept and failed.sum() >= 3
+        key = f"uncertainty.{machine}.level"
+        assert (m[f"{key}.failures"], m[f"{key}.suspensions"], m[f"{key}.dropped"]) == (failed.sum(), kept - failed.sum(), 1)
+        assert m[f"{key}.estimate"] == pytest.approx(time.sum() / failed.sum(), rel=1e-12)
+        ref = stats.bootstrap((time, failed), lambda t, d, axis=-1: t.sum(axis) / d.sum(axis), paired=True, vectorized=True,
+                              method="bca", n_resamples=999, rng=np.random.default_rng(0))
+        assert (m[f"{key}.ci_low"], m[f"{key}.ci_high"]) == pytest.approx(tuple(ref.confidence_interval), rel=1e-12)
+
+
 def test_cli_a_column_without_suspensions_changes_nothing(tmp_path):
     path = _failure_log(tmp_path, flags=["false"] * 30)
     assert _run(path, tmp_path / "flags", "dataset.censored_column=suspended").exit_code == 0
