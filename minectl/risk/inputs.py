@@ -127,14 +127,14 @@ def prepared_frame(
 
 
 def _refuse_row_numbers(frame: pl.DataFrame, columns: list[str], where: str) -> None:
-    """A column that numbers the rows (0.. or 1..: an id, or an index pandas wrote) is no
-    measurement, and as an indicator it would hand the models the time order."""
+    """A column that numbers the rows (consecutive integers from any start: an id, a record number,
+    an index pandas wrote, an hour counter) is no measurement, and as an indicator it would hand the
+    models the time order."""
     if frame.height < 3:
         return
-    rows = pl.int_range(frame.height, eager=True)
     for column in columns:
         values = frame[column]
-        if values.dtype.is_integer() and not values.null_count() and ((values == rows).all() or (values == rows + 1).all()):
+        if values.dtype.is_integer() and not values.null_count() and (values.diff().drop_nulls() == 1).all():
             raise DataError(f"{where}: column {column!r} numbers the rows ({values[0]}..{values[-1]}: an id or index?); "
                             f"expected measurements as indicators: the column in risk.features.exclude, or risk.time.column={column}")
 

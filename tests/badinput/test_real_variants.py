@@ -266,6 +266,9 @@ RISK_REFUSALS = {
     "id column": (lambda f: f.with_row_index("id").with_columns(pl.col("id").cast(pl.Int64)), "cases.csv",
                   "cases.csv: column 'id' numbers the rows (0..59: an id or index?); expected measurements as indicators: "
                   "the column in risk.features.exclude, or risk.time.column=id"),
+    # sample numbers from 1001: consecutive from any start are the rows' order all the same
+    "sample numbers": (lambda f: f.with_columns(sample=pl.int_range(1001, 1001 + f.height)), "cases.csv",
+                       "cases.csv: column 'sample' numbers the rows (1001..1060: an id or index?)"),
     "text classes without names": (lambda f: f.with_columns(pl.when(pl.col("class") == 1).then(pl.lit("yes")).otherwise(pl.lit("no"))
                                                             .alias("class")), "cases.csv",
                                    "risk labels: column 'class' must hold integers 0..1 (found 'no', 'yes'); or text labels listed "
