@@ -76,44 +76,122 @@ def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
-    return scan_dated_csv(_comma_separated(_existing(path, "csv")))
+    return scan_dated_csv(_existing(path, "csv"))
 
 
 def scan_dated_csv(path: Path) -> pl.LazyFrame:
-    """A csv file with its date columns read as dates; a column of dates that read both day first
-    and month first (polars reads them day first) is refused."""
+    """A csv file (its separator: csv_separator) with its date columns read as dates and, in a ';'
+    or tab file, its numbers as _decimal_points reads them; a column of dates that read both day
+    first and month first (polars reads them day first) is refused."""
     from minectl.features.series import day_month_order
 
-    frame = pl.scan_csv(path, try_parse_dates=True)
+    separator = csv_separator(path)
+    text = pl.scan_csv(path, separator=separator, infer_schema=False)
+    try:  # the one pass over the whole file before the contract's: a fault found here is said here
+        numbers = {} if separator == "," else _decimal_points(text, path)
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(f"{path}: unreadable as csv ({str(exc).splitlines()[0]})") from None
+    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=dict.fromkeys(numbers, pl.String))
+    frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
     try:
         dated = [name for name, dtype in frame.collect_schema().items() if dtype.is_temporal()]
     except (pl.exceptions.PolarsError, OSError):
         return frame  # read_table names the fault
     if dated:  # their text, as the file gives it
-        text = pl.scan_csv(path, infer_schema=False).select(dated).collect()
+        dates = text.select(dated).collect()
         for name in dated:
-            day_month_order(text[name], str(path))  # polars read them day first: refused unless they are
+            day_month_order(dates[name], str(path))  # polars read them day first: refused unless they are
     return frame
 
 
-def _comma_separated(path: Path) -> Path:
-    """``path``, unless its header line has no comma but a semicolon or a tab: a file exported with
-    another separator (often with decimal commas, too) would read as one column named by the whole line."""
+SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
+
+
+def csv_separator(path: Path) -> str:
+    """The separator of a csv file, as its header line shows: ',' (also for a header of one name), or
+    ';' or a tab where the header has only those (a regional spreadsheet's export, tab-separated
+    text). A header with two of them, or a column name twice, is refused."""
     try:
         with open(path, "rb") as handle:
-            header = handle.readline(65_536)
+            header = handle.readline(65_536).decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")
     except OSError as exc:
         raise DataError(f"{path}: unreadable ({exc.strerror or exc}); expected a readable csv file") from None
-    for separator, name in ((b";", "semicolons"), (b"\t", "tabs")):
-        if b"," not in header and separator in header:
-            raise DataError(f"{path}: the header is separated by {name}, not commas; expected a comma-separated file "
-                            "with '.' as the decimal point")
-    names = next(csv.reader([header.decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")]), [])
+    unquoted = re.sub(r'"[^"]*"', "", header)  # a quoted name may hold any of them: "Coal, South African"
+    found = [separator for separator in SEPARATORS if separator in unquoted]
+    if len(found) > 1:
+        raise DataError(f"{path}: the header mixes {' and '.join(SEPARATORS[s] for s in found)} ({header[:80]!r}); "
+                        "expected one separator between the column names: commas, semicolons or tabs")
+    separator = found[0] if found else ","
+    names = next(csv.reader([header], delimiter=separator), [])
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:  # polars would rename the second one 'x_duplicated_0' and read on
         raise DataError(f"{path}: column {repeated[0]!r} appears {names.count(repeated[0])} times in the header; "
                         "expected unique column names")
-    return path
+    return separator
+
+
+# A ';' or tab file is mostly a regional export, where the comma is the decimal separator and the
+# point groups thousands: 1.234,5. A number so written (12 | 12,5 | 1.234 | 1.234.567 | 1.234,5):
+_REGIONAL = r"^[+-]?(?:\d+|[1-9]\d{0,2}(?:\.\d{3})+)(?:,\d+)?$"
+
+
+def _parts(value: pl.Expr) -> tuple[pl.Expr, ...]:
+    """Of each value of a text column: whether it is a number written so, whether it has a comma,
+    how many points, and whether it reads as a number (for _shown)."""
+    return (value.str.contains(_REGIONAL), value.str.contains(",", literal=True), value.str.count_matches(".", literal=True),
+            value.cast(pl.Float64, strict=False).is_not_null())
+
+
+def _shown(regional: pl.Expr, comma: pl.Expr, points: pl.Expr, number: pl.Expr) -> dict[str, pl.Expr]:
+    """What each value shows of the separators of its column (see _decimal_points), from its _parts."""
+    return {"a decimal comma": regional & comma,
+            "thousands points": regional & (points > 1),  # 1.234.567
+            "one point group": regional & ~comma & (points == 1),  # 1.234: a thousand and more, or one and a bit
+            "a decimal point": ~regional & ~comma & (points == 1) & number,  # 12.5
+            "other commas": ~regional & comma & (points > 0),  # 1,234.5 (a comma file's rule holds) or no number
+            "text": ~regional & ~number}
+
+
+def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, pl.DataType | None]]:
+    """The columns of a ';' or tab file (``text``: all read as text) whose values show decimal
+    commas (12,5) or thousands points (1.234,5 or 1.234.567), each as an expression giving its
+    values with a decimal point and no thousands separator, and the column's type once every value
+    is a number (Float64 or Int64; None: text is left for the task to refuse), found in one pass
+    over the file. Refused, as their values would be a guess: a column of both (1.234,5 and 12.5),
+    and one whose every point is followed by three digits (1.234) unless another column shows
+    decimal points and none decimal commas. Other columns (12.5, 1,234.5, text) read as in a comma file."""
+    columns = text.collect_schema().names()
+    value = {name: pl.col(name).str.strip_chars() for name in columns}
+    parts = text.select(part.alias(f"{i} {j}") for i, name in enumerate(columns) for j, part in enumerate(_parts(value[name])))
+    flags = {i: _shown(*(pl.col(f"{i} {j}") for j in range(4))) for i in range(len(columns))}
+    # each column's flags as the bits of one number, OR-ed over the rows: a flag set where any value shows it
+    bits = parts.select(pl.sum_horizontal(flag.cast(pl.UInt8) * (1 << bit) for bit, flag in enumerate(flags[i].values()))
+                        .bitwise_or().alias(name) for i, name in enumerate(columns)).collect(engine="streaming").row(0, named=True)
+    shows = {name: {flag for bit, flag in enumerate(flags[i]) if (bits[name] or 0) >> bit & 1} for i, name in enumerate(columns)}
+
+    def first(name: str, *showing: str) -> str:  # a value of column ``name`` showing one of the flags, for a message
+        shown = _shown(*_parts(value[name]))
+        return text.select(value[name].filter(pl.any_horizontal(shown[flag] for flag in showing)).first()).collect().item()
+
+    thousands = [name for name in columns
+                 if shows[name] & {"a decimal comma", "thousands points"} and "other commas" not in shows[name]]
+    points_shown = not thousands and any("a decimal point" in shown for shown in shows.values())
+    numbers = {}
+    for name in columns:
+        if name in thousands:
+            if "a decimal point" in shows[name]:
+                raise DataError(f"{path}: column {name!r} has both {first(name, 'a decimal comma', 'thousands points')!r} and "
+                                f"{first(name, 'a decimal point')!r}; expected one decimal separator in a column")
+            as_points = value[name].str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+            dtype = None if "text" in shows[name] else pl.Float64 if "a decimal comma" in shows[name] else pl.Int64
+            numbers[name] = (pl.when(value[name].str.contains(_REGIONAL)).then(as_points).otherwise(pl.col(name)).alias(name), dtype)
+        elif "one point group" in shows[name] and "a decimal point" not in shows[name] and not points_shown:
+            example = first(name, "one point group")
+            whole = example.replace(".", "")
+            raise DataError(f"{path}: column {name!r} has numbers such as {example!r}, which read as {whole} (a thousands point) "
+                            f"or as {example} (a decimal point); expected {whole} or {example},0 for the first, or the file "
+                            "comma-separated with '.' decimals for the second")
+    return numbers
 
 
 # No extension is installed or loaded behind the query's back, and the query cannot change that.
@@ -224,11 +302,11 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet", ".arff"):
         raise DataError(f"{path}: unsupported {what} file type {suffix!r}; expected .csv, .parquet or .arff")
-    if suffix == ".csv":
-        _comma_separated(path)
+    separator = csv_separator(path) if suffix == ".csv" else ","
     try:
         if suffix == ".csv":
-            frame = _spreadsheet_cleaned(pl.read_csv(path, infer_schema_length=None))  # long leading gaps hide the real types
+            source = path if separator == "," else _as_comma_separated(path, separator)
+            frame = _spreadsheet_cleaned(pl.read_csv(source, infer_schema_length=None))  # long leading gaps hide the real types
         elif suffix == ".parquet":
             frame = pl.read_parquet(path)
         else:
@@ -247,6 +325,13 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     if frame.height == 0:
         raise DataError(f"{path}: the {what} file has no rows")
     return frame
+
+
+def _as_comma_separated(path: Path, separator: str) -> bytes:
+    """A ';' or tab file as the comma-separated file it stands for (numbers with decimal points,
+    without thousands points: _decimal_points), for read_file to read as it reads one."""
+    text = pl.read_csv(path, separator=separator, infer_schema=False)
+    return text.with_columns(number for number, _ in _decimal_points(text.lazy(), path).values()).write_csv().encode()
 
 
 # A missing number as statistics offices and tools write it, besides an empty cell: the World Bank's

@@ -68,12 +68,13 @@ def _run_starts(keys: pl.DataFrame, n: int) -> np.ndarray:
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
                     "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 MONTH_FORMATS = ("%Y-%m", "%YM%m")
-DATE_FORMATS = ("%Y-%m-%d", *MONTH_FORMATS, "%d/%m/%Y")
+DATE_FORMATS = ("%Y-%m-%d", *MONTH_FORMATS, "%d/%m/%Y", "%d.%m.%Y")  # dotted dates: day first by convention
 
 
 def parse_dates(column: pl.Series, where: str) -> pl.Series:
     """Text as Datetime (the first format that reads each value; null where none does); Date and
-    Datetime columns as they are, cast to Datetime. D/M/YYYY text is read day first, or month first
+    Datetime columns as they are, cast to Datetime. D.M.YYYY text is read day first (as polars' csv
+    reader does); D/M/YYYY text is read day first, or month first
     where only that reads (a US export: 3/13/2024); text that reads both ways, to different dates,
     is refused (``where`` names the input)."""
     if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):

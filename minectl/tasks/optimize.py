@@ -254,10 +254,11 @@ def _price(decision: Any, out: Run) -> float:
     out.input_file(where)
     if decision.price_column in frame.columns:  # text, inf or NaN in the prices: refused, not taken as the price
         frame = frame.with_columns(numeric(frame, decision.price_column, str(where)))
-    if "date" in frame.columns and frame["date"].dtype == pl.String:  # sorted as text, 15.01.2023 would follow 01.12.2023
+    if "date" in frame.columns and frame["date"].dtype == pl.String:  # sorted as text, 01/2024 would precede 02/2023
         frame = frame.with_columns(date=parse_dates(frame["date"], str(where)))
         if frame["date"].is_null().any():
-            raise DataError(f"{where}: column 'date' holds text that is not a date; expected dates YYYY-MM-DD, YYYY-MM or DD/MM/YYYY")
+            raise DataError(f"{where}: column 'date' holds text that is not a date; "
+                            "expected dates YYYY-MM-DD, YYYY-MM, DD/MM/YYYY or DD.MM.YYYY")
     try:
         price = last_price(frame, decision.price_column, decision.price_model)
     except KeyError as exc:
