@@ -67,6 +67,12 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def changed_since_saved(data: bytes, saved_sha256: str | None) -> bool:
+    """Whether ``data`` is not the file a run saved with the sha256 ``saved_sha256`` (None: saved
+    before runs recorded one, so taken as it is)."""
+    return saved_sha256 is not None and hashlib.sha256(data).hexdigest() != saved_sha256
+
+
 def _git_revision() -> str | None:
     source = Path(minectl.__file__).resolve().parent
     try:
@@ -168,6 +174,13 @@ class Run:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)
 
+    @contextlib.contextmanager
+    def progress_per_model(self, description: str) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+        """Yield `progress(name, total)`: it opens a bar for one model (``description`` with the
+        model's name in its ``{}``) and returns the bar's `advance(n)`; all close on leaving."""
+        with contextlib.ExitStack() as bars:
+            yield lambda name, total: bars.enter_context(self.progress(total, description.format(name)))
+
     def finish(self, metrics: dict, config: dict) -> dict[str, float]:
         flat = flatten_metrics(metrics)
         write_json(self.dir / METRICS_FILE, flat)
@@ -223,8 +236,7 @@ def read_status(path: Path) -> dict:
 def metrics_edited(run_dir: Path, status: dict) -> bool:
     """Whether ``run_dir``'s metrics.json differs from the file the job wrote (the sha256 an ok
     job keeps in its ``status``; a run of an earlier version has none, and is taken as it is)."""
-    recorded = status.get("metrics_sha256")
-    return bool(recorded) and hashlib.sha256((Path(run_dir) / METRICS_FILE).read_bytes()).hexdigest() != recorded
+    return changed_since_saved((Path(run_dir) / METRICS_FILE).read_bytes(), status.get("metrics_sha256"))
 
 
 MAX_SWEEP_JOBS = 10_000  # a basic-sweeper grid larger than this is a typo (range(0,1000000)), not a plan

@@ -117,9 +117,10 @@ def _checked_lightgbm_text(path: Path, saved_sha256: str | None) -> str:
     """The text of a saved LightGBM model that a child process read whole (module note above);
     ``saved_sha256``: what model.json recorded (None: saved before it was)."""
     from minectl.isolated import read_in_child
+    from minectl.results import changed_since_saved
 
     data = path.read_bytes()
-    if saved_sha256 is not None and hashlib.sha256(data).hexdigest() != saved_sha256:
+    if changed_since_saved(data, saved_sha256):
         raise DataError(f"{path}: not the file the run saved (its sha256 differs from model.json's); expected the run's own model")
     try:
         read_in_child(_READ_EVERY_TREE, data, timeout=60)

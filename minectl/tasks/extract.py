@@ -152,8 +152,7 @@ def run(cfg: Config, out: Run) -> dict:
     unlabelled = [d.tokens for d in docs]  # all the corpus' text, without labels, for the word vectors
 
     train, dev, test = pipeline.authors_split(docs)
-    with contextlib.ExitStack() as bars:  # a progress bar per trained model, advanced per epoch or CRF iteration
-        progress = lambda name, total: bars.enter_context(out.progress(total, f"fitting {name}"))  # noqa: E731
+    with out.progress_per_model("fitting {}") as progress:  # advanced per epoch or CRF iteration
         scores, predictions, fitted = pipeline.compare_taggers(train, dev, test, unlabelled, p.models, terms, out.seed, neural, crf,
                                                                p.min_precision, progress)
     ceiling, dropped = pipeline.flat_ceiling(test)
@@ -281,12 +280,12 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError("factors extract predict: no text; expected factors.extract.text=FILE (plain text, one entry a line)")
     if folder is None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
-    # (the file's line number, its text) of every line with text: the tables name entries by both
-    numbered = [(number, line.strip()) for number, line in
-                enumerate(text_lines(read_text(text, "utf-8", "a plain text file (one entry a line)")), 1) if line.strip()]
+    # (the file's line number, its text, its words) of every line with text: the tables name entries by both
+    numbered = [(number, line, [t for t, _, _ in tokenize(line)]) for number, line in
+                enumerate(map(str.strip, text_lines(read_text(text, "utf-8", "a plain text file (one entry a line)"))), 1) if line]
     if not numbered:
         raise DataError(f"{text}: no text; expected plain text, one entry a line")
-    long = next(((number, n) for number, line in numbered if (n := len(tokenize(line))) > MAX_TOKENS), None)
+    long = next(((number, len(words)) for number, _, words in numbered if len(words) > MAX_TOKENS), None)
     if long is not None:
         raise DataError(f"{text}: line {long[0]}: {long[1]} tokens; expected at most {MAX_TOKENS} an entry (split longer text into lines)")
     if not (run.dir / "model" / "tagger.json").is_file():
@@ -323,20 +322,20 @@ def predict_cli(run, overrides: list[str]) -> None:
                   f"{rows['pending']} pending clauses -> {folder}")
 
 
-def _predicted_tables(numbered: list[tuple[int, str]], tagger, classifier) -> dict:
-    """The entities, triples and pending tables of (line number, text) pairs."""
+def _predicted_tables(numbered: list[tuple[int, str, list[str]]], tagger, classifier) -> dict:
+    """The entities, triples and pending tables of (line number, text, its words) triples."""
     import polars as pl
 
-    from minectl.text.corpus import Document, join_tokens, tokenize
+    from minectl.text.corpus import Document, join_tokens
     from minectl.text.pipeline import pair_triples, triples_frame
     from minectl.text.relations import tagged_rule_triples
 
-    with_tokens = [(number, doc) for number, line in numbered if (doc := Document([t for t, _, _ in tokenize(line)])).tokens]
+    with_tokens = [(number, Document(words)) for number, _, words in numbered if words]
     spans = tagger.predict([d for _, d in with_tokens]) if with_tokens else []
     tagged = [(number, Document(d.tokens, s)) for (number, d), s in zip(with_tokens, spans, strict=True)]
     triples = pair_triples([d for _, d in tagged], classifier.predict([d for _, d in tagged])) if classifier else []
     pending = []
-    for (number, line), (found, left) in zip(numbered, tagged_rule_triples([line for _, line in numbered], tagger), strict=True):
+    for (number, line, _), (found, left) in zip(numbered, tagged_rule_triples([line for _, line, _ in numbered], tagger), strict=True):
         triples += found
         pending += [{"line": number, "sentence": line, "clause": clause} for clause in left]
     entities = pl.DataFrame([{"line": number, "sentence": d.text, "start": s.start, "end": s.end,

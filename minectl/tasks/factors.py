@@ -5,7 +5,6 @@ of a cost item; the entropy weight method against the graph's ranking; a small q
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
@@ -251,8 +250,7 @@ def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: R
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same figures on every machine, and the timing the docs quote
     try:
-        with contextlib.ExitStack() as bars:  # a progress bar per model, advanced per epoch
-            progress = lambda name, total: bars.enter_context(out.progress(total, f"{name}: epochs"))  # noqa: E731
+        with out.progress_per_model("{}: epochs") as progress:
             table, fitted = run_link_prediction(splits, estimators, seed=cfg.seed, max_epochs=kge.max_epochs, device=kge.device,
                                                 progress=progress)
     finally:

@@ -169,6 +169,7 @@ class FeatureCRF:
 
     @classmethod
     def load(cls, weights: Path, meta: Path) -> FeatureCRF:
+        from minectl.results import changed_since_saved
         from minectl.text.neural import unreadable
 
         try:
@@ -179,8 +180,7 @@ class FeatureCRF:
                                  f"installation's lemminflect has {lexicon()[1]}: install the lemminflect version it was trained with")
             dictionaries_from_json(tagger, info)
             tagger.model_bytes_ = weights.read_bytes()
-            saved_sha256 = info.get("model_sha256")  # None: saved before it was recorded
-            if saved_sha256 is not None and hashlib.sha256(tagger.model_bytes_).hexdigest() != saved_sha256:
+            if changed_since_saved(tagger.model_bytes_, info.get("model_sha256")):
                 raise ValueError(f"{weights.name} is not the file the run saved (its sha256 differs from tagger.json's): changed since")
             check_crfsuite_model(tagger.model_bytes_)
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:

@@ -180,6 +180,26 @@ def test_a_saved_feature_crf_is_read_only_with_its_lexicon(tmp_path):
     assert load_tagger(tmp_path).word_classes is False
 
 
+def test_a_saved_feature_crf_is_read_only_as_the_file_its_sha256_names(tmp_path):
+    import hashlib
+    import json
+
+    from minectl.errors import DataError
+
+    crf = FeatureCRF(max_iterations=20, dictionary=False, word_classes=False).fit(_verbs_and_nouns())
+    crf.save(tmp_path / "tagger.crfsuite", tmp_path / "tagger.json")
+    meta = json.loads((tmp_path / "tagger.json").read_text())
+    assert meta["model_sha256"] == hashlib.sha256((tmp_path / "tagger.crfsuite").read_bytes()).hexdigest()
+    assert load_tagger(tmp_path).model_bytes_ == crf.model_bytes_
+    meta["model_sha256"] = "0" * 64  # another file's
+    (tmp_path / "tagger.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match=r"tagger.crfsuite is not the file the run saved \(its sha256 differs from tagger.json's\)"):
+        load_tagger(tmp_path)
+    del meta["model_sha256"]  # a tagger saved before the sha256 was recorded: read as it is
+    (tmp_path / "tagger.json").write_text(json.dumps(meta))
+    assert load_tagger(tmp_path).model_bytes_ == crf.model_bytes_
+
+
 @pytest.mark.parametrize("encoder", ["lstm", "cnn"])
 def test_neural_tagger_scores_a_sentence_the_same_alone_or_batched_with_longer_ones(encoder):
     torch.set_num_threads(1)
