@@ -349,7 +349,10 @@ def _spreadsheet_cleaned(frame: pl.DataFrame) -> pl.DataFrame:
     numbers the rows (pandas' and R's row index: 0.. or 1..) dropped."""
     has_value = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     frame = frame.head(int(has_value.arg_true()[-1]) + 1 if has_value.any() else 0)
-    frame = frame.with_columns(_numbers(frame[name]) for name, dtype in frame.schema.items() if dtype == pl.String)
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    # a file whose numbers show a decimal comma somewhere ("55,2") writes "557,434" so too
+    decimal_commas = any(_regional(frame[name]).str.contains(_DECIMAL_COMMA).any() for name in texts)
+    frame = frame.with_columns(_numbers(frame[name], decimal_commas) for name in texts)
     first = frame.columns[0] if frame.width > 1 else None
     if first == "" and frame[first].dtype.is_integer() and frame.height:
         start = frame[first][0]
@@ -358,13 +361,30 @@ def _spreadsheet_cleaned(frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def _numbers(column: pl.Series) -> pl.Series:
+# a comma no thousands separator can be: not followed by a group of three digits (55,2 | 16,98 | 10,0664)
+_DECIMAL_COMMA = r",(?:\d{1,2}|\d{4,})$"
+
+
+def _regional(column: pl.Series) -> pl.Series:
+    """The values of a text column, missing markers left out, when every one is a number written
+    with a decimal comma or none (_REGIONAL: 12 | 55,2 | 1.234,5); else no values."""
+    values = column.str.strip_chars().filter(~column.str.strip_chars().is_in(MISSING_MARKERS)).drop_nulls()
+    return values if values.str.contains(_REGIONAL).all() else values.clear()
+
+
+def _numbers(column: pl.Series, decimal_commas: bool = False) -> pl.Series:
     """A text ``column`` without its missing markers; as Int64 or Float64 when what is left is
-    numbers (one at least), else as text for the task to refuse or encode."""
+    numbers (one at least), else as text for the task to refuse or encode. Commas: thousands
+    separators where a value shows one beside a decimal point (1,234.5); decimal commas in a
+    column of _regional numbers with a comma where the file shows ``decimal_commas`` (a comma no
+    thousands separator can be, quoted in a comma file: "55,2"); 1,320 in a file without one stays
+    refused (1320 or 1.32?)."""
     text = column.str.strip_chars()
     column = column.scatter(text.is_in(MISSING_MARKERS).arg_true(), None)
     if text.str.contains(_GROUPED_WITH_POINT).any():
         text = text.zip_with(~text.str.contains(_GROUPED), text.str.replace_all(",", ""))
+    elif decimal_commas and _regional(column).str.contains(",", literal=True).any():
+        text = text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
     numbers = text.cast(pl.Float64, strict=False)
     if column.null_count() == column.len() or (numbers.is_null() & column.is_not_null()).any():
         return column

@@ -93,6 +93,20 @@ def test_prices_with_thousands_separators_and_padding(tmp_path):
     assert series["value"].to_list() == [round(p, 2) for p in scaled]
 
 
+def test_quoted_decimal_commas_in_a_comma_file_are_read(tmp_path):
+    """As Kaggle's flotation plant data writes them ("55,2", "3019,53", "557,434"): a comma no
+    thousands separator can be (not followed by three digits) shows the column's decimal comma;
+    "1.234,5" there is 1234.5. "1,320" alone stays refused (1320 or 1.32?)."""
+    series = read_monthly_series(_csv(tmp_path, "month,usd_t\n" + _rows(lambda d: f"{d:%Y-%m}", [f'"{p}"'.replace(".", ",") for p in PRICES])),
+                                 "month", "usd_t")
+    assert series["value"].to_list() == PRICES
+    text = ('date,"% Iron Feed","Ore Pulp Flow","Starch Flow"\n2017-03-10 01:00:00,"55,2","395,713","3019,53"\n'
+            '2017-03-10 01:00:20,"55,2","397,383","1.234,5"\n2017-03-10 01:00:40,NA,"399,668","3024,41"\n')
+    frame = read_file(_csv(tmp_path, text, "flotation.csv"))
+    assert frame.select(pl.exclude("date")).to_dict(as_series=False) == {
+        "% Iron Feed": [55.2, 55.2, None], "Ore Pulp Flow": [395.713, 397.383, 399.668], "Starch Flow": [3019.53, 1234.5, 3024.41]}
+
+
 @pytest.mark.parametrize("date_format", [
     lambda d: f"{d:%b-%Y}",                                      # Jan-2025: a spreadsheet's mmm-yyyy
     lambda d: f"{d:%B-%Y}",                                      # January-2025
@@ -148,7 +162,6 @@ FORECAST_REFUSALS = {
                        "column 'usd_t' must be > 0 (prices are modelled in logs); got -37.63 at 2025-06"),
     # 1,320 alone may be a decimal comma (1.320)
     "comma without a point": (_monthly(values=[f'"{p * 12:,.0f}"' for p in PRICES]), "column 'usd_t' has 15 values that are not numbers (first at row 1: '1,240')"),
-    "decimal commas": (_monthly(values=[f'"{p}"'.replace(".", ",") for p in PRICES]), "(first at row 1: '103,3')"),
     "accounting dash": (_monthly(values=["-" if i == 3 else p for i, p in enumerate(PRICES)]), "(first at row 4: '-')"),
     "empty line inside": ("month,usd_t\n" + "".join(_rows(lambda d: f"{d:%Y-%m}").splitlines(True)[:4]) + "\n"
                           + "".join(_rows(lambda d: f"{d:%Y-%m}").splitlines(True)[4:]),
