@@ -21,6 +21,7 @@ import dataclasses
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -302,7 +303,8 @@ def solve_lp(model: _Model, seed: int, deadline: float) -> tuple[float, np.ndarr
     return h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)
 
 
-def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: float) -> tuple[float, np.ndarray]:
+def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: float,
+                     advance: Callable[[int], None] = lambda n: None) -> tuple[float, np.ndarray]:
     """An upper bound without the LP (whose time-indexed model has a million rows at 10,000 blocks
     x 12 periods): the capacities relaxed with multipliers lam >= 0. For every lam,
     lam . U + max { (c - A_res' lam) x : x closed under the orderings } bounds the LP and every
@@ -310,7 +312,8 @@ def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: flo
     graph (`max_closure`; its values rounded to 10^-k, so n x 10^-k / 2 is added). The closure
     polytope is integral, so the best lam gives the LP's value; subgradient steps (Polyak's,
     towards `lower`, a schedule's value) approach it. One destination only (CPIT). Returns the best
-    bound and the average closure of the second half (the column values TopoSort is guided by)."""
+    bound and the average closure of the second half (the column values TopoSort is guided by);
+    ``advance(1)`` is told of each step."""
     from scipy import sparse
 
     lp = model.lp(integer=False)
@@ -328,6 +331,7 @@ def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: flo
     average, counted = np.zeros(model.n_x), 0
     for iteration in range(iterations):
         x, value = _closure(cost - use.T @ lam, graph)
+        advance(1)
         bound = lam @ upper + value
         if bound < best - 1e-9 * abs(bound):
             best, stalled = bound, 0
@@ -461,14 +465,16 @@ def _better(model: _Model, values: np.ndarray, best: Solution, best_value: float
 
 
 def window_search(model: _Model, best: Solution, best_value: float, seed: int, deadline: float, sweeps: int, width: int = 2,
-                  gap: float = 1e-4, max_nodes: int | None = None) -> tuple[Solution, float, int, bool]:
+                  gap: float = 1e-4, max_nodes: int | None = None,
+                  advance: Callable[[int], None] = lambda n: None) -> tuple[Solution, float, int, bool]:
     """Fix and optimise: the MIP with every column outside a window of `width` periods fixed at the
     best schedule's value, window after window, for at most `sweeps` sweeps and no further once a
     sweep finds nothing better. A window [t, t + width) can reshuffle the blocks of periods
     t .. t + width (the next period's blocks may move in, the window's out to it). Each sub-MIP is
     small once presolved and solved to the relative `gap` (or `max_nodes`): work, not the clock,
     ends it, so the result is the same on any machine unless the deadline comes first (the flag
-    returned last, after the best schedule, its value and the sweeps begun)."""
+    returned last, after the best schedule, its value and the sweeps begun). ``advance(1)`` is
+    told of each window solved."""
     import highspy
 
     periods = model.instance.n_periods
@@ -493,6 +499,7 @@ def window_search(model: _Model, best: Solution, best_value: float, seed: int, d
             h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.1))
             h.setSolution(len(columns), everything, columns)
             h.run()
+            advance(1)
             if h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible:
                 before = best_value
                 best, best_value = _better(model, np.asarray(h.getSolution().col_value), best, best_value)
@@ -532,7 +539,8 @@ def _clock_stopped(h) -> bool:
 def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120.0, mip: bool = True, reduce: bool = True,
                    seed: int = 0, mip_max_nodes: int | None = None, not_before: np.ndarray | None = None, window_sweeps: int = 1,
                    window_gap: float = 1e-3, whole_mip: bool = False, relaxation: str = "auto",
-                   lagrangian_iterations: int = 150) -> ScheduleResult:
+                   lagrangian_iterations: int = 150,
+                   progress: Callable[[str, int], Callable[[int], None]] | None = None) -> ScheduleResult:
     """The best verified schedule (reductions, relaxation, TopoSort and local moves, then with `mip`
     at most `window_sweeps` sweeps of fix-and-optimise windows, each sub-MIP to the relative
     `window_gap`, and with `whole_mip` the whole MIP warm-started), its relaxation's bound, the
@@ -540,8 +548,14 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     subgradient steps; CPIT only) or auto (the LP up to LP_COLUMNS columns). Work limits end each
     step, so the same call gives the same schedule on any machine; `time_limit` (seconds, the whole
     solve) is a safety net that sets `time_limited` when it ends a step. `not_before[b]`: a period
-    block b may not be mined before (deferred blocks; its successors wait too)."""
+    block b may not be mined before (deferred blocks; its successors wait too). `progress(name,
+    total)` (Run.progress_per_model's) returns a bar's `advance(n)` for the iterative stages: the
+    Lagrangian steps and the windows, each bar's total their most (convergence or the clock may end
+    a stage short); it reads nothing back, so the schedule is the same with or without it."""
     import highspy
+
+    def bar(name: str, total: int) -> Callable[[int], None]:
+        return progress(name, total) if progress is not None else lambda n: None
 
     given, largest = instance, np.abs(instance.objective).max(initial=0.0)
     # values in millions or billions: HiGHS takes costs below its tolerance (1e-9) as 0, so they are solved scaled
@@ -579,7 +593,8 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
         plain = improve(sub, sub_prec, toposort(model, np.ones(model.n_x), level), earliest, deadline)
         plain_check = verify(sub, sub_prec, plain)
         plain_value = plain_check.npv if plain_check.feasible else -np.inf
-        lp_bound, lp_columns = lagrangian_bound(model, plain_check.npv, lagrangian_iterations, deadline)
+        steps = bar("Lagrangian bound steps", lagrangian_iterations)
+        lp_bound, lp_columns = lagrangian_bound(model, plain_check.npv, lagrangian_iterations, deadline, steps)
     else:
         lp_bound, lp_columns = solve_lp(model, seed, deadline)
     if not np.isfinite(lp_bound):  # no LP in time: TopoSort by earliest period, bounded by the pit (NPV <= v(pit))
@@ -596,8 +611,9 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
         # TopoSort fills the early periods: lower limits of the late ones can need the MIP
         best, best_value, clock_stopped = first_feasible(model, best, seed, deadline, mip_max_nodes)
     if mip and not clock_stopped:
+        windows = bar("fix-and-optimise windows", window_sweeps * (sub.n_periods - 1))
         best, best_value, sweeps, clock_stopped = window_search(model, best, best_value, seed, deadline, window_sweeps,
-                                                                gap=window_gap, max_nodes=mip_max_nodes)
+                                                                gap=window_gap, max_nodes=mip_max_nodes, advance=windows)
         status = "time limit in the windows" if clock_stopped else "windows done"
     if mip and whole_mip and not clock_stopped:  # the whole MIP warm-started from the windows' best, and its dual bound
         h = _highs(seed, deadline)

@@ -264,12 +264,14 @@ def cooling_capacity(model: BlockModel, share: float, processing_t: float) -> fl
 
 def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: float, mining_share: float, processing_share: float,
             holes: int, history: int, risk_threshold: float, defer_periods: int, solver: dict,
-            seed: int, surrogates: Surrogates, cooling_share: Optional[float] = None) -> tuple[list[Plan], dict]:
+            seed: int, surrogates: Surrogates, cooling_share: Optional[float] = None,
+            advance: Callable[[int], None] = lambda n: None) -> tuple[list[Plan], dict]:
     """Static, ML-fed and oracle (the truth itself) plans, each valued on the truth; `solver`:
     solve_schedule's settings (time_limit, mip, window_sweeps, ...). With `cooling_share` (and a
     heat surrogate), a third resource: the installed cooling capacity per period, the same for
     every plan (`cooling_share` x the true demand of a period's processing capacity of tonnes at
-    the model's mean demand per tonne), against each plan's own estimate of its blocks' demand."""
+    the model's mean demand per tonne), against each plan's own estimate of its blocks' demand.
+    ``advance(1)`` is told of each plan solved (three)."""
     if (cooling_share is None) != (surrogates.heat is None):
         raise ValueError("a cooling capacity needs a heat surrogate and a heat surrogate a cooling capacity")
     static, ml, errors = estimate(model, holes, history, seed, surrogates)
@@ -286,6 +288,7 @@ def compare(model: BlockModel, econ: Economics, periods: int, discount_rate: flo
         instance = instance_of(name, values, moved, periods, mining_t, processing_share * mining_t, discount_rate, cooling=cooling)
         defer = np.where(est.burst > risk_threshold, min(defer_periods, periods), 0) if name == "ml" else None
         result = solve_schedule(instance, model.prec, seed=seed, not_before=defer, **solver)
+        advance(1)
         process = values[:, 1] > values[:, 0]
         plans.append(Plan(name, est, result, process, _npv(result.solution.period, true_values, process, discount_rate), result.value,
                           capacity))
@@ -341,12 +344,14 @@ def ventilation_figures(rows: list[dict]) -> dict:
 
 
 def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[float], discount_rate: float, mining_t: float,
-                   processing_t: float, solver: dict, seed: int, cooling_share: Optional[float] = None) -> list[dict]:
+                   processing_t: float, solver: dict, seed: int, cooling_share: Optional[float] = None,
+                   advance: Callable[[int], None] = lambda n: None) -> list[dict]:
     """The seed's opportunity windows (Figs. 5-7): each period, re-optimise the blocks not yet mined
     at that period's price (the base price times `relative_prices[t]`) over the periods left, and
     mine the plan's first period; next to the plan fixed at the first period's price. Both are
     valued at the prices that came, on the truth; with `cooling_share` both keep to the cooling
-    capacity (`cooling_capacity`) on the true demand. One row per period and plan."""
+    capacity (`cooling_capacity`) on the true demand. One row per period and plan. ``advance(1)``
+    is told of each plan solved: at most one per period and the fixed plan."""
     import dataclasses
 
     periods = len(relative_prices)
@@ -368,6 +373,7 @@ def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[flo
         cooling = None if capacity is None else (model.cooling_mwh[keep], capacity)
         instance = instance_of("rolling", values, moved[keep], periods - t, mining_t, processing_t, discount_rate, cooling=cooling)
         result = solve_schedule(instance, prec, seed=seed, **solver)
+        advance(1)
         return result.solution.period, values[:, 1] > values[:, 0]
 
     everything = np.arange(model.n_blocks)

@@ -229,7 +229,8 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
     from minectl.schedule.cpit import solve_schedule
 
     s = cfg.schedule
-    result = solve_schedule(instance, prec, reduce=s.reduce, seed=out.seed, **_solver(s, s.time_limit_s))
+    with out.progress_per_model(f"{kind}: {{}}") as bar_of:
+        result = solve_schedule(instance, prec, reduce=s.reduce, seed=out.seed, progress=bar_of, **_solver(s, s.time_limit_s))
     metric = {"value": result.value, "bound": result.bound, "lp_bound": result.lp_bound, "gap": result.gap,
               "heuristic": result.heuristic_value, "seconds": result.seconds, "blocks": int((result.solution.period >= 0).sum()),
               "candidates": result.candidates, "feasible": result.feasible, "time_limited": int(result.time_limited),
@@ -468,9 +469,10 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
     model, econ = _model(cfg)
     econ = dataclasses.replace(econ, price_per_oz=price)
     s, lp = cfg.schedule, cfg.loop
-    plans, errors = compare(model, econ, s.periods, s.discount_rate, s.mining_share, s.processing_share, lp.holes, lp.history,
-                            lp.risk_threshold, lp.defer_periods, _solver(s, lp.time_limit_s), cfg.seed, surrogates,
-                            lp.ventilation_capacity if lp.ventilation else None)
+    with out.progress(3, "loop: plans (static, ML-fed, oracle)") as advance:
+        plans, errors = compare(model, econ, s.periods, s.discount_rate, s.mining_share, s.processing_share, lp.holes, lp.history,
+                                lp.risk_threshold, lp.defer_periods, _solver(s, lp.time_limit_s), cfg.seed, surrogates,
+                                lp.ventilation_capacity if lp.ventilation else None, advance)
     not_saved = save_surrogates(surrogates, out.dir)  # fitted by compare (or loaded): a later run may load them
     if not_saved:
         out.console.print("loop: not saved in models/: " + "; ".join(f"{role} ({why})" for role, why in not_saved.items()))
@@ -548,9 +550,10 @@ def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:
     model, econ = _model(cfg)
     s = cfg.schedule
     mining_t = s.mining_share * float(model.tonnes.sum())
-    rows = rolling_replan(model, dataclasses.replace(econ, price_per_oz=price), path, s.discount_rate, mining_t,
-                          s.processing_share * mining_t, _solver(s, cfg.loop.replan_time_limit_s), cfg.seed,
-                          cfg.loop.ventilation_capacity if cfg.loop.ventilation else None)
+    with out.progress(1 + len(path), "rolling re-plan: plans") as advance:  # the fixed plan and one a period
+        rows = rolling_replan(model, dataclasses.replace(econ, price_per_oz=price), path, s.discount_rate, mining_t,
+                              s.processing_share * mining_t, _solver(s, cfg.loop.replan_time_limit_s), cfg.seed,
+                              cfg.loop.ventilation_capacity if cfg.loop.ventilation else None, advance)
     out.table("replan", pl.DataFrame(rows))
     out.plot("replan", periods_plot(rows, [("price", "price per oz"), ("blocks", "blocks mined"), ("cash", "cash flow (true)")]))
     npv = {plan: sum(r["discounted"] for r in rows if r["plan"] == plan) for plan in ("fixed", "rolling")}

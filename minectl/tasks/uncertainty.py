@@ -171,7 +171,8 @@ def run(cfg: Config, out: Run) -> dict:
 
     metrics: dict = {}
     boot_rows, fit_rows = [], []
-    with out.progress(params.n_resamples * len(subseries), "bootstrap resamples") as advance:
+    with (out.progress(params.n_resamples * len(subseries), "bootstrap resamples") as advance,
+          out.progress(len(params.families) * len(subseries), "distribution fits") as fit_advance):
         for label, values in subseries.items():
             skipped: dict[str, str] = {}
             # a series without a suspension is complete: its K-S and A-D tests hold
@@ -181,6 +182,7 @@ def run(cfg: Config, out: Run) -> dict:
                 n_resamples=params.n_resamples, block_length=params.block_length, families=params.families,
                 random_state=out.seed, advance=advance, test_alpha=params.autocorrelation_alpha,
                 name=f"{path}: column '{dataset.column}' ({label})", skipped=skipped, censored=suspensions,
+                fit_advance=fit_advance,
             )
             metrics[label] = series_metrics(result, fits, params.gof_alpha, suspensions)
             if suspensions is not None:

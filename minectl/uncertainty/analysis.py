@@ -27,6 +27,7 @@ def analyse_series(
     name: str = "series",
     skipped: dict | None = None,
     censored: np.ndarray | None = None,
+    fit_advance: Callable[[int], None] | None = None,
 ) -> tuple[BootstrapResult, list[FitResult], Dependence | None]:
     """The bootstrap interval of ``statistic``, every family's fit (best first) and, when
     ``test_alpha`` is given, the autocorrelation test that chose the bootstrap: a fixed
@@ -34,7 +35,8 @@ def analyse_series(
     else i.i.d.; ``advance(n)`` is told of each n resamples drawn; ``name`` names the series in
     errors; ``skipped`` receives the families not fitted, and why (fit_all); ``censored``: True
     where a value is right-censored (a suspension): the statistic is then the MTBF (total time
-    over failures) of resampled (value, censored) pairs, and the fits maximise the censored likelihood."""
+    over failures) of resampled (value, censored) pairs, and the fits maximise the censored likelihood;
+    ``fit_advance(1)`` is told of each family fitted (or skipped)."""
     dependence = None
     if test_alpha is not None:
         dependence = choose_bootstrap(values, block_length, test_alpha, automatic=True)
@@ -58,7 +60,7 @@ def analyse_series(
         name=name,
         failures=None if censored is None else ~censored,
     )
-    return result, fit_all(values, tuple(families), name, skipped, censored), dependence
+    return result, fit_all(values, tuple(families), name, skipped, censored, fit_advance), dependence
 
 
 def boot_row(result: BootstrapResult) -> dict:

@@ -16,6 +16,7 @@ tests, so they are not computed (NaN) on censored data.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,32 +150,38 @@ def fit_distribution(values, family: str, name: str = "series", censored: np.nda
 
 
 def fit_all(values, families=FAMILIES, name: str = "series", skipped: dict | None = None,
-            censored: np.ndarray | None = None) -> list[FitResult]:
+            censored: np.ndarray | None = None, advance: Callable[[int], None] | None = None) -> list[FitResult]:
     """Fit every family whose support covers the data; best (lowest finite BIC) first.
     ``skipped``: a dict to receive family -> why it was not fitted (support, no MLE);
-    ``censored``: True where a value is right-censored (fit_distribution)."""
+    ``censored``: True where a value is right-censored (fit_distribution); ``advance(1)`` is told
+    of each family done, fitted or not (a progress bar's)."""
     x = check_series(values, name, min_size=3)
     if np.ptp(x) == 0:
         raise DataError(f"{name}: a constant series (all values {x[0]:g}) has no distribution to fit")
     fits, why = [], {}
     for family in families:
-        if censored is not None and family not in CENSORED_FAMILIES:
-            why[family] = "support bounded at the data's ends, while a suspension's lifetime may lie beyond them"
-            continue
-        if family in POSITIVE and x.min() <= 0:
-            why[family] = f"values > 0 needed, the minimum is {x.min():g}"
-            continue
-        try:
-            fit = fit_distribution(x, family, name, censored)
-        except stats.FitError:  # scipy's solver gave up: a family without an MLE here, not a crash
-            why[family] = "the maximum-likelihood fit did not converge"
-            continue
-        if np.isfinite(fit.bic):
-            fits.append(fit)
+        fit = _fit_or_why(x, family, name, censored)
+        if isinstance(fit, str):
+            why[family] = fit
         else:
-            why[family] = "the likelihood is zero at some value"
+            fits.append(fit)
+        if advance is not None:
+            advance(1)
     if skipped is not None:
         skipped.update(why)
     if not fits:
         raise DataError(f"{name}: none of the families {', '.join(families)} could be fitted")
     return sorted(fits, key=lambda f: f.bic)
+
+
+def _fit_or_why(x: np.ndarray, family: str, name: str, censored: np.ndarray | None) -> FitResult | str:
+    """One family's fit, or why it was not fitted (fit_all)."""
+    if censored is not None and family not in CENSORED_FAMILIES:
+        return "support bounded at the data's ends, while a suspension's lifetime may lie beyond them"
+    if family in POSITIVE and x.min() <= 0:
+        return f"values > 0 needed, the minimum is {x.min():g}"
+    try:
+        fit = fit_distribution(x, family, name, censored)
+    except stats.FitError:  # scipy's solver gave up: a family without an MLE here, not a crash
+        return "the maximum-likelihood fit did not converge"
+    return fit if np.isfinite(fit.bic) else "the likelihood is zero at some value"
