@@ -94,9 +94,13 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=dict.fromkeys(numbers, pl.String))
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
     try:
-        dated = [name for name, dtype in frame.collect_schema().items() if dtype.is_temporal()]
+        schema = frame.collect_schema()
+        texts = [name for name, dtype in schema.items() if dtype == pl.String] if separator == "," else []
+        commas = decimal_comma_columns(text.select(texts), texts) if texts else []  # a pass over text columns only
     except (pl.exceptions.PolarsError, OSError):
         return frame  # read_table names the fault
+    frame = frame.with_columns(_with_decimal_points(pl.col(name)).cast(pl.Float64) for name in commas)
+    dated = [name for name, dtype in schema.items() if dtype.is_temporal()]
     if dated:  # their text, as the file gives it
         dates = text.select(dated).collect()
         for name in dated:
@@ -350,9 +354,8 @@ def _spreadsheet_cleaned(frame: pl.DataFrame) -> pl.DataFrame:
     has_value = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     frame = frame.head(int(has_value.arg_true()[-1]) + 1 if has_value.any() else 0)
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    # a file whose numbers show a decimal comma somewhere ("55,2") writes "557,434" so too
-    decimal_commas = any(_regional(frame[name]).str.contains(_DECIMAL_COMMA).any() for name in texts)
-    frame = frame.with_columns(_numbers(frame[name], decimal_commas) for name in texts)
+    commas = set(decimal_comma_columns(frame.lazy(), texts))
+    frame = frame.with_columns(_numbers(frame[name], name in commas) for name in texts)
     first = frame.columns[0] if frame.width > 1 else None
     if first == "" and frame[first].dtype.is_integer() and frame.height:
         start = frame[first][0]
@@ -365,26 +368,51 @@ def _spreadsheet_cleaned(frame: pl.DataFrame) -> pl.DataFrame:
 _DECIMAL_COMMA = r",(?:\d{1,2}|\d{4,})$"
 
 
-def _regional(column: pl.Series) -> pl.Series:
-    """The values of a text column, missing markers left out, when every one is a number written
-    with a decimal comma or none (_REGIONAL: 12 | 55,2 | 1.234,5); else no values."""
-    values = column.str.strip_chars().filter(~column.str.strip_chars().is_in(MISSING_MARKERS)).drop_nulls()
-    return values if values.str.contains(_REGIONAL).all() else values.clear()
+def decimal_comma_columns(text: pl.LazyFrame, columns: list[str]) -> list[str]:
+    """The text ``columns`` of a comma file to read with decimal commas, as quoted there ("55,2",
+    "1.234,5"): those whose every value (missing markers aside) is a number so written
+    (_REGIONAL) with a comma in some, once some value of the file shows a comma no thousands
+    separator can be (_DECIMAL_COMMA): then "557,434" is 557.434; without one, "1,320" stays
+    text (1320 or 1.32?). One pass over the columns whose first 1,000 rows hold such numbers only."""
+    def value(name: str) -> pl.Expr:
+        return pl.col(name).str.strip_chars()
+
+    def present(name: str) -> pl.Expr:
+        return value(name).is_not_null() & ~value(name).is_in(MISSING_MARKERS)
+
+    def what_shows(rows: pl.LazyFrame, names: list[str]) -> dict[str, dict[str, bool]]:
+        return rows.select(pl.struct(
+            regional=(~present(name) | value(name).str.contains(_REGIONAL)).all(),
+            decimal=(present(name) & value(name).str.contains(_DECIMAL_COMMA)).any(),
+            comma=(present(name) & value(name).str.contains(",", literal=True)).any(),
+        ).alias(name) for name in names).collect(engine="streaming").row(0, named=True) if names else {}
+
+    # names, codes, text: their first rows show it, and the whole file is read for numbers only
+    candidates = [name for name, s in what_shows(text.head(1000), columns).items() if s["regional"]]
+    shown = what_shows(text, candidates)
+    if not any(s["regional"] and s["decimal"] for s in shown.values()):
+        return []
+    return [name for name, s in shown.items() if s["regional"] and s["comma"]]
+
+
+def _with_decimal_points(text: pl.Expr) -> pl.Expr:
+    """Numbers written with decimal commas and thousands points (1.234,5) as written with a decimal
+    point (1234.5); missing markers as missing."""
+    text = text.str.strip_chars()
+    return pl.when(~text.is_in(MISSING_MARKERS)).then(text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
 
 
 def _numbers(column: pl.Series, decimal_commas: bool = False) -> pl.Series:
     """A text ``column`` without its missing markers; as Int64 or Float64 when what is left is
     numbers (one at least), else as text for the task to refuse or encode. Commas: thousands
-    separators where a value shows one beside a decimal point (1,234.5); decimal commas in a
-    column of _regional numbers with a comma where the file shows ``decimal_commas`` (a comma no
-    thousands separator can be, quoted in a comma file: "55,2"); 1,320 in a file without one stays
-    refused (1320 or 1.32?)."""
+    separators where a value shows one beside a decimal point (1,234.5); decimal commas where
+    ``decimal_commas`` (decimal_comma_columns); 1,320 alone stays refused (1320 or 1.32?)."""
     text = column.str.strip_chars()
     column = column.scatter(text.is_in(MISSING_MARKERS).arg_true(), None)
     if text.str.contains(_GROUPED_WITH_POINT).any():
         text = text.zip_with(~text.str.contains(_GROUPED), text.str.replace_all(",", ""))
-    elif decimal_commas and _regional(column).str.contains(",", literal=True).any():
-        text = text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    elif decimal_commas:
+        text = column.to_frame().select(_with_decimal_points(pl.col(column.name))).to_series()
     numbers = text.cast(pl.Float64, strict=False)
     if column.null_count() == column.len() or (numbers.is_null() & column.is_not_null()).any():
         return column

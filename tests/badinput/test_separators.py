@@ -108,13 +108,18 @@ def test_cost_from_a_semicolon_production_table_equals_the_comma_one(tmp_path):
         f"{d:%d.%m.%Y};{m};{f'{o:_.2f}'.replace('.', ',').replace('_', '.')};{str(dr).replace('.', ',')};{str(h).replace('.', ',')}\n"
         for d, m, o, dr, h in production.iter_rows()))
     assert (folder / "regional.csv").read_text().splitlines()[1] == "01.01.2024;M1;1.100,50;10,0;2,0"
+    # quoted decimal commas in a comma file, as Kaggle's flotation plant data writes them ("1.100,5", "2,0")
+    (folder / "quoted.csv").write_text("date,mine_id,ore_t,drilled_m,haul_km\n" + "".join(
+        f'{d},{m},"{f"{o:_}".replace(".", ",").replace("_", ".")}","{str(dr).replace(".", ",")}0","{str(h).replace(".", ",")}"\n'
+        for d, m, o, dr, h in production.iter_rows()))
+    assert (folder / "quoted.csv").read_text().splitlines()[1] == '2024-01-01,M1,"1.100,5","10,00","2,0"'
     runs = {}
-    for name in ("comma", "regional"):
+    for name in ("comma", "regional", "quoted"):
         conf = tmp_path / f"conf_{name}" / "data"
         conf.mkdir(parents=True)
         (conf / "csv_mine.yaml").write_text(f"defaults:\n  - parquet_dir\n  - _self_\ntables:\n  production: {{kind: csv, path: '{folder / f'{name}.csv'}'}}\n")
         runs[name] = _metrics(["cost", "-cd", conf.parent, "data=csv_mine", f"data.dir={folder}"], tmp_path / f"run_{name}")
-    assert runs["regional"] == runs["comma"] and runs["comma"]
+    assert runs["regional"] == runs["comma"] == runs["quoted"] and runs["comma"]
 
 
 # -- refused in one line -------------------------------------------------------------------------
