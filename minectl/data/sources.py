@@ -186,7 +186,7 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
             if "a decimal point" in shows[name]:
                 raise DataError(f"{path}: column {name!r} has both {first(name, 'a decimal comma', 'thousands points')!r} and "
                                 f"{first(name, 'a decimal point')!r}; expected one decimal separator in a column")
-            as_points = value[name].str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+            as_points = _point_decimals(value[name])
             dtype = None if "text" in shows[name] else pl.Float64 if "a decimal comma" in shows[name] else pl.Int64
             numbers[name] = (pl.when(value[name].str.contains(_REGIONAL)).then(as_points).otherwise(pl.col(name)).alias(name), dtype)
         elif "one point group" in shows[name] and "a decimal point" not in shows[name] and not points_shown:
@@ -395,11 +395,16 @@ def decimal_comma_columns(text: pl.LazyFrame, columns: list[str]) -> list[str]:
     return [name for name, s in shown.items() if s["regional"] and s["comma"]]
 
 
-def _with_decimal_points(text: pl.Expr) -> pl.Expr:
+def _point_decimals(text: pl.Expr) -> pl.Expr:
     """Numbers written with decimal commas and thousands points (1.234,5) as written with a decimal
-    point (1234.5); missing markers as missing."""
+    point (1234.5)."""
+    return text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+
+
+def _with_decimal_points(text: pl.Expr) -> pl.Expr:
+    """_point_decimals of the values, missing markers as missing."""
     text = text.str.strip_chars()
-    return pl.when(~text.is_in(MISSING_MARKERS)).then(text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+    return pl.when(~text.is_in(MISSING_MARKERS)).then(_point_decimals(text))
 
 
 def _numbers(column: pl.Series, decimal_commas: bool = False) -> pl.Series:
