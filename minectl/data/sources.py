@@ -114,12 +114,15 @@ SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 def csv_separator(path: Path) -> str:
     """The separator of a csv file, as its header line shows: ',' (also for a header of one name), or
     ';' or a tab where the header has only those (a regional spreadsheet's export, tab-separated
-    text). A header with two of them, or a column name twice, is refused."""
+    text). A header with two of them, a column name twice, or Excel's `sep=;` line first, is refused."""
     try:
         with open(path, "rb") as handle:
             header = handle.readline(65_536).decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")
     except OSError as exc:
         raise DataError(f"{path}: unreadable ({exc.strerror or exc}); expected a readable csv file") from None
+    if re.fullmatch(r"sep=.?", header, re.IGNORECASE):  # read on, the header would be a row of values
+        raise DataError(f"{path}: the first line {header!r} is a spreadsheet's separator hint, not the header; "
+                        "expected the column names in the first line (delete that line)")
     unquoted = re.sub(r'"[^"]*"', "", header)  # a quoted name may hold any of them: "Coal, South African"
     found = [separator for separator in SEPARATORS if separator in unquoted]
     if len(found) > 1:

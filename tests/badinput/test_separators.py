@@ -133,6 +133,9 @@ SERIES_CASES = {
                                "column 'v' has both '1.100,5' and '12.5'; expected one decimal separator in a column"),
     "mixed header": ("m;v,w\n" + "".join(f"{m:%Y-%m};1\n" for m in MONTHS),
                      "the header mixes commas and semicolons ('m;v,w'); expected one separator between the column names"),
+    # Excel's separator hint: read on, the header became a row of values under columns 'sep=' and ''
+    "a sep= line first": ("sep=;\nm;v\n" + "".join(f"{m:%Y-%m};1\n" for m in MONTHS),
+                          "the first line 'sep=;' is a spreadsheet's separator hint, not the header"),
     "a name twice in a tab header": ("m\tv\tv\n" + "".join(f"{m:%Y-%m}\t1\t2\n" for m in MONTHS),
                                    "column 'v' appears 2 times in the header"),
 }
