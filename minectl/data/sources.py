@@ -328,7 +328,10 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - polars, liac-arff and the OS each raise their own types
-        raise DataError(f"{path}: unreadable {what} file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        # a row longer than the header: often a title or notes line above it, read as the header
+        hint = "; expected the column names in the first line and as many values in every row" if "more fields" in first else ""
+        raise DataError(f"{path}: unreadable {what} file ({type(exc).__name__}: {first}){hint}") from None
     if frame.height == 0:
         raise DataError(f"{path}: the {what} file has no rows")
     return frame

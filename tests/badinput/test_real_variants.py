@@ -162,6 +162,9 @@ FORECAST_REFUSALS = {
                        "column 'usd_t' must be > 0 (prices are modelled in logs); got -37.63 at 2025-06"),
     # 1,320 alone may be a decimal comma (1.320)
     "comma without a point": (_monthly(values=[f'"{p * 12:,.0f}"' for p in PRICES]), "column 'usd_t' has 15 values that are not numbers (first at row 1: '1,240')"),
+    # polars' own words alone did not say what to do
+    "a title line above the header": ("Pink Sheet coal prices\n" + _monthly(), "found more fields than defined in 'Schema'); expected the "
+                                      "column names in the first line and as many values in every row"),
     "accounting dash": (_monthly(values=["-" if i == 3 else p for i, p in enumerate(PRICES)]), "(first at row 4: '-')"),
     "empty line inside": ("month,usd_t\n" + "".join(_rows(lambda d: f"{d:%Y-%m}").splitlines(True)[:4]) + "\n"
                           + "".join(_rows(lambda d: f"{d:%Y-%m}").splitlines(True)[4:]),
