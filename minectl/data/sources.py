@@ -401,7 +401,7 @@ def decimal_comma_columns(text: pl.LazyFrame, columns: list[str]) -> list[str]:
     return [name for name, s in shown.items() if s["regional"] and s["comma"]]
 
 
-def _point_decimals(text: pl.Expr) -> pl.Expr:
+def _point_decimals(text: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
     """Numbers written with decimal commas and thousands points (1.234,5) as written with a decimal
     point (1234.5)."""
     return text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
@@ -422,8 +422,8 @@ def _numbers(column: pl.Series, decimal_commas: bool = False) -> pl.Series:
     column = column.scatter(text.is_in(MISSING_MARKERS).arg_true(), None)
     if text.str.contains(_GROUPED_WITH_POINT).any():
         text = text.zip_with(~text.str.contains(_GROUPED), text.str.replace_all(",", ""))
-    elif decimal_commas:
-        text = column.to_frame().select(_with_decimal_points(pl.col(column.name))).to_series()
+    elif decimal_commas:  # markers stay text here, as above: the check below reads ``column``
+        text = _point_decimals(text)
     numbers = text.cast(pl.Float64, strict=False)
     if column.null_count() == column.len() or (numbers.is_null() & column.is_not_null()).any():
         return column
