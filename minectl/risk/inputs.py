@@ -129,14 +129,26 @@ def prepared_frame(
 def _refuse_row_numbers(frame: pl.DataFrame, columns: list[str], where: str) -> None:
     """A column that numbers the rows (consecutive integers from any start: an id, a record number,
     an index pandas wrote, an hour counter) is no measurement, and as an indicator it would hand the
-    models the time order."""
+    models the time order. Numbers given in another order (sample ids of shuffled rows) are ids all
+    the same: each integer of a range exactly once, in a table long enough that measured integers
+    (counts, levels) repeat."""
     if frame.height < 3:
         return
+    expected = "expected measurements as indicators: the column in risk.features.exclude"
     for column in columns:
         values = frame[column]
-        if values.dtype.is_integer() and not values.null_count() and (values.diff().drop_nulls() == 1).all():
+        if not values.dtype.is_integer() or values.null_count():
+            continue
+        if (values.diff().drop_nulls() == 1).all():
             raise DataError(f"{where}: column {column!r} numbers the rows ({values[0]}..{values[-1]}: an id or index?); "
-                            f"expected measurements as indicators: the column in risk.features.exclude, or risk.time.column={column}")
+                            f"{expected}, or risk.time.column={column}")
+        low, high = values.min(), values.max()
+        if frame.height >= _SHUFFLED_IDS_MIN_ROWS and high - low + 1 == frame.height and values.n_unique() == frame.height:
+            raise DataError(f"{where}: column {column!r} holds each integer of {low}..{high} once, out of order (ids of "
+                            f"shuffled rows?); {expected}")
+
+
+_SHUFFLED_IDS_MIN_ROWS = 20  # 3 distinct counts in 3 rows are common; 20 distinct of a 20-wide range are an id
 
 
 def with_column_labels(frame: pl.DataFrame, layout: Layout, column: str, names: list[str] = ()) -> pl.DataFrame:

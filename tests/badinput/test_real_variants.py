@@ -285,6 +285,10 @@ RISK_REFUSALS = {
     # sample numbers from 1001: consecutive from any start are the rows' order all the same
     "sample numbers": (lambda f: f.with_columns(sample=pl.int_range(1001, 1001 + f.height)), "cases.csv",
                        "cases.csv: column 'sample' numbers the rows (1001..1060: an id or index?)"),
+    # the same sample numbers after the rows were shuffled: each of 1001..1060 once, out of order
+    "shuffled sample numbers": (lambda f: f.with_columns(sample=pl.Series(np.random.default_rng(1).permutation(f.height) + 1001)),
+                                "cases.csv", "cases.csv: column 'sample' holds each integer of 1001..1060 once, out of order "
+                                "(ids of shuffled rows?); expected measurements as indicators: the column in risk.features.exclude"),
     "text classes without names": (lambda f: f.with_columns(pl.when(pl.col("class") == 1).then(pl.lit("yes")).otherwise(pl.lit("no"))
                                                             .alias("class")), "cases.csv",
                                    "risk labels: column 'class' must hold integers 0..1 (found 'no', 'yes'); or text labels listed "
