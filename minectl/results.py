@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -11,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -67,6 +69,12 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
+def _hashing() -> ThreadPoolExecutor:
+    """The thread that hashes a run's input files (hashlib releases the GIL)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="minectl-hash")
+
+
 def changed_since_saved(data: bytes, saved_sha256: str | None) -> bool:
     """Whether ``data`` is not the file a run saved with the sha256 ``saved_sha256`` (None: saved
     before runs recorded one, so taken as it is)."""
@@ -100,7 +108,7 @@ class Run:
 
     dir: Path
     seed: int
-    inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256
+    inputs: dict[str, str | Future] = field(default_factory=dict)  # path -> sha256 (of a file: made in a thread)
     console: Any = None
     # what the folder held before the task (Hydra's .hydra/ and log): `discard` keeps it
     existing: frozenset = field(init=False, repr=False, default=frozenset())
@@ -152,8 +160,8 @@ class Run:
         if not path.exists():
             raise DataError(f"{path}: input not found; expected an existing file (or a folder where the key names one)")
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            self.inputs[str(file.resolve())] = sha256_file(file)
+        for file in files:  # hashed while the task writes its tables and plots (0.3 s for the 284 MB of 164 mines)
+            self.inputs[str(file.resolve())] = _hashing().submit(sha256_file, file)
         return path
 
     def record_inputs(self, inputs: Iterable[Path | tuple[str, str]]) -> None:
@@ -182,6 +190,7 @@ class Run:
             yield lambda name, total: bars.enter_context(self.progress(total, description.format(name)))
 
     def finish(self, metrics: dict, config: dict) -> dict[str, float]:
+        inputs = {path: digest if isinstance(digest, str) else digest.result() for path, digest in self.inputs.items()}
         flat = flatten_metrics(metrics)
         write_json(self.dir / METRICS_FILE, flat)
         write_json(
@@ -193,7 +202,7 @@ class Run:
                 "packages": _package_versions(),
                 "seed": self.seed,
                 "task": config.get("task_name"),
-                "inputs": self.inputs,
+                "inputs": inputs,
                 "synthetic": (config.get("data") or {}).get("synthetic"),
                 "git_revision": _git_revision(),
             },

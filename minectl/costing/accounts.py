@@ -10,6 +10,7 @@ call ``cost_accounts``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +120,41 @@ def cost_accounts(
     for resource in prep.bounds:
         if resource not in mapping.resources:
             raise ConfigError("not declared in costs.resources", param=f"bounds.{resource}")
+    with ThreadPoolExecutor(1) as pool:
+        # the sensors' daily means need the equipment events only: made in a thread while this one
+        # scans the meters (polars and numpy release the GIL); at 164 mines 0.89 of the wall time
+        sensor_days = None if sensors is None else pool.submit(_sensor_daily, sensors, _events(equipment, prep, 0), prep)
+        ledger, daily, counts = _consumption_accounts(mapping, production, consumption_hourly, consumption_daily, prices,
+                                                      equipment, prep, output)
+        if sensor_days is not None:
+            sensor_daily, counts_sensors = sensor_days.result()
+            counts |= counts_sensors
+            daily = daily.join(sensor_daily, on=KEYS, how="left", maintain_order="left")
+    daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window)
+    # in memory: for a table of days x mines the streaming engine's join in order costs twice as much
+    daily = daily.collect(engine="in-memory")  # sorted by date and mine, as daily_structure gives it
+    overflow = daily.filter(~pl.col("cost").is_finite())  # finite quantities and prices whose products or sums are not
+    if overflow.height:
+        first = overflow.row(0, named=True)
+        raise DataError(
+            f"consumption x prices: the daily cost is {first['cost']} on {overflow.height} mine-days (first date={first['date']}, "
+            f"mine_id={first['mine_id']}); expected quantities and prices whose costs and their sums are finite"
+        )
+    return CostAccounts(ledger, daily, counts)
+
+
+def _consumption_accounts(
+    mapping: CostMapping,
+    production: pl.LazyFrame | pl.DataFrame,
+    consumption_hourly: pl.LazyFrame | None,
+    consumption_daily: pl.LazyFrame | pl.DataFrame | None,
+    prices: pl.LazyFrame | pl.DataFrame | None,
+    equipment: pl.LazyFrame | pl.DataFrame | None,
+    prep: Preprocessing,
+    output: str,
+) -> tuple[pl.DataFrame, pl.LazyFrame, dict[str, int]]:
+    """The ledger, the daily structure (with the equipment's columns) and the counts of cleaning
+    the consumption records."""
     combined, counts = _daily_records(mapping, consumption_hourly, consumption_daily, prep.interpolation_limit)
     if equipment is not None:  # record order kept: the ledger keeps it
         events = _events(equipment, prep, prep.event_days_after)
@@ -159,21 +195,7 @@ def cost_accounts(
     )
     if equipment is not None:
         daily = daily.join(equipment.lazy().select(*KEYS, *EQUIPMENT_COLUMNS), on=KEYS, how="left", maintain_order="left")
-    if sensors is not None:
-        sensor_daily, sensor_counts = _sensor_daily(sensors, _events(equipment, prep, 0), prep)
-        counts |= sensor_counts
-        daily = daily.join(sensor_daily, on=KEYS, how="left", maintain_order="left")
-    daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window)
-    # in memory: for a table of days x mines the streaming engine's join in order costs twice as much
-    daily = daily.collect(engine="in-memory")  # sorted by date and mine, as daily_structure gives it
-    overflow = daily.filter(~pl.col("cost").is_finite())  # finite quantities and prices whose products or sums are not
-    if overflow.height:
-        first = overflow.row(0, named=True)
-        raise DataError(
-            f"consumption x prices: the daily cost is {first['cost']} on {overflow.height} mine-days (first date={first['date']}, "
-            f"mine_id={first['mine_id']}); expected quantities and prices whose costs and their sums are finite"
-        )
-    return CostAccounts(ledger, daily, counts)
+    return ledger, daily, counts
 
 
 def sensor_columns(columns: Sequence[str]) -> list[str]:
