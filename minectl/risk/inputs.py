@@ -60,9 +60,9 @@ def mine_source(data: dict, costs: dict) -> Source:
 
 
 def table_source(path: str, categorical: list[str], static: list[str], time: str | None = None,
-                 frequency: Frequency | None = None, shift_hours: float = 8.0) -> Source:
+                 frequency: Frequency | None = None, shift_hours: float = 8.0, repeated: str = "refuse") -> Source:
     """A table file (.arff, .csv, .parquet): sorted by its ``time`` column (a timestamp, date or
-    shift number; a repeated time is refused), else in row order with a `step` index as its time
+    shift number; rows sharing a time refused, or merged: ``repeated``), else in row order with a `step` index as its time
     axis; ``frequency`` names one period (None: inferred from ``time``, else one row);
     ``categorical`` columns are one-hot encoded."""
     from minectl.data.sources import read_file, resolve_input
@@ -76,7 +76,7 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
     if time is None:
         frame = frame.with_row_index("step").with_columns(pl.col("step").cast(pl.Int64))
         return Source(frame, list(static), None, "step", [path], frequency or Frequency(1, "row", shift_hours))
-    frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path))
+    frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path), repeated)
     return Source(frame, list(static), None, time, [path], frequency, report)
 
 

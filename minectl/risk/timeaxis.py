@@ -109,10 +109,11 @@ class TimeReport:
     gaps: int
     irregular: int
     largest_step: float
+    merged: int = 0  # rows folded into the row of the same time before them (risk.time.repeated=mean)
 
     def as_metrics(self) -> dict:
         return {"reordered_rows": self.reordered, "gaps": self.gaps, "irregular_steps": self.irregular,
-                "largest_step_periods": self.largest_step}
+                "largest_step_periods": self.largest_step, "merged_rows": self.merged}
 
 
 def parse_time(column: pl.Series, where: str) -> pl.Series:
@@ -158,9 +159,10 @@ def infer_frequency(time: pl.Series, shift_hours: float) -> Frequency:
 
 
 def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None, shift_hours: float,
-                  where: str) -> tuple[pl.DataFrame, Frequency, TimeReport]:
+                  where: str, repeated: str = "refuse") -> tuple[pl.DataFrame, Frequency, TimeReport]:
     """The frame sorted by its parsed time ``column`` (stable), its frequency (``frequency`` or the
-    inferred one) and the report; a repeated time is refused."""
+    inferred one) and the report; rows sharing a time are refused, or with ``repeated="mean"``
+    merged into one (`mean_per_time`)."""
     if column not in frame.columns:
         raise DataError(f"{where}: time column {column!r} not found (has {', '.join(frame.columns)})")
     frame = frame.with_columns(parse_time(frame[column], where))
@@ -168,11 +170,14 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
     ordered = frame.with_columns(position.alias("__row")).sort(column, maintain_order=True)
     reordered = int((ordered["__row"] != pl.Series(range(frame.height))).sum())
     ordered = ordered.drop("__row")
-    repeated = ordered[column].is_duplicated()
-    if repeated.any():
-        first = ordered[column].filter(repeated)[0]
-        raise DataError(f"{where}: time column {column!r} repeats {first} ({int(repeated.sum())} rows share a time); "
-                        "expected one row per time (aggregate or drop duplicates first)")
+    shared = ordered[column].is_duplicated()
+    merged = 0
+    if shared.any() and repeated == "mean":
+        ordered, merged = mean_per_time(ordered, column, where)
+    elif shared.any():
+        first = ordered[column].filter(shared)[0]
+        raise DataError(f"{where}: time column {column!r} repeats {first} ({int(shared.sum())} rows share a time); "
+                        "expected one row per time (aggregate or drop duplicates first, or risk.time.repeated=mean)")
     frequency = frequency or infer_frequency(ordered[column], shift_hours)
     time = ordered[column]
     if time.dtype.is_integer():  # a shift number: one number is one period (k numbers for a 'k step' frequency)
@@ -185,8 +190,29 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
                               "holds dates or timestamps (expected e.g. 1d, 8h, 1shift)")
         steps = time.cast(pl.Datetime("ms")).diff().drop_nulls().dt.total_milliseconds().to_numpy() / 1000.0 / frequency.seconds
     report = TimeReport(reordered, int(np.sum(steps > 1 + 1e-9)), int(np.sum(steps < 1 - 1e-9)),
-                        float(steps.max()) if steps.size else 0.0)
+                        float(steps.max()) if steps.size else 0.0, merged)
     return ordered, frequency, report
+
+
+def mean_per_time(frame: pl.DataFrame, column: str, where: str) -> tuple[pl.DataFrame, int]:
+    """One row per time of a frame sorted by ``column``: its float columns' means (of the values
+    given), every other column's one value (labels, categories, counts, flags: a mean of those
+    would make up values, so two different ones at a time are refused); and the rows folded."""
+    floats = [c for c, dtype in frame.schema.items() if dtype.is_float() and c != column]
+    others = [c for c in frame.columns if c not in floats and c != column]
+    by_time = frame.group_by(column, maintain_order=True)
+    if others:
+        values = by_time.agg(pl.col(others).drop_nulls().n_unique())
+        for name in others:
+            differ = values.filter(pl.col(name) > 1)
+            if differ.height:
+                at = differ[column][0]
+                found = frame.filter(pl.col(column) == at)[name].drop_nulls().unique(maintain_order=True)
+                raise DataError(f"{where}: column {name!r} holds {found[0]!r} and {found[1]!r} at {at} ({differ.height} times "
+                                "with different values); expected one value per time in a column that is not a float "
+                                "measurement to merge rows sharing a time (risk.time.repeated=mean)")
+    merged = by_time.agg(pl.col(floats).mean(), pl.col(others).drop_nulls().first()).select(frame.columns)
+    return merged, frame.height - merged.height
 
 
 def _month_index(time: pl.Series) -> np.ndarray:

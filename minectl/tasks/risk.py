@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from omegaconf import MISSING, OmegaConf
 
 from minectl.config import CostsConfig, DataConfig, TaskConfig
-from minectl.constraints import at_least, between, estimator_params, finite, finite_nonneg, greater_than
+from minectl.constraints import at_least, between, estimator_params, finite, finite_nonneg, greater_than, one_of
 from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
@@ -85,6 +85,9 @@ class TimeConfig:
     column: Optional[str] = None  # table: a timestamp, date or shift-number column (sorted by it); null: rows in file order
     frequency: Optional[str] = None  # one period, e.g. 1d, 8h, 1shift, 1row; null: 1d (mine), inferred (column), 1row
     shift_hours: float = greater_than(0, default=8.0)  # the length of a shift, for amounts like 3shift on a clock
+    # rows sharing a time (a historian's 20-second rows under one hourly stamp): refuse, or mean
+    # (float columns averaged; every other column must hold one value per time)
+    repeated: str = one_of("refuse", "mean", default="refuse")
 
 
 @dataclass
@@ -261,7 +264,7 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
         raise ConfigError("risk.input.path: not set; expected a .arff, .csv or .parquet file for risk.input.kind=table")
     else:
         source = inputs.table_source(p.input.path, list(p.input.categorical), list(p.input.static), t.column, frequency,
-                                     t.shift_hours)
+                                     t.shift_hours, t.repeated)
     frequency = frequency or source.frequency
     if out is not None:
         out.record_inputs(source.inputs)

@@ -63,9 +63,35 @@ def test_time_column_sorted_duplicates_refused_gaps_counted():
     assert ordered["x"].to_list() == [float(h) for h in hours]
     assert frequency == Frequency(1, "h")
     assert (report.gaps, report.irregular, report.largest_step, report.reordered) == (2, 0, 4.0, 8)
-    with pytest.raises(DataError, match="repeats 2024-01-01 01:00:00 .2 rows share a time"):
+    with pytest.raises(DataError, match=r"repeats 2024-01-01 01:00:00 .2 rows share a time.*or risk.time.repeated=mean\)"):
         order_by_time(pl.concat([frame, frame[1:2]]), "ts", None, 8.0, "f.csv")
 
+
+
+def test_rows_sharing_a_time_merged_by_mean():
+    # a historian's rows under hourly stamps, shuffled: floats averaged over the values given,
+    # the integer label and the text site kept (one value per time), 3 of 6 rows folded
+    frame = pl.DataFrame({
+        "ts": [T0 + dt.timedelta(hours=h) for h in (1, 0, 1, 0, 2, 1)],
+        "x": [3.0, 1.0, 5.0, 2.0, 7.0, None],
+        "y": [10.0, 4.0, 20.0, 6.0, 1.0, 60.0],
+        "level": [2, 0, 2, 0, 1, 2],
+        "site": ["a", "a", None, "a", "b", "a"],
+    })
+    ordered, frequency, report = order_by_time(frame, "ts", None, 8.0, "f.csv", repeated="mean")
+    assert ordered.to_dict(as_series=False) == {
+        "ts": [T0, T0 + dt.timedelta(hours=1), T0 + dt.timedelta(hours=2)],
+        "x": [1.5, 4.0, 7.0], "y": [5.0, 30.0, 1.0], "level": [0, 2, 1], "site": ["a", "a", "b"],
+    }
+    assert frequency == Frequency(1, "h") and (report.merged, report.gaps) == (3, 0)
+    assert report.as_metrics()["merged_rows"] == 3
+
+
+def test_rows_sharing_a_time_with_different_labels_are_refused():
+    frame = pl.DataFrame({"ts": [T0, T0, T0 + dt.timedelta(hours=1)], "x": [1.0, 2.0, 3.0], "level": [0, 1, 1]})
+    with pytest.raises(DataError, match=r"f.csv: column 'level' holds 0 and 1 at 2024-01-01 00:00:00 \(1 times with "
+                                        r"different values\); expected one value per time in a column that is not a float"):
+        order_by_time(frame, "ts", None, 8.0, "f.csv", repeated="mean")
 
 def test_text_dates_and_shift_numbers():
     frame = pl.DataFrame({"day": ["2024-01-03", "2024-01-01", "2024-01-02"], "v": [3.0, 1.0, 2.0]})

@@ -46,6 +46,31 @@ def hourly_args(path, run):
             "risk.labels.levels=3", f"hydra.run.dir={run}"]
 
 
+
+def test_rows_sharing_an_hour_give_the_hourly_means_figures(hourly, tmp_path):
+    # a historian's export: four readings under each hourly stamp, quoted decimal commas (Kaggle's
+    # flotation plant data); risk.time.repeated=mean gives the figures of the hourly means' file
+    hours = pl.read_csv(hourly / "ordered.csv", try_parse_dates=True).with_columns(pl.col("temp").fill_null(0.0))
+    rng = np.random.default_rng(2)
+    wiggle = rng.normal(size=(hours.height, 4))
+    wiggle -= wiggle.mean(axis=1, keepdims=True)  # the four readings average to the hour's value (up to rounding)
+    rows = {"ts": np.repeat(hours["ts"].to_numpy(), 4)}
+    for name in ("load", "temp", "power"):
+        rows[name] = np.round(hours[name].to_numpy()[:, None] + wiggle * 0.1, 6).ravel()  # as a historian writes them
+    readings = pl.DataFrame(rows)
+    means = readings.group_by("ts", maintain_order=True).mean()  # the hourly file, made by hand
+    means.write_csv(tmp_path / "hourly.csv")
+    text = readings.with_columns(pl.col(n).map_elements(lambda v: f'"{v:.6f}"'.replace(".", ","), return_dtype=pl.String)
+                                 for n in ("load", "temp", "power"))
+    (tmp_path / "readings.csv").write_text("ts,load,temp,power\n" + "".join(
+        f"{t:%Y-%m-%d %H:%M:%S},{a},{b},{c}\n" for t, a, b, c in text.iter_rows()))
+    invoke(hourly_args(tmp_path / "readings.csv", tmp_path / "run_readings") + ["risk.time.repeated=mean"])
+    invoke(hourly_args(tmp_path / "hourly.csv", tmp_path / "run_hourly"))
+    merged = json.loads((tmp_path / "run_readings" / "metrics.json").read_text())
+    plain = json.loads((tmp_path / "run_hourly" / "metrics.json").read_text())
+    assert merged.pop("time.merged_rows") == 3 * hours.height and plain.pop("time.merged_rows") == 0
+    assert merged == plain
+
 def test_hourly_table_by_its_time_column(hourly):
     said = invoke(hourly_args(hourly / "shuffled.csv", hourly / "run_shuffled"))
     invoke(hourly_args(hourly / "ordered.csv", hourly / "run_ordered"))
