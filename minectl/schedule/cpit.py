@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import sys
 import time
@@ -254,9 +255,11 @@ class _Model:
         return Solution(period, share)
 
 
-def _highs(seed: int, deadline: float):
+def _highs(seed: int, deadline: float, seconds: Callable[[int], None] | None = None):
     """A quiet single-threaded HiGHS stopping at `deadline` (perf_counter seconds): its own time
-    limit, and interrupt callbacks, since a MIP's root node can outlast that limit by a minute."""
+    limit, and interrupt callbacks, since a MIP's root node can outlast that limit by a minute.
+    The same callbacks tell ``seconds(n)`` of each n whole seconds passed (a bar's `advance`:
+    one LP or MIP is a single call of minutes at 10,000 blocks)."""
     import highspy
 
     with _stdout_closed():  # the first Highs() of a process prints a banner before any option can be set
@@ -265,8 +268,14 @@ def _highs(seed: int, deadline: float):
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("threads", 1)
     h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1.0))
+    told = [time.perf_counter()]  # up to when ``seconds`` was told
+
     def stop_when_late(event) -> None:
-        if time.perf_counter() > deadline:
+        now = time.perf_counter()
+        if seconds is not None and now - told[0] >= 1.0:
+            seconds(int(now - told[0]))
+            told[0] += int(now - told[0])
+        if now > deadline:
             event.interrupt()
 
     h.cbMipInterrupt += stop_when_late
@@ -288,11 +297,12 @@ def _stdout_closed():
         os.close(saved)
 
 
-def solve_lp(model: _Model, seed: int, deadline: float) -> tuple[float, np.ndarray]:
-    """The LP relaxation's value and column values (inf and zeros when not solved in time)."""
+def solve_lp(model: _Model, seed: int, deadline: float, seconds: Callable[[int], None] | None = None) -> tuple[float, np.ndarray]:
+    """The LP relaxation's value and column values (inf and zeros when not solved in time);
+    ``seconds``: see `_highs`."""
     import highspy
 
-    h = _highs(seed, deadline)
+    h = _highs(seed, deadline, seconds)
     h.passModel(model.lp(integer=False))
     h.run()
     if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:  # then so is every schedule
@@ -511,13 +521,13 @@ def window_search(model: _Model, best: Solution, best_value: float, seed: int, d
     return best, best_value, begun, False
 
 
-def first_feasible(model: _Model, best: Solution, seed: int, deadline: float,
-                   max_nodes: int | None = None) -> tuple[Solution, float, bool]:
+def first_feasible(model: _Model, best: Solution, seed: int, deadline: float, max_nodes: int | None = None,
+                   seconds: Callable[[int], None] | None = None) -> tuple[Solution, float, bool]:
     """The whole MIP's first schedule the verifier passes (HiGHS stops at its first improving
-    solution), or `best` at -inf if none came; and whether the clock ended it."""
+    solution), or `best` at -inf if none came; and whether the clock ended it. ``seconds``: see `_highs`."""
     import highspy
 
-    h = _highs(seed, deadline)
+    h = _highs(seed, deadline, seconds)
     h.setOptionValue("mip_max_improving_sols", 1)
     if max_nodes is not None:
         h.setOptionValue("mip_max_nodes", int(max_nodes))
@@ -551,11 +561,15 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     block b may not be mined before (deferred blocks; its successors wait too). `progress(name,
     total)` (Run.progress_per_model's) returns a bar's `advance(n)` for the iterative stages: the
     Lagrangian steps and the windows, each bar's total their most (convergence or the clock may end
-    a stage short); it reads nothing back, so the schedule is the same with or without it."""
+    a stage short); and for each single HiGHS call (LP, first or whole MIP), the seconds it used of
+    the limit. It reads nothing back, so the schedule is the same with or without it."""
     import highspy
 
     def bar(name: str, total: int) -> Callable[[int], None]:
         return progress(name, total) if progress is not None else lambda n: None
+
+    def clock(name: str) -> Callable[[int], None]:  # a single HiGHS call: the seconds of the time limit it has used
+        return bar(f"{name}: seconds of the time limit", max(math.ceil(deadline - time.perf_counter()), 1))
 
     given, largest = instance, np.abs(instance.objective).max(initial=0.0)
     # values in millions or billions: HiGHS takes costs below its tolerance (1e-9) as 0, so they are solved scaled
@@ -596,7 +610,7 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
         steps = bar("Lagrangian bound steps", lagrangian_iterations)
         lp_bound, lp_columns = lagrangian_bound(model, plain_check.npv, lagrangian_iterations, deadline, steps)
     else:
-        lp_bound, lp_columns = solve_lp(model, seed, deadline)
+        lp_bound, lp_columns = solve_lp(model, seed, deadline, clock("LP relaxation (HiGHS)"))
     if not np.isfinite(lp_bound):  # no LP in time: TopoSort by earliest period, bounded by the pit (NPV <= v(pit))
         lp_bound, lp_columns = pit.value, np.ones(model.n_x + model.n_y)
     heuristic = improve(sub, sub_prec, toposort(model, lp_columns, level), earliest, deadline)
@@ -609,14 +623,15 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     sweeps = 0
     if mip and not clock_stopped and not np.isfinite(best_value):
         # TopoSort fills the early periods: lower limits of the late ones can need the MIP
-        best, best_value, clock_stopped = first_feasible(model, best, seed, deadline, mip_max_nodes)
+        best, best_value, clock_stopped = first_feasible(model, best, seed, deadline, mip_max_nodes,
+                                                         clock("first MIP schedule (HiGHS)"))
     if mip and not clock_stopped:
         windows = bar("fix-and-optimise windows", window_sweeps * (sub.n_periods - 1))
         best, best_value, sweeps, clock_stopped = window_search(model, best, best_value, seed, deadline, window_sweeps,
                                                                 gap=window_gap, max_nodes=mip_max_nodes, advance=windows)
         status = "time limit in the windows" if clock_stopped else "windows done"
     if mip and whole_mip and not clock_stopped:  # the whole MIP warm-started from the windows' best, and its dual bound
-        h = _highs(seed, deadline)
+        h = _highs(seed, deadline, clock("whole MIP (HiGHS)"))
         if mip_max_nodes is not None:
             h.setOptionValue("mip_max_nodes", int(mip_max_nodes))
         h.setOptionValue("mip_rel_gap", 1e-5)

@@ -5,6 +5,7 @@ the loop's and the rolling re-plan's bars of plans."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 
 import numpy as np
 import polars as pl
@@ -41,6 +42,24 @@ def test_cpit_bars_reach_their_totals_and_change_nothing():
     assert (shown.value, shown.bound, shown.lp_bound, shown.heuristic_value) == (quiet.value, quiet.bound, quiet.lp_bound,
                                                                                  quiet.heuristic_value)
 
+
+
+def test_single_highs_calls_tell_the_seconds_they_use(monkeypatch):
+    # the LP relaxation and the whole MIP are one HiGHS call each: their interrupt callbacks tell the
+    # bar the whole seconds passed (a clock that moves 0.7 s a reading: many seconds in a small solve)
+    model = generate(8, 8, 4, seed=3)
+    values = block_values(model.tonnes, model.grade, model.dilution, model.burst_probability, Economics())
+    mining = 0.1 * model.tonnes.sum()
+    inst = instance_of("g", values, model.tonnes, 4, mining, 0.5 * mining, 0.1)
+    quiet = solve_schedule(inst, model.prec, relaxation="lp", window_sweeps=1, whole_mip=True, time_limit=1e6)
+    progress, bars = counting_bars()
+    readings = itertools.count()
+    monkeypatch.setattr("minectl.schedule.cpit.time.perf_counter", lambda: next(readings) * 0.7)
+    shown = solve_schedule(inst, model.prec, relaxation="lp", window_sweeps=1, whole_mip=True, time_limit=1e6, progress=progress)
+    lp, mip = bars["LP relaxation (HiGHS): seconds of the time limit"], bars["whole MIP (HiGHS): seconds of the time limit"]
+    assert lp[0] >= 999_990 and 0 < lp[1] <= lp[0] and 0 < mip[1] <= mip[0]
+    assert bars["fix-and-optimise windows"] == [3, 3]
+    assert np.array_equal(shown.solution.period, quiet.solution.period) and shown.value == quiet.value
 
 def test_schedule_opens_the_bars_per_problem(tmp_path, monkeypatch):
     opened = []
