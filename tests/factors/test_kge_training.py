@@ -126,3 +126,24 @@ def test_bad_parameters_and_arrays_are_refused(nations):
         KGEModel().fit(np.zeros((3, 2), dtype=int), n_entities=3, n_relations=1)
     with pytest.raises(ValueError, match="ids out of range"):
         KGEModel().fit(np.array([[0, 0, 5]]), n_entities=3, n_relations=1)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_bce_targets_per_batch_equal_the_dense_multi_hot_table(label_smoothing):
+    # the multi-hot rows are made per batch from each query's answers; written out here as the
+    # dense (queries, E) table they replace: the same float32 bits, row for row
+    rng = np.random.default_rng(4)
+    n_e, n_r = 9, 3
+    X = np.stack([rng.integers(0, n_e, 60), rng.integers(0, n_r, 60), rng.integers(0, n_e, 60)], axis=1)
+    X = np.concatenate([X, X[:5]])  # repeated triples: an answer once
+    model = KGEModel(loss="bce", label_smoothing=label_smoothing, device="cpu")
+    model.n_entities_, model.n_relations_, model.inverse_, model.device_ = n_e, n_r, True, torch.device("cpu")
+    keys, answers = model._queries(X)
+    rows = np.concatenate([X, np.stack([X[:, 2], X[:, 1] + n_r, X[:, 0]], axis=1)])
+    dense = np.zeros((len(keys), n_e), dtype=np.float32)
+    for head, relation, tail in rows:
+        dense[np.flatnonzero((keys[:, 0] == head) & (keys[:, 1] == relation))[0], tail] = 1.0
+    dense = dense * (1 - label_smoothing) + label_smoothing / n_e if label_smoothing else dense
+    batch = torch.as_tensor(rng.permutation(len(keys))[:17])
+    assert np.array_equal(model._multi_hot(answers, batch).numpy(), dense[batch.numpy()])
+    assert int((dense == dense.max()).sum()) == len({tuple(r) for r in rows.tolist()})  # one 1 per distinct triple

@@ -128,18 +128,31 @@ class KGEModel(BaseEstimator):
 
     def _queries(self, X: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """Tail queries: "ce" one row (anchor, relation, answer) per triple; "bce" one row per
-        unique (anchor, relation) with its multi-hot answers (a dense (queries, E) matrix)."""
+        unique (anchor, relation) and its answers (`_multi_hot` makes a batch's targets)."""
         rows = X
         if self.inverse_:
             rows = np.concatenate([X, np.stack([X[:, 2], X[:, 1] + self.n_relations_, X[:, 0]], axis=1)])
         if self.loss == "ce":
             return torch.as_tensor(rows, device=self.device_), torch.as_tensor(rows[:, 2], device=self.device_)
         keys, query_of = np.unique(rows[:, :2], axis=0, return_inverse=True)
-        targets = np.zeros((len(keys), self.n_entities_), dtype=np.float32)
-        targets[query_of.ravel(), rows[:, 2]] = 1.0
+        # each query's answers, in query order: the multi-hot rows are made per batch (a dense
+        # (queries, E) table would take 14 GB at FB15k-237's size)
+        query_of = query_of.ravel()
+        answers = rows[np.argsort(query_of, kind="stable"), 2]
+        starts = np.concatenate([[0], np.cumsum(np.bincount(query_of, minlength=len(keys)))])
+        return torch.as_tensor(keys, device=self.device_), (answers, starts)
+
+    def _multi_hot(self, answers: tuple[np.ndarray, np.ndarray], batch: torch.Tensor) -> torch.Tensor:
+        """The (B, E) "bce" targets of the batch's queries: 1 at each answer, label-smoothed."""
+        answer, starts = answers
+        batch = batch.cpu().numpy()
+        counts = starts[batch + 1] - starts[batch]
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)  # 0.. in each query's answers
+        targets = np.zeros((len(batch), self.n_entities_), dtype=np.float32)
+        targets[np.repeat(np.arange(len(batch)), counts), answer[np.repeat(starts[batch], counts) + within]] = 1.0
         if self.label_smoothing:
             targets = targets * (1 - self.label_smoothing) + self.label_smoothing / self.n_entities_
-        return torch.as_tensor(keys, device=self.device_), torch.as_tensor(targets, device=self.device_)
+        return torch.as_tensor(targets, device=self.device_)
 
     def _one_vs_all_epoch(self, X, queries, head_prob, optimiser, generator) -> float:
         keys, targets = queries
@@ -151,7 +164,7 @@ class KGEModel(BaseEstimator):
             if self.loss == "ce":
                 loss = F.cross_entropy(scores, targets[batch], label_smoothing=self.label_smoothing)
             else:
-                loss = F.binary_cross_entropy_with_logits(scores, targets[batch])
+                loss = F.binary_cross_entropy_with_logits(scores, self._multi_hot(targets, batch))
             loss = loss + self._penalty(keys[batch, 0], keys[batch, 1], keys[batch, 2] if keys.shape[1] == 3 else None)
             total += self._step(loss, optimiser) * len(batch)
         return total / len(keys)
