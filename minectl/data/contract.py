@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import polars as pl
 
+from minectl.data.views import arrow_table, buffer, key_period, string_views
 from minectl.errors import DataError
 
 
@@ -175,7 +177,10 @@ def _one_pass(frame: pl.LazyFrame, checks: list[pl.Expr], spec: TableSpec) -> tu
     values, keys = [], []
     for batch in frame.select(c for c in frame.collect_schema() if c in read).collect_batches():
         values.append(batch.select(checks))
-        keys.append(batch.group_by(series).agg(per_series).with_columns(batch=pl.lit(len(keys))))
+        stats = _cycle_stats(batch, series, spec.time)
+        if stats is None:
+            stats = batch.group_by(series).agg(per_series)
+        keys.append(stats.with_columns(batch=pl.lit(len(keys))))
     if not values:  # no rows: refused as an empty table
         return frame.select(checks).collect(), pl.DataFrame()
     values = pl.concat(values)
@@ -183,6 +188,31 @@ def _one_pass(frame: pl.LazyFrame, checks: list[pl.Expr], spec: TableSpec) -> tu
     totals = {c: sum(values[c].fill_null(0.0).to_list(), 0.0) for c in values.columns if c.startswith("sum:")}
     return values.select(pl.col(c).sum() for c in values.columns if c not in totals).with_columns(**totals), pl.concat(keys)
 
+
+
+def _cycle_stats(batch: pl.DataFrame, series: list[str], time: str) -> pl.DataFrame | None:
+    """``_one_pass``'s per-series stats of a batch whose rows cycle through the same distinct series
+    in the same order (a timestamp-major export: every meter's reading of an hour, hour after
+    hour), found from the key columns' Arrow string views and taken per place in the cycle without
+    a group-by; None for any other batch, or one with a null key or time or a time not after its
+    series' row before (the group-by then counts what the exact pass names)."""
+    table = arrow_table(batch.select(*series, time))
+    columns = [table.column(name).chunk(0) for name in (*series, time)]
+    if any(column.null_count for column in columns) or any(batch.schema[name] != pl.String for name in series):
+        return None
+    period = key_period([buffer(string_views(column), np.uint64, width=2) for column in columns[:-1]])
+    cycle = batch.head(period).select(series) if period else None
+    if cycle is None or len(set(cycle.iter_rows())) < period:
+        return None  # a series twice in a cycle: its rows are in two places of it
+    times = batch[time].to_physical().to_numpy()
+    if (times[period:] <= times[:-period]).any():
+        return None  # a time not after its series' row before: the group-by counts them
+    n, place = batch.height, np.arange(period)
+    last = place + period * ((n - 1 - place) // period)
+    dtype, zeros = batch.schema[time], np.zeros(period, dtype=np.uint32)
+    return pl.DataFrame({**cycle.to_dict(), "n": ((last - place) // period + 1).astype(np.uint32),
+                         "first": pl.Series(times[:period]).cast(dtype), "last": pl.Series(times[last]).cast(dtype),
+                         "not_after": zeros, "no_time": zeros})
 
 def _keys_in_order(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int] | None:
     """Rows per mine_id when every series of the per-batch ``stats`` is complete and strictly

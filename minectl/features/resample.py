@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from minectl.data.views import arrow_table, buffer, key_period, string_views
 from minectl.errors import DataError
 from minectl.features.impute import fill_linear
 
@@ -151,14 +152,13 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         n = batch.height
         if n == 0:
             continue
-        # through the Arrow C stream: 5x cheaper than to_arrow(), and pa.table() would import pandas
-        table = pa.RecordBatchReader.from_stream(batch.rechunk()).read_all()
-        columns = [_string_views(table.column(k).chunk(0)) for k in keys]
+        table = arrow_table(batch)
+        columns = [string_views(table.column(k).chunk(0)) for k in keys]
         differs = np.zeros((n - 1, 2), dtype=bool)  # per row and view word: differs from the row before in a key
         for k, column in zip(keys, columns, strict=True):
             if column.null_count:
                 raise DataError(f"consumption_hourly: {column.null_count} rows without a {k}; expected a value in every row")
-            views = _buffer(column, np.uint64, width=2)
+            views = buffer(column, np.uint64, width=2)
             np.logical_or(differs, views[1:] != views[:-1], out=differs)
         changed = np.ones(n, dtype=bool)
         changed[1:] = differs.view(np.uint16)[:, 0] != 0  # either word differs
@@ -166,13 +166,13 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         run_ids = _series_ids(columns, starts, ids)
         row_ids = run_ids if run_ids.size == n else np.repeat(run_ids, np.diff(np.append(starts, n)))
 
-        times = _buffer(table.column(time_col).chunk(0), np.int64)
+        times = buffer(table.column(time_col).chunk(0), np.int64)
         day = _days(times, time_type)
         edge = changed.copy()
         edge[1:] |= day[1:] != day[:-1]
         segments = np.flatnonzero(edge)  # first row of each run of (series, day)
         readings = table.column(value).chunk(0)
-        values = _buffer(readings, np.float64)
+        values = buffer(readings, np.float64)
         is_missing = _invalid(readings) | np.isnan(values)  # NaN reads as missing too
         missing = np.flatnonzero(is_missing)
         observed = values.copy()
@@ -265,19 +265,6 @@ class _Neighbours:
         self.values.append(np.where(is_missing[rows], np.nan, values[rows]))
 
 
-def _buffer(array: pa.Array, dtype: type, width: int = 1) -> np.ndarray:
-    """The values buffer of a fixed-width Arrow array as numpy, zero-copy (string views:
-    ``width=2`` uint64 words per row)."""
-    words = np.frombuffer(array.buffers()[1], dtype=dtype)
-    rows = words.reshape(-1, width) if width > 1 else words
-    return rows[array.offset : array.offset + len(array)]
-
-
-def _string_views(array: pa.Array) -> pa.Array:
-    """A string column as Arrow string views (polars hands them over as such)."""
-    return array if array.type == pa.string_view() else array.cast(pa.string_view())
-
-
 def _invalid(array: pa.Array) -> np.ndarray:
     """Boolean mask of the null rows of an Arrow array."""
     if array.null_count == 0:
@@ -291,8 +278,8 @@ def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, in
     if starts.size <= 256:  # series-contiguous files: a few runs per batch
         runs = zip(*([column[int(i)].as_py() for i in starts] for column in columns), strict=True)
         return np.array([ids.setdefault(run, len(ids)) for run in runs], dtype=np.int64)
-    views = [_buffer(column, np.uint64, width=2) for column in columns]
-    if starts.size == len(columns[0]) and (period := _period(views)):  # timestamp-major exports: one row per series in turn
+    views = [buffer(column, np.uint64, width=2) for column in columns]
+    if starts.size == len(columns[0]) and (period := key_period(views)):  # timestamp-major exports: one row per series in turn
         first = [ids.setdefault(tuple(column[i].as_py() for column in columns), len(ids)) for i in range(period)]
         return np.tile(np.array(first, dtype=np.int64), -(-starts.size // period))[: starts.size]
     views = np.concatenate(views, axis=1)
@@ -314,17 +301,6 @@ def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, in
         ids.setdefault(row, len(ids))
     table = pl.DataFrame(list(ids), schema=runs.schema, orient="row").with_row_index("_id")
     return runs.join(table, on=runs.columns, how="left", maintain_order="left")["_id"].to_numpy().astype(np.int64)
-
-
-def _period(views: list[np.ndarray], longest: int = 4096) -> int | None:
-    """The number of rows after which the key columns' views repeat, row for row, through the
-    whole batch (rows cycling through the same series in the same order), if any up to ``longest``."""
-    head = slice(1, longest + 1)
-    repeats = np.flatnonzero(np.logical_and.reduce([(v[head] == v[0]).all(axis=1) for v in views])) + 1
-    # the first repeat of row 0 is the only candidate
-    if repeats.size and all((v[repeats[0] :] == v[: -repeats[0]]).all() for v in views):
-        return int(repeats[0])
-    return None
 
 
 def _reduce_by_key(key: np.ndarray, ufuncs, *values: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:

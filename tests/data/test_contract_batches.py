@@ -62,3 +62,42 @@ def test_value_checks_add_up_over_the_parts(tmp_path):
     negative = _hours("M1", 2, 3).with_columns(quantity=pl.lit(-1.0))
     with pytest.raises(DataError, match=r"has a negative quantity \(-1.0\)"):
         _validate(tmp_path, [_hours("M1", 0, 2), negative])
+
+
+def _group_by_stats(batch: pl.DataFrame, series: list[str], time: str) -> pl.DataFrame:
+    """The per-series stats as `_one_pass` takes them with a group-by: the independent reference."""
+    t = pl.col(time)
+    return batch.group_by(series).agg(pl.len().alias("n"), t.first().alias("first"), t.last().alias("last"),
+                                      (t.diff() <= pl.duration(microseconds=0)).sum().alias("not_after"),
+                                      t.null_count().alias("no_time"))
+
+
+LONG = "a meter name longer than twelve bytes"  # stored apart from its Arrow view
+CYCLES = {
+    # rows -> whether the cycle path takes them (else None: the group-by does)
+    "7 meters hour by hour, a partial last hour": (_hours("M1", 0, 40, [f"m{i}" for i in range(7)])[:-3], True),
+    "one series": (_hours("M1", 0, 12, ["drilling"]), True),
+    "dates of a daily table": (_hours("M1", 0, 10).select(  # hour h -> day h
+        (pl.lit(START.date()) + pl.duration(days=pl.col("quantity").cast(pl.Int64))).alias("date"), pl.exclude("timestamp")), True),
+    "a series twice in a cycle": (_hours("M1", 0, 9, ["a", "b", "a", "c"]), None),
+    "a step back": (pl.concat([_hours("M1", 5, 1), _hours("M1", 4, 3)]), None),
+    "series one after another": (pl.concat([_hours("M1", 0, 20, ["a"]), _hours("M1", 0, 20, ["b"])]), None),
+    "a null key": (_hours("M1", 0, 9).with_columns(pl.when(pl.int_range(pl.len()) == 5).then(None).otherwise(pl.col("activity"))
+                                                   .alias("activity")), None),
+    "long names": (_hours("M1", 0, 9, [LONG, LONG + "!"]), "either"),
+}
+
+
+@pytest.mark.parametrize("case", CYCLES)
+def test_the_cycle_path_gives_the_group_by_stats_or_leaves_the_batch_to_it(case):
+    from minectl.data.contract import _cycle_stats
+
+    rows, taken = CYCLES[case]
+    series, time = ["mine_id", "activity", "resource"], rows.columns[0]
+    fast = _cycle_stats(rows, series, time)
+    if taken is None or (taken == "either" and fast is None):
+        assert fast is None
+        return
+    assert fast is not None
+    assert fast.schema == _group_by_stats(rows, series, time).schema
+    assert fast.sort(series).equals(_group_by_stats(rows, series, time).sort(series))

@@ -178,10 +178,10 @@ def test_metered_daily_rejects_null_keys_and_no_keys():
 
 
 def test_key_columns_are_read_as_string_views_whatever_arrow_type_they_come_in():
-    from minectl.features.resample import _buffer, _string_views
+    from minectl.data.views import buffer, string_views
 
     for array in (pa.array(["M01", "drilling", "M01"]), pa.array(["M01", "drilling", "M01"], pa.large_string())):
-        views = _buffer(_string_views(array), np.uint64, width=2)
+        views = buffer(string_views(array), np.uint64, width=2)
         assert views.shape == (3, 2) and (views[0] == views[2]).all() and (views[0] != views[1]).any()
 
 
