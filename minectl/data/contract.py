@@ -201,8 +201,9 @@ def _cycle_stats(batch: pl.DataFrame, series: list[str], time: str) -> pl.DataFr
     if any(column.null_count for column in columns) or any(batch.schema[name] != pl.String for name in series):
         return None
     period = key_period([buffer(string_views(column), np.uint64, width=2) for column in columns[:-1]])
-    cycle = batch.head(period).select(series) if period else None
-    if cycle is None or len(set(cycle.iter_rows())) < period:
+    # the cycle's keys as Python strings: a slice of the batch would keep all its rows alive
+    cycle = batch.head(period).select(series).to_dict(as_series=False) if period else None
+    if cycle is None or len(set(zip(*cycle.values(), strict=True))) < period:
         return None  # a series twice in a cycle: its rows are in two places of it
     times = batch[time].to_physical().to_numpy()
     if (times[period:] <= times[:-period]).any():
@@ -210,8 +211,9 @@ def _cycle_stats(batch: pl.DataFrame, series: list[str], time: str) -> pl.DataFr
     n, place = batch.height, np.arange(period)
     last = place + period * ((n - 1 - place) // period)
     dtype, zeros = batch.schema[time], np.zeros(period, dtype=np.uint32)
-    return pl.DataFrame({**cycle.to_dict(), "n": ((last - place) // period + 1).astype(np.uint32),
-                         "first": pl.Series(times[:period]).cast(dtype), "last": pl.Series(times[last]).cast(dtype),
+    return pl.DataFrame({**{name: pl.Series(values, dtype=pl.String) for name, values in cycle.items()},
+                         "n": ((last - place) // period + 1).astype(np.uint32),
+                         "first": pl.Series(times[:period].copy()).cast(dtype), "last": pl.Series(times[last]).cast(dtype),
                          "not_after": zeros, "no_time": zeros})
 
 def _keys_in_order(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int] | None:
