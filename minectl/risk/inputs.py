@@ -4,6 +4,7 @@ by policy, the Layout that makes it model input, and labels."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -131,23 +132,27 @@ def _refuse_row_numbers(frame: pl.DataFrame, columns: list[str], where: str) -> 
     an index pandas wrote, an hour counter) is no measurement, and as an indicator it would hand the
     models the time order. Numbers given in another order (sample ids of shuffled rows) are ids all
     the same: each integer of a range exactly once, in a table long enough that measured integers
-    (counts, levels) repeat."""
-    if frame.height < 3:
-        return
+    (counts, levels) repeat. So are integer columns named as ids (machine_id: codes, not amounts)."""
     expected = "expected measurements as indicators: the column in risk.features.exclude"
     for column in columns:
         values = frame[column]
-        if not values.dtype.is_integer() or values.null_count():
+        if not values.dtype.is_integer():
             continue
-        if (values.diff().drop_nulls() == 1).all():
-            raise DataError(f"{where}: column {column!r} numbers the rows ({values[0]}..{values[-1]}: an id or index?); "
-                            f"{expected}, or risk.time.column={column}")
-        low, high = values.min(), values.max()
-        if frame.height >= _SHUFFLED_IDS_MIN_ROWS and high - low + 1 == frame.height and values.n_unique() == frame.height:
-            raise DataError(f"{where}: column {column!r} holds each integer of {low}..{high} once, out of order (ids of "
-                            f"shuffled rows?); {expected}")
+        if frame.height >= 3 and not values.null_count():
+            if (values.diff().drop_nulls() == 1).all():
+                raise DataError(f"{where}: column {column!r} numbers the rows ({values[0]}..{values[-1]}: an id or index?); "
+                                f"{expected}, or risk.time.column={column}")
+            low, high = values.min(), values.max()
+            if frame.height >= _SHUFFLED_IDS_MIN_ROWS and high - low + 1 == frame.height and values.n_unique() == frame.height:
+                raise DataError(f"{where}: column {column!r} holds each integer of {low}..{high} once, out of order (ids of "
+                                f"shuffled rows?); {expected}")
+        if _ID_NAME.search(column):  # machine 3 is not thrice machine 1
+            raise DataError(f"{where}: column {column!r} holds integer codes named as an id; {expected}, or in "
+                            "risk.input.categorical (one indicator per code)")
 
 
+# id, ID, machine_id, machine id, machine-id, machineId, MachineID (not grid, valid, paid)
+_ID_NAME = re.compile(r"(?:^|[_\s-])(?:id|ID|Id)$|[a-z](?:Id|ID)$")
 _SHUFFLED_IDS_MIN_ROWS = 20  # 3 distinct counts in 3 rows are common; 20 distinct of a 20-wide range are an id
 
 

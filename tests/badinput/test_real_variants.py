@@ -289,6 +289,10 @@ RISK_REFUSALS = {
     "shuffled sample numbers": (lambda f: f.with_columns(sample=pl.Series(np.random.default_rng(1).permutation(f.height) + 1001)),
                                 "cases.csv", "cases.csv: column 'sample' holds each integer of 1001..1060 once, out of order "
                                 "(ids of shuffled rows?); expected measurements as indicators: the column in risk.features.exclude"),
+    # machine numbers are codes: as one indicator, machine 3 would weigh thrice machine 1
+    "integer codes named as an id": (lambda f: f.with_columns(MachineID=pl.Series([1, 2, 3] * (f.height // 3))), "cases.csv",
+                                     "cases.csv: column 'MachineID' holds integer codes named as an id; expected measurements as "
+                                     "indicators: the column in risk.features.exclude, or in risk.input.categorical"),
     "text classes without names": (lambda f: f.with_columns(pl.when(pl.col("class") == 1).then(pl.lit("yes")).otherwise(pl.lit("no"))
                                                             .alias("class")), "cases.csv",
                                    "risk labels: column 'class' must hold integers 0..1 (found 'no', 'yes'); or text labels listed "
@@ -305,6 +309,15 @@ def test_case_tables_the_risk_task_cannot_use_are_refused(case, tmp_path):
     edit(_cases()).write_csv(path)
     assert_refused(_risk(path, tmp_path / "run"), expect, inputs=[path], run_dir=tmp_path / "run")
 
+
+
+def test_integer_codes_named_as_an_id_read_as_categories(tmp_path):
+    path = tmp_path / "cases.csv"
+    _cases().with_columns(machine_id=pl.Series([1, 2, 3] * 20)).write_csv(path)
+    result = CliRunner().invoke(app, _risk(path, tmp_path / "run", "risk.input.categorical=[site,machine_id]"), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    indicators = json.loads((tmp_path / "run" / "metrics.json").read_text())["data.indicators"]
+    assert indicators == 2 + 3 + 2  # x, y; machine_id=1/2/3; site=a/b
 
 def test_arff_class_outside_its_declared_values_is_refused(tmp_path):
     path = _csv(tmp_path, ARFF_HEADER + "\n".join(ARFF_ROWS[:3]) + "\nb,N,0,2\n", "bumps.arff")
