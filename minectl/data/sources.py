@@ -80,46 +80,93 @@ def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
 
 
 def scan_dated_csv(path: Path) -> pl.LazyFrame:
-    """A csv file (its separator: csv_separator) with its date columns read as dates and, in a ';'
-    or tab file, its numbers as _decimal_points reads them; a column of dates that read both day
-    first and month first (polars reads them day first) is refused."""
-    from minectl.features.series import day_month_order
-
+    """A csv file (its separator: csv_separator) with its date columns read as dates (D/M/YYYY
+    text as features.series.parse_dates reads it: _day_month_dates) and its numbers as read_file
+    reads them: in a ';' or tab file as _decimal_points reads them, in a comma file with quoted
+    decimal commas (decimal_comma_columns) or digits grouped by spaces or apostrophes (_grouped_numbers)."""
     separator = csv_separator(path)
     text = pl.scan_csv(path, separator=separator, infer_schema=False)
-    try:  # the one pass over the whole file before the contract's: a fault found here is said here
+    try:  # the passes over the whole file before the contract's: a fault found here is said here
         numbers = {} if separator == "," else _decimal_points(text, path)
+        dates = _day_month_dates(text, path)
     except pl.exceptions.PolarsError as exc:
         raise DataError(f"{path}: unreadable as csv ({str(exc).splitlines()[0]})") from None
-    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=dict.fromkeys(numbers, pl.String))
+    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=dict.fromkeys([*numbers, *dates], pl.String))
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
+    frame = frame.with_columns(dates.values())
     try:
-        schema = frame.collect_schema()
-        texts = [name for name, dtype in schema.items() if dtype == pl.String] if separator == "," else []
-        commas = decimal_comma_columns(text.select(texts), texts) if texts else []  # a pass over text columns only
+        texts = [name for name, dtype in frame.collect_schema().items() if dtype == pl.String] if separator == "," else []
+        grouped = _grouped_numbers(text, texts, path)  # passes over text columns only
+        texts = [name for name in texts if name not in grouped]
+        commas = decimal_comma_columns(text.select(texts), texts) if texts else []
     except (pl.exceptions.PolarsError, OSError):
         return frame  # read_table names the fault
-    frame = frame.with_columns(_with_decimal_points(pl.col(name)).cast(pl.Float64) for name in commas)
-    dated = [name for name, dtype in schema.items() if dtype.is_temporal()]
-    if dated:  # their text, as the file gives it
-        dates = text.select(dated).collect()
-        for name in dated:
-            day_month_order(dates[name], str(path))  # polars read them day first: refused unless they are
-    return frame
+    frame = frame.with_columns(number for number, _ in grouped.values())
+    return frame.with_columns(_with_decimal_points(pl.col(name)).cast(pl.Float64) for name in commas)
+
+
+def _day_month_dates(text: pl.LazyFrame, path: Path) -> dict[str, pl.Expr]:
+    """The columns of ``text`` (a csv read as text) of D/M/YYYY dates (a time may follow), each as
+    an expression reading them as features.series.parse_dates does: day first, or month first where
+    only that reads (3/13/2024); a Date column, or Datetime where a value has a time, as polars
+    reads dates. Refused in one line: a column whose dates read both ways (day_month_order), and
+    a value that is no date (2/30/2024). polars alone reads them day first, from its first 100
+    rows: a US export stayed text, or failed where its first day above 12 came later. Only the
+    columns whose first 1,000 rows hold such dates are read in full for it."""
+    from minectl.features.series import DAY_MONTH, day_month_formats, day_month_order, text_dates
+
+    head = text.head(1000).collect()
+    shaped = [name for name in head.columns if head[name].drop_nulls().str.contains(DAY_MONTH).all() and head[name].is_not_null().any()]
+    given = text.select(shaped).collect() if shaped else pl.DataFrame()
+    dates = {}
+    for name in shaped:
+        order = day_month_order(given[name], str(path))
+        if order is None:
+            continue  # not all such dates: text, for the contract to refuse
+        # only the formats whose marks the column shows: each one tried costs a pass
+        shown = {mark for mark in "/-:" if given[name].str.contains(mark, literal=True).any()}
+        formats = tuple(f for f in day_month_formats(order) if all(mark in shown for mark in "/-:" if mark in f))
+        unread = pl.select(text_dates(pl.lit(given[name]), formats)).to_series().is_null() & given[name].is_not_null()
+        if unread.any():
+            first = "D/M/YYYY" if order == "day" else "M/D/YYYY (a second number above 12 shows it)"
+            raise DataError(f"{path}: column {name!r} has {given[name].filter(unread)[0]!r}, which is no date; expected {first} dates")
+        dated = text_dates(pl.col(name), formats)
+        dates[name] = (dated if any("%H" in f for f in formats) else dated.cast(pl.Date)).alias(name)
+    return dates
 
 
 SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}
 
 
-def csv_separator(path: Path) -> str:
-    """The separator of a csv file, as its header line shows: ',' (also for a header of one name), or
-    ';' or a tab where the header has only those (a regional spreadsheet's export, tab-separated
-    text). A header with two of them, a column name twice, or Excel's `sep=;` line first, is refused."""
+# A csv file's names: .tsv as tab-separated text is often named (the separator is the header's all the
+# same), and .txt where the header has tabs: Excel's "Text (Tab delimited)" export is named so, while
+# another .txt is more often notes than a table.
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+TABLE_FILES = ".csv, .tsv, .parquet or .arff (or tab-separated .txt)"  # read_file's, for messages
+
+
+def is_csv(path: Path) -> bool:
+    """Whether ``path`` is read as a csv file (its separator: csv_separator): .csv or .tsv, or .txt
+    with tabs in its header line."""
+    suffix = path.suffix.lower()
+    return suffix in (".csv", ".tsv") or (suffix == ".txt" and path.is_file() and "\t" in _header(path))
+
+
+def _header(path: Path) -> str:
+    """The first line of a text file, without a byte-order mark or line end."""
     try:
         with open(path, "rb") as handle:
-            header = handle.readline(65_536).decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")
+            return handle.readline(65_536).decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")
     except OSError as exc:
         raise DataError(f"{path}: unreadable ({exc.strerror or exc}); expected a readable csv file") from None
+
+
+def csv_separator(path: Path, check_names: bool = True) -> str:
+    """The separator of a csv file, as its header line shows: ',' (also for a header of one name), or
+    ';' or a tab where the header has only those (a regional spreadsheet's export, tab-separated
+    text). A header with two of them, a column name twice (unless not ``check_names``: the caller
+    says so its own way), or Excel's `sep=;` line first, is refused."""
+    header = _header(path)
     if re.fullmatch(r"sep=.?", header, re.IGNORECASE):  # read on, the header would be a row of values
         raise DataError(f"{path}: the first line {header!r} is a spreadsheet's separator hint, not the header; "
                         "expected the column names in the first line (delete that line)")
@@ -131,7 +178,7 @@ def csv_separator(path: Path) -> str:
     separator = found[0] if found else ","
     names = next(csv.reader([header], delimiter=separator), [])
     repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:  # polars would rename the second one 'x_duplicated_0' and read on
+    if repeated and check_names:  # polars would rename the second one 'x_duplicated_0' and read on
         raise DataError(f"{path}: column {repeated[0]!r} appears {names.count(repeated[0])} times in the header; "
                         "expected unique column names")
     return separator
@@ -144,14 +191,16 @@ _REGIONAL = r"^[+-]?(?:\d+|[1-9]\d{0,2}(?:\.\d{3})+)(?:,\d+)?$"
 
 def _parts(value: pl.Expr) -> tuple[pl.Expr, ...]:
     """Of each value of a text column: whether it is a number written so, whether it has a comma,
-    how many points, and whether it reads as a number (for _shown)."""
+    how many points, whether it reads as a number, and whether it groups digits by a space or an
+    apostrophe (for _shown)."""
     return (value.str.contains(_REGIONAL), value.str.contains(",", literal=True), value.str.count_matches(".", literal=True),
-            value.cast(pl.Float64, strict=False).is_not_null())
+            value.cast(pl.Float64, strict=False).is_not_null(), value.str.contains_any(list(_MARKS)))  # cheaper than _MARKED
 
 
-def _shown(regional: pl.Expr, comma: pl.Expr, points: pl.Expr, number: pl.Expr) -> dict[str, pl.Expr]:
+def _shown(regional: pl.Expr, comma: pl.Expr, points: pl.Expr, number: pl.Expr, marked: pl.Expr) -> dict[str, pl.Expr]:
     """What each value shows of the separators of its column (see _decimal_points), from its _parts."""
-    return {"a decimal comma": regional & comma,
+    return {"digit groups": marked,  # 1 234,5 | 1'234.5, or a space in text: for _grouped_numbers to tell
+            "a decimal comma": regional & comma,
             "thousands points": regional & (points > 1),  # 1.234.567
             "one point group": regional & ~comma & (points == 1),  # 1.234: a thousand and more, or one and a bit
             "a decimal point": ~regional & ~comma & (points == 1) & number,  # 12.5
@@ -166,11 +215,12 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
     is a number (Float64 or Int64; None: text is left for the task to refuse), found in one pass
     over the file. Refused, as their values would be a guess: a column of both (1.234,5 and 12.5),
     and one whose every point is followed by three digits (1.234) unless another column shows
-    decimal points and none decimal commas. Other columns (12.5, 1,234.5, text) read as in a comma file."""
+    decimal points and none decimal commas. Columns of digits grouped by spaces or apostrophes (1 234,5)
+    as _grouped_numbers reads them; other columns (12.5, 1,234.5, text) read as in a comma file."""
     columns = text.collect_schema().names()
     value = {name: pl.col(name).str.strip_chars() for name in columns}
     parts = text.select(part.alias(f"{i} {j}") for i, name in enumerate(columns) for j, part in enumerate(_parts(value[name])))
-    flags = {i: _shown(*(pl.col(f"{i} {j}") for j in range(4))) for i in range(len(columns))}
+    flags = {i: _shown(*(pl.col(f"{i} {j}") for j in range(5))) for i in range(len(columns))}
     # each column's flags as the bits of one number, OR-ed over the rows: a flag set where any value shows it
     bits = parts.select(pl.sum_horizontal(flag.cast(pl.UInt8) * (1 << bit) for bit, flag in enumerate(flags[i].values()))
                         .bitwise_or().alias(name) for i, name in enumerate(columns)).collect(engine="streaming").row(0, named=True)
@@ -180,6 +230,8 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
         shown = _shown(*_parts(value[name]))
         return text.select(value[name].filter(pl.any_horizontal(shown[flag] for flag in showing)).first()).collect().item()
 
+    grouped = _grouped_numbers(text, [name for name in columns if "digit groups" in shows[name]], path)
+    columns = [name for name in columns if name not in grouped]
     thousands = [name for name in columns
                  if shows[name] & {"a decimal comma", "thousands points"} and "other commas" not in shows[name]]
     points_shown = not thousands and any("a decimal point" in shown for shown in shows.values())
@@ -198,7 +250,7 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
             raise DataError(f"{path}: column {name!r} has numbers such as {example!r}, which read as {whole} (a thousands point) "
                             f"or as {example} (a decimal point); expected {whole} or {example},0 for the first, or the file "
                             "comma-separated with '.' decimals for the second")
-    return numbers
+    return {**numbers, **grouped}
 
 
 # No extension is installed or loaded behind the query's back, and the query cannot change that.
@@ -297,23 +349,23 @@ _ARFF_DATE = re.compile(r"""(?im)^(\s*@attribute\s+(?:'[^']*'|"[^"]*"|\S+))\s+da
 
 
 def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
-    """A whole table file in row order: .csv (types inferred from every row; see _spreadsheet_cleaned),
-    .parquet or .arff (UTF-8).
+    """A whole table file in row order: .csv, .tsv or tab-separated .txt (is_csv; types inferred from
+    every row; see _spreadsheet_cleaned), .parquet or .arff (UTF-8).
 
     For the single-table inputs of some tasks (a price series, a sample table); `what` names
     the input in errors.
     """
     path = resolve_input(path)
     if not path.is_file():
-        raise DataError(f"{path}: {what} file not found; expected a .csv, .parquet or .arff file")
+        raise DataError(f"{path}: {what} file not found; expected a {TABLE_FILES} file")
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet", ".arff"):
-        raise DataError(f"{path}: unsupported {what} file type {suffix!r}; expected .csv, .parquet or .arff")
-    separator = csv_separator(path) if suffix == ".csv" else ","
+    if suffix not in (".parquet", ".arff") and not is_csv(path):
+        raise DataError(f"{path}: unsupported {what} file type {suffix!r}; expected {TABLE_FILES}")
+    separator = csv_separator(path) if suffix in CSV_SUFFIXES else ","
     try:
-        if suffix == ".csv":
+        if suffix in CSV_SUFFIXES:
             source = path if separator == "," else _as_comma_separated(path, separator)
-            frame = _spreadsheet_cleaned(pl.read_csv(source, infer_schema_length=None))  # long leading gaps hide the real types
+            frame = _spreadsheet_cleaned(pl.read_csv(source, infer_schema_length=None), path)  # long leading gaps hide the real types
         elif suffix == ".parquet":
             frame = pl.read_parquet(path)
         else:
@@ -352,14 +404,17 @@ _GROUPED = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands
 _GROUPED_WITH_POINT = r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+$"  # 1,234.5: only so is the comma no decimal comma
 
 
-def _spreadsheet_cleaned(frame: pl.DataFrame) -> pl.DataFrame:
-    """A csv as a spreadsheet, a statistics office or pandas writes it, read as meant: trailing rows
-    without any value dropped; in text columns, MISSING_MARKERS as missing values, and a column
-    of numbers with padding or thousands separators as numbers; an unnamed first column that
-    numbers the rows (pandas' and R's row index: 0.. or 1..) dropped."""
+def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """A csv (``path``) as a spreadsheet, a statistics office or pandas writes it, read as meant:
+    trailing rows without any value dropped; in text columns, MISSING_MARKERS as missing values,
+    and a column of numbers with padding or thousands separators (_grouped_numbers too) as
+    numbers; an unnamed first column that numbers the rows (pandas' and R's row index: 0.. or 1..) dropped."""
     has_value = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     frame = frame.head(int(has_value.arg_true()[-1]) + 1 if has_value.any() else 0)
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    grouped = _grouped_numbers(frame.lazy(), texts, path)
+    frame = frame.with_columns(number for number, _ in grouped.values())
+    texts = [name for name in texts if name not in grouped]
     commas = set(decimal_comma_columns(frame.lazy(), texts))
     frame = frame.with_columns(_numbers(frame[name], name in commas) for name in texts)
     first = frame.columns[0] if frame.width > 1 else None
@@ -399,6 +454,58 @@ def decimal_comma_columns(text: pl.LazyFrame, columns: list[str]) -> list[str]:
     if not any(s["regional"] and s["decimal"] for s in shown.values()):
         return []
     return [name for name, s in shown.items() if s["regional"] and s["comma"]]
+
+
+# Digits grouped in thousands by a space (also the no-break spaces Excel and LibreOffice write in
+# French and Nordic locales) or an apostrophe (Swiss): 1 234,5 | 1'234.5 | 1’234,5 | 1 234 567.
+# Such a mark is no decimal separator: a value so grouped shows its own.
+_SPACES = " \u00a0\u202f"
+_MARKS = _SPACES + "'\u2019"
+_MARKED = rf"\d[{_MARKS}]\d"  # a value grouped so, in threes or not (12 34)
+_DIGIT_GROUPS = r"^[+-]?[1-9]\d{0,2}(?:" + "|".join(rf"(?:[{mark}]\d{{3}})+" for mark in _MARKS) + r")(?:[.,]\d+)?$"
+_UNGROUPED = r"^[+-]?\d+(?:[.,]\d+)?$"  # 12 | 12,5 | 12.5: beside grouped values, the comma is a decimal one
+_DIGITS_AND_MARKS = rf"^[+-]?\d[\d.,{_MARKS}]*$"
+
+
+def _grouped_numbers(text: pl.LazyFrame, columns: list[str], path: Path) -> dict[str, tuple[pl.Expr, pl.DataType]]:
+    """The text ``columns`` whose numbers group digits by a space or an apostrophe (_MARKS), each as
+    an expression giving them as numbers (missing markers: missing) and its type (Int64 where no
+    value has decimals). Refused in one line naming the value, as a guess: a grouped value whose
+    groups after the first are not three digits (1 23,5, 12 34), a column of decimal commas and
+    points (1 234,5 and 12.5), and one whose space-grouped values are all one group of a whole
+    number (123 456: a number, or two?) where no value has decimals. One pass over the columns
+    whose first 1,000 rows hold numbers only (digits, marks, points, commas)."""
+    def value(name: str) -> pl.Expr:
+        return pl.col(name).str.strip_chars()
+
+    def present(name: str) -> pl.Expr:
+        return value(name).is_not_null() & ~value(name).is_in(MISSING_MARKERS)
+
+    def numbers_only(rows: pl.LazyFrame, names: list[str], shows: str) -> list[str]:  # and some value showing ``shows``
+        found = rows.select(((~present(name) | value(name).str.contains(_DIGITS_AND_MARKS)).all()
+                             & value(name).str.contains(shows).any()).alias(name) for name in names)
+        return [name for name, yes in found.collect(engine="streaming").row(0, named=True).items() if yes] if names else []
+
+    grouped = {}
+    for name in numbers_only(text, numbers_only(text.head(1000), columns, r"\d"), _MARKED):
+        given = text.select(value(name).filter(present(name))).collect().to_series()
+        wrong = given.filter(~given.str.contains(_DIGIT_GROUPS) & ~given.str.contains(_UNGROUPED))
+        if wrong.len():
+            raise DataError(f"{path}: column {name!r} has {wrong[0]!r} among numbers grouped by thousands; expected "
+                            "three digits in every group after the first (1 234 567,5 or 1'234.5)")
+        comma, point = given.filter(given.str.contains(",", literal=True)), given.filter(given.str.contains(".", literal=True))
+        if comma.len() and point.len():
+            raise DataError(f"{path}: column {name!r} has both {comma[0]!r} and {point[0]!r}; expected one decimal separator in a column")
+        spaced = given.filter(given.str.contains(rf"\d[{_SPACES}]\d"))
+        if spaced.len() and not (comma.len() or point.len() or given.str.contains(rf"[{_MARKS}]\d{{3}}[{_MARKS}]").any()):
+            whole = re.sub(f"[{_SPACES}]", "", spaced[0])
+            raise DataError(f"{path}: column {name!r} has numbers such as {spaced[0]!r}, which read as {whole} (thousands "
+                            f"grouped by a space) or as two numbers; expected {whole} for the first, or each number in a "
+                            "column of its own for the second (a value with decimals shows the grouping)")
+        number = value(name).str.replace_all(f"[{_MARKS}]", "").str.replace(",", ".", literal=True)
+        dtype = pl.Float64 if comma.len() or point.len() else pl.Int64
+        grouped[name] = (pl.when(present(name)).then(number).cast(dtype).alias(name), dtype)
+    return grouped
 
 
 def _point_decimals(text: pl.Expr | pl.Series) -> pl.Expr | pl.Series:

@@ -115,15 +115,18 @@ def _optional_number(value: Any, where: str, what: str) -> float | None:
 
 def load_declared(paths: list[Path], knowledge: Knowledge | None = None) -> Knowledge:
     """Read each declared file (.yaml/.yml: synonyms, entities, triples; .csv: triples with
-    head_type and tail_type columns) into one Knowledge, every edge citing its file."""
+    head_type and tail_type columns; also .tsv, or .txt with tabs in its header: data.sources.is_csv)
+    into one Knowledge, every edge citing its file."""
+    from minectl.data.sources import is_csv
+
     knowledge = knowledge or Knowledge()
     for path in paths:
         if path.suffix.lower() in (".yaml", ".yml"):
             _load_yaml(path, knowledge)
-        elif path.suffix.lower() == ".csv":
+        elif is_csv(path):
             _load_csv(path, knowledge)
         else:
-            raise DataError(f"{path}: expected a .yaml, .yml or .csv file of declared triples")
+            raise DataError(f"{path}: expected a .yaml, .yml, .csv or .tsv file (or tab-separated .txt) of declared triples")
     return knowledge
 
 
@@ -192,8 +195,12 @@ def _read(path: Path) -> str:
 
 def _load_csv(path: Path, knowledge: Knowledge) -> None:
     """Rows under a header; a quoted field may hold line ends (csv reads the text whole, not split into
-    lines first), a row of empty fields (a spreadsheet's empty row) is skipped as a blank line is."""
-    reader = csv.DictReader(io.StringIO(_read(path), newline=""))
+    lines first), a row of empty fields (a spreadsheet's empty row) is skipped as a blank line is. The
+    separator is the header's (csv_separator)."""
+    from minectl.data.sources import csv_separator
+
+    text = _read(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_separator(path, check_names=False))
     missing = [c for c in ("head", "relation", "tail") if c not in (reader.fieldnames or [])]
     if missing:
         raise DataError(f"{path}: header {reader.fieldnames}; expected columns {', '.join(EDGE_FIELDS)}, head_type, tail_type")

@@ -68,37 +68,46 @@ def _run_starts(keys: pl.DataFrame, n: int) -> np.ndarray:
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
                     "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 MONTH_FORMATS = ("%Y-%m", "%YM%m")
-DATE_FORMATS = ("%Y-%m-%d", *MONTH_FORMATS, "%d/%m/%Y", "%d.%m.%Y")  # dotted dates: day first by convention
+DATE_FORMATS = ("%Y-%m-%d", *MONTH_FORMATS, "%d.%m.%Y")  # dotted dates: day first by convention
+
+
+def day_month_formats(order: str) -> tuple[str, ...]:
+    """The formats of D/M/YYYY text (``order`` "day") or M/D/YYYY text ("month"), '/' or '-'
+    between the numbers, with a time of minutes or seconds or none (as DAY_MONTH finds them)."""
+    first, second = ("%d", "%m") if order == "day" else ("%m", "%d")
+    return tuple(f"{first}{sep}{second}{sep}%Y{time}" for sep in "/-" for time in ("", " %H:%M", " %H:%M:%S"))
+
+
+def text_dates(text: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
+    """Text as Datetime: the first of ``formats`` that reads each value (null where none does)."""
+    return pl.coalesce((text.str.to_datetime(f, strict=False) if "%H" in f else text.str.to_date(f, strict=False))
+                       .cast(pl.Datetime("us")) for f in formats)
 
 
 def parse_dates(column: pl.Series, where: str) -> pl.Series:
     """Text as Datetime (the first format that reads each value; null where none does); Date and
     Datetime columns as they are, cast to Datetime. D.M.YYYY text is read day first (as polars' csv
-    reader does); D/M/YYYY text is read day first, or month first
+    reader does); D/M/YYYY text (a time may follow) is read day first, or month first
     where only that reads (a US export: 3/13/2024); text that reads both ways, to different dates,
-    is refused (``where`` names the input)."""
+    is refused (``where`` names the input). The csv source reads its dates so (data.sources.scan_dated_csv)."""
     if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):
         return column.cast(pl.Datetime("us"))
-    formats = DATE_FORMATS
-    if day_month_order(column, where) == "month":
-        formats = tuple("%m/%d/%Y" if f == "%d/%m/%Y" else f for f in DATE_FORMATS)
-    tries = [column.str.to_datetime(f, strict=False).cast(pl.Datetime("us")) for f in DATETIME_FORMATS]
-    tries += [column.str.to_date(f, strict=False).cast(pl.Datetime("us")) for f in formats]
-    return pl.select(pl.coalesce(tries)).to_series().alias(column.name)
+    formats = (*DATETIME_FORMATS, *DATE_FORMATS, *day_month_formats(day_month_order(column, where) or "day"))
+    return pl.select(text_dates(pl.lit(column), formats)).to_series().alias(column.name)
 
 
 # D/M/YYYY or M/D/YYYY, with '/' or '-' (dotted dates are day first by convention); a time may follow
-_DAY_MONTH = r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{4}(?:\D|$)"
+DAY_MONTH = r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{4}(?:\D|$)"
 
 
 def day_month_order(text: pl.Series, where: str) -> str | None:
     """"day" or "month": which comes first in a column of D/M/YYYY-like text, as its values show
     (a first number above 12 is a day, a second one a day too); None when not every value is such
     a date. A column whose every value reads both ways, to another date for some, is refused:
-    DATE_FORMATS and polars' date inference read day first, so a US export whose days all stay
-    <= 12 (3/1/2024: 1 March) would turn its months into days without a word."""
+    read day first (as polars' date inference reads them), a US export whose days all stay <= 12
+    (3/1/2024: 1 March) would turn its months into days without a word."""
     given = text.drop_nulls() if text.dtype == pl.String else pl.Series([], dtype=pl.String)
-    parts = given.str.extract_groups(_DAY_MONTH)
+    parts = given.str.extract_groups(DAY_MONTH)
     first, second = (parts.struct.field(name).cast(pl.Int32) for name in ("1", "2"))
     if not given.len() or first.null_count():
         return None  # not all such dates (refused elsewhere as text)

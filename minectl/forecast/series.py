@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from minectl.data.sources import PROJECT_ROOT, read_file, resolve_input
+from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, read_file, resolve_input
 from minectl.data.values import numeric
 from minectl.errors import ConfigError, DataError
 
@@ -20,15 +20,16 @@ RESAMPLE = ("mean", "last")  # a month's value from its daily / weekly rows
 
 def series_source(series: str, date_column: str, value_column: str) -> tuple[Path, str, str]:
     """(file, date column, value column) of ``series``: a vendored Pink Sheet series by name, or a
-    .csv/.parquet path with the given columns (relative: the working dir, then the project root)."""
+    .csv/.tsv/.parquet path (or tab-separated .txt: read_file) with the given columns (relative: the
+    working dir, then the project root)."""
     if series in PINKSHEET_SERIES:
         return resolve_input(PINKSHEET_FILE), "month", PINKSHEET_SERIES[series]
     path = Path(series)
-    if path.suffix.lower() not in (".csv", ".parquet"):
+    if path.suffix.lower() not in (*CSV_SUFFIXES, ".parquet"):
         spreadsheet = " (a workbook: save its sheet as csv)" if path.suffix.lower() in (".xlsx", ".xls") else ""
         raise ConfigError(
             f"series: {series!r} is neither a vendored series ({', '.join(PINKSHEET_SERIES)}) "
-            f"nor a .csv/.parquet path{spreadsheet}"
+            f"nor a .csv/.parquet path{spreadsheet}; .tsv and tab-separated .txt files are read as csv too"
         )
     path = resolve_input(path)
     if not path.is_file():

@@ -51,7 +51,7 @@ class RevenueConfig:
 
 @dataclass
 class TableInput:
-    path: Optional[str] = None  # .csv or .parquet; nothing is fitted when null
+    path: Optional[str] = None  # .csv, .tsv or .parquet; nothing is fitted when null
     output_column: str = "output"
     total_column: str = "total_cost"
     item_columns: List[str] = field(default_factory=list)  # cost items for the PCA

@@ -50,7 +50,7 @@ class ForecastParams:
 
 @dataclass
 class Config(TaskConfig):
-    series: str = "australia"  # australia | south_africa (vendored Pink Sheet) or a .csv/.parquet path
+    series: str = "australia"  # australia | south_africa (vendored Pink Sheet) or a .csv/.tsv/.parquet path
     source: SourceConfig = field(default_factory=SourceConfig)
     forecaster: Dict[str, ForecasterConfig] = field(default_factory=dict)
     forecast: ForecastParams = field(default_factory=ForecastParams)

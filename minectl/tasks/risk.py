@@ -75,7 +75,7 @@ class ThresholdsConfig:
 @dataclass
 class InputConfig:
     kind: str = "mine"  # mine: data + costs through the cost engine; table: one file in time order
-    path: Optional[str] = None  # table: .arff, .csv or .parquet
+    path: Optional[str] = None  # table: .arff, .csv, .tsv or .parquet
     categorical: List[str] = field(default_factory=list)  # table: columns one-hot encoded
     static: List[str] = field(default_factory=list)  # table: columns used as static features
 
@@ -261,7 +261,7 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
         source = inputs.mine_source(OmegaConf.to_container(cfg.data, resolve=True),
                                     OmegaConf.to_container(cfg.costs, resolve=True))
     elif not p.input.path:
-        raise ConfigError("risk.input.path: not set; expected a .arff, .csv or .parquet file for risk.input.kind=table")
+        raise ConfigError("risk.input.path: not set; expected a .arff, .csv, .tsv or .parquet file for risk.input.kind=table")
     else:
         source = inputs.table_source(p.input.path, list(p.input.categorical), list(p.input.static), t.column, frequency,
                                      t.shift_hours, t.repeated)

@@ -24,7 +24,7 @@ ALL_FAMILIES = ["normal", "lognormal", "gamma", "weibull", "beta", "uniform", "t
 @dataclass
 class SeriesConfig:
     name: str = MISSING
-    path: str = MISSING  # .csv or .parquet; relative paths: the working dir, then the project root
+    path: str = MISSING  # .csv, .tsv or .parquet; relative paths: the working dir, then the project root
     column: str = MISSING
     group_by: Optional[str] = None  # one series per value of this column (e.g. machine)
     transforms: List[str] = field(default_factory=lambda: ["level"])  # level | log_return | diff
