@@ -238,9 +238,9 @@ def _daily_records(
     names = [pl.col("activity").cast(types["activity"]), pl.col("resource").cast(types["resource"])]
     pairs = []
 
-    def checked(keys: pl.DataFrame, table: str) -> pl.DataFrame:
+    def checked(keys: pl.DataFrame | pl.LazyFrame, table: str) -> pl.DataFrame | pl.LazyFrame:
         """``keys`` with Enum-typed names once the mapping knows every (activity, resource)."""
-        pairs.append(set(keys.select("activity", "resource").unique().iter_rows()))
+        pairs.append(set(keys.lazy().select("activity", "resource").unique().collect().iter_rows()))
         mapping.check_records(pairs[-1], table)
         return keys.with_columns(names)
 
@@ -253,8 +253,9 @@ def _daily_records(
         counts = {"hourly_missing": filled.missing, "hourly_interpolated": filled.interpolated, "hourly_unfilled": filled.unfilled}
         records.append(metered.select(RECORD_COLUMNS))
     if booked is not None:
-        frame = booked.lazy().select(*(pl.col(c) for c in RECORD_COLUMNS)).collect()
-        records.append(checked(frame, "consumption_daily").with_columns(pl.col("quantity").cast(pl.Float64)))
+        # the names typed as they are read (a pass for the pairs first): their text is never held
+        frame = checked(booked.lazy().select(RECORD_COLUMNS), "consumption_daily")
+        records.append(frame.with_columns(pl.col("quantity").cast(pl.Float64)).collect())
     if not records:
         raise ConfigError("data: no consumption table; expected consumption_hourly and/or consumption_daily")
     combined = pl.concat([frame.lazy() for frame in records])  # lazy: no eager copy
