@@ -470,11 +470,13 @@ _DIGITS_AND_MARKS = rf"^[+-]?\d[\d.,{_MARKS}]*$"
 def _grouped_numbers(text: pl.LazyFrame, columns: list[str], path: Path) -> dict[str, tuple[pl.Expr, pl.DataType]]:
     """The text ``columns`` whose numbers group digits by a space or an apostrophe (_MARKS), each as
     an expression giving them as numbers (missing markers: missing) and its type (Int64 where no
-    value has decimals). Refused in one line naming the value, as a guess: a grouped value whose
-    groups after the first are not three digits (1 23,5, 12 34), a column of decimal commas and
-    points (1 234,5 and 12.5), and one whose space-grouped values are all one group of a whole
-    number (123 456: a number, or two?) where no value has decimals. One pass over the columns
-    whose first 1,000 rows hold numbers only (digits, marks, points, commas)."""
+    value has decimals). Refused in one line naming the value, as a guess: beside numbers grouped
+    so, a value whose groups after the first are not three digits (1 23,5), and a column of
+    decimal commas and points (1 234,5 and 12.5). Left as text, for the task to use as text or
+    refuse: a column none of whose values is grouped in threes (codes: 114 55, 12 34), and one
+    whose space-grouped values are all one group of a whole number with no decimals anywhere (123
+    456: a number, two, or a postal code?). One pass over the columns whose first 1,000 rows hold
+    numbers only (digits, marks, points, commas)."""
     def value(name: str) -> pl.Expr:
         return pl.col(name).str.strip_chars()
 
@@ -489,19 +491,20 @@ def _grouped_numbers(text: pl.LazyFrame, columns: list[str], path: Path) -> dict
     grouped = {}
     for name in numbers_only(text, numbers_only(text.head(1000), columns, r"\d"), _MARKED):
         given = text.select(value(name).filter(present(name))).collect().to_series()
+        in_threes = given.str.contains(_DIGIT_GROUPS) & given.str.contains(_MARKED)
+        if not in_threes.any():
+            continue  # codes, not numbers
         wrong = given.filter(~given.str.contains(_DIGIT_GROUPS) & ~given.str.contains(_UNGROUPED))
         if wrong.len():
-            raise DataError(f"{path}: column {name!r} has {wrong[0]!r} among numbers grouped by thousands; expected "
-                            "three digits in every group after the first (1 234 567,5 or 1'234.5)")
+            raise DataError(f"{path}: column {name!r} has {wrong[0]!r} among numbers grouped by thousands such as "
+                            f"{given.filter(in_threes)[0]!r}; expected three digits in every group after the first "
+                            "(1 234 567,5 or 1'234.5)")
         comma, point = given.filter(given.str.contains(",", literal=True)), given.filter(given.str.contains(".", literal=True))
         if comma.len() and point.len():
             raise DataError(f"{path}: column {name!r} has both {comma[0]!r} and {point[0]!r}; expected one decimal separator in a column")
-        spaced = given.filter(given.str.contains(rf"\d[{_SPACES}]\d"))
-        if spaced.len() and not (comma.len() or point.len() or given.str.contains(rf"[{_MARKS}]\d{{3}}[{_MARKS}]").any()):
-            whole = re.sub(f"[{_SPACES}]", "", spaced[0])
-            raise DataError(f"{path}: column {name!r} has numbers such as {spaced[0]!r}, which read as {whole} (thousands "
-                            f"grouped by a space) or as two numbers; expected {whole} for the first, or each number in a "
-                            "column of its own for the second (a value with decimals shows the grouping)")
+        if given.str.contains(rf"\d[{_SPACES}]\d").any() and not (
+                comma.len() or point.len() or given.str.contains(rf"[{_MARKS}]\d{{3}}[{_MARKS}]").any()):
+            continue  # 123 456 alone: a number, two, or a postal code; text, for the task to say
         number = value(name).str.replace_all(f"[{_MARKS}]", "").str.replace(",", ".", literal=True)
         dtype = pl.Float64 if comma.len() or point.len() else pl.Int64
         grouped[name] = (pl.when(present(name)).then(number).cast(dtype).alias(name), dtype)

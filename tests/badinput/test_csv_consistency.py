@@ -17,7 +17,7 @@ from harness import assert_refused
 from typer.testing import CliRunner
 
 from minectl.cli import app
-from minectl.data.sources import scan_dated_csv
+from minectl.data.sources import read_file, scan_dated_csv
 from minectl.features.series import parse_dates
 
 REPO = Path(__file__).resolve().parents[2]
@@ -215,9 +215,11 @@ GROUPED = [_grouped(p, " ", ",") for p in PRICES]
 REFUSED = {
     # 1 10,5 was text, and text is refused: now said so, naming the value
     "a group of two digits": (_series(GROUPED[:3] + ["1 10,5"] + GROUPED[4:]),
-                              "column 'v' has '1 10,5' among numbers grouped by thousands; expected three digits in every group after the first"),
-    "a pair of numbers": (_series(["1 100"] * 6 + ["123 456"] * 6),  # one group, no decimals: 123456, or 123 and 456?
-                          "column 'v' has numbers such as '1 100', which read as 1100 (thousands grouped by a space) or as two numbers"),
+                              "column 'v' has '1 10,5' among numbers grouped by thousands such as '1 100,50'; expected three digits "
+                              "in every group after the first"),
+    # one group, no decimals: 123456, 123 and 456, or a postal code? text, which the task refuses as a value column
+    "a pair of numbers": (_series(["1 100"] * 6 + ["123 456"] * 6),
+                          "column 'v' has 12 values that are not numbers (first at row 1: '1 100'); expected numbers"),
     "two decimal separators": (_series(GROUPED[:5] + ["1137.75"] + GROUPED[6:]),
                                "column 'v' has both '1 100,50' and '1137.75'; expected one decimal separator in a column"),
     "a quoted group of two in a comma file": (_series([f'"{v}"' for v in [*GROUPED[:3], "12 34,5", *GROUPED[4:]]], ","),
@@ -233,6 +235,12 @@ def test_grouped_digits_that_read_two_ways_are_refused(case, tmp_path):
 
 
 def test_a_text_column_with_spaced_digits_stays_text(tmp_path):
-    """Names with numbers in them are no grouped numbers: read as text, as before."""
+    """Names with numbers in them are no grouped numbers, nor are codes of spaced digits (postal codes,
+    pairs): read as text, as before, for the task to use or refuse; the numbers beside them still read."""
     frame = scan_dated_csv(_write(tmp_path / "t.csv", "site;v\nPit 12 34;1\nBench 1 234;2\n")).collect()
     assert frame["site"].to_list() == ["Pit 12 34", "Bench 1 234"] and frame["v"].to_list() == [1, 2]
+    codes = "zip;pair;pin;v\n114 55;12 34;110 001;1 234,5\n752 37;56 78;400 001;2 345\n"
+    for separator, name in ((";", "t.csv"), ("\t", "t.tsv")):
+        frame = read_file(_write(tmp_path / name, codes.replace(";", separator)))
+        assert frame.to_dict(as_series=False) == {"zip": ["114 55", "752 37"], "pair": ["12 34", "56 78"],
+                                                  "pin": ["110 001", "400 001"], "v": [1234.5, 2345.0]}
