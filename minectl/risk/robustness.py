@@ -60,7 +60,7 @@ def robustness_metrics(
                                     schema=layout.dynamic, orient="row"))
         for p in parts
     ])
-    X_masked = result.scaler.transform(build_dataset(masked, layout, lead).samples.X)[test]
+    X_masked = result.scaler.transform(build_dataset(masked, layout, lead).samples.X[test])  # the test rows only are scored
     X = result.scaler.transform(result.dataset.samples.X)
     n_dyn = X.shape[1] - len(layout.static)
     X_noisy = X[test].copy()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from minectl.errors import ConfigError
 
@@ -25,10 +24,15 @@ def window_features(dynamic: np.ndarray, static: np.ndarray, window: int) -> tup
     T = len(dynamic)
     if window < 1 or window > T:
         raise ConfigError(f"{window} must be between 1 and the number of periods ({T} rows)", param="window")
-    windows = sliding_window_view(dynamic, window, axis=0)  # (T-w+1, f, w)
-    flat = windows.transpose(0, 2, 1).reshape(T - window + 1, -1)
+    n, width = T - window + 1, dynamic.shape[1]
     end_index = np.arange(window - 1, T)
-    return np.hstack([flat, static[end_index]]), end_index
+    # written in place, block by block (day t-w+1+step in block step): no stacked copies of the
+    # matrix, which is the largest array of a run (rows x window x indicators)
+    X = np.empty((n, window * width + static.shape[1]), dtype=np.result_type(dynamic, static))
+    for step in range(window):
+        X[:, step * width : (step + 1) * width] = dynamic[step : step + n]
+    X[:, window * width :] = static[end_index]
+    return X, end_index
 
 
 def supervised_samples(
@@ -43,7 +47,8 @@ def supervised_samples(
         raise ConfigError(
             f"window {window} + lead {lead} leave no sample in {len(labels)} days", param=("window", "lead")
         )
-    X, end_index = X[keep], end_index[keep]
+    kept = int(keep.sum())  # a prefix: the last `lead` windows have no label yet
+    X, end_index = X[:kept], end_index[:kept]
     return Samples(X=X, y=labels[end_index + lead], end_index=end_index, target_index=end_index + lead)
 
 
@@ -67,4 +72,6 @@ class ZScore:
         return self
 
     def transform(self, values: np.ndarray) -> np.ndarray:
-        return (np.asarray(values, dtype=float) - self.mean_) / self.sd_
+        scaled = np.asarray(values, dtype=float) - self.mean_
+        scaled /= self.sd_  # in place: one new matrix, not two
+        return scaled

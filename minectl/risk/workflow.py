@@ -96,6 +96,8 @@ def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
         offset += part.height
     dates = np.concatenate(all_dates)
     order = np.argsort(dates, kind="stable")
+    if len(parts) == 1 and (order[1:] > order[:-1]).all():  # one series in time order: its arrays as they are
+        return Dataset(parts[0], dates, all_labels[0])
     stacked = Samples(*(np.concatenate([getattr(p, f) for p in parts])[order] for f in ("X", "y", "end_index", "target_index")))
     return Dataset(stacked, dates[order], np.concatenate(all_labels))
 
@@ -187,15 +189,16 @@ def run_lead(
         raise DataError(f"risk labels: level {ev.level_names(layout.n_levels)[level]!r} ({level}) has no training sample at lead "
                         f"{lead}, only {int((s.y == level).sum())} in validation and test; expected every level among the "
                         "training samples (fewer risk.labels.levels, a smaller risk.val_fraction/risk.test_fraction, more data)")
-    scaler = scaler_for(frame, layout, data.dates[train[-1]], s.X[train][:, s.X.shape[1] - len(layout.static):])
-    X = scaler.transform(s.X)
-    model = fit_model(make_model(), X[train], s.y[train], X[val], s.y[val])
-    _, val_score = predict_scores(model, X[val], layout.n_levels)
+    rows = {part: slice(index[0], index[-1] + 1) for part, index in (("train", train), ("val", val), ("test", test))}
+    scaler = scaler_for(frame, layout, data.dates[train[-1]], s.X[rows["train"], s.X.shape[1] - len(layout.static):])
+    X = scaler.transform(s.X)  # the parts as views of it (chronological_split's parts are ranges): no copies
+    model = fit_model(make_model(), X[rows["train"]], s.y[train], X[rows["val"]], s.y[val])
+    _, val_score = predict_scores(model, X[rows["val"]], layout.n_levels)
     thetas = (
         optimise_thresholds(val_score, s.y[val], layout.n_levels, threshold_objective)
         if thresholds is None else np.asarray(thresholds, dtype=float)
     )
-    proba, score, levels = predict_levels(model, X[test], thetas, layout.n_levels)
+    proba, score, levels = predict_levels(model, X[rows["test"]], thetas, layout.n_levels)
     y_test = s.y[test]
     metrics = ev.classification_metrics(y_test, levels, proba, layout.n_levels)
     majority = ev.majority_baseline(s.y[train], len(test))
