@@ -7,31 +7,20 @@ time), the names .tsv and tab-separated .txt, and digits grouped by spaces or ap
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import polars as pl
 import pytest
 from conftest import write_tiny_mine
+from csv_series import MONTHS, PRICES, metrics, uncertainty, write
 from harness import assert_refused
-from typer.testing import CliRunner
 
-from minectl.cli import app
 from minectl.data.sources import read_file, scan_dated_csv
 from minectl.features.series import parse_dates
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _metrics(args: list[object], run: Path) -> dict:
-    result = CliRunner().invoke(app, [*map(str, args), f"hydra.run.dir={run}"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads((run / "metrics.json").read_text())
 
 
 def _cost_with_production(tmp_path: Path, folder: Path, production: Path) -> list[object]:
@@ -61,7 +50,7 @@ def test_cost_from_a_month_first_production_table_equals_the_iso_one(tmp_path):
     us.write_csv(folder / "us.csv")
     us.write_csv(folder / "us.tsv", separator="\t")
     assert (folder / "us.tsv").read_text().splitlines()[4] == "1/13/2024\tM1\t120.0\t10.0\t2.0"
-    runs = {name: _metrics(_cost_with_production(tmp_path, folder, folder / name), tmp_path / f"run_{name}")
+    runs = {name: metrics(_cost_with_production(tmp_path, folder, folder / name), tmp_path / f"run_{name}")
             for name in ("iso.csv", "us.csv", "us.tsv")}
     assert runs["us.csv"] == runs["iso.csv"] == runs["us.tsv"] and runs["iso.csv"]
 
@@ -69,7 +58,7 @@ def test_cost_from_a_month_first_production_table_equals_the_iso_one(tmp_path):
 def test_an_impossible_month_first_date_of_a_cost_source_is_refused(tmp_path):
     folder = _mine_from_the_10th(tmp_path)
     text = pl.read_parquet(folder / "production.parquet").with_columns(pl.col("date").dt.strftime("%-m/%-d/%Y")).write_csv()
-    production = _write(folder / "production.csv", text.replace("1/11/2024", "2/30/2024"))
+    production = write(folder / "production.csv", text.replace("1/11/2024", "2/30/2024"))
     run = tmp_path / "run"
     assert_refused([*_cost_with_production(tmp_path, folder, production), f"hydra.run.dir={run}"],
                    ["data.tables.production", "production.csv: column 'date' has '2/30/2024', which is no date; expected M/D/YYYY"],
@@ -86,7 +75,7 @@ DAY_ABOVE_12_LATE = "d,v\n" + "".join(f"3/{1 + i % 12}/2024,{i}\n" for i in rang
     ("d,v\n13-3-2024 14:00,1\n1-12-2024 06:30,2\n", dt.datetime(2024, 3, 13, 14), dt.datetime(2024, 12, 1, 6, 30)),
 ], ids=["a day above 12 after row 100", "month first with times", "day first with dashes and times"])
 def test_the_cost_source_and_parse_dates_read_day_month_text_alike(text, first, last, tmp_path):
-    path = _write(tmp_path / "dates.csv", text)
+    path = write(tmp_path / "dates.csv", text)
     frame = scan_dated_csv(path)
     assert isinstance(frame, pl.LazyFrame)
     read = frame.collect()["d"]
@@ -101,48 +90,42 @@ DAYS = [dt.datetime(2020, 1, 1, 16, 30) + dt.timedelta(days=i) for i in range(40
 def test_a_forecast_of_month_first_timestamps_in_a_tsv_equals_the_iso_csv(tmp_path):
     """parse_dates read no D/M/YYYY text with a time (3/13/2024 16:30 was no date); and .tsv was no series file."""
     rows = [(d, 100 + i % 7 + i / 50) for i, d in enumerate(DAYS)]
-    iso = _write(tmp_path / "iso.csv", "date,value\n" + "".join(f"{d:%Y-%m-%d %H:%M},{v}\n" for d, v in rows))
-    us = _write(tmp_path / "us.tsv", "date\tvalue\n" + "".join(f"{d.month}/{d.day}/{d.year} {d:%H:%M}\t{v}\n" for d, v in rows))
+    iso = write(tmp_path / "iso.csv", "date,value\n" + "".join(f"{d:%Y-%m-%d %H:%M},{v}\n" for d, v in rows))
+    us = write(tmp_path / "us.tsv", "date\tvalue\n" + "".join(f"{d.month}/{d.day}/{d.year} {d:%H:%M}\t{v}\n" for d, v in rows))
     assert us.read_text().splitlines()[13] == "1/13/2020 16:30\t105.24"
-    runs = [_metrics(["forecast", f"series={path}", "source.resample=mean", "forecaster=[naive]", "debug=quick"], tmp_path / path.stem)
+    runs = [metrics(["forecast", f"series={path}", "source.resample=mean", "forecaster=[naive]", "debug=quick"], tmp_path / path.stem)
             for path in (iso, us)]
     assert runs[0] == runs[1] and runs[0]
 
 
 # -- 2. .tsv and tab-separated .txt, wherever .csv is read ---------------------------------------
 
-MONTHS = [dt.date(2020, m, 1) for m in range(1, 13)]
-PRICES = [1100.5 + 37.25 * i + (i % 3) for i in range(12)]
 COMMA_SERIES = "m,v\n" + "".join(f"{m:%Y-%m-%d},{p}\n" for m, p in zip(MONTHS, PRICES, strict=True))
 
-
-def _uncertainty(path: Path) -> list[object]:
-    return ["uncertainty", f"dataset.path={path}", "dataset.column=v", "dataset.date_column=m", "dataset.transforms=[level,log_return]",
-            "uncertainty.n_resamples=99", "uncertainty.families=[normal]"]
 
 
 @pytest.fixture(scope="module")
 def comma_metrics(tmp_path_factory):
     folder = tmp_path_factory.mktemp("comma")
-    return _metrics(_uncertainty(_write(folder / "series.csv", COMMA_SERIES)), folder / "run")
+    return metrics(uncertainty(write(folder / "series.csv", COMMA_SERIES)), folder / "run")
 
 
 @pytest.mark.parametrize("name", ["series.tsv", "series.TSV", "series.txt"])
 def test_a_tab_separated_series_by_any_of_its_names_equals_the_csv(name, comma_metrics, tmp_path):
-    path = _write(tmp_path / name, COMMA_SERIES.replace(",", "\t"))
-    assert _metrics(_uncertainty(path), tmp_path / "run") == comma_metrics and len(comma_metrics) > 5
+    path = write(tmp_path / name, COMMA_SERIES.replace(",", "\t"))
+    assert metrics(uncertainty(path), tmp_path / "run") == comma_metrics and len(comma_metrics) > 5
 
 
 def test_a_txt_without_tabs_is_refused_naming_the_file_types(tmp_path):
-    path = _write(tmp_path / "notes.txt", COMMA_SERIES)
+    path = write(tmp_path / "notes.txt", COMMA_SERIES)
     run = tmp_path / "run"
-    assert_refused([*_uncertainty(path), f"hydra.run.dir={run}"],
+    assert_refused([*uncertainty(path), f"hydra.run.dir={run}"],
                    f"{path}: unsupported dataset file type '.txt'; expected .csv, .tsv, .parquet or .arff (or tab-separated .txt)",
                    inputs=[path], run_dir=run)
 
 
 def test_a_forecast_series_of_another_type_is_refused_naming_tsv(tmp_path):
-    path = _write(tmp_path / "series.dat", COMMA_SERIES.replace(",", "\t"))
+    path = write(tmp_path / "series.dat", COMMA_SERIES.replace(",", "\t"))
     run = tmp_path / "run"
     assert_refused(["forecast", f"series={path}", "forecaster=[naive]", f"hydra.run.dir={run}"],
                    "nor a .csv/.parquet path; .tsv and tab-separated .txt files are read as csv too", inputs=[path], run_dir=run)
@@ -155,14 +138,14 @@ DECLARED = REPO / "minectl/conf/factors/knowledge/open_pit_coal.yaml"
 def test_declared_triples_are_read_from_a_tsv_as_from_a_csv(name, separator, tmp_path):
     """The row is read (its relation refused): a .tsv was refused as no declared file, and a tab
     file's header was one name."""
-    path = _write(tmp_path / name, separator.join(("head", "relation", "tail")) + "\n" + separator.join(("lumpiness", "Drives", "transport_cost")) + "\n")
+    path = write(tmp_path / name, separator.join(("head", "relation", "tail")) + "\n" + separator.join(("lumpiness", "Drives", "transport_cost")) + "\n")
     run = tmp_path / "run"
     assert_refused(["factors", "debug=quick", f"factors.sources.declared=[{DECLARED},{path}]", f"hydra.run.dir={run}"],
                    [f"{name}:2", "unknown relation type 'Drives'"], inputs=[path], run_dir=run)
 
 
 def test_a_declared_file_of_another_type_is_refused_naming_the_types(tmp_path):
-    path = _write(tmp_path / "extra.json", "{}")
+    path = write(tmp_path / "extra.json", "{}")
     run = tmp_path / "run"
     assert_refused(["factors", "debug=quick", f"factors.sources.declared=[{DECLARED},{path}]", f"hydra.run.dir={run}"],
                    f"{path}: expected a .yaml, .yml, .csv or .tsv file (or tab-separated .txt) of declared triples", inputs=[path], run_dir=run)
@@ -186,8 +169,8 @@ def _grouped(price: float, mark: str, decimal: str) -> str:
 def test_uncertainty_of_a_series_with_grouped_digits_equals_the_plain_one(separator, mark, decimal, quote, comma_metrics, tmp_path):
     rows = "".join(f"{m:%Y-%m-%d}{separator}{quote}{_grouped(p, mark, decimal)}{quote}\n" for m, p in zip(MONTHS, PRICES, strict=True))
     assert rows.splitlines()[1].endswith(f"{quote}1{mark}138{decimal}75{quote}")
-    path = _write(tmp_path / "series.csv", f"m{separator}v\n" + rows)
-    assert _metrics(_uncertainty(path), tmp_path / "run") == comma_metrics
+    path = write(tmp_path / "series.csv", f"m{separator}v\n" + rows)
+    assert metrics(uncertainty(path), tmp_path / "run") == comma_metrics
 
 
 def test_cost_from_production_tables_with_grouped_digits_equals_the_plain_one(tmp_path):
@@ -202,7 +185,7 @@ def test_cost_from_production_tables_with_grouped_digits_equals_the_plain_one(tm
     (folder / "swiss.csv").write_text("date,mine_id,ore_t,drilled_m,haul_km\n" + "".join(
         f"{d},{m},{_grouped(o, chr(39), '.')},{dr},{h}\n" for d, m, o, dr, h in rows), encoding="utf-8")
     assert (folder / "swiss.csv").read_text().splitlines()[5] == "2024-01-05,M1,1'234'567.75,10.0,2.0"
-    runs = {name: _metrics(_cost_with_production(tmp_path, folder, folder / f"{name}.csv"), tmp_path / f"run_{name}")
+    runs = {name: metrics(_cost_with_production(tmp_path, folder, folder / f"{name}.csv"), tmp_path / f"run_{name}")
             for name in ("plain", "semicolons", "quoted", "swiss")}
     assert runs["semicolons"] == runs["plain"] == runs["quoted"] == runs["swiss"] and runs["plain"]
 
@@ -229,18 +212,18 @@ REFUSED = {
 
 @pytest.mark.parametrize("case", REFUSED)
 def test_grouped_digits_that_read_two_ways_are_refused(case, tmp_path):
-    path = _write(tmp_path / "series.csv", REFUSED[case][0])
+    path = write(tmp_path / "series.csv", REFUSED[case][0])
     run = tmp_path / "run"
-    assert_refused([*_uncertainty(path), f"hydra.run.dir={run}"], [str(path), REFUSED[case][1]], inputs=[path], run_dir=run)
+    assert_refused([*uncertainty(path), f"hydra.run.dir={run}"], [str(path), REFUSED[case][1]], inputs=[path], run_dir=run)
 
 
 def test_a_text_column_with_spaced_digits_stays_text(tmp_path):
     """Names with numbers in them are no grouped numbers, nor are codes of spaced digits (postal codes,
     pairs): read as text, as before, for the task to use or refuse; the numbers beside them still read."""
-    frame = scan_dated_csv(_write(tmp_path / "t.csv", "site;v\nPit 12 34;1\nBench 1 234;2\n")).collect()
+    frame = scan_dated_csv(write(tmp_path / "t.csv", "site;v\nPit 12 34;1\nBench 1 234;2\n")).collect()
     assert frame["site"].to_list() == ["Pit 12 34", "Bench 1 234"] and frame["v"].to_list() == [1, 2]
     codes = "zip;pair;pin;v\n114 55;12 34;110 001;1 234,5\n752 37;56 78;400 001;2 345\n"
     for separator, name in ((";", "t.csv"), ("\t", "t.tsv")):
-        frame = read_file(_write(tmp_path / name, codes.replace(";", separator)))
+        frame = read_file(write(tmp_path / name, codes.replace(";", separator)))
         assert frame.to_dict(as_series=False) == {"zip": ["114 55", "752 37"], "pair": ["12 34", "56 78"],
                                                   "pin": ["110 001", "400 001"], "v": [1234.5, 2345.0]}

@@ -7,24 +7,15 @@ a column whose numbers read two ways (1.234: a thousand or one and a bit) is ref
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 
 import polars as pl
 import pytest
 from conftest import write_tiny_mine
+from csv_series import MONTHS, PRICES, metrics, uncertainty, write
 from harness import assert_refused
-from typer.testing import CliRunner
 
-from minectl.cli import app
 from minectl.data.sources import read_file, scan_dated_csv
 from minectl.features.series import parse_dates
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 # -- the numbers read ----------------------------------------------------------------------------
 
@@ -35,38 +26,38 @@ COMMA = "date,kWh,count,share,site\n01.03.2024,1234.5,1234567,0.25,A\n2.3.2024,1
 
 @pytest.mark.parametrize("separator", [";", "\t"])
 def test_decimal_commas_and_thousands_points_are_read_as_numbers(separator, tmp_path):
-    frame = read_file(_write(tmp_path / "regional.csv", REGIONAL.replace(";", separator)))
+    frame = read_file(write(tmp_path / "regional.csv", REGIONAL.replace(";", separator)))
     assert frame["kWh"].dtype == pl.Float64 and frame["kWh"].to_list() == [1234.5, 12.5, -1000000.75]
     assert frame["count"].dtype == pl.Int64 and frame["count"].to_list() == [1234567, 7, 12]  # 1.234.567: only thousands
     assert frame["share"].to_list() == [0.25, -1.5, None]  # NA: missing, as in a comma file
     assert frame["site"].to_list() == ["A", "B", "C"]
-    assert frame.equals(read_file(_write(tmp_path / "comma.csv", COMMA)))
+    assert frame.equals(read_file(write(tmp_path / "comma.csv", COMMA)))
 
 
 def test_the_cost_source_reads_a_semicolon_file_as_the_comma_file_lazily(tmp_path):
-    regional = scan_dated_csv(_write(tmp_path / "regional.csv", REGIONAL))
+    regional = scan_dated_csv(write(tmp_path / "regional.csv", REGIONAL))
     assert isinstance(regional, pl.LazyFrame)
     frame = regional.collect()
     assert frame["date"].to_list() == [dt.date(2024, 3, 1), dt.date(2024, 3, 2), dt.date(2024, 3, 3)]  # dotted: day first
     assert frame["kWh"].to_list() == [1234.5, 12.5, -1000000.75] and frame["count"].to_list() == [1234567, 7, 12]
-    assert frame.drop("share").equals(scan_dated_csv(_write(tmp_path / "comma.csv", COMMA)).collect().drop("share"))
+    assert frame.drop("share").equals(scan_dated_csv(write(tmp_path / "comma.csv", COMMA)).collect().drop("share"))
     assert frame["share"].to_list() == ["0.25", "-1.5", "NA"]  # a marker: text, as 'NA' in a comma source (the contract refuses it)
 
 
 def test_point_decimals_in_a_semicolon_file_are_decimals(tmp_path):
     """No decimal comma anywhere: 12.5 is twelve and a half; and where another column shows point
     decimals, so is 1.234 (the point is the file's decimal separator)."""
-    frame = read_file(_write(tmp_path / "points.csv", "a;b;c\n12.5;1.234;0.125\n3;2.5;1\n"))
+    frame = read_file(write(tmp_path / "points.csv", "a;b;c\n12.5;1.234;0.125\n3;2.5;1\n"))
     assert frame["a"].to_list() == [12.5, 3.0] and frame["b"].to_list() == [1.234, 2.5] and frame["c"].to_list() == [0.125, 1.0]
-    frame = read_file(_write(tmp_path / "shown.csv", "a;b\n12.5;1.234\n3.25;2.345\n"))
+    frame = read_file(write(tmp_path / "shown.csv", "a;b\n12.5;1.234\n3.25;2.345\n"))
     assert frame["b"].to_list() == [1.234, 2.345]
 
 
 def test_a_comma_file_reads_as_before(tmp_path):
     """A quoted name may hold a semicolon; thousands commas with a point stay the comma file's rule."""
-    frame = read_file(_write(tmp_path / "c.csv", 'date,"price;usd"\n2024-01,"1,234.5"\n2024-02,"1,000.0"\n'))
+    frame = read_file(write(tmp_path / "c.csv", 'date,"price;usd"\n2024-01,"1,234.5"\n2024-02,"1,000.0"\n'))
     assert frame.columns == ["date", "price;usd"] and frame["price;usd"].to_list() == [1234.5, 1000.0]
-    assert read_file(_write(tmp_path / "one.csv", "value\n1.234\n"))["value"].to_list() == [1.234]
+    assert read_file(write(tmp_path / "one.csv", "value\n1.234\n"))["value"].to_list() == [1.234]
 
 
 def test_dotted_dates_are_read_day_first():
@@ -76,27 +67,16 @@ def test_dotted_dates_are_read_day_first():
 
 # -- the same metrics as the comma file ----------------------------------------------------------
 
-MONTHS = [dt.date(2020, m, 1) for m in range(1, 13)]
-PRICES = [1100.5 + 37.25 * i + (i % 3) for i in range(12)]
 
 
-def _metrics(args: list[str], run: Path) -> dict:
-    result = CliRunner().invoke(app, [*map(str, args), f"hydra.run.dir={run}"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads((run / "metrics.json").read_text())
-
-
-def _uncertainty(path: Path) -> list[str]:
-    return ["uncertainty", f"dataset.path={path}", "dataset.column=v", "dataset.date_column=m", "dataset.transforms=[level,log_return]",
-            "uncertainty.n_resamples=99", "uncertainty.families=[normal]"]
 
 
 def test_uncertainty_of_a_semicolon_series_equals_the_comma_ones(tmp_path):
     regional = "".join(f"{m:%d.%m.%Y};{f'{p:_.2f}'.replace('.', ',').replace('_', '.')}\n" for m, p in zip(MONTHS, PRICES, strict=True))
     assert regional.splitlines()[0] == "01.01.2020;1.100,50"
-    semicolons = _metrics(_uncertainty(_write(tmp_path / "regional.csv", "m;v\n" + regional)), tmp_path / "a")
+    semicolons = metrics(uncertainty(write(tmp_path / "regional.csv", "m;v\n" + regional)), tmp_path / "a")
     comma = "".join(f"{m:%Y-%m-%d},{p}\n" for m, p in zip(MONTHS, PRICES, strict=True))
-    commas = _metrics(_uncertainty(_write(tmp_path / "comma.csv", "m,v\n" + comma)), tmp_path / "b")
+    commas = metrics(uncertainty(write(tmp_path / "comma.csv", "m,v\n" + comma)), tmp_path / "b")
     assert semicolons == commas and len(commas) > 5
 
 
@@ -118,7 +98,7 @@ def test_cost_from_a_semicolon_production_table_equals_the_comma_one(tmp_path):
         conf = tmp_path / f"conf_{name}" / "data"
         conf.mkdir(parents=True)
         (conf / "csv_mine.yaml").write_text(f"defaults:\n  - parquet_dir\n  - _self_\ntables:\n  production: {{kind: csv, path: '{folder / f'{name}.csv'}'}}\n")
-        runs[name] = _metrics(["cost", "-cd", conf.parent, "data=csv_mine", f"data.dir={folder}"], tmp_path / f"run_{name}")
+        runs[name] = metrics(["cost", "-cd", conf.parent, "data=csv_mine", f"data.dir={folder}"], tmp_path / f"run_{name}")
     assert runs["regional"] == runs["comma"] == runs["quoted"] and runs["comma"]
 
 
@@ -143,14 +123,14 @@ SERIES_CASES = {
 
 @pytest.mark.parametrize("case", SERIES_CASES)
 def test_series_files_read_two_ways_are_refused(case, tmp_path):
-    path = _write(tmp_path / "series.csv", SERIES_CASES[case][0])
+    path = write(tmp_path / "series.csv", SERIES_CASES[case][0])
     run = tmp_path / "run"
-    assert_refused([*_uncertainty(path), f"hydra.run.dir={run}"], [str(path), SERIES_CASES[case][1]], inputs=[path], run_dir=run)
+    assert_refused([*uncertainty(path), f"hydra.run.dir={run}"], [str(path), SERIES_CASES[case][1]], inputs=[path], run_dir=run)
 
 
 def test_an_ambiguous_column_of_a_mine_table_is_refused(tmp_path):
     folder = write_tiny_mine(tmp_path / "mine")
-    _write(folder / "production.csv", "date;mine_id;ore_t;drilled_m;haul_km\n"
+    write(folder / "production.csv", "date;mine_id;ore_t;drilled_m;haul_km\n"
            + "".join(f"0{d}.01.2024;M1;1.{d}00;10;2\n" for d in range(1, 6)))
     (tmp_path / "conf" / "data").mkdir(parents=True)
     (tmp_path / "conf" / "data" / "csv_mine.yaml").write_text(
