@@ -218,8 +218,7 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
     decimal points and none decimal commas. Columns of digits grouped by spaces or apostrophes (1 234,5)
     as _grouped_numbers reads them; other columns (12.5, 1,234.5, text) read as in a comma file."""
     columns = text.collect_schema().names()
-    value = {name: pl.col(name).str.strip_chars() for name in columns}
-    parts = text.select(part.alias(f"{i} {j}") for i, name in enumerate(columns) for j, part in enumerate(_parts(value[name])))
+    parts = text.select(part.alias(f"{i} {j}") for i, name in enumerate(columns) for j, part in enumerate(_parts(_value(name))))
     flags = {i: _shown(*(pl.col(f"{i} {j}") for j in range(5))) for i in range(len(columns))}
     # each column's flags as the bits of one number, OR-ed over the rows: a flag set where any value shows it
     bits = parts.select(pl.sum_horizontal(flag.cast(pl.UInt8) * (1 << bit) for bit, flag in enumerate(flags[i].values()))
@@ -227,8 +226,8 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
     shows = {name: {flag for bit, flag in enumerate(flags[i]) if (bits[name] or 0) >> bit & 1} for i, name in enumerate(columns)}
 
     def first(name: str, *showing: str) -> str:  # a value of column ``name`` showing one of the flags, for a message
-        shown = _shown(*_parts(value[name]))
-        return text.select(value[name].filter(pl.any_horizontal(shown[flag] for flag in showing)).first()).collect().item()
+        shown = _shown(*_parts(_value(name)))
+        return text.select(_value(name).filter(pl.any_horizontal(shown[flag] for flag in showing)).first()).collect().item()
 
     grouped = _grouped_numbers(text, [name for name in columns if "digit groups" in shows[name]], path)
     columns = [name for name in columns if name not in grouped]
@@ -241,9 +240,9 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
             if "a decimal point" in shows[name]:
                 raise DataError(f"{path}: column {name!r} has both {first(name, 'a decimal comma', 'thousands points')!r} and "
                                 f"{first(name, 'a decimal point')!r}; expected one decimal separator in a column")
-            as_points = _point_decimals(value[name])
+            as_points = _point_decimals(_value(name))
             dtype = None if "text" in shows[name] else pl.Float64 if "a decimal comma" in shows[name] else pl.Int64
-            numbers[name] = (pl.when(value[name].str.contains(_REGIONAL)).then(as_points).otherwise(pl.col(name)).alias(name), dtype)
+            numbers[name] = (pl.when(_value(name).str.contains(_REGIONAL)).then(as_points).otherwise(pl.col(name)).alias(name), dtype)
         elif "one point group" in shows[name] and "a decimal point" not in shows[name] and not points_shown:
             example = first(name, "one point group")
             whole = example.replace(".", "")
@@ -425,6 +424,16 @@ def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     return frame
 
 
+def _value(name: str) -> pl.Expr:
+    """A text column's values without padding."""
+    return pl.col(name).str.strip_chars()
+
+
+def _present(name: str) -> pl.Expr:
+    """Whether a text column's value is given: neither missing nor a missing marker."""
+    return _value(name).is_not_null() & ~_value(name).is_in(MISSING_MARKERS)
+
+
 # a comma no thousands separator can be: not followed by a group of three digits (55,2 | 16,98 | 10,0664)
 _DECIMAL_COMMA = r",(?:\d{1,2}|\d{4,})$"
 
@@ -435,17 +444,11 @@ def decimal_comma_columns(text: pl.LazyFrame, columns: list[str]) -> list[str]:
     (_REGIONAL) with a comma in some, once some value of the file shows a comma no thousands
     separator can be (_DECIMAL_COMMA): then "557,434" is 557.434; without one, "1,320" stays
     text (1320 or 1.32?). One pass over the columns whose first 1,000 rows hold such numbers only."""
-    def value(name: str) -> pl.Expr:
-        return pl.col(name).str.strip_chars()
-
-    def present(name: str) -> pl.Expr:
-        return value(name).is_not_null() & ~value(name).is_in(MISSING_MARKERS)
-
     def what_shows(rows: pl.LazyFrame, names: list[str]) -> dict[str, dict[str, bool]]:
         return rows.select(pl.struct(
-            regional=(~present(name) | value(name).str.contains(_REGIONAL)).all(),
-            decimal=(present(name) & value(name).str.contains(_DECIMAL_COMMA)).any(),
-            comma=(present(name) & value(name).str.contains(",", literal=True)).any(),
+            regional=(~_present(name) | _value(name).str.contains(_REGIONAL)).all(),
+            decimal=(_present(name) & _value(name).str.contains(_DECIMAL_COMMA)).any(),
+            comma=(_present(name) & _value(name).str.contains(",", literal=True)).any(),
         ).alias(name) for name in names).collect(engine="streaming").row(0, named=True) if names else {}
 
     # names, codes, text: their first rows show it, and the whole file is read for numbers only
@@ -477,20 +480,14 @@ def _grouped_numbers(text: pl.LazyFrame, columns: list[str], path: Path) -> dict
     whose space-grouped values are all one group of a whole number with no decimals anywhere (123
     456: a number, two, or a postal code?). One pass over the columns whose first 1,000 rows hold
     numbers only (digits, marks, points, commas)."""
-    def value(name: str) -> pl.Expr:
-        return pl.col(name).str.strip_chars()
-
-    def present(name: str) -> pl.Expr:
-        return value(name).is_not_null() & ~value(name).is_in(MISSING_MARKERS)
-
     def numbers_only(rows: pl.LazyFrame, names: list[str], shows: str) -> list[str]:  # and some value showing ``shows``
-        found = rows.select(((~present(name) | value(name).str.contains(_DIGITS_AND_MARKS)).all()
-                             & value(name).str.contains(shows).any()).alias(name) for name in names)
+        found = rows.select(((~_present(name) | _value(name).str.contains(_DIGITS_AND_MARKS)).all()
+                             & _value(name).str.contains(shows).any()).alias(name) for name in names)
         return [name for name, yes in found.collect(engine="streaming").row(0, named=True).items() if yes] if names else []
 
     grouped = {}
     for name in numbers_only(text, numbers_only(text.head(1000), columns, r"\d"), _MARKED):
-        given = text.select(value(name).filter(present(name))).collect().to_series()
+        given = text.select(_value(name).filter(_present(name))).collect().to_series()
         in_threes = given.str.contains(_DIGIT_GROUPS) & given.str.contains(_MARKED)
         if not in_threes.any():
             continue  # codes, not numbers
@@ -505,9 +502,9 @@ def _grouped_numbers(text: pl.LazyFrame, columns: list[str], path: Path) -> dict
         if given.str.contains(rf"\d[{_SPACES}]\d").any() and not (
                 comma.len() or point.len() or given.str.contains(rf"[{_MARKS}]\d{{3}}[{_MARKS}]").any()):
             continue  # 123 456 alone: a number, two, or a postal code; text, for the task to say
-        number = value(name).str.replace_all(f"[{_MARKS}]", "").str.replace(",", ".", literal=True)
+        number = _value(name).str.replace_all(f"[{_MARKS}]", "").str.replace(",", ".", literal=True)
         dtype = pl.Float64 if comma.len() or point.len() else pl.Int64
-        grouped[name] = (pl.when(present(name)).then(number).cast(dtype).alias(name), dtype)
+        grouped[name] = (pl.when(_present(name)).then(number).cast(dtype).alias(name), dtype)
     return grouped
 
 
