@@ -189,7 +189,6 @@ def _one_pass(frame: pl.LazyFrame, checks: list[pl.Expr], spec: TableSpec) -> tu
     return values.select(pl.col(c).sum() for c in values.columns if c not in totals).with_columns(**totals), pl.concat(keys)
 
 
-
 def _cycle_stats(batch: pl.DataFrame, series: list[str], time: str) -> pl.DataFrame | None:
     """``_one_pass``'s per-series stats of a batch whose rows cycle through the same distinct series
     in the same order (a timestamp-major export: every meter's reading of an hour, hour after
@@ -215,6 +214,7 @@ def _cycle_stats(batch: pl.DataFrame, series: list[str], time: str) -> pl.DataFr
                          "n": ((last - place) // period + 1).astype(np.uint32),
                          "first": pl.Series(times[:period].copy()).cast(dtype), "last": pl.Series(times[last]).cast(dtype),
                          "not_after": zeros, "no_time": zeros})
+
 
 def _keys_in_order(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int] | None:
     """Rows per mine_id when every series of the per-batch ``stats`` is complete and strictly

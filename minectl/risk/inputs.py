@@ -109,7 +109,7 @@ def prepared_frame(
             refuse_text(frame, exclude, taken, where)
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
         if series is None:
-            _refuse_row_numbers(frame, dynamic, where)
+            _refuse_ids(frame, dynamic, where)
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
     for column in dynamic + static:  # every row would be dropped as missing, and the error would be about labels
@@ -127,7 +127,7 @@ def prepared_frame(
     return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time, tuple(medians)), report
 
 
-def _refuse_row_numbers(frame: pl.DataFrame, columns: list[str], where: str) -> None:
+def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str) -> None:
     """A column that numbers the rows (consecutive integers from any start: an id, a record number,
     an index pandas wrote, an hour counter) is no measurement, and as an indicator it would hand the
     models the time order. Numbers given in another order (sample ids of shuffled rows) are ids all

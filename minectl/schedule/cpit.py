@@ -255,7 +255,7 @@ class _Model:
         return Solution(period, share)
 
 
-def _highs(seed: int, deadline: float, seconds: Callable[[int], None] | None = None):
+def _highs(seed: int, deadline: float, seconds: Callable[[int], None] = lambda n: None):
     """A quiet single-threaded HiGHS stopping at `deadline` (perf_counter seconds): its own time
     limit, and interrupt callbacks, since a MIP's root node can outlast that limit by a minute.
     The same callbacks tell ``seconds(n)`` of each n whole seconds passed (a bar's `advance`:
@@ -272,7 +272,7 @@ def _highs(seed: int, deadline: float, seconds: Callable[[int], None] | None = N
 
     def stop_when_late(event) -> None:
         now = time.perf_counter()
-        if seconds is not None and now - told[0] >= 1.0:
+        if now - told[0] >= 1.0:
             seconds(int(now - told[0]))
             told[0] += int(now - told[0])
         if now > deadline:
@@ -297,7 +297,7 @@ def _stdout_closed():
         os.close(saved)
 
 
-def solve_lp(model: _Model, seed: int, deadline: float, seconds: Callable[[int], None] | None = None) -> tuple[float, np.ndarray]:
+def solve_lp(model: _Model, seed: int, deadline: float, seconds: Callable[[int], None] = lambda n: None) -> tuple[float, np.ndarray]:
     """The LP relaxation's value and column values (inf and zeros when not solved in time);
     ``seconds``: see `_highs`."""
     import highspy
@@ -522,7 +522,7 @@ def window_search(model: _Model, best: Solution, best_value: float, seed: int, d
 
 
 def first_feasible(model: _Model, best: Solution, seed: int, deadline: float, max_nodes: int | None = None,
-                   seconds: Callable[[int], None] | None = None) -> tuple[Solution, float, bool]:
+                   seconds: Callable[[int], None] = lambda n: None) -> tuple[Solution, float, bool]:
     """The whole MIP's first schedule the verifier passes (HiGHS stops at its first improving
     solution), or `best` at -inf if none came; and whether the clock ended it. ``seconds``: see `_highs`."""
     import highspy
