@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from harness import assert_refused
 from typer.testing import CliRunner
 
 from minectl.cli import app
@@ -32,3 +33,9 @@ def uncertainty(path: Path) -> list[object]:
     """`minectl uncertainty` of the series file ``path`` (columns m, v), small and fast."""
     return ["uncertainty", f"dataset.path={path}", "dataset.column=v", "dataset.date_column=m", "dataset.transforms=[level,log_return]",
             "uncertainty.n_resamples=99", "uncertainty.families=[normal]"]
+
+
+def assert_series_refused(folder: Path, text: str, expect: str) -> None:
+    """`minectl uncertainty` of the series file ``text`` is refused in one line naming the file and ``expect``."""
+    path, run = write(folder / "series.csv", text), folder / "run"
+    assert_refused([*uncertainty(path), f"hydra.run.dir={run}"], [str(path), expect], inputs=[path], run_dir=run)

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import write_tiny_mine
-from csv_series import MONTHS, PRICES, metrics, uncertainty, write
+from csv_series import MONTHS, PRICES, assert_series_refused, metrics, uncertainty, write
 from harness import assert_refused
 
 from minectl.data.sources import read_file, scan_dated_csv
@@ -212,9 +212,7 @@ REFUSED = {
 
 @pytest.mark.parametrize("case", REFUSED)
 def test_grouped_digits_that_read_two_ways_are_refused(case, tmp_path):
-    path = write(tmp_path / "series.csv", REFUSED[case][0])
-    run = tmp_path / "run"
-    assert_refused([*uncertainty(path), f"hydra.run.dir={run}"], [str(path), REFUSED[case][1]], inputs=[path], run_dir=run)
+    assert_series_refused(tmp_path, *REFUSED[case])
 
 
 def test_a_text_column_with_spaced_digits_stays_text(tmp_path):

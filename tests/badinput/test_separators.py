@@ -11,7 +11,7 @@ import datetime as dt
 import polars as pl
 import pytest
 from conftest import write_tiny_mine
-from csv_series import MONTHS, PRICES, metrics, uncertainty, write
+from csv_series import MONTHS, PRICES, assert_series_refused, metrics, uncertainty, write
 from harness import assert_refused
 
 from minectl.data.sources import read_file, scan_dated_csv
@@ -123,9 +123,7 @@ SERIES_CASES = {
 
 @pytest.mark.parametrize("case", SERIES_CASES)
 def test_series_files_read_two_ways_are_refused(case, tmp_path):
-    path = write(tmp_path / "series.csv", SERIES_CASES[case][0])
-    run = tmp_path / "run"
-    assert_refused([*uncertainty(path), f"hydra.run.dir={run}"], [str(path), SERIES_CASES[case][1]], inputs=[path], run_dir=run)
+    assert_series_refused(tmp_path, *SERIES_CASES[case])
 
 
 def test_an_ambiguous_column_of_a_mine_table_is_refused(tmp_path):
