@@ -41,8 +41,12 @@ def worker_count(n_jobs: int) -> int:
 
 
 def start_ahead(count: int, modules: tuple[str, ...]) -> Workers | None:
-    """Spawn ``count`` workers importing ``modules`` now, for `spawned_workers` to take later."""
+    """Spawn ``count`` workers importing ``modules`` now, for `spawned_workers` to take later.
+    Workers started ahead for another count or modules (a guess made before the config was
+    known) are stopped: the run takes these."""
     key = (count, modules)
+    for other in [other for other in _ahead if other != key]:
+        _stop(_ahead.pop(other))
     if key not in _ahead and count > 0:
         _ahead[key] = _spawn(count, modules)
     return _ahead.get(key)
@@ -89,6 +93,9 @@ def _stop(workers: Workers) -> None:
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
+    from minectl.heap import keep_freed_memory
+
+    keep_freed_memory()
     for module in modules:
         importlib.import_module(module)
     # the modules live as long as the worker: frozen, the collector's full passes skip their
