@@ -341,6 +341,9 @@ def run_hydra(
     overwrite: bool = False,
 ) -> None:
     """Run `task` through hydra.main with an argument list rebuilt from parsed options."""
+    single_run = not (multirun or cfg or hydra_help or info)
+    if single_run:
+        _start_default_workers(task)
     import hydra
 
     from minectl.config import register_schemas
@@ -351,7 +354,7 @@ def run_hydra(
     argv = list(overrides)
     if not (hydra_help or info):
         key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-        output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=not (multirun or cfg),
+        output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=single_run,
                           multirun=multirun)
         if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
             path, timestamped = output
@@ -399,6 +402,19 @@ def run_hydra(
         summary = _print_summary(results.LAST_SWEEP[-1], by=None)
         if summary is not None and summary.height and (summary["status"] != "ok").any():
             raise typer.Exit(1)
+
+
+def _start_default_workers(task: str) -> None:
+    """Spawn the workers a default run of ``task`` takes (its module's `default_workers`) before
+    Hydra is imported, so that their start-up overlaps this process's; `precheck` keeps them or,
+    when the composed config asks for others, stops them."""
+    from importlib import import_module
+
+    from minectl import workers
+
+    default_workers = getattr(import_module(TASKS[task][0]), "default_workers", None)
+    if default_workers:
+        workers.start_ahead(*default_workers())
 
 
 def _override_value(path: Path) -> str:

@@ -43,6 +43,17 @@ def test_workers_started_ahead_are_the_ones_taken_and_end_with_the_block():
         assert fresh is not ahead
 
 
+def test_a_guess_started_before_the_config_is_stopped_when_the_config_asks_otherwise():
+    guess = start_ahead(1, ("minectl.forecast.network",))  # the CLI's guess: the default run's workers
+    assert start_ahead(0, ("minectl.forecast.network",)) is None  # the composed config asks for none
+    assert exit_code(guess.processes[0]) not in (None, 0) and not workers._ahead
+    guess = start_ahead(1, ("minectl.forecast.network",))
+    other = start_ahead(1, MODULES)  # or for other modules
+    assert exit_code(guess.processes[0]) not in (None, 0)
+    assert list(workers._ahead.values()) == [other]
+    stop_ahead()
+
+
 def test_no_workers_for_a_count_of_zero():
     assert start_ahead(0, MODULES) is None
     with spawned_workers(0, MODULES) as none:

@@ -68,6 +68,15 @@ def workers_ahead(cfg: Config) -> tuple[int, tuple[str, ...]]:
     return (worker_count(cfg.forecast.n_jobs) if _in_workers(cfg) else 0), WORKER_MODULES
 
 
+def default_workers() -> tuple[int, tuple[str, ...]]:
+    """`workers_ahead` of the default run (the LSTM in the workers, the schema's n_jobs), known
+    before Hydra is imported: the CLI spawns them then, 0.9 s before the config is composed.
+    A config asking for other workers has them stopped by `workers_ahead`'s start."""
+    from minectl.workers import worker_count
+
+    return worker_count(ForecastParams().n_jobs), WORKER_MODULES
+
+
 def _in_workers(cfg: Config) -> list[str]:
     """The forecasters whose fits go to the workers (forecaster.<name>.fit_in_workers)."""
     return [name for name, spec in cfg.forecaster.items() if spec.fit_in_workers]

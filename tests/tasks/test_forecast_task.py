@@ -71,6 +71,24 @@ def test_a_forecast_without_the_lstm_never_imports_torch(tmp_path):
     assert metrics(tmp_path / "run")["backtest.mape.arima"] > 0
 
 
+def test_the_default_runs_worker_starts_before_hydra_and_stops_when_the_config_needs_none(tmp_path):
+    """The worker is spawned before Hydra is imported (its torch import overlaps this process's
+    start-up); the composed config (no LSTM) needs none, so it is stopped and the run goes on."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, atexit; from minectl import workers; from minectl.cli import main; calls = [];"
+            "start = workers.start_ahead;"
+            "workers.start_ahead = lambda count, modules: calls.append((count, 'hydra' in sys.modules)) or start(count, modules);"
+            f"sys.argv = ['minectl', 'forecast', 'forecaster=[naive]', 'hydra.run.dir={tmp_path / 'run'}'];"
+            "atexit.register(lambda: print('CALLS', calls, 'LEFT', workers._ahead)); main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    guessed = min(2, os.cpu_count() or 1) - 1  # the schema's n_jobs=2: one worker where there are two cores
+    assert f"CALLS [({guessed}, False), (0, True)] LEFT {{}}" in done.stdout, done.stdout + done.stderr
+    assert metrics(tmp_path / "run")["series.months"] > 0
+
+
 def test_lstm_run_reports_validation_mape_next_to_naive(tmp_path):
     run_dir = tmp_path / "run"
     # debug=quick: a 6-month backtest at horizons 1 and 3, 6 validation months, a tiny LSTM
