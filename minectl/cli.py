@@ -817,6 +817,9 @@ def main() -> None:
         typer.echo(f"error: {redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     finally:
+        from minectl.workers import stop_ahead
+
+        stop_ahead()  # workers started ahead and not taken (e.g. Ctrl-C before the run): now, not after their imports
         # The interpreter's last collections walk every object of torch, scikit-learn, statsmodels
         # (0.5 s at the end of a command): nothing needs collecting when the process ends.
         gc.freeze()

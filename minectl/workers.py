@@ -12,6 +12,8 @@ import gc
 import importlib
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -81,9 +83,24 @@ def _spawn(count: int, modules: tuple[str, ...]) -> Workers:
     before = set(multiprocessing.active_children())
     executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_import_all, initargs=(modules,))
-    for _ in range(count):
-        executor.submit(int)  # an executor starts its processes on demand: these start them now
+    with _interrupts_ignored():
+        for _ in range(count):
+            executor.submit(int)  # an executor starts its processes on demand: these start them now
     return Workers(executor, [p for p in multiprocessing.active_children() if p not in before])
+
+
+@contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C ignored by the processes started in the block (an ignored signal is inherited): it
+    interrupts this process, which stops them, instead of each printing its own traceback."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread sets handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stop(workers: Workers) -> None:

@@ -54,6 +54,17 @@ def test_a_guess_started_before_the_config_is_stopped_when_the_config_asks_other
     stop_ahead()
 
 
+def test_ctrl_c_interrupts_this_process_not_its_workers():
+    """The terminal sends Ctrl-C to every process of the command: the workers ignore it (no
+    traceback of theirs in the middle of an import); this process stops them."""
+    import signal
+
+    with spawned_workers(1, MODULES) as taken:
+        os.kill(taken.processes[0].pid, signal.SIGINT)
+        assert taken.executor.submit(abs, -3).result(timeout=60) == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process's own, as before
+
+
 def test_no_workers_for_a_count_of_zero():
     assert start_ahead(0, MODULES) is None
     with spawned_workers(0, MODULES) as none:
