@@ -59,6 +59,7 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
     names = list(columns)
     usable = [name for name, s in zip(names, spread, strict=True) if s > 0]
     driver_cols = [i for i, name in enumerate(names[: len(drivers)]) if name in usable]
+    _check_independent([names[i] for i in driver_cols], matrix[:, driver_cols])
     z = (matrix - matrix.mean(0)) / np.where(spread > 0, spread, 1.0)
     rng = np.random.default_rng(seed)
     resamples = np.concatenate(list(resample_indices(len(z), n_resamples, rng, n_resamples, min(block_length, len(z)))))
@@ -98,6 +99,20 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
 def _row(column, driver, cost_column, cost, beta, low, high, status) -> tuple:
     return (column, driver, cost_column, cost, None if beta is None else float(beta),
             None if low is None else float(low), None if high is None else float(high), status)
+
+
+def _check_independent(names: list[str], x: np.ndarray) -> None:
+    """No driver a linear function of the others in the training rows (haul_km and haul_m, a column
+    given twice): least squares split their one effect between them, and both could be kept or dropped."""
+    def dependent(columns: list[int]) -> bool:
+        design = np.column_stack([np.ones(len(x)), x[:, columns]])
+        return np.linalg.matrix_rank(design) < design.shape[1]
+
+    for j, name in enumerate(names):
+        if dependent(list(range(j + 1))):
+            pair = [i for i in range(j) if dependent([i, j])][:1]  # the usual case: one column in two units
+            raise DataError(f"driver {name!r} is a linear function of {', '.join(repr(names[i]) for i in pair or range(j))} in the "
+                            "training rows; expected drivers that vary independently (drop one)", param="drivers")
 
 
 def _betas(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -147,9 +147,12 @@ def _numbers(path: Path, rows: list[str], first_line: int, width: int, what: str
 
 
 def _check_ids(path: Path, ids: np.ndarray, n: int, first_line: int, what: str) -> None:
+    """Ids in 0..n-1; float ids are checked before their cast to int64 (1e20 wrapped to a negative id, with a warning)."""
     bad = np.flatnonzero((ids < 0) | (ids >= n))
     if len(bad):
-        raise DataError(f"{path}:{first_line + bad[0]}: unknown block id {ids[bad[0]]}; expected {what} in 0..{n - 1}")
+        value = ids[bad[0]].item()
+        shown = int(value) if abs(value) < 2**53 and float(value).is_integer() else value
+        raise DataError(f"{path}:{first_line + bad[0]}: unknown block id {shown}; expected {what} in 0..{n - 1}")
 
 
 def _one_per_block(path: Path, ids: np.ndarray, n: int, first_line: int) -> None:
@@ -178,8 +181,8 @@ def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
         raise DataError(f"{path}:{lines[bad][0]}: {' '.join(parts[bad][:4])!r} is not finite; expected `id x y z` numbers")
     if np.any(head[:, 0] != np.round(head[:, 0])):
         raise DataError(f"{path}: block ids must be integers")
+    _check_ids(path, head[:, 0], len(head), lines[0][0], "ids")
     ids = head[:, 0].astype(np.int64)
-    _check_ids(path, ids, len(ids), lines[0][0], "ids")
     _one_per_block(path, ids, len(ids), lines[0][0])
     _, first, seen = np.unique(head[:, 1:], axis=0, return_index=True, return_inverse=True)
     again = np.flatnonzero(first[seen.ravel()] != np.arange(len(ids)))
@@ -385,8 +388,8 @@ def _block_rows(path: Path, lines, at: int, n: int, width: int, what: str) -> tu
     ids = table[:, 0]
     if np.any(ids != np.round(ids)):
         raise DataError(f"{path}: block ids of the {what} must be integers")
-    ids = ids.astype(np.int64)
     _check_ids(path, ids, n, first, "ids")
+    ids = ids.astype(np.int64)
     _one_per_block(path, ids, n, first)
     values = np.empty((n, width))
     values[ids] = table[:, 1:]
@@ -405,13 +408,14 @@ def _coefficients(path: Path, lines, at: int, coef: np.ndarray, by_destination: 
                      "`block resource value`" if width == 3 else "`block destination resource value`")
     if np.any(table[:, :-1] != np.round(table[:, :-1])) or not np.all(np.isfinite(table[:, -1])):
         raise DataError(f"{path}: resource coefficient lines need integer indices and finite values")
-    idx = table[:, :-1].astype(np.int64)
-    block, dest, res = idx[:, 0], (idx[:, 1] if width == 4 else np.zeros(len(idx), np.int64)), idx[:, -1]
     first = lines[at][0] if at < end else 0
-    _check_ids(path, block, n, first, "coefficient block ids")
+    _check_ids(path, table[:, 0], n, first, "coefficient block ids")
+    dest, res = (table[:, 1] if width == 4 else np.zeros(len(table))), table[:, -2]
     bad = np.flatnonzero((dest < 0) | (dest >= dests) | (res < 0) | (res >= resources))
     if len(bad):
         raise DataError(f"{path}:{first + bad[0]}: destination or resource index out of range")
+    idx = table[:, :-1].astype(np.int64)  # in range: the cast is exact
+    block, dest, res = idx[:, 0], (idx[:, 1] if width == 4 else np.zeros(len(idx), np.int64)), idx[:, -1]
     key = (res * n + block) * dests + dest
     unique, counts = np.unique(key, return_counts=True)
     if np.any(counts > 1):
@@ -449,8 +453,8 @@ def read_solution(path: Path, instance: Instance) -> Solution:
     table = _numbers(path, [line for _, line in rows], first, width, "a solution line")
     if np.any(table[:, : min(width, 3)] != np.round(table[:, : min(width, 3)])):
         raise DataError(f"{path}: block, destination and period must be integers")
+    _check_ids(path, table[:, 0], n, first, "block ids")
     block = table[:, 0].astype(np.int64)
-    _check_ids(path, block, n, first, "block ids")
     period = np.full(n, -1, np.int64)
     share = np.zeros((n, dests))
     if width == 1:

@@ -152,6 +152,9 @@ def run(cfg: Config, out: Run) -> dict:
     unlabelled = [d.tokens for d in docs]  # all the corpus' text, without labels, for the word vectors
 
     train, dev, test = pipeline.authors_split(docs)
+    pipeline.check_entities(f"{path}: the file-order split", train, dev, test, p.models)
+    for fold, parts in enumerate(pipeline.kfold_splits(docs, p.cv_folds, out.seed) if p.cv_folds else [], 1):
+        pipeline.check_entities(f"{path}: CV fold {fold} of {p.cv_folds}", *parts, p.models)
     with out.progress_per_model("fitting {}") as progress:  # advanced per epoch or CRF iteration
         scores, predictions, fitted = pipeline.compare_taggers(train, dev, test, unlabelled, p.models, terms, out.seed, neural, crf,
                                                                p.min_precision, progress)

@@ -114,10 +114,21 @@ class Config(CostConfig):  # data, costs, cost: the mine whose cost pipeline giv
 
 def check(cfg: Config) -> None:
     """How the values relate, for every sweep value before any job."""
+    from minectl.factors.declared import normalise_name
+
     params = cfg.factors
     if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
         raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
                           f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")
+    # two columns of one entity: the graph keeps the first data edge of a (head, relation, tail), so one column's effect
+    # was dropped unsaid, or both stood with opposite signs
+    for key in ("drivers", "costs"):
+        named: dict[str, str] = {}
+        for column, entity in params.derived[key].items():
+            first = named.setdefault(normalise_name(entity)[0], column)
+            if first != column:
+                raise ConfigError(f"columns {first!r} and {column!r} both name entity {normalise_name(entity)[0]!r}; expected one "
+                                  "column an entity", param=f"factors.derived.{key}")
 
 
 def run(cfg: Config, out: Run) -> dict:
@@ -230,6 +241,12 @@ def _derived_edges(cfg: Config, out: Run):
         except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file it cannot read
             raise DataError(f"{path}: not a readable {'parquet' if path.suffix == '.parquet' else 'CSV'} table "
                             f"({type(exc).__name__}); expected a `minectl cost` run's daily table", param="factors.sources.data") from None
+        keys = [key for key in ("mine_id", "date") if key in daily.columns]
+        repeated = daily.select(keys).is_duplicated() if "date" in keys else None
+        if repeated is not None and repeated.any():  # counted as two days: tighter intervals, more edges kept
+            row = daily.select(keys).row(int(repeated.arg_true()[0]), named=True)
+            raise DataError(f"{path}: {', '.join(f'{k} {v}' for k, v in row.items())} in two rows; expected one row per day"
+                            f"{' and mine' if 'mine_id' in keys else ''} (a table appended twice?)", param="factors.sources.data")
     derived = OmegaConf.to_container(cfg.factors.derived, resolve=True)
     with config_keys({name: f"factors.derived.{name}" for name in derived}):
         return derive_edges(daily, seed=cfg.seed, **derived)

@@ -259,6 +259,13 @@ def _price(decision: Any, out: Run) -> float:
         if frame["date"].is_null().any():
             raise DataError(f"{where}: column 'date' holds text that is not a date; "
                             "expected dates YYYY-MM-DD, YYYY-MM, DD/MM/YYYY or DD.MM.YYYY")
+    keys = [key for key in ("model", "date") if key in frame.columns]
+    repeated = frame.select(keys).is_duplicated() if "date" in keys else None
+    if repeated is not None and repeated.any():  # the file's last row of the latest date was the price, the other unsaid
+        row = frame.filter(repeated).row(0, named=True)
+        row["date"] = str(row["date"]).removesuffix(" 00:00:00")  # parsed text dates are midnight datetimes
+        raise DataError(f"{where}: {', '.join(f'{k} {row[k]}' for k in keys)} in two rows; expected one price a date"
+                        f"{' and model' if 'model' in keys else ''} (a series appended twice?)")
     try:
         price = last_price(frame, decision.price_column, decision.price_model)
     except KeyError as exc:

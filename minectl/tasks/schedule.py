@@ -5,6 +5,7 @@ economics (seed 004)."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, List, Optional
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from minectl.results import Run
 
 PROBLEMS = ("upit", "cpit", "pcpsp")
+PER_OUNCE = re.compile(r"/\s*(troy\s*)?(oz|ozt|toz|ounces?)\s*$", re.IGNORECASE)  # USD/oz, $/troy oz: economics.price_per_oz's unit
 MAX_SYNTHETIC_BLOCKS = 1_000_000  # the largest the docs measure (UPIT in seconds, about 1 GB)
 TIME_LIMITED = ("[yellow]{what}: stopped by its time limit, so its figures depend on this machine's speed and load "
                 "(minectl verify may differ); for a reproducible run raise the time limit or lower schedule.window_sweeps "
@@ -145,10 +147,24 @@ def check(cfg: Config) -> None:
     path = cfg.loop.price_path
     if path and cfg.loop.enabled and not cfg.minelib.path and len(path) != cfg.schedule.periods:  # it sets the re-plan's horizon
         raise ConfigError(f"loop.price_path: {len(path)} prices; expected one per period (schedule.periods={cfg.schedule.periods})")
+    problems = list(cfg.schedule.problems)
+    again = next((kind for i, kind in enumerate(problems) if kind in problems[:i]), None)
+    if again:  # solved and reported twice
+        raise ConfigError(f"schedule.problems={problems}: {again} twice; expected each problem once")
+    if not problems and not cfg.stope.enabled and (cfg.minelib.path or not cfg.loop.enabled):  # exit 0 having done nothing
+        loop = "skipped for MineLib files" if cfg.minelib.path else "off"
+        raise ConfigError(f"schedule.problems=[] and nothing else to run (loop {loop}, stope off); expected some of {', '.join(PROBLEMS)}")
     n_blocks = cfg.synthetic.nx * cfg.synthetic.ny * cfg.synthetic.nz
     if not cfg.minelib.path and n_blocks > MAX_SYNTHETIC_BLOCKS:
         raise ConfigError(f"synthetic.nx x ny x nz = {n_blocks:,} blocks; expected at most {MAX_SYNTHETIC_BLOCKS:,} "
                           "(larger models: write MineLib files, see benchmarks/schedule_upit.py)")
+    # blocks weigh synthetic.block_tonnes each (more once diluted): a period's capacity below one block mines or
+    # processes nothing in any plan, and was reported as an NPV of 0 with a 100 % gap to the LP's fractional blocks
+    for key, share in (("mining_share", cfg.schedule.mining_share), ("processing_share", cfg.schedule.processing_share)):
+        blocks = n_blocks * cfg.schedule.mining_share * (share if key == "processing_share" else 1.0)
+        if not cfg.minelib.path and blocks < 1:
+            raise ConfigError(f"schedule.{key}={share}: a period's {key.split('_')[0]} capacity holds {blocks:.2f} of the synthetic "
+                              f"model's {n_blocks:,} blocks; expected room for one block at least (raise schedule.{key} or the model)")
 
 
 def run(cfg: Config, out: Run) -> dict:
@@ -203,7 +219,11 @@ def _price(cfg: Config, out: Run) -> tuple[float, float]:
         raise DataError(f"price.forecast_table: {path}: columns {sorted(missing)} missing; "
                         "expected a forecast run's tables/forecast.parquet")
     model = p.model or table["model"][0]
-    rows = table.filter(pl.col("model") == model)
+    rows = _forecast_rows(table, model)
+    units = rows["unit"].drop_nulls().unique().sort().to_list() if "unit" in rows.columns else []
+    if any(not PER_OUNCE.search(unit) for unit in units):  # a coal forecast in USD/t was taken as dollars per ounce of gold
+        raise DataError(f"price.forecast_table: {path}: {model}'s prices in {', '.join(units)}; expected a price per troy ounce "
+                        "(USD/oz, as economics.price_per_oz)")
     if rows.height < p.month:
         raise DataError(f"price.model={model!r}, price.month={p.month}: the table has {rows.height} months of that model")
     row = rows.row(p.month - 1, named=True)
@@ -534,9 +554,17 @@ def _forecast_path(cfg: Config, out: Run) -> list[float]:
     import polars as pl
 
     table = pl.read_parquet(out.input_file(cfg.price.forecast_table))  # checked by _price already
-    model = cfg.price.model or table["model"][0]
-    prices = table.filter(pl.col("model") == model)["forecast"].to_list()[cfg.price.month - 1:][: cfg.schedule.periods]
+    prices = _forecast_rows(table, cfg.price.model or table["model"][0])["forecast"].to_list()[cfg.price.month - 1:][: cfg.schedule.periods]
     return [p / prices[0] for p in prices] if len(prices) == cfg.schedule.periods else []
+
+
+def _forecast_rows(table, model: str):
+    """A model's rows of a forecast table, month 1 first: by date where the table has one (a table in
+    another order, concatenated or edited, gave its first row as month 1)."""
+    import polars as pl
+
+    rows = table.filter(pl.col("model") == model)
+    return rows.sort("date", maintain_order=True) if "date" in rows.columns else rows
 
 
 def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:

@@ -113,7 +113,19 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
         raise DataError(f"{path}: no sentences; expected at least one labelled sentence ({fmt})")
     if not any(d.entities for d in docs):
         raise DataError(f"{path}: {len(docs)} sentences and no entity; expected labelled entities ({fmt})")
+    _check_spellings(path, "entity", [e.type for d in docs for e in d.entities])
+    _check_spellings(path, "relation", [kind for d in docs for _, _, kind in d.relations])
     return docs
+
+
+def _check_spellings(path: Path, what: str, types: list[str]) -> None:
+    """One spelling per type: `Equipment` and `equipment` (B-LOC and B-loc) were two classes, each
+    scored on its own and each missing the other's entities."""
+    spelt: dict[str, str] = {}
+    for name in dict.fromkeys(types):  # in file order: the first spelling is named first
+        first = spelt.setdefault(name.casefold(), name)
+        if first != name:
+            raise DataError(f"{path}: {what} types {first!r} and {name!r} differ only in case; expected one spelling of each type")
 
 
 def _check_document(path: Path, where: str, doc: Document) -> Document:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from minectl.errors import ConfigError
+from minectl.errors import ConfigError, DataError
 from minectl.text.bio import flatten
 from minectl.text.corpus import Document, Span
 from minectl.text.scoring import entity_scores
@@ -24,6 +24,20 @@ def authors_split(docs: list[Document]) -> tuple[list[Document], list[Document],
     """MaintIE's split: file order, train = first int(0.8 n), dev = up to int(0.9 n), test = the rest."""
     n = len(docs)
     return docs[: int(0.8 * n)], docs[int(0.8 * n): int(0.9 * n)], docs[int(0.9 * n):]
+
+
+def check_entities(where: str, train: list[Document], dev: list[Document], test: list[Document], models) -> None:
+    """Refuse a split whose F1 would measure nothing: a training or test part without any entity (a
+    tagger fitted on none, or scored on none, reported F1 0 as if measured), or a dev part without
+    one where a neural tagger stops early on its F1 (0 at every epoch: the first epoch kept)."""
+    parts = {"training": train, "dev": dev, "test": test}
+    if not set(models) & set(NEURAL):
+        del parts["dev"]
+    empty = next((name for name, docs in parts.items() if not any(d.entities for d in docs)), None)
+    if empty:
+        names = list(parts)
+        raise DataError(f"{where}: its {len(parts[empty])} {empty} sentences hold no entity; expected entities in the "
+                        f"{', '.join(names[:-1])} and {names[-1]} sentences (entities bunched in part of the file? reorder its sentences)")
 
 
 def repeated(held: list[Document], known: list[Document]) -> int:

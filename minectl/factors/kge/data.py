@@ -3,6 +3,8 @@ Bernoulli head-replacement probabilities (seed 001 eq 15)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,9 @@ from minectl.errors import DataError
 # a first line naming the columns is a header, not a triple (head/relation/tail, subject/predicate/object, ...)
 HEADER = ({"head", "h", "subject", "s", "source", "from"}, {"relation", "r", "predicate", "p", "rel", "edge", "type", "metaedge"},
           {"tail", "t", "object", "o", "target", "to"})
+# a C0 control character (not a tab or line end) in a name: NUL between the letters of a UTF-16 file read as UTF-8 (no
+# byte-order mark to tell), ESC or BEL from a terminal; NEL and U+2028 stay part of a name
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,13 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
     text = read_text(path, "utf-8", "a tab-separated UTF-8 triples file (head, relation, tail)")  # also: missing, not a file
     lines = [(number, line) for number, line in enumerate(text_lines(text), 1) if line.strip()]
     for number, line in lines:
-        # a tab at the end (a spreadsheet's export) opens no fourth column; a byte-order mark starts a concatenated file
-        parts = line.lstrip("\ufeff").rstrip(" \t").split("\t")
+        control = CONTROL.search(line)
+        if control:
+            raise DataError(f"{path}:{number}: control character {control.group()!r} in a name; expected UTF-8 text with printable "
+                            "names (a UTF-16 file? save it as UTF-8)")
+        # a tab at the end (a spreadsheet's export) opens no fourth column; a byte-order mark starts a concatenated file;
+        # NFC: `café` typed as e + U+0301 (macOS file names, some exports) is the `café` of the other files, not a second entity
+        parts = unicodedata.normalize("NFC", line.lstrip("\ufeff").rstrip(" \t")).split("\t")
         if number == lines[0][0] and names_columns(parts, HEADER):
             continue
         if len(parts) != 3 or not all(p.strip() for p in parts):
