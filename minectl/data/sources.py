@@ -5,6 +5,7 @@ A new kind of source is one more entry in READERS.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import re
@@ -90,7 +91,9 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         numbers = {} if separator == "," else _decimal_points(text, path)
         dates = _day_month_dates(text, path)
     except pl.exceptions.PolarsError as exc:
-        raise DataError(f"{path}: unreadable as csv ({str(exc).splitlines()[0]})") from None
+        first = str(exc).splitlines()[0]
+        fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
+        raise fault or DataError(f"{path}: unreadable as csv ({first})") from None
     frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=dict.fromkeys([*numbers, *dates], pl.String))
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
     frame = frame.with_columns(dates.values())
@@ -153,12 +156,38 @@ def is_csv(path: Path) -> bool:
 
 
 def _header(path: Path) -> str:
-    """The first line of a text file, without a byte-order mark or line end."""
+    """The first line of a text file that is not blank, without a byte-order mark or line end;
+    refused unless UTF-8 (not_utf8)."""
     try:
         with open(path, "rb") as handle:
-            return handle.readline(65_536).decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r\n")
+            line = handle.readline(65_536)
+            while line and not line.strip():  # blank lines before the header: polars skips them too
+                line = handle.readline(65_536)
     except OSError as exc:
         raise DataError(f"{path}: unreadable ({exc.strerror or exc}); expected a readable csv file") from None
+    fault = not_utf8(path, line, whole=False)  # polars would read such a header with '�' for letters, unsaid
+    if fault:
+        raise fault
+    return line.decode("utf-8", "ignore").removeprefix("\ufeff").rstrip("\r\n")  # ignore: a letter cut at 64 KiB
+
+
+UTF8_EXPECTED = "expected UTF-8 text (a spreadsheet's 'CSV UTF-8' export)"
+
+
+def not_utf8(path: Path, data: bytes, whole: bool = True) -> DataError | None:
+    """The one-line error for a text file whose bytes ``data`` (its start only, unless ``whole``)
+    are no UTF-8 text, naming what they look like: UTF-16 (Excel's 'Unicode Text': a byte-order
+    mark, or a zero byte beside each ASCII letter) or an 8-bit code page (Windows-1252, Latin-1:
+    é as one byte); None for UTF-8."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        return DataError(f"{path}: UTF-16 text (Excel's 'Unicode Text' export?); {UTF8_EXPECTED}")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=whole)
+    except UnicodeDecodeError as exc:
+        byte, line = data[exc.start:exc.start + 1], data.count(b"\n", 0, exc.start) + 1
+        return DataError(f"{path}: not UTF-8 text (line {line} has byte 0x{byte.hex().upper()}, "
+                         f"{byte.decode('cp1252', 'replace')!r} in Windows-1252); {UTF8_EXPECTED}")
+    return None
 
 
 def csv_separator(path: Path, check_names: bool = True) -> str:
@@ -171,17 +200,27 @@ def csv_separator(path: Path, check_names: bool = True) -> str:
         raise DataError(f"{path}: the first line {header!r} is a spreadsheet's separator hint, not the header; "
                         "expected the column names in the first line (delete that line)")
     unquoted = re.sub(r'"[^"]*"', "", header)  # a quoted name may hold any of them: "Coal, South African"
+    if "\r" in unquoted:  # lines ended by CR alone (classic Mac OS): the whole file reads as one line
+        raise DataError(f"{path}: lines end in a carriage return (CR) alone; expected LF or CR LF line ends (resave the file)")
     found = [separator for separator in SEPARATORS if separator in unquoted]
     if len(found) > 1:
         raise DataError(f"{path}: the header mixes {' and '.join(SEPARATORS[s] for s in found)} ({header[:80]!r}); "
                         "expected one separator between the column names: commas, semicolons or tabs")
     separator = found[0] if found else ","
-    names = next(csv.reader([header], delimiter=separator), [])
+    names = _named(next(csv.reader([header], delimiter=separator), []))
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated and check_names:  # polars would rename the second one 'x_duplicated_0' and read on
         raise DataError(f"{path}: column {repeated[0]!r} appears {names.count(repeated[0])} times in the header; "
                         "expected unique column names")
     return separator
+
+
+def _named(names: list[str]) -> list[str]:
+    """A header's names less the empty ones at its end: the separators a spreadsheet writes after
+    the last column (``a,b,,``), whose columns read_file drops when they hold no value."""
+    while names and not names[-1].strip():
+        names = names[:-1]
+    return names
 
 
 # A ';' or tab file is mostly a regional export, where the comma is the decimal separator and the
@@ -364,9 +403,13 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     try:
         if suffix in CSV_SUFFIXES:
             source = path if separator == "," else _as_comma_separated(path, separator)
-            frame = _spreadsheet_cleaned(pl.read_csv(source, infer_schema_length=None), path)  # long leading gaps hide the real types
+            frame = pl.read_csv(source, infer_schema_length=None)  # long leading gaps hide the real types
+            frame = _spreadsheet_cleaned(_without_trailing_separators(frame, path, separator), path)
         elif suffix == ".parquet":
             frame = pl.read_parquet(path)
+            # categories (pandas' category, a dictionary column) as the text they stand for, as a csv gives
+            # them: their codes follow first appearance, and would pass a newest-first date column as in order
+            frame = frame.with_columns(pl.col(n).cast(pl.String) for n, t in frame.schema.items() if t in (pl.Categorical, pl.Enum))
         else:
             import arff
 
@@ -380,12 +423,29 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
         raise
     except Exception as exc:  # noqa: BLE001 - polars, liac-arff and the OS each raise their own types
         first = str(exc).splitlines()[0] if str(exc) else ""
+        if "utf-8" in first:  # the header was UTF-8; a value is not
+            raise not_utf8(path, path.read_bytes()) or DataError(f"{path}: unreadable {what} file ({first}); {UTF8_EXPECTED}") from None
         # a row longer than the header: often a title or notes line above it, read as the header
         hint = "; expected the column names in the first line and as many values in every row" if "more fields" in first else ""
+        if "CSV malformed" in first or 'could not parse `"' in first:  # a quote inside a value (a 5" pipe) or never closed
+            hint = '; expected quotes only around whole values, a quote inside one doubled ("5"" pipe")'
         raise DataError(f"{path}: unreadable {what} file ({type(exc).__name__}: {first}){hint}") from None
     if frame.height == 0:
         raise DataError(f"{path}: the {what} file has no rows")
     return frame
+
+
+def _without_trailing_separators(frame: pl.DataFrame, path: Path, separator: str) -> pl.DataFrame:
+    """``frame`` (read from ``path``) less the unnamed columns after its last named one (_named)
+    that hold no value; one that holds a value is refused when there are two or more (polars
+    names them '' and '_duplicated_0')."""
+    header = next(csv.reader([_header(path)], delimiter=separator), [])
+    unnamed = frame.columns[len(_named(header)):]
+    empty = [name for name in unnamed if frame[name].null_count() == frame.height]
+    if len(unnamed) > 1 and len(empty) < len(unnamed):
+        raise DataError(f"{path}: the header ends in {len(unnamed)} empty column names, and a column of them holds values; "
+                        "expected a name for every column that holds values")
+    return frame.drop(empty)
 
 
 def _as_comma_separated(path: Path, separator: str) -> bytes:
@@ -405,9 +465,16 @@ _GROUPED_WITH_POINT = r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+$"  # 1,234.5: only so is t
 
 def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     """A csv (``path``) as a spreadsheet, a statistics office or pandas writes it, read as meant:
-    trailing rows without any value dropped; in text columns, MISSING_MARKERS as missing values,
-    and a column of numbers with padding or thousands separators (_grouped_numbers too) as
-    numbers; an unnamed first column that numbers the rows (pandas' and R's row index: 0.. or 1..) dropped."""
+    column names without spaces around them; trailing rows without any value dropped; in text
+    columns, MISSING_MARKERS as missing values, and a column of numbers with padding or thousands
+    separators (_grouped_numbers too) as numbers; an unnamed first column that numbers the rows
+    (pandas' and R's row index: 0.. or 1..) dropped."""
+    names = [name.strip() for name in frame.columns]  # `date, x1`: a hand-written header's spaces are no part of a name
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError(f"{path}: column {repeated[0]!r} appears {names.count(repeated[0])} times in the header (spaces around "
+                        "names aside); expected unique column names")
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     has_value = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     frame = frame.head(int(has_value.arg_true()[-1]) + 1 if has_value.any() else 0)
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]

@@ -22,6 +22,8 @@ def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
     """``frame[column]`` as Float64; text, inf, NaN, sums that overflow and values whose squares
     overflow refused (nulls stay: missing values)."""
     raw = frame[column]
+    if not (raw.dtype.is_numeric() or raw.dtype in (pl.String, pl.Boolean, pl.Null)):  # lists, dates: no cast to read
+        raise DataError(f"{where}: column '{column}' holds {raw.dtype} values; expected numbers")
     values = raw.cast(pl.Float64, strict=False)
     text = values.is_null() & raw.is_not_null()
     if text.any():

@@ -64,11 +64,12 @@ def _run_starts(keys: pl.DataFrame, n: int) -> np.ndarray:
 
 
 # text time formats tried in turn: ISO timestamps, dates, and months (the first day: YYYY-MM, and
-# the World Bank Pink Sheet's 1960M01)
+# the World Bank Pink Sheet's 1960M01); year first with slashes too (2024/03/31, 2024/03: East
+# Asian exports), which read one way only
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
                     "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
-MONTH_FORMATS = ("%Y-%m", "%YM%m")
-DATE_FORMATS = ("%Y-%m-%d", *MONTH_FORMATS, "%d.%m.%Y")  # dotted dates: day first by convention
+MONTH_FORMATS = ("%Y-%m", "%YM%m", "%Y/%m")
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", *MONTH_FORMATS, "%d.%m.%Y")  # dotted dates: day first by convention
 
 
 def day_month_formats(order: str) -> tuple[str, ...]:
@@ -94,6 +95,23 @@ def parse_dates(column: pl.Series, where: str) -> pl.Series:
         return column.cast(pl.Datetime("us"))
     formats = (*DATETIME_FORMATS, *DATE_FORMATS, *day_month_formats(day_month_order(column, where) or "day"))
     return pl.select(text_dates(pl.lit(column), formats)).to_series().alias(column.name)
+
+
+# an ISO timestamp with its zone: Z, UTC or an offset (+08:00, -0500)
+_ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{2}:?\d{2})$"
+
+
+def calendar_dates(column: pl.Series, where: str) -> pl.Series:
+    """parse_dates, and besides it what exports write for months and zoned times: month names
+    (Jan-1960, January-1960: a spreadsheet's mmm-yyyy), 1960M1, and ISO timestamps with a zone
+    (2024-03-01T00:00:00Z, ...+08:00) at their wall time: in their own zone's calendar, as a
+    zoned Datetime column is read (its month starts at local midnight, the evening before in
+    UTC). Left unread, such a column was no date column, and a newest-first file went unnoticed."""
+    if column.dtype != pl.String:
+        return parse_dates(column, where)
+    text = column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(_ZONED, "${1}")
+    named = text.str.to_date("%B-%Y", strict=False).cast(pl.Datetime("us"))  # %B reads Jan and January
+    return pl.select(pl.coalesce(parse_dates(text, where), named)).to_series().alias(column.name)
 
 
 # D/M/YYYY or M/D/YYYY, with '/' or '-' (dotted dates are day first by convention); a time may follow

@@ -90,14 +90,14 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
 
 def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: str) -> pl.DataFrame:
     """One row per calendar month from the first to the last: the mean or last of its quoted values."""
-    from minectl.features.series import parse_dates
+    from minectl.features.series import calendar_dates
 
     if how not in RESAMPLE:
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
     if not (dates.dtype == pl.String or dates.dtype.is_temporal()):  # numbers would be read as microseconds since 1970
-        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}")
+        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}{_serial_hint(dates)}")
     _refuse_empty_dates(dates, path, name)
-    when = parse_dates(dates, str(path)) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
+    when = calendar_dates(dates, str(path)) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
         bad = dates.filter(when.is_null())[0]
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}")
@@ -125,25 +125,32 @@ def _wall_time(column: pl.Series) -> pl.Series:
 
 
 def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
-    """Each row's month: from dates and timestamps (features.series.parse_dates: ISO, the Pink
-    Sheet's 1960M01, unambiguous D/M/YYYY), 1960M1 and month names (Jan-1960, January-1960: a
-    spreadsheet's mmm-yyyy). A two-digit year (Jan-60) is refused: its century would be a guess."""
+    """Each row's month: from dates and timestamps (features.series.calendar_dates: ISO, zoned
+    ISO in their own zone's months, the Pink Sheet's 1960M01 and 1960M1, unambiguous D/M/YYYY,
+    month names: Jan-1960, January-1960). A two-digit year (Jan-60) is refused: its century
+    would be a guess."""
     _refuse_empty_dates(column, path, name)
     if column.dtype == pl.String:
-        from minectl.features.series import parse_dates
+        from minectl.features.series import calendar_dates
 
-        text = column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}")
-        named = text.str.to_date("%B-%Y", strict=False).cast(pl.Datetime("us"))  # %B reads Jan and January
-        parsed = pl.select(pl.coalesce(parse_dates(text, str(path)), named)).to_series().cast(pl.Date)
+        parsed = calendar_dates(column, str(path)).cast(pl.Date)
         bad = column.filter(parsed.is_null())
         if bad.len():
             raise DataError(f"{path}: column {name!r} must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); got {bad[0]!r}")
     elif column.dtype in (pl.Date,) or isinstance(column.dtype, pl.Datetime):
         parsed = _wall_time(column).cast(pl.Date)
     else:
-        raise DataError(f"{path}: column {name!r} must hold dates; got type {column.dtype} (e.g. {column[0]!r}); "
+        raise DataError(f"{path}: column {name!r} must hold dates; got type {column.dtype} (e.g. {column[0]!r}){_serial_hint(column)}; "
                         "expected dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01)")
     return parsed.dt.truncate("1mo").alias("date")
+
+
+def _serial_hint(column: pl.Series) -> str:
+    """What numbers in a date column most often are: a spreadsheet's day numbers (45000 is 2023-03-15),
+    saved from cells formatted as numbers; those of 1950 to 2099 (years and YYYYMM lie outside)."""
+    if column.dtype.is_numeric() and column.min() is not None and 18_264 <= column.min() <= column.max() <= 73_050:
+        return " (spreadsheet day numbers? format the column as dates before saving)"
+    return ""
 
 
 def _refuse_empty_dates(column: pl.Series, path: Path, name: str) -> None:

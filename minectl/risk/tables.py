@@ -45,19 +45,25 @@ def numeric_columns(frame: pl.DataFrame, exclude: list[str]) -> list[str]:
     ]
 
 
-def refuse_text(frame: pl.DataFrame, exclude: list[str], taken: set[str], where: str) -> None:
-    """A text column that is no key, label or category, matching no ``exclude`` pattern, is
-    refused: it would silently not be a feature, and is usually numbers that did not read as
-    numbers (``NA``, ``1,234.5``, decimal commas)."""
+def refuse_non_numbers(frame: pl.DataFrame, exclude: list[str], taken: set[str], where: str) -> None:
+    """A column that is no key, label or category, matching no ``exclude`` pattern, and holds no
+    numbers or booleans, is refused: it would silently not be a feature. Text is usually numbers
+    that did not read as numbers (``NA``, ``1,234.5``, decimal commas); a parquet file may also
+    hold enums, dates, durations, lists, structs or bytes, which no model reads as they are."""
     for column, dtype in frame.schema.items():
-        if dtype in (pl.String, pl.Categorical) and column not in taken and not any(fnmatch.fnmatch(column, p) for p in exclude):
-            values = frame[column].cast(pl.String)
-            if values.null_count() == values.len():  # a CSV column without any value reads as text
-                raise empty_column(where, column)
-            text = values.filter(values.cast(pl.Float64, strict=False).is_null() & values.is_not_null())
-            example = text[0] if text.len() else values[0]
-            raise DataError(f"{where}: column {column!r} holds text (e.g. {example!r}); expected numbers (an empty cell: missing), "
-                            "or the column in risk.input.categorical (one-hot) or risk.features.exclude (not a feature)")
+        if dtype.is_numeric() or dtype == pl.Boolean or column in taken or any(fnmatch.fnmatch(column, p) for p in exclude):
+            continue
+        values = frame[column].cast(pl.String) if dtype in (pl.String, pl.Categorical, pl.Enum, pl.Null) else None
+        if values is None:
+            hint = f", or risk.time.column={column} (rows are in file order without it)" if dtype in (pl.Date, pl.Datetime) else ""
+            raise DataError(f"{where}: column {column!r} holds {dtype} values, which are no feature; expected numbers, or the "
+                            f"column in risk.features.exclude (not a feature){hint}")
+        if values.null_count() == values.len():  # a CSV column without any value reads as text
+            raise empty_column(where, column)
+        text = values.filter(values.cast(pl.Float64, strict=False).is_null() & values.is_not_null())
+        example = text[0] if text.len() else values[0]
+        raise DataError(f"{where}: column {column!r} holds text (e.g. {example!r}); expected numbers (an empty cell: missing), "
+                        "or the column in risk.input.categorical (one-hot) or risk.features.exclude (not a feature)")
 
 
 def empty_column(where: str, column: str) -> DataError:

@@ -178,6 +178,9 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
         first = ordered[column].filter(shared)[0]
         raise DataError(f"{where}: time column {column!r} repeats {first} ({int(shared.sum())} rows share a time); "
                         "expected one row per time (aggregate or drop duplicates first, or risk.time.repeated=mean)")
+    if frequency is None and ordered.height < 2 and not ordered[column].dtype.is_integer():  # else: "1step has no length"
+        raise DataError(f"{where}: time column {column!r} holds {ordered.height} time; expected at least 2 to tell one period "
+                        "(or risk.time.frequency)")
     frequency = frequency or infer_frequency(ordered[column], shift_hours)
     time = ordered[column]
     if time.dtype.is_integer():  # a shift number: one number is one period (k numbers for a 'k step' frequency)

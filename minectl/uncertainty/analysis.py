@@ -64,13 +64,15 @@ def analyse_series(
 
 
 def boot_row(result: BootstrapResult) -> dict:
+    """The interval's numbers; its range in % of the estimate only where that is not 0 (the mean
+    difference of a series that ends where it starts is 0, and the whole run used to fail on it)."""
+    relative = {} if result.estimate == 0 else {"range_low_pct": result.range_low_pct, "range_high_pct": result.range_high_pct}
     return {
         "method": result.method,
         "estimate": result.estimate,
         "ci_low": result.low,
         "ci_high": result.high,
-        "range_low_pct": result.range_low_pct,
-        "range_high_pct": result.range_high_pct,
+        **relative,
         "standard_error": result.standard_error,
     }
 

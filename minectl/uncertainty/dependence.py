@@ -27,9 +27,18 @@ def autocovariances(x: np.ndarray, max_lag: int) -> np.ndarray:
     return np.array([eps[k:] @ eps[: n - k] / n for k in range(max_lag + 1)])
 
 
+def _scaled(x: np.ndarray) -> np.ndarray:
+    """``x`` divided by the power of two nearest its largest |value|: autocorrelations and the block
+    length are ratios of autocovariances, unchanged by it to the last bit (only exponents change),
+    while the fourth powers of values near 1e150 (G^2 and D below) overflowed to inf / inf = NaN."""
+    x = np.asarray(x, dtype=float)
+    top = float(np.abs(x).max()) if x.size else 0.0
+    return x if top == 0 or not np.isfinite(top) else np.ldexp(x, -int(np.frexp(top)[1]))
+
+
 def autocorrelations(x: np.ndarray, max_lag: int) -> np.ndarray:
     """r(1..max_lag)."""
-    acv = autocovariances(x, max_lag)
+    acv = autocovariances(_scaled(x), max_lag)
     return acv[1:] / acv[0] if acv[0] > 0 else np.zeros(max_lag)
 
 
@@ -53,7 +62,7 @@ def _flat_top(s: float) -> float:
 
 def politis_white_block(x: np.ndarray) -> float:
     """The automatic block length (a real number >= 1) for a circular / moving-block bootstrap of the mean."""
-    x = np.asarray(x, dtype=float)
+    x = _scaled(x)
     n = x.size
     b_max = math.ceil(min(3 * math.sqrt(n), n / 3))
     k_n = max(5, int(math.log10(n)))

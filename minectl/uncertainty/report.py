@@ -21,7 +21,7 @@ def print_summary(console, boot_rows: list[dict], fit_rows: list[dict], no_fit: 
             r["series"],
             f"{r['estimate']:.6g}",
             f"[{r['ci_low']:.6g}, {r['ci_high']:.6g}]",
-            f"{r['range_low_pct']:+.2f} / {r['range_high_pct']:+.2f}",
+            f"{r['range_low_pct']:+.2f} / {r['range_high_pct']:+.2f}" if "range_low_pct" in r else "n/a (estimate 0)",
             "no family fits" if r["series"] in no_fit else fit["family"],
             *("n/a" if math.isnan(fit[p]) else f"{fit[p]:.3f}" for p in ("ks_pvalue", "ad_pvalue")),
         )

@@ -191,17 +191,18 @@ def _dates(frame: pl.DataFrame, date_column: str, path: Path) -> pl.Series:
     return dates
 
 
-DATE_TEXT = "YYYY-MM-DD, YYYY-MM, YYYYMmm (the Pink Sheet's 1960M01), DD/MM/YYYY or YYYY-MM-DD HH:MM[:SS]"
+DATE_TEXT = "YYYY-MM-DD, YYYY-MM, YYYYMmm (the Pink Sheet's 1960M01), Jan-1960, DD/MM/YYYY or YYYY-MM-DD HH:MM[:SS][Z|+HH:MM]"
 
 
 def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
-    """Text as dates (null where it reads as none; parse_dates' formats, the Pink Sheet's months
-    `1960M01` among them, D/M/YYYY or M/D/YYYY as the column shows); other columns as they are."""
+    """Text as dates (null where it reads as none; calendar_dates' formats, the Pink Sheet's months
+    `1960M01`, Jan-1960 and zoned ISO timestamps among them, D/M/YYYY or M/D/YYYY as the column
+    shows); other columns as they are."""
     if column.dtype != pl.String:
         return column
-    from minectl.features.series import parse_dates
+    from minectl.features.series import calendar_dates
 
-    return parse_dates(column.str.strip_chars(), str(path))
+    return calendar_dates(column, str(path))
 
 
 def _check_date_columns(frame: pl.DataFrame, path: Path, period: str, hint: str) -> None:

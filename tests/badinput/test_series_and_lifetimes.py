@@ -172,12 +172,12 @@ def test_uncertainty_reads_pink_sheet_months_and_refuses_them_newest_first(tmp_p
                    inputs=[newest_first], run_dir=tmp_path / "run")
 
 
-def test_uncertainty_dates_that_do_not_read_are_refused(tmp_path):
+def test_uncertainty_month_names_newest_first_are_refused_for_their_order(tmp_path):
     rows = [(f"{['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][m - 1]}-{y}", p)
             for (y, m), p in zip(_months(len(PRICES)), PRICES, strict=True)]
     path = _pink_sheet(tmp_path / "prices.csv", rows[::-1])
-    assert_refused(_uncertainty(path, tmp_path / "run", "dataset.frequency=month"),
-                   [str(path), "column 'month' has 15 values that are not dates (first at row 1: 'May-2026')", "YYYY-MM"],
+    assert_refused(_uncertainty(path, tmp_path / "run", "dataset.frequency=month"),  # Jan-2026 reads as a month
+                   [str(path), "column 'month' at row 2 (2026-04-01 00:00:00) is not after the row before (2026-05-01 00:00:00)"],
                    inputs=[path], run_dir=tmp_path / "run")
 
 
