@@ -97,8 +97,8 @@ def parse_dates(column: pl.Series, where: str) -> pl.Series:
     return pl.select(text_dates(pl.lit(column), formats)).to_series().alias(column.name)
 
 
-# an ISO timestamp with its zone: Z, UTC or an offset (+08:00, -0500)
-_ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{2}:?\d{2})$"
+# an ISO timestamp with its zone: Z, UTC or an offset (+08:00, -0500: sign, hours, minutes)
+_ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|([+-])(\d{2}):?(\d{2}))$"
 
 
 def calendar_dates(column: pl.Series, where: str) -> pl.Series:
@@ -112,6 +112,23 @@ def calendar_dates(column: pl.Series, where: str) -> pl.Series:
     text = column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(_ZONED, "${1}")
     named = text.str.to_date("%B-%Y", strict=False).cast(pl.Datetime("us"))  # %B reads Jan and January
     return pl.select(pl.coalesce(parse_dates(text, where), named)).to_series().alias(column.name)
+
+
+def instants(column: pl.Series, wall: pl.Series) -> pl.Series:
+    """The moment each value of ``column`` names, for order and repeat checks, given its wall time
+    ``wall`` (calendar_dates): zoned text less its offset, a zoned Datetime column in UTC. At a
+    daylight-saving fall-back an hour of wall time comes twice (02:30+02:00, then 02:30+01:00):
+    two moments an hour apart, not a repeated time. A text column not zoned in every value (or in
+    none) keeps its wall time: its unzoned values name no moment."""
+    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:
+        return column.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("us"))
+    text = column.str.strip_chars() if column.dtype == pl.String else None
+    if text is None or not text.str.contains(_ZONED).fill_null(True).all():
+        return wall
+    zone = text.str.extract_groups(_ZONED).struct.unnest()  # "2": sign, "3": hours, "4": minutes; null for Z, UTC
+    minutes = (pl.col("3").cast(pl.Int64) * 60 + pl.col("4").cast(pl.Int64)).fill_null(0)
+    ahead_of_utc = zone.select(pl.duration(minutes=pl.when(pl.col("2") == "-").then(-minutes).otherwise(minutes))).to_series()
+    return wall - ahead_of_utc
 
 
 # D/M/YYYY or M/D/YYYY, with '/' or '-' (dotted dates are day first by convention); a time may follow

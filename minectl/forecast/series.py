@@ -54,9 +54,10 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     absent month, quarterly or yearly rows, a duplicate month, a price <= 0 (the models work on logs),
     text, inf or NaN is a DataError naming the file and month or row.
 
-    ``resample`` (mean | last): rows at any finer step (days, weeks; a repeated time is refused)
-    become one value per month, the mean of its quoted rows or the latest one; a month without a
-    quote is an empty month. Column `rows` then counts the quotes behind each month.
+    ``resample`` (mean | last): rows at any finer step (days, weeks; a repeated time is refused,
+    zoned times compared as moments: features.series.instants) become one value per month, the
+    mean of its quoted rows or the latest one; a month without a quote is an empty month. Column
+    `rows` then counts the quotes behind each month.
     """
     path = Path(path)
     frame = read_file(path, "series")
@@ -90,7 +91,7 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
 
 def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: str) -> pl.DataFrame:
     """One row per calendar month from the first to the last: the mean or last of its quoted values."""
-    from minectl.features.series import calendar_dates
+    from minectl.features.series import calendar_dates, instants
 
     if how not in RESAMPLE:
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
@@ -104,9 +105,11 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
     if (values <= 0).any():  # a month's mean would hide it
         first = int((values <= 0).arg_true()[0])
         raise DataError(f"{path}: column {values.name!r} must be > 0 (prices are modelled in logs); got {values[first]} at row {first + 1}")
-    rows = pl.DataFrame({"when": when, "value": values}).sort("when")
-    if rows["when"].is_duplicated().any():
-        raise DataError(f"{path}: column {name!r} repeats {rows['when'].filter(rows['when'].is_duplicated())[0]}; "
+    # order and repeats by the moment (a fall-back's hour comes twice in wall time), months by wall time
+    rows = pl.DataFrame({"given": dates, "when": when, "moment": instants(dates, when), "value": values})
+    rows = rows.sort("moment", maintain_order=True)  # a repeat named by its first row
+    if rows["moment"].is_duplicated().any():
+        raise DataError(f"{path}: column {name!r} repeats {rows['given'].filter(rows['moment'].is_duplicated())[0]}; "
                         "expected one row per time")
     quoted = rows.drop_nulls("value").with_columns(date=pl.col("when").dt.truncate("1mo").cast(pl.Date))
     value = pl.col("value").mean() if how == "mean" else pl.col("value").last()

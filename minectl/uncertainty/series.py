@@ -111,7 +111,7 @@ def read_series(
         in_group = groups == group
         where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
         if dates is not None:
-            _check_order(dates.filter(in_group), rows.filter(in_group), where)
+            _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         out[str(group)] = series.to_numpy()
         if flags is not None:
@@ -213,19 +213,23 @@ def _check_date_columns(frame: pl.DataFrame, path: Path, period: str, hint: str)
     for name in frame.columns:
         dates = _parsed_dates(frame[name], path)
         if dates.dtype.is_temporal() and dates.null_count() == frame[name].null_count() and dates.len() > dates.null_count():
-            _check_order(dates, rows, str(path), hint)
+            _check_order(frame[name], dates, rows, str(path), hint)
             found = _period_of(dates)
             if found not in (None, period):
                 raise DataError(f"{path}: column {name!r} has one {found} per row; expected one row per {period}")
 
 
-def _check_order(dates: pl.Series, rows: pl.Series, where: str,
+def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: str,
                  hint: str = "several series in one file: dataset.group_by") -> None:
     """Refuse a date not after the one before it: returns, differences and bootstrap blocks
-    follow the file's order, so a reversed, shuffled or repeated row would change them silently."""
+    follow the file's order, so a reversed, shuffled or repeated row would change them silently.
+    ``column``'s values are compared as moments (zoned times in UTC: a daylight-saving fall-back
+    repeats an hour of wall time in order), named by ``dates``, their wall times (_parsed_dates)."""
+    from minectl.features.series import instants
+
     known = dates.is_not_null()
-    dates, rows = dates.filter(known), rows.filter(known)
-    not_after = (dates.to_physical().diff() <= 0).fill_null(False)
+    dates, moments, rows = dates.filter(known), instants(column, dates).filter(known), rows.filter(known)
+    not_after = (moments.to_physical().diff() <= 0).fill_null(False)
     if not_after.any():
         i = int(not_after.arg_true()[0])
         raise DataError(f"{where}: column '{dates.name}' at row {int(rows[i]) + 1} ({dates[i]}) is not after the row before "
