@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -70,9 +70,15 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 
 @functools.cache
-def _hashing() -> ThreadPoolExecutor:
-    """The thread that hashes a run's input files (hashlib releases the GIL)."""
-    return ThreadPoolExecutor(1, thread_name_prefix="minectl-hash")
+def _background() -> ThreadPoolExecutor:
+    """The threads that hash a run's input files and write its tables (hashlib and polars release
+    the GIL): they overlap the task's plots and report instead of preceding them."""
+    return ThreadPoolExecutor(2, thread_name_prefix="minectl-io")
+
+
+def _write_parquet(target: Path, frame: Any) -> None:
+    with atomic_path(target) as tmp:
+        frame.write_parquet(tmp)
 
 
 def changed_since_saved(data: bytes, saved_sha256: str | None) -> bool:
@@ -109,6 +115,7 @@ class Run:
     dir: Path
     seed: int
     inputs: dict[str, str | Future] = field(default_factory=dict)  # path -> sha256 (of a file: made in a thread)
+    writes: list[Future] = field(default_factory=list)  # the tables being written, in a thread
     console: Any = None
     # what the folder held before the task (Hydra's .hydra/ and log): `discard` keeps it
     existing: frozenset = field(init=False, repr=False, default=frozenset())
@@ -123,17 +130,17 @@ class Run:
 
     def discard(self) -> None:
         """Remove what the task wrote, so that a failed run leaves no partial results."""
+        wait(self.writes)  # a table still being written would appear after its folder was removed
         for path in set(self.dir.iterdir()) - self.existing if self.dir.is_dir() else ():
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
             else:
                 path.unlink()
 
-    def table(self, name: str, frame: Any) -> Path:
-        target = self.dir / "tables" / f"{name}.parquet"
-        with atomic_path(target) as tmp:
-            frame.write_parquet(tmp)
-        return target
+    def table(self, name: str, frame: Any) -> None:
+        """Write ``frame`` (not changed afterwards) as tables/<name>.parquet, in a thread: `finish`
+        waits for it and raises its error (0.7 s of zstd for the tables of 164 mines, beside the plots)."""
+        self.writes.append(_background().submit(_write_parquet, self.dir / "tables" / f"{name}.parquet", frame))
 
     def plot(self, name: str, figure: Any) -> Path:
         import matplotlib.pyplot as plt
@@ -161,7 +168,7 @@ class Run:
             raise DataError(f"{path}: input not found; expected an existing file (or a folder where the key names one)")
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:  # hashed while the task writes its tables and plots (0.3 s for the 284 MB of 164 mines)
-            self.inputs[str(file.resolve())] = _hashing().submit(sha256_file, file)
+            self.inputs[str(file.resolve())] = _background().submit(sha256_file, file)
         return path
 
     def record_inputs(self, inputs: Iterable[Path | tuple[str, str]]) -> None:
@@ -190,6 +197,8 @@ class Run:
             yield lambda name, total: bars.enter_context(self.progress(total, description.format(name)))
 
     def finish(self, metrics: dict, config: dict) -> dict[str, float]:
+        for written in self.writes:
+            written.result()
         inputs = {path: digest if isinstance(digest, str) else digest.result() for path, digest in self.inputs.items()}
         flat = flatten_metrics(metrics)
         write_json(self.dir / METRICS_FILE, flat)

@@ -28,8 +28,6 @@ def check(cfg: Config) -> None:
 
 
 def run(cfg: Config, out: Run) -> dict:
-    import polars as pl
-
     from minectl.costing import report
     from minectl.costing.pipeline import cost_metrics, full_cost
     from minectl.costing.reference import compare_with_table2, realism_metrics
@@ -41,7 +39,7 @@ def run(cfg: Config, out: Run) -> dict:
     accounts, anomalies, mapping = result.accounts, result.anomalies, result.mapping
 
     out.table("ledger", accounts.ledger)
-    daily_path = out.table("daily", accounts.daily)
+    out.table("daily", accounts.daily)
     out.table("anomalies", anomalies)
     out.plot("daily_cost_by_category", report.plot_daily_cost(accounts.daily, mapping.categories, mapping.currency, period))
     out.plot("unit_cost", report.plot_unit_cost(accounts.daily, anomalies, mapping.currency, cfg.cost.output, period))
@@ -49,7 +47,7 @@ def run(cfg: Config, out: Run) -> dict:
     report.print_imputed(out.console, accounts.counts)
     metrics = cost_metrics(accounts.daily, anomalies, accounts.counts, mapping)
     if cfg.task_name == "demo":  # the synthetic mine's figures next to the ones it is calibrated to
-        realism = compare_with_table2(pl.read_parquet(daily_path))
+        realism = compare_with_table2(accounts.daily.rechunk())  # one chunk, as the table written reads back
         out.table("realism", realism)
         report.print_realism(out.console, realism)
         metrics["realism"] = realism_metrics(realism)
