@@ -215,14 +215,23 @@ def daily_columns(
 ) -> set[str]:
     """The columns ``cost_accounts`` gives its daily table for these inputs (``production``:
     the production table's columns; ``sensors``: the sensor table's reading columns), known
-    before any work, so that a config naming a daily column is checked first."""
-    return {
-        *production,
-        *structure_columns(mapping.categories, mapping.stages, list(mapping.resources)),
-        *(EQUIPMENT_COLUMNS if equipment else ()),
-        *sensors,
-        *intensity_columns(intensities or {}, change, rolling),
+    before any work, so that a config naming a daily column is checked first. A column of the
+    data's tables named as one the daily table has from elsewhere is refused: the join would keep
+    both, one renamed ``<name>_right`` (a production ``failures`` column would stand in for the
+    equipment's, a sensor ``date`` column fail the join)."""
+    parts = {  # the tables' own columns first: a clash is the later part's column (a production 'failures')
+        "the cost structure": structure_columns(mapping.categories, mapping.stages, list(mapping.resources)),
+        "equipment": EQUIPMENT_COLUMNS if equipment else (),
+        "production": production,
+        "sensors": sensors,
     }
+    owner = dict.fromkeys(KEYS, "the keys")  # every part joins on them
+    for part, names in parts.items():
+        for name in names:
+            if owner.setdefault(name, part) != part and not (part == "production" and name in KEYS):
+                raise DataError(f"data.tables.{part}: column {name!r} clashes with the {name!r} of {owner[name]} in the daily "
+                                "cost table; expected another name (rename it with the source's column map)")
+    return {*owner, *intensity_columns(intensities or {}, change, rolling)}
 
 
 def _daily_records(

@@ -173,6 +173,8 @@ def _price_points(prices: Mapping[str, Any], resources: Mapping[str, Resource]) 
 
 def _non_negative(value: Any, key: str) -> float:
     try:
+        if isinstance(value, bool):  # YAML's true / yes: float() would make it a price of 1
+            raise TypeError
         number = float(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{key}: {value!r} is not a number; expected a price >= 0") from None

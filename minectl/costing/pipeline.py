@@ -28,8 +28,10 @@ from minectl.costing.anomalies import (
     rules_from_config,
 )
 from minectl.costing.mapping import CostMapping
+from minectl.costing.structure import KEYS
+from minectl.data.contract import TABLES
 from minectl.data.sources import ServerRows
-from minectl.errors import ConfigError, config_keys
+from minectl.errors import ConfigError, DataError, config_keys
 from minectl.features import intensity_columns
 
 
@@ -84,9 +86,17 @@ def full_cost(
     prep.check()
 
     mine = load_mine(**data)
-    production_columns = mine.production.collect_schema().names()
-    if output not in production_columns:
-        raise ConfigError(f"{output!r} is not a column of the production table", param="output")
+    production_schema = mine.production.collect_schema()
+    production_columns = production_schema.names()
+    outputs = [c for c, t in production_schema.items() if t.is_numeric() and c not in KEYS]  # Q_t divides the cost
+    if output not in outputs:
+        what = "is not a column" if output not in production_columns else "is no number column"
+        raise ConfigError(f"{output!r} {what} of the production table; expected one of {outputs}", param="output")
+    if output not in TABLES["production"].nonnegative:  # a column the contract does not know: its signs unchecked
+        negative = mine.production.filter(pl.col(output) < 0).head(1).collect()
+        if negative.height:
+            raise DataError(f"production: column {output!r} (cost.output) has a negative value ({negative[output][0]}) at "
+                            f"date={negative['date'][0]}, mine_id={negative['mine_id'][0]}; expected an output >= 0")
     sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
     change, rolling = list(change_rate), list(rolling_mean)
     base = daily_columns(mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors)

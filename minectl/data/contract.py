@@ -81,9 +81,9 @@ def validate(name: str, frame: pl.LazyFrame, source: str) -> pl.LazyFrame:
     return validate_table(name, frame, source)[0]
 
 
-def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.LazyFrame, dict[str, int]]:
-    """`validate`, and the table's rows per mine_id (empty without a mine_id key), counted in
-    the key pass, for the joins between tables (no second read)."""
+def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.LazyFrame, pl.DataFrame | None]:
+    """`validate`, and the table's rows and days per mine_id (``_per_mine``: None without a
+    mine_id key), from the key pass, for the joins between tables (no second read)."""
     spec = TABLES[name]
     schema = frame.collect_schema()
     extra_key = {c: t for c, t in spec.optional_key.items() if c in schema}
@@ -92,14 +92,15 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     for column, dtype in spec.columns.items():
         if column not in schema:
             raise DataError(f"{source}: table '{name}' has no column '{column}'; expected {dtype} (columns: {', '.join(schema)})")
+    targets = dict(spec.columns)
+    if name == "sensors":  # every extra sensor column is a float reading
+        targets |= {c: F64 for c in schema if c not in spec.columns}
     casts = []
-    for column, dtype in spec.columns.items():
+    for column, dtype in targets.items():
         if schema[column] == dtype:
             continue
         _check_cast(frame, name, column, schema[column], dtype, source)
         casts.append(pl.col(column).cast(dtype, strict=True))
-    if name == "sensors":  # every extra sensor column is a float reading
-        casts += [pl.col(c).cast(F64, strict=True) for c, t in schema.items() if c not in spec.columns and t != F64]
     if casts:
         frame = frame.with_columns(casts)
         for expr in casts:
@@ -142,15 +143,38 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
                 f"{source}: table '{name}' has {stats[f'range:{column}'][0]} {column} values outside [{low}, {high}] (first "
                 f"{bad[column][0]} at {_first(bad, spec.key)}); expected {what} in [{low}, {high}]"
             )
-    if keys is not None and (per_mine := _keys_in_order(keys, spec)) is not None:
-        return frame, per_mine
-    return frame, _check_keys(name, spec, frame, source)  # small tables, and the exact messages of a key error
+    if keys is None or (series := _keys_in_order(keys, spec)) is None:
+        series = _check_keys(name, spec, frame, source)  # small tables, and the exact messages of a key error
+    return frame, _per_mine(series, spec)
 
 
 def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType, dtype: pl.DataType, source: str) -> None:
     """Refuse the casts that polars makes without a word but that change the values: numbers as
     dates (an Excel serial day 45322 would be read as days since 1970), zoned times (converted to
-    UTC, which moves the local day or hour) and fractions as counts (1.5 failures -> 1)."""
+    UTC, which moves the local day or hour), fractions as counts (1.5 failures -> 1), true/false or
+    dates as numbers (1/0, days since 1970), numbers other than 0 and 1 as true/false, and a column
+    without any value (type Null: every cast of it passes, as nulls)."""
+    if found == pl.Null:
+        raise DataError(f"{source}: column '{column}' of table '{name}' has no value in any row (type Null); expected {dtype} values")
+    if found == pl.Boolean and dtype != pl.Boolean:
+        raise DataError(f"{source}: column '{column}' of table '{name}' holds true/false values (Boolean); expected {dtype} values")
+    if dtype.is_numeric() and found.is_temporal():  # a date would pass as its days since 1970
+        raise DataError(f"{source}: column '{column}' of table '{name}' holds dates or times ({found}), not numbers; "
+                        f"expected {dtype} values")
+    if dtype == pl.Boolean and found.is_numeric():
+        flags = (pl.col(column) == 0) | (pl.col(column) == 1) | pl.col(column).is_null()
+        others = frame.select((~flags).sum()).collect().item()
+        if others:
+            bad = frame.filter(~flags).select(column).head(1).collect().item()
+            raise DataError(f"{source}: column '{column}' of table '{name}' has {others} values other than 0 and 1 (first {bad}); "
+                            "expected true/false (or 1/0)")
+    if dtype.is_temporal() and found == pl.String:  # polars casts no text to dates: say what to do
+        raise DataError(f"{source}: column '{column}' of table '{name}' holds text (String), not dates; expected {dtype} values "
+                        f"(store them as a date type, e.g. CAST({column} AS {'DATE' if dtype == DATE else 'TIMESTAMP'}) in a "
+                        "query; a kind: csv source parses date text)")
+    if dtype == STAMP and found == DATE:  # every day at midnight: refused as 23 missing hours a day
+        raise DataError(f"{source}: column '{column}' of table '{name}' holds days (Date), not hours; expected hourly times "
+                        "(Datetime) in an hourly table (booked daily records go in consumption_daily)")
     if dtype.is_temporal() and found.is_numeric():
         raise DataError(f"{source}: column '{column}' of table '{name}' holds numbers ({found}), not dates; "
                         f"expected {dtype} values (e.g. 2024-01-31; Excel serial days and epoch counts are ambiguous)")
@@ -216,10 +240,10 @@ def _cycle_stats(batch: pl.DataFrame, series: list[str], time: str) -> pl.DataFr
                          "not_after": zeros, "no_time": zeros})
 
 
-def _keys_in_order(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int] | None:
-    """Rows per mine_id when every series of the per-batch ``stats`` is complete and strictly
-    increasing in time across batches, gapless at the spec's step, without null keys; else None
-    (the exact pass then names the first fault)."""
+def _keys_in_order(stats: pl.DataFrame, spec: TableSpec) -> pl.DataFrame | None:
+    """Rows, first and last time per series when every series of the per-batch ``stats`` is
+    complete and strictly increasing in time across batches, gapless at the spec's step, without
+    null keys; else None (the exact pass then names the first fault)."""
     series = [c for c in spec.key if c != spec.time]
     if any(stats[c].null_count() for c in series) or stats["no_time"].sum() or stats["not_after"].sum():
         return None
@@ -232,7 +256,7 @@ def _keys_in_order(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int] | Non
     )
     if merged["not_after"].sum() or (merged["expected"] != merged["n"]).any():
         return None
-    return _per_mine(merged, spec)
+    return merged
 
 
 def check_finite(frame: pl.LazyFrame, column: str, non_finite: int, total: float | None, source: str, table: str = "") -> None:
@@ -257,11 +281,18 @@ def _first_row(frame: pl.LazyFrame, condition: pl.Expr) -> int:
     return frame.with_row_index("_row", offset=1).filter(condition).select("_row").head(1).collect().item()
 
 
-def _per_mine(stats: pl.DataFrame, spec: TableSpec) -> dict[str, int]:
+def _per_mine(stats: pl.DataFrame, spec: TableSpec) -> pl.DataFrame | None:
+    """Per mine_id of the per-series ``stats`` (None without a mine_id key): rows ``n``, and of a
+    series table its ``first`` and ``last`` day; of an hourly one also the first series start
+    after a day's first hour (``part_start``) and end before its last (``part_end``): part days."""
     if "mine_id" not in spec.key:
-        return {}
-    rows = stats.group_by("mine_id").agg(pl.col("n").sum())
-    return dict(zip(rows["mine_id"].to_list(), rows["n"].to_list(), strict=True))
+        return None
+    first, last = pl.col("first"), pl.col("last")
+    spans = [] if spec.time is None else [first.min().cast(DATE), last.max().cast(DATE)]
+    if spec.step == _HOUR:
+        spans += [first.filter(first.dt.hour() > 0).min().alias("part_start"),
+                  last.filter(last.dt.hour() < 23).min().alias("part_end")]
+    return stats.group_by("mine_id").agg(pl.col("n").sum(), *spans).sort("mine_id")
 
 
 def _no_nulls(name: str, source: str, column: str, missing: int, rows: int) -> None:
@@ -269,11 +300,11 @@ def _no_nulls(name: str, source: str, column: str, missing: int, rows: int) -> N
         raise DataError(f"{source}: table '{name}' has {missing} of {rows} rows without a {column}; expected a value in every row")
 
 
-def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) -> dict[str, int]:
+def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) -> pl.DataFrame:
     """Duplicates, ordering and gaps, from one streaming aggregate per series (where each series
-    is one run of rows; interleaved series take a slower exact pass); returns the rows per
-    mine_id. For the small tables, and to name the first fault of a series table that
-    ``_keys_in_order`` refused."""
+    is one run of rows; interleaved series take a slower exact pass); returns the rows per key
+    (and a series' first and last time). For the small tables, and to name the first fault of a
+    series table that ``_keys_in_order`` refused."""
     if spec.time is None or spec.step is None:  # small tables (mines, prices): every key's count
         counts = frame.group_by(list(spec.key)).agg(pl.len().alias("n")).collect()
         for column in spec.key:  # a null key is a group of its own
@@ -282,7 +313,7 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
         if dupes.height:
             raise DataError(f"{source}: table '{name}' has duplicate rows for key {_first(dupes, spec.key)}; "
                             f"expected one row per {', '.join(spec.key)}")
-        return _per_mine(counts, spec)
+        return counts
     series = tuple(c for c in spec.key if c != spec.time)
     t = pl.col(spec.time)
     step_us = 86_400_000_000 if spec.step == _DAY else 3_600_000_000
@@ -302,7 +333,6 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
     for column in series:  # the key columns are read here anyway: their nulls form groups of their own
         _no_nulls(name, source, column, stats.filter(pl.col(column).is_null())["n"].sum(), stats["n"].sum())
     _no_nulls(name, source, spec.time, stats["no_time"].sum(), stats["n"].sum())
-    per_mine = _per_mine(stats, spec)
     # Series interleaved in the file, or rows out of order (tell duplicates from steps back):
     # each series' own sequence (slower, more memory).
     if (stats["runs"] > 1).any() or (stats["backwards"] > 0).any():
@@ -341,4 +371,4 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
             f"{row['first']} and {row['last']}, expected {row['expected']} at a step of {spec.step} "
             f"(first: {times[at - 1]} -> {times[at]})"
         )
-    return per_mine
+    return stats

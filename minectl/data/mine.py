@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,16 +28,26 @@ class MineData:
         raise AttributeError(name)
 
 
-def _dir_sources(folder: str) -> dict[str, dict[str, Any]]:
+def _dir_sources(folder: str, given: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """The tables of a data folder, less those ``given`` in data.tables (which replace them)."""
     root = Path(folder).expanduser()
     if not root.is_dir():
         raise DataError(f"{root}: data folder not found; expected a folder of <table>.parquet files (minectl data synth --out)")
     sources = {}
-    for name in TABLES:
-        for candidate in (root / f"{name}.parquet", root / name):
-            if candidate.exists():
-                sources[name] = {"kind": "parquet", "path": str(candidate)}
-                break
+    given = set(given)
+    for name in (name for name in TABLES if name not in given):
+        found = [candidate for candidate in (root / f"{name}.parquet", root / name) if candidate.exists()]
+        if len(found) > 1:  # one would be read, the other left unsaid
+            raise DataError(f"{root}: holds both {name}.parquet and a {name}/ folder; expected one source for table '{name}'")
+        if found:
+            sources[name] = {"kind": "parquet", "path": str(found[0])}
+    known = {f"{name}.parquet" for name in TABLES} | set(TABLES)
+    for entry in sorted(root.iterdir()):  # a table under another name or form would be left out unsaid
+        stem = entry.name.split(".")[0]
+        table_like = entry.suffix == ".parquet" or stem in TABLES  # other folders: e.g. another dataset, kept aside
+        if table_like and entry.name not in known and stem not in given and not entry.name.startswith((".", "_")):
+            raise DataError(f"{entry}: not a table of a data folder; expected <table>.parquet or a <table>/ folder of parquet "
+                            f"parts, for a table of: {', '.join(TABLES)} (other files: data.tables.<table>, e.g. kind: csv)")
     return sources
 
 
@@ -61,7 +73,7 @@ def load_mine(
         return MineData(frames)
     if not dir and not tables:
         raise DataError("data.dir is not set; expected data.dir=FOLDER of canonical parquet tables, or data.tables.<table> sources")
-    sources = _dir_sources(dir) if dir else {}
+    sources = _dir_sources(dir, tables or ()) if dir else {}
     sources.update(tables or {})
     unknown = sorted(set(sources) - set(TABLES))
     if unknown:
@@ -82,7 +94,8 @@ def load_mine(
         except DataError as exc:
             raise DataError(f"data.tables.{name}: {exc}") from None
         except pl.exceptions.PolarsError as exc:  # a lazy source fails where its rows are read (e.g. a CSV not in UTF-8)
-            reason = "; ".join(filter(None, [str(exc).splitlines()[0].split(", hint:")[0], _odd_part(spec.get("path"))]))
+            first = re.split(r"[,.] hint:", str(exc).splitlines()[0], flags=re.IGNORECASE)[0]  # polars' hints are Python API
+            reason = "; ".join(filter(None, [first, _odd_part(spec.get("path"))]))
             raise DataError(f"data.tables.{name}: {spec.get('path') or name}: unreadable as {spec.get('kind', 'parquet')} "
                             f"({reason})") from None
         if spec.get("path"):
@@ -109,20 +122,64 @@ def _odd_part(path: str | None) -> str | None:
     return None
 
 
-# Tables whose mines must also have production: a cost or an event without output would
-# shift the shares and unit costs of the mines that have it.
-_NEED_PRODUCTION = ("consumption_hourly", "consumption_daily", "equipment")
+# Tables whose mines and days must also be in others': a cost or an event without output would
+# shift the shares and unit costs of the mines that have it (a day past the production table's
+# last would be costed as a day without output), and a consumption record without the
+# equipment's day would lose the event that explains it (its outlier removed, not kept).
+_COVERED_BY = {
+    "consumption_hourly": ("production", "equipment"),
+    "consumption_daily": ("production", "equipment"),
+    "equipment": ("production",),
+}
 
 
-def _check_joins(mines: dict[str, dict[str, int]], where: dict[str, str]) -> None:
-    """Every mine_id of a table is in the mines table (and in production, for consumption and
-    equipment); ``mines``: rows per mine_id of each table, from validation."""
-    for name, rows in mines.items():
-        for master in ("mines", "production") if name in _NEED_PRODUCTION else ("mines",):
-            orphans = sorted(set(rows) - set(mines[master]))
-            if orphans:
-                more = f" and {len(orphans) - 1} more mine ids" if len(orphans) > 1 else ""
+def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str]) -> None:
+    """Every mine_id of a table is in the mines table, and for consumption and equipment also
+    in production (and equipment, where given) on every day it has; the hourly meters' days are
+    whole. ``mines``: each table's rows and days per mine_id (contract._per_mine)."""
+    covers = {name: [m for m in ("mines", *_COVERED_BY.get(name, ())) if mines.get(m) is not None] for name in mines}
+    for name, table in mines.items():
+        for master in covers[name] if table is not None else ():
+            orphans = table.filter(~pl.col("mine_id").is_in(mines[master]["mine_id"].implode()))
+            if orphans.height:
+                more = f" and {orphans.height - 1} more mine ids" if orphans.height > 1 else ""
                 raise DataError(
-                    f"data.tables.{name}: {where[name]}: {rows[orphans[0]]} rows for mine_id {orphans[0]!r}{more}, which "
-                    f"table '{master}' lacks; expected every mine_id of '{name}' in '{master}'"
+                    f"data.tables.{name}: {where[name]}: {orphans['n'][0]} rows for mine_id {orphans['mine_id'][0]!r}{more}, "
+                    f"which table '{master}' lacks{_alike(orphans['mine_id'][0], mines[master]['mine_id'])}; "
+                    f"expected every mine_id of '{name}' in '{master}'"
                 )
+    _check_whole_days(mines.get("consumption_hourly"), where.get("consumption_hourly"))  # an hour off shifts the last day too
+    for name, table in mines.items():
+        for master in covers[name][1:]:  # production (and equipment) are gapless: their first to last day is every day
+            outside = table.join(mines[master], on="mine_id", suffix="_master").filter(
+                (pl.col("first") < pl.col("first_master")) | (pl.col("last") > pl.col("last_master")))
+            if outside.height:
+                row = outside.row(0, named=True)
+                raise DataError(
+                    f"data.tables.{name}: {where[name]}: mine_id {row['mine_id']!r} has rows from {row['first']} to {row['last']}, "
+                    f"table '{master}' from {row['first_master']} to {row['last_master']}; expected '{master}' rows on "
+                    f"every day of '{name}'"
+                )
+
+
+def _alike(mine: str, known: pl.Series) -> str:
+    """Where ``mine`` differs from a known mine id only in case or surrounding spaces, that id, said."""
+    alike = known.filter(known.str.strip_chars().str.to_lowercase() == mine.strip().lower())
+    return f" (it has {alike[0]!r}: the ids differ in case or spaces)" if alike.len() else ""
+
+
+def _check_whole_days(hourly: pl.DataFrame | None, where: str | None) -> None:
+    """Hourly meters start at a day's first hour and end at its last: a part day's sum would be
+    costed as the whole day's consumption (the hours before a first reading are no gap that eq 3 fills)."""
+    if hourly is None:
+        return
+    for column, what in (("part_start", "starts"), ("part_end", "ends")):
+        cut = hourly.filter(pl.col(column).is_not_null())
+        if cut.height:
+            raise DataError(
+                f"data.tables.consumption_hourly: {where}: a series of mine_id {cut['mine_id'][0]!r} {what} at "
+                f"{cut[column][0]}, within a day; expected whole days (hours 00 to 23) at each series' start and end "
+                "(cut the extract at midnight, or write the day's other hours as rows: an empty quantity where the reading "
+                "is missing, 0 where the meter was not yet or no longer in use; stamps at the hour's end, 01:00 to 24:00, "
+                "go back one hour)"
+            )

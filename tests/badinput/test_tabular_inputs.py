@@ -67,7 +67,7 @@ MINE_CASES = {
     # converted to UTC, every day moved back by one
     "zoned dates": (_zoned_dates, False, "column 'date' of table 'production' holds times with a zone (Etc/GMT-2)"),
     "fractional failure counts": (_fractional_failures, False, "column 'failures' of table 'equipment' has 5 values that are not whole numbers"),
-    "latin-1 csv": (_latin1_csv, True, "production.csv: unreadable as csv (invalid utf-8 sequence)"),
+    "latin-1 csv": (_latin1_csv, True, "production.csv: not UTF-8 text (line 2 has byte 0xE9, 'é' in Windows-1252); expected UTF-8 text"),
     "month-first dates csv": (_us_dates_csv, True, "production.csv: column 'date' has dates such as '01/02/2024' that read both day first and month first"),
     # polars' SchemaError when the second part was read
     "part files of two schemas": (_parts_of_two_schemas, False, "production: unreadable as parquet (data type mismatch for column ore_t"),

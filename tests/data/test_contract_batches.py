@@ -26,7 +26,8 @@ def _hours(mine: str, first: int, n: int, activities=("drilling", "hauling")) ->
 def _validate(tmp_path, parts: list[pl.DataFrame]) -> dict[str, int]:
     for i, part in enumerate(parts):
         part.write_parquet(tmp_path / f"part-{i:05d}.parquet")
-    return validate_table("consumption_hourly", pl.scan_parquet(tmp_path / "*.parquet"), str(tmp_path))[1]
+    mines = validate_table("consumption_hourly", pl.scan_parquet(tmp_path / "*.parquet"), str(tmp_path))[1]
+    return dict(zip(mines["mine_id"].to_list(), mines["n"].to_list(), strict=True))
 
 
 def test_a_part_per_mine_and_series_continued_in_the_next_part_pass(tmp_path):
