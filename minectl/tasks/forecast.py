@@ -70,7 +70,7 @@ def workers_ahead(cfg: Config) -> tuple[int, tuple[str, ...]]:
 
 def default_workers() -> tuple[int, tuple[str, ...]]:
     """`workers_ahead` of the default run (the LSTM in the workers, the schema's n_jobs), known
-    before Hydra is imported: the CLI spawns them then, 0.9 s before the config is composed.
+    before Hydra is imported: the CLI spawns them then, about 0.8 s before the config is composed.
     A config asking for other workers has them stopped by `workers_ahead`'s start."""
     from minectl.workers import worker_count
 
