@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from minectl.data.contract import REQUIRED_TABLES, TABLES, validate_table
-from minectl.data.sources import SERVER_KINDS, ServerRows, read_table, resolve_input, server_rows
+from minectl.data.sources import SERVER_KINDS, ServerRows, parquet_parts, read_table, resolve_input, server_rows
 from minectl.errors import ConfigError, DataError
 
 
@@ -111,7 +111,7 @@ def _odd_part(path: str | None) -> str | None:
     folder = resolve_input(path) if path else None
     if folder is None or not folder.is_dir():
         return None
-    parts = sorted(folder.glob("*.parquet"))
+    parts = parquet_parts(folder)  # the parts read: partition folders' too, hidden names not
     first = pl.read_parquet_schema(parts[0])
     for part in parts[1:]:
         schema = pl.read_parquet_schema(part)

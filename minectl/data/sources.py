@@ -57,12 +57,6 @@ def _existing(path: str | None, kind: str) -> Path:
         raise DataError(f"a {kind} source needs a path; expected path=FILE")
     resolved = resolve_input(path)
     if resolved.is_dir() and kind == "parquet":
-        parts = sorted(resolved.glob("*.parquet"))
-        if not parts:
-            raise DataError(f"{resolved}: folder holds no .parquet files; expected parquet part files")
-        empty = [part for part in parts if part.stat().st_size == 0]
-        if empty:  # polars skips a 0-byte part: rows of an interrupted export would be missing unsaid
-            raise DataError(f"{empty[0]}: part file is empty (0 bytes); expected parquet data (an interrupted export?)")
         return resolved
     if not resolved.is_file():
         raise DataError(f"{resolved}: file not found; expected an existing {kind} file")
@@ -71,9 +65,40 @@ def _existing(path: str | None, kind: str) -> Path:
     return resolved
 
 
+def parquet_parts(folder: Path) -> list[Path]:
+    """The part files of a table given as a folder, in name order: its .parquet files and those of
+    its hive partition sub-folders (year=2023/, as Spark, DuckDB and pyarrow write partitioned
+    data), less hidden names (starting with '.' or '_': checksums, macOS' ._ copies, Spark's
+    _SUCCESS and _temporary/, skipped as Spark, Hive and pyarrow skip them). Refused in one line:
+    another sub-folder holding parquet (a copy, or another table?), no part, a part of 0 bytes."""
+    def under(here: Path) -> list[Path]:
+        parts = []
+        for entry in sorted(here.iterdir()):
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_dir() and "=" in entry.name:
+                parts += under(entry)
+            elif entry.is_dir() and any(entry.rglob("*.parquet")):
+                raise DataError(f"{entry}: a sub-folder of parquet files in a table's folder, not a hive partition (name=value); "
+                                "expected the table's parts in the folder itself or in partition folders such as year=2023/")
+            elif entry.suffix == ".parquet" and entry.is_file():
+                parts.append(entry)
+        return parts
+
+    parts = under(folder)
+    if not parts:
+        raise DataError(f"{folder}: folder holds no .parquet files; expected parquet part files")
+    empty = [part for part in parts if part.stat().st_size == 0]
+    if empty:  # polars skips a 0-byte part: rows of an interrupted export would be missing unsaid
+        raise DataError(f"{empty[0]}: part file is empty (0 bytes); expected parquet data (an interrupted export?)")
+    return parts
+
+
 def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
     resolved = _existing(path, "parquet")
-    return pl.scan_parquet(resolved / "*.parquet" if resolved.is_dir() else resolved)
+    # the parts' own columns are the table's: a partition folder's name=value is no column (the
+    # contract reads an extra sensors column as a reading), and the time columns hold the year
+    return pl.scan_parquet(parquet_parts(resolved) if resolved.is_dir() else resolved, hive_partitioning=False)
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
@@ -310,9 +335,21 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
             kinds = ", ".join(s.type.name for s in statements) or "none"
             raise DataError(f"{resolved}: query '{query}' is not one SELECT statement ({kinds}); expected a SELECT or a table name")
         with duckdb.connect(str(resolved), read_only=True, config=LOCKED_DUCKDB) as con:
-            return con.sql(sql).pl().lazy()
+            return _without_intervals(con.sql(sql)).lazy()
     except duckdb.Error as exc:
         raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}") from None
+
+
+def _without_intervals(relation: Any) -> pl.DataFrame:
+    """A DuckDB relation's rows, its INTERVAL columns as Duration (a month as 30 days, DuckDB's
+    epoch): polars reads no interval, and would refuse the whole table for a column it does not
+    use; one it uses, the contract refuses as a time span, naming it."""
+    intervals = [name for name, dtype in zip(relation.columns, relation.types, strict=True) if dtype.id == "interval"]
+    if not intervals:
+        return relation.pl()
+    quoted = {name: '"' + name.replace('"', '""') + '"' for name in relation.columns}
+    relation = relation.select(", ".join(f"epoch_us({q}) AS {q}" if name in intervals else q for name, q in quoted.items()))
+    return relation.pl().with_columns(pl.col(intervals).cast(pl.Duration("us")))
 
 
 def _read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
@@ -371,8 +408,13 @@ def read_table(
     for source_name in columns:
         if source_name not in schema:
             raise DataError(f"{where}: column map names '{source_name}', which the source lacks (columns: {', '.join(schema)})")
-    frame = frame.rename(columns)
     renamed = [columns.get(c, c) for c in schema]
+    twice = next((name for name in renamed if renamed.count(name) > 1), None)
+    if twice:  # polars would refuse the renamed table as 'column is duplicate', naming neither source column
+        given = [c for c in schema if columns.get(c, c) == twice]
+        raise DataError(f"{where}: columns '{given[0]}' and '{given[1]}' would both be named '{twice}' after the column map "
+                        f"({', '.join(f'{c}: {columns[c]}' for c in given if c in columns)}); expected one source column per name")
+    frame = frame.rename(columns)
     for item in filters or []:
         column, op, value = item["column"], item.get("op", "=="), item.get("value")
         if column not in renamed:
