@@ -41,6 +41,20 @@ def write_tiny_mine(folder: Path, days: int = 5) -> Path:
     return folder
 
 
+def write_tiny_duckdb(tmp_path: Path, select: dict[str, str] | None = None) -> Path:
+    """The tiny mine as a DuckDB file (its tables but the prices' as write_tiny_mine writes them);
+    ``select``: table -> the SELECT list that makes it from the parquet table (default ``*``)."""
+    import duckdb
+
+    mine = write_tiny_mine(tmp_path / "mine")
+    db = tmp_path / "mine.duckdb"
+    with duckdb.connect(str(db)) as con:
+        for table in ("production", "consumption_daily", "prices", "equipment", "mines"):
+            frame = pl.read_parquet(mine / f"{table}.parquet")  # noqa: F841 (read by DuckDB)
+            con.sql(f"CREATE TABLE {table} AS SELECT {(select or {}).get(table, '*')} FROM frame")
+    return db
+
+
 @pytest.fixture(autouse=True)
 def _no_log_handler_left_on_a_closed_stream():
     """An in-process run sets up Hydra's job logging on CliRunner's streams, which close with the

@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
-from conftest import write_tiny_mine
+from conftest import write_tiny_duckdb, write_tiny_mine
 from harness import assert_refused
 from typer.testing import CliRunner
 
@@ -99,24 +98,13 @@ def test_a_column_map_naming_two_columns_alike_is_refused(tmp_path, columns, exp
                    [f"data.tables.production: {production}: {expect}"], inputs=[folder], run_dir=run)
 
 
-def _tiny_db(tmp_path: Path, interval_sql: dict[str, str]) -> Path:
-    """The tiny mine as a DuckDB file, with ``interval_sql``: table -> SELECT list adding INTERVALs."""
-    mine = write_tiny_mine(tmp_path / "mine")
-    db = tmp_path / "mine.duckdb"
-    with duckdb.connect(str(db)) as con:
-        for table in ("production", "consumption_daily", "prices", "equipment", "mines"):
-            frame = pl.read_parquet(mine / f"{table}.parquet")  # noqa: F841 (read by DuckDB)
-            con.sql(f"CREATE TABLE {table} AS SELECT {interval_sql.get(table, '*')} FROM frame")
-    return db
-
-
 def test_a_duckdb_interval_column_no_task_uses_is_read(tmp_path):
-    db = _tiny_db(tmp_path, {"production": "*, INTERVAL '1 month 8 hours' AS shift"})  # was: the table unreadable
+    db = write_tiny_duckdb(tmp_path, {"production": "*, INTERVAL '1 month 8 hours' AS shift"})  # was: the table unreadable
     assert _cost_total(tmp_path, "data=duckdb", f"data.path={db}") == TINY_COST
 
 
 def test_a_duckdb_interval_column_a_task_uses_is_refused_naming_it(tmp_path):
-    db = _tiny_db(tmp_path, {"equipment": "* REPLACE (to_hours(CAST(downtime_h AS BIGINT)) AS downtime_h)"})
+    db = write_tiny_duckdb(tmp_path, {"equipment": "* REPLACE (to_hours(CAST(downtime_h AS BIGINT)) AS downtime_h)"})
     run = tmp_path / "run"
     assert_refused(["cost", "data=duckdb", f"data.path={db}", f"hydra.run.dir={run}"],
                    ["data.tables.equipment:", "column 'downtime_h' of table 'equipment' holds dates or times (Duration",

@@ -9,10 +9,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
-from conftest import write_tiny_mine
+from conftest import write_tiny_duckdb, write_tiny_mine
 from harness import assert_refused
 
 from minectl.errors import ConfigError
@@ -213,15 +212,7 @@ def test_verify_checks_the_config_dir_a_run_folder_names(demo_run, tmp_path):
 
 @pytest.fixture
 def mine_db(tmp_path: Path) -> Path:
-    import polars as pl
-
-    mine = write_tiny_mine(tmp_path / "mine")
-    db = tmp_path / "mine.duckdb"
-    with duckdb.connect(str(db)) as con:
-        for table in ("production", "consumption_daily", "prices", "equipment", "mines"):
-            frame = pl.read_parquet(mine / f"{table}.parquet")  # noqa: F841 (read by DuckDB)
-            con.sql(f"CREATE TABLE {table} AS SELECT * FROM frame")
-    return db
+    return write_tiny_duckdb(tmp_path)
 
 
 @pytest.mark.parametrize(
