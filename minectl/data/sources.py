@@ -109,28 +109,52 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     """A csv file (its separator: csv_separator) with its date columns read as dates (D/M/YYYY
     text as features.series.parse_dates reads it: _day_month_dates) and its numbers as read_file
     reads them: in a ';' or tab file as _decimal_points reads them, in a comma file with quoted
-    decimal commas (decimal_comma_columns) or digits grouped by spaces or apostrophes (_grouped_numbers)."""
+    decimal commas (decimal_comma_columns) or digits grouped by spaces or apostrophes (_grouped_numbers);
+    codes such as 01 and 1e3 as text (code_columns)."""
     separator = csv_separator(path)
     text = pl.scan_csv(path, separator=separator, infer_schema=False)
     try:  # the passes over the whole file before the contract's: a fault found here is said here
         numbers = {} if separator == "," else _decimal_points(text, path)
         dates = _day_month_dates(text, path)
+        as_text = dict.fromkeys([*numbers, *dates], pl.String)
+        inferred = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text).collect_schema()
+        codes = code_columns(text, [name for name, dtype in inferred.items() if dtype.is_numeric()])
     except pl.exceptions.PolarsError as exc:
         first = str(exc).splitlines()[0]
         fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
         raise fault or DataError(f"{path}: unreadable as csv ({first})") from None
-    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=dict.fromkeys([*numbers, *dates], pl.String))
+    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text | dict.fromkeys(codes, pl.String))
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
     frame = frame.with_columns(dates.values())
     try:
         texts = [name for name, dtype in frame.collect_schema().items() if dtype == pl.String] if separator == "," else []
-        grouped = _grouped_numbers(text, texts, path)  # passes over text columns only
+        texts = [name for name in texts if name not in codes]
+        grouped = _grouped_numbers(text, texts, path)  # passes over text columns only, codes aside
         texts = [name for name in texts if name not in grouped]
         commas = decimal_comma_columns(text.select(texts), texts) if texts else []
     except (pl.exceptions.PolarsError, OSError):
         return frame  # read_table names the fault
     frame = frame.with_columns(number for number, _ in grouped.values())
     return frame.with_columns(_with_decimal_points(pl.col(name)).cast(pl.Float64) for name in commas)
+
+
+# Codes that read as numbers: an integer with leading zeros (01, 007; not 0 alone, nor 0.5), and
+# digits, an e, digits (1e3; software writes an exponent with a point or a sign: 1e-05, 1E+03).
+# Read as numbers, mine '01' became 1 and '1e3' 1000.0, which the contract turned into the text '1'
+# or '1000.0': an orphan beside a parquet table's '01', or an id changed unsaid. In a source every
+# column is checked, not only keys (a column map names them later), as the contract casts such
+# text back where it needs a number ('0100' t -> 100.0). The single-file inputs keep reading them
+# as numbers: their tasks need numbers (a shift 0001, an hour 07) and take no id to join on.
+_CODE = r"^(?:0\d+|\d+[eE]\d+)$"
+
+
+def code_columns(text: pl.LazyFrame, columns: list[str]) -> list[str]:
+    """Those of ``columns`` (of ``text``: a csv read as text) where some value is a code that reads
+    as a number (_CODE: 01, 1e3), found in one streaming pass."""
+    if not columns:
+        return []
+    found = text.select(_value(name).str.contains(_CODE).any().alias(name) for name in columns)
+    return [name for name, coded in found.collect(engine="streaming").row(0, named=True).items() if coded]
 
 
 def _day_month_dates(text: pl.LazyFrame, path: Path) -> dict[str, pl.Expr]:
