@@ -26,7 +26,6 @@ def execute_job(cfg: Any) -> float | None:
     from omegaconf import OmegaConf
 
     from minectl.constraints import check_config
-    from minectl.heap import keep_freed_memory
     from minectl.redaction import config_secrets, redact, redact_file, redact_logs, remember
     from minectl.results import Run, write_status
     from minectl.tasks import TASKS
@@ -45,7 +44,6 @@ def execute_job(cfg: Any) -> float | None:
             redact_file(path)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
-    keep_freed_memory()  # in every job's process, a multirun's too
     run = Run(dir=run_dir, seed=int(cfg.seed))
     try:
         check_config(cfg)  # also a config that did not come through the CLI's pre-check

@@ -110,9 +110,6 @@ def _stop(workers: Workers) -> None:
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
-    from minectl.heap import keep_freed_memory
-
-    keep_freed_memory()
     for module in modules:
         importlib.import_module(module)
     # the modules live as long as the worker: frozen, the collector's full passes skip their
