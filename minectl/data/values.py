@@ -78,3 +78,11 @@ def series_gaps(values: pl.Series, where: str, drop: bool, key: str | None, rows
             f"expected a value in every row between the first and the last" + (f", or {key}=true to drop them" if key else "")
         )
     return series.fill_null(float("nan")), gaps
+
+
+def repeated_key(frame: pl.DataFrame, keys: list[str]) -> dict | None:
+    """The ``keys`` of the first row (in file order) whose values another row repeats, by name (a
+    day or a date given twice: a table appended twice); None when every row's are its own."""
+    rows = frame.select(keys)
+    repeated = rows.is_duplicated()
+    return rows.row(int(repeated.arg_true()[0]), named=True) if repeated.any() else None

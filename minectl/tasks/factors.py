@@ -216,6 +216,7 @@ def _derived_edges(cfg: Config, out: Run):
     import polars as pl
 
     from minectl.data.sources import scan_dated_csv
+    from minectl.data.values import repeated_key
     from minectl.factors.derived import derive_edges
 
     source = cfg.factors.sources.data
@@ -242,9 +243,8 @@ def _derived_edges(cfg: Config, out: Run):
             raise DataError(f"{path}: not a readable {'parquet' if path.suffix == '.parquet' else 'CSV'} table "
                             f"({type(exc).__name__}); expected a `minectl cost` run's daily table", param="factors.sources.data") from None
         keys = [key for key in ("mine_id", "date") if key in daily.columns]
-        repeated = daily.select(keys).is_duplicated() if "date" in keys else None
-        if repeated is not None and repeated.any():  # counted as two days: tighter intervals, more edges kept
-            row = daily.select(keys).row(int(repeated.arg_true()[0]), named=True)
+        row = repeated_key(daily, keys) if "date" in keys else None
+        if row:  # counted as two days: tighter intervals, more edges kept
             raise DataError(f"{path}: {', '.join(f'{k} {v}' for k, v in row.items())} in two rows; expected one row per day"
                             f"{' and mine' if 'mine_id' in keys else ''} (a table appended twice?)", param="factors.sources.data")
     derived = OmegaConf.to_container(cfg.factors.derived, resolve=True)

@@ -245,7 +245,7 @@ def _price(decision: Any, out: Run) -> float:
     import polars as pl
 
     from minectl.data.sources import read_file
-    from minectl.data.values import numeric
+    from minectl.data.values import numeric, repeated_key
     from minectl.features.series import parse_dates
     from minectl.optimize.decision import check_price_frame, last_price
 
@@ -260,9 +260,8 @@ def _price(decision: Any, out: Run) -> float:
             raise DataError(f"{where}: column 'date' holds text that is not a date; "
                             "expected dates YYYY-MM-DD, YYYY-MM, DD/MM/YYYY or DD.MM.YYYY")
     keys = [key for key in ("model", "date") if key in frame.columns]
-    repeated = frame.select(keys).is_duplicated() if "date" in keys else None
-    if repeated is not None and repeated.any():  # the file's last row of the latest date was the price, the other unsaid
-        row = frame.filter(repeated).row(0, named=True)
+    row = repeated_key(frame, keys) if "date" in keys else None
+    if row:  # the file's last row of the latest date was the price, the other unsaid
         row["date"] = str(row["date"]).removesuffix(" 00:00:00")  # parsed text dates are midnight datetimes
         raise DataError(f"{where}: {', '.join(f'{k} {row[k]}' for k in keys)} in two rows; expected one price a date"
                         f"{' and model' if 'model' in keys else ''} (a series appended twice?)")
