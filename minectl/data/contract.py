@@ -100,7 +100,9 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
         if schema[column] == dtype:
             continue
         _check_cast(frame, name, column, schema[column], dtype, source)
-        casts.append(pl.col(column).cast(dtype, strict=True))
+        # whole-number float ids (a pandas export of ids with gaps) as the integer's text: 1000, not 1000.0
+        via = I64 if dtype == STR and schema[column].is_float() else dtype
+        casts.append(pl.col(column).cast(via, strict=True).cast(dtype))
     if casts:
         frame = frame.with_columns(casts)
         for expr in casts:
@@ -151,7 +153,7 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
 def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType, dtype: pl.DataType, source: str) -> None:
     """Refuse the casts that polars makes without a word but that change the values: numbers as
     dates (an Excel serial day 45322 would be read as days since 1970), zoned times (converted to
-    UTC, which moves the local day or hour), fractions as counts (1.5 failures -> 1), true/false or
+    UTC, which moves the local day or hour), fractions as counts or ids (1.5 failures -> 1), true/false or
     dates as numbers (1/0, days since 1970), numbers other than 0 and 1 as true/false, and a column
     without any value (type Null: every cast of it passes, as nulls)."""
     if found == pl.Null:
@@ -181,12 +183,13 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
     if dtype.is_temporal() and getattr(found, "time_zone", None):
         raise DataError(f"{source}: column '{column}' of table '{name}' holds times with a zone ({found.time_zone}); expected "
                         "naive local mine time (drop the zone or offset upstream, e.g. convert to the mine's zone and remove it)")
-    if dtype.is_integer() and found.is_float():
+    if (dtype.is_integer() or dtype == STR) and found.is_float():  # counts, and ids stored as floats
         fractional = frame.select((pl.col(column) != pl.col(column).round()).sum()).collect().item()
         if fractional:
             bad = frame.filter(pl.col(column) != pl.col(column).round()).select(column).head(1).collect().item()
+            expected = "whole-number or text ids" if dtype == STR else f"{dtype} counts"
             raise DataError(f"{source}: column '{column}' of table '{name}' has {fractional} values that are not whole numbers "
-                            f"(first {bad}); expected {dtype} counts")
+                            f"(first {bad}); expected {expected}")
 
 
 def _one_pass(frame: pl.LazyFrame, checks: list[pl.Expr], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -6,6 +6,7 @@ csv table beside parquet ones was refused as an orphan, and with csv everywhere 
 mine '1'. Integers with leading zeros are now codes there (data.sources.code_columns); '0' and
 '0.5' stay numbers, and a number needed from such a column is still got (the contract casts the
 text). The single-file inputs read them as numbers, as their tasks need (a shift 0001).
+Ids stored as floats (1000.0) are the integer's text, '1000'; a fractional one is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 from conftest import write_tiny_mine
+from harness import assert_refused
 from typer.testing import CliRunner
 
 from minectl.cli import app
@@ -113,3 +115,32 @@ def test_a_table_files_zero_padded_shift_numbers_are_numbers(tmp_path):
             f"hydra.run.dir={runs[name]}"])
         assert result.exit_code == 0, result.output
     assert _metrics(runs["padded"]) == _metrics(runs["plain"])
+
+
+def _mine_id_as(folder: Path, tables: tuple[str, ...], dtype: pl.DataType, mine: float = 1000) -> None:
+    """The tiny mine's id as the number ``mine`` of type ``dtype`` in ``tables``, as text '1000' elsewhere."""
+    for table in TABLES:
+        frame = pl.read_parquet(folder / f"{table}.parquet")
+        if "mine_id" in frame.columns:
+            id_ = pl.lit(mine, dtype=dtype) if table in tables else pl.lit("1000")
+            frame.with_columns(mine_id=id_).write_parquet(folder / f"{table}.parquet")
+
+
+def test_whole_number_float_ids_are_the_integers_text(tmp_path):
+    """A pandas export stores ids with gaps as floats: mine 1000 in production, 1000.0 in equipment.
+    The contract cast the float to the text '1000.0', which then joined nothing ('1000' was refused
+    as an orphan) or, with floats everywhere, was reported as mine '1000.0'."""
+    mine = write_tiny_mine(tmp_path / "mine")
+    _mine_id_as(mine, ("production",), pl.Int64)
+    _mine_id_as(mine, ("equipment", "consumption_daily"), pl.Float64)
+    metrics, daily = _cost(tmp_path, "floats", f"name: floats\ndir: '{mine}'\n")
+    assert daily["mine_id"].unique().to_list() == ["1000"]
+    assert metrics["cost.total"] == TINY_TOTAL
+
+
+def test_a_fractional_float_id_is_refused(tmp_path):
+    mine = write_tiny_mine(tmp_path / "mine")
+    _mine_id_as(mine, ("equipment",), pl.Float64, mine=1000.5)
+    assert_refused(["cost", "data=parquet_dir", f"data.dir={mine}", f"hydra.run.dir={tmp_path / 'run'}"],
+                   "column 'mine_id' of table 'equipment' has 5 values that are not whole numbers (first 1000.5); "
+                   "expected whole-number or text ids", inputs=[mine], run_dir=tmp_path / "run")
