@@ -130,6 +130,8 @@ def cost_accounts(
             sensor_daily, counts_sensors = sensor_days.result()
             counts |= counts_sensors
             daily = daily.join(sensor_daily, on=KEYS, how="left", maintain_order="left")
+    if equipment is not None and (unknown := unknown_event_days(equipment, prep)):
+        counts["equipment_days_unknown"] = unknown  # in the metrics only where there are some: a warning's count
     daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window)
     # in memory: for a table of days x mines the streaming engine's join in order costs twice as much
     daily = daily.collect(engine="in-memory")  # sorted by date and mine, as daily_structure gives it
@@ -300,11 +302,20 @@ def _events(equipment: pl.LazyFrame | pl.DataFrame | None, prep: Preprocessing, 
     maintenance work when ``event_maintenance``) on the day or the ``days_after`` before."""
     if equipment is None:
         return pl.LazyFrame(schema={"date": pl.Date, "mine_id": pl.String, "_event": pl.Boolean})
-    event = (pl.col("failures") > 0) | (pl.col("downtime_h") >= prep.event_downtime_h)
-    if prep.event_maintenance:
-        event = event | pl.col("maintenance")
-    recent = event.fill_null(False).cast(pl.Int8).rolling_max(days_after + 1, min_samples=1)
+    recent = _event(prep).fill_null(False).cast(pl.Int8).rolling_max(days_after + 1, min_samples=1)
     return equipment.lazy().sort("mine_id", "date").select(*KEYS, (recent.over("mine_id") > 0).alias("_event"))
+
+
+def _event(prep: Preprocessing) -> pl.Expr:
+    """A mine-day's operational event; null where a field is missing and no known one shows an event."""
+    event = (pl.col("failures") > 0) | (pl.col("downtime_h") >= prep.event_downtime_h)
+    return event | pl.col("maintenance") if prep.event_maintenance else event
+
+
+def unknown_event_days(equipment: pl.LazyFrame | pl.DataFrame, prep: Preprocessing) -> int:
+    """Equipment mine-days whose event is unknown (``_event`` is null): taken as no event, so their
+    outliers are removed rather than kept; counted so that a run says so."""
+    return int(equipment.lazy().select(_event(prep).is_null().sum()).collect().item())
 
 
 def _bound(bounds: Mapping[str, tuple[float | None, float | None]], side: int, mapping: CostMapping) -> pl.Expr | None:

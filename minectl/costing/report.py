@@ -161,6 +161,9 @@ def print_imputed(console, counts: Mapping[str, int]) -> None:
     ]
     unfilled = counts.get("hourly_unfilled", 0) + counts["daily_unfilled"]
     console.print(f"imputed: {'; '.join(p for p in parts if p)}" + (f"; {unfilled:,} left missing" if unfilled else ""))
+    if unknown := counts.get("equipment_days_unknown"):
+        console.print(f"[yellow]equipment: {unknown:,} mine-day{'s' * (unknown > 1)} lack a failures, downtime_h (or "
+                      "maintenance) value and show no event otherwise; taken as days without an event[/]")
 
 
 def print_realism(console, realism: pl.DataFrame) -> None:

@@ -10,6 +10,7 @@ day of meters as a whole day's consumption, a date as a sensor reading of its da
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Callable
 
@@ -17,6 +18,9 @@ import polars as pl
 import pytest
 from conftest import write_tiny_mine
 from harness import assert_refused
+from typer.testing import CliRunner
+
+from minectl.cli import app
 
 
 def _edit(table: str, change: Callable[[pl.DataFrame], pl.DataFrame]) -> Callable[[Path], None]:
@@ -184,3 +188,31 @@ def test_a_data_folder_table_that_would_be_left_out_is_refused(tmp_path, edit, e
     edit(folder)
     assert_refused(["cost", "data=parquet_dir", f"data.dir={folder}", f"hydra.run.dir={tmp_path / 'run'}"], expect,
                    inputs=[folder], run_dir=tmp_path / "run")
+
+
+@pytest.mark.parametrize(("maintenance", "unknown"), [(True, 1), (False, 2)])
+def test_equipment_days_of_unknown_event_are_counted_and_said(tmp_path, maintenance, unknown):
+    """A null `failures` or `downtime_h` with no event in the day's other fields is taken as no event
+    (the day's outliers are removed, not kept): that was unsaid. Day 2 lacks failures with no downtime
+    (unknown); day 3 lacks failures but has 24 h down (an event); day 4 lacks downtime with no failure,
+    but has maintenance: an event where maintenance counts (cost.event_maintenance), else unknown."""
+    folder = write_tiny_mine(tmp_path / "mine")
+    _edit("equipment", lambda f: f.with_columns(
+        failures=pl.Series([1, None, None, 0, 0], dtype=pl.Int64), downtime_h=pl.Series([1.0, 0.0, 24.0, None, 1.0]),
+        maintenance=pl.Series([False, False, True, True, False])))(folder)
+    run = tmp_path / "run"
+    result = CliRunner().invoke(app, ["cost", "data=parquet_dir", f"data.dir={folder}", f"cost.event_maintenance={maintenance}",
+                                      f"hydra.run.dir={run}"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((run / "metrics.json").read_text())["imputed.equipment_days_unknown"] == unknown
+    assert (f"equipment: {unknown} mine-day{'s' * (unknown > 1)} lack a failures, downtime_h (or maintenance) value and "
+            "show no event otherwise; taken as days without an event") in " ".join(result.output.split())
+
+
+def test_a_complete_equipment_table_reports_no_unknown_days(tmp_path):
+    run = tmp_path / "run"
+    result = CliRunner().invoke(app, ["cost", "data=parquet_dir", f"data.dir={write_tiny_mine(tmp_path / 'mine')}",
+                                      f"hydra.run.dir={run}"])
+    assert result.exit_code == 0, result.output
+    assert "imputed.equipment_days_unknown" not in json.loads((run / "metrics.json").read_text())
+    assert "equipment:" not in result.output
