@@ -163,30 +163,34 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         changed = np.ones(n, dtype=bool)
         changed[1:] = differs.view(np.uint16)[:, 0] != 0  # either word differs
         starts = np.flatnonzero(changed)
-        run_ids = _series_ids(columns, starts, ids)
+        run_ids, period = _series_ids(columns, starts, ids)
         row_ids = run_ids if run_ids.size == n else np.repeat(run_ids, np.diff(np.append(starts, n)))
 
         times = buffer(table.column(time_col).chunk(0), np.int64)
-        day = _days(times, time_type)
-        edge = changed.copy()
-        edge[1:] |= day[1:] != day[:-1]
-        segments = np.flatnonzero(edge)  # first row of each run of (series, day)
         readings = table.column(value).chunk(0)
         values = buffer(readings, np.float64)
         is_missing = _invalid(readings) | np.isnan(values)  # NaN reads as missing too
         missing = np.flatnonzero(is_missing)
         observed = values.copy()
         observed[missing] = 0.0
-        by_series = np.arange(n) if (row_ids[1:] >= row_ids[:-1]).all() else _stable_order(row_ids)
-        key, (total, count, first, last) = _reduce_by_key(
-            _day_key(row_ids[segments], day[segments]),
-            (np.add, np.add, np.minimum, np.maximum),
-            np.add.reduceat(observed, segments),
-            np.bincount(np.searchsorted(segments, missing, side="right") - 1, minlength=segments.size),
-            np.minimum.reduceat(times, segments),
-            np.maximum.reduceat(times, segments),
-            order=by_series if segments.size == n else None,  # rows in time order in each series: sorted by key too
-        )
+        cycled = None if period is None else _cycle_reduce(run_ids[:period], times, time_type, observed, is_missing)
+        if cycled is not None:
+            key, (total, count, first, last), by_series = cycled
+        else:
+            day = _days(times, time_type)
+            edge = changed.copy()
+            edge[1:] |= day[1:] != day[:-1]
+            segments = np.flatnonzero(edge)  # first row of each run of (series, day)
+            by_series = np.arange(n) if (row_ids[1:] >= row_ids[:-1]).all() else _stable_order(row_ids)
+            key, (total, count, first, last) = _reduce_by_key(
+                _day_key(row_ids[segments], day[segments]),
+                (np.add, np.add, np.minimum, np.maximum),
+                np.add.reduceat(observed, segments),
+                np.bincount(np.searchsorted(segments, missing, side="right") - 1, minlength=segments.size),
+                np.minimum.reduceat(times, segments),
+                np.maximum.reduceat(times, segments),
+                order=by_series if segments.size == n else None,  # rows in time order in each series: sorted by key too
+            )
         run_id, (first, last) = _reduce_by_key(key >> 32, (np.minimum, np.maximum), first, last)  # keys sorted: no sort
         run_keys.append(run_id), firsts.append(first), lasts.append(last)
         if day_keys and day_keys[-1][-1] == key[0]:  # a day split between batches: kept as one entry
@@ -273,15 +277,16 @@ def _invalid(array: pa.Array) -> np.ndarray:
     return bits[array.offset : array.offset + len(array)] == 0
 
 
-def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, int]) -> np.ndarray:
-    """Series id of the key tuple at each run start; new keys get the next ids."""
+def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, int]) -> tuple[np.ndarray, int | None]:
+    """Series id of the key tuple at each run start (new keys get the next ids), and the period of
+    a batch whose rows cycle through the same series (None for other batches)."""
     if starts.size <= 256:  # series-contiguous files: a few runs per batch
         runs = zip(*([column[int(i)].as_py() for i in starts] for column in columns), strict=True)
-        return np.array([ids.setdefault(run, len(ids)) for run in runs], dtype=np.int64)
+        return np.array([ids.setdefault(run, len(ids)) for run in runs], dtype=np.int64), None
     views = [buffer(column, np.uint64, width=2) for column in columns]
     if starts.size == len(columns[0]) and (period := key_period(views)):  # timestamp-major exports: one row per series in turn
         first = [ids.setdefault(tuple(column[i].as_py() for column in columns), len(ids)) for i in range(period)]
-        return np.tile(np.array(first, dtype=np.int64), -(-starts.size // period))[: starts.size]
+        return np.tile(np.array(first, dtype=np.int64), -(-starts.size // period))[: starts.size], period
     views = np.concatenate(views, axis=1)
     views = views if starts.size == len(columns[0]) else views[starts]
     if ((views[:, ::2] & 0xFFFFFFFF) <= _INLINE).all():  # interleaved rows of short names: their views are the names
@@ -295,12 +300,41 @@ def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, in
         first[which[::-1]] = np.arange(which.size)[::-1]  # the first row of each digest (the last write wins)
         if (views[first][which] == views).all():  # no two names share a digest
             named = [ids.setdefault(tuple(column[int(starts[i])].as_py() for column in columns), len(ids)) for i in first]
-            return np.array(named, dtype=np.int64)[which]
+            return np.array(named, dtype=np.int64)[which], None
     runs = pl.DataFrame([pl.Series(str(i), column).gather(starts) for i, column in enumerate(columns)])  # long names
     for row in runs.unique(maintain_order=True).iter_rows():
         ids.setdefault(row, len(ids))
     table = pl.DataFrame(list(ids), schema=runs.schema, orient="row").with_row_index("_id")
-    return runs.join(table, on=runs.columns, how="left", maintain_order="left")["_id"].to_numpy().astype(np.int64)
+    return runs.join(table, on=runs.columns, how="left", maintain_order="left")["_id"].to_numpy().astype(np.int64), None
+
+
+def _cycle_reduce(
+    place_ids: np.ndarray, times: np.ndarray, time_type: pl.Datetime, observed: np.ndarray, is_missing: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray] | None:
+    """``_reduce_by_key``'s per-(series, day) sums, missing counts, first and last times of a batch
+    whose rows cycle through the series ``place_ids``, one row each per cycle, all at the cycle's
+    time (a timestamp-major export), and the rows' stable order by series; None for any other
+    batch. Reduced on the batch as a (cycle, series) matrix, without sorting its rows: numpy's
+    pairwise sum of a column's strided rows gives the bits of the same rows made contiguous."""
+    period = place_ids.size
+    cycles = times.size // period
+    if cycles * period != times.size or np.unique(place_ids).size < period:  # a part cycle, or a series twice in one
+        return None
+    at = times.reshape(cycles, period)
+    cycle_time = at[:, 0]
+    day = _days(cycle_time, time_type)
+    if not (at == cycle_time[:, None]).all() or (day[1:] < day[:-1]).any():
+        return None
+    segments = np.flatnonzero(np.concatenate([[True], day[1:] != day[:-1]]))  # each day's first cycle
+    by_id = np.argsort(place_ids)
+
+    def per_series_day(x: np.ndarray, **dtype: type) -> np.ndarray:
+        return np.add.reduceat(x.reshape(cycles, period), segments, axis=0, **dtype)[:, by_id].T.ravel()
+
+    key = _day_key(np.repeat(place_ids[by_id], segments.size), np.tile(day[segments], period))
+    reduced = [per_series_day(observed), per_series_day(is_missing, dtype=np.int64),
+               np.tile(np.minimum.reduceat(cycle_time, segments), period), np.tile(np.maximum.reduceat(cycle_time, segments), period)]
+    return key, reduced, np.arange(times.size).reshape(cycles, period)[:, by_id].T.ravel()
 
 
 def _reduce_by_key(key: np.ndarray, ufuncs, *values: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -102,3 +102,44 @@ def test_sensor_days_are_the_same_bits_in_chunks_of_whole_mines(tmp_path, monkey
     chunked, counts = accounts._sensor_daily(scan, events, prep)
     assert chunked.collect().equals(whole.collect())
     assert counts == whole_counts and counts["sensor_outliers_removed"] > 0 and counts["sensor_interpolated"] > 0
+
+
+@pytest.mark.parametrize("batch_rows", [12 * 30, 12 * 60])  # 30 hours a batch: days split between batches
+def test_timestamp_major_batches_reduced_as_a_matrix_give_the_sorted_reduction_s_bits(tmp_path, monkeypatch, batch_rows):
+    """A batch of rows cycling through the same meters at one time per cycle is reduced as a
+    (cycle, meter) matrix; with that path turned off the same rows are sorted by meter and day and
+    reduced run by run. Both give the same daily sums, counts and neighbours, bit for bit."""
+    from minectl.features import resample
+
+    rng = np.random.default_rng(11)
+    meters = [(f"M{m:02d}", activity) for m in (3, 1, 2) for activity in ("drill", "haul", "vent", "pump")]  # 12, not sorted
+    hours = 24 * 5
+    stamps = [datetime(2024, 1, 1, 5) + timedelta(hours=h) for h in range(hours)]  # from 05:00: part first and last days
+    q = rng.lognormal(3.0, 2.0, hours * len(meters))
+    q[rng.random(q.size) < 0.08] = np.nan
+    frame = pl.DataFrame({"timestamp": pl.Series(stamps).gather(np.repeat(np.arange(hours), len(meters))), "mine_id": [m for m, _ in meters] * hours,
+                          "activity": [a for _, a in meters] * hours, "quantity": pl.Series(q).fill_nan(None)})
+    # from hour 60 on the meters cycle in the reverse order: a batch's places are not in series id order
+    place = pl.int_range(pl.len()) % len(meters)
+    frame = frame.sort(pl.col("timestamp"), pl.when(pl.col("timestamp") >= stamps[60]).then(-place).otherwise(place))
+    path = tmp_path / "hourly.parquet"
+    frame.write_parquet(path)
+    keys = ["mine_id", "activity"]
+    reduced = []
+    original = resample._cycle_reduce
+
+    def counted(*args):
+        result = original(*args)
+        reduced.append(result is not None)
+        return result
+
+    monkeypatch.setattr(resample, "_cycle_reduce", counted)
+    as_matrix = resample.metered_daily(pl.scan_parquet(path), by=keys, limit=3, batch_rows=batch_rows)
+    assert reduced and all(reduced)
+    monkeypatch.setattr(resample, "_cycle_reduce", lambda *args: None)
+    sorted_runs = resample.metered_daily(pl.scan_parquet(path), by=keys, limit=3, batch_rows=batch_rows)
+    assert as_matrix[0].equals(sorted_runs[0]) and as_matrix[1] == sorted_runs[1]
+    assert as_matrix[0]["quantity"].to_numpy().tobytes() == sorted_runs[0]["quantity"].to_numpy().tobytes()
+    np.testing.assert_allclose(as_matrix[0].sort(["date", *keys])["quantity"].to_numpy().astype(float),
+                               _interpolated_then_summed(frame, keys, 3)["quantity"].to_numpy().astype(float),
+                               rtol=1e-12, equal_nan=True)
