@@ -99,7 +99,9 @@ def load_mine(
             raise DataError(f"data.tables.{name}: {spec.get('path') or name}: unreadable as {spec.get('kind', 'parquet')} "
                             f"({reason})") from None
         if spec.get("path"):
-            inputs.append(resolve_input(spec["path"]))
+            path = resolve_input(spec["path"])
+            # a folder of parquet parts: the parts read, not its hidden and marker files (_SUCCESS, .crc)
+            inputs += parquet_parts(path) if spec.get("kind") == "parquet" and path.is_dir() else [path]
     _check_joins(mines, {name: spec.get("path") or name for name, spec in sources.items()})
     return MineData(frames, inputs)
 

@@ -67,6 +67,10 @@ def test_hidden_files_beside_the_parts_are_no_parts(tmp_path):
     (parts / "_committed_8931").write_text("{}")
     (parts / ".part-0.parquet.crc").write_bytes(b"crc")
     assert _cost_total(tmp_path, "data=parquet_dir", f"data.dir={folder}") == TINY_COST
+    # the run's provenance holds the parts read: `verify` then flags no changed marker file, which no run reads
+    inputs = json.loads((tmp_path / "run" / "provenance.json").read_text())["inputs"]
+    assert sorted(Path(path).relative_to(parts.resolve()).as_posix() for path in inputs if Path(path).is_relative_to(
+        parts.resolve())) == ["part-0.parquet", "part-1.parquet"]
 
 
 def test_a_sub_folder_of_parquet_that_is_no_partition_is_refused(tmp_path):
