@@ -359,21 +359,31 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
             kinds = ", ".join(s.type.name for s in statements) or "none"
             raise DataError(f"{resolved}: query '{query}' is not one SELECT statement ({kinds}); expected a SELECT or a table name")
         with duckdb.connect(str(resolved), read_only=True, config=LOCKED_DUCKDB) as con:
-            return _without_intervals(con.sql(sql)).lazy()
+            return _duckdb_rows(con.sql(sql), f"{resolved}: query '{query}'").lazy()
     except duckdb.Error as exc:
         raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}") from None
 
 
-def _without_intervals(relation: Any) -> pl.DataFrame:
+def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
     """A DuckDB relation's rows, its INTERVAL columns as Duration (a month as 30 days, DuckDB's
     epoch): polars reads no interval, and would refuse the whole table for a column it does not
-    use; one it uses, the contract refuses as a time span, naming it."""
+    use; one it uses, the contract refuses as a time span, naming it. A column of another type
+    polars cannot read (a UNION) is named, where polars' own line names none."""
     intervals = [name for name, dtype in zip(relation.columns, relation.types, strict=True) if dtype.id == "interval"]
-    if not intervals:
-        return relation.pl()
     quoted = {name: '"' + name.replace('"', '""') + '"' for name in relation.columns}
-    relation = relation.select(", ".join(f"epoch_us({q}) AS {q}" if name in intervals else q for name, q in quoted.items()))
-    return relation.pl().with_columns(pl.col(intervals).cast(pl.Duration("us")))
+    if intervals:
+        relation = relation.select(", ".join(f"epoch_us({q}) AS {q}" if name in intervals else q for name, q in quoted.items()))
+    try:
+        return relation.pl().with_columns(pl.col(intervals).cast(pl.Duration("us")))
+    except pl.exceptions.PolarsError:
+        for name, dtype in zip(relation.columns, relation.types, strict=True):
+            try:
+                relation.select(quoted[name]).limit(1).pl()
+            except pl.exceptions.PolarsError:
+                raise DataError(f"{where}: column '{name}' is of DuckDB type {dtype}, which polars cannot read; expected "
+                                f"numbers, text, dates or times (CAST it in the query, e.g. CAST({quoted[name]} AS VARCHAR), "
+                                "or leave it out)") from None
+        raise
 
 
 def _read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:

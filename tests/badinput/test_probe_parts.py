@@ -115,6 +115,16 @@ def test_a_duckdb_interval_column_a_task_uses_is_refused_naming_it(tmp_path):
                     "not numbers; expected Float64 values"], inputs=[db], run_dir=run)
 
 
+def test_a_duckdb_column_of_a_type_polars_cannot_read_is_named(tmp_path):
+    db = write_tiny_duckdb(tmp_path, {"mines": "*, union_value(grade := 2) AS class"})
+    run = tmp_path / "run"
+    assert_refused(["cost", "data=duckdb", f"data.path={db}", f"hydra.run.dir={run}"],
+                   # was: "unreadable as duckdb (cannot create series from Union(UnionType { fields: [Field { name: ..."
+                   ["data.tables.mines:", "query 'mines': column 'class' is of DuckDB type UNION(grade INTEGER), which polars "
+                    "cannot read; expected numbers, text, dates or times (CAST it in the query, e.g. CAST(\"class\" AS VARCHAR)"],
+                   inputs=[db], run_dir=run)
+
+
 def test_parts_that_differ_are_named_past_a_hidden_file(tmp_path):
     """A part whose types differ is named (data.mine._odd_part) from the parts read: a hidden `._`
     file beside them (macOS) is no part to compare, and failed that check with polars' own error."""
