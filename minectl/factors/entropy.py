@@ -11,15 +11,16 @@ import polars as pl
 from minectl.errors import DataError
 
 
-def entropy_weights(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def entropy_weights(matrix: np.ndarray, columns: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(weights, entropies) per column: min-max normalise each column to [0, 1], P_ij = x_ij / sum_i x_ij,
-    E_j = -1/ln(n) sum_i P_ij ln P_ij (0 ln 0 = 0), W_j = (1 - E_j) / (m - sum_j E_j)."""
+    E_j = -1/ln(n) sum_i P_ij ln P_ij (0 ln 0 = 0), W_j = (1 - E_j) / (m - sum_j E_j). ``columns``: their
+    names, for messages (else their 1-based numbers)."""
     x = np.asarray(matrix, dtype=float)
     if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1 or not np.isfinite(x).all():
         raise DataError(f"a decision matrix of shape {x.shape}; expected finite numbers, at least 2 rows and 1 column")
     low, high = x.min(0), x.max(0)
     if (high == low).any():
-        constant = ", ".join(str(j + 1) for j in np.flatnonzero(high == low))
+        constant = ", ".join(repr(columns[j]) if columns else str(j + 1) for j in np.flatnonzero(high == low))
         raise DataError(f"column(s) {constant} of the decision matrix are constant; expected some spread in every indicator")
     scaled = (x - low) / (high - low)
     p = scaled / scaled.sum(0)

@@ -205,12 +205,16 @@ def backtest_models(
 def accuracy(actual: np.ndarray, forecast: np.ndarray) -> dict[str, float]:
     """MAPE (percent), MAE, RMSE and R^2 (1 - SSE/SST around the mean of the actuals)."""
     actual, forecast = np.asarray(actual, dtype=float), np.asarray(forecast, dtype=float)
-    error = forecast - actual
-    total = np.sum((actual - actual.mean()) ** 2)
+    # in units of a power of two near the largest price, so that squares neither underflow (prices
+    # near 1e-300 had RMSE 0 below an MAE of 1e-305, and R^2 NaN) nor overflow; a power of two
+    # scales exactly, so prices of ordinary size keep the same bits
+    exponent = int(np.frexp(np.max(np.abs(actual)))[1])
+    error = np.ldexp(forecast - actual, -exponent)
+    total = np.sum(np.ldexp(actual - actual.mean(), -exponent) ** 2)
     return {
-        "mape": float(np.mean(np.abs(error) / np.abs(actual)) * 100),
-        "mae": float(np.mean(np.abs(error))),
-        "rmse": float(np.sqrt(np.mean(error**2))),
+        "mape": float(np.mean(np.abs(forecast - actual) / np.abs(actual)) * 100),
+        "mae": float(np.ldexp(np.mean(np.abs(error)), exponent)),
+        "rmse": float(np.ldexp(np.sqrt(np.mean(error**2)), exponent)),
         "r2": float(1 - np.sum(error**2) / total) if total > 0 else float("nan"),
     }
 

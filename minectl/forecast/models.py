@@ -94,8 +94,10 @@ def _log_random_walk_interval(last: float, log_steps: np.ndarray, h: int, level:
 
 
 def _check_level(level: float) -> None:
-    if not 0 < level < 1:
-        raise ConfigError(f"interval_level: expected a value in (0, 1), got {level}")
+    # the largest float below 1 is in (0, 1), but 0.5 + level / 2 rounds to 1: its normal quantile is
+    # inf, and the intervals were NaN (0 x inf) or [0, inf] after a numpy warning
+    if not 0 < level < 1 or 0.5 + level / 2 >= 1:
+        raise ConfigError(f"interval_level: expected a value in (0, 1), at most 1 - 2.2e-16 (a finite normal quantile), got {level!r}")
 
 
 class NaiveForecaster(BaseForecaster):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -41,8 +43,9 @@ def print_summary(console, scores: pl.DataFrame, forecast: pl.DataFrame, backtes
     for column in ("model", "horizon", "MAPE %", "MAE", "RMSE", "R^2", f"forecast +{horizon} mo"):
         table.add_column(column, justify="right")
     for row in scores.iter_rows(named=True):
+        r2 = "n/a" if math.isnan(row["r2"]) else f"{row['r2']:.3f}"  # constant actual prices: no R^2 (nor in metrics)
         table.add_row(
             row["model"], str(row["horizon"]), f"{row['mape']:.2f}", f"{row['mae']:.2f}",
-            f"{row['rmse']:.2f}", f"{row['r2']:.3f}", f"{final[row['model']]:.2f}",
+            f"{row['rmse']:.2f}", r2, f"{final[row['model']]:.2f}",
         )
     console.print(table)

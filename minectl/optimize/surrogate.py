@@ -44,12 +44,17 @@ class LightGBMRegressor(RegressorMixin, BaseEstimator):
         from lightgbm import LGBMRegressor
 
         X, y = validate_data(self, X, y, y_numeric=True)  # LightGBM would take NaN/inf as missing values
-        self.model_ = LGBMRegressor(**self.get_params(), verbose=-1, deterministic=True).fit(X, y)
+        # LightGBM learns float32 labels against fixed epsilons: responses near 1e-20 came back as 0 and
+        # near 1e40 as 1e38; in units of a power of two near the largest response they are learnt as
+        # any other, and responses it learnt well keep the same bits (a power of two scales exactly)
+        self.label_exponent_ = int(np.frexp(np.max(np.abs(y)))[1])
+        self.model_ = LGBMRegressor(**self.get_params(), verbose=-1, deterministic=True).fit(
+            X, np.ldexp(y, -self.label_exponent_))
         return self
 
     def predict(self, X):
         check_is_fitted(self, "model_")
-        return self.model_.predict(validate_data(self, X, reset=False))
+        return np.ldexp(self.model_.predict(validate_data(self, X, reset=False)), self.label_exponent_)
 
 
 class MultiResponseSurrogate(RegressorMixin, BaseEstimator):

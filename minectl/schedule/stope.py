@@ -48,7 +48,7 @@ def lognormal_from_interval(median: float, lower: float, upper: float, level: fl
 
 def probability_pays(breakeven: float, median: float, sigma: float) -> float:
     """P(price > breakeven) for a lognormal price (sigma 0: the price is the median)."""
-    if sigma == 0:
+    if sigma == 0 or breakeven <= 0:  # a breakeven of 0 (no costs: every price pays) had no log: a traceback
         return float(median > breakeven)
     z = (math.log(breakeven) - math.log(median)) / sigma
     return 0.5 * math.erfc(z / math.sqrt(2))

@@ -41,15 +41,22 @@ def scale_values(values: np.ndarray) -> tuple[np.ndarray, int, bool]:
     # values all below 1 (in millions or billions of a currency): as many more decimals as they lack
     largest = np.abs(values).max(initial=0.0)
     shift = max(0, -int(np.floor(np.log10(largest)))) if largest > 0 else 0
-    needed = next((k for k in range(MAX_DECIMALS + shift + 1) if _integral(values * 10.0**k)), None)
+    needed = next((k for k in range(MAX_DECIMALS + shift + 1) if _integral(_times_ten_to(values, k))), None)
     k = MAX_DECIMALS + shift if needed is None else needed
-    while k > 0 and (positive_sum * 10.0**k >= LIMIT / 2 or np.abs(values[values > 0]).max(initial=0) * 10.0**k >= 2**53):
+    while k > 0 and (_times_ten_to(positive_sum, k) >= LIMIT / 2
+                     or _times_ten_to(np.abs(values[values > 0]).max(initial=0), k) >= 2**53):
         k -= 1
-    if positive_sum * 10.0**k >= LIMIT / 2:
+    if _times_ten_to(positive_sum, k) >= LIMIT / 2:
         raise ValueError(f"the positive block values sum to {positive_sum:.3g}; too large for an exact int64 max-flow")
-    scaled = values * 10.0**k
-    cap = np.floor(positive_sum * 10.0**k) + 2  # above the sum of positive scaled values, below 2^62
+    scaled = _times_ten_to(values, k)
+    cap = np.floor(_times_ten_to(positive_sum, k)) + 2  # above the sum of positive scaled values, below 2^62
     return np.rint(np.clip(scaled, -cap, None)).astype(np.int64), k, k == needed
+
+
+def _times_ten_to(x, k: int):
+    """x * 10^k; beyond 10^300 in two steps, since 10.0**309 overflows (values near 1e-320 need k > 308
+    and ended in an OverflowError traceback); up to 10^300 the same bits as x * 10.0**k."""
+    return x * 10.0 ** min(k, 300) * 10.0 ** max(k - 300, 0)
 
 
 def _integral(scaled: np.ndarray) -> bool:

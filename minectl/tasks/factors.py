@@ -145,6 +145,7 @@ def run(cfg: Config, out: Run) -> dict:
     params = cfg.factors
     estimators = check_estimators(OmegaConf.to_container(params.kge.estimators, resolve=True), list(params.kge.models), "factors.kge")
     benchmark = None if params.kge.graph == "mining" else load_splits(out.input_file(params.kge.graph))  # checked before any work
+    entropy = _entropy_inputs(cfg, out)  # so is the entropy method's matrix
     with config_keys({"schema": "factors.schema"}):
         schema = Schema.from_config(params.schema.entity_types, OmegaConf.to_container(params.schema.relation_types, resolve=True))
     knowledge = load_declared([out.input_file(p) for p in params.sources.declared])
@@ -192,7 +193,7 @@ def run(cfg: Config, out: Run) -> dict:
 
     splits, fitted = _link_prediction(cfg, graph, estimators, metrics, out, benchmark)
     into = influence_hops(store, schema)
-    metrics.update(_ranking(cfg, graph, into, store, knowledge, splits, fitted, out))
+    metrics.update(_ranking(cfg, graph, into, store, knowledge, splits, fitted, entropy, out))
     return metrics
 
 
@@ -298,7 +299,7 @@ def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: R
     return splits, fitted
 
 
-def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, out: Run) -> dict:
+def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy: _EntropyInputs | None, out: Run) -> dict:
     import polars as pl
 
     from minectl.factors.declared import normalise_name
@@ -338,8 +339,8 @@ def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, out: Ru
         out.console.print(f"? {question}\n" + "\n".join(reply), markup=False, soft_wrap=True)
     if answers:
         out.table("answers", pl.DataFrame(answers))
-    if cfg.factors.entropy.matrix:
-        metrics["ranking"].update(_entropy(cfg, ranked, out))
+    if entropy is not None:
+        metrics["ranking"].update(_entropy(cfg, entropy, ranked, out))
     return metrics
 
 
@@ -351,39 +352,65 @@ def _ranking_lines(ranking, cost: str, top: int) -> list[str]:
     return lines
 
 
-def _entropy(cfg: Config, ranked, out: Run) -> dict:
+@dataclass
+class _EntropyInputs:
+    codes: list[str]  # the decision matrix's factor columns
+    names: list[str]  # their factors (the codes, without a seed table)
+    weights: Any
+    entropies: Any
+    seed: Any  # the seed table's rows in the codes' order, or None
+
+
+def _entropy_inputs(cfg: Config, out: Run) -> _EntropyInputs | None:
+    """The entropy weight method's matrix and the seed's table, read and checked before any work."""
+    import polars as pl
+
+    from minectl.data.values import repeated_key
+    from minectl.factors.declared import normalise_name
+    from minectl.factors.entropy import entropy_weights
+
+    ent = cfg.factors.entropy
+    if not ent.matrix:
+        return None
+    matrix = pl.read_csv(out.input_file(ent.matrix))
+    codes = [c for c in matrix.columns if c != "expert"]
+    try:
+        weights, entropies = entropy_weights(matrix.select(codes).to_numpy(), codes)
+    except DataError as exc:
+        raise DataError(f"{ent.matrix}: {exc}") from None
+    if not ent.factors:
+        return _EntropyInputs(codes, codes, weights, entropies, None)
+    seed = pl.read_csv(out.input_file(ent.factors), schema_overrides={"code": pl.String})
+    if (twice := repeated_key(seed, ["code"])) is not None:
+        raise DataError(f"{ent.factors}: code {twice['code']!r} on two rows; expected one row per column of {ent.matrix}")
+    missing = [c for c in codes if c not in seed["code"]]
+    if missing:
+        raise ConfigError(f"factors.entropy.factors: no factor for column(s) {', '.join(missing)} of {ent.matrix}")
+    # the seed's rows by code, in the matrix's column order (by position, a reordered table paired other factors)
+    seed = pl.DataFrame({"code": codes}).join(seed, on="code", how="left", maintain_order="left")
+    return _EntropyInputs(codes, [normalise_name(factor)[0] for factor in seed["factor"]], weights, entropies, seed)
+
+
+def _entropy(cfg: Config, inputs: _EntropyInputs, ranked, out: Run) -> dict:
     import polars as pl
 
     from minectl.factors.declared import normalise_name
-    from minectl.factors.entropy import compare_rankings, entropy_weights
+    from minectl.factors.entropy import compare_rankings
 
-    ent = cfg.factors.entropy
-    matrix = pl.read_csv(out.input_file(ent.matrix))
-    codes = [c for c in matrix.columns if c != "expert"]
-    weights, entropies = entropy_weights(matrix.select(codes).to_numpy())
-    names = codes
-    seed_table = None
-    if ent.factors:
-        seed_table = pl.read_csv(out.input_file(ent.factors))
-        lookup = dict(zip(seed_table["code"], seed_table["factor"], strict=True))
-        missing = [c for c in codes if c not in lookup]
-        if missing:
-            raise ConfigError(f"factors.entropy.factors: no factor for column(s) {', '.join(missing)} of {ent.matrix}")
-        names = [normalise_name(lookup[c])[0] for c in codes]
+    ent, names, weights, seed = cfg.factors.entropy, inputs.names, inputs.weights, inputs.seed
     graph_rank = ranked(normalise_name(ent.target)[0])
     graph_score = dict(zip(graph_rank["factor"], graph_rank["graph_score"], strict=True))
     table, rho = compare_rankings(names, weights, [graph_score.get(n, 0.0) for n in names], ("entropy_weight", "graph_score"))
-    table = table.with_columns(pl.Series("code", codes), pl.Series("entropy", entropies))
+    table = table.with_columns(pl.Series("code", inputs.codes), pl.Series("entropy", inputs.entropies))
     metrics = {"spearman": rho}
-    if seed_table is not None:
-        table = table.with_columns(seed_table["entropy_weight"].alias("seed_entropy_weight"),
-                                   seed_table["node_value"].alias("seed_node_value"))
-        _, rho_seed = compare_rankings(names, weights, seed_table["entropy_weight"].to_list(), ("ours", "seed"))
+    if seed is not None:
+        table = table.with_columns(seed["entropy_weight"].alias("seed_entropy_weight"), seed["node_value"].alias("seed_node_value"))
+        _, rho_seed = compare_rankings(names, weights, seed["entropy_weight"].to_list(), ("ours", "seed"))
         _, rho_graph_seed = compare_rankings(names, [graph_score.get(n, 0.0) for n in names],
-                                             seed_table["node_value"].to_list(), ("ours", "seed"))
+                                             seed["node_value"].to_list(), ("ours", "seed"))
         metrics.update({"spearman_entropy_vs_seed": rho_seed, "spearman_graph_vs_seed_nodes": rho_graph_seed})
     out.table("entropy", table)
     out.console.print(f"entropy weight method on {ent.matrix}: Spearman rho vs the graph's ranking (drivers of "
                       f"{ent.target}) {rho:+.3f}" + (f"; vs the seed's Table 12 weights {metrics['spearman_entropy_vs_seed']:+.3f}"
-                                                     if seed_table is not None else ""))
+                                                     if seed is not None else ""))
     return metrics

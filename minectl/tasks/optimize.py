@@ -105,7 +105,7 @@ class FieldCheck:
 @dataclass
 class SensitivityConfig:
     oat_points: int = at_least(2, default=21)
-    sobol_n: int = at_least(2, default=1024)
+    sobol_n: int = at_least(64, default=1024)  # Saltelli base samples: at 2-8 first-order indices of -5.6 and 4.3
 
 
 @dataclass
@@ -223,6 +223,20 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
         if any(value == 0 for value in check.measured.values()):
             raise ConfigError(f"optimize.field_validation[{i}].measured: a measured value of 0 has no relative deviation")
     return variables, responses
+
+
+def _check_learnt(fitted: Any, Y: Any, responses: list[str], name: str) -> None:
+    """A surrogate that answers one value for every run of a response that varies learnt nothing (a
+    LightGBM leaf needs min_child_samples runs: under twice that, no split): its front, decision and
+    Sobol indices would be those of a constant."""
+    import numpy as np
+
+    for response, fitted_span, span in zip(responses, np.ptp(fitted, axis=0), np.ptp(Y, axis=0), strict=True):
+        if fitted_span == 0 and span > 0:
+            raise ConfigError(f"the {name} surrogate fitted to {len(Y)} runs predicts one value of '{response}' for every run, "
+                              f"which ranges over {span:g}; expected a surrogate that learns it: more runs (doe.n), a smaller "
+                              "surrogate.params.min_child_samples (LightGBM splits only past twice it), or surrogate=rf",
+                              param="surrogate")
 
 
 def _check_decision(decision: Any, objective_responses: list[str]) -> None:
@@ -374,6 +388,7 @@ def run(cfg: Config, out: Run) -> dict:
     cv, metrics["surrogate"] = cv_report(estimator, cfg.surrogate.name, X, Y, responses, cfg.surrogate.cv_folds, seed)
     out.table("cv", cv)
     surrogate = MultiResponseSurrogate(estimator).fit(X, Y)
+    _check_learnt(surrogate.predict(X), Y, responses, cfg.surrogate.name)
 
     # NSGA-II on the surrogate, checked against the simulator; the price picks the front point.
     o = cfg.optimizer

@@ -607,10 +607,12 @@ def _stope(cfg: Config, out: Run, price: float, sigma: float) -> dict:
     params.pop("enabled")
     ext = extension(price_per_oz=price, **params)
     probability = probability_pays(ext.breakeven_price, price, sigma)
+    pays = math.isfinite(ext.breakeven_price)  # no recovered ounce (grade 0): no price pays, and no breakeven to write
     figures = {"tonnes": ext.tonnes, "ounces": ext.ounces, "in_situ_value": ext.in_situ_value, "net_value": ext.net_value,
-               "breakeven_price": ext.breakeven_price, "probability_pays": probability, "price_sigma": sigma}
-    out.table("stope", pl.DataFrame([figures]))
+               "breakeven_price": ext.breakeven_price if pays else None, "probability_pays": probability, "price_sigma": sigma}
+    out.table("stope", pl.DataFrame([figures], schema_overrides={"breakeven_price": pl.Float64}))
+    breakeven = f"US${ext.breakeven_price:,.0f}/oz" if pays else "none (no recovered ounces: never pays)"
     out.console.print(f"stope extension per {cfg.stope.length_m:g} m: {ext.tonnes:,.1f} t, {ext.ounces:.1f} oz, in situ "
                       f"US${ext.in_situ_value:,.0f} at US${price:,.0f}/oz; net US${ext.net_value:,.0f}, breakeven "
-                      f"US${ext.breakeven_price:,.0f}/oz, P(pays) {probability:.3f}")
+                      f"{breakeven}, P(pays) {probability:.3f}")
     return figures
