@@ -41,10 +41,9 @@ class CostCurve(RegressorMixin, BaseEstimator):
     def __init__(self, form: str = "quadratic"):
         self.form = form
 
-    def _basis(self, q: np.ndarray) -> np.ndarray:
-        """The two-term basis of the power, logarithmic and exponential forms."""
-        regressor = np.log(q) if self.form in ("power", "logarithmic") else q
-        return np.column_stack([np.ones_like(q), regressor])
+    def _regressor(self, q: np.ndarray) -> np.ndarray:
+        """What the form is a polynomial in: ln Q for the power and logarithmic forms, else Q."""
+        return np.log(q) if self.form in ("power", "logarithmic") else q
 
     def fit(self, X, y):
         if self.form not in FORMS:
@@ -63,14 +62,13 @@ class CostCurve(RegressorMixin, BaseEstimator):
         if np.ptp(cost) == 0:  # R^2 = 1 - SSE/SST has no meaning with SST = 0: every form would "fit perfectly"
             raise DataError(f"cost: all {cost.size} costs equal {cost[0]:g}; a cost-capacity curve needs costs that vary")
         target = np.log(cost) if self.form in ("power", "exponential") else cost
-        if self.form in POLY_DEGREE:
-            # fitted on Q mapped to [-1, 1]: in tonnes (Q ~ 1e6, Q^3 ~ 1e18) the raw Vandermonde basis
-            # is too ill-conditioned for least squares, which then returns a wrong curve
-            self.polynomial_ = np.polynomial.Polynomial.fit(q, target, POLY_DEGREE[self.form])
-            coef = self.polynomial_.convert().coef  # the same curve in powers of Q, for describe()
-            self.coef_ = np.pad(coef, (0, POLY_DEGREE[self.form] + 1 - coef.size))
-        else:
-            self.coef_, *_ = np.linalg.lstsq(self._basis(q), target, rcond=None)
+        degree = POLY_DEGREE.get(self.form, 1)
+        # fitted on the regressor mapped to [-1, 1]: in tonnes (Q ~ 1e6, Q^3 ~ 1e18), or beside the
+        # column of ones at Q ~ 1e100 (exponential: R^2 -9e73), the raw basis is too ill-conditioned
+        # for least squares, which then returns a wrong curve
+        self.polynomial_ = np.polynomial.Polynomial.fit(self._regressor(q), target, degree)
+        coef = self.polynomial_.convert().coef  # the same curve in powers of the regressor, for describe()
+        self.coef_ = np.pad(coef, (0, degree + 1 - coef.size))
         residual = cost - self.predict(q)
         total = np.sum((cost - cost.mean()) ** 2)
         self.r2_ = float(1 - np.sum(residual**2) / total)
@@ -85,9 +83,7 @@ class CostCurve(RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         q = np.asarray(X, dtype=float).ravel()
-        if self.form in POLY_DEGREE:
-            return self.polynomial_(q)
-        linear = self._basis(q) @ self.coef_
+        linear = self.polynomial_(self._regressor(q))
         return np.exp(linear) if self.form in ("power", "exponential") else linear
 
     def describe(self) -> str:

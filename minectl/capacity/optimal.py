@@ -36,7 +36,11 @@ def lognormal_errors(low: float, high: float, confidence: float = 0.95, size: in
     lo, hi = np.log1p(low), np.log1p(high)
     mu, sigma = (lo + hi) / 2, (hi - lo) / (2 * z)
     probs = (np.arange(size) + 0.5) / size
-    return np.expm1(mu + sigma * stats.norm.ppf(probs))
+    errors = np.expm1(mu + sigma * stats.norm.ppf(probs))
+    if not errors.std() > 0:  # their standard deviation is the entropic scale: its square underflows below ~1e-154
+        raise ConfigError(f"[{low:g}, {high:g}] is too narrow: the errors' standard deviation is 0 in floating point; "
+                          "expected fractions of at least 1e-150 either side", param="error_range")
+    return errors
 
 
 def risk_adjusted_error(errors, alpha: float, orientation: str) -> float:

@@ -122,6 +122,9 @@ def full_cost(
         rolling=rolling,
         rolling_window=rolling_window,
     )
+    if accounts.daily.height and not accounts.daily["cost"].sum() > 0:  # no structure: every share is 0 / 0
+        raise DataError(f"the full cost is 0 on all {accounts.daily.height} mine-days (every consumption quantity, or its "
+                        "price, is 0): no cost structure to report; expected consumption that costs something")
     anomalies = find_anomalies(accounts.daily, list(anomaly_items), rules, window=anomaly_window, z=z_threshold)
     return FullCost(mapping, accounts, anomalies, list(mine.inputs))
 

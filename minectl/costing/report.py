@@ -151,6 +151,16 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
         console.print(table)
 
 
+def print_unchecked(console, daily: pl.DataFrame, window: int) -> None:
+    """The mines none of whose days the anomaly tests could check (each needs the ``window`` days
+    before it): their count of 0 anomalies is no finding."""
+    days = daily.group_by("mine_id").len()
+    short = days.filter(pl.col("len") <= window).height
+    if short:
+        console.print(f"[yellow]anomalies: {short} of {days.height} mines have at most cost.anomaly_window={window} days: "
+                      "none of their days was checked (each needs that many days before it)[/]")
+
+
 def print_imputed(console, counts: Mapping[str, int]) -> None:
     """What the cleaning filled in by design (seed 000, 3.1), as counted in the metrics' imputed.*."""
     parts = [

@@ -10,12 +10,22 @@ from __future__ import annotations
 import math
 import sys
 
+import numpy as np
 import polars as pl
 
 from minectl.data.contract import check_finite
 from minectl.errors import DataError
 
 SQUARE_LIMIT = math.sqrt(sys.float_info.max)  # about 1.34e154: a larger value's square is inf
+
+
+def constant_up_to_rounding(x: np.ndarray, axis: int | None = None) -> np.ndarray | bool:
+    """Whether the values (per ``axis``) spread no more than the n x eps relative error that n
+    values' arithmetic leaves: a fixed price as cost / quantity varies by 2e-16, the log returns of
+    a price doubling each month by 1e-16; a fit or a z-score of that spread ranks noise."""
+    x = np.asarray(x, dtype=float)
+    n = x.size if axis is None else x.shape[axis]
+    return np.ptp(x, axis=axis) <= n * np.finfo(float).eps * np.abs(x).max(axis=axis)
 
 
 def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from minectl.data.values import constant_up_to_rounding
 from minectl.errors import DataError
 
 
@@ -57,7 +58,9 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
                         "raise train_fraction)", param="train_fraction")
     spread = matrix.std(axis=0)
     names = list(columns)
-    usable = [name for name, s in zip(names, spread, strict=True) if s > 0]
+    # constant up to rounding is constant: a fixed diesel price as cost / quantity was refused as "a
+    # linear function of" another driver (z-scores of its 1e-16 noise); a cost of 70 +- 1e-14 got betas
+    usable = [name for name, constant in zip(names, constant_up_to_rounding(matrix, axis=0), strict=True) if not constant]
     driver_cols = [i for i, name in enumerate(names[: len(drivers)]) if name in usable]
     _check_independent([names[i] for i in driver_cols], matrix[:, driver_cols])
     z = (matrix - matrix.mean(0)) / np.where(spread > 0, spread, 1.0)

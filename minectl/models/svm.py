@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from numbers import Integral
 
+import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.svm import SVC
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from minectl.errors import DataError
 
 SVC_PARAMS = ("C", "kernel", "degree", "gamma", "coef0", "shrinking", "tol", "cache_size", "class_weight", "max_iter",
               "random_state")
@@ -47,6 +50,13 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
 
         X, y = validate_data(self, X, y, accept_sparse=SPARSE)
         check_classification_targets(y)
+        counts = np.unique(y, return_counts=True)[1]
+        rarest = int(counts.min())
+        if counts.size > 1 and rarest < self.calibration_cv:  # scikit-learn's own ValueError was a traceback
+            fewer_folds = f", or model.params.calibration_cv={rarest}" if rarest >= 2 else ""
+            raise DataError(f"svm: the rarest risk level has {rarest} training samples; its probabilities are calibrated on "
+                            f"calibration_cv={self.calibration_cv} folds, each holding one of every level (expected at least "
+                            f"{self.calibration_cv}: more rows{fewer_folds})")
         svc = SVC(**{k: getattr(self, k) for k in SVC_PARAMS})
         self.calibrated_ = CalibratedClassifierCV(svc, ensemble=False, cv=self.calibration_cv).fit(X, y)
         self.classes_ = self.calibrated_.classes_

@@ -10,6 +10,7 @@ all folds of all repeats. Persistence has no meaning here and is not reported.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,6 +97,12 @@ def cross_validate(
     splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     model_rows, baseline_rows, predictions = [], {name: [] for name in BASELINES}, []
     for k, (train, test) in enumerate(splitter.split(np.zeros(len(strata)), strata)):
+        # sklearn's stratified split of the fold (a traceback): two rows of each level, and a row per level on each side
+        in_fold, n_val = np.bincount(strata[train].astype(np.int64), minlength=strata.max() + 1), math.ceil(val_fraction * len(train))
+        if in_fold.min() < 2 or min(n_val, len(train) - n_val) < in_fold.size:
+            raise DataError(f"risk labels: fold {k + 1} trains on {len(train)} rows, {in_fold.min()} of its rarest level, and would "
+                            f"validate on {n_val}; its stratified validation split needs 2 rows of each level and a row per level "
+                            "on each side (more risk.cv.folds: larger training folds; another risk.val_fraction; or more rows)")
         fit, val = train_test_split(train, test_size=val_fraction, stratify=strata[train], random_state=seed + k)
         fold = fit_on_training(data, layout, np.sort(fit))
         s = fold.samples

@@ -112,9 +112,10 @@ def prepared_frame(
             _refuse_ids(frame, dynamic, where)
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
-    for column in dynamic + static:  # every row would be dropped as missing, and the error would be about labels
-        if frame[column].cast(pl.Float64, strict=False).fill_nan(None).null_count() == frame.height:
-            raise empty_column(where, column)
+    for column in dynamic + static:  # every row (or all but one's) would be dropped as missing, and the error would be about labels
+        values = frame.height - frame[column].cast(pl.Float64, strict=False).fill_nan(None).null_count()
+        if values < min(2, frame.height):
+            raise empty_column(where, column, frame.height if values else 0)
     with config_keys({"missing": "risk.missing"}):
         unknown = sorted(set(missing_columns or {}) - set(dynamic + static))
         if unknown:

@@ -103,9 +103,13 @@ class LevelCut:
             return self
         probabilities = self.quantiles or [k / self.n_levels for k in range(1, self.n_levels)]
         self.cuts_ = np.quantile(np.asarray(values, dtype=float), probabilities)
-        if np.any(np.diff(self.cuts_) <= 0):
-            raise DataError(f"risk labels: the training quantiles {list(probabilities)} fall on equal values "
-                            f"{self.cuts_.tolist()}; expected distinct cuts (fewer levels or fixed cuts)")
+        # equal cuts, or a first cut at the minimum (a column mostly one value): a level without a
+        # training value, which was refused later as "a single level", naming no cut
+        counts = np.bincount(self.transform(values), minlength=self.n_levels)
+        if not counts.all():
+            raise DataError(f"risk labels: the training quantiles {list(probabilities)} cut at {self.cuts_.tolist()}, which leaves "
+                            f"level {int(np.argmin(counts))} without a training value (many equal values); expected cuts that "
+                            "split them (fewer levels or fixed cuts)")
         return self
 
     def transform(self, values: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minectl.risk.thresholds import balanced_accuracy
 from minectl.risk.workflow import Dataset, Layout
 
 
@@ -23,7 +24,6 @@ def feature_columns(layout: Layout) -> dict[str, int]:
 
 def single_feature_scores(data: Dataset, layout: Layout, train: np.ndarray, val: np.ndarray) -> dict[str, float]:
     """Validation balanced accuracy of a tree (2 x levels leaves) on each feature alone."""
-    from sklearn.metrics import balanced_accuracy_score
     from sklearn.tree import DecisionTreeClassifier
 
     X, y = data.samples.X, data.samples.y
@@ -34,7 +34,8 @@ def single_feature_scores(data: Dataset, layout: Layout, train: np.ndarray, val:
             continue
         tree = DecisionTreeClassifier(max_leaf_nodes=2 * layout.n_levels, class_weight="balanced", random_state=0)
         tree.fit(X[fit_rows, j : j + 1], y[fit_rows])
-        scores[name] = float(balanced_accuracy_score(y[val_rows], tree.predict(X[val_rows, j : j + 1])))
+        # a validation part without one of the levels the tree predicts: sklearn warned once a feature
+        scores[name] = balanced_accuracy(y[val_rows], tree.predict(X[val_rows, j : j + 1]), layout.n_levels)
     return scores
 
 

@@ -31,9 +31,10 @@ def add_gaussian_noise(values: np.ndarray, sd: float, rng: np.random.Generator) 
 
 
 def drop_share_of_level(y: np.ndarray, level: int, share: float, rng: np.random.Generator) -> np.ndarray:
-    """Sorted indices that keep every sample except a random ``share`` of those at ``level``."""
+    """Sorted indices that keep every sample except a random ``share`` of those at ``level``, and
+    one of them at least (share 0.99 of 20 rounded to all 20: a refit on one level, a traceback)."""
     at_level = np.flatnonzero(y == level)
-    dropped = rng.choice(at_level, size=int(round(share * len(at_level))), replace=False)
+    dropped = rng.choice(at_level, size=min(int(round(share * len(at_level))), max(len(at_level) - 1, 0)), replace=False)
     return np.setdiff1d(np.arange(len(y)), dropped)
 
 

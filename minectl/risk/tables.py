@@ -66,6 +66,8 @@ def refuse_non_numbers(frame: pl.DataFrame, exclude: list[str], taken: set[str],
                         "or the column in risk.input.categorical (one-hot) or risk.features.exclude (not a feature)")
 
 
-def empty_column(where: str, column: str) -> DataError:
-    return DataError(f"{where}: column {column!r} has no value in any row; expected numbers, or the column in "
+def empty_column(where: str, column: str, rows: int = 0) -> DataError:
+    """A feature column without a value; ``rows``: the rows of a column with one value among them."""
+    found = f"a value in only 1 of {rows} rows (filled, one value is a constant)" if rows else "no value in any row"
+    return DataError(f"{where}: column {column!r} has {found}; expected numbers, or the column in "
                      "risk.features.exclude (not a feature)")

@@ -46,6 +46,12 @@ def _objective(name: str, y, pred, n_levels: int) -> float:
     return recall[-1] + 0.5 * f1.mean()
 
 
+def balanced_accuracy(y, pred, n_levels: int) -> float:
+    """Mean recall over the levels that occur in ``y``: sklearn's balanced_accuracy_score, without
+    its UserWarning (one per call) when ``pred`` holds a level that ``y`` lacks."""
+    return float(_objective("balanced_accuracy", np.asarray(y, dtype=np.int64), np.asarray(pred, dtype=np.int64), n_levels))
+
+
 def optimise_thresholds(score, y, n_levels: int, objective: str = "f1_macro", grid_size: int | None = None) -> np.ndarray:
     """The threshold tuple on a grid over (0, 1) that maximises ``objective`` on validation
     (f1_macro balances precision and recall over all levels; recall_high favours catching high

@@ -174,10 +174,15 @@ def check(cfg: Config) -> None:
     for key in ("price_range", "cost_range"):
         if len(cfg.revenue[key]) != 2:
             raise ConfigError(f"revenue.{key}: expected [lower, upper] fractions, got {list(cfg.revenue[key])}")
+    if len(cfg.cost_data.item_columns) == 1:  # refused by the PCA, after the cost curves' output
+        raise ConfigError(f"cost_data.item_columns: one item ({cfg.cost_data.item_columns[0]}); expected two or more for the PCA "
+                          "(or none)")
 
 
 def _read_inputs(cfg: Config, out: Run) -> tuple[dict, dict[str, int]]:
     """The arrays of the configured inputs, by config key, and the incomplete rows dropped from each."""
+    import numpy as np
+
     from minectl.uncertainty.series import read_columns, read_path
 
     arrays, dropped = {}, {}
@@ -188,6 +193,11 @@ def _read_inputs(cfg: Config, out: Run) -> tuple[dict, dict[str, int]]:
     ):
         if table.path and columns:
             arrays[key], dropped[key] = read_columns(out.input_file(table.path), columns, key, cfg.drop_incomplete, "drop_incomplete")
+    items = arrays.get("cost_data.item_columns", np.empty((0, 0)))  # none without a cost_data file
+    for name, column in zip(cfg.cost_data.item_columns, items.T, strict=False):
+        if column.min() == column.max():  # named here, before any output: the PCA sees only positions
+            raise DataError(f"cost_data.item_columns: '{name}' is {column[0]:g} in every row; the PCA needs cost items that vary "
+                            "(leave constant items out)")
     if cfg.rolling.path:
         arrays["rolling"] = read_path(out.input_file(cfg.rolling.path), cfg.rolling.column, "rolling")
     return arrays, dropped
@@ -195,7 +205,6 @@ def _read_inputs(cfg: Config, out: Run) -> tuple[dict, dict[str, int]]:
 
 def _cost_analysis(inputs: dict, items: list[str], key_factors: int, out: Run) -> dict:
     """The cost-capacity curves of cost_data, and the PCA of its cost items when named."""
-    import numpy as np
     import polars as pl
 
     from minectl.capacity.curves import curve_rows, fit_cost_curves
@@ -209,10 +218,6 @@ def _cost_analysis(inputs: dict, items: list[str], key_factors: int, out: Run) -
     metrics = {"cost_curve": {"r2": curves[0].r2_, "sig": curves[0].p_value_}}
     if items:
         table = inputs["cost_data.item_columns"]
-        constant = [name for name, column in zip(items, table.T, strict=True) if np.ptp(column) == 0]
-        if constant:  # named here: the PCA sees only positions
-            raise DataError(f"cost_data.item_columns: '{constant[0]}' is {table[0, items.index(constant[0])]:g} in every row; "
-                            "the PCA needs cost items that vary (leave constant items out)")
         pca = CostFactorPCA().fit(table)
         out.table("pca_components", pl.DataFrame(pca.contribution_table()))
         out.table("pca_weights", pl.DataFrame({"item": items, "weight": pca.weights_}).sort("weight", descending=True))

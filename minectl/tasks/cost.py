@@ -44,6 +44,7 @@ def run(cfg: Config, out: Run) -> dict:
     out.plot("daily_cost_by_category", report.plot_daily_cost(accounts.daily, mapping.categories, mapping.currency, period))
     out.plot("unit_cost", report.plot_unit_cost(accounts.daily, anomalies, mapping.currency, cfg.cost.output, period))
     report.print_summary(out.console, accounts.daily, anomalies, mapping, top, period)
+    report.print_unchecked(out.console, accounts.daily, cfg.cost.anomaly_window)
     report.print_imputed(out.console, accounts.counts)
     metrics = cost_metrics(accounts.daily, anomalies, accounts.counts, mapping)
     if cfg.task_name == "demo":  # the synthetic mine's figures next to the ones it is calibrated to

@@ -16,12 +16,14 @@ tests, so they are not computed (NaN) on censored data.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize, stats
 
+from minectl.data.values import constant_up_to_rounding
 from minectl.errors import ConfigError, DataError
 from minectl.uncertainty.bootstrap import check_series
 
@@ -70,7 +72,9 @@ def anderson_darling(sorted_x: np.ndarray, cdf) -> float:
 
 
 def anderson_darling_pvalue(a2: float) -> float:
-    """Asymptotic p-value of A^2 for a fully specified CDF (Marsaglia and Marsaglia 2004, ADinf)."""
+    """Asymptotic p-value of A^2 for a fully specified CDF (Marsaglia and Marsaglia 2004, ADinf); NaN for NaN."""
+    if math.isnan(a2):
+        return math.nan
     if a2 <= 0:
         return 1.0
     if a2 < 2:
@@ -80,6 +84,14 @@ def anderson_darling_pvalue(a2: float) -> float:
         inner = 1.0776 - (2.30695 - (0.43424 - (0.082433 - (0.008056 - 0.0003146 * a2) * a2) * a2) * a2) * a2
         cdf = math.exp(-math.exp(inner))
     return float(min(1.0, max(0.0, 1.0 - cdf)))
+
+
+def check_spread(x: np.ndarray, name: str) -> None:
+    """A DataError for a series constant up to rounding (data.values.constant_up_to_rounding): no
+    spread to fit a distribution to, and the fits fail or rank noise."""
+    if constant_up_to_rounding(x):
+        rounding = " up to rounding" if np.ptp(x) else ""
+        raise DataError(f"{name}: a constant series (all values {x[0]:g}{rounding}) has no distribution to fit")
 
 
 def _precise_fmin(func, x0, args=(), disp=0):
@@ -116,8 +128,7 @@ def fit_distribution(values, family: str, name: str = "series", censored: np.nda
     if family not in FAMILIES:
         raise ConfigError(f"expected names from {', '.join(FAMILIES)}, got '{family}'", param="families")
     x = check_series(values, name, min_size=3)
-    if np.ptp(x) == 0:
-        raise DataError(f"{name}: a constant series (all values {x[0]:g}) has no distribution to fit")
+    check_spread(x, name)
     if family in POSITIVE and x.min() <= 0:
         raise DataError(f"{name}: {family} needs positive values, found minimum {x.min():g}")
     if censored is not None:
@@ -134,7 +145,10 @@ def fit_distribution(values, family: str, name: str = "series", censored: np.nda
                          math.nan, math.nan, math.nan, math.nan)
     loglik = float(np.sum(frozen.logpdf(x)))
     ks = stats.kstest(x, frozen.cdf)
-    ad = anderson_darling(np.sort(x), frozen.cdf)
+    low, high = frozen.support()
+    # a support that ends at a data value (uniform's fit: [min, max]) puts ln F = ln 0 into A^2: no
+    # statistic (it was "A-D p 0.000" for every uniform fit, and "no family fits" for a uniform sample)
+    ad = anderson_darling(np.sort(x), frozen.cdf) if low < x.min() and high > x.max() else math.nan
     return FitResult(
         family=family,
         params=params,
@@ -156,8 +170,7 @@ def fit_all(values, families=FAMILIES, name: str = "series", skipped: dict | Non
     ``censored``: True where a value is right-censored (fit_distribution); ``advance(1)`` is told
     of each family done, fitted or not (a progress bar's)."""
     x = check_series(values, name, min_size=3)
-    if np.ptp(x) == 0:
-        raise DataError(f"{name}: a constant series (all values {x[0]:g}) has no distribution to fit")
+    check_spread(x, name)
     fits, why = [], {}
     for family in families:
         fit = _fit_or_why(x, family, name, censored)
@@ -181,7 +194,12 @@ def _fit_or_why(x: np.ndarray, family: str, name: str, censored: np.ndarray | No
     if family in POSITIVE and x.min() <= 0:
         return f"values > 0 needed, the minimum is {x.min():g}"
     try:
-        fit = fit_distribution(x, family, name, censored)
-    except stats.FitError:  # scipy's solver gave up: a family without an MLE here, not a crash
+        # scipy's solvers warn on their way to a failure (a zero variance, a log of 0) that the
+        # checks below name in one line; a series nearly constant (spread 1e-7 of its level) gives
+        # gamma's root finder no bracket (ValueError): a family without an MLE here, not a crash
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fit = fit_distribution(x, family, name, censored)
+    except (stats.FitError, ValueError):
         return "the maximum-likelihood fit did not converge"
     return fit if np.isfinite(fit.bic) else "the likelihood is zero at some value"

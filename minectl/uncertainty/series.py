@@ -11,6 +11,7 @@ import polars as pl
 from minectl.data.sources import read_file
 from minectl.data.values import complete_rows, numeric, series_gaps
 from minectl.errors import ConfigError, DataError
+from minectl.uncertainty.distributions import check_spread
 
 TRANSFORMS = ("level", "log_return", "diff")
 
@@ -38,14 +39,17 @@ def transform_groups(
     groups: dict[str, np.ndarray], transforms: list[str], path: Path, column: str, grouped: bool
 ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Every transform of every group, labelled ``transform`` (``group.transform`` when
-    ``grouped``), without its gaps; and the gaps dropped from each. Two values at least."""
+    ``grouped``), without its gaps; and the gaps dropped from each. Three values at least, not all
+    equal (check_spread)."""
     series, dropped = {}, {}
     for group, values in groups.items():
         for transform in transforms:
             label = f"{group}.{transform}" if grouped else transform
             series[label], dropped[label] = drop_gaps(transform_series(values, transform, f"{path}: {column} ({label})"))
-            if series[label].size < 2:  # nothing to resample or fit
-                raise DataError(f"{path}: column '{column}' ({label}) has {series[label].size} value(s); expected at least 2")
+            if series[label].size < 3:  # every series is also fitted: here, not after the series before it were printed
+                raise DataError(f"{path}: column '{column}' ({label}) has {series[label].size} value(s); expected at least 2 to "
+                                "resample and 3 to fit a distribution")
+            check_spread(series[label], f"{path}: column '{column}' ({label})")  # every series, before the first one's output
     return series, dropped
 
 
