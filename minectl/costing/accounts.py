@@ -130,7 +130,7 @@ def cost_accounts(
             sensor_daily, counts_sensors = sensor_days.result()
             counts |= counts_sensors
             daily = daily.join(sensor_daily, on=KEYS, how="left", maintain_order="left")
-    if equipment is not None and (unknown := unknown_event_days(equipment, prep)):
+    if equipment is not None and (unknown := _unknown_event_days(equipment, prep)):
         counts["equipment_days_unknown"] = unknown  # in the metrics only where there are some: a warning's count
     daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window)
     # in memory: for a table of days x mines the streaming engine's join in order costs twice as much
@@ -312,7 +312,7 @@ def _event(prep: Preprocessing) -> pl.Expr:
     return event | pl.col("maintenance") if prep.event_maintenance else event
 
 
-def unknown_event_days(equipment: pl.LazyFrame | pl.DataFrame, prep: Preprocessing) -> int:
+def _unknown_event_days(equipment: pl.LazyFrame | pl.DataFrame, prep: Preprocessing) -> int:
     """Equipment mine-days whose event is unknown (``_event`` is null): taken as no event, so their
     outliers are removed rather than kept; counted so that a run says so."""
     return int(equipment.lazy().select(_event(prep).is_null().sum()).collect().item())
