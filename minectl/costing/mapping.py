@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from minectl.data.names import shown
 from minectl.errors import ConfigError, DataError
 
 CATEGORIES = ("material", "energy", "labour", "maintenance", "safety_env", "other")
@@ -95,9 +96,9 @@ class CostMapping:
         resource its activity uses (``pairs``: distinct (activity, resource) of ``table``)."""
         for activity, resource in sorted(pairs, key=lambda p: (str(p[0]), str(p[1]))):
             if activity not in self.activities:
-                raise DataError(f"{table}.activity: {activity!r} is not declared in costs.activities")
+                raise DataError(f"{table}.activity: {shown(str(activity))} is not declared in costs.activities")
             if resource not in self.resources:
-                raise DataError(f"{table}.resource: {resource!r} is not declared in costs.resources")
+                raise DataError(f"{table}.resource: {shown(str(resource))} is not declared in costs.resources")
             if resource not in self.activities[activity].resources:
                 raise DataError(
                     f"{table}: activity {activity!r} consumes {resource!r}, which is not in "
@@ -151,7 +152,7 @@ def _activity(name: str, spec: Mapping[str, Any], resources: Mapping[str, Resour
         raise ConfigError(f"{key}.resources: expected at least one declared resource")
     for resource in used:
         if resource not in resources:
-            raise ConfigError(f"{key}.resources: {resource!r} is not declared in costs.resources")
+            raise ConfigError(f"{key}.resources: {shown(str(resource))} is not declared in costs.resources")
     return Activity(name, stage, used)
 
 

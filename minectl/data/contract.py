@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import polars as pl
 
+from minectl.data.names import check_names, lookalike, shown
 from minectl.data.views import arrow_table, buffer, key_period, string_views
 from minectl.errors import DataError
 
@@ -89,9 +90,12 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     extra_key = {c: t for c, t in spec.optional_key.items() if c in schema}
     if extra_key:
         spec = replace(spec, columns={**spec.columns, **extra_key}, key=(*spec.key[:-1], *extra_key, spec.key[-1]))
+    check_names(schema, "column name", f"{source}: table '{name}'")
     for column, dtype in spec.columns.items():
         if column not in schema:
-            raise DataError(f"{source}: table '{name}' has no column '{column}'; expected {dtype} (columns: {', '.join(schema)})")
+            alike = next((f" (it has {shown(c)})" for c in schema if lookalike(c).lower() == column), "")
+            raise DataError(f"{source}: table '{name}' has no column '{column}'{alike}; expected {dtype} "
+                            f"(columns: {', '.join(schema)})")
     targets = dict(spec.columns)
     if name == "sensors":  # every extra sensor column is a float reading
         targets |= {c: F64 for c in schema if c not in spec.columns}
@@ -147,6 +151,8 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
             )
     if keys is None or (series := _keys_in_order(keys, spec)) is None:
         series = _check_keys(name, spec, frame, source)  # small tables, and the exact messages of a key error
+    for column in (c for c in spec.key if spec.columns[c] == STR):  # ids, per distinct value (one row per series)
+        check_names(series[column], column, f"{source}: table '{name}'")
     return frame, _per_mine(series, spec)
 
 

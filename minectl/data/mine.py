@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from minectl.data.contract import REQUIRED_TABLES, TABLES, validate_table
+from minectl.data.names import lookalike, shown
 from minectl.data.sources import SERVER_KINDS, ServerRows, parquet_parts, read_table, resolve_input, server_rows
 from minectl.errors import ConfigError, DataError
 
@@ -146,7 +147,7 @@ def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str]) -
             if orphans.height:
                 more = f" and {orphans.height - 1} more mine ids" if orphans.height > 1 else ""
                 raise DataError(
-                    f"data.tables.{name}: {where[name]}: {orphans['n'][0]} rows for mine_id {orphans['mine_id'][0]!r}{more}, "
+                    f"data.tables.{name}: {where[name]}: {orphans['n'][0]} rows for mine_id {shown(orphans['mine_id'][0])}{more}, "
                     f"which table '{master}' lacks{_alike(orphans['mine_id'][0], mines[master]['mine_id'])}; "
                     f"expected every mine_id of '{name}' in '{master}'"
                 )
@@ -165,9 +166,13 @@ def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str]) -
 
 
 def _alike(mine: str, known: pl.Series) -> str:
-    """Where ``mine`` differs from a known mine id only in case or surrounding spaces, that id, said."""
-    alike = known.filter(known.str.strip_chars().str.to_lowercase() == mine.strip().lower())
-    return f" (it has {alike[0]!r}: the ids differ in case or spaces)" if alike.len() else ""
+    """Where ``mine`` differs from a known mine id only in case, width, spaces or look-alike
+    letters (names.lookalike), that id, said (per orphan id, on failure only)."""
+    alike = next((id_ for id_ in known if lookalike(id_).casefold() == lookalike(mine).casefold()), None)
+    if alike is None:
+        return ""
+    how = "case or spaces" if alike.strip().lower() == mine.strip().lower() else "width or look-alike letters"
+    return f" (it has {shown(alike)}: the ids differ in {how})"
 
 
 def _check_whole_days(hourly: pl.DataFrame | None, where: str | None) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Callable, NamedTuple
 
 import polars as pl
 
+from minectl.data.names import check_names
 from minectl.errors import DataError
 
 # The checkout's root: relative example paths (examples/data/...) also resolve from here, so
@@ -212,6 +213,8 @@ def _header(path: Path) -> str:
             line = handle.readline(65_536)
             while line and not line.strip():  # blank lines before the header: polars skips them too
                 line = handle.readline(65_536)
+            while line.count(b'"') % 2 and len(line) < 65_536 and (more := handle.readline(65_536)):  # a quoted name holding a line end
+                line += more
     except OSError as exc:
         raise DataError(f"{path}: unreadable ({exc.strerror or exc}); expected a readable csv file") from None
     fault = not_utf8(path, line, whole=False)  # polars would read such a header with '�' for letters, unsaid
@@ -508,6 +511,7 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
         raise DataError(f"{path}: unreadable {what} file ({type(exc).__name__}: {first}){hint}") from None
     if frame.height == 0:
         raise DataError(f"{path}: the {what} file has no rows")
+    check_names([name for name in frame.columns if name], "column name", str(path))  # an empty one: a row index, or refused
     return frame
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from minectl.data.names import mixed_script_word, shown
 from minectl.errors import DataError
 
 # spellings of the same unit -> the one minectl writes
@@ -60,12 +61,21 @@ class Knowledge:
     declared_at: dict[tuple[str, str, str], str] = field(default_factory=dict)  # a declared edge -> where it was first
 
     def add_node(self, raw_name: str, type_: str, where: str) -> str:
-        name, _unit = normalise_name(raw_name, self.synonyms)
+        name, _unit = self.normalised(raw_name, where)
         if not name:
             raise DataError("an empty entity name; expected a name of letters or digits", param=where)
         self.nodes.setdefault(name, type_)
         self.labels.setdefault(name, str(raw_name).strip())
         return name
+
+    def normalised(self, raw_name: Any, where: str) -> tuple[str, str | None]:
+        """normalise_name, refusing a word that mixes Latin and Cyrillic letters: 'Вench height'
+        would be a node of its own that prints as bench_height."""
+        word = mixed_script_word(str(raw_name))
+        if word:
+            raise DataError(f"entity name {shown(str(raw_name))} mixes Latin and Cyrillic letters in {word!r}; expected "
+                            "one script per word (a look-alike letter typed in another layout?)", param=where)
+        return normalise_name(raw_name, self.synonyms)
 
     def add_edge(self, raw: Mapping[str, Any], source: str, where: str) -> None:
         missing = [key for key in ("head", "relation", "tail") if not raw.get(key)]
@@ -75,8 +85,8 @@ class Knowledge:
                                                         "effect_low", "effect_high"})
         if unknown:
             raise DataError(f"unknown field(s) {', '.join(unknown)}; expected {', '.join(EDGE_FIELDS)}", param=where)
-        head, head_unit = normalise_name(raw["head"], self.synonyms)
-        tail, tail_unit = normalise_name(raw["tail"], self.synonyms)
+        head, head_unit = self.normalised(raw["head"], where)
+        tail, tail_unit = self.normalised(raw["tail"], where)
         sign = _optional_number(raw.get("sign"), where, "sign")
         if sign not in (None, 1, -1):
             raise DataError(f"sign {raw.get('sign')!r}; expected 1, -1 or empty", param=where)

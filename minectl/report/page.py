@@ -26,6 +26,7 @@ from minectl.report.formats import header, number, sort_key, unit_of
 REPORT_FILE = "report.html"
 MAX_ROWS = 50  # rows of a run's table shown on the page (the parquet file holds them all)
 MAX_GROUP_METRICS = 8
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})  # JSON inside <script>
 
 # task -> (metric, label, unit); "{cur}": the run's currency. Missing metrics are skipped.
 HEADLINES: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -96,7 +97,9 @@ def _environment():
     env = Environment(loader=PackageLoader("minectl.report", "templates"), autoescape=select_autoescape(["j2", "html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = number
-    env.filters["json_script"] = lambda data: json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # <, > and & as JSON escapes: a name holding "</script>" or "<!--<script>" (which makes the
+    # parser skip the closing tag) cannot end or swallow the script element
+    env.filters["json_script"] = lambda data: json.dumps(data, separators=(",", ":")).translate(_SCRIPT_SAFE)
     return env
 
 

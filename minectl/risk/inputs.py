@@ -70,7 +70,7 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
 
     path = resolve_input(path)
     with config_keys({"columns": "categorical"}):
-        frame, _ = one_hot(read_file(path, "risk input"), categorical)
+        frame, _ = one_hot(read_file(path, "risk input"), categorical, str(path))
     for column in static:
         if column not in frame.columns:
             raise DataError(f"column {column!r} not found in {path}", param="static")

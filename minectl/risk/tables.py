@@ -7,19 +7,23 @@ import fnmatch
 
 import polars as pl
 
+from minectl.data.names import check_names
 from minectl.errors import DataError
 
 STATIC_NUMERIC = ("equipment_grade", "haul_distance_km", "rock_hardness_f", "outsourcing_share")
 METHOD_PREFIX = "method_"  # the one-hot columns of a mine's mining_method
 
 
-def one_hot(frame: pl.DataFrame, columns: list[str]) -> tuple[pl.DataFrame, list[str]]:
-    """Replace categorical columns by 0/1 Float64 columns '<col>=<value>' (sorted values)."""
+def one_hot(frame: pl.DataFrame, columns: list[str], where: str = "") -> tuple[pl.DataFrame, list[str]]:
+    """Replace categorical columns by 0/1 Float64 columns '<col>=<value>' (sorted values);
+    ``where``: the file, for errors."""
     created = []
     for column in columns:
         if column not in frame.columns:
             raise DataError(f"column {column!r} not found (has {', '.join(frame.columns)})", param="columns")
-        for value in sorted(frame[column].cast(pl.String).unique().drop_nulls().to_list()):
+        values = sorted(frame[column].cast(pl.String).unique().drop_nulls().to_list())
+        check_names(values, "value", f"{where}: categorical column {column!r}")  # 'W' and 'W ' would be two categories
+        for value in values:
             name = f"{column}={value}"
             frame = frame.with_columns((frame[column].cast(pl.String) == value).cast(pl.Float64).alias(name))
             created.append(name)
@@ -32,6 +36,7 @@ def static_features(mines: pl.DataFrame) -> pl.DataFrame:
     present = [c for c in STATIC_NUMERIC if c in mines.columns]
     out = mines.select("mine_id", *[pl.col(c).cast(pl.Float64) for c in present])
     if "mining_method" in mines.columns:
+        check_names(mines["mining_method"], "mining_method", "table 'mines'")  # 'open_pit ' would be a method of its own
         for method in sorted(mines["mining_method"].unique().to_list()):
             out = out.with_columns((mines["mining_method"] == method).cast(pl.Float64).alias(f"{METHOD_PREFIX}{method}"))
     return out

@@ -8,6 +8,7 @@ from typing import Optional
 import numpy as np
 import polars as pl
 
+from minectl.data.names import check_names
 from minectl.data.sources import read_file
 from minectl.data.values import complete_rows, numeric, series_gaps
 from minectl.errors import ConfigError, DataError
@@ -106,6 +107,8 @@ def read_series(
         first = int(groups.is_null().arg_true()[0])
         raise DataError(f"{path}: column '{group_by}' has {groups.null_count()} empty values (first at row {first + 1}); "
                         "expected a group in every row")
+    if group_by:  # 'P1' and 'P1 ' would be two series, a name with a line end a broken table
+        check_names(groups.unique().to_list(), group_by, f"{path}: column '{group_by}'")
     flags = _censoring_flags(frame, censored_column, path) if censored_column else None
     rows = pl.Series(range(frame.height))
     # a date column the file lacks matters only where its period is needed (row_period)
