@@ -269,7 +269,12 @@ def bootstrap_ci(
     series in errors. `failures` (1 a failure, 0 a right-censored value): the statistic is
     then the MTBF (`mtbf`, statistic "mean"), of (value, failure) pairs resampled together.
     """
+    # in units of a power of two near the largest |value|: a std's squares of values near 1e-300
+    # underflowed (std 0, CI [0, 0]); every statistic here scales with the values, and a power of
+    # two scales exactly, so values of ordinary size give the same bits
     x = check_series(values)
+    exponent = int(np.frexp(np.abs(x).max())[1])
+    x = np.ldexp(x, -exponent)
     n = x.size
     if method not in METHODS:
         raise ConfigError(f"expected one of {', '.join(METHODS)}, got '{method}'", param="method")
@@ -329,12 +334,12 @@ def bootstrap_ci(
     if method == "basic":
         low, high = 2 * theta_hat - high, 2 * theta_hat - low
     return BootstrapResult(
-        estimate=theta_hat,
-        low=float(low),
-        high=float(high),
-        standard_error=float(distribution.std(ddof=1)),
+        estimate=float(np.ldexp(theta_hat, exponent)),
+        low=float(np.ldexp(low, exponent)),
+        high=float(np.ldexp(high, exponent)),
+        standard_error=float(np.ldexp(distribution.std(ddof=1), exponent)),
         method=method,
         confidence=confidence,
         n_resamples=n_resamples,
-        distribution=distribution,
+        distribution=np.ldexp(distribution, exponent),
     )

@@ -260,3 +260,17 @@ def test_mines_too_short_for_the_anomaly_window_are_said_unchecked(tmp_path, win
     line = (f"anomalies: 1 of 1 mines have at most cost.anomaly_window={window} days: none of their days was checked "
             "(each needs that many days before it)")
     assert (line in " ".join(result.output.split())) is said
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e150])
+def test_bootstrap_of_tiny_and_huge_values_is_the_scaled_bootstrap(scale):
+    """The std of values near 1e-300 was 0 with CI [0, 0] (its squares underflowed), 1.4e-4 off at
+    1e-160; the series is now taken in units of a power of two: the same figures at any scale."""
+    from minectl.uncertainty.bootstrap import bootstrap_ci
+
+    x = np.array([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0, 5.0, 8.0])
+    unit = bootstrap_ci(x, "std", n_resamples=999)
+    scaled = bootstrap_ci(x * scale, "std", n_resamples=999)
+    assert unit.estimate == pytest.approx(np.std(x, ddof=1), rel=1e-15)
+    for field in ("estimate", "low", "high", "standard_error"):
+        assert getattr(scaled, field) / scale == pytest.approx(getattr(unit, field), rel=1e-12)
