@@ -146,19 +146,27 @@ def _schema_key(exc: BaseException, root: Any = None) -> Optional[str]:
 MAX_OVERRIDE_CHARS = 10_000  # longer is a pasted file, not a value: it belongs in a config file
 
 
-def _variants(overrides: list[str]) -> tuple[list[list[str]], list[Any]]:
-    """Override lists to compose for a pre-check: each sweep value appears in one of them; and
-    the overrides parsed.
+def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Optional[int], list[str]]], list[Any]]:
+    """Override lists to compose for a pre-check, each with the position of the sweep value it
+    checks (None: the first value of every sweep); and the overrides parsed. ``group_options``:
+    a config group's option names (the values of a ``glob(...)``).
 
-    Sum, not product, of the sweep sizes: every value is checked without composing the
-    whole Cartesian grid. Range/interval sweeps (Optuna) are left to the sweeper.
+    Sum, not product, of the sweep sizes: every value is checked without composing the whole
+    Cartesian grid. Of a range, its lowest and highest value (ranges break a bound at an end;
+    composing thousands of values would take minutes). Interval sweeps (Optuna) are left to the
+    sweeper. A key that a sweep sets twice is refused: Hydra's grid keeps the last and drops the
+    other's values.
     """
+    from itertools import islice
+
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import ChoiceSweep
+    from hydra.core.override_parser.types import Glob, RangeSweep
     from hydra.errors import HydraException
 
+    from minectl.results import MAX_SWEEP_JOBS
+
     parser = OverridesParser.create()
-    fixed, sweeps, parsed = [], [], []
+    fixed, sweeps, parsed, by_key = [], [], [], {}
     for text in overrides:
         if len(text) > MAX_OVERRIDE_CHARS:
             raise MinectlError(f"override '{text[:30]}...' is {len(text):,} characters long; expected at most "
@@ -170,18 +178,33 @@ def _variants(overrides: list[str]) -> tuple[list[list[str]], list[Any]]:
                 f"cannot parse override '{text}' ({str(exc).splitlines()[0]}); expected key=value, group=option, +key=value or ~key"
             ) from None
         parsed.append(override)
+        key = override.get_key_element().lstrip("+~")
+        other = by_key.setdefault(key, override)
+        if other is not override and (override.is_sweep_override() or other.is_sweep_override()):
+            raise MinectlError(f"{other.input_line} and {text} both set {key}; expected one override per swept key "
+                               "(the sweep would run only the last one's values)")
         if not override.is_sweep_override():
             fixed.append(text)
-        elif isinstance(override.value(), ChoiceSweep):
-            key = override.get_key_element()
-            sweeps.append([f"{key}={value}" for value in override.sweep_string_iterator()])
+        elif override.is_discrete_sweep():
+            value = override.value()
+            if isinstance(value, Glob):
+                values = value.filter(group_options(override.key_or_group))
+            elif isinstance(value, RangeSweep):
+                numbers = list(islice(override.sweep_iterator(), MAX_SWEEP_JOBS + 1))
+                values = sorted({str(v) for v in (min(numbers), max(numbers))}, key=float) if numbers else []
+            else:
+                values = list(override.sweep_string_iterator())
+            if not values:
+                raise MinectlError(f"{text}: the sweep gives no value; expected at least one (a range's start below its "
+                                   "stop, a glob matching an option of the group)")
+            sweeps.append([f"{override.get_key_element()}={v}" for v in values])
     base = fixed + [values[0] for values in sweeps]
-    variants = [base]
+    variants: list[tuple[Optional[int], list[str]]] = [(None, base)]
     for i, values in enumerate(sweeps):
         for value in values[1:]:
             variant = list(base)
             variant[len(fixed) + i] = value
-            variants.append(variant)
+            variants.append((len(fixed) + i, variant))
     return variants, parsed
 
 
@@ -195,6 +218,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     from importlib import import_module
 
     from hydra import compose, initialize_config_module
+    from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
@@ -213,10 +237,14 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     output = None
     try:
         trust.check_before_compose(overrides, config_dir, task)
-        variants, parsed = _variants(overrides)
-        jobs = grid_size(parsed)
         with initialize_config_module("minectl.conf", version_base=None):
-            for variant in variants:
+            loader = GlobalHydra.instance().config_loader()
+            variants, parsed = _variants(overrides, lambda group: loader.get_group_options(
+                group, config_name=task, overrides=extra))
+            jobs = grid_size(parsed)
+            swept = sorted({position for position, _ in variants if position is not None})
+            made: dict[tuple[int, str], str] = {}  # (position of a sweep's override, config) -> its value
+            for position, variant in variants:
                 try:
                     cfg = compose(task, overrides=variant + extra, return_hydra_config=True)
                 except AssertionError:  # OmegaConf's own check when an override sets a key under a null node
@@ -224,9 +252,16 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
                     raise MinectlError(_new_key(task, variant, extra, exc)) from None
                 trust.check_hydra_node(OmegaConf.to_container(cfg.hydra, resolve=False))
-                if multirun and jobs > MAX_SWEEP_JOBS and str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper"):
+                basic = str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper")
+                interval = next((o for o in parsed if o.is_sweep_override() and not o.is_discrete_sweep()), None)
+                if multirun and basic and interval is not None:  # Hydra's grid would end in a traceback
+                    raise MinectlError(f"{interval.input_line}: an interval is searched, not swept; expected values "
+                                       "(a,b / range(...)), or a search: hydra/sweeper=optuna")
+                if multirun and jobs > MAX_SWEEP_JOBS and basic:
                     raise MinectlError(f"the sweep's overrides make more than {MAX_SWEEP_JOBS:,} jobs; expected at most "
                                        f"{MAX_SWEEP_JOBS:,} (fewer values, or a search: hydra/sweeper=optuna)")
+                if multirun and position is None:
+                    _check_job_subdir(cfg, parsed, jobs, basic)
                 if output_key:
                     checked = _check_output_dir(cfg, output_key)  # every variant's folder can be made
                     output = output or checked
@@ -244,6 +279,12 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 trust.check_task_targets(OmegaConf.to_container(cfg, resolve=True))
                 if task_check:
                     task_check(cfg)
+                config = OmegaConf.to_yaml(cfg) if swept else ""
+                for at in [position] if position is not None else swept:
+                    if (at, config) in made:  # seed=0,0 or seed=1,01: one job twice, counted twice in the means
+                        raise MinectlError(f"{made[at, config]} and {variant[at]} make the same config; expected "
+                                           "distinct values of a sweep (each job once)")
+                    made[at, config] = variant[at]
         sweep = next((o for o in parsed if o.is_sweep_override()), None)
         if sweep is not None and not multirun:  # after the values' checks: a wrong value is the first thing to fix
             raise MinectlError(f"{sweep.input_line}: a sweep over several values needs -m (--multirun); expected one "
@@ -253,6 +294,21 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         _fail(_one_line(exc))
     return output
+
+
+def _check_job_subdir(cfg: Any, parsed: list[Any], jobs: int, basic: bool) -> None:
+    """Each job of a sweep gets a folder of its own: `hydra.sweep.subdir` names the job (its number,
+    id or overrides) or every swept key; else a later job writes into an earlier one's folder and the
+    earlier job is lost from the summary."""
+    from omegaconf import OmegaConf
+
+    subdir = str(OmegaConf.to_container(cfg.hydra.sweep, resolve=False).get("subdir"))
+    named = set(re.findall(r"\$\{([^}]+)\}", subdir))
+    swept = {o.get_key_element().lstrip("+~") for o in parsed if o.is_sweep_override()}
+    if (jobs > 1 or not basic) and not named & {"hydra.job.num", "hydra.job.id", "hydra.job.override_dirname"} \
+            and not swept <= named:
+        raise MinectlError(f"hydra.sweep.subdir={subdir}: the same folder for several jobs of this sweep; expected a "
+                           "subdir unique to each job (the default ${hydra.job.num}, or naming every swept key)")
 
 
 def _check_output_dir(cfg: Any, key: str) -> Optional[tuple[Path, bool]]:
@@ -341,6 +397,9 @@ def run_hydra(
     overwrite: bool = False,
 ) -> None:
     """Run `task` through hydra.main with an argument list rebuilt from parsed options."""
+    if multirun and (cfg or info):  # Hydra's own refusal is a traceback
+        _fail(f"-m (--multirun) with {'--cfg' if cfg else '--info'}: Hydra does one at a time; expected "
+              f"{'--cfg' if cfg else '--info'} without -m, with one value per key (one job's config)")
     single_run = not (multirun or cfg or hydra_help or info)
     if single_run:
         _start_default_workers(task)
@@ -533,8 +592,14 @@ for _name, (_module, _help) in TASKS.items():
 
 
 def _mean_sd(row: dict, metric: str) -> str:
-    mean = row[f"{metric}__mean"]
-    return "-" if mean is None else f"{mean:.4g} ± {row[f'{metric}__sd']:.2g}"
+    """Mean ± sd of a group's ok jobs; when some lack the metric (jobs that write different
+    metrics), the jobs it is over, and no sd of a single value."""
+    mean, counted, jobs = row[f"{metric}__mean"], row[f"{metric}__n"], row["jobs ok"]
+    if mean is None:
+        return "-"
+    if counted == jobs:
+        return f"{mean:.4g} ± {row[f'{metric}__sd'] or 0.0:.2g}"
+    return f"{mean:.4g}" + (f" ± {row[f'{metric}__sd']:.2g}" if counted > 1 else "") + f" ({counted} of {jobs} jobs)"
 
 
 def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[str]] = None):
@@ -564,7 +629,8 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
         grouped = summary.filter(pl.col("status") == "ok").group_by(by, maintain_order=True).agg(
             pl.len().alias("jobs ok"),
             *[pl.col(c).mean().alias(f"{c}__mean") for c in metric_cols],
-            *[pl.col(c).std().fill_null(0.0).alias(f"{c}__sd") for c in metric_cols],
+            *[pl.col(c).std().alias(f"{c}__sd") for c in metric_cols],
+            *[pl.col(c).count().alias(f"{c}__n") for c in metric_cols],
         )
         groups = [str(g) for g in grouped[by]]
         table = Table(title=f"{sweep_dir} (mean ± sd over jobs, by {by})")
@@ -704,10 +770,11 @@ def verify(
         PROVENANCE_FILE,
         STATUS_FILE,
         compare_metrics,
+        inputs_changed,
         is_timing,
         metrics_edited,
+        packages_changed,
         read_status,
-        what_changed,
     )
     from minectl.runfolder import holds_run, read_metrics, read_provenance, read_run
     from minectl.trust import check_run_folder
@@ -732,9 +799,10 @@ def verify(
         actual = read_metrics(replay / METRICS_FILE)
         replayed = read_provenance(replay / PROVENANCE_FILE)  # a server's rows: as the replay read them
     mismatches = compare_metrics(expected, actual, rtol)
+    changed_inputs = inputs_changed(provenance, replayed)  # the same metrics from other inputs reproduce nothing
     console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
-    if mismatches:
-        changes = what_changed(provenance, replayed)  # first the causes a replay cannot undo
+    if mismatches or changed_inputs:
+        changes = changed_inputs + packages_changed(provenance)  # first the causes a replay cannot undo
         if metrics_edited(run_dir, status):
             changes.append(f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since")
         for line in changes or ["no input file or package version changed since the run"]:
@@ -744,7 +812,8 @@ def verify(
         for key in sorted(k for k, v in expected.items() if k.endswith(".time_limited") and v == 1):
             console.print(f"[yellow]note[/] {key}: the run was stopped by a time limit, so its figures depend on the "
                           "machine's speed and load")
-        console.print(f"[red]{len(mismatches)} of {len(set(expected) | set(actual))} metrics differ[/]")
+        console.print(f"[red]{len(mismatches)} of {len(set(expected) | set(actual))} metrics differ[/]" if mismatches else
+                      "[red]not reproduced[/]: identical metrics, but from inputs that changed since the run")
         raise typer.Exit(1)
     timing = sum(is_timing(key) for key in expected)
     console.print(f"[green]reproduced[/]: {len(expected) - timing} metrics identical" + (f" within rtol={rtol}" if rtol else "")

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 import platform
 import re
 import shutil
@@ -228,9 +229,23 @@ def write_status(run_dir: Path, ok: bool, error: str | None = None) -> None:
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
-    """Job dirs of a sweep: the ones Hydra created (they hold .hydra/overrides.yaml)."""
-    found = [p.parent.parent for p in Path(sweep_dir).glob("*/.hydra/overrides.yaml")]
-    return sorted(found, key=lambda p: _job_order(p.name))
+    """Job dirs of a sweep: the ones Hydra created (they hold .hydra/overrides.yaml), also below
+    a subdir (a `hydra.sweep.subdir` such as ${hydra.job.override_dirname} holds a path's `/`)."""
+    found = []
+    for folder, subdirs, files in os.walk(sweep_dir):  # links not followed: the folder may come from someone else
+        if folder == str(sweep_dir):
+            continue
+        if "multirun.yaml" in files:  # another sweep (sweep_dir holds several): none of its jobs are this one's
+            subdirs.clear()
+        elif Path(folder, ".hydra", "overrides.yaml").is_file():
+            found.append(Path(folder))
+            subdirs.clear()  # a job holds no jobs: its tables and plots are not walked
+    return sorted(found, key=lambda p: _job_order(job_name(sweep_dir, p)))
+
+
+def job_name(sweep_dir: Path, job: Path) -> str:
+    """A job's name in a sweep's summary: its folder relative to the sweep's (the job number)."""
+    return job.relative_to(sweep_dir).as_posix()
 
 
 def _job_order(name: str) -> tuple:
@@ -331,11 +346,15 @@ def summarize_sweep(sweep_dir: Path):
     rows = []
     planned = planned_jobs(sweep_dir) or {}
     for job in job_dirs(sweep_dir):
+        name = job_name(sweep_dir, job)
+        if planned and name not in planned:  # e.g. a job folder copied in from another sweep
+            raise DataError(f"{job}: not a job of this sweep (multirun.yaml plans jobs 0 to {len(planned) - 1}); "
+                            "expected only the sweep's own job folders (move the others out)")
         overrides = read_yaml_list(job / ".hydra" / "overrides.yaml")
-        if job.name in planned and overrides != planned[job.name]:  # a folder of another run, put in the sweep
-            raise DataError(f"{job / '.hydra' / 'overrides.yaml'}: {overrides} are not job {job.name}'s overrides in "
-                            f"multirun.yaml ({planned[job.name]}); expected the folder of this sweep's job")
-        row = with_overrides({"job": job.name}, overrides)
+        if name in planned and overrides != planned[name]:  # a folder of another run, put in the sweep
+            raise DataError(f"{job / '.hydra' / 'overrides.yaml'}: {overrides} are not job {name}'s overrides in "
+                            f"multirun.yaml ({planned[name]}); expected the folder of this sweep's job")
+        row = with_overrides({"job": name}, overrides)
         status_file = job / STATUS_FILE
         if status_file.exists():
             status = read_status(status_file)
@@ -403,10 +422,22 @@ def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: 
 
 
 def what_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
+    """Since the run of ``provenance``: its inputs that changed, and the package versions."""
+    return inputs_changed(provenance, replayed) + packages_changed(provenance)
+
+
+def packages_changed(provenance: dict) -> list[str]:
+    """The package versions of ``provenance`` that differ from the installed ones."""
+    then = {"minectl": provenance.get("minectl"), "python": provenance.get("python"), **provenance["packages"]}
+    now = {"minectl": minectl.__version__, "python": sys.version.split()[0], **_package_versions()}
+    return [f"package {name}: {then[name]} then, {now.get(name, 'not installed')} now"
+            for name in sorted(then) if then[name] is not None and then[name] != now.get(name)]
+
+
+def inputs_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
     """Since the run of ``provenance``: its input files whose sha256 differs now (or that are
     gone), rows from a server that differ in the replay's provenance ``replayed`` (a server's
-    rows are known only by reading them again), and package versions that differ from the
-    installed ones."""
+    rows are known only by reading them again), and inputs only the replay read."""
     changes = []
     for path, saved in sorted(provenance["inputs"].items()):
         if not Path(path).is_absolute():  # rows from a server (a file is recorded by its absolute path)
@@ -423,10 +454,8 @@ def what_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
                 continue
             if now != saved:
                 changes.append(f"input {path}: sha256 {saved[:12]}... then, {now[:12]}... now")
-    then = {"minectl": provenance.get("minectl"), "python": provenance.get("python"), **provenance["packages"]}
-    now = {"minectl": minectl.__version__, "python": sys.version.split()[0], **_package_versions()}
-    changes += [f"package {name}: {then[name]} then, {now.get(name, 'not installed')} now"
-                for name in sorted(then) if then[name] is not None and then[name] != now.get(name)]
+    changes += [f"input {path}: read by the replay, not by the run (new since)"  # e.g. a part added to a folder
+                for path in sorted(set((replayed or {}).get("inputs", {})) - set(provenance["inputs"]))]
     return changes
 
 

@@ -186,6 +186,12 @@ def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
     if not run_dir.is_dir():
         raise DataError(f"{run_dir}: {'not a folder' if run_dir.exists() else 'missing'}; expected a minectl run folder")
     saved = run_dir / ".hydra"
+    if (run_dir / "multirun.yaml").is_file() and not saved.exists():
+        from minectl.results import job_dirs
+
+        jobs = job_dirs(run_dir)
+        raise DataError(f"{run_dir}: a sweep folder (multirun.yaml), not a run's; expected the folder of one of its "
+                        "jobs" + (f", e.g. {jobs[0]}" if jobs else ""))
     config_file = saved / "config.yaml"
     config = read_yaml(config_file, "the YAML mapping of the run's config (with task_name)")
     task = OmegaConf.to_container(config).get("task_name")  # unresolved: reading runs nothing

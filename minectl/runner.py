@@ -42,11 +42,11 @@ def execute_job(cfg: Any) -> float | None:
     for path in saved + ([Path(hydra_cfg.sweep.dir) / "multirun.yaml"] if multirun else []):
         if path.is_file():
             redact_file(path)
-    random.seed(cfg.seed)
-    np.random.seed(cfg.seed)
     run = Run(dir=run_dir, seed=int(cfg.seed))
     try:
-        check_config(cfg)  # also a config that did not come through the CLI's pre-check
+        check_config(cfg)  # also a config that did not come through the CLI's pre-check (e.g. a sweeper's value)
+        random.seed(cfg.seed)  # after the check: numpy refuses a seed out of range with a traceback
+        np.random.seed(cfg.seed)
         task = importlib.import_module(TASKS[cfg.task_name][0])
         if hasattr(task, "check"):  # how the task's values relate (the CLI's pre-check runs it too)
             task.check(cfg)
@@ -65,6 +65,11 @@ def execute_job(cfg: Any) -> float | None:
             return None
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:  # Ctrl-C: the job leaves no partial results, and says why it stopped
+        stop_ahead()
+        run.discard()
+        write_status(run_dir, False, "interrupted (Ctrl-C) before the job finished")
+        raise
     except Exception as exc:
         stop_ahead()
         run.discard()

@@ -20,6 +20,22 @@ from minectl.cli import app
 RESULT_NAMES = ("metrics.json", "provenance.json", "tables", "plots", "summary.parquet", "report.html")
 
 
+def invoke(*args):
+    """`minectl *args` in this process; an exception fails the test with its traceback."""
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def tiny_sweep(root: Path, task: str) -> tuple[list[str], Path]:
+    """A two-job sweep (seed=0,1) of ``task`` on its own copy of the tiny mine under ``root``: the
+    data overrides and the sweep folder."""
+    from conftest import write_tiny_mine
+
+    data = ["data=parquet_dir", f"data.dir={write_tiny_mine(root / 'mine')}"]
+    result = invoke(task, "-m", *data, "seed=0,1", f"hydra.sweep.dir={root / 'sweep'}")
+    assert result.exit_code == 0, result.output
+    return data, root / "sweep"
+
+
 def snapshot(paths: Iterable[Path]) -> dict[str, str]:
     """sha256 of every file under the given files and folders."""
     found: dict[str, str] = {}

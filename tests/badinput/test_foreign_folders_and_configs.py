@@ -11,27 +11,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import write_tiny_mine
-from harness import assert_refused, snapshot
-from typer.testing import CliRunner
-
-from minectl.cli import app
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+from harness import assert_refused, invoke, snapshot, tiny_sweep
 
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """One demo run and one two-job demo sweep on a tiny mine, made once."""
     root = tmp_path_factory.mktemp("made")
-    mine = write_tiny_mine(root / "mine")
-    data = ["data=parquet_dir", f"data.dir={mine}"]
+    data, sweep = tiny_sweep(root, "demo")
     assert invoke("demo", *data, f"hydra.run.dir={root / 'demo'}").exit_code == 0
-    result = invoke("demo", "-m", *data, "seed=0,1", f"hydra.sweep.dir={root / 'sweep'}")
-    assert result.exit_code == 0, result.output
-    return {"demo": root / "demo", "sweep": root / "sweep", "data": data}
+    return {"demo": root / "demo", "sweep": sweep, "data": data}
 
 
 def copy_of(made, name: str, tmp_path: Path) -> Path:

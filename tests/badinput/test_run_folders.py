@@ -20,18 +20,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import write_tiny_mine
-from harness import assert_refused
-from typer.testing import CliRunner
+from harness import assert_refused, invoke
 
-from minectl.cli import app
 from minectl.redaction import redact
 from minectl.results import is_timing
 
 RISK = ["debug=quick", "risk.lead_times=[0]", "risk.robustness.enabled=false", "risk.importance.enabled=false", "model=lr"]
-
-
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 class Exploit:
