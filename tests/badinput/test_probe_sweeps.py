@@ -175,3 +175,12 @@ def test_an_interrupted_job_leaves_no_partial_results(made, tmp_path, monkeypatc
     summary = pl.read_parquet(sweep / "summary.parquet")
     assert summary["status"].to_list() == ["failed", "not started"]
     assert summary["error"][0] == "interrupted (Ctrl-C) before the job finished"
+
+
+def test_a_forecaster_sweep_value_without_the_naive_model_is_refused_before_any_job(tmp_path):
+    """forecaster=[naive],[seasonal_naive]: the second job failed at run time; every figure is shown
+    next to the naive model, so a selection without it is refused by the pre-check."""
+    sweep_dir = tmp_path / "sweep"
+    assert_refused(["forecast", "-m", "forecaster=[naive],[seasonal_naive]", f"hydra.sweep.dir={sweep_dir}"],
+                   "forecaster: the naive model must be selected")
+    assert not sweep_dir.exists()
