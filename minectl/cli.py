@@ -242,6 +242,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
             variants, parsed = _variants(overrides, lambda group: loader.get_group_options(
                 group, config_name=task, overrides=extra))
             jobs = grid_size(parsed)
+            interval = next((o for o in parsed if o.is_sweep_override() and not o.is_discrete_sweep()), None)
             swept = sorted({position for position, _ in variants if position is not None})
             made: dict[tuple[int, str], str] = {}  # (position of a sweep's override, config) -> its value
             for position, variant in variants:
@@ -253,7 +254,6 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                     raise MinectlError(_new_key(task, variant, extra, exc)) from None
                 trust.check_hydra_node(OmegaConf.to_container(cfg.hydra, resolve=False))
                 basic = str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper")
-                interval = next((o for o in parsed if o.is_sweep_override() and not o.is_discrete_sweep()), None)
                 if multirun and basic and interval is not None:  # Hydra's grid would end in a traceback
                     raise MinectlError(f"{interval.input_line}: an interval is searched, not swept; expected values "
                                        "(a,b / range(...)), or a search: hydra/sweeper=optuna")

@@ -159,7 +159,7 @@ def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str]) -
             if outside.height:
                 row = outside.row(0, named=True)
                 raise DataError(
-                    f"data.tables.{name}: {where[name]}: mine_id {row['mine_id']!r} has rows from {row['first']} to {row['last']}, "
+                    f"data.tables.{name}: {where[name]}: mine_id {shown(row['mine_id'])} has rows from {row['first']} to {row['last']}, "
                     f"table '{master}' from {row['first_master']} to {row['last_master']}; expected '{master}' rows on "
                     f"every day of '{name}'"
                 )
@@ -184,7 +184,7 @@ def _check_whole_days(hourly: pl.DataFrame | None, where: str | None) -> None:
         cut = hourly.filter(pl.col(column).is_not_null())
         if cut.height:
             raise DataError(
-                f"data.tables.consumption_hourly: {where}: a series of mine_id {cut['mine_id'][0]!r} {what} at "
+                f"data.tables.consumption_hourly: {where}: a series of mine_id {shown(cut['mine_id'][0])} {what} at "
                 f"{cut[column][0]}, within a day; expected whole days (hours 00 to 23) at each series' start and end "
                 "(cut the extract at midnight, or write the day's other hours as rows: an empty quantity where the reading "
                 "is missing, 0 where the meter was not yet or no longer in use; stamps at the hour's end, 01:00 to 24:00, "
