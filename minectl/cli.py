@@ -607,13 +607,13 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
     from rich.table import Table
     from rich.text import Text
 
-    from minectl.results import write_summary
+    from minectl.results import SUMMARY_FILE, write_summary
 
     summary = write_summary(sweep_dir)
     console = Console()
-    if not summary.height:
-        console.print(f"no jobs found in {sweep_dir}")
-        return summary
+    if not summary.height:  # not a summary of nothing: a sweep without jobs ran or planned nothing that can be shown
+        stale = " (its summary.parquet is of jobs no longer there: left as it is)" * (sweep_dir / SUMMARY_FILE).exists()
+        _fail(f"'{sweep_dir}' holds no jobs{stale}; expected subdirs with .hydra/overrides.yaml")
     metric_cols = [c for c in summary.columns if summary[c].dtype.is_float()]
     if metrics:
         unknown = [m for m in metrics if m not in metric_cols]

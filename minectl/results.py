@@ -329,6 +329,35 @@ def planned_jobs(sweep_dir: Path) -> dict[str, list[str]] | None:
     return {str(i): job for i, job in enumerate(job for batch in batches for job in batch)}
 
 
+def _check_own_jobs(sweep_dir: Path, jobs: list[Path]) -> None:
+    """Each job's .hydra/hydra.yaml names the sweep folder that made it, as the sweep's
+    multirun.yaml does (a moved sweep keeps both), and, under the default subdir, its job number
+    as its folder's name: a job folder copied in from another sweep, or within this one, is refused."""
+    from omegaconf import OmegaConf
+
+    from minectl.runfolder import read_yaml
+
+    def sweep_node(path: Path, expected: str) -> dict:
+        hydra = OmegaConf.to_container(read_yaml(path, expected)).get("hydra")
+        return hydra if isinstance(hydra, dict) else {}
+
+    path = Path(sweep_dir) / "multirun.yaml"
+    if not path.exists():
+        return
+    sweep = sweep_node(path, "the YAML mapping Hydra writes at the start of a sweep").get("sweep") or {}
+    for job in jobs:
+        config = job / ".hydra" / "hydra.yaml"
+        if not config.is_file():  # nothing to tell by
+            continue
+        hydra = sweep_node(config, "the YAML mapping Hydra writes for a job")
+        made_by, number = (hydra.get("sweep") or {}).get("dir"), (hydra.get("job") or {}).get("num")
+        wrong = (f"hydra.sweep.dir={made_by}, this sweep's is {sweep.get('dir')}" if made_by != sweep.get("dir") else
+                 f"hydra.job.num={number}" if sweep.get("subdir") == "${hydra.job.num}" and str(number) != job.name else None)
+        if wrong:
+            raise DataError(f"{job}: not a job of this sweep (its .hydra/hydra.yaml has {wrong}); expected only the sweep's "
+                            "own job folders (move the others out)")
+
+
 def summarize_sweep(sweep_dir: Path):
     """One row per job: job, overrides as columns, status, error and every metric. A job of
     multirun.yaml's plan without a folder is a row with status "not started" ("missing" when a
@@ -344,8 +373,12 @@ def summarize_sweep(sweep_dir: Path):
         return row
 
     rows = []
-    planned = planned_jobs(sweep_dir) or {}
-    for job in job_dirs(sweep_dir):
+    planned = planned_jobs(sweep_dir)
+    jobs = job_dirs(sweep_dir)
+    if planned is None:  # a glob or Optuna sweep: no plan to hold the folders against, but each job names its sweep
+        _check_own_jobs(sweep_dir, jobs)
+    planned = planned or {}
+    for job in jobs:
         name = job_name(sweep_dir, job)
         if planned and name not in planned:  # e.g. a job folder copied in from another sweep
             raise DataError(f"{job}: not a job of this sweep (multirun.yaml plans jobs 0 to {len(planned) - 1}); "

@@ -184,3 +184,38 @@ def test_a_forecaster_sweep_value_without_the_naive_model_is_refused_before_any_
     assert_refused(["forecast", "-m", "forecaster=[naive],[seasonal_naive]", f"hydra.sweep.dir={sweep_dir}"],
                    "forecaster: the naive model must be selected")
     assert not sweep_dir.exists()
+
+
+# ---------------------------------------------------------------------------- sweeps without a plan of their jobs
+
+
+@pytest.fixture(scope="module")
+def globbed(made, tmp_path_factory):
+    """A two-job glob sweep (costs=glob(default*), one with dearer drill steel): multirun.yaml lists no job, so no plan to check folders against."""
+    root = tmp_path_factory.mktemp("globbed")
+    (root / "conf" / "costs").mkdir(parents=True)
+    default = (Path(cli.__file__).parent / "conf" / "costs" / "default.yaml").read_text()
+    (root / "conf" / "costs" / "default_dearer.yaml").write_text(default.replace("price: 28.0}", "price: 29.0}"))
+    result = invoke("cost", "-m", "-cd", root / "conf", *made["data"], "costs=glob(default*)", f"hydra.sweep.dir={root / 'sweep'}")
+    assert result.exit_code == 0, result.output
+    return root / "sweep"
+
+
+@pytest.mark.parametrize("copied, name, expect", [
+    ("other", "2", "its .hydra/hydra.yaml has hydra.sweep.dir="),  # a job of the seed sweep
+    ("own", "5", "its .hydra/hydra.yaml has hydra.job.num=0"),  # job 0 copied within the sweep
+])
+def test_a_sweep_without_a_plan_refuses_a_job_folder_it_did_not_make(made, globbed, tmp_path, copied, name, expect):
+    sweep = copy_of(globbed, tmp_path)  # moved: its jobs and multirun.yaml still name the same sweep
+    assert invoke("summarize", sweep).exit_code == 0
+    shutil.copytree((made["sweep"] if copied == "other" else sweep) / "0", sweep / name)
+    assert_refused(["summarize", sweep], [f"{sweep / name}: not a job of this sweep ({expect}", "move the others out"],
+                   inputs=[sweep])
+
+
+def test_summarize_of_a_sweep_left_without_jobs_fails_and_names_its_old_summary(globbed, tmp_path):
+    sweep = copy_of(globbed, tmp_path)
+    for job in ("0", "1"):
+        shutil.rmtree(sweep / job)
+    assert_refused(["summarize", sweep], f"'{sweep}' holds no jobs (its summary.parquet is of jobs no longer there: left as "
+                   "it is); expected subdirs with .hydra/overrides.yaml", inputs=[sweep])
