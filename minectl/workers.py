@@ -16,7 +16,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing.process import BaseProcess
 from typing import NamedTuple
 
@@ -77,6 +77,18 @@ def spawned_workers(count: int, modules: tuple[str, ...]) -> Iterator[Workers | 
     # not waiting: a worker's exit (0.15 s of torch's teardown) overlaps what this process does next;
     # the interpreter's exit still joins it
     workers.executor.shutdown(wait=False)
+
+
+def import_ahead(*modules: str) -> None:
+    """Import ``modules`` in a thread now, so that their import overlaps the work that follows
+    where it lets go of the GIL (polars, numpy), instead of following it. The work's own import
+    of one waits for it (the import lock) and raises its error, if any, in the work's thread."""
+    def quietly() -> None:
+        with suppress(Exception):
+            for module in modules:
+                importlib.import_module(module)
+
+    threading.Thread(target=quietly).start()  # not a daemon: an exit waits for it, never cuts an import short
 
 
 def _spawn(count: int, modules: tuple[str, ...]) -> Workers:

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
+import polars as pl
+from rich.table import Table
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import polars as pl  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from minectl.costing.mapping import CostMapping  # noqa: E402
+from minectl.costing.mapping import CostMapping
 
 # the most common step between the data's dates, in days -> its period; one date alone: "period"
 PERIOD_DAYS = {1: "day", 7: "week", 28: "month", 29: "month", 30: "month", 31: "month", 90: "quarter", 91: "quarter",
@@ -38,6 +34,17 @@ def _period_labels(dates: pl.Series, period: str) -> list[str]:
     return dates.dt.strftime(formats.get(period, "%Y-%m-%d")).to_list()
 
 
+def _pyplot():
+    """matplotlib's pyplot drawing to files only (Agg), imported when a plot is drawn: the
+    task imports most of it ahead, in a thread, while the data is read (`workers.import_ahead`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _bars_by_period(daily: pl.DataFrame, columns: Sequence[str], labels: Sequence[str], ax) -> None:
     """Stacked bars of ``columns`` per period and mine (few periods, e.g. annual data)."""
     rows = daily.sort("date", "mine_id")
@@ -56,7 +63,7 @@ def plot_daily_cost(daily: pl.DataFrame, categories: Sequence[str], currency: st
     summed over mines; few periods: bars per period and mine."""
     period = period or period_of(daily["date"])
     if daily["date"].n_unique() <= FEW_PERIODS and period != "day":
-        fig, ax = plt.subplots(figsize=(10, 4))
+        fig, ax = _pyplot().subplots(figsize=(10, 4))
         _bars_by_period(daily, [f"cost_{c}" for c in categories], categories, ax)
         ax.set_ylabel(f"cost per {period} ({currency})")
         ax.set_title(f"Cost by category per {period} and mine (seed 000 eq 1)")
@@ -64,7 +71,7 @@ def plot_daily_cost(daily: pl.DataFrame, categories: Sequence[str], currency: st
         fig.tight_layout()
         return fig
     by_day = daily.group_by("date").agg(pl.col(f"cost_{c}").sum() for c in categories).sort("date")
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = _pyplot().subplots(figsize=(10, 4))
     ax.stackplot(by_day["date"].to_list(), *(by_day[f"cost_{c}"].to_numpy() for c in categories), labels=categories)
     ax.set_ylabel(f"daily cost ({currency})")
     ax.set_title("Daily cost by category (seed 000 eq 1)")
@@ -77,13 +84,13 @@ def plot_unit_cost(daily: pl.DataFrame, anomalies: pl.DataFrame, currency: str, 
     """U_t per mine with the flagged anomaly days marked; few periods: bars per period and mine."""
     period = period or period_of(daily["date"])
     if daily["date"].n_unique() <= FEW_PERIODS and period != "day":
-        fig, ax = plt.subplots(figsize=(10, 4))
+        fig, ax = _pyplot().subplots(figsize=(10, 4))
         _bars_by_period(daily, ["unit_cost"], ["unit cost"], ax)
         ax.set_ylabel(f"unit cost ({currency} per {output})")
         ax.set_title(f"Unit cost U_t = C_t / Q_t per {period} and mine (seed 000 eq 2)")
         fig.tight_layout()
         return fig
-    fig, ax = plt.subplots(figsize=(10, 4))
+    fig, ax = _pyplot().subplots(figsize=(10, 4))
     # one join for all mines, dates as numpy (not Python objects): half the time at 164 mines, the same picture
     flagged = daily.join(anomalies.select("date", "mine_id").unique(), on=["date", "mine_id"], how="semi")
     mines = daily["mine_id"].n_unique()

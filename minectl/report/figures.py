@@ -32,6 +32,10 @@ class Figure:
 
 def values(series: pl.Series) -> list:
     """A column as JSON-ready values: dates as ISO text, NaN and inf as null (a gap)."""
+    if series.dtype.is_float():  # whole columns at once: a report draws 120,000 points a year at 164 mines
+        return series.to_frame("v").select(pl.when(pl.col("v").is_finite()).then(pl.col("v"))).to_series().to_list()
+    if series.dtype == pl.Date:
+        return series.cast(pl.String).to_list()  # ISO 8601, as date.isoformat
     out = []
     for value in series.to_list():
         if isinstance(value, float) and not math.isfinite(value):
@@ -96,13 +100,16 @@ def unit_cost(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
                              f"unit cost [{currency}/t of output]")
         return [Figure("Unit cost", {"data": traces, "layout": layout}, ("unit_cost",))]
     anomalies = tables.get("anomalies")
+    shown = daily.select("date", "mine_id", "unit_cost")
+    by_date = shown.sort("date", maintain_order=True)
+    days, costs = values(by_date["date"]), values(by_date["unit_cost"])  # converted once, then taken per mine
     traces = []
-    for (mine,), frame in daily.sort("date").group_by("mine_id", maintain_order=True):
-        mode = "lines+markers" if frame.height < 30 else "lines"
-        traces.append({"type": "scatter", "mode": mode, "name": f"{mine}", "x": values(frame["date"]),
-                       "y": values(frame["unit_cost"]), "line": {"width": 1}})
+    for mine, rows in by_date.with_row_index("row").group_by("mine_id", maintain_order=True).agg("row").iter_rows():
+        mode = "lines+markers" if len(rows) < 30 else "lines"
+        traces.append({"type": "scatter", "mode": mode, "name": f"{mine}", "x": [days[i] for i in rows],
+                       "y": [costs[i] for i in rows], "line": {"width": 1}})
     if anomalies is not None and anomalies.height and {"date", "mine_id"} <= set(anomalies.columns):
-        flagged = daily.join(anomalies.select("date", "mine_id").unique(), on=["date", "mine_id"], how="semi")
+        flagged = shown.join(anomalies.select("date", "mine_id").unique(), on=["date", "mine_id"], how="semi")
         traces.append({"type": "scatter", "mode": "markers", "name": "anomaly day", "x": values(flagged["date"]),
                        "y": values(flagged["unit_cost"]), "marker": {"color": "red", "size": 7},
                        "text": values(flagged["mine_id"])})

@@ -31,7 +31,11 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.costing import report
     from minectl.costing.pipeline import cost_metrics, full_cost
     from minectl.costing.reference import compare_with_table2, realism_metrics
+    from minectl.workers import import_ahead
 
+    # 0.35 s of imports for the plots, while the data is read; not pyplot itself: `matplotlib.use`
+    # would find a half-imported pyplot in sys.modules and call into it
+    import_ahead("matplotlib.figure", "matplotlib.backends.backend_agg")
     params, top, period = full_cost_params(cfg.cost), cfg.cost.top_anomalies, cfg.cost.period
     with config_keys({name: f"cost.{name}" for name in params}):  # full_cost's keywords are the cost node's keys
         result = full_cost(OmegaConf.to_container(cfg.data, resolve=True), OmegaConf.to_container(cfg.costs, resolve=True), **params)

@@ -65,6 +65,22 @@ def test_a_table_with_start_and_end_is_drawn_as_a_gantt_chart():
     assert [f.id for f in (gantt_time, gantt_numbers)] == ["fig-0", "fig-1"]
 
 
+def test_unit_cost_traces_hold_each_mines_days_in_date_order_and_gaps_as_null():
+    from datetime import date
+
+    from minectl.report.figures import task_figures
+
+    daily = pl.DataFrame({"date": [date(2024, 1, 2), date(2024, 1, 1), date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)],
+                          "mine_id": ["B", "B", "A", "A", "A"],
+                          "unit_cost": [float("inf"), 2.5, float("nan"), None, 7.0]}).with_columns(cost=pl.lit(1.0))
+    anomalies = pl.DataFrame({"date": [date(2024, 1, 3)], "mine_id": ["A"]})
+    (unit,) = [f for f in task_figures("cost", {"daily": daily, "anomalies": anomalies}, "CNY") if f.title == "Unit cost"]
+    b, a, marks = unit.spec["data"]  # B first: its row of the first day comes first
+    assert (b["name"], b["x"], b["y"]) == ("B", ["2024-01-01", "2024-01-02"], [2.5, None])
+    assert (a["name"], a["x"], a["y"]) == ("A", ["2024-01-01", "2024-01-02", "2024-01-03"], [None, None, 7.0])
+    assert (marks["x"], marks["y"], marks["text"]) == (["2024-01-03"], [7.0], ["A"])
+
+
 def test_a_runs_page_holds_its_figures_tables_config_and_provenance(demo_run):
     html = (demo_run / REPORT_FILE).read_text()
     metrics = json.loads((demo_run / "metrics.json").read_text())
