@@ -19,6 +19,7 @@ import polars as pl
 from minectl.costing.ledger import build_ledger, enums
 from minectl.costing.mapping import CostMapping, check_keys
 from minectl.costing.structure import KEYS, daily_structure, structure_columns
+from minectl.data.contract import CURRENCY_COLUMNS, UNIT_COLUMNS, label_columns
 from minectl.errors import ConfigError, DataError
 from minectl.features import (
     add_intensities,
@@ -120,6 +121,7 @@ def cost_accounts(
     for resource in prep.bounds:
         if resource not in mapping.resources:
             raise ConfigError("not declared in costs.resources", param=f"bounds.{resource}")
+    _check_units(mapping, {"consumption_hourly": consumption_hourly, "consumption_daily": consumption_daily, "prices": prices})
     with ThreadPoolExecutor(1) as pool:
         # the sensors' daily means need the equipment events only: made in a thread while this one
         # scans the meters (polars and numpy release the GIL); at 164 mines 0.89 of the wall time
@@ -143,6 +145,24 @@ def cost_accounts(
             f"mine_id={first['mine_id']}); expected quantities and prices whose costs and their sums are finite"
         )
     return CostAccounts(ledger, daily, counts)
+
+
+def _check_units(mapping: CostMapping, tables: Mapping[str, pl.LazyFrame | pl.DataFrame | None]) -> None:
+    """The units and currencies that the tables state in extra columns (contract.UNIT_COLUMNS,
+    CURRENCY_COLUMNS) are the mapping's: a table with such a column costs one pass over its
+    resource and those columns' distinct values; one without costs nothing (its schema only)."""
+    for table, frame in tables.items():
+        if frame is None:
+            continue
+        schema = frame.lazy().collect_schema()
+        columns = dict.fromkeys(label_columns(schema, UNIT_COLUMNS), False)
+        if table == "prices":
+            columns |= dict.fromkeys(label_columns(schema, CURRENCY_COLUMNS), True)
+        if not columns:
+            continue
+        stated = frame.lazy().select("resource", *(pl.col(c).cast(pl.String) for c in columns)).unique().collect(engine="streaming")
+        for column, currency in columns.items():
+            mapping.check_units(stated.select("resource", column).iter_rows(), table, column, currency=currency)
 
 
 def _consumption_accounts(

@@ -2,13 +2,17 @@
 
 ``CostMapping.from_dict`` takes the plain ``costs`` config node and checks it: every
 resource has a known category and a price (constant here, or rows in a price table),
-every activity has a known stage and uses declared resources, and no price names an
-unknown resource. Errors are one line naming the key and what was expected.
+every activity has a known stage and uses declared resources, no price names an unknown
+resource, and a money resource at price 1 is in the mapping's currency. ``check_units`` holds the
+units and currencies that the data's tables state in a column to the mapping's. Errors are one
+line naming the key and what was expected.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -75,7 +79,13 @@ class CostMapping:
         unknown = [o for o in cost_objects if o not in COST_OBJECTS]
         if unknown:
             raise ConfigError(f"costs.cost_objects: {unknown[0]!r} is not one of {list(COST_OBJECTS)}")
-        return cls(resources, activities, prices, cost_objects, str(costs.get("currency", "CNY")))
+        currency = str(costs.get("currency", "CNY"))
+        for name, resource in resources.items():  # a money resource: 1 of its currency costs its price in the run's
+            if resource.price == 1.0 and _unit_key(resource.unit) in _CURRENCIES and _unit_key(resource.unit) != _unit_key(currency):
+                raise ConfigError(f"costs.resources.{name}: unit {resource.unit!r} at price 1.0 under costs.currency {currency!r} "
+                                  f"costs 1 {resource.unit} as 1 {currency}; expected the price of 1 {resource.unit} in {currency} "
+                                  f"(the exchange rate), or costs.currency {resource.unit!r}")
+        return cls(resources, activities, prices, cost_objects, currency)
 
     def check_price_table(self, table_resources: Iterable[str]) -> None:
         """Every resource priced exactly somewhere: no resource without a price, no price
@@ -104,6 +114,51 @@ class CostMapping:
                     f"{table}: activity {activity!r} consumes {resource!r}, which is not in "
                     f"costs.activities.{activity}.resources"
                 )
+
+    def check_units(self, stated: Iterable[tuple[str, str | None]], table: str, column: str, *, currency: bool = False) -> None:
+        """The units (``currency``: the currencies) that ``column`` of the data's ``table`` states per
+        resource are the mapping's (``stated``: its distinct (resource, text) pairs; a null or blank
+        text states nothing, an unknown resource is check_records' and check_price_table's). Texts
+        compare as ``_unit_key`` gives them (kWh = KWH = 'k Wh' = kW·h, MWh is not), so a resource
+        given in two units always has one the mapping lacks. A price unit is the currency per resource unit
+        (CNY/kWh, 'CNY per kWh'); either half alone (CNY, kWh) states that half."""
+        units: dict[str, dict[str, str]] = {}  # resource -> normalised unit -> as first written, in sorted order
+        for resource, text in sorted((r, t) for r, t in stated if r in self.resources and t is not None and t.strip()):
+            units.setdefault(resource, {}).setdefault(_unit_key(text), text)
+        for resource, found in sorted(units.items()):
+            unit = self.resources[resource].unit
+            if currency:
+                expected, key, accepted = self.currency, "costs.currency", {self.currency}
+                what, fix = "prices", "convert them upstream, or set costs.currency and the mapping's constant prices to the data's"
+            elif table == "prices":
+                expected, key = f"{self.currency}/{unit}", f"costs.currency / costs.resources.{resource}.unit"
+                accepted = {expected, self.currency, unit}
+                what, fix = "prices", "convert them upstream, or change the mapping's currency or unit to the data's"
+            else:
+                expected, key, accepted = unit, f"costs.resources.{resource}.unit", {unit}
+                what, fix = "quantities", f"convert them upstream, or set costs.resources.{resource}.unit and its prices to the data's"
+            if set(found) <= {_unit_key(a) for a in accepted}:
+                continue
+            given = shown(next(iter(found.values()))) if len(found) == 1 else \
+                f"{len(found)} units ({', '.join(shown(text) for text in found.values())})"
+            raise DataError(f"data.tables.{table}: column {column!r} gives resource {resource!r} in {given}, {key} in {expected!r}; "
+                            f"expected {what} in {expected!r} only ({fix})")
+
+
+# ISO 4217 codes of the currencies of the main mining countries and markets, as _unit_key gives them:
+# a resource in one of them is money (a unit outside the list is not taken for one)
+_CURRENCIES = frozenset(
+    "usd eur cny aud cad gbp chf jpy inr idr zar brl clp pen mxn rub kzt mnt pgk ghs tzs zmw cdf sek nok php vnd".split())
+# the yuan as Chinese exports write it (the seed's mines): RMB/kWh, 元/kWh are CNY/kWh
+_CURRENCY_ALIASES = {"rmb": "cny", "元": "cny", "yuan": "cny"}
+
+
+def _unit_key(text: str) -> str:
+    """A unit or currency as compared: compatibility forms folded (m³ = m3, full-width ｋＷｈ), without
+    case, spaces and middle dots (kW·h), 'per' as '/' (CNY per kWh = cny/kwh), the yuan's names as CNY."""
+    text = re.sub(r"\s+per\s+", "/", unicodedata.normalize("NFKC", text).strip(), flags=re.IGNORECASE)
+    key = "".join(text.split()).replace("\u00b7", "").replace("\u22c5", "").casefold()
+    return "/".join(_CURRENCY_ALIASES.get(part, part) for part in key.split("/"))
 
 
 def check_keys(spec: Any, allowed: Iterable[str], key: str) -> Mapping[str, Any]:

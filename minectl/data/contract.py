@@ -71,6 +71,19 @@ TABLES: dict[str, TableSpec] = {
 }
 REQUIRED_TABLES = ("production", "mines")
 
+# Extra text columns that state a table's unit (a consumption table's quantity unit, kWh; the
+# prices table's price unit, CNY/kWh) or currency, named in any case: the contract keeps them,
+# and the cost task checks them per resource against the cost mapping (CostMapping.check_units).
+UNIT_COLUMNS = ("unit", "units", "uom", "unit_of_measure")
+CURRENCY_COLUMNS = ("currency",)
+
+
+def label_columns(schema: pl.Schema, names: tuple[str, ...]) -> list[str]:
+    """The text columns of ``schema`` named as one of ``names`` (any case, spaces around): a
+    number column called ``units`` counts items, it states no unit."""
+    text = (pl.String, pl.Categorical, pl.Enum)
+    return [c for c, t in schema.items() if c.strip().casefold() in names and isinstance(t, text)]
+
 
 def _first(frame: pl.DataFrame, columns: tuple[str, ...]) -> str:
     row = frame.row(0, named=True)
