@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from minectl.data.names import lookalike, shown
 from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, read_file, resolve_input
 from minectl.data.values import numeric
 from minectl.errors import ConfigError, DataError
@@ -62,8 +63,7 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     path = Path(path)
     frame = read_file(path, "series")
     for column in (date_column, value_column):
-        if column not in frame.columns:
-            raise DataError(f"{path}: column {column!r} not found; columns are {frame.columns}")
+        _check_column(frame.columns, column, path)
 
     values = numeric(frame, value_column, str(path))  # text would become an empty month, NaN pass the > 0 check
     if resample is None:
@@ -87,6 +87,19 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
             f"got {non_positive['value'][0]} at {non_positive['date'][0]:%Y-%m}"
         )
     return series
+
+
+def _check_column(columns: list[str], column: str, path: Path) -> None:
+    """``column`` among the file's ``columns``, and no other that prints like it: a Cyrillic 'vаlue'
+    reads as 'value' in the list of columns, and beside a 'Value' the one taken is a guess (two
+    spelt alike but for case: read_file refuses the other look-alikes)."""
+    alike = next((c for c in columns if c != column and lookalike(c).casefold() == lookalike(column).casefold()), None)
+    if column not in columns:
+        hint = f" (it has {shown(alike)}: the names differ in case, width, spaces or look-alike letters)" if alike is not None else ""
+        raise DataError(f"{path}: column {shown(column)} not found{hint}; columns are {columns}")
+    if alike is not None:
+        raise DataError(f"{path}: columns {column!r} and {alike!r} differ only in case; expected one column of that name "
+                        "(rename the other)")
 
 
 def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: str) -> pl.DataFrame:

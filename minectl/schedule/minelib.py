@@ -9,6 +9,7 @@ at most a few hundred MB) and numbers parsed by numpy in one call per section.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 from minectl.errors import DataError
 
 KINDS = ("UPIT", "CPIT", "PCPSP")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not a tab, LF or CR
 # a schedule's variables (blocks x periods x destinations) refused above this, before anything is
 # allocated: a header can claim any size, and the time-indexed model holds every variable
 MAX_VARIABLES = 50_000_000
@@ -124,9 +126,17 @@ class Solution:
 # -- reading ---------------------------------------------------------------------------------------
 
 def _text(path: Path) -> list[str]:
+    """The lines of a MineLib text file. A control character is refused: read on, a file separator
+    or form feed ended a line (a value moved to a line of its own, errors named the wrong line) and
+    an escape code in NAME went into every file written from the instance."""
     from minectl.data.sources import read_text
 
-    return read_text(path, "ascii", "a MineLib text file").splitlines()
+    text = read_text(path, "ascii", "a MineLib text file")
+    control = CONTROL.search(text)
+    if control:
+        raise DataError(f"{path}:{len(text[:control.end()].splitlines())}: control character {control.group()!r}; expected a MineLib "
+                        "text file of printable ASCII, tabs and line ends")
+    return text.splitlines()
 
 
 def _numbers(path: Path, rows: list[str], first_line: int, width: int, what: str, dtype=float) -> np.ndarray:

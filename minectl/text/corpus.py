@@ -13,9 +13,11 @@ import collections
 import itertools
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minectl.data.names import check_names
 from minectl.data.sources import read_text
 from minectl.errors import DataError
 
@@ -24,12 +26,12 @@ LEVELS = (1, 5, 32, 224)  # MaintIE's hierarchy: one class, top level, second le
 MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its square (a longer text: split it into sentences)
 # Chinese and Japanese characters one a token (their text has no spaces: the seed's corpus is Chinese, tagged per
 # character); words, decimals (0.8), units (L/t); other marks alone. Control characters (NUL, ESC, DEL, ...) and invisible
-# format characters (a byte-order mark inside a file that concatenated others, zero-width spaces, a soft hyphen) separate,
+# format characters (a byte-order mark inside a file that concatenated others, zero-width spaces, a soft hyphen, bidi marks) separate,
 # as white space does
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs (extension A, unified, compatibility)
 WORD = rf"(?:(?![{CJK}])\w)+"
 UNSPACED = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef]")  # written without spaces: CJK characters, their punctuation
-TOKEN = re.compile(rf"[{CJK}]|{WORD}(?:[.,/'-]{WORD})*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u2060-\u2064\ufeff]")
+TOKEN = re.compile(rf"[{CJK}]|{WORD}(?:[.,/'-]{WORD})*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 CONLL_TAG = re.compile(r"O|[BIESUL]-\S+")  # IOB1/IOB2 and BIOES/BILOU
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one character to Python, two UTF-16 units to Doccano (JavaScript)
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
@@ -63,6 +65,13 @@ def text_lines(text: str) -> list[str]:
     """The lines of a file's text, ended by LF, CR LF or CR as editors and JSON Lines count them: a
     form feed (pdftotext's page break) or a raw U+2028 in a JSON string is no line end."""
     return LINE_END.split(text)
+
+
+def visible_text(text: str) -> str:
+    """A given token or term as the tokenizer reads raw text: without invisible format characters
+    (a zero-width space, joiner or byte-order mark, a soft hyphen, bidi marks: TOKEN drops them
+    too), NFC (`café` typed as e + U+0301 is the `café` of the other sentences)."""
+    return unicodedata.normalize("NFC", "".join(c for c in text if unicodedata.category(c) != "Cf"))
 
 
 def names_columns(fields: list[str], names: tuple[set[str], ...]) -> bool:
@@ -113,8 +122,12 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
         raise DataError(f"{path}: no sentences; expected at least one labelled sentence ({fmt})")
     if not any(d.entities for d in docs):
         raise DataError(f"{path}: {len(docs)} sentences and no entity; expected labelled entities ({fmt})")
-    _check_spellings(path, "entity", [e.type for d in docs for e in d.entities])
-    _check_spellings(path, "relation", [kind for d in docs for _, _, kind in d.relations])
+    entity_types, relation_types = [e.type for d in docs for e in d.entities], [kind for d in docs for _, _, kind in d.relations]
+    for what, types in (("entity", entity_types), ("relation", relation_types)):
+        # a label is a name, not text: 'Activity' and 'Activity\u200b' or a Cyrillic 'Аctivity' print alike, and each
+        # would be a class of its own, scored on its own
+        check_names(types, f"{what} type", str(path))
+        _check_spellings(path, what, types)
     return docs
 
 
@@ -195,9 +208,10 @@ def _span_json(text: str, path: Path) -> list[Document]:
         if "entities" not in item:  # a misspelt key would read as a sentence without entities
             raise DataError(f"{path}: {where}: no 'entities' among the keys {', '.join(map(repr, item))}; expected "
                             "{tokens, entities, relations} ('entities': [] for a sentence without entities)")
+        given, tokens = tokens, [visible_text(t) for t in tokens]
         blank = next((k for k, t in enumerate(tokens) if not t or t.split() != [t]), None)
         if blank is not None:
-            raise DataError(f"{path}: {where}: token {blank} {tokens[blank]!r}; expected a word without spaces")
+            raise DataError(f"{path}: {where}: token {blank} {given[blank]!r}; expected a visible word without spaces")
         entities = []
         for j, ent in enumerate(_items(item.get("entities"), path, where, "'entities'")):
             if not (isinstance(ent, dict) and isinstance(ent.get("type"), str)):
@@ -357,7 +371,10 @@ def _conll(text: str, path: Path) -> list[Document]:
         if parts[0].split() != [parts[0]]:
             raise DataError(f"{path}: line {lineno}: token {parts[0]!r} holds white space; expected one token a line, "
                             "its columns separated by tabs or by spaces")
-        tokens.append(parts[0])
+        token = visible_text(parts[0])
+        if not token:
+            raise DataError(f"{path}: line {lineno}: token {parts[0]!r} is invisible (format characters only); expected a word")
+        tokens.append(token)
         tags.append(parts[-1])
         lines.append(lineno)
     # the first S-/E-/U-/L- tag and its line: it makes the file BIOES/BILOU

@@ -26,8 +26,9 @@ def read_terms(path: str | Path, levels: int | None = None, types: set[str] | No
     naming the columns (`term<TAB>type`) is a header, a line starting with `#` a comment. With
     ``levels`` each type is cut to that many classes (corpus.at_level); with ``types`` (the
     corpus' types) a type outside them is refused: it would never match a gold entity."""
+    from minectl.data.names import lookalike, shown
     from minectl.data.sources import read_text
-    from minectl.text.corpus import at_level, names_columns, text_lines, tokenize
+    from minectl.text.corpus import at_level, names_columns, text_lines, tokenize, visible_text
 
     path = Path(path)
     terms, first = {}, {}
@@ -42,14 +43,18 @@ def read_terms(path: str | Path, levels: int | None = None, types: set[str] | No
         header = False
         if len(parts) != 2:
             raise DataError(f"{path}: line {lineno}: {len(parts)} columns ({line[:80]!r}); expected 'term<TAB>type'")
-        if not tokenize(parts[0]) or not parts[1].strip():
+        words = tokenize(visible_text(parts[0]))  # 'pu\u200bmp' is the corpus' token 'pump', not 'pu' and 'mp'
+        if not words or not parts[1].strip():
             raise DataError(f"{path}: line {lineno}: {line!r}; expected 'term<TAB>type'")
-        term, type_ = tuple(t.lower() for t, _, _ in tokenize(parts[0])), parts[1].strip()
+        term, type_ = tuple(t.lower() for t, _, _ in words), parts[1].strip()
         type_ = at_level(type_, levels) if levels else type_
         if types is not None and type_ not in types:
             known = sorted(types)
-            raise DataError(f"{path}: line {lineno}: type {type_!r} is not a type of the corpus{f' at {levels} classes' if levels else ''}"
-                            f"; expected one of {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}")
+            alike = next((f" (the corpus has {shown(t)}: they print alike but differ)" for t in known
+                          if lookalike(t) == lookalike(type_)), "")
+            raise DataError(f"{path}: line {lineno}: type {shown(type_)} is not a type of the corpus"
+                            f"{f' at {levels} classes' if levels else ''}{alike}; expected one of {', '.join(known[:12])}"
+                            f"{', ...' if len(known) > 12 else ''}")
         if terms.get(term, type_) != type_:
             raise DataError(f"{path}: line {lineno}: {parts[0].strip()!r} is {type_}, and {terms[term]} on line {first[term]}; "
                             "expected one type a term")

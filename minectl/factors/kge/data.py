@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,8 +91,8 @@ def index_splits(train, valid, test) -> TripleSplits:
 def load_splits(folder: str | Path) -> TripleSplits:
     """A benchmark folder with train.txt, valid.txt and test.txt (Nations, UMLS, Kinships layout;
     .tsv where a split has no .txt). Refused, naming file and line: a valid or test triple whose
-    entity or relation training never saw (no embedding can be learned for it), or one already in
-    an earlier split (a leak)."""
+    entity or relation training never saw (no embedding can be learned for it), one already in
+    an earlier split (a leak), or a first line that looks like a header (_refuse_unnamed_header)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: {'not a folder' if folder.exists() else 'missing'}; expected a benchmark folder with train.txt, "
@@ -99,6 +100,7 @@ def load_splits(folder: str | Path) -> TripleSplits:
     files = {name: next((path for path in (folder / f"{name}.txt", folder / f"{name}.tsv") if path.is_file()), folder / f"{name}.txt")
              for name in ("train", "valid", "test")}  # a missing split: read_text names its .txt
     splits = {name: _numbered_triples(path) for name, path in files.items()}
+    _refuse_unnamed_header(splits, files)
     train = splits["train"].values()
     entities, relations = {x for h, _, t in train for x in (h, t)}, {r for _, r, _ in train}
     earlier = {triple: files["train"].name for triple in train}
@@ -113,6 +115,24 @@ def load_splits(folder: str | Path) -> TripleSplits:
                 raise DataError(f"{where}: the triple is also in {earlier[head, relation, tail]}; expected disjoint splits")
         earlier.update({triple: files[name].name for triple in splits[name].values()})
     return index_splits(*(list(splits[name].values()) for name in ("train", "valid", "test")))
+
+
+def _refuse_unnamed_header(splits: dict[str, dict[int, tuple[str, str, str]]], files: dict[str, Path]) -> None:
+    """A split's first line whose head, relation and tail occur on no other line of the splits (but
+    the same line atop another split) is a header with names HEADER lacks (`e1 rel e2`, `Head Entity
+    Relation Type Tail Entity`): read as a triple, it added two entities and a relation that nothing
+    else touches. In Nations, UMLS and Kinships each name of a first line occurs on 20 other lines or more."""
+    triples = [triple for rows in splits.values() for triple in rows.values()]
+    entity_lines = Counter(x for head, _, tail in triples for x in {head, tail})  # the lines naming each entity
+    relation_lines = Counter(relation for _, relation, _ in triples)
+    for name, rows in splits.items():
+        number, first = next(iter(rows.items()))
+        atop = sum(next(iter(other.values())) == first for other in splits.values())  # the splits this line opens
+        if entity_lines[first[0]] == entity_lines[first[2]] == relation_lines[first[1]] == atop:
+            line = "\t".join(first)
+            raise DataError(f"{files[name]}:{number}: {line!r} looks like a header: its head, relation and tail occur on "
+                            "no other line of the splits; expected the columns named head<TAB>relation<TAB>tail, or no header line "
+                            "(a triple of its own: put it below line 1)")
 
 
 def bernoulli_head_probability(triples: np.ndarray, n_relations: int) -> np.ndarray:
