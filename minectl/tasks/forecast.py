@@ -168,6 +168,7 @@ def check(cfg: Config) -> None:
         )
     if not cfg.forecaster:
         raise ConfigError("forecaster: no model selected; expected e.g. forecaster=[naive,arima]")
+    _check_model_names(list(cfg.forecaster))
     # by the target's class name: the targets are allow-listed (minectl.trust), and importing them here costs
     if not any(str(spec._target_).rsplit(".", 1)[-1] == "NaiveForecaster" for spec in cfg.forecaster.values()):
         raise ConfigError("forecaster: the naive model must be selected (every figure is shown next to it)")
@@ -175,6 +176,19 @@ def check(cfg: Config) -> None:
         raise ConfigError(
             f"forecast.tune: {params.tune!r} is not a selected model; a validation-only run tunes one of {', '.join(cfg.forecaster)}"
         )
+
+
+def _check_model_names(names: list[str]) -> None:
+    """Model names that print alike (case, width, look-alike letters: `Naive` and `naive`, one from
+    a YAML file) are one model twice in the report's rows, not two models."""
+    from minectl.data.names import lookalike, shown
+
+    seen: dict[str, str] = {}
+    for name in names:
+        first = seen.setdefault(lookalike(name).casefold(), name)
+        if first != name:
+            raise ConfigError(f"forecaster: models {shown(first)} and {shown(name)} print alike (case, width or look-alike "
+                              "letters); expected one name a model")
 
 
 def _build_models(forecasters: Any, seed: int) -> dict[str, tuple[Any, int]]:

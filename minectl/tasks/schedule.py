@@ -224,6 +224,11 @@ def _price(cfg: Config, out: Run) -> tuple[float, float]:
     if any(not PER_OUNCE.search(unit) for unit in units):  # a coal forecast in USD/t was taken as dollars per ounce of gold
         raise DataError(f"price.forecast_table: {path}: {model}'s prices in {', '.join(units)}; expected a price per troy ounce "
                         "(USD/oz, as economics.price_per_oz)")
+    if rows.height == 0:  # a name spelt otherwise (case, a look-alike letter): the models the table has
+        from minectl.data.names import shown
+
+        models = ", ".join(shown(m) for m in table["model"].unique(maintain_order=True).to_list())
+        raise DataError(f"price.model={shown(model)}: no rows of that model in {path}; expected one of its models: {models}")
     if rows.height < p.month:
         raise DataError(f"price.model={model!r}, price.month={p.month}: the table has {rows.height} months of that model")
     row = rows.row(p.month - 1, named=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from harness import assert_refused
 from test_text_and_schedule_inputs import UPIT, _minelib
@@ -214,3 +215,23 @@ def test_a_control_character_in_a_minelib_file_is_refused_naming_its_line(upit, 
     assert_refused(["schedule", f"minelib.path={folder}", "minelib.name=t", "schedule.problems=[upit]", "loop.enabled=false",
                     f"hydra.run.dir={run_dir}"], [expect, "expected a MineLib text file of printable ASCII, tabs and line ends"],
                    inputs=[folder], run_dir=run_dir)
+
+
+# ---------------------------------------------------------------------------- model names of forecast and schedule
+
+
+def test_two_forecasters_spelt_alike_but_for_case_are_refused_before_any_work(tmp_path):
+    """`Naive` beside `naive` gave report rows of both, one model twice."""
+    assert_refused(["forecast", "+forecaster@forecaster.Naive=naive", f"hydra.run.dir={tmp_path / 'run'}"],
+                   "forecaster: models 'naive' and 'Naive' print alike (case, width or look-alike letters); expected one name a model",
+                   run_dir=tmp_path / "run")
+
+
+def test_a_schedule_price_model_the_forecast_table_lacks_names_the_models_it_has(tmp_path):
+    table = tmp_path / "forecast.parquet"
+    pl.DataFrame({"model": ["naive", "arima"], "forecast": [2100.0, 2200.0], "lower": [1800.0, 1700.0],
+                  "upper": [2400.0, 2600.0]}).write_parquet(table)
+    assert_refused(["schedule", "+experiment=stope_extension", f"price.forecast_table={table}", "price.model=Arima",
+                    f"hydra.run.dir={tmp_path / 'run'}"],
+                   f"price.model='Arima': no rows of that model in {table}; expected one of its models: 'naive', 'arima'",
+                   inputs=[table], run_dir=tmp_path / "run")
