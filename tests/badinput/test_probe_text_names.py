@@ -28,7 +28,7 @@ from minectl.factors.kge.data import load_splits
 from minectl.text.corpus import read_corpus
 from minectl.text.dictionary import read_terms
 
-KGE = Path(__file__).parents[3] / "shared" / "data" / "kge_benchmarks"
+KGE = Path(__file__).parents[2] / "examples" / "data" / "kge"  # the benchmarks as shipped with minectl
 TRAIN = "a\tr\tb\nb\tr\tc\nc\ts\ta\na\ts\tc\nb\ts\tb\n"
 
 
@@ -80,7 +80,6 @@ def test_a_first_triple_sharing_one_name_with_the_rest_is_a_triple(tmp_path):
     assert load_splits(folder).entities == ("a", "b", "c", "x", "y")
 
 
-@pytest.mark.skipif(not KGE.is_dir(), reason=f"{KGE} absent (the team's shared real data)")
 @pytest.mark.parametrize(("name", "counts"), [("nations", (14, 55, 1592, 199, 201)), ("umls", (135, 46, 5216, 652, 661)),
                                               ("kinships", (104, 25, 8544, 1068, 1074))])
 def test_the_real_benchmarks_read_as_before(name, counts):
