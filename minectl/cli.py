@@ -257,6 +257,10 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 if multirun and basic and interval is not None:  # Hydra's grid would end in a traceback
                     raise MinectlError(f"{interval.input_line}: an interval is searched, not swept; expected values "
                                        "(a,b / range(...)), or a search: hydra/sweeper=optuna")
+                if multirun and not basic and cfg.get("objective") is None:  # each job would return None to the search
+                    searcher = str(cfg.hydra.sweeper.get("_target_")).rpartition(".")[2]
+                    raise MinectlError(f"{searcher} searches for the best value of a metric: no objective is set; expected "
+                                       "objective=METRIC, a key of the task's metrics.json for each job to return")
                 if multirun and jobs > MAX_SWEEP_JOBS and basic:
                     raise MinectlError(f"the sweep's overrides make more than {MAX_SWEEP_JOBS:,} jobs; expected at most "
                                        f"{MAX_SWEEP_JOBS:,} (fewer values, or a search: hydra/sweeper=optuna)")
@@ -453,14 +457,37 @@ def run_hydra(
 
     redact_logs()  # Hydra logs the sweep's overrides before any job starts
     results.LAST_SWEEP.clear()
+    full_error = os.environ.get("HYDRA_FULL_ERROR")
+    if multirun:  # the sweeper's own error is raised to here, to be said in one line, not as Hydra's traceback
+        os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         main()
+    except Exception as exc:  # noqa: BLE001 - a job's own errors never get here: the runner keeps them
+        if not multirun:
+            raise
+        _sweeper_failed(exc, folder if output is not None else None)
     finally:
         sys.argv = saved
+        if full_error is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = full_error
     if multirun and results.LAST_SWEEP and not (cfg or hydra_help or info):
         summary = _print_summary(results.LAST_SWEEP[-1], by=None)
         if summary is not None and summary.height and (summary["status"] != "ok").any():
             raise typer.Exit(1)
+
+
+def _sweeper_failed(exc: Exception, sweep_dir: Optional[Path]) -> None:
+    """A sweeper stopped with an error of its own, after its jobs: the jobs' table, then one line.
+    A search (Optuna) whose every job failed has no best value and raises "No trials are completed yet"."""
+    from minectl.results import job_dirs
+
+    summary = _print_summary(sweep_dir, by=None) if sweep_dir is not None and sweep_dir.is_dir() and job_dirs(sweep_dir) else None
+    every_job_failed = summary is not None and summary.height and (summary["status"] != "ok").all()
+    reason = "every job failed, so the search has no best value (each job's error is in its status.json)" if every_job_failed \
+        else f"{type(exc).__name__}: {_one_line(exc)}"
+    _fail(f"the sweeper stopped: {reason}; expected jobs that finish", code=1)
 
 
 def _start_default_workers(task: str) -> None:

@@ -219,3 +219,25 @@ def test_summarize_of_a_sweep_left_without_jobs_fails_and_names_its_old_summary(
         shutil.rmtree(sweep / job)
     assert_refused(["summarize", sweep], f"'{sweep}' holds no jobs (its summary.parquet is of jobs no longer there: left as "
                    "it is); expected subdirs with .hydra/overrides.yaml", inputs=[sweep])
+
+
+# ---------------------------------------------------------------------------- searches (Optuna)
+
+SEARCH = ["hydra/sweeper=optuna", "hydra.sweeper.n_trials=2", "cost.outlier_sigma=interval(2.5,3.5)"]
+
+
+def test_a_search_without_an_objective_is_refused_before_any_job(made, tmp_path):
+    """Each job returned None to Optuna, and the sweep ended in Optuna's traceback: "No trials are completed yet"."""
+    assert_refused(["cost", "-m", *made["data"], *SEARCH, f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+                   "OptunaSweeper searches for the best value of a metric: no objective is set; expected objective=METRIC",
+                   inputs=[made["mine"]])
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_a_search_whose_every_job_failed_ends_in_one_line_after_the_jobs_table(made, tmp_path):
+    result = invoke("cost", "-m", *made["data"], *SEARCH, "objective=cost.no_such_metric", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.output.strip().splitlines()[-1] == ("error: the sweeper stopped: every job failed, so the search has no best "
+                                                      "value (each job's error is in its status.json); expected jobs that finish")
+    statuses = [json.loads((tmp_path / "sweep" / job / "status.json").read_text())["status"] for job in ("0", "1")]
+    assert statuses == ["failed", "failed"] and pl.read_parquet(tmp_path / "sweep" / "summary.parquet").height == 2
