@@ -23,8 +23,9 @@ CONNECT_TIMEOUT_S = 10
 _TYPES: dict[int, pl.DataType] = {
     16: pl.Boolean(), 20: pl.Int64(), 21: pl.Int64(), 23: pl.Int64(), 700: pl.Float64(), 701: pl.Float64(),
     1700: pl.Float64(), 25: pl.String(), 1042: pl.String(), 1043: pl.String(), 1082: pl.Date(),
-    1114: pl.Datetime("us"), 1184: pl.Datetime("us", "UTC"),
+    1114: pl.Datetime("us"), 1184: pl.Datetime("us", "UTC"), 1186: pl.Duration("us"),
 }
+BPCHAR = 1042  # char(n): PostgreSQL pads it with spaces and ignores them (in =, joins, casts to text)
 # polars type -> PostgreSQL column type, for the writer
 _COLUMNS: dict[type, str] = {
     pl.Boolean: "boolean", pl.Int64: "bigint", pl.Int32: "integer", pl.Float64: "double precision", pl.String: "text",
@@ -45,7 +46,8 @@ def _connect(dsn: str | None, what: str):
         raise DataError(f"{what} needs a connection string; expected data.dsn=postgresql://USER@HOST:PORT/DB "
                         "(the password from PGPASSWORD or ${oc.env:NAME})")
     try:
-        connection = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S, application_name="minectl")
+        # UTF-8 whatever the database's encoding: enum labels arrive as their bytes, read as UTF-8 (_schema)
+        connection = psycopg.connect(dsn, connect_timeout=CONNECT_TIMEOUT_S, application_name="minectl", client_encoding="UTF8")
     except psycopg.ProgrammingError as exc:  # the string itself does not parse
         raise DataError(f"postgres DSN {redact(dsn)!r} is not a connection string ({redact(_first_line(exc))}); "
                         "expected postgresql://USER@HOST:PORT/DB or 'host=... dbname=...'") from None
@@ -86,17 +88,53 @@ def read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
             with connection.cursor(name="minectl_read", binary=True) as cursor:  # server-side: rows come in batches
                 cursor.itersize = BATCH_ROWS
                 cursor.execute(_select(query))
-                schema = {column.name: _TYPES.get(column.type_code) for column in cursor.description}
+                schema = _schema(connection, cursor, f"{where}: query '{redact(query)}'")
+                padded = [column.name for column in cursor.description if column.type_code == BPCHAR]
                 while rows := cursor.fetchmany(BATCH_ROWS):
                     frames.append(_frame(rows, schema))
                 if not frames:
-                    frames.append(pl.DataFrame(schema={k: v or pl.String() for k, v in schema.items()}))
+                    frames.append(pl.DataFrame(schema=schema))
         except psycopg.Error as exc:
             raise DataError(f"{where}: query '{redact(query)}' failed: {redact(_first_line(exc))}") from None
-    return pl.concat(frames, how="vertical").lazy()
+    # enums and the like arrive as their text's bytes; char(n) without the padding PostgreSQL ignores
+    return pl.concat(frames, how="vertical").lazy().with_columns(pl.col(pl.Binary).cast(pl.String),
+                                                                 pl.col(padded).str.strip_chars_end(" "))
 
 
-def _frame(rows: list[tuple], schema: dict[str, pl.DataType | None]) -> pl.DataFrame:
+def _schema(connection: Any, cursor: Any, where: str) -> dict[str, pl.DataType]:
+    """Each column's polars type from its PostgreSQL type, fixed before the first batch (a type
+    inferred per batch differs between batches: a column NULL in the first). Enums and other
+    text types (citext, name) read as text; a type without a faithful reading here (money, json,
+    arrays, uuid, bytea, time...) is refused, naming it: read, it came back as bytes or objects
+    that the contract refused as 'found Binary', or that broke the batches' concatenation."""
+    from psycopg.pq import Format
+
+    names = [column.name for column in cursor.description]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:  # polars keeps one of them, or fails naming neither
+        raise DataError(f"{where} returns {names.count(twice)} columns named '{twice}'; expected one column per name "
+                        "(name each selected column or expression with AS, or leave the repeats out)")
+    others = [column.type_code for column in cursor.description if column.type_code not in _TYPES]
+    found = {oid: (name, text) for oid, name, text in connection.execute(
+        "SELECT oid::int, format_type(oid, NULL), typtype = 'e' OR typcategory = 'S' FROM pg_type WHERE oid = ANY(%s)",
+        [others]).fetchall()} if others else {}
+    schema = {}
+    for column in cursor.description:
+        if column.type_code in _TYPES:
+            schema[column.name] = _TYPES[column.type_code]
+            continue
+        type_name, text = found.get(column.type_code, (f"oid {column.type_code}", False))
+        if not text:
+            raise DataError(f"{where}: column '{column.name}' is of PostgreSQL type {type_name}, which minectl does not read; "
+                            "expected numbers, text, dates or times (CAST it in the query, e.g. "
+                            f"CAST({column.name} AS numeric) or AS text, or leave it out)")
+        # psycopg reads some (name) as text; the others come as their binary form, which for these types is the text
+        loaded = cursor.adapters.get_loader(column.type_code, Format.BINARY) is not None
+        schema[column.name] = pl.String() if loaded else pl.Binary()
+    return schema
+
+
+def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     columns = list(zip(*rows, strict=True))
     return pl.DataFrame([pl.Series(name, values, dtype=schema[name], strict=True)
                          for name, values in zip(schema, columns, strict=True)])
