@@ -202,6 +202,13 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
     if dtype.is_temporal() and getattr(found, "time_zone", None):
         raise DataError(f"{source}: column '{column}' of table '{name}' holds times with a zone ({found.time_zone}); expected "
                         "naive local mine time (drop the zone or offset upstream, e.g. convert to the mine's zone and remove it)")
+    if dtype == F64 and found in (pl.Int64, pl.UInt64):  # a float holds every integer up to 2^53 only: beyond, it rounds
+        beyond = pl.col(column).abs() > 2**53
+        count = frame.select(beyond.sum()).collect().item()
+        if count:
+            bad = frame.filter(beyond).select(column).head(1).collect().item()
+            raise DataError(f"{source}: column '{column}' of table '{name}' has {count} values beyond 2^53 (first {bad}), which a "
+                            f"float rounds; expected {dtype} values of at most {2**53:,} (a unit or id slip?)")
     if (dtype.is_integer() or dtype == STR) and found.is_float():  # counts, and ids stored as floats
         fractional = frame.select((pl.col(column) != pl.col(column).round()).sum()).collect().item()
         if fractional:

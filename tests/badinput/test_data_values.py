@@ -369,3 +369,17 @@ def test_simulator_drop_incomplete_counts_dropped_runs(tmp_path):
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["doe.dropped"] == 3 and metrics["doe.runs"] == 11
     assert "3 incomplete runs dropped" in result.output
+
+
+def test_integer_quantities_beyond_2_to_the_53_are_refused_not_rounded(tmp_path):
+    """A float holds every integer up to 2^53 only: 2^53 + 1 t became 2^53 t without a word (a PostgreSQL bigint, an Int64 column)."""
+    folder = write_tiny_mine(tmp_path / "mine")
+    path = folder / "production.parquet"
+    frame = pl.read_parquet(path)
+    ore = [2**53 + 1] + [round(v) for v in frame["ore_t"].to_list()[1:]]
+    frame.with_columns(pl.Series("ore_t", ore, dtype=pl.Int64)).write_parquet(path)
+    assert_refused(_cost_args(folder, tmp_path), "column 'ore_t' of table 'production' has 1 values beyond 2^53 (first "
+                   "9007199254740993), which a float rounds; expected Float64 values of at most 9,007,199,254,740,992",
+                   inputs=[folder], run_dir=tmp_path / "run")
+    frame.with_columns(pl.Series("ore_t", [2**53] + ore[1:], dtype=pl.Int64)).write_parquet(path)  # exact as a float: costed
+    assert CliRunner().invoke(app, _cost_args(folder, tmp_path / "exact")).exit_code == 0
