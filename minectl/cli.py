@@ -324,9 +324,12 @@ def _check_output_dir(cfg: Any, key: str) -> Optional[tuple[Path, bool]]:
 
     parent, _, leaf = key.rpartition(".")
     try:
-        path = Path(OmegaConf.select(cfg, key))
+        value = OmegaConf.select(cfg, key)
     except OmegaConfBaseException:  # interpolates what only the running job knows: Hydra's own check
         return None
+    if not str(value or "").strip():  # Path("") is ".": the run's files would land among the working folder's
+        raise MinectlError(f"{key} is empty; expected a folder (an unset shell variable? {key}=. writes into this folder)")
+    path = Path(value)
     timestamped = "${now:" in str(OmegaConf.to_container(OmegaConf.select(cfg, parent))[leaf])
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
@@ -486,7 +489,7 @@ def _sweeper_failed(exc: Exception, sweep_dir: Optional[Path]) -> None:
     summary = _print_summary(sweep_dir, by=None) if sweep_dir is not None and sweep_dir.is_dir() and job_dirs(sweep_dir) else None
     every_job_failed = summary is not None and summary.height and (summary["status"] != "ok").all()
     reason = "every job failed, so the search has no best value (each job's error is in its status.json)" if every_job_failed \
-        else f"{type(exc).__name__}: {_one_line(exc)}"
+        else f"{type(exc).__name__}: {_one_line(exc).rstrip('.')}"
     _fail(f"the sweeper stopped: {reason}; expected jobs that finish", code=1)
 
 

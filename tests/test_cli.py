@@ -207,6 +207,17 @@ def test_an_output_folder_that_cannot_be_made_fails_in_one_line_before_the_work(
     assert cli("demo", "--cfg", "job", f"hydra.run.dir={bad}").exit_code == 0  # printing the config writes nothing
 
 
+@pytest.mark.parametrize("args", [["hydra.run.dir="], ["hydra.run.dir=' '"], ["-m", "seed=1,2", "hydra.sweep.dir="]])
+def test_an_empty_output_folder_is_refused_not_taken_for_the_working_folder(cli, tmp_path, monkeypatch, args):
+    """An unset shell variable (hydra.run.dir=$OUT) wrote the run's files among the working folder's."""
+    monkeypatch.chdir(tmp_path)
+    result = cli("demo", "debug=quick", *args)
+    key = args[-1].split("=")[0]
+    assert result.exit_code == 2 and result.output.strip() == (f"error: {key} is empty; expected a folder (an unset shell "
+                                                               f"variable? {key}=. writes into this folder)"), result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("error", ["DataError", "RuntimeError"])
 def test_a_run_that_fails_after_writing_tables_leaves_no_partial_results(cli, tiny_mine, tmp_path, monkeypatch, error):
     import minectl.costing.report as report
