@@ -454,11 +454,6 @@ def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: 
     return mismatches
 
 
-def what_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
-    """Since the run of ``provenance``: its inputs that changed, and the package versions."""
-    return inputs_changed(provenance, replayed) + packages_changed(provenance)
-
-
 def packages_changed(provenance: dict) -> list[str]:
     """The package versions of ``provenance`` that differ from the installed ones."""
     then = {"minectl": provenance.get("minectl"), "python": provenance.get("python"), **provenance["packages"]}

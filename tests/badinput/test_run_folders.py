@@ -301,7 +301,7 @@ def test_verify_names_the_inputs_and_packages_that_changed(made, tmp_path):
 
 
 def test_an_input_unreadable_now_is_named_not_a_traceback(tmp_path, monkeypatch):
-    """what_changed hashes the saved inputs again: a file it may no longer read (permissions;
+    """inputs_changed hashes the saved inputs again: a file it may no longer read (permissions;
     root reads everything, so the refusal is simulated) is one line, like a missing one."""
     from minectl import results
 
@@ -318,7 +318,7 @@ def test_an_input_unreadable_now_is_named_not_a_traceback(tmp_path, monkeypatch)
         return real(path, *args)
 
     monkeypatch.setattr(results, "sha256_file", sha256_file)
-    assert [line for line in results.what_changed(provenance) if not line.startswith("package")] == [
+    assert results.inputs_changed(provenance) == [
         f"input {locked}: unreadable now (Permission denied)", f"input {tmp_path / 'gone.csv'}: missing now"]
 
 
