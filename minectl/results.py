@@ -289,68 +289,66 @@ def grid_size(overrides: list) -> int:
     return size
 
 
-def planned_jobs(sweep_dir: Path) -> dict[str, list[str]] | None:
-    """Job name -> overrides of every job the sweep's multirun.yaml plans (None: not known,
-    e.g. another sweeper than Hydra's basic grid, or a job subdir other than the job number)."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import Glob
-    from hydra.errors import HydraException
+MULTIRUN_EXPECTED = "the YAML mapping Hydra writes at the start of a sweep"
+
+
+def _hydra_node(path: Path, expected: str) -> dict:
+    """The `hydra` mapping of a file Hydra wrote: a sweep's multirun.yaml, a job's .hydra/hydra.yaml."""
     from omegaconf import OmegaConf
 
     from minectl.runfolder import bad, read_yaml
 
-    path = Path(sweep_dir) / "multirun.yaml"
-    if not path.exists():
-        return None
-    expected = "the YAML mapping Hydra writes at the start of a sweep"
     hydra = OmegaConf.to_container(read_yaml(path, expected)).get("hydra")
     if not isinstance(hydra, dict):
         raise bad(path, "no 'hydra' mapping", expected)
-    def node(key: str) -> dict:
-        return hydra[key] if isinstance(hydra.get(key), dict) else {}
+    return hydra
 
-    overrides = node("overrides").get("task")
+
+def _mapping(node: dict, key: str) -> dict:
+    return node[key] if isinstance(node.get(key), dict) else {}
+
+
+def planned_jobs(hydra: dict, path: Path) -> dict[str, list[str]] | None:
+    """Job name -> overrides of every job that the `hydra` mapping of a sweep's multirun.yaml
+    (``path``) plans (None: not known, e.g. another sweeper than Hydra's basic grid, or a job
+    subdir other than the job number)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import Glob
+    from hydra.errors import HydraException
+
+    from minectl.runfolder import bad
+
+    overrides = _mapping(hydra, "overrides").get("task")
     if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
-        raise bad(path, "hydra.overrides.task is not a list of override strings", expected)
-    sweeper = node("sweeper")
+        raise bad(path, "hydra.overrides.task is not a list of override strings", MULTIRUN_EXPECTED)
+    sweeper = _mapping(hydra, "sweeper")
     if not str(sweeper.get("_target_")).endswith(".BasicSweeper") or sweeper.get("params") \
-            or node("sweep").get("subdir") != "${hydra.job.num}":
+            or _mapping(hydra, "sweep").get("subdir") != "${hydra.job.num}":
         return None
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
         if any(isinstance(o.value(), Glob) for o in parsed):  # its values come from the config groups: not known here
             return None
         if grid_size(parsed) > MAX_SWEEP_JOBS:
-            raise bad(path, f"hydra.overrides.task plans more than {MAX_SWEEP_JOBS:,} jobs", expected)
+            raise bad(path, f"hydra.overrides.task plans more than {MAX_SWEEP_JOBS:,} jobs", MULTIRUN_EXPECTED)
         batches = BasicSweeper.split_arguments(parsed, None)
     except HydraException as exc:
-        raise bad(path, f"hydra.overrides.task does not parse ({str(exc).splitlines()[0]})", expected) from None
+        raise bad(path, f"hydra.overrides.task does not parse ({str(exc).splitlines()[0]})", MULTIRUN_EXPECTED) from None
     return {str(i): job for i, job in enumerate(job for batch in batches for job in batch)}
 
 
-def _check_own_jobs(sweep_dir: Path, jobs: list[Path]) -> None:
+def _check_own_jobs(sweep: dict, jobs: list[Path]) -> None:
     """Each job's .hydra/hydra.yaml names the sweep folder that made it, as the sweep's
-    multirun.yaml does (a moved sweep keeps both), and, under the default subdir, its job number
-    as its folder's name: a job folder copied in from another sweep, or within this one, is refused."""
-    from omegaconf import OmegaConf
-
-    from minectl.runfolder import read_yaml
-
-    def sweep_node(path: Path, expected: str) -> dict:
-        hydra = OmegaConf.to_container(read_yaml(path, expected)).get("hydra")
-        return hydra if isinstance(hydra, dict) else {}
-
-    path = Path(sweep_dir) / "multirun.yaml"
-    if not path.exists():
-        return
-    sweep = sweep_node(path, "the YAML mapping Hydra writes at the start of a sweep").get("sweep") or {}
+    multirun.yaml does (``sweep``: its hydra.sweep; a moved sweep keeps both), and, under the
+    default subdir, its job number as its folder's name: a job folder copied in from another
+    sweep, or within this one, is refused."""
     for job in jobs:
         config = job / ".hydra" / "hydra.yaml"
         if not config.is_file():  # nothing to tell by
             continue
-        hydra = sweep_node(config, "the YAML mapping Hydra writes for a job")
-        made_by, number = (hydra.get("sweep") or {}).get("dir"), (hydra.get("job") or {}).get("num")
+        hydra = _hydra_node(config, "the YAML mapping Hydra writes for a job")
+        made_by, number = _mapping(hydra, "sweep").get("dir"), _mapping(hydra, "job").get("num")
         wrong = (f"hydra.sweep.dir={made_by}, this sweep's is {sweep.get('dir')}" if made_by != sweep.get("dir") else
                  f"hydra.job.num={number}" if sweep.get("subdir") == "${hydra.job.num}" and str(number) != job.name else None)
         if wrong:
@@ -373,10 +371,12 @@ def summarize_sweep(sweep_dir: Path):
         return row
 
     rows = []
-    planned = planned_jobs(sweep_dir)
+    plan = Path(sweep_dir) / "multirun.yaml"  # read once: the plan of jobs, else the sweep each job must name
+    hydra = _hydra_node(plan, MULTIRUN_EXPECTED) if plan.exists() else None
+    planned = None if hydra is None else planned_jobs(hydra, plan)
     jobs = job_dirs(sweep_dir)
-    if planned is None:  # a glob or Optuna sweep: no plan to hold the folders against, but each job names its sweep
-        _check_own_jobs(sweep_dir, jobs)
+    if hydra is not None and planned is None:  # a glob or Optuna sweep: no plan to hold the folders against
+        _check_own_jobs(_mapping(hydra, "sweep"), jobs)
     planned = planned or {}
     for job in jobs:
         name = job_name(sweep_dir, job)
