@@ -121,9 +121,12 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
         via = I64 if dtype == STR and schema[column].is_float() else dtype
         casts.append(pl.col(column).cast(via, strict=True).cast(dtype))
     if casts:
-        frame = frame.with_columns(casts)
+        uncast, frame = frame, frame.with_columns(casts)
         for expr in casts:
             column = expr.meta.output_name()
+            if schema[column] in (pl.Int64, pl.UInt64) and targets[column] == F64:  # a cast that cannot fail: the pass
+                _check_exact_as_float(uncast, name, column, source)                  # checks that it rounds nothing instead
+                continue
             try:
                 frame.select(column).collect()
             except pl.exceptions.PolarsError:
@@ -202,13 +205,6 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
     if dtype.is_temporal() and getattr(found, "time_zone", None):
         raise DataError(f"{source}: column '{column}' of table '{name}' holds times with a zone ({found.time_zone}); expected "
                         "naive local mine time (drop the zone or offset upstream, e.g. convert to the mine's zone and remove it)")
-    if dtype == F64 and found in (pl.Int64, pl.UInt64):  # a float holds every integer up to 2^53 only: beyond, it rounds
-        beyond = pl.col(column).abs() > 2**53
-        count = frame.select(beyond.sum()).collect().item()
-        if count:
-            bad = frame.filter(beyond).select(column).head(1).collect().item()
-            raise DataError(f"{source}: column '{column}' of table '{name}' has {count} values beyond 2^53 (first {bad}), which a "
-                            f"float rounds; expected {dtype} values of at most {2**53:,} (a unit or id slip?)")
     if (dtype.is_integer() or dtype == STR) and found.is_float():  # counts, and ids stored as floats
         fractional = frame.select((pl.col(column) != pl.col(column).round()).sum()).collect().item()
         if fractional:
@@ -216,6 +212,16 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
             expected = "whole-number or text ids" if dtype == STR else f"{dtype} counts"
             raise DataError(f"{source}: column '{column}' of table '{name}' has {fractional} values that are not whole numbers "
                             f"(first {bad}); expected {expected}")
+
+
+def _check_exact_as_float(frame: pl.LazyFrame, name: str, column: str, source: str) -> None:
+    """A float holds every integer up to 2^53 only: an integer column's values beyond it would be rounded by its cast."""
+    beyond = pl.col(column).abs() > 2**53
+    count = frame.select(beyond.sum()).collect().item()
+    if count:
+        bad = frame.filter(beyond).select(column).head(1).collect().item()
+        raise DataError(f"{source}: column '{column}' of table '{name}' has {count} values beyond 2^53 (first {bad}), which a "
+                        f"float rounds; expected {F64} values of at most {2**53:,} (a unit or id slip?)")
 
 
 def _one_pass(frame: pl.LazyFrame, checks: list[pl.Expr], spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
