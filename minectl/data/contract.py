@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import polars as pl
 
-from minectl.data.names import check_names, lookalike, shown
+from minectl.data.names import alike_in, check_names, shown
 from minectl.data.views import arrow_table, buffer, key_period, string_views
 from minectl.errors import DataError
 
@@ -106,8 +106,9 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     check_names(schema, "column name", f"{source}: table '{name}'")
     for column, dtype in spec.columns.items():
         if column not in schema:
-            alike = next((f" (it has {shown(c)})" for c in schema if lookalike(c).lower() == column), "")
-            raise DataError(f"{source}: table '{name}' has no column '{column}'{alike}; expected {dtype} "
+            alike = alike_in(column, schema)
+            hint = f" (it has {shown(alike)})" if alike is not None else ""
+            raise DataError(f"{source}: table '{name}' has no column '{column}'{hint}; expected {dtype} "
                             f"(columns: {', '.join(schema)})")
     targets = dict(spec.columns)
     if name == "sensors":  # every extra sensor column is a float reading

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from minectl.data.contract import REQUIRED_TABLES, TABLES, validate_table
-from minectl.data.names import lookalike, shown
+from minectl.data.names import alike_in, shown
 from minectl.data.sources import SERVER_KINDS, ServerRows, parquet_parts, read_table, resolve_input, server_rows
 from minectl.errors import ConfigError, DataError
 
@@ -168,7 +168,7 @@ def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str]) -
 def _alike(mine: str, known: pl.Series) -> str:
     """Where ``mine`` differs from a known mine id only in case, width, spaces or look-alike
     letters (names.lookalike), that id, said (per orphan id, on failure only)."""
-    alike = next((id_ for id_ in known if lookalike(id_).casefold() == lookalike(mine).casefold()), None)
+    alike = alike_in(mine, known)
     if alike is None:
         return ""
     how = "case or spaces" if alike.strip().lower() == mine.strip().lower() else "width or look-alike letters"

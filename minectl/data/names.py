@@ -38,6 +38,18 @@ def lookalike(value: str) -> str:
     return " ".join(text.split())
 
 
+def spelt_alike(value: str) -> str:
+    """The key of names a reader takes for one: lookalike, then case folded ('Value', 'vаlue')."""
+    return lookalike(value).casefold()
+
+
+def alike_in(name: str, candidates: Iterable[str]) -> str | None:
+    """The first of ``candidates``, other than ``name`` itself, that is spelt like it but for case,
+    width, spaces or look-alike letters (for a message's hint), else None."""
+    key = spelt_alike(name)
+    return next((c for c in candidates if c != name and spelt_alike(c) == key), None)
+
+
 def check_names(values: Iterable[str | None], column: str, where: str) -> None:
     """Refuse the distinct ``values`` of an id column that are empty or longer than MAX_NAME, hold
     a control or an invisible format character, or print alike but differ (so would not join):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from minectl.data.names import lookalike, shown
+from minectl.data.names import alike_in, shown
 from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, read_file, resolve_input
 from minectl.data.values import numeric
 from minectl.errors import ConfigError, DataError
@@ -93,7 +93,7 @@ def _check_column(columns: list[str], column: str, path: Path) -> None:
     """``column`` among the file's ``columns``, and no other that prints like it: a Cyrillic 'vаlue'
     reads as 'value' in the list of columns, and beside a 'Value' the one taken is a guess (two
     spelt alike but for case: read_file refuses the other look-alikes)."""
-    alike = next((c for c in columns if c != column and lookalike(c).casefold() == lookalike(column).casefold()), None)
+    alike = alike_in(column, columns)
     if column not in columns:
         hint = f" (it has {shown(alike)}: the names differ in case, width, spaces or look-alike letters)" if alike is not None else ""
         raise DataError(f"{path}: column {shown(column)} not found{hint}; columns are {columns}")

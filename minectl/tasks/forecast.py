@@ -181,11 +181,11 @@ def check(cfg: Config) -> None:
 def _check_model_names(names: list[str]) -> None:
     """Model names that print alike (case, width, look-alike letters: `Naive` and `naive`, one from
     a YAML file) are one model twice in the report's rows, not two models."""
-    from minectl.data.names import lookalike, shown
+    from minectl.data.names import shown, spelt_alike
 
     seen: dict[str, str] = {}
     for name in names:
-        first = seen.setdefault(lookalike(name).casefold(), name)
+        first = seen.setdefault(spelt_alike(name), name)
         if first != name:
             raise ConfigError(f"forecaster: models {shown(first)} and {shown(name)} print alike (case, width or look-alike "
                               "letters); expected one name a model")
