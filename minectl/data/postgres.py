@@ -80,7 +80,7 @@ def read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
     where = f"postgres {redact(dsn or '')}".strip()
     if not query:
         raise DataError(f"{where}: a postgres source needs a query; expected a table name or a SELECT")
-    frames = []
+    frames, schema = [], {}
     with _connect(dsn, "a postgres source") as connection:
         connection.read_only = True
         try:
@@ -95,10 +95,22 @@ def read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
                 if not frames:
                     frames.append(pl.DataFrame(schema=schema))
         except psycopg.Error as exc:
-            raise DataError(f"{where}: query '{redact(query)}' failed: {redact(_first_line(exc))}") from None
+            failed = f"{where}: query '{redact(query)}' failed: {redact(_first_line(exc))}"
+            raise DataError(failed + _outside_the_calendar(exc, schema)) from None
     # enums and the like arrive as their text's bytes; char(n) without the padding PostgreSQL ignores
     return pl.concat(frames, how="vertical").lazy().with_columns(pl.col(pl.Binary).cast(pl.String),
                                                                  pl.col(padded).str.strip_chars_end(" "))
+
+
+def _outside_the_calendar(exc: Exception, schema: dict[str, pl.DataType]) -> str:
+    """psycopg refuses a date or time that Python cannot hold (PostgreSQL's 'infinity', a year
+    beyond 9999 or before 1) without naming its column: the date and time columns it can be in."""
+    if "(after year 10K)" not in str(exc) and "(before year 1)" not in str(exc):
+        return ""
+    columns = " or ".join(f"'{name}'" for name, dtype in schema.items() if dtype.is_temporal())
+    first = next((name for name, dtype in schema.items() if dtype.is_temporal()), "date")
+    return (f" in column {columns} ('infinity', '-infinity' or a year outside 1-9999); expected dates and times in "
+            f"years 1 to 9999 (leave the others out in the query, e.g. WHERE isfinite({first}))")
 
 
 def _schema(connection: Any, cursor: Any, where: str) -> dict[str, pl.DataType]:
