@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import bisect
 import collections
+import functools
 import itertools
 import json
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +27,11 @@ FORMATS = ("span_json", "doccano", "conll")
 LEVELS = (1, 5, 32, 224)  # MaintIE's hierarchy: one class, top level, second level, leaves
 MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its square (a longer text: split it into sentences)
 # Chinese and Japanese characters one a token (their text has no spaces: the seed's corpus is Chinese, tagged per
-# character); words, decimals (0.8), units (L/t); other marks alone. Control characters (NUL, ESC, DEL, ...) and invisible
-# format characters (a byte-order mark inside a file that concatenated others, zero-width spaces, a soft hyphen, bidi marks) separate,
-# as white space does
+# character); words (with their combining marks), decimals (0.8), units (L/t); other marks alone. Control characters
+# (NUL, ESC, DEL, ...) and invisible format characters (a byte-order mark inside a file that concatenated others,
+# zero-width spaces, a soft hyphen, bidi marks) separate, as white space does
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs (extension A, unified, compatibility)
-WORD = rf"(?:(?![{CJK}])\w)+"
 UNSPACED = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef]")  # written without spaces: CJK characters, their punctuation
-TOKEN = re.compile(rf"[{CJK}]|{WORD}(?:[.,/'-]{WORD})*|[^\w\s\x00-\x1f\x7f-\x9f\xad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 CONLL_TAG = re.compile(r"O|[BIESUL]-\S+")  # IOB1/IOB2 and BIOES/BILOU
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one character to Python, two UTF-16 units to Doccano (JavaScript)
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
@@ -69,7 +69,7 @@ def text_lines(text: str) -> list[str]:
 
 def visible_text(text: str) -> str:
     """A given token or term as the tokenizer reads raw text: without invisible format characters
-    (a zero-width space, joiner or byte-order mark, a soft hyphen, bidi marks: TOKEN drops them
+    (a zero-width space, joiner or byte-order mark, a soft hyphen, bidi marks: tokenize drops them
     too), NFC (`café` typed as e + U+0301 is the `café` of the other sentences)."""
     return unicodedata.normalize("NFC", "".join(c for c in text if unicodedata.category(c) != "Cf"))
 
@@ -80,9 +80,26 @@ def names_columns(fields: list[str], names: tuple[set[str], ...]) -> bool:
     return len(fields) == len(names) and all(field.strip().lower() in usual for field, usual in zip(fields, names, strict=True))
 
 
+@functools.cache
+def _token_pattern() -> re.Pattern:
+    """The tokenizer's pattern, built at first use. Python's \\w leaves out combining marks, which
+    belong to the letter before them: an accent typed as e + U+0301 (NFD text), Devanagari and Thai
+    vowel signs, a kana's voicing mark."""
+    marks = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")]
+    starts = [c for i, c in enumerate(marks) if not i or marks[i - 1] != c - 1]
+    ends = [c for i, c in enumerate(marks) if i + 1 == len(marks) or marks[i + 1] != c + 1]
+    mark = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in zip(starts, ends, strict=True))
+    word = rf"(?:(?![{CJK}])[\w{mark}])+"
+    return re.compile(rf"[{CJK}][{mark}]*|{word}(?:[.,/'-]{word})*"
+                      r"|[^\w\s\x00-\x1f\x7f-\x9f\xad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
 def tokenize(text: str) -> list[tuple[str, int, int]]:
-    """Tokens of raw text with their character offsets (start, end)."""
-    return [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+    """Tokens of raw text: (word, start, end), the word in NFC (an accent typed as e + U+0301 is
+    the é of other files), start and end its character offsets in ``text``."""
+    as_written = unicodedata.is_normalized("NFC", text)
+    return [(m.group() if as_written else unicodedata.normalize("NFC", m.group()), m.start(), m.end())
+            for m in _token_pattern().finditer(text)]
 
 
 def at_level(type_name: str, levels: int) -> str:
@@ -263,7 +280,7 @@ def _doccano(text: str, path: Path) -> list[Document]:
             raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4 for e in lists[filled[0]]]
         astral = ASTRAL.search(item["text"])
         spans = [_character_span(item["text"], entry, path, f"{where}: label {j}", astral) for j, entry in enumerate(raw)]
-        tokens = _cut_at(words, {offset for span in spans for offset in span})
+        tokens = _cut_at(item["text"], words, {offset for span in spans for offset in span})
         starts = {s: i for i, (_, s, _) in enumerate(tokens)}
         ends = {e: i + 1 for i, (_, _, e) in enumerate(tokens)}
         entities, ids = [], {}
@@ -319,13 +336,15 @@ def _character_span(text: str, entry: tuple, path: Path, where: str, astral: re.
     return end - len(text[start:end].lstrip()), start + len(text[start:end].rstrip())
 
 
-def _cut_at(tokens: list[tuple[str, int, int]], offsets: set[int]) -> list[tuple[str, int, int]]:
-    """Tokens cut at the character offsets that fall inside them (found by bisection: a line may hold many labels)."""
+def _cut_at(text: str, tokens: list[tuple[str, int, int]], offsets: set[int]) -> list[tuple[str, int, int]]:
+    """The tokens of ``text`` cut at the character offsets that fall inside them (found by
+    bisection: a line may hold many labels)."""
     cuts = sorted(offsets)
     cut = []
     for token, start, end in tokens:
-        bounds = [start, *cuts[bisect.bisect_right(cuts, start):bisect.bisect_left(cuts, end)], end]
-        cut += [(token[a - start:b - start], a, b) for a, b in itertools.pairwise(bounds)]
+        inside = cuts[bisect.bisect_right(cuts, start):bisect.bisect_left(cuts, end)]
+        cut += [(visible_text(text[a:b]), a, b) for a, b in itertools.pairwise([start, *inside, end])] if inside \
+            else [(token, start, end)]
     return cut
 
 

@@ -162,6 +162,35 @@ def test_a_format_character_inside_a_token_is_dropped_and_the_token_read_in_nfc(
     assert read_corpus(conll)[0].tokens == ["pump", "seal"]
 
 
+NFD_FRENCH = "Cha\u0302ssis de\u0301forme\u0301 a\u0300 Que\u0301bec"
+
+
+@pytest.mark.parametrize("text, words", [
+    # NFD French: each accent was a token of its own ('Que', '\u0301', 'bec')
+    (NFD_FRENCH, ["Ch\u00e2ssis", "d\u00e9form\u00e9", "\u00e0", "Qu\u00e9bec"]),
+    # Devanagari vowel signs and anusvara (Mn, Mc) belong to their word: 'पंप' was 'प', 'ं', 'प'
+    ("\u092a\u0902\u092a \u0916\u0930\u093e\u092c", ["\u092a\u0902\u092a", "\u0916\u0930\u093e\u092c"]),
+    # a kana and its combining voicing mark are one character, not two tokens
+    ("\u304b\u3099\u3059", ["\u304c", "\u3059"]),
+])
+def test_combining_marks_stay_in_their_word_which_is_read_in_nfc(text, words):
+    from minectl.text.corpus import tokenize
+
+    assert [word for word, _, _ in tokenize(text)] == words
+
+
+def test_a_doccano_label_on_an_nfd_word_is_that_word_in_nfc(tmp_path):
+    """The label's offsets count the text as written (e + U+0301 two characters); the token is the
+    'déformé' that a span JSON corpus spells."""
+    corpus = tmp_path / "d.jsonl"
+    corpus.write_text(json.dumps({"text": NFD_FRENCH, "label": [[9, 19, "State"], [22, 29, "Location"]]}) + "\n",
+                      encoding="utf-8")
+    [doc] = read_corpus(corpus, "doccano")
+    assert doc.tokens == ["Ch\u00e2ssis", "d\u00e9form\u00e9", "\u00e0", "Qu\u00e9bec"]
+    assert [(doc.tokens[e.start:e.end], e.type) for e in doc.entities] == [(["d\u00e9form\u00e9"], "State"),
+                                                                           (["Qu\u00e9bec"], "Location")]
+
+
 def test_a_dictionary_term_holding_a_zero_width_space_matches_the_corpus_word(tmp_path):
     """Was ('pu', 'mp'): the tokenizer split the term where the corpus' word has none."""
     path = tmp_path / "terms.tsv"
