@@ -53,8 +53,9 @@ def summary_table(model: str, metrics: dict, keys: list[str], unit: str = "days"
     return table
 
 
-def verdicts(metrics: dict, keys: list[str]) -> list[str]:
-    """One line per lead time whose model does not beat persistence (or majority) on macro F1."""
+def verdicts(metrics: dict, keys: list[str], leakage_limit: float | None) -> list[str]:
+    """One line per lead time whose model does not beat persistence (or majority) on macro F1, or
+    scores as if it saw the label (too_good)."""
     lines = []
     for key in keys:
         m = metrics[key]
@@ -62,7 +63,19 @@ def verdicts(metrics: dict, keys: list[str]) -> list[str]:
             if m["f1_macro"] <= m[f"{name}_f1_macro"]:
                 lines.append(f"[yellow]{key.removeprefix('lead_')}: the model does not beat {name} "
                              f"(macro F1 {m['f1_macro']:.3f} vs {m[f'{name}_f1_macro']:.3f})[/yellow]")
+        lines += too_good(f"{key.removeprefix('lead_')}: ", m["recall_macro"], "the test part", leakage_limit)
     return lines
+
+
+def too_good(where: str, balanced_accuracy: float, part: str, limit: float | None) -> list[str]:
+    """A warning where a model's balanced accuracy reaches the leakage limit: the leakage check
+    scores one feature at a time, and columns derived from the label together (failure-mode flags
+    beside the failure they make up) pass it."""
+    if limit is None or balanced_accuracy < limit:
+        return []
+    return [f"[yellow]{where}balanced accuracy {balanced_accuracy:.3f} on {part} (>= risk.leakage.limit {limit:g}): is the "
+            "label in the features, several of them together? Leave columns derived from it out (risk.features.exclude)"
+            "[/yellow]"]
 
 
 CV_COLUMNS = (("accuracy", "accuracy"), ("macro F1", "f1_macro"), ("AUC", "auc"), ("recall macro", "recall_macro"))
@@ -84,7 +97,8 @@ def cv_table(model: str, metrics: dict):
     return table
 
 
-def cv_verdicts(metrics: dict) -> list[str]:
+def cv_verdicts(metrics: dict, leakage_limit: float | None) -> list[str]:
     mean = metrics["test"]["f1_macro"]
     return [f"[yellow]the model does not beat the {name} baseline (macro F1 {mean:.3f} vs {b['f1_macro']:.3f})[/yellow]"
-            for name, b in metrics["baseline"].items() if mean <= b["f1_macro"]]
+            for name, b in metrics["baseline"].items() if mean <= b["f1_macro"]] + \
+        too_good("", metrics["test"]["recall_macro"], "the folds' test parts (mean)", leakage_limit)

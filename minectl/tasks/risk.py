@@ -416,7 +416,7 @@ def run(cfg: Config, out: Run) -> dict:
             tmp.write_text(json.dumps(artefacts.model_spec(primary_result, layout, prep.frequency.text), indent=1))
     out.console.print(summary.summary_table(cfg.model.name, metrics, keys, prep.frequency.name))
     _report_input(prep, out)
-    for line in summary.verdicts(metrics, keys):
+    for line in summary.verdicts(metrics, keys, p.leakage.limit if p.leakage.enabled else None):
         out.console.print(line)
     return metrics
 
@@ -452,7 +452,7 @@ def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: d
     out.table("folds", pl.DataFrame(result.folds))
     out.console.print(summary.cv_table(cfg.model.name, metrics))
     _report_input(prep, out)
-    for line in summary.cv_verdicts(metrics):
+    for line in summary.cv_verdicts(metrics, p.leakage.limit if p.leakage.enabled else None):
         out.console.print(line)
     if p.robustness.enabled or p.importance.enabled or p.save_model:
         out.console.print("split=cv: robustness, importance and the saved model need one fitted split; not run")

@@ -324,3 +324,24 @@ def test_arff_class_outside_its_declared_values_is_refused(tmp_path):
     assert_refused(_risk(path, tmp_path / "run", "risk.input.categorical=[seismic,shift]"),
                    [str(path), "unreadable risk input file (BadNominalValue: Data value 2 not found in nominal declaration, at line 11"],
                    inputs=[path], run_dir=tmp_path / "run")
+
+
+def test_failure_flags_that_make_up_the_label_together_are_said(tmp_path):
+    """AI4I 2020's shape: 'Machine failure' is the OR of failure-mode flags (TWF, HDF, ...) kept in
+    the table. Each flag alone scores below the leakage limit, so the one-feature check named none
+    and a perfect model passed without a word; the run now says it, and is still made."""
+    rng = np.random.default_rng(0)
+    flags = {name: (rng.random(300) < 0.12).astype(int) for name in ("TWF", "HDF", "PWF")}
+    failure = np.maximum.reduce(list(flags.values()))
+    path = tmp_path / "ai4i.csv"
+    pl.DataFrame({"Type": rng.choice(["L", "M", "H"], 300), "Torque [Nm]": rng.normal(40, 10, 300), **flags,
+                  "Machine failure": failure}).write_csv(path)
+    args = ["risk", f"risk.input.path={path}", "risk.input.kind=table", "risk.input.categorical=[Type]", "risk.window=1",
+            "risk.lead_times=[0]", "risk.split=cv", "risk.labels.column=Machine failure", "risk.labels.levels=2", "model=lr",
+            f"hydra.run.dir={tmp_path / 'run'}"]
+    output = " ".join(_invoke(*args).split())
+    assert "leakage? feature" not in output  # no flag alone
+    assert "balanced accuracy 0.996 on the folds' test parts (mean) (>= risk.leakage.limit 0.98): is the label in the features, " \
+           "several of them together?" in output
+    quiet = " ".join(_invoke(*args[:-1], "risk.features.exclude=[TWF,HDF,PWF]", f"hydra.run.dir={tmp_path / 'run2'}").split())
+    assert "is the label in the features" not in quiet

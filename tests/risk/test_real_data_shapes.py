@@ -221,7 +221,11 @@ def test_cv_mean_sd_over_folds_and_baselines():
     assert m["baseline_sd"]["majority"]["f1_macro"] == pytest.approx(0.0)
     assert 0.2 < m["baseline"]["stratified"]["f1_macro"] < 0.75
     assert result.predictions.height == 200 and "persistence" not in result.predictions.columns
-    assert cv_verdicts(m) == []
+    assert cv_verdicts(m, None) == []
+    # a separable signal scores as a copy of the label would: said, since the leakage check scores one feature at a time
+    [line] = cv_verdicts(m, 0.98)
+    assert "balanced accuracy 1.000 on the folds' test parts (mean) (>= risk.leakage.limit 0.98): is the label in the " \
+           "features, several of them together?" in line
 
 
 def test_cv_refuses_too_rare_a_level_and_a_window():
@@ -234,7 +238,10 @@ def test_cv_refuses_too_rare_a_level_and_a_window():
 
 
 def test_summary_says_when_persistence_is_not_beaten():
-    metrics = {"lead_0": {"f1_macro": 0.5, "persistence_f1_macro": 0.6, "majority_f1_macro": 0.3},
-               "lead_6h": {"f1_macro": 0.7, "persistence_f1_macro": 0.6, "majority_f1_macro": 0.3}}
-    lines = verdicts(metrics, ["lead_0", "lead_6h"])
+    metrics = {"lead_0": {"f1_macro": 0.5, "persistence_f1_macro": 0.6, "majority_f1_macro": 0.3, "recall_macro": 0.55},
+               "lead_6h": {"f1_macro": 0.7, "persistence_f1_macro": 0.6, "majority_f1_macro": 0.3, "recall_macro": 0.98}}
+    lines = verdicts(metrics, ["lead_0", "lead_6h"], None)
     assert len(lines) == 1 and "0: the model does not beat persistence (macro F1 0.500 vs 0.600)" in lines[0]
+    lines = verdicts(metrics, ["lead_0", "lead_6h"], 0.98)  # at the limit: said
+    assert len(lines) == 2 and lines[1].startswith("[yellow]6h: balanced accuracy 0.980 on the test part (>= risk.leakage.limit")
+    assert len(verdicts(metrics, ["lead_0", "lead_6h"], 0.99)) == 1
