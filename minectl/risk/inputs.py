@@ -14,7 +14,7 @@ from minectl.data.sources import ServerRows
 from minectl.errors import ConfigError, DataError, config_keys
 from minectl.risk.labels import LabelRule, LevelCut, column_labels, continuous_target, rule_labels
 from minectl.risk.missing import MissingReport, apply_missing, policies_for
-from minectl.risk.tables import empty_column, numeric_columns, one_hot, refuse_non_numbers, static_features
+from minectl.risk.tables import check_exclude, empty_column, numeric_columns, one_hot, refuse_non_numbers, static_features
 from minectl.risk.timeaxis import Frequency, TimeReport, order_by_time
 from minectl.risk.workflow import Layout
 
@@ -106,6 +106,7 @@ def prepared_frame(
     else:
         taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
         if series is None:  # a table file (a mine's daily accounts are numbers, and text there is no indicator)
+            check_exclude(frame.columns, exclude)
             refuse_non_numbers(frame, exclude, taken, where)
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
         if series is None:

@@ -7,8 +7,8 @@ import fnmatch
 
 import polars as pl
 
-from minectl.data.names import check_names
-from minectl.errors import DataError
+from minectl.data.names import alike_in, check_names, shown
+from minectl.errors import ConfigError, DataError
 
 STATIC_NUMERIC = ("equipment_grade", "haul_distance_km", "rock_hardness_f", "outsourcing_share")
 METHOD_PREFIX = "method_"  # the one-hot columns of a mine's mining_method
@@ -42,12 +42,25 @@ def static_features(mines: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
+def excluded(column: str, patterns: list[str]) -> bool:
+    """Whether ``column`` matches one of the glob ``patterns`` or is one of them as written: 'Air
+    temperature [K]' names itself, though as a glob its '[K]' is a set of one letter."""
+    return any(column == p or fnmatch.fnmatchcase(column, p) for p in patterns)
+
+
+def check_exclude(columns: list[str], exclude: list[str]) -> None:
+    """An exclude entry matching no column, where a column is spelt like it but for case, width,
+    spaces or look-alike letters ('twf' beside 'TWF'): that column would stay a feature."""
+    for pattern in exclude:
+        alike = None if any(excluded(c, [pattern]) for c in columns) else alike_in(pattern, columns)
+        if alike is not None:
+            raise ConfigError(f"{shown(pattern)} matches no column; the table has {shown(alike)} (the names differ in case, "
+                              "width, spaces or look-alike letters); expected column names or glob patterns", param="exclude")
+
+
 def numeric_columns(frame: pl.DataFrame, exclude: list[str]) -> list[str]:
-    """Numeric columns whose names match none of the glob patterns in ``exclude``."""
-    return [
-        c for c, dtype in frame.schema.items()
-        if (dtype.is_numeric() or dtype == pl.Boolean) and not any(fnmatch.fnmatch(c, p) for p in exclude)
-    ]
+    """Numeric columns that no entry of ``exclude`` names (excluded)."""
+    return [c for c, dtype in frame.schema.items() if (dtype.is_numeric() or dtype == pl.Boolean) and not excluded(c, exclude)]
 
 
 def refuse_non_numbers(frame: pl.DataFrame, exclude: list[str], taken: set[str], where: str) -> None:
@@ -56,7 +69,7 @@ def refuse_non_numbers(frame: pl.DataFrame, exclude: list[str], taken: set[str],
     that did not read as numbers (``NA``, ``1,234.5``, decimal commas); a parquet file may also
     hold enums, dates, durations, lists, structs or bytes, which no model reads as they are."""
     for column, dtype in frame.schema.items():
-        if dtype.is_numeric() or dtype == pl.Boolean or column in taken or any(fnmatch.fnmatch(column, p) for p in exclude):
+        if dtype.is_numeric() or dtype == pl.Boolean or column in taken or excluded(column, exclude):
             continue
         values = frame[column].cast(pl.String) if dtype in (pl.String, pl.Categorical, pl.Enum, pl.Null) else None
         if values is None:

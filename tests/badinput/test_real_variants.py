@@ -345,3 +345,19 @@ def test_failure_flags_that_make_up_the_label_together_are_said(tmp_path):
            "several of them together?" in output
     quiet = " ".join(_invoke(*args[:-1], "risk.features.exclude=[TWF,HDF,PWF]", f"hydra.run.dir={tmp_path / 'run2'}").split())
     assert "is the label in the features" not in quiet
+
+
+def test_an_excluded_column_name_with_brackets_is_excluded(tmp_path):
+    """'Air temperature [K]' (AI4I's spelling) as a glob is 'Air temperature K': it stayed a feature."""
+    path = tmp_path / "cases.csv"
+    _cases().with_columns(pl.col("y").alias("Air temperature [K]")).write_csv(path)
+    _invoke(*_risk(path, tmp_path / "run", "risk.features.exclude=['Air temperature [K]']"))
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["data.indicators"] == 2 + 2  # x, y; site=a/b
+
+
+def test_an_exclude_entry_spelt_like_a_column_but_for_case_is_refused(tmp_path):
+    path = tmp_path / "cases.csv"
+    _cases().with_columns(TWF=pl.col("class")).write_csv(path)
+    assert_refused(_risk(path, tmp_path / "run", "risk.features.exclude=[twf]"),
+                   "risk.features.exclude: 'twf' matches no column; the table has 'TWF' (the names differ in case, width, spaces or "
+                   "look-alike letters); expected column names or glob patterns", inputs=[path], run_dir=tmp_path / "run")
