@@ -343,9 +343,10 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
     return {**numbers, **grouped}
 
 
-# No extension is installed or loaded behind the query's back, and the query cannot change that.
+# No extension is installed or loaded behind the query's back, and the query cannot change that
+# (the configuration is locked once the session's TimeZone is set).
 LOCKED_DUCKDB = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-                 "allow_community_extensions": False, "lock_configuration": True}
+                 "allow_community_extensions": False}
 
 
 def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
@@ -362,6 +363,10 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
             kinds = ", ".join(s.type.name for s in statements) or "none"
             raise DataError(f"{resolved}: query '{query}' is not one SELECT statement ({kinds}); expected a SELECT or a table name")
         with duckdb.connect(str(resolved), read_only=True, config=LOCKED_DUCKDB) as con:
+            # DuckDB's session zone is the machine's (TZ): a query's CAST(ts AS DATE) of a zoned time would
+            # give other days on another machine. UTC on every one (the mine's zone: ts AT TIME ZONE '...').
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET lock_configuration = true")
             return _duckdb_rows(con.sql(sql), f"{resolved}: query '{query}'").lazy()
     except duckdb.Error as exc:
         raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}") from None
@@ -476,6 +481,10 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: {what} file not found; expected a {TABLE_FILES} file")
     suffix = path.suffix.lower()
+    if suffix == ".txt" and not is_csv(path):  # e.g. NASA C-MAPSS: numbers between spaces, no header
+        raise DataError(f"{path}: a .txt {what} file without a tab in its first line ({_header(path)[:60]!r}); expected "
+                        "tab-separated columns under a line of their names (other text, comma- or space-separated: save it as .csv "
+                        "with such a line)")
     if suffix not in (".parquet", ".arff") and not is_csv(path):
         raise DataError(f"{path}: unsupported {what} file type {suffix!r}; expected {TABLE_FILES}")
     separator = csv_separator(path) if suffix in CSV_SUFFIXES else ","

@@ -116,11 +116,13 @@ def test_a_tab_separated_series_by_any_of_its_names_equals_the_csv(name, comma_m
     assert metrics(uncertainty(path), tmp_path / "run") == comma_metrics and len(comma_metrics) > 5
 
 
-def test_a_txt_without_tabs_is_refused_naming_the_file_types(tmp_path):
-    path = write(tmp_path / "notes.txt", COMMA_SERIES)
+@pytest.mark.parametrize("text", [COMMA_SERIES, "1 1 0.1257 -0.1321 500.2  \n1 2 0.9035 0.094 499.28  \n"])  # C-MAPSS: spaces, no names
+def test_a_txt_without_tabs_is_refused_saying_what_a_txt_must_be(tmp_path, text):
+    path = write(tmp_path / "notes.txt", text)
     run = tmp_path / "run"
     assert_refused([*uncertainty(path), f"hydra.run.dir={run}"],
-                   f"{path}: unsupported dataset file type '.txt'; expected .csv, .tsv, .parquet or .arff (or tab-separated .txt)",
+                   [f"{path}: a .txt dataset file without a tab in its first line ({text.splitlines()[0]!r}); expected tab-separated "
+                    "columns under a line of their names (other text, comma- or space-separated: save it as .csv with such a line)"],
                    inputs=[path], run_dir=run)
 
 
