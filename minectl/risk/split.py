@@ -28,3 +28,19 @@ def chronological_split(
             param=("val_fraction", "test_fraction"),
         )
     return np.arange(0, train_end), np.arange(val_start, val_start + n_val), np.arange(test_start, n)
+
+
+def split_by_time(
+    dates: np.ndarray, val_fraction: float, test_fraction: float, gap: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index ranges (train, val, test) of samples sorted by ``dates``: chronological_split of their
+    distinct times, so that the samples of one time (one a series) fall in one part and the gap
+    before validation and test is ``gap`` periods for every series. One series: the same parts
+    as chronological_split of its samples. Split by samples, five mines' gap of ``lead`` samples
+    was lead/5 days, and the last training targets fell inside the validation days."""
+    times, first = np.unique(dates, return_index=True)
+    if len(times) == len(dates):
+        return chronological_split(len(dates), val_fraction, test_fraction, gap)
+    bounds = np.append(first, len(dates))
+    parts = chronological_split(len(times), val_fraction, test_fraction, gap)
+    return tuple(np.arange(bounds[part[0]], bounds[part[-1] + 1]) for part in parts)

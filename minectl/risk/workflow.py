@@ -16,7 +16,7 @@ import polars as pl
 from minectl.errors import ConfigError, DataError
 from minectl.risk import evaluate as ev
 from minectl.risk.samples import Samples, ZScore, supervised_samples, window_features
-from minectl.risk.split import chronological_split
+from minectl.risk.split import split_by_time
 from minectl.risk.thresholds import apply_thresholds, check_thresholds, optimise_thresholds, risk_score
 
 
@@ -173,7 +173,7 @@ def run_lead(
     if thresholds is not None:
         check_thresholds(thresholds, layout.n_levels)
     data = build_dataset(frame, layout, lead)
-    train, val, test = chronological_split(len(data.samples.y), val_fraction, test_fraction, gap=lead)
+    train, val, test = split_by_time(data.dates, val_fraction, test_fraction, gap=lead)
     data = fit_on_training(data, layout, train)
     s = data.samples
     if len(np.unique(s.y[train])) < 2:
@@ -191,7 +191,7 @@ def run_lead(
                         "training samples (fewer risk.labels.levels, a smaller risk.val_fraction/risk.test_fraction, more data)")
     rows = {part: slice(index[0], index[-1] + 1) for part, index in (("train", train), ("val", val), ("test", test))}
     scaler = scaler_for(frame, layout, data.dates[train[-1]], s.X[rows["train"], s.X.shape[1] - len(layout.static):])
-    X = scaler.transform(s.X)  # the parts as views of it (chronological_split's parts are ranges): no copies
+    X = scaler.transform(s.X)  # the parts as views of it (split_by_time's parts are ranges): no copies
     model = fit_model(make_model(), X[rows["train"]], s.y[train], X[rows["val"]], s.y[val])
     _, val_score = predict_scores(model, X[rows["val"]], layout.n_levels)
     thetas = (

@@ -315,7 +315,7 @@ def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
     import numpy as np
 
     from minectl.risk.leakage import leaking, single_feature_scores
-    from minectl.risk.split import chronological_split
+    from minectl.risk.split import split_by_time
     from minectl.risk.workflow import build_dataset, fit_on_training
 
     data = build_dataset(prep.frame, prep.layout, 0)
@@ -325,7 +325,7 @@ def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
         train, val = train_test_split(np.arange(len(data.samples.y)), test_size=p.val_fraction, random_state=out.seed)
         train, val = np.sort(train), np.sort(val)
     else:
-        train, val, _ = chronological_split(len(data.samples.y), p.val_fraction, p.test_fraction)
+        train, val, _ = split_by_time(data.dates, p.val_fraction, p.test_fraction)
     data = fit_on_training(data, prep.layout, train)
     if len(np.unique(data.samples.y[val])) < 2:  # any feature 'predicts' one level: the lead's own check refuses it
         return {}

@@ -10,8 +10,8 @@ import pytest
 
 from minectl.errors import ConfigError
 from minectl.risk.samples import ZScore, feature_names, supervised_samples, window_features
-from minectl.risk.split import chronological_split
-from minectl.risk.workflow import Layout, build_dataset, scaler_for
+from minectl.risk.split import chronological_split, split_by_time
+from minectl.risk.workflow import Layout, build_dataset, run_lead, scaler_for
 
 
 def test_window_rows_hand_checked():
@@ -98,6 +98,33 @@ def test_dataset_orders_mines_by_date_and_zscore_uses_training_days_only():
     future = frame.with_columns(pl.when(pl.col("date") > until).then(1e6).otherwise(pl.col("x")).alias("x"))
     again = scaler_for(future, layout, until, np.array([[0.0], [1.0]]))
     np.testing.assert_array_equal(again.mean_, scaler.mean_)
+
+
+def test_several_series_split_by_time_with_a_gap_of_periods():
+    days = np.repeat(np.arange(100), 3)  # three series, a sample a day each, sorted by day
+    train, val, test = split_by_time(days, 0.2, 0.1, gap=3)
+    # the days split as one series' samples do (64 | 3 | 20 | 3 | 10), each day's three samples in one part
+    np.testing.assert_array_equal(train, np.arange(0, 3 * 64))
+    np.testing.assert_array_equal(val, np.arange(3 * 67, 3 * 87))
+    np.testing.assert_array_equal(test, np.arange(3 * 90, 300))
+    one = split_by_time(np.arange(100), 0.2, 0.1, gap=3)
+    for mine, alone in zip(one, chronological_split(100, 0.2, 0.1, gap=3), strict=True):
+        np.testing.assert_array_equal(mine, alone)
+
+
+def test_no_training_target_of_any_mine_falls_in_the_validation_days():
+    """Split by samples, three mines' gap of 3 samples was one day: training labels of days the
+    validation part is scored on."""
+    from sklearn.linear_model import LogisticRegression
+
+    lead = 3
+    frame = _frame(days=90, mines=("A", "B", "C")).with_columns(pl.col("x") + pl.col("risk") * 0.5)
+    layout = Layout(dynamic=["x"], static=["s"], window=4, n_levels=3)
+    result = run_lead(frame, layout, lead, lambda: LogisticRegression(max_iter=500), 0.2, 0.2, None)
+    dates, (train, val, test) = result.dataset.dates, result.split
+    targets = dates[train] + np.timedelta64(lead, "D")  # each training sample's target day
+    assert targets.max() < dates[val].min() and dates[val].max() + np.timedelta64(lead, "D") < dates[test].min()
+    assert len(train) % 3 == len(val) % 3 == len(test) % 3 == 0  # a day's three mines together
 
 
 def test_zscore_constant_column_passes_centred():
