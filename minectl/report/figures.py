@@ -187,12 +187,16 @@ def risk_levels(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
     if table is None or not {"date", "lead", "y_true", "level"} <= set(table.columns):
         return []
     first = table.filter(pl.col("lead") == table["lead"].min()).sort("date")
+    series = table.columns[0] if table.columns[0] != "date" else None  # several mines: the first one's days (one level a day)
+    which = f" of {series} {first[series].min()}" if series is not None else ""
+    if series is not None:
+        first = first.filter(pl.col(series) == first[series].min())
     traces = [{"type": "scatter", "mode": "lines", "line": {"shape": "hv", "color": "black"}, "name": "true level",
                "x": values(first["date"]), "y": values(first["y_true"])},
               {"type": "scatter", "mode": "markers", "name": "predicted level", "x": values(first["date"]),
                "y": values(first["level"]), "marker": {"size": 6},
                **({"text": [f"p_high={p:.2f}" for p in first["p_high"]]} if "p_high" in first.columns else {})}]
-    layout = plot_layout(f"Risk level, test days (lead {first['lead'][0]} d)", "date", "risk level (0 low, 1 medium, 2 high)",
+    layout = plot_layout(f"Risk level, test days{which} (lead {first['lead'][0]} d)", "date", "risk level (0 low, 1 medium, 2 high)",
                      yaxis={"title": {"text": "risk level (0 low, 1 medium, 2 high)"}, "tickvals": [0, 1, 2]})
     return [Figure("Risk levels", {"data": traces, "layout": layout})]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from minectl.data.names import check_names
 from minectl.data.sources import ServerRows
 from minectl.errors import ConfigError, DataError, config_keys
 from minectl.risk.labels import LabelRule, LevelCut, column_labels, continuous_target, rule_labels
@@ -32,6 +33,7 @@ class Source:
     inputs: list[Path | ServerRows]  # files and server rows read, for provenance
     frequency: Frequency = Frequency(1, "d")  # one period of the time axis
     time_report: TimeReport | None = None  # a declared time column's order, gaps and steps
+    table: bool = False  # a table file (its columns are checked as features), not the cost engine's accounts
 
 
 def mine_source(data: dict, costs: dict) -> Source:
@@ -61,24 +63,55 @@ def mine_source(data: dict, costs: dict) -> Source:
 
 
 def table_source(path: str, categorical: list[str], static: list[str], time: str | None = None,
-                 frequency: Frequency | None = None, shift_hours: float = 8.0, repeated: str = "refuse") -> Source:
+                 frequency: Frequency | None = None, shift_hours: float = 8.0, repeated: str = "refuse",
+                 series: str | None = None) -> Source:
     """A table file (.arff, .csv, .parquet): sorted by its ``time`` column (a timestamp, date or
     shift number; rows sharing a time refused, or merged: ``repeated``), else in row order with a `step` index as its time
     axis; ``frequency`` names one period (None: inferred from ``time``, else one row);
-    ``categorical`` columns are one-hot encoded."""
+    ``categorical`` columns are one-hot encoded. ``series``: the column naming each series of
+    the file (a machine, an engine, a well), each then ordered, windowed and filled on its own."""
     from minectl.data.sources import read_file, resolve_input
 
     path = resolve_input(path)
+    frame = read_file(path, "risk input")
+    if series is not None:
+        _check_series(frame, series, categorical, str(path))
     with config_keys({"columns": "categorical"}):
-        frame, _ = one_hot(read_file(path, "risk input"), categorical, str(path))
+        frame, _ = one_hot(frame, categorical, str(path))
     for column in static:
         if column not in frame.columns:
             raise DataError(f"column {column!r} not found in {path}", param="static")
     if time is None:
-        frame = frame.with_row_index("step").with_columns(pl.col("step").cast(pl.Int64))
-        return Source(frame, list(static), None, "step", [path], frequency or Frequency(1, "row", shift_hours))
-    frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path), repeated)
-    return Source(frame, list(static), None, time, [path], frequency, report)
+        step = pl.int_range(pl.len(), dtype=pl.Int64)
+        frame = frame.with_columns((step.over(series) if series else step).alias("step"))
+        return Source(frame, list(static), series, "step", [path], frequency or Frequency(1, "row", shift_hours), table=True)
+    if series is None:
+        frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path), repeated)
+        return Source(frame, list(static), None, time, [path], frequency, report, table=True)
+    parts, reports = [], []
+    for (name,), part in frame.group_by(series, maintain_order=True):  # the first series' frequency is every one's
+        part, frequency, report = order_by_time(part, time, frequency, shift_hours, f"{path}: {series}={name}", repeated)
+        parts.append(part)
+        reports.append(report)
+    report = TimeReport(*(sum(getattr(r, f) for r in reports) for f in ("reordered", "gaps", "irregular")),
+                        max(r.largest_step for r in reports), sum(r.merged for r in reports))
+    return Source(pl.concat(parts), list(static), series, time, [path], frequency, report, table=True)
+
+
+def _check_series(frame: pl.DataFrame, series: str, categorical: list[str], where: str) -> None:
+    """The series column of a table: there, a value in every row, ids that would not print alike."""
+    with config_keys({"series": "risk.input.series"}):
+        if series not in frame.columns:
+            raise ConfigError(f"column {series!r} not found in {where} (has {', '.join(frame.columns)})", param="series")
+        if series in categorical:
+            raise ConfigError(f"{series!r} is also in risk.input.categorical; expected the series column in one of them",
+                              param="series")
+    values = frame[series]
+    if values.null_count():
+        raise DataError(f"{where}: series column {series!r} has {values.null_count()} empty values; expected a series id in "
+                        "every row")
+    if values.dtype == pl.String:
+        check_names(values.unique(), f"{series} value", where)
 
 
 def daily_frame(
@@ -98,18 +131,18 @@ def prepared_frame(
     entry in ``missing_columns``; ffill/interpolate within ``limit`` periods; see
     minectl.risk.missing) and the count of values it filled per column."""
     frame, static, series, time = source.frame, source.static, source.series, source.time
-    where = str(source.inputs[0]) if source.inputs and series is None else "risk input (the daily accounts)"
+    where = str(source.inputs[0]) if source.table else "risk input (the daily accounts)"
     if dynamic:
         absent = [c for c in dynamic if c not in frame.columns]
         if absent:
             raise ConfigError(f"column {absent[0]!r} is not in the daily table", param="dynamic")
     else:
         taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
-        if series is None:  # a table file (a mine's daily accounts are numbers, and text there is no indicator)
+        if source.table:  # a mine's daily accounts are numbers, and text there is no indicator
             check_exclude(frame.columns, exclude)
             refuse_non_numbers(frame, exclude, taken, where)
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
-        if series is None:
+        if source.table:
             _refuse_ids(frame, dynamic, where)
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))

@@ -176,8 +176,12 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
         ordered, merged = mean_per_time(ordered, column, where)
     elif shared.any():
         first = ordered[column].filter(shared)[0]
+        rows = ordered.filter(pl.col(column) == first)
+        ids = next((c for c, dtype in rows.schema.items() if c != column and not dtype.is_float() and rows[c].n_unique() == rows.height),
+                   None)  # a column telling the rows of one time apart: a machine or unit of several series in one file
+        several = f", or risk.input.series={ids} if each {ids} is a series of its own" if ids else ""
         raise DataError(f"{where}: time column {column!r} repeats {first} ({int(shared.sum())} rows share a time); "
-                        "expected one row per time (aggregate or drop duplicates first, or risk.time.repeated=mean)")
+                        f"expected one row per time (aggregate or drop duplicates first, or risk.time.repeated=mean{several})")
     if frequency is None and ordered.height < 2 and not ordered[column].dtype.is_integer():  # else: "1step has no length"
         raise DataError(f"{where}: time column {column!r} holds {ordered.height} time; expected at least 2 to tell one period "
                         "(or risk.time.frequency)")

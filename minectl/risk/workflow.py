@@ -40,6 +40,7 @@ class Dataset:
     samples: Samples
     dates: np.ndarray  # date of t (end of window) per sample
     labels: np.ndarray  # every day's label, in frame order (for persistence)
+    series: np.ndarray | None = None  # the series (mine) of each sample; None: the frame is one series without a column
 
 
 @dataclass
@@ -84,7 +85,7 @@ def _arrays(part: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, np.ndarray]
 
 def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
     """Samples of every series, ordered by the date of t (series order breaks ties)."""
-    parts, offset, all_dates, all_labels = [], 0, [], []
+    parts, offset, all_dates, all_labels, all_series = [], 0, [], [], []
     for part in _series(frame, layout):
         dynamic, static = _arrays(part, layout)
         labels = part[layout.label].to_numpy().astype(np.float64 if layout.label_cut is not None else np.int64)
@@ -93,13 +94,16 @@ def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
         dates = part[layout.time].to_numpy()[samples.end_index]
         parts.append(Samples(samples.X, samples.y, samples.end_index + offset, samples.target_index + offset))
         all_dates.append(dates)
+        if layout.series in part.columns:
+            all_series.append(part[layout.series].to_numpy()[samples.end_index])
         offset += part.height
     dates = np.concatenate(all_dates)
+    series = np.concatenate(all_series) if all_series else None
     order = np.argsort(dates, kind="stable")
     if len(parts) == 1 and (order[1:] > order[:-1]).all():  # one series in time order: its arrays as they are
-        return Dataset(parts[0], dates, all_labels[0])
+        return Dataset(parts[0], dates, all_labels[0], series)
     stacked = Samples(*(np.concatenate([getattr(p, f) for p in parts])[order] for f in ("X", "y", "end_index", "target_index")))
-    return Dataset(stacked, dates[order], np.concatenate(all_labels))
+    return Dataset(stacked, dates[order], np.concatenate(all_labels), None if series is None else series[order])
 
 
 def scaler_for(frame: pl.DataFrame, layout: Layout, train_until, static_rows: np.ndarray) -> ZScore:
@@ -139,7 +143,7 @@ def fit_on_training(data: Dataset, layout: Layout, train: np.ndarray) -> Dataset
     if layout.label_cut is not None:
         cut = layout.label_cut.fit(s.y[train])
         y, labels = cut.transform(s.y), cut.transform(labels)
-    return Dataset(Samples(fill_medians(s.X, train), y, s.end_index, s.target_index), data.dates, labels)
+    return Dataset(Samples(fill_medians(s.X, train), y, s.end_index, s.target_index), data.dates, labels, data.series)
 
 
 def fit_model(model, X_train, y_train, X_val, y_val):
@@ -210,6 +214,7 @@ def run_lead(
     metrics["samples"] = {"train": len(train), "val": len(val), "test": len(test)}
     names = ev.level_names(layout.n_levels)
     predictions = pl.DataFrame({
+        **({layout.series: data.series[test]} if data.series is not None else {}),  # a day's rows of several mines told apart
         layout.time: data.dates[test], "lead": np.full(len(test), lead), "y_true": y_test, "level": levels,
         "score": score, **{f"p_{n}": proba[:, k] for k, n in enumerate(names)},
         "persistence": persistence, "majority": majority,

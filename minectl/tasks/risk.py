@@ -78,6 +78,9 @@ class InputConfig:
     path: Optional[str] = None  # table: .arff, .csv, .tsv or .parquet
     categorical: List[str] = field(default_factory=list)  # table: columns one-hot encoded
     static: List[str] = field(default_factory=list)  # table: columns used as static features
+    # table: the column naming each series of the file (a machine, an engine, a well): each ordered, windowed and
+    # filled on its own; the split is by time across them
+    series: Optional[str] = None
 
 
 @dataclass
@@ -202,6 +205,9 @@ def check(cfg: Config) -> None:
     if params.split == "cv" and (list(params.lead_times) != [0] or params.window != 1 or params.input.kind != "table"):
         raise ConfigError("risk.split: cv takes a case table (risk.input.kind=table) without time: expected "
                           f"risk.window=1 and risk.lead_times=[0], got window {params.window} and lead times {list(params.lead_times)}")
+    if params.split == "cv" and params.input.series is not None:  # rows of one series are no independent cases
+        raise ConfigError("risk.input.series: a case table (risk.split=cv) has no series; expected null, or "
+                          "risk.split=chronological for a file of several series in time")
     if params.labels.source == "rules" and not params.labels.rules:
         raise ConfigError("risk.labels.rules: empty; expected at least one rule when risk.labels.source=rules")
     if params.thresholds.mode not in ("optimise", "fixed"):
@@ -258,13 +264,16 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
     if p.input.kind == "mine":
         if t.column is not None:
             raise ConfigError("risk.time.column: the mine's daily accounts are ordered by date; expected null with risk.input.kind=mine")
+        if p.input.series is not None:
+            raise ConfigError("risk.input.series: the mine's daily accounts are one series a mine; expected null with "
+                              "risk.input.kind=mine")
         source = inputs.mine_source(OmegaConf.to_container(cfg.data, resolve=True),
                                     OmegaConf.to_container(cfg.costs, resolve=True))
     elif not p.input.path:
         raise ConfigError("risk.input.path: not set; expected a .arff, .csv, .tsv or .parquet file for risk.input.kind=table")
     else:
         source = inputs.table_source(p.input.path, list(p.input.categorical), list(p.input.static), t.column, frequency,
-                                     t.shift_hours, t.repeated)
+                                     t.shift_hours, t.repeated, p.input.series)
     frequency = frequency or source.frequency
     if out is not None:
         out.record_inputs(source.inputs)
