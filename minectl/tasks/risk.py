@@ -205,6 +205,12 @@ def check(cfg: Config) -> None:
     if params.split == "cv" and (list(params.lead_times) != [0] or params.window != 1 or params.input.kind != "table"):
         raise ConfigError("risk.split: cv takes a case table (risk.input.kind=table) without time: expected "
                           f"risk.window=1 and risk.lead_times=[0], got window {params.window} and lead times {list(params.lead_times)}")
+    taken = [("risk.time.column", params.time.column), ("risk.labels.column", labels.column),
+             *(("risk.labels.sources", source) for source in labels.sources)]
+    also = next((key for key, column in taken if column is not None and column == params.input.series), None)
+    if also:
+        raise ConfigError(f"risk.input.series: {params.input.series!r} is also {also}; expected a column naming the series "
+                          "(a machine, an engine), of its own")
     if params.split == "cv" and params.input.series is not None:  # rows of one series are no independent cases
         raise ConfigError("risk.input.series: a case table (risk.split=cv) has no series; expected null, or "
                           "risk.split=chronological for a file of several series in time")

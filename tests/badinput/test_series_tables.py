@@ -136,3 +136,12 @@ def test_a_series_column_where_there_is_no_series_is_refused(tmp_path):
     assert_refused(["risk", "risk.input.series=machineID", f"hydra.run.dir={tmp_path / 'run'}"],
                    "risk.input.series: the mine's daily accounts are one series a mine; expected null with risk.input.kind=mine",
                    run_dir=tmp_path / "run")
+
+
+@pytest.mark.parametrize("column, key", [("datetime", "risk.time.column"), ("failure", "risk.labels.column")])
+def test_a_series_column_that_is_the_time_or_the_label_is_refused(tmp_path, column, key):
+    path = tmp_path / "telemetry.csv"
+    _machines(2).write_csv(path)
+    assert_refused(_risk(path, tmp_path / "run", f"risk.input.series={column}"),
+                   f"risk.input.series: '{column}' is also {key}; expected a column naming the series", inputs=[path],
+                   run_dir=tmp_path / "run")
