@@ -64,6 +64,7 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     frame = read_file(path, "series")
     for column in (date_column, value_column):
         _check_column(frame.columns, column, path)
+    _refuse_several_series(frame, date_column, value_column, path)
 
     values = numeric(frame, value_column, str(path))  # text would become an empty month, NaN pass the > 0 check
     if resample is None:
@@ -167,6 +168,23 @@ def _serial_hint(column: pl.Series) -> str:
     if column.dtype.is_numeric() and column.min() is not None and 18_264 <= column.min() <= column.max() <= 73_050:
         return " (spreadsheet day numbers? format the column as dates before saving)"
     return ""
+
+
+def _refuse_several_series(frame: pl.DataFrame, date_column: str, value_column: str, path: Path) -> None:
+    """A long file of several series (date, commodity, price): rows of one date that another
+    column tells apart. Their repeated months were refused with resampling offered, whose mean
+    would blend the series into one."""
+    dates = frame.get_column(date_column)
+    repeated = dates.is_duplicated()
+    if not repeated.any():
+        return
+    rows = frame.filter(dates == dates.filter(repeated)[0])
+    ids = next((c for c, dtype in rows.schema.items()
+                if c not in (date_column, value_column) and not dtype.is_float() and rows[c].n_unique() == rows.height), None)
+    if ids is not None:
+        shown_ids = ", ".join(repr(v) for v in rows[ids].head(3).to_list())
+        raise DataError(f"{path}: column {date_column!r} repeats {rows[date_column][0]} in rows that {ids!r} tells apart "
+                        f"({shown_ids}): several series in one file; expected one series a file (keep the rows of one {ids})")
 
 
 def _refuse_empty_dates(column: pl.Series, path: Path, name: str) -> None:

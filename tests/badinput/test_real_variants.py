@@ -170,6 +170,11 @@ FORECAST_REFUSALS = {
                           + "".join(_rows(lambda d: f"{d:%Y-%m}").splitlines(True)[4:]),
                           "column 'month' has no date in row 5; expected a date in every row"),
     "ambiguous day and month": (_monthly(lambda d: f"{d:%d/%m/%Y}"), "column 'month' has dates such as '01/03/2025' that read both day first and month first"),
+    # a long file of two series: its repeated months offered resampling, whose mean blends them
+    "two series in one file": ("month,usd_t,origin\n" + "".join(f"{d:%Y-%m},{p},{o}\n" for d, p in zip(MONTHS, PRICES, strict=True)
+                                                                for o in ("AU", "ZA")),
+                               "column 'month' repeats 2025-03 in rows that 'origin' tells apart ('AU', 'ZA'): several series in one "
+                               "file; expected one series a file (keep the rows of one origin)"),
 }
 
 
