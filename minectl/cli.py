@@ -469,6 +469,12 @@ def run_hydra(
         if not multirun:
             raise
         _sweeper_failed(exc, folder if output is not None else None)
+    except KeyboardInterrupt as exc:
+        if multirun and output is not None:
+            from minectl.runner import fail_unfinished_jobs
+
+            fail_unfinished_jobs(folder, exc)
+        raise
     finally:
         sys.argv = saved
         if full_error is None:
@@ -576,7 +582,7 @@ def _predict(task: str, args: list[str], usage: str) -> None:
 
     from omegaconf.errors import OmegaConfBaseException
 
-    from minectl.runfolder import read_run
+    from minectl.runfolder import check_finished, read_run
     from minectl.trust import check_run_folder
 
     try:
@@ -584,6 +590,7 @@ def _predict(task: str, args: list[str], usage: str) -> None:
         check_run_folder(run)
         overrides, claimed = _predict_out(task, label, run.dir, args[1:])
         try:
+            check_finished(run.dir)  # not a model saved by a run that was stopped before its end
             importlib.import_module(TASKS[task][0]).predict_cli(run, overrides)
         except BaseException:
             if claimed is not None and not any(claimed.iterdir()):  # a refused predict leaves no folder behind
@@ -804,9 +811,8 @@ def verify(
         is_timing,
         metrics_edited,
         packages_changed,
-        read_status,
     )
-    from minectl.runfolder import holds_run, read_metrics, read_provenance, read_run
+    from minectl.runfolder import check_finished, holds_run, read_metrics, read_provenance, read_run
     from minectl.trust import check_run_folder
 
     if rtol < 0:
@@ -815,9 +821,9 @@ def verify(
         _fail(f"--out {out}: already holds a run; expected a new folder for the replay")
     try:  # the folder may come from someone else: every file is read with its type checked
         run = read_run(run_dir, tuple(TASKS))
+        status = check_finished(run_dir)  # metrics.json of a run stopped before its end would replay as "reproduced"
         expected = read_metrics(run_dir / METRICS_FILE)
         provenance = read_provenance(run_dir / PROVENANCE_FILE)
-        status = read_status(run_dir / STATUS_FILE) if (run_dir / STATUS_FILE).exists() else {}
         check_run_folder(run)
     except MinectlError as exc:
         _fail(str(exc))
@@ -908,6 +914,9 @@ def main() -> None:
         import warnings
 
         warnings.filterwarnings("ignore", module="^(?!minectl)")
+    from minectl.runner import stop_signals_interrupt
+
+    stopped_by = stop_signals_interrupt()  # SIGTERM, SIGHUP: the same cleanup as Ctrl-C
     try:
         app()
     except MinectlError as exc:  # a stage error outside a Hydra job (e.g. data synth)
@@ -922,6 +931,8 @@ def main() -> None:
         # The interpreter's last collections walk every object of torch, scikit-learn, statsmodels
         # (0.5 s at the end of a command): nothing needs collecting when the process ends.
         gc.freeze()
+        if stopped_by:  # not Ctrl-C's 130: the shell's code for the signal that stopped it
+            sys.exit(128 + stopped_by[0])
 
 
 if __name__ == "__main__":

@@ -216,6 +216,21 @@ def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
     return RunFolder(run_dir, task, config, read_yaml_list(saved / "overrides.yaml"), hydra, config_dir, cwd)
 
 
+def check_finished(run_dir: Path) -> dict:
+    """The status of the run of ``run_dir``, refused unless it says ok. status.json is the last file
+    a run writes: a run stopped from outside (SIGKILL, the out-of-memory killer) or still running has
+    none, and may already hold the metrics.json, provenance.json or model of a run that never ended."""
+    from minectl.results import STATUS_FILE, read_status
+
+    path, expected = Path(run_dir) / STATUS_FILE, "the folder of a run that finished (its status.json says ok)"
+    if not path.exists():
+        raise bad(path, "missing: the run did not finish (stopped, killed, or still running)", expected)
+    status = read_status(path)
+    if status["status"] != "ok":
+        raise bad(path, f"the run failed ({status['error']})", expected)
+    return status
+
+
 # ---------------------------------------------------------------------------- claiming
 
 
@@ -255,7 +270,9 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
                     continue
         if holds_run(path):
             if not overwrite:
-                raise ConfigError(f"{key}={path}: already holds a run; expected a new folder, or --overwrite to replace that run")
+                unfinished = (path / ".hydra").exists() and not (path / "status.json").exists()  # no status: killed, or running
+                raise ConfigError(f"{key}={path}: already holds a run{' that has not finished (still running, or killed)' * unfinished}; "
+                                  "expected a new folder, or --overwrite to replace that run")
             if Path.cwd().resolve().is_relative_to(path.resolve()):
                 raise ConfigError(f"{key}={path}: --overwrite would remove the working folder; expected a run folder outside it")
             shutil.rmtree(path)

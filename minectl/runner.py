@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import logging
 import random
+import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,32 @@ from typing import Any
 from minectl.errors import ConfigError, MinectlError
 
 log = logging.getLogger("minectl")
+
+# what stops a run from outside besides Ctrl-C: a CI timeout, `timeout`, Slurm, `docker stop`; a closed terminal
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal, raised in the main thread as Ctrl-C's KeyboardInterrupt is: the job discards
+    its partial results, says why in status.json and stops its workers."""
+
+
+def stop_signals_interrupt() -> list[int]:
+    """Make SIGTERM and SIGHUP stop this process as Ctrl-C does (raise `Stopped`); a second one ends
+    it at once. A signal ignored when the process started (`nohup`) stays ignored. Returns the list
+    that receives the number of the signal, for the exit code."""
+    received: list[int] = []
+
+    def stop(signum: int, frame: Any) -> None:
+        received.append(signum)
+        signal.signal(signum, signal.SIG_DFL)
+        raise Stopped(signal.Signals(signum).name)
+
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, stop)
+    return received
 
 
 def execute_job(cfg: Any) -> float | None:
@@ -65,14 +93,13 @@ def execute_job(cfg: Any) -> float | None:
             return None
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from None
-    except KeyboardInterrupt:  # Ctrl-C: the job leaves no partial results, and says why it stopped
+    except (KeyboardInterrupt, Exception) as exc:
         stop_ahead()
         run.discard()
-        write_status(run_dir, False, "interrupted (Ctrl-C) before the job finished")
-        raise
-    except Exception as exc:
-        stop_ahead()
-        run.discard()
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:  # Ctrl-C or a stop signal: no partial results, and the job says why it stopped
+            write_status(run_dir, False, f"{stop_reason(interrupt)} before the job finished")
+            raise interrupt from None
         write_status(run_dir, False, f"{type(exc).__name__}: {exc}")
         if multirun:
             log.exception("job failed")
@@ -81,6 +108,33 @@ def execute_job(cfg: Any) -> float | None:
     write_status(run_dir, True)  # last: a job whose status says ok has done all its work
     run.console.print(f"[dim]run dir:[/] {run_dir}")
     return None if cfg.objective is None else flat[cfg.objective]
+
+
+def _interrupt_behind(error: BaseException | None) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt of ``error`` or of its causes: met inside the import of a C extension,
+    Ctrl-C or a stop signal comes out as "ImportError: initialization failed"."""
+    while error is not None and not isinstance(error, KeyboardInterrupt):
+        error = error.__cause__ or error.__context__
+    return error
+
+
+def stop_reason(interrupt: KeyboardInterrupt) -> str:
+    return f"stopped by {interrupt}" if isinstance(interrupt, Stopped) else "interrupted (Ctrl-C)"
+
+
+def fail_unfinished_jobs(sweep_dir: Path, interrupt: KeyboardInterrupt) -> None:
+    """A sweep stopped in this process: the jobs that other processes were running (a joblib or Ray
+    launcher's workers, killed with the sweep, before their own cleanup) leave no partial results
+    either, and say why they stopped. A job holding a status.json ended on its own: left as it is."""
+    from minectl.results import STATUS_FILE, job_dirs, write_status
+
+    for job in job_dirs(sweep_dir):
+        if (job / STATUS_FILE).exists():
+            continue
+        for path in job.iterdir():  # all but what Hydra wrote before the job (as Run.discard)
+            if path.name != ".hydra" and path.suffix != ".log":
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+        write_status(job, False, f"{stop_reason(interrupt)} before the job finished (its worker process was stopped)")
 
 
 def _closest(name: str, metrics: dict) -> str:

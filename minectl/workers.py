@@ -122,8 +122,16 @@ def _stop(workers: Workers) -> None:
 
 
 def _import_all(modules: tuple[str, ...]) -> None:
+    # a worker whose run was killed (SIGKILL, the out-of-memory killer: no cleanup) ends with it, instead
+    # of waiting for work forever; the parent's sentinel becomes ready when that process is gone
+    threading.Thread(target=_exit_with, args=(multiprocessing.parent_process(),), daemon=True).start()
     for module in modules:
         importlib.import_module(module)
     # the modules live as long as the worker: frozen, the collector's full passes skip their
     # objects during the work and at the worker's exit (0.5 s with torch)
     gc.freeze()
+
+
+def _exit_with(parent: BaseProcess) -> None:
+    parent.join()
+    os._exit(1)

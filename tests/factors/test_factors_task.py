@@ -106,3 +106,16 @@ def test_text_triples_of_an_unknown_type_are_refused(tmp_path):
 def test_bad_settings_are_refused(tmp_path, override, message):
     run_dir = tmp_path / "run"
     assert_refused(["factors", *QUICK, override, f"hydra.run.dir={run_dir}"], message, run_dir=run_dir)
+
+
+def test_the_text_triples_of_a_run_stopped_before_its_end_are_refused(tmp_path):
+    """A folder as SIGKILL leaves an extraction run: its tables written, no status.json."""
+    folder = tmp_path / "extract"
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / "tables").mkdir()
+    pl.DataFrame([{"head": "lumpiness", "head_type": "Index", "relation": "Positive", "tail": "transport_cost",
+                   "tail_type": "Index", "sentence": "s", "confidence": 0.9, "source": "text"}]).write_parquet(
+        folder / "tables" / "triples.parquet")
+    run_dir = tmp_path / "run"
+    assert_refused(["factors", *QUICK, f"factors.sources.text={folder}", f"hydra.run.dir={run_dir}"],
+                   "extract/status.json: missing: the run did not finish (stopped, killed, or still running)", run_dir=run_dir)

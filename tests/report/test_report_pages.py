@@ -130,6 +130,16 @@ def test_the_report_changes_no_metric_and_is_rebuilt_the_same(demo_run, tmp_path
     assert (copy / REPORT_FILE).read_text() == (demo_run / REPORT_FILE).read_text().replace(str(demo_run), str(copy))
 
 
+def test_a_run_stopped_before_its_end_is_shown_incomplete(demo_run, tmp_path):
+    """SIGKILL leaves no status.json: the page said "unknown" where it knows the run did not finish."""
+    copy = Path(shutil.copytree(demo_run, tmp_path / "killed"))
+    (copy / "status.json").unlink()
+    minectl("report", copy)
+    html = (copy / REPORT_FILE).read_text()
+    assert '<span class="status incomplete" id="status">incomplete</span>' in html
+    assert "no status.json: the run did not finish (stopped, killed, or still running)" in html
+
+
 def test_text_from_the_folder_is_escaped(demo_run, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(demo_run, copy)

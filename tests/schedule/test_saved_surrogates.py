@@ -169,3 +169,12 @@ def test_a_saved_model_with_nan_weights_or_other_inputs_is_refused(saved, tmp_pa
     meta["features"][2] = "magnetics"  # the same count of inputs, another meaning: once read as the proxy
     (grade / "model.json").write_text(json.dumps(meta))
     _refused(copy, tmp_path, "models/grade/model.json: 'features' is list")
+
+
+def test_the_surrogates_of_a_run_stopped_before_its_end_are_refused(saved, tmp_path):
+    """SIGKILL (the out-of-memory killer) leaves models/ without status.json: a run that never ended."""
+    copy = Path(shutil.copytree(saved, tmp_path / "killed"))
+    (copy / "status.json").unlink()
+    _refused(copy, tmp_path, "killed/status.json: missing: the run did not finish (stopped, killed, or still running)")
+    (copy / "status.json").write_text(json.dumps({"status": "failed", "error": "stopped by SIGTERM before the job finished"}))
+    _refused(copy, tmp_path, "killed/status.json: the run failed (stopped by SIGTERM before the job finished)")
