@@ -910,6 +910,9 @@ def data_synth(
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):  # a terminal or log without '…' (latin-1, ascii): '?' there, not a failed run
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     if not sys.warnoptions:  # libraries' deprecation chatter is not the user's; -W or PYTHONWARNINGS bring it back
         import warnings
 

@@ -462,14 +462,31 @@ def packages_changed(provenance: dict) -> list[str]:
             for name in sorted(then) if then[name] is not None and then[name] != now.get(name)]
 
 
+def _moved_inputs(run_inputs: dict[str, str], replay_inputs: dict[str, str]) -> dict[str, str]:
+    """Files the run read that the replay read at another path, one to one: the same file name
+    and sha256 (the project checked out or copied elsewhere, as on a CI machine; the replay
+    resolves relative paths from there). Run path -> replay path."""
+    elsewhere: dict[tuple[str, str], list[str]] = {}
+    for path, sha in sorted(replay_inputs.items()):
+        if path not in run_inputs and Path(path).is_absolute():
+            elsewhere.setdefault((Path(path).name, sha), []).append(path)
+    return {path: elsewhere[Path(path).name, sha].pop(0) for path, sha in sorted(run_inputs.items())
+            if path not in replay_inputs and elsewhere.get((Path(path).name, sha))}
+
+
 def inputs_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
     """Since the run of ``provenance``: its input files whose sha256 differs now (or that are
     gone), rows from a server that differ in the replay's provenance ``replayed`` (a server's
-    rows are known only by reading them again), and inputs only the replay read."""
+    rows are known only by reading them again), and inputs only the replay read. A file the
+    replay read elsewhere with the same name and sha256 (`_moved_inputs`) is the same input."""
+    replay_inputs = (replayed or {}).get("inputs", {})
+    moved = _moved_inputs(provenance["inputs"], replay_inputs)
     changes = []
     for path, saved in sorted(provenance["inputs"].items()):
+        if path in moved:
+            continue
         if not Path(path).is_absolute():  # rows from a server (a file is recorded by its absolute path)
-            now = (replayed or {}).get("inputs", {}).get(path)
+            now = replay_inputs.get(path)
             if now is not None and now != saved:
                 changes.append(f"input {path}: rows' sha256 {saved[:12]}... then, {now[:12]}... now")
         elif not Path(path).is_file():
@@ -483,7 +500,7 @@ def inputs_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
             if now != saved:
                 changes.append(f"input {path}: sha256 {saved[:12]}... then, {now[:12]}... now")
     changes += [f"input {path}: read by the replay, not by the run (new since)"  # e.g. a part added to a folder
-                for path in sorted(set((replayed or {}).get("inputs", {})) - set(provenance["inputs"]))]
+                for path in sorted(set(replay_inputs) - set(provenance["inputs"]) - set(moved.values()))]
     return changes
 
 

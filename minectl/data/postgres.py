@@ -85,6 +85,9 @@ def read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
         connection.read_only = True
         try:
             connection.execute("SET LOCAL synchronize_seqscans = off")
+            # the session zone comes from the client's PGTZ or PGOPTIONS too: a query's ts::date of a zoned time
+            # would give other days on another machine. UTC on every one (the mine's zone: ts AT TIME ZONE '...').
+            connection.execute("SET LOCAL TimeZone = 'UTC'")
             with connection.cursor(name="minectl_read", binary=True) as cursor:  # server-side: rows come in batches
                 cursor.itersize = BATCH_ROWS
                 cursor.execute(_select(query))
