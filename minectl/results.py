@@ -408,7 +408,9 @@ def summarize_sweep(sweep_dir: Path):
     last_found = max(map(_job_order, found), default=None)
     for name, overrides in planned.items():
         if name not in found:
-            if last_found is not None and _job_order(name) < last_found:  # a later job ran: not "never started"
+            if (Path(sweep_dir) / name).is_dir():  # Hydra writes .hydra/overrides.yaml as the job starts
+                never = {"status": "incomplete", "error": "no .hydra/overrides.yaml: the job was stopped as it started"}
+            elif last_found is not None and _job_order(name) < last_found:  # a later job ran: not "never started"
                 never = {"status": "missing", "error": "no job folder, though a later job has one (removed?)"}
             else:
                 never = {"status": "not started", "error": "the sweep ended before this job started"}

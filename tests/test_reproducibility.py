@@ -71,6 +71,18 @@ def test_a_removed_job_folder_is_not_a_job_that_never_started(sweep, cli_module,
     assert "job 1 missing: no job folder, though a later job has one (removed?)" in " ".join(result.output.split())
 
 
+def test_a_job_stopped_as_it_started_is_incomplete_not_missing(sweep, cli_module, tmp_path):
+    """Its folder there, Hydra's .hydra/overrides.yaml not yet written: it was read as a removed folder."""
+    copy = _copy(sweep, tmp_path)
+    for path in (copy / "1").iterdir():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    result = cli_module("summarize", copy)
+    assert result.exit_code == 1, result.output
+    rows = pl.read_parquet(copy / "summary.parquet").sort("job").select("job", "status").rows()
+    assert rows == [("0", "ok"), ("1", "incomplete"), ("2", "ok")]
+    assert "job 1 incomplete: no .hydra/overrides.yaml: the job was stopped as it started" in " ".join(result.output.split())
+
+
 def test_verify_replays_from_the_runs_working_dir(cli_module, tmp_path, monkeypatch):
     """A run that named its data relative to its working dir verifies from any other one."""
     made_in, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
