@@ -807,6 +807,7 @@ def verify(
         PROVENANCE_FILE,
         STATUS_FILE,
         compare_metrics,
+        cpu_changed,
         inputs_changed,
         is_timing,
         metrics_edited,
@@ -838,10 +839,10 @@ def verify(
     changed_inputs = inputs_changed(provenance, replayed)  # the same metrics from other inputs reproduce nothing
     console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
     if mismatches or changed_inputs:
-        changes = changed_inputs + packages_changed(provenance)  # first the causes a replay cannot undo
+        changes = changed_inputs + packages_changed(provenance) + cpu_changed(provenance, replayed)  # the causes a replay cannot undo
         if metrics_edited(run_dir, status):
             changes.append(f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since")
-        for line in changes or ["no input file or package version changed since the run"]:
+        for line in changes or ["no input file, package version or CPU kernel changed since the run"]:
             console.print(f"[yellow]changed[/] {line}" if changes else line)
         for key, a, b in mismatches:
             console.print(f"[red]differs[/] {key}: saved {a} replay {b}")

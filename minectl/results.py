@@ -109,6 +109,34 @@ def _package_versions() -> dict[str, str]:
     return versions
 
 
+def cpu_kernels() -> dict[str, str]:
+    """The code paths of this CPU that a figure's last bits depend on (docs/engine.md, "Same figures
+    on another machine"): numpy's SIMD dispatch level (its exp and log differ between AVX-512 and
+    AVX2), the BLAS library's kernels, torch's where the task imported it."""
+    import numpy  # noqa: F401 - its C core, below, by the name of numpy 2 or 1
+    import threadpoolctl
+
+    umath = sys.modules.get("numpy._core._multiarray_umath") or sys.modules.get("numpy.core._multiarray_umath")
+    found = getattr(umath, "__cpu_features__", {})
+    levels = [*getattr(umath, "__cpu_baseline__", []), *getattr(umath, "__cpu_dispatch__", [])]
+    kernels = {"machine": platform.machine(), "numpy": next((level for level in reversed(levels) if found.get(level)), "unknown")}
+    blas = sorted({f"{lib['internal_api']} {lib.get('architecture')}" for lib in threadpoolctl.threadpool_info()
+                   if lib.get("user_api") == "blas"})  # numpy's and scipy's libraries: one kernel set each
+    if blas:
+        kernels["blas"] = ", ".join(blas)
+    if "torch" in sys.modules:
+        kernels["torch"] = sys.modules["torch"].backends.cpu.get_cpu_capability()
+    return kernels
+
+
+def cpu_changed(provenance: dict, replayed: dict) -> list[str]:
+    """The CPU kernels of the run (``provenance``) that differ from the replay's: a cause of
+    last-bit differences that no input file or package version shows."""
+    then, now = provenance.get("cpu", {}), replayed.get("cpu", {})
+    return [f"cpu {name}: {then[name]} then, {now[name]} now (other last bits: verify --rtol 1e-8 tolerates them)"
+            for name in sorted(then) if name in now and then[name] != now[name]]
+
+
 @dataclass
 class Run:
     """What a task gets to write its results: one Hydra output dir."""
@@ -210,6 +238,7 @@ class Run:
                 "python": sys.version.split()[0],
                 "platform": platform.platform(),
                 "packages": _package_versions(),
+                "cpu": cpu_kernels(),
                 "seed": self.seed,
                 "task": config.get("task_name"),
                 "inputs": inputs,

@@ -162,6 +162,8 @@ def read_provenance(path: Path) -> dict:
         "inputs": (lambda v: is_str_map(v) and all(len(s) == 64 for s in v.values()), "an object of path -> sha256"),
         "packages": (is_str_map, "an object of package -> version"),
     })
+    if "cpu" in data:  # runs of minectl before it was recorded have none
+        check_fields(data, path, {"cpu": (is_str_map, "an object of code path -> kernel")})
     return data
 
 

@@ -6,6 +6,8 @@ machine. The CPU does matter (docs/engine.md, "Same figures on another machine")
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -120,3 +122,29 @@ def test_a_postgres_querys_days_of_zoned_times_do_not_follow_the_clients_pgtz(se
         minectl("cost", "data=postgres", f"data.dsn={server}", f'data.tables.production.query="{query}"', "report=false",
                 f"hydra.run.dir={runs[name]}", env=env, cwd=tmp_path)
     assert_same_figures(runs["laptop"], runs["runner"])
+
+
+AVX2 = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR", "OPENBLAS_CORETYPE": "Haswell"}  # an AVX2 CPU, emulated
+
+
+def test_verify_names_the_cpu_kernels_a_run_was_made_with_when_the_figures_differ(tmp_path):
+    """numpy's exp and log give other last bits on an AVX2 CPU than on an AVX-512 one: verify said
+    "no input file or package version changed since the run" and left the cause unnamed."""
+    run = tmp_path / "avx2"
+    minectl("demo", "debug=quick", "report=false", f"hydra.run.dir={run}", env=AVX2, cwd=tmp_path)
+    recorded = json.loads((run / "provenance.json").read_text())["cpu"]
+    now = minectl("demo", "debug=quick", "report=false", f"hydra.run.dir={tmp_path / 'here'}", env={}, cwd=tmp_path)
+    here = json.loads((tmp_path / "here" / "provenance.json").read_text())["cpu"]
+    assert recorded["numpy"] == "X86_V3" and recorded["blas"].endswith("Haswell") and now.returncode == 0
+    if here["numpy"] == recorded["numpy"]:  # a CPU without AVX-512: nothing to tell apart
+        return
+    # the figures themselves (3 of 47 differ in their last bits here); a metric changed by hand makes them differ anywhere
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["cost.total"] *= 1 + 1e-15
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    status = json.loads((run / "status.json").read_text())
+    status["metrics_sha256"] = hashlib.sha256((run / "metrics.json").read_bytes()).hexdigest()
+    (run / "status.json").write_text(json.dumps(status))
+    out = " ".join(minectl("verify", run, env={}, cwd=tmp_path, code=1).stdout.split())
+    assert f"changed cpu numpy: X86_V3 then, {here['numpy']} now (other last bits: verify --rtol 1e-8 tolerates them)" in out
+    assert "changed cpu blas: openblas Haswell then" in out

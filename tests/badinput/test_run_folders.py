@@ -140,6 +140,7 @@ VERIFY = [
     ("provenance.json", edit_json(lambda p: p.update(inputs={"a.parquet": "abc"})), "'inputs' is dict"),
     ("provenance.json", edit_json(lambda p: p.pop("packages")), "provenance.json: no 'packages'"),
     ("provenance.json", edit_json(lambda p: p.update(packages="numpy")), "'packages' is str 'numpy'"),
+    ("provenance.json", edit_json(lambda p: p.update(cpu={"numpy": 3})), "'cpu' is dict"),
     ("provenance.json", write('{"inputs": {}'), "provenance.json: not valid JSON"),
     (".hydra", remove, "config.yaml: missing"),
     (".hydra/overrides.yaml", write("- seed=abc\n"), "seed=abc"),
