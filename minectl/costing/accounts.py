@@ -193,6 +193,7 @@ def _consumption_accounts(
     )
     imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=["_series"], cycle=prep.impute_cycle).collect()
     del combined, cleaned  # peak memory: the daily records live on in `imputed` only
+    _refuse_registers(imputed)
     counts |= {
         "outliers_removed": int((imputed["outlier"] & ~imputed["event_kept"]).sum()),
         "outliers_kept_event": int(imputed["event_kept"].sum()),
@@ -254,6 +255,28 @@ def daily_columns(
                 raise DataError(f"data.tables.{part}: column {name!r} clashes with the {name!r} of {owner[name]} in the daily "
                                 "cost table; expected another name (rename it with the source's column map)")
     return {*owner, *intensity_columns(intensities or {}, change, rolling)}
+
+
+REGISTER_DAYS = 28  # days of a series that rise every one: a meter's readings (a register), not its use
+
+
+def _refuse_registers(records: pl.DataFrame) -> None:
+    """A series whose daily quantities (as read: not imputed, not removed as outliers) rise on
+    every day of at least REGISTER_DAYS: the readings of a cumulative meter exported as if they
+    were the quantity used, which summed would cost its running total each hour or day. Real use
+    falls some day (a weekend, a breakdown, a shift pattern)."""
+    read = records.filter(~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())
+    quantity = pl.col("quantity").sort_by("date")
+    steps = read.group_by("_series", maintain_order=True).agg(
+        *[pl.col(c).first() for c in SERIES], days=pl.len(), rising=(quantity.diff() > 0).sum(), first=quantity.first(),
+        last=quantity.last())
+    register = steps.filter((pl.col("days") >= REGISTER_DAYS) & (pl.col("rising") == pl.col("days") - 1))
+    if register.height:
+        row = register.row(0, named=True)
+        raise DataError(f"consumption: mine '{row['mine_id']}', activity '{row['activity']}', resource '{row['resource']}' rises "
+                        f"on every one of its {row['days']} days ({row['first']:,.1f} to {row['last']:,.1f} a day; "
+                        f"{register.height} such series): a meter's running total (register readings), not the quantity used? "
+                        "expected the quantity used in each hour or day (the differences of the readings)")
 
 
 def _daily_records(

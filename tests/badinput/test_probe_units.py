@@ -163,3 +163,37 @@ def test_money_in_the_runs_currency_or_at_an_exchange_rate_is_costed():
     for unit, price in (("RMB", 1.0), ("元", 1.0), ("USD", 7.1), ("kUSD", 1.0)):  # kUSD: no currency code, not checked
         costs["resources"]["spare_parts"] |= {"unit": unit, "price": price}
         assert CostMapping.from_dict(costs).resources["spare_parts"].unit == unit
+
+
+def _daily_labour(folder: Path, hours: list[float]) -> None:
+    """The tiny mine stretched to ``len(hours)`` days of hauling labour (production and equipment as on its first day)."""
+    dates = pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 1, 1) + dt.timedelta(days=len(hours) - 1), eager=True)
+    for table in ("production", "equipment"):
+        first = pl.read_parquet(folder / f"{table}.parquet").head(1).drop("date")
+        pl.DataFrame({"date": dates}).join(first, how="cross").write_parquet(folder / f"{table}.parquet")
+    pl.DataFrame({"date": dates, "mine_id": "M1", "activity": "hauling", "resource": "labour", "quantity": hours}
+                 ).write_parquet(folder / "consumption_daily.parquet")
+
+
+def test_a_meters_running_total_is_refused_as_register_readings(tmp_path):
+    """A totaliser's readings exported as the quantity used: summed, each day cost the running total.
+    Before, a 30-day register of 2 h a day on top of 1,000 h was costed as 30 days of 1,000+ hours."""
+    folder = write_tiny_mine(tmp_path / "mine")
+    _daily_labour(folder, [1000.0 + 2 * day for day in range(30)])
+    assert_refused(["cost", "data=parquet_dir", f"data.dir={folder}", f"hydra.run.dir={tmp_path / 'run'}"],
+                   "consumption: mine 'M1', activity 'hauling', resource 'labour' rises on every one of its 30 days (1,000.0 to "
+                   "1,058.0 a day; 1 such series): a meter's running total (register readings), not the quantity used? expected "
+                   "the quantity used in each hour or day (the differences of the readings)",
+                   inputs=[folder], run_dir=tmp_path / "run")
+
+
+@pytest.mark.parametrize("hours", [
+    [5.0 + day for day in range(27)],  # a ramp-up of 27 days: too short to tell
+    [5.0 + day if day != 20 else 4.0 for day in range(40)],  # a day of less use in 40
+])
+def test_use_that_rises_for_a_while_is_costed(tmp_path, hours):
+    folder = write_tiny_mine(tmp_path / "mine")
+    _daily_labour(folder, hours)
+    result = CliRunner().invoke(app, ["cost", "data=parquet_dir", f"data.dir={folder}", f"hydra.run.dir={tmp_path / 'run'}"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["cost.total"] == pytest.approx(85 * sum(hours))
