@@ -32,7 +32,9 @@ MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its squar
 # zero-width spaces, a soft hyphen, bidi marks) separate, as white space does
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs (extension A, unified, compatibility)
 UNSPACED = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef]")  # written without spaces: CJK characters, their punctuation
-CONLL_TAG = re.compile(r"O|[BIESUL]-\S+")  # IOB1/IOB2 and BIOES/BILOU
+CONLL_TAG = re.compile(r"O|[BIESULM]-\S+")  # IOB1/IOB2, BIOES/BILOU and BMES (M- for I-: Chinese corpora such as Resume NER)
+SUBWORD_ID = re.compile(r"\d+[-.]\d+")  # CoNLL-U's multiword token range (`2-3 don't`) and empty node (`5.1`): no tokens
+BRAT_LINE = re.compile(r"(?:[TRENAM#]\d+|\*)\t\S+ ")  # a BRAT standoff (.ann) line: T1<TAB>Type 0 5<TAB>text, R1<TAB>..., #1<TAB>note
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one character to Python, two UTF-16 units to Doccano (JavaScript)
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
 
@@ -220,8 +222,8 @@ def _span_json(text: str, path: Path) -> list[Document]:
         where = f"item {i}"
         tokens = item.get("tokens") if isinstance(item, dict) else None
         if not (isinstance(tokens, list) and tokens and all(isinstance(t, str) for t in tokens)):
-            doccano = " (a 'text' with character offsets is Doccano's: format doccano)" if isinstance(item, dict) and "text" in item else ""
-            raise DataError(f"{path}: {where}: no 'tokens' list of strings{doccano}; expected {{tokens, entities, relations}}")
+            found = "an empty 'tokens' list" if tokens == [] else "no 'tokens' list of strings"
+            raise DataError(f"{path}: {where}: {found}{_other_json(item)}; expected {{tokens, entities, relations}}")
         if "entities" not in item:  # a misspelt key would read as a sentence without entities
             raise DataError(f"{path}: {where}: no 'entities' among the keys {', '.join(map(repr, item))}; expected "
                             "{tokens, entities, relations} ('entities': [] for a sentence without entities)")
@@ -247,10 +249,32 @@ def _span_json(text: str, path: Path) -> list[Document]:
     return docs
 
 
+def _other_json(item) -> str:
+    """What a span JSON item without tokens is, where it is another tool's export."""
+    if isinstance(item, dict) and {"data", "annotations"} <= item.keys():
+        return " (Label Studio's JSON export: export JSON-MIN and read it with format doccano, or export CONLL2003)"
+    if isinstance(item, dict) and "text" in item:
+        return " (a 'text' with character offsets is Doccano's: format doccano)"
+    if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], dict):
+        return " (spaCy's [text, {entities}] training pair: write it as Doccano JSONL {text, label: [[start, end, type]]})"
+    return ""
+
+
+def _label_entry(entry) -> tuple:
+    """(start, end, type, None) of a `label` entry: Doccano's [start, end, type] or Label Studio
+    JSON-MIN's {start, end, text, labels: [type]}; (None,) * 4 for anything else."""
+    if isinstance(entry, list) and len(entry) == 3:
+        return (*entry, None)
+    if isinstance(entry, dict) and isinstance(entry.get("labels"), list) and len(entry["labels"]) == 1:
+        return entry.get("start"), entry.get("end"), entry["labels"][0], None
+    return (None,) * 4
+
+
 def _doccano(text: str, path: Path) -> list[Document]:
     """Doccano JSONL: `{"text", "label": [[start, end, type], ...]}` (sequence labelling export;
-    `labels` in older Doccano) or `{"text", "entities": [{id, start_offset, end_offset, label}],
-    "relations": [{from_id, to_id, type}]}` (relation export); other keys (id, Comments, metadata)
+    `labels` in older Doccano; Label Studio JSON-MIN's `"label": [{start, end, labels: [type]}]`
+    too) or `{"text", "entities": [{id, start_offset, end_offset, label}], "relations": [{from_id,
+    to_id, type}]}` (relation export); other keys (id, Comments, metadata)
     are Doccano's own and ignored, a line without any of those three is refused. Character spans
     become the tokens they cover: white space at a span's edges is left out (an annotator's slip),
     and a token that a span starts or ends inside is cut there ("pump" labelled in "pump's": the
@@ -276,8 +300,8 @@ def _doccano(text: str, path: Path) -> list[Document]:
         if filled[0] == "entities":
             raw = [(e.get("start_offset"), e.get("end_offset"), e.get("label"), e.get("id")) if isinstance(e, dict) else (None,) * 4
                    for e in lists["entities"]]
-        else:  # "label" (Doccano 1.x) or "labels" (older Doccano)
-            raw = [tuple(e[:3]) + (None,) if isinstance(e, list) and len(e) == 3 else (None,) * 4 for e in lists[filled[0]]]
+        else:  # "label" (Doccano 1.x, Label Studio JSON-MIN) or "labels" (older Doccano)
+            raw = [_label_entry(e) for e in lists[filled[0]]]
         astral = ASTRAL.search(item["text"])
         spans = [_character_span(item["text"], entry, path, f"{where}: label {j}", astral) for j, entry in enumerate(raw)]
         tokens = _cut_at(item["text"], words, {offset for span in spans for offset in span})
@@ -324,7 +348,8 @@ def _character_span(text: str, entry: tuple, path: Path, where: str, astral: re.
     ``astral``: the text's first character beyond U+FFFF, if any."""
     start, end, label, _ = entry
     if not (type(start) is int and type(end) is int and isinstance(label, str)):
-        raise DataError(f"{path}: {where}: expected [start, end, label] character offsets and a label")
+        raise DataError(f"{path}: {where}: expected [start, end, label] character offsets and a label (Label Studio JSON-MIN: "
+                        "{start, end, labels: [one label]})")
     if astral and end > astral.start():  # Doccano's offsets count UTF-16 units, a script's code points: the words are unknown
         raise DataError(f"{path}: {where} [{start}, {end}) ends after {astral.group()!r} (character {astral.start()}, beyond U+FFFF: "
                         "two offsets to Doccano, one to Python); expected no such character before a label's end (remove it, "
@@ -353,7 +378,10 @@ def _conll(text: str, path: Path) -> list[Document]:
     entity), or BIOES / BILOU (`S-`/`U-` single, `E-`/`L-` last): a file with any of those
     letters is read as that scheme throughout, each sentence checked against it. Columns are
     separated by tabs (WNUT) or by spaces (CoNLL-2003), as many on every token line as on most
-    (a token holding white space is refused, not cut at it). `-DOCSTART-` lines and comments
+    (a token holding white space is refused, not cut at it). A first column numbering each
+    sentence's tokens 1, 2, ... or 0, 1, ... (CoNLL-U Plus with a NER column last) is no token:
+    the token is the second, and CoNLL-U's multiword ranges and empty nodes are skipped; BMES'
+    M- reads as I- (BIOES). `-DOCSTART-` lines and comments
     are skipped: a line starting with `#` that is not a token line of the file's shape (in a
     tab-separated file: holds no tab; else: one word, or `# ` then text, as CoNLL-U's
     `# text = ...` and MultiCoNER's `# id ... domain=en`)."""
@@ -369,9 +397,14 @@ def _conll(text: str, path: Path) -> list[Document]:
     # the file's shape: the column count and separator of most lines not starting with "#"
     shapes = collections.Counter((len(parts), "\t" in line) for _, line, parts in filter(None, rows) if not line.startswith("#"))
     width, tabbed = max(shapes, key=shapes.get, default=(None, False))
+    indexed = (width or 0) >= 3 and _numbers_tokens(rows)  # the token ids 1, 2, 3 were read as the tokens
+    if indexed:
+        _refuse_second_tag_column(path, rows, width)
     sentences, tokens, tags, lines = [], [], [], []
     for row in rows:
         lineno, line, parts = row or (None, "", [""])
+        if indexed and SUBWORD_ID.fullmatch(parts[0]):
+            continue
         tagged = len(parts) > 1 and CONLL_TAG.fullmatch(parts[-1])
         comment = line.startswith("#") and not (tagged and len(parts) == width) and (
             "\t" not in line if tabbed else line.startswith("# ") or len(parts) == 1)
@@ -382,31 +415,63 @@ def _conll(text: str, path: Path) -> list[Document]:
             continue
         if not tagged:
             found = "one column" if len(parts) == 1 else f"last column {parts[-1]!r} is no tag"
+            if BRAT_LINE.match(line):
+                found = "a BRAT standoff (.ann) line, a format minectl does not read (convert it to CoNLL with brat's tools/anntoconll.py)"
+            elif indexed and width >= 10:
+                found += " (CoNLL-U holds no entity tags: add them as a last column, CoNLL-U Plus, or write 'token TAG' lines)"
             raise DataError(f"{path}: line {lineno}: {line!r}: {found}; expected 'token ... TAG' with TAG O, "
-                            "B-<type> or I-<type> (BIOES: also S-, E-; BILOU: U-, L-; a bare type, IO tagging, is not read)")
+                            "B-<type> or I-<type> (BIOES: also S-, E-; BILOU: U-, L-; BMES: M-, E-, S-; a bare type, IO tagging, "
+                            "is not read)")
         if len(parts) != width:
             raise DataError(f"{path}: line {lineno}: {line!r}: {len(parts)} columns; expected {width} as on most lines "
                             f"({'tab' if tabbed else 'space'}-separated; a token holding a space?)")
-        if parts[0].split() != [parts[0]]:
-            raise DataError(f"{path}: line {lineno}: token {parts[0]!r} holds white space; expected one token a line, "
+        given = parts[1 if indexed else 0]  # a numbered file's token is its second column
+        if given.split() != [given]:
+            raise DataError(f"{path}: line {lineno}: token {given!r} holds white space; expected one token a line, "
                             "its columns separated by tabs or by spaces")
-        token = visible_text(parts[0])
+        token = visible_text(given)
         if not token:
-            raise DataError(f"{path}: line {lineno}: token {parts[0]!r} is invisible (format characters only); expected a word")
+            raise DataError(f"{path}: line {lineno}: token {given!r} is invisible (format characters only); expected a word")
         tokens.append(token)
         tags.append(parts[-1])
         lines.append(lineno)
     # the first S-/E-/U-/L- tag and its line: it makes the file BIOES/BILOU
-    bioes = next((f"{tag} on line {n}" for _, ts, ns in sentences for tag, n in zip(ts, ns, strict=True) if tag[0] in "ESUL"), None)
+    bioes = next((f"{tag} on line {n}" for _, ts, ns in sentences for tag, n in zip(ts, ns, strict=True) if tag[0] in "ESULM"), None)
     docs = []
     for tokens, tags, lines in sentences:
         if bioes:
             try:
-                tags = bioes_to_bio(tags)
+                tags = bioes_to_bio([f"I-{tag[2:]}" if tag[0] == "M" else tag for tag in tags])  # BMES' M- continues
             except ValueError as exc:  # the index of the tag that breaks the scheme
                 i = exc.args[0]
                 raise DataError(f"{path}: line {lines[i]}: tag {tags[i]} after {tags[i - 1] if i else 'the sentence start'} and before "
                                 f"{tags[i + 1] if i + 1 < len(tags) else 'its end'}; expected a BIOES/BILOU sequence ({bioes} makes the "
-                                "file BIOES/BILOU): B- opens, I- continues, E-/L- closes, S-/U- stands alone") from None
+                                "file BIOES/BILOU): B- opens, I- (BMES: M-) continues, E-/L- closes, S-/U- stands alone") from None
         docs.append(_check_document(path, f"the sentence from line {lines[0]}", Document(tokens, bio_to_spans(tags))))
     return docs
+
+
+def _numbers_tokens(rows: list) -> bool:
+    """Whether the first column of every token line numbers its sentence's tokens 1, 2, 3, ...
+    (CoNLL-U's ID; its multiword ranges and empty nodes aside) or 0, 1, 2: then it holds no token."""
+    position, counted = None, False
+    for row in rows:
+        if row is None or row[1].startswith("#"):
+            position = None
+        elif not SUBWORD_ID.fullmatch(row[2][0]):
+            if row[2][0] not in (("0", "1") if position is None else (str(position + 1),)):
+                return False
+            position, counted = int(row[2][0]), True
+    return counted
+
+
+def _refuse_second_tag_column(path: Path, rows: list, width: int) -> None:
+    """A numbered file with a tag on every token line in a column between the token and the last
+    (GermEval 2014: the outer entities, then the nested ones last) would be read by its last
+    column alone, the nested entities for the outer ones."""
+    words = [row for row in filter(None, rows) if not row[1].startswith("#") and not SUBWORD_ID.fullmatch(row[2][0])]
+    for k in range(2, width - 1):
+        if all(len(parts) == width and CONLL_TAG.fullmatch(parts[k]) for _, _, parts in words):
+            lineno, line, _ = words[0]
+            raise DataError(f"{path}: line {lineno}: {line!r}: columns {k + 1} and {width} both hold entity tags (GermEval 2014's "
+                            f"outer and nested entities?); expected one tag column, the last (keep one: cut -f2,{k + 1})")

@@ -98,19 +98,32 @@ def load_splits(folder: str | Path) -> TripleSplits:
         raise DataError(f"{folder}: {'not a folder' if folder.exists() else 'missing'}; expected a benchmark folder with train.txt, "
                         "valid.txt and test.txt (head<TAB>relation<TAB>tail)")
     files = {name: next((path for path in (folder / f"{name}.txt", folder / f"{name}.tsv") if path.is_file()), folder / f"{name}.txt")
-             for name in ("train", "valid", "test")}  # a missing split: read_text names its .txt
+             for name in ("train", "valid", "test")}
+    missing = next((path for path in files.values() if not path.is_file()), None)
+    if missing:  # name what the folder holds: dev.tsv, train.csv, train2id.txt (OpenKE) are not guessed at
+        held = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
+        openke = " (OpenKE's train2id.txt: a count line, then head tail relation ids; write the names as head<TAB>relation<TAB>tail)" \
+            if "train2id.txt" in held else ""
+        raise DataError(f"{missing}: missing; the folder holds {', '.join(held[:8]) or 'no file'}{' ...' * (len(held) > 8)}{openke}; "
+                        "expected train.txt, valid.txt and test.txt (or .tsv), head<TAB>relation<TAB>tail")
     splits = {name: _numbered_triples(path) for name, path in files.items()}
     _refuse_unnamed_header(splits, files)
     train = splits["train"].values()
     entities, relations = {x for h, _, t in train for x in (h, t)}, {r for _, r, _ in train}
     earlier = {triple: files["train"].name for triple in train}
+
+    def unseen(head: str, relation: str, tail: str) -> list[str]:
+        return [f"entity {x!r}" for x in (head, tail) if x not in entities] + [f"relation {relation!r}"] * (relation not in relations)
+
     for name in ("valid", "test"):
         for number, (head, relation, tail) in splits[name].items():
             where = f"{files[name]}:{number}"
-            unseen = [f"entity {x!r}" for x in (head, tail) if x not in entities] + [f"relation {relation!r}"] * (relation not in relations)
-            if unseen:
-                raise DataError(f"{where}: {unseen[0]} does not occur in {files['train'].name}; expected {name} entities and relations "
-                                "seen in training")
+            if unseen(head, relation, tail):
+                # WN18RR as published has such lines: say how many, not just the first
+                count = sum(bool(unseen(*triple)) for triple in splits[name].values())
+                raise DataError(f"{where}: {unseen(head, relation, tail)[0]} does not occur in {files['train'].name}; expected {name} "
+                                f"entities and relations seen in training ({count} of its {len(splits[name])} triples name one "
+                                "training lacks: drop those lines, as PyKEEN does)")
             if (head, relation, tail) in earlier:
                 raise DataError(f"{where}: the triple is also in {earlier[head, relation, tail]}; expected disjoint splits")
         earlier.update({triple: files[name].name for triple in splits[name].values()})
