@@ -26,20 +26,26 @@ from minectl.tasks import cost
 
 RISK = ["debug=quick", "risk.lead_times=[0]", "risk.robustness.enabled=false", "risk.importance.enabled=false", "model=lr"]
 
-# `minectl` whose cost task writes a table, says so in a file `started` of its run folder, then waits
-# to be stopped: the signal comes while the job has partial results
-STOPPABLE = """
-import sys, time
-import polars as pl
+# the cost task as a job that writes a table, says so in a file `started` of its run folder, then waits to be
+# stopped: the signal comes while the job has partial results (imported by every Python process of a sweep, loky's
+# workers too)
+SLOW_JOBS = """
 from minectl.tasks import cost
 
 def run(cfg, out):
+    import time
+    import polars as pl
+
     out.table("daily", pl.DataFrame({"cost": [1.0]}))
     out.writes[-1].result()
     (out.dir / "started").write_text("")
     time.sleep(60)
 
 cost.run = run
+"""
+# `minectl` with that job
+STOPPABLE = SLOW_JOBS + """
+import sys
 sys.argv = ["minectl", *sys.argv[1:]]
 from minectl.cli import main
 main()
@@ -197,22 +203,6 @@ def test_a_worker_ends_when_its_run_is_killed():
         pytest.fail("the worker outlived its killed run by 10 s")
 
 
-# imported by every Python process of the sweep (loky's workers too): each job writes a table,
-# says so in a file `started`, then waits to be stopped
-SLOW_JOBS = """
-from minectl.tasks import cost
-
-def run(cfg, out):
-    import time
-    import polars as pl
-
-    out.table("daily", pl.DataFrame({"cost": [1.0]}))
-    out.writes[-1].result()
-    (out.dir / "started").write_text("")
-    time.sleep(60)
-
-cost.run = run
-"""
 
 
 def descendants(pid: int) -> list[int]:
