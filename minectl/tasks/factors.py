@@ -67,6 +67,9 @@ class KGEConfig:
     models: List[str] = field(default_factory=lambda: ["transe", "transh", "transr", "transd", "distmult", "rotate", "complex"])
     estimators: Dict[str, Any] = field(default_factory=dict)  # name -> KGEModel parameters (model: the name unless set)
     max_epochs: Optional[int] = at_least(1, default=None)  # a cap on every model's epochs (debug=quick)
+    # valid/test triples naming an entity or relation training lacks (WN18RR as published): refused, or left out of the
+    # evaluation and counted (kge.graph.<split>_unseen_dropped), as PyKEEN does
+    unseen: str = one_of("refuse", "drop", default="refuse")
     valid_fraction: float = between(0, 0.5, default=0.1, closed="neither")  # mining graph only
     test_fraction: float = between(0, 0.5, default=0.15, closed="neither")
     device: str = one_of("cpu", "cuda", "auto", default="cpu")
@@ -144,7 +147,10 @@ def run(cfg: Config, out: Run) -> dict:
 
     params = cfg.factors
     estimators = check_estimators(OmegaConf.to_container(params.kge.estimators, resolve=True), list(params.kge.models), "factors.kge")
-    benchmark = None if params.kge.graph == "mining" else load_splits(out.input_file(params.kge.graph))  # checked before any work
+    benchmark = None if params.kge.graph == "mining" else load_splits(out.input_file(params.kge.graph), params.kge.unseen)  # checked first
+    if benchmark is not None and any(benchmark.unseen_dropped.values()):
+        out.console.print("left out of the evaluation (factors.kge.unseen=drop), naming an entity or relation training lacks: "
+                          + ", ".join(f"{n} of the {name} triples" for name, n in benchmark.unseen_dropped.items()), soft_wrap=True)
     entropy = _entropy_inputs(cfg, out)  # so is the entropy method's matrix
     with config_keys({"schema": "factors.schema"}):
         schema = Schema.from_config(params.schema.entity_types, OmegaConf.to_container(params.schema.relation_types, resolve=True))
@@ -278,7 +284,8 @@ def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: R
     baselines = table.filter(table["model"].str.starts_with("baseline") & (table["ranking"] == "filtered"))
     base = baselines["mrr"].max()
     kge_metrics: dict[str, Any] = {"graph": {"entities": len(splits.entities), "relations": len(splits.relations),
-                                             "train": len(splits.train), "valid": len(splits.valid), "test": len(splits.test)}}
+                                             "train": len(splits.train), "valid": len(splits.valid), "test": len(splits.test),
+                                             **{f"{name}_unseen_dropped": n for name, n in splits.unseen_dropped.items() if n}}}
     kge_metrics["test_inverse_share"], leakage = inverse_leakage(splits)
     lines = []
     for row in table.iter_rows(named=True):

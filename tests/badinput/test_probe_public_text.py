@@ -137,7 +137,27 @@ def test_wn18rr_style_unseen_entities_are_counted_in_the_refusal(tmp_path):
     run_dir = tmp_path / "run"
     assert_refused(["factors", f"factors.kge.graph={folder}", "factors.sources.data=null", f"hydra.run.dir={run_dir}"],
                    ["valid.txt:2: entity '09999999' does not occur in train.txt",
-                    "(2 of its 3 triples name one training lacks: drop those lines, as PyKEEN does)"], inputs=[folder], run_dir=run_dir)
+                    "(2 of its 3 triples name one training lacks: drop those lines, or factors.kge.unseen=drop leaves them out and "
+                    "counts them, as PyKEEN does)"], inputs=[folder], run_dir=run_dir)
+
+
+def test_wn18rr_style_unseen_entities_are_left_out_and_counted_when_asked(tmp_path):
+    """factors.kge.unseen=drop: WN18RR as published runs, as in PyKEEN, its left-out triples counted."""
+    from minectl.factors.kge.data import load_splits
+
+    folder = tmp_path / "kg"
+    folder.mkdir()
+    (folder / "train.txt").write_text("a\tr\tb\nb\tr\tc\nc\ts\ta\n")
+    (folder / "valid.txt").write_text("a\ts\tb\na\tr\tz\n")
+    (folder / "test.txt").write_text("b\ts\tc\ny\tr\ta\na\tq\tb\n")  # an unseen entity, then an unseen relation
+    splits = load_splits(folder, "drop")
+    assert splits.unseen_dropped == {"valid": 1, "test": 2} and (len(splits.valid), len(splits.test)) == (1, 1)
+    assert splits.entities == ("a", "b", "c") and splits.relations == ("r", "s")  # y, z and q are nobody's
+    (folder / "test.txt").write_text("y\tr\ta\n")
+    assert_refused(["factors", f"factors.kge.graph={folder}", "factors.kge.unseen=drop", "factors.sources.data=null",
+                    f"hydra.run.dir={tmp_path / 'run'}"],
+                   "test.txt: every one of its 1 triples names an entity or relation train.txt lacks; expected test triples to "
+                   "evaluate on", inputs=[folder], run_dir=tmp_path / "run")
 
 
 @pytest.mark.parametrize("files, expect", [

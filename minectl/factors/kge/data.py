@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ class TripleSplits:
     train: np.ndarray
     valid: np.ndarray
     test: np.ndarray
+    unseen_dropped: dict[str, int] = field(default_factory=dict)  # split -> triples left out (load_splits: unseen_policy="drop")
 
     @property
     def known(self) -> np.ndarray:
@@ -88,11 +89,12 @@ def index_splits(train, valid, test) -> TripleSplits:
     return TripleSplits(entities, relations, ids(train), ids(valid), ids(test))
 
 
-def load_splits(folder: str | Path) -> TripleSplits:
+def load_splits(folder: str | Path, unseen_policy: str = "refuse") -> TripleSplits:
     """A benchmark folder with train.txt, valid.txt and test.txt (Nations, UMLS, Kinships layout;
     .tsv where a split has no .txt). Refused, naming file and line: a valid or test triple whose
-    entity or relation training never saw (no embedding can be learned for it), one already in
-    an earlier split (a leak), or a first line that looks like a header (_refuse_unnamed_header)."""
+    entity or relation training never saw (no embedding can be learned for it; ``unseen_policy="drop"``:
+    left out and counted, as PyKEEN does), one already in an earlier split (a leak), or a first
+    line that looks like a header (_refuse_unnamed_header)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: {'not a folder' if folder.exists() else 'missing'}; expected a benchmark folder with train.txt, "
@@ -115,19 +117,27 @@ def load_splits(folder: str | Path) -> TripleSplits:
     def unseen(head: str, relation: str, tail: str) -> list[str]:
         return [f"entity {x!r}" for x in (head, tail) if x not in entities] + [f"relation {relation!r}"] * (relation not in relations)
 
+    dropped = {}
     for name in ("valid", "test"):
         for number, (head, relation, tail) in splits[name].items():
             where = f"{files[name]}:{number}"
-            if unseen(head, relation, tail):
+            if unseen(head, relation, tail) and unseen_policy == "refuse":
                 # WN18RR as published has such lines: say how many, not just the first
                 count = sum(bool(unseen(*triple)) for triple in splits[name].values())
                 raise DataError(f"{where}: {unseen(head, relation, tail)[0]} does not occur in {files['train'].name}; expected {name} "
                                 f"entities and relations seen in training ({count} of its {len(splits[name])} triples name one "
-                                "training lacks: drop those lines, as PyKEEN does)")
+                                "training lacks: drop those lines, or factors.kge.unseen=drop leaves them out and counts them, as "
+                                "PyKEEN does)")
             if (head, relation, tail) in earlier:
                 raise DataError(f"{where}: the triple is also in {earlier[head, relation, tail]}; expected disjoint splits")
         earlier.update({triple: files[name].name for triple in splits[name].values()})
-    return index_splits(*(list(splits[name].values()) for name in ("train", "valid", "test")))
+        kept = {number: triple for number, triple in splits[name].items() if not unseen(*triple)}
+        if not kept:
+            raise DataError(f"{files[name]}: every one of its {len(splits[name])} triples names an entity or relation "
+                            f"{files['train'].name} lacks; expected {name} triples to evaluate on")
+        dropped[name], splits[name] = len(splits[name]) - len(kept), kept
+    indexed = index_splits(*(list(splits[name].values()) for name in ("train", "valid", "test")))
+    return replace(indexed, unseen_dropped=dropped)
 
 
 def _refuse_unnamed_header(splits: dict[str, dict[int, tuple[str, str, str]]], files: dict[str, Path]) -> None:
