@@ -548,7 +548,7 @@ def _as_comma_separated(path: Path, separator: str) -> bytes:
 # "…", FRED's ".", "..", "n.a.", R's and pandas' "NA", Excel's "#N/A", the UCI repository's "?".
 # Not "-": a spreadsheet's accounting format writes zero so.
 MISSING_MARKERS = ("", "…", "...", "..", ".", "n.a.", "N/A", "n/a", "NA", "#N/A", "?")
-_GROUPED = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands separated by commas
+GROUPED_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands separated by commas
 _GROUPED_WITH_POINT = r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+$"  # 1,234.5: only so is the comma no decimal comma
 
 
@@ -684,7 +684,7 @@ def _numbers(column: pl.Series, decimal_commas: bool = False) -> pl.Series:
     text = column.str.strip_chars()
     column = column.scatter(text.is_in(MISSING_MARKERS).arg_true(), None)
     if text.str.contains(_GROUPED_WITH_POINT).any():
-        text = text.zip_with(~text.str.contains(_GROUPED), text.str.replace_all(",", ""))
+        text = text.zip_with(~text.str.contains(GROUPED_THOUSANDS), text.str.replace_all(",", ""))
     elif decimal_commas:  # markers stay text here, as above: the check below reads ``column``
         text = _point_decimals(text)
     numbers = text.cast(pl.Float64, strict=False)

@@ -37,6 +37,7 @@ def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
     values = raw.cast(pl.Float64, strict=False)
     text = values.is_null() & raw.is_not_null()
     if text.any():
+        _refuse_export_forms(raw, text.arg_true(), column, where)
         first = int(text.arg_true()[0])
         raise DataError(
             f"{where}: column '{column}' has {int(text.sum())} values that are not numbers (first at row {first + 1}: "
@@ -51,6 +52,45 @@ def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
             f"expected |values| below {SQUARE_LIMIT:.3g} (variances and least squares square them)"
         )
     return values
+
+
+def _refuse_export_forms(raw: pl.Series, unread: pl.Series, column: str, where: str) -> None:
+    """What spreadsheets and exports write in a number column instead of numbers, refused saying
+    what to convert it to: a units row under the header, percentages, thousands commas."""
+    from minectl.data.sources import GROUPED_THOUSANDS
+
+    text = raw.cast(pl.String).str.strip_chars()
+    shown, first = text.gather(unread), f"first at row {unread[0] + 1}: {raw[unread[0]]!r}"
+    if unread.len() == 1 and unread[0] == 0 and text.len() > 2:
+        raise DataError(f"{where}: column '{column}' row 1 is {raw[0]!r} and every other row a number: a units row under the "
+                        "header? expected numbers in every row (delete that row)")
+    if shown.str.strip_suffix("%").cast(pl.Float64, strict=False).is_not_null().all():
+        raise DataError(f"{where}: column '{column}' has {unread.len()} percentages ({first}); expected numbers without '%' "
+                        "(85.2 for percent, or 0.852 as a fraction)")
+    if shown.str.contains(GROUPED_THOUSANDS).all():  # 1,320 is 1320 or 1.32: read_file reads it only beside a 1,320.5
+        raise DataError(f"{where}: column '{column}' has {unread.len()} numbers written with commas ({first}); expected plain "
+                        "numbers: no thousands separators (1000000) and a decimal point (1320.5)")
+
+
+# a label cell of a row that sums or averages the rows above it, as spreadsheets write them
+SUMMARY_LABELS = ("total", "grand total", "subtotal", "sum", "mean", "average", "avg", "summe", "gesamt", "mittelwert",
+                  "moyenne", "promedio", "totale")
+
+
+def check_no_summary_row(frame: pl.DataFrame, columns: list[str], where: str) -> None:
+    """Refuse a row with a value in ``columns`` labelled a total or a mean in a text column: read
+    as one more period, failure or run, it joined the data unsaid (a failure log's `Total,297` row
+    made the MTBF 66.0 h, not 297 / 8 = 37.1)."""
+    labels = [name for name, dtype in frame.schema.items() if dtype == pl.String and name not in columns]
+    if not labels:
+        return
+    cells = {name: pl.col(name).str.strip_chars().str.strip_suffix(":").str.to_lowercase().is_in(SUMMARY_LABELS) for name in labels}
+    marked = frame.select(pl.any_horizontal(*cells.values()) & pl.any_horizontal(pl.col(columns).is_not_null())).to_series()
+    if marked.any():
+        row = int(marked.arg_true()[0])
+        name = next(name for name in labels if frame.select(cells[name]).to_series()[row])
+        raise DataError(f"{where}: row {row + 1} is labelled {frame[name][row]!r} (column '{name}'): a total or mean of the rows, read "
+                        "as one more value; expected one row per period or event (delete that row)")
 
 
 def complete_rows(frame: pl.DataFrame, columns: list[str], where: str, drop: bool, key: str) -> tuple[pl.DataFrame, int]:

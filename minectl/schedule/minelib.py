@@ -223,7 +223,8 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
         at = int(odd[0])
         line = int(np.searchsorted(newline, at))
         text = bytes(buf[newline[line - 1] + 1 if line else 0:]).split(b"\n", 1)[0].decode("ascii", "replace")
-        raise DataError(f"{path}:{line + 1}: {next((w for w in text.split() if not w.isdigit()), '?')!r} is not an integer block id")
+        raise DataError(f"{path}:{line + 1}: {next((w for w in text.split() if not w.isdigit()), '?')!r} is not an integer block id; "
+                        "expected `block count pred1 .. predcount`, non-negative integers")
     edges = np.flatnonzero(np.diff(digit.view(np.int8), prepend=0, append=0))  # token starts and (exclusive) ends
     starts, ends = edges[::2], edges[1::2]
     length = ends - starts
@@ -423,7 +424,8 @@ def _coefficients(path: Path, lines, at: int, coef: np.ndarray, by_destination: 
     dest, res = (table[:, 1] if width == 4 else np.zeros(len(table))), table[:, -2]
     bad = np.flatnonzero((dest < 0) | (dest >= dests) | (res < 0) | (res >= resources))
     if len(bad):
-        raise DataError(f"{path}:{first + bad[0]}: destination or resource index out of range")
+        raise DataError(f"{path}:{first + bad[0]}: destination or resource index out of range; expected destinations 0..{dests - 1} "
+                        f"and resources 0..{resources - 1} (the header's NDESTINATIONS and NRESOURCE_SIDE_CONSTRAINTS)")
     idx = table[:, :-1].astype(np.int64)  # in range: the cast is exact
     block, dest, res = idx[:, 0], (idx[:, 1] if width == 4 else np.zeros(len(idx), np.int64)), idx[:, -1]
     key = (res * n + block) * dests + dest

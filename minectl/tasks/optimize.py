@@ -300,7 +300,7 @@ def _table_runs(sim: Any, variables: list[str], responses: list[str], bounds: An
     import polars as pl
 
     from minectl.data.sources import read_file
-    from minectl.data.values import complete_rows
+    from minectl.data.values import check_no_summary_row, complete_rows
     from minectl.optimize.doe import check_runs, min_runs
 
     where = sim.path
@@ -318,9 +318,7 @@ def _table_runs(sim: Any, variables: list[str], responses: list[str], bounds: An
     missing = [column for column in variables + responses if column not in frame.columns]
     if missing:
         raise DataError(f"{where}: no column '{missing[0]}' (columns: {', '.join(frame.columns)})")
-    for column in variables + responses:
-        if not frame.schema[column].is_numeric():
-            raise DataError(f"{where}: column '{column}' is {frame.schema[column]}; expected numbers")
+    check_no_summary_row(frame, variables + responses, where)  # a 'Mean' row was one run more
     table, dropped = complete_rows(frame, variables + responses, where, sim.drop_incomplete, "simulator.drop_incomplete")
     needed = min_runs(len(variables), cv_folds)
     if table.height < needed:

@@ -10,7 +10,7 @@ import polars as pl
 
 from minectl.data.names import check_names
 from minectl.data.sources import read_file
-from minectl.data.values import complete_rows, numeric, series_gaps
+from minectl.data.values import check_no_summary_row, complete_rows, numeric, series_gaps
 from minectl.errors import ConfigError, DataError
 from minectl.uncertainty.distributions import check_spread
 
@@ -23,7 +23,8 @@ def transform_series(values: np.ndarray, transform: str, name: str) -> np.ndarra
         return values
     if transform == "log_return":
         if np.any(values <= 0):
-            raise DataError(f"{name}: log returns need positive values, found {np.nanmin(values):g}")
+            raise DataError(f"{name}: log returns need positive values, found {np.nanmin(values):g}; expected prices or quantities "
+                            "> 0 (a series with losses or changes has none; its level and diff have)")
         return np.diff(np.log(values))
     if transform == "diff":
         return np.diff(values)
@@ -57,6 +58,7 @@ def transform_groups(
 def _with_columns(path: Path, columns: list[str], key: str) -> pl.DataFrame:
     frame = read_file(path, "dataset")
     _check_columns(frame, path, columns, key)
+    check_no_summary_row(frame, columns, str(path))
     return frame
 
 
@@ -67,10 +69,32 @@ def _check_columns(frame: pl.DataFrame, path: Path, columns: list[str], key: str
         raise ConfigError(f"{key}: column '{missing[0]}' not in {path}")
 
 
+def numbers(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
+    """``frame[column]`` as numbers (values.numeric, which names what exports write instead: a
+    units row, percentages, thousands commas); dates are refused saying what a failure log's
+    dates become (their differences are the times between failures)."""
+    raw = frame[column]
+    if raw.dtype.is_temporal():
+        raise DataError(f"{where}: column '{column}' holds dates ({raw.dtype}); {_FOR_DATES}")
+    if raw.dtype == pl.String:
+        text = raw.str.strip_chars()
+        unread = text.filter(text.cast(pl.Float64, strict=False).is_null() & raw.is_not_null())
+        if unread.len() and unread.len() == raw.drop_nulls().len() and _parsed_dates(unread, Path(where)).is_not_null().all():
+            raise DataError(f"{where}: column '{column}' holds dates (first at row 1: {raw.drop_nulls()[0]!r}); {_FOR_DATES}")
+    return numeric(frame, column, where)
+
+
+_FOR_DATES = ("expected numbers: for dates of failures, the times between them (hours), or the operating hours at each failure "
+              "with dataset.transforms=[diff]")
+
+
 def read_columns(path: Path, columns: list[str], key: str, drop: bool, drop_key: str) -> tuple[np.ndarray, int]:
     """The numeric ``columns`` (the config ``key``) of a csv/parquet file, rows with a value in
     each: (rows x columns array, incomplete rows dropped); those are refused unless ``drop``."""
-    table, dropped = complete_rows(_with_columns(path, columns, key), columns, str(path), drop, drop_key)
+    frame = _with_columns(path, columns, key)
+    for column in columns:  # what an export wrote instead of numbers, said before complete_rows' plain "not numbers"
+        numbers(frame, column, str(path))
+    table, dropped = complete_rows(frame, columns, str(path), drop, drop_key)
     return table.to_numpy(), dropped
 
 
@@ -80,7 +104,7 @@ def read_path(path: Path, column: str, key: str) -> np.ndarray:
     month per row, oldest first."""
     frame = _with_columns(path, [column], key)
     _check_date_columns(frame, path, "month", "oldest first: the path's last rows are its latest months")
-    values = numeric(frame, column, str(path))
+    values = numbers(frame, column, str(path))
     return series_gaps(values, str(path), False, None)[0].to_numpy()
 
 
@@ -95,13 +119,15 @@ def read_series(
     Where the file has ``date_column``, each series' dates must increase row by row (_check_order).
     Second, with ``censored_column``, {group: True where the row is right-censored (a suspension)}
     for the group's rows that hold a value: one flag per value left once the NaN are dropped, in
-    order ({} without the column). Every row's flag must be true/false or 1/0 (_censoring_flags);
+    order ({} without the column). Every row's flag must be true/false, 1/0 or S/F (_censoring_flags);
     a group must keep at least 3 failures to fit a distribution."""
     frame = read_file(path, "dataset")
     for needed in [column] + ([group_by] if group_by else []):
         if needed not in frame.columns:
             raise DataError(f"{path}: column '{needed}' not found; columns are {', '.join(frame.columns)}")
-    values = numeric(frame, column, str(path))
+    check_no_summary_row(frame, [column], str(path))
+    _check_one_unit_per_row(frame, path)
+    values = numbers(frame, column, str(path))
     groups = frame[group_by].cast(pl.Utf8) if group_by else pl.Series(["all"] * frame.height)
     if groups.null_count():  # a row of no group: which series it belongs to is unknown
         first = int(groups.is_null().arg_true()[0])
@@ -130,12 +156,29 @@ def read_series(
     return out, censored
 
 
+def _check_one_unit_per_row(frame: pl.DataFrame, path: Path) -> None:
+    """Refuse Weibull++'s grouped data: its `Number in State` column says how many units a row
+    stands for, and each row was read as one failure or suspension."""
+    name = next((name for name in frame.columns if name.strip().lower() == "number in state"), None)
+    if name is None:
+        return
+    units = numbers(frame, name, str(path))
+    grouped = (units != 1).fill_null(False)
+    if grouped.any():
+        row = int(grouped.arg_true()[0])
+        raise DataError(f"{path}: column '{name}' is {units[row]:g} at row {row + 1}: that many units in one row (Weibull++'s "
+                        "grouped data); expected one row per unit (repeat the row, with Number in State 1)")
+
+
 # the only spellings of a censoring flag: anything else (yes, T, 2, an empty cell) could mean either
-CENSORED_SPELLINGS = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False}
+# Weibull++/ReliaSoft's State column writes F (failure) and S (suspension); 'C' is left out: censored
+# to some, complete (a failure) to others
+CENSORED_SPELLINGS = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False,
+                      "s": True, "suspension": True, "suspended": True, "f": False, "failure": False, "failed": False}
 
 
 def _censoring_flags(frame: pl.DataFrame, censored_column: str, path: Path) -> pl.Series:
-    """``censored_column`` as booleans (True: right-censored), every row true/false or 1/0."""
+    """``censored_column`` as booleans (True: right-censored), every row true/false, 1/0 or S/F."""
     _check_columns(frame, path, [censored_column], "dataset.censored_column")
     flags = frame[censored_column].cast(pl.Utf8).str.strip_chars().str.to_lowercase()
     flags = flags.replace_strict(CENSORED_SPELLINGS, default=None, return_dtype=pl.Boolean)
@@ -145,7 +188,7 @@ def _censoring_flags(frame: pl.DataFrame, censored_column: str, path: Path) -> p
         raw = frame[censored_column][first]
         raise DataError(f"{path}: column '{censored_column}' has {int(unread.sum())} values that are not true/false or 1/0 "
                         f"(first at row {first + 1}: {'empty' if raw is None else repr(raw)}); expected true (censored, a "
-                        "suspension) or false (a failure) in every row")
+                        "suspension) or false (a failure) in every row, or 1/0, or S/F as Weibull++ writes them")
     return flags
 
 

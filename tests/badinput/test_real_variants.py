@@ -150,7 +150,8 @@ FORECAST_REFUSALS = {
     # Jan-60 would be a guess at the century (2060?)
     "two-digit year": (_monthly(lambda d: f"{d:%b-%y}"), "column 'month' must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); got 'Mar-25'"),
     "units row": ("month,usd_t\n,($/mt)\n" + _rows(lambda d: f"{d:%Y-%m}"),
-                  "column 'usd_t' has 1 values that are not numbers (first at row 1: '($/mt)'); expected numbers"),
+                  "column 'usd_t' row 1 is '($/mt)' and every other row a number: a units row under the header? expected numbers "
+                  "in every row (delete that row)"),
     "quarters": (_monthly(lambda d: f"{d.year}Q{(d.month + 2) // 3}"), "must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); got '2025Q1'"),
     "years as numbers": ("year,usd_t\n" + "".join(f"{2011 + i},{p}\n" for i, p in enumerate(PRICES)),
                          "column 'year' must hold dates; got type Int64 (e.g. 2011); expected dates YYYY-MM"),
@@ -161,7 +162,9 @@ FORECAST_REFUSALS = {
     "negative price": (_monthly(values=[-37.63 if i == 3 else p for i, p in enumerate(PRICES)]),
                        "column 'usd_t' must be > 0 (prices are modelled in logs); got -37.63 at 2025-06"),
     # 1,320 alone may be a decimal comma (1.320)
-    "comma without a point": (_monthly(values=[f'"{p * 12:,.0f}"' for p in PRICES]), "column 'usd_t' has 15 values that are not numbers (first at row 1: '1,240')"),
+    "comma without a point": (_monthly(values=[f'"{p * 12:,.0f}"' for p in PRICES]),
+                              "column 'usd_t' has 15 numbers written with commas (first at row 1: '1,240'); expected plain numbers: "
+                              "no thousands separators (1000000) and a decimal point (1320.5)"),
     # polars' own words alone did not say what to do
     "a title line above the header": ("Pink Sheet coal prices\n" + _monthly(), "found more fields than defined in 'Schema'); expected the "
                                       "column names in the first line and as many values in every row"),

@@ -159,7 +159,7 @@ def test_bad_input_files_fail_in_one_line(cli, tmp_path):
     prices = tmp_path / "prices.csv"
     pl.DataFrame({"date": ["2024-01-01", "2024-02-01"], "close": [100.0, 101.0]}).write_csv(prices)
     cases = [
-        (["simulator=table", f"simulator.path={runs}"], f"{runs}: column 'subsidence_cm' is String; expected numbers"),
+        (["simulator=table", f"simulator.path={runs}"], f"{runs}: column 'subsidence_cm' has 10 values that are not numbers (first at row 1: 'a'); expected numbers"),
         (["simulator=table", f"simulator.path={no_ore}"], f"{no_ore}: no column 'ore_t' (columns: pillar_height_m, sidewall_thickness_m, subsidence_cm)"),
         (["simulator=table", f"simulator.path={runs}", "+simulator.columns.Hp=pillar_height_m"], "simulator.columns names 'Hp', which the file lacks"),
         ([f"optimize.decision.price_path={tmp_path / 'none.csv'}"], "none.csv: optimize.decision.price_path file not found"),
