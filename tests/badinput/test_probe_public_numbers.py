@@ -185,3 +185,19 @@ def test_a_doe_table_with_a_summary_row_or_a_spreadsheet_error_is_refused(tmp_pa
     path = _doe(tmp_path, rows + [last])
     assert_refused(["optimize", "debug=quick", "simulator=table", f"simulator.path={path}", f"hydra.run.dir={tmp_path / 'run'}"],
                    [str(path), expect], inputs=[path], run_dir=tmp_path / "run")
+
+
+def test_operating_hours_at_each_failure_read_as_times_between_are_said(tmp_path):
+    """The LHD log's `t` (hours at failure) instead of its `tbf`: the MTBF was their mean, 1,177 h
+    for 49.8 h on machine A, with an autocorrelation line as the only hint."""
+    gaps = [105.0, 400.0, 52.0, 213.0, 87.0, 160.0, 34.0, 91.0, 66.0, 120.0]
+    cost = ["implied_cost.cost_per_event=20000", "implied_cost.operating_hours=6000", "uncertainty.method=percentile"]
+    said = {}
+    for name, values in (("tbf", gaps), ("hours", list(np.cumsum(gaps)))):
+        path = tmp_path / f"{name}.csv"
+        pl.DataFrame({name: values}).write_csv(path)
+        result = CliRunner().invoke(app, _uncertainty(path, tmp_path / name, name, *cost))
+        assert result.exit_code == 0, result.output
+        said[name] = " ".join(result.output.split())
+    assert "level: never falls over its 10 values: operating hours at each failure?" in said["hours"]
+    assert "never falls" not in said["tbf"]
