@@ -52,6 +52,13 @@ main()
 """
 
 
+def as_from_a_terminal() -> None:
+    """A child's stop signals as a terminal session has them: tests run under nohup (SIGHUP
+    ignored) or in a background job (SIGINT ignored) pass those on, and minectl keeps them so."""
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, signal.SIG_DFL)
+
+
 def wait_for(path: Path, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists():
@@ -75,7 +82,7 @@ def test_a_stop_signal_ends_a_run_as_ctrl_c_does(tmp_path, stop):
     mine, run = write_tiny_mine(tmp_path / "mine"), tmp_path / "run"
     data = ["data=parquet_dir", f"data.dir={mine}"]
     process = subprocess.Popen([sys.executable, "-c", STOPPABLE, "cost", *data, f"hydra.run.dir={run}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=as_from_a_terminal)
     wait_for(run / "started", process)
     process.send_signal(stop)
     output, _ = process.communicate(timeout=60)
@@ -233,7 +240,8 @@ def test_sigterm_ends_a_joblib_sweep_and_its_workers(tmp_path):
     mine, sweep = write_tiny_mine(tmp_path / "mine"), tmp_path / "sweep"
     process = subprocess.Popen([sys.executable, "-m", "minectl.cli", "cost", "-m", "data=parquet_dir", f"data.dir={mine}",
                                 "seed=0,1", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}"],
-                               env=env, stdout=(tmp_path / "output").open("w"), stderr=subprocess.STDOUT)
+                               env=env, stdout=(tmp_path / "output").open("w"), stderr=subprocess.STDOUT,
+                               preexec_fn=as_from_a_terminal)
     wait_for(sweep / "0" / "started", process, 120)
     wait_for(sweep / "1" / "started", process, 60)
     workers = descendants(process.pid)
