@@ -264,18 +264,27 @@ def _refuse_registers(records: pl.DataFrame) -> None:
     """A series whose daily quantities (as read: not imputed, not removed as outliers) rise on
     every day of at least REGISTER_DAYS: the readings of a cumulative meter exported as if they
     were the quantity used, which summed would cost its running total each hour or day. Real use
-    falls some day (a weekend, a breakdown, a shift pattern)."""
-    read = records.filter(~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())
-    quantity = pl.col("quantity").sort_by("date")
-    steps = read.group_by("_series", maintain_order=True).agg(
-        *[pl.col(c).first() for c in SERIES], days=pl.len(), rising=(quantity.diff() > 0).sum(), first=quantity.first(),
-        last=quantity.last())
-    register = steps.filter((pl.col("days") >= REGISTER_DAYS) & (pl.col("rising") == pl.col("days") - 1))
-    if register.height:
-        row = register.row(0, named=True)
-        raise DataError(f"consumption: mine '{row['mine_id']}', activity '{row['activity']}', resource '{row['resource']}' rises "
-                        f"on every one of its {row['days']} days ({row['first']:,.1f} to {row['last']:,.1f} a day; "
-                        f"{register.height} such series): a meter's running total (register readings), not the quantity used? "
+    falls some day (a weekend, a breakdown, a shift pattern). In numpy over the records, which
+    come grouped by series in date order (else sorted first)."""
+    import numpy as np
+
+    read = records.select("_series", "date", "quantity", ~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())
+    series, dates, quantity, kept = (read.to_series(i).to_physical().to_numpy() for i in range(4))
+    series, dates, quantity = series[kept], dates[kept], quantity[kept]
+    same = series[1:] == series[:-1]
+    if not np.all((dates[1:] > dates[:-1]) | ~same):
+        order = np.lexsort((dates, series))
+        series, quantity = series[order], quantity[order]
+        same = series[1:] == series[:-1]
+    days = np.bincount(series)
+    rising = np.bincount(series[1:], weights=same & (quantity[1:] > quantity[:-1]), minlength=days.size)
+    register = np.flatnonzero((days >= REGISTER_DAYS) & (rising == days - 1))
+    if register.size:
+        rows = np.flatnonzero(series == register[0])
+        names = records.filter(pl.col("_series") == register[0]).row(0, named=True)
+        raise DataError(f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' "
+                        f"rises on every one of its {days[register[0]]} days ({quantity[rows[0]]:,.1f} to {quantity[rows[-1]]:,.1f} "
+                        f"a day; {register.size} such series): a meter's running total (register readings), not the quantity used? "
                         "expected the quantity used in each hour or day (the differences of the readings)")
 
 
