@@ -96,3 +96,13 @@ def assert_refused(
     assert snapshot(inputs) == before, "an input was modified"
     assert not partial_results(run_dir), f"partial results left: {partial_results(run_dir)}"
     return line
+
+
+def assert_corpus_refused(tmp_path: Path, name: str, content: str, expect: str) -> None:
+    """`minectl factors extract` of a corpus file ``name`` holding ``content``: refused in one line
+    holding ``expect``, the file unchanged, no run folder left."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    run_dir = tmp_path / "run"
+    assert_refused(["factors", "extract", f"factors.extract.corpus={path}", f"hydra.run.dir={run_dir}"], expect,
+                   inputs=[path], run_dir=run_dir)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import assert_refused
+from harness import assert_corpus_refused, assert_refused
 
 CORPORA = {  # name: (file name, content, texts the error line holds)
     "CoNLL token holding a space (space-separated)": ("a.conll", "New York NNP B-LOC\nis VBZ O\nbig JJ O\n",
@@ -43,12 +43,7 @@ CORPORA = {  # name: (file name, content, texts the error line holds)
 
 @pytest.mark.parametrize("case", CORPORA)
 def test_labelled_text_minectl_cannot_read_is_refused_in_one_line(case, tmp_path):
-    name, content, expect = CORPORA[case]
-    path = tmp_path / name
-    path.write_text(content, encoding="utf-8")
-    run_dir = tmp_path / "run"
-    assert_refused(["factors", "extract", f"factors.extract.corpus={path}", f"hydra.run.dir={run_dir}"], expect,
-                   inputs=[path], run_dir=run_dir)
+    assert_corpus_refused(tmp_path, *CORPORA[case])
 
 
 TRAIN = "usa\tembassy\tuk\nuk\tembassy\tusa\nusa\taid\tuk\nuk\taid\tusa\n"

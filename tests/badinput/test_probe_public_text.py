@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import assert_refused
+from harness import assert_corpus_refused, assert_refused
 
 from minectl.factors.kge.data import load_splits
 from minectl.text.corpus import read_corpus
@@ -105,12 +105,7 @@ CORPORA = {  # name: (file name, content, texts the error line holds)
 
 @pytest.mark.parametrize("case", CORPORA)
 def test_public_text_layouts_minectl_does_not_read_are_named(case, tmp_path):
-    name, content, expect = CORPORA[case]
-    path = tmp_path / name
-    path.write_text(content, encoding="utf-8")
-    run_dir = tmp_path / "run"
-    assert_refused(["factors", "extract", f"factors.extract.corpus={path}", f"hydra.run.dir={run_dir}"], expect,
-                   inputs=[path], run_dir=run_dir)
+    assert_corpus_refused(tmp_path, *CORPORA[case])
 
 
 def test_freebase_wordnet_and_yago_names_read_as_written(tmp_path):
