@@ -93,6 +93,14 @@ def check_no_summary_row(frame: pl.DataFrame, columns: list[str], where: str) ->
                         "as one more value; expected one row per period or event (delete that row)")
 
 
+def column_telling_apart(rows: pl.DataFrame, skip: tuple[str, ...]) -> str | None:
+    """The first column but ``skip`` that is no float measurement and holds a distinct value in
+    each of ``rows`` (the rows of one time): a machine, unit or origin of several series in one
+    file, else None."""
+    return next((c for c, dtype in rows.schema.items() if c not in skip and not dtype.is_float() and rows[c].n_unique() == rows.height),
+                None)
+
+
 def complete_rows(frame: pl.DataFrame, columns: list[str], where: str, drop: bool, key: str) -> tuple[pl.DataFrame, int]:
     """The numeric ``columns`` of the rows that have a value in each; a row missing one is
     refused unless ``drop`` (the config ``key``); returns the rows and how many were dropped."""

@@ -9,7 +9,7 @@ import polars as pl
 
 from minectl.data.names import alike_in, shown
 from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, read_file, resolve_input
-from minectl.data.values import numeric
+from minectl.data.values import column_telling_apart, numeric
 from minectl.errors import ConfigError, DataError
 
 # The vendored World Bank Pink Sheet coal prices (examples/data/pinksheet_coal): name -> column.
@@ -179,8 +179,7 @@ def _refuse_several_series(frame: pl.DataFrame, date_column: str, value_column: 
     if not repeated.any():
         return
     rows = frame.filter(dates == dates.filter(repeated)[0])
-    ids = next((c for c, dtype in rows.schema.items()
-                if c not in (date_column, value_column) and not dtype.is_float() and rows[c].n_unique() == rows.height), None)
+    ids = column_telling_apart(rows, (date_column, value_column))
     if ids is not None:
         shown_ids = ", ".join(repr(v) for v in rows[ids].head(3).to_list())
         raise DataError(f"{path}: column {date_column!r} repeats {rows[date_column][0]} in rows that {ids!r} tells apart "

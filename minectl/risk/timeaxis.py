@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from minectl.data.values import column_telling_apart
 from minectl.errors import ConfigError, DataError
 
 # units with a fixed length in seconds; "shift" takes its length from the config (shift_hours);
@@ -177,8 +178,7 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
     elif shared.any():
         first = ordered[column].filter(shared)[0]
         rows = ordered.filter(pl.col(column) == first)
-        ids = next((c for c, dtype in rows.schema.items() if c != column and not dtype.is_float() and rows[c].n_unique() == rows.height),
-                   None)  # a column telling the rows of one time apart: a machine or unit of several series in one file
+        ids = column_telling_apart(rows, (column,))  # a machine or unit of several series in one file
         several = f", or risk.input.series={ids} if each {ids} is a series of its own" if ids else ""
         raise DataError(f"{where}: time column {column!r} repeats {first} ({int(shared.sum())} rows share a time); "
                         f"expected one row per time (aggregate or drop duplicates first, or risk.time.repeated=mean{several})")
