@@ -27,13 +27,13 @@ from minectl.factors.kge.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "examples/data/kge"
-BEST_MODEL = "complex"  # the best model per graph, with the experiment's settings (minectl/conf/experiment/<graph>.yaml)
+BEST_MODEL = "complex"  # the best model per graph, with the experiment's settings (conf/experiment/<graph>.yaml)
 GOAL = {"nations": 0.80, "umls": 0.95}
 TRANSH = dict(dim=50, epochs=300, negatives=1, margin=1.0, p_norm=2, learning_rate=0.01, batch_size=128)
 
 
 def experiment_params(graph: str) -> dict:
-    conf = yaml.safe_load((ROOT / f"minectl/conf/experiment/{graph}.yaml").read_text(encoding="utf-8"))
+    conf = yaml.safe_load((ROOT / f"conf/experiment/{graph}.yaml").read_text(encoding="utf-8"))
     return {"model": BEST_MODEL, **conf["factors"]["kge"]["estimators"][BEST_MODEL]}
 
 

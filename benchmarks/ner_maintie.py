@@ -30,7 +30,7 @@ CORPUS = Path(__file__).parents[1] / "examples" / "data" / "maintie" / "gold_rel
 SPERT = {1: 89.88, 5: 87.39, 32: 71.58, 224: 64.43}  # RESULTS.md, entity micro F1 on the same split
 NEURAL = {"char_encoder": "lstm", "word_dim": 100, "char_dim": 30, "char_hidden": 50, "dict_dim": 20, "hidden": 100, "dropout": 0.3,
           "word_dropout": 0.05, "learning_rate": 0.003, "batch_size": 16, "max_epochs": 40, "patience": 10, "word_vectors": True,
-          "vector_epochs": 5, "dict_folds": 5, "dictionary_first": 0.9, "nested": None}  # minectl/conf/extract.yaml's defaults
+          "vector_epochs": 5, "dict_folds": 5, "dictionary_first": 0.9, "nested": None}  # conf/extract.yaml's defaults
 CRF = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "word_classes": True}
 GRID = {"c1": (0.0, 0.05, 0.2), "c2": (0.01, 0.05, 0.2), "dictionary_first": (0.5, 0.7, 0.9), "word_classes": (True, False)}  # --select
 

@@ -58,7 +58,9 @@ def _complete_override(ctx: typer.Context, incomplete: str) -> list[str]:
 
 
 def _overrides_like(incomplete: str) -> list[str]:
-    conf = Path(__file__).resolve().parent / "conf"
+    from importlib import resources
+
+    conf = Path(resources.files("minectl.conf"))  # conf/ of the checkout, minectl/conf/ of a wheel
     group, eq, option = incomplete.partition("=")
     if eq:
         folder = conf / group.lstrip("+~")

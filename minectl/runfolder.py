@@ -233,19 +233,28 @@ def check_finished(run_dir: Path) -> dict:
     return status
 
 
+def check_finished_if_run(folder: Path) -> None:
+    """``check_finished`` where ``folder`` is a run's (it holds `.hydra/`); a plain folder of
+    files (models, triples written by hand) passes."""
+    if (Path(folder) / ".hydra").is_dir():
+        check_finished(folder)
+
+
 # ---------------------------------------------------------------------------- claiming
 
 
 def holds_run(folder: Path) -> bool:
     """A run or sweep has written results into ``folder``, or is running there (`.hydra/`
     without a status yet). The folder of a failed run holds no results: it may be reused."""
+    from minectl.results import METRICS_FILE, STATUS_FILE
+
     folder = Path(folder)
-    if any((folder / name).exists() for name in ("metrics.json", "multirun.yaml")) or any(folder.glob("*/.hydra")):
+    if any((folder / name).exists() for name in (METRICS_FILE, "multirun.yaml")) or any(folder.glob("*/.hydra")):
         return True
     if not (folder / ".hydra").exists():
         return False
     try:
-        return json.loads((folder / "status.json").read_text())["status"] != "failed"
+        return json.loads((folder / STATUS_FILE).read_text())["status"] != "failed"
     except (OSError, ValueError, TypeError, KeyError):  # no status yet (running, or killed), or unreadable
         return True
 
@@ -259,6 +268,8 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
     ``overwrite``: then the old run's folder is removed first. A folder holding other files
     (`/`, a project folder) is refused, ``overwrite`` or not. Returns the folder made.
     """
+    from minectl.results import STATUS_FILE
+
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,7 +283,7 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
                     continue
         if holds_run(path):
             if not overwrite:
-                unfinished = (path / ".hydra").exists() and not (path / "status.json").exists()  # no status: killed, or running
+                unfinished = (path / ".hydra").exists() and not (path / STATUS_FILE).exists()  # no status: killed, or running
                 raise ConfigError(f"{key}={path}: already holds a run{' that has not finished (still running, or killed)' * unfinished}; "
                                   "expected a new folder, or --overwrite to replace that run")
             if Path.cwd().resolve().is_relative_to(path.resolve()):

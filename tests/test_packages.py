@@ -6,7 +6,18 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = sorted(p.parent for p in Path(__file__).parents[1].joinpath("minectl").glob("*/__init__.py") if p.parent.name != "conf")
+ROOT = Path(__file__).parents[1]
+PACKAGES = sorted(p.parent for p in ROOT.joinpath("minectl").glob("*/__init__.py"))
+
+
+def test_pyproject_ships_every_package_and_conf_as_minectl_conf():
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    tree = {".".join(p.parent.relative_to(ROOT).parts) for p in ROOT.joinpath("minectl").rglob("__init__.py")}
+    assert sorted(setuptools["packages"]) == sorted(tree | {"minectl.conf"})
+    assert setuptools["package-dir"] == {"minectl.conf": "conf"} and (ROOT / "conf/__init__.py").is_file()
+    shipped = {f"**/*{p.suffix}" for p in ROOT.joinpath("conf").rglob("*.*") if p.suffix != ".py" and "__pycache__" not in p.parts}
+    assert shipped <= set(setuptools["package-data"]["minectl.conf"])  # a wheel holds every config and table
 
 
 @pytest.mark.parametrize("folder", PACKAGES, ids=lambda p: p.name)

@@ -14,20 +14,25 @@ from typing import Any, Callable, NamedTuple
 
 import polars as pl
 
+import minectl.conf
 from minectl.data.names import check_names
 from minectl.errors import DataError
 
 # The checkout's root: relative example paths (examples/data/...) also resolve from here, so
-# shipped experiments run from any working directory.
+# shipped experiments run from any working directory. Then the folder holding the shipped conf/
+# (the checkout again, or site-packages/minectl/ in an installed wheel), so that a default under
+# conf/ (the factors' declared knowledge) resolves in either.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_ROOTS = (PROJECT_ROOT, Path(minectl.conf.__file__).resolve().parents[1])
 
 
 def resolve_input(path: str | Path) -> Path:
-    """A relative input path as found: in the working dir first, else under the project root."""
+    """A relative input path as found: in the working dir first, else under the project root,
+    else beside the shipped configs."""
     given = Path(path).expanduser()
-    if given.is_absolute() or given.exists() or not (PROJECT_ROOT / given).exists():
+    if given.is_absolute() or given.exists():
         return given
-    return PROJECT_ROOT / given
+    return next((root / given for root in _ROOTS if (root / given).exists()), given)
 
 _OPS: dict[str, Callable[[pl.Expr, Any], pl.Expr]] = {
     "==": lambda c, v: c == v,

@@ -38,7 +38,7 @@ MEDIUM_SCORE, HIGH_SCORE = 1, 3
 
 @lru_cache(maxsize=1)
 def default_cost_mapping() -> dict:
-    """The cost mapping shipped as minectl/conf/costs/default.yaml, as a plain dict."""
+    """The cost mapping shipped as conf/costs/default.yaml, as a plain dict."""
     text = resources.files("minectl.conf").joinpath("costs/default.yaml").read_text()
     return yaml.safe_load(text)
 

@@ -119,10 +119,9 @@ def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> TextT
     with their types and edges with source "text", the sentence as citation. Text repeats a fact
     in many sentences and a tagger may type a name two ways: both are counted, not refused."""
     if path.is_dir():
-        from minectl.runfolder import check_finished
+        from minectl.runfolder import check_finished_if_run
 
-        if (path / ".hydra").is_dir():  # a run folder: not the triples of a run stopped before its end
-            check_finished(path)
+        check_finished_if_run(path)  # not the triples of a run stopped before its end
         path = path / "tables" / "triples.parquet"
     if not path.is_file():
         raise DataError(f"{path}: not found; expected a text-extraction run folder or its tables/triples.parquet")

@@ -2,7 +2,7 @@
 
 Every model takes the same 2-D feature layout (see :mod:`minectl.models.sequence`): the
 flattened dynamic window followed by the static features. A config names one by `_target_`
-(minectl/conf/model/), built by :mod:`minectl.estimators`.
+(conf/model/), built by :mod:`minectl.estimators`.
 """
 
 from minectl.models.io import load_model, save_model

@@ -210,10 +210,9 @@ def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path, roles:
     is called on each role's folder before it is read (a run's input_file: provenance)."""
     from sklearn.frozen import FrozenEstimator
 
-    from minectl.runfolder import check_finished
+    from minectl.runfolder import check_finished_if_run
 
-    if (Path(run_dir) / ".hydra").is_dir():  # a run folder: not the models of a run stopped before its end
-        check_finished(run_dir)
+    check_finished_if_run(run_dir)  # not the models of a run stopped before its end
     loaded = {role: FrozenEstimator(_load_surrogate(role, Path(run_dir) / MODELS_DIR / role, record)) for role in roles}
     return Surrogates(**loaded, loaded_from=Path(run_dir))
 

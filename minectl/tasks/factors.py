@@ -38,7 +38,7 @@ class SchemaConfig:
 
 @dataclass
 class SourcesConfig:
-    declared: List[str] = field(default_factory=lambda: ["minectl/conf/factors/knowledge/open_pit_coal.yaml"])
+    declared: List[str] = field(default_factory=lambda: ["conf/factors/knowledge/open_pit_coal.yaml"])
     # "mine": the cost pipeline on this config's data and costs; a path: a `minectl cost` run folder
     # or a daily table (.parquet/.csv); null: no data-derived edges
     data: Optional[str] = "mine"
@@ -94,8 +94,8 @@ class QueryConfig:
 
 @dataclass
 class EntropyConfig:
-    matrix: Optional[str] = "minectl/conf/factors/seed001/table11.csv"  # rows: experts; columns: factor codes
-    factors: Optional[str] = "minectl/conf/factors/seed001/table12.csv"  # code -> factor (+ the seed's weights)
+    matrix: Optional[str] = "conf/factors/seed001/table11.csv"  # rows: experts; columns: factor codes
+    factors: Optional[str] = "conf/factors/seed001/table12.csv"  # code -> factor (+ the seed's weights)
     target: str = "production_cost"  # the graph ranks the factors as drivers of this item
 
 

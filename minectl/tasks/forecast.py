@@ -27,7 +27,7 @@ class SourceConfig:
 
 @dataclass
 class ForecasterConfig:
-    _target_: str = MISSING  # the forecaster's class (minectl/conf/forecaster/); its key under forecaster names it
+    _target_: str = MISSING  # the forecaster's class (conf/forecaster/); its key under forecaster names it
     refit_every: int = at_least(1, default=1)  # backtest: re-learn parameters every n origins, else only extend the history
     # its fits shared with forecast.n_jobs - 1 spawned workers: worth it at about a second a fit (the LSTM)
     fit_in_workers: bool = False

@@ -45,7 +45,7 @@ class DoeConfig:
 @dataclass
 class SurrogateConfig:
     name: str = MISSING  # the surrogate's label in tables (lightgbm | rf | extra_trees)
-    _target_: str = MISSING  # one regressor per response: its class (minectl/conf/surrogate/)
+    _target_: str = MISSING  # one regressor per response: its class (conf/surrogate/)
     params: Dict[str, Any] = estimator_params(("random_state",))  # constructor arguments that differ from its defaults
     cv_folds: int = at_least(2, default=5)
 

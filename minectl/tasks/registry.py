@@ -1,5 +1,5 @@
 """The task table: each entry gives a CLI command `minectl <name>` running the Hydra primary
-config `minectl/conf/<name>.yaml` through the module's `run(cfg, out)`; the module's `Config`
+config `conf/<name>.yaml` through the module's `run(cfg, out)`; the module's `Config`
 dataclass is its schema."""
 
 import importlib

@@ -36,7 +36,7 @@ MAX_FEATURE_VALUES = 300_000_000
 @dataclass
 class ModelConfig:
     name: str = MISSING  # the model's label in tables and summaries (lr | svm | rf | lightgbm | lstm | lstm_rf)
-    _target_: str = MISSING  # the estimator's class (minectl/conf/model/)
+    _target_: str = MISSING  # the estimator's class (conf/model/)
     params: Dict[str, Any] = estimator_params(MODEL_SET_BY_TASK)  # constructor arguments that differ from its defaults
 
 

@@ -133,7 +133,7 @@ def test_a_forecast_series_of_another_type_is_refused_naming_tsv(tmp_path):
                    "nor a .csv/.parquet path; .tsv and tab-separated .txt files are read as csv too", inputs=[path], run_dir=run)
 
 
-DECLARED = REPO / "minectl/conf/factors/knowledge/open_pit_coal.yaml"
+DECLARED = REPO / "conf/factors/knowledge/open_pit_coal.yaml"
 
 
 @pytest.mark.parametrize("name, separator", [("extra.csv", ","), ("extra.tsv", "\t"), ("extra.txt", "\t")])

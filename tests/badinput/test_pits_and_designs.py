@@ -323,7 +323,7 @@ def test_entity_names_keep_letters_of_any_script(tmp_path):
     assert normalise_name("Transport distance (km)") == ("transport_distance", "km")
     assert normalise_name("Fo\u0308rderstrecke") == normalise_name("Förderstrecke")  # decomposed umlaut: one spelling
     # ASCII names normalise as before (the regex they were read with), so the declared graph is unchanged
-    declared = (ROOT / "minectl/conf/factors/knowledge/open_pit_coal.yaml").read_text()
+    declared = (ROOT / "conf/factors/knowledge/open_pit_coal.yaml").read_text()
     for name in set(re.findall(r"[A-Za-z][A-Za-z0-9 _-]+", declared)):
         assert normalise_name(name)[0] == re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
 

@@ -158,7 +158,7 @@ def test_a_factor_name_with_a_cyrillic_letter_is_refused_not_a_node_of_its_own(t
     path = tmp_path / "declared.csv"
     path.write_text("head,head_type,relation,tail,tail_type,weight,sign,unit,condition,cite\n"
                     "\u0412ench height,parameter,Positive,transport_cost,cost,,1,,,probe\n", encoding="utf-8")
-    declared = f"factors.sources.declared=[minectl/conf/factors/knowledge/open_pit_coal.yaml,{path}]"
+    declared = f"factors.sources.declared=[conf/factors/knowledge/open_pit_coal.yaml,{path}]"
     assert_refused(["factors", declared, f"hydra.run.dir={tmp_path / 'run'}"],
                    ["declared.csv:2: entity name 'Вench height' (with U+0412 CYRILLIC CAPITAL LETTER VE) mixes Latin and "
                     "Cyrillic letters in 'Вench'"], inputs=[path], run_dir=tmp_path / "run")

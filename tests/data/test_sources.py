@@ -217,3 +217,15 @@ def test_read_text_drops_a_utf8_byte_order_mark_and_refuses_other_bytes(tmp_path
     (tmp_path / "latin.txt").write_bytes("caf\xe9\n".encode("latin-1"))
     with pytest.raises(DataError, match=r"latin.txt: not utf-8 text \(byte 3\); expected triples"):
         read_text(tmp_path / "latin.txt", "utf-8", "triples")
+
+
+def test_a_default_under_conf_resolves_to_the_shipped_config_from_any_working_dir(tmp_path, monkeypatch):
+    from importlib import resources
+
+    from minectl.data.sources import resolve_input
+    from minectl.tasks.factors import SourcesConfig
+
+    monkeypatch.chdir(tmp_path)
+    [declared] = SourcesConfig().declared
+    shipped = resources.files("minectl.conf").joinpath("factors/knowledge/open_pit_coal.yaml")
+    assert resolve_input(declared).read_bytes() == shipped.read_bytes()

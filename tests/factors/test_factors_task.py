@@ -12,7 +12,7 @@ from tests.badinput.harness import assert_refused
 from tests.conftest import read_metrics
 
 REPO = Path(__file__).resolve().parents[2]
-DECLARED = REPO / "minectl/conf/factors/knowledge/open_pit_coal.yaml"
+DECLARED = REPO / "conf/factors/knowledge/open_pit_coal.yaml"
 QUICK = ["debug=quick", "factors.kge.models=[transh,complex]"]
 
 

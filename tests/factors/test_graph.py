@@ -17,7 +17,7 @@ from minectl.factors.graph import build_graph, read_text_triples, sign_conflicts
 from minectl.factors.schema import Schema, find_cycle
 from minectl.tasks.factors import ENTITY_TYPES, RELATION_TYPES
 
-DECLARED = Path(__file__).resolve().parents[2] / "minectl/conf/factors/knowledge/open_pit_coal.yaml"
+DECLARED = Path(__file__).resolve().parents[2] / "conf/factors/knowledge/open_pit_coal.yaml"
 
 
 @pytest.fixture(scope="module")

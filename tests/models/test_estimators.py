@@ -19,7 +19,7 @@ from minectl.models.sequence import LSTMClassifier, balanced_class_weights, spli
 from minectl.models.svm import SVMClassifier
 
 WINDOW, N_DYNAMIC, N_STATIC = 4, 3, 2
-MODEL_NAMES = ("lr", "svm", "rf", "lightgbm", "lstm", "lstm_rf")  # minectl/conf/model/<name>.yaml
+MODEL_NAMES = ("lr", "svm", "rf", "lightgbm", "lstm", "lstm_rf")  # conf/model/<name>.yaml
 TINY = {
     "lstm": {"hidden_size": 8, "max_epochs": 3, "batch_size": 32},
     "lstm_rf": {"hidden_size": 8, "max_epochs": 3, "batch_size": 32, "n_estimators": 20},
@@ -52,7 +52,7 @@ def lagged_frame(n: int, lag: int = 2, seed: int = 0):
 
 
 def shipped(name: str) -> dict:
-    """minectl/conf/model/<name>.yaml as the risk task reads it."""
+    """conf/model/<name>.yaml as the risk task reads it."""
     from importlib import resources
 
     import yaml

@@ -20,7 +20,7 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 LONG_TON_T = 1.0160469088
 PERIOD = "2021-01-01"
-# cost line -> (activity, resource) of minectl/conf/costs/taconite.yaml
+# cost line -> (activity, resource) of conf/costs/taconite.yaml
 LINES = {
     "Mining": ("mining", "mining_opex"),
     "Processing": ("processing", "processing_opex"),
