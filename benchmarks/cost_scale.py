@@ -107,7 +107,7 @@ def setup_minectl() -> dict:
     from minectl.costing import CostMapping
     from minectl.costing.accounts import Preprocessing, bounds_from_config, cost_accounts
 
-    conf = Path(__file__).resolve().parents[1] / "minectl" / "conf" / "costs" / "default.yaml"
+    conf = Path(__file__).resolve().parents[1] / "conf" / "costs" / "default.yaml"
     costs = OmegaConf.to_container(OmegaConf.load(conf), resolve=True)
     return {
         "run": cost_accounts,

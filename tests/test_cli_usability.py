@@ -60,7 +60,7 @@ done"""
 
 
 def test_the_task_help_page_advertises_the_completion_that_works():
-    page = (Path(__file__).resolve().parents[1] / "minectl" / "conf" / "hydra" / "hydra_help" / "minectl.yaml").read_text()
+    page = (Path(__file__).resolve().parents[1] / "conf" / "hydra" / "hydra_help" / "minectl.yaml").read_text()
     assert "minectl --install-completion" in page and "-sc" not in page.split("template:")[1]
 
 

@@ -197,7 +197,7 @@ def test_data_columns_constant_up_to_rounding_are_constant_columns():
 
 # -- factors: the seed's Table 12 beside the decision matrix -----------------------------------------
 
-TABLE12 = Path(__file__).resolve().parents[2] / "minectl" / "conf" / "factors" / "seed001" / "table12.csv"
+TABLE12 = Path(__file__).resolve().parents[2] / "conf" / "factors" / "seed001" / "table12.csv"
 
 
 def test_the_seed_table_joins_the_matrix_by_code_not_by_row(tmp_path):

@@ -17,6 +17,7 @@ from conftest import write_tiny_mine
 from harness import assert_refused, invoke, tiny_sweep
 from typer.testing import CliRunner
 
+import minectl.conf
 from minectl import cli
 from minectl.cli import app
 
@@ -194,7 +195,7 @@ def globbed(made, tmp_path_factory):
     """A two-job glob sweep (costs=glob(default*), one with dearer drill steel): multirun.yaml lists no job, so no plan to check folders against."""
     root = tmp_path_factory.mktemp("globbed")
     (root / "conf" / "costs").mkdir(parents=True)
-    default = (Path(cli.__file__).parent / "conf" / "costs" / "default.yaml").read_text()
+    default = (Path(minectl.conf.__file__).parent / "costs" / "default.yaml").read_text()
     (root / "conf" / "costs" / "default_dearer.yaml").write_text(default.replace("price: 28.0}", "price: 29.0}"))
     result = invoke("cost", "-m", "-cd", root / "conf", *made["data"], "costs=glob(default*)", f"hydra.sweep.dir={root / 'sweep'}")
     assert result.exit_code == 0, result.output

@@ -26,7 +26,7 @@ from minectl.cli import app
 from minectl.costing.mapping import CostMapping
 from minectl.errors import DataError
 
-DEFAULT_COSTS = Path(__file__).parents[2] / "minectl" / "conf" / "costs" / "default.yaml"
+DEFAULT_COSTS = Path(__file__).parents[2] / "conf" / "costs" / "default.yaml"
 
 
 def _hourly(folder: Path, **extra) -> None:

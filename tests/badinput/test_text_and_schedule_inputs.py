@@ -293,7 +293,7 @@ def test_bad_declared_csv_is_refused(case, tmp_path):
     path = tmp_path / "extra.csv"
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     run_dir = tmp_path / "run"
-    declared = ROOT / "minectl" / "conf" / "factors" / "knowledge" / "open_pit_coal.yaml"
+    declared = ROOT / "conf" / "factors" / "knowledge" / "open_pit_coal.yaml"
     assert_refused(["factors", f"factors.sources.declared=[{declared},{path}]", "factors.sources.data=null", f"hydra.run.dir={run_dir}"],
                    expect, inputs=[path], run_dir=run_dir)
 

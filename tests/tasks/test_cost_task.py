@@ -206,7 +206,7 @@ def test_metrics_do_not_depend_on_how_the_daily_table_is_chunked(synthetic_run):
     _, run_dir = synthetic_run
     daily = pl.read_parquet(run_dir / "tables" / "daily.parquet")
     anomalies = pl.read_parquet(run_dir / "tables" / "anomalies.parquet")
-    conf = Path(__file__).resolve().parents[2] / "minectl" / "conf" / "costs" / "default.yaml"
+    conf = Path(__file__).resolve().parents[2] / "conf" / "costs" / "default.yaml"
     mapping = CostMapping.from_dict(OmegaConf.to_container(OmegaConf.load(conf), resolve=True))
     counts = {"outliers_removed": 0, "outliers_kept_event": 0}
     chunked = pl.concat([daily.slice(start, 7) for start in range(0, daily.height, 7)], rechunk=False)
