@@ -90,6 +90,13 @@ def _one_line(exc: BaseException) -> str:
     if schema_key:
         return schema_key
     text = "\n".join(str(e).strip() for e in (exc, exc.__cause__) if e is not None and str(e).strip())
+    deleted = re.search(r"override ~([\w.]+)\S*\s+\w+ \(DictConfig\) does not support deletion", text)
+    if deleted:  # a schema node's key (the root's is refused by check_config, in the same words)
+        return (f"~{deleted.group(1)}: a key of the schema cannot be deleted, the task reads it; "
+                f"expected a value ({deleted.group(1)}=...)")
+    absent = re.search(r"Could not delete from config\. '([^']+)' does not exist", text)
+    if absent:  # Hydra says so of a null key too
+        return f"~{absent.group(1)}: no such key, or it is null already; expected a key that holds a value"
     text = re.sub(r"\w+ raised while composing config:", "", text.split("Config search path:")[0])
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), None)
@@ -248,6 +255,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
             swept = sorted({position for position, _ in variants if position is not None})
             made: dict[tuple[int, str], str] = {}  # (position of a sweep's override, config) -> its value
             for position, variant in variants:
+                _check_flags(module.Config, variant)
                 try:
                     cfg = compose(task, overrides=variant + extra, return_hydra_config=True)
                 except AssertionError:  # OmegaConf's own check when an override sets a key under a null node
@@ -300,6 +308,24 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         _fail(_one_line(exc))
     return output
+
+
+def _check_flags(root: Any, variant: list[str]) -> None:
+    """A true/false key set to a number: OmegaConf takes any number but 0 as true (report=2, report=0.5)."""
+    import typing
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from minectl.constraints import schema_at
+
+    for override in OverridesParser.create().parse_overrides(variant):
+        value = override.value()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value not in (0, 1):
+            owner, _, name = override.get_key_element().lstrip("+~").rpartition(".")
+            schema = schema_at(root, owner)
+            if schema is not None and typing.get_type_hints(schema).get(name) in (bool, Optional[bool]):
+                raise MinectlError(f"{override.input_line}: {owner + '.' if owner else ''}{name} is a flag; expected true or false "
+                                   "(a number but 0 would be read as true)")
 
 
 def _check_job_subdir(cfg: Any, parsed: list[Any], jobs: int, basic: bool) -> None:

@@ -26,6 +26,7 @@ from minectl.errors import ConfigError
 _NO_DEFAULT: Any = dataclasses.MISSING
 # which ends of an interval belong to it
 CLOSED = ("both", "left", "right", "neither")
+INT64 = 2**63
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,6 +176,9 @@ def check_value(where: str, value: Any, rng: Range | Choices) -> None:
         else:  # an interval is finite by its ends; a one-sided or open range says so (inf, nan)
             expected = f"a number {bounds}" if bounds.startswith("in ") else f"a finite number {bounds}"
         raise ConfigError(f"{where}={value} is out of range; expected {expected.rstrip()}")
+    if isinstance(value, int) and not -INT64 <= value < INT64:  # numpy and polars hold 64 bits: an OverflowError mid-run
+        bounds = f" {rng}," if str(rng) else ""
+        raise ConfigError(f"{where}={value} is out of range; expected an integer{bounds} within 64 bits (-2**63 to 2**63-1)")
 
 
 def check_config(cfg: Any, path: str = "", used: bool = True) -> None:
@@ -198,6 +202,10 @@ def check_config(cfg: Any, path: str = "", used: bool = True) -> None:
         for key in cfg.keys():
             if key not in fields:  # added with `+`, which opens a schema node (Hydra's force_add)
                 raise ConfigError(unknown_key(_join(path, key), fields))
+        deleted = sorted(fields.keys() - set(cfg.keys()))  # with `~` (the task's root node lets Hydra delete)
+        if deleted:
+            where = _join(path, deleted[0])
+            raise ConfigError(f"~{where}: a key of the schema cannot be deleted, the task reads it; expected a value ({where}=...)")
         for name, spec in fields.items():
             if "range" in spec.metadata:
                 _check_numbers(cfg, name, _join(path, name), spec.metadata["range"])

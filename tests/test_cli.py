@@ -58,7 +58,7 @@ def test_single_run_writes_a_complete_run_dir(cli, tiny_mine, tmp_path):
         ("+hydra.callbacks.evil._target_=os.system", "'os.system' is not allowed"),
         ("seed=1,2,x", "could not be converted to Integer"),
         ("data.dir=[1", "cannot parse override 'data.dir=[1'"),
-        ("~cost.top_anomalies", "CostParams (DictConfig) does not support deletion"),
+        ("~cost.top_anomalies", "~cost.top_anomalies: a key of the schema cannot be deleted, the task reads it; expected a value"),
         ("~costs.resources.management", "'management' is not declared in costs.resources"),
     ],
 )

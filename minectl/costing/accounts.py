@@ -9,6 +9,7 @@ call ``cost_accounts``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -86,8 +87,9 @@ def bounds_from_config(spec: Mapping[str, Any]) -> dict[str, tuple[float | None,
         pair = []
         for side in ("lower", "upper"):
             value = limits.get(side)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise ConfigError(f"{key}.{side}: {value!r}; expected a number in the resource's unit")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+                # a NaN bound compares false with every reading: the threshold would be off, silently
+                raise ConfigError(f"{key}.{side}: {value!r}; expected a finite number in the resource's unit (null: no bound)")
             pair.append(None if value is None else float(value))
         bounds[resource] = (pair[0], pair[1])
     return bounds
@@ -137,6 +139,7 @@ def cost_accounts(
     daily = add_intensities(daily, intensities or {}, change=change, rolling=rolling, window=rolling_window)
     # in memory: for a table of days x mines the streaming engine's join in order costs twice as much
     daily = daily.collect(engine="in-memory")  # sorted by date and mine, as daily_structure gives it
+    counts |= _uncosted_production(production, daily)
     overflow = daily.filter(~pl.col("cost").is_finite())  # finite quantities and prices whose products or sums are not
     if overflow.height:
         first = overflow.row(0, named=True)
@@ -145,6 +148,17 @@ def cost_accounts(
             f"mine_id={first['mine_id']}); expected quantities and prices whose costs and their sums are finite"
         )
     return CostAccounts(ledger, daily, counts)
+
+
+def _uncosted_production(production: pl.LazyFrame | pl.DataFrame, daily: pl.DataFrame) -> dict[str, int]:
+    """Production mine-days that no consumption record has, and the mines all of whose days are
+    such: in no total, share or unit cost. Counted (a warning's counts, where there are some), not
+    refused: a production ledger may run ahead of the consumption data."""
+    uncosted = production.lazy().select(KEYS).join(daily.lazy().select(KEYS), on=KEYS, how="anti").collect()
+    if not uncosted.height:
+        return {}
+    mines = uncosted["mine_id"].unique().filter(~uncosted["mine_id"].unique().is_in(daily["mine_id"].implode()))
+    return {"production_days_uncosted": uncosted.height, "production_mines_uncosted": mines.len()}
 
 
 def _check_units(mapping: CostMapping, tables: Mapping[str, pl.LazyFrame | pl.DataFrame | None]) -> None:

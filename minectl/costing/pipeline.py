@@ -22,6 +22,7 @@ from minectl.costing.accounts import (
     sensor_columns,
 )
 from minectl.costing.anomalies import (
+    Rule,
     check_detector,
     check_indicators,
     find_anomalies,
@@ -41,6 +42,13 @@ class FullCost:
     accounts: CostAccounts
     anomalies: pl.DataFrame
     inputs: list[Path | ServerRows]  # files and server rows read, for provenance
+
+
+def check_costs(costs: Mapping[str, Any]) -> tuple[CostMapping, tuple[Rule, ...], dict[str, tuple[str, str]], dict]:
+    """The parts of the cost mapping ``costs`` that need no data, checked: the mapping, anomaly rules,
+    intensities and thresholds (full_cost's first step, and the task's pre-check of every sweep value)."""
+    return (CostMapping.from_dict(costs), rules_from_config(costs.get("anomaly_rules") or {}),
+            _intensities(costs.get("intensities") or {}), bounds_from_config(costs.get("thresholds") or {}))
 
 
 # the parameters of the stages called below -> full_cost's (bounds: from costs.thresholds)
@@ -68,9 +76,7 @@ def full_cost(
     """The daily accounts of the mine ``data`` describes under the cost mapping ``costs``, and their anomalies."""
     from minectl.data import load_mine
 
-    mapping = CostMapping.from_dict(costs)
-    rules = rules_from_config(costs.get("anomaly_rules") or {})
-    intensities = _intensities(costs.get("intensities") or {})
+    mapping, rules, intensities, bounds = check_costs(costs)
     check_detector(anomaly_window, z_threshold)
     prep = Preprocessing(
         interpolation_limit=interpolation_limit,
@@ -81,7 +87,7 @@ def full_cost(
         event_downtime_h=event_downtime_h,
         event_maintenance=event_maintenance,
         event_days_after=event_days_after,
-        bounds=bounds_from_config(costs.get("thresholds") or {}),
+        bounds=bounds,
     )
     prep.check()
 

@@ -178,6 +178,11 @@ def print_imputed(console, counts: Mapping[str, int]) -> None:
     ]
     unfilled = counts.get("hourly_unfilled", 0) + counts["daily_unfilled"]
     console.print(f"imputed: {'; '.join(p for p in parts if p)}" + (f"; {unfilled:,} left missing" if unfilled else ""))
+    if uncosted := counts.get("production_days_uncosted"):
+        mines = counts["production_mines_uncosted"]
+        whole = f" ({mines:,} mine{'s' * (mines > 1)} without any at all)" if mines else ""
+        console.print(f"[yellow]production: {uncosted:,} mine-day{'s' * (uncosted > 1)} without any consumption record{whole}: "
+                      "not costed, in no total, share or unit cost[/]")
     if unknown := counts.get("equipment_days_unknown"):
         console.print(f"[yellow]equipment: {unknown:,} mine-day{'s' * (unknown > 1)} lack a failures, downtime_h (or "
                       "maintenance) value and show no event otherwise; taken as days without an event[/]")

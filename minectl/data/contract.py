@@ -382,7 +382,7 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
         )
     stats = stats.with_columns(
         ((pl.col("last").cast(STAMP) - pl.col("first").cast(STAMP)).dt.total_microseconds() // step_us + 1).alias("expected")
-    )
+    ).sort(series)  # the first fault named is the same in every run (a group-by's order is not)
     duplicated = stats.filter(pl.col("repeats") > 0)
     if duplicated.height:
         where = _first(duplicated, series)
@@ -392,8 +392,13 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
                         f"expected one row per {', '.join(spec.key)}")
     unordered = stats.filter(pl.col("backwards") > 0)
     if unordered.height:
-        raise DataError(f"{source}: table '{name}' has non-increasing {spec.time} values for {_first(unordered, series)}; "
-                        "expected rows in time order")
+        row = unordered.row(0, named=True)
+        # only on failure: the first step back of that series, to name it (a newest-first export, rows shuffled)
+        times = frame.filter(*[pl.col(c).eq_missing(row[c]) for c in series]).select(t).collect()[spec.time]
+        at = int((times.cast(STAMP).diff().dt.total_microseconds() < 0).arg_true()[0])
+        raise DataError(f"{source}: table '{name}' has non-increasing {spec.time} values for {_first(unordered, series)} "
+                        f"({times[at - 1]} then {times[at]}); expected rows in time order (sorted by {', '.join(spec.key)}, "
+                        "e.g. ORDER BY in a query)")
     gapped = stats.filter(pl.col("expected") != pl.col("n"))
     if gapped.height:
         row = gapped.row(0, named=True)

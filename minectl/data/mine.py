@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,18 +38,20 @@ def _dir_sources(folder: str, given: Iterable[str] = ()) -> dict[str, dict[str, 
     sources = {}
     given = set(given)
     for name in (name for name in TABLES if name not in given):
-        found = [candidate for candidate in (root / f"{name}.parquet", root / name) if candidate.exists()]
+        # a dangling link is a table too, refused as not found where it would be left out unsaid
+        found = [candidate for candidate in (root / f"{name}.parquet", root / name) if candidate.exists() or candidate.is_symlink()]
         if len(found) > 1:  # one would be read, the other left unsaid
             raise DataError(f"{root}: holds both {name}.parquet and a {name}/ folder; expected one source for table '{name}'")
         if found:
             sources[name] = {"kind": "parquet", "path": str(found[0])}
     known = {f"{name}.parquet" for name in TABLES} | set(TABLES)
-    for entry in sorted(root.iterdir()):  # a table under another name or form would be left out unsaid
-        stem = entry.name.split(".")[0]
-        table_like = entry.suffix == ".parquet" or stem in TABLES  # other folders: e.g. another dataset, kept aside
+    for entry in sorted(root.iterdir()):  # a table under another name, form or case would be left out unsaid
+        stem = entry.name.split(".")[0].lower()  # EQUIPMENT.PARQUET, Consumption_Hourly/: a table in another case
+        table_like = entry.suffix.lower() == ".parquet" or stem in TABLES  # other folders: e.g. another dataset, kept aside
         if table_like and entry.name not in known and stem not in given and not entry.name.startswith((".", "_")):
-            raise DataError(f"{entry}: not a table of a data folder; expected <table>.parquet or a <table>/ folder of parquet "
-                            f"parts, for a table of: {', '.join(TABLES)} (other files: data.tables.<table>, e.g. kind: csv)")
+            case = f" (names are lower case: {entry.name.lower()})" if entry.name.lower() in known else ""
+            raise DataError(f"{entry}: not a table of a data folder{case}; expected <table>.parquet or a <table>/ folder of "
+                            f"parquet parts, for a table of: {', '.join(TABLES)} (other files: data.tables.<table>, e.g. kind: csv)")
     return sources
 
 
@@ -88,12 +91,21 @@ def load_mine(
     for name, spec in sources.items():
         spec = dict(spec)
         try:
+            if spec.get("kind") == "parquet" and spec.get("path"):  # polars reads a zoned part as the first's naive times
+                odd = _odd_part(spec["path"], differ=lambda a, b: getattr(a, "time_zone", None) != getattr(b, "time_zone", None))
+                if odd:
+                    raise DataError(f"{spec['path']}: {odd}")
             frame = read_table(**spec)
             if spec.get("kind") in SERVER_KINDS:
                 inputs.append(server_rows(spec["kind"], spec.get("dsn"), spec.get("query"), frame))
             frames[name], mines[name] = validate_table(name, frame, spec.get("path") or name)
-        except DataError as exc:
-            raise DataError(f"data.tables.{name}: {exc}") from None
+        except DataError as exc:  # a part's type read as the first part's fails in a cast: name that part too
+            try:
+                odd = _odd_part(spec.get("path")) if spec.get("kind") == "parquet" else None
+            except DataError:  # the parts themselves refused (a sub-folder, a 0-byte part): exc says so
+                odd = None
+            reason = f" ({odd})" if odd and odd not in str(exc) else ""
+            raise DataError(f"data.tables.{name}: {exc}{reason}") from None
         except pl.exceptions.PolarsError as exc:  # a lazy source fails where its rows are read (e.g. a CSV not in UTF-8)
             first = re.split(r"[,.] hint:", str(exc).splitlines()[0], flags=re.IGNORECASE)[0]  # polars' hints are Python API
             reason = "; ".join(filter(None, [first, _odd_part(spec.get("path"))]))
@@ -107,19 +119,25 @@ def load_mine(
     return MineData(frames, inputs)
 
 
-def _odd_part(path: str | None) -> str | None:
-    """In a folder of parquet parts, the first part whose columns or types differ from the first
-    part's, said (only on failure: the schemas are footers, no rows are read); polars' own line
-    names neither part, and its hint is Python API."""
+def _odd_part(path: str | None, differ: Callable[[Any, Any], bool] = operator.ne) -> str | None:
+    """In a folder of parquet parts, the first part that is unreadable or whose columns or types
+    ``differ`` from the first part's, said (the schemas are footers, no rows are read): on failure,
+    as polars' own line names neither part and its hint is Python API; and before the read, for the
+    time zones, which polars reads away (a UTC part among naive ones passed as local time)."""
     folder = resolve_input(path) if path else None
     if folder is None or not folder.is_dir():
         return None
     parts = parquet_parts(folder)  # the parts read: partition folders' too, hidden names not
-    first = pl.read_parquet_schema(parts[0])
-    for part in parts[1:]:
-        schema = pl.read_parquet_schema(part)
+    schemas = []
+    for part in parts:
+        try:
+            schemas.append(pl.read_parquet_schema(part))
+        except (pl.exceptions.PolarsError, OSError) as exc:  # a truncated part, or another file named .parquet
+            return f"part {part.name} is unreadable as parquet ({str(exc).splitlines()[0]}); expected parquet data in every part"
+    first = schemas[0]
+    for part, schema in zip(parts[1:], schemas[1:], strict=True):
         for column in sorted(set(first) | set(schema), key=lambda c: (c not in first, c)):
-            if first.get(column) != schema.get(column):
+            if differ(first.get(column), schema.get(column)):
                 return (f"part {part.name} has column {column!r} as {schema.get(column, 'absent')}, part {parts[0].name} as "
                         f"{first.get(column, 'absent')}; expected the same columns and types in every part")
     return None

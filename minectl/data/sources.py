@@ -64,6 +64,8 @@ def _existing(path: str | None, kind: str) -> Path:
     resolved = resolve_input(path)
     if resolved.is_dir() and kind == "parquet":
         return resolved
+    if resolved.is_dir():  # "not found" for a folder that is there: parts are read for kind: parquet only
+        raise DataError(f"{resolved}: a folder; expected one {kind} file (a folder of parts is read for kind: parquet only)")
     if not resolved.is_file():
         raise DataError(f"{resolved}: file not found; expected an existing {kind} file")
     if resolved.stat().st_size == 0:
@@ -87,8 +89,12 @@ def parquet_parts(folder: Path) -> list[Path]:
             elif entry.is_dir() and any(entry.rglob("*.parquet")):
                 raise DataError(f"{entry}: a sub-folder of parquet files in a table's folder, not a hive partition (name=value); "
                                 "expected the table's parts in the folder itself or in partition folders such as year=2023/")
-            elif entry.suffix == ".parquet" and entry.is_file():
+            elif entry.suffix.lower() == ".parquet" and entry.is_file():
                 parts.append(entry)
+            elif not entry.is_dir():  # a part by another name (Hive's 000000_0), form (.csv) or a dangling link: left out unsaid
+                what = "a link to a missing file" if not entry.exists() else "a file that is no .parquet part"
+                raise DataError(f"{entry}: {what} in a table's folder; expected only the table's parquet parts there "
+                                "(name other files starting with '.' or '_')")
         return parts
 
     parts = under(folder)
@@ -108,7 +114,8 @@ def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
-    return scan_dated_csv(_existing(path, "csv"))
+    # a blank line (an editor's, often at the end) is a row of nulls to polars: refused as "rows without a mine_id"
+    return scan_dated_csv(_existing(path, "csv")).filter(~pl.all_horizontal(pl.all().is_null()))
 
 
 def scan_dated_csv(path: Path) -> pl.LazyFrame:
@@ -496,6 +503,7 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     try:
         if suffix in CSV_SUFFIXES:
             source = path if separator == "," else _as_comma_separated(path, separator)
+            _refuse_short_rows(path, separator)
             frame = pl.read_csv(source, infer_schema_length=None)  # long leading gaps hide the real types
             frame = _spreadsheet_cleaned(_without_trailing_separators(frame, path, separator), path)
         elif suffix == ".parquet":
@@ -527,6 +535,18 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
         raise DataError(f"{path}: the {what} file has no rows")
     check_names([name for name in frame.columns if name], "column name", str(path))  # an empty one: a row index, or refused
     return frame
+
+
+def _refuse_short_rows(path: Path, separator: str) -> None:
+    """A row with fewer values than the header has names: polars fills the missing ones with nulls,
+    and a value left out in the middle shifts the rest one column to the left."""
+    with path.open(newline="", encoding="utf-8-sig") as file:
+        rows = csv.reader(file, delimiter=separator)
+        width = len(_named(next(rows, [])))
+        for row in rows:
+            if row and len(row) < width:
+                raise DataError(f"{path}: line {rows.line_num} has {len(row)} values for {width} columns; expected a value or an "
+                                "empty field (a separator) for every column")
 
 
 def _without_trailing_separators(frame: pl.DataFrame, path: Path, separator: str) -> pl.DataFrame:

@@ -77,6 +77,14 @@ SUMMARY_LABELS = ("total", "grand total", "subtotal", "sum", "mean", "average", 
                   "moyenne", "promedio", "totale")
 
 
+def serial_day_hint(column: pl.Series) -> str:
+    """What numbers in a date column most often are: a spreadsheet's day numbers (45000 is 2023-03-15),
+    saved from cells formatted as numbers; those of 1950 to 2099 (years and YYYYMM lie outside)."""
+    if column.dtype.is_numeric() and column.min() is not None and 18_264 <= column.min() <= column.max() <= 73_050:
+        return " (spreadsheet day numbers? format the column as dates before saving)"
+    return ""
+
+
 def check_no_summary_row(frame: pl.DataFrame, columns: list[str], where: str) -> None:
     """Refuse a row with a value in ``columns`` labelled a total or a mean in a text column: read
     as one more period, failure or run, it joined the data unsaid (a failure log's `Total,297` row

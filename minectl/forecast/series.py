@@ -9,7 +9,7 @@ import polars as pl
 
 from minectl.data.names import alike_in, shown
 from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, read_file, resolve_input
-from minectl.data.values import column_telling_apart, numeric
+from minectl.data.values import column_telling_apart, numeric, serial_day_hint
 from minectl.errors import ConfigError, DataError
 
 # The vendored World Bank Pink Sheet coal prices (examples/data/pinksheet_coal): name -> column.
@@ -110,7 +110,7 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
     if how not in RESAMPLE:
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
     if not (dates.dtype == pl.String or dates.dtype.is_temporal()):  # numbers would be read as microseconds since 1970
-        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}{_serial_hint(dates)}")
+        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}{serial_day_hint(dates)}")
     _refuse_empty_dates(dates, path, name)
     when = calendar_dates(dates, str(path)) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
@@ -157,17 +157,9 @@ def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
     elif column.dtype in (pl.Date,) or isinstance(column.dtype, pl.Datetime):
         parsed = _wall_time(column).cast(pl.Date)
     else:
-        raise DataError(f"{path}: column {name!r} must hold dates; got type {column.dtype} (e.g. {column[0]!r}){_serial_hint(column)}; "
+        raise DataError(f"{path}: column {name!r} must hold dates; got type {column.dtype} (e.g. {column[0]!r}){serial_day_hint(column)}; "
                         "expected dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01)")
     return parsed.dt.truncate("1mo").alias("date")
-
-
-def _serial_hint(column: pl.Series) -> str:
-    """What numbers in a date column most often are: a spreadsheet's day numbers (45000 is 2023-03-15),
-    saved from cells formatted as numbers; those of 1950 to 2099 (years and YYYYMM lie outside)."""
-    if column.dtype.is_numeric() and column.min() is not None and 18_264 <= column.min() <= column.max() <= 73_050:
-        return " (spreadsheet day numbers? format the column as dates before saving)"
-    return ""
 
 
 def _refuse_several_series(frame: pl.DataFrame, date_column: str, value_column: str, path: Path) -> None:

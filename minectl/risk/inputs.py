@@ -74,6 +74,9 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
 
     path = resolve_input(path)
     frame = read_file(path, "risk input")
+    if "" in frame.columns:  # read_file keeps one unnamed column of values; here it would be an indicator no key can name
+        raise DataError(f"{path}: column {frame.columns.index('') + 1} has no name in the header but holds values; expected a name "
+                        "for every column (each column is an indicator, or excluded by name in risk.features.exclude)")
     if series is not None:
         _check_series(frame, series, categorical, str(path))
     with config_keys({"columns": "categorical"}):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from minectl.data.values import column_telling_apart
+from minectl.data.values import column_telling_apart, serial_day_hint
 from minectl.errors import ConfigError, DataError
 
 # units with a fixed length in seconds; "shift" takes its length from the config (shift_hours);
@@ -137,7 +137,8 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
         return column
     if column.dtype.is_float() and bool((column == column.round(0)).all()):
         return column.cast(pl.Int64)
-    raise DataError(f"{where}: time column {column.name!r} has type {column.dtype}; expected dates, timestamps or integers")
+    raise DataError(f"{where}: time column {column.name!r} has type {column.dtype}{serial_day_hint(column)}; expected dates, timestamps "
+                    "or integers")
 
 
 def infer_frequency(time: pl.Series, shift_hours: float) -> Frequency:

@@ -174,6 +174,8 @@ def check(cfg: Config) -> None:
     for key in ("price_range", "cost_range"):
         if len(cfg.revenue[key]) != 2:
             raise ConfigError(f"revenue.{key}: expected [lower, upper] fractions, got {list(cfg.revenue[key])}")
+    if not cfg.limits.link_capacities_m3_a:  # else refused in the job: a sweep's earlier jobs would have run
+        raise ConfigError("limits.link_capacities_m3_a: empty; expected at least one production-link capacity")
     if len(cfg.cost_data.item_columns) == 1:  # refused by the PCA, after the cost curves' output
         raise ConfigError(f"cost_data.item_columns: one item ({cfg.cost_data.item_columns[0]}); expected two or more for the PCA "
                           "(or none)")

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 
 
 def check(cfg: Config) -> None:
-    """The report's period is one it can draw (null: from the dates), for every sweep value
-    before any job; its options live with the plots."""
+    """The report's period is one it can draw (null: from the dates), and the cost mapping's parts
+    that need no data, for every sweep value before any job; the period's options live with the plots."""
+    from minectl.costing.pipeline import check_costs
     from minectl.costing.report import PERIODS
 
     check_value("cost.period", cfg.cost.period, Choices(PERIODS))
+    check_costs(OmegaConf.to_container(cfg.costs, resolve=True))
 
 
 def run(cfg: Config, out: Run) -> dict:

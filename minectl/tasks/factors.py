@@ -118,8 +118,11 @@ class Config(CostConfig):  # data, costs, cost: the mine whose cost pipeline giv
 def check(cfg: Config) -> None:
     """How the values relate, for every sweep value before any job."""
     from minectl.factors.declared import normalise_name
+    from minectl.factors.link_prediction import check_estimators
 
     params = cfg.factors
+    # the estimators' parameters (learning_rate=nan): the open map is checked by KGEModel, not the schema
+    check_estimators(OmegaConf.to_container(params.kge.estimators, resolve=True), list(params.kge.models), "factors.kge")
     if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
         raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
                           f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")

@@ -204,8 +204,9 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
                               f"each fold tests >= 2 runs and trains on >= {len(variables) + 1})")
         if not cfg.simulator.pim.orebody_height_m > opt.variables["pillar_height_m"].high:
             raise ConfigError("simulator.pim.orebody_height_m: must exceed the pillar height upper bound (extraction height > 0)")
-        if opt.variables["sidewall_thickness_m"].low < 0:
-            raise ConfigError("optimize.variables.sidewall_thickness_m: low must be >= 0")
+        for name in VARIABLES:  # a negative crown pillar went into the simulator's formulas unchecked
+            if opt.variables[name].low < 0:
+                raise ConfigError(f"optimize.variables.{name}: low must be >= 0")
     if cfg.optimizer.sampling is not None and cfg.optimizer.sampling not in SAMPLINGS:
         raise ConfigError(f"optimizer.sampling: '{cfg.optimizer.sampling}' is unknown; expected one of: {_choices(SAMPLINGS)}")
     _check_decision(opt.decision, [o.response for o in opt.objectives])

@@ -142,6 +142,9 @@ class Config(TaskConfig):
 def check(cfg: Config) -> None:
     """How the values relate, for every sweep value before any job (each value's own range and
     choices are declared in the schema and checked by minectl.constraints)."""
+    if cfg.price.model is not None and not cfg.price.forecast_table:  # else the name is read by nothing, silently
+        raise ConfigError(f"price.model={cfg.price.model}: a forecaster of price.forecast_table, which is not set; "
+                          "expected price.forecast_table=FILE with it, or price.model=null")
     if cfg.schedule.relaxation == "lagrangian" and "pcpsp" in cfg.schedule.problems:
         raise ConfigError("schedule.relaxation=lagrangian needs one destination per block; expected lp or auto with pcpsp")
     path = cfg.loop.price_path

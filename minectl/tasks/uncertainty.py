@@ -94,6 +94,7 @@ KEYS = {
 def check(cfg: Config) -> None:
     """The choices, for every sweep value before any job (their options live in the stage modules)."""
     from minectl.uncertainty.bootstrap import METHODS, STATISTICS
+    from minectl.uncertainty.distributions import FAMILIES
     from minectl.uncertainty.propagation import COMBINE
     from minectl.uncertainty.series import PERIODS, TRANSFORMS
 
@@ -104,6 +105,8 @@ def check(cfg: Config) -> None:
     check_value("dataset.frequency", dataset.frequency, Choices(PERIODS))
     for i, transform in enumerate(dataset.transforms):
         check_value(f"dataset.transforms[{i}]", transform, Choices(TRANSFORMS))
+    for i, family in enumerate(params.families):  # else refused at the first fit, after the bootstrap's resamples
+        check_value(f"uncertainty.families[{i}]", family, Choices(FAMILIES))
     for key, names in (("dataset.transforms", dataset.transforms), ("uncertainty.families", params.families)):
         if not names:
             raise ConfigError(f"{key}: empty; expected at least one name")
@@ -254,6 +257,8 @@ def _running_totals(subseries: dict) -> list[str]:
 def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
     """What the block length, the revenue risk and the implied cost need of the data, checked before any output;
     returns the revenue risk's log returns and the period of one row (None, None without it)."""
+    import numpy as np
+
     from minectl.uncertainty.bootstrap import check_bca_size, longest_block
     from minectl.uncertainty.series import drop_gaps, row_period, transform_series
 
@@ -275,6 +280,12 @@ def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
         if returns.size < needed:
             raise DataError(f"{path}: column '{dataset.column}' gives {returns.size} one-row returns; revenue risk at "
                             f"uncertainty.risk_level={cfg.uncertainty.risk_level:g} needs at least {needed} (one beyond the VaR)")
+        with np.errstate(over="ignore"):  # the highest revenue of the simulation; inf would end it in "losses: NaN or inf"
+            peak = cfg.revenue.output * levels[-1] * np.exp(returns.max())
+        if not np.isfinite(peak):
+            raise DataError(f"{path}: column '{dataset.column}' rises {returns.max():.4g} in log in one row (e.g. from a value near "
+                            f"0 such as {np.nanmin(levels):g}): revenue.output={cfg.revenue.output:g} times that rise overflows; "
+                            "expected prices in one unit, without values near 0")
         period = row_period(path, dataset.frequency, dataset.date_column)
     if cfg.implied_cost.cost_per_event > 0 or dataset.censored_column is not None:  # the levels are times between events
         for label, values in subseries.items():

@@ -10,7 +10,7 @@ import polars as pl
 
 from minectl.data.names import check_names
 from minectl.data.sources import read_file
-from minectl.data.values import check_no_summary_row, complete_rows, numeric, series_gaps
+from minectl.data.values import check_no_summary_row, complete_rows, numeric, serial_day_hint, series_gaps
 from minectl.errors import ConfigError, DataError
 from minectl.uncertainty.distributions import check_spread
 
@@ -144,6 +144,7 @@ def read_series(
         in_group = groups == group
         where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
         if dates is not None:
+            _check_dated(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where)
             _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         out[str(group)] = series.to_numpy()
@@ -154,6 +155,28 @@ def read_series(
                                 f"of {kept.size}; expected at least 3 to fit a distribution")
             censored[str(group)] = kept
     return out, censored
+
+
+def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str) -> None:
+    """Refuse a value without a date (its place in time is unknown: _check_order skips it) and, in
+    a series of months, quarters or years, a step over more than one: the rows of the periods
+    between are missing, and a return or difference across them was taken as one period's (a
+    skipped day may be a weekend or holiday, so finer periods are left as they are)."""
+    undated = values.is_not_null() & dates.is_null()
+    if undated.any():
+        raise DataError(f"{where}: column '{dates.name}' is empty in row {int(rows.filter(undated)[0]) + 1}, which holds a value; "
+                        "expected a date in every row with a value")
+    months = {"month": 1, "quarter": 3, "year": 12}.get(_period_of(dates))
+    if months is None:
+        return
+    known = dates.is_not_null()
+    index = (dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)).filter(known)
+    skips = (index.diff() > months).fill_null(False)
+    if skips.any():
+        i = int(skips.arg_true()[0])
+        raise DataError(f"{where}: column '{dates.name}' jumps from {dates.filter(known)[i - 1]:%Y-%m} to {dates.filter(known)[i]:%Y-%m} "
+                        f"at row {int(rows.filter(known)[i]) + 1}; expected one row per {_period_of(dates)} (write a missing one "
+                        "as a row with an empty value)")
 
 
 def _check_one_unit_per_row(frame: pl.DataFrame, path: Path) -> None:
@@ -207,11 +230,12 @@ def row_period(path: Path, frequency: Optional[str], date_column: Optional[str])
         return frequency
     if date_column is None:
         return "period"
-    period = _period_of(_dates(read_file(path, "dataset"), date_column, path))
+    dates = _dates(read_file(path, "dataset"), date_column, path)
+    period = _period_of(dates)
     if period is not None:
         return period
     raise DataError(f"{path}: column {date_column!r} does not show one hour, shift, day, week, month, quarter or year "
-                    "per row; set dataset.frequency")
+                    f"per row{serial_day_hint(dates)}; set dataset.frequency")
 
 
 def _period_of(dates: pl.Series) -> Optional[str]:
