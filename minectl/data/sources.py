@@ -492,6 +492,8 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     path = resolve_input(path)
     if not path.is_file():
         raise DataError(f"{path}: {what} file not found; expected a {TABLE_FILES} file")
+    if not path.stat().st_size:  # polars' "empty CSV" / parquet's footer error said nothing of what was expected
+        raise DataError(f"{path}: the {what} file is empty (0 bytes); expected a table: a line of column names, then rows")
     suffix = path.suffix.lower()
     if suffix == ".txt" and not is_csv(path):  # e.g. NASA C-MAPSS: numbers between spaces, no header
         raise DataError(f"{path}: a .txt {what} file without a tab in its first line ({_header(path)[:60]!r}); expected "

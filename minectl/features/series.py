@@ -103,13 +103,14 @@ _ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|(
 
 def calendar_dates(column: pl.Series, where: str) -> pl.Series:
     """parse_dates, and besides it what exports write for months and zoned times: month names
-    (Jan-1960, January-1960: a spreadsheet's mmm-yyyy), 1960M1, and ISO timestamps with a zone
+    (Jan-1960, January-1960: a spreadsheet's mmm-yyyy), 1960M1, 03/1960, 1960-3, and ISO timestamps with a zone
     (2024-03-01T00:00:00Z, ...+08:00) at their wall time: in their own zone's calendar, as a
     zoned Datetime column is read (its month starts at local midnight, the evening before in
     UTC). Left unread, such a column was no date column, and a newest-first file went unnoticed."""
     if column.dtype != pl.String:
         return parse_dates(column, where)
-    text = column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(_ZONED, "${1}")
+    text = (column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(_ZONED, "${1}")
+            .str.replace(r"^(\d{1,2})[/.-](\d{4})$", "${2}-${1}").str.replace(r"^(\d{4})[/.-](\d)$", "${1}-0${2}"))  # 3/1998, 1998-3
     named = text.str.to_date("%B-%Y", strict=False).cast(pl.Datetime("us"))  # %B reads Jan and January
     return pl.select(pl.coalesce(parse_dates(text, where), named)).to_series().alias(column.name)
 

@@ -107,6 +107,8 @@ def check(cfg: Config) -> None:
         check_value(f"dataset.transforms[{i}]", transform, Choices(TRANSFORMS))
     for i, family in enumerate(params.families):  # else refused at the first fit, after the bootstrap's resamples
         check_value(f"uncertainty.families[{i}]", family, Choices(FAMILIES))
+        if family in params.families[:i]:  # fitted and ranked twice: one of them would always come second
+            raise ConfigError(f"uncertainty.families[{i}]={family!r} is named twice; expected each family once")
     for key, names in (("dataset.transforms", dataset.transforms), ("uncertainty.families", params.families)):
         if not names:
             raise ConfigError(f"{key}: empty; expected at least one name")

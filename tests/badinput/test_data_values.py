@@ -215,7 +215,7 @@ SERIES_CASES = {
     "gap": ("x\n1\n2\n\n4\n5\n", ["column 'x' has 1 empty values inside the series (first at row 3)", "uncertainty.drop_incomplete=true"]),
     "no-values": ("x,y\n,1\n,2\n", ["column 'x' has no values; expected numbers"]),
     "header-only": ("x\n", ["the dataset file has no rows"]),
-    "empty-file": ("", ["unreadable dataset file"]),
+    "empty-file": ("", ["the dataset file is empty (0 bytes); expected a table"]),
     "single-row": ("x\n5\n", ["1 value", "expected at least 2"]),
 }
 

@@ -128,3 +128,13 @@ def test_a_row_short_of_values_is_refused(tmp_path, task):
     assert_refused([task, *dataset, "debug=quick", f"hydra.run.dir={run_dir}"],
                    "coal.csv: line 460 has 2 values for 3 columns; expected a value or an empty field (a separator) for every column",
                    inputs=[path], run_dir=run_dir)
+
+
+def test_an_empty_file_says_what_was_expected(tmp_path):
+    # was: "unreadable series file (NoDataError: empty CSV)": the file named, not what it should hold
+    path = tmp_path / "coal.csv"
+    path.write_bytes(b"")
+    run_dir = tmp_path / "run"
+    assert_refused(["forecast", f"series={path}", "debug=quick", f"hydra.run.dir={run_dir}"],
+                   f"{path}: the series file is empty (0 bytes); expected a table: a line of column names, then rows",
+                   inputs=[path], run_dir=run_dir)

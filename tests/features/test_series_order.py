@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from minectl.errors import DataError
-from minectl.features.series import parse_dates, series_order
+from minectl.features.series import calendar_dates, parse_dates, series_order
 
 
 def test_rows_already_in_series_order_are_not_sorted():
@@ -69,3 +69,14 @@ def test_slashed_dates_read_in_the_order_the_column_shows():
     assert parse_dates(month_first, "f.csv").to_list() == [dt.datetime(2024, 1, 13), dt.datetime(2024, 3, 2)]
     neither = pl.Series("date", ["13/01/2024", "01/13/2024"])
     assert parse_dates(neither, "f.csv").to_list() == [dt.datetime(2024, 1, 13), None]  # refused by the callers
+
+
+@pytest.mark.parametrize("text", [["03/1998", "12/1998"], ["3/1998", "12.1998"], ["1998-3", "1998-12"], ["1998/3", "1998/12"],
+                                  ["1998-03", "1998-12"], ["Mar-1998", "December-1998"], ["1998M3", "1998M12"]])
+def test_months_as_exports_write_them_read_as_their_first_day(text):
+    # month/year (a European spreadsheet's mm/yyyy) was refused as "not dates"; a month is a month however written
+    assert calendar_dates(pl.Series("month", text), "f.csv").to_list() == [dt.datetime(1998, 3, 1), dt.datetime(1998, 12, 1)]
+
+
+def test_a_thirteenth_month_reads_as_no_date():
+    assert calendar_dates(pl.Series("month", ["13/1998"]), "f.csv").to_list() == [None]
