@@ -505,9 +505,9 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     try:
         if suffix in CSV_SUFFIXES:
             source = path if separator == "," else _as_comma_separated(path, separator)
-            _refuse_short_rows(path, separator)
             frame = pl.read_csv(source, infer_schema_length=None)  # long leading gaps hide the real types
             frame = _spreadsheet_cleaned(_without_trailing_separators(frame, path, separator), path)
+            _refuse_short_rows(path, separator)  # after the header's own checks: a name twice is the first thing to say
         elif suffix == ".parquet":
             frame = pl.read_parquet(path)
             # categories (pandas' category, a dictionary column) as the text they stand for, as a csv gives

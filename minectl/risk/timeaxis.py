@@ -121,10 +121,10 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
     """A timestamp, date or integer (shift number) column; text is parsed as a date or timestamp."""
     if column.null_count():
         raise DataError(f"{where}: time column {column.name!r} has {column.null_count()} empty values; expected a time in every row")
-    if column.dtype == pl.String:
-        from minectl.features.series import parse_dates
+    if column.dtype == pl.String:  # zoned ISO text at its wall time, months as exports write them: as forecast reads them
+        from minectl.features.series import calendar_dates
 
-        parsed = parse_dates(column, where)
+        parsed = calendar_dates(column, where)
         if parsed.null_count():
             bad = column.filter(parsed.is_null())[0]
             raise DataError(f"{where}: time column {column.name!r} holds {bad!r}; expected dates (YYYY-MM-DD, YYYY-MM), "

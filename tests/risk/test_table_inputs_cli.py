@@ -120,3 +120,13 @@ def test_predict_refuses_gaps_in_a_median_column(hourly):
     assert metrics["missing.filled.temp"] == 3
     with pytest.raises(DataError, match="column 'temp' has 3 empty values; the run fills them with its training median"):
         predict(run)
+
+
+def test_zoned_text_times_read_at_their_wall_time(hourly, tmp_path):
+    # was: refused ("expected ... timestamps (YYYY-MM-DD HH:MM[:SS])") while forecast and uncertainty read the same text
+    frame = pl.read_csv(hourly / "ordered.csv")
+    frame.with_columns(pl.col("ts").str.replace(" ", "T") + "+02:00").write_csv(tmp_path / "zoned.csv")
+    invoke(hourly_args(hourly / "ordered.csv", tmp_path / "run_naive"))
+    invoke(hourly_args(tmp_path / "zoned.csv", tmp_path / "run_zoned"))
+    naive, zoned = (json.loads((tmp_path / run / "metrics.json").read_text()) for run in ("run_naive", "run_zoned"))
+    assert {k: v for k, v in zoned.items() if not k.startswith("timing")} == {k: v for k, v in naive.items() if not k.startswith("timing")}
