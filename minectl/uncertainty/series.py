@@ -265,7 +265,7 @@ def _dates(frame: pl.DataFrame, date_column: str, path: Path) -> pl.Series:
     return dates
 
 
-DATE_TEXT = "YYYY-MM-DD, YYYY-MM, YYYYMmm (the Pink Sheet's 1960M01), Jan-1960, DD/MM/YYYY or YYYY-MM-DD HH:MM[:SS][Z|+HH:MM]"
+DATE_TEXT = "YYYY-MM-DD, YYYY-MM, MM/YYYY, YYYYMmm (the Pink Sheet's 1960M01), Jan-1960, DD/MM/YYYY or YYYY-MM-DD HH:MM[:SS][Z|+HH:MM]"
 
 
 def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
