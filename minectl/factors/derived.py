@@ -32,6 +32,9 @@ def driver_values(frame: pl.DataFrame, spec: str) -> pl.Expr:
         if part not in frame.columns:
             raise DataError(f"no column {part!r} in the mine data (a column factors.derived.drivers or costs names); "
                             f"expected one of {', '.join(frame.columns)}", param=spec)
+        if not (frame.schema[part].is_numeric() or frame.schema[part] == pl.Boolean):  # text: an edited table, a CSV's units
+            raise DataError(f"column {part!r} of the mine data holds {frame.schema[part]} values; expected numbers (a column "
+                            "factors.derived.drivers or costs names)", param=spec)
     return (pl.col(parts[0]) / pl.col(parts[1])) if len(parts) == 2 else pl.col(parts[0])
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from minectl.atomic import atomic_path
 from minectl.errors import DataError
+from minectl.results import sha256_file
 
 
 def write_json(path: Path, obj) -> None:
@@ -58,7 +59,28 @@ def save_model(model, directory: Path) -> None:
         save_estimator(model.calibrated_, directory / "estimator")
     else:
         meta.update(save_estimator_files(model, directory))
+    meta["files_sha256"] = {path.name: sha256_file(path) for path in sorted(directory.iterdir()) if path.is_file()}
     write_json(directory / "model.json", meta)
+
+
+def check_saved_files(directory: Path) -> None:
+    """Each file of ``directory`` that model.json lists is the one the run saved: a forest or LSTM
+    weights of the same shape from another run load, pass every other check and score otherwise,
+    silently. Models saved before the sha256s were recorded have none, and are taken as they are."""
+    from minectl.runfolder import bad, is_str_map, read_json
+
+    meta_path = Path(directory) / "model.json"
+    saved = read_json(meta_path, "the JSON object a saved model holds").get("files_sha256")
+    if saved is None:
+        return
+    if not is_str_map(saved) or any(Path(name).name != name or name in (".", "..") for name in saved):
+        raise bad(meta_path, "'files_sha256' is not an object of file name -> sha256", "the model.json of a run's model")
+    for name, digest in sorted(saved.items()):
+        path = Path(directory) / name
+        if not path.is_file():
+            raise bad(path, "missing", "the model file the run saved")
+        if sha256_file(path) != digest:
+            raise bad(path, "not the file the run saved (its sha256 differs from model.json's)", "the run's own model")
 
 
 def save_estimator_files(model, directory: Path) -> dict:

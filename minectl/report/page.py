@@ -145,6 +145,28 @@ def _yaml(path: Path, text: str, expected: str) -> dict:
     return data
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_PNG_BYTES = 20 << 20  # a run's plot is about 100 kB
+
+
+def _png(path: Path, run_dir: Path) -> bytes:
+    """The bytes of a run's plot, embedded in the page: a PNG file inside the folder, not a link to a
+    file elsewhere (the page would carry, say, /etc/passwd to whoever it is sent to), nor a huge file."""
+    from minectl.runfolder import bad
+
+    expected = "a PNG image the run drew, inside its folder"
+    if path.is_symlink() and not path.resolve().is_relative_to(run_dir.resolve()):
+        raise bad(path, f"a link to {path.resolve()}, outside the run folder", expected)
+    if not path.is_file():
+        raise bad(path, "not a file", expected)
+    if path.stat().st_size > MAX_PNG_BYTES:
+        raise bad(path, f"{path.stat().st_size / 2**20:.0f} MB, larger than the {MAX_PNG_BYTES >> 20} MB a plot takes", expected)
+    data = path.read_bytes()
+    if not data.startswith(PNG_MAGIC):
+        raise bad(path, "not a PNG image", expected)
+    return data
+
+
 def run_context(run_dir: Path, status: dict | None = None) -> dict:
     """What the run page shows, read from the folder. ``status``: the job's status when the
     engine writes the report before status.json (which is written last)."""
@@ -165,6 +187,8 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     unfinished = {"status": "incomplete", "error": "no status.json: the run did not finish (stopped, killed, or still running)"}
     status = status or _read_optional(read_status, run_dir / STATUS_FILE, unfinished)
     metrics = _read_optional(read_metrics, run_dir / METRICS_FILE, {})
+    if status["status"] == "ok" and not (run_dir / METRICS_FILE).exists():  # an ok run wrote it before its status: removed since
+        status = {"status": "incomplete", "error": "status.json says ok but metrics.json is missing"}
     provenance = _read_optional(lambda p: read_json(p, "the JSON object a minectl run writes"), run_dir / PROVENANCE_FILE, {})
     tables = {}
     for path in sorted((run_dir / "tables").glob("*.parquet")):
@@ -174,9 +198,13 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
             raise DataError(f"{path}: unreadable as parquet ({str(exc).splitlines()[0]}); expected a table of the run") from None
     from minectl.report.figures import task_figures
 
-    figures = task_figures(task, tables, currency)
+    try:
+        figures = task_figures(task, tables, currency)
+    except pl.exceptions.PolarsError as exc:  # a column of another type than the run wrote (edited tables)
+        raise DataError(f"{run_dir / 'tables'}: a table cannot be drawn ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
+                        f"expected the tables of a `minectl {task}` run, with their column types") from None
     replaced = {name for figure in figures for name in figure.replaces}
-    pngs = [(p.stem, base64.b64encode(p.read_bytes()).decode("ascii"))
+    pngs = [(p.stem, base64.b64encode(_png(p, run_dir)).decode("ascii"))
             for p in sorted((run_dir / "plots").glob("*.png")) if p.stem not in replaced]
     headline = [(label, metrics[key], unit.replace("{cur}", currency))
                 for key, label, unit in HEADLINES.get(task, ()) if key in metrics]

@@ -3,6 +3,7 @@ beside it (layout, z-score, thresholds); read back as untrusted input."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from minectl.atomic import atomic_path
@@ -43,7 +44,7 @@ def read_spec(path: Path) -> dict:
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
     def numbers(n):
-        return lambda v: isinstance(v, list) and len(v) == n and all(is_number(x) for x in v)
+        return lambda v: isinstance(v, list) and len(v) == n and all(is_number(x) and math.isfinite(x) for x in v)  # 1e999 is inf
 
     spec = read_json(path, "the JSON object `minectl risk` saves beside its model")
     check_fields(spec, path, {
@@ -63,8 +64,8 @@ def read_spec(path: Path) -> dict:
         return numbers(n_thetas)(v) and all(0 < x < 1 for x in v) and all(a < b for a, b in zip(v, v[1:], strict=False))
 
     check_fields(spec, path, {
-        "mean": (numbers(n_features), f"{n_features} numbers (window x dynamic + static)"),
-        "sd": (scales, f"{n_features} numbers > 0 (window x dynamic + static)"),
+        "mean": (numbers(n_features), f"{n_features} numbers, finite (window x dynamic + static)"),
+        "sd": (scales, f"{n_features} numbers > 0, finite (window x dynamic + static)"),
         "thresholds": (thresholds, f"{n_thetas} numbers, strictly increasing inside (0, 1) (n_levels - 1)"),
     })
     if "frequency" in spec:  # runs before it was saved: the period inferred from the new data
@@ -76,9 +77,8 @@ def load_saved_model(directory: Path, n_features: int, n_levels: int | None = No
     """The model folder rebuilt from safe formats; a damaged or tampered folder is one DataError.
     With ``n_levels``: its classes must be the levels 0..n_levels-1 in order (a run trains on
     every level), and one row of zeros must score as probabilities over them."""
-    import numpy as np
-
     from minectl.models import load_model
+    from minectl.models.io import check_saved_files
 
     try:
         model = load_model(directory)
@@ -91,8 +91,15 @@ def load_saved_model(directory: Path, n_features: int, n_levels: int | None = No
     if getattr(model, "n_features_in_", None) != n_features:
         raise DataError(f"{directory}: the model takes {getattr(model, 'n_features_in_', None)} features, "
                         f"{SPEC_FILE} describes {n_features}; expected the model of this run")
-    if n_levels is None:
-        return model
+    if n_levels is not None:
+        _check_scores(model, directory, n_features, n_levels)
+    check_saved_files(directory)  # last: the checks above name a damage more precisely than a sha256
+    return model
+
+
+def _check_scores(model, directory: Path, n_features: int, n_levels: int) -> None:
+    import numpy as np
+
     classes = np.asarray(getattr(model, "classes_", []))
     if classes.tolist() != list(range(n_levels)):  # swapped or foreign classes would relabel every probability
         raise DataError(f"{directory}: the model's classes are {classes.tolist()}, {SPEC_FILE} describes levels "
@@ -106,4 +113,3 @@ def load_saved_model(directory: Path, n_features: int, n_levels: int | None = No
     if proba.shape != (1, n_levels) or not np.isfinite(proba).all() or abs(proba.sum() - 1) > 1e-6:
         raise DataError(f"{directory}: the saved model scores a row as {proba.ravel().tolist()[:5]}; expected "
                         f"{n_levels} finite probabilities summing to 1 (damaged or edited model files)")
-    return model

@@ -242,7 +242,11 @@ def _derived_edges(cfg: Config, out: Run):
         daily = result.accounts.daily
     else:
         path = out.input_file(source)
-        path = path / "tables" / "daily.parquet" if path.is_dir() else path
+        if path.is_dir():
+            from minectl.runfolder import check_finished_if_run
+
+            check_finished_if_run(path)  # not the table of a run that failed or was stopped before its end
+            path = path / "tables" / "daily.parquet"
         if not Path(path).is_file():
             raise DataError(f"{path}: not found; expected a `minectl cost` run folder or a daily table", param="factors.sources.data")
         try:
