@@ -139,12 +139,13 @@ def _text(path: Path) -> list[str]:
     return text.splitlines()
 
 
-def _numbers(path: Path, rows: list[str], first_line: int, width: int, what: str, dtype=float) -> np.ndarray:
-    """`rows` (each `width` fields) as a len(rows) x width array; the offending line on a wrong field."""
+def _numbers(path: Path, rows: list[str], line_of, width: int, what: str, dtype=float) -> np.ndarray:
+    """`rows` (each `width` fields) as a len(rows) x width array; the offending line (``line_of[i]``: the file
+    line of row i, blank and comment lines skipped) on a wrong field."""
     fields = [row.split() for row in rows]
     for i, parts in enumerate(fields):
         if len(parts) != width:
-            raise DataError(f"{path}:{first_line + i}: {len(parts)} fields; expected {width} ({what})")
+            raise DataError(f"{path}:{line_of[i]}: {len(parts)} fields; expected {width} ({what})")
     try:
         return np.array(fields, dtype=dtype).reshape(len(rows), width)
     except ValueError:
@@ -152,25 +153,26 @@ def _numbers(path: Path, rows: list[str], first_line: int, width: int, what: str
             try:
                 np.array(parts, dtype=dtype)
             except ValueError:
-                raise DataError(f"{path}:{first_line + i}: {' '.join(parts)!r} is not numeric; expected {what}") from None
+                raise DataError(f"{path}:{line_of[i]}: {' '.join(parts)!r} is not numeric; expected {what}") from None
         raise
 
 
-def _check_ids(path: Path, ids: np.ndarray, n: int, first_line: int, what: str) -> None:
+def _check_ids(path: Path, ids: np.ndarray, n: int, line_of, what: str) -> None:
     """Ids in 0..n-1; float ids are checked before their cast to int64 (1e20 wrapped to a negative id, with a warning)."""
-    bad = np.flatnonzero((ids < 0) | (ids >= n))
+    bad = np.flatnonzero((ids < 0) | (ids >= n) | (ids != np.round(ids)))
     if len(bad):
         value = ids[bad[0]].item()
         shown = int(value) if abs(value) < 2**53 and float(value).is_integer() else value
-        raise DataError(f"{path}:{first_line + bad[0]}: unknown block id {shown}; expected {what} in 0..{n - 1}")
+        kind = "unknown" if float(value).is_integer() else "non-integer"
+        raise DataError(f"{path}:{line_of[bad[0]]}: {kind} block id {shown}; expected {what} in 0..{n - 1}")
 
 
-def _one_per_block(path: Path, ids: np.ndarray, n: int, first_line: int) -> None:
+def _one_per_block(path: Path, ids: np.ndarray, n: int, line_of) -> None:
     """Each block id exactly once (ids already in range)."""
     counts = np.bincount(ids, minlength=n)
     if np.any(counts > 1):
         dup = int(np.flatnonzero(counts > 1)[0])
-        raise DataError(f"{path}:{first_line + int(np.flatnonzero(ids == dup)[1])}: block {dup} listed twice; expected each block once")
+        raise DataError(f"{path}:{line_of[int(np.flatnonzero(ids == dup)[1])]}: block {dup} listed twice; expected each block once")
     if np.any(counts == 0):
         raise DataError(f"{path}: block {int(np.flatnonzero(counts == 0)[0])} missing; expected a line for each of the {n} blocks")
 
@@ -185,15 +187,14 @@ def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
     short = next((i for i, p in enumerate(parts) if len(p) < 4), None)
     if short is not None:
         raise DataError(f"{path}:{lines[short][0]}: {len(parts[short])} fields; expected at least `id x y z`")
-    head = _numbers(path, [" ".join(p[:4]) for p in parts], lines[0][0], 4, "`id x y z` numbers")
+    line_of = [number for number, _ in lines]
+    head = _numbers(path, [" ".join(p[:4]) for p in parts], line_of, 4, "`id x y z` numbers")
     if not np.all(np.isfinite(head)):
         bad = int(np.flatnonzero(~np.all(np.isfinite(head), axis=1))[0])
         raise DataError(f"{path}:{lines[bad][0]}: {' '.join(parts[bad][:4])!r} is not finite; expected `id x y z` numbers")
-    if np.any(head[:, 0] != np.round(head[:, 0])):
-        raise DataError(f"{path}: block ids must be integers")
-    _check_ids(path, head[:, 0], len(head), lines[0][0], "ids")
+    _check_ids(path, head[:, 0], len(head), line_of, "ids")
     ids = head[:, 0].astype(np.int64)
-    _one_per_block(path, ids, len(ids), lines[0][0])
+    _one_per_block(path, ids, len(ids), line_of)
     _, first, seen = np.unique(head[:, 1:], axis=0, return_index=True, return_inverse=True)
     again = np.flatnonzero(first[seen.ravel()] != np.arange(len(ids)))
     if len(again):  # two blocks in one place: a corrupt export, or two models' blocks in one file
@@ -259,16 +260,19 @@ def read_prec(path: Path, n_blocks: int | None = None) -> Precedence:
     if len(wrong):
         raise DataError(f"{path}:{lines[wrong[0]]}: expected `block count pred1 .. predcount` with count predecessors")
     blocks = values[first]
-    _check_ids(path, blocks, n, 1, "block ids")  # a MineLib .prec has no blank lines: line i + 1 is row i
-    _one_per_block(path, blocks, n, 1)
+    _check_ids(path, blocks, n, lines, "block ids")
+    _one_per_block(path, blocks, n, lines)
     is_pred = np.ones(len(values), bool)
     is_pred[first] = is_pred[first + 1] = False
-    preds, owners = values[is_pred], np.repeat(blocks, counts)
+    preds, owners, owner_line = values[is_pred], np.repeat(blocks, counts), np.repeat(lines, counts)
     bad = np.flatnonzero(preds >= n)
     if len(bad):
-        raise DataError(f"{path}: block {owners[bad[0]]} has dangling predecessor {preds[bad[0]]}; expected ids in 0..{n - 1}")
-    if np.any(owners == preds):
-        raise DataError(f"{path}: block {owners[owners == preds][0]} is its own predecessor")
+        raise DataError(f"{path}:{owner_line[bad[0]]}: block {owners[bad[0]]} has dangling predecessor {preds[bad[0]]}; "
+                        f"expected ids in 0..{n - 1}")
+    own = np.flatnonzero(owners == preds)
+    if len(own):
+        raise DataError(f"{path}:{owner_line[own[0]]}: block {owners[own[0]]} is its own predecessor; "
+                        "expected predecessors of other blocks")
     return Precedence.from_arcs(n, owners, preds)
 
 
@@ -277,8 +281,8 @@ def _header(path: Path, lines: list[tuple[int, str]], keys: tuple[str, ...]) -> 
     values: dict[str, str] = {}
     for i, key in enumerate(keys):
         if i >= len(lines) or not lines[i][1].upper().startswith(key + ":"):
-            where = f"{path}:{lines[i][0]}" if i < len(lines) else str(path)
-            raise DataError(f"{where}: expected `{key}:`")
+            found = f"{path}:{lines[i][0]}: found {lines[i][1][:40]!r}" if i < len(lines) else f"{path}: file ends"
+            raise DataError(f"{found}; expected `{key}:`")
         values[key] = lines[i][1].split(":", 1)[1].strip()
     return values, len(keys)
 
@@ -391,21 +395,20 @@ def _limits(path: Path, rows, lower: np.ndarray, upper: np.ndarray) -> int:
 
 def _block_rows(path: Path, lines, at: int, n: int, width: int, what: str) -> tuple[np.ndarray, int]:
     rows = lines[at: at + n]
-    if len(rows) < n or any(not line[:1].isdigit() for _, line in rows):
-        got = next((i for i, (_, line) in enumerate(rows) if not line[:1].isdigit()), len(rows))
+    # a keyword (the next section, EOF) ends the block lines; a line of a wrong number (`-5 3`) is named below
+    got = next((i for i, (_, line) in enumerate(rows) if line[:1].isalpha()), len(rows))
+    if got < n:
         raise DataError(f"{path}: {got} {what} lines; expected one per block ({n})")
-    first = rows[0][0]
-    table = _numbers(path, [line for _, line in rows], first, width + 1, f"`block {' '.join(['value'] * width)}`")
-    ids = table[:, 0]
-    if np.any(ids != np.round(ids)):
-        raise DataError(f"{path}: block ids of the {what} must be integers")
-    _check_ids(path, ids, n, first, "ids")
-    ids = ids.astype(np.int64)
-    _one_per_block(path, ids, n, first)
+    line_of = [number for number, _ in rows]
+    table = _numbers(path, [line for _, line in rows], line_of, width + 1, f"`block {' '.join(['value'] * width)}`")
+    _check_ids(path, table[:, 0], n, line_of, "ids")
+    ids = table[:, 0].astype(np.int64)
+    _one_per_block(path, ids, n, line_of)
+    bad = np.flatnonzero(~np.all(np.isfinite(table[:, 1:]), axis=1))
+    if len(bad):
+        raise DataError(f"{path}:{line_of[bad[0]]}: {rows[bad[0]][1]!r}: {what} value is not finite; expected finite numbers")
     values = np.empty((n, width))
     values[ids] = table[:, 1:]
-    if not np.all(np.isfinite(values)):
-        raise DataError(f"{path}: a {what} value is not finite; expected numbers")
     return values, at + n
 
 
@@ -415,16 +418,17 @@ def _coefficients(path: Path, lines, at: int, coef: np.ndarray, by_destination: 
     resources, n, dests = coef.shape
     end = next((i for i in range(at, len(lines)) if lines[i][1].upper() == "EOF"), len(lines))
     width = 4 if by_destination else 3
-    table = _numbers(path, [line for _, line in lines[at:end]], lines[at][0] if at < end else 0, width,
+    line_of = [number for number, _ in lines[at:end]]
+    table = _numbers(path, [line for _, line in lines[at:end]], line_of, width,
                      "`block resource value`" if width == 3 else "`block destination resource value`")
-    if np.any(table[:, :-1] != np.round(table[:, :-1])) or not np.all(np.isfinite(table[:, -1])):
-        raise DataError(f"{path}: resource coefficient lines need integer indices and finite values")
-    first = lines[at][0] if at < end else 0
-    _check_ids(path, table[:, 0], n, first, "coefficient block ids")
+    bad = np.flatnonzero(np.any(table[:, :-1] != np.round(table[:, :-1]), axis=1) | ~np.isfinite(table[:, -1]))
+    if len(bad):
+        raise DataError(f"{path}:{line_of[bad[0]]}: {lines[at + bad[0]][1]!r}; expected integer indices and a finite value")
+    _check_ids(path, table[:, 0], n, line_of, "coefficient block ids")
     dest, res = (table[:, 1] if width == 4 else np.zeros(len(table))), table[:, -2]
     bad = np.flatnonzero((dest < 0) | (dest >= dests) | (res < 0) | (res >= resources))
     if len(bad):
-        raise DataError(f"{path}:{first + bad[0]}: destination or resource index out of range; expected destinations 0..{dests - 1} "
+        raise DataError(f"{path}:{line_of[bad[0]]}: destination or resource index out of range; expected destinations 0..{dests - 1} "
                         f"and resources 0..{resources - 1} (the header's NDESTINATIONS and NRESOURCE_SIDE_CONSTRAINTS)")
     idx = table[:, :-1].astype(np.int64)  # in range: the cast is exact
     block, dest, res = idx[:, 0], (idx[:, 1] if width == 4 else np.zeros(len(idx), np.int64)), idx[:, -1]
@@ -432,7 +436,7 @@ def _coefficients(path: Path, lines, at: int, coef: np.ndarray, by_destination: 
     unique, counts = np.unique(key, return_counts=True)
     if np.any(counts > 1):
         again = int(np.flatnonzero(key == unique[counts > 1][0])[1])
-        raise DataError(f"{path}:{first + again}: coefficient of block {block[again]} resource {res[again]} listed twice; "
+        raise DataError(f"{path}:{line_of[again]}: coefficient of block {block[again]} resource {res[again]} listed twice; "
                         "expected one line per block, destination and resource")
     coef[res, block, dest] = table[:, -1]
     return end
@@ -440,7 +444,13 @@ def _coefficients(path: Path, lines, at: int, coef: np.ndarray, by_destination: 
 
 def _check_feasible_limits(path: Path, coef: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
     """Refuse limits no schedule can meet: an upper limit below a period's least possible use (the
-    negative coefficients only) or a lower limit above its largest (the positive ones, every block)."""
+    negative coefficients only) or a lower limit above its largest (the positive ones, every block), and
+    limits on a resource no block uses (they bind nothing: a coefficient section cut short or mis-indexed
+    gave a schedule of the other resources only, with exit 0)."""
+    unused = np.flatnonzero(~np.any(coef, axis=(1, 2)))
+    if len(unused):
+        raise DataError(f"{path}: resource {unused[0]} has limits but every block's coefficient for it is 0; expected "
+                        f"`block resource value` lines for each of the {len(coef)} resources of NRESOURCE_SIDE_CONSTRAINTS")
     least = np.minimum(coef, 0).min(axis=2).sum(axis=1)
     most = np.maximum(coef, 0).max(axis=2).sum(axis=1)
     for r, t in zip(*np.nonzero((upper < least[:, None]) | (lower > most[:, None])), strict=True):
@@ -462,10 +472,12 @@ def read_solution(path: Path, instance: Instance) -> Solution:
     allowed = {"UPIT": (1,), "CPIT": (2, 4), "PCPSP": (4,)}[instance.kind]
     if width not in allowed:
         raise DataError(f"{path}:{first}: {width} fields; expected {' or '.join(map(str, allowed))} for a {instance.kind} solution")
-    table = _numbers(path, [line for _, line in rows], first, width, "a solution line")
-    if np.any(table[:, : min(width, 3)] != np.round(table[:, : min(width, 3)])):
-        raise DataError(f"{path}: block, destination and period must be integers")
-    _check_ids(path, table[:, 0], n, first, "block ids")
+    line_of = [number for number, _ in rows]
+    table = _numbers(path, [line for _, line in rows], line_of, width, "a solution line")
+    fraction = np.flatnonzero(np.any(table[:, : min(width, 3)] != np.round(table[:, : min(width, 3)]), axis=1))
+    if len(fraction):
+        raise DataError(f"{path}:{line_of[fraction[0]]}: block, destination and period must be integers")
+    _check_ids(path, table[:, 0], n, line_of, "block ids")
     block = table[:, 0].astype(np.int64)
     period = np.full(n, -1, np.int64)
     share = np.zeros((n, dests))
@@ -478,11 +490,11 @@ def read_solution(path: Path, instance: Instance) -> Solution:
         frac = table[:, 3] if width == 4 else np.ones(len(block))
         bad = np.flatnonzero((dest < 0) | (dest >= dests) | (when < 0) | (when >= instance.n_periods) | ~(frac >= 0) | ~(frac <= 1))
         if len(bad):
-            raise DataError(f"{path}:{first + bad[0]}: destination, period or share out of range "
+            raise DataError(f"{path}:{line_of[bad[0]]}: destination, period or share out of range "
                             f"(destinations 0..{dests - 1}, periods 0..{instance.n_periods - 1}, share in [0, 1])")
         for i, (b, t) in enumerate(zip(block, when, strict=True)):
             if period[b] not in (-1, t):
-                raise DataError(f"{path}:{first + i}: block {b} in periods {period[b]} and {t}; expected one period per block")
+                raise DataError(f"{path}:{line_of[i]}: block {b} in periods {period[b]} and {t}; expected one period per block")
             period[b] = t
         np.add.at(share, (block, dest), frac)
     if width == 1 and len(np.unique(block)) != len(block):
