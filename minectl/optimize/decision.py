@@ -35,8 +35,9 @@ def select_point(F: np.ndarray, weights, method: str = "tchebycheff") -> int:
     return int(np.argmin(scalarise(normalised(F, F.min(axis=0), F.max(axis=0)), weights, method)))
 
 
-def last_price(frame: pl.DataFrame, column: str, model: str | None = None) -> float:
-    """The latest value of ``column`` (rows ordered by ``date`` when present); a forecast table
+def last_price(frame: pl.DataFrame, column: str, model: str | None = None) -> tuple[float, int]:
+    """The latest value of ``column`` (rows ordered by ``date`` when present) and the count of
+    rows after it without one (a month not published yet: the caller says so); a forecast table
     (``date``, ``model``, ``forecast``) is first filtered to ``model``. Raises KeyError naming a
     missing column, ValueError when the model is ambiguous or absent or no value is left."""
     for name in [column] + (["model"] if model is not None else []):
@@ -48,10 +49,10 @@ def last_price(frame: pl.DataFrame, column: str, model: str | None = None) -> fl
         raise ValueError(f"several models {sorted(frame['model'].unique().to_list())}: name one")
     if "date" in frame.columns:
         frame = frame.sort("date")
-    values = frame[column].drop_nulls()
-    if values.is_empty():
+    known = frame[column].is_not_null().arg_true()
+    if known.is_empty():
         raise ValueError(f"no value in column {column!r}" + (f" for model {model!r}" if model else ""))
-    return float(values[-1])
+    return float(frame[column][known[-1]]), frame.height - 1 - int(known[-1])
 
 
 def field_deviation(predicted: np.ndarray, measured: np.ndarray) -> np.ndarray:

@@ -281,13 +281,17 @@ def _price(decision: Any, out: Run) -> float:
         raise DataError(f"{where}: {', '.join(f'{k} {row[k]}' for k in keys)} in two rows; expected one price a date"
                         f"{' and model' if 'model' in keys else ''} (a series appended twice?)")
     try:
-        price = last_price(frame, decision.price_column, decision.price_model)
+        price, unpriced = last_price(frame, decision.price_column, decision.price_model)
     except KeyError as exc:
         raise DataError(f"{where}: no column '{exc.args[0]}' (columns: {', '.join(frame.columns)})") from None
     except ValueError as exc:
         raise DataError(f"{where}: {exc}; set optimize.decision.price_model") from None
     if price < 0:  # as optimize.decision.price
         raise DataError(f"{where}: the last price in column '{decision.price_column}' is {price:g}; expected a price >= 0")
+    if unpriced:  # the latest rows hold no price (n.a., empty): the one before them drives the decision
+        rows = f"last {unpriced} rows" if unpriced > 1 else "last row"
+        out.console.print(f"[yellow]optimize.decision.price_path: no price in the {rows} of column '{decision.price_column}'; "
+                          f"the price before {'them' if unpriced > 1 else 'it'} ({price:g}) is used[/]")
     try:  # a forecast of another commodity or unit would drive the band without a word
         check_price_frame(frame, decision.price_column, decision.price_model, decision.low_price, decision.high_price,
                           decision.price_unit, str(where))

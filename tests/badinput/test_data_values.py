@@ -359,6 +359,17 @@ def test_decision_price_path_values_are_refused(tmp_path, text, expect):
     assert_refused(args, [str(path), expect], inputs=[path], run_dir=tmp_path / "run")
 
 
+def test_a_price_path_whose_latest_month_has_no_price_says_which_price_is_used(tmp_path):
+    # was: the month before's price, used without a word (n.a.: a month not published yet)
+    path = tmp_path / "prices.csv"
+    path.write_text("date,forecast\n2024-10-01,396\n2024-11-01,404\n2024-12-01,n.a.\n")
+    args = ["optimize", *SIM_QUICK, "surrogate=rf", f"optimize.decision.price_path={path}", f"hydra.run.dir={tmp_path / 'run'}"]
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "no price in the last row of column 'forecast'; the price before it (404) is used" in " ".join(result.output.split())
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["decision.price"] == 404.0
+
+
 def test_simulator_drop_incomplete_counts_dropped_runs(tmp_path):
     path = _runs(tmp_path / "runs.csv", n=14, ore_t={2: None}, subsidence_cm={9: None, 11: None})
     # a random forest: LightGBM learns nothing from 11 runs (no split under 2 x min_child_samples), refused

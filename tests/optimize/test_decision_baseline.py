@@ -34,10 +34,12 @@ def test_high_price_picks_the_ore_end_low_price_the_stable_end():
 
 def test_last_price_of_a_series_and_of_a_forecast_table():
     series = pl.DataFrame({"date": [dt.date(2024, 3, 1), dt.date(2024, 1, 1), dt.date(2024, 2, 1)], "price": [130.0, 110.0, 120.0]})
-    assert last_price(series, "price") == 130.0
+    assert last_price(series, "price") == (130.0, 0)
+    unpublished = pl.concat([series, pl.DataFrame({"date": [dt.date(2024, 4, 1)], "price": [None]}, schema=series.schema)])
+    assert last_price(unpublished, "price") == (130.0, 1)  # March's, one row (April) without a price after it
     forecast = pl.DataFrame({"date": [dt.date(2025, 1, 1), dt.date(2025, 2, 1)] * 2, "model": ["naive"] * 2 + ["arima"] * 2,
                              "forecast": [100.0, 100.0, 104.0, 107.5]})
-    assert last_price(forecast, "forecast", "arima") == 107.5
+    assert last_price(forecast, "forecast", "arima") == (107.5, 0)
     with pytest.raises(ValueError, match=r"several models \['arima', 'naive'\]"):
         last_price(forecast, "forecast")
     with pytest.raises(ValueError, match="for model 'lstm'"):
