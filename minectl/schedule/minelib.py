@@ -163,7 +163,7 @@ def _check_ids(path: Path, ids: np.ndarray, n: int, line_of, what: str) -> None:
     if len(bad):
         value = ids[bad[0]].item()
         shown = int(value) if abs(value) < 2**53 and float(value).is_integer() else value
-        kind = "unknown" if float(value).is_integer() else "non-integer"
+        kind = "non-integer" if np.isfinite(value) and not float(value).is_integer() else "unknown"
         raise DataError(f"{path}:{line_of[bad[0]]}: {kind} block id {shown}; expected {what} in 0..{n - 1}")
 
 
