@@ -36,6 +36,30 @@ def tiny_sweep(root: Path, task: str) -> tuple[list[str], Path]:
     return data, root / "sweep"
 
 
+QUICK_RISK = ["debug=quick", "risk.lead_times=[0]", "risk.robustness.enabled=false", "risk.importance.enabled=false", "model=lr"]
+
+
+def demo_and_risk_runs(root: Path) -> dict[str, Path]:
+    """A finished demo run on the tiny mine and a quick risk run under ``root``, by name, for tests
+    that damage copies of them."""
+    from conftest import write_tiny_mine
+
+    runs = {"demo": root / "demo", "risk": root / "risk"}
+    for args in (["demo", "data=parquet_dir", f"data.dir={write_tiny_mine(root / 'mine')}"], ["risk", *QUICK_RISK]):
+        result = invoke(*args, f"hydra.run.dir={runs[args[0]]}")
+        assert result.exit_code == 0, result.output
+    return runs
+
+
+def copy_without(run: Path, folder: Path, name: str) -> Path:
+    """A copy of ``run`` in ``folder`` less its file ``name`` (report.html, status.json...)."""
+    import shutil
+
+    copy = Path(shutil.copytree(run, folder / run.name))
+    (copy / name).unlink()
+    return copy
+
+
 def snapshot(paths: Iterable[Path]) -> dict[str, str]:
     """sha256 of every file under the given files and folders."""
     found: dict[str, str] = {}

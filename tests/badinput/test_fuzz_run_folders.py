@@ -13,29 +13,17 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import write_tiny_mine
-from harness import assert_refused, invoke
-
-RISK = ["debug=quick", "risk.lead_times=[0]", "risk.robustness.enabled=false", "risk.importance.enabled=false", "model=lr"]
+from harness import QUICK_RISK, assert_refused, copy_without, demo_and_risk_runs, invoke
 
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     """One demo run on a tiny mine and one risk run, made once."""
-    root = tmp_path_factory.mktemp("made")
-    runs = {"demo": root / "demo", "risk": root / "risk"}
-    mine = write_tiny_mine(root / "mine")
-    result = invoke("demo", "data=parquet_dir", f"data.dir={mine}", f"hydra.run.dir={runs['demo']}")
-    assert result.exit_code == 0, result.output
-    result = invoke("risk", *RISK, f"hydra.run.dir={runs['risk']}")
-    assert result.exit_code == 0, result.output
-    return runs
+    return demo_and_risk_runs(tmp_path_factory.mktemp("made"))
 
 
 def copy_of(made, name: str, tmp_path: Path) -> Path:
-    run = Path(shutil.copytree(made[name], tmp_path / name))
-    (run / "report.html").unlink()
-    return run
+    return copy_without(made[name], tmp_path, "report.html")
 
 
 def plot_shown_as_png(run: Path) -> Path:
@@ -113,7 +101,7 @@ def test_risk_predict_refuses_an_infinite_z_score_mean(made, tmp_path):
 def other_risk_model(tmp_path_factory):
     """The model folder of a second risk run (seed 1): the same shape as the first's."""
     run = tmp_path_factory.mktemp("other") / "risk"
-    result = invoke("risk", *RISK, "seed=1", f"hydra.run.dir={run}")
+    result = invoke("risk", *QUICK_RISK, "seed=1", f"hydra.run.dir={run}")
     assert result.exit_code == 0, result.output
     return run / "model"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,12 +18,10 @@ from pathlib import Path
 
 import pytest
 from conftest import write_tiny_mine
-from harness import assert_refused, invoke, partial_results
+from harness import assert_refused, copy_without, demo_and_risk_runs, invoke, partial_results
 
 from minectl import runner
 from minectl.tasks import cost
-
-RISK = ["debug=quick", "risk.lead_times=[0]", "risk.robustness.enabled=false", "risk.importance.enabled=false", "model=lr"]
 
 # the cost task as a job that writes a table, says so in a file `started` of its run folder, then waits to be
 # stopped: the signal comes while the job has partial results (imported by every Python process of a sweep, loky's
@@ -118,20 +115,12 @@ def test_ctrl_c_inside_an_import_is_an_interrupt_not_an_import_error(tiny_mine, 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     """A demo run on a tiny mine and a risk run, made once."""
-    root = tmp_path_factory.mktemp("finished")
-    runs = {"demo": root / "demo", "risk": root / "risk"}
-    result = invoke("demo", "data=parquet_dir", f"data.dir={write_tiny_mine(root / 'mine')}", f"hydra.run.dir={runs['demo']}")
-    assert result.exit_code == 0, result.output
-    result = invoke("risk", *RISK, f"hydra.run.dir={runs['risk']}")
-    assert result.exit_code == 0, result.output
-    return runs
+    return demo_and_risk_runs(tmp_path_factory.mktemp("finished"))
 
 
 def killed_copy(finished, name: str, tmp_path: Path) -> Path:
     """A copy of the run as SIGKILL leaves it between its last result and status.json (written last)."""
-    run = Path(shutil.copytree(finished[name], tmp_path / name))
-    (run / "status.json").unlink()
-    return run
+    return copy_without(finished[name], tmp_path, "status.json")
 
 
 def test_verify_refuses_a_run_killed_before_its_status(finished, tmp_path):
