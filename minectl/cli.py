@@ -218,9 +218,10 @@ def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Opti
 
 
 def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None,
-             start_workers: bool = False, multirun: bool = False) -> Optional[tuple[Path, bool]]:
+             start_workers: bool = False, multirun: bool = False, source: Optional[str] = None) -> Optional[tuple[Path, bool]]:
     """Compose the config for every override value before any work: one line per mistake.
     ``output_key``: the config key of the folder the run will write (checked when given).
+    ``source``: where the overrides come from when not the command line (a replayed run's file), said first.
     ``start_workers``: start the worker processes the task asks for (its `workers_ahead`) before
     the checks import the estimator classes, so that the workers' imports overlap them.
     Returns that folder and whether its name is a time-stamped default (None: not known here)."""
@@ -303,10 +304,9 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
         if sweep is not None and not multirun:  # after the values' checks: a wrong value is the first thing to fix
             raise MinectlError(f"{sweep.input_line}: a sweep over several values needs -m (--multirun); expected one "
                                "value (a list is written [a,b], a text with commas quoted 'a,b')")
-    except MinectlError as exc:
-        _fail(str(exc))
-    except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        _fail(_one_line(exc))
+    except (MinectlError, HydraException, OmegaConfBaseException, ValueError) as exc:
+        message = str(exc) if isinstance(exc, MinectlError) else _one_line(exc)
+        _fail(f"{source}: {message}" if source else message)
     return output
 
 
@@ -430,8 +430,10 @@ def run_hydra(
     hydra_help: bool = False,
     info: Optional[str] = None,
     overwrite: bool = False,
+    source: Optional[str] = None,
 ) -> None:
-    """Run `task` through hydra.main with an argument list rebuilt from parsed options."""
+    """Run `task` through hydra.main with an argument list rebuilt from parsed options (``source``:
+    precheck's)."""
     if multirun and (cfg or info):  # Hydra's own refusal is a traceback
         _fail(f"-m (--multirun) with {'--cfg' if cfg else '--info'}: Hydra does one at a time; expected "
               f"{'--cfg' if cfg else '--info'} without -m, with one value per key (one job's config)")
@@ -449,7 +451,7 @@ def run_hydra(
     if not (hydra_help or info):
         key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
         output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=single_run,
-                          multirun=multirun)
+                          multirun=multirun, source=source)
         if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
             path, timestamped = output
             try:
@@ -860,7 +862,8 @@ def verify(
         replay = (out or Path(tmp) / "replay").resolve()
         # from the run's working dir where it exists: relative input paths name the same files as in the run
         with _working_dir(run.cwd or Path.cwd()):
-            run_hydra(run.task, run.overrides + [f"hydra.run.dir={replay}"], config_dir=run.config_dir)
+            run_hydra(run.task, run.overrides + [f"hydra.run.dir={replay}"], config_dir=run.config_dir,
+                      source=f"replaying {run_dir / '.hydra' / 'overrides.yaml'}")
         actual = read_metrics(replay / METRICS_FILE)
         replayed = read_provenance(replay / PROVENANCE_FILE)  # a server's rows: as the replay read them
     mismatches = compare_metrics(expected, actual, rtol)

@@ -137,3 +137,15 @@ def test_factors_names_a_driver_column_of_text(made, tmp_path):
     daily.with_columns(pl.col("haul_km").cast(pl.String)).write_parquet(run / "tables" / "daily.parquet")
     assert_refused(["factors", "debug=quick", f"factors.sources.data={run / 'tables' / 'daily.parquet'}", f"hydra.run.dir={tmp_path / 'out'}"],
                    "column 'haul_km' of the mine data holds String values; expected numbers", run_dir=tmp_path / "out")
+
+
+@pytest.mark.parametrize("entry, expect", [
+    ("~seed", "~seed: a key of the schema cannot be deleted"),
+    ("+model._target_=os.system", "model: unknown key"),
+])
+def test_verify_names_the_overrides_file_of_an_entry_the_replay_refuses(made, tmp_path, entry, expect):
+    # before: the line named the entry only, as if it had been typed on the command line
+    run = copy_of(made, "demo", tmp_path)
+    overrides = run / ".hydra" / "overrides.yaml"
+    overrides.write_text(overrides.read_text() + f"- {entry}\n")
+    assert_refused(["verify", run], f"replaying {overrides}: {expect}", inputs=[run])
