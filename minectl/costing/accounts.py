@@ -157,8 +157,9 @@ def _uncosted_production(production: pl.LazyFrame | pl.DataFrame, daily: pl.Data
     uncosted = production.lazy().select(KEYS).join(daily.lazy().select(KEYS), on=KEYS, how="anti").collect()
     if not uncosted.height:
         return {}
-    mines = uncosted["mine_id"].unique().filter(~uncosted["mine_id"].unique().is_in(daily["mine_id"].implode()))
-    return {"production_days_uncosted": uncosted.height, "production_mines_uncosted": mines.len()}
+    mines = uncosted["mine_id"].unique()
+    uncosted_whole = mines.filter(~mines.is_in(daily["mine_id"].implode()))
+    return {"production_days_uncosted": uncosted.height, "production_mines_uncosted": uncosted_whole.len()}
 
 
 def _check_units(mapping: CostMapping, tables: Mapping[str, pl.LazyFrame | pl.DataFrame | None]) -> None:

@@ -27,12 +27,18 @@ class MissingReport:
         return {"filled": dict(self.filled), "dropped_rows": self.dropped_rows}
 
 
-def policies_for(columns: list[str], default: str, overrides: dict[str, str]) -> dict[str, str]:
-    """Each column's policy: its override, else ``default``; unknown names refused."""
-    for column, policy in {**overrides, "": default}.items():
+def check_policies(default: str | None, overrides: dict[str, str]) -> None:
+    """Every policy named is one of POLICIES (before the data are read, for every sweep value);
+    ``default`` None: chosen later from the data's shape."""
+    for column, policy in {**overrides, **({"": default} if default is not None else {})}.items():
         if policy not in POLICIES:
             where = f"columns.{column}" if column else "default"
-            raise ConfigError(f"{where}: {policy!r}; expected one of {', '.join(POLICIES)}", param="missing")
+            raise ConfigError(f"{policy!r}; expected one of {', '.join(POLICIES)}", param=f"missing.{where}")
+
+
+def policies_for(columns: list[str], default: str, overrides: dict[str, str]) -> dict[str, str]:
+    """Each column's policy: its override, else ``default``; unknown names refused."""
+    check_policies(default, overrides)
     return {column: overrides.get(column, default) for column in columns}
 
 

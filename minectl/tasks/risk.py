@@ -227,14 +227,11 @@ def check(cfg: Config) -> None:
             check_thresholds(list(params.thresholds["values"]), labels.levels)
     if params.input.kind not in ("mine", "table"):
         raise ConfigError(f"risk.input.kind: {params.input.kind!r}; expected mine or table")
-    from minectl.risk.missing import POLICIES
+    from minectl.risk.missing import check_policies
     from minectl.risk.timeaxis import parse_amount
 
-    # else refused once the data are read (a sweep's earlier jobs would have run)
-    for key, policy in [("risk.missing.default", params.missing.default),
-                        *((f"risk.missing.columns.{name}", value) for name, value in params.missing.columns.items())]:
-        if policy is not None and policy not in POLICIES:
-            raise ConfigError(f"{key}: {policy!r}; expected one of {', '.join(POLICIES)}")
+    with config_keys({"missing": "risk.missing"}):  # else refused once the data are read (a sweep's earlier jobs would have run)
+        check_policies(params.missing.default, dict(params.missing.columns))
     if params.time.frequency is not None:
         parse_amount(params.time.frequency, "risk.time.frequency")
     categorical = list(params.input.categorical)

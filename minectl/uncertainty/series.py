@@ -166,7 +166,8 @@ def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: st
     if undated.any():
         raise DataError(f"{where}: column '{dates.name}' is empty in row {int(rows.filter(undated)[0]) + 1}, which holds a value; "
                         "expected a date in every row with a value")
-    months = {"month": 1, "quarter": 3, "year": 12}.get(_period_of(dates))
+    period = _period_of(dates)
+    months = {"month": 1, "quarter": 3, "year": 12}.get(period)
     if months is None:
         return
     known = dates.is_not_null()
@@ -175,7 +176,7 @@ def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: st
     if skips.any():
         i = int(skips.arg_true()[0])
         raise DataError(f"{where}: column '{dates.name}' jumps from {dates.filter(known)[i - 1]:%Y-%m} to {dates.filter(known)[i]:%Y-%m} "
-                        f"at row {int(rows.filter(known)[i]) + 1}; expected one row per {_period_of(dates)} (write a missing one "
+                        f"at row {int(rows.filter(known)[i]) + 1}; expected one row per {period} (write a missing one "
                         "as a row with an empty value)")
 
 
