@@ -59,8 +59,13 @@ def save_model(model, directory: Path) -> None:
         save_estimator(model.calibrated_, directory / "estimator")
     else:
         meta.update(save_estimator_files(model, directory))
-    meta["files_sha256"] = {path.name: sha256_file(path) for path in sorted(directory.iterdir()) if path.is_file()}
-    write_json(directory / "model.json", meta)
+    write_model_json(directory, meta)
+
+
+def write_model_json(directory: Path, meta: dict) -> None:
+    """model.json last, with the sha256 of every file saved beside it (:func:`check_saved_files`)."""
+    meta["files_sha256"] = {path.name: sha256_file(path) for path in sorted(Path(directory).iterdir()) if path.is_file()}
+    write_json(Path(directory) / "model.json", meta)
 
 
 def check_saved_files(directory: Path) -> None:

@@ -51,6 +51,18 @@ def _resolve(name: str, source: Path):
     return getattr(importlib.import_module(module), cls)
 
 
+def _zero_padded(array: np.ndarray) -> np.ndarray:
+    """``array`` with the padding bytes of a structured dtype zeroed (a tree's nodes: 7 bytes after
+    each uint8 field hold whatever memory held), so the same model saves the same bytes and its
+    files' sha256 (model.json) is the same each time it is saved."""
+    if array.dtype.names is None or array.dtype.itemsize == sum(array.dtype.fields[name][0].itemsize for name in array.dtype.names):
+        return array
+    clean = np.zeros(array.shape, array.dtype)
+    for name in array.dtype.names:
+        clean[name] = array[name]
+    return clean
+
+
 class _Encoder:
     def __init__(self):
         self.arrays: dict[str, np.ndarray] = {}
@@ -66,7 +78,7 @@ class _Encoder:
             if value.dtype == object:
                 return {"__objarray__": [self.encode(v) for v in value.tolist()]}
             key = f"a{len(self.arrays)}"
-            self.arrays[key] = value
+            self.arrays[key] = _zero_padded(value)
             return {"__array__": key}
         if isinstance(value, tuple):
             return {"__tuple__": [self.encode(v) for v in value]}

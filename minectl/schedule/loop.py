@@ -191,14 +191,14 @@ def save_surrogates(surrogates: Surrogates, run_dir: Path) -> dict[str, str]:
 
 
 def _save_surrogate(model, role: str, folder: Path) -> None:
-    from minectl.models.io import save_estimator_files, write_json
+    from minectl.models.io import save_estimator_files, write_model_json
 
     folder.mkdir()
     meta = {"role": role, "features": list(FEATURES[role]), "n_features": int(model.n_features_in_)}
     if hasattr(model, "classes_"):
         meta["classes"] = np.asarray(model.classes_).tolist()
     meta.update(save_estimator_files(model, folder))
-    write_json(folder / "model.json", meta)
+    write_model_json(folder, meta)
 
 
 def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path, roles: tuple[str, ...] = tuple(FEATURES)) -> Surrogates:
@@ -220,7 +220,7 @@ def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path, roles:
 def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
     from sklearn.base import is_regressor
 
-    from minectl.models.io import load_estimator_files
+    from minectl.models.io import check_saved_files, load_estimator_files
     from minectl.runfolder import bad, check_fields, read_json
 
     inputs = len(FEATURES[role])
@@ -256,6 +256,7 @@ def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
         raise bad(folder, "the model predicts a non-finite value for a row of zeros", expected)
     if shape != ((1, 2) if burst else (1,)):
         raise bad(folder, f"the model predicts shape {shape} for one row", f"{(1, 2) if burst else (1,)}: {what} of one outcome")
+    check_saved_files(folder)  # last, as for risk: the checks above name a damage more precisely than a sha256
     return model
 
 

@@ -93,3 +93,21 @@ def test_a_decision_tree_pointing_outside_itself_is_refused(tmp_path, field, val
     np.savez(tmp_path / "forest.npz", **arrays)
     with pytest.raises(DataError, match="forest.json: a decision tree whose nodes point outside the tree or the 3 features"):
         load_estimator(tmp_path / "forest")
+
+
+def test_the_same_tree_saves_the_same_bytes_whatever_its_padding_holds(tmp_path):
+    """A tree's node records have 7 padding bytes that hold whatever memory held (a model rebuilt
+    from files and saved again had other bytes): saved zeroed, so model.json's sha256 of the file
+    is the same each time the same model is saved."""
+    model = DecisionTreeRegressor(max_depth=4, random_state=0).fit(X, Y)
+    save_estimator(model, tmp_path / "clean")
+    state = model.tree_.__getstate__()
+    nodes = state["nodes"]
+    dirty = np.frombuffer(bytearray(b"\xff" * nodes.nbytes), dtype=nodes.dtype)  # not .copy(): it leaves padding as malloc had it
+    for name in nodes.dtype.names:
+        dirty[name] = nodes[name]
+    model.tree_.__setstate__({**state, "nodes": dirty})
+    assert model.tree_.__getstate__()["nodes"].tobytes()[57:64] == b"\xff" * 7  # the first node's padding
+    save_estimator(model, tmp_path / "dirty")
+    assert (tmp_path / "dirty.npz").read_bytes() == (tmp_path / "clean.npz").read_bytes()
+    assert np.array_equal(load_estimator(tmp_path / "dirty").predict(X), model.predict(X))

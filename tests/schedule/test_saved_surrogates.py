@@ -178,3 +178,15 @@ def test_the_surrogates_of_a_run_stopped_before_its_end_are_refused(saved, tmp_p
     _refused(copy, tmp_path, "killed/status.json: missing: the run did not finish (stopped, killed, or still running)")
     (copy / "status.json").write_text(json.dumps({"status": "failed", "error": "stopped by SIGTERM before the job finished"}))
     _refused(copy, tmp_path, "killed/status.json: the run failed (stopped by SIGTERM before the job finished)")
+
+
+def test_a_surrogate_file_from_another_fit_is_refused_by_its_sha256(saved, tmp_path):
+    """A grade model of the same class and inputs fitted elsewhere passes every other check and
+    would plan on other grades, silently: model.json records each file's sha256."""
+    copy = tmp_path / "copy"
+    shutil.copytree(saved / "models", copy / "models")
+    meta = json.loads((copy / "models/grade/model.json").read_text())
+    assert sorted(meta["files_sha256"]) == ["estimator.json", "estimator.npz"]
+    rng = np.random.default_rng(1)
+    save_estimator(LinearRegression().fit(rng.normal(size=(30, 4)), rng.normal(size=30)), copy / "models/grade/estimator")
+    _refused(copy, tmp_path, "models/grade/estimator.json: not the file the run saved (its sha256 differs from model.json's)")
