@@ -149,3 +149,17 @@ def test_verify_names_the_overrides_file_of_an_entry_the_replay_refuses(made, tm
     overrides = run / ".hydra" / "overrides.yaml"
     overrides.write_text(overrides.read_text() + f"- {entry}\n")
     assert_refused(["verify", run], f"replaying {overrides}: {expect}", inputs=[run])
+
+
+def test_report_refuses_a_config_key_given_twice(made, tmp_path):
+    """Hydra never writes a key twice, and verify (OmegaConf) refuses it; report's faster loader
+    took the last of the two without a word (rc 0): which currency did the run use?"""
+    run = copy_of(made, "demo", tmp_path)
+    config = run / ".hydra" / "config.yaml"
+    lines = config.read_text().splitlines()
+    costs = lines.index("costs:")
+    edited = [*lines[:costs + 1], "  currency: USD", *lines[costs + 1:]]
+    config.write_text("\n".join(edited) + "\n")
+    second = [i for i, line in enumerate(edited) if line.startswith("  currency:")][1]
+    assert_refused(["report", run], f"{config}: line {second + 1}: the key 'currency' is given twice; expected the YAML mapping "
+                                    "of the run's config", inputs=[run])
