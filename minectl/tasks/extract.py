@@ -268,8 +268,8 @@ def predict_cli(run, overrides: list[str]) -> None:
     from rich.console import Console
 
     from minectl.atomic import atomic_path
-    from minectl.data.sources import read_text, resolve_input
-    from minectl.text.corpus import MAX_TOKENS, text_lines, tokenize
+    from minectl.data.sources import resolve_input
+    from minectl.text.corpus import MAX_TOKENS, read_utf8, text_lines, tokenize
     from minectl.text.pipeline import load_tagger
     from minectl.text.relations import PairClassifier
 
@@ -285,7 +285,7 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
     # (the file's line number, its text, its words) of every line with text: the tables name entries by both
     numbered = [(number, line, [t for t, _, _ in tokenize(line)]) for number, line in
-                enumerate(map(str.strip, text_lines(read_text(text, "utf-8", "a plain text file (one entry a line)"))), 1) if line]
+                enumerate(map(str.strip, text_lines(read_utf8(text, "a plain text file (one entry a line)"))), 1) if line]
     if not numbered:
         raise DataError(f"{text}: no text; expected plain text, one entry a line")
     long = next(((number, len(words)) for number, _, words in numbered if len(words) > MAX_TOKENS), None)

@@ -37,6 +37,7 @@ SUBWORD_ID = re.compile(r"\d+[-.]\d+")  # CoNLL-U's multiword token range (`2-3 
 BRAT_LINE = re.compile(r"(?:[TRENAM#]\d+|\*)\t\S+ ")  # a BRAT standoff (.ann) line: T1<TAB>Type 0 5<TAB>text, R1<TAB>..., #1<TAB>note
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one character to Python, two UTF-16 units to Doccano (JavaScript)
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
+TYPE_NAME = "a type name without surrounding spaces (a path Top/Mid/Leaf: no empty part, no spaces around a '/')"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,18 @@ def text_lines(text: str) -> list[str]:
     """The lines of a file's text, ended by LF, CR LF or CR as editors and JSON Lines count them: a
     form feed (pdftotext's page break) or a raw U+2028 in a JSON string is no line end."""
     return LINE_END.split(text)
+
+
+def read_utf8(path: Path, expected: str) -> str:
+    """A text file's contents (minectl.data.sources.read_text); a UTF-16 file without a byte-order
+    mark is refused: valid UTF-8 to the decoder, NUL between its letters, so `predict` tagged its
+    text as single letters (`r e p l a c e`) and a corpus failed on a line it could not show."""
+    text = read_text(path, "utf-8", expected)
+    head = text[:200]
+    if head and 3 * head.count("\x00") >= len(head):  # UTF-16 puts a NUL beside every ASCII letter; no text holds a third NULs
+        raise DataError(f"{path}: NUL characters between the letters (a UTF-16 file without a byte-order mark?); expected "
+                        f"{expected} in UTF-8 (save it as UTF-8)")
+    return text
 
 
 def visible_text(text: str) -> str:
@@ -135,7 +148,7 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
         fmt = {".json": "span_json", ".jsonl": "doccano"}.get(path.suffix, "conll")
     if fmt not in FORMATS:
         raise DataError(f"{path}: format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    text = read_text(path, "utf-8", f"a labelled text file ({fmt})")
+    text = read_utf8(path, f"a labelled text file ({fmt})")
     docs = {"span_json": _span_json, "doccano": _doccano, "conll": _conll}[fmt](text, path)
     if not docs:
         raise DataError(f"{path}: no sentences; expected at least one labelled sentence ({fmt})")
@@ -166,8 +179,8 @@ def _check_document(path: Path, where: str, doc: Document) -> Document:
     _check_length(path, where, len(doc.tokens))
     seen: dict[Span, int] = {}
     for j, span in enumerate(doc.entities):
-        if not span.type.strip() or span.type != span.type.strip():
-            raise DataError(f"{path}: {where}: entity {j}: type {span.type!r}; expected a type name without surrounding spaces")
+        if not _type_name(span.type):
+            raise DataError(f"{path}: {where}: entity {j}: type {span.type!r}; expected {TYPE_NAME}")
         if span in seen:
             raise DataError(f"{path}: {where}: entity {j} repeats entity {seen[span]} (tokens [{span.start}, {span.end}) "
                             f"{span.type}); expected each entity once")
@@ -176,13 +189,20 @@ def _check_document(path: Path, where: str, doc: Document) -> Document:
     for j, (head, tail, kind) in enumerate(doc.relations):
         if head == tail:
             raise DataError(f"{path}: {where}: relation {j} joins entity {head} to itself; expected two different entities")
-        if not kind.strip() or kind != kind.strip():
-            raise DataError(f"{path}: {where}: relation {j}: type {kind!r}; expected a type name without surrounding spaces")
+        if not _type_name(kind):
+            raise DataError(f"{path}: {where}: relation {j}: type {kind!r}; expected {TYPE_NAME}")
         if (head, tail, kind) in listed:  # it would count twice in training and in the scores
             raise DataError(f"{path}: {where}: relation {j} repeats relation {listed[head, tail, kind]} (entity {head} -{kind}-> "
                             f"entity {tail}); expected each relation once")
         listed[head, tail, kind] = j
     return doc
+
+
+def _type_name(kind: str) -> bool:
+    """Whether each '/'-separated part of a type is a name: `factors.extract.levels` cuts a type at its
+    '/'s and a relation counts at its leaf, so `/Item` was the class '' at 5 classes, `Item / Pump` the
+    class 'Item ' (printing as 'Item', a class of its own) and `hasPart/` the relation ''."""
+    return all(part and part == part.strip() for part in kind.split("/"))
 
 
 def _check_length(path: Path, where: str, n_tokens: int) -> None:
@@ -203,14 +223,33 @@ def _check_span(path: Path, where: str, start, end, n: int) -> None:
         raise DataError(f"{path}: {where}: span [{start}, {end}); expected integers 0 <= start < end <= {n}")
 
 
+class _KeyTwice(Exception):
+    """A JSON object holding one key twice: (the key, the object with the last value of each key)."""
+
+
+def _unique_keys(pairs: list[tuple]) -> dict:
+    """An object's keys, each once: json keeps a repeated key's last value, so `"entities": [...]`
+    followed by `"entities": []` (a hand-merged file) read as a sentence without entities."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen = set()
+        raise _KeyTwice(next(key for key, _ in pairs if key in seen or seen.add(key)), found)
+    return found
+
+
 def _parse_json(text: str, path: Path, where: str | None, expected: str):
     """The JSON value of a file (``where`` None: the parser names the line) or of one of its lines."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: {where or f'line {exc.lineno}'}: invalid JSON ({exc.msg}); expected {expected}") from None
     except RecursionError:  # json's parser recurses once per bracket
         raise DataError(f"{path}: {f'{where}: ' if where else ''}JSON nested too deep; expected {expected}") from None
+    except _KeyTwice as exc:
+        key, found = exc.args
+        holder = next((f" (in the object with {k} {str(found[k])[:60]!r})" for k in ("text", "tokens") if k in found and k != key), "")
+        raise DataError(f"{path}: {f'{where}: ' if where else ''}key {key!r} twice in one object{holder}; expected each key once "
+                        "(JSON keeps the last value only)") from None
 
 
 def _span_json(text: str, path: Path) -> list[Document]:

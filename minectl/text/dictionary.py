@@ -27,13 +27,12 @@ def read_terms(path: str | Path, levels: int | None = None, types: set[str] | No
     ``levels`` each type is cut to that many classes (corpus.at_level); with ``types`` (the
     corpus' types) a type outside them is refused: it would never match a gold entity."""
     from minectl.data.names import lookalike, shown
-    from minectl.data.sources import read_text
-    from minectl.text.corpus import at_level, names_columns, text_lines, tokenize, visible_text
+    from minectl.text.corpus import at_level, names_columns, read_utf8, text_lines, tokenize, visible_text
 
     path = Path(path)
     terms, first = {}, {}
     header = True  # until the first term line
-    for lineno, line in enumerate(text_lines(read_text(path, "utf-8", "a dictionary TSV (term<TAB>type)")), 1):
+    for lineno, line in enumerate(text_lines(read_utf8(path, "a dictionary TSV (term<TAB>type)")), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.rstrip(" \t").split("\t")

@@ -19,6 +19,7 @@ HEADER = ({"head", "h", "subject", "s", "source", "from"}, {"relation", "r", "pr
 # a C0 control character (not a tab or line end) in a name: NUL between the letters of a UTF-16 file read as UTF-8 (no
 # byte-order mark to tell), ESC or BEL from a terminal; NEL and U+2028 stay part of a name
 CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+JOINERS = ("\u200c", "\u200d")  # zero-width (non-)joiners: part of words in some scripts and of emoji, not invisible slips
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,12 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
                             "names (a UTF-16 file? save it as UTF-8)")
         # a tab at the end (a spreadsheet's export) opens no fourth column; a byte-order mark starts a concatenated file;
         # NFC: `café` typed as e + U+0301 (macOS file names, some exports) is the `café` of the other files, not a second entity
-        parts = unicodedata.normalize("NFC", line.lstrip("\ufeff").rstrip(" \t")).split("\t")
+        line = line.lstrip("\ufeff")
+        invisible = None if line.isascii() else next((c for c in line if unicodedata.category(c) == "Cf" and c not in JOINERS), None)
+        if invisible:  # `usa\u200b` (a zero-width space copied from a web page) was a second entity printing as `usa`
+            raise DataError(f"{path}:{number}: invisible character U+{ord(invisible):04X} {unicodedata.name(invisible, '')} in a name "
+                            f"({line[:80]!r}); expected visible names (delete it)")
+        parts = unicodedata.normalize("NFC", line.rstrip(" \t")).split("\t")
         if number == lines[0][0] and names_columns(parts, HEADER):
             continue
         if len(parts) != 3 or not all(p.strip() for p in parts):
@@ -110,6 +116,7 @@ def load_splits(folder: str | Path, unseen_policy: str = "refuse") -> TripleSpli
                         "expected train.txt, valid.txt and test.txt (or .tsv), head<TAB>relation<TAB>tail")
     splits = {name: _numbered_triples(path) for name, path in files.items()}
     _refuse_unnamed_header(splits, files)
+    _refuse_lookalikes(splits, files)
     train = splits["train"].values()
     entities, relations = {x for h, _, t in train for x in (h, t)}, {r for _, r, _ in train}
     earlier = {triple: files["train"].name for triple in train}
@@ -156,6 +163,26 @@ def _refuse_unnamed_header(splits: dict[str, dict[int, tuple[str, str, str]]], f
             raise DataError(f"{files[name]}:{number}: {line!r} looks like a header: its head, relation and tail occur on "
                             "no other line of the splits; expected the columns named head<TAB>relation<TAB>tail, or no header line "
                             "(a triple of its own: put it below line 1)")
+
+
+def _refuse_lookalikes(splits: dict[str, dict[int, tuple[str, str, str]]], files: dict[str, Path]) -> None:
+    """Two entity (or relation) names that print alike but differ (`united states` with a non-breaking
+    space beside `united states`, a full-width or Cyrillic letter) were two entities, one of them with
+    only the few triples that spelt it so; case is left alone (Freebase's and YAGO's names keep it)."""
+    from minectl.data.names import lookalike, shown
+
+    for what, columns in (("entity", (0, 2)), ("relation", (1,))):
+        seen: dict[str, tuple[str, str]] = {}  # lookalike form -> (name, where it first occurs)
+        forms: dict[str, str] = {}  # name -> its lookalike form (once per name: FB15k-237 has 930,000 names in its lines)
+        for name, rows in splits.items():
+            for number, triple in rows.items():
+                for value in (triple[c] for c in columns):
+                    if value not in forms:
+                        forms[value] = lookalike(value)
+                    first, where = seen.setdefault(forms[value], (value, f"{files[name].name}:{number}"))
+                    if first != value:
+                        raise DataError(f"{files[name]}:{number}: {what} {shown(value)} prints like {shown(first)} ({where}) but "
+                                        f"differs (in width, spaces or look-alike letters); expected one spelling of each {what}")
 
 
 def bernoulli_head_probability(triples: np.ndarray, n_relations: int) -> np.ndarray:
