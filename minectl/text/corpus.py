@@ -266,6 +266,10 @@ def _span_json(text: str, path: Path) -> list[Document]:
         if "entities" not in item:  # a misspelt key would read as a sentence without entities
             raise DataError(f"{path}: {where}: no 'entities' among the keys {', '.join(map(repr, item))}; expected "
                             "{tokens, entities, relations} ('entities': [] for a sentence without entities)")
+        misspelt = next((key for key in item if key != "relations" and str(key).lower().rstrip("s") == "relation"), None)
+        if "relations" not in item and misspelt is not None:  # 'relations' may be left out: a near miss read as none
+            raise DataError(f"{path}: {where}: key {misspelt!r}; expected 'relations' (a list of {{head, tail, type}}, or no key "
+                            "for a sentence without relations)")
         given, tokens = tokens, [visible_text(t) for t in tokens]
         blank = next((k for k, t in enumerate(tokens) if not t or t.split() != [t]), None)
         if blank is not None:

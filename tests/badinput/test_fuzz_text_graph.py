@@ -138,6 +138,15 @@ def test_a_json_key_given_twice_is_refused(case, tmp_path):
     assert_corpus_refused(tmp_path, name, content, [expect, "expected each key once"])
 
 
+@pytest.mark.parametrize("key", ["relation", "Relations", "RELATION"])
+def test_a_misspelt_relations_key_is_refused(key, tmp_path):
+    """'relations' may be left out (a sentence without relations), so `relation` read as no
+    relations: 1 labelled relation dropped without a word."""
+    item = _item()
+    item[key] = item.pop("relations")
+    assert_corpus_refused(tmp_path, "c.json", json.dumps([item]), f"c.json: item 0: key '{key}'; expected 'relations'")
+
+
 # -- text files in UTF-16 without a byte-order mark -------------------------------------------------
 
 NOTES = "replace the air conditioner thermostat\nhydraulic pump leaking\n"
