@@ -36,8 +36,13 @@ def lognormal_errors(low: float, high: float, confidence: float = 0.95, size: in
     lo, hi = np.log1p(low), np.log1p(high)
     mu, sigma = (lo + hi) / 2, (hi - lo) / (2 * z)
     probs = (np.arange(size) + 0.5) / size
-    errors = np.expm1(mu + sigma * stats.norm.ppf(probs))
-    if not errors.std() > 0:  # their standard deviation is the entropic scale: its square underflows below ~1e-154
+    with np.errstate(over="ignore", invalid="ignore"):  # said below, naming the range, not as numpy's RuntimeWarning
+        errors = np.expm1(mu + sigma * stats.norm.ppf(probs))
+        spread = errors.std()
+    if not np.isfinite(spread):  # an upper of 1e300: its tail overflows, which read as "too narrow" (std nan)
+        raise ConfigError(f"[{low:g}, {high:g}] is too wide: the errors overflow in floating point; expected fractions that a "
+                          "price or cost can move by (an upper of 10 is +1000 %)", param="error_range")
+    if not spread > 0:  # their standard deviation is the entropic scale: its square underflows below ~1e-154
         raise ConfigError(f"[{low:g}, {high:g}] is too narrow: the errors' standard deviation is 0 in floating point; "
                           "expected fractions of at least 1e-150 either side", param="error_range")
     return errors
@@ -55,6 +60,20 @@ def risk_adjusted_error(errors, alpha: float, orientation: str) -> float:
     if orientation == "loss":
         return entropic_risk(e, alpha, scale)
     raise ConfigError(f"expected 'gain' or 'loss', got '{orientation}'", param="orientation")
+
+
+def check_curves(price: Curve, cost: Curve, lower: float, upper: float) -> None:
+    """Refuse a price curve with no positive price on [lower, upper] or a cost curve below 0 there:
+    the optimum of such a revenue is a wrong value (revenue.price_coefs=[-300] gave one, unsaid)."""
+    grid = np.linspace(lower, upper, GRID_POINTS)
+    if np.all(price(grid) <= 0):
+        raise ConfigError(f"P(Q) <= 0 on the whole technical range Q in [{lower:g}, {upper:g}] (P({lower:g}) = {price(lower):g}); "
+                          "expected a price curve that is positive there", param="price_coefs")
+    costs = cost(grid)
+    if np.any(costs < 0):
+        at = int(np.argmin(costs))
+        raise ConfigError(f"C(Q) is negative inside the technical range Q in [{lower:g}, {upper:g}] (C({grid[at]:g}) = {costs[at]:g}); "
+                          "expected total costs >= 0 there", param="cost_coefs")
 
 
 def revenue(q, price: Curve, cost: Curve, e_price: float = 0.0, e_cost: float = 0.0):

@@ -73,8 +73,8 @@ def _refuse_export_forms(raw: pl.Series, unread: pl.Series, column: str, where: 
 
 
 # a label cell of a row that sums or averages the rows above it, as spreadsheets write them
-SUMMARY_LABELS = ("total", "grand total", "subtotal", "sum", "mean", "average", "avg", "summe", "gesamt", "mittelwert",
-                  "moyenne", "promedio", "totale")
+SUMMARY_LABELS = ("total", "totals", "grand total", "subtotal", "sum", "mean", "average", "avg", "summe", "gesamt", "mittelwert",
+                  "moyenne", "promedio", "totale", "média", "итого", "среднее", "合计", "总计", "小计", "平均", "平均值")
 
 
 def serial_day_hint(column: pl.Series) -> str:

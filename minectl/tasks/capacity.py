@@ -82,7 +82,6 @@ def run(cfg: Config, out: Run) -> dict:
     import numpy as np
     import polars as pl
 
-    from minectl.capacity.limits import technical_limits
     from minectl.capacity.optimal import (
         lognormal_errors,
         optimal_capacity,
@@ -90,12 +89,9 @@ def run(cfg: Config, out: Run) -> dict:
     )
 
     rev = cfg.revenue
-    limit_params = OmegaConf.to_container(cfg.limits, resolve=True)
-    with config_keys({name: f"limits.{name}" for name in limit_params}):  # its keywords are the limits node's keys
-        limits_t_a, min_profitable, upper_t_a = technical_limits(**limit_params)
-    per_q = rev.output_unit_t * rev.periods_per_year  # t/a per unit of Q
+    limits_t_a, min_profitable, upper_t_a, per_q = _limits(cfg)
     to_mt_a = per_q / 1e6
-    price, cost = np.polynomial.Polynomial(list(rev.price_coefs)), np.polynomial.Polynomial(list(rev.cost_coefs))
+    price, cost = _curves(cfg)
     price_range, cost_range = tuple(rev.price_range), tuple(rev.cost_range)
     with config_keys({"error_range": "revenue.price_range"}):
         price_errors = lognormal_errors(*price_range, rev.confidence)
@@ -167,7 +163,10 @@ def run(cfg: Config, out: Run) -> dict:
 
 
 def check(cfg: Config) -> None:
-    """The revenue's lists have the lengths they need, for every sweep value before any job."""
+    """The revenue's lists have the lengths they need, the tables' columns are named once each, and
+    the revenue curves hold on the technical limits, for every sweep value before any job."""
+    from minectl.capacity.optimal import check_curves
+
     for key in ("price_coefs", "cost_coefs"):
         if not cfg.revenue[key]:
             raise ConfigError(f"revenue.{key}: empty; expected polynomial coefficients c0, c1, ... (at least c0)")
@@ -179,25 +178,58 @@ def check(cfg: Config) -> None:
     if len(cfg.cost_data.item_columns) == 1:  # refused by the PCA, after the cost curves' output
         raise ConfigError(f"cost_data.item_columns: one item ({cfg.cost_data.item_columns[0]}); expected two or more for the PCA "
                           "(or none)")
+    for keys, columns in (  # the columns each table read takes together (_read_inputs): one named twice was polars' DuplicateError
+        (("cost_data.output_column", "cost_data.total_column"), [cfg.cost_data.output_column, cfg.cost_data.total_column]),
+        (("cost_data.item_columns",), list(cfg.cost_data.item_columns)),
+        (("cobweb.output_column", "cobweb.price_column"), [cfg.cobweb.output_column, cfg.cobweb.price_column]),
+    ):
+        twice = next((name for name in columns if columns.count(name) > 1), None)
+        if twice is not None:
+            raise ConfigError(f"{' and '.join(keys)}: column '{twice}' named twice; expected a different column for each")
+    _, min_profitable, upper_t_a, per_q = _limits(cfg)  # the limits' own errors, too, before any job of a sweep
+    with config_keys({"price_coefs": "revenue.price_coefs", "cost_coefs": "revenue.cost_coefs"}):
+        check_curves(*_curves(cfg), min_profitable / per_q, upper_t_a / per_q)
+
+
+def _limits(cfg: Config) -> tuple[dict[str, float], float, float, float]:
+    """The technical limits (t/a), the minimum profitable scale and the upper limit (t/a), and the t/a of one unit of Q."""
+    from minectl.capacity.limits import technical_limits
+
+    limit_params = OmegaConf.to_container(cfg.limits, resolve=True)
+    with config_keys({name: f"limits.{name}" for name in limit_params}):  # its keywords are the limits node's keys
+        limits_t_a, min_profitable, upper_t_a = technical_limits(**limit_params)
+    return limits_t_a, min_profitable, upper_t_a, cfg.revenue.output_unit_t * cfg.revenue.periods_per_year
+
+
+def _curves(cfg: Config) -> tuple:
+    """The price curve P(Q) and the total cost curve C(Q) of the revenue keys."""
+    import numpy as np
+
+    return np.polynomial.Polynomial(list(cfg.revenue.price_coefs)), np.polynomial.Polynomial(list(cfg.revenue.cost_coefs))
 
 
 def _read_inputs(cfg: Config, out: Run) -> tuple[dict, dict[str, int]]:
     """The arrays of the configured inputs, by config key, and the incomplete rows dropped from each."""
     import numpy as np
 
+    from minectl.data.values import constant_up_to_rounding
     from minectl.uncertainty.series import read_columns, read_path
 
     arrays, dropped = {}, {}
-    for key, table, columns in (
-        ("cost_data", cfg.cost_data, [cfg.cost_data.output_column, cfg.cost_data.total_column]),
-        ("cost_data.item_columns", cfg.cost_data, list(cfg.cost_data.item_columns)),
-        ("cobweb", cfg.cobweb, [cfg.cobweb.output_column, cfg.cobweb.price_column]),
+    lagged = "oldest first: the cobweb pairs each row's output with the price of the row before"
+    for key, table, columns, ordered in (
+        ("cost_data", cfg.cost_data, [cfg.cost_data.output_column, cfg.cost_data.total_column], None),
+        ("cost_data.item_columns", cfg.cost_data, list(cfg.cost_data.item_columns), None),
+        ("cobweb", cfg.cobweb, [cfg.cobweb.output_column, cfg.cobweb.price_column], lagged),
     ):
         if table.path and columns:
-            arrays[key], dropped[key] = read_columns(out.input_file(table.path), columns, key, cfg.drop_incomplete, "drop_incomplete")
+            arrays[key], dropped[key] = read_columns(out.input_file(table.path), columns, key, cfg.drop_incomplete, "drop_incomplete",
+                                                     ordered)
     items = arrays.get("cost_data.item_columns", np.empty((0, 0)))  # none without a cost_data file
     for name, column in zip(cfg.cost_data.item_columns, items.T, strict=False):
-        if column.min() == column.max():  # named here, before any output: the PCA sees only positions
+        # named here, before any output: the PCA sees only positions; a spread of rounding noise
+        # (8000 + 1e-12 steps) would be standardised into a full-weight item
+        if column.size > 1 and constant_up_to_rounding(column):
             raise DataError(f"cost_data.item_columns: '{name}' is {column[0]:g} in every row; the PCA needs cost items that vary "
                             "(leave constant items out)")
     if cfg.rolling.path:

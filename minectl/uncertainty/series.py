@@ -66,7 +66,7 @@ def _check_columns(frame: pl.DataFrame, path: Path, columns: list[str], key: str
     """Refuse ``columns`` (the config ``key``) that ``frame`` lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ConfigError(f"{key}: column '{missing[0]}' not in {path}")
+        raise ConfigError(f"{key}: column '{missing[0]}' not in {path}; its columns are {', '.join(map(repr, frame.columns))}")
 
 
 def numbers(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
@@ -88,13 +88,26 @@ _FOR_DATES = ("expected numbers: for dates of failures, the times between them (
               "with dataset.transforms=[diff]")
 
 
-def read_columns(path: Path, columns: list[str], key: str, drop: bool, drop_key: str) -> tuple[np.ndarray, int]:
+def read_columns(path: Path, columns: list[str], key: str, drop: bool, drop_key: str,
+                 ordered: Optional[str] = None) -> tuple[np.ndarray, int]:
     """The numeric ``columns`` (the config ``key``) of a csv/parquet file, rows with a value in
-    each: (rows x columns array, incomplete rows dropped); those are refused unless ``drop``."""
+    each: (rows x columns array, incomplete rows dropped); those are refused unless ``drop``.
+    ``ordered`` (why the rows are consecutive periods, for the errors): a date column must
+    increase row by row, and only rows before the first complete row or after the last are dropped."""
     frame = _with_columns(path, columns, key)
+    if ordered:
+        _check_date_columns(frame, path, None, ordered)
     for column in columns:  # what an export wrote instead of numbers, said before complete_rows' plain "not numbers"
         numbers(frame, column, str(path))
     table, dropped = complete_rows(frame, columns, str(path), drop, drop_key)
+    if ordered and dropped:  # a row dropped between two others would make its neighbours look consecutive
+        complete = frame.select(pl.all_horizontal(pl.col(columns).is_not_null())).to_series()
+        first, last = int(complete.arg_true()[0]), int(complete.arg_true()[-1])
+        inner = (~complete).slice(first, last - first + 1)
+        if inner.any():
+            raise DataError(f"{path}: row {first + int(inner.arg_true()[0]) + 1} lacks a value between complete rows; expected a "
+                            f"value in every row between the first and the last ({drop_key}=true drops only rows before or after them; "
+                            f"{ordered})")
     return table.to_numpy(), dropped
 
 
@@ -280,18 +293,26 @@ def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
     return calendar_dates(column, str(path))
 
 
-def _check_date_columns(frame: pl.DataFrame, path: Path, period: str, hint: str) -> None:
+def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], hint: str) -> None:
     """Every column that holds dates (typed, or text of which every value reads as a date) must
     increase row by row (a newest-first export read in file order would reverse the series)
-    with one ``period`` per row (daily prices would pass for months)."""
+    with one ``period`` per row (daily prices would pass for months; None: any period), and
+    for months no month left out."""
     rows = pl.Series(range(frame.height))
     for name in frame.columns:
         dates = _parsed_dates(frame[name], path)
         if dates.dtype.is_temporal() and dates.null_count() == frame[name].null_count() and dates.len() > dates.null_count():
             _check_order(frame[name], dates, rows, str(path), hint)
             found = _period_of(dates)
-            if found not in (None, period):
+            if period is not None and found not in (None, period):
                 raise DataError(f"{path}: column {name!r} has one {found} per row; expected one row per {period}")
+            if period == "month" and found == "month":  # a month left out: its two months' move was read as one
+                known = dates.drop_nulls()
+                skips = ((known.dt.year() * 12 + known.dt.month()).diff() > 1).fill_null(False)
+                if skips.any():
+                    i = int(skips.arg_true()[0])
+                    raise DataError(f"{path}: column {name!r} goes from {known[i - 1]} to {known[i]}, leaving out a month; expected "
+                                    "one row per month, none left out")
 
 
 def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: str,
