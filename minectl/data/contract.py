@@ -119,14 +119,15 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
             continue
         _check_cast(frame, name, column, schema[column], dtype, source)
         # whole-number float ids (a pandas export of ids with gaps) as the integer's text: 1000, not 1000.0
-        via = I64 if dtype == STR and schema[column].is_float() else dtype
+        via = I64 if dtype == STR and (schema[column].is_float() or schema[column].is_decimal()) else dtype
         casts.append(pl.col(column).cast(via, strict=True).cast(dtype))
     if casts:
         uncast, frame = frame, frame.with_columns(casts)
         for expr in casts:
             column = expr.meta.output_name()
-            if schema[column] in (pl.Int64, pl.UInt64) and targets[column] == F64:  # a cast that cannot fail: the pass
-                _check_exact_as_float(uncast, name, column, source)                  # checks that it rounds nothing instead
+            # integers and decimals as floats: a cast that cannot fail; the pass checks that it rounds nothing instead
+            if (schema[column] in (pl.Int64, pl.UInt64) or schema[column].is_decimal()) and targets[column] == F64:
+                _check_exact_as_float(uncast, name, column, source)
                 continue
             try:
                 frame.select(column).collect()
@@ -181,6 +182,8 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
     without any value (type Null: every cast of it passes, as nulls)."""
     if found == pl.Null:
         raise DataError(f"{source}: column '{column}' of table '{name}' has no value in any row (type Null); expected {dtype} values")
+    if found.is_nested():  # a list, array or struct: polars casts some to a number or sums them, naming no column
+        raise DataError(f"{source}: column '{column}' of table '{name}' holds nested values ({found}); expected {dtype} values")
     if found == pl.Boolean and dtype != pl.Boolean:
         raise DataError(f"{source}: column '{column}' of table '{name}' holds true/false values (Boolean); expected {dtype} values")
     if dtype.is_numeric() and found.is_temporal():  # a date would pass as its days since 1970
@@ -206,7 +209,14 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
     if dtype.is_temporal() and getattr(found, "time_zone", None):
         raise DataError(f"{source}: column '{column}' of table '{name}' holds times with a zone ({found.time_zone}); expected "
                         "naive local mine time (drop the zone or offset upstream, e.g. convert to the mine's zone and remove it)")
-    if (dtype.is_integer() or dtype == STR) and found.is_float():  # counts, and ids stored as floats
+    if dtype == DATE and isinstance(found, pl.Datetime):  # the cast drops a time of day: 16:00 UTC of a Shanghai day is the day before
+        timed = pl.col(column) != pl.col(column).dt.truncate("1d")
+        count = frame.select(timed.sum()).collect().item()
+        if count:
+            bad = frame.filter(timed).select(column).head(1).collect().item()
+            raise DataError(f"{source}: column '{column}' of table '{name}' has {count} times other than midnight (first {bad}); expected "
+                            "days (Date, or times at 00:00: a time converted from another zone falls on another day)")
+    if (dtype.is_integer() or dtype == STR) and (found.is_float() or found.is_decimal()):  # counts, ids stored as floats or DECIMAL
         fractional = frame.select((pl.col(column) != pl.col(column).round()).sum()).collect().item()
         if fractional:
             bad = frame.filter(pl.col(column) != pl.col(column).round()).select(column).head(1).collect().item()

@@ -9,6 +9,7 @@ Reads run in a read-only transaction: a query from a config is data, never a cha
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import polars as pl
@@ -25,6 +26,7 @@ _TYPES: dict[int, pl.DataType] = {
     1700: pl.Float64(), 25: pl.String(), 1042: pl.String(), 1043: pl.String(), 1082: pl.Date(),
     1114: pl.Datetime("us"), 1184: pl.Datetime("us", "UTC"), 1186: pl.Duration("us"),
 }
+NUMERIC = 1700  # read exact (Decimal), kept as Float64
 BPCHAR = 1042  # char(n): PostgreSQL pads it with spaces and ignores them (in =, joins, casts to text)
 # polars type -> PostgreSQL column type, for the writer
 _COLUMNS: dict[type, str] = {
@@ -58,13 +60,21 @@ def _connect(dsn: str | None, what: str):
     return connection
 
 
+# a table name as SQL writes it: parts between dots, each as it is or in double quotes ("Production", "a""b")
+_PART = r'"(?:[^"]|"")*"|[^".]+'
+_NAME = re.compile(rf"(?:{_PART})(?:\.(?:{_PART}))*")
+
+
 def _select(query: str):
-    """A table name (optionally schema.table) or one SELECT, as the SQL to run."""
+    """A table name (optionally schema.table, parts in double quotes or not, each in its case) or
+    one SELECT, as the SQL to run."""
     from psycopg import sql
 
     text = query.strip()
-    if " " not in text and "\n" not in text:
-        return sql.SQL("SELECT * FROM {}").format(sql.Identifier(*text.split(".")))
+    if not any(space in text for space in " \t\n"):
+        parts = [part[1:-1].replace('""', '"') if part.startswith('"') else part for part in re.findall(_PART, text)] \
+            if _NAME.fullmatch(text) else text.split(".")
+        return sql.SQL("SELECT * FROM {}").format(sql.Identifier(*parts))
     return sql.SQL(text.rstrip(";"))  # type: ignore[arg-type]  # a query from the config: data, run read-only
 
 
@@ -93,8 +103,9 @@ def read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
                 cursor.execute(_select(query))
                 schema = _schema(connection, cursor, f"{where}: query '{redact(query)}'")
                 padded = [column.name for column in cursor.description if column.type_code == BPCHAR]
+                numeric = [column.name for column in cursor.description if column.type_code == NUMERIC]
                 while rows := cursor.fetchmany(BATCH_ROWS):
-                    frames.append(_frame(rows, schema))
+                    frames.append(_frame(rows, schema, numeric, f"{where}: query '{redact(query)}'"))
                 if not frames:
                     frames.append(pl.DataFrame(schema=schema))
         except psycopg.Error as exc:
@@ -149,10 +160,19 @@ def _schema(connection: Any, cursor: Any, where: str) -> dict[str, pl.DataType]:
     return schema
 
 
-def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    columns = list(zip(*rows, strict=True))
-    return pl.DataFrame([pl.Series(name, values, dtype=schema[name], strict=True)
-                         for name, values in zip(schema, columns, strict=True)])
+def _frame(rows: list[tuple], schema: dict[str, pl.DataType], numeric: list[str], where: str) -> pl.DataFrame:
+    """A batch as a frame; its ``numeric`` columns' values beyond 2^53 refused: as floats, they would be rounded (a bigint
+    of them is refused so; a numeric's type says nothing of its values before they are read, so it is read as Float64)."""
+    columns = dict(zip(schema, zip(*rows, strict=True), strict=True))
+    frame = pl.DataFrame([pl.Series(name, values, dtype=schema[name], strict=True) for name, values in columns.items()])
+    for name in numeric:
+        if (frame[name].abs() >= 2**53).any():  # the float may be rounded to 2^53: the exact values say
+            beyond = [value for value in columns[name] if value is not None and value.is_finite() and abs(value) > 2**53]
+            if beyond:
+                shown = str(beyond[0]) if len(str(beyond[0])) <= 24 else f"{float(beyond[0]):.6e}"  # 1e300 has 301 digits
+                raise DataError(f"{where}: column '{name}' has values beyond 2^53 (first {shown}), which a float rounds; expected "
+                                f"numbers of at most {2**53:,} (a unit or id slip? an id: CAST({name} AS text) in the query)")
+    return frame
 
 
 def write_postgres(dsn: str, tables: dict[str, pl.DataFrame], db_schema: str = "public") -> dict[str, str]:

@@ -365,13 +365,18 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
     import duckdb
 
     resolved = _existing(path, "duckdb")
-    if not query:
+    with resolved.open("rb") as file:  # DuckDB reads it through an extension, never loaded here: "Extension ... not found"
+        if file.read(16) == b"SQLite format 3\x00":
+            raise DataError(f"{resolved}: a SQLite database; expected a DuckDB database file (copy the tables into one, e.g. "
+                            "with DuckDB's ATTACH '...' (TYPE sqlite))")
+    if not query or not query.strip():
         raise DataError(f"{resolved}: a duckdb source needs a query; expected a SQL query or a table name")
-    sql = query if " " in query.strip() else f'SELECT * FROM "{query}"'
+    text = query.strip()
+    is_name = not any(space in text for space in " \t\n")  # a table or view: schema.table, "Quoted", as DuckDB parses names
     try:
-        statements = duckdb.extract_statements(sql)
+        statements = [] if is_name else duckdb.extract_statements(text)
         # A query from a config is data: one SELECT, never COPY ... TO, ATTACH, INSTALL or LOAD
-        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        if not is_name and (len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT):
             kinds = ", ".join(s.type.name for s in statements) or "none"
             raise DataError(f"{resolved}: query '{query}' is not one SELECT statement ({kinds}); expected a SELECT or a table name")
         with duckdb.connect(str(resolved), read_only=True, config=LOCKED_DUCKDB) as con:
@@ -379,7 +384,8 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
             # give other days on another machine. UTC on every one (the mine's zone: ts AT TIME ZONE '...').
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET lock_configuration = true")
-            return _duckdb_rows(con.sql(sql), f"{resolved}: query '{query}'").lazy()
+            relation = con.table(text) if is_name else con.sql(text)
+            return _duckdb_rows(relation, f"{resolved}: query '{query}'").lazy()
     except duckdb.Error as exc:
         raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}") from None
 
@@ -389,12 +395,19 @@ def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
     epoch): polars reads no interval, and would refuse the whole table for a column it does not
     use; one it uses, the contract refuses as a time span, naming it. A column of another type
     polars cannot read (a UNION) is named, where polars' own line names none."""
+    names = [name.lower() for name in relation.columns]  # DuckDB's names ignore case
+    twice = next((name for name in relation.columns if names.count(name.lower()) > 1), None)
+    if twice is not None:  # polars would rename the later ones (ore_t_1), and the first would be read, whichever it is
+        given = [name for name in relation.columns if name.lower() == twice.lower()]
+        spelt = f" ({', '.join(given)}: DuckDB's names ignore case)" if len(set(given)) > 1 else ""
+        raise DataError(f"{where} returns {len(given)} columns named '{twice}'{spelt}; "
+                        "expected one column per name (name each selected column or expression with AS, or leave the repeats out)")
     intervals = [name for name, dtype in zip(relation.columns, relation.types, strict=True) if dtype.id == "interval"]
     quoted = {name: '"' + name.replace('"', '""') + '"' for name in relation.columns}
     if intervals:
         relation = relation.select(", ".join(f"epoch_us({q}) AS {q}" if name in intervals else q for name, q in quoted.items()))
     try:
-        return relation.pl().with_columns(pl.col(intervals).cast(pl.Duration("us")))
+        frame = relation.pl().with_columns(pl.col(intervals).cast(pl.Duration("us")))
     except pl.exceptions.PolarsError:
         for name, dtype in zip(relation.columns, relation.types, strict=True):
             try:
@@ -404,6 +417,18 @@ def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
                                 f"numbers, text, dates or times (CAST it in the query, e.g. CAST({quoted[name]} AS VARCHAR), "
                                 "or leave it out)") from None
         raise
+    return frame.with_columns(_exact_numbers(frame[name]) for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal))
+
+
+def _exact_numbers(column: pl.Series) -> pl.Series:
+    """A DECIMAL or HUGEINT column as the contract checks numbers: whole ones (scale 0) as Int64, so
+    that 2^53 + 1 t is refused as a bigint of it is; others as Float64, as PostgreSQL's numeric, so
+    that 1.5 failures are refused as a float's are. As it is where it does not fit (a polars
+    Decimal: the contract casts it)."""
+    if column.dtype.scale == 0:
+        whole = column.cast(pl.Int64, strict=False)
+        return whole if whole.null_count() == column.null_count() else column
+    return column.cast(pl.Float64) if not (column.abs() > 2**53).any() else column
 
 
 def _read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
