@@ -229,6 +229,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
 
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
@@ -264,6 +265,9 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
                     raise MinectlError(_new_key(task, variant, extra, exc)) from None
                 trust.check_hydra_node(OmegaConf.to_container(cfg.hydra, resolve=False))
+                if output_key:
+                    _check_run_layout(cfg.hydra, multirun)
+                HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
                 basic = str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper")
                 if multirun and basic and interval is not None:  # Hydra's grid would end in a traceback
                     raise MinectlError(f"{interval.input_line}: an interval is searched, not swept; expected values "
@@ -328,6 +332,19 @@ def _check_flags(root: Any, variant: list[str]) -> None:
                                    "(a number but 0 would be read as true)")
 
 
+def _check_run_layout(hydra: Any, multirun: bool) -> None:
+    """Hydra settings that would leave a run minectl cannot read back, or write where it claimed nothing."""
+    from hydra.types import RunMode
+
+    if hydra.output_subdir != ".hydra":  # else an ok job reads as "stopped as it started", and verify finds no config
+        subdir = "null" if hydra.output_subdir is None else hydra.output_subdir
+        raise MinectlError(f"hydra.output_subdir={subdir}: minectl reads a run's saved config from .hydra/ "
+                           "(verify, summarize, risk predict, report); expected .hydra, the default")
+    if hydra.mode == RunMode.MULTIRUN and not multirun:  # Hydra would sweep into a folder the CLI never claimed
+        raise MinectlError("hydra.mode=MULTIRUN: a sweep is started with -m (--multirun), which claims its folder before "
+                           "any job; expected -m instead")
+
+
 def _check_job_subdir(cfg: Any, parsed: list[Any], jobs: int, basic: bool) -> None:
     """Each job of a sweep gets a folder of its own: `hydra.sweep.subdir` names the job (its number,
     id or overrides) or every swept key; else a later job writes into an earlier one's folder and the
@@ -337,8 +354,9 @@ def _check_job_subdir(cfg: Any, parsed: list[Any], jobs: int, basic: bool) -> No
     subdir = str(OmegaConf.to_container(cfg.hydra.sweep, resolve=False).get("subdir"))
     named = set(re.findall(r"\$\{([^}]+)\}", subdir))
     swept = {o.get_key_element().lstrip("+~") for o in parsed if o.is_sweep_override()}
-    if (jobs > 1 or not basic) and not named & {"hydra.job.num", "hydra.job.id", "hydra.job.override_dirname"} \
-            and not swept <= named:
+    excluded = set(OmegaConf.select(cfg, "hydra.job.config.override_dirname.exclude_keys") or ())  # left out of the dirname
+    in_dirname = swept - excluded if "hydra.job.override_dirname" in named else set()
+    if (jobs > 1 or not basic) and not named & {"hydra.job.num", "hydra.job.id"} and not swept <= named | in_dirname:
         raise MinectlError(f"hydra.sweep.subdir={subdir}: the same folder for several jobs of this sweep; expected a "
                            "subdir unique to each job (the default ${hydra.job.num}, or naming every swept key)")
 
@@ -448,6 +466,7 @@ def run_hydra(
 
     overrides = _params_set_or_added(task, overrides)
     argv = list(overrides)
+    output = None
     if not (hydra_help or info):
         key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
         output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=single_run,
@@ -511,8 +530,10 @@ def run_hydra(
             os.environ.pop("HYDRA_FULL_ERROR", None)
         else:
             os.environ["HYDRA_FULL_ERROR"] = full_error
-    if multirun and results.LAST_SWEEP and not (cfg or hydra_help or info):
-        summary = _print_summary(results.LAST_SWEEP[-1], by=None)
+    # the folder the callback summarised; else the one claimed here (`~hydra.callbacks.sweep_summary` removed the callback)
+    swept = results.LAST_SWEEP[-1] if results.LAST_SWEEP else folder if multirun and output is not None else None
+    if multirun and swept is not None and not (cfg or hydra_help or info):
+        summary = _print_summary(swept, by=None)
         if summary is not None and summary.height and (summary["status"] != "ok").any():
             raise typer.Exit(1)
 
@@ -822,7 +843,7 @@ def _working_dir(folder: Path) -> Iterator[None]:
         sys.path[:] = import_path
 
 
-@app.command("verify", help="Replay a run from its saved overrides into a fresh dir and compare metrics.")
+@app.command("verify", help="Replay a run from its saved overrides into a fresh dir and compare metrics and result files.")
 def verify(
     run_dir: Path = typer.Argument(..., help="A run dir holding .hydra/ and metrics.json."),
     rtol: float = typer.Option(0.0, "--rtol", help="Relative tolerance; 0 means exact (the CPU default)."),
@@ -837,6 +858,7 @@ def verify(
         PROVENANCE_FILE,
         STATUS_FILE,
         compare_metrics,
+        compare_results,
         cpu_changed,
         inputs_changed,
         is_timing,
@@ -866,10 +888,11 @@ def verify(
                       source=f"replaying {run_dir / '.hydra' / 'overrides.yaml'}")
         actual = read_metrics(replay / METRICS_FILE)
         replayed = read_provenance(replay / PROVENANCE_FILE)  # a server's rows: as the replay read them
+        files_differ, files = compare_results(run_dir, replay, rtol)  # tables, models: what the metrics were made from
     mismatches = compare_metrics(expected, actual, rtol)
     changed_inputs = inputs_changed(provenance, replayed)  # the same metrics from other inputs reproduce nothing
     console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
-    if mismatches or changed_inputs:
+    if mismatches or changed_inputs or files_differ:
         changes = changed_inputs + packages_changed(provenance) + cpu_changed(provenance, replayed)  # the causes a replay cannot undo
         if metrics_edited(run_dir, status):
             changes.append(f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since")
@@ -877,15 +900,25 @@ def verify(
             console.print(f"[yellow]changed[/] {line}" if changes else line)
         for key, a, b in mismatches:
             console.print(f"[red]differs[/] {key}: saved {a} replay {b}")
+        for name, how in files_differ:
+            console.print(f"[red]differs[/] {name}: {how}")
         for key in sorted(k for k, v in expected.items() if k.endswith(".time_limited") and v == 1):
             console.print(f"[yellow]note[/] {key}: the run was stopped by a time limit, so its figures depend on the "
                           "machine's speed and load")
-        console.print(f"[red]{len(mismatches)} of {len(set(expected) | set(actual))} metrics differ[/]" if mismatches else
-                      "[red]not reproduced[/]: identical metrics, but from inputs that changed since the run")
+        files_line = (f"{len(files_differ)} result file{'s' * (len(files_differ) > 1)} differ{'s' * (len(files_differ) == 1)} "
+                      f"({', '.join(name for name, _ in files_differ)})")
+        if mismatches:
+            console.print(f"[red]{len(mismatches)} of {len(set(expected) | set(actual))} metrics differ[/]"
+                          + (f", and {files_line}" if files_differ else ""))
+        else:
+            console.print("[red]not reproduced[/]: identical metrics, but "
+                          + (files_line if files_differ else "from inputs that changed since the run"))
         raise typer.Exit(1)
     timing = sum(is_timing(key) for key in expected)
     console.print(f"[green]reproduced[/]: {len(expected) - timing} metrics identical" + (f" within rtol={rtol}" if rtol else "")
-                  + (f" ({timing} timing metrics not compared)" if timing else ""))
+                  + (f" ({timing} timing metrics not compared)" if timing else "")
+                  + f", and {files} result files (" + ("tables within rtol, the config byte for byte, the others by presence)" if rtol else
+                                                        "tables by value, plots and report.html by presence, the others byte for byte)"))
 
 
 @data_app.command("synth", help="Write the synthetic smart mine as canonical parquet tables.")

@@ -319,6 +319,7 @@ def grid_size(overrides: list) -> int:
 
 
 MULTIRUN_EXPECTED = "the YAML mapping Hydra writes at the start of a sweep"
+JOB_EXPECTED = "the YAML mapping Hydra writes for a job"
 
 
 def _hydra_node(path: Path, expected: str) -> dict:
@@ -357,8 +358,8 @@ def planned_jobs(hydra: dict, path: Path) -> dict[str, list[str]] | None:
         return None
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
-        if any(isinstance(o.value(), Glob) for o in parsed):  # its values come from the config groups: not known here
-            return None
+        if any(isinstance(o.value(), Glob) or getattr(o.value(), "shuffle", False) for o in parsed):
+            return None  # a glob's values come from the config groups, a shuffle's order from a random draw: not known here
         if grid_size(parsed) > MAX_SWEEP_JOBS:
             raise bad(path, f"hydra.overrides.task plans more than {MAX_SWEEP_JOBS:,} jobs", MULTIRUN_EXPECTED)
         batches = BasicSweeper.split_arguments(parsed, None)
@@ -376,13 +377,22 @@ def _check_own_jobs(sweep: dict, jobs: list[Path]) -> None:
         config = job / ".hydra" / "hydra.yaml"
         if not config.is_file():  # nothing to tell by
             continue
-        hydra = _hydra_node(config, "the YAML mapping Hydra writes for a job")
+        hydra = _hydra_node(config, JOB_EXPECTED)
         made_by, number = _mapping(hydra, "sweep").get("dir"), _mapping(hydra, "job").get("num")
         wrong = (f"hydra.sweep.dir={made_by}, this sweep's is {sweep.get('dir')}" if made_by != sweep.get("dir") else
                  f"hydra.job.num={number}" if sweep.get("subdir") == "${hydra.job.num}" and str(number) != job.name else None)
         if wrong:
             raise DataError(f"{job}: not a job of this sweep (its .hydra/hydra.yaml has {wrong}); expected only the sweep's "
                             "own job folders (move the others out)")
+
+
+def _subdir(hydra: dict | None, jobs: list[Path]) -> str | None:
+    """The sweep's `hydra.sweep.subdir`: from its multirun.yaml's ``hydra`` mapping, else from a job's
+    own .hydra/hydra.yaml (None: not known)."""
+    if hydra is None:
+        saved = next((job / ".hydra" / "hydra.yaml" for job in jobs if (job / ".hydra" / "hydra.yaml").is_file()), None)
+        hydra = None if saved is None else _hydra_node(saved, JOB_EXPECTED)
+    return None if hydra is None else _mapping(hydra, "sweep").get("subdir")
 
 
 def summarize_sweep(sweep_dir: Path):
@@ -435,9 +445,13 @@ def summarize_sweep(sweep_dir: Path):
         rows.append(row)
     found = {row["job"] for row in rows}
     last_found = max(map(_job_order, found), default=None)
+    if not planned and last_found is not None and not last_found[0] and _subdir(hydra, jobs) == "${hydra.job.num}":
+        planned = {str(n): [] for n in range(last_found[1])}  # no plan (no multirun.yaml, a glob, a search): a gap is a job removed
     for name, overrides in planned.items():
         if name not in found:
-            if (Path(sweep_dir) / name).is_dir():  # Hydra writes .hydra/overrides.yaml as the job starts
+            if (Path(sweep_dir) / name).is_symlink():  # not walked: a link may lead anywhere
+                never = {"status": "missing", "error": "its folder is a link, not the job's own folder"}
+            elif (Path(sweep_dir) / name).is_dir():  # Hydra writes .hydra/overrides.yaml as the job starts
                 never = {"status": "incomplete", "error": "no .hydra/overrides.yaml: the job was stopped as it started"}
             elif last_found is not None and _job_order(name) < last_found:  # a later job ran: not "never started"
                 never = {"status": "missing", "error": "no job folder, though a later job has one (removed?)"}
@@ -483,6 +497,89 @@ def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: 
         elif a != b and not (rtol > 0 and math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)):
             mismatches.append((key, a, b))
     return mismatches
+
+
+# What `verify` compares besides metrics.json: every file the run wrote but its records (.hydra/, the
+# log, status.json; provenance.json's inputs are compared by sha256), and the config the run composed
+# (.hydra/config.yaml, saved unresolved: the replay's is the same file). Views drawn anew from the tables
+# are compared by presence only: factors' network plot differs in bytes between runs of one seed, and
+# report.html holds the run's folder.
+RECORDS = (".hydra", STATUS_FILE, METRICS_FILE, PROVENANCE_FILE)
+CONFIG = ".hydra/config.yaml"
+VIEWS = ("plots", "report.html")
+
+
+def result_files(run_dir: Path) -> dict[str, Path]:
+    """The files a run wrote besides its records, by their path relative to ``run_dir`` (links
+    not followed: the folder may come from someone else)."""
+    found = {}
+    for folder, _, files in os.walk(run_dir):
+        for path in map(Path(folder).joinpath, files):
+            name = path.relative_to(run_dir)
+            if name.as_posix() == CONFIG or name.parts[0] not in RECORDS and not (len(name.parts) == 1 and name.suffix == ".log"):
+                found[name.as_posix()] = path
+    return found
+
+
+def _table_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
+    """How the table ``saved`` differs from the replay's (None: the same values); timing columns
+    (schedule's and factors' `seconds`) are compared by name only."""
+    import polars as pl
+
+    try:
+        ours = pl.read_parquet(saved)
+    except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - any damage: polars', pyarrow's or the OS's error
+        return "not a readable parquet table"
+    theirs = pl.read_parquet(replayed)
+    if ours.schema != theirs.schema:
+        column = next((c for c in dict.fromkeys([*ours.columns, *theirs.columns]) if ours.schema.get(c) != theirs.schema.get(c)), None)
+        return (f"column {column}: {ours.schema.get(column) or 'absent'}, the replay's {theirs.schema.get(column) or 'absent'}"
+                if column else "its columns in another order than the replay's")
+    if ours.height != theirs.height:
+        return f"{ours.height} rows, the replay's {theirs.height}"
+    for column in ours.columns:
+        a, b = ours[column], theirs[column]
+        differ = a.ne_missing(b)  # NaN equals NaN, null equals null
+        if rtol > 0 and a.dtype.is_float():
+            differ &= ~((a - b).abs() <= rtol * pl.select(pl.max_horizontal(a.abs(), b.abs())).to_series())
+        if not is_timing(column) and differ.any():
+            row = differ.arg_true()[0]
+            return f"column {column}: {differ.sum()} of {ours.height} rows differ (row {row}: saved {a[row]}, replay {b[row]})"
+    return None
+
+
+def _file_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
+    """How the run's file ``saved`` differs from the replay's (None: not at all, or within ``rtol``)."""
+    import filecmp
+
+    try:
+        if filecmp.cmp(saved, replayed, shallow=False):
+            return None
+    except OSError as exc:  # a link to nowhere, no permission
+        return f"unreadable ({exc.strerror or exc})"
+    if saved.suffix == ".parquet":
+        return _table_differs(saved, replayed, rtol)
+    return None if rtol > 0 else "not the replay's bytes"
+
+
+def compare_results(run_dir: Path, replay_dir: Path, rtol: float = 0.0) -> tuple[list[tuple[str, str]], int]:
+    """The result files of ``run_dir`` that the replay in ``replay_dir`` does not reproduce, as
+    (file, how), and how many result files the replay wrote. Tables are compared by
+    value (within ``rtol``), views by presence, the config byte for byte, other files (models,
+    graphs) byte for byte, by presence under ``rtol`` > 0 (a model's last bits follow the CPU as
+    the metrics do)."""
+    saved, replayed = result_files(run_dir), result_files(replay_dir)
+    written = {Path(name).parts[0] for name in replayed}  # an extra file at the top (notes) is the user's own
+    problems = []
+    for name in sorted(set(saved) | set(replayed)):
+        if name not in saved:
+            problems.append((name, "missing from the run folder; the replay wrote it"))
+        elif name not in replayed:
+            if len(Path(name).parts) > 1 and Path(name).parts[0] in written:
+                problems.append((name, "not written by the replay (added to the run folder since?)"))
+        elif Path(name).parts[0] not in VIEWS and (why := _file_differs(saved[name], replayed[name], 0.0 if name == CONFIG else rtol)):
+            problems.append((name, why))
+    return problems, len(replayed)
 
 
 def packages_changed(provenance: dict) -> list[str]:

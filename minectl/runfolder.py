@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -83,9 +84,10 @@ def read_yaml(path: Path, expected: str, kind: str = "mapping"):
     return node
 
 
-def check_yaml_size(text: str, path: Path) -> None:
+def check_yaml_size(text: str, path: Path) -> Any:
     """Refuse a YAML document whose aliases expand past MAX_YAML_NODES, or nested too deeply,
-    before any loader expands it (a DataError naming ``path``)."""
+    before any loader expands it (a DataError naming ``path``). Returns its node graph (None: empty,
+    or not YAML, which the loader names)."""
     import yaml
 
     try:
@@ -93,27 +95,33 @@ def check_yaml_size(text: str, path: Path) -> None:
     except RecursionError:
         raise DataError(f"{path}: nested too deeply; expected a config file") from None
     except yaml.YAMLError:
-        return  # the loader names the syntax error
+        return None  # the loader names the syntax error
     sizes: dict[int, int] = {}
     started: set[int] = set()
+    aliased = False  # a node met twice: the file holds an alias
     stack = [(root, False)] if root is not None else []
     while stack:  # depth first, each node once: the expanded size in time linear in the file
         node, children_done = stack.pop()
         if id(node) in sizes:
+            aliased = True
             continue
         children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else \
             node.value if isinstance(node, yaml.SequenceNode) else []
         if children_done:
             sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
-            if sizes[id(node)] > MAX_YAML_NODES:
+            if sizes[id(node)] > MAX_YAML_NODES and aliased:
                 raise DataError(f"{path}: its aliases (*name) expand to more than {MAX_YAML_NODES:,} values; "
                                 "expected a config file without self-multiplying anchors")
+            if sizes[id(node)] > MAX_YAML_NODES:
+                raise DataError(f"{path}: holds more than {MAX_YAML_NODES:,} values; expected a config file (a run's "
+                                "hold thousands; a table of data belongs in a data file)")
         elif id(node) in started:  # met again inside itself: `&a [*a]`
             raise DataError(f"{path}: an anchor holds an alias of itself; expected a config file without recursive anchors")
         else:
             started.add(id(node))
             stack.append((node, True))
             stack.extend((child, False) for child in children)
+    return root
 
 
 def read_yaml_list(path: Path) -> list[str]:
@@ -139,6 +147,8 @@ def read_metrics(path: Path) -> dict[str, float]:
     for key, value in metrics.items():
         if not is_number(value):
             raise bad(path, f"metric '{key}' is {_short(value)}", expected)
+        if isinstance(value, int) and abs(value) > sys.float_info.max:  # 1e400 written as digits: no float holds it
+            raise bad(path, f"metric '{key}' is an integer of {len(str(abs(value)))} digits", "numbers a float holds")
     return metrics
 
 

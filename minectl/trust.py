@@ -44,6 +44,8 @@ LOGGING_EXT = ("ext://sys.stdout", "ext://sys.stderr")
 # Environment variables a job may set: thread counts and device choice, nothing a loader reads.
 ENV_NAME = re.compile(r"(OMP|MKL|OPENBLAS|NUMEXPR|VECLIB|POLARS|RAYON)_[A-Z0-9_]+|CUDA_VISIBLE_DEVICES")
 DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+# Plain numbers that YAML 1.1 reads otherwise than they look: a leading 0 is octal, a colon base 60.
+YAML11_NUMBER = re.compile(r"[-+]?(0[0-7_]*[1-7][0-7_]*|.*:.*)")
 
 
 def _within(name: str, packages: Iterable[str]) -> bool:
@@ -189,14 +191,27 @@ def _check_config_dir(config_dir: Path, task: Optional[str] = None) -> None:
 
     if not Path(config_dir).is_dir():
         raise ConfigError(f"--config-dir {config_dir}: not a folder; expected a folder of config files")
+    from importlib.resources import files
+
+    packaged = files("minectl.conf")
     for file in sorted(Path(config_dir).rglob("*.y*ml")):
         try:
             text = file.read_text(encoding="utf-8")
-            check_yaml_size(text, file)
+            _check_yaml11_numbers(check_yaml_size(text, file), file)
             loaded = OmegaConf.to_container(OmegaConf.create(text), resolve=False)
         except (OmegaConfBaseException, yaml.YAMLError, ValueError, OSError) as exc:
             reason = " ".join(str(exc).split())  # PyYAML's message spans lines
             raise ConfigError(f"{file}: cannot be read as YAML ({reason}); expected a config file") from None
+        if text.startswith("\ufeff") and text[1:].lstrip().startswith("# @package"):  # Hydra reads the header only at the start
+            raise ConfigError(f"{file}: starts with a byte-order mark, which hides its '# @package' line from Hydra (its keys "
+                              "would land under its group's name); expected the file saved as UTF-8 without a BOM")
+        relative = file.relative_to(config_dir)
+        shadowed = packaged.joinpath(*relative.parts)
+        if len(relative.parts) > 1 and shadowed.is_file() and shadowed.read_bytes() != file.read_bytes():
+            group, option = relative.parent.as_posix(), relative.stem
+            raise ConfigError(f"{file}: minectl's own {group}={option} is composed instead (packaged configs come first "
+                              f"in Hydra's search path), so this file would be ignored; expected another name "
+                              f"({group}/my_{option}.yaml, chosen with {'+' * (group == 'experiment')}{group}=my_{option})")
         if isinstance(loaded, dict):
             hydra = loaded.get("hydra") if isinstance(loaded.get("hydra"), dict) else {}
             found = ((f"{file}: hydra.searchpath", hydra.get("searchpath")), (f"{file}: searchpath", loaded.get("searchpath")))
@@ -207,6 +222,29 @@ def _check_config_dir(config_dir: Path, task: Optional[str] = None) -> None:
         raise ConfigError(f"{Path(config_dir) / f'{task}.yaml'}: `minectl {task}` always composes its packaged {task}.yaml, "
                           "this file would be ignored; expected config groups (data/, costs/, ...) or an experiment "
                           "(experiment/NAME.yaml, chosen with +experiment=NAME)")
+
+
+def _check_yaml11_numbers(root: Any, file: Path) -> None:
+    """Plain numbers YAML 1.1 reads otherwise than they look: `017` is 15 (octal), `1:30` is 90
+    (base 60). A config means 17 or a time, and would run with 15 or 90, silently."""
+    import yaml
+
+    stack = [root] if root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: the node it names is walked once
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif node.style is None and node.tag.endswith((":int", ":float")) and YAML11_NUMBER.fullmatch(node.value):
+            read = yaml.safe_load(node.value)
+            raise ConfigError(f"{file}: {node.value} (line {node.start_mark.line + 1}) is read by YAML 1.1 as {read} "
+                              f"({'octal' if ':' not in node.value else 'base 60'}); expected '{node.value}' quoted for a text, "
+                              f"or {read} written out for that number")
 
 
 def check_run_folder(run: Any) -> None:
