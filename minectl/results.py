@@ -501,9 +501,9 @@ def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: 
 
 # What `verify` compares besides metrics.json: every file the run wrote but its records (.hydra/, the
 # log, status.json; provenance.json's inputs are compared by sha256), and the config the run composed
-# (.hydra/config.yaml, saved unresolved: the replay's is the same file). Views drawn anew from the tables
-# are compared by presence only: factors' network plot differs in bytes between runs of one seed, and
-# report.html holds the run's folder.
+# (.hydra/config.yaml, saved unresolved: the replay's is the same file). Views drawn from the tables
+# are compared by presence only: the tables they draw are compared by value, a PNG's bytes follow
+# matplotlib's version and fonts, and report.html holds the run's folder.
 RECORDS = (".hydra", STATUS_FILE, METRICS_FILE, PROVENANCE_FILE)
 CONFIG = ".hydra/config.yaml"
 VIEWS = ("plots", "report.html")

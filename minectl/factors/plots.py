@@ -20,7 +20,7 @@ def plot_local_network(into: Mapping[str, list[Hop]], ranking: pl.DataFrame, tar
         best.setdefault(path.hops[0].source, path)
     graph = nx.DiGraph()
     graph.add_node(target)
-    for factor in factors & set(best):
+    for factor in sorted(factors & set(best)):  # set order follows PYTHONHASHSEED: the layout would differ run to run
         for hop in best[factor].hops:
             graph.add_edge(hop.source, hop.target, strength=hop.strength, sign=hop.sign, relation=hop.relation)
     figure, axis = plt.subplots(figsize=(10, 7))
