@@ -190,11 +190,12 @@ class Run:
     def input_file(self, path: str | Path) -> Path:
         """Record an input's sha256 (every file of a folder); returns the path as found, resolved
         like the readers resolve it (working dir first, else the checkout)."""
-        from minectl.data.sources import resolve_input
+        from minectl.data.sources import checkout_hint, resolve_input
 
-        path = resolve_input(path)
+        given, path = path, resolve_input(path)
         if not path.exists():
-            raise DataError(f"{path}: input not found; expected an existing file (or a folder where the key names one)")
+            raise DataError(f"{path}: input not found; expected an existing file (or a folder where the key names one)"
+                            f"{checkout_hint(given)}")
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:  # hashed while the task writes its tables and plots (0.3 s for the 284 MB of 164 mines)
             self.inputs[str(file.resolve())] = _background().submit(sha256_file, file)

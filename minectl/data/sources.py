@@ -34,6 +34,16 @@ def resolve_input(path: str | Path) -> Path:
         return given
     return next((root / given for root in _ROOTS if (root / given).exists()), given)
 
+
+def checkout_hint(path: str | Path) -> str:
+    """Why a relative examples/ path (the defaults of forecast, uncertainty, extract) is not found
+    where no examples/ folder is: the example data ships with the source checkout, not the wheel."""
+    given = Path(path)
+    if given.is_absolute() or given.parts[:1] != ("examples",) or any((root / "examples").is_dir() for root in (Path.cwd(), *_ROOTS)):
+        return ""
+    return (" (examples/ comes with minectl's source checkout, not with an installed package: run from a clone of the "
+            "repository, or name a file of your own)")
+
 _OPS: dict[str, Callable[[pl.Expr, Any], pl.Expr]] = {
     "==": lambda c, v: c == v,
     "!=": lambda c, v: c != v,
@@ -67,7 +77,7 @@ def _existing(path: str | None, kind: str) -> Path:
     if resolved.is_dir():  # "not found" for a folder that is there: parts are read for kind: parquet only
         raise DataError(f"{resolved}: a folder; expected one {kind} file (a folder of parts is read for kind: parquet only)")
     if not resolved.is_file():
-        raise DataError(f"{resolved}: file not found; expected an existing {kind} file")
+        raise DataError(f"{resolved}: file not found; expected an existing {kind} file{checkout_hint(path)}")
     if resolved.stat().st_size == 0:
         raise DataError(f"{resolved}: file is empty; expected {kind} data")
     return resolved
