@@ -130,3 +130,10 @@ def assert_corpus_refused(tmp_path: Path, name: str, content: str, expect: str) 
     run_dir = tmp_path / "run"
     assert_refused(["factors", "extract", f"factors.extract.corpus={path}", f"hydra.run.dir={run_dir}"], expect,
                    inputs=[path], run_dir=run_dir)
+
+
+def assert_graph_refused(folder: Path, run_dir: Path, expect: str | Sequence[str]) -> None:
+    """`minectl factors` of the KGE splits in ``folder`` (no cost data): refused in one line holding
+    ``expect``, the splits unchanged, nothing left in ``run_dir``."""
+    assert_refused(["factors", f"factors.kge.graph={folder}", "factors.sources.data=null", f"hydra.run.dir={run_dir}"], expect,
+                   inputs=[folder], run_dir=run_dir)

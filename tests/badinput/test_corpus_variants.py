@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import assert_corpus_refused, assert_refused
+from harness import assert_corpus_refused, assert_graph_refused
 
 CORPORA = {  # name: (file name, content, texts the error line holds)
     "CoNLL token holding a space (space-separated)": ("a.conll", "New York NNP B-LOC\nis VBZ O\nbig JJ O\n",
@@ -64,5 +64,4 @@ def test_triples_minectl_cannot_read_are_refused_in_one_line(case, tmp_path):
     for name, text in (("train", TRAIN + line), ("valid", "usa\tembassy\tusa\n"), ("test", "uk\taid\tuk\n")):
         (folder / f"{name}.txt").write_text(text)
     run_dir = tmp_path / "run"
-    assert_refused(["factors", f"factors.kge.graph={folder}", "factors.sources.data=null", f"hydra.run.dir={run_dir}"], expect,
-                   inputs=[folder], run_dir=run_dir)
+    assert_graph_refused(folder, run_dir, expect)

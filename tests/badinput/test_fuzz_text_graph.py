@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 
 import pytest
-from harness import assert_corpus_refused, assert_refused, invoke
+from harness import assert_corpus_refused, assert_graph_refused, assert_refused, invoke
 
 from minectl.factors.kge.data import load_splits
 
@@ -48,8 +48,7 @@ def test_kge_names_that_print_alike_are_refused(case, tmp_path):
     extra, expect = LOOKALIKE_CASES[case]
     folder = _splits(tmp_path / "kg", extra)
     run_dir = tmp_path / "run"
-    assert_refused(["factors", f"factors.kge.graph={folder}", "factors.sources.data=null", f"hydra.run.dir={run_dir}"],
-                   [expect, "expected"], inputs=[folder], run_dir=run_dir)
+    assert_graph_refused(folder, run_dir, [expect, "expected"])
 
 
 def test_kge_names_in_two_cases_and_with_a_joiner_stay_two_names(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from harness import assert_refused
+from harness import assert_graph_refused, assert_refused
 from typer.testing import CliRunner
 
 from minectl.cli import app
@@ -45,8 +45,7 @@ def test_kge_names_holding_control_characters_are_refused(case, tmp_path):
     train, expect = KGE_CASES[case]
     folder = _splits(tmp_path / "kg", train)
     run_dir = tmp_path / "run"
-    assert_refused(["factors", f"factors.kge.graph={folder}", "factors.sources.data=null", f"hydra.run.dir={run_dir}"],
-                   [expect, "expected UTF-8 text with printable names"], inputs=[folder], run_dir=run_dir)
+    assert_graph_refused(folder, run_dir, [expect, "expected UTF-8 text with printable names"])
 
 
 def test_one_name_in_two_unicode_forms_is_one_entity(tmp_path):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import assert_corpus_refused, assert_refused
+from harness import assert_corpus_refused, assert_graph_refused, assert_refused
 
 from minectl.factors.kge.data import load_splits
 from minectl.text.corpus import read_corpus
@@ -130,10 +130,9 @@ def test_wn18rr_style_unseen_entities_are_counted_in_the_refusal(tmp_path):
     (folder / "valid.txt").write_text("00260881\t_hyponym\t00260622\n00260881\t_hypernym\t09999999\n01332730\t_hyponym\t00260881\n")
     (folder / "test.txt").write_text("00260622\t_hypernym\t00260881\n")
     run_dir = tmp_path / "run"
-    assert_refused(["factors", f"factors.kge.graph={folder}", "factors.sources.data=null", f"hydra.run.dir={run_dir}"],
-                   ["valid.txt:2: entity '09999999' does not occur in train.txt",
-                    "(2 of its 3 triples name one training lacks: drop those lines, or factors.kge.unseen=drop leaves them out and "
-                    "counts them, as PyKEEN does)"], inputs=[folder], run_dir=run_dir)
+    assert_graph_refused(folder, run_dir, ["valid.txt:2: entity '09999999' does not occur in train.txt",
+                                           "(2 of its 3 triples name one training lacks: drop those lines, or factors.kge.unseen=drop "
+                                           "leaves them out and counts them, as PyKEEN does)"])
 
 
 def test_wn18rr_style_unseen_entities_are_left_out_and_counted_when_asked(tmp_path):
@@ -167,5 +166,4 @@ def test_a_folder_without_the_splits_names_what_it_holds(files, expect, tmp_path
     for name, text in files.items():
         (folder / name).write_text(text)
     run_dir = tmp_path / "run"
-    assert_refused(["factors", f"factors.kge.graph={folder}", "factors.sources.data=null", f"hydra.run.dir={run_dir}"], expect,
-                   inputs=[folder], run_dir=run_dir)
+    assert_graph_refused(folder, run_dir, expect)

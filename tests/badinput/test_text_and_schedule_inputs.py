@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from harness import assert_refused
+from harness import assert_graph_refused, assert_refused
 from typer.testing import CliRunner
 
 from minectl.cli import app
@@ -273,8 +273,7 @@ def test_bad_kge_splits_are_refused_before_any_work(case, tmp_path):
     extra, expect = KGE_CASES[case]
     folder = _splits(tmp_path / "kg", extra)
     run_dir = tmp_path / "run"
-    assert_refused(["factors", f"factors.kge.graph={folder}", "factors.sources.data=null", f"hydra.run.dir={run_dir}"], expect,
-                   inputs=[folder], run_dir=run_dir)
+    assert_graph_refused(folder, run_dir, expect)
 
 
 HEADER = "head,head_type,relation,tail,tail_type,weight,sign,unit,condition,cite\n"
