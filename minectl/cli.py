@@ -112,6 +112,10 @@ def _one_line(exc: BaseException) -> str:
         hint = "; expected one of: " + ", ".join(lines[options + 1:])
         lines = lines[:options]
     message = " ".join(lines) or type(exc).__name__
+    unset = re.search(r"Environment variable '([^']+)' not found", message)
+    if unset:  # OmegaConf's wording names a KeyError, not what to do
+        return (f"{key or 'a value'}: environment variable {unset.group(1)} is not set; expected it set "
+                f"(export {unset.group(1)}=...), or a default: ${{oc.env:{unset.group(1)},DEFAULT}}")
     entry = re.search(r"override (\+?[\w.]+)=.* Invalid type assigned: \w+ is not a subclass of (\w+)", message)
     if entry:  # a map of structured entries (data.tables: TableSource): OmegaConf takes a whole entry only from a file
         return (f"{entry.group(1)}: a {entry.group(2)} entry cannot be written on the command line; expected it in a "

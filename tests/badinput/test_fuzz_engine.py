@@ -231,3 +231,16 @@ def test_a_big_file_without_aliases_is_not_said_to_hold_aliases(tmp_path, monkey
     (conf / "costs" / "big.yaml").write_text("".join(f"k{i}: {i}\n" for i in range(60)))
     assert_refused(["cost", "-cd", conf, f"hydra.run.dir={tmp_path / 'run'}"],
                    "big.yaml: holds more than 100 values; expected a config file", inputs=[conf])
+
+
+@pytest.mark.parametrize("override, key", [
+    ("data.dsn=postgresql://minectl:${oc.env:MINECTL_TEST_UNSET_PW}@localhost:5432/mine", "data.dsn"),
+    ("seed=${oc.env:MINECTL_TEST_UNSET_PW}", "seed"),
+])
+def test_an_unset_environment_variable_is_named_with_what_to_do(override, key, tmp_path, monkeypatch):
+    """Was: `KeyError raised while resolving interpolation: "Environment variable '...' not found"`."""
+    monkeypatch.delenv("MINECTL_TEST_UNSET_PW", raising=False)
+    run = tmp_path / "run"
+    args = ["cost", *(["data=postgres"] if key == "data.dsn" else []), override, f"hydra.run.dir={run}"]
+    assert_refused(args, f"error: {key}: environment variable MINECTL_TEST_UNSET_PW is not set; expected it set "
+                         "(export MINECTL_TEST_UNSET_PW=...), or a default: ${oc.env:MINECTL_TEST_UNSET_PW,DEFAULT}", run_dir=run)
