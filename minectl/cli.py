@@ -296,6 +296,9 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 if cfg.task_name != task:  # the engine runs the task the config names
                     raise MinectlError(f"task_name={cfg.task_name}: `minectl {task}` runs task '{task}'; "
                                        f"expected task_name={task} (each task has its own command)")
+                if cfg.objective is not None and not str(cfg.objective).strip():  # else refused only once each job has run
+                    raise MinectlError(f"objective={cfg.objective!r}: empty; expected a metric name of the run (e.g. "
+                                       "objective=cost.total), or objective=null for none")
                 if workers_ahead:  # a single run: one variant
                     workers.start_ahead(*workers_ahead(cfg))
                 check_config(cfg)  # unknown keys (also with +), ranges, estimator parameters

@@ -244,3 +244,11 @@ def test_an_unset_environment_variable_is_named_with_what_to_do(override, key, t
     args = ["cost", *(["data=postgres"] if key == "data.dsn" else []), override, f"hydra.run.dir={run}"]
     assert_refused(args, f"error: {key}: environment variable MINECTL_TEST_UNSET_PW is not set; expected it set "
                          "(export MINECTL_TEST_UNSET_PW=...), or a default: ${oc.env:MINECTL_TEST_UNSET_PW,DEFAULT}", run_dir=run)
+
+
+def test_an_empty_objective_stops_a_sweep_before_any_job(tmp_path):
+    """`objective=` failed each job only once it had run (`objective= is not a metric of this run`)."""
+    sweep = tmp_path / "sweep"
+    assert_refused(["cost", "-m", "objective=cost.days,''", f"hydra.sweep.dir={sweep}"],
+                   "error: objective='': empty; expected a metric name of the run (e.g. objective=cost.total), or objective=null "
+                   "for none", run_dir=sweep)
