@@ -417,7 +417,7 @@ def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
     if intervals:
         relation = relation.select(", ".join(f"epoch_us({q}) AS {q}" if name in intervals else q for name, q in quoted.items()))
     try:
-        frame = relation.pl().with_columns(pl.col(intervals).cast(pl.Duration("us")))
+        return relation.pl().with_columns(pl.col(intervals).cast(pl.Duration("us")))
     except pl.exceptions.PolarsError:
         for name, dtype in zip(relation.columns, relation.types, strict=True):
             try:
@@ -427,18 +427,6 @@ def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
                                 f"numbers, text, dates or times (CAST it in the query, e.g. CAST({quoted[name]} AS VARCHAR), "
                                 "or leave it out)") from None
         raise
-    return frame.with_columns(_exact_numbers(frame[name]) for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal))
-
-
-def _exact_numbers(column: pl.Series) -> pl.Series:
-    """A DECIMAL or HUGEINT column as the contract checks numbers: whole ones (scale 0) as Int64, so
-    that 2^53 + 1 t is refused as a bigint of it is; others as Float64, as PostgreSQL's numeric, so
-    that 1.5 failures are refused as a float's are. As it is where it does not fit (a polars
-    Decimal: the contract casts it)."""
-    if column.dtype.scale == 0:
-        whole = column.cast(pl.Int64, strict=False)
-        return whole if whole.null_count() == column.null_count() else column
-    return column.cast(pl.Float64) if not (column.abs() > 2**53).any() else column
 
 
 def _read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
