@@ -41,7 +41,9 @@ def write_json(target: Path, data: Any) -> None:
 
 
 def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
-    """Nested dict -> flat dotted keys with plain numbers; None and NaN are dropped."""
+    """Nested dict -> flat dotted keys with plain numbers. None, NaN and +-inf (undefined, such as a
+    ratio over a zero baseline) are left out: metrics.json stays strict JSON, which jq and every
+    JSON reader parse, and a summary never averages an Infinity."""
     flat: dict[str, float] = {}
     for key, value in metrics.items():
         name = f"{prefix}{key}"
@@ -56,7 +58,7 @@ def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
             value = int(value)
         if not isinstance(value, (int, float)):
             raise TypeError(f"metric '{name}' is {type(value).__name__}, expected a number")
-        if isinstance(value, float) and math.isnan(value):
+        if isinstance(value, float) and not math.isfinite(value):
             continue
         flat[name] = value
     return flat

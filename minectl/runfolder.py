@@ -141,12 +141,15 @@ def is_number(value: Any) -> bool:
 
 
 def read_metrics(path: Path) -> dict[str, float]:
-    """metrics.json: a flat JSON object of metric name -> number."""
+    """metrics.json: a flat JSON object of metric name -> finite number (a job leaves an undefined
+    metric out, so NaN or Infinity was written by hand)."""
     expected = "a JSON object of metric name -> number"
     metrics = read_json(path, expected)
     for key, value in metrics.items():
         if not is_number(value):
             raise bad(path, f"metric '{key}' is {_short(value)}", expected)
+        if isinstance(value, float) and math.isinf(value):
+            raise bad(path, f"metric '{key}' is {value}", "finite numbers (minectl leaves an undefined metric out)")
         if isinstance(value, int) and abs(value) > sys.float_info.max:  # 1e400 written as digits: no float holds it
             raise bad(path, f"metric '{key}' is an integer of {len(str(abs(value)))} digits", "numbers a float holds")
     return metrics

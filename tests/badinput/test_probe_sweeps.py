@@ -132,6 +132,27 @@ def test_summarize_by_says_how_many_jobs_a_mean_is_over(made, tmp_path):
     assert "2975 (1 of 2 jobs)" in result.output and "5 ± 0" in result.output  # 5 days in both jobs
 
 
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "1e999"])
+def test_summarize_refuses_an_infinite_metric_even_without_the_jobs_sha256(made, tmp_path, value):
+    # a job leaves an undefined metric out; an Infinity would turn the sweep's mean into inf
+    sweep = copy_of(made["sweep"], tmp_path)
+    text = (sweep / "1" / "metrics.json").read_text()
+    (sweep / "1" / "metrics.json").write_text(text.replace('"cost.days": 5', f'"cost.days": {value}'))
+    status = json.loads((sweep / "1" / "status.json").read_text())
+    del status["metrics_sha256"]  # as a run of an earlier version, which wrote none
+    (sweep / "1" / "status.json").write_text(json.dumps(status))
+    sign = "-" if value.startswith("-") else ""
+    assert_refused(["summarize", str(sweep)], f"{sweep / '1' / 'metrics.json'}: metric 'cost.days' is {sign}inf; "
+                   "expected finite numbers (minectl leaves an undefined metric out)", inputs=[sweep])
+
+
+def test_a_metric_a_task_cannot_define_is_left_out_of_strict_json(tmp_path):
+    from minectl.results import flatten_metrics
+
+    assert flatten_metrics({"mape": {"naive": float("inf"), "lstm": 0.25}, "r2": float("nan"), "gain": -float("inf")}) == \
+        {"mape.lstm": 0.25}
+
+
 def test_verify_of_a_sweep_job_whose_input_changed_is_not_reproduced(made, tmp_path):
     # prices.parquet prices what the tiny mine does not use: the metrics stay, the input did not
     mine = write_tiny_mine(tmp_path / "mine")
