@@ -210,7 +210,11 @@ def _check_length(path: Path, where: str, n_tokens: int) -> None:
         raise DataError(f"{path}: {where}: {n_tokens} tokens; expected at most {MAX_TOKENS} a sentence (split longer text)")
 
 
-def _items(value, path: Path, where: str, what: str) -> list:
+def _items(value, path: Path, where: str, what: str, labels: bool = False) -> list:
+    """A list item; null is none for relations, but never for labels: an export's null marks a
+    sentence not yet labelled, which read as one without entities would teach 'no entity here'."""
+    if value is None and labels:
+        raise DataError(f"{path}: {where}: {what} is null; expected a list ([] for a sentence without entities)")
     if value is None:
         return []
     if not isinstance(value, list):
@@ -275,7 +279,7 @@ def _span_json(text: str, path: Path) -> list[Document]:
         if blank is not None:
             raise DataError(f"{path}: {where}: token {blank} {given[blank]!r}; expected a visible word without spaces")
         entities = []
-        for j, ent in enumerate(_items(item.get("entities"), path, where, "'entities'")):
+        for j, ent in enumerate(_items(item["entities"], path, where, "'entities'", labels=True)):
             if not (isinstance(ent, dict) and isinstance(ent.get("type"), str)):
                 raise DataError(f"{path}: {where}: entity {j}: expected {{start, end, type}}")
             _check_span(path, f"{where}: entity {j}", ent.get("start"), ent.get("end"), len(tokens))
@@ -331,7 +335,7 @@ def _doccano(text: str, path: Path) -> list[Document]:
         if not words:
             raise DataError(f"{path}: {where}: empty text; expected a sentence")
         _check_length(path, where, len(words))  # before the cuts at labels (they only add tokens): a long line is refused at once
-        lists = {key: _items(item[key], path, where, repr(key)) for key in ("label", "labels", "entities") if key in item}
+        lists = {key: _items(item[key], path, where, repr(key), labels=True) for key in ("label", "labels", "entities") if key in item}
         if not lists:  # a typo'd key, or an export of label ids ("annotations"), would read as a sentence without entities
             raise DataError(f"{path}: {where}: no 'label', 'labels' or 'entities' among the keys {', '.join(map(repr, item))}; "
                             "expected Doccano's {text, label: [[start, end, type]]} or {text, entities, relations} ([] for a sentence "

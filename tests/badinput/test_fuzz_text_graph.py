@@ -146,6 +146,29 @@ def test_a_misspelt_relations_key_is_refused(key, tmp_path):
     assert_corpus_refused(tmp_path, "c.json", json.dumps([item]), f"c.json: item 0: key '{key}'; expected 'relations'")
 
 
+LABELLED = '{"text": "replace pump", "label": [[8, 12, "Item"]]}\n'
+NULL_LABEL_CASES = {  # each read as a sentence without entities: an unlabelled sentence taught 'no entity here'
+    "span JSON": ("c.json", json.dumps([_item(), _item() | {"entities": None, "relations": None}]), "c.json: item 1: 'entities' is null"),
+    "Doccano 'label'": ("c.jsonl", LABELLED + '{"text": "replace pump", "label": null}\n', "c.jsonl: line 2: 'label' is null"),
+    "Doccano 'entities'": ("c.jsonl", LABELLED + '{"text": "replace pump", "entities": null, "relations": []}\n',
+                           "c.jsonl: line 2: 'entities' is null"),
+}
+
+
+@pytest.mark.parametrize("case", NULL_LABEL_CASES)
+def test_null_labels_are_refused(case, tmp_path):
+    name, content, expect = NULL_LABEL_CASES[case]
+    assert_corpus_refused(tmp_path, name, content, [expect, "expected a list ([] for a sentence without entities)"])
+
+
+def test_null_relations_are_none(tmp_path):
+    from minectl.text.corpus import read_corpus
+
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps([_item() | {"relations": None}]))
+    assert [d.relations for d in read_corpus(path)] == [[]]
+
+
 # -- text files in UTF-16 without a byte-order mark -------------------------------------------------
 
 NOTES = "replace the air conditioner thermostat\nhydraulic pump leaking\n"
