@@ -646,13 +646,15 @@ def _predict(task: str, args: list[str], usage: str) -> None:
     try:
         run = read_run(Path(args[0]), (task,))  # the folder may come from someone else: types checked
         check_run_folder(run)
-        overrides, claimed = _predict_out(task, label, run.dir, args[1:])
+        overrides, made = _predict_out(task, label, run.dir, args[1:])
         try:
             check_finished(run.dir)  # not a model saved by a run that was stopped before its end
             importlib.import_module(TASKS[task][0]).predict_cli(run, overrides)
         except BaseException:
-            if claimed is not None and not any(claimed.iterdir()):  # a refused predict leaves no folder behind
-                claimed.rmdir()
+            for folder in made:  # a refused predict leaves no folder behind: its time folder, nor a date folder it made
+                if any(folder.iterdir()):
+                    break
+                folder.rmdir()
             raise
     except MinectlError as exc:
         _fail(str(exc), exc.exit_code)
@@ -660,10 +662,10 @@ def _predict(task: str, args: list[str], usage: str) -> None:
         _fail(f"{label}: {_one_line(exc)}")
 
 
-def _predict_out(task: str, label: str, run_dir: Path, args: list[str]) -> tuple[list[str], Optional[Path]]:
+def _predict_out(task: str, label: str, run_dir: Path, args: list[str]) -> tuple[list[str], list[Path]]:
     """``args`` with an ``out=`` outside the training run's folder: the one given (refused when
     inside it), else a new folder outputs/<task>_predict/DATE/TIME (risk: its predictions.parquet);
-    and that new folder (None when ``out=`` was given)."""
+    and the folders made for it, innermost first (none when ``out=`` was given)."""
     from datetime import datetime
 
     from minectl.errors import ConfigError
@@ -676,10 +678,12 @@ def _predict_out(task: str, label: str, run_dir: Path, args: list[str]) -> tuple
                               "expected a path outside it (the training run stays as it was)")
         if task == "extract" and Path(given[-1]).is_dir() and any(Path(given[-1]).iterdir()):  # its tables would replace files
             raise ConfigError(f"{label}: out={given[-1]} holds files; expected a new or empty folder")
-        return args, None
+        return args, []
     now = datetime.now()
-    folder = claim_output_dir(Path("outputs", f"{task}_predict", f"{now:%Y-%m-%d}", f"{now:%H-%M-%S}"), "out", True, False)
-    return [*args, f"out={folder / 'predictions.parquet' if task == 'risk' else folder}"], folder
+    path = Path("outputs", f"{task}_predict", f"{now:%Y-%m-%d}", f"{now:%H-%M-%S}")
+    absent = [parent for parent in path.parents if parent != Path(".") and not parent.exists()]
+    folder = claim_output_dir(path, "out", True, False)
+    return [*args, f"out={folder / 'predictions.parquet' if task == 'risk' else folder}"], [folder, *absent]
 
 
 for _name, (_module, _help) in TASKS.items():

@@ -107,17 +107,18 @@ def test_risk_predict_writes_outside_the_training_run(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r"out=.*x.parquet is inside the run folder .*; expected a path outside it"):
         _predict_out("risk", "risk predict", run, [f"out={run / 'sub' / 'x.parquet'}"])
     given = ["data.dir=x", f"out={tmp_path / 'p.parquet'}"]
-    assert _predict_out("risk", "risk predict", run, given) == (given, None)  # no folder made
+    assert _predict_out("risk", "risk predict", run, given) == (given, [])  # no folder made
     monkeypatch.chdir(tmp_path)
     first, second = _predict_out("risk", "risk predict", run, []), _predict_out("risk", "risk predict", run, [])
     made = [Path(args[-1].removeprefix("out=")) for args, _ in (first, second)]
     assert made[0] != made[1] and all(p.parent.is_dir() and p.name == "predictions.parquet" for p in made)
     assert all(p.parts[:2] == ("outputs", "risk_predict") for p in made)  # relative to the working folder
-    assert [folder for _, folder in (first, second)] == [p.parent for p in made]  # what a refused predict removes
+    # what a refused predict removes when empty: the time folder, then the date, risk_predict and outputs folders it made
+    assert first[1] == [made[0].parent, *made[0].parents[1:4]] and second[1] == [made[1].parent]
     # extract's predict writes tables into a folder: the new folder itself
     args, claimed = _predict_out("extract", "factors extract predict", run, [])
     (folder,) = [Path(a.removeprefix("out=")) for a in args]
-    assert folder == claimed and folder.is_dir() and folder.parts[:2] == ("outputs", "extract_predict") and not any(folder.iterdir())
+    assert claimed[0] == folder and folder.is_dir() and folder.parts[:2] == ("outputs", "extract_predict") and not any(folder.iterdir())
 
 
 @pytest.mark.skipif(importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None, reason="the ray extra is installed")

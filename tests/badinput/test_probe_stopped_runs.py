@@ -138,7 +138,17 @@ def test_risk_predict_refuses_the_model_of_a_run_killed_before_its_status(finish
     run = killed_copy(finished, "risk", tmp_path)
     monkeypatch.chdir(tmp_path)  # the default out= folder, outputs/risk_predict/...: none is left behind
     assert_refused(["risk", "predict", run], f"{run / 'status.json'}: missing: the run did not finish", inputs=[run])
-    assert not (tmp_path / "outputs").exists() or not any((tmp_path / "outputs").rglob("*.parquet"))
+    assert not (tmp_path / "outputs").exists()  # before: outputs/risk_predict/DATE/ stayed, empty
+
+
+def test_a_refused_predict_keeps_the_output_folders_that_were_there(finished, tmp_path, monkeypatch):
+    run = killed_copy(finished, "risk", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    earlier = tmp_path / "outputs" / "risk_predict" / "2020-01-01" / "00-00-00"
+    earlier.mkdir(parents=True)
+    assert_refused(["risk", "predict", run], f"{run / 'status.json'}: missing: the run did not finish", inputs=[run])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "outputs").rglob("*")) == \
+        ["outputs/risk_predict", "outputs/risk_predict/2020-01-01", "outputs/risk_predict/2020-01-01/00-00-00"]
 
 
 def test_a_rerun_into_the_folder_of_a_killed_run_says_it_did_not_finish(finished, tmp_path):
