@@ -95,7 +95,9 @@ def load_mine(
                 odd = _odd_part(spec["path"], differ=lambda a, b: getattr(a, "time_zone", None) != getattr(b, "time_zone", None))
                 if odd:
                     raise DataError(f"{spec['path']}: {odd}")
-            frame = read_table(**spec)
+            table = TABLES[name]  # sensors: every extra column is a reading (contract.validate_table)
+            frame = read_table(**spec, order=(*table.key[:-1], *table.optional_key, table.key[-1]),
+                               reads=None if name == "sensors" else (*table.columns, *table.optional_key))
             if spec.get("kind") in SERVER_KINDS:
                 inputs.append(server_rows(spec["kind"], spec.get("dsn"), spec.get("query"), frame))
             frames[name], mines[name] = validate_table(name, frame, spec.get("path") or name)

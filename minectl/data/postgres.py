@@ -9,11 +9,12 @@ Reads run in a read-only transaction: a query from a config is data, never a cha
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 from typing import Any
 
 import polars as pl
 
+from minectl.data.sources import TABLE_NAME
 from minectl.errors import DataError
 from minectl.redaction import redact
 
@@ -60,30 +61,26 @@ def _connect(dsn: str | None, what: str):
     return connection
 
 
-# a table name as SQL writes it: parts between dots, each as it is or in double quotes ("Production", "a""b")
-_PART = r'"(?:[^"]|"")*"|[^".]+'
-_NAME = re.compile(rf"(?:{_PART})(?:\.(?:{_PART}))*")
-
-
-def _select(query: str):
-    """A table name (optionally schema.table, parts in double quotes or not, each in its case) or
-    one SELECT, as the SQL to run."""
+def _select(connection: Any, query: str):
+    """A table name (optionally schema.table) or one SELECT, as the SQL to run. The name is split
+    into its parts by PostgreSQL itself (parse_ident): an unquoted part folded to lower case, a part
+    in double quotes as written ("Production", "a""b", "a.b"), as any SQL names it."""
     from psycopg import sql
 
     text = query.strip()
-    if not any(space in text for space in " \t\n"):
-        parts = [part[1:-1].replace('""', '"') if part.startswith('"') else part for part in re.findall(_PART, text)] \
-            if _NAME.fullmatch(text) else text.split(".")
+    if TABLE_NAME.fullmatch(text):
+        parts = connection.execute("SELECT parse_ident(%s)", [text]).fetchone()[0]
         return sql.SQL("SELECT * FROM {}").format(sql.Identifier(*parts))
     return sql.SQL(text.rstrip(";"))  # type: ignore[arg-type]  # a query from the config: data, run read-only
 
 
-def read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
+def read_postgres(dsn: str | None, query: str | None, reads: Collection[str] | None = None) -> pl.LazyFrame:
     """One table or query as a LazyFrame, fetched in batches of BATCH_ROWS rows.
 
-    A table name reads the table in its stored order (synchronised scans off, so the scan
-    starts at its first row): the order it was written in, as the contract's series checks
-    expect; a query says its own order with ORDER BY.
+    Rows come in the server's order (synchronised scans off, so a table's scan starts at its
+    first row); a query says its own order with ORDER BY (a table has none: the caller orders
+    it by its key, sources.read_table). ``reads``: the columns the task reads (None: all); a
+    column of a type minectl does not read is refused there, and left out elsewhere.
     """
     import psycopg
 
@@ -100,12 +97,13 @@ def read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
             connection.execute("SET LOCAL TimeZone = 'UTC'")
             with connection.cursor(name="minectl_read", binary=True) as cursor:  # server-side: rows come in batches
                 cursor.itersize = BATCH_ROWS
-                cursor.execute(_select(query))
-                schema = _schema(connection, cursor, f"{where}: query '{redact(query)}'")
+                cursor.execute(_select(connection, query))
+                schema = _schema(connection, cursor, f"{where}: query '{redact(query)}'", reads)
+                names = [column.name for column in cursor.description]
                 padded = [column.name for column in cursor.description if column.type_code == BPCHAR]
                 numeric = [column.name for column in cursor.description if column.type_code == NUMERIC]
                 while rows := cursor.fetchmany(BATCH_ROWS):
-                    frames.append(_frame(rows, schema, numeric, f"{where}: query '{redact(query)}'"))
+                    frames.append(_frame(rows, names, schema, numeric, f"{where}: query '{redact(query)}'"))
                 if not frames:
                     frames.append(pl.DataFrame(schema=schema))
         except psycopg.Error as exc:
@@ -127,13 +125,16 @@ def _outside_the_calendar(exc: Exception, schema: dict[str, pl.DataType]) -> str
             f"years 1 to 9999 (leave the others out in the query, e.g. WHERE isfinite({first}))")
 
 
-def _schema(connection: Any, cursor: Any, where: str) -> dict[str, pl.DataType]:
+def _schema(connection: Any, cursor: Any, where: str, reads: Collection[str] | None) -> dict[str, pl.DataType]:
     """Each column's polars type from its PostgreSQL type, fixed before the first batch (a type
     inferred per batch differs between batches: a column NULL in the first). Enums and other
     text types (citext, name) read as text; a type without a faithful reading here (money, json,
-    arrays, uuid, bytea, time...) is refused, naming it: read, it came back as bytes or objects
-    that the contract refused as 'found Binary', or that broke the batches' concatenation."""
+    arrays, uuid, bytea, time...) is refused where it is in ``reads``, naming it: read, it came back
+    as bytes or objects that the contract refused as 'found Binary', or that broke the batches'
+    concatenation. Outside ``reads`` it is left out of the schema, its values never parsed (a time
+    24:00 has no Python value): a column no task reads refuses no table, as a file's does not."""
     from psycopg.pq import Format
+    from psycopg.types.string import ByteaBinaryLoader
 
     names = [column.name for column in cursor.description]
     twice = next((name for name in names if names.count(name) > 1), None)
@@ -150,6 +151,9 @@ def _schema(connection: Any, cursor: Any, where: str) -> dict[str, pl.DataType]:
             schema[column.name] = _TYPES[column.type_code]
             continue
         type_name, text = found.get(column.type_code, (f"oid {column.type_code}", False))
+        if not text and reads is not None and column.name not in reads:
+            cursor.adapters.register_loader(column.type_code, ByteaBinaryLoader)  # its bytes as sent, never parsed
+            continue
         if not text:
             raise DataError(f"{where}: column '{column.name}' is of PostgreSQL type {type_name}, which minectl does not read; "
                             "expected numbers, text, dates or times (CAST it in the query, e.g. "
@@ -160,10 +164,11 @@ def _schema(connection: Any, cursor: Any, where: str) -> dict[str, pl.DataType]:
     return schema
 
 
-def _frame(rows: list[tuple], schema: dict[str, pl.DataType], numeric: list[str], where: str) -> pl.DataFrame:
-    """A batch as a frame; its ``numeric`` columns' values beyond 2^53 refused: as floats, they would be rounded (a bigint
-    of them is refused so; a numeric's type says nothing of its values before they are read, so it is read as Float64)."""
-    columns = dict(zip(schema, zip(*rows, strict=True), strict=True))
+def _frame(rows: list[tuple], names: list[str], schema: dict[str, pl.DataType], numeric: list[str], where: str) -> pl.DataFrame:
+    """A batch (of the columns ``names``) as a frame of the ``schema``'s; its ``numeric`` columns' values beyond 2^53 refused:
+    as floats, they would be rounded (a bigint of them is refused so; a numeric's type says nothing of its values before they
+    are read, so it is read as Float64)."""
+    columns = {name: values for name, values in zip(names, zip(*rows, strict=True), strict=True) if name in schema}
     frame = pl.DataFrame([pl.Series(name, values, dtype=schema[name], strict=True) for name, values in columns.items()])
     for name in numeric:
         if (frame[name].abs() >= 2**53).any():  # the float may be rounded to 2^53: the exact values say

@@ -10,7 +10,7 @@ import csv
 import hashlib
 import re
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Collection, NamedTuple
 
 import polars as pl
 
@@ -371,6 +371,13 @@ LOCKED_DUCKDB = {"autoinstall_known_extensions": False, "autoload_known_extensio
                  "allow_community_extensions": False}
 
 
+# A database's table (or view) given by name, not a query: no white space in it. Its rows have no
+# order of their own (PostgreSQL moves an updated row to the table's end, DuckDB a re-inserted one):
+# read_table orders them by the table's key; a query keeps the order it states.
+TABLE_NAME = re.compile(r"[^ \t\n]+")
+DATABASE_KINDS = ("duckdb", "postgres")
+
+
 def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
     import duckdb
 
@@ -382,7 +389,7 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
     if not query or not query.strip():
         raise DataError(f"{resolved}: a duckdb source needs a query; expected a SQL query or a table name")
     text = query.strip()
-    is_name = not any(space in text for space in " \t\n")  # a table or view: schema.table, "Quoted", as DuckDB parses names
+    is_name = TABLE_NAME.fullmatch(text) is not None  # a table or view: schema.table, "Quoted", as DuckDB parses names (any case)
     try:
         statements = [] if is_name else duckdb.extract_statements(text)
         # A query from a config is data: one SELECT, never COPY ... TO, ATTACH, INSTALL or LOAD
@@ -429,10 +436,10 @@ def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
         raise
 
 
-def _read_postgres(dsn: str | None, query: str | None) -> pl.LazyFrame:
+def _read_postgres(dsn: str | None, query: str | None, reads: Collection[str] | None = None) -> pl.LazyFrame:
     from minectl.data.postgres import read_postgres  # psycopg only for this kind
 
-    return read_postgres(dsn, query)
+    return read_postgres(dsn, query, reads)
 
 
 # (path, query) -> frame; a server's reader gets the source's dsn in place of a path (SERVER_KINDS)
@@ -470,18 +477,26 @@ def read_table(
     columns: dict[str, str] | None = None,
     filters: list[dict] | None = None,
     dsn: str | None = None,
+    order: tuple[str, ...] = (),
+    reads: Collection[str] | None = None,
 ) -> pl.LazyFrame:
     """Read one source; rename source columns to canonical names; apply declared filters.
-    ``dsn``: the connection string of a server kind (postgres)."""
+    ``dsn``: the connection string of a server kind (postgres). ``order``: the canonical columns that
+    order a database table given by name (TABLE_NAME). ``reads``: the canonical columns the task reads
+    (None: all), of which a server's reader refuses a type it cannot read, leaving the others out."""
     if kind not in READERS:
         raise DataError(f"unknown source kind '{kind}'; expected one of: {', '.join(READERS)}")
-    frame = READERS[kind](dsn if kind in SERVER_KINDS else path, query)
+    columns = columns or {}
+    if kind in SERVER_KINDS:
+        source = {target: name for name, target in columns.items()}
+        frame = READERS[kind](dsn, query, None if reads is None else {source.get(c, c) for c in reads})
+    else:
+        frame = READERS[kind](path, query)
     where = f"{kind} {query}" if kind in SERVER_KINDS else path or kind
     try:
         schema = frame.collect_schema()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise DataError(f"{where}: unreadable as {kind}: {str(exc).splitlines()[0]}") from None
-    columns = columns or {}
     for source_name in columns:
         if source_name not in schema:
             raise DataError(f"{where}: column map names '{source_name}', which the source lacks (columns: {', '.join(schema)})")
@@ -499,6 +514,8 @@ def read_table(
         if op not in _OPS:
             raise DataError(f"{where}: filter op '{op}' is unknown; expected one of: {', '.join(_OPS)}")
         frame = frame.filter(_OPS[op](pl.col(column), value))
+    if order and kind in DATABASE_KINDS and TABLE_NAME.fullmatch((query or "").strip()):
+        frame = frame.sort([c for c in order if c in renamed], maintain_order=True)  # the same rows, the same order, on any server
     return frame
 
 

@@ -32,7 +32,9 @@ def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
     """``frame[column]`` as Float64; text, inf, NaN, sums that overflow and values whose squares
     overflow refused (nulls stay: missing values)."""
     raw = frame[column]
-    if not (raw.dtype.is_numeric() or raw.dtype in (pl.String, pl.Boolean, pl.Null)):  # lists, dates: no cast to read
+    if raw.dtype == pl.Boolean:  # a flag column named in place of a measurement read as 0/1 and gave a figure
+        raise DataError(f"{where}: column '{column}' holds true/false values; expected numbers (a yes/no factor as 1/0)")
+    if not (raw.dtype.is_numeric() or raw.dtype in (pl.String, pl.Null)):  # lists, dates: no cast to read
         raise DataError(f"{where}: column '{column}' holds {raw.dtype} values; expected numbers")
     values = raw.cast(pl.Float64, strict=False)
     text = values.is_null() & raw.is_not_null()

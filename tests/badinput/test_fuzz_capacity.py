@@ -51,6 +51,17 @@ def test_a_column_named_twice_is_refused(tmp_path, override, expect):
                    [expect, "expected a different column for each"], inputs=[path], run_dir=tmp_path / "run")
 
 
+@pytest.mark.parametrize("key", ["cost_data.output_column", "cost_data.item_columns"])
+def test_a_true_false_column_is_refused_as_a_measurement(tmp_path, key):
+    """A flag column named as the output or a cost item was read as 0/1 and fitted."""
+    path = _table(tmp_path / "table.csv", output=OUTPUT, total_cost=COST, mining=MINING, admin=ADMIN, labour=LABOUR,
+                  peak=[m % 2 == 0 for m in range(12)])
+    override = f"{key}=peak" if key.endswith("output_column") else f"{key}=[mining,admin,peak]"
+    assert_refused(["capacity", f"cost_data.path={path}", override, f"hydra.run.dir={tmp_path / 'run'}"],
+                   f"{path}: column 'peak' holds true/false values; expected numbers (a yes/no factor as 1/0)",
+                   inputs=[path], run_dir=tmp_path / "run")
+
+
 def test_an_error_range_too_wide_is_refused_as_too_wide(tmp_path):
     """An upper of 1e300: the lognormal errors overflow (numpy's RuntimeWarning, a second line) and
     their nan deviation was refused as 'too narrow'."""
