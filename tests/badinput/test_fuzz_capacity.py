@@ -147,6 +147,30 @@ def test_a_newest_first_cobweb_is_refused(tmp_path):
                     "the cobweb pairs each row's output with the price of the row before"], inputs=[path], run_dir=tmp_path / "run")
 
 
+@pytest.mark.parametrize("name", ["year", "Year", "年份"])
+def test_a_newest_first_cobweb_of_integer_years_is_refused(tmp_path, name):
+    """A yearbook's table lists 2023, 2022, ... as integers: no date to check, so it was read
+    newest first (b1 0.2106 where oldest first gives 0.0113)."""
+    path = tmp_path / "cobweb.csv"
+    pl.DataFrame({name: range(2012, 2024), "output": COBWEB_OUTPUT, "price": COBWEB_PRICE}).reverse().write_csv(path)
+    assert_refused(["capacity", f"cobweb.path={path}", f"hydra.run.dir={tmp_path / 'run'}"],
+                   [str(path), f"column '{name}' at row 2 (2022-01-01) is not after the row before (2023-01-01)"],
+                   inputs=[path], run_dir=tmp_path / "run")
+
+
+@pytest.mark.parametrize("table", [
+    {"year": [2012, 2012, 2013, 2013], "month": [1, 2, 1, 2]},  # a date in two columns: the years repeat
+    {"lot": [2021, 2019, 2020, 2018]},  # integers of another name are ids or measurements
+], ids=["year and month", "a column of other integers"])
+def test_integer_columns_that_are_not_years_stay_as_they_are(tmp_path, table):
+    path = tmp_path / "cobweb.csv"
+    pl.DataFrame(table | {"output": COBWEB_OUTPUT[:4], "price": COBWEB_PRICE[:4]}).write_csv(path)
+    result = CliRunner().invoke(app, ["capacity", f"cobweb.path={path}", f"hydra.run.dir={tmp_path / 'ok'}", "report=false"])
+    assert result.exit_code == 0, result.output
+    b1, _ = np.polyfit(COBWEB_PRICE[:3], COBWEB_OUTPUT[1:4], 1)
+    assert pl.read_parquet(tmp_path / "ok" / "tables" / "cobweb.parquet")["b1"][0] == pytest.approx(b1, rel=1e-9)
+
+
 def test_a_cobweb_row_inside_the_series_is_not_dropped(tmp_path):
     """drop_incomplete=true dropped row 7 and paired P_6 with Q_8 as one period's lag."""
     path = tmp_path / "cobweb.csv"
