@@ -83,6 +83,7 @@ def read_postgres(dsn: str | None, query: str | None, reads: Collection[str] | N
     column of a type minectl does not read is refused there, and left out elsewhere.
     """
     import psycopg
+    from psycopg.types.string import ByteaBinaryLoader
 
     where = f"postgres {redact(dsn or '')}".strip()
     if not query:
@@ -97,8 +98,12 @@ def read_postgres(dsn: str | None, query: str | None, reads: Collection[str] | N
             connection.execute("SET LOCAL TimeZone = 'UTC'")
             with connection.cursor(name="minectl_read", binary=True) as cursor:  # server-side: rows come in batches
                 cursor.itersize = BATCH_ROWS
-                cursor.execute(_select(connection, query))
+                cursor.execute(select := _select(connection, query))
                 schema = _schema(connection, cursor, f"{where}: query '{redact(query)}'", reads)
+                if len(schema) < len(cursor.description):  # columns left out: their values sent as bytes, never parsed
+                    for column in (c for c in cursor.description if c.name not in schema):
+                        cursor.adapters.register_loader(column.type_code, ByteaBinaryLoader)
+                    cursor.execute(select)  # declared again, with those loaders (psycopg's are chosen at the declaration)
                 names = [column.name for column in cursor.description]
                 padded = [column.name for column in cursor.description if column.type_code == BPCHAR]
                 numeric = [column.name for column in cursor.description if column.type_code == NUMERIC]
@@ -134,7 +139,6 @@ def _schema(connection: Any, cursor: Any, where: str, reads: Collection[str] | N
     concatenation. Outside ``reads`` it is left out of the schema, its values never parsed (a time
     24:00 has no Python value): a column no task reads refuses no table, as a file's does not."""
     from psycopg.pq import Format
-    from psycopg.types.string import ByteaBinaryLoader
 
     names = [column.name for column in cursor.description]
     twice = next((name for name in names if names.count(name) > 1), None)
@@ -152,7 +156,6 @@ def _schema(connection: Any, cursor: Any, where: str, reads: Collection[str] | N
             continue
         type_name, text = found.get(column.type_code, (f"oid {column.type_code}", False))
         if not text and reads is not None and column.name not in reads:
-            cursor.adapters.register_loader(column.type_code, ByteaBinaryLoader)  # its bytes as sent, never parsed
             continue
         if not text:
             raise DataError(f"{where}: column '{column.name}' is of PostgreSQL type {type_name}, which minectl does not read; "

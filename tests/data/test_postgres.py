@@ -129,8 +129,7 @@ def test_verify_names_the_server_table_whose_rows_changed(loaded, tmp_path):
     from minectl.data.sources import server_rows
 
     dsn, _ = loaded
-    # a copy of production, rewritten in the same row order with one day's tonnage changed (an
-    # UPDATE would also move the row to the end of the table, which the contract refuses)
+    # a copy of production, rewritten in the same row order with one day's tonnage changed
     copy = ("DROP TABLE IF EXISTS production_copy; CREATE TABLE production_copy AS SELECT date, mine_id, "
             "CASE WHEN date = (SELECT min(date) FROM production) THEN ore_t + {} ELSE ore_t END AS ore_t, drilled_m, haul_km "
             "FROM production ORDER BY mine_id, date")
