@@ -30,9 +30,24 @@ def resolve_input(path: str | Path) -> Path:
     """A relative input path as found: in the working dir first, else under the project root,
     else beside the shipped configs."""
     given = Path(path).expanduser()
-    if given.is_absolute() or given.exists():
-        return given
-    return next((root / given for root in _ROOTS if (root / given).exists()), given)
+    found = given if given.is_absolute() or given.exists() else next((root / given for root in _ROOTS if (root / given).exists()), given)
+    kind = special_kind(found)
+    if kind:  # read to its end twice (hashed, then parsed): a pipe gives its data once, /dev/zero never ends
+        raise DataError(f"{found}: {kind}; expected a regular file (save the data to a file first)")
+    return found
+
+
+def special_kind(path: Path) -> str | None:
+    """What ``path`` is when it is there but neither a file nor a folder (a pipe, a device)."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # not there (or a link to nowhere): the caller says it is missing
+        return None
+    kinds = {stat.S_ISFIFO: "a named pipe", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device",
+             stat.S_ISSOCK: "a socket"}
+    return next((name for test, name in kinds.items() if test(mode)), None)
 
 
 def checkout_hint(path: str | Path) -> str:

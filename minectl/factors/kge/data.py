@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from minectl.data.sources import special_kind
 from minectl.errors import DataError
 
 # a first line naming the columns is a header, not a triple (head/relation/tail, subject/predicate/object, ...)
@@ -112,7 +113,8 @@ def load_splits(folder: str | Path, unseen_policy: str = "refuse") -> TripleSpli
         held = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
         openke = " (OpenKE's train2id.txt: a count line, then head tail relation ids; write the names as head<TAB>relation<TAB>tail)" \
             if "train2id.txt" in held else ""
-        raise DataError(f"{missing}: missing; the folder holds {', '.join(held[:8]) or 'no file'}{' ...' * (len(held) > 8)}{openke}; "
+        what = special_kind(missing) or "missing"  # a pipe is there, but no file to read twice
+        raise DataError(f"{missing}: {what}; the folder holds {', '.join(held[:8]) or 'no file'}{' ...' * (len(held) > 8)}{openke}; "
                         "expected train.txt, valid.txt and test.txt (or .tsv), head<TAB>relation<TAB>tail")
     splits = {name: _numbered_triples(path) for name, path in files.items()}
     _refuse_unnamed_header(splits, files)
