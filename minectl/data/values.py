@@ -77,6 +77,9 @@ def _refuse_export_forms(raw: pl.Series, unread: pl.Series, column: str, where: 
 # a label cell of a row that sums or averages the rows above it, as spreadsheets write them
 SUMMARY_LABELS = ("total", "totals", "grand total", "subtotal", "sum", "mean", "average", "avg", "summe", "gesamt", "mittelwert",
                   "moyenne", "promedio", "totale", "média", "итого", "среднее", "合计", "总计", "小计", "平均", "平均值")
+# a label alone, abbreviated ('Ave.', 'Total:', '合计：'), or with a year or the words of a summary ('Total 2024',
+# 'Mean value', 'Average of all runs'); not with other words: 'Total Station 2' is a surveying instrument
+_SUMMARY_LABEL = rf"^(?:{'|'.join(SUMMARY_LABELS + ('ave',))})[.:：]?(?:\s+(?:\d{{4}}|(?:value|values|of|for|all)\b.*))?$"
 
 
 def serial_day_hint(column: pl.Series) -> str:
@@ -94,7 +97,7 @@ def check_no_summary_row(frame: pl.DataFrame, columns: list[str], where: str) ->
     labels = [name for name, dtype in frame.schema.items() if dtype == pl.String and name not in columns]
     if not labels:
         return
-    cells = {name: pl.col(name).str.strip_chars().str.strip_suffix(":").str.to_lowercase().is_in(SUMMARY_LABELS) for name in labels}
+    cells = {name: pl.col(name).str.strip_chars().str.to_lowercase().str.contains(_SUMMARY_LABEL) for name in labels}
     marked = frame.select(pl.any_horizontal(*cells.values()) & pl.any_horizontal(pl.col(columns).is_not_null())).to_series()
     if marked.any():
         row = int(marked.arg_true()[0])

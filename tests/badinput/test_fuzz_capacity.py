@@ -198,7 +198,7 @@ def test_a_rolling_path_leaving_out_a_month_is_refused(tmp_path):
 
 
 
-@pytest.mark.parametrize("label", ["合计", "平均", "Totals", "Итого"])
+@pytest.mark.parametrize("label", ["合计", "平均", "Totals", "Итого", "Ave.", "Mean value", "Total 2024", "合计：", "Average of all months"])
 def test_a_summary_row_labelled_in_chinese_or_plural_is_refused(tmp_path, label):
     """Seed 003's tables are Chinese: a 合计 (total) row under the months was fitted as a 13th period
     (Q = 2415, C = 718120.5), unsaid; 'Totals' and Russian 'Итого' the same."""
@@ -208,6 +208,15 @@ def test_a_summary_row_labelled_in_chinese_or_plural_is_refused(tmp_path, label)
     assert_refused(["capacity", f"cost_data.path={path}", f"hydra.run.dir={tmp_path / 'run'}"],
                    [str(path), f"row 13 is labelled '{label}' (column 'period'): a total or mean of the rows"], inputs=[path],
                    run_dir=tmp_path / "run")
+
+
+def test_labels_that_begin_like_a_summary_are_names(tmp_path):
+    """A surveying instrument (a total station) or a creek named Mean is no total or mean."""
+    path = tmp_path / "costs.csv"
+    notes = ["Total Station 2 hired", "Mean Creek pit", "Summit ramp"] + [""] * 9
+    pl.DataFrame({"note": notes, "output": OUTPUT, "total_cost": COST}).write_csv(path)
+    result = CliRunner().invoke(app, ["capacity", f"cost_data.path={path}", f"hydra.run.dir={tmp_path / 'run'}", "report=false"])
+    assert result.exit_code == 0, result.output
 
 
 def test_a_missing_column_is_refused_listing_the_columns(tmp_path):
