@@ -109,9 +109,9 @@ def check_no_summary_row(frame: pl.DataFrame, columns: list[str], where: str) ->
 def column_telling_apart(rows: pl.DataFrame, skip: tuple[str, ...]) -> str | None:
     """The first column but ``skip`` that is no float measurement and holds a distinct value in
     each of ``rows`` (the rows of one time): a machine, unit or origin of several series in one
-    file, else None."""
-    return next((c for c, dtype in rows.schema.items() if c not in skip and not dtype.is_float() and rows[c].n_unique() == rows.height),
-                None)
+    file, else None. Text first: an integer column is as often a count (failures) as a unit's number."""
+    found = [c for c, dtype in rows.schema.items() if c not in skip and not dtype.is_float() and rows[c].n_unique() == rows.height]
+    return next((c for c in found if rows.schema[c] in (pl.String, pl.Categorical, pl.Enum)), found[0] if found else None)
 
 
 def complete_rows(frame: pl.DataFrame, columns: list[str], where: str, drop: bool, key: str) -> tuple[pl.DataFrame, int]:

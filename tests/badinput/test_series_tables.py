@@ -109,6 +109,17 @@ def test_several_machines_without_a_series_column_are_refused_naming_it(tmp_path
                    "machineID is a series of its own)", inputs=[path], run_dir=tmp_path / "run")
 
 
+def test_the_hint_names_the_text_column_not_a_count_before_it(tmp_path):
+    """An integer count distinct in the two rows of a time (errors 0 and 1) stood before the
+    machine's name and was named as the series column."""
+    path = tmp_path / "telemetry.csv"
+    machines = _machines(2)
+    machines.select("datetime", errors=pl.col("failure") + 2 * pl.col("machineID"), machine="M" + pl.col("machineID").cast(pl.String),
+                    vibration="vibration", failure="failure").write_csv(path)
+    assert_refused(_risk(path, tmp_path / "run"), "or risk.input.series=machine if each machine is a series of its own",
+                   inputs=[path], run_dir=tmp_path / "run")
+
+
 @pytest.mark.parametrize("extra, edit, expect", [
     (["risk.input.series=machine"], None, "risk.input.series: column 'machine' not found in"),
     (["risk.input.series=machineID", "risk.input.categorical=[machineID]"], None,
