@@ -631,7 +631,8 @@ def _as_comma_separated(path: Path, separator: str) -> bytes:
 # Not "-": a spreadsheet's accounting format writes zero so.
 MISSING_MARKERS = ("", "…", "...", "..", ".", "n.a.", "N/A", "n/a", "NA", "#N/A", "?")
 GROUPED_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands separated by commas
-_GROUPED_WITH_POINT = r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+$"  # 1,234.5: only so is the comma no decimal comma
+# 1,234.5 or 1,234,567: only so is a comma surely no decimal comma (a number holds one decimal comma)
+_SURELY_GROUPED = r"^[+-]?\d{1,3}(?:(?:,\d{3})+\.\d+|(?:,\d{3}){2,})$"
 
 
 def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
@@ -762,10 +763,11 @@ def _numbers(column: pl.Series, decimal_commas: bool = False) -> pl.Series:
     """A text ``column`` without its missing markers; as Int64 or Float64 when what is left is
     numbers (one at least), else as text for the task to refuse or encode. Commas: thousands
     separators where a value shows one beside a decimal point (1,234.5); decimal commas where
-    ``decimal_commas`` (decimal_comma_columns); 1,320 alone stays refused (1320 or 1.32?)."""
+    ``decimal_commas`` (decimal_comma_columns); 1,320 alone stays refused (1320 or 1.32?); beside
+    1,234.5 or 1,000,000 (_SURELY_GROUPED) it is 1320."""
     text = column.str.strip_chars()
     column = column.scatter(text.is_in(MISSING_MARKERS).arg_true(), None)
-    if text.str.contains(_GROUPED_WITH_POINT).any():
+    if text.str.contains(_SURELY_GROUPED).any():
         text = text.zip_with(~text.str.contains(GROUPED_THOUSANDS), text.str.replace_all(",", ""))
     elif decimal_commas:  # markers stay text here, as above: the check below reads ``column``
         text = _point_decimals(text)

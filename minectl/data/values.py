@@ -69,7 +69,7 @@ def _refuse_export_forms(raw: pl.Series, unread: pl.Series, column: str, where: 
     if shown.str.strip_suffix("%").cast(pl.Float64, strict=False).is_not_null().all():
         raise DataError(f"{where}: column '{column}' has {unread.len()} percentages ({first}); expected numbers without '%' "
                         "(85.2 for percent, or 0.852 as a fraction)")
-    if shown.str.contains(GROUPED_THOUSANDS).all():  # 1,320 is 1320 or 1.32: read_file reads it only beside a 1,320.5
+    if shown.str.contains(GROUPED_THOUSANDS).all():  # 1,320 is 1320 or 1.32: read_file reads it only beside a 1,320.5 or 1,000,000
         raise DataError(f"{where}: column '{column}' has {unread.len()} numbers written with commas ({first}); expected plain "
                         "numbers: no thousands separators (1000000) and a decimal point (1320.5)")
 

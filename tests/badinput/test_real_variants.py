@@ -93,6 +93,14 @@ def test_prices_with_thousands_separators_and_padding(tmp_path):
     assert series["value"].to_list() == [round(p, 2) for p in scaled]
 
 
+def test_thousands_commas_beside_a_million_are_read(tmp_path):
+    """`"1,000,000"` has two commas, which no decimal comma can be: its column is read in thousands
+    (`"950,000"` beside it is 950000); it was refused as numbers written with commas."""
+    cells = ['"1,000,000"', '"950,000"', '"1,020,500"', '"1,100,000"', "980000", '"-1,050,000"'] * 3
+    path = _csv(tmp_path, "month,usd_t\n" + "".join(f"2024-{m + 1:02d},{cells[m]}\n" for m in range(12)))
+    assert read_file(path)["usd_t"].to_list() == [1_000_000, 950_000, 1_020_500, 1_100_000, 980_000, -1_050_000] * 2
+
+
 def test_quoted_decimal_commas_in_a_comma_file_are_read(tmp_path):
     """As Kaggle's flotation plant data writes them ("55,2", "3019,53", "557,434"): a comma no
     thousands separator can be (not followed by three digits) shows the column's decimal comma;
