@@ -504,7 +504,8 @@ def read_table(
     columns = columns or {}
     if kind in SERVER_KINDS:
         source = {target: name for name, target in columns.items()}
-        frame = READERS[kind](dsn, query, None if reads is None else {source.get(c, c) for c in reads})
+        read = None if reads is None else {source.get(c, c) for c in (*reads, *(item.get("column") for item in filters or []))}
+        frame = READERS[kind](dsn, query, read)
     else:
         frame = READERS[kind](path, query)
     where = f"{kind} {query}" if kind in SERVER_KINDS else path or kind
