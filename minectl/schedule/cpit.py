@@ -174,6 +174,31 @@ class _Model:
         arc_t = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps) + self.earliest[arc_b]
         return [(later - 1, later), (self.x(arc_b, arc_t), self.x(arc_p, arc_t))]
 
+    def resource_entries(self, r: int, terms) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(period, column, use) of resource r for the `amounts` terms."""
+        return [(self.period[xcol], c, self.instance.coef[r, self.block[xcol], d] * v) for c, v, d, xcol in terms]
+
+    def cost(self, terms) -> np.ndarray:
+        """Each column's discounted value, from the `amounts` terms."""
+        inst, discount = self.instance, self.instance.discounts()
+        cost = np.zeros(self.n_x + self.n_y)
+        for c, v, d, xcol in terms:
+            np.add.at(cost, c, v * inst.objective[self.block[xcol], d] * discount[self.period[xcol]])
+        return cost
+
+    def capacity_rows(self):
+        """The resource rows alone, resource r in period t at row r x T + t (the LP's last rows), without
+        the LP's ordering rows: arcs x periods of them, 60 million at 3 million arcs x 20 periods."""
+        from scipy import sparse
+
+        inst, terms = self.instance, self.amounts()
+        entries = [(r * inst.n_periods + row, col, val)
+                   for r in range(inst.n_resources) for row, col, val in self.resource_entries(r, terms)]
+        rows, cols, vals = (np.concatenate(part) for part in zip(*entries, strict=True))
+        matrix = sparse.csc_matrix((vals, (rows, cols)), shape=(inst.n_resources * inst.n_periods, self.n_x + self.n_y))
+        matrix.eliminate_zeros()
+        return matrix, self.cost(terms)
+
     def lp(self, integer: bool):
         import highspy
         from scipy import sparse
@@ -207,18 +232,14 @@ class _Model:
                 + [(np.arange(n), np.arange(n), ones(n, -1)), (later, later - 1, ones(len(later)))],
                 np.zeros(n), np.zeros(n))
         for r in range(inst.n_resources):  # resource r in period t
-            add([(self.period[xcol], c, inst.coef[r, self.block[xcol], d] * v) for c, v, d, xcol in terms], inst.lower[r], inst.upper[r])
-        discount = inst.discounts()
-        cost = np.zeros(n_cols)
-        for c, v, d, xcol in terms:
-            np.add.at(cost, c, v * inst.objective[self.block[xcol], d] * discount[self.period[xcol]])
+            add(self.resource_entries(r, terms), inst.lower[r], inst.upper[r])
         n_rows = sum(len(v) for v in lo)
         matrix = sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_rows, n_cols))
         matrix.eliminate_zeros()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n_cols, n_rows
         lp.sense_ = highspy.ObjSense.kMaximize
-        lp.col_cost_ = cost
+        lp.col_cost_ = self.cost(terms)
         lp.col_lower_ = np.zeros(n_cols)
         lp.col_upper_ = np.ones(n_cols)
         lp.row_lower_ = np.concatenate(lo)
@@ -327,16 +348,11 @@ def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: flo
     towards `lower`, a schedule's value) approach it. One destination only (CPIT). Returns the best
     bound and the average closure of the second half (the column values TopoSort is guided by);
     ``advance(1)`` is told of each step."""
-    from scipy import sparse
-
-    lp = model.lp(integer=False)
-    matrix = sparse.csc_matrix((lp.a_matrix_.value_, lp.a_matrix_.index_, lp.a_matrix_.start_), shape=(lp.num_row_, lp.num_col_))
-    capacity_rows = model.instance.n_resources * model.instance.n_periods  # the last rows (lp's order)
-    upper = np.asarray(lp.row_upper_)[lp.num_row_ - capacity_rows:]
+    matrix, cost = model.capacity_rows()
+    upper = model.instance.upper.ravel()
     # a lower limit is dropped, not relaxed: without it the maximum is still a bound
     limited = np.flatnonzero(np.isfinite(upper))
-    use, upper = matrix[lp.num_row_ - capacity_rows:].tocsr()[limited], upper[limited]
-    cost = np.asarray(lp.col_cost_)
+    use, upper = matrix.tocsr()[limited], upper[limited]
     needs, needed = (np.concatenate(pair) for pair in zip(*model.orderings(), strict=True))
     graph = Precedence.from_arcs(model.n_x, needs, needed)
     lam = np.zeros(len(limited))
