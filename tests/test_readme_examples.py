@@ -26,10 +26,11 @@ BY_HAND = {"minectl risk -m model=lr,svm,lightgbm,lstm,rf,lstm_rf seed=0,1,2,3,4
            "reads the 30-job sweep above"}
 
 
-def bash_commands(text: str) -> dict[str, str]:
-    """The commands of the ```bash blocks (continuation lines joined) -> their comment."""
+def bash_commands(text: str, fence: str = "bash") -> dict[str, str]:
+    """The commands of the ```<fence> blocks (a regex; "[a-z]*": every block), continuation lines
+    joined -> their comment."""
     commands = {}
-    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+    for block in re.findall(rf"```{fence}\n(.*?)```", text, re.S):
         for line in block.replace("\\\n", " ").splitlines():
             command, _, comment = line.partition(" #")
             if command.strip() and not command.strip().startswith("#"):
@@ -96,5 +97,5 @@ def test_a_readme_error_example_prints_that_error(command, error, tmp_path):
     lines = [line for line in output.splitlines() if line.strip()]
     assert code == 2 and len(lines) == 1, output
     pattern = re.escape(error).replace(re.escape("..."), ".*")  # "..." in the README: the rest of a long line
-    assert re.fullmatch(pattern, lines[0]), f"README: {error}\nprinted: {lines[0]}"
+    assert re.fullmatch(pattern, lines[0]), f"quoted: {error}\nprinted: {lines[0]}"
     assert not any(tmp_path.iterdir())  # refused before any work: no run folder
