@@ -338,3 +338,9 @@ def test_every_shipped_default_config_passes_the_check(task):
     register_schemas(schemas())
     with initialize_config_module("minectl.conf", version_base=None):
         check_config(compose(task))
+
+
+def test_the_cost_daily_dataset_asks_for_its_run_folder(tmp_path):
+    """Its path was outputs/cost/latest/..., a folder no run writes: "input not found"."""
+    assert_refused(["uncertainty", "dataset=cost_daily", f"hydra.run.dir={tmp_path / 'run'}"],
+                   "missing value for 'dataset.path': set it with dataset.path=...", run_dir=tmp_path / "run")
