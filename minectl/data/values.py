@@ -75,11 +75,11 @@ def _refuse_export_forms(raw: pl.Series, unread: pl.Series, column: str, where: 
 
 
 # a label cell of a row that sums or averages the rows above it, as spreadsheets write them
-SUMMARY_LABELS = ("total", "totals", "grand total", "subtotal", "sum", "mean", "average", "avg", "summe", "gesamt", "mittelwert",
+SUMMARY_LABELS = ("total", "totals", "grand total", "subtotal", "sum", "mean", "average", "avg", "ave", "summe", "gesamt", "mittelwert",
                   "moyenne", "promedio", "totale", "média", "итого", "среднее", "合计", "总计", "小计", "平均", "平均值")
 # a label alone, abbreviated ('Ave.', 'Total:', '合计：'), or with a year or the words of a summary ('Total 2024',
 # 'Mean value', 'Average of all runs'); not with other words: 'Total Station 2' is a surveying instrument
-_SUMMARY_LABEL = rf"^(?:{'|'.join(SUMMARY_LABELS + ('ave',))})[.:：]?(?:\s+(?:\d{{4}}|(?:value|values|of|for|all)\b.*))?$"
+_SUMMARY_LABEL = rf"^(?:{'|'.join(SUMMARY_LABELS)})[.:：]?(?:\s+(?:\d{{4}}|(?:value|values|of|for|all)\b.*))?$"
 
 
 def serial_day_hint(column: pl.Series) -> str:
