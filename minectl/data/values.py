@@ -106,6 +106,69 @@ def check_no_summary_row(frame: pl.DataFrame, columns: list[str], where: str) ->
                         "as one more value; expected one row per period or event (delete that row)")
 
 
+def _rounding(value: float) -> float:
+    """Half the last decimal place ``value`` shows (0.005 for 37.13, 0.5 for 2264): how far a
+    spreadsheet's rounded sum or mean may lie from the exact one."""
+    for decimals in range(10):
+        scaled = value * 10**decimals
+        if abs(scaled - round(scaled)) <= 1e-9 * max(abs(scaled), 1.0):
+            return 0.5 * 10.0**-decimals
+    return 1e-9 * abs(value)
+
+
+def _summary_kind(value: float, above: np.ndarray) -> str | None:
+    """'sum' or 'mean' where ``value`` is the sum or the mean of ``above`` (a column's values above
+    it) as written, else None. A sum adds values of one sign; a mean is only told apart by the
+    decimals it shows (an integer near the mean of integers is an ordinary value)."""
+    if above.size < 3:
+        return None
+    total, mean, shown = above.sum(), above.mean(), _rounding(value)
+    if total != 0 and ((above >= 0).all() or (above <= 0).all()) and abs(value - total) <= max(shown, 1e-9 * abs(total)):
+        return "sum"
+    exact_mean = abs(mean - round(mean)) <= 1e-9 * max(abs(mean), 1.0)
+    if np.ptp(above) > 0 and (shown < 0.5 or exact_mean) and abs(value - mean) <= max(shown, 1e-9 * abs(mean)):
+        return "mean"
+    return None
+
+
+def _summary_cells(last: np.ndarray, above: np.ndarray) -> list[tuple[int, str]] | None:
+    """(column, 'sum' or 'mean') of each filled cell of ``last`` when all are sums or means of the
+    rows ``above`` (rows x columns, NaN for empty cells), else None. A lone filled cell is a total
+    only when it adds at least 5 rows and stands 4 times above the largest (a count series' 1, 0,
+    2, 1 then 4 is data); a lone mean is a value near the mean."""
+    filled = np.flatnonzero(~np.isnan(last))
+    lone, cells = filled.size == 1, []
+    for j in filled:
+        column = above[:, j][~np.isnan(above[:, j])]
+        kind = _summary_kind(last[j], column)
+        far_above = column.size >= (5 if lone else 3) and abs(last[j]) >= (4 if lone else 2) * np.abs(column).max()
+        if kind is None or (kind == "sum" and not far_above):
+            return None
+        cells.append((int(j), kind))
+    return cells if cells and (not lone or cells[0][1] == "sum") else None
+
+
+def check_no_total_row(table: pl.DataFrame, where: str, rows: pl.Series | None = None) -> None:
+    """Refuse a last row (or last two) that holds the sums or means of the rows above it in every
+    cell it fills: a spreadsheet's summary row without a label (check_no_summary_row refuses the
+    labelled ones), read as one more period or run. A machine's 50 times between failures and
+    their total below them gave an MTBF of 88.8 h, not 45.3. ``table``: numeric columns, nulls for
+    empty cells; ``rows``: each row's 0-based row in the file (default: its position)."""
+    values = table.to_numpy().astype(float)
+    filled = np.flatnonzero(~np.isnan(values).all(axis=1))
+    for count in (1, 2):  # 'Total' then 'Mean', each of the rows above both
+        if filled.size <= count:
+            return
+        above = values[filled[:-count]]
+        found = [_summary_cells(values[row], above) for row in filled[-count:]]
+        if all(found):
+            first = filled[-count]
+            row = int(first) if rows is None else int(rows[int(first)])
+            cells = ", ".join(f"'{table.columns[j]}' {values[first][j]:g} is the {kind}" for j, kind in found[0])
+            raise DataError(f"{where}: row {row + 1} is a summary row without a label ({cells} of the {above.shape[0]} rows above it), "
+                            "read as one more value; expected one row per period or run (delete that row)")
+
+
 def column_telling_apart(rows: pl.DataFrame, skip: tuple[str, ...]) -> str | None:
     """The first column but ``skip`` that is no float measurement and holds a distinct value in
     each of ``rows`` (the rows of one time): a machine, unit or origin of several series in one
@@ -118,6 +181,7 @@ def complete_rows(frame: pl.DataFrame, columns: list[str], where: str, drop: boo
     """The numeric ``columns`` of the rows that have a value in each; a row missing one is
     refused unless ``drop`` (the config ``key``); returns the rows and how many were dropped."""
     values = pl.DataFrame([numeric(frame, c, where) for c in columns])
+    check_no_total_row(values, where)
     incomplete = values.select(pl.any_horizontal(pl.all().is_null())).to_series()
     count = int(incomplete.sum())
     if count and not drop:
@@ -139,6 +203,7 @@ def series_gaps(values: pl.Series, where: str, drop: bool, key: str | None, rows
     quoted = values.is_not_null().arg_true()
     if quoted.len() == 0:
         raise DataError(f"{where}: column '{values.name}' has no values; expected numbers")
+    check_no_total_row(values.to_frame(), where, rows)
     series = values.slice(quoted[0], quoted[-1] - quoted[0] + 1)
     gaps = series.null_count()
     if gaps and not drop:
