@@ -73,7 +73,7 @@ def run_link_prediction(splits: TripleSplits, estimators: Mapping[str, dict[str,
     ``progress(name, epochs)`` gives each model's ``advance(n)``, told of every epoch."""
     from minectl.factors.kge.baseline import FrequencyBaseline, InverseRuleBaseline
     from minectl.factors.kge.estimator import KGEModel
-    from minectl.factors.kge.evaluation import evaluate
+    from minectl.factors.kge.evaluation import HITS_AT, evaluate
 
     n_e, n_r = len(splits.entities), len(splits.relations)
     rows, fitted = [], {}
@@ -99,9 +99,11 @@ def run_link_prediction(splits: TripleSplits, estimators: Mapping[str, dict[str,
         scores = evaluate(model.score_all, splits.test, splits.known, device=model.device_)
         results[name] = (scores, time.perf_counter() - start, model.epochs_run_, model.best_valid_mrr_)
         fitted[name] = model
+    vacuous = {f"hits@{k}": float("nan") for k in HITS_AT if k >= n_e}  # every rank is <= the entities: 1.0 for any model
     for name, (scores, seconds, epochs, valid_mrr) in results.items():
         for kind, metrics in scores.items():
-            rows.append({"model": name, "ranking": kind, **metrics, "valid_mrr": valid_mrr, "epochs": epochs, "seconds": seconds})
+            rows.append({"model": name, "ranking": kind, **metrics, **vacuous, "valid_mrr": valid_mrr, "epochs": epochs,
+                         "seconds": seconds})
     return pl.DataFrame(rows), fitted
 
 

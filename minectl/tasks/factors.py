@@ -301,7 +301,7 @@ def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: R
             kge_metrics.setdefault(row["model"], {}).update(keys)
             verdict = "" if row["model"].startswith("baseline") else (
                 "  beats every baseline" if row["mrr"] > base else "  does NOT beat the best baseline")
-            lines.append(f"  {row['model']:<16} MRR {row['mrr']:.3f}  hits@1 {row['hits@1']:.3f}  hits@10 {row['hits@10']:.3f}  "
+            lines.append(f"  {row['model']:<16} MRR {row['mrr']:.3f}  hits@1 {_share(row['hits@1'])}  hits@10 {_share(row['hits@10'])}  "
                          f"{row['seconds']:.1f} s{verdict}")
         else:
             kge_metrics.setdefault(row["model"], {})["raw"] = keys
@@ -311,6 +311,11 @@ def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: R
     # the leakage under the baselines' lines, which come first
     out.console.print("\n".join([*lines[:baselines.height], leakage, *lines[baselines.height:]]), soft_wrap=True)
     return splits, fitted
+
+
+def _share(hits: float) -> str:
+    """A hits@k figure for the summary; 'n/a' where k reaches the entities (every model scores 1)."""
+    return "n/a" if hits != hits else f"{hits:.3f}"
 
 
 def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy: _EntropyInputs | None, out: Run) -> dict:

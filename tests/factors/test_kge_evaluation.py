@@ -64,3 +64,28 @@ def test_frequency_baseline_counts_by_hand():
         base = FrequencyBaseline(condition, smoothing=0.5).fit(triples, 4, 1)
         scores = base.score_all(torch.tensor([0]), torch.tensor([0]), "tail")[0].numpy()
         assert scores == pytest.approx(expected) and np.argmax(scores) == 2
+
+
+def test_hits_at_k_reaching_the_entities_is_no_figure(tmp_path, cli):
+    """On 6 entities every filtered rank is <= 6: hits@10 would be 1.0 for any model, so it is left
+    out (NaN in the table, no key in metrics.json, 'n/a' in the summary); hits@1, @3 and @5 stay."""
+    import json
+
+    import polars as pl
+
+    folder = tmp_path / "kg"
+    folder.mkdir()
+    pairs = ["ab", "bc", "cd", "de", "ef", "fa"]
+    train = [f"{h}\tnext\t{t}\n" for h, t in pairs] + [f"{t}\tprev\t{h}\n" for h, t in pairs[:-1] if h != "b"]
+    (folder / "train.txt").write_text("".join(train))
+    (folder / "valid.txt").write_text("a\tprev\tf\n")
+    (folder / "test.txt").write_text("c\tprev\tb\n")
+    run_dir = tmp_path / "run"
+    result = cli("factors", f"factors.kge.graph={folder}", "factors.sources.data=null", "debug=quick", "factors.kge.models=[transe]",
+                 f"hydra.run.dir={run_dir}", "report=false")
+    assert result.exit_code == 0, result.output
+    table = pl.read_parquet(run_dir / "tables/link_prediction.parquet")
+    assert table["hits@10"].is_nan().all() and table.select(pl.col("hits@1", "hits@3", "hits@5").is_not_nan().all()).row(0) == (True,) * 3
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert "kge.transe.hits@5" in metrics and "kge.transe.hits@10" not in metrics and "kge.baseline.raw.hits@10" not in metrics
+    assert "hits@10 n/a" in result.output
