@@ -254,12 +254,18 @@ def main() -> None:
     parser.add_argument("--real", action="store_true", help="base sizes of the real data sets (see the docstring): minutes to hours")
     parser.add_argument("--keep", type=Path, help="keep the generated inputs and run folders here")
     args = parser.parse_args()
+    formats = args.formats.split(",")
+    unknown = [fmt for fmt in formats if fmt not in BASE]
+    if unknown:
+        parser.error(f"--formats: unknown '{unknown[0]}'; expected names from {', '.join(BASE)}")
+    if not all(s.isdigit() and int(s) > 0 for s in args.scales.split(",")):
+        parser.error(f"--scales {args.scales}: expected positive whole multiples, such as 1,2,4")
     scales = [int(s) for s in args.scales.split(",")]
     root = args.keep or Path(tempfile.mkdtemp(prefix="real_scale_"))
     rows = []
     try:
-        for fmt in args.formats.split(","):
-            base = BASE[fmt][1 if args.real else 0] if fmt in BASE else None
+        for fmt in formats:
+            base = BASE[fmt][1 if args.real else 0]
             for scale in scales:
                 work = root / f"{fmt}{scale}"
                 shutil.rmtree(work, ignore_errors=True)
