@@ -54,9 +54,9 @@ RUN_AS = {
     "minectl factors extract predict RUN_DIR factors.extract.text=notes.txt [out=DIR]":
         "echo 'replaced hydraulic pump on loader' > notes.txt && minectl factors extract predict {extract} factors.extract.text=notes.txt",
     "minectl factors factors.sources.data=outputs/cost/2026-01-01/10-00-00": "minectl factors factors.sources.data={cost}",
-    # MaintIE's triples with the schema extension factors.md gives for them (its types are not the seed's)
+    # MaintIE's triples, with the schema extended by its types (they are not the seed's)
     "minectl factors factors.sources.text=outputs/extract/...": "minectl factors extract +experiment=maintie hydra.run.dir=runs/maintie && "
-        "minectl factors factors.sources.text=runs/maintie " + re.search(r"`('factors\.schema\.entity_types=[^`]*)`", DOCS["factors.md"])[1],
+        "minectl factors +experiment=maintie_graph factors.sources.text=runs/maintie",
     "minectl optimize optimize.decision.price_path=outputs/forecast/DATE/TIME/tables/forecast.parquet optimize.decision.price_model=arima "
     "optimize.decision.low_price=80 optimize.decision.high_price=160":
         "minectl optimize optimize.decision.price_path={forecast}/tables/forecast.parquet optimize.decision.price_model=arima "
