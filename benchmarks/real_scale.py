@@ -28,7 +28,8 @@ seconds per 1,000 units, and peak RSS per 1,000 units. A command that fails is l
 line. The figures of each run are not compared (see command_times.py for that).
 
 The defaults (base sizes, --scales 1,2,4) take about 6 minutes on 2 shared cores; --real --scales 1
-about 15 minutes for all formats but mclaughlin, whose CPIT needs more than 8 GB (watch it).
+about 15 minutes for all formats but mclaughlin, whose CPIT peaks near 7 GB when its time limit leaves
+the Lagrangian steps time to run (240 s; 0.55 GB at 10 to 120 s: docs/schedule.md).
 
 Usage: python benchmarks/real_scale.py [--formats kge,minelib,...] [--scales 1,2,4] [--real] [--keep DIR]
        python benchmarks/real_scale.py --real --scales 1 --formats kge,wn18rr,minelib

@@ -1,7 +1,10 @@
 """CPIT and PCPSP schedules: a time-indexed MIP on HiGHS with its LP bound (or, for large CPITs, a
 Lagrangian bound by max-flow closures), an LP-guided TopoSort heuristic with local improvement,
 then fix-and-optimise MIP windows and optionally the whole MIP, all warm-started; work limits end
-each step (reproducible), one time limit is the safety net.
+each step (reproducible), one time limit is the safety net. That limit is kept as a promise: a step
+that cannot be interrupted (a max-flow, building a MIP) is not begun when its estimated duration
+overruns the time left, and a model whose estimated size exceeds a memory bound is not built (the
+part is skipped and said so, `ScheduleResult.skipped`).
 
 The model ("by" variables, Espinoza et al. 2013): x[b, t] = 1 when block b is mined in period t
 or before; x[b, t-1] <= x[b, t]; x[b, t] <= x[p, t] for each predecessor p. With one destination
@@ -35,6 +38,23 @@ from minectl.schedule.verify import verify
 # periods: the LP took about 70 s of CPU, the whole solve with the Lagrangian bound 24 s, 0.2 % above the LP)
 LP_COLUMNS = 20000
 EXACT_CONE_BLOCKS = 20000  # above this, cone weights are bounded by the heaviest chain (memory n^2/8 bytes)
+# Peak bytes of a model that is built whole: per arc of the time-indexed graph's max-flow (numpy
+# arrays and OR-Tools' residual graph: 98 B measured at 24 million arcs, 111 at 67 million before
+# `_closure_graph`), per nonzero of the time-indexed LP or MIP (numpy's matrix, HiGHS's copy and a
+# window's presolve: 220-286 B measured at 7 and 2 million nonzeros)
+FLOW_ARC_BYTES = 100
+MIP_NONZERO_BYTES = 250
+# Seconds of parts that cannot be interrupted, per ordering (arc of the time-indexed graph), as
+# multiples of the ultimate pit's max-flow seconds per arc (solved first, on the same machine and
+# load): the Lagrangian bound's graph and first step (2.4x measured at 24 million arcs, 1.6-2.4x a
+# later step) and building the LP or MIP for HiGHS (8.2-9.3x at 1 and 3.5 million); such a part is
+# not begun when its estimate overruns the time left
+FLOW_SECONDS_PER_PIT = 3.0
+MIP_SECONDS_PER_PIT = 10.0
+# What follows the last part that reads the clock (a TopoSort, the verifier on its plan and on the
+# result) is kept inside the time limit: the parts end this many topological orders' seconds early
+# (each is one Python pass over every arc, as the order is: 1.2x and 1.3-1.8x measured; 5 s at 112,500 blocks)
+FINISH_PER_ORDER = 5.0
 
 
 @dataclass
@@ -54,6 +74,7 @@ class ScheduleResult:
     time_limited: bool  # the time limit stopped a part of the solve: the result depends on the machine's speed
     relaxation: str = "lp"  # lp or lagrangian: where lp_bound and TopoSort's guide came from
     sweeps: int = 0  # window sweeps begun (the last one found nothing better, unless window_sweeps ran out)
+    skipped: list[str] = dataclasses.field(default_factory=list)  # parts whose model was above the memory bound, one line each
 
     @property
     def gap(self) -> float:
@@ -164,6 +185,17 @@ class _Model:
             return [(self.y(cols, d), np.ones(self.n_x), d, cols) for d in range(self.instance.n_destinations)]
         later = np.flatnonzero(self.period > self.earliest[self.block])
         return [(cols, np.ones(self.n_x), 0, cols), (later - 1, -np.ones(len(later)), 0, later)]
+
+    def ordering_count(self) -> int:
+        """The number of `orderings` pairs (the closure graph's arcs, the MIP's ordering rows), without building them."""
+        return int(np.diff(self.prec.start) @ self.width) + self.n_x - self.instance.n_blocks
+
+    def mip_nonzeros(self) -> int:
+        """The time-indexed model's matrix entries (`lp`, before zero uses are dropped): two per ordering
+        row, the `amounts` terms per resource, and with destinations their rows (sum_d y = x[t] - x[t-1])."""
+        amounts = self.n_y if self.n_y else 2 * self.n_x - self.instance.n_blocks
+        flow = self.n_y + 2 * self.n_x - self.instance.n_blocks if self.n_y else 0
+        return 2 * self.ordering_count() + self.instance.n_resources * amounts + flow
 
     def orderings(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """x columns (a, b) with x_a <= x_b: x[b, t-1] <= x[b, t], and x[b, t] <= x[p, t] per predecessor p."""
@@ -338,7 +370,7 @@ def solve_lp(model: _Model, seed: int, deadline: float, seconds: Callable[[int],
 
 
 def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: float,
-                     advance: Callable[[int], None] = lambda n: None) -> tuple[float, np.ndarray]:
+                     advance: Callable[[int], None] = lambda n: None) -> tuple[float, np.ndarray, bool]:
     """An upper bound without the LP (whose time-indexed model has a million rows at 10,000 blocks
     x 12 periods): the capacities relaxed with multipliers lam >= 0. For every lam,
     lam . U + max { (c - A_res' lam) x : x closed under the orderings } bounds the LP and every
@@ -346,19 +378,24 @@ def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: flo
     graph (`max_closure`; its values rounded to 10^-k, so n x 10^-k / 2 is added). The closure
     polytope is integral, so the best lam gives the LP's value; subgradient steps (Polyak's,
     towards `lower`, a schedule's value) approach it. One destination only (CPIT). Returns the best
-    bound and the average closure of the second half (the column values TopoSort is guided by);
-    ``advance(1)`` is told of each step."""
+    bound and the average closure of the second half (the column values TopoSort is guided by),
+    and whether the clock ended the steps; ``advance(1)`` is told of each step. A max-flow cannot
+    be interrupted, so a step is begun only while the time left holds the longest step so far
+    (they vary by half; the caller checks the first: `solve_schedule`)."""
     matrix, cost = model.capacity_rows()
     upper = model.instance.upper.ravel()
     # a lower limit is dropped, not relaxed: without it the maximum is still a bound
     limited = np.flatnonzero(np.isfinite(upper))
     use, upper = matrix.tocsr()[limited], upper[limited]
-    needs, needed = (np.concatenate(pair) for pair in zip(*model.orderings(), strict=True))
-    graph = Precedence.from_arcs(model.n_x, needs, needed)
+    graph = _closure_graph(model)
     lam = np.zeros(len(limited))
     best, step, stalled = np.inf, 2.0, 0
     average, counted = np.zeros(model.n_x), 0
+    longest, x = 0.0, np.ones(model.n_x)  # the longest step's seconds, the last closure
     for iteration in range(iterations):
+        began = time.perf_counter()
+        if began + longest >= deadline:
+            return best, average / counted if counted else x, True
         x, value = _closure(cost - use.T @ lam, graph)
         advance(1)
         bound = lam @ upper + value
@@ -373,10 +410,18 @@ def lagrangian_bound(model: _Model, lower: float, iterations: int, deadline: flo
             counted += 1
         slack = upper - use @ x
         norm = float(slack @ slack)
-        if norm == 0 or time.perf_counter() >= deadline:
+        if norm == 0:
             break
         lam = np.maximum(0.0, lam - step * max(bound - lower, 1e-9 * abs(bound)) / norm * slack)
-    return best, average / counted if counted else x
+        longest = max(longest, time.perf_counter() - began)
+    return best, average / counted if counted else x, False
+
+
+def _closure_graph(model: _Model) -> Precedence:
+    """The time-indexed graph (`orderings`: column a needs column b) in compressed rows; the pair
+    arrays (16 bytes an arc, a gigabyte at 67 million arcs) end here, before any max-flow."""
+    needs, needed = (np.concatenate(pair) for pair in zip(*model.orderings(), strict=True))
+    return Precedence.from_arcs(model.n_x, needs, needed)
 
 
 def _closure(weights: np.ndarray, graph: Precedence) -> tuple[np.ndarray, float]:
@@ -450,6 +495,8 @@ def improve(inst: Instance, prec: Precedence, solution: Solution, earliest: np.n
     while changed and time.perf_counter() < deadline:
         changed = False
         for b in range(n):
+            if time.perf_counter() >= deadline:  # a sweep of 112,500 blocks takes seconds
+                break
             ps = prec.preds[prec.start[b]: prec.start[b + 1]]
             ss = succ[succ_start[b]: succ_start[b + 1]]
             if period[b] < 0:
@@ -568,7 +615,7 @@ def _clock_stopped(h) -> bool:
 def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120.0, mip: bool = True, reduce: bool = True,
                    seed: int = 0, mip_max_nodes: int | None = None, not_before: np.ndarray | None = None, window_sweeps: int = 1,
                    window_gap: float = 1e-3, whole_mip: bool = False, relaxation: str = "auto",
-                   lagrangian_iterations: int = 150,
+                   lagrangian_iterations: int = 150, memory_limit_gb: float = 8.0,
                    progress: Callable[[str, int], Callable[[int], None]] | None = None) -> ScheduleResult:
     """The best verified schedule (reductions, relaxation, TopoSort and local moves, then with `mip`
     at most `window_sweeps` sweeps of fix-and-optimise windows, each sub-MIP to the relative
@@ -581,7 +628,11 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     total)` (Run.progress_per_model's) returns a bar's `advance(n)` for the iterative stages: the
     Lagrangian steps and the windows, each bar's total their most (convergence or the clock may end
     a stage short); and for each single HiGHS call (LP, first or whole MIP), the seconds it used of
-    the limit. It reads nothing back, so the schedule is the same with or without it."""
+    the limit. It reads nothing back, so the schedule is the same with or without it.
+    A part that cannot be interrupted is not begun when it cannot end in time (`time_limited`; the
+    Lagrangian bound's max-flow and the MIP's construction are estimated from the ultimate pit's
+    max-flow seconds per arc, later Lagrangian steps from the previous one), nor when its model's
+    estimated size exceeds `memory_limit_gb` (a line in `skipped`)."""
     import highspy
 
     def bar(name: str, total: int) -> Callable[[int], None]:
@@ -598,10 +649,13 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     deadline = start + time_limit
     best_values = instance.objective.max(axis=1)
     pit = max_closure(best_values, prec)
+    pit_seconds = pit.seconds / (len(prec.preds) + prec.n_blocks)  # per arc, on this machine now
     exact_reductions = reduce and instance.packing_only()
     keep = np.flatnonzero(pit.in_pit) if exact_reductions else np.arange(instance.n_blocks)
     sub, sub_prec = _subproblem(instance, prec, keep)
+    began = time.perf_counter()
     order = topological_order(sub_prec)
+    deadline -= FINISH_PER_ORDER * (time.perf_counter() - began)
     earliest = earliest_periods(sub, sub_prec, order) if exact_reductions else np.zeros(sub.n_blocks, np.int64)
     if not_before is not None:
         earliest = np.maximum(earliest, np.asarray(not_before, np.int64)[keep])
@@ -621,35 +675,57 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
         raise ValueError("relaxation=lagrangian needs one destination per block (CPIT); expected lp or auto for PCPSP")
     if relaxation == "auto":
         relaxation = "lagrangian" if model.n_x > LP_COLUMNS and not model.n_y else "lp"
-    plain, plain_value = None, -np.inf
+    skipped: list[str] = []
+    clock_stopped = False
+    arcs = model.ordering_count()
+    mip_bytes, mip_seconds = model.mip_nonzeros() * MIP_NONZERO_BYTES, arcs * pit_seconds * MIP_SECONDS_PER_PIT  # an LP or MIP
+
+    def may_build(part: str, size: float, seconds: float) -> bool:
+        """Whether a part that cannot be interrupted while its model is built (or its max-flow runs)
+        can end in the time left and fits the memory bound; the clock stops the solve, memory only the part."""
+        nonlocal clock_stopped
+        clock_stopped = clock_stopped or time.perf_counter() + seconds >= deadline
+        if clock_stopped or size <= memory_limit_gb * 1e9:
+            return not clock_stopped
+        skipped.append(f"{part} skipped: its model needs about {size / 1e9:.3g} GB, above schedule.memory_limit_gb="
+                       f"{memory_limit_gb:g} (raise it to build it)")
+        return False
+
+    plain, plain_value, lp_bound = None, -np.inf, np.inf
     if relaxation == "lagrangian":  # its subgradient steps aim at the value of TopoSort in depth order
         plain = improve(sub, sub_prec, toposort(model, np.ones(model.n_x), level), earliest, deadline)
         plain_check = verify(sub, sub_prec, plain)
         plain_value = plain_check.npv if plain_check.feasible else -np.inf
-        steps = bar("Lagrangian bound steps", lagrangian_iterations)
-        lp_bound, lp_columns = lagrangian_bound(model, plain_check.npv, lagrangian_iterations, deadline, steps)
-    else:
+        if may_build("the Lagrangian bound (max-flow)", arcs * FLOW_ARC_BYTES, arcs * pit_seconds * FLOW_SECONDS_PER_PIT):
+            steps = bar("Lagrangian bound steps", lagrangian_iterations)
+            lp_bound, lp_columns, clock_stopped = lagrangian_bound(model, plain_check.npv, lagrangian_iterations, deadline, steps)
+    elif may_build("the LP relaxation", mip_bytes, mip_seconds):
         lp_bound, lp_columns = solve_lp(model, seed, deadline, clock("LP relaxation (HiGHS)"))
     if not np.isfinite(lp_bound):  # no LP in time: TopoSort by earliest period, bounded by the pit (NPV <= v(pit))
         lp_bound, lp_columns = pit.value, np.ones(model.n_x + model.n_y)
-    heuristic = improve(sub, sub_prec, toposort(model, lp_columns, level), earliest, deadline)
-    check = verify(sub, sub_prec, heuristic)
+    if plain is not None and np.all(lp_columns == 1):  # guided by nothing, TopoSort is the plain one (13 s of moves at 112,500 blocks)
+        heuristic, check = plain, plain_check
+    else:
+        heuristic = improve(sub, sub_prec, toposort(model, lp_columns, level), earliest, deadline)
+        check = verify(sub, sub_prec, heuristic)
     best, best_value = heuristic, check.npv if check.feasible else -np.inf  # an infeasible one is nothing to improve on
     if plain_value > best_value:
         best, best_value = plain, plain_value
     heuristic_value, bound, status = best_value if np.isfinite(best_value) else np.nan, lp_bound, "not run"
-    clock_stopped = time.perf_counter() >= deadline  # the LP or the local moves were cut short
+    clock_stopped |= time.perf_counter() >= deadline  # the relaxation or the local moves were cut short
     sweeps = 0
-    if mip and not clock_stopped and not np.isfinite(best_value):
+    if mip and not np.isfinite(best_value) and may_build("the first MIP schedule", mip_bytes, mip_seconds):
         # TopoSort fills the early periods: lower limits of the late ones can need the MIP
         best, best_value, clock_stopped = first_feasible(model, best, seed, deadline, mip_max_nodes,
                                                          clock("first MIP schedule (HiGHS)"))
-    if mip and not clock_stopped:
+    if mip and may_build("the fix-and-optimise windows", mip_bytes, mip_seconds):
         windows = bar("fix-and-optimise windows", window_sweeps * (sub.n_periods - 1))
         best, best_value, sweeps, clock_stopped = window_search(model, best, best_value, seed, deadline, window_sweeps,
                                                                 gap=window_gap, max_nodes=mip_max_nodes, advance=windows)
         status = "time limit in the windows" if clock_stopped else "windows done"
-    if mip and whole_mip and not clock_stopped:  # the whole MIP warm-started from the windows' best, and its dual bound
+    elif mip and not clock_stopped:  # refused by the memory bound
+        status = "skipped: memory bound"
+    if mip and whole_mip and may_build("the whole MIP", mip_bytes, mip_seconds):  # warm-started from the windows' best: its dual bound
         h = _highs(seed, deadline, clock("whole MIP (HiGHS)"))
         if mip_max_nodes is not None:
             h.setOptionValue("mip_max_nodes", int(mip_max_nodes))
@@ -672,4 +748,4 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
     time_limited = clock_stopped or seconds >= time_limit
     return ScheduleResult(full, verdict.npv, verdict.feasible, verdict.problems, lp_bound / scale, bound / scale,
                           heuristic_value / scale, status, seconds, len(keep), model.n_x + model.n_y, pit.value / scale,
-                          time_limited, relaxation, sweeps)
+                          time_limited, relaxation, sweeps, skipped)

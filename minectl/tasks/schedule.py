@@ -85,6 +85,9 @@ class ScheduleParams:
     relaxation: str = one_of("auto", "lp", "lagrangian", default="auto")
     lagrangian_iterations: int = at_least(1, default=150)  # subgradient steps of the Lagrangian bound
     reduce: bool = True  # ultimate-pit and earliest-period reductions (applied only where exact)
+    # the largest model (estimated bytes) one part of a CPIT/PCPSP solve may build: the Lagrangian bound's
+    # max-flow, the LP or the MIP; a part above it is skipped with a line saying so (memory_limited: 1)
+    memory_limit_gb: float = greater_than(0, default=8.0)
 
 
 @dataclass
@@ -262,7 +265,7 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
     metric = {"value": result.value, "bound": result.bound, "lp_bound": result.lp_bound, "gap": result.gap,
               "heuristic": result.heuristic_value, "seconds": result.seconds, "blocks": int((result.solution.period >= 0).sum()),
               "candidates": result.candidates, "feasible": result.feasible, "time_limited": int(result.time_limited),
-              "sweeps": result.sweeps}
+              "sweeps": result.sweeps, "memory_limited": int(bool(result.skipped))}
     row = {"problem": kind, "value": result.value, "lp_bound": result.lp_bound, "bound": result.bound, "gap": result.gap,
            "heuristic_value": result.heuristic_value, "seconds": result.seconds, "feasible": result.feasible,
            "mip_status": result.mip_status, "blocks": metric["blocks"], "variables": result.variables,
@@ -274,6 +277,8 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
                       f"gap {100 * result.gap:.2f}%, {result.seconds:.1f} s, MIP {result.mip_status}")
     if result.time_limited:
         out.console.print(TIME_LIMITED.format(what=kind))
+    for line in result.skipped:
+        out.console.print(f"[yellow]{kind}: {line}[/yellow]")
     return metric, row, result
 
 
@@ -281,7 +286,7 @@ def _solver(s: ScheduleParams, time_limit: float) -> dict:
     """solve_schedule's work limits from the config, and its time limit (a safety net)."""
     return {"time_limit": time_limit, "mip": s.mip, "window_sweeps": s.window_sweeps, "window_gap": s.window_gap,
             "whole_mip": s.whole_mip, "mip_max_nodes": s.mip_max_nodes, "relaxation": s.relaxation,
-            "lagrangian_iterations": s.lagrangian_iterations}
+            "lagrangian_iterations": s.lagrangian_iterations, "memory_limit_gb": s.memory_limit_gb}
 
 
 def _upit(values, prec, out: Run) -> tuple[dict, dict, object]:
@@ -534,6 +539,9 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
     gain = by_name["ml"].true_npv - by_name["static"].true_npv
     if any(plan.result.time_limited for plan in plans):
         out.console.print(TIME_LIMITED.format(what="loop (a plan)"))
+    for plan in plans:
+        for line in plan.result.skipped:
+            out.console.print(f"[yellow]loop ({plan.name} plan): {line}[/yellow]")
     out.console.print(f"ML-fed vs static on the ground truth: NPV {by_name['ml'].true_npv:,.0f} vs {by_name['static'].true_npv:,.0f} "
                       f"({gain:+,.0f}); oracle {by_name['oracle'].true_npv:,.0f}; {int((static != ml).sum())} blocks change period")
     ventilation = {}
@@ -550,6 +558,7 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
         "changed_period": int((static != ml).sum()),
         "feasible": all(plan.result.feasible for plan in plans),  # each plan on its own inputs
         "time_limited": int(any(plan.result.time_limited for plan in plans)),
+        "memory_limited": int(any(plan.result.skipped for plan in plans)),
         **{k: v for k, v in errors.items()},
         **ventilation,
     }
