@@ -349,13 +349,14 @@ def ventilation_figures(rows: list[dict]) -> dict:
 
 def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[float], discount_rate: float, mining_t: float,
                    processing_t: float, solver: dict, seed: int, cooling_share: Optional[float] = None,
-                   advance: Callable[[int], None] = lambda n: None) -> list[dict]:
+                   advance: Callable[[int], None] = lambda n: None) -> tuple[list[dict], list]:
     """The seed's opportunity windows (Figs. 5-7): each period, re-optimise the blocks not yet mined
     at that period's price (the base price times `relative_prices[t]`) over the periods left, and
     mine the plan's first period; next to the plan fixed at the first period's price. Both are
     valued at the prices that came, on the truth; with `cooling_share` both keep to the cooling
-    capacity (`cooling_capacity`) on the true demand. One row per period and plan. ``advance(1)``
-    is told of each plan solved: at most one per period and the fixed plan."""
+    capacity (`cooling_capacity`) on the true demand. One row per period and plan, and each plan's
+    solve_schedule result (whether a limit cut it short). ``advance(1)`` is told of each plan
+    solved: at most one per period and the fixed plan."""
     import dataclasses
 
     periods = len(relative_prices)
@@ -365,6 +366,8 @@ def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[flo
     def values_at(t: int) -> np.ndarray:
         return block_values(model.tonnes, model.grade, model.dilution, model.burst_probability,
                             dataclasses.replace(econ, price_per_oz=econ.price_per_oz * relative_prices[t]))
+
+    results = []
 
     def solve(keep: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
         """(period, process) per kept block of a plan at period t's price over the periods left."""
@@ -376,9 +379,9 @@ def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[flo
         values = values_at(t)[keep]
         cooling = None if capacity is None else (model.cooling_mwh[keep], capacity)
         instance = instance_of("rolling", values, moved[keep], periods - t, mining_t, processing_t, discount_rate, cooling=cooling)
-        result = solve_schedule(instance, prec, seed=seed, **solver)
+        results.append(solve_schedule(instance, prec, seed=seed, **solver))
         advance(1)
-        return result.solution.period, values[:, 1] > values[:, 0]
+        return results[-1].solution.period, values[:, 1] > values[:, 0]
 
     everything = np.arange(model.n_blocks)
     fixed_period, fixed_process = solve(everything, 0)
@@ -400,4 +403,4 @@ def rolling_replan(model: BlockModel, econ: Economics, relative_prices: list[flo
                          "discounted": float(cash / (1 + discount_rate) ** t),
                          **({} if capacity is None else {"cooling_true_mwh": float(model.cooling_mwh[now].sum()),
                                                          "cooling_capacity_mwh": capacity})})
-    return rows
+    return rows, results

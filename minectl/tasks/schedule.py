@@ -596,7 +596,7 @@ def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:
     s = cfg.schedule
     mining_t = s.mining_share * float(model.tonnes.sum())
     with out.progress(1 + len(path), "rolling re-plan: plans") as advance:  # the fixed plan and one a period
-        rows = rolling_replan(model, dataclasses.replace(econ, price_per_oz=price), path, s.discount_rate, mining_t,
+        rows, plans = rolling_replan(model, dataclasses.replace(econ, price_per_oz=price), path, s.discount_rate, mining_t,
                               s.processing_share * mining_t, _solver(s, cfg.loop.replan_time_limit_s), cfg.seed,
                               cfg.loop.ventilation_capacity if cfg.loop.ventilation else None, advance)
     out.table("replan", pl.DataFrame(rows))
@@ -604,7 +604,13 @@ def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:
     npv = {plan: sum(r["discounted"] for r in rows if r["plan"] == plan) for plan in ("fixed", "rolling")}
     out.console.print(f"rolling re-plan at the prices that came: NPV {npv['rolling']:,.0f} vs {npv['fixed']:,.0f} for the plan "
                       f"fixed at the first price ({npv['rolling'] - npv['fixed']:+,.0f})")
-    return {"npv": npv, "gain": npv["rolling"] - npv["fixed"], "periods": len(path)}
+    if any(plan.time_limited for plan in plans):  # each re-plan has its own clock, loop.replan_time_limit_s
+        out.console.print(TIME_LIMITED.format(what="rolling re-plan (a plan)"))
+    skipped = [plan.skipped[0] for plan in plans if plan.skipped]
+    if skipped:  # one line for up to one plan a period
+        out.console.print(f"[yellow]rolling re-plan: {len(skipped)} of {len(plans)} plans skipped a part; the first: {skipped[0]}[/yellow]")
+    return {"npv": npv, "gain": npv["rolling"] - npv["fixed"], "periods": len(path),
+            "time_limited": int(any(plan.time_limited for plan in plans)), "memory_limited": int(bool(skipped))}
 
 
 def _loop_plot(rows: list[dict], ventilation: bool):

@@ -99,6 +99,20 @@ def test_the_memory_bound_is_a_config_key_and_said_in_the_run(tmp_path):
     assert metrics["schedule.cpit.time_limited"] == metrics["schedule.loop.time_limited"] == 0
 
 
+def test_the_rolling_replans_say_what_the_memory_bound_skipped(tmp_path):
+    """Each re-plan (the fixed plan and one a period) is a solve of its own: its skipped parts were
+    silent. One line says how many and the first (the last period's plan, one period long, builds no model)."""
+    run = tmp_path / "run"
+    result = invoke("schedule", "debug=quick", "schedule.problems=[]", "loop.price_path=[1,1.5,1.5,0.5]", "loop.ventilation=false",
+                    "schedule.memory_limit_gb=0.0001", "report=false", f"hydra.run.dir={run}")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert text.count("rolling re-plan: ") == 1  # one line, not one a plan
+    assert "rolling re-plan: 4 of 5 plans skipped a part; the first: the LP relaxation skipped: its model needs about " in text
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["schedule.replan.memory_limited"] == 1 and metrics["schedule.replan.time_limited"] == 0
+
+
 @pytest.mark.parametrize(("value", "shown"), [("0", "0.0"), ("-1", "-1.0"), ("nan", "nan"), ("inf", "inf")])
 def test_a_memory_bound_not_a_finite_number_above_zero_is_refused(tmp_path, value, shown):
     run = tmp_path / "run"
