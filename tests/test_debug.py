@@ -13,6 +13,7 @@ from tests.test_config import EXPERIMENTS, experiment_command
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FAILURES = REPO.parent / "shared/data/equipment_failures/kumar1989_LHD_failures.csv"
 SWEEPER = {"bo_lstm": ["hydra.sweeper.n_trials=2"]}  # the sweeper's own settings are the experiment's, not debug's
+MADE_BY = {"RUN_DIR": ["extract", "+experiment=maintie"]}  # a placeholder in an experiment's command -> the run that makes it
 
 
 def _cases():
@@ -27,8 +28,13 @@ def _cases():
 @pytest.mark.parametrize("command", _cases())
 def test_debug_quick_runs_end_to_end(cli, command, tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)  # the experiments' data paths are relative to the repository root
-    sweep = "-m" in command
-    result = cli(*command, "debug=quick", f"hydra.{'sweep' if sweep else 'run'}.dir={tmp_path}")
+    for placeholder, making in MADE_BY.items():
+        if any(arg.endswith(f"={placeholder}") for arg in command):
+            made = cli(*making, "debug=quick", f"hydra.run.dir={tmp_path / 'made'}")
+            assert made.exit_code == 0, made.output
+            command = [arg.replace(f"={placeholder}", f"={tmp_path / 'made'}") for arg in command]
+    sweep, out = "-m" in command, tmp_path / "out"
+    result = cli(*command, "debug=quick", f"hydra.{'sweep' if sweep else 'run'}.dir={out}")
     assert result.exit_code == 0, result.output
-    runs = sorted(p for p in tmp_path.iterdir() if p.name.isdigit()) if sweep else [tmp_path]
+    runs = sorted(p for p in out.iterdir() if p.name.isdigit()) if sweep else [out]
     assert runs and all(read_metrics(run) for run in runs)
