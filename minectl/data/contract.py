@@ -134,7 +134,8 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
             except pl.exceptions.PolarsError:
                 expected = spec.columns.get(column, F64)
                 raise DataError(
-                    f"{source}: column '{column}' of table '{name}' has values that are not {expected} (found {schema[column]})"
+                    f"{source}: column '{column}' of table '{name}' has values that are not {expected} (found {schema[column]}"
+                    f"{_first_unread(uncast, column, expected)})"
                 ) from None
     numbers = [c for c, t in frame.collect_schema().items() if t == F64]  # quantities, prices, outputs, readings
     checks = [pl.len().alias("rows")]
@@ -196,10 +197,13 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
             bad = frame.filter(~flags).select(column).head(1).collect().item()
             raise DataError(f"{source}: column '{column}' of table '{name}' has {others} values other than 0 and 1 (first {bad}); "
                             "expected true/false (or 1/0)")
-    if dtype.is_temporal() and found == pl.String:  # polars casts no text to dates: say what to do
+    if dtype.is_temporal() and found == pl.String:  # polars casts no text to dates: say what to do, and what the text is
+        given = pl.col(column).is_not_null()
+        first = frame.select(pl.col(column).filter(given).first()).collect().item()
         raise DataError(f"{source}: column '{column}' of table '{name}' holds text (String), not dates; expected {dtype} values "
                         f"(store them as a date type, e.g. CAST({column} AS {'DATE' if dtype == DATE else 'TIMESTAMP'}) in a "
-                        "query; a kind: csv source parses date text)")
+                        f"query; a kind: csv source parses date text such as 2024-01-31, 31.01.2024 or 1/31/2024: this one has "
+                        f"{first!r} at row {_first_row(frame, given)})")
     if dtype == STAMP and found == DATE:  # every day at midnight: refused as 23 missing hours a day
         raise DataError(f"{source}: column '{column}' of table '{name}' holds days (Date), not hours; expected hourly times "
                         "(Datetime) in an hourly table (booked daily records go in consumption_daily)")
@@ -320,6 +324,21 @@ def check_finite(frame: pl.LazyFrame, column: str, non_finite: int, total: float
             f"{source}: column '{column}'{table} sums to {total} (the running sum overflows at row {first}); "
             "expected numbers whose sum is finite"
         )
+
+
+def _first_unread(frame: pl.LazyFrame, column: str, dtype: pl.DataType) -> str:
+    """'; N such values, first at row R: VALUE' for the values of ``column`` no cast to ``dtype`` reads,
+    error path only: the value says what it is (a units row's 't', '$1,200', '(1,200)', SAP's '1200-',
+    'NULL', a 'Y' for true); '' where the frame itself cannot be read (parts of two types say so themselves)."""
+    given = pl.col(column).is_not_null()
+    for unread in (given & pl.col(column).cast(dtype, strict=False).is_null(), given):  # given: no text casts to true/false
+        try:
+            count = frame.select(unread.sum()).collect().item()
+            value = frame.select(pl.col(column).filter(unread).first()).collect().item()
+            return f"; {count} such value{'s' * (count > 1)}, first at row {_first_row(frame, unread)}: {value!r}" if count else ""
+        except pl.exceptions.PolarsError:
+            continue
+    return ""
 
 
 def _first_row(frame: pl.LazyFrame, condition: pl.Expr) -> int:

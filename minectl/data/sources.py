@@ -160,20 +160,68 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     except pl.exceptions.PolarsError as exc:
         first = str(exc).splitlines()[0]
         fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
-        raise fault or DataError(f"{path}: unreadable as csv ({first})") from None
+        # a row longer than the header: often a title or notes line above it, read as the header
+        hint = "; expected the column names in the first line and as many values in every row" if "more fields" in first else ""
+        raise fault or DataError(f"{path}: unreadable as csv ({first}){hint}") from None
     frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text | dict.fromkeys(codes, pl.String))
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
     frame = frame.with_columns(dates.values())
     try:
-        texts = [name for name, dtype in frame.collect_schema().items() if dtype == pl.String] if separator == "," else []
-        texts = [name for name in texts if name not in codes]
+        strings = [name for name, dtype in frame.collect_schema().items() if dtype == pl.String and name not in codes]
+        texts = strings if separator == "," else []
         grouped = _grouped_numbers(text, texts, path)  # passes over text columns only, codes aside
         texts = [name for name in texts if name not in grouped]
         commas = decimal_comma_columns(text.select(texts), texts) if texts else []
+        frame = frame.with_columns(number for number, _ in grouped.values())
+        frame = frame.with_columns(_with_decimal_points(pl.col(name)).cast(pl.Float64) for name in commas)
+        marked = _marked_numbers(frame, [name for name in strings if name not in grouped and name not in commas])
+        unnamed = _spare_unnamed(text)
     except (pl.exceptions.PolarsError, OSError):
         return frame  # read_table names the fault
-    frame = frame.with_columns(number for number, _ in grouped.values())
-    return frame.with_columns(_with_decimal_points(pl.col(name)).cast(pl.Float64) for name in commas)
+    return frame.with_columns(marked).drop(unnamed)
+
+
+def _marked_numbers(frame: pl.LazyFrame, columns: list[str]) -> list[pl.Expr]:
+    """The text ``columns`` of ``frame`` that are numbers as read_file reads them (_numbers): padded
+    (`12.5  `, fixed-width exports), with missing markers (R's `NA`, Excel's `#N/A`, `""`: MISSING_MARKERS),
+    or with thousands commas beside a surely grouped value (1,234.5 or 1,000,000); each as an
+    expression giving Int64 where every value is whole, else Float64; a column of markers alone as
+    empty text, as its empty cells read. One pass over the columns whose first 1,000 rows hold
+    nothing else. The contract refused them as "not Float64 (found String)", where read_file reads them."""
+    def shows(rows: pl.LazyFrame, names: list[str]) -> dict[str, dict[str, bool]]:
+        def number(name: str, dtype: pl.DataType) -> pl.Expr:
+            return _value(name).str.replace_all(",", "", literal=True).cast(dtype, strict=False).is_not_null()
+
+        return rows.select(pl.struct(
+            numbers=(~_present(name) | number(name, pl.Float64) & (_value(name).cast(pl.Float64, strict=False).is_not_null()
+                                                                   | _value(name).str.contains(GROUPED_THOUSANDS))).all(),
+            surely=_value(name).str.contains(_SURELY_GROUPED).any(),
+            commas=(_present(name) & _value(name).str.contains(",", literal=True)).any(),
+            whole=(~_present(name) | number(name, pl.Int64)).all(),
+            given=_present(name).any(),
+        ).alias(name) for name in names).collect(engine="streaming").row(0, named=True) if names else {}
+
+    candidates = [name for name, s in shows(frame.head(1000), columns).items() if s["numbers"]]
+    read = []
+    for name, s in shows(frame, candidates).items():
+        if not s["numbers"] or s["commas"] and not s["surely"]:
+            continue  # text, or 1,320 alone (1320 or 1.32?): for the contract to refuse
+        number = _value(name).str.replace_all(",", "", literal=True).cast(pl.Int64 if s["whole"] else pl.Float64)
+        read.append(pl.when(_present(name)).then(number if s["given"] else pl.col(name)).alias(name))
+    return read
+
+
+def _spare_unnamed(text: pl.LazyFrame) -> list[str]:
+    """The unnamed column ('') to drop, as read_file drops it: one holding no value (a spreadsheet's
+    empty spacer column), or, first, one numbering the rows 0.. or 1.. (pandas' to_csv and R's
+    write.csv write one unless told not to). Its empty name was refused."""
+    names = text.collect_schema().names()
+    if "" not in names:
+        return []
+    row = pl.int_range(pl.len())
+    numbered = [(_value("") == (row + start).cast(pl.String)).all().alias(str(start)) for start in (0, 1)] if names[0] == "" else []
+    found = text.select((~_present("")).all().alias("empty"), *numbered).collect()
+    return [""] if any(found.row(0)) else []
 
 
 # Codes that read as numbers: an integer with leading zeros (01, 007; not 0 alone, nor 0.5), and
@@ -215,13 +263,14 @@ def _day_month_dates(text: pl.LazyFrame, path: Path) -> dict[str, pl.Expr]:
             continue  # not all such dates: text, for the contract to refuse
         # only the formats whose marks the column shows: each one tried costs a pass
         shown = {mark for mark in "/-:" if given[name].str.contains(mark, literal=True).any()}
-        formats = tuple(f for f in day_month_formats(order) if all(mark in shown for mark in "/-:" if mark in f))
+        shown |= {"%p"} if given[name].str.contains(r"(?i)\d\s*[AP]M\s*$").any() else set()  # 2:00:00 PM
+        formats = tuple(f for f in day_month_formats(order) if all(mark in shown for mark in ("/", "-", ":", "%p") if mark in f))
         unread = pl.select(text_dates(pl.lit(given[name]), formats)).to_series().is_null() & given[name].is_not_null()
         if unread.any():
             first = "D/M/YYYY" if order == "day" else "M/D/YYYY (a second number above 12 shows it)"
             raise DataError(f"{path}: column {name!r} has {given[name].filter(unread)[0]!r}, which is no date; expected {first} dates")
         dated = text_dates(pl.col(name), formats)
-        dates[name] = (dated if any("%H" in f for f in formats) else dated.cast(pl.Date)).alias(name)
+        dates[name] = (dated if any("%M" in f for f in formats) else dated.cast(pl.Date)).alias(name)
     return dates
 
 
@@ -641,7 +690,7 @@ def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     column names without spaces around them; trailing rows without any value dropped; in text
     columns, MISSING_MARKERS as missing values, and a column of numbers with padding or thousands
     separators (_grouped_numbers too) as numbers; an unnamed first column that numbers the rows
-    (pandas' and R's row index: 0.. or 1..) dropped."""
+    (pandas' and R's row index: 0.. or 1..) dropped, and an unnamed one without any value (a spacer)."""
     names = [name.strip() for name in frame.columns]  # `date, x1`: a hand-written header's spaces are no part of a name
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -661,6 +710,8 @@ def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
         start = frame[first][0]
         if start in (0, 1) and frame[first].to_list() == list(range(start, start + frame.height)):
             frame = frame.drop(first)
+    if "" in frame.columns and frame[""].null_count() == frame.height:  # a spreadsheet's empty spacer column
+        frame = frame.drop("")
     return frame
 
 

@@ -74,14 +74,16 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", *MONTH_FORMATS, "%d.%m.%Y")  # dotted da
 
 def day_month_formats(order: str) -> tuple[str, ...]:
     """The formats of D/M/YYYY text (``order`` "day") or M/D/YYYY text ("month"), '/' or '-'
-    between the numbers, with a time of minutes or seconds or none (as DAY_MONTH finds them)."""
+    between the numbers, with a time of minutes or seconds or none (as DAY_MONTH finds them), on a 24-hour
+    or a 12-hour clock (2:00:00 PM, as US historians, SQL Server and Excel in US locales write it)."""
     first, second = ("%d", "%m") if order == "day" else ("%m", "%d")
-    return tuple(f"{first}{sep}{second}{sep}%Y{time}" for sep in "/-" for time in ("", " %H:%M", " %H:%M:%S"))
+    times = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
+    return tuple(f"{first}{sep}{second}{sep}%Y{time}" for sep in "/-" for time in times)
 
 
 def text_dates(text: pl.Expr, formats: tuple[str, ...]) -> pl.Expr:
     """Text as Datetime: the first of ``formats`` that reads each value (null where none does)."""
-    return pl.coalesce((text.str.to_datetime(f, strict=False) if "%H" in f else text.str.to_date(f, strict=False))
+    return pl.coalesce((text.str.to_datetime(f, strict=False) if "%M" in f else text.str.to_date(f, strict=False))
                        .cast(pl.Datetime("us")) for f in formats)
 
 
@@ -111,7 +113,8 @@ def calendar_dates(column: pl.Series, where: str) -> pl.Series:
         return parse_dates(column, where)
     text = (column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(_ZONED, "${1}")
             .str.replace(r"^(\d{1,2})[/.-](\d{4})$", "${2}-${1}").str.replace(r"^(\d{4})[/.-](\d)$", "${1}-0${2}"))  # 3/1998, 1998-3
-    named = text.str.to_date("%B-%Y", strict=False).cast(pl.Datetime("us"))  # %B reads Jan and January
+    # %B reads Jan and January; Jan 1960, Jan. 1960 (a spreadsheet's mmm yyyy) as Jan-1960
+    named = text.str.replace(r"^([A-Za-z]{3,9})\.? +(\d{4})$", "${1}-${2}").str.to_date("%B-%Y", strict=False).cast(pl.Datetime("us"))
     return pl.select(pl.coalesce(parse_dates(text, where), named)).to_series().alias(column.name)
 
 

@@ -224,7 +224,8 @@ def _items(value, path: Path, where: str, what: str, labels: bool = False) -> li
 
 def _check_span(path: Path, where: str, start, end, n: int) -> None:
     if not (type(start) is int and type(end) is int and 0 <= start < end <= n):  # not bool (an int to isinstance)
-        raise DataError(f"{path}: {where}: span [{start}, {end}); expected integers 0 <= start < end <= {n}")
+        # repr: a text '1' printed as 1 beside "expected integers"
+        raise DataError(f"{path}: {where}: span [{start!r}, {end!r}); expected integers 0 <= start < end <= {n}")
 
 
 class _KeyTwice(Exception):
@@ -256,13 +257,22 @@ def _parse_json(text: str, path: Path, where: str | None, expected: str):
                         "(JSON keeps the last value only)") from None
 
 
-def _span_json(text: str, path: Path) -> list[Document]:
+def _span_items(text: str, path: Path) -> list[tuple[str, object]]:
+    """(where, item) of a span JSON file: a list, or JSON Lines (every non-blank line an object, as
+    pandas' `to_json(orient="records", lines=True)` writes it), which read as "line 2: invalid JSON
+    (Extra data)"."""
+    lines = [(number, line) for number, line in enumerate(text_lines(text), 1) if line.strip()]
+    if len(lines) > 1 and all(line.lstrip().startswith("{") for _, line in lines):
+        return [(f"line {n}", _parse_json(line, path, f"line {n}", "one {tokens, entities, relations} object a line")) for n, line in lines]
     items = _parse_json(text, path, None, "a list of {tokens, entities, relations}")
     if not isinstance(items, list):
         raise DataError(f"{path}: a JSON {type(items).__name__}; expected a list of {{tokens, entities, relations}}")
+    return [(f"item {i}", item) for i, item in enumerate(items)]
+
+
+def _span_json(text: str, path: Path) -> list[Document]:
     docs = []
-    for i, item in enumerate(items):
-        where = f"item {i}"
+    for where, item in _span_items(text, path):
         tokens = item.get("tokens") if isinstance(item, dict) else None
         if not (isinstance(tokens, list) and tokens and all(isinstance(t, str) for t in tokens)):
             found = "an empty 'tokens' list" if tokens == [] else "no 'tokens' list of strings"

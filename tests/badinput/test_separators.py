@@ -41,7 +41,7 @@ def test_the_cost_source_reads_a_semicolon_file_as_the_comma_file_lazily(tmp_pat
     assert frame["date"].to_list() == [dt.date(2024, 3, 1), dt.date(2024, 3, 2), dt.date(2024, 3, 3)]  # dotted: day first
     assert frame["kWh"].to_list() == [1234.5, 12.5, -1000000.75] and frame["count"].to_list() == [1234567, 7, 12]
     assert frame.drop("share").equals(scan_dated_csv(write(tmp_path / "comma.csv", COMMA)).collect().drop("share"))
-    assert frame["share"].to_list() == ["0.25", "-1.5", "NA"]  # a marker: text, as 'NA' in a comma source (the contract refuses it)
+    assert frame["share"].to_list() == [0.25, -1.5, None]  # a marker: missing, as 'NA' in a comma source and in read_file
 
 
 def test_point_decimals_in_a_semicolon_file_are_decimals(tmp_path):

@@ -182,7 +182,7 @@ def test_the_readers_transaction_is_read_only(loaded):
      'relation "output" does not exist'),
     ("CREATE TABLE bad_production AS SELECT date, mine_id, 'lots'::text AS ore_t, drilled_m, haul_km FROM production",
      ["data.tables.production.query=bad_production"],
-     "error: data.tables.production: production: column 'ore_t' of table 'production' has values that are not Float64 (found String)"),
+     "error: data.tables.production: production: column 'ore_t' of table 'production' has values that are not Float64 (found String; "),
     (None, ["data.dsn=postgresql://minectl@127.0.0.1:{port}/postgres", "+data.tables.production.columns.tonnes=ore_t"],
      "error: data.tables.production: postgres production: column map names 'tonnes', which the source lacks"),
 ])
