@@ -71,16 +71,18 @@ _OPS: dict[str, Callable[[pl.Expr, Any], pl.Expr]] = {
 
 
 def read_text(path: str | Path, encoding: str, expected: str) -> str:
-    """A text file's contents, less a UTF-8 byte-order mark (Windows tools write one; it is not
-    text); a missing file, or bytes outside ``encoding``, fail in one line naming what was
-    ``expected``."""
+    """A text file's contents with its line ends as \\n, less a UTF-8 byte-order mark (Windows tools
+    write one, also before ASCII text; it is not text); a missing file, or bytes outside
+    ``encoding``, fail in one line naming what was ``expected``."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: {'not a file' if path.exists() else 'missing'}; expected {expected}")
+    data = path.read_bytes()
+    mark = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return path.read_text(encoding=encoding).removeprefix("\ufeff")
+        return data[mark:].decode(encoding).replace("\r\n", "\n").replace("\r", "\n")  # as read_text's universal line ends
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not {encoding} text (byte {exc.start}); expected {expected}") from None
+        raise DataError(f"{path}: not {encoding} text (byte {mark + exc.start}); expected {expected}") from None
 
 
 def _existing(path: str | None, kind: str) -> Path:

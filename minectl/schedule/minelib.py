@@ -9,6 +9,7 @@ at most a few hundred MB) and numbers parsed by numpy in one call per section.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,7 +212,10 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found; expected a MineLib file")
-    buf = np.frombuffer(path.read_bytes(), np.uint8)
+    data = path.read_bytes()
+    if data.startswith(codecs.BOM_UTF8):  # Windows tools write one: blanks, so offsets and lines stay
+        data = b" " * len(codecs.BOM_UTF8) + data[len(codecs.BOM_UTF8):]
+    buf = np.frombuffer(data, np.uint8)
     odd = np.flatnonzero(NOT_IN_MINELIB_INTEGERS[buf])  # non-ascii bytes and `%` are among them: looked for there only
     if len(odd) and np.any(buf[odd] > 127):
         raise DataError(f"{path}: not ascii text (byte {int(odd[np.argmax(buf[odd] > 127)])}); expected a MineLib file of integers")
@@ -276,14 +280,19 @@ def read_prec(path: Path, n_blocks: int | None = None) -> Precedence:
     return Precedence.from_arcs(n, owners, preds)
 
 
+def _key(line: str) -> str:
+    """The key of a `KEY: value` header line, in capitals; `TYPE : UPIT` (a space before the colon) too."""
+    return line.partition(":")[0].strip().upper() if ":" in line else ""
+
+
 def _header(path: Path, lines: list[tuple[int, str]], keys: tuple[str, ...]) -> tuple[dict[str, str], int]:
     """`KEY: value` lines in this order; returns the values and the index of the next line."""
     values: dict[str, str] = {}
     for i, key in enumerate(keys):
-        if i >= len(lines) or not lines[i][1].upper().startswith(key + ":"):
+        if i >= len(lines) or _key(lines[i][1]) != key:
             found = f"{path}:{lines[i][0]}: found {lines[i][1][:40]!r}" if i < len(lines) else f"{path}: file ends"
             raise DataError(f"{found}; expected `{key}:`")
-        values[key] = lines[i][1].split(":", 1)[1].strip()
+        values[key] = lines[i][1].partition(":")[2].strip()
     return values, len(keys)
 
 
@@ -299,7 +308,7 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
     expected = kind
     path = Path(path)
     lines = [(i + 1, line.strip()) for i, line in enumerate(_text(path)) if line.strip() and not line.lstrip().startswith("%")]
-    kind = next((line.split(":", 1)[1].strip().upper() for _, line in lines[:3] if line.upper().startswith("TYPE:")), None)
+    kind = next((line.partition(":")[2].strip().upper() for _, line in lines[:3] if _key(line) == "TYPE"), None)
     if kind not in KINDS:
         raise DataError(f"{path}: TYPE {kind!r}; expected one of {', '.join(KINDS)} in the header")
     if expected is not None and kind != expected.upper():

@@ -45,7 +45,7 @@ def _minelib(folder: Path, **files: str | bytes) -> Path:
 
 SCHEDULE_CASES = {
     "precedence cycle": ({"prec": "0 1 3\n1 0\n2 2 0 1\n3 1 2\n"}, "t.prec: the precedence has a cycle"),
-    "UTF-8 BOM in .prec": ({"prec": b"\xef\xbb\xbf" + PREC.encode()}, "t.prec: not ascii text (byte 0)"),
+    "a byte beyond ASCII in .prec": ({"prec": PREC.encode() + b"3 1 \xc2\xb2\n"}, "t.prec: not ascii text (byte 26)"),
     "empty .prec": ({"prec": ""}, "t.prec: no blocks"),
     "NaN coordinate": ({"blocks": BLOCKS.replace("2 0 0 0", "2 nan 0 0")}, "t.blocks:3: '2 nan 0 0' is not finite"),
     "two blocks in one place": ({"blocks": BLOCKS.replace("3 1 0 0", "3 0 0 1")}, "t.blocks:4: block 3 is at 0 0 1, as block 0 is"),
@@ -80,6 +80,20 @@ def test_comment_lines_in_prec_are_read_as_in_the_other_minelib_files(tmp_path):
     commented = _minelib(tmp_path / "commented", prec="% made by hand\n" + PREC.replace("2 2 0 1\n", "2 2 0 1\n  % block 3 next\n"))
     a, b = minelib.read_prec(plain), minelib.read_prec(commented / "t.prec")
     assert a.start.tolist() == b.start.tolist() == [0, 0, 0, 2, 3] and a.preds.tolist() == b.preds.tolist() == [0, 1, 2]
+
+
+def test_minelib_files_as_windows_tools_save_them_read_as_the_plain_ones(tmp_path):
+    """A UTF-8 byte-order mark before each file and `TYPE : CPIT` (a space before the colon) were
+    refused ("not ascii text (byte 0)", "TYPE None"); the instance is the same."""
+    bom = b"\xef\xbb\xbf"
+    files = {"prec": PREC, "blocks": BLOCKS, "upit": UPIT, "cpit": CPIT.replace("TYPE: CPIT", "TYPE : CPIT")}
+    plain, marked = _minelib(tmp_path / "plain"), _minelib(tmp_path / "marked", **{k: bom + v.encode() for k, v in files.items()})
+    for name in ("t.upit", "t.cpit"):
+        a, b = minelib.read_instance(plain / name), minelib.read_instance(marked / name)
+        assert (a.kind, a.n_blocks, a.objective.tolist()) == (b.kind, b.n_blocks, b.objective.tolist())
+    assert b.kind == "CPIT" and b.upper.tolist() == a.upper.tolist() == [[2.0, 2.0]]
+    assert minelib.read_prec(marked / "t.prec").preds.tolist() == minelib.read_prec(plain / "t.prec").preds.tolist() == [0, 1, 2]
+    assert minelib.read_blocks(marked / "t.blocks")[1].tolist() == minelib.read_blocks(plain / "t.blocks")[1].tolist()
 
 
 def test_a_synthetic_model_too_large_to_build_is_refused(tmp_path):

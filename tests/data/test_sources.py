@@ -210,10 +210,12 @@ def test_relative_inputs_resolve_from_the_project_root_when_absent_here(tmp_path
 def test_read_text_drops_a_utf8_byte_order_mark_and_refuses_other_bytes(tmp_path):
     from minectl.data.sources import read_text
 
-    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfhead\trel\ttail\n")
-    assert read_text(tmp_path / "bom.txt", "utf-8", "triples") == "head\trel\ttail\n"
-    with pytest.raises(DataError, match=r"bom.txt: not ascii text \(byte 0\); expected triples"):
-        read_text(tmp_path / "bom.txt", "ascii", "triples")
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfhead\trel\ttail\r\nh\tr\tt\r")
+    assert read_text(tmp_path / "bom.txt", "utf-8", "triples") == read_text(tmp_path / "bom.txt", "ascii", "triples") == \
+        "head\trel\ttail\nh\tr\tt\n"  # the mark before ASCII too, line ends as \n
+    (tmp_path / "accent.txt").write_bytes(b"\xef\xbb\xbfcaf\xc3\xa9\n")
+    with pytest.raises(DataError, match=r"accent.txt: not ascii text \(byte 6\); expected triples"):  # counted in the file
+        read_text(tmp_path / "accent.txt", "ascii", "triples")
     (tmp_path / "latin.txt").write_bytes("caf\xe9\n".encode("latin-1"))
     with pytest.raises(DataError, match=r"latin.txt: not utf-8 text \(byte 3\); expected triples"):
         read_text(tmp_path / "latin.txt", "utf-8", "triples")
