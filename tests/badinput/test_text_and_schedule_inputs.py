@@ -83,10 +83,11 @@ def test_comment_lines_in_prec_are_read_as_in_the_other_minelib_files(tmp_path):
 
 
 def test_minelib_files_as_windows_tools_save_them_read_as_the_plain_ones(tmp_path):
-    """A UTF-8 byte-order mark before each file and `TYPE : CPIT` (a space before the colon) were
-    refused ("not ascii text (byte 0)", "TYPE None"); the instance is the same."""
+    """A UTF-8 byte-order mark before each file and `TYPE : CPIT` or `NBLOCKS : 4` (a space before
+    the colon) were refused ("not ascii text (byte 0)", "TYPE None", "expected `NBLOCKS:`"); the
+    instance is the same."""
     bom = b"\xef\xbb\xbf"
-    files = {"prec": PREC, "blocks": BLOCKS, "upit": UPIT, "cpit": CPIT.replace("TYPE: CPIT", "TYPE : CPIT")}
+    files = {"prec": PREC, "blocks": BLOCKS, "upit": UPIT.replace("NBLOCKS: 4", "NBLOCKS : 4"), "cpit": CPIT.replace("TYPE: CPIT", "TYPE : CPIT")}
     plain, marked = _minelib(tmp_path / "plain"), _minelib(tmp_path / "marked", **{k: bom + v.encode() for k, v in files.items()})
     for name in ("t.upit", "t.cpit"):
         a, b = minelib.read_instance(plain / name), minelib.read_instance(marked / name)
