@@ -213,17 +213,19 @@ def _marked_numbers(frame: pl.LazyFrame, columns: list[str]) -> list[pl.Expr]:
     return read
 
 
-def _spare_unnamed(text: pl.LazyFrame) -> list[str]:
-    """The unnamed column ('') to drop, as read_file drops it: one holding no value (a spreadsheet's
-    empty spacer column), or, first, one numbering the rows 0.. or 1.. (pandas' to_csv and R's
-    write.csv write one unless told not to). Its empty name was refused."""
-    names = text.collect_schema().names()
+def _spare_unnamed(frame: pl.LazyFrame) -> list[str]:
+    """The unnamed column ('') to drop, in a csv source's text or read_file's typed frame alike: one
+    holding no value (a spreadsheet's empty spacer column), or, first of several, one numbering the
+    rows 0.. or 1.. (pandas' to_csv and R's write.csv write one unless told not to)."""
+    names = frame.collect_schema().names()
     if "" not in names:
         return []
+    value = pl.col("").cast(pl.String).str.strip_chars()  # integers once read_file has typed the column
     row = pl.int_range(pl.len())
-    numbered = [(_value("") == (row + start).cast(pl.String)).all().alias(str(start)) for start in (0, 1)] if names[0] == "" else []
-    found = text.select((~_present("")).all().alias("empty"), *numbered).collect()
-    return [""] if any(found.row(0)) else []
+    numbered = [((pl.len() > 0) & (value == (row + start).cast(pl.String)).all()).alias(str(start)) for start in (0, 1)] \
+        if names[0] == "" and len(names) > 1 else []
+    empty = (value.is_null() | value.is_in(MISSING_MARKERS)).all().alias("empty")
+    return [""] if any(frame.select(empty, *numbered).collect().row(0)) else []
 
 
 # Codes that read as numbers: an integer with leading zeros (01, 007; not 0 alone, nor 0.5), and
@@ -707,14 +709,7 @@ def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     texts = [name for name in texts if name not in grouped]
     commas = set(decimal_comma_columns(frame.lazy(), texts))
     frame = frame.with_columns(_numbers(frame[name], name in commas) for name in texts)
-    first = frame.columns[0] if frame.width > 1 else None
-    if first == "" and frame[first].dtype.is_integer() and frame.height:
-        start = frame[first][0]
-        if start in (0, 1) and frame[first].to_list() == list(range(start, start + frame.height)):
-            frame = frame.drop(first)
-    if "" in frame.columns and frame[""].null_count() == frame.height:  # a spreadsheet's empty spacer column
-        frame = frame.drop("")
-    return frame
+    return frame.drop(_spare_unnamed(frame.lazy()))
 
 
 def _value(name: str) -> pl.Expr:
