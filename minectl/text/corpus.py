@@ -261,9 +261,9 @@ def _span_items(text: str, path: Path) -> list[tuple[str, object]]:
     """(where, item) of a span JSON file: a list, or JSON Lines (every non-blank line an object, as
     pandas' `to_json(orient="records", lines=True)` writes it), which read as "line 2: invalid JSON
     (Extra data)"."""
-    lines = [(number, line) for number, line in enumerate(text_lines(text), 1) if line.strip()]
-    if len(lines) > 1 and all(line.lstrip().startswith("{") for _, line in lines):
-        return [(f"line {n}", _parse_json(line, path, f"line {n}", "one {tokens, entities, relations} object a line")) for n, line in lines]
+    lines = [line for line in text_lines(text) if line.strip()]
+    if len(lines) > 1 and all(line.lstrip().startswith("{") for line in lines):
+        return list(_json_lines(text, path, "one {tokens, entities, relations} object a line"))
     items = _parse_json(text, path, None, "a list of {tokens, entities, relations}")
     if not isinstance(items, list):
         raise DataError(f"{path}: a JSON {type(items).__name__}; expected a list of {{tokens, entities, relations}}")
@@ -390,9 +390,14 @@ def _doccano_objects(text: str, path: Path):
         items = _parse_json(text, path, None, "a JSON array of Doccano objects, or one object a line (JSON Lines)")
         yield from ((f"item {i}", item) for i, item in enumerate(items))
         return
+    yield from _json_lines(text, path, "one Doccano object a line")
+
+
+def _json_lines(text: str, path: Path, expected: str):
+    """(where, object) of each non-blank line of JSON Lines, parsed as it is reached."""
     for number, line in enumerate(text_lines(text), 1):
         if line.strip():
-            yield f"line {number}", _parse_json(line, path, f"line {number}", "one Doccano object a line")
+            yield f"line {number}", _parse_json(line, path, f"line {number}", expected)
 
 
 def _entity_id(value) -> tuple[str, int | str] | None:
