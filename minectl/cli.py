@@ -875,6 +875,7 @@ def verify(
         is_timing,
         metrics_edited,
         packages_changed,
+        status_of_another_config,
     )
     from minectl.runfolder import check_finished, holds_run, read_metrics, read_provenance, read_run
     from minectl.trust import check_run_folder
@@ -907,6 +908,9 @@ def verify(
         changes = changed_inputs + packages_changed(provenance) + cpu_changed(provenance, replayed)  # the causes a replay cannot undo
         if metrics_edited(run_dir, status):
             changes.append(f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since")
+        elif status_of_another_config(run_dir, status):
+            changes.append(f"{STATUS_FILE} and {METRICS_FILE}: written for another config than .hydra/config.yaml "
+                           f"(its sha256 differs from {STATUS_FILE}'s): copied from another run")
         for line in changes or ["no input file, package version or CPU kernel changed since the run"]:
             console.print(f"[yellow]changed[/] {line}" if changes else line)
         for key, a, b in mismatches:

@@ -252,11 +252,16 @@ class Run:
         return flat
 
 
+CONFIG_FILE = Path(".hydra") / "config.yaml"
+
+
 def write_status(run_dir: Path, ok: bool, error: str | None = None) -> None:
     status = {"status": "ok" if ok else "failed", "error": error}
-    metrics = Path(run_dir) / METRICS_FILE
+    metrics, config = Path(run_dir) / METRICS_FILE, Path(run_dir) / CONFIG_FILE
     if ok and metrics.exists():  # so that `summarize` tells a metrics.json edited since from the run's own
         status["metrics_sha256"] = hashlib.sha256(metrics.read_bytes()).hexdigest()
+        if config.exists():  # and a status.json and metrics.json copied in from another job of the sweep
+            status["config_sha256"] = hashlib.sha256(config.read_bytes()).hexdigest()
     write_json(Path(run_dir) / STATUS_FILE, status)
 
 
@@ -292,9 +297,10 @@ def read_status(path: Path) -> dict:
         "status": (lambda v: v in ("ok", "failed"), "ok or failed"),
         "error": (lambda v: v is None or isinstance(v, str), "null or a message"),
     })
-    digest = status.get("metrics_sha256")  # absent from failed runs and from runs of earlier versions
-    if digest is not None and not (isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest)):
-        raise bad(path, f"'metrics_sha256' is {digest!r}", "'metrics_sha256' as 64 hex digits")
+    for key in ("metrics_sha256", "config_sha256"):  # absent from failed runs and from runs of earlier versions
+        digest = status.get(key)
+        if digest is not None and not (isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest)):
+            raise bad(path, f"{key!r} is {digest!r}", f"{key!r} as 64 hex digits")
     return status
 
 
@@ -302,6 +308,13 @@ def metrics_edited(run_dir: Path, status: dict) -> bool:
     """Whether ``run_dir``'s metrics.json differs from the file the job wrote (the sha256 an ok
     job keeps in its ``status``; a run of an earlier version has none, and is taken as it is)."""
     return changed_since_saved((Path(run_dir) / METRICS_FILE).read_bytes(), status.get("metrics_sha256"))
+
+
+def status_of_another_config(run_dir: Path, status: dict) -> bool:
+    """Whether ``run_dir``'s status.json was written for another config than its .hydra/config.yaml:
+    with metrics.json, copied in from another job (a run of an earlier version has no sha256)."""
+    config = Path(run_dir) / CONFIG_FILE
+    return config.is_file() and changed_since_saved(config.read_bytes(), status.get("config_sha256"))
 
 
 MAX_SWEEP_JOBS = 10_000  # a basic-sweeper grid larger than this is a typo (range(0,1000000)), not a plan
@@ -441,6 +454,9 @@ def summarize_sweep(sweep_dir: Path):
             if metrics_edited(job, status):
                 status = {"status": "edited", "error": "metrics.json differs from the one the job wrote (status.json's "
                           "sha256); `minectl verify` replays the job"}
+            elif status_of_another_config(job, status):
+                status = {"status": "edited", "error": "status.json and metrics.json were written for another config than "
+                          "the job's .hydra/config.yaml (status.json's sha256): copied from another job? `minectl verify` replays the job"}
         elif status["status"] == "ok":  # an ok job wrote metrics.json before status.json: removed since
             status = {"status": "incomplete", "error": "status.json says ok but metrics.json is missing"}
         row["status"] = status["status"]

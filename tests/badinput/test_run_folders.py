@@ -217,6 +217,7 @@ SUMMARIZE = [
     ("1/status.json", write('{"status": "ok", "error": 5}'), "'error' is int 5"),
     ("1/status.json", write("[]"), "status.json: the top level is list []"),
     ("1/status.json", write('{"status": "ok", "error": null, "metrics_sha256": "abc"}'), "'metrics_sha256' is 'abc'; expected 'metrics_sha256' as 64 hex digits"),
+    ("1/status.json", write('{"status": "ok", "error": null, "config_sha256": 7}'), "'config_sha256' is 7; expected 'config_sha256' as 64 hex digits"),
     ("1/status.json", plant_pickle, "status.json: binary data, not text"),
     ("0/metrics.json", edit_json(lambda m: m.update({"cost.total": "a lot"})), "0/metrics.json: metric 'cost.total' is str 'a lot'"),
     ("0/metrics.json", plant_pickle, "metrics.json: binary data, not text"),
@@ -258,6 +259,35 @@ def test_summarize_flags_a_metrics_file_edited_after_the_job(made, tmp_path):
     assert result.exit_code == 1, result.output
     assert pl.read_parquet(sweep / "summary.parquet")["status"].to_list() == ["ok", "edited"]
     assert "job 1 edited: metrics.json differs from the one the job wrote" in result.output
+
+
+def test_summarize_flags_another_jobs_status_and_metrics_copied_in(made, tmp_path):
+    # both files of job 0 (its figure edited and its sha256 written anew) put in job 1's folder:
+    # metrics.json matches status.json's sha256, and was summarized as seed 1's own
+    sweep = copy_of(made, "sweep", tmp_path)
+    metrics = json.loads((sweep / "0" / "metrics.json").read_text())
+    metrics["cost.total"] *= 2
+    (sweep / "1" / "metrics.json").write_text(json.dumps(metrics))
+    status = json.loads((sweep / "0" / "status.json").read_text())
+    status["metrics_sha256"] = hashlib.sha256((sweep / "1" / "metrics.json").read_bytes()).hexdigest()
+    (sweep / "1" / "status.json").write_text(json.dumps(status))
+    result = invoke("summarize", sweep)
+    assert result.exit_code == 1, result.output
+    assert pl.read_parquet(sweep / "summary.parquet")["status"].to_list() == ["ok", "edited"]
+    assert "job 1 edited: status.json and metrics.json were written for another config than the job's .hydra/config.yaml" \
+        in " ".join(result.output.split())
+    out = " ".join(invoke("verify", sweep / "1").output.split())
+    assert "changed status.json and metrics.json: written for another config than .hydra/config.yaml" in out
+    assert "differs cost.total" in out
+
+
+def test_a_status_without_the_config_sha256_is_taken_as_an_earlier_versions(made, tmp_path):
+    sweep = copy_of(made, "sweep", tmp_path)
+    status = json.loads((sweep / "1" / "status.json").read_text())
+    del status["config_sha256"]
+    (sweep / "1" / "status.json").write_text(json.dumps(status))
+    result = invoke("summarize", sweep)
+    assert result.exit_code == 0, result.output
 
 
 def test_verify_says_when_the_saved_metrics_were_edited(made, tmp_path):
@@ -393,7 +423,9 @@ def test_the_folder_of_a_failed_run_may_be_reused(made, tmp_path):
     assert json.loads((run / "status.json").read_text())["status"] == "failed"
     assert invoke("demo", "data=parquet_dir", f"data.dir={made['mine']}", f"hydra.run.dir={run}").exit_code == 0
     metrics_sha256 = hashlib.sha256((run / "metrics.json").read_bytes()).hexdigest()
-    assert json.loads((run / "status.json").read_text()) == {"error": None, "status": "ok", "metrics_sha256": metrics_sha256}
+    config_sha256 = hashlib.sha256((run / ".hydra" / "config.yaml").read_bytes()).hexdigest()
+    assert json.loads((run / "status.json").read_text()) == {"error": None, "status": "ok", "metrics_sha256": metrics_sha256,
+                                                             "config_sha256": config_sha256}
 
 
 def test_a_named_folder_where_a_run_has_started_is_refused(made, tmp_path):
