@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from minectl.data.values import constant_up_to_rounding
 from minectl.errors import DataError
 
 
@@ -19,9 +20,11 @@ def entropy_weights(matrix: np.ndarray, columns: Sequence[str] | None = None) ->
     if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1 or not np.isfinite(x).all():
         raise DataError(f"a decision matrix of shape {x.shape}; expected finite numbers, at least 2 rows and 1 column")
     low, high = x.min(0), x.max(0)
-    if (high == low).any():
-        constant = ", ".join(repr(columns[j]) if columns else str(j + 1) for j in np.flatnonzero(high == low))
-        raise DataError(f"column(s) {constant} of the decision matrix are constant; expected some spread in every indicator")
+    flat = constant_up_to_rounding(x, axis=0)  # a spread of rounding noise (0.3 beside 0.1 + 0.2) scaled to [0, 1] took the largest weight
+    if flat.any():
+        constant = ", ".join(repr(columns[j]) if columns else str(j + 1) for j in np.flatnonzero(flat))
+        raise DataError(f"column(s) {constant} of the decision matrix are constant (up to rounding); expected some spread in every "
+                        "indicator")
     scaled = (x - low) / (high - low)
     p = scaled / scaled.sum(0)
     with np.errstate(divide="ignore", invalid="ignore"):

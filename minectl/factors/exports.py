@@ -5,6 +5,7 @@ running server (the seed stored its graph in Neo4j)."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from minectl.factors.graph import FactorGraph
@@ -45,16 +46,22 @@ def _literal(value) -> str:
     return repr(value)
 
 
+def _cypher_name(name: str) -> str:
+    """A label, relationship type or constraint name as Cypher reads it: in backticks unless a plain
+    identifier (a schema type `Activity/MaintenanceActivity` made load.cypher a syntax error)."""
+    return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) else "`" + name.replace("`", "``") + "`"
+
+
 def cypher_script(graph: FactorGraph) -> str:
     """One MERGE per node (label = entity type) and per edge (type = relation), properties inline."""
     lines = ["// minectl factors: load with `cypher-shell -f load.cypher` (or paste into the Neo4j browser)"]
-    lines += [f"CREATE CONSTRAINT {t.lower()}_name IF NOT EXISTS FOR (n:{t}) REQUIRE n.name IS UNIQUE;"
+    lines += [f"CREATE CONSTRAINT {_cypher_name(t.lower() + '_name')} IF NOT EXISTS FOR (n:{_cypher_name(t)}) REQUIRE n.name IS UNIQUE;"
               for t in sorted(set(graph.nodes["type"]))]
     for row in graph.nodes.iter_rows(named=True):
-        lines.append(f"MERGE (n:{row['type']} {{name: {_literal(row['name'])}}}) SET n.label = {_literal(row['label'])};")
-    types = dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True))
+        lines.append(f"MERGE (n:{_cypher_name(row['type'])} {{name: {_literal(row['name'])}}}) SET n.label = {_literal(row['label'])};")
+    types = {name: _cypher_name(type_) for name, type_ in zip(graph.nodes["name"], graph.nodes["type"], strict=True)}
     for row in graph.edges.iter_rows(named=True):
         props = ", ".join(f"{k}: {_literal(row[k])}" for k in _EDGE_KEYS if row[k] is not None)
         lines.append(f"MATCH (a:{types[row['head']]} {{name: {_literal(row['head'])}}}), (b:{types[row['tail']]} "
-                     f"{{name: {_literal(row['tail'])}}}) MERGE (a)-[:{row['relation']} {{{props}}}]->(b);")
+                     f"{{name: {_literal(row['tail'])}}}) MERGE (a)-[:{_cypher_name(row['relation'])} {{{props}}}]->(b);")
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ test triples whose reverse is in training."""
 
 from __future__ import annotations
 
+import collections
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -17,28 +18,28 @@ from minectl.factors.kge.data import TripleSplits, index_splits
 
 def split_mining_graph(edges: pl.DataFrame, *, valid_fraction: float, test_fraction: float, seed: int) -> TripleSplits:
     """Unique (head, relation, tail) triples split at random; a triple goes to valid/test only when
-    its head and tail stay in the training part (an unseen entity has no embedding)."""
+    its head, relation and tail stay in the training part (an unseen entity or relation has no trained
+    embedding: the default graph's one Establish triple was a test triple, scored by a random vector).
+    A self-loop counts once for its entity: an entity whose only triple was a text self-loop left training."""
     triples = sorted(set(zip(edges["head"], edges["relation"], edges["tail"], strict=True)))
     order = np.random.default_rng(seed).permutation(len(triples))
     n_held = {"valid": int(round(valid_fraction * len(triples))), "test": int(round(test_fraction * len(triples)))}
-    degree: dict[str, int] = {}
-    for h, _, t in triples:
-        degree[h] = degree.get(h, 0) + 1
-        degree[t] = degree.get(t, 0) + 1
+    # the training triples naming each entity (as ("e", name)) and each relation (as ("r", name))
+    degree = collections.Counter(name for h, r, t in triples for name in {("e", h), ("e", t), ("r", r)})
     held: dict[str, list] = {"valid": [], "test": []}
     train = []
     for i in order:
         h, r, t = triples[i]
+        names = {("e", h), ("e", t), ("r", r)}
         part = next((p for p in ("test", "valid") if len(held[p]) < n_held[p]), None)
-        if part and degree[h] > 1 and degree[t] > 1:
+        if part and all(degree[name] > 1 for name in names):
             held[part].append(triples[i])
-            degree[h] -= 1
-            degree[t] -= 1
+            degree.subtract(names)
         else:
             train.append(triples[i])
     if not held["test"] or not held["valid"]:
-        raise DataError(f"{len(triples)} triples leave no validation or test triple; expected a larger graph "
-                        "or larger factors.kge.valid_fraction / test_fraction")
+        raise DataError(f"{len(triples)} triples leave no validation or test triple (a held-out triple's entities and relation "
+                        "must keep a training triple); expected a larger graph or larger factors.kge.valid_fraction / test_fraction")
     return index_splits(train, held["valid"], held["test"])
 
 
@@ -96,7 +97,7 @@ def run_link_prediction(splits: TripleSplits, estimators: Mapping[str, dict[str,
                 raise
             raise ConfigError(f"the embeddings of {n_e:,} entities and {n_r:,} relations at dim {params.get('dim', KGEModel().dim):,} "
                               f"do not fit in memory on {device}; expected a smaller dim", param=f"factors.kge.estimators.{name}") from None
-        scores = evaluate(model.score_all, splits.test, splits.known, device=model.device_)
+        scores = evaluate(_finite(model.score_all, name, model.learning_rate), splits.test, splits.known, device=model.device_)
         results[name] = (scores, time.perf_counter() - start, model.epochs_run_, model.best_valid_mrr_)
         fitted[name] = model
     vacuous = {f"hits@{k}": float("nan") for k in HITS_AT if k >= n_e}  # every rank is <= the entities: 1.0 for any model
@@ -105,6 +106,22 @@ def run_link_prediction(splits: TripleSplits, estimators: Mapping[str, dict[str,
             rows.append({"model": name, "ranking": kind, **metrics, **vacuous, "valid_mrr": valid_mrr, "epochs": epochs,
                          "seconds": seconds})
     return pl.DataFrame(rows), fitted
+
+
+def _finite(score_all: Callable, name: str, learning_rate: float) -> Callable:
+    """``score_all`` refusing scores that are not finite: a model that diverged in training (a learning
+    rate too large) scores NaN, which no comparison ranks, so each rank came out 0.5 and the MRR 2.0,
+    printed as beating every baseline; a true answer's -inf ties with the filtered answers (set to -inf)."""
+    import torch
+
+    def checked(anchor, relation, side):
+        scores = score_all(anchor, relation, side)
+        if not torch.isfinite(scores).all():
+            raise ConfigError(f"model {name!r} scores {'NaN' if torch.isnan(scores).any() else 'inf'} after training (it diverged: "
+                              f"learning_rate {learning_rate:g} too large?); expected finite scores (a smaller learning_rate)",
+                              param=f"factors.kge.estimators.{name}")
+        return scores
+    return checked
 
 
 def inverse_leakage(splits: TripleSplits) -> tuple[float, str]:

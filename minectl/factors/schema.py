@@ -12,6 +12,7 @@ from minectl.errors import DataError
 NODE_COLUMNS = ("name", "type", "label", "sources")
 EDGE_COLUMNS = ("head", "relation", "tail", "weight", "sign", "unit", "condition", "source", "cite",
                 "effect_low", "effect_high", "confidence")
+IRI_EXCLUDED = '<>"{}|^`\\'  # characters an IRI cannot hold (RFC 3987), besides spaces and control characters
 INFLUENCE = ("forward", "reverse", "none")  # how a relation carries cost influence: h->t, t->h, not at all
 
 
@@ -32,6 +33,9 @@ class Schema:
         entities = tuple(entity_types)
         if not entities or not relation_types:
             raise DataError("expected at least one entity type and one relation type", param="schema")
+        for what, names in (("entity_types", entities), ("relation_types", relation_types)):
+            for name in names:
+                _check_type_name(str(name), f"schema.{what}")
         relations = {}
         for name, spec in relation_types.items():
             spec = dict(spec or {})
@@ -54,6 +58,16 @@ class Schema:
         if relation not in self.relation_types:
             raise DataError(f"unknown relation type {relation!r}; expected one of {', '.join(self.relation_types)} "
                             "(or add it to factors.schema.relation_types)", param=where)
+
+
+def _check_type_name(name: str, where: str) -> None:
+    """A type names an IRI (`<.../type/NAME>`, `<.../relation/NAME>`): a space in `Cost Item` ended the
+    run in pyoxigraph's "Invalid IRI code point ' '" traceback, after the graph was built."""
+    bad = next((c for c in name if c.isspace() or not c.isprintable() or c in IRI_EXCLUDED), None) if name else ""
+    if bad is not None:
+        found = f"holds {bad!r}" if bad else "is empty"
+        raise DataError(f"type {name!r} {found}; expected a name without spaces, control characters or {IRI_EXCLUDED} "
+                        "(it becomes an IRI: Cost_Item, not Cost Item)", param=where)
 
 
 def check_graph(nodes: Mapping[str, str], edges: Iterable[Mapping], schema: Schema) -> None:

@@ -554,8 +554,6 @@ def window_search(model: _Model, best: Solution, best_value: float, seed: int, d
     import highspy
 
     periods = model.instance.n_periods
-    if periods < 2:
-        return best, best_value, 0, False
     h = _highs(seed, deadline)
     h.setOptionValue("mip_rel_gap", float(gap))
     if max_nodes is not None:
@@ -566,7 +564,7 @@ def window_search(model: _Model, best: Solution, best_value: float, seed: int, d
     begun = 0
     for begun in range(1, sweeps + 1):
         improved = False
-        for t in range(periods - 1):
+        for t in range(max(periods - 1, 1)):  # one period: one window, the whole MIP (there was none: the heuristic stood)
             if time.perf_counter() >= deadline:
                 return best, best_value, begun, True
             columns = model.columns_of(best)
@@ -719,7 +717,7 @@ def solve_schedule(instance: Instance, prec: Precedence, time_limit: float = 120
         best, best_value, clock_stopped = first_feasible(model, best, seed, deadline, mip_max_nodes,
                                                          clock("first MIP schedule (HiGHS)"))
     if mip and may_build("the fix-and-optimise windows", mip_bytes, mip_seconds):
-        windows = bar("fix-and-optimise windows", window_sweeps * (sub.n_periods - 1))
+        windows = bar("fix-and-optimise windows", window_sweeps * max(sub.n_periods - 1, 1))
         best, best_value, sweeps, clock_stopped = window_search(model, best, best_value, seed, deadline, window_sweeps,
                                                                 gap=window_gap, max_nodes=mip_max_nodes, advance=windows)
         status = "time limit in the windows" if clock_stopped else "windows done"

@@ -264,7 +264,8 @@ def read_prec(path: Path, n_blocks: int | None = None) -> Precedence:
     if len(wrong):
         raise DataError(f"{path}:{lines[wrong[0]]}: expected `block count pred1 .. predcount` with count predecessors")
     blocks = values[first]
-    _check_ids(path, blocks, n, lines, "block ids")
+    # a .prec leaving out the blocks without predecessors named its first later block as "unknown", in 0..lines - 1
+    _check_ids(path, blocks, n, lines, "a line for every block (`b 0` for one without predecessors), block ids")
     _one_per_block(path, blocks, n, lines)
     is_pred = np.ones(len(values), bool)
     is_pred[first] = is_pred[first + 1] = False

@@ -37,6 +37,9 @@ SUBWORD_ID = re.compile(r"\d+[-.]\d+")  # CoNLL-U's multiword token range (`2-3 
 BRAT_LINE = re.compile(r"(?:[TRENAM#]\d+|\*)\t\S+ ")  # a BRAT standoff (.ann) line: T1<TAB>Type 0 5<TAB>text, R1<TAB>..., #1<TAB>note
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one character to Python, two UTF-16 units to Doccano (JavaScript)
 LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines at \f, \x1c-\x1e, \x85, U+2028 and U+2029
+# Prodigy's {text, tokens, spans: [{start, end, label}], answer} records: their rejected examples are no gold, so not read as such
+PRODIGY = (" (Prodigy's {text, spans, answer} export: keep its accepted examples and write each as Doccano JSONL "
+           "{text, label: [[start, end, label], ...]} from its spans)")
 TYPE_NAME = "a type name without surrounding spaces (a path Top/Mid/Leaf: no empty part, no spaces around a '/')"
 
 
@@ -310,6 +313,8 @@ def _other_json(item) -> str:
     """What a span JSON item without tokens is, where it is another tool's export."""
     if isinstance(item, dict) and {"data", "annotations"} <= item.keys():
         return " (Label Studio's JSON export: export JSON-MIN and read it with format doccano, or export CONLL2003)"
+    if isinstance(item, dict) and "spans" in item:
+        return PRODIGY
     if isinstance(item, dict) and "text" in item:
         return " (a 'text' with character offsets is Doccano's: format doccano)"
     if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], dict):
@@ -347,7 +352,8 @@ def _doccano(text: str, path: Path) -> list[Document]:
         _check_length(path, where, len(words))  # before the cuts at labels (they only add tokens): a long line is refused at once
         lists = {key: _items(item[key], path, where, repr(key), labels=True) for key in ("label", "labels", "entities") if key in item}
         if not lists:  # a typo'd key, or an export of label ids ("annotations"), would read as a sentence without entities
-            raise DataError(f"{path}: {where}: no 'label', 'labels' or 'entities' among the keys {', '.join(map(repr, item))}; "
+            raise DataError(f"{path}: {where}: no 'label', 'labels' or 'entities' among the keys {', '.join(map(repr, item))}"
+                            f"{PRODIGY if 'spans' in item else ''}; "
                             "expected Doccano's {text, label: [[start, end, type]]} or {text, entities, relations} ([] for a sentence "
                             "without entities)")
         filled = [key for key, value in lists.items() if value] or list(lists)[:1]

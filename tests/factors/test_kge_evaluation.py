@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from minectl.factors.kge.baseline import FrequencyBaseline
-from minectl.factors.kge.evaluation import rank_metrics, rank_triples
+from minectl.factors.kge.evaluation import rank_metrics, rank_triples, tie_rank
 
 
 def _brute_force(scores: np.ndarray, triples, known, side: str, filtered: bool) -> list[float]:
@@ -89,3 +89,10 @@ def test_hits_at_k_reaching_the_entities_is_no_figure(tmp_path, cli):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert "kge.transe.hits@5" in metrics and "kge.transe.hits@10" not in metrics and "kge.baseline.raw.hits@10" not in metrics
     assert "hits@10 n/a" in result.output
+
+
+def test_a_nan_true_score_ranks_last_not_at_one_half():
+    # a diverged model scores NaN, which compares false with everything: 1 + 0 + (0 - 1) / 2 = 0.5,
+    # an MRR of 2 that early stopping kept as the best state
+    scores = torch.tensor([[float("nan")] * 4, [0.1, 0.9, 0.5, 0.5]])
+    assert tie_rank(scores, torch.tensor([float("nan"), 0.5])).tolist() == [4.0, 2.5]

@@ -38,10 +38,11 @@ def answers(known: np.ndarray, side: str) -> Answers:
 
 
 def tie_rank(scores: torch.Tensor, true_scores: torch.Tensor) -> torch.Tensor:
-    """1 + (#higher) + (#equal others) / 2 per row: the realistic rank under ties."""
+    """1 + (#higher) + (#equal others) / 2 per row: the realistic rank under ties; a NaN true score (a
+    diverged model) ranks last: NaN compares false with everything, so its rank was 0.5 (an MRR of 2)."""
     higher = (scores > true_scores[:, None]).sum(1)
     equal = (scores == true_scores[:, None]).sum(1) - 1
-    return 1.0 + higher + equal / 2.0
+    return torch.where(torch.isnan(true_scores), float(scores.shape[1]), 1.0 + higher + equal / 2.0)
 
 
 @torch.no_grad()
