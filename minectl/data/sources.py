@@ -681,9 +681,10 @@ def _as_comma_separated(path: Path, separator: str) -> bytes:
 
 
 # A missing number as statistics offices and tools write it, besides an empty cell: the World Bank's
-# "…", FRED's ".", "..", "n.a.", R's and pandas' "NA", Excel's "#N/A", the UCI repository's "?".
+# "…", FRED's ".", "..", "n.a.", R's and pandas' "NA", Excel's "#N/A", the UCI repository's "?",
+# Yahoo Finance's "null" (a day without quotes) and a SQL export's "NULL".
 # Not "-": a spreadsheet's accounting format writes zero so.
-MISSING_MARKERS = ("", "…", "...", "..", ".", "n.a.", "N/A", "n/a", "NA", "#N/A", "?")
+MISSING_MARKERS = ("", "…", "...", "..", ".", "n.a.", "N/A", "n/a", "NA", "#N/A", "?", "null", "NULL")
 GROUPED_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands separated by commas
 # 1,234.5 or 1,234,567: only so is a comma surely no decimal comma (a number holds one decimal comma)
 _SURELY_GROUPED = r"^[+-]?\d{1,3}(?:(?:,\d{3})+\.\d+|(?:,\d{3}){2,})$"

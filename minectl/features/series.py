@@ -99,13 +99,18 @@ def parse_dates(column: pl.Series, where: str) -> pl.Series:
     return pl.select(text_dates(pl.lit(column), formats)).to_series().alias(column.name)
 
 
+# a quarter of a year: Q1 2024 or Q1-2024, 2024Q1, 2024-Q1 or 2024 Q1 (quarter and year the regex groups)
+QUARTER_FIRST, YEAR_FIRST_QUARTER = r"^[Qq]([1-4])[ -]?(\d{4})$", r"^(\d{4})[ -]?[Qq]([1-4])$"
+
+
 # an ISO timestamp with its zone: Z, UTC or an offset (+08:00, -0500: sign, hours, minutes)
 _ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|([+-])(\d{2}):?(\d{2}))$"
 
 
 def calendar_dates(column: pl.Series, where: str) -> pl.Series:
     """parse_dates, and besides it what exports write for months and zoned times: month names
-    (Jan-1960, January-1960: a spreadsheet's mmm-yyyy), 1960M1, 03/1960, 1960-3, and ISO timestamps with a zone
+    (Jan-1960, January-1960: a spreadsheet's mmm-yyyy), 1960M1, 03/1960, 1960-3, quarters (2024Q1, 2024-Q1, Q1 2024: the
+    first month of each), days with a month name (Dec 01, 2024; 01-Dec-2024), and ISO timestamps with a zone
     (2024-03-01T00:00:00Z, ...+08:00) at their wall time: in their own zone's calendar, as a
     zoned Datetime column is read (its month starts at local midnight, the evening before in
     UTC). Left unread, such a column was no date column, and a newest-first file went unnoticed."""
@@ -113,9 +118,16 @@ def calendar_dates(column: pl.Series, where: str) -> pl.Series:
         return parse_dates(column, where)
     text = (column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(_ZONED, "${1}")
             .str.replace(r"^(\d{1,2})[/.-](\d{4})$", "${2}-${1}").str.replace(r"^(\d{4})[/.-](\d)$", "${1}-0${2}"))  # 3/1998, 1998-3
+    # quarters (the World Bank's 2024Q1, Eurostat's 2024-Q1, a sheet's Q1 2024) as their first month
+    text = text.str.replace(QUARTER_FIRST, "${2}Q${1}").str.replace(YEAR_FIRST_QUARTER, "${1}Q${2}")
+    for quarter, month in (("1", "01"), ("2", "04"), ("3", "07"), ("4", "10")):
+        text = text.str.replace(rf"^(\d{{4}})Q{quarter}$", f"${{1}}-{month}")
     # %B reads Jan and January; Jan 1960, Jan. 1960 (a spreadsheet's mmm yyyy) as Jan-1960
     named = text.str.replace(r"^([A-Za-z]{3,9})\.? +(\d{4})$", "${1}-${2}").str.to_date("%B-%Y", strict=False).cast(pl.Datetime("us"))
-    return pl.select(pl.coalesce(parse_dates(text, where), named)).to_series().alias(column.name)
+    # days with a month name: Dec 01, 2024 (investing.com, Nasdaq), 01-Dec-2024 and 1 Dec 2024 (Excel's dd-mmm-yyyy, the LME)
+    named_day = (text.str.replace(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ -](\d{4})$", "${2} ${1}, ${3}")
+                 .str.to_date("%B %d, %Y", strict=False).cast(pl.Datetime("us")))
+    return pl.select(pl.coalesce(parse_dates(text, where), named, named_day)).to_series().alias(column.name)
 
 
 def instants(column: pl.Series, wall: pl.Series) -> pl.Series:

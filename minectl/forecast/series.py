@@ -105,14 +105,14 @@ def _check_column(columns: list[str], column: str, path: Path) -> None:
 
 def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: str) -> pl.DataFrame:
     """One row per calendar month from the first to the last: the mean or last of its quoted values."""
-    from minectl.features.series import calendar_dates, instants
+    from minectl.features.series import instants
 
     if how not in RESAMPLE:
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
     if not (dates.dtype == pl.String or dates.dtype.is_temporal()):  # numbers would be read as microseconds since 1970
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}{serial_day_hint(dates)}")
     _refuse_empty_dates(dates, path, name)
-    when = calendar_dates(dates, str(path)) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
+    when = _calendar_months(dates, path) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
         bad = dates.filter(when.is_null())[0]
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}")
@@ -126,6 +126,10 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
         raise DataError(f"{path}: column {name!r} repeats {rows['given'].filter(rows['moment'].is_duplicated())[0]}; "
                         "expected one row per time")
     quoted = rows.drop_nulls("value").with_columns(date=pl.col("when").dt.truncate("1mo").cast(pl.Date))
+    steps = _month_index(quoted["date"].unique(maintain_order=True)).diff().drop_nulls()
+    if steps.len() and (step := int(steps.mode().min())) > 1:  # the months between would be made up by interpolation
+        raise DataError(f"{path}: column {name!r} has one row every {step} months; expected rows a month apart or closer "
+                        "(source.resample makes months of daily or weekly rows; the forecast, its horizons and backtest count months)")
     value = pl.col("value").mean() if how == "mean" else pl.col("value").last()
     months = quoted.group_by("date", maintain_order=True).agg(value, rows=pl.len())
     first, last = rows["when"].min().date().replace(day=1), rows["when"].max().date().replace(day=1)
@@ -148,9 +152,7 @@ def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
     would be a guess."""
     _refuse_empty_dates(column, path, name)
     if column.dtype == pl.String:
-        from minectl.features.series import calendar_dates
-
-        parsed = calendar_dates(column, str(path)).cast(pl.Date)
+        parsed = _calendar_months(column, path).cast(pl.Date)
         bad = column.filter(parsed.is_null())
         if bad.len():
             raise DataError(f"{path}: column {name!r} must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); got {bad[0]!r}")
@@ -160,6 +162,15 @@ def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
         raise DataError(f"{path}: column {name!r} must hold dates; got type {column.dtype} (e.g. {column[0]!r}){serial_day_hint(column)}; "
                         "expected dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01)")
     return parsed.dt.truncate("1mo").alias("date")
+
+
+def _calendar_months(text: pl.Series, path: Path) -> pl.Series:
+    """features.series.calendar_dates of ``text``, null for a quarter (2024Q1): read as its first
+    month, a series of quarters would pass for months of their own."""
+    from minectl.features.series import QUARTER_FIRST, YEAR_FIRST_QUARTER, calendar_dates
+
+    quarter = text.str.strip_chars().str.contains(QUARTER_FIRST) | text.str.strip_chars().str.contains(YEAR_FIRST_QUARTER)
+    return calendar_dates(text, str(path)).set(quarter.fill_null(False), None)
 
 
 def _refuse_several_series(frame: pl.DataFrame, date_column: str, value_column: str, path: Path) -> None:
@@ -184,9 +195,12 @@ def _refuse_empty_dates(column: pl.Series, path: Path, name: str) -> None:
                         "expected a date in every row")
 
 
+def _month_index(dates: pl.Series) -> pl.Series:
+    return dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)
+
+
 def _check_consecutive_months(dates: pl.Series, path: Path, name: str) -> None:
-    month_index = dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)
-    steps = month_index.diff().drop_nulls()
+    steps = _month_index(dates).diff().drop_nulls()
     if (steps == 0).any():
         duplicate = dates[int((steps == 0).arg_true()[0]) + 1]
         raise DataError(f"{path}: column {name!r} repeats month {duplicate:%Y-%m}; expected one row per month "

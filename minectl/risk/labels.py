@@ -78,8 +78,10 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[s
     absent = sorted(set(range(n_levels)) - set(labels.unique().to_list()))
     if absent:
         level = names[absent[0]] if names else absent[0]
+        held = n_levels - len(absent)  # levels is 2..5: one level held is no setting of it, but too little data
+        fix = f"risk.labels.levels={held}?" if held >= 2 else "at least two levels: more rows?"
         raise DataError(f"risk labels: column {column!r} never holds level {level!r} of {n_levels} (found {shown}); "
-                        f"expected every level in the data (risk.labels.levels={n_levels - len(absent)}?)")
+                        f"expected every level in the data ({fix})")
     return labels.to_numpy()
 
 

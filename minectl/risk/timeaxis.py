@@ -18,6 +18,7 @@ from minectl.errors import ConfigError, DataError
 # without a clock (a shift number, file order)
 SECONDS = {"min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 MONTHS = {"mo": 1, "y": 12}
+MONTH_SECONDS = 365.2425 / 12 * 86400  # a calendar month on average
 PLURAL = {"min": "minutes", "h": "hours", "d": "days", "w": "weeks", "shift": "shifts", "mo": "months", "y": "years",
           "step": "steps", "row": "rows"}
 _AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
@@ -129,7 +130,7 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
             bad = column.filter(parsed.is_null())[0]
             raise DataError(f"{where}: time column {column.name!r} holds {bad!r}; expected dates (YYYY-MM-DD, YYYY-MM), "
                             "timestamps (YYYY-MM-DD HH:MM[:SS]) or integers")
-        return parsed
+        return _on_one_clock(column, parsed)
     if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:  # comparisons with naive times fail
         raise DataError(f"{where}: time column {column.name!r} holds times with a zone ({column.dtype.time_zone}); expected "
                         "naive local time (drop the zone upstream)")
@@ -139,6 +140,20 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
         return column.cast(pl.Int64)
     raise DataError(f"{where}: time column {column.name!r} has type {column.dtype}{serial_day_hint(column)}; expected dates, timestamps "
                     "or integers")
+
+
+def _on_one_clock(column: pl.Series, wall: pl.Series) -> pl.Series:
+    """Zoned text whose offset changes (daylight saving) between rows less than a day apart: its
+    moments in UTC. In wall time a fall-back's hour comes twice (refused as a repeat, and 15-minute
+    rows of the two hours interleaved) and a spring-forward's missing hour reads as a gap. Dates and
+    longer steps keep their wall time: a day in UTC would start the evening before."""
+    from minectl.features.series import instants
+
+    moments = instants(column, wall)
+    if (wall - moments).n_unique() < 2:  # one offset (or not zoned in every value): the wall time is the time
+        return wall
+    steps = moments.sort().diff().drop_nulls().dt.total_seconds()
+    return moments if steps.len() and steps.mode().min() < 86400 else wall
 
 
 def infer_frequency(time: pl.Series, shift_hours: float) -> Frequency:
@@ -151,7 +166,10 @@ def infer_frequency(time: pl.Series, shift_hours: float) -> Frequency:
     seconds = time.cast(pl.Datetime("ms")).diff().drop_nulls().dt.total_milliseconds().to_numpy() / 1000.0
     values, counts = np.unique(seconds, return_counts=True)
     step = float(values[counts.argmax()])
-    if 28 * 86400 <= step <= 31 * 86400:  # calendar months (the data's own frequency; also years of months)
+    # quarters (89-92 days), half years, years (365-366) on one day of the month are whole calendar months (13 weeks are not)
+    whole = round(step / MONTH_SECONDS)
+    calendar = whole > 1 and abs(step - whole * MONTH_SECONDS) <= 2.5 * 86400 and time.dt.day().n_unique() == 1
+    if 28 * 86400 <= step <= 31 * 86400 or calendar:
         months = np.unique(np.diff(_month_index(time)), return_counts=True)
         return Frequency(float(months[0][months[1].argmax()]), "mo", shift_hours)
     for unit in ("w", "d", "h", "min"):

@@ -180,7 +180,7 @@ def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: st
         raise DataError(f"{where}: column '{dates.name}' is empty in row {int(rows.filter(undated)[0]) + 1}, which holds a value; "
                         "expected a date in every row with a value")
     period = _period_of(dates)
-    months = {"month": 1, "quarter": 3, "year": 12}.get(period)
+    months = MONTHS_PER.get(period)
     if months is None:
         return
     known = dates.is_not_null()
@@ -230,6 +230,7 @@ def _censoring_flags(frame: pl.DataFrame, censored_column: str, path: Path) -> p
 
 
 PERIODS = ("hour", "shift", "day", "week", "month", "quarter", "year")
+MONTHS_PER = {"month": 1, "quarter": 3, "year": 12}  # the calendar periods whose every one must have its row
 # the most common step between dates, in days -> the period it is (calendar months and years vary)
 _STEP_DAYS = ((1 / 24, "hour"), (1 / 3, "shift"), (1, "day"), (7, "week"), (28, "month"), (29, "month"), (30, "month"),
               (31, "month"), (90, "quarter"), (91, "quarter"), (92, "quarter"), (365, "year"), (366, "year"))
@@ -279,7 +280,8 @@ def _dates(frame: pl.DataFrame, date_column: str, path: Path) -> pl.Series:
     return dates
 
 
-DATE_TEXT = "YYYY-MM-DD, YYYY-MM, MM/YYYY, YYYYMmm (the Pink Sheet's 1960M01), Jan-1960, DD/MM/YYYY or YYYY-MM-DD HH:MM[:SS][Z|+HH:MM]"
+DATE_TEXT = ("YYYY-MM-DD, YYYY-MM, MM/YYYY, YYYYMmm (the Pink Sheet's 1960M01), Jan-1960, YYYYQq (1960Q1), DD/MM/YYYY or "
+             "YYYY-MM-DD HH:MM[:SS][Z|+HH:MM]")
 
 
 def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
@@ -322,17 +324,18 @@ def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], 
             found = _period_of(dates)
             if period is not None and found not in (None, period):
                 raise DataError(f"{path}: column {name!r} has one {found} per row; expected one row per {period}")
-            if period == "month" and found == "month":  # a month left out: its two months' move was read as one
+            months = MONTHS_PER.get(found)
+            if months:  # a month (a cobweb's year) left out: the move over two was read as one, or P_(t-2) paired with Q_t
                 known = dates.drop_nulls()
-                skips = ((known.dt.year() * 12 + known.dt.month()).diff() > 1).fill_null(False)
+                skips = ((known.dt.year() * 12 + known.dt.month()).diff() > months).fill_null(False)
                 if skips.any():
                     i = int(skips.arg_true()[0])
-                    raise DataError(f"{path}: column {name!r} goes from {known[i - 1]} to {known[i]}, leaving out a month; expected "
-                                    "one row per month, none left out")
+                    raise DataError(f"{path}: column {name!r} goes from {known[i - 1]} to {known[i]}, leaving out a {found}; expected "
+                                    f"one row per {found}, none left out")
 
 
 def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: str,
-                 hint: str = "several series in one file: dataset.group_by") -> None:
+                 hint: Optional[str] = None) -> None:
     """Refuse a date not after the one before it: returns, differences and bootstrap blocks
     follow the file's order, so a reversed, shuffled or repeated row would change them silently.
     ``column``'s values are compared as moments (zoned times in UTC: a daylight-saving fall-back
@@ -344,5 +347,8 @@ def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: st
     not_after = (moments.to_physical().diff() <= 0).fill_null(False)
     if not_after.any():
         i = int(not_after.arg_true()[0])
+        if hint is None:  # the caller's own reason for the order comes first
+            newest_first = moments.len() > 2 and (moments.to_physical().diff() < 0).sum() == moments.len() - 1
+            hint = "the newest first: reverse the rows" if newest_first else "several series in one file: dataset.group_by"
         raise DataError(f"{where}: column '{dates.name}' at row {int(rows[i]) + 1} ({dates[i]}) is not after the row before "
                         f"({dates[i - 1]}); expected rows in time order, one per date ({hint})")
