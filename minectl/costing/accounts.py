@@ -124,6 +124,7 @@ def cost_accounts(
         if resource not in mapping.resources:
             raise ConfigError("not declared in costs.resources", param=f"bounds.{resource}")
     _check_units(mapping, {"consumption_hourly": consumption_hourly, "consumption_daily": consumption_daily, "prices": prices})
+    _check_price_mines(prices, production)
     with ThreadPoolExecutor(1) as pool:
         # the sensors' daily means need the equipment events only: made in a thread while this one
         # scans the meters (polars and numpy release the GIL); at 164 mines 0.89 of the wall time
@@ -170,14 +171,32 @@ def _check_units(mapping: CostMapping, tables: Mapping[str, pl.LazyFrame | pl.Da
         if frame is None:
             continue
         schema = frame.lazy().collect_schema()
-        columns = dict.fromkeys(label_columns(schema, UNIT_COLUMNS), False)
-        if table == "prices":
-            columns |= dict.fromkeys(label_columns(schema, CURRENCY_COLUMNS), True)
+        # a consumption table's currency column states its money resources' (an amount of EUR costed as USD before)
+        columns = dict.fromkeys(label_columns(schema, UNIT_COLUMNS), False) | dict.fromkeys(label_columns(schema, CURRENCY_COLUMNS), True)
         if not columns:
             continue
         stated = frame.lazy().select("resource", *(pl.col(c).cast(pl.String) for c in columns)).unique().collect(engine="streaming")
         for column, currency in columns.items():
             mapping.check_units(stated.select("resource", column).iter_rows(), table, column, currency=currency)
+
+
+def _check_price_mines(prices: pl.LazyFrame | pl.DataFrame | None, production: pl.LazyFrame | pl.DataFrame) -> None:
+    """One price list serves every mine (a price per resource from its valid_from): a prices table
+    whose mine column names mines is refused unless it names the only mine costed. Before, it was an
+    extra column: each mine's diesel was costed at the latest price of any mine."""
+    if prices is None:
+        return
+    column = next((c for c in prices.lazy().collect_schema().names() if c.strip().casefold() in ("mine_id", "mine")), None)
+    if column is None:
+        return
+    named = prices.lazy().select(pl.col(column).cast(pl.String).drop_nulls().unique().sort()).collect().to_series()
+    mines = production.lazy().select(pl.col("mine_id").unique().sort()).collect().to_series()
+    if named.is_empty() or named.to_list() == mines.to_list() == named[:1].to_list():
+        return
+    shown = ", ".join(map(repr, named[:5])) + (", ..." if named.len() > 5 else "")
+    raise DataError(f"data.tables.prices: column {column!r} gives prices per mine ({shown}); expected one price list for all "
+                    f"{mines.len()} mine(s) of production (each resource's price applies to every mine from its valid_from: declare "
+                    "a resource per mine, e.g. diesel_M1, where mines pay different prices)")
 
 
 def _consumption_accounts(

@@ -17,6 +17,7 @@ from minectl.errors import DataError
 # Constant prices apply from the beginning of time.
 _ALWAYS = date(1, 1, 1)
 PRICE_SCHEMA = {"resource": pl.String, "valid_from": pl.Date, "price": pl.Float64}
+_VALID_TO = ("valid_to", "valid_until")  # a price list's last day of each price, as exports name it (any case)
 
 
 def price_schedule(mapping: CostMapping, prices: pl.LazyFrame | pl.DataFrame | None = None) -> pl.LazyFrame:
@@ -28,12 +29,34 @@ def price_schedule(mapping: CostMapping, prices: pl.LazyFrame | pl.DataFrame | N
     if prices is not None:
         table = prices.lazy().select(*(pl.col(c).cast(t) for c, t in PRICE_SCHEMA.items()))
         frames.append(table.with_columns(_rank=pl.lit(1)))
+        frames += _price_ends(prices, table)
     return (
         pl.concat(frames)
         .sort("resource", "valid_from", "_rank")
         .unique(["resource", "valid_from"], keep="last", maintain_order=True)
         .drop("_rank")
     )
+
+
+def _price_ends(prices: pl.LazyFrame | pl.DataFrame, table: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """A price list's ends: where a row's ``valid_to`` (inclusive, or exclusive: the next row's
+    valid_from) is not followed by the resource's next price, a null price from the day after it, so
+    that a day between two contracts has no price (refused) instead of the expired one (costed
+    before: an extra column, ignored)."""
+    schema = prices.lazy().collect_schema()
+    column = next((c for c in schema if c.strip().casefold() in _VALID_TO), None)
+    if column is None:
+        return []
+    dtype = schema[column]
+    if not (dtype == pl.Date or isinstance(dtype, pl.Datetime)):
+        raise DataError(f"data.tables.prices: column {column!r} holds {dtype}, not dates; expected the last day each price applies")
+    ends = prices.lazy().select(pl.col("resource").cast(pl.String), pl.col("valid_from").cast(pl.Date),
+                                valid_to=pl.col(column).cast(pl.Date))
+    # an exclusive end is another price's first day: no gap there (an inclusive one's next day has the rank below)
+    starts = table.select("resource", valid_to="valid_from", _next=pl.lit(True))
+    ends = ends.drop_nulls().join(starts, on=["resource", "valid_to"], how="left")
+    ends = ends.filter(pl.col("_next").is_null() | (pl.col("valid_to") == pl.col("valid_from")))
+    return [ends.select("resource", valid_from=pl.col("valid_to") + pl.duration(days=1), price=pl.lit(None, pl.Float64), _rank=pl.lit(-1))]
 
 
 def daily_prices(schedule: pl.LazyFrame, resources: pl.Enum, first: date, last: date) -> pl.Series:
@@ -103,6 +126,6 @@ def build_ledger(
         first = unpriced.row(0, named=True)
         raise DataError(
             f"prices: no price for {first['resource']!r} on {first['date']}; expected a price row "
-            f"with valid_from on or before that day"
+            f"with valid_from on or before that day (and its valid_to, where given, not before it)"
         )
     return ledger

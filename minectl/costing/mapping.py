@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from minectl.data.names import shown
+from minectl.data.names import alike_in, shown
 from minectl.errors import ConfigError, DataError
 
 CATEGORIES = ("material", "energy", "labour", "maintenance", "safety_env", "other")
@@ -81,10 +81,19 @@ class CostMapping:
             raise ConfigError(f"costs.cost_objects: {unknown[0]!r} is not one of {list(COST_OBJECTS)}")
         currency = str(costs.get("currency", "CNY"))
         for name, resource in resources.items():  # a money resource: 1 of its currency costs its price in the run's
-            if resource.price == 1.0 and _unit_key(resource.unit) in _CURRENCIES and _unit_key(resource.unit) != _unit_key(currency):
-                raise ConfigError(f"costs.resources.{name}: unit {resource.unit!r} at price 1.0 under costs.currency {currency!r} "
-                                  f"costs 1 {resource.unit} as 1 {currency}; expected the price of 1 {resource.unit} in {currency} "
-                                  f"(the exchange rate), or costs.currency {resource.unit!r}")
+            unit = resource.unit
+            if resource.price != 1.0 or _unit_key(unit) == _unit_key(currency):
+                continue
+            if _unit_key(unit) in _CURRENCIES:
+                raise ConfigError(f"costs.resources.{name}: unit {unit!r} at price 1.0 under costs.currency {currency!r} "
+                                  f"costs 1 {unit} as 1 {currency}; expected the price of 1 {unit} in {currency} "
+                                  f"(the exchange rate), or costs.currency {unit!r}")
+            if scaled := _scaled_currency(unit):  # 万元 (10,000 CNY) at price 1 was costed as 1 CNY
+                amount = f"{scaled[0]:,.0f} {scaled[1].upper()}"
+                rate = "" if scaled[1] == _unit_key(currency) else " times the exchange rate"
+                raise ConfigError(f"costs.resources.{name}: unit {unit!r} is {amount}: at price 1.0 under costs.currency {currency!r} "
+                                  f"it costs {amount} as 1 {currency}; expected the price of 1 {unit} in {currency} "
+                                  f"({scaled[0]:.0f}{rate}), or costs.currency {unit!r}")
         return cls(resources, activities, prices, cost_objects, currency)
 
     def check_price_table(self, table_resources: Iterable[str]) -> None:
@@ -92,7 +101,7 @@ class CostMapping:
         for an unknown resource (``table_resources``: resources of the data's prices table)."""
         in_table = set(table_resources)
         for name in sorted(in_table - set(self.resources)):
-            raise ConfigError(f"prices table: price for unknown resource {name!r} (not in costs.resources)")
+            raise ConfigError(f"prices table: price for unknown resource {name!r} (not in costs.resources){_alike(name, self.resources)}")
         priced = in_table | {p.resource for p in self.prices}
         for name, resource in self.resources.items():
             if resource.price is None and name not in priced:
@@ -105,10 +114,10 @@ class CostMapping:
         """Every consumption record names a declared activity, a declared resource, and a
         resource its activity uses (``pairs``: distinct (activity, resource) of ``table``)."""
         for activity, resource in sorted(pairs, key=lambda p: (str(p[0]), str(p[1]))):
-            if activity not in self.activities:
-                raise DataError(f"{table}.activity: {shown(str(activity))} is not declared in costs.activities")
-            if resource not in self.resources:
-                raise DataError(f"{table}.resource: {shown(str(resource))} is not declared in costs.resources")
+            for column, name, declared, key in (("activity", activity, self.activities, "costs.activities"),
+                                                ("resource", resource, self.resources, "costs.resources")):
+                if name not in declared:
+                    raise DataError(f"{table}.{column}: {shown(str(name))} is not declared in {key}{_alike(name, declared)}")
             if resource not in self.activities[activity].resources:
                 raise DataError(
                     f"{table}: activity {activity!r} consumes {resource!r}, which is not in "
@@ -121,13 +130,16 @@ class CostMapping:
         text states nothing, an unknown resource is check_records' and check_price_table's). Texts
         compare as ``_unit_key`` gives them (kWh = KWH = 'k Wh' = kW·h, MWh is not), so a resource
         given in two units always has one the mapping lacks. A price unit is the currency per resource unit
-        (CNY/kWh, 'CNY per kWh'); either half alone (CNY, kWh) states that half."""
+        (CNY/kWh, 'CNY per kWh'); either half alone (CNY, kWh) states that half. A consumption table's
+        currency is its money resources' quantities' (their unit); beside other resources it is not checked."""
         units: dict[str, dict[str, str]] = {}  # resource -> normalised unit -> as first written, in sorted order
         for resource, text in sorted((r, t) for r, t in stated if r in self.resources and t is not None and t.strip()):
             units.setdefault(resource, {}).setdefault(_unit_key(text), text)
         for resource, found in sorted(units.items()):
             unit = self.resources[resource].unit
-            if currency:
+            if currency and table != "prices" and _unit_key(unit) not in _CURRENCIES:
+                continue  # beside a quantity in L or kWh, a currency is an amount column's, not the quantity's
+            if currency and table == "prices":
                 expected, key, accepted = self.currency, "costs.currency", {self.currency}
                 what, fix = "prices", "convert them upstream, or set costs.currency and the mapping's constant prices to the data's"
             elif table == "prices":
@@ -151,6 +163,27 @@ _CURRENCIES = frozenset(
     "usd eur cny aud cad gbp chf jpy inr idr zar brl clp pen mxn rub kzt mnt pgk ghs tzs zmw cdf sek nok php vnd".split())
 # the yuan as Chinese exports write it (the seed's mines): RMB/kWh, 元/kWh are CNY/kWh
 _CURRENCY_ALIASES = {"rmb": "cny", "元": "cny", "yuan": "cny"}
+
+
+# multiples of a currency as reports write them (kUSD, USD'000, 万元 in Chinese cost reports: 10,000 CNY)
+_SCALES = {"k": 1e3, "thousand": 1e3, "'000": 1e3, "千": 1e3, "万": 1e4, "m": 1e6, "mm": 1e6, "million": 1e6, "百万": 1e6, "亿": 1e8}
+
+
+def _scaled_currency(unit: str) -> tuple[float, str] | None:
+    """(multiple, currency code) of a unit that is a multiple of a currency (kUSD, USD'000, 万元), else None."""
+    key = _unit_key(unit)
+    for word, scale in _SCALES.items():
+        for base in (key.removeprefix(word), key.removesuffix(word)):
+            if base != key and _CURRENCY_ALIASES.get(base, base) in _CURRENCIES:
+                return scale, _CURRENCY_ALIASES.get(base, base)
+    return None
+
+
+def _alike(name: object, declared: Iterable[str]) -> str:
+    """A message's hint at the declared name that ``name`` differs from only in case, width, spaces or
+    look-alike letters ('Electricity', 'crushing '), else nothing."""
+    alike = alike_in(str(name), declared)
+    return f" (it has {shown(alike)}: the names differ in case, width, spaces or look-alike letters)" if alike else ""
 
 
 def _unit_key(text: str) -> str:

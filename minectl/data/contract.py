@@ -435,6 +435,14 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
         times = frame.filter(*[pl.col(c).eq_missing(row[c]) for c in series]).select(t.cast(STAMP)).collect()[spec.time].sort()
         steps = times.diff().dt.total_microseconds()
         at = int((steps != step_us).arg_true()[0])
+        if (steps.drop_nulls() > step_us).all():  # no two rows one period apart: monthly or annual records, or only days with use
+            unit, lo, hi = ("day" if spec.step == _DAY else "hour"), steps.min() // step_us, steps.max() // step_us
+            raise DataError(
+                f"{source}: table '{name}' has no two rows one {unit} apart for {_first(gapped, series)}: {row['n']} rows between "
+                f"{row['first']} and {row['last']}, every {lo}{'' if lo == hi else f' to {hi}'} {unit}s (first: {times[at - 1]} -> "
+                f"{times[at]}): records of a longer period, or of the {unit}s with a value only; expected one row per {unit} "
+                f"(a {unit} without use as 0, one without a record as an empty value; annual figures of one period as one date)"
+            )
         kind = "gaps" if row["n"] < row["expected"] else "steps shorter than one period (aggregate to the table's period upstream)"
         raise DataError(
             f"{source}: table '{name}' has {kind} in {spec.time} for {_first(gapped, series)}: {row['n']} rows between "

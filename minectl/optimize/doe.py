@@ -10,6 +10,8 @@ import itertools
 import numpy as np
 from scipy.stats import qmc
 
+from minectl.optimize.pim import RESPONSES
+
 
 def check_bounds(bounds) -> np.ndarray:
     bounds = np.asarray(bounds, dtype=float)
@@ -95,3 +97,8 @@ def check_runs(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, bounds: np.ndarra
             name = names[constant[0]]
             raise ValueError(f"{what} '{name}' is {values[0, constant[0]]:g} in every run; expected runs in which it varies "
                              "(a surrogate cannot learn a constant's effect, nor weigh a constant objective)")
+    for j, name in enumerate(responses):  # the seed's names are magnitudes: its objectives, constraint and weights read them so
+        if name in RESPONSES and np.all(Y[:, j] <= 0):
+            raise ValueError(f"response '{name}' is negative or 0 in every run ({Y[:, j].min():g} to {Y[:, j].max():g}); expected "
+                             f"'{name}' as a magnitude > 0, as the embedded simulator gives it (FLAC3D writes a vertical "
+                             "displacement negative downward: negate the column)")

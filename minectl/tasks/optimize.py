@@ -246,7 +246,9 @@ def _check_decision(decision: Any, objective_responses: list[str]) -> None:
     for key in ("weights_at_low", "weights_at_high"):
         weights = decision[key]
         if sorted(weights) != sorted(objective_responses):
-            raise ConfigError(f"optimize.decision.{key}: expected a weight for each objective: {_choices(objective_responses)}")
+            extra = [name for name in weights if name not in objective_responses]  # a map merges into the default's keys
+            hint = f" (it also has {_choices(extra)}: drop them with ~optimize.decision.{key}.<name>)" if extra else ""
+            raise ConfigError(f"optimize.decision.{key}: expected a weight for each objective: {_choices(objective_responses)}{hint}")
         if sum(weights.values()) <= 0:  # each weight is >= 0 (declared)
             raise ConfigError(f"optimize.decision.{key}: expected non-negative weights with a positive sum")
     if decision.price is None and decision.price_path is None:
@@ -322,7 +324,9 @@ def _table_runs(sim: Any, variables: list[str], responses: list[str], bounds: An
     frame = frame.rename(dict(sim.columns))
     missing = [column for column in variables + responses if column not in frame.columns]
     if missing:
-        raise DataError(f"{where}: no column '{missing[0]}' (columns: {', '.join(frame.columns)})")
+        raise DataError(f"{where}: no column '{missing[0]}' (columns: {', '.join(frame.columns)}); expected a column for each of "
+                        f"optimize.variables ({', '.join(variables)}) and simulator.responses ({', '.join(responses)}), renamed by "
+                        "simulator.columns where the file names them otherwise")
     check_no_summary_row(frame, variables + responses, where)  # a 'Mean' row was one run more
     table, dropped = complete_rows(frame, variables + responses, where, sim.drop_incomplete, "simulator.drop_incomplete")
     needed = min_runs(len(variables), cv_folds)

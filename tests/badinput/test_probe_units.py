@@ -160,7 +160,7 @@ def test_money_at_price_1_in_another_currency_is_refused(tmp_path, override, res
 
 def test_money_in_the_runs_currency_or_at_an_exchange_rate_is_costed():
     costs = yaml.safe_load(DEFAULT_COSTS.read_text())
-    for unit, price in (("RMB", 1.0), ("元", 1.0), ("USD", 7.1), ("kUSD", 1.0)):  # kUSD: no currency code, not checked
+    for unit, price in (("RMB", 1.0), ("元", 1.0), ("USD", 7.1), ("kUSD", 7100.0)):  # kUSD: 1,000 USD (at 1.0: refused)
         costs["resources"]["spare_parts"] |= {"unit": unit, "price": price}
         assert CostMapping.from_dict(costs).resources["spare_parts"].unit == unit
 
