@@ -880,8 +880,8 @@ def verify(
     from minectl.runfolder import check_finished, holds_run, read_metrics, read_provenance, read_run
     from minectl.trust import check_run_folder
 
-    if rtol < 0:
-        _fail(f"--rtol {rtol} is negative; expected a tolerance >= 0")
+    if not 0 <= rtol < 1:  # nan and inf too: math.isclose(rel_tol=inf) holds for any two metrics ("reproduced")
+        _fail(f"--rtol {rtol}: expected a relative tolerance >= 0 and < 1 (e.g. 1e-8)")
     if out is not None and holds_run(out):
         _fail(f"--out {out}: already holds a run; expected a new folder for the replay")
     try:  # the folder may come from someone else: every file is read with its type checked

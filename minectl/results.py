@@ -571,6 +571,10 @@ def _file_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
     """How the run's file ``saved`` differs from the replay's (None: not at all, or within ``rtol``)."""
     import filecmp
 
+    if not saved.is_file():  # a pipe or device: reading it as a table never ends
+        from minectl.runfolder import not_a_file
+
+        return not_a_file(saved)
     try:
         if filecmp.cmp(saved, replayed, shallow=False):
             return None

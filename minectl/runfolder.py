@@ -52,6 +52,22 @@ def read_text(path: Path, expected: str) -> str:
         raise bad(path, f"cannot be read ({exc.strerror or exc})", expected) from None
 
 
+def check_plain_files(folder: Path, expected: str) -> None:
+    """Every entry of ``folder`` (a saved model's) is a file, before a loader reads one: a pipe where
+    a file was blocks the reader forever, a link to /dev/zero fills memory. A missing folder is left
+    to the loader to name."""
+    for path in sorted(Path(folder).iterdir()) if Path(folder).is_dir() else ():
+        if not path.is_file():
+            raise bad(path, not_a_file(path), expected)
+
+
+def not_a_file(path: Path) -> str:
+    """What ``path`` is where a file was expected: a pipe, a device, missing (a link to nowhere) or not a file (a folder)."""
+    from minectl.data.sources import special_kind
+
+    return special_kind(path) or ("missing" if not path.exists() else "not a file")
+
+
 def read_json(path: Path, expected: str) -> dict:
     """The JSON object of ``path``."""
     text = read_text(path, expected)

@@ -159,16 +159,24 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 20 << 20  # a run's plot is about 100 kB
 
 
-def _png(path: Path, run_dir: Path) -> bytes:
-    """The bytes of a run's plot, embedded in the page: a PNG file inside the folder, not a link to a
-    file elsewhere (the page would carry, say, /etc/passwd to whoever it is sent to), nor a huge file."""
-    from minectl.runfolder import bad
+def _own_file(path: Path, run_dir: Path, expected: str) -> None:
+    """``path`` is a file inside the run folder: not a link to a file elsewhere (the page would carry,
+    say, /etc/passwd to whoever it is sent to), nor a pipe or device (reading one never ends) or a
+    folder (polars reads a folder of parquet files as one table)."""
+    from minectl.runfolder import bad, not_a_file
 
-    expected = "a PNG image the run drew, inside its folder"
     if path.is_symlink() and not path.resolve().is_relative_to(run_dir.resolve()):
         raise bad(path, f"a link to {path.resolve()}, outside the run folder", expected)
     if not path.is_file():
-        raise bad(path, "not a file", expected)
+        raise bad(path, not_a_file(path), expected)
+
+
+def _png(path: Path, run_dir: Path) -> bytes:
+    """The bytes of a run's plot, embedded in the page: a PNG file inside the folder (_own_file), not a huge file."""
+    from minectl.runfolder import bad
+
+    expected = "a PNG image the run drew, inside its folder"
+    _own_file(path, run_dir, expected)
     if path.stat().st_size > MAX_PNG_BYTES:
         raise bad(path, f"{path.stat().st_size / 2**20:.0f} MB, larger than the {MAX_PNG_BYTES >> 20} MB a plot takes", expected)
     data = path.read_bytes()
@@ -202,6 +210,7 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     provenance = _read_optional(lambda p: read_json(p, "the JSON object a minectl run writes"), run_dir / PROVENANCE_FILE, {})
     tables = {}
     for path in sorted((run_dir / "tables").glob("*.parquet")):
+        _own_file(path, run_dir, "a table the run wrote, inside its folder")
         try:
             tables[path.stem] = pl.read_parquet(path)
         except (pl.exceptions.PolarsError, OSError) as exc:

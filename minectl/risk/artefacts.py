@@ -79,7 +79,9 @@ def load_saved_model(directory: Path, n_features: int, n_levels: int | None = No
     every level), and one row of zeros must score as probabilities over them."""
     from minectl.models import load_model
     from minectl.models.io import check_saved_files
+    from minectl.runfolder import check_plain_files
 
+    check_plain_files(directory, "the model files a `minectl risk` run writes")  # a pipe blocks the loader forever
     try:
         model = load_model(directory)
     except DataError:

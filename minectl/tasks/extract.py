@@ -269,6 +269,7 @@ def predict_cli(run, overrides: list[str]) -> None:
 
     from minectl.atomic import atomic_path
     from minectl.data.sources import resolve_input
+    from minectl.runfolder import check_plain_files
     from minectl.text.corpus import MAX_TOKENS, read_utf8, text_lines, tokenize
     from minectl.text.pipeline import load_tagger
     from minectl.text.relations import PairClassifier
@@ -291,6 +292,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     long = next(((number, len(words)) for number, _, words in numbered if len(words) > MAX_TOKENS), None)
     if long is not None:
         raise DataError(f"{text}: line {long[0]}: {long[1]} tokens; expected at most {MAX_TOKENS} an entry (split longer text into lines)")
+    check_plain_files(run.dir / "model", "the tagger files a `minectl factors extract` run writes")
     if not (run.dir / "model" / "tagger.json").is_file():
         raise DataError(f"{run.dir}: no model/tagger.json; expected a `minectl factors extract` run folder with its saved tagger")
     tagger = load_tagger(run.dir / "model")

@@ -471,8 +471,13 @@ def _surrogates(loop: LoopConfig, seed: int, out: Run):
     roles = ("grade", "dilution", "burst", "heat") if loop.ventilation else ("grade", "dilution", "burst")
     if loop.surrogates_from:
         from minectl.data.sources import resolve_input
+        from minectl.runfolder import check_plain_files
+        from minectl.schedule.loop import MODELS_DIR
 
-        loaded = load_surrogates(resolve_input(loop.surrogates_from), record=out.input_file, roles=roles)
+        folder = resolve_input(loop.surrogates_from)
+        for role in roles:
+            check_plain_files(folder / MODELS_DIR / role, f"the {role} surrogate a `minectl schedule` run saves in {MODELS_DIR}/{role}/")
+        loaded = load_surrogates(folder, record=out.input_file, roles=roles)
         out.console.print(f"loop: surrogates loaded from {loaded.loaded_from}, not fitted: " + ", ".join(
             f"{role} {type(getattr(loaded, role).estimator).__name__}" for role in roles))
         return loaded
