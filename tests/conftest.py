@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import signal
 from pathlib import Path
 
 import polars as pl
@@ -65,6 +66,19 @@ def _no_log_handler_left_on_a_closed_stream():
         for handler in list(getattr(logger, "handlers", ())):
             if getattr(getattr(handler, "stream", None), "closed", False):
                 logger.removeHandler(handler)
+
+
+@pytest.fixture
+def deadline():
+    """Fail, not hang, where a command blocks reading a file (a named pipe): the alarm interrupts the blocked open."""
+    def hung(signum, frame):
+        raise TimeoutError("the command blocked reading a file")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

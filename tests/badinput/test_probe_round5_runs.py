@@ -14,24 +14,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
 from harness import assert_refused, invoke
-
-
-@pytest.fixture
-def deadline():
-    """Fail, not hang, where a command blocks reading (the alarm interrupts the blocked open)."""
-    def hung(signum, frame):
-        raise TimeoutError("the command blocked reading a file of the run folder")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture(scope="module")

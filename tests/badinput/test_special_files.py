@@ -7,24 +7,10 @@ was "file not found"; a KGE split that is a pipe was "missing" in a folder said 
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 import pytest
 from harness import assert_refused
-
-
-@pytest.fixture
-def deadline():
-    """Fail, not hang, where a command blocks reading (the alarm interrupts the blocked open)."""
-    def hung(signum, frame):
-        raise TimeoutError("the command blocked reading its input")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
 
 
 def _pipe(path: Path) -> Path:
