@@ -20,7 +20,7 @@ import polars as pl
 from minectl.costing.ledger import build_ledger, enums
 from minectl.costing.mapping import CostMapping, check_keys
 from minectl.costing.structure import KEYS, daily_structure, structure_columns
-from minectl.data.contract import CURRENCY_COLUMNS, UNIT_COLUMNS, label_columns
+from minectl.data.contract import CURRENCY_COLUMNS, UNIT_COLUMNS, label_columns, named_columns
 from minectl.errors import ConfigError, DataError
 from minectl.features import (
     add_intensities,
@@ -186,7 +186,7 @@ def _check_price_mines(prices: pl.LazyFrame | pl.DataFrame | None, production: p
     extra column: each mine's diesel was costed at the latest price of any mine."""
     if prices is None:
         return
-    column = next((c for c in prices.lazy().collect_schema().names() if c.strip().casefold() in ("mine_id", "mine")), None)
+    column = next(iter(named_columns(prices.lazy().collect_schema(), ("mine_id", "mine"))), None)
     if column is None:
         return
     named = prices.lazy().select(pl.col(column).cast(pl.String).drop_nulls().unique().sort()).collect().to_series()

@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from minectl.costing.mapping import CostMapping
+from minectl.data.contract import named_columns
 from minectl.errors import DataError
 
 # Constant prices apply from the beginning of time.
@@ -44,7 +45,7 @@ def _price_ends(prices: pl.LazyFrame | pl.DataFrame, table: pl.LazyFrame) -> lis
     that a day between two contracts has no price (refused) instead of the expired one (costed
     before: an extra column, ignored)."""
     schema = prices.lazy().collect_schema()
-    column = next((c for c in schema if c.strip().casefold() in _VALID_TO), None)
+    column = next(iter(named_columns(schema, _VALID_TO)), None)
     if column is None:
         return []
     dtype = schema[column]

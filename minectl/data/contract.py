@@ -78,11 +78,16 @@ UNIT_COLUMNS = ("unit", "units", "uom", "unit_of_measure")
 CURRENCY_COLUMNS = ("currency",)
 
 
+def named_columns(schema: pl.Schema, names: tuple[str, ...]) -> list[str]:
+    """The columns of ``schema`` named as one of ``names`` (any case, spaces around: `Valid_To`, ` mine_id`)."""
+    return [c for c in schema.names() if c.strip().casefold() in names]
+
+
 def label_columns(schema: pl.Schema, names: tuple[str, ...]) -> list[str]:
-    """The text columns of ``schema`` named as one of ``names`` (any case, spaces around): a
-    number column called ``units`` counts items, it states no unit."""
+    """The text columns of ``schema`` named as one of ``names`` (named_columns): a number column
+    called ``units`` counts items, it states no unit."""
     text = (pl.String, pl.Categorical, pl.Enum)
-    return [c for c, t in schema.items() if c.strip().casefold() in names and isinstance(t, text)]
+    return [c for c in named_columns(schema, names) if isinstance(schema[c], text)]
 
 
 def _first(frame: pl.DataFrame, columns: tuple[str, ...]) -> str:

@@ -130,6 +130,11 @@ def calendar_dates(column: pl.Series, where: str) -> pl.Series:
     return pl.select(pl.coalesce(parse_dates(text, where), named, named_day)).to_series().alias(column.name)
 
 
+def month_index(dates: pl.Series) -> pl.Series:
+    """Months since year 0 of each date (Int64): consecutive months differ by 1, across years too."""
+    return dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)
+
+
 def instants(column: pl.Series, wall: pl.Series) -> pl.Series:
     """The moment each value of ``column`` names, for order and repeat checks, given its wall time
     ``wall`` (calendar_dates): zoned text less its offset, a zoned Datetime column in UTC. At a

@@ -105,7 +105,7 @@ def _check_column(columns: list[str], column: str, path: Path) -> None:
 
 def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: str) -> pl.DataFrame:
     """One row per calendar month from the first to the last: the mean or last of its quoted values."""
-    from minectl.features.series import instants
+    from minectl.features.series import instants, month_index
 
     if how not in RESAMPLE:
         raise ConfigError(f"source.resample: {how!r}; expected one of {', '.join(RESAMPLE)} (or null for monthly rows)")
@@ -126,7 +126,7 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
         raise DataError(f"{path}: column {name!r} repeats {rows['given'].filter(rows['moment'].is_duplicated())[0]}; "
                         "expected one row per time")
     quoted = rows.drop_nulls("value").with_columns(date=pl.col("when").dt.truncate("1mo").cast(pl.Date))
-    steps = _month_index(quoted["date"].unique(maintain_order=True)).diff().drop_nulls()
+    steps = month_index(quoted["date"].unique(maintain_order=True)).diff().drop_nulls()
     if steps.len() and (step := int(steps.mode().min())) > 1:  # the months between would be made up by interpolation
         raise DataError(f"{path}: column {name!r} has one row every {step} months; expected rows a month apart or closer "
                         "(source.resample makes months of daily or weekly rows; the forecast, its horizons and backtest count months)")
@@ -195,12 +195,10 @@ def _refuse_empty_dates(column: pl.Series, path: Path, name: str) -> None:
                         "expected a date in every row")
 
 
-def _month_index(dates: pl.Series) -> pl.Series:
-    return dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)
-
-
 def _check_consecutive_months(dates: pl.Series, path: Path, name: str) -> None:
-    steps = _month_index(dates).diff().drop_nulls()
+    from minectl.features.series import month_index
+
+    steps = month_index(dates).diff().drop_nulls()
     if (steps == 0).any():
         duplicate = dates[int((steps == 0).arg_true()[0]) + 1]
         raise DataError(f"{path}: column {name!r} repeats month {duplicate:%Y-%m}; expected one row per month "

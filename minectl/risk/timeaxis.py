@@ -242,4 +242,6 @@ def mean_per_time(frame: pl.DataFrame, column: str, where: str) -> tuple[pl.Data
 
 
 def _month_index(time: pl.Series) -> np.ndarray:
-    return (time.dt.year().cast(pl.Int64) * 12 + time.dt.month().cast(pl.Int64)).to_numpy()
+    from minectl.features.series import month_index
+
+    return month_index(time).to_numpy()

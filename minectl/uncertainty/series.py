@@ -180,17 +180,25 @@ def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: st
         raise DataError(f"{where}: column '{dates.name}' is empty in row {int(rows.filter(undated)[0]) + 1}, which holds a value; "
                         "expected a date in every row with a value")
     period = _period_of(dates)
-    months = MONTHS_PER.get(period)
-    if months is None:
-        return
-    known = dates.is_not_null()
-    index = (dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)).filter(known)
-    skips = (index.diff() > months).fill_null(False)
-    if skips.any():
-        i = int(skips.arg_true()[0])
+    i = _first_left_out(dates, period)
+    if i is not None:
+        known = dates.is_not_null()
         raise DataError(f"{where}: column '{dates.name}' jumps from {dates.filter(known)[i - 1]:%Y-%m} to {dates.filter(known)[i]:%Y-%m} "
                         f"at row {int(rows.filter(known)[i]) + 1}; expected one row per {period} (write a missing one "
                         "as a row with an empty value)")
+
+
+def _first_left_out(dates: pl.Series, period: Optional[str]) -> Optional[int]:
+    """The position among the known ``dates`` of the first step over more than one ``period`` of
+    months, quarters or years (the rows of the periods between are missing), else None; finer
+    periods are left as they are (a skipped day may be a weekend or holiday)."""
+    from minectl.features.series import month_index
+
+    months = MONTHS_PER.get(period)
+    if months is None:
+        return None
+    skips = (month_index(dates.drop_nulls()).diff() > months).fill_null(False)
+    return int(skips.arg_true()[0]) if skips.any() else None
 
 
 def _check_one_unit_per_row(frame: pl.DataFrame, path: Path) -> None:
@@ -324,14 +332,11 @@ def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], 
             found = _period_of(dates)
             if period is not None and found not in (None, period):
                 raise DataError(f"{path}: column {name!r} has one {found} per row; expected one row per {period}")
-            months = MONTHS_PER.get(found)
-            if months:  # a month (a cobweb's year) left out: the move over two was read as one, or P_(t-2) paired with Q_t
+            i = _first_left_out(dates, found)  # a month (a cobweb's year) left out: P_(t-2) was paired with Q_t
+            if i is not None:
                 known = dates.drop_nulls()
-                skips = ((known.dt.year() * 12 + known.dt.month()).diff() > months).fill_null(False)
-                if skips.any():
-                    i = int(skips.arg_true()[0])
-                    raise DataError(f"{path}: column {name!r} goes from {known[i - 1]} to {known[i]}, leaving out a {found}; expected "
-                                    f"one row per {found}, none left out")
+                raise DataError(f"{path}: column {name!r} goes from {known[i - 1]} to {known[i]}, leaving out a {found}; expected "
+                                f"one row per {found}, none left out")
 
 
 def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: str,
