@@ -9,6 +9,7 @@ line naming the file, the line or item, and what was expected."""
 from __future__ import annotations
 
 import bisect
+import codecs
 import collections
 import functools
 import itertools
@@ -77,12 +78,23 @@ def read_utf8(path: Path, expected: str) -> str:
     """A text file's contents (minectl.data.sources.read_text); a UTF-16 file without a byte-order
     mark is refused: valid UTF-8 to the decoder, NUL between its letters, so `predict` tagged its
     text as single letters (`r e p l a c e`) and a corpus failed on a line it could not show."""
-    text = read_text(path, "utf-8", expected)
+    text = utf8_text(path, expected)
     head = text[:200]
     if head and 3 * head.count("\x00") >= len(head):  # UTF-16 puts a NUL beside every ASCII letter; no text holds a third NULs
         raise DataError(f"{path}: NUL characters between the letters (a UTF-16 file without a byte-order mark?); expected "
                         f"{expected} in UTF-8 (save it as UTF-8)")
     return text
+
+
+def utf8_text(path: Path, expected: str) -> str:
+    """read_text in UTF-8, a UTF-16 file with its byte-order mark (Notepad's "Unicode", Excel's
+    "Unicode Text") named as such: it was "not utf-8 text (byte 0)"."""
+    try:
+        return read_text(path, "utf-8", expected)
+    except DataError:
+        if Path(path).is_file() and Path(path).read_bytes()[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # not missing
+            raise DataError(f"{path}: UTF-16 text (its byte-order mark says so); expected {expected}: save it as UTF-8") from None
+        raise
 
 
 def visible_text(text: str) -> str:
@@ -135,12 +147,15 @@ def relation_name(type_name: str) -> str:
 
 
 def relabel(docs: list[Document], levels: int) -> list[Document]:
-    """The documents with entity classes at ``levels`` and relation classes at their leaf."""
-    return [
-        Document(d.tokens, [Span(e.start, e.end, at_level(e.type, levels)) for e in d.entities],
-                 [(h, t, relation_name(r)) for h, t, r in d.relations])
-        for d in docs
-    ]
+    """The documents with entity classes at ``levels`` and relation classes at their leaf. Two
+    entities of one span whose types meet at ``levels`` (`LOC` and `GPE` at 1 class) are one: each
+    was counted in `entities.test` and the second as a nested span dropped; their relations follow."""
+    cut = []
+    for d in docs:
+        index: dict[Span, int] = {}  # each entity at ``levels``, once -> its position
+        ids = [index.setdefault(Span(e.start, e.end, at_level(e.type, levels)), len(index)) for e in d.entities]
+        cut.append(Document(d.tokens, list(index), list(dict.fromkeys((ids[h], ids[t], relation_name(r)) for h, t, r in d.relations))))
+    return cut
 
 
 def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
@@ -163,7 +178,21 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
         # would be a class of its own, scored on its own
         check_names(types, f"{what} type", str(path))
         _check_spellings(path, what, types)
+    _check_leaves(path, relation_types)
     return docs
+
+
+def _check_leaves(path: Path, types: list[str]) -> None:
+    """A relation counts at its leaf (relation_name): two types with one leaf (NYT's Freebase paths
+    `location/country/capital` and `location/us_state/capital`) were one class, `capital`, in silence."""
+    leaves: dict[str, str] = {}
+    for name in dict.fromkeys(types):
+        first = leaves.setdefault(relation_name(name).casefold(), name)
+        if first != name:
+            raise DataError(f"{path}: relation types {first!r} and {name!r} both count as {relation_name(name)!r} (a relation "
+                            "counts at its last '/'-separated part, as MaintIE's hasParticipant/hasPatient counts as hasPatient); "
+                            "expected relation types whose last parts differ (write the path with another separator: "
+                            f"{name.replace('/', '.')!r})")
 
 
 def _check_spellings(path: Path, what: str, types: list[str]) -> None:
@@ -344,6 +373,10 @@ def _doccano(text: str, path: Path) -> list[Document]:
     exports write) reads as its JSON Lines."""
     docs = []
     for where, item in _doccano_objects(text, path):
+        if isinstance(item, dict) and isinstance(item.get("tokens"), list) and "spans" not in item:  # not Prodigy's (PRODIGY)
+            # span JSON Lines named .jsonl (pandas' to_json(lines=True), MaintIE a line): its token offsets read as characters
+            raise DataError(f"{path}: {where}: a 'tokens' list, as span JSON has (entity offsets count tokens); expected a Doccano "
+                            "object {text, label} (offsets count characters): read it with factors.extract.format=span_json")
         if not (isinstance(item, dict) and isinstance(item.get("text"), str)):
             raise DataError(f"{path}: {where}: no 'text' string; expected a Doccano object {{text, label}} or {{text, entities}}")
         words = tokenize(item["text"])
@@ -466,14 +499,13 @@ def _conll(text: str, path: Path) -> list[Document]:
     shapes = collections.Counter((len(parts), "\t" in line) for _, line, parts in filter(None, rows) if not line.startswith("#"))
     width, tabbed = max(shapes, key=shapes.get, default=(None, False))
     indexed = (width or 0) >= 3 and _numbers_tokens(rows)  # the token ids 1, 2, 3 were read as the tokens
-    if indexed:
-        _refuse_second_tag_column(path, rows, width)
+    tag_at = _tag_column(path, rows, width) if indexed else -1
     sentences, tokens, tags, lines = [], [], [], []
     for row in rows:
         lineno, line, parts = row or (None, "", [""])
         if indexed and SUBWORD_ID.fullmatch(parts[0]):
             continue
-        tagged = len(parts) > 1 and CONLL_TAG.fullmatch(parts[-1])
+        tagged = len(parts) > max(tag_at, 1) and CONLL_TAG.fullmatch(parts[tag_at])
         comment = line.startswith("#") and not (tagged and len(parts) == width) and (
             "\t" not in line if tabbed else line.startswith("# ") or len(parts) == 1)
         if row is None or comment:
@@ -487,6 +519,8 @@ def _conll(text: str, path: Path) -> list[Document]:
                 found = "a BRAT standoff (.ann) line, a format minectl does not read (convert it to CoNLL with brat's tools/anntoconll.py)"
             elif indexed and width >= 10:
                 found += " (CoNLL-U holds no entity tags: add them as a last column, CoNLL-U Plus, or write 'token TAG' lines)"
+            elif parts[-1] in ("B", "I"):  # BioBERT's NER sets (NCBI-disease, BC5CDR, BC2GM): one class, its name nowhere in the file
+                found += " (untyped B/I/O tags, as BioBERT's NER sets write them: name the class, B-Disease and I-Disease)"
             raise DataError(f"{path}: line {lineno}: {line!r}: {found}; expected 'token ... TAG' with TAG O, "
                             "B-<type> or I-<type> (BIOES: also S-, E-; BILOU: U-, L-; BMES: M-, E-, S-; a bare type, IO tagging, "
                             "is not read)")
@@ -501,7 +535,7 @@ def _conll(text: str, path: Path) -> list[Document]:
         if not token:
             raise DataError(f"{path}: line {lineno}: token {given!r} is invisible (format characters only); expected a word")
         tokens.append(token)
-        tags.append(parts[-1])
+        tags.append(parts[tag_at])
         lines.append(lineno)
     # the first S-/E-/U-/L- tag and its line: it makes the file BIOES/BILOU
     bioes = next((f"{tag} on line {n}" for _, ts, ns in sentences for tag, n in zip(ts, ns, strict=True) if tag[0] in "ESULM"), None)
@@ -533,13 +567,18 @@ def _numbers_tokens(rows: list) -> bool:
     return counted
 
 
-def _refuse_second_tag_column(path: Path, rows: list, width: int) -> None:
-    """A numbered file with a tag on every token line in a column between the token and the last
-    (GermEval 2014: the outer entities, then the nested ones last) would be read by its last
-    column alone, the nested entities for the outer ones."""
+def _tag_column(path: Path, rows: list, width: int) -> int:
+    """The tag column of a numbered file: the last (-1), or the one column after the token that
+    holds a tag on every token line where no column after it holds any (Universal NER's .iob2:
+    `1<TAB>Bush<TAB>B-PER<TAB>-<TAB>-`; the last column '-' was refused as no tag, named as a
+    second tag column). Refused: tags on every line both there and last (GermEval 2014: the outer
+    entities, then the nested ones last), which the last column alone read as the outer ones."""
     words = [row for row in filter(None, rows) if not row[1].startswith("#") and not SUBWORD_ID.fullmatch(row[2][0])]
-    for k in range(2, width - 1):
-        if all(len(parts) == width and CONLL_TAG.fullmatch(parts[k]) for _, _, parts in words):
-            lineno, line, _ = words[0]
-            raise DataError(f"{path}: line {lineno}: {line!r}: columns {k + 1} and {width} both hold entity tags (GermEval 2014's "
-                            f"outer and nested entities?); expected one tag column, the last (keep one: cut -f2,{k + 1})")
+    tagged = [k for k in range(2, width) if all(len(parts) == width and CONLL_TAG.fullmatch(parts[k]) for _, _, parts in words)]
+    if len(tagged) > 1 and tagged[-1] == width - 1:
+        lineno, line, _ = words[0]
+        raise DataError(f"{path}: line {lineno}: {line!r}: columns {tagged[0] + 1} and {width} both hold entity tags (GermEval 2014's "
+                        f"outer and nested entities?); expected one tag column, the last (keep one: cut -f2,{tagged[0] + 1})")
+    if not tagged or tagged[0] == width - 1:
+        return -1
+    return -1 if any(CONLL_TAG.fullmatch(part) for _, _, parts in words for part in parts[tagged[0] + 1:]) else tagged[0]

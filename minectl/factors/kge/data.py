@@ -49,12 +49,11 @@ def read_triples(path: str | Path) -> list[tuple[str, str, str]]:
 
 def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
     """The triples of a file by line number."""
-    from minectl.data.sources import read_text
-    from minectl.text.corpus import names_columns, text_lines
+    from minectl.text.corpus import names_columns, text_lines, utf8_text
 
     rows: dict[int, tuple[str, str, str]] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    text = read_text(path, "utf-8", "a tab-separated UTF-8 triples file (head, relation, tail)")  # also: missing, not a file
+    text = utf8_text(path, "a tab-separated UTF-8 triples file (head, relation, tail)")  # also: missing, not a file
     lines = [(number, line) for number, line in enumerate(text_lines(text), 1) if line.strip()]
     for number, line in lines:
         control = CONTROL.search(line)
