@@ -162,8 +162,7 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     except pl.exceptions.PolarsError as exc:
         first = str(exc).splitlines()[0]
         fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
-        # a row longer than the header: often a title or notes line above it, read as the header
-        hint = "; expected the column names in the first line and as many values in every row" if "more fields" in first else ""
+        hint = _long_rows_hint(first, path, separator)
         raise fault or DataError(f"{path}: unreadable as csv ({first}){hint}") from None
     frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text | dict.fromkeys(codes, pl.String))
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
@@ -186,7 +185,7 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
 def _marked_numbers(frame: pl.LazyFrame, columns: list[str]) -> list[pl.Expr]:
     """The text ``columns`` of ``frame`` that are numbers as read_file reads them (_numbers): padded
     (`12.5  `, fixed-width exports), with missing markers (R's `NA`, Excel's `#N/A`, `""`: MISSING_MARKERS),
-    or with thousands commas beside a surely grouped value (1,234.5 or 1,000,000); each as an
+    or with thousands commas beside a surely grouped value (1,234.5, 1,000,000 or 950.5); each as an
     expression giving Int64 where every value is whole, else Float64; a column of markers alone as
     empty text, as its empty cells read. One pass over the columns whose first 1,000 rows hold
     nothing else. The contract refused them as "not Float64 (found String)", where read_file reads them."""
@@ -637,8 +636,7 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
         first = str(exc).splitlines()[0] if str(exc) else ""
         if "utf-8" in first:  # the header was UTF-8; a value is not
             raise not_utf8(path, path.read_bytes()) or DataError(f"{path}: unreadable {what} file ({first}); {UTF8_EXPECTED}") from None
-        # a row longer than the header: often a title or notes line above it, read as the header
-        hint = "; expected the column names in the first line and as many values in every row" if "more fields" in first else ""
+        hint = _long_rows_hint(first, path, separator)
         if "CSV malformed" in first or 'could not parse `"' in first:  # a quote inside a value (a 5" pipe) or never closed
             hint = '; expected quotes only around whole values, a quote inside one doubled ("5"" pipe")'
         raise DataError(f"{path}: unreadable {what} file ({type(exc).__name__}: {first}){hint}") from None
@@ -657,7 +655,28 @@ def _refuse_short_rows(path: Path, separator: str) -> None:
         for row in rows:
             if row and len(row) < width:
                 raise DataError(f"{path}: line {rows.line_num} has {len(row)} values for {width} columns; expected a value or an "
-                                "empty field (a separator) for every column")
+                                f"empty field (a separator) for every column{_title_above(path, separator)}")
+
+
+def _long_rows_hint(error: str, path: Path, separator: str) -> str:
+    """What to say of polars' ``error`` where it is 'more fields' (a row longer than the header:
+    often a title or notes line above it, read as the header), else ''."""
+    if "more fields" not in error:
+        return ""
+    return f"; expected the column names in the first line and as many values in every row{_title_above(path, separator)}"
+
+
+def _title_above(path: Path, separator: str) -> str:
+    """A hint for a file whose first row under its first line holds another number of values: that
+    line is most likely a title above the column names (an EIA export's `Weekly Coal Production,
+    Short Tons`), read as the header; '' otherwise. minectl has no key to skip lines."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as file:  # a hint: bytes that are no UTF-8 are said elsewhere
+        rows = (row for row in csv.reader(file, delimiter=separator) if row)  # blank lines: polars skips them too
+        header, first = next(rows, []), next(rows, None)
+    if first is None or len(first) == len(_named(header)):
+        return ""
+    return (f" (the first line, {separator.join(header)[:60]!r}, looks like a title above the column names: delete it and any "
+            "other line above them, the file's first line must be its column names)")
 
 
 def _without_trailing_separators(frame: pl.DataFrame, path: Path, separator: str) -> pl.DataFrame:
@@ -686,8 +705,10 @@ def _as_comma_separated(path: Path, separator: str) -> bytes:
 # Not "-": a spreadsheet's accounting format writes zero so.
 MISSING_MARKERS = ("", "…", "...", "..", ".", "n.a.", "N/A", "n/a", "NA", "#N/A", "?", "null", "NULL")
 GROUPED_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands separated by commas
-# 1,234.5 or 1,234,567: only so is a comma surely no decimal comma (a number holds one decimal comma)
-_SURELY_GROUPED = r"^[+-]?\d{1,3}(?:(?:,\d{3})+\.\d+|(?:,\d{3}){2,})$"
+# A value beside which a column's commas are surely no decimal commas: 1,234.5 or 1,234,567 (a number
+# holds one decimal comma), or a decimal point no thousands point can be (950.5, 0.25, 1.2345: the column
+# writes its decimals with points). 1.234 is no such sign: a European 1234.
+_SURELY_GROUPED = r"^[+-]?\d{1,3}(?:(?:,\d{3})+\.\d+|(?:,\d{3}){2,})$|^[+-]?\d*\.(?:\d{1,2}|\d{4,})$"
 
 
 def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
@@ -814,7 +835,7 @@ def _numbers(column: pl.Series, decimal_commas: bool = False) -> pl.Series:
     numbers (one at least), else as text for the task to refuse or encode. Commas: thousands
     separators where a value shows one beside a decimal point (1,234.5); decimal commas where
     ``decimal_commas`` (decimal_comma_columns); 1,320 alone stays refused (1320 or 1.32?); beside
-    1,234.5 or 1,000,000 (_SURELY_GROUPED) it is 1320."""
+    1,234.5, 1,000,000 or 950.5 (_SURELY_GROUPED) it is 1320."""
     text = column.str.strip_chars()
     column = column.scatter(text.is_in(MISSING_MARKERS).arg_true(), None)
     if text.str.contains(_SURELY_GROUPED).any():

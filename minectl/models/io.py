@@ -160,12 +160,13 @@ def load_model(directory: Path):
     """Rebuild a model written by :func:`save_model` without unpickling anything."""
     from minectl.models.safe_io import load_estimator
     from minectl.models.svm import SVMClassifier
+    from minectl.runfolder import read_json
 
     directory = Path(directory)
     meta_path = directory / "model.json"
     if not meta_path.is_file():
         raise DataError(f"{meta_path}: no saved model here (expected model.json from a risk run)")
-    meta = json.loads(meta_path.read_text())
+    meta = read_json(meta_path, "the model.json of a risk run's model")  # capped: read whole
     kind = meta.get("kind")
     if kind == "sklearn":
         return load_estimator_files(directory, meta)

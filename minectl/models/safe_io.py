@@ -36,6 +36,10 @@ ALLOWED_CLASSES = frozenset(
         "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     }
 )
+# A saved estimator's .json holds its structure, its arrays are in the .npz: 0.25 MB for the default
+# risk model (lstm_rf's forest, rf: 300 trees, about 850 bytes each). 64 MB (250 times as much: some
+# 75,000 trees) refuses a file that would fill memory before it is refused (read whole, as text and objects).
+MAX_JSON_BYTES = 64 << 20
 NOT_SAVED = {HGB_REGRESSOR: ("_loss",)}  # state an estimator rebuilds on load (see _loaded_hgb)
 BIT_GENERATORS = {"PCG64": np.random.PCG64}  # what np.random.default_rng makes
 
@@ -197,7 +201,11 @@ def save_estimator(estimator, stem: Path) -> None:
 def load_estimator(stem: Path):
     """Rebuild an estimator written by :func:`save_estimator`; refuses non-allow-listed classes."""
     stem = Path(stem)
-    tree = json.loads(stem.with_suffix(".json").read_text())
+    source = stem.with_suffix(".json")
+    if (size := source.stat().st_size) > MAX_JSON_BYTES:
+        raise DataError(f"{source}: {size / 2**20:.0f} MB, larger than the {MAX_JSON_BYTES >> 20} MB a saved model's structure may take "
+                        "(the default risk model's is 0.25 MB); expected the file a run saved")
+    tree = json.loads(source.read_text())
     with np.load(stem.with_suffix(".npz"), allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    return _decode(tree, arrays, stem.with_suffix(".json"))
+    return _decode(tree, arrays, source)

@@ -342,7 +342,7 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
                 out.plot(f"section_{kind}", cross_section_plot(xyz, result.solution.period, instance.n_periods, f"{title} {kind}"))
         known = cfg.minelib.best_known.get(kind) if cfg.minelib.path else None
         if cfg.minelib.path and known is None:
-            known, other = published_best(cfg.minelib.name, kind, instance.n_blocks)
+            known, other = published_best(cfg.minelib.name, kind, instance, prec)
             if other:
                 out.console.print(f"{kind}: MineLib's published value not compared: this {cfg.minelib.name} has {other} "
                                   f"(+minelib.best_known.{kind}=... compares with a value of your own)")

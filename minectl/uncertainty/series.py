@@ -158,7 +158,8 @@ def read_series(
         where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
         if dates is not None:
             _check_dated(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where)
-            _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where)
+            _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where,
+                         grouped=group_by is not None)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         out[str(group)] = series.to_numpy()
         if flags is not None:
@@ -340,20 +341,27 @@ def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], 
 
 
 def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: str,
-                 hint: Optional[str] = None) -> None:
+                 hint: Optional[str] = None, grouped: bool = False) -> None:
     """Refuse a date not after the one before it: returns, differences and bootstrap blocks
     follow the file's order, so a reversed, shuffled or repeated row would change them silently.
     ``column``'s values are compared as moments (zoned times in UTC: a daylight-saving fall-back
-    repeats an hour of wall time in order), named by ``dates``, their wall times (_parsed_dates)."""
+    repeats an hour of wall time in order), named by ``dates``, their wall times (_parsed_dates).
+    ``grouped``: the rows are one group's of dataset.group_by (not to be offered again)."""
     from minectl.features.series import instants
 
     known = dates.is_not_null()
     dates, moments, rows = dates.filter(known), instants(column, dates).filter(known), rows.filter(known)
-    not_after = (moments.to_physical().diff() <= 0).fill_null(False)
+    steps = moments.to_physical().diff()
+    not_after = (steps <= 0).fill_null(False)
     if not_after.any():
         i = int(not_after.arg_true()[0])
+        if hint is None and steps[i] == 0:  # a repeat is no disorder: a duplicated row, or events (failures) sharing a date
+            other = "" if grouped else ", or dataset.group_by for several series in one file"
+            raise DataError(f"{where}: column '{dates.name}' at row {int(rows[i]) + 1} ({dates[i]}) is the same time as the row before "
+                            f"({dates[i - 1]}); expected one row per time, as a return or difference between two would span no time "
+                            f"(events such as failures, several on one date, are read in file order without dataset.date_column{other})")
         if hint is None:  # the caller's own reason for the order comes first
-            newest_first = moments.len() > 2 and (moments.to_physical().diff() < 0).sum() == moments.len() - 1
+            newest_first = moments.len() > 2 and (steps < 0).sum() == moments.len() - 1
             hint = "the newest first: reverse the rows" if newest_first else "several series in one file: dataset.group_by"
         raise DataError(f"{where}: column '{dates.name}' at row {int(rows[i]) + 1} ({dates[i]}) is not after the row before "
                         f"({dates[i - 1]}); expected rows in time order, one per date ({hint})")

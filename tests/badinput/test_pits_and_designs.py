@@ -177,7 +177,10 @@ def test_a_file_named_like_a_minelib_instance_is_not_judged_by_its_published_val
     assert metrics["schedule.upit.value"] == 11.0  # every block: 10 + 6 + 1 - 2 - 1 - 3
     assert "schedule.upit.best_known" not in metrics  # was 26,086,899 (-100.00 %)
     assert "this newman1 has 6 blocks, where MineLib's newman1 has 1,060" in " ".join(result.output.split())
-    assert minelib.published_best("Newman1", "upit", 1060) == (26_086_899, None)
+    newman1 = Path(__file__).resolve().parents[2] / "examples" / "data" / "minelib_newman1"  # the published one, by another case
+    prec = minelib.read_prec(newman1 / "newman1.prec")
+    upit = minelib.read_instance(newman1 / "newman1.upit", prec.n_blocks, "upit")
+    assert minelib.published_best("Newman1", "upit", upit, prec) == (26_086_899, None)
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e-6, 1e-12, 1e-20])

@@ -176,7 +176,7 @@ PREDICT = [
     ("risk_model.json", edit_json(lambda s: s.pop("thresholds")), "risk_model.json: no 'thresholds'"),
     ("risk_model.json", edit_json(narrow_window), "the model takes"),
     ("model/model.json", remove, "model.json: no saved model here"),
-    ("model/model.json", plant_pickle, "model: cannot rebuild the saved model (UnicodeDecodeError"),
+    ("model/model.json", plant_pickle, "model/model.json: binary data, not text; expected the model.json of a risk run's model"),
     ("model/model.json", write('{"kind": "pickle"}'), "unknown model kind 'pickle'"),
     ("model/model.json", torch_pickle, "model: cannot rebuild the saved model (UnpicklingError: Weights only load failed"),
     ("model/estimator.npz", plant_object_npz, "Object arrays cannot be loaded when allow_pickle=False"),

@@ -164,7 +164,7 @@ UNCERTAINTY_CASES = {
     "dates reversed": ("m,v\n" + "".join(f"{m},{v}\n" for m, v in reversed(list(zip(MONTHS, PRICES, strict=True)))),
                        "column 'm' at row 2 (2020-11-01 00:00:00) is not after the row before (2020-12-01 00:00:00)"),
     "date repeated": ("m,v\n" + "".join(f"{m},{v}\n" for m, v in zip(MONTHS[:6] + MONTHS[5:11], PRICES, strict=True)),
-                      "column 'm' at row 7 (2020-06-01 00:00:00) is not after the row before"),
+                      "column 'm' at row 7 (2020-06-01 00:00:00) is the same time as the row before"),
     # its square overflows: an ACF of nan and 'p < 1e-4: no autocorrelation', with RuntimeWarnings
     "1e308": ("m,v\n" + "".join(f"{m},{1e308 if i == 3 else v}\n" for i, (m, v) in enumerate(zip(MONTHS, PRICES, strict=True))),
               "column 'v' has 1 values too large to analyse (first at row 4: 1e+308); expected |values| below 1.34e+154"),
