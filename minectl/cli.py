@@ -260,6 +260,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
             interval = next((o for o in parsed if o.is_sweep_override() and not o.is_discrete_sweep()), None)
             swept = sorted({position for position, _ in variants if position is not None})
             made: dict[tuple[int, str], str] = {}  # (position of a sweep's override, config) -> its value
+            folders: dict[Path, list[str]] = {}  # a job's folder in the sweep's -> the overrides of its job
             for position, variant in variants:
                 _check_flags(module.Config, variant)
                 try:
@@ -268,10 +269,10 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                     raise MinectlError(_under_null(task, variant, extra)) from None
                 except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
                     raise MinectlError(_new_key(task, variant, extra, exc)) from None
-                trust.check_hydra_node(OmegaConf.to_container(cfg.hydra, resolve=False))
+                HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
+                trust.check_hydra_config(cfg.hydra)  # resolved: `callbacks: ${oc.create:...}` builds what Hydra calls
                 if output_key:
                     _check_run_layout(cfg.hydra, multirun)
-                HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
                 basic = str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper")
                 if multirun and basic and interval is not None:  # Hydra's grid would end in a traceback
                     raise MinectlError(f"{interval.input_line}: an interval is searched, not swept; expected values "
@@ -285,6 +286,13 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                                        f"{MAX_SWEEP_JOBS:,} (fewer values, or a search: hydra/sweeper=optuna)")
                 if multirun and position is None:
                     _check_job_subdir(cfg, parsed, jobs, basic)
+                if multirun:  # each value: `${data.dir}` is another folder for each
+                    folder = _job_folder(cfg)
+                    other = folders.setdefault(folder, variant) if folder is not None else variant
+                    if other != variant:  # data.dir=mine,./mine: the second job writes over the first
+                        a, b = next((a, b) for a, b in zip(other, variant, strict=True) if a != b)
+                        raise MinectlError(f"{a} and {b} put their jobs into one folder of the sweep, {folder}; expected "
+                                           "a hydra.sweep.subdir of its own for each job (the default ${hydra.job.num})")
                 if output_key:
                     checked = _check_output_dir(cfg, output_key)  # every variant's folder can be made
                     output = output or checked
@@ -368,6 +376,27 @@ def _check_job_subdir(cfg: Any, parsed: list[Any], jobs: int, basic: bool) -> No
                            "subdir unique to each job (the default ${hydra.job.num}, or naming every swept key)")
 
 
+def _job_folder(cfg: Any) -> Optional[Path]:
+    """The job's folder in the sweep's (`hydra.sweep.subdir`), refused where it is not inside it: an
+    absolute subdir (`${data.dir}` of /data/mine) or one leaving it (`..`) would put the job's results
+    among other files (the data's), or every job into the sweep folder itself. None where it names
+    what only the job knows (its number, id or overrides): a folder of its own."""
+    from omegaconf import OmegaConf, read_write
+    from omegaconf.errors import OmegaConfBaseException
+
+    text = str(OmegaConf.to_container(cfg.hydra.sweep, resolve=False).get("subdir"))
+    with read_write(cfg.hydra):  # what only the job knows, as a job has it
+        cfg.hydra.job.num, cfg.hydra.job.id, cfg.hydra.job.override_dirname = 0, "job_id_for_0", "key=value"
+    try:
+        subdir = Path(str(OmegaConf.select(cfg, "hydra.sweep.subdir")))
+    except OmegaConfBaseException:  # another value only the running job knows: its text, any ${...} a plain name
+        subdir = Path(re.sub(r"\$\{[^}]*\}", "x", text))
+    if subdir.is_absolute() or ".." in subdir.parts or not subdir.parts:
+        raise MinectlError(f"hydra.sweep.subdir={text}: a job's folder would be {subdir}, not a folder inside the sweep's; "
+                           "expected a relative subdir without .. (the default ${hydra.job.num})")
+    return None if "hydra" in text else subdir
+
+
 def _check_output_dir(cfg: Any, key: str) -> Optional[tuple[Path, bool]]:
     """The run's output folder can be made: its nearest existing ancestor is a writable folder
     (Hydra makes it inside the job, where a failure is a traceback). Returns the folder and
@@ -387,6 +416,10 @@ def _check_output_dir(cfg: Any, key: str) -> Optional[tuple[Path, bool]]:
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise MinectlError(f"{key}={path}: cannot make that folder ({existing} is not a writable folder); expected a writable place")
+    data_dir = OmegaConf.select(cfg, "data.dir", default=None, throw_on_resolution_failure=False)
+    if data_dir and path.resolve().is_relative_to(Path(data_dir).resolve()):  # its value may be a secret: not said
+        raise MinectlError(f"{key}={path}: inside data.dir, the run's input folder (a run folder named like a table, "
+                           "production/, is read as that table by every later run); expected a folder outside it")
     return path, timestamped
 
 
@@ -465,6 +498,8 @@ def run_hydra(
     single_run = not (multirun or cfg or hydra_help or info)
     if single_run:
         _start_default_workers(task)
+    import traceback
+
     import hydra
 
     from minectl.config import register_schemas
@@ -517,13 +552,17 @@ def run_hydra(
     redact_logs()  # Hydra logs the sweep's overrides before any job starts
     results.LAST_SWEEP.clear()
     full_error = os.environ.get("HYDRA_FULL_ERROR")
-    if multirun:  # the sweeper's own error is raised to here, to be said in one line, not as Hydra's traceback
-        os.environ["HYDRA_FULL_ERROR"] = "1"
+    # Hydra's own errors (the sweeper's, a logging config that dictConfig refuses) are raised to here,
+    # to be said in one line, not as Hydra's traceback
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         main()
     except Exception as exc:  # noqa: BLE001 - a job's own errors never get here: the runner keeps them
         if not multirun:
-            raise
+            if any(frame.name == "execute_job" for frame in traceback.extract_tb(exc.__traceback__)):
+                raise  # a job's unexpected error (a bug): its traceback
+            _fail(f"Hydra could not run the job: {_one_line(exc).rstrip('.')}; expected a config Hydra accepts "
+                  "(a logging config that logging.config.dictConfig accepts)")
         _sweeper_failed(exc, folder if output is not None else None)
     except KeyboardInterrupt as exc:
         if multirun and output is not None:
@@ -714,6 +753,7 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
         stale = " (its summary.parquet is of jobs no longer there: left as it is)" * (sweep_dir / SUMMARY_FILE).exists()
         _fail(f"'{sweep_dir}' holds no jobs{stale}; expected subdirs with .hydra/overrides.yaml")
     metric_cols = [c for c in summary.columns if summary[c].dtype.is_float()]
+    metrics = list(dict.fromkeys(metrics or []))  # --metric X --metric X: one column (a group's mean is named once)
     if metrics:
         unknown = [m for m in metrics if m not in metric_cols]
         if unknown:

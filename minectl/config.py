@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 
 from omegaconf import MISSING, OmegaConf
 
-from minectl.constraints import at_least, between, estimator_params, finite_nonneg, greater_than
+from minectl.constraints import at_least, between, estimator_params, finite_nonneg, greater_than, unique_items
 
 
 @dataclass
@@ -82,7 +82,7 @@ class CostsConfig:
     resources: Dict[str, Any] = field(default_factory=dict)  # name -> {unit, category, price?}
     activities: Dict[str, Any] = field(default_factory=dict)  # name -> {stage, resources}
     prices: Dict[str, Any] = field(default_factory=dict)  # resource -> [{valid_from, price}]
-    cost_objects: List[str] = field(default_factory=lambda: ["stage", "mine"])
+    cost_objects: List[str] = unique_items(min_items=1, default_factory=lambda: ["stage", "mine"])  # [] ran as the default
     intensities: Dict[str, List[str]] = field(default_factory=dict)  # name -> [numerator, denominator]
     thresholds: Dict[str, Any] = field(default_factory=dict)  # resource -> {lower?, upper?} per daily record
     # rule -> indicator -> {direction, threshold}; null: no rules (a map override merges, ~ is refused)
@@ -102,11 +102,11 @@ class CostParams:
     event_days_after: int = at_least(0, default=3)  # an event also explains the next days' readings (late bookings)
     anomaly_window: int = at_least(2, default=14)  # trailing days of the anomaly baselines
     z_threshold: float = greater_than(0, default=3.0)
-    anomaly_items: List[str] = field(  # daily columns scored against their trailing baseline
+    anomaly_items: List[str] = unique_items(  # daily columns scored against their trailing baseline
         default_factory=lambda: ["cost", "unit_cost", "kwh_per_t", "maintenance_cost_per_t", "share_stage_transport"])
     # columns that get a day-over-day <col>_chg / a trailing mean <col>_rm
-    change_rate: List[str] = field(default_factory=lambda: ["cost", "unit_cost", "kwh_per_t"])
-    rolling_mean: List[str] = field(default_factory=lambda: ["cost", "unit_cost", "kwh_per_t"])
+    change_rate: List[str] = unique_items(default_factory=lambda: ["cost", "unit_cost", "kwh_per_t"])
+    rolling_mean: List[str] = unique_items(default_factory=lambda: ["cost", "unit_cost", "kwh_per_t"])
     rolling_window: int = at_least(1, default=7)
     top_anomalies: int = at_least(0, default=10)  # rows of the terminal summary
     # the data's period in plots and the summary (day | week | month | quarter | year); None: from

@@ -8,7 +8,8 @@ scikit-learn's ``_parameter_constraints``)::
 
 ``check_config`` walks a composed config (OmegaConf keeps each node's dataclass) and fails
 with one line on an unknown key (added with ``+`` or from a config file), a number out of its
-range (NaN and inf included) or not among its choices (``one_of``), or an estimator parameter the estimator does not take.
+range (NaN and inf included) or not among its choices (``one_of``), an item listed twice
+(``unique_items``), or an estimator parameter the estimator does not take.
 Only omegaconf and the standard library are imported here (the CLI's --help stays fast).
 """
 
@@ -117,6 +118,13 @@ def finite(*, default: Any = _NO_DEFAULT, default_factory: Any = _NO_DEFAULT) ->
     return _field(Range(), default, default_factory)
 
 
+def unique_items(*, min_items: int = 0, default_factory: Any) -> Any:
+    """A list whose items are each listed once (a repeat is not ignored: an anomaly item given
+    twice was scored twice), and at least ``min_items`` of them (where an empty list would run
+    as the default)."""
+    return dataclasses.field(default_factory=default_factory, metadata={"unique_items": min_items})
+
+
 def estimator_params(set_by_task: tuple[str, ...] = ()) -> Any:
     """An open map of the constructor arguments of the estimator its sibling `_target_` names,
     checked against that class (minectl.estimators) when the config is checked; ``set_by_task``:
@@ -211,6 +219,8 @@ def check_config(cfg: Any, path: str = "", used: bool = True) -> None:
                 _check_numbers(cfg, name, _join(path, name), spec.metadata["range"])
             if "params_of" in spec.metadata:
                 _check_params(cfg, name, _join(path, name), spec.metadata["params_of"], used)
+            if "unique_items" in spec.metadata:
+                _check_items(_value(cfg, name), _join(path, name), spec.metadata["unique_items"])
     for key in cfg.keys():
         _check_child(cfg, key, _join(path, key), used)
 
@@ -250,6 +260,18 @@ def _check_numbers(node: Any, key: str, where: str, rng: Range | Choices) -> Non
             check_value(f"{where}.{name}", item, rng)
     else:
         check_value(where, value, rng)
+
+
+def _check_items(items: Any, where: str, min_items: int) -> None:
+    if items is None:
+        return  # null where the type is Optional
+    if len(items) < min_items:
+        raise ConfigError(f"{where}: {len(items)} item{'s' * (len(items) != 1)}; expected at least {min_items}")
+    seen = set()
+    for item in items:
+        if item in seen:
+            raise ConfigError(f"{where}: {item!r} is listed twice; expected each item once")
+        seen.add(item)
 
 
 def _check_params(node: Any, key: str, where: str, set_by_task: tuple[str, ...], used: bool) -> None:

@@ -17,11 +17,15 @@ from typing import Any, Iterable
 
 MASK = "***"
 MIN_LENGTH = 4
-_ENV = re.compile(r"\$\{oc\.env:\s*([^,}\s]+)")
+_ENV = re.compile(r"\$\{oc\.env:\s*['\"]?([^,}\s'\"]+)")  # the name may be quoted: ${oc.env:'NAME'}
 _PASSWORDS = (
-    # scheme://user:pw@host (also with one slash, as a URL reads after pathlib normalised it)
-    re.compile(r"(?P<keep>\b[A-Za-z][\w+.-]*:/{1,2}[^\s:/@'\"]*:)(?P<secret>[^\s@/'\"]+)(?=@)"),
-    re.compile(r"(?i)(?P<keep>\b(?:password|passwd|pwd)\s*=\s*)(?P<secret>[^\s'\";]+)"),  # libpq: password=pw
+    # scheme://user:pw@host (also with one slash, as a URL reads after pathlib normalised it), to the
+    # last @ before the path: an unescaped @ in the password (pa@ss) left its end readable
+    re.compile(r"(?P<keep>\b[A-Za-z][\w+.-]*:/{1,2}[^\s:/@'\"]*:)(?P<secret>[^\s/'\"]+)(?=@)"),
+    # libpq: password=pw, or quoted as libpq allows spaces in it (password='a b'), the quote also
+    # escaped by an override (\') or doubled by YAML (''): the secret is all up to the closing quote
+    re.compile(r"(?i)(?P<keep>\b(?:password|passwd|pwd)\s*=\s*(?P<quote>\\'|''|'|\\\"|\")?)"
+               r"(?P<secret>(?(quote)(?:(?!(?P=quote))(?:\\.|.))+|[^\s'\";]+))"),
 )
 _KNOWN: set[str] = set()  # secrets of the configs this process has seen
 

@@ -339,12 +339,11 @@ JOB_EXPECTED = "the YAML mapping Hydra writes for a job"
 
 
 def _hydra_node(path: Path, expected: str) -> dict:
-    """The `hydra` mapping of a file Hydra wrote: a sweep's multirun.yaml, a job's .hydra/hydra.yaml."""
-    from omegaconf import OmegaConf
+    """The `hydra` mapping of a file Hydra wrote: a sweep's multirun.yaml, a job's .hydra/hydra.yaml
+    (read for each job of a sweep: libyaml's 1 ms, not OmegaConf's 28)."""
+    from minectl.runfolder import bad, read_text, yaml_mapping
 
-    from minectl.runfolder import bad, read_yaml
-
-    hydra = OmegaConf.to_container(read_yaml(path, expected)).get("hydra")
+    hydra = yaml_mapping(path, read_text(path, expected), expected).get("hydra")
     if not isinstance(hydra, dict):
         raise bad(path, "no 'hydra' mapping", expected)
     return hydra
@@ -384,31 +383,33 @@ def planned_jobs(hydra: dict, path: Path) -> dict[str, list[str]] | None:
     return {str(i): job for i, job in enumerate(job for batch in batches for job in batch)}
 
 
-def _check_own_jobs(sweep: dict, jobs: list[Path]) -> None:
-    """Each job's .hydra/hydra.yaml names the sweep folder that made it, as the sweep's
-    multirun.yaml does (``sweep``: its hydra.sweep; a moved sweep keeps both), and, under the
-    default subdir, its job number as its folder's name: a job folder copied in from another
-    sweep, or within this one, is refused."""
-    for job in jobs:
-        config = job / ".hydra" / "hydra.yaml"
-        if not config.is_file():  # nothing to tell by
-            continue
-        hydra = _hydra_node(config, JOB_EXPECTED)
-        made_by, number = _mapping(hydra, "sweep").get("dir"), _mapping(hydra, "job").get("num")
-        wrong = (f"hydra.sweep.dir={made_by}, this sweep's is {sweep.get('dir')}" if made_by != sweep.get("dir") else
-                 f"hydra.job.num={number}" if sweep.get("subdir") == "${hydra.job.num}" and str(number) != job.name else None)
-        if wrong:
-            raise DataError(f"{job}: not a job of this sweep (its .hydra/hydra.yaml has {wrong}); expected only the sweep's "
-                            "own job folders (move the others out)")
+def _check_own_job(plan: dict, job: Path) -> None:
+    """The job's .hydra/hydra.yaml names the sweep folder that made it and the task's config, as
+    ``plan`` (the `hydra` mapping of the sweep's multirun.yaml, else of its first job) does (a moved
+    sweep keeps both), and, under the default subdir, its job number as its folder's name: a job
+    folder copied in from another sweep (also one with the same overrides), or within this one, is refused."""
+    config = job / ".hydra" / "hydra.yaml"
+    if not config.is_file():  # nothing to tell by
+        return
+    sweep, task = _mapping(plan, "sweep"), _mapping(plan, "job").get("config_name")
+    hydra = _hydra_node(config, JOB_EXPECTED)
+    made_by, number, config_name = _mapping(hydra, "sweep").get("dir"), _mapping(hydra, "job").get("num"), \
+        _mapping(hydra, "job").get("config_name")
+    wrong = (f"hydra.sweep.dir={made_by}, this sweep's is {sweep.get('dir')}" if made_by != sweep.get("dir") else
+             f"hydra.job.config_name={config_name}, this sweep's is {task}" if config_name != task else
+             f"hydra.job.num={number}" if sweep.get("subdir") == "${hydra.job.num}" and str(number) != job.name else None)
+    if wrong:
+        raise DataError(f"{job}: not a job of this sweep (its .hydra/hydra.yaml has {wrong}); expected only the sweep's "
+                        "own job folders (move the others out)")
 
 
-def _subdir(hydra: dict | None, jobs: list[Path]) -> str | None:
-    """The sweep's `hydra.sweep.subdir`: from its multirun.yaml's ``hydra`` mapping, else from a job's
-    own .hydra/hydra.yaml (None: not known)."""
+def _sweep_node(hydra: dict | None, jobs: list[Path]) -> dict | None:
+    """The sweep's `hydra` mapping: its multirun.yaml's (``hydra``), else its first job's own
+    .hydra/hydra.yaml, which the other jobs are held against (None: not known)."""
     if hydra is None:
         saved = next((job / ".hydra" / "hydra.yaml" for job in jobs if (job / ".hydra" / "hydra.yaml").is_file()), None)
         hydra = None if saved is None else _hydra_node(saved, JOB_EXPECTED)
-    return None if hydra is None else _mapping(hydra, "sweep").get("subdir")
+    return hydra
 
 
 def summarize_sweep(sweep_dir: Path):
@@ -430,8 +431,7 @@ def summarize_sweep(sweep_dir: Path):
     hydra = _hydra_node(plan, MULTIRUN_EXPECTED) if plan.exists() else None
     planned = None if hydra is None else planned_jobs(hydra, plan)
     jobs = job_dirs(sweep_dir)
-    if hydra is not None and planned is None:  # a glob or Optuna sweep: no plan to hold the folders against
-        _check_own_jobs(_mapping(hydra, "sweep"), jobs)
+    hydra = _sweep_node(hydra, jobs)
     planned = planned or {}
     for job in jobs:
         name = job_name(sweep_dir, job)
@@ -442,6 +442,8 @@ def summarize_sweep(sweep_dir: Path):
         if name in planned and overrides != planned[name]:  # a folder of another run, put in the sweep
             raise DataError(f"{job / '.hydra' / 'overrides.yaml'}: {overrides} are not job {name}'s overrides in "
                             f"multirun.yaml ({planned[name]}); expected the folder of this sweep's job")
+        if hydra is not None:  # a job of another sweep: with the same overrides, or where no plan tells (glob, Optuna)
+            _check_own_job(hydra, job)
         row = with_overrides({"job": name}, overrides)
         status_file = job / STATUS_FILE
         if status_file.exists():
@@ -464,7 +466,7 @@ def summarize_sweep(sweep_dir: Path):
         rows.append(row)
     found = {row["job"] for row in rows}
     last_found = max(map(_job_order, found), default=None)
-    if not planned and last_found is not None and not last_found[0] and _subdir(hydra, jobs) == "${hydra.job.num}":
+    if not planned and last_found is not None and not last_found[0] and _mapping(hydra or {}, "sweep").get("subdir") == "${hydra.job.num}":
         planned = {str(n): [] for n in range(last_found[1])}  # no plan (no multirun.yaml, a glob, a search): a gap is a job removed
     for name, overrides in planned.items():
         if name not in found:
@@ -489,9 +491,13 @@ def summarize_sweep(sweep_dir: Path):
 
 
 def write_summary(sweep_dir: Path):
+    target = Path(sweep_dir) / SUMMARY_FILE
+    if target.is_dir() and not target.is_symlink():  # the new file cannot replace a folder (a link is replaced)
+        raise DataError(f"{target}: a folder; expected the sweep's summary file or nothing there (summarize rewrites it: move the "
+                        "folder away)")
     summary = summarize_sweep(sweep_dir)
     if summary.height:
-        with atomic_path(Path(sweep_dir) / SUMMARY_FILE) as tmp:
+        with atomic_path(target) as tmp:
             summary.write_parquet(tmp)
     return summary
 

@@ -41,6 +41,12 @@ SEARCHPATH_PACKAGES = ("minectl", "hydra_plugins")
 # Logging classes a logging config may name, and the only `ext://` objects it may reach.
 LOGGING_MODULES = ("logging", "logging.handlers")
 LOGGING_EXT = ("ext://sys.stdout", "ext://sys.stderr")
+# logging's handlers that write on this machine: to stdout/stderr (LOGGING_EXT) or a file, which must be in
+# the run folder (a FileHandler's file with its own format could write a line into ~/.bashrc); the others
+# send the records elsewhere (a socket, syslog, mail, HTTP, a queue)
+LOCAL_HANDLERS = ("logging.StreamHandler", "logging.FileHandler", "logging.NullHandler", "logging.handlers.RotatingFileHandler",
+                  "logging.handlers.TimedRotatingFileHandler", "logging.handlers.WatchedFileHandler", "logging.handlers.MemoryHandler")
+RUN_FOLDER_FILE = re.compile(r"\$\{hydra[.:]runtime\.output_dir\}/(?:[\w.-]|\$\{hydra\.job\.name\})+")  # as Hydra's default
 # Environment variables a job may set: thread counts and device choice, nothing a loader reads.
 ENV_NAME = re.compile(r"(OMP|MKL|OPENBLAS|NUMEXPR|VECLIB|POLARS|RAYON)_[A-Z0-9_]+|CUDA_VISIBLE_DEVICES")
 DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -112,6 +118,29 @@ def _targets(node: Any, path: str, used: bool = True) -> Iterable[tuple[str, Any
             yield from _targets(value, f"{path}[{i}]", used)
 
 
+def check_hydra_config(hydra: Any) -> None:
+    """Hydra's node as composed (a DictConfig), checked with each interpolation resolved where it can be
+    now: Hydra acts on the resolved value (`callbacks: ${oc.create:...}` built a callback that ran
+    os.makedirs; `stream: ${hydra.job.name}` may hold an ext:// import). One only the job can resolve
+    (`${hydra:runtime.output_dir}`) is checked as written."""
+    check_hydra_node(_resolved_where_possible(hydra))
+
+
+def _resolved_where_possible(node: Any) -> Any:
+    from omegaconf import DictConfig, ListConfig
+    from omegaconf.errors import OmegaConfBaseException
+
+    keys = list(node.keys()) if isinstance(node, DictConfig) else range(len(node))
+    values = []
+    for key in keys:
+        try:
+            value = node[key]
+        except OmegaConfBaseException:  # missing, or what only the job knows: as written
+            value = node._get_node(key)._value()
+        values.append(_resolved_where_possible(value) if isinstance(value, (DictConfig, ListConfig)) else value)
+    return dict(zip(keys, values, strict=True)) if isinstance(node, DictConfig) else values
+
+
 def check_hydra_node(hydra: dict) -> None:
     """Hydra's own node (plain containers, unresolved): every part Hydra turns into a call."""
     roles = {f"hydra.callbacks.{name}._target_": "callback" for name in hydra.get("callbacks") or {}}
@@ -123,11 +152,25 @@ def check_hydra_node(hydra: dict) -> None:
                               "hydra.callbacks, hydra.launcher, hydra.sweeper and hydra.sweeper.sampler")
         base, packages = HYDRA_ROLES[roles[where]]
         check_target(value, where, packages, base)
+    ray = (hydra.get("launcher") or {}).get("ray") or {}
+    for part in ("init", "remote"):  # ray.init(runtime_env=...), ray.remote(runtime_env=...) for every job
+        if (ray.get(part) or {}).get("runtime_env"):
+            raise ConfigError(f"hydra.launcher.ray.{part}.runtime_env: Ray would install packages (pip, conda), set variables "
+                              "(env_vars: LD_PRELOAD) or run a setup hook or another Python (py_executable) for every job; "
+                              "expected it unset (prepare the cluster's environment beforehand)")
     if (hydra.get("sweeper") or {}).get("custom_search_space"):
         raise ConfigError("hydra.sweeper.custom_search_space: names a function the sweeper would call; "
                           "expected it unset (declare the search space in hydra.sweeper.params)")
     for name in ("job_logging", "hydra_logging"):
+        if isinstance(hydra.get(name), dict) and "root" not in hydra[name]:  # Hydra reads it: a KeyError, as a traceback
+            raise ConfigError(f"hydra.{name}: no 'root' key; expected root: {{level: INFO, handlers: [...]}}, or root: null "
+                              "for no logging")
         _check_logging(hydra.get(name), f"hydra.{name}")
+        _check_log_handlers(hydra.get(name), f"hydra.{name}")
+    job_name = str((hydra.get("job") or {}).get("name"))
+    if job_name in (".", "..") or not re.fullmatch(r"[\w.-]+", job_name):  # Hydra's log file is <name>.log in the run folder
+        raise ConfigError(f"hydra.job.name={job_name}: would put the job's log file elsewhere than its run folder; expected a name "
+                          "of letters, digits, '_', '-' and '.' (the default: the task's name)")
     for name in (hydra.get("job") or {}).get("env_set") or {}:
         if not ENV_NAME.fullmatch(str(name)):
             raise ConfigError(f"hydra.job.env_set.{name}: a job may not set this variable; expected thread "
@@ -151,6 +194,22 @@ def _check_logging(node: Any, path: str) -> None:
             _check_logging(value, f"{path}[{i}]")
     elif isinstance(node, str) and node.startswith("ext://") and node not in LOGGING_EXT:
         raise ConfigError(f"{path}: {node!r} would import an object; expected one of {', '.join(LOGGING_EXT)}")
+
+
+def _check_log_handlers(node: Any, path: str) -> None:
+    """A logging dictConfig's handlers write on this machine, their files in the run folder."""
+    handlers = node.get("handlers") if isinstance(node, dict) else None
+    for name, handler in handlers.items() if isinstance(handlers, dict) else ():
+        where = f"{path}.handlers.{name}"
+        kind = handler.get("class") if isinstance(handler, dict) else None
+        if kind not in LOCAL_HANDLERS:
+            raise ConfigError(f"{where}.class: {kind!r} would send the log records elsewhere than this machine's screen or files; "
+                              f"expected one of {', '.join(LOCAL_HANDLERS)}")
+        filename = handler.get("filename")
+        if filename is not None and (not RUN_FOLDER_FILE.fullmatch(str(filename)) or "/../" in f"{filename}/"):
+            raise ConfigError(f"{where}.filename: {filename!r} would be written outside the run folder; expected "
+                              "${hydra.runtime.output_dir}/<file name>, as Hydra's default: ${hydra.runtime.output_dir}/"
+                              "${hydra.job.name}.log")
 
 
 def check_searchpath(entries: Any, where: str) -> None:
@@ -187,7 +246,7 @@ def _check_config_dir(config_dir: Path, task: Optional[str] = None) -> None:
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from minectl.runfolder import check_yaml_size
+    from minectl.runfolder import check_yaml_size, not_a_file
 
     if not Path(config_dir).is_dir():
         raise ConfigError(f"--config-dir {config_dir}: not a folder; expected a folder of config files")
@@ -195,9 +254,14 @@ def _check_config_dir(config_dir: Path, task: Optional[str] = None) -> None:
 
     packaged = files("minectl.conf")
     for file in sorted(Path(config_dir).rglob("*.y*ml")):
+        if not file.is_file():  # a named pipe blocked the read forever, a link to /dev/zero filled memory
+            raise ConfigError(f"{file}: {not_a_file(file)}; expected a config file")
         try:
             text = file.read_text(encoding="utf-8")
-            _check_yaml11_numbers(check_yaml_size(text, file), file)
+            root = check_yaml_size(text, file)
+            _check_yaml11_numbers(root, file)
+            if isinstance(root, yaml.ScalarNode) and not root.tag.endswith(":null"):  # OmegaConf asserts: a traceback
+                raise ConfigError(f"{file}: holds one value ({root.value}), not keys; expected a config file of key: value lines")
             loaded = OmegaConf.to_container(OmegaConf.create(text), resolve=False)
         except (OmegaConfBaseException, yaml.YAMLError, ValueError, OSError) as exc:
             reason = " ".join(str(exc).split())  # PyYAML's message spans lines
@@ -225,8 +289,9 @@ def _check_config_dir(config_dir: Path, task: Optional[str] = None) -> None:
 
 
 def _check_yaml11_numbers(root: Any, file: Path) -> None:
-    """Plain numbers YAML 1.1 reads otherwise than they look: `017` is 15 (octal), `1:30` is 90
-    (base 60). A config means 17 or a time, and would run with 15 or 90, silently."""
+    """Plain values YAML 1.1 reads otherwise than they look: `017` is 15 (octal), `1:30` is 90
+    (base 60), `NO`, `on`, `yes` are booleans. A config means 17, a time or a text, and would run
+    with 15, 90 or 'False' (a text key takes a boolean as its name: costs.currency 'False'), silently."""
     import yaml
 
     stack = [root] if root is not None else []
@@ -245,6 +310,10 @@ def _check_yaml11_numbers(root: Any, file: Path) -> None:
             raise ConfigError(f"{file}: {node.value} (line {node.start_mark.line + 1}) is read by YAML 1.1 as {read} "
                               f"({'octal' if ':' not in node.value else 'base 60'}); expected '{node.value}' quoted for a text, "
                               f"or {read} written out for that number")
+        elif node.style is None and node.tag.endswith(":bool") and node.value.lower() not in ("true", "false"):
+            read = str(yaml.safe_load(node.value)).lower()
+            raise ConfigError(f"{file}: {node.value} (line {node.start_mark.line + 1}) is read by YAML 1.1 as {read}; "
+                              f"expected '{node.value}' quoted for a text, or {read} written out for a flag")
 
 
 def check_run_folder(run: Any) -> None:

@@ -132,29 +132,6 @@ def _read_optional(reader: Any, path: Path, default: Any) -> Any:
     return reader(path) if path.exists() else default
 
 
-def _yaml(path: Path, text: str, expected: str) -> dict:
-    """A YAML mapping read with a safe loader (libyaml's when built: 10x faster than OmegaConf's),
-    a key given twice refused as OmegaConf (verify) refuses it: a plain loader keeps the last one."""
-    import yaml
-
-    class UniqueKeys(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        def construct_mapping(self, node, deep=False):
-            seen = set()
-            for key in (key for key, _ in node.value if isinstance(key, yaml.ScalarNode)):
-                if key.value in seen:
-                    raise DataError(f"{path}: line {key.start_mark.line + 1}: the key '{key.value}' is given twice; expected {expected}")
-                seen.add(key.value)
-            return super().construct_mapping(node, deep)
-
-    try:
-        data = yaml.load(text, Loader=UniqueKeys)
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}); expected {expected}") from None
-    if not isinstance(data, dict):
-        raise DataError(f"{path}: not a YAML mapping; expected {expected}")
-    return data
-
-
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 20 << 20  # a run's plot is about 100 kB
 
@@ -191,14 +168,14 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     import polars as pl
 
     from minectl.results import METRICS_FILE, PROVENANCE_FILE, STATUS_FILE, read_status
-    from minectl.runfolder import read_json, read_metrics, read_text, read_yaml_list
+    from minectl.runfolder import read_json, read_metrics, read_text, read_yaml_list, yaml_mapping
 
     run_dir = Path(run_dir)
     config_file = run_dir / ".hydra" / "config.yaml"
     if not config_file.is_file():
         raise DataError(f"{run_dir}: no .hydra/config.yaml; expected a minectl run folder (or a sweep folder)")
     config_text = read_text(config_file, "the run's config")
-    config = _yaml(config_file, config_text, "the YAML mapping of the run's config")
+    config = yaml_mapping(config_file, config_text, "the YAML mapping of the run's config")
     task = str(config.get("task_name", "?"))
     costs = config.get("costs")
     currency = str(costs.get("currency", "CNY")) if isinstance(costs, dict) else "currency units"
@@ -279,6 +256,7 @@ def sweep_context(sweep_dir: Path, metrics: list[str] | None = None, by: str | N
     from minectl.results import summarize_sweep
 
     sweep_dir = Path(sweep_dir)
+    metrics = list(dict.fromkeys(metrics or []))  # --metric X --metric X: one column each (a group's mean is named once)
     summary = summarize_sweep(sweep_dir)
     if not summary.height:
         raise DataError(f"{sweep_dir}: holds no jobs; expected a sweep folder (subfolders with .hydra/overrides.yaml)")

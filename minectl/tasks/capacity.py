@@ -165,7 +165,7 @@ def run(cfg: Config, out: Run) -> dict:
 def check(cfg: Config) -> None:
     """The revenue's lists have the lengths they need, the tables' columns are named once each, and
     the revenue curves hold on the technical limits, for every sweep value before any job."""
-    from minectl.capacity.optimal import check_curves
+    from minectl.capacity.optimal import check_curves, lognormal_errors
 
     for key in ("price_coefs", "cost_coefs"):
         if not cfg.revenue[key]:
@@ -173,6 +173,8 @@ def check(cfg: Config) -> None:
     for key in ("price_range", "cost_range"):
         if len(cfg.revenue[key]) != 2:
             raise ConfigError(f"revenue.{key}: expected [lower, upper] fractions, got {list(cfg.revenue[key])}")
+        with config_keys({"error_range": f"revenue.{key}"}):  # -1 < lower < 0 < upper: else refused in each job
+            lognormal_errors(*cfg.revenue[key], cfg.revenue.confidence)
     if not cfg.limits.link_capacities_m3_a:  # else refused in the job: a sweep's earlier jobs would have run
         raise ConfigError("limits.link_capacities_m3_a: empty; expected at least one production-link capacity")
     if len(cfg.cost_data.item_columns) == 1:  # refused by the PCA, after the cost curves' output

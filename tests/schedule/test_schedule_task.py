@@ -45,11 +45,11 @@ def test_probability_helpers():
 
 def test_newman1_ultimate_pit_through_the_cli(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
-    result = cli("schedule", "+experiment=newman1", "schedule.problems=[upit]", f"hydra.run.dir={tmp_path}")
+    result = cli("schedule", "+experiment=newman1", "schedule.problems=[upit]", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.exit_code == 0, result.output
-    m = metrics(tmp_path)
+    m = metrics(tmp_path / "run")
     assert round(m["schedule.upit.value"]) == 26_086_899 and m["schedule.upit.blocks"] == 1059 and m["schedule.feasible"] == 1
-    blocks = pl.read_parquet(tmp_path / "tables/blocks.parquet")
+    blocks = pl.read_parquet(tmp_path / "run/tables/blocks.parquet")
     assert blocks.height == 1060 and blocks.filter(~pl.col("in_pit"))["block"].to_list() == [78]
     # MineLib's published value, built in by instance name, is reported next to ours (the pit is exact: 0 %)
     assert m["schedule.upit.best_known"] == 26_086_899 and abs(m["schedule.upit.vs_best_known"]) < 1e-8
@@ -130,12 +130,12 @@ def test_refused_inputs(tmp_path):
 
 def test_rolling_replan_follows_the_price_path(cli, tmp_path):
     result = cli("schedule", "debug=quick", "schedule.problems=[]", "schedule.mip=false", "loop.price_path=[1,1.5,1.5,0.5]",
-                 f"hydra.run.dir={tmp_path}")
+                 f"hydra.run.dir={tmp_path / 'on'}")
     assert result.exit_code == 0, result.output
-    replan = pl.read_parquet(tmp_path / "tables/replan.parquet")
+    replan = pl.read_parquet(tmp_path / "on/tables/replan.parquet")
     assert replan["plan"].to_list() == ["fixed"] * 4 + ["rolling"] * 4
     assert replan["price"].to_list()[:4] == [2000.0, 3000.0, 3000.0, 1000.0]
-    m = metrics(tmp_path)
+    m = metrics(tmp_path / "on")
     total = {plan: replan.filter(pl.col("plan") == plan)["discounted"].sum() for plan in ("fixed", "rolling")}
     assert m["schedule.replan.npv.rolling"] == pytest.approx(total["rolling"]) and m["schedule.replan.npv.fixed"] == pytest.approx(total["fixed"])
     # period 0 is planned by both at the first price over the same horizon (deterministic without the MIP)

@@ -96,19 +96,19 @@ def test_a_heat_constrained_run_reports_true_demand_against_capacity(heat_run):
 
 
 def test_off_the_loop_is_what_it_was_before_ventilation(cli, tmp_path):
-    result = cli(*QUICK, "loop.ventilation=false", f"hydra.run.dir={tmp_path}")
+    result = cli(*QUICK, "loop.ventilation=false", f"hydra.run.dir={tmp_path / 'off'}")
     assert result.exit_code == 0, result.output
-    m = read_metrics(tmp_path)
+    m = read_metrics(tmp_path / "off")
     # the quick loop's figures measured before ventilation existed (commit ab475d8): bit for bit
     assert [m[f"schedule.loop.npv_true.{plan}"] for plan in ("static", "ml", "oracle")] == [
         24242343.740040645, 24436477.96559061, 24433084.677016713]
     assert m["schedule.loop.npv_planned.static"] == 17995062.940361734 and m["schedule.loop.changed_period"] == 24
     assert not [key for key in m if "ventilation" in key or "heat" in key]
-    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["burst", "dilution", "grade"]
+    assert sorted(p.name for p in (tmp_path / "off/models").iterdir()) == ["burst", "dilution", "grade"]
     # its surrogates cannot feed a heat-constrained run: no heat model among them
-    assert_refused([*QUICK, f"loop.surrogates_from={tmp_path}", f"hydra.run.dir={tmp_path / 'r0'}"],
+    assert_refused([*QUICK, f"loop.surrogates_from={tmp_path / 'off'}", f"hydra.run.dir={tmp_path / 'r0'}"],
                    "models/heat: missing; expected the heat surrogate a `minectl schedule` run saves in models/heat/ (with loop.ventilation=true)",
-                   inputs=[tmp_path / "models"], run_dir=tmp_path / "r0")
+                   inputs=[tmp_path / "off/models"], run_dir=tmp_path / "r0")
 
 
 @pytest.mark.parametrize("setting, expect", [("loop.ventilation_capacity=0", "loop.ventilation_capacity"),
