@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import os
 import re
 import sys
@@ -241,7 +242,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     from minectl import trust, workers
     from minectl.config import register_schemas
     from minectl.constraints import check_config
-    from minectl.redaction import config_secrets, remember
+    from minectl.redaction import config_secrets, hydra_secrets, remember
     from minectl.results import MAX_SWEEP_JOBS, grid_size
 
     register_schemas(schemas())
@@ -270,6 +271,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
                     raise MinectlError(_new_key(task, variant, extra, exc)) from None
                 HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
+                remember(hydra_secrets(cfg.hydra))  # before its checks: their error lines may quote a value
                 trust.check_hydra_config(cfg.hydra)  # resolved: `callbacks: ${oc.create:...}` builds what Hydra calls
                 if output_key:
                     _check_run_layout(cfg.hydra, multirun)
@@ -547,7 +549,7 @@ def run_hydra(
     saved = sys.argv
     sys.argv = [f"minectl {task}", *argv]
     from minectl import results
-    from minectl.redaction import redact_logs
+    from minectl.redaction import redact, redact_logs
 
     redact_logs()  # Hydra logs the sweep's overrides before any job starts
     results.LAST_SWEEP.clear()
@@ -555,8 +557,12 @@ def run_hydra(
     # Hydra's own errors (the sweeper's, a logging config that dictConfig refuses) are raised to here,
     # to be said in one line, not as Hydra's traceback
     os.environ["HYDRA_FULL_ERROR"] = "1"
+    # --cfg prints a password typed on the command line as the saved .hydra copies have it
+    # (--resolve: the values as resolved, secrets included, because the user asked)
+    printed = io.StringIO() if cfg and not resolve else None
     try:
-        main()
+        with contextlib.redirect_stdout(printed) if printed else contextlib.nullcontext():
+            main()
     except Exception as exc:  # noqa: BLE001 - a job's own errors never get here: the runner keeps them
         if not multirun:
             if any(frame.name == "execute_job" for frame in traceback.extract_tb(exc.__traceback__)):
@@ -571,6 +577,8 @@ def run_hydra(
             fail_unfinished_jobs(folder, exc)
         raise
     finally:
+        if printed:
+            sys.stdout.write(redact(printed.getvalue()))
         sys.argv = saved
         if full_error is None:
             os.environ.pop("HYDRA_FULL_ERROR", None)

@@ -73,6 +73,17 @@ def config_secrets(node: Any) -> set[str]:
     return found
 
 
+def hydra_secrets(hydra: Any) -> set[str]:
+    """The secrets of Hydra's own settings (a log file's name, env_set, a launcher's), taken before
+    they are checked: an error line may quote them. Not those naming the run's or sweep's folder
+    (`run`, `sweep`; `overrides` repeats them as typed): that folder is made under that name, which
+    anyone who lists its parent sees, and minectl names it whole ("run dir:", a sweep's table)."""
+    from omegaconf import OmegaConf
+
+    node = OmegaConf.to_container(hydra, resolve=False)
+    return config_secrets({key: value for key, value in node.items() if key not in ("run", "sweep", "overrides")})
+
+
 def redact_file(path: Path) -> None:
     """Rewrite a text file (Hydra's saved configs) with its secrets redacted."""
     from minectl.atomic import atomic_path

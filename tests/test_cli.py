@@ -84,9 +84,11 @@ def test_a_key_under_a_null_node_fails_in_one_line_naming_the_override(cli, over
 
 
 def test_bad_data_fails_in_one_line_during_the_run(cli, tmp_path):
-    result = cli("demo", "data=parquet_dir", f"data.dir={tmp_path / 'missing'}", f"hydra.run.dir={tmp_path / 'run'}")
+    (tmp_path / "empty").mkdir()  # a folder (checked before the run), found to hold no table when the run reads it
+    result = cli("demo", "data=parquet_dir", f"data.dir={tmp_path / 'empty'}", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.exit_code == 2
-    assert result.output.strip() == f"error: {tmp_path / 'missing'}: data folder not found; expected a folder of <table>.parquet files (minectl data synth --out)"
+    assert result.output.strip() == ("error: data has no 'production' table; expected a source for it (data.tables.production "
+                                     "or production.parquet in data.dir)")
     assert json.loads((tmp_path / "run" / "status.json").read_text())["status"] == "failed"
 
 
@@ -111,13 +113,14 @@ def test_config_dir_adds_an_experiment(cli, tiny_mine, tmp_path):
 
 def test_multirun_lists_failed_jobs_and_keeps_the_others(cli, tiny_mine, tmp_path):
     sweep = tmp_path / "sweep"
-    result = cli("demo", "-m", "data=parquet_dir", f"data.dir={tiny_mine},{tmp_path / 'nope'}", f"hydra.sweep.dir={sweep}")
+    (tmp_path / "empty").mkdir()  # its lack of tables is found by the job that reads it
+    result = cli("demo", "-m", "data=parquet_dir", f"data.dir={tiny_mine},{tmp_path / 'empty'}", f"hydra.sweep.dir={sweep}")
     assert result.exit_code == 1
     summary = pl.read_parquet(sweep / "summary.parquet").sort("job")
     assert summary["status"].to_list() == ["ok", "failed"]
-    assert summary["data.dir"].to_list() == [str(tiny_mine), str(tmp_path / "nope")]
+    assert summary["data.dir"].to_list() == [str(tiny_mine), str(tmp_path / "empty")]
     assert summary["cost.total"].to_list() == [2975.0, None]
-    assert "data folder not found" in summary["error"][1]
+    assert "data has no 'production' table" in summary["error"][1]
 
 
 def test_joblib_multirun_runs_two_jobs_in_parallel(cli, tiny_mine, tmp_path):

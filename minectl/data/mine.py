@@ -30,11 +30,25 @@ class MineData:
         raise AttributeError(name)
 
 
-def _dir_sources(folder: str, given: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
-    """The tables of a data folder, less those ``given`` in data.tables (which replace them)."""
+def data_folder(folder: str) -> Path:
+    """``data.dir`` as the folder it names, refused unless it is one."""
     root = Path(folder).expanduser()
     if not root.is_dir():
         raise DataError(f"{root}: data folder not found; expected a folder of <table>.parquet files (minectl data synth --out)")
+    return root
+
+
+def check_data_dir(data: Any) -> None:
+    """The data folder of a `data` config node is one: the tasks' pre-checks call this for every sweep
+    value before any job (else each job that reads a missing folder fails after the others ran). With
+    the synthetic mine, load_mine refuses a data.dir instead."""
+    if data.dir and data.synthetic is None:
+        data_folder(data.dir)
+
+
+def _dir_sources(folder: str, given: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """The tables of a data folder, less those ``given`` in data.tables (which replace them)."""
+    root = data_folder(folder)
     sources = {}
     given = set(given)
     for name in (name for name in TABLES if name not in given):

@@ -20,13 +20,16 @@ if TYPE_CHECKING:
 
 
 def check(cfg: Config) -> None:
-    """The report's period is one it can draw (null: from the dates), and the cost mapping's parts
-    that need no data, for every sweep value before any job; the period's options live with the plots."""
+    """The report's period is one it can draw (null: from the dates), the cost mapping's parts
+    that need no data, and the data folder is one, for every sweep value before any job; the
+    period's options live with the plots."""
     from minectl.costing.pipeline import check_costs
     from minectl.costing.report import PERIODS
+    from minectl.data.mine import check_data_dir
 
     check_value("cost.period", cfg.cost.period, Choices(PERIODS))
     check_costs(OmegaConf.to_container(cfg.costs, resolve=True))
+    check_data_dir(cfg.data)
 
 
 def run(cfg: Config, out: Run) -> dict:

@@ -227,6 +227,10 @@ def check(cfg: Config) -> None:
             check_thresholds(list(params.thresholds["values"]), labels.levels)
     if params.input.kind not in ("mine", "table"):
         raise ConfigError(f"risk.input.kind: {params.input.kind!r}; expected mine or table")
+    if params.input.kind == "mine":  # its data folder, as cost's pre-check (a table input reads no data.dir)
+        from minectl.data.mine import check_data_dir
+
+        check_data_dir(cfg.data)
     from minectl.risk.missing import check_policies
     from minectl.risk.timeaxis import parse_amount
 
