@@ -393,8 +393,8 @@ def _check_own_job(plan: dict, job: Path) -> None:
         return
     sweep, task = _mapping(plan, "sweep"), _mapping(plan, "job").get("config_name")
     hydra = _hydra_node(config, JOB_EXPECTED)
-    made_by, number, config_name = _mapping(hydra, "sweep").get("dir"), _mapping(hydra, "job").get("num"), \
-        _mapping(hydra, "job").get("config_name")
+    made_by, job_node = _mapping(hydra, "sweep").get("dir"), _mapping(hydra, "job")
+    number, config_name = job_node.get("num"), job_node.get("config_name")
     wrong = (f"hydra.sweep.dir={made_by}, this sweep's is {sweep.get('dir')}" if made_by != sweep.get("dir") else
              f"hydra.job.config_name={config_name}, this sweep's is {task}" if config_name != task else
              f"hydra.job.num={number}" if sweep.get("subdir") == "${hydra.job.num}" and str(number) != job.name else None)

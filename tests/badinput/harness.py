@@ -70,6 +70,11 @@ def snapshot(paths: Iterable[Path]) -> dict[str, str]:
     return found
 
 
+def every_file_text(folder: Path) -> str:
+    """All files below ``folder`` as text: where a secret must not be written."""
+    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file())
+
+
 def partial_results(folder: Path | None) -> list[str]:
     """Result files a failed run must not leave (its .hydra/ and status.json may stay)."""
     if folder is None or not Path(folder).exists():

@@ -3,7 +3,8 @@ test_run_folders.py (secrets) and test_foreign_folders_and_configs.py.
 
 A libpq password in quotes (`password='a b'`, as libpq takes a password with spaces) was written
 in clear into the error line, status.json, .hydra/config.yaml, overrides.yaml and hydra.yaml; so was
-the value of `${oc.env:'NAME'}` (the name quoted, which OmegaConf resolves as the unquoted one), and
+the value of `${oc.env:'NAME'}` (the name quoted, which OmegaConf resolves as the unquoted one: tested
+in test_run_folders.py with the unquoted name), and
 the end of a URL's password holding an @ (`u:pa@ss@host` kept `ss`). A `-cd` file holding one
 value (`42`) ended in OmegaConf's AssertionError as a traceback; `NO`, `on`, `yes` in a `-cd` file are
 booleans to YAML 1.1, and a text key took them as 'False'/'True' (costs.currency 'False'). A list
@@ -22,17 +23,13 @@ from pathlib import Path
 
 import pytest
 from conftest import write_tiny_mine
-from harness import assert_refused, invoke
+from harness import assert_refused, every_file_text, invoke
 
 from minectl.errors import ConfigError
 from minectl.redaction import redact
 from minectl.trust import check_hydra_node
 
 DEAD_SERVER = "host=127.0.0.1 port=1 user=u dbname=x"  # nothing listens on port 1: refused at once
-
-
-def every_file_text(folder: Path) -> str:
-    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file())
 
 
 # ---------------------------------------------------------------------------------------- secrets
@@ -66,26 +63,6 @@ def test_an_override_that_cannot_be_parsed_does_not_echo_its_password(tmp_path):
     assert_refused(["cost", "data=postgres", f"data.dsn={DEAD_SERVER} password='Qp7Secret'", f"hydra.run.dir={tmp_path / 'run'}"],
                    ["cannot parse override", "password='***'"], secrets=["Qp7Secret"])
     assert not (tmp_path / "run").exists()
-
-
-@pytest.mark.parametrize("quote", ["'", '"'])
-def test_a_secret_from_a_quoted_environment_name_is_written_nowhere(quote, tmp_path, monkeypatch):
-    secret = write_tiny_mine(tmp_path / "vault-Qp7Secret")
-    monkeypatch.setenv("MINECTL_TEST_DATA_DIR", str(secret))
-    run = tmp_path / "run"
-    result = invoke("cost", "data=parquet_dir", f"data.dir=${{oc.env:{quote}MINECTL_TEST_DATA_DIR{quote}}}", "report=false",
-                    f"hydra.run.dir={run}")
-    assert result.exit_code == 0, result.output
-    assert "Qp7Secret" not in every_file_text(run) + result.output
-    assert "***/production.parquet" in (run / "provenance.json").read_text()
-
-
-def test_a_quoted_environment_name_is_redacted_from_an_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINECTL_TEST_DATA_DIR", str(tmp_path / "no-such-Qp7Secret"))
-    run = tmp_path / "run"
-    assert_refused(["cost", "data=parquet_dir", "data.dir=${oc.env:'MINECTL_TEST_DATA_DIR'}", f"hydra.run.dir={run}"],
-                   "***: data folder not found", secrets=["Qp7Secret"], run_dir=run)
-    assert "Qp7Secret" not in every_file_text(run)
 
 
 # -------------------------------------------------------------------------------- -cd folders

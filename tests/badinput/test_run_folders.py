@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from conftest import write_tiny_mine
-from harness import assert_refused, invoke
+from harness import assert_refused, every_file_text, invoke
 
 from minectl.redaction import redact
 from minectl.results import is_timing
@@ -460,25 +460,27 @@ def test_a_killed_synth_leaves_nothing_after_the_next_run(tmp_path):
 # ---------------------------------------------------------------------------- secrets
 
 
-def every_file_text(folder: Path) -> str:
-    return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file())
+# the name as written, and quoted, which OmegaConf resolves alike (quoted, it was written in clear)
+ENV_NAMES = ["MINECTL_TEST_DATA_DIR", "'MINECTL_TEST_DATA_DIR'", '"MINECTL_TEST_DATA_DIR"']
 
 
-def test_a_secret_from_the_environment_is_written_nowhere(made, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ENV_NAMES)
+def test_a_secret_from_the_environment_is_written_nowhere(name, made, tmp_path, monkeypatch):
     secret = tmp_path / "vault-Xq7Secret"
     shutil.copytree(made["mine"], secret)
     monkeypatch.setenv("MINECTL_TEST_DATA_DIR", str(secret))
     run = tmp_path / "run"
-    result = invoke("demo", "data=parquet_dir", "data.dir=${oc.env:MINECTL_TEST_DATA_DIR}", f"hydra.run.dir={run}")
+    result = invoke("demo", "data=parquet_dir", f"data.dir=${{oc.env:{name}}}", f"hydra.run.dir={run}")
     assert result.exit_code == 0, result.output
     assert "Xq7Secret" not in every_file_text(run) + result.output
     assert "***/production.parquet" in (run / "provenance.json").read_text()
 
 
-def test_a_secret_from_the_environment_is_not_in_an_error(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ENV_NAMES)
+def test_a_secret_from_the_environment_is_not_in_an_error(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MINECTL_TEST_DATA_DIR", str(tmp_path / "no-such-Xq7Secret"))
     run = tmp_path / "run"
-    assert_refused(["demo", "data=parquet_dir", "data.dir=${oc.env:MINECTL_TEST_DATA_DIR}", f"hydra.run.dir={run}"],
+    assert_refused(["demo", "data=parquet_dir", f"data.dir=${{oc.env:{name}}}", f"hydra.run.dir={run}"],
                    "***: data folder not found", secrets=["Xq7Secret"], run_dir=run)
     assert "Xq7Secret" not in every_file_text(run)
 
