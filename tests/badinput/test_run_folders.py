@@ -418,8 +418,9 @@ def test_a_named_sweep_folder_that_holds_a_sweep_is_refused(made, tmp_path):
 
 
 def test_the_folder_of_a_failed_run_may_be_reused(made, tmp_path):
-    run = tmp_path / "run"
-    assert invoke("demo", "data=parquet_dir", f"data.dir={tmp_path / 'nope'}", f"hydra.run.dir={run}").exit_code == 2
+    run, empty = tmp_path / "run", tmp_path / "empty"
+    empty.mkdir()  # a folder (checked before the run) without tables: found by the run, which fails
+    assert invoke("demo", "data=parquet_dir", f"data.dir={empty}", f"hydra.run.dir={run}").exit_code == 2
     assert json.loads((run / "status.json").read_text())["status"] == "failed"
     assert invoke("demo", "data=parquet_dir", f"data.dir={made['mine']}", f"hydra.run.dir={run}").exit_code == 0
     metrics_sha256 = hashlib.sha256((run / "metrics.json").read_bytes()).hexdigest()
