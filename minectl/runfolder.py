@@ -38,13 +38,15 @@ MAX_TEXT_BYTES = 20 << 20
 MAX_YAML_NODES = 1_000_000
 
 
-def read_text(path: Path, expected: str) -> str:
+def read_text(path: Path, expected: str, max_bytes: int = MAX_TEXT_BYTES, what_is_written: str = "a run writes") -> str:
+    """The UTF-8 text of ``path``, refused unless it is a file of at most ``max_bytes`` (checked before
+    it is read: ``what_is_written`` says what size the file's writer makes)."""
     path = Path(path)
     if not path.is_file():
         raise bad(path, "missing" if not path.exists() else "not a file", expected)
     try:
-        if (size := path.stat().st_size) > MAX_TEXT_BYTES:
-            raise bad(path, f"{size / 2**20:.0f} MB, larger than the {MAX_TEXT_BYTES >> 20} MB a run writes", expected)
+        if (size := path.stat().st_size) > max_bytes:
+            raise bad(path, f"{size / 2**20:.0f} MB, larger than the {max_bytes >> 20} MB {what_is_written}", expected)
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:  # binary: a pickle, a parquet file, random bytes
         raise bad(path, "binary data, not text", expected) from None

@@ -200,12 +200,12 @@ def save_estimator(estimator, stem: Path) -> None:
 
 def load_estimator(stem: Path):
     """Rebuild an estimator written by :func:`save_estimator`; refuses non-allow-listed classes."""
+    from minectl.runfolder import read_text
+
     stem = Path(stem)
     source = stem.with_suffix(".json")
-    if (size := source.stat().st_size) > MAX_JSON_BYTES:
-        raise DataError(f"{source}: {size / 2**20:.0f} MB, larger than the {MAX_JSON_BYTES >> 20} MB a saved model's structure may take "
-                        "(the default risk model's is 0.25 MB); expected the file a run saved")
-    tree = json.loads(source.read_text())
+    tree = json.loads(read_text(source, "the file a run saved", MAX_JSON_BYTES,
+                                "a saved model's structure may take (the default risk model's is 0.25 MB)"))
     with np.load(stem.with_suffix(".npz"), allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
     return _decode(tree, arrays, source)
