@@ -753,7 +753,7 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
     from rich.table import Table
     from rich.text import Text
 
-    from minectl.results import SUMMARY_FILE, write_summary
+    from minectl.results import SUMMARY_FILE, swept_keys, write_summary
 
     summary = write_summary(sweep_dir)
     console = Console()
@@ -768,9 +768,7 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
             _fail(f"unknown metric '{unknown[0]}' in {sweep_dir}; expected one of: {', '.join(metric_cols)}")
         metric_cols = metrics
     if by:
-        if by not in summary.columns:
-            _fail(f"--by '{by}' is not an override of this sweep; expected one of: "
-                  + ", ".join(c for c in summary.columns if c not in metric_cols and c not in ("job", "status", "error")))
+        swept_keys(summary, by)  # the same rule as report's --by
         import polars as pl
 
         grouped = summary.filter(pl.col("status") == "ok").group_by(by, maintain_order=True).agg(

@@ -192,12 +192,9 @@ class Run:
     def input_file(self, path: str | Path) -> Path:
         """Record an input's sha256 (every file of a folder); returns the path as found, resolved
         like the readers resolve it (working dir first, else the checkout)."""
-        from minectl.data.sources import checkout_hint, resolve_input
+        from minectl.data.sources import found_input
 
-        given, path = path, resolve_input(path)
-        if not path.exists():
-            raise DataError(f"{path}: input not found; expected an existing file (or a folder where the key names one)"
-                            f"{checkout_hint(given)}")
+        path = found_input(path)
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:  # hashed while the task writes its tables and plots (0.3 s for the 284 MB of 164 mines)
             self.inputs[str(file.resolve())] = _background().submit(sha256_file, file)
@@ -488,6 +485,16 @@ def summarize_sweep(sweep_dir: Path):
         schema_overrides={c: pl.Float64 for c in columns if any(isinstance(r.get(c), float) for r in rows)},
         infer_schema_length=None,
     )
+
+
+def swept_keys(summary, by: str | None = None) -> list[str]:
+    """The override columns of a sweep's summary (:func:`summarize_sweep`): all but the job's name,
+    status, error and metrics (floats; an override's value is text). ``by`` (`--by` of summarize and
+    report), when given, must be one of them: grouping by a metric would make a group of each value."""
+    keys = [c for c in summary.columns if c not in ("job", "status", "error") and not summary[c].dtype.is_float()]
+    if by is not None and by not in keys:
+        raise DataError(f"--by '{by}' is not an override of this sweep; expected one of: {', '.join(keys)}")
+    return keys
 
 
 def write_summary(sweep_dir: Path):

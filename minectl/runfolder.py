@@ -38,15 +38,25 @@ MAX_TEXT_BYTES = 20 << 20
 MAX_YAML_NODES = 1_000_000
 
 
-def read_text(path: Path, expected: str, max_bytes: int = MAX_TEXT_BYTES, what_is_written: str = "a run writes") -> str:
-    """The UTF-8 text of ``path``, refused unless it is a file of at most ``max_bytes`` (checked before
-    it is read: ``what_is_written`` says what size the file's writer makes)."""
+def check_size(path: Path, expected: str, max_bytes: int = MAX_TEXT_BYTES, what_is_written: str = "a run writes") -> Path:
+    """``path``, refused unless it is a file of at most ``max_bytes``, before a reader takes it whole
+    (``what_is_written`` says what size the file's writer makes)."""
     path = Path(path)
     if not path.is_file():
         raise bad(path, "missing" if not path.exists() else "not a file", expected)
     try:
-        if (size := path.stat().st_size) > max_bytes:
-            raise bad(path, f"{size / 2**20:.0f} MB, larger than the {max_bytes >> 20} MB {what_is_written}", expected)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise bad(path, f"cannot be read ({exc.strerror or exc})", expected) from None
+    if size > max_bytes:
+        raise bad(path, f"{size / 2**20:.0f} MB, larger than the {max_bytes >> 20} MB {what_is_written}", expected)
+    return path
+
+
+def read_text(path: Path, expected: str, max_bytes: int = MAX_TEXT_BYTES, what_is_written: str = "a run writes") -> str:
+    """The UTF-8 text of ``path``, refused unless it is a file of at most ``max_bytes`` (:func:`check_size`)."""
+    path = check_size(path, expected, max_bytes, what_is_written)
+    try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:  # binary: a pickle, a parquet file, random bytes
         raise bad(path, "binary data, not text", expected) from None

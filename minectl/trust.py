@@ -49,6 +49,10 @@ LOCAL_HANDLERS = ("logging.StreamHandler", "logging.FileHandler", "logging.NullH
 RUN_FOLDER_FILE = re.compile(r"\$\{hydra[.:]runtime\.output_dir\}/(?:[\w.-]|\$\{hydra\.job\.name\})+")  # as Hydra's default
 # Environment variables a job may set: thread counts and device choice, nothing a loader reads.
 ENV_NAME = re.compile(r"(OMP|MKL|OPENBLAS|NUMEXPR|VECLIB|POLARS|RAYON)_[A-Z0-9_]+|CUDA_VISIBLE_DEVICES")
+# Of those, the ones their libraries read as a count of threads, 1 or more: another value is ignored with at
+# most a warning (OMP_NUM_THREADS=abc, POLARS_MAX_THREADS=0 run on every core). Not RAYON_NUM_THREADS: its 0 means every core.
+THREAD_COUNTS = frozenset({"OMP_NUM_THREADS", "OMP_THREAD_LIMIT", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                           "NUMEXPR_MAX_THREADS", "VECLIB_MAXIMUM_THREADS", "POLARS_MAX_THREADS"})
 DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 # Plain numbers that YAML 1.1 reads otherwise than they look: a leading 0 is octal, a colon base 60.
 YAML11_NUMBER = re.compile(r"[-+]?(0[0-7_]*[1-7][0-7_]*|.*:.*)")
@@ -171,10 +175,12 @@ def check_hydra_node(hydra: dict) -> None:
     if job_name in (".", "..") or not re.fullmatch(r"[\w.-]+", job_name):  # Hydra's log file is <name>.log in the run folder
         raise ConfigError(f"hydra.job.name={job_name}: would put the job's log file elsewhere than its run folder; expected a name "
                           "of letters, digits, '_', '-' and '.' (the default: the task's name)")
-    for name in (hydra.get("job") or {}).get("env_set") or {}:
+    for name, value in ((hydra.get("job") or {}).get("env_set") or {}).items():
         if not ENV_NAME.fullmatch(str(name)):
             raise ConfigError(f"hydra.job.env_set.{name}: a job may not set this variable; expected thread "
                               "counts (OMP_*, MKL_*, OPENBLAS_*, NUMEXPR_*, VECLIB_*, POLARS_*, RAYON_*) or CUDA_VISIBLE_DEVICES")
+        if name in THREAD_COUNTS and not re.fullmatch(r"[1-9][0-9]*", str(value)):
+            raise ConfigError(f"hydra.job.env_set.{name}={value}: not a count of threads; expected a whole number >= 1")
     check_searchpath(hydra.get("searchpath") or [], "hydra.searchpath")
 
 

@@ -131,10 +131,21 @@ def _ray_marks(command: str) -> list:
     return []
 
 
+# the keys naming an input (a file or folder) that a task's pre-check looks for, with the placeholder a doc writes
+INPUT_KEY = re.compile(r"(?:^|\s)\+?(data\.dir|series|dataset\.path|risk\.input\.path|simulator\.path|optimize\.decision\.price_path|"
+                       r"cost_data\.path|cobweb\.path|rolling\.path|minelib\.path|loop\.surrogates_from|factors\.extract\.corpus|"
+                       r"factors\.sources\.(?:data|text))=([^\s,]+)")
+
+
 @pytest.mark.parametrize("command, part", [pytest.param(c, p, marks=_ray_marks(c), id=p[:60]) for c, p in COMPOSE])
 def test_a_docs_command_composes(command, part, tmp_path):
-    for folder in re.findall(r"\bdata\.dir=([^\s,]+)", _one_job(part)):  # a placeholder (MINE/) as a folder: the pre-check refuses
-        (tmp_path / folder).mkdir(parents=True, exist_ok=True)              # a data.dir that is not one
+    for key, path in INPUT_KEY.findall(_one_job(part)):  # the pre-check refuses an input that is not there
+        placeholder = tmp_path / path
+        if placeholder.suffix:  # T.parquet, my.jsonl: a file
+            placeholder.parent.mkdir(parents=True, exist_ok=True)
+            placeholder.touch()
+        elif key != "series":  # MINE/, DIR, runs/survey_q1: a folder (a series without a suffix is a named one)
+            placeholder.mkdir(parents=True, exist_ok=True)
     code, output = in_process(_one_job(part) + " --cfg job", tmp_path)
     assert code == 0 and output.startswith("task_name:"), f"{COMMANDS[command]}: {part}\n{output[-2000:]}"
 

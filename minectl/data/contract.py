@@ -109,6 +109,10 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     if extra_key:
         spec = replace(spec, columns={**spec.columns, **extra_key}, key=(*spec.key[:-1], *extra_key, spec.key[-1]))
     check_names(schema, "column name", f"{source}: table '{name}'")
+    for column, dtype in schema.items():  # a parquet decimal256, even a column no stage reads: polars panics on its values
+        if dtype.is_decimal() and (dtype.precision or 0) > 38:
+            raise DataError(f"{source}: column '{column}' of table '{name}' holds {dtype} values, beyond the 38 digits polars "
+                            "reads; expected DOUBLE or DECIMAL of at most 38 digits (or the table without the column)")
     for column, dtype in spec.columns.items():
         if column not in schema:
             alike = alike_in(column, schema)

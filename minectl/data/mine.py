@@ -13,7 +13,16 @@ import polars as pl
 
 from minectl.data.contract import REQUIRED_TABLES, TABLES, validate_table
 from minectl.data.names import alike_in, shown
-from minectl.data.sources import SERVER_KINDS, ServerRows, parquet_parts, read_table, resolve_input, server_rows
+from minectl.data.sources import (
+    READERS,
+    SERVER_KINDS,
+    ServerRows,
+    existing_input,
+    parquet_parts,
+    read_table,
+    resolve_input,
+    server_rows,
+)
 from minectl.errors import ConfigError, DataError
 
 
@@ -39,11 +48,20 @@ def data_folder(folder: str) -> Path:
 
 
 def check_data_dir(data: Any) -> None:
-    """The data folder of a `data` config node is one: the tasks' pre-checks call this for every sweep
-    value before any job (else each job that reads a missing folder fails after the others ran). With
-    the synthetic mine, load_mine refuses a data.dir instead."""
-    if data.dir and data.synthetic is None:
+    """The data folder of a `data` config node is one, and each file a table names (data.tables.<table>.path,
+    data.path) is there, in the readers' words: the tasks' pre-checks call this for every sweep value before
+    any job (else each job that reads a missing file fails after the others ran). With the synthetic mine,
+    load_mine refuses a data.dir instead."""
+    if data.synthetic is not None:
+        return
+    if data.dir:
         data_folder(data.dir)
+    for name, spec in (data.tables or {}).items():
+        if spec.get("kind") in READERS and spec.get("kind") not in SERVER_KINDS:  # a file; a server is not reached here
+            try:
+                existing_input(spec.get("path"), spec.get("kind"))
+            except DataError as exc:  # as load_mine says it
+                raise DataError(f"data.tables.{name}: {exc}") from None
 
 
 def _dir_sources(folder: str, given: Iterable[str] = ()) -> dict[str, dict[str, Any]]:

@@ -37,6 +37,25 @@ def resolve_input(path: str | Path) -> Path:
     return found
 
 
+def found_input(path: str | Path) -> Path:
+    """An input as found (resolve_input: a pipe or a device is refused), refused unless it is there (a
+    dangling link is not): Run.input_file's rule, and the tasks' pre-checks' (check_input)."""
+    found = resolve_input(path)
+    if not found.exists():
+        raise DataError(f"{found}: input not found; expected an existing file (or a folder where the key names one)"
+                        f"{checkout_hint(path)}")
+    return found
+
+
+def check_input(key: str, path: str, folder: bool | None = False) -> None:
+    """The input that config ``key`` names is there and is a file (``folder``: a folder; None: either), for
+    every sweep value before any job (else a job fails on it after the others ran): resolved as the job's
+    Run.input_file resolves it (the working dir, then the checkout) and refused in its words; nothing is read."""
+    found = found_input(path)
+    if folder is not None and found.is_dir() != folder:
+        raise DataError(f"{found}: a {'file' if folder else 'folder'}; expected a {'folder' if folder else 'file'}", param=key)
+
+
 def special_kind(path: Path) -> str | None:
     """What ``path`` is when it is there but neither a file nor a folder (a pipe, a device)."""
     import stat
@@ -85,7 +104,8 @@ def read_text(path: str | Path, encoding: str, expected: str) -> str:
         raise DataError(f"{path}: not {encoding} text (byte {mark + exc.start}); expected {expected}") from None
 
 
-def _existing(path: str | None, kind: str) -> Path:
+def existing_input(path: str | None, kind: str) -> Path:
+    """The file (a folder of parts: kind parquet) of a source of ``kind``, refused unless there; nothing is read."""
     if not path:
         raise DataError(f"a {kind} source needs a path; expected path=FILE")
     resolved = resolve_input(path)
@@ -134,7 +154,7 @@ def parquet_parts(folder: Path) -> list[Path]:
 
 
 def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
-    resolved = _existing(path, "parquet")
+    resolved = existing_input(path, "parquet")
     # the parts' own columns are the table's: a partition folder's name=value is no column (the
     # contract reads an extra sensors column as a reading), and the time columns hold the year
     return pl.scan_parquet(parquet_parts(resolved) if resolved.is_dir() else resolved, hive_partitioning=False)
@@ -142,7 +162,7 @@ def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
     # a blank line (an editor's, often at the end) is a row of nulls to polars: refused as "rows without a mine_id"
-    return scan_dated_csv(_existing(path, "csv")).filter(~pl.all_horizontal(pl.all().is_null()))
+    return scan_dated_csv(existing_input(path, "csv")).filter(~pl.all_horizontal(pl.all().is_null()))
 
 
 def scan_dated_csv(path: Path) -> pl.LazyFrame:
@@ -448,7 +468,7 @@ DATABASE_KINDS = ("duckdb", "postgres")
 def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
     import duckdb
 
-    resolved = _existing(path, "duckdb")
+    resolved = existing_input(path, "duckdb")
     with resolved.open("rb") as file:  # DuckDB reads it through an extension, never loaded here: "Extension ... not found"
         if file.read(16) == b"SQLite format 3\x00":
             raise DataError(f"{resolved}: a SQLite database; expected a DuckDB database file (copy the tables into one, e.g. "

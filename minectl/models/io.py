@@ -122,6 +122,10 @@ def load_estimator_files(directory: Path, meta: dict):
     return model
 
 
+# model=lightgbm's lightgbm.txt is 0.7 MB (600 trees); 128 MB (170 times as much) refuses a file that is read
+# whole twice (here and in the child) before LightGBM parses it.
+MAX_LIGHTGBM_BYTES = 128 << 20
+
 # LightGBM's reader (C++) trusts the file: a changed byte made it abort, crash or never return
 # (39 of 80 fuzzed models). Read in a child first: every tree written out node by node (a cycle or a
 # child outside the tree fails there), every split's feature inside the model's inputs.
@@ -145,14 +149,16 @@ def _checked_lightgbm_text(path: Path, saved_sha256: str | None) -> str:
     ``saved_sha256``: what model.json recorded (None: saved before it was)."""
     from minectl.isolated import read_in_child
     from minectl.results import changed_since_saved
+    from minectl.runfolder import check_size
 
-    data = path.read_bytes()
+    expected = "the model a run saved"
+    data = check_size(path, expected, MAX_LIGHTGBM_BYTES, "a saved LightGBM model may take (model=lightgbm's is 0.7 MB)").read_bytes()
     if changed_since_saved(data, saved_sha256):
         raise DataError(f"{path}: not the file the run saved (its sha256 differs from model.json's); expected the run's own model")
     try:
         read_in_child(_READ_EVERY_TREE, data, timeout=60)
     except ValueError as exc:
-        raise DataError(f"{path}: LightGBM could not read the model ({exc}); expected the model a run saved") from None
+        raise DataError(f"{path}: LightGBM could not read the model ({exc}); expected {expected}") from None
     return data.decode()
 
 
@@ -188,12 +194,15 @@ def _load_lstm(directory: Path, meta: dict):
     import torch
 
     from minectl.models.hybrid import LSTMRandomForestClassifier
-    from minectl.models.safe_io import load_estimator
+    from minectl.models.safe_io import MAX_ARRAY_BYTES, load_estimator
     from minectl.models.sequence import LSTMClassifier
+    from minectl.runfolder import check_size, read_text
 
+    weights = check_size(directory / "lstm.pt", "the file a run saved", MAX_ARRAY_BYTES,
+                         "a saved model's weights may take (the default risk model's are 0.04 MB)")
     with warnings.catch_warnings():  # torch's note on a foreign pickle's protocol: the refusal says enough
         warnings.filterwarnings("ignore", message="Detected pickle protocol")
-        state = torch.load(directory / "lstm.pt", map_location="cpu", weights_only=True)
+        state = torch.load(weights, map_location="cpu", weights_only=True)
     if meta["kind"] == "lstm":
         return LSTMClassifier(**meta["params"]).rebuild_net(state, meta["classes"], meta["n_features"], meta["n_dynamic"])
     model = LSTMRandomForestClassifier(**meta["params"])
@@ -203,5 +212,5 @@ def _load_lstm(directory: Path, meta: dict):
         dropout=p["dropout"], device=p["device"],
     ).rebuild_net(state, meta["classes"], meta["n_features"] - p["n_static"], meta["n_dynamic"])
     model.forest_ = load_estimator(directory / "forest")
-    model.tree_weights_ = np.asarray(json.loads((directory / "tree_weights.json").read_text()))
+    model.tree_weights_ = np.asarray(json.loads(read_text(directory / "tree_weights.json", "the tree weights a run saved")))
     return model

@@ -40,6 +40,10 @@ ALLOWED_CLASSES = frozenset(
 # risk model (lstm_rf's forest, rf: 300 trees, about 850 bytes each). 64 MB (250 times as much: some
 # 75,000 trees) refuses a file that would fill memory before it is refused (read whole, as text and objects).
 MAX_JSON_BYTES = 64 << 20
+# Its .npz: 1.5 MB for the default risk model (2.3 MB for model=svm's support vectors). 256 MB (170 times
+# as much) for the file, and for its arrays unpacked: a deflated array of zeros unpacks to 1,000 times its
+# size. The same for an LSTM's weights (lstm.pt: 0.04 MB).
+MAX_ARRAY_BYTES = 256 << 20
 NOT_SAVED = {HGB_REGRESSOR: ("_loss",)}  # state an estimator rebuilds on load (see _loaded_hgb)
 BIT_GENERATORS = {"PCG64": np.random.PCG64}  # what np.random.default_rng makes
 
@@ -206,6 +210,16 @@ def load_estimator(stem: Path):
     source = stem.with_suffix(".json")
     tree = json.loads(read_text(source, "the file a run saved", MAX_JSON_BYTES,
                                 "a saved model's structure may take (the default risk model's is 0.25 MB)"))
-    with np.load(stem.with_suffix(".npz"), allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    return _decode(tree, arrays, source)
+    return _decode(tree, _read_arrays(stem.with_suffix(".npz")), source)
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a saved .npz (never unpickled), refused before any is read where the file or its
+    arrays unpacked take more than MAX_ARRAY_BYTES."""
+    from minectl.runfolder import bad, check_size
+
+    expected, written = "the file a run saved", "a saved model's arrays may take (the default risk model's are 1.5 MB)"
+    with np.load(check_size(path, expected, MAX_ARRAY_BYTES, written), allow_pickle=False) as npz:
+        if (unpacked := sum(member.file_size for member in npz.zip.infolist())) > MAX_ARRAY_BYTES:
+            raise bad(path, f"{unpacked / 2**20:.0f} MB unpacked, larger than the {MAX_ARRAY_BYTES >> 20} MB {written}", expected)
+        return {k: npz[k] for k in npz.files}

@@ -253,7 +253,7 @@ def sweep_context(sweep_dir: Path, metrics: list[str] | None = None, by: str | N
     import polars as pl
 
     from minectl.report.figures import Figure, has_data, plot_layout, values
-    from minectl.results import summarize_sweep
+    from minectl.results import summarize_sweep, swept_keys
 
     sweep_dir = Path(sweep_dir)
     metrics = list(dict.fromkeys(metrics or []))  # --metric X --metric X: one column each (a group's mean is named once)
@@ -265,9 +265,7 @@ def sweep_context(sweep_dir: Path, metrics: list[str] | None = None, by: str | N
         if name not in metric_cols:
             raise DataError(f"unknown metric '{name}' in {sweep_dir}; expected one of: {', '.join(metric_cols)}")
     chosen = list(metrics or metric_cols[:MAX_GROUP_METRICS])
-    overrides = [c for c in summary.columns if c not in metric_cols and c not in ("job", "status", "error")]
-    if by is not None and by not in overrides:
-        raise DataError(f"--by '{by}' is not an override of this sweep; expected one of: {', '.join(overrides)}")
+    overrides = swept_keys(summary, by)  # summarize's rule for --by
     varying = [c for c in overrides if summary[c].n_unique() > 1]
     groups_by = [by] if by else [c for c in varying if c != "seed"] or []
     ok = summary.filter(pl.col("status") == "ok")

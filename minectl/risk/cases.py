@@ -133,6 +133,10 @@ def cross_validate(
         "baseline_sd": {name: pair[1] for name, pair in baseline.items()},
         "cv": {"folds": folds, "repeats": repeats, "rows": len(y_all)},
     }
+    # a case recorded twice can be in a training and a test fold at once: counted (when there are some) and said
+    cases = frame.select(*layout.dynamic, *layout.static, layout.label)
+    if repeated := cases.height - cases.unique().height:
+        metrics["cv"]["duplicate_rows"] = repeated
     folds_flat = [{"fold": i, **{f"model.{k}": v for k, v in m.items()},
                    **{f"{name}.{k}": v for name in BASELINES for k, v in baseline_rows[name][i].items()}}
                   for i, m in enumerate(model_rows)]

@@ -173,8 +173,8 @@ def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str) -> None:
     (counts, levels) repeat. So are integer columns named as ids (machine_id: codes, not amounts)."""
     expected = "expected measurements as indicators: the column in risk.features.exclude"
     for column in columns:
-        values = frame[column]
-        if not values.dtype.is_integer():
+        values = _whole_numbers(frame[column])
+        if values is None:
             continue
         if frame.height >= 3 and not values.null_count():
             if (values.diff().drop_nulls() == 1).all():
@@ -187,6 +187,17 @@ def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str) -> None:
         if _ID_NAME.search(column):  # machine 3 is not thrice machine 1
             raise DataError(f"{where}: column {column!r} holds integer codes named as an id; {expected}, or in "
                             "risk.input.categorical (one indicator per code)")
+
+
+def _whole_numbers(values: pl.Series) -> pl.Series | None:
+    """An integer column as it is, a float one holding whole numbers only as integers (ids as a pandas
+    export with an empty cell writes them, or a csv's 1.0, 2.0: before, such row numbers were an indicator), else None."""
+    if values.dtype.is_integer():
+        return values
+    given = values.drop_nulls()
+    if values.dtype.is_float() and given.len() and bool((given.is_finite() & (given == given.round(0)) & (given.abs() <= 2**53)).all()):
+        return values.cast(pl.Int64)
+    return None
 
 
 # id, ID, machine_id, machine id, machine-id, machineId, MachineID (not grid, valid, paid)

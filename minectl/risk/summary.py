@@ -98,7 +98,9 @@ def cv_table(model: str, metrics: dict):
 
 
 def cv_verdicts(metrics: dict, leakage_limit: float | None) -> list[str]:
-    mean = metrics["test"]["f1_macro"]
+    mean, repeated = metrics["test"]["f1_macro"], metrics["cv"].get("duplicate_rows", 0)
+    copies = [f"[yellow]{repeated} rows repeat an earlier row's features and label: a case recorded twice can be in a training "
+              "and a test fold at once, which flatters the folds' scores (drop the copies if they are one case)[/yellow]"]
     return [f"[yellow]the model does not beat the {name} baseline (macro F1 {mean:.3f} vs {b['f1_macro']:.3f})[/yellow]"
             for name, b in metrics["baseline"].items() if mean <= b["f1_macro"]] + \
-        too_good("", metrics["test"]["recall_macro"], "the folds' test parts (mean)", leakage_limit)
+        too_good("", metrics["test"]["recall_macro"], "the folds' test parts (mean)", leakage_limit) + (copies if repeated else [])

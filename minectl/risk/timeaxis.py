@@ -134,12 +134,24 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
     if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:  # comparisons with naive times fail
         raise DataError(f"{where}: time column {column.name!r} holds times with a zone ({column.dtype.time_zone}); expected "
                         "naive local time (drop the zone upstream)")
+    if column.dtype.is_float() and bool((column == column.round(0)).all()):
+        column = column.cast(pl.Int64)
+    if column.dtype.is_integer() and (days := _yyyymmdd(column)) is not None:
+        return days
     if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime) or column.dtype.is_integer():
         return column
-    if column.dtype.is_float() and bool((column == column.round(0)).all()):
-        return column.cast(pl.Int64)
     raise DataError(f"{where}: time column {column.name!r} has type {column.dtype}{serial_day_hint(column)}; expected dates, timestamps "
                     "or integers")
+
+
+def _yyyymmdd(column: pl.Series) -> pl.Series | None:
+    """Days written as integers (20240131, as SQL exports and spreadsheets give them) as dates; None where
+    some value is no such day. Read as shift numbers, each month's end was a gap of 70 or more periods
+    and lead times in days were refused."""
+    if not column.len() or column.min() < 1900_01_01 or column.max() > 2100_12_31:
+        return None
+    days = column.cast(pl.String).str.to_date("%Y%m%d", strict=False)
+    return None if days.null_count() else days.alias(column.name)
 
 
 def _on_one_clock(column: pl.Series, wall: pl.Series) -> pl.Series:

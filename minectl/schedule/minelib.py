@@ -237,6 +237,10 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if data.startswith(codecs.BOM_UTF8):  # Windows tools write one: blanks, so offsets and lines stay
         data = b" " * len(codecs.BOM_UTF8) + data[len(codecs.BOM_UTF8):]
     buf = np.frombuffer(data, np.uint8)
+    alone = np.flatnonzero((buf == 13) & (np.append(buf[1:], 0) != 10))
+    if len(alone):  # a line end of CR only (classic Mac), as the other files are read (splitlines): was one long line
+        buf = buf.copy()
+        buf[alone] = 10
     odd = np.flatnonzero(NOT_IN_MINELIB_INTEGERS[buf])  # non-ascii bytes and `%` are among them: looked for there only
     if len(odd) and np.any(buf[odd] > 127):
         raise DataError(f"{path}: not ascii text (byte {int(odd[np.argmax(buf[odd] > 127)])}); expected a MineLib file of integers")

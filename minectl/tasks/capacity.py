@@ -132,6 +132,9 @@ def run(cfg: Config, out: Run) -> dict:
     if cfg.rolling.path:
         from minectl.capacity.optimal import rolling_capacity
 
+        if len(inputs["rolling"]) < cfg.rolling.last:  # said, as metrics rolling.months only counted it
+            out.console.print(f"rolling: {len(inputs['rolling'])} months in rolling.path, fewer than rolling.last={cfg.rolling.last}: "
+                              "all of them used")
         with config_keys({"prices": "rolling.path", "dead_band": "revenue.dead_band"}):
             rows = rolling_capacity(
                 inputs["rolling"][-cfg.rolling.last :], price, cost, lower, upper,
@@ -163,9 +166,11 @@ def run(cfg: Config, out: Run) -> dict:
 
 
 def check(cfg: Config) -> None:
-    """The revenue's lists have the lengths they need, the tables' columns are named once each, and
-    the revenue curves hold on the technical limits, for every sweep value before any job."""
+    """The revenue's lists have the lengths they need, the tables' columns are named once each, the
+    revenue curves hold on the technical limits, and the input files are there, for every sweep value
+    before any job."""
     from minectl.capacity.optimal import check_curves, lognormal_errors
+    from minectl.data.sources import check_input
 
     for key in ("price_coefs", "cost_coefs"):
         if not cfg.revenue[key]:
@@ -191,6 +196,9 @@ def check(cfg: Config) -> None:
     _, min_profitable, upper_t_a, per_q = _limits(cfg)  # the limits' own errors, too, before any job of a sweep
     with config_keys({"price_coefs": "revenue.price_coefs", "cost_coefs": "revenue.cost_coefs"}):
         check_curves(*_curves(cfg), min_profitable / per_q, upper_t_a / per_q)
+    for key, path in (("cost_data.path", cfg.cost_data.path), ("cobweb.path", cfg.cobweb.path), ("rolling.path", cfg.rolling.path)):
+        if path:
+            check_input(key, path)
 
 
 def _limits(cfg: Config) -> tuple[dict[str, float], float, float, float]:

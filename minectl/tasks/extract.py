@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from minectl.results import Run
 
 RELATIONS_FILE = "model/relations.json"  # the tagger: model/tagger.json + its weights (minectl.text.pipeline.TAGGER_FILES)
+# relations.json is 0.55 MB for the default run (MaintIE); 64 MB (115 times as much) refuses a file read whole before it is parsed
+MAX_RELATIONS_BYTES = 64 << 20
 PREDICT_TABLES = ("entities", "triples", "pending")  # what `predict` writes, a Parquet file each
 PREDICT_CHUNK_LINES = 10_000  # lines tagged at a time by `predict` (memory grows with it, not with the file)
 
@@ -104,6 +106,7 @@ KEYS = {"models": "factors.extract.models", "cv_folds": "factors.extract.cv_fold
 def check(cfg: Config) -> None:
     """Choices and relations between keys, for every sweep value before any job (their options
     live in the stage modules)."""
+    from minectl.data.sources import check_input
     from minectl.text.corpus import FORMATS, LEVELS
     from minectl.text.pipeline import MODELS
 
@@ -121,14 +124,19 @@ def check(cfg: Config) -> None:
         raise ConfigError(f"factors.extract.tagger.char_encoder={p.tagger.char_encoder}; expected lstm or cnn")
     if p.cv_folds == 1:
         raise ConfigError("factors.extract.cv_folds=1; expected 0 (no CV) or at least 2 folds")
+    check_input("factors.extract.corpus", p.corpus)
+    if p.dictionary:
+        check_input("factors.extract.dictionary", p.dictionary)
 
 
-def _terms(p: ExtractParams, types: set[str]) -> dict:
-    """The seed's terms (lexicon) and the user dictionary, its types cut to the corpus' ``types``."""
+def _terms(p: ExtractParams, types: set[str], out: Run) -> dict:
+    """The seed's terms (lexicon) and the user dictionary (found and recorded as every input is), its
+    types cut to the corpus' ``types``."""
     from minectl.text.dictionary import read_terms
     from minectl.text.lexicon import mining_terms
 
-    return {**(mining_terms() if p.lexicon else {}), **(read_terms(p.dictionary, p.levels, types) if p.dictionary else {})}
+    user = read_terms(out.input_file(p.dictionary), p.levels, types) if p.dictionary else {}
+    return {**(mining_terms() if p.lexicon else {}), **user}
 
 
 @config_keys(KEYS)
@@ -143,7 +151,7 @@ def run(cfg: Config, out: Run) -> dict:
     torch.set_num_threads(p.threads)
     path = out.input_file(p.corpus)
     docs = relabel(read_corpus(path, p.format), p.levels)
-    terms = _terms(p, {e.type for d in docs for e in d.entities})
+    terms = _terms(p, {e.type for d in docs for e in d.entities}, out)
     docs = docs[: p.max_sentences]
     if len(docs) < 10:
         raise DataError(f"{path}: {len(docs)} sentences; expected at least 10 to split into train, dev and test")
@@ -277,7 +285,7 @@ def predict_cli(run, overrides: list[str]) -> None:
 
     from minectl.atomic import atomic_path
     from minectl.data.sources import resolve_input
-    from minectl.runfolder import check_plain_files
+    from minectl.runfolder import check_plain_files, read_text
     from minectl.text.corpus import MAX_TOKENS, read_utf8, text_lines, tokenize
     from minectl.text.pipeline import load_tagger
     from minectl.text.relations import PairClassifier
@@ -307,7 +315,9 @@ def predict_cli(run, overrides: list[str]) -> None:
     classifier = None
     if (run.dir / RELATIONS_FILE).is_file():
         try:
-            classifier = PairClassifier.from_json(json.loads((run.dir / RELATIONS_FILE).read_text()))
+            classifier = PairClassifier.from_json(json.loads(read_text(
+                run.dir / RELATIONS_FILE, "the relation classifier a run writes", MAX_RELATIONS_BYTES,
+                "a run's relation classifier may take (the default run's is 0.55 MB)")))
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise DataError(f"{run.dir / RELATIONS_FILE}: unreadable ({exc}); expected the relation classifier a run writes") from None
     try:

@@ -116,11 +116,21 @@ class Config(CostConfig):  # data, costs, cost: the mine whose cost pipeline giv
 
 
 def check(cfg: Config) -> None:
-    """How the values relate, for every sweep value before any job."""
+    """How the values relate, and the input files named, for every sweep value before any job."""
+    from minectl.data.sources import check_input
     from minectl.factors.declared import normalise_name
     from minectl.factors.link_prediction import check_estimators
 
     params = cfg.factors
+    for i, declared in enumerate(params.sources.declared):
+        check_input(f"factors.sources.declared[{i}]", declared)
+    for key, path, folder in (("factors.sources.data", None if params.sources.data == "mine" else params.sources.data, None),
+                              ("factors.sources.text", params.sources.text, None),  # a run folder or its table
+                              ("factors.kge.graph", None if params.kge.graph == "mining" else params.kge.graph, True),
+                              ("factors.entropy.matrix", params.entropy.matrix, False),
+                              ("factors.entropy.factors", params.entropy.matrix and params.entropy.factors, False)):
+        if path:
+            check_input(key, path, folder)
     # the estimators' parameters (learning_rate=nan): the open map is checked by KGEModel, not the schema
     check_estimators(OmegaConf.to_container(params.kge.estimators, resolve=True), list(params.kge.models), "factors.kge")
     if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:

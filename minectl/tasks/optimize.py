@@ -149,6 +149,7 @@ def _choices(values) -> str:
 def check(cfg: Any) -> tuple[list[str], list[str]]:
     """How the values relate, for every sweep value before any job (each number's range is
     declared in the schema and checked by minectl.constraints); returns (variables, responses)."""
+    from minectl.data.sources import check_input
     from minectl.optimize.doe import KINDS, min_runs
     from minectl.optimize.moo import OPERATORS, SAMPLINGS, SENSES
 
@@ -168,6 +169,7 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
         if not sim.path or not sim.responses:
             raise ConfigError("simulator: kind=table needs simulator.path (a .csv/.parquet/.arff of runs) "
                               "and simulator.responses (column names)")
+        check_input("simulator.path", sim.path)
         responses = list(sim.responses)
         named = variables + responses
         again = next((name for i, name in enumerate(named) if name in named[:i]), None)
@@ -241,6 +243,8 @@ def _check_learnt(fitted: Any, Y: Any, responses: list[str], name: str) -> None:
 
 
 def _check_decision(decision: Any, objective_responses: list[str]) -> None:
+    from minectl.data.sources import check_input
+
     if not decision.low_price < decision.high_price:
         raise ConfigError(f"optimize.decision: low_price {decision.low_price} must be below high_price {decision.high_price}")
     for key in ("weights_at_low", "weights_at_high"):
@@ -253,6 +257,8 @@ def _check_decision(decision: Any, objective_responses: list[str]) -> None:
             raise ConfigError(f"optimize.decision.{key}: expected non-negative weights with a positive sum")
     if decision.price is None and decision.price_path is None:
         raise ConfigError("optimize.decision: set price=<number> or price_path (a price series or forecast table file)")
+    if decision.price_path is not None:
+        check_input("optimize.decision.price_path", decision.price_path)
 
 
 def _price(decision: Any, out: Run) -> float:
@@ -271,6 +277,9 @@ def _price(decision: Any, out: Run) -> float:
     out.input_file(where)
     if decision.price_column in frame.columns:  # text, inf or NaN in the prices: refused, not taken as the price
         frame = frame.with_columns(numeric(frame, decision.price_column, str(where)))
+    dated = _date_column(frame, decision.price_column, str(where)) if "date" not in frame.columns else None
+    if dated is not None:  # dated by another name (the Pink Sheet copy's `month`): a newest-first file gave its oldest price
+        frame = frame.with_columns(date=dated)
     if "date" in frame.columns and frame["date"].dtype == pl.String:  # sorted as text, 01/2024 would precede 02/2023
         frame = frame.with_columns(date=parse_dates(frame["date"], str(where)))
         if frame["date"].is_null().any():
@@ -300,6 +309,23 @@ def _price(decision: Any, out: Run) -> float:
     except ValueError as exc:
         raise DataError(str(exc)) from None
     return price
+
+
+def _date_column(frame: Any, price_column: str, where: str) -> Any:
+    """The first column besides the prices whose every value reads as a date (Date, Datetime, or text
+    such as 2024-01, 1960M01, Jan-2024), parsed; None when there is none."""
+    import polars as pl
+
+    from minectl.features.series import calendar_dates
+
+    for name in frame.columns:
+        column = frame[name]
+        if name == price_column or column.drop_nulls().is_empty() or not (column.dtype == pl.String or column.dtype.is_temporal()):
+            continue
+        dates = calendar_dates(column, where)
+        if dates.null_count() == column.null_count():
+            return dates
+    return None
 
 
 def _table_runs(sim: Any, variables: list[str], responses: list[str], bounds: Any, cv_folds: int, out: Run):

@@ -214,6 +214,9 @@ def check(cfg: Config) -> None:
     if params.split == "cv" and params.input.series is not None:  # rows of one series are no independent cases
         raise ConfigError("risk.input.series: a case table (risk.split=cv) has no series; expected null, or "
                           "risk.split=chronological for a file of several series in time")
+    if params.split == "cv" and params.time.column is not None:  # folds of a time series would train on its future
+        raise ConfigError(f"risk.time.column: {params.time.column!r} orders the rows in time, and risk.split=cv shuffles "
+                          "them into folds; expected null for a case table, or risk.split=chronological")
     if params.labels.source == "rules" and not params.labels.rules:
         raise ConfigError("risk.labels.rules: empty; expected at least one rule when risk.labels.source=rules")
     if params.thresholds.mode not in ("optimise", "fixed"):
@@ -227,10 +230,6 @@ def check(cfg: Config) -> None:
             check_thresholds(list(params.thresholds["values"]), labels.levels)
     if params.input.kind not in ("mine", "table"):
         raise ConfigError(f"risk.input.kind: {params.input.kind!r}; expected mine or table")
-    if params.input.kind == "mine":  # its data folder, as cost's pre-check (a table input reads no data.dir)
-        from minectl.data.mine import check_data_dir
-
-        check_data_dir(cfg.data)
     from minectl.risk.missing import check_policies
     from minectl.risk.timeaxis import parse_amount
 
@@ -256,6 +255,22 @@ def check(cfg: Config) -> None:
     for rule in params.labels.rules:
         if rule.direction not in ("up", "down") or not rule.medium < rule.high:
             raise ConfigError(f"risk.labels.rules ({rule.column}): expected direction up/down and medium < high")
+    # the input last: keys that do not fit together are said whether or not the file is there
+    if params.input.kind == "mine":  # its data folder, as cost's pre-check (a table input reads no data.dir)
+        from minectl.data.mine import check_data_dir
+
+        check_data_dir(cfg.data)
+    else:
+        from minectl.data.sources import check_input
+
+        check_input("risk.input.path", _table_path(params.input))
+
+
+def _table_path(given: InputConfig) -> str:
+    """The file of a table input, refused when not set."""
+    if not given.path:
+        raise ConfigError("risk.input.path: not set; expected a .arff, .csv, .tsv or .parquet file for risk.input.kind=table")
+    return given.path
 
 
 @dataclass
@@ -286,10 +301,8 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
                               "risk.input.kind=mine")
         source = inputs.mine_source(OmegaConf.to_container(cfg.data, resolve=True),
                                     OmegaConf.to_container(cfg.costs, resolve=True))
-    elif not p.input.path:
-        raise ConfigError("risk.input.path: not set; expected a .arff, .csv, .tsv or .parquet file for risk.input.kind=table")
     else:
-        source = inputs.table_source(p.input.path, list(p.input.categorical), list(p.input.static), t.column, frequency,
+        source = inputs.table_source(_table_path(p.input), list(p.input.categorical), list(p.input.static), t.column, frequency,
                                      t.shift_hours, t.repeated, p.input.series)
     frequency = frequency or source.frequency
     if out is not None:

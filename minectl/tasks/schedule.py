@@ -164,6 +164,7 @@ def check(cfg: Config) -> None:
     if not cfg.minelib.path and n_blocks > MAX_SYNTHETIC_BLOCKS:
         raise ConfigError(f"synthetic.nx x ny x nz = {n_blocks:,} blocks; expected at most {MAX_SYNTHETIC_BLOCKS:,} "
                           "(larger models: write MineLib files, see benchmarks/schedule_upit.py)")
+    _check_inputs(cfg)
     # blocks weigh synthetic.block_tonnes each (more once diluted): a period's capacity below one block mines or
     # processes nothing in any plan, and was reported as an NPV of 0 with a 100 % gap to the LP's fractional blocks
     for key, share in (("mining_share", cfg.schedule.mining_share), ("processing_share", cfg.schedule.processing_share)):
@@ -171,6 +172,18 @@ def check(cfg: Config) -> None:
         if not cfg.minelib.path and blocks < 1:
             raise ConfigError(f"schedule.{key}={share}: a period's {key.split('_')[0]} capacity holds {blocks:.2f} of the synthetic "
                               f"model's {n_blocks:,} blocks; expected room for one block at least (raise schedule.{key} or the model)")
+
+
+def _check_inputs(cfg: Config) -> None:
+    """The files and folders the run will read are there and of their kind (their contents are the job's)."""
+    from minectl.data.sources import check_input
+
+    if cfg.minelib.path:  # its files are read in the job, in the order their errors are best said (the .prec first)
+        check_input("minelib.path", cfg.minelib.path, folder=True)
+    if cfg.price.forecast_table:
+        check_input("price.forecast_table", cfg.price.forecast_table)
+    if cfg.loop.surrogates_from and cfg.loop.enabled and not cfg.minelib.path:  # read only then (run: _surrogates)
+        check_input("loop.surrogates_from", cfg.loop.surrogates_from, folder=True)
 
 
 def run(cfg: Config, out: Run) -> dict:

@@ -93,12 +93,14 @@ KEYS = {
 
 def check(cfg: Config) -> None:
     """The choices, for every sweep value before any job (their options live in the stage modules)."""
+    from minectl.data.sources import check_input
     from minectl.uncertainty.bootstrap import METHODS, STATISTICS
     from minectl.uncertainty.distributions import FAMILIES
     from minectl.uncertainty.propagation import COMBINE
     from minectl.uncertainty.series import PERIODS, TRANSFORMS
 
     params, dataset = cfg.uncertainty, cfg.dataset
+    check_input("dataset.path", dataset.path)
     check_value("uncertainty.statistic", params.statistic, Choices(STATISTICS))
     check_value("uncertainty.method", params.method, Choices(METHODS))
     check_value("dataset.combine", dataset.combine, Choices(COMBINE))

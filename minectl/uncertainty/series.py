@@ -362,6 +362,7 @@ def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: st
                             f"(events such as failures, several on one date, are read in file order without dataset.date_column{other})")
         if hint is None:  # the caller's own reason for the order comes first
             newest_first = moments.len() > 2 and (steps < 0).sum() == moments.len() - 1
-            hint = "the newest first: reverse the rows" if newest_first else "several series in one file: dataset.group_by"
+            hint = "the newest first: reverse the rows" if newest_first else \
+                "sort the rows of each series by date" if grouped else "several series in one file: dataset.group_by"
         raise DataError(f"{where}: column '{dates.name}' at row {int(rows[i]) + 1} ({dates[i]}) is not after the row before "
                         f"({dates[i - 1]}); expected rows in time order, one per date ({hint})")

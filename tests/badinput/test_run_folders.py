@@ -486,14 +486,26 @@ def test_a_secret_from_the_environment_is_not_in_an_error(name, tmp_path, monkey
     assert "Xq7Secret" not in every_file_text(run)
 
 
-def test_a_password_in_a_connection_url_is_written_nowhere(tmp_path):
+def _files_at_urls(folder: Path, *urls: str) -> None:
+    """A file where each URL reads as a relative path (postgresql:/user:pw@host/db), not a database: the
+    pre-check finds it and the job fails on it, after writing its run folder's files."""
+    for url in urls:
+        (folder / url).parent.mkdir(parents=True, exist_ok=True)
+        (folder / url).write_text("not a database")
+
+
+def test_a_password_in_a_connection_url_is_written_nowhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _files_at_urls(tmp_path, "postgresql://minectl:Pw9Secret@db.example/mine")
     run = tmp_path / "run"
     assert_refused(["demo", "data=duckdb", "data.path=postgresql://minectl:Pw9Secret@db.example/mine", f"hydra.run.dir={run}"],
                    "minectl:***@db.example/mine", secrets=["Pw9Secret"], run_dir=run)
     assert "Pw9Secret" not in every_file_text(run) and "minectl:***@db.example" in (run / ".hydra" / "overrides.yaml").read_text()
 
 
-def test_a_password_in_a_swept_url_is_not_in_the_summary(tmp_path):
+def test_a_password_in_a_swept_url_is_not_in_the_summary(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _files_at_urls(tmp_path, "duckdb://u:Pw9Secret@h/a", "duckdb://u:Pw9Secret@h/b")
     sweep = tmp_path / "sweep"
     result = invoke("demo", "-m", "data=duckdb", "data.path=duckdb://u:Pw9Secret@h/a,duckdb://u:Pw9Secret@h/b", f"hydra.sweep.dir={sweep}")
     assert result.exit_code == 1
