@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from minectl.data.sources import (
     read_table,
     resolve_input,
     server_rows,
+    user_dir,
 )
 from minectl.errors import ConfigError, DataError
 
@@ -41,7 +41,7 @@ class MineData:
 
 def data_folder(folder: str) -> Path:
     """``data.dir`` as the folder it names, refused unless it is one."""
-    root = Path(folder).expanduser()
+    root = user_dir() / Path(folder).expanduser()  # a relative folder: in the one minectl was run from, as resolve_input
     if not root.is_dir():
         raise DataError(f"{root}: data folder not found; expected a folder of <table>.parquet files (minectl data synth --out)")
     return root
@@ -123,58 +123,24 @@ def load_mine(
     for name, spec in sources.items():
         spec = dict(spec)
         try:
-            if spec.get("kind") == "parquet" and spec.get("path"):  # polars reads a zoned part as the first's naive times
-                odd = _odd_part(spec["path"], differ=lambda a, b: getattr(a, "time_zone", None) != getattr(b, "time_zone", None))
-                if odd:
-                    raise DataError(f"{spec['path']}: {odd}")
             table = TABLES[name]  # sensors: every extra column is a reading (contract.validate_table)
             frame = read_table(**spec, order=(*table.key[:-1], *table.optional_key, table.key[-1]),
                                reads=None if name == "sensors" else (*table.columns, *table.optional_key))
             if spec.get("kind") in SERVER_KINDS:
                 inputs.append(server_rows(spec["kind"], spec.get("dsn"), spec.get("query"), frame))
             frames[name], mines[name] = validate_table(name, frame, spec.get("path") or name)
-        except DataError as exc:  # a part's type read as the first part's fails in a cast: name that part too
-            try:
-                odd = _odd_part(spec.get("path")) if spec.get("kind") == "parquet" else None
-            except DataError:  # the parts themselves refused (a sub-folder, a 0-byte part): exc says so
-                odd = None
-            reason = f" ({odd})" if odd and odd not in str(exc) else ""
-            raise DataError(f"data.tables.{name}: {exc}{reason}") from None
+        except DataError as exc:
+            raise DataError(f"data.tables.{name}: {exc}") from None
         except pl.exceptions.PolarsError as exc:  # a lazy source fails where its rows are read (e.g. a CSV not in UTF-8)
             first = re.split(r"[,.] hint:", str(exc).splitlines()[0], flags=re.IGNORECASE)[0]  # polars' hints are Python API
-            reason = "; ".join(filter(None, [first, _odd_part(spec.get("path"))]))
             raise DataError(f"data.tables.{name}: {spec.get('path') or name}: unreadable as {spec.get('kind', 'parquet')} "
-                            f"({reason})") from None
+                            f"({first})") from None
         if spec.get("path"):
             path = resolve_input(spec["path"])
             # a folder of parquet parts: the parts read, not its hidden and marker files (_SUCCESS, .crc)
             inputs += parquet_parts(path) if spec.get("kind") == "parquet" and path.is_dir() else [path]
     _check_joins(mines, {name: spec.get("path") or name for name, spec in sources.items()})
     return MineData(frames, inputs)
-
-
-def _odd_part(path: str | None, differ: Callable[[Any, Any], bool] = operator.ne) -> str | None:
-    """In a folder of parquet parts, the first part that is unreadable or whose columns or types
-    ``differ`` from the first part's, said (the schemas are footers, no rows are read): on failure,
-    as polars' own line names neither part and its hint is Python API; and before the read, for the
-    time zones, which polars reads away (a UTC part among naive ones passed as local time)."""
-    folder = resolve_input(path) if path else None
-    if folder is None or not folder.is_dir():
-        return None
-    parts = parquet_parts(folder)  # the parts read: partition folders' too, hidden names not
-    schemas = []
-    for part in parts:
-        try:
-            schemas.append(pl.read_parquet_schema(part))
-        except (pl.exceptions.PolarsError, OSError) as exc:  # a truncated part, or another file named .parquet
-            return f"part {part.name} is unreadable as parquet ({str(exc).splitlines()[0]}); expected parquet data in every part"
-    first = schemas[0]
-    for part, schema in zip(parts[1:], schemas[1:], strict=True):
-        for column in sorted(set(first) | set(schema), key=lambda c: (c not in first, c)):
-            if differ(first.get(column), schema.get(column)):
-                return (f"part {part.name} has column {column!r} as {schema.get(column, 'absent')}, part {parts[0].name} as "
-                        f"{first.get(column, 'absent')}; expected the same columns and types in every part")
-    return None
 
 
 # Tables whose mines and days must also be in others': a cost or an event without output would

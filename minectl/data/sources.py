@@ -26,11 +26,23 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _ROOTS = (PROJECT_ROOT, Path(minectl.conf.__file__).resolve().parents[1])
 
 
+def user_dir() -> Path:
+    """The folder a relative input names a file of: the working dir (Path()), but in a job that runs in its run folder
+    (hydra.job.chdir=true) the one minectl was run from (hydra.runtime.cwd), where the pre-check found it."""
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import OmegaConf
+
+    hydra = HydraConfig.get() if HydraConfig.initialized() else None  # also set by a run before, in this process
+    in_run_folder = hydra is not None and hydra.job.chdir and OmegaConf.select(hydra, "runtime.output_dir") == str(Path.cwd())
+    return Path(hydra.runtime.cwd) if in_run_folder else Path()
+
+
 def resolve_input(path: str | Path) -> Path:
-    """A relative input path as found: in the working dir first, else under the project root,
-    else beside the shipped configs."""
+    """A relative input path as found: in the folder minectl was run from first (user_dir), else under the
+    project root, else beside the shipped configs."""
     given = Path(path).expanduser()
-    found = given if given.is_absolute() or given.exists() else next((root / given for root in _ROOTS if (root / given).exists()), given)
+    here = user_dir()
+    found = given if given.is_absolute() else next((root / given for root in (here, *_ROOTS) if (root / given).exists()), here / given)
     kind = special_kind(found)
     if kind:  # read to its end twice (hashed, then parsed): a pipe gives its data once, /dev/zero never ends
         raise DataError(f"{found}: {kind}; expected a regular file (save the data to a file first)")
@@ -73,7 +85,7 @@ def checkout_hint(path: str | Path) -> str:
     """Why a relative examples/ path (the defaults of forecast, uncertainty, extract) is not found
     where no examples/ folder is: the example data ships with the source checkout, not the wheel."""
     given = Path(path)
-    if given.is_absolute() or given.parts[:1] != ("examples",) or any((root / "examples").is_dir() for root in (Path.cwd(), *_ROOTS)):
+    if given.is_absolute() or given.parts[:1] != ("examples",) or any((root / "examples").is_dir() for root in (user_dir(), *_ROOTS)):
         return ""
     return (" (examples/ comes with minectl's source checkout, not with an installed package: run from a clone of the "
             "repository, or name a file of your own)")
@@ -153,11 +165,87 @@ def parquet_parts(folder: Path) -> list[Path]:
     return parts
 
 
+# Parts written by other tools or versions store the same values in other widths: read in the scan
+# itself as the wider type (no pass of their own), which the contract then casts and checks as one file's.
+_WIDENING = pl.ScanCastOptions(integer_cast=["upcast", "allow-float"], float_cast="upcast", datetime_cast="upcast",
+                               categorical_to_string="allow")
+_TIME_UNITS = ("ns", "us", "ms")  # finest first
+
+
+def _wider(a: pl.DataType, b: pl.DataType) -> pl.DataType | None:
+    """The type that holds a column stored as ``a`` in one part and ``b`` in another (_WIDENING reads
+    both as it): None where the two hold different kinds of value (text and numbers, zoned and naive times)."""
+    text = (pl.String, pl.Categorical, pl.Enum)
+    if a == b or b == pl.Null:  # a part without any value in the column (pandas writes all-None as Null)
+        return a
+    if a == pl.Null:
+        return b
+    if a.is_integer() and b.is_integer():
+        return pl.Int64
+    if (a.is_integer() or a.is_float()) and (b.is_integer() or b.is_float()):  # a pandas int column with a gap is float64
+        return pl.Float64
+    if isinstance(a, text) and isinstance(b, text):
+        return pl.String
+    if isinstance(a, pl.Datetime) and isinstance(b, pl.Datetime) and a.time_zone == b.time_zone:
+        return pl.Datetime(min(a.time_unit, b.time_unit, key=_TIME_UNITS.index), a.time_zone)
+    return None
+
+
+def _parts_schema(folder: Path, parts: list[Path]) -> pl.Schema | None:
+    """The table's schema where its parts' types differ in width only (None where all parts are alike),
+    from their footers (no rows read); refused in one line naming two parts where they differ in columns
+    or in the kind of value of a column, or where a part is no parquet."""
+    schemas = []
+    for part in parts:
+        try:
+            schemas.append(pl.read_parquet_schema(part))
+        except (pl.exceptions.PolarsError, OSError) as exc:  # a truncated part, or another file named .parquet
+            raise DataError(f"{folder}: part {part.relative_to(folder)} is unreadable as parquet ({str(exc).splitlines()[0]}); "
+                            "expected parquet data in every part") from None
+    if all(dict(schema) == dict(schemas[0]) for schema in schemas[1:]):
+        return None
+    table, origin = dict(schemas[0]), dict.fromkeys(schemas[0], parts[0])  # each column's type so far, and a part that has it
+    for part, schema in zip(parts[1:], schemas[1:], strict=True):
+        for column in sorted(set(table) | set(schema), key=lambda c: (c not in table, c)):
+            found, common = schema.get(column, "absent"), table.get(column, "absent")
+            wider = None if "absent" in (found, common) else _wider(common, found)
+            if wider is None:
+                raise DataError(f"{folder}: part {part.relative_to(folder)} has column {column!r} as {found}, part "
+                                f"{origin.get(column, parts[0]).relative_to(folder)} as {common}; expected the same columns and types "
+                                "in every part (parts may differ in width only: integers and floats, time units, categorical "
+                                "and plain text)")
+            if common == pl.Null:
+                origin[column] = part
+            table[column] = wider
+    for part, schema in zip(parts, schemas, strict=True):  # an integer part read as the others' floats: the contract sees floats
+        for column in (c for c, dtype in schema.items() if dtype.is_integer() and table[c] == pl.Float64):
+            if (largest := _largest_integer(part, column)) > 2**53:
+                raise DataError(f"{folder}: part {part.relative_to(folder)} has column {column!r} as {schema[column]} with values "
+                                f"up to {largest:,}, which the other parts' floats round; expected values of at most {2**53:,} "
+                                "(a unit or id slip?)")
+    return pl.Schema(table)
+
+
+def _largest_integer(part: Path, column: str) -> int:
+    """The largest magnitude of an integer column of a parquet part, from its footer's statistics (no rows
+    read; 0 where a writer wrote none)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(part).metadata
+    index = meta.schema.to_arrow_schema().get_field_index(column)
+    stats = [meta.row_group(i).column(index).statistics for i in range(meta.num_row_groups)]
+    return max((max(abs(s.min), abs(s.max)) for s in stats if s is not None and s.has_min_max), default=0)
+
+
 def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
     resolved = existing_input(path, "parquet")
     # the parts' own columns are the table's: a partition folder's name=value is no column (the
     # contract reads an extra sensors column as a reading), and the time columns hold the year
-    return pl.scan_parquet(parquet_parts(resolved) if resolved.is_dir() else resolved, hive_partitioning=False)
+    if not resolved.is_dir():
+        return pl.scan_parquet(resolved, hive_partitioning=False)
+    parts = parquet_parts(resolved)
+    schema = _parts_schema(resolved, parts)
+    return pl.scan_parquet(parts, hive_partitioning=False, schema=schema, cast_options=None if schema is None else _WIDENING)
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:

@@ -3,7 +3,8 @@
 A small tree on one feature's value at t (fitted on the training part) is scored by balanced
 accuracy on the validation part; a score at or above the limit names a feature that is probably
 the label in disguise (a column it was derived from, or a copy of one). Only a warning: the
-data may really be that easy.
+data may really be that easy. With too few validation rows of a level, a column of noise reaches the
+limit by chance: the check says it cannot tell instead (MIN_LEVEL_ROWS).
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ import numpy as np
 
 from minectl.risk.thresholds import balanced_accuracy
 from minectl.risk.workflow import Dataset, Layout
+
+# Validation rows of each label level the check needs. With fewer than 25 rows of a level, the limit (0.98) means
+# every validation row right, which a column of noise reaches by chance once in 20 columns with 2 rows of each of
+# two levels, once in 130 with 3, once in 2,000 with 5 and in none of 4,000 with 8 (a tree as below on normal
+# noise, a training part 4 times as large; fewer with more levels or more rows of the others). 10 would refuse
+# the embedded mine's check (9 rows of its rarest level).
+MIN_LEVEL_ROWS = 5
 
 
 def feature_columns(layout: Layout) -> dict[str, int]:
@@ -22,15 +30,30 @@ def feature_columns(layout: Layout) -> dict[str, int]:
     return columns
 
 
+def rarest_level_rows(y: np.ndarray, n_levels: int) -> int:
+    """Rows of the rarest of the ``n_levels`` label levels (0, 1, ...) in ``y``."""
+    return int(np.bincount(y, minlength=n_levels).min())
+
+
+def too_few_to_tell(y_val: np.ndarray, n_levels: int) -> str | None:
+    """Why the check cannot tell on the validation labels ``y_val`` (MIN_LEVEL_ROWS), said once; None where it can."""
+    rows = rarest_level_rows(y_val, n_levels)
+    if rows >= MIN_LEVEL_ROWS:
+        return None
+    return (f"leakage check: {rows} validation row{'' if rows == 1 else 's'} of the rarest label level at lead 0, fewer than "
+            f"{MIN_LEVEL_ROWS}: too few to tell a feature that leaks the label from chance; no feature checked")
+
+
 def single_feature_scores(data: Dataset, layout: Layout, train: np.ndarray, val: np.ndarray) -> dict[str, float]:
-    """Validation balanced accuracy of a tree (2 x levels leaves) on each feature alone."""
+    """Validation balanced accuracy of a tree (2 x levels leaves) on each feature alone; a feature whose values
+    leave fewer than MIN_LEVEL_ROWS validation rows of a level (missing in the others) is not scored."""
     from sklearn.tree import DecisionTreeClassifier
 
     X, y = data.samples.X, data.samples.y
     scores = {}
     for name, j in feature_columns(layout).items():
         fit_rows, val_rows = train[np.isfinite(X[train, j])], val[np.isfinite(X[val, j])]
-        if len(np.unique(y[fit_rows])) < 2 or len(val_rows) == 0:
+        if len(np.unique(y[fit_rows])) < 2 or rarest_level_rows(y[val_rows], layout.n_levels) < MIN_LEVEL_ROWS:
             continue
         tree = DecisionTreeClassifier(max_leaf_nodes=2 * layout.n_levels, class_weight="balanced", random_state=0)
         tree.fit(X[fit_rows, j : j + 1], y[fit_rows])

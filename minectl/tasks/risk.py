@@ -353,7 +353,7 @@ def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
     """Features that alone predict the label (nearly) perfectly on validation at lead 0, warned."""
     import numpy as np
 
-    from minectl.risk.leakage import leaking, single_feature_scores
+    from minectl.risk.leakage import leaking, single_feature_scores, too_few_to_tell
     from minectl.risk.split import split_by_time
     from minectl.risk.workflow import build_dataset, fit_on_training
 
@@ -367,6 +367,9 @@ def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
         train, val, _ = split_by_time(data.dates, p.val_fraction, p.test_fraction)
     data = fit_on_training(data, prep.layout, train)
     if len(np.unique(data.samples.y[val])) < 2:  # any feature 'predicts' one level: the lead's own check refuses it
+        return {}
+    if reason := too_few_to_tell(data.samples.y[val], prep.layout.n_levels):  # a column of noise would be named by chance
+        out.console.print(f"[yellow]{reason}[/yellow]")
         return {}
     flagged = leaking(single_feature_scores(data, prep.layout, train, val), p.leakage.limit)
     for name, score in flagged.items():

@@ -168,12 +168,11 @@ class FeatureCRF:
                                     "lexicon_sha256": lexicon_sha256, **dictionaries_to_json(self)}))
 
     @classmethod
-    def load(cls, weights: Path, meta: Path) -> FeatureCRF:
+    def load(cls, weights: Path, meta: Path, info: dict) -> FeatureCRF:
         from minectl.results import changed_since_saved
         from minectl.text.neural import unreadable
 
         try:
-            info = json.loads(meta.read_text())
             tagger = cls(**{"word_classes": False, **info["params"]})  # saved before word classes: none
             if tagger.word_classes and info["lexicon_sha256"] != lexicon()[1]:
                 raise ValueError(f"trained with the word-class lexicon of sha256 {info['lexicon_sha256']}, this "

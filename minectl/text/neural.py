@@ -246,9 +246,8 @@ class NeuralTagger:
         }))
 
     @classmethod
-    def load(cls, weights: Path, meta: Path) -> NeuralTagger:
+    def load(cls, weights: Path, meta: Path, info: dict) -> NeuralTagger:
         try:
-            info = json.loads(meta.read_text())
             params = info["params"]
             tagger = cls(**params)
             tagger.words_ = {w: i for i, w in enumerate(info["words"])}

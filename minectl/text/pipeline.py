@@ -75,6 +75,9 @@ def block_splits(docs: list[Document], k: int) -> list[tuple[list[Document], lis
 
 
 TAGGER_FILES = {"neural": "tagger.pt", "crf": "tagger.crfsuite"}  # weights file per saved kind, next to tagger.json
+# tagger.json is 49 KB for the default run (MaintIE); 64 MB (1,300 times as much: a vocabulary of millions of words)
+# refuses a file read whole before it is parsed
+MAX_TAGGER_BYTES = 64 << 20
 
 
 def weights_file(model) -> str:
@@ -88,17 +91,21 @@ def load_tagger(folder: Path):
     crfsuite's model format and tensors only."""
     import json
 
+    from minectl.runfolder import read_text
     from minectl.text.feature_crf import FeatureCRF
     from minectl.text.neural import NeuralTagger, unreadable
 
     meta = folder / "tagger.json"
+    text = read_text(meta, "the tagger files a `minectl factors extract` run writes", MAX_TAGGER_BYTES,
+                     "a run's tagger.json may take (the default run's is 49 KB)")
     try:
-        kind = json.loads(meta.read_text()).get("kind")
-    except (OSError, ValueError, AttributeError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
+        info = json.loads(text)
+        kind = info.get("kind")
+    except (ValueError, AttributeError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise unreadable(meta, exc) from None
     if kind not in TAGGER_FILES:
         raise unreadable(meta, ValueError(f"kind {kind!r}, expected one of {', '.join(TAGGER_FILES)}"))
-    return (NeuralTagger if kind == "neural" else FeatureCRF).load(folder / TAGGER_FILES[kind], meta)
+    return (NeuralTagger if kind == "neural" else FeatureCRF).load(folder / TAGGER_FILES[kind], meta, info)
 
 
 def make_tagger(name: str, terms: dict, seed: int, neural: dict, crf: dict, min_precision: float):
