@@ -125,10 +125,14 @@ def _composable(part: str) -> bool:
 COMPOSE = [(c, p) for c in COMMANDS if c not in TEMPLATES and " -cd DIR " not in c for p in c.split(" && ") if _composable(p)]
 
 
-def _ray_marks(command: str) -> list:
+def _absent_marks(command: str) -> list:
+    """Skips for a command whose extra or data is not here (its input is looked for before any job, also by --cfg)."""
+    marks = []
     if "hydra/launcher=ray" in command and not RAY:
-        return [pytest.mark.skip(reason="the ray extra is not installed (pip install -e '.[ray]')")]
-    return []
+        marks.append(pytest.mark.skip(reason="the ray extra is not installed (pip install -e '.[ray]')"))
+    if any(s in command for s in NEEDS_SHARED) and not SHARED_DATA.is_dir():
+        marks.append(pytest.mark.skip(reason=f"{SHARED_DATA} is absent (the project workspace's shared data)"))
+    return marks
 
 
 # the keys naming an input (a file or folder) that a task's pre-check looks for, with the placeholder a doc writes
@@ -137,7 +141,7 @@ INPUT_KEY = re.compile(r"(?:^|\s)\+?(data\.dir|series|dataset\.path|risk\.input\
                        r"factors\.sources\.(?:data|text))=([^\s,]+)")
 
 
-@pytest.mark.parametrize("command, part", [pytest.param(c, p, marks=_ray_marks(c), id=p[:60]) for c, p in COMPOSE])
+@pytest.mark.parametrize("command, part", [pytest.param(c, p, marks=_absent_marks(c), id=p[:60]) for c, p in COMPOSE])
 def test_a_docs_command_composes(command, part, tmp_path):
     for key, path in INPUT_KEY.findall(_one_job(part)):  # the pre-check refuses an input that is not there
         placeholder = tmp_path / path
@@ -164,11 +168,9 @@ def _newest_run(workdir: Path, task: str) -> str:
 
 
 def _run_marks(command: str) -> list:
-    marks = [pytest.mark.slow, *_ray_marks(command)]
+    marks = [pytest.mark.slow, *_absent_marks(command)]
     if command in BY_HAND or command in TEMPLATES:
         marks.append(pytest.mark.skip(reason=BY_HAND.get(command) or TEMPLATES[command]))
-    if any(s in command for s in NEEDS_SHARED) and not SHARED_DATA.is_dir():
-        marks.append(pytest.mark.skip(reason=f"{SHARED_DATA} is absent (the project workspace's shared data)"))
     return marks
 
 

@@ -368,6 +368,8 @@ def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
     data = fit_on_training(data, prep.layout, train)
     if len(np.unique(data.samples.y[val])) < 2:  # any feature 'predicts' one level: the lead's own check refuses it
         return {}
+    if p.split != "cv" and len(np.unique(data.samples.y[train])) < prep.layout.n_levels:  # refused by the lead's check too
+        return {}
     if reason := too_few_to_tell(data.samples.y[val], prep.layout.n_levels):  # a column of noise would be named by chance
         out.console.print(f"[yellow]{reason}[/yellow]")
         return {}
