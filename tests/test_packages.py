@@ -33,11 +33,11 @@ def test_init_holds_only_reexports_and_all(folder):
         assert hasattr(package, name) or (folder / f"{name}.py").exists(), f"minectl.{folder.name}.{name}"
 
 
-@pytest.mark.parametrize("args, default", [
-    (["uncertainty", "debug=quick"], "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"),
-    (["factors", "extract", "debug=quick"], "examples/data/maintie/gold_release.json"),
+@pytest.mark.parametrize("args, key, default", [
+    (["uncertainty", "debug=quick"], "dataset.path", "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"),
+    (["factors", "extract", "debug=quick"], "factors.extract.corpus", "examples/data/maintie/gold_release.json"),
 ])
-def test_a_default_example_file_missing_from_an_installed_package_says_where_it_ships(args, default, tmp_path, monkeypatch):
+def test_a_default_example_file_missing_from_an_installed_package_says_where_it_ships(args, key, default, tmp_path, monkeypatch):
     """An installed wheel has no examples/ (third-party data, with the checkout only): its default
     inputs were "input not found" and no more."""
     from typer.testing import CliRunner
@@ -49,6 +49,5 @@ def test_a_default_example_file_missing_from_an_installed_package_says_where_it_
     monkeypatch.setattr(minectl.data.sources, "_ROOTS", ())  # as in site-packages: no checkout around the package
     result = CliRunner().invoke(app, [*args, f"hydra.run.dir={tmp_path / 'run'}"])
     assert result.exit_code == 2
-    assert result.output.strip() == (f"error: {default}: input not found; expected an existing file (or a folder where the key "
-                                     "names one) (examples/ comes with minectl's source checkout, not with an installed package: "
+    assert result.output.strip() == (f"error: {key}: {default}: not found; expected a file (examples/ comes with minectl's source checkout, not with an installed package: "
                                      "run from a clone of the repository, or name a file of your own)")

@@ -49,13 +49,16 @@ def resolve_input(path: str | Path) -> Path:
     return found
 
 
-def found_input(path: str | Path) -> Path:
-    """An input as found (resolve_input: a pipe or a device is refused), refused unless it is there (a
-    dangling link is not): Run.input_file's rule, and the tasks' pre-checks' (check_input)."""
+def found_input(path: str | Path, expected: str = "a file or folder", folder: bool | None = None) -> Path:
+    """An input as found (resolve_input: a pipe or a device is refused), refused unless it is there (a dangling
+    link is not) and, where ``folder`` says, a folder (True) or a file (False); ``expected`` says what the key
+    names. The one rule of "the input is there": the pre-checks (check_input), Run.input_file, the table,
+    series and MineLib readers."""
     found = resolve_input(path)
     if not found.exists():
-        raise DataError(f"{found}: input not found; expected an existing file (or a folder where the key names one)"
-                        f"{checkout_hint(path)}")
+        raise DataError(f"{found}: not found; expected {expected}{checkout_hint(path)}")
+    if folder is not None and found.is_dir() != folder:
+        raise DataError(f"{found}: a {'folder' if found.is_dir() else 'file'}; expected {expected}")
     return found
 
 
@@ -63,9 +66,11 @@ def check_input(key: str, path: str, folder: bool | None = False) -> None:
     """The input that config ``key`` names is there and is a file (``folder``: a folder; None: either), for
     every sweep value before any job (else a job fails on it after the others ran): resolved as the job's
     Run.input_file resolves it (the working dir, then the checkout) and refused in its words; nothing is read."""
-    found = found_input(path)
-    if folder is not None and found.is_dir() != folder:
-        raise DataError(f"{found}: a {'file' if folder else 'folder'}; expected a {'folder' if folder else 'file'}", param=key)
+    kind = "file or folder" if folder is None else "folder" if folder else "file"
+    try:
+        found_input(path, f"a {kind}", folder)
+    except DataError as exc:
+        raise DataError(exc.message, param=key) from None
 
 
 def special_kind(path: Path) -> str | None:
@@ -120,13 +125,12 @@ def existing_input(path: str | None, kind: str) -> Path:
     """The file (a folder of parts: kind parquet) of a source of ``kind``, refused unless there; nothing is read."""
     if not path:
         raise DataError(f"a {kind} source needs a path; expected path=FILE")
-    resolved = resolve_input(path)
+    parts = " (or a folder of its parts)" if kind == "parquet" else ""
+    resolved = found_input(path, f"an existing {kind} file{parts}")
     if resolved.is_dir() and kind == "parquet":
         return resolved
-    if resolved.is_dir():  # "not found" for a folder that is there: parts are read for kind: parquet only
+    if resolved.is_dir():
         raise DataError(f"{resolved}: a folder; expected one {kind} file (a folder of parts is read for kind: parquet only)")
-    if not resolved.is_file():
-        raise DataError(f"{resolved}: file not found; expected an existing {kind} file{checkout_hint(path)}")
     if resolved.stat().st_size == 0:
         raise DataError(f"{resolved}: file is empty; expected {kind} data")
     return resolved
@@ -705,9 +709,7 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     For the single-table inputs of some tasks (a price series, a sample table); `what` names
     the input in errors.
     """
-    path = resolve_input(path)
-    if not path.is_file():
-        raise DataError(f"{path}: {what} file not found; expected a {TABLE_FILES} file")
+    path = found_input(path, f"the {what} as a {TABLE_FILES} file", folder=False)
     if not path.stat().st_size:  # polars' "empty CSV" / parquet's footer error said nothing of what was expected
         raise DataError(f"{path}: the {what} file is empty (0 bytes); expected a table: a line of column names, then rows")
     suffix = path.suffix.lower()

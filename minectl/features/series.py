@@ -130,6 +130,36 @@ def calendar_dates(column: pl.Series, where: str) -> pl.Series:
     return pl.select(pl.coalesce(parse_dates(text, where), named, named_day)).to_series().alias(column.name)
 
 
+# names of a column of years (a yearbook's annual table); an integer column of another name is a measurement
+YEAR_NAMES = {"year", "years", "yr", "fy", "fiscal year", "fiscal_year",
+              "jahr", "année", "annee", "año", "anno", "год", "年", "年份", "年度"}
+
+
+def year_dates(column: pl.Series) -> pl.Series:
+    """A column named as years (YEAR_NAMES) of whole years 1000-2999, each once, as 1 January of
+    each (a yearbook lists the newest first as often as not); any other column as it is. Years
+    that repeat are one part of a date split into columns (year, month), left as they are."""
+    known = column.drop_nulls()
+    if column.name.strip().lower() not in YEAR_NAMES or known.is_empty() or known.n_unique() < known.len() \
+            or not known.is_between(1000, 2999).all():
+        return column
+    return column.to_frame().select(pl.date(pl.col(column.name), 1, 1).alias(column.name)).to_series()
+
+
+def dates_of(column: pl.Series, where: str) -> pl.Series | None:
+    """``column`` as dates where every value it holds reads as one (typed dates and times, the text of
+    calendar_dates, whole years in a column named as years: year_dates), else None. What a "date column"
+    is in a file of rows over time: the series that uncertainty and capacity check, optimize's prices."""
+    if column.dtype.is_integer():
+        dates = year_dates(column)
+    elif column.dtype == pl.String:
+        dates = calendar_dates(column, where)
+    else:
+        dates = column
+    held = column.len() > column.null_count()
+    return dates if held and dates.dtype.is_temporal() and dates.null_count() == column.null_count() else None
+
+
 def month_index(dates: pl.Series) -> pl.Series:
     """Months since year 0 of each date (Int64): consecutive months differ by 1, across years too."""
     return dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from minectl.data.names import alike_in, shown
-from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, checkout_hint, read_file, resolve_input
+from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, found_input, read_file, resolve_input
 from minectl.data.values import column_telling_apart, numeric, serial_day_hint
 from minectl.errors import ConfigError, DataError
 
@@ -32,9 +32,7 @@ def series_source(series: str, date_column: str, value_column: str) -> tuple[Pat
             f"series: {series!r} is neither a vendored series ({', '.join(PINKSHEET_SERIES)}) "
             f"nor a .csv/.parquet path{spreadsheet}; .tsv and tab-separated .txt files are read as csv too"
         )
-    path = resolve_input(path)
-    if not path.is_file():
-        raise DataError(f"{series}: series file not found (looked in the working dir and {PROJECT_ROOT}){checkout_hint(series)}")
+    path = found_input(path, f"a series file (looked for in the working dir, then in {PROJECT_ROOT})", folder=False)
     return path, date_column, value_column
 
 

@@ -230,9 +230,9 @@ def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
 def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Every whitespace-separated token of a file of non-negative integers, parsed in numpy (a
     14k-block, 250k-arc `.prec` in milliseconds), and the 1-based line of each."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found; expected a MineLib file")
+    from minectl.data.sources import found_input
+
+    path = found_input(path, "a MineLib file", folder=False)
     data = path.read_bytes()
     if data.startswith(codecs.BOM_UTF8):  # Windows tools write one: blanks, so offsets and lines stay
         data = b" " * len(codecs.BOM_UTF8) + data[len(codecs.BOM_UTF8):]

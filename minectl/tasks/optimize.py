@@ -312,20 +312,12 @@ def _price(decision: Any, out: Run) -> float:
 
 
 def _date_column(frame: Any, price_column: str, where: str) -> Any:
-    """The first column besides the prices whose every value reads as a date (Date, Datetime, or text
-    such as 2024-01, 1960M01, Jan-2024), parsed; None when there is none."""
-    import polars as pl
+    """The first column besides the prices that holds dates (features.series.dates_of: Date, Datetime,
+    text such as 2024-01, 1960M01, Jan-2024, whole years in a column named as years), parsed; None when there is none."""
+    from minectl.features.series import dates_of
 
-    from minectl.features.series import calendar_dates
-
-    for name in frame.columns:
-        column = frame[name]
-        if name == price_column or column.drop_nulls().is_empty() or not (column.dtype == pl.String or column.dtype.is_temporal()):
-            continue
-        dates = calendar_dates(column, where)
-        if dates.null_count() == column.null_count():
-            return dates
-    return None
+    return next((dates for name in frame.columns if name != price_column and (dates := dates_of(frame[name], where)) is not None),
+                None)
 
 
 def _table_runs(sim: Any, variables: list[str], responses: list[str], bounds: Any, cv_folds: int, out: Run):

@@ -304,31 +304,17 @@ def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
     return calendar_dates(column, str(path))
 
 
-# names of a column of years (a yearbook's annual table); an integer column of another name is a measurement
-YEAR_NAMES = {"year", "years", "yr", "fy", "fiscal year", "fiscal_year",
-              "jahr", "année", "annee", "año", "anno", "год", "年", "年份", "年度"}
-
-
-def _year_dates(column: pl.Series) -> pl.Series:
-    """A column named as years (YEAR_NAMES) of whole years 1000-2999, each once, as 1 January of
-    each (a yearbook lists the newest first as often as not); any other column as it is. Years
-    that repeat are one part of a date split into columns (year, month), left as they are."""
-    known = column.drop_nulls()
-    if column.name.strip().lower() not in YEAR_NAMES or known.is_empty() or known.n_unique() < known.len() \
-            or not known.is_between(1000, 2999).all():
-        return column
-    return column.to_frame().select(pl.date(pl.col(column.name), 1, 1).alias(column.name)).to_series()
-
-
 def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], hint: str) -> None:
     """Every column that holds dates (typed, or text of which every value reads as a date) must
     increase row by row (a newest-first export read in file order would reverse the series)
     with one ``period`` per row (daily prices would pass for months; None: any period), and
     for months no month left out."""
+    from minectl.features.series import dates_of
+
     rows = pl.Series(range(frame.height))
     for name in frame.columns:
-        dates = _year_dates(frame[name]) if frame[name].dtype.is_integer() else _parsed_dates(frame[name], path)
-        if dates.dtype.is_temporal() and dates.null_count() == frame[name].null_count() and dates.len() > dates.null_count():
+        dates = dates_of(frame[name], str(path))
+        if dates is not None:
             _check_order(frame[name], dates, rows, str(path), hint)
             found = _period_of(dates)
             if period is not None and found not in (None, period):

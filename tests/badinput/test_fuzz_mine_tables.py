@@ -97,7 +97,7 @@ def test_a_table_that_is_a_dangling_link_is_refused(tmp_path):
     folder = write_tiny_mine(tmp_path / "mine")
     (folder / "equipment.parquet").unlink()
     (folder / "equipment.parquet").symlink_to(tmp_path / "moved" / "equipment.parquet")
-    _refused(tmp_path, folder, f"data.tables.equipment: {folder / 'equipment.parquet'}: file not found; expected an existing parquet file")
+    _refused(tmp_path, folder, f"data.tables.equipment: {folder / 'equipment.parquet'}: not found; expected an existing parquet file (or a folder of its parts)")
 
 
 def test_a_categorical_part_among_text_parts_is_read(tmp_path):

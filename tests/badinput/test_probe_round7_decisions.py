@@ -39,7 +39,7 @@ def _bad(tmp_path: Path, kind: str) -> tuple[Path, str]:
         return path, f"{path}: a folder; expected a file"
     if kind == "dangling":
         path.symlink_to(tmp_path / "gone.csv")
-    return path, f"{path}: input not found; expected an existing file"
+    return path, f"{path}: not found; expected a file"
 
 
 # ----------------------------------------------------------- input files before any job of a sweep
@@ -68,7 +68,7 @@ def test_a_minelib_path_missing_or_a_file_is_refused_before_any_job(tmp_path):
     sweep = tmp_path / "sweep"
     common = ["schedule", "-m", "minelib.name=newman1", "schedule.problems=[upit]", "loop.enabled=false", f"hydra.sweep.dir={sweep}"]
     assert_refused([*common, f"minelib.path={NEWMAN1},{tmp_path / 'none'}"],
-                   f"error: {tmp_path / 'none'}: input not found; expected an existing file")
+                   f"error: minelib.path: {tmp_path / 'none'}: not found; expected a folder")
     assert_refused([*common, f"minelib.path={NEWMAN1},{NEWMAN1 / 'newman1.prec'}"],
                    f"error: minelib.path: {NEWMAN1 / 'newman1.prec'}: a file; expected a folder")
     assert not sweep.exists()
@@ -82,7 +82,7 @@ def test_a_forecast_table_or_saved_surrogates_of_the_wrong_kind_are_refused_befo
     link.symlink_to(tmp_path / "gone")
     assert_refused(["schedule", "-m", "debug=quick", "schedule.problems=[]", "seed=0,1", f"loop.surrogates_from={link}",
                     f"hydra.sweep.dir={sweep}"],
-                   f"error: {link}: input not found; expected an existing file")
+                   f"error: loop.surrogates_from: {link}: not found; expected a folder")
     assert not sweep.exists()
 
 

@@ -63,7 +63,7 @@ def test_a_missing_relative_input_is_still_refused_before_the_job_under_chdir(tm
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "run"
     assert_refused(["uncertainty", "debug=quick", "dataset.path=gone.csv", "hydra.job.chdir=true", f"hydra.run.dir={run}"],
-                   "gone.csv: input not found; expected an existing file", run_dir=run)
+                   "gone.csv: not found; expected a file", run_dir=run)
     assert not run.exists()  # the pre-check's refusal: no job, no run folder
 
 

@@ -15,7 +15,7 @@ from harness import QUICK_RISK, assert_refused
 
 REPO = Path(__file__).resolve().parents[2]
 COAL = "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"
-NOT_FOUND = "input not found; expected an existing file (or a folder where the key names one)"
+NOT_FOUND = "not found; expected a file"
 SEISMIC = ["+experiment=seismic_bumps", *QUICK_RISK]
 
 
@@ -31,7 +31,7 @@ def _dangling(tmp_path: Path, name: str) -> Path:
     (["risk", *SEISMIC], "risk.input.path", "examples/data/seismic_bumps/seismic-bumps.arff", "missing.arff", NOT_FOUND),
     (["uncertainty", "debug=quick"], "dataset.path", COAL, "missing.csv", NOT_FOUND),
     (["forecast", "debug=quick", "forecaster=[naive]"], "series", "australia", "dangling.csv",
-     "series file not found (looked in the working dir and"),
+     "not found; expected a series file (looked for in the working dir, then in"),
     (["extract", "debug=quick"], "factors.extract.corpus", "examples/data/maintie/gold_release.json", "dangling.json", NOT_FOUND),
     (["factors", "debug=quick"], "factors.entropy.matrix", "conf/factors/seed001/table11.csv", "missing.csv", NOT_FOUND),
     (["factors", "debug=quick"], "factors.kge.graph", "mining", "missing", NOT_FOUND),
@@ -126,5 +126,5 @@ def test_a_swept_table_file_of_the_mine_is_refused_before_any_job(tmp_path):
     assert_refused(["cost", "-m", "+experiment=taconite", "debug=quick",
                     f"data.tables.consumption_daily.path=examples/data/taconite/consumption_daily.csv,{missing}",
                     f"hydra.sweep.dir={sweep}"],
-                   f"data.tables.consumption_daily: {missing}: file not found; expected an existing csv file", run_dir=sweep)
+                   f"data.tables.consumption_daily: {missing}: not found; expected an existing csv file", run_dir=sweep)
     assert not sweep.exists()

@@ -152,7 +152,7 @@ def test_missing_tables_unknown_tables_and_bad_sources(tmp_path):
         load_mine(dir=str(write_tiny_mine(tmp_path / "n")), tables={"weather": {"kind": "csv", "path": "w.csv"}})
     with pytest.raises(DataError, match="unknown source kind 'excel'"):
         read_table("excel", "x.xlsx")
-    with pytest.raises(DataError, match="file not found"):
+    with pytest.raises(DataError, match="not found"):
         read_table("csv", str(tmp_path / "absent.csv"))
     with pytest.raises(DataError, match="column map names 'Ore'"):
         read_table("parquet", str(tmp_path / "n" / "production.parquet"), columns={"Ore": "ore_t"})
@@ -183,7 +183,7 @@ def test_read_file_reads_csv_parquet_arff_and_rejects_bad_files(tmp_path):
     assert read_file(tmp_path / "x.parquet")["x"].to_list() == [1.0]
     (tmp_path / "empty.csv").write_text("month,price\n")
     for path, message in [
-        (tmp_path / "absent.csv", "series file not found"),
+        (tmp_path / "absent.csv", "not found; expected the series as a"),
         (tmp_path / "x.xlsx", "unsupported series file type '.xlsx'"),
         (tmp_path / "empty.csv", "the series file has no rows"),
     ]:

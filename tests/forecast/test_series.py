@@ -47,7 +47,7 @@ def test_bad_series_file_names_file_column_and_problem(tmp_path, text, message):
 
 
 def test_missing_or_unsupported_file(tmp_path):
-    with pytest.raises(DataError, match="series file not found"):
+    with pytest.raises(DataError, match="absent.csv: not found; expected the series as a .csv"):
         read_monthly_series(tmp_path / "absent.csv", "m", "p")
     (tmp_path / "prices.xlsx").write_text("x")
     with pytest.raises(DataError, match="unsupported series file type"):

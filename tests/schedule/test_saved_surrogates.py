@@ -126,7 +126,7 @@ def _refused(folder: Path, tmp_path: Path, expect: str) -> None:
 
 
 def test_an_untrusted_folder_is_refused_in_one_line(saved, tmp_path):
-    _refused(tmp_path / "nowhere", tmp_path, "nowhere: input not found; expected an existing file")  # the pre-check's words
+    _refused(tmp_path / "nowhere", tmp_path, "nowhere: not found; expected a folder")  # the pre-check's words
     copy = tmp_path / "copy"
     shutil.copytree(saved / "models", copy / "models")
     grade = copy / "models/grade/estimator.json"

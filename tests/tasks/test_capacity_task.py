@@ -73,7 +73,7 @@ def test_cost_curve_pca_and_cobweb_from_tables(tmp_path):
         ("limits.price=100", "limits.price: 100.0 does not exceed K2 x variable unit cost"),
         ("revenue.price_range=[0.1]", "revenue.price_range"),
         ("revenue.cost_range=[0.1,0.2]", "revenue.cost_range: expected -1 < lower < 0 < upper (fractions), got [0.1, 0.2]"),
-        ("cost_data.path=nowhere.csv", "nowhere.csv: input not found"),
+        ("cost_data.path=nowhere.csv", "nowhere.csv: not found"),
         ("revenue.price_coefs=[]", "revenue.price_coefs: empty; expected polynomial coefficients"),
         ("revenue.cost_coefs=[]", "revenue.cost_coefs: empty; expected polynomial coefficients"),
     ],

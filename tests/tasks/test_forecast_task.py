@@ -157,7 +157,7 @@ def test_validation_only_sweep_minimises_the_lstm_validation_mape(tmp_path):
         (["forecast.backtest_months=600", "forecast.validation_months=100"], "677 months in column 'coal_australia_usd_mt'; expected at least 714: the selected models need 14 months for their first fit and the validation and backtest periods take 700"),
         (["forecast.backtest_months=657", "forecast.validation_months=1"], "expected at least 682: the selected models need 14 months"),
         (["series=prices.xlsx"], "series: 'prices.xlsx' is neither a vendored series"),
-        (["series=absent.csv"], "absent.csv: series file not found"),
+        (["series=absent.csv"], "absent.csv: not found; expected a series file"),
         (["forecast.validation_only=true"], "forecast.tune: 'lstm' is not a selected model"),
     ],
 )

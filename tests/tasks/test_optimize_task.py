@@ -162,7 +162,7 @@ def test_bad_input_files_fail_in_one_line(cli, tmp_path):
         (["simulator=table", f"simulator.path={runs}"], f"{runs}: column 'subsidence_cm' has 10 values that are not numbers (first at row 1: 'a'); expected numbers"),
         (["simulator=table", f"simulator.path={no_ore}"], f"{no_ore}: no column 'ore_t' (columns: pillar_height_m, sidewall_thickness_m, subsidence_cm)"),
         (["simulator=table", f"simulator.path={runs}", "+simulator.columns.Hp=pillar_height_m"], "simulator.columns names 'Hp', which the file lacks"),
-        ([f"optimize.decision.price_path={tmp_path / 'none.csv'}"], "none.csv: input not found; expected an existing file"),
+        ([f"optimize.decision.price_path={tmp_path / 'none.csv'}"], "none.csv: not found; expected a file"),
         ([f"optimize.decision.price_path={prices}"], f"{prices}: no column 'forecast' (columns: date, close)"),
     ]
     for overrides, message in cases:

@@ -151,7 +151,7 @@ def test_seismic_bumps_binary(cli, tmp_path):
         (["risk/labels=rules", "risk.labels.rules.0.column=nope"], "column 'nope' not in the daily table"),
         (["risk.val_fraction=0.9"], "risk.val_fraction/risk.test_fraction: val (0.9) and test (0.2) fractions"),
         (["risk.input.kind=table"], "risk.input.path: not set"),
-        (["risk.input.kind=table", "risk.input.path=/nope.arff"], "/nope.arff: input not found"),
+        (["risk.input.kind=table", "risk.input.path=/nope.arff"], "/nope.arff: not found"),
         (["risk.features.dynamic=[nope]"], "risk.features.dynamic: column 'nope'"),
     ],
 )

@@ -86,7 +86,7 @@ def test_cost_items_propagation_from_a_parquet(tmp_path):
     "override, message",
     [
         ("dataset.column=nope", "column 'nope' not found"),
-        ("dataset.path=missing.csv", "missing.csv: input not found"),
+        ("dataset.path=missing.csv", "missing.csv: not found"),
         ("uncertainty.alpha=1.5", "alpha"),
         ("uncertainty.statistic=mode", "uncertainty.statistic='mode'; expected one of mean, median, std, quantile"),
         ("dataset.transforms=[cube]", "dataset.transforms[0]='cube'; expected one of level, log_return, diff"),

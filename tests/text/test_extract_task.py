@@ -77,7 +77,7 @@ def test_predict_in_chunks_writes_the_tables_of_one_pass(quick_run, tmp_path, cl
 @pytest.mark.parametrize("args, expect", [
     (["factors", "extract", "factors.extract.levels=7"], "factors.extract.levels=7; expected one of 1, 5, 32, 224"),
     (["factors", "extract", "factors.extract.models=[dictionary,bert]"], "factors.extract.models=['dictionary', 'bert']; expected some of"),
-    (["factors", "extract", "factors.extract.corpus=/nonexistent/x.json"], "/nonexistent/x.json: input not found"),
+    (["factors", "extract", "factors.extract.corpus=/nonexistent/x.json"], "/nonexistent/x.json: not found"),
     (["factors", "extract", "factors.extract.best=dictionary"], "factors.extract.best=dictionary; expected a tagger of"),
 ])
 def test_bad_settings_are_refused_in_one_line(tmp_path, args, expect):
