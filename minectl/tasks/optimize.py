@@ -269,8 +269,9 @@ def _price(decision: Any, out: Run) -> float:
 
     from minectl.data.sources import read_file
     from minectl.data.values import numeric, repeated_key
-    from minectl.features.series import parse_dates
+    from minectl.features.series import dates_of
     from minectl.optimize.decision import check_price_frame, last_price
+    from minectl.uncertainty.series import DATE_TEXT
 
     where = decision.price_path
     frame = read_file(where, "optimize.decision.price_path")
@@ -281,10 +282,10 @@ def _price(decision: Any, out: Run) -> float:
     if dated is not None:  # dated by another name (the Pink Sheet copy's `month`): a newest-first file gave its oldest price
         frame = frame.with_columns(date=dated)
     if "date" in frame.columns and frame["date"].dtype == pl.String:  # sorted as text, 01/2024 would precede 02/2023
-        frame = frame.with_columns(date=parse_dates(frame["date"], str(where)))
-        if frame["date"].is_null().any():
-            raise DataError(f"{where}: column 'date' holds text that is not a date; "
-                            "expected dates YYYY-MM-DD, YYYY-MM, DD/MM/YYYY or DD.MM.YYYY")
+        dates = dates_of(frame["date"], str(where))
+        if dates is None or dates.is_null().any():
+            raise DataError(f"{where}: column 'date' holds text that is not a date; expected {DATE_TEXT}")
+        frame = frame.with_columns(date=dates)
     keys = [key for key in ("model", "date") if key in frame.columns]
     row = repeated_key(frame, keys) if "date" in keys else None
     if row:  # the file's last row of the latest date was the price, the other unsaid

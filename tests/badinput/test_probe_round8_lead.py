@@ -2,7 +2,8 @@
 
 A column of whole years named as years ordered the rows of uncertainty's and capacity's series, not
 optimize's prices (its own rule, a twin of the series' rule less the years): a newest-first annual
-price table gave its oldest price as the decision price, exit 0.
+price table gave its oldest price as the decision price, exit 0. And a price column named `date` was
+read by a third, narrower rule: months as 01/2020 or Jan 2024 (EIA's) were refused as "not a date".
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pytest
     ("month", ["2024-03", "2024-02", "2024-01"]),
     ("year", ["2024", "2023", "2022"]),
     ("Fiscal Year", ["2024", "2023", "2022"]),
+    ("date", ["Mar 2024", "Feb 2024", "Jan 2024"]),
+    ("date", ["03/2024", "02/2024", "01/2024"]),
 ])
 def test_a_newest_first_price_table_gives_its_latest_price(tmp_path, header, dates):
     from harness import invoke

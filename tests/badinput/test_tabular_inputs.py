@@ -226,9 +226,9 @@ PRICE_CASES = {
     # taken as the decision price
     "negative last price": ("date,price\n" + "".join(f"{m},{-5 if i == 11 else 350 + i}\n" for i, m in enumerate(MONTHS)),
                             "the last price in column 'price' is -5; expected a price >= 0"),
-    # sorted as text, 01/2021 came before 02/2020 and 12/2020's 361 was the price
-    "dates sorted as text": ("date,price\n" + "".join(f"{i + 1:02d}/2020,{350 + i}\n" for i in range(12)) + "01/2021,999\n",
-                             "column 'date' holds text that is not a date; expected dates YYYY-MM-DD, YYYY-MM, DD/MM/YYYY or DD.MM.YYYY"),
+    # unordered, the file's last row would be the price
+    "text that is no date": ("date,price\n" + "".join(f"2020-{i + 1:02d},{350 + i}\n" for i in range(12)) + "latest,999\n",
+                             "column 'date' holds text that is not a date; expected YYYY-MM-DD, YYYY-MM, MM/YYYY"),
 }
 
 
