@@ -124,6 +124,8 @@ def _one_line(exc: BaseException) -> str:
                 "chosen with -cd DIR data=NAME), or overrides of an entry the config has")
     if key and key not in message:
         message += f" (key: {key})"
+    if message.startswith("Interpolation key '"):  # `${nope}`, or a key that `~KEY` deleted and another value names
+        hint += "; expected each ${...} to name a key of the config (a key that a value names cannot be deleted with ~)"
     if "'hydra/launcher/ray'" in message:  # the plugin is an extra, kept out of the dev install
         message = message.rstrip(".")
         hint += '; hydra/launcher=ray and ray_cluster need the ray extra: pip install -e ".[ray]"'
@@ -204,6 +206,8 @@ def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Opti
             if isinstance(value, Glob):
                 values = value.filter(group_options(override.key_or_group))
             elif isinstance(value, RangeSweep):
+                if value.step == 0:  # else Python's "range() arg 3 must not be zero"
+                    raise MinectlError(f"{text}: a range's step is 0; expected a step other than 0 (range(start, stop, step))")
                 numbers = list(islice(override.sweep_iterator(), MAX_SWEEP_JOBS + 1))
                 values = sorted({str(v) for v in (min(numbers), max(numbers))}, key=float) if numbers else []
             else:
@@ -273,6 +277,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
                 remember(hydra_secrets(cfg.hydra))  # before its checks: their error lines may quote a value
                 trust.check_hydra_config(cfg.hydra)  # resolved: `callbacks: ${oc.create:...}` builds what Hydra calls
+                _check_hydra_additions(cfg, parsed)
                 if output_key:
                     _check_run_layout(cfg.hydra, multirun)
                 basic = str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper")
@@ -297,6 +302,8 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                                            "a hydra.sweep.subdir of its own for each job (the default ${hydra.job.num})")
                 if output_key:
                     checked = _check_output_dir(cfg, output_key)  # every variant's folder can be made
+                    if multirun:
+                        _check_sweep_dir(cfg, checked, output)
                     output = output or checked
                 del cfg.hydra
                 remember(config_secrets(cfg))  # redacted from any error line and log record from here on
@@ -329,6 +336,25 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
         message = str(exc) if isinstance(exc, MinectlError) else _one_line(exc)
         _fail(f"{source}: {message}" if source else message)
     return output
+
+
+def _check_hydra_additions(cfg: Any, parsed: list[Any]) -> None:
+    """`+hydra.KEY=...` adds a key only to a map of Hydra's node (`hydra.job.env_set`, `hydra.callbacks`): `+hydra.job.chdr=true`
+    added a key that nothing reads, and the run went on without chdir (without the `+`, Hydra refuses it)."""
+    import dataclasses
+
+    from omegaconf import OmegaConf
+
+    from minectl.constraints import unknown_key
+
+    for override in parsed:
+        key = override.get_key_element().lstrip("+")
+        if not override.get_key_element().startswith("+") or not key.startswith("hydra."):
+            continue
+        parent, _, name = key.rpartition(".")
+        schema = OmegaConf.get_type(OmegaConf.select(cfg, parent, default=None))
+        if dataclasses.is_dataclass(schema) and name not in {f.name for f in dataclasses.fields(schema)}:
+            raise MinectlError(unknown_key(key, [f.name for f in dataclasses.fields(schema)]))
 
 
 def _check_flags(root: Any, variant: list[str]) -> None:
@@ -386,6 +412,9 @@ def _job_folder(cfg: Any) -> Optional[Path]:
     from omegaconf import OmegaConf, read_write
     from omegaconf.errors import OmegaConfBaseException
 
+    from minectl.report.page import REPORT_FILE
+    from minectl.results import SUMMARY_FILE
+
     text = str(OmegaConf.to_container(cfg.hydra.sweep, resolve=False).get("subdir"))
     with read_write(cfg.hydra):  # what only the job knows, as a job has it
         cfg.hydra.job.num, cfg.hydra.job.id, cfg.hydra.job.override_dirname = 0, "job_id_for_0", "key=value"
@@ -396,10 +425,33 @@ def _job_folder(cfg: Any) -> Optional[Path]:
     if subdir.is_absolute() or ".." in subdir.parts or not subdir.parts:
         raise MinectlError(f"hydra.sweep.subdir={text}: a job's folder would be {subdir}, not a folder inside the sweep's; "
                            "expected a relative subdir without .. (the default ${hydra.job.num})")
+    if subdir.parts[0] in ("multirun.yaml", SUMMARY_FILE, REPORT_FILE):  # Hydra's multirun.yaml stopped the sweep (FileExistsError)
+        raise MinectlError(f"hydra.sweep.subdir={text}: a job's folder would be {subdir}, a file the sweep writes beside its "
+                           "jobs; expected another name (the default ${hydra.job.num})")
     return None if "hydra" in text else subdir
 
 
-def _check_output_dir(cfg: Any, key: str) -> Optional[tuple[Path, bool]]:
+# what differs between the jobs of a sweep: its number, id and overrides
+JOB_VALUE = re.compile(r"\$\{hydra[.:](job\.(num|id|override_dirname)|overrides\.)")
+
+
+def _check_sweep_dir(cfg: Any, checked: Optional[tuple[Path, bool]], first: Optional[tuple[Path, bool]]) -> None:
+    """One folder for the whole sweep: Hydra resolves `hydra.sweep.dir` again in each job, so a value of the job
+    (`${hydra.job.override_dirname}`, a swept `${seed}`) scattered the jobs into folders of their own, apart from the
+    folder claimed here and from multirun.yaml, and the summary listed every job as not started. ``checked``: this
+    variant's folder, ``first``: the first variant's (compared where neither is time-stamped)."""
+    from omegaconf import OmegaConf
+
+    written = OmegaConf.to_container(cfg.hydra.sweep, resolve=False).get("dir")
+    differs = checked and first and not (checked[1] or first[1]) and checked[0] != first[0]
+    if JOB_VALUE.search(str(written)) or differs:
+        shown = f" ({first[0]} for one job, {checked[0]} for another)" if differs else ""
+        raise MinectlError(f"hydra.sweep.dir={written}: names a value that differs between the jobs{shown}, so each job would "
+                           "write into a sweep folder of its own; expected one folder for the whole sweep (a job's own "
+                           "folder is hydra.sweep.subdir)")
+
+
+def _check_output_dir(cfg: Any, key: str) -> tuple[Path, bool]:
     """The run's output folder can be made: its nearest existing ancestor is a writable folder
     (Hydra makes it inside the job, where a failure is a traceback). Returns the folder and
     whether its name is time-stamped (`${now:...}`)."""
@@ -407,14 +459,17 @@ def _check_output_dir(cfg: Any, key: str) -> Optional[tuple[Path, bool]]:
     from omegaconf.errors import OmegaConfBaseException
 
     parent, _, leaf = key.rpartition(".")
+    written = OmegaConf.to_container(OmegaConf.select(cfg, parent))[leaf]
     try:
         value = OmegaConf.select(cfg, key)
-    except OmegaConfBaseException:  # interpolates what only the running job knows: Hydra's own check
-        return None
+    except OmegaConfBaseException as exc:  # Hydra resolves it before the job too (a key the config lacks, an unset variable,
+        # a job's number), and stopped there with its own error, after a sweep's folder was claimed
+        raise MinectlError(f"{key}={written}: cannot be resolved ({str(exc).splitlines()[0]}); expected a folder whose ${{...}} "
+                           "resolve before the run starts (keys of the config, set environment variables, ${now:...})") from None
     if not str(value or "").strip():  # Path("") is ".": the run's files would land among the working folder's
         raise MinectlError(f"{key} is empty; expected a folder (an unset shell variable? {key}=. writes into this folder)")
     path = Path(value)
-    timestamped = "${now:" in str(OmegaConf.to_container(OmegaConf.select(cfg, parent))[leaf])
+    timestamped = "${now:" in str(written)
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise MinectlError(f"{key}={path}: cannot make that folder ({existing} is not a writable folder); expected a writable place")
@@ -509,28 +564,30 @@ def run_hydra(
     from minectl.runner import execute_job
 
     overrides = _params_set_or_added(task, overrides)
-    argv = list(overrides)
+    # Hydra's help page (the groups and their options) composes no task config: an override of a task key was refused
+    # there as "not in struct"; it is checked here as for --cfg, and the page is the same with it or without
+    argv = [] if hydra_help else list(overrides)
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
     output = None
-    if not (hydra_help or info):
-        key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-        output = precheck(task, overrides, config_dir, None if cfg else key, start_workers=single_run,
-                          multirun=multirun, source=source)
-        if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
-            path, timestamped = output
-            try:
-                folder = claim_output_dir(path, key, timestamped, overwrite)
-            except MinectlError as exc:
-                _fail(str(exc))
-            if timestamped:  # the job uses the folder made here, not `now` resolved a second time
-                argv = [o for o in argv if o.partition("=")[0] != key] + [f"{key}={_override_value(folder)}"]
-    else:  # Hydra still composes for its help and info
+    if hydra_help and not overrides:  # the page alone: no config to check but a -cd folder's (precheck's imports cost seconds)
         from minectl import trust
 
         try:
-            trust.check_before_compose(overrides, config_dir, task)
+            trust.check_before_compose([], config_dir, task)
         except MinectlError as exc:
             _fail(str(exc))
-        register_schemas(schemas())  # on the other path precheck has registered them (50 ms a call)
+        register_schemas(schemas())
+    else:
+        output = precheck(task, overrides, config_dir, None if cfg or hydra_help or info else key, start_workers=single_run,
+                          multirun=multirun, source=source)
+    if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
+        path, timestamped = output
+        try:
+            folder = claim_output_dir(path, key, timestamped, overwrite)
+        except MinectlError as exc:
+            _fail(str(exc))
+        if timestamped:  # the job uses the folder made here, not `now` resolved a second time
+            argv = [o for o in argv if o.partition("=")[0] != key] + [f"{key}={_override_value(folder)}"]
     if multirun:
         argv.append("--multirun")
     if cfg:

@@ -53,6 +53,7 @@ ENV_NAME = re.compile(r"(OMP|MKL|OPENBLAS|NUMEXPR|VECLIB|POLARS|RAYON)_[A-Z0-9_]
 # most a warning (OMP_NUM_THREADS=abc, POLARS_MAX_THREADS=0 run on every core). Not RAYON_NUM_THREADS: its 0 means every core.
 THREAD_COUNTS = frozenset({"OMP_NUM_THREADS", "OMP_THREAD_LIMIT", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                            "NUMEXPR_MAX_THREADS", "VECLIB_MAXIMUM_THREADS", "POLARS_MAX_THREADS"})
+MAX_FILE_NAME = 255  # bytes of a file's name: the limit of ext4, XFS, APFS and NTFS
 DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 # Plain numbers that YAML 1.1 reads otherwise than they look: a leading 0 is octal, a colon base 60.
 YAML11_NUMBER = re.compile(r"[-+]?(0[0-7_]*[1-7][0-7_]*|.*:.*)")
@@ -127,6 +128,15 @@ def check_hydra_config(hydra: Any) -> None:
     now: Hydra acts on the resolved value (`callbacks: ${oc.create:...}` built a callback that ran
     os.makedirs; `stream: ${hydra.job.name}` may hold an ext:// import). One only the job can resolve
     (`${hydra:runtime.output_dir}`) is checked as written."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        OmegaConf.select(hydra, "job.name")
+    except OmegaConfBaseException as exc:  # as written it reads as a name outside the run folder: say why it does not resolve
+        written = hydra.job._get_node("name")._value()
+        raise ConfigError(f"hydra.job.name={written}: cannot be resolved ({str(exc).splitlines()[0]}); expected a name the config "
+                          "or the environment gives (the default: the task's name)") from None
     check_hydra_node(_resolved_where_possible(hydra))
 
 
@@ -175,6 +185,10 @@ def check_hydra_node(hydra: dict) -> None:
     if job_name in (".", "..") or not re.fullmatch(r"[\w.-]+", job_name):  # Hydra's log file is <name>.log in the run folder
         raise ConfigError(f"hydra.job.name={job_name}: would put the job's log file elsewhere than its run folder; expected a name "
                           "of letters, digits, '_', '-' and '.' (the default: the task's name)")
+    if len(f"{job_name}.log".encode()) > MAX_FILE_NAME:  # else Hydra's logging fails in the job, after the folder is made
+        # not quoted, not even its start: a value from the environment is a secret, redacted only where whole
+        raise ConfigError(f"hydra.job.name: {len(job_name.encode())} bytes long, too long for the name of its log file (NAME.log "
+                          f"at most {MAX_FILE_NAME} bytes); expected a name of at most {MAX_FILE_NAME - len('.log')} bytes")
     for name, value in ((hydra.get("job") or {}).get("env_set") or {}).items():
         if not ENV_NAME.fullmatch(str(name)):
             raise ConfigError(f"hydra.job.env_set.{name}: a job may not set this variable; expected thread "
