@@ -12,6 +12,7 @@ import json
 import math
 import shutil
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -50,6 +51,20 @@ def check_size(path: Path, expected: str, max_bytes: int = MAX_TEXT_BYTES, what_
         raise bad(path, f"cannot be read ({exc.strerror or exc})", expected) from None
     if size > max_bytes:
         raise bad(path, f"{size / 2**20:.0f} MB, larger than the {max_bytes >> 20} MB {what_is_written}", expected)
+    return path
+
+
+def check_unpacked_size(path: Path, expected: str, max_bytes: int, what_is_written: str) -> Path:
+    """:func:`check_size`, and for a zip archive (an .npz, torch's .pt) the size of its members
+    unpacked too: a deflated array of zeros unpacks to 1,000 times its size (a 2 MB lstm.pt to 2 GB)."""
+    path = check_size(path, expected, max_bytes, what_is_written)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:  # not a zip (a pickle, torch's legacy format, random bytes): its loader names it
+        return path
+    if unpacked > max_bytes:
+        raise bad(path, f"{unpacked / 2**20:.0f} MB unpacked, larger than the {max_bytes >> 20} MB {what_is_written}", expected)
     return path
 
 

@@ -196,21 +196,58 @@ def _load_lstm(directory: Path, meta: dict):
     from minectl.models.hybrid import LSTMRandomForestClassifier
     from minectl.models.safe_io import MAX_ARRAY_BYTES, load_estimator
     from minectl.models.sequence import LSTMClassifier
-    from minectl.runfolder import check_size, read_text
+    from minectl.runfolder import check_unpacked_size, read_text
 
-    weights = check_size(directory / "lstm.pt", "the file a run saved", MAX_ARRAY_BYTES,
-                         "a saved model's weights may take (the default risk model's are 0.04 MB)")
+    weights = check_unpacked_size(directory / "lstm.pt", "the file a run saved", MAX_ARRAY_BYTES,
+                                  "a saved model's weights may take (the default risk model's are 0.04 MB)")
     with warnings.catch_warnings():  # torch's note on a foreign pickle's protocol: the refusal says enough
         warnings.filterwarnings("ignore", message="Detected pickle protocol")
         state = torch.load(weights, map_location="cpu", weights_only=True)
     if meta["kind"] == "lstm":
-        return LSTMClassifier(**meta["params"]).rebuild_net(state, meta["classes"], meta["n_features"], meta["n_dynamic"])
-    model = LSTMRandomForestClassifier(**meta["params"])
+        lstm = LSTMClassifier(**_runnable_here(meta["params"]))
+        return _rebuilt(weights, lstm, state, meta["classes"], meta["n_features"], meta["n_dynamic"])
+    model = LSTMRandomForestClassifier(**_runnable_here(meta["params"]))
     p = model.get_params()
-    model.encoder_ = LSTMClassifier(
+    model.encoder_ = _rebuilt(weights, LSTMClassifier(
         window=p["window"], n_static=0, hidden_size=p["hidden_size"], num_layers=p["num_layers"],
         dropout=p["dropout"], device=p["device"],
-    ).rebuild_net(state, meta["classes"], meta["n_features"] - p["n_static"], meta["n_dynamic"])
+    ), state, meta["classes"], meta["n_features"] - p["n_static"], meta["n_dynamic"])
     model.forest_ = load_estimator(directory / "forest")
     model.tree_weights_ = np.asarray(json.loads(read_text(directory / "tree_weights.json", "the tree weights a run saved")))
     return model
+
+
+def _runnable_here(params: dict) -> dict:
+    """The saved ``params``, a device=cuda of a run on a GPU replaced by the CPU on a machine without
+    CUDA: the weights were saved as CPU tensors, and the model scores anywhere (it was refused)."""
+    import torch
+
+    if str(params.get("device")).startswith("cuda") and not torch.cuda.is_available():
+        return {**params, "device": "cpu"}
+    return params
+
+
+def _rebuilt(weights: Path, lstm, state: dict, classes, n_features, n_dynamic):
+    """``lstm`` rebuilt from ``state``, the tensors of ``weights``, its net built first on torch's meta
+    device (no memory): sizes model.json inflates (hidden_size 12,000 made a 5 GB net) are refused by
+    the shapes of the weights before a byte is allocated."""
+    import torch
+
+    from minectl.models.sequence import LSTMClassifier
+
+    expected = "the weights the run saved with its model.json"
+    if not isinstance(state, dict):
+        raise DataError(f"{weights}: holds a {type(state).__name__}; expected {expected} (a dict of tensors)")
+    # nn.LSTM makes a layer at a time, each in Python: num_layers 100,000 ran past 100 s, even on the meta device
+    layers = sum(isinstance(name, str) and name.startswith("lstm.weight_ih_l") for name in state)
+    if lstm.num_layers != layers:
+        raise DataError(f"{weights}: holds {layers} LSTM layer{'s' * (layers != 1)}, model.json's num_layers is "
+                        f"{lstm.num_layers!r}; expected {expected}")
+    try:
+        with torch.device("meta"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="for .*: copying from a non-meta parameter")  # the no-op meant here
+            LSTMClassifier(**{**lstm.get_params(), "device": "meta"}).rebuild_net(state, classes, n_features, n_dynamic)
+    except RuntimeError as exc:  # torch's first line says only "Error(s) in loading state_dict": the next names the tensor
+        first = next((line.strip() for line in str(exc).splitlines()[1:] if line.strip()), str(exc))
+        raise DataError(f"{weights}: does not fit the net model.json describes ({first[:300]}); expected {expected}") from None
+    return lstm.rebuild_net(state, classes, n_features, n_dynamic)

@@ -216,10 +216,8 @@ def load_estimator(stem: Path):
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     """The arrays of a saved .npz (never unpickled), refused before any is read where the file or its
     arrays unpacked take more than MAX_ARRAY_BYTES."""
-    from minectl.runfolder import bad, check_size
+    from minectl.runfolder import check_unpacked_size
 
-    expected, written = "the file a run saved", "a saved model's arrays may take (the default risk model's are 1.5 MB)"
-    with np.load(check_size(path, expected, MAX_ARRAY_BYTES, written), allow_pickle=False) as npz:
-        if (unpacked := sum(member.file_size for member in npz.zip.infolist())) > MAX_ARRAY_BYTES:
-            raise bad(path, f"{unpacked / 2**20:.0f} MB unpacked, larger than the {MAX_ARRAY_BYTES >> 20} MB {written}", expected)
+    written = "a saved model's arrays may take (the default risk model's are 1.5 MB)"
+    with np.load(check_unpacked_size(path, "the file a run saved", MAX_ARRAY_BYTES, written), allow_pickle=False) as npz:
         return {k: npz[k] for k in npz.files}

@@ -142,7 +142,7 @@ def _own_file(path: Path, run_dir: Path, expected: str) -> None:
     folder (polars reads a folder of parquet files as one table)."""
     from minectl.runfolder import bad, not_a_file
 
-    if path.is_symlink() and not path.resolve().is_relative_to(run_dir.resolve()):
+    if not path.resolve().is_relative_to(run_dir.resolve()):  # the file, or a folder above it (tables/, .hydra/), linked
         raise bad(path, f"a link to {path.resolve()}, outside the run folder", expected)
     if not path.is_file():
         raise bad(path, not_a_file(path), expected)
@@ -174,6 +174,10 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     config_file = run_dir / ".hydra" / "config.yaml"
     if not config_file.is_file():
         raise DataError(f"{run_dir}: no .hydra/config.yaml; expected a minectl run folder (or a sweep folder)")
+    overrides_file = run_dir / ".hydra" / "overrides.yaml"
+    for path in (config_file, overrides_file, run_dir / METRICS_FILE, run_dir / PROVENANCE_FILE):  # the page carries them
+        if path.exists() or path.is_symlink():
+            _own_file(path, run_dir, "a file the run wrote, inside its folder")
     config_text = read_text(config_file, "the run's config")
     config = yaml_mapping(config_file, config_text, "the YAML mapping of the run's config")
     task = str(config.get("task_name", "?"))
@@ -206,7 +210,6 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
                 for key, label, unit in HEADLINES.get(task, ()) if key in metrics]
     if not headline:  # a task without chosen figures: its first metrics
         headline = [(key, value, unit_of(key, currency)) for key, value in list(metrics.items())[:6]]
-    overrides_file = run_dir / ".hydra" / "overrides.yaml"
     return {
         "title": f"minectl {task}: {run_dir.name}", "task": task, "run_dir": str(run_dir), "status": status,
         "headline": headline, "figures": figures, "pngs": pngs,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import pickle  # only its UnpicklingError: torch.load(weights_only=True) raises it on a foreign file
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -255,8 +256,12 @@ class NeuralTagger:
             tagger.tags_ = list(info["tags"])
             tagger.dict_tags_ = {t: i for i, t in enumerate(info["dict_tags"], 1)}
             dictionaries_from_json(tagger, info)
-            network = Network(len(tagger.words_), len(tagger.chars_), len(tagger.dict_tags_) + 1, len(tagger.tags_), params)
             state = torch.load(weights, weights_only=True)  # refuses any pickled object but tensors (UnpicklingError)
+            sizes = (len(tagger.words_), len(tagger.chars_), len(tagger.dict_tags_) + 1, len(tagger.tags_), params)
+            with torch.device("meta"), warnings.catch_warnings():  # tagger.json's sizes checked by the weights' shapes in no
+                warnings.filterwarnings("ignore", message="for .*: copying from a non-meta parameter")  # memory (word_dim 10**6: 7 GB)
+                Network(*sizes).load_state_dict(state)
+            network = Network(*sizes)
             network.load_state_dict(state)
             if not all(torch.isfinite(t).all() for t in network.state_dict().values() if t.is_floating_point()):
                 raise ValueError("a weight is not finite")

@@ -78,6 +78,10 @@ TAGGER_FILES = {"neural": "tagger.pt", "crf": "tagger.crfsuite"}  # weights file
 # tagger.json is 49 KB for the default run (MaintIE); 64 MB (1,300 times as much: a vocabulary of millions of words)
 # refuses a file read whole before it is parsed
 MAX_TAGGER_BYTES = 64 << 20
+# The weights: the default run's tagger.crfsuite is 0.3 MB, best=bilstm_crf's tagger.pt 1.3 MB (913 words of 100
+# numbers: 0.4 KB a word). 256 MB (200 times as much, some 650,000 words) refuses a file read whole (a 1 GB
+# tagger.crfsuite took 1.4 GB and 9 s before it was refused), and a tagger.pt whose tensors unpack past it.
+MAX_WEIGHTS_BYTES = 256 << 20
 
 
 def weights_file(model) -> str:
@@ -91,13 +95,12 @@ def load_tagger(folder: Path):
     crfsuite's model format and tensors only."""
     import json
 
-    from minectl.runfolder import read_text
+    from minectl.runfolder import check_unpacked_size, read_text
     from minectl.text.feature_crf import FeatureCRF
     from minectl.text.neural import NeuralTagger, unreadable
 
-    meta = folder / "tagger.json"
-    text = read_text(meta, "the tagger files a `minectl factors extract` run writes", MAX_TAGGER_BYTES,
-                     "a run's tagger.json may take (the default run's is 49 KB)")
+    meta, expected = folder / "tagger.json", "the tagger files a `minectl factors extract` run writes"
+    text = read_text(meta, expected, MAX_TAGGER_BYTES, "a run's tagger.json may take (the default run's is 49 KB)")
     try:
         info = json.loads(text)
         kind = info.get("kind")
@@ -105,7 +108,9 @@ def load_tagger(folder: Path):
         raise unreadable(meta, exc) from None
     if kind not in TAGGER_FILES:
         raise unreadable(meta, ValueError(f"kind {kind!r}, expected one of {', '.join(TAGGER_FILES)}"))
-    return (NeuralTagger if kind == "neural" else FeatureCRF).load(folder / TAGGER_FILES[kind], meta, info)
+    weights = check_unpacked_size(folder / TAGGER_FILES[kind], expected, MAX_WEIGHTS_BYTES, "a run's tagger weights may take (the "
+                                  "default run's tagger.crfsuite is 0.3 MB, best=bilstm_crf's tagger.pt 1.3 MB)")
+    return (NeuralTagger if kind == "neural" else FeatureCRF).load(weights, meta, info)
 
 
 def make_tagger(name: str, terms: dict, seed: int, neural: dict, crf: dict, min_precision: float):
