@@ -71,6 +71,14 @@ def stratified_baseline(y_train: np.ndarray, n: int, n_levels: int, rng: np.rand
     return rng.choice(n_levels, size=n, p=shares)
 
 
+def case_strata(y: np.ndarray, layout: Layout) -> np.ndarray:
+    """What a case table's rows are stratified by: the levels, or for a continuous label the equal-share bins of all
+    rows (only the row assignment sees them; the level cuts are fitted on each part's own training rows)."""
+    if layout.label_cut is None:
+        return y.astype(np.int64)
+    return np.searchsorted(np.quantile(y, np.linspace(0, 1, layout.n_levels + 1)[1:-1]), y, side="right")
+
+
 def _fold_metrics(y, pred, proba, n_levels):
     return flat(ev.classification_metrics(y, pred, proba, n_levels))
 
@@ -86,24 +94,24 @@ def cross_validate(
         raise ConfigError(f"{layout.window}: a case table has no time order; expected 1 with risk.split=cv", param="window")
     data = build_dataset(frame, layout, 0)
     y_all = data.samples.y
-    # strata: the levels, or for a continuous label the equal-share bins of all rows (only the fold
-    # assignment sees them; every fold's cuts are fitted on its own training rows)
-    strata = (y_all if layout.label_cut is None
-              else np.searchsorted(np.quantile(y_all, np.linspace(0, 1, layout.n_levels + 1)[1:-1]), y_all, side="right"))
-    if np.bincount(strata.astype(np.int64)).min() < folds:
-        raise DataError(f"risk labels: the rarest level has {np.bincount(strata.astype(np.int64)).min()} rows; "
+    strata = case_strata(y_all, layout)
+    if np.bincount(strata).min() < folds:
+        raise DataError(f"risk labels: the rarest level has {np.bincount(strata).min()} rows; "
                         f"stratified {folds}-fold cross validation needs at least {folds} (risk.cv.folds)")
     rng = np.random.default_rng(seed)
     splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     model_rows, baseline_rows, predictions = [], {name: [] for name in BASELINES}, []
     for k, (train, test) in enumerate(splitter.split(np.zeros(len(strata)), strata)):
-        # sklearn's stratified split of the fold (a traceback): two rows of each level, and a row per level on each side
-        in_fold, n_val = np.bincount(strata[train].astype(np.int64), minlength=strata.max() + 1), math.ceil(val_fraction * len(train))
-        if in_fold.min() < 2 or min(n_val, len(train) - n_val) < in_fold.size:
+        in_fold, n_val = np.bincount(strata[train], minlength=strata.max() + 1), math.ceil(val_fraction * len(train))
+        fewest = 0  # rows of the rarest level on the poorer side of the fold's validation split
+        if in_fold.min() >= 2 and min(n_val, len(train) - n_val) >= in_fold.size:  # else sklearn's stratified split raises
+            # a fold's own seed, within sklearn's [0, 2**32 - 1]: seed 4294967295 (the largest) was a traceback at its second fold
+            fit, val = train_test_split(train, test_size=val_fraction, stratify=strata[train], random_state=(seed + k) % 2**32)
+            fewest = min(np.bincount(strata[part], minlength=in_fold.size).min() for part in (fit, val))
+        if not fewest:  # sklearn's split of few rows can leave a side without a level: thresholds chosen on one level
             raise DataError(f"risk labels: fold {k + 1} trains on {len(train)} rows, {in_fold.min()} of its rarest level, and would "
                             f"validate on {n_val}; its stratified validation split needs 2 rows of each level and a row per level "
                             "on each side (more risk.cv.folds: larger training folds; another risk.val_fraction; or more rows)")
-        fit, val = train_test_split(train, test_size=val_fraction, stratify=strata[train], random_state=seed + k)
         fold = fit_on_training(data, layout, np.sort(fit))
         s = fold.samples
         if len(np.unique(s.y[fit])) < 2:

@@ -16,7 +16,7 @@ from minectl.errors import ConfigError, DataError, config_keys
 from minectl.risk.labels import LabelRule, LevelCut, column_labels, continuous_target, rule_labels
 from minectl.risk.missing import MissingReport, apply_missing, policies_for
 from minectl.risk.tables import check_exclude, empty_column, numeric_columns, one_hot, refuse_non_numbers, static_features
-from minectl.risk.timeaxis import Frequency, TimeReport, order_by_time
+from minectl.risk.timeaxis import Frequency, TimeReport, order_by_time, yyyymmdd_days
 from minectl.risk.workflow import Layout
 
 LABEL = "risk_level"  # the label column added to the daily frame
@@ -166,20 +166,28 @@ def prepared_frame(
 
 
 def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str) -> None:
-    """A column that numbers the rows (consecutive integers from any start: an id, a record number,
-    an index pandas wrote, an hour counter) is no measurement, and as an indicator it would hand the
-    models the time order. Numbers given in another order (sample ids of shuffled rows) are ids all
-    the same: each integer of a range exactly once, in a table long enough that measured integers
-    (counts, levels) repeat. So are integer columns named as ids (machine_id: codes, not amounts)."""
+    """A column that numbers the rows (integers in one step from any start: an id, a record number,
+    an index pandas wrote, an hour counter, hourly epoch seconds; or days written as numbers, 20240131,
+    in order) is no measurement, and as an indicator it would hand the models the time order. Numbers
+    given in another order (sample ids of shuffled rows) are ids all the same: each integer of a range
+    exactly once, in a table long enough that measured integers (counts, levels) repeat. So are integer
+    columns named as ids (machine_id: codes, not amounts)."""
     expected = "expected measurements as indicators: the column in risk.features.exclude"
     for column in columns:
         values = _whole_numbers(frame[column])
         if values is None:
             continue
         if frame.height >= 3 and not values.null_count():
-            if (values.diff().drop_nulls() == 1).all():
-                raise DataError(f"{where}: column {column!r} numbers the rows ({values[0]}..{values[-1]}: an id or index?); "
+            steps = values.diff().drop_nulls().unique()
+            if steps.len() == 1 and steps[0] != 0:  # 1, 2, 3 or 1000, 1010, 1020 or hourly epoch seconds: the row order
+                step = "" if steps[0] == 1 else f" in steps of {steps[0]}"
+                what = "an id or index?" if steps[0] == 1 else "a time as a number, an id or index?"
+                raise DataError(f"{where}: column {column!r} numbers the rows{step} ({values[0]}..{values[-1]}: {what}); "
                                 f"{expected}, or risk.time.column={column}")
+            in_order = values.n_unique() > 1 and (values.diff().drop_nulls() >= 0).all()
+            if in_order and yyyymmdd_days(values) is not None:  # 20240131, 20240201: days in order
+                raise DataError(f"{where}: column {column!r} holds days written as numbers, in order ({values[0]}..{values[-1]}: a "
+                                f"date?); {expected}, or risk.time.column={column}")
             low, high = values.min(), values.max()
             if frame.height >= _SHUFFLED_IDS_MIN_ROWS and high - low + 1 == frame.height and values.n_unique() == frame.height:
                 raise DataError(f"{where}: column {column!r} holds each integer of {low}..{high} once, out of order (ids of "

@@ -51,11 +51,16 @@ def rule_labels(
     return np.where(score >= high_score, 2, np.where(score >= medium_score, 1, 0)).astype(np.int64)
 
 
+def _check_label_column(frame: pl.DataFrame, column: str) -> None:
+    if column not in frame.columns:  # 'risk', the default, said nothing of the key a table's label is named in
+        raise DataError(f"risk labels: column {column!r} not found (has {', '.join(frame.columns)}); expected the label "
+                        "column's name in risk.labels.column")
+
+
 def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[str] = ()) -> np.ndarray:
     """Labels read from a column: integers 0..n_levels-1, or with ``names`` (text labels from low
     to high, e.g. ['no', 'yes']) their positions; every level must occur."""
-    if column not in frame.columns:
-        raise DataError(f"risk labels: column {column!r} not found (has {', '.join(frame.columns)})")
+    _check_label_column(frame, column)
     values = frame[column]
     if values.null_count():
         first = int(values.is_null().arg_true()[0])
@@ -63,6 +68,8 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[s
                         "rows in time order); expected a label in every row")
     found = sorted(map(str, values.cast(pl.String).unique().to_list()))
     shown = ", ".join(repr(v) for v in found[:6]) + (", ..." if len(found) > 6 else "")
+    if names and values.dtype == pl.Boolean:  # read as false/true; the config's [false, true] arrives as ['False', 'True']
+        names = [name.lower() for name in names]
     if names:
         unknown = [v for v in found if v not in names]
         if unknown:
@@ -129,8 +136,7 @@ def check_cuts(cuts: list[float], quantiles: list[float], n_levels: int) -> None
 
 def continuous_target(frame: pl.DataFrame, column: str) -> np.ndarray:
     """The numeric column a label is cut from, complete and finite."""
-    if column not in frame.columns:
-        raise DataError(f"risk labels: column {column!r} not found (has {', '.join(frame.columns)})")
+    _check_label_column(frame, column)
     values = frame[column].cast(pl.Float64, strict=False)
     bad = values.is_null() | values.is_nan()
     if bad.any():

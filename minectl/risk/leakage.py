@@ -9,6 +9,8 @@ limit by chance: the check says it cannot tell instead (MIN_LEVEL_ROWS).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minectl.risk.thresholds import balanced_accuracy
@@ -42,6 +44,21 @@ def too_few_to_tell(y_val: np.ndarray, n_levels: int) -> str | None:
         return None
     return (f"leakage check: {rows} validation row{'' if rows == 1 else 's'} of the rarest label level at lead 0, fewer than "
             f"{MIN_LEVEL_ROWS}: too few to tell a feature that leaks the label from chance; no feature checked")
+
+
+def case_holdout(strata: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation rows of a case table (split=cv), stratified by ``strata`` (cases.case_strata): a plain
+    random split of a table with 6.6 % positives left its validation part a few of them, or none, by chance. Where
+    stratifying cannot (a level of one row, parts smaller than the number of levels: sklearn's ValueError), the plain
+    random split of before: cross_validate refuses such a table after this check, and the refusal must be its line."""
+    from sklearn.model_selection import train_test_split
+
+    counts = np.bincount(strata)
+    n_val = math.ceil(val_fraction * len(strata))
+    can = counts[counts > 0].min() >= 2 and min(n_val, len(strata) - n_val) >= np.count_nonzero(counts)
+    train, val = train_test_split(np.arange(len(strata)), test_size=val_fraction, random_state=seed,
+                                  stratify=strata if can else None)
+    return np.sort(train), np.sort(val)
 
 
 def single_feature_scores(data: Dataset, layout: Layout, train: np.ndarray, val: np.ndarray) -> dict[str, float]:

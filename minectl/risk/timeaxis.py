@@ -136,7 +136,7 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
                         "naive local time (drop the zone upstream)")
     if column.dtype.is_float() and bool((column == column.round(0)).all()):
         column = column.cast(pl.Int64)
-    if column.dtype.is_integer() and (days := _yyyymmdd(column)) is not None:
+    if column.dtype.is_integer() and (days := yyyymmdd_days(column)) is not None:
         return days
     if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime) or column.dtype.is_integer():
         return column
@@ -144,7 +144,7 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
                     "or integers")
 
 
-def _yyyymmdd(column: pl.Series) -> pl.Series | None:
+def yyyymmdd_days(column: pl.Series) -> pl.Series | None:
     """Days written as integers (20240131, as SQL exports and spreadsheets give them) as dates; None where
     some value is no such day. Read as shift numbers, each month's end was a gap of 70 or more periods
     and lead times in days were refused."""

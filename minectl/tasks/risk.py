@@ -349,35 +349,34 @@ def _report_input(prep: Prepared, out: Run) -> None:
         out.console.print(f"missing values filled: {filled}; rows dropped: {missing['dropped_rows']} (risk.missing)")
 
 
-def _leakage(prep: Prepared, p: RiskParams, out: Run) -> dict:
-    """Features that alone predict the label (nearly) perfectly on validation at lead 0, warned."""
+def _leakage(prep: Prepared, p: RiskParams, seed: int) -> tuple[dict, list[str]]:
+    """Features that alone predict the label (nearly) perfectly on validation at lead 0, and the warning lines to say
+    once the run has its figures (said at once, they came before the one line of a refusal by a later check)."""
     import numpy as np
 
-    from minectl.risk.leakage import leaking, single_feature_scores, too_few_to_tell
+    from minectl.risk.leakage import case_holdout, leaking, single_feature_scores, too_few_to_tell
     from minectl.risk.split import split_by_time
     from minectl.risk.workflow import build_dataset, fit_on_training
 
     data = build_dataset(prep.frame, prep.layout, 0)
     if p.split == "cv":
-        from sklearn.model_selection import train_test_split
+        from minectl.risk.cases import case_strata
 
-        train, val = train_test_split(np.arange(len(data.samples.y)), test_size=p.val_fraction, random_state=out.seed)
-        train, val = np.sort(train), np.sort(val)
+        train, val = case_holdout(case_strata(data.samples.y, prep.layout), p.val_fraction, seed)
     else:
         train, val, _ = split_by_time(data.dates, p.val_fraction, p.test_fraction)
     data = fit_on_training(data, prep.layout, train)
-    if len(np.unique(data.samples.y[val])) < 2:  # any feature 'predicts' one level: the lead's own check refuses it
-        return {}
+    # any feature 'predicts' one level: the lead's own check refuses it (a case table's folds need not: too_few_to_tell says it)
+    if p.split != "cv" and len(np.unique(data.samples.y[val])) < 2:
+        return {}, []
     if p.split != "cv" and len(np.unique(data.samples.y[train])) < prep.layout.n_levels:  # refused by the lead's check too
-        return {}
+        return {}, []
     if reason := too_few_to_tell(data.samples.y[val], prep.layout.n_levels):  # a column of noise would be named by chance
-        out.console.print(f"[yellow]{reason}[/yellow]")
-        return {}
+        return {}, [f"[yellow]{reason}[/yellow]"]
     flagged = leaking(single_feature_scores(data, prep.layout, train, val), p.leakage.limit)
-    for name, score in flagged.items():
-        out.console.print(f"[yellow]leakage? feature {name!r} alone predicts the label with balanced accuracy {score:.3f} on "
-                          "validation at lead 0; if it is derived from the label, add it to risk.labels.sources[/yellow]")
-    return flagged
+    return flagged, [f"[yellow]leakage? feature {name!r} alone predicts the label with balanced accuracy {score:.3f} on validation "
+                     "at lead 0; if it is derived from the label, add it to risk.labels.sources[/yellow]"
+                     for name, score in flagged.items()]
 
 
 @config_keys(KEYS)
@@ -411,12 +410,13 @@ def run(cfg: Config, out: Run) -> dict:
     metrics: dict[str, Any] = {"data": data_metrics, "missing": prep.info["missing"]}
     if "time" in prep.info:
         metrics["time"] = prep.info["time"]
+    leakage_said = []
     if p.leakage.enabled:
-        flagged = _leakage(prep, p, out)
+        flagged, leakage_said = _leakage(prep, p, out.seed)
         if flagged:
             metrics["leakage"] = flagged
     if p.split == "cv":
-        return _run_cv(cfg, out, prep, make_model, fixed, metrics)
+        return _run_cv(cfg, out, prep, make_model, fixed, metrics, leakage_said)
 
     keys = [lead_key(lead) for lead in p.lead_times]
     leads = [prep.frequency.periods(lead, "risk.lead_times") for lead in p.lead_times]
@@ -460,7 +460,7 @@ def run(cfg: Config, out: Run) -> dict:
             tmp.write_text(json.dumps(artefacts.model_spec(primary_result, layout, prep.frequency.text), indent=1))
     out.console.print(summary.summary_table(cfg.model.name, metrics, keys, prep.frequency.name))
     _report_input(prep, out)
-    for line in summary.verdicts(metrics, keys, p.leakage.limit if p.leakage.enabled else None):
+    for line in [*leakage_said, *summary.verdicts(metrics, keys, p.leakage.limit if p.leakage.enabled else None)]:
         out.console.print(line)
     return metrics
 
@@ -481,7 +481,7 @@ def run_lead_of(frame, layout, lead: int, make_model, p: RiskParams, fixed):
     return run_lead(frame, layout, lead, make_model, p.val_fraction, p.test_fraction, fixed, p.thresholds.objective)
 
 
-def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: dict) -> dict:
+def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: dict, leakage_said: list[str]) -> dict:
     """A case table: repeated stratified k-fold; no robustness, importance or saved model (no single fit)."""
     import polars as pl
 
@@ -496,7 +496,7 @@ def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: d
     out.table("folds", pl.DataFrame(result.folds))
     out.console.print(summary.cv_table(cfg.model.name, metrics))
     _report_input(prep, out)
-    for line in summary.cv_verdicts(metrics, p.leakage.limit if p.leakage.enabled else None):
+    for line in [*leakage_said, *summary.cv_verdicts(metrics, p.leakage.limit if p.leakage.enabled else None)]:
         out.console.print(line)
     if p.robustness.enabled or p.importance.enabled or p.save_model:
         out.console.print("split=cv: robustness, importance and the saved model need one fitted split; not run")

@@ -219,7 +219,7 @@ def test_a_cv_fold_too_small_for_its_stratified_validation_split_is_refused(tmp_
     _risk_table(path, [0] * 27 + [1] * 3, seed=6, shift=1.0)
     assert_refused(_risk(path, tmp_path / "run", "risk.split=cv", "risk.window=1", "risk.cv.folds=2", "risk.cv.repeats=1",
                          "risk.labels.column=class", "risk.labels.levels=2", "risk.features.exclude=[c]", "risk.leakage.enabled=false"),
-                   ["risk labels: fold 2 trains on 15 rows, 1 of its rarest level, and would validate on 3",
+                   ["risk labels: fold 1 trains on 15 rows, 2 of its rarest level, and would validate on 3",
                     "more risk.cv.folds"], inputs=[path], run_dir=tmp_path / "run")
 
 

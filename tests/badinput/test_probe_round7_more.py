@@ -105,7 +105,7 @@ def test_the_leakage_check_says_once_it_cannot_tell_on_six_validation_rows(tmp_p
     output = " ".join(result.output.split())  # rich wraps long lines
     assert "leakage?" not in output
     assert output.count("leakage check:") == 1
-    assert ("leakage check: 1 validation row of the rarest label level at lead 0, fewer than 5: too few to tell a feature that "
+    assert ("leakage check: 3 validation rows of the rarest label level at lead 0, fewer than 5: too few to tell a feature that "
             "leaks the label from chance; no feature checked") in output
     assert "leakage" not in json.loads((run / "metrics.json").read_text())
 
