@@ -15,7 +15,8 @@ from typing import Any, Callable, Collection, NamedTuple
 import polars as pl
 
 import minectl.conf
-from minectl.data.names import check_names
+from minectl.data.contract import STR, TABLES
+from minectl.data.names import alike_in, check_names, shown
 from minectl.errors import DataError
 
 # The checkout's root: relative example paths (examples/data/...) also resolve from here, so
@@ -179,7 +180,7 @@ _TIME_UNITS = ("ns", "us", "ms")  # finest first
 def _wider(a: pl.DataType, b: pl.DataType) -> pl.DataType | None:
     """The type that holds a column stored as ``a`` in one part and ``b`` in another (_WIDENING reads
     both as it): None where the two hold different kinds of value (text and numbers, zoned and naive times)."""
-    text = (pl.String, pl.Categorical, pl.Enum)
+    text = (pl.String, pl.Categorical)  # not Enum: polars' scan casts no Enum part to another's type
     if a == b or b == pl.Null:  # a part without any value in the column (pandas writes all-None as Null)
         return a
     if a == pl.Null:
@@ -192,13 +193,18 @@ def _wider(a: pl.DataType, b: pl.DataType) -> pl.DataType | None:
         return pl.String
     if isinstance(a, pl.Datetime) and isinstance(b, pl.Datetime) and a.time_zone == b.time_zone:
         return pl.Datetime(min(a.time_unit, b.time_unit, key=_TIME_UNITS.index), a.time_zone)
+    if a.is_decimal() and b.is_decimal() and a.scale == b.scale:  # more digits, same places: exact
+        return pl.Decimal(max(a.precision or 38, b.precision or 38), a.scale)
+    # None too where the values would fit but polars' scan casts no part: Date beside Datetime days, and
+    # decimals beside floats (lossy in general: 0.1 has no float; and a decimal's 2^53 + 1 would round)
     return None
 
 
-def _parts_schema(folder: Path, parts: list[Path]) -> pl.Schema | None:
+def _parts_schema(folder: Path, parts: list[Path]) -> tuple[pl.Schema | None, dict[Path, list[str]]]:
     """The table's schema where its parts' types differ in width only (None where all parts are alike),
     from their footers (no rows read); refused in one line naming two parts where they differ in columns
-    or in the kind of value of a column, or where a part is no parquet."""
+    or in the kind of value of a column, or where a part is no parquet. And the integer columns of parts
+    read as the others' floats whose footers lack the statistics that show them exact as floats."""
     schemas = []
     for part in parts:
         try:
@@ -207,49 +213,110 @@ def _parts_schema(folder: Path, parts: list[Path]) -> pl.Schema | None:
             raise DataError(f"{folder}: part {part.relative_to(folder)} is unreadable as parquet ({str(exc).splitlines()[0]}); "
                             "expected parquet data in every part") from None
     if all(dict(schema) == dict(schemas[0]) for schema in schemas[1:]):
-        return None
+        return None, {}
     table, origin = dict(schemas[0]), dict.fromkeys(schemas[0], parts[0])  # each column's type so far, and a part that has it
     for part, schema in zip(parts[1:], schemas[1:], strict=True):
         for column in sorted(set(table) | set(schema), key=lambda c: (c not in table, c)):
             found, common = schema.get(column, "absent"), table.get(column, "absent")
             wider = None if "absent" in (found, common) else _wider(common, found)
+            if found == "absent" and (alike := alike_in(column, schema)) is not None:  # 'Quantity', 'quantity ': another writer's name
+                raise DataError(f"{folder}: part {part.relative_to(folder)} has column {shown(alike)} where part "
+                                f"{origin[column].relative_to(folder)} has {column!r}; expected the same column names in every part")
             if wider is None:
                 raise DataError(f"{folder}: part {part.relative_to(folder)} has column {column!r} as {found}, part "
                                 f"{origin.get(column, parts[0]).relative_to(folder)} as {common}; expected the same columns and types "
-                                "in every part (parts may differ in width only: integers and floats, time units, categorical "
-                                "and plain text)")
+                                "in every part (parts may differ in width only: integers and floats, time units, decimal digits, "
+                                "categorical and plain text)")
             if common == pl.Null:
                 origin[column] = part
             table[column] = wider
+    unchecked: dict[Path, list[str]] = {}
     for part, schema in zip(parts, schemas, strict=True):  # an integer part read as the others' floats: the contract sees floats
         for column in (c for c, dtype in schema.items() if dtype.is_integer() and table[c] == pl.Float64):
-            if (largest := _largest_integer(part, column)) > 2**53:
-                raise DataError(f"{folder}: part {part.relative_to(folder)} has column {column!r} as {schema[column]} with values "
-                                f"up to {largest:,}, which the other parts' floats round; expected values of at most {2**53:,} "
-                                "(a unit or id slip?)")
-    return pl.Schema(table)
+            if (largest := _largest_integer(part, column, schema[column])) is None:
+                unchecked.setdefault(part, []).append(column)
+            elif largest > 2**53:
+                raise _rounded(folder, part, column, schema[column], largest)
+    return pl.Schema(table), unchecked
 
 
-def _largest_integer(part: Path, column: str) -> int:
+def _rounded(folder: Path, part: Path, column: str, dtype: pl.DataType, largest: int) -> DataError:
+    return DataError(f"{folder}: part {part.relative_to(folder)} has column {column!r} as {dtype} with values up to {largest:,}, "
+                     f"which the other parts' floats round; expected values of at most {2**53:,} (a unit or id slip?)")
+
+
+def _largest_integer(part: Path, column: str, dtype: pl.DataType) -> int | None:
     """The largest magnitude of an integer column of a parquet part, from its footer's statistics (no rows
-    read; 0 where a writer wrote none)."""
+    read); None where a row group holding values has none (pyarrow's write_statistics=False)."""
     import pyarrow.parquet as pq
 
+    if dtype.is_integer() and dtype not in (pl.Int64, pl.UInt64):  # 32 bits or fewer: every value is exact as a float
+        return 0
     meta = pq.ParquetFile(part).metadata
     index = meta.schema.to_arrow_schema().get_field_index(column)
-    stats = [meta.row_group(i).column(index).statistics for i in range(meta.num_row_groups)]
-    return max((max(abs(s.min), abs(s.max)) for s in stats if s is not None and s.has_min_max), default=0)
+    largest = 0
+    for stats in (meta.row_group(i).column(index).statistics for i in range(meta.num_row_groups)):
+        if stats is not None and stats.has_min_max:
+            largest = max(largest, abs(stats.min), abs(stats.max))
+        elif stats is None or not stats.has_null_count or stats.null_count < stats.num_values:  # values, bounds unknown
+            return None
+    return largest
+
+
+# the text key columns of the contract's tables (mine_id, activity, resource): the ones a partition folder
+# may hold alone (Spark's partitionBy("mine_id") writes mine_id=3/ folders and drops the column from the parts)
+_PATH_KEYS = sorted({column for spec in TABLES.values() for column in spec.key if spec.columns[column] == STR})
+
+
+def _path_keys(folder: Path, part: Path) -> dict[str, str | None]:
+    """The name=value partition folders above ``part``, as text (Spark's %XX escapes undone, its
+    __HIVE_DEFAULT_PARTITION__ as missing)."""
+    from urllib.parse import unquote
+
+    pairs = (name.split("=", 1) for name in part.relative_to(folder).parts[:-1])
+    return {unquote(key): None if value == "__HIVE_DEFAULT_PARTITION__" else unquote(value) for key, value in pairs}
+
+
+def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
+    """The parts as one table, read in one scan as the wider types (_parts_schema). Scanned part by part
+    (still one pass, nothing read for checks alone) where a part's integers have no footer bounds, checked
+    as the pass reads them, or where a key column lives in the partition folders' names only."""
+    schema, unchecked = _parts_schema(folder, parts)
+    keys = {part: _path_keys(folder, part) for part in parts}
+    named = {key for found in keys.values() for key in found}
+    in_path = [key for key in _PATH_KEYS if key in named and key not in (schema or pl.read_parquet_schema(parts[0]))]
+    for key in in_path:  # else its rows would have no key, refused as "no column" (the folders unsaid)
+        if (outside := next((part for part in parts if key not in keys[part]), None)) is not None:
+            raise DataError(f"{folder}: part {outside.relative_to(folder)} is outside the {key}=... folders that give the other parts "
+                            f"their {key!r}; expected every part in a {key}=value folder (or the column {key!r} in every part)")
+    if not unchecked and not in_path:
+        return pl.scan_parquet(parts, hive_partitioning=False, schema=schema, cast_options=None if schema is None else _WIDENING)
+
+    def scan(part: Path) -> pl.LazyFrame:
+        own = pl.read_parquet_schema(part)
+        checked = unchecked.get(part, [])
+        frame = pl.scan_parquet(part, hive_partitioning=False, schema=pl.Schema({**(schema or own), **{c: own[c] for c in checked}}),
+                                cast_options=_WIDENING)
+
+        def exact(values: pl.Series) -> pl.Series:
+            if (largest := values.abs().max() or 0) > 2**53:
+                raise _rounded(folder, part, values.name, own[values.name], largest)
+            return values.cast(pl.Float64)
+
+        return frame.with_columns(*(pl.col(c).map_batches(exact, return_dtype=pl.Float64) for c in checked),
+                                  *(pl.lit(keys[part][key], pl.String).alias(key) for key in in_path))
+
+    return pl.concat([scan(part) for part in parts])
 
 
 def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
     resolved = existing_input(path, "parquet")
-    # the parts' own columns are the table's: a partition folder's name=value is no column (the
-    # contract reads an extra sensors column as a reading), and the time columns hold the year
+    # the parts' own columns are the table's: a partition folder's name=value is no column (the contract
+    # reads an extra sensors column as a reading, and the time columns hold the year), but for a key
+    # column that no part holds (_PATH_KEYS)
     if not resolved.is_dir():
         return pl.scan_parquet(resolved, hive_partitioning=False)
-    parts = parquet_parts(resolved)
-    schema = _parts_schema(resolved, parts)
-    return pl.scan_parquet(parts, hive_partitioning=False, schema=schema, cast_options=None if schema is None else _WIDENING)
+    return _scan_parts(resolved, parquet_parts(resolved))
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
