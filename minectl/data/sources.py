@@ -877,10 +877,10 @@ def _as_comma_separated(path: Path, separator: str) -> bytes:
 
 
 # A missing number as statistics offices and tools write it, besides an empty cell: the World Bank's
-# "…", FRED's ".", "..", "n.a.", R's and pandas' "NA", Excel's "#N/A", the UCI repository's "?",
+# "…", FRED's ".", "..", Eurostat's ":", "n.a.", R's and pandas' "NA", Excel's "#N/A", the UCI repository's "?",
 # Yahoo Finance's "null" (a day without quotes) and a SQL export's "NULL".
 # Not "-": a spreadsheet's accounting format writes zero so.
-MISSING_MARKERS = ("", "…", "...", "..", ".", "n.a.", "N/A", "n/a", "NA", "#N/A", "?", "null", "NULL")
+MISSING_MARKERS = ("", "…", "...", "..", ".", ":", "n.a.", "N/A", "n/a", "NA", "#N/A", "?", "null", "NULL")
 GROUPED_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands separated by commas
 # A value beside which a column's commas are surely no decimal commas: 1,234.5 or 1,234,567 (a number
 # holds one decimal comma), or a decimal point no thousands point can be (950.5, 0.25, 1.2345: the column

@@ -150,8 +150,11 @@ def read_series(
         check_names(groups.unique().to_list(), group_by, f"{path}: column '{group_by}'")
     flags = _censoring_flags(frame, censored_column, path) if censored_column else None
     rows = pl.Series(range(frame.height))
-    # a date column the file lacks matters only where its period is needed (row_period)
-    dates = _dates(frame, date_column, path) if date_column in frame.columns else None
+    # a date column the file lacks matters only where its period is needed (row_period); without it, the
+    # file's own date column (dates_of) still orders the rows: a newest-first export gave returns of the
+    # wrong sign, a left-out month a return over two, a dateless 'Average' row one more value
+    found = None if date_column in frame.columns else _found_dates(frame, (column, group_by, censored_column), path)
+    date_column, dates = (date_column, _dates(frame, date_column, path)) if found is None else found
     out, censored = {}, {}
     for group in groups.unique(maintain_order=True).to_list():
         in_group = groups == group
@@ -159,7 +162,7 @@ def read_series(
         if dates is not None:
             _check_dated(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where)
             _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where,
-                         grouped=group_by is not None)
+                         grouped=group_by is not None, repeats=found is not None)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         out[str(group)] = series.to_numpy()
         if flags is not None:
@@ -171,15 +174,20 @@ def read_series(
     return out, censored
 
 
+def _found_dates(frame: pl.DataFrame, skip: tuple, path: Path) -> tuple[str | None, pl.Series | None]:
+    """(name, dates) of the first column but ``skip`` that holds dates (features.series.dates_of), else (None, None)."""
+    from minectl.features.series import dates_of
+
+    return next(((name, dates) for name in frame.columns if name not in skip and (dates := dates_of(frame[name], str(path))) is not None),
+                (None, None))
+
+
 def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str) -> None:
     """Refuse a value without a date (its place in time is unknown: _check_order skips it) and, in
     a series of months, quarters or years, a step over more than one: the rows of the periods
     between are missing, and a return or difference across them was taken as one period's (a
     skipped day may be a weekend or holiday, so finer periods are left as they are)."""
-    undated = values.is_not_null() & dates.is_null()
-    if undated.any():
-        raise DataError(f"{where}: column '{dates.name}' is empty in row {int(rows.filter(undated)[0]) + 1}, which holds a value; "
-                        "expected a date in every row with a value")
+    _check_undated(values.is_not_null(), dates, rows, where)
     period = _period_of(dates)
     i = _first_left_out(dates, period)
     if i is not None:
@@ -187,6 +195,14 @@ def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: st
         raise DataError(f"{where}: column '{dates.name}' jumps from {dates.filter(known)[i - 1]:%Y-%m} to {dates.filter(known)[i]:%Y-%m} "
                         f"at row {int(rows.filter(known)[i]) + 1}; expected one row per {period} (write a missing one "
                         "as a row with an empty value)")
+
+
+def _check_undated(held: pl.Series, dates: pl.Series, rows: pl.Series, where: str) -> None:
+    """Refuse a row that ``held`` marks as holding a value without a date: a spreadsheet's mean row under the dates."""
+    undated = held & dates.is_null()
+    if undated.any():
+        raise DataError(f"{where}: column '{dates.name}' is empty in row {int(rows.filter(undated)[0]) + 1}, which holds a value; "
+                        "expected a date in every row with a value")
 
 
 def _first_left_out(dates: pl.Series, period: Optional[str]) -> Optional[int]:
@@ -315,6 +331,8 @@ def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], 
     for name in frame.columns:
         dates = dates_of(frame[name], str(path))
         if dates is not None:
+            # a row without a date was left out of the order's check: its value read as the latest month
+            _check_undated(frame.select(pl.any_horizontal(pl.all().exclude(name).is_not_null())).to_series(), dates, rows, str(path))
             _check_order(frame[name], dates, rows, str(path), hint)
             found = _period_of(dates)
             if period is not None and found not in (None, period):
@@ -327,18 +345,19 @@ def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], 
 
 
 def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: str,
-                 hint: Optional[str] = None, grouped: bool = False) -> None:
+                 hint: Optional[str] = None, grouped: bool = False, repeats: bool = False) -> None:
     """Refuse a date not after the one before it: returns, differences and bootstrap blocks
     follow the file's order, so a reversed, shuffled or repeated row would change them silently.
     ``column``'s values are compared as moments (zoned times in UTC: a daylight-saving fall-back
     repeats an hour of wall time in order), named by ``dates``, their wall times (_parsed_dates).
-    ``grouped``: the rows are one group's of dataset.group_by (not to be offered again)."""
+    ``grouped``: the rows are one group's of dataset.group_by (not to be offered again); ``repeats``: a date
+    may repeat (a column found, not named in dataset.date_column: events, several on one date, are read in file order)."""
     from minectl.features.series import instants
 
     known = dates.is_not_null()
     dates, moments, rows = dates.filter(known), instants(column, dates).filter(known), rows.filter(known)
     steps = moments.to_physical().diff()
-    not_after = (steps <= 0).fill_null(False)
+    not_after = ((steps < 0) if repeats else (steps <= 0)).fill_null(False)
     if not_after.any():
         i = int(not_after.arg_true()[0])
         if hint is None and steps[i] == 0:  # a repeat is no disorder: a duplicated row, or events (failures) sharing a date
