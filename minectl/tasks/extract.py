@@ -30,6 +30,9 @@ RELATIONS_FILE = "model/relations.json"  # the tagger: model/tagger.json + its w
 MAX_RELATIONS_BYTES = 64 << 20
 PREDICT_TABLES = ("entities", "triples", "pending")  # what `predict` writes, a Parquet file each
 PREDICT_CHUNK_LINES = 10_000  # lines tagged at a time by `predict` (memory grows with it, not with the file)
+# `predict` reads plain text: a table or JSON was tagged line by line, its header, ids, commas, quotes and keys as words
+NOT_PLAIN_TEXT = {".csv": "a CSV table", ".tsv": "a tab-separated table", ".json": "a JSON file", ".jsonl": "a JSON Lines file",
+                  ".parquet": "a Parquet table", ".xlsx": "a spreadsheet", ".xls": "a spreadsheet"}
 
 
 @dataclass
@@ -300,6 +303,10 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError("factors extract predict: no text; expected factors.extract.text=FILE (plain text, one entry a line)")
     if folder is None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
+    kind = NOT_PLAIN_TEXT.get(text.suffix.lower())
+    if kind:  # `1,replace pump seal,100` was tagged as the words `1,replace`, `pump`, `seal,100`, with exit 0
+        raise DataError(f"{text}: {kind}; expected plain text, one entry a line (write its free-text column to a .txt file, "
+                        "one entry a line)")
     # (the file's line number, its text, its words) of every line with text: the tables name entries by both
     numbered = [(number, line, [t for t, _, _ in tokenize(line)]) for number, line in
                 enumerate(map(str.strip, text_lines(read_utf8(text, "a plain text file (one entry a line)"))), 1) if line]

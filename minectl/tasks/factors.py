@@ -99,6 +99,9 @@ class EntropyConfig:
     target: str = "production_cost"  # the graph ranks the factors as drivers of this item
 
 
+SEED_COLUMNS = ("code", "factor", "entropy_weight", "node_value")  # factors.entropy.factors: what _entropy reads
+
+
 @dataclass
 class FactorsParams:
     schema: SchemaConfig = field(default_factory=SchemaConfig)
@@ -394,6 +397,7 @@ def _entropy_inputs(cfg: Config, out: Run) -> _EntropyInputs | None:
     """The entropy weight method's matrix and the seed's table, read and checked before any work."""
     import polars as pl
 
+    from minectl.data.sources import read_file
     from minectl.data.values import repeated_key
     from minectl.factors.declared import normalise_name
     from minectl.factors.entropy import entropy_weights
@@ -401,23 +405,47 @@ def _entropy_inputs(cfg: Config, out: Run) -> _EntropyInputs | None:
     ent = cfg.factors.entropy
     if not ent.matrix:
         return None
-    matrix = pl.read_csv(out.input_file(ent.matrix))
-    codes = [c for c in matrix.columns if c != "expert"]
+    # read_file: a header naming a column twice, a semicolon-separated file, a BOM read as every other table is
+    matrix = read_file(out.input_file(ent.matrix), "decision matrix")
+    codes = [c for c in matrix.columns if c.lower() != "expert"]
+    _refuse_text_columns(matrix, codes, ent.matrix, "an 'expert' column and one column of numbers per indicator")
     try:
         weights, entropies = entropy_weights(matrix.select(codes).to_numpy(), codes)
     except DataError as exc:
         raise DataError(f"{ent.matrix}: {exc}") from None
     if not ent.factors:
         return _EntropyInputs(codes, codes, weights, entropies, None)
-    seed = pl.read_csv(out.input_file(ent.factors), schema_overrides={"code": pl.String})
+    seed = read_file(out.input_file(ent.factors), "factors table")
+    absent = [c for c in SEED_COLUMNS if c not in seed.columns]
+    if absent:  # the seed's weights and node values are compared after the embeddings have trained: say it now
+        raise DataError(f"{ent.factors}: no column {', '.join(map(repr, absent))}; expected the columns {', '.join(SEED_COLUMNS)}")
+    seed = seed.with_columns(pl.col("code").cast(pl.String))
+    _refuse_text_columns(seed, SEED_COLUMNS[2:], ent.factors, "numbers in " + " and ".join(SEED_COLUMNS[2:]))
     if (twice := repeated_key(seed, ["code"])) is not None:
         raise DataError(f"{ent.factors}: code {twice['code']!r} on two rows; expected one row per column of {ent.matrix}")
     missing = [c for c in codes if c not in seed["code"]]
     if missing:
         raise ConfigError(f"factors.entropy.factors: no factor for column(s) {', '.join(missing)} of {ent.matrix}")
+    extra = [c for c in seed["code"] if c not in codes]
+    if extra:  # a factor the matrix lacks was left out of both comparisons unsaid (a column dropped from the matrix?)
+        raise DataError(f"{ent.factors}: code(s) {', '.join(map(repr, extra))} name no column of {ent.matrix}; expected a row for "
+                        f"each of its columns {', '.join(codes)}, no other")
     # the seed's rows by code, in the matrix's column order (by position, a reordered table paired other factors)
     seed = pl.DataFrame({"code": codes}).join(seed, on="code", how="left", maintain_order="left")
+    empty = seed.filter(pl.any_horizontal(pl.col(SEED_COLUMNS[1:]).is_null() | (pl.col("factor").cast(pl.String).str.strip_chars() == "")))
+    if empty.height:  # an empty factor name was ranked as a factor of its own, an empty weight as NaN
+        raise DataError(f"{ent.factors}: code {empty['code'][0]!r} has an empty cell in {', '.join(SEED_COLUMNS[1:])}; expected a factor "
+                        "name and both numbers for every column of the matrix")
     return _EntropyInputs(codes, [normalise_name(factor)[0] for factor in seed["factor"]], weights, entropies, seed)
+
+
+def _refuse_text_columns(frame, columns: list[str], path: str, expected: str) -> None:
+    """A column of ``frame`` among ``columns`` that is not numbers (a `name` column beside the
+    indicators: it was a traceback) refused naming it and its first value."""
+    text = next((c for c in columns if not frame[c].dtype.is_numeric()), None)
+    if text is not None:
+        raise DataError(f"{path}: column {text!r} holds {frame[text].drop_nulls().head(1).to_list() or 'no value'} "
+                        f"({frame[text].dtype}); expected {expected}")
 
 
 def _entropy(cfg: Config, inputs: _EntropyInputs, ranked, out: Run) -> dict:

@@ -162,6 +162,9 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
     """Documents of a labelled file; ``fmt`` one of FORMATS, or None: from the suffix
     (.json span JSON, .jsonl Doccano, .conll/.bio/.txt/.tsv CoNLL)."""
     path = Path(path)
+    if fmt is None and path.suffix.lower() == ".csv":  # work orders' table: its header was refused as "one column" of CoNLL
+        raise DataError(f"{path}: a CSV table; expected a labelled corpus: span JSON (.json), Doccano JSONL (.jsonl) or CoNLL "
+                        "(one token and its tag a line; a CoNLL file named .csv: factors.extract.format=conll)")
     if fmt is None:
         fmt = {".json": "span_json", ".jsonl": "doccano"}.get(path.suffix, "conll")
     if fmt not in FORMATS:

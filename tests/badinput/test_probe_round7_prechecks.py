@@ -34,7 +34,7 @@ def _dangling(tmp_path: Path, name: str) -> Path:
      "not found; expected a series file (looked for in the working dir, then in"),
     (["extract", "debug=quick"], "factors.extract.corpus", "examples/data/maintie/gold_release.json", "dangling.json", NOT_FOUND),
     (["factors", "debug=quick"], "factors.entropy.matrix", "conf/factors/seed001/table11.csv", "missing.csv", NOT_FOUND),
-    (["factors", "debug=quick"], "factors.kge.graph", "mining", "missing", NOT_FOUND),
+    (["factors", "debug=quick"], "factors.kge.graph", "mining", "missing", "not found; expected a folder"),
 ])
 def test_a_swept_input_that_is_not_there_is_refused_before_any_job(task, key, good, bad, expect, tmp_path):
     bad_path = _dangling(tmp_path, bad) if bad.startswith("dangling") else tmp_path / bad
@@ -73,7 +73,7 @@ def test_a_file_where_the_benchmark_folder_is_named_is_refused_before_the_run(tm
 @pytest.mark.parametrize("key", ["factors.sources.data", "factors.sources.text"])
 def test_a_missing_run_folder_or_table_of_the_factors_is_refused_before_the_run(key, tmp_path):
     run = tmp_path / "run"
-    assert_refused(["factors", f"{key}={tmp_path / 'cost_run'}", f"hydra.run.dir={run}"], f"{tmp_path / 'cost_run'}: {NOT_FOUND}")
+    assert_refused(["factors", f"{key}={tmp_path / 'cost_run'}", f"hydra.run.dir={run}"], f"{tmp_path / 'cost_run'}: not found; expected a file or folder")
     assert not run.exists()
 
 
