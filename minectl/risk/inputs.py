@@ -128,11 +128,12 @@ def daily_frame(
 
 def prepared_frame(
     source: Source, window: int, n_levels: int, dynamic: list[str], exclude: list[str], reserved: list[str],
-    missing: str = "ffill", missing_columns: dict[str, str] | None = None, limit: int | None = None,
+    missing: str = "ffill", missing_columns: dict[str, str] | None = None, limit: int | None = None, cases: bool = False,
 ) -> tuple[pl.DataFrame, Layout, MissingReport]:
     """daily_frame with an explicit missing-value policy (``missing`` for every column, or its
     entry in ``missing_columns``; ffill/interpolate within ``limit`` periods; see
-    minectl.risk.missing) and the count of values it filled per column."""
+    minectl.risk.missing) and the count of values it filled per column. ``cases``: a case table
+    (risk.split=cv), which takes no time column, so its refusals offer none."""
     frame, static, series, time = source.frame, source.static, source.series, source.time
     where = str(source.inputs[0]) if source.table else "risk input (the daily accounts)"
     if dynamic:
@@ -143,10 +144,10 @@ def prepared_frame(
         taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
         if source.table:  # a mine's daily accounts are numbers, and text there is no indicator
             check_exclude(frame.columns, exclude)
-            refuse_non_numbers(frame, exclude, taken, where)
+            refuse_non_numbers(frame, exclude, taken, where, cases)
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
         if source.table:
-            _refuse_ids(frame, dynamic, where)
+            _refuse_ids(frame, dynamic, where, cases)
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
     for column in dynamic + static:  # every row (or all but one's) would be dropped as missing, and the error would be about labels
@@ -165,7 +166,7 @@ def prepared_frame(
     return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time, tuple(medians)), report
 
 
-def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str) -> None:
+def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str, cases: bool) -> None:
     """A column that numbers the rows (integers in one step from any start: an id, a record number,
     an index pandas wrote, an hour counter, hourly epoch seconds; or days written as numbers, 20240131,
     in order) is no measurement, and as an indicator it would hand the models the time order. Numbers
@@ -174,6 +175,7 @@ def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str) -> None:
     columns named as ids (machine_id: codes, not amounts)."""
     expected = "expected measurements as indicators: the column in risk.features.exclude"
     for column in columns:
+        as_time = "" if cases else f", or risk.time.column={column}"  # risk.split=cv refuses a time column
         values = _whole_numbers(frame[column])
         if values is None:
             continue
@@ -183,11 +185,11 @@ def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str) -> None:
                 step = "" if steps[0] == 1 else f" in steps of {steps[0]}"
                 what = "an id or index?" if steps[0] == 1 else "a time as a number, an id or index?"
                 raise DataError(f"{where}: column {column!r} numbers the rows{step} ({values[0]}..{values[-1]}: {what}); "
-                                f"{expected}, or risk.time.column={column}")
+                                f"{expected}{as_time}")
             in_order = values.n_unique() > 1 and (values.diff().drop_nulls() >= 0).all()
             if in_order and yyyymmdd_days(values) is not None:  # 20240131, 20240201: days in order
                 raise DataError(f"{where}: column {column!r} holds days written as numbers, in order ({values[0]}..{values[-1]}: a "
-                                f"date?); {expected}, or risk.time.column={column}")
+                                f"date?); {expected}{as_time}")
             low, high = values.min(), values.max()
             if frame.height >= _SHUFFLED_IDS_MIN_ROWS and high - low + 1 == frame.height and values.n_unique() == frame.height:
                 raise DataError(f"{where}: column {column!r} holds each integer of {low}..{high} once, out of order (ids of "

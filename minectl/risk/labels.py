@@ -71,11 +71,14 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[s
     if names and values.dtype == pl.Boolean:  # read as false/true; the config's [false, true] arrives as ['False', 'True']
         names = [name.lower() for name in names]
     if names:
-        unknown = [v for v in found if v not in names]
+        text = _label_text(values)
+        unknown = sorted(set(text.unique().to_list()) - set(names))
         if unknown:
+            near = {name.lower(): name for name in names}.get(unknown[0].lower())  # 'Yes' and 'yes' may be two labels: not guessed
+            case = f" (names match letter case: it is not {near!r})" if near else ""
             raise DataError(f"risk labels: column {column!r} holds {unknown[0]!r}, which is not in risk.labels.names "
-                            f"{list(names)}; expected one of them in every row")
-        labels = values.cast(pl.String).replace_strict(list(names), list(range(n_levels)), return_dtype=pl.Int64)
+                            f"{list(names)}{case}; expected one of them in every row")
+        labels = text.replace_strict(list(names), list(range(n_levels)), return_dtype=pl.Int64)
     else:
         labels = values.cast(pl.Int64, strict=False)
         fractional = values.dtype.is_float() and (values != labels).any()  # 0.5 would be cast to level 0
@@ -90,6 +93,17 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[s
         raise DataError(f"risk labels: column {column!r} never holds level {level!r} of {n_levels} (found {shown}); "
                         f"expected every level in the data ({fix})")
     return labels.to_numpy()
+
+
+def _label_text(values: pl.Series) -> pl.Series:
+    """Label values as risk.labels.names spells them: whole-number floats as integers (a csv's 1.0 is the
+    name 1, as it is the level 1 without names), text without the spaces an export pads a cell with
+    (' yes' is yes, as ' 1' reads 1)."""
+    text = values.cast(pl.String)
+    if values.dtype.is_float():  # per value: of 0.0 and 0.5, 0.5 is the one no name spells
+        whole = values.is_finite() & (values == values.round(0)) & (values.abs() <= 2**53)
+        text = pl.select(pl.when(whole).then(values.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(text)).to_series()
+    return text.str.strip_chars()
 
 
 class LevelCut:

@@ -12,6 +12,7 @@ from minectl.errors import ConfigError, DataError
 
 STATIC_NUMERIC = ("equipment_grade", "haul_distance_km", "rock_hardness_f", "outsourcing_share")
 METHOD_PREFIX = "method_"  # the one-hot columns of a mine's mining_method
+_ID_MIN_ROWS = 20  # 5 rows of 5 kinds are categories; 20 rows of 20 values are an id
 
 
 def one_hot(frame: pl.DataFrame, columns: list[str], where: str = "") -> tuple[pl.DataFrame, list[str]]:
@@ -23,6 +24,11 @@ def one_hot(frame: pl.DataFrame, columns: list[str], where: str = "") -> tuple[p
             raise DataError(f"column {column!r} not found (has {', '.join(frame.columns)})", param="columns")
         values = sorted(frame[column].cast(pl.String).unique().drop_nulls().to_list())
         check_names(values, "value", f"{where}: categorical column {column!r}")  # 'W' and 'W ' would be two categories
+        given = frame.height - frame[column].null_count()
+        if given >= _ID_MIN_ROWS and len(values) == given:  # as many one-hot features as rows, each naming one row
+            raise DataError(f"{where}: categorical column {column!r} holds a different value in each of its {given} rows (e.g. "
+                            f"{values[0]!r}: an id, not a category?); expected values that rows share, or the column out of "
+                            "risk.input.categorical and in risk.features.exclude (not a feature)")
         for value in values:
             name = f"{column}={value}"
             frame = frame.with_columns((frame[column].cast(pl.String) == value).cast(pl.Float64).alias(name))
@@ -63,17 +69,19 @@ def numeric_columns(frame: pl.DataFrame, exclude: list[str]) -> list[str]:
     return [c for c, dtype in frame.schema.items() if (dtype.is_numeric() or dtype == pl.Boolean) and not excluded(c, exclude)]
 
 
-def refuse_non_numbers(frame: pl.DataFrame, exclude: list[str], taken: set[str], where: str) -> None:
+def refuse_non_numbers(frame: pl.DataFrame, exclude: list[str], taken: set[str], where: str, cases: bool) -> None:
     """A column that is no key, label or category, matching no ``exclude`` pattern, and holds no
     numbers or booleans, is refused: it would silently not be a feature. Text is usually numbers
     that did not read as numbers (``NA``, ``1,234.5``, decimal commas); a parquet file may also
-    hold enums, dates, durations, lists, structs or bytes, which no model reads as they are."""
+    hold enums, dates, durations, lists, structs or bytes, which no model reads as they are. ``cases``: a
+    case table (risk.split=cv), which takes no time column."""
     for column, dtype in frame.schema.items():
         if dtype.is_numeric() or dtype == pl.Boolean or column in taken or excluded(column, exclude):
             continue
         values = frame[column].cast(pl.String) if dtype in (pl.String, pl.Categorical, pl.Enum, pl.Null) else None
         if values is None:
-            hint = f", or risk.time.column={column} (rows are in file order without it)" if dtype in (pl.Date, pl.Datetime) else ""
+            as_time = dtype in (pl.Date, pl.Datetime) and not cases  # risk.split=cv refuses a time column
+            hint = f", or risk.time.column={column} (rows are in file order without it)" if as_time else ""
             raise DataError(f"{where}: column {column!r} holds {dtype} values, which are no feature; expected numbers, or the "
                             f"column in risk.features.exclude (not a feature){hint}")
         if values.null_count() == values.len():  # a CSV column without any value reads as text

@@ -198,6 +198,10 @@ def check(cfg: Config) -> None:
     if labels.names and (labels.source != "column" or len(labels.names) != labels.levels or len(set(labels.names)) != labels.levels):
         raise ConfigError(f"risk.labels.names: {list(labels.names)}; expected {labels.levels} distinct labels from low to high "
                           "(risk.labels.levels) with risk.labels.source=column")
+    chance = 1 / labels.levels  # a constant guess's balanced accuracy: at or below it, every feature would be named
+    if params.leakage.limit <= chance:
+        raise ConfigError(f"risk.leakage.limit: {params.leakage.limit:g}; expected a balanced accuracy above chance "
+                          f"({chance:.3g} for {labels.levels} levels, risk.labels.levels) up to 1")
     if labels.source == "thresholds" and not labels.cuts:
         raise ConfigError("risk.labels.cuts: empty; expected risk.labels.levels - 1 increasing values for source=thresholds")
     if params.split not in ("chronological", "cv"):
@@ -314,7 +318,7 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
     default = p.missing.default or ("median" if p.split == "cv" else "ffill")
     frame, layout, missing = inputs.prepared_frame(
         source, window, p.labels.levels, list(p.features.dynamic or []), list(p.features.exclude), reserved,
-        default, dict(p.missing.columns), p.missing.limit)
+        default, dict(p.missing.columns), p.missing.limit, cases=p.split == "cv")
     info: dict = {"period_" + frequency.unit: frequency.count}
     if source.time_report is not None:
         info["time"] = source.time_report.as_metrics()

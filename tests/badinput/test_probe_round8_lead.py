@@ -25,7 +25,7 @@ def test_a_newest_first_price_table_gives_its_latest_price(tmp_path, header, dat
     from harness import invoke
 
     prices = tmp_path / "coal.csv"
-    prices.write_text(f"{header},coal_usd_t\n" + "".join(f"{d},{p}\n" for d, p in zip(dates, ("130.5", "120.25", "110"))))
+    prices.write_text(f"{header},coal_usd_t\n" + "".join(f"{d},{p}\n" for d, p in zip(dates, ("130.5", "120.25", "110"), strict=True)))
     run = tmp_path / "run"
     result = invoke("optimize", "debug=quick", f"optimize.decision.price_path={prices}", "optimize.decision.price_column=coal_usd_t",
                     "optimize.decision.low_price=50", "optimize.decision.high_price=150", f"hydra.run.dir={run}")

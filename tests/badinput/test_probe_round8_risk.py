@@ -176,7 +176,7 @@ DAYS = [int((dt.date(2024, 1, 1) + dt.timedelta(days=i)).strftime("%Y%m%d")) for
 TIMES_AS_NUMBERS = {  # a column of the case table: (its values, what the line says)
     "epoch seconds": (1_600_000_000 + 3600 * np.arange(200),
                       "column 'ts' numbers the rows in steps of 3600 (1600000000..1600716400: a time as a number, an id or index?); "
-                      "expected measurements as indicators: the column in risk.features.exclude, or risk.time.column=ts"),
+                      "expected measurements as indicators: the column in risk.features.exclude"),
     "epoch seconds as floats": (1.6e9 + 3600.0 * np.arange(200), "column 'ts' numbers the rows in steps of 3600"),
     "a count down": (np.arange(200, 0, -1), "column 'ts' numbers the rows in steps of -1 (200..1"),
     "days": (np.array(DAYS), "column 'ts' holds days written as numbers, in order (20240101..20240718: a date?)"),
