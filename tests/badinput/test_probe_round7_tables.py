@@ -19,18 +19,14 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from case_tables import case_keys, case_rows
 from harness import assert_refused, invoke
 
-CASE_KEYS = ["risk.input.kind=table", "risk.split=cv", "risk.window=1", "risk.lead_times=[0]", "risk.primary_lead=0",
-             "risk.cv.folds=3", "risk.cv.repeats=1", "risk.labels.source=column", "risk.labels.column=class",
-             "risk.labels.levels=2", "model=lr", "report=false"]
+CASE_KEYS = case_keys("class", folds=3)
 
 
 def _cases(n: int = 60) -> pl.DataFrame:
-    """Independent cases: x tells the class, y is noise."""
-    rng = np.random.default_rng(0)
-    label = (np.arange(n) % 3 == 0).astype(int)
-    return pl.DataFrame({"x": np.round(label * 2.0 + rng.normal(size=n), 6), "y": np.round(rng.normal(size=n), 6), "class": label})
+    return case_rows(n, every=3, label="class", digits=6)
 
 
 def _metrics(args: list[object], run: Path) -> tuple[dict, str]:

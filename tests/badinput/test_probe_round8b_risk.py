@@ -12,20 +12,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import polars as pl
+from case_tables import case_keys, case_rows
 from harness import assert_refused, invoke
 
-CASE_KEYS = ["debug=quick", "risk.input.kind=table", "risk.split=cv", "risk.window=1", "risk.lead_times=[0]", "risk.primary_lead=0",
-             "risk.cv.folds=2", "risk.cv.repeats=1", "risk.labels.source=column", "risk.labels.column=hazard",
-             "risk.labels.levels=2", "model=lr", "report=false"]
+CASE_KEYS = ["debug=quick", *case_keys("hazard", folds=2)]
 
 
 def _cases(n: int = 40) -> pl.DataFrame:
-    """Independent cases: one in four is hazardous (1); x leans to the level, y is noise."""
-    rng = np.random.default_rng(0)
-    label = (np.arange(n) % 4 == 0).astype(int)
-    return pl.DataFrame({"x": np.round(label * 2.0 + rng.normal(size=n), 4), "y": np.round(rng.normal(size=n), 4), "hazard": label})
+    return case_rows(n, every=4, label="hazard", digits=4)
 
 
 def _csv(frame: pl.DataFrame, path: Path, hazard: list[str] | None = None) -> Path:
