@@ -160,6 +160,13 @@ def dates_of(column: pl.Series, where: str) -> pl.Series | None:
     return dates if held and dates.dtype.is_temporal() and dates.null_count() == column.null_count() else None
 
 
+def first_dates(frame: pl.DataFrame, skip: Sequence[str | None], where: str) -> tuple[str | None, pl.Series | None]:
+    """(name, dates) of the first column of ``frame`` not in ``skip`` that holds dates (dates_of), else (None, None):
+    the date column of a file whose date column is not named (optimize's prices, uncertainty's series)."""
+    return next(((name, dates) for name in frame.columns if name not in skip and (dates := dates_of(frame[name], where)) is not None),
+                (None, None))
+
+
 def month_index(dates: pl.Series) -> pl.Series:
     """Months since year 0 of each date (Int64): consecutive months differ by 1, across years too."""
     return dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)

@@ -269,7 +269,7 @@ def _price(decision: Any, out: Run) -> float:
 
     from minectl.data.sources import read_file
     from minectl.data.values import numeric, repeated_key
-    from minectl.features.series import dates_of
+    from minectl.features.series import dates_of, first_dates
     from minectl.optimize.decision import check_price_frame, last_price
     from minectl.uncertainty.series import DATE_TEXT
 
@@ -278,7 +278,7 @@ def _price(decision: Any, out: Run) -> float:
     out.input_file(where)
     if decision.price_column in frame.columns:  # text, inf or NaN in the prices: refused, not taken as the price
         frame = frame.with_columns(numeric(frame, decision.price_column, str(where)))
-    dated = _date_column(frame, decision.price_column, str(where)) if "date" not in frame.columns else None
+    dated = first_dates(frame, (decision.price_column,), str(where))[1] if "date" not in frame.columns else None
     if dated is not None:  # dated by another name (the Pink Sheet copy's `month`): a newest-first file gave its oldest price
         frame = frame.with_columns(date=dated)
     if "date" in frame.columns and frame["date"].dtype == pl.String:  # sorted as text, 01/2024 would precede 02/2023
@@ -310,15 +310,6 @@ def _price(decision: Any, out: Run) -> float:
     except ValueError as exc:
         raise DataError(str(exc)) from None
     return price
-
-
-def _date_column(frame: Any, price_column: str, where: str) -> Any:
-    """The first column besides the prices that holds dates (features.series.dates_of: Date, Datetime,
-    text such as 2024-01, 1960M01, Jan-2024, whole years in a column named as years), parsed; None when there is none."""
-    from minectl.features.series import dates_of
-
-    return next((dates for name in frame.columns if name != price_column and (dates := dates_of(frame[name], where)) is not None),
-                None)
 
 
 def _table_runs(sim: Any, variables: list[str], responses: list[str], bounds: Any, cv_folds: int, out: Run):

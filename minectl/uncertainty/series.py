@@ -149,11 +149,13 @@ def read_series(
     if group_by:  # 'P1' and 'P1 ' would be two series, a name with a line end a broken table
         check_names(groups.unique().to_list(), group_by, f"{path}: column '{group_by}'")
     flags = _censoring_flags(frame, censored_column, path) if censored_column else None
+    from minectl.features.series import first_dates
+
     rows = pl.Series(range(frame.height))
     # a date column the file lacks matters only where its period is needed (row_period); without it, the
     # file's own date column (dates_of) still orders the rows: a newest-first export gave returns of the
     # wrong sign, a left-out month a return over two, a dateless 'Average' row one more value
-    found = None if date_column in frame.columns else _found_dates(frame, (column, group_by, censored_column), path)
+    found = None if date_column in frame.columns else first_dates(frame, (column, group_by, censored_column), str(path))
     date_column, dates = (date_column, _dates(frame, date_column, path)) if found is None else found
     out, censored = {}, {}
     for group in groups.unique(maintain_order=True).to_list():
@@ -172,14 +174,6 @@ def read_series(
                                 f"of {kept.size}; expected at least 3 to fit a distribution")
             censored[str(group)] = kept
     return out, censored
-
-
-def _found_dates(frame: pl.DataFrame, skip: tuple, path: Path) -> tuple[str | None, pl.Series | None]:
-    """(name, dates) of the first column but ``skip`` that holds dates (features.series.dates_of), else (None, None)."""
-    from minectl.features.series import dates_of
-
-    return next(((name, dates) for name in frame.columns if name not in skip and (dates := dates_of(frame[name], str(path))) is not None),
-                (None, None))
 
 
 def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str) -> None:
