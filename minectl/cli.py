@@ -113,6 +113,9 @@ def _one_line(exc: BaseException) -> str:
         hint = "; expected one of: " + ", ".join(lines[options + 1:])
         lines = lines[:options]
     message = " ".join(lines) or type(exc).__name__
+    mistyped = _mistyped_override(message)
+    if mistyped:
+        return mistyped
     unset = re.search(r"Environment variable '([^']+)' not found", message)
     if unset:  # OmegaConf's wording names a KeyError, not what to do
         return (f"{key or 'a value'}: environment variable {unset.group(1)} is not set; expected it set "
@@ -130,6 +133,29 @@ def _one_line(exc: BaseException) -> str:
         message = message.rstrip(".")
         hint += '; hydra/launcher=ray and ray_cluster need the ray extra: pip install -e ".[ray]"'
     return message + hint
+
+
+# OmegaConf's words for an override of the wrong type: what the value is not, what the key takes
+_WRONG_TYPE = (
+    (r"Value '.*' of type '\w+' could not be converted to Integer", "not an integer", "an integer, e.g. {key}=3"),
+    (r"Value '.*' of type '\w+' could not be converted to Float", "not a number", "a number, e.g. {key}=0.5"),
+    (r"Value '.*' is not a valid bool", "not a flag", "true or false"),
+    (r"Invalid value assigned: \w+ is not a ListConfig", "not a list", "a list in brackets, e.g. {key}=[a,b]"),
+    (r"Cannot convert '\w+' to string", "not text", "text, e.g. {key}=abc"),
+    (r"field '\w+' is not Optional", "the key cannot be null", "a value of its type"),
+)
+
+
+def _mistyped_override(message: str) -> Optional[str]:
+    """`seed=abc` in one line naming the override and what its key takes; None for other errors."""
+    given = re.match(r"Error merging override (\S+?)=(\S*) (.*)", message)
+    if not given:
+        return None
+    key, value, why = given.groups()
+    for pattern, wrong, takes in _WRONG_TYPE:
+        if re.match(pattern, why):
+            return f"{key}={value}: {wrong}; expected {takes.format(key=key.lstrip('+'))}"
+    return None
 
 
 def _schema_key(exc: BaseException, root: Any = None) -> Optional[str]:

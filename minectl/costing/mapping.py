@@ -80,6 +80,8 @@ class CostMapping:
         if unknown:
             raise ConfigError(f"costs.cost_objects: {unknown[0]!r} is not one of {list(COST_OBJECTS)}")
         currency = str(costs.get("currency", "CNY"))
+        if not currency.strip():  # every amount of the ledger and report is labelled with it
+            raise ConfigError("costs.currency: empty; expected the currency of the prices, e.g. CNY or USD")
         for name, resource in resources.items():  # a money resource: 1 of its currency costs its price in the run's
             unit = resource.unit
             if resource.price != 1.0 or _unit_key(unit) == _unit_key(currency):

@@ -116,8 +116,8 @@ def test_help_with_an_override_shows_the_page():
 
 
 @pytest.mark.parametrize("args, expect", [
-    (["cost", "-h", "seed=x"], "error: Error merging override seed=x Value 'x' of type 'str' could not be converted to Integer"),
-    (["cost", "--info", "config", "seed=x"], "error: Error merging override seed=x Value 'x' of type 'str' could not be converted"),
+    (["cost", "-h", "seed=x"], "error: seed=x: not an integer; expected an integer, e.g. seed=3"),
+    (["cost", "--info", "config", "seed=x"], "error: seed=x: not an integer; expected an integer, e.g. seed=3"),
     # was exit 0, the config printed with zzz: 1 in it
     (["cost", "--info", "config", "+zzz=1"], "error: zzz: unknown key; expected one of: cost, costs, data, objective, report, seed"),
     (["cost", "--info", "all", "data=nope"], "error: In 'cost': Could not find 'data/nope'; expected one of: duckdb, parquet_dir"),
