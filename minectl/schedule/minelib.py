@@ -207,8 +207,13 @@ def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
         raise DataError(f"{path}: no blocks; expected lines `id x y z ...`")
     parts = [line.split() for _, line in lines]
     short = next((i for i, p in enumerate(parts) if len(p) < 4), None)
-    if short is not None:
-        raise DataError(f"{path}:{lines[short][0]}: {len(parts[short])} fields; expected at least `id x y z`")
+    if short is not None:  # a CSV export is one field a line: "1 fields" did not say why
+        comma = next((c for c in ",;" if c in lines[short][1]), None)
+        found = f"fields separated by {comma!r}" if comma else f"{len(parts[short])} fields"
+        raise DataError(f"{path}:{lines[short][0]}: {found}; expected at least `id x y z`, separated by spaces or tabs")
+    if len(parts) > 1 and not _numeric(parts[0][0]) and _numeric(parts[1][0]):  # "'id x y z' is not numeric" said it in circles
+        raise DataError(f"{path}:{lines[0][0]}: {lines[0][1][:40]!r} is a header line; expected `id x y z ...` numbers from the first "
+                        "line (MineLib's .blocks has no header: remove it or start it with %)")
     line_of = [number for number, _ in lines]
     head = _numbers(path, [" ".join(p[:4]) for p in parts], line_of, 4, "`id x y z` numbers")
     if not np.all(np.isfinite(head)):
@@ -225,6 +230,14 @@ def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
                         f"{ids[first[seen.ravel()[row]]]} is; expected one block at each x y z")
     order = np.argsort(ids)
     return ids[order], head[order, 1:], [parts[i][4:] for i in order]
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -352,6 +365,7 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
     resources = _count(path, head, "NRESOURCE_SIDE_CONSTRAINTS") if kind != "UPIT" else 0
     if kind == "PCPSP" and _count(path, head, "NGENERAL_SIDE_CONSTRAINTS") != 0:
         raise DataError(f"{path}: general side constraints are not supported; expected NGENERAL_SIDE_CONSTRAINTS: 0")
+    lines = _sections_in_order(path, lines, at)
     rate = 0.0
     if kind != "UPIT":
         try:
@@ -389,6 +403,32 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
     if at < len(lines):
         raise DataError(f"{path}:{lines[at][0]}: unexpected line after the end of the instance")
     return Instance(head["NAME"], kind, objective, periods, rate, coef, lower, upper)
+
+
+# the sections after the header, in the published files' order (newman1's); MineLib's format text lists the
+# objective and the coefficients before the limits, and other readers take the sections by name
+SECTIONS = ("RESOURCE_CONSTRAINT_LIMITS:", "OBJECTIVE_FUNCTION:", "RESOURCE_CONSTRAINT_COEFFICIENTS:", "EOF")
+GENERAL = ("GENERAL_CONSTRAINT_LIMITS:", "GENERAL_CONSTRAINT_COEFFICIENTS:")
+
+
+def _sections_in_order(path: Path, lines, at: int):
+    """``lines`` with the sections after the header (from ``at``) in SECTIONS' order, each line keeping its
+    number, and empty general-constraint sections (there are none: NGENERAL_SIDE_CONSTRAINTS is 0) left out.
+    Written in the format text's order, a file was refused ("found 'OBJECTIVE_FUNCTION:'"); an empty
+    GENERAL_CONSTRAINT_LIMITS: was "1 fields; expected 4". Anything else is left as it is, for the parser to name."""
+    starts = [i for i in range(at, len(lines)) if lines[i][1].upper() in SECTIONS + GENERAL]
+    if not starts or starts[0] != at:
+        return lines
+    parts = [lines[start:end] for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)]
+    tags = [part[0][1].upper() for part in parts]
+    if len(set(tags)) != len(tags) or (tags.count("EOF") and tags[-1] != "EOF"):
+        return lines  # a section twice, or one after EOF: named by the parser
+    for part, tag in zip(parts, tags, strict=True):
+        if tag in GENERAL and len(part) > 1:
+            raise DataError(f"{path}:{part[1][0]}: a line of {tag[:-1]}; expected none (general side constraints are not supported)")
+    kept = sorted((part for part, tag in zip(parts, tags, strict=True) if tag not in GENERAL),
+                  key=lambda part: SECTIONS.index(part[0][1].upper()))
+    return lines[:at] + [line for part in kept for line in part]
 
 
 def _expect(path: Path, lines, at: int, tag: str) -> int:

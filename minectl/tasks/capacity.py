@@ -180,6 +180,10 @@ def check(cfg: Config) -> None:
             raise ConfigError(f"revenue.{key}: expected [lower, upper] fractions, got {list(cfg.revenue[key])}")
         with config_keys({"error_range": f"revenue.{key}"}):  # -1 < lower < 0 < upper: else refused in each job
             lognormal_errors(*cfg.revenue[key], cfg.revenue.confidence)
+    band = min(-cfg.revenue.price_range[0], cfg.revenue.price_range[1], -cfg.revenue.cost_range[0], cfg.revenue.cost_range[1])
+    if cfg.rolling.path and not cfg.revenue.dead_band < band:  # eqs 27-28 need it inside both ranges: else refused in each job
+        raise ConfigError(f"revenue.dead_band={cfg.revenue.dead_band:g}: not below the nearest limit of revenue.price_range and "
+                          f"cost_range ({band:g}); expected a fraction 0 <= dead_band < {band:g} (0.05 for 5 %)")
     if not cfg.limits.link_capacities_m3_a:  # else refused in the job: a sweep's earlier jobs would have run
         raise ConfigError("limits.link_capacities_m3_a: empty; expected at least one production-link capacity")
     if len(cfg.cost_data.item_columns) == 1:  # refused by the PCA, after the cost curves' output

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 PROBLEMS = ("upit", "cpit", "pcpsp")
 PER_OUNCE = re.compile(r"/\s*(troy\s*)?(oz|ozt|toz|ounces?)\s*$", re.IGNORECASE)  # USD/oz, $/troy oz: economics.price_per_oz's unit
 MAX_SYNTHETIC_BLOCKS = 1_000_000  # the largest the docs measure (UPIT in seconds, about 1 GB)
+# loop.price_path is relative to economics.price_per_oz: above this it is percent ([100, 60, 140] was read as 100 times
+# the gold price, a re-plan NPV of 2.6 billion for 22 million), not a price path a plan could meet
+MAX_RELATIVE_PRICE = 10.0
 TIME_LIMITED = ("[yellow]{what}: stopped by its time limit, so its figures depend on this machine's speed and load "
                 "(minectl verify may differ); for a reproducible run raise the time limit or lower schedule.window_sweeps "
                 "(or schedule.mip=false)[/yellow]")
@@ -151,6 +154,9 @@ def check(cfg: Config) -> None:
     if cfg.schedule.relaxation == "lagrangian" and "pcpsp" in cfg.schedule.problems:
         raise ConfigError("schedule.relaxation=lagrangian needs one destination per block; expected lp or auto with pcpsp")
     path = cfg.loop.price_path
+    if max(path, default=0) > MAX_RELATIVE_PRICE:
+        raise ConfigError(f"loop.price_path: {max(path):g} is {max(path):g} times economics.price_per_oz; expected prices relative to "
+                          f"it, at most {MAX_RELATIVE_PRICE:g} ([1, 0.6, 1.4] for 100 %, 60 %, 140 %)")
     if path and cfg.loop.enabled and not cfg.minelib.path and len(path) != cfg.schedule.periods:  # it sets the re-plan's horizon
         raise ConfigError(f"loop.price_path: {len(path)} prices; expected one per period (schedule.periods={cfg.schedule.periods})")
     problems = list(cfg.schedule.problems)
@@ -317,17 +323,20 @@ def _upit(values, prec, out: Run) -> tuple[dict, dict, object]:
 
 
 def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, blocks: dict, xyz, title: str,
-              labels: list[tuple[str, str]], source: dict[str, str]) -> tuple[dict, list[dict], bool]:
+              labels: list[tuple[str, str]] | None, source: dict[str, str]) -> tuple[dict, list[dict], bool]:
     """Solve each problem on `instance_for(kind)`, verified; next to its best known value where
     MineLib published one or the config gives one. Writes blocks, periods and the sections.
     Every instance is read and checked before the first solve; ``source`` names the precedence
-    and the UPIT values in errors."""
+    and the UPIT values in errors. ``labels``: the resources' plot labels; None: `resource r use` for
+    each resource of the instances."""
     import polars as pl
 
     from minectl.schedule.cpit import topological_order
     from minectl.schedule.minelib import published_best
 
     instances = {kind: instance_for(kind) for kind in problems}
+    if labels is None:  # a MineLib file's resources, as many as it has (a third was left out of periods.png)
+        labels = [(f"resource_{r}", f"resource {r} use") for r in range(max(i.n_resources for i in instances.values()))]
     if set(problems) - {"upit"}:  # a schedule needs an order; a pit does not mind a cycle
         try:
             topological_order(prec)
@@ -391,8 +400,7 @@ def _minelib(cfg: Config, out: Run, problems: list[str]) -> tuple[dict, list[dic
     def instance_for(kind: str):
         return minelib.read_instance(out.input_file(stem.with_name(f"{stem.name}.{kind}")), prec.n_blocks, kind)
 
-    labels = [(f"resource_{r}", f"resource {r} use") for r in range(2)]
-    return _problems(cfg, out, problems, prec, instance_for, blocks, xyz, cfg.minelib.name, labels,
+    return _problems(cfg, out, problems, prec, instance_for, blocks, xyz, cfg.minelib.name, None,
                      {kind: f"{stem}.{kind}" for kind in ("prec", *PROBLEMS)})
 
 
