@@ -1037,13 +1037,16 @@ def verify(
         changes = changed_inputs + packages_changed(provenance) + cpu_changed(provenance, replayed)  # the causes a replay cannot undo
         if metrics_edited(run_dir, status):
             changes.append(f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since")
-        elif status_of_another_config(run_dir, status):
+        elif status_of_another_config(run_dir, status) and any(name == ".hydra/config.yaml" for name, _ in files_differ):
+            changes.append(".hydra/config.yaml: not the config the run composed (its sha256 differs from status.json's, and the "
+                           "replay's differs too): edited since, or written by another minectl")
+        elif status_of_another_config(run_dir, status):  # the replay composed the saved config: status and metrics are another's
             changes.append(f"{STATUS_FILE} and {METRICS_FILE}: written for another config than .hydra/config.yaml "
                            f"(its sha256 differs from {STATUS_FILE}'s): copied from another run")
         for line in changes or ["no input file, package version or CPU kernel changed since the run"]:
             console.print(f"[yellow]changed[/] {line}" if changes else line)
-        for key, a, b in mismatches:
-            console.print(f"[red]differs[/] {key}: saved {a} replay {b}")
+        for key, a, b in mismatches:  # None: a metric of one side only (a run of another minectl, an edit)
+            console.print(f"[red]differs[/] {key}: saved {'absent' if a is None else a} replay {'absent' if b is None else b}")
         for name, how in files_differ:
             console.print(f"[red]differs[/] {name}: {how}")
         for key in sorted(k for k, v in expected.items() if k.endswith(".time_limited") and v == 1):
@@ -1058,6 +1061,8 @@ def verify(
             console.print("[red]not reproduced[/]: identical metrics, but "
                           + (files_line if files_differ else "from inputs that changed since the run"))
         raise typer.Exit(1)
+    for line in packages_changed(provenance) + cpu_changed(provenance, replayed):  # said, though the figures held
+        console.print(f"[yellow]note[/] {line}")
     timing = sum(is_timing(key) for key in expected)
     console.print(f"[green]reproduced[/]: {len(expected) - timing} metrics identical" + (f" within rtol={rtol}" if rtol else "")
                   + (f" ({timing} timing metrics not compared)" if timing else "")

@@ -301,17 +301,29 @@ def read_status(path: Path) -> dict:
     return status
 
 
+def as_written(path: Path) -> bytes:
+    """The bytes of ``path``, a file a run wrote, with the line ends minectl writes (LF) where it is
+    text: a checkout with git's core.autocrlf (Windows) makes them CRLF, the content unchanged. A
+    binary file's (a model's .npz) bytes as they are."""
+    data = Path(path).read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return data.replace(b"\r\n", b"\n")
+
+
 def metrics_edited(run_dir: Path, status: dict) -> bool:
     """Whether ``run_dir``'s metrics.json differs from the file the job wrote (the sha256 an ok
     job keeps in its ``status``; a run of an earlier version has none, and is taken as it is)."""
-    return changed_since_saved((Path(run_dir) / METRICS_FILE).read_bytes(), status.get("metrics_sha256"))
+    return changed_since_saved(as_written(Path(run_dir) / METRICS_FILE), status.get("metrics_sha256"))
 
 
 def status_of_another_config(run_dir: Path, status: dict) -> bool:
     """Whether ``run_dir``'s status.json was written for another config than its .hydra/config.yaml:
     with metrics.json, copied in from another job (a run of an earlier version has no sha256)."""
     config = Path(run_dir) / CONFIG_FILE
-    return config.is_file() and changed_since_saved(config.read_bytes(), status.get("config_sha256"))
+    return config.is_file() and changed_since_saved(as_written(config), status.get("config_sha256"))
 
 
 MAX_SWEEP_JOBS = 10_000  # a basic-sweeper grid larger than this is a typo (range(0,1000000)), not a plan
@@ -392,6 +404,9 @@ def _check_own_job(plan: dict, job: Path) -> None:
     hydra = _hydra_node(config, JOB_EXPECTED)
     made_by, job_node = _mapping(hydra, "sweep").get("dir"), _mapping(hydra, "job")
     number, config_name = job_node.get("num"), job_node.get("config_name")
+    if hydra.get("mode") == "RUN":  # e.g. outputs/demo/<date>, the folder of a day's runs, given for a sweep's
+        raise DataError(f"{job}: a single run's folder (its .hydra/hydra.yaml has hydra.mode=RUN), not a sweep's job; "
+                        "expected a sweep folder (made with -m), or the run's folder given alone")
     wrong = (f"hydra.sweep.dir={made_by}, this sweep's is {sweep.get('dir')}" if made_by != sweep.get("dir") else
              f"hydra.job.config_name={config_name}, this sweep's is {task}" if config_name != task else
              f"hydra.job.num={number}" if sweep.get("subdir") == "${hydra.job.num}" and str(number) != job.name else None)
@@ -572,8 +587,9 @@ def _table_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
     for column in ours.columns:
         a, b = ours[column], theirs[column]
         differ = a.ne_missing(b)  # NaN equals NaN, null equals null
-        if rtol > 0 and a.dtype.is_float():
-            differ &= ~((a - b).abs() <= rtol * pl.select(pl.max_horizontal(a.abs(), b.abs())).to_series())
+        if rtol > 0 and a.dtype.is_float():  # a tolerance between two numbers: inf - 1 <= rtol * inf, and null, are no match
+            close = a.is_finite() & b.is_finite() & ((a - b).abs() <= rtol * pl.select(pl.max_horizontal(a.abs(), b.abs())).to_series())
+            differ &= ~close.fill_null(False)
         if not is_timing(column) and differ.any():
             row = differ.arg_true()[0]
             return f"column {column}: {differ.sum()} of {ours.height} rows differ (row {row}: saved {a[row]}, replay {b[row]})"
@@ -595,7 +611,33 @@ def _file_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
         return f"unreadable ({exc.strerror or exc})"
     if saved.suffix == ".parquet":
         return _table_differs(saved, replayed, rtol)
-    return None if rtol > 0 else "not the replay's bytes"
+    if rtol > 0 or as_written(saved) == replayed.read_bytes():
+        return None
+    return _config_differs(saved, replayed) if saved.parts[-2:] == Path(CONFIG).parts else "not the replay's bytes"
+
+
+def _config_differs(saved: Path, replayed: Path) -> str:
+    """How the run's .hydra/config.yaml differs from the one the replay composed from the same
+    overrides: the first key (dotted) whose value differs, or that one side lacks (a key a newer
+    minectl's schema has; an edit)."""
+    from minectl.runfolder import read_text, yaml_mapping
+
+    def flat(node: Any, prefix: str = "") -> dict[str, Any]:
+        if not isinstance(node, dict) or not node:
+            return {prefix.rstrip("."): node}
+        return {k: v for key, value in node.items() for k, v in flat(value, f"{prefix}{key}.").items()}
+
+    expected = "the YAML mapping of a run's config"
+    ours, theirs = (flat(yaml_mapping(path, read_text(path, expected), expected)) for path in (saved, replayed))
+
+    def side(key: str, values: dict, whose: str) -> str:  # a value as YAML writes it: true, null
+        return f"{json.dumps(values[key], default=str)} in the {whose}'s" if key in values else f"absent from the {whose}'s"
+
+    absent = object()
+    for key in dict.fromkeys([*ours, *theirs]):
+        if ours.get(key, absent) != theirs.get(key, absent):
+            return f"{key}: {side(key, ours, 'run')}, {side(key, theirs, 'replay')}"
+    return "not the replay's bytes (the same keys and values: comments or order)"
 
 
 def compare_results(run_dir: Path, replay_dir: Path, rtol: float = 0.0) -> tuple[list[tuple[str, str]], int]:
@@ -638,16 +680,38 @@ def _moved_inputs(run_inputs: dict[str, str], replay_inputs: dict[str, str]) -> 
             if path not in replay_inputs and elsewhere.get((Path(path).name, sha))}
 
 
+def _moved_and_changed(run_inputs: dict[str, str], replay_inputs: dict[str, str], moved: dict[str, str]) -> dict[str, str]:
+    """Files the run read, gone from their path now, that the replay read at another path with the
+    same file name but another sha256 (the project moved, as in `_moved_inputs`, and the file
+    changed): paired where the name is one file's on each side. Run path -> replay path."""
+    def by_name(paths: Iterable[str]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for path in paths:
+            found.setdefault(Path(path).name, []).append(path)
+        return found
+
+    gone = by_name(p for p in run_inputs if p not in replay_inputs and p not in moved and Path(p).is_absolute()
+                   and not Path(p).exists())
+    new = by_name(p for p in replay_inputs if p not in run_inputs and p not in moved.values() and Path(p).is_absolute())
+    return {paths[0]: new[name][0] for name, paths in gone.items() if len(paths) == 1 and len(new.get(name, ())) == 1}
+
+
 def inputs_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
     """Since the run of ``provenance``: its input files whose sha256 differs now (or that are
     gone), rows from a server that differ in the replay's provenance ``replayed`` (a server's
     rows are known only by reading them again), and inputs only the replay read. A file the
-    replay read elsewhere with the same name and sha256 (`_moved_inputs`) is the same input."""
+    replay read elsewhere with the same name and sha256 (`_moved_inputs`) is the same input; with
+    another sha256, where the run's path is gone (`_moved_and_changed`), the input that changed."""
     replay_inputs = (replayed or {}).get("inputs", {})
     moved = _moved_inputs(provenance["inputs"], replay_inputs)
+    changed_elsewhere = _moved_and_changed(provenance["inputs"], replay_inputs, moved)
     changes = []
     for path, saved in sorted(provenance["inputs"].items()):
         if path in moved:
+            continue
+        if path in changed_elsewhere:
+            now_at = changed_elsewhere[path]
+            changes.append(f"input {path}: sha256 {saved[:12]}... then, {replay_inputs[now_at][:12]}... now (read at {now_at})")
             continue
         if not Path(path).is_absolute():  # rows from a server (a file is recorded by its absolute path)
             now = replay_inputs.get(path)
@@ -664,7 +728,7 @@ def inputs_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
             if now != saved:
                 changes.append(f"input {path}: sha256 {saved[:12]}... then, {now[:12]}... now")
     changes += [f"input {path}: read by the replay, not by the run (new since)"  # e.g. a part added to a folder
-                for path in sorted(set(replay_inputs) - set(provenance["inputs"]) - set(moved.values()))]
+                for path in sorted(set(replay_inputs) - set(provenance["inputs"]) - {*moved.values(), *changed_elsewhere.values()})]
     return changes
 
 

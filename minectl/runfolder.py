@@ -274,6 +274,7 @@ def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
         jobs = job_dirs(run_dir)
         raise DataError(f"{run_dir}: a sweep folder (multirun.yaml), not a run's; expected the folder of one of its "
                         "jobs" + (f", e.g. {jobs[0]}" if jobs else ""))
+    check_not_inside_a_run(run_dir)
     config_file = saved / "config.yaml"
     config = read_yaml(config_file, "the YAML mapping of the run's config (with task_name)")
     task = OmegaConf.to_container(config).get("task_name")  # unresolved: reading runs nothing
@@ -291,11 +292,31 @@ def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
         raise bad(hydra_file, "hydra.runtime.config_sources is not a list of {path, provider}", "Hydra's config sources")
     config_dirs = [s["path"] for s in sources if s["provider"] == "command-line"]
     config_dir = Path(config_dirs[0].removeprefix("file://")) if config_dirs else None
-    cwd = runtime.get("cwd") if isinstance(runtime, dict) else None  # relative input paths were read from there
-    cwd = Path(cwd) if isinstance(cwd, str) and Path(cwd).is_absolute() and Path(cwd).is_dir() else None
+    started_in = runtime.get("cwd") if isinstance(runtime, dict) else None  # relative input paths were read from there
+    cwd = Path(started_in) if isinstance(started_in, str) and Path(started_in).is_absolute() and Path(started_in).is_dir() else None
     if cwd is not None and cwd.resolve().is_relative_to(run_dir.resolve()):  # the folder's own files: never the working dir
         cwd = None
+    if cwd is None and isinstance(started_in, str):
+        config_dir = _moved_with_project(config_dir, Path(started_in))
     return RunFolder(run_dir, task, config, read_yaml_list(saved / "overrides.yaml"), hydra, config_dir, cwd)
+
+
+def _moved_with_project(config_dir: Path | None, started_in: Path) -> Path | None:
+    """The run's `-cd` folder, which Hydra saved as an absolute path: where it is gone and lay in
+    the folder the run was started in (also gone: the project checked out or copied elsewhere, as on
+    a CI machine), the same folder below the current one, which a replay then reads relative paths
+    from, as the data's. Otherwise ``config_dir`` as saved."""
+    if config_dir is None or config_dir.exists() or not config_dir.is_relative_to(started_in):
+        return config_dir
+    moved = Path.cwd() / config_dir.relative_to(started_in)
+    return moved if moved.is_dir() else config_dir
+
+
+def check_not_inside_a_run(folder: Path) -> None:
+    """Refuse a folder without `.hydra/` that lies inside a run's folder (its `model/`, `tables/` or
+    `.hydra/`, given for the run's), naming the run's folder."""
+    if not (Path(folder) / ".hydra").exists() and (run := _enclosing_run(folder, sweeps=False)) is not None:
+        raise DataError(f"{folder}: a folder inside the run folder {run}; expected the run folder itself")
 
 
 def check_finished(run_dir: Path) -> dict:

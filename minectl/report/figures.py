@@ -168,7 +168,7 @@ def pareto(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
 
 def convergence(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
     table = tables.get("convergence")
-    if table is None or "generation" not in table.columns:
+    if table is None or "generation" not in table.columns or table.width < 2:  # nothing to draw per generation
         return []
     series = [c for c in table.columns if c != "generation"][:2]
     traces = [{"type": "scatter", "mode": "lines+markers", "name": c, "x": values(table["generation"]), "y": values(table[c]),
@@ -186,11 +186,13 @@ def risk_levels(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
     table = tables.get("predictions")
     if table is None or not {"date", "lead", "y_true", "level"} <= set(table.columns):
         return []
-    first = table.filter(pl.col("lead") == table["lead"].min()).sort("date")
+    first = table.filter(pl.col("lead") == pl.col("lead").min()).sort("date")
     series = table.columns[0] if table.columns[0] != "date" else None  # several mines: the first one's days (one level a day)
-    which = f" of {series} {first[series].min()}" if series is not None else ""
     if series is not None:
-        first = first.filter(pl.col(series) == first[series].min())
+        first = first.filter(pl.col(series) == pl.col(series).min())
+    if not first.height:  # no rows (an empty table, leads or mines all null): nothing to draw, no lead to title it by
+        return []
+    which = f" of {series} {first[series][0]}" if series is not None else ""
     traces = [{"type": "scatter", "mode": "lines", "line": {"shape": "hv", "color": "black"}, "name": "true level",
                "x": values(first["date"]), "y": values(first["y_true"])},
               {"type": "scatter", "mode": "markers", "name": "predicted level", "x": values(first["date"]),

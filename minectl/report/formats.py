@@ -52,11 +52,9 @@ def number(value: Any) -> str:
             return "NaN"
         if math.isinf(value):
             return "∞" if value > 0 else "-∞"
-        if value == 0 or 1e-4 <= abs(value) < 1000:
-            return f"{value:.4g}"
-        if abs(value) < 1e15:  # costs of a mine run to billions: digits, not 1.8e+09
+        if 1000 <= abs(value) < 1e15:  # costs of a mine run to billions: digits, not 1.8e+09
             return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:,.1f}"
-        return f"{value:.4g}"
+        return f"{value:.4g}"  # also below 1e-4 (3e-05, not 0.0) and from 1e15 on
     return str(value)
 
 

@@ -168,10 +168,11 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     import polars as pl
 
     from minectl.results import METRICS_FILE, PROVENANCE_FILE, STATUS_FILE, read_status
-    from minectl.runfolder import read_json, read_metrics, read_text, read_yaml_list, yaml_mapping
+    from minectl.runfolder import check_not_inside_a_run, read_json, read_metrics, read_text, read_yaml_list, yaml_mapping
 
     run_dir = Path(run_dir)
     config_file = run_dir / ".hydra" / "config.yaml"
+    check_not_inside_a_run(run_dir)
     if not config_file.is_file():
         raise DataError(f"{run_dir}: no .hydra/config.yaml; expected a minectl run folder (or a sweep folder)")
     overrides_file = run_dir / ".hydra" / "overrides.yaml"
