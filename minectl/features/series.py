@@ -167,6 +167,32 @@ def first_dates(frame: pl.DataFrame, skip: Sequence[str | None], where: str) -> 
                 (None, None))
 
 
+# names of a column giving each row's unit (a long export's `value, unit`), compared stripped and in lower case
+UNIT_NAMES = {"unit", "units", "uom", "unit of measure", "time unit", "einheit", "unité", "unidad"}
+
+
+def row_units(frame: pl.DataFrame, where: str, by: str | None = None) -> list[str]:
+    """The units a text column named as units (UNIT_NAMES; a number column so named counts units
+    made or sold) gives the rows, each once ([] without such a column). A series (the rows of one
+    ``by`` value; all rows without ``by``) whose rows name two units is refused: hours beside days,
+    or a price quoted in USD/t and later in USc/lb, were averaged and fitted as one quantity."""
+    name = next((column for column in frame.columns
+                 if column.strip().lower() in UNIT_NAMES and frame[column].dtype == pl.String), None)
+    if name is None:
+        return []
+    units = frame[name].str.strip_chars()
+    rows = pl.DataFrame({"series": frame[by] if by else pl.repeat(0, frame.height, eager=True), "unit": units,
+                         "row": pl.int_range(1, frame.height + 1, eager=True)}).drop_nulls("unit")
+    for (series,), group in rows.group_by("series", maintain_order=True):
+        firsts = group.unique("unit", keep="first", maintain_order=True)
+        if firsts.height > 1:
+            named = " and ".join(f"{unit!r} at row {row}" for unit, row in firsts.head(2).select("unit", "row").iter_rows())
+            of = f" ({by}={series})" if by else ""
+            raise DataError(f"{where}: column '{name}' gives the rows of one series{of} {firsts.height} units ({named}); "
+                            "expected one unit a series (convert the values to one unit)")
+    return rows["unit"].unique(maintain_order=True).to_list()
+
+
 def month_index(dates: pl.Series) -> pl.Series:
     """Months since year 0 of each date (Int64): consecutive months differ by 1, across years too."""
     return dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month().cast(pl.Int64)

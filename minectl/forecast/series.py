@@ -3,6 +3,7 @@ daily or weekly rows are resampled to months (the mean or the last value of each
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -11,6 +12,7 @@ from minectl.data.names import alike_in, shown
 from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, found_input, read_file, resolve_input
 from minectl.data.values import column_telling_apart, numeric, serial_day_hint
 from minectl.errors import ConfigError, DataError
+from minectl.features.series import QUARTER_FIRST, YEAR_FIRST_QUARTER, row_units
 
 # The vendored World Bank Pink Sheet coal prices (examples/data/pinksheet_coal): name -> column.
 PINKSHEET_FILE = "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"  # vendored; see examples/data/NOTICE
@@ -51,7 +53,7 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     empty months are dropped (a series starts when it is first quoted); interior empty months are filled by linear
     interpolation (data contract: a gap is a null row, continuous series are interpolated); an
     absent month, quarterly or yearly rows, a duplicate month, a price <= 0 (the models work on logs),
-    text, inf or NaN is a DataError naming the file and month or row.
+    text, inf or NaN, or a unit column naming two units is a DataError naming the file and month or row.
 
     ``resample`` (mean | last): rows at any finer step (days, weeks; a repeated time is refused,
     zoned times compared as moments: features.series.instants) become one value per month, the
@@ -63,6 +65,7 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     for column in (date_column, value_column):
         _check_column(frame.columns, column, path)
     _refuse_several_series(frame, date_column, value_column, path)
+    row_units(frame, str(path))  # a unit column naming two units: the series changes units midway
 
     values = numeric(frame, value_column, str(path))  # text would become an empty month, NaN pass the > 0 check
     if resample is None:
@@ -113,7 +116,7 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
     when = _calendar_months(dates, path) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
         bad = dates.filter(when.is_null())[0]
-        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}")
+        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}{_coarser_or_week(bad)}")
     if (values <= 0).any():  # a month's mean would hide it
         first = int((values <= 0).arg_true()[0])
         raise DataError(f"{path}: column {values.name!r} must be > 0 (prices are modelled in logs); got {values[first]} at row {first + 1}")
@@ -153,19 +156,38 @@ def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
         parsed = _calendar_months(column, path).cast(pl.Date)
         bad = column.filter(parsed.is_null())
         if bad.len():
-            raise DataError(f"{path}: column {name!r} must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); got {bad[0]!r}")
+            raise DataError(f"{path}: column {name!r} must hold dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01); "
+                            f"got {bad[0]!r}{_coarser_or_week(bad[0])}")
     elif column.dtype in (pl.Date,) or isinstance(column.dtype, pl.Datetime):
         parsed = _wall_time(column).cast(pl.Date)
     else:
+        years = column.dtype.is_integer() and bool(column.drop_nulls().is_between(1000, 2999).all())
         raise DataError(f"{path}: column {name!r} must hold dates; got type {column.dtype} (e.g. {column[0]!r}){serial_day_hint(column)}; "
-                        "expected dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01)")
+                        "expected dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01)"
+                        + (", one row per month (years: yearly prices cannot be forecast by month)" if years else ""))
     return parsed.dt.truncate("1mo").alias("date")
+
+
+# an ISO week (2024-W05, 2024W05) without its weekday
+ISO_WEEK = r"^\d{4}-?W\d{2}$"
+
+
+def _coarser_or_week(value: object) -> str:
+    """What an unread date is when it names a quarter or an ISO week, for the error: either is a
+    period, not a day or month (a quarter would be three months, a week may span two)."""
+    text = str(value).strip()
+    if any(re.match(pattern, text) for pattern in (QUARTER_FIRST, YEAR_FIRST_QUARTER)):
+        return " (a quarter: quarterly prices cannot be forecast by month; expected one row per month)"
+    if re.match(ISO_WEEK, text):
+        return (" (an ISO week, which may span two months; expected a date in each row, e.g. the week's Monday as "
+                "YYYY-MM-DD, with source.resample=mean or last)")
+    return ""
 
 
 def _calendar_months(text: pl.Series, path: Path) -> pl.Series:
     """features.series.calendar_dates of ``text``, null for a quarter (2024Q1): read as its first
     month, a series of quarters would pass for months of their own."""
-    from minectl.features.series import QUARTER_FIRST, YEAR_FIRST_QUARTER, calendar_dates
+    from minectl.features.series import calendar_dates
 
     quarter = text.str.strip_chars().str.contains(QUARTER_FIRST) | text.str.strip_chars().str.contains(YEAR_FIRST_QUARTER)
     return calendar_dates(text, str(path)).set(quarter.fill_null(False), None)

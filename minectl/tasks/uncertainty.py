@@ -167,7 +167,8 @@ def run(cfg: Config, out: Run) -> dict:
     params, dataset = cfg.uncertainty, cfg.dataset
     path = out.input_file(dataset.path)
     groups, flags = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete",
-                                dataset.date_column, dataset.censored_column)
+                                dataset.date_column, dataset.censored_column,
+                                "implied_cost.operating_hours" if cfg.implied_cost.cost_per_event > 0 else None)
     if dataset.cost_items:  # checked before any table is written
         items, dropped_rows = read_columns(
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
@@ -258,6 +259,15 @@ def _running_totals(subseries: dict) -> list[str]:
             and (np.diff(values) >= 0).all() and (np.diff(values) > 0).mean() >= 0.9]
 
 
+def _named_as_meter(column: str) -> bool:
+    """A column named as an hour meter's readings (a Caterpillar SMU, `hour meter`, `cumulative hours`):
+    read as times between failures, the LHD log's hours at each failure made an MTBF of 1,177 h for 49.8."""
+    import re
+
+    words = re.findall(r"[a-z]+", column.lower())
+    return any(word in ("meter", "hourmeter", "smu", "odometer", "cum") or word.startswith("cumul") for word in words)
+
+
 def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
     """What the block length, the revenue risk and the implied cost need of the data, checked before any output;
     returns the revenue risk's log returns and the period of one row (None, None without it)."""
@@ -291,6 +301,12 @@ def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
                             f"0 such as {np.nanmin(levels):g}): revenue.output={cfg.revenue.output:g} times that rise overflows; "
                             "expected prices in one unit, without values near 0")
         period = row_period(path, dataset.frequency, dataset.date_column)
+    if _named_as_meter(dataset.column):  # a running total by its name too: not a sorted sample of lifetimes
+        for label in _running_totals(subseries):
+            raise DataError(f"{path}: column '{dataset.column}' ({label}) never falls over its {subseries[label].size} values and is "
+                            "named as a meter reading: the operating hours at each failure, whose mean is no time between "
+                            "failures; expected the times between failures (their differences: dataset.transforms=[diff], or a "
+                            "column of those times)")
     if cfg.implied_cost.cost_per_event > 0 or dataset.censored_column is not None:  # the levels are times between events
         for label, values in subseries.items():
             if label.endswith("level") and values.min() < 0:

@@ -129,10 +129,11 @@ def fit_distribution(values, family: str, name: str = "series", censored: np.nda
         raise ConfigError(f"expected names from {', '.join(FAMILIES)}, got '{family}'", param="families")
     x = check_series(values, name, min_size=3)
     check_spread(x, name)
-    if family in POSITIVE and x.min() <= 0:
-        raise DataError(f"{name}: {family} needs positive values, found minimum {x.min():g}")
     if censored is not None:
         censored = np.asarray(censored, dtype=bool)
+    if family in POSITIVE and _positive_minimum(x, censored) <= 0:
+        raise DataError(f"{name}: {family} needs positive values, found minimum {_positive_minimum(x, censored):g}")
+    if censored is not None:
         if family not in CENSORED_FAMILIES:
             raise ConfigError(f"censored values: expected names from {', '.join(CENSORED_FAMILIES)}, got '{family}'",
                               param="families")
@@ -187,12 +188,19 @@ def fit_all(values, families=FAMILIES, name: str = "series", skipped: dict | Non
     return sorted(fits, key=lambda f: f.bic)
 
 
+def _positive_minimum(x: np.ndarray, censored: np.ndarray | None) -> float:
+    """The smallest value that a positive family must see above 0: of every value, or with
+    censoring of the failures. A suspension at 0 h (a unit removed as it was installed) adds
+    ln S(0) = 0 to the likelihood of any of them, and took all four out of the ranking."""
+    return float(x.min() if censored is None else x[~np.asarray(censored, dtype=bool)].min())
+
+
 def _fit_or_why(x: np.ndarray, family: str, name: str, censored: np.ndarray | None) -> FitResult | str:
     """One family's fit, or why it was not fitted (fit_all)."""
     if censored is not None and family not in CENSORED_FAMILIES:
         return "support bounded at the data's ends, while a suspension's lifetime may lie beyond them"
-    if family in POSITIVE and x.min() <= 0:
-        return f"values > 0 needed, the minimum is {x.min():g}"
+    if family in POSITIVE and _positive_minimum(x, censored) <= 0:
+        return f"values > 0 needed, the minimum is {_positive_minimum(x, censored):g}"
     try:
         # scipy's solvers warn on their way to a failure (a zero variance, a log of 0) that the
         # checks below name in one line; a series nearly constant (spread 1e-7 of its level) gives

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -12,6 +13,7 @@ from minectl.data.names import check_names
 from minectl.data.sources import read_file
 from minectl.data.values import check_no_summary_row, complete_rows, numeric, serial_day_hint, series_gaps
 from minectl.errors import ConfigError, DataError
+from minectl.features.series import row_units
 from minectl.uncertainty.distributions import check_spread
 
 TRANSFORMS = ("level", "log_return", "diff")
@@ -123,7 +125,7 @@ def read_path(path: Path, column: str, key: str) -> np.ndarray:
 
 def read_series(
     path: Path, column: str, group_by: Optional[str] = None, drop_incomplete: bool = False, drop_key: str = "drop_incomplete",
-    date_column: Optional[str] = None, censored_column: Optional[str] = None,
+    date_column: Optional[str] = None, censored_column: Optional[str] = None, hours_key: Optional[str] = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """{group: values} of a numeric column ('all' when not grouped), in file order, from each
     series' first value to its last. An empty value between them is refused (the error names
@@ -133,12 +135,17 @@ def read_series(
     Second, with ``censored_column``, {group: True where the row is right-censored (a suspension)}
     for the group's rows that hold a value: one flag per value left once the NaN are dropped, in
     order ({} without the column). Every row's flag must be true/false, 1/0 or S/F (_censoring_flags);
-    a group must keep at least 3 failures to fit a distribution."""
+    a group must keep at least 3 failures to fit a distribution. A column named as units (unit: h)
+    must give each series one unit (features.series.row_units), and with ``hours_key`` (the config key
+    that counts hours) an hour: _check_hours."""
     frame = read_file(path, "dataset")
     for needed in [column] + ([group_by] if group_by else []):
         if needed not in frame.columns:
             raise DataError(f"{path}: column '{needed}' not found; columns are {', '.join(frame.columns)}")
     check_no_summary_row(frame, [column], str(path))
+    units = row_units(frame, str(path), group_by)
+    if hours_key:
+        _check_hours(column, units, path, hours_key)
     _check_one_unit_per_row(frame, path)
     values = numbers(frame, column, str(path))
     groups = frame[group_by].cast(pl.Utf8) if group_by else pl.Series(["all"] * frame.height)
@@ -148,7 +155,11 @@ def read_series(
                         "expected a group in every row")
     if group_by:  # 'P1' and 'P1 ' would be two series, a name with a line end a broken table
         check_names(groups.unique().to_list(), group_by, f"{path}: column '{group_by}'")
-    flags = _censoring_flags(frame, censored_column, path) if censored_column else None
+    if censored_column:
+        flags = _censoring_flags(frame, censored_column, path)
+    else:
+        flags = None
+        check_undeclared_censoring(frame, (column, group_by, date_column), path)
     from minectl.features.series import first_dates
 
     rows = pl.Series(range(frame.height))
@@ -162,7 +173,7 @@ def read_series(
         in_group = groups == group
         where = f"{path}" + (f" ({group_by}={group})" if group_by else "")
         if dates is not None:
-            _check_dated(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where)
+            _check_dated(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where, found is not None)
             _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where,
                          grouped=group_by is not None, repeats=found is not None)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
@@ -176,16 +187,25 @@ def read_series(
     return out, censored
 
 
-def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str) -> None:
+def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str, found: bool = False) -> None:
     """Refuse a value without a date (its place in time is unknown: _check_order skips it) and, in
     a series of months, quarters or years, a step over more than one: the rows of the periods
     between are missing, and a return or difference across them was taken as one period's (a
-    skipped day may be a weekend or holiday, so finer periods are left as they are)."""
+    skipped day may be a weekend or holiday, so finer periods are left as they are). A ``found``
+    date column (not named in dataset.date_column) may repeat a day (events), but not a month,
+    quarter or year: a month written twice was one more price and a zero return, without a word."""
+    from minectl.features.series import month_index
+
     _check_undated(values.is_not_null(), dates, rows, where)
     period = _period_of(dates)
+    known = dates.is_not_null()
+    repeats = (month_index(dates.filter(known)).diff() == 0).fill_null(False) if found and period in MONTHS_PER else None
+    if repeats is not None and repeats.any():
+        i = int(repeats.arg_true()[0])
+        raise DataError(f"{where}: column '{dates.name}' repeats {dates.filter(known)[i]:%Y-%m} at row {int(rows.filter(known)[i]) + 1}; "
+                        f"expected one row per {period} (keep one of the two rows)")
     i = _first_left_out(dates, period)
     if i is not None:
-        known = dates.is_not_null()
         raise DataError(f"{where}: column '{dates.name}' jumps from {dates.filter(known)[i - 1]:%Y-%m} to {dates.filter(known)[i]:%Y-%m} "
                         f"at row {int(rows.filter(known)[i]) + 1}; expected one row per {period} (write a missing one "
                         "as a row with an empty value)")
@@ -212,6 +232,36 @@ def _first_left_out(dates: pl.Series, period: Optional[str]) -> Optional[int]:
     return int(skips.arg_true()[0]) if skips.any() else None
 
 
+# time units other than the hour: as a unit column writes them, and the words of a column's name that can only be one
+OTHER_TIME_UNITS = {"s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "d", "day", "days", "w", "wk",
+                    "week", "weeks", "mo", "month", "months", "y", "yr", "yrs", "year", "years"}
+TIME_WORDS = ("seconds", "minutes", "day", "days", "week", "weeks", "months", "years")
+
+
+def _check_hours(column: str, units: list[str], path: Path, key: str) -> None:
+    """Refuse times that their unit column or ``column``'s name gives in another unit than the hour
+    where ``key`` counts hours: the implied cost is cost_per_event x operating_hours / MTBF, and an
+    MTBF in days made it 24 times too large (57.9 M for 2.41 M on the LHD log in days)."""
+    unit = next((unit for unit in units if unit.lower() in OTHER_TIME_UNITS), None)
+    word = next((word for word in re.findall(r"[a-z]+", column.lower()) if word in TIME_WORDS), None)
+    if unit is not None or word is not None:
+        said = f"its unit column gives {unit!r}" if unit is not None else f"its name says {word!r}"
+        raise DataError(f"{path}: column '{column}' holds times in another unit than hours ({said}), but {key} counts hours "
+                        f"(cost = cost per event x hours / MTBF); expected times between failures in hours")
+
+
+def _check_one_per_period(dates: pl.Series, period: str, name: str, path: Path) -> None:
+    """Refuse two rows in one ``period`` of months, quarters or years (a date step shorter than the period)."""
+    from minectl.features.series import month_index
+
+    months = MONTHS_PER.get(period)
+    known = dates.drop_nulls()
+    again = (month_index(known).diff() < months).fill_null(False) if months else None
+    if again is not None and again.any():
+        i = int(again.arg_true()[0])
+        raise DataError(f"{path}: column {name!r} has {known[i - 1]} and {known[i]} in one {period}; expected one row per {period}")
+
+
 def _check_one_unit_per_row(frame: pl.DataFrame, path: Path) -> None:
     """Refuse Weibull++'s grouped data: its `Number in State` column says how many units a row
     stands for, and each row was read as one failure or suspension."""
@@ -229,15 +279,52 @@ def _check_one_unit_per_row(frame: pl.DataFrame, path: Path) -> None:
 # the only spellings of a censoring flag: anything else (yes, T, 2, an empty cell) could mean either
 # Weibull++/ReliaSoft's State column writes F (failure) and S (suspension); 'C' is left out: censored
 # to some, complete (a failure) to others
-CENSORED_SPELLINGS = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False,
-                      "s": True, "suspension": True, "suspended": True, "f": False, "failure": False, "failed": False}
+STATE_SPELLINGS = {"s": True, "suspension": True, "suspended": True, "f": False, "failure": False, "failed": False}
+CENSORED_SPELLINGS = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False, **STATE_SPELLINGS}
+# words in a column's name that say what its true / 1 marks: a suspension, or the event (a failure: R's
+# Surv status, lifelines' event_observed, a `failed` column), the opposite of dataset.censored_column's 1
+SUSPENSION_WORDS, EVENT_WORDS = ("censor", "suspen"), ("event", "fail", "status", "observed", "death", "dead", "died")
+
+
+def _flag_values(column: pl.Series) -> tuple[pl.Series, bool]:
+    """``column`` as censoring flags (True: a suspension; null where a value is none of
+    CENSORED_SPELLINGS), and whether every value is a word or letter of a State column (S/F)."""
+    text = column.cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+    flags = text.replace_strict(CENSORED_SPELLINGS, default=None, return_dtype=pl.Boolean)
+    return flags, bool(text.is_in(list(STATE_SPELLINGS)).all())
+
+
+def _names(name: str, words: tuple[str, ...]) -> bool:
+    return any(word in name.lower() for word in words)
+
+
+def check_undeclared_censoring(frame: pl.DataFrame, skip: tuple[Optional[str], ...], path: Path) -> None:
+    """Refuse a column that marks suspensions while dataset.censored_column is not set: every row
+    is then read as a failure, and the MTBF and the fits are biased low without a word (a Weibull++
+    State column with 8 S in machine A's 44 rows: MTBF 49.8 h for 2,190 / 36 = 60.8). Marks are a
+    column of S/F (every row) with an S, or true / 1 in a column named as censored or suspended (a
+    0/1 `status` or `event` column of a price or cost file may mean anything: left alone)."""
+    for name in frame.columns:
+        if name in skip or frame[name].n_unique() > len(CENSORED_SPELLINGS):  # more values than flag spellings: no flags
+            continue
+        flags, state = _flag_values(frame[name])
+        if (state or _names(name, SUSPENSION_WORDS)) and not flags.null_count() and flags.any():
+            first = int(flags.arg_true()[0])
+            raise DataError(f"{path}: column '{name}' marks {int(flags.sum())} of {frame.height} rows as suspensions (first at "
+                            f"row {first + 1}: {frame[name][first]!r}), but without dataset.censored_column every row is read as a "
+                            f"failure; expected dataset.censored_column='{name}' (or a file without that column)")
 
 
 def _censoring_flags(frame: pl.DataFrame, censored_column: str, path: Path) -> pl.Series:
-    """``censored_column`` as booleans (True: right-censored), every row true/false, 1/0 or S/F."""
+    """``censored_column`` as booleans (True: right-censored), every row true/false, 1/0 or S/F.
+    1/0 or true/false under a name for the event (`event`, `status`, `failed`) is refused: there 1
+    is a failure (R's Surv, lifelines), and every failure was read as a suspension."""
     _check_columns(frame, path, [censored_column], "dataset.censored_column")
-    flags = frame[censored_column].cast(pl.Utf8).str.strip_chars().str.to_lowercase()
-    flags = flags.replace_strict(CENSORED_SPELLINGS, default=None, return_dtype=pl.Boolean)
+    flags, state = _flag_values(frame[censored_column])
+    if not state and _names(censored_column, EVENT_WORDS) and not _names(censored_column, SUSPENSION_WORDS):
+        raise DataError(f"{path}: column '{censored_column}' holds true/false or 1/0 under a name for the event, where 1 means a "
+                        "failure (R's Surv status, lifelines' event_observed), but dataset.censored_column reads 1 as a suspension; "
+                        "expected a column of S/F, or 1 for the suspensions under a name that says so (e.g. suspended)")
     unread = flags.is_null()
     if unread.any():
         first = int(unread.arg_true()[0])
@@ -331,6 +418,8 @@ def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], 
             found = _period_of(dates)
             if period is not None and found not in (None, period):
                 raise DataError(f"{path}: column {name!r} has one {found} per row; expected one row per {period}")
+            if period is not None:  # semi-monthly prices (the 1st and 15th: a step of no period) passed as months
+                _check_one_per_period(dates, period, name, path)
             i = _first_left_out(dates, found)  # a month (a cobweb's year) left out: P_(t-2) was paired with Q_t
             if i is not None:
                 known = dates.drop_nulls()

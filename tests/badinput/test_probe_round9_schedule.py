@@ -219,3 +219,17 @@ def test_a_dead_band_in_percent_is_refused_before_any_job(tmp_path):
                    "error: revenue.dead_band=5: not below the nearest limit of revenue.price_range and cost_range (0.1079); "
                    "expected a fraction 0 <= dead_band < 0.1079 (0.05 for 5 %)")
     assert not sweep.exists()
+
+
+# was exit 0: the 1st-to-15th move of a semi-monthly price file read as a month's
+@pytest.mark.parametrize("dates", [["2024-01-01", "2024-01-15", "2024-02-01", "2024-02-15", "2024-03-01", "2024-03-15"],
+                                   [f"2024-{m:02d}-01" for m in range(1, 7)] + ["2024-06-20"] + [f"2024-{m:02d}-01" for m in range(7, 13)]],
+                         ids=["semi-monthly", "a mid-month row among months"])
+def test_a_rolling_path_with_two_rows_in_a_month_is_refused(dates, tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("date,price\n" + "".join(f"{d},{100 + i}\n" for i, d in enumerate(dates)))
+    second = dates[1] if dates[1].startswith("2024-01") else "2024-06-20"
+    first = "2024-01-01" if second == dates[1] else "2024-06-01"
+    assert_refused(["capacity", f"rolling.path={path}", f"hydra.run.dir={tmp_path / 'run'}"],
+                   f"{path}: column 'date' has {first} 00:00:00 and {second} 00:00:00 in one month; expected one row per month",
+                   inputs=[path], run_dir=tmp_path / "run")
