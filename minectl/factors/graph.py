@@ -22,6 +22,8 @@ EDGE_SCHEMA = {"head": pl.String, "relation": pl.String, "tail": pl.String, "wei
                "effect_low": pl.Float64, "effect_high": pl.Float64, "confidence": pl.Float64}
 TEXT_COLUMNS = ("head", "head_type", "relation", "tail", "tail_type", "weight", "sign", "unit", "condition",
                 "source", "sentence", "confidence")
+# the tail types minectl.text.relations gives a Value's number (0.8 L/t) and a model number (1250LCK): literals, no entities
+LITERAL_TYPES = ("Quantity", "Identifier")
 
 
 @dataclass
@@ -117,27 +119,16 @@ class TextTriples(NamedTuple):
 def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> TextTriples:
     """Triples extracted from text (issue #17's tables/triples.parquet, or its run folder): nodes
     with their types and edges with source "text", the sentence as citation. Text repeats a fact
-    in many sentences and a tagger may type a name two ways: both are counted, not refused."""
-    if path.is_dir():
-        from minectl.runfolder import check_finished_if_run
-
-        check_finished_if_run(path)  # not the triples of a run stopped before its end
-        path = path / "tables" / "triples.parquet"
-    if not path.is_file():
-        raise DataError(f"{path}: not found; expected a text-extraction run folder or its tables/triples.parquet")
-    try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file that is not parquet
-        raise DataError(f"{path}: not a parquet table ({type(exc).__name__}); expected a text-extraction run's "
-                        "tables/triples.parquet") from None
-    missing = [c for c in ("head", "head_type", "relation", "tail", "tail_type") if c not in frame.columns]
-    if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(TEXT_COLUMNS)}")
+    in many sentences and a tagger may type a name two ways: both are counted, not refused. A row
+    stating a value (text_literals) is left out."""
+    path, frame = text_table(path)
     nodes: dict[str, str] = {}
     retyped: set[str] = set()
     extractor = Knowledge(synonyms=knowledge.synonyms)
     for number, row in enumerate(frame.iter_rows(named=True)):
         where = f"{path.name} row {number}"
+        if _literal(row, schema):
+            continue
         schema.check_relation(str(row["relation"]), where)
         for end in ("head", "tail"):
             type_ = str(row[f"{end}_type"])
@@ -149,3 +140,41 @@ def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> TextT
                                                      "sentence", "confidence")}, "text", where)
     knowledge.labels.update({k: v for k, v in extractor.labels.items() if k not in knowledge.labels})
     return TextTriples(nodes, extractor.edges, sorted(retyped))
+
+
+def text_literals(path: Path, schema: Schema) -> int:
+    """The rows of a text-triples table that state a value: `diesel consumption -Value-> 0.8` (unit L/t), as
+    the seed's rules write a number (tail type Quantity) or a model number (Identifier), where the schema has
+    no such type. The number is the edge's weight and unit, not an entity: as a node, every 0.8 of the text
+    would be one; the seed's 11 types have none for it, so the whole table was refused ("unknown entity type
+    'Quantity'"), `minectl factors extract`'s triples of any sentence with a number. They are left out of the
+    graph and counted (a schema naming the type keeps them as nodes)."""
+    return sum(_literal(row, schema) for row in text_table(path)[1].select("relation", "tail_type").iter_rows(named=True))
+
+
+def _literal(row: Mapping, schema: Schema) -> bool:
+    return row["relation"] == "Value" and row["tail_type"] in LITERAL_TYPES and row["tail_type"] not in schema.entity_types
+
+
+def text_table(path: Path) -> tuple[Path, pl.DataFrame]:
+    """The table of a text-extraction run (its folder, or its tables/triples.parquet), or of `factors extract
+    predict` (its out folder, or its triples.parquet), and its file."""
+    if path.is_dir():
+        from minectl.runfolder import check_finished_if_run
+
+        check_finished_if_run(path)  # not the triples of a run stopped before its end
+        # predict's out folder holds triples.parquet at its top: it was "tables/triples.parquet: not found"
+        path = next((p for p in (path / "tables" / "triples.parquet", path / "triples.parquet") if p.is_file()),
+                    path / "tables" / "triples.parquet")
+    if not path.is_file():
+        raise DataError(f"{path}: not found; expected a text-extraction run folder, a `factors extract predict` out folder "
+                        "or their triples.parquet")
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file that is not parquet
+        raise DataError(f"{path}: not a parquet table ({type(exc).__name__}); expected a text-extraction run's "
+                        "tables/triples.parquet") from None
+    missing = [c for c in ("head", "head_type", "relation", "tail", "tail_type") if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(TEXT_COLUMNS)}")
+    return path, frame

@@ -50,7 +50,7 @@ def parse(question: str, nodes: Mapping[str, str], synonyms: Mapping[str, str]) 
         match = re.fullmatch(pattern, text, flags=re.IGNORECASE)
         if match:
             if form == "rank":
-                return form, (_node(match[2], nodes, synonyms), int(match[1]))
+                return form, (_node(match[2], nodes, synonyms), _top(match[1], question, len(nodes)))
             return form, tuple(_node(x, nodes, synonyms) for x in match.groups())
     raise ConfigError(f"cannot read {question!r}; expected one of: {'; '.join(FORMS)}", param="ask")
 
@@ -62,6 +62,15 @@ def answer(question: str, ctx: QueryContext) -> list[str]:
     if form == "paths":
         return _paths(*args, ctx)
     return (_direct if form == "direct" else _includes)(args[0], ctx)
+
+
+def _top(digits: str, question: str, n_nodes: int) -> int:
+    """k of `top <k> factors`: at least 1 (`top 0` answered with an empty list), at most the graph's nodes
+    (a larger k lists them all; `top 99999999999999999999` was an OverflowError traceback after the whole run)."""
+    k = int(digits)
+    if k < 1:
+        raise ConfigError(f"{question!r} asks for {k} factors; expected top <k> with k at least 1", param="ask")
+    return min(k, n_nodes)
 
 
 def _node(raw: str, nodes: Mapping[str, str], synonyms: Mapping[str, str]) -> str:

@@ -83,7 +83,9 @@ def check_graph(nodes: Mapping[str, str], edges: Iterable[Mapping], schema: Sche
         if edge["source"] == "declared" and edge["head"] == edge["tail"]:  # text may name one entity twice in a sentence
             raise DataError(f"a self-loop on {edge['head']!r}; expected an edge between two different entities", param=where)
         own = schema.relation_types[edge["relation"]].sign
-        if edge["source"] == "declared" and None not in (edge.get("sign"), own) and edge["sign"] != own:  # the ranking took the edge's
+        # the ranking takes the edge's sign: `a -Positive-> b` signed -1 was "a up -> b down"; text rows too (a hand-edited
+        # table or another tool's: the rules and the data write the relation's own sign)
+        if None not in (edge.get("sign"), own) and edge["sign"] != own:
             raise DataError(f"sign {edge['sign']:+d} against {edge['relation']}'s own {own:+d}; expected {own:+d} or no sign", param=where)
         for end in ("head", "tail"):
             if edge[end] not in nodes:

@@ -153,7 +153,10 @@ def run(cfg: Config, out: Run) -> dict:
     p = cfg.factors.extract
     torch.set_num_threads(p.threads)
     path = out.input_file(p.corpus)
-    docs = relabel(read_corpus(path, p.format), p.levels)
+    given = read_corpus(path, p.format)
+    docs = relabel(given, p.levels)
+    # relations of two types of one span, or repeating one, once their types meet at the level (none in MaintIE)
+    merged = sum(len(d.relations) for d in given) - sum(len(d.relations) for d in docs)
     terms = _terms(p, {e.type for d in docs for e in d.entities}, out)
     docs = docs[: p.max_sentences]
     if len(docs) < 10:
@@ -176,6 +179,8 @@ def run(cfg: Config, out: Run) -> dict:
                      "sentences": {"train": len(train), "dev": len(dev), "test": len(test),
                                    "test_seen": pipeline.repeated(test, train + dev)},
                      "entities": {"test": sum(len(d.entities) for d in test)}}
+    if merged:  # said, not dropped in silence (MaintIE has none: its metrics keep their keys)
+        metrics["relations_merged"] = merged
     rows = [r for name, s in scores.items() for r in pipeline.score_rows(name, s)]
     out.table("ner_scores", pl.DataFrame(rows))
 
@@ -267,6 +272,9 @@ def _print(out: Run, metrics: dict, p: ExtractParams) -> None:
     if "re" in metrics:
         out.console.print(f"relations, strict micro F1: {metrics['re']['f1_strict']:.2f} with {p.best}'s entities, "
                           f"{metrics['re']['f1_strict_gold_entities']:.2f} with gold entities")
+    if "relations_merged" in metrics:
+        out.console.print(f"[yellow]{metrics['relations_merged']} relations join two types of one span, or repeat another, once "
+                          f"their types meet at factors.extract.levels={p.levels}: left out (one entity there)[/]")
     if "shared_pair" in metrics.get("re", {}):
         shared = metrics["re"]["shared_pair"]
         out.console.print(f"[yellow]{shared['train']} training and {shared['test']} test relations join an entity pair another "
@@ -289,7 +297,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     from minectl.atomic import atomic_path
     from minectl.data.sources import resolve_input
     from minectl.runfolder import check_plain_files, read_text
-    from minectl.text.corpus import MAX_TOKENS, read_utf8, text_lines, tokenize
+    from minectl.text.corpus import CONLL_TAG, MAX_TOKENS, read_utf8, text_lines, tokenize
     from minectl.text.pipeline import load_tagger
     from minectl.text.relations import PairClassifier
 
@@ -312,6 +320,11 @@ def predict_cli(run, overrides: list[str]) -> None:
                 enumerate(map(str.strip, text_lines(read_utf8(text, "a plain text file (one entry a line)"))), 1) if line]
     if not numbered:
         raise DataError(f"{text}: no text; expected plain text, one entry a line")
+    # a labelled CoNLL file (the corpus' test part, say): each token tagged as an entry, its tag as a word, exit 0
+    tagged = [(number, line) for number, line, _ in numbered if len(line.split()) > 1 and CONLL_TAG.fullmatch(line.split()[-1])]
+    if 2 * len(tagged) > len(numbered):
+        raise DataError(f"{text}: {len(tagged)} of its {len(numbered)} lines end in a tag (line {tagged[0][0]}: {tagged[0][1]!r}): "
+                        "a CoNLL file; expected plain text, one entry a line (the sentences without their tags)")
     long = next(((number, len(words)) for number, _, words in numbered if len(words) > MAX_TOKENS), None)
     if long is not None:
         raise DataError(f"{text}: line {long[0]}: {long[1]} tokens; expected at most {MAX_TOKENS} an entry (split longer text into lines)")

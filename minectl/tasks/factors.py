@@ -155,7 +155,7 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.atomic import atomic_path
     from minectl.factors import exports
     from minectl.factors.declared import load_declared
-    from minectl.factors.graph import build_graph, read_text_triples, sign_conflicts
+    from minectl.factors.graph import build_graph, read_text_triples, sign_conflicts, text_literals
     from minectl.factors.kge.data import load_splits
     from minectl.factors.link_prediction import check_estimators
     from minectl.factors.ranking import influence_hops
@@ -176,16 +176,19 @@ def run(cfg: Config, out: Run) -> dict:
     metrics: dict[str, Any] = {}
     text_counts: dict[str, int] = {}
     if params.sources.text:
-        extra_nodes, extra_edges, retyped = read_text_triples(out.input_file(params.sources.text), knowledge, schema)
+        text_path = out.input_file(params.sources.text)
+        extra_nodes, extra_edges, retyped = read_text_triples(text_path, knowledge, schema)
         text_counts = {"text_rows": len(extra_edges), "text_repeats": len(extra_edges) - len({(e["head"], e["relation"], e["tail"])
                                                                                                 for e in extra_edges}),
-                       "text_retyped": len(retyped)}
-        out.console.print(f"text triples: {text_counts['text_rows']} rows, {text_counts['text_repeats']} repeating an edge (its "
-                          f"first row kept); {len(retyped)} names typed otherwise than the graph keeps them (declared, else the "
-                          f"first row's){': ' + ', '.join(retyped[:5]) if retyped else ''}{', ...' if len(retyped) > 5 else ''}",
-                          soft_wrap=True)
+                       "text_retyped": len(retyped), "text_values": text_literals(text_path, schema)}
     graph = build_graph(schema, knowledge, extra_nodes, extra_edges)  # declared and text checked before the data work
     _check_names(params, dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True)), knowledge.synonyms)
+    if text_counts:  # said once the text passed the graph's checks: a refusal is one line
+        out.console.print(f"text triples: {text_counts['text_rows']} rows, {text_counts['text_repeats']} repeating an edge (its "
+                          f"first row kept); {len(retyped)} names typed otherwise than the graph keeps them (declared, else the "
+                          f"first row's){': ' + ', '.join(retyped[:5]) if retyped else ''}{', ...' if len(retyped) > 5 else ''}; "
+                          f"{text_counts['text_values']} rows stating a value (Value -> a number or model number: no node) left out",
+                          soft_wrap=True)
     if params.sources.data:
         derived = _derived_edges(cfg, out)
         graph = build_graph(schema, knowledge, extra_nodes, extra_edges + derived.edges)

@@ -149,12 +149,15 @@ def relation_name(type_name: str) -> str:
 def relabel(docs: list[Document], levels: int) -> list[Document]:
     """The documents with entity classes at ``levels`` and relation classes at their leaf. Two
     entities of one span whose types meet at ``levels`` (`LOC` and `GPE` at 1 class) are one: each
-    was counted in `entities.test` and the second as a nested span dropped; their relations follow."""
+    was counted in `entities.test` and the second as a nested span dropped; their relations follow,
+    and a relation between the two (`Capital` isA `City` of one span, at 5 classes) is left out: it
+    joined the entity to itself, which no pair classifier can find, and counted as a missed relation."""
     cut = []
     for d in docs:
         index: dict[Span, int] = {}  # each entity at ``levels``, once -> its position
         ids = [index.setdefault(Span(e.start, e.end, at_level(e.type, levels)), len(index)) for e in d.entities]
-        cut.append(Document(d.tokens, list(index), list(dict.fromkeys((ids[h], ids[t], relation_name(r)) for h, t, r in d.relations))))
+        relations = dict.fromkeys((ids[h], ids[t], relation_name(r)) for h, t, r in d.relations if ids[h] != ids[t])
+        cut.append(Document(d.tokens, list(index), list(relations)))
     return cut
 
 
@@ -259,8 +262,10 @@ def _items(value, path: Path, where: str, what: str, labels: bool = False) -> li
 
 def _check_span(path: Path, where: str, start, end, n: int) -> None:
     if not (type(start) is int and type(end) is int and 0 <= start < end <= n):  # not bool (an int to isinstance)
-        # repr: a text '1' printed as 1 beside "expected integers"
-        raise DataError(f"{path}: {where}: span [{start!r}, {end!r}); expected integers 0 <= start < end <= {n}")
+        # repr: a text '1' printed as 1 beside "expected integers"; start == end: a one-token entity with its end
+        # inclusive (DyGIE++, brat-derived exports), where MaintIE's and SpERT's end is exclusive
+        inclusive = " (an empty span: the end inclusive? it counts the first token after the entity)" * (start == end)
+        raise DataError(f"{path}: {where}: span [{start!r}, {end!r}){inclusive}; expected integers 0 <= start < end <= {n}")
 
 
 class _KeyTwice(Exception):
@@ -326,7 +331,7 @@ def _span_json(text: str, path: Path) -> list[Document]:
         entities = []
         for j, ent in enumerate(_items(item["entities"], path, where, "'entities'", labels=True)):
             if not (isinstance(ent, dict) and isinstance(ent.get("type"), str)):
-                raise DataError(f"{path}: {where}: entity {j}: expected {{start, end, type}}")
+                raise DataError(f"{path}: {where}: entity {j} {str(ent)[:80]}: expected {{start, end, type}}")  # a 'label' key?
             _check_span(path, f"{where}: entity {j}", ent.get("start"), ent.get("end"), len(tokens))
             entities.append(Span(ent["start"], ent["end"], ent["type"]))
         relations = []
@@ -347,6 +352,9 @@ def _other_json(item) -> str:
         return " (Label Studio's JSON export: export JSON-MIN and read it with format doccano, or export CONLL2003)"
     if isinstance(item, dict) and "spans" in item:
         return PRODIGY
+    if isinstance(item, dict) and {"sentences", "ner"} <= item.keys():  # SciERC, ACE05 as DyGIE++ ships them
+        return (" (DyGIE++'s {doc_key, sentences, ner, relations}: its offsets count the document's tokens, its ends inclusive; "
+                "write each sentence as {tokens, entities: [{start, end (exclusive), type}], relations: [{head, tail, type}]})")
     if isinstance(item, dict) and "text" in item:
         return " (a 'text' with character offsets is Doccano's: format doccano)"
     if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], dict):
@@ -381,7 +389,8 @@ def _doccano(text: str, path: Path) -> list[Document]:
             raise DataError(f"{path}: {where}: a 'tokens' list, as span JSON has (entity offsets count tokens); expected a Doccano "
                             "object {text, label} (offsets count characters): read it with factors.extract.format=span_json")
         if not (isinstance(item, dict) and isinstance(item.get("text"), str)):
-            raise DataError(f"{path}: {where}: no 'text' string; expected a Doccano object {{text, label}} or {{text, entities}}")
+            raise DataError(f"{path}: {where}: no 'text' string{_other_json(item)}; expected a Doccano object {{text, label}} or "
+                            "{text, entities}")
         words = tokenize(item["text"])
         if not words:
             raise DataError(f"{path}: {where}: empty text; expected a sentence")

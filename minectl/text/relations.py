@@ -15,19 +15,30 @@ Rules, per line of text: split clauses at semicolons (then commas), find the ent
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from minectl.errors import DataError
 from minectl.text.corpus import Document, Span
 
-NUMBER = r"(\d+(?:\.\d+)?)"
-QUANTITY = re.compile(NUMBER + r"\s*(%|[A-Za-z][A-Za-z/]*(?:\s+of\s+[a-z]+)?)?")
+# a number as written, digits with '.' or ',' between them: `\d+(?:\.\d+)?` read "1,500 m" as 1 and "0,8 L/t" as 0
+# (_amount says which of them are one amount)
+DIGITS = r"\d+(?:[.,]\d+)*"
+NUMBER = f"({DIGITS})"
+GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")  # 1,500.5 (English thousands) or 12.5
+# after a number, what makes it part of another amount: a range (10-15 mm, 10 to 15 L/t), an exponent (1.2e3)
+PART_OF_AMOUNT = re.compile(r"\s*(?:[-\u2013\u2014~]|to\s)\s*\d|[eE][-+]?\d")
+# a unit may hold the signs of SI text (degrees, micro, squared and cubed): `kg/m³` was read as `kg/m`, `30 °C` as no unit
+UNIT = "[A-Za-z\u00b5\u03bc\u2126\u00b0\u2103][A-Za-z\u00b5\u03bc\u2126\u00b0\u2103\u00b2\u00b3/]*"
+QUANTITY = re.compile(NUMBER + rf"\s*(%|{UNIT}(?:\s+of\s+[a-z]+)?)?")
 UP = r"(?:increases?|rises?|grows?|goes up)"
 DOWN = r"(?:decreases?|falls?|drops?|declines?|goes down|reduces?)"
 ABOVE = r"(?:exceeds?|is (?:greater|more|higher) than|is above|above|over)"
 BELOW = r"(?:is (?:less|lower|smaller) than|is below|below|under)"
-CONDITION = re.compile(rf"(?P<move>{UP}|{DOWN})(?:\s+by\s+(?P<change>\d+(?:\.\d+)?)\s*%)?\s+(?:when|if|where)\s+(?P<cond>.+?)\s+"
-                       rf"(?P<op>{ABOVE}|{BELOW})\s+(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z/%]+)?", re.I)
+# a change negated ("does not increase when ...") states no influence: it was read as Positive
+NEGATED = re.compile(r"(?:\bnot|\bnever|\bno longer|n't)\s*$", re.I)
+CONDITION = re.compile(rf"(?P<move>{UP}|{DOWN})(?:\s+by\s+(?P<change>{DIGITS})\s*%)?\s+(?:when|if|where)\s+(?P<cond>.+?)\s+"
+                       rf"(?P<op>{ABOVE}|{BELOW})\s+(?P<value>{DIGITS})\s*(?P<unit>%|{UNIT})?", re.I)
 DESCRIPTORS = {  # Table 3's relations as the verbs that state them
     "Use": r"uses?|consumes?|utili[sz]es?", "Include": r"includes?|contains?|consists? of", "Equip": r"(?:is )?equipped with",
     "Affect": r"affects?|influences?|impacts?", "Measure": r"measures?", "Implement": r"implements?|carries out",
@@ -58,10 +69,12 @@ def _char_spans(offsets: list[tuple[str, int, int]], spans: list[Span]) -> list[
 
 def clause_documents(text: str) -> list[tuple[str, Document, list[tuple[str, int, int]]]]:
     """The clauses of a line of cost text (split at semicolons, then at commas, ASCII or full-width, and a following
-    "and"), each with its document and its tokens' character offsets; clauses without a token are left out."""
+    "and"), each with its document and its tokens' character offsets; clauses without a token are left out. A comma
+    between two digits is part of a number (1,500 m), not a clause's end: "exceeds 1" was a condition of its own."""
     from minectl.text.corpus import tokenize
 
-    clauses = (c.strip() for part in re.split(r"[;；]", text) for c in re.split(r"[,，]\s*(?:and\s+)?", part))
+    comma = r"(?:(?<!\d)[,，]|[,，](?!\d))\s*(?:and\s+)?"
+    clauses = (c.strip() for part in re.split(r"[;；]", text) for c in re.split(comma, part))
     return [(clause, Document([t for t, _, _ in words]), words) for clause in clauses if (words := tokenize(clause))]
 
 
@@ -101,21 +114,27 @@ def _clause_triples(clauses, tagger_spans, confidence: float) -> tuple[list[Trip
 
 def _condition(clause, found, words, confidence) -> list[Triple]:
     match = CONDITION.search(clause)
-    if not match:
+    if not match or NEGATED.search(clause[:match.start()]):  # a negated change: left for manual mapping
         return []
     changed = [s for a, b, s in found if b <= match.start()]
     conditional = [s for a, b, s in found if a >= match.start("cond") and b <= match.end("cond")]
     if not (changed and conditional):
         return []
+    value = _amount(match.group("value"), clause[match.end("value"):])
+    change = _amount(match.group("change"), "%") if match.group("change") else None
+    if value is None or match.group("change") and change is None:  # 1,5 % or 10-15 m: left for manual mapping
+        return []
     up = re.fullmatch(UP, match.group("move"), re.I) is not None
     above = re.fullmatch(ABOVE, match.group("op"), re.I) is not None
     sign = 1 if up == above else -1  # cost up as the factor goes up (or down as it goes down): positive
     head, tail = conditional[-1], changed[-1]
-    change = float(match.group("change")) / 100 if match.group("change") else None
-    unit = match.group("unit")
+    unit = _unit(match.group("unit"))
     condition = f"{words[id(head)]} {'>' if above else '<'} {match.group('value')}" + (f" {unit}" if unit else "")
+    # the weight is the change, a fraction (as the declared bench_height -> +18 % transport_cost); the condition's
+    # unit is the condition's: the edge said weight 0.18, unit m
     return [Triple(words[id(head)], head.type, "Positive" if sign > 0 else "Negative", words[id(tail)], tail.type, clause,
-                   confidence, weight=change, sign=sign, unit=unit, condition=condition)]
+                   confidence, weight=change / 100 if change is not None else None, sign=sign,
+                   unit="fraction" if change is not None else None, condition=condition)]
 
 
 def _value(clause, found, words, confidence) -> list[Triple]:
@@ -129,9 +148,28 @@ def _value(clause, found, words, confidence) -> list[Triple]:
                 made.append(Triple(words[id(span)], span.type, "Value", code.group(), "Identifier", clause, confidence))
                 continue
             quantity = QUANTITY.match(rest, number.start())
+            amount = _amount(quantity.group(1), rest[number.end():])
+            if amount is None:  # not one amount (0,8 or 10-15 mm): the clause goes to pending, for manual mapping
+                return []
             made.append(Triple(words[id(span)], span.type, "Value", quantity.group(1), "Quantity", clause, confidence,
-                               weight=float(quantity.group(1)), unit=quantity.group(2)))
+                               weight=amount, unit=_unit(quantity.group(2))))
     return made
+
+
+def _amount(number: str, after: str) -> float | None:
+    """The amount a number states as written (1,500.5 -> 1500.5), or None where it is not one amount:
+    a decimal comma or a group of other than three digits (0,8 or 1,5: 0.8, or 8 and 5?), a range
+    (10-15 mm, 10 to 15 L/t), an exponent (1.2e3 read as 1.2, unit "e") or a fraction or power after it
+    (1½ inch, 10²); ``after``: the text after it."""
+    if not GROUPED.fullmatch(number) or PART_OF_AMOUNT.match(after) or after[:1].isnumeric():
+        return None
+    return float(number.replace(",", ""))
+
+
+def _unit(unit: str | None) -> str | None:
+    """A unit as the declared knowledge writes it: NFKC, so `kg/m³` is `kg/m3`, `℃` is `°C` and the micro sign
+    the Greek letter mu."""
+    return unicodedata.normalize("NFKC", unit) if unit else None
 
 
 def _descriptor(clause, found, words, confidence) -> list[Triple]:

@@ -118,6 +118,7 @@ def load_splits(folder: str | Path, unseen_policy: str = "refuse") -> TripleSpli
     splits = {name: _numbered_triples(path) for name, path in files.items()}
     _refuse_unnamed_header(splits, files)
     _refuse_lookalikes(splits, files)
+    _refuse_entities_as_relations(splits, files)
     train = splits["train"].values()
     entities, relations = {x for h, _, t in train for x in (h, t)}, {r for _, r, _ in train}
     earlier = {triple: files["train"].name for triple in train}
@@ -184,6 +185,25 @@ def _refuse_lookalikes(splits: dict[str, dict[int, tuple[str, str, str]]], files
                     if first != value:
                         raise DataError(f"{files[name]}:{number}: {what} {shown(value)} prints like {shown(first)} ({where}) but "
                                         f"differs (in width, spaces or look-alike letters); expected one spelling of each {what}")
+
+
+def _refuse_entities_as_relations(splits: dict[str, dict[int, tuple[str, str, str]]], files: dict[str, Path]) -> None:
+    """Columns in OpenKE's order, head tail relation (its train2id.txt written out with names), read
+    as head relation tail: Nations so read was 69 "entities" and 14 "relations", every relation a
+    country, trained and scored with no word. A relation that is also an entity is rare in a real graph
+    (none in Nations, UMLS, Kinships; Freebase's `/m/` ids and `/people/...` paths never meet); when
+    more than half of the relations are entities, the middle column holds entities. Numbers are left
+    out: ids number entities and relations each from 0 (LibKGE's .del files), so `0` is both."""
+    triples = [triple for rows in splits.values() for triple in rows.values()]
+    entities = {x for head, _, tail in triples for x in (head, tail)}
+    relations = {relation for _, relation, _ in triples}
+    shared = {name for name in relations & entities if not name.isdigit()}
+    if 2 * len(shared) > len(relations):
+        name, number, (_, first, _) = next((name, number, triple) for name, rows in splits.items()
+                                           for number, triple in rows.items() if triple[1] in shared)
+        raise DataError(f"{files[name]}:{number}: relation {first!r} is also an entity, as {len(shared)} of the {len(relations)} "
+                        "relations are (columns in OpenKE's order, head tail relation?); expected head<TAB>relation<TAB>tail, "
+                        "the relation in the middle")
 
 
 def bernoulli_head_probability(triples: np.ndarray, n_relations: int) -> np.ndarray:
