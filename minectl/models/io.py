@@ -14,7 +14,7 @@ import numpy as np
 
 from minectl.atomic import atomic_path
 from minectl.errors import DataError
-from minectl.results import sha256_file
+from minectl.results import as_written, sha256_file
 
 
 def write_json(path: Path, obj) -> None:
@@ -84,7 +84,7 @@ def check_saved_files(directory: Path) -> None:
         path = Path(directory) / name
         if not path.is_file():
             raise bad(path, "missing", "the model file the run saved")
-        if sha256_file(path) != digest:
+        if digest not in (sha256_file(path), hashlib.sha256(as_written(path)).hexdigest()):  # CRLF: a git checkout of a JSON file
             raise bad(path, "not the file the run saved (its sha256 differs from model.json's)", "the run's own model")
 
 
@@ -152,7 +152,8 @@ def _checked_lightgbm_text(path: Path, saved_sha256: str | None) -> str:
     from minectl.runfolder import check_size
 
     expected = "the model a run saved"
-    data = check_size(path, expected, MAX_LIGHTGBM_BYTES, "a saved LightGBM model may take (model=lightgbm's is 0.7 MB)").read_bytes()
+    # as saved, with LF line ends: a git checkout with core.autocrlf makes them CRLF, the model unchanged
+    data = as_written(check_size(path, expected, MAX_LIGHTGBM_BYTES, "a saved LightGBM model may take (model=lightgbm's is 0.7 MB)"))
     if changed_since_saved(data, saved_sha256):
         raise DataError(f"{path}: not the file the run saved (its sha256 differs from model.json's); expected the run's own model")
     try:

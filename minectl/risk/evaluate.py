@@ -4,7 +4,7 @@ and the naive baselines reported next to every model."""
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support, roc_auc_score
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
 
 LEVEL_NAMES = {2: ["low", "high"], 3: ["low", "medium", "high"], 4: ["low", "medium", "high", "very_high"],
                5: ["very_low", "low", "medium", "high", "very_high"]}
@@ -24,15 +24,28 @@ def auc_ovr(y: np.ndarray, proba: np.ndarray, n_levels: int) -> float:
     return float(np.mean([roc_auc_score(y == k, proba[:, k]) for k in present]))
 
 
+def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    """Macro F1 over the levels in ``y`` or ``pred`` (sklearn's average='macro')."""
+    return float(f1_score(y, pred, average="macro", zero_division=0))
+
+
 def classification_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, n_levels: int) -> dict:
-    """accuracy, macro precision/recall/F1, recall per level, AUC; proba has one column per level."""
+    """accuracy, macro precision/recall/F1, recall and F1 per level, AUC; proba has one column per level.
+
+    Macro averages as sklearn's: precision and F1 over the levels in ``y`` or ``pred``, recall over
+    those in ``y`` (balanced accuracy). A level ``y`` lacks (a test part without a 'high' day) has no
+    recall: NaN, where zero_division's 0 read 'recall high 0.000' as if measured and pulled every
+    macro average down by a level of zeros; its F1 is 0 where it was predicted (each time wrongly)."""
     levels = list(range(n_levels))
-    precision, recall, f1, _ = precision_recall_fscore_support(y, pred, labels=levels, zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(y, pred, labels=levels, zero_division=0)
+    absent = support == 0
+    recall = np.where(absent, np.nan, recall)
+    f1 = np.where(absent & ~np.isin(levels, pred), np.nan, f1)
     return {
         "accuracy": float(accuracy_score(y, pred)),
-        "precision_macro": float(precision.mean()),
-        "recall_macro": float(recall.mean()),
-        "f1_macro": float(f1.mean()),
+        "precision_macro": float(precision[np.isin(levels, np.union1d(y, pred))].mean()),
+        "recall_macro": float(np.nanmean(recall)),
+        "f1_macro": macro_f1(y, pred),
         "auc": auc_ovr(y, proba, n_levels),
         "recall": {name: float(r) for name, r in zip(level_names(n_levels), recall, strict=True)},
         "f1": {name: float(v) for name, v in zip(level_names(n_levels), f1, strict=True)},

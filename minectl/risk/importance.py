@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import precision_recall_fscore_support
 
+from minectl.risk.evaluate import macro_f1
 from minectl.risk.workflow import Layout, LeadResult, predict_levels
 
 
@@ -45,7 +45,7 @@ def indicator_importance(result: LeadResult, layout: Layout, n_repeats: int, see
 
     def f1(Z):  # classification_metrics' f1_macro, without the AUCs and accuracy it also computes (160 calls)
         _, _, levels = predict_levels(result.model, Z, result.thetas, layout.n_levels)
-        return float(precision_recall_fscore_support(y, levels, labels=list(range(layout.n_levels)), zero_division=0)[2].mean())
+        return macro_f1(y, levels)
 
     drops = grouped_permutation_importance(f1, X, groups, n_repeats, seed)
     return pl.DataFrame({"feature": list(drops), "f1_drop": list(drops.values())}).sort("f1_drop", descending=True)

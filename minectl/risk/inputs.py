@@ -70,10 +70,14 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
     axis; ``frequency`` names one period (None: inferred from ``time``, else one row);
     ``categorical`` columns are one-hot encoded. ``series``: the column naming each series of
     the file (a machine, an engine, a well), each then ordered, windowed and filled on its own."""
-    from minectl.data.sources import read_file, resolve_input
+    from minectl.data.sources import is_csv, read_file, resolve_input
 
     path = resolve_input(path)
     frame = read_file(path, "risk input")
+    if is_csv(path) and frame.width > 1 and pl.Series(frame.columns).cast(pl.Float64, strict=False).is_not_null().all():
+        # a UCI .data file saved as csv: its first row was the header ('column 'class' not found (has 1.5, 2.25, 0)')
+        raise DataError(f"{path}: the first line holds numbers ({', '.join(frame.columns[:4])}{', ...' if frame.width > 4 else ''}), "
+                        "not column names: a file without a header line? expected the column names in its first line")
     if "" in frame.columns:  # read_file keeps one unnamed column of values; here it would be an indicator no key can name
         raise DataError(f"{path}: column {frame.columns.index('') + 1} has no name in the header but holds values; expected a name "
                         "for every column (each column is an indicator, or excluded by name in risk.features.exclude)")
@@ -140,6 +144,9 @@ def prepared_frame(
         absent = [c for c in dynamic if c not in frame.columns]
         if absent:
             raise ConfigError(f"column {absent[0]!r} is not in the daily table", param="dynamic")
+        if source.table:  # a named column of words read below as 'no value in any row' (one of '1.5', 'ok': a cast error)
+            named = [c for c in dynamic + static if frame[c].cast(pl.Float64, strict=False).null_count() > frame[c].null_count()]
+            refuse_non_numbers(frame.select(named), [], set(), where, cases)
     else:
         taken = {*reserved, LABEL, time, *static} | ({series} if series else set())
         if source.table:  # a mine's daily accounts are numbers, and text there is no indicator

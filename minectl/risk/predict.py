@@ -12,10 +12,10 @@ from minectl.risk.tables import METHOD_PREFIX
 from minectl.risk.workflow import Layout, predict_levels, window_rows
 
 
-def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: dict, categorical: list[str] = ()) -> pl.DataFrame:
-    """The series/time keys of every day of ``frame`` with a full window, p_<level>, score,
-    level and risk name, by ``model`` and its ``spec`` (artefacts.read_spec); ``categorical``:
-    the one-hot columns of a table input (minectl.risk.tables.one_hot)."""
+def model_columns(frame: pl.DataFrame, spec: dict, series: str | None, categorical: list[str] = ()) -> pl.DataFrame:
+    """``frame`` holding every feature column of the saved model (``spec``: artefacts.read_spec), a
+    one-hot level the rows lack as zeros (_known_levels); a column the model needs that the rows
+    lack is refused. ``categorical``: the one-hot columns of a table input (minectl.risk.tables.one_hot)."""
     one_hot = {column: f"{column}=" for column in categorical}
     if series is not None:  # a mine's daily accounts: the static one-hot mining method
         one_hot["mining_method"] = METHOD_PREFIX
@@ -23,6 +23,14 @@ def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: 
     missing = [c for c in spec["dynamic"] + spec["static"] if c not in frame.columns]
     if missing:
         raise DataError(f"risk predict: column {missing[0]!r} of the saved model is not in the new data")
+    return frame
+
+
+def score_days(frame: pl.DataFrame, series: str | None, time: str, model, spec: dict, categorical: list[str] = ()) -> pl.DataFrame:
+    """The series/time keys of every day of ``frame`` with a full window, p_<level>, score,
+    level and risk name, by ``model`` and its ``spec`` (artefacts.read_spec); ``categorical``:
+    as for model_columns."""
+    frame = model_columns(frame, spec, series, categorical)
     layout = Layout(spec["dynamic"], spec["static"], spec["window"], spec["n_levels"], series=series, time=time)
     X, keys = window_rows(frame, layout)
     scaler = ZScore()

@@ -79,17 +79,32 @@ def refuse_non_numbers(frame: pl.DataFrame, exclude: list[str], taken: set[str],
         if dtype.is_numeric() or dtype == pl.Boolean or column in taken or excluded(column, exclude):
             continue
         values = frame[column].cast(pl.String) if dtype in (pl.String, pl.Categorical, pl.Enum, pl.Null) else None
+        as_time = "" if cases else f", or risk.time.column={column} (rows are in file order without it)"  # cv takes no time column
         if values is None:
-            as_time = dtype in (pl.Date, pl.Datetime) and not cases  # risk.split=cv refuses a time column
-            hint = f", or risk.time.column={column} (rows are in file order without it)" if as_time else ""
+            hint = as_time if dtype in (pl.Date, pl.Datetime) else ""
             raise DataError(f"{where}: column {column!r} holds {dtype} values, which are no feature; expected numbers, or the "
                             f"column in risk.features.exclude (not a feature){hint}")
         if values.null_count() == values.len():  # a CSV column without any value reads as text
             raise empty_column(where, column)
         text = values.filter(values.cast(pl.Float64, strict=False).is_null() & values.is_not_null())
-        example = text[0] if text.len() else values[0]
-        raise DataError(f"{where}: column {column!r} holds text (e.g. {example!r}); expected numbers (an empty cell: missing), "
-                        "or the column in risk.input.categorical (one-hot) or risk.features.exclude (not a feature)")
+        if text.len() and _written_dates(values.drop_nulls()):  # a csv's timestamps are text: one-hot encoding them was offered
+            raise DataError(f"{where}: column {column!r} holds dates or times as text (e.g. {text[0]!r}), which are no feature; "
+                            f"expected the column in risk.features.exclude (not a feature){as_time}")
+        # every value a number: a parquet column typed as text (a csv reads such a column as numbers), or an
+        # ARFF nominal {1,2,3}; 'holds text (e.g. '1')' read as a contradiction
+        what = f"text (e.g. {text[0]!r})" if text.len() else f"numbers stored as text (e.g. {values.drop_nulls()[0]!r}, type {dtype})"
+        raise DataError(f"{where}: column {column!r} holds {what}; expected numbers (an empty cell: missing; a number type "
+                        "in a parquet file), or the column in risk.input.categorical (one-hot) or risk.features.exclude (not a feature)")
+
+
+def _written_dates(values: pl.Series) -> bool:
+    """Whether every one of the text ``values`` is a date or a timestamp as a time column reads them."""
+    from minectl.features.series import calendar_dates
+
+    try:
+        return not calendar_dates(values, "").null_count()
+    except DataError:  # 01/03/2021: dates read day or month first alike, said so once they are the time column
+        return True
 
 
 def empty_column(where: str, column: str, rows: int = 0) -> DataError:

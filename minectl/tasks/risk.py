@@ -287,9 +287,10 @@ class Prepared:
     info: dict  # metrics: the time axis and the missing values filled
 
 
-def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = True) -> Prepared:
+def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = True, spec: Optional[dict] = None) -> Prepared:
     """The configured input: indicators with their missing values filled by policy, the window in
-    periods, labelled when asked; its input files are registered with ``out`` when given."""
+    periods, labelled when asked; its input files are registered with ``out`` when given.
+    ``spec``: a saved model's (predict), whose feature columns are the only ones read, checked and filled."""
     from minectl.risk import inputs
     from minectl.risk.labels import LabelRule, LevelCut, check_cuts
     from minectl.risk.timeaxis import Frequency
@@ -311,13 +312,20 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
     frequency = frequency or source.frequency
     if out is not None:
         out.record_inputs(source.inputs)
+    dynamic = list(p.features.dynamic or [])
+    if spec is not None:  # the new rows' other columns (a note, an id, gaps) refused the rows, or dropped some
+        from minectl.risk.predict import model_columns
+
+        categorical = list(p.input.categorical) if p.input.kind == "table" else []
+        source = replace(source, frame=model_columns(source.frame, spec, source.series, categorical))
+        dynamic = list(spec["dynamic"])
     window = frequency.periods(p.window, "risk.window")
     if window < 1:
         raise ConfigError(f"risk.window: {p.window!r} is {window} periods of {frequency.text}; expected at least 1")
     reserved = [p.labels.column, *p.labels.sources]  # what the label is made of never becomes a feature
     default = p.missing.default or ("median" if p.split == "cv" else "ffill")
     frame, layout, missing = inputs.prepared_frame(
-        source, window, p.labels.levels, list(p.features.dynamic or []), list(p.features.exclude), reserved,
+        source, window, p.labels.levels, dynamic, list(p.features.exclude), reserved,
         default, dict(p.missing.columns), p.missing.limit, cases=p.split == "cv")
     info: dict = {"period_" + frequency.unit: frequency.count}
     if source.time_report is not None:
@@ -542,7 +550,7 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
             cfg.risk.input = OmegaConf.merge(cfg.risk.input, data_cfg)
     if "frequency" in spec:  # the windows count the run's periods, whatever the new rows' steps
         cfg.risk.time.frequency = spec["frequency"]
-    prep = _daily_frame(cfg, with_labels=False)
+    prep = _daily_frame(cfg, with_labels=False, spec=spec)
     frame, layout = prep.frame, prep.layout
     _check_steps(prep, run_dir)
     empty = [c for c in layout.median_fill if frame[c].null_count()]

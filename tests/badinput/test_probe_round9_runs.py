@@ -107,6 +107,21 @@ def test_verify_of_a_run_checked_out_with_crlf_line_ends_reproduces(made, tmp_pa
     assert result.output.splitlines()[-1].startswith("reproduced: "), result.output
 
 
+def test_risk_predict_of_a_lightgbm_model_checked_out_with_crlf_line_ends_scores_as_saved(tmp_path):
+    """Was `lightgbm.txt: not the file the run saved` (its sha256 taken of the CRLF bytes)."""
+    run = tmp_path / "run"
+    args = [a for a in QUICK_RISK if not a.startswith("model=")]
+    assert invoke("risk", *args, "model=lightgbm", f"hydra.run.dir={run}").exit_code == 0
+    copy = Path(shutil.copytree(run, tmp_path / "checkout"))
+    assert "model/lightgbm.txt" in _crlf(copy)
+    scores = {}
+    for name, folder in (("saved", run), ("checkout", copy)):
+        result = invoke("risk", "predict", folder, f"out={tmp_path / name}.parquet")
+        assert result.exit_code == 0, result.output
+        scores[name] = pl.read_parquet(tmp_path / f"{name}.parquet")
+    assert scores["checkout"].height > 0 and scores["checkout"].equals(scores["saved"])
+
+
 def test_verify_of_a_crlf_checkout_still_names_an_edit(made, tmp_path):
     run = _copy(made, "demo", tmp_path)
     metrics = json.loads((run / "metrics.json").read_text())
