@@ -298,28 +298,46 @@ def _refuse_registers(records: pl.DataFrame) -> None:
     """A series whose daily quantities (as read: not imputed, not removed as outliers) rise on
     every day of at least REGISTER_DAYS: the readings of a cumulative meter exported as if they
     were the quantity used, which summed would cost its running total each hour or day. Real use
-    falls some day (a weekend, a breakdown, a shift pattern). In numpy over the records, which
-    come grouped by series in date order (else sorted first)."""
+    falls some day (a weekend, a breakdown, a shift pattern). A register that resets (a
+    month-to-date total, a counter rolling over) falls there only: a series whose runs of rising
+    days between two falls all last REGISTER_DAYS or more is one too, where a run does (the first
+    and last runs, cut by the series' ends, may be shorter). In numpy over the records, which come
+    grouped by series in date order (else sorted first)."""
     import numpy as np
 
     read = records.select("_series", "date", "quantity", ~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())
     series, dates, quantity, kept = (read.to_series(i).to_physical().to_numpy() for i in range(4))
     series, dates, quantity = series[kept], dates[kept], quantity[kept]
+    if not series.size:
+        return
     same = series[1:] == series[:-1]
     if not np.all((dates[1:] > dates[:-1]) | ~same):
         order = np.lexsort((dates, series))
-        series, quantity = series[order], quantity[order]
+        series, dates, quantity = series[order], dates[order], quantity[order]
         same = series[1:] == series[:-1]
     days = np.bincount(series)
-    rising = np.bincount(series[1:], weights=same & (quantity[1:] > quantity[:-1]), minlength=days.size)
-    register = np.flatnonzero((days >= REGISTER_DAYS) & (rising == days - 1))
+    falls = same & (quantity[1:] <= quantity[:-1])  # the day after row i does not rise
+    run = np.cumsum(np.concatenate([[False], ~same | falls]))  # runs of rising days: one more at each series' start and fall
+    length = np.bincount(run)
+    run_series = series[np.flatnonzero(np.concatenate([[True], run[1:] != run[:-1]]))]
+    cut = np.zeros(length.size, dtype=bool)  # a series' first and last runs: the series' ends may cut them
+    cut[run[np.flatnonzero(np.concatenate([[True], ~same]))]] = True
+    cut[run[np.flatnonzero(np.append(~same, True))]] = True
+    short = np.bincount(run_series, weights=~cut & (length < REGISTER_DAYS), minlength=days.size)
+    group = np.flatnonzero(np.concatenate([[True], run_series[1:] != run_series[:-1]]))  # each series' first run
+    longest = np.zeros(days.size, dtype=np.int64)
+    longest[run_series[group]] = np.maximum.reduceat(length, group)
+    register = np.flatnonzero((longest >= REGISTER_DAYS) & (short == 0))
     if register.size:
         rows = np.flatnonzero(series == register[0])
+        back = rows[1:][falls[rows[:-1]]]
         names = records.filter(pl.col("_series") == register[0]).row(0, named=True)
+        resets = (f" but {back.size}, where it falls back as a register resets (first {quantity[back[0] - 1]:,.1f} to "
+                  f"{quantity[back[0]]:,.1f} on {pl.Series([dates[back[0]]]).cast(pl.Date)[0]})" if back.size else "")
         raise DataError(f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' "
-                        f"rises on every one of its {days[register[0]]} days ({quantity[rows[0]]:,.1f} to {quantity[rows[-1]]:,.1f} "
-                        f"a day; {register.size} such series): a meter's running total (register readings), not the quantity used? "
-                        "expected the quantity used in each hour or day (the differences of the readings)")
+                        f"rises on every one of its {days[register[0]]} days{resets} ({quantity[rows[0]]:,.1f} to "
+                        f"{quantity[rows[-1]]:,.1f} a day; {register.size} such series): a meter's running total (register readings), "
+                        "not the quantity used? expected the quantity used in each hour or day (the differences of the readings)")
 
 
 def _daily_records(

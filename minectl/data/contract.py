@@ -209,10 +209,15 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
     if dtype.is_temporal() and found == pl.String:  # polars casts no text to dates: say what to do, and what the text is
         given = pl.col(column).is_not_null()
         first = frame.select(pl.col(column).filter(given).first()).collect().item()
+        if first is None:  # a csv of a header alone, or an empty column: text to polars, no value to name
+            rows = frame.select(pl.len()).collect().item()
+            raise DataError(f"{source}: table '{name}' is empty; expected at least one row" if not rows else
+                            f"{source}: column '{column}' of table '{name}' has no value in any of its {rows} rows; "
+                            f"expected {dtype} values")
         raise DataError(f"{source}: column '{column}' of table '{name}' holds text (String), not dates; expected {dtype} values "
                         f"(store them as a date type, e.g. CAST({column} AS {'DATE' if dtype == DATE else 'TIMESTAMP'}) in a "
                         f"query; a kind: csv source parses date text such as 2024-01-31, 31.01.2024 or 1/31/2024: this one has "
-                        f"{first!r} at row {_first_row(frame, given)})")
+                        f"{_other_form(frame, column, first) or f'{first!r} at row {_first_row(frame, given)}'})")
     if dtype == STAMP and found == DATE:  # every day at midnight: refused as 23 missing hours a day
         raise DataError(f"{source}: column '{column}' of table '{name}' holds days (Date), not hours; expected hourly times "
                         "(Datetime) in an hourly table (booked daily records go in consumption_daily)")
@@ -236,6 +241,24 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
             expected = "whole-number or text ids" if dtype == STR else f"{dtype} counts"
             raise DataError(f"{source}: column '{column}' of table '{name}' has {fractional} values that are not whole numbers "
                             f"(first {bad}); expected {expected}")
+
+
+def _other_form(frame: pl.LazyFrame, column: str, first: str) -> str | None:
+    """Where a text column's ``first`` value reads as a date or time and another does not: that
+    value, its row and the first's (error path only). A csv reader reads a column in one form, so
+    one value in another (a time with an offset or a Z among naive ones, 24:00) leaves the whole column
+    text, and the first value, a good one, named nothing."""
+    try:
+        read = pl.col(column).str.to_datetime(strict=False)  # in the form of the first value that reads
+        if frame.select(read.first()).collect().item() is None:
+            return None
+        unread = pl.col(column).is_not_null() & read.is_null()
+        odd = frame.select(pl.col(column).filter(unread).first()).collect().item()
+    except pl.exceptions.PolarsError:  # no date form polars knows
+        return None
+    return None if odd is None else (f"{odd!r} at row {_first_row(frame, unread)}, in another form than {first!r} at row "
+                                     f"{_first_row(frame, pl.col(column).is_not_null())} (a zone or offset among naive times, an "
+                                     "hour 24:00 of a stamp at the hour's end, or two forms of date in one column)")
 
 
 def _check_exact_as_float(frame: pl.LazyFrame, name: str, column: str, source: str) -> None:
@@ -426,8 +449,13 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
         where = _first(duplicated, series)
         moment = frame.filter(*[pl.col(c) == duplicated[c][0] for c in series]).group_by(spec.time).agg(pl.len().alias("n"))
         moment = moment.filter(pl.col("n") > 1).sort(spec.time).head(1).collect()[spec.time][0]
-        raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment}; "
-                        f"expected one row per {', '.join(spec.key)}")
+        # on failure only: the rows of that key alike (a re-export appended) or not (two readings of one period)
+        unit = "hour" if spec.step == _HOUR else "day"
+        rows = frame.filter(*[pl.col(c) == duplicated[c][0] for c in series], pl.col(spec.time) == moment).collect()
+        clock = ", as the hour repeated when clocks go back in naive local time" if spec.step == _HOUR else ""
+        why = "alike: a re-export appended" if rows.unique().height == 1 else f"with other values: two readings of one {unit}{clock}"
+        raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment} ({rows.height} rows "
+                        f"{why}?); expected one row per {', '.join(spec.key)}")
     unordered = stats.filter(pl.col("backwards") > 0)
     if unordered.height:
         row = unordered.row(0, named=True)

@@ -133,8 +133,10 @@ def load_mine(
             raise DataError(f"data.tables.{name}: {exc}") from None
         except pl.exceptions.PolarsError as exc:  # a lazy source fails where its rows are read (e.g. a CSV not in UTF-8)
             first = re.split(r"[,.] hint:", str(exc).splitlines()[0], flags=re.IGNORECASE)[0]  # polars' hints are Python API
+            # a csv value unlike the first 100 rows polars infers a column's type from: a note, a total, a time in another form
+            hint = "; expected every value of a column in the form of its first rows" if first.startswith("could not parse") else ""
             raise DataError(f"data.tables.{name}: {spec.get('path') or name}: unreadable as {spec.get('kind', 'parquet')} "
-                            f"({first})") from None
+                            f"({first}){hint}") from None
         if spec.get("path"):
             path = resolve_input(spec["path"])
             # a folder of parquet parts: the parts read, not its hidden and marker files (_SUCCESS, .crc)
@@ -185,10 +187,13 @@ def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str]) -
 
 def _alike(mine: str, known: pl.Series) -> str:
     """Where ``mine`` differs from a known mine id only in case, width, spaces or look-alike
-    letters (names.lookalike), that id, said (per orphan id, on failure only)."""
+    letters (names.lookalike), or in leading zeros, that id, said (per orphan id, on failure only)."""
     alike = alike_in(mine, known)
-    if alike is None:
-        return ""
+    if alike is None:  # '007' beside 7: one table stored its ids as numbers, which keep no leading zeros
+        digits = re.compile(r"[0-9]+")
+        alike = next((k for k in known if digits.fullmatch(mine) and digits.fullmatch(k) and k.lstrip("0") == mine.lstrip("0")), None)
+        return "" if alike is None else (f" (it has {shown(alike)}: the ids differ in leading zeros, which a number column drops; "
+                                         "store ids as text)")
     how = "case or spaces" if alike.strip().lower() == mine.strip().lower() else "width or look-alike letters"
     return f" (it has {shown(alike)}: the ids differ in {how})"
 

@@ -329,7 +329,8 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     text as features.series.parse_dates reads it: _day_month_dates) and its numbers as read_file
     reads them: in a ';' or tab file as _decimal_points reads them, in a comma file with quoted
     decimal commas (decimal_comma_columns) or digits grouped by spaces or apostrophes (_grouped_numbers);
-    codes such as 01 and 1e3 as text (code_columns)."""
+    codes such as 01 and 1e3 as text (code_columns), and number columns with missing markers (NA) read
+    by _marked_numbers wherever the first marker is."""
     separator = csv_separator(path)
     text = pl.scan_csv(path, separator=separator, infer_schema=False)
     try:  # the passes over the whole file before the contract's: a fault found here is said here
@@ -337,13 +338,15 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         dates = _day_month_dates(text, path)
         as_text = dict.fromkeys([*numbers, *dates], pl.String)
         inferred = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text).collect_schema()
-        codes = code_columns(text, [name for name, dtype in inferred.items() if dtype.is_numeric()])
+        _refuse_short_years(text, [name for name, dtype in inferred.items() if dtype.is_temporal()], path)
+        codes, with_markers = code_columns(text, [name for name, dtype in inferred.items() if dtype.is_numeric()])
     except pl.exceptions.PolarsError as exc:
         first = str(exc).splitlines()[0]
         fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
         hint = _long_rows_hint(first, path, separator)
         raise fault or DataError(f"{path}: unreadable as csv ({first}){hint}") from None
-    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text | dict.fromkeys(codes, pl.String))
+    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True,
+                        schema_overrides=as_text | dict.fromkeys([*codes, *with_markers], pl.String))  # as text: _marked_numbers reads them
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
     frame = frame.with_columns(dates.values())
     try:
@@ -359,6 +362,28 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     except (pl.exceptions.PolarsError, OSError):
         return frame  # read_table names the fault
     return frame.with_columns(marked).drop(unnamed)
+
+
+# A date of three numbers of one or two digits (01/02/24, 1.2.24, 24-01-13), a time may follow: polars
+# infers it as a date whose last number is the year, four digits or not: 01/02/24 became 1 Feb of the
+# year 24, and 24-01-13 24 Jan of the year 13, joined and costed as such without a word.
+SHORT_YEAR = r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{1,2}(?:[\sT]|$)"
+
+
+def _refuse_short_years(text: pl.LazyFrame, names: list[str], path: Path) -> None:
+    """Refuse the date columns polars inferred (``names`` of the csv read as ``text``) whose dates
+    have a year of two digits (SHORT_YEAR). polars reads a column in the one form it infers, so
+    its first 1,000 rows show it."""
+    if not names:
+        return
+    head = text.select(names).head(1000).collect()
+    for name in names:
+        values = head[name].drop_nulls()
+        short = values.filter(values.str.contains(SHORT_YEAR))
+        if short.len():
+            raise DataError(f"{path}: column {name!r} has {short[0]!r}, a date whose year has two digits (to polars' date "
+                            "reader a year of the first century, 24 and not 2024); expected the year in four digits (e.g. "
+                            "2024-01-31, 31.01.2024 or 1/31/2024)")
 
 
 def _marked_numbers(frame: pl.LazyFrame, columns: list[str]) -> list[pl.Expr]:
@@ -416,13 +441,18 @@ def _spare_unnamed(frame: pl.LazyFrame) -> list[str]:
 _CODE = r"^(?:0\d+|\d+[eE]\d+)$"
 
 
-def code_columns(text: pl.LazyFrame, columns: list[str]) -> list[str]:
-    """Those of ``columns`` (of ``text``: a csv read as text) where some value is a code that reads
-    as a number (_CODE: 01, 1e3), found in one streaming pass."""
+def code_columns(text: pl.LazyFrame, columns: list[str]) -> tuple[list[str], list[str]]:
+    """Those of ``columns`` (of ``text``: a csv read as text; polars infers them as numbers) where
+    some value is a code that reads as a number (_CODE: 01, 1e3), and those where some value is a
+    missing marker (NA, #N/A: MISSING_MARKERS), found in one streaming pass. polars infers a column's
+    type from its first 100 rows: a marker after them failed the read ("could not parse `NA` as
+    dtype `f64`"), where one before them was read as a missing value (_marked_numbers)."""
     if not columns:
-        return []
-    found = text.select(_value(name).str.contains(_CODE).any().alias(name) for name in columns)
-    return [name for name, coded in found.collect(engine="streaming").row(0, named=True).items() if coded]
+        return [], []
+    markers = [marker for marker in MISSING_MARKERS if marker]
+    found = text.select(pl.struct(code=_value(name).str.contains(_CODE).any(), marked=_value(name).is_in(markers).any()).alias(name)
+                        for name in columns).collect(engine="streaming").row(0, named=True)
+    return [name for name, s in found.items() if s["code"]], [name for name, s in found.items() if s["marked"] and not s["code"]]
 
 
 def _day_month_dates(text: pl.LazyFrame, path: Path) -> dict[str, pl.Expr]:
@@ -766,7 +796,62 @@ def read_table(
     return frame
 
 
-_ARFF_DATE = re.compile(r"""(?im)^(\s*@attribute\s+(?:'[^']*'|"[^"]*"|\S+))\s+date\b.*$""")  # @attribute name date [format]
+_ARFF_NAME = r"""\s*@attribute\s+('[^']*'|"[^"]*"|\S+)"""
+_ARFF_DATE = re.compile(rf"""(?im)^({_ARFF_NAME})\s+date\b[ \t]*(.*?)\s*$""")  # @attribute name date [format]
+_ARFF_RELATIONAL = re.compile(rf"(?im)^{_ARFF_NAME}\s+relational\b")
+# a comment after a row's values (Weka's reader ends a line at an unquoted %; liac-arff refused the row)
+_ARFF_TRAILING_COMMENT = re.compile(r"""(?m)^((?:[^%'"\n]|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")*?)[ \t]*%.*$""")
+# Java's SimpleDateFormat letters as strptime's; a pattern with others (MMM, a, z...) is left as text
+_JAVA_DATE = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S", "SSS": "%3f"}
+_WEKA_DATE = "yyyy-MM-dd'T'HH:mm:ss"  # Weka's pattern where an attribute declares none
+
+
+def _strptime_format(pattern: str) -> str | None:
+    """A Java date pattern (yyyy-MM-dd HH:mm:ss, 'T' quoted literals) as a strptime format, or None."""
+    out, rest = "", pattern
+    while rest:
+        literal = re.match(r"'([^']*)'", rest)
+        letters = re.match(r"([A-Za-z])\1*", rest)
+        if literal:
+            out, rest = out + literal.group(1).replace("%", "%%"), rest[literal.end():]
+        elif letters:
+            if letters.group() not in _JAVA_DATE:
+                return None
+            out, rest = out + _JAVA_DATE[letters.group()], rest[letters.end():]
+        else:
+            out, rest = out + rest[0].replace("%", "%%"), rest[1:]
+    return out
+
+
+def _arff_table(text: str, path: Path) -> pl.DataFrame:
+    """An ARFF file's rows (liac-arff, which has no DATE type: a date attribute is read as text, then
+    parsed with the pattern it declares; a pattern strptime cannot say leaves it text, which a time
+    column parses when ISO-like). '?' is a missing value; a sparse row's omitted values are 0 or a
+    nominal's first value (Weka's rule)."""
+    import arff
+
+    relational = _ARFF_RELATIONAL.search(text)
+    if relational:  # liac-arff said 'Bad @ATTRIBUTE type'
+        name = relational.group(1).strip("'\"")
+        raise DataError(f"{path}: attribute {name!r} is relational (multi-instance bags); expected numeric, nominal, string or "
+                        "date attributes, one row per case")
+    dates = {match.group(2).strip("'\""): match.group(3).strip("'\"") or _WEKA_DATE for match in _ARFF_DATE.finditer(text)}
+    header, at, rows = (re.split(r"(?im)^(\s*@data\b.*)$", text, maxsplit=1) + ["", ""])[:3]  # comments stripped in the rows only
+    data = arff.loads(_ARFF_DATE.sub(r"\1 string", header) + at + _ARFF_TRAILING_COMMENT.sub(r"\1", rows))
+    names = [name for name, _ in data["attributes"]]
+    frame = pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
+    for name, pattern in dates.items():
+        form = _strptime_format(pattern)
+        if form is None or name not in frame.columns or frame[name].dtype != pl.String:
+            continue
+        timed = any(mark in form for mark in ("%H", "%M", "%S"))
+        read = frame[name].str.strptime(pl.Datetime if timed else pl.Date, form, strict=False)
+        wrong = frame[name].filter(read.is_null() & frame[name].is_not_null())
+        if wrong.len():
+            raise DataError(f"{path}: date attribute {name!r} has {wrong[0]!r}, which does not match its declared pattern "
+                            f"{pattern!r}; expected every value written so")
+        frame = frame.with_columns(read.alias(name))
+    return frame
 
 
 def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
@@ -799,14 +884,7 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
             # them: their codes follow first appearance, and would pass a newest-first date column as in order
             frame = frame.with_columns(pl.col(n).cast(pl.String) for n, t in frame.schema.items() if t in (pl.Categorical, pl.Enum))
         else:
-            import arff
-
-            # liac-arff has no DATE type: its values are read as text, which a time column parses.
-            # '?' is a missing value; a sparse row's omitted values are 0 or a nominal's first value (Weka's rule)
-            text = read_text(path, "utf-8", f"a UTF-8 .arff {what} file")
-            data = arff.loads(_ARFF_DATE.sub(r"\1 string", text))
-            names = [name for name, _ in data["attributes"]]
-            frame = pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
+            frame = _arff_table(read_text(path, "utf-8", f"a UTF-8 .arff {what} file"), path)
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - polars, liac-arff and the OS each raise their own types

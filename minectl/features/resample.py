@@ -94,6 +94,7 @@ def metered_daily(
     n_missing = int(scan.missing.sum())
     if n_missing:
         series, times, readings = _with_neighbours(hourly, scan, keys, value, time_col, step)
+        _refuse_coarse(scan, series, times, readings, _step_units(step, scan.time_type))
         readings, filled = fill_linear(series, times, readings, limit)
         row = np.searchsorted(scan.day_key, _day_key(series[filled], _days(times[filled], scan.time_type)))
         total += np.bincount(row, readings[filled], minlength=total.size)  # summed in row order: the same bits every run
@@ -369,7 +370,7 @@ def _with_neighbours(
     and time, plus the eq 3 neighbours they lack (series split across batches in an order
     other than series-contiguous), looked up by a join over the source."""
     series, times, readings = _sorted_rows(scan.near_series, scan.near_time, scan.near_value)
-    step_units = int(pl.Series([step]).cast(pl.Duration(scan.time_type.time_unit)).to_physical()[0])
+    step_units = _step_units(step, scan.time_type)
     adjacent = (series[1:] == series[:-1]) & (np.diff(times) == step_units)  # row i + 1 follows row i
     has_before, has_after = np.concatenate([[False], adjacent]), np.concatenate([adjacent, [False]])
     missing = np.isnan(readings)
@@ -392,6 +393,55 @@ def _with_neighbours(
         np.concatenate([series, looked_up["_id"].to_numpy()]),
         np.concatenate([times, looked_up[time_col].to_physical().to_numpy()]),
         np.concatenate([readings, looked_up[value].fill_null(np.nan).to_numpy()]),
+    )
+
+
+def _step_units(step: timedelta, time_type: pl.Datetime) -> int:
+    """``step`` in the time column's physical units."""
+    return int(pl.Series([step]).cast(pl.Duration(time_type.time_unit)).to_physical()[0])
+
+
+def _refuse_coarse(scan: _MeterScan, series: np.ndarray, times: np.ndarray, readings: np.ndarray, step_units: int) -> None:
+    """Refuse a series of three readings or more none of which is one step from another, at a
+    regular spacing (each a multiple of the shortest): a meter of a longer period written on the
+    hourly grid (a 4-hourly or daily total, the hours between empty), or use written in the hours
+    that have some only (empty for 0). Eq 3 would fill the empty hours with the readings around
+    them: each total counted again for every hour filled (4x a 4-hourly meter's energy), without a
+    word. A failing meter's few readings at random hours are costed as before. ``series``,
+    ``times``, ``readings``: _with_neighbours' rows, sorted, which hold every missing reading and
+    its neighbours: a neighbour not among them is a reading."""
+    given = ~np.isnan(readings)
+    after = np.concatenate([[False], (series[1:] == series[:-1]) & (np.diff(times) == step_units)])  # row i follows row i - 1
+    before = np.append(after[1:], False)
+    # the next or previous hour holds a reading: a row of these that is one, or a row of the series not among them
+    reading_before = np.where(after, np.roll(given, 1), times - step_units >= scan.first[series])
+    reading_after = np.where(before, np.roll(given, -1), times + step_units <= scan.last[series])
+    alone = np.bincount(series[given & ~reading_before & ~reading_after], minlength=scan.first.size)
+    rows = (scan.last - scan.first) // step_units + 1  # gapless series (data contract)
+    read = rows - np.bincount(scan.day_key >> 32, weights=scan.missing, minlength=rows.size).astype(np.int64)
+    candidates = (read >= 3) & (alone == read)  # every reading of these is among the rows
+    if not candidates.any():
+        return
+    kept = given & candidates[series]
+    ids, at = series[kept], times[kept] // step_units
+    same = ids[1:] == ids[:-1]
+    spacing, of = (at[1:] - at[:-1])[same], ids[1:][same]
+    shortest = np.full(rows.size, np.iinfo(np.int64).max)
+    np.minimum.at(shortest, of, spacing)
+    irregular = np.bincount(of, weights=spacing % shortest[of] != 0, minlength=rows.size)
+    coarse = np.flatnonzero(candidates & (irregular == 0))
+    if not coarse.size:
+        return
+    sid = coarse[0]
+    spacings = np.unique(spacing[of == sid])
+    every = f"{spacings[0]}" if spacings.size == 1 else f"{spacings[0]} to {spacings[-1]}"
+    names = ", ".join(f"{k}={v}" for k, v in scan.series.row(int(sid), named=True).items() if k != "_id")
+    raise DataError(
+        f"consumption_hourly: {names} has {read[sid]} readings, none one hour from another (every {every} hours, "
+        f"the hours between empty; {coarse.size} such series): the totals of a longer period on the hourly grid, or use written "
+        "only in the hours that have some? expected a reading in every hour (an empty one is a missing reading, filled from "
+        "the hours around it: each total would be counted again for every hour filled; 0 for an hour without use; totals of "
+        "a day go in consumption_daily)"
     )
 
 
