@@ -42,6 +42,29 @@ def write_tiny_mine(folder: Path, days: int = 5) -> Path:
     return folder
 
 
+def write_daily_labour(folder: Path, hours: list[float]) -> None:
+    """The tiny mine stretched to ``len(hours)`` days of hauling labour (production and equipment
+    as on its first day: a failure every day, so no record is an outlier removed)."""
+    dates = pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 1, 1) + dt.timedelta(days=len(hours) - 1), eager=True)
+    for table in ("production", "equipment"):
+        first = pl.read_parquet(folder / f"{table}.parquet").head(1).drop("date")
+        pl.DataFrame({"date": dates}).join(first, how="cross").write_parquet(folder / f"{table}.parquet")
+    pl.DataFrame({"date": dates, "mine_id": "M1", "activity": "hauling", "resource": "labour", "quantity": hours}
+                 ).write_parquet(folder / "consumption_daily.parquet")
+
+
+def write_doccano_corpus(path: Path, parameter: str, condition: str) -> Path:
+    """A doccano JSONL corpus of 12 labelled cost sentences: a machine uses diesel, and the
+    transportation cost increases by 5-16 % when ``parameter`` exceeds ``condition`` (a Parameters span)."""
+    lines = []
+    for i, machine in enumerate(["excavator", "truck", "loader", "dozer"] * 3):
+        text = f"the {machine} uses diesel; the transportation cost increases by {5 + i}% when the {parameter} exceeds {condition}"
+        spans = [(machine, "Facility"), ("diesel", "Fuel"), ("transportation cost", "Cost"), (parameter, "Parameters")]
+        lines.append(json.dumps({"text": text, "label": [[text.index(t), text.index(t) + len(t), kind] for t, kind in spans]}))
+    path.write_text("\n".join(lines))
+    return path
+
+
 def write_tiny_duckdb(tmp_path: Path, select: dict[str, str] | None = None) -> Path:
     """The tiny mine as a DuckDB file (its tables but the prices' as write_tiny_mine writes them);
     ``select``: table -> the SELECT list that makes it from the parquet table (default ``*``)."""
@@ -94,6 +117,16 @@ def cli():
         return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="module")
+def crf_extract_run(tmp_path_factory):
+    """A quick `factors extract` run with the feature CRF as its best model, for `predict` probes."""
+    run = tmp_path_factory.mktemp("extract") / "run"
+    result = CliRunner().invoke(app, ["factors", "extract", "debug=quick", "factors.extract.models=[crf]", "factors.extract.best=crf",
+                                      f"hydra.run.dir={run}"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return run
 
 
 def read_metrics(run_dir: Path) -> dict:

@@ -64,24 +64,16 @@ def test_a_factors_table_without_its_numbers_is_refused_before_the_work(tmp_path
                    f"{factors}: {expect}", inputs=[matrix, factors], run_dir=tmp_path / "run")
 
 
-@pytest.fixture(scope="module")
-def extract_run(tmp_path_factory):
-    run = tmp_path_factory.mktemp("extract") / "run"
-    result = invoke("factors", "extract", "debug=quick", "factors.extract.models=[crf]", "factors.extract.best=crf", f"hydra.run.dir={run}")
-    assert result.exit_code == 0, result.output
-    return run
-
-
 @pytest.mark.parametrize("name, text, kind", [
     ("orders.csv", 'id,description,cost\n1,replace pump seal,100\n2,"fix leak, engine oil",50\n', "a CSV table"),
     ("orders.jsonl", '{"id": 1, "text": "replace pump seal"}\n', "a JSON Lines file"),
     ("orders.json", '[{"id": 1, "text": "replace pump seal"}]\n', "a JSON file"),
 ])
-def test_predict_refuses_a_table_or_json_for_plain_text(extract_run, tmp_path, name, text, kind):
+def test_predict_refuses_a_table_or_json_for_plain_text(crf_extract_run, tmp_path, name, text, kind):
     orders = tmp_path / name
     orders.write_text(text)
-    assert_refused(["factors", "extract", "predict", extract_run, f"factors.extract.text={orders}", f"out={tmp_path / 'out'}"],
-                   f"{orders}: {kind}; expected plain text, one entry a line", inputs=[orders, extract_run])
+    assert_refused(["factors", "extract", "predict", crf_extract_run, f"factors.extract.text={orders}", f"out={tmp_path / 'out'}"],
+                   f"{orders}: {kind}; expected plain text, one entry a line", inputs=[orders, crf_extract_run])
     assert not (tmp_path / "out").exists()
 
 

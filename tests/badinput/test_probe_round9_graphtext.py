@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
+from conftest import write_doccano_corpus
 from harness import assert_corpus_refused, assert_graph_refused, assert_refused, invoke
 
 from minectl.factors.kge.data import load_splits
@@ -149,13 +150,7 @@ def test_an_amount_that_is_not_one_number_is_left_pending(text):
 
 
 def test_a_doccano_corpus_with_thousands_gets_whole_conditions(tmp_path):
-    lines = []
-    for i, machine in enumerate(["excavator", "truck", "loader", "dozer"] * 3):
-        text = f"the {machine} uses diesel; the transportation cost increases by {5 + i}% when the haul distance exceeds 1,500 m"
-        spans = [(machine, "Facility"), ("diesel", "Fuel"), ("transportation cost", "Cost"), ("haul distance", "Parameters")]
-        lines.append(json.dumps({"text": text, "label": [[text.index(t), text.index(t) + len(t), kind] for t, kind in spans]}))
-    corpus = tmp_path / "mining.jsonl"
-    corpus.write_text("\n".join(lines))
+    corpus = write_doccano_corpus(tmp_path / "mining.jsonl", "haul distance", "1,500 m")
     run_dir = tmp_path / "run"
     result = invoke("factors", "extract", f"factors.extract.corpus={corpus}", "factors.extract.models=[dictionary,crf_dict]",
                     "factors.extract.lexicon=true", f"hydra.run.dir={run_dir}")
@@ -282,28 +277,20 @@ def test_a_query_refused_after_text_triples_is_one_line(tmp_path):
 
 # -- (7) predict on a labelled file ----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def crf_run(tmp_path_factory):
-    run = tmp_path_factory.mktemp("extract") / "run"
-    result = invoke("factors", "extract", "debug=quick", "factors.extract.models=[crf]", "factors.extract.best=crf", f"hydra.run.dir={run}")
-    assert result.exit_code == 0, result.output
-    return run
-
-
-def test_predict_refuses_a_conll_file_for_plain_text(crf_run, tmp_path):
+def test_predict_refuses_a_conll_file_for_plain_text(crf_extract_run, tmp_path):
     """Each `token<TAB>tag` line was an entry, its tag tagged as a word, exit 0."""
     labelled = tmp_path / "test.txt"
     labelled.write_text("replace\tB-Activity\npump\tB-PhysicalObject\nseal\tI-PhysicalObject\n\ncheck\tB-Activity\nfan\tO\n")
-    assert_refused(["factors", "extract", "predict", crf_run, f"factors.extract.text={labelled}", f"out={tmp_path / 'out'}"],
+    assert_refused(["factors", "extract", "predict", crf_extract_run, f"factors.extract.text={labelled}", f"out={tmp_path / 'out'}"],
                    f"{labelled}: 5 of its 5 lines end in a tag (line 1: 'replace\\tB-Activity'): a CoNLL file; expected plain text",
-                   inputs=[labelled, crf_run])
+                   inputs=[labelled, crf_extract_run])
     assert not (tmp_path / "out").exists()
 
 
-def test_predict_reads_work_orders_ending_in_a_tag_like_word(crf_run, tmp_path):
+def test_predict_reads_work_orders_ending_in_a_tag_like_word(crf_extract_run, tmp_path):
     orders = tmp_path / "orders.txt"
     orders.write_text("replace I-beam\nreplace pump seal\ncheck fan belt\n")
-    result = invoke("factors", "extract", "predict", crf_run, f"factors.extract.text={orders}", f"out={tmp_path / 'out'}")
+    result = invoke("factors", "extract", "predict", crf_extract_run, f"factors.extract.text={orders}", f"out={tmp_path / 'out'}")
     assert result.exit_code == 0, result.output
     assert pl.read_parquet(tmp_path / "out" / "entities.parquet")["line"].max() <= 3
 

@@ -23,12 +23,9 @@ import pytest
     ("costs.currency=' '", "costs.currency: empty; expected the currency of the prices, e.g. CNY or USD"),
 ])
 def test_a_mistyped_or_empty_value_names_what_the_key_takes(tmp_path, override, expect):
-    from harness import invoke
+    from harness import assert_refused
 
-    result = invoke("cost", override, f"hydra.run.dir={tmp_path / 'run'}")
-    assert result.exit_code == 2
-    assert result.output.strip() == f"error: {expect}"
-    assert not (tmp_path / "run").exists()
+    assert assert_refused(["cost", override, f"hydra.run.dir={tmp_path / 'run'}"], expect, run_dir=tmp_path / "run") == f"error: {expect}"
 
 
 def test_a_mistyped_value_in_a_sweep_is_named_before_any_job(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import write_tiny_mine
+from conftest import write_daily_labour, write_tiny_mine
 from harness import assert_refused, invoke
 
 from minectl.data.sources import scan_dated_csv
@@ -92,17 +92,6 @@ def test_an_hourly_meter_with_missing_readings_is_costed(missing, tmp_path):
     assert _metrics(tmp_path / "run")["cost.total"] == pytest.approx(5 * 1440.0 + LABOUR_CNY_H * TINY_LABOUR_H)
 
 
-def _daily_labour(folder: Path, hours: list[float]) -> None:
-    """The tiny mine stretched to ``len(hours)`` days of hauling labour (production and equipment
-    as on its first day: a failure every day, so no record is an outlier removed)."""
-    dates = pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 1, 1) + dt.timedelta(days=len(hours) - 1), eager=True)
-    for table in ("production", "equipment"):
-        first = pl.read_parquet(folder / f"{table}.parquet").head(1).drop("date")
-        pl.DataFrame({"date": dates}).join(first, how="cross").write_parquet(folder / f"{table}.parquet")
-    pl.DataFrame({"date": dates, "mine_id": "M1", "activity": "hauling", "resource": "labour", "quantity": hours}
-                 ).write_parquet(folder / "consumption_daily.parquet")
-
-
 # A register that resets: a month-to-date total (8 h a day, from 0 on the 1st), or a counter that
 # rolls over. It falls only where it resets, so the check of a series that rises every day let it
 # through: 60 days cost as 7,448 h of labour (633,080 CNY) for 480 h (40,800 CNY).
@@ -119,7 +108,7 @@ ROLLOVER = [(9_700.0 + 8 * day) % 10_000 for day in range(70)]  # a 4-digit coun
 ])
 def test_a_register_that_resets_is_refused(hours, expect, tmp_path):
     folder = write_tiny_mine(tmp_path / "mine")
-    _daily_labour(folder, hours)
+    write_daily_labour(folder, hours)
     assert_refused(_cost(folder, tmp_path / "run"),
                    ["consumption: mine 'M1', activity 'hauling', resource 'labour' ", expect,
                     "a meter's running total (register readings), not the quantity used?"],
@@ -133,7 +122,7 @@ def test_a_register_that_resets_is_refused(hours, expect, tmp_path):
 ])
 def test_use_with_a_long_rise_among_falls_is_costed(hours, tmp_path):
     folder = write_tiny_mine(tmp_path / "mine")
-    _daily_labour(folder, hours)
+    write_daily_labour(folder, hours)
     result = invoke(*_cost(folder, tmp_path / "run"))
     assert result.exit_code == 0, result.output
     assert _metrics(tmp_path / "run")["cost.total"] == pytest.approx(LABOUR_CNY_H * sum(hours))

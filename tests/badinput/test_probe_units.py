@@ -18,7 +18,7 @@ from typing import Callable
 import polars as pl
 import pytest
 import yaml
-from conftest import write_tiny_mine
+from conftest import write_daily_labour, write_tiny_mine
 from harness import assert_refused
 from typer.testing import CliRunner
 
@@ -165,21 +165,11 @@ def test_money_in_the_runs_currency_or_at_an_exchange_rate_is_costed():
         assert CostMapping.from_dict(costs).resources["spare_parts"].unit == unit
 
 
-def _daily_labour(folder: Path, hours: list[float]) -> None:
-    """The tiny mine stretched to ``len(hours)`` days of hauling labour (production and equipment as on its first day)."""
-    dates = pl.date_range(dt.date(2024, 1, 1), dt.date(2024, 1, 1) + dt.timedelta(days=len(hours) - 1), eager=True)
-    for table in ("production", "equipment"):
-        first = pl.read_parquet(folder / f"{table}.parquet").head(1).drop("date")
-        pl.DataFrame({"date": dates}).join(first, how="cross").write_parquet(folder / f"{table}.parquet")
-    pl.DataFrame({"date": dates, "mine_id": "M1", "activity": "hauling", "resource": "labour", "quantity": hours}
-                 ).write_parquet(folder / "consumption_daily.parquet")
-
-
 def test_a_meters_running_total_is_refused_as_register_readings(tmp_path):
     """A totaliser's readings exported as the quantity used: summed, each day cost the running total.
     Before, a 30-day register of 2 h a day on top of 1,000 h was costed as 30 days of 1,000+ hours."""
     folder = write_tiny_mine(tmp_path / "mine")
-    _daily_labour(folder, [1000.0 + 2 * day for day in range(30)])
+    write_daily_labour(folder, [1000.0 + 2 * day for day in range(30)])
     assert_refused(["cost", "data=parquet_dir", f"data.dir={folder}", f"hydra.run.dir={tmp_path / 'run'}"],
                    "consumption: mine 'M1', activity 'hauling', resource 'labour' rises on every one of its 30 days (1,000.0 to "
                    "1,058.0 a day; 1 such series): a meter's running total (register readings), not the quantity used? expected "
@@ -193,7 +183,7 @@ def test_a_meters_running_total_is_refused_as_register_readings(tmp_path):
 ])
 def test_use_that_rises_for_a_while_is_costed(tmp_path, hours):
     folder = write_tiny_mine(tmp_path / "mine")
-    _daily_labour(folder, hours)
+    write_daily_labour(folder, hours)
     result = CliRunner().invoke(app, ["cost", "data=parquet_dir", f"data.dir={folder}", f"hydra.run.dir={tmp_path / 'run'}"])
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["cost.total"] == pytest.approx(85 * sum(hours))

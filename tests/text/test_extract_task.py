@@ -8,6 +8,7 @@ import json
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
+from conftest import write_doccano_corpus
 
 from minectl.text.dictionary import longest_matches
 from minectl.text.lexicon import mining_terms
@@ -167,13 +168,7 @@ def test_predict_refuses_a_damaged_saved_tagger(quick_run, tmp_path):
 
 
 def test_a_doccano_corpus_without_relations_gets_the_seeds_rules(cli, tmp_path):
-    lines = []
-    for i, machine in enumerate(["excavator", "truck", "loader", "dozer"] * 3):
-        text = f"the {machine} uses diesel; the transportation cost increases by {5 + i}% when the bench height exceeds 10 m"
-        spans = [(machine, "Facility"), ("diesel", "Fuel"), ("transportation cost", "Cost"), ("bench height", "Parameters")]
-        lines.append(json.dumps({"text": text, "label": [[text.index(t), text.index(t) + len(t), kind] for t, kind in spans]}))
-    corpus = tmp_path / "mining.jsonl"
-    corpus.write_text("\n".join(lines))
+    corpus = write_doccano_corpus(tmp_path / "mining.jsonl", "bench height", "10 m")
     run_dir = tmp_path / "run"
     result = cli("factors", "extract", f"factors.extract.corpus={corpus}", "factors.extract.models=[dictionary,crf_dict]",
                  "factors.extract.lexicon=true", f"hydra.run.dir={run_dir}")
