@@ -10,9 +10,12 @@ SCALARISATIONS = ("tchebycheff", "weighted_sum")
 
 
 def price_weights(price: float, low_price: float, high_price: float, weights_at_low, weights_at_high) -> np.ndarray:
-    """Weights interpolated linearly between the two price anchors (clipped outside), summing to 1."""
+    """Weights interpolated linearly between the two price anchors (clipped outside), summing to 1.
+    Each anchor is normalised first: interpolated raw, an anchor in percent (80/20) outweighed one
+    in fractions (0.2/0.8) and held the weights near itself across the whole price band."""
+    low, high = (np.asarray(w, float) / np.sum(w) for w in (weights_at_low, weights_at_high))
     share = float(np.clip((price - low_price) / (high_price - low_price), 0.0, 1.0))
-    weights = (1 - share) * np.asarray(weights_at_low, float) + share * np.asarray(weights_at_high, float)
+    weights = (1 - share) * low + share * high
     return weights / weights.sum()
 
 

@@ -69,12 +69,27 @@ def min_runs(n_vars: int, folds: int) -> int:
     return n
 
 
+def _missing_code(values: np.ndarray) -> tuple[int, float, float] | None:
+    """(index, low, high of the other values) of the first value written as a missing-value code
+    (-999, 9999, -99999: all nines) that lies farther outside the range of the other values than
+    that range is wide, else None. A failed
+    run coded so was fitted as a result: one -999 cm among 8-13 cm settlements made NSGA-II
+    recommend a predicted settlement of -206 cm."""
+    nines = np.isin(np.abs(values), 10.0 ** np.arange(2, 16) - 1)
+    others = values[~nines]
+    if not nines.any() or len(others) < 2:
+        return None
+    low, high = others.min(), others.max()
+    far = nines & ((values < low - (high - low)) | (values > high + (high - low)))
+    return (int(np.flatnonzero(far)[0]), low, high) if far.any() else None
+
+
 def check_runs(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, bounds: np.ndarray, variables: list[str],
                responses: list[str]) -> None:
     """A table of runs fit for a surrogate of the box ``bounds``: each design inside its bounds
     (a run outside is another problem, or another unit), each design once (a repeated design can
     sit in a CV training and test fold at once and inflate the scores), every variable and
-    response varying. ValueError naming the run (``rows``: each run's 1-based row) otherwise."""
+    response varying, no response coded missing (-999, 9999). ValueError naming the run (``rows``: each run's 1-based row) otherwise."""
     low, high = bounds[:, 0], bounds[:, 1]
     slack = 1e-9 * (high - low)  # a bound written to a CSV and read back
     outside = (X < low - slack) | (X > high + slack)
@@ -97,6 +112,13 @@ def check_runs(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, bounds: np.ndarra
             name = names[constant[0]]
             raise ValueError(f"{what} '{name}' is {values[0, constant[0]]:g} in every run; expected runs in which it varies "
                              "(a surrogate cannot learn a constant's effect, nor weigh a constant objective)")
+    for j, name in enumerate(responses):
+        code = _missing_code(Y[:, j])
+        if code is not None:
+            run, low, high = code
+            raise ValueError(f"run {rows[run]} has {name} = {Y[run, j]:g}, a missing-value code far outside the other runs "
+                             f"({low:g} to {high:g}); expected the run's result (a failed run: leave the "
+                             "cell empty and set simulator.drop_incomplete=true, or drop the run)")
     for j, name in enumerate(responses):  # the seed's names are magnitudes: its objectives, constraint and weights read them so
         if name in RESPONSES and np.all(Y[:, j] <= 0):
             raise ValueError(f"response '{name}' is negative or 0 in every run ({Y[:, j].min():g} to {Y[:, j].max():g}); expected "

@@ -184,6 +184,10 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
         if objective.response not in responses:
             raise ConfigError(f"optimize.objectives[{i}].response: unknown response '{objective.response}'; "
                               f"expected one of: {_choices(responses)}")
+        first = next(k for k, o in enumerate(opt.objectives) if o.response == objective.response)
+        if first < i:  # the weights are keyed by response: a second objective of it could never be weighed
+            raise ConfigError(f"optimize.objectives[{i}].response: '{objective.response}' is already optimize.objectives[{first}]; "
+                              "expected each response in one objective (min and max of one response trade nothing off)")
         if objective.sense not in SENSES:
             raise ConfigError(f"optimize.objectives[{i}].sense: '{objective.sense}'; expected min or max")
     for i, constraint in enumerate(opt.constraints):
@@ -276,6 +280,7 @@ def _price(decision: Any, out: Run) -> float:
     where = decision.price_path
     frame = read_file(where, "optimize.decision.price_path")
     out.input_file(where)
+    columns = ", ".join(frame.columns)  # as the file has them: a `date` is added below when the dates are named otherwise
     if decision.price_column in frame.columns:  # text, inf or NaN in the prices: refused, not taken as the price
         frame = frame.with_columns(numeric(frame, decision.price_column, str(where)))
     dated = first_dates(frame, (decision.price_column,), str(where))[1] if "date" not in frame.columns else None
@@ -295,7 +300,9 @@ def _price(decision: Any, out: Run) -> float:
     try:
         price, unpriced = last_price(frame, decision.price_column, decision.price_model)
     except KeyError as exc:
-        raise DataError(f"{where}: no column '{exc.args[0]}' (columns: {', '.join(frame.columns)})") from None
+        expected = ("the prices, named by optimize.decision.price_column" if exc.args[0] == decision.price_column
+                    else "a 'model' column to filter by optimize.decision.price_model")
+        raise DataError(f"{where}: no column '{exc.args[0]}' (columns: {columns}); expected {expected}") from None
     except ValueError as exc:
         raise DataError(f"{where}: {exc}; set optimize.decision.price_model") from None
     if price < 0:  # as optimize.decision.price
