@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from minectl.data.names import alike_in, shown
@@ -253,13 +253,28 @@ def _price_points(prices: Mapping[str, Any], resources: Mapping[str, Resource]) 
             raise ConfigError(f"{key}: price for unknown resource {name!r} (not in costs.resources)")
         if not isinstance(points, (list, tuple)):
             raise ConfigError(f"{key}: expected a list of {{valid_from, price}} points")
+        seen: dict[date, int] = {}
         for i, point in enumerate(points):
             check_keys(point, ("valid_from", "price"), f"{key}[{i}]")
-            try:
-                valid_from = date.fromisoformat(str(point["valid_from"]))
-            except (KeyError, TypeError, ValueError):
-                raise ConfigError(f"{key}[{i}].valid_from: expected an ISO date like 2024-01-01") from None
+            valid_from = _first_day(point.get("valid_from"), f"{key}[{i}].valid_from")
+            if (first := seen.setdefault(valid_from, i)) != i:  # one of them was costed, silently: the one listed last
+                raise ConfigError(f"{key}[{i}].valid_from: {valid_from} is the valid_from of {key}[{first}] too; "
+                                  "expected one price per day a price starts (a price list holds one row per change)")
             yield PricePoint(name, valid_from, _non_negative(point.get("price"), f"{key}[{i}].price"))
+
+
+def _first_day(value: Any, key: str) -> date:
+    """A price's first day: an ISO date, or a time at midnight as exports write days (the prices table
+    takes those too); a time within a day is refused, the ledger has one price per day."""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        given = "missing" if value is None else f"{value!r} is not a date"
+        raise ConfigError(f"{key}: {given}; expected an ISO date like 2024-01-01") from None
+    if when.time() != time(0):
+        raise ConfigError(f"{key}: {value!r} starts within a day; expected the first day the price applies "
+                          f"(the ledger has one price per day), e.g. {when.date()} or {when.date() + timedelta(days=1)}")
+    return when.date()
 
 
 def _non_negative(value: Any, key: str) -> float:

@@ -150,6 +150,11 @@ def _check_derived(intensities: dict[str, tuple[str, str]], change: list[str], r
                 raise ConfigError(
                     f"costs.intensities.{name}: {column!r} is not a column of the daily table; expected one of {sorted(base)}"
                 )
+    taken = base | set(intensity_columns({}, change, rolling))  # the columns an intensity's name must not be
+    for name, (_, denominator) in intensities.items():  # added by with_columns, it replaced the column: `cost` made cost.total C/Q
+        if name in taken:
+            raise ConfigError(f"costs.intensities.{name}: the daily table has a column {name!r} already, which the intensity "
+                              f"would replace; expected a name of its own, e.g. {name}_per_{denominator}")
     known = base | set(intensities)
     for param, names in (("change_rate", change), ("rolling_mean", rolling)):  # full_cost's names
         for column in names:
