@@ -9,6 +9,7 @@ import codecs
 import csv
 import hashlib
 import re
+from datetime import time
 from pathlib import Path
 from typing import Any, Callable, Collection, NamedTuple
 
@@ -641,16 +642,19 @@ def _decimal_points(text: pl.LazyFrame, path: Path) -> dict[str, tuple[pl.Expr, 
     return {**numbers, **grouped}
 
 
-# No extension is installed or loaded behind the query's back, and the query cannot change that
-# (the configuration is locked once the session's TimeZone is set).
+# No extension is installed or loaded behind the query's back, no file but the database is read (a
+# config is untrusted: read_csv('/etc/passwd'), glob('/home/*') are SELECTs, and a file so read would
+# be in no provenance), and the query cannot change that (the configuration is locked once the
+# session's TimeZone is set).
 LOCKED_DUCKDB = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-                 "allow_community_extensions": False}
+                 "allow_community_extensions": False, "enable_external_access": False}
 
 
-# A database's table (or view) given by name, not a query: no white space in it. Its rows have no
-# order of their own (PostgreSQL moves an updated row to the table's end, DuckDB a re-inserted one):
-# read_table orders them by the table's key; a query keeps the order it states.
-TABLE_NAME = re.compile(r"[^ \t\n]+")
+# A database's table (or view) given by name, not a query: no white space in it but inside double
+# quotes (plant."Con Sumption", as an export names its tables; a lone quote is a letter: my"prod).
+# Its rows have no order of their own (PostgreSQL moves an updated row to the table's end, DuckDB a
+# re-inserted one): read_table orders them by the table's key; a query keeps the order it states.
+TABLE_NAME = re.compile(r'(?:[^ \t\n"]|"(?:[^"]|"")*"|")+')
 DATABASE_KINDS = ("duckdb", "postgres")
 
 
@@ -680,7 +684,9 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
             relation = con.table(text) if is_name else con.sql(text)
             return _duckdb_rows(relation, f"{resolved}: query '{query}'").lazy()
     except duckdb.Error as exc:
-        raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}") from None
+        outside = ("; expected a query over the database's own tables (a file is a source of its own: kind: parquet or csv)"
+                   if isinstance(exc, duckdb.PermissionException) else "")
+        raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}{outside}") from None
 
 
 def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
@@ -784,17 +790,54 @@ def read_table(
         raise DataError(f"{where}: columns '{given[0]}' and '{given[1]}' would both be named '{twice}' after the column map "
                         f"({', '.join(f'{c}: {columns[c]}' for c in given if c in columns)}); expected one source column per name")
     frame = frame.rename(columns)
+    types = dict(zip(renamed, schema.values(), strict=True))
     for item in filters or []:
         column, op, value = item["column"], item.get("op", "=="), item.get("value")
         if column not in renamed:
-            raise DataError(f"{where}: filter on unknown column '{column}' (columns: {', '.join(renamed)})")
+            mapped = f"; expected its name after the column map, '{columns[column]}'" if column in columns else ""
+            raise DataError(f"{where}: filter on unknown column '{column}' (columns: {', '.join(renamed)}){mapped}")
         if op not in _OPS:
             raise DataError(f"{where}: filter op '{op}' is unknown; expected one of: {', '.join(_OPS)}")
-        frame = frame.filter(_OPS[op](pl.col(column), value))
+        if op == "in" and (isinstance(value, str) or not isinstance(value, Collection)):  # list('M1') is ['M', '1']
+            raise DataError(f"{where}: filter on '{column}' with op 'in' has value {value!r}; expected a list of values, e.g. [M1, M2]")
+        values = _filter_values(list(value) if op == "in" else [value], types[column], column, f"{where}: filter on '{column}'")
+        frame = frame.filter(_OPS[op](pl.col(column), values if op == "in" else values[0]))
     if order and kind in DATABASE_KINDS and TABLE_NAME.fullmatch((query or "").strip()):
         frame = frame.sort([c for c in order if c in renamed], maintain_order=True)  # the same rows, the same order, on any server
     return frame
 
+
+
+def _filter_values(values: list[Any], dtype: pl.DataType, column: str, where: str) -> list[Any]:
+    """A filter's ``values`` (text from a config or the command line) as values of ``column``'s ``dtype``:
+    dates as parse_dates reads them, numbers from their text, whole numbers as ids' text (a YAML ``1``
+    is the id '1'). polars compares no text with a date or a number (its line blamed the source as
+    unreadable), and cast a number to a date (5 as 1970-01-06) or 1.5 to an integer's 1: a value of
+    another type would select no row, or the wrong ones, and is refused naming it."""
+    from minectl.features.series import parse_dates
+
+    text = all(isinstance(v, str) for v in values)
+    given = pl.Series(column, values, dtype=pl.String if text else None, strict=False)
+    typed = pl.Series(column, [None] * len(values))  # refused unless one of the readings below takes every value
+    try:
+        if given.dtype == dtype:
+            typed = given
+        elif dtype.is_temporal() and text:
+            dates = parse_dates(given, where)
+            if dtype != pl.Date or (dates.dt.time() == time(0)).all():  # a time of day where the column holds days: no row's
+                typed = dates.cast(dtype)
+        elif isinstance(dtype, (pl.String, pl.Categorical, pl.Enum)) and (text or given.dtype.is_integer()):
+            typed = given.cast(pl.String)  # compared with a category's text as with a String column's
+        elif dtype.is_numeric() and (text or given.dtype.is_numeric()):
+            typed = given.cast(pl.Float64, strict=False)
+            typed = typed if text or (typed.cast(given.dtype, strict=False) == given).all() else typed.clear(len(values))
+    except pl.exceptions.PolarsError:  # no value of dtype at all (a list where a number is compared)
+        pass
+    if typed.null_count() > given.null_count():
+        shown_value = values[0] if len(values) == 1 else values
+        raise DataError(f"{where} has value {shown_value!r}, which is no {dtype} value of that column; expected a value of its type "
+                        "(dates as 2024-01-31, numbers, ids as text)")
+    return typed.to_list()
 
 _ARFF_NAME = r"""\s*@attribute\s+('[^']*'|"[^"]*"|\S+)"""
 _ARFF_DATE = re.compile(rf"""(?im)^({_ARFF_NAME})\s+date\b[ \t]*(.*?)\s*$""")  # @attribute name date [format]
