@@ -68,7 +68,7 @@ def _nudge_config(run: Path) -> None:
      "tables/daily_old.parquet: not written by the replay (added to the run folder since?)"),
     (lambda run: (run / "tables" / "ledger.parquet").write_bytes(b"PAR1 not a table PAR1"), "tables/ledger.parquet: not a readable parquet table"),
     (lambda run: (run / "plots" / "unit_cost.png").unlink(), "plots/unit_cost.png: missing from the run folder; the replay wrote it"),
-    (_nudge_config, ".hydra/config.yaml: not the replay's bytes"),  # the saved config says seed 5: the replay ran seed 0
+    (_nudge_config, ".hydra/config.yaml: seed: 5 in the run's, 0 in the replay's"),  # the replay ran the overrides' seed 0
 ])
 def test_verify_names_a_result_file_that_differs_from_the_replays(made, tmp_path, damage, differs):
     run = copy_of(made["run"], tmp_path)
