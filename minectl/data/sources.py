@@ -379,12 +379,17 @@ def _refuse_short_years(text: pl.LazyFrame, names: list[str], path: Path) -> Non
         return
     head = text.select(names).head(1000).collect()
     for name in names:
-        values = head[name].drop_nulls()
-        short = values.filter(values.str.contains(SHORT_YEAR))
-        if short.len():
-            raise DataError(f"{path}: column {name!r} has {short[0]!r}, a date whose year has two digits (to polars' date "
-                            "reader a year of the first century, 24 and not 2024); expected the year in four digits (e.g. "
-                            "2024-01-31, 31.01.2024 or 1/31/2024)")
+        refuse_short_years(head[name], str(path), " (to polars' date reader a year of the first century, 24 and not 2024)")
+
+
+def refuse_short_years(dates: pl.Series, where: str, why: str = "") -> None:
+    """Refuse text ``dates`` whose year has two digits (SHORT_YEAR): a %Y format reads 24 as the year
+    24. ``why``: what the reader at hand would have made of it, for the message."""
+    values = dates.drop_nulls()
+    short = values.filter(values.str.contains(SHORT_YEAR))
+    if short.len():
+        raise DataError(f"{where}: column {dates.name!r} has {short[0]!r}, a date whose year has two digits{why}; expected the "
+                        "year in four digits (e.g. 2024-01-31, 31.01.2024 or 1/31/2024)")
 
 
 def _marked_numbers(frame: pl.LazyFrame, columns: list[str]) -> list[pl.Expr]:

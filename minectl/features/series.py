@@ -95,13 +95,10 @@ def parse_dates(column: pl.Series, where: str) -> pl.Series:
     is refused (``where`` names the input). The csv source reads its dates so (data.sources.scan_dated_csv)."""
     if column.dtype == pl.Date or isinstance(column.dtype, pl.Datetime):
         return column.cast(pl.Datetime("us"))
-    from minectl.data.sources import SHORT_YEAR
+    from minectl.data.sources import refuse_short_years
 
-    given = column.drop_nulls() if column.dtype == pl.String else pl.Series([], dtype=pl.String)
-    short = given.filter(given.str.contains(SHORT_YEAR))
-    if short.len():  # %Y reads 24 as the year 24: 01.02.24 was 1 Feb 0024, 1/2/24 24 Feb 0001
-        raise DataError(f"{where}: column {column.name!r} has {short[0]!r}, a date whose year has two digits; expected the "
-                        "year in four digits (e.g. 2024-01-31, 31.01.2024 or 1/31/2024)")
+    if column.dtype == pl.String:  # 01.02.24 was 1 Feb 0024, 1/2/24 24 Feb 0001
+        refuse_short_years(column, where)
     formats = (*DATETIME_FORMATS, *DATE_FORMATS, *day_month_formats(day_month_order(column, where) or "day"))
     return pl.select(text_dates(pl.lit(column), formats)).to_series().alias(column.name)
 
