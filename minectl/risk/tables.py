@@ -99,10 +99,10 @@ def refuse_non_numbers(frame: pl.DataFrame, exclude: list[str], taken: set[str],
 
 def _written_dates(values: pl.Series) -> bool:
     """Whether every one of the text ``values`` is a date or a timestamp as a time column reads them."""
-    from minectl.features.series import calendar_dates
+    from minectl.features.series import dates_of
 
     try:
-        return not calendar_dates(values, "").null_count()
+        return dates_of(values, "") is not None
     except DataError:  # 01/03/2021: dates read day or month first alike, said so once they are the time column
         return True
 
