@@ -287,6 +287,8 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
             loader = GlobalHydra.instance().config_loader()
             variants, parsed = _variants(overrides, lambda group: loader.get_group_options(
                 group, config_name=task, overrides=extra))
+            _check_group_values(parsed, lambda group: loader.get_group_options(group, config_name=task, overrides=extra),
+                                lambda: compose(task, overrides=extra, return_hydra_config=True).hydra.runtime.choices)
             jobs = grid_size(parsed)
             interval = next((o for o in parsed if o.is_sweep_override() and not o.is_discrete_sweep()), None)
             swept = sorted({position for position, _ in variants if position is not None})
@@ -362,6 +364,27 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
         message = str(exc) if isinstance(exc, MinectlError) else _one_line(exc)
         _fail(f"{source}: {message}" if source else message)
     return output
+
+
+def _check_group_values(parsed: list[Any], group_options: Any, default_choices: Any) -> None:
+    """`model=null`, and a list for a group that takes one option (`data=[parquet_dir,synthetic]`): Hydra says
+    only "must be a string or a list" of the first, and merges the list's options into one config, the last
+    one's keys winning, with exit 0. ``default_choices``: the task's defaults, composed only for a list."""
+    for override in parsed:
+        value = None if override.is_delete() or override.is_sweep_override() else override.value()
+        if not (value is None and not override.is_delete() or isinstance(value, list)):
+            continue
+        group = override.key_or_group
+        options = group_options(group)
+        if not options:  # a key, not a group: its value is checked by its type
+            continue
+        if value is None:
+            raise MinectlError(f"{override.input_line}: {group} is a config group; expected one of its options: "
+                               + ", ".join(options))
+        if isinstance(default_choices().get(group), str):  # forecaster=[naive,arima] is a group of lists
+            raise MinectlError(f"{override.input_line}: {group} takes one option (a list merges them into one config, "
+                               f"the last one's keys winning); expected one, e.g. {group}={value[-1]}, or a sweep over "
+                               f"each: -m {group}={','.join(map(str, value))}")
 
 
 def _check_hydra_additions(cfg: Any, parsed: list[Any]) -> None:
