@@ -57,8 +57,13 @@ class FactorGraph:
         return store
 
 
+def edge_rows(edges: Iterable[Mapping]) -> pl.DataFrame:
+    """Edges (dicts of EDGE_COLUMNS) as a frame, every row kept."""
+    return pl.DataFrame([{key: edge.get(key) for key in EDGE_COLUMNS} for edge in edges], schema=EDGE_SCHEMA, orient="row")
+
+
 def sign_conflicts(edges: pl.DataFrame) -> pl.DataFrame:
-    """(head, tail) pairs whose signed edges (Positive/Negative or a sign) disagree between sources."""
+    """(head, tail) pairs whose signed edges (Positive/Negative or a sign) disagree, within a source or between sources."""
     signed = edges.with_columns(
         pl.coalesce(pl.col("sign").cast(pl.Int8), pl.col("relation").replace_strict({"Positive": 1, "Negative": -1}, default=None,
                                                                                   return_dtype=pl.Int8)).alias("direction")
@@ -100,8 +105,7 @@ def build_graph(schema: Schema, knowledge: Knowledge, extra_nodes: Mapping[str, 
         for end in ("head", "tail"):
             node_sources.setdefault(edge[end], set()).add(edge["source"])
     check_graph(types, edges, schema)
-    edge_frame = pl.DataFrame([{key: edge.get(key) for key in EDGE_COLUMNS} for edge in edges], schema=EDGE_SCHEMA, orient="row")
-    edge_frame = edge_frame.unique(["head", "relation", "tail", "source"], keep="first", maintain_order=True)
+    edge_frame = edge_rows(edges).unique(["head", "relation", "tail", "source"], keep="first", maintain_order=True)
     nodes = pl.DataFrame({
         "name": list(types), "type": list(types.values()),
         "label": [knowledge.labels.get(name, name) for name in types],

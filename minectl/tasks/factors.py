@@ -152,10 +152,12 @@ def check(cfg: Config) -> None:
 
 def run(cfg: Config, out: Run) -> dict:
 
+    import polars as pl
+
     from minectl.atomic import atomic_path
     from minectl.factors import exports
     from minectl.factors.declared import load_declared
-    from minectl.factors.graph import build_graph, read_text_triples, sign_conflicts, text_literals
+    from minectl.factors.graph import build_graph, edge_rows, read_text_triples, sign_conflicts, text_literals
     from minectl.factors.kge.data import load_splits
     from minectl.factors.link_prediction import check_estimators
     from minectl.factors.ranking import influence_hops
@@ -209,12 +211,14 @@ def run(cfg: Config, out: Run) -> dict:
     counts = graph.edges.group_by("source").len()
     metrics["kg"] = {"nodes": graph.nodes.height, "edges": graph.edges.height,
                      **{f"edges.{row['source']}": row["len"] for row in counts.iter_rows(named=True)}, **text_counts}
-    conflicts = sign_conflicts(graph.edges)
+    # every text row, not only the first of a repeated edge, which the graph keeps: `a -Affect-> b` signed +1 in one
+    # sentence and -1 in another was ranked by the first sign, with no word
+    conflicts = sign_conflicts(pl.concat([graph.edges, edge_rows(extra_edges)]))
     metrics["kg"]["sign_conflicts"] = conflicts.height
     by_source = ", ".join(f"{source} {n}" for source, n in counts.sort("source").iter_rows())
     out.console.print(f"graph: {graph.nodes.height} nodes, {graph.edges.height} edges ({by_source})", soft_wrap=True)
     for head, tail, sources in conflicts.iter_rows():
-        out.console.print(f"  sign conflict: {head} -> {tail} is + in one source and - in another ({', '.join(sources)})", soft_wrap=True)
+        out.console.print(f"  sign conflict: {head} -> {tail} is + in one edge and - in another ({', '.join(sources)})", soft_wrap=True)
 
     splits, fitted = _link_prediction(cfg, graph, estimators, metrics, out, benchmark)
     into = influence_hops(store, schema)

@@ -14,13 +14,16 @@ import numpy as np
 from minectl.data.sources import special_kind
 from minectl.errors import DataError
 
-# a first line naming the columns is a header, not a triple (head/relation/tail, subject/predicate/object, ...)
-HEADER = ({"head", "h", "subject", "s", "source", "from"}, {"relation", "r", "predicate", "p", "rel", "edge", "type", "metaedge"},
-          {"tail", "t", "object", "o", "target", "to"})
+# a first line naming the columns is a header, not a triple (head/relation/tail, subject/predicate/object, KGTK's
+# node1/label/node2 (Wikidata's and CSKG's edge files without their id column), ...)
+HEADER = ({"head", "h", "subject", "s", "source", "from", "node1"},
+          {"relation", "r", "predicate", "p", "rel", "edge", "type", "metaedge", "label"},
+          {"tail", "t", "object", "o", "target", "to", "node2"})
 # a C0 control character (not a tab or line end) in a name: NUL between the letters of a UTF-16 file read as UTF-8 (no
 # byte-order mark to tell), ESC or BEL from a terminal; NEL and U+2028 stay part of a name
 CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 JOINERS = ("\u200c", "\u200d")  # zero-width (non-)joiners: part of words in some scripts and of emoji, not invisible slips
+OPENKE = ("train2id.txt", "valid2id.txt", "test2id.txt", "entity2id.txt", "relation2id.txt")  # read where train.txt is not
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,6 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
     from minectl.text.corpus import names_columns, text_lines, utf8_text
 
     rows: dict[int, tuple[str, str, str]] = {}
-    seen: dict[tuple[str, str, str], int] = {}
     text = utf8_text(path, "a tab-separated UTF-8 triples file (head, relation, tail)")  # also: missing, not a file
     lines = [(number, line) for number, line in enumerate(text_lines(text), 1) if line.strip()]
     for number, line in lines:
@@ -73,12 +75,18 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
         if len(parts) != 3 or not all(p.strip() for p in parts):
             found = f"{len(parts)} tab-separated field{'s' * (len(parts) > 1)}{' (one empty)' * (len(parts) == 3)}"
             raise DataError(f"{path}:{number}: {found}; expected head<TAB>relation<TAB>tail, got {line[:80]!r}")
-        triple = (parts[0].strip(), parts[1].strip(), parts[2].strip())
-        if triple in seen:
-            raise DataError(f"{path}:{number}: the triple of line {seen[triple]} again; expected each triple once")
-        rows[number], seen[triple] = triple, number
+        rows[number] = (parts[0].strip(), parts[1].strip(), parts[2].strip())
     if not rows:
         raise DataError(f"{path}: no triples; expected at least one head<TAB>relation<TAB>tail line")
+    return _refuse_repeats(path, rows)
+
+
+def _refuse_repeats(path: Path, rows: dict[int, tuple[str, str, str]]) -> dict[int, tuple[str, str, str]]:
+    """``rows`` (a file's triples by line), refused at a triple's second line."""
+    first: dict[tuple[str, str, str], int] = {}
+    for number, triple in rows.items():
+        if first.setdefault(triple, number) != number:
+            raise DataError(f"{path}:{number}: the triple of line {first[triple]} again; expected each triple once")
     return rows
 
 
@@ -97,10 +105,11 @@ def index_splits(train, valid, test) -> TripleSplits:
 
 def load_splits(folder: str | Path, unseen_policy: str = "refuse") -> TripleSplits:
     """A benchmark folder with train.txt, valid.txt and test.txt (Nations, UMLS, Kinships layout;
-    .tsv where a split has no .txt). Refused, naming file and line: a valid or test triple whose
-    entity or relation training never saw (no embedding can be learned for it; ``unseen_policy="drop"``:
-    left out and counted, as PyKEEN does), one already in an earlier split (a leak), or a first
-    line that looks like a header (_refuse_unnamed_header)."""
+    .tsv where a split has no .txt; OpenKE's id files where neither is: _openke_splits). Refused,
+    naming file and line: a valid or test triple whose entity or relation training never saw (no
+    embedding can be learned for it; ``unseen_policy="drop"``: left out and counted, as PyKEEN
+    does), one already in an earlier split (a leak), or a first line that looks like a header
+    (_refuse_unnamed_header)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(f"{folder}: {'not a folder' if folder.exists() else 'missing'}; expected a benchmark folder with train.txt, "
@@ -108,15 +117,19 @@ def load_splits(folder: str | Path, unseen_policy: str = "refuse") -> TripleSpli
     files = {name: next((path for path in (folder / f"{name}.txt", folder / f"{name}.tsv") if path.is_file()), folder / f"{name}.txt")
              for name in ("train", "valid", "test")}
     missing = next((path for path in files.values() if not path.is_file()), None)
-    if missing:  # name what the folder holds: dev.tsv, train.csv, train2id.txt (OpenKE) are not guessed at
+    openke = [name for name in OPENKE if not (folder / name).is_file()]
+    if missing and openke:  # name what the folder holds: dev.tsv, train.csv are not guessed at
         held = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
-        openke = " (OpenKE's train2id.txt: a count line, then head tail relation ids; write the names as head<TAB>relation<TAB>tail)" \
-            if "train2id.txt" in held else ""
+        hint = (f" (OpenKE's train2id.txt: read with {', '.join(OPENKE[1:])} beside it; {', '.join(openke)} missing)"
+                if "train2id.txt" in held else "")
         what = special_kind(missing) or "missing"  # a pipe is there, but no file to read twice
-        raise DataError(f"{missing}: {what}; the folder holds {', '.join(held[:8]) or 'no file'}{' ...' * (len(held) > 8)}{openke}; "
+        raise DataError(f"{missing}: {what}; the folder holds {', '.join(held[:8]) or 'no file'}{' ...' * (len(held) > 8)}{hint}; "
                         "expected train.txt, valid.txt and test.txt (or .tsv), head<TAB>relation<TAB>tail")
-    splits = {name: _numbered_triples(path) for name, path in files.items()}
-    _refuse_unnamed_header(splits, files)
+    if missing:
+        splits, files = _openke_splits(folder)
+    else:
+        splits = {name: _numbered_triples(path) for name, path in files.items()}
+        _refuse_unnamed_header(splits, files)  # OpenKE's files open with a count line, not a header
     _refuse_lookalikes(splits, files)
     _refuse_entities_as_relations(splits, files)
     train = splits["train"].values()
@@ -147,6 +160,69 @@ def load_splits(folder: str | Path, unseen_policy: str = "refuse") -> TripleSpli
         dropped[name], splits[name] = len(splits[name]) - len(kept), kept
     indexed = index_splits(*(list(splits[name].values()) for name in ("train", "valid", "test")))
     return replace(indexed, unseen_dropped=dropped)
+
+
+def _openke_splits(folder: Path) -> tuple[dict[str, dict[int, tuple[str, str, str]]], dict[str, Path]]:
+    """OpenKE's benchmark files (its FB15K237, WN18RR): entity2id.txt and relation2id.txt (a count line,
+    then `name<TAB>id`), train2id.txt, valid2id.txt, test2id.txt (a count line, then `head tail relation`
+    ids, its order), as name triples by line. An id beyond its file's count is refused naming the line:
+    ids written head relation tail put a tail's id where the relation's belongs and the relation's where
+    the tail's does, which one of the two counts does not hold unless entities and relations number alike."""
+    entities, relations = _openke_names(folder / "entity2id.txt"), _openke_names(folder / "relation2id.txt")
+    splits, files = {}, {name: folder / f"{name}2id.txt" for name in ("train", "valid", "test")}
+    for name, path in files.items():
+        rows: dict[int, tuple[str, str, str]] = {}
+        for number, line in _counted_lines(path, "head tail relation ids"):
+            fields = line.split()
+            if len(fields) != 3 or not all(map(_is_id, fields)):
+                raise DataError(f"{path}:{number}: {line[:80]!r}; expected three ids, head tail relation (OpenKE's order)")
+            for value, what, names, of in zip(fields, ("head", "tail", "relation"), (entities, entities, relations),
+                                              ("entity2id.txt",) * 2 + ("relation2id.txt",), strict=True):
+                if int(value) >= len(names):
+                    raise DataError(f"{path}:{number}: {what} id {value} is beyond the {len(names)} ids of {of}; expected "
+                                    "OpenKE's order, head tail relation (ids written head relation tail?)")
+            head, tail, relation = (int(f) for f in fields)
+            rows[number] = (entities[head], relations[relation], entities[tail])
+        if not rows:
+            raise DataError(f"{path}: no triples; expected a count line, then head tail relation ids")
+        splits[name] = _refuse_repeats(path, rows)
+    return splits, files
+
+
+def _openke_names(path: Path) -> list[str]:
+    """The names of an OpenKE entity2id.txt or relation2id.txt by id: each name once, each id below the count once."""
+    lines = _counted_lines(path, "name<TAB>id lines")
+    named: dict[int, tuple[str, int]] = {}  # id -> (name, line)
+    ids: dict[str, int] = {}  # name -> line
+    for number, line in lines:
+        fields = line.rsplit(None, 1)
+        if len(fields) != 2 or not _is_id(fields[1]) or int(fields[1]) >= len(lines):
+            raise DataError(f"{path}:{number}: {line[:80]!r}; expected a name, then its id (below the count, {len(lines)})")
+        name, id_ = unicodedata.normalize("NFC", fields[0].strip()), int(fields[1])
+        if name in ids or id_ in named:
+            what, first = (f"name {name!r}", ids[name]) if name in ids else (f"id {id_}", named[id_][1])
+            raise DataError(f"{path}:{number}: {what} of line {first} again; expected each name and each id once")
+        named[id_], ids[name] = (name, number), number
+    return [named[i][0] for i in range(len(lines))]
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # `²` is a digit to isdigit, not to int
+
+
+def _counted_lines(path: Path, expected: str) -> list[tuple[int, str]]:
+    """The lines below an OpenKE file's count line (blank ones skipped), by line number; refused unless that
+    line counts them: a file cut short, or lines added without the count."""
+    from minectl.text.corpus import text_lines, utf8_text
+
+    text = utf8_text(path, f"an OpenKE file: a count line, then {expected}")
+    lines = [(number, line.lstrip("\ufeff")) for number, line in enumerate(text_lines(text), 1) if line.strip()]
+    count = lines[0][1].strip() if lines else ""
+    below = max(len(lines) - 1, 0)
+    if not _is_id(count) or int(count) != below:
+        raise DataError(f"{path}: first line {count[:40]!r} above {below} line{'s' * (below != 1)}; expected the count of the "
+                        f"lines below it (OpenKE's layout), then {expected}")
+    return lines[1:]
 
 
 def _refuse_unnamed_header(splits: dict[str, dict[int, tuple[str, str, str]]], files: dict[str, Path]) -> None:
