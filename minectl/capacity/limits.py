@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from minectl.errors import ConfigError
 
+# the upper end of a density's declared range, in t/m3: the densest element (osmium) is 22.6, so above it the
+# number is a density in kg/m3 (1400 for coal: the intensity limit was 30,464 Mt/a, 1000 times the face's, exit 0)
+MAX_DENSITY_T_M3 = 23.0
+
 
 def _positive(name: str, value: float) -> float:
     if not value > 0:

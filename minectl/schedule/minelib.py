@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,9 @@ def _numbers(path: Path, rows: list[str], line_of, width: int, what: str, dtype=
 def _check_ids(path: Path, ids: np.ndarray, n: int, line_of, what: str) -> None:
     """Ids in 0..n-1; float ids are checked before their cast to int64 (1e20 wrapped to a negative id, with a warning)."""
     bad = np.flatnonzero((ids < 0) | (ids >= n) | (ids != np.round(ids)))
+    if len(bad) and ids.min() == 1 and ids.max() == n:  # an export numbered from 1 (Surpac, Vulcan): "unknown block id n" said less
+        raise DataError(f"{path}:{line_of[bad[0]]}: block id {n}: the ids run from 1 to {n}; expected {what} in 0..{n - 1} "
+                        "(MineLib numbers blocks from 0: subtract 1 from each id)")
     if len(bad):
         value = ids[bad[0]].item()
         shown = int(value) if abs(value) < 2**53 and float(value).is_integer() else value
@@ -324,13 +328,22 @@ def _key(line: str) -> str:
     return line.partition(":")[0].strip().upper() if ":" in line else ""
 
 
+def _leading_keys(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The lines up to the first without a colon: the header, in any order, and the first section's tag."""
+    return list(itertools.takewhile(lambda line: ":" in line[1], lines))
+
+
 def _header(path: Path, lines: list[tuple[int, str]], keys: tuple[str, ...]) -> tuple[dict[str, str], int]:
-    """`KEY: value` lines in this order; returns the values and the index of the next line."""
+    """The `KEY: value` lines of ``keys``, each once, in any order (MineLib's files keep the format text's,
+    other writers and readers go by name: `DISCOUNT_RATE` before `NPERIODS` was refused); returns the values
+    and the index of the next line. A line of no such key is named with the first key still missing."""
     values: dict[str, str] = {}
-    for i, key in enumerate(keys):
-        if i >= len(lines) or _key(lines[i][1]) != key:
+    for i in range(len(keys)):
+        key = _key(lines[i][1]) if i < len(lines) else None
+        if key not in keys or key in values:
+            missing = next(k for k in keys if k not in values)
             found = f"{path}:{lines[i][0]}: found {lines[i][1][:40]!r}" if i < len(lines) else f"{path}: file ends"
-            raise DataError(f"{found}; expected `{key}:`")
+            raise DataError(f"{found}; expected `{missing}:`")
         values[key] = lines[i][1].partition(":")[2].strip()
     return values, len(keys)
 
@@ -347,7 +360,7 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
     expected = kind
     path = Path(path)
     lines = [(i + 1, line.strip()) for i, line in enumerate(_text(path)) if line.strip() and not line.lstrip().startswith("%")]
-    kind = next((line.partition(":")[2].strip().upper() for _, line in lines[:3] if _key(line) == "TYPE"), None)
+    kind = next((line.partition(":")[2].strip().upper() for _, line in _leading_keys(lines) if _key(line) == "TYPE"), None)
     if kind not in KINDS:
         raise DataError(f"{path}: TYPE {kind!r}; expected one of {', '.join(KINDS)} in the header")
     if expected is not None and kind != expected.upper():

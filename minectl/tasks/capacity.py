@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from omegaconf import OmegaConf
 
+from minectl.capacity.limits import MAX_DENSITY_T_M3
 from minectl.config import TaskConfig
 from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
 from minectl.errors import ConfigError, DataError, config_keys
@@ -23,7 +24,7 @@ class LimitsConfig:
     working_line_m: float = greater_than(0, default=1700.0)
     advance_m_a: float = greater_than(0, default=400.0)
     seam_thickness_m: float = greater_than(0, default=32.0)
-    density_t_m3: float = greater_than(0, default=1.4)
+    density_t_m3: float = between(0, MAX_DENSITY_T_M3, default=1.4, closed="right")  # t/m3 (1400: kg/m3)
     loss: float = between(0, 1, default=0.03, closed="left")
     dilution: float = between(0, 1, default=0.03, closed="left")
     link_capacities_m3_a: List[float] = greater_than(0, default_factory=lambda: [110e6, 91.5e6, 99.5e6])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 
 from omegaconf import OmegaConf
 
+from minectl.capacity.limits import MAX_DENSITY_T_M3
 from minectl.config import EstimatorConfig, TaskConfig
 from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than, one_of
 from minectl.errors import ConfigError, DataError, config_keys
@@ -126,7 +127,7 @@ class StopeConfig:
     length_m: float = greater_than(0, default=1.0)
     height_m: float = greater_than(0, default=20.0)
     width_m: float = greater_than(0, default=3.0)
-    specific_gravity: float = greater_than(0, default=2.75)
+    specific_gravity: float = between(0, MAX_DENSITY_T_M3, default=2.75, closed="right")  # t/m3 (2750: kg/m3)
     grade_g_t: float = finite_nonneg(default=4.0)
     recovery: float = between(0, 1, default=0.9, closed="right")
     mining_cost_t: float = finite_nonneg(default=60.0)  # illustrative: the seed gives no costs
@@ -157,6 +158,9 @@ def check(cfg: Config) -> None:
     if max(path, default=0) > MAX_RELATIVE_PRICE:
         raise ConfigError(f"loop.price_path: {max(path):g} is {max(path):g} times economics.price_per_oz; expected prices relative to "
                           f"it, at most {MAX_RELATIVE_PRICE:g} ([1, 0.6, 1.4] for 100 %, 60 %, 140 %)")
+    if path and not cfg.loop.enabled:  # the rolling re-plan is the loop's: the path was read by nothing, with exit 0
+        raise ConfigError(f"loop.price_path: {len(path)} prices for the rolling re-plan, a part of the loop, which is off "
+                          "(loop.enabled=false); expected loop.enabled=true with it, or no price path")
     if path and cfg.loop.enabled and not cfg.minelib.path and len(path) != cfg.schedule.periods:  # it sets the re-plan's horizon
         raise ConfigError(f"loop.price_path: {len(path)} prices; expected one per period (schedule.periods={cfg.schedule.periods})")
     problems = list(cfg.schedule.problems)
@@ -170,6 +174,9 @@ def check(cfg: Config) -> None:
     if not cfg.minelib.path and n_blocks > MAX_SYNTHETIC_BLOCKS:
         raise ConfigError(f"synthetic.nx x ny x nz = {n_blocks:,} blocks; expected at most {MAX_SYNTHETIC_BLOCKS:,} "
                           "(larger models: write MineLib files, see benchmarks/schedule_upit.py)")
+    _check_best_known(cfg)
+    if cfg.minelib.path:
+        _check_file_values(cfg)
     _check_inputs(cfg)
     # blocks weigh synthetic.block_tonnes each (more once diluted): a period's capacity below one block mines or
     # processes nothing in any plan, and was reported as an NPV of 0 with a 100 % gap to the LP's fractional blocks
@@ -178,6 +185,36 @@ def check(cfg: Config) -> None:
         if not cfg.minelib.path and blocks < 1:
             raise ConfigError(f"schedule.{key}={share}: a period's {key.split('_')[0]} capacity holds {blocks:.2f} of the synthetic "
                               f"model's {n_blocks:,} blocks; expected room for one block at least (raise schedule.{key} or the model)")
+
+
+def _check_best_known(cfg: Config) -> None:
+    """minelib.best_known is compared with MineLib files' results, by problem name: a key spelt otherwise (CPIT) or
+    given for the synthetic model was read by nothing (newman1 was then judged by MineLib's value, unsaid), and a
+    value of 0 ended the run in a ZeroDivisionError after the solves."""
+    known = cfg.minelib.best_known
+    if known and not cfg.minelib.path:
+        raise ConfigError(f"minelib.best_known: {dict(known)} compares with a MineLib instance's results; expected minelib.path "
+                          "with it (the synthetic model has no published values)")
+    for key, value in known.items():
+        if key not in PROBLEMS:
+            raise ConfigError(f"minelib.best_known.{key}: unknown problem; expected one of {', '.join(PROBLEMS)} (lower case)")
+        if value == 0:
+            raise ConfigError(f"minelib.best_known.{key}=0: the relative difference to it is undefined; expected the "
+                              "published value (non-zero)")
+
+
+def _check_file_values(cfg: Config) -> None:
+    """A MineLib instance's block values and discount rate are its files': the synthetic model's economics and rate,
+    set otherwise than their defaults, were read by nothing (newman1 at economics.price_per_oz=2500 or
+    schedule.discount_rate=0.1 gave the files' NPV, with exit 0). The price still prices the stope when it is on."""
+    economics = EconomicsConfig()
+    settings = {f"economics.{key}": (cfg.economics[key], getattr(economics, key)) for key in cfg.economics
+                if key != "price_per_oz" or not cfg.stope.enabled}
+    settings["schedule.discount_rate"] = (cfg.schedule.discount_rate, ScheduleParams().discount_rate)
+    for key, (value, default) in settings.items():
+        if value != default:
+            raise ConfigError(f"{key}={value:g}: a MineLib instance's block values and DISCOUNT_RATE are its files', which the run "
+                              f"uses; expected {default:g} (the default) with minelib.path, or the values written in the files")
 
 
 def _check_inputs(cfg: Config) -> None:
@@ -370,7 +407,8 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
                                   f"(+minelib.best_known.{kind}=... compares with a value of your own)")
         if known is not None:
             metric["best_known"] = row["best_known"] = float(known)
-            metric["vs_best_known"] = metric["value"] / float(known) - 1.0
+            # above 0: better than it, for a negative published value too (-90 against -100 read as -10 %)
+            metric["vs_best_known"] = (metric["value"] / float(known) - 1.0) * math.copysign(1.0, known)
             out.console.print(f"{kind}: MineLib best known {known:,.0f} ({100 * metric['vs_best_known']:+.2f}%)")
         feasible &= bool(metric["feasible"])
         metrics[kind] = metric
