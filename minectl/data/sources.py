@@ -423,18 +423,28 @@ def _marked_numbers(frame: pl.LazyFrame, columns: list[str]) -> list[pl.Expr]:
 
 
 def _spare_unnamed(frame: pl.LazyFrame) -> list[str]:
-    """The unnamed column ('') to drop, in a csv source's text or read_file's typed frame alike: one
-    holding no value (a spreadsheet's empty spacer column), or, first of several, one numbering the
-    rows 0.. or 1.. (pandas' to_csv and R's write.csv write one unless told not to)."""
+    """The unnamed columns ('', or pandas' 'Unnamed: 3', which read_csv names one and to_csv writes back) to
+    drop, in a csv source's text or read_file's typed frame alike: one holding no value (a spreadsheet's empty
+    spacer column), or, first of several, a '' numbering the rows 0.. or 1.. (pandas' to_csv and R's write.csv
+    write one unless told not to)."""
     names = frame.collect_schema().names()
-    if "" not in names:
+    unnamed = [name for name in names if name == "" or _PANDAS_UNNAMED.fullmatch(name)]
+    if not unnamed:
         return []
-    value = pl.col("").cast(pl.String).str.strip_chars()  # integers once read_file has typed the column
+
+    def value(name: str) -> pl.Expr:  # integers once read_file has typed the column
+        return pl.col(name).cast(pl.String).str.strip_chars()
+
     row = pl.int_range(pl.len())
-    numbered = [((pl.len() > 0) & (value == (row + start).cast(pl.String)).all()).alias(str(start)) for start in (0, 1)] \
+    numbered = [((pl.len() > 0) & (value("") == (row + start).cast(pl.String)).all()) for start in (0, 1)] \
         if names[0] == "" and len(names) > 1 else []
-    empty = (value.is_null() | value.is_in(MISSING_MARKERS)).all().alias("empty")
-    return [""] if any(frame.select(empty, *numbered).collect().row(0)) else []
+    found = frame.select(pl.any_horizontal(*numbered).alias("numbered") if numbered else pl.lit(False).alias("numbered"),
+                         *((value(name).is_null() | value(name).is_in(MISSING_MARKERS)).all().alias(f"empty {name}")
+                           for name in unnamed)).collect().row(0, named=True)
+    return [name for name in unnamed if found[f"empty {name}"] or (name == "" and found["numbered"])]
+
+
+_PANDAS_UNNAMED = re.compile(r"Unnamed: \d+")
 
 
 # Codes that read as numbers: an integer with leading zeros (01, 007; not 0 alone, nor 0.5), and
@@ -849,6 +859,8 @@ _ARFF_DATE = re.compile(rf"""(?im)^({_ARFF_NAME})\s+date\b[ \t]*(.*?)\s*$""")  #
 _ARFF_RELATIONAL = re.compile(rf"(?im)^{_ARFF_NAME}\s+relational\b")
 # a comment after a row's values (Weka's reader ends a line at an unquoted %; liac-arff refused the row)
 _ARFF_TRAILING_COMMENT = re.compile(r"""(?m)^((?:[^%'"\n]|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")*?)[ \t]*%.*$""")
+# Weka's instance weight after a row's values: 1,2,yes,{0.5} or, sparse, {0 1,2 yes},{0.5}; a row without one weighs 1
+_ARFF_WEIGHT = re.compile(r"(?m)^([^\n]*?[^\s,])[ \t]*,[ \t]*\{[ \t]*([^{}\s]+)[ \t]*\}[ \t]*$")
 # Java's SimpleDateFormat letters as strptime's; a pattern with others (MMM, a, z...) is left as text
 _JAVA_DATE = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S", "SSS": "%3f"}
 _WEKA_DATE = "yyyy-MM-dd'T'HH:mm:ss"  # Weka's pattern where an attribute declares none
@@ -885,7 +897,8 @@ def _arff_table(text: str, path: Path) -> pl.DataFrame:
                         "date attributes, one row per case")
     dates = {match.group(2).strip("'\""): match.group(3).strip("'\"") or _WEKA_DATE for match in _ARFF_DATE.finditer(text)}
     header, at, rows = (re.split(r"(?im)^(\s*@data\b.*)$", text, maxsplit=1) + ["", ""])[:3]  # comments stripped in the rows only
-    data = arff.loads(_ARFF_DATE.sub(r"\1 string", header) + at + _ARFF_TRAILING_COMMENT.sub(r"\1", rows))
+    rows = _arff_unweighted(_ARFF_TRAILING_COMMENT.sub(r"\1", rows), path, header.count("\n") + 1)
+    data = arff.loads(_ARFF_DATE.sub(r"\1 string", header) + at + rows)
     names = [name for name, _ in data["attributes"]]
     frame = pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
     for name, pattern in dates.items():
@@ -900,6 +913,32 @@ def _arff_table(text: str, path: Path) -> pl.DataFrame:
                             f"{pattern!r}; expected every value written so")
         frame = frame.with_columns(read.alias(name))
     return frame
+
+
+def _arff_unweighted(rows: str, path: Path, data_line: int) -> str:
+    """An ARFF file's ``rows`` (after its @data line, line ``data_line``) less Weka's instance weights where every
+    row weighs the same (each case then counts alike, as minectl counts them); rows of unequal weights are refused:
+    liac-arff's 'Invalid layout' said nothing of weights, and dropping them would change every figure unsaid."""
+    found = [(m, float(m.group(2))) for m in _ARFF_WEIGHT.finditer(rows) if _is_number(m.group(2))]
+    if not found:
+        return rows
+    cases = sum(1 for line in rows.splitlines() if line.strip() and not line.lstrip().startswith("%"))
+    weights = {w for _, w in found} | ({1.0} if len(found) < cases else set())  # a row without a weight weighs 1
+    if len(weights) > 1:
+        match, weight = next((m, w) for m, w in found if w != 1.0)
+        line = data_line + rows.count("\n", 0, match.start())
+        raise DataError(f"{path}: line {line} gives its row the instance weight {{{match.group(2)}}} and other rows weigh "
+                        f"{min(weights - {weight}):g}; expected rows of one weight: minectl counts every case alike (repeat a "
+                        "row for a whole weight, or leave the weights out)")
+    return _ARFF_WEIGHT.sub(lambda m: m.group(1) if _is_number(m.group(2)) else m.group(0), rows)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
@@ -930,7 +969,9 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
             frame = pl.read_parquet(path)
             # categories (pandas' category, a dictionary column) as the text they stand for, as a csv gives
             # them: their codes follow first appearance, and would pass a newest-first date column as in order
-            frame = frame.with_columns(pl.col(n).cast(pl.String) for n, t in frame.schema.items() if t in (pl.Categorical, pl.Enum))
+            categories = _pandas_categories(path)
+            frame = frame.with_columns(pl.col(n).cast(pl.String) for n, t in frame.schema.items()
+                                       if t in (pl.Categorical, pl.Enum) or n in categories)
         else:
             frame = _arff_table(read_text(path, "utf-8", f"a UTF-8 .arff {what} file"), path)
     except DataError:
@@ -947,6 +988,18 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
         raise DataError(f"{path}: the {what} file has no rows")
     check_names([name for name in frame.columns if name], "column name", str(path))  # an empty one: a row index, or refused
     return frame
+
+
+def _pandas_categories(path: Path) -> set[str]:
+    """The columns a parquet file's pandas metadata declares categories. pyarrow writes a category of numbers
+    (machine type 1, 2, 3) as plain numbers, which read as amounts (type 3 thrice type 1) where pandas said codes."""
+    import json
+
+    try:
+        columns = json.loads(pl.read_parquet_metadata(path).get("pandas", "{}")).get("columns") or []
+        return {c["field_name"] for c in columns if c.get("pandas_type") == "categorical"}
+    except (ValueError, TypeError, KeyError, AttributeError):  # metadata another writer shaped otherwise: no declaration
+        return set()
 
 
 def _refuse_short_rows(path: Path, separator: str) -> None:

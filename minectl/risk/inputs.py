@@ -13,7 +13,7 @@ import polars as pl
 from minectl.data.names import check_names
 from minectl.data.sources import ServerRows
 from minectl.errors import ConfigError, DataError, config_keys
-from minectl.risk.labels import LabelRule, LevelCut, column_labels, continuous_target, rule_labels
+from minectl.risk.labels import LabelRule, LevelCut, check_reached, column_labels, continuous_target, rule_labels
 from minectl.risk.missing import MissingReport, apply_missing, policies_for
 from minectl.risk.tables import check_exclude, empty_column, numeric_columns, one_hot, refuse_non_numbers, static_features
 from minectl.risk.timeaxis import Frequency, TimeReport, order_by_time, yyyymmdd_days
@@ -154,7 +154,7 @@ def prepared_frame(
             refuse_non_numbers(frame, exclude, taken, where, cases)
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
         if source.table:
-            _refuse_ids(frame, dynamic, where, cases)
+            _refuse_ids(frame, dynamic, where, cases, series)
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
     for column in dynamic + static:  # every row (or all but one's) would be dropped as missing, and the error would be about labels
@@ -173,13 +173,14 @@ def prepared_frame(
     return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time, tuple(medians)), report
 
 
-def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str, cases: bool) -> None:
+def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str, cases: bool, series: str | None = None) -> None:
     """A column that numbers the rows (integers in one step from any start: an id, a record number,
     an index pandas wrote, an hour counter, hourly epoch seconds; or days written as numbers, 20240131,
     in order) is no measurement, and as an indicator it would hand the models the time order. Numbers
     given in another order (sample ids of shuffled rows) are ids all the same: each integer of a range
     exactly once, in a table long enough that measured integers (counts, levels) repeat. So are integer
-    columns named as ids (machine_id: codes, not amounts)."""
+    columns named as ids (machine_id: codes, not amounts). In a file of several ``series`` (engines), steps and order
+    are each series' own: a cycle counter 1, 2, 3 restarting at each engine numbers its rows all the same."""
     expected = "expected measurements as indicators: the column in risk.features.exclude"
     for column in columns:
         as_time = "" if cases else f", or risk.time.column={column}"  # risk.split=cv refuses a time column
@@ -187,17 +188,22 @@ def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str, cases: bool
         if values is None:
             continue
         if frame.height >= 3 and not values.null_count():
-            steps = values.diff().drop_nulls().unique()
+            diffs = (values.diff() if series is None else pl.DataFrame({"v": values, "s": frame[series]})
+                     .select(pl.col("v").diff().over("s")).to_series()).drop_nulls()
+            steps = diffs.unique()
             if steps.len() == 1 and steps[0] != 0:  # 1, 2, 3 or 1000, 1010, 1020 or hourly epoch seconds: the row order
-                step = "" if steps[0] == 1 else f" in steps of {steps[0]}"
+                step = ("" if series is None else f" of each {series}") + ("" if steps[0] == 1 else f" in steps of {steps[0]}")
                 what = "an id or index?" if steps[0] == 1 else "a time as a number, an id or index?"
                 raise DataError(f"{where}: column {column!r} numbers the rows{step} ({values[0]}..{values[-1]}: {what}); "
                                 f"{expected}{as_time}")
-            in_order = values.n_unique() > 1 and (values.diff().drop_nulls() >= 0).all()
+            in_order = values.n_unique() > 1 and (diffs >= 0).all()
             if in_order and yyyymmdd_days(values) is not None:  # 20240131, 20240201: days in order
                 raise DataError(f"{where}: column {column!r} holds days written as numbers, in order ({values[0]}..{values[-1]}: a "
                                 f"date?); {expected}{as_time}")
             low, high = values.min(), values.max()
+            if in_order and _DATE_NAME.search(column) and _EXCEL_DAYS[0] <= low and high <= _EXCEL_DAYS[1]:  # 45000: 13 Mar 2023
+                raise DataError(f"{where}: column {column!r} is named as a date and holds whole numbers in order ({values[0]}.."
+                                f"{values[-1]}: Excel's serial dates?); {expected}{as_time}")
             if frame.height >= _SHUFFLED_IDS_MIN_ROWS and high - low + 1 == frame.height and values.n_unique() == frame.height:
                 raise DataError(f"{where}: column {column!r} holds each integer of {low}..{high} once, out of order (ids of "
                                 f"shuffled rows?); {expected}")
@@ -219,6 +225,9 @@ def _whole_numbers(values: pl.Series) -> pl.Series | None:
 
 # id, ID, machine_id, machine id, machine-id, machineId, MachineID (not grid, valid, paid)
 _ID_NAME = re.compile(r"(?:^|[_\s-])(?:id|ID|Id)$|[a-z](?:Id|ID)$")
+# a spreadsheet's date cell saved as a number (Excel and LibreOffice count days from 1900): 1970..2099
+_EXCEL_DAYS = (25_569, 73_050)
+_DATE_NAME = re.compile(r"(?i)(?:^|[_\s-])(?:date|day|datum|fecha)(?:$|[_\s-])")
 _SHUFFLED_IDS_MIN_ROWS = 20  # 3 distinct counts in 3 rows are common; 20 distinct of a 20-wide range are an id
 
 
@@ -229,7 +238,10 @@ def with_column_labels(frame: pl.DataFrame, layout: Layout, column: str, names: 
 
 def with_continuous_labels(frame: pl.DataFrame, layout: Layout, column: str, cut: LevelCut) -> tuple[pl.DataFrame, Layout]:
     """The label column holds ``column``'s values; ``cut`` turns them into levels after the split."""
-    return frame.with_columns(pl.Series(layout.label, continuous_target(frame, column))), replace(layout, label_cut=cut)
+    values = continuous_target(frame, column)
+    if cut.cuts:
+        check_reached(values, cut.cuts, column)
+    return frame.with_columns(pl.Series(layout.label, values)), replace(layout, label_cut=cut)
 
 
 def with_rule_labels(

@@ -148,6 +148,17 @@ def check_cuts(cuts: list[float], quantiles: list[float], n_levels: int) -> None
         raise ConfigError(f"{quantiles}: expected levels inside (0, 1)", param="quantiles")
 
 
+def check_reached(values: np.ndarray, cuts: list[float], column: str) -> None:
+    """Fixed ``cuts`` of a column's ``values`` that leave a level without a row of the whole column (a cut above its
+    largest value, cuts in another unit): refused naming them and the values' span, which the training part's
+    check later said only as 'holds a single level'."""
+    counts = np.bincount(np.searchsorted(cuts, values, side="right"), minlength=len(cuts) + 1)
+    if not counts.all():
+        given = ", ".join(f"{c:g}" for c in cuts)
+        raise ConfigError(f"[{given}] leave level {int(np.argmin(counts))} of {len(cuts) + 1} without a row: column {column!r} "
+                          f"spans {values.min():g}..{values.max():g}; expected cuts that give every level rows", param="cuts")
+
+
 def continuous_target(frame: pl.DataFrame, column: str) -> np.ndarray:
     """The numeric column a label is cut from, complete and finite."""
     _check_label_column(frame, column)

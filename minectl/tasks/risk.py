@@ -361,16 +361,41 @@ def _report_input(prep: Prepared, out: Run) -> None:
         out.console.print(f"missing values filled: {filled}; rows dropped: {missing['dropped_rows']} (risk.missing)")
 
 
-def _leakage(prep: Prepared, p: RiskParams, seed: int) -> tuple[dict, list[str]]:
-    """Features that alone predict the label (nearly) perfectly on validation at lead 0, and the warning lines to say
-    once the run has its figures (said at once, they came before the one line of a refusal by a later check)."""
+def _leakage(prep: Prepared, p: RiskParams, seed: int, leads: list[int]) -> tuple[dict, dict, list[str]]:
+    """Features that alone predict the label (nearly) perfectly on validation at lead 0; those that, not so at lead 0,
+    do so at one of the later ``leads`` (periods; a column of later values: the label or its source shifted back, which
+    at lead 0 only tells as much as persistence); and the warning lines to say once the run has its figures (said at
+    once, they came before the one line of a refusal by a later check)."""
+    from minectl.risk.leakage import leaking
+
+    scores = _single_feature_scores(prep, p, seed, 0)
+    if not isinstance(scores, dict):
+        return {}, {}, [] if scores is None else [f"[yellow]{scores}[/yellow]"]
+    flagged = leaking(scores, p.leakage.limit)
+    said = [f"[yellow]leakage? feature {name!r} alone predicts the label with balanced accuracy {score:.3f} on validation "
+            "at lead 0; if it is derived from the label, add it to risk.labels.sources[/yellow]" for name, score in flagged.items()]
+    ahead = {}
+    for lead in sorted({lead for lead in leads if lead > 0}):  # a case table (split=cv) has lead 0 only
+        later = _single_feature_scores(prep, p, seed, lead)
+        found = {k: v for k, v in leaking(later, p.leakage.limit).items() if k not in flagged} if isinstance(later, dict) else {}
+        if found:
+            ahead[lead] = found
+        said += [f"[yellow]leakage? feature {name!r} alone predicts the label {lead} period{'' if lead == 1 else 's'} ahead "
+                 f"with balanced accuracy {score:.3f} on validation, though not at lead 0: does it hold later values (the label "
+                 "or its source shifted back)? expected it in risk.features.exclude[/yellow]" for name, score in found.items()]
+    return flagged, ahead, said
+
+
+def _single_feature_scores(prep: Prepared, p: RiskParams, seed: int, lead: int) -> dict[str, float] | str | None:
+    """Each feature's single_feature_scores at ``lead`` (periods); why the check cannot tell (too_few_to_tell), or
+    None where the lead's own check refuses its labels."""
     import numpy as np
 
-    from minectl.risk.leakage import case_holdout, leaking, single_feature_scores, too_few_to_tell
+    from minectl.risk.leakage import case_holdout, single_feature_scores, too_few_to_tell
     from minectl.risk.split import split_by_time
     from minectl.risk.workflow import build_dataset, fit_on_training
 
-    data = build_dataset(prep.frame, prep.layout, 0)
+    data = build_dataset(prep.frame, prep.layout, lead)
     if p.split == "cv":
         from minectl.risk.cases import case_strata
 
@@ -380,15 +405,11 @@ def _leakage(prep: Prepared, p: RiskParams, seed: int) -> tuple[dict, list[str]]
     data = fit_on_training(data, prep.layout, train)
     # any feature 'predicts' one level: the lead's own check refuses it (a case table's folds need not: too_few_to_tell says it)
     if p.split != "cv" and len(np.unique(data.samples.y[val])) < 2:
-        return {}, []
+        return None
     if p.split != "cv" and len(np.unique(data.samples.y[train])) < prep.layout.n_levels:  # refused by the lead's check too
-        return {}, []
-    if reason := too_few_to_tell(data.samples.y[val], prep.layout.n_levels):  # a column of noise would be named by chance
-        return {}, [f"[yellow]{reason}[/yellow]"]
-    flagged = leaking(single_feature_scores(data, prep.layout, train, val), p.leakage.limit)
-    return flagged, [f"[yellow]leakage? feature {name!r} alone predicts the label with balanced accuracy {score:.3f} on validation "
-                     "at lead 0; if it is derived from the label, add it to risk.labels.sources[/yellow]"
-                     for name, score in flagged.items()]
+        return None
+    # too few rows of a level: a column of noise would be named by chance
+    return too_few_to_tell(data.samples.y[val], prep.layout.n_levels) or single_feature_scores(data, prep.layout, train, val)
 
 
 @config_keys(KEYS)
@@ -422,20 +443,22 @@ def run(cfg: Config, out: Run) -> dict:
     metrics: dict[str, Any] = {"data": data_metrics, "missing": prep.info["missing"]}
     if "time" in prep.info:
         metrics["time"] = prep.info["time"]
-    leakage_said = []
-    if p.leakage.enabled:
-        flagged, leakage_said = _leakage(prep, p, out.seed)
-        if flagged:
-            metrics["leakage"] = flagged
-    if p.split == "cv":
-        return _run_cv(cfg, out, prep, make_model, fixed, metrics, leakage_said)
-
     keys = [lead_key(lead) for lead in p.lead_times]
     leads = [prep.frequency.periods(lead, "risk.lead_times") for lead in p.lead_times]
     if len(set(leads)) < len(leads):  # e.g. 1d and 1 of daily rows: the same fits under two keys
         again = [lead for lead, periods in zip(p.lead_times, leads, strict=True) if leads.count(periods) > 1]
         raise ConfigError(f"risk.lead_times: {again[0]} and {again[1]} are the same lead time at this data's frequency "
                           f"({prep.frequency.text}); expected each lead time once")
+    leakage_said = []
+    if p.leakage.enabled:
+        flagged, ahead, leakage_said = _leakage(prep, p, out.seed, leads)
+        if flagged:
+            metrics["leakage"] = flagged
+        if ahead:  # by lead as configured: lead_1
+            metrics["leakage_ahead"] = {keys[leads.index(lead)]: found for lead, found in ahead.items()}
+    if p.split == "cv":
+        return _run_cv(cfg, out, prep, make_model, fixed, metrics, leakage_said)
+
     primary = leads[[str(lead) for lead in p.lead_times].index(str(p.primary_lead))]
     results = []
     with out.progress(len(leads), f"risk {cfg.model.name}: lead times") as advance:
