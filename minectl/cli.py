@@ -371,8 +371,10 @@ def _check_group_values(parsed: list[Any], group_options: Any, default_choices: 
     only "must be a string or a list" of the first, and merges the list's options into one config, the last
     one's keys winning, with exit 0. ``default_choices``: the task's defaults, composed only for a list."""
     for override in parsed:
-        value = None if override.is_delete() or override.is_sweep_override() else override.value()
-        if not (value is None and not override.is_delete() or isinstance(value, list)):
+        if override.is_delete() or override.is_sweep_override():
+            continue
+        value = override.value()
+        if not (value is None or isinstance(value, list)):
             continue
         group = override.key_or_group
         options = group_options(group)

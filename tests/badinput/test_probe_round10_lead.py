@@ -39,3 +39,12 @@ def test_a_list_stays_valid_for_a_group_whose_options_combine(tmp_path):
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert {"backtest.mae.naive", "backtest.mae.seasonal_naive"} <= set(metrics)
     assert not any(key.endswith((".arima", ".lstm")) for key in metrics)
+
+
+def test_a_sweep_over_a_groups_options_is_not_taken_for_null(tmp_path):
+    from harness import QUICK_RISK, invoke
+
+    quick = [o for o in QUICK_RISK if not o.startswith("model=")]
+    result = invoke("risk", "-m", *quick, "model=glob(l*)", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.is_dir() and p.name.isdigit()) == ["0", "1", "2", "3"]
