@@ -107,6 +107,11 @@ def parse_dates(column: pl.Series, where: str) -> pl.Series:
 QUARTER_FIRST, YEAR_FIRST_QUARTER = r"^[Qq]([1-4])[ -]?(\d{4})$", r"^(\d{4})[ -]?[Qq]([1-4])$"
 
 
+# an ISO week (2024-W05, 2024W05: ECB, Eurostat, Python's %G-W%V; year and week the regex groups), read as its Monday
+# as a month is read as its first day; 2024-W05-3 names the day
+ISO_WEEK = r"^(\d{4})-?W(\d{2})$"
+
+
 # an ISO timestamp with its zone: Z, UTC or an offset (+08:00, -0500: sign, hours, minutes)
 _ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|([+-])(\d{2}):?(\d{2}))$"
 
@@ -114,7 +119,8 @@ _ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|(
 def calendar_dates(column: pl.Series, where: str) -> pl.Series:
     """parse_dates, and besides it what exports write for months and zoned times: month names
     (Jan-1960, January-1960: a spreadsheet's mmm-yyyy), 1960M1, 03/1960, 1960-3, quarters (2024Q1, 2024-Q1, Q1 2024: the
-    first month of each), days with a month name (Dec 01, 2024; 01-Dec-2024), and ISO timestamps with a zone
+    first month of each), days with a month name (Dec 01, 2024; 01-Dec-2024), ISO weeks (2024-W05: its Monday;
+    2024-W05-3: its Wednesday), and ISO timestamps with a zone
     (2024-03-01T00:00:00Z, ...+08:00) at their wall time: in their own zone's calendar, as a
     zoned Datetime column is read (its month starts at local midnight, the evening before in
     UTC). Left unread, such a column was no date column, and a newest-first file went unnoticed."""
@@ -131,7 +137,9 @@ def calendar_dates(column: pl.Series, where: str) -> pl.Series:
     # days with a month name: Dec 01, 2024 (investing.com, Nasdaq), 01-Dec-2024 and 1 Dec 2024 (Excel's dd-mmm-yyyy, the LME)
     named_day = (text.str.replace(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ -](\d{4})$", "${2} ${1}, ${3}")
                  .str.to_date("%B %d, %Y", strict=False).cast(pl.Datetime("us")))
-    return pl.select(pl.coalesce(parse_dates(text, where), named, named_day)).to_series().alias(column.name)
+    # unread, a newest-first file of ISO weeks passed uncertainty's order check: its returns had the wrong sign
+    week = text.str.replace(ISO_WEEK, "${1}-W${2}-1").str.to_date("%G-W%V-%u", strict=False).cast(pl.Datetime("us"))
+    return pl.select(pl.coalesce(parse_dates(text, where), named, named_day, week)).to_series().alias(column.name)
 
 
 # names of a column of years (a yearbook's annual table); an integer column of another name is a measurement
@@ -243,3 +251,37 @@ def day_month_order(text: pl.Series, where: str) -> str | None:
         raise DataError(f"{where}: column {text.name!r} has dates such as {given.filter(differs)[0]!r} that read both "
                         "day first and month first; expected YYYY-MM-DD dates (or a day above 12 somewhere)")
     return "day"
+
+
+# the ratio between two units of one price or quantity, and what the two are: a series that changes its
+# unit midway without a unit column (row_units) steps by one of them once and stays at the new level
+UNIT_FACTORS = {22.0462: "USD/t and US cents/lb", 2204.62: "per tonne and per pound", 31.1035: "per troy ounce and per gram",
+                32.1507: "per kilogram and per troy ounce", 100.0: "x100: dollars and cents, or a rebased index",
+                1000.0: "x1000: per kilogram and per tonne, or thousands"}
+UNIT_STEP_SLACK = float(np.log(1.25))  # the step is the factor and one ordinary move of up to 25 %
+ORDINARY_STEP = float(np.log(2))  # every other step: less than a doubling or a halving (coal's largest month: 0.46)
+
+
+def refuse_unit_change(values: np.ndarray, where: str, names: Sequence[str]) -> None:
+    """Refuse ``values`` (NaN: a gap, skipped; ``names``: how each position is named, a month or a row)
+    that step once by one of UNIT_FACTORS (give or take UNIT_STEP_SLACK) and stay there, three values
+    at least on each side, every other step less than ORDINARY_STEP: USD/t, then USc/lb without a
+    unit column, was one month's 'fall' of 95 % that the forecast, its returns and fits took as a price.
+    Any other series passes: real prices that move twice as far in a step make the rule say nothing."""
+    known = np.flatnonzero(~np.isnan(values))
+    levels = values[known]
+    if levels.size < 6 or (levels <= 0).any():
+        return
+    steps = np.diff(np.log(levels))
+    large = np.flatnonzero(np.abs(steps) > ORDINARY_STEP)
+    if large.size != 1 or not 2 <= large[0] <= steps.size - 3:
+        return
+    step = steps[large[0]]
+    factor = min(UNIT_FACTORS, key=lambda f: abs(abs(step) - np.log(f)))
+    if abs(abs(step) - np.log(factor)) > UNIT_STEP_SLACK:
+        return
+    before, after = known[large[0]], known[large[0] + 1]
+    raise DataError(f"{where}: the values go from {values[before]:g} ({names[before]}) to {values[after]:g} ({names[after]}), "
+                    f"{np.exp(abs(step)):.4g} times {'less' if step < 0 else 'more'}, and stay there, while no other step doubles or "
+                    f"halves them: a change of unit without a unit column ({UNIT_FACTORS[factor]}: {factor:g}); expected one unit "
+                    "throughout (convert the values to one unit)")

@@ -12,7 +12,7 @@ from minectl.data.names import alike_in, shown
 from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, found_input, read_file, resolve_input
 from minectl.data.values import column_telling_apart, numeric, serial_day_hint
 from minectl.errors import ConfigError, DataError
-from minectl.features.series import QUARTER_FIRST, YEAR_FIRST_QUARTER, row_units
+from minectl.features.series import ISO_WEEK, QUARTER_FIRST, YEAR_FIRST_QUARTER, refuse_unit_change, row_units
 
 # The vendored World Bank Pink Sheet coal prices (examples/data/pinksheet_coal): name -> column.
 PINKSHEET_FILE = "examples/data/pinksheet_coal/coal_monthly_usd_mt.csv"  # vendored; see examples/data/NOTICE
@@ -53,7 +53,8 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     empty months are dropped (a series starts when it is first quoted); interior empty months are filled by linear
     interpolation (data contract: a gap is a null row, continuous series are interpolated); an
     absent month, quarterly or yearly rows, a duplicate month, a price <= 0 (the models work on logs),
-    text, inf or NaN, or a unit column naming two units is a DataError naming the file and month or row.
+    text, inf or NaN, a unit column naming two units, or a step by a unit's factor that stays
+    (features.series.refuse_unit_change) is a DataError naming the file and month or row.
 
     ``resample`` (mean | last): rows at any finer step (days, weeks; a repeated time is refused,
     zoned times compared as moments: features.series.instants) become one value per month, the
@@ -88,6 +89,8 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
             f"{path}: column {value_column!r} must be > 0 (prices are modelled in logs); "
             f"got {non_positive['value'][0]} at {non_positive['date'][0]:%Y-%m}"
         )
+    prices = series["value"].set(series["interpolated"], None).to_numpy()  # a month filled in would halve a change of unit
+    refuse_unit_change(prices, f"{path}: column {value_column!r}", series["date"].dt.strftime("%Y-%m").to_list())
     return series
 
 
@@ -113,10 +116,11 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
     if not (dates.dtype == pl.String or dates.dtype.is_temporal()):  # numbers would be read as microseconds since 1970
         raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got type {dates.dtype}{serial_day_hint(dates)}")
     _refuse_empty_dates(dates, path, name)
-    when = _calendar_months(dates, path) if dates.dtype == pl.String else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
+    text = dates.dtype == pl.String
+    when = _calendar_months(dates, path, weeks=True) if text else _wall_time(dates).cast(pl.Datetime("us"), strict=False)
     if when.is_null().any():
         bad = dates.filter(when.is_null())[0]
-        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}{_coarser_or_week(bad)}")
+        raise DataError(f"{path}: column {name!r} must hold dates or timestamps; got {bad!r}{_coarser_or_week(bad, resampled=True)}")
     if (values <= 0).any():  # a month's mean would hide it
         first = int((values <= 0).arg_true()[0])
         raise DataError(f"{path}: column {values.name!r} must be > 0 (prices are modelled in logs); got {values[first]} at row {first + 1}")
@@ -168,29 +172,31 @@ def _parse_months(column: pl.Series, path: Path, name: str) -> pl.Series:
     return parsed.dt.truncate("1mo").alias("date")
 
 
-# an ISO week (2024-W05, 2024W05) without its weekday
-ISO_WEEK = r"^\d{4}-?W\d{2}$"
-
-
-def _coarser_or_week(value: object) -> str:
+def _coarser_or_week(value: object, resampled: bool = False) -> str:
     """What an unread date is when it names a quarter or an ISO week, for the error: either is a
-    period, not a day or month (a quarter would be three months, a week may span two)."""
+    period, not a day or month (a quarter would be three months, a week is no month of its own);
+    an ISO week left unread where weeks are ``resampled`` is one its year lacks (2019-W53)."""
     text = str(value).strip()
     if any(re.match(pattern, text) for pattern in (QUARTER_FIRST, YEAR_FIRST_QUARTER)):
         return " (a quarter: quarterly prices cannot be forecast by month; expected one row per month)"
     if re.match(ISO_WEEK, text):
-        return (" (an ISO week, which may span two months; expected a date in each row, e.g. the week's Monday as "
-                "YYYY-MM-DD, with source.resample=mean or last)")
+        return (" (a week its year does not have: an ISO year has 52 or 53)" if resampled else
+                " (an ISO week, which may span two months; expected one row per month, or source.resample=mean or last to "
+                "make months of the weeks, each in the month of its Monday)")
     return ""
 
 
-def _calendar_months(text: pl.Series, path: Path) -> pl.Series:
+def _calendar_months(text: pl.Series, path: Path, weeks: bool = False) -> pl.Series:
     """features.series.calendar_dates of ``text``, null for a quarter (2024Q1): read as its first
-    month, a series of quarters would pass for months of their own."""
+    month, a series of quarters would pass for months of their own; and so for an ISO week (2024-W05)
+    unless ``weeks`` (resampled to months: each in its Monday's month, as a file of Mondays' dates)."""
     from minectl.features.series import calendar_dates
 
-    quarter = text.str.strip_chars().str.contains(QUARTER_FIRST) | text.str.strip_chars().str.contains(YEAR_FIRST_QUARTER)
-    return calendar_dates(text, str(path)).set(quarter.fill_null(False), None)
+    stripped = text.str.strip_chars()
+    period = stripped.str.contains(QUARTER_FIRST) | stripped.str.contains(YEAR_FIRST_QUARTER)
+    if not weeks:
+        period = period | stripped.str.contains(ISO_WEEK)
+    return calendar_dates(text, str(path)).set(period.fill_null(False), None)
 
 
 def _refuse_several_series(frame: pl.DataFrame, date_column: str, value_column: str, path: Path) -> None:

@@ -13,7 +13,7 @@ from minectl.data.names import check_names
 from minectl.data.sources import read_file
 from minectl.data.values import check_no_summary_row, complete_rows, numeric, serial_day_hint, series_gaps
 from minectl.errors import ConfigError, DataError
-from minectl.features.series import row_units
+from minectl.features.series import refuse_unit_change, row_units
 from minectl.uncertainty.distributions import check_spread
 
 TRANSFORMS = ("level", "log_return", "diff")
@@ -95,32 +95,45 @@ def read_columns(path: Path, columns: list[str], key: str, drop: bool, drop_key:
     """The numeric ``columns`` (the config ``key``) of a csv/parquet file, rows with a value in
     each: (rows x columns array, incomplete rows dropped); those are refused unless ``drop``.
     ``ordered`` (why the rows are consecutive periods, for the errors): a date column must
-    increase row by row, and only rows before the first complete row or after the last are dropped."""
+    increase row by row, only rows before the first complete row or after the last are dropped, and a
+    column that steps by a unit's factor and stays is refused (refuse_unit_change)."""
     frame = _with_columns(path, columns, key)
     if ordered:
         _check_date_columns(frame, path, None, ordered)
     for column in columns:  # what an export wrote instead of numbers, said before complete_rows' plain "not numbers"
         numbers(frame, column, str(path))
     table, dropped = complete_rows(frame, columns, str(path), drop, drop_key)
-    if ordered and dropped:  # a row dropped between two others would make its neighbours look consecutive
-        complete = frame.select(pl.all_horizontal(pl.col(columns).is_not_null())).to_series()
-        first, last = int(complete.arg_true()[0]), int(complete.arg_true()[-1])
+    if not ordered:
+        return table.to_numpy(), dropped
+    complete = frame.select(pl.all_horizontal(pl.col(columns).is_not_null())).to_series()
+    first, last = int(complete.arg_true()[0]), int(complete.arg_true()[-1])
+    if dropped:  # a row dropped between two others would make its neighbours look consecutive
         inner = (~complete).slice(first, last - first + 1)
         if inner.any():
             raise DataError(f"{path}: row {first + int(inner.arg_true()[0]) + 1} lacks a value between complete rows; expected a "
                             f"value in every row between the first and the last ({drop_key}=true drops only rows before or after them; "
                             f"{ordered})")
+    for column in columns:  # a series over time each: a price in USD/t, then USc/lb, was one period's fall of 95 %
+        refuse_unit_change(table[column].to_numpy(), f"{path}: column '{column}'", _rows_from(first, table.height))
     return table.to_numpy(), dropped
+
+
+def _rows_from(first: int, count: int) -> list[str]:
+    """How ``count`` consecutive rows from the 0-based row ``first`` are named in errors."""
+    return [f"row {row + 1}" for row in range(first, first + count)]
 
 
 def read_path(path: Path, column: str, key: str) -> np.ndarray:
     """A path of consecutive months (the config ``key``): ``column`` from its first value to
     its last; a gap is never bridged. A date column, where the file has one, must show one
-    month per row, oldest first."""
+    month per row, oldest first; a step by a unit's factor that stays is refused (refuse_unit_change)."""
     frame = _with_columns(path, [column], key)
     _check_date_columns(frame, path, "month", "oldest first: the path's last rows are its latest months")
     values = numbers(frame, column, str(path))
-    return series_gaps(values, str(path), False, None)[0].to_numpy()
+    months = series_gaps(values, str(path), False, None)[0]
+    first = int(values.is_not_null().arg_true()[0])  # a price in USD/t, then USc/lb, was a month's move of -95 %
+    refuse_unit_change(months.to_numpy(), f"{path}: column '{column}'", _rows_from(first, months.len()))
+    return months.to_numpy()
 
 
 def read_series(
@@ -137,7 +150,9 @@ def read_series(
     order ({} without the column). Every row's flag must be true/false, 1/0 or S/F (_censoring_flags);
     a group must keep at least 3 failures to fit a distribution. A column named as units (unit: h)
     must give each series one unit (features.series.row_units), and with ``hours_key`` (the config key
-    that counts hours) an hour: _check_hours."""
+    that counts hours) an hour: _check_hours. A step by a unit's factor that stays, which no unit column
+    says, is refused (features.series.refuse_unit_change); so is, with ``hours_key`` or ``censored_column``,
+    the running total of another column (_refuse_running_total)."""
     frame = read_file(path, "dataset")
     for needed in [column] + ([group_by] if group_by else []):
         if needed not in frame.columns:
@@ -155,6 +170,8 @@ def read_series(
                         "expected a group in every row")
     if group_by:  # 'P1' and 'P1 ' would be two series, a name with a line end a broken table
         check_names(groups.unique().to_list(), group_by, f"{path}: column '{group_by}'")
+    if hours_key or censored_column:  # the levels are times between events (lifetimes)
+        _refuse_running_total(frame, values, groups, path, hours_key or "dataset.censored_column")
     if censored_column:
         flags = _censoring_flags(frame, censored_column, path)
     else:
@@ -177,6 +194,9 @@ def read_series(
             _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where,
                          grouped=group_by is not None, repeats=found is not None)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
+        first = int(values.filter(in_group).is_not_null().arg_true()[0])  # the series' first row in the group
+        refuse_unit_change(series.to_numpy(), f"{where}: column '{column}'",
+                           [f"row {row + 1}" for row in rows.filter(in_group).slice(first, series.len())])
         out[str(group)] = series.to_numpy()
         if flags is not None:
             kept = flags.filter(in_group & values.is_not_null()).to_numpy()  # the values' rows, gaps left out
@@ -185,6 +205,24 @@ def read_series(
                                 f"of {kept.size}; expected at least 3 to fit a distribution")
             censored[str(group)] = kept
     return out, censored
+
+
+def _refuse_running_total(frame: pl.DataFrame, values: pl.Series, groups: pl.Series, path: Path, key: str) -> None:
+    """Refuse ``values`` that are, row by row in every group, the running total of another number column of
+    the file: the operating hours at each failure beside the times between failures (the Kumar LHD log's
+    t and tbf). Read as times between failures, their mean was the MTBF (1,177 h for 49.8 on machine A)
+    and the implied cost 24 times too small, exit 0; a name need not say so (hour meters: _named_as_meter)."""
+    if values.null_count() or values.len() < 3:
+        return
+    for name in frame.columns:
+        other = frame[name]
+        if name == values.name or not other.dtype.is_numeric() or other.null_count() or not other.cast(pl.Float64).abs().sum():
+            continue
+        totals = pl.DataFrame({"time": other.cast(pl.Float64), "group": groups}).select(pl.col("time").cum_sum().over("group"))
+        if np.allclose(values.to_numpy(), totals.to_series().to_numpy(), rtol=1e-9, atol=0):
+            raise DataError(f"{path}: column '{values.name}' is the running total of column '{name}' (row by row in each series): "
+                            f"the operating hours at each failure, whose mean is no time between failures, but {key} reads its values "
+                            f"as the times between failures; expected dataset.column='{name}'")
 
 
 def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str, found: bool = False) -> None:

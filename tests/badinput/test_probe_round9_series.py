@@ -206,7 +206,7 @@ def test_a_month_written_twice_is_refused_when_the_date_column_is_not_named(tmp_
     ([f"{2000 + i // 4}Q{i % 4 + 1}" for i in range(60)], [], "got '2000Q1' (a quarter: quarterly prices cannot be forecast by month"),
     ([f"{2000 + i // 4}-Q{i % 4 + 1}" for i in range(60)], ["source.resample=mean"], "got '2000-Q1' (a quarter"),
     ([f"{2015 + i // 52}-W{i % 52 + 1:02d}" for i in range(60)], [], "got '2015-W01' (an ISO week, which may span two months; "
-     "expected a date in each row, e.g. the week's Monday as YYYY-MM-DD, with source.resample=mean or last)"),
+     "expected one row per month, or source.resample=mean or last to make months of the weeks, each in the month of its Monday)"),
     (list(range(1950, 2010)), [], "got type Int64 (e.g. 1950); expected dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01), one row per month (years: "
      "yearly prices cannot be forecast by month)"),
 ], ids=["quarter", "eurostat_quarter_resampled", "iso_week", "years"])
