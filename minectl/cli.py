@@ -77,12 +77,23 @@ app.add_typer(data_app, name="data", help="Data utilities: write the synthetic m
 
 
 def _fail(message: str, code: int = 2) -> None:
-    from minectl.redaction import redact
+    from minectl.redaction import printable, redact
     from minectl.workers import stop_ahead
 
     stop_ahead()  # workers started for a run that will not run: now, not after their imports
-    typer.echo(f"error: {redact(message)}", err=True)
+    typer.echo(f"error: {printable(redact(message))}", err=True)  # a path or value of someone else's folder: no escape sequences
     raise typer.Exit(code)
+
+
+def _shown(text: object) -> str:
+    """``text`` from a folder someone else made (a file or metric name, an input's path), for rich
+    markup: its [...] shown as written, not taken for a style (`[/]` ended in a MarkupError
+    traceback), and no control characters (redaction.printable)."""
+    from rich.markup import escape
+
+    from minectl.redaction import printable
+
+    return escape(printable(str(text)))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -886,11 +897,11 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
             *[pl.col(c).count().alias(f"{c}__n") for c in metric_cols],
         )
         groups = [str(g) for g in grouped[by]]
-        table = Table(title=f"{sweep_dir} (mean ± sd over jobs, by {by})")
+        table = Table(title=f"{_shown(sweep_dir)} (mean ± sd over jobs, by {_shown(by)})")
         if len(metric_cols) <= 6:  # the seed's Table 3 layout: one row per group, metrics across
             names = _short_names(metric_cols)
             for col in [by, "jobs ok", *metric_cols]:
-                table.add_column(names.get(col, col), justify="left" if col == by else "right", overflow="fold")
+                table.add_column(_shown(names.get(col, col)), justify="left" if col == by else "right", overflow="fold")
             for row in grouped.iter_rows(named=True):
                 table.add_row(Text(str(row[by])), str(row["jobs ok"]), *[_mean_sd(row, c) for c in metric_cols])
         else:  # many metrics: one row per metric, groups across
@@ -898,7 +909,7 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
                 table.add_column(Text(col), justify="left" if col == "metric" else "right", overflow="fold")
             table.add_row("jobs ok", *[str(n) for n in grouped["jobs ok"]])
             for col in metric_cols:
-                table.add_row(col, *[_mean_sd(row, col) for row in grouped.iter_rows(named=True)])
+                table.add_row(Text(col), *[_mean_sd(row, col) for row in grouped.iter_rows(named=True)])
     else:
         table = _jobs_table(summary, sweep_dir, metric_cols, chosen=bool(metrics), width=console.width)
     console.print(table)
@@ -934,13 +945,13 @@ def _jobs_table(summary: Any, sweep_dir: Path, metric_cols: List[str], chosen: b
     room = max(1, (width - 16 - 10 * len(varying)) // 11)  # ~11 characters per metric column
     shown = metric_cols if chosen else metric_cols[:room]
     names = _short_names(varying + [c for c in summary.columns if summary[c].dtype.is_float()])  # unique among all metrics
-    table = Table(title=str(sweep_dir), title_justify="left", caption_justify="left")
+    table = Table(title=Text(str(sweep_dir)), title_justify="left", caption_justify="left")
     table.add_column("job", justify="right")
     for col in varying:
-        table.add_column(names[col], overflow="fold")
+        table.add_column(Text(names[col]), overflow="fold")
     table.add_column("status", overflow="fold")
     for col in shown:
-        table.add_column(names[col], justify="right", overflow="fold")
+        table.add_column(Text(names[col]), justify="right", overflow="fold")
     for row in summary.iter_rows(named=True):  # Text: a value such as [1,2] is not rich markup
         table.add_row(Text(str(row["job"])), *[Text(str(row[c])) for c in varying], Text(str(row["status"])),
                       *["-" if row[c] is None else f"{row[c]:.4g}" for c in shown])
@@ -1012,6 +1023,8 @@ def _working_dir(folder: Path) -> Iterator[None]:
 def verify(
     run_dir: Path = typer.Argument(..., help="A run dir holding .hydra/ and metrics.json."),
     rtol: float = typer.Option(0.0, "--rtol", help="Relative tolerance; 0 means exact (the CPU default)."),
+    atol: float = typer.Option(0.0, "--atol", help="Absolute tolerance, for values near zero (no relative one matches 0.0 "
+                               "with 1e-17); 0 means none."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to replay (default: a temp dir, removed after)."),
 ) -> None:
     import tempfile
@@ -1036,8 +1049,14 @@ def verify(
 
     if not 0 <= rtol < 1:  # nan and inf too: math.isclose(rel_tol=inf) holds for any two metrics ("reproduced")
         _fail(f"--rtol {rtol}: expected a relative tolerance >= 0 and < 1 (e.g. 1e-8)")
+    if not 0 <= atol < float("inf"):  # nan and inf: any two finite metrics would be "reproduced"
+        _fail(f"--atol {atol}: expected an absolute tolerance >= 0 and finite (e.g. 1e-12)")
     if out is not None and holds_run(out):
         _fail(f"--out {out}: already holds a run; expected a new folder for the replay")
+    if out is not None and out.exists() and not out.is_dir():  # else said of hydra.run.dir, as "not a writable folder"
+        _fail(f"--out {out}: a file; expected a new folder for the replay")
+    if out is not None and out.resolve().is_relative_to(run_dir.resolve()):  # else said of hydra.run.dir, a key the user did not give
+        _fail(f"--out {out}: inside the run folder {run_dir}; expected a folder outside it (the run stays as it was written)")
     try:  # the folder may come from someone else: every file is read with its type checked
         run = read_run(run_dir, tuple(TASKS))
         status = check_finished(run_dir)  # metrics.json of a run stopped before its end would replay as "reproduced"
@@ -1054,8 +1073,8 @@ def verify(
                       source=f"replaying {run_dir / '.hydra' / 'overrides.yaml'}")
         actual = read_metrics(replay / METRICS_FILE)
         replayed = read_provenance(replay / PROVENANCE_FILE)  # a server's rows: as the replay read them
-        files_differ, files = compare_results(run_dir, replay, rtol)  # tables, models: what the metrics were made from
-    mismatches = compare_metrics(expected, actual, rtol)
+        files_differ, files = compare_results(run_dir, replay, rtol, atol)  # tables, models: what the metrics were made from
+    mismatches = compare_metrics(expected, actual, rtol, atol)
     changed_inputs = inputs_changed(provenance, replayed)  # the same metrics from other inputs reproduce nothing
     console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
     if mismatches or changed_inputs or files_differ:
@@ -1069,16 +1088,16 @@ def verify(
             changes.append(f"{STATUS_FILE} and {METRICS_FILE}: written for another config than .hydra/config.yaml "
                            f"(its sha256 differs from {STATUS_FILE}'s): copied from another run")
         for line in changes or ["no input file, package version or CPU kernel changed since the run"]:
-            console.print(f"[yellow]changed[/] {line}" if changes else line)
+            console.print(f"[yellow]changed[/] {_shown(line)}" if changes else line)
         for key, a, b in mismatches:  # None: a metric of one side only (a run of another minectl, an edit)
-            console.print(f"[red]differs[/] {key}: saved {'absent' if a is None else a} replay {'absent' if b is None else b}")
+            console.print(f"[red]differs[/] {_shown(key)}: saved {'absent' if a is None else a} replay {'absent' if b is None else b}")
         for name, how in files_differ:
-            console.print(f"[red]differs[/] {name}: {how}")
+            console.print(f"[red]differs[/] {_shown(name)}: {_shown(how)}")
         for key in sorted(k for k, v in expected.items() if k.endswith(".time_limited") and v == 1):
-            console.print(f"[yellow]note[/] {key}: the run was stopped by a time limit, so its figures depend on the "
+            console.print(f"[yellow]note[/] {_shown(key)}: the run was stopped by a time limit, so its figures depend on the "
                           "machine's speed and load")
         files_line = (f"{len(files_differ)} result file{'s' * (len(files_differ) > 1)} differ{'s' * (len(files_differ) == 1)} "
-                      f"({', '.join(name for name, _ in files_differ)})")
+                      f"({', '.join(_shown(name) for name, _ in files_differ)})")
         if mismatches:
             console.print(f"[red]{len(mismatches)} of {len(set(expected) | set(actual))} metrics differ[/]"
                           + (f", and {files_line}" if files_differ else ""))
@@ -1087,11 +1106,13 @@ def verify(
                           + (files_line if files_differ else "from inputs that changed since the run"))
         raise typer.Exit(1)
     for line in packages_changed(provenance) + cpu_changed(provenance, replayed):  # said, though the figures held
-        console.print(f"[yellow]note[/] {line}")
+        console.print(f"[yellow]note[/] {_shown(line)}")
     timing = sum(is_timing(key) for key in expected)
-    console.print(f"[green]reproduced[/]: {len(expected) - timing} metrics identical" + (f" within rtol={rtol}" if rtol else "")
+    within = " and ".join(f"{name}={value}" for name, value in (("rtol", rtol), ("atol", atol)) if value)
+    console.print(f"[green]reproduced[/]: {len(expected) - timing} metrics identical" + (f" within {within}" if within else "")
                   + (f" ({timing} timing metrics not compared)" if timing else "")
-                  + f", and {files} result files (" + ("tables within rtol, the config byte for byte, the others by presence)" if rtol else
+                  + f", and {files} result files (" + ("tables within the tolerance, the config byte for byte, the others by presence)"
+                                                        if within else
                                                         "tables by value, plots and report.html by presence, the others byte for byte)"))
 
 
@@ -1162,9 +1183,9 @@ def main() -> None:
     try:
         app()
     except MinectlError as exc:  # a stage error outside a Hydra job (e.g. data synth)
-        from minectl.redaction import redact
+        from minectl.redaction import printable, redact
 
-        typer.echo(f"error: {redact(str(exc))}", err=True)
+        typer.echo(f"error: {printable(redact(str(exc)))}", err=True)
         sys.exit(exc.exit_code)
     finally:
         from minectl.workers import stop_ahead

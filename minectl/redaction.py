@@ -43,6 +43,16 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters but tab and newline written as escapes (ESC as \\x1b):
+    text from a folder someone else made (a job's error, an override), once printed, must not drive
+    the terminal (an escape sequence recolours it, rewrites its title or sets the clipboard)."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
 def redact_strings(data: Any) -> Any:
     """``data`` (JSON-like) with every string in it redacted; numbers stay numbers."""
     if isinstance(data, str):

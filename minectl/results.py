@@ -16,13 +16,13 @@ import sys
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable, Iterable, Iterator
 
 import minectl
 from minectl.atomic import atomic_path
 from minectl.errors import DataError
-from minectl.redaction import redact, redact_strings
+from minectl.redaction import printable, redact, redact_strings
 
 METRICS_FILE = "metrics.json"
 STATUS_FILE = "status.json"
@@ -430,19 +430,23 @@ def summarize_sweep(sweep_dir: Path):
     later job has one); an ok job without metrics.json is "incomplete"."""
     import polars as pl
 
-    from minectl.runfolder import read_metrics, read_yaml_list
+    from minectl.runfolder import own_file, read_metrics, read_yaml_list
 
     def with_overrides(row: dict, overrides: list[str]) -> dict:
         for override in overrides:
             key, _, value = override.partition("=")
-            row[key.lstrip("+~")] = redact(value)
+            row[printable(key.lstrip("+~"))] = printable(redact(value))  # shown on a terminal: no escape sequences
         return row
 
     rows = []
     plan = Path(sweep_dir) / "multirun.yaml"  # read once: the plan of jobs, else the sweep each job must name
+    jobs = job_dirs(sweep_dir)
+    read = [plan, *(job / name for job in jobs for name in (".hydra", ".hydra/overrides.yaml", ".hydra/hydra.yaml", CONFIG,
+                                                            STATUS_FILE, METRICS_FILE))]
+    for path in filter(Path.is_symlink, read):  # a job's own folder is no link (job_dirs follows none): its files may be
+        own_file(path, sweep_dir, "a file the sweep wrote, inside its folder", "sweep folder")
     hydra = _hydra_node(plan, MULTIRUN_EXPECTED) if plan.exists() else None
     planned = None if hydra is None else planned_jobs(hydra, plan)
-    jobs = job_dirs(sweep_dir)
     hydra = _sweep_node(hydra, jobs)
     planned = planned or {}
     for job in jobs:
@@ -456,7 +460,7 @@ def summarize_sweep(sweep_dir: Path):
                             f"multirun.yaml ({planned[name]}); expected the folder of this sweep's job")
         if hydra is not None:  # a job of another sweep: with the same overrides, or where no plan tells (glob, Optuna)
             _check_own_job(hydra, job)
-        row = with_overrides({"job": name}, overrides)
+        row = with_overrides({"job": printable(name)}, overrides)
         status_file = job / STATUS_FILE
         if status_file.exists():
             status = read_status(status_file)
@@ -464,7 +468,7 @@ def summarize_sweep(sweep_dir: Path):
             status = {"status": "incomplete", "error": "no status.json: the job did not finish"}
         metrics_file = job / METRICS_FILE
         if metrics_file.exists():
-            row.update({k: float(v) for k, v in read_metrics(metrics_file).items()})
+            row.update({printable(k): float(v) for k, v in read_metrics(metrics_file).items()})
             if metrics_edited(job, status):
                 status = {"status": "edited", "error": "metrics.json differs from the one the job wrote (status.json's "
                           "sha256); `minectl verify` replays the job"}
@@ -474,7 +478,7 @@ def summarize_sweep(sweep_dir: Path):
         elif status["status"] == "ok":  # an ok job wrote metrics.json before status.json: removed since
             status = {"status": "incomplete", "error": "status.json says ok but metrics.json is missing"}
         row["status"] = status["status"]
-        row["error"] = None if status["error"] is None else redact(status["error"])
+        row["error"] = None if status["error"] is None else printable(redact(status["error"]))
         rows.append(row)
     found = {row["job"] for row in rows}
     last_found = max(map(_job_order, found), default=None)
@@ -519,8 +523,12 @@ def write_summary(sweep_dir: Path):
                         "folder away)")
     summary = summarize_sweep(sweep_dir)
     if summary.height:
-        with atomic_path(target) as tmp:
-            summary.write_parquet(tmp)
+        try:
+            with atomic_path(target) as tmp:
+                summary.write_parquet(tmp)
+        except OSError as exc:  # a sweep on a read-only mount, or someone else's
+            raise DataError(f"{target}: cannot be written ({exc.strerror or exc}); expected a sweep folder you can write "
+                            "(summarize rewrites its summary.parquet: copy the folder)") from None
     return summary
 
 
@@ -531,9 +539,11 @@ def is_timing(key: str) -> bool:
     return last == "seconds" or last.endswith(("_seconds", "_ms"))
 
 
-def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: float = 0.0) -> list[tuple[str, Any, Any]]:
-    """Keys whose values differ beyond rtol (exact when 0), or that only one side has; timing
-    metrics need only be on both sides."""
+def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: float = 0.0,
+                    atol: float = 0.0) -> list[tuple[str, Any, Any]]:
+    """Keys whose values differ beyond rtol and atol (exact when both 0: math.isclose's rule, so a
+    value near zero, where no relative tolerance holds rounding noise, needs atol), or that only one
+    side has; timing metrics need only be on both sides."""
     mismatches = []
     for key in sorted(set(expected) | set(actual)):
         a, b = expected.get(key), actual.get(key)
@@ -541,7 +551,7 @@ def compare_metrics(expected: dict[str, float], actual: dict[str, float], rtol: 
             mismatches.append((key, a, b))
         elif is_timing(key):
             continue
-        elif a != b and not (rtol > 0 and math.isclose(a, b, rel_tol=rtol, abs_tol=0.0)):
+        elif a != b and not ((rtol > 0 or atol > 0) and math.isclose(a, b, rel_tol=rtol, abs_tol=atol)):  # exact: ints past 2**53 too
             mismatches.append((key, a, b))
     return mismatches
 
@@ -568,7 +578,7 @@ def result_files(run_dir: Path) -> dict[str, Path]:
     return found
 
 
-def _table_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
+def _table_differs(saved: Path, replayed: Path, rtol: float, atol: float) -> str | None:
     """How the table ``saved`` differs from the replay's (None: the same values); timing columns
     (schedule's and factors' `seconds`) are compared by name only."""
     import polars as pl
@@ -587,8 +597,9 @@ def _table_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
     for column in ours.columns:
         a, b = ours[column], theirs[column]
         differ = a.ne_missing(b)  # NaN equals NaN, null equals null
-        if rtol > 0 and a.dtype.is_float():  # a tolerance between two numbers: inf - 1 <= rtol * inf, and null, are no match
-            close = a.is_finite() & b.is_finite() & ((a - b).abs() <= rtol * pl.select(pl.max_horizontal(a.abs(), b.abs())).to_series())
+        if (rtol > 0 or atol > 0) and a.dtype.is_float():  # a tolerance between two numbers: inf - 1 <= rtol * inf, and null, are no match
+            within = pl.select(pl.max_horizontal(rtol * pl.max_horizontal(a.abs(), b.abs()), pl.lit(atol))).to_series()
+            close = a.is_finite() & b.is_finite() & ((a - b).abs() <= within)
             differ &= ~close.fill_null(False)
         if not is_timing(column) and differ.any():
             row = differ.arg_true()[0]
@@ -596,8 +607,8 @@ def _table_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
     return None
 
 
-def _file_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
-    """How the run's file ``saved`` differs from the replay's (None: not at all, or within ``rtol``)."""
+def _file_differs(saved: Path, replayed: Path, rtol: float, atol: float) -> str | None:
+    """How the run's file ``saved`` differs from the replay's (None: not at all, or within ``rtol`` or ``atol``)."""
     import filecmp
 
     if not saved.is_file():  # a pipe or device: reading it as a table never ends
@@ -610,8 +621,8 @@ def _file_differs(saved: Path, replayed: Path, rtol: float) -> str | None:
     except OSError as exc:  # a link to nowhere, no permission
         return f"unreadable ({exc.strerror or exc})"
     if saved.suffix == ".parquet":
-        return _table_differs(saved, replayed, rtol)
-    if rtol > 0 or as_written(saved) == replayed.read_bytes():
+        return _table_differs(saved, replayed, rtol, atol)
+    if rtol > 0 or atol > 0 or as_written(saved) == replayed.read_bytes():
         return None
     return _config_differs(saved, replayed) if saved.parts[-2:] == Path(CONFIG).parts else "not the replay's bytes"
 
@@ -640,12 +651,12 @@ def _config_differs(saved: Path, replayed: Path) -> str:
     return "not the replay's bytes (the same keys and values: comments or order)"
 
 
-def compare_results(run_dir: Path, replay_dir: Path, rtol: float = 0.0) -> tuple[list[tuple[str, str]], int]:
+def compare_results(run_dir: Path, replay_dir: Path, rtol: float = 0.0, atol: float = 0.0) -> tuple[list[tuple[str, str]], int]:
     """The result files of ``run_dir`` that the replay in ``replay_dir`` does not reproduce, as
     (file, how), and how many result files the replay wrote. Tables are compared by
-    value (within ``rtol``), views by presence, the config byte for byte, other files (models,
-    graphs) byte for byte, by presence under ``rtol`` > 0 (a model's last bits follow the CPU as
-    the metrics do)."""
+    value (within ``rtol`` or ``atol``), views by presence, the config byte for byte, other files
+    (models, graphs) byte for byte, by presence under a tolerance (a model's last bits follow the
+    CPU as the metrics do)."""
     saved, replayed = result_files(run_dir), result_files(replay_dir)
     written = {Path(name).parts[0] for name in replayed}  # an extra file at the top (notes) is the user's own
     problems = []
@@ -655,7 +666,8 @@ def compare_results(run_dir: Path, replay_dir: Path, rtol: float = 0.0) -> tuple
         elif name not in replayed:
             if len(Path(name).parts) > 1 and Path(name).parts[0] in written:
                 problems.append((name, "not written by the replay (added to the run folder since?)"))
-        elif Path(name).parts[0] not in VIEWS and (why := _file_differs(saved[name], replayed[name], 0.0 if name == CONFIG else rtol)):
+        elif Path(name).parts[0] not in VIEWS and (why := _file_differs(saved[name], replayed[name], *(0.0, 0.0) if name == CONFIG
+                                                                        else (rtol, atol))):
             problems.append((name, why))
     return problems, len(replayed)
 
@@ -668,6 +680,12 @@ def packages_changed(provenance: dict) -> list[str]:
             for name in sorted(then) if then[name] is not None and then[name] != now.get(name)]
 
 
+def _file_name(path: str) -> str | None:
+    """The file name of a recorded input that is a file, by its absolute path: also one of a run made
+    on Windows (C:\\data\\mine.parquet), read here as the same file moved. None: rows from a server."""
+    return next((flavour(path).name for flavour in (PurePosixPath, PureWindowsPath) if flavour(path).is_absolute()), None)
+
+
 def _moved_inputs(run_inputs: dict[str, str], replay_inputs: dict[str, str]) -> dict[str, str]:
     """Files the run read that the replay read at another path, one to one: the same file name
     and sha256 (the project checked out or copied elsewhere, as on a CI machine; the replay
@@ -676,8 +694,8 @@ def _moved_inputs(run_inputs: dict[str, str], replay_inputs: dict[str, str]) -> 
     for path, sha in sorted(replay_inputs.items()):
         if path not in run_inputs and Path(path).is_absolute():
             elsewhere.setdefault((Path(path).name, sha), []).append(path)
-    return {path: elsewhere[Path(path).name, sha].pop(0) for path, sha in sorted(run_inputs.items())
-            if path not in replay_inputs and elsewhere.get((Path(path).name, sha))}
+    return {path: elsewhere[_file_name(path), sha].pop(0) for path, sha in sorted(run_inputs.items())
+            if path not in replay_inputs and elsewhere.get((_file_name(path), sha))}
 
 
 def _moved_and_changed(run_inputs: dict[str, str], replay_inputs: dict[str, str], moved: dict[str, str]) -> dict[str, str]:
@@ -687,10 +705,10 @@ def _moved_and_changed(run_inputs: dict[str, str], replay_inputs: dict[str, str]
     def by_name(paths: Iterable[str]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
         for path in paths:
-            found.setdefault(Path(path).name, []).append(path)
+            found.setdefault(_file_name(path), []).append(path)
         return found
 
-    gone = by_name(p for p in run_inputs if p not in replay_inputs and p not in moved and Path(p).is_absolute()
+    gone = by_name(p for p in run_inputs if p not in replay_inputs and p not in moved and _file_name(p) is not None
                    and not Path(p).exists())
     new = by_name(p for p in replay_inputs if p not in run_inputs and p not in moved.values() and Path(p).is_absolute())
     return {paths[0]: new[name][0] for name, paths in gone.items() if len(paths) == 1 and len(new.get(name, ())) == 1}
@@ -713,7 +731,7 @@ def inputs_changed(provenance: dict, replayed: dict | None = None) -> list[str]:
             now_at = changed_elsewhere[path]
             changes.append(f"input {path}: sha256 {saved[:12]}... then, {replay_inputs[now_at][:12]}... now (read at {now_at})")
             continue
-        if not Path(path).is_absolute():  # rows from a server (a file is recorded by its absolute path)
+        if _file_name(path) is None:  # rows from a server (a file is recorded by its absolute path)
             now = replay_inputs.get(path)
             if now is not None and now != saved:
                 changes.append(f"input {path}: rows' sha256 {saved[:12]}... then, {now[:12]}... now")

@@ -8,8 +8,10 @@ safe loader): nothing is ever unpickled.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
+import os
 import shutil
 import sys
 import zipfile
@@ -95,11 +97,43 @@ def not_a_file(path: Path) -> str:
     return special_kind(path) or ("missing" if not path.exists() else "not a file")
 
 
+def own_file(path: Path, folder: Path, expected: str, what: str = "run folder") -> None:
+    """Refuse ``path`` inside ``folder`` where it, or a folder above it (tables/, .hydra/), is a link
+    that leads outside ``folder`` or in a loop: the folder may come from someone else, and a reader
+    would follow the link (to /etc/passwd, to another run's results). A link to nowhere is left to
+    the reader to name missing."""
+    try:
+        target = Path(os.path.realpath(path, strict=True))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise bad(path, "a link in a loop", expected) from None
+        return
+    if not target.is_relative_to(Path(folder).resolve()):
+        raise bad(path, f"a link to {target}, outside the {what}", expected)
+
+
+def check_links(folder: Path, expected: str) -> None:
+    """:func:`own_file` for every link below ``folder`` (a run's few dozen files), links not followed."""
+    for parent, dirs, files in os.walk(folder):
+        for path in map(Path(parent).joinpath, [*dirs, *files]):
+            if path.is_symlink():
+                own_file(path, folder, expected)
+
+
 def read_json(path: Path, expected: str) -> dict:
     """The JSON object of ``path``."""
     text = read_text(path, expected)
+
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict:  # json keeps a key's last value, other readers its first
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise bad(path, f"the key '{key}' is given twice", expected)
+            seen.add(key)
+        return dict(pairs)
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=unique_keys)
     except ValueError as exc:  # also a truncated file
         raise bad(path, f"not valid JSON ({exc})", expected) from None
     except RecursionError:  # [[[[...]]]] thousands deep
@@ -275,6 +309,7 @@ def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
         raise DataError(f"{run_dir}: a sweep folder (multirun.yaml), not a run's; expected the folder of one of its "
                         "jobs" + (f", e.g. {jobs[0]}" if jobs else ""))
     check_not_inside_a_run(run_dir)
+    check_links(run_dir, "a file the run wrote, inside its folder")  # before any of its files is read
     config_file = saved / "config.yaml"
     config = read_yaml(config_file, "the YAML mapping of the run's config (with task_name)")
     task = OmegaConf.to_container(config).get("task_name")  # unresolved: reading runs nothing

@@ -140,10 +140,9 @@ def _own_file(path: Path, run_dir: Path, expected: str) -> None:
     """``path`` is a file inside the run folder: not a link to a file elsewhere (the page would carry,
     say, /etc/passwd to whoever it is sent to), nor a pipe or device (reading one never ends) or a
     folder (polars reads a folder of parquet files as one table)."""
-    from minectl.runfolder import bad, not_a_file
+    from minectl.runfolder import bad, not_a_file, own_file
 
-    if not path.resolve().is_relative_to(run_dir.resolve()):  # the file, or a folder above it (tables/, .hydra/), linked
-        raise bad(path, f"a link to {path.resolve()}, outside the run folder", expected)
+    own_file(path, run_dir, expected)  # also a link in a loop, which Path.resolve raised as a RuntimeError traceback
     if not path.is_file():
         raise bad(path, not_a_file(path), expected)
 

@@ -6,7 +6,9 @@ evaluated on a chronological test part next to majority and persistence baseline
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -617,8 +619,12 @@ def predict_cli(run, overrides: list[str]) -> None:
             out = Path(value)
         else:
             dotlist.append(item.removeprefix("data.").removeprefix("risk.input."))
+    if out.is_dir():  # the scores' file would replace it: os.replace refuses, after the work
+        raise ConfigError(f"risk predict: out={out}: a folder; expected a file path (e.g. out={out / 'predictions.parquet'})")
     try:  # before the work: a place the scores cannot go
         out.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(out.parent, os.W_OK):  # a read-only mount (refused to root too), another user's folder
+            raise PermissionError(errno.EACCES, "no write permission, or a read-only file system")
     except OSError as exc:
         raise ConfigError(f"risk predict: out={out}: cannot write there ({exc.strerror or exc}); expected a writable file path") from None
     data_cfg = None
