@@ -29,8 +29,6 @@ from harness import QUICK_RISK, assert_refused, invoke
 
 
 @pytest.fixture(scope="module")
-
-
 def made(tmp_path_factory) -> dict[str, Path]:
     """A demo run and a quick risk run on the tiny mine, and a two-job demo sweep, all finished ok."""
     root = tmp_path_factory.mktemp("made")
@@ -60,8 +58,6 @@ def _link_outside(folder: Path, name: str, elsewhere: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", ["metrics.json", "tables/daily.parquet", ".hydra/config.yaml", "tables"])
-
-
 def test_verify_refuses_a_file_linked_from_outside_the_run_folder(made, tmp_path, name):
     """Before: the link was followed, and the linked file (here the same bytes) "reproduced", exit 0."""
     run = _copy(made, "demo", tmp_path)
@@ -95,8 +91,6 @@ def test_risk_predict_refuses_a_model_file_linked_from_outside(made, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["1/metrics.json", "1/.hydra"])
-
-
 def test_summarize_refuses_a_job_file_linked_from_outside_the_sweep(made, tmp_path, name):
     """Before: the linked metrics (the same bytes here: its sha256 matched) were summarised as job 1's, exit 0."""
     sweep = _copy(made, "sweep", tmp_path)
@@ -231,8 +225,6 @@ def test_verify_passes_rounding_noise_of_a_zero_metric_within_atol(made, tmp_pat
 
 
 @pytest.mark.parametrize("atol", ["inf", "nan", "-1"])
-
-
 def test_verify_refuses_an_absolute_tolerance_that_is_not_finite_and_positive(made, atol):
     assert_refused(["verify", made["demo"], "--atol", atol], f"--atol {float(atol)}: expected an absolute tolerance >= 0 and finite")
 
@@ -266,8 +258,6 @@ def test_summarize_shows_an_override_key_with_brackets_as_written(made, tmp_path
 
 
 @pytest.mark.parametrize("name", ["metrics.json", "tables/daily.parquet"])
-
-
 def test_report_refuses_a_link_in_a_loop(made, tmp_path, name):
     run = _copy(made, "demo", tmp_path)
     (run / name).unlink()
