@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from minectl.costing.ledger import build_ledger, enums
@@ -227,7 +228,9 @@ def _consumption_accounts(
     )
     imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=["_series"], cycle=prep.impute_cycle).collect()
     del combined, cleaned  # peak memory: the daily records live on in `imputed` only
-    _refuse_registers(imputed)
+    read = _read_records(imputed)
+    _refuse_registers(imputed, *read)
+    _refuse_period_totals(imputed, *read)
     counts |= {
         "outliers_removed": int((imputed["outlier"] & ~imputed["event_kept"]).sum()),
         "outliers_kept_event": int(imputed["event_kept"].sum()),
@@ -291,30 +294,34 @@ def daily_columns(
     return {*owner, *intensity_columns(intensities or {}, change, rolling)}
 
 
+def _read_records(records: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(series id, day, quantity) of the daily records as read (not imputed, not removed as outliers),
+    sorted by series and day: the records come grouped by series in date order (else sorted here)."""
+    read = records.select("_series", "date", "quantity", ~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())
+    series, dates, quantity, kept = (read.to_series(i).to_physical().to_numpy() for i in range(4))
+    series, dates, quantity = series[kept], dates[kept], quantity[kept]
+    same = series[1:] == series[:-1]
+    if not np.all((dates[1:] > dates[:-1]) | ~same):
+        order = np.lexsort((dates, series))
+        series, dates, quantity = series[order], dates[order], quantity[order]
+    return series, dates, quantity
+
+
 REGISTER_DAYS = 28  # days of a series that rise every one: a meter's readings (a register), not its use
 
 
-def _refuse_registers(records: pl.DataFrame) -> None:
+def _refuse_registers(records: pl.DataFrame, series: np.ndarray, dates: np.ndarray, quantity: np.ndarray) -> None:
     """A series whose daily quantities (as read: not imputed, not removed as outliers) rise on
     every day of at least REGISTER_DAYS: the readings of a cumulative meter exported as if they
     were the quantity used, which summed would cost its running total each hour or day. Real use
     falls some day (a weekend, a breakdown, a shift pattern). A register that resets (a
     month-to-date total, a counter rolling over) falls there only: a series whose runs of rising
     days between two falls all last REGISTER_DAYS or more is one too, where a run does (the first
-    and last runs, cut by the series' ends, may be shorter). In numpy over the records, which come
-    grouped by series in date order (else sorted first)."""
-    import numpy as np
-
-    read = records.select("_series", "date", "quantity", ~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())
-    series, dates, quantity, kept = (read.to_series(i).to_physical().to_numpy() for i in range(4))
-    series, dates, quantity = series[kept], dates[kept], quantity[kept]
+    and last runs, cut by the series' ends, may be shorter). In numpy over the records as read
+    (_read_records: ``series``, ``dates``, ``quantity``)."""
     if not series.size:
         return
     same = series[1:] == series[:-1]
-    if not np.all((dates[1:] > dates[:-1]) | ~same):
-        order = np.lexsort((dates, series))
-        series, dates, quantity = series[order], dates[order], quantity[order]
-        same = series[1:] == series[:-1]
     days = np.bincount(series)
     falls = same & (quantity[1:] <= quantity[:-1])  # the day after row i does not rise
     run = np.cumsum(np.concatenate([[False], ~same | falls]))  # runs of rising days: one more at each series' start and fall
@@ -340,6 +347,35 @@ def _refuse_registers(records: pl.DataFrame) -> None:
                         "not the quantity used? expected the quantity used in each hour or day (the differences of the readings)")
 
 
+PERIOD_RECORDS = 3  # records of a series, none the day after another: totals of a longer period
+
+
+def _refuse_period_totals(records: pl.DataFrame, series: np.ndarray, dates: np.ndarray, quantity: np.ndarray) -> None:
+    """Refuse a series of PERIOD_RECORDS records as read or more (_read_records), none the day after
+    another, all at a regular step (each a multiple of the shortest: weekly totals) or on one day of
+    the month (the 1st, the last: monthly totals), the days between empty: the totals of a longer
+    period on the daily grid, whose empty days the same-cycle mean filled with the totals, each
+    counted again for every day filled (30x for monthly totals). A series with records on some days
+    at no such step (a failing export's, sparse bookings) is imputed as before."""
+    same = series[1:] == series[:-1]
+    records_of = np.bincount(series)
+    next_day = np.bincount(series[1:][same & (dates[1:] - dates[:-1] == 1)], minlength=records_of.size)
+    for sid in np.flatnonzero((records_of >= PERIOD_RECORDS) & (next_day == 0)):  # few: each looked at on its own
+        days = pl.Series(dates[series == sid]).cast(pl.Int32).cast(pl.Date)
+        steps = np.diff(days.to_physical().to_numpy())
+        monthly = days.dt.day().n_unique() == 1 or days.dt.month_end().eq(days).all()
+        if not monthly and (steps % steps.min()).any():
+            continue
+        every = "monthly" if monthly else f"every {steps.min()}{'' if (steps == steps.min()).all() else f' to {steps.max()}'} days"
+        names = records.filter(pl.col("_series") == sid).row(0, named=True)
+        raise DataError(
+            f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' has "
+            f"{days.len()} records, none the day after another ({every}, first {quantity[series == sid][0]:,.1f} on "
+            f"{days[0]}), the days between empty: the totals of a longer period? the empty days would be imputed with them, "
+            "each total counted again for every day filled; expected a record every day (0 for a day without use; a period's "
+            "total split over its days)")
+
+
 def _daily_records(
     mapping: CostMapping,
     hourly: pl.LazyFrame | None,
@@ -359,7 +395,7 @@ def _daily_records(
         mapping.check_records(pairs[-1], table)
         return keys.with_columns(names)
 
-    counts, records = {}, []
+    counts, records, sources = {}, [], []  # sources: the records with their meter or table, read only to refuse one given twice
     has_meters = hourly is not None and "meter_id" in hourly.collect_schema()
     if hourly is not None:
         by = SERIES + (["meter_id"] if has_meters else [])
@@ -367,22 +403,55 @@ def _daily_records(
         metered, filled = metered_daily(hourly, by=by, limit=limit, prepare_keys=lambda keys: checked(keys, "consumption_hourly"))
         counts = {"hourly_missing": filled.missing, "hourly_interpolated": filled.interpolated, "hourly_unfilled": filled.unfilled}
         records.append(metered.select(RECORD_COLUMNS))
+        source = pl.format("consumption_hourly meter '{}'", "meter_id") if has_meters else pl.lit("consumption_hourly")
+        sources.append(metered.lazy().select(*RECORD_COLUMNS, _source=source))
     if booked is not None:
         # the names typed as they are read (a pass for the pairs first): their text is never held
         frame = checked(booked.lazy().select(RECORD_COLUMNS), "consumption_daily")
         records.append(frame.with_columns(pl.col("quantity").cast(pl.Float64)).collect())
+        sources.append(records[-1].lazy().with_columns(_source=pl.lit("consumption_daily")))
     if not records:
         raise ConfigError("data: no consumption table; expected consumption_hourly and/or consumption_daily")
     combined = pl.concat([frame.lazy() for frame in records])  # lazy: no eager copy
     # Consolidation sums records of the same day and series: needed when several meters or
     # both tables feed one series (each table alone has one row per day and series).
     if has_meters or (len(pairs) > 1 and set.intersection(*pairs)):
+        _refuse_given_twice(pl.concat(sources))
         combined = consolidate(combined, "quantity", by=SERIES)  # sorted by series and date
     elif len(records) > 1 or hourly is None:
         combined = _sorted_records(combined)  # booked records come in any order
     # Records now come grouped by series (metered ones as metered_daily returns them): an
     # integer id per run of one series makes the per-series windows cheaper than 3 keys.
     return combined.with_columns(_series=pl.struct(SERIES).rle_id()), counts
+
+
+GIVEN_TWICE_DAYS = 3  # days on which two sources of one series agree: the same quantity given twice
+GIVEN_TWICE_RTOL = 1e-3  # agreement within rounding (a daily total exported to whole units)
+
+
+def _refuse_given_twice(records: pl.LazyFrame) -> None:
+    """Refuse a series fed by two sources (two meters, or the hourly and the daily table) whose
+    quantities agree on every day both give one, at least GIVEN_TWICE_DAYS of them and not all one
+    value: the same meter twice (a daily summary beside its hourly readings, a check meter beside
+    the main one), whose consolidated sum costs it twice. Two sources that differ (a booked top-up
+    beside a meter) or agree on a constant (two flat-rate loads) are summed as before. One self-join
+    of the days of the series that have several sources; not run where none has."""
+    given = records.filter(pl.col("quantity") > 0)
+    both = given.join(given, on=["date", *SERIES], suffix="_other").filter(pl.col("_source") < pl.col("_source_other"))
+    agree = (pl.col("quantity") - pl.col("quantity_other")).abs() <= GIVEN_TWICE_RTOL * pl.col("quantity").abs()
+    twice = (both.group_by(*SERIES, "_source", "_source_other")
+             .agg(pl.len().alias("days"), agree.all().alias("agree"), pl.col("quantity").n_unique().alias("values"),
+                  pl.col("date").min().alias("first"), pl.col("quantity").sort_by("date").first().alias("quantity"))
+             .filter(pl.col("agree") & (pl.col("days") >= GIVEN_TWICE_DAYS) & (pl.col("values") > 1))
+             .sort(*SERIES, "_source", "_source_other").collect())
+    if twice.height:
+        row = twice.row(0, named=True)
+        raise DataError(
+            f"consumption: mine '{row['mine_id']}', activity '{row['activity']}', resource '{row['resource']}' is given alike by "
+            f"{row['_source']} and {row['_source_other']} on each of the {row['days']} days both give it (first "
+            f"{row['quantity']:,.1f} on {row['first']}; {twice.height} such pair(s) of sources): the same meter twice (hourly "
+            "readings and their daily totals, or a check meter beside the main one)? their sum would cost it twice; expected each "
+            "quantity in one table and meter only (a booked record beside a meter is added to it)")
 
 
 def _sorted_records(records: pl.LazyFrame) -> pl.LazyFrame:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -158,6 +158,33 @@ class CostMapping:
             raise DataError(f"data.tables.{table}: column {column!r} gives resource {resource!r} in {given}, {key} in {expected!r}; "
                             f"expected {what} in {expected!r} only ({fix})")
 
+    def check_column_maps(self, tables: Mapping[str, Any], resources_of: Callable[[str], Iterable[str]]) -> None:
+        """A source column that a table's column map (``tables``: the plain ``data.tables`` node) takes
+        as a consumption quantity or a price, named with a unit (energy_MWh, qty_kg, price_usd_per_mwh),
+        states that unit for every row: refused where the mapping's units of that kind for the table's
+        resources (``resources_of(table)``, read only for such a column; and costs.currency for a price)
+        are all others (MWh for electricity in kWh: costed 1000x low). A daily quantity named in kW is a
+        power, not the day's energy; an hourly one is the hour's (kW = kWh over one hour). A word of no
+        known unit, or of a kind none of the resources has, says nothing."""
+        for table, target in (("consumption_hourly", "quantity"), ("consumption_daily", "quantity"), ("prices", "price")):
+            columns = ((tables or {}).get(table) or {}).get("columns") or {}
+            for header in (h for h, name in columns.items() if name == target):
+                words = {word: unit for word in _words(header) if (unit := _unit_of(word.casefold(), table))}
+                if not words:
+                    continue
+                declared = {f"costs.resources.{r}.unit {self.resources[r].unit!r}": _unit_of(_unit_key(self.resources[r].unit), table)
+                            for r in sorted(set(resources_of(table)) & set(self.resources))}
+                if table == "prices":
+                    declared[f"costs.currency {self.currency!r}"] = _unit_of(_unit_key(self.currency), table)
+                for word, unit in words.items():
+                    alike = [key for key, theirs in declared.items() if theirs and theirs[0] == unit[0]]
+                    if alike and all(declared[key] != unit for key in alike):
+                        power = " (a power: a day's energy is 24 hours of it)" if unit[1].startswith("power") else ""
+                        raise DataError(
+                            f"data.tables.{table}.columns: source column {header!r} is taken as the {target}, and its name says "
+                            f"{word!r}{power}, but {', '.join(alike)}; expected a {target} in the mapping's unit (convert it "
+                            "upstream, or declare the data's unit in the mapping)")
+
 
 # ISO 4217 codes of the currencies of the main mining countries and markets, as _unit_key gives them:
 # a resource in one of them is money (a unit outside the list is not taken for one)
@@ -165,6 +192,29 @@ _CURRENCIES = frozenset(
     "usd eur cny aud cad gbp chf jpy inr idr zar brl clp pen mxn rub kzt mnt pgk ghs tzs zmw cdf sek nok php vnd".split())
 # the yuan as Chinese exports write it (the seed's mines): RMB/kWh, 元/kWh are CNY/kWh
 _CURRENCY_ALIASES = {"rmb": "cny", "元": "cny", "yuan": "cny"}
+
+
+def _words(header: str) -> list[str]:
+    """The words of a column name in its compatibility forms (m³ as m3): energy_MWh, qty [kg], price USD/MWh."""
+    return [w for w in re.split(r"[^0-9A-Za-z]+", unicodedata.normalize("NFKC", header)) if w]
+
+
+# units of one kind that differ by a factor: word (casefolded, as _unit_key gives it) -> (kind, the unit it names)
+_MEASURES = {
+    **{w: ("energy", w) for w in ("wh", "kwh", "mwh", "gwh")},
+    **{w: ("mass", w) for w in ("g", "kg", "t", "kt")}, "tonne": ("mass", "t"), "tonnes": ("mass", "t"),
+    **{w: ("volume", "l") for w in ("l", "litre", "litres", "liter", "liters")}, "ml": ("volume", "ml"),
+    "kl": ("volume", "m3"), "m3": ("volume", "m3"),
+    **{w: ("money", w) for w in _CURRENCIES}, **{w: ("money", c) for w, c in _CURRENCY_ALIASES.items()},
+}
+
+
+def _unit_of(word: str, table: str) -> tuple[str, str] | None:
+    """(kind, unit) that a word names, None for other words. A power (kW) is the energy of an hour
+    in the hourly table; elsewhere an energy of no unit (each day's is 24 hours of it)."""
+    if word in ("w", "kw", "mw", "gw"):
+        return ("energy", f"{word}h") if table == "consumption_hourly" else ("energy", f"power {word}")
+    return _MEASURES.get(word)
 
 
 # multiples of a currency as reports write them (kUSD, USD'000, 万元 in Chinese cost reports: 10,000 CNY)

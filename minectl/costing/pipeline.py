@@ -92,6 +92,8 @@ def full_cost(
     prep.check()
 
     mine = load_mine(**data)
+    # a source column mapped onto a quantity or price whose name says another unit (energy_MWh onto kWh)
+    mapping.check_column_maps(data.get("tables") or {}, lambda table: mine.tables[table].select("resource").unique().collect()["resource"])
     production_schema = mine.production.collect_schema()
     production_columns = production_schema.names()
     outputs = [c for c, t in production_schema.items() if t.is_numeric() and c not in KEYS]  # Q_t divides the cost

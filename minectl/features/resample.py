@@ -84,7 +84,9 @@ def metered_daily(
     e.g. a parquet row group). ``prepare_keys``: applied to the distinct series (one row each,
     the ``by`` columns) before their keys are spread over the days, e.g. to check names and
     cast them to Enums once per series instead of once per row. Sums run in file order: the
-    same file gives the same bits.
+    same file gives the same bits. Series that are no hourly use are refused: totals of a longer
+    period in some hours (_refuse_coarse), a day's total in each of its hours or a register's
+    readings (_refuse_day_patterns).
     """
     keys = list(by)
     if not keys:
@@ -99,6 +101,7 @@ def metered_daily(
         row = np.searchsorted(scan.day_key, _day_key(series[filled], _days(times[filled], scan.time_type)))
         total += np.bincount(row, readings[filled], minlength=total.size)  # summed in row order: the same bits every run
         n_filled = np.bincount(row, minlength=total.size)
+    _refuse_day_patterns(scan)
     series = scan.series.select(keys)
     daily = (series if prepare_keys is None else prepare_keys(series))[scan.day_key >> 32].select(
         pl.Series("date", (scan.day_key & 0xFFFFFFFF) - _DAY_OFFSET).cast(pl.Int32).cast(pl.Date),
@@ -123,6 +126,8 @@ class _MeterScan:
     day_key: np.ndarray  # sorted (series id, day) keys of the days with readings, see ``_day_key``
     observed: np.ndarray  # per day key: sum of the valid readings
     missing: np.ndarray  # per day key: count of the missing readings
+    low: np.ndarray  # per day key: least valid reading (inf: none)
+    high: np.ndarray  # per day key: greatest valid reading (-inf: none)
     first: np.ndarray  # per series id: first time
     last: np.ndarray  # per series id: last time
     near_series: np.ndarray  # missing readings and the rows next to them in file order: series id,
@@ -144,7 +149,7 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
     schema = hourly.collect_schema()
     time_type = schema[time_col]
     ids: dict[tuple, int] = {}
-    day_keys, sums, missing_counts, run_keys, firsts, lasts = [], [], [], [], [], []
+    day_keys, sums, missing_counts, lows, highs, run_keys, firsts, lasts = [], [], [], [], [], [], [], []
     near = _Neighbours()
     types = {k: pl.String for k in keys} | {time_col: time_type, value: pl.Float64}
     # the source's column order: a reordering select costs the streaming reader ~100 MB more
@@ -174,20 +179,26 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         missing = np.flatnonzero(is_missing)
         observed = values.copy()
         observed[missing] = 0.0
-        cycled = None if period is None else _cycle_reduce(run_ids[:period], times, time_type, observed, is_missing)
+        low, high = observed, observed
+        if missing.size:  # a missing reading is no day's least or greatest
+            low, high = values.copy(), values.copy()
+            low[missing], high[missing] = np.inf, -np.inf
+        cycled = None if period is None else _cycle_reduce(run_ids[:period], times, time_type, observed, is_missing, low, high)
         if cycled is not None:
-            key, (total, count, first, last), by_series = cycled
+            key, (total, count, least, most, first, last), by_series = cycled
         else:
             day = _days(times, time_type)
             edge = changed.copy()
             edge[1:] |= day[1:] != day[:-1]
             segments = np.flatnonzero(edge)  # first row of each run of (series, day)
             by_series = np.arange(n) if (row_ids[1:] >= row_ids[:-1]).all() else _stable_order(row_ids)
-            key, (total, count, first, last) = _reduce_by_key(
+            key, (total, count, least, most, first, last) = _reduce_by_key(
                 _day_key(row_ids[segments], day[segments]),
-                (np.add, np.add, np.minimum, np.maximum),
+                (np.add, np.add, np.minimum, np.maximum, np.minimum, np.maximum),
                 np.add.reduceat(observed, segments),
                 np.bincount(np.searchsorted(segments, missing, side="right") - 1, minlength=segments.size),
+                np.minimum.reduceat(low, segments),
+                np.maximum.reduceat(high, segments),
                 np.minimum.reduceat(times, segments),
                 np.maximum.reduceat(times, segments),
                 order=by_series if segments.size == n else None,  # rows in time order in each series: sorted by key too
@@ -197,13 +208,15 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         if day_keys and day_keys[-1][-1] == key[0]:  # a day split between batches: kept as one entry
             sums[-1][-1] += total[0]
             missing_counts[-1][-1] += count[0]
-            key, total, count = key[1:], total[1:], count[1:]
+            lows[-1][-1], highs[-1][-1] = min(lows[-1][-1], least[0]), max(highs[-1][-1], most[0])
+            key, total, count, least, most = key[1:], total[1:], count[1:], least[1:], most[1:]
         if key.size:
-            day_keys.append(key), sums.append(total), missing_counts.append(count)
+            day_keys.append(key), sums.append(total), missing_counts.append(count), lows.append(least), highs.append(most)
         near.add(row_ids, by_series, times, values, is_missing)
     if not ids:
         raise DataError("consumption_hourly: no rows; expected hourly readings")
-    key, (total, count) = _reduce_by_key(np.concatenate(day_keys), np.add, np.concatenate(sums), np.concatenate(missing_counts))
+    key, (total, count, low, high) = _reduce_by_key(np.concatenate(day_keys), (np.add, np.add, np.minimum, np.maximum),
+                                                    *map(np.concatenate, (sums, missing_counts, lows, highs)))
     run_id, (first, last) = _reduce_by_key(
         np.concatenate(run_keys), (np.minimum, np.maximum), np.concatenate(firsts), np.concatenate(lasts)
     )
@@ -215,6 +228,8 @@ def _scan_meters(hourly: pl.LazyFrame, keys: list[str], value: str, time_col: st
         day_key=key,
         observed=total,
         missing=count,
+        low=low,
+        high=high,
         first=first,
         last=last,
         near_series=np.concatenate(near.series),
@@ -310,11 +325,12 @@ def _series_ids(columns: list[pa.Array], starts: np.ndarray, ids: dict[tuple, in
 
 
 def _cycle_reduce(
-    place_ids: np.ndarray, times: np.ndarray, time_type: pl.Datetime, observed: np.ndarray, is_missing: np.ndarray
+    place_ids: np.ndarray, times: np.ndarray, time_type: pl.Datetime, observed: np.ndarray, is_missing: np.ndarray,
+    low: np.ndarray, high: np.ndarray,
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray] | None:
-    """``_reduce_by_key``'s per-(series, day) sums, missing counts, first and last times of a batch
-    whose rows cycle through the series ``place_ids``, one row each per cycle, all at the cycle's
-    time (a timestamp-major export), and the rows' stable order by series; None for any other
+    """``_reduce_by_key``'s per-(series, day) sums, missing counts, least and greatest readings, first
+    and last times of a batch whose rows cycle through the series ``place_ids``, one row each per
+    cycle, all at the cycle's time (a timestamp-major export), and the rows' stable order by series; None for any other
     batch. Reduced on the batch as a (cycle, series) matrix, without sorting its rows: numpy's
     pairwise sum of a column's strided rows gives the bits of the same rows made contiguous."""
     period = place_ids.size
@@ -329,11 +345,12 @@ def _cycle_reduce(
     segments = np.flatnonzero(np.concatenate([[True], day[1:] != day[:-1]]))  # each day's first cycle
     by_id = np.argsort(place_ids)
 
-    def per_series_day(x: np.ndarray, **dtype: type) -> np.ndarray:
-        return np.add.reduceat(x.reshape(cycles, period), segments, axis=0, **dtype)[:, by_id].T.ravel()
+    def per_series_day(x: np.ndarray, ufunc: np.ufunc = np.add, **dtype: type) -> np.ndarray:
+        return ufunc.reduceat(x.reshape(cycles, period), segments, axis=0, **dtype)[:, by_id].T.ravel()
 
     key = _day_key(np.repeat(place_ids[by_id], segments.size), np.tile(day[segments], period))
     reduced = [per_series_day(observed), per_series_day(is_missing, dtype=np.int64),
+               per_series_day(low, np.minimum), per_series_day(high, np.maximum),
                np.tile(np.minimum.reduceat(cycle_time, segments), period), np.tile(np.maximum.reduceat(cycle_time, segments), period)]
     return key, reduced, np.arange(times.size).reshape(cycles, period)[:, by_id].T.ravel()
 
@@ -443,6 +460,63 @@ def _refuse_coarse(scan: _MeterScan, series: np.ndarray, times: np.ndarray, read
         "the hours around it: each total would be counted again for every hour filled; 0 for an hour without use; totals of "
         "a day go in consumption_daily)"
     )
+
+
+PATTERN_DAYS = 7  # days of readings of a series: enough to tell its days' pattern from a meter's hourly use
+
+
+def _refuse_day_patterns(scan: _MeterScan) -> None:
+    """Refuse a series of PATTERN_DAYS days with readings or more whose days' least and greatest
+    readings (the scan's: no pass of its own) show no hourly use:
+    - a daily total written in each of its hours (an export joining a daily value onto the hourly
+      grid, its sum 24 times the day's use): every day of use without a missing reading has one
+      reading in all its hours, another from one such day to the next more often than not. A constant
+      load or a flat-rate meter (one reading every hour of every day in use, or changed now and then)
+      is costed;
+    - a register (a meter's running total exported as its use, each hour costing the total): every
+      day's readings start at or above where the day before's ended, and rise on most days (an idle
+      day's stay). Real use falls back (overnight, at a shift change); a constant load, or one raised
+      now and then, does not rise within its days. The daily records' check (_refuse_registers) finds
+      the longer registers that reset."""
+    read = scan.low <= scan.high  # days with a reading
+    key, low, high, whole = scan.day_key[read], scan.low[read], scan.high[read], scan.missing[read] == 0
+    whole &= high > 0  # a day without use has one reading in all its hours, whatever the meter
+    series = key >> 32
+
+    def per_series(of: np.ndarray) -> np.ndarray:
+        return np.bincount(of, minlength=scan.first.size)
+
+    same = series[1:] == series[:-1]
+    days, rising = per_series(series), per_series(series[high > low])
+    climbing = per_series(series[1:][same & (low[1:] >= high[:-1])])
+    register = np.flatnonzero((days >= PATTERN_DAYS) & (2 * rising > days) & (climbing == days - 1))
+    wkey, wlow, wseries = key[whole], low[whole], series[whole]  # the days of use without a missing reading
+    whole_days, varied = per_series(wseries), per_series(series[whole & (high > low)])
+    changes = per_series(wseries[1:][(wseries[1:] == wseries[:-1]) & (wlow[1:] != wlow[:-1])])
+    spread = np.flatnonzero((whole_days >= PATTERN_DAYS) & (varied == 0) & (2 * changes > whole_days - 1))
+
+    def named(sid: int) -> str:
+        return ", ".join(f"{k}={v}" for k, v in scan.series.row(sid, named=True).items() if k != "_id")
+
+    def day(k: int) -> object:
+        return pl.Series([(k & 0xFFFFFFFF) - _DAY_OFFSET]).cast(pl.Int32).cast(pl.Date)[0]
+
+    if spread.size:
+        sid = int(spread[0])
+        shown = ", ".join(f"{wlow[i]:,.1f} on {day(wkey[i])}" for i in np.flatnonzero(wseries == sid)[:2])
+        raise DataError(
+            f"consumption_hourly: {named(sid)} has one reading in all the hours of each of its {whole_days[sid]} whole days of use, "
+            f"another from one day to the next on {changes[sid]} of them ({shown}, ...; {spread.size} such series): a daily "
+            "total written in each of its hours? its sum would cost 24 times the day's use; expected the use of each hour "
+            "(totals of a day go in consumption_daily)")
+    if register.size:
+        sid = int(register[0])
+        rows = np.flatnonzero(series == sid)
+        raise DataError(
+            f"consumption_hourly: {named(sid)} rises on {rising[sid]} of its {days[sid]} days and never falls back from one day "
+            f"to the next ({low[rows[0]]:,.1f} on {day(key[rows[0]])} to {high[rows[-1]]:,.1f} on {day(key[rows[-1]])}; "
+            f"{register.size} such series): a meter's running total (register readings), not the use of each hour? "
+            "expected the quantity used in each hour (the differences of the readings)")
 
 
 def _sorted_rows(series: np.ndarray, times: np.ndarray, readings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
