@@ -51,6 +51,14 @@ def demo_and_risk_runs(root: Path) -> dict[str, Path]:
     return runs
 
 
+def demo_risk_and_sweep(root: Path) -> dict[str, Path]:
+    """demo_and_risk_runs, and a finished two-job demo sweep (seed=0,1) on the same tiny mine, as "sweep"."""
+    runs = demo_and_risk_runs(root) | {"sweep": root / "sweep"}
+    result = invoke("demo", "-m", "data=parquet_dir", f"data.dir={root / 'mine'}", "seed=0,1", f"hydra.sweep.dir={runs['sweep']}")
+    assert result.exit_code == 0, result.output
+    return runs
+
+
 def copy_without(run: Path, folder: Path, name: str) -> Path:
     """A copy of ``run`` in ``folder`` less its file ``name`` (report.html, status.json...)."""
     import shutil

@@ -36,14 +36,9 @@ def _project(root: Path, monkeypatch) -> Path:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory) -> dict[str, Path]:
     """A demo run and a quick risk run on the tiny mine, and a two-job demo sweep, all finished ok."""
-    root = tmp_path_factory.mktemp("made")
-    data = ["data=parquet_dir", f"data.dir={write_tiny_mine(root / 'mine')}"]
-    runs = {"demo": root / "demo", "risk": root / "risk", "sweep": root / "sweep"}
-    for args in (["demo", *data, f"hydra.run.dir={runs['demo']}"], ["risk", *QUICK_RISK, f"hydra.run.dir={runs['risk']}"],
-                 ["demo", "-m", *data, "seed=0,1", f"hydra.sweep.dir={runs['sweep']}"]):
-        result = invoke(*args)
-        assert result.exit_code == 0, result.output
-    return runs
+    from harness import demo_risk_and_sweep
+
+    return demo_risk_and_sweep(tmp_path_factory.mktemp("made"))
 
 
 def _copy(made: dict, name: str, tmp_path: Path) -> Path:
