@@ -1,8 +1,8 @@
 """Propagation of item uncertainties to a total (seed 003, eqs 20-23) and by Monte Carlo.
 
-Analytical, for relative uncertainties U_i (fractions, e.g. 0.1079):
+Analytical, for relative uncertainties U_i (fractions of |x_i|, e.g. 0.1079):
   product  E = prod x_i:  U_total = sqrt(sum U_i^2)                      (eq 22)
-  sum      E = sum x_i:   U_total = sqrt(sum (w_i U_i)^2), w_i = x_i / sum x  (eq 23)
+  sum      E = sum x_i:   U_total = sqrt(sum (w_i U_i)^2), w_i = x_i / sum x  (eq 23; a credit's x_i < 0)
 Asymmetric ranges (the seed's -13.05 % / +27.68 %) are propagated side by side: lower
 magnitudes with lower magnitudes, upper with upper. An interval of a mean time between events
 maps to one of a cost per period (c x H / MTBF).
@@ -39,8 +39,10 @@ def analytic_uncertainty(uncertainties, combine: str = "sum", weights=None) -> f
     if weights is None:
         raise ConfigError("a sum needs each item's share of the total (eq 23)", param="weights")
     w = np.asarray(weights, dtype=float)
-    if w.shape != u.shape or np.any(w < 0) or w.sum() <= 0:
-        raise ConfigError(f"expected {u.size} non-negative shares with a positive sum", param="weights")
+    # a credit (a by-product sold, a rebate) is a negative share: squared below, its deviation counts
+    # as any item's (it was refused, after every bootstrap and fit of the run)
+    if w.shape != u.shape or not np.all(np.isfinite(w)) or w.sum() == 0:
+        raise ConfigError(f"expected {u.size} finite shares (the items' means) with a non-zero sum", param="weights")
     w = w / w.sum()
     return float(np.sqrt(np.sum((w * u) ** 2)))
 
@@ -107,7 +109,8 @@ def propagate_items(
     for j, item in enumerate(items):
         best = fit_all(data[:, j], tuple(families), name=f"{where}: {item}")[0].frozen()
         mean = best.mean()
-        low, high = (100 * (best.ppf(t) / mean - 1) for t in tails)
+        # % of |mean|: the low end of a credit (negative mean) lies below it too
+        low, high = (100 * (best.ppf(t) / mean - 1) * np.sign(mean) for t in tails)
         rows.append({"item": item, "family": best.dist.name, "mean": mean, "range_low_pct": low, "range_high_pct": high})
         marginals.append(best)
     shares = [r["mean"] for r in rows]
@@ -115,7 +118,7 @@ def propagate_items(
     corr = normal_scores_correlation(data) if copula else None
     total = monte_carlo_total(marginals, combine, n_samples, corr, random_state)
     t_mean = float(total.mean())
-    m_low, m_high = (100 * (np.quantile(total, t) / t_mean - 1) for t in tails)
+    m_low, m_high = (100 * (np.quantile(total, t) / t_mean - 1) * np.sign(t_mean) for t in tails)
     rows.append({"item": "total (analytic)", "family": "", "mean": float("nan"), "range_low_pct": a_low, "range_high_pct": a_high})
     rows.append({"item": "total (monte carlo)", "family": "", "mean": t_mean, "range_low_pct": m_low, "range_high_pct": m_high})
     metrics = {
@@ -129,8 +132,9 @@ def implied_cost(estimate: float, low: float, high: float, cost_per_event: float
     """cost = c x H / MTBF from a mean time between events and its interval; decreasing in MTBF, so the ends swap."""
     if operating_hours <= 0:
         raise ConfigError("expected positive hours when cost_per_event is set", param="operating_hours")
-    if low <= 0:
-        raise ConfigError("implied_cost: needs a positive interval of the mean time between events")
+    if low <= 0:  # e.g. a basic interval: 2 x estimate - high, below 0 for a skewed sample
+        raise ConfigError(f"implied_cost: the interval of the mean time between events reaches {low:.6g} (<= 0), which no "
+                          "cost c x H / MTBF maps; expected a positive interval (uncertainty.method=percentile or bca)")
     scale = cost_per_event * operating_hours
     cost, cost_low, cost_high = scale / estimate, scale / high, scale / low
     return {

@@ -33,6 +33,15 @@ def transform_series(values: np.ndarray, transform: str, name: str) -> np.ndarra
     raise ConfigError(f"expected names from {', '.join(TRANSFORMS)}, got '{transform}'", param="transform")
 
 
+def _fixed_step(values: np.ndarray, changes: np.ndarray, transform: str) -> bool:
+    """Whether the changes spread no more than the rounding of what they were computed from: a log
+    return carries eps x |ln x| of error, a diff eps x |x|, far above eps x the change itself that
+    check_spread allows (a price up 1 % a month: log returns spread 9e-16, 10x that bound, and were
+    fitted: best fit uniform of width 9e-16, "no family fits")."""
+    source = np.log(values) if transform == "log_return" else values
+    return bool(np.ptp(changes) <= changes.size * np.finfo(float).eps * np.nanmax(np.abs(source)))
+
+
 def drop_gaps(values: np.ndarray) -> tuple[np.ndarray, int]:
     """The values without the NaN that stand for dropped gaps (and returns across them), and their count."""
     kept = values[~np.isnan(values)]
@@ -54,6 +63,10 @@ def transform_groups(
                 raise DataError(f"{path}: column '{column}' ({label}) has {series[label].size} value(s); expected at least 2 to "
                                 "resample and 3 to fit a distribution")
             check_spread(series[label], f"{path}: column '{column}' ({label})")  # every series, before the first one's output
+            if transform != "level" and _fixed_step(values, series[label], transform):
+                raise DataError(f"{path}: column '{column}' ({label}): every {transform} is {series[label][0]:g} up to rounding (a "
+                                f"{'rate' if transform == 'log_return' else 'step'} fixed as by an escalation clause): no distribution "
+                                f"to fit; expected dataset.transforms without '{transform}'")
     return series, dropped
 
 
