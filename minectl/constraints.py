@@ -28,6 +28,7 @@ _NO_DEFAULT: Any = dataclasses.MISSING
 # which ends of an interval belong to it
 CLOSED = ("both", "left", "right", "neither")
 INT64 = 2**63
+NOW = re.compile(r"(?<!\\)\$\{now:")  # Hydra's resolver of the current time (not an escaped \${now:)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -246,6 +247,10 @@ def _check_child(node: Any, key: Any, where: str, used: bool) -> None:
     child = node._get_node(key)
     if isinstance(child, Container):
         check_config(child, where, used)
+    elif NOW.search(str(child._value())):  # saved as written in .hydra/config.yaml: a replay reads another time
+        raise ConfigError(f"{where}={child._value()}: takes the time of the run, another value at each run, so its figures "
+                          "cannot be reproduced (minectl verify replays the config as written); expected the value written "
+                          "out (a shell's $(date ...) in an override is saved with the run)")
 
 
 def _check_numbers(node: Any, key: str, where: str, rng: Range | Choices) -> None:

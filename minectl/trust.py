@@ -273,6 +273,7 @@ def _check_config_dir(config_dir: Path, task: Optional[str] = None) -> None:
     from importlib.resources import files
 
     packaged = files("minectl.conf")
+    self_first = []  # files whose entries after `_self_` may override their values: composed once all are checked
     for file in sorted(Path(config_dir).rglob("*.y*ml")):
         if not file.is_file():  # a named pipe blocked the read forever, a link to /dev/zero filled memory
             raise ConfigError(f"{file}: {not_a_file(file)}; expected a config file")
@@ -289,23 +290,126 @@ def _check_config_dir(config_dir: Path, task: Optional[str] = None) -> None:
         if text.startswith("\ufeff") and text[1:].lstrip().startswith("# @package"):  # Hydra reads the header only at the start
             raise ConfigError(f"{file}: starts with a byte-order mark, which hides its '# @package' line from Hydra (its keys "
                               "would land under its group's name); expected the file saved as UTF-8 without a BOM")
-        relative = file.relative_to(config_dir)
-        shadowed = packaged.joinpath(*relative.parts)
-        if len(relative.parts) > 1 and shadowed.is_file() and shadowed.read_bytes() != file.read_bytes():
-            group, option = relative.parent.as_posix(), relative.stem
-            raise ConfigError(f"{file}: minectl's own {group}={option} is composed instead (packaged configs come first "
-                              f"in Hydra's search path), so this file would be ignored; expected another name "
-                              f"({group}/my_{option}.yaml, chosen with {'+' * (group == 'experiment')}{group}=my_{option})")
+        package = _package_header(file, text)
         if isinstance(loaded, dict):
             hydra = loaded.get("hydra") if isinstance(loaded.get("hydra"), dict) else {}
             found = ((f"{file}: hydra.searchpath", hydra.get("searchpath")), (f"{file}: searchpath", loaded.get("searchpath")))
             for where, entries in found:
                 if entries:
                     check_searchpath(entries, where)
+        relative = file.relative_to(config_dir)
+        shadowed = packaged.joinpath(*relative.parts)
+        if shadowed.is_file() and shadowed.read_bytes() != file.read_bytes():  # after what would import: that first
+            raise ConfigError(_ignored(file, relative))
+        if isinstance(loaded, dict):
+            _check_group_lists(file, loaded.get("defaults"), packaged)
+            if _merged_after_self(loaded.get("defaults")):
+                self_first.append((file, relative, loaded, package))
+    for found in self_first:
+        _check_self_first(config_dir, *found)
     if task and (Path(config_dir) / f"{task}.yaml").exists():  # Hydra reads the packaged one first: this one never
         raise ConfigError(f"{Path(config_dir) / f'{task}.yaml'}: `minectl {task}` always composes its packaged {task}.yaml, "
                           "this file would be ignored; expected config groups (data/, costs/, ...) or an experiment "
                           "(experiment/NAME.yaml, chosen with +experiment=NAME)")
+
+
+def _package_header(file: Path, text: str) -> Optional[str]:
+    """The file's `# @package` as Hydra reads it: only among its first lines, above any other comment or key."""
+    from hydra.plugins.config_source import ConfigSource
+
+    try:
+        package = ConfigSource._get_header_dict(text)["package"]
+    except ValueError as exc:  # Hydra says it without the file's name
+        raise ConfigError(f"{file}: {exc}; expected a header line '# @package NAME' (e.g. # @package _global_)") from None
+    hidden = re.search(r"^[ \t]*#[ \t]*@package\b", text, re.M)
+    if package is None and hidden:  # its keys would land under the group's name: an experiment's refused as unknown keys
+        line = text.count("\n", 0, hidden.start()) + 1
+        raise ConfigError(f"{file}: its '# @package' line (line {line}) comes after other lines, and Hydra reads it only "
+                          "above the file's other comments and keys; expected it on the first line")
+    return package
+
+
+def _check_group_lists(file: Path, defaults: Any, packaged: Any) -> None:
+    """`override /data: [parquet_dir, synthetic]` in a file: Hydra merges the options into one config, the last one's
+    keys winning, with exit 0, as for `data=[...]` on the command line (refused there). A group takes a list where a
+    packaged task config lists its options (forecaster: [naive, ...])."""
+    import yaml
+
+    entries = [entry for entry in defaults if isinstance(entry, dict)] if isinstance(defaults, list) else []
+    for key, value in (item for entry in entries for item in entry.items()):
+        if not isinstance(value, list):
+            continue
+        group = str(key).split()[-1].strip("/").partition("@")[0]  # `override /data@x` -> data
+        one = any(isinstance(entry, dict) and isinstance(entry.get(group), str)
+                  for task in packaged.iterdir() if task.name.endswith(".yaml")
+                  for entry in (yaml.safe_load(task.read_text()) or {}).get("defaults", []))
+        if one:
+            options = ", ".join(map(str, value))
+            raise ConfigError(f"{file}: defaults '{key}: [{options}]': {group} takes one option (a list merges them into "
+                              f"one config, the last one's keys winning); expected one, e.g. {key}: {value[-1]}, or a sweep "
+                              f"over each: -m {group}={options.replace(', ', ',')}")
+
+
+def _merged_after_self(defaults: Any) -> bool:
+    """A defaults list with an entry after `_self_` that is always merged there: not an `override` of the
+    primary's list, nor an `optional` or interpolated choice (debug/forecast/lstm: ${debug} overrides on purpose)."""
+    if not isinstance(defaults, list) or "_self_" not in defaults:
+        return False
+    later = defaults[defaults.index("_self_") + 1:]
+    return any(isinstance(entry, str) and "${" not in entry or isinstance(entry, dict) and any(
+        not str(key).startswith(("override ", "optional ")) and "${" not in f"{key}{value}" for key, value in entry.items())
+        for entry in later)
+
+
+def _check_self_first(config_dir: Path, file: Path, relative: Path, loaded: dict, header: Optional[str]) -> None:
+    """`defaults: [_self_, default]`: the file's own values are merged first and the entries after `_self_` over
+    them, so a key both set keeps the entry's value and the file's is ignored, with exit 0
+    (costs/mine.yaml's cost_objects: [stage] ran as default's [stage, mine, product]). The file is composed
+    alone (an experiment that overrides the task's list cannot be, and is left to its task's composition)."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    if header not in (None, "_group_", "_global_"):
+        return  # a package of its own: where its keys land is not followed here
+    package = [] if header == "_global_" else list(relative.parent.parts)
+    try:
+        with initialize_config_dir(str(Path(config_dir).resolve()), version_base=None):
+            composed = compose(relative.with_suffix("").as_posix(), overrides=["hydra.searchpath=[pkg://minectl.conf]"])
+    except Exception:  # noqa: BLE001 - composed with its task later, where an error is said in one line
+        return
+    composed = OmegaConf.to_container(composed, resolve=False)
+    for key, own in _leaves({k: v for k, v in loaded.items() if k != "defaults"}):
+        value = composed
+        for part in package + key:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None and value != own:
+            later = loaded["defaults"][loaded["defaults"].index("_self_") + 1:]
+            raise ConfigError(f"{file}: {'.'.join(map(str, key))}: {own!r} is replaced by {value!r} from {later} (listed after "
+                              "_self_ in its defaults list, merged over this file's own values), so the value written here "
+                              "would be ignored; expected _self_ last in the defaults list, or the key removed")
+
+
+def _leaves(node: dict, path: tuple = ()) -> Iterable[tuple[list, Any]]:
+    """The values a mapping sets, by their path: a nested map's keys (an empty map sets nothing), a list whole."""
+    for key, value in node.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, (*path, key))
+        else:
+            yield [*path, key], value
+
+
+def _ignored(file: Path, relative: Path) -> str:
+    """A -cd file that a packaged config of the same path hides: a group's option, or a primary config (the cost.yaml
+    that `minectl demo` composes in its defaults list)."""
+    if len(relative.parts) == 1:
+        name, other = relative.name, ("config groups (data/, costs/, ...) or an experiment (experiment/NAME.yaml, chosen "
+                                      "with +experiment=NAME)")
+    else:
+        group, option = relative.parent.as_posix(), relative.stem
+        name = f"{group}={option}"
+        other = f"another name ({group}/my_{option}.yaml, chosen with {'+' * (group == 'experiment')}{group}=my_{option})"
+    return (f"{file}: minectl's own {name} is composed instead (packaged configs come first in Hydra's search path), so "
+            f"this file would be ignored; expected {other}")
 
 
 def _check_yaml11_numbers(root: Any, file: Path) -> None:

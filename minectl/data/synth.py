@@ -439,10 +439,14 @@ def _days(start: str, years: float) -> np.ndarray:
         raise ConfigError(f"start: expected an ISO date like 2023-01-01, got {start!r}") from None
     whole = int(years)
     try:
-        end = first.replace(year=first.year + whole)
-    except ValueError:  # 29 February
-        end = first.replace(year=first.year + whole, day=28)
-    end += timedelta(days=round((years - whole) * 365))
+        try:
+            end = first.replace(year=first.year + whole)
+        except ValueError:  # 29 February
+            end = first.replace(year=first.year + whole, day=28)
+        end += timedelta(days=round((years - whole) * 365))
+    except (ValueError, OverflowError):  # past 9999-12-31, Python's last date: was a traceback
+        raise ConfigError(f"start {first} and years {years:g}: run past {date.max}, the last date there is; "
+                          "expected an earlier start or fewer years") from None
     return np.arange(np.datetime64(first), np.datetime64(end), dtype="datetime64[D]")
 
 
@@ -544,6 +548,9 @@ def write_dataset(
     progress, if given, is called with 1 after each mine. Returns table name -> path.
     """
     out = Path(out_dir)
+    if Path.cwd().is_relative_to(out.resolve()):  # `--out .`: the folder cannot be replaced (EBUSY), its ..old-<pid> was left
+        raise ConfigError(f"out_dir: {out} is or holds the current folder, which cannot be replaced; expected a folder below it "
+                          f"(e.g. {out / 'synthetic'})")
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise ConfigError(f"out_dir: expected an empty folder or an earlier synthetic dataset, got {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
