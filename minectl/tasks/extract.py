@@ -325,6 +325,13 @@ def predict_cli(run, overrides: list[str]) -> None:
     if 2 * len(tagged) > len(numbered):
         raise DataError(f"{text}: {len(tagged)} of its {len(numbered)} lines end in a tag (line {tagged[0][0]}: {tagged[0][1]!r}): "
                         "a CoNLL file; expected plain text, one entry a line (the sentences without their tags)")
+    # a table saved as text (Excel's "Text (Tab delimited)" .txt): its header, ids and costs were tagged as words of each
+    # entry and a cost after a part read as its value (`pump seal<TAB>1500`: pump seal -Value-> 1500), exit 0
+    tabbed = [(number, line) for number, line, _ in numbered if "\t" in line]
+    if 2 * len(tabbed) > len(numbered):
+        raise DataError(f"{text}: {len(tabbed)} of its {len(numbered)} lines hold tabs (line {tabbed[0][0]}: {tabbed[0][1]!r}): "
+                        "a tab-separated table; expected plain text, one entry a line (write its free-text column to a .txt file, "
+                        "one entry a line)")
     long = next(((number, len(words)) for number, _, words in numbered if len(words) > MAX_TOKENS), None)
     if long is not None:
         raise DataError(f"{text}: line {long[0]}: {long[1]} tokens; expected at most {MAX_TOKENS} an entry (split longer text into lines)")

@@ -120,7 +120,8 @@ def _token_pattern() -> re.Pattern:
     ends = [c for i, c in enumerate(marks) if i + 1 == len(marks) or marks[i + 1] != c + 1]
     mark = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in zip(starts, ends, strict=True))
     word = rf"(?:(?![{CJK}])[\w{mark}])+"
-    return re.compile(rf"[{CJK}][{mark}]*|{word}(?:[.,/'-]{word})*"
+    # a comma joins digits only (1,500 and 0,8 are one number): `pump,seal` and `seal,100` are two words and a comma
+    return re.compile(rf"[{CJK}][{mark}]*|{word}(?:(?:[./'-]|(?<=\d),(?=\d)){word})*"
                       r"|[^\w\s\x00-\x1f\x7f-\x9f\xad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
@@ -382,7 +383,8 @@ def _doccano(text: str, path: Path) -> list[Document]:
     and a token that a span starts or ends inside is cut there ("pump" labelled in "pump's": the
     annotator's boundary is the text's). A file holding one JSON array of those objects (as some
     exports write) reads as its JSON Lines."""
-    docs = []
+    # cutting: (where, label, its text, the word, whether it covers whole words ending one later) of each label cutting a word
+    docs, cutting, labels = [], [], 0
     for where, item in _doccano_objects(text, path):
         if isinstance(item, dict) and isinstance(item.get("tokens"), list) and "spans" not in item:  # not Prodigy's (PRODIGY)
             # span JSON Lines named .jsonl (pandas' to_json(lines=True), MaintIE a line): its token offsets read as characters
@@ -411,7 +413,12 @@ def _doccano(text: str, path: Path) -> list[Document]:
         else:  # "label" (Doccano 1.x, Label Studio JSON-MIN) or "labels" (older Doccano)
             raw = [_label_entry(e) for e in lists[filled[0]]]
         astral = ASTRAL.search(item["text"])
+        _check_not_bytes(item["text"], raw, path, where)
         spans = [_character_span(item["text"], entry, path, f"{where}: label {j}", astral) for j, entry in enumerate(raw)]
+        labels += len(spans)
+        cutting += [(where, j, item["text"][a:b], next(word for word, start, end in words if start < a < end or start < b < end),
+                     not _in_word(item["text"], a) and b < len(item["text"]) and not _in_word(item["text"], b + 1))
+                    for j, (a, b) in enumerate(spans) if _in_word(item["text"], a) or _in_word(item["text"], b)]
         tokens = _cut_at(item["text"], words, {offset for span in spans for offset in span})
         starts = {s: i for i, (_, s, _) in enumerate(tokens)}
         ends = {e: i + 1 for i, (_, _, e) in enumerate(tokens)}
@@ -432,7 +439,20 @@ def _doccano(text: str, path: Path) -> list[Document]:
                 raise DataError(f"{path}: {where}: relation {j}: expected {{from_id, to_id, type}} naming entity ids of the line")
             relations.append((ids[ends[0]], ids[ends[1]], rel["type"]))
         docs.append(_check_document(path, where, Document([t for t, _, _ in tokens], entities, relations)))
+    # an annotator's slip cuts a word now and then; most labels a letter short of their word's end is an end counted inclusively
+    if 2 * len(cutting) > labels and all(one_short for *_, one_short in cutting):
+        where, j, label, word, _ = cutting[0]
+        raise DataError(f"{path}: {len(cutting)} of its {labels} labels end a letter inside a word ({where}: label {j} {label!r} in "
+                        f"{word!r}), each one short of whole words; expected the end exclusive (the character after the label: "
+                        "add 1 to every end)")
     return docs
+
+
+def _in_word(text: str, offset: int) -> bool:
+    """Whether ``offset`` falls between two ASCII letters or two digits (`pu|mp`; not `pump|'s` or `15|mm`, a
+    number and its unit). ASCII only: Thai, written without spaces, is one token a run of letters, each label cut from it."""
+    pair = text[max(offset - 1, 0):offset + 1]
+    return len(pair) == 2 and pair.isascii() and (pair.isalpha() or pair.isdigit())
 
 
 def _doccano_objects(text: str, path: Path):
@@ -472,6 +492,30 @@ def _character_span(text: str, entry: tuple, path: Path, where: str, astral: re.
     if not text[start:end].strip():
         raise DataError(f"{path}: {where} [{start}, {end}) covers only white space; expected a word")
     return end - len(text[start:end].lstrip()), start + len(text[start:end].rstrip())
+
+
+def _check_not_bytes(text: str, raw: list[tuple], path: Path, where: str) -> None:
+    """Refuse a line whose labels count UTF-8 bytes (a tool in Go or Rust, `text.encode().find()`):
+    after an `é` each fell a byte late, `pump` read as `ump`, cut from its word in silence. Said only
+    where that reading fits: as characters a label cuts a word between two letters, as bytes every
+    label of the line falls on whole words."""
+    data = text.encode()
+    if len(data) == len(text) or not all(type(a) is int and type(b) is int for a, b, _, _ in raw):
+        return
+
+    def as_characters(offset: int) -> int | None:  # a byte offset as characters; None: not at a character's start
+        try:
+            return len(data[:offset].decode()) if 0 <= offset <= len(data) else None
+        except UnicodeDecodeError:
+            return None
+
+    cut = next(((j, a, b) for j, (a, b, _, _) in enumerate(raw) if _in_word(text, a) or _in_word(text, b)), None)
+    read = [as_characters(offset) for a, b, _, _ in raw for offset in (a, b)]
+    if cut and None not in read and not any(_in_word(text, offset) for offset in read):
+        j, a, b = cut
+        raise DataError(f"{path}: {where}: label {j} [{a}, {b}) cuts a word ({text[a:b]!r}), and read as UTF-8 bytes every label of "
+                        "the line falls on whole words; expected character offsets (the tool that wrote them counts bytes: "
+                        "convert them with len(text.encode()[:offset].decode()))")
 
 
 def _cut_at(text: str, tokens: list[tuple[str, int, int]], offsets: set[int]) -> list[tuple[str, int, int]]:
