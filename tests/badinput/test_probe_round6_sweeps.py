@@ -116,8 +116,8 @@ def test_verify_does_not_replay_into_the_run_it_checks(made, tmp_path):
     # before: the replay written to RUN/replay, then "reproduced: 30 metrics identical", exit 0
     sweep = Path(shutil.copytree(made["cost"], tmp_path / "sweep"))
     assert_refused(["verify", sweep / "0", "--out", sweep / "0" / "replay"],
-                   f"hydra.run.dir={sweep / '0' / 'replay'}: inside the run folder {sweep / '0'} (a run stays as it was "
-                   "written); expected a folder outside it", inputs=[sweep])
+                   f"--out {sweep / '0' / 'replay'}: inside the run folder {sweep / '0'}; expected a folder outside it "
+                   "(the run stays as it was written)", inputs=[sweep])
     assert not (sweep / "0" / "replay").exists()
 
 
