@@ -381,6 +381,8 @@ def _check_group_values(parsed: list[Any], group_options: Any, default_choices: 
     """`model=null`, and a list for a group that takes one option (`data=[parquet_dir,synthetic]`): Hydra says
     only "must be a string or a list" of the first, and merges the list's options into one config, the last
     one's keys winning, with exit 0. ``default_choices``: the task's defaults, composed only for a list."""
+    from minectl.trust import one_option
+
     for override in parsed:
         if override.is_delete() or override.is_sweep_override():
             continue
@@ -395,9 +397,7 @@ def _check_group_values(parsed: list[Any], group_options: Any, default_choices: 
             raise MinectlError(f"{override.input_line}: {group} is a config group; expected one of its options: "
                                + ", ".join(options))
         if isinstance(default_choices().get(group), str):  # forecaster=[naive,arima] is a group of lists
-            raise MinectlError(f"{override.input_line}: {group} takes one option (a list merges them into one config, "
-                               f"the last one's keys winning); expected one, e.g. {group}={value[-1]}, or a sweep over "
-                               f"each: -m {group}={','.join(map(str, value))}")
+            raise MinectlError(f"{override.input_line}: {one_option(group, value, f'{group}={value[-1]}')}")
 
 
 def _check_hydra_additions(cfg: Any, parsed: list[Any]) -> None:

@@ -344,10 +344,15 @@ def _check_group_lists(file: Path, defaults: Any, packaged: Any) -> None:
                   for task in packaged.iterdir() if task.name.endswith(".yaml")
                   for entry in (yaml.safe_load(task.read_text()) or {}).get("defaults", []))
         if one:
-            options = ", ".join(map(str, value))
-            raise ConfigError(f"{file}: defaults '{key}: [{options}]': {group} takes one option (a list merges them into "
-                              f"one config, the last one's keys winning); expected one, e.g. {key}: {value[-1]}, or a sweep "
-                              f"over each: -m {group}={options.replace(', ', ',')}")
+            raise ConfigError(f"{file}: defaults '{key}: [{', '.join(map(str, value))}]': "
+                              + one_option(group, value, f"{key}: {value[-1]}"))
+
+
+def one_option(group: str, options: list, example: str) -> str:
+    """Why a list of ``options`` is refused for a ``group`` that takes one (on the command line or in a
+    file's defaults), with ``example``, the one option written as the user wrote the list."""
+    return (f"{group} takes one option (a list merges them into one config, the last one's keys winning); expected "
+            f"one, e.g. {example}, or a sweep over each: -m {group}={','.join(map(str, options))}")
 
 
 def _merged_after_self(defaults: Any) -> bool:
