@@ -41,7 +41,10 @@ def normalise_name(text: str, synonyms: Mapping[str, str] = {}) -> tuple[str, st
     match = _UNIT.match(text)
     if match:
         text, unit = match["name"], normalise_unit(match["unit"])
-    key = re.sub(r"[\W_]+", "_", text.lower()).strip("_")  # letters of any script: 运输成本, förderkosten
+    # letters of any script (运输成本, förderkosten) with their combining marks: \W holds the vowel signs of Devanagari
+    # and Thai, so पंप (pump) and पिप were both `प_प`, one node
+    words = "".join(c if c.isalnum() or unicodedata.category(c)[0] == "M" else " " for c in text.lower()).split()
+    key = "_".join(words)
     return synonyms.get(key, key), unit
 
 

@@ -41,6 +41,9 @@ LINE_END = re.compile(r"\r\n|\r|\n")  # not str.splitlines': it also ends lines 
 # Prodigy's {text, tokens, spans: [{start, end, label}], answer} records: their rejected examples are no gold, so not read as such
 PRODIGY = (" (Prodigy's {text, spans, answer} export: keep its accepted examples and write each as Doccano JSONL "
            "{text, label: [[start, end, label], ...]} from its spans)")
+# spaCy's Doc.to_json (JSON Lines of {text, ents, sents, tokens}): each format's reader sent it to the other's
+SPACY = (" (spaCy's Doc.to_json {text, ents, tokens}: write each as Doccano JSONL {text, label: [[start, end, label], ...]} from "
+         "its ents, their character offsets as they are)")
 TYPE_NAME = "a type name without surrounding spaces (a path Top/Mid/Leaf: no empty part, no spaces around a '/')"
 
 
@@ -319,8 +322,8 @@ def _span_json(text: str, path: Path) -> list[Document]:
             found = "an empty 'tokens' list" if tokens == [] else "no 'tokens' list of strings"
             raise DataError(f"{path}: {where}: {found}{_other_json(item)}; expected {{tokens, entities, relations}}")
         if "entities" not in item:  # a misspelt key would read as a sentence without entities
-            raise DataError(f"{path}: {where}: no 'entities' among the keys {', '.join(map(repr, item))}; expected "
-                            "{tokens, entities, relations} ('entities': [] for a sentence without entities)")
+            raise DataError(f"{path}: {where}: no 'entities' among the keys {', '.join(map(repr, item))}{_token_tags(item)}; "
+                            "expected {tokens, entities, relations} ('entities': [] for a sentence without entities)")
         misspelt = next((key for key in item if key != "relations" and str(key).lower().rstrip("s") == "relation"), None)
         if "relations" not in item and misspelt is not None:  # 'relations' may be left out: a near miss read as none
             raise DataError(f"{path}: {where}: key {misspelt!r}; expected 'relations' (a list of {{head, tail, type}}, or no key "
@@ -353,6 +356,11 @@ def _other_json(item) -> str:
         return " (Label Studio's JSON export: export JSON-MIN and read it with format doccano, or export CONLL2003)"
     if isinstance(item, dict) and "spans" in item:
         return PRODIGY
+    if isinstance(item, dict) and "ents" in item:
+        return SPACY
+    if isinstance(item, dict) and "paragraphs" in item:
+        return (" (spaCy v2's training JSON {id, paragraphs}: write each token's orth and ner tag (BILUO) as a CoNLL line "
+                "`orth TAG`, a blank line between sentences)")
     if isinstance(item, dict) and {"sentences", "ner"} <= item.keys():  # SciERC, ACE05 as DyGIE++ ships them
         return (" (DyGIE++'s {doc_key, sentences, ner, relations}: its offsets count the document's tokens, its ends inclusive; "
                 "write each sentence as {tokens, entities: [{start, end (exclusive), type}], relations: [{head, tail, type}]})")
@@ -361,6 +369,16 @@ def _other_json(item) -> str:
     if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], dict):
         return " (spaCy's [text, {entities}] training pair: write it as Doccano JSONL {text, label: [[start, end, type]]})"
     return ""
+
+
+def _token_tags(item: dict) -> str:
+    """What a {tokens, ner_tags} row is (Hugging Face datasets' NER sets: CoNLL-2003, WNUT-17, MultiCoNER), a tag a
+    token, often as a label id: span JSON and Doccano sent it to each other, neither naming the tags."""
+    tokens = item.get("tokens")
+    same = [key for key, value in item.items() if key != "tokens" and isinstance(value, list) and len(value) == len(tokens)]
+    key = next((k for k in same if "ner" in str(k).lower()), next((k for k in same if str(k).lower() in ("tags", "labels")), None))
+    return (f" (and a tag a token in {key!r}, as Hugging Face datasets' NER rows have: write 'token TAG' lines, CoNLL, with "
+            "the tags' names (B-PER), not their ids)") if key else ""
 
 
 def _label_entry(entry) -> tuple:
@@ -386,7 +404,9 @@ def _doccano(text: str, path: Path) -> list[Document]:
     # cutting: (where, label, its text, the word, whether it covers whole words ending one later) of each label cutting a word
     docs, cutting, labels = [], [], 0
     for where, item in _doccano_objects(text, path):
-        if isinstance(item, dict) and isinstance(item.get("tokens"), list) and "spans" not in item:  # not Prodigy's (PRODIGY)
+        if isinstance(item, dict) and isinstance(item.get("tokens"), list) and not {"spans", "ents"} & item.keys():  # PRODIGY, SPACY
+            if "entities" not in item and _token_tags(item):  # span JSON would refuse it in turn, for want of 'entities'
+                raise DataError(f"{path}: {where}: a 'tokens' list{_token_tags(item)}; expected a Doccano object {{text, label}}")
             # span JSON Lines named .jsonl (pandas' to_json(lines=True), MaintIE a line): its token offsets read as characters
             raise DataError(f"{path}: {where}: a 'tokens' list, as span JSON has (entity offsets count tokens); expected a Doccano "
                             "object {text, label} (offsets count characters): read it with factors.extract.format=span_json")
@@ -400,7 +420,7 @@ def _doccano(text: str, path: Path) -> list[Document]:
         lists = {key: _items(item[key], path, where, repr(key), labels=True) for key in ("label", "labels", "entities") if key in item}
         if not lists:  # a typo'd key, or an export of label ids ("annotations"), would read as a sentence without entities
             raise DataError(f"{path}: {where}: no 'label', 'labels' or 'entities' among the keys {', '.join(map(repr, item))}"
-                            f"{PRODIGY if 'spans' in item else ''}; "
+                            f"{PRODIGY if 'spans' in item else SPACY if 'ents' in item else ''}; "
                             "expected Doccano's {text, label: [[start, end, type]]} or {text, entities, relations} ([] for a sentence "
                             "without entities)")
         filled = [key for key, value in lists.items() if value] or list(lists)[:1]

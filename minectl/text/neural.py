@@ -122,7 +122,9 @@ class NeuralTagger:
     # ------------------------------------------------------------------ encoding
 
     def _encode(self, docs: list[Document], dict_tags: list[list[str]]):
-        words = [[self.words_.get(t.lower(), UNK) for t in d.tokens] for d in docs]
+        # a token `<PAD>` (a padded export) looked up as the padding id: the mask (W != PAD) and the LSTM's lengths left it
+        # out, so every tag after it fell one token early (`replace <pad> pump`: `<pad>` tagged as the Item); it is unknown
+        words = [[max(self.words_.get(t.lower(), UNK), UNK) for t in d.tokens] for d in docs]
         chars = [[[self.chars_.get(c, UNK) for c in t[:MAX_WORD]] for t in d.tokens] for d in docs]
         dicts = [[self.dict_tags_.get(t, 0) for t in tags] for tags in dict_tags]
         return words, chars, dicts

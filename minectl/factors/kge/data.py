@@ -70,8 +70,13 @@ def _numbered_triples(path: Path) -> dict[int, tuple[str, str, str]]:
             raise DataError(f"{path}:{number}: invisible character U+{ord(invisible):04X} {unicodedata.name(invisible, '')} in a name "
                             f"({line[:80]!r}); expected visible names (delete it)")
         parts = unicodedata.normalize("NFC", line.rstrip(" \t")).split("\t")
-        if number == lines[0][0] and names_columns(parts, HEADER):
-            continue
+        if names_columns(parts, HEADER):
+            if number == lines[0][0]:
+                continue
+            # files joined with their headers (`cat part1.tsv part2.tsv`): `head -relation-> tail` was a triple, its two
+            # entities candidates of every query, in silence
+            raise DataError(f"{path}:{number}: {line[:80]!r} names the columns again (files joined with their headers?); "
+                            "expected a header on the first line only")
         if len(parts) != 3 or not all(p.strip() for p in parts):
             found = f"{len(parts)} tab-separated field{'s' * (len(parts) > 1)}{' (one empty)' * (len(parts) == 3)}"
             raise DataError(f"{path}:{number}: {found}; expected head<TAB>relation<TAB>tail, got {line[:80]!r}")
