@@ -621,7 +621,7 @@ def run_hydra(
 
     import hydra
 
-    from minectl.config import register_schemas
+    from minectl.config import forget_schemas
     from minectl.runfolder import claim_output_dir
     from minectl.runner import execute_job
 
@@ -638,10 +638,11 @@ def run_hydra(
             trust.check_before_compose([], config_dir, task)
         except MinectlError as exc:
             _fail(str(exc))
-        register_schemas(schemas())
     else:
         output = precheck(task, overrides, config_dir, None if cfg or hydra_help or info else key, start_workers=single_run,
                           multirun=multirun, source=source)
+    if hydra_help:  # the page lists the groups and composes no task config (precheck registered the schemas to check one)
+        forget_schemas(schemas())
     if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
         path, timestamped = output
         try:
