@@ -33,6 +33,9 @@ def lognormal_errors(low: float, high: float, confidence: float = 0.95, size: in
     if not -1 < low < 0 < high:
         raise ConfigError(f"expected -1 < lower < 0 < upper (fractions), got [{low}, {high}]", param="error_range")
     z = stats.norm.ppf(0.5 + confidence / 2)
+    if not np.isfinite(z):  # 0.5 + confidence / 2 rounds to 1: errors of no spread, refused as "a constant sample of errors"
+        raise ConfigError(f"{confidence!r} is too close to 1: its normal quantile is infinite in floating point; expected a "
+                          "coverage in (0, 1), at most 1 - 2.2e-16 (0.95 for 95 %)", param="confidence")
     lo, hi = np.log1p(low), np.log1p(high)
     mu, sigma = (lo + hi) / 2, (hi - lo) / (2 * z)
     probs = (np.arange(size) + 0.5) / size

@@ -112,6 +112,24 @@ QUARTER_FIRST, YEAR_FIRST_QUARTER = r"^[Qq]([1-4])[ -]?(\d{4})$", r"^(\d{4})[ -]
 ISO_WEEK = r"^(\d{4})-?W(\d{2})$"
 
 
+# a fiscal year as Australian and Indian yearbooks write it: 2018-19, 2018/19, 2018–19 (start year, end year's last two digits)
+FISCAL_YEAR = r"^(\d{4})\s*[-/–]\s*(\d{2})$"
+
+
+def fiscal_years(text: pl.Series) -> pl.Series | None:
+    """A text column of two or more fiscal years (FISCAL_YEAR, each ending the year after it starts) as 1 January
+    of each start year, else None. Read as months, 2018-19 was none and 2010-11 November 2010: a newest-first
+    yearbook went unchecked, and a cobweb paired each output with the next year's price. Column by column, as
+    2000-01 alone is January 2000 too (a file of months has other months)."""
+    known = text.drop_nulls().str.strip_chars()
+    parts = known.str.extract_groups(FISCAL_YEAR).struct.unnest()
+    start, end = parts["1"].cast(pl.Int32), parts["2"].cast(pl.Int32)
+    if known.len() < 2 or start.null_count() or not ((start + 1) % 100 == end).all():
+        return None
+    starts = text.str.strip_chars().str.extract(FISCAL_YEAR, 1).cast(pl.Int32)
+    return text.to_frame().select(pl.date(starts, 1, 1).cast(pl.Datetime("us")).alias(text.name)).to_series()
+
+
 # an ISO timestamp with its zone: Z, UTC or an offset (+08:00, -0500: sign, hours, minutes)
 _ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|([+-])(\d{2}):?(\d{2}))$"
 
@@ -126,6 +144,8 @@ def calendar_dates(column: pl.Series, where: str) -> pl.Series:
     UTC). Left unread, such a column was no date column, and a newest-first file went unnoticed."""
     if column.dtype != pl.String:
         return parse_dates(column, where)
+    if (fiscal := fiscal_years(column)) is not None:
+        return fiscal
     text = (column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(_ZONED, "${1}")
             .str.replace(r"^(\d{1,2})[/.-](\d{4})$", "${2}-${1}").str.replace(r"^(\d{4})[/.-](\d)$", "${1}-0${2}"))  # 3/1998, 1998-3
     # quarters (the World Bank's 2024Q1, Eurostat's 2024-Q1, a sheet's Q1 2024) as their first month
@@ -147,12 +167,14 @@ YEAR_NAMES = {"year", "years", "yr", "fy", "fiscal year", "fiscal_year",
               "jahr", "année", "annee", "año", "anno", "год", "年", "年份", "年度"}
 
 
-def year_dates(column: pl.Series) -> pl.Series:
+def year_dates(column: pl.Series, named: bool = False) -> pl.Series:
     """A column named as years (YEAR_NAMES) of whole years 1000-2999, each once, as 1 January of
     each (a yearbook lists the newest first as often as not); any other column as it is. Years
-    that repeat are one part of a date split into columns (year, month), left as they are."""
+    that repeat are one part of a date split into columns (year, month), left as they are, unless
+    the column is ``named`` in the config as the rows' dates (the groups of a long file repeat them;
+    a repeat within one is refused by its order check)."""
     known = column.drop_nulls()
-    if column.name.strip().lower() not in YEAR_NAMES or known.is_empty() or known.n_unique() < known.len() \
+    if column.name.strip().lower() not in YEAR_NAMES or known.is_empty() or (known.n_unique() < known.len() and not named) \
             or not known.is_between(1000, 2999).all():
         return column
     return column.to_frame().select(pl.date(pl.col(column.name), 1, 1).alias(column.name)).to_series()

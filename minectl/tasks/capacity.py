@@ -94,9 +94,9 @@ def run(cfg: Config, out: Run) -> dict:
     to_mt_a = per_q / 1e6
     price, cost = _curves(cfg)
     price_range, cost_range = tuple(rev.price_range), tuple(rev.cost_range)
-    with config_keys({"error_range": "revenue.price_range"}):
+    with config_keys({"error_range": "revenue.price_range", "confidence": "revenue.confidence"}):
         price_errors = lognormal_errors(*price_range, rev.confidence)
-    with config_keys({"error_range": "revenue.cost_range"}):
+    with config_keys({"error_range": "revenue.cost_range", "confidence": "revenue.confidence"}):
         cost_errors = lognormal_errors(*cost_range, rev.confidence)
     e_price = risk_adjusted_error(price_errors, rev.alpha_price, "gain")
     e_cost = risk_adjusted_error(cost_errors, rev.alpha_cost, "loss")
@@ -179,7 +179,8 @@ def check(cfg: Config) -> None:
     for key in ("price_range", "cost_range"):
         if len(cfg.revenue[key]) != 2:
             raise ConfigError(f"revenue.{key}: expected [lower, upper] fractions, got {list(cfg.revenue[key])}")
-        with config_keys({"error_range": f"revenue.{key}"}):  # -1 < lower < 0 < upper: else refused in each job
+        # -1 < lower < 0 < upper, a confidence of finite quantile: else refused in each job
+        with config_keys({"error_range": f"revenue.{key}", "confidence": "revenue.confidence"}):
             lognormal_errors(*cfg.revenue[key], cfg.revenue.confidence)
     band = min(-cfg.revenue.price_range[0], cfg.revenue.price_range[1], -cfg.revenue.cost_range[0], cfg.revenue.cost_range[1])
     if cfg.rolling.path and not cfg.revenue.dead_band < band:  # eqs 27-28 need it inside both ranges: else refused in each job

@@ -117,9 +117,12 @@ def check(cfg: Config) -> None:
     # each end of the interval is a quantile of the resamples: with fewer than one resample
     # beyond it, the "interval" is the extreme resamples whatever the confidence
     needed = math.ceil(2 / (1 - params.confidence) - 1e-9)
+    if needed > MAX_DRAWS:  # no count of resamples serves it: "too few for a 1 interval; expected at least 1.8e16" said
+        raise ConfigError(f"uncertainty.confidence={params.confidence!r} is too close to 1: its interval needs {needed} resamples (one "
+                          f"beyond each end), more than the {MAX_DRAWS} kept; expected a confidence below {1 - 2 / MAX_DRAWS:.7f}")
     for key, count in (("n_resamples", params.n_resamples), ("mc_samples", params.mc_samples if dataset.cost_items else needed)):
         if count < needed:
-            raise ConfigError(f"uncertainty.{key}={count} is too few for a {params.confidence:g} interval; "
+            raise ConfigError(f"uncertainty.{key}={count} is too few for a {params.confidence!r} interval; "
                               f"expected at least {needed} (one draw beyond each end)")
         if count > MAX_DRAWS:
             raise ConfigError(f"uncertainty.{key}={count} is too many; expected at most {MAX_DRAWS} (every draw is kept in memory)")

@@ -51,9 +51,15 @@ def entropic_risk(losses, alpha: float, scale: float = 1.0) -> float:
     if not scale > 0:
         raise ConfigError(f"expected a positive scale for the entropic risk, got {scale}", param="scale")
     x = check_series(losses, "losses", min_size=1)
+    mean = float(x.mean())
     if alpha == 0:
-        return float(x.mean())
-    return float(scale / alpha * (logsumexp(alpha * x / scale) - np.log(x.size)))
+        return mean
+    # about the mean, whose share comes out exactly; ln mean e^y as log1p(mean(expm1 y)) keeps the digits of a
+    # small alpha's tiny y, which logsumexp rounds into ln n (alpha 1e-16 gave 1041 for a mean of 999.5, and a
+    # price up exactly the dead band, alpha -7e-16 in rolling_capacity, e_P 0 for -0.0043); logsumexp where e^y overflows
+    y = alpha * (x - mean) / scale
+    tilt = np.log1p(np.mean(np.expm1(y))) if y.max() < 700 else logsumexp(y) - np.log(y.size)
+    return float(mean + scale / alpha * tilt)
 
 
 def alpha_from_change(change: float, dead_band: float, lower: float, upper: float, orientation: str = "gain") -> float:

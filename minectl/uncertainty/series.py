@@ -257,7 +257,8 @@ def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: st
                         f"expected one row per {period} (keep one of the two rows)")
     i = _first_left_out(dates, period)
     if i is not None:
-        raise DataError(f"{where}: column '{dates.name}' jumps from {dates.filter(known)[i - 1]:%Y-%m} to {dates.filter(known)[i]:%Y-%m} "
+        raise DataError(f"{where}: column '{dates.name}' jumps from {_named(dates.filter(known)[i - 1], period)} to "
+                        f"{_named(dates.filter(known)[i], period)} "
                         f"at row {int(rows.filter(known)[i]) + 1}; expected one row per {period} (write a missing one "
                         "as a row with an empty value)")
 
@@ -281,6 +282,11 @@ def _first_left_out(dates: pl.Series, period: Optional[str]) -> Optional[int]:
         return None
     skips = (month_index(dates.drop_nulls()).diff() > months).fill_null(False)
     return int(skips.arg_true()[0]) if skips.any() else None
+
+
+def _named(date, period: str) -> str:
+    """A month, quarter or year as people write it (2017-06, 2017Q2, 2017), not as midnight of its first day."""
+    return f"{date:%Y}" if period == "year" else f"{date.year}Q{(date.month + 2) // 3}" if period == "quarter" else f"{date:%Y-%m}"
 
 
 # time units other than the hour: as a unit column writes them, and the words of a column's name that can only be one
@@ -444,11 +450,13 @@ DATE_TEXT = ("YYYY-MM-DD, YYYY-MM, MM/YYYY, YYYYMmm (the Pink Sheet's 1960M01), 
 def _parsed_dates(column: pl.Series, path: Path) -> pl.Series:
     """Text as dates (null where it reads as none; calendar_dates' formats, the Pink Sheet's months
     `1960M01`, Jan-1960 and zoned ISO timestamps among them, D/M/YYYY or M/D/YYYY as the column
-    shows); other columns as they are."""
+    shows); a column of whole years named as years (year_dates: 1 January of each); other columns as they are."""
+    from minectl.features.series import calendar_dates, year_dates
+
+    if column.dtype.is_integer():  # as numbers, a year left out went unseen and the period of a row unknown
+        return year_dates(column, named=True)
     if column.dtype != pl.String:
         return column
-    from minectl.features.series import calendar_dates
-
     return calendar_dates(column, str(path))
 
 
