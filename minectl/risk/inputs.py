@@ -89,6 +89,9 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
         if column not in frame.columns:
             raise DataError(f"column {column!r} not found in {path}", param="static")
     if time is None:
+        if "step" in frame.columns:  # replaced below by the row order: its values were lost as a feature, unsaid
+            raise DataError(f"{path}: column 'step' is the name of the row order added without risk.time.column; expected "
+                            "risk.time.column=step where it orders the rows, else the column under another name")
         step = pl.int_range(pl.len(), dtype=pl.Int64)
         frame = frame.with_columns((step.over(series) if series else step).alias("step"))
         return Source(frame, list(static), series, "step", [path], frequency or Frequency(1, "row", shift_hours), table=True)
@@ -140,6 +143,7 @@ def prepared_frame(
     (risk.split=cv), which takes no time column, so its refusals offer none."""
     frame, static, series, time = source.frame, source.static, source.series, source.time
     where = str(source.inputs[0]) if source.table else "risk input (the daily accounts)"
+    _refuse_named_keys(dynamic, static, reserved, time, series)
     if dynamic:
         absent = [c for c in dynamic if c not in frame.columns]
         if absent:
@@ -171,6 +175,19 @@ def prepared_frame(
         raise DataError(f"{where}: every row still has an empty feature value after risk.missing "
                         f"({report.dropped_rows} rows dropped); expected rows with values (another policy, or risk.features.exclude)")
     return frame, Layout(dynamic, static, window, n_levels, LABEL, series, time, tuple(medians)), report
+
+
+def _refuse_named_keys(dynamic: list[str], static: list[str], reserved: list[str], time: str, series: str | None) -> None:
+    """A feature named in risk.features.dynamic or risk.input.static that is the label's column (or one it is made
+    of), the time column or the series column: the model would read the label at t, or the row order. Left out
+    when the features are chosen for the user; named ones were taken as they were."""
+    roles = {time: "the time column (risk.time.column)", **({series: "the series column (risk.input.series)"} if series else {}),
+             **{column: "what the label is made of (risk.labels.column/sources)" for column in reserved}}
+    for param, columns in (("dynamic", dynamic), ("static", static)):
+        taken = next((c for c in columns if c in roles), None)
+        if taken is not None:
+            raise ConfigError(f"{taken!r} is {roles[taken]}; expected feature columns other than the label's, the time and "
+                              "the series columns", param=param)
 
 
 def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str, cases: bool, series: str | None = None) -> None:
@@ -207,6 +224,11 @@ def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str, cases: bool
             if frame.height >= _SHUFFLED_IDS_MIN_ROWS and high - low + 1 == frame.height and values.n_unique() == frame.height:
                 raise DataError(f"{where}: column {column!r} holds each integer of {low}..{high} once, out of order (ids of "
                                 f"shuffled rows?); {expected}")
+        given = values.drop_nulls()
+        if _INDEX_NAME.fullmatch(column) and given.len() >= _SHUFFLED_IDS_MIN_ROWS and given.n_unique() == given.len():
+            # pandas' index of a filtered or sorted frame: row numbers with gaps or out of order, which the checks above miss
+            raise DataError(f"{where}: column {column!r} holds a different integer in each row ({given[0]}, {given[1]}, ...: the "
+                            f"index pandas writes?); {expected}")
         if _ID_NAME.search(column):  # machine 3 is not thrice machine 1
             raise DataError(f"{where}: column {column!r} holds integer codes named as an id; {expected}, or in "
                             "risk.input.categorical (one indicator per code)")
@@ -223,6 +245,8 @@ def _whole_numbers(values: pl.Series) -> pl.Series | None:
     return None
 
 
+# the names pandas gives its index when it writes one: to_csv ('Unnamed: 0' read back), reset_index ('index', 'level_0')
+_INDEX_NAME = re.compile(r"Unnamed: \d+|index|level_0")
 # id, ID, machine_id, machine id, machine-id, machineId, MachineID (not grid, valid, paid)
 _ID_NAME = re.compile(r"(?:^|[_\s-])(?:id|ID|Id)$|[a-z](?:Id|ID)$")
 # a spreadsheet's date cell saved as a number (Excel and LibreOffice count days from 1900): 1970..2099

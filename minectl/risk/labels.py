@@ -84,6 +84,9 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[s
         fractional = values.dtype.is_float() and (values != labels).any()  # 0.5 would be cast to level 0
         if fractional or labels.null_count() or not labels.is_between(0, n_levels - 1).all():
             hint = "; or text labels listed from low to high risk in risk.labels.names=[...]" if labels.null_count() else ""
+            if not fractional and not labels.null_count() and len(found) == n_levels:  # classes coded 1/2 (UCI's habit)
+                codes = ",".join(map(str, sorted(labels.unique().to_list())))  # in numeric order: 2 before 10
+                hint = f"; or these {n_levels} labels listed from low to high risk in risk.labels.names=[{codes}]"
             raise DataError(f"risk labels: column {column!r} must hold integers 0..{n_levels - 1} (found {shown}){hint}")
     absent = sorted(set(range(n_levels)) - set(labels.unique().to_list()))
     if absent:

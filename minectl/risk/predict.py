@@ -22,7 +22,9 @@ def model_columns(frame: pl.DataFrame, spec: dict, series: str | None, categoric
     frame = _known_levels(frame, spec["dynamic"] + spec["static"], one_hot)
     missing = [c for c in spec["dynamic"] + spec["static"] if c not in frame.columns]
     if missing:
-        raise DataError(f"risk predict: column {missing[0]!r} of the saved model is not in the new data")
+        has = ", ".join(frame.columns[:12]) + (", ..." if frame.width > 12 else "")
+        raise DataError(f"risk predict: column {missing[0]!r} of the saved model is not in the new data (has {has}); expected "
+                        "every feature column the model was trained on")
     return frame
 
 

@@ -45,7 +45,8 @@ def supervised_samples(
     keep = end_index + lead < len(labels)
     if not keep.any():
         raise ConfigError(
-            f"window {window} + lead {lead} leave no sample in {len(labels)} days", param=("window", "lead")
+            f"window {window} + lead {lead} leave no sample in {len(labels)} periods (rows of a series); expected "
+            f"window + lead at most {len(labels)}", param=("window", "lead")
         )
     kept = int(keep.sum())  # a prefix: the last `lead` windows have no label yet
     X, end_index = X[:kept], end_index[:kept]

@@ -24,7 +24,9 @@ def chronological_split(
     train_end = val_start - gap
     if min(n_test, n_val) < 1 or train_end < 2:
         raise ConfigError(
-            f"{n} samples are too few for val {val_fraction}, test {test_fraction}, gap {gap}",
+            f"{n} samples are too few for val {val_fraction}, test {test_fraction}, gap {gap} (the lead time); expected "
+            "training samples left before the validation and test parts, each after a gap (a shorter lead time or window, "
+            "smaller fractions, or more data)",
             param=("val_fraction", "test_fraction"),
         )
     return np.arange(0, train_end), np.arange(val_start, val_start + n_val), np.arange(test_start, n)

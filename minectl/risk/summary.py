@@ -67,6 +67,23 @@ def verdicts(metrics: dict, keys: list[str], leakage_limit: float | None) -> lis
     return lines
 
 
+def few_test_rows(confusions: list[np.ndarray], keys: list[str], n_levels: int) -> list[str]:
+    """One line per lead time whose test part holds a level in fewer than MIN_LEVEL_ROWS rows (but some): its recall
+    and F1, and the AUC, rest on those few rows (one bump in a test window: recall 0 or 1), which the table does not show."""
+    from minectl.risk.leakage import MIN_LEVEL_ROWS
+
+    lines = []
+    for key, confusion in zip(keys, confusions, strict=True):
+        rows = confusion.sum(axis=1)
+        thin = [f"{int(n)} row{'' if n == 1 else 's'} of {name!r}" for name, n in zip(level_names(n_levels), rows, strict=True)
+                if 0 < n < MIN_LEVEL_ROWS]
+        if thin:
+            lines.append(f"[yellow]{key.removeprefix('lead_')}: the test part holds only {' and '.join(thin)} among its "
+                         f"{int(rows.sum())}: the recall and F1 of that level, and the AUC, rest on so few rows (a larger "
+                         "risk.test_fraction, or more data)[/yellow]")
+    return lines
+
+
 def too_good(where: str, balanced_accuracy: float, part: str, limit: float | None) -> list[str]:
     """A warning where a model's balanced accuracy reaches the leakage limit: the leakage check
     scores one feature at a time, and columns derived from the label together (failure-mode flags

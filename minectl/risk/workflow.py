@@ -181,7 +181,15 @@ def run_lead(
     data = fit_on_training(data, layout, train)
     s = data.samples
     if len(np.unique(s.y[train])) < 2:
-        raise DataError(f"risk labels: the training part (lead {lead}) holds a single level; expected at least two")
+        names, labels = ev.level_names(layout.n_levels), data.labels.astype(np.int64)
+        steps = np.diff(labels)
+        # a file sorted by its label (every 0 before every 1) splits into parts of one level each
+        why = (f"every {names[labels[0]]!r} row comes before every {names[labels[-1]]!r} one (a file sorted by its label, or "
+               "a single run to failure?): expected rows in time order (risk.time.column) with every level in the training part"
+               if labels[0] != labels[-1] and ((steps >= 0).all() or (steps <= 0).all()) else
+               "expected at least two levels to learn from (a shorter risk.window or lead time, or more data)")
+        raise DataError(f"risk labels: the training part (lead {lead}, {len(train)} samples) holds the single level "
+                        f"{names[int(s.y[train][0])]!r}; {why}")
     for part, rows in (("validation", val), ("test", test)):  # thresholds, AUC and macro scores need two levels
         if len(np.unique(s.y[rows])) < 2:
             raise DataError(f"risk labels: the {part} part (lead {lead}, {len(rows)} samples) holds the single level "

@@ -200,6 +200,14 @@ def check(cfg: Config) -> None:
     if labels.names and (labels.source != "column" or len(labels.names) != labels.levels or len(set(labels.names)) != labels.levels):
         raise ConfigError(f"risk.labels.names: {list(labels.names)}; expected {labels.levels} distinct labels from low to high "
                           "(risk.labels.levels) with risk.labels.source=column")
+    if labels.names:
+        from minectl.risk.evaluate import level_names
+
+        ordered, given = level_names(labels.levels), [name.lower() for name in labels.names]
+        if sorted(given) == sorted(ordered) and given != ordered:
+            # [high, low] (the order a sort or a value count gives): every figure of 'high' would be measured on 'low'
+            raise ConfigError(f"risk.labels.names: {list(labels.names)} are the risk levels out of order; expected them from "
+                              f"low to high: {ordered}")
     chance = 1 / labels.levels  # a constant guess's balanced accuracy: at or below it, every feature would be named
     if params.leakage.limit <= chance:
         raise ConfigError(f"risk.leakage.limit: {params.leakage.limit:g}; expected a balanced accuracy above chance "
@@ -497,7 +505,8 @@ def run(cfg: Config, out: Run) -> dict:
             tmp.write_text(json.dumps(artefacts.model_spec(primary_result, layout, prep.frequency.text), indent=1))
     out.console.print(summary.summary_table(cfg.model.name, metrics, keys, prep.frequency.name))
     _report_input(prep, out)
-    for line in [*leakage_said, *summary.verdicts(metrics, keys, p.leakage.limit if p.leakage.enabled else None)]:
+    thin = summary.few_test_rows([r.confusion for r in results], keys, layout.n_levels)
+    for line in [*leakage_said, *summary.verdicts(metrics, keys, p.leakage.limit if p.leakage.enabled else None), *thin]:
         out.console.print(line)
     return metrics
 
@@ -565,6 +574,11 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
         cfg = OmegaConf.merge(OmegaConf.structured(Config), folder.config)
     except OmegaConfBaseException as exc:  # a tampered value the schema refuses
         raise bad(run_dir / ".hydra" / "config.yaml", str(exc).strip().splitlines()[0], "the config of a `minectl risk` run") from None
+    if not (run_dir / artefacts.SPEC_FILE).exists() and (cfg.risk.split == "cv" or not cfg.risk.save_model):
+        # said before as the spec file 'missing', as if the folder were damaged
+        why = "risk.split=cv (no single fitted model)" if cfg.risk.split == "cv" else "risk.save_model=false"
+        raise ConfigError(f"risk predict: {run_dir} was run with {why} and saved no model; expected a run folder of "
+                          "`minectl risk` with risk.split=chronological and risk.save_model=true")
     spec = artefacts.read_spec(run_dir / artefacts.SPEC_FILE)
     # a damaged folder fails before the work
     model = artefacts.load_saved_model(run_dir / artefacts.MODEL_DIR, len(spec["mean"]), spec["n_levels"])
