@@ -314,7 +314,7 @@ def read_run(run_dir: Path, tasks: tuple[str, ...]) -> RunFolder:
     config = read_yaml(config_file, "the YAML mapping of the run's config (with task_name)")
     task = OmegaConf.to_container(config).get("task_name")  # unresolved: reading runs nothing
     if not isinstance(task, str) or task not in tasks:
-        names = " or ".join(f"`minectl {t}`" for t in tasks) if len(tasks) < 3 else "a minectl task"
+        names = "a " + " or ".join(f"`minectl {t}`" for t in tasks) if len(tasks) < 3 else "a minectl task"
         raise bad(config_file, f"task_name is {task!r}", f"the folder of {names} run")
     hydra_file = saved / "hydra.yaml"
     hydra = read_yaml(hydra_file, "the YAML mapping Hydra writes (a 'hydra' node)")

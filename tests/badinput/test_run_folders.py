@@ -206,7 +206,7 @@ def test_risk_predict_refuses_a_damaged_run_folder(made, tmp_path, file, damage,
 def test_risk_predict_refuses_a_folder_of_another_task(made, tmp_path):
     run = copy_of(made, "risk", tmp_path)
     other_task_config(made)(run / ".hydra" / "config.yaml", None)
-    assert_refused(["risk", "predict", run], "config.yaml: task_name is 'demo'; expected the folder of `minectl risk` run", inputs=[run])
+    assert_refused(["risk", "predict", run], "config.yaml: task_name is 'demo'; expected the folder of a `minectl risk` run", inputs=[run])
     demo = copy_of(made, "demo", tmp_path)
     assert_refused(["risk", "predict", demo], "task_name is 'demo'", inputs=[demo])
 
