@@ -226,17 +226,20 @@ def _consumption_accounts(
         upper=_bound(prep.bounds, 1, mapping),
         event=None if equipment is None else pl.col("_event"),
     )
+    cleaned = _intermittent_kept(cleaned, prep.outlier_window, None if equipment is None else pl.col("_event"))
     imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=["_series"], cycle=prep.impute_cycle).collect()
     del combined, cleaned  # peak memory: the daily records live on in `imputed` only
+    _refuse_bounds_removing_most(imputed, prep.bounds)
     read = _read_records(imputed)
     _refuse_registers(imputed, *read)
-    _refuse_period_totals(imputed, *read)
+    _refuse_period_totals(imputed, *read, metered=consumption_hourly)
     counts |= {
         "outliers_removed": int((imputed["outlier"] & ~imputed["event_kept"]).sum()),
         "outliers_kept_event": int(imputed["event_kept"].sum()),
         "daily_imputed": int(imputed[imputed_flag("quantity")].sum()),
         "daily_unfilled": int(imputed["quantity"].null_count()),
     }
+    counts |= _series_days_short(imputed)
     if counts["daily_unfilled"] == imputed.height:  # nothing to cost: no ledger, no days
         raise DataError(
             f"consumption: none of the {imputed.height} daily records has a quantity (missing, or removed as "
@@ -256,6 +259,58 @@ def _consumption_accounts(
     if equipment is not None:
         daily = daily.join(equipment.lazy().select(*KEYS, *EQUIPMENT_COLUMNS), on=KEYS, how="left", maintain_order="left")
     return ledger, daily, counts
+
+
+def _intermittent_kept(flagged: pl.LazyFrame, window: int, event: pl.Expr | None) -> pl.LazyFrame:
+    """The 3-sigma flags of ``flag_outliers`` taken back where at least half of the previous
+    ``window`` records of the series are 0: an intermittent series (explosives on blast days, a cost
+    booked once a month with 0 on the other days) has every use day far outside the sigma of its
+    zeros. Removed, each was imputed with its month's mean, 0: three monthly blasts of 5,000 kg
+    were costed as one. The business bounds (costs.thresholds) still apply."""
+    zeros = (pl.col("quantity").shift(1) == 0).cast(pl.Int32).rolling_sum(window, min_samples=window).over("_series", order_by="date")
+    sigma = pl.col("outlier_sigma") & ~(zeros * 2 >= window).fill_null(False)
+    outlier = sigma | pl.col("outlier_threshold")
+    explained = pl.lit(False) if event is None else event.fill_null(False)
+    return flagged.with_columns(outlier_sigma=sigma, outlier=outlier, event_kept=outlier & explained)
+
+
+def _series_days_short(records: pl.DataFrame) -> dict[str, int]:
+    """Days of a mine's costed range that one of its series has no row for: it starts after or ends
+    before the mine's other series (a meter added or removed, an export of one resource cut short).
+    Those days are costed without it, and no gap is imputed (there is no row): a diesel export ending
+    11 days early costed those days at 425 CNY for 7,925, flagged only as unexplained anomalies.
+    Counted (a warning's counts, where there are some), not refused: a meter may start or stop."""
+    spans = records.group_by("_series").agg(pl.col("mine_id").first(), first=pl.col("date").min(), last=pl.col("date").max())
+    short = spans.with_columns(start=pl.col("first").min().over("mine_id"), end=pl.col("last").max().over("mine_id")).select(
+        days=((pl.col("first") - pl.col("start")) + (pl.col("end") - pl.col("last"))).dt.total_days(),
+    ).filter(pl.col("days") > 0)
+    return {"series_days_short": int(short["days"].sum()), "series_short": short.height} if short.height else {}
+
+
+def _refuse_bounds_removing_most(records: pl.DataFrame, bounds: Mapping[str, tuple[float | None, float | None]]) -> None:
+    """Refuse a series of which the business bounds (costs.thresholds) removed more than half the
+    records as read: bounds catch rare bad readings, so that many says the bound is not this
+    series' scale or unit (a processing plant's 600 MWh a day beside the default mapping's upper
+    500,000 kWh: each day removed, nothing left to impute from, and the run succeeded with its
+    electricity costed 0). Records an event keeps are not removed."""
+    if not records["outlier_threshold"].any():
+        return
+    removed = pl.col("outlier_threshold") & ~pl.col("event_kept")
+    read = removed | (~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())  # a removed one was read, then nulled
+    most = (records.group_by("_series")
+            .agg(pl.col("mine_id", "activity", "resource").first(), removed=removed.sum(), read=read.sum(),
+                 first=pl.col("date").filter(removed).min())
+            .filter(pl.col("removed") * 2 > pl.col("read")).sort("_series"))
+    if most.height:
+        row = most.row(0, named=True)
+        lower, upper = bounds[row["resource"]]
+        limits = ", ".join(f"{side} {value:,.1f}" for side, value in (("lower", lower), ("upper", upper)) if value is not None)
+        raise DataError(
+            f"consumption: mine '{row['mine_id']}', activity '{row['activity']}', resource '{row['resource']}': costs.thresholds."
+            f"{row['resource']} ({limits}) removes {row['removed']} of its {row['read']} records (first on {row['first']}; "
+            f"{most.height} such series): another scale or unit than the bound's? the rest would be imputed from what is left, "
+            "or left uncosted; expected bounds that only a series' rare bad readings break (set the bound for this mine's "
+            "scale, or convert the quantities to the resource's unit)")
 
 
 def sensor_columns(columns: Sequence[str]) -> list[str]:
@@ -348,32 +403,56 @@ def _refuse_registers(records: pl.DataFrame, series: np.ndarray, dates: np.ndarr
 
 
 PERIOD_RECORDS = 3  # records of a series, none the day after another: totals of a longer period
+LONE_EMPTY_DAYS = 7  # empty days of a series with one record, on a month's first or last day: a month's total
 
 
-def _refuse_period_totals(records: pl.DataFrame, series: np.ndarray, dates: np.ndarray, quantity: np.ndarray) -> None:
+def _refuse_period_totals(records: pl.DataFrame, series: np.ndarray, dates: np.ndarray, quantity: np.ndarray, *,
+                          metered: pl.LazyFrame | None = None) -> None:
     """Refuse a series of PERIOD_RECORDS records as read or more (_read_records), none the day after
     another, all at a regular step (each a multiple of the shortest: weekly totals) or on one day of
     the month (the 1st, the last: monthly totals), the days between empty: the totals of a longer
     period on the daily grid, whose empty days the same-cycle mean filled with the totals, each
-    counted again for every day filled (30x for monthly totals). A series with records on some days
-    at no such step (a failing export's, sparse bookings) is imputed as before."""
+    counted again for every day filled (30x for monthly totals). Fewer records say so too where
+    they fall as monthly totals do, the way a daily calendar joined to a ledger's bookings gives a
+    fixed monthly cost: two on one day of the month (a cost of 300,000 a month on the 1st of two
+    months was costed 45 x 300,000 over 45 days), or one on a month's first or last day with at least
+    LONE_EMPTY_DAYS empty days, unless the hourly table ``metered`` feeds the series (a meter read on
+    one or two days is their use, not a month's: its outage is imputed). A series with records on some
+    days at no such step (a failing export's, sparse bookings) is imputed as before."""
+    rows_of = np.bincount(records["_series"].to_numpy())  # the series' days, empty ones included
+    records_of = np.bincount(series, minlength=rows_of.size)
     same = series[1:] == series[:-1]
-    records_of = np.bincount(series)
-    next_day = np.bincount(series[1:][same & (dates[1:] - dates[:-1] == 1)], minlength=records_of.size)
-    for sid in np.flatnonzero((records_of >= PERIOD_RECORDS) & (next_day == 0)):  # few: each looked at on its own
+    next_day = np.bincount(series[1:][same & (dates[1:] - dates[:-1] == 1)], minlength=rows_of.size)
+    few = (records_of == 2) | ((records_of == 1) & (rows_of - 1 >= LONE_EMPTY_DAYS))
+    for sid in np.flatnonzero(((records_of >= PERIOD_RECORDS) | few) & (next_day == 0)):  # few: each looked at on its own
         days = pl.Series(dates[series == sid]).cast(pl.Int32).cast(pl.Date)
         steps = np.diff(days.to_physical().to_numpy())
-        monthly = days.dt.day().n_unique() == 1 or days.dt.month_end().eq(days).all()
-        if not monthly and (steps % steps.min()).any():
-            continue
-        every = "monthly" if monthly else f"every {steps.min()}{'' if (steps == steps.min()).all() else f' to {steps.max()}'} days"
+        month_ends = days.dt.month_end().eq(days).all()
+        if days.len() == 1:
+            if not (month_ends or days.dt.day()[0] == 1):
+                continue
+            every = f"the {'last' if month_ends else 'first'} day of a month; the other {rows_of[sid] - 1} days empty"
+        else:
+            monthly = days.dt.day().n_unique() == 1 or month_ends
+            if not monthly and (days.len() < PERIOD_RECORDS or (steps % steps.min()).any()):
+                continue
+            every = "monthly" if monthly else f"every {steps.min()}{'' if (steps == steps.min()).all() else f' to {steps.max()}'} days"
         names = records.filter(pl.col("_series") == sid).row(0, named=True)
+        if days.len() < PERIOD_RECORDS and metered is not None and _metered(metered, names):
+            continue
+        first = f"{quantity[series == sid][0]:,.1f} on {days[0]}"
+        found = (f"{days.len()} records, none the day after another ({every}, first {first}), the days between empty: the totals"
+                 if days.len() > 1 else f"1 record ({first}, {every}): the total")
         raise DataError(
-            f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' has "
-            f"{days.len()} records, none the day after another ({every}, first {quantity[series == sid][0]:,.1f} on "
-            f"{days[0]}), the days between empty: the totals of a longer period? the empty days would be imputed with them, "
-            "each total counted again for every day filled; expected a record every day (0 for a day without use; a period's "
-            "total split over its days)")
+            f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' has {found} "
+            "of a longer period? the empty days would be imputed with them, each total counted again for every day filled; "
+            "expected a record every day (0 for a day without use; a period's total split over its days)")
+
+
+def _metered(hourly: pl.LazyFrame, names: Mapping[str, Any]) -> bool:
+    """Whether the hourly table has rows of the series ``names`` (its mine, activity and resource)."""
+    keys = [pl.col(c).cast(pl.String) == str(names[c]) for c in SERIES]
+    return hourly.filter(*keys).select(pl.len()).collect().item() > 0
 
 
 def _daily_records(

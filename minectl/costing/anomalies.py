@@ -100,8 +100,13 @@ def _baseline(column: str, window: int) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _change(column: str, window: int) -> pl.Expr:
+    """``x / mean - 1``; from a mean of 0, no change where x is 0 too and an unbounded one (inf, its
+    sign) where it is not: outsourced haulage starting after 14 days without any is the rise the
+    haulage rule looks for, and a maintenance cost of 0 that stays 0 has not moved (both were null:
+    no rule fired). Null without a full window."""
     mean, _ = _baseline(column, window)
-    return pl.when(mean != 0).then(pl.col(column) / mean - 1)
+    x = pl.col(column)
+    return pl.when(mean != 0).then(x / mean - 1).when(mean == 0).then(pl.when(x == 0).then(0.0).otherwise(x.sign() * float("inf")))
 
 
 def _holds(change: pl.Expr, c: Condition) -> pl.Expr:

@@ -78,6 +78,26 @@ def daily_prices(schedule: pl.LazyFrame, resources: pl.Enum, first: date, last: 
     return points["price"].cast(pl.Float64).append(unpriced).gather(np.where(since < 0, points.height, since))
 
 
+PRICE_JUMP = 100.0  # consecutive prices of a resource this many times apart: another unit, not a price change
+
+
+def _refuse_price_jumps(schedule: pl.DataFrame) -> None:
+    """Refuse consecutive prices of a resource (valid_from order, 0 and ends left out) PRICE_JUMP
+    times apart or more: a price per MWh among prices per kWh, or in 万元 among yuan (electricity at
+    0.62 CNY/kWh to January and 620 from February was costed 1000x from February on)."""
+    points = schedule.filter(pl.col("price") > 0).sort("resource", "valid_from")
+    step = (pl.col("price") / pl.col("price").shift(1)).over("resource")
+    jumps = points.with_columns(before=pl.col("price").shift(1).over("resource"), since=pl.col("valid_from").shift(1).over("resource"),
+                                step=step).filter((pl.col("step") >= PRICE_JUMP) | (pl.col("step") <= 1 / PRICE_JUMP))
+    if jumps.height:
+        row = jumps.row(0, named=True)
+        since = "its constant in costs.resources" if row["since"] == _ALWAYS else f"from {row['since']}"
+        raise DataError(
+            f"prices: {row['resource']!r} goes from {row['before']:,.6g} ({since}) to {row['price']:,.6g} (from "
+            f"{row['valid_from']}), {max(row['step'], 1 / row['step']):,.0f}x: a price in another unit (per MWh beside per kWh, per t "
+            "beside per kg, in thousands)? expected each resource's prices in one unit and currency (convert them upstream)")
+
+
 def enums(mapping: CostMapping) -> dict[str, pl.Enum]:
     """Enum types of the mapping's names: compact, fast to sort and join, ordered as declared."""
     return {
@@ -110,7 +130,9 @@ def build_ledger(
     activity = pl.col("activity").to_physical().cast(pl.Int64)
     resource = pl.col("resource").to_physical().cast(pl.Int64)
     first, last = records["date"].min() or _ALWAYS, records["date"].max() or _ALWAYS  # no records: one day
-    prices_by_day = daily_prices(price_schedule(mapping, prices).cast({"resource": types["resource"]}), types["resource"], first, last)
+    schedule = price_schedule(mapping, prices).cast({"resource": types["resource"]}).collect()
+    _refuse_price_jumps(schedule)
+    prices_by_day = daily_prices(schedule.lazy(), types["resource"], first, last)
     uses = pl.Series([r in a.resources for a in mapping.activities.values() for r in mapping.resources])
     ledger = records.lazy().filter(pl.lit(uses).gather(activity * len(mapping.resources) + resource)).select(
         "date",

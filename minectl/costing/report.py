@@ -10,6 +10,7 @@ import polars as pl
 from rich.table import Table
 
 from minectl.costing.mapping import CostMapping
+from minectl.errors import ConfigError
 
 # the most common step between the data's dates, in days -> its period; one date alone: "period"
 PERIOD_DAYS = {1: "day", 7: "week", 28: "month", 29: "month", 30: "month", 31: "month", 90: "quarter", 91: "quarter",
@@ -27,6 +28,19 @@ def period_of(dates: pl.Series) -> str:
         return "period"
     steps = unique.diff().drop_nulls().dt.total_days()
     return PERIOD_DAYS.get(int(steps.mode().min()), "period")
+
+
+def data_period(dates: pl.Series, period: str | None) -> str:
+    """The period of the rows (cost.period where given, else the data's own, period_of): refused where
+    the dates show another one. cost.period names the rows, it sums nothing: daily data under 'month'
+    was summarised as '5 mine-months' for 5 mine-days, and drawn as one bar per day all labelled with
+    the month."""
+    found = period_of(dates)
+    if period is not None and found != "period" and period != found:
+        raise ConfigError(f"cost.period: {period!r}, but the data's dates are a {found} apart (period {found!r}); expected "
+                          f"cost.period={found} or null (it names the period of the data's rows in the summary and plots, "
+                          "it does not sum them)")
+    return period or found
 
 
 def _period_labels(dates: pl.Series, period: str) -> list[str]:
@@ -61,7 +75,7 @@ def _bars_by_period(daily: pl.DataFrame, columns: Sequence[str], labels: Sequenc
 def plot_daily_cost(daily: pl.DataFrame, categories: Sequence[str], currency: str, period: str | None = None):
     """Stacked cost by category per period (``period``, else the data's own: day, month, year),
     summed over mines; few periods: bars per period and mine."""
-    period = period or period_of(daily["date"])
+    period = data_period(daily["date"], period)
     if daily["date"].n_unique() <= FEW_PERIODS and period != "day":
         fig, ax = _pyplot().subplots(figsize=(10, 4))
         _bars_by_period(daily, [f"cost_{c}" for c in categories], categories, ax)
@@ -82,7 +96,7 @@ def plot_daily_cost(daily: pl.DataFrame, categories: Sequence[str], currency: st
 
 def plot_unit_cost(daily: pl.DataFrame, anomalies: pl.DataFrame, currency: str, output: str, period: str | None = None):
     """U_t per mine with the flagged anomaly days marked; few periods: bars per period and mine."""
-    period = period or period_of(daily["date"])
+    period = data_period(daily["date"], period)
     if daily["date"].n_unique() <= FEW_PERIODS and period != "day":
         fig, ax = _pyplot().subplots(figsize=(10, 4))
         _bars_by_period(daily, ["unit_cost"], ["unit cost"], ax)
@@ -124,12 +138,14 @@ def plot_unit_cost(daily: pl.DataFrame, anomalies: pl.DataFrame, currency: str, 
 
 
 def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping: CostMapping, top: int,
-                  period: str | None = None) -> None:
+                  period: str | None = None, output: str | None = None) -> None:
     """Cost structure (by category and by stage) and the largest anomalies, counted in mine-periods
-    (``period``, else the data's own: mine-days for daily accounts)."""
+    (``period``, else the data's own: mine-days for daily accounts); the unit cost per unit of the
+    production column ``output`` (cost.output: drilled_m is metres, not tonnes)."""
     total = daily["cost"].sum()
-    period = period or period_of(daily["date"])
-    structure = Table(title=f"Cost structure, {daily.height} mine-{period}s, total {total:,.0f} {mapping.currency}")
+    period = data_period(daily["date"], period)
+    rows = f"{daily.height} mine-{period}{'s' * (daily.height != 1)}"
+    structure = Table(title=f"Cost structure, {rows}, total {total:,.0f} {mapping.currency}")
     share_title = "mean daily share" if period == "day" else f"mean share per mine-{period}"
     for column in ("group", "item", f"cost ({mapping.currency})", "share of total", share_title):
         structure.add_column(column, justify="right" if column != "item" and column != "group" else "left")
@@ -141,7 +157,9 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
     console.print(structure)
     unit = daily["unit_cost"].drop_nulls()
     if unit.len():
-        console.print(f"unit cost: mean {unit.mean():,.2f}, sd {unit.std() or 0:,.2f} {mapping.currency}/t; "
+        per = f"{mapping.currency}/t" if output is None else f"{mapping.currency} per {output}"
+        sd = f"{unit.std():,.2f}" if unit.len() > 1 else "- (one value)"  # one value has no sd; it was printed 0.00
+        console.print(f"unit cost: mean {unit.mean():,.2f}, sd {sd} {per}; "
                       f"{int(daily['no_output'].sum())} {period}(s) without output (no unit cost)")
     elif daily.height:  # e.g. production keyed by other mine ids than the consumption's
         console.print(f"[yellow]unit cost: none[/]: none of the {daily.height} mine-{period}s has output; "
@@ -183,6 +201,11 @@ def print_imputed(console, counts: Mapping[str, int]) -> None:
         whole = f" ({mines:,} mine{'s' * (mines > 1)} without any at all)" if mines else ""
         console.print(f"[yellow]production: {uncosted:,} mine-day{'s' * (uncosted > 1)} without any consumption record{whole}: "
                       "not costed, in no total, share or unit cost[/]")
+    if short := counts.get("series_days_short"):
+        series = counts["series_short"]
+        verb = "starts after or ends" if series == 1 else "start after or end"
+        console.print(f"[yellow]consumption: {series:,} series {verb} before their mine's other records: {short:,} "
+                      f"series-day{'s' * (short > 1)} without a record, costed without that resource (not imputed)[/]")
     if unknown := counts.get("equipment_days_unknown"):
         console.print(f"[yellow]equipment: {unknown:,} mine-day{'s' * (unknown > 1)} lack a failures, downtime_h (or "
                       "maintenance) value and show no event otherwise; taken as days without an event[/]")
@@ -190,6 +213,9 @@ def print_imputed(console, counts: Mapping[str, int]) -> None:
 
 def print_realism(console, realism: pl.DataFrame) -> None:
     """The comparison of `minectl.costing.reference.compare_with_table2`, one row per feature."""
+    if not realism.height:  # e.g. annual USD figures without intensities: nothing the table gives
+        console.print("realism: none of seed 000 Table 2's features is in this daily table (or in its currency): not compared")
+        return
     table = Table(title="Realism vs seed 000 Table 2 (bands: mean 10 %, sd 25 %)")
     for column in ("feature", "mean", "T2", "err", "sd", "T2 ", "err ", "ok"):
         table.add_column(column, justify="left" if column == "feature" else "right", no_wrap=True)

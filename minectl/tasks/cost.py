@@ -52,12 +52,12 @@ def run(cfg: Config, out: Run) -> dict:
     out.table("anomalies", anomalies)
     out.plot("daily_cost_by_category", report.plot_daily_cost(accounts.daily, mapping.categories, mapping.currency, period))
     out.plot("unit_cost", report.plot_unit_cost(accounts.daily, anomalies, mapping.currency, cfg.cost.output, period))
-    report.print_summary(out.console, accounts.daily, anomalies, mapping, top, period)
+    report.print_summary(out.console, accounts.daily, anomalies, mapping, top, period, cfg.cost.output)
     report.print_unchecked(out.console, accounts.daily, cfg.cost.anomaly_window)
     report.print_imputed(out.console, accounts.counts)
     metrics = cost_metrics(accounts.daily, anomalies, accounts.counts, mapping)
     if cfg.task_name == "demo":  # the synthetic mine's figures next to the ones it is calibrated to
-        realism = compare_with_table2(accounts.daily.rechunk())  # one chunk, as the table written reads back
+        realism = compare_with_table2(accounts.daily.rechunk(), mapping.currency)  # one chunk, as the table written reads back
         out.table("realism", realism)
         report.print_realism(out.console, realism)
         metrics["realism"] = realism_metrics(realism)
