@@ -13,6 +13,9 @@ from tests.test_config import EXPERIMENTS, experiment_command
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FAILURES = REPO.parent / "shared/data/equipment_failures/kumar1989_LHD_failures.csv"
 SWEEPER = {"bo_lstm": ["hydra.sweeper.n_trials=2"]}  # the sweeper's own settings are the experiment's, not debug's
+# an experiment's own values outlast debug=quick: newman1 solves MineLib's CPIT and PCPSP in full (about 90 s, the
+# default run's longest case); in the slow set (`python -m pytest -q -m slow`)
+SOLVED_IN_FULL = {"newman1"}
 MADE_BY = {"RUN_DIR": ["extract", "+experiment=maintie"]}  # a placeholder in an experiment's command -> the run that makes it
 
 
@@ -22,6 +25,8 @@ def _cases():
     for name in EXPERIMENTS:
         marks = [pytest.mark.skipif(not SHARED_FAILURES.exists(), reason="../shared/data is absent (GPL data, not vendored)")] \
             if name == "equipment_failures" else []
+        if name in SOLVED_IN_FULL:
+            marks.append(pytest.mark.slow)
         yield pytest.param(experiment_command(name) + SWEEPER.get(name, []), id=name, marks=marks)
 
 
