@@ -203,9 +203,10 @@ def _one_per_block(path: Path, ids: np.ndarray, n: int, line_of) -> None:
         raise DataError(f"{path}: block {int(np.flatnonzero(counts == 0)[0])} missing; expected a line for each of the {n} blocks")
 
 
-def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
+def read_blocks(path: Path, n_blocks: int | None = None) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
     """A `.blocks` file: ids (0..n-1, each once), coordinates (n x 3, columns 2-4) and the remaining
-    columns as text (their meaning is instance specific: see the instance's readme)."""
+    columns as text (their meaning is instance specific: see the instance's readme). ``n_blocks``: the
+    .prec file's count, which the file must have."""
     lines = [(i + 1, line) for i, line in enumerate(_text(path)) if line.strip() and not line.lstrip().startswith("%")]
     if not lines:
         raise DataError(f"{path}: no blocks; expected lines `id x y z ...`")
@@ -218,6 +219,8 @@ def read_blocks(path: Path) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
     if len(parts) > 1 and not _numeric(parts[0][0]) and _numeric(parts[1][0]):  # "'id x y z' is not numeric" said it in circles
         raise DataError(f"{path}:{lines[0][0]}: {lines[0][1][:40]!r} is a header line; expected `id x y z ...` numbers from the first "
                         "line (MineLib's .blocks has no header: remove it or start it with %)")
+    if n_blocks is not None and len(lines) != n_blocks:  # before the ids: a file of some blocks named a later id as "unknown"
+        raise DataError(f"{path}: {len(lines)} blocks; expected {n_blocks} (the .prec file's), one line each")
     line_of = [number for number, _ in lines]
     head = _numbers(path, [" ".join(p[:4]) for p in parts], line_of, 4, "`id x y z` numbers")
     if not np.all(np.isfinite(head)):
@@ -401,7 +404,10 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
         if given < resources * periods:  # a limit missing for a period: said so, not 'OBJECTIVE_FUNCTION:' read as a limit
             raise DataError(f"{path}: {given} resource limit lines; expected {resources * periods} (one per resource and period: "
                             f"{resources} x {periods})")
-        at = _limits(path, lines[at: at + resources * periods], lower, upper) + at
+        # every line up to the objective: one more (a period beyond NPERIODS) was "found '0 2 L 1'; expected
+        # `OBJECTIVE_FUNCTION:`", not named as the limit out of the header's range (without the objective's tag, the
+        # block values are not read as limits: its absence is named)
+        at = _limits(path, lines[at: at + (given if at + given < len(lines) else resources * periods)], lower, upper) + at
     at = _expect(path, lines, at, "OBJECTIVE_FUNCTION:")
     objective, at = _block_rows(path, lines, at, n, dests, "objective")
     coef = np.zeros((resources, n, dests))
@@ -463,8 +469,11 @@ def _limits(path: Path, rows, lower: np.ndarray, upper: np.ndarray) -> int:
         if width is None or len(parts) != width or not (parts[0].isdigit() and parts[1].isdigit()):
             raise DataError(f"{path}:{number}: {line!r}; expected `resource period L|G value` or `resource period I low high`")
         r, t = int(parts[0]), int(parts[1])
-        if r >= resources or t >= periods or seen[r, t]:
-            raise DataError(f"{path}:{number}: limit of resource {r} period {t} out of range or repeated")
+        if r >= resources or t >= periods:
+            raise DataError(f"{path}:{number}: limit of resource {r} period {t}; expected resources 0..{resources - 1} and periods "
+                            f"0..{periods - 1} (the header's NRESOURCE_SIDE_CONSTRAINTS: {resources} and NPERIODS: {periods})")
+        if seen[r, t]:
+            raise DataError(f"{path}:{number}: limit of resource {r} period {t} repeated; expected one line per resource and period")
         try:
             bounds = [float(v) for v in parts[3:]]
         except ValueError:
@@ -478,7 +487,7 @@ def _limits(path: Path, rows, lower: np.ndarray, upper: np.ndarray) -> int:
             (upper if kind == "L" else lower)[r, t] = bounds[0]
         else:
             lower[r, t], upper[r, t] = bounds
-    return resources * periods
+    return len(rows)
 
 
 def _block_rows(path: Path, lines, at: int, n: int, width: int, what: str) -> tuple[np.ndarray, int]:

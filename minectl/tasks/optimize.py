@@ -161,6 +161,7 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
         if not bounds.low < bounds.high:
             raise ConfigError(f"optimize.variables.{name}: low {bounds.low} must be below high {bounds.high}")
     sim = cfg.simulator
+    _check_simulator_kind(sim)
     if sim.kind == "pim":
         if sorted(variables) != sorted(VARIABLES):
             raise ConfigError(f"optimize.variables: the pim simulator takes exactly {_choices(VARIABLES)}, got {_choices(variables)}")
@@ -170,6 +171,9 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
             raise ConfigError("simulator: kind=table needs simulator.path (a .csv/.parquet/.arff of runs) "
                               "and simulator.responses (column names)")
         check_input("simulator.path", sim.path)
+        if cfg.doe.kind != "full_factorial" or cfg.doe.n != DoeConfig().n:  # the runs are the file's: doe=lhs doe.n=500 ran its 16
+            raise ConfigError(f"doe.kind={cfg.doe.kind}, doe.n={cfg.doe.n}: a design for simulator=pim, and simulator=table's runs "
+                              "are those of simulator.path; expected the default doe (the file is the design) with simulator=table")
         responses = list(sim.responses)
         named = variables + responses
         again = next((name for i, name in enumerate(named) if name in named[:i]), None)
@@ -232,6 +236,25 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
     return variables, responses
 
 
+def _check_simulator_kind(sim: Any) -> None:
+    """The settings of the other simulator kind are read by nothing: simulator.path=runs.csv without simulator=table
+    ran the closed form, exit 0, the file unread; simulator.pim.depth_m=80 with simulator=table changed no run."""
+    if sim.kind == "pim":
+        given = {key: sim[key] for key in ("path", "columns", "responses", "drop_incomplete") if sim[key]}
+        if given:
+            key, value = next(iter(given.items()))
+            value = str(value).lower() if isinstance(value, bool) else value
+            raise ConfigError(f"simulator.{key}={value}: a setting of simulator=table (a file of your runs), and simulator.kind is "
+                              "pim (the closed form computes the runs); expected simulator=table with it")
+    elif sim.kind == "table":
+        defaults = PimParams()
+        changed = next((key for key in sim.pim if sim.pim[key] != getattr(defaults, key)), None)
+        if changed is not None:
+            raise ConfigError(f"simulator.pim.{changed}={sim.pim[changed]:g}: a parameter of the closed-form simulator, and "
+                              "simulator=table's runs are those of simulator.path; expected simulator.pim at its defaults with "
+                              "simulator=table")
+
+
 def _check_learnt(fitted: Any, Y: Any, responses: list[str], name: str) -> None:
     """A surrogate that answers one value for every run of a response that varies learnt nothing (a
     LightGBM leaf needs min_child_samples runs: under twice that, no split): its front, decision and
@@ -263,6 +286,11 @@ def _check_decision(decision: Any, objective_responses: list[str]) -> None:
         raise ConfigError("optimize.decision: set price=<number> or price_path (a price series or forecast table file)")
     if decision.price_path is not None:
         check_input("optimize.decision.price_path", decision.price_path)
+    elif decision.price_model is not None or decision.price_column != DecisionConfig().price_column:
+        # they pick the price path's column and model: without a path, read by nothing (the fixed price decided, exit 0)
+        key = "price_model" if decision.price_model is not None else "price_column"
+        raise ConfigError(f"optimize.decision.{key}={decision[key]}: a column or model of optimize.decision.price_path, which is not "
+                          f"set (the fixed price {decision.price:g} decides); expected price_path=FILE with it")
 
 
 def _price(decision: Any, out: Run) -> float:

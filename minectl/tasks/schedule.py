@@ -161,6 +161,15 @@ def check(cfg: Config) -> None:
     if path and not cfg.loop.enabled:  # the rolling re-plan is the loop's: the path was read by nothing, with exit 0
         raise ConfigError(f"loop.price_path: {len(path)} prices for the rolling re-plan, a part of the loop, which is off "
                           "(loop.enabled=false); expected loop.enabled=true with it, or no price path")
+    # the loop and its re-plan run on the synthetic model only, and the price prices its blocks or the stope: with MineLib
+    # files (their block values are the files') and the stope off, a path or a forecast table was read by nothing, exit 0
+    if path and cfg.minelib.path:
+        raise ConfigError(f"loop.price_path: {len(path)} prices for the rolling re-plan, which runs on the synthetic model only "
+                          "(MineLib files have their own block values); expected no price path with minelib.path")
+    if cfg.price.forecast_table and cfg.minelib.path and not cfg.stope.enabled:
+        raise ConfigError("price.forecast_table: a price for the synthetic model's blocks or the stope (stope.enabled=false), "
+                          "and a MineLib instance's block values are its files'; expected no forecast table with minelib.path, "
+                          "or stope.enabled=true")
     if path and cfg.loop.enabled and not cfg.minelib.path and len(path) != cfg.schedule.periods:  # it sets the re-plan's horizon
         raise ConfigError(f"loop.price_path: {len(path)} prices; expected one per period (schedule.periods={cfg.schedule.periods})")
     problems = list(cfg.schedule.problems)
@@ -201,6 +210,9 @@ def _check_best_known(cfg: Config) -> None:
         if value == 0:
             raise ConfigError(f"minelib.best_known.{key}=0: the relative difference to it is undefined; expected the "
                               "published value (non-zero)")
+        if key not in cfg.schedule.problems:  # compared with nothing, exit 0
+            raise ConfigError(f"minelib.best_known.{key}: {key} is not solved (schedule.problems={list(cfg.schedule.problems)}); "
+                              f"expected {key} in schedule.problems with it, or no value for it")
 
 
 def _check_file_values(cfg: Config) -> None:
@@ -426,20 +438,34 @@ def _minelib(cfg: Config, out: Run, problems: list[str]) -> tuple[dict, list[dic
 
     folder = out.input_file(cfg.minelib.path)
     stem = folder / cfg.minelib.name
-    prec = minelib.read_prec(out.input_file(stem.with_name(stem.name + ".prec")))  # cycles: checked with the problems
+    prec = minelib.read_prec(_minelib_file(out, folder, cfg.minelib.name, "prec"))  # cycles: checked with the problems
     blocks = {"block": np.arange(prec.n_blocks)}
     xyz = None
     if cfg.minelib.blocks_file:
-        _, xyz, _ = minelib.read_blocks(out.input_file(stem.with_name(stem.name + ".blocks")))
-        if len(xyz) != prec.n_blocks:
-            raise DataError(f"{stem}.blocks: {len(xyz)} blocks; expected {prec.n_blocks} (the .prec file's)")
+        _, xyz, _ = minelib.read_blocks(_minelib_file(out, folder, cfg.minelib.name, "blocks"), prec.n_blocks)
         blocks.update(x=xyz[:, 0], y=xyz[:, 1], z=xyz[:, 2])
 
     def instance_for(kind: str):
-        return minelib.read_instance(out.input_file(stem.with_name(f"{stem.name}.{kind}")), prec.n_blocks, kind)
+        return minelib.read_instance(_minelib_file(out, folder, cfg.minelib.name, kind), prec.n_blocks, kind)
 
     return _problems(cfg, out, problems, prec, instance_for, blocks, xyz, cfg.minelib.name, None,
                      {kind: f"{stem}.{kind}" for kind in ("prec", *PROBLEMS)})
+
+
+def _minelib_file(out: Run, folder, name: str, suffix: str):
+    """minelib.path's file ``name.suffix``, recorded as an input; when it is not there, what the folder has
+    instead: MineLib's downloads are gzipped (newman1.prec.gz), and minelib.name defaults to newman1, so
+    a folder of kd files, or of Newman1.*, was "newman1.prec: not found" with no word on why."""
+    path = folder / f"{name}.{suffix}"
+    if path.exists() or path.is_symlink():  # a dangling link: refused by input_file in its words
+        return out.input_file(path)
+    if path.with_name(path.name + ".gz").is_file():
+        raise DataError(f"{path}: not found, but {path.name}.gz is; expected the MineLib file decompressed (gunzip {path.name}.gz)")
+    what = {"prec": "the precedence file", "blocks": "the block coordinates (minelib.blocks_file=false: none)"}.get(
+        suffix, f"the {suffix} instance (schedule.problems names it)")
+    have = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == f".{suffix}" or p.name.lower().endswith(f".{suffix}.gz"))
+    hint = f"; the folder has {', '.join(have[:5])}: set minelib.name to its name (file names are case-sensitive)" if have else ""
+    raise DataError(f"{path}: not found; expected {what} of minelib.name={name} in minelib.path{hint}")
 
 
 def _instance_periods(instance, solution, kind: str) -> list[dict]:
