@@ -133,9 +133,11 @@ def _one_line(exc: BaseException) -> str:
                 f"(export {unset.group(1)}=...), or a default: ${{oc.env:{unset.group(1)},DEFAULT}}")
     entry = re.search(r"override (\+?[\w.]+)=.* Invalid type assigned: \w+ is not a subclass of (\w+)", message)
     if entry:  # a map of structured entries (data.tables: TableSource): OmegaConf takes a whole entry only from a file
+        example = ("a data config with tables: {NAME: {kind: csv, path: FILE}} in DIR/data/, chosen with -cd DIR data=NAME"
+                   if entry.group(1).lstrip("+").startswith("data.") else
+                   "DIR/experiment/NAME.yaml starting `# @package _global_` and holding the entry, chosen with -cd DIR +experiment=NAME")
         return (f"{entry.group(1)}: a {entry.group(2)} entry cannot be written on the command line; expected it in a "
-                f"config file (e.g. a data config with tables: {{NAME: {{kind: csv, path: FILE}}}} in DIR/data/, "
-                "chosen with -cd DIR data=NAME), or overrides of an entry the config has")
+                f"config file (e.g. {example}), or overrides of an entry the config has")
     if key and key not in message:
         message += f" (key: {key})"
     if message.startswith("Interpolation key '"):  # `${nope}`, or a key that `~KEY` deleted and another value names
@@ -278,7 +280,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
     from hydra.core.hydra_config import HydraConfig
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
+    from omegaconf.errors import OmegaConfBaseException, UnsupportedInterpolationType
 
     from minectl import trust, workers
     from minectl.config import register_schemas
@@ -373,6 +375,9 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                                "value (a list is written [a,b], a text with commas quoted 'a,b')")
     except (MinectlError, HydraException, OmegaConfBaseException, ValueError) as exc:
         message = str(exc) if isinstance(exc, MinectlError) else _one_line(exc)
+        if isinstance(exc, UnsupportedInterpolationType):  # OmegaConf names the resolver, not what would do
+            message += ("; expected a plain value or a resolver OmegaConf or Hydra registers (oc.env, oc.select, oc.decode, "
+                        "now, hydra), a literal ${ written \\${")
         _fail(f"{source}: {message}" if source else message)
     return output
 
