@@ -1,6 +1,6 @@
 """The probability-integral simulator's names and parameters, with their defaults and ranges.
 
-Only the standard library and minectl.constraints load here: the task's config schema takes
+Only the standard library, minectl.constraints and the density bound of minectl.capacity.limits load here: the task's config schema takes
 ``PimParams`` as its ``simulator.pim`` node without loading numpy and scipy (the simulator
 itself, ``minectl.optimize.simulator``, subclasses it). Not frozen: Hydra makes a frozen
 dataclass a read-only node, which overrides could not change.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from minectl.constraints import finite, greater_than
+from minectl.capacity.limits import MAX_DENSITY_T_M3
+from minectl.constraints import between, finite, greater_than
 
 VARIABLES = ("pillar_height_m", "sidewall_thickness_m")
 RESPONSES = ("subsidence_cm", "ore_t")
@@ -27,5 +28,5 @@ class PimParams:
     stope_span_m: float = greater_than(0, default=10.0)  # stope width between sidewalls: extraction ratio span / (span + wall)
     tan_beta: float = greater_than(0, default=2.0)  # tangent of the major influence angle: r = H / tan_beta
     subsidence_factor: float = greater_than(0, default=0.006)  # q: surface subsidence / subsiding extraction height
-    density_t_m3: float = greater_than(0, default=2.65)  # quartzite
+    density_t_m3: float = between(0, MAX_DENSITY_T_M3, default=2.65, closed="right")  # quartzite, t/m3 (2650: kg/m3)
     road_offset_m: float = finite(default=0.0)  # road's horizontal offset from the panel centre

@@ -3,7 +3,8 @@
 Found: (1) a resolver OmegaConf does not know (`seed=${foo:1}`) was said as "Unsupported interpolation type foo (key: seed)",
 with nothing expected; (2) a whole entry of a map written on the command line (`+optimize.variables.crown_m={low:10,high:20}`)
 was told to go into "a data config with tables: ..." whatever the map; (3) `minectl TASK -h` deep-copied the task schemas
-in Hydra's store for each of its ~240 group look-ups (6.4 s of CPU for `cost -h`): the page is the same without them."""
+in Hydra's store for each of its ~240 group look-ups (6.4 s of CPU for `cost -h`): the page is the same without them;
+(4) simulator.pim.density_t_m3 had no upper bound (2650, kg/m3, ran)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,12 @@ def test_the_help_page_lists_the_groups_without_the_task_schemas():
     assert not [name for name in ConfigStore.instance().repo if name.endswith("_schema.yaml")]
     run = invoke("cost", "--cfg", "job", "seed=3")  # a run after it registers them again
     assert run.exit_code == 0 and "seed: 3" in run.output, run.output
+
+
+def test_a_simulator_density_in_kg_per_m3_is_refused():
+    """simulator.pim.density_t_m3=2650 (kg/m3) weighed the ore 1000 times over, exit 0; schedule's and capacity's
+    densities were bounded already (the densest element, osmium, is 22.6 t/m3)."""
+    assert_refused(["optimize", "debug=quick", "simulator.pim.density_t_m3=2650"],
+                   "simulator.pim.density_t_m3=2650.0 is out of range; expected a number in (0, 23]")
+    result = invoke("optimize", "debug=quick", "simulator.pim.density_t_m3=22.6", "--cfg", "job")
+    assert result.exit_code == 0 and "density_t_m3: 22.6" in result.output, result.output
