@@ -144,7 +144,7 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
                 expected = spec.columns.get(column, F64)
                 raise DataError(
                     f"{source}: column '{column}' of table '{name}' has values that are not {expected} (found {schema[column]}"
-                    f"{_first_unread(uncast, column, expected)})"
+                    f"{_first_unread(uncast, column, expected)}); expected {_EXPECTED_FORMS.get(expected, f'{expected} values')}"
                 ) from None
     numbers = [c for c, t in frame.collect_schema().items() if t == F64]  # quantities, prices, outputs, readings
     checks = [pl.len().alias("rows")]
@@ -182,6 +182,11 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     for column in (c for c in spec.key if spec.columns[c] == STR):  # ids, per distinct value (one row per series)
         check_names(series[column], column, f"{source}: table '{name}'")
     return frame, _per_mine(series, spec)
+
+
+# how a value of each type is written in a csv, for the line that names one written otherwise (Y/N in
+# `maintenance`, (1,200) or 1200- in a quantity)
+_EXPECTED_FORMS = {pl.Boolean: "true/false or 1/0 (not Y/N or yes/no)", pl.Float64: "plain numbers (-1200, 1234.5)"}
 
 
 def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType, dtype: pl.DataType, source: str) -> None:
@@ -241,6 +246,13 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
             expected = "whole-number or text ids" if dtype == STR else f"{dtype} counts"
             raise DataError(f"{source}: column '{column}' of table '{name}' has {fractional} values that are not whole numbers "
                             f"(first {bad}); expected {expected}")
+        # Excel's General format writes an id of 12 digits and more as 1.23457E+11: its other digits are gone
+        if dtype == STR and found.is_float():
+            big = frame.select(pl.col(column).abs().max()).collect().item()
+            if big is not None and big >= 1e11:
+                raise DataError(f"{source}: column '{column}' of table '{name}' holds ids as numbers as large as {big:.6g} (a "
+                                "spreadsheet's scientific format, 1.23457E+11, keeps 6 of an id's digits); expected the ids as "
+                                "text (format the column as text before saving)")
 
 
 def _other_form(frame: pl.LazyFrame, column: str, first: str) -> str | None:

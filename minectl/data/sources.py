@@ -321,8 +321,7 @@ def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
-    # a blank line (an editor's, often at the end) is a row of nulls to polars: refused as "rows without a mine_id"
-    return scan_dated_csv(existing_input(path, "csv")).filter(~pl.all_horizontal(pl.all().is_null()))
+    return scan_dated_csv(existing_input(path, "csv"))
 
 
 def scan_dated_csv(path: Path) -> pl.LazyFrame:
@@ -333,6 +332,7 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     codes such as 01 and 1e3 as text (code_columns), and number columns with missing markers (NA) read
     by _marked_numbers wherever the first marker is."""
     separator = csv_separator(path)
+    _refuse_title_line(path, separator)
     text = pl.scan_csv(path, separator=separator, infer_schema=False)
     try:  # the passes over the whole file before the contract's: a fault found here is said here
         numbers = {} if separator == "," else _decimal_points(text, path)
@@ -340,14 +340,16 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         as_text = dict.fromkeys([*numbers, *dates], pl.String)
         inferred = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text).collect_schema()
         _refuse_short_years(text, [name for name, dtype in inferred.items() if dtype.is_temporal()], path)
-        codes, with_markers = code_columns(text, [name for name, dtype in inferred.items() if dtype.is_numeric()])
+        codes, with_markers, fractions = code_columns(text, [name for name, dtype in inferred.items() if dtype.is_numeric()],
+                                                      [name for name, dtype in inferred.items() if dtype.is_integer()])
     except pl.exceptions.PolarsError as exc:
         first = str(exc).splitlines()[0]
         fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
         hint = _long_rows_hint(first, path, separator)
         raise fault or DataError(f"{path}: unreadable as csv ({first}){hint}") from None
     frame = pl.scan_csv(path, separator=separator, try_parse_dates=True,
-                        schema_overrides=as_text | dict.fromkeys([*codes, *with_markers], pl.String))  # as text: _marked_numbers reads them
+                        schema_overrides=as_text | dict.fromkeys(fractions, pl.Float64)
+                        | dict.fromkeys([*codes, *with_markers], pl.String))  # as text: _marked_numbers reads them
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
     frame = frame.with_columns(dates.values())
     try:
@@ -361,8 +363,45 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         marked = _marked_numbers(frame, [name for name in strings if name not in grouped and name not in commas])
         unnamed = _spare_unnamed(text)
     except (pl.exceptions.PolarsError, OSError):
-        return frame  # read_table names the fault
-    return frame.with_columns(marked).drop(unnamed)
+        return _as_table(frame, path)  # read_table names the fault
+    return _as_table(frame.with_columns(marked).drop(unnamed), path)
+
+
+def _as_table(frame: pl.LazyFrame, path: Path) -> pl.LazyFrame:
+    """``frame`` (the csv ``path``) with its column names without spaces around them, as read_file
+    reads them (a source's `date, mine_id, ore_t`, a hand-written header, was refused as having no
+    column 'mine_id'), and without rows of no value: a blank line (an editor's, often at the end) is
+    a row of nulls to polars, refused as "rows without a mine_id" in a source, and two as "mine_id
+    None, date None in two rows" in a daily table."""
+    names = frame.collect_schema().names()
+    return frame.rename(dict(zip(names, _stripped(names, path), strict=True))).filter(~pl.all_horizontal(pl.all().is_null()))
+
+
+def _stripped(names: list[str], path: Path) -> list[str]:
+    """The column ``names`` of the csv ``path`` without spaces around them; two alike so refused."""
+    stripped = [name.strip() or name for name in names]
+    repeated = sorted({name for name in stripped if stripped.count(name) > 1})
+    if repeated:
+        raise DataError(f"{path}: column {repeated[0]!r} appears {stripped.count(repeated[0])} times in the header (spaces around "
+                        "names aside); expected unique column names")
+    return stripped
+
+
+def _refuse_title_line(path: Path, separator: str) -> None:
+    """Refuse a first line of one name and empty ones (`Production report,,,,`: a spreadsheet's title
+    row, exported with the sheet's width) above a line of several names, none a number (a row of values
+    under a header `price,` is no title): read as the header, its empty names were refused as 'an empty
+    column name' or 'a column of them holds values', naming no title."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig", errors="replace") as file:  # bytes that are no UTF-8 are said elsewhere
+            rows = (row for row in csv.reader(file, delimiter=separator) if _named(row))  # blank lines and rows of separators
+            header, first = next(rows, []), next(rows, [])
+    except csv.Error:  # a quote never closed: a field to the file's end, said by the reader
+        return
+    if len(_named(header)) == 1 < min(len(header), len(_named(first))) and not any(map(_is_number, first)):
+        raise DataError(f"{path}: the first line, {separator.join(header)[:60]!r}, names one column and the next line "
+                        f"{len(_named(first))}: a title above the column names? expected the column names in the first line "
+                        "(delete that line and any other above them)")
 
 
 # A date of three numbers of one or two digits (01/02/24, 1.2.24, 24-01-13), a time may follow: polars
@@ -457,18 +496,24 @@ _PANDAS_UNNAMED = re.compile(r"Unnamed: \d+")
 _CODE = r"^(?:0\d+|\d+[eE]\d+)$"
 
 
-def code_columns(text: pl.LazyFrame, columns: list[str]) -> tuple[list[str], list[str]]:
+def code_columns(text: pl.LazyFrame, columns: list[str], integers: Collection[str] = ()) -> tuple[list[str], list[str], list[str]]:
     """Those of ``columns`` (of ``text``: a csv read as text; polars infers them as numbers) where
-    some value is a code that reads as a number (_CODE: 01, 1e3), and those where some value is a
-    missing marker (NA, #N/A: MISSING_MARKERS), found in one streaming pass. polars infers a column's
-    type from its first 100 rows: a marker after them failed the read ("could not parse `NA` as
-    dtype `f64`"), where one before them was read as a missing value (_marked_numbers)."""
+    some value is a code that reads as a number (_CODE: 01, 1e3), those where some value is a
+    missing marker (NA, #N/A: MISSING_MARKERS), and those of ``integers`` (polars infers them as whole
+    numbers) where some value has a point or an exponent (12.5, 1.5e3), found in one streaming pass.
+    polars infers a column's type from its first 100 rows: a marker after them failed the read
+    ("could not parse `NA` as dtype `f64`"), where one before them was read as a missing value
+    (_marked_numbers), and so did a decimal after whole tonnes ("could not parse `100.5` as dtype `i64`")."""
     if not columns:
-        return [], []
+        return [], [], []
     markers = [marker for marker in MISSING_MARKERS if marker]
-    found = text.select(pl.struct(code=_value(name).str.contains(_CODE).any(), marked=_value(name).is_in(markers).any()).alias(name)
+    found = text.select(pl.struct(code=_value(name).str.contains(_CODE).any(), marked=_value(name).is_in(markers).any(),
+                                  fraction=pl.col(name).str.contains_any([".", "e", "E"]).any() if name in integers else False
+                                  ).alias(name)
                         for name in columns).collect(engine="streaming").row(0, named=True)
-    return [name for name, s in found.items() if s["code"]], [name for name, s in found.items() if s["marked"] and not s["code"]]
+    # a marker (n.a.) or a code (1e3) has a point or an e too: those columns are read as text (_marked_numbers)
+    return ([name for name, s in found.items() if s["code"]], [name for name, s in found.items() if s["marked"] and not s["code"]],
+            [name for name, s in found.items() if s["fraction"]])
 
 
 def _day_month_dates(text: pl.LazyFrame, path: Path) -> dict[str, pl.Expr]:
@@ -538,6 +583,11 @@ def _header(path: Path) -> str:
 
 
 UTF8_EXPECTED = "expected UTF-8 text (a spreadsheet's 'CSV UTF-8' export)"
+# what a file named or declared a csv may be instead, by its first bytes: an export compressed, a workbook renamed
+# (a parquet file's magic with its first page header's first byte: a csv's header may begin 'PAR1,PAR2')
+BINARY_FILES = {b"\x1f\x8b": "a gzip-compressed file (decompress it)", b"PK\x03\x04": "a zip archive (an .xlsx workbook, or files "
+                "zipped: save the sheet as CSV, or unzip it)", b"PAR1\x15": "a parquet file (kind: parquet reads it)",
+                b"\xd0\xcf\x11\xe0": "an .xls workbook or another Office file (save the sheet as CSV)"}
 
 
 def not_utf8(path: Path, data: bytes, whole: bool = True) -> DataError | None:
@@ -545,6 +595,9 @@ def not_utf8(path: Path, data: bytes, whole: bool = True) -> DataError | None:
     are no UTF-8 text, naming what they look like: UTF-16 (Excel's 'Unicode Text': a byte-order
     mark, or a zero byte beside each ASCII letter) or an 8-bit code page (Windows-1252, Latin-1:
     é as one byte); None for UTF-8."""
+    binary = next((what for magic, what in BINARY_FILES.items() if data.startswith(magic)), None)
+    if binary:  # their zero bytes read as UTF-16 text
+        return DataError(f"{path}: {binary}, not text; {UTF8_EXPECTED}")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
         return DataError(f"{path}: UTF-16 text (Excel's 'Unicode Text' export?); {UTF8_EXPECTED}")
     try:
@@ -562,7 +615,8 @@ def csv_separator(path: Path, check_names: bool = True) -> str:
     text). A header with two of them, a column name twice (unless not ``check_names``: the caller
     says so its own way), or Excel's `sep=;` line first, is refused."""
     header = _header(path)
-    if re.fullmatch(r"sep=.?", header, re.IGNORECASE):  # read on, the header would be a row of values
+    _refuse_zero_padding(path)
+    if re.fullmatch(r'"?sep=.?"?', header, re.IGNORECASE):  # read on, the header would be a row of values
         raise DataError(f"{path}: the first line {header!r} is a spreadsheet's separator hint, not the header; "
                         "expected the column names in the first line (delete that line)")
     unquoted = re.sub(r'"[^"]*"', "", header)  # a quoted name may hold any of them: "Coal, South African"
@@ -581,6 +635,19 @@ def csv_separator(path: Path, check_names: bool = True) -> str:
     return separator
 
 
+def _refuse_zero_padding(path: Path, tail: int = 65_536) -> None:
+    """Refuse a text file whose end is NUL bytes: a logger's file cut short by a power loss or a full
+    disk is padded with zeros to its allocated size. Read on, they were a row of one garbled value,
+    refused as a date in another form or as a short row. Its last ``tail`` bytes only are read."""
+    with open(path, "rb") as handle:
+        offset = handle.seek(max(handle.seek(0, 2) - tail, 0))
+        end = handle.read()
+    if end.rstrip(b"\r\n").endswith(b"\x00"):
+        start = offset + len(end.rstrip(b"\r\n").rstrip(b"\x00"))
+        raise DataError(f"{path}: the file ends in NUL bytes (0x00, from byte {start}): a file cut short by a crash or a full disk, "
+                        "padded with zeros? expected text to its end (delete them, and check the last rows)")
+
+
 def _named(names: list[str]) -> list[str]:
     """A header's names less the empty ones at its end: the separators a spreadsheet writes after
     the last column (``a,b,,``), whose columns read_file drops when they hold no value."""
@@ -590,8 +657,9 @@ def _named(names: list[str]) -> list[str]:
 
 
 # A ';' or tab file is mostly a regional export, where the comma is the decimal separator and the
-# point groups thousands: 1.234,5. A number so written (12 | 12,5 | 1.234 | 1.234.567 | 1.234,5):
-_REGIONAL = r"^[+-]?(?:\d+|[1-9]\d{0,2}(?:\.\d{3})+)(?:,\d+)?$"
+# point groups thousands: 1.234,5. A number so written (12 | 12,5 | 1.234 | 1.234.567 | 1.234,5), or
+# in a spreadsheet's scientific format (1,5E+03 | 2,25E-02 | 1E+03: an E and a signed exponent)
+_REGIONAL = r"^[+-]?(?:(?:\d+|[1-9]\d{0,2}(?:\.\d{3})+)(?:,\d+)?|\d+(?:,\d+)?E[+-]\d+)$"
 
 
 def _parts(value: pl.Expr) -> tuple[pl.Expr, ...]:
@@ -678,9 +746,15 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
 
     resolved = existing_input(path, "duckdb")
     with resolved.open("rb") as file:  # DuckDB reads it through an extension, never loaded here: "Extension ... not found"
-        if file.read(16) == b"SQLite format 3\x00":
-            raise DataError(f"{resolved}: a SQLite database; expected a DuckDB database file (copy the tables into one, e.g. "
-                            "with DuckDB's ATTACH '...' (TYPE sqlite))")
+        start = file.read(16)
+    if start == b"SQLite format 3\x00":
+        raise DataError(f"{resolved}: a SQLite database; expected a DuckDB database file (copy the tables into one, e.g. "
+                        "with DuckDB's ATTACH '...' (TYPE sqlite))")
+    if start and start[8:12] != b"DUCK":  # a DuckDB file's magic; DuckDB said "not a valid DuckDB database file" of any other
+        binary = next((what for magic, what in BINARY_FILES.items() if start.startswith(magic)), None)
+        found = binary or ("text (a csv? kind: csv reads it)" if not_utf8(resolved, start, whole=False) is None
+                           else "no DuckDB header in its first bytes")
+        raise DataError(f"{resolved}: {found}; expected a DuckDB database file")
     if not query or not query.strip():
         raise DataError(f"{resolved}: a duckdb source needs a query; expected a SQL query or a table name")
     text = query.strip()
@@ -959,11 +1033,14 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     if suffix not in (".parquet", ".arff") and not is_csv(path):
         raise DataError(f"{path}: unsupported {what} file type {suffix!r}; expected {TABLE_FILES}")
     separator = csv_separator(path) if suffix in CSV_SUFFIXES else ","
+    if suffix in CSV_SUFFIXES:
+        _refuse_title_line(path, separator)
     try:
         if suffix in CSV_SUFFIXES:
             source = path if separator == "," else _as_comma_separated(path, separator)
             frame = pl.read_csv(source, infer_schema_length=None)  # long leading gaps hide the real types
             frame = _spreadsheet_cleaned(_without_trailing_separators(frame, path, separator), path)
+            _refuse_repeated_header(frame, path)
             _refuse_short_rows(path, separator)  # after the header's own checks: a name twice is the first thing to say
         elif suffix == ".parquet":
             frame = pl.read_parquet(path)
@@ -973,6 +1050,7 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
             frame = frame.with_columns(pl.col(n).cast(pl.String) for n, t in frame.schema.items()
                                        if t in (pl.Categorical, pl.Enum) or n in categories)
         else:
+            _refuse_zero_padding(path)  # as a csv's (csv_separator): liac-arff named the line of zeros "Bad @DATA instance format"
             frame = _arff_table(read_text(path, "utf-8", f"a UTF-8 .arff {what} file"), path)
     except DataError:
         raise
@@ -981,13 +1059,30 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
         if "utf-8" in first:  # the header was UTF-8; a value is not
             raise not_utf8(path, path.read_bytes()) or DataError(f"{path}: unreadable {what} file ({first}); {UTF8_EXPECTED}") from None
         hint = _long_rows_hint(first, path, separator)
-        if "CSV malformed" in first or 'could not parse `"' in first:  # a quote inside a value (a 5" pipe) or never closed
+        if "CSV malformed" in first or 'could not parse `"' in first or "field larger than field limit" in first:
+            # a quote inside a value (a 5" pipe) or never closed (to Python's csv module, a field to the file's end)
             hint = '; expected quotes only around whole values, a quote inside one doubled ("5"" pipe")'
         raise DataError(f"{path}: unreadable {what} file ({type(exc).__name__}: {first}){hint}") from None
     if frame.height == 0:
         raise DataError(f"{path}: the {what} file has no rows")
     check_names([name for name in frame.columns if name], "column name", str(path))  # an empty one: a row index, or refused
     return frame
+
+
+def _refuse_repeated_header(frame: pl.DataFrame, path: Path) -> None:
+    """Refuse a row of ``frame`` (read from the csv ``path``) that repeats its column names: two exports
+    joined (`cat a.csv b.csv`, a sheet pasted under another), where the line named the first column that
+    needs numbers ("has 1 values that are not numbers (first at row 13: 'v')")."""
+    named = [name for name in frame.columns if name]
+    words = [name for name in named if not _is_number(name)]  # columns 1, 2, 3 (a matrix) over a row 1, 2, 3 repeat nothing
+    if not words:
+        return
+    # the second file's byte-order mark, where both were saved as Excel's 'CSV UTF-8', is before its first name
+    header = frame.select(pl.all_horizontal(pl.col(name).cast(pl.String).str.strip_chars().str.strip_chars_start("\ufeff") == name
+                                            for name in words)).to_series()
+    if header.any():
+        raise DataError(f"{path}: row {int(header.arg_true()[0]) + 1} repeats the column names ({', '.join(named)[:60]}): two files "
+                        "joined? expected the names once, in the first line (delete that row, or the rows of one file)")
 
 
 def _pandas_categories(path: Path) -> set[str]:
@@ -1073,12 +1168,8 @@ def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     columns, MISSING_MARKERS as missing values, and a column of numbers with padding or thousands
     separators (_grouped_numbers too) as numbers; an unnamed first column that numbers the rows
     (pandas' and R's row index: 0.. or 1..) dropped, and an unnamed one without any value (a spacer)."""
-    names = [name.strip() for name in frame.columns]  # `date, x1`: a hand-written header's spaces are no part of a name
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise DataError(f"{path}: column {repeated[0]!r} appears {names.count(repeated[0])} times in the header (spaces around "
-                        "names aside); expected unique column names")
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    # `date, x1`: a hand-written header's spaces are no part of a name
+    frame = frame.rename(dict(zip(frame.columns, _stripped(frame.columns, path), strict=True)))
     has_value = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     frame = frame.head(int(has_value.arg_true()[-1]) + 1 if has_value.any() else 0)
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]

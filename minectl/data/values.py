@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
+import unicodedata
 
 import numpy as np
 import polars as pl
@@ -56,9 +57,16 @@ def numeric(frame: pl.DataFrame, column: str, where: str) -> pl.Series:
     return values
 
 
+# dashes a text copied from a report or a web page writes for a minus sign: U+2212 MINUS SIGN, en dash, figure dash
+DASHES = "\u2212\u2013\u2012"
+# a negative as accounting formats write it: in parentheses ((1,200), Excel's) or with a trailing minus (1200-, SAP's)
+ACCOUNTING_NEGATIVE = r"^\(\s*\d[\d.,]*\s*\)$|^\d[\d.,]*-$"
+
+
 def _refuse_export_forms(raw: pl.Series, unread: pl.Series, column: str, where: str) -> None:
     """What spreadsheets and exports write in a number column instead of numbers, refused saying
-    what to convert it to: a units row under the header, percentages, thousands commas."""
+    what to convert it to: a units row under the header, percentages, a minus sign other than "-", accounting
+    negatives, thousands commas."""
     from minectl.data.sources import GROUPED_THOUSANDS
 
     text = raw.cast(pl.String).str.strip_chars()
@@ -69,6 +77,16 @@ def _refuse_export_forms(raw: pl.Series, unread: pl.Series, column: str, where: 
     if shown.str.strip_suffix("%").cast(pl.Float64, strict=False).is_not_null().all():
         raise DataError(f"{where}: column '{column}' has {unread.len()} percentages ({first}); expected numbers without '%' "
                         "(85.2 for percent, or 0.852 as a fraction)")
+    dashed = shown.str.contains(rf"^[{DASHES}]\d")
+    if dashed.any():  # '−12.5' prints as a number in the line that refuses it
+        row = int(unread.filter(dashed)[0])
+        dash = text[row][0]
+        raise DataError(f"{where}: column '{column}' has {int(dashed.sum())} numbers whose minus sign is U+{ord(dash):04X} "
+                        f"{unicodedata.name(dash)} (first at row {row + 1}: {raw[row]!r}); expected the minus sign '-' (U+002D, "
+                        "as a keyboard types it)")
+    if shown.str.contains(ACCOUNTING_NEGATIVE).all():  # said only "not numbers", as if the figure were a note
+        raise DataError(f"{where}: column '{column}' has {unread.len()} negatives written as accounts write them ({first}); "
+                        "expected a leading minus sign (-1200 for (1,200) or 1200-)")
     if shown.str.contains(GROUPED_THOUSANDS).all():  # 1,320 is 1320 or 1.32: read_file reads it only beside a 1,320.5 or 1,000,000
         raise DataError(f"{where}: column '{column}' has {unread.len()} numbers written with commas ({first}); expected plain "
                         "numbers: no thousands separators (1000000) and a decimal point (1320.5)")
