@@ -39,6 +39,23 @@ def tiny_sweep(root: Path, task: str) -> tuple[list[str], Path]:
 QUICK_RISK = ["debug=quick", "risk.lead_times=[0]", "risk.robustness.enabled=false", "risk.importance.enabled=false", "model=lr"]
 
 
+def quick_uncertainty(path: Path, run: Path, *extra: str, column: str = "value") -> list[str]:
+    """`minectl uncertainty` arguments for one ``column`` of the file ``path``, run into ``run``: levels and log
+    returns, the normal family, 99 resamples, no report (quick); ``extra`` overrides after them."""
+    return ["uncertainty", f"dataset.path={path}", f"dataset.column={column}", "dataset.group_by=null",
+            "dataset.transforms=[level,log_return]", "uncertainty.n_resamples=99", "uncertainty.families=[normal]",
+            "uncertainty.autocorrelation_alpha=null", "report=false", f"hydra.run.dir={run}", *extra]
+
+
+def run_metrics(args: Sequence[str], run: Path) -> dict:
+    """metrics.json of `minectl *args`, whose run folder is ``run``; the run must succeed."""
+    import json
+
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    return json.loads((run / "metrics.json").read_text())
+
+
 def demo_and_risk_runs(root: Path) -> dict[str, Path]:
     """A finished demo run on the tiny mine and a quick risk run under ``root``, by name, for tests
     that damage copies of them."""

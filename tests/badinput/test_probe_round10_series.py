@@ -13,14 +13,13 @@ the implied cost 24 times too small. Refused before, valid: ISO weeks in a named
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-from harness import assert_refused, invoke
+from harness import assert_refused, invoke, quick_uncertainty, run_metrics
 
 MONTHS = [f"{2015 + i // 12}-{i % 12 + 1:02d}" for i in range(60)]
 PRICES = [round(80 + 10 * math.sin(i / 5) + i / 4, 3) for i in range(60)]
@@ -29,15 +28,7 @@ LHD = Path(__file__).resolve().parents[3] / "shared" / "data" / "equipment_failu
 
 
 def _uncertainty(path: Path, run: Path, column: str, *extra: str) -> list[str]:
-    return ["uncertainty", f"dataset.path={path}", f"dataset.column={column}", "dataset.group_by=null", "dataset.date_column=null",
-            "dataset.transforms=[level,log_return]", "uncertainty.n_resamples=99", "uncertainty.families=[normal]",
-            "uncertainty.autocorrelation_alpha=null", "report=false", f"hydra.run.dir={run}", *extra]
-
-
-def _metrics(args: list[str], run: Path) -> dict:
-    result = invoke(*args)
-    assert result.exit_code == 0, result.output
-    return json.loads((run / "metrics.json").read_text())
+    return quick_uncertainty(path, run, "dataset.date_column=null", *extra, column=column)
 
 
 def _changed(factor: float, month: int = 40) -> list[float]:
@@ -96,7 +87,7 @@ def test_steps_that_are_no_change_of_unit_are_forecast(tmp_path: Path, values: l
     path = tmp_path / "prices.csv"
     pl.DataFrame({"date": MONTHS, "value": values}).write_csv(path)
     run = tmp_path / "run"
-    metrics = _metrics([*FORECAST, f"series={path}", f"hydra.run.dir={run}"], run)
+    metrics = run_metrics([*FORECAST, f"series={path}", f"hydra.run.dir={run}"], run)
     assert (metrics["series.months"], metrics["series.last"]) == (60, pytest.approx(values[-1], rel=1e-12)), why
 
 
@@ -124,7 +115,7 @@ def test_iso_weeks_oldest_first_are_read(tmp_path: Path, named: bool) -> None:
     path = tmp_path / "weekly.csv"
     pl.DataFrame({"week": WEEKS, "price": PRICES}).write_csv(path)
     run = tmp_path / "run"
-    metrics = _metrics([*_uncertainty(path, run, "price"), *(["dataset.date_column=week"] if named else [])], run)
+    metrics = run_metrics([*_uncertainty(path, run, "price"), *(["dataset.date_column=week"] if named else [])], run)
     assert metrics["uncertainty.log_return.estimate"] == pytest.approx(_returns_mean(PRICES), rel=1e-12)
 
 
@@ -136,7 +127,7 @@ def test_iso_weeks_resampled_to_months_are_their_mondays_months(tmp_path: Path) 
     path = tmp_path / "weekly.csv"
     pl.DataFrame({"week": weeks, "usd_t": prices}).write_csv(path)
     run = tmp_path / "run"
-    metrics = _metrics([*FORECAST, f"series={path}", "source.date_column=week", "source.value_column=usd_t", "source.resample=mean",
+    metrics = run_metrics([*FORECAST, f"series={path}", "source.date_column=week", "source.value_column=usd_t", "source.resample=mean",
                         f"hydra.run.dir={run}"], run)
     by_month: dict[tuple[int, int], list[float]] = {}
     for week, price in zip(weeks, prices, strict=True):
@@ -177,7 +168,7 @@ def test_the_running_total_of_the_times_between_failures_is_refused_as_them(tmp_
                        [expect[0], expect[1].format(key=key)], inputs=[path], run_dir=run)
     # the times themselves: MTBF and cost by hand
     run = tmp_path / "tbf"
-    metrics = _metrics([*_uncertainty(path, run, "tbf", "dataset.group_by=machine"), *COST], run)
+    metrics = run_metrics([*_uncertainty(path, run, "tbf", "dataset.group_by=machine"), *COST], run)
     assert metrics["uncertainty.A.level.implied_cost.cost"] == pytest.approx(20000 * 6000 / np.mean(HOURS[:6]), rel=1e-12)
 
 
@@ -186,7 +177,7 @@ def test_a_running_total_over_the_whole_log_is_no_running_total_of_each_machine(
     path = tmp_path / "log.csv"
     pl.DataFrame({"machine": ["A"] * 6 + ["B"] * 6, "tbf": HOURS, "t": list(np.cumsum(HOURS))}).write_csv(path)
     run = tmp_path / "run"
-    metrics = _metrics([*_uncertainty(path, run, "tbf", "dataset.group_by=machine"), *COST], run)
+    metrics = run_metrics([*_uncertainty(path, run, "tbf", "dataset.group_by=machine"), *COST], run)
     assert metrics["uncertainty.B.level.estimate"] == pytest.approx(np.mean(HOURS[6:]), rel=1e-12)
 
 

@@ -11,28 +11,15 @@ year per row; set dataset.frequency"), and the gap's error named the years as mo
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-from harness import assert_refused, invoke
+from harness import assert_refused, quick_uncertainty, run_metrics
 
 YEARS = list(range(1980, 2020))
 ANNUAL = [round(50 + 1.5 * i + (5 if (1980 + i) % 3 == 0 else 0), 3) for i in range(len(YEARS))]
-
-
-def _uncertainty(path: Path, run: Path, *extra: str) -> list[str]:
-    return ["uncertainty", f"dataset.path={path}", "dataset.column=value", "dataset.group_by=null",
-            "dataset.transforms=[level,log_return]", "uncertainty.n_resamples=99", "uncertainty.families=[normal]",
-            "uncertainty.autocorrelation_alpha=null", "report=false", f"hydra.run.dir={run}", *extra]
-
-
-def _metrics(args: list[str], run: Path) -> dict:
-    result = invoke(*args)
-    assert result.exit_code == 0, result.output
-    return json.loads((run / "metrics.json").read_text())
 
 
 # --- an integer year column named as the rows' dates -----------------------------------------------
@@ -41,7 +28,7 @@ def test_a_year_left_out_is_refused_where_the_year_column_is_named(tmp_path: Pat
     """Named, 1989 then 1991 passed (exit 0) and the return across them was one year's."""
     path = tmp_path / "annual.csv"
     pl.DataFrame({"year": YEARS, "value": ANNUAL}).filter(pl.col("year") != 1990).write_csv(path)
-    assert_refused(_uncertainty(path, tmp_path / "run", "dataset.date_column=year"),
+    assert_refused(quick_uncertainty(path, tmp_path / "run", "dataset.date_column=year"),
                    [str(path), "column 'year' jumps from 1989 to 1991 at row 11; expected one row per year"],
                    inputs=[path], run_dir=tmp_path / "run")
 
@@ -51,8 +38,8 @@ def test_a_named_year_column_gives_the_revenue_risk_of_the_next_year_by_hand(tmp
     path = tmp_path / "annual.csv"
     pl.DataFrame({"year": YEARS, "value": ANNUAL}).write_csv(path)
     revenue = ["revenue.output=10", "uncertainty.risk_level=0.9"]
-    named = _metrics(_uncertainty(path, tmp_path / "named", "dataset.date_column=year", *revenue), tmp_path / "named")
-    unnamed = _metrics(_uncertainty(path, tmp_path / "unnamed", "dataset.date_column=null", *revenue), tmp_path / "unnamed")
+    named = run_metrics(quick_uncertainty(path, tmp_path / "named", "dataset.date_column=year", *revenue), tmp_path / "named")
+    unnamed = run_metrics(quick_uncertainty(path, tmp_path / "unnamed", "dataset.date_column=null", *revenue), tmp_path / "unnamed")
     assert named == unnamed
     levels = np.array(ANNUAL)
     sales = 10 * levels[-1] * np.exp(np.diff(np.log(levels)))
@@ -68,12 +55,12 @@ def test_years_repeated_by_the_groups_of_a_long_file_are_each_groups_dates(tmp_p
                           "value": ANNUAL + [v * 1.3 for v in ANNUAL]})
     frame.write_csv(path)
     grouped = ["dataset.group_by=commodity", "dataset.date_column=year"]
-    metrics = _metrics(_uncertainty(path, tmp_path / "run", *grouped), tmp_path / "run")
+    metrics = run_metrics(quick_uncertainty(path, tmp_path / "run", *grouped), tmp_path / "run")
     assert metrics["uncertainty.coal.level.estimate"] == pytest.approx(np.mean(ANNUAL), rel=1e-12)
     assert metrics["uncertainty.iron.log_return.estimate"] == pytest.approx(np.mean(np.diff(np.log(ANNUAL))), rel=1e-9)
     gap = tmp_path / "gap.csv"
     frame.filter(~((pl.col("commodity") == "iron") & (pl.col("year") == 2000))).write_csv(gap)
-    assert_refused(_uncertainty(gap, tmp_path / "gap", *grouped),
+    assert_refused(quick_uncertainty(gap, tmp_path / "gap", *grouped),
                    [f"{gap} (commodity=iron): column 'year' jumps from 1999 to 2001"], inputs=[gap], run_dir=tmp_path / "gap")
 
 
@@ -104,7 +91,7 @@ def test_entropic_risk_at_ordinary_alphas_is_unchanged() -> None:
 
 
 def _capacity(run: Path, *extra: str) -> dict:
-    return _metrics(["capacity", "report=false", f"hydra.run.dir={run}", *extra], run)
+    return run_metrics(["capacity", "report=false", f"hydra.run.dir={run}", *extra], run)
 
 
 def _errors_mean(low: float, high: float, confidence: float = 0.95) -> float:
@@ -208,7 +195,7 @@ def test_an_oldest_first_fiscal_year_cobweb_is_the_least_squares_lines_by_hand(t
 
     path = tmp_path / "cobweb.csv"
     pl.DataFrame({"year": FISCAL, "output": OUTPUT, "price": PRICE}).write_csv(path)
-    metrics = _metrics(_cobweb(path, tmp_path / "run"), tmp_path / "run")
+    metrics = run_metrics(_cobweb(path, tmp_path / "run"), tmp_path / "run")
     supply, demand = stats.linregress(PRICE[:-1], OUTPUT[1:]), stats.linregress(OUTPUT, PRICE)
     assert metrics["capacity.cobweb.b1"] == pytest.approx(supply.slope, rel=1e-12)
     assert metrics["capacity.cobweb.r2_supply"] == pytest.approx(supply.rvalue**2, rel=1e-12)
@@ -222,10 +209,10 @@ def test_fiscal_year_prices_newest_first_are_refused_and_oldest_first_give_next_
     path = tmp_path / "prices.csv"
     frame = pl.DataFrame({"year": FISCAL, "value": PRICE})
     frame.reverse().write_csv(path)
-    assert_refused(_uncertainty(path, tmp_path / "run", "dataset.date_column=null"),
+    assert_refused(quick_uncertainty(path, tmp_path / "run", "dataset.date_column=null"),
                    [str(path), "is not after the row before", "the newest first: reverse the rows"], inputs=[path])
     frame.write_csv(path)
-    metrics = _metrics(_uncertainty(path, tmp_path / "ok", "dataset.date_column=year", "revenue.output=10",
+    metrics = run_metrics(quick_uncertainty(path, tmp_path / "ok", "dataset.date_column=year", "revenue.output=10",
                                     "uncertainty.risk_level=0.9"), tmp_path / "ok")
     assert metrics["uncertainty.log_return.estimate"] == pytest.approx(np.mean(np.diff(np.log(PRICE))), rel=1e-9)
     assert pl.read_parquet(tmp_path / "ok" / "tables" / "revenue_risk.parquet")["horizon"].to_list() == ["next year"]
@@ -236,6 +223,6 @@ def test_a_quarter_left_out_is_named_as_quarters(tmp_path: Path) -> None:
     path = tmp_path / "quarterly.csv"
     quarters = [f"{2000 + i // 4}Q{i % 4 + 1}" for i in range(40) if i != 7]
     pl.DataFrame({"date": quarters, "value": [50.0 + i for i in range(39)]}).write_csv(path)
-    assert_refused(_uncertainty(path, tmp_path / "run", "dataset.date_column=date"),
+    assert_refused(quick_uncertainty(path, tmp_path / "run", "dataset.date_column=date"),
                    [str(path), "column 'date' jumps from 2001Q3 to 2002Q1 at row 8; expected one row per quarter"],
                    inputs=[path], run_dir=tmp_path / "run")
