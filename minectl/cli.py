@@ -868,8 +868,8 @@ def _mean_sd(row: dict, metric: str) -> str:
     mean, counted, jobs = row[f"{metric}__mean"], row[f"{metric}__n"], row["jobs ok"]
     if mean is None:
         return "-"
-    if counted == jobs:
-        return f"{mean:.4g} ± {row[f'{metric}__sd'] or 0.0:.2g}"
+    if counted == jobs:  # one job has no sd: "± 0" would say its jobs agree
+        return f"{mean:.4g} ± {row[f'{metric}__sd']:.2g}" if counted > 1 else f"{mean:.4g} (one job)"
     return f"{mean:.4g}" + (f" ± {row[f'{metric}__sd']:.2g}" if counted > 1 else "") + f" ({counted} of {jobs} jobs)"
 
 

@@ -142,7 +142,9 @@ def _closest(name: str, metrics: dict) -> str:
     import difflib
 
     near = difflib.get_close_matches(name, list(metrics), n=3, cutoff=0.6) or sorted(metrics)[:5]
-    return ", ".join(near) + (f" ({len(metrics)} metrics in metrics.json)" if len(metrics) > len(near) else "")
+    # the failed run's metrics.json is removed with its other results: say where the full list is
+    return ", ".join(near) + (f" ({len(metrics)} metrics; a run without objective= lists them in its metrics.json)"
+                              if len(metrics) > len(near) else "")
 
 
 def _write_report(run_dir: Path) -> None:

@@ -128,7 +128,9 @@ def rule_hits(daily: pl.DataFrame, rules: Sequence[Rule], *, window: int) -> pl.
         )
         described = pl.concat_str(
             [
-                pl.format("{} {} {}%", pl.lit(c.indicator), pl.lit(c.direction), (pl.col(name) * 100).round(1))
+                pl.format("{} {} {}", pl.lit(c.indicator), pl.lit(c.direction),  # from a mean of 0: "from 0", not "inf%"
+                          pl.when(pl.col(name).is_infinite()).then(pl.lit("from 0"))
+                          .otherwise(pl.format("{}%", (pl.col(name) * 100).round(1))))
                 for name, c in zip(changes, rule.conditions, strict=True)
             ],
             separator="; ",

@@ -4,6 +4,7 @@ and mine instead of lines over a calendar axis."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import polars as pl
@@ -171,7 +172,8 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
         for column in ("date", "mine", "item", "method", "z / change", "attribution"):
             table.add_column(column)
         for row in worst.iter_rows(named=True):
-            score = f"z={row['score']:.1f}" if row["score"] is not None else f"{row['size']:+.0%}"
+            score = (f"z={row['score']:.1f}" if row["score"] is not None  # a rise from a mean of 0 is no "+inf%"
+                     else f"{row['size']:+.0%}" if math.isfinite(row["size"]) else "from 0")
             table.add_row(str(row["date"]), row["mine_id"], row["item"], row["method"], score, row["attribution"] or "")
         console.print(table)
 

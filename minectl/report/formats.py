@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date, datetime, timedelta
 from typing import Any
 
 # Exact column names whose unit is known; "{cur}" is the run's currency (costs.currency).
@@ -59,7 +60,18 @@ def number(value: Any) -> str:
 
 
 def sort_key(value: Any) -> str:
-    """What a sortable table column sorts by: numbers as numbers, anything else as text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return repr(float(value))
+    """What a sortable table column sorts by: numbers as numbers, anything else as text. The page's
+    parseFloat reads the key: +-inf as "Infinity" (Python's "inf" is text to it, so -inf sorted among
+    the numbers by its letters), NaN as "" like a missing value (first, never among the numbers)."""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value)) if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
+    # a date as its number: parseFloat("2023-02-01") is 2023, so a date column sorted by the year alone
+    if isinstance(value, datetime):
+        return repr((value - datetime(1970, 1, 1, tzinfo=value.tzinfo)).total_seconds())
+    if isinstance(value, date):
+        return repr(float(value.toordinal()))
+    if isinstance(value, timedelta):
+        return repr(value.total_seconds())
     return "" if value is None else str(value)

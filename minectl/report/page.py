@@ -166,14 +166,14 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     engine writes the report before status.json (which is written last)."""
     import polars as pl
 
-    from minectl.results import METRICS_FILE, PROVENANCE_FILE, STATUS_FILE, read_status
-    from minectl.runfolder import check_not_inside_a_run, read_json, read_metrics, read_text, read_yaml_list, yaml_mapping
+    from minectl.results import METRICS_FILE, PROVENANCE_FILE, STATUS_FILE, metrics_edited, read_status, status_of_another_config
+    from minectl.runfolder import check_not_inside_a_run, read_metrics, read_provenance, read_text, read_yaml_list, yaml_mapping
 
     run_dir = Path(run_dir)
     config_file = run_dir / ".hydra" / "config.yaml"
     check_not_inside_a_run(run_dir)
     if not config_file.is_file():
-        raise DataError(f"{run_dir}: no .hydra/config.yaml; expected a minectl run folder (or a sweep folder)")
+        raise DataError(f"{run_dir}: no .hydra/config.yaml{_holds_folders(run_dir)}; expected a minectl run folder (or a sweep folder)")
     overrides_file = run_dir / ".hydra" / "overrides.yaml"
     for path in (config_file, overrides_file, run_dir / METRICS_FILE, run_dir / PROVENANCE_FILE):  # the page carries them
         if path.exists() or path.is_symlink():
@@ -188,7 +188,13 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     metrics = _read_optional(read_metrics, run_dir / METRICS_FILE, {})
     if status["status"] == "ok" and not (run_dir / METRICS_FILE).exists():  # an ok run wrote it before its status: removed since
         status = {"status": "incomplete", "error": "status.json says ok but metrics.json is missing"}
-    provenance = _read_optional(lambda p: read_json(p, "the JSON object a minectl run writes"), run_dir / PROVENANCE_FILE, {})
+    elif status["status"] == "ok" and metrics_edited(run_dir, status):  # as summarize says of a sweep's job: not shown as ok
+        status = {"status": "edited", "error": "metrics.json differs from the one the run wrote (status.json's sha256); "
+                  "`minectl verify` replays the run"}
+    elif status["status"] == "ok" and status_of_another_config(run_dir, status):
+        status = {"status": "edited", "error": "status.json and metrics.json were written for another config than the run's "
+                  ".hydra/config.yaml (status.json's sha256): copied from another run? `minectl verify` replays the run"}
+    provenance = _read_optional(read_provenance, run_dir / PROVENANCE_FILE, {})  # its inputs and packages typed: the page lists them
     tables = {}
     for path in sorted((run_dir / "tables").glob("*.parquet")):
         _own_file(path, run_dir, "a table the run wrote, inside its folder")
@@ -219,6 +225,18 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
         "overrides": read_yaml_list(overrides_file) if overrides_file.exists() else [],
         "provenance": provenance,
     }
+
+
+def _holds_folders(folder: Path) -> str:
+    """The sweep folders just inside ``folder`` (multirun/<date>/ of several sweeps): the error names
+    them, as the one to give is among them (run folders inside are named by is_sweep's job_dirs)."""
+    try:
+        inner = sorted(p.name for p in folder.iterdir() if p.is_dir() and (p / "multirun.yaml").is_file())
+    except OSError:  # not a folder, or one we may not list: the error says what it expected without the hint
+        return ""
+    if not inner:
+        return ""
+    return f" (it holds the sweep folders {', '.join(inner[:5])}{' ...' * (len(inner) > 5)}: give one of them)"
 
 
 def write_run_report(run_dir: Path, status: dict | None = None) -> Path:
@@ -276,9 +294,10 @@ def sweep_context(sweep_dir: Path, metrics: list[str] | None = None, by: str | N
     for key in groups_by:
         grouped = ok.group_by(key, maintain_order=True).agg(
             pl.len().alias("jobs ok"), *[pl.col(c).mean().alias(f"{c}__mean") for c in chosen],
-            *[pl.col(c).std().alias(f"{c}__sd") for c in chosen])
+            *[pl.col(c).std().alias(f"{c}__sd") for c in chosen], *[pl.col(c).count().alias(f"{c}__n") for c in chosen])
         rows = [[(str(row[key]), str(row[key])), (str(row["jobs ok"]), sort_key(row["jobs ok"]))]
-                + [(_mean_sd(row[f"{c}__mean"], row[f"{c}__sd"]), sort_key(row[f"{c}__mean"])) for c in chosen]
+                + [(_mean_sd(row[f"{c}__mean"], row[f"{c}__sd"], row[f"{c}__n"], row["jobs ok"]), sort_key(row[f"{c}__mean"]))
+                   for c in chosen]
                 for row in grouped.iter_rows(named=True)]
         groups.append(Table(f"by {key}", [key, "jobs ok", *chosen], [False, True, *[True] * len(chosen)], rows, grouped.height))
     objective = _planned_objective(sweep_dir)
@@ -303,10 +322,13 @@ def sweep_context(sweep_dir: Path, metrics: list[str] | None = None, by: str | N
     }
 
 
-def _mean_sd(mean: float | None, sd: float | None) -> str:
+def _mean_sd(mean: float | None, sd: float | None, counted: int, jobs: int) -> str:
+    """Mean ± sd over the ``counted`` of a group's ``jobs`` ok jobs that hold the metric (jobs of a
+    sweep may write different metrics, e.g. risk.lead_times=[0],[0,1]): fewer are named, as summarize does."""
     if mean is None:
         return "–"
-    return f"{number(mean)} ± {number(sd)}" if sd is not None else f"{number(mean)} (one job)"
+    shown = f"{number(mean)} ± {number(sd)}" if sd is not None else f"{number(mean)} (one job)"
+    return shown if counted == jobs else f"{shown.removesuffix(' (one job)')} ({counted} of {jobs} jobs)"
 
 
 def write_sweep_report(sweep_dir: Path, metrics: list[str] | None = None, by: str | None = None) -> Path:
