@@ -167,7 +167,11 @@ def _mistyped_override(message: str) -> Optional[str]:
     key, value, why = given.groups()
     for pattern, wrong, takes in _WRONG_TYPE:
         if re.match(pattern, why):
-            return f"{key}={value}: {wrong}; expected {takes.format(key=key.lstrip('+'))}"
+            expected = takes.format(key=key.lstrip('+'))
+            whole = re.fullmatch(r"([+-]?\d+)\.0*", value)  # 224.0: the example is 224, not a 3 the key may refuse
+            if wrong == "not an integer" and whole:
+                expected = expected.replace("=3", f"={int(whole.group(1))}")
+            return f"{key}={value}: {wrong}; expected {expected}"
     return None
 
 

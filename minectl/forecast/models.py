@@ -145,6 +145,12 @@ class ArimaForecaster(BaseForecaster):
             raise ConfigError(f"seasonal_order: expected four integers >= 0 (P, D, Q, s), got {list(seasonal)}")
         if self.trend not in ("n", "c", "t", "ct"):
             raise ConfigError(f"trend: expected one of n, c, t, ct; got {self.trend!r}")
+        # statsmodels refuses a trend term the differencing removes (a ValueError traceback at the first fit)
+        lowest, differences = (0 if "c" in self.trend else 1), order[1] + seasonal[1]
+        if self.trend != "n" and lowest < differences:
+            allowed = "n" if differences > 1 else "n or t (a linear trend: a drift of the differenced log price)"
+            raise ConfigError(f"trend={self.trend!r}: a trend term of order {lowest} is removed by the {differences} "
+                              f"difference(s) of order {list(order)} and seasonal_order {list(seasonal)}; expected trend {allowed}")
 
     def min_history(self):
         p, d, q = self.order

@@ -126,9 +126,10 @@ def check(cfg: Config) -> None:
                               f"expected at least {needed} (one draw beyond each end)")
         if count > MAX_DRAWS:
             raise ConfigError(f"uncertainty.{key}={count} is too many; expected at most {MAX_DRAWS} (every draw is kept in memory)")
-    if cfg.implied_cost.cost_per_event > 0 and "level" not in dataset.transforms:  # else no cost item, and nothing said
-        raise ConfigError(f"implied_cost.cost_per_event: the cost item comes from the level series; expected 'level' in "
-                          f"dataset.transforms, got {list(dataset.transforms)} (a column of times between events)")
+    if cfg.implied_cost.cost_per_event > 0 and _cost_transform(dataset.transforms) is None:  # else no cost item, and nothing said
+        raise ConfigError(f"implied_cost.cost_per_event: the cost item comes from the times between events; expected 'level' "
+                          f"(a column of those times) or 'diff' (the operating hours at each event) in dataset.transforms, "
+                          f"got {list(dataset.transforms)}")
     if cfg.implied_cost.cost_per_event > 0 and cfg.implied_cost.operating_hours <= 0:
         raise ConfigError(f"implied_cost.operating_hours={cfg.implied_cost.operating_hours:g}; expected the hours a year (> 0) "
                           "when implied_cost.cost_per_event is set")
@@ -171,7 +172,9 @@ def run(cfg: Config, out: Run) -> dict:
     path = out.input_file(dataset.path)
     groups, flags = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete",
                                 dataset.date_column, dataset.censored_column,
-                                "implied_cost.operating_hours" if cfg.implied_cost.cost_per_event > 0 else None)
+                                # the cost reads the values as times between events (with diff: their differences)
+                                "implied_cost.operating_hours" if cfg.implied_cost.cost_per_event > 0
+                                and _cost_transform(dataset.transforms) == "level" else None)
     if dataset.cost_items:  # checked before any table is written
         items, dropped_rows = read_columns(
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
@@ -185,8 +188,8 @@ def run(cfg: Config, out: Run) -> dict:
     if cfg.implied_cost.cost_per_event > 0 and dataset.censored_column is None:  # the levels are times between events
         for label in _running_totals(subseries):
             out.console.print(f"[yellow]{label}: never falls over its {subseries[label].size} values: operating hours at each "
-                              "failure? (their differences are the times between failures: dataset.transforms=[diff] with "
-                              "implied_cost off, or a column of those times) or times sorted by size?[/yellow]")
+                              "failure? (their differences are the times between failures: dataset.transforms=[diff], "
+                              "or a column of those times) or times sorted by size?[/yellow]")
 
     metrics: dict = {}
     boot_rows, fit_rows = [], []
@@ -221,10 +224,14 @@ def run(cfg: Config, out: Run) -> dict:
             boot_rows.append({"series": label, "n": values.size, **boot_row(result), "block_length": block or 1,
                               **({"suspensions": int(censored[label].sum())} if censored else {})})
             fit_rows += [{"series": label, "rank": i + 1, **fit_row(fit)} for i, fit in enumerate(fits)]
-            if cfg.implied_cost.cost_per_event > 0 and label.endswith("level"):
-                metrics[label]["implied_cost"] = implied_cost(
+            if cfg.implied_cost.cost_per_event > 0 and label.endswith(_cost_transform(dataset.transforms)):
+                cost = metrics[label]["implied_cost"] = implied_cost(
                     result.estimate, result.low, result.high, cfg.implied_cost.cost_per_event, cfg.implied_cost.operating_hours
                 )
+                # the experiment's point (a cost item's range) was in metrics.json only
+                out.console.print(f"{label}: implied cost {cost['cost']:.6g} a year ({cfg.implied_cost.cost_per_event:g} per event x "
+                                  f"{cfg.implied_cost.operating_hours:g} h / MTBF {result.estimate:.6g} h), {params.confidence:g} range "
+                                  f"[{cost['low']:.6g}, {cost['high']:.6g}]")
     out.table("bootstrap", pl.DataFrame(boot_rows))
     out.table("fits", pl.DataFrame(fit_rows))
 
@@ -249,6 +256,12 @@ def run(cfg: Config, out: Run) -> dict:
     if params.drop_incomplete:
         out.console.print(f"dropped (uncertainty.drop_incomplete): {', '.join(f'{n} {label}' for label, n in dropped.items())}")
     return {"uncertainty": metrics}
+
+
+def _cost_transform(transforms) -> str | None:
+    """The series whose mean is the time between events, which the implied cost divides by: the level (a column
+    of those times) or, without it, the diff (a column of operating hours at each event: the Coetzee truck log)."""
+    return next((name for name in ("level", "diff") if name in transforms), None)
 
 
 def _running_totals(subseries: dict) -> list[str]:
@@ -312,7 +325,8 @@ def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
                             "column of those times)")
     if cfg.implied_cost.cost_per_event > 0 or dataset.censored_column is not None:  # the levels are times between events
         for label, values in subseries.items():
-            if label.endswith("level") and values.min() < 0:
+            # a negative diff: event times out of order
+            if label.endswith(_cost_transform(dataset.transforms)) and values.min() < 0:
                 needed_by = "implied_cost" if cfg.implied_cost.cost_per_event > 0 else "dataset.censored_column"
                 raise DataError(f"{path}: column '{dataset.column}' ({label}) has a negative time between events ({values.min():g}); "
                                 f"expected times >= 0 for {needed_by}")

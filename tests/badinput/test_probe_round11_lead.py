@@ -47,3 +47,10 @@ def test_a_simulator_density_in_kg_per_m3_is_refused():
                    "simulator.pim.density_t_m3=2650.0 is out of range; expected a number in (0, 23]")
     result = invoke("optimize", "debug=quick", "simulator.pim.density_t_m3=22.6", "--cfg", "job")
     assert result.exit_code == 0 and "density_t_m3: 22.6" in result.output, result.output
+
+
+def test_a_whole_number_written_as_a_decimal_gets_itself_as_the_example():
+    """`factors.extract.levels=224.0` was told "e.g. factors.extract.levels=3", a value that key refuses."""
+    assert_refused(["extract", "factors.extract.levels=224.0"],
+                   "factors.extract.levels=224.0: not an integer; expected an integer, e.g. factors.extract.levels=224")
+    assert_refused(["cost", "seed=3.5"], "seed=3.5: not an integer; expected an integer, e.g. seed=3")

@@ -243,9 +243,12 @@ UNCERTAINTY_CONFIGS = {
     "no-families": (["uncertainty.families=[]"], "uncertainty.families: empty; expected at least one name"),
     "no-transforms": (["dataset.transforms=[]"], "dataset.transforms: empty; expected at least one name"),
     "no-operating-hours": (["implied_cost.cost_per_event=20000"], "implied_cost.operating_hours=0; expected the hours a year (> 0)"),
-    # the cost item is made from the level series only: without it nothing was made, and nothing said
-    "implied-cost-of-gaps": (["implied_cost.cost_per_event=20000", "implied_cost.operating_hours=6000", "dataset.transforms=[diff]"],
-                             "implied_cost.cost_per_event: the cost item comes from the level series; expected 'level' in dataset.transforms"),
+    # the cost item is made from the times between events (level, or diff of the hours at each event): without
+    # either nothing was made, and nothing said ([diff] alone now carries the cost: test_probe_round11b_realdata.py)
+    "implied-cost-of-returns": (["implied_cost.cost_per_event=20000", "implied_cost.operating_hours=6000",
+                                 "dataset.transforms=[log_return]"],
+                                "implied_cost.cost_per_event: the cost item comes from the times between events; expected 'level' "
+                                "(a column of those times) or 'diff'"),
 }
 
 
