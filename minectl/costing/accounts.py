@@ -225,8 +225,8 @@ def _consumption_accounts(
         lower=_bound(prep.bounds, 0, mapping),
         upper=_bound(prep.bounds, 1, mapping),
         event=None if equipment is None else pl.col("_event"),
+        intermittent=True,  # the business bounds (costs.thresholds) still apply to its use days
     )
-    cleaned = _intermittent_kept(cleaned, prep.outlier_window, None if equipment is None else pl.col("_event"))
     imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=["_series"], cycle=prep.impute_cycle).collect()
     del combined, cleaned  # peak memory: the daily records live on in `imputed` only
     _refuse_bounds_removing_most(imputed, prep.bounds)
@@ -259,19 +259,6 @@ def _consumption_accounts(
     if equipment is not None:
         daily = daily.join(equipment.lazy().select(*KEYS, *EQUIPMENT_COLUMNS), on=KEYS, how="left", maintain_order="left")
     return ledger, daily, counts
-
-
-def _intermittent_kept(flagged: pl.LazyFrame, window: int, event: pl.Expr | None) -> pl.LazyFrame:
-    """The 3-sigma flags of ``flag_outliers`` taken back where at least half of the previous
-    ``window`` records of the series are 0: an intermittent series (explosives on blast days, a cost
-    booked once a month with 0 on the other days) has every use day far outside the sigma of its
-    zeros. Removed, each was imputed with its month's mean, 0: three monthly blasts of 5,000 kg
-    were costed as one. The business bounds (costs.thresholds) still apply."""
-    zeros = (pl.col("quantity").shift(1) == 0).cast(pl.Int32).rolling_sum(window, min_samples=window).over("_series", order_by="date")
-    sigma = pl.col("outlier_sigma") & ~(zeros * 2 >= window).fill_null(False)
-    outlier = sigma | pl.col("outlier_threshold")
-    explained = pl.lit(False) if event is None else event.fill_null(False)
-    return flagged.with_columns(outlier_sigma=sigma, outlier=outlier, event_kept=outlier & explained)
 
 
 def _series_days_short(records: pl.DataFrame) -> dict[str, int]:

@@ -37,6 +37,7 @@ def flag_outliers(
     upper: Bound = None,
     event: pl.Expr | None = None,
     runs: np.ndarray | None = None,
+    intermittent: bool = False,
 ) -> pl.LazyFrame:
     """Add ``outlier_sigma``, ``outlier_threshold``, ``outlier`` and ``event_kept`` columns.
 
@@ -45,7 +46,10 @@ def flag_outliers(
     ``runs``: for an eager ``frame`` whose rows come in series order (each series one run of
     rows in time order: ``features.series.series_order`` gives no ``order``), the first row of
     each run; each series' window is then computed on its own slice of rows, as ``over`` would,
-    without sorting each series by time again.
+    without sorting each series by time again. ``intermittent``: no sigma flag where at least half
+    of the previous ``window`` values are 0: an intermittent series (explosives on blast days, a cost
+    booked once a month) has every use day far outside the sigma of its zeros (removed, each was
+    imputed with its month's mean, 0: three monthly blasts of 5,000 kg were costed as one).
     """
     if window < 2:
         raise ValueError(f"window must be >= 2, got {window}")
@@ -57,6 +61,9 @@ def flag_outliers(
     mean = previous.rolling_mean(window, min_samples=min_periods)
     sd = previous.rolling_std(window, min_samples=min_periods)
     sigma = ((x - mean).abs() > n_sigma * sd).fill_null(False)
+    if intermittent:
+        zeros = (previous == 0).cast(pl.Int32).rolling_sum(window, min_samples=window)
+        sigma = sigma & ~(zeros * 2 >= window).fill_null(False)
     if by and runs is not None:
         sigma = _per_run(frame, sigma, runs)
     elif by:  # windows ordered per series: cheaper than sorting the frame by the series keys; one
