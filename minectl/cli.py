@@ -150,7 +150,7 @@ def _one_line(exc: BaseException) -> str:
 
 # OmegaConf's words for an override of the wrong type: what the value is not, what the key takes
 _WRONG_TYPE = (
-    (r"Value '.*' of type '\w+' could not be converted to Integer", "not an integer", "an integer, e.g. {key}=3"),
+    (r"Value '.*' of type '\w+' could not be converted to Integer", "not an integer", "an integer, e.g. {key}={whole}"),
     (r"Value '.*' of type '\w+' could not be converted to Float", "not a number", "a number, e.g. {key}=0.5"),
     (r"Value '.*' is not a valid bool", "not a flag", "true or false"),
     (r"Invalid value assigned: \w+ is not a ListConfig", "not a list", "a list in brackets, e.g. {key}=[a,b]"),
@@ -167,11 +167,8 @@ def _mistyped_override(message: str) -> Optional[str]:
     key, value, why = given.groups()
     for pattern, wrong, takes in _WRONG_TYPE:
         if re.match(pattern, why):
-            expected = takes.format(key=key.lstrip('+'))
             whole = re.fullmatch(r"([+-]?\d+)\.0*", value)  # 224.0: the example is 224, not a 3 the key may refuse
-            if wrong == "not an integer" and whole:
-                expected = expected.replace("=3", f"={int(whole.group(1))}")
-            return f"{key}={value}: {wrong}; expected {expected}"
+            return f"{key}={value}: {wrong}; expected {takes.format(key=key.lstrip('+'), whole=int(whole.group(1)) if whole else 3)}"
     return None
 
 
