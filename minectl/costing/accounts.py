@@ -40,6 +40,8 @@ from minectl.features.series import series_order
 SERIES = ["mine_id", "activity", "resource"]
 RECORD_COLUMNS = ["date", *SERIES, "quantity"]
 EQUIPMENT_COLUMNS = ["operating_h", "downtime_h", "failures", "maintenance"]
+READ = ~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null()  # a daily record as read: not imputed, not removed
+REMOVED = pl.col("outlier") & ~pl.col("event_kept")  # a daily record the cleaning removed (nulled) as an outlier
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,8 @@ def _consumption_accounts(
     if equipment is not None:  # record order kept: the ledger keeps it
         events = _events(equipment, prep, prep.event_days_after)
         combined = combined.join(events, on=KEYS, how="left", maintain_order="left")
+    # the quantities as given, which the cleaning nulls where it removes an outlier: _refuse_unit_steps reads them
+    combined = combined.with_columns(_given=pl.col("quantity").cast(pl.Float32))
     cleaned = flag_outliers(
         combined,
         "quantity",
@@ -232,6 +236,8 @@ def _consumption_accounts(
     _refuse_bounds_removing_most(imputed, prep.bounds)
     read = _read_records(imputed)
     _refuse_registers(imputed, *read)
+    _refuse_unit_steps(imputed, mapping)
+    imputed = imputed.drop("_given")
     _refuse_period_totals(imputed, *read, metered=consumption_hourly)
     counts |= {
         "outliers_removed": int((imputed["outlier"] & ~imputed["event_kept"]).sum()),
@@ -283,7 +289,7 @@ def _refuse_bounds_removing_most(records: pl.DataFrame, bounds: Mapping[str, tup
     if not records["outlier_threshold"].any():
         return
     removed = pl.col("outlier_threshold") & ~pl.col("event_kept")
-    read = removed | (~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())  # a removed one was read, then nulled
+    read = removed | READ  # a removed one was read, then nulled
     most = (records.group_by("_series")
             .agg(pl.col("mine_id", "activity", "resource").first(), removed=removed.sum(), read=read.sum(),
                  first=pl.col("date").filter(removed).min())
@@ -336,10 +342,10 @@ def daily_columns(
     return {*owner, *intensity_columns(intensities or {}, change, rolling)}
 
 
-def _read_records(records: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(series id, day, quantity) of the daily records as read (not imputed, not removed as outliers),
-    sorted by series and day: the records come grouped by series in date order (else sorted here)."""
-    read = records.select("_series", "date", "quantity", ~pl.col(imputed_flag("quantity")) & pl.col("quantity").is_not_null())
+def _read_records(records: pl.DataFrame, kept: pl.Expr = READ, value: str = "quantity") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(series id, day, ``value``) of the daily records ``kept`` (default: as read, not imputed, not removed as
+    outliers), sorted by series and day: the records come grouped by series in date order (else sorted here)."""
+    read = records.select("_series", "date", value, kept.alias("_kept"))
     series, dates, quantity, kept = (read.to_series(i).to_physical().to_numpy() for i in range(4))
     series, dates, quantity = series[kept], dates[kept], quantity[kept]
     same = series[1:] == series[:-1]
@@ -389,30 +395,87 @@ def _refuse_registers(records: pl.DataFrame, series: np.ndarray, dates: np.ndarr
                         "not the quantity used? expected the quantity used in each hour or day (the differences of the readings)")
 
 
+UNIT_STEPS = (1e3, 1e6)  # kWh beside Wh or MWh, kg beside g or t, L beside m3: one quantity in two units
+UNIT_STEP_SLACK = math.log(2)  # the two levels' medians are a unit step apart within a factor of 2 (daily use varies)
+UNIT_STEP_GAP = math.log(100)  # and every day after the step lies this far beyond every day before it (PRICE_JUMP)
+UNIT_STEP_DAYS = 3  # days in use at least on each side of the step
+
+
+def _refuse_unit_steps(records: pl.DataFrame, mapping: CostMapping) -> None:
+    """Refuse a series whose days in use (quantity > 0 as given: before the cleaning removed any
+    outlier) step once to a level a unit step (UNIT_STEPS) above or below the one before and stay there,
+    every day of either side at least UNIT_STEP_GAP beyond every day of the other, UNIT_STEP_DAYS of
+    them at least on each side: an export that changed unit without a unit column (a meter's Wh from some
+    day on, among kWh), costed 1000x from that day, silently (the 3-sigma rule removed its first three days
+    only). The check of the prices (ledger._refuse_price_jumps) for the quantities; a ramp-up, a tenfold
+    step, or one a few days long pass. In numpy: each side's extreme by a running max (min) of the log
+    quantities, offset by series."""
+    series, dates, quantity = _read_records(records, (pl.col("_given") > 0).fill_null(False), "_given")
+    if series.size < 2 * UNIT_STEP_DAYS:
+        return
+    starts = np.flatnonzero(np.concatenate([[True], series[1:] != series[:-1]]))
+    sizes = np.diff(np.append(starts, series.size))
+    # only a series whose days span UNIT_STEP_GAP can step by it: mostly none, and nothing more is done
+    spread = np.maximum.reduceat(quantity, starts) >= math.exp(UNIT_STEP_GAP) * np.minimum.reduceat(quantity, starts)
+    wide = spread & (sizes >= 2 * UNIT_STEP_DAYS)
+    if not wide.any():
+        return
+    rows = np.repeat(wide, sizes)
+    ids, days, levels = series[rows], dates[rows], np.log(quantity[rows].astype(np.float64))
+    starts = np.flatnonzero(np.concatenate([[True], ids[1:] != ids[:-1]]))
+    sizes = np.diff(np.append(starts, ids.size))
+    offset = np.repeat(np.arange(starts.size) * 4000.0, sizes)  # log quantities lie within +-710: series never mix
+    for sign in (1.0, -1.0):  # a step up, then down
+        x = sign * levels + offset
+        before = np.maximum.accumulate(x)[:-1]  # the highest day of the series up to row i
+        after = np.minimum.accumulate(x[::-1])[::-1][1:]  # the lowest after it
+        for i in np.flatnonzero((ids[1:] == ids[:-1]) & (after - before >= UNIT_STEP_GAP)):
+            series_of = np.searchsorted(starts, i, side="right") - 1
+            start, end = starts[series_of], starts[series_of] + sizes[series_of]
+            if min(i + 1 - start, end - i - 1) < UNIT_STEP_DAYS:
+                continue
+            low, high = np.median(levels[start:i + 1]), np.median(levels[i + 1:end])
+            factor = min(UNIT_STEPS, key=lambda f: abs(abs(high - low) - math.log(f)))
+            if abs(abs(high - low) - math.log(factor)) > UNIT_STEP_SLACK:
+                continue
+            names = records.filter(pl.col("_series") == ids[i]).row(0, named=True)
+            when = pl.Series(days[[i, i + 1]]).cast(pl.Int32).cast(pl.Date)
+            raise DataError(
+                f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' goes from "
+                f"{math.exp(low):,.6g} a day (median, to {when[0]}) to {math.exp(high):,.6g} (from {when[1]}), "
+                f"{math.exp(abs(high - low)):,.0f}x, and stays there, no day between the two levels: a quantity in another unit "
+                f"(Wh or MWh beside kWh, g or t beside kg, m3 beside L; x{factor:,.0f})? expected every quantity in "
+                f"costs.resources.{names['resource']}.unit {mapping.resources[str(names['resource'])].unit!r} "
+                "(convert them upstream)")
+
+
 PERIOD_RECORDS = 3  # records of a series, none the day after another: totals of a longer period
 LONE_EMPTY_DAYS = 7  # empty days of a series with one record, on a month's first or last day: a month's total
 
 
 def _refuse_period_totals(records: pl.DataFrame, series: np.ndarray, dates: np.ndarray, quantity: np.ndarray, *,
                           metered: pl.LazyFrame | None = None) -> None:
-    """Refuse a series of PERIOD_RECORDS records as read or more (_read_records), none the day after
-    another, all at a regular step (each a multiple of the shortest: weekly totals) or on one day of
-    the month (the 1st, the last: monthly totals), the days between empty: the totals of a longer
-    period on the daily grid, whose empty days the same-cycle mean filled with the totals, each
-    counted again for every day filled (30x for monthly totals). Fewer records say so too where
-    they fall as monthly totals do, the way a daily calendar joined to a ledger's bookings gives a
+    """Refuse a series of PERIOD_RECORDS records as given or more (read, _read_records, or removed as
+    outliers), none the day after another, all at a regular step (each a multiple of the shortest: weekly
+    totals) or on one day of the month (the 1st, the last: monthly totals), the days between empty: the
+    totals of a longer period on the daily grid, whose empty days the same-cycle mean filled with the
+    totals, each counted again for every day filled (30x for monthly totals). Fewer records say so too
+    where they fall as monthly totals do, the way a daily calendar joined to a ledger's bookings gives a
     fixed monthly cost: two on one day of the month (a cost of 300,000 a month on the 1st of two
     months was costed 45 x 300,000 over 45 days), or one on a month's first or last day with at least
     LONE_EMPTY_DAYS empty days, unless the hourly table ``metered`` feeds the series (a meter read on
     one or two days is their use, not a month's: its outage is imputed). A series with records on some
-    days at no such step (a failing export's, sparse bookings) is imputed as before."""
+    days at no such step (a failing export's, sparse bookings) is imputed as before; so is one whose
+    gaps are its outliers removed (every other day removed: the days between were not empty)."""
     rows_of = np.bincount(records["_series"].to_numpy())  # the series' days, empty ones included
-    records_of = np.bincount(series, minlength=rows_of.size)
-    same = series[1:] == series[:-1]
-    next_day = np.bincount(series[1:][same & (dates[1:] - dates[:-1] == 1)], minlength=rows_of.size)
+    given_series, given_dates = _with_removed(records, series, dates)
+    records_of = np.bincount(given_series, minlength=rows_of.size)
+    same = given_series[1:] == given_series[:-1]
+    next_day = np.bincount(given_series[1:][same & (given_dates[1:] - given_dates[:-1] == 1)], minlength=rows_of.size)
     few = (records_of == 2) | ((records_of == 1) & (rows_of - 1 >= LONE_EMPTY_DAYS))
+    found = []  # (series id, its days, how they fall)
     for sid in np.flatnonzero(((records_of >= PERIOD_RECORDS) | few) & (next_day == 0)):  # few: each looked at on its own
-        days = pl.Series(dates[series == sid]).cast(pl.Int32).cast(pl.Date)
+        days = pl.Series(given_dates[given_series == sid]).cast(pl.Int32).cast(pl.Date)
         steps = np.diff(days.to_physical().to_numpy())
         month_ends = days.dt.month_end().eq(days).all()
         if days.len() == 1:
@@ -424,22 +487,45 @@ def _refuse_period_totals(records: pl.DataFrame, series: np.ndarray, dates: np.n
             if not monthly and (days.len() < PERIOD_RECORDS or (steps % steps.min()).any()):
                 continue
             every = "monthly" if monthly else f"every {steps.min()}{'' if (steps == steps.min()).all() else f' to {steps.max()}'} days"
-        names = records.filter(pl.col("_series") == sid).row(0, named=True)
-        if days.len() < PERIOD_RECORDS and metered is not None and _metered(metered, names):
+        found.append((sid, days, every))
+    few_metered = _metered(metered, records, [sid for sid, days, _ in found if days.len() < PERIOD_RECORDS])
+    for sid, days, every in found:
+        if sid in few_metered:
             continue
-        first = f"{quantity[series == sid][0]:,.1f} on {days[0]}"
-        found = (f"{days.len()} records, none the day after another ({every}, first {first}), the days between empty: the totals"
-                 if days.len() > 1 else f"1 record ({first}, {every}): the total")
+        names = records.filter(pl.col("_series") == sid).row(0, named=True)
+        read = np.flatnonzero(series == sid)
+        first = f"{quantity[read[0]]:,.1f} on {pl.Series(dates[read[:1]]).cast(pl.Int32).cast(pl.Date)[0]}" if read.size else "none read"
+        what = (f"{days.len()} records, none the day after another ({every}, first {first}), the days between empty: the totals"
+                if days.len() > 1 else f"1 record ({first}, {every}): the total")
         raise DataError(
-            f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' has {found} "
+            f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' has {what} "
             "of a longer period? the empty days would be imputed with them, each total counted again for every day filled; "
             "expected a record every day (0 for a day without use; a period's total split over its days)")
 
 
-def _metered(hourly: pl.LazyFrame, names: Mapping[str, Any]) -> bool:
-    """Whether the hourly table has rows of the series ``names`` (its mine, activity and resource)."""
-    keys = [pl.col(c).cast(pl.String) == str(names[c]) for c in SERIES]
-    return hourly.filter(*keys).select(pl.len()).collect().item() > 0
+def _with_removed(records: pl.DataFrame, series: np.ndarray, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(series id, day) of the records as given: those read (``series``, ``dates``: _read_records) and, merged
+    into their order, those the cleaning removed as outliers (nulled: given, not empty days)."""
+    removed = records.filter(REMOVED).select("_series", pl.col("date").to_physical()).sort("_series", "date")
+    if not removed.height:
+        return series, dates
+
+    def key(ids: np.ndarray, days: np.ndarray) -> np.ndarray:  # (series, day) as one sortable integer
+        return (ids.astype(np.int64) << 32) + days.astype(np.int64)
+    extra_series, extra_dates = removed["_series"].to_numpy(), removed["date"].to_numpy()
+    at = np.searchsorted(key(series, dates), key(extra_series, extra_dates))
+    return np.insert(series, at, extra_series), np.insert(dates, at, extra_dates)
+
+
+def _metered(hourly: pl.LazyFrame | None, records: pl.DataFrame, ids: Sequence[int]) -> set[int]:
+    """The series of ``ids`` that the hourly table has rows of (their mine, activity and resource): one
+    semi-join of them all with the hourly keys (a scan of the hourly table per series before)."""
+    if hourly is None or not ids:
+        return set()
+    keys = (records.filter(pl.col("_series").is_in([int(i) for i in ids])).group_by("_series")
+            .agg(pl.col(c).first().cast(pl.String) for c in SERIES))
+    hourly_keys = hourly.lazy().select(pl.col(c).cast(pl.String) for c in SERIES)
+    return set(keys.lazy().join(hourly_keys, on=SERIES, how="semi").collect()["_series"].to_list())
 
 
 def _daily_records(

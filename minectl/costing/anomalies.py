@@ -26,6 +26,7 @@ from minectl.errors import ConfigError
 DIRECTIONS = ("up", "down", "flat")
 UNEXPLAINED = "unexplained"
 BY = ["mine_id"]  # baselines are per mine
+CONSTANT_RTOL = 1e-9  # a baseline sd or a move this small relative to the mean is rounding: a constant, no move
 SCHEMA = {
     "date": pl.Date,
     "mine_id": pl.String,
@@ -157,15 +158,21 @@ def rule_hits(daily: pl.DataFrame, rules: Sequence[Rule], *, window: int) -> pl.
 def zscore_hits(
     daily: pl.DataFrame, items: Sequence[str], *, window: int, z: float
 ) -> pl.DataFrame:
-    """One row per (day, mine, item) with ``|z| >= z``; ``size`` = x - baseline mean."""
+    """One row per (day, mine, item) with ``|z| >= z``; ``size`` = x - baseline mean. From a constant
+    baseline (sd 0, or within rounding: CONSTANT_RTOL of the mean) a move beyond rounding is an unbounded
+    one (z = inf, its sign), as ``_change`` takes a rise from a mean of 0, and none is no move: a cost
+    flat for the window, then 10x, had no z (null) and was never flagged, and a share constant but for
+    its last bit (sd 6e-17) was flagged at z = 6 for a change of 3e-16."""
     frames = []
     for item in items:
         mean, sd = _baseline(item, window)
-        score = pl.when(sd > 0).then((pl.col(item) - mean) / sd)
+        size = pl.col(item) - mean
+        rounding = CONSTANT_RTOL * mean.abs()
+        score = pl.when(sd > rounding).then(size / sd).when(size.abs() > rounding).then(size.sign() * float("inf"))
         frames.append(
             daily.lazy()
             .sort([*BY, "date"])
-            .with_columns(_z=score, _size=pl.col(item) - mean)
+            .with_columns(_z=score, _size=size)
             .filter(pl.col("_z").abs() >= z)
             .select(
                 "date",

@@ -23,7 +23,7 @@ from minectl.errors import ConfigError, DataError
 
 CATEGORIES = ("material", "energy", "labour", "maintenance", "safety_env", "other")
 STAGES = ("mining", "transport", "beneficiation", "maintenance", "management")
-COST_OBJECTS = ("stage", "mine", "product")
+COST_OBJECTS = ("stage", "mine")  # the daily table's rows (mine) and cost columns (stage); both are always given
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,9 @@ class CostMapping:
         prices = tuple(_price_points(costs.get("prices") or {}, resources))
         cost_objects = tuple(costs.get("cost_objects") or ("stage", "mine"))
         unknown = [o for o in cost_objects if o not in COST_OBJECTS]
+        if "product" in unknown:  # listed by default before, and no figure was ever given per product
+            raise ConfigError("costs.cost_objects: 'product' is not costed: the production table gives each mine-day's output, "
+                              f"not a split by product, so no cost can be assigned to one; expected some of {list(COST_OBJECTS)}")
         if unknown:
             raise ConfigError(f"costs.cost_objects: {unknown[0]!r} is not one of {list(COST_OBJECTS)}")
         currency = str(costs.get("currency", "CNY"))

@@ -172,8 +172,9 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
         for column in ("date", "mine", "item", "method", "z / change", "attribution"):
             table.add_column(column)
         for row in worst.iter_rows(named=True):
-            score = (f"z={row['score']:.1f}" if row["score"] is not None  # a rise from a mean of 0 is no "+inf%"
-                     else f"{row['size']:+.0%}" if math.isfinite(row["size"]) else "from 0")
+            score = (f"z={row['score']:.1f}" if row["score"] is not None and math.isfinite(row["score"])
+                     else f"{row['size']:+,.6g} from a constant" if row["score"] is not None  # its sd is 0: no "z=inf"
+                     else f"{row['size']:+.0%}" if math.isfinite(row["size"]) else "from 0")  # a rise from a mean of 0 is no "+inf%"
             table.add_row(str(row["date"]), row["mine_id"], row["item"], row["method"], score, row["attribution"] or "")
         console.print(table)
 
