@@ -10,7 +10,9 @@ error. It also counts each table's rows per mine for the joins between tables
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -37,6 +39,7 @@ class TableSpec:
 _DAY, _HOUR = "1d", "1h"
 DATE, STAMP, STR, F64, I64, BOOL = pl.Date, pl.Datetime("us"), pl.String, pl.Float64, pl.Int64, pl.Boolean
 _CONSUMPTION = {"mine_id": STR, "activity": STR, "resource": STR, "quantity": F64}
+_MEASURES = ("ore_t", "quantity")  # what a production or consumption table is of: a column of them without any value is refused
 
 TABLES: dict[str, TableSpec] = {
     "production": TableSpec(
@@ -90,6 +93,32 @@ def label_columns(schema: pl.Schema, names: tuple[str, ...]) -> list[str]:
     return [c for c in named_columns(schema, names) if isinstance(schema[c], text)]
 
 
+# the zones named first where a local time is skipped or repeated as clocks change for daylight saving
+_CLOCK_ZONES = ("Europe/Berlin", "Europe/London", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+                "Australia/Sydney", "America/Santiago", "Pacific/Auckland")
+ONE_CLOCK = "expected times on one clock the year round (UTC, or the mine's standard time)"
+
+
+def _clock_change(wall: dt.datetime) -> str | None:
+    """Whether the naive local time ``wall`` is in an hour that clocks skip going forward for daylight saving,
+    or repeat going back, in some zone: '2021-03-28 02:00 is the hour that clocks skip ... in zones such as
+    Europe/Berlin'; None where no zone changes its clocks over it. Error path only (it looks through the zones)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    others = sorted(n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/")))
+    for name in (*_CLOCK_ZONES, *others):
+        try:
+            zone = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):  # no time zone data on this machine
+            return None
+        earlier, later = wall.replace(tzinfo=zone), wall.replace(tzinfo=zone, fold=1)
+        if earlier.utcoffset() != later.utcoffset():  # skipped (no such wall time) or repeated (two)
+            skipped = earlier.astimezone(dt.timezone.utc).astimezone(zone).replace(tzinfo=None) != wall
+            change = "skip as they go forward" if skipped else "repeat as they go back"
+            return f"{wall:%Y-%m-%d %H:%M} is the hour that clocks {change} for daylight saving in zones such as {name}"
+    return None
+
+
 def _first(frame: pl.DataFrame, columns: tuple[str, ...]) -> str:
     row = frame.row(0, named=True)
     return ", ".join(f"{c}={row[c]}" for c in columns)
@@ -119,6 +148,10 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
             hint = f" (it has {shown(alike)})" if alike is not None else ""
             raise DataError(f"{source}: table '{name}' has no column '{column}'{hint}; expected {dtype} "
                             f"(columns: {', '.join(schema)})")
+        twin = alike_in(column, schema)
+        if twin is not None:  # ore_t and Ore_t: the one named exactly was read, the other left out unsaid
+            raise DataError(f"{source}: table '{name}' has columns '{column}' and {shown(twin)}, alike but for case or spacing: "
+                            f"which is the {column}? expected one such column (drop or rename the other)")
     targets = dict(spec.columns)
     if name == "sensors":  # every extra sensor column is a float reading
         targets |= {c: F64 for c in schema if c not in spec.columns}
@@ -140,7 +173,8 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
                 continue
             try:
                 frame.select(column).collect()
-            except pl.exceptions.PolarsError:
+            except pl.exceptions.PolarsError as exc:
+                refuse_unclosed_quote(exc, f"{source}: table '{name}'")
                 expected = spec.columns.get(column, F64)
                 raise DataError(
                     f"{source}: column '{column}' of table '{name}' has values that are not {expected} (found {schema[column]}"
@@ -152,7 +186,11 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     checks += [(~pl.col(c).is_between(low, high)).sum().alias(f"range:{c}") for c, (low, high, _) in spec.ranges.items()]
     checks += [(~pl.col(c).is_finite()).sum().alias(f"inf:{c}") for c in numbers]  # nulls (missing) are not counted
     checks += [pl.col(c).sum().alias(f"sum:{c}") for c in numbers]  # finite values whose sum overflows
-    checks += [pl.col(c).null_count().alias(f"null:{c}") for c in spec.required]  # key columns: in the key pass
+    # key columns: in the key pass; a table's measure without any value (an export's empty column, a csv's text of
+    # no value cast to numbers, a database's NULLs): every day "without output" or each hour interpolated, unsaid.
+    # Not the other columns: a mine that records no drilling leaves drilled_m empty (the taconite example's)
+    measured = [c for c in _MEASURES if c in spec.columns]
+    checks += [pl.col(c).null_count().alias(f"null:{c}") for c in dict.fromkeys([*spec.required, *measured])]
     if spec.time is None or spec.step is None:  # small tables (mines, prices)
         stats, keys = frame.select(checks).collect(), None
     else:  # series tables: the value and key checks share one streaming pass
@@ -162,6 +200,10 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
         raise DataError(f"{source}: table '{name}' is empty; expected at least one row")
     for column in spec.required:
         _no_nulls(name, source, column, stats[f"null:{column}"][0], rows)
+    for column in measured:
+        if stats[f"null:{column}"][0] == rows:
+            raise DataError(f"{source}: column '{column}' of table '{name}' has no value in any of its {rows} rows; expected "
+                            f"{spec.columns[column]} values")
     for column in numbers:
         check_finite(frame, column, stats[f"inf:{column}"][0], stats[f"sum:{column}"][0], source, f" of table '{name}'")
     for column in spec.nonnegative:
@@ -271,6 +313,16 @@ def _other_form(frame: pl.LazyFrame, column: str, first: str) -> str | None:
     return None if odd is None else (f"{odd!r} at row {_first_row(frame, unread)}, in another form than {first!r} at row "
                                      f"{_first_row(frame, pl.col(column).is_not_null())} (a zone or offset among naive times, an "
                                      "hour 24:00 of a stamp at the hour's end, or two forms of date in one column)")
+
+
+def refuse_unclosed_quote(exc: pl.exceptions.PolarsError, where: str) -> None:
+    """Refuse, naming the value, a csv whose polars error ``exc`` is a quote never closed in a row: a field
+    to the file's end, which was said as some column's values "not Float64 (found String)" or as
+    "unreadable as csv (could not parse `"2)"."""
+    field = re.search(r"Field `([^\n`]*)", str(exc)) if "is not properly escaped" in str(exc) else None
+    if field:
+        raise DataError(f"{where}: a value has a quote that is never closed ({field.group(1)[:40]!r}): the rest of the file reads "
+                        "as that value; expected quotes in pairs around a value (a quote inside one doubled)")
 
 
 def _check_exact_as_float(frame: pl.LazyFrame, name: str, column: str, source: str) -> None:
@@ -464,6 +516,10 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
         # on failure only: the rows of that key alike (a re-export appended) or not (two readings of one period)
         unit = "hour" if spec.step == _HOUR else "day"
         rows = frame.filter(*[pl.col(c) == duplicated[c][0] for c in series], pl.col(spec.time) == moment).collect()
+        change = _clock_change(moment) if spec.step == _HOUR else None
+        if change:  # the two readings of a fall-back hour, alike or not: local time with daylight saving
+            raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment} ({rows.height} rows: "
+                            f"{change}: local time with daylight saving?); {ONE_CLOCK}, one row per {', '.join(spec.key)}")
         clock = ", as the hour repeated when clocks go back in naive local time" if spec.step == _HOUR else ""
         why = "alike: a re-export appended" if rows.unique().height == 1 else f"with other values: two readings of one {unit}{clock}"
         raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment} ({rows.height} rows "
@@ -492,10 +548,19 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
                 f"{times[at]}): records of a longer period, or of the {unit}s with a value only; expected one row per {unit} "
                 f"(a {unit} without use as 0, one without a record as an empty value; annual figures of one period as one date)"
             )
+        past = times.dt.epoch("us") % step_us  # each time's place within its period: one for all, but for a few off it
+        off = (past != past.mode()[0]).arg_true()
+        if 0 < off.len() < times.len() / 2:  # 01:00:01 among whole hours (a logger's clock): said as "steps shorter"
+            unit, usual = ("day" if spec.step == _DAY else "hour"), times.filter(past == past.mode()[0])[0]
+            raise DataError(f"{source}: table '{name}' has {off.len()} {spec.time} values off the {unit}s of the others for "
+                            f"{_first(gapped, series)} (first: {times[int(off[0])]}; the others fall as {usual} does); expected "
+                            f"times a whole number of {unit}s apart (round a logger's times to the {unit})")
         kind = "gaps" if row["n"] < row["expected"] else "steps shorter than one period (aggregate to the table's period upstream)"
+        one_hour = spec.step == _HOUR and steps[at] == 2 * step_us  # one hour missing: the spring-forward one?
+        change = _clock_change(times[at - 1] + dt.timedelta(hours=1)) if one_hour else None
         raise DataError(
             f"{source}: table '{name}' has {kind} in {spec.time} for {_first(gapped, series)}: {row['n']} rows between "
             f"{row['first']} and {row['last']}, expected {row['expected']} at a step of {spec.step} "
-            f"(first: {times[at - 1]} -> {times[at]})"
+            f"(first: {times[at - 1]} -> {times[at]})" + (f"; {change}: local time with daylight saving? {ONE_CLOCK}" if change else "")
         )
     return stats

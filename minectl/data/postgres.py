@@ -4,11 +4,13 @@ batches through a server-side cursor; and the writer of `minectl data synth --to
 The connection string comes from the config (`data.dsn`); its password from the environment:
 libpq's own PGPASSWORD (or ~/.pgpass), or `${oc.env:NAME}` inside the DSN, which minectl
 redacts wherever it writes or prints (minectl.redaction). Every message here is redacted too.
-Reads run in a read-only transaction: a query from a config is data, never a change.
+Reads run in a read-only transaction: a query from a config is data, never a change, and
+reads no server file even where the role connected is a superuser (_as_reader).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -61,17 +63,53 @@ def _connect(dsn: str | None, what: str):
     return connection
 
 
-def _select(connection: Any, query: str):
+def _select(connection: Any, query: str, where: str):
     """A table name (optionally schema.table) or one SELECT, as the SQL to run. The name is split
     into its parts by PostgreSQL itself (parse_ident): an unquoted part folded to lower case, a part
-    in double quotes as written ("Production", "a""b", "a.b"), as any SQL names it."""
+    in double quotes as written ("Production", "a""b", "a.b"), as any SQL names it. Refused: a
+    password catalog (_SECRETS), and a SELECT that calls a function of _REFUSED_CALLS."""
     from psycopg import sql
 
     text = query.strip()
+    secret = _SECRETS.search(text.replace('"', ""))
+    if secret:
+        raise DataError(f"{where} reads {secret.group(1)}, a catalog of the server's passwords, which a query from a config may not; "
+                        "expected a SELECT over the database's tables and views")
     if TABLE_NAME.fullmatch(text):
         parts = connection.execute("SELECT parse_ident(%s)", [text]).fetchone()[0]
         return sql.SQL("SELECT * FROM {}").format(sql.Identifier(*parts))
+    called = _REFUSED_CALLS.search(text.replace('"', ""))  # "set_config" is set_config
+    if called or _ESCAPED_NAME.search(text):
+        what = f"calls {called.group(1)}()" if called else 'names something in Unicode escapes (U&"...")'
+        raise DataError(f"{where} {what}, which a query from a config may not (it could change the role or run other SQL); "
+                        "expected a SELECT over the database's tables and views")
     return sql.SQL(text.rstrip(";"))  # type: ignore[arg-type]  # a query from the config: data, run read-only
+
+
+# A config is untrusted: its query runs in a read-only transaction, one statement (no COPY ... PROGRAM), and, where
+# the role connected is a superuser, as pg_read_all_data (_as_reader), which may read every table but no server file
+# (pg_read_file, pg_ls_dir, lo_export), no password hash (pg_authid) and call no server function: a superuser's alone.
+# These functions would undo that: set_config('role', ...) takes the superuser's role back (the session's user may),
+# and those that run SQL given as text (query_to_xml, ts_stat, ts_rewrite, dblink's) would run a call to it built
+# from chr() out of sight; U&"..." spells any name in escapes.
+_REFUSED_CALLS = re.compile(r"\b(set_config|query_to_xml\w*|cursor_to_xml\w*|ts_stat|ts_rewrite|dblink\w*)\b", re.IGNORECASE)
+_ESCAPED_NAME = re.compile(r'u&"', re.IGNORECASE)
+# the catalogs of passwords (role hashes, foreign servers' user mappings), which pg_read_all_data reads too
+_SECRETS = re.compile(r"\b(pg_authid|pg_shadow|pg_user_mappings?)\b", re.IGNORECASE)
+
+
+def _as_reader(connection: Any, where: str) -> None:
+    """Run the transaction's reads as pg_read_all_data where the role connected is a superuser (PostgreSQL
+    14 and later; before, refused), with row security off: a table's row-level security policies, which a
+    superuser passes, then fail the read naming the table rather than leave rows out unsaid."""
+    superuser, reader = connection.execute(
+        "SELECT rolsuper, to_regrole('pg_read_all_data') IS NOT NULL FROM pg_roles WHERE rolname = current_user").fetchone()
+    if superuser and not reader:
+        raise DataError(f"{where}: the role connected is a superuser, whose query may read the server's files, and this server "
+                        "(before PostgreSQL 14) has no pg_read_all_data role to read as; expected a role without superuser")
+    if superuser:
+        connection.execute("SET LOCAL ROLE pg_read_all_data")
+        connection.execute("SET LOCAL row_security = off")
 
 
 def read_postgres(dsn: str | None, query: str | None, reads: Collection[str] | None = None) -> pl.LazyFrame:
@@ -96,9 +134,10 @@ def read_postgres(dsn: str | None, query: str | None, reads: Collection[str] | N
             # the session zone comes from the client's PGTZ or PGOPTIONS too: a query's ts::date of a zoned time
             # would give other days on another machine. UTC on every one (the mine's zone: ts AT TIME ZONE '...').
             connection.execute("SET LOCAL TimeZone = 'UTC'")
+            _as_reader(connection, where)
             with connection.cursor(name="minectl_read", binary=True) as cursor:  # server-side: rows come in batches
                 cursor.itersize = BATCH_ROWS
-                cursor.execute(select := _select(connection, query))
+                cursor.execute(select := _select(connection, query, f"{where}: query '{redact(query)}'"))
                 schema = _schema(connection, cursor, f"{where}: query '{redact(query)}'", reads)
                 if len(schema) < len(cursor.description):  # columns left out: their values sent as bytes, never parsed
                     for column in (c for c in cursor.description if c.name not in schema):
@@ -113,6 +152,9 @@ def read_postgres(dsn: str | None, query: str | None, reads: Collection[str] | N
                     frames.append(pl.DataFrame(schema=schema))
         except psycopg.Error as exc:
             failed = f"{where}: query '{redact(query)}' failed: {redact(_first_line(exc))}"
+            if isinstance(exc, psycopg.errors.InsufficientPrivilege):  # as _as_reader's role: pg_read_file, row security
+                failed += ("; expected a SELECT of tables and views the role may read (a query from a config runs without a "
+                           "superuser's powers: no server files, no server functions)")
             raise DataError(failed + _outside_the_calendar(exc, schema)) from None
     # enums and the like arrive as their text's bytes; char(n) without the padding PostgreSQL ignores
     return pl.concat(frames, how="vertical").lazy().with_columns(pl.col(pl.Binary).cast(pl.String),

@@ -16,7 +16,7 @@ from typing import Any, Callable, Collection, NamedTuple
 import polars as pl
 
 import minectl.conf
-from minectl.data.contract import STR, TABLES
+from minectl.data.contract import STR, TABLES, refuse_unclosed_quote
 from minectl.data.names import alike_in, check_names, shown
 from minectl.errors import DataError
 
@@ -343,6 +343,7 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         codes, with_markers, fractions = code_columns(text, [name for name, dtype in inferred.items() if dtype.is_numeric()],
                                                       [name for name, dtype in inferred.items() if dtype.is_integer()])
     except pl.exceptions.PolarsError as exc:
+        refuse_unclosed_quote(exc, str(path))
         first = str(exc).splitlines()[0]
         fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
         hint = _long_rows_hint(first, path, separator)
@@ -462,12 +463,12 @@ def _marked_numbers(frame: pl.LazyFrame, columns: list[str]) -> list[pl.Expr]:
 
 
 def _spare_unnamed(frame: pl.LazyFrame) -> list[str]:
-    """The unnamed columns ('', or pandas' 'Unnamed: 3', which read_csv names one and to_csv writes back) to
-    drop, in a csv source's text or read_file's typed frame alike: one holding no value (a spreadsheet's empty
-    spacer column), or, first of several, a '' numbering the rows 0.. or 1.. (pandas' to_csv and R's write.csv
-    write one unless told not to)."""
+    """The unnamed columns ('', polars' '_duplicated_0' after it, or pandas' 'Unnamed: 3', which read_csv names one and
+    to_csv writes back) to drop, in a csv source's text or read_file's typed frame alike: one holding no value (a
+    spreadsheet's empty spacer column), or, first of several, a '' numbering the rows 0.. or 1.. (pandas' to_csv and
+    R's write.csv write one unless told not to)."""
     names = frame.collect_schema().names()
-    unnamed = [name for name in names if name == "" or _PANDAS_UNNAMED.fullmatch(name)]
+    unnamed = [name for name in names if name == "" or _PANDAS_UNNAMED.fullmatch(name) or _POLARS_UNNAMED.fullmatch(name)]
     if not unnamed:
         return []
 
@@ -484,6 +485,9 @@ def _spare_unnamed(frame: pl.LazyFrame) -> list[str]:
 
 
 _PANDAS_UNNAMED = re.compile(r"Unnamed: \d+")
+# polars' name for the second and later empty names of a header (`a,b,,`: Excel's trailing separators): ''
+# then '_duplicated_0', which a sensors table read as a sensor of no reading
+_POLARS_UNNAMED = re.compile(r"_duplicated_\d+")
 
 
 # Codes that read as numbers: an integer with leading zeros (01, 007; not 0 alone, nor 0.5), and
@@ -569,16 +573,23 @@ def _header(path: Path) -> str:
     refused unless UTF-8 (not_utf8)."""
     try:
         with open(path, "rb") as handle:
-            line = handle.readline(65_536)
+            line, number = handle.readline(65_536), 1
             while line and not line.strip():  # blank lines before the header: polars skips them too
-                line = handle.readline(65_536)
+                line, number = handle.readline(65_536), number + 1
+            first = line
             while line.count(b'"') % 2 and len(line) < 65_536 and (more := handle.readline(65_536)):  # a quoted name holding a line end
                 line += more
+            # a quote not closed in the header's 64 KiB: closed or not by the file's end (its quotes counted, not kept)
+            unclosed = line.count(b'"') % 2 and not sum(chunk.count(b'"') for chunk in iter(lambda: handle.read(1 << 20), b"")) % 2
     except OSError as exc:
         raise DataError(f"{path}: unreadable ({exc.strerror or exc}); expected a readable csv file") from None
     fault = not_utf8(path, line, whole=False)  # polars would read such a header with '�' for letters, unsaid
     if fault:
         raise fault
+    if unclosed:  # polars read the rows as part of one name, and no row: "table is empty"
+        opened = first[first.rfind(b'"'):].decode("utf-8", "replace").rstrip("\r\n")
+        raise DataError(f"{path}: line {number}, the header, has a quote that is never closed ({opened[:40]!r}): the rest of the "
+                        "file reads as one name; expected quotes in pairs around a name (a quote inside one doubled)")
     return line.decode("utf-8", "ignore").removeprefix("\ufeff").rstrip("\r\n")  # ignore: a letter cut at 64 KiB
 
 
@@ -590,22 +601,22 @@ BINARY_FILES = {b"\x1f\x8b": "a gzip-compressed file (decompress it)", b"PK\x03\
                 b"\xd0\xcf\x11\xe0": "an .xls workbook or another Office file (save the sheet as CSV)"}
 
 
-def not_utf8(path: Path, data: bytes, whole: bool = True) -> DataError | None:
+def not_utf8(path: Path, data: bytes, whole: bool = True, expected: str = UTF8_EXPECTED) -> DataError | None:
     """The one-line error for a text file whose bytes ``data`` (its start only, unless ``whole``)
     are no UTF-8 text, naming what they look like: UTF-16 (Excel's 'Unicode Text': a byte-order
     mark, or a zero byte beside each ASCII letter) or an 8-bit code page (Windows-1252, Latin-1:
-    é as one byte); None for UTF-8."""
+    é as one byte); None for UTF-8. ``expected``: the message's end (a csv's, by default)."""
     binary = next((what for magic, what in BINARY_FILES.items() if data.startswith(magic)), None)
     if binary:  # their zero bytes read as UTF-16 text
-        return DataError(f"{path}: {binary}, not text; {UTF8_EXPECTED}")
+        return DataError(f"{path}: {binary}, not text; {expected}")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
-        return DataError(f"{path}: UTF-16 text (Excel's 'Unicode Text' export?); {UTF8_EXPECTED}")
+        return DataError(f"{path}: UTF-16 text (Excel's 'Unicode Text' export?); {expected}")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(data, final=whole)
     except UnicodeDecodeError as exc:
         byte, line = data[exc.start:exc.start + 1], data.count(b"\n", 0, exc.start) + 1
         return DataError(f"{path}: not UTF-8 text (line {line} has byte 0x{byte.hex().upper()}, "
-                         f"{byte.decode('cp1252', 'replace')!r} in Windows-1252); {UTF8_EXPECTED}")
+                         f"{byte.decode('cp1252', 'replace')!r} in Windows-1252); {expected}")
     return None
 
 
@@ -1051,6 +1062,9 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
                                        if t in (pl.Categorical, pl.Enum) or n in categories)
         else:
             _refuse_zero_padding(path)  # as a csv's (csv_separator): liac-arff named the line of zeros "Bad @DATA instance format"
+            fault = not_utf8(path, path.read_bytes(), expected="expected UTF-8 text (save the .arff file as UTF-8)")
+            if fault:  # a Latin-1 or Windows-1252 .arff: named as a csv's is, by its line and byte
+                raise fault
             frame = _arff_table(read_text(path, "utf-8", f"a UTF-8 .arff {what} file"), path)
     except DataError:
         raise
@@ -1155,11 +1169,16 @@ def _as_comma_separated(path: Path, separator: str) -> bytes:
 # Yahoo Finance's "null" (a day without quotes) and a SQL export's "NULL".
 # Not "-": a spreadsheet's accounting format writes zero so.
 MISSING_MARKERS = ("", "…", "...", "..", ".", ":", "n.a.", "N/A", "n/a", "NA", "#N/A", "?", "null", "NULL")
-GROUPED_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,234 or 1,234.5: thousands separated by commas
+# Indian digit groups (en-IN: 1,00,000 a lakh, 1,23,45,678 crores), of two digits above the thousands: no decimal
+# comma (two commas) and no other grouping
+_LAKH_GROUPED = r"\d{1,2}(?:,\d{2})+,\d{3}"
+# 1,234 or 1,234.5: thousands separated by commas (or lakhs: 1,00,000.5)
+GROUPED_THOUSANDS = rf"^[+-]?(?:\d{{1,3}}(?:,\d{{3}})+|{_LAKH_GROUPED})(?:\.\d+)?$"
 # A value beside which a column's commas are surely no decimal commas: 1,234.5 or 1,234,567 (a number
 # holds one decimal comma), or a decimal point no thousands point can be (950.5, 0.25, 1.2345: the column
-# writes its decimals with points). 1.234 is no such sign: a European 1234.
-_SURELY_GROUPED = r"^[+-]?\d{1,3}(?:(?:,\d{3})+\.\d+|(?:,\d{3}){2,})$|^[+-]?\d*\.(?:\d{1,2}|\d{4,})$"
+# writes its decimals with points), or lakh groups (1,00,000). 1.234 is no such sign: a European 1234.
+_SURELY_GROUPED = (r"^[+-]?\d{1,3}(?:(?:,\d{3})+\.\d+|(?:,\d{3}){2,})$|^[+-]?\d*\.(?:\d{1,2}|\d{4,})$"
+                   rf"|^[+-]?{_LAKH_GROUPED}(?:\.\d+)?$")
 
 
 def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
