@@ -43,10 +43,31 @@ def check_param_names(cls: type, params: Iterable[str], where: str, set_by_task:
             raise ConfigError(unknown_key(f"{where}.params.{key}", accepted, f"parameter of {cls.__name__}"))
 
 
+def refuse_booleans_as_numbers(cls: type, params: dict, where: str) -> None:
+    """true/false given for a parameter that only takes numbers: Python counts True as 1 and scikit-learn's
+    checks take it as one, so n_estimators=true fitted a forest of one tree and C=true ran C=1, unsaid
+    (LightGBM's C++ refused it mid-fit, in a traceback)."""
+    from numbers import Number
+
+    from sklearn.utils._param_validation import Interval, make_constraint
+
+    declared = getattr(cls, "_parameter_constraints", {})  # minectl's LightGBM wrappers declare theirs too
+    for name, value in params.items():
+        options = [make_constraint(c) for c in declared.get(name, [])] if isinstance(value, bool) else []
+        # an interval or a number type (int, Integral, Real) takes True as 1; "boolean", bool or a callable takes it as meant
+        numeric = [isinstance(o, Interval) or (isinstance(getattr(o, "type", None), type) and issubclass(o.type, Number)
+                                               and o.type is not bool) for o in options]
+        if any(numeric) and not any(o.is_satisfied_by(value) for o, number in zip(options, numeric, strict=True) if not number):
+            expected = " or ".join(str(o) for o in options)
+            raise ConfigError(f"{where}.params.{name}={str(value).lower()} is invalid for {cls.__name__}: a boolean, which "
+                              f"would count as {int(value)}; expected {expected}")
+
+
 def build(target: Any, params: dict, where: str, set_by_task: Iterable[str] = (), **owned: Any):
     """An unfitted estimator: the class `target` names with the config's `params`, plus the values
     the task owns (`owned`), each passed only where the constructor takes it."""
     cls = estimator_class(target, where)
     check_param_names(cls, params, where, set_by_task)
+    refuse_booleans_as_numbers(cls, params, where)
     accepted = set(param_names(cls))
     return cls(**params, **{k: v for k, v in owned.items() if k in accepted})

@@ -64,12 +64,13 @@ def mine_source(data: dict, costs: dict) -> Source:
 
 def table_source(path: str, categorical: list[str], static: list[str], time: str | None = None,
                  frequency: Frequency | None = None, shift_hours: float = 8.0, repeated: str = "refuse",
-                 series: str | None = None) -> Source:
+                 series: str | None = None, predicting: bool = False) -> Source:
     """A table file (.arff, .csv, .parquet): sorted by its ``time`` column (a timestamp, date or
     shift number; rows sharing a time refused, or merged: ``repeated``), else in row order with a `step` index as its time
     axis; ``frequency`` names one period (None: inferred from ``time``, else one row);
     ``categorical`` columns are one-hot encoded. ``series``: the column naming each series of
-    the file (a machine, an engine, a well), each then ordered, windowed and filled on its own."""
+    the file (a machine, an engine, a well), each then ordered, windowed and filled on its own.
+    ``predicting``: new rows for a saved run (`risk predict`), whose refusals name what predict takes."""
     from minectl.data.sources import is_csv, read_file, resolve_input
 
     path = resolve_input(path)
@@ -90,8 +91,10 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
             raise DataError(f"column {column!r} not found in {path}", param="static")
     if time is None:
         if "step" in frame.columns:  # replaced below by the row order: its values were lost as a feature, unsaid
-            raise DataError(f"{path}: column 'step' is the name of the row order added without risk.time.column; expected "
-                            "risk.time.column=step where it orders the rows, else the column under another name")
+            # predict takes no risk.time key: the run it scores for ordered its rows by the file
+            fix = ("the column under another name (the run read its rows in file order, which the scores number as 'step')"
+                   if predicting else "risk.time.column=step where it orders the rows, else the column under another name")
+            raise DataError(f"{path}: column 'step' is the name of the row order added without risk.time.column; expected {fix}")
         step = pl.int_range(pl.len(), dtype=pl.Int64)
         frame = frame.with_columns((step.over(series) if series else step).alias("step"))
         return Source(frame, list(static), series, "step", [path], frequency or Frequency(1, "row", shift_hours), table=True)

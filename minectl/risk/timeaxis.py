@@ -131,9 +131,9 @@ def parse_time(column: pl.Series, where: str) -> pl.Series:
             raise DataError(f"{where}: time column {column.name!r} holds {bad!r}; expected dates (YYYY-MM-DD, YYYY-MM), "
                             "timestamps (YYYY-MM-DD HH:MM[:SS]) or integers")
         return _on_one_clock(column, parsed)
-    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:  # comparisons with naive times fail
-        raise DataError(f"{where}: time column {column.name!r} holds times with a zone ({column.dtype.time_zone}); expected "
-                        "naive local time (drop the zone upstream)")
+    if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:
+        # as zoned text is read (was refused: a parquet of pandas' tz-aware stamps); naive, as comparisons with naive times need
+        return _on_one_clock(column, column.dt.replace_time_zone(None))
     if column.dtype.is_float() and bool((column == column.round(0)).all()):
         column = column.cast(pl.Int64)
     if column.dtype.is_integer() and (days := yyyymmdd_days(column)) is not None:
@@ -211,7 +211,9 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
         rows = ordered.filter(pl.col(column) == first)
         ids = column_telling_apart(rows, (column,))  # a machine or unit of several series in one file
         several = f", or risk.input.series={ids} if each {ids} is a series of its own" if ids else ""
-        raise DataError(f"{where}: time column {column!r} repeats {first} ({int(shared.sum())} rows share a time); "
+        times = ordered[column].filter(shared).n_unique()  # all the repeated rows were said to share the first time
+        in_all = f"; {int(shared.sum())} rows at {times} times in all" if times > 1 else ""
+        raise DataError(f"{where}: time column {column!r} repeats {first} ({rows.height} rows share a time{in_all}); "
                         f"expected one row per time (aggregate or drop duplicates first, or risk.time.repeated=mean{several})")
     if frequency is None and ordered.height < 2 and not ordered[column].dtype.is_integer():  # else: "1step has no length"
         raise DataError(f"{where}: time column {column!r} holds {ordered.height} time; expected at least 2 to tell one period "

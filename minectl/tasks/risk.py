@@ -61,6 +61,8 @@ class LabelsConfig:
     quantiles: List[float] = between(0, 1, default_factory=list, closed="neither")  # levels - 1 probabilities (empty: equal shares)
     sources: List[str] = field(default_factory=list)  # further columns the label was derived from: never features
     names: List[str] = field(default_factory=list)  # column: text labels from low to high (e.g. [no, yes]); empty: integers
+    # the last of names, confirming an order that reads the other way ([yes, no] of a column like `safe`): see _names_reversed
+    high: Optional[str] = None
     baseline_days: int = at_least(2, default=30)
     medium_score: int = at_least(1, default=1)  # summed rule points for medium
     high_score: int = at_least(1, default=3)  # ... and for high
@@ -208,6 +210,16 @@ def check(cfg: Config) -> None:
             # [high, low] (the order a sort or a value count gives): every figure of 'high' would be measured on 'low'
             raise ConfigError(f"risk.labels.names: {list(labels.names)} are the risk levels out of order; expected them from "
                               f"low to high: {ordered}")
+    if labels.high is not None and labels.high not in list(labels.names)[-1:]:
+        given = f"is not the last of risk.labels.names {list(labels.names)}" if labels.names else "is set without risk.labels.names"
+        raise ConfigError(f"risk.labels.high: {labels.high!r} {given}; expected the high-risk label, listed last in "
+                          "risk.labels.names (from low to high risk)")
+    reversed_pair = _names_reversed(list(labels.names)) if labels.high is None else None
+    if reversed_pair:
+        above, below = reversed_pair
+        raise ConfigError(f"risk.labels.names: {list(labels.names)} lists {above!r} below {below!r} in risk; expected the names "
+                          f"from low to high risk ({below!r} before {above!r}), or risk.labels.high={labels.names[-1]} where "
+                          f"{labels.names[-1]!r} is the high-risk label")
     chance = 1 / labels.levels  # a constant guess's balanced accuracy: at or below it, every feature would be named
     if params.leakage.limit <= chance:
         raise ConfigError(f"risk.leakage.limit: {params.leakage.limit:g}; expected a balanced accuracy above chance "
@@ -280,6 +292,33 @@ def check(cfg: Config) -> None:
         check_input("risk.input.path", _table_path(params.input))
 
 
+# label words that say a hazard is absent or present: a binary class read in the order a sort or a
+# value count gives ([yes, no], [true, false], [hazardous, safe]) made 'no' the high-risk level, and
+# every figure of 'high' was measured on the safe rows, unsaid
+ABSENT_WORDS = frozenset({"no", "n", "false", "f", "negative", "neg", "safe", "normal", "ok", "none", "absent", "off",
+                          "nonhazardous", "non-hazardous", "non_hazardous"})
+PRESENT_WORDS = frozenset({"yes", "y", "true", "t", "positive", "pos", "hazardous", "hazard", "unsafe", "abnormal", "danger",
+                           "dangerous", "fault", "failure", "fail", "alarm", "present", "on"})
+
+
+def _names_reversed(names: list[str]) -> tuple[str, str] | None:
+    """(a name, a name listed after it) where ``names`` read from high to low risk: numbers that fall ([1, 0]:
+    without names, 0 is the low level), or a word of a present hazard before one of none ([yes, no]); else None."""
+    try:
+        numbers = [float(name) for name in names]
+    except ValueError:
+        numbers = None
+    if numbers is not None:
+        return (names[0], names[1]) if len(names) > 1 and all(a > b for a, b in zip(numbers, numbers[1:], strict=False)) else None
+    words = [name.strip().lower() for name in names]
+    for i, word in enumerate(words):
+        if word in PRESENT_WORDS:
+            after = next((names[j] for j in range(i + 1, len(words)) if words[j] in ABSENT_WORDS), None)
+            if after is not None:
+                return names[i], after
+    return None
+
+
 def _table_path(given: InputConfig) -> str:
     """The file of a table input, refused when not set."""
     if not given.path:
@@ -318,7 +357,7 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
                                     OmegaConf.to_container(cfg.costs, resolve=True))
     else:
         source = inputs.table_source(_table_path(p.input), list(p.input.categorical), list(p.input.static), t.column, frequency,
-                                     t.shift_hours, t.repeated, p.input.series)
+                                     t.shift_hours, t.repeated, p.input.series, predicting=spec is not None)
     frequency = frequency or source.frequency
     if out is not None:
         out.record_inputs(source.inputs)

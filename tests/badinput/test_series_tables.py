@@ -104,7 +104,7 @@ def test_several_machines_without_a_series_column_are_refused_naming_it(tmp_path
     path = tmp_path / "telemetry.csv"
     _machines(2).write_csv(path)
     assert_refused(_risk(path, tmp_path / "run"),
-                   f"{path}: time column 'datetime' repeats 2015-01-01 06:00:00 (120 rows share a time); expected one row per time "
+                   f"{path}: time column 'datetime' repeats 2015-01-01 06:00:00 (2 rows share a time; 120 rows at 60 times in all); expected one row per time "
                    "(aggregate or drop duplicates first, or risk.time.repeated=mean, or risk.input.series=machineID if each "
                    "machineID is a series of its own)", inputs=[path], run_dir=tmp_path / "run")
 

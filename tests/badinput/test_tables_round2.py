@@ -128,11 +128,14 @@ def test_an_empty_column_is_named_as_empty(tmp_path):
                        "column in risk.features.exclude", inputs=[path], run_dir=tmp_path / "run")
 
 
-def test_a_time_column_with_a_zone_is_refused(tmp_path):
-    path = tmp_path / "log.parquet"  # a polars SchemaError traceback at the split (zoned against naive times)
-    _log().with_columns(pl.col("ts").dt.replace_time_zone("Europe/Warsaw")).write_parquet(path)
-    assert_refused(_risk(path, tmp_path / "run"), f"{path}: time column 'ts' holds times with a zone (Europe/Warsaw); expected "
-                   "naive local time", inputs=[path], run_dir=tmp_path / "run")
+def test_a_time_column_with_a_zone_is_read_at_its_wall_time(tmp_path):
+    # first a polars SchemaError traceback at the split (zoned against naive times), then refused ("expected naive
+    # local time") while the same stamps as zoned text were read: now read as zoned text is, at the wall time
+    _log().with_columns(pl.col("ts").dt.replace_time_zone("Europe/Warsaw")).write_parquet(tmp_path / "zoned.parquet")
+    _log().write_parquet(tmp_path / "naive.parquet")
+    _run(_risk(tmp_path / "zoned.parquet", tmp_path / "zoned"))
+    _run(_risk(tmp_path / "naive.parquet", tmp_path / "naive"))
+    assert _metrics(tmp_path / "zoned") == _metrics(tmp_path / "naive")
 
 
 def test_a_column_name_repeated_in_a_csv_header_is_refused(tmp_path):
