@@ -12,6 +12,8 @@ rho = mu + alpha * sigma^2 / (2 s); with s = sigma, alpha = 1 adds half a standa
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import logsumexp
 
@@ -27,15 +29,23 @@ def _check_level(level: float) -> None:
 def value_at_risk(losses, level: float = 0.95) -> float:
     """Smallest loss l with P(L <= l) >= level (the empirical level-quantile)."""
     _check_level(level)
-    x = check_series(losses, "losses", min_size=1)
-    return float(np.quantile(x, level, method="inverted_cdf"))
+    return _empirical_quantile(check_series(losses, "losses", min_size=1), level)
+
+
+def _empirical_quantile(x: np.ndarray, level: float) -> float:
+    """The k-th smallest of ``x``, k = ceil(n x level) (numpy's inverted_cdf) for the decimal ``level`` written: in
+    floating point 100 x 0.55 is 55.00000000000001, and numpy's ceil took the 56th of 100 (so at 0.07, 0.14, 0.28,
+    0.55, 0.56 ... for some n). The product is lowered by 4 ulp, far less than the 0.01 by which n x a level of two
+    decimals misses a whole number when it does."""
+    k = max(1, math.ceil(x.size * level * (1 - 4 * np.finfo(float).eps)))
+    return float(np.partition(x, k - 1)[k - 1])
 
 
 def conditional_value_at_risk(losses, level: float = 0.95) -> float:
     """Rockafellar-Uryasev CVaR = VaR + E[(L - VaR)+] / (1 - level): mean of the worst (1-level) share."""
     _check_level(level)
     x = check_series(losses, "losses", min_size=1)
-    var = float(np.quantile(x, level, method="inverted_cdf"))
+    var = _empirical_quantile(x, level)
     return var + float(np.mean(np.maximum(x - var, 0.0))) / (1.0 - level)
 
 

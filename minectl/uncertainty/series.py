@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Optional
@@ -206,6 +207,10 @@ def read_series(
             _check_dated(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where, found is not None)
             _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where,
                          grouped=group_by is not None, repeats=found is not None)
+            _check_no_long_gap(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where, drop_key)
+            if found is not None:  # a date column named may not repeat a time at all (_check_order)
+                _check_repeated_rows(values.filter(in_group), frame[date_column].filter(in_group), dates.filter(in_group),
+                                     rows.filter(in_group), where)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
         first = int(values.filter(in_group).is_not_null().arg_true()[0])  # the series' first row in the group
         refuse_unit_change(series.to_numpy(), f"{where}: column '{column}'",
@@ -261,6 +266,102 @@ def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: st
                         f"{_named(dates.filter(known)[i], period)} "
                         f"at row {int(rows.filter(known)[i]) + 1}; expected one row per {period} (write a missing one "
                         "as a row with an empty value)")
+
+
+# finer rows than a month skip weekends (3 days) and holidays (Easter 5, Golden Week 9, the Lunar New
+# Year 11 days on Shanghai's exchange), never more than two weeks; a week's rows skip a holiday week or two
+LONGEST_CLOSURE_DAYS, LONGEST_CLOSURE_STEPS = 14, 3
+
+
+def _check_no_long_gap(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str, drop_key: str) -> None:
+    """Refuse, in a series of hours, shifts, days or weeks (months and coarser: _check_dated), a step between two rows
+    with values longer than both LONGEST_CLOSURE_DAYS and LONGEST_CLOSURE_STEPS usual steps (the commonest, when at
+    least half of the steps are it: a failure log's dates step as its failures come): months of daily prices
+    absent, whose return across the gap was fitted, bootstrapped and simulated as one day's. So is a run of steps
+    of a coarser period (_refuse_coarser_run)."""
+    held = values.is_not_null() & dates.is_not_null()
+    usual = _usual_step(dates.filter(held))
+    if usual is None:
+        return
+    both = held.to_numpy()
+    # steps between consecutive rows that both hold a value: an empty row inside a gap already stops the return across it
+    adjacent = pl.Series(np.r_[False, both[1:] & both[:-1]])
+    gaps = _steps_in_days(dates).fill_null(0)
+    longest = max(LONGEST_CLOSURE_DAYS, LONGEST_CLOSURE_STEPS * usual)
+    period = _period_of(dates.filter(held))
+    _refuse_coarser_run(gaps.filter(adjacent), dates.filter(adjacent), rows.filter(adjacent), usual, period, where)
+    over = adjacent & (gaps > longest)
+    if over.any():
+        i = int(over.arg_true()[0])
+        raise DataError(f"{where}: column '{dates.name}' jumps from {_moment(dates[i - 1])} to {_moment(dates[i])} "
+                        f"({_days(gaps[i])}) at row {int(rows[i]) + 1}, where its usual step is {_days(usual)}; expected no gap "
+                        f"over {_days(longest)} (a weekend or holiday): a return, difference or bootstrap block across it would "
+                        f"read it as one {period} (a row with an empty value inside the gap, with "
+                        f"{drop_key}=true, drops the return across it; or keep the rows on one side of the gap)")
+
+
+def _check_repeated_rows(values: pl.Series, column: pl.Series, dates: pl.Series, rows: pl.Series, where: str) -> None:
+    """Refuse, in a series of hours, shifts, days or weeks (_usual_step) whose date column was found, not named (where
+    events may share a date), a row repeating the row before, time and value: a day exported twice was one more
+    price and a zero return. Times compared as moments (features.series.instants: a fall-back's hour comes twice)."""
+    from minectl.features.series import instants
+
+    if _usual_step(dates.drop_nulls()) is None:
+        return
+    twice = ((instants(column, dates).diff().dt.total_milliseconds() == 0) & (values.diff() == 0)).fill_null(False)
+    if twice.any():
+        i = int(twice.arg_true()[0])
+        period = _period_of(dates)
+        raise DataError(f"{where}: row {int(rows[i]) + 1} repeats row {int(rows[i - 1]) + 1} (column '{dates.name}' "
+                        f"{_moment(dates[i])}, value {values[i]:g}) in rows of one {period} each; expected each {period} once "
+                        "(delete one of the two rows)")
+
+
+# a run of this many steps, each at least this many days and usual steps, is rows of a coarser period: a week's
+# quotes before the daily ones; a holiday, a weekend or a night is one step
+COARSER_RUN, COARSER_DAYS, COARSER_STEPS = 4, 5, 5
+
+
+def _refuse_coarser_run(steps: pl.Series, dates: pl.Series, rows: pl.Series, usual: float, period: str, where: str) -> None:
+    """Refuse COARSER_RUN steps in a row that are each COARSER_STEPS usual steps and COARSER_DAYS days or more: weekly
+    quotes, then daily ones, had their one-week returns read as one day's among the others."""
+    coarse = ((steps >= COARSER_DAYS) & (steps >= COARSER_STEPS * usual)).cast(pl.Int32)
+    runs = coarse.rolling_sum(COARSER_RUN).fill_null(0)
+    if (runs >= COARSER_RUN).any():
+        last = int((runs >= COARSER_RUN).arg_true()[0])
+        first = last - COARSER_RUN + 1
+        raise DataError(f"{where}: column '{dates.name}' steps {_days(float(steps.slice(first, COARSER_RUN).min()))} or more "
+                        f"{COARSER_RUN} times in a row up to {_moment(dates[last])} at row {int(rows[last]) + 1}, where its usual "
+                        f"step is {_days(usual)}: rows of a coarser period (weekly quotes before daily ones?), whose returns "
+                        f"would be read as one {period}'s; expected one row per {period} throughout (keep "
+                        "the rows of one period)")
+
+
+def _steps_in_days(dates: pl.Series) -> pl.Series:
+    """The step from each of ``dates`` to the next, in days (null first)."""
+    return dates.cast(pl.Datetime("ms")).diff().dt.total_milliseconds() / 86_400_000
+
+
+def _usual_step(dates: pl.Series) -> Optional[float]:
+    """The most common step between ``dates`` (days), where they are rows of hours, shifts, days or weeks and at
+    least half of their steps are it; else None (months and coarser; a failure log's dates, stepping as its failures come)."""
+    if _period_of(dates) in (None, *MONTHS_PER):
+        return None
+    steps = _steps_in_days(dates).drop_nulls()
+    usual = float(steps.mode().min())
+    return usual if (steps == usual).mean() >= 0.5 else None
+
+
+def _moment(when) -> str:
+    """A date as people write it: 2020-03-31, not midnight of it; a time of day where it has one."""
+    return f"{when:%Y-%m-%d}" if isinstance(when, dt.date) and not (isinstance(when, dt.datetime) and when.time() != dt.time()) \
+        else str(when)
+
+
+def _days(days: float) -> str:
+    """A step of ``days`` as people say it: 91 days, 1 day, 8 hours."""
+    amount, unit = (days, "day") if days >= 1 else (days * 24, "hour")
+    return f"{amount:g} {unit}{'' if amount == 1 else 's'}"
 
 
 def _check_undated(held: pl.Series, dates: pl.Series, rows: pl.Series, where: str) -> None:
@@ -401,15 +502,20 @@ _STEP_DAYS = ((1 / 24, "hour"), (1 / 3, "shift"), (1, "day"), (7, "week"), (28, 
 
 def row_period(path: Path, frequency: Optional[str], date_column: Optional[str]) -> str:
     """What one row of the series is: ``frequency`` as configured, else the most common step of
-    ``date_column``'s dates, else "period" (the data does not say)."""
-    if frequency is not None:
-        if frequency not in PERIODS:
-            raise ConfigError(f"dataset.frequency: {frequency!r}; expected one of {', '.join(PERIODS)}")
-        return frequency
-    if date_column is None:
-        return "period"
-    dates = _dates(read_file(path, "dataset"), date_column, path)
+    ``date_column``'s dates, else "period" (the data does not say). Both given, they must agree: daily
+    prices under dataset.frequency=month had their one-day VaR called the next month's."""
+    if frequency is not None and frequency not in PERIODS:
+        raise ConfigError(f"dataset.frequency: {frequency!r}; expected one of {', '.join(PERIODS)}")
+    frame = read_file(path, "dataset") if date_column is not None else None
+    if frame is None or (frequency is not None and date_column not in frame.columns):  # a default's column: not needed
+        return frequency or "period"
+    dates = _dates(frame, date_column, path)
     period = _period_of(dates)
+    if frequency is not None:
+        if period not in (None, frequency):
+            raise ConfigError(f"dataset.frequency={frequency}: column {date_column!r} of {path} has one {period} per row, and the "
+                              f"VaR / CVaR horizon is one row; expected dataset.frequency={period} (or null: the dates' own)")
+        return frequency
     if period is not None:
         return period
     raise DataError(f"{path}: column {date_column!r} does not show one hour, shift, day, week, month, quarter or year "
