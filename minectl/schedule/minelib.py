@@ -10,9 +10,11 @@ at most a few hundred MB) and numbers parsed by numpy in one call per section.
 from __future__ import annotations
 
 import codecs
+import gzip
 import hashlib
 import itertools
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,13 +150,38 @@ class Solution:
 
 # -- reading ---------------------------------------------------------------------------------------
 
+def _gzipped(path: Path) -> bool:
+    """Named .gz, or gzip data under the plain name (a browser saves a download so): read decompressed."""
+    from minectl.data.sources import found_input
+
+    path = found_input(path, "a MineLib file", folder=False)
+    with open(path, "rb") as head:
+        return path.name.lower().endswith(".gz") or head.read(2) == b"\x1f\x8b"
+
+
+def _gunzipped(path: Path) -> bytes:
+    """A gzipped file's contents, decompressed as they are read: MineLib's site serves its files so (newman1.prec.gz)."""
+    try:
+        with gzip.open(path) as stream:
+            return stream.read()
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError; a cut download ends in EOFError
+        raise DataError(f"{path}: not readable as gzip ({exc}); expected a whole gzipped MineLib file, or the file as text "
+                        "without .gz in its name") from None
+
+
 def _text(path: Path) -> list[str]:
     """The lines of a MineLib text file. A control character is refused: read on, a file separator
     or form feed ended a line (a value moved to a line of its own, errors named the wrong line) and
     an escape code in NAME went into every file written from the instance."""
     from minectl.data.sources import read_text
 
-    text = read_text(path, "ascii", "a MineLib text file")
+    if _gzipped(path):  # as read_text reads a file as it is: a byte-order mark dropped, ASCII, splitlines' line ends
+        try:
+            text = _gunzipped(path).removeprefix(codecs.BOM_UTF8).decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}: not ascii text (byte {exc.start} decompressed); expected a MineLib text file") from None
+    else:
+        text = read_text(path, "ascii", "a MineLib text file")
     control = CONTROL.search(text)
     if control:
         raise DataError(f"{path}:{len(text[:control.end()].splitlines())}: control character {control.group()!r}; expected a MineLib "
@@ -253,7 +280,7 @@ def _integer_tokens(path: Path) -> tuple[np.ndarray, np.ndarray]:
     from minectl.data.sources import found_input
 
     path = found_input(path, "a MineLib file", folder=False)
-    data = path.read_bytes()
+    data = _gunzipped(path) if _gzipped(path) else path.read_bytes()
     if data.startswith(codecs.BOM_UTF8):  # Windows tools write one: blanks, so offsets and lines stay
         data = b" " * len(codecs.BOM_UTF8) + data[len(codecs.BOM_UTF8):]
     buf = np.frombuffer(data, np.uint8)
@@ -564,9 +591,12 @@ def read_solution(path: Path, instance: Instance) -> Solution:
     period share`. A block mined in two periods is refused (the MineLib LP files are fractional)."""
     n, dests = instance.n_blocks, instance.n_destinations
     rows = [(i + 1, line) for i, line in enumerate(_text(path)) if line.strip() and not line.lstrip().startswith("%")]
-    first = rows[0][0] if rows else 1
-    width = len(rows[0][1].split()) if rows else 1
     allowed = {"UPIT": (1,), "CPIT": (2, 4), "PCPSP": (4,)}[instance.kind]
+    if not rows:  # an empty file (a solver's output cut, a wrong file) verified as the empty schedule: feasible, NPV 0
+        raise DataError(f"{path}: no solution lines; expected a line per mined block ({' or '.join(map(str, allowed))} fields "
+                        f"for a {instance.kind} solution)")
+    first = rows[0][0]
+    width = len(rows[0][1].split())
     if width not in allowed:
         raise DataError(f"{path}:{first}: {width} fields; expected {' or '.join(map(str, allowed))} for a {instance.kind} solution")
     line_of = [number for number, _ in rows]

@@ -174,6 +174,10 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
         if cfg.doe.kind != "full_factorial" or cfg.doe.n != DoeConfig().n:  # the runs are the file's: doe=lhs doe.n=500 ran its 16
             raise ConfigError(f"doe.kind={cfg.doe.kind}, doe.n={cfg.doe.n}: a design for simulator=pim, and simulator=table's runs "
                               "are those of simulator.path; expected the default doe (the file is the design) with simulator=table")
+        if dict(cfg.doe.levels) != _shipped_levels():  # doe.levels.pillar_height_m=5 with a table: its runs, unsaid
+            raise ConfigError(f"doe.levels={dict(cfg.doe.levels)}: levels of the full factorial simulator=pim runs, and "
+                              "simulator=table's runs are those of simulator.path; expected the default doe.levels (the file is the "
+                              "design) with simulator=table")
         responses = list(sim.responses)
         named = variables + responses
         again = next((name for i, name in enumerate(named) if name in named[:i]), None)
@@ -207,6 +211,15 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
             for name in variables:
                 if name not in cfg.doe.levels:
                     raise ConfigError(f"doe.levels.{name}: missing; expected >= 2 levels for the full factorial")
+            extra = next((name for name in cfg.doe.levels if name not in variables), None)
+            if extra is not None:  # a spelling of a variable's name: its levels were read by nothing
+                raise ConfigError(f"doe.levels.{extra}: not a variable; expected levels for optimize.variables: {_choices(variables)}")
+            if cfg.doe.n != DoeConfig().n:  # doe.n=40 ran the 88 runs of the levels, exit 0
+                raise ConfigError(f"doe.n={cfg.doe.n}: the size of an lhs or sobol design, and doe=full_factorial runs every "
+                                  "combination of doe.levels; expected doe=lhs or doe=sobol with doe.n, or doe.levels")
+        elif cfg.doe.levels and dict(cfg.doe.levels) != _shipped_levels():  # an lhs or sobol design ran its doe.n points, unsaid
+            raise ConfigError(f"doe.levels={dict(cfg.doe.levels)}: levels of a full factorial, and doe={cfg.doe.kind} draws doe.n "
+                              f"points; expected doe=full_factorial with doe.levels, or doe.n={cfg.doe.n} alone")
         runs = math.prod(cfg.doe.levels[name] for name in variables) if cfg.doe.kind == "full_factorial" else cfg.doe.n
         if runs < min_runs(len(variables), cfg.surrogate.cv_folds):
             raise ConfigError(f"doe: {runs} runs for {len(variables)} variables; expected at least "
@@ -234,6 +247,15 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
         if any(value == 0 for value in check.measured.values()):
             raise ConfigError(f"optimize.field_validation[{i}].measured: a measured value of 0 has no relative deviation")
     return variables, responses
+
+
+def _shipped_levels() -> dict:
+    """doe.levels as doe=full_factorial (conf/doe/full_factorial.yaml) sets them: the seed's 8 x 11 runs."""
+    from pathlib import Path
+
+    import minectl.conf
+
+    return dict(OmegaConf.load(Path(minectl.conf.__file__).parent / "doe" / "full_factorial.yaml").levels)
 
 
 def _check_simulator_kind(sim: Any) -> None:
@@ -427,6 +449,10 @@ def run(cfg: Config, out: Run) -> dict:
     if len(X) - n_train < 2 or n_train < len(variables) + 1:  # R^2 needs two held-out runs
         raise ConfigError(f"optimize.robustness.train_share={opt.robustness.train_share:g} leaves {n_train} training and "
                           f"{len(X) - n_train} held-out runs of {len(X)}; expected >= {len(variables) + 1} and >= 2")
+    r = opt.robustness
+    if r.outlier_share > 0 and round(r.outlier_share * n_train) == 0:  # no run perturbed: the clean fit, reported as the perturbed
+        raise ConfigError(f"optimize.robustness.outlier_share={r.outlier_share:g} of {n_train} training runs rounds to no outlier; "
+                          f"expected more than {0.5 / n_train:.3g} (one run), or 0")
     price = _price(opt.decision, out)
     out.table("doe", pl.DataFrame(np.column_stack([X, Y]), schema=variables + responses, orient="row"))
     metrics: dict[str, Any] = {"doe": {"runs": len(X)}}
@@ -470,7 +496,6 @@ def run(cfg: Config, out: Run) -> dict:
                                                        opt.sensitivity.oat_points, opt.sensitivity.sobol_n, seed)
     out.table("sensitivity", table)
     # Robustness: one setting per job; a Hydra multirun over optimize.robustness.* makes the table.
-    r = opt.robustness
     table, metrics["robustness"] = robustness_report(estimator, X, Y, responses, r.train_share, r.noise,
                                                      r.outlier_share, r.outlier_magnitude, seed)
     out.table("robustness", table)

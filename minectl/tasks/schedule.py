@@ -38,6 +38,9 @@ class MinelibConfig:
     # problem -> a published value, reported next to ours; MineLib's own instances have theirs built in
     # (schedule.minelib.PUBLISHED_BEST: newman1, zuck_small, kd, marvin), which this overrides
     best_known: Dict[str, float] = finite(default_factory=dict)
+    # problem -> a solution file of it (MineLib's form: UPIT `block` lines, CPIT `block period`, PCPSP `block destination
+    # period share`), verified against the instance: its NPV and whether it is feasible, reported next to minectl's
+    solutions: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,6 +189,7 @@ def check(cfg: Config) -> None:
     _check_best_known(cfg)
     if cfg.minelib.path:
         _check_file_values(cfg)
+        _check_synthetic_settings(cfg)
     _check_inputs(cfg)
     # blocks weigh synthetic.block_tonnes each (more once diluted): a period's capacity below one block mines or
     # processes nothing in any plan, and was reported as an NPV of 0 with a 100 % gap to the LP's fractional blocks
@@ -197,22 +201,28 @@ def check(cfg: Config) -> None:
 
 
 def _check_best_known(cfg: Config) -> None:
-    """minelib.best_known is compared with MineLib files' results, by problem name: a key spelt otherwise (CPIT) or
-    given for the synthetic model was read by nothing (newman1 was then judged by MineLib's value, unsaid), and a
+    """minelib.best_known and minelib.solutions go with MineLib files' results, by problem name: a key spelt otherwise
+    (CPIT) or given for the synthetic model was read by nothing (newman1 was then judged by MineLib's value, unsaid), and a
     value of 0 ended the run in a ZeroDivisionError after the solves."""
-    known = cfg.minelib.best_known
-    if known and not cfg.minelib.path:
-        raise ConfigError(f"minelib.best_known: {dict(known)} compares with a MineLib instance's results; expected minelib.path "
-                          "with it (the synthetic model has no published values)")
-    for key, value in known.items():
-        if key not in PROBLEMS:
-            raise ConfigError(f"minelib.best_known.{key}: unknown problem; expected one of {', '.join(PROBLEMS)} (lower case)")
-        if value == 0:
-            raise ConfigError(f"minelib.best_known.{key}=0: the relative difference to it is undefined; expected the "
-                              "published value (non-zero)")
-        if key not in cfg.schedule.problems:  # compared with nothing, exit 0
-            raise ConfigError(f"minelib.best_known.{key}: {key} is not solved (schedule.problems={list(cfg.schedule.problems)}); "
-                              f"expected {key} in schedule.problems with it, or no value for it")
+    from minectl.data.sources import check_input
+
+    uses = {"best_known": "compares with a MineLib instance's results", "solutions": "verifies solutions of a MineLib instance"}
+    for name, what in uses.items():
+        given = cfg.minelib[name]
+        if given and not cfg.minelib.path:
+            raise ConfigError(f"minelib.{name}: {dict(given)} {what}; expected minelib.path with it (the synthetic model has no "
+                              "published values or solutions)")
+        for key, value in given.items():
+            if key not in PROBLEMS:
+                raise ConfigError(f"minelib.{name}.{key}: unknown problem; expected one of {', '.join(PROBLEMS)} (lower case)")
+            if name == "best_known" and value == 0:
+                raise ConfigError(f"minelib.best_known.{key}=0: the relative difference to it is undefined; expected the "
+                                  "published value (non-zero)")
+            if key not in cfg.schedule.problems:  # compared with nothing, exit 0
+                raise ConfigError(f"minelib.{name}.{key}: {key} is not solved (schedule.problems={list(cfg.schedule.problems)}); "
+                                  f"expected {key} in schedule.problems with it, or no value for it")
+            if name == "solutions":
+                check_input(f"minelib.solutions.{key}", value)
 
 
 def _check_file_values(cfg: Config) -> None:
@@ -227,6 +237,30 @@ def _check_file_values(cfg: Config) -> None:
         if value != default:
             raise ConfigError(f"{key}={value:g}: a MineLib instance's block values and DISCOUNT_RATE are its files', which the run "
                               f"uses; expected {default:g} (the default) with minelib.path, or the values written in the files")
+
+
+# the synthetic model's settings: a MineLib instance states its own blocks, periods and limits
+SYNTHETIC_ONLY = ("synthetic", "schedule.periods", "schedule.mining_share", "schedule.processing_share")
+
+
+def _check_synthetic_settings(cfg: Config) -> None:
+    """The synthetic model's size, periods and capacities given with minelib.path were read by nothing (newman1 with
+    schedule.periods=3 solved its files' 6 periods, exit 0). Refused when the user gave them: named in the run's overrides
+    (Hydra's record of the command line; debug=quick sets a smaller model, which is not the user's), or, for a config made
+    outside a Hydra run, set otherwise than the schema's defaults."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():  # each as given: `synthetic={nx: 4}` named as so, not as the whole node it makes
+        given = {override.split("=", 1)[0].lstrip("+~"): override for override in HydraConfig.get().overrides.task}
+    else:
+        defaults = OmegaConf.structured(Config)
+        keys = [f"synthetic.{key}" for key in cfg.synthetic] + list(SYNTHETIC_ONLY[1:])
+        given = {key: f"{key}={OmegaConf.select(cfg, key)}" for key in keys
+                 if OmegaConf.select(cfg, key) != OmegaConf.select(defaults, key)}
+    key = next((key for key in given if any(key == own or key.startswith(f"{own}.") for own in SYNTHETIC_ONLY)), None)
+    if key is not None:
+        raise ConfigError(f"{given[key]}: a setting of the synthetic block model, and minelib.path's instance has its own blocks, "
+                          f"periods and resource limits, which the run uses; expected no {key} with minelib.path")
 
 
 def _check_inputs(cfg: Config) -> None:
@@ -411,6 +445,8 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
                 from minectl.schedule.plots import cross_section_plot  # matplotlib: only when there is a schedule to draw
 
                 out.plot(f"section_{kind}", cross_section_plot(xyz, result.solution.period, instance.n_periods, f"{title} {kind}"))
+        if kind in cfg.minelib.solutions:
+            metric["solution"] = _verify_solution(cfg.minelib.solutions[kind], instance, prec, kind, out)
         known = cfg.minelib.best_known.get(kind) if cfg.minelib.path else None
         if cfg.minelib.path and known is None:
             known, other = published_best(cfg.minelib.name, kind, instance, prec)
@@ -429,6 +465,18 @@ def _problems(cfg: Config, out: Run, problems: list[str], prec, instance_for, bl
     if period_rows:
         _write_periods(out, period_rows, [("value", "discounted value")] + labels)
     return metrics, rows, feasible
+
+
+def _verify_solution(path: str, instance, prec, kind: str, out: Run) -> dict:
+    """A solution file of ``kind`` (minelib.solutions) checked by the verifier every solve goes through: its NPV, and
+    whether it meets the precedences, one period per block and the resource limits (the first breach said)."""
+    from minectl.schedule.minelib import read_solution
+    from minectl.schedule.verify import verify
+
+    verdict = verify(instance, prec, read_solution(out.input_file(path), instance))
+    breach = "feasible" if verdict.feasible else f"[red]infeasible: {verdict.problems[0]}[/red]"
+    out.console.print(f"{kind}: solution {path}: NPV {verdict.npv:,.2f}, {verdict.blocks:,} blocks, {breach}")
+    return {"value": verdict.npv, "blocks": verdict.blocks, "feasible": verdict.feasible}
 
 
 def _minelib(cfg: Config, out: Run, problems: list[str]) -> tuple[dict, list[dict], bool]:
@@ -453,14 +501,14 @@ def _minelib(cfg: Config, out: Run, problems: list[str]) -> tuple[dict, list[dic
 
 
 def _minelib_file(out: Run, folder, name: str, suffix: str):
-    """minelib.path's file ``name.suffix``, recorded as an input; when it is not there, what the folder has
-    instead: MineLib's downloads are gzipped (newman1.prec.gz), and minelib.name defaults to newman1, so
-    a folder of kd files, or of Newman1.*, was "newman1.prec: not found" with no word on why."""
+    """minelib.path's file ``name.suffix``, or ``name.suffix.gz`` (MineLib's downloads are gzipped), recorded as an
+    input; when neither is there, what the folder has instead: minelib.name defaults to newman1, so a folder of kd
+    files, or of Newman1.*, was "newman1.prec: not found" with no word on why."""
     path = folder / f"{name}.{suffix}"
-    if path.exists() or path.is_symlink():  # a dangling link: refused by input_file in its words
-        return out.input_file(path)
-    if path.with_name(path.name + ".gz").is_file():
-        raise DataError(f"{path}: not found, but {path.name}.gz is; expected the MineLib file decompressed (gunzip {path.name}.gz)")
+    gzipped = path.with_name(f"{path.name}.gz")  # as MineLib's site serves them: read so
+    for found in (path, gzipped):
+        if found.exists() or found.is_symlink():  # a dangling link: refused by input_file in its words
+            return out.input_file(found)
     what = {"prec": "the precedence file", "blocks": "the block coordinates (minelib.blocks_file=false: none)"}.get(
         suffix, f"the {suffix} instance (schedule.problems names it)")
     have = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == f".{suffix}" or p.name.lower().endswith(f".{suffix}.gz"))

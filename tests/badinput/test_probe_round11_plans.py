@@ -7,7 +7,6 @@ the wrong thing; the near misses show the valid inputs of the same shape still g
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 import shutil
@@ -34,16 +33,6 @@ def _copy(tmp_path: Path, rename=lambda name: name) -> Path:
     for name in ("newman1.prec", "newman1.upit", "newman1.blocks"):
         shutil.copyfile(NEWMAN1 / name, folder / rename(name))
     return folder
-
-
-def test_a_gzipped_minelib_download_is_named_as_such(tmp_path):
-    folder = _copy(tmp_path)
-    for name in ("newman1.prec", "newman1.upit"):  # as MineLib's site serves them
-        (folder / f"{name}.gz").write_bytes(gzip.compress((folder / name).read_bytes()))
-        (folder / name).unlink()
-    assert_refused(_upit_args(folder, tmp_path / "run"),
-                   f"{folder / 'newman1.prec'}: not found, but newman1.prec.gz is; expected the MineLib file decompressed "
-                   "(gunzip newman1.prec.gz)", inputs=[folder], run_dir=tmp_path / "run")
 
 
 @pytest.mark.parametrize("stem", ["Newman1", "kd"])
