@@ -23,6 +23,22 @@ from minectl.errors import DataError
 UNITS = {"metre": "m", "meter": "m", "meters": "m", "metres": "m", "kilometre": "km", "kilometer": "km",
          "%": "percent", "per cent": "percent", "l/t": "L/t", "litre/t": "L/t", "kg/m3": "kg/m3", "kg/m^3": "kg/m3"}
 _UNIT = re.compile(r"^(?P<name>.*?)\s*[\(\[](?P<unit>[^\)\]]+)[\)\]]\s*$")
+# what a bracket at a name's end holds to be its unit (`Diesel (L)`, `power [kWh]`, `cost (CNY/t)`, `运输成本(元/吨)`): these
+# words and symbols, joined by '/', '·', '*', 'per' or spaces, each with an optional power (m3, m^3, m²). Anything else
+# is part of the name: `pump (left)` and `pump (right)` were both the node `pump`, their edges merged in silence
+UNIT_SYMBOLS = {  # as written: single letters are case-sensitive, `pump (A)` and `pump (B)` are two pumps
+    "m", "t", "L", "l", "h", "s", "d", "g", "W", "V", "J", "%", "$", "¥", "€", "£", "°C", "℃", "°F", "‰"}
+UNIT_WORDS = {  # in lower case; not `in` or `min`, which qualify (`valve (in)`, `speed (min)`)
+    "mm", "cm", "km", "mi", "miles", "ft", "yd", "ha", "mt", "kt", "gt", "kg", "lb", "lbs", "oz", "ton", "tons", "tonne",
+    "tonnes", "ml", "kl", "gal", "bbl", "hr", "hrs", "hour", "hours", "mins", "minute", "minutes", "sec", "day", "days",
+    "wk", "week", "weeks", "month", "months", "yr", "yrs", "year", "years", "annum", "kw", "mw", "gw", "wh", "kwh", "mwh", "gwh",
+    "kj", "mj", "gj", "kv", "kva", "hp", "pa", "kpa", "mpa", "gpa", "bar", "psi", "rpm", "hz", "ppm", "bcm", "lcm", "tkm", "kn",
+    "nm", "percent", "per cent", "fraction", "ratio", "usd", "cny", "rmb", "yuan", "aud", "eur", "gbp", "cad", "zar", "inr", "idr",
+    "clp", "pen", "brl", "mnt", "kzt", "rub", "jpy", "dollar", "dollars", "metre", "metres", "meter", "meters", "kilometre",
+    "kilometres", "kilometer", "kilometers", "litre", "litres", "liter", "liters", "kilogram", "kilograms", "second", "seconds",
+    "元", "万元", "吨", "万吨", "米", "千米", "公里", "升", "千克", "公斤", "小时", "天", "年", "度", "千瓦时", "立方米", "台", "次"}
+_UNIT_JOINS = re.compile(r"\s*(?:/|·|\*|\bper\b)\s*|\s+")
+_UNIT_POWER = re.compile(r"(?:\^?-?[0-9]|[²³])$")
 EDGE_FIELDS = ("head", "relation", "tail", "weight", "sign", "unit", "condition", "cite")
 
 
@@ -33,13 +49,22 @@ def normalise_unit(unit: str | None) -> str | None:
     return UNITS.get(unit.lower(), unit)
 
 
+def is_unit(text: str) -> bool:
+    """Whether a bracket's text is a unit (UNIT_SYMBOLS, UNIT_WORDS): `kWh`, `CNY/t`, `m3/h`, `per cent`; not `left`, `No. 2`."""
+    if text.strip().lower() in UNIT_WORDS:  # `per cent`
+        return True
+    parts = [_UNIT_POWER.sub("", part) for part in _UNIT_JOINS.split(text.strip()) if part]
+    return bool(parts) and all(part in UNIT_SYMBOLS or part.lower() in UNIT_WORDS for part in parts)
+
+
 def normalise_name(text: str, synonyms: Mapping[str, str] = {}) -> tuple[str, str | None]:  # noqa: B006 (read only)
     """("Transport distance (km)", ...) -> ("transport_distance", "km"): lower case, words joined by
-    "_", a trailing bracketed unit split off, then a synonym replaced by its canonical name."""
+    "_", a trailing bracketed unit (is_unit) split off, then a synonym replaced by its canonical name;
+    another bracket is part of the name: "Pump (left)" -> "pump_left"."""
     text = unicodedata.normalize("NFKC", str(text)).strip()  # one spelling of composed letters, full-width digits, ligatures
     unit = None
     match = _UNIT.match(text)
-    if match:
+    if match and is_unit(match["unit"]):
         text, unit = match["name"], normalise_unit(match["unit"])
     # letters of any script (运输成本, förderkosten) with their combining marks: \W holds the vowel signs of Devanagari
     # and Thai, so पंप (pump) and पिप were both `प_प`, one node

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from pathlib import Path
 
 from minectl.factors.graph import FactorGraph
@@ -26,7 +27,9 @@ def write_turtle(store, path: Path) -> None:
 
 
 def write_neo4j(graph: FactorGraph, folder: Path) -> None:
-    """nodes.csv, relationships.csv (bulk-import headers) and load.cypher in ``folder``."""
+    """nodes.csv, relationships.csv (bulk-import headers) and load.cypher in ``folder``. A field holding a
+    line end (a cited sentence over two lines) is quoted, as `neo4j-admin database import` reads it with
+    --multiline-fields=true (docs/factors.md's command)."""
     with (folder / "nodes.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(NODE_HEADER)
@@ -40,9 +43,13 @@ def write_neo4j(graph: FactorGraph, folder: Path) -> None:
     (folder / "load.cypher").write_text(cypher_script(graph), encoding="utf-8")
 
 
+# Cypher's string escapes: a sentence's line end or tab was written raw, a statement of load.cypher over several lines
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+
 def _literal(value) -> str:
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + "".join(_ESCAPES.get(c) or (f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cc" else c) for c in value) + '"'
     return repr(value)
 
 

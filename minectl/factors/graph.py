@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
+from minectl.data.sources import is_csv, read_file
 from minectl.errors import DataError
 from minectl.factors.declared import Knowledge
 from minectl.factors.schema import EDGE_COLUMNS, Schema, check_graph
@@ -22,6 +23,8 @@ EDGE_SCHEMA = {"head": pl.String, "relation": pl.String, "tail": pl.String, "wei
                "effect_low": pl.Float64, "effect_high": pl.Float64, "confidence": pl.Float64}
 TEXT_COLUMNS = ("head", "head_type", "relation", "tail", "tail_type", "weight", "sign", "unit", "condition",
                 "source", "sentence", "confidence")
+TEXT_TABLES = ("triples: a text-extraction run folder, a `factors extract predict` out folder, their triples.parquet or such "
+               "a table as .csv/.tsv")
 # the tail types minectl.text.relations gives a Value's number (0.8 L/t) and a model number (1250LCK): literals, no entities
 LITERAL_TYPES = ("Quantity", "Identifier")
 
@@ -173,12 +176,18 @@ def text_table(path: Path) -> tuple[Path, pl.DataFrame]:
     if not path.is_file():
         raise DataError(f"{path}: not found; expected a text-extraction run folder, a `factors extract predict` out folder "
                         "or their triples.parquet")
-    try:
-        frame = pl.read_parquet(path)
-    except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file that is not parquet
-        raise DataError(f"{path}: not a parquet table ({type(exc).__name__}); expected a text-extraction run's "
-                        "tables/triples.parquet") from None
+    if is_csv(path):  # triples written out or edited in a spreadsheet: "not a parquet table" before
+        frame = read_file(path, "text triples")
+    else:
+        try:
+            frame = pl.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file that is not parquet
+            raise DataError(f"{path}: not a parquet table ({type(exc).__name__}); expected {TEXT_TABLES}") from None
     missing = [c for c in ("head", "head_type", "relation", "tail", "tail_type") if c not in frame.columns]
     if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(TEXT_COLUMNS)}")
+        # a table of work orders' texts: they become triples by a tagger, which this key does not run
+        raise DataError(f"{path}: columns {', '.join(frame.columns[:6])}{', ...' if frame.width > 6 else ''}, no "
+                        f"{', '.join(missing)}; expected {TEXT_TABLES} with the columns {', '.join(TEXT_COLUMNS)} (texts: tag "
+                        f"them first, `minectl factors extract predict RUN_DIR factors.extract.text={path.name} "
+                        "factors.extract.text_column=NAME out=DIR`, and give its out folder)")
     return path, frame

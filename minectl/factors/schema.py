@@ -36,16 +36,26 @@ class Schema:
         for what, names in (("entity_types", entities), ("relation_types", relation_types)):
             for name in names:
                 _check_type_name(str(name), f"schema.{what}")
+        label = next((name for name in entities if ";" in str(name)), None)
+        if label is not None:  # the Neo4j export's :LABEL column, read with --array-delimiter=";", made it two labels
+            raise DataError(f"type {label!r} holds ';'; expected an entity type without ';' (Neo4j's import reads it as "
+                            "two labels)", param="schema.entity_types")
         relations = {}
         for name, spec in relation_types.items():
             spec = dict(spec or {})
+            unknown = sorted(set(spec) - set(RelationType.__dataclass_fields__))
+            if unknown:  # `wieght: 0.5` ended the run in RelationType's TypeError traceback
+                raise DataError(f"unknown key(s) {', '.join(unknown)}; expected influence, weight, sign",
+                                param=f"schema.relation_types.{name}")
             if spec.get("influence", "forward") not in INFLUENCE:
                 raise DataError(f"influence {spec.get('influence')!r}; expected one of {', '.join(INFLUENCE)}",
                                 param=f"schema.relation_types.{name}")
-            if spec.get("sign") not in (None, 1, -1):
+            if isinstance(spec.get("sign"), bool) or spec.get("sign") not in (None, 1, -1):  # true == 1
                 raise DataError(f"sign {spec.get('sign')!r}; expected 1, -1 or null", param=f"schema.relation_types.{name}")
-            if not 0 <= float(spec.get("weight", 0.5)) <= 1:
-                raise DataError(f"weight {spec.get('weight')}; expected a number in [0, 1]", param=f"schema.relation_types.{name}")
+            weight = spec.get("weight", 0.5)
+            # `weight: abc` or null: float()'s traceback; true: read as 1
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+                raise DataError(f"weight {weight!r}; expected a number in [0, 1]", param=f"schema.relation_types.{name}")
             relations[name] = RelationType(**spec)
         return cls(entities, relations)
 

@@ -31,8 +31,9 @@ MAX_RELATIONS_BYTES = 64 << 20
 PREDICT_TABLES = ("entities", "triples", "pending")  # what `predict` writes, a Parquet file each
 PREDICT_CHUNK_LINES = 10_000  # lines tagged at a time by `predict` (memory grows with it, not with the file)
 # `predict` reads plain text: a table or JSON was tagged line by line, its header, ids, commas, quotes and keys as words
-NOT_PLAIN_TEXT = {".csv": "a CSV table", ".tsv": "a tab-separated table", ".json": "a JSON file", ".jsonl": "a JSON Lines file",
-                  ".parquet": "a Parquet table", ".xlsx": "a spreadsheet", ".xls": "a spreadsheet"}
+NOT_PLAIN_TEXT = {".json": "a JSON file", ".jsonl": "a JSON Lines file", ".parquet": "a Parquet table", ".xlsx": "a spreadsheet",
+                  ".xls": "a spreadsheet"}
+TABLE_TEXT = {".csv": "a CSV table", ".tsv": "a tab-separated table"}  # read as tables: factors.extract.text_column, a row an entry
 
 
 @dataclass
@@ -132,13 +133,13 @@ def check(cfg: Config) -> None:
         check_input("factors.extract.dictionary", p.dictionary)
 
 
-def _terms(p: ExtractParams, types: set[str], out: Run) -> dict:
+def _terms(p: ExtractParams, types: set[str], hierarchical: bool, out: Run) -> dict:
     """The seed's terms (lexicon) and the user dictionary (found and recorded as every input is), its
-    types cut to the corpus' ``types``."""
+    types cut to the corpus' ``types`` as they were (``hierarchical``: corpus.is_hierarchical)."""
     from minectl.text.dictionary import read_terms
     from minectl.text.lexicon import mining_terms
 
-    user = read_terms(out.input_file(p.dictionary), p.levels, types) if p.dictionary else {}
+    user = read_terms(out.input_file(p.dictionary), p.levels, types, hierarchical) if p.dictionary else {}
     return {**(mining_terms() if p.lexicon else {}), **user}
 
 
@@ -148,7 +149,7 @@ def run(cfg: Config, out: Run) -> dict:
     import torch
 
     from minectl.text import pipeline
-    from minectl.text.corpus import read_corpus, relabel
+    from minectl.text.corpus import is_hierarchical, read_corpus, relabel
 
     p = cfg.factors.extract
     torch.set_num_threads(p.threads)
@@ -157,7 +158,7 @@ def run(cfg: Config, out: Run) -> dict:
     docs = relabel(given, p.levels)
     # relations of two types of one span, or repeating one, once their types meet at the level (none in MaintIE)
     merged = sum(len(d.relations) for d in given) - sum(len(d.relations) for d in docs)
-    terms = _terms(p, {e.type for d in docs for e in d.entities}, out)
+    terms = _terms(p, {e.type for d in docs for e in d.entities}, is_hierarchical(e.type for d in given for e in d.entities), out)
     docs = docs[: p.max_sentences]
     if len(docs) < 10:
         raise DataError(f"{path}: {len(docs)} sentences; expected at least 10 to split into train, dev and test")
@@ -286,8 +287,9 @@ def _print(out: Run, metrics: dict, p: ExtractParams) -> None:
 
 
 def predict_cli(run, overrides: list[str]) -> None:
-    """`minectl factors extract predict RUN_DIR factors.extract.text=FILE [out=DIR]`: tag each
-    line of FILE with the run's tagger; write entities, triples (the pair classifier where the
+    """`minectl factors extract predict RUN_DIR factors.extract.text=FILE [factors.extract.text_column=NAME] [out=DIR]`:
+    tag each line of FILE (of a .csv/.tsv table: each row's cell in the column NAME, which a one-column table may leave
+    out; the tables' `line` is then the row under the header) with the run's tagger; write entities, triples (the pair classifier where the
     run has one, and the seed's rules) and the clauses no rule matched (pending) as Parquet
     tables into DIR (the CLI's default: a new folder outputs/extract_predict/DATE/TIME, never
     inside RUN_DIR). ``run``: the RunFolder read by read_run."""
@@ -297,47 +299,38 @@ def predict_cli(run, overrides: list[str]) -> None:
     from minectl.atomic import atomic_path
     from minectl.data.sources import resolve_input
     from minectl.runfolder import check_plain_files, read_text
-    from minectl.text.corpus import CONLL_TAG, MAX_TOKENS, read_utf8, text_lines, tokenize
+    from minectl.text.corpus import MAX_TOKENS
     from minectl.text.pipeline import load_tagger
     from minectl.text.relations import PairClassifier
 
-    text, folder = None, None
+    text, folder, column = None, None, None
     for item in overrides:
         key, sep, value = item.partition("=")
-        if not sep or key not in ("factors.extract.text", "out"):
-            raise ConfigError(f"factors extract predict: override {item!r}; expected factors.extract.text=FILE or out=DIR")
-        text, folder = (resolve_input(value), folder) if key == "factors.extract.text" else (text, Path(value))
+        if not sep or key not in ("factors.extract.text", "factors.extract.text_column", "out"):
+            raise ConfigError(f"factors extract predict: override {item!r}; expected factors.extract.text=FILE, "
+                              "factors.extract.text_column=NAME or out=DIR")
+        if key == "factors.extract.text":
+            text = resolve_input(value)
+        elif key == "out":
+            folder = Path(value)
+        else:
+            column = value
     if text is None:
         raise ConfigError("factors extract predict: no text; expected factors.extract.text=FILE (plain text, one entry a line)")
     if folder is None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
-    kind = NOT_PLAIN_TEXT.get(text.suffix.lower())
-    if kind:  # `1,replace pump seal,100` was tagged as the words `1,replace`, `pump`, `seal,100`, with exit 0
-        raise DataError(f"{text}: {kind}; expected plain text, one entry a line (write its free-text column to a .txt file, "
-                        "one entry a line)")
-    # (the file's line number, its text, its words) of every line with text: the tables name entries by both
-    numbered = [(number, line, [t for t, _, _ in tokenize(line)]) for number, line in
-                enumerate(map(str.strip, text_lines(read_utf8(text, "a plain text file (one entry a line)"))), 1) if line]
-    if not numbered:
-        raise DataError(f"{text}: no text; expected plain text, one entry a line")
-    # a labelled CoNLL file (the corpus' test part, say): each token tagged as an entry, its tag as a word, exit 0. Not work
-    # orders ending in an equipment code (`clean screen deck S-101`, `inspect motor M-4`: no tag names a type by a number) or
-    # in `U-bolt`, `E-stop`: a CoNLL file tags most tokens O
-    ends = [(number, line, line.split()[-1]) for number, line, _ in numbered if len(line.split()) > 1]
-    tagged = [(number, line) for number, line, end in ends if end == "O" or (CONLL_TAG.fullmatch(end) and end[2:3].isalpha())]
-    if 2 * len(tagged) > len(numbered) and any(end == "O" for _, _, end in ends):
-        raise DataError(f"{text}: {len(tagged)} of its {len(numbered)} lines end in a tag (line {tagged[0][0]}: {tagged[0][1]!r}): "
-                        "a CoNLL file; expected plain text, one entry a line (the sentences without their tags)")
-    # a table saved as text (Excel's "Text (Tab delimited)" .txt): its header, ids and costs were tagged as words of each
-    # entry and a cost after a part read as its value (`pump seal<TAB>1500`: pump seal -Value-> 1500), exit 0
-    tabbed = [(number, line) for number, line, _ in numbered if "\t" in line]
-    if 2 * len(tabbed) > len(numbered):
-        raise DataError(f"{text}: {len(tabbed)} of its {len(numbered)} lines hold tabs (line {tabbed[0][0]}: {tabbed[0][1]!r}): "
-                        "a tab-separated table; expected plain text, one entry a line (write its free-text column to a .txt file, "
-                        "one entry a line)")
+    if text.suffix.lower() in TABLE_TEXT:
+        column, numbered = _table_entries(text, column)
+    elif column is not None:  # said, not ignored
+        raise ConfigError(f"factors extract predict: factors.extract.text_column={column} for {text.name}; expected it with a "
+                          f"{'/'.join(TABLE_TEXT)} table only (plain text is an entry a line)")
+    else:
+        numbered = _text_entries(text)
     long = next(((number, len(words)) for number, _, words in numbered if len(words) > MAX_TOKENS), None)
     if long is not None:
-        raise DataError(f"{text}: line {long[0]}: {long[1]} tokens; expected at most {MAX_TOKENS} an entry (split longer text into lines)")
+        entry = "row" if text.suffix.lower() in TABLE_TEXT else "line"
+        raise DataError(f"{text}: {entry} {long[0]}: {long[1]} tokens; expected at most {MAX_TOKENS} an entry (split longer text "
+                        f"into {entry}s)")
     check_plain_files(run.dir / "model", "the tagger files a `minectl factors extract` run writes")
     if not (run.dir / "model" / "tagger.json").is_file():
         raise DataError(f"{run.dir}: no model/tagger.json; expected a `minectl factors extract` run folder with its saved tagger")
@@ -371,8 +364,68 @@ def predict_cli(run, overrides: list[str]) -> None:
                 rows[name] += frame.height
     console = Console()
     console.print(first_triples)
-    console.print(f"{len(numbered)} lines: {rows['entities']} entities, {rows['triples']} triples, "
+    entries = f"rows of column {column!r}" if text.suffix.lower() in TABLE_TEXT else "lines"
+    console.print(f"{len(numbered)} {entries}: {rows['entities']} entities, {rows['triples']} triples, "
                   f"{rows['pending']} pending clauses -> {folder}")
+
+
+def _text_entries(text: Path) -> list[tuple[int, str, list[str]]]:
+    """(the file's line number, its text, its words) of every line with text of a plain text file: the tables name
+    entries by both."""
+    from minectl.text.corpus import CONLL_TAG, read_utf8, text_lines, tokenize
+
+    kind = NOT_PLAIN_TEXT.get(text.suffix.lower())
+    if kind:  # `1,replace pump seal,100` was tagged as the words `1,replace`, `pump`, `seal,100`, with exit 0
+        raise DataError(f"{text}: {kind}; expected plain text, one entry a line, or a {'/'.join(TABLE_TEXT)} table "
+                        "(factors.extract.text_column=NAME: its free-text column)")
+    numbered = [(number, line, [t for t, _, _ in tokenize(line)]) for number, line in
+                enumerate(map(str.strip, text_lines(read_utf8(text, "a plain text file (one entry a line)"))), 1) if line]
+    if not numbered:
+        raise DataError(f"{text}: no text; expected plain text, one entry a line")
+    # a labelled CoNLL file (the corpus' test part, say): each token tagged as an entry, its tag as a word, exit 0. Not work
+    # orders ending in an equipment code (`clean screen deck S-101`, `inspect motor M-4`: no tag names a type by a number) or
+    # in `U-bolt`, `E-stop`: a CoNLL file tags most tokens O
+    ends = [(number, line, line.split()[-1]) for number, line, _ in numbered if len(line.split()) > 1]
+    tagged = [(number, line) for number, line, end in ends if end == "O" or (CONLL_TAG.fullmatch(end) and end[2:3].isalpha())]
+    if 2 * len(tagged) > len(numbered) and any(end == "O" for _, _, end in ends):
+        raise DataError(f"{text}: {len(tagged)} of its {len(numbered)} lines end in a tag (line {tagged[0][0]}: {tagged[0][1]!r}): "
+                        "a CoNLL file; expected plain text, one entry a line (the sentences without their tags)")
+    # a table saved as text (Excel's "Text (Tab delimited)" .txt): its header, ids and costs were tagged as words of each
+    # entry and a cost after a part read as its value (`pump seal<TAB>1500`: pump seal -Value-> 1500), exit 0
+    tabbed = [(number, line) for number, line, _ in numbered if "\t" in line]
+    if 2 * len(tabbed) > len(numbered):
+        raise DataError(f"{text}: {len(tabbed)} of its {len(numbered)} lines hold tabs (line {tabbed[0][0]}: {tabbed[0][1]!r}): "
+                        "a tab-separated table; expected plain text, one entry a line (write its free-text column to a .txt file, "
+                        "one entry a line, or save the table as .tsv and name that column: factors.extract.text_column=NAME)")
+    return numbered
+
+
+def _table_entries(path: Path, column: str | None) -> tuple[str, list[tuple[int, str, list[str]]]]:
+    """The column read and (the row's number under the header, its text, its words) of every row with text in a table's
+    free-text ``column`` (work orders as a spreadsheet keeps them; a cell's line ends are spaces); ``column`` may be left
+    out of a one-column table."""
+    import polars as pl
+
+    from minectl.data.sources import read_file
+    from minectl.text.corpus import tokenize
+
+    table = read_file(path, "work orders table")
+    if column is None and table.width != 1:
+        raise DataError(f"{path}: {TABLE_TEXT[path.suffix.lower()]}; expected plain text, one entry a line, or the table's free-text "
+                        f"column named: factors.extract.text_column=NAME (one of {', '.join(table.columns)})")
+    column = table.columns[0] if column is None else column
+    if column not in table.columns:
+        raise ConfigError(f"factors extract predict: factors.extract.text_column={column}: no such column of {path.name}; expected "
+                          f"one of {', '.join(table.columns)}")
+    cells = table[column]
+    if cells.dtype not in (pl.String, pl.Null):  # ids or costs tagged as words
+        raise DataError(f"{path}: column {column!r} holds {cells.dtype} ({cells.drop_nulls().head(1).to_list()}); expected the "
+                        "free text of each work order")
+    numbered = [(row, entry, [t for t, _, _ in tokenize(entry)])
+                for row, entry in enumerate((" ".join((cell or "").split()) for cell in cells), 1) if entry]
+    if not numbered:
+        raise DataError(f"{path}: no text in column {column!r}; expected the free text of each work order")
+    return column, numbered
 
 
 def _predicted_tables(numbered: list[tuple[int, str, list[str]]], tagger, classifier) -> dict:

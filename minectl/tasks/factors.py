@@ -42,7 +42,7 @@ class SourcesConfig:
     # "mine": the cost pipeline on this config's data and costs; a path: a `minectl cost` run folder
     # or a daily table (.parquet/.csv); null: no data-derived edges
     data: Optional[str] = "mine"
-    text: Optional[str] = None  # a text-extraction run folder or its tables/triples.parquet (issue #17)
+    text: Optional[str] = None  # a text-extraction run folder or its tables/triples.parquet (issue #17), or such a .csv
 
 
 @dataclass

@@ -17,6 +17,7 @@ import json
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,13 +137,22 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
             for m in _token_pattern().finditer(text)]
 
 
-def at_level(type_name: str, levels: int) -> str:
+def at_level(type_name: str, levels: int, hierarchical: bool = True) -> str:
     """A hierarchical class `Top/Mid/Leaf` at a granularity: 1 -> `Entity`, 5 -> `Top`, 32 ->
-    `Top/Mid`, 224 -> the full path (a class with fewer parts stays as it is)."""
+    `Top/Mid`, 224 -> the full path (a class with fewer parts stays as it is). The class of a flat
+    corpus (not ``hierarchical``) is a name, its '/' no path: `N/A` stays whole."""
     if levels == 1:
         return "Entity"
-    depth = {5: 1, 32: 2}.get(levels)
+    depth = {5: 1, 32: 2}.get(levels) if hierarchical else None
     return "/".join(type_name.split("/")[:depth]) if depth else type_name
+
+
+def is_hierarchical(types: Iterable[str]) -> bool:
+    """Whether the entity types are paths of one hierarchy: two of them under one top (MaintIE's
+    `PhysicalObject` and `PhysicalObject/SensingObject/...`). Types whose '/' starts no shared path
+    (`N/A`, `On/Off` beside `Item`) are a flat corpus' names: levels=5 cut them to `N` and `On`."""
+    tops = collections.Counter(kind.split("/", 1)[0] for kind in set(types))
+    return any(n > 1 for n in tops.values())
 
 
 def relation_name(type_name: str) -> str:
@@ -157,9 +167,10 @@ def relabel(docs: list[Document], levels: int) -> list[Document]:
     and a relation between the two (`Capital` isA `City` of one span, at 5 classes) is left out: it
     joined the entity to itself, which no pair classifier can find, and counted as a missed relation."""
     cut = []
+    hierarchical = is_hierarchical(e.type for d in docs for e in d.entities)
     for d in docs:
         index: dict[Span, int] = {}  # each entity at ``levels``, once -> its position
-        ids = [index.setdefault(Span(e.start, e.end, at_level(e.type, levels)), len(index)) for e in d.entities]
+        ids = [index.setdefault(Span(e.start, e.end, at_level(e.type, levels, hierarchical)), len(index)) for e in d.entities]
         relations = dict.fromkeys((ids[h], ids[t], relation_name(r)) for h, t, r in d.relations if ids[h] != ids[t])
         cut.append(Document(d.tokens, list(index), list(relations)))
     return cut
@@ -320,7 +331,9 @@ def _span_json(text: str, path: Path) -> list[Document]:
         tokens = item.get("tokens") if isinstance(item, dict) else None
         if not (isinstance(tokens, list) and tokens and all(isinstance(t, str) for t in tokens)):
             found = "an empty 'tokens' list" if tokens == [] else "no 'tokens' list of strings"
-            raise DataError(f"{path}: {where}: {found}{_other_json(item)}; expected {{tokens, entities, relations}}")
+            # an empty sentence ({text: '', tokens: []}) was sent to Doccano for its 'text'
+            hint = _other_json(item) if tokens != [] or str(item.get("text") or "").strip() else ""
+            raise DataError(f"{path}: {where}: {found}{hint}; expected {{tokens, entities, relations}}")
         if "entities" not in item:  # a misspelt key would read as a sentence without entities
             raise DataError(f"{path}: {where}: no 'entities' among the keys {', '.join(map(repr, item))}{_token_tags(item)}; "
                             "expected {tokens, entities, relations} ('entities': [] for a sentence without entities)")

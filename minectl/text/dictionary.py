@@ -21,10 +21,12 @@ Term = tuple[str, ...]
 HEADER = ({"term", "word", "phrase", "entity", "text", "token"}, {"type", "label", "tag", "class", "category", "entity_type"})
 
 
-def read_terms(path: str | Path, levels: int | None = None, types: set[str] | None = None) -> dict[Term, str]:
+def read_terms(path: str | Path, levels: int | None = None, types: set[str] | None = None,
+               hierarchical: bool = True) -> dict[Term, str]:
     """Terms of a TSV file `term<TAB>type` (lower-cased, tokenised like the text); a first line
     naming the columns (`term<TAB>type`) is a header, a line starting with `#` a comment. With
-    ``levels`` each type is cut to that many classes (corpus.at_level); with ``types`` (the
+    ``levels`` each type is cut to that many classes (corpus.at_level, a flat corpus' types not
+    ``hierarchical``: kept whole); with ``types`` (the
     corpus' types) a type outside them is refused: it would never match a gold entity."""
     from minectl.data.names import lookalike, shown
     from minectl.text.corpus import at_level, names_columns, read_utf8, text_lines, tokenize, visible_text
@@ -46,7 +48,7 @@ def read_terms(path: str | Path, levels: int | None = None, types: set[str] | No
         if not words or not parts[1].strip():
             raise DataError(f"{path}: line {lineno}: {line!r}; expected 'term<TAB>type'")
         term, type_ = tuple(t.lower() for t, _, _ in words), parts[1].strip()
-        type_ = at_level(type_, levels) if levels else type_
+        type_ = at_level(type_, levels, hierarchical) if levels else type_
         if types is not None and type_ not in types:
             known = sorted(types)
             alike = next((f" (the corpus has {shown(t)}: they print alike but differ)" for t in known
