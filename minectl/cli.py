@@ -85,6 +85,33 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+# click's UsageError, or that of the copy of click newer typers carry (typer._click): BadParameter's base either way
+USAGE_ERROR = next(base for base in typer.BadParameter.__mro__ if base.__name__ == "UsageError")
+
+
+class OneLineUsage(typer.core.TyperCommand):
+    """A command whose mistyped command line (an extra argument such as `verify RUN seed=5`, an unknown
+    option, a missing folder) is refused in one line, as every other refusal, not with click's usage block."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        given = list(args)  # the parser takes them from the list
+        try:
+            return super().parse_args(ctx, args)
+        except USAGE_ERROR as exc:
+            problem = exc.format_message().rstrip(".")
+            problem = problem[:1].lower() + problem[1:]
+            if any("=" in arg and not arg.startswith("-") for arg in given[1:]):  # KEY=VALUE: as a task's override
+                problem += f" ({self.name} takes no overrides)"
+            _fail(f"{ctx.command_path}: {problem}; expected {self.synopsis(ctx.command_path)}")
+
+    def synopsis(self, command: str) -> str:
+        """`minectl NAME ARG [--option NAME] ...`: what this command takes, on one line."""
+        words = [command] + [p.name.upper() for p in self.params if isinstance(p, typer.core.TyperArgument) and p.name]
+        for option in (p for p in self.params if isinstance(p, typer.core.TyperOption) and not p.hidden):
+            words.append(f"[{option.opts[0]}]" if option.is_flag else f"[{option.opts[0]} {option.name.upper()}]")
+        return " ".join(words)
+
+
 def _shown(text: object) -> str:
     """``text`` from a folder someone else made (a file or metric name, an input's path), for rich
     markup: its [...] shown as written, not taken for a style (`[/]` ended in a MarkupError
@@ -230,9 +257,13 @@ def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Opti
         try:
             override = parser.parse_override(text)
         except HydraException as exc:
-            raise MinectlError(
-                f"cannot parse override '{text}' ({str(exc).splitlines()[0]}); expected key=value, group=option, +key=value or ~key"
-            ) from None
+            key, _, value = text.partition("=")
+            # Hydra's grammar reads a value of letters beyond ASCII (a folder /data/矿山) or of signs like # only quoted
+            mark = next((q for q in "'\"" if q not in value), None)
+            quote = (f" (such a value is quoted: {key}={mark}{value}{mark})"
+                     if "token recognition error" in str(exc) and mark else "")
+            raise MinectlError(f"cannot parse override '{text}' ({str(exc).splitlines()[0]}); expected key=value, "
+                               f"group=option, +key=value or ~key{quote}") from None
         parsed.append(override)
         key = override.get_key_element().lstrip("+~")
         other = by_key.setdefault(key, override)
@@ -779,7 +810,8 @@ def _add_task_command(name: str, help_text: str) -> None:
             _predict("risk", items[1:], "minectl risk predict RUN_DIR [data=... overrides]")
             return
         if task == "extract" and items[:1] == ["predict"]:
-            _predict("extract", items[1:], "minectl factors extract predict RUN_DIR factors.extract.text=FILE [out=DIR]")
+            _predict("extract", items[1:], "minectl factors extract predict RUN_DIR factors.extract.text=FILE "
+                     "[factors.extract.text_column=NAME] [out=DIR]")
             return
         run_hydra(task, items, multirun, cfg, resolve, package, config_dir, hydra_help, info, overwrite)
 
@@ -879,7 +911,7 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
     from rich.table import Table
     from rich.text import Text
 
-    from minectl.results import SUMMARY_FILE, swept_keys, write_summary
+    from minectl.results import SUMMARY_FILE, swept_keys, unknown_metric, write_summary
 
     summary = write_summary(sweep_dir)
     console = Console()
@@ -891,7 +923,7 @@ def _print_summary(sweep_dir: Path, by: Optional[str], metrics: Optional[List[st
     if metrics:
         unknown = [m for m in metrics if m not in metric_cols]
         if unknown:
-            _fail(f"unknown metric '{unknown[0]}' in {sweep_dir}; expected one of: {', '.join(metric_cols)}")
+            _fail(unknown_metric(unknown[0], sweep_dir, metric_cols))
         metric_cols = metrics
     if by:
         swept_keys(summary, by)  # the same rule as report's --by
@@ -970,7 +1002,7 @@ def _jobs_table(summary: Any, sweep_dir: Path, metric_cols: List[str], chosen: b
     return table
 
 
-@app.command("summarize", help="Rebuild summary.parquet of a sweep dir and print it (mean ± sd with --by). "
+@app.command("summarize", cls=OneLineUsage, help="Rebuild summary.parquet of a sweep dir and print it (mean ± sd with --by). "
              "Exit 0: every job ok; 1: a job failed, did not finish or never started; 2: not a readable sweep dir.")
 def summarize(
     sweep_dir: Path = typer.Argument(..., help="A multirun dir (also one that crashed)."),
@@ -979,10 +1011,11 @@ def summarize(
 ) -> None:
     if not sweep_dir.is_dir():
         _fail(f"sweep dir '{sweep_dir}' does not exist; expected a multirun output dir")
+    from minectl.report.page import holds_sweeps
     from minectl.results import job_dirs
 
     if not job_dirs(sweep_dir) and not (sweep_dir / "multirun.yaml").exists():
-        _fail(f"'{sweep_dir}' holds no jobs; expected subdirs with .hydra/overrides.yaml")
+        _fail(f"'{sweep_dir}' holds no jobs{holds_sweeps(sweep_dir)}; expected subdirs with .hydra/overrides.yaml")
     try:  # the folder may come from someone else: every file is read with its type checked
         summary = _print_summary(sweep_dir, by, metric)
     except MinectlError as exc:
@@ -991,7 +1024,7 @@ def summarize(
         raise typer.Exit(1)
 
 
-@app.command("report", help="Write report.html of a run or sweep folder: one self-contained page (figures, tables, "
+@app.command("report", cls=OneLineUsage, help="Write report.html of a run or sweep folder: one self-contained page (figures, tables, "
              "plots, config, provenance, status) that opens offline.")
 def report(
     folder: Path = typer.Argument(..., help="A run folder, or a sweep (multirun) folder."),
@@ -1002,8 +1035,13 @@ def report(
 
     if not folder.is_dir():
         _fail(f"{folder}: {'not a folder' if folder.exists() else 'missing'}; expected a minectl run or sweep folder")
+    sweep = is_sweep(folder)
+    if not sweep and (metric or by) and (folder / ".hydra" / "config.yaml").is_file():  # a run's page compares no jobs
+        given = f"--by {by}" if by else f"--metric {metric[0]}"
+        _fail(f"{given}: {folder} is a run folder, whose page compares no jobs; expected a sweep folder with --by and "
+              "--metric, or a run folder without them")
     try:  # the folder may come from someone else: every file is read with its type checked
-        path = write_sweep_report(folder, metric, by) if is_sweep(folder) else write_run_report(folder)
+        path = write_sweep_report(folder, metric, by) if sweep else write_run_report(folder)
     except MinectlError as exc:
         _fail(str(exc))
     except OSError as exc:
@@ -1026,7 +1064,8 @@ def _working_dir(folder: Path) -> Iterator[None]:
         sys.path[:] = import_path
 
 
-@app.command("verify", help="Replay a run from its saved overrides into a fresh dir and compare metrics and result files.")
+@app.command("verify", cls=OneLineUsage,
+             help="Replay a run from its saved overrides into a fresh dir and compare metrics and result files.")
 def verify(
     run_dir: Path = typer.Argument(..., help="A run dir holding .hydra/ and metrics.json."),
     rtol: float = typer.Option(0.0, "--rtol", help="Relative tolerance; 0 means exact (the CPU default)."),
@@ -1123,7 +1162,7 @@ def verify(
                                                         "tables by value, plots and report.html by presence, the others byte for byte)"))
 
 
-@data_app.command("synth", help="Write the synthetic smart mine as canonical parquet tables.")
+@data_app.command("synth", cls=OneLineUsage, help="Write the synthetic smart mine as canonical parquet tables.")
 def data_synth(
     out: Path = typer.Option(Path("data/synthetic"), "--out", "-o", help="Output folder (created; replaced atomically)."),
     mines: int = typer.Option(1, "--mines", min=1, help="Number of mines."),

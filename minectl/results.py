@@ -506,6 +506,16 @@ def summarize_sweep(sweep_dir: Path):
     )
 
 
+def unknown_metric(name: str, sweep_dir: Path, metrics: list[str]) -> str:
+    """The error line of a --metric that no job of the sweep writes: the names nearest it (a typo), else the first
+    few, not all of them (a sweep's jobs may write thousands)."""
+    import difflib
+
+    near = difflib.get_close_matches(name, metrics, n=3, cutoff=0.6) or sorted(metrics)[:5]
+    more = f" ({len(metrics)} metrics: all in {SUMMARY_FILE})" if len(metrics) > len(near) else ""
+    return f"unknown metric '{name}' in {sweep_dir}; expected one of: {', '.join(near)}{more}"
+
+
 def swept_keys(summary, by: str | None = None) -> list[str]:
     """The override columns of a sweep's summary (:func:`summarize_sweep`): all but the job's name,
     status, error and metrics (floats; an override's value is text). ``by`` (`--by` of summarize and

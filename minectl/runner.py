@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import random
@@ -9,7 +10,7 @@ import shutil
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from minectl.errors import ConfigError, MinectlError
 
@@ -78,10 +79,12 @@ def execute_job(cfg: Any) -> float | None:
         task = importlib.import_module(TASKS[cfg.task_name][0])
         if hasattr(task, "check"):  # how the task's values relate (the CLI's pre-check runs it too)
             task.check(cfg)
-        metrics = task.run(cfg, run)
-        flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True))
-        if cfg.objective is not None and cfg.objective not in flat:  # a failed job like any other, before its status
-            raise ConfigError(f"objective={cfg.objective} is not a metric of this run; expected one of: {_closest(cfg.objective, flat)}")
+        with held_until_objective(run.console, cfg.objective is not None):
+            metrics = task.run(cfg, run)
+            flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True))
+            if cfg.objective is not None and cfg.objective not in flat:  # a failed job like any other, before its status
+                raise ConfigError(f"objective={cfg.objective} is not a metric of this run; expected one of: "
+                                  f"{_closest(cfg.objective, flat)}")
         if cfg.get("report", True):
             _write_report(run_dir)
     except MinectlError as exc:
@@ -108,6 +111,24 @@ def execute_job(cfg: Any) -> float | None:
     write_status(run_dir, True)  # last: a job whose status says ok has done all its work
     run.console.print(f"[dim]run dir:[/] {run_dir}")
     return None if cfg.objective is None else flat[cfg.objective]
+
+
+@contextlib.contextmanager
+def held_until_objective(console: Any, hold: bool) -> Iterator[None]:
+    """What the task prints, held back while ``hold`` until the block ends cleanly: a task's metric
+    names are known only once it has run, and a misnamed objective= then fails the run in one line,
+    not after its tables as if they were results (the run's other failures drop them too)."""
+    if not hold:
+        yield
+        return
+    console.begin_capture()
+    try:
+        yield
+    except BaseException:
+        console.end_capture()
+        raise
+    console.file.write(console.end_capture())
+    console.file.flush()
 
 
 def _interrupt_behind(error: BaseException | None) -> KeyboardInterrupt | None:

@@ -2,7 +2,7 @@
 plotly import, so a run's report costs milliseconds). Built from the run's tables; a figure
 without data is left out rather than drawn blank.
 
-``FIGURES``: task -> builders ``(tables, currency) -> [Figure]``. A task not listed gets the
+``FIGURES``: task -> builders ``(tables, currency, output) -> [Figure]``. A task not listed gets the
 generic ones (a Gantt chart of any table with start/end columns). Each figure names the PNG
 plots of the run it replaces (the same content, now with hover values).
 """
@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import polars as pl
 
-from minectl.report.formats import header
+from minectl.report.formats import header, unit_of
 
 HEIGHT = 380  # px: readable at A4 width (the page is at most 1000 px wide)
 
@@ -70,7 +70,7 @@ def has_data(spec: dict) -> bool:
 CATEGORIES = ("material", "energy", "labour", "maintenance", "safety_env", "other")
 
 
-def cost_by_category(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def cost_by_category(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     daily = tables.get("daily")
     if daily is None or "date" not in daily.columns:
         return []
@@ -89,7 +89,7 @@ def cost_by_category(tables: dict[str, pl.DataFrame], currency: str) -> list[Fig
     return [Figure("Cost by category", {"data": traces, "layout": layout}, ("daily_cost_by_category",))]
 
 
-def unit_cost(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def unit_cost(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     daily = tables.get("daily")
     if daily is None or not {"date", "mine_id", "unit_cost"} <= set(daily.columns):
         return []
@@ -97,7 +97,7 @@ def unit_cost(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
         traces = [{"type": "bar", "name": "unit cost", "x": values(daily["mine_id"]), "y": values(daily["unit_cost"]),
                    "text": values(daily["date"])}]
         layout = plot_layout("Unit cost U_t = C_t / Q_t per mine, one period (seed 000 eq 2)", "mine",
-                             f"unit cost [{currency}/t of output]")
+                             f"unit cost [{unit_of('unit_cost', currency, output)}]")
         return [Figure("Unit cost", {"data": traces, "layout": layout}, ("unit_cost",))]
     anomalies = tables.get("anomalies")
     shown = daily.select("date", "mine_id", "unit_cost")
@@ -113,14 +113,15 @@ def unit_cost(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
         traces.append({"type": "scatter", "mode": "markers", "name": "anomaly day", "x": values(flagged["date"]),
                        "y": values(flagged["unit_cost"]), "marker": {"color": "red", "size": 7},
                        "text": values(flagged["mine_id"])})
-    layout = plot_layout("Unit cost U_t = C_t / Q_t per mine (seed 000 eq 2)", "date", f"unit cost [{currency}/t of output]")
+    layout = plot_layout("Unit cost U_t = C_t / Q_t per mine (seed 000 eq 2)", "date",
+                         f"unit cost [{unit_of('unit_cost', currency, output)}]")
     return [Figure("Unit cost", {"data": traces, "layout": layout}, ("unit_cost",))]
 
 
 # ---------------------------------------------------------------------------- forecast
 
 
-def forecast(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def forecast(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     ahead, backtest = tables.get("forecast"), tables.get("backtest")
     traces = []
     if backtest is not None and {"date", "actual"} <= set(backtest.columns):
@@ -146,7 +147,7 @@ def forecast(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
 # ---------------------------------------------------------------------------- optimize
 
 
-def pareto(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def pareto(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     front = tables.get("pareto")
     if front is None:
         return []
@@ -166,7 +167,7 @@ def pareto(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
     return [Figure("Pareto front", {"data": traces, "layout": layout}, ("pareto",))]
 
 
-def convergence(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def convergence(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     table = tables.get("convergence")
     if table is None or "generation" not in table.columns or table.width < 2:  # nothing to draw per generation
         return []
@@ -182,7 +183,7 @@ def convergence(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
 # ---------------------------------------------------------------------------- risk, capacity
 
 
-def risk_levels(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def risk_levels(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     table = tables.get("predictions")
     if table is None or not {"date", "lead", "y_true", "level"} <= set(table.columns):
         return []
@@ -203,7 +204,7 @@ def risk_levels(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
     return [Figure("Risk levels", {"data": traces, "layout": layout})]
 
 
-def importance(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def importance(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     table = tables.get("importance")
     if table is None or table.width < 2:
         return []
@@ -214,7 +215,7 @@ def importance(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
     return [Figure("Importance", {"data": traces, "layout": layout}, ("importance",))]
 
 
-def capacity_limits(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def capacity_limits(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     table = tables.get("limits")
     if table is None or not {"limit", "t_a"} <= set(table.columns):
         return []
@@ -223,7 +224,7 @@ def capacity_limits(tables: dict[str, pl.DataFrame], currency: str) -> list[Figu
     return [Figure("Capacity limits", {"data": traces, "layout": layout})]
 
 
-def schedule_periods(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def schedule_periods(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     table = tables.get("periods")
     if table is None or not {"plan", "period", "value"} <= set(table.columns):
         return []
@@ -238,7 +239,7 @@ def schedule_periods(tables: dict[str, pl.DataFrame], currency: str) -> list[Fig
 # ---------------------------------------------------------------------------- any task
 
 
-def schedules(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
+def schedules(tables: dict[str, pl.DataFrame], currency: str, output: str) -> list[Figure]:
     """A Gantt chart of each table with start and end columns (a schedule)."""
     figures = []
     for name, table in tables.items():
@@ -258,7 +259,7 @@ def schedules(tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
     return figures
 
 
-Builder = Callable[[dict[str, pl.DataFrame], str], list[Figure]]
+Builder = Callable[[dict[str, pl.DataFrame], str, str], list[Figure]]
 FIGURES: dict[str, tuple[Builder, ...]] = {
     "cost": (cost_by_category, unit_cost),
     "demo": (cost_by_category, unit_cost),
@@ -271,9 +272,10 @@ FIGURES: dict[str, tuple[Builder, ...]] = {
 GENERIC: tuple[Builder, ...] = (schedules,)
 
 
-def task_figures(task: str, tables: dict[str, pl.DataFrame], currency: str) -> list[Figure]:
-    """The task's interactive figures that have data, numbered for the page."""
-    figures = [f for build in FIGURES.get(task, ()) + GENERIC for f in build(tables, currency) if has_data(f.spec)]
+def task_figures(task: str, tables: dict[str, pl.DataFrame], currency: str, output: str = "t") -> list[Figure]:
+    """The task's interactive figures that have data, numbered for the page. ``output``: the production
+    column a unit cost is per (cost.output: drilled_m is metres, not tonnes)."""
+    figures = [f for build in FIGURES.get(task, ()) + GENERIC for f in build(tables, currency, output) if has_data(f.spec)]
     for i, figure in enumerate(figures):
         figure.id = f"fig-{i}"
     return figures

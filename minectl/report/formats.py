@@ -6,9 +6,10 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
-# Exact column names whose unit is known; "{cur}" is the run's currency (costs.currency).
+# Exact column names whose unit is known; "{cur}" is the run's currency (costs.currency), "{out}" the
+# production column a unit cost is per (cost.output).
 UNITS: dict[str, str] = {
-    "cost": "{cur}", "unit_cost": "{cur}/t", "unit_cost_rm": "{cur}/t", "cost_rm": "{cur}", "price": "{cur}/unit",
+    "cost": "{cur}", "unit_cost": "{cur}/{out}", "unit_cost_rm": "{cur}/{out}", "cost_rm": "{cur}", "price": "{cur}/unit",
     "quantity": "unit", "kwh_per_t": "kWh/t", "kwh_per_t_rm": "kWh/t", "maintenance_cost_per_t": "{cur}/t",
     "failures": "count", "f1_drop": "F1", "t_a": "t/a",
     "cost_chg": "share", "unit_cost_chg": "share", "kwh_per_t_chg": "share",
@@ -24,19 +25,19 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
 PREFIXES: tuple[tuple[str, str], ...] = (("cost_", "{cur}"), ("share_", "share"), ("share.", "share"))
 
 
-def unit_of(name: str, currency: str = "CNY") -> str:
-    """The unit of a column or metric name ('' when the name does not say)."""
+def unit_of(name: str, currency: str = "CNY", output: str = "t") -> str:
+    """The unit of a column or metric name ('' when the name does not say); a unit cost is per ``output``."""
     leaf = name.rsplit(".", 1)[-1]
     unit = UNITS.get(leaf)
     if unit is None:
         unit = next((u for suffix, u in SUFFIXES if leaf.endswith(suffix)), None)
     if unit is None:
         unit = next((u for prefix, u in PREFIXES if leaf.startswith(prefix) or name.startswith(prefix)), "")
-    return unit.replace("{cur}", currency)
+    return unit.replace("{cur}", currency).replace("{out}", output)
 
 
-def header(name: str, currency: str = "CNY") -> str:
-    unit = unit_of(name, currency)
+def header(name: str, currency: str = "CNY", output: str = "t") -> str:
+    unit = unit_of(name, currency, output)
     return f"{name} [{unit}]" if unit else name
 
 

@@ -15,6 +15,7 @@ import functools
 import gzip
 import importlib.util
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +29,15 @@ from minectl.report.formats import header, number, sort_key, unit_of
 REPORT_FILE = "report.html"
 MAX_ROWS = 50  # rows of a run's table shown on the page (the parquet file holds them all)
 MAX_GROUP_METRICS = 8
+# metrics listed on a run's page: a run writes tens to thousands; 600,000 of a 13 MB metrics.json made a page of
+# 60 MB in 45 s (the file holds them all)
+MAX_METRICS_SHOWN = 5000
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})  # JSON inside <script>
 
-# task -> (metric, label, unit); "{cur}": the run's currency. Missing metrics are skipped.
+# task -> (metric, label, unit); "{cur}": the run's currency, "{out}": its cost.output. Missing metrics are skipped.
 HEADLINES: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "cost": (("cost.total", "Total cost", "{cur}"), ("cost.unit_mean", "Mean unit cost", "{cur}/t"),
-             ("cost.unit_sd", "Unit cost s.d.", "{cur}/t"), ("cost.days", "Days", "d"),
+    "cost": (("cost.total", "Total cost", "{cur}"), ("cost.unit_mean", "Mean unit cost", "{cur}/{out}"),
+             ("cost.unit_sd", "Unit cost s.d.", "{cur}/{out}"), ("cost.days", "Days", "d"),
              ("anomalies.count", "Anomalies", "flags"), ("anomalies.attributed", "Anomalies attributed", "flags")),
     "capacity": (("capacity.optimal_mt_a", "Risk-adjusted optimal capacity", "Mt/a"),
                  ("capacity.unconstrained_mt_a", "Unconstrained optimum", "Mt/a"),
@@ -101,15 +105,27 @@ def _environment():
     env.filters["number"] = number
     # <, > and & as JSON escapes: a name holding "</script>" or "<!--<script>" (which makes the
     # parser skip the closing tag) cannot end or swallow the script element
-    env.filters["json_script"] = lambda data: json.dumps(data, separators=(",", ":")).translate(_SCRIPT_SAFE)
+    env.filters["json_script"] = lambda data: plotly_text(json.dumps(data, separators=(",", ":"))).translate(_SCRIPT_SAFE)
     return env
 
 
-def _table(name: str, frame: Any, currency: str, max_rows: int | None = MAX_ROWS) -> Table:
+# What plotly.js reads as its own HTML in a text: its tags (<b>, <a href=...>, <br> ...; a tag's name ends at a
+# space, a newline, which JSON writes \n, or >) and entities (&mu;). Other text, "<script>" too, it shows as written.
+PLOTLY_MARKUP = re.compile(r"<(?=/?(?:a|b|br|em|i|s|span|sub|sup|u)[ >\\])|&(?=#\d+;|#x[\da-fA-F]+;|[a-z]+;)", re.I)
+
+
+def plotly_text(spec_json: str) -> str:
+    """A figure spec's JSON whose texts hold no markup of plotly.js: a trace's name, a category or a hover
+    text is read as its own HTML, so a mine id '<a href=...>' in someone else's data put a link on the page.
+    Its < and & become entities, which plotly shows as the characters."""
+    return PLOTLY_MARKUP.sub(lambda found: "&lt;" if found.group() == "<" else "&amp;", spec_json)
+
+
+def _table(name: str, frame: Any, currency: str, max_rows: int | None = MAX_ROWS, output: str = "t") -> Table:
     shown = frame if max_rows is None else frame.head(max_rows)
     numeric = [dtype.is_numeric() for dtype in frame.dtypes]
     rows = [[(number(v), sort_key(v)) for v in row] for row in shown.iter_rows()]
-    return Table(name, [header(c, currency) for c in frame.columns], numeric, rows, frame.height)
+    return Table(name, [header(c, currency, output) for c in frame.columns], numeric, rows, frame.height)
 
 
 def _write(target: Path, html: str) -> Path:
@@ -173,7 +189,7 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     config_file = run_dir / ".hydra" / "config.yaml"
     check_not_inside_a_run(run_dir)
     if not config_file.is_file():
-        raise DataError(f"{run_dir}: no .hydra/config.yaml{_holds_folders(run_dir)}; expected a minectl run folder (or a sweep folder)")
+        raise DataError(f"{run_dir}: no .hydra/config.yaml{holds_sweeps(run_dir)}; expected a minectl run folder (or a sweep folder)")
     overrides_file = run_dir / ".hydra" / "overrides.yaml"
     for path in (config_file, overrides_file, run_dir / METRICS_FILE, run_dir / PROVENANCE_FILE):  # the page carries them
         if path.exists() or path.is_symlink():
@@ -183,6 +199,8 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     task = str(config.get("task_name", "?"))
     costs = config.get("costs")
     currency = str(costs.get("currency", "CNY")) if isinstance(costs, dict) else "currency units"
+    cost = config.get("cost")  # a unit cost is per cost.output's column: drilled_m is metres, not tonnes
+    output = str(cost["output"]) if isinstance(cost, dict) and cost.get("output") else "t"
     unfinished = {"status": "incomplete", "error": "no status.json: the run did not finish (stopped, killed, or still running)"}
     status = status or _read_optional(read_status, run_dir / STATUS_FILE, unfinished)
     metrics = _read_optional(read_metrics, run_dir / METRICS_FILE, {})
@@ -205,38 +223,41 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     from minectl.report.figures import task_figures
 
     try:
-        figures = task_figures(task, tables, currency)
+        figures = task_figures(task, tables, currency, output)
     except pl.exceptions.PolarsError as exc:  # a column of another type than the run wrote (edited tables)
         raise DataError(f"{run_dir / 'tables'}: a table cannot be drawn ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
                         f"expected the tables of a `minectl {task}` run, with their column types") from None
     replaced = {name for figure in figures for name in figure.replaces}
     pngs = [(p.stem, base64.b64encode(_png(p, run_dir)).decode("ascii"))
             for p in sorted((run_dir / "plots").glob("*.png")) if p.stem not in replaced]
-    headline = [(label, metrics[key], unit.replace("{cur}", currency))
+    headline = [(label, metrics[key], unit.replace("{cur}", currency).replace("{out}", output))
                 for key, label, unit in HEADLINES.get(task, ()) if key in metrics]
     if not headline:  # a task without chosen figures: its first metrics
-        headline = [(key, value, unit_of(key, currency)) for key, value in list(metrics.items())[:6]]
+        headline = [(key, value, unit_of(key, currency, output)) for key, value in list(metrics.items())[:6]]
     return {
         "title": f"minectl {task}: {run_dir.name}", "task": task, "run_dir": str(run_dir), "status": status,
         "headline": headline, "figures": figures, "pngs": pngs,
-        "tables": [_table(name, frame, currency) for name, frame in tables.items()],
-        "metrics": sorted(metrics.items()), "currency": currency, "has_currency": isinstance(costs, dict),
+        "tables": [_table(name, frame, currency, output=output) for name, frame in tables.items()],
+        "metrics": sorted(metrics.items())[:MAX_METRICS_SHOWN], "metrics_total": len(metrics),
+        "currency": currency, "has_currency": isinstance(costs, dict),
         "config_text": config_text,
         "overrides": read_yaml_list(overrides_file) if overrides_file.exists() else [],
         "provenance": provenance,
     }
 
 
-def _holds_folders(folder: Path) -> str:
-    """The sweep folders just inside ``folder`` (multirun/<date>/ of several sweeps): the error names
-    them, as the one to give is among them (run folders inside are named by is_sweep's job_dirs)."""
+def holds_sweeps(folder: Path) -> str:
+    """The sweep folders inside ``folder`` (multirun/<date>/ of several sweeps, or multirun/ of several
+    dates): the error names them, as the one to give is among them (run folders inside are named by
+    is_sweep's job_dirs)."""
     try:
-        inner = sorted(p.name for p in folder.iterdir() if p.is_dir() and (p / "multirun.yaml").is_file())
+        inner = [p.parent for p in sorted(folder.glob("*/multirun.yaml")) or sorted(folder.glob("*/*/multirun.yaml"))]
     except OSError:  # not a folder, or one we may not list: the error says what it expected without the hint
         return ""
     if not inner:
         return ""
-    return f" (it holds the sweep folders {', '.join(inner[:5])}{' ...' * (len(inner) > 5)}: give one of them)"
+    names = [str(p.relative_to(folder)) for p in inner]
+    return f" (it holds the sweep folder{'s' * (len(names) > 1)} {', '.join(names[:5])}{' ...' * (len(names) > 5)}: give one of them)"
 
 
 def write_run_report(run_dir: Path, status: dict | None = None) -> Path:
@@ -274,7 +295,7 @@ def sweep_context(sweep_dir: Path, metrics: list[str] | None = None, by: str | N
     import polars as pl
 
     from minectl.report.figures import Figure, has_data, plot_layout, values
-    from minectl.results import summarize_sweep, swept_keys
+    from minectl.results import summarize_sweep, swept_keys, unknown_metric
 
     sweep_dir = Path(sweep_dir)
     metrics = list(dict.fromkeys(metrics or []))  # --metric X --metric X: one column each (a group's mean is named once)
@@ -284,7 +305,7 @@ def sweep_context(sweep_dir: Path, metrics: list[str] | None = None, by: str | N
     metric_cols = [c for c in summary.columns if summary[c].dtype.is_float()]
     for name in metrics or []:
         if name not in metric_cols:
-            raise DataError(f"unknown metric '{name}' in {sweep_dir}; expected one of: {', '.join(metric_cols)}")
+            raise DataError(unknown_metric(name, sweep_dir, metric_cols))
     chosen = list(metrics or metric_cols[:MAX_GROUP_METRICS])
     overrides = swept_keys(summary, by)  # summarize's rule for --by
     varying = [c for c in overrides if summary[c].n_unique() > 1]
