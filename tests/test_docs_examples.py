@@ -141,6 +141,7 @@ INPUT_KEY = re.compile(r"(?:^|\s)\+?(data\.dir|series|dataset\.path|risk\.input\
                        r"factors\.sources\.(?:data|text))=([^\s,]+)")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command, part", [pytest.param(c, p, marks=_absent_marks(c), id=p[:60]) for c, p in COMPOSE])
 def test_a_docs_command_composes(command, part, tmp_path):
     for key, path in INPUT_KEY.findall(_one_job(part)):  # the pre-check refuses an input that is not there

@@ -41,6 +41,7 @@ def _mine_from_the_10th(tmp_path: Path) -> Path:
 
 # -- 1. month-first dates: the cost source reads them as parse_dates does ----------------------
 
+@pytest.mark.slow
 def test_cost_from_a_month_first_production_table_equals_the_iso_one(tmp_path):
     """1/13/2024 was text to polars, and the contract refused the column; also as .tsv, read by its header."""
     folder = _mine_from_the_10th(tmp_path)
@@ -168,6 +169,7 @@ def _grouped(price: float, mark: str, decimal: str) -> str:
     (",", " ", ",", '"'),  # quoted in a comma file
     (",", "'", ".", ""),
 ])
+@pytest.mark.slow
 def test_uncertainty_of_a_series_with_grouped_digits_equals_the_plain_one(separator, mark, decimal, quote, comma_metrics, tmp_path):
     rows = "".join(f"{m:%Y-%m-%d}{separator}{quote}{_grouped(p, mark, decimal)}{quote}\n" for m, p in zip(MONTHS, PRICES, strict=True))
     assert rows.splitlines()[1].endswith(f"{quote}1{mark}138{decimal}75{quote}")
@@ -175,6 +177,7 @@ def test_uncertainty_of_a_series_with_grouped_digits_equals_the_plain_one(separa
     assert metrics(uncertainty(path), tmp_path / "run") == comma_metrics
 
 
+@pytest.mark.slow
 def test_cost_from_production_tables_with_grouped_digits_equals_the_plain_one(tmp_path):
     folder = write_tiny_mine(tmp_path / "mine")
     production = pl.read_parquet(folder / "production.parquet").with_columns(ore_t=pl.Series([1100.5, 1110.25, 0.0, 1120.0, 1234567.75]))

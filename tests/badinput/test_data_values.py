@@ -359,6 +359,7 @@ def test_decision_price_path_values_are_refused(tmp_path, text, expect):
     assert_refused(args, [str(path), expect], inputs=[path], run_dir=tmp_path / "run")
 
 
+@pytest.mark.slow
 def test_a_price_path_whose_latest_month_has_no_price_says_which_price_is_used(tmp_path):
     # was: the month before's price, used without a word (n.a.: a month not published yet)
     path = tmp_path / "prices.csv"

@@ -198,6 +198,7 @@ def test_a_rolling_path_leaving_out_a_month_is_refused(tmp_path):
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", ["合计", "平均", "Totals", "Итого", "Ave.", "Mean value", "Total 2024", "合计：", "Average of all months"])
 def test_a_summary_row_labelled_in_chinese_or_plural_is_refused(tmp_path, label):
     """Seed 003's tables are Chinese: a 合计 (total) row under the months was fitted as a 13th period

@@ -70,6 +70,7 @@ def _nudge_config(run: Path) -> None:
     (lambda run: (run / "plots" / "unit_cost.png").unlink(), "plots/unit_cost.png: missing from the run folder; the replay wrote it"),
     (_nudge_config, ".hydra/config.yaml: seed: 5 in the run's, 0 in the replay's"),  # the replay ran the overrides' seed 0
 ])
+@pytest.mark.slow
 def test_verify_names_a_result_file_that_differs_from_the_replays(made, tmp_path, damage, differs):
     run = copy_of(made["run"], tmp_path)
     damage(run)
@@ -128,6 +129,7 @@ def test_a_metric_no_float_holds_is_one_line(made, tmp_path):
     assert_refused(["verify", sweep / "1", "--rtol", "1e-9"], expect, inputs=[sweep / "1"])
 
 
+@pytest.mark.slow
 def test_a_shuffled_sweep_is_summarized(made, tmp_path):
     """Before: summarize drew the shuffle again and refused the sweep's own jobs (`are not job 0's overrides`),
     and the sweep itself ended with no summary.parquet."""

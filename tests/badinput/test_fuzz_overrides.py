@@ -79,6 +79,7 @@ TASK_SWEEPS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task, sweep, expect", TASK_SWEEPS, ids=[f"{t}:{s}" for t, s, _ in TASK_SWEEPS])
 def test_a_task_value_is_refused_before_any_job_of_a_sweep(task, sweep, expect, tmp_path):
     sweep_dir = tmp_path / "sweep"

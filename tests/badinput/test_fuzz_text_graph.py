@@ -43,6 +43,7 @@ LOOKALIKE_CASES = {  # each was read as a second entity (relation) printing as t
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", LOOKALIKE_CASES)
 def test_kge_names_that_print_alike_are_refused(case, tmp_path):
     extra, expect = LOOKALIKE_CASES[case]
@@ -117,6 +118,7 @@ TYPE_CASES = {  # cut by factors.extract.levels (5: the first part) or to a rela
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", TYPE_CASES)
 def test_a_type_with_an_empty_or_spaced_part_is_refused(case, tmp_path):
     name, content, expect = TYPE_CASES[case]
@@ -193,6 +195,7 @@ UTF16_CASES = {  # valid UTF-8 to the decoder (NUL beside each letter)
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", UTF16_CASES)
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_a_utf16_file_without_a_byte_order_mark_is_refused_naming_it(case, encoding, tmp_path, request):

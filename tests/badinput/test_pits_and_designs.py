@@ -241,6 +241,7 @@ RUN_TABLES = {  # each passed: out of bounds and repeats silently, the rest with
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", RUN_TABLES)
 def test_simulator_tables_a_surrogate_cannot_honestly_learn_are_refused(case, tmp_path):
     change, expect = RUN_TABLES[case]

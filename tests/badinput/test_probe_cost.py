@@ -105,6 +105,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("edit", "expect"), list(CASES.values()), ids=list(CASES))
 def test_foreign_mine_tables_are_refused_naming_what_is_wrong(tmp_path, edit, expect):
     folder = write_tiny_mine(tmp_path / "mine")

@@ -49,6 +49,7 @@ SERIES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, extra, expect", SERIES.values(), ids=SERIES.keys())
 def test_series_without_spread_are_refused_before_any_output(tmp_path, text, extra, expect):
     path = tmp_path / "series.csv"

@@ -40,6 +40,7 @@ KGE_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", KGE_CASES)
 def test_kge_names_holding_control_characters_are_refused(case, tmp_path):
     train, expect = KGE_CASES[case]
@@ -152,6 +153,7 @@ HUGE_ID_CASES = {  # cast to int64 first: a RuntimeWarning line, and the id name
 }
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("error::RuntimeWarning")  # numpy's "invalid value encountered in cast": a second output line
 @pytest.mark.parametrize("case", HUGE_ID_CASES)
 def test_block_ids_beyond_int64_are_named_in_one_line(case, tmp_path):
@@ -215,6 +217,7 @@ DAILY_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", DAILY_CASES)
 def test_daily_tables_whose_effects_cannot_be_told_apart_are_refused(case, daily, tmp_path):
     change, extra, expect = DAILY_CASES[case]

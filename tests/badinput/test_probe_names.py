@@ -59,6 +59,7 @@ ORPHAN_IDS = {  # the consumption's mine_id -> what the one line must show
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("mine_id", "expect"), list(ORPHAN_IDS.values()), ids=list(ORPHAN_IDS))
 def test_a_mine_id_as_exports_write_it_is_refused_showing_its_code_points(tmp_path, mine_id, expect):
     mine = write_tiny_mine(tmp_path / "mine")

@@ -73,6 +73,7 @@ SPREAD_GAP = [None if h == 50 else kwh for h, kwh in enumerate(SPREAD)]  # a mis
 
 @pytest.mark.parametrize("kwh, activities", [(SPREAD, ("drilling",)), (SPREAD_GAP, ("drilling",)),
                                              (SPREAD, ("drilling", "loading"))])  # written hour by hour: another reading path
+@pytest.mark.slow
 def test_a_daily_total_in_each_of_its_hours_is_refused(tmp_path, kwh, activities):
     """Was costed 541,845 CNY: 24 x 36,967 kWh x 0.6 + 9,520, for 31,700."""
     folder, run = _mine(tmp_path / "mine", kwh, activities=activities), tmp_path / "run"
@@ -89,6 +90,7 @@ def test_a_daily_total_in_each_of_its_hours_is_refused(tmp_path, kwh, activities
                                  [100.0 if h < 24 * 7 else 120.0 for h in range(24 * DAYS)],  # a flat rate changed after a week
                                  [50.0 if h // 24 % 2 else 0.0 for h in range(24 * DAYS)],    # a flat rate on every other day
                                  [TOTALS[h // 24] / 24 * (1.1 if h % 24 >= 8 else 0.9) for h in range(24 * DAYS)]])  # day shift
+@pytest.mark.slow
 def test_constant_loads_flat_rates_and_a_meter_of_two_shifts_are_costed(tmp_path, kwh):
     found = metrics(_cost(_mine(tmp_path / "mine", kwh)), tmp_path / "run")
     assert found["cost.total"] == pytest.approx(sum(kwh) * 0.6 + LABOUR, rel=1e-12)
@@ -147,6 +149,7 @@ def test_the_same_meter_given_twice_is_refused(tmp_path, daily, given):
     (SHAPED, (), [q / 4 for q in _daily_totals(SHAPED)]),   # a booked top-up beside the meter: summed, as documented
     ([10.0] * (24 * DAYS), ("A", "B"), None),               # two flat-rate loads alike
 ])
+@pytest.mark.slow
 def test_two_sources_that_differ_or_agree_on_a_constant_are_summed(tmp_path, kwh, meters, daily):
     folder = _mine(tmp_path / "mine", kwh, meters=meters)
     if daily:

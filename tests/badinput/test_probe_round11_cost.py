@@ -87,6 +87,7 @@ def _cost(folder: Path) -> list[str]:
     (["2024-01-31"], "1 record (300,000.0 on 2024-01-31, the last day of a month; the other 44 days empty): the total"),
     (["2024-01-01"], "1 record (300,000.0 on 2024-01-01, the first day of a month; the other 44 days empty): the total"),
 ])
+@pytest.mark.slow
 def test_a_monthly_cost_on_fewer_than_three_months_is_refused(tmp_path, booked, found):
     """Costed 45 x 300,000 (two bookings), 31 x 300,000 (one) before: each empty day took the month's amount."""
     folder, run = _mine(tmp_path / "mine", booked), tmp_path / "run"
@@ -102,6 +103,7 @@ def test_a_monthly_cost_on_fewer_than_three_months_is_refused(tmp_path, booked, 
     (["2024-01-05", "2024-02-09"], DAYS, 31 + 14),  # on other days of two months
     (["2024-01-01"], 5, 5),                    # a first-day record in an extract of 5 days (4 empty): as before
 ])
+@pytest.mark.slow
 def test_sparse_records_not_at_a_month_boundary_are_imputed_as_before(tmp_path, booked, days, filled):
     """The same-cycle mean (seed 000, 3.1) fills each empty day of a month with a record: ``filled`` days at 300,000."""
     folder = _mine(tmp_path / "mine", booked, days)
@@ -133,6 +135,7 @@ def _plant(folder: Path, kwh: list[float], failures: int = 0) -> Path:
 PLANT = [400_000.0 + (d % 7) * 1000 for d in range(40)]  # 2024-01-01 to 2024-02-09, below the bound, not rising every day
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("above, removed", [(range(40), 40), (range(20), 20), (range(21), 21)])
 def test_a_bound_that_removes_most_of_a_series_is_refused(tmp_path, above, removed):
     """Every day (or 21 of 40) at 600,000 kWh and more, above costs.thresholds.electricity.upper: all removed with nothing
@@ -170,6 +173,7 @@ def test_records_above_a_bound_on_event_days_are_kept_and_costed(tmp_path):
     assert found["cost.total"] == pytest.approx(sum(kwh) * 0.6 + 40 * LABOUR, rel=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("period", ["month", "year", "week"])
 def test_a_period_the_dates_contradict_is_refused(tmp_path, period):
     """Was '5 mine-months' (years, weeks) for the tiny mine's 5 days, its bars all labelled 2024-01."""
@@ -224,6 +228,7 @@ def test_one_mine_day_has_no_unit_cost_sd(tmp_path):
     assert "unit cost: mean 4.25, sd - (one value) CNY per ore_t; 0 day(s) without output" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("last, short", [(20, 11), (31, 0)])
 def test_a_series_that_ends_before_its_mines_others_is_counted_and_said(tmp_path, last, short):
     """31 days of 5 h labour (425 CNY a day) and 1,000 L diesel a day at 7.5 CNY/L to 2024-01-``last``."""

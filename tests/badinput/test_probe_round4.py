@@ -65,6 +65,7 @@ def plain(tmp_path_factory) -> dict:
     return _cost("production", TACONITE / "production.csv", tmp_path_factory.mktemp("plain") / "run")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tool", PRODUCTION)
 def test_a_production_table_as_tools_export_it_costs_as_the_plain_one(tool, plain, tmp_path):
     text = PRODUCTION[tool](*_rows("production.csv"))

@@ -149,6 +149,7 @@ def test_a_day_after_a_prices_valid_to_is_refused(tmp_path):
 
 @pytest.mark.parametrize("ends", [[dt.date(2024, 1, 2), None, None],  # inclusive: the last day of use
                                   [dt.date(2024, 1, 3), dt.date(2024, 1, 3), dt.date(2024, 1, 3)]])  # exclusive: the day after
+@pytest.mark.slow
 def test_a_price_in_force_by_its_valid_to_costs_as_without_it(tmp_path, ends):
     """48 kWh a day at 0.6 CNY/kWh, 35 h at 85 CNY/h: 3032.6 CNY with or without the column."""
     plain, ended = write_tiny_mine(tmp_path / "plain"), write_tiny_mine(tmp_path / "ended")

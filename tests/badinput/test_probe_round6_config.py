@@ -149,7 +149,7 @@ def test_a_list_that_repeats_an_item_is_refused(override, expect, tmp_path):
     assert_refused(["cost", override, f"hydra.run.dir={tmp_path / 'run'}"], expect, run_dir=tmp_path / "run")
 
 
-@pytest.mark.parametrize("override", ["cost.anomaly_items=[]", "cost.change_rate=[]", "costs.cost_objects=[product]"])
+@pytest.mark.parametrize("override", ["cost.anomaly_items=[]", "cost.change_rate=[]", "costs.cost_objects=[mine]"])
 def test_lists_of_distinct_items_pass(override):
     result = invoke("cost", override, "--cfg", "job")
     assert result.exit_code == 0, result.output
@@ -265,6 +265,7 @@ def test_a_job_name_that_leaves_the_run_folder_is_refused(tmp_path):
     assert not (tmp_path / "a" / "evil.log").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("logging", ["default", "none", "disabled", "stdout"])
 def test_hydras_own_logging_configs_still_run(logging, tmp_path):
     result = invoke("cost", "debug=quick", f"hydra/job_logging={logging}", f"hydra.run.dir={tmp_path / 'run'}")

@@ -140,6 +140,7 @@ def test_a_seed_given_as_text_is_the_same_seed(tmp_path):
     assert one == text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("names", ["[false,true]", "[False,True]"])
 def test_a_boolean_class_named_false_true_gives_the_figures_of_0_1(names, tmp_path):
     # before: "risk labels: column 'hazard' holds 'false', which is not in risk.labels.names ['False', 'True']"
@@ -153,6 +154,7 @@ def test_a_boolean_class_named_false_true_gives_the_figures_of_0_1(names, tmp_pa
 
 @pytest.mark.parametrize("spelling", [{0: "false", 1: "true"}, {0: " 0", 1: " 1"}, {0: "0.0", 1: "1.0"}, {0: "FALSE", 1: "TRUE"}],
                          ids=["false-true", "padded", "floats", "FALSE-TRUE"])
+@pytest.mark.slow
 def test_class_labels_written_otherwise_give_the_figures_of_0_1(spelling, tmp_path):
     plain = _write(_cases(), tmp_path / "plain.csv")
     written = tmp_path / "written.csv"

@@ -106,6 +106,7 @@ def test_a_job_name_from_an_unset_variable_says_so(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ -h and --info with overrides
 
+@pytest.mark.slow
 def test_help_with_an_override_shows_the_page():
     """Was `Hydra could not run the job: Could not override 'seed'. Key 'seed' is not in struct` (exit 2): Hydra's help
     composes no task config, so every task key was unknown to it."""

@@ -178,6 +178,7 @@ DYGIE = {"doc_key": "a", "sentences": [["replace", "air", "filter"]], "ner": [[[
      "item 0: entity 0: span [0, 0) (an empty span: the end inclusive? it counts the first token after the entity); expected "
      "integers 0 <= start < end <= 2"),
 ])
+@pytest.mark.slow
 def test_other_span_json_is_named(name, content, expect, tmp_path):
     assert_corpus_refused(tmp_path, name, content, expect)
 

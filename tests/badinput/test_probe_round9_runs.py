@@ -76,6 +76,7 @@ def test_verify_with_a_tolerance_names_a_value_no_longer_a_number(made, tmp_path
     assert "not reproduced: identical metrics, but 1 result file differs (tables/daily.parquet)" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("relative, reproduced", [(0.5e-8, True), (2e-8, False)])
 def test_verify_with_a_tolerance_passes_a_table_value_within_it_only(made, tmp_path, relative, reproduced):
     """110 * (1 + 0.5e-8) is within --rtol 1e-8 of the replay's 110; 110 * (1 + 2e-8) is not."""
@@ -91,6 +92,7 @@ def test_verify_with_a_tolerance_passes_a_table_value_within_it_only(made, tmp_p
 # ---------------------------------------------------------------------------- a git checkout: CRLF line ends
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["demo", "risk"])
 def test_verify_of_a_run_checked_out_with_crlf_line_ends_reproduces(made, tmp_path, name):
     run = _copy(made, name, tmp_path)
@@ -102,6 +104,7 @@ def test_verify_of_a_run_checked_out_with_crlf_line_ends_reproduces(made, tmp_pa
     assert result.output.splitlines()[-1].startswith("reproduced: "), result.output
 
 
+@pytest.mark.slow
 def test_risk_predict_of_a_lightgbm_model_checked_out_with_crlf_line_ends_scores_as_saved(tmp_path):
     """Was `lightgbm.txt: not the file the run saved` (its sha256 taken of the CRLF bytes)."""
     run = tmp_path / "run"
@@ -164,6 +167,7 @@ def test_verify_of_a_run_with_a_config_dir_in_a_moved_project_reproduces(tmp_pat
     assert_refused(["verify", moved / "runs" / "a"], f"--config-dir {project / 'myconf'}: not a folder", inputs=[moved])
 
 
+@pytest.mark.slow
 def test_verify_of_a_moved_project_names_its_changed_input_once(tmp_path, monkeypatch):
     project = _project(tmp_path / "laptop", monkeypatch)
     assert invoke("demo", "data=parquet_dir", "data.dir=mine", "hydra.run.dir=runs/a").exit_code == 0

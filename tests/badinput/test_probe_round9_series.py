@@ -51,6 +51,7 @@ def _metrics(args: list[str], run: Path) -> dict:
     ("status", ["Failure" if s == "F" else "Suspension" for s in STATES], "'Suspension'"),
     ("censored", [int(s == "S") for s in STATES], "1"),
 ], ids=["weibull_state", "words", "censored_0_1"])
+@pytest.mark.slow
 def test_a_column_of_suspensions_not_named_is_refused(tmp_path: Path, header: str, marks: list, first: str) -> None:
     """Every row was a failure: MTBF 158.25 h (1899 / 12) for 211.0 (1899 / 9), exit 0."""
     path = tmp_path / "engines.csv"
@@ -172,6 +173,7 @@ def test_a_price_series_that_changes_units_midway_is_refused(tmp_path: Path) -> 
                    inputs=[path], run_dir=tmp_path / "run")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("header", ["SMU", "Hour Meter", "cumulative_hours"])
 def test_hour_meter_readings_read_as_times_between_failures_are_refused(tmp_path: Path, header: str) -> None:
     """A Caterpillar SMU (service meter) column holds the operating hours at each failure: its mean

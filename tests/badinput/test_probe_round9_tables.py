@@ -63,6 +63,7 @@ COARSE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", COARSE)
 def test_a_meter_of_a_longer_period_on_the_hourly_grid_is_refused(case, tmp_path):
     quantity, overrides, expect = COARSE[case]
@@ -79,6 +80,7 @@ def test_a_meter_of_a_longer_period_on_the_hourly_grid_is_refused(case, tmp_path
     {0, 60, 119},  # a day's first hour, one inside, the last
     {i for i in range(120) if i % 24 not in (1, 3, 6, 10, 15, 21)},  # a failing meter: readings alone, at no regular step
 ])
+@pytest.mark.slow
 def test_an_hourly_meter_with_missing_readings_is_costed(missing, tmp_path):
     """The valid neighbours: a reading missing now and then, even every other hour in pairs, is a gap
     that eq 3 fills: 100 kWh an hour at 0.6 CNY/kWh is 2,400 kWh and 1,440 CNY a day (a first or last
@@ -120,6 +122,7 @@ def test_a_register_that_resets_is_refused(hours, expect, tmp_path):
     [5.0 + day for day in range(30)] + [6.0, 9.0, 7.0, 8.0, 5.0, 9.0],  # a ramp, then use that falls and rises
     [5.0 + day % 20 for day in range(60)],  # runs of 20 rising days: shorter than a register's between its falls
 ])
+@pytest.mark.slow
 def test_use_with_a_long_rise_among_falls_is_costed(hours, tmp_path):
     folder = write_tiny_mine(tmp_path / "mine")
     write_daily_labour(folder, hours)
@@ -265,6 +268,7 @@ def test_a_csv_table_without_dates_is_refused_in_one_line(table, text, expect, t
                    inputs=[folder, path], run_dir=tmp_path / "run")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("marker, separator", [("NA", ","), ("#N/A", ","), ("n/a", ";"), ("NA", "\t")])
 def test_a_missing_marker_after_the_first_100_rows_is_a_missing_reading(marker, separator, tmp_path):
     """A historian's 'NA' in row 111 of its hourly export: polars had inferred the column as numbers from

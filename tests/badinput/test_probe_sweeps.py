@@ -87,6 +87,7 @@ def test_a_job_subdir_shared_by_several_jobs_is_refused(made, tmp_path):
     assert not sweep_dir.exists()
 
 
+@pytest.mark.slow
 def test_jobs_in_folders_below_a_subdir_are_summarized(made, tmp_path):
     # ${hydra.job.override_dirname} holds data.dir's slashes: each job's folder is nested
     sweep_dir = tmp_path / "sweep"
@@ -153,6 +154,7 @@ def test_a_metric_a_task_cannot_define_is_left_out_of_strict_json(tmp_path):
         {"mape.lstm": 0.25}
 
 
+@pytest.mark.slow
 def test_verify_of_a_sweep_job_whose_input_changed_is_not_reproduced(made, tmp_path):
     # prices.parquet prices what the tiny mine does not use: the metrics stay, the input did not
     mine = write_tiny_mine(tmp_path / "mine")
@@ -167,6 +169,7 @@ def test_verify_of_a_sweep_job_whose_input_changed_is_not_reproduced(made, tmp_p
     assert "not reproduced: identical metrics, but from inputs that changed since the run" in result.output
 
 
+@pytest.mark.slow
 def test_verify_of_a_job_that_read_a_part_added_since_is_not_reproduced(tmp_path):
     # a table read from a folder of parts: a new part (a price from 2025, after the data) leaves the metrics
     mine = write_tiny_mine(tmp_path / "mine")

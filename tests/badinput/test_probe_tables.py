@@ -37,6 +37,7 @@ ENCODED = {  # name: (bytes of a series file, what the one line must say)
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("data, expect", ENCODED.values(), ids=ENCODED.keys())
 def test_a_series_in_another_encoding_or_with_cr_line_ends_is_refused_in_one_line(data, expect, tmp_path):
     path = tmp_path / "series.csv"
@@ -80,6 +81,7 @@ EXTRA = {  # a parquet column no model reads: (its values, what the line says)
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("values, expect", EXTRA.values(), ids=EXTRA.keys())
 def test_a_risk_column_of_a_type_no_model_reads_is_refused_not_skipped(values, expect, tmp_path):
     """Each was silently no feature (only text and categories were refused)."""
@@ -98,6 +100,7 @@ def _risk_metrics(path: Path, run: Path, *extra: object) -> dict:
     return {k: v for k, v in json.loads((run / "metrics.json").read_text()).items() if not k.startswith("time.seconds")}
 
 
+@pytest.mark.slow
 def test_risk_reads_trailing_separators_and_enum_categories_as_the_plain_table(tmp_path):
     """A separator after the last column (a spreadsheet's export) made an unnamed empty column,
     refused as a feature with no value; an enum category was silently no feature."""
@@ -119,6 +122,7 @@ def test_unnamed_trailing_columns_holding_values_are_refused(tmp_path):
                    [str(path), "the header ends in 2 empty column names, and a column of them holds values"], inputs=[path])
 
 
+@pytest.mark.slow
 def test_parquet_categories_read_as_the_text_they_stand_for(tmp_path):
     """pandas' category columns: prices in categories ended in a traceback ('cannot cast
     categorical types'), and newest-first months in categories passed the order check (their
@@ -143,6 +147,7 @@ MONTH_FORMS = {"month names": "{:%b-%Y}", "zulu": "{:%Y-%m-%d}T00:00:00Z", "offs
                "year/month": "{:%Y/%m}", "year/month/day": "{:%Y/%m/%d}"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", MONTH_FORMS.values(), ids=MONTH_FORMS.keys())
 def test_a_newest_first_rolling_price_path_is_refused_whatever_its_date_form(form, tmp_path):
     """Such dates were no dates: the order check skipped the column and the path's last rows, its

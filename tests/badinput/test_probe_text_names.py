@@ -48,6 +48,7 @@ def _factors(folder: Path, run_dir: Path) -> list[str]:
 HEADERS = ["e1\trel\te2", "Head Entity\tRelation Type\tTail Entity", "h_id\tr_id\tt_id", "subject_id\tpredicate\tobject_id"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("header", HEADERS)
 def test_a_header_of_unknown_column_names_is_refused_not_read_as_a_triple(header, tmp_path):
     folder = _splits(tmp_path / "kg", f"{header}\n{TRAIN}")
@@ -116,6 +117,7 @@ LABELS = {  # the types of the corpus' first entities (the second is 'Item' thro
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", LABELS)
 def test_an_entity_type_holding_an_invisible_or_look_alike_character_is_refused(case, tmp_path):
     types, expect = LABELS[case]
@@ -223,6 +225,7 @@ def _series(path: Path, header: str) -> Path:
     ("date,value,Value", [], "columns 'value' and 'Value' differ only in case; expected one column of that name (rename the other)"),
     ("Date,date,value", [], "columns 'date' and 'Date' differ only in case"),
 ], ids=["Cyrillic letter", "zero-width space in the setting", "case twin", "case twin of the date column"])
+@pytest.mark.slow
 def test_a_series_column_that_prints_like_another_is_refused(header, extra, expect, tmp_path):
     path = _series(tmp_path / "s.csv", header)
     run_dir = tmp_path / "run"

@@ -189,6 +189,7 @@ FORECAST_REFUSALS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, expect", FORECAST_REFUSALS.values(), ids=FORECAST_REFUSALS.keys())
 def test_price_series_that_cannot_be_read_as_months_are_refused(tmp_path, text, expect):
     path = _csv(tmp_path, text)
@@ -318,6 +319,7 @@ RISK_REFUSALS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", RISK_REFUSALS)
 def test_case_tables_the_risk_task_cannot_use_are_refused(case, tmp_path):
     edit, name, expect = RISK_REFUSALS[case]

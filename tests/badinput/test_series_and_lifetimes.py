@@ -252,6 +252,7 @@ UNCERTAINTY_CONFIGS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra, expect", UNCERTAINTY_CONFIGS.values(), ids=UNCERTAINTY_CONFIGS.keys())
 def test_uncertainty_configs_that_give_no_interval_are_refused(tmp_path, extra, expect):
     path = tmp_path / "series.csv"
@@ -292,6 +293,7 @@ def test_a_zero_time_between_failures_says_which_families_it_takes_out(tmp_path)
 
 # --- forecast: Pink Sheet months, horizons past the calendar ---
 
+@pytest.mark.slow
 @pytest.mark.parametrize("form", ["{y}M{m:02d}", "{m:02d}/{y}"])  # 03/2025 was refused as no date
 def test_forecast_reads_pink_sheet_months(tmp_path, form):
     """`2025M03` (and `03/2025`) reads as 2025-03; the naive backtest is checked by hand: MAPE of y[t+1] by y[t]."""
@@ -334,6 +336,7 @@ FORECAST_SERIES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, extra, expect", FORECAST_SERIES.values(), ids=FORECAST_SERIES.keys())
 def test_forecast_series_in_other_layouts_are_refused(tmp_path, text, extra, expect):
     path = tmp_path / "coal.csv"

@@ -66,6 +66,7 @@ SCHEDULE_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", SCHEDULE_CASES)
 def test_bad_minelib_files_are_refused_in_one_line(case, tmp_path):
     files, expect = SCHEDULE_CASES[case]
@@ -147,6 +148,7 @@ CORPUS_CASES = {  # name: (suffix, items -> items or lines, expected)
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CORPUS_CASES)
 def test_bad_labelled_corpora_are_refused_in_one_line(case, tmp_path):
     suffix, make, expect = CORPUS_CASES[case]
@@ -283,6 +285,7 @@ KGE_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", KGE_CASES)
 def test_bad_kge_splits_are_refused_before_any_work(case, tmp_path):
     extra, expect = KGE_CASES[case]
@@ -301,6 +304,7 @@ DECLARED_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", DECLARED_CASES)
 def test_bad_declared_csv_is_refused(case, tmp_path):
     text, expect = DECLARED_CASES[case]
@@ -339,6 +343,7 @@ def test_a_daily_table_that_is_not_parquet_is_refused(tmp_path):
                    "factors.sources.data: " + str(path) + ": not a readable parquet table", inputs=[path], run_dir=run_dir)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", TEXT_CASES)
 def test_bad_text_triples_are_refused(case, tmp_path):
     write, expect = TEXT_CASES[case]
