@@ -157,10 +157,9 @@ def test_consumption_with_no_quantity_fails_in_one_line(cli, tmp_path, monkeypat
     result = cli("cost", "+experiment=taconite", f"data.tables.consumption_daily.path={blank}", f"hydra.run.dir={tmp_path / 'run'}")
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2, result.output
-    assert lines == [
-        "error: consumption: none of the 25 daily records has a quantity (missing, or removed as outliers, "
-        "with nothing in their 1mo cycle to impute from); expected readings on at least one day"
-    ]
+    # the data contract names the empty column before any costing
+    assert len(lines) == 1 and lines[0].startswith(f"error: data.tables.consumption_daily: {blank}: ") and lines[0].endswith(
+        "column 'quantity' of table 'consumption_daily' has no value in any of its 25 rows; expected Float64 values"), lines
     assert not (tmp_path / "run" / "metrics.json").exists() and blank.read_bytes() == before  # input untouched
 
 
