@@ -88,6 +88,7 @@ def test_the_cost_source_and_parse_dates_read_day_month_text_alike(text, first, 
 DAYS = [dt.datetime(2020, 1, 1, 16, 30) + dt.timedelta(days=i) for i in range(400)]
 
 
+@pytest.mark.slow
 def test_a_forecast_of_month_first_timestamps_in_a_tsv_equals_the_iso_csv(tmp_path):
     """parse_dates read no D/M/YYYY text with a time (3/13/2024 16:30 was no date); and .tsv was no series file."""
     rows = [(d, 100 + i % 7 + i / 50) for i, d in enumerate(DAYS)]
@@ -111,6 +112,7 @@ def comma_metrics(tmp_path_factory):
     return metrics(uncertainty(write(folder / "series.csv", COMMA_SERIES)), folder / "run")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["series.tsv", "series.TSV", "series.txt"])
 def test_a_tab_separated_series_by_any_of_its_names_equals_the_csv(name, comma_metrics, tmp_path):
     path = write(tmp_path / name, COMMA_SERIES.replace(",", "\t"))
@@ -137,6 +139,7 @@ def test_a_forecast_series_of_another_type_is_refused_naming_tsv(tmp_path):
 DECLARED = REPO / "conf/factors/knowledge/open_pit_coal.yaml"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, separator", [("extra.csv", ","), ("extra.tsv", "\t"), ("extra.txt", "\t")])
 def test_declared_triples_are_read_from_a_tsv_as_from_a_csv(name, separator, tmp_path):
     """The row is read (its relation refused): a .tsv was refused as no declared file, and a tab
@@ -215,6 +218,7 @@ REFUSED = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", REFUSED)
 def test_grouped_digits_that_read_two_ways_are_refused(case, tmp_path):
     assert_series_refused(tmp_path, *REFUSED[case])

@@ -147,6 +147,7 @@ def test_a_newest_first_cobweb_is_refused(tmp_path):
                     "the cobweb pairs each row's output with the price of the row before"], inputs=[path], run_dir=tmp_path / "run")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["year", "Year", "年份"])
 def test_a_newest_first_cobweb_of_integer_years_is_refused(tmp_path, name):
     """A yearbook's table lists 2023, 2022, ... as integers: no date to check, so it was read

@@ -166,6 +166,7 @@ def test_a_job_subdir_whose_dirname_leaves_out_the_swept_key_is_refused(made, tm
     assert not sweep.exists()
 
 
+@pytest.mark.slow
 def test_a_sweep_without_minectls_summary_callback_still_says_its_failed_job(made, tmp_path):
     """Before: `~hydra.callbacks.sweep_summary` ended a sweep whose job 1 failed with exit 0, no table, no summary.parquet."""
     sweep = tmp_path / "sweep"

@@ -96,6 +96,7 @@ INFEASIBLE = {  # limits no schedule meets, each once reported as an NPV (an inf
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", INFEASIBLE)
 def test_limits_no_schedule_meets_are_refused(case, tmp_path):
     limits, coefficients, expect = INFEASIBLE[case]

@@ -135,6 +135,7 @@ def test_a_price_of_true_is_no_price_of_1(tmp_path, override, expect):
     (_edit("production", lambda f: f.with_columns(cost=pl.lit(1.0))),  # the daily table had 'cost' and 'cost_right'
      "data.tables.production: column 'cost' clashes with the 'cost' of the cost structure in the daily cost table"),
 ])
+@pytest.mark.slow
 def test_a_column_named_as_one_the_daily_table_has_from_elsewhere_is_refused(tmp_path, edit, expect):
     folder = write_tiny_mine(tmp_path / "mine")
     edit(folder)

@@ -39,6 +39,7 @@ def _metrics(args: list[object], run: Path) -> tuple[dict, str]:
 
 # -- forecast: prices near the smallest normal numbers ----------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scale", [1e-300, 1.0, 1e150])
 def test_backtest_accuracy_of_tiny_and_huge_prices_is_the_scaled_accuracy(tmp_path, scale):
     """Naive one-step forecasts of the last 6 months: each is the month before (by hand)."""

@@ -76,6 +76,7 @@ SPLIT_CASES = {  # 10 sentences: training 0-7, dev 8, test 9 (the file-order spl
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", SPLIT_CASES)
 def test_a_split_without_entities_is_refused_not_scored_zero(case, tmp_path):
     tags, extra, expect = SPLIT_CASES[case]

@@ -115,6 +115,7 @@ def test_log_returns_of_a_series_with_losses_are_refused_saying_which_transforms
                     "(a series with losses or changes has none; its level and diff have)"], inputs=[path], run_dir=tmp_path / "run")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", ["Total", "Mittelwert:", " average "])
 def test_a_total_or_mean_row_under_a_failure_log_is_refused(tmp_path, label):
     """Spreadsheets close a log with a total or a mean row; read as one more failure it made the

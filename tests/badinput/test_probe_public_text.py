@@ -103,6 +103,7 @@ CORPORA = {  # name: (file name, content, texts the error line holds)
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CORPORA)
 def test_public_text_layouts_minectl_does_not_read_are_named(case, tmp_path):
     assert_corpus_refused(tmp_path, *CORPORA[case])

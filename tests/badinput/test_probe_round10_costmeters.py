@@ -132,6 +132,7 @@ def _with_daily_electricity(folder: Path, quantities: list[float]) -> Path:
     ([round(q) + 0.4 for q in _daily_totals(SHAPED)], "consumption_daily and consumption_hourly"),  # within rounding
     (None, "consumption_hourly meter 'EM-01' and consumption_hourly meter 'EM-01-check'"),        # a check meter beside the main one
 ])
+@pytest.mark.slow
 def test_the_same_meter_given_twice_is_refused(tmp_path, daily, given):
     """Was costed 76,854 CNY: the electricity twice (2 x 56,112 kWh x 0.6 + 9,520), for 43,187."""
     folder = _mine(tmp_path / "mine", SHAPED, meters=() if daily else ("EM-01", "EM-01-check"))
@@ -204,6 +205,7 @@ QUARTER = [dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in range(91)]  # 202
     ([240.0 if day.day == 1 else None for day in QUARTER], "monthly", "240.0 on 2024-01-01"),            # on the 1st
     ([240.0 if (day + dt.timedelta(days=1)).day == 1 else None for day in QUARTER], "monthly", "240.0 on 2024-01-31"),  # month ends
 ])
+@pytest.mark.slow
 def test_totals_of_a_longer_period_in_consumption_daily_are_refused(tmp_path, hours, every, first):
     """The empty days between were imputed with the same-cycle mean, the totals themselves: monthly
     totals of 240 h were costed 1,856,400 CNY for 61,200 (30x), weekly ones 6.7x."""
@@ -218,6 +220,7 @@ def test_totals_of_a_longer_period_in_consumption_daily_are_refused(tmp_path, ho
 
 @pytest.mark.parametrize("hours", [[8.0 if d in (3, 10, 40, 52, 80) else None for d in range(91)],  # a few days at no step
                                    [8.0 if d % 3 else None for d in range(91)]])                   # every third day empty
+@pytest.mark.slow
 def test_records_missing_at_no_period_are_imputed_as_before(tmp_path, hours):
     """Each month's empty days take its records' mean, 8 h: 91 days x 8 h x 85 CNY."""
     folder = write_tiny_mine(tmp_path / "mine")
@@ -225,6 +228,7 @@ def test_records_missing_at_no_period_are_imputed_as_before(tmp_path, hours):
     assert metrics(_cost(folder), tmp_path / "run")["cost.total"] == pytest.approx(91 * 8 * 85.0, rel=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("column, refused", [("price_per_MWh", True), ("price_per_kWh", False)])
 def test_the_cost_task_checks_a_mapped_column_name(tmp_path, column, refused):
     """The tiny mine in DuckDB, its prices' column named per MWh (or kWh) and mapped onto price."""

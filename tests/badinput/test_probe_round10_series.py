@@ -44,6 +44,7 @@ def _changed(factor: float, month: int = 40) -> list[float]:
     (100.0, "x100: dollars and cents, or a rebased index: 100"),
     (1000.0, "x1000: per kilogram and per tonne, or thousands: 1000"),
 ], ids=["usd_t_to_usc_lb", "oz_to_g", "x100", "x1000"])
+@pytest.mark.slow
 def test_a_forecast_series_that_changes_unit_midway_is_refused(tmp_path: Path, factor: float, said: str) -> None:
     """USD/t then USc/lb: the forecast's last month was 3.98 'USD/t' (87.8), exit 0."""
     path = tmp_path / "coal.csv"
@@ -83,6 +84,7 @@ def test_an_uncertainty_series_that_changes_unit_midway_is_refused(tmp_path: Pat
     ([p * (0.3 if i in (10, 11) else 1) for i, p in enumerate(_changed(1 / 22.0462))], "another step more than halves"),
     (_changed(1 / 22.0462, 58), "two values after the step: too few to say it stays"),
 ], ids=["factor_3", "spike", "volatile", "at_the_end"])
+@pytest.mark.slow
 def test_steps_that_are_no_change_of_unit_are_forecast(tmp_path: Path, values: list[float], why: str) -> None:
     path = tmp_path / "prices.csv"
     pl.DataFrame({"date": MONTHS, "value": values}).write_csv(path)

@@ -184,6 +184,7 @@ def test_a_period_the_dates_contradict_is_refused(tmp_path, period):
                    "sum them)", inputs=[folder], run_dir=run)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("period", ["day", None])
 def test_the_period_of_the_dates_or_none_reports_mine_days(tmp_path, period):
     """The near miss: 5 mine-days, 2,975 CNY, as without the key."""
@@ -385,6 +386,7 @@ def test_a_price_in_another_unit_among_a_resources_prices_is_refused(tmp_path, t
                    "in one unit and currency (convert them upstream)", inputs=[folder], run_dir=run)
 
 
+@pytest.mark.slow
 def test_a_price_that_changes_tenfold_is_costed(tmp_path):
     """The near miss: labour 850 CNY/h from 2024-01-03 (10x, a real change can be): 11 h x 85 + 24 h x 850."""
     folder = write_tiny_mine(tmp_path / "mine")

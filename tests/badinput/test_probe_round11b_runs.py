@@ -258,6 +258,7 @@ def test_a_run_page_of_a_crlf_checkout_is_still_ok(haulage_starts, tmp_path):
 # ---------------------------------------------------------------------------- a failed run
 
 
+@pytest.mark.slow
 def test_an_objective_that_is_no_metric_names_no_file_the_failed_run_removed(tmp_path):
     """Before: "... (30 metrics in metrics.json)", a file the failed run had just removed. (The
     objective is checked after the run, whose metric names it needs: its tables are printed first.)"""

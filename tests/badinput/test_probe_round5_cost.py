@@ -92,6 +92,7 @@ def test_prices_per_mine_are_refused(tmp_path, column, mines, shown):
                    "per mine, e.g. diesel_M1, where mines pay different prices)", inputs=[folder], run_dir=tmp_path / "run")
 
 
+@pytest.mark.slow
 def test_prices_of_the_only_mine_or_of_none_cost_as_without_the_column(tmp_path):
     plain, named, empty = (write_tiny_mine(tmp_path / name) for name in ("plain", "named", "empty"))
     _prices(named, mine_id="M1")

@@ -113,6 +113,7 @@ def test_a_logging_config_without_root_is_one_line(tmp_path):
                    inputs=[config_dir], run_dir=tmp_path / "run")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "content, expect",
     [

@@ -255,6 +255,7 @@ def test_top_k_beyond_the_graph_lists_every_factor(tmp_path):
     assert answers.height == 2 and answers["answer"][0] == answers["answer"][1]
 
 
+@pytest.mark.slow
 def test_a_text_row_signed_against_its_relation_is_refused(tmp_path):
     """Declared edges were checked; a text row `haul distance -Negative-> crusher wear` signed +1 was
     ranked "haul distance up -> crusher wear up" under a Negative relation."""

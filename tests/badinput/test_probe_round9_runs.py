@@ -152,6 +152,7 @@ def test_summarize_of_a_sweep_checked_out_with_crlf_line_ends_finds_every_job_ok
 # ---------------------------------------------------------------------------- a project moved to another path
 
 
+@pytest.mark.slow
 def test_verify_of_a_run_with_a_config_dir_in_a_moved_project_reproduces(tmp_path, monkeypatch):
     project = _project(tmp_path / "laptop", monkeypatch)
     (project / "myconf" / "costs").mkdir(parents=True)

@@ -212,6 +212,7 @@ def test_a_month_written_twice_is_refused_when_the_date_column_is_not_named(tmp_
     (list(range(1950, 2010)), [], "got type Int64 (e.g. 1950); expected dates YYYY-MM, YYYY-MM-DD or YYYYMmm (1960M01), one row per month (years: "
      "yearly prices cannot be forecast by month)"),
 ], ids=["quarter", "eurostat_quarter_resampled", "iso_week", "years"])
+@pytest.mark.slow
 def test_forecast_dates_of_other_periods_are_named(tmp_path: Path, dates: list, resample: list[str], said: str) -> None:
     path = tmp_path / "prices.csv"
     pl.DataFrame({"date": dates, "value": PRICES}).write_csv(path)

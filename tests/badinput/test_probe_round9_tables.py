@@ -108,6 +108,7 @@ ROLLOVER = [(9_700.0 + 8 * day) % 10_000 for day in range(70)]  # a 4-digit coun
                "2024-02-08)"),
     (MONTH_TO_DATE[10:] + MONTH_TO_DATE[:12], "rises on every one of its 62 days but 2,"),  # cut runs at both ends
 ])
+@pytest.mark.slow
 def test_a_register_that_resets_is_refused(hours, expect, tmp_path):
     folder = write_tiny_mine(tmp_path / "mine")
     write_daily_labour(folder, hours)
@@ -185,6 +186,7 @@ def _hourly_csv(path: Path, stamps: list[str]) -> Path:
           "naive times"),
     ("+02:00", "'2024-01-03 00:00:00+02:00' at row 49, in another form than '2024-01-01 00:00:00' at row 1"),
 ])
+@pytest.mark.slow
 def test_a_zoned_time_among_naive_ones_is_named(zoned, expect, tmp_path):
     """A historian export whose times gain a zone partway (a 'Z' or an offset): polars leaves the
     whole column text, and the line named its first value, a good one ('2024-01-01 00:00:00' at row 1)."""
@@ -243,6 +245,7 @@ def _hour_twice(folder: Path) -> None:
      "timestamp=2024-01-03 02:00:00 (2 rows with other values: two readings of one hour, as the hour repeated when clocks "
      "go back in naive local time?); expected one row per mine_id, activity, resource, timestamp"),
 ], ids=["a re-export", "two bookings", "a fall-back hour"])
+@pytest.mark.slow
 def test_duplicate_rows_say_whether_they_are_alike(edit, expect, tmp_path):
     """Rows of one key were refused the same whether copies (a re-export appended to the file) or two
     readings (an hour repeated as clocks go back): which one it is, is said."""
@@ -257,6 +260,7 @@ def test_duplicate_rows_say_whether_they_are_alike(edit, expect, tmp_path):
     ("consumption_daily", "date,mine_id,activity,resource,quantity\n" + ",M1,hauling,labour,5\n" * 5,
      "column 'date' of table 'consumption_daily' has no value in any of its 5 rows; expected Date values"),
 ], ids=["a header alone", "a header alone, BOM and CRLF", "no date in any row"])
+@pytest.mark.slow
 def test_a_csv_table_without_dates_is_refused_in_one_line(table, text, expect, tmp_path):
     """An export that found no rows writes its header alone: its columns are text to polars, and the
     date column's first value, none, ended in a ValueError traceback."""

@@ -184,6 +184,7 @@ def test_verify_of_a_job_that_read_a_part_added_since_is_not_reproduced(tmp_path
     assert f"changed input {new_part.resolve()}: read by the replay, not by the run (new since)" in result.output
 
 
+@pytest.mark.slow
 def test_an_interrupted_job_leaves_no_partial_results(made, tmp_path, monkeypatch):
     from minectl.tasks import cost
 
@@ -259,6 +260,7 @@ def test_a_search_without_an_objective_is_refused_before_any_job(made, tmp_path)
     assert not (tmp_path / "sweep").exists()
 
 
+@pytest.mark.slow
 def test_a_search_whose_every_job_failed_ends_in_one_line_after_the_jobs_table(made, tmp_path):
     result = invoke("cost", "-m", *made["data"], *SEARCH, "objective=cost.no_such_metric", f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output

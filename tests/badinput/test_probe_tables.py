@@ -47,6 +47,7 @@ def test_a_series_in_another_encoding_or_with_cr_line_ends_is_refused_in_one_lin
     assert "UTF-8" in line or "CR LF" in line
 
 
+@pytest.mark.slow
 def test_a_series_with_a_utf8_byte_order_mark_and_crlf_reads_as_the_plain_one(tmp_path):
     plain = metrics(uncertainty(write(tmp_path / "plain.csv", SERIES)), tmp_path / "a")
     marked = tmp_path / "marked.csv"
@@ -209,6 +210,7 @@ def test_a_zero_estimate_leaves_out_its_relative_range_not_the_run(tmp_path):
     assert found["uncertainty.level.range_low_pct"] == pytest.approx(100 * (found["uncertainty.level.ci_low"] - level) / level)
 
 
+@pytest.mark.slow
 def test_a_hand_written_header_with_spaces_after_the_commas_reads_as_the_plain_one(tmp_path):
     """`m, v` named its columns 'm' and ' v': "column 'v' not found; columns are m,  v"."""
     plain = metrics(uncertainty(write(tmp_path / "plain.csv", SERIES)), tmp_path / "a")

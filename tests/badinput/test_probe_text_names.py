@@ -240,6 +240,7 @@ def test_a_series_column_that_prints_like_another_is_refused(header, extra, expe
     (UPIT.replace("2 5", "2 5\x1c0"), "t.upit:7: control character '\\x1c'"),  # was t.upit:8: '0' one field, a line too far
     (UPIT.replace("2 5", "2\x0c5"), "t.upit:7: control character '\\x0c'"),
 ], ids=["escape code in NAME", "file separator in a value", "form feed between fields"])
+@pytest.mark.slow
 def test_a_control_character_in_a_minelib_file_is_refused_naming_its_line(upit, expect, tmp_path):
     folder = _minelib(tmp_path / "ml", upit=upit)
     run_dir = tmp_path / "run"

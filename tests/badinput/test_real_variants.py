@@ -344,6 +344,7 @@ def test_arff_class_outside_its_declared_values_is_refused(tmp_path):
                    inputs=[path], run_dir=tmp_path / "run")
 
 
+@pytest.mark.slow
 def test_failure_flags_that_make_up_the_label_together_are_said(tmp_path):
     """AI4I 2020's shape: 'Machine failure' is the OR of failure-mode flags (TWF, HDF, ...) kept in
     the table. Each flag alone scores below the leakage limit, so the one-feature check named none

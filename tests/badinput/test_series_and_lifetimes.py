@@ -152,6 +152,7 @@ def _uncertainty(path: Path, run: Path, *extra: str) -> list[str]:
             "uncertainty.families=[normal]", *extra, f"hydra.run.dir={run}", "report=false"]
 
 
+@pytest.mark.slow
 def test_uncertainty_reads_pink_sheet_months_and_refuses_them_newest_first(tmp_path):
     """`1960M01` (the World Bank's own month format) read no date, so a newest-first file passed
     unchecked and the revenue risk took the OLDEST price as the last one."""
