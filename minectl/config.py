@@ -142,6 +142,16 @@ class CostConfig(TaskConfig):
     cost: CostParams = field(default_factory=CostParams)
 
 
+def overrides_given() -> dict[str, str] | None:
+    """The run's command-line overrides by key (`+q=0.9` -> {"q": "+q=0.9"}), from Hydra's record of the
+    command line; None outside a Hydra run. A value set by a debug or experiment config is not in it."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return None
+    return {override.split("=", 1)[0].lstrip("+~"): override for override in HydraConfig.get().overrides.task}
+
+
 def register_schemas(schemas: Mapping[str, type]) -> None:
     """Register each task's `Config` (``schemas``: task name -> Config, from
     `minectl.tasks.schemas()`) as `<task>_schema` in Hydra's ConfigStore."""

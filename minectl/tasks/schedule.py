@@ -248,11 +248,10 @@ def _check_synthetic_settings(cfg: Config) -> None:
     schedule.periods=3 solved its files' 6 periods, exit 0). Refused when the user gave them: named in the run's overrides
     (Hydra's record of the command line; debug=quick sets a smaller model, which is not the user's), or, for a config made
     outside a Hydra run, set otherwise than the schema's defaults."""
-    from hydra.core.hydra_config import HydraConfig
+    from minectl.config import overrides_given
 
-    if HydraConfig.initialized():  # each as given: `synthetic={nx: 4}` named as so, not as the whole node it makes
-        given = {override.split("=", 1)[0].lstrip("+~"): override for override in HydraConfig.get().overrides.task}
-    else:
+    given = overrides_given()  # each as given: `synthetic={nx: 4}` named as so, not as the whole node it makes
+    if given is None:
         defaults = OmegaConf.structured(Config)
         keys = [f"synthetic.{key}" for key in cfg.synthetic] + list(SYNTHETIC_ONLY[1:])
         given = {key: f"{key}={OmegaConf.select(cfg, key)}" for key in keys

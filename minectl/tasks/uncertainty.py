@@ -147,6 +147,29 @@ def check(cfg: Config) -> None:
         raise ConfigError(f"dataset.cost_items: one item ({dataset.cost_items[0]}); expected two or more to propagate to their total")
 
 
+# a setting read only where another is set (what reads it, whether it is read): given on the command line without
+# it, it changed nothing, exit 0; said, not refused: a sweep such as statistic=mean,quantile q=0.9 gives q to the
+# jobs that read it
+READ_ONLY_WITH = {
+    "uncertainty.q": ("uncertainty.statistic=quantile", lambda cfg: cfg.uncertainty.statistic == "quantile"),
+    "uncertainty.risk_level": ("revenue.output > 0", lambda cfg: cfg.revenue.output > 0),
+    "uncertainty.alpha": ("revenue.output > 0", lambda cfg: cfg.revenue.output > 0),
+    "uncertainty.mc_samples": ("dataset.cost_items", lambda cfg: bool(cfg.dataset.cost_items)),
+    "uncertainty.copula": ("dataset.cost_items", lambda cfg: bool(cfg.dataset.cost_items)),
+    "dataset.combine": ("dataset.cost_items", lambda cfg: bool(cfg.dataset.cost_items)),
+    "implied_cost.operating_hours": ("implied_cost.cost_per_event > 0", lambda cfg: cfg.implied_cost.cost_per_event > 0),
+}
+
+
+def unused_settings(cfg: Config) -> list[str]:
+    """A line for each setting of the command line (READ_ONLY_WITH) that this run does not read."""
+    from minectl.config import overrides_given
+
+    given = overrides_given() or {}
+    return [f"{given[key]} is read only with {needs}: not used by this run"
+            for key, (needs, read) in READ_ONLY_WITH.items() if key in given and not read(cfg)]
+
+
 @config_keys(KEYS)
 def run(cfg: Config, out: Run) -> dict:
     import polars as pl
@@ -169,6 +192,8 @@ def run(cfg: Config, out: Run) -> dict:
     )
 
     params, dataset = cfg.uncertainty, cfg.dataset
+    for line in unused_settings(cfg):
+        out.console.print(f"[yellow]warning: {line}[/yellow]")
     path = out.input_file(dataset.path)
     groups, flags = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete",
                                 dataset.date_column, dataset.censored_column,

@@ -198,3 +198,20 @@ def test_a_triangular_sample_with_its_mode_at_the_minimum_fits_c_0() -> None:
     assert (c, loc) == (0.0, x.min())
     assert fit.log_likelihood > float(stats.triang(*scipy_fit).logpdf(x).sum())
     assert math.isnan(fit.ad_pvalue)
+
+
+@pytest.mark.parametrize("extra, warned", [
+    (["uncertainty.q=0.9"], "uncertainty.q=0.9 is read only with uncertainty.statistic=quantile: not used by this run"),
+    (["uncertainty.alpha=0.2"], "uncertainty.alpha=0.2 is read only with revenue.output > 0: not used by this run"),
+    (["uncertainty.statistic=quantile", "uncertainty.q=0.9"], None),  # read: nothing said
+])
+def test_a_setting_the_run_does_not_read_is_said(extra, warned, tmp_path: Path) -> None:
+    """Before: uncertainty.q with the default statistic (mean), or alpha without revenue.output, changed nothing, unsaid."""
+    from harness import invoke
+
+    path = tmp_path / "series.csv"
+    pl.DataFrame({"value": _prices(60)}).write_csv(path)
+    result = invoke(*quick_uncertainty(path, tmp_path / "run", *extra))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # the terminal's width wraps the line
+    assert text.count("warning:") == (1 if warned else 0) and (warned is None or f"warning: {warned}" in text), result.output
