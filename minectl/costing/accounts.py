@@ -395,6 +395,11 @@ def _refuse_registers(records: pl.DataFrame, series: np.ndarray, dates: np.ndarr
                         "not the quantity used? expected the quantity used in each hour or day (the differences of the readings)")
 
 
+def _as_dates(days: np.ndarray) -> pl.Series:
+    """Day numbers of _read_records (days since 1970-01-01) as dates, for the error lines."""
+    return pl.Series(days).cast(pl.Int32).cast(pl.Date)
+
+
 UNIT_STEPS = (1e3, 1e6)  # kWh beside Wh or MWh, kg beside g or t, L beside m3: one quantity in two units
 UNIT_STEP_SLACK = math.log(2)  # the two levels' medians are a unit step apart within a factor of 2 (daily use varies)
 UNIT_STEP_GAP = math.log(100)  # and every day after the step lies this far beyond every day before it (PRICE_JUMP)
@@ -439,7 +444,7 @@ def _refuse_unit_steps(records: pl.DataFrame, mapping: CostMapping) -> None:
             if abs(abs(high - low) - math.log(factor)) > UNIT_STEP_SLACK:
                 continue
             names = records.filter(pl.col("_series") == ids[i]).row(0, named=True)
-            when = pl.Series(days[[i, i + 1]]).cast(pl.Int32).cast(pl.Date)
+            when = _as_dates(days[[i, i + 1]])
             raise DataError(
                 f"consumption: mine '{names['mine_id']}', activity '{names['activity']}', resource '{names['resource']}' goes from "
                 f"{math.exp(low):,.6g} a day (median, to {when[0]}) to {math.exp(high):,.6g} (from {when[1]}), "
@@ -475,7 +480,7 @@ def _refuse_period_totals(records: pl.DataFrame, series: np.ndarray, dates: np.n
     few = (records_of == 2) | ((records_of == 1) & (rows_of - 1 >= LONE_EMPTY_DAYS))
     found = []  # (series id, its days, how they fall)
     for sid in np.flatnonzero(((records_of >= PERIOD_RECORDS) | few) & (next_day == 0)):  # few: each looked at on its own
-        days = pl.Series(given_dates[given_series == sid]).cast(pl.Int32).cast(pl.Date)
+        days = _as_dates(given_dates[given_series == sid])
         steps = np.diff(days.to_physical().to_numpy())
         month_ends = days.dt.month_end().eq(days).all()
         if days.len() == 1:
@@ -494,7 +499,7 @@ def _refuse_period_totals(records: pl.DataFrame, series: np.ndarray, dates: np.n
             continue
         names = records.filter(pl.col("_series") == sid).row(0, named=True)
         read = np.flatnonzero(series == sid)
-        first = f"{quantity[read[0]]:,.1f} on {pl.Series(dates[read[:1]]).cast(pl.Int32).cast(pl.Date)[0]}" if read.size else "none read"
+        first = f"{quantity[read[0]]:,.1f} on {_as_dates(dates[read[:1]])[0]}" if read.size else "none read"
         what = (f"{days.len()} records, none the day after another ({every}, first {first}), the days between empty: the totals"
                 if days.len() > 1 else f"1 record ({first}, {every}): the total")
         raise DataError(
