@@ -319,8 +319,8 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError("factors extract predict: no text; expected factors.extract.text=FILE (plain text, one entry a line)")
     if folder is None:
         raise ConfigError("factors extract predict: no out=DIR; expected the folder the tables go to")
-    table = text.suffix.lower() in TABLE_TEXT  # a row an entry, else a line
-    if table:
+    tabular = text.suffix.lower() in TABLE_TEXT  # a row an entry, else a line
+    if tabular:
         column, numbered = _table_entries(text, column)
     elif column is not None:  # said, not ignored
         raise ConfigError(f"factors extract predict: factors.extract.text_column={column} for {text.name}; expected it with a "
@@ -329,7 +329,7 @@ def predict_cli(run, overrides: list[str]) -> None:
         numbered = _text_entries(text)
     long = next(((number, len(words)) for number, _, words in numbered if len(words) > MAX_TOKENS), None)
     if long is not None:
-        entry = "row" if table else "line"
+        entry = "row" if tabular else "line"
         raise DataError(f"{text}: {entry} {long[0]}: {long[1]} tokens; expected at most {MAX_TOKENS} an entry (split longer text "
                         f"into {entry}s)")
     check_plain_files(run.dir / "model", "the tagger files a `minectl factors extract` run writes")
@@ -365,7 +365,7 @@ def predict_cli(run, overrides: list[str]) -> None:
                 rows[name] += frame.height
     console = Console()
     console.print(first_triples)
-    entries = f"rows of column {column!r}" if table else "lines"
+    entries = f"rows of column {column!r}" if tabular else "lines"
     console.print(f"{len(numbered)} {entries}: {rows['entities']} entities, {rows['triples']} triples, "
                   f"{rows['pending']} pending clauses -> {folder}")
 
