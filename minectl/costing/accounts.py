@@ -10,6 +10,7 @@ call ``cost_accounts``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -72,10 +73,13 @@ class Preprocessing:
             raise ConfigError(f"{self.outlier_sigma}; expected a multiple of sigma > 0, e.g. 3", param="outlier_sigma")
         if not self.event_downtime_h >= 0:
             raise ConfigError(f"{self.event_downtime_h}; expected hours >= 0", param="event_downtime_h")
-        try:
-            pl.select(pl.lit(0).cast(pl.Date).dt.truncate(self.impute_cycle)).item()
+        try:  # in days or longer: a cycle of hours (1h) or of rows (1i) held one daily record each, nothing to impute
+            pl.select(pl.lit(0).cast(pl.Date).dt.truncate(self.impute_cycle)).item()  # from (each missing day left uncosted)
+            whole_days = re.fullmatch(r"(\d+(d|w|mo|q|y))+", str(self.impute_cycle))
         except (pl.exceptions.PolarsError, ValueError):
-            raise ConfigError(f"{self.impute_cycle!r}; expected a period like 1mo, 1w, 7d", param="impute_cycle") from None
+            whole_days = None
+        if not whole_days:
+            raise ConfigError(f"{self.impute_cycle!r}; expected a period of a day or longer, like 1mo, 1w, 7d", param="impute_cycle")
         for resource, (lower, upper) in self.bounds.items():
             if lower is not None and upper is not None and lower > upper:
                 raise ConfigError(f"lower {lower} > upper {upper}; expected lower <= upper", param=f"bounds.{resource}")
@@ -230,6 +234,7 @@ def _consumption_accounts(
         upper=_bound(prep.bounds, 1, mapping),
         event=None if equipment is None else pl.col("_event"),
         intermittent=True,  # the business bounds (costs.thresholds) still apply to its use days
+        jump_limit=_jump_limit(mapping),
     )
     imputed = impute_cycle_mean(drop_outliers(cleaned, "quantity"), "quantity", by=["_series"], cycle=prep.impute_cycle).collect()
     del combined, cleaned  # peak memory: the daily records live on in `imputed` only
@@ -609,6 +614,29 @@ def _refuse_given_twice(records: pl.LazyFrame) -> None:
             f"{row['quantity']:,.1f} on {row['first']}; {twice.height} such pair(s) of sources): the same meter twice (hourly "
             "readings and their daily totals, or a check meter beside the main one)? their sum would cost it twice; expected each "
             "quantity in one table and meter only (a booked record beside a meter is added to it)")
+    _refuse_main_beside_sub_meters(given)
+
+
+def _refuse_main_beside_sub_meters(given: pl.LazyFrame) -> None:
+    """Refuse a series one source of which is the sum of its others (two at least) on every day they give it, at
+    least GIVEN_TWICE_DAYS of them and not all one value: a main meter beside its sub-meters (a feeder's meter and
+    those of the mill and the crusher it feeds), whose consolidated sum costs the consumption twice."""
+    keys = ["date", *SERIES]
+    agree = (pl.col("quantity") - pl.col("_others")).abs() <= GIVEN_TWICE_RTOL * pl.col("quantity").abs()
+    main = (given.filter(pl.len().over(keys) >= 3)
+            .with_columns(_others=pl.col("quantity").sum().over(keys) - pl.col("quantity"))
+            .group_by(*SERIES, "_source")
+            .agg(pl.len().alias("days"), agree.all().alias("agree"), pl.col("quantity").n_unique().alias("values"),
+                 pl.col("date").min().alias("first"), pl.col("quantity").sort_by("date").first().alias("quantity"))
+            .filter(pl.col("agree") & (pl.col("days") >= GIVEN_TWICE_DAYS) & (pl.col("values") > 1))
+            .sort(*SERIES, "_source").collect())
+    if main.height:
+        row = main.row(0, named=True)
+        raise DataError(
+            f"consumption: mine '{row['mine_id']}', activity '{row['activity']}', resource '{row['resource']}' is given by "
+            f"{row['_source']} as the sum of its other sources on each of the {row['days']} days they give it (first "
+            f"{row['quantity']:,.1f} on {row['first']}): a main meter (or a daily total) beside its sub-meters? their sum would "
+            "cost it twice; expected the main meter or its sub-meters, not both")
 
 
 def _sorted_records(records: pl.LazyFrame) -> pl.LazyFrame:
@@ -646,6 +674,17 @@ def _unknown_event_days(equipment: pl.LazyFrame | pl.DataFrame, prep: Preprocess
     """Equipment mine-days whose event is unknown (``_event`` is null): taken as no event, so their
     outliers are removed rather than kept; counted so that a run says so."""
     return int(equipment.lazy().select(_event(prep).is_null().sum()).collect().item())
+
+
+# a day this many times the largest of its outlier window and the next day: a unit slip (Wh among kWh, within
+# UNIT_STEP_SLACK), which no failure explains in a quantity; in money a repair's bill can be (spare parts after an overhaul)
+JUMP_LIMIT = UNIT_STEPS[0] / math.exp(UNIT_STEP_SLACK)
+
+
+def _jump_limit(mapping: CostMapping) -> pl.Expr:
+    """The records' jump limit (flag_outliers): JUMP_LIMIT, none for money; looked up by the resource's Enum code."""
+    by_code = pl.Series([None if mapping.is_money(r) else JUMP_LIMIT for r in mapping.resources], dtype=pl.Float64)
+    return pl.lit(by_code).gather(pl.col("resource").to_physical())
 
 
 def _bound(bounds: Mapping[str, tuple[float | None, float | None]], side: int, mapping: CostMapping) -> pl.Expr | None:

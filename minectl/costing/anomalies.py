@@ -94,9 +94,13 @@ def check_detector(window: int, z: float) -> None:
 
 
 def _baseline(column: str, window: int) -> tuple[pl.Expr, pl.Expr]:
+    """The mean and sd of the previous ``window`` days of the mine (rows in mine and date order); null
+    where it lacks a row of one of those days: the rows before a day the daily table skips (no consumption
+    record at all) reached further back in time than the window (14 rows, 15 days)."""
     previous = pl.col(column).shift(1)
-    mean = previous.rolling_mean(window, min_samples=window).over(BY)
-    sd = previous.rolling_std(window, min_samples=window).over(BY)
+    days = pl.col("date") - pl.col("date").shift(window) == pl.duration(days=window)
+    mean = pl.when(days).then(previous.rolling_mean(window, min_samples=window)).over(BY)
+    sd = pl.when(days).then(previous.rolling_std(window, min_samples=window)).over(BY)
     return mean, sd
 
 

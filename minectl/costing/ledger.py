@@ -40,10 +40,12 @@ def price_schedule(mapping: CostMapping, prices: pl.LazyFrame | pl.DataFrame | N
 
 
 def _price_ends(prices: pl.LazyFrame | pl.DataFrame, table: pl.LazyFrame) -> list[pl.LazyFrame]:
-    """A price list's ends: where a row's ``valid_to`` (inclusive, or exclusive: the next row's
-    valid_from) is not followed by the resource's next price, a null price from the day after it, so
-    that a day between two contracts has no price (refused) instead of the expired one (costed
-    before: an extra column, ignored)."""
+    """A price list's ends: from the day after a row's ``valid_to`` (inclusive, or exclusive: the next row's
+    valid_from) that no row starts, the price of the row in force then with the latest valid_from, as on
+    any day, or a null price where none is, so that a day between two contracts has no price (refused)
+    instead of the expired one (costed before: an extra column, ignored). A price set for a few days
+    inside a longer one's validity ends back into the longer one (its end was a null price: "no price"
+    on a day the longer one covers)."""
     schema = prices.lazy().collect_schema()
     column = next(iter(named_columns(schema, _VALID_TO)), None)
     if column is None:
@@ -51,13 +53,15 @@ def _price_ends(prices: pl.LazyFrame | pl.DataFrame, table: pl.LazyFrame) -> lis
     dtype = schema[column]
     if not (dtype == pl.Date or isinstance(dtype, pl.Datetime)):
         raise DataError(f"data.tables.prices: column {column!r} holds {dtype}, not dates; expected the last day each price applies")
-    ends = prices.lazy().select(pl.col("resource").cast(pl.String), pl.col("valid_from").cast(pl.Date),
-                                valid_to=pl.col(column).cast(pl.Date))
-    # an exclusive end is another price's first day: no gap there (an inclusive one's next day has the rank below)
-    starts = table.select("resource", valid_to="valid_from", _next=pl.lit(True))
-    ends = ends.drop_nulls().join(starts, on=["resource", "valid_to"], how="left")
-    ends = ends.filter(pl.col("_next").is_null() | (pl.col("valid_to") == pl.col("valid_from")))
-    return [ends.select("resource", valid_from=pl.col("valid_to") + pl.duration(days=1), price=pl.lit(None, pl.Float64), _rank=pl.lit(-1))]
+    rows = prices.lazy().select(*(pl.col(c).cast(t) for c, t in PRICE_SCHEMA.items()), valid_to=pl.col(column).cast(pl.Date))
+    # the days after the rows' ends that no row starts (an exclusive end is another price's first day: that row starts it)
+    after = (rows.select("resource", valid_from=pl.col("valid_to") + pl.duration(days=1)).drop_nulls().unique()
+             .join(table.select("resource", "valid_from"), on=["resource", "valid_from"], how="anti"))
+    day = pl.col("valid_from")
+    in_force = (after.join(rows.rename({"valid_from": "_since"}), on="resource")
+                .filter(pl.col("_since") <= day, pl.col("valid_to").is_null() | (pl.col("valid_to") >= day))
+                .group_by("resource", "valid_from").agg(pl.col("price").sort_by("_since").last()))
+    return [after.join(in_force, on=["resource", "valid_from"], how="left").with_columns(_rank=pl.lit(-1))]
 
 
 def daily_prices(schedule: pl.LazyFrame, resources: pl.Enum, first: date, last: date) -> pl.Series:

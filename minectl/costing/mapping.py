@@ -67,6 +67,11 @@ class CostMapping:
         used = {a.stage for a in self.activities.values()}
         return tuple(s for s in STAGES if s in used)
 
+    def is_money(self, resource: str) -> bool:
+        """Whether a resource's unit is a currency (the run's, an ISO one, or a multiple: 万元): a cost booked as such."""
+        key = _unit_key(self.resources[resource].unit)
+        return key in _CURRENCIES or key == _unit_key(self.currency) or _scaled_currency(key) is not None
+
     @classmethod
     def from_dict(cls, costs: Mapping[str, Any]) -> CostMapping:
         """Build and check a mapping from the plain ``costs`` config node."""
@@ -195,6 +200,9 @@ _CURRENCIES = frozenset(
     "usd eur cny aud cad gbp chf jpy inr idr zar brl clp pen mxn rub kzt mnt pgk ghs tzs zmw cdf sek nok php vnd".split())
 # the yuan as Chinese exports write it (the seed's mines): RMB/kWh, 元/kWh are CNY/kWh
 _CURRENCY_ALIASES = {"rmb": "cny", "元": "cny", "yuan": "cny"}
+# and the units as Chinese tariffs and cost reports write them: 元/千瓦时 (a tariff's own form) and 元/度 are CNY/kWh
+_UNIT_ALIASES = {**_CURRENCY_ALIASES, "千瓦时": "kwh", "度": "kwh", "兆瓦时": "mwh", "吨": "t", "千克": "kg", "公斤": "kg",
+                 "升": "l", "立方米": "m3"}
 
 
 def _words(header: str) -> list[str]:
@@ -243,10 +251,11 @@ def _alike(name: object, declared: Iterable[str]) -> str:
 
 def _unit_key(text: str) -> str:
     """A unit or currency as compared: compatibility forms folded (m³ = m3, full-width ｋＷｈ), without
-    case, spaces and middle dots (kW·h), 'per' as '/' (CNY per kWh = cny/kwh), the yuan's names as CNY."""
+    case, spaces and middle dots (kW·h), 'per' as '/' (CNY per kWh = cny/kwh), the yuan's names as CNY and
+    the Chinese names of units as theirs (元/千瓦时 = cny/kwh)."""
     text = re.sub(r"\s+per\s+", "/", unicodedata.normalize("NFKC", text).strip(), flags=re.IGNORECASE)
     key = "".join(text.split()).replace("\u00b7", "").replace("\u22c5", "").casefold()
-    return "/".join(_CURRENCY_ALIASES.get(part, part) for part in key.split("/"))
+    return "/".join(_UNIT_ALIASES.get(part, part) for part in key.split("/"))
 
 
 def check_keys(spec: Any, allowed: Iterable[str], key: str) -> Mapping[str, Any]:

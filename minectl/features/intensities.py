@@ -24,7 +24,7 @@ def add_intensities(
     window: int = 7,
 ) -> pl.LazyFrame:
     """Add ``name = num / den`` per ``ratios`` item, then ``<col>_chg`` (day-over-day relative
-    change, null after a 0) for ``change`` and ``<col>_rm`` (trailing ``window``-day mean,
+    change, null after a 0 or a day missing) for ``change`` and ``<col>_rm`` (trailing ``window``-day mean,
     today included) for ``rolling``, in time order per series. Rows keep their order (without
     ``by``: sorted by ``time_col``).
     """
@@ -37,7 +37,9 @@ def add_intensities(
 
     lf = frame.lazy() if over else frame.lazy().sort(time_col)
     lf = lf.with_columns(ratio(num, den).alias(name) for name, (num, den) in ratios.items())
-    previous = {c: per_series(pl.col(c).shift(1)) for c in change}
+    # the day before's value, none after a day the frame skips (it compared with two days before)
+    day_before = pl.col(time_col) - pl.col(time_col).shift(1) == pl.duration(days=1)
+    previous = {c: per_series(pl.when(day_before).then(pl.col(c).shift(1))) for c in change}
     return lf.with_columns(
         *(pl.when(prev != 0).then(pl.col(c) / prev - 1).alias(_change_column(c)) for c, prev in previous.items()),
         *(per_series(pl.col(c).rolling_mean(window, min_samples=1)).alias(_rolling_column(c)) for c in rolling),

@@ -38,8 +38,9 @@ def flag_outliers(
     event: pl.Expr | None = None,
     runs: np.ndarray | None = None,
     intermittent: bool = False,
+    jump_limit: Bound = None,
 ) -> pl.LazyFrame:
-    """Add ``outlier_sigma``, ``outlier_threshold``, ``outlier`` and ``event_kept`` columns.
+    """Add ``outlier_sigma``, ``outlier_threshold``, ``outlier_jump``, ``outlier`` and ``event_kept`` columns.
 
     ``lower``/``upper``: business bounds, a number or an expression (e.g. a per-resource
     column); ``event``: boolean expression marking rows explained by an operational event.
@@ -50,6 +51,11 @@ def flag_outliers(
     of the previous ``window`` values are 0: an intermittent series (explosives on blast days, a cost
     booked once a month) has every use day far outside the sigma of its zeros (removed, each was
     imputed with its month's mean, 0: three monthly blasts of 5,000 kg were costed as one).
+    ``jump_limit``: a value this many times the largest of the previous ``window`` values (a part window too:
+    from a series' second value on) and the next value or more is an outlier that no event explains (a
+    number, or an expression per row; null: no limit): a day of a meter's Wh among its kWh was kept and
+    costed 1,000x on a repair day, or in a series' first ``window`` days, before the sigma rule has a full
+    window. A level that stays (a plant put in service after weeks on standby) is no jump.
     """
     if window < 2:
         raise ValueError(f"window must be >= 2, got {window}")
@@ -64,22 +70,32 @@ def flag_outliers(
     if intermittent:
         zeros = (previous == 0).cast(pl.Int32).rolling_sum(window, min_samples=window)
         sigma = sigma & ~(zeros * 2 >= window).fill_null(False)
-    if by and runs is not None:
-        sigma = _per_run(frame, sigma, runs)
-    elif by:  # windows ordered per series: cheaper than sorting the frame by the series keys; one
-        sigma = sigma.over(by, order_by=time_col)  # window for the whole test: 20 % cheaper than two
+
+    def per_series(expr: pl.Expr) -> pl.Expr | pl.Series:
+        if by and runs is not None:
+            return _per_run(frame, expr, runs)
+        # windows ordered per series: cheaper than sorting the frame by the series keys; one
+        # window for the whole test: 20 % cheaper than two
+        return expr.over(by, order_by=time_col) if by else expr
+
+    sigma = per_series(sigma)
     threshold = pl.lit(False)
     lo, hi = _bound(lower), _bound(upper)
     if lo is not None:
         threshold = threshold | (x < lo).fill_null(False)
     if hi is not None:
         threshold = threshold | (x > hi).fill_null(False)
+    jump = pl.lit(False)
+    if jump_limit is not None:
+        before = previous.rolling_max(window, min_samples=1)
+        around = per_series(pl.when(before > 0).then(pl.max_horizontal(before, x.shift(-1))))  # null: nothing before
+        jump = (x >= _bound(jump_limit) * around).fill_null(False)
     explained = pl.lit(False) if event is None else event.fill_null(False)
     return (
         (frame.lazy() if by else frame.lazy().sort(time_col))
-        .with_columns(outlier_sigma=sigma, outlier_threshold=threshold)
-        .with_columns(outlier=pl.col("outlier_sigma") | pl.col("outlier_threshold"))
-        .with_columns(event_kept=pl.col("outlier") & explained)
+        .with_columns(outlier_sigma=sigma, outlier_threshold=threshold, outlier_jump=jump)
+        .with_columns(outlier=pl.col("outlier_sigma") | pl.col("outlier_threshold") | pl.col("outlier_jump"))
+        .with_columns(event_kept=pl.col("outlier") & explained & ~pl.col("outlier_jump"))
     )
 
 

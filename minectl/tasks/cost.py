@@ -6,6 +6,7 @@ realism of its figures against seed 000 Table 2.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from omegaconf import OmegaConf
@@ -20,14 +21,20 @@ if TYPE_CHECKING:
 
 
 def check(cfg: Config) -> None:
-    """The report's period is one it can draw (null: from the dates), the cost mapping's parts
+    """The report's period is one it can draw (null: from the dates), the cleaning's parameters (an
+    `impute_cycle` of no period failed its job only, after the others had run), the cost mapping's parts
     that need no data, and the data folder is one, for every sweep value before any job; the
     period's options live with the plots."""
+    from minectl.costing.accounts import Preprocessing
     from minectl.costing.pipeline import check_costs
     from minectl.costing.report import PERIODS
     from minectl.data.mine import check_data_dir
 
     check_value("cost.period", cfg.cost.period, Choices(PERIODS))
+    cleaning = {f.name for f in fields(Preprocessing)} - {"bounds"}  # cost.<name> keys; bounds: costs.thresholds
+    params = full_cost_params(cfg.cost)
+    with config_keys({name: f"cost.{name}" for name in cleaning}):
+        Preprocessing(**{name: params[name] for name in cleaning}).check()
     check_costs(OmegaConf.to_container(cfg.costs, resolve=True))
     check_data_dir(cfg.data)
 
