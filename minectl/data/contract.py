@@ -155,6 +155,12 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     targets = dict(spec.columns)
     if name == "sensors":  # every extra sensor column is a float reading
         targets |= {c: F64 for c in schema if c not in spec.columns}
+    zoned = [c for c, dtype in targets.items() if dtype.is_temporal() and getattr(schema[c], "time_zone", None)]
+    for column in zoned:
+        _refuse_clock_change(frame, name, column, schema[column], targets[column], source)
+    if zoned:  # their wall time in their zone (a cast to naive times would give UTC, moving the local day or hour)
+        frame = frame.with_columns(pl.col(zoned).dt.replace_time_zone(None))
+        schema = frame.collect_schema()
     casts = []
     for column, dtype in targets.items():
         if schema[column] == dtype:
@@ -176,9 +182,12 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
             except pl.exceptions.PolarsError as exc:
                 refuse_unclosed_quote(exc, f"{source}: table '{name}'")
                 expected = spec.columns.get(column, F64)
+                # a historian's long table (timestamp, tag, value): its tag column is text where a sensor's readings are due
+                long = (": a sensors table has a column of readings per sensor (a historian's long table of name and value "
+                        "columns: pivot it to a column per name)") if column not in spec.columns else ""
                 raise DataError(
                     f"{source}: column '{column}' of table '{name}' has values that are not {expected} (found {schema[column]}"
-                    f"{_first_unread(uncast, column, expected)}); expected {_EXPECTED_FORMS.get(expected, f'{expected} values')}"
+                    f"{_first_unread(uncast, column, expected)}); expected {_EXPECTED_FORMS.get(expected, f'{expected} values')}{long}"
                 ) from None
     numbers = [c for c, t in frame.collect_schema().items() if t == F64]  # quantities, prices, outputs, readings
     checks = [pl.len().alias("rows")]
@@ -233,10 +242,10 @@ _EXPECTED_FORMS = {pl.Boolean: "true/false or 1/0 (not Y/N or yes/no)", pl.Float
 
 def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType, dtype: pl.DataType, source: str) -> None:
     """Refuse the casts that polars makes without a word but that change the values: numbers as
-    dates (an Excel serial day 45322 would be read as days since 1970), zoned times (converted to
-    UTC, which moves the local day or hour), fractions as counts or ids (1.5 failures -> 1), true/false or
-    dates as numbers (1/0, days since 1970), numbers other than 0 and 1 as true/false, and a column
-    without any value (type Null: every cast of it passes, as nulls)."""
+    dates (an Excel serial day 45322 would be read as days since 1970), fractions as counts or ids
+    (1.5 failures -> 1), true/false or dates as numbers (1/0, days since 1970), numbers other than 0
+    and 1 as true/false, and a column without any value (type Null: every cast of it passes, as nulls).
+    Zoned times come here as their wall time (validate_table; _refuse_clock_change)."""
     if found == pl.Null:
         raise DataError(f"{source}: column '{column}' of table '{name}' has no value in any row (type Null); expected {dtype} values")
     if found.is_nested():  # a list, array or struct: polars casts some to a number or sums them, naming no column
@@ -271,9 +280,6 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
     if dtype.is_temporal() and found.is_numeric():
         raise DataError(f"{source}: column '{column}' of table '{name}' holds numbers ({found}), not dates; "
                         f"expected {dtype} values (e.g. 2024-01-31; Excel serial days and epoch counts are ambiguous)")
-    if dtype.is_temporal() and getattr(found, "time_zone", None):
-        raise DataError(f"{source}: column '{column}' of table '{name}' holds times with a zone ({found.time_zone}); expected "
-                        "naive local mine time (drop the zone or offset upstream, e.g. convert to the mine's zone and remove it)")
     if dtype == DATE and isinstance(found, pl.Datetime):  # the cast drops a time of day: 16:00 UTC of a Shanghai day is the day before
         timed = pl.col(column) != pl.col(column).dt.truncate("1d")
         count = frame.select(timed.sum()).collect().item()
@@ -295,6 +301,28 @@ def _check_cast(frame: pl.LazyFrame, name: str, column: str, found: pl.DataType,
                 raise DataError(f"{source}: column '{column}' of table '{name}' holds ids as numbers as large as {big:.6g} (a "
                                 "spreadsheet's scientific format, 1.23457E+11, keeps 6 of an id's digits); expected the ids as "
                                 "text (format the column as text before saving)")
+
+
+def _refuse_clock_change(frame: pl.LazyFrame, name: str, column: str, found: pl.Datetime, dtype: pl.DataType, source: str) -> None:
+    """Refuse hourly times with a zone (``found``) whose UTC offset changes within the table (daylight saving): at
+    their wall time an hour repeats in autumn and one is missing in spring, and in UTC the days start at another
+    hour than the other tables' local days. Times in a zone of one offset over the table (UTC, Asia/Shanghai,
+    +08:00) are read at their wall time; so are days (Date) in any zone: a local midnight is its day."""
+    if dtype != STAMP:
+        return
+    offset = pl.col(column).dt.replace_time_zone(None) - pl.col(column).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    changed = frame.filter(offset != offset.drop_nulls().first()).select(pl.col(column), offset.alias("offset")).head(1).collect()
+    if changed.height:
+        usual = frame.select(offset.drop_nulls().first()).collect().item()
+        raise DataError(f"{source}: column '{column}' of table '{name}' holds times in {found.time_zone}, whose offset from UTC changes "
+                        f"within the table (daylight saving: {_utc_offset(usual)} at first, {_utc_offset(changed['offset'][0])} at "
+                        f"{changed[column][0]:%Y-%m-%d %H:%M}); {ONE_CLOCK}: convert them to UTC or to the zone's standard time "
+                        "before the read")
+
+
+def _utc_offset(offset: dt.timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    return f"UTC{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _other_form(frame: pl.LazyFrame, column: str, first: str) -> str | None:

@@ -11,7 +11,7 @@ import hashlib
 import re
 from datetime import time
 from pathlib import Path
-from typing import Any, Callable, Collection, NamedTuple
+from typing import Any, Callable, Collection, NamedTuple, TypeVar
 
 import polars as pl
 
@@ -26,6 +26,9 @@ from minectl.errors import DataError
 # conf/ (the factors' declared knowledge) resolves in either.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _ROOTS = (PROJECT_ROOT, Path(minectl.conf.__file__).resolve().parents[1])
+
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 def user_dir() -> Path:
@@ -139,18 +142,22 @@ def existing_input(path: str | None, kind: str) -> Path:
 
 
 def parquet_parts(folder: Path) -> list[Path]:
-    """The part files of a table given as a folder, in name order: its .parquet files and those of
-    its hive partition sub-folders (year=2023/, as Spark, DuckDB and pyarrow write partitioned
-    data), less hidden names (starting with '.' or '_': checksums, macOS' ._ copies, Spark's
-    _SUCCESS and _temporary/, skipped as Spark, Hive and pyarrow skip them). Refused in one line:
-    another sub-folder holding parquet (a copy, or another table?), no part, a part of 0 bytes."""
-    def under(here: Path) -> list[Path]:
+    """The part files of a table given as a folder, in name order (numbers as numbers: _in_number_order):
+    its .parquet files and those of its hive partition sub-folders (year=2023/, as Spark, DuckDB and
+    pyarrow write partitioned data), less hidden names (starting with '.' or '_': checksums, macOS' ._
+    copies, Spark's _SUCCESS and _temporary/, skipped as Spark, Hive and pyarrow skip them). Refused in
+    one line: another sub-folder holding parquet (a copy, or another table?), a link back up, no part, a
+    part of 0 bytes, and a Delta Lake or Hudi table's folder (_TABLE_FORMAT_LOGS)."""
+    def under(here: Path, above: tuple[Path, ...]) -> list[Path]:
         parts = []
-        for entry in sorted(here.iterdir()):
+        for entry in sorted(here.iterdir(), key=_in_number_order):
             if entry.name.startswith((".", "_")):
                 continue
+            if entry.is_dir() and entry.resolve() in above:  # a link back up: its parts again, folder in folder, without end
+                raise DataError(f"{entry}: a link to {entry.resolve()}, a folder above it, in a table's folder; expected partition "
+                                "folders that hold parts, not links back up (delete the link)")
             if entry.is_dir() and "=" in entry.name:
-                parts += under(entry)
+                parts += under(entry, (*above, entry.resolve()))
             elif entry.is_dir() and any(entry.rglob("*.parquet")):
                 raise DataError(f"{entry}: a sub-folder of parquet files in a table's folder, not a hive partition (name=value); "
                                 "expected the table's parts in the folder itself or in partition folders such as year=2023/")
@@ -162,13 +169,30 @@ def parquet_parts(folder: Path) -> list[Path]:
                                 "(name other files starting with '.' or '_')")
         return parts
 
-    parts = under(folder)
+    log = next((folder / name for name in _TABLE_FORMAT_LOGS if (folder / name).is_dir()), None)
+    if log is not None:  # its folders keep the parts of past versions until a vacuum: rows deleted or updated would be read again
+        raise DataError(f"{folder}: a {_TABLE_FORMAT_LOGS[log.name]} table (its {log.name}/ log says which parts hold the current "
+                        "rows, which minectl does not read); expected plain parquet parts: write the table's current version "
+                        "out as parquet first")
+    parts = under(folder, (folder.resolve(),))
     if not parts:
         raise DataError(f"{folder}: folder holds no .parquet files; expected parquet part files")
     empty = [part for part in parts if part.stat().st_size == 0]
     if empty:  # polars skips a 0-byte part: rows of an interrupted export would be missing unsaid
         raise DataError(f"{empty[0]}: part file is empty (0 bytes); expected parquet data (an interrupted export?)")
     return parts
+
+
+# the logs of table formats whose folders hold parquet parts of every version, current or not (Delta Lake, Apache Hudi)
+_TABLE_FORMAT_LOGS = {"_delta_log": "Delta Lake", ".hoodie": "Apache Hudi"}
+
+
+def _in_number_order(path: Path) -> list[str | int]:
+    """A sort key of ``path``'s name with its numbers compared as numbers: pyarrow and DuckDB number parts without
+    padding (part-2 before part-10), and Spark names partitions so (month=2 before month=10); in plain name order a
+    year of monthly folders read October before February, refused as rows out of time order."""
+    # text and digits alternate (the digits at odd places), so that two keys compare text with text, numbers with numbers
+    return [int(text) if place % 2 else text for place, text in enumerate(re.split(r"(\d+)", path.name))]
 
 
 # Parts written by other tools or versions store the same values in other widths: read in the scan
@@ -209,12 +233,14 @@ def _parts_schema(folder: Path, parts: list[Path]) -> tuple[pl.Schema | None, di
     schemas = []
     for part in parts:
         try:
-            schemas.append(pl.read_parquet_schema(part))
+            schemas.append(_parquet_schema(part))
         except (pl.exceptions.PolarsError, OSError) as exc:  # a truncated part, or another file named .parquet
             raise DataError(f"{folder}: part {part.relative_to(folder)} is unreadable as parquet ({str(exc).splitlines()[0]}); "
                             "expected parquet data in every part") from None
     if all(dict(schema) == dict(schemas[0]) for schema in schemas[1:]):
         return None, {}
+    # pandas' index, written by some parts only (_PANDAS_INDEX), is no column of the table: the scan leaves it out
+    schemas = [pl.Schema({c: t for c, t in schema.items() if not re.match(_PANDAS_INDEX, c)}) for schema in schemas]
     table, origin = dict(schemas[0]), dict.fromkeys(schemas[0], parts[0])  # each column's type so far, and a part that has it
     for part, schema in zip(parts[1:], schemas[1:], strict=True):
         for column in sorted(set(table) | set(schema), key=lambda c: (c not in table, c)):
@@ -285,19 +311,21 @@ def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
     schema, unchecked = _parts_schema(folder, parts)
     keys = {part: _path_keys(folder, part) for part in parts}
     named = {key for found in keys.values() for key in found}
-    in_path = [key for key in _PATH_KEYS if key in named and key not in (schema or pl.read_parquet_schema(parts[0]))]
+    in_path = [key for key in _PATH_KEYS if key in named and key not in (schema or _parquet_schema(parts[0]))]
     for key in in_path:  # else its rows would have no key, refused as "no column" (the folders unsaid)
         if (outside := next((part for part in parts if key not in keys[part]), None)) is not None:
             raise DataError(f"{folder}: part {outside.relative_to(folder)} is outside the {key}=... folders that give the other parts "
                             f"their {key!r}; expected every part in a {key}=value folder (or the column {key!r} in every part)")
+    _refuse_other_keys(folder, parts, keys, [key for key in _PATH_KEYS if key in named and key not in in_path])
     if not unchecked and not in_path:
-        return pl.scan_parquet(parts, hive_partitioning=False, schema=schema, cast_options=None if schema is None else _WIDENING)
+        return pl.scan_parquet(parts, hive_partitioning=False, glob=False, schema=schema, extra_columns="ignore",
+                               cast_options=None if schema is None else _WIDENING)
 
     def scan(part: Path) -> pl.LazyFrame:
-        own = pl.read_parquet_schema(part)
+        own = _parquet_schema(part)
         checked = unchecked.get(part, [])
-        frame = pl.scan_parquet(part, hive_partitioning=False, schema=pl.Schema({**(schema or own), **{c: own[c] for c in checked}}),
-                                cast_options=_WIDENING)
+        frame = pl.scan_parquet(part, hive_partitioning=False, glob=False, extra_columns="ignore",
+                                schema=pl.Schema({**(schema or own), **{c: own[c] for c in checked}}), cast_options=_WIDENING)
 
         def exact(values: pl.Series) -> pl.Series:
             if (largest := values.abs().max() or 0) > 2**53:
@@ -310,14 +338,45 @@ def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
     return pl.concat([scan(part) for part in parts])
 
 
+def _refuse_other_keys(folder: Path, parts: list[Path], keys: dict[Path, dict[str, str | None]], both: list[str]) -> None:
+    """Refuse a part whose text key column (``both``: in the parts and in their folders' names) holds another
+    value than its folder names (mine_id=M2/ holding M1's rows: a part filed in another mine's folder); the
+    column was read and the folder's name left unsaid. One read of that column of each such part."""
+    for part in parts:
+        for key in (key for key in both if key in keys[part]):
+            column = pl.scan_parquet(part, hive_partitioning=False, glob=False).select(key)
+            if not isinstance(column.collect_schema()[key], (pl.String, pl.Categorical, pl.Enum)):
+                continue  # numbers: their text is another question (1 or 1.0), which the contract's ids answer
+            other = column.filter(pl.col(key).cast(pl.String).ne_missing(keys[part][key])).head(1).collect()
+            if other.height:
+                raise DataError(f"{folder}: part {part.relative_to(folder)} in the folder {key}={keys[part][key]} has {key} "
+                                f"{other[key][0]!r}; expected the {key} its folder names (a part filed in another's folder?)")
+
+
+def _parquet_schema(part: Path) -> pl.Schema:
+    """A parquet file's schema, from its footer (no rows read)."""
+    return pl.scan_parquet(part, hive_partitioning=False, glob=False).collect_schema()
+
+
+# pandas' name for an unnamed index that to_parquet writes as a column (a frame filtered, sorted or concatenated
+# has one; a plain 0..n-1 index is written as metadata only): row labels, no data. Read, a sensors table took
+# it for a sensor reading the row numbers, and a risk table for a feature.
+_PANDAS_INDEX = r"^__index_level_\d+__$"
+
+
+def _without_pandas_index(frame: FrameT) -> FrameT:
+    """``frame`` less the columns that are pandas' unnamed index (_PANDAS_INDEX)."""
+    return frame.select(pl.exclude(_PANDAS_INDEX))  # lazy: a file that is no parquet is named where read_table reads it
+
+
 def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
     resolved = existing_input(path, "parquet")
     # the parts' own columns are the table's: a partition folder's name=value is no column (the contract
     # reads an extra sensors column as a reading, and the time columns hold the year), but for a key
     # column that no part holds (_PATH_KEYS)
     if not resolved.is_dir():
-        return pl.scan_parquet(resolved, hive_partitioning=False)
-    return _scan_parts(resolved, parquet_parts(resolved))
+        return _without_pandas_index(pl.scan_parquet(resolved, hive_partitioning=False, glob=False))
+    return _without_pandas_index(_scan_parts(resolved, parquet_parts(resolved)))
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:
@@ -333,12 +392,12 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     by _marked_numbers wherever the first marker is."""
     separator = csv_separator(path)
     _refuse_title_line(path, separator)
-    text = pl.scan_csv(path, separator=separator, infer_schema=False)
+    text = pl.scan_csv(path, separator=separator, infer_schema=False, glob=False)
     try:  # the passes over the whole file before the contract's: a fault found here is said here
         numbers = {} if separator == "," else _decimal_points(text, path)
         dates = _day_month_dates(text, path)
         as_text = dict.fromkeys([*numbers, *dates], pl.String)
-        inferred = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text).collect_schema()
+        inferred = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text, glob=False).collect_schema()
         _refuse_short_years(text, [name for name, dtype in inferred.items() if dtype.is_temporal()], path)
         codes, with_markers, fractions = code_columns(text, [name for name, dtype in inferred.items() if dtype.is_numeric()],
                                                       [name for name, dtype in inferred.items() if dtype.is_integer()])
@@ -348,7 +407,7 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
         hint = _long_rows_hint(first, path, separator)
         raise fault or DataError(f"{path}: unreadable as csv ({first}){hint}") from None
-    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True,
+    frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, glob=False,
                         schema_overrides=as_text | dict.fromkeys(fractions, pl.Float64)
                         | dict.fromkeys([*codes, *with_markers], pl.String))  # as text: _marked_numbers reads them
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
@@ -364,28 +423,41 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         marked = _marked_numbers(frame, [name for name in strings if name not in grouped and name not in commas])
         unnamed = _spare_unnamed(text)
     except (pl.exceptions.PolarsError, OSError):
-        return _as_table(frame, path)  # read_table names the fault
-    return _as_table(frame.with_columns(marked).drop(unnamed), path)
+        return _as_table(frame, path, separator)  # read_table names the fault
+    return _as_table(frame.with_columns(marked).drop(unnamed), path, separator)
 
 
-def _as_table(frame: pl.LazyFrame, path: Path) -> pl.LazyFrame:
+def _as_table(frame: pl.LazyFrame, path: Path, separator: str) -> pl.LazyFrame:
     """``frame`` (the csv ``path``) with its column names without spaces around them, as read_file
     reads them (a source's `date, mine_id, ore_t`, a hand-written header, was refused as having no
     column 'mine_id'), and without rows of no value: a blank line (an editor's, often at the end) is
     a row of nulls to polars, refused as "rows without a mine_id" in a source, and two as "mine_id
     None, date None in two rows" in a daily table."""
     names = frame.collect_schema().names()
-    return frame.rename(dict(zip(names, _stripped(names, path), strict=True))).filter(~pl.all_horizontal(pl.all().is_null()))
+    named = _stripped(names, path, separator)
+    return frame.rename(dict(zip(names, named, strict=True))).filter(~pl.all_horizontal(pl.all().is_null()))
 
 
-def _stripped(names: list[str], path: Path) -> list[str]:
-    """The column ``names`` of the csv ``path`` without spaces around them; two alike so refused."""
-    stripped = [name.strip() or name for name in names]
+def _stripped(names: list[str], path: Path, separator: str) -> list[str]:
+    """The column ``names`` of the csv ``path`` as its header means them (_meant) and without spaces
+    around them; two alike so refused."""
+    stripped = [name.strip() or name for name in _meant(names, path, separator)]
     repeated = sorted({name for name in stripped if stripped.count(name) > 1})
     if repeated:
         raise DataError(f"{path}: column {repeated[0]!r} appears {stripped.count(repeated[0])} times in the header (spaces around "
                         "names aside); expected unique column names")
     return stripped
+
+
+def _meant(names: list[str], path: Path, separator: str) -> list[str]:
+    """The column ``names`` polars gives the csv ``path`` with a quote doubled inside a quoted name as one,
+    as its header means them: polars keeps both (`"5"" pipe"` is the name 5" pipe, which a column map
+    named and found no column)."""
+    if not any('""' in name for name in names):
+        return names
+    header = next(csv.reader([_header(path)], delimiter=separator), [])
+    meant = header[:len(names)] + names[len(header):]  # the header's trailing separators aside (_named)
+    return [given if name == given.replace('"', '""') else name for name, given in zip(names, meant, strict=True)]
 
 
 def _refuse_title_line(path: Path, separator: str) -> None:
@@ -502,21 +574,26 @@ _CODE = r"^(?:0\d+|\d+[eE]\d+)$"
 
 def code_columns(text: pl.LazyFrame, columns: list[str], integers: Collection[str] = ()) -> tuple[list[str], list[str], list[str]]:
     """Those of ``columns`` (of ``text``: a csv read as text; polars infers them as numbers) where
-    some value is a code that reads as a number (_CODE: 01, 1e3), those where some value is a
-    missing marker (NA, #N/A: MISSING_MARKERS), and those of ``integers`` (polars infers them as whole
-    numbers) where some value has a point or an exponent (12.5, 1.5e3), found in one streaming pass.
+    some value is a code that reads as a number (_CODE: 01, 1e3), those where some other value is
+    no number (a missing marker such as NA or #N/A, A7, #DIV/0!), and those of ``integers`` (polars
+    infers them as whole numbers) where some value has a point or an exponent (12.5, 1.5e3), found in
+    one streaming pass (codes told from other text in a second, over the columns with either only).
     polars infers a column's type from its first 100 rows: a marker after them failed the read
     ("could not parse `NA` as dtype `f64`"), where one before them was read as a missing value
-    (_marked_numbers), and so did a decimal after whole tonnes ("could not parse `100.5` as dtype `i64`")."""
+    (_marked_numbers), and so did a decimal after whole tonnes ("could not parse `100.5` as dtype
+    `i64`"); ids 1, 2, ... then A7 were "not String (found Int64)"."""
     if not columns:
         return [], [], []
-    markers = [marker for marker in MISSING_MARKERS if marker]
-    found = text.select(pl.struct(code=_value(name).str.contains(_CODE).any(), marked=_value(name).is_in(markers).any(),
+    # a code, a letter or a mark that no number written in digits has (A7, #DIV/0!, 1_000, NA), or no digit (FRED's '.')
+    found = text.select(pl.struct(text=_value(name).str.contains(rf"{_CODE}|[^0-9.eE+\-]|^[^0-9]*$").any(),
                                   fraction=pl.col(name).str.contains_any([".", "e", "E"]).any() if name in integers else False
                                   ).alias(name)
                         for name in columns).collect(engine="streaming").row(0, named=True)
-    # a marker (n.a.) or a code (1e3) has a point or an e too: those columns are read as text (_marked_numbers)
-    return ([name for name, s in found.items() if s["code"]], [name for name, s in found.items() if s["marked"] and not s["code"]],
+    texts = [name for name, s in found.items() if s["text"]]
+    codes = text.select(_value(name).str.contains(_CODE).any() for name in texts).collect(engine="streaming").row(0, named=True) \
+        if texts else {}
+    # all read as text, the codes aside read by _marked_numbers where they are numbers (a marker such as n.a. has a point too)
+    return ([name for name in texts if codes[name]], [name for name in texts if not codes[name]],
             [name for name, s in found.items() if s["fraction"]])
 
 
@@ -1049,12 +1126,12 @@ def read_file(path: str | Path, what: str = "input") -> pl.DataFrame:
     try:
         if suffix in CSV_SUFFIXES:
             source = path if separator == "," else _as_comma_separated(path, separator)
-            frame = pl.read_csv(source, infer_schema_length=None)  # long leading gaps hide the real types
-            frame = _spreadsheet_cleaned(_without_trailing_separators(frame, path, separator), path)
+            frame = pl.read_csv(source, infer_schema_length=None, glob=False)  # long leading gaps hide the real types
+            frame = _spreadsheet_cleaned(_without_trailing_separators(frame, path, separator), path, separator)
             _refuse_repeated_header(frame, path)
             _refuse_short_rows(path, separator)  # after the header's own checks: a name twice is the first thing to say
         elif suffix == ".parquet":
-            frame = pl.read_parquet(path)
+            frame = _without_pandas_index(pl.read_parquet(path, glob=False, hive_partitioning=False))
             # categories (pandas' category, a dictionary column) as the text they stand for, as a csv gives
             # them: their codes follow first appearance, and would pass a newest-first date column as in order
             categories = _pandas_categories(path)
@@ -1105,7 +1182,8 @@ def _pandas_categories(path: Path) -> set[str]:
     import json
 
     try:
-        columns = json.loads(pl.read_parquet_metadata(path).get("pandas", "{}")).get("columns") or []
+        with path.open("rb") as file:  # a file, not a path: polars reads [, * and ? in a path as a glob
+            columns = json.loads(pl.read_parquet_metadata(file).get("pandas", "{}")).get("columns") or []
         return {c["field_name"] for c in columns if c.get("pandas_type") == "categorical"}
     except (ValueError, TypeError, KeyError, AttributeError):  # metadata another writer shaped otherwise: no declaration
         return set()
@@ -1160,15 +1238,18 @@ def _without_trailing_separators(frame: pl.DataFrame, path: Path, separator: str
 def _as_comma_separated(path: Path, separator: str) -> bytes:
     """A ';' or tab file as the comma-separated file it stands for (numbers with decimal points,
     without thousands points: _decimal_points), for read_file to read as it reads one."""
-    text = pl.read_csv(path, separator=separator, infer_schema=False)
+    text = pl.read_csv(path, separator=separator, infer_schema=False, glob=False)
+    text = text.rename(dict(zip(text.columns, _meant(text.columns, path, separator), strict=True)))  # else written doubled twice
     return text.with_columns(number for number, _ in _decimal_points(text.lazy(), path).values()).write_csv().encode()
 
 
 # A missing number as statistics offices and tools write it, besides an empty cell: the World Bank's
 # "…", FRED's ".", "..", Eurostat's ":", "n.a.", R's and pandas' "NA", Excel's "#N/A", the UCI repository's "?",
-# Yahoo Finance's "null" (a day without quotes) and a SQL export's "NULL".
+# Yahoo Finance's "null" (a day without quotes) and a SQL export's "NULL"; the ABS's "na" (not available) and
+# "np" (not published), "N.A." and the Federal Reserve's "ND" (no data: H.10, H.15 downloads).
 # Not "-": a spreadsheet's accounting format writes zero so.
-MISSING_MARKERS = ("", "…", "...", "..", ".", ":", "n.a.", "N/A", "n/a", "NA", "#N/A", "?", "null", "NULL")
+MISSING_MARKERS = ("", "…", "...", "..", ".", ":", "n.a.", "N.A.", "N/A", "n/a", "NA", "na", "np", "ND", "#N/A", "?", "null",
+                   "NULL")
 # Indian digit groups (en-IN: 1,00,000 a lakh, 1,23,45,678 crores), of two digits above the thousands: no decimal
 # comma (two commas) and no other grouping
 _LAKH_GROUPED = r"\d{1,2}(?:,\d{2})+,\d{3}"
@@ -1181,14 +1262,14 @@ _SURELY_GROUPED = (r"^[+-]?\d{1,3}(?:(?:,\d{3})+\.\d+|(?:,\d{3}){2,})$|^[+-]?\d*
                    rf"|^[+-]?{_LAKH_GROUPED}(?:\.\d+)?$")
 
 
-def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+def _spreadsheet_cleaned(frame: pl.DataFrame, path: Path, separator: str) -> pl.DataFrame:
     """A csv (``path``) as a spreadsheet, a statistics office or pandas writes it, read as meant:
     column names without spaces around them; trailing rows without any value dropped; in text
     columns, MISSING_MARKERS as missing values, and a column of numbers with padding or thousands
     separators (_grouped_numbers too) as numbers; an unnamed first column that numbers the rows
     (pandas' and R's row index: 0.. or 1..) dropped, and an unnamed one without any value (a spacer)."""
     # `date, x1`: a hand-written header's spaces are no part of a name
-    frame = frame.rename(dict(zip(frame.columns, _stripped(frame.columns, path), strict=True)))
+    frame = frame.rename(dict(zip(frame.columns, _stripped(frame.columns, path, separator), strict=True)))
     has_value = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     frame = frame.head(int(has_value.arg_true()[-1]) + 1 if has_value.any() else 0)
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]

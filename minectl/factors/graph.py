@@ -180,7 +180,7 @@ def text_table(path: Path) -> tuple[Path, pl.DataFrame]:
         frame = read_file(path, "text triples")
     else:
         try:
-            frame = pl.read_parquet(path)
+            frame = pl.read_parquet(path, glob=False)  # [, * and ? in a folder's name are letters
         except Exception as exc:  # noqa: BLE001 - polars raises several kinds on a file that is not parquet
             raise DataError(f"{path}: not a parquet table ({type(exc).__name__}); expected {TEXT_TABLES}") from None
     missing = [c for c in ("head", "head_type", "relation", "tail", "tail_type") if c not in frame.columns]

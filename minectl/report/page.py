@@ -217,7 +217,7 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     for path in sorted((run_dir / "tables").glob("*.parquet")):
         _own_file(path, run_dir, "a table the run wrote, inside its folder")
         try:
-            tables[path.stem] = pl.read_parquet(path)
+            tables[path.stem] = pl.read_parquet(path, glob=False)  # a run folder named run[1] is no pattern
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise DataError(f"{path}: unreadable as parquet ({str(exc).splitlines()[0]}); expected a table of the run") from None
     from minectl.report.figures import task_figures

@@ -33,11 +33,6 @@ def _excel_serial_dates(folder: Path) -> None:  # days since 1899-12-30, as spre
     frame.with_columns(pl.col("date").cast(pl.Int64) + 25_569).write_parquet(folder / "production.parquet")
 
 
-def _zoned_dates(folder: Path) -> None:  # local midnight at +02:00 is 22:00 UTC of the day before
-    frame = pl.read_parquet(folder / "production.parquet")
-    frame.with_columns(pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("Etc/GMT-2")).write_parquet(folder / "production.parquet")
-
-
 def _fractional_failures(folder: Path) -> None:
     frame = pl.read_parquet(folder / "equipment.parquet")
     frame.with_columns(pl.col("failures").cast(pl.Float64) + 0.5).write_parquet(folder / "equipment.parquet")
@@ -64,8 +59,6 @@ def _parts_of_two_schemas(folder: Path) -> None:  # a folder of part files, one 
 MINE_CASES = {
     # the Excel serials were read as days since 1970 (2094-01-01): no production on any costed day
     "excel serial dates": (_excel_serial_dates, False, "column 'date' of table 'production' holds numbers (Int64), not dates"),
-    # converted to UTC, every day moved back by one
-    "zoned dates": (_zoned_dates, False, "column 'date' of table 'production' holds times with a zone (Etc/GMT-2)"),
     "fractional failure counts": (_fractional_failures, False, "column 'failures' of table 'equipment' has 5 values that are not whole numbers"),
     "latin-1 csv": (_latin1_csv, True, "production.csv: not UTF-8 text (line 2 has byte 0xE9, 'é' in Windows-1252); expected UTF-8 text"),
     "month-first dates csv": (_us_dates_csv, True, "production.csv: column 'date' has dates such as '01/02/2024' that read both day first and month first"),
