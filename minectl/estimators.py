@@ -37,8 +37,12 @@ def check_param_names(cls: type, params: Iterable[str], where: str, set_by_task:
     """Every key of `params` is a constructor argument of `cls` the config may set."""
     from minectl.constraints import unknown_key
 
+    set_by_task = tuple(set_by_task)
     accepted = param_names(cls, set_by_task)
     for key in params:
+        if key in set_by_task and key in param_names(cls):  # the class takes it: "unknown parameter" misled
+            raise ConfigError(f"{where}.params.{key}: a parameter of {cls.__name__} that the task sets itself (from seed or its "
+                              f"own settings); expected one of: {', '.join(accepted)}")
         if key not in accepted:
             raise ConfigError(unknown_key(f"{where}.params.{key}", accepted, f"parameter of {cls.__name__}"))
 

@@ -40,15 +40,19 @@ def read_spec(path: Path) -> dict:
     from minectl.risk.timeaxis import is_period
     from minectl.runfolder import check_fields, is_number, read_json
 
-    def str_list(v):
-        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+    def names(v):  # each once: a repeated name made the window one column narrower than the z-score (a traceback)
+        return isinstance(v, list) and all(isinstance(x, str) for x in v) and len(set(v)) == len(v)
+
+    def static_names(v):  # none of them also dynamic
+        return names(v) and not set(v) & set(spec["dynamic"])
 
     def numbers(n):
         return lambda v: isinstance(v, list) and len(v) == n and all(is_number(x) and math.isfinite(x) for x in v)  # 1e999 is inf
 
     spec = read_json(path, "the JSON object `minectl risk` saves beside its model")
     check_fields(spec, path, {
-        "dynamic": (str_list, "a list of column names"), "static": (str_list, "a list of column names"),
+        "dynamic": (names, "a list of distinct column names"),
+        "static": (static_names, "a list of distinct column names, none of them in 'dynamic'"),
         "window": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "an integer >= 1"),
         "n_levels": (lambda v: v in (2, 3, 4, 5) and not isinstance(v, bool), "2 to 5"),
         "series": (lambda v: v is None or isinstance(v, str), "null or a column name"),

@@ -79,6 +79,19 @@ def case_strata(y: np.ndarray, layout: Layout) -> np.ndarray:
     return np.searchsorted(np.quantile(y, np.linspace(0, 1, layout.n_levels + 1)[1:-1]), y, side="right")
 
 
+def _check_strata(strata: np.ndarray, layout: Layout, folds: int) -> None:
+    """Each stratum (a level, or a continuous label's equal-share bin) needs a row in every fold: refused naming the rarest."""
+    counts = np.bincount(strata, minlength=layout.n_levels).tolist()
+    rarest = counts.index(min(counts))
+    if counts[rarest] >= folds:
+        return
+    name = ev.level_names(layout.n_levels)[rarest]
+    what = (f"level {name!r}" if layout.label_cut is None else
+            f"the equal-share bin {name!r} of the continuous label (the folds are stratified by these bins)")
+    raise DataError(f"risk labels: {what} has {counts[rarest]} row{'s' * (counts[rarest] != 1)}; stratified {folds}-fold "
+                    f"cross validation needs at least {folds} rows of each (risk.cv.folds)")
+
+
 def _fold_metrics(y, pred, proba, n_levels):
     return flat(ev.classification_metrics(y, pred, proba, n_levels))
 
@@ -95,9 +108,7 @@ def cross_validate(
     data = build_dataset(frame, layout, 0)
     y_all = data.samples.y
     strata = case_strata(y_all, layout)
-    if np.bincount(strata).min() < folds:
-        raise DataError(f"risk labels: the rarest level has {np.bincount(strata).min()} rows; "
-                        f"stratified {folds}-fold cross validation needs at least {folds} (risk.cv.folds)")
+    _check_strata(strata, layout, folds)
     rng = np.random.default_rng(seed)
     splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     model_rows, baseline_rows, predictions = [], {name: [] for name in BASELINES}, []

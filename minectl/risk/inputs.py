@@ -99,11 +99,12 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
         frame = frame.with_columns((step.over(series) if series else step).alias("step"))
         return Source(frame, list(static), series, "step", [path], frequency or Frequency(1, "row", shift_hours), table=True)
     if series is None:
-        frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path), repeated)
+        frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path), repeated, predicting)
         return Source(frame, list(static), None, time, [path], frequency, report, table=True)
     parts, reports = [], []
     for (name,), part in frame.group_by(series, maintain_order=True):  # the first series' frequency is every one's
-        part, frequency, report = order_by_time(part, time, frequency, shift_hours, f"{path}: {series}={name}", repeated)
+        part, frequency, report = order_by_time(part, time, frequency, shift_hours, f"{path}: {series}={name}", repeated,
+                                              predicting)
         parts.append(part)
         reports.append(report)
     report = TimeReport(*(sum(getattr(r, f) for r in reports) for f in ("reordered", "gaps", "irregular")),

@@ -32,8 +32,12 @@ def rule_levels(values: np.ndarray, rule: LabelRule, baseline_days: int) -> np.n
     mean = past.rolling_mean(baseline_days, min_samples=2).to_numpy()
     std = past.rolling_std(baseline_days, min_samples=2).to_numpy()
     sign = 1.0 if rule.direction == "up" else -1.0
+    move = sign * (np.asarray(values, dtype=float) - mean)
     with np.errstate(invalid="ignore", divide="ignore"):
-        deviation = sign * (np.asarray(values, dtype=float) - mean) / np.where(std > 0, std, np.nan)
+        deviation = move / np.where(std > 0, std, np.nan)
+    # a flat baseline (sd 0: downtime 0 h for a month): a move in the rule's direction is beyond any multiple of its sd,
+    # the clearest deviation there is (it scored 0, as no move does)
+    deviation = np.where((std == 0) & (move > 0), np.inf, deviation)
     deviation = np.nan_to_num(deviation, nan=0.0)
     return (deviation >= rule.medium).astype(np.int64) + (deviation >= rule.high).astype(np.int64)
 

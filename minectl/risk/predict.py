@@ -12,19 +12,25 @@ from minectl.risk.tables import METHOD_PREFIX
 from minectl.risk.workflow import Layout, predict_levels, window_rows
 
 
-def model_columns(frame: pl.DataFrame, spec: dict, series: str | None, categorical: list[str] = ()) -> pl.DataFrame:
+def model_columns(frame: pl.DataFrame, spec: dict, series: str | None, categorical: list[str] = (),
+                  time: str | None = None) -> pl.DataFrame:
     """``frame`` holding every feature column of the saved model (``spec``: artefacts.read_spec), a
     one-hot level the rows lack as zeros (_known_levels); a column the model needs that the rows
-    lack is refused. ``categorical``: the one-hot columns of a table input (minectl.risk.tables.one_hot)."""
+    lack is refused. ``categorical``: the one-hot columns of a table input (minectl.risk.tables.one_hot);
+    ``series``, ``time``: the key columns, never features (a table without a time column: the 'step' minectl adds)."""
     one_hot = {column: f"{column}=" for column in categorical}
     if series is not None:  # a mine's daily accounts: the static one-hot mining method
         one_hot["mining_method"] = METHOD_PREFIX
     frame = _known_levels(frame, spec["dynamic"] + spec["static"], one_hot)
     missing = [c for c in spec["dynamic"] + spec["static"] if c not in frame.columns]
     if missing:
-        has = ", ".join(frame.columns[:12]) + (", ..." if frame.width > 12 else "")
-        raise DataError(f"risk predict: column {missing[0]!r} of the saved model is not in the new data (has {has}); expected "
-                        "every feature column the model was trained on")
+        columns = [c for c in frame.columns if c not in (series, time)]  # the keys: 'step' listed as if the file held it
+        has = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+        lacked = (f"column {missing[0]!r} of the saved model is" if len(missing) == 1 else
+                  f"columns {', '.join(map(repr, missing[:5]))}{', ...' if len(missing) > 5 else ''} of the saved model "
+                  f"({len(missing)}) are")
+        raise DataError(f"risk predict: {lacked} not in the new data (has {has}); expected every feature column the model "
+                        "was trained on")
     return frame
 
 

@@ -191,10 +191,11 @@ def infer_frequency(time: pl.Series, shift_hours: float) -> Frequency:
 
 
 def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None, shift_hours: float,
-                  where: str, repeated: str = "refuse") -> tuple[pl.DataFrame, Frequency, TimeReport]:
+                  where: str, repeated: str = "refuse", predicting: bool = False) -> tuple[pl.DataFrame, Frequency, TimeReport]:
     """The frame sorted by its parsed time ``column`` (stable), its frequency (``frequency`` or the
     inferred one) and the report; rows sharing a time are refused, or with ``repeated="mean"``
-    merged into one (`mean_per_time`)."""
+    merged into one (`mean_per_time`). ``predicting``: new rows for a saved run, whose refusal
+    offers no risk.time key (predict keeps the run's)."""
     if column not in frame.columns:
         raise DataError(f"{where}: time column {column!r} not found (has {', '.join(frame.columns)})")
     frame = frame.with_columns(parse_time(frame[column], where))
@@ -213,8 +214,9 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
         several = f", or risk.input.series={ids} if each {ids} is a series of its own" if ids else ""
         times = ordered[column].filter(shared).n_unique()  # all the repeated rows were said to share the first time
         in_all = f"; {int(shared.sum())} rows at {times} times in all" if times > 1 else ""
+        merge = (": the saved model reads one row per time" if predicting else ", or risk.time.repeated=mean")
         raise DataError(f"{where}: time column {column!r} repeats {first} ({rows.height} rows share a time{in_all}); "
-                        f"expected one row per time (aggregate or drop duplicates first, or risk.time.repeated=mean{several})")
+                        f"expected one row per time (aggregate or drop duplicates first{merge}{several})")
     if frequency is None and ordered.height < 2 and not ordered[column].dtype.is_integer():  # else: "1step has no length"
         raise DataError(f"{where}: time column {column!r} holds {ordered.height} time; expected at least 2 to tell one period "
                         "(or risk.time.frequency)")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from minectl.errors import ConfigError, DataError
+from minectl.errors import DataError
 from minectl.risk import evaluate as ev
 from minectl.risk.samples import Samples, ZScore, supervised_samples, window_features
 from minectl.risk.split import split_by_time
@@ -238,8 +238,10 @@ def window_rows(frame: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, pl.Dat
     rows, keys = [], []
     for part in _series(frame, layout):
         dynamic, static = _arrays(part, layout)
-        if part.height < layout.window:
-            raise ConfigError(f"{layout.window} periods are longer than the {part.height} rows of the new data", param="window")
+        if part.height < layout.window:  # the run's window, not a setting of predict (it took risk.window's name)
+            of = f" of {layout.series}={part[layout.series][0]}" if layout.series else ""
+            raise DataError(f"risk predict: the new data{of} hold {part.height} row{'s' * (part.height != 1)}, fewer than the "
+                            f"saved model's window of {layout.window} periods; expected at least {layout.window} rows")
         X, end_index = window_features(dynamic, static, layout.window)
         rows.append(X)
         keys.append(part[end_index.tolist()].select([c for c in (layout.series, layout.time) if c in part.columns]))

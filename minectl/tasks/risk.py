@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
@@ -27,8 +29,9 @@ if TYPE_CHECKING:
     from minectl.risk.workflow import Layout
 
 
-# constructor arguments the risk task sets itself: the window, the static features, the seed
-MODEL_SET_BY_TASK = ("window", "n_static", "random_state")
+# constructor arguments the risk task sets itself: the window, the static features, the seed; and
+# validation_fraction, which nothing reads: the task hands every fit its validation part (risk.val_fraction)
+MODEL_SET_BY_TASK = ("window", "n_static", "random_state", "validation_fraction")
 # the samples' feature matrix (rows x (window x indicators + static), float64) is held about six
 # times at the peak (100,000 rows x 14 x 50 indicators: 0.56 GB, 3.2 GB peak): 300 million values
 # are 2.4 GB, about 15 GB at the peak (docs/performance.md, "Other commands at size")
@@ -245,6 +248,8 @@ def check(cfg: Config) -> None:
                           "them into folds; expected null for a case table, or risk.split=chronological")
     if params.labels.source == "rules" and not params.labels.rules:
         raise ConfigError("risk.labels.rules: empty; expected at least one rule when risk.labels.source=rules")
+    if not OmegaConf.is_missing(cfg, "model"):  # a Python caller's check of the risk keys alone
+        _check_class_weight(cfg.model.params.get("class_weight"), labels.levels)
     if params.thresholds.mode not in ("optimise", "fixed"):
         raise ConfigError(f"risk.thresholds.mode: {params.thresholds.mode!r}; expected optimise or fixed")
     from minectl.risk.thresholds import OBJECTIVES, check_thresholds  # numpy only
@@ -272,6 +277,12 @@ def check(cfg: Config) -> None:
         raise ConfigError("risk.lead_times: empty; expected lead times >= 0")
     from minectl.risk.timeaxis import lead_key
 
+    named = [*((f"risk.lead_times[{i}]", lead) for i, lead in enumerate(params.lead_times)),
+             ("risk.primary_lead", params.primary_lead)]
+    for where, lead in named:  # [true] was said as "risk.primary_lead: 0 is not one of risk.lead_times [True]"
+        if isinstance(lead, bool):
+            raise ConfigError(f"{where}={str(lead).lower()}: a boolean; expected an integer number of periods or an amount like "
+                              "6h, 1d, 3shift")
     keys = [lead_key(lead) for lead in params.lead_times]
     if len(set(keys)) < len(keys):  # the same models fitted again, under one metrics key
         again = next(lead for lead, key in zip(params.lead_times, keys, strict=True) if keys.count(key) > 1)
@@ -366,7 +377,7 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
         from minectl.risk.predict import model_columns
 
         categorical = list(p.input.categorical) if p.input.kind == "table" else []
-        source = replace(source, frame=model_columns(source.frame, spec, source.series, categorical))
+        source = replace(source, frame=model_columns(source.frame, spec, source.series, categorical, source.time))
         dynamic = list(spec["dynamic"])
     window = frequency.periods(p.window, "risk.window")
     if window < 1:
@@ -622,10 +633,15 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
     # a damaged folder fails before the work
     model = artefacts.load_saved_model(run_dir / artefacts.MODEL_DIR, len(spec["mean"]), spec["n_levels"])
     if data_cfg:
+        from minectl.constraints import check_config
+
         if cfg.risk.input.kind == "mine":
             cfg.data = OmegaConf.merge(OmegaConf.structured(DataConfig), data_cfg)
         else:
             cfg.risk.input = OmegaConf.merge(cfg.risk.input, data_cfg)
+        # the ranges a run checks before its work (data.synthetic.mines=0 was said as "mines: ...", deep in the loader)
+        check_config(cfg.data, "data")
+        check_config(cfg.risk.input, "risk.input")
     if "frequency" in spec:  # the windows count the run's periods, whatever the new rows' steps
         cfg.risk.time.frequency = spec["frequency"]
     prep = _daily_frame(cfg, with_labels=False, spec=spec)
@@ -638,6 +654,21 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
                         "expected data without gaps in that column, or a run with another policy for it")
     categorical = list(cfg.risk.input.categorical) if cfg.risk.input.kind == "table" else []
     return score_days(frame, layout.series, layout.time, model, spec, categorical)
+
+
+def _check_class_weight(weights, n_levels: int) -> None:
+    """A class_weight map names each level 0..n_levels-1 with a finite weight > 0: another key (3 of two levels, or 'high')
+    was ignored by the LSTMs and a traceback in scikit-learn's models; a weight <= 0 turned the LSTMs' loss (eq 12) around."""
+    from minectl.risk.evaluate import level_names
+
+    if not isinstance(weights, Mapping):  # 'balanced', null: the estimator's own check
+        return
+    for key, weight in weights.items():
+        if isinstance(key, bool) or key not in range(n_levels):
+            levels = ", ".join(f"{k} ({name})" for k, name in enumerate(level_names(n_levels)))
+            raise ConfigError(f"model.params.class_weight: key {key!r} is not a level; expected the levels as keys: {levels}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight < math.inf:
+            raise ConfigError(f"model.params.class_weight.{key}={str(weight).lower()}; expected a finite weight > 0")
 
 
 def _check_steps(prep: Prepared, run_dir: Path) -> None:
@@ -663,17 +694,26 @@ def predict_cli(run, overrides: list[str]) -> None:
     from minectl.atomic import atomic_path
 
     out = run.dir / "predictions.parquet"
+    is_table = OmegaConf.select(run.config, "risk.input.kind", default="mine") == "table"
+    # the node the run read its data from: a table run's data.path (or a mine run's risk.input.synthetic.seed) landed
+    # in the other node under its own name; risk.input.kind=mine made a table's model score the mine's accounts
+    node = "risk.input" if is_table else "data"
     dotlist = []
     for item in overrides:
         key, sep, value = item.partition("=")
-        if not sep or not (key == "out" or key.startswith(("data.", "risk.input."))):
-            raise ConfigError(f"risk predict: override {item!r}; expected data.<key>=..., risk.input.<key>=... or out=FILE")
+        if not sep or not (key == "out" or key.startswith(f"{node}.")) or key == "risk.input.kind":
+            read = "other than kind (the run read a table file)" if is_table else "(the run read the mine data)"
+            raise ConfigError(f"risk predict: override {item!r}; expected {node}.<key>=... {read} or out=FILE")
         if key == "out":
             out = Path(value)
         else:
-            dotlist.append(item.removeprefix("data.").removeprefix("risk.input."))
+            dotlist.append(item.removeprefix(f"{node}."))
     if out.is_dir():  # the scores' file would replace it: os.replace refuses, after the work
         raise ConfigError(f"risk predict: out={out}: a folder; expected a file path (e.g. out={out / 'predictions.parquet'})")
+    as_csv = out.suffix.lower() == ".csv"  # out=scores.csv held parquet bytes, unsaid
+    if out.suffix.lower() not in ("", ".parquet", ".csv"):
+        raise ConfigError(f"risk predict: out={out}: a {out.suffix} file; expected a .parquet or .csv file path (the scores are "
+                          "written in the format its suffix names)")
     try:  # before the work: a place the scores cannot go
         out.parent.mkdir(parents=True, exist_ok=True)
         if not os.access(out.parent, os.W_OK):  # a read-only mount (refused to root too), another user's folder
@@ -682,12 +722,14 @@ def predict_cli(run, overrides: list[str]) -> None:
         raise ConfigError(f"risk predict: out={out}: cannot write there ({exc.strerror or exc}); expected a writable file path") from None
     data_cfg = None
     if dotlist:
-        is_table = OmegaConf.select(run.config, "risk.input.kind", default="mine") == "table"
-        base = OmegaConf.select(run.config, "risk.input" if is_table else "data", default={}) or {}
+        base = OmegaConf.select(run.config, node, default={}) or {}
         data_cfg = OmegaConf.to_container(OmegaConf.merge(base, OmegaConf.from_dotlist(dotlist)), resolve=True)
     scores = predict(run, data_cfg)
     with atomic_path(out) as tmp:
-        scores.write_parquet(tmp)
+        if as_csv:
+            scores.write_csv(tmp)
+        else:
+            scores.write_parquet(tmp)
     console = Console()
     console.print(scores.tail(10))
     console.print(f"{scores.height} rows scored -> {out}")

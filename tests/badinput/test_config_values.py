@@ -182,7 +182,7 @@ CASES = [
     ("risk", ["risk.robustness.mask_fractin=0.2"], "risk.robustness.mask_fractin: unknown key (did you mean 'mask_fraction'?)"),
     ("risk", ["model.params.n_estimatorss=3"], "model.params.n_estimatorss: unknown parameter of LSTMRandomForestClassifier (did you mean 'n_estimators'?)"),
     ("risk", ["model=rf", "+model.params.max_dept=3"], "model.params.max_dept: unknown parameter of RandomForestClassifier (did you mean 'max_depth'?)"),
-    ("risk", ["model=lstm", "+model.params.random_state=1"], "model.params.random_state: unknown parameter of LSTMClassifier"),
+    ("risk", ["model=lstm", "+model.params.random_state=1"], "model.params.random_state: a parameter of LSTMClassifier that the task sets itself (from seed or its own settings)"),
     # uncertainty: confidence levels, counts, risk aversion, optional ints, costs
     ("uncertainty", ["uncertainty.confidence=1"], "uncertainty.confidence=1.0 is out of range; expected a number in (0, 1)"),
     ("uncertainty", ["uncertainty.risk_level=nan"], "uncertainty.risk_level=nan is out of range; expected a number in (0, 1)"),
@@ -219,7 +219,7 @@ CASES = [
     ("optimize", ["surrogate.params.n_estimatorz=5"], "surrogate.params.n_estimatorz: unknown parameter of LightGBMRegressor (did you mean 'n_estimators'?)"),
     ("optimize", ["+surrogate.params.learning_rte=0.1"], "surrogate.params.learning_rte: unknown parameter of LightGBMRegressor (did you mean 'learning_rate'?)"),
     ("optimize", ["surrogate=rf", "+surrogate.params.max_featurs=2"], "surrogate.params.max_featurs: unknown parameter of RandomForestRegressor (did you mean 'max_features'?)"),
-    ("optimize", ["+surrogate.params.random_state=3"], "surrogate.params.random_state: unknown parameter of LightGBMRegressor"),
+    ("optimize", ["+surrogate.params.random_state=3"], "surrogate.params.random_state: a parameter of LightGBMRegressor that the task sets itself (from seed or its own settings)"),
     # forecast: levels, list elements, forecaster params with and without +
     ("forecast", ["forecast.interval_level=1"], "forecast.interval_level=1.0 is out of range; expected a number in (0, 1)"),
     ("forecast", ["forecast.backtest_horizons=[1,0]"], "forecast.backtest_horizons[1]=0 is out of range; expected an integer >= 1"),

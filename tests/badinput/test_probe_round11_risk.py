@@ -251,5 +251,5 @@ def test_predict_without_a_model_column_names_the_columns_it_has(plain, tmp_path
     SHIFTS.rename({"x": "X"}).write_csv(path)
     # before: "risk predict: column 'x' of the saved model is not in the new data"
     assert_refused(["risk", "predict", run, f"risk.input.path={path}", f"out={tmp_path / 'p.parquet'}"],
-                   "risk predict: column 'x' of the saved model is not in the new data (has X, y, class, step); expected every "
+                   "risk predict: column 'x' of the saved model is not in the new data (has X, y, class); expected every "
                    "feature column the model was trained on", inputs=[path, run])

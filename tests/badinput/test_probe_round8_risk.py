@@ -92,7 +92,7 @@ def test_a_case_table_with_a_level_of_one_row_is_refused_in_one_line(tmp_path):
     label[5] = 1
     path = _write(_cases().with_columns(hazard=pl.Series(label)), tmp_path / "cases.csv")
     assert_refused(["risk", *CASE_KEYS, f"risk.input.path={path}", f"hydra.run.dir={tmp_path / 'run'}"],
-                   "risk labels: the rarest level has 1 rows; stratified 5-fold cross validation needs at least 5 (risk.cv.folds)",
+                   "risk labels: level 'high' has 1 row; stratified 5-fold cross validation needs at least 5 rows of each (risk.cv.folds)",
                    inputs=[path], run_dir=tmp_path / "run")
 
 

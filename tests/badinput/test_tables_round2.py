@@ -174,10 +174,11 @@ def test_new_rows_at_another_step_than_the_model_s_are_refused(trained, tmp_path
     assert_refused(["risk", "predict", trained / "run", f"risk.input.path={tmp_path / 'two_hourly.csv'}", f"out={tmp_path / 'p.parquet'}"],
                    "risk predict: 39 of the 39 steps of the new data's time column 'ts' are not one period of 1h (largest 2 periods)",
                    inputs=[trained / "run"])
-    # one row: its step was inferred as '1step', refused as a config error about risk.time.frequency
+    # one row: its step was inferred as '1step', refused as a config error about risk.time.frequency; then as
+    # "risk.window: 2 periods are longer than the 1 rows of the new data", a key predict does not take
     _log().head(1).write_csv(tmp_path / "one.csv")
     assert_refused(["risk", "predict", trained / "run", f"risk.input.path={tmp_path / 'one.csv'}", f"out={tmp_path / 'p.parquet'}"],
-                   "risk.window: 2 periods are longer than the 1 rows of the new data")
+                   "risk predict: the new data hold 1 row, fewer than the saved model's window of 2 periods; expected at least 2 rows")
     _log().tail(10).write_csv(tmp_path / "tail.csv")  # hourly rows still score, as the run's own rows do
     _run(["risk", "predict", trained / "run", f"risk.input.path={tmp_path / 'tail.csv'}", f"out={tmp_path / 'tail.parquet'}"])
     _run(["risk", "predict", trained / "run", f"out={tmp_path / 'all.parquet'}"])

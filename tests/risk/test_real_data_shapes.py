@@ -230,7 +230,7 @@ def test_cv_mean_sd_over_folds_and_baselines():
 
 def test_cv_refuses_too_rare_a_level_and_a_window():
     layout = Layout(["signal"], [], 1, 2, inputs.LABEL, None, "step")
-    with pytest.raises(DataError, match="rarest level has 3 rows"):
+    with pytest.raises(DataError, match="level 'high' has 3 rows"):
         cross_validate(case_table(positives=3), layout, lr, 5, 1, 0.25, None, "f1_macro", seed=0)
     with pytest.raises(ConfigError, match="no time order"):
         cross_validate(case_table(), Layout(["signal"], [], 3, 2, inputs.LABEL, None, "step"), lr, 5, 1, 0.25, None,
