@@ -93,6 +93,11 @@ def _log_random_walk_interval(last: float, log_steps: np.ndarray, h: int, level:
     return last * np.exp(-half_width), last * np.exp(half_width)
 
 
+def is_integer(value) -> bool:
+    """An integer, not a boolean: Python counts true as 1 (season_length=true was a season of one month)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def _check_level(level: float) -> None:
     # the largest float below 1 is in (0, 1), but 0.5 + level / 2 rounds to 1: its normal quantile is
     # inf, and the intervals were NaN (0 x inf) or [0, inf] after a numpy warning
@@ -118,7 +123,7 @@ class SeasonalNaiveForecaster(BaseForecaster):
         self.season_length = season_length
 
     def check_params(self):
-        if not isinstance(self.season_length, (int, np.integer)) or self.season_length < 1:
+        if not is_integer(self.season_length) or self.season_length < 1:
             raise ConfigError(f"season_length: expected an integer >= 1, got {self.season_length!r}")
 
     def min_history(self):
@@ -139,18 +144,36 @@ class ArimaForecaster(BaseForecaster):
 
     def check_params(self):
         order, seasonal = tuple(self.order), tuple(self.seasonal_order)
-        if len(order) != 3 or any(not isinstance(v, (int, np.integer)) or v < 0 for v in order):
+        if len(order) != 3 or any(not is_integer(v) or v < 0 for v in order):
             raise ConfigError(f"order: expected three integers >= 0 (p, d, q), got {list(order)}")
-        if len(seasonal) != 4 or any(not isinstance(v, (int, np.integer)) or v < 0 for v in seasonal):
+        if len(seasonal) != 4 or any(not is_integer(v) or v < 0 for v in seasonal):
             raise ConfigError(f"seasonal_order: expected four integers >= 0 (P, D, Q, s), got {list(seasonal)}")
         if self.trend not in ("n", "c", "t", "ct"):
             raise ConfigError(f"trend: expected one of n, c, t, ct; got {self.trend!r}")
+        self._check_seasonal(order, seasonal)
+        # without differencing or a constant the log price reverts to 0: ARIMA(0,0,0) forecast a price of 1.0
+        if order[1] + seasonal[1] == 0 and "c" not in self.trend:
+            raise ConfigError(f"trend={self.trend!r}: order {list(order)} and seasonal_order {list(seasonal)} difference the log price "
+                              "0 times, so without a constant it reverts to 0 (a price of 1); expected trend c or ct, or d >= 1")
         # statsmodels refuses a trend term the differencing removes (a ValueError traceback at the first fit)
         lowest, differences = (0 if "c" in self.trend else 1), order[1] + seasonal[1]
         if self.trend != "n" and lowest < differences:
             allowed = "n" if differences > 1 else "n or t (a linear trend: a drift of the differenced log price)"
             raise ConfigError(f"trend={self.trend!r}: a trend term of order {lowest} is removed by the {differences} "
                               f"difference(s) of order {list(order)} and seasonal_order {list(seasonal)}; expected trend {allowed}")
+
+    @staticmethod
+    def _check_seasonal(order: tuple, seasonal: tuple) -> None:
+        """What statsmodels refuses at the first fit, in a traceback: a seasonal term without a period of 2 or
+        more, and a lag in both the non-seasonal and the seasonal part (p >= s with P, q >= s with Q)."""
+        (p, _, q), (*terms, s) = order, seasonal
+        if any(terms) and s < 2 or s == 1:
+            raise ConfigError(f"seasonal_order: {list(seasonal)} has a season s={s}; expected s >= 2 (12 months: a year) "
+                              "with P, D or Q, or [0, 0, 0, 0] for none")
+        for part, lags, seasonal_lags in (("autoregressive", p, terms[0]), ("moving-average", q, terms[2])):
+            if seasonal_lags and lags >= s:
+                raise ConfigError(f"order {list(order)} and seasonal_order {list(seasonal)}: the {part} lag {s} is in both parts; "
+                                  f"expected {'p' if part[0] == 'a' else 'q'} < {s} (the season)")
 
     def min_history(self):
         p, d, q = self.order

@@ -43,6 +43,24 @@ def series_unit(series: str, unit: str | None) -> str | None:
     return unit if unit is not None else (PINKSHEET_UNIT if series in PINKSHEET_SERIES else None)
 
 
+# ISO 4217 codes of the currencies mine products are priced in, as column names and units write them
+CURRENCIES = {"usd", "aud", "eur", "gbp", "cny", "rmb", "jpy", "zar", "cad", "inr", "idr", "chf", "brl", "clp", "pen", "nzd",
+              "krw", "mxn", "rub"}
+
+
+def check_unit_currency(value_column: str, unit: str | None) -> None:
+    """Refuse a source.unit naming another currency than the value column's name does (a word of it):
+    coal_australia_usd_mt under source.unit=AUD/t had its US dollars labelled Australian in the table and plot."""
+    def currencies(text: str) -> set[str]:
+        return set(re.findall(r"[a-z]+", text.lower())) & CURRENCIES
+
+    named, given = currencies(value_column), currencies(unit or "")
+    if named and given and not named & given:
+        currency = "/".join(sorted(named)).upper()
+        raise ConfigError(f"source.unit={unit!r}: column {value_column!r} is named as {currency} prices; expected a unit in {currency} "
+                          "(a series in another currency: convert it first)")
+
+
 def read_monthly_series(path: str | Path, date_column: str, value_column: str, resample: str | None = None) -> pl.DataFrame:
     """Return columns `date` (pl.Date, first day of each month), `value` (Float64) and
     `interpolated` (Boolean: an empty month filled in, counted in the forecast's metrics).

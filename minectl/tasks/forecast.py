@@ -160,10 +160,11 @@ def run(cfg: Config, out: Run) -> dict:
 def check(cfg: Config) -> None:
     """How the values relate, for every sweep value before any job (each number's own range is
     declared in the schema and checked by minectl.constraints)."""
-    from minectl.forecast.series import series_source
+    from minectl.forecast.series import check_unit_currency, series_source
 
     params = cfg.forecast
-    series_source(cfg.series, cfg.source.date_column, cfg.source.value_column)  # a named series, or a file that is there
+    _, _, value_column = series_source(cfg.series, cfg.source.date_column, cfg.source.value_column)  # a named series, or a file
+    check_unit_currency(value_column, cfg.source.unit)
     horizons = list(params.backtest_horizons)
     if not horizons or 1 not in horizons or max(horizons) > params.backtest_months:
         raise ConfigError(

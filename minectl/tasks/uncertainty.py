@@ -199,7 +199,8 @@ def run(cfg: Config, out: Run) -> dict:
                                 dataset.date_column, dataset.censored_column,
                                 # the cost reads the values as times between events (with diff: their differences)
                                 "implied_cost.operating_hours" if cfg.implied_cost.cost_per_event > 0
-                                and _cost_transform(dataset.transforms) == "level" else None)
+                                and _cost_transform(dataset.transforms) == "level" else None,
+                                returns="log_return" in dataset.transforms or cfg.revenue.output > 0)
     if dataset.cost_items:  # checked before any table is written
         items, dropped_rows = read_columns(
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
@@ -341,7 +342,7 @@ def _checked_inputs(cfg: Config, path, groups: dict, subseries: dict):
             raise DataError(f"{path}: column '{dataset.column}' rises {returns.max():.4g} in log in one row (e.g. from a value near "
                             f"0 such as {np.nanmin(levels):g}): revenue.output={cfg.revenue.output:g} times that rise overflows; "
                             "expected prices in one unit, without values near 0")
-        period = row_period(path, dataset.frequency, dataset.date_column)
+        period = row_period(path, dataset.frequency, dataset.date_column, dataset.column)
     if _named_as_meter(dataset.column):  # a running total by its name too: not a sorted sample of lifetimes
         for label in _running_totals(subseries):
             raise DataError(f"{path}: column '{dataset.column}' ({label}) never falls over its {subseries[label].size} values and is "

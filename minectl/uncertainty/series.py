@@ -153,6 +153,7 @@ def read_path(path: Path, column: str, key: str) -> np.ndarray:
 def read_series(
     path: Path, column: str, group_by: Optional[str] = None, drop_incomplete: bool = False, drop_key: str = "drop_incomplete",
     date_column: Optional[str] = None, censored_column: Optional[str] = None, hours_key: Optional[str] = None,
+    returns: bool = False,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """{group: values} of a numeric column ('all' when not grouped), in file order, from each
     series' first value to its last. An empty value between them is refused (the error names
@@ -166,7 +167,8 @@ def read_series(
     must give each series one unit (features.series.row_units), and with ``hours_key`` (the config key
     that counts hours) an hour: _check_hours. A step by a unit's factor that stays, which no unit column
     says, is refused (features.series.refuse_unit_change); so is, with ``hours_key`` or ``censored_column``,
-    the running total of another column (_refuse_running_total)."""
+    the running total of another column (_refuse_running_total). ``returns``: log returns are taken (prices,
+    not events), so a date column found, not named, may not repeat a time either."""
     frame = read_file(path, "dataset")
     for needed in [column] + ([group_by] if group_by else []):
         if needed not in frame.columns:
@@ -191,14 +193,14 @@ def read_series(
     else:
         flags = None
         check_undeclared_censoring(frame, (column, group_by, date_column), path)
-    from minectl.features.series import first_dates
-
     rows = pl.Series(range(frame.height))
-    # a date column the file lacks matters only where its period is needed (row_period); without it, the
-    # file's own date column (dates_of) still orders the rows: a newest-first export gave returns of the
-    # wrong sign, a left-out month a return over two, a dateless 'Average' row one more value
-    found = None if date_column in frame.columns else first_dates(frame, (column, group_by, censored_column), str(path))
+    # without the date column named, the file's own (found_dates) still orders the rows: a newest-first export
+    # gave returns of the wrong sign, a left-out month a return over two, a dateless 'Average' row one more value
+    found = None if date_column in frame.columns else found_dates(frame, (column, group_by, censored_column), path)
     date_column, dates = (date_column, _dates(frame, date_column, path)) if found is None else found
+    # events (failures) may share a time in a found column; prices may not: a log return between two rows of
+    # one day spans no time, and one day exported twice with two prices was one more value, exit 0
+    events = found is not None and not returns
     out, censored = {}, {}
     for group in groups.unique(maintain_order=True).to_list():
         in_group = groups == group
@@ -206,9 +208,9 @@ def read_series(
         if dates is not None:
             _check_dated(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where, found is not None)
             _check_order(frame[date_column].filter(in_group), dates.filter(in_group), rows.filter(in_group), where,
-                         grouped=group_by is not None, repeats=found is not None)
+                         grouped=group_by is not None, repeats=events, named=found is None)
             _check_no_long_gap(values.filter(in_group), dates.filter(in_group), rows.filter(in_group), where, drop_key)
-            if found is not None:  # a date column named may not repeat a time at all (_check_order)
+            if events:  # otherwise no time repeats at all (_check_order)
                 _check_repeated_rows(values.filter(in_group), frame[date_column].filter(in_group), dates.filter(in_group),
                                      rows.filter(in_group), where)
         series, _ = series_gaps(values.filter(in_group), where, drop_incomplete, drop_key, rows.filter(in_group))
@@ -243,19 +245,21 @@ def _refuse_running_total(frame: pl.DataFrame, values: pl.Series, groups: pl.Ser
                             f"as the times between failures; expected dataset.column='{name}'")
 
 
-def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str, found: bool = False) -> None:
+def _check_dated(values: pl.Series, dates: pl.Series, rows: pl.Series, where: str, found: bool) -> None:
     """Refuse a value without a date (its place in time is unknown: _check_order skips it) and, in
     a series of months, quarters or years, a step over more than one: the rows of the periods
     between are missing, and a return or difference across them was taken as one period's (a
-    skipped day may be a weekend or holiday, so finer periods are left as they are). A ``found``
-    date column (not named in dataset.date_column) may repeat a day (events), but not a month,
-    quarter or year: a month written twice was one more price and a zero return, without a word."""
+    skipped day may be a weekend or holiday, so finer periods are left as they are); and two rows in
+    one such period on two days (a mid-month quote: a half month's return read as a month's), or on
+    one in a date column ``found``, not named, which may repeat a day (events; a named one's repeat is
+    _check_order's): a month written twice was one more price and a zero return, without a word."""
     from minectl.features.series import month_index
 
     _check_undated(values.is_not_null(), dates, rows, where)
     period = _period_of(dates)
     known = dates.is_not_null()
-    repeats = (month_index(dates.filter(known)).diff() == 0).fill_null(False) if found and period in MONTHS_PER else None
+    moved = dates.filter(known).to_physical().diff() != 0
+    repeats = ((month_index(dates.filter(known)).diff() == 0) & (moved | found)).fill_null(False) if period in MONTHS_PER else None
     if repeats is not None and repeats.any():
         i = int(repeats.arg_true()[0])
         raise DataError(f"{where}: column '{dates.name}' repeats {dates.filter(known)[i]:%Y-%m} at row {int(rows.filter(known)[i]) + 1}; "
@@ -280,7 +284,8 @@ def _check_no_long_gap(values: pl.Series, dates: pl.Series, rows: pl.Series, whe
     absent, whose return across the gap was fitted, bootstrapped and simulated as one day's. So is a run of steps
     of a coarser period (_refuse_coarser_run)."""
     held = values.is_not_null() & dates.is_not_null()
-    usual = _usual_step(dates.filter(held))
+    period = _period_of(dates.filter(held))
+    usual = _usual_step(dates.filter(held), period)
     if usual is None:
         return
     both = held.to_numpy()
@@ -288,7 +293,6 @@ def _check_no_long_gap(values: pl.Series, dates: pl.Series, rows: pl.Series, whe
     adjacent = pl.Series(np.r_[False, both[1:] & both[:-1]])
     gaps = _steps_in_days(dates).fill_null(0)
     longest = max(LONGEST_CLOSURE_DAYS, LONGEST_CLOSURE_STEPS * usual)
-    period = _period_of(dates.filter(held))
     _refuse_coarser_run(gaps.filter(adjacent), dates.filter(adjacent), rows.filter(adjacent), usual, period, where)
     over = adjacent & (gaps > longest)
     if over.any():
@@ -306,12 +310,12 @@ def _check_repeated_rows(values: pl.Series, column: pl.Series, dates: pl.Series,
     price and a zero return. Times compared as moments (features.series.instants: a fall-back's hour comes twice)."""
     from minectl.features.series import instants
 
-    if _usual_step(dates.drop_nulls()) is None:
+    period = _period_of(dates)
+    if _usual_step(dates.drop_nulls(), period) is None:
         return
     twice = ((instants(column, dates).diff().dt.total_milliseconds() == 0) & (values.diff() == 0)).fill_null(False)
     if twice.any():
         i = int(twice.arg_true()[0])
-        period = _period_of(dates)
         raise DataError(f"{where}: row {int(rows[i]) + 1} repeats row {int(rows[i - 1]) + 1} (column '{dates.name}' "
                         f"{_moment(dates[i])}, value {values[i]:g}) in rows of one {period} each; expected each {period} once "
                         "(delete one of the two rows)")
@@ -342,10 +346,11 @@ def _steps_in_days(dates: pl.Series) -> pl.Series:
     return dates.cast(pl.Datetime("ms")).diff().dt.total_milliseconds() / 86_400_000
 
 
-def _usual_step(dates: pl.Series) -> Optional[float]:
-    """The most common step between ``dates`` (days), where they are rows of hours, shifts, days or weeks and at
-    least half of their steps are it; else None (months and coarser; a failure log's dates, stepping as its failures come)."""
-    if _period_of(dates) in (None, *MONTHS_PER):
+def _usual_step(dates: pl.Series, period: Optional[str]) -> Optional[float]:
+    """The most common step between ``dates`` (days), where they are rows of hours, shifts, days or weeks (their
+    ``period``: _period_of) and at least half of their steps are it; else None (months and coarser; a failure
+    log's dates, stepping as its failures come)."""
+    if period in (None, *MONTHS_PER):
         return None
     steps = _steps_in_days(dates).drop_nulls()
     usual = float(steps.mode().min())
@@ -500,16 +505,23 @@ _STEP_DAYS = ((1 / 24, "hour"), (1 / 3, "shift"), (1, "day"), (7, "week"), (28, 
               (31, "month"), (90, "quarter"), (91, "quarter"), (92, "quarter"), (365, "year"), (366, "year"))
 
 
-def row_period(path: Path, frequency: Optional[str], date_column: Optional[str]) -> str:
-    """What one row of the series is: ``frequency`` as configured, else the most common step of
-    ``date_column``'s dates, else "period" (the data does not say). Both given, they must agree: daily
-    prices under dataset.frequency=month had their one-day VaR called the next month's."""
+def row_period(path: Path, frequency: Optional[str], date_column: Optional[str], column: Optional[str] = None) -> str:
+    """What one row of the series is: ``frequency`` as configured, else the most common step of the rows' dates,
+    else "period" (the data does not say). The dates are ``date_column``'s, else (not named, or not in the file)
+    those of the file's own date column other than ``column`` (found_dates), which read_series orders the rows
+    by. Both given, they must agree: daily prices under dataset.frequency=month had their one-day VaR called the
+    next month's."""
     if frequency is not None and frequency not in PERIODS:
         raise ConfigError(f"dataset.frequency: {frequency!r}; expected one of {', '.join(PERIODS)}")
-    frame = read_file(path, "dataset") if date_column is not None else None
-    if frame is None or (frequency is not None and date_column not in frame.columns):  # a default's column: not needed
+    frame = read_file(path, "dataset")
+    named = date_column
+    date_column, dates = (date_column, _dates(frame, date_column, path)) if date_column in frame.columns else \
+        found_dates(frame, (column,), path)
+    if dates is None:
+        if named is not None and frequency is None:  # a misspelt name, and nothing else to go by
+            raise ConfigError(f"dataset.date_column: column {named!r} not in {path}, nor any other date column; expected "
+                              "the name of the file's date column, or dataset.frequency")
         return frequency or "period"
-    dates = _dates(frame, date_column, path)
     period = _period_of(dates)
     if frequency is not None:
         if period not in (None, frequency):
@@ -535,11 +547,30 @@ def _period_of(dates: pl.Series) -> Optional[str]:
     return None
 
 
+# words of a column's name that only a date column's are (a `time` may count operating hours)
+DATE_WORDS = ("date", "datetime", "timestamp", "day")
+
+
+def found_dates(frame: pl.DataFrame, skip: tuple[Optional[str], ...], path: Path) -> tuple[Optional[str], Optional[pl.Series]]:
+    """(name, dates) of the file's own date column, the first not in ``skip`` (features.series.first_dates),
+    else (None, None). A column named as dates (DATE_WORDS) that holds a spreadsheet's day numbers is refused:
+    read as no date column, a newest-first file's rows went unchecked, its log returns of the wrong sign."""
+    from minectl.features.series import first_dates
+
+    name, dates = first_dates(frame, skip, str(path))
+    if name is None:
+        serial = next((other for other in frame.columns if other not in skip and serial_day_hint(frame[other])
+                       and any(word in DATE_WORDS for word in re.findall(r"[a-z]+", other.lower()))), None)
+        if serial is not None:
+            raise DataError(f"{path}: column {serial!r} holds numbers such as {frame[serial].drop_nulls()[0]!r}"
+                            f"{serial_day_hint(frame[serial])}; expected dates (YYYY-MM-DD): the rows' order and period "
+                            "are checked by them")
+    return name, dates
+
+
 def _dates(frame: pl.DataFrame, date_column: str, path: Path) -> pl.Series:
     """``date_column`` of ``frame``, text parsed as dates; text that reads as no date is refused
     (unparsed, a newest-first file's order could not be checked)."""
-    if date_column not in frame.columns:
-        raise ConfigError(f"dataset.date_column: column {date_column!r} not in {path}")
     dates = _parsed_dates(frame[date_column], path)
     unread = dates.is_null() & frame[date_column].is_not_null()
     if unread.any():
@@ -593,13 +624,14 @@ def _check_date_columns(frame: pl.DataFrame, path: Path, period: Optional[str], 
 
 
 def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: str,
-                 hint: Optional[str] = None, grouped: bool = False, repeats: bool = False) -> None:
+                 hint: Optional[str] = None, grouped: bool = False, repeats: bool = False, named: bool = True) -> None:
     """Refuse a date not after the one before it: returns, differences and bootstrap blocks
     follow the file's order, so a reversed, shuffled or repeated row would change them silently.
     ``column``'s values are compared as moments (zoned times in UTC: a daylight-saving fall-back
     repeats an hour of wall time in order), named by ``dates``, their wall times (_parsed_dates).
     ``grouped``: the rows are one group's of dataset.group_by (not to be offered again); ``repeats``: a date
-    may repeat (a column found, not named in dataset.date_column: events, several on one date, are read in file order)."""
+    may repeat (a column found, not named in dataset.date_column: events, several on one date, are read in file order);
+    ``named``: the column is dataset.date_column (for the errors)."""
     from minectl.features.series import instants
 
     known = dates.is_not_null()
@@ -610,9 +642,11 @@ def _check_order(column: pl.Series, dates: pl.Series, rows: pl.Series, where: st
         i = int(not_after.arg_true()[0])
         if hint is None and steps[i] == 0:  # a repeat is no disorder: a duplicated row, or events (failures) sharing a date
             other = "" if grouped else ", or dataset.group_by for several series in one file"
+            why = f"events such as failures, several on one date, are read in file order without dataset.date_column{other}" \
+                if named else "keep one of the two rows"
             raise DataError(f"{where}: column '{dates.name}' at row {int(rows[i]) + 1} ({dates[i]}) is the same time as the row before "
                             f"({dates[i - 1]}); expected one row per time, as a return or difference between two would span no time "
-                            f"(events such as failures, several on one date, are read in file order without dataset.date_column{other})")
+                            f"({why})")
         if hint is None:  # the caller's own reason for the order comes first
             newest_first = moments.len() > 2 and (steps < 0).sum() == moments.len() - 1
             hint = "the newest first: reverse the rows" if newest_first else \

@@ -150,7 +150,10 @@ def test_a_frequency_other_than_the_dates_is_refused_and_the_same_one_kept(tmp_p
                                           "horizon is one row; expected dataset.frequency=day"):
         row_period(path, "month", "date")
     assert row_period(path, "day", "date") == "day"
-    assert row_period(path, "month", "month") == "month"  # the Pink Sheet default's date column, not in this file
+    # the Pink Sheet default's date column, not in this file: the file's own (found) dates decide
+    assert row_period(path, "day", "month", "price") == "day"
+    with pytest.raises(ConfigError, match="expected dataset.frequency=day"):
+        row_period(path, "month", "month", "price")
 
 
 # --- the empirical VaR at decimal levels -----------------------------------------------------------------

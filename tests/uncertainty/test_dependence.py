@@ -100,7 +100,11 @@ def test_period_of_a_row_from_its_dates(tmp_path, dates, period):
     path = tmp_path / "p.csv"
     pl.DataFrame({"date": dates, "price": np.arange(len(dates), dtype=float) + 1}).write_csv(path)
     assert row_period(path, None, "date") == period
-    assert row_period(path, None, None) == "period" and row_period(path, "shift", None) == "shift"
+    # the file's own date column, not named, says it too (shift over it called a day's VaR a shift's)
+    assert row_period(path, None, None, "price") == period == row_period(path, period, None, "price")
+    undated = tmp_path / "undated.csv"
+    pl.DataFrame({"price": [1.0, 2.0, 3.0]}).write_csv(undated)
+    assert row_period(undated, None, None) == "period" and row_period(undated, "shift", None) == "shift"
     with pytest.raises(ConfigError, match="dataset.frequency: 'fortnight'"):
         row_period(path, "fortnight", None)
 
