@@ -153,6 +153,10 @@ def _line(x, y):
 def fit_cobweb(quantity, price) -> Cobweb:
     """Least-squares cobweb model from aligned output and price series (at least 4 periods)."""
     q, p = _xy(quantity, price, "price")
+    if np.any(p == 0):  # a market price of 0 is a blank cell exported as 0: it was fitted, a1 1373 -> 89 on 12 months
+        raise DataError(f"{int(np.sum(p == 0))} prices of 0 (the first at value {int(np.argmax(p == 0)) + 1} of {p.size}); expected "
+                        "each period's market price, > 0 (a missing one: leave the cell empty, with drop_incomplete=true)",
+                        param="price")
     if q.size < 4:
         raise DataError(f"the cobweb model needs at least 4 periods, got {q.size}", param="price")
     for label, values in (("price", p[:-1]), ("output", q)):  # a regressor: a line through one x is not defined

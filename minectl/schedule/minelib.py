@@ -246,6 +246,10 @@ def read_blocks(path: Path, n_blocks: int | None = None) -> tuple[np.ndarray, np
     if len(parts) > 1 and not _numeric(parts[0][0]) and _numeric(parts[1][0]):  # "'id x y z' is not numeric" said it in circles
         raise DataError(f"{path}:{lines[0][0]}: {lines[0][1][:40]!r} is a header line; expected `id x y z ...` numbers from the first "
                         "line (MineLib's .blocks has no header: remove it or start it with %)")
+    ragged = next((i for i, p in enumerate(parts) if len(p) != len(parts[0])), None)
+    if ragged is not None:  # an empty cell of a tab-separated export collapses: `2\t0\t\t1` put block 2 at y 1, z 1.5
+        raise DataError(f"{path}:{lines[ragged][0]}: {len(parts[ragged])} fields where line {lines[0][0]} has {len(parts[0])}; "
+                        "expected the same columns on every line (an empty cell: fill it in)")
     if n_blocks is not None and len(lines) != n_blocks:  # before the ids: a file of some blocks named a later id as "unknown"
         raise DataError(f"{path}: {len(lines)} blocks; expected {n_blocks} (the .prec file's), one line each")
     line_of = [number for number, _ in lines]
@@ -408,7 +412,8 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
     resources = _count(path, head, "NRESOURCE_SIDE_CONSTRAINTS") if kind != "UPIT" else 0
     if kind == "PCPSP" and _count(path, head, "NGENERAL_SIDE_CONSTRAINTS") != 0:
         raise DataError(f"{path}: general side constraints are not supported; expected NGENERAL_SIDE_CONSTRAINTS: 0")
-    lines = _sections_in_order(path, lines, at)
+    # none of the sections of constraints the header counts 0 of (general ones: never supported) may hold a line
+    lines = _sections_in_order(path, lines, at, GENERAL | (RESOURCE_SECTIONS if kind != "UPIT" and resources == 0 else {}))
     rate = 0.0
     if kind != "UPIT":
         try:
@@ -454,15 +459,20 @@ def read_instance(path: Path, n_blocks: int | None = None, kind: str | None = No
 # the sections after the header, in the published files' order (newman1's); MineLib's format text lists the
 # objective and the coefficients before the limits, and other readers take the sections by name
 SECTIONS = ("RESOURCE_CONSTRAINT_LIMITS:", "OBJECTIVE_FUNCTION:", "RESOURCE_CONSTRAINT_COEFFICIENTS:", "EOF")
-GENERAL = ("GENERAL_CONSTRAINT_LIMITS:", "GENERAL_CONSTRAINT_COEFFICIENTS:")
+# sections that must be empty, and why: a writer may put each tag in the file with no line under it
+GENERAL = dict.fromkeys(("GENERAL_CONSTRAINT_LIMITS:", "GENERAL_CONSTRAINT_COEFFICIENTS:"),
+                        "general side constraints are not supported")
+RESOURCE_SECTIONS = dict.fromkeys(("RESOURCE_CONSTRAINT_LIMITS:", "RESOURCE_CONSTRAINT_COEFFICIENTS:"),
+                                  "the header's NRESOURCE_SIDE_CONSTRAINTS: 0")
 
 
-def _sections_in_order(path: Path, lines, at: int):
+def _sections_in_order(path: Path, lines, at: int, empty: dict[str, str]):
     """``lines`` with the sections after the header (from ``at``) in SECTIONS' order, each line keeping its
-    number, and empty general-constraint sections (there are none: NGENERAL_SIDE_CONSTRAINTS is 0) left out.
-    Written in the format text's order, a file was refused ("found 'OBJECTIVE_FUNCTION:'"); an empty
-    GENERAL_CONSTRAINT_LIMITS: was "1 fields; expected 4". Anything else is left as it is, for the parser to name."""
-    starts = [i for i in range(at, len(lines)) if lines[i][1].upper() in SECTIONS + GENERAL]
+    number, and the sections of ``empty`` (tag: why it holds no line) left out. Written in the format text's order,
+    a file was refused ("found 'OBJECTIVE_FUNCTION:'"); an empty GENERAL_CONSTRAINT_LIMITS: was "1 fields; expected 4",
+    and an empty RESOURCE_CONSTRAINT_LIMITS: with no resources "expected `OBJECTIVE_FUNCTION:`". Anything else is
+    left as it is, for the parser to name."""
+    starts = [i for i in range(at, len(lines)) if lines[i][1].upper() in (*SECTIONS, *GENERAL)]
     if not starts or starts[0] != at:
         return lines
     parts = [lines[start:end] for start, end in zip(starts, [*starts[1:], len(lines)], strict=True)]
@@ -470,9 +480,9 @@ def _sections_in_order(path: Path, lines, at: int):
     if len(set(tags)) != len(tags) or (tags.count("EOF") and tags[-1] != "EOF"):
         return lines  # a section twice, or one after EOF: named by the parser
     for part, tag in zip(parts, tags, strict=True):
-        if tag in GENERAL and len(part) > 1:
-            raise DataError(f"{path}:{part[1][0]}: a line of {tag[:-1]}; expected none (general side constraints are not supported)")
-    kept = sorted((part for part, tag in zip(parts, tags, strict=True) if tag not in GENERAL),
+        if tag in empty and len(part) > 1:
+            raise DataError(f"{path}:{part[1][0]}: a line of {tag[:-1]}; expected none ({empty[tag]})")
+    kept = sorted((part for part, tag in zip(parts, tags, strict=True) if tag not in empty),
                   key=lambda part: SECTIONS.index(part[0][1].upper()))
     return lines[:at] + [line for part in kept for line in part]
 
@@ -624,8 +634,15 @@ def read_solution(path: Path, instance: Instance) -> Solution:
                 raise DataError(f"{path}:{line_of[i]}: block {b} in periods {period[b]} and {t}; expected one period per block")
             period[b] = t
         np.add.at(share, (block, dest), frac)
-    if width == 1 and len(np.unique(block)) != len(block):
-        raise DataError(f"{path}: a block is listed twice; expected each block once")
+    # a line repeated (CPIT's `0 1` twice) summed its shares to 2: verified as infeasible, at twice the block's value
+    destination = table[:, 1].astype(np.int64) if width == 4 else 0
+    _, first = np.unique(block * dests + destination, return_index=True)
+    again = np.setdiff1d(np.arange(len(block)), first)
+    if len(again):
+        i = int(again[0])
+        which = f"block {block[i]} destination {destination[i]}" if width == 4 else f"block {block[i]}"
+        raise DataError(f"{path}:{line_of[i]}: {which} listed twice; expected each block once"
+                        + (" per destination (its share of the block on one line)" if width == 4 else ""))
     return Solution(period, share)
 
 

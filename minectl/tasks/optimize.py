@@ -15,12 +15,17 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from omegaconf import MISSING, OmegaConf
 
 from minectl.config import TaskConfig
-from minectl.constraints import at_least, between, estimator_params, finite, finite_nonneg
+from minectl.constraints import at_least, between, estimator_params, finite, finite_nonneg, one_of
 from minectl.errors import ConfigError, DataError
 from minectl.optimize.pim import RESPONSES, VARIABLES, PimParams
 
 if TYPE_CHECKING:
     from minectl.results import Run
+
+# the most points a stage builds at once: the DoE's runs, the one-at-a-time curve's and the Sobol base sample's
+# (1e10 ended in a MemoryError traceback after the solves, or the kernel's OOM killer for a full factorial)
+MAX_POINTS = 1_000_000
+MAX_POPULATION = 10_000  # NSGA-II ranks its 2 x pop_size solutions pairwise every generation
 
 
 @dataclass
@@ -93,7 +98,8 @@ class DecisionConfig:
     high_price: float = finite_nonneg(default=450.0)
     weights_at_low: Dict[str, float] = finite_nonneg(default_factory=dict)
     weights_at_high: Dict[str, float] = finite_nonneg(default_factory=dict)
-    method: str = "tchebycheff"  # tchebycheff | weighted_sum: how weights score a front point
+    # how weights score a front point; any other name (weighted, chebyshev) ran as weighted_sum, unsaid
+    method: str = one_of("tchebycheff", "weighted_sum", default="tchebycheff")
 
 
 @dataclass
@@ -230,6 +236,7 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
         for name in VARIABLES:  # a negative crown pillar went into the simulator's formulas unchecked
             if opt.variables[name].low < 0:
                 raise ConfigError(f"optimize.variables.{name}: low must be >= 0")
+    _check_sizes(cfg)
     if cfg.optimizer.sampling is not None and cfg.optimizer.sampling not in SAMPLINGS:
         raise ConfigError(f"optimizer.sampling: '{cfg.optimizer.sampling}' is unknown; expected one of: {_choices(SAMPLINGS)}")
     _check_decision(opt.decision, [o.response for o in opt.objectives])
@@ -256,6 +263,21 @@ def _shipped_levels() -> dict:
     import minectl.conf
 
     return dict(OmegaConf.load(Path(minectl.conf.__file__).parent / "doe" / "full_factorial.yaml").levels)
+
+
+def _check_sizes(cfg: Any) -> None:
+    """The points a stage builds at once within MAX_POINTS, NSGA-II's population within MAX_POPULATION: above them the run
+    ended in a MemoryError traceback after the solves (sobol_n=1e12), or in the kernel's OOM killer (1e5 x 1e5 levels)."""
+    doe, sensitivity = cfg.doe, cfg.optimize.sensitivity
+    sizes = {"optimize.sensitivity.oat_points": (sensitivity.oat_points, MAX_POINTS, "points of each one-at-a-time curve, built at once"),
+             "optimize.sensitivity.sobol_n": (sensitivity.sobol_n, MAX_POINTS, "Sobol base samples, built at once"),
+             "optimizer.pop_size": (cfg.optimizer.pop_size, MAX_POPULATION, "designs a generation, which NSGA-II ranks pairwise")}
+    if cfg.simulator.kind == "pim":  # simulator=table's runs are its file's
+        runs = math.prod(doe.levels.values()) if doe.kind == "full_factorial" else doe.n
+        sizes["doe.levels" if doe.kind == "full_factorial" else "doe.n"] = (runs, MAX_POINTS, "runs, built and simulated at once")
+    for key, (size, most, what) in sizes.items():
+        if size > most:
+            raise ConfigError(f"{key}: {size:,} {what}; expected at most {most:,}")
 
 
 def _check_simulator_kind(sim: Any) -> None:
@@ -357,6 +379,9 @@ def _price(decision: Any, out: Run) -> float:
         raise DataError(f"{where}: {exc}; set optimize.decision.price_model") from None
     if price < 0:  # as optimize.decision.price
         raise DataError(f"{where}: the last price in column '{decision.price_column}' is {price:g}; expected a price >= 0")
+    if price == 0:  # a month without a price exported as 0: 390, 395, 0 decided at price 0 (stability first), unsaid
+        raise DataError(f"{where}: the last price in column '{decision.price_column}' is 0; expected the latest price (a month "
+                        "without one: leave its cell empty, and the price before it is used)")
     if unpriced:  # the latest rows hold no price (n.a., empty): the one before them drives the decision
         rows = f"last {unpriced} rows" if unpriced > 1 else "last row"
         out.console.print(f"[yellow]optimize.decision.price_path: no price in the {rows} of column '{decision.price_column}'; "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from omegaconf import OmegaConf
@@ -190,6 +190,7 @@ def check(cfg: Config) -> None:
     if cfg.minelib.path:
         _check_file_values(cfg)
         _check_synthetic_settings(cfg)
+    _check_parts_off(cfg)
     _check_inputs(cfg)
     # blocks weigh synthetic.block_tonnes each (more once diluted): a period's capacity below one block mines or
     # processes nothing in any plan, and was reported as an NPV of 0 with a 100 % gap to the LP's fractional blocks
@@ -241,25 +242,74 @@ def _check_file_values(cfg: Config) -> None:
 
 # the synthetic model's settings: a MineLib instance states its own blocks, periods and limits
 SYNTHETIC_ONLY = ("synthetic", "schedule.periods", "schedule.mining_share", "schedule.processing_share")
+# settings of a part of the run, read only when its switch is set: the switch, the value that sets it, what it runs,
+# its settings (the loop's estimators are config groups; loop.price_path and price.model have their own checks)
+PARTS = (("loop.enabled", "true", "the loop (static vs ML-fed plans)",
+          [f"loop.{name}" for name in ("holes", "history", "risk_threshold", "defer_periods", "time_limit_s", "replan_time_limit_s",
+                                       "ventilation", "ventilation_capacity", "surrogates_from")]),
+         ("loop.ventilation", "true", "the loop's heat-constrained plans", ["loop.ventilation_capacity"]),
+         ("stope.enabled", "true", "the stope-extension example",
+          [f"stope.{field.name}" for field in fields(StopeConfig) if field.name != "enabled"] + ["price.sigma"]),
+         ("price.forecast_table", "FILE", "a forecast table's price", ["price.month", "price.statistic", "price.interval_level"]))
 
 
 def _check_synthetic_settings(cfg: Config) -> None:
     """The synthetic model's size, periods and capacities given with minelib.path were read by nothing (newman1 with
-    schedule.periods=3 solved its files' 6 periods, exit 0). Refused when the user gave them: named in the run's overrides
-    (Hydra's record of the command line; debug=quick sets a smaller model, which is not the user's), or, for a config made
-    outside a Hydra run, set otherwise than the schema's defaults."""
+    schedule.periods=3 solved its files' 6 periods, exit 0)."""
+    key, setting = _given_setting(cfg, SYNTHETIC_ONLY)
+    if key is not None:
+        raise ConfigError(f"{setting}: a setting of the synthetic block model, and minelib.path's instance has its own blocks, "
+                          f"periods and resource limits, which the run uses; expected no {key} with minelib.path")
+
+
+def _check_parts_off(cfg: Config) -> None:
+    """A setting of the loop, its ventilation, the stope or a forecast table's price while that part is off was read by
+    nothing (stope.grade_g_t=8 with the stope off, price.month=3 without a forecast table: the same run, exit 0)."""
+    for switch, value, what, keys in PARTS:
+        if OmegaConf.select(cfg, switch):
+            continue
+        key, setting = _given_setting(cfg, keys)
+        if key is not None:
+            off = "false" if value == "true" else "null"
+            raise ConfigError(f"{setting}: a setting of {what}, which is off ({switch}={off}); expected {switch}={value} with it, "
+                              f"or no {key}")
+
+
+def _given_setting(cfg: Config, owned) -> tuple[str | None, str]:
+    """The first setting under the ``owned`` keys the user gave, as (key, `key=value`), else (None, ""): named in the
+    run's overrides (Hydra's record of the command line, as typed: `synthetic={nx:4}`), or set otherwise than the
+    schema's defaults with the chosen debug config's over them (debug=quick sets a smaller model, which is not the
+    user's), as an experiment file or a -cd folder's config sets it (those were not in the command line's record)."""
     from minectl.config import overrides_given
 
-    given = overrides_given()  # each as given: `synthetic={nx: 4}` named as so, not as the whole node it makes
-    if given is None:
-        defaults = OmegaConf.structured(Config)
-        keys = [f"synthetic.{key}" for key in cfg.synthetic] + list(SYNTHETIC_ONLY[1:])
-        given = {key: f"{key}={OmegaConf.select(cfg, key)}" for key in keys
-                 if OmegaConf.select(cfg, key) != OmegaConf.select(defaults, key)}
-    key = next((key for key in given if any(key == own or key.startswith(f"{own}.") for own in SYNTHETIC_ONLY)), None)
-    if key is not None:
-        raise ConfigError(f"{given[key]}: a setting of the synthetic block model, and minelib.path's instance has its own blocks, "
-                          f"periods and resource limits, which the run uses; expected no {key} with minelib.path")
+    def owns(key: str) -> bool:
+        return any(key == own or key.startswith(f"{own}.") for own in owned)
+
+    typed = next(((key, setting) for key, setting in (overrides_given() or {}).items() if owns(key)), None)
+    if typed is not None:
+        return typed
+    reference = _unset_reference()
+    for own in owned:
+        node = OmegaConf.select(cfg, own)
+        for key in [f"{own}.{name}" for name in node] if OmegaConf.is_config(node) else [own]:
+            if OmegaConf.select(cfg, key) != OmegaConf.select(reference, key):
+                return key, f"{key}={OmegaConf.select(cfg, key)}"
+    return None, ""
+
+
+def _unset_reference():
+    """The settings as no user set them: the schema's defaults, and over them the packaged debug config the run chose
+    (debug=quick: conf/debug/schedule/quick.yaml); outside a Hydra run, the defaults."""
+    from importlib.resources import files
+
+    from hydra.core.hydra_config import HydraConfig
+
+    reference = OmegaConf.structured(Config)
+    choice = HydraConfig.get().runtime.choices.get("debug/schedule") if HydraConfig.initialized() else None
+    if not choice:
+        return reference
+    packaged = files("minectl.conf").joinpath("debug", "schedule", f"{choice}.yaml")
+    return OmegaConf.merge(reference, OmegaConf.load(str(packaged))) if packaged.is_file() else reference
 
 
 def _check_inputs(cfg: Config) -> None:
