@@ -86,7 +86,9 @@ class Knowledge:
     labels: dict[str, str] = field(default_factory=dict)  # name -> the first spelling met
     edges: list[dict[str, Any]] = field(default_factory=list)
     synonyms: dict[str, str] = field(default_factory=dict)
-    declared_at: dict[tuple[str, str, str], str] = field(default_factory=dict)  # a declared edge -> where it was first
+    # a declared edge -> where it was first, and its place in ``edges``: two files of one name (a copy of the shipped file
+    # beside it) give two edges one `where`
+    declared_at: dict[tuple[str, str, str], tuple[str, int]] = field(default_factory=dict)
 
     def add_node(self, raw_name: str, type_: str, where: str) -> str:
         name, _unit = self.normalised(raw_name, where)
@@ -118,6 +120,9 @@ class Knowledge:
         sign = _optional_number(raw.get("sign"), where, "sign")
         if sign not in (None, 1, -1):
             raise DataError(f"sign {raw.get('sign')!r}; expected 1, -1 or empty", param=where)
+        confidence = _optional_number(raw.get("confidence"), where, "confidence")
+        if confidence is not None and not 0 <= confidence <= 1:  # a tagger's probability: 7 or -1 was kept and exported
+            raise DataError(f"confidence {raw.get('confidence')!r}; expected a probability in [0, 1] or empty", param=where)
         self.edges.append({
             "head": head, "relation": str(raw["relation"]).strip(), "tail": tail,
             "weight": _optional_number(raw.get("weight"), where, "weight"),
@@ -127,7 +132,7 @@ class Knowledge:
             "cite": _optional_text(raw.get("cite") or raw.get("sentence")) or where,
             "effect_low": _optional_number(raw.get("effect_low"), where, "effect_low"),
             "effect_high": _optional_number(raw.get("effect_high"), where, "effect_high"),
-            "confidence": _optional_number(raw.get("confidence"), where, "confidence"),
+            "confidence": confidence,
         })
 
 
@@ -158,6 +163,9 @@ def load_declared(paths: list[Path], knowledge: Knowledge | None = None) -> Know
     from minectl.data.sources import is_csv
 
     knowledge = knowledge or Knowledge()
+    twice = next((path for number, path in enumerate(paths) if path.resolve() in {p.resolve() for p in paths[:number]}), None)
+    if twice is not None:  # its edges were read twice as one (each at one `where`), not refused as declared twice
+        raise DataError(f"{twice}: listed twice in factors.sources.declared; expected each file once")
     for path in paths:
         if path.suffix.lower() in (".yaml", ".yml"):
             _load_yaml(path, knowledge)
@@ -199,10 +207,11 @@ def _declare_edge(knowledge: Knowledge, raw: Mapping[str, Any], where: str) -> N
     """A declared edge; the same head, relation and tail again is refused (the graph keeps one edge of them: which weight?)."""
     knowledge.add_edge(raw, "declared", where)
     edge = knowledge.edges[-1]
-    first = knowledge.declared_at.setdefault((edge["head"], edge["relation"], edge["tail"]), where)
-    if first != where:
-        raise DataError(f"the edge {edge['head']} -{edge['relation']}-> {edge['tail']} of {first} again; expected each declared edge once",
-                        param=where)
+    first, number = knowledge.declared_at.setdefault((edge["head"], edge["relation"], edge["tail"]), (where, len(knowledge.edges)))
+    if number != len(knowledge.edges):
+        elsewhere = " in another file of that name" if first == where else ""
+        raise DataError(f"the edge {edge['head']} -{edge['relation']}-> {edge['tail']} of {first}{elsewhere} again; expected each declared "
+                        "edge once", param=where)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

@@ -59,6 +59,10 @@ def check_estimators(estimators: Mapping[str, Mapping[str, Any]], models: list[s
         if unknown:
             raise ConfigError(f"unknown parameter(s) {', '.join(unknown)}; expected some of {', '.join(sorted(KGEModel().get_params()))}",
                               param=f"{key}.estimators.{name}")
+        # sklearn's Integral and Real hold bool: `dim: true` (YAML's `yes` too) trained a 1-wide embedding, `epochs: true` one epoch
+        flag = next((k for k, v in params.items() if isinstance(v, bool) and "boolean" not in KGEModel._parameter_constraints[k]), None)
+        if flag:
+            raise ConfigError(f"{flag}={str(params[flag]).lower()}; expected a number", param=f"{key}.estimators.{name}")
         try:
             KGEModel(**params)._validate_params()
         except InvalidParameterError as exc:

@@ -97,6 +97,12 @@ def check_graph(nodes: Mapping[str, str], edges: Iterable[Mapping], schema: Sche
         # table or another tool's: the rules and the data write the relation's own sign)
         if None not in (edge.get("sign"), own) and edge["sign"] != own:
             raise DataError(f"sign {edge['sign']:+d} against {edge['relation']}'s own {own:+d}; expected {own:+d} or no sign", param=where)
+        # a weight is a strength with a unit (0.18 fraction, |beta|), its direction the sign's: `a -Positive-> b` weighed -0.5
+        # was ranked as a rise and exported as a fall. A relation carrying no influence states values (Value: -5 °C)
+        weight = edge.get("weight")
+        if weight is not None and weight < 0 and schema.relation_types[edge["relation"]].influence != "none":
+            raise DataError(f"weight {weight:g}; expected a magnitude >= 0 (a fall is told by the relation or the sign: Negative, "
+                            "or sign -1)", param=where)
         for end in ("head", "tail"):
             if edge[end] not in nodes:
                 raise DataError(f"dangling edge: its {end} {edge[end]!r} is not a declared entity", param=where)

@@ -134,13 +134,23 @@ def check(cfg: Config) -> None:
 
 
 def _terms(p: ExtractParams, types: set[str], hierarchical: bool, out: Run) -> dict:
-    """The seed's terms (lexicon) and the user dictionary (found and recorded as every input is), its
-    types cut to the corpus' ``types`` as they were (``hierarchical``: corpus.is_hierarchical)."""
+    """The seed's terms (lexicon) of the corpus' ``types`` and the user dictionary (found and recorded as every input is),
+    their types cut to the level as the corpus' were (``hierarchical``: corpus.is_hierarchical)."""
+    from minectl.text.corpus import at_level
     from minectl.text.dictionary import read_terms
-    from minectl.text.lexicon import mining_terms
+    from minectl.text.lexicon import ENTITY_TYPES, mining_terms
 
     user = read_terms(out.input_file(p.dictionary), p.levels, types, hierarchical) if p.dictionary else {}
-    return {**(mining_terms() if p.lexicon else {}), **user}
+    if not p.lexicon:
+        return user
+    # a seed's term typed as no gold entity is (MaintIE's `truck` is a PhysicalObject, not a Facility; at levels=1 every
+    # type is Entity) was matched first and output as such, counted wrong with exit 0
+    lexicon = {term: at_level(kind, p.levels) for term, kind in mining_terms().items() if at_level(kind, p.levels) in types}
+    if not lexicon:
+        raise ConfigError(f"factors.extract.lexicon=true: the corpus has none of the seed's types ({', '.join(ENTITY_TYPES)}) at "
+                          f"{p.levels} classes, its types are {', '.join(sorted(types)[:8])}{', ...' if len(types) > 8 else ''}; "
+                          "expected a corpus tagged with the seed's types (or factors.extract.lexicon=false)")
+    return {**lexicon, **user}
 
 
 @config_keys(KEYS)
@@ -158,7 +168,8 @@ def run(cfg: Config, out: Run) -> dict:
     docs = relabel(given, p.levels)
     # relations of two types of one span, or repeating one, once their types meet at the level (none in MaintIE)
     merged = sum(len(d.relations) for d in given) - sum(len(d.relations) for d in docs)
-    terms = _terms(p, {e.type for d in docs for e in d.entities}, is_hierarchical(e.type for d in given for e in d.entities), out)
+    hierarchical = is_hierarchical(e.type for d in given for e in d.entities)
+    terms = _terms(p, {e.type for d in docs for e in d.entities}, hierarchical, out)
     docs = docs[: p.max_sentences]
     if len(docs) < 10:
         raise DataError(f"{path}: {len(docs)} sentences; expected at least 10 to split into train, dev and test")
@@ -220,7 +231,10 @@ def run(cfg: Config, out: Run) -> dict:
     out.table("triples", pipeline.triples_frame(triples))
     if p.cv_folds:
         metrics["ner_cv"], metrics["sentences"]["cv_test_seen"] = _cross_validate(docs, p, terms, neural, crf, unlabelled, out)
-    _print(out, metrics, p)
+    # the classes of the sentences read, not the levels' name: a flat corpus' types (not cut at levels=5), MaintIE's 28 at levels=32
+    classes = len({e.type for d in docs for e in d.entities})
+    scope = f"factors.extract.levels={p.levels}" if hierarchical or p.levels == 1 else "flat types, not cut by factors.extract.levels"
+    _print(out, metrics, p, f"{classes} class{'es' * (classes != 1)}; {scope}")
     return metrics
 
 
@@ -254,10 +268,10 @@ def _cross_validate(docs, p: ExtractParams, terms, neural, crf, unlabelled, out:
     return metrics, test_seen
 
 
-def _print(out: Run, metrics: dict, p: ExtractParams) -> None:
+def _print(out: Run, metrics: dict, p: ExtractParams, classes: str) -> None:
     from rich.table import Table
 
-    table = Table(title=f"entity F1 on the test split ({p.levels} classes), % ; flat ceiling {metrics['flat_ceiling']['f1_micro']:.2f}")
+    table = Table(title=f"entity F1 on the test split ({classes}), % ; flat ceiling {metrics['flat_ceiling']['f1_micro']:.2f}")
     for column in ("model", "micro F1", "macro F1", "P", "R"):
         table.add_column(column)
     for name, m in metrics["ner"].items():

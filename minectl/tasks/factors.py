@@ -139,6 +139,20 @@ def check(cfg: Config) -> None:
     if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
         raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
                           f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")
+    # a benchmark folder brings its published splits: a fraction of the mining graph's own random split read nothing
+    defaults = KGEConfig()
+    moved = [k for k in ("valid_fraction", "test_fraction") if params.kge.graph != "mining" and params.kge[k] != getattr(defaults, k)]
+    if moved:
+        raise ConfigError(f"factors.kge.{moved[0]}={params.kge[moved[0]]} with factors.kge.graph={params.kge.graph}: a benchmark's "
+                          "splits are its train/valid/test files; expected the fractions of the mining graph's split only with "
+                          "factors.kge.graph=mining")
+    # the plausibility is the best over these relations' scores, a relation the graph lacks skipped: `[Positiv]` (or none)
+    # scored every factor 0 there, the ranking's scores scaled by 1 - alpha with exit 0
+    unknown = [r for r in params.ranking.relations if r not in params.schema.relation_types]
+    if unknown or (not params.ranking.relations and params.ranking.alpha > 0):
+        found = f"{', '.join(unknown)} not in factors.schema.relation_types" if unknown else "no relation"
+        raise ConfigError(f"factors.ranking.relations={list(params.ranking.relations)}: {found}; expected some of "
+                          f"{', '.join(params.schema.relation_types)} (or factors.ranking.alpha=0: no plausibility)")
     # two columns of one entity: the graph keeps the first data edge of a (head, relation, tail), so one column's effect
     # was dropped unsaid, or both stood with opposite signs
     for key in ("drivers", "costs"):

@@ -8,7 +8,12 @@ MaintIE's test split is micro F1 97.03, not 100."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from minectl.text.corpus import Span
+
+BIO_TAG = re.compile(r"O|[BI]-.+")  # IOB2, as spans_to_bio writes them
 
 
 def flatten(spans: list[Span]) -> tuple[list[Span], int]:
@@ -67,3 +72,11 @@ def bio_to_spans(tags: list[str]) -> list[Span]:
         if prefix in ("B", "I") and not continues:
             start, current = i, kind
     return spans
+
+
+def check_bio_tags(tags: Iterable) -> None:
+    """ValueError naming the first of a saved tagger's ``tags`` that is not an IOB2 tag (a run folder may come from
+    anyone): bio_to_spans read `Z-X` as O in silence, and a number ended `predict` in a traceback."""
+    bad = [tag for tag in tags if not isinstance(tag, str) or not BIO_TAG.fullmatch(tag)]
+    if bad:
+        raise ValueError(f"tag {bad[0]!r}; expected O, B-<type> or I-<type>")

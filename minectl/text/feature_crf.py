@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from minectl.isolated import read_in_child
-from minectl.text.bio import bio_to_spans, flatten, spans_to_bio
+from minectl.text.bio import bio_to_spans, check_bio_tags, flatten, spans_to_bio
 from minectl.text.corpus import Document, Span
 from minectl.text.dictionary import (
     dictionaries_from_json,
@@ -182,6 +182,11 @@ class FeatureCRF:
             if changed_since_saved(tagger.model_bytes_, info.get("model_sha256")):
                 raise ValueError(f"{weights.name} is not the file the run saved (its sha256 differs from tagger.json's): changed since")
             check_crfsuite_model(tagger.model_bytes_)
+            crfsuite = tagger._crfsuite_tagger()
+            try:
+                check_bio_tags(crfsuite.labels())
+            finally:
+                crfsuite.close()
         except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             raise unreadable(meta, exc) from None
         return tagger

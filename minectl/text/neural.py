@@ -20,7 +20,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from minectl.errors import DataError
-from minectl.text.bio import bio_to_spans, flatten, spans_to_bio
+from minectl.text.bio import bio_to_spans, check_bio_tags, flatten, spans_to_bio
 from minectl.text.corpus import Document, Span
 from minectl.text.crf import CRF
 from minectl.text.dictionary import (
@@ -256,6 +256,7 @@ class NeuralTagger:
             tagger.words_ = {w: i for i, w in enumerate(info["words"])}
             tagger.chars_ = {c: i for i, c in enumerate(info["chars"])}
             tagger.tags_ = list(info["tags"])
+            check_bio_tags(tagger.tags_)
             tagger.dict_tags_ = {t: i for i, t in enumerate(info["dict_tags"], 1)}
             dictionaries_from_json(tagger, info)
             state = torch.load(weights, weights_only=True)  # refuses any pickled object but tensors (UnpicklingError)

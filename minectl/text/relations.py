@@ -257,13 +257,18 @@ class PairClassifier:
         import numpy as np
 
         model = cls()
-        model.features_ = {str(k): int(v) for k, v in info["features"].items()}
+        model.features_ = {str(k): v for k, v in info["features"].items()}
         model.classes_ = [str(c) for c in info["classes"]]
         model.coef_, model.intercept_ = np.asarray(info["coef"], dtype=float), np.asarray(info["intercept"], dtype=float)
         if model.coef_.shape != (len(model.classes_), len(model.features_)) or model.intercept_.shape != (len(model.classes_),):
             raise ValueError("relation classifier arrays do not match its classes and features")
         if not (np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))):
             raise ValueError("a coefficient or intercept is not finite")
+        # each feature its own column of coef: an index beyond it was an IndexError traceback in `predict`, a negative one or
+        # two features on one column (1.5 read as 1) read another feature's weight in silence
+        columns = list(model.features_.values())
+        if any(type(c) is not int for c in columns) or sorted(columns) != list(range(len(columns))):
+            raise ValueError(f"feature columns that are not the integers 0 to {len(model.features_) - 1}, one a feature")
         return model
 
 
