@@ -7,13 +7,14 @@ run writer of :mod:`minectl.results`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "no_room_left"]
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -45,3 +46,17 @@ def atomic_path(target: Path, *, folder: bool = False) -> Iterator[Path]:
             shutil.rmtree(tmp_path, ignore_errors=True)
         else:
             tmp_path.unlink(missing_ok=True)
+
+
+NO_ROOM = (errno.ENOSPC, errno.EDQUOT)  # a full disk, a quota reached
+
+
+def no_room_left(error: BaseException, folder: Path) -> int | None:
+    """The errno (ENOSPC, EDQUOT) of ``error``, met writing into ``folder``, where it came from a full disk or a quota
+    (None: another error). An OSError carries it; polars' ComputeError says it in its text ("(os error 28)"), or not
+    even that ("Invalid thrift: transport error", writing a small table): then the disk's free space tells."""
+    code = next((c for c in NO_ROOM if getattr(error, "errno", None) == c or f"(os error {c})" in str(error)), None)
+    if code is None and type(error).__module__.startswith("polars"):
+        with contextlib.suppress(OSError):
+            code = errno.ENOSPC if shutil.disk_usage(folder).free == 0 else None
+    return code

@@ -182,7 +182,7 @@ _WRONG_TYPE = (
     (r"Value '.*' is not a valid bool", "not a flag", "true or false"),
     (r"Invalid value assigned: \w+ is not a ListConfig", "not a list", "a list in brackets, e.g. {key}=[a,b]"),
     (r"Cannot convert '\w+' to string", "not text", "text, e.g. {key}=abc"),
-    (r"field '\w+' is not Optional", "the key cannot be null", "a value of its type"),
+    (r"field '[\w.]+' is not Optional", "the key cannot be null", "a value of its type"),
 )
 
 
@@ -261,7 +261,12 @@ def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Opti
             # Hydra's grammar reads a value of letters beyond ASCII (a folder /data/矿山) or of signs like # only quoted
             mark = next((q for q in "'\"" if q not in value), None)
             quote = (f" (such a value is quoted: {key}={mark}{value}{mark})"
-                     if "token recognition error" in str(exc) and mark else "")
+                     if "token recognition error" in str(exc) and mark and re.fullmatch(r"[+~]*[\w./@-]+", key) else "")
+            if value.startswith("~"):  # quoted, it named a folder `~` in the working folder
+                quote = f" (~ is the home folder to a shell only: write the path in full, {key}={Path(value).expanduser()})"
+            indexed = re.fullmatch(r"([+~]*[\w.]+)\[(\d+)\]", key)
+            if indexed:  # Python's item syntax: quoting the value would not help
+                quote = f" (a list's item is set with its index as a key: {indexed[1]}.{indexed[2]}={value})"
             raise MinectlError(f"cannot parse override '{text}' ({str(exc).splitlines()[0]}); expected key=value, "
                                f"group=option, +key=value or ~key{quote}") from None
         parsed.append(override)
@@ -568,6 +573,9 @@ def _check_output_dir(cfg: Any, key: str) -> tuple[Path, bool]:
     if not str(value or "").strip():  # Path("") is ".": the run's files would land among the working folder's
         raise MinectlError(f"{key} is empty; expected a folder (an unset shell variable? {key}=. writes into this folder)")
     path = Path(value)
+    if path.parts[0].startswith("~"):  # Hydra expands no ~: the run went into a folder named `~` in the working folder
+        raise MinectlError(f"{key}={path}: ~ is the home folder to a shell only; expected the path in full, e.g. "
+                           f"{key}={path.expanduser()}")
     timestamped = "${now:" in str(written)
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
@@ -724,6 +732,9 @@ def run_hydra(
         if not multirun:
             if any(frame.name == "execute_job" for frame in traceback.extract_tb(exc.__traceback__)):
                 raise  # a job's unexpected error (a bug): its traceback
+            if isinstance(exc, OSError):  # Hydra saving .hydra/ before the job: a full disk, a quota reached
+                where = exc.filename or (folder if output is not None else "the run folder")
+                _fail(f"{where}: cannot be written ({exc.strerror or exc}); expected a disk with room for the run")
             _fail(f"Hydra could not run the job: {_one_line(exc).rstrip('.')}; expected a config Hydra accepts "
                   "(a logging config that logging.config.dictConfig accepts)")
         _sweeper_failed(exc, folder if output is not None else None)
@@ -992,7 +1003,8 @@ def _jobs_table(summary: Any, sweep_dir: Path, metric_cols: List[str], chosen: b
     for col in shown:
         table.add_column(Text(names[col]), justify="right", overflow="fold")
     for row in summary.iter_rows(named=True):  # Text: a value such as [1,2] is not rich markup
-        table.add_row(Text(str(row["job"])), *[Text(str(row[c])) for c in varying], Text(str(row["status"])),
+        # an override None: a job whose overrides are known nowhere (its folder gone, and no multirun.yaml)
+        table.add_row(Text(str(row["job"])), *[Text("-" if row[c] is None else str(row[c])) for c in varying], Text(str(row["status"])),
                       *["-" if row[c] is None else f"{row[c]:.4g}" for c in shown])
     notes = [f"same in every job: {' '.join(fixed)}"] if fixed else []
     hidden = sum(summary[c].dtype.is_float() for c in summary.columns) - len(shown)

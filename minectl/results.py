@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable, Iterable, Iterator
 
 import minectl
-from minectl.atomic import atomic_path
+from minectl.atomic import atomic_path, no_room_left
 from minectl.errors import DataError
 from minectl.redaction import printable, redact, redact_strings
 
@@ -392,16 +392,22 @@ def planned_jobs(hydra: dict, path: Path) -> dict[str, list[str]] | None:
     return {str(i): job for i, job in enumerate(job for batch in batches for job in batch)}
 
 
-def _check_own_job(plan: dict, job: Path) -> None:
+def _check_own_job(plan: dict, job: Path, overrides: list[str]) -> None:
     """The job's .hydra/hydra.yaml names the sweep folder that made it and the task's config, as
     ``plan`` (the `hydra` mapping of the sweep's multirun.yaml, else of its first job) does (a moved
     sweep keeps both), and, under the default subdir, its job number as its folder's name: a job
-    folder copied in from another sweep (also one with the same overrides), or within this one, is refused."""
+    folder copied in from another sweep (also one with the same overrides), or within this one, is refused.
+    It holds the job's ``overrides`` (its overrides.yaml) too: without multirun.yaml nothing else tells
+    an edited overrides.yaml, whose job summarize --by grouped as None."""
     config = job / ".hydra" / "hydra.yaml"
     if not config.is_file():  # nothing to tell by
         return
     sweep, task = _mapping(plan, "sweep"), _mapping(plan, "job").get("config_name")
     hydra = _hydra_node(config, JOB_EXPECTED)
+    ran_with = _mapping(hydra, "overrides").get("task")
+    if isinstance(ran_with, list) and ran_with != overrides:
+        raise DataError(f"{job / '.hydra' / 'overrides.yaml'}: {overrides} are not the overrides the job ran with ({ran_with} "
+                        "in its .hydra/hydra.yaml); expected the job's own overrides.yaml (edited since?)")
     made_by, job_node = _mapping(hydra, "sweep").get("dir"), _mapping(hydra, "job")
     number, config_name = job_node.get("num"), job_node.get("config_name")
     if hydra.get("mode") == "RUN":  # e.g. outputs/demo/<date>, the folder of a day's runs, given for a sweep's
@@ -430,7 +436,7 @@ def summarize_sweep(sweep_dir: Path):
     later job has one); an ok job without metrics.json is "incomplete"."""
     import polars as pl
 
-    from minectl.runfolder import own_file, read_metrics, read_yaml_list
+    from minectl.runfolder import bad, own_file, read_metrics, read_yaml_list
 
     def with_overrides(row: dict, overrides: list[str]) -> dict:
         for override in overrides:
@@ -459,7 +465,7 @@ def summarize_sweep(sweep_dir: Path):
             raise DataError(f"{job / '.hydra' / 'overrides.yaml'}: {overrides} are not job {name}'s overrides in "
                             f"multirun.yaml ({planned[name]}); expected the folder of this sweep's job")
         if hydra is not None:  # a job of another sweep: with the same overrides, or where no plan tells (glob, Optuna)
-            _check_own_job(hydra, job)
+            _check_own_job(hydra, job, overrides)
         row = with_overrides({"job": printable(name)}, overrides)
         status_file = job / STATUS_FILE
         if status_file.exists():
@@ -468,7 +474,13 @@ def summarize_sweep(sweep_dir: Path):
             status = {"status": "incomplete", "error": "no status.json: the job did not finish"}
         metrics_file = job / METRICS_FILE
         if metrics_file.exists():
-            row.update({printable(k): float(v) for k, v in read_metrics(metrics_file).items()})
+            metrics = {printable(k): float(v) for k, v in read_metrics(metrics_file).items()}
+            clash = next((name for name in metrics if name in {*row, "status", "error"}), None)
+            if clash is not None:  # a job writes no such metric: it would replace the job's name, status or override value
+                whose = "an override of the job" if clash in row and clash != "job" else "a column of the summary"
+                raise bad(metrics_file, f"metric '{clash}' has the name of {whose}",
+                          "metric names apart from the job's overrides and job, status, error")
+            row.update(metrics)
             if metrics_edited(job, status):
                 status = {"status": "edited", "error": "metrics.json differs from the one the job wrote (status.json's "
                           "sha256); `minectl verify` replays the job"}
@@ -536,9 +548,12 @@ def write_summary(sweep_dir: Path):
         try:
             with atomic_path(target) as tmp:
                 summary.write_parquet(tmp)
-        except OSError as exc:  # a sweep on a read-only mount, or someone else's
-            raise DataError(f"{target}: cannot be written ({exc.strerror or exc}); expected a sweep folder you can write "
-                            "(summarize rewrites its summary.parquet: copy the folder)") from None
+        except Exception as exc:  # a sweep on a read-only mount, or someone else's; a full disk (polars' own error)
+            code = no_room_left(exc, target.parent)
+            if not isinstance(exc, OSError) and code is None:
+                raise
+            raise DataError(f"{target}: cannot be written ({os.strerror(code) if code else exc.strerror or exc}); expected a "
+                            "sweep folder you can write (summarize rewrites its summary.parquet: copy the folder)") from None
     return summary
 
 

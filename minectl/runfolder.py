@@ -420,6 +420,8 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
         raise ConfigError(f"{key}={path}: inside the {'sweep' if sweep else 'run'} folder {enclosing} "
                           f"({'it would be read as one of its jobs' if sweep else 'a run stays as it was written'}); "
                           "expected a folder outside it")
+    if path.is_symlink() and not path.exists():  # mkdir said "File exists" of a folder that does not
+        raise ConfigError(f"{key}={path}: a link to {os.readlink(path)}, which does not exist; expected a folder, or a link to one")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if timestamped:
@@ -430,7 +432,8 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
                     return candidate
                 except FileExistsError:
                     continue
-        if holds_run(path):
+        own = (path / ".hydra").is_dir() or (path / "multirun.yaml").is_file()  # a run's or a sweep's own folder
+        if holds_run(path) and own:
             if not overwrite:
                 unfinished = (path / ".hydra").exists() and not (path / STATUS_FILE).exists()  # no status: killed, or running
                 raise ConfigError(f"{key}={path}: already holds a run{' that has not finished (still running, or killed)' * unfinished}; "
@@ -439,7 +442,9 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
                 raise ConfigError(f"{key}={path}: --overwrite would remove the working folder; expected a run folder outside it")
             shutil.rmtree(path)
         elif path.is_dir() and not (path / ".hydra").exists() and any(path.iterdir()):  # never write among others' files
-            raise ConfigError(f"{key}={path}: holds files that are not a minectl run; expected a new or empty folder")
+            inside = next((job.parent.name for job in sorted(path.glob("*/.hydra"))), None)  # --overwrite removed the folder above it
+            raise ConfigError(f"{key}={path}: holds files that are not a minectl run"
+                              f"{f' (with the run folder {inside} among them)' if inside else ''}; expected a new or empty folder")
         path.mkdir(exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"{key}={path}: cannot make that folder ({exc.strerror or exc}); expected a writable place") from None

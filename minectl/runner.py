@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import os
 import random
 import shutil
 import signal
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
-from minectl.errors import ConfigError, MinectlError
+from minectl.errors import ConfigError, DataError, MinectlError
 
 log = logging.getLogger("minectl")
 
@@ -79,7 +80,7 @@ def execute_job(cfg: Any) -> float | None:
         task = importlib.import_module(TASKS[cfg.task_name][0])
         if hasattr(task, "check"):  # how the task's values relate (the CLI's pre-check runs it too)
             task.check(cfg)
-        with held_until_objective(run.console, cfg.objective is not None):
+        with held_until_objective(run.console, cfg.objective is not None), disk_full_in_one_line(run_dir):
             metrics = task.run(cfg, run)
             flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True))
             if cfg.objective is not None and cfg.objective not in flat:  # a failed job like any other, before its status
@@ -129,6 +130,23 @@ def held_until_objective(console: Any, hold: bool) -> Iterator[None]:
         raise
     console.file.write(console.end_capture())
     console.file.flush()
+
+
+@contextlib.contextmanager
+def disk_full_in_one_line(run_dir: Path) -> Iterator[None]:
+    """A disk that fills up while the run writes its results fails it as a bad input does, in one line
+    (the run's partial results are then removed), not in the traceback of whichever writer met it
+    (PIL's savefig, polars' write_parquet)."""
+    from minectl.atomic import no_room_left
+
+    try:
+        yield
+    except Exception as exc:
+        code = None if isinstance(exc, MinectlError) else no_room_left(exc, run_dir)  # a bad input says its own line
+        if code is None:
+            raise
+        raise DataError(f"{run_dir}: cannot write the run's results ({os.strerror(code)}); expected room for them on "
+                        "that disk (what the run wrote is removed)") from None
 
 
 def _interrupt_behind(error: BaseException | None) -> KeyboardInterrupt | None:

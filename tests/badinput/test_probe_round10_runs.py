@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import yaml
 from harness import assert_refused, invoke
 
 
@@ -247,6 +248,10 @@ def test_summarize_shows_an_override_key_with_brackets_as_written(made, tmp_path
     sweep = _copy(made, "sweep", tmp_path)
     (sweep / "multirun.yaml").unlink()
     (sweep / "1" / ".hydra" / "overrides.yaml").write_text("- '[/]=1'\n")
+    hydra_file = sweep / "1" / ".hydra" / "hydra.yaml"  # the job's own record of its overrides, edited alike (else refused as edited)
+    hydra = yaml.safe_load(hydra_file.read_text())
+    hydra["hydra"]["overrides"]["task"] = ["[/]=1"]
+    hydra_file.write_text(yaml.safe_dump(hydra))
     result = invoke("summarize", sweep)
     assert result.exit_code == 0 and "[/]" in result.output, result.output
 
