@@ -600,12 +600,7 @@ def _refuse_given_twice(records: pl.LazyFrame) -> None:
     of the days of the series that have several sources; not run where none has."""
     given = records.filter(pl.col("quantity") > 0)
     both = given.join(given, on=["date", *SERIES], suffix="_other").filter(pl.col("_source") < pl.col("_source_other"))
-    agree = (pl.col("quantity") - pl.col("quantity_other")).abs() <= GIVEN_TWICE_RTOL * pl.col("quantity").abs()
-    twice = (both.group_by(*SERIES, "_source", "_source_other")
-             .agg(pl.len().alias("days"), agree.all().alias("agree"), pl.col("quantity").n_unique().alias("values"),
-                  pl.col("date").min().alias("first"), pl.col("quantity").sort_by("date").first().alias("quantity"))
-             .filter(pl.col("agree") & (pl.col("days") >= GIVEN_TWICE_DAYS) & (pl.col("values") > 1))
-             .sort(*SERIES, "_source", "_source_other").collect())
+    twice = _agreeing(both, "quantity_other", [*SERIES, "_source", "_source_other"])
     if twice.height:
         row = twice.row(0, named=True)
         raise DataError(
@@ -617,19 +612,25 @@ def _refuse_given_twice(records: pl.LazyFrame) -> None:
     _refuse_main_beside_sub_meters(given)
 
 
+def _agreeing(days: pl.LazyFrame, other: str, by: list[str]) -> pl.DataFrame:
+    """The groups ``by`` of ``days`` whose quantity agrees with the column ``other`` within rounding on every day, at
+    least GIVEN_TWICE_DAYS of them and not all one value (two flat-rate loads agree on a constant), in key order: their
+    day count, first day and first quantity."""
+    agree = (pl.col("quantity") - pl.col(other)).abs() <= GIVEN_TWICE_RTOL * pl.col("quantity").abs()
+    return (days.group_by(*by)
+            .agg(pl.len().alias("days"), agree.all().alias("agree"), pl.col("quantity").n_unique().alias("values"),
+                 pl.col("date").min().alias("first"), pl.col("quantity").sort_by("date").first().alias("quantity"))
+            .filter(pl.col("agree") & (pl.col("days") >= GIVEN_TWICE_DAYS) & (pl.col("values") > 1))
+            .sort(*by).collect())
+
+
 def _refuse_main_beside_sub_meters(given: pl.LazyFrame) -> None:
     """Refuse a series one source of which is the sum of its others (two at least) on every day they give it, at
     least GIVEN_TWICE_DAYS of them and not all one value: a main meter beside its sub-meters (a feeder's meter and
     those of the mill and the crusher it feeds), whose consolidated sum costs the consumption twice."""
     keys = ["date", *SERIES]
-    agree = (pl.col("quantity") - pl.col("_others")).abs() <= GIVEN_TWICE_RTOL * pl.col("quantity").abs()
-    main = (given.filter(pl.len().over(keys) >= 3)
-            .with_columns(_others=pl.col("quantity").sum().over(keys) - pl.col("quantity"))
-            .group_by(*SERIES, "_source")
-            .agg(pl.len().alias("days"), agree.all().alias("agree"), pl.col("quantity").n_unique().alias("values"),
-                 pl.col("date").min().alias("first"), pl.col("quantity").sort_by("date").first().alias("quantity"))
-            .filter(pl.col("agree") & (pl.col("days") >= GIVEN_TWICE_DAYS) & (pl.col("values") > 1))
-            .sort(*SERIES, "_source").collect())
+    sums = given.filter(pl.len().over(keys) >= 3).with_columns(_others=pl.col("quantity").sum().over(keys) - pl.col("quantity"))
+    main = _agreeing(sums, "_others", [*SERIES, "_source"])
     if main.height:
         row = main.row(0, named=True)
         raise DataError(

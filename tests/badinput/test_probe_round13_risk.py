@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 import pytest
 from harness import QUICK_RISK, assert_refused, invoke
+from test_probe_round12_risk import SHIFTS  # a persistent hazard, 120 rows
 
 from minectl.errors import ConfigError, DataError
 from minectl.estimators import build
@@ -42,17 +43,6 @@ CASES = ["risk.input.kind=table", "risk.split=cv", "risk.window=1", "risk.lead_t
 LSTM = "minectl.models.sequence.LSTMClassifier"
 
 
-def _shifts(n: int = 120) -> pl.DataFrame:
-    """A persistent hazard (20 % of rows, class 1), x leaning to it, y noise."""
-    rng = np.random.default_rng(0)
-    z = np.zeros(n)
-    for t in range(1, n):
-        z[t] = 0.8 * z[t - 1] + rng.normal()
-    return pl.DataFrame({"x": np.round(z + rng.normal(size=n), 4), "y": np.round(rng.normal(size=n), 4),
-                         "class": (z > np.quantile(z, 0.8)).astype(int)})
-
-
-SHIFTS = _shifts()
 
 
 def _cases(high_rows: int, n: int = 200) -> pl.DataFrame:
