@@ -102,6 +102,23 @@ def lead_key(value) -> str:
     return f"lead_{str(value).replace(' ', '')}"
 
 
+def lead_index(leads: list, lead, shift_hours: float) -> int | None:
+    """The place in ``leads`` of the lead time ``lead``: written alike, or an amount of the same length (24h as 1d,
+    1D as 1d, 2shift as 16h of 8-hour shifts; months by their own count); None where none is."""
+    def length(value) -> tuple[float, str] | None:
+        if isinstance(value, int) or not is_period(str(value)):
+            return None
+        count, unit = parse_amount(str(value), "risk.lead_times")
+        if unit in MONTHS:
+            return count * MONTHS[unit], "mo"
+        seconds = Frequency(1, unit, shift_hours).unit_seconds(unit)
+        return (count * seconds, "s") if seconds is not None else (count, unit)
+
+    wanted = length(lead)
+    return next((i for i, given in enumerate(leads) if str(given).replace(" ", "") == str(lead).replace(" ", "")
+                 or (wanted is not None and length(given) == wanted)), None)
+
+
 @dataclass(frozen=True)
 class TimeReport:
     """What the time axis held: rows put back in order, gaps (larger steps than one period) and

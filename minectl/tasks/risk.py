@@ -275,7 +275,7 @@ def check(cfg: Config) -> None:
             raise ConfigError(f"risk.input.categorical: {column!r} {why}; expected each feature column once")
     if not params.lead_times:
         raise ConfigError("risk.lead_times: empty; expected lead times >= 0")
-    from minectl.risk.timeaxis import lead_key
+    from minectl.risk.timeaxis import lead_index, lead_key
 
     named = [*((f"risk.lead_times[{i}]", lead) for i, lead in enumerate(params.lead_times)),
              ("risk.primary_lead", params.primary_lead)]
@@ -287,7 +287,7 @@ def check(cfg: Config) -> None:
     if len(set(keys)) < len(keys):  # the same models fitted again, under one metrics key
         again = next(lead for lead, key in zip(params.lead_times, keys, strict=True) if keys.count(key) > 1)
         raise ConfigError(f"risk.lead_times: {again} is given twice in {list(params.lead_times)}; expected each lead time once")
-    if str(params.primary_lead) not in [str(lead) for lead in params.lead_times]:
+    if lead_index(list(params.lead_times), params.primary_lead, params.time.shift_hours) is None:
         raise ConfigError(f"risk.primary_lead: {params.primary_lead} is not one of risk.lead_times {list(params.lead_times)}")
     for rule in params.labels.rules:
         if rule.direction not in ("up", "down") or not rule.medium < rule.high:
@@ -478,7 +478,7 @@ def run(cfg: Config, out: Run) -> dict:
 
     from minectl.estimators import build
     from minectl.risk import artefacts, summary
-    from minectl.risk.timeaxis import lead_key
+    from minectl.risk.timeaxis import lead_index, lead_key
 
     p = cfg.risk
     model_params = OmegaConf.to_container(cfg.model.params, resolve=True)
@@ -519,7 +519,7 @@ def run(cfg: Config, out: Run) -> dict:
     if p.split == "cv":
         return _run_cv(cfg, out, prep, make_model, fixed, metrics, leakage_said)
 
-    primary = leads[[str(lead) for lead in p.lead_times].index(str(p.primary_lead))]
+    primary = leads[lead_index(list(p.lead_times), p.primary_lead, p.time.shift_hours)]  # 24h is 1d's fits
     results = []
     with out.progress(len(leads), f"risk {cfg.model.name}: lead times") as advance:
         for lead in leads:

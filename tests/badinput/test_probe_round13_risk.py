@@ -34,6 +34,7 @@ from minectl.errors import ConfigError, DataError
 from minectl.estimators import build
 from minectl.risk.artefacts import read_spec
 from minectl.risk.labels import LabelRule, rule_labels, rule_levels
+from minectl.risk.timeaxis import lead_index
 from minectl.tasks.risk import MODEL_SET_BY_TASK
 
 KEYS = [*QUICK_RISK, "report=false", "risk.input.kind=table", "risk.labels.column=class", "risk.labels.levels=2", "risk.window=3",
@@ -339,3 +340,19 @@ def test_predict_writes_the_format_out_names(trained, tmp_path):
                    f"risk predict: out={tmp_path / 'scores.xlsx'}: a .xlsx file; expected a .parquet or .csv file path",
                    inputs=[run])
     assert not (tmp_path / "scores.xlsx").exists()
+
+
+def test_a_primary_lead_spelt_otherwise_is_that_lead(tmp_path):
+    """risk.primary_lead=24h with risk.lead_times=[0,1d] was refused as "24h is not one of risk.lead_times" (text
+    compared): it is the 1d lead, whose fits the test.* metrics are (on daily rows, not lead 0's)."""
+    assert lead_index([0, "1d"], "24h", 8.0) == 1 and lead_index([0, "1d"], "1D", 8.0) == 1
+    assert lead_index(["16h"], "2shift", 8.0) == 0 and lead_index(["16h"], "2shift", 12.0) is None
+    assert lead_index([0, "1d"], "12h", 8.0) is None and lead_index(["1mo"], "30d", 8.0) is None  # a month has no fixed length
+    assert lead_index([3, "3d"], 3, 8.0) == 0  # periods are no amount: 3 is the first entry, whatever the rows' period
+    run = tmp_path / "run"
+    result = invoke("risk", *QUICK_RISK, "report=false", "risk.lead_times=[0,1d]", "risk.primary_lead=24h", f"hydra.run.dir={run}")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["test.f1_macro"] == metrics["lead_1d.f1_macro"] != metrics["lead_0.f1_macro"]
+    assert_refused(["risk", *QUICK_RISK, "risk.lead_times=[0,1d]", "risk.primary_lead=12h", f"hydra.run.dir={tmp_path / 'no'}"],
+                   "risk.primary_lead: 12h is not one of risk.lead_times [0, '1d']")
