@@ -500,8 +500,12 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
             _no_nulls(name, source, column, counts.filter(pl.col(column).is_null())["n"].sum(), counts["n"].sum())
         dupes = counts.filter(pl.col("n") > 1).head(1)
         if dupes.height:
+            # a price per mine: the rows differ only in a column the table is not keyed by, so the duplicate named no reason
+            unread = "mine_id" in frame.collect_schema() and "mine_id" not in spec.key
+            per_mine = (f" (its column 'mine_id' is not read: a {name} row holds for every mine; cost the mines of other "
+                        "prices from data folders of their own)") if unread else ""
             raise DataError(f"{source}: table '{name}' has duplicate rows for key {_first(dupes, spec.key)}; "
-                            f"expected one row per {', '.join(spec.key)}")
+                            f"expected one row per {', '.join(spec.key)}{per_mine}")
         return counts
     series = tuple(c for c in spec.key if c != spec.time)
     t = pl.col(spec.time)

@@ -268,3 +268,18 @@ def test_a_run_folder_with_brackets_gets_its_report(tmp_path):
     result = invoke("demo", f"hydra.run.dir='{run}'")
     assert result.exit_code == 0 and "not written" not in result.output, result.output
     assert (run / "report.html").is_file(), result.output
+
+
+def test_prices_per_mine_are_refused_naming_the_unread_mine_column(tmp_path):
+    """A price table with a price per mine (a `mine_id` column, each resource's row once a mine) was refused as
+    "duplicate rows for key resource=electricity, ..." naming no reason: the line now says the column is not read."""
+    folder = write_tiny_mine(tmp_path / "mine")
+    prices = pl.read_parquet(folder / "prices.parquet")
+    pl.concat([prices.with_columns(mine_id=pl.lit(mine)) for mine in ("M1", "M2")]).write_parquet(folder / "prices.parquet")
+    assert_refused(["cost", "data=parquet_dir", f"data.dir={folder}", f"hydra.run.dir={tmp_path / 'run'}"],
+                   ["table 'prices' has duplicate rows for key", "expected one row per resource, valid_from (its column 'mine_id' "
+                    "is not read: a prices row holds for every mine"], inputs=[folder / "prices.parquet"])
+    # near miss: the mine column once per resource (one mine's export) still reads; no duplicate, no line
+    prices.with_columns(mine_id=pl.lit("M1")).write_parquet(folder / "prices.parquet")
+    result = invoke("cost", "data=parquet_dir", f"data.dir={folder}", f"hydra.run.dir={tmp_path / 'ok'}", "report=false")
+    assert result.exit_code == 0, result.output
