@@ -1115,6 +1115,16 @@ def verify(
         _fail(f"--out {out}: a file; expected a new folder for the replay")
     if out is not None and out.resolve().is_relative_to(run_dir.resolve()):  # else said of hydra.run.dir, a key the user did not give
         _fail(f"--out {out}: inside the run folder {run_dir}; expected a folder outside it (the run stays as it was written)")
+    if out is not None:  # else said of hydra.run.dir, after the run folder's checks
+        try:
+            if not out.exists():  # made and removed: what the replay does first, tried before it
+                out.mkdir(parents=True)
+                out.rmdir()
+            why = None if os.access(out.parent, os.W_OK) else "Permission denied"  # a read-only mount: root too
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+        if why:
+            _fail(f"--out {out}: cannot write there ({why}); expected a folder you can create and write")
     try:  # the folder may come from someone else: every file is read with its type checked
         run = read_run(run_dir, tuple(TASKS))
         status = check_finished(run_dir)  # metrics.json of a run stopped before its end would replay as "reproduced"

@@ -258,3 +258,14 @@ def test_a_run_folder_named_by_a_link_to_nowhere_says_so(made, tmp_path):
     assert_refused(["demo", "data=parquet_dir", f"data.dir={made['mine']}", f"hydra.run.dir={link}"],
                    f"hydra.run.dir={link}: a link to {tmp_path / 'gone'}, which does not exist; expected a folder, or a link to one")
     assert link.is_symlink() and not (tmp_path / "gone").exists()
+
+
+def test_verify_into_a_place_it_cannot_make_names_out_not_hydra_run_dir(made, tmp_path):
+    """`verify RUN --out /proc/x` said "hydra.run.dir=/proc/x: cannot make that folder", a key the user did not give;
+    a folder --out can make (parents too) still replays."""
+    job = made["sweep"] / "0"
+    assert_refused(["verify", job, "--out", "/proc/minectl_r13"],
+                   "--out /proc/minectl_r13: cannot write there (No such file or directory); expected a folder you can create "
+                   "and write", inputs=[job])
+    result = invoke("verify", job, "--out", tmp_path / "a" / "replay")
+    assert result.exit_code == 0 and "reproduced" in result.output, result.output
