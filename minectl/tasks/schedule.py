@@ -79,7 +79,7 @@ class PriceConfig:
 class ScheduleParams:
     problems: List[str] = one_of(*PROBLEMS, default_factory=lambda: ["upit", "cpit"])
     periods: int = at_least(1, default=8)  # synthetic model only (a MineLib file states its own)
-    discount_rate: float = between(0, 1, default=0.08)  # synthetic model only
+    discount_rate: float = between(0, 1, default=0.08, closed="left")  # per period, as MineLib's DISCOUNT_RATE; synthetic model only
     mining_share: float = between(0, 1, default=0.06, closed="right")  # synthetic: tonnes per period / model tonnes
     processing_share: float = between(0, 1, default=0.5, closed="right")  # processing / mining capacity
     time_limit_s: float = greater_than(0, default=120.0)  # per CPIT/PCPSP solve, all of it: a safety net (sets time_limited)

@@ -230,3 +230,12 @@ def test_a_cobweb_price_of_0_is_refused_and_a_market_is_fitted_exactly(tmp_path)
     path.write_text("output,price\n" + "".join(f"{a},{b}\n" for a, b in zip(q, p, strict=True)))
     assert_refused(["capacity", f"cobweb.path={path}", f"hydra.run.dir={tmp_path / 'run'}"],
                    "error: cobweb.price_column: 1 prices of 0 (the first at value 3 of 8)", inputs=[path], run_dir=tmp_path / "run")
+
+
+def test_a_discount_rate_of_one_is_refused_as_minelib_refuses_it(tmp_path):
+    """schedule.discount_rate=1 (100 % a period: each period's cash flow halved) passed for the synthetic model while a
+    MineLib file's DISCOUNT_RATE of 1 is refused as outside [0, 1); now both the same, 0.99 still read."""
+    assert_refused(["schedule", "schedule.discount_rate=1", f"hydra.run.dir={tmp_path / 'run'}"],
+                   "schedule.discount_rate=1.0 is out of range; expected a number in [0, 1)")
+    result = invoke("schedule", "schedule.discount_rate=0.99", "--cfg", "job")
+    assert result.exit_code == 0 and "discount_rate: 0.99" in result.output, result.output
