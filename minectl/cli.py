@@ -1115,14 +1115,18 @@ def verify(
         _fail(f"--out {out}: a file; expected a new folder for the replay")
     if out is not None and out.resolve().is_relative_to(run_dir.resolve()):  # else said of hydra.run.dir, a key the user did not give
         _fail(f"--out {out}: inside the run folder {run_dir}; expected a folder outside it (the run stays as it was written)")
-    if out is not None:  # else said of hydra.run.dir, after the run folder's checks
+    if out is not None:  # said of --out: the replay's own line names hydra.run.dir, a key the user did not give
+        # made and removed, with the folders above it that are not there: what the replay does first, tried before it
+        made = [folder for folder in (out, *out.parents) if not folder.exists()]
         try:
-            if not out.exists():  # made and removed: what the replay does first, tried before it
-                out.mkdir(parents=True)
-                out.rmdir()
+            out.mkdir(parents=True, exist_ok=True)
             why = None if os.access(out.parent, os.W_OK) else "Permission denied"  # a read-only mount: root too
         except OSError as exc:
             why = exc.strerror or str(exc)
+        finally:
+            for folder in made:
+                with contextlib.suppress(OSError):  # not made (the error above)
+                    folder.rmdir()
         if why:
             _fail(f"--out {out}: cannot write there ({why}); expected a folder you can create and write")
     try:  # the folder may come from someone else: every file is read with its type checked

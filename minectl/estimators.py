@@ -47,10 +47,11 @@ def check_param_names(cls: type, params: Iterable[str], where: str, set_by_task:
             raise ConfigError(unknown_key(f"{where}.params.{key}", accepted, f"parameter of {cls.__name__}"))
 
 
-def refuse_booleans_as_numbers(cls: type, params: dict, where: str) -> None:
-    """true/false given for a parameter that only takes numbers: Python counts True as 1 and scikit-learn's
-    checks take it as one, so n_estimators=true fitted a forest of one tree and C=true ran C=1, unsaid
-    (LightGBM's C++ refused it mid-fit, in a traceback)."""
+def boolean_as_number(cls: type, params: dict) -> tuple[str, str] | None:
+    """The first of ``params`` given true/false for a parameter that only takes numbers (``cls``'s
+    _parameter_constraints), and what it takes; None where there is none. Python counts True as 1 and
+    scikit-learn's checks take it as one, so n_estimators=true fitted a forest of one tree, C=true ran C=1
+    and a KGE's dim=true trained a 1-wide embedding, unsaid (LightGBM's C++ refused it mid-fit, in a traceback)."""
     from numbers import Number
 
     from sklearn.utils._param_validation import Interval, make_constraint
@@ -62,9 +63,17 @@ def refuse_booleans_as_numbers(cls: type, params: dict, where: str) -> None:
         numeric = [isinstance(o, Interval) or (isinstance(getattr(o, "type", None), type) and issubclass(o.type, Number)
                                                and o.type is not bool) for o in options]
         if any(numeric) and not any(o.is_satisfied_by(value) for o, number in zip(options, numeric, strict=True) if not number):
-            expected = " or ".join(str(o) for o in options)
-            raise ConfigError(f"{where}.params.{name}={str(value).lower()} is invalid for {cls.__name__}: a boolean, which "
-                              f"would count as {int(value)}; expected {expected}")
+            return name, " or ".join(str(o) for o in options)
+    return None
+
+
+def refuse_booleans_as_numbers(cls: type, params: dict, where: str) -> None:
+    """A config's true/false for a numeric parameter of ``cls`` (boolean_as_number) refused, naming it under ``where``."""
+    found = boolean_as_number(cls, params)
+    if found is not None:
+        name, expected = found
+        raise ConfigError(f"{where}.params.{name}={str(params[name]).lower()} is invalid for {cls.__name__}: a boolean, which "
+                          f"would count as {int(params[name])}; expected {expected}")
 
 
 def build(target: Any, params: dict, where: str, set_by_task: Iterable[str] = (), **owned: Any):

@@ -47,6 +47,7 @@ def check_estimators(estimators: Mapping[str, Mapping[str, Any]], models: list[s
     """Each selected model's parameters, checked before any data is read (KGEModel's constraints)."""
     from sklearn.utils._param_validation import InvalidParameterError
 
+    from minectl.estimators import boolean_as_number
     from minectl.factors.kge.estimator import KGEModel
 
     checked = {}
@@ -60,9 +61,8 @@ def check_estimators(estimators: Mapping[str, Mapping[str, Any]], models: list[s
             raise ConfigError(f"unknown parameter(s) {', '.join(unknown)}; expected some of {', '.join(sorted(KGEModel().get_params()))}",
                               param=f"{key}.estimators.{name}")
         # sklearn's Integral and Real hold bool: `dim: true` (YAML's `yes` too) trained a 1-wide embedding, `epochs: true` one epoch
-        flag = next((k for k, v in params.items() if isinstance(v, bool) and "boolean" not in KGEModel._parameter_constraints[k]), None)
-        if flag:
-            raise ConfigError(f"{flag}={str(params[flag]).lower()}; expected a number", param=f"{key}.estimators.{name}")
+        if (flag := boolean_as_number(KGEModel, params)) is not None:
+            raise ConfigError(f"{flag[0]}={str(params[flag[0]]).lower()}; expected a number", param=f"{key}.estimators.{name}")
         try:
             KGEModel(**params)._validate_params()
         except InvalidParameterError as exc:
