@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from minectl.data.names import alike_in, shown
+from minectl.data.names import CURRENCY_ALIASES, CURRENCY_CODES, alike_in, shown
 from minectl.errors import ConfigError, DataError
 
 CATEGORIES = ("material", "energy", "labour", "maintenance", "safety_env", "other")
@@ -70,7 +70,7 @@ class CostMapping:
     def is_money(self, resource: str) -> bool:
         """Whether a resource's unit is a currency (the run's, an ISO one, or a multiple: 万元): a cost booked as such."""
         key = _unit_key(self.resources[resource].unit)
-        return key in _CURRENCIES or key == _unit_key(self.currency) or _scaled_currency(key) is not None
+        return key in CURRENCY_CODES or key == _unit_key(self.currency) or _scaled_currency(key) is not None
 
     @classmethod
     def from_dict(cls, costs: Mapping[str, Any]) -> CostMapping:
@@ -94,7 +94,7 @@ class CostMapping:
             unit = resource.unit
             if resource.price != 1.0 or _unit_key(unit) == _unit_key(currency):
                 continue
-            if _unit_key(unit) in _CURRENCIES:
+            if _unit_key(unit) in CURRENCY_CODES:
                 raise ConfigError(f"costs.resources.{name}: unit {unit!r} at price 1.0 under costs.currency {currency!r} "
                                   f"costs 1 {unit} as 1 {currency}; expected the price of 1 {unit} in {currency} "
                                   f"(the exchange rate), or costs.currency {unit!r}")
@@ -147,7 +147,7 @@ class CostMapping:
             units.setdefault(resource, {}).setdefault(_unit_key(text), text)
         for resource, found in sorted(units.items()):
             unit = self.resources[resource].unit
-            if currency and table != "prices" and _unit_key(unit) not in _CURRENCIES:
+            if currency and table != "prices" and _unit_key(unit) not in CURRENCY_CODES:
                 continue  # beside a quantity in L or kWh, a currency is an amount column's, not the quantity's
             if currency and table == "prices":
                 expected, key, accepted = self.currency, "costs.currency", {self.currency}
@@ -194,14 +194,10 @@ class CostMapping:
                             "upstream, or declare the data's unit in the mapping)")
 
 
-# ISO 4217 codes of the currencies of the main mining countries and markets, as _unit_key gives them:
-# a resource in one of them is money (a unit outside the list is not taken for one)
-_CURRENCIES = frozenset(
-    "usd eur cny aud cad gbp chf jpy inr idr zar brl clp pen mxn rub kzt mnt pgk ghs tzs zmw cdf sek nok php vnd".split())
-# the yuan as Chinese exports write it (the seed's mines): RMB/kWh, 元/kWh are CNY/kWh
-_CURRENCY_ALIASES = {"rmb": "cny", "元": "cny", "yuan": "cny"}
-# and the units as Chinese tariffs and cost reports write them: 元/千瓦时 (a tariff's own form) and 元/度 are CNY/kWh
-_UNIT_ALIASES = {**_CURRENCY_ALIASES, "千瓦时": "kwh", "度": "kwh", "兆瓦时": "mwh", "吨": "t", "千克": "kg", "公斤": "kg",
+# a resource in a currency of data.names.CURRENCY_CODES is money (a unit outside the list is not taken for one); as
+# _unit_key compares them, the currencies' other names and the units as Chinese tariffs and cost reports write them:
+# 元/千瓦时 (a tariff's own form) and 元/度 are CNY/kWh
+_UNIT_ALIASES = {**CURRENCY_ALIASES, "千瓦时": "kwh", "度": "kwh", "兆瓦时": "mwh", "吨": "t", "千克": "kg", "公斤": "kg",
                  "升": "l", "立方米": "m3"}
 
 
@@ -216,7 +212,7 @@ _MEASURES = {
     **{w: ("mass", w) for w in ("g", "kg", "t", "kt")}, "tonne": ("mass", "t"), "tonnes": ("mass", "t"),
     **{w: ("volume", "l") for w in ("l", "litre", "litres", "liter", "liters")}, "ml": ("volume", "ml"),
     "kl": ("volume", "m3"), "m3": ("volume", "m3"),
-    **{w: ("money", w) for w in _CURRENCIES}, **{w: ("money", c) for w, c in _CURRENCY_ALIASES.items()},
+    **{w: ("money", w) for w in CURRENCY_CODES}, **{w: ("money", c) for w, c in CURRENCY_ALIASES.items()},
 }
 
 
@@ -237,8 +233,8 @@ def _scaled_currency(unit: str) -> tuple[float, str] | None:
     key = _unit_key(unit)
     for word, scale in _SCALES.items():
         for base in (key.removeprefix(word), key.removesuffix(word)):
-            if base != key and _CURRENCY_ALIASES.get(base, base) in _CURRENCIES:
-                return scale, _CURRENCY_ALIASES.get(base, base)
+            if base != key and CURRENCY_ALIASES.get(base, base) in CURRENCY_CODES:
+                return scale, CURRENCY_ALIASES.get(base, base)
     return None
 
 

@@ -11,6 +11,13 @@ from collections.abc import Iterable
 
 from minectl.errors import DataError
 
+# ISO 4217 codes (case folded) of the currencies of the main mining countries and markets, and the other names of
+# one (the yuan as Chinese exports write it: RMB/kWh, 元/kWh are CNY/kWh): the cost mapping's money units and the
+# forecast's currency of a price column read both
+CURRENCY_CODES = frozenset(
+    "usd eur cny aud cad gbp chf jpy inr idr zar brl clp pen mxn rub kzt mnt pgk ghs tzs zmw cdf sek nok php vnd nzd krw".split())
+CURRENCY_ALIASES = {"rmb": "cny", "元": "cny", "yuan": "cny"}
+
 MAX_NAME = 255  # characters of an id or name: a database's usual VARCHAR(255)
 _JOINERS = {"\u200c", "\u200d"}  # zero-width (non-)joiners: part of words in some scripts and of emoji
 # Cyrillic and Greek capitals and small letters drawn as Latin ones (the common homoglyphs in ids)

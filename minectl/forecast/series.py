@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from minectl.data.names import alike_in, shown
+from minectl.data.names import CURRENCY_ALIASES, CURRENCY_CODES, alike_in, shown
 from minectl.data.sources import CSV_SUFFIXES, PROJECT_ROOT, found_input, read_file, resolve_input
 from minectl.data.values import column_telling_apart, numeric, serial_day_hint
 from minectl.errors import ConfigError, DataError
@@ -43,16 +43,11 @@ def series_unit(series: str, unit: str | None) -> str | None:
     return unit if unit is not None else (PINKSHEET_UNIT if series in PINKSHEET_SERIES else None)
 
 
-# ISO 4217 codes of the currencies mine products are priced in, as column names and units write them
-CURRENCIES = {"usd", "aud", "eur", "gbp", "cny", "rmb", "jpy", "zar", "cad", "inr", "idr", "chf", "brl", "clp", "pen", "nzd",
-              "krw", "mxn", "rub"}
-
-
 def check_unit_currency(value_column: str, unit: str | None) -> None:
     """Refuse a source.unit naming another currency than the value column's name does (a word of it):
     coal_australia_usd_mt under source.unit=AUD/t had its US dollars labelled Australian in the table and plot."""
     def currencies(text: str) -> set[str]:
-        return set(re.findall(r"[a-z]+", text.lower())) & CURRENCIES
+        return {CURRENCY_ALIASES.get(word, word) for word in re.findall(r"[a-z]+", text.lower())} & CURRENCY_CODES
 
     named, given = currencies(value_column), currencies(unit or "")
     if named and given and not named & given:

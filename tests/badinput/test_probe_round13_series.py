@@ -208,7 +208,8 @@ def test_a_unit_in_another_currency_than_the_column_names_is_refused(tmp_path: P
                    run_dir=tmp_path / "run")
     from minectl.forecast.series import check_unit_currency
 
-    for column, unit in (("coal_australia_usd_mt", "USD/t"), ("value", "AUD/t"), ("price_usd_aud", "AUD/t"), ("price", None)):
+    for column, unit in (("coal_australia_usd_mt", "USD/t"), ("value", "AUD/t"), ("price_usd_aud", "AUD/t"), ("price", None),
+                         ("coal_cny_t", "RMB/t")):  # the yuan's other name (data.names.CURRENCY_ALIASES), as costs read it
         check_unit_currency(column, unit)  # near misses: the same currency, a column that names none, or both
 
 
