@@ -95,18 +95,28 @@ class OneLineUsage(typer.core.TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         given = list(args)  # the parser takes them from the list
+        for arg in given:
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:  # bytes of another encoding, kept by Python as surrogates: polars and YAML
+                # can neither read nor write such a path (a TypeError traceback, after the run folder was made)
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                _fail(f"{ctx.command_path}: '{shown}' holds bytes that are not UTF-8 (a name written in another encoding); "
+                      "expected UTF-8 text (rename the file or folder, or name it by a link with a UTF-8 name)")
         try:
             return super().parse_args(ctx, args)
         except USAGE_ERROR as exc:
             problem = exc.format_message().rstrip(".")
             problem = problem[:1].lower() + problem[1:]
-            if any("=" in arg and not arg.startswith("-") for arg in given[1:]):  # KEY=VALUE: as a task's override
+            takes_overrides = any(p.name == "overrides" for p in self.params)  # a task command
+            if not takes_overrides and any("=" in arg and not arg.startswith("-") for arg in given[1:]):  # as a task's override
                 problem += f" ({self.name} takes no overrides)"
             _fail(f"{ctx.command_path}: {problem}; expected {self.synopsis(ctx.command_path)}")
 
     def synopsis(self, command: str) -> str:
-        """`minectl NAME ARG [--option NAME] ...`: what this command takes, on one line."""
-        words = [command] + [p.name.upper() for p in self.params if isinstance(p, typer.core.TyperArgument) and p.name]
+        """`minectl NAME ARG [--option NAME] ...`: what this command takes, on one line (a task's overrides: [OVERRIDES]...)."""
+        words = [command] + [p.name.upper() if p.required else f"[{p.name.upper()}]" + "..." * (p.nargs == -1)
+                             for p in self.params if isinstance(p, typer.core.TyperArgument) and p.name]
         for option in (p for p in self.params if isinstance(p, typer.core.TyperOption) and not p.hidden):
             words.append(f"[{option.opts[0]}]" if option.is_flag else f"[{option.opts[0]} {option.name.upper()}]")
         return " ".join(words)
@@ -136,6 +146,10 @@ def _one_line(exc: BaseException) -> str:
     absent = re.search(r"Could not delete from config\. '([^']+)' does not exist", text)
     if absent:  # Hydra says so of a null key too
         return f"~{absent.group(1)}: no such key, or it is null already; expected a key that holds a value"
+    present = re.search(r"An item is already at '([^']+)'\.\s+Either remove \+ prefix: '([^']+)'", text)
+    if present:  # Hydra's "Either ... Or ..." advice: say which to write
+        return (f"+{present.group(2)}: {present.group(1)} is a key of the config already; expected {present.group(2)} "
+                "(+ adds a key the config lacks)")
     text = re.sub(r"\w+ raised while composing config:", "", text.split("Config search path:")[0])
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), None)
@@ -167,6 +181,8 @@ def _one_line(exc: BaseException) -> str:
                 f"config file (e.g. {example}), or overrides of an entry the config has")
     if key and key not in message:
         message += f" (key: {key})"
+    if message.startswith("Recursive interpolation detected"):  # `seed=${seed}`, or two keys naming each other
+        hint += "; expected each ${...} to name a key whose value does not lead back to this one"
     if message.startswith("Interpolation key '"):  # `${nope}`, or a key that `~KEY` deleted and another value names
         hint += "; expected each ${...} to name a key of the config (a key that a value names cannot be deleted with ~)"
     if "'hydra/launcher/ray'" in message:  # the plugin is an extra, kept out of the dev install
@@ -258,10 +274,14 @@ def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Opti
             override = parser.parse_override(text)
         except HydraException as exc:
             key, _, value = text.partition("=")
-            # Hydra's grammar reads a value of letters beyond ASCII (a folder /data/矿山) or of signs like # only quoted
+            # Hydra's grammar reads a value of letters beyond ASCII (a folder /data/矿山), of signs like # or of an = (a
+            # DSN's ?sslmode=require) only quoted
             mark = next((q for q in "'\"" if q not in value), None)
-            quote = (f" (such a value is quoted: {key}={mark}{value}{mark})"
-                     if "token recognition error" in str(exc) and mark and re.fullmatch(r"[+~]*[\w./@-]+", key) else "")
+            well_formed = re.fullmatch(r"[+~]*[\w/@-]+(\.[\w/@-]+)*", key)
+            quote = (f" (such a value is quoted: {key}={mark}{value}{mark})" if well_formed and mark and (
+                "token recognition error" in str(exc) or "input '='" in str(exc)) else "")
+            if not well_formed and ".." in f".{key}.":  # `cost.=x`: quoting its value would not help
+                quote = " (a key is names joined by single dots, e.g. cost.output)"
             if value.startswith("~"):  # quoted, it named a folder `~` in the working folder
                 quote = f" (~ is the home folder to a shell only: write the path in full, {key}={Path(value).expanduser()})"
             indexed = re.fullmatch(r"([+~]*[\w.]+)\[(\d+)\]", key)
@@ -269,8 +289,11 @@ def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Opti
                 quote = f" (a list's item is set with its index as a key: {indexed[1]}.{indexed[2]}={value})"
             raise MinectlError(f"cannot parse override '{text}' ({str(exc).splitlines()[0]}); expected key=value, "
                                f"group=option, +key=value or ~key{quote}") from None
-        parsed.append(override)
         key = override.get_key_element().lstrip("+~")
+        if not key:  # Hydra took `=x` for a config group named '' and advised `+=x`
+            raise MinectlError(f"cannot parse override '{text}' (no key before =); expected key=value, group=option, "
+                               "+key=value or ~key")
+        parsed.append(override)
         other = by_key.setdefault(key, override)
         if other is not override and (override.is_sweep_override() or other.is_sweep_override()):
             raise MinectlError(f"{other.input_line} and {text} both set {key}; expected one override per swept key "
@@ -303,9 +326,11 @@ def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Opti
 
 
 def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None,
-             start_workers: bool = False, multirun: bool = False, source: Optional[str] = None) -> Optional[tuple[Path, bool]]:
+             start_workers: bool = False, multirun: bool = False, source: Optional[str] = None,
+             package: Optional[tuple[str, str]] = None) -> Optional[tuple[Path, bool]]:
     """Compose the config for every override value before any work: one line per mistake.
     ``output_key``: the config key of the folder the run will write (checked when given).
+    ``package``: --cfg's KIND and --package's KEY, the node it prints (checked when given).
     ``source``: where the overrides come from when not the command line (a replayed run's file), said first.
     ``start_workers``: start the worker processes the task asks for (its `workers_ahead`) before
     the checks import the estimator classes, so that the workers' imports overlap them.
@@ -356,6 +381,8 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 remember(hydra_secrets(cfg.hydra))  # before its checks: their error lines may quote a value
                 trust.check_hydra_config(cfg.hydra)  # resolved: `callbacks: ${oc.create:...}` builds what Hydra calls
                 _check_hydra_additions(cfg, parsed)
+                if package:
+                    _check_package(cfg, *package)
                 if output_key:
                     _check_run_layout(cfg.hydra, multirun)
                 basic = str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper")
@@ -440,6 +467,19 @@ def _check_group_values(parsed: list[Any], group_options: Any, default_choices: 
                                + ", ".join(options))
         if isinstance(default_choices().get(group), str):  # forecaster=[naive,arima] is a group of lists
             raise MinectlError(f"{override.input_line}: {one_option(group, value, f'{group}={value[-1]}')}")
+
+
+def _check_package(cfg: Any, shown: str, package: str) -> None:
+    """--package names a node of the config that --cfg prints (Hydra said "package 'x' not found in config", exit 1)."""
+    from omegaconf import OmegaConf
+
+    if package == "_global_":  # Hydra's name for the whole config
+        return
+    printed = shown == "all" or (shown == "hydra") == (package.split(".")[0] == "hydra")
+    if not printed or OmegaConf.select(cfg, package, default=None, throw_on_resolution_failure=False) is None:
+        keys = ["hydra.run", "hydra.sweep", "hydra.job", "..."] if shown == "hydra" else [k for k in cfg if k != "hydra"]
+        raise MinectlError(f"--package {package}: not a key of the config --cfg {shown} prints, or null there; expected "
+                           f"a key of it, at its top: {', '.join(keys)}")
 
 
 def _check_hydra_additions(cfg: Any, parsed: list[Any]) -> None:
@@ -656,9 +696,7 @@ def run_hydra(
 ) -> None:
     """Run `task` through hydra.main with an argument list rebuilt from parsed options (``source``:
     precheck's)."""
-    if multirun and (cfg or info):  # Hydra's own refusal is a traceback
-        _fail(f"-m (--multirun) with {'--cfg' if cfg else '--info'}: Hydra does one at a time; expected "
-              f"{'--cfg' if cfg else '--info'} without -m, with one value per key (one job's config)")
+    _check_print_options(multirun, cfg, resolve, package, info, overwrite)
     single_run = not (multirun or cfg or hydra_help or info)
     if single_run:
         _start_default_workers(task)
@@ -685,7 +723,7 @@ def run_hydra(
             _fail(str(exc))
     else:
         output = precheck(task, overrides, config_dir, None if cfg or hydra_help or info else key, start_workers=single_run,
-                          multirun=multirun, source=source)
+                          multirun=multirun, source=source, package=(cfg, package) if cfg and package else None)
     if hydra_help:  # the page lists the groups and composes no task config (precheck registered the schemas to check one)
         forget_schemas(schemas())
     if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
@@ -745,6 +783,9 @@ def run_hydra(
             fail_unfinished_jobs(folder, exc)
         raise
     finally:
+        if output is not None and not multirun:  # the .hydra/ claimed with the folder, left empty when the job never
+            with contextlib.suppress(OSError):  # started (stopped, or Hydra refused its settings): the folder stays reusable
+                (folder / ".hydra").rmdir()
         if printed:
             sys.stdout.write(redact(printed.getvalue()))
         sys.argv = saved
@@ -758,6 +799,33 @@ def run_hydra(
         summary = _print_summary(swept, by=None)
         if summary is not None and summary.height and (summary["status"] != "ok").any():
             raise typer.Exit(1)
+
+
+CFG_KINDS = ("job", "hydra", "all")
+INFO_KINDS = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
+
+
+def _check_print_options(multirun: bool, cfg: Optional[str], resolve: bool, package: Optional[str], info: Optional[str],
+                         overwrite: bool) -> None:
+    """--cfg, --info and the options that shape what --cfg prints, in one line each: Hydra's own refusals were its usage
+    block or a traceback, --resolve alone made the run's folder before its refusal, and --package alone ran the task;
+    --overwrite with --cfg or --info replaced nothing and said nothing."""
+    if cfg is not None and cfg not in CFG_KINDS:
+        _fail(f"--cfg {cfg}: unknown part of the config; expected one of: {', '.join(CFG_KINDS)}")
+    if info is not None and info not in INFO_KINDS:
+        _fail(f"--info {info}: unknown kind of information; expected one of: {', '.join(INFO_KINDS)}")
+    if cfg and info:
+        _fail("--cfg with --info: Hydra prints one of them; expected --cfg or --info")
+    if multirun and (cfg or info):  # Hydra's own refusal is a traceback
+        _fail(f"-m (--multirun) with {'--cfg' if cfg else '--info'}: Hydra does one at a time; expected "
+              f"{'--cfg' if cfg else '--info'} without -m, with one value per key (one job's config)")
+    if overwrite and (cfg or info):
+        _fail(f"--overwrite with {'--cfg' if cfg else '--info'}: nothing is run, so no run folder is replaced; expected "
+              "--overwrite on a run")
+    given = "--resolve" if resolve else "--package" if package else None
+    if given and not cfg:
+        _fail(f"{given} without --cfg: it shapes what --cfg prints, and nothing else reads it; expected --cfg job (or hydra, all) "
+              f"with {given}")
 
 
 def _sweeper_failed(exc: Exception, sweep_dir: Optional[Path]) -> None:
@@ -827,7 +895,7 @@ def _add_task_command(name: str, help_text: str) -> None:
         run_hydra(task, items, multirun, cfg, resolve, package, config_dir, hydra_help, info, overwrite)
 
     command.__doc__ = help_text
-    app.command(name, help=help_text, short_help=help_text, context_settings={"help_option_names": []})(command)
+    app.command(name, cls=OneLineUsage, help=help_text, short_help=help_text, context_settings={"help_option_names": []})(command)
 
 
 PREDICT_HELP = """Usage: minectl risk predict RUN_DIR [data.KEY=VALUE ...] [risk.input.KEY=VALUE ...] [out=FILE]
@@ -843,6 +911,8 @@ Arguments:
   out=FILE              Where the scores go; default: a new folder
                         outputs/risk_predict/DATE/TIME/predictions.parquet. Never inside RUN_DIR:
                         the training run stays as it was (minectl verify still replays it).
+  check_units=false     Score features whose values lie orders of magnitude outside the training
+                        values (refused by default: other units, kJ for J).
 """
 
 

@@ -8,7 +8,7 @@ What a config may name in `_target_` is checked in `minectl.trust`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -150,6 +150,15 @@ def overrides_given() -> dict[str, str] | None:
     if not HydraConfig.initialized():
         return None
     return {override.split("=", 1)[0].lstrip("+~"): override for override in HydraConfig.get().overrides.task}
+
+
+def unread_settings(read_only_with: Mapping[str, tuple[str, Callable[[Any], bool]]], node: Any) -> list[str]:
+    """A line for each setting of the command line that this run does not read (``read_only_with``: key -> what
+    reads it, and whether ``node``, the task's config, does). Said, not refused: a sweep gives such a setting to
+    the jobs that read it; said with the run's figures, so that a later refusal stays one line."""
+    given = overrides_given() or {}
+    return [f"{given[key]} is read only with {needs}: not used by this run"
+            for key, (needs, read) in read_only_with.items() if key in given and not read(node)]
 
 
 def register_schemas(schemas: Mapping[str, type]) -> None:

@@ -101,7 +101,11 @@ def own_file(path: Path, folder: Path, expected: str, what: str = "run folder") 
     """Refuse ``path`` inside ``folder`` where it, or a folder above it (tables/, .hydra/), is a link
     that leads outside ``folder`` or in a loop: the folder may come from someone else, and a reader
     would follow the link (to /etc/passwd, to another run's results). A link to nowhere is left to
-    the reader to name missing."""
+    the reader to name missing. A name of bytes that are not UTF-8 (kept by Python as surrogates) is refused too:
+    a run writes none, and polars reads no such path (a TypeError traceback)."""
+    shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+    if shown != str(path):
+        raise bad(Path(shown), "a name that is not UTF-8 (a run writes none)", expected)
     try:
         target = Path(os.path.realpath(path, strict=True))
     except OSError as exc:
@@ -410,7 +414,8 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
     next free `<name>-1`, `<name>-2`... is used, so runs started in the same second never share
     a folder. A folder the user named that already holds a run is refused, unless
     ``overwrite``: then the old run's folder is removed first. A folder holding other files
-    (`/`, a project folder) is refused, ``overwrite`` or not. Returns the folder made.
+    (`/`, a project folder) is refused, ``overwrite`` or not. A named folder, or the .hydra/ of an empty one, made by
+    another run between these checks and the claim (two runs started at once) is refused. Returns the folder made.
     """
     from minectl.results import STATUS_FILE
 
@@ -422,6 +427,8 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
                           "expected a folder outside it")
     if path.is_symlink() and not path.exists():  # mkdir said "File exists" of a folder that does not
         raise ConfigError(f"{key}={path}: a link to {os.readlink(path)}, which does not exist; expected a folder, or a link to one")
+    # before the checks: a folder, or the .hydra/ of a run folder, made since is another run's, started at the same time
+    existed, reused = path.exists(), (path / ".hydra").exists()  # reused: a failed run's folder
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if timestamped:
@@ -445,7 +452,13 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
             inside = next((job.parent.name for job in sorted(path.glob("*/.hydra"))), None)  # --overwrite removed the folder above it
             raise ConfigError(f"{key}={path}: holds files that are not a minectl run"
                               f"{f' (with the run folder {inside} among them)' if inside else ''}; expected a new or empty folder")
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(exist_ok=existed)
+            if key == "hydra.run.dir" and not reused:  # a run's claim on a folder that was there: the .hydra/ Hydra writes into
+                (path / ".hydra").mkdir()
+        except FileExistsError:
+            raise ConfigError(f"{key}={path}: taken by another run started at the same time; expected a folder of its own for "
+                              "each run") from None
     except OSError as exc:
         raise ConfigError(f"{key}={path}: cannot make that folder ({exc.strerror or exc}); expected a writable place") from None
     return path

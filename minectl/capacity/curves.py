@@ -101,6 +101,11 @@ def fit_cost_curves(output, cost, forms=FORMS, significance: float = 0.05, skipp
     """Fit every applicable form; best first: significant (p < significance) before not, then adjusted R^2.
     ``skipped``: a dict to receive form -> why it does not apply (too few points, values <= 0)."""
     q, y = _xy(output, cost)
+    idle = (y == 0) & (q > 0)
+    if np.any(idle):  # a cost of 0 beside an output is a blank cell exported as 0: the best form became the logarithmic one
+        raise DataError(f"{int(idle.sum())} total costs of 0 at an output above 0 (the first at value {int(np.argmax(idle)) + 1} of "
+                        f"{y.size}); expected each period's total cost, > 0 (a missing one: leave the cell empty, with "
+                        "drop_incomplete=true)", param="cost")
     fitted, reasons = [], []
     for form in forms:
         try:

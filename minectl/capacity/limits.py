@@ -25,10 +25,12 @@ def _fraction(name: str, value: float) -> float:
 
 
 def reserves_limit(reserves_t: float, service_life_a: float, reserve_coefficient: float = 1.1) -> float:
-    """Eq 3: A = Q / (T * K), recoverable reserves over service life and reserve coefficient."""
-    return _positive("reserves_t", reserves_t) / (
-        _positive("service_life_a", service_life_a) * _positive("reserve_coefficient", reserve_coefficient)
-    )
+    """Eq 3: A = Q / (T * K), recoverable reserves over service life and reserve coefficient K >= 1 (a
+    margin kept in reserve: below 1 the mine would win more than its reserves in its service life)."""
+    if not reserve_coefficient >= 1:
+        raise ConfigError(f"expected a reserve coefficient >= 1 (1.1 keeps 10 % in reserve), got {reserve_coefficient}",
+                          param="reserve_coefficient")
+    return _positive("reserves_t", reserves_t) / (_positive("service_life_a", service_life_a) * reserve_coefficient)
 
 
 def intensity_limit(

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from minectl.costing.ledger import build_ledger, enums
-from minectl.costing.mapping import CostMapping, check_keys
+from minectl.costing.mapping import CostMapping, check_keys, finite_float
 from minectl.costing.structure import KEYS, daily_structure, structure_columns
 from minectl.data.contract import CURRENCY_COLUMNS, UNIT_COLUMNS, label_columns, named_columns
 from minectl.errors import ConfigError, DataError
@@ -36,7 +36,7 @@ from minectl.features import (
     metered_daily,
     resample_daily,
 )
-from minectl.features.series import series_order
+from minectl.features.series import rising_runs, series_order
 
 SERIES = ["mine_id", "activity", "resource"]
 RECORD_COLUMNS = ["date", *SERIES, "quantity"]
@@ -94,10 +94,11 @@ def bounds_from_config(spec: Mapping[str, Any]) -> dict[str, tuple[float | None,
         pair = []
         for side in ("lower", "upper"):
             value = limits.get(side)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+            bound = None if value is None else finite_float(value)
+            if value is not None and bound is None:
                 # a NaN bound compares false with every reading: the threshold would be off, silently
                 raise ConfigError(f"{key}.{side}: {value!r}; expected a finite number in the resource's unit (null: no bound)")
-            pair.append(None if value is None else float(value))
+            pair.append(bound)
         bounds[resource] = (pair[0], pair[1])
     return bounds
 
@@ -361,6 +362,7 @@ def _read_records(records: pl.DataFrame, kept: pl.Expr = READ, value: str = "qua
 
 
 REGISTER_DAYS = 28  # days of a series that rise every one: a meter's readings (a register), not its use
+WEEK = 7  # days between a week-to-date total's resets
 
 
 def _refuse_registers(records: pl.DataFrame, series: np.ndarray, dates: np.ndarray, quantity: np.ndarray) -> None:
@@ -370,24 +372,27 @@ def _refuse_registers(records: pl.DataFrame, series: np.ndarray, dates: np.ndarr
     falls some day (a weekend, a breakdown, a shift pattern). A register that resets (a
     month-to-date total, a counter rolling over) falls there only: a series whose runs of rising
     days between two falls all last REGISTER_DAYS or more is one too, where a run does (the first
-    and last runs, cut by the series' ends, may be shorter). In numpy over the records as read
-    (_read_records: ``series``, ``dates``, ``quantity``)."""
+    and last runs, cut by the series' ends, may be shorter). So is a week-to-date total: REGISTER_DAYS days
+    or more that falls every week, on one day of the week, each time back to or below where its run of rising
+    days started after growing to twice that or more (a reset, not a ramp-up's dip or a weekly pattern of
+    use). In numpy over the records as read (_read_records: ``series``, ``dates``, ``quantity``)."""
     if not series.size:
         return
     same = series[1:] == series[:-1]
     days = np.bincount(series)
     falls = same & (quantity[1:] <= quantity[:-1])  # the day after row i does not rise
-    run = np.cumsum(np.concatenate([[False], ~same | falls]))  # runs of rising days: one more at each series' start and fall
-    length = np.bincount(run)
-    run_series = series[np.flatnonzero(np.concatenate([[True], run[1:] != run[:-1]]))]
-    cut = np.zeros(length.size, dtype=bool)  # a series' first and last runs: the series' ends may cut them
-    cut[run[np.flatnonzero(np.concatenate([[True], ~same]))]] = True
-    cut[run[np.flatnonzero(np.append(~same, True))]] = True
-    short = np.bincount(run_series, weights=~cut & (length < REGISTER_DAYS), minlength=days.size)
-    group = np.flatnonzero(np.concatenate([[True], run_series[1:] != run_series[:-1]]))  # each series' first run
-    longest = np.zeros(days.size, dtype=np.int64)
-    longest[run_series[group]] = np.maximum.reduceat(length, group)
-    register = np.flatnonzero((longest >= REGISTER_DAYS) & (short == 0))
+    starts = np.concatenate([[True], ~same | falls])  # each run's first row
+    run_first = np.maximum.accumulate(np.where(starts, np.arange(series.size), 0))
+    fell = np.flatnonzero(falls) + 1  # rows after a fall
+    first = quantity[run_first[fell - 1]]  # where the run before each fall started
+    whole = np.concatenate([[False], falls])[run_first[fell - 1]]  # that run started at a reset, not at the series' start
+    # a running total grows from its first day's use to several times it, then goes back: a dip, or a weekly pattern of use, does not
+    not_reset = np.bincount(series[fell[(quantity[fell] > first) | (whole & (quantity[fell - 1] < 2 * first))]], minlength=days.size)
+    resets = np.bincount(series[fell], minlength=days.size)
+    weekdays = np.bincount(np.unique(series[fell] * WEEK + dates[fell] % WEEK) // WEEK, minlength=days.size)  # distinct, per series
+    weekly = (rising_runs(series, ~falls, WEEK, days.size) & (days >= REGISTER_DAYS) & (not_reset == 0) & (weekdays == 1)
+              & (resets >= days // WEEK - 1))  # every week
+    register = np.flatnonzero(rising_runs(series, ~falls, REGISTER_DAYS, days.size) | weekly)
     if register.size:
         rows = np.flatnonzero(series == register[0])
         back = rows[1:][falls[rows[:-1]]]

@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from minectl.costing.mapping import check_keys
+from minectl.costing.mapping import check_keys, finite_float
 from minectl.errors import ConfigError
 
 DIRECTIONS = ("up", "down", "flat")
@@ -64,10 +64,10 @@ def rules_from_config(specs: Mapping[str, Any], key: str = "costs.anomaly_rules"
             direction = check_keys(spec, ("direction", "threshold"), where).get("direction")
             if direction not in DIRECTIONS:
                 raise ConfigError(f"{where}.direction: {direction!r} is not one of {list(DIRECTIONS)}")
-            threshold = spec.get("threshold")
-            if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
-                raise ConfigError(f"{where}.threshold: {threshold!r}; expected a relative change > 0, e.g. 0.15")
-            parsed.append(Condition(str(indicator), direction, float(threshold)))
+            threshold = finite_float(spec.get("threshold"))
+            if threshold is None or not threshold > 0:  # inf: an `up` that never fires, a `flat` that always holds
+                raise ConfigError(f"{where}.threshold: {spec.get('threshold')!r}; expected a finite relative change > 0, e.g. 0.15")
+            parsed.append(Condition(str(indicator), direction, threshold))
         rules.append(Rule(str(name), tuple(parsed)))
     return tuple(rules)
 

@@ -54,6 +54,11 @@ def _price_ends(prices: pl.LazyFrame | pl.DataFrame, table: pl.LazyFrame) -> lis
     if not (dtype == pl.Date or isinstance(dtype, pl.Datetime)):
         raise DataError(f"data.tables.prices: column {column!r} holds {dtype}, not dates; expected the last day each price applies")
     rows = prices.lazy().select(*(pl.col(c).cast(t) for c, t in PRICE_SCHEMA.items()), valid_to=pl.col(column).cast(pl.Date))
+    inverted = rows.filter(pl.col("valid_to") < pl.col("valid_from")).head(1).collect()
+    if inverted.height:  # its end starts no price (no row covers that day yet): the row was costed from valid_from on, for ever
+        row = inverted.row(0, named=True)
+        raise DataError(f"data.tables.prices: the price {row['price']} of {row['resource']!r} from {row['valid_from']} has {column} "
+                        f"{row['valid_to']}, before it starts; expected a {column} on or after the valid_from (a slip in the date?)")
     # the days after the rows' ends that no row starts (an exclusive end is another price's first day: that row starts it)
     after = (rows.select("resource", valid_from=pl.col("valid_to") + pl.duration(days=1)).drop_nulls().unique()
              .join(table.select("resource", "valid_from"), on=["resource", "valid_from"], how="anti"))

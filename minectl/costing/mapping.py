@@ -198,7 +198,10 @@ class CostMapping:
 # _unit_key compares them, the currencies' other names and the units as Chinese tariffs and cost reports write them:
 # 元/千瓦时 (a tariff's own form) and 元/度 are CNY/kWh
 _UNIT_ALIASES = {**CURRENCY_ALIASES, "千瓦时": "kwh", "度": "kwh", "兆瓦时": "mwh", "吨": "t", "千克": "kg", "公斤": "kg",
-                 "升": "l", "立方米": "m3"}
+                 "升": "l", "立方米": "m3",
+                 # and spelled out in English (as _unit_key writes them: no spaces), tonnes (metric) only: a US "ton" is 0.907 t
+                 **dict.fromkeys(("tonne", "tonnes", "metricton", "metrictons"), "t"), **dict.fromkeys(("kilogram", "kilograms"), "kg"),
+                 **dict.fromkeys(("litre", "litres", "liter", "liters"), "l")}
 
 
 def _words(header: str) -> list[str]:
@@ -208,7 +211,7 @@ def _words(header: str) -> list[str]:
 
 # units of one kind that differ by a factor: word (casefolded, as _unit_key gives it) -> (kind, the unit it names)
 _MEASURES = {
-    **{w: ("energy", w) for w in ("wh", "kwh", "mwh", "gwh")},
+    **{w: ("energy", w) for w in ("wh", "kwh", "mwh", "gwh", "mj", "gj", "tj", "therm", "mmbtu")}, "therms": ("energy", "therm"),
     **{w: ("mass", w) for w in ("g", "kg", "t", "kt")}, "tonne": ("mass", "t"), "tonnes": ("mass", "t"),
     **{w: ("volume", "l") for w in ("l", "litre", "litres", "liter", "liters")}, "ml": ("volume", "ml"),
     "kl": ("volume", "m3"), "m3": ("volume", "m3"),
@@ -281,6 +284,8 @@ def _resource(name: str, spec: Mapping[str, Any]) -> Resource:
     unit = spec.get("unit")
     if not unit:
         raise ConfigError(f"{key}.unit: missing; expected the resource's unit, e.g. kWh")
+    if not isinstance(unit, str):  # [kWh] was compared and labelled as the text "['kWh']"
+        raise ConfigError(f"{key}.unit: {unit!r} is not text; expected the resource's unit, e.g. kWh")
     price = spec.get("price")
     if price is not None:
         price = _non_negative(price, f"{key}.price")
@@ -295,7 +300,10 @@ def _activity(name: str, spec: Mapping[str, Any], resources: Mapping[str, Resour
         raise ConfigError(f"{key}.stage: missing; expected one of {list(STAGES)}")
     if stage not in STAGES:
         raise ConfigError(f"{key}.stage: {stage!r} is not one of {list(STAGES)}")
-    used = tuple(spec.get("resources") or ())
+    used = spec.get("resources") or ()
+    if isinstance(used, str):  # its letters were taken for the resources: "'e' is not declared"
+        raise ConfigError(f"{key}.resources: {used!r} is one name; expected a list of declared resources, e.g. [{used}]")
+    used = tuple(used)
     if not used:
         raise ConfigError(f"{key}.resources: expected at least one declared resource")
     for resource in used:
@@ -335,11 +343,25 @@ def _first_day(value: Any, key: str) -> date:
     return when.date()
 
 
+def finite_float(value: Any) -> float | None:
+    """``value`` as a float where it is a finite number, else None: YAML's true/false, text, NaN, inf and an
+    integer beyond any float (1 and 400 zeros: float() raised OverflowError, a traceback) are none."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _non_negative(value: Any, key: str) -> float:
     try:
         if isinstance(value, bool):  # YAML's true / yes: float() would make it a price of 1
             raise TypeError
         number = float(value)
+    except OverflowError:  # an integer beyond any float (YAML's 1 and 400 zeros)
+        raise ConfigError(f"{key}: a number of {len(str(value))} digits is beyond any float; expected a finite price >= 0") from None
     except (TypeError, ValueError):
         raise ConfigError(f"{key}: {value!r} is not a number; expected a price >= 0") from None
     if not math.isfinite(number):  # NaN or inf: so would every cost it prices be

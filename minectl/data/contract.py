@@ -329,15 +329,19 @@ def _other_form(frame: pl.LazyFrame, column: str, first: str) -> str | None:
     """Where a text column's ``first`` value reads as a date or time and another does not: that
     value, its row and the first's (error path only). A csv reader reads a column in one form, so
     one value in another (a time with an offset or a Z among naive ones, 24:00) leaves the whole column
-    text, and the first value, a good one, named nothing."""
-    try:
-        read = pl.col(column).str.to_datetime(strict=False)  # in the form of the first value that reads
-        if frame.select(read.first()).collect().item() is None:
-            return None
-        unread = pl.col(column).is_not_null() & read.is_null()
-        odd = frame.select(pl.col(column).filter(unread).first()).collect().item()
-    except pl.exceptions.PolarsError:  # no date form polars knows
-        return None
+    text, and the first value, a good one, named nothing. Read as times, then as days: a time
+    reader reads a day too (2024-06-01 00:00:00 among days is found as a day's form only)."""
+    odd, unread = None, pl.lit(False)
+    for read in (pl.col(column).str.to_datetime(strict=False), pl.col(column).str.to_date(strict=False)):  # the first value's form
+        try:
+            if frame.select(read.first()).collect().item() is None:
+                continue
+            unread = pl.col(column).is_not_null() & read.is_null()
+            odd = frame.select(pl.col(column).filter(unread).first()).collect().item()
+        except pl.exceptions.PolarsError:  # no date form polars knows
+            continue
+        if odd is not None:
+            break
     return None if odd is None else (f"{odd!r} at row {_first_row(frame, unread)}, in another form than {first!r} at row "
                                      f"{_first_row(frame, pl.col(column).is_not_null())} (a zone or offset among naive times, an "
                                      "hour 24:00 of a stamp at the hour's end, or two forms of date in one column)")

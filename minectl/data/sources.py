@@ -399,8 +399,10 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         as_text = dict.fromkeys([*numbers, *dates], pl.String)
         inferred = pl.scan_csv(path, separator=separator, try_parse_dates=True, schema_overrides=as_text, glob=False).collect_schema()
         _refuse_short_years(text, [name for name, dtype in inferred.items() if dtype.is_temporal()], path)
-        codes, with_markers, fractions = code_columns(text, [name for name, dtype in inferred.items() if dtype.is_numeric()],
-                                                      [name for name, dtype in inferred.items() if dtype.is_integer()])
+        codes, with_markers, fractions, undated = code_columns(
+            text, [name for name, dtype in inferred.items() if dtype.is_numeric()],
+            [name for name, dtype in inferred.items() if dtype.is_integer()],
+            {name: dtype for name, dtype in inferred.items() if dtype.is_temporal()})
     except pl.exceptions.PolarsError as exc:
         refuse_unclosed_quote(exc, str(path))
         first = str(exc).splitlines()[0]
@@ -409,7 +411,7 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         raise fault or DataError(f"{path}: unreadable as csv ({first}){hint}") from None
     frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, glob=False,
                         schema_overrides=as_text | dict.fromkeys(fractions, pl.Float64)
-                        | dict.fromkeys([*codes, *with_markers], pl.String))  # as text: _marked_numbers reads them
+                        | dict.fromkeys([*codes, *with_markers, *undated], pl.String))  # as text: read by _marked_numbers, or named
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
     frame = frame.with_columns(dates.values())
     try:
@@ -572,29 +574,49 @@ _POLARS_UNNAMED = re.compile(r"_duplicated_\d+")
 _CODE = r"^(?:0\d+|\d+[eE]\d+)$"
 
 
-def code_columns(text: pl.LazyFrame, columns: list[str], integers: Collection[str] = ()) -> tuple[list[str], list[str], list[str]]:
+def code_columns(text: pl.LazyFrame, columns: list[str], integers: Collection[str] = (),
+                 dates: dict[str, pl.DataType] | None = None) -> tuple[list[str], list[str], list[str], list[str]]:
     """Those of ``columns`` (of ``text``: a csv read as text; polars infers them as numbers) where
     some value is a code that reads as a number (_CODE: 01, 1e3), those where some other value is
-    no number (a missing marker such as NA or #N/A, A7, #DIV/0!), and those of ``integers`` (polars
-    infers them as whole numbers) where some value has a point or an exponent (12.5, 1.5e3), found in
+    no number (a missing marker such as NA or #N/A, A7, #DIV/0!), those of ``integers`` (polars
+    infers them as whole numbers) where some value has a point or an exponent (12.5, 1.5e3), and
+    those of ``dates`` (polars infers them as these date or time types) where some value is none
+    in the form of the first (a `Total` row, a line of spaces, a time among days), found in
     one streaming pass (codes told from other text in a second, over the columns with either only).
+    A value so after polars' first 100 rows failed the read with polars' own lines ("could not parse
+    `Total` as dtype `date`"): read as text, the contract names it and its row.
     polars infers a column's type from its first 100 rows: a marker after them failed the read
     ("could not parse `NA` as dtype `f64`"), where one before them was read as a missing value
     (_marked_numbers), and so did a decimal after whole tonnes ("could not parse `100.5` as dtype
     `i64`"); ids 1, 2, ... then A7 were "not String (found Int64)"."""
-    if not columns:
-        return [], [], []
+    dates = dates or {}
+    if not columns and not dates:
+        return [], [], [], []
+    firsts = text.head(1000).select(pl.col(name).drop_nulls().first() for name in dates).collect().row(0, named=True) if dates else {}
     # a code, a letter or a mark that no number written in digits has (A7, #DIV/0!, 1_000, NA), or no digit (FRED's '.')
-    found = text.select(pl.struct(text=_value(name).str.contains(rf"{_CODE}|[^0-9.eE+\-]|^[^0-9]*$").any(),
-                                  fraction=pl.col(name).str.contains_any([".", "e", "E"]).any() if name in integers else False
-                                  ).alias(name)
-                        for name in columns).collect(engine="streaming").row(0, named=True)
+    found = text.select(*(pl.struct(text=_value(name).str.contains(rf"{_CODE}|[^0-9.eE+\-]|^[^0-9]*$").any(),
+                                    fraction=pl.col(name).str.contains_any([".", "e", "E"]).any() if name in integers else False
+                                    ).alias(name) for name in columns),
+                        *(_unlike(pl.col(name), firsts[name], dtype).alias(name) for name, dtype in dates.items())
+                        ).collect(engine="streaming").row(0, named=True)
+    undated = [name for name in dates if found[name]]
+    found = {name: found[name] for name in columns}
     texts = [name for name, s in found.items() if s["text"]]
     codes = text.select(_value(name).str.contains(_CODE).any() for name in texts).collect(engine="streaming").row(0, named=True) \
         if texts else {}
     # all read as text, the codes aside read by _marked_numbers where they are numbers (a marker such as n.a. has a point too)
     return ([name for name in texts if codes[name]], [name for name in texts if not codes[name]],
-            [name for name, s in found.items() if s["fraction"]])
+            [name for name, s in found.items() if s["fraction"]], undated)
+
+
+def _unlike(dates: pl.Expr, first: str, dtype: pl.DataType) -> pl.Expr:
+    """Whether some of the text ``dates`` does not read as ``dtype`` in the form of the column's ``first`` value,
+    as the csv reader reads them (strptime infers the form from the first value as it does). Only the values
+    whose digits and marks differ from the first's (a `Total`, spaces, a time among days) are parsed: parsing
+    them all cost as much as the rest of the pass."""
+    shape = "^" + re.sub(r"\d+", r"\\d+", re.sub(r"([^\w\s])", r"\\\1", first)) + "$"  # 2024-01-31 as ^\d+\-\d+\-\d+$
+    odd = dates.filter(dates.is_not_null() & ~dates.str.contains(shape))
+    return pl.lit(first).append(odd).str.strptime(dtype, strict=False).is_null().any()
 
 
 def _day_month_dates(text: pl.LazyFrame, path: Path) -> dict[str, pl.Expr]:
@@ -675,7 +697,10 @@ UTF8_EXPECTED = "expected UTF-8 text (a spreadsheet's 'CSV UTF-8' export)"
 # (a parquet file's magic with its first page header's first byte: a csv's header may begin 'PAR1,PAR2')
 BINARY_FILES = {b"\x1f\x8b": "a gzip-compressed file (decompress it)", b"PK\x03\x04": "a zip archive (an .xlsx workbook, or files "
                 "zipped: save the sheet as CSV, or unzip it)", b"PAR1\x15": "a parquet file (kind: parquet reads it)",
-                b"\xd0\xcf\x11\xe0": "an .xls workbook or another Office file (save the sheet as CSV)"}
+                b"\xd0\xcf\x11\xe0": "an .xls workbook or another Office file (save the sheet as CSV)",
+                b"\x28\xb5\x2f\xfd": "a zstd-compressed file (decompress it)", b"\xfd7zXZ\x00": "an xz-compressed file (decompress it)",
+                b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive (extract it)",
+                **dict.fromkeys((b"BZh%d1AY&SY" % level for level in range(1, 10)), "a bzip2-compressed file (decompress it)")}
 
 
 def not_utf8(path: Path, data: bytes, whole: bool = True, expected: str = UTF8_EXPECTED) -> DataError | None:
@@ -686,8 +711,10 @@ def not_utf8(path: Path, data: bytes, whole: bool = True, expected: str = UTF8_E
     binary = next((what for magic, what in BINARY_FILES.items() if data.startswith(magic)), None)
     if binary:  # their zero bytes read as UTF-16 text
         return DataError(f"{path}: {binary}, not text; {expected}")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _reads_as_utf16(data):
         return DataError(f"{path}: UTF-16 text (Excel's 'Unicode Text' export?); {expected}")
+    if b"\x00" in data:  # zero bytes here and there: binary data (another compressor's, a database's), no text at all
+        return DataError(f"{path}: binary data (a zero byte at byte {data.index(0)}), not text; {expected}")
     try:
         codecs.getincrementaldecoder("utf-8")().decode(data, final=whole)
     except UnicodeDecodeError as exc:
@@ -695,6 +722,20 @@ def not_utf8(path: Path, data: bytes, whole: bool = True, expected: str = UTF8_E
         return DataError(f"{path}: not UTF-8 text (line {line} has byte 0x{byte.hex().upper()}, "
                          f"{byte.decode('cp1252', 'replace')!r} in Windows-1252); {expected}")
     return None
+
+
+def _reads_as_utf16(data: bytes) -> bool:
+    """Whether ``data``, with zero bytes and no byte-order mark, reads as UTF-16 text (little or big endian: Excel's
+    'Unicode Text', a zero byte beside each ASCII letter) without control characters but tab and line ends; a
+    compressor's or a database's bytes do not (lone surrogates, control characters)."""
+    for encoding in ("utf-16-le", "utf-16-be") if b"\x00" in data else ():
+        try:
+            text = data[:len(data) // 2 * 2].decode(encoding)  # a first line read up to its 0A byte may end half a letter
+        except UnicodeDecodeError:
+            continue
+        if not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+            return True
+    return False
 
 
 def csv_separator(path: Path, check_names: bool = True) -> str:
@@ -909,6 +950,8 @@ READERS: dict[str, Callable[[str | None, str | None], pl.LazyFrame]] = {
     "postgres": _read_postgres,
 }
 SERVER_KINDS = ("postgres",)
+# the keys of a source (TableSource) that each kind reads; columns and filters apply to every kind
+SOURCE_KEYS = {"parquet": ("path",), "csv": ("path",), "duckdb": ("path", "query"), "postgres": ("dsn", "query")}
 
 
 class ServerRows(NamedTuple):
@@ -945,6 +988,13 @@ def read_table(
     (None: all), of which a server's reader refuses a type it cannot read, leaving the others out."""
     if kind not in READERS:
         raise DataError(f"unknown source kind '{kind}'; expected one of: {', '.join(READERS)}")
+    unread = next((key for key, value in (("path", path), ("query", query), ("dsn", dsn))
+                   if value is not None and key not in SOURCE_KEYS[kind]), None)
+    if unread:  # a csv's query (WHERE mine_id = 'M2') was dropped unsaid, and every row read
+        readers = [other for other, keys in SOURCE_KEYS.items() if unread in keys]
+        raise DataError(f"a {kind} source has a {unread}, which a {kind} source does not read; expected {unread} on a "
+                        f"{' or '.join(readers)} source only: leave it out or null (a {kind} source reads "
+                        f"{' and '.join(SOURCE_KEYS[kind])}; filters select its rows)")
     columns = columns or {}
     if kind in SERVER_KINDS:
         source = {target: name for name, target in columns.items()}
@@ -1023,6 +1073,10 @@ _ARFF_RELATIONAL = re.compile(rf"(?im)^{_ARFF_NAME}\s+relational\b")
 _ARFF_TRAILING_COMMENT = re.compile(r"""(?m)^((?:[^%'"\n]|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")*?)[ \t]*%.*$""")
 # Weka's instance weight after a row's values: 1,2,yes,{0.5} or, sparse, {0 1,2 yes},{0.5}; a row without one weighs 1
 _ARFF_WEIGHT = re.compile(r"(?m)^([^\n]*?[^\s,])[ \t]*,[ \t]*\{[ \t]*([^{}\s]+)[ \t]*\}[ \t]*$")
+# a row's values: quoted (with backslash escapes, as liac-arff reads them) or a run of letters other than separators
+_ARFF_VALUE = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|[^\s,'"]+""")
+# a dense row (not sparse: {0 1, 2 yes}; not a comment) without any comma outside quotes
+_ARFF_SPACED_ROW = re.compile(r"""(?m)^[ \t]*[^\s{%,][^\n]*$""")
 # Java's SimpleDateFormat letters as strptime's; a pattern with others (MMM, a, z...) is left as text
 _JAVA_DATE = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S", "SSS": "%3f"}
 _WEKA_DATE = "yyyy-MM-dd'T'HH:mm:ss"  # Weka's pattern where an attribute declares none
@@ -1059,7 +1113,7 @@ def _arff_table(text: str, path: Path) -> pl.DataFrame:
                         "date attributes, one row per case")
     dates = {match.group(2).strip("'\""): match.group(3).strip("'\"") or _WEKA_DATE for match in _ARFF_DATE.finditer(text)}
     header, at, rows = (re.split(r"(?im)^(\s*@data\b.*)$", text, maxsplit=1) + ["", ""])[:3]  # comments stripped in the rows only
-    rows = _arff_unweighted(_ARFF_TRAILING_COMMENT.sub(r"\1", rows), path, header.count("\n") + 1)
+    rows = _arff_unweighted(_arff_commas(_ARFF_TRAILING_COMMENT.sub(r"\1", rows)), path, header.count("\n") + 1)
     data = arff.loads(_ARFF_DATE.sub(r"\1 string", header) + at + rows)
     names = [name for name, _ in data["attributes"]]
     frame = pl.DataFrame(data["data"], schema=names, orient="row", infer_schema_length=None)
@@ -1075,6 +1129,18 @@ def _arff_table(text: str, path: Path) -> pl.DataFrame:
                             f"{pattern!r}; expected every value written so")
         frame = frame.with_columns(read.alias(name))
     return frame
+
+
+def _arff_commas(rows: str) -> str:
+    """An ARFF file's ``rows`` with the values of a row separated by tabs or spaces (as some exporters write them)
+    separated by commas: Weka's reader reads a comma as white space, and liac-arff, which reads commas only, said
+    'Invalid layout'. A row with a comma outside quotes (or a lone quote: O'Brien), a sparse row and a comment
+    are left as they are."""
+    def commas(row: re.Match[str]) -> str:
+        spaced = not _ARFF_VALUE.sub("", row.group()).strip()  # nothing but values and white space
+        return ",".join(_ARFF_VALUE.findall(row.group())) if spaced else row.group()
+
+    return _ARFF_SPACED_ROW.sub(commas, rows)
 
 
 def _arff_unweighted(rows: str, path: Path, data_line: int) -> str:
@@ -1206,7 +1272,23 @@ def _long_rows_hint(error: str, path: Path, separator: str) -> str:
     often a title or notes line above it, read as the header), else ''."""
     if "more fields" not in error:
         return ""
-    return f"; expected the column names in the first line and as many values in every row{_title_above(path, separator)}"
+    hint = _title_above(path, separator) or _unquoted_separator(path, separator)
+    return f"; expected the column names in the first line and as many values in every row{hint}"
+
+
+def _unquoted_separator(path: Path, separator: str) -> str:
+    """A hint naming the first row of more values than the csv ``path``'s header has names: a value
+    that holds the separator unquoted (a decimal comma, 12,5, in a comma-separated file; a name such
+    as Smith, J.), where polars' line names neither the row nor the cause; '' where none is longer."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as file:  # a hint: bytes that are no UTF-8 are said elsewhere
+        rows = csv.reader(file, delimiter=separator)
+        width = len(_named(next(rows, [])))
+        row = next((row for row in rows if len(_named(row)) > width), None)
+        if row is None:
+            return ""
+        comma = " (a decimal comma: 12,5)" if separator == "," else ""
+        return (f" (line {rows.line_num} has {len(_named(row))} values for {width} columns: a value with a {SEPARATORS[separator][:-1]} "
+                f"in it, unquoted{comma}? quote such values, or separate the columns by another separator)")
 
 
 def _title_above(path: Path, separator: str) -> str:
@@ -1216,8 +1298,8 @@ def _title_above(path: Path, separator: str) -> str:
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as file:  # a hint: bytes that are no UTF-8 are said elsewhere
         rows = (row for row in csv.reader(file, delimiter=separator) if row)  # blank lines: polars skips them too
         header, first = next(rows, []), next(rows, None)
-    if first is None or len(first) == len(_named(header)):
-        return ""
+    if first is None or len(first) == len(_named(header)) or len(first) > len(_named(header)) and any(map(_is_number, first)):
+        return ""  # the same width, or values below names: the first line is the header (_unquoted_separator)
     return (f" (the first line, {separator.join(header)[:60]!r}, looks like a title above the column names: delete it and any "
             "other line above them, the file's first line must be its column names)")
 

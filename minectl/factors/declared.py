@@ -40,6 +40,9 @@ UNIT_WORDS = {  # in lower case; not `in` or `min`, which qualify (`valve (in)`,
 _UNIT_JOINS = re.compile(r"\s*(?:/|·|\*|\bper\b)\s*|\s+")
 _UNIT_POWER = re.compile(r"(?:\^?-?[0-9]|[²³])$")
 EDGE_FIELDS = ("head", "relation", "tail", "weight", "sign", "unit", "condition", "cite")
+NUMBER_FIELDS = ("weight", "sign", "confidence", "effect_low", "effect_high")
+SIGN_MARKS = {"+": 1, "-": -1, "\u2212": -1}
+_DECIMAL_COMMA = re.compile(r"\s*[+-]?[0-9]+,[0-9]+\s*")
 
 
 def normalise_unit(unit: str | None) -> str | None:
@@ -117,7 +120,8 @@ class Knowledge:
             raise DataError(f"unknown field(s) {', '.join(unknown)}; expected {', '.join(EDGE_FIELDS)}", param=where)
         head, head_unit = self.normalised(raw["head"], where)
         tail, tail_unit = self.normalised(raw["tail"], where)
-        sign = _optional_number(raw.get("sign"), where, "sign")
+        # a sign as a table marks it, `+` or `-` (or a typeset minus), is the +1 or -1 the paths print as `+` and `-`
+        sign = SIGN_MARKS.get(str(raw.get("sign")).strip()) or _optional_number(raw.get("sign"), where, "sign")
         if sign not in (None, 1, -1):
             raise DataError(f"sign {raw.get('sign')!r}; expected 1, -1 or empty", param=where)
         confidence = _optional_number(raw.get("confidence"), where, "confidence")
@@ -247,7 +251,8 @@ def _load_csv(path: Path, knowledge: Knowledge) -> None:
     from minectl.data.sources import csv_separator
 
     text = _read(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_separator(path, check_names=False))
+    separator = csv_separator(path, check_names=False)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=separator)
     missing = [c for c in ("head", "relation", "tail") if c not in (reader.fieldnames or [])]
     if missing:
         raise DataError(f"{path}: header {reader.fieldnames}; expected columns {', '.join(EDGE_FIELDS)}, head_type, tail_type")
@@ -264,4 +269,6 @@ def _load_csv(path: Path, knowledge: Knowledge) -> None:
         for end in ("head", "tail"):
             if row.get(f"{end}_type"):
                 _declare_node(knowledge, row[end], row[f"{end}_type"], where)
+        if separator == ";":  # a European spreadsheet's export writes 0,18: refused as "not a number", as read_file reads it
+            row = {k: v.replace(",", ".") if k in NUMBER_FIELDS and _DECIMAL_COMMA.fullmatch(v or "") else v for k, v in row.items()}
         _declare_edge(knowledge, {k: v for k, v in row.items() if k not in ("head_type", "tail_type")}, where)

@@ -87,8 +87,9 @@ def _python(term) -> Any:
 
     if term is None:
         return None
-    if isinstance(term, ox.NamedNode):
-        return term.value.rsplit("/", 1)[-1]
+    if isinstance(term, ox.NamedNode):  # minectl's IRIs less their namespace: a type may hold '/' (`drives/strongly` was `strongly`)
+        return next((term.value[len(space):] for space in (ENTITY, RELATION, TYPE, PROP) if term.value.startswith(space)),
+                    term.value.rsplit("/", 1)[-1])
     if isinstance(term, ox.Literal):
         kind = term.datatype.value.rsplit("#", 1)[-1]
         return float(term.value) if kind in ("double", "decimal", "float") else int(term.value) if kind == "integer" else term.value

@@ -49,13 +49,19 @@ def check_estimators(estimators: Mapping[str, Mapping[str, Any]], models: list[s
 
     from minectl.estimators import boolean_as_number
     from minectl.factors.kge.estimator import KGEModel
+    from minectl.factors.kge.scoring import SCORERS
 
     checked = {}
     for name in models:
+        if name in checked:  # its second entry was dropped unsaid: one row, one fit (a seed sweep is `seed=0,1,2`)
+            raise ConfigError(f"model {name!r} listed twice; expected each model once", param=f"{key}.models")
         if name not in estimators:
             raise ConfigError(f"unknown model {name!r}; expected one of {', '.join(estimators)} (add it to {key}.estimators)",
                               param=f"{key}.models")
         params = {"model": name, **dict(estimators[name] or {})}
+        if name in SCORERS and params["model"] != name:  # `complex: {model: transe}` trained TransE, reported as complex
+            raise ConfigError(f"model={params['model']} in the entry of {name}; expected {name} (or an entry of another name, "
+                              f"`{params['model']}_2: {{model: {params['model']}, ...}}`)", param=f"{key}.estimators.{name}")
         unknown = sorted(set(params) - set(KGEModel().get_params()))
         if unknown:
             raise ConfigError(f"unknown parameter(s) {', '.join(unknown)}; expected some of {', '.join(sorted(KGEModel().get_params()))}",

@@ -24,9 +24,9 @@ def add_intensities(
     window: int = 7,
 ) -> pl.LazyFrame:
     """Add ``name = num / den`` per ``ratios`` item, then ``<col>_chg`` (day-over-day relative
-    change, null after a 0 or a day missing) for ``change`` and ``<col>_rm`` (trailing ``window``-day mean,
-    today included) for ``rolling``, in time order per series. Rows keep their order (without
-    ``by``: sorted by ``time_col``).
+    change, null after a 0 or a day missing) for ``change`` and ``<col>_rm`` (mean over the trailing
+    ``window`` calendar days, today included: a day the frame skips is none of them) for ``rolling``,
+    in time order per series. Rows keep their order (without ``by``: sorted by ``time_col``).
     """
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")
@@ -42,7 +42,8 @@ def add_intensities(
     previous = {c: per_series(pl.when(day_before).then(pl.col(c).shift(1))) for c in change}
     return lf.with_columns(
         *(pl.when(prev != 0).then(pl.col(c) / prev - 1).alias(_change_column(c)) for c, prev in previous.items()),
-        *(per_series(pl.col(c).rolling_mean(window, min_samples=1)).alias(_rolling_column(c)) for c in rolling),
+        # by the dates, not the rows: after a skipped day, `window` rows reached back `window` + 1 days
+        *(per_series(pl.col(c).rolling_mean_by(time_col, f"{window}d", min_samples=1)).alias(_rolling_column(c)) for c in rolling),
     )
 
 

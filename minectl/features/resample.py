@@ -23,6 +23,7 @@ import pyarrow as pa
 from minectl.data.views import arrow_table, buffer, key_period, string_views
 from minectl.errors import DataError
 from minectl.features.impute import fill_linear
+from minectl.features.series import rising_runs
 
 _UNITS_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000}
 _INLINE = 12  # Arrow string views hold strings of up to 12 bytes whole (else a prefix and a buffer offset)
@@ -475,9 +476,10 @@ def _refuse_day_patterns(scan: _MeterScan) -> None:
       is costed;
     - a register (a meter's running total exported as its use, each hour costing the total): every
       day's readings start at or above where the day before's ended, and rise on most days (an idle
-      day's stay). Real use falls back (overnight, at a shift change); a constant load, or one raised
-      now and then, does not rise within its days. The daily records' check (_refuse_registers) finds
-      the longer registers that reset."""
+      day's stay); or it falls back only as a register resets (a counter rolling over, a meter
+      replaced), every run between two resets PATTERN_DAYS days or more (rising_runs). Real use
+      falls back (overnight, at a shift change); a constant load, or one raised now and then, does
+      not rise within its days."""
     read = scan.low <= scan.high  # days with a reading
     key, low, high, whole = scan.day_key[read], scan.low[read], scan.high[read], scan.missing[read] == 0
     whole &= high > 0  # a day without use has one reading in all its hours, whatever the meter
@@ -486,10 +488,9 @@ def _refuse_day_patterns(scan: _MeterScan) -> None:
     def per_series(of: np.ndarray) -> np.ndarray:
         return np.bincount(of, minlength=scan.first.size)
 
-    same = series[1:] == series[:-1]
     days, rising = per_series(series), per_series(series[high > low])
-    climbing = per_series(series[1:][same & (low[1:] >= high[:-1])])
-    register = np.flatnonzero((days >= PATTERN_DAYS) & (2 * rising > days) & (climbing == days - 1))
+    climbing = low[1:] >= high[:-1]  # a day's readings start at or above where the day before's ended
+    register = np.flatnonzero(rising_runs(series, climbing, PATTERN_DAYS, days.size) & (2 * rising > days))
     wkey, wlow, wseries = key[whole], low[whole], series[whole]  # the days of use without a missing reading
     whole_days, varied = per_series(wseries), per_series(series[whole & (high > low)])
     changes = per_series(wseries[1:][(wseries[1:] == wseries[:-1]) & (wlow[1:] != wlow[:-1])])
@@ -512,9 +513,12 @@ def _refuse_day_patterns(scan: _MeterScan) -> None:
     if register.size:
         sid = int(register[0])
         rows = np.flatnonzero(series == sid)
+        back = rows[1:][~climbing[rows[:-1]]]
+        falls = (f"falls back from one day to the next only as a register resets ({back.size}x, first {high[back[0] - 1]:,.1f} "
+                 f"to {low[back[0]]:,.1f} on {day(key[back[0]])})" if back.size else "never falls back from one day to the next")
         raise DataError(
-            f"consumption_hourly: {named(sid)} rises on {rising[sid]} of its {days[sid]} days and never falls back from one day "
-            f"to the next ({low[rows[0]]:,.1f} on {day(key[rows[0]])} to {high[rows[-1]]:,.1f} on {day(key[rows[-1]])}; "
+            f"consumption_hourly: {named(sid)} rises on {rising[sid]} of its {days[sid]} days and {falls} "
+            f"({low[rows[0]]:,.1f} on {day(key[rows[0]])} to {high[rows[-1]]:,.1f} on {day(key[rows[-1]])}; "
             f"{register.size} such series): a meter's running total (register readings), not the use of each hour? "
             "expected the quantity used in each hour (the differences of the readings)")
 

@@ -63,6 +63,28 @@ def _run_starts(keys: pl.DataFrame, n: int) -> np.ndarray:
     return np.flatnonzero(np.concatenate([[True], runs[1:] != runs[:-1]])[:n])
 
 
+def rising_runs(series: np.ndarray, rises: np.ndarray, min_run: int, n_series: int) -> np.ndarray:
+    """Per series id (0 to ``n_series`` - 1; ``series``: rows grouped by series, in time order): whether its runs of
+    rows that rise from the row before (``rises``: per row but the first, whether it does; read within a series
+    only) last ``min_run`` rows or more, one at least and every one the series' ends do not cut: the readings of
+    a register, which fall back only where it resets (a counter rolling over, a meter replaced). A series' first
+    and last runs may be shorter: the data starts and ends within them."""
+    if not series.size:
+        return np.zeros(n_series, dtype=bool)
+    same = series[1:] == series[:-1]
+    run = np.cumsum(np.concatenate([[False], ~same | ~rises]))  # a run starts at each series' start and each fall
+    length = np.bincount(run)
+    run_series = series[np.flatnonzero(np.concatenate([[True], run[1:] != run[:-1]]))]
+    cut = np.zeros(length.size, dtype=bool)
+    cut[run[np.flatnonzero(np.concatenate([[True], ~same]))]] = True
+    cut[run[np.flatnonzero(np.append(~same, True))]] = True
+    short = np.bincount(run_series, weights=~cut & (length < min_run), minlength=n_series)
+    group = np.flatnonzero(np.concatenate([[True], run_series[1:] != run_series[:-1]]))  # each series' first run
+    longest = np.zeros(n_series, dtype=np.int64)
+    longest[run_series[group]] = np.maximum.reduceat(length, group)
+    return (longest >= min_run) & (short == 0)
+
+
 # text time formats tried in turn: ISO timestamps, dates, and months (the first day: YYYY-MM, and
 # the World Bank Pink Sheet's 1960M01); year first with slashes too (2024/03/31, 2024/03: East
 # Asian exports), which read one way only

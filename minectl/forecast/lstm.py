@@ -66,6 +66,11 @@ class LSTMForecaster(BaseForecaster):
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"device: expected auto, cpu or cuda; got {self.device!r}")
 
+    def unused_params(self):
+        # torch's dropout acts between stacked layers only: one layer trains without it (network.LSTMNetwork)
+        return [f"dropout={self.dropout:g} is not used with num_layers=1 (dropout acts between stacked LSTM layers)"] \
+            if self.num_layers == 1 and self.dropout > 0 else []
+
     def min_history(self):
         # at least 10 training windows and one validation window
         return self.seq_len + 11

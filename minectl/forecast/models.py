@@ -32,6 +32,11 @@ class BaseForecaster:
     def check_params(self) -> None:
         """Raise ConfigError naming the first parameter with a wrong value (no-op by default)."""
 
+    def unused_params(self) -> list[str]:
+        """A line `name=value is not used ... (why)` for each parameter that the others leave unread (said, not
+        refused: a sweep may pair it with values that read it)."""
+        return []
+
     def min_history(self) -> int:
         return 1
 

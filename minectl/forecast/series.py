@@ -47,13 +47,40 @@ def check_unit_currency(value_column: str, unit: str | None) -> None:
     """Refuse a source.unit naming another currency than the value column's name does (a word of it):
     coal_australia_usd_mt under source.unit=AUD/t had its US dollars labelled Australian in the table and plot."""
     def currencies(text: str) -> set[str]:
-        return {CURRENCY_ALIASES.get(word, word) for word in re.findall(r"[a-z]+", text.lower())} & CURRENCY_CODES
+        return {CURRENCY_ALIASES.get(word, word) for word in _words(text)} & CURRENCY_CODES
 
     named, given = currencies(value_column), currencies(unit or "")
     if named and given and not named & given:
         currency = "/".join(sorted(named)).upper()
         raise ConfigError(f"source.unit={unit!r}: column {value_column!r} is named as {currency} prices; expected a unit in {currency} "
                           "(a series in another currency: convert it first)")
+
+
+# a price's quantity as names write it: `mt` (metric ton), `dmt` (dry metric ton, iron ore), `st` (short ton); a bare
+# `ton` is left out, a short ton in the US and a tonne elsewhere
+MASS_WORDS = {"t": "tonne", "mt": "tonne", "dmt": "tonne", "tonne": "tonne", "tonnes": "tonne", "st": "short ton",
+              "lt": "long ton", "lb": "pound", "lbs": "pound", "kg": "kilogram", "oz": "troy ounce", "toz": "troy ounce"}
+MASS_PHRASES = ((r"metric[\s_-]*tons?", " t "), (r"short[\s_-]*tons?", " st "), (r"long[\s_-]*tons?", " lt "))
+
+
+def check_unit_mass(value_column: str, unit: str | None) -> None:
+    """Refuse a source.unit per another quantity than the value column's name says: coal_australia_usd_mt under
+    source.unit=USD/st had its prices per tonne labelled per short ton (0.907 t) in the table and plot."""
+    def masses(text: str) -> set[str]:
+        text = text.lower()
+        for phrase, word in MASS_PHRASES:
+            text = re.sub(phrase, word, text)
+        return {MASS_WORDS[word] for word in _words(text) if word in MASS_WORDS}
+
+    named, given = masses(value_column), masses(unit or "")
+    if named and given and not named & given:
+        mass = "/".join(sorted(named))
+        raise ConfigError(f"source.unit={unit!r}: column {value_column!r} is named as prices per {mass}; expected a unit per "
+                          f"{mass} (a series per another quantity: convert it first)")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
 
 
 def read_monthly_series(path: str | Path, date_column: str, value_column: str, resample: str | None = None) -> pl.DataFrame:

@@ -64,6 +64,13 @@ def field_deviation(predicted: np.ndarray, measured: np.ndarray) -> np.ndarray:
     return (np.asarray(predicted, float) - measured) / measured
 
 
+def near_band(values, low_price: float, high_price: float) -> np.ndarray:
+    """Which prices come near the decision band at all: within [low / 2, 2 x high] (further off, the price of another
+    commodity or in another unit)."""
+    values = np.asarray(values, dtype=float)
+    return (values >= low_price / 2) & (values <= 2 * high_price)
+
+
 def check_price_path(values, unit: str | None, low_price: float, high_price: float, band_unit: str | None,
                      where: str) -> None:
     """A price path must speak the decision band's language: the same unit when both are named,
@@ -73,7 +80,7 @@ def check_price_path(values, unit: str | None, low_price: float, high_price: flo
     band = f"the decision's price band {low_price:g}-{high_price:g}" + (f" {band_unit}" if band_unit else "")
     if unit and band_unit and unit != band_unit:
         raise ValueError(f"{where}: prices in {unit}, {band}; expected prices in {band_unit}")
-    if not np.any((values >= low_price / 2) & (values <= 2 * high_price)):
+    if not np.any(near_band(values, low_price, high_price)):
         raise ValueError(f"{where}: prices {values.min():.4g}-{values.max():.4g}" + (f" {unit}" if unit else "")
                          + f" are nowhere near {band} (not even within {low_price / 2:g}-{2 * high_price:g}); "
                          "expected a price series of the band's commodity and unit")

@@ -23,8 +23,26 @@ def model_spec(result: LeadResult, layout: Layout, frequency: str | None = None)
         "n_levels": layout.n_levels, "series": layout.series, "time": layout.time,
         "mean": result.scaler.mean_.tolist(), "sd": result.scaler.sd_.tolist(),
         "thresholds": [float(t) for t in result.thetas],
+        "value_ranges": value_ranges(result, layout),
     }
     return spec if frequency is None else {**spec, "frequency": frequency}
+
+
+def value_ranges(result: LeadResult, layout: Layout) -> dict:
+    """Each dynamic feature's training values as [smallest nonzero size, largest size] (|x|; None: all 0): risk predict
+    refuses new values in other units (kJ for J) by them (minectl.risk.predict.refuse_other_units). Not the static
+    features: a mine's haul distance, one value a series, ranges over the few series of the run, not over what a new
+    mine may hold."""
+    import numpy as np
+
+    X, train = result.dataset.samples.X, result.split[0]
+    rows = slice(train[0], train[-1] + 1)  # split_by_time's parts are ranges: a view, not a copy
+    width, ranges = len(layout.dynamic), {}
+    for j, name in enumerate(layout.dynamic):
+        values = X[rows, j : layout.window * width : width]  # the feature at each step of the windows
+        sizes = np.abs(values[np.isfinite(values) & (values != 0)])
+        ranges[name] = [float(sizes.min()), float(sizes.max())] if sizes.size else None
+    return ranges
 
 
 def save_model_dir(model, target: Path) -> None:
@@ -74,6 +92,14 @@ def read_spec(path: Path) -> dict:
     })
     if "frequency" in spec:  # runs before it was saved: the period inferred from the new data
         check_fields(spec, path, {"frequency": (is_period, "a period such as 1h, 1d, 1shift")})
+
+    def size_range(v):
+        return v is None or numbers(2)(v) and 0 < v[0] <= v[1]
+
+    if "value_ranges" in spec:  # runs before it was saved: the new data's units are not checked
+        check_fields(spec, path, {"value_ranges": (
+            lambda v: isinstance(v, dict) and sorted(v) == sorted(spec["dynamic"]) and all(map(size_range, v.values())),
+            "an object of each dynamic column -> null or [smallest nonzero size, largest size], 0 < smallest <= largest")})
     return spec
 
 

@@ -593,6 +593,14 @@ def _check_feasible_limits(path: Path, coef: np.ndarray, lower: np.ndarray, uppe
     for r in np.flatnonzero(lower.sum(axis=1) > most):  # each block is mined once: the periods share `most`
         raise DataError(f"{path}: resource {r}: lower limits summing to {lower[r].sum():g} over the {lower.shape[1]} periods, "
                         f"but mining every block uses at most {most[r]:g}; expected limits a schedule can meet")
+    # a block using more of a resource no block gives back (no negative use) than any period's limit is never mined: when
+    # that is every block, the empty schedule was the optimum, NPV 0, exit 0 (limits in kt beside uses in t)
+    packing = np.all(coef >= 0, axis=(1, 2))
+    over = packing[:, None, None] & (coef > upper.max(axis=1)[:, None, None])
+    if np.all(np.any(over, axis=0)):
+        r, b, d = (int(i[0]) for i in np.nonzero(over))
+        raise DataError(f"{path}: no block fits any period's limits (block {b} uses {coef[r, b, d]:g} of resource {r}, whose largest "
+                        f"limit is {upper[r].max():g}): the schedule would mine nothing; expected limits in the coefficients' units")
 
 
 def read_solution(path: Path, instance: Instance) -> Solution:
@@ -625,7 +633,10 @@ def read_solution(path: Path, instance: Instance) -> Solution:
         dest = table[:, 1].astype(np.int64) if width == 4 else np.zeros(len(block), np.int64)
         when = table[:, 2 if width == 4 else 1].astype(np.int64)
         frac = table[:, 3] if width == 4 else np.ones(len(block))
-        bad = np.flatnonzero((dest < 0) | (dest >= dests) | (when < 0) | (when >= instance.n_periods) | ~(frac >= 0) | ~(frac <= 1))
+        from minectl.schedule.verify import TOLERANCE  # a MIP solver's 1.0000000002 was refused, its 0.9999999998 read
+
+        bad = np.flatnonzero((dest < 0) | (dest >= dests) | (when < 0) | (when >= instance.n_periods) | ~(frac >= -TOLERANCE)
+                             | ~(frac <= 1 + TOLERANCE))
         if len(bad):
             raise DataError(f"{path}:{line_of[bad[0]]}: destination, period or share out of range "
                             f"(destinations 0..{dests - 1}, periods 0..{instance.n_periods - 1}, share in [0, 1])")

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 class LimitsConfig:
     reserves_t: float = greater_than(0, default=740e6)
     service_life_a: float = greater_than(0, default=15.0)
-    reserve_coefficient: float = greater_than(0, default=1.1)
+    # K of eq 3, a margin kept in reserve (>= 1): 0.5 planned 2 x the reserves over the service life, unsaid
+    reserve_coefficient: float = at_least(1, default=1.1)
     working_line_m: float = greater_than(0, default=1700.0)
     advance_m_a: float = greater_than(0, default=400.0)
     seam_thickness_m: float = greater_than(0, default=32.0)
@@ -158,12 +159,18 @@ def run(cfg: Config, out: Run) -> dict:
         f"technical limits (Mt/a): reserves {metrics['limit']['reserves_mt_a']:.2f}, intensity "
         f"{metrics['limit']['intensity_mt_a']:.2f}, links {metrics['limit']['links_mt_a']:.2f}; "
         f"minimum profitable {min_profitable:,.0f} t/a\n"
-        f"risk-adjusted optimum {metrics['optimal_mt_a']:.2f} Mt/a ({decision.binding}); unconstrained "
-        + (f"{metrics['unconstrained_mt_a']:.2f} Mt/a" if np.isfinite(decision.unconstrained)
+        f"risk-adjusted optimum {_mt(metrics['optimal_mt_a'])} Mt/a ({decision.binding}); unconstrained "
+        + (f"{_mt(metrics['unconstrained_mt_a'])} Mt/a" if np.isfinite(decision.unconstrained)
            else f"none (revenue still rises at 4 x the upper limit, {4 * metrics['upper_mt_a']:.2f} Mt/a)")
         + f" with e_P {e_price:+.4f}, e_Z {e_cost:+.4f}"
     )
     return {"capacity": metrics}
+
+
+def _mt(value: float) -> str:
+    """Mt/a to 2 decimals, and below 0.01 to 2 significant digits: cost coefficients of another output unit put the
+    unconstrained optimum at 0.0042 Mt/a, which read as "0.00", as if producing nothing were best."""
+    return f"{value:.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
 
 
 def check(cfg: Config) -> None:

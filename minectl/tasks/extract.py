@@ -122,6 +122,9 @@ def check(cfg: Config) -> None:
     unknown = [m for m in p.models if m not in MODELS]
     if unknown or not p.models:
         raise ConfigError(f"factors.extract.models={list(p.models)}; expected some of {', '.join(MODELS)}")
+    twice = next((m for i, m in enumerate(p.models) if m in p.models[:i]), None)
+    if twice is not None:  # fitted twice, scored in one row: the second entry was dropped unsaid
+        raise ConfigError(f"factors.extract.models={list(p.models)}: {twice!r} listed twice; expected each model once")
     if p.best == "dictionary" or p.best not in p.models:
         raise ConfigError(f"factors.extract.best={p.best}; expected a tagger of factors.extract.models other than dictionary")
     if p.tagger.char_encoder not in ("lstm", "cnn"):

@@ -5,6 +5,7 @@ of a cost item; the entropy weight method against the graph's ranking; a small q
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
@@ -100,6 +101,9 @@ class EntropyConfig:
 
 
 SEED_COLUMNS = ("code", "factor", "entropy_weight", "node_value")  # factors.entropy.factors: what _entropy reads
+# a decision matrix's column labelling its rows (normalised: `Expert`, `Respondent ID`, `expert no.`), not an indicator: a survey
+# tool's numbered `respondent_id` column was weighed as a ninth factor (0.108, F1's weight 0.132 -> 0.118)
+ROW_LABEL = re.compile(r"(?:expert|respondent|rater|alternative|id)(?:_(?:id|no|number))?")
 
 
 @dataclass
@@ -136,6 +140,12 @@ def check(cfg: Config) -> None:
             check_input(key, path, folder)
     # the estimators' parameters (learning_rate=nan): the open map is checked by KGEModel, not the schema
     check_estimators(OmegaConf.to_container(params.kge.estimators, resolve=True), list(params.kge.models), "factors.kge")
+    if params.kge.models and params.kge.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():  # torch's "Torch not compiled with CUDA enabled" traceback at the first model
+            raise ConfigError("cuda, but torch finds no CUDA device here; expected cpu (or auto: a GPU where there is one)",
+                              param="factors.kge.device")
     if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
         raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
                           f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")
@@ -198,7 +208,7 @@ def run(cfg: Config, out: Run) -> dict:
                                                                                                 for e in extra_edges}),
                        "text_retyped": len(retyped), "text_values": text_literals(text_path, schema)}
     graph = build_graph(schema, knowledge, extra_nodes, extra_edges)  # declared and text checked before the data work
-    _check_names(params, dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True)), knowledge.synonyms)
+    _check_names(params, dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True)), knowledge.synonyms, entropy)
     if text_counts:  # said once the text passed the graph's checks: a refusal is one line
         out.console.print(f"text triples: {text_counts['text_rows']} rows, {text_counts['text_repeats']} repeating an edge (its "
                           f"first row kept); {len(retyped)} names typed otherwise than the graph keeps them (declared, else the "
@@ -240,8 +250,8 @@ def run(cfg: Config, out: Run) -> dict:
     return metrics
 
 
-def _check_names(params: FactorsParams, nodes: dict[str, str], synonyms: dict[str, str]) -> None:
-    """The queried cost, the entropy target and every question name nodes of the graph."""
+def _check_names(params: FactorsParams, nodes: dict[str, str], synonyms: dict[str, str], entropy: _EntropyInputs | None) -> None:
+    """The queried cost, the entropy target, the entropy method's factors and every question name nodes of the graph."""
     from minectl.factors.declared import normalise_name
     from minectl.factors.query import parse
 
@@ -249,9 +259,25 @@ def _check_names(params: FactorsParams, nodes: dict[str, str], synonyms: dict[st
     for key, name in (("factors.query.cost", params.query.cost), ("factors.entropy.target", params.entropy.target)):
         if normalise_name(name, synonyms)[0] not in nodes:
             raise ConfigError(f"{name!r} is not a node of the graph; expected one of {costs}", param=key)
+    # a factors table names the graph's factors: one the graph lacks (a typo) scored 0 as if it drove nothing, as the seed's
+    # own `hole diameter` did before the synonyms were read (without a table, _entropy says which columns name no node)
+    absent = _not_in_graph(entropy.names, nodes, synonyms) if entropy and params.entropy.factors else []
+    if absent:
+        raise DataError(f"{params.entropy.factors}: factor(s) {_listed(absent)} name no node of the graph; expected factors of the "
+                        "graph (a name or synonym of the declared files)")
     with config_keys({"ask": "factors.query.ask"}):
         for question in params.query.ask:
             parse(question, nodes, synonyms)
+
+
+def _not_in_graph(names: list[str], nodes: dict[str, str], synonyms: dict[str, str]) -> list[str]:
+    from minectl.factors.declared import normalise_name
+
+    return [name for name in names if normalise_name(name, synonyms)[0] not in nodes]
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(map(repr, names[:5])) + " ..." * (len(names) > 5)
 
 
 def _derived_edges(cfg: Config, out: Run):
@@ -359,7 +385,7 @@ def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy
     from minectl.factors.link_prediction import plausibility
     from minectl.factors.plots import plot_local_network
     from minectl.factors.query import QueryContext, answer
-    from minectl.factors.ranking import rank_factors
+    from minectl.factors.ranking import rank_factors, top_factors
 
     rk, query = cfg.factors.ranking, cfg.factors.query
     nodes = dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True))
@@ -379,7 +405,8 @@ def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy
     lines = _ranking_lines(ranking, cost, query.top)
     out.console.print("\n".join(lines), markup=False, soft_wrap=True)
     if ranking.height:
-        out.plot("factor_network", plot_local_network(into, ranking.head(query.top), cost, max_hops=rk.max_hops, decay=rk.decay))
+        out.plot("factor_network", plot_local_network(into, top_factors(ranking, query.top), cost, max_hops=rk.max_hops,
+                                                      decay=rk.decay))
     metrics: dict[str, Any] = {"ranking": {"factors": ranking.height,
                                            "top_score": float(ranking["score"][0]) if ranking.height else 0.0}}
     ctx = QueryContext(store, into, nodes, knowledge.synonyms, rk.max_hops, rk.decay,
@@ -393,13 +420,17 @@ def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy
     if answers:
         out.table("answers", pl.DataFrame(answers))
     if entropy is not None:
-        metrics["ranking"].update(_entropy(cfg, entropy, ranked, out))
+        metrics["ranking"].update(_entropy(cfg, entropy, ranked, nodes, knowledge.synonyms, out))
     return metrics
 
 
 def _ranking_lines(ranking, cost: str, top: int) -> list[str]:
-    lines = [f"top {min(top, ranking.height)} factors of {cost} (score = graph paths and embedding plausibility):"]
-    for row in ranking.head(top).iter_rows(named=True):
+    from minectl.factors.ranking import top_factors
+
+    listed = top_factors(ranking, top)
+    ties = f", {listed.height} listed: tied at rank {listed['rank'][-1]}" if listed.height > top else ""
+    lines = [f"top {min(top, ranking.height)} factors of {cost} (score = graph paths and embedding plausibility{ties}):"]
+    for row in listed.iter_rows(named=True):
         lines.append(f"  {row['rank']}. {row['factor']} ({row['type']}) score {row['score']:.3f}, {row['paths']} path(s)")
         lines += [f"       {part}" for part in row["explanation"].split(" | ")]
     return lines
@@ -408,7 +439,7 @@ def _ranking_lines(ranking, cost: str, top: int) -> list[str]:
 @dataclass
 class _EntropyInputs:
     codes: list[str]  # the decision matrix's factor columns
-    names: list[str]  # their factors (the codes, without a seed table)
+    names: list[str]  # their factors as written (the codes, without a seed table), nodes by the declared synonyms
     weights: Any
     entropies: Any
     seed: Any  # the seed table's rows in the codes' order, or None
@@ -428,7 +459,7 @@ def _entropy_inputs(cfg: Config, out: Run) -> _EntropyInputs | None:
         return None
     # read_file: a header naming a column twice, a semicolon-separated file, a BOM read as every other table is
     matrix = read_file(out.input_file(ent.matrix), "decision matrix")
-    codes = [c for c in matrix.columns if c.lower() != "expert"]
+    codes = [c for c in matrix.columns if not ROW_LABEL.fullmatch(normalise_name(c)[0])]
     _refuse_text_columns(matrix, codes, ent.matrix, "an 'expert' column and one column of numbers per indicator")
     try:
         weights, entropies = entropy_weights(matrix.select(codes).to_numpy(), codes)
@@ -457,7 +488,7 @@ def _entropy_inputs(cfg: Config, out: Run) -> _EntropyInputs | None:
     if empty.height:  # an empty factor name was ranked as a factor of its own, an empty weight as NaN
         raise DataError(f"{ent.factors}: code {empty['code'][0]!r} has an empty cell in {', '.join(SEED_COLUMNS[1:])}; expected a factor "
                         "name and both numbers for every column of the matrix")
-    return _EntropyInputs(codes, [normalise_name(factor)[0] for factor in seed["factor"]], weights, entropies, seed)
+    return _EntropyInputs(codes, [str(factor) for factor in seed["factor"]], weights, entropies, seed)
 
 
 def _refuse_text_columns(frame, columns: list[str], path: str, expected: str) -> None:
@@ -469,14 +500,15 @@ def _refuse_text_columns(frame, columns: list[str], path: str, expected: str) ->
                         f"({frame[text].dtype}); expected {expected}")
 
 
-def _entropy(cfg: Config, inputs: _EntropyInputs, ranked, out: Run) -> dict:
+def _entropy(cfg: Config, inputs: _EntropyInputs, ranked, nodes: dict[str, str], synonyms: dict[str, str], out: Run) -> dict:
     import polars as pl
 
     from minectl.factors.declared import normalise_name
     from minectl.factors.entropy import compare_rankings
 
-    ent, names, weights, seed = cfg.factors.entropy, inputs.names, inputs.weights, inputs.seed
-    graph_rank = ranked(normalise_name(ent.target)[0])
+    ent, weights, seed = cfg.factors.entropy, inputs.weights, inputs.seed
+    names = [normalise_name(name, synonyms)[0] for name in inputs.names]  # nodes, but a table-less matrix's codes (F1..F8)
+    graph_rank = ranked(normalise_name(ent.target, synonyms)[0])
     graph_score = dict(zip(graph_rank["factor"], graph_rank["graph_score"], strict=True))
     table, rho = compare_rankings(names, weights, [graph_score.get(n, 0.0) for n in names], ("entropy_weight", "graph_score"))
     table = table.with_columns(pl.Series("code", inputs.codes), pl.Series("entropy", inputs.entropies))
@@ -491,4 +523,8 @@ def _entropy(cfg: Config, inputs: _EntropyInputs, ranked, out: Run) -> dict:
     out.console.print(f"entropy weight method on {ent.matrix}: Spearman rho vs the graph's ranking (drivers of "
                       f"{ent.target}) {rho:+.3f}" + (f"; vs the seed's Table 12 weights {metrics['spearman_entropy_vs_seed']:+.3f}"
                                                      if seed is not None else ""))
+    absent = _not_in_graph(inputs.names, nodes, synonyms)
+    if absent:  # their score 0 reads as "drives nothing"; all of them: rho nan
+        out.console.print(f"  {len(absent)} of the {len(names)} columns name no node of the graph ({_listed(absent)}): scored 0 "
+                          "(factors.entropy.factors maps the columns' codes to factors)", soft_wrap=True)
     return metrics

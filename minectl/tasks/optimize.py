@@ -117,9 +117,11 @@ class SensitivityConfig:
 @dataclass
 class RobustnessConfig:
     train_share: float = between(0, 1, default=0.8, closed="neither")
-    noise: float = finite_nonneg(default=0.0)
+    # fractions of each value, as the seed's 1-13 % noise and 10-50 % outliers: noise=5 meant as 5 % was an sd of
+    # 500 %, responses of either sign fitted (R^2 -892), exit 0; above 1 an outlier shifted down turns a magnitude negative
+    noise: float = between(0, 1, default=0.0)
     outlier_share: float = between(0, 1, default=0.0)
-    outlier_magnitude: float = finite_nonneg(default=0.0)
+    outlier_magnitude: float = between(0, 1, default=0.0)
 
 
 @dataclass
@@ -231,8 +233,15 @@ def check(cfg: Any) -> tuple[list[str], list[str]]:
             raise ConfigError(f"doe: {runs} runs for {len(variables)} variables; expected at least "
                               f"{min_runs(len(variables), cfg.surrogate.cv_folds)} (surrogate.cv_folds={cfg.surrogate.cv_folds}: "
                               f"each fold tests >= 2 runs and trains on >= {len(variables) + 1})")
-        if not cfg.simulator.pim.orebody_height_m > opt.variables["pillar_height_m"].high:
+        pim = cfg.simulator.pim
+        if not pim.orebody_height_m > opt.variables["pillar_height_m"].high:
             raise ConfigError("simulator.pim.orebody_height_m: must exceed the pillar height upper bound (extraction height > 0)")
+        wall = opt.variables["sidewall_thickness_m"].high
+        if wall + pim.stope_span_m > pim.panel_width_m:  # walls of 50-300 (cm for 0.5-3 m) ran: 8,240 t of ore, exit 0
+            raise ConfigError(f"optimize.variables.sidewall_thickness_m: a wall of {wall:g} m (its high) and a stope of "
+                              f"simulator.pim.stope_span_m={pim.stope_span_m:g} m are wider than the panel (simulator.pim.panel_width_m="
+                              f"{pim.panel_width_m:g} m); expected walls in metres (0.5-3 in the seed) and a panel that holds a stope "
+                              "and a wall")
         for name in VARIABLES:  # a negative crown pillar went into the simulator's formulas unchecked
             if opt.variables[name].low < 0:
                 raise ConfigError(f"optimize.variables.{name}: low must be >= 0")
@@ -315,6 +324,7 @@ def _check_learnt(fitted: Any, Y: Any, responses: list[str], name: str) -> None:
 
 def _check_decision(decision: Any, objective_responses: list[str]) -> None:
     from minectl.data.sources import check_input
+    from minectl.optimize.decision import near_band
 
     if not decision.low_price < decision.high_price:
         raise ConfigError(f"optimize.decision: low_price {decision.low_price} must be below high_price {decision.high_price}")
@@ -328,6 +338,12 @@ def _check_decision(decision: Any, objective_responses: list[str]) -> None:
             raise ConfigError(f"optimize.decision.{key}: expected non-negative weights with a positive sum")
     if decision.price is None and decision.price_path is None:
         raise ConfigError("optimize.decision: set price=<number> or price_path (a price series or forecast table file)")
+    if decision.price_path is None and not near_band(decision.price, decision.low_price, decision.high_price):
+        # as a price path is checked: 2,700 CNY/t against the band's 300-450 USD/t decided "output first", unsaid
+        unit = f" {decision.price_unit}" if decision.price_unit else ""
+        raise ConfigError(f"optimize.decision.price={decision.price:g} is nowhere near the decision's price band "
+                          f"{decision.low_price:g}-{decision.high_price:g}{unit} (not even within {decision.low_price / 2:g}-"
+                          f"{2 * decision.high_price:g}); expected a price in the band's unit, or low_price and high_price in the price's")
     if decision.price_path is not None:
         check_input("optimize.decision.price_path", decision.price_path)
     elif decision.price_model is not None or decision.price_column != DecisionConfig().price_column:

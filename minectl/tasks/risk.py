@@ -11,7 +11,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
@@ -261,6 +261,11 @@ def check(cfg: Config) -> None:
             check_thresholds(list(params.thresholds["values"]), labels.levels)
     if params.input.kind not in ("mine", "table"):
         raise ConfigError(f"risk.input.kind: {params.input.kind!r}; expected mine or table")
+    table_keys = {"path": params.input.path, "categorical": list(params.input.categorical), "static": list(params.input.static)}
+    given = next((key for key, value in table_keys.items() if value), None)
+    if params.input.kind == "mine" and given:  # a table's path without kind=table: the mine's accounts were scored, exit 0
+        raise ConfigError(f"risk.input.{given}={table_keys[given]}: read only with risk.input.kind=table, and this run scores the "
+                          "mine's daily accounts (risk.input.kind=mine); expected risk.input.kind=table to read a table file")
     from minectl.risk.missing import check_policies
     from minectl.risk.timeaxis import parse_amount
 
@@ -292,6 +297,10 @@ def check(cfg: Config) -> None:
     for rule in params.labels.rules:
         if rule.direction not in ("up", "down") or not rule.medium < rule.high:
             raise ConfigError(f"risk.labels.rules ({rule.column}): expected direction up/down and medium < high")
+    if labels.source == "rules" and labels.levels == 3 and labels.medium_score >= labels.high_score:
+        # a day reaching medium_score is high already (rule_levels): no day would be medium, unsaid
+        raise ConfigError(f"risk.labels.medium_score={labels.medium_score} is not below risk.labels.high_score={labels.high_score}: "
+                          "no day would be medium; expected medium_score < high_score")
     # the input last: keys that do not fit together are said whether or not the file is there
     if params.input.kind == "mine":  # its data folder, as cost's pre-check (a table input reads no data.dir)
         from minectl.data.mine import check_data_dir
@@ -472,6 +481,41 @@ def _single_feature_scores(prep: Prepared, p: RiskParams, seed: int, lead: int) 
     return too_few_to_tell(data.samples.y[val], prep.layout.n_levels) or single_feature_scores(data, prep.layout, train, val)
 
 
+def _when(key: str, value) -> Callable[[RiskParams], bool]:
+    """Whether risk.<key> (a dotted path) is ``value``."""
+    return lambda p: OmegaConf.select(p, key) == value
+
+
+# a setting read only where another is set: given on the command line without it, it changed nothing, exit 0
+# (risk.thresholds.values without risk/thresholds=fixed: the thresholds were optimised, unsaid); said, not refused:
+# a sweep such as risk/thresholds=optimise,fixed risk.thresholds.values=[0.4] gives it to the jobs that read it
+READ_ONLY_WITH: dict[str, tuple[str, Callable[[RiskParams], bool]]] = {
+    "risk.thresholds.values": ("risk.thresholds.mode=fixed (risk/thresholds=fixed)", _when("thresholds.mode", "fixed")),
+    "risk.thresholds.objective": ("risk.thresholds.mode=optimise", _when("thresholds.mode", "optimise")),
+    "risk.labels.cuts": ("risk.labels.source=thresholds", _when("labels.source", "thresholds")),
+    "risk.labels.quantiles": ("risk.labels.source=quantiles", _when("labels.source", "quantiles")),
+    **{f"risk.labels.{key}": ("risk.labels.source=rules (risk/labels=rules)", _when("labels.source", "rules"))
+       for key in ("baseline_days", "medium_score", "high_score")},
+    **{f"risk.cv.{key}": ("risk.split=cv", _when("split", "cv")) for key in ("folds", "repeats")},
+    "risk.leakage.limit": ("risk.leakage.enabled=true", _when("leakage.enabled", True)),
+    **{f"risk.robustness.{key}": ("risk.robustness.enabled=true", _when("robustness.enabled", True))
+       for key in ("mask_fraction", "noise_sd", "low_drop_share")},
+    **{f"risk.importance.{key}": ("risk.importance.enabled=true", _when("importance.enabled", True)) for key in ("n_repeats", "top")},
+}
+
+
+def unused_settings(cfg: Config) -> list[str]:
+    """A line for each setting of the command line (READ_ONLY_WITH, and the mine's data of a table run) that this run
+    does not read."""
+    from minectl.config import overrides_given, unread_settings
+
+    given, lines = overrides_given() or {}, unread_settings(READ_ONLY_WITH, cfg.risk)
+    if cfg.risk.input.kind == "table":
+        lines += [f"{item} is read only with risk.input.kind=mine (the mine's accounts): not used by this run, which reads "
+                  "risk.input.path" for key, item in given.items() if key.split(".")[0].split("/")[0] in ("data", "costs")]
+    return lines
+
+
 @config_keys(KEYS)
 def run(cfg: Config, out: Run) -> dict:
     import polars as pl
@@ -516,8 +560,10 @@ def run(cfg: Config, out: Run) -> dict:
             metrics["leakage"] = flagged
         if ahead:  # by lead as configured: lead_1
             metrics["leakage_ahead"] = {keys[leads.index(lead)]: found for lead, found in ahead.items()}
+    # said with the figures, as the leakage lines: said at once, they came before the one line of a later refusal
+    said = [*(f"[yellow]warning: {line}[/yellow]" for line in unused_settings(cfg)), *leakage_said]
     if p.split == "cv":
-        return _run_cv(cfg, out, prep, make_model, fixed, metrics, leakage_said)
+        return _run_cv(cfg, out, prep, make_model, fixed, metrics, said)
 
     primary = leads[lead_index(list(p.lead_times), p.primary_lead, p.time.shift_hours)]  # 24h is 1d's fits
     results = []
@@ -556,7 +602,7 @@ def run(cfg: Config, out: Run) -> dict:
     out.console.print(summary.summary_table(cfg.model.name, metrics, keys, prep.frequency.name))
     _report_input(prep, out)
     thin = summary.few_test_rows([r.confusion for r in results], keys, layout.n_levels)
-    for line in [*leakage_said, *summary.verdicts(metrics, keys, p.leakage.limit if p.leakage.enabled else None), *thin]:
+    for line in [*said, *summary.verdicts(metrics, keys, p.leakage.limit if p.leakage.enabled else None), *thin]:
         out.console.print(line)
     return metrics
 
@@ -577,7 +623,7 @@ def run_lead_of(frame, layout, lead: int, make_model, p: RiskParams, fixed):
     return run_lead(frame, layout, lead, make_model, p.val_fraction, p.test_fraction, fixed, p.thresholds.objective)
 
 
-def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: dict, leakage_said: list[str]) -> dict:
+def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: dict, said: list[str]) -> dict:
     """A case table: repeated stratified k-fold; no robustness, importance or saved model (no single fit)."""
     import polars as pl
 
@@ -592,7 +638,7 @@ def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: d
     out.table("folds", pl.DataFrame(result.folds))
     out.console.print(summary.cv_table(cfg.model.name, metrics))
     _report_input(prep, out)
-    for line in [*leakage_said, *summary.cv_verdicts(metrics, p.leakage.limit if p.leakage.enabled else None)]:
+    for line in [*said, *summary.cv_verdicts(metrics, p.leakage.limit if p.leakage.enabled else None)]:
         out.console.print(line)
     if p.robustness.enabled or p.importance.enabled or p.save_model:
         out.console.print("split=cv: robustness, importance and the saved model need one fitted split; not run")
@@ -602,20 +648,27 @@ def _run_cv(cfg: Config, out: Run, prep: Prepared, make_model, fixed, metrics: d
 # ---------------------------------------------------------------------------- predict
 
 
-@config_keys(KEYS)
-def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
+def predict(run_dir, data_cfg: Optional[dict] = None, check_units: bool = True) -> pl.DataFrame:
     """Score data with a saved risk run: one row per day with a full window.
 
     ``run_dir``: the run's folder, or its RunFolder already read (minectl.runfolder.read_run).
 
     ``data_cfg`` (plain dict) replaces the run's ``data`` node (mine inputs) or is merged into
     its ``risk.input`` node (table inputs, e.g. ``{"path": "new.arff"}``); None scores the run's
-    own data. Returns the series/time keys, p_<level>, score and level columns.
+    own data. ``check_units``: refuse a feature whose values lie orders of magnitude outside its training values (a
+    model saved with them: minectl.risk.predict.refuse_other_units). Returns the series/time keys, p_<level>, score and
+    level columns.
     """
+    return scores_and_notes(run_dir, data_cfg, check_units)[0]
+
+
+@config_keys(KEYS)
+def scores_and_notes(run_dir, data_cfg: Optional[dict] = None, check_units: bool = True) -> tuple[pl.DataFrame, list[str]]:
+    """:func:`predict`'s scores, and the lines to say with them: what was not checked or may mislead."""
     from omegaconf.errors import OmegaConfBaseException
 
     from minectl.risk import artefacts
-    from minectl.risk.predict import score_days
+    from minectl.risk.predict import refuse_other_units, score_days
     from minectl.runfolder import RunFolder, bad, read_run
 
     folder = run_dir if isinstance(run_dir, RunFolder) else read_run(run_dir, ("risk",))
@@ -646,14 +699,19 @@ def predict(run_dir, data_cfg: Optional[dict] = None) -> pl.DataFrame:
         cfg.risk.time.frequency = spec["frequency"]
     prep = _daily_frame(cfg, with_labels=False, spec=spec)
     frame, layout = prep.frame, prep.layout
-    _check_steps(prep, run_dir)
+    notes = _check_steps(prep, run_dir)
     empty = [c for c in layout.median_fill if frame[c].null_count()]
     if empty:
         raise DataError(f"risk predict: column {empty[0]!r} has {frame[empty[0]].null_count()} empty values; the run fills "
                         "them with its training median (risk.missing: median), which a saved run does not keep; "
                         "expected data without gaps in that column, or a run with another policy for it")
+    if check_units and "value_ranges" in spec:
+        refuse_other_units(frame, spec["value_ranges"])
+    elif check_units:
+        notes.append(f"units: {artefacts.SPEC_FILE} of {run_dir} keeps no training value ranges (saved by an earlier minectl); "
+                     "the new data's units were not checked against the training data's")
     categorical = list(cfg.risk.input.categorical) if cfg.risk.input.kind == "table" else []
-    return score_days(frame, layout.series, layout.time, model, spec, categorical)
+    return score_days(frame, layout.series, layout.time, model, spec, categorical), notes
 
 
 def _check_class_weight(weights, n_levels: int) -> None:
@@ -671,18 +729,23 @@ def _check_class_weight(weights, n_levels: int) -> None:
             raise ConfigError(f"model.params.class_weight.{key}={str(weight).lower()}; expected a finite weight > 0")
 
 
-def _check_steps(prep: Prepared, run_dir: Path) -> None:
+def _check_steps(prep: Prepared, run_dir: Path) -> list[str]:
     """New rows whose steps are mostly not the run's period (2h rows for a model of 1h windows)
-    would fill each window with a span of time the model never saw: refused."""
+    would fill each window with a span of time the model never saw: refused. A few such steps: the
+    line that says so (the windows across them were scored, unsaid)."""
     time = prep.info.get("time")
-    if time is None:
-        return
+    if time is None or not (time["gaps"] or time["irregular_steps"]):
+        return []
     steps = prep.frame.height + prep.info["missing"]["dropped_rows"] - 1
     off = time["gaps"] + time["irregular_steps"]
     if steps > 0 and 2 * off > steps:
         raise DataError(f"risk predict: {off} of the {steps} steps of the new data's time column {prep.layout.time!r} are not "
                         f"one period of {prep.frequency.text} (largest {time['largest_step_periods']:g} periods); the model in "
                         f"{run_dir} counts windows in periods of {prep.frequency.text}: expected rows at that step")
+    gaps, short = time["gaps"], time["irregular_steps"]
+    return [f"time: the new data have {gaps} gap{'s' * (gaps != 1)} (largest step {time['largest_step_periods']:g} "
+            f"{prep.frequency.name}) and {short} step{'s' * (short != 1)} shorter than one period; windows count rows, so a "
+            "window across them spans another time than the model's"]
 
 
 def predict_cli(run, overrides: list[str]) -> None:
@@ -698,14 +761,18 @@ def predict_cli(run, overrides: list[str]) -> None:
     # the node the run read its data from: a table run's data.path (or a mine run's risk.input.synthetic.seed) landed
     # in the other node under its own name; risk.input.kind=mine made a table's model score the mine's accounts
     node = "risk.input" if is_table else "data"
-    dotlist = []
+    dotlist, check_units = [], True
     for item in overrides:
         key, sep, value = item.partition("=")
-        if not sep or not (key == "out" or key.startswith(f"{node}.")) or key == "risk.input.kind":
+        if not sep or not (key in ("out", "check_units") or key.startswith(f"{node}.")) or key == "risk.input.kind":
             read = "other than kind (the run read a table file)" if is_table else "(the run read the mine data)"
-            raise ConfigError(f"risk predict: override {item!r}; expected {node}.<key>=... {read} or out=FILE")
+            raise ConfigError(f"risk predict: override {item!r}; expected {node}.<key>=... {read} or out=FILE (or check_units=false)")
         if key == "out":
             out = Path(value)
+        elif key == "check_units":
+            if value.lower() not in ("true", "false"):
+                raise ConfigError(f"risk predict: check_units={value!r}; expected true or false")
+            check_units = value.lower() == "true"
         else:
             dotlist.append(item.removeprefix(f"{node}."))
     if out.is_dir():  # the scores' file would replace it: os.replace refuses, after the work
@@ -724,7 +791,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     if dotlist:
         base = OmegaConf.select(run.config, node, default={}) or {}
         data_cfg = OmegaConf.to_container(OmegaConf.merge(base, OmegaConf.from_dotlist(dotlist)), resolve=True)
-    scores = predict(run, data_cfg)
+    scores, notes = scores_and_notes(run, data_cfg, check_units)
     with atomic_path(out) as tmp:
         if as_csv:
             scores.write_csv(tmp)
@@ -733,3 +800,5 @@ def predict_cli(run, overrides: list[str]) -> None:
     console = Console()
     console.print(scores.tail(10))
     console.print(f"{scores.height} rows scored -> {out}")
+    for line in notes:
+        console.print(f"[yellow]{line}[/yellow]")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from omegaconf import MISSING
 
-from minectl.config import TaskConfig
+from minectl.config import TaskConfig, unread_settings
 from minectl.constraints import Choices, at_least, between, check_value, finite_nonneg
 from minectl.errors import ConfigError, DataError, config_keys
 
@@ -42,7 +42,9 @@ class SeriesConfig:
 @dataclass
 class UncertaintyParams:
     statistic: str = "mean"  # mean | median | std | quantile
-    q: float = between(0, 1, default=0.5)  # quantile level for statistic=quantile
+    # quantile level for statistic=quantile; not 0 or 1: a resample's minimum or maximum never passes the sample's,
+    # and the interval ended at the estimate
+    q: float = between(0, 1, default=0.5, closed="neither")
     method: str = "percentile"  # percentile | basic | bca
     confidence: float = between(0, 1, default=0.95, closed="neither")
     n_resamples: int = at_least(1, default=9999)  # at most MAX_DRAWS (check)
@@ -109,8 +111,18 @@ def check(cfg: Config) -> None:
         check_value(f"dataset.transforms[{i}]", transform, Choices(TRANSFORMS))
     for i, family in enumerate(params.families):  # else refused at the first fit, after the bootstrap's resamples
         check_value(f"uncertainty.families[{i}]", family, Choices(FAMILIES))
-        if family in params.families[:i]:  # fitted and ranked twice: one of them would always come second
-            raise ConfigError(f"uncertainty.families[{i}]={family!r} is named twice; expected each family once")
+    # a family twice was fitted and ranked twice (one always second), a cost item twice polars' DuplicateError traceback
+    for key, names, each in (("uncertainty.families", params.families, "family"), ("dataset.transforms", dataset.transforms, "transform"),
+                             ("dataset.cost_items", dataset.cost_items, "column")):
+        again = next((i for i, name in enumerate(names) if name in names[:i]), None)
+        if again is not None:
+            raise ConfigError(f"{key}[{again}]={names[again]!r} is named twice; expected each {each} once")
+    # written as the tail's share (alpha = 0.05 for a 95 % level): the interval held the middle 5 % of the resamples,
+    # and the revenue "VaR" was its 95th percentile, above the expected revenue, exit 0
+    for key, level, meaning in (("uncertainty.confidence", params.confidence, "the share of the resamples the interval holds"),
+                                ("uncertainty.risk_level", params.risk_level, "the share of outcomes better than the VaR")):
+        if level < 0.5:
+            raise ConfigError(f"{key}={level!r} is below 0.5; expected {meaning} (e.g. {1 - level:g}), not the share left out")
     for key, names in (("dataset.transforms", dataset.transforms), ("uncertainty.families", params.families)):
         if not names:
             raise ConfigError(f"{key}: empty; expected at least one name")
@@ -154,20 +166,12 @@ READ_ONLY_WITH = {
     "uncertainty.q": ("uncertainty.statistic=quantile", lambda cfg: cfg.uncertainty.statistic == "quantile"),
     "uncertainty.risk_level": ("revenue.output > 0", lambda cfg: cfg.revenue.output > 0),
     "uncertainty.alpha": ("revenue.output > 0", lambda cfg: cfg.revenue.output > 0),
+    "dataset.frequency": ("revenue.output > 0", lambda cfg: cfg.revenue.output > 0),  # names the VaR's horizon, one row
     "uncertainty.mc_samples": ("dataset.cost_items", lambda cfg: bool(cfg.dataset.cost_items)),
     "uncertainty.copula": ("dataset.cost_items", lambda cfg: bool(cfg.dataset.cost_items)),
     "dataset.combine": ("dataset.cost_items", lambda cfg: bool(cfg.dataset.cost_items)),
     "implied_cost.operating_hours": ("implied_cost.cost_per_event > 0", lambda cfg: cfg.implied_cost.cost_per_event > 0),
 }
-
-
-def unused_settings(cfg: Config) -> list[str]:
-    """A line for each setting of the command line (READ_ONLY_WITH) that this run does not read."""
-    from minectl.config import overrides_given
-
-    given = overrides_given() or {}
-    return [f"{given[key]} is read only with {needs}: not used by this run"
-            for key, (needs, read) in READ_ONLY_WITH.items() if key in given and not read(cfg)]
 
 
 @config_keys(KEYS)
@@ -192,8 +196,6 @@ def run(cfg: Config, out: Run) -> dict:
     )
 
     params, dataset = cfg.uncertainty, cfg.dataset
-    for line in unused_settings(cfg):
-        out.console.print(f"[yellow]warning: {line}[/yellow]")
     path = out.input_file(dataset.path)
     groups, flags = read_series(path, dataset.column, dataset.group_by, params.drop_incomplete, "uncertainty.drop_incomplete",
                                 dataset.date_column, dataset.censored_column,
@@ -281,6 +283,8 @@ def run(cfg: Config, out: Run) -> dict:
     print_summary(out.console, boot_rows, fit_rows, {label for label, m in metrics.items() if m.get("no_family_fits")})
     if params.drop_incomplete:
         out.console.print(f"dropped (uncertainty.drop_incomplete): {', '.join(f'{n} {label}' for label, n in dropped.items())}")
+    for line in unread_settings(READ_ONLY_WITH, cfg):  # with the figures: said at once, they came before a refusal's one line
+        out.console.print(f"[yellow]warning: {line}[/yellow]")
     return {"uncertainty": metrics}
 
 

@@ -66,8 +66,8 @@ def statistic_function(name: str, q: float = 0.5) -> Callable[[np.ndarray], np.n
     if name == "std":
         return lambda a: a.std(axis=-1, ddof=1)
     if name == "quantile":
-        if not 0.0 <= q <= 1.0:
-            raise ConfigError(f"expected a quantile level in [0, 1], got {q}", param="q")
+        if not 0.0 < q < 1.0:  # 0 or 1: the bootstrap of a minimum or maximum ends at the estimate
+            raise ConfigError(f"expected a quantile level in (0, 1), got {q}", param="q")
         return lambda a: np.quantile(a, q, axis=-1)
     raise ConfigError(f"expected one of {', '.join(STATISTICS)}, got '{name}'", param="statistic")
 

@@ -250,8 +250,9 @@ def _refuse_unnamed_header(splits: dict[str, dict[int, tuple[str, str, str]]], f
 
 def _refuse_lookalikes(splits: dict[str, dict[int, tuple[str, str, str]]], files: dict[str, Path]) -> None:
     """Two entity (or relation) names that print alike but differ (`united states` with a non-breaking
-    space beside `united states`, a full-width or Cyrillic letter) were two entities, one of them with
-    only the few triples that spelt it so; case is left alone (Freebase's and YAGO's names keep it)."""
+    space beside `united states`, a full-width or Cyrillic letter, or `"usa"` in a spreadsheet's quotes beside
+    `usa`) were two entities, one of them with only the few triples that spelt it so; case is left alone
+    (Freebase's and YAGO's names keep it)."""
     from minectl.data.names import lookalike, shown
 
     for what, columns in (("entity", (0, 2)), ("relation", (1,))):
@@ -261,11 +262,16 @@ def _refuse_lookalikes(splits: dict[str, dict[int, tuple[str, str, str]]], files
             for number, triple in rows.items():
                 for value in (triple[c] for c in columns):
                     if value not in forms:
-                        forms[value] = lookalike(value)
+                        forms[value] = lookalike(_unquoted(value))
                     first, where = seen.setdefault(forms[value], (value, f"{files[name].name}:{number}"))
                     if first != value:
                         raise DataError(f"{files[name]}:{number}: {what} {shown(value)} prints like {shown(first)} ({where}) but "
-                                        f"differs (in width, spaces or look-alike letters); expected one spelling of each {what}")
+                                        f"differs (in quotes, width, spaces or look-alike letters); expected one spelling of each {what}")
+
+
+def _unquoted(name: str) -> str:
+    """A name without the double quotes a CSV writer puts around a field (R's write.table quotes every string)."""
+    return name[1:-1].replace('""', '"') if len(name) > 1 and name[0] == name[-1] == '"' else name
 
 
 def _refuse_entities_as_relations(splits: dict[str, dict[int, tuple[str, str, str]]], files: dict[str, Path]) -> None:
