@@ -101,9 +101,6 @@ def run(cfg: Config, out: Run) -> dict:
 
     params = cfg.forecast
     models = _build_models(cfg.forecaster, out.seed)
-    for name, (model, _) in models.items():
-        for line in model.unused_params():
-            out.console.print(f"[yellow]warning: forecaster.{name}.params.{line}[/yellow]")
     path, date_column, value_column = series_source(cfg.series, cfg.source.date_column, cfg.source.value_column)
     unit = series_unit(cfg.series, cfg.source.unit)
     series = read_monthly_series(out.input_file(path), date_column, value_column, cfg.source.resample)
@@ -168,6 +165,9 @@ def run(cfg: Config, out: Run) -> dict:
     unscored = sum(int(series["interpolated"][start:end].sum()) for (start, end), _ in windows.backtests())
     out.console.print(f"series: {n} months, {interpolated} empty months interpolated"
                       + (f" ({unscored} in the scored periods: not scored)" if unscored else ""))
+    for name, (model, _) in models.items():  # with the figures: said at once, they came before a refusal's one line
+        for line in model.unused_params():
+            out.console.print(f"[yellow]warning: forecaster.{name}.params.{line}[/yellow]")
     return metrics
 
 

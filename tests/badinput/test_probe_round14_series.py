@@ -126,6 +126,18 @@ def test_lstm_dropout_with_one_layer_is_said(params: dict, said: list[str]) -> N
     assert [line.split(" (")[0] for line in LSTMForecaster(**params).unused_params()] == said
 
 
+def test_a_refusal_after_an_unused_dropout_stays_one_line(tmp_path: Path) -> None:
+    """The dropout line is said with the figures: said as the run started, it came before a later refusal's line."""
+    path = tmp_path / "prices.csv"
+    values = _prices(len(MONTHS))
+    values[20] = -5.0
+    _monthly(path, values)
+    assert_refused(_forecast(path, tmp_path / "run", "forecaster=[naive,lstm]", "forecast.tune=naive",
+                             "forecaster.lstm.params.num_layers=1"),
+                   [str(path), "column 'value' must be > 0 (prices are modelled in logs); got -5.0 at 2011-09"],
+                   inputs=[path], run_dir=tmp_path / "run")
+
+
 def test_a_frequency_without_revenue_risk_is_said_unread(tmp_path: Path) -> None:
     """Exit 0 before, unsaid: dataset.frequency names the revenue VaR's horizon (one row) and nothing else reads it."""
     path = tmp_path / "series.csv"
