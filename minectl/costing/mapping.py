@@ -68,9 +68,10 @@ class CostMapping:
         return tuple(s for s in STAGES if s in used)
 
     def is_money(self, resource: str) -> bool:
-        """Whether a resource's unit is a currency (the run's, an ISO one, or a multiple: 万元): a cost booked as such."""
+        """Whether a resource's unit is a currency (the run's, an ISO one, a sign, a multiple: 万元, or cents): a cost booked as such."""
         key = _unit_key(self.resources[resource].unit)
-        return key in CURRENCY_CODES or key == _unit_key(self.currency) or _scaled_currency(key) is not None
+        return (key == _unit_key(self.currency) or _currency_code(key, self.currency) is not None
+                or _scaled_currency(key, self.currency) is not None)
 
     @classmethod
     def from_dict(cls, costs: Mapping[str, Any]) -> CostMapping:
@@ -94,16 +95,18 @@ class CostMapping:
             unit = resource.unit
             if resource.price != 1.0 or _unit_key(unit) == _unit_key(currency):
                 continue
-            if _unit_key(unit) in CURRENCY_CODES:
+            if _currency_code(_unit_key(unit), currency) not in (None, _unit_key(currency)):  # EUR, or € under USD
                 raise ConfigError(f"costs.resources.{name}: unit {unit!r} at price 1.0 under costs.currency {currency!r} "
                                   f"costs 1 {unit} as 1 {currency}; expected the price of 1 {unit} in {currency} "
                                   f"(the exchange rate), or costs.currency {unit!r}")
-            if scaled := _scaled_currency(unit):  # 万元 (10,000 CNY) at price 1 was costed as 1 CNY
-                amount = f"{scaled[0]:,.0f} {scaled[1].upper()}"
-                rate = "" if scaled[1] == _unit_key(currency) else " times the exchange rate"
+            if scaled := _scaled_currency(unit, currency):  # 万元 (10,000 CNY) at price 1 was costed as 1 CNY, cents as 1 USD
+                scale, code = scaled
+                number = f"{scale:.0f}" if scale >= 1 else f"{scale:g}"
+                amount = f"{scale:,.0f} {code.upper()}" if scale >= 1 else f"{number} {code.upper()}"
+                rate = "" if code == _unit_key(currency) else " times the exchange rate"
                 raise ConfigError(f"costs.resources.{name}: unit {unit!r} is {amount}: at price 1.0 under costs.currency {currency!r} "
                                   f"it costs {amount} as 1 {currency}; expected the price of 1 {unit} in {currency} "
-                                  f"({scaled[0]:.0f}{rate}), or costs.currency {unit!r}")
+                                  f"({number}{rate}), or costs.currency {unit!r}")
         return cls(resources, activities, prices, cost_objects, currency)
 
     def check_price_table(self, table_resources: Iterable[str]) -> None:
@@ -138,13 +141,13 @@ class CostMapping:
         """The units (``currency``: the currencies) that ``column`` of the data's ``table`` states per
         resource are the mapping's (``stated``: its distinct (resource, text) pairs; a null or blank
         text states nothing, an unknown resource is check_records' and check_price_table's). Texts
-        compare as ``_unit_key`` gives them (kWh = KWH = 'k Wh' = kW·h, MWh is not), so a resource
+        compare as ``_stated_key`` gives them (kWh = KWH = 'k Wh' = kW·h, MWh is not; $ = USD under USD), so a resource
         given in two units always has one the mapping lacks. A price unit is the currency per resource unit
         (CNY/kWh, 'CNY per kWh'); either half alone (CNY, kWh) states that half. A consumption table's
         currency is its money resources' quantities' (their unit); beside other resources it is not checked."""
         units: dict[str, dict[str, str]] = {}  # resource -> normalised unit -> as first written, in sorted order
         for resource, text in sorted((r, t) for r, t in stated if r in self.resources and t is not None and t.strip()):
-            units.setdefault(resource, {}).setdefault(_unit_key(text), text)
+            units.setdefault(resource, {}).setdefault(self._stated_key(text), text)
         for resource, found in sorted(units.items()):
             unit = self.resources[resource].unit
             if currency and table != "prices" and _unit_key(unit) not in CURRENCY_CODES:
@@ -159,12 +162,18 @@ class CostMapping:
             else:
                 expected, key, accepted = unit, f"costs.resources.{resource}.unit", {unit}
                 what, fix = "quantities", f"convert them upstream, or set costs.resources.{resource}.unit and its prices to the data's"
-            if set(found) <= {_unit_key(a) for a in accepted}:
+            if set(found) <= {self._stated_key(a) for a in accepted}:
                 continue
             given = shown(next(iter(found.values()))) if len(found) == 1 else \
                 f"{len(found)} units ({', '.join(shown(text) for text in found.values())})"
             raise DataError(f"data.tables.{table}: column {column!r} gives resource {resource!r} in {given}, {key} in {expected!r}; "
                             f"expected {what} in {expected!r} only ({fix})")
+
+    def _stated_key(self, text: str) -> str:
+        """A unit as check_units compares it: _unit_key's, with a sign of the run's currency as its code ($/MWh under
+        USD, as US price lists write it, is USD/MWh; under CNY it is not CNY/MWh)."""
+        run = _unit_key(self.currency)
+        return "/".join(run if _currency_code(part, self.currency) == run else part for part in _unit_key(text).split("/"))
 
     def check_column_maps(self, tables: Mapping[str, Any], resources_of: Callable[[str], Iterable[str]]) -> None:
         """A source column that a table's column map (``tables``: the plain ``data.tables`` node) takes
@@ -194,9 +203,9 @@ class CostMapping:
                             "upstream, or declare the data's unit in the mapping)")
 
 
-# a resource in a currency of data.names.CURRENCY_CODES is money (a unit outside the list is not taken for one); as
-# _unit_key compares them, the currencies' other names and the units as Chinese tariffs and cost reports write them:
-# 元/千瓦时 (a tariff's own form) and 元/度 are CNY/kWh
+# a resource in a currency of data.names.CURRENCY_CODES (or a sign of one, _SIGNS) is money (a unit outside them is not
+# taken for one); as _unit_key compares them, the currencies' other names and the units as Chinese tariffs and cost
+# reports write them: 元/千瓦时 (a tariff's own form) and 元/度 are CNY/kWh
 _UNIT_ALIASES = {**CURRENCY_ALIASES, "千瓦时": "kwh", "度": "kwh", "兆瓦时": "mwh", "吨": "t", "千克": "kg", "公斤": "kg",
                  "升": "l", "立方米": "m3",
                  # and spelled out in English (as _unit_key writes them: no spaces), tonnes (metric) only: a US "ton" is 0.907 t
@@ -227,17 +236,36 @@ def _unit_of(word: str, table: str) -> tuple[str, str] | None:
     return _MEASURES.get(word)
 
 
-# multiples of a currency as reports write them (kUSD, USD'000, 万元 in Chinese cost reports: 10,000 CNY)
-_SCALES = {"k": 1e3, "thousand": 1e3, "'000": 1e3, "千": 1e3, "万": 1e4, "m": 1e6, "mm": 1e6, "million": 1e6, "百万": 1e6, "亿": 1e8}
+# multiples of a currency as reports write them (kUSD, USD'000, $000, $M, 万元 in Chinese cost reports: 10,000 CNY)
+# and its hundredths as price lists do (cents, ¢, fen): word -> how many of the currency
+_SCALES = {"k": 1e3, "thousand": 1e3, "'000": 1e3, "000": 1e3, "1000": 1e3, "千": 1e3, "万": 1e4, "m": 1e6, "mm": 1e6, "mn": 1e6,
+           "million": 1e6, "百万": 1e6, "亿": 1e8, "bn": 1e9, "billion": 1e9, "cent": 0.01, "cents": 0.01, "¢": 0.01, "fen": 0.01}
+_SUBUNIT_OF = {"fen": "cny"}  # the currency a hundredth written alone is of (cents, ¢: the run's)
+# currency signs and names -> the ISO codes written with them (a sign of several: the run's where it is one, else the first)
+_SIGNS = {"$": ("usd", "aud", "cad", "nzd", "mxn", "clp"), "us$": ("usd",), "€": ("eur",), "euro": ("eur",), "£": ("gbp",),
+          "¥": ("cny", "jpy")}
 
 
-def _scaled_currency(unit: str) -> tuple[float, str] | None:
-    """(multiple, currency code) of a unit that is a multiple of a currency (kUSD, USD'000, 万元), else None."""
+def _currency_code(key: str, currency: str) -> str | None:
+    """The ISO code (casefolded) a unit key names by code, name or sign, else None; ``currency``: the run's."""
+    key = CURRENCY_ALIASES.get(key, key)  # 元 left of 万元
+    if key in CURRENCY_CODES:
+        return key
+    codes = _SIGNS.get(key, ())
+    return _unit_key(currency) if _unit_key(currency) in codes else next(iter(codes), None)
+
+
+def _scaled_currency(unit: str, currency: str) -> tuple[float, str] | None:
+    """(multiple, currency code) of a unit that is a multiple or a hundredth of a currency (kUSD, USD'000, $M, 万元, cents),
+    else None; ``currency``: the run's, whose cents a bare 'cents' are."""
     key = _unit_key(unit)
     for word, scale in _SCALES.items():
         for base in (key.removeprefix(word), key.removesuffix(word)):
-            if base != key and CURRENCY_ALIASES.get(base, base) in CURRENCY_CODES:
-                return scale, CURRENCY_ALIASES.get(base, base)
+            if base == key:
+                continue
+            code = _SUBUNIT_OF.get(word, _unit_key(currency)) if not base and scale < 1 else _currency_code(base, currency)
+            if code is not None:
+                return scale, code
     return None
 
 

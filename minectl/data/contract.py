@@ -557,6 +557,12 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
             raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment} ({rows.height} rows: "
                             f"{change}: local time with daylight saving?); {ONE_CLOCK}, one row per {', '.join(spec.key)}")
         clock = ", as the hour repeated when clocks go back in naive local time" if spec.step == _HOUR else ""
+        # rows told apart by a text column (product, ore_type): a long table of a row per product, not two readings
+        split = next((c for c, dtype in rows.schema.items() if dtype == pl.String and c not in spec.key and rows[c].n_unique() > 1), None)
+        if split is not None:
+            named = ", ".join(map(repr, rows[split].unique(maintain_order=True).head(3).to_list()))
+            raise DataError(f"{source}: table '{name}' has {rows.height} rows for {where}, {spec.time}={moment}, one per {split!r} "
+                            f"({named}); expected one row per {', '.join(spec.key)} (the {split}s summed upstream, or a column each)")
         why = "alike: a re-export appended" if rows.unique().height == 1 else f"with other values: two readings of one {unit}{clock}"
         raise DataError(f"{source}: table '{name}' has duplicate rows for {where}, {spec.time}={moment} ({rows.height} rows "
                         f"{why}?); expected one row per {', '.join(spec.key)}")

@@ -9,14 +9,14 @@ import codecs
 import csv
 import hashlib
 import re
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable, Collection, NamedTuple, TypeVar
 
 import polars as pl
 
 import minectl.conf
-from minectl.data.contract import STR, TABLES, refuse_unclosed_quote
+from minectl.data.contract import DATE, STR, TABLES, refuse_unclosed_quote
 from minectl.data.names import alike_in, check_names, shown
 from minectl.errors import DataError
 
@@ -249,6 +249,10 @@ def _parts_schema(folder: Path, parts: list[Path]) -> tuple[pl.Schema | None, di
             if found == "absent" and (alike := alike_in(column, schema)) is not None:  # 'Quantity', 'quantity ': another writer's name
                 raise DataError(f"{folder}: part {part.relative_to(folder)} has column {shown(alike)} where part "
                                 f"{origin[column].relative_to(folder)} has {column!r}; expected the same column names in every part")
+            if "absent" in (found, common):  # was said as "has column 'haul_km' as absent"
+                lacking, holding = (part, origin[column]) if found == "absent" else (origin.get(column, parts[0]), part)
+                raise DataError(f"{folder}: part {lacking.relative_to(folder)} lacks column {column!r}, which part "
+                                f"{holding.relative_to(folder)} has; expected the same columns in every part")
             if wider is None:
                 raise DataError(f"{folder}: part {part.relative_to(folder)} has column {column!r} as {found}, part "
                                 f"{origin.get(column, parts[0]).relative_to(folder)} as {common}; expected the same columns and types "
@@ -290,9 +294,11 @@ def _largest_integer(part: Path, column: str, dtype: pl.DataType) -> int | None:
     return largest
 
 
-# the text key columns of the contract's tables (mine_id, activity, resource): the ones a partition folder
-# may hold alone (Spark's partitionBy("mine_id") writes mine_id=3/ folders and drops the column from the parts)
-_PATH_KEYS = sorted({column for spec in TABLES.values() for column in spec.key if spec.columns[column] == STR})
+# the text and date key columns of the contract's tables (mine_id, activity, resource; date, valid_from) and their
+# types: the ones a partition folder may hold alone (Spark's partitionBy("mine_id") or partitionBy("date") writes
+# mine_id=3/ or date=2024-01-31/ folders and drops the column from the parts)
+_PATH_KEYS = dict(sorted({column: spec.columns[column] for spec in TABLES.values() for column in spec.key
+                          if spec.columns[column] in (STR, DATE)}.items()))
 
 
 def _path_keys(folder: Path, part: Path) -> dict[str, str | None]:
@@ -317,6 +323,7 @@ def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
             raise DataError(f"{folder}: part {outside.relative_to(folder)} is outside the {key}=... folders that give the other parts "
                             f"their {key!r}; expected every part in a {key}=value folder (or the column {key!r} in every part)")
     _refuse_other_keys(folder, parts, keys, [key for key in _PATH_KEYS if key in named and key not in in_path])
+    values = {part: {key: _path_value(folder, part, key, keys[part][key]) for key in in_path} for part in parts}
     if not unchecked and not in_path:
         return pl.scan_parquet(parts, hive_partitioning=False, glob=False, schema=schema, extra_columns="ignore",
                                cast_options=None if schema is None else _WIDENING)
@@ -333,9 +340,21 @@ def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
             return values.cast(pl.Float64)
 
         return frame.with_columns(*(pl.col(c).map_batches(exact, return_dtype=pl.Float64) for c in checked),
-                                  *(pl.lit(keys[part][key], pl.String).alias(key) for key in in_path))
+                                  *(pl.lit(values[part][key], _PATH_KEYS[key]).alias(key) for key in in_path))
 
     return pl.concat([scan(part) for part in parts])
+
+
+def _path_value(folder: Path, part: Path, key: str, value: str | None) -> str | date | None:
+    """A partition folder's value of key column ``key`` as the column's type: text, or a date as Spark writes one
+    (date=2024-01-31), refused in one line naming the folder where it is none."""
+    if _PATH_KEYS[key] != DATE or value is None:
+        return value
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise DataError(f"{folder}: part {part.relative_to(folder)} is in the folder {key}={value}, which names no date; "
+                        f"expected {key}=YYYY-MM-DD (as Spark's partitionBy writes a date)") from None
 
 
 def _refuse_other_keys(folder: Path, parts: list[Path], keys: dict[Path, dict[str, str | None]], both: list[str]) -> None:
@@ -375,8 +394,25 @@ def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
     # reads an extra sensors column as a reading, and the time columns hold the year), but for a key
     # column that no part holds (_PATH_KEYS)
     if not resolved.is_dir():
-        return _without_pandas_index(pl.scan_parquet(resolved, hive_partitioning=False, glob=False))
-    return _without_pandas_index(_scan_parts(resolved, parquet_parts(resolved)))
+        return _trimmed_names(_without_pandas_index(pl.scan_parquet(resolved, hive_partitioning=False, glob=False)), resolved)
+    return _trimmed_names(_without_pandas_index(_scan_parts(resolved, parquet_parts(resolved))), resolved)
+
+
+def _trimmed_names(frame: pl.LazyFrame, where: Path) -> pl.LazyFrame:
+    """``frame`` (the parquet file or folder ``where``) with its column names without spaces around them, as a
+    csv source's (_stripped): pandas keeps a csv header's `date, mine_id` as ' mine_id' in the parquet it writes,
+    which was refused as having no column 'mine_id' where the csv itself was read. Two names alike so refused."""
+    try:
+        names = frame.collect_schema().names()  # the footer only
+    except (pl.exceptions.PolarsError, OSError):
+        return frame  # no parquet: read_table names the fault
+    trimmed = [name.strip() or name for name in names]
+    twice = next((name for name in trimmed if trimmed.count(name) > 1), None)
+    if twice is not None:
+        given = [shown(name) for name, alike in zip(names, trimmed, strict=True) if alike == twice]
+        raise DataError(f"{where}: columns {given[0]} and {given[1]} are both {twice!r} once the spaces around them are "
+                        "dropped; expected unique column names")
+    return frame if trimmed == names else frame.rename(dict(zip(names, trimmed, strict=True)))
 
 
 def _read_csv(path: str | None, query: str | None) -> pl.LazyFrame:

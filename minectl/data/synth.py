@@ -465,10 +465,35 @@ def _check(mines: int, years: float, seed: int, meters_per_activity: int, missin
             raise ConfigError(f"{key}: expected {expected}, got {value!r}")
 
 
-def _generate_mines(mines, years, start, seed, meters_per_activity, missing_rate):
-    """Prices, then the tables of each mine in turn (one mine in memory at a time)."""
+# The most hourly meter rows held in memory at once (one mine's as a data set is written, every mine's for
+# data=synthetic and --to postgres) and written in all: 5 and 50 times the 164-mine data set of docs/performance.md
+# (20,140,512). A slip (--mines 100000, --meters-per-activity 10000) ran for hours or exhausted the memory.
+MAX_ROWS_IN_MEMORY = 100_000_000
+MAX_ROWS_WRITTEN = 1_000_000_000
+
+
+def _check_size(mines: int, days: int, meters_per_activity: int, one_mine_at_a_time: bool) -> None:
+    per_mine = days * 24 * len(METERED_ACTIVITIES) * meters_per_activity
+    limits = [(per_mine, MAX_ROWS_IN_MEMORY, "held in memory for one mine")] if one_mine_at_a_time else []
+    limits.append((mines * per_mine, MAX_ROWS_WRITTEN if one_mine_at_a_time else MAX_ROWS_IN_MEMORY,
+                   "written in all" if one_mine_at_a_time else "held in memory"))
+    for rows, limit, how in limits:
+        if rows > limit:
+            raise ConfigError(f"mines {mines}, {days:,} days and meters_per_activity {meters_per_activity}: {rows:,} hourly meter "
+                              f"rows {how}, over the {limit:,} allowed; expected fewer mines, years or meters (the 164 mines "
+                              "of 2 years of docs/performance.md have 20,140,512)")
+
+
+def _generate_mines(mines, years, start, seed, meters_per_activity, missing_rate, one_mine_at_a_time=False):
+    """Prices, then the tables of each mine in turn (one mine in memory at a time where ``one_mine_at_a_time``;
+    else the caller keeps them all: _check_size's limits); the settings checked at the call, before any is made."""
     _check(mines, years, seed, meters_per_activity, missing_rate)
     dates = _days(start, years)
+    _check_size(mines, len(dates), meters_per_activity, one_mine_at_a_time)
+    return _each_mine(mines, seed, dates, meters_per_activity, missing_rate)
+
+
+def _each_mine(mines, seed, dates, meters_per_activity, missing_rate):
     prices = _prices(seed, dates)
     yield "prices", prices
     for index in range(mines):
@@ -553,6 +578,7 @@ def write_dataset(
                           f"(e.g. {out / 'synthetic'})")
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise ConfigError(f"out_dir: expected an empty folder or an earlier synthetic dataset, got {out}")
+    each_mine = _generate_mines(mines, years, start, seed, meters_per_activity, missing_rate, one_mine_at_a_time=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out)
     tmp = _staging(out, "tmp")
@@ -560,7 +586,7 @@ def write_dataset(
         small: dict[str, list[pl.DataFrame]] = {n: [] for n in TABLES if n not in HOURLY_TABLES}
         for name in HOURLY_TABLES:
             (tmp / name).mkdir()
-        for key, value in _generate_mines(mines, years, start, seed, meters_per_activity, missing_rate):
+        for key, value in each_mine:
             if key == "prices":
                 small["prices"].append(value)
                 continue

@@ -37,6 +37,10 @@ class BaseForecaster:
         refused: a sweep may pair it with values that read it)."""
         return []
 
+    def fit_notes(self) -> list[str]:
+        """A line for each doubt about the fitted parameters (said with the forecast; none by default)."""
+        return []
+
     def min_history(self) -> int:
         return 1
 
@@ -196,6 +200,15 @@ class ArimaForecaster(BaseForecaster):
             # no parameter covariance: nothing reads it, and its numerical Hessian is 8 % of a fit;
             # parameters, forecasts and intervals are the same bits
             self.results_ = model.fit(cov_type="none")
+
+    def fit_notes(self):
+        # the convergence warning is silenced above: a maximum-likelihood search that stopped short gave
+        # forecasts from its last parameters, printed as the ARIMA's without a word
+        self._check_fitted("results_")
+        if self.results_.mle_retvals.get("converged", True):
+            return []
+        return [f"order={list(self.order)}: the maximum-likelihood fit did not converge (statsmodels); the forecast "
+                "uses the parameters where it stopped (expected a smaller order, or another trend)"]
 
     def _update(self, y):
         # same parameters, state filtered over the longer history

@@ -72,7 +72,10 @@ def majority_baseline(y_train: np.ndarray, n_test: int) -> np.ndarray:
     return np.full(n_test, np.bincount(y_train).argmax())
 
 
-def persistence_baseline(labels: np.ndarray, target_index: np.ndarray, lead: int) -> np.ndarray:
-    """The last level known before the target: label[t] for lead >= 1, label[t - 1] for lead 0."""
+def persistence_baseline(labels: np.ndarray, target_index: np.ndarray, lead: int, starts: np.ndarray | int = 0,
+                         unknown: np.ndarray | int = 0) -> np.ndarray:
+    """The last level known before the target: label[t] for lead >= 1, label[t - 1] for lead 0; where t is the first
+    day of its series (``starts``, the index of each sample's series' first label; window 1, lead 0) none is known and
+    ``unknown`` is taken (run_lead: the majority level). Before, the day before was another mine's last, or the target."""
     source = target_index - max(lead, 1)
-    return labels[np.clip(source, 0, None)]
+    return np.where(source >= starts, labels[np.clip(source, 0, None)], unknown)

@@ -163,6 +163,8 @@ def prepared_frame(
         dynamic = [c for c in numeric_columns(frame, exclude) if c not in taken]
         if source.table:
             _refuse_ids(frame, dynamic, where, cases, series)
+    if source.table and series is None and source.time_report is None and not cases:  # rows in file order, one series
+        _refuse_stacked_series(frame.drop(time, *reserved, strict=False), dynamic + static, where)
     if not dynamic:
         raise ConfigError("no dynamic indicator left; expected numeric columns in the daily table", param=("dynamic", "exclude"))
     for column in dynamic + static:  # every row (or all but one's) would be dropped as missing, and the error would be about labels
@@ -236,6 +238,28 @@ def _refuse_ids(frame: pl.DataFrame, columns: list[str], where: str, cases: bool
         if _ID_NAME.search(column):  # machine 3 is not thrice machine 1
             raise DataError(f"{where}: column {column!r} holds integer codes named as an id; {expected}, or in "
                             "risk.input.categorical (one indicator per code)")
+
+
+def _refuse_stacked_series(frame: pl.DataFrame, features: list[str], where: str) -> None:
+    """Several series one after another in a file read as one (C-MAPSS: engine `unit` 1, 1, ..., 2, 2, ..., its `cycle`
+    1..n restarting at 1 for each): a whole-number counter going up by 1 and dropping back to its first value, where
+    another whole-number column changes and nowhere else. Read as one series, the windows run across two engines and
+    the engine number is an indicator, with exit 0. One counter alone (an hour of the day, 0..23 again) is no proof;
+    neither column among the ``features`` (both excluded) is the user's word that the rows are one series."""
+    columns = {c: v for c in frame.columns if (v := _whole_numbers(frame[c])) is not None and not v.null_count()}
+    for counter, values in columns.items():
+        steps = values.diff().drop_nulls()
+        resets = (steps != 1).arg_true()
+        if resets.len() == 0 or values.max() - values[0] < 2 or (values.gather(resets + 1) != values[0]).any():
+            continue
+        for column, other in columns.items():
+            changes = (other.diff().drop_nulls() != 0).arg_true()
+            if (column != counter and {column, counter} & set(features) and changes.len() == resets.len()
+                    and (changes == resets).all()):
+                raise DataError(f"{where}: column {counter!r} counts {values[0]}, {values[1]}, ... again from {values[0]} at each "
+                                f"new {column!r} ({resets.len() + 1} {column} values: series one after another?); expected "
+                                f"risk.input.series={column} risk.time.column={counter}, or both in risk.features.exclude if "
+                                "the rows are one series (else its windows run from one series into the next)")
 
 
 def _whole_numbers(values: pl.Series) -> pl.Series | None:

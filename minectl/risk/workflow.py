@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
 
-from minectl.errors import DataError
+from minectl.errors import ConfigError, DataError
 from minectl.risk import evaluate as ev
 from minectl.risk.samples import Samples, ZScore, supervised_samples, window_features
 from minectl.risk.split import split_by_time
@@ -41,6 +41,7 @@ class Dataset:
     dates: np.ndarray  # date of t (end of window) per sample
     labels: np.ndarray  # every day's label, in frame order (for persistence)
     series: np.ndarray | None = None  # the series (mine) of each sample; None: the frame is one series without a column
+    starts: np.ndarray | None = None  # the index in ``labels`` of each sample's series' first day (persistence stays in it)
 
 
 @dataclass
@@ -83,9 +84,30 @@ def _arrays(part: pl.DataFrame, layout: Layout) -> tuple[np.ndarray, np.ndarray]
     return dynamic, static
 
 
+def too_short(frame: pl.DataFrame, layout: Layout, lead: int) -> dict:
+    """The series (name: rows) too short for one window + ``lead``: they give no sample at this lead (a mine opened
+    late, an engine run briefly), and are left out of it, not refused for all. None long enough is refused here, naming
+    the longest (one series: by supervised_samples)."""
+    if layout.series is None or layout.series not in frame.columns:
+        return {}
+    rows = dict(frame.group_by(layout.series, maintain_order=True).len().iter_rows())
+    short = {name: n for name, n in rows.items() if n < layout.window + lead}
+    if len(short) < len(rows):
+        return short
+    if len(rows) == 1:  # supervised_samples refuses it, as a file without a series column
+        return {}
+    longest = max(rows, key=rows.get)
+    raise ConfigError(f"window {layout.window} + lead {lead} leave no sample in any {layout.series}: the longest, "
+                      f"{longest}, holds {rows[longest]} rows; expected window + lead at most {rows[longest]}",
+                      param=("window", "lead"))
+
+
 def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
-    """Samples of every series, ordered by the date of t (series order breaks ties)."""
-    parts, offset, all_dates, all_labels, all_series = [], 0, [], [], []
+    """Samples of every series (but those too_short for the lead), ordered by the date of t (series order breaks ties)."""
+    short = too_short(frame, layout, lead)
+    if short:
+        frame = frame.filter(~pl.col(layout.series).is_in(list(short)))
+    parts, offset, all_dates, all_labels, all_series, all_starts = [], 0, [], [], [], []
     for part in _series(frame, layout):
         dynamic, static = _arrays(part, layout)
         labels = part[layout.label].to_numpy().astype(np.float64 if layout.label_cut is not None else np.int64)
@@ -94,6 +116,7 @@ def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
         dates = part[layout.time].to_numpy()[samples.end_index]
         parts.append(Samples(samples.X, samples.y, samples.end_index + offset, samples.target_index + offset))
         all_dates.append(dates)
+        all_starts.append(np.full(len(dates), offset))
         if layout.series in part.columns:
             all_series.append(part[layout.series].to_numpy()[samples.end_index])
         offset += part.height
@@ -101,9 +124,10 @@ def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
     series = np.concatenate(all_series) if all_series else None
     order = np.argsort(dates, kind="stable")
     if len(parts) == 1 and (order[1:] > order[:-1]).all():  # one series in time order: its arrays as they are
-        return Dataset(parts[0], dates, all_labels[0], series)
+        return Dataset(parts[0], dates, all_labels[0], series, all_starts[0])
     stacked = Samples(*(np.concatenate([getattr(p, f) for p in parts])[order] for f in ("X", "y", "end_index", "target_index")))
-    return Dataset(stacked, dates[order], np.concatenate(all_labels), None if series is None else series[order])
+    return Dataset(stacked, dates[order], np.concatenate(all_labels), None if series is None else series[order],
+                   np.concatenate(all_starts)[order])
 
 
 def scaler_for(frame: pl.DataFrame, layout: Layout, train_until, static_rows: np.ndarray) -> ZScore:
@@ -143,7 +167,7 @@ def fit_on_training(data: Dataset, layout: Layout, train: np.ndarray) -> Dataset
     if layout.label_cut is not None:
         cut = layout.label_cut.fit(s.y[train])
         y, labels = cut.transform(s.y), cut.transform(labels)
-    return Dataset(Samples(fill_medians(s.X, train), y, s.end_index, s.target_index), data.dates, labels, data.series)
+    return replace(data, samples=Samples(fill_medians(s.X, train), y, s.end_index, s.target_index), labels=labels)
 
 
 def fit_model(model, X_train, y_train, X_val, y_val):
@@ -214,7 +238,7 @@ def run_lead(
     y_test = s.y[test]
     metrics = ev.classification_metrics(y_test, levels, proba, layout.n_levels)
     majority = ev.majority_baseline(s.y[train], len(test))
-    persistence = ev.persistence_baseline(data.labels, s.target_index[test], lead)
+    persistence = ev.persistence_baseline(data.labels, s.target_index[test], lead, data.starts[test], majority)
     metrics["baseline"] = {
         name: ev.classification_metrics(y_test, pred, ev.one_hot(pred, layout.n_levels), layout.n_levels)
         for name, pred in (("majority", majority), ("persistence", persistence))

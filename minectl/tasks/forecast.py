@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from omegaconf import MISSING, OmegaConf
 
-from minectl.config import TaskConfig
+from minectl.config import TaskConfig, unread_settings
 from minectl.constraints import at_least, between, estimator_params
 from minectl.errors import ConfigError, DataError, config_keys
 
@@ -82,6 +82,17 @@ def _in_workers(cfg: Config) -> list[str]:
     return [name for name, spec in cfg.forecaster.items() if spec.fit_in_workers]
 
 
+def _series_is_a_file(cfg: Config) -> bool:
+    from minectl.forecast.series import PINKSHEET_SERIES
+
+    return cfg.series not in PINKSHEET_SERIES
+
+
+# the columns of a series file: a vendored series (series=australia) has its own, and source.value_column=
+# coal_south_africa_usd_mt beside it forecast Australia's prices without a word
+READ_ONLY_WITH = {key: ("series=<a .csv/.parquet path>", _series_is_a_file) for key in ("source.date_column", "source.value_column")}
+
+
 @config_keys({"device": "forecaster.lstm.params.device"})  # the one forecaster with a device
 def run(cfg: Config, out: Run) -> dict:
     from importlib import import_module
@@ -149,6 +160,7 @@ def run(cfg: Config, out: Run) -> dict:
     if params.tune in validation_mape:
         metrics["validation"]["mape"] = validation_mape[params.tune]
     if params.validation_only:
+        _warn(out, cfg, models, fits, n)
         return metrics
 
     scores = backtest_accuracy(backtest).filter(pl.col("horizon").is_in(list(params.backtest_horizons)))
@@ -165,10 +177,17 @@ def run(cfg: Config, out: Run) -> dict:
     unscored = sum(int(series["interpolated"][start:end].sum()) for (start, end), _ in windows.backtests())
     out.console.print(f"series: {n} months, {interpolated} empty months interpolated"
                       + (f" ({unscored} in the scored periods: not scored)" if unscored else ""))
-    for name, (model, _) in models.items():  # with the figures: said at once, they came before a refusal's one line
-        for line in model.unused_params():
-            out.console.print(f"[yellow]warning: forecaster.{name}.params.{line}[/yellow]")
+    _warn(out, cfg, models, fits, n)
     return metrics
+
+
+def _warn(out: Run, cfg: Config, models: dict, fits: dict, n: int) -> None:
+    """Said with the figures (said at once, they came before a refusal's one line): parameters that others leave unread,
+    doubts about the fit on the whole series behind the forecast (none in a validation-only run), settings not read."""
+    lines = [f"forecaster.{name}.params.{line}" for name, (model, _) in models.items() for line in model.unused_params()]
+    lines += [f"forecaster.{name}.params.{line}" for name in models if (name, n) in fits for line in fits[name, n].fit_notes()]
+    for line in [*lines, *unread_settings(READ_ONLY_WITH, cfg)]:
+        out.console.print(f"[yellow]warning: {line}[/yellow]")
 
 
 def check(cfg: Config) -> None:

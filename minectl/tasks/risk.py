@@ -553,6 +553,9 @@ def run(cfg: Config, out: Run) -> dict:
         again = [lead for lead, periods in zip(p.lead_times, leads, strict=True) if leads.count(periods) > 1]
         raise ConfigError(f"risk.lead_times: {again[0]} and {again[1]} are the same lead time at this data's frequency "
                           f"({prep.frequency.text}); expected each lead time once")
+    short, short_said = _short_series(prep, leads, keys)
+    if short:
+        data_metrics["short_series"] = short
     leakage_said = []
     if p.leakage.enabled:
         flagged, ahead, leakage_said = _leakage(prep, p, out.seed, leads)
@@ -561,7 +564,7 @@ def run(cfg: Config, out: Run) -> dict:
         if ahead:  # by lead as configured: lead_1
             metrics["leakage_ahead"] = {keys[leads.index(lead)]: found for lead, found in ahead.items()}
     # said with the figures, as the leakage lines: said at once, they came before the one line of a later refusal
-    said = [*(f"[yellow]warning: {line}[/yellow]" for line in unused_settings(cfg)), *leakage_said]
+    said = [*(f"[yellow]warning: {line}[/yellow]" for line in [*unused_settings(cfg), *short_said]), *leakage_said]
     if p.split == "cv":
         return _run_cv(cfg, out, prep, make_model, fixed, metrics, said)
 
@@ -605,6 +608,21 @@ def run(cfg: Config, out: Run) -> dict:
     for line in [*said, *summary.verdicts(metrics, keys, p.leakage.limit if p.leakage.enabled else None), *thin]:
         out.console.print(line)
     return metrics
+
+
+def _short_series(prep: Prepared, leads: list[int], keys: list[str]) -> tuple[dict[str, int], list[str]]:
+    """How many series each lead time leaves out (by lead key, where any), and a line for each such series: too short
+    for one window + the lead, it gives no sample there (workflow.too_short), which was said nowhere."""
+    from minectl.risk.workflow import too_short
+
+    layout, left_out = prep.layout, {}
+    for key, lead in zip(keys, leads, strict=True):
+        for name, rows in too_short(prep.frame, layout, lead).items():
+            left_out.setdefault((name, rows), []).append(key)
+    counts = {key: sum(key in lead_keys for lead_keys in left_out.values()) for key in keys}
+    lines = [f"{layout.series}={name} holds {rows} rows, fewer than the window ({layout.window}) + lead time: no sample of it "
+             f"at {', '.join(lead_keys)} (left out there)" for (name, rows), lead_keys in left_out.items()]
+    return {key: n for key, n in counts.items() if n}, lines
 
 
 def _check_size(rows: int, layout: Layout) -> None:

@@ -82,6 +82,8 @@ class Config(TaskConfig):
     implied_cost: ImpliedCostParams = field(default_factory=ImpliedCostParams)
 
 
+HOURS_IN_A_YEAR = 366 * 24  # a leap year's: implied_cost.operating_hours counts hours a year
+
 # the stages' parameters -> their config keys, named in the stages' errors
 KEYS = {
     **{name: f"uncertainty.{name}" for name in ("statistic", "q", "method", "confidence", "n_resamples", "block_length", "families")},
@@ -145,6 +147,12 @@ def check(cfg: Config) -> None:
     if cfg.implied_cost.cost_per_event > 0 and cfg.implied_cost.operating_hours <= 0:
         raise ConfigError(f"implied_cost.operating_hours={cfg.implied_cost.operating_hours:g}; expected the hours a year (> 0) "
                           "when implied_cost.cost_per_event is set")
+    if cfg.implied_cost.operating_hours > HOURS_IN_A_YEAR:  # the cost is printed "a year": more hours are another period
+        raise ConfigError(f"implied_cost.operating_hours={cfg.implied_cost.operating_hours:g} is more than a year has; expected "
+                          f"the operating hours a year (at most {HOURS_IN_A_YEAR})")
+    if cfg.implied_cost.cost_per_event > 0 and params.statistic != "mean":  # events a year = hours / the MEAN time between
+        raise ConfigError(f"uncertainty.statistic={params.statistic}: the implied cost divides by the MTBF (the mean time "
+                          "between events); expected mean with implied_cost.cost_per_event")
     if dataset.censored_column is not None:  # censored values are lifetimes: no returns, no other statistic
         if list(dataset.transforms) != ["level"]:
             raise ConfigError(f"dataset.censored_column: censored values are lifetimes; expected dataset.transforms=[level], "

@@ -106,7 +106,7 @@ REFUSED = {
                                   "part part-1.parquet has column 'timestamp' as Datetime(time_unit='ns', time_zone='UTC'), part "
                                   "part-0.parquet as Datetime(time_unit='us', time_zone=None); expected the same columns and types"),
     "a column in one part only": ("consumption_daily", _same, lambda rows: rows.append_column("unit", pa.array(["h"] * len(rows))),
-                                  "part part-1.parquet has column 'unit' as String, part part-0.parquet as absent"),
+                                  "part part-0.parquet lacks column 'unit', which part part-1.parquet has; expected the same columns in every part"),
     # an int part's 2^53 + 1 read as the float parts' would be 2^53: the contract, seeing floats, could not tell
     "an integer beyond 2^53 beside float parts": ("consumption_daily", _same,
                                                  lambda rows: _as("quantity", pa.int64())(rows).set_column(
