@@ -91,7 +91,8 @@ INFEASIBLE = {  # limits no schedule meets, each once reported as an NPV (an inf
     "at most 2 and at least 3 in period 0 (LP infeasible)": ([(0, 0, "L", 2), (0, 1, "L", 9), (1, 0, "G", 3), (1, 1, "L", 9)],
                                                               [(b, r, 1) for b in range(6) for r in range(2)],
                                                               "no schedule meets the resource limits (their LP relaxation is infeasible)"),
-    "exactly 1 t a period of 2 t blocks (MIP infeasible)": ([(0, t, "I", 1, 1) for t in range(2)], [(b, 0, 2) for b in range(6)],
+    # 3 t: a block fits a period (1 t, which none fits, is refused before the solver: the schedule would mine nothing)
+    "exactly 3 t a period of 2 t blocks (MIP infeasible)": ([(0, t, "I", 3, 3) for t in range(2)], [(b, 0, 2) for b in range(6)],
                                                              "no schedule meets the resource limits (the MIP is infeasible)"),
 }
 
