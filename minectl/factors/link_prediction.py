@@ -53,8 +53,6 @@ def check_estimators(estimators: Mapping[str, Mapping[str, Any]], models: list[s
 
     checked = {}
     for name in models:
-        if name in checked:  # its second entry was dropped unsaid: one row, one fit (a seed sweep is `seed=0,1,2`)
-            raise ConfigError(f"model {name!r} listed twice; expected each model once", param=f"{key}.models")
         if name not in estimators:
             raise ConfigError(f"unknown model {name!r}; expected one of {', '.join(estimators)} (add it to {key}.estimators)",
                               param=f"{key}.models")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, List, Optional
 from omegaconf import OmegaConf
 
 from minectl.config import TaskConfig
-from minectl.constraints import at_least, between, finite_nonneg, greater_than
+from minectl.constraints import at_least, between, finite_nonneg, greater_than, unique_items
 from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class ExtractParams:
     format: Optional[str] = None  # span_json | doccano | conll; null: from the suffix
     levels: int = at_least(1, default=5)  # hierarchical classes (MaintIE): 1 | 5 | 32 | 224
     cv_folds: int = at_least(0, default=0)  # 0: the authors' split only; k >= 2: also k-fold CV (mean, sd)
-    models: List[str] = field(default_factory=lambda: ["dictionary", "crf", "crf_dict", "bilstm", "bilstm_crf"])
+    models: List[str] = unique_items(default_factory=lambda: ["dictionary", "crf", "crf_dict", "bilstm", "bilstm_crf"])
     best: str = "crf_dict"  # the tagger saved, and whose entities give the triples (not dictionary)
     lexicon: bool = False  # add the seed's mining-cost terms (Table 4/5) to the dictionary
     dictionary: Optional[str] = None  # a user dictionary, TSV term<TAB>type
@@ -122,9 +122,6 @@ def check(cfg: Config) -> None:
     unknown = [m for m in p.models if m not in MODELS]
     if unknown or not p.models:
         raise ConfigError(f"factors.extract.models={list(p.models)}; expected some of {', '.join(MODELS)}")
-    twice = next((m for i, m in enumerate(p.models) if m in p.models[:i]), None)
-    if twice is not None:  # fitted twice, scored in one row: the second entry was dropped unsaid
-        raise ConfigError(f"factors.extract.models={list(p.models)}: {twice!r} listed twice; expected each model once")
     if p.best == "dictionary" or p.best not in p.models:
         raise ConfigError(f"factors.extract.best={p.best}; expected a tagger of factors.extract.models other than dictionary")
     if p.tagger.char_encoder not in ("lstm", "cnn"):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from omegaconf import OmegaConf
 
 from minectl.config import CostConfig
-from minectl.constraints import at_least, between, finite_nonneg, one_of
+from minectl.constraints import at_least, between, finite_nonneg, one_of, unique_items
 from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class DerivedConfig:
 @dataclass
 class KGEConfig:
     graph: str = "mining"  # or a folder with train.txt, valid.txt, test.txt (examples/data/kge/<name>)
-    models: List[str] = field(default_factory=lambda: ["transe", "transh", "transr", "transd", "distmult", "rotate", "complex"])
+    models: List[str] = unique_items(default_factory=lambda: ["transe", "transh", "transr", "transd", "distmult", "rotate", "complex"])
     estimators: Dict[str, Any] = field(default_factory=dict)  # name -> KGEModel parameters (model: the name unless set)
     max_epochs: Optional[int] = at_least(1, default=None)  # a cap on every model's epochs (debug=quick)
     # valid/test triples naming an entity or relation training lacks (WN18RR as published): refused, or left out of the

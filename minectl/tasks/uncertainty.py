@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, List, Optional
 from omegaconf import MISSING
 
 from minectl.config import TaskConfig, unread_settings
-from minectl.constraints import Choices, at_least, between, check_value, finite_nonneg
+from minectl.constraints import Choices, at_least, between, check_value, finite_nonneg, unique_items
 from minectl.errors import ConfigError, DataError, config_keys
 
 if TYPE_CHECKING:
@@ -27,8 +27,8 @@ class SeriesConfig:
     path: str = MISSING  # .csv, .tsv or .parquet; relative paths: the working dir, then the project root
     column: str = MISSING
     group_by: Optional[str] = None  # one series per value of this column (e.g. machine)
-    transforms: List[str] = field(default_factory=lambda: ["level"])  # level | log_return | diff
-    cost_items: List[str] = field(default_factory=list)  # cost-item columns whose total is propagated
+    transforms: List[str] = unique_items(default_factory=lambda: ["level"])  # level | log_return | diff
+    cost_items: List[str] = unique_items(default_factory=list)  # cost-item columns whose total is propagated
     combine: str = "sum"  # how the items make the total: sum | product
     # what one row is (hour | shift | day | week | month | quarter | year), for the horizon of VaR / CVaR;
     # null: inferred from date_column when given, else "period"
@@ -53,7 +53,7 @@ class UncertaintyParams:
     # Politis-White length (unless block_length is fixed); null: no test, i.i.d. unless block_length
     autocorrelation_alpha: Optional[float] = between(0, 1, default=0.05, closed="neither")
     gof_alpha: float = between(0, 1, default=0.05, closed="neither")  # every family rejected at this level: "no family fits"
-    families: List[str] = field(default_factory=lambda: list(ALL_FAMILIES))
+    families: List[str] = unique_items(default_factory=lambda: list(ALL_FAMILIES))
     risk_level: float = between(0, 1, default=0.95, closed="neither")  # VaR / CVaR level
     alpha: float = between(-1, 1, default=0.5)  # entropic risk aversion
     mc_samples: int = at_least(1, default=100_000)  # at most MAX_DRAWS (check)
@@ -113,12 +113,6 @@ def check(cfg: Config) -> None:
         check_value(f"dataset.transforms[{i}]", transform, Choices(TRANSFORMS))
     for i, family in enumerate(params.families):  # else refused at the first fit, after the bootstrap's resamples
         check_value(f"uncertainty.families[{i}]", family, Choices(FAMILIES))
-    # a family twice was fitted and ranked twice (one always second), a cost item twice polars' DuplicateError traceback
-    for key, names, each in (("uncertainty.families", params.families, "family"), ("dataset.transforms", dataset.transforms, "transform"),
-                             ("dataset.cost_items", dataset.cost_items, "column")):
-        again = next((i for i, name in enumerate(names) if name in names[:i]), None)
-        if again is not None:
-            raise ConfigError(f"{key}[{again}]={names[again]!r} is named twice; expected each {each} once")
     # written as the tail's share (alpha = 0.05 for a 95 % level): the interval held the middle 5 % of the resamples,
     # and the revenue "VaR" was its 95th percentile, above the expected revenue, exit 0
     for key, level, meaning in (("uncertainty.confidence", params.confidence, "the share of the resamples the interval holds"),

@@ -65,7 +65,7 @@ def test_legal_values_next_to_the_refused_ones_pass(override, key, value):
 TASK_SWEEPS = [
     ("uncertainty", "uncertainty.families=[normal],[zzz]", "uncertainty.families[0]='zzz'; expected one of normal, lognormal"),
     ("uncertainty", "uncertainty.families=[normal],[normal,gamma,normal]",
-     "uncertainty.families[2]='normal' is named twice; expected each family once"),
+     "uncertainty.families: 'normal' is listed twice; expected each item once"),
     ("cost", "costs.resources.safety_env.price=1,nan", "costs.resources.safety_env.price: nan is not finite; expected a finite price >= 0"),
     ("cost", "costs.thresholds.electricity.lower=1,nan",  # a NaN bound compares false: the threshold was off, silently
      "costs.thresholds.electricity.lower: nan; expected a finite number in the resource's unit (null: no bound)"),

@@ -177,8 +177,8 @@ def test_units_per_the_columns_quantity_or_one_the_name_does_not_say_are_kept() 
 # --- a name given twice ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("setting, said", [
-    ("dataset.cost_items=[a,b,a]", "dataset.cost_items[2]='a' is named twice; expected each column once"),
-    ("dataset.transforms=[level,log_return,level]", "dataset.transforms[2]='level' is named twice; expected each transform once"),
+    ("dataset.cost_items=[a,b,a]", "dataset.cost_items: 'a' is listed twice; expected each item once"),
+    ("dataset.transforms=[level,log_return,level]", "dataset.transforms: 'level' is listed twice; expected each item once"),
 ])
 def test_a_cost_item_or_transform_named_twice_is_refused(tmp_path: Path, setting: str, said: str) -> None:
     """A cost item twice was polars' DuplicateError traceback; a transform twice was bootstrapped twice, shown once."""
