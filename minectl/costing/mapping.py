@@ -241,6 +241,9 @@ def _unit_of(word: str, table: str) -> tuple[str, str] | None:
 _SCALES = {"k": 1e3, "thousand": 1e3, "'000": 1e3, "000": 1e3, "1000": 1e3, "千": 1e3, "万": 1e4, "m": 1e6, "mm": 1e6, "mn": 1e6,
            "million": 1e6, "百万": 1e6, "亿": 1e8, "bn": 1e9, "billion": 1e9, "cent": 0.01, "cents": 0.01, "¢": 0.01, "fen": 0.01}
 _SUBUNIT_OF = {"fen": "cny"}  # the currency a hundredth written alone is of (cents, ¢: the run's)
+# hundredths written with a country's letters, as US and Australian price lists do (USc, US cents, AUc/kWh)
+_COUNTRY_CENTS = {f"{letters}{cents}": code for letters, code in (("us", "usd"), ("au", "aud"), ("ca", "cad"),
+                                                                  ("nz", "nzd")) for cents in ("c", "¢", "cent", "cents")}
 # currency signs and names -> the ISO codes written with them (a sign of several: the run's where it is one, else the first)
 _SIGNS = {"$": ("usd", "aud", "cad", "nzd", "mxn", "clp"), "us$": ("usd",), "€": ("eur",), "euro": ("eur",), "£": ("gbp",),
           "¥": ("cny", "jpy")}
@@ -259,6 +262,8 @@ def _scaled_currency(unit: str, currency: str) -> tuple[float, str] | None:
     """(multiple, currency code) of a unit that is a multiple or a hundredth of a currency (kUSD, USD'000, $M, 万元, cents),
     else None; ``currency``: the run's, whose cents a bare 'cents' are."""
     key = _unit_key(unit)
+    if key in _COUNTRY_CENTS:
+        return 0.01, _COUNTRY_CENTS[key]
     for word, scale in _SCALES.items():
         for base in (key.removeprefix(word), key.removesuffix(word)):
             if base == key:

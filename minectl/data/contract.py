@@ -493,6 +493,22 @@ def _no_nulls(name: str, source: str, column: str, missing: int, rows: int) -> N
         raise DataError(f"{source}: table '{name}' has {missing} of {rows} rows without a {column}; expected a value in every row")
 
 
+def _why_twice(name: str, spec: TableSpec, frame: pl.LazyFrame, dupes: pl.DataFrame) -> str:
+    """What a small table's rows of one key differ in, where that names the reason: a price per mine, per time of
+    day or per tariff tier (the rows differ only in a column the table is not keyed by, which minectl does not read)."""
+    rows = frame.filter(*[pl.col(c).eq_missing(dupes[c][0]) for c in spec.key]).collect()
+    read = {*spec.key, *spec.columns, *named_columns(rows.schema, (*UNIT_COLUMNS, *CURRENCY_COLUMNS, "valid_to", "valid_until"))}
+    differ = [c for c in rows.columns if c not in read and rows[c].n_unique() > 1]
+    if "mine_id" in differ:
+        return (f" (its column 'mine_id' is not read: a {name} row holds for every mine; cost the mines of other "
+                "prices from data folders of their own)")
+    if name == "prices" and differ:  # time-of-use or tiered tariffs: a price per hour band or per block of use
+        return (f" (the rows differ in {', '.join(map(repr, differ))}, which is not read: a price holds for a resource's "
+                "whole day, so time-of-use or tiered tariffs are not costed; give a day's price, e.g. the mean weighted by "
+                "use, or a resource per band, e.g. electricity_peak)")
+    return ""
+
+
 def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) -> pl.DataFrame:
     """Duplicates, ordering and gaps, from one streaming aggregate per series (where each series
     is one run of rows; interleaved series take a slower exact pass); returns the rows per key
@@ -504,12 +520,8 @@ def _check_keys(name: str, spec: TableSpec, frame: pl.LazyFrame, source: str) ->
             _no_nulls(name, source, column, counts.filter(pl.col(column).is_null())["n"].sum(), counts["n"].sum())
         dupes = counts.filter(pl.col("n") > 1).head(1)
         if dupes.height:
-            # a price per mine: the rows differ only in a column the table is not keyed by, so the duplicate named no reason
-            unread = "mine_id" in frame.collect_schema() and "mine_id" not in spec.key
-            per_mine = (f" (its column 'mine_id' is not read: a {name} row holds for every mine; cost the mines of other "
-                        "prices from data folders of their own)") if unread else ""
             raise DataError(f"{source}: table '{name}' has duplicate rows for key {_first(dupes, spec.key)}; "
-                            f"expected one row per {', '.join(spec.key)}{per_mine}")
+                            f"expected one row per {', '.join(spec.key)}{_why_twice(name, spec, frame, dupes)}")
         return counts
     series = tuple(c for c in spec.key if c != spec.time)
     t = pl.col(spec.time)

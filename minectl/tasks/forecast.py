@@ -91,6 +91,9 @@ def _series_is_a_file(cfg: Config) -> bool:
 # the columns of a series file: a vendored series (series=australia) has its own, and source.value_column=
 # coal_south_africa_usd_mt beside it forecast Australia's prices without a word
 READ_ONLY_WITH = {key: ("series=<a .csv/.parquet path>", _series_is_a_file) for key in ("source.date_column", "source.value_column")}
+# a validation-only run forecasts nothing past the series: the future forecast's settings reach no figure
+READ_ONLY_WITH |= {key: ("forecast.validation_only=false", lambda cfg: not cfg.forecast.validation_only)
+                   for key in ("forecast.horizon", "forecast.interval_level")}
 
 
 @config_keys({"device": "forecaster.lstm.params.device"})  # the one forecaster with a device
