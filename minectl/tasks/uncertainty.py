@@ -187,7 +187,6 @@ def run(cfg: Config, out: Run) -> dict:
         series_metrics,
     )
     from minectl.uncertainty.dependence import dependence_line
-    from minectl.uncertainty.distributions import check_spread
     from minectl.uncertainty.propagation import implied_cost, propagate_items
     from minectl.uncertainty.report import print_summary
     from minectl.uncertainty.risk import revenue_risk
@@ -209,8 +208,6 @@ def run(cfg: Config, out: Run) -> dict:
         items, dropped_rows = read_columns(
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
         )
-        for column, values in zip(dataset.cost_items, items.T, strict=True):  # each item is fitted a distribution
-            check_spread(values, f"{path}: column '{column}' (dataset.cost_items)")
     subseries, dropped = transform_groups(groups, list(dataset.transforms), path, dataset.column, dataset.group_by is not None)
     # with flags, transforms is [level] (check): one series per group, in the groups' order
     censored = dict(zip(subseries, flags.values(), strict=True)) if flags else {}

@@ -15,10 +15,25 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
+from minectl.data.values import constant_up_to_rounding
 from minectl.errors import ConfigError, DataError
 from minectl.uncertainty.distributions import fit_all
 
 COMBINE = ("sum", "product")
+
+
+class FixedItem:
+    """A cost item of one value (a rent, a licence fee): no spread to fit a distribution to; it adds its
+    value to every Monte Carlo total, as a frozen scipy distribution of zero width would."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def mean(self) -> float:
+        return self.value
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        return np.full_like(np.asarray(q, dtype=float), self.value)
 
 
 def _check_combine(combine: str) -> None:
@@ -103,10 +118,17 @@ def propagate_items(
 ) -> tuple[list[dict], dict]:
     """Each item's best-fitting distribution and central ``confidence`` range (the columns of
     ``data``), and the total's range analytically and by Monte Carlo (a Gaussian copula of the
-    items' normal-score correlation when ``copula``): (table rows, metrics)."""
+    items' normal-score correlation when ``copula``): (table rows, metrics). An item of one value
+    (up to rounding) is a fixed cost: family ``fixed``, a range of 0 %."""
     tails = ((1 - confidence) / 2, (1 + confidence) / 2)
+    fixed = constant_up_to_rounding(data, axis=0)
     rows, marginals = [], []
     for j, item in enumerate(items):
+        if fixed[j]:
+            value = float(data[:, j].mean())
+            rows.append({"item": item, "family": "fixed", "mean": value, "range_low_pct": 0.0, "range_high_pct": 0.0})
+            marginals.append(FixedItem(value))
+            continue
         best = fit_all(data[:, j], tuple(families), name=f"{where}: {item}")[0].frozen()
         mean = best.mean()
         # % of |mean|: the low end of a credit (negative mean) lies below it too
@@ -115,7 +137,10 @@ def propagate_items(
         marginals.append(best)
     shares = [r["mean"] for r in rows]
     a_low, a_high = analytic_range([r["range_low_pct"] for r in rows], [r["range_high_pct"] for r in rows], combine, shares)
-    corr = normal_scores_correlation(data) if copula else None
+    corr = None
+    if copula:  # among the items that vary: a fixed item's ranks are all tied (no correlation), and its draws one value
+        corr, varying = np.eye(len(items)), np.flatnonzero(~fixed)
+        corr[np.ix_(varying, varying)] = normal_scores_correlation(data[:, varying])
     total = monte_carlo_total(marginals, combine, n_samples, corr, random_state)
     t_mean = float(total.mean())
     m_low, m_high = (100 * (np.quantile(total, t) / t_mean - 1) * np.sign(t_mean) for t in tails)

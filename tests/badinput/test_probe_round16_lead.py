@@ -13,10 +13,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from conftest import write_tiny_mine
 from harness import assert_refused, invoke
+from scipy import stats
 
 from minectl.costing.mapping import CostMapping
 from minectl.errors import ConfigError
@@ -96,3 +98,25 @@ def test_a_full_forecast_reads_its_horizon_silently(tmp_path):
     result = invoke(*_forecast(run, "forecast.horizon=24"))
     assert result.exit_code == 0 and "warning" not in result.output, result.output
     assert pl.read_parquet(run / "tables" / "forecast.parquet").height == 24
+
+
+def test_a_fixed_cost_item_is_propagated_as_a_point(tmp_path):
+    """A rent of 3 a month beside an item b of 7, 8, 9, 7, 10 (uniform: scipy's fit is loc 7, scale 3): the total is
+    3 + b, its range b's range scaled by b's share 8.5 / 11.5 (eq 23) and, by Monte Carlo, 3 + b's quantiles."""
+    path = tmp_path / "items.csv"
+    path.write_text("price,a,b\n1,3,7\n2,3,8\n4,3,9\n3,3,7\n5,3,10\n")
+    run = tmp_path / "run"
+    result = invoke("uncertainty", f"dataset.path={path}", "dataset.column=price", "dataset.name=t", "uncertainty.n_resamples=99",
+                    "dataset.transforms=[level]", "dataset.cost_items=[a,b]", "uncertainty.families=[normal,uniform]",
+                    f"hydra.run.dir={run}", "report=false")
+    assert result.exit_code == 0, result.output
+    rows = {row["item"]: row for row in pl.read_parquet(run / "tables" / "propagation.parquet").iter_rows(named=True)}
+    assert (rows["a"]["family"], rows["a"]["mean"], rows["a"]["range_low_pct"], rows["a"]["range_high_pct"]) == ("fixed", 3.0, 0, 0)
+    b = stats.uniform(7, 3)
+    b_high = 100 * (b.ppf(0.975) / 8.5 - 1)
+    assert rows["b"]["family"] == "uniform" and rows["b"]["range_high_pct"] == pytest.approx(b_high, rel=1e-9)
+    assert rows["total (analytic)"]["range_high_pct"] == pytest.approx(b_high * 8.5 / 11.5, rel=1e-9)
+    monte_carlo = rows["total (monte carlo)"]
+    assert monte_carlo["mean"] == pytest.approx(11.5, abs=0.01)  # 100,000 draws: sd of the mean 0.003
+    assert monte_carlo["range_low_pct"] == pytest.approx(100 * ((3 + b.ppf(0.025)) / 11.5 - 1), abs=0.05)
+    assert np.isfinite(monte_carlo["range_high_pct"])
