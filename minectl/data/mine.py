@@ -64,6 +64,24 @@ def check_data_dir(data: Any) -> None:
                 raise DataError(f"data.tables.{name}: {exc}") from None
 
 
+def file_columns(data: Any, name: str) -> list[str] | None:
+    """The columns of table ``name`` as load_mine reads them (renamed), from a file's footer or header alone: for the
+    tasks' pre-checks of values naming a column, before any job. None for the synthetic mine, a server, or a source
+    load_mine will refuse (it says why, in its words)."""
+    from omegaconf import OmegaConf
+
+    if data.synthetic is not None:
+        return None
+    tables = OmegaConf.to_container(data.tables, resolve=True) if data.tables else {}
+    try:
+        spec = ({**_dir_sources(data.dir, tables), **tables} if data.dir else tables).get(name)
+        if spec is None or spec.get("kind") in SERVER_KINDS:
+            return None
+        return read_table(**spec).collect_schema().names()
+    except (DataError, pl.exceptions.PolarsError, TypeError):  # TypeError: a key read_table does not take
+        return None
+
+
 def _dir_sources(folder: str, given: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
     """The tables of a data folder, less those ``given`` in data.tables (which replace them)."""
     root = data_folder(folder)

@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 from minectl.config import CostConfig as Config
 from minectl.config import full_cost_params
 from minectl.constraints import Choices, check_value
-from minectl.errors import config_keys
+from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
     from minectl.results import Run
@@ -28,7 +28,7 @@ def check(cfg: Config) -> None:
     from minectl.costing.accounts import Preprocessing
     from minectl.costing.pipeline import check_costs
     from minectl.costing.report import PERIODS
-    from minectl.data.mine import check_data_dir
+    from minectl.data.mine import check_data_dir, file_columns
 
     check_value("cost.period", cfg.cost.period, Choices(PERIODS))
     cleaning = {f.name for f in fields(Preprocessing)} - {"bounds"}  # cost.<name> keys; bounds: costs.thresholds
@@ -37,6 +37,10 @@ def check(cfg: Config) -> None:
         Preprocessing(**{name: params[name] for name in cleaning}).check()
     check_costs(OmegaConf.to_container(cfg.costs, resolve=True))
     check_data_dir(cfg.data)
+    production = file_columns(cfg.data, "production")  # else each job of a sweep over cost.output reads its data first
+    if production is not None and cfg.cost.output not in production:
+        raise ConfigError(f"{cfg.cost.output!r} is not a column of the production table; expected one of "
+                          f"{[c for c in production if c not in ('date', 'mine_id')]}", param="cost.output")
 
 
 def run(cfg: Config, out: Run) -> dict:

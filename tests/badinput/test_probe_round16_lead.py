@@ -120,3 +120,27 @@ def test_a_fixed_cost_item_is_propagated_as_a_point(tmp_path):
     assert monte_carlo["mean"] == pytest.approx(11.5, abs=0.01)  # 100,000 draws: sd of the mean 0.003
     assert monte_carlo["range_low_pct"] == pytest.approx(100 * ((3 + b.ppf(0.025)) / 11.5 - 1), abs=0.05)
     assert np.isfinite(monte_carlo["range_high_pct"])
+
+
+def test_a_sweep_over_an_output_that_is_no_column_is_refused_before_any_job(tmp_path):
+    folder = write_tiny_mine(tmp_path / "mine")
+    sweep = tmp_path / "sweep"
+    assert_refused(["cost", "-m", "data=parquet_dir", f"data.dir={folder}", "cost.output=ore_t,drilled_m,nosuch",
+                    f"hydra.sweep.dir={sweep}"],
+                   "cost.output: 'nosuch' is not a column of the production table; expected one of ['ore_t', 'drilled_m', 'haul_km']")
+    assert not sweep.exists()  # no job ran
+
+
+def test_an_output_renamed_from_a_csv_column_is_taken(tmp_path):
+    """Near miss: the column is `tonnes` in the file, `ore_t` once the source's `columns:` renames it."""
+    folder = write_tiny_mine(tmp_path / "mine")
+    production = tmp_path / "production.csv"
+    pl.read_parquet(folder / "production.parquet").rename({"ore_t": "tonnes"}).write_csv(production)
+    conf = tmp_path / "conf" / "data"
+    conf.mkdir(parents=True)
+    (conf / "csv_mine.yaml").write_text("defaults:\n  - parquet_dir\n  - _self_\ntables:\n  production: "
+                                        f"{{kind: csv, path: '{production}', columns: {{tonnes: ore_t}}}}\n")
+    run = tmp_path / "run"
+    result = invoke("cost", "-cd", str(conf.parent), "data=csv_mine", f"data.dir={folder}", "report=false", f"hydra.run.dir={run}")
+    assert result.exit_code == 0, result.output
+    assert json.loads((run / "metrics.json").read_text())["cost.total"] == 35 * 85.0  # 35 h of haulage labour at 85 CNY/h
