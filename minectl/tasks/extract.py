@@ -33,6 +33,7 @@ PREDICT_CHUNK_LINES = 10_000  # lines tagged at a time by `predict` (memory grow
 # `predict` reads plain text: a table or JSON was tagged line by line, its header, ids, commas, quotes and keys as words
 NOT_PLAIN_TEXT = {".json": "a JSON file", ".jsonl": "a JSON Lines file", ".parquet": "a Parquet table", ".xlsx": "a spreadsheet",
                   ".xls": "a spreadsheet"}
+DICTIONARY_MODELS = ("dictionary", "crf_dict", "bilstm", "bilstm_crf")  # the taggers reading the terms (crf: words and shapes)
 TABLE_TEXT = {".csv": "a CSV table", ".tsv": "a tab-separated table"}  # read as tables: factors.extract.text_column, a row an entry
 
 
@@ -128,6 +129,13 @@ def check(cfg: Config) -> None:
         raise ConfigError(f"factors.extract.tagger.char_encoder={p.tagger.char_encoder}; expected lstm or cnn")
     if p.cv_folds == 1:
         raise ConfigError("factors.extract.cv_folds=1; expected 0 (no CV) or at least 2 folds")
+    if (p.dictionary or p.lexicon) and not set(p.models) & set(DICTIONARY_MODELS):  # read, checked, then used by no model
+        given = f"factors.extract.dictionary={p.dictionary}" if p.dictionary else "factors.extract.lexicon=true"
+        raise ConfigError(f"{given} with factors.extract.models={list(p.models)}: crf tags by words and shapes, no dictionary; "
+                          f"expected one of the models that read it among them ({', '.join(DICTIONARY_MODELS)})")
+    if p.text is not None:  # read by `predict` alone: a training run trained and scored on the corpus, the text untagged, exit 0
+        raise ConfigError(f"factors.extract.text={p.text} in a training run, which tags no text; expected it with `minectl factors "
+                          f"extract predict RUN_DIR factors.extract.text={p.text} out=DIR` (RUN_DIR: a finished training run)")
     check_input("factors.extract.corpus", p.corpus)
     if p.dictionary:
         check_input("factors.extract.dictionary", p.dictionary)

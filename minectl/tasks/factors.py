@@ -102,8 +102,15 @@ class EntropyConfig:
 
 SEED_COLUMNS = ("code", "factor", "entropy_weight", "node_value")  # factors.entropy.factors: what _entropy reads
 # a decision matrix's column labelling its rows (normalised: `Expert`, `Respondent ID`, `expert no.`), not an indicator: a survey
-# tool's numbered `respondent_id` column was weighed as a ninth factor (0.108, F1's weight 0.132 -> 0.118)
-ROW_LABEL = re.compile(r"(?:expert|respondent|rater|alternative|id)(?:_(?:id|no|number))?")
+# tool's numbered `respondent_id` column was weighed as a ninth factor (0.108, F1's weight 0.132 -> 0.118); so were a
+# spreadsheet's row numbers headed `No.`, `S/N`, `Sl. No.`, `row`, `#` (no letter: normalised to ''), pandas' `index`
+# (reset_index) or `Unnamed: 0` (its index written, read and written again)
+ROW_LABEL = re.compile(r"(?:expert|respondent|rater|alternative|id)(?:_(?:id|no|number))?|index|row|no|number|s_?n|s[lr]_no|"
+                       r"unnamed_\d+|")
+# a row label naming a spreadsheet's summary of the rows above it (normalised), not an expert's answers: a `Total` row was
+# weighed as a 16th expert (F3 0.187 -> 0.127); not `Max` or `SD`, a name or initials as well
+SUMMARY_ROWS = {"mean", "average", "avg", "median", "total", "sum", "std", "std_dev", "standard_deviation", "variance", "weight",
+                "weights", "entropy"}
 
 
 @dataclass
@@ -149,6 +156,13 @@ def check(cfg: Config) -> None:
     if params.ranking.embedding_model and params.ranking.embedding_model not in params.kge.models:
         raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model!r} is not trained; "
                           f"expected one of factors.kge.models ({', '.join(params.kge.models)}) or null")
+    # the plausibility comes from embeddings of the mining graph, weighed by alpha: a model named for a benchmark run (whose
+    # embeddings know no mining factor) or with alpha 0 was read by nothing, exit 0
+    if params.ranking.embedding_model and (params.kge.graph != "mining" or params.ranking.alpha == 0):
+        unread = (f"factors.kge.graph={params.kge.graph} (embeddings of its entities, not of the mining graph's factors)"
+                  if params.kge.graph != "mining" else "factors.ranking.alpha=0 (no weight on the plausibility)")
+        raise ConfigError(f"factors.ranking.embedding_model={params.ranking.embedding_model} with {unread}: no ranking reads it; "
+                          "expected null, or factors.kge.graph=mining and factors.ranking.alpha > 0")
     # a benchmark folder brings its published splits: a fraction of the mining graph's own random split read nothing
     defaults = KGEConfig()
     moved = [k for k in ("valid_fraction", "test_fraction") if params.kge.graph != "mining" and params.kge[k] != getattr(defaults, k)]
@@ -156,6 +170,9 @@ def check(cfg: Config) -> None:
         raise ConfigError(f"factors.kge.{moved[0]}={params.kge[moved[0]]} with factors.kge.graph={params.kge.graph}: a benchmark's "
                           "splits are its train/valid/test files; expected the fractions of the mining graph's split only with "
                           "factors.kge.graph=mining")
+    if params.kge.graph == "mining" and params.kge.unseen != defaults.unseen:  # its split holds out no unseen name: nothing to drop
+        raise ConfigError(f"factors.kge.unseen={params.kge.unseen} with factors.kge.graph=mining, whose split keeps each held-out "
+                          "triple's entities and relation in training; expected it with a benchmark folder's splits only")
     # the plausibility is the best over these relations' scores, a relation the graph lacks skipped: `[Positiv]` (or none)
     # scored every factor 0 there, the ranking's scores scaled by 1 - alpha with exit 0
     unknown = [r for r in params.ranking.relations if r not in params.schema.relation_types]
@@ -392,6 +409,9 @@ def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy
     model = None
     if fitted and cfg.factors.kge.graph == "mining":
         model = fitted[rk.embedding_model or max(fitted, key=lambda m: (fitted[m].best_valid_mrr_, m))]
+    # the title says what the score holds: on a benchmark run, with no model, or at alpha 0 it claimed the plausibility too
+    basis = "graph paths and embedding plausibility" if model is not None and rk.alpha > 0 else (
+        "graph paths only: " + ("factors.ranking.alpha=0" if model is not None else "no embedding of the mining graph"))
 
     def ranked(target: str) -> pl.DataFrame:
         plaus = plausibility(model, splits, target, tuple(rk.relations)) if model is not None else None
@@ -402,7 +422,7 @@ def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy
     cost = normalise_name(query.cost, knowledge.synonyms)[0]
     ranking = ranked(cost)
     out.table("ranking", ranking)
-    lines = _ranking_lines(ranking, cost, query.top)
+    lines = _ranking_lines(ranking, cost, query.top, basis)
     out.console.print("\n".join(lines), markup=False, soft_wrap=True)
     if ranking.height:
         out.plot("factor_network", plot_local_network(into, top_factors(ranking, query.top), cost, max_hops=rk.max_hops,
@@ -410,7 +430,7 @@ def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy
     metrics: dict[str, Any] = {"ranking": {"factors": ranking.height,
                                            "top_score": float(ranking["score"][0]) if ranking.height else 0.0}}
     ctx = QueryContext(store, into, nodes, knowledge.synonyms, rk.max_hops, rk.decay,
-                       lambda target, k: _ranking_lines(ranked(target), target, k))
+                       lambda target, k: _ranking_lines(ranked(target), target, k, basis))
     answers = []
     for question in query.ask:
         with config_keys({"ask": "factors.query.ask"}):
@@ -424,12 +444,13 @@ def _ranking(cfg: Config, graph, into, store, knowledge, splits, fitted, entropy
     return metrics
 
 
-def _ranking_lines(ranking, cost: str, top: int) -> list[str]:
+def _ranking_lines(ranking, cost: str, top: int, basis: str = "graph paths and embedding plausibility") -> list[str]:
+    """The top factors of ``cost``, titled by what their score is made of (``basis``)."""
     from minectl.factors.ranking import top_factors
 
     listed = top_factors(ranking, top)
     ties = f", {listed.height} listed: tied at rank {listed['rank'][-1]}" if listed.height > top else ""
-    lines = [f"top {min(top, ranking.height)} factors of {cost} (score = graph paths and embedding plausibility{ties}):"]
+    lines = [f"top {min(top, ranking.height)} factors of {cost} (score = {basis}{ties}):"]
     for row in listed.iter_rows(named=True):
         lines.append(f"  {row['rank']}. {row['factor']} ({row['type']}) score {row['score']:.3f}, {row['paths']} path(s)")
         lines += [f"       {part}" for part in row["explanation"].split(" | ")]
@@ -461,6 +482,17 @@ def _entropy_inputs(cfg: Config, out: Run) -> _EntropyInputs | None:
     matrix = read_file(out.input_file(ent.matrix), "decision matrix")
     codes = [c for c in matrix.columns if not ROW_LABEL.fullmatch(normalise_name(c)[0])]
     _refuse_text_columns(matrix, codes, ent.matrix, "an 'expert' column and one column of numbers per indicator")
+    _refuse_empty_cells(matrix, codes, ent.matrix)
+    labels = [c for c in matrix.columns if c not in codes]
+    summary = next(((c, v) for c in labels for v in matrix[c].drop_nulls() if normalise_name(str(v))[0] in SUMMARY_ROWS), None)
+    if summary is not None:  # a spreadsheet's `Mean` row under the experts' was weighed as one more expert
+        raise DataError(f"{ent.matrix}: the row of {summary[0]} {summary[1]!r} is a summary of the experts' rows, not one's answers; "
+                        "expected the experts' answers only (leave the summary rows out)")
+    if labels and (twice := repeated_key(matrix, matrix.columns)) is not None:
+        # an expert's row pasted twice weighed their answers twice (the seed's expert 1: F1 0.132 -> 0.121, F7 0.103 -> 0.135);
+        # without a row label two rows alike may be two experts who agree
+        raise DataError(f"{ent.matrix}: the row of {', '.join(f'{k} {twice[k]}' for k in labels)} is there twice, every answer alike; "
+                        "expected one row per expert")
     try:
         weights, entropies = entropy_weights(matrix.select(codes).to_numpy(), codes)
     except DataError as exc:
@@ -489,6 +521,20 @@ def _entropy_inputs(cfg: Config, out: Run) -> _EntropyInputs | None:
         raise DataError(f"{ent.factors}: code {empty['code'][0]!r} has an empty cell in {', '.join(SEED_COLUMNS[1:])}; expected a factor "
                         "name and both numbers for every column of the matrix")
     return _EntropyInputs(codes, [str(factor) for factor in seed["factor"]], weights, entropies, seed)
+
+
+def _refuse_empty_cells(matrix, codes: list[str], path: str) -> None:
+    """A decision matrix's empty (an unanswered question) or non-finite cell, refused naming its column and row: "a
+    decision matrix of shape (15, 8); expected finite numbers" said neither."""
+    import numpy as np
+
+    values = matrix.select(codes).to_numpy().astype(float)  # empty cells: NaN
+    rows, columns = np.nonzero(~np.isfinite(values))
+    if rows.size:
+        row, column = int(rows[0]), int(columns[0])
+        cell = "is empty" if matrix[codes[column]][row] is None else f"holds {values[row, column]}"
+        raise DataError(f"{path}: column {codes[column]!r} {cell} in row {row + 1} under the header; expected a finite number in "
+                        "every cell of the decision matrix (an unanswered question: fill it in or leave the row out)")
 
 
 def _refuse_text_columns(frame, columns: list[str], path: str, expected: str) -> None:

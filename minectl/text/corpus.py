@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from minectl.data.names import check_names
-from minectl.data.sources import read_text
+from minectl.data.sources import BINARY_FILES, read_text
 from minectl.errors import DataError
 
 FORMATS = ("span_json", "doccano", "conll")
@@ -34,7 +34,9 @@ MAX_TOKENS = 512  # a sentence's tokens: relation candidates grow with its squar
 # zero-width spaces, a soft hyphen, bidi marks) separate, as white space does
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana, CJK ideographs (extension A, unified, compatibility)
 UNSPACED = re.compile(f"[{CJK}\u3000-\u303f\uff00-\uffef]")  # written without spaces: CJK characters, their punctuation
-CONLL_TAG = re.compile(r"O|[BIESULM]-\S+")  # IOB1/IOB2, BIOES/BILOU and BMES (M- for I-: Chinese corpora such as Resume NER)
+# IOB1/IOB2, BIOES/BILOU and BMES (M- for I-: Chinese corpora such as Resume NER); a type of words (`B-Physical Object`, as
+# Doccano and span JSON name a type) in a tab-separated file: it was refused as "no tag"
+CONLL_TAG = re.compile(r"O|[BIESULM]-\S+(?: \S+)*")
 SUBWORD_ID = re.compile(r"\d+[-.]\d+")  # CoNLL-U's multiword token range (`2-3 don't`) and empty node (`5.1`): no tokens
 BRAT_LINE = re.compile(r"(?:[TRENAM#]\d+|\*)\t\S+ ")  # a BRAT standoff (.ann) line: T1<TAB>Type 0 5<TAB>text, R1<TAB>..., #1<TAB>note
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one character to Python, two UTF-16 units to Doccano (JavaScript)
@@ -92,12 +94,16 @@ def read_utf8(path: Path, expected: str) -> str:
 
 def utf8_text(path: Path, expected: str) -> str:
     """read_text in UTF-8, a UTF-16 file with its byte-order mark (Notepad's "Unicode", Excel's
-    "Unicode Text") named as such: it was "not utf-8 text (byte 0)"."""
+    "Unicode Text") named as such: it was "not utf-8 text (byte 0)"; so is a compressed file or an
+    archive (`corpus.jsonl.gz`, a workbook as the dictionary): it was "not utf-8 text (byte 1)"."""
     try:
         return read_text(path, "utf-8", expected)
     except DataError:
-        if Path(path).is_file() and Path(path).read_bytes()[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # not missing
+        head = Path(path).open("rb").read(16) if Path(path).is_file() else b""  # not missing
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
             raise DataError(f"{path}: UTF-16 text (its byte-order mark says so); expected {expected}: save it as UTF-8") from None
+        if binary := next((what for magic, what in BINARY_FILES.items() if head.startswith(magic)), None):
+            raise DataError(f"{path}: {binary}, not text; expected {expected}") from None
         raise
 
 
@@ -608,6 +614,8 @@ def _conll(text: str, path: Path) -> list[Document]:
                 found = "a BRAT standoff (.ann) line, a format minectl does not read (convert it to CoNLL with brat's tools/anntoconll.py)"
             elif indexed and width >= 10:
                 found += " (CoNLL-U holds no entity tags: add them as a last column, CoNLL-U Plus, or write 'token TAG' lines)"
+            elif not tabbed and len(parts) > (width or 0) and CONLL_TAG.fullmatch(parts[-2]):  # `air B-Physical Object`: a column too many
+                found += f" (a type of words, {' '.join(parts[-2:])!r}? separate the columns by tabs)"
             elif parts[-1] in ("B", "I"):  # BioBERT's NER sets (NCBI-disease, BC5CDR, BC2GM): one class, its name nowhere in the file
                 found += " (untyped B/I/O tags, as BioBERT's NER sets write them: name the class, B-Disease and I-Disease)"
             raise DataError(f"{path}: line {lineno}: {line!r}: {found}; expected 'token ... TAG' with TAG O, "
