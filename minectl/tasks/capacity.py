@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, List, Optional
 from omegaconf import OmegaConf
 
 from minectl.capacity.limits import MAX_DENSITY_T_M3
-from minectl.config import TaskConfig
+from minectl.config import TaskConfig, unread_settings
 from minectl.constraints import at_least, between, finite, finite_nonneg, greater_than
 from minectl.errors import ConfigError, DataError, config_keys
 
@@ -78,6 +78,21 @@ class Config(TaskConfig):
     # Rows of cost_data / cobweb missing a value: refused by default; true drops them, counted
     # in metrics (dropped.<input>) and the summary. (Gaps in rolling.path are always refused.)
     drop_incomplete: bool = False
+
+
+def _with_path(table: str):
+    return f"{table}.path", lambda cfg: bool(cfg[table].path)
+
+
+# settings read only with an input file (rolling.last=24 or revenue.dead_band=0.02 without rolling.path gave the same run,
+# exit 0, not a word): said with the figures, not refused, as a sweep may give the file to some of its jobs only
+READ_ONLY_WITH = {
+    **dict.fromkeys(("rolling.column", "rolling.last", "revenue.dead_band"), _with_path("rolling")),
+    **dict.fromkeys(("cost_data.output_column", "cost_data.total_column", "cost_data.item_columns"), _with_path("cost_data")),
+    **dict.fromkeys(("cobweb.output_column", "cobweb.price_column"), _with_path("cobweb")),
+    "key_factors": ("cost_data.path and cost_data.item_columns (the PCA)",
+                    lambda cfg: bool(cfg.cost_data.path and cfg.cost_data.item_columns)),
+}
 
 
 def run(cfg: Config, out: Run) -> dict:
@@ -164,6 +179,10 @@ def run(cfg: Config, out: Run) -> dict:
            else f"none (revenue still rises at 4 x the upper limit, {4 * metrics['upper_mt_a']:.2f} Mt/a)")
         + f" with e_P {e_price:+.4f}, e_Z {e_cost:+.4f}"
     )
+    from rich.markup import escape
+
+    for line in unread_settings(READ_ONLY_WITH, cfg):  # escaped: item_columns=[a,b] printed as item_columns=
+        out.console.print(f"[yellow]warning: {escape(line)}[/yellow]")
     return {"capacity": metrics}
 
 

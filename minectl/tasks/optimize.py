@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from omegaconf import MISSING, OmegaConf
 
-from minectl.config import TaskConfig
+from minectl.config import TaskConfig, unread_settings
 from minectl.constraints import at_least, between, estimator_params, finite, finite_nonneg, one_of
 from minectl.errors import ConfigError, DataError
 from minectl.optimize.pim import RESPONSES, VARIABLES, PimParams
@@ -26,6 +26,19 @@ if TYPE_CHECKING:
 # (1e10 ended in a MemoryError traceback after the solves, or the kernel's OOM killer for a full factorial)
 MAX_POINTS = 1_000_000
 MAX_POPULATION = 10_000  # NSGA-II ranks its 2 x pop_size solutions pairwise every generation
+
+
+# NSGA-II's first generation is its initial sample: at n_gen=1 no design is crossed or mutated, and at crossover_prob=0 none
+# is crossed (n_gen=1 crossover_prob=0.5 gave the defaults' front, exit 0, not a word); a table of runs has no simulator to
+# run NSGA-II on (compare_direct=true gave no pareto.hv_ratio, unsaid). Said with the figures, not refused: a convergence
+# sweep n_gen=1,10,100 with crossover_prob=0.5 gives it to the jobs that read it
+READ_ONLY_WITH = {
+    "optimizer.compare_direct": ("simulator=pim (a simulator to run NSGA-II on)", lambda cfg: cfg.simulator.kind == "pim"),
+    "optimizer.crossover_prob": ("optimizer.n_gen >= 2", lambda cfg: cfg.optimizer.n_gen > 1),
+    "optimizer.mutation_eta": ("optimizer.n_gen >= 2", lambda cfg: cfg.optimizer.n_gen > 1),
+    "optimizer.crossover_eta": ("optimizer.n_gen >= 2 and optimizer.crossover_prob > 0",
+                                lambda cfg: cfg.optimizer.n_gen > 1 and cfg.optimizer.crossover_prob != 0),
+}
 
 
 @dataclass
@@ -322,6 +335,26 @@ def _check_learnt(fitted: Any, Y: Any, responses: list[str], name: str) -> None:
                               param="surrogate")
 
 
+def _check_trade_off(X: Any, Y: Any, variables: list[str], responses: list[str], objectives: list, constraints: list) -> None:
+    """Objectives that trade off: a run within the constraints best in every one means they do not, and the front is that
+    one design. ore_t with the default sense (min) beside subsidence_cm min gave a one-point front, a pareto.hv_ratio of
+    2.90 (its box of zero width scaled in cm and t) and a price that decided nothing, exit 0. (A best run outside the
+    constraints is no such sign: the feasible runs may trade off.)"""
+    import numpy as np
+
+    from minectl.optimize.moo import constraint_values, to_minimisation
+
+    F = to_minimisation(Y, responses, objectives)
+    feasible = np.all(constraint_values(Y, responses, constraints) <= 0, axis=1)
+    best_in_all = np.flatnonzero(np.all(F == F.min(axis=0), axis=1) & feasible)
+    if len(best_in_all):
+        design = ", ".join(f"{name}={value:g}" for name, value in zip(variables, X[best_in_all[0]], strict=True))
+        senses = ", ".join(f"{o.response} {o.sense}" for o in objectives)
+        raise ConfigError(f"optimize.objectives ({senses}): of the {len(X)} runs, the one at {design} is the best in every one, so "
+                          "they trade nothing off and the Pareto front is that design; expected objectives that conflict (a sense "
+                          "to flip? it defaults to min)")
+
+
 def _check_decision(decision: Any, objective_responses: list[str]) -> None:
     from minectl.data.sources import check_input
     from minectl.optimize.decision import near_band
@@ -494,6 +527,7 @@ def run(cfg: Config, out: Run) -> dict:
     if r.outlier_share > 0 and round(r.outlier_share * n_train) == 0:  # no run perturbed: the clean fit, reported as the perturbed
         raise ConfigError(f"optimize.robustness.outlier_share={r.outlier_share:g} of {n_train} training runs rounds to no outlier; "
                           f"expected more than {0.5 / n_train:.3g} (one run), or 0")
+    _check_trade_off(X, Y, variables, responses, objectives, constraints)
     price = _price(opt.decision, out)
     out.table("doe", pl.DataFrame(np.column_stack([X, Y]), schema=variables + responses, orient="row"))
     metrics: dict[str, Any] = {"doe": {"runs": len(X)}}
@@ -546,4 +580,6 @@ def run(cfg: Config, out: Run) -> dict:
                                          pick.index, fronts.Y_sim))
     out.plot("convergence", plots.convergence_plot(fronts.front, fronts.direct, objectives, base.best_per_trial))
     out.console.print(plots.summary_table(metrics, variables, responses, fronts))
+    for line in unread_settings(READ_ONLY_WITH, cfg):
+        out.console.print(f"[yellow]warning: {line}[/yellow]")
     return metrics

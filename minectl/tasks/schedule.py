@@ -329,6 +329,8 @@ def run(cfg: Config, out: Run) -> dict:
 
     start = time.perf_counter()
     problems = list(cfg.schedule.problems)
+    if cfg.loop.enabled and cfg.loop.ventilation and not cfg.minelib.path:
+        _check_cooling_fits(cfg)
     surrogates = _surrogates(cfg.loop, cfg.seed, out) if cfg.loop.enabled and not cfg.minelib.path else None
     price, sigma = _price(cfg, out)
     metrics: dict = {"price": price}
@@ -355,6 +357,24 @@ def run(cfg: Config, out: Run) -> dict:
     metrics["seconds"] = time.perf_counter() - start
     metrics["feasible"] = feasible
     return {"schedule": metrics}
+
+
+def _check_cooling_fits(cfg: Config) -> None:
+    """The loop's cooling capacity holds a block: below the least any block can need (its tonnes' equipment demand, at rock
+    no warmer than the threshold, whatever a plan estimates its temperature to be) no plan mines anything, and
+    loop.ventilation_capacity=0.001 compared three empty plans, NPV 0 vs 0, exit 0."""
+    import numpy as np
+
+    from minectl.schedule.loop import cooling_capacity
+
+    model, _ = _model(cfg)
+    s, share = cfg.schedule, cfg.loop.ventilation_capacity
+    capacity = cooling_capacity(model, share, s.processing_share * s.mining_share * float(model.tonnes.sum()))
+    least = float(model.heat.cooling_mwh(model.tonnes, np.full(len(model.tonnes), model.heat.threshold_c)).min())
+    if capacity < least:
+        raise ConfigError(f"loop.ventilation_capacity={share:g}: {capacity:.3g} MWh of cooling a period, below the {least:.3g} MWh "
+                          f"any block needs: no plan could mine a block; expected at least {share * least / capacity:.2g} (0.9: 90 % "
+                          "of the demand of a period's processing tonnes)")
 
 
 def _price(cfg: Config, out: Run) -> tuple[float, float]:
