@@ -325,6 +325,10 @@ def _variants(overrides: list[str], group_options: Any) -> tuple[list[tuple[Opti
     return variants, parsed
 
 
+# Hydra's settings only a sweep reads (-m): its launcher, its sweeper and its folder.
+SWEEP_SETTINGS = ("hydra/launcher", "hydra/sweeper", "hydra.launcher.", "hydra.sweeper.", "hydra.sweep.")
+
+
 def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None,
              start_workers: bool = False, multirun: bool = False, source: Optional[str] = None,
              package: Optional[tuple[str, str]] = None) -> Optional[tuple[Path, bool]]:
@@ -386,6 +390,8 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 if output_key:
                     _check_run_layout(cfg.hydra, multirun)
                 basic = str(cfg.hydra.sweeper.get("_target_")).endswith(".BasicSweeper")
+                if multirun and str(cfg.hydra.launcher.get("_target_")).endswith(".JoblibLauncher"):
+                    _check_joblib_launcher(cfg.hydra.launcher)
                 if multirun and basic and interval is not None:  # Hydra's grid would end in a traceback
                     raise MinectlError(f"{interval.input_line}: an interval is searched, not swept; expected values "
                                        "(a,b / range(...)), or a search: hydra/sweeper=optuna")
@@ -437,6 +443,11 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
         if sweep is not None and not multirun:  # after the values' checks: a wrong value is the first thing to fix
             raise MinectlError(f"{sweep.input_line}: a sweep over several values needs -m (--multirun); expected one "
                                "value (a list is written [a,b], a text with commas quoted 'a,b')")
+        if output_key and not multirun:  # a single run has no launcher, sweeper or sweep folder: nothing would read it
+            sweep_setting = next((o for o in parsed if o.get_key_element().lstrip("+~").startswith(SWEEP_SETTINGS)), None)
+            if sweep_setting is not None:
+                raise MinectlError(f"{sweep_setting.input_line}: a sweep's setting, read only with -m (--multirun); expected -m, "
+                                   "or none of it for a single run")
     except (MinectlError, HydraException, OmegaConfBaseException, ValueError) as exc:
         message = str(exc) if isinstance(exc, MinectlError) else _one_line(exc)
         if isinstance(exc, UnsupportedInterpolationType):  # OmegaConf names the resolver, not what would do
@@ -532,6 +543,44 @@ def _check_run_layout(hydra: Any, multirun: bool) -> None:
                            "any job; expected -m instead")
 
 
+JOBLIB_MMAP_MODES = (None, "r+", "r", "w+", "c")  # numpy.memmap's modes
+
+
+def _check_joblib_launcher(launcher: Any) -> None:
+    """hydra/launcher=joblib's settings, before the sweep's folder is made: joblib checks them only once
+    the sweep has started (a 'sweeper stopped' after multirun.yaml is written), some never. The launcher
+    sets backend=loky itself (Hydra's jobs do not run in threads), so no thread hint is read."""
+    from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+    from joblib import Parallel
+    from omegaconf import OmegaConf
+
+    settings = {key: value for key, value in OmegaConf.to_container(launcher, resolve=True).items() if key != "_target_"}
+    for key, allowed in {"backend": (None, "loky"), "prefer": (None, "processes"), "require": (None,)}.items():
+        if settings.get(key) not in allowed:
+            raise MinectlError(f"hydra.launcher.{key}={settings[key]}: the joblib launcher always runs its jobs in loky's worker "
+                               f"processes, never in threads; expected {' or '.join('null' if a is None else a for a in allowed)}")
+    if settings.get("n_jobs") == 0:
+        raise MinectlError("hydra.launcher.n_jobs=0: no worker would run a job; expected a count of workers (>= 1), or -1 "
+                           "for one per CPU core (-2 all but one)")
+    timeout = settings.get("timeout")
+    if timeout is not None and not timeout > 0:  # joblib's limit per job, in seconds: every job would time out
+        raise MinectlError(f"hydra.launcher.timeout={timeout}: every job would time out; expected seconds > 0, or null for none")
+    pre_dispatch = str(settings.get("pre_dispatch"))
+    if pre_dispatch != "all" and not re.fullmatch(r"[\d\s.+*/()-]+", pre_dispatch.replace("n_jobs", "1")):
+        raise MinectlError(f"hydra.launcher.pre_dispatch={pre_dispatch}: expected all, a count of jobs or arithmetic of "
+                           "n_jobs (the default 2*n_jobs)")
+    max_nbytes = settings.get("max_nbytes")
+    if max_nbytes is not None and not re.fullmatch(r"\d+[KMG]?", str(max_nbytes)):
+        raise MinectlError(f"hydra.launcher.max_nbytes={max_nbytes}: expected a size in bytes, K, M or G (1M), or null")
+    if settings.get("mmap_mode") not in JOBLIB_MMAP_MODES:
+        raise MinectlError(f"hydra.launcher.mmap_mode={settings['mmap_mode']}: expected one of r, r+, w+, c or null")
+    process_joblib_cfg(settings)  # as the launcher reads them: numbers written as text
+    try:
+        Parallel(**settings | {"backend": "loky"})  # checks n_jobs, batch_size and verbose; starts no worker
+    except (ValueError, TypeError) as exc:
+        raise MinectlError(f"hydra.launcher: {_one_line(exc)}; expected settings of joblib.Parallel") from None
+
+
 def _check_job_subdir(cfg: Any, parsed: list[Any], jobs: int, basic: bool) -> None:
     """Each job of a sweep gets a folder of its own: `hydra.sweep.subdir` names the job (its number,
     id or overrides) or every swept key; else a later job writes into an earlier one's folder and the
@@ -566,6 +615,7 @@ def _job_folder(cfg: Any) -> Optional[Path]:
         subdir = Path(str(OmegaConf.select(cfg, "hydra.sweep.subdir")))
     except OmegaConfBaseException:  # another value only the running job knows: its text, any ${...} a plain name
         subdir = Path(re.sub(r"\$\{[^}]*\}", "x", text))
+    _check_names_fit("hydra.sweep.subdir", subdir)
     if subdir.is_absolute() or ".." in subdir.parts or not subdir.parts:
         raise MinectlError(f"hydra.sweep.subdir={text}: a job's folder would be {subdir}, not a folder inside the sweep's; "
                            "expected a relative subdir without .. (the default ${hydra.job.num})")
@@ -595,6 +645,38 @@ def _check_sweep_dir(cfg: Any, checked: Optional[tuple[Path, bool]], first: Opti
                            "folder is hydra.sweep.subdir)")
 
 
+RUN_FILE_ROOM = 256  # bytes a run's folder leaves for a file of the run inside it (one name)
+MAX_PATH_BYTES = 4095  # the longest path the OS opens: Linux's PATH_MAX, 4096 bytes with its NUL
+
+
+def _check_names_fit(key: str, path: Path) -> None:
+    """Each name of ``path`` one the OS can make: over 255 bytes, an OSError traceback (ENAMETOOLONG)."""
+    from minectl.trust import MAX_FILE_NAME
+
+    long_name = next((part for part in path.parts if len(os.fsencode(part)) > MAX_FILE_NAME), None)
+    if long_name is not None:
+        raise MinectlError(f"{key}: a folder name of {len(os.fsencode(long_name))} bytes ({long_name[:24]}...); expected names of "
+                           f"at most {MAX_FILE_NAME} bytes (the limit of ext4, XFS, APFS and NTFS)")
+
+
+def _check_path_fits(key: str, path: Path, room: int = 0) -> None:
+    """A path the OS can open (or make), with ``room`` bytes left for a file inside it: a name over
+    255 bytes or a path over PATH_MAX ended in an OSError traceback (ENAMETOOLONG), in the job for a
+    run's folder."""
+    _check_names_fit(key, path)
+    if len(os.fsencode(path.absolute())) > MAX_PATH_BYTES - room:
+        raise MinectlError(f"{key}: a path of {len(os.fsencode(path.absolute()))} bytes; expected at most {MAX_PATH_BYTES - room} "
+                           f"(the system's limit{' less room for the files of the run inside it' if room else ''})")
+
+
+def _check_path_arg(shown: str, path: Path, room: int = 0) -> None:
+    """:func:`_check_path_fits` of a command's path argument, refused in one line."""
+    try:
+        _check_path_fits(shown, path, room)
+    except MinectlError as exc:
+        _fail(str(exc))
+
+
 def _check_output_dir(cfg: Any, key: str) -> tuple[Path, bool]:
     """The run's output folder can be made: its nearest existing ancestor is a writable folder
     (Hydra makes it inside the job, where a failure is a traceback). Returns the folder and
@@ -616,6 +698,7 @@ def _check_output_dir(cfg: Any, key: str) -> tuple[Path, bool]:
     if path.parts[0].startswith("~"):  # Hydra expands no ~: the run went into a folder named `~` in the working folder
         raise MinectlError(f"{key}={path}: ~ is the home folder to a shell only; expected the path in full, e.g. "
                            f"{key}={path.expanduser()}")
+    _check_path_fits(key, path, RUN_FILE_ROOM)
     timestamped = "${now:" in str(written)
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
@@ -930,6 +1013,7 @@ def _predict(task: str, args: list[str], usage: str) -> None:
     from minectl.trust import check_run_folder
 
     try:
+        _check_path_fits("RUN_DIR", Path(args[0]))
         run = read_run(Path(args[0]), (task,))  # the folder may come from someone else: types checked
         check_run_folder(run)
         overrides, made = _predict_out(task, label, run.dir, args[1:])
@@ -1091,6 +1175,7 @@ def summarize(
     by: Optional[str] = typer.Option(None, "--by", help="Group jobs by this override and show mean ± sd."),
     metric: Optional[List[str]] = typer.Option(None, "--metric", help="Metrics to show (repeatable)."),
 ) -> None:
+    _check_path_arg("SWEEP_DIR", sweep_dir)
     if not sweep_dir.is_dir():
         _fail(f"sweep dir '{sweep_dir}' does not exist; expected a multirun output dir")
     from minectl.report.page import holds_sweeps
@@ -1115,6 +1200,7 @@ def report(
 ) -> None:
     from minectl.report.page import is_sweep, write_run_report, write_sweep_report
 
+    _check_path_arg("FOLDER", folder)
     if not folder.is_dir():
         _fail(f"{folder}: {'not a folder' if folder.exists() else 'missing'}; expected a minectl run or sweep folder")
     sweep = is_sweep(folder)
@@ -1179,6 +1265,9 @@ def verify(
         _fail(f"--rtol {rtol}: expected a relative tolerance >= 0 and < 1 (e.g. 1e-8)")
     if not 0 <= atol < float("inf"):  # nan and inf: any two finite metrics would be "reproduced"
         _fail(f"--atol {atol}: expected an absolute tolerance >= 0 and finite (e.g. 1e-12)")
+    _check_path_arg("RUN_DIR", run_dir)
+    if out is not None:
+        _check_path_arg("--out", out, RUN_FILE_ROOM)
     if out is not None and holds_run(out):
         _fail(f"--out {out}: already holds a run; expected a new folder for the replay")
     if out is not None and out.exists() and not out.is_dir():  # else said of hydra.run.dir, as "not a writable folder"

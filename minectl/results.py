@@ -79,9 +79,11 @@ def _background() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(2, thread_name_prefix="minectl-io")
 
 
-def _write_parquet(target: Path, frame: Any) -> None:
+def _write_parquet(target: Path, frame: Any) -> str:
+    """Write the table; returns its sha256 (status.json keeps it), hashed here beside the plots, not after them."""
     with atomic_path(target) as tmp:
         frame.write_parquet(tmp)
+        return sha256_file(tmp)
 
 
 def changed_since_saved(data: bytes, saved_sha256: str | None) -> bool:
@@ -146,7 +148,8 @@ class Run:
     dir: Path
     seed: int
     inputs: dict[str, str | Future] = field(default_factory=dict)  # path -> sha256 (of a file: made in a thread)
-    writes: list[Future] = field(default_factory=list)  # the tables being written, in a thread
+    writes: dict[str, Future] = field(default_factory=dict)  # table file name -> its writing (and sha256), in a thread
+    tables_sha256: dict[str, str] = field(default_factory=dict)  # table file name -> sha256, once `finish` has them
     console: Any = None
     # what the folder held before the task (Hydra's .hydra/ and log): `discard` keeps it
     existing: frozenset = field(init=False, repr=False, default=frozenset())
@@ -161,7 +164,7 @@ class Run:
 
     def discard(self) -> None:
         """Remove what the task wrote, so that a failed run leaves no partial results."""
-        wait(self.writes)  # a table still being written would appear after its folder was removed
+        wait(self.writes.values())  # a table still being written would appear after its folder was removed
         for path in set(self.dir.iterdir()) - self.existing if self.dir.is_dir() else ():
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
@@ -171,7 +174,7 @@ class Run:
     def table(self, name: str, frame: Any) -> None:
         """Write ``frame`` (not changed afterwards) as tables/<name>.parquet, in a thread: `finish`
         waits for it and raises its error (0.7 s of zstd for the tables of 164 mines, beside the plots)."""
-        self.writes.append(_background().submit(_write_parquet, self.dir / "tables" / f"{name}.parquet", frame))
+        self.writes[f"{name}.parquet"] = _background().submit(_write_parquet, self.dir / "tables" / f"{name}.parquet", frame)
 
     def plot(self, name: str, figure: Any) -> Path:
         import matplotlib.pyplot as plt
@@ -226,8 +229,7 @@ class Run:
             yield lambda name, total: bars.enter_context(self.progress(total, description.format(name)))
 
     def finish(self, metrics: dict, config: dict) -> dict[str, float]:
-        for written in self.writes:
-            written.result()
+        self.tables_sha256 = {name: written.result() for name, written in self.writes.items()}
         inputs = {path: digest if isinstance(digest, str) else digest.result() for path, digest in self.inputs.items()}
         flat = flatten_metrics(metrics)
         write_json(self.dir / METRICS_FILE, flat)
@@ -252,14 +254,23 @@ class Run:
 CONFIG_FILE = Path(".hydra") / "config.yaml"
 
 
-def write_status(run_dir: Path, ok: bool, error: str | None = None) -> None:
+def write_status(run_dir: Path, ok: bool, error: str | None = None, tables_sha256: dict[str, str] | None = None) -> None:
+    """status.json, written last; ``tables_sha256``: the digests of the tables as the run wrote them (any other table
+    found in tables/ is hashed here)."""
     status = {"status": "ok" if ok else "failed", "error": error}
     metrics, config = Path(run_dir) / METRICS_FILE, Path(run_dir) / CONFIG_FILE
     if ok and metrics.exists():  # so that `summarize` tells a metrics.json edited since from the run's own
         status["metrics_sha256"] = hashlib.sha256(metrics.read_bytes()).hexdigest()
         if config.exists():  # and a status.json and metrics.json copied in from another job of the sweep
             status["config_sha256"] = hashlib.sha256(config.read_bytes()).hexdigest()
+        known = tables_sha256 or {}  # so that `report` tells a table removed, edited or added since from the run's own
+        status["tables_sha256"] = {path.name: known.get(path.name) or sha256_file(path) for path in run_tables(run_dir)}
     write_json(Path(run_dir) / STATUS_FILE, status)
+
+
+def run_tables(run_dir: Path) -> list[Path]:
+    """The tables of the run of ``run_dir`` (tables/*.parquet), which `report` draws."""
+    return sorted((Path(run_dir) / "tables").glob("*.parquet"))
 
 
 def job_dirs(sweep_dir: Path) -> list[Path]:
@@ -294,10 +305,18 @@ def read_status(path: Path) -> dict:
         "status": (lambda v: v in ("ok", "failed"), "ok or failed"),
         "error": (lambda v: v is None or isinstance(v, str), "null or a message"),
     })
+    def is_sha256(digest: Any) -> bool:
+        return isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest) is not None
+
     for key in ("metrics_sha256", "config_sha256"):  # absent from failed runs and from runs of earlier versions
         digest = status.get(key)
-        if digest is not None and not (isinstance(digest, str) and re.fullmatch("[0-9a-f]{64}", digest)):
+        if digest is not None and not is_sha256(digest):
             raise bad(path, f"{key!r} is {digest!r}", f"{key!r} as 64 hex digits")
+    tables = status.get("tables_sha256")
+    if tables is not None and not (isinstance(tables, dict) and all(
+            isinstance(name, str) and name.endswith(".parquet") and "/" not in name and is_sha256(digest)
+            for name, digest in tables.items())):
+        raise bad(path, f"'tables_sha256' is {str(tables)[:60]!r}", "'tables_sha256' as table names (x.parquet) and their 64 hex digits")
     return status
 
 
@@ -317,6 +336,23 @@ def metrics_edited(run_dir: Path, status: dict) -> bool:
     """Whether ``run_dir``'s metrics.json differs from the file the job wrote (the sha256 an ok
     job keeps in its ``status``; a run of an earlier version has none, and is taken as it is)."""
     return changed_since_saved(as_written(Path(run_dir) / METRICS_FILE), status.get("metrics_sha256"))
+
+
+def tables_edited(run_dir: Path, status: dict) -> str | None:
+    """How ``run_dir``'s tables differ from the ones the job wrote (the sha256 of each that an ok
+    job keeps in its ``status``; None: the same, or a run of an earlier version, which has none)."""
+    saved = status.get("tables_sha256")
+    if saved is None:
+        return None
+    found = {path.name: path for path in run_tables(run_dir)}
+    for name in sorted(saved.keys() | found.keys()):
+        if name not in found:
+            return f"tables/{name} is missing"
+        if name not in saved:
+            return f"tables/{name} was not written by the run"
+        if sha256_file(found[name]) != saved[name]:
+            return f"tables/{name} differs from the one the run wrote"
+    return None
 
 
 def status_of_another_config(run_dir: Path, status: dict) -> bool:

@@ -109,7 +109,7 @@ def execute_job(cfg: Any) -> float | None:
             log.exception("job failed")
             return None
         raise
-    write_status(run_dir, True)  # last: a job whose status says ok has done all its work
+    write_status(run_dir, True, tables_sha256=run.tables_sha256)  # last: a job whose status says ok has done all its work
     run.console.print(f"[dim]run dir:[/] {run_dir}")
     return None if cfg.objective is None else flat[cfg.objective]
 

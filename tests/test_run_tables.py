@@ -39,6 +39,6 @@ def test_discard_waits_for_a_table_still_being_written(tmp_path):
     out = Run(tmp_path, seed=0)
     out.table("large", frame(3_000_000))  # a second or so of writing: discard comes before it ends
     out.discard()
-    for write in out.writes:
+    for write in out.writes.values():
         write.result()  # had discard not waited, the table would appear now
     assert list(tmp_path.iterdir()) == []

@@ -182,7 +182,16 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     engine writes the report before status.json (which is written last)."""
     import polars as pl
 
-    from minectl.results import METRICS_FILE, PROVENANCE_FILE, STATUS_FILE, metrics_edited, read_status, status_of_another_config
+    from minectl.results import (
+        METRICS_FILE,
+        PROVENANCE_FILE,
+        STATUS_FILE,
+        metrics_edited,
+        read_status,
+        run_tables,
+        status_of_another_config,
+        tables_edited,
+    )
     from minectl.runfolder import check_not_inside_a_run, read_metrics, read_provenance, read_text, read_yaml_list, yaml_mapping
 
     run_dir = Path(run_dir)
@@ -204,6 +213,9 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     unfinished = {"status": "incomplete", "error": "no status.json: the run did not finish (stopped, killed, or still running)"}
     status = status or _read_optional(read_status, run_dir / STATUS_FILE, unfinished)
     metrics = _read_optional(read_metrics, run_dir / METRICS_FILE, {})
+    provenance = _read_optional(read_provenance, run_dir / PROVENANCE_FILE, {})  # its inputs and packages typed: the page lists them
+    for path in run_tables(run_dir):  # before any is hashed or read: a pipe never ends, a link leads elsewhere
+        _own_file(path, run_dir, "a table the run wrote, inside its folder")
     if status["status"] == "ok" and not (run_dir / METRICS_FILE).exists():  # an ok run wrote it before its status: removed since
         status = {"status": "incomplete", "error": "status.json says ok but metrics.json is missing"}
     elif status["status"] == "ok" and metrics_edited(run_dir, status):  # as summarize says of a sweep's job: not shown as ok
@@ -212,10 +224,10 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     elif status["status"] == "ok" and status_of_another_config(run_dir, status):
         status = {"status": "edited", "error": "status.json and metrics.json were written for another config than the run's "
                   ".hydra/config.yaml (status.json's sha256): copied from another run? `minectl verify` replays the run"}
-    provenance = _read_optional(read_provenance, run_dir / PROVENANCE_FILE, {})  # its inputs and packages typed: the page lists them
+    elif status["status"] == "ok" and (change := tables_edited(run_dir, status)):  # the figures are drawn from them
+        status = {"status": "edited", "error": f"{change} (status.json's sha256); `minectl verify` replays the run"}
     tables = {}
-    for path in sorted((run_dir / "tables").glob("*.parquet")):
-        _own_file(path, run_dir, "a table the run wrote, inside its folder")
+    for path in run_tables(run_dir):
         try:
             tables[path.stem] = pl.read_parquet(path, glob=False)  # a run folder named run[1] is no pattern
         except (pl.exceptions.PolarsError, OSError) as exc:

@@ -85,6 +85,19 @@ def copy_without(run: Path, folder: Path, name: str) -> Path:
     return copy
 
 
+def status_on_page(run: Path) -> tuple[str, str]:
+    """(status, error) that `minectl report RUN` shows on the run's page, the error's HTML entities read."""
+    import html
+    import re
+
+    result = invoke("report", run)
+    assert result.exit_code == 0, result.output
+    page = (run / "report.html").read_text()
+    status = re.search(r'<span class="status [^"]*" id="status">([^<]*)</span>', page).group(1)
+    error = re.search(r'<p class="error" id="error">([^<]*)</p>', page)
+    return status, html.unescape(error.group(1)) if error else ""
+
+
 def snapshot(paths: Iterable[Path]) -> dict[str, str]:
     """sha256 of every file under the given files and folders."""
     found: dict[str, str] = {}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from harness import QUICK_RISK, invoke
+from harness import QUICK_RISK, invoke, status_on_page
 
 from minectl.report.formats import sort_key
 
@@ -221,21 +221,13 @@ def test_the_page_lists_the_runs_inputs_and_packages_as_written(haulage_starts, 
 # ---------------------------------------------------------------------------- a run page's status
 
 
-def _status_on_page(run: Path) -> tuple[str, str]:
-    result = invoke("report", run)
-    assert result.exit_code == 0, result.output
-    page = (run / "report.html").read_text()
-    status = re.search(r'<span class="status [^"]*" id="status">([^<]*)</span>', page).group(1)
-    error = re.search(r'<p class="error" id="error">([^<]*)</p>', page)
-    return status, error.group(1) if error else ""
-
 
 def test_a_run_page_does_not_call_a_run_with_edited_metrics_ok(haulage_starts, tmp_path):
     """Before: "ok", and the edited cost.total as the run's headline; summarize calls such a job "edited"."""
     run = Path(shutil.copytree(haulage_starts, tmp_path / "run"))
     metrics = json.loads((run / "metrics.json").read_text())
     (run / "metrics.json").write_text(json.dumps(metrics | {"cost.total": 1.0}, indent=2, sort_keys=True) + "\n")
-    assert _status_on_page(run) == ("edited", "metrics.json differs from the one the run wrote (status.json&#39;s sha256); "
+    assert status_on_page(run) == ("edited", "metrics.json differs from the one the run wrote (status.json's sha256); "
                                     "`minectl verify` replays the run")
 
 
@@ -243,7 +235,7 @@ def test_a_run_page_does_not_call_ok_a_status_written_for_another_config(haulage
     run = Path(shutil.copytree(haulage_starts, tmp_path / "run"))
     config = run / ".hydra" / "config.yaml"
     config.write_text(config.read_text().replace("seed: 0\n", "seed: 1\n", 1))
-    status, error = _status_on_page(run)
+    status, error = status_on_page(run)
     assert status == "edited" and error.startswith("status.json and metrics.json were written for another config")
 
 
@@ -252,7 +244,7 @@ def test_a_run_page_of_a_crlf_checkout_is_still_ok(haulage_starts, tmp_path):
     run = Path(shutil.copytree(haulage_starts, tmp_path / "run"))
     for name in ("metrics.json", "status.json", ".hydra/config.yaml"):
         (run / name).write_bytes((run / name).read_bytes().replace(b"\n", b"\r\n"))
-    assert _status_on_page(run) == ("ok", "")
+    assert status_on_page(run) == ("ok", "")
 
 
 # ---------------------------------------------------------------------------- a failed run

@@ -34,7 +34,7 @@ def run(cfg, out):
     import polars as pl
 
     out.table("daily", pl.DataFrame({"cost": [1.0]}))
-    out.writes[-1].result()
+    out.writes["daily.parquet"].result()
     (out.dir / "started").write_text("")
     time.sleep(60)
 

@@ -425,8 +425,9 @@ def test_the_folder_of_a_failed_run_may_be_reused(made, tmp_path):
     assert invoke("demo", "data=parquet_dir", f"data.dir={made['mine']}", f"hydra.run.dir={run}").exit_code == 0
     metrics_sha256 = hashlib.sha256((run / "metrics.json").read_bytes()).hexdigest()
     config_sha256 = hashlib.sha256((run / ".hydra" / "config.yaml").read_bytes()).hexdigest()
+    tables_sha256 = {table.name: hashlib.sha256(table.read_bytes()).hexdigest() for table in (run / "tables").glob("*.parquet")}
     assert json.loads((run / "status.json").read_text()) == {"error": None, "status": "ok", "metrics_sha256": metrics_sha256,
-                                                             "config_sha256": config_sha256}
+                                                             "config_sha256": config_sha256, "tables_sha256": tables_sha256}
 
 
 def test_a_named_folder_where_a_run_has_started_is_refused(made, tmp_path):
