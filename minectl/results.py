@@ -176,6 +176,13 @@ class Run:
         waits for it and raises its error (0.7 s of zstd for the tables of 164 mines, beside the plots)."""
         self.writes[f"{name}.parquet"] = _background().submit(_write_parquet, self.dir / "tables" / f"{name}.parquet", frame)
 
+    def warn(self, line: str) -> None:
+        """A warning line, its text as given: a value in brackets (`item_columns=[a,b]`, a column `price [usd/t]`) is no
+        console markup, which dropped it from the line."""
+        from rich.markup import escape
+
+        self.console.print(f"[yellow]warning: {escape(line)}[/yellow]")
+
     def plot(self, name: str, figure: Any) -> Path:
         import matplotlib.pyplot as plt
 

@@ -179,10 +179,8 @@ def run(cfg: Config, out: Run) -> dict:
            else f"none (revenue still rises at 4 x the upper limit, {4 * metrics['upper_mt_a']:.2f} Mt/a)")
         + f" with e_P {e_price:+.4f}, e_Z {e_cost:+.4f}"
     )
-    from rich.markup import escape
-
-    for line in unread_settings(READ_ONLY_WITH, cfg):  # escaped: item_columns=[a,b] printed as item_columns=
-        out.console.print(f"[yellow]warning: {escape(line)}[/yellow]")
+    for line in unread_settings(READ_ONLY_WITH, cfg):
+        out.warn(line)
     return {"capacity": metrics}
 
 

@@ -190,7 +190,7 @@ def _warn(out: Run, cfg: Config, models: dict, fits: dict, n: int) -> None:
     lines = [f"forecaster.{name}.params.{line}" for name, (model, _) in models.items() for line in model.unused_params()]
     lines += [f"forecaster.{name}.params.{line}" for name in models if (name, n) in fits for line in fits[name, n].fit_notes()]
     for line in [*lines, *unread_settings(READ_ONLY_WITH, cfg)]:
-        out.console.print(f"[yellow]warning: {line}[/yellow]")
+        out.warn(line)
 
 
 def check(cfg: Config) -> None:

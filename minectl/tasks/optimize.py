@@ -581,5 +581,5 @@ def run(cfg: Config, out: Run) -> dict:
     out.plot("convergence", plots.convergence_plot(fronts.front, fronts.direct, objectives, base.best_per_trial))
     out.console.print(plots.summary_table(metrics, variables, responses, fronts))
     for line in unread_settings(READ_ONLY_WITH, cfg):
-        out.console.print(f"[yellow]warning: {line}[/yellow]")
+        out.warn(line)
     return metrics

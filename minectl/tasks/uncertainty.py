@@ -283,7 +283,7 @@ def run(cfg: Config, out: Run) -> dict:
     if params.drop_incomplete:
         out.console.print(f"dropped (uncertainty.drop_incomplete): {', '.join(f'{n} {label}' for label, n in dropped.items())}")
     for line in unread_settings(READ_ONLY_WITH, cfg):  # with the figures: said at once, they came before a refusal's one line
-        out.console.print(f"[yellow]warning: {line}[/yellow]")
+        out.warn(line)
     return {"uncertainty": metrics}
 
 

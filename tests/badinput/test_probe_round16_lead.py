@@ -144,3 +144,10 @@ def test_an_output_renamed_from_a_csv_column_is_taken(tmp_path):
     result = invoke("cost", "-cd", str(conf.parent), "data=csv_mine", f"data.dir={folder}", "report=false", f"hydra.run.dir={run}")
     assert result.exit_code == 0, result.output
     assert json.loads((run / "metrics.json").read_text())["cost.total"] == 35 * 85.0  # 35 h of haulage labour at 85 CNY/h
+
+
+def test_a_warning_keeps_a_value_in_brackets(tmp_path):
+    """Rich read `[usd/t]` as markup and dropped it: the warning named the column as `coal `."""
+    result = invoke(*_forecast(tmp_path / "run", "source.value_column='coal [usd/t]'"))
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "warning: source.value_column='coal [usd/t]' is read only with series=" in said, said
