@@ -64,13 +64,14 @@ def mine_source(data: dict, costs: dict) -> Source:
 
 def table_source(path: str, categorical: list[str], static: list[str], time: str | None = None,
                  frequency: Frequency | None = None, shift_hours: float = 8.0, repeated: str = "refuse",
-                 series: str | None = None, predicting: bool = False) -> Source:
+                 series: str | None = None, predicting: bool = False, labels: tuple[str, ...] = ()) -> Source:
     """A table file (.arff, .csv, .parquet): sorted by its ``time`` column (a timestamp, date or
     shift number; rows sharing a time refused, or merged: ``repeated``), else in row order with a `step` index as its time
     axis; ``frequency`` names one period (None: inferred from ``time``, else one row);
     ``categorical`` columns are one-hot encoded. ``series``: the column naming each series of
     the file (a machine, an engine, a well), each then ordered, windowed and filled on its own.
-    ``predicting``: new rows for a saved run (`risk predict`), whose refusals name what predict takes."""
+    ``predicting``: new rows for a saved run (`risk predict`), whose refusals name what predict takes. ``labels``: the
+    columns of level codes, which rows sharing a time must agree on (order_by_time)."""
     from minectl.data.sources import is_csv, read_file, resolve_input
 
     path = resolve_input(path)
@@ -99,12 +100,12 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
         frame = frame.with_columns((step.over(series) if series else step).alias("step"))
         return Source(frame, list(static), series, "step", [path], frequency or Frequency(1, "row", shift_hours), table=True)
     if series is None:
-        frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path), repeated, predicting)
+        frame, frequency, report = order_by_time(frame, time, frequency, shift_hours, str(path), repeated, predicting, labels)
         return Source(frame, list(static), None, time, [path], frequency, report, table=True)
     parts, reports = [], []
     for (name,), part in frame.group_by(series, maintain_order=True):  # the first series' frequency is every one's
         part, frequency, report = order_by_time(part, time, frequency, shift_hours, f"{path}: {series}={name}", repeated,
-                                              predicting)
+                                              predicting, labels)
         parts.append(part)
         reports.append(report)
     report = TimeReport(*(sum(getattr(r, f) for r in reports) for f in ("reordered", "gaps", "irregular")),

@@ -190,8 +190,10 @@ def infer_frequency(time: pl.Series, shift_hours: float) -> Frequency:
     if time.len() < 2:
         return Frequency(1, "step", shift_hours)
     if time.dtype.is_integer():
-        steps = time.diff().drop_nulls().to_numpy()
-        return Frequency(float(np.bincount(steps.astype(np.int64)).argmax()) or 1.0, "step", shift_hours)
+        # the most common step, the smallest of equals; by counting each step value, not every integer up to the largest
+        # (np.bincount): epoch nanoseconds a day apart asked for a 629 TiB array
+        values, counts = np.unique(time.diff().drop_nulls().to_numpy(), return_counts=True)
+        return Frequency(float(values[counts.argmax()]) or 1.0, "step", shift_hours)
     seconds = time.cast(pl.Datetime("ms")).diff().drop_nulls().dt.total_milliseconds().to_numpy() / 1000.0
     values, counts = np.unique(seconds, return_counts=True)
     step = float(values[counts.argmax()])
@@ -208,11 +210,12 @@ def infer_frequency(time: pl.Series, shift_hours: float) -> Frequency:
 
 
 def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None, shift_hours: float,
-                  where: str, repeated: str = "refuse", predicting: bool = False) -> tuple[pl.DataFrame, Frequency, TimeReport]:
+                  where: str, repeated: str = "refuse", predicting: bool = False,
+                  labels: tuple[str, ...] = ()) -> tuple[pl.DataFrame, Frequency, TimeReport]:
     """The frame sorted by its parsed time ``column`` (stable), its frequency (``frequency`` or the
     inferred one) and the report; rows sharing a time are refused, or with ``repeated="mean"``
-    merged into one (`mean_per_time`). ``predicting``: new rows for a saved run, whose refusal
-    offers no risk.time key (predict keeps the run's)."""
+    merged into one (`mean_per_time`, ``labels`` its columns of level codes). ``predicting``: new rows for a saved
+    run, whose refusal offers no risk.time key (predict keeps the run's)."""
     if column not in frame.columns:
         raise DataError(f"{where}: time column {column!r} not found (has {', '.join(frame.columns)})")
     frame = frame.with_columns(parse_time(frame[column], where))
@@ -223,7 +226,7 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
     shared = ordered[column].is_duplicated()
     merged = 0
     if shared.any() and repeated == "mean":
-        ordered, merged = mean_per_time(ordered, column, where)
+        ordered, merged = mean_per_time(ordered, column, where, labels)
     elif shared.any():
         first = ordered[column].filter(shared)[0]
         rows = ordered.filter(pl.col(column) == first)
@@ -253,11 +256,12 @@ def order_by_time(frame: pl.DataFrame, column: str, frequency: Frequency | None,
     return ordered, frequency, report
 
 
-def mean_per_time(frame: pl.DataFrame, column: str, where: str) -> tuple[pl.DataFrame, int]:
+def mean_per_time(frame: pl.DataFrame, column: str, where: str, labels: tuple[str, ...] = ()) -> tuple[pl.DataFrame, int]:
     """One row per time of a frame sorted by ``column``: its float columns' means (of the values
     given), every other column's one value (labels, categories, counts, flags: a mean of those
-    would make up values, so two different ones at a time are refused); and the rows folded."""
-    floats = [c for c, dtype in frame.schema.items() if dtype.is_float() and c != column]
+    would make up values, so two different ones at a time are refused); and the rows folded.
+    ``labels``: columns of level codes, never averaged even as floats (a csv's 0.0 and 2.0 at one time made a level 1)."""
+    floats = [c for c, dtype in frame.schema.items() if dtype.is_float() and c != column and c not in labels]
     others = [c for c in frame.columns if c not in floats and c != column]
     by_time = frame.group_by(column, maintain_order=True)
     if others:

@@ -42,6 +42,7 @@ class Dataset:
     labels: np.ndarray  # every day's label, in frame order (for persistence)
     series: np.ndarray | None = None  # the series (mine) of each sample; None: the frame is one series without a column
     starts: np.ndarray | None = None  # the index in ``labels`` of each sample's series' first day (persistence stays in it)
+    targets: np.ndarray | None = None  # the time of each sample's target (t + lead): the split's gap reaches past it
 
 
 @dataclass
@@ -107,13 +108,15 @@ def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
     short = too_short(frame, layout, lead)
     if short:
         frame = frame.filter(~pl.col(layout.series).is_in(list(short)))
-    parts, offset, all_dates, all_labels, all_series, all_starts = [], 0, [], [], [], []
+    parts, offset, all_dates, all_targets, all_labels, all_series, all_starts = [], 0, [], [], [], [], []
     for part in _series(frame, layout):
         dynamic, static = _arrays(part, layout)
         labels = part[layout.label].to_numpy().astype(np.float64 if layout.label_cut is not None else np.int64)
         all_labels.append(labels)
         samples = supervised_samples(dynamic, static, labels, layout.window, lead)
-        dates = part[layout.time].to_numpy()[samples.end_index]
+        times = part[layout.time].to_numpy()
+        dates = times[samples.end_index]
+        all_targets.append(times[samples.target_index])
         parts.append(Samples(samples.X, samples.y, samples.end_index + offset, samples.target_index + offset))
         all_dates.append(dates)
         all_starts.append(np.full(len(dates), offset))
@@ -124,10 +127,10 @@ def build_dataset(frame: pl.DataFrame, layout: Layout, lead: int) -> Dataset:
     series = np.concatenate(all_series) if all_series else None
     order = np.argsort(dates, kind="stable")
     if len(parts) == 1 and (order[1:] > order[:-1]).all():  # one series in time order: its arrays as they are
-        return Dataset(parts[0], dates, all_labels[0], series, all_starts[0])
+        return Dataset(parts[0], dates, all_labels[0], series, all_starts[0], all_targets[0])
     stacked = Samples(*(np.concatenate([getattr(p, f) for p in parts])[order] for f in ("X", "y", "end_index", "target_index")))
     return Dataset(stacked, dates[order], np.concatenate(all_labels), None if series is None else series[order],
-                   np.concatenate(all_starts)[order])
+                   np.concatenate(all_starts)[order], np.concatenate(all_targets)[order])
 
 
 def scaler_for(frame: pl.DataFrame, layout: Layout, train_until, static_rows: np.ndarray) -> ZScore:
@@ -174,7 +177,37 @@ def fit_model(model, X_train, y_train, X_val, y_val):
     """Fit; sequence models also get the validation part (early stopping, tree weights)."""
     if "validation_data" in inspect.signature(model.fit).parameters:
         return model.fit(X_train, y_train, validation_data=(X_val, y_val))
-    return model.fit(X_train, y_train)
+    try:
+        return model.fit(X_train, y_train)
+    except ValueError as exc:
+        _refuse_settings(model, exc, np.unique(y_train))
+        raise
+
+
+def _refuse_settings(model, exc: ValueError, levels: np.ndarray) -> None:
+    """``exc`` of a fit as one ConfigError naming model.params where a clone of ``model`` fails on a few clean,
+    separable rows too: settings the estimator refuses only together, when it fits (LogisticRegression's penalty=l1
+    beside its default solver lbfgs, a forest's oob_score=true with bootstrap=false) were a traceback after the data
+    work. Where the few rows fit, the data caused it: left as it was."""
+    from sklearn.base import clone
+
+    if len(levels) < 2:  # one level fails any classifier's fit: no sign of its settings
+        return
+    y = np.tile(levels, 4)  # 4 rows a level: SVMClassifier's calibration takes 3 folds
+    X = np.column_stack([y, np.arange(len(y)) % 3]).astype(float)
+    try:
+        clone(model).fit(X, y)
+    except ValueError:
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise ConfigError(f"model.params: {type(model).__name__} cannot fit with these settings together ({first}); "
+                          "expected settings it takes together (see its documentation)") from None
+
+
+def iterations_used_up(model) -> bool:
+    """Whether ``model``'s fit used every one of its max_iter iterations (LogisticRegression, an MLP): the solver
+    stopped before it converged. scikit-learn's ConvergenceWarning says so, but the CLI hides other packages' warnings."""
+    limit, used = getattr(model, "max_iter", None), getattr(model, "n_iter_", None)
+    return isinstance(limit, int) and limit > 0 and used is not None and bool(np.max(used) >= limit)
 
 
 def predict_scores(model, X, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +234,7 @@ def run_lead(
     if thresholds is not None:
         check_thresholds(thresholds, layout.n_levels)
     data = build_dataset(frame, layout, lead)
-    train, val, test = split_by_time(data.dates, val_fraction, test_fraction, gap=lead)
+    train, val, test = split_by_time(data.dates, val_fraction, test_fraction, gap=lead, targets=data.targets)
     data = fit_on_training(data, layout, train)
     s = data.samples
     if len(np.unique(s.y[train])) < 2:

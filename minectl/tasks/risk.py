@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from omegaconf import MISSING, OmegaConf
+from rich.markup import escape
 
 from minectl.config import CostsConfig, DataConfig, TaskConfig
 from minectl.constraints import at_least, between, estimator_params, finite, finite_nonneg, greater_than, one_of
@@ -376,8 +377,9 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
         source = inputs.mine_source(OmegaConf.to_container(cfg.data, resolve=True),
                                     OmegaConf.to_container(cfg.costs, resolve=True))
     else:
+        levels = (p.labels.column,) if p.labels.source == "column" else ()  # level codes: merged rows must agree on them
         source = inputs.table_source(_table_path(p.input), list(p.input.categorical), list(p.input.static), t.column, frequency,
-                                     t.shift_hours, t.repeated, p.input.series, predicting=spec is not None)
+                                     t.shift_hours, t.repeated, p.input.series, predicting=spec is not None, labels=levels)
     frequency = frequency or source.frequency
     if out is not None:
         out.record_inputs(source.inputs)
@@ -441,7 +443,7 @@ def _leakage(prep: Prepared, p: RiskParams, seed: int, leads: list[int]) -> tupl
     if not isinstance(scores, dict):
         return {}, {}, [] if scores is None else [f"[yellow]{scores}[/yellow]"]
     flagged = leaking(scores, p.leakage.limit)
-    said = [f"[yellow]leakage? feature {name!r} alone predicts the label with balanced accuracy {score:.3f} on validation "
+    said = [f"[yellow]leakage? feature {escape(repr(name))} alone predicts the label with balanced accuracy {score:.3f} on validation "
             "at lead 0; if it is derived from the label, add it to risk.labels.sources[/yellow]" for name, score in flagged.items()]
     ahead = {}
     for lead in sorted({lead for lead in leads if lead > 0}):  # a case table (split=cv) has lead 0 only
@@ -449,7 +451,7 @@ def _leakage(prep: Prepared, p: RiskParams, seed: int, leads: list[int]) -> tupl
         found = {k: v for k, v in leaking(later, p.leakage.limit).items() if k not in flagged} if isinstance(later, dict) else {}
         if found:
             ahead[lead] = found
-        said += [f"[yellow]leakage? feature {name!r} alone predicts the label {lead} period{'' if lead == 1 else 's'} ahead "
+        said += [f"[yellow]leakage? feature {escape(repr(name))} alone predicts the label {lead} period{'' if lead == 1 else 's'} ahead "
                  f"with balanced accuracy {score:.3f} on validation, though not at lead 0: does it hold later values (the label "
                  "or its source shifted back)? expected it in risk.features.exclude[/yellow]" for name, score in found.items()]
     return flagged, ahead, said
@@ -523,6 +525,7 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.estimators import build
     from minectl.risk import artefacts, summary
     from minectl.risk.timeaxis import lead_index, lead_key
+    from minectl.risk.workflow import iterations_used_up
 
     p = cfg.risk
     model_params = OmegaConf.to_container(cfg.model.params, resolve=True)
@@ -564,7 +567,8 @@ def run(cfg: Config, out: Run) -> dict:
         if ahead:  # by lead as configured: lead_1
             metrics["leakage_ahead"] = {keys[leads.index(lead)]: found for lead, found in ahead.items()}
     # said with the figures, as the leakage lines: said at once, they came before the one line of a later refusal
-    said = [*(f"[yellow]warning: {line}[/yellow]" for line in [*unused_settings(cfg), *short_said]), *leakage_said]
+    # escaped: a value or a column in brackets (`price [usd/t]`) is no console markup
+    said = [*(f"[yellow]warning: {escape(line)}[/yellow]" for line in [*unused_settings(cfg), *short_said]), *leakage_said]
     if p.split == "cv":
         return _run_cv(cfg, out, prep, make_model, fixed, metrics, said)
 
@@ -578,6 +582,12 @@ def run(cfg: Config, out: Run) -> dict:
             results.append(result if lead == primary else replace(result, dataset=None))
             advance(1)
     primary_result = results[leads.index(primary)]
+    unconverged = [key for key, r in zip(keys, results, strict=True) if iterations_used_up(r.model)]
+    if unconverged:  # its scores are an unfinished fit's, said nowhere
+        said.append(f"[yellow]warning: model {cfg.model.name} used all of its max_iter={results[0].model.max_iter} "
+                    "iterations without converging "
+                    f"at {', '.join(unconverged)}: the scores are an unfinished fit's; expected a larger "
+                    "model.params.max_iter[/yellow]")
     metrics.update({key: summary.lead_summary(r.metrics) for key, r in zip(keys, results, strict=True)})
     metrics.update(summary.primary_summary(primary_result, layout.n_levels))
     out.table("predictions", pl.concat([r.predictions for r in results]))
@@ -718,6 +728,10 @@ def scores_and_notes(run_dir, data_cfg: Optional[dict] = None, check_units: bool
     prep = _daily_frame(cfg, with_labels=False, spec=spec)
     frame, layout = prep.frame, prep.layout
     notes = _check_steps(prep, run_dir)
+    filled = prep.info["missing"]["filled"]
+    if filled:  # a run says what it filled in its own data; the new rows' gaps were filled unsaid
+        notes.append(f"missing: {', '.join(f'{c} {n}' for c, n in filled.items())} empty values of the new data filled by the "
+                     "run's risk.missing policy; the windows holding them score filled values, not measured ones")
     empty = [c for c in layout.median_fill if frame[c].null_count()]
     if empty:
         raise DataError(f"risk predict: column {empty[0]!r} has {frame[empty[0]].null_count()} empty values; the run fills "
