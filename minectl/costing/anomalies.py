@@ -67,6 +67,12 @@ def rules_from_config(specs: Mapping[str, Any], key: str = "costs.anomaly_rules"
             threshold = finite_float(spec.get("threshold"))
             if threshold is None or not threshold > 0:  # inf: an `up` that never fires, a `flat` that always holds
                 raise ConfigError(f"{where}.threshold: {spec.get('threshold')!r}; expected a finite relative change > 0, e.g. 0.15")
+            if direction == "down" and threshold > 1:  # a percent (15 for 15 %): a fall below -100 % never comes
+                raise ConfigError(f"{where}.threshold: {threshold:g} for direction 'down' is a fall of more than 100 %, which no "
+                                  f"cost or quantity >= 0 makes (the rule never fires); expected a fraction <= 1, e.g. 0.15 for 15 %")
+            if direction == "flat" and threshold > 1:  # a percent (10 for 10 %): holds for every fall and most rises
+                raise ConfigError(f"{where}.threshold: {threshold:g} for direction 'flat' counts any value from 0 to "
+                                  f"{threshold + 1:g} times the trailing mean as flat; expected a fraction <= 1, e.g. 0.10 for 10 %")
             parsed.append(Condition(str(indicator), direction, threshold))
         rules.append(Rule(str(name), tuple(parsed)))
     return tuple(rules)

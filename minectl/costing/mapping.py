@@ -195,6 +195,11 @@ class CostMapping:
                     declared[f"costs.currency {self.currency!r}"] = _unit_of(_unit_key(self.currency), table)
                 for word, unit in words.items():
                     alike = [key for key, theirs in declared.items() if theirs and theirs[0] == unit[0]]
+                    if alike and (scale := _multiples(header).get(word)):  # price_per_1000_l: costed 1000x high
+                        raise DataError(
+                            f"data.tables.{table}.columns: source column {header!r} is taken as the {target}, and its name says "
+                            f"{scale:.0f} {word!r}, which the column map reads as 1 {word!r} (every {target} {scale:.0f}x off); "
+                            f"expected the {target} in {word!r}, not in {scale:.0f} {word!r} (convert it upstream)")
                     if alike and all(declared[key] != unit for key in alike):
                         power = " (a power: a day's energy is 24 hours of it)" if unit[1].startswith("power") else ""
                         raise DataError(
@@ -210,22 +215,45 @@ _UNIT_ALIASES = {**CURRENCY_ALIASES, "千瓦时": "kwh", "度": "kwh", "兆瓦�
                  "升": "l", "立方米": "m3",
                  # and spelled out in English (as _unit_key writes them: no spaces), tonnes (metric) only: a US "ton" is 0.907 t
                  **dict.fromkeys(("tonne", "tonnes", "metricton", "metrictons"), "t"), **dict.fromkeys(("kilogram", "kilograms"), "kg"),
-                 **dict.fromkeys(("litre", "litres", "liter", "liters"), "l")}
+                 **dict.fromkeys(("litre", "litres", "liter", "liters"), "l"),
+                 **{f"{prefix}watt{dash}hour{s}": f"{prefix[0]}wh" for prefix in ("kilo", "mega") for dash in ("", "-") for s in ("", "s")},
+                 # US units spelled out (a US ton, gallon, pound is no t, L, kg: they compare with their abbreviations only)
+                 **dict.fromkeys(("gallon", "gallons", "gals", "usgal"), "gal"), **dict.fromkeys(("lbs", "pound", "pounds"), "lb"),
+                 "tons": "ton"}
 
 
 def _words(header: str) -> list[str]:
     """The words of a column name in its compatibility forms (m³ as m3): energy_MWh, qty [kg], price USD/MWh."""
-    return [w for w in re.split(r"[^0-9A-Za-z]+", unicodedata.normalize("NFKC", header)) if w]
+    text = re.sub(r"(?<![0-9A-Za-z])(10+)(?=[A-Za-z])", r"\1 ", unicodedata.normalize("NFKC", header))  # 1000L: 1000 of L
+    return [w for w in re.split(r"[^0-9A-Za-z]+", text) if w]
 
 
 # units of one kind that differ by a factor: word (casefolded, as _unit_key gives it) -> (kind, the unit it names)
 _MEASURES = {
     **{w: ("energy", w) for w in ("wh", "kwh", "mwh", "gwh", "mj", "gj", "tj", "therm", "mmbtu")}, "therms": ("energy", "therm"),
+    # a meter's reactive and apparent energy (kvarh, kVAh) is no kWh billed as energy
+    **{w: ("energy", w) for w in ("varh", "kvarh", "mvarh", "vah", "kvah", "mvah")},
     **{w: ("mass", w) for w in ("g", "kg", "t", "kt")}, "tonne": ("mass", "t"), "tonnes": ("mass", "t"),
+    # US units, as US mines' exports name their columns (a short ton is 0.907 t, a US gallon 3.785 L)
+    **{w: ("mass", "ton") for w in ("ton", "tons")}, **{w: ("mass", "lb") for w in ("lb", "lbs")}, "oz": ("mass", "oz"),
+    **{w: ("volume", "gal") for w in ("gal", "gals", "gallon", "gallons")}, "bbl": ("volume", "bbl"),
     **{w: ("volume", "l") for w in ("l", "litre", "litres", "liter", "liters")}, "ml": ("volume", "ml"),
     "kl": ("volume", "m3"), "m3": ("volume", "m3"),
     **{w: ("money", w) for w in CURRENCY_CODES}, **{w: ("money", c) for w, c in CURRENCY_ALIASES.items()},
 }
+
+
+# words that make the unit after them a multiple (price_per_1000_l, qty_thousand_litres; 000 as in $000)
+_MULTIPLIER_WORDS = {"hundred": 100, "thousand": 1000, "million": 1e6, "000": 1000}
+
+
+def _multiples(header: str) -> dict[str, float]:
+    """The words of a column name (as _words gives them) that a multiplier comes right before, with the
+    multiplier: {'l': 1000.0} for price_per_1000_l or price_per_1000L."""
+    words = _words(header)
+    multipliers = {word: int(word) if re.fullmatch(r"10+", word) else _MULTIPLIER_WORDS.get(word.casefold())
+                   for word in words}
+    return {word: float(multipliers[before]) for before, word in zip(words, words[1:], strict=False) if multipliers[before]}
 
 
 def _unit_of(word: str, table: str) -> tuple[str, str] | None:

@@ -241,7 +241,7 @@ def test_a_rule_threshold_that_is_not_finite_is_refused(direction, threshold):
 
     with pytest.raises(ConfigError, match=r"costs.anomaly_rules.r.kwh_per_t.threshold: .*; expected a finite relative change > 0"):
         rules_from_config({"r": {"kwh_per_t": {"direction": direction, "threshold": threshold}}})
-    assert rules_from_config({"r": {"kwh_per_t": {"direction": direction, "threshold": 5}}})[0].conditions[0].threshold == 5.0
+    assert rules_from_config({"r": {"kwh_per_t": {"direction": direction, "threshold": 0.5}}})[0].conditions[0].threshold == 0.5
 
 
 def _ledger_prices(rows: list[tuple[int, int | None, float]], days: int = 10) -> list[float]:
