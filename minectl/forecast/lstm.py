@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from minectl.errors import ConfigError
-from minectl.forecast.models import BaseForecaster, is_integer
+from minectl.forecast.models import BaseForecaster, is_integer, is_real
 
 
 class LSTMForecaster(BaseForecaster):
@@ -54,15 +54,15 @@ class LSTMForecaster(BaseForecaster):
             value = getattr(self, name)
             if not is_integer(value) or value < 1:
                 raise ConfigError(f"{name}: expected an integer >= 1, got {value!r}")
-        if not 0 <= self.dropout < 1:
-            raise ConfigError(f"dropout: expected a value in [0, 1), got {self.dropout}")
+        if not is_real(self.dropout) or not 0 <= self.dropout < 1:
+            raise ConfigError(f"dropout: expected a value in [0, 1), got {self.dropout!r}")
         # true counted as 1, inf trained to NaN weights
-        if isinstance(self.learning_rate, bool) or not 0 < self.learning_rate < np.inf:
+        if not is_real(self.learning_rate) or not 0 < self.learning_rate < np.inf:
             raise ConfigError(f"learning_rate: expected a finite value > 0, got {self.learning_rate!r}")
         if not isinstance(self.differenced, bool):  # any text, 'false' among them, read as true
             raise ConfigError(f"differenced: expected true or false, got {self.differenced!r}")
-        if not 0 < self.validation_fraction < 1:
-            raise ConfigError(f"validation_fraction: expected a value in (0, 1), got {self.validation_fraction}")
+        if not is_real(self.validation_fraction) or not 0 < self.validation_fraction < 1:
+            raise ConfigError(f"validation_fraction: expected a value in (0, 1), got {self.validation_fraction!r}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"device: expected auto, cpu or cuda; got {self.device!r}")
 

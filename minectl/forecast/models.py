@@ -107,6 +107,11 @@ def is_integer(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+def is_real(value) -> bool:
+    """A number, not a boolean or text: a comparison with None or '1e-3' (a quoted value) raised a TypeError traceback."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 def _check_level(level: float) -> None:
     # the largest float below 1 is in (0, 1), but 0.5 + level / 2 rounds to 1: its normal quantile is
     # inf, and the intervals were NaN (0 x inf) or [0, inf] after a numpy warning
@@ -152,11 +157,12 @@ class ArimaForecaster(BaseForecaster):
         self.trend = trend
 
     def check_params(self):
+        for name, value, count, terms in (("order", self.order, 3, "three integers >= 0 (p, d, q)"),
+                                          ("seasonal_order", self.seasonal_order, 4, "four integers >= 0 (P, D, Q, s)")):
+            # a list, not a number, null or text: order=5 was a TypeError traceback, '1,1,0' read letter by letter
+            if not isinstance(value, (list, tuple)) or len(value) != count or any(not is_integer(v) or v < 0 for v in value):
+                raise ConfigError(f"{name}: expected {terms}, got {list(value) if isinstance(value, tuple) else value!r}")
         order, seasonal = tuple(self.order), tuple(self.seasonal_order)
-        if len(order) != 3 or any(not is_integer(v) or v < 0 for v in order):
-            raise ConfigError(f"order: expected three integers >= 0 (p, d, q), got {list(order)}")
-        if len(seasonal) != 4 or any(not is_integer(v) or v < 0 for v in seasonal):
-            raise ConfigError(f"seasonal_order: expected four integers >= 0 (P, D, Q, s), got {list(seasonal)}")
         if self.trend not in ("n", "c", "t", "ct"):
             raise ConfigError(f"trend: expected one of n, c, t, ct; got {self.trend!r}")
         self._check_seasonal(order, seasonal)

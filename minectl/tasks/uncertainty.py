@@ -179,6 +179,7 @@ READ_ONLY_WITH = {
 @config_keys(KEYS)
 def run(cfg: Config, out: Run) -> dict:
     import polars as pl
+    from rich.markup import escape
 
     from minectl.uncertainty.analysis import (
         analyse_series,
@@ -187,7 +188,7 @@ def run(cfg: Config, out: Run) -> dict:
         series_metrics,
     )
     from minectl.uncertainty.dependence import dependence_line
-    from minectl.uncertainty.propagation import implied_cost, propagate_items
+    from minectl.uncertainty.propagation import check_items, implied_cost, propagate_items
     from minectl.uncertainty.report import print_summary
     from minectl.uncertainty.risk import revenue_risk
     from minectl.uncertainty.series import (
@@ -208,21 +209,23 @@ def run(cfg: Config, out: Run) -> dict:
         items, dropped_rows = read_columns(
             path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
         )
+        check_items(items, list(dataset.cost_items), dataset.combine, str(path))
     subseries, dropped = transform_groups(groups, list(dataset.transforms), path, dataset.column, dataset.group_by is not None)
     # with flags, transforms is [level] (check): one series per group, in the groups' order
     censored = dict(zip(subseries, flags.values(), strict=True)) if flags else {}
     returns, period = _checked_inputs(cfg, path, groups, subseries)
     if cfg.implied_cost.cost_per_event > 0 and dataset.censored_column is None:  # the levels are times between events
         for label in _running_totals(subseries):
-            out.console.print(f"[yellow]{label}: never falls over its {subseries[label].size} values: operating hours at each "
-                              "failure? (their differences are the times between failures: dataset.transforms=[diff], "
-                              "or a column of those times) or times sorted by size?[/yellow]")
+            out.warn(f"{label}: never falls over its {subseries[label].size} values: operating hours at each failure? (their "
+                     "differences are the times between failures: dataset.transforms=[diff], or a column of those times) or "
+                     "times sorted by size?")
 
     metrics: dict = {}
     boot_rows, fit_rows = [], []
     with (out.progress(params.n_resamples * len(subseries), "bootstrap resamples") as advance,
           out.progress(len(params.families) * len(subseries), "distribution fits") as fit_advance):
         for label, values in subseries.items():
+            shown_label = escape(label)  # a group's name in brackets ('[bold]', '[/b]') is no console markup
             skipped: dict[str, str] = {}
             # a series without a suspension is complete: its K-S and A-D tests hold
             suspensions = censored[label] if label in censored and censored[label].any() else None
@@ -235,16 +238,16 @@ def run(cfg: Config, out: Run) -> dict:
             )
             metrics[label] = series_metrics(result, fits, params.gof_alpha, suspensions)
             if suspensions is not None:
-                out.console.print(f"{label}: {int(suspensions.sum())} of {values.size} rows censored (column '{dataset.censored_column}'): "
-                                  f"MTBF = total time / failures = {values.sum():.6g} / {int((~suspensions).sum())}; "
-                                  f"best fit {fits[0].family} by censored likelihood, its mean "
-                                  f"{metrics[label]['best_fit']['mean']:.6g}; K-S and A-D not computed (complete-sample tests)")
+                out.console.print(escape(f"{label}: {int(suspensions.sum())} of {values.size} rows censored (column "
+                                         f"'{dataset.censored_column}'): MTBF = total time / failures = {values.sum():.6g} / "
+                                         f"{int((~suspensions).sum())}; best fit {fits[0].family} by censored likelihood, its mean "
+                                         f"{metrics[label]['best_fit']['mean']:.6g}; K-S and A-D not computed (complete-sample tests)"))
             if dependence is not None:
                 metrics[label]["dependence"] = dependence.as_metrics()
-                out.console.print(dependence_line(label, dependence))
+                out.console.print(dependence_line(shown_label, dependence))
             for reason in dict.fromkeys(skipped.values()):  # said, not silent: one zero time between failures takes the exponential out
                 families = ", ".join(family for family, why in skipped.items() if why == reason)
-                out.console.print(f"{label}: {families} not fitted: {reason}")
+                out.console.print(f"{shown_label}: {families} not fitted: {escape(reason)}")
             if params.drop_incomplete:
                 metrics[label]["dropped"] = dropped[label]
             block = dependence.block_length if dependence is not None else params.block_length
@@ -256,7 +259,7 @@ def run(cfg: Config, out: Run) -> dict:
                     result.estimate, result.low, result.high, cfg.implied_cost.cost_per_event, cfg.implied_cost.operating_hours
                 )
                 # the experiment's point (a cost item's range) was in metrics.json only
-                out.console.print(f"{label}: implied cost {cost['cost']:.6g} a year ({cfg.implied_cost.cost_per_event:g} per event x "
+                out.console.print(f"{shown_label}: implied cost {cost['cost']:.6g} a year ({cfg.implied_cost.cost_per_event:g} per event x "
                                   f"{cfg.implied_cost.operating_hours:g} h / MTBF {result.estimate:.6g} h), {params.confidence:g} range "
                                   f"[{cost['low']:.6g}, {cost['high']:.6g}]")
     out.table("bootstrap", pl.DataFrame(boot_rows))
@@ -281,7 +284,7 @@ def run(cfg: Config, out: Run) -> dict:
             out.console.print(f"propagation: {dropped_rows} incomplete rows of the cost items dropped (uncertainty.drop_incomplete)")
     print_summary(out.console, boot_rows, fit_rows, {label for label, m in metrics.items() if m.get("no_family_fits")})
     if params.drop_incomplete:
-        out.console.print(f"dropped (uncertainty.drop_incomplete): {', '.join(f'{n} {label}' for label, n in dropped.items())}")
+        out.console.print(f"dropped (uncertainty.drop_incomplete): {escape(', '.join(f'{n} {label}' for label, n in dropped.items()))}")
     for line in unread_settings(READ_ONLY_WITH, cfg):  # with the figures: said at once, they came before a refusal's one line
         out.warn(line)
     return {"uncertainty": metrics}

@@ -196,6 +196,19 @@ def bca_levels(theta_hat: float, distribution: np.ndarray, jackknife: np.ndarray
     return levels
 
 
+def _check_bca_reach(levels, n_resamples: int, statistic: str, name: str) -> None:
+    """Refuse BCa levels with fewer than one resample beyond an end (the rule for percentile levels): that end
+    is then the extreme resample, moving with n_resamples whatever the confidence; a skewed sample's acceleration
+    moved 0.975 to 0.9984, and nine 1 h and one 100 h gave a mean's interval ending at 40.6 with 199 resamples."""
+    tail = min(levels[0], 1 - levels[1])
+    if tail * n_resamples >= 1:
+        return
+    reach = f"at least {math.ceil(1 / tail)} resamples," if tail > 0 else "more resamples than any count,"
+    raise DataError(f"{name}: the BCa interval of the {statistic} moves its ends to the levels {levels[0]:.4g} and {levels[1]:.4g}, "
+                    f"beyond the {n_resamples} resamples (the end would be the extreme resample); expected {reach} or "
+                    "percentile or basic", param="n_resamples")
+
+
 def longest_block(n: int) -> int:
     """The longest moving block for a series of ``n`` values: a third of it, as Politis-White's
     cap. Longer blocks have too few distinct starts (at n, every resample is the series itself:
@@ -328,6 +341,7 @@ def bootstrap_ci(
             raise DataError(f"{name}: the BCa interval of the {statistic} is undefined: its jackknife values are all equal "
                             "(e.g. the median of tied values) or every resample lies on one side of the estimate; "
                             "expected percentile or basic", param="method")
+        _check_bca_reach(levels, n_resamples, statistic, name)
     else:
         levels = [alpha, 1.0 - alpha]
     low, high = np.quantile(distribution, levels)

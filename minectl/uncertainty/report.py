@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -18,7 +19,7 @@ def print_summary(console, boot_rows: list[dict], fit_rows: list[dict], no_fit: 
     for r in boot_rows:
         fit = best[r["series"]]
         table.add_row(
-            r["series"],
+            escape(r["series"]),  # a group's name in brackets is no markup
             f"{r['estimate']:.6g}",
             f"[{r['ci_low']:.6g}, {r['ci_high']:.6g}]",
             f"{r['range_low_pct']:+.2f} / {r['range_high_pct']:+.2f}" if "range_low_pct" in r else "n/a (estimate 0)",
