@@ -166,9 +166,7 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
         if schema[column] == dtype:
             continue
         _check_cast(frame, name, column, schema[column], dtype, source)
-        # whole-number float ids (a pandas export of ids with gaps) as the integer's text: 1000, not 1000.0
-        via = I64 if dtype == STR and (schema[column].is_float() or schema[column].is_decimal()) else dtype
-        casts.append(pl.col(column).cast(via, strict=True).cast(dtype))
+        casts.append(_cast(column, schema[column], dtype))
     if casts:
         uncast, frame = frame, frame.with_columns(casts)
         for expr in casts:
@@ -233,6 +231,20 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     for column in (c for c in spec.key if spec.columns[c] == STR):  # ids, per distinct value (one row per series)
         check_names(series[column], column, f"{source}: table '{name}'")
     return frame, _per_mine(series, spec)
+
+
+_FLAGS = {"true": True, "false": False, "1": True, "0": False}  # true/false as text, in any case
+
+
+def _cast(column: str, found: pl.DataType, dtype: pl.DataType, strict: bool = True) -> pl.Expr:
+    """``column`` stored as ``found`` read as ``dtype`` (not ``strict``: a value it cannot read as null): whole-number
+    float ids (a pandas export of ids with gaps) as the integer's text, 1000 not 1000.0; and true/false stored as text
+    (a database's text column, pandas' strings 'True'), which polars casts to no Boolean."""
+    if dtype == BOOL and found == STR:
+        flags = pl.col(column).str.strip_chars().str.to_lowercase()
+        return flags.replace_strict(_FLAGS, return_dtype=BOOL, **({} if strict else {"default": None}))
+    via = I64 if dtype == STR and (found.is_float() or found.is_decimal()) else dtype
+    return pl.col(column).cast(via, strict=strict).cast(dtype)
 
 
 # how a value of each type is written in a csv, for the line that names one written otherwise (Y/N in
@@ -459,7 +471,8 @@ def _first_unread(frame: pl.LazyFrame, column: str, dtype: pl.DataType) -> str:
     error path only: the value says what it is (a units row's 't', '$1,200', '(1,200)', SAP's '1200-',
     'NULL', a 'Y' for true); '' where the frame itself cannot be read (parts of two types say so themselves)."""
     given = pl.col(column).is_not_null()
-    for unread in (given & pl.col(column).cast(dtype, strict=False).is_null(), given):  # given: no text casts to true/false
+    read = _cast(column, frame.collect_schema()[column], dtype, strict=False)
+    for unread in (given & read.is_null(), given):  # given: where no value is read at all
         try:
             count = frame.select(unread.sum()).collect().item()
             value = frame.select(pl.col(column).filter(unread).first()).collect().item()

@@ -56,7 +56,7 @@ def check_data_dir(data: Any) -> None:
         return
     if data.dir:
         data_folder(data.dir)
-    for name, spec in (data.tables or {}).items():
+    for name, spec in _given_sources(data).items():
         if spec.get("kind") in READERS and spec.get("kind") not in SERVER_KINDS:  # a file; a server is not reached here
             try:
                 existing_input(spec.get("path"), spec.get("kind"))
@@ -68,18 +68,33 @@ def file_columns(data: Any, name: str) -> list[str] | None:
     """The columns of table ``name`` as load_mine reads them (renamed), from a file's footer or header alone: for the
     tasks' pre-checks of values naming a column, before any job. None for the synthetic mine, a server, or a source
     load_mine will refuse (it says why, in its words)."""
-    from omegaconf import OmegaConf
-
     if data.synthetic is not None:
         return None
-    tables = OmegaConf.to_container(data.tables, resolve=True) if data.tables else {}
     try:
-        spec = ({**_dir_sources(data.dir, tables), **tables} if data.dir else tables).get(name)
+        spec = _given_sources(data).get(name)
         if spec is None or spec.get("kind") in SERVER_KINDS:
             return None
         return read_table(**spec).collect_schema().names()
     except (DataError, pl.exceptions.PolarsError, TypeError):  # TypeError: a key read_table does not take
         return None
+
+
+def _given_sources(data: Any) -> dict[str, dict[str, Any]]:
+    """table_sources of a `data` config node, resolved."""
+    from omegaconf import OmegaConf
+
+    return table_sources(data.dir, OmegaConf.to_container(data.tables, resolve=True) if data.tables else {})
+
+
+def table_sources(folder: str | None, tables: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The source of each table: data.dir's ``folder`` and data.tables' entries, each of which names a source of its own
+    (a path, query or dsn: it replaces the folder's table) or else maps or filters the folder's table (columns or
+    filters alone, where it was refused as a parquet source without a path)."""
+    own = [name for name, spec in tables.items() if any(spec.get(key) for key in ("path", "query", "dsn"))]
+    sources = _dir_sources(folder, own) if folder else {}
+    for name, spec in tables.items():
+        sources[name] = spec if name in own else {**sources.get(name, {}), **{k: v for k, v in spec.items() if v is not None}}
+    return sources
 
 
 def _dir_sources(folder: str, given: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
@@ -127,8 +142,7 @@ def load_mine(
         return MineData(frames)
     if not dir and not tables:
         raise DataError("data.dir is not set; expected data.dir=FOLDER of canonical parquet tables, or data.tables.<table> sources")
-    sources = _dir_sources(dir, tables or ()) if dir else {}
-    sources.update(tables or {})
+    sources = table_sources(dir, tables or {})
     unknown = sorted(set(sources) - set(TABLES))
     if unknown:
         raise DataError(f"unknown table '{unknown[0]}' in data.tables; expected one of: {', '.join(TABLES)}")

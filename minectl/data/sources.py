@@ -394,6 +394,11 @@ def _read_parquet(path: str | None, query: str | None) -> pl.LazyFrame:
     # reads an extra sensors column as a reading, and the time columns hold the year), but for a key
     # column that no part holds (_PATH_KEYS)
     if not resolved.is_dir():
+        with resolved.open("rb") as file:  # polars said "File out of specification: The file must end with PAR1" of any other
+            start = file.read(16)
+        if not start.startswith((b"PAR1", b"PARE")):  # a parquet file's magic, plain or with an encrypted footer
+            raise DataError(f"{resolved}: unreadable as parquet: {_found_instead(resolved, start, 'no parquet header (PAR1)')}; "
+                            "expected a parquet file")
         return _trimmed_names(_without_pandas_index(pl.scan_parquet(resolved, hive_partitioning=False, glob=False)), resolved)
     return _trimmed_names(_without_pandas_index(_scan_parts(resolved, parquet_parts(resolved))), resolved)
 
@@ -906,6 +911,15 @@ TABLE_NAME = re.compile(r'(?:[^ \t\n"]|"(?:[^"]|"")*"|")+')
 DATABASE_KINDS = ("duckdb", "postgres")
 
 
+def _found_instead(path: Path, start: bytes, unknown: str) -> str:
+    """What a file given as another kind is, by its first bytes ``start``: a compressed file, a workbook or a parquet
+    file (BINARY_FILES), a DuckDB database, text (a csv?), or else ``unknown``."""
+    binary = next((what for magic, what in BINARY_FILES.items() if start.startswith(magic)), None)
+    if binary is None and start[8:12] == b"DUCK":
+        binary = "a DuckDB database file (kind: duckdb reads it)"
+    return binary or ("text (a csv? kind: csv reads it)" if not_utf8(path, start, whole=False) is None else unknown)
+
+
 def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
     import duckdb
 
@@ -916,10 +930,8 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
         raise DataError(f"{resolved}: a SQLite database; expected a DuckDB database file (copy the tables into one, e.g. "
                         "with DuckDB's ATTACH '...' (TYPE sqlite))")
     if start and start[8:12] != b"DUCK":  # a DuckDB file's magic; DuckDB said "not a valid DuckDB database file" of any other
-        binary = next((what for magic, what in BINARY_FILES.items() if start.startswith(magic)), None)
-        found = binary or ("text (a csv? kind: csv reads it)" if not_utf8(resolved, start, whole=False) is None
-                           else "no DuckDB header in its first bytes")
-        raise DataError(f"{resolved}: {found}; expected a DuckDB database file")
+        raise DataError(f"{resolved}: {_found_instead(resolved, start, 'no DuckDB header in its first bytes')}; "
+                        "expected a DuckDB database file")
     if not query or not query.strip():
         raise DataError(f"{resolved}: a duckdb source needs a query; expected a SQL query or a table name")
     text = query.strip()
@@ -1061,7 +1073,7 @@ def read_table(
             raise DataError(f"{where}: filter on unknown column '{column}' (columns: {', '.join(renamed)}){mapped}")
         if op not in _OPS:
             raise DataError(f"{where}: filter op '{op}' is unknown; expected one of: {', '.join(_OPS)}")
-        if op == "in" and (isinstance(value, str) or not isinstance(value, Collection)):  # list('M1') is ['M', '1']
+        if op == "in" and (isinstance(value, str) or not isinstance(value, Collection) or not value):  # list('M1') is ['M', '1']; [] no row
             raise DataError(f"{where}: filter on '{column}' with op 'in' has value {value!r}; expected a list of values, e.g. [M1, M2]")
         values = _filter_values(list(value) if op == "in" else [value], types[column], column, f"{where}: filter on '{column}'")
         frame = frame.filter(_OPS[op](pl.col(column), values if op == "in" else values[0]))
@@ -1096,8 +1108,12 @@ def _filter_values(values: list[Any], dtype: pl.DataType, column: str, where: st
             typed = typed if text or (typed.cast(given.dtype, strict=False) == given).all() else typed.clear(len(values))
     except pl.exceptions.PolarsError:  # no value of dtype at all (a list where a number is compared)
         pass
+    shown_value = values[0] if len(values) == 1 else values
+    if given.null_count() or (typed.dtype.is_float() and typed.is_nan().any()):
+        # no value (value: null, or the key left out) or NaN: polars selects no row (==, <) or every row (!=, < NaN) unsaid
+        raise DataError(f"{where} has value {shown_value!r}: a null or NaN, which selects no row, or every row; expected a value "
+                        "of the column's type to compare with (rows without a value are refused by the data contract unfiltered)")
     if typed.null_count() > given.null_count():
-        shown_value = values[0] if len(values) == 1 else values
         raise DataError(f"{where} has value {shown_value!r}, which is no {dtype} value of that column; expected a value of its type "
                         "(dates as 2024-01-31, numbers, ids as text)")
     return typed.to_list()
