@@ -164,9 +164,12 @@ def fit_cobweb(quantity, price) -> Cobweb:
                         param="price")
     if q.size < 4:
         raise DataError(f"the cobweb model needs at least 4 periods, got {q.size}", param="price")
-    for label, values in (("price", p[:-1]), ("output", q)):  # a regressor: a line through one x is not defined
+    # the supply line's price and output (a line through one x is not defined; through one y its R^2 is 0/0, NaN in the
+    # metrics: a mine at the same output from the second period on); they vary, so the demand line's do too
+    for label, values, periods in (("price", p[:-1], "before the last"), ("output", q[1:], "after the first")):
         if np.ptp(values) == 0:
-            raise DataError(f"all {values.size} values equal {values[0]:g}; the cobweb model needs {label}s that vary", param=label)
+            raise DataError(f"all {values.size} values equal {values[0]:g}; the cobweb model needs {label}s that vary in the periods "
+                            f"{periods} (supply: each period's output from the price of the period before)", param=label)
     a1, b1, r2s = _line(p[:-1], q[1:])
     a2, b2, r2d = _line(q, p)
     return Cobweb(a1, b1, a2, b2, r2s, r2d)

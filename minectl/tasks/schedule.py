@@ -192,6 +192,8 @@ def check(cfg: Config) -> None:
         _check_synthetic_settings(cfg)
     _check_parts_off(cfg)
     _check_inputs(cfg)
+    if cfg.loop.enabled and not cfg.minelib.path:
+        _check_loop_sizes(cfg)
     # blocks weigh synthetic.block_tonnes each (more once diluted): a period's capacity below one block mines or
     # processes nothing in any plan, and was reported as an NPV of 0 with a 100 % gap to the LP's fractional blocks
     for key, share in (("mining_share", cfg.schedule.mining_share), ("processing_share", cfg.schedule.processing_share)):
@@ -199,6 +201,22 @@ def check(cfg: Config) -> None:
         if not cfg.minelib.path and blocks < 1:
             raise ConfigError(f"schedule.{key}={share}: a period's {key.split('_')[0]} capacity holds {blocks:.2f} of the synthetic "
                               f"model's {n_blocks:,} blocks; expected room for one block at least (raise schedule.{key} or the model)")
+
+
+def _check_loop_sizes(cfg: Config) -> None:
+    """The loop's drill holes, stope history and deferral are cut to the synthetic model (one hole per column of blocks,
+    one stope per block, a deferral to the horizon's end): a larger value given ran as the model's size, reported under
+    the value asked (loop.holes=1000 and 100 on 10 x 10 columns one run), exit 0, not a word. A default cut to a small
+    model (40 holes on 4 x 4 columns) is no one's ask: it runs as before."""
+    s, loop = cfg.synthetic, cfg.loop
+    for key, value, most, what in (
+        ("holes", loop.holes, s.nx * s.ny, f"synthetic.nx x ny = {s.nx * s.ny:,} columns of blocks (one hole each)"),
+        ("history", loop.history, s.nx * s.ny * s.nz, f"the synthetic model's {s.nx * s.ny * s.nz:,} blocks (one stope each)"),
+        ("defer_periods", loop.defer_periods, cfg.schedule.periods,
+         f"schedule.periods={cfg.schedule.periods} (deferred that long: never mined in the horizon)"),
+    ):
+        if value > most and _given_setting(cfg, (f"loop.{key}",))[0] is not None:
+            raise ConfigError(f"loop.{key}={value}: more than {what}; expected at most {most:,} (a larger value runs as {most:,})")
 
 
 def _check_best_known(cfg: Config) -> None:
