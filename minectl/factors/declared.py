@@ -81,6 +81,24 @@ def synonym_table(raw: Mapping[str, str] | None) -> dict[str, str]:
     return {normalise_name(alias)[0]: normalise_name(name)[0] for alias, name in (raw or {}).items()}
 
 
+def add_synonyms(synonyms: dict[str, str], raw: Any, where: str) -> None:
+    """A file's synonyms into ``synonyms`` (alias -> canonical, of every file so far). A name is replaced once: a canonical
+    name that is itself an alias (`a: b` and `b: c`, or `a: b` and `b: a`) made `a` and `c` two nodes of one entity, or
+    swapped two; an alias given another canonical name than before kept the last file's, unsaid."""
+    if not isinstance(raw, Mapping) or not all(isinstance(name, (str, int, float)) for name in raw.values()):
+        raise DataError(f"{shown(str(raw))}; expected a mapping of alias: canonical name", param=where)
+    table = synonym_table(raw)
+    for alias, name in table.items():
+        if synonyms.setdefault(alias, name) != name:
+            raise DataError(f"synonym {alias!r} -> {name!r}, {synonyms[alias]!r} before; expected one canonical name an alias",
+                            param=where)
+    chained = next(((alias, name) for alias, name in synonyms.items() if name in synonyms and synonyms[name] != name), None)
+    if chained:
+        alias, name = chained
+        raise DataError(f"synonym {alias!r} -> {name!r}, itself an alias of {synonyms[name]!r}; expected a canonical name that "
+                        "is no alias", param=where)
+
+
 @dataclass
 class Knowledge:
     """Nodes (name -> type) and edges (dicts of EDGE_FIELDS + source) from one or more files."""
@@ -127,6 +145,10 @@ class Knowledge:
         confidence = _optional_number(raw.get("confidence"), where, "confidence")
         if confidence is not None and not 0 <= confidence <= 1:  # a tagger's probability: 7 or -1 was kept and exported
             raise DataError(f"confidence {raw.get('confidence')!r}; expected a probability in [0, 1] or empty", param=where)
+        effect_low, effect_high = (_optional_number(raw.get(key), where, key) for key in ("effect_low", "effect_high"))
+        if None not in (effect_low, effect_high) and effect_low > effect_high:  # exported as given: an interval upside down
+            raise DataError(f"effect_low {effect_low:g} above effect_high {effect_high:g}; expected effect_low <= effect_high",
+                            param=where)
         self.edges.append({
             "head": head, "relation": str(raw["relation"]).strip(), "tail": tail,
             "weight": _optional_number(raw.get("weight"), where, "weight"),
@@ -134,8 +156,7 @@ class Knowledge:
             "unit": normalise_unit(raw.get("unit")) or head_unit or tail_unit,
             "condition": _optional_text(raw.get("condition")), "source": source,
             "cite": _optional_text(raw.get("cite") or raw.get("sentence")) or where,
-            "effect_low": _optional_number(raw.get("effect_low"), where, "effect_low"),
-            "effect_high": _optional_number(raw.get("effect_high"), where, "effect_high"),
+            "effect_low": effect_low, "effect_high": effect_high,
             "confidence": confidence,
         })
 
@@ -151,6 +172,8 @@ def _optional_number(value: Any, where: str, what: str) -> float | None:
         raise DataError(f"{what} NaN; expected a finite number or empty", param=where)
     if _optional_text(value) is None:
         return None
+    if isinstance(value, bool):  # YAML's true/yes: float() read it as 1
+        raise DataError(f"{what} {value!r}; expected a number", param=where)
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -171,24 +194,36 @@ def load_declared(paths: list[Path], knowledge: Knowledge | None = None) -> Know
     if twice is not None:  # its edges were read twice as one (each at one `where`), not refused as declared twice
         raise DataError(f"{twice}: listed twice in factors.sources.declared; expected each file once")
     for path in paths:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            _load_yaml(path, knowledge)
-        elif is_csv(path):
-            _load_csv(path, knowledge)
-        else:
+        if path.suffix.lower() not in (".yaml", ".yml") and not is_csv(path):
             raise DataError(f"{path}: expected a .yaml, .yml, .csv or .tsv file (or tab-separated .txt) of declared triples")
+    # every file's synonyms before any name: a later file's `fill rate: bucket_fill_rate` left an earlier file's `fill rate`
+    # a node of its own
+    specs = {path: _read_yaml(path) for path in paths if path.suffix.lower() in (".yaml", ".yml")}
+    for path, spec in specs.items():
+        add_synonyms(knowledge.synonyms, spec.get("synonyms") or {}, f"{path.name} synonyms")
+    for path in paths:
+        if path in specs:
+            _load_yaml(path, specs[path], knowledge)
+        else:
+            _load_csv(path, knowledge)
     return knowledge
 
 
-def _load_yaml(path: Path, knowledge: Knowledge) -> None:
+def _read_yaml(path: Path) -> dict:
     try:
         spec = yaml.load(_read(path), Loader=_UniqueKeyLoader)  # a SafeLoader: no object tags
     except yaml.YAMLError as exc:
         raise DataError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict) or set(spec) - {"source", "synonyms", "entities", "triples"}:
         raise DataError(f"{path}: expected a mapping with keys source, synonyms, entities, triples")
-    knowledge.synonyms.update(synonym_table(spec.get("synonyms")))
-    for name, entity in (spec.get("entities") or {}).items():
+    return spec
+
+
+def _load_yaml(path: Path, spec: dict, knowledge: Knowledge) -> None:
+    entities = spec.get("entities") or {}
+    if not isinstance(entities, dict):  # a list of names: 'list' object has no attribute 'items'
+        raise DataError(f"{path}: entities {shown(str(entities))}; expected a mapping of name: type (or {{type: ..., cite: ...}})")
+    for name, entity in entities.items():
         entity = entity if isinstance(entity, dict) else {"type": entity}
         if "type" not in entity:
             raise DataError(f"{path}: entity {name!r} has no type; expected {{type: <entity type>, cite: ...}}")

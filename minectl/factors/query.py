@@ -35,7 +35,7 @@ class QueryContext:
 
 
 _FORMS = (
-    ("rank", r"top (\d+) (?:cost )?factors (?:of|for) (.+)"),
+    ("rank", r"top (\d+) (?:cost )?factors? (?:of|for) (.+)"),  # `top 1 factor of`
     ("paths", r"how does (.+?) affect (.+)"),
     ("paths", r"paths? (?:from|between) (.+?) (?:to|and) (.+)"),
     ("direct", r"what affects (.+)"),
@@ -51,7 +51,10 @@ def parse(question: str, nodes: Mapping[str, str], synonyms: Mapping[str, str]) 
         if match:
             if form == "rank":
                 return form, (_node(match[2], nodes, synonyms), _top(match[1], question, len(nodes)))
-            return form, tuple(_node(x, nodes, synonyms) for x in match.groups())
+            names = tuple(_node(x, nodes, synonyms) for x in match.groups())
+            if form == "paths" and names[0] == names[1]:  # a path never returns to its start: "no influence path", as if none drove it
+                raise ConfigError(f"{question!r} asks for paths from {names[0]} to itself; expected two different entities", param="ask")
+            return form, names
     raise ConfigError(f"cannot read {question!r}; expected one of: {'; '.join(FORMS)}", param="ask")
 
 
