@@ -379,6 +379,10 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                     cfg = compose(task, overrides=variant + extra, return_hydra_config=True)
                 except AssertionError:  # OmegaConf's own check when an override sets a key under a null node
                     raise MinectlError(_under_null(task, variant, extra)) from None
+                except AttributeError as exc:  # OmegaConf merging a mapping into a null node: key={a: 1}
+                    if "full_key:" not in str(exc):
+                        raise
+                    raise MinectlError(_under_null(task, variant, extra)) from None
                 except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
                     raise MinectlError(_new_key(task, variant, extra, exc)) from None
                 HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
@@ -395,6 +399,8 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 if multirun and basic and interval is not None:  # Hydra's grid would end in a traceback
                     raise MinectlError(f"{interval.input_line}: an interval is searched, not swept; expected values "
                                        "(a,b / range(...)), or a search: hydra/sweeper=optuna")
+                if multirun and str(cfg.hydra.sweeper.get("_target_")).endswith(".OptunaSweeper"):
+                    _check_optuna_sweeper(cfg.hydra.sweeper)
                 if multirun and not basic and cfg.get("objective") is None:  # each job would return None to the search
                     searcher = str(cfg.hydra.sweeper.get("_target_")).rpartition(".")[2]
                     raise MinectlError(f"{searcher} searches for the best value of a metric: no objective is set; expected "
@@ -581,6 +587,27 @@ def _check_joblib_launcher(launcher: Any) -> None:
         raise MinectlError(f"hydra.launcher: {_one_line(exc)}; expected settings of joblib.Parallel") from None
 
 
+def _check_optuna_sweeper(sweeper: Any) -> None:
+    """hydra/sweeper=optuna's settings, before the sweep's folder is made: Optuna checks some only once the
+    sweep has started (a 'sweeper stopped' line), and a search of several directions fails every trial, since
+    each job returns one value (objective=): the sweep then ended "ok" with no best value found."""
+    from omegaconf import OmegaConf
+
+    settings = OmegaConf.to_container(sweeper, resolve=True)
+    direction = settings.get("direction")
+    directions = [getattr(d, "name", d) for d in (direction if isinstance(direction, list) else [direction])]
+    if len(directions) != 1 or directions[0] not in ("minimize", "maximize"):
+        shown = f"[{','.join(map(str, directions))}]" if isinstance(direction, list) else directions[0]
+        raise MinectlError(f"hydra.sweeper.direction={shown}: expected minimize or maximize, one direction for the one "
+                           "metric each job returns (objective=)")
+    for key, count in {"n_trials": "trials", "n_jobs": "trials run at once"}.items():
+        if not settings.get(key, 1) >= 1:  # 0 runs no trial, then ends in "No trials are completed yet"
+            raise MinectlError(f"hydra.sweeper.{key}={settings[key]}: expected a count of {count} >= 1")
+    rate = settings.get("max_failure_rate", 0.0)
+    if not 0 <= rate <= 1:
+        raise MinectlError(f"hydra.sweeper.max_failure_rate={rate}: expected a share of failed trials from 0 to 1")
+
+
 def _check_job_subdir(cfg: Any, parsed: list[Any], jobs: int, basic: bool) -> None:
     """Each job of a sweep gets a folder of its own: `hydra.sweep.subdir` names the job (its number,
     id or overrides) or every swept key; else a later job writes into an earlier one's folder and the
@@ -750,17 +777,20 @@ def _params_set_or_added(task: str, overrides: list[str]) -> list[str]:
 
 
 def _under_null(task: str, variant: list[str], extra: list[str]) -> str:
-    """The override of ``variant`` that sets a key under a null node, said in one line."""
+    """The override of ``variant`` that sets a key under a null node, or merges a mapping into one, said in one line."""
     from hydra import compose
     from omegaconf import OmegaConf
 
     keys = {override: override.split("=", 1)[0].lstrip("+~") for override in variant}
     # config groups and top-level keys decide which nodes are null; dotted keys are set inside them
-    base = compose(task, overrides=[o for o, key in keys.items() if "." not in key] + extra)
+    base = compose(task, overrides=[o for o, key in keys.items() if "." not in key] + extra, return_hydra_config=True)
     for override, key in keys.items():
         parent = key.rsplit(".", 1)[0]
         if "." in key and OmegaConf.select(base, parent, default="") is None:
             return f"{override}: '{parent}' is null in this config; expected a key that exists (keys under a null node cannot be set)"
+        if OmegaConf.select(base, key, default="") is None and override.partition("=")[2].lstrip().startswith("{"):
+            return (f"{override}: '{key}' is null in this config and takes no mapping from an override; expected the mapping "
+                    "in a config file (--config-dir), or a search's values as overrides of their own (x=interval(0,1))")
     return f"one of {variant} sets a key under a null node; expected keys that exist"
 
 
