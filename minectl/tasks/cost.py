@@ -29,6 +29,7 @@ def check(cfg: Config) -> None:
     from minectl.costing.pipeline import check_costs
     from minectl.costing.report import PERIODS
     from minectl.data.mine import check_data_dir, file_columns
+    from minectl.data.names import alike_in
 
     check_value("cost.period", cfg.cost.period, Choices(PERIODS))
     cleaning = {f.name for f in fields(Preprocessing)} - {"bounds"}  # cost.<name> keys; bounds: costs.thresholds
@@ -37,8 +38,10 @@ def check(cfg: Config) -> None:
         Preprocessing(**{name: params[name] for name in cleaning}).check()
     check_costs(OmegaConf.to_container(cfg.costs, resolve=True))
     check_data_dir(cfg.data)
-    production = file_columns(cfg.data, "production")  # else each job of a sweep over cost.output reads its data first
-    if production is not None and cfg.cost.output not in production:
+    # else each job of a sweep over cost.output reads its data first; a name alike one of the file's (case, spaces, an
+    # invisible character) is left to the data contract, which says how they differ
+    production = file_columns(cfg.data, "production")
+    if production is not None and cfg.cost.output not in production and not alike_in(cfg.cost.output, production):
         raise ConfigError(f"{cfg.cost.output!r} is not a column of the production table; expected one of "
                           f"{[c for c in production if c not in ('date', 'mine_id')]}", param="cost.output")
 
