@@ -744,12 +744,17 @@ BINARY_FILES = {b"\x1f\x8b": "a gzip-compressed file (decompress it)", b"PK\x03\
                 **dict.fromkeys((b"BZh%d1AY&SY" % level for level in range(1, 10)), "a bzip2-compressed file (decompress it)")}
 
 
+def binary_kind(start: bytes) -> str | None:
+    """What a file is by its first bytes ``start``, where they are one of BINARY_FILES' magic numbers, else None."""
+    return next((what for magic, what in BINARY_FILES.items() if start.startswith(magic)), None)
+
+
 def not_utf8(path: Path, data: bytes, whole: bool = True, expected: str = UTF8_EXPECTED) -> DataError | None:
     """The one-line error for a text file whose bytes ``data`` (its start only, unless ``whole``)
     are no UTF-8 text, naming what they look like: UTF-16 (Excel's 'Unicode Text': a byte-order
     mark, or a zero byte beside each ASCII letter) or an 8-bit code page (Windows-1252, Latin-1:
     é as one byte); None for UTF-8. ``expected``: the message's end (a csv's, by default)."""
-    binary = next((what for magic, what in BINARY_FILES.items() if data.startswith(magic)), None)
+    binary = binary_kind(data)
     if binary:  # their zero bytes read as UTF-16 text
         return DataError(f"{path}: {binary}, not text; {expected}")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _reads_as_utf16(data):
@@ -914,7 +919,7 @@ DATABASE_KINDS = ("duckdb", "postgres")
 def _found_instead(path: Path, start: bytes, unknown: str) -> str:
     """What a file given as another kind is, by its first bytes ``start``: a compressed file, a workbook or a parquet
     file (BINARY_FILES), a DuckDB database, text (a csv?), or else ``unknown``."""
-    binary = next((what for magic, what in BINARY_FILES.items() if start.startswith(magic)), None)
+    binary = binary_kind(start)
     if binary is None and start[8:12] == b"DUCK":
         binary = "a DuckDB database file (kind: duckdb reads it)"
     return binary or ("text (a csv? kind: csv reads it)" if not_utf8(path, start, whole=False) is None else unknown)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from minectl.data.names import check_names
-from minectl.data.sources import BINARY_FILES, read_text
+from minectl.data.sources import binary_kind, read_text
 from minectl.errors import DataError
 
 FORMATS = ("span_json", "doccano", "conll")
@@ -102,7 +102,7 @@ def utf8_text(path: Path, expected: str) -> str:
         head = Path(path).open("rb").read(16) if Path(path).is_file() else b""  # not missing
         if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
             raise DataError(f"{path}: UTF-16 text (its byte-order mark says so); expected {expected}: save it as UTF-8") from None
-        if binary := next((what for magic, what in BINARY_FILES.items() if head.startswith(magic)), None):
+        if binary := binary_kind(head):
             raise DataError(f"{path}: {binary}, not text; expected {expected}") from None
         raise
 
