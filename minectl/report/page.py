@@ -121,11 +121,14 @@ def plotly_text(spec_json: str) -> str:
     return PLOTLY_MARKUP.sub(lambda found: "&lt;" if found.group() == "<" else "&amp;", spec_json)
 
 
-def _table(name: str, frame: Any, currency: str, max_rows: int | None = MAX_ROWS, output: str = "t") -> Table:
+def _table(name: str, frame: Any, currency: str, max_rows: int | None = MAX_ROWS, output: str = "t",
+           height: int | None = None) -> Table:
+    """``height``: the table's rows where ``frame`` holds its first rows only."""
     shown = frame if max_rows is None else frame.head(max_rows)
     numeric = [dtype.is_numeric() for dtype in frame.dtypes]
     rows = [[(number(v), sort_key(v)) for v in row] for row in shown.iter_rows()]
-    return Table(name, [header(c, currency, output) for c in frame.columns], numeric, rows, frame.height)
+    return Table(name, [header(c, currency, output) for c in frame.columns], numeric, rows,
+                 frame.height if height is None else height)
 
 
 def _write(target: Path, html: str) -> Path:
@@ -226,13 +229,16 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
                   ".hydra/config.yaml (status.json's sha256): copied from another run? `minectl verify` replays the run"}
     elif status["status"] == "ok" and (change := tables_edited(run_dir, status)):  # the figures are drawn from them
         status = {"status": "edited", "error": f"{change} (status.json's sha256); `minectl verify` replays the run"}
-    tables = {}
+    from minectl.report.figures import DRAWN_WHOLE, GANTT_ROWS, task_figures
+
+    tables, heights = {}, {}
     for path in run_tables(run_dir):
-        try:
-            tables[path.stem] = pl.read_parquet(path, glob=False)  # a run folder named run[1] is no pattern
+        whole = path.stem in DRAWN_WHOLE.get(task, ())
+        try:  # glob=False: a run folder named run[1] is no pattern
+            tables[path.stem] = pl.read_parquet(path, glob=False, n_rows=None if whole else GANTT_ROWS)
+            heights[path.stem] = tables[path.stem].height if whole else pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise DataError(f"{path}: unreadable as parquet ({str(exc).splitlines()[0]}); expected a table of the run") from None
-    from minectl.report.figures import task_figures
 
     try:
         figures = task_figures(task, tables, currency, output)
@@ -249,7 +255,7 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
     return {
         "title": f"minectl {task}: {run_dir.name}", "task": task, "run_dir": str(run_dir), "status": status,
         "headline": headline, "figures": figures, "pngs": pngs,
-        "tables": [_table(name, frame, currency, output=output) for name, frame in tables.items()],
+        "tables": [_table(name, frame, currency, output=output, height=heights[name]) for name, frame in tables.items()],
         "metrics": sorted(metrics.items())[:MAX_METRICS_SHOWN], "metrics_total": len(metrics),
         "currency": currency, "has_currency": isinstance(costs, dict),
         "config_text": config_text,
