@@ -222,14 +222,19 @@ def _check_leaves(path: Path, types: list[str]) -> None:
                             f"{name.replace('/', '.')!r})")
 
 
+_WORD_BREAKS = str.maketrans("", "", " _-")
+
+
 def _check_spellings(path: Path, what: str, types: list[str]) -> None:
-    """One spelling per type: `Equipment` and `equipment` (B-LOC and B-loc) were two classes, each
-    scored on its own and each missing the other's entities."""
+    """One spelling per type: `Equipment` and `equipment` (B-LOC and B-loc), `PhysicalObject` and
+    `Physical Object` or `physical_object` were two classes, each scored on its own and each missing
+    the other's entities."""
     spelt: dict[str, str] = {}
     for name in dict.fromkeys(types):  # in file order: the first spelling is named first
-        first = spelt.setdefault(name.casefold(), name)
+        first = spelt.setdefault(name.casefold().translate(_WORD_BREAKS), name)
         if first != name:
-            raise DataError(f"{path}: {what} types {first!r} and {name!r} differ only in case; expected one spelling of each type")
+            raise DataError(f"{path}: {what} types {first!r} and {name!r} differ only in case, spaces, '_' or '-'; "
+                            "expected one spelling of each type")
 
 
 def _check_document(path: Path, where: str, doc: Document) -> Document:
