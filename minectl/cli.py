@@ -606,6 +606,31 @@ def _check_optuna_sweeper(sweeper: Any) -> None:
     rate = settings.get("max_failure_rate", 0.0)
     if not 0 <= rate <= 1:
         raise MinectlError(f"hydra.sweeper.max_failure_rate={rate}: expected a share of failed trials from 0 to 1")
+    if settings.get("storage") is not None:
+        _check_study_storage(str(settings["storage"]))
+
+
+def _check_study_storage(storage: str) -> None:
+    """An Optuna study's database, read by SQLAlchemy once the sweep has started: a text that is no URL, or a SQLite
+    file in a folder that does not exist, stopped it with SQLAlchemy's own words ('unable to open database file'),
+    and the Optuna 2 of the sweeper (optuna<3) with SQLAlchemy 2 with an AssertionError for any database."""
+    from importlib.metadata import version
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    expected = "expected a database URL (sqlite:///study.db, a file in an existing folder; postgresql://...) or null"
+    try:
+        url = make_url(storage)
+    except ArgumentError:
+        raise MinectlError(f"hydra.sweeper.storage={storage}: not a database URL; {expected}") from None
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and not Path(url.database).parent.is_dir():
+        raise MinectlError(f"hydra.sweeper.storage={storage}: the folder {Path(url.database).parent} does not exist; {expected}")
+    optuna, sqlalchemy = version("optuna"), version("sqlalchemy")
+    if int(optuna.split(".")[0]) < 3 and int(sqlalchemy.split(".")[0]) >= 2:
+        raise MinectlError(f"hydra.sweeper.storage={storage}: Optuna {optuna} (the sweeper's, < 3) keeps no study in a database "
+                           f"with SQLAlchemy {sqlalchemy}; expected storage=null (the study kept in memory), or SQLAlchemy < 2 "
+                           "(pip install 'minectl[optuna]' pins it)")
 
 
 def _check_job_subdir(cfg: Any, parsed: list[Any], jobs: int, basic: bool) -> None:

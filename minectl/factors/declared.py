@@ -132,6 +132,10 @@ class Knowledge:
         missing = [key for key in ("head", "relation", "tail") if not raw.get(key)]
         if missing:
             raise DataError(f"missing {', '.join(missing)}; expected head, relation and tail", param=where)
+        for key in ("head", "relation", "tail"):  # YAML's `head: [pump, fan]` was the node pump_fan, `relation: [Positive]` "['Positive']"
+            if isinstance(raw[key], bool) or not isinstance(raw[key], (str, int, float)):
+                raise DataError(f"{key} {shown(str(raw[key]))} ({type(raw[key]).__name__}); expected one name (a triple per head, relation and tail)",
+                                param=where)
         unknown = sorted(set(raw) - set(EDGE_FIELDS) - {"head_type", "tail_type", "source", "sentence", "confidence",
                                                         "effect_low", "effect_high"})
         if unknown:
@@ -225,7 +229,7 @@ def _load_yaml(path: Path, spec: dict, knowledge: Knowledge) -> None:
         raise DataError(f"{path}: entities {shown(str(entities))}; expected a mapping of name: type (or {{type: ..., cite: ...}})")
     for name, entity in entities.items():
         entity = entity if isinstance(entity, dict) else {"type": entity}
-        if "type" not in entity:
+        if not isinstance(entity.get("type"), str) or not entity["type"].strip():  # `pump:` (null) was of type 'None'
             raise DataError(f"{path}: entity {name!r} has no type; expected {{type: <entity type>, cite: ...}}")
         _declare_node(knowledge, name, str(entity["type"]), f"{path.name} entity {name!r}")
     for number, triple in enumerate(spec.get("triples") or [], 1):

@@ -133,7 +133,7 @@ def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> TextT
     nodes: dict[str, str] = {}
     retyped: set[str] = set()
     extractor = Knowledge(synonyms=knowledge.synonyms)
-    for number, row in enumerate(frame.iter_rows(named=True)):
+    for number, row in enumerate(frame.iter_rows(named=True), 1):  # rows count from 1 after the header, as the data contract's
         where = f"{path.name} row {number}"
         if _literal(row, schema):
             continue

@@ -29,3 +29,88 @@ def test_types_that_differ_in_more_than_word_breaks_stay_two_classes(tmp_path):
     corpus = tmp_path / "c.conll"
     corpus.write_text("replace\tO\npump\tB-PhysicalObject\n\ncheck\tO\npump\tB-PhysicalObjects\n\nhot\tB-State\n")
     assert sorted({e.type for d in read_corpus(corpus) for e in d.entities}) == ["PhysicalObject", "PhysicalObjects", "State"]
+
+
+DECLARED = """source: mine
+entities:
+  fuel: Cost
+  pump: {pump}
+  fan: Facility
+triples:
+  - {{head: {head}, relation: {relation}, tail: fuel}}
+"""
+DECLARED_CASES = {  # a list where one name goes: `[pump, fan]` was the node pump_fan, `[Positive]` the relation "['Positive']"
+    "two heads": ({"pump": "Facility", "head": "[pump, fan]", "relation": "Positive"},
+                  "a.yaml triple 1: head \"['pump', 'fan']\" (list); expected one name"),
+    "one head in a list": ({"pump": "Facility", "head": "[pump]", "relation": "Positive"}, "a.yaml triple 1: head \"['pump']\" (list)"),
+    "relation in a list": ({"pump": "Facility", "head": "pump", "relation": "[Positive]"},
+                           "a.yaml triple 1: relation \"['Positive']\" (list); expected one name"),
+    "relation a mapping": ({"pump": "Facility", "head": "pump", "relation": "{type: Positive}"}, "relation \"{'type': 'Positive'}\" (dict)"),
+    "null entity type": ({"pump": "null", "head": "pump", "relation": "Positive"}, "a.yaml: entity 'pump' has no type"),
+    "empty entity type": ({"pump": "''", "head": "pump", "relation": "Positive"}, "a.yaml: entity 'pump' has no type"),
+}
+
+
+@pytest.mark.parametrize("name", DECLARED_CASES)
+def test_a_declared_name_that_is_no_name_is_refused(name, tmp_path):
+    fields, expect = DECLARED_CASES[name]
+    declared = tmp_path / "a.yaml"
+    declared.write_text(DECLARED.format(**fields))
+    run_dir = tmp_path / "run"
+    assert_refused(["factors", "debug=quick", f"factors.sources.declared=[{declared}]", f"hydra.run.dir={run_dir}"], expect,
+                   inputs=[declared], run_dir=run_dir)
+
+
+def test_declared_names_as_yaml_scalars_still_load(tmp_path):
+    from minectl.factors.declared import load_declared
+
+    declared = tmp_path / "a.yaml"
+    declared.write_text(DECLARED.format(pump="Facility", head="'Pump'", relation="Positive") + "  - {head: 2023, relation: Value, tail: fuel}\n")
+    edges = load_declared([declared]).edges
+    assert [(e["head"], e["relation"], e["tail"]) for e in edges] == [("pump", "Positive", "fuel"), ("2023", "Value", "fuel")]
+
+
+def test_text_triple_rows_count_from_one(tmp_path):
+    from minectl.errors import DataError
+    from minectl.factors.declared import load_declared
+    from minectl.factors.graph import read_text_triples
+    from minectl.factors.schema import Schema
+
+    triples = tmp_path / "triples.csv"
+    triples.write_text("head,head_type,relation,tail,tail_type\nbench height,Parameters,Positive,transport cost,Cost\n"
+                       "bench height,Parameters,Positive,diesel,Machine\n")
+    schema = Schema.from_config(["Parameters", "Cost"], {"Positive": {}})
+    with pytest.raises(DataError, match=r"triples.csv row 2: unknown entity type 'Machine'"):
+        read_text_triples(triples, load_declared([]), schema)
+
+
+OPTUNA = ["cost", "-m", "hydra/sweeper=optuna", "hydra.sweeper.n_trials=2", "objective=cost.total", "seed=range(0,3)", "debug=quick"]
+STORAGE_CASES = {  # the sweep stopped with SQLAlchemy's words once started: "unable to open database file", "Could not parse"
+    "folder missing": ("sqlite:///{tmp}/no/such/folder/study.db", "the folder {tmp}/no/such/folder does not exist"),
+    "not a URL": ("study.db", "hydra.sweeper.storage=study.db: not a database URL"),
+}
+
+
+@pytest.mark.parametrize("name", STORAGE_CASES)
+def test_an_optuna_storage_that_cannot_open_is_refused_before_the_sweep(name, tmp_path):
+    storage, expect = (text.format(tmp=tmp_path) for text in STORAGE_CASES[name])
+    sweep = tmp_path / "sweep"
+    assert_refused([*OPTUNA, f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={sweep}"],
+                   [expect, "expected a database URL (sqlite:///study.db"], run_dir=sweep)
+    assert not sweep.exists()
+
+
+def test_an_optuna_study_in_a_sqlite_file_runs_where_sqlalchemy_can_keep_it(tmp_path):
+    """The sweeper's Optuna 2 with SQLAlchemy 2 failed every database with an AssertionError once the sweep started."""
+    from importlib.metadata import version
+
+    from harness import invoke
+
+    args = [*OPTUNA, f"hydra.sweeper.storage=sqlite:///{tmp_path}/study.db", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    if int(version("optuna").split(".")[0]) < 3 and int(version("sqlalchemy").split(".")[0]) >= 2:
+        assert_refused(args, [f"SQLAlchemy {version('sqlalchemy')}; expected storage=null", "SQLAlchemy < 2"], run_dir=tmp_path / "sweep")
+        assert not (tmp_path / "study.db").exists()
+    else:  # minectl[optuna] pins SQLAlchemy < 2
+        result = invoke(*args)
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "study.db").stat().st_size > 0

@@ -331,7 +331,7 @@ TEXT_CASES = {
     "not parquet": (lambda path: path.write_bytes(b"PAR1" + bytes(100)), "triples.parquet: not a parquet table"),
     "NaN weight": (lambda path: pl.DataFrame({"head": ["bench height"], "head_type": ["Parameters"], "relation": ["Positive"],
                                               "tail": ["transport cost"], "tail_type": ["Cost"], "weight": [np.nan]}).write_parquet(path),
-                   "triples.parquet row 0: weight NaN; expected a finite number or empty"),
+                   "triples.parquet row 1: weight NaN; expected a finite number or empty"),
 }
 
 

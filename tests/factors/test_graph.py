@@ -150,7 +150,7 @@ def test_text_triples_count_names_typed_otherwise_than_the_graph_keeps(schema, t
 
 def test_text_triples_of_an_unknown_type_are_refused(schema, tmp_path):
     _text_frame(tail_type="Machine").write_parquet(tmp_path / "triples.parquet")
-    with pytest.raises(DataError, match="triples.parquet row 0: unknown entity type 'Machine'"):
+    with pytest.raises(DataError, match="triples.parquet row 1: unknown entity type 'Machine'"):
         read_text_triples(tmp_path / "triples.parquet", load_declared([DECLARED]), schema)
 
 
