@@ -243,17 +243,22 @@ _MEASURES = {
 }
 
 
-# words that make the unit after them a multiple (price_per_1000_l, qty_thousand_litres; 000 as in $000)
-_MULTIPLIER_WORDS = {"hundred": 100, "thousand": 1000, "million": 1e6, "000": 1000}
+# words that make the unit after them a multiple (price_per_1000_l, qty_thousand_litres, price_per_k_l, per_1k_l; 000 as in $000)
+_MULTIPLIER_WORDS = {"hundred": 100, "thousand": 1000, "million": 1e6, "000": 1000, "k": 1000, "1k": 1000}
 
 
 def _multiples(header: str) -> dict[str, float]:
     """The words of a column name (as _words gives them) that a multiplier comes right before, with the
-    multiplier: {'l': 1000.0} for price_per_1000_l or price_per_1000L."""
+    multiplier: {'l': 1000.0} for price_per_1000_l or price_per_1000L; and the word before a multiplier of
+    100 or more that ends the name, as accounts write thousands after the unit (opex_usd_000 for USD '000,
+    cny_per_l_x1000): a number of 10 there may name a tank or line, not a multiple."""
     words = _words(header)
-    multipliers = {word: int(word) if re.fullmatch(r"10+", word) else _MULTIPLIER_WORDS.get(word.casefold())
-                   for word in words}
-    return {word: float(multipliers[before]) for before, word in zip(words, words[1:], strict=False) if multipliers[before]}
+    multipliers = [int(word.lstrip("xX")) if re.fullmatch(r"[xX]?10+", word) else _MULTIPLIER_WORDS.get(word.casefold(), 0)
+                   for word in words]  # x1000 as in price_per_l_x1000
+    multiples = {word: float(multiplier) for multiplier, word in zip(multipliers, words[1:], strict=False) if multiplier}
+    if len(words) > 1 and multipliers[-1] >= 100:
+        multiples.setdefault(words[-2], float(multipliers[-1]))
+    return multiples
 
 
 def _unit_of(word: str, table: str) -> tuple[str, str] | None:

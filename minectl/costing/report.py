@@ -189,6 +189,21 @@ def print_unchecked(console, daily: pl.DataFrame, window: int) -> None:
                       "none of their days was checked (each needs that many days before it)[/]")
 
 
+def lone_date_mines(daily: pl.DataFrame) -> str | None:
+    """A warning line where some mines have costs on one date only and the others on several (days, the data contract
+    holds): a mine of annual or monthly figures (one date, as the contract takes a period's totals) beside daily mines
+    was summed, shared and unit-costed as one day of theirs. A mine with one day of records looks the same, so it is
+    said, not refused."""
+    dates = daily.group_by("mine_id").agg(pl.col("date").n_unique().alias("dates"), pl.col("date").min().alias("date"))
+    lone = dates.filter(pl.col("dates") == 1).sort("mine_id")
+    if not lone.height or lone.height == dates.height:
+        return None
+    named = ", ".join(f"{mine!r} on {day}" for mine, day in lone.select("mine_id", "date").head(3).iter_rows())
+    return (f"{lone.height} of {dates.height} mines have costs on one date only ({named}{', ...' * (lone.height > 3)}) beside "
+            "mines of daily rows: each is costed as one day in the totals, shares and unit costs (a month's or year's "
+            "figures counted as a day's); expected daily records for every mine, or mines of period totals in a run of their own")
+
+
 def print_imputed(console, counts: Mapping[str, int]) -> None:
     """What the cleaning filled in by design (seed 000, 3.1), as counted in the metrics' imputed.*."""
     parts = [
@@ -225,7 +240,8 @@ def print_realism(console, realism: pl.DataFrame) -> None:
     for row in realism.iter_rows(named=True):
         table.add_row(
             row["label"], f"{row['mean']:.1f}", f"{row['table_mean']:.1f}", f"{row['mean_err']:+.1%}",
-            f"{row['sd']:.2f}", f"{row['table_sd']:.1f}", f"{row['sd_err']:+.1%}",
+            "-" if row["sd"] is None else f"{row['sd']:.2f}", f"{row['table_sd']:.1f}",  # one mine-day: no sd
+            "-" if row["sd_err"] is None else f"{row['sd_err']:+.1%}",
             "[green]in[/]" if row["within_bands"] else "[red]out[/]",
         )
     console.print(table)

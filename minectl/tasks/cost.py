@@ -68,10 +68,13 @@ def run(cfg: Config, out: Run) -> dict:
     out.plot("unit_cost", report.plot_unit_cost(accounts.daily, anomalies, mapping.currency, cfg.cost.output, period))
     report.print_summary(out.console, accounts.daily, anomalies, mapping, top, period, cfg.cost.output)
     report.print_unchecked(out.console, accounts.daily, cfg.cost.anomaly_window)
+    if lone := report.lone_date_mines(accounts.daily):
+        out.warn(lone)
     report.print_imputed(out.console, accounts.counts)
     metrics = cost_metrics(accounts.daily, anomalies, accounts.counts, mapping)
     if cfg.task_name == "demo":  # the synthetic mine's figures next to the ones it is calibrated to
-        realism = compare_with_table2(accounts.daily.rechunk(), mapping.currency)  # one chunk, as the table written reads back
+        daily = accounts.daily.rechunk()  # one chunk, as the table written reads back
+        realism = compare_with_table2(daily, mapping.currency, cfg.cost.output, report.data_period(daily["date"], period))
         out.table("realism", realism)
         report.print_realism(out.console, realism)
         metrics["realism"] = realism_metrics(realism)
