@@ -134,8 +134,8 @@ class Knowledge:
             raise DataError(f"missing {', '.join(missing)}; expected head, relation and tail", param=where)
         for key in ("head", "relation", "tail"):  # YAML's `head: [pump, fan]` was the node pump_fan, `relation: [Positive]` "['Positive']"
             if isinstance(raw[key], bool) or not isinstance(raw[key], (str, int, float)):
-                raise DataError(f"{key} {shown(str(raw[key]))} ({type(raw[key]).__name__}); expected one name (a triple per head, relation and tail)",
-                                param=where)
+                raise DataError(f"{key} {shown(str(raw[key]))} ({type(raw[key]).__name__}); expected one name (a triple per "
+                                "head, relation and tail)", param=where)
         unknown = sorted(set(raw) - set(EDGE_FIELDS) - {"head_type", "tail_type", "source", "sentence", "confidence",
                                                         "effect_low", "effect_high"})
         if unknown:
