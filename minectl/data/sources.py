@@ -205,7 +205,7 @@ _TIME_UNITS = ("ns", "us", "ms")  # finest first
 def _wider(a: pl.DataType, b: pl.DataType) -> pl.DataType | None:
     """The type that holds a column stored as ``a`` in one part and ``b`` in another (_WIDENING reads
     both as it): None where the two hold different kinds of value (text and numbers, zoned and naive times)."""
-    text = (pl.String, pl.Categorical)  # not Enum: polars' scan casts no Enum part to another's type
+    text = (pl.String, pl.Categorical, pl.Enum)
     if a == b or b == pl.Null:  # a part without any value in the column (pandas writes all-None as Null)
         return a
     if a == pl.Null:
@@ -228,8 +228,9 @@ def _wider(a: pl.DataType, b: pl.DataType) -> pl.DataType | None:
 def _parts_schema(folder: Path, parts: list[Path]) -> tuple[pl.Schema | None, dict[Path, list[str]]]:
     """The table's schema where its parts' types differ in width only (None where all parts are alike),
     from their footers (no rows read); refused in one line naming two parts where they differ in columns
-    or in the kind of value of a column, or where a part is no parquet. And the integer columns of parts
-    read as the others' floats whose footers lack the statistics that show them exact as floats."""
+    or in the kind of value of a column, or where a part is no parquet. And the columns of each part that the
+    scan reads in the part's own type (_scan_parts converts them): integers read as the others' floats whose
+    footers lack the statistics that show them exact as floats, and Enum text read as the others' String."""
     schemas = []
     for part in parts:
         try:
@@ -261,14 +262,17 @@ def _parts_schema(folder: Path, parts: list[Path]) -> tuple[pl.Schema | None, di
             if common == pl.Null:
                 origin[column] = part
             table[column] = wider
-    unchecked: dict[Path, list[str]] = {}
-    for part, schema in zip(parts, schemas, strict=True):  # an integer part read as the others' floats: the contract sees floats
-        for column in (c for c, dtype in schema.items() if dtype.is_integer() and table[c] == pl.Float64):
-            if (largest := _largest_integer(part, column, schema[column])) is None:
-                unchecked.setdefault(part, []).append(column)
-            elif largest > 2**53:
-                raise _rounded(folder, part, column, schema[column], largest)
-    return pl.Schema(table), unchecked
+    own_types: dict[Path, list[str]] = {}
+    for part, schema in zip(parts, schemas, strict=True):
+        for column, dtype in schema.items():
+            if isinstance(dtype, pl.Enum) and table[column] == pl.String:  # polars' scan casts no Enum part to another type
+                own_types.setdefault(part, []).append(column)
+            elif dtype.is_integer() and table[column] == pl.Float64:  # an integer part read as the others' floats
+                if (largest := _largest_integer(part, column, dtype)) is None:
+                    own_types.setdefault(part, []).append(column)
+                elif largest > 2**53:
+                    raise _rounded(folder, part, column, dtype, largest)
+    return pl.Schema(table), own_types
 
 
 def _rounded(folder: Path, part: Path, column: str, dtype: pl.DataType, largest: int) -> DataError:
@@ -313,8 +317,9 @@ def _path_keys(folder: Path, part: Path) -> dict[str, str | None]:
 def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
     """The parts as one table, read in one scan as the wider types (_parts_schema). Scanned part by part
     (still one pass, nothing read for checks alone) where a part's integers have no footer bounds, checked
-    as the pass reads them, or where a key column lives in the partition folders' names only."""
-    schema, unchecked = _parts_schema(folder, parts)
+    as the pass reads them, where a part's text is Enum, cast to String as read, or where a key column lives
+    in the partition folders' names only."""
+    schema, own_types = _parts_schema(folder, parts)
     keys = {part: _path_keys(folder, part) for part in parts}
     named = {key for found in keys.values() for key in found}
     in_path = [key for key in _PATH_KEYS if key in named and key not in (schema or _parquet_schema(parts[0]))]
@@ -324,37 +329,46 @@ def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
                             f"their {key!r}; expected every part in a {key}=value folder (or the column {key!r} in every part)")
     _refuse_other_keys(folder, parts, keys, [key for key in _PATH_KEYS if key in named and key not in in_path])
     values = {part: {key: _path_value(folder, part, key, keys[part][key]) for key in in_path} for part in parts}
-    if not unchecked and not in_path:
+    if not own_types and not in_path:
         return pl.scan_parquet(parts, hive_partitioning=False, glob=False, schema=schema, extra_columns="ignore",
                                cast_options=None if schema is None else _WIDENING)
 
     def scan(part: Path) -> pl.LazyFrame:
         own = _parquet_schema(part)
-        checked = unchecked.get(part, [])
+        as_own = own_types.get(part, [])
         frame = pl.scan_parquet(part, hive_partitioning=False, glob=False, extra_columns="ignore",
-                                schema=pl.Schema({**(schema or own), **{c: own[c] for c in checked}}), cast_options=_WIDENING)
+                                schema=pl.Schema({**(schema or own), **{c: own[c] for c in as_own}}), cast_options=_WIDENING)
 
         def exact(values: pl.Series) -> pl.Series:
             if (largest := values.abs().max() or 0) > 2**53:
                 raise _rounded(folder, part, values.name, own[values.name], largest)
             return values.cast(pl.Float64)
 
-        return frame.with_columns(*(pl.col(c).map_batches(exact, return_dtype=pl.Float64) for c in checked),
+        return frame.with_columns(*(pl.col(c).cast(pl.String) if isinstance(own[c], pl.Enum)
+                                    else pl.col(c).map_batches(exact, return_dtype=pl.Float64) for c in as_own),
                                   *(pl.lit(values[part][key], _PATH_KEYS[key]).alias(key) for key in in_path))
 
     return pl.concat([scan(part) for part in parts])
 
 
+# a partition folder's day: as Spark writes a date (2024-01-31), or as pandas writes its datetime64 day, at midnight
+# (2024-01-31 00:00:00.000, where to_parquet(partition_cols=['date']) was refused as naming no date)
+_PATH_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]00:00:00(?:\.0+)?)?")
+
+
 def _path_value(folder: Path, part: Path, key: str, value: str | None) -> str | date | None:
-    """A partition folder's value of key column ``key`` as the column's type: text, or a date as Spark writes one
-    (date=2024-01-31), refused in one line naming the folder where it is none."""
+    """A partition folder's value of key column ``key`` as the column's type: text, or a date (_PATH_DAY), refused
+    in one line naming the folder where it is none."""
     if _PATH_KEYS[key] != DATE or value is None:
         return value
+    day = _PATH_DAY.fullmatch(value)
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise DataError(f"{folder}: part {part.relative_to(folder)} is in the folder {key}={value}, which names no date; "
-                        f"expected {key}=YYYY-MM-DD (as Spark's partitionBy writes a date)") from None
+        if day:
+            return datetime.strptime(day[1], "%Y-%m-%d").date()
+    except ValueError:  # no such day: 2024-02-30
+        pass
+    raise DataError(f"{folder}: part {part.relative_to(folder)} is in the folder {key}={value}, which names no date; "
+                    f"expected {key}=YYYY-MM-DD (as Spark's partitionBy writes a date)")
 
 
 def _refuse_other_keys(folder: Path, parts: list[Path], keys: dict[Path, dict[str, str | None]], both: list[str]) -> None:
@@ -450,11 +464,15 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
         fault = not_utf8(path, path.read_bytes()) if "utf-8" in first else None  # the header was UTF-8; a value is not
         hint = _long_rows_hint(first, path, separator)
         raise fault or DataError(f"{path}: unreadable as csv ({first}){hint}") from None
+    # times with a zone (2024-01-01T00:00:00+08:00, ...Z): polars converts them to UTC, which moved a +08:00 day's
+    # midnight to 16:00 the day before (refused as no day, or an hourly day cut); read at their wall time, as the
+    # single-file inputs read them (features.series.calendar_dates) and the contract reads a zoned parquet column
+    zoned = [name for name, dtype in inferred.items() if getattr(dtype, "time_zone", None) and name not in undated]
     frame = pl.scan_csv(path, separator=separator, try_parse_dates=True, glob=False,
                         schema_overrides=as_text | dict.fromkeys(fractions, pl.Float64)
-                        | dict.fromkeys([*codes, *with_markers, *undated], pl.String))  # as text: read by _marked_numbers, or named
+                        | dict.fromkeys([*codes, *with_markers, *undated, *zoned], pl.String))  # as text: read by _marked_numbers, or named
     frame = frame.with_columns(number if dtype is None else number.cast(dtype) for number, dtype in numbers.values())
-    frame = frame.with_columns(dates.values())
+    frame = frame.with_columns(*dates.values(), *(_wall_times(name) for name in zoned))
     try:
         strings = [name for name, dtype in frame.collect_schema().items() if dtype == pl.String and name not in codes]
         texts = strings if separator == "," else []
@@ -468,6 +486,13 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
     except (pl.exceptions.PolarsError, OSError):
         return _as_table(frame, path, separator)  # read_table names the fault
     return _as_table(frame.with_columns(marked).drop(unnamed), path, separator)
+
+
+def _wall_times(name: str) -> pl.Expr:
+    """The csv text column ``name`` of ISO times with a zone (features.series' _ZONED: Z, UTC, +08:00) as their wall time."""
+    from minectl.features.series import _ZONED
+
+    return pl.col(name).str.strip_chars().str.replace(_ZONED, "${1}").str.to_datetime(time_unit="us")
 
 
 def _as_table(frame: pl.LazyFrame, path: Path, separator: str) -> pl.LazyFrame:
@@ -957,7 +982,10 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
     except duckdb.Error as exc:
         outside = ("; expected a query over the database's own tables (a file is a source of its own: kind: parquet or csv)"
                    if isinstance(exc, duckdb.PermissionException) else "")
-        raise DataError(f"{resolved}: query '{query}' failed: {str(exc).splitlines()[0]}{outside}") from None
+        # DuckDB's hint on a line of its own: a table in another schema ('Did you mean "ops.production"?'), a column's name
+        first, *rest = str(exc).splitlines()
+        hint = next((f" ({line.strip()})" for line in rest if line.startswith(("Did you mean", "Candidate bindings"))), "")
+        raise DataError(f"{resolved}: query '{query}' failed: {first}{hint}{outside}") from None
 
 
 def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
@@ -1104,7 +1132,10 @@ def _filter_values(values: list[Any], dtype: pl.DataType, column: str, where: st
             typed = given
         elif dtype.is_temporal() and text:
             dates = parse_dates(given, where)
-            if dtype != pl.Date or (dates.dt.time() == time(0)).all():  # a time of day where the column holds days: no row's
+            if isinstance(dtype, pl.Datetime) and dtype.time_zone:  # a wall time in the column's zone, as the contract
+                # reads the column (a cast read it in UTC: 2024-01-02 was 08:00 of a Shanghai day, and '>=' left that day out)
+                typed = dates.cast(pl.Datetime(dtype.time_unit)).dt.replace_time_zone(dtype.time_zone)
+            elif dtype != pl.Date or (dates.dt.time() == time(0)).all():  # a time of day where the column holds days: no row's
                 typed = dates.cast(dtype)
         elif isinstance(dtype, (pl.String, pl.Categorical, pl.Enum)) and (text or given.dtype.is_integer()):
             typed = given.cast(pl.String)  # compared with a category's text as with a String column's

@@ -436,7 +436,7 @@ def _days(start: str, years: float) -> np.ndarray:
     try:
         first = date.fromisoformat(str(start))
     except ValueError:
-        raise ConfigError(f"start: expected an ISO date like 2023-01-01, got {start!r}") from None
+        raise ConfigError(f"data.synthetic.start={start!r}: not a date; expected an ISO date like 2023-01-01") from None
     whole = int(years)
     try:
         try:
