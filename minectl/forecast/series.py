@@ -3,6 +3,7 @@ daily or weekly rows are resampled to months (the mean or the last value of each
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -83,9 +84,12 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z]+", text.lower())
 
 
-def read_monthly_series(path: str | Path, date_column: str, value_column: str, resample: str | None = None) -> pl.DataFrame:
+def read_monthly_series(path: str | Path, date_column: str, value_column: str, resample: str | None = None,
+                        unit: str | None = None) -> pl.DataFrame:
     """Return columns `date` (pl.Date, first day of each month), `value` (Float64) and
-    `interpolated` (Boolean: an empty month filled in, counted in the forecast's metrics).
+    `interpolated` (Boolean: an empty month filled in, counted in the forecast's metrics), and
+    `unit` (String) where the unit is known: ``unit`` (source.unit), else the one the file's unit
+    column names (features.series.row_units); the two differing is a ConfigError (_file_unit).
 
     Dates may be text (see _parse_months: `YYYY-MM`, `YYYY-MM-DD`, ISO timestamps, the Pink
     Sheet's `1960M01`, `Jan-1960`) or Date/Datetime values (zoned: their local months); values are
@@ -106,7 +110,7 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
     for column in (date_column, value_column):
         _check_column(frame.columns, column, path)
     _refuse_several_series(frame, date_column, value_column, path)
-    row_units(frame, str(path))  # a unit column naming two units: the series changes units midway
+    unit = _file_unit(row_units(frame, str(path)), unit, path)  # a unit column naming two units: refused by row_units
 
     values = numeric(frame, value_column, str(path))  # text would become an empty month, NaN pass the > 0 check
     if resample is None:
@@ -131,7 +135,24 @@ def read_monthly_series(path: str | Path, date_column: str, value_column: str, r
         )
     prices = series["value"].set(series["interpolated"], None).to_numpy()  # a month filled in would halve a change of unit
     refuse_unit_change(prices, f"{path}: column {value_column!r}", series["date"].dt.strftime("%Y-%m").to_list())
-    return series
+    return series if unit is None else series.with_columns(unit=pl.lit(unit))
+
+
+def _file_unit(units: list[str], unit: str | None, path: Path) -> str | None:
+    """The series' unit: ``unit`` (source.unit) or the one of the file's unit column (``units``: none or one). Left
+    out, a file's AUD/t went unwritten in the forecast table, which optimize then took for a price in the band's
+    unit; given otherwise, source.unit=USD/t labelled it USD/t."""
+    if not units:
+        return unit
+    if unit is not None and _spelt(unit) != _spelt(units[0]):
+        raise ConfigError(f"source.unit={unit!r}: the unit column of {path} gives {units[0]!r}; expected that unit (or "
+                          "source.unit=null to carry it into the forecast table)")
+    return unit if unit is not None else units[0]
+
+
+def _spelt(unit: str) -> str:
+    """A unit as compared: case and spaces aside (USD / t is USD/t)."""
+    return re.sub(r"\s+", "", unit).casefold()
 
 
 def _check_column(columns: list[str], column: str, path: Path) -> None:
@@ -175,8 +196,11 @@ def _resampled(dates: pl.Series, values: pl.Series, how: str, path: Path, name: 
     if steps.len() and (step := int(steps.mode().min())) > 1:  # the months between would be made up by interpolation
         raise DataError(f"{path}: column {name!r} has one row every {step} months; expected rows a month apart or closer "
                         "(source.resample makes months of daily or weekly rows; the forecast, its horizons and backtest count months)")
-    value = pl.col("value").mean() if how == "mean" else pl.col("value").last()
-    months = quoted.group_by("date", maintain_order=True).agg(value, rows=pl.len())
+    months = quoted.group_by("date", maintain_order=True).agg(pl.col("value"), rows=pl.len())
+    # a month's mean as an exactly rounded sum (math.fsum) over its count: polars' grouped mean changed its last bits with
+    # the threads it ran on (one process, one core or sixteen), and so the forecast's metrics
+    value = [math.fsum(quotes) / len(quotes) if how == "mean" else quotes[-1] for quotes in months["value"].to_list()]
+    months = months.with_columns(value=pl.Series(value, dtype=pl.Float64))
     first, last = rows["when"].min().date().replace(day=1), rows["when"].max().date().replace(day=1)
     every = pl.DataFrame({"date": pl.date_range(first, last, "1mo", eager=True)})
     return every.join(months, on="date", how="left").with_columns(pl.col("rows").fill_null(0))

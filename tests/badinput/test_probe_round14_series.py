@@ -208,7 +208,9 @@ def test_empty_months_in_the_scored_periods_are_not_scored_by_hand(tmp_path: Pat
 
     metrics = run_metrics(_forecast(path, tmp_path / "run", "forecast.tune=naive"), tmp_path / "run")
     assert metrics["validation.mape"] == pytest.approx(mape([36, 37, 38, 39]), rel=1e-12)
-    assert metrics["backtest.mape.naive"] == pytest.approx(mape([42, 43, 44, 46, 47]), rel=1e-12)
+    # nor a forecast made at an empty month (round 19): month 42 forecast at 41 and 46 at 45, whose filled values were
+    # drawn towards 42 and 46 themselves (2.82 % with them)
+    assert metrics["backtest.mape.naive"] == pytest.approx(mape([43, 44, 47]), rel=1e-12)
     assert metrics["series.interpolated"] == 3
 
 

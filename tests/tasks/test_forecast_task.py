@@ -48,7 +48,8 @@ def test_naive_and_arima_backtest_on_the_vendored_coal_series(tmp_path):
     assert backtest.height == 2 * 3 * 36  # models x horizons 1..3 x target months
     assert (backtest["date"] > backtest["origin"]).all()
     forecast = pl.read_parquet(run_dir / "tables/forecast.parquet")
-    assert forecast.columns == ["date", "model", "forecast", "lower", "upper", "unit"]
+    assert forecast.columns == ["date", "model", "forecast", "lower", "upper", "interval_level", "unit"]
+    assert forecast["interval_level"].unique().to_list() == [0.9]  # the level of lower and upper (both models have one)
     assert forecast["unit"].unique().to_list() == ["USD/t"]  # the Pink Sheet's unit, carried
     assert forecast.filter(pl.col("model") == "naive")["date"].to_list() == [
         date(2026 + (5 + k - 1) // 12, (5 + k - 1) % 12 + 1, 1) for k in range(1, 13)
