@@ -86,7 +86,10 @@ def table_source(path: str, categorical: list[str], static: list[str], time: str
     if series is not None:
         _check_series(frame, series, categorical, str(path))
     with config_keys({"columns": "categorical"}):
-        frame, _ = one_hot(frame, categorical, str(path))
+        frame, encoded = one_hot(frame, categorical, str(path))
+    # a categorical static column (a machine's make): its one-hot columns are the static features (it was 'not found')
+    static = [name for column in static
+              for name in ([c for c in encoded if c.startswith(f"{column}=")] if column in categorical else [column])]
     for column in static:
         if column not in frame.columns:
             raise DataError(f"column {column!r} not found in {path}", param="static")

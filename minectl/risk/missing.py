@@ -9,7 +9,7 @@ that a policy leaves empty (a series' first rows, gaps beyond the limit) drop th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -22,6 +22,7 @@ POLICIES = ("ffill", "interpolate", "median", "drop")
 class MissingReport:
     filled: dict[str, int]  # values filled per column (median: the empty values, filled per split)
     dropped_rows: int
+    dropped_by: dict[str, int] = field(default_factory=dict)  # per column: the dropped rows it left empty (not a metric)
 
     def as_metrics(self) -> dict:
         return {"filled": dict(self.filled), "dropped_rows": self.dropped_rows}
@@ -72,4 +73,5 @@ def apply_missing(frame: pl.DataFrame, policies: dict[str, str], limit: int | No
     kept = frame.select(pl.all_horizontal(pl.col(required).is_not_null()) if required else pl.lit(True)).to_series()
     # a value counts as filled when its row stays: filled by its policy, or (median) left for the split to fill
     filled = {c: int((empty_before[c] & kept).sum()) for c in columns}
-    return frame.filter(kept), MissingReport(filled, int((~kept).sum())), medians
+    dropped_by = {c: n for c in required if (n := int((frame[c].is_null() & ~kept).sum()))}
+    return frame.filter(kept), MissingReport(filled, int((~kept).sum()), dropped_by), medians

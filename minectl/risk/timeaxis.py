@@ -75,7 +75,10 @@ class Frequency:
         else:
             mine, theirs = self.seconds, self.unit_seconds(unit)
             if mine is None or theirs is None:
-                raise ConfigError(f"{key}: {value!r} cannot be converted to periods of {self.text}; "
+                # an integer time column (epoch seconds: '86400step') counts steps; said as no more than its unit
+                counted = (" (an integer time column counts steps, not time: epoch seconds? write it as dates or timestamps "
+                           "to give amounts like 1d)" if self.unit == "step" and theirs is not None else "")
+                raise ConfigError(f"{key}: {value!r} cannot be converted to periods of {self.text}{counted}; "
                                   f"expected an integer or an amount in {self.unit}")
             periods = count * theirs / mine
         if abs(periods - round(periods)) > 1e-9:

@@ -145,17 +145,21 @@ def scaler_for(frame: pl.DataFrame, layout: Layout, train_until, static_rows: np
     return combined
 
 
-def fill_medians(X: np.ndarray, train: np.ndarray) -> np.ndarray:
+def fill_medians(X: np.ndarray, train: np.ndarray, features: list[str] = ()) -> np.ndarray:
     """Empty feature values (risk.missing policy median) filled with their column's median over
-    the training rows only."""
+    the training rows only. ``features``: the feature each column of X is of, named where one has no training value."""
     empty = np.isnan(X)
     if not empty.any():
         return X
     columns = np.flatnonzero(empty.any(axis=0))
     medians = np.array([np.median(X[train, j][~np.isnan(X[train, j])]) if (~np.isnan(X[train, j])).any() else np.nan
                         for j in columns])
-    if np.isnan(medians).any():
-        raise DataError("risk input: a feature with missing values (policy median) has no value in the training part")
+    if np.isnan(medians).any():  # said as 'a feature ... has no value in the training part', naming neither
+        j = columns[np.isnan(medians)][0]
+        name = f"column {features[j]!r}" if features else "a feature"
+        raise DataError(f"risk input: {name} (risk.missing: median) has no value among the {len(train)} training rows to take "
+                        f"its median from ({int((~empty[:, j]).sum())} values in all); expected values in every training part "
+                        "(another risk.missing policy for it, or risk.features.exclude)")
     X = X.copy()
     for j, median in zip(columns, medians, strict=True):
         X[empty[:, j], j] = median
@@ -170,7 +174,8 @@ def fit_on_training(data: Dataset, layout: Layout, train: np.ndarray) -> Dataset
     if layout.label_cut is not None:
         cut = layout.label_cut.fit(s.y[train])
         y, labels = cut.transform(s.y), cut.transform(labels)
-    return replace(data, samples=Samples(fill_medians(s.X, train), y, s.end_index, s.target_index), labels=labels)
+    features = layout.dynamic * layout.window + layout.static  # X's columns: the window time-major, then the static ones
+    return replace(data, samples=Samples(fill_medians(s.X, train, features), y, s.end_index, s.target_index), labels=labels)
 
 
 def fit_model(model, X_train, y_train, X_val, y_val):

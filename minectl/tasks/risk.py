@@ -272,6 +272,13 @@ def check(cfg: Config) -> None:
 
     with config_keys({"missing": "risk.missing"}):  # else refused once the data are read (a sweep's earlier jobs would have run)
         check_policies(params.missing.default, dict(params.missing.columns))
+    if params.split == "cv":  # a case table has no time: ffill took the previous case's value, interpolate read test folds
+        policies = {"default": params.missing.default, **{f"columns.{c}": v for c, v in params.missing.columns.items()}}
+        along_time = next((key for key, policy in policies.items() if policy in ("ffill", "interpolate")), None)
+        if along_time:
+            raise ConfigError(f"risk.missing.{along_time}={policies[along_time]} fills along time, and a case table "
+                              "(risk.split=cv) holds independent rows in no time order (the value would be a neighbouring "
+                              "case's); expected median or drop")
     if params.time.frequency is not None:
         parse_amount(params.time.frequency, "risk.time.frequency")
     categorical = list(params.input.categorical)
@@ -355,6 +362,7 @@ class Prepared:
     layout: Layout
     frequency: Any  # minectl.risk.timeaxis.Frequency
     info: dict  # metrics: the time axis and the missing values filled
+    missing: Any  # minectl.risk.missing.MissingReport: also the columns that left the dropped rows empty
 
 
 def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = True, spec: Optional[dict] = None) -> Prepared:
@@ -415,21 +423,28 @@ def _daily_frame(cfg: Config, out: Optional[Run] = None, with_labels: bool = Tru
             check_cuts(cuts, list(p.labels.quantiles), p.labels.levels)
             cut = LevelCut(p.labels.levels, cuts, list(p.labels.quantiles) if p.labels.source == "quantiles" else [])
             frame, layout = inputs.with_continuous_labels(frame, layout, p.labels.column, cut)
-    return Prepared(frame, layout, frequency, info)
+    return Prepared(frame, layout, frequency, info, missing)
 
 
 def _report_input(prep: Prepared, out: Run) -> None:
-    """Say what the time axis and the missing-value policy did."""
+    """Say what the time axis and the missing-value policy did (column names escaped: `flow [m3/h]` is no markup)."""
     time, missing, name = prep.info.get("time"), prep.info["missing"], prep.frequency.name
     if time:
         if time["reordered_rows"]:
-            out.console.print(f"time: {time['reordered_rows']} rows were out of time order; sorted by {prep.layout.time!r}")
+            out.console.print(f"time: {time['reordered_rows']} rows were out of time order; sorted by {escape(repr(prep.layout.time))}")
         if time["gaps"] or time["irregular_steps"]:
             out.console.print(f"[yellow]time: {time['gaps']} gaps (largest step {time['largest_step_periods']:g} {name}) and "
                               f"{time['irregular_steps']} steps shorter than one period; windows and lead times count rows[/yellow]")
     if missing["filled_total"] or missing["dropped_rows"]:
         filled = ", ".join(f"{c} {n}" for c, n in missing["filled"].items()) or "none"
-        out.console.print(f"missing values filled: {filled}; rows dropped: {missing['dropped_rows']} (risk.missing)")
+        out.console.print(escape(f"missing values filled: {filled}; rows dropped: {missing['dropped_rows']}{_left_empty(prep)} "
+                                 "(risk.missing)"))
+
+
+def _left_empty(prep: Prepared) -> str:
+    """' (empty in temp 3, vib 1)': the columns that left the dropped rows empty; '' where none was dropped."""
+    dropped_by = prep.missing.dropped_by
+    return f" (empty in {', '.join(f'{c} {n}' for c, n in dropped_by.items())})" if dropped_by else ""
 
 
 def _leakage(prep: Prepared, p: RiskParams, seed: int, leads: list[int]) -> tuple[dict, dict, list[str]]:
@@ -568,7 +583,8 @@ def run(cfg: Config, out: Run) -> dict:
             metrics["leakage_ahead"] = {keys[leads.index(lead)]: found for lead, found in ahead.items()}
     # said with the figures, as the leakage lines: said at once, they came before the one line of a later refusal
     # escaped: a value or a column in brackets (`price [usd/t]`) is no console markup
-    said = [*(f"[yellow]warning: {escape(line)}[/yellow]" for line in [*unused_settings(cfg), *short_said]), *leakage_said]
+    said = [*(f"[yellow]warning: {escape(line)}[/yellow]" for line in [*unused_settings(cfg), *short_said, *_changing_static(prep, p)]),
+            *leakage_said]
     if p.split == "cv":
         return _run_cv(cfg, out, prep, make_model, fixed, metrics, said)
 
@@ -633,6 +649,22 @@ def _short_series(prep: Prepared, leads: list[int], keys: list[str]) -> tuple[di
     lines = [f"{layout.series}={name} holds {rows} rows, fewer than the window ({layout.window}) + lead time: no sample of it "
              f"at {', '.join(lead_keys)} (left out there)" for (name, rows), lead_keys in left_out.items()]
     return {key: n for key, n in counts.items() if n}, lines
+
+
+def _changing_static(prep: Prepared, p: RiskParams) -> list[str]:
+    """A line for each risk.input.static column of a time series whose value changes within a series (or the file): a
+    static feature is read at t only, its window never, which was said nowhere. A case table's rows are cases: none."""
+    import polars as pl
+
+    layout = prep.layout
+    if p.split == "cv" or not layout.static:
+        return []
+    counts = (prep.frame.group_by(layout.series) if layout.series else prep.frame.group_by(pl.lit(0))).agg(
+        pl.col(layout.static).n_unique()).select(layout.static).max().row(0, named=True)
+    where = f"a {layout.series}" if layout.series else "the file"
+    return [f"risk.input.static: column {column!r} takes {n} values within {where}; a static feature is read at t only, not "
+            "over the window: expected one value per series, or the column among the dynamic indicators"
+            for column, n in counts.items() if n > 1]
 
 
 def _check_size(rows: int, layout: Layout) -> None:
@@ -732,6 +764,11 @@ def scores_and_notes(run_dir, data_cfg: Optional[dict] = None, check_units: bool
     if filled:  # a run says what it filled in its own data; the new rows' gaps were filled unsaid
         notes.append(f"missing: {', '.join(f'{c} {n}' for c, n in filled.items())} empty values of the new data filled by the "
                      "run's risk.missing policy; the windows holding them score filled values, not measured ones")
+    dropped = prep.info["missing"]["dropped_rows"]
+    if dropped:  # a series' first rows before a column's first value: fewer scores than rows, unsaid
+        notes.append(f"missing: {dropped} row{'s' * (dropped != 1)} of the new data dropped{_left_empty(prep)}: values the run's "
+                     "risk.missing policy does not fill (before a column's first value, beyond risk.missing.limit); they get "
+                     "no score")
     empty = [c for c in layout.median_fill if frame[c].null_count()]
     if empty:
         raise DataError(f"risk predict: column {empty[0]!r} has {frame[empty[0]].null_count()} empty values; the run fills "
@@ -832,5 +869,5 @@ def predict_cli(run, overrides: list[str]) -> None:
     console = Console()
     console.print(scores.tail(10))
     console.print(f"{scores.height} rows scored -> {out}")
-    for line in notes:
-        console.print(f"[yellow]{line}[/yellow]")
+    for line in notes:  # escaped: a column `flow [m3/h]` is no markup
+        console.print(f"[yellow]{escape(line)}[/yellow]")
