@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from minectl.errors import ConfigError
 from minectl.uncertainty.bootstrap import BootstrapResult, bootstrap_ci
 from minectl.uncertainty.dependence import Dependence, choose_bootstrap
 from minectl.uncertainty.distributions import FitResult, fit_all
@@ -41,6 +42,10 @@ def analyse_series(
     if test_alpha is not None:
         dependence = choose_bootstrap(values, block_length, test_alpha, automatic=True)
         block_length = dependence.block_length
+        if method == "bca" and dependence.chosen == "automatic":  # bootstrap_ci's 'use ... with block_length' named no key set
+            raise ConfigError(f"'bca' assumes independent observations, and {name} is autocorrelated (Ljung-Box p = "
+                              f"{dependence.ljung_box_pvalue:.2g} < uncertainty.autocorrelation_alpha={test_alpha:g}: blocks of "
+                              f"{block_length} chosen); expected uncertainty.method=percentile or basic", param="method")
     seen = [0]
 
     def progress(done: int, _total: int) -> None:

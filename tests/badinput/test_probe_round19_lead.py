@@ -114,3 +114,66 @@ def test_an_optuna_study_in_a_sqlite_file_runs_where_sqlalchemy_can_keep_it(tmp_
         result = invoke(*args)
         assert result.exit_code == 0, result.output
         assert (tmp_path / "study.db").stat().st_size > 0
+
+
+def _forecast_table(path, level):
+    import polars as pl
+
+    pl.DataFrame({"model": ["naive", "naive"], "forecast": [2100.0, 2200.0], "lower": [1800.0, 1700.0],
+                  "upper": [2400.0, 2600.0], "interval_level": [level, level]}).write_parquet(path)
+    return path
+
+
+def test_a_forecast_interval_of_another_level_than_price_interval_level_is_refused(tmp_path):
+    """schedule read a forecast run's 0.8 interval as a 0.9 one: the price's sigma 22 % low, exit 0."""
+    table = _forecast_table(tmp_path / "forecast.parquet", 0.8)
+    run = tmp_path / "run"
+    assert_refused(["schedule", "+experiment=stope_extension", f"price.forecast_table={table}", "price.month=2", f"hydra.run.dir={run}"],
+                   ["price.interval_level=0.9: naive's interval in", "is a 0.8 interval", "expected price.interval_level=0.8"],
+                   inputs=[table], run_dir=run)
+
+
+def test_a_forecast_interval_read_at_its_own_level_runs(tmp_path):
+    import json
+    import math
+
+    from harness import invoke
+
+    table, run = _forecast_table(tmp_path / "forecast.parquet", 0.8), tmp_path / "run"
+    result = invoke("schedule", "+experiment=stope_extension", f"price.forecast_table={table}", "price.month=2",
+                    "price.interval_level=0.8", f"hydra.run.dir={run}")
+    assert result.exit_code == 0, result.output
+    sigma = json.loads((run / "metrics.json").read_text())["schedule.stope.price_sigma"]
+    assert sigma == pytest.approx(math.log(2600 / 1700) / (2 * 1.2815516), rel=1e-6)  # z of a central 0.8 interval
+
+
+def _ar1_series(path, n=120, phi=0.9):
+    import numpy as np
+
+    rng, value, rows = np.random.default_rng(0), 100.0, ["date,value"]
+    for month in range(n):
+        value = 100 + phi * (value - 100) + rng.normal(0, 5)
+        rows.append(f"{2000 + month // 12}-{month % 12 + 1:02d}-01,{value:.3f}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_bca_on_a_series_the_autocorrelation_test_gave_blocks_names_the_test(tmp_path):
+    """It said "use percentile or basic with block_length", a key the user had not set."""
+    from harness import quick_uncertainty
+
+    series, run = _ar1_series(tmp_path / "ar1.csv"), tmp_path / "run"
+    args = quick_uncertainty(series, run, "uncertainty.method=bca", "uncertainty.autocorrelation_alpha=0.05",
+                             "dataset.transforms=[level]")
+    assert_refused(args, ["uncertainty.method", "'bca' assumes independent observations, and", "is autocorrelated (Ljung-Box p =",
+                          "< uncertainty.autocorrelation_alpha=0.05: blocks of", "expected uncertainty.method=percentile or basic"],
+                   inputs=[series], run_dir=run)
+
+
+def test_bca_on_an_independent_series_runs(tmp_path):
+    from harness import quick_uncertainty, run_metrics
+
+    series, run = _ar1_series(tmp_path / "iid.csv", phi=0.0), tmp_path / "run"
+    metrics = run_metrics(quick_uncertainty(series, run, "uncertainty.method=bca", "uncertainty.autocorrelation_alpha=0.05",
+                                            "dataset.transforms=[level]"), run)
+    assert metrics["uncertainty.level.ci_low"] < metrics["uncertainty.level.estimate"] < metrics["uncertainty.level.ci_high"]
