@@ -20,7 +20,7 @@ be loaded from there by a later run, which then predicts with them instead of fi
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -39,6 +39,9 @@ TEMPERATURE_ERROR = 0.5  # sd of a downhole virgin-rock temperature reading, C
 FEATURES = {"grade": ("depth", "rock_quality", "proxy", "log_inverse_distance"),
             "dilution": ("depth", "rock_quality"), "burst": ("depth", "rock_quality"), "heat": ("x", "y", "depth")}
 HEAT_COLUMNS = [0, 1, 3]  # FEATURES["heat"] in BlockModel.features()
+# the inputs whose range grows with the model's size (BlockModel.features() column, the synthetic setting that sets it): a
+# surrogate loaded into a larger model predicts beyond the blocks it was fitted on (a tree stays flat past its last one)
+EXTENT = {"x": (0, "synthetic.nx"), "y": (1, "synthetic.ny"), "depth": (3, "synthetic.nz")}
 MODELS_DIR = "models"  # a run folder's saved surrogates: models/<role>/, role one of FEATURES
 
 
@@ -88,6 +91,7 @@ class Surrogates:
     burst: Any
     heat: Any = None
     loaded_from: Optional[Path] = None
+    extents: dict = field(default_factory=dict)  # role -> the extent (see extent) its loaded model was fitted on
 
 
 def estimate(model: BlockModel, holes: int, history: int, seed: int,
@@ -162,12 +166,33 @@ def _estimate(model: BlockModel, holes: int, history: int, seed: int,
     return static, ml, errors
 
 
-def save_surrogates(surrogates: Surrogates, run_dir: Path) -> dict[str, str]:
+def extent(model: BlockModel, role: str) -> dict[str, list[float]]:
+    """[least, largest] of each of ``role``'s inputs in EXTENT over ``model``'s blocks."""
+    features = model.features()
+    return {name: [float(features[:, column].min()), float(features[:, column].max())]
+            for name, (column, _) in EXTENT.items() if name in FEATURES[role]}
+
+
+def check_extent(surrogates: Surrogates, model: BlockModel) -> None:
+    """Loaded surrogates predict inside the extent they were fitted on: one fitted on a 10 x 10 x 5 model and loaded into a
+    20 x 20 x 8 one extrapolated half the blocks' temperatures and depths, unsaid. (Saved before extents were: unchecked.)"""
+    for role, fitted in surrogates.extents.items():
+        for name, (low, high) in extent(model, role).items():
+            least, largest = fitted[name]
+            if low < least or high > largest:
+                raise DataError(f"the {role} surrogate in {surrogates.loaded_from} was fitted on blocks with {name} {least:g} to "
+                                f"{largest:g}, and this run's blocks reach {name} {low:g} to {high:g}; expected {EXTENT[name][1]} "
+                                "no larger than the fitting run's, or loop.surrogates_from=null to fit the surrogates here",
+                                param="loop.surrogates_from")
+
+
+def save_surrogates(surrogates: Surrogates, run_dir: Path, model: Optional[BlockModel] = None) -> dict[str, str]:
     """Write the fitted surrogates into ``run_dir/models/<role>/`` (the whole folder atomically) in
     minectl.models.io's layout: estimator.json + .npz (minectl.models.safe_io) or LightGBM's text
-    model, and model.json. Returns the roles not saved and why: a burst classifier never fitted (a
-    history of one outcome), a class with no safe format (not in safe_io's allow-list). A role
-    not used (no heat surrogate: ventilation off) is neither saved nor reported."""
+    model, and model.json with the extent they were fitted on (``model``'s, or the loaded ones'; none
+    without either). Returns the roles not saved and why: a burst classifier never fitted (a history
+    of one outcome), a class with no safe format (not in safe_io's allow-list). A role not used (no
+    heat surrogate: ventilation off) is neither saved nor reported."""
     from sklearn.frozen import FrozenEstimator
 
     from minectl.atomic import atomic_path
@@ -175,26 +200,29 @@ def save_surrogates(surrogates: Surrogates, run_dir: Path) -> dict[str, str]:
     not_saved = {}
     with atomic_path(run_dir / MODELS_DIR, folder=True) as staging:
         for role in FEATURES:
-            model = getattr(surrogates, role)
-            if model is None:
+            estimator = getattr(surrogates, role)
+            if estimator is None:
                 continue
-            model = model.estimator if isinstance(model, FrozenEstimator) else model
-            if not hasattr(model, "n_features_in_"):
+            estimator = estimator.estimator if isinstance(estimator, FrozenEstimator) else estimator
+            if not hasattr(estimator, "n_features_in_"):
                 not_saved[role] = "not fitted: the stope history had one outcome"
                 continue
+            fitted_on = surrogates.extents.get(role) if surrogates.loaded_from or model is None else extent(model, role)
             try:
-                _save_surrogate(model, role, staging / role)
+                _save_surrogate(estimator, role, staging / role, fitted_on)
             except TypeError as exc:  # safe_io's encoder met a class it has no safe format for
                 shutil.rmtree(staging / role)
                 not_saved[role] = str(exc)
     return not_saved
 
 
-def _save_surrogate(model, role: str, folder: Path) -> None:
+def _save_surrogate(model, role: str, folder: Path, fitted_on: Optional[dict]) -> None:
     from minectl.models.io import save_estimator_files, write_model_json
 
     folder.mkdir()
     meta = {"role": role, "features": list(FEATURES[role]), "n_features": int(model.n_features_in_)}
+    if fitted_on is not None:
+        meta["extent"] = fitted_on
     if hasattr(model, "classes_"):
         meta["classes"] = np.asarray(model.classes_).tolist()
     meta.update(save_estimator_files(model, folder))
@@ -213,8 +241,13 @@ def load_surrogates(run_dir: Path, record: Callable[[Path], Path] = Path, roles:
     from minectl.runfolder import check_finished_if_run
 
     check_finished_if_run(run_dir)  # not the models of a run stopped before its end
-    loaded = {role: FrozenEstimator(_load_surrogate(role, Path(run_dir) / MODELS_DIR / role, record)) for role in roles}
-    return Surrogates(**loaded, loaded_from=Path(run_dir))
+    loaded, extents = {}, {}
+    for role in roles:
+        model, fitted_on = _load_surrogate(role, Path(run_dir) / MODELS_DIR / role, record)
+        loaded[role] = FrozenEstimator(model)
+        if fitted_on is not None:
+            extents[role] = fitted_on
+    return Surrogates(**loaded, loaded_from=Path(run_dir), extents=extents)
 
 
 def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
@@ -233,6 +266,9 @@ def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
     meta = read_json(meta_path, expected)
     check_fields(meta, meta_path, {"kind": (lambda kind: kind in ("sklearn", "lightgbm"), "sklearn or lightgbm"),
                                    "features": (lambda names: names == list(FEATURES[role]), f"{list(FEATURES[role])}")})
+    names = [name for name in FEATURES[role] if name in EXTENT]
+    if "extent" in meta:  # runs saved before extents were have none
+        check_fields(meta, meta_path, {"extent": (lambda value: _is_extent(value, names), f"an object of {names} -> [least, largest]")})
     try:
         model = load_estimator_files(folder, meta)
     except DataError:
@@ -257,7 +293,13 @@ def _load_surrogate(role: str, folder: Path, record: Callable[[Path], Path]):
     if shape != ((1, 2) if burst else (1,)):
         raise bad(folder, f"the model predicts shape {shape} for one row", f"{(1, 2) if burst else (1,)}: {what} of one outcome")
     check_saved_files(folder)  # last, as for risk: the checks above name a damage more precisely than a sha256
-    return model
+    return model, meta.get("extent")
+
+
+def _is_extent(value: Any, names: list[str]) -> bool:
+    return isinstance(value, dict) and sorted(value) == sorted(names) and all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+                                                          for v in pair) and pair[0] <= pair[1] for pair in value.values())
 
 
 def cooling_capacity(model: BlockModel, share: float, processing_t: float) -> float:

@@ -355,6 +355,11 @@ def _check_trade_off(X: Any, Y: Any, variables: list[str], responses: list[str],
                           "to flip? it defaults to min)")
 
 
+def _run_ranges(Y: Any, responses: list[str], constraints: list) -> list[tuple[Any, float, float]]:
+    """(constraint, least, largest value of its response over the runs) of each constraint."""
+    return [(c, float(Y[:, responses.index(c.response)].min()), float(Y[:, responses.index(c.response)].max())) for c in constraints]
+
+
 def _check_decision(decision: Any, objective_responses: list[str]) -> None:
     from minectl.data.sources import check_input
     from minectl.optimize.decision import near_band
@@ -551,7 +556,10 @@ def run(cfg: Config, out: Run) -> dict:
         fronts = pareto.pareto_fronts(surrogate.predict, simulate, bounds, responses, objectives, constraints,
                                       settings, o.compare_direct, len(X), out.progress)
     except pareto.NoFeasibleDesign:
-        raise ConfigError("optimize.constraints: no design in the variable bounds satisfies them on the surrogate") from None
+        ranges = "; ".join(f"{c.response} {c.op} {c.limit:g} (runs {low:.4g} to {high:.4g})"
+                           for c, low, high in _run_ranges(Y, responses, constraints))
+        raise ConfigError(f"optimize.constraints: no design in the variable bounds satisfies them on the surrogate: {ranges}; expected "
+                          "limits some designs meet, in the responses' units") from None
     metrics.update(fronts.metrics)
     d = opt.decision
     pick = pareto.recommend(fronts, price, d.low_price, d.high_price, dict(d.weights_at_low), dict(d.weights_at_high),
@@ -580,6 +588,11 @@ def run(cfg: Config, out: Run) -> dict:
                                          pick.index, fronts.Y_sim))
     out.plot("convergence", plots.convergence_plot(fronts.front, fronts.direct, objectives, base.best_per_trial))
     out.console.print(plots.summary_table(metrics, variables, responses, fronts))
+    # a limit every run meets (subsidence_cm <= 120, meant in mm) constrains nothing, and the front was the unconstrained one, unsaid
+    for i, (c, low, high) in enumerate(_run_ranges(Y, responses, constraints)):
+        if (high <= c.limit) if c.op == "<=" else (low >= c.limit):
+            out.warn(f"optimize.constraints[{i}]: {c.response} {c.op} {c.limit:g} holds in every run ({low:.4g} to {high:.4g}), so it "
+                     "constrains no design (a limit in another unit?)")
     for line in unread_settings(READ_ONLY_WITH, cfg):
         out.warn(line)
     return metrics

@@ -349,7 +349,7 @@ def run(cfg: Config, out: Run) -> dict:
     problems = list(cfg.schedule.problems)
     if cfg.loop.enabled and cfg.loop.ventilation and not cfg.minelib.path:
         _check_cooling_fits(cfg)
-    surrogates = _surrogates(cfg.loop, cfg.seed, out) if cfg.loop.enabled and not cfg.minelib.path else None
+    surrogates = _surrogates(cfg, out) if cfg.loop.enabled and not cfg.minelib.path else None
     price, sigma = _price(cfg, out)
     metrics: dict = {"price": price}
     rows: list[dict] = []
@@ -686,11 +686,14 @@ def _write_minelib(out: Run, model, instances: dict) -> None:
             minelib.write_instance(folder / f"synthetic.{kind}", instance)
 
 
-def _surrogates(loop: LoopConfig, seed: int, out: Run):
+def _surrogates(cfg: Config, out: Run):
     """The loop's estimators: those a run saved, from loop.surrogates_from (its files become inputs
-    of this run), else built from their config nodes (checked against their classes before any work)."""
+    of this run; fitted on a model as large as this one at least), else built from their config nodes
+    (checked against their classes before any work)."""
     from minectl.estimators import build
-    from minectl.schedule.loop import Surrogates, load_surrogates
+    from minectl.schedule.loop import Surrogates, check_extent, load_surrogates
+
+    loop, seed = cfg.loop, cfg.seed
 
     roles = ("grade", "dilution", "burst", "heat") if loop.ventilation else ("grade", "dilution", "burst")
     if loop.surrogates_from:
@@ -702,6 +705,7 @@ def _surrogates(loop: LoopConfig, seed: int, out: Run):
         for role in roles:
             check_plain_files(folder / MODELS_DIR / role, f"the {role} surrogate a `minectl schedule` run saves in {MODELS_DIR}/{role}/")
         loaded = load_surrogates(folder, record=out.input_file, roles=roles)
+        check_extent(loaded, _model(cfg)[0])
         out.console.print(f"loop: surrogates loaded from {loaded.loaded_from}, not fitted: " + ", ".join(
             f"{role} {type(getattr(loaded, role).estimator).__name__}" for role in roles))
         return loaded
@@ -735,7 +739,7 @@ def _loop(cfg: Config, out: Run, price: float, surrogates) -> dict:
         plans, errors = compare(model, econ, s.periods, s.discount_rate, s.mining_share, s.processing_share, lp.holes, lp.history,
                                 lp.risk_threshold, lp.defer_periods, _solver(s, lp.time_limit_s), cfg.seed, surrogates,
                                 lp.ventilation_capacity if lp.ventilation else None, advance)
-    not_saved = save_surrogates(surrogates, out.dir)  # fitted by compare (or loaded): a later run may load them
+    not_saved = save_surrogates(surrogates, out.dir, model)  # fitted by compare (or loaded): a later run may load them
     if not_saved:
         out.console.print("loop: not saved in models/: " + "; ".join(f"{role} ({why})" for role, why in not_saved.items()))
     by_name = {plan.name: plan for plan in plans}
@@ -806,11 +810,20 @@ def _forecast_path(cfg: Config, out: Run) -> list[float]:
 
 def _forecast_rows(table, model: str):
     """A model's rows of a forecast table, month 1 first: by date where the table has one (a table in
-    another order, concatenated or edited, gave its first row as month 1)."""
+    another order, concatenated or edited, gave its first row as month 1), each date once (a month
+    appended twice made price.month=3 the second month's price, unsaid)."""
     import polars as pl
 
+    from minectl.data.values import repeated_key
+
     rows = table.filter(pl.col("model") == model)
-    return rows.sort("date", maintain_order=True) if "date" in rows.columns else rows
+    if "date" not in rows.columns:
+        return rows
+    repeated = repeated_key(rows, ["date"])
+    if repeated:
+        raise DataError(f"price.forecast_table: {model}'s date {repeated['date']} in two rows; expected one forecast a month "
+                        "(a table appended twice?)")
+    return rows.sort("date", maintain_order=True)
 
 
 def _replan(cfg: Config, out: Run, price: float, path: list[float]) -> dict:
