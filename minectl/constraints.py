@@ -184,7 +184,9 @@ def check_value(where: str, value: Any, rng: Range | Choices) -> None:
             expected = f"an integer {bounds}"
         else:  # an interval is finite by its ends; a one-sided or open range says so (inf, nan)
             expected = f"a number {bounds}" if bounds.startswith("in ") else f"a finite number {bounds}"
-        raise ConfigError(f"{where}={value} is out of range; expected {expected.rstrip()}")
+        # a level or share written as a percent (confidence=95): the one line says what was meant
+        percent = f" (a percent? {value / 100:g})" if rng.high == 1 and 2 <= value <= 100 and value / 100 in rng else ""
+        raise ConfigError(f"{where}={value} is out of range; expected {expected.rstrip()}{percent}")
     if isinstance(value, int) and not -INT64 <= value < INT64:  # numpy and polars hold 64 bits: an OverflowError mid-run
         bounds = f" {rng}," if str(rng) else ""
         raise ConfigError(f"{where}={value} is out of range; expected an integer{bounds} within 64 bits (-2**63 to 2**63-1)")

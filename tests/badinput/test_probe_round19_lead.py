@@ -177,3 +177,15 @@ def test_bca_on_an_independent_series_runs(tmp_path):
     metrics = run_metrics(quick_uncertainty(series, run, "uncertainty.method=bca", "uncertainty.autocorrelation_alpha=0.05",
                                             "dataset.transforms=[level]"), run)
     assert metrics["uncertainty.level.ci_low"] < metrics["uncertainty.level.estimate"] < metrics["uncertainty.level.ci_high"]
+
+
+@pytest.mark.parametrize(("task", "override", "expect"), [
+    ("uncertainty", "uncertainty.confidence=95", "uncertainty.confidence=95.0 is out of range; expected a number in (0, 1) (a percent? 0.95)"),
+    ("risk", "risk.test_fraction=20", "risk.test_fraction=20.0 is out of range; expected a number in (0, 1) (a percent? 0.2)"),
+    ("forecast", "forecast.interval_level=1.5", "forecast.interval_level=1.5 is out of range; expected a number in (0, 1)"),
+    ("forecast", "forecast.interval_level=100", "forecast.interval_level=100.0 is out of range; expected a number in (0, 1)"),
+])
+def test_a_level_written_as_a_percent_is_named_so(task, override, expect, tmp_path):
+    """A generic 'out of range' line for confidence=95; 1.5 (no percent one means) and 100 (1 is out too) get no hint."""
+    line = assert_refused([task, override, f"hydra.run.dir={tmp_path / 'run'}"], expect, run_dir=tmp_path / "run")
+    assert line.endswith(expect)
