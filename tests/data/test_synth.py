@@ -266,7 +266,6 @@ def test_write_dataset_replaces_an_earlier_dataset_but_not_a_foreign_folder(tmp_
         ({"mines": 1.5}, "mines"),
         ({"years": 0}, "years"),
         ({"years": "two"}, "years"),
-        ({"start": "01/01/2023"}, "start"),
         ({"seed": -1}, "seed"),
         ({"meters_per_activity": 0}, "meters_per_activity"),
         ({"missing_rate": 0.9}, "missing_rate"),
@@ -276,3 +275,8 @@ def test_write_dataset_replaces_an_earlier_dataset_but_not_a_foreign_folder(tmp_
 def test_bad_arguments_name_the_key(kwargs, key):
     with pytest.raises(ConfigError, match=f"^{key}: expected"):
         generate(**kwargs)
+
+
+def test_a_start_that_is_no_date_names_the_config_key():
+    with pytest.raises(ConfigError, match=r"^data\.synthetic\.start='01/01/2023': not a date; expected an ISO date like 2023-01-01$"):
+        generate(start="01/01/2023")
