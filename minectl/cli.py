@@ -208,6 +208,9 @@ def _mistyped_override(message: str) -> Optional[str]:
     if not given:
         return None
     key, value, why = given.groups()
+    if why.startswith("Cannot merge DictConfig with ListConfig"):  # OmegaConf's words either way round: the value says which
+        return (f"{key}={value}: a list; expected a mapping, {key}={{name: value}} or {key.lstrip('+')}.NAME=VALUE"
+                if value.startswith("[") else f"{key}={value}: a mapping; expected a list in brackets, e.g. {key}=[a,b]")
     for pattern, wrong, takes in _WRONG_TYPE:
         if re.match(pattern, why):
             whole = re.fullmatch(r"([+-]?\d+)\.0*", value)  # 224.0: the example is 224, not a 3 the key may refuse
@@ -384,7 +387,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                         raise
                     raise MinectlError(_under_null(task, variant, extra)) from None
                 except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
-                    raise MinectlError(_new_key(task, variant, extra, exc)) from None
+                    raise MinectlError(_new_key(task, variant, extra, exc, config_dir)) from None
                 HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
                 remember(hydra_secrets(cfg.hydra))  # before its checks: their error lines may quote a value
                 trust.check_hydra_config(cfg.hydra)  # resolved: `callbacks: ${oc.create:...}` builds what Hydra calls
@@ -493,6 +496,16 @@ def _check_package(cfg: Any, shown: str, package: str) -> None:
     if package == "_global_":  # Hydra's name for the whole config
         return
     printed = shown == "all" or (shown == "hydra") == (package.split(".")[0] == "hydra")
+    parent, _, leaf = package.rpartition(".")
+    holder = OmegaConf.select(cfg, parent, default=None, throw_on_resolution_failure=False) if parent else cfg
+    view = cfg if shown == "all" else OmegaConf.masked_copy(cfg, [key for key in cfg if (key == "hydra") == (shown == "hydra")])
+    if (printed and OmegaConf.is_config(holder) and leaf in holder and OmegaConf.is_interpolation(holder, leaf)
+            and OmegaConf.select(view, package, default=None, throw_on_resolution_failure=False) is None):
+        # Hydra prints a single value resolved, in what --cfg prints and before a job's number: a traceback or "not found"
+        raw = holder._get_node(leaf)._value()
+        raise MinectlError(f"--package {package}: a single value, {raw}, which Hydra resolves to print it, and cannot in "
+                           f"--cfg {shown} before a job runs; expected the node that holds it, --package {parent or '_global_'}, "
+                           "which prints it as written")
     if not printed or OmegaConf.select(cfg, package, default=None, throw_on_resolution_failure=False) is None:
         keys = ["hydra.run", "hydra.sweep", "hydra.job", "..."] if shown == "hydra" else [k for k in cfg if k != "hydra"]
         raise MinectlError(f"--package {package}: not a key of the config --cfg {shown} prints, or null there; expected "
@@ -762,9 +775,10 @@ def _check_output_dir(cfg: Any, key: str) -> tuple[Path, bool]:
     return path, timestamped
 
 
-def _new_key(task: str, variant: list[str], extra: list[str], exc: BaseException) -> str:
+def _new_key(task: str, variant: list[str], extra: list[str], exc: BaseException, config_dir: Optional[Path]) -> str:
     """An override setting a key that an open map lacks is checked as the `+key` it would need,
-    so that a typo of an estimator parameter gets its did-you-mean; else the error in one line."""
+    so that a typo of an estimator parameter gets its did-you-mean; a -cd config file Hydra refused is read
+    against the schema for the key it means; else the error in one line."""
     from importlib import import_module
 
     from hydra import compose
@@ -773,7 +787,8 @@ def _new_key(task: str, variant: list[str], extra: list[str], exc: BaseException
 
     from minectl.constraints import check_config
 
-    schema_key = _schema_key(exc, import_module(TASKS[task][0]).Config)
+    root = import_module(TASKS[task][0]).Config
+    schema_key = _file_misfit(exc, root, config_dir) or _schema_key(exc, root)
     if schema_key:
         return schema_key
     key = getattr(exc.__cause__, "full_key", None)
@@ -786,6 +801,32 @@ def _new_key(task: str, variant: list[str], extra: list[str], exc: BaseException
         except (HydraException, OmegaConfBaseException):
             pass
     return _one_line(exc)
+
+
+def _file_misfit(exc: BaseException, root: Any, config_dir: Optional[Path]) -> Optional[str]:
+    """The mistake of a -cd config file that Hydra refused ("In 'data/m': ..."), found by reading the file
+    against the task's schema ``root``: Hydra names a list item's key without its path, and a list given for a
+    mapping without any key. None when the file is not in ``config_dir`` or fits the schema."""
+    from omegaconf import OmegaConf
+
+    from minectl.config import misfit
+    from minectl.constraints import schema_at
+
+    source = re.match(r"In '([^']+)':", str(exc))
+    file = config_dir / f"{source.group(1)}.yaml" if source and config_dir else None
+    if file is None or not file.is_file():
+        return None
+    header = re.search(r"^#\s*@package\s+(\S+)", file.read_text(encoding="utf-8"), re.MULTILINE)
+    package = header.group(1) if header else "_group_"  # where Hydra puts the file's keys: its group's node by default
+    package = package.replace("_group_", source.group(1).rpartition("/")[0].replace("/", "."))
+    package = package.removeprefix("_global_").lstrip(".")
+    schema = schema_at(root, package)
+    node = OmegaConf.to_container(OmegaConf.load(file))
+    if schema is None or not isinstance(node, dict):
+        return None
+    node.pop("defaults", None)  # Hydra's, not a key of the schema
+    found = misfit(schema, node, package)
+    return f"{source.group(1)}: {found}" if found else None
 
 
 def _params_set_or_added(task: str, overrides: list[str]) -> list[str]:
@@ -1307,6 +1348,7 @@ def verify(
         compare_metrics,
         compare_results,
         cpu_changed,
+        environment_changed,
         inputs_changed,
         is_timing,
         metrics_edited,
@@ -1364,7 +1406,8 @@ def verify(
     changed_inputs = inputs_changed(provenance, replayed)  # the same metrics from other inputs reproduce nothing
     console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
     if mismatches or changed_inputs or files_differ:
-        changes = changed_inputs + packages_changed(provenance) + cpu_changed(provenance, replayed)  # the causes a replay cannot undo
+        changes = (changed_inputs + packages_changed(provenance) + cpu_changed(provenance, replayed)  # the causes a replay cannot undo
+                   + environment_changed(provenance))
         if metrics_edited(run_dir, status):
             changes.append(f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since")
         elif status_of_another_config(run_dir, status) and any(name == ".hydra/config.yaml" for name, _ in files_differ):
@@ -1373,7 +1416,11 @@ def verify(
         elif status_of_another_config(run_dir, status):  # the replay composed the saved config: status and metrics are another's
             changes.append(f"{STATUS_FILE} and {METRICS_FILE}: written for another config than .hydra/config.yaml "
                            f"(its sha256 differs from {STATUS_FILE}'s): copied from another run")
-        for line in changes or ["no input file, package version or CPU kernel changed since the run"]:
+        read = ", ".join(provenance.get("environment", {}))  # their values are not recorded: they may be secrets
+        unchanged = "no input file, package version or CPU kernel changed since the run" + (
+            f"; its config reads the environment ({read}, by ${{oc.env:...}}), whose values the run does not record: "
+            "the same now?" if read else "")
+        for line in changes or [unchanged]:
             console.print(f"[yellow]changed[/] {_shown(line)}" if changes else line)
         for key, a, b in mismatches:  # None: a metric of one side only (a run of another minectl, an edit)
             console.print(f"[red]differs[/] {_shown(key)}: saved {'absent' if a is None else a} replay {'absent' if b is None else b}")

@@ -142,6 +142,40 @@ class CostConfig(TaskConfig):
     cost: CostParams = field(default_factory=CostParams)
 
 
+def misfit(schema: Any, value: Any, path: str) -> Optional[str]:
+    """The first mistake of ``value`` (a config file's node, as plain data) against ``schema`` (a type of the
+    task's schema) at ``path``: a key its dataclass lacks, or a list where a mapping goes or the reverse; None
+    when it fits. Hydra names neither well: a list item's key loses its path (`full_key: values`), and
+    "Cannot merge DictConfig with ListConfig" names no key at all."""
+    import dataclasses
+    import typing
+
+    from minectl.constraints import unknown_key
+
+    args = [arg for arg in typing.get_args(schema) if arg is not type(None)]
+    if typing.get_origin(schema) is typing.Union and len(args) == 1:  # Optional[X]
+        schema = args[0]
+    origin = typing.get_origin(schema)
+    if isinstance(value, dict) and origin is list:
+        item = typing.get_args(schema)[0]
+        keys = f" of mappings with keys {', '.join(f.name for f in dataclasses.fields(item))}" if dataclasses.is_dataclass(item) else ""
+        return f"{path}: a mapping; expected a list [...]{keys} (a - line for each item)"
+    if isinstance(value, list) and (origin is dict or dataclasses.is_dataclass(schema)):
+        return f"{path}: a list; expected a mapping {{key: value, ...}}"
+    inner = f"{path}." if path else ""
+    if isinstance(value, dict) and dataclasses.is_dataclass(schema):
+        hints = typing.get_type_hints(schema)
+        found = (unknown_key(f"{inner}{key}", hints) if key not in hints else misfit(hints[key], item, f"{inner}{key}")
+                 for key, item in value.items())
+    elif isinstance(value, dict) and origin is dict:
+        found = (misfit(typing.get_args(schema)[1], item, f"{inner}{key}") for key, item in value.items())
+    elif isinstance(value, list) and origin is list:
+        found = (misfit(typing.get_args(schema)[0], item, f"{path}[{i}]") for i, item in enumerate(value))
+    else:
+        return None
+    return next((line for line in found if line), None)
+
+
 def overrides_given() -> dict[str, str] | None:
     """The run's command-line overrides by key (`+q=0.9` -> {"q": "+q=0.9"}), from Hydra's record of the
     command line; None outside a Hydra run. A value set by a debug or experiment config is not in it."""

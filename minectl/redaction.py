@@ -13,7 +13,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 MASK = "***"
 MIN_LENGTH = 4
@@ -64,12 +64,10 @@ def redact_strings(data: Any) -> Any:
     return data
 
 
-def config_secrets(node: Any) -> set[str]:
-    """The environment values that ``${oc.env:NAME}`` interpolations in ``node`` resolve to,
-    and the passwords written inside its strings (kept to redact them also where reformatted)."""
+def _strings(node: Any) -> Iterator[str]:
+    """Every key and value of ``node`` (a config, unresolved, or plain data) that is text."""
     from omegaconf import OmegaConf
 
-    found: set[str] = set()
     stack = [OmegaConf.to_container(node, resolve=False) if OmegaConf.is_config(node) else node]
     while stack:
         item = stack.pop()
@@ -78,9 +76,23 @@ def config_secrets(node: Any) -> set[str]:
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
         elif isinstance(item, str):
-            found.update(os.environ[name] for name in _ENV.findall(item) if name in os.environ)
-            found.update(match["secret"] for pattern in _PASSWORDS for match in pattern.finditer(item))
+            yield item
+
+
+def config_secrets(node: Any) -> set[str]:
+    """The environment values that ``${oc.env:NAME}`` interpolations in ``node`` resolve to,
+    and the passwords written inside its strings (kept to redact them also where reformatted)."""
+    found: set[str] = set()
+    for item in _strings(node):
+        found.update(os.environ[name] for name in _ENV.findall(item) if name in os.environ)
+        found.update(match["secret"] for pattern in _PASSWORDS for match in pattern.finditer(item))
     return found
+
+
+def environment_read(node: Any) -> dict[str, bool]:
+    """The environment variables that ``${oc.env:NAME}`` interpolations in ``node`` read, by name, and
+    whether each is set: provenance records that much of them (their values may be secrets)."""
+    return {name: name in os.environ for name in sorted({name for item in _strings(node) for name in _ENV.findall(item)})}
 
 
 def hydra_secrets(hydra: Any) -> set[str]:

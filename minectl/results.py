@@ -141,6 +141,14 @@ def cpu_changed(provenance: dict, replayed: dict) -> list[str]:
             for name in sorted(then) if name in now and then[name] != now[name]]
 
 
+def environment_changed(provenance: dict) -> list[str]:
+    """The environment variables the run's config read (provenance's "environment") set then and unset now, or the reverse."""
+    now = {name: name in os.environ for name in provenance.get("environment", {})}
+    return [f"environment variable {name} (${{oc.env:{name}}} in the config): {'set' if then else 'unset'} then, "
+            f"{'set' if now[name] else 'unset'} now" for name, then in sorted(provenance.get("environment", {}).items())
+            if then != now[name]]
+
+
 @dataclass
 class Run:
     """What a task gets to write its results: one Hydra output dir."""
@@ -235,7 +243,9 @@ class Run:
         with contextlib.ExitStack() as bars:
             yield lambda name, total: bars.enter_context(self.progress(total, description.format(name)))
 
-    def finish(self, metrics: dict, config: dict) -> dict[str, float]:
+    def finish(self, metrics: dict, config: dict, environment: dict[str, bool] | None = None) -> dict[str, float]:
+        """metrics.json and provenance.json; ``environment``: the variables the config reads (${oc.env:NAME}), whether
+        each was set (redaction.environment_read): a cause of other figures that no input file shows."""
         self.tables_sha256 = {name: written.result() for name, written in self.writes.items()}
         inputs = {path: digest if isinstance(digest, str) else digest.result() for path, digest in self.inputs.items()}
         flat = flatten_metrics(metrics)
@@ -253,7 +263,7 @@ class Run:
                 "inputs": inputs,
                 "synthetic": (config.get("data") or {}).get("synthetic"),
                 "git_revision": _git_revision(),
-            },
+            } | ({"environment": environment} if environment else {}),
         )
         return flat
 
@@ -651,17 +661,21 @@ def _table_differs(saved: Path, replayed: Path, rtol: float, atol: float) -> str
     (schedule's and factors' `seconds`) are compared by name only."""
     import polars as pl
 
+    def shape(path: Path) -> tuple[pl.Schema, int]:  # from the file's footer: a few KB can hold 10^9 repeated rows
+        return pl.read_parquet_schema(path), pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
+
     try:
-        ours = pl.read_parquet(saved)
+        (schema, height), (their_schema, their_height) = shape(saved), shape(replayed)
+        if schema != their_schema:
+            column = next((c for c in dict.fromkeys([*schema, *their_schema]) if schema.get(c) != their_schema.get(c)), None)
+            return (f"column {column}: {schema.get(column) or 'absent'}, the replay's {their_schema.get(column) or 'absent'}"
+                    if column else "its columns in another order than the replay's")
+        if height != their_height:
+            return f"{height} rows, the replay's {their_height}"
+        ours = pl.read_parquet(saved)  # as many rows as the replay wrote: read whole
     except (Exception, pl.exceptions.PanicException):  # noqa: BLE001 - any damage: polars', pyarrow's or the OS's error
         return "not a readable parquet table"
     theirs = pl.read_parquet(replayed)
-    if ours.schema != theirs.schema:
-        column = next((c for c in dict.fromkeys([*ours.columns, *theirs.columns]) if ours.schema.get(c) != theirs.schema.get(c)), None)
-        return (f"column {column}: {ours.schema.get(column) or 'absent'}, the replay's {theirs.schema.get(column) or 'absent'}"
-                if column else "its columns in another order than the replay's")
-    if ours.height != theirs.height:
-        return f"{ours.height} rows, the replay's {theirs.height}"
     for column in ours.columns:
         a, b = ours[column], theirs[column]
         differ = a.ne_missing(b)  # NaN equals NaN, null equals null

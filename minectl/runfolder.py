@@ -280,6 +280,9 @@ def read_provenance(path: Path) -> dict:
         "inputs": (lambda v: is_str_map(v) and all(len(s) == 64 for s in v.values()), "an object of path -> sha256"),
         "packages": (is_str_map, "an object of package -> version"),
     })
+    if "environment" in data:  # only a run whose config reads ${oc.env:NAME} has it
+        check_fields(data, path, {"environment": (lambda v: isinstance(v, dict) and all(
+            isinstance(k, str) and isinstance(b, bool) for k, b in v.items()), "an object of variable name -> whether set")})
     if "cpu" in data:  # runs of minectl before it was recorded have none
         check_fields(data, path, {"cpu": (is_str_map, "an object of code path -> kernel")})
     return data

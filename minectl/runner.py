@@ -56,7 +56,7 @@ def execute_job(cfg: Any) -> float | None:
     from omegaconf import OmegaConf
 
     from minectl.constraints import check_config
-    from minectl.redaction import config_secrets, redact, redact_file, redact_logs, remember
+    from minectl.redaction import config_secrets, environment_read, redact, redact_file, redact_logs, remember
     from minectl.results import Run, write_status
     from minectl.tasks import TASKS
     from minectl.workers import stop_ahead
@@ -82,7 +82,7 @@ def execute_job(cfg: Any) -> float | None:
             task.check(cfg)
         with held_until_objective(run.console, cfg.objective is not None), disk_full_in_one_line(run_dir):
             metrics = task.run(cfg, run)
-            flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True))
+            flat = run.finish(metrics, OmegaConf.to_container(cfg, resolve=True), environment_read(cfg))
             if cfg.objective is not None and cfg.objective not in flat:  # a failed job like any other, before its status
                 raise ConfigError(f"objective={cfg.objective} is not a metric of this run; expected one of: "
                                   f"{_closest(cfg.objective, flat)}")
