@@ -46,13 +46,15 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
 
     if not drivers or not costs:
         raise DataError("expected at least one driver and one cost column", param="drivers/costs")
-    frame = daily.sort("date") if "date" in daily.columns else daily
+    # a table of several mines has a row per mine a day: ordered by mine within a day, the same order every run
+    frame = daily.sort([c for c in ("date", "mine_id") if c in daily.columns]) if "date" in daily.columns else daily
     columns = {spec: driver_values(frame, spec) for spec in [*drivers, *costs]}
     values = frame.select([expr.cast(pl.Float64).alias(spec) for spec, expr in columns.items()] +
                           ([pl.col("date")] if "date" in frame.columns else []))
     dates = values["date"].unique().sort() if "date" in values.columns else None
     n_train = int(len(dates if dates is not None else values) * train_fraction)
-    train = values.filter(pl.col("date") <= dates[n_train - 1]) if dates is not None else values.head(n_train)
+    # no training date is no training row: dates[-1], the last date, made every row one (182 of 182 days at 0.004)
+    train = values.filter(pl.col("date") <= dates[n_train - 1]) if dates is not None and n_train else values.head(n_train)
     matrix = train.select(list(columns)).to_numpy()
     complete = np.isfinite(matrix).all(axis=1)
     matrix = matrix[complete]
@@ -68,7 +70,14 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
     _check_independent([names[i] for i in driver_cols], matrix[:, driver_cols])
     z = (matrix - matrix.mean(0)) / np.where(spread > 0, spread, 1.0)
     rng = np.random.default_rng(seed)
-    resamples = np.concatenate(list(resample_indices(len(z), n_resamples, rng, n_resamples, min(block_length, len(z)))))
+    # blocks of days, not of rows: with a row per mine a day, a block of 7 rows was 3.5 days of two mines, shorter than
+    # the autocorrelation block_length is to keep
+    days = np.unique(train["date"].to_numpy()[complete], return_inverse=True)[1] if dates is not None else np.arange(len(z))
+    n_days = int(days.max()) + 1
+    resamples = np.concatenate(list(resample_indices(n_days, n_resamples, rng, n_resamples, min(block_length, n_days))))
+    if n_days < len(z):  # each drawn day's rows (rows are in date order)
+        rows_of_day = np.split(np.arange(len(z)), np.flatnonzero(np.diff(days)) + 1)
+        resamples = [np.concatenate([rows_of_day[day] for day in drawn]) for drawn in resamples]
     rows, edges = [], []
     alpha = (1 - confidence) / 2
     for offset, cost_spec in enumerate(costs):

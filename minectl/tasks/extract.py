@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, List, Optional
 
 from omegaconf import OmegaConf
 
-from minectl.config import TaskConfig
+from minectl.config import TaskConfig, unread_settings
 from minectl.constraints import at_least, between, finite_nonneg, greater_than, unique_items
 from minectl.errors import ConfigError, DataError, config_keys
 
@@ -34,6 +34,7 @@ PREDICT_CHUNK_LINES = 10_000  # lines tagged at a time by `predict` (memory grow
 NOT_PLAIN_TEXT = {".json": "a JSON file", ".jsonl": "a JSON Lines file", ".parquet": "a Parquet table", ".xlsx": "a spreadsheet",
                   ".xls": "a spreadsheet"}
 DICTIONARY_MODELS = ("dictionary", "crf_dict", "bilstm", "bilstm_crf")  # the taggers reading the terms (crf: words and shapes)
+NEURAL_MODELS = ("bilstm", "bilstm_crf")  # the taggers reading factors.extract.tagger (crf_dict: its SEGMENTING keys only)
 TABLE_TEXT = {".csv": "a CSV table", ".tsv": "a tab-separated table"}  # read as tables: factors.extract.text_column, a row an entry
 
 
@@ -106,6 +107,24 @@ class Config(TaskConfig):
 
 
 KEYS = {"models": "factors.extract.models", "cv_folds": "factors.extract.cv_folds"}
+# the tagger's settings read by the crf_dict tagger too (minectl.text.pipeline.make_tagger), the rest by the BiLSTMs only
+SEGMENTING = ("dictionary_first", "nested", "dict_folds")
+
+
+def _with_models(models: tuple[str, ...]):
+    """(what reads a setting, whether this run does): a setting read only by some of factors.extract.models."""
+    return (f"factors.extract.models holding {' or '.join(models)}",
+            lambda cfg: bool(set(cfg.factors.extract.models) & set(models)))
+
+
+# settings of a tagger this run does not fit: `factors.extract.tagger.hidden=200` with models [crf, crf_dict] changed nothing
+READ_ONLY_WITH = {
+    **{f"factors.extract.tagger.{key}": _with_models(("crf_dict", "bilstm", "bilstm_crf") if key in SEGMENTING else NEURAL_MODELS)
+       for key in TaggerConfig.__dataclass_fields__},
+    **{f"factors.extract.crf.{key}": _with_models(("crf", "crf_dict")) for key in FeatureCRFConfig.__dataclass_fields__},
+    "factors.extract.min_precision": _with_models(DICTIONARY_MODELS),
+    "factors.extract.relations.C": ("factors.extract.relations.classifier=true", lambda cfg: cfg.factors.extract.relations.classifier),
+}
 
 
 def check(cfg: Config) -> None:
@@ -243,6 +262,8 @@ def run(cfg: Config, out: Run) -> dict:
     classes = len({e.type for d in docs for e in d.entities})
     scope = f"factors.extract.levels={p.levels}" if hierarchical or p.levels == 1 else "flat types, not cut by factors.extract.levels"
     _print(out, metrics, p, f"{classes} class{'es' * (classes != 1)}; {scope}")
+    for line in unread_settings(READ_ONLY_WITH, cfg):
+        out.warn(line)
     return metrics
 
 

@@ -132,7 +132,6 @@ class Config(CostConfig):  # data, costs, cost: the mine whose cost pipeline giv
 def check(cfg: Config) -> None:
     """How the values relate, and the input files named, for every sweep value before any job."""
     from minectl.data.sources import check_input
-    from minectl.factors.declared import normalise_name
     from minectl.factors.link_prediction import check_estimators
 
     params = cfg.factors
@@ -180,15 +179,30 @@ def check(cfg: Config) -> None:
         found = f"{', '.join(unknown)} not in factors.schema.relation_types" if unknown else "no relation"
         raise ConfigError(f"factors.ranking.relations={list(params.ranking.relations)}: {found}; expected some of "
                           f"{', '.join(params.schema.relation_types)} (or factors.ranking.alpha=0: no plausibility)")
-    # two columns of one entity: the graph keeps the first data edge of a (head, relation, tail), so one column's effect
-    # was dropped unsaid, or both stood with opposite signs
     for key in ("drivers", "costs"):
-        named: dict[str, str] = {}
-        for column, entity in params.derived[key].items():
-            first = named.setdefault(normalise_name(entity)[0], column)
-            if first != column:
-                raise ConfigError(f"columns {first!r} and {column!r} both name entity {normalise_name(entity)[0]!r}; expected one "
-                                  "column an entity", param=f"factors.derived.{key}")
+        derived_entities(params.derived[key], key)
+
+
+def derived_entities(columns: dict[str, str], key: str, nodes: dict[str, str] | None = None,
+                     synonyms: dict[str, str] = {}) -> dict[str, str]:  # noqa: B006 (read only)
+    """``factors.derived.<key>`` (data column -> entity) with each entity named as the graph names it (normalised, a
+    synonym replaced: `Transport distance` was a data edge's head of its own, refused as dangling after the data work).
+    Refused: two columns of one entity (the graph keeps the first data edge of a head, relation and tail, so one column's
+    effect was dropped unsaid, or both stood with opposite signs) and, given the graph's ``nodes``, an entity naming none."""
+    from minectl.factors.declared import normalise_name
+
+    named: dict[str, str] = {}
+    for column, entity in columns.items():
+        node = normalise_name(entity, synonyms)[0]
+        first = next((other for other, taken in named.items() if taken == node), None)
+        if first is not None:
+            raise ConfigError(f"columns {first!r} and {column!r} both name entity {node!r}; expected one column an entity",
+                              param=f"factors.derived.{key}")
+        if nodes is not None and node not in nodes:
+            raise ConfigError(f"column {column!r} names {entity!r}, no node of the graph; expected a declared entity (a name or "
+                              "synonym of the declared files)", param=f"factors.derived.{key}")
+        named[column] = node
+    return named
 
 
 def run(cfg: Config, out: Run) -> dict:
@@ -225,7 +239,11 @@ def run(cfg: Config, out: Run) -> dict:
                                                                                                 for e in extra_edges}),
                        "text_retyped": len(retyped), "text_values": text_literals(text_path, schema)}
     graph = build_graph(schema, knowledge, extra_nodes, extra_edges)  # declared and text checked before the data work
-    _check_names(params, dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True)), knowledge.synonyms, entropy)
+    nodes = dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True))
+    _check_names(params, nodes, knowledge.synonyms, entropy)
+    # the entities of the data's columns as the graph names them, checked before the data work
+    entities = {key: derived_entities(params.derived[key], key, nodes, knowledge.synonyms)
+                for key in ("drivers", "costs")} if params.sources.data else {}
     if text_counts:  # said once the text passed the graph's checks: a refusal is one line
         out.console.print(f"text triples: {text_counts['text_rows']} rows, {text_counts['text_repeats']} repeating an edge (its "
                           f"first row kept); {len(retyped)} names typed otherwise than the graph keeps them (declared, else the "
@@ -233,7 +251,7 @@ def run(cfg: Config, out: Run) -> dict:
                           f"{text_counts['text_values']} rows stating a value (Value -> a number or model number: no node) left out",
                           soft_wrap=True)
     if params.sources.data:
-        derived = _derived_edges(cfg, out)
+        derived = _derived_edges(cfg, entities, out)
         graph = build_graph(schema, knowledge, extra_nodes, extra_edges + derived.edges)
         out.table("effects", derived.estimates)
         metrics["derived"] = {"estimates": derived.estimates.height, "kept": len(derived.edges), "dropped": derived.dropped,
@@ -282,6 +300,14 @@ def _check_names(params: FactorsParams, nodes: dict[str, str], synonyms: dict[st
     if absent:
         raise DataError(f"{params.entropy.factors}: factor(s) {_listed(absent)} name no node of the graph; expected factors of the "
                         "graph (a name or synonym of the declared files)")
+    # two columns of one factor (`Hole diameter` and `borehole diameter`, a synonym): the comparison with the graph's ranking
+    # counted that factor twice, at one graph score
+    named: dict[str, str] = {}
+    for code, name in zip(entropy.codes, entropy.names, strict=True) if entropy else ():
+        first = named.setdefault(normalise_name(name, synonyms)[0], code)
+        if first != code:
+            raise DataError(f"{params.entropy.factors or params.entropy.matrix}: columns {first!r} and {code!r} both name factor "
+                            f"{normalise_name(name, synonyms)[0]!r}; expected one column of the decision matrix a factor")
     with config_keys({"ask": "factors.query.ask"}):
         for question in params.query.ask:
             parse(question, nodes, synonyms)
@@ -297,7 +323,8 @@ def _listed(names: list[str]) -> str:
     return ", ".join(map(repr, names[:5])) + " ..." * (len(names) > 5)
 
 
-def _derived_edges(cfg: Config, out: Run):
+def _derived_edges(cfg: Config, entities: dict[str, dict[str, str]], out: Run):
+    """The data-derived edges; ``entities``: factors.derived's drivers and costs, column -> node (derived_entities)."""
     from pathlib import Path
 
     import polars as pl
@@ -338,7 +365,7 @@ def _derived_edges(cfg: Config, out: Run):
         if row:  # counted as two days: tighter intervals, more edges kept
             raise DataError(f"{path}: {', '.join(f'{k} {v}' for k, v in row.items())} in two rows; expected one row per day"
                             f"{' and mine' if 'mine_id' in keys else ''} (a table appended twice?)", param="factors.sources.data")
-    derived = OmegaConf.to_container(cfg.factors.derived, resolve=True)
+    derived = {**OmegaConf.to_container(cfg.factors.derived, resolve=True), **entities}
     with config_keys({name: f"factors.derived.{name}" for name in derived}):
         return derive_edges(daily, seed=cfg.seed, **derived)
 

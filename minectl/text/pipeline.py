@@ -123,7 +123,7 @@ def make_tagger(name: str, terms: dict, seed: int, neural: dict, crf: dict, min_
     if name == "crf":
         return FeatureCRF(**crf, dictionary=False, terms=terms, min_precision=min_precision)
     if name == "crf_dict":  # the dictionary as features and, as for the neural taggers, segmenting first
-        segmenting = {k: neural[k] for k in ("dictionary_first", "nested")}
+        segmenting = {k: neural[k] for k in ("dictionary_first", "nested", "dict_folds")}  # tagger.dict_folds was not read
         return FeatureCRF(**crf, dictionary=True, terms=terms, min_precision=min_precision, **segmenting)
     if name in NEURAL:
         return NeuralTagger(**neural, use_crf=name == "bilstm_crf", terms=terms, min_precision=min_precision, random_state=seed)
