@@ -5,7 +5,7 @@ Two detectors over the daily table, both against a trailing baseline of the prev
 
 - z-score: ``z = (x - mean) / sd`` for each monitored item; ``|z| >= z`` flags the day;
 - declarative rules: each condition compares an indicator's relative change
-  ``x / mean - 1`` with a threshold (``up``: >= t, ``down``: <= -t, ``flat``: |change| < t);
+  ``x / mean - 1`` (on ``|mean|``) with a threshold (``up``: >= t, ``down``: <= -t, ``flat``: |change| < t);
   a rule fires when all its conditions hold, e.g. kWh/t and downtime up while maintenance
   cost is flat -> "equipment efficiency decline".
 
@@ -14,7 +14,7 @@ A flagged item is attributed to the rules that fired for the same mine and day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ import polars as pl
 
 from minectl.costing.mapping import check_keys, finite_float
 from minectl.errors import ConfigError
+from minectl.features.intensities import relative_change
 
 DIRECTIONS = ("up", "down", "flat")
 UNEXPLAINED = "unexplained"
@@ -78,9 +79,24 @@ def rules_from_config(specs: Mapping[str, Any], key: str = "costs.anomaly_rules"
     return tuple(rules)
 
 
-def check_indicators(rules: Iterable[Rule], items: Iterable[str], columns: Sequence[str], key: str) -> None:
-    """Every rule indicator and monitored item must be a column of the daily table."""
-    known = set(columns)
+def no_number_column(column: str, not_numbers: Collection[str]) -> str:
+    """What ``column`` is, in an error line: a column of the daily table that is no number (``not_numbers``), or none."""
+    if column in not_numbers:
+        return "a column of the daily table that is no number (a key, text or a yes/no flag)"
+    return "not a column of the daily table"
+
+
+def check_indicators(rules: Iterable[Rule], items: Iterable[str], columns: Sequence[str], key: str,
+                     not_numbers: Collection[str] = ()) -> None:
+    """Every rule indicator and monitored item must be a number column of the daily table (``columns``, less
+    ``not_numbers``: the keys, text and flags, whose change or z-score was a traceback or a figure of nothing)."""
+    known = set(columns) - set(not_numbers)
+    rules = list(rules)
+    for rule in rules:
+        for c in rule.conditions:
+            if c.indicator in not_numbers:
+                raise ConfigError(f"{key}.{rule.name}.{c.indicator}: {no_number_column(c.indicator, not_numbers)}; expected "
+                                  f"one of {sorted(known)}")
     unknown = [f"{key}.{rule.name}.{c.indicator}" for rule in rules for c in rule.conditions if c.indicator not in known]
     if unknown:  # all at once: without the equipment table, several rules read its columns
         raise ConfigError(
@@ -89,7 +105,7 @@ def check_indicators(rules: Iterable[Rule], items: Iterable[str], columns: Seque
         )
     for item in items:
         if item not in known:
-            raise ConfigError(f"{item!r} is not a column of the daily table", param="items")
+            raise ConfigError(f"{item!r} is {no_number_column(item, not_numbers)}", param="items")
 
 
 def check_detector(window: int, z: float) -> None:
@@ -111,13 +127,13 @@ def _baseline(column: str, window: int) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _change(column: str, window: int) -> pl.Expr:
-    """``x / mean - 1``; from a mean of 0, no change where x is 0 too and an unbounded one (inf, its
-    sign) where it is not: outsourced haulage starting after 14 days without any is the rise the
-    haulage rule looks for, and a maintenance cost of 0 that stays 0 has not moved (both were null:
-    no rule fired). Null without a full window."""
+    """``x / mean - 1`` on ``|mean|`` (a rise from a negative mean is up, as ``relative_change``); from a
+    mean of 0, no change where x is 0 too and an unbounded one (inf, its sign) where it is not: outsourced
+    haulage starting after 14 days without any is the rise the haulage rule looks for, and a maintenance
+    cost of 0 that stays 0 has not moved (both were null: no rule fired). Null without a full window."""
     mean, _ = _baseline(column, window)
     x = pl.col(column)
-    return pl.when(mean != 0).then(x / mean - 1).when(mean == 0).then(pl.when(x == 0).then(0.0).otherwise(x.sign() * float("inf")))
+    return relative_change(x, mean).when(mean == 0).then(pl.when(x == 0).then(0.0).otherwise(x.sign() * float("inf")))
 
 
 def _holds(change: pl.Expr, c: Condition) -> pl.Expr:

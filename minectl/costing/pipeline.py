@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from minectl.costing.accounts import (
+    EQUIPMENT_COLUMNS,
     CostAccounts,
     Preprocessing,
     bounds_from_config,
@@ -26,6 +27,7 @@ from minectl.costing.anomalies import (
     check_detector,
     check_indicators,
     find_anomalies,
+    no_number_column,
     rules_from_config,
 )
 from minectl.costing.mapping import CostMapping
@@ -108,9 +110,14 @@ def full_cost(
     sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
     change, rolling = list(change_rate), list(rolling_mean)
     base = daily_columns(mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors)
-    _check_derived(intensities, change, rolling, base)  # before the work
+    # the keys, text and yes/no flags: a ratio, change, mean or z-score of them was a traceback (mine_id, date) or a
+    # figure of nothing (the equipment's `maintenance` flag as 0/1)
+    equipment_schema = {} if mine.equipment is None else mine.equipment.collect_schema()
+    not_numbers = {"no_output", *(c for c, t in production_schema.items() if not t.is_numeric()),
+                   *(c for c in EQUIPMENT_COLUMNS if c in equipment_schema and not equipment_schema[c].is_numeric())}
+    _check_derived(intensities, change, rolling, base, not_numbers)  # before the work
     columns = base | set(intensity_columns(intensities, change, rolling))
-    check_indicators(rules, anomaly_items, sorted(columns), "costs.anomaly_rules")
+    check_indicators(rules, anomaly_items, sorted(columns), "costs.anomaly_rules", not_numbers)
     prices = mine.prices
     price_resources = [] if prices is None else prices.select("resource").unique().collect()["resource"].to_list()
     mapping.check_price_table(price_resources)
@@ -144,25 +151,25 @@ def _intensities(spec: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, str]
     return {name: (pair[0], pair[1]) for name, pair in spec.items()}
 
 
-def _check_derived(intensities: dict[str, tuple[str, str]], change: list[str], rolling: list[str], base: set[str]) -> None:
-    """Intensities divide columns of the daily table; change rates and rolling means read those or the intensities."""
+def _check_derived(intensities: dict[str, tuple[str, str]], change: list[str], rolling: list[str], base: set[str],
+                   not_numbers: set[str]) -> None:
+    """Intensities divide number columns of the daily table; change rates and rolling means read those or the intensities."""
     for name, pair in intensities.items():
         for column in pair:
-            if column not in base:
-                raise ConfigError(
-                    f"costs.intensities.{name}: {column!r} is not a column of the daily table; expected one of {sorted(base)}"
-                )
+            if column not in base or column in not_numbers:
+                raise ConfigError(f"costs.intensities.{name}: {column!r} is {no_number_column(column, not_numbers)}; "
+                                  f"expected one of {sorted(base - not_numbers)}")
     taken = base | set(intensity_columns({}, change, rolling))  # the columns an intensity's name must not be
     for name, (_, denominator) in intensities.items():  # added by with_columns, it replaced the column: `cost` made cost.total C/Q
         if name in taken:
             raise ConfigError(f"costs.intensities.{name}: the daily table has a column {name!r} already, which the intensity "
                               f"would replace; expected a name of its own, e.g. {name}_per_{denominator}")
-    known = base | set(intensities)
+    known = (base | set(intensities)) - not_numbers
     for param, names in (("change_rate", change), ("rolling_mean", rolling)):  # full_cost's names
         for column in names:
             if column not in known:
-                raise ConfigError(f"{column!r} is not a column of the daily table or an intensity; expected one of {sorted(known)}",
-                                  param=param)
+                what = no_number_column(column, not_numbers) if column in not_numbers else "not a column of the daily table or an intensity"
+                raise ConfigError(f"{column!r} is {what}; expected one of {sorted(known)}", param=param)
 
 
 def cost_metrics(daily: pl.DataFrame, anomalies: pl.DataFrame, counts: Mapping[str, int], mapping: CostMapping) -> dict:
@@ -177,6 +184,7 @@ def cost_metrics(daily: pl.DataFrame, anomalies: pl.DataFrame, counts: Mapping[s
             "unit_sd": unit.std(),
             "days": daily.height,
             "no_output_days": int(daily["no_output"].sum()),
+            **({"output_missing_days": missing} if (missing := daily["no_output"].null_count()) else {}),
             "share": {c: daily[f"share_{c}"].mean() for c in mapping.categories},
             "share_stage": {s: daily[f"share_stage_{s}"].mean() for s in mapping.stages},
         },

@@ -160,8 +160,9 @@ def print_summary(console, daily: pl.DataFrame, anomalies: pl.DataFrame, mapping
     if unit.len():
         per = f"{mapping.currency}/t" if output is None else f"{mapping.currency} per {output}"
         sd = f"{unit.std():,.2f}" if unit.len() > 1 else "- (one value)"  # one value has no sd; it was printed 0.00
-        console.print(f"unit cost: mean {unit.mean():,.2f}, sd {sd} {per}; "
-                      f"{int(daily['no_output'].sum())} {period}(s) without output (no unit cost)")
+        missing = daily["no_output"].null_count()  # Q_t missing: neither a day without output nor one with a unit cost
+        console.print(f"unit cost: mean {unit.mean():,.2f}, sd {sd} {per}; {int(daily['no_output'].sum())} {period}(s) without "
+                      f"output{f', {missing} with the output missing' if missing else ''} (no unit cost)")
     elif daily.height:  # e.g. production keyed by other mine ids than the consumption's
         console.print(f"[yellow]unit cost: none[/]: none of the {daily.height} mine-{period}s has output; "
                       "check that the production table covers these mines and dates")

@@ -1,7 +1,7 @@
 """Daily cost structure per mine (seed 000 eqs 1, 2, 5, 7).
 
 C_t = sum_k c_k,t over categories (eq 1/5), also split by stage; U_t = C_t / Q_t (eq 2),
-null and flagged ``no_output`` when Q_t is 0 or missing; w_k,t = c_k,t / C_t (eq 7).
+null and flagged ``no_output`` when Q_t is 0 (``no_output`` null when Q_t is missing: unknown, no stoppage); w_k,t = c_k,t / C_t (eq 7).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def daily_structure(
         .join(production.lazy(), on=KEYS, how="left", maintain_order="left")
         .with_columns(
             unit_cost=pl.when(has_output).then(total / pl.col(output)),
-            no_output=~has_output.fill_null(False),
+            no_output=~has_output,  # null where Q_t is missing: a day without a figure is not a day without output
             **{name: pl.when(total > 0).then(pl.col(col) / total) for name, col in share.items()},
         )
     )

@@ -13,6 +13,13 @@ def ratio(numerator: str, denominator: str) -> pl.Expr:
     return pl.when(den != 0).then(pl.col(numerator) / den)
 
 
+def relative_change(value: pl.Expr, base: pl.Expr) -> pl.Expr:
+    """``value / base - 1`` taken on ``|base|``, so that a rise is positive from a negative base too (a
+    temperature from -5 to -1 is up 80 %; it read -80 %, a fall); null where ``base`` is 0 or missing.
+    A further ``.when`` chains onto it."""
+    return pl.when(base > 0).then(value / base - 1).when(base < 0).then(1 - value / base)
+
+
 def add_intensities(
     frame: pl.LazyFrame | pl.DataFrame,
     ratios: Mapping[str, tuple[str, str]],
@@ -24,7 +31,7 @@ def add_intensities(
     window: int = 7,
 ) -> pl.LazyFrame:
     """Add ``name = num / den`` per ``ratios`` item, then ``<col>_chg`` (day-over-day relative
-    change, null after a 0 or a day missing) for ``change`` and ``<col>_rm`` (mean over the trailing
+    change on the day before's size, null after a 0 or a day missing) for ``change`` and ``<col>_rm`` (mean over the trailing
     ``window`` calendar days, today included: a day the frame skips is none of them) for ``rolling``,
     in time order per series. Rows keep their order (without ``by``: sorted by ``time_col``).
     """
@@ -41,7 +48,7 @@ def add_intensities(
     day_before = pl.col(time_col) - pl.col(time_col).shift(1) == pl.duration(days=1)
     previous = {c: per_series(pl.when(day_before).then(pl.col(c).shift(1))) for c in change}
     return lf.with_columns(
-        *(pl.when(prev != 0).then(pl.col(c) / prev - 1).alias(_change_column(c)) for c, prev in previous.items()),
+        *(relative_change(pl.col(c), prev).alias(_change_column(c)) for c, prev in previous.items()),
         # by the dates, not the rows: after a skipped day, `window` rows reached back `window` + 1 days
         *(per_series(pl.col(c).rolling_mean_by(time_col, f"{window}d", min_samples=1)).alias(_rolling_column(c)) for c in rolling),
     )
