@@ -988,6 +988,31 @@ def _read_duckdb(path: str | None, query: str | None) -> pl.LazyFrame:
         raise DataError(f"{resolved}: query '{query}' failed: {first}{hint}{outside}") from None
 
 
+def duckdb_tables(path: str) -> dict[str, str]:
+    """The tables and views of the DuckDB file ``path``: each name in lower case (DuckDB compares names without case) ->
+    the table as a query names it (schema-qualified, quoted; one of the main schema before one of another); none where it
+    is no DuckDB file one can open (its sources' reads say why)."""
+    import duckdb
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    try:
+        resolved = existing_input(path, "duckdb")
+        with resolved.open("rb") as file:
+            if file.read(16)[8:12] != b"DUCK":
+                return {}
+        with duckdb.connect(str(resolved), read_only=True, config=LOCKED_DUCKDB) as con:
+            found = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                                "ORDER BY table_schema <> 'main', table_schema, table_name").fetchall()
+    except (DataError, OSError, duckdb.Error):
+        return {}
+    tables: dict[str, str] = {}
+    for schema, name in found:
+        tables.setdefault(name.lower(), f"{quoted(schema)}.{quoted(name)}")
+    return tables
+
+
 def _duckdb_rows(relation: Any, where: str) -> pl.DataFrame:
     """A DuckDB relation's rows, its INTERVAL columns as Duration (a month as 30 days, DuckDB's
     epoch): polars reads no interval, and would refuse the whole table for a column it does not

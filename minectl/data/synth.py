@@ -30,6 +30,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -525,6 +526,20 @@ def generate(
     return {name: pl.concat(frames) for name, frames in parts.items()}
 
 
+_PART = re.compile(r"part-[0-9]{5}\.parquet")
+
+
+def _not_written_here(out: Path) -> list[Path]:
+    """The entries of an earlier dataset's folder ``out`` that write_dataset does not write (a user's notes, a table
+    of their own), in name order: replacing the folder would delete them."""
+    ours = {MANIFEST, *HOURLY_TABLES, *(f"{name}.parquet" for name in TABLES if name not in HOURLY_TABLES)}
+    found = [entry for entry in sorted(out.iterdir()) if entry.name not in ours]
+    for name in HOURLY_TABLES:
+        if (out / name).is_dir():
+            found += [entry for entry in sorted((out / name).iterdir()) if not _PART.fullmatch(entry.name)]
+    return found
+
+
 def _staging(out: Path, kind: str) -> Path:
     """A hidden sibling of ``out`` for this process (made exclusively)."""
     path = out.parent / f".{out.name}.{kind}-{os.getpid()}"
@@ -568,8 +583,8 @@ def write_dataset(
     files `<table>.parquet`. Everything is written into a hidden sibling folder named with
     this process's id (`.<name>.tmp-<pid>`) that is renamed to out_dir at the end; such
     folders a killed run left behind (their process is gone) are removed first. An existing
-    out_dir is replaced only if it holds an earlier synthetic dataset (its synth.json);
-    otherwise it must be absent or empty.
+    out_dir is replaced only if it holds an earlier synthetic dataset (its synth.json) and nothing
+    else (_not_written_here); otherwise it must be absent or empty.
     progress, if given, is called with 1 after each mine. Returns table name -> path.
     """
     out = Path(out_dir)
@@ -578,6 +593,12 @@ def write_dataset(
                           f"(e.g. {out / 'synthetic'})")
     if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
         raise ConfigError(f"out_dir: expected an empty folder or an earlier synthetic dataset, got {out}")
+    foreign = _not_written_here(out) if out.is_dir() else []
+    if foreign:  # the folder is replaced whole: a file put beside an earlier dataset was deleted without a word
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise ConfigError(f"out_dir: {out} holds {str(foreign[0].relative_to(out))!r}{more} beside an earlier synthetic dataset, "
+                          "which replacing the folder would delete; expected a folder of that dataset alone (move the other "
+                          "files out, or write to another folder)")
     each_mine = _generate_mines(mines, years, start, seed, meters_per_activity, missing_rate, one_mine_at_a_time=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out)
