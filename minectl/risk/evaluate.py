@@ -52,6 +52,12 @@ def classification_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, n
     }
 
 
+def top_recall(metrics: dict) -> float:
+    """The recall of the top level (``high``; ``very_high`` of 4 and 5 levels) in classification_metrics' ``metrics``:
+    what every ``recall_high`` figure reports."""
+    return list(metrics["recall"].values())[-1]
+
+
 def confusion(y: np.ndarray, pred: np.ndarray, n_levels: int) -> np.ndarray:
     return confusion_matrix(y, pred, labels=list(range(n_levels)))
 

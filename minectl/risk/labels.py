@@ -26,8 +26,10 @@ class LabelRule:
 
 
 def rule_levels(values: np.ndarray, rule: LabelRule, baseline_days: int) -> np.ndarray:
-    """Per-day level 0/1/2 of one rule; the baseline uses the ``baseline_days`` days before t only."""
-    series = pl.Series(values, dtype=pl.Float64)
+    """Per-day level 0/1/2 of one rule; the baseline uses the ``baseline_days`` days before t only, those with a value:
+    an empty one (left for the median policy) was NaN in every baseline it fell in, scoring the next baseline_days days 0.
+    A day without a value scores 0."""
+    series = pl.Series(values, dtype=pl.Float64).fill_nan(None)
     past = series.shift(1)
     mean = past.rolling_mean(baseline_days, min_samples=2).to_numpy()
     std = past.rolling_std(baseline_days, min_samples=2).to_numpy()

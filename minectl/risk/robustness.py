@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
+from minectl.errors import ConfigError, DataError
 from minectl.risk import evaluate as ev
 from minectl.risk.workflow import Layout, LeadResult, build_dataset, fit_model, predict_levels
 
@@ -68,13 +69,18 @@ def robustness_metrics(
     X_noisy[:, :n_dyn] = add_gaussian_noise(X_noisy[:, :n_dyn], noise_sd, rng)
     y = result.dataset.samples.y
     keep = train[drop_share_of_level(y[train], 0, low_drop_share, rng)]
-    refit = fit_model(make_model(), X[keep], y[keep], X[val], y[val])
+    try:
+        refit = fit_model(make_model(), X[keep], y[keep], X[val], y[val])
+    except DataError as exc:  # the model's line blamed the data ('2 training samples of the rarest level: more rows')
+        raise ConfigError(f"risk.robustness.low_drop_share={low_drop_share:g} leaves {int((y[keep] == 0).sum())} of the "
+                          f"{int((y[train] == 0).sum())} low-risk training samples for the robustness refit, which fails on "
+                          f"them ({exc.message}); expected a smaller share") from None
     out = {}
     for name, m in (("mask", score(result.model, X_masked)), ("noise", score(result.model, X_noisy)),
                     ("fewer_low", score(refit, X[test]))):
         out[name] = {
-            "f1_macro": m["f1_macro"], "accuracy": m["accuracy"], "recall_high": m["recall"]["high"],
+            "f1_macro": m["f1_macro"], "accuracy": m["accuracy"], "recall_high": ev.top_recall(m),
             "delta_f1_macro": m["f1_macro"] - base["f1_macro"], "delta_accuracy": m["accuracy"] - base["accuracy"],
-            "delta_recall_high": m["recall"]["high"] - base["recall"]["high"],
+            "delta_recall_high": ev.top_recall(m) - ev.top_recall(base),
         }
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from minectl.risk.evaluate import level_names
+from minectl.risk.evaluate import level_names, top_recall
 from minectl.risk.workflow import LeadResult
 
 
@@ -13,7 +13,7 @@ def lead_summary(metrics: dict) -> dict:
     """One lead time's headline test metrics next to its baselines' macro F1."""
     keys = ("accuracy", "precision_macro", "recall_macro", "f1_macro", "auc")
     return {
-        **{k: metrics[k] for k in keys}, "recall_high": list(metrics["recall"].values())[-1],  # the top level's
+        **{k: metrics[k] for k in keys}, "recall_high": top_recall(metrics),
         "persistence_f1_macro": metrics["baseline"]["persistence"]["f1_macro"],
         "majority_f1_macro": metrics["baseline"]["majority"]["f1_macro"],
     }
