@@ -3,10 +3,15 @@ torch network and training are in minectl.forecast.network, imported by the firs
 
 from __future__ import annotations
 
+import bisect
+import math
+
 import numpy as np
 
 from minectl.errors import ConfigError
 from minectl.forecast.models import BaseForecaster, is_integer, is_real
+
+MIN_TRAINING_WINDOWS = 9  # what the default validation_fraction (0.15) leaves of the fewest windows, 11
 
 
 class LSTMForecaster(BaseForecaster):
@@ -72,8 +77,18 @@ class LSTMForecaster(BaseForecaster):
             if self.num_layers == 1 and self.dropout > 0 else []
 
     def min_history(self):
-        # at least 10 training windows and one validation window
-        return self.seq_len + 11
+        """seq_len months and a window a month after them: at least 11 windows, the last
+        validation_fraction of them (one at least) for early stopping and 9 or more to train on.
+        validation_fraction=0.999 of 100 windows left none (a ZeroDivisionError traceback), 0.99
+        left one, and the forecast came from a network trained on one window, without a word."""
+        # the windows left to train on never fall as windows are added (the validation ones grow by at most
+        # one a window), and reach the minimum by (MIN_TRAINING_WINDOWS + 0.5) / (1 - validation_fraction)
+        counts = range(11, max(11, math.ceil((MIN_TRAINING_WINDOWS + 0.5) / (1 - self.validation_fraction))) + 1)
+        first = bisect.bisect_left(counts, True, key=lambda n: n - self._validation_windows(n) >= MIN_TRAINING_WINDOWS)
+        return self.seq_len + counts[first]
+
+    def _validation_windows(self, windows: int) -> int:
+        return max(1, int(round(self.validation_fraction * windows)))
 
     def _scale(self, z: np.ndarray) -> None:
         if self.differenced:
@@ -96,7 +111,7 @@ class LSTMForecaster(BaseForecaster):
         following = z[self.seq_len :]
         base = windows[:, -1] if self.differenced else self.center_
         targets = (following - base) / self.scale_
-        n_val = max(1, int(round(self.validation_fraction * len(windows))))
+        n_val = self._validation_windows(len(windows))
         fitted, self.device_ = train(
             self._inputs(windows), targets, n_val, hidden_size=self.hidden_size, num_layers=self.num_layers,
             dropout=self.dropout, learning_rate=self.learning_rate, batch_size=self.batch_size, max_epochs=self.max_epochs,

@@ -127,13 +127,14 @@ def run(cfg: Config, out: Run) -> dict:
         raise ConfigError(f"forecast.horizon={params.horizon} runs past the year 9999 from the last month {dates[-1]:%Y-%m}; "
                           f"expected at most {months_left}")
     windows = BacktestWindows.of(n, params.backtest_months, params.validation_months, max(params.backtest_horizons), params.validation_only)
-    needed = max(model.min_history() for model, _ in models.values())
+    longest = max(models, key=lambda name: models[name][0].min_history())  # its params set the need (an LSTM's validation_fraction)
+    needed = models[longest][0].min_history()
     if windows.first_fit < needed:
         backtested = n - windows.first_fit  # the validation and backtest periods, from the first origin
         raise DataError(
             f"{path}: {n} months in column {value_column!r}; expected at least {needed + backtested}: the selected models "
             f"need {needed} months for their first fit and the validation and backtest periods take {backtested} "
-            "(shorten forecast.validation_months or forecast.backtest_months)"
+            f"(shorten forecast.validation_months or forecast.backtest_months, or see forecaster.{longest}.params, which set the {needed})"
         )
     quoted = ~series["interpolated"].to_numpy()
     # the scored periods, inside the series (checked above), and their scored horizons
