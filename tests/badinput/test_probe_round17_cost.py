@@ -48,6 +48,15 @@ def _check(table: str, header: str, resources=ALL) -> None:
 
 # ------------------------------------------------------------------------- a multiple before a column's unit word
 
+def assert_multiple_refused(table: str, header: str, says: str) -> None:
+    """The column map's one line for a source column named in a multiple of its unit."""
+    with pytest.raises(DataError) as refused:
+        _check(table, header)
+    line = str(refused.value)
+    assert "\n" not in line and line.startswith(f"data.tables.{table}.columns: source column {header!r} is taken as the "), line
+    assert says in line and line.endswith("(convert it upstream)"), line
+
+
 @pytest.mark.parametrize("table, header, says", [
     ("prices", "price_cny_per_1000_l", "its name says 1000 'l', which the column map reads as 1 'l' (every price 1000x off)"),
     ("prices", "price (CNY/1000 L)", "its name says 1000 'L', which the column map reads as 1 'L' (every price 1000x off)"),
@@ -60,11 +69,7 @@ def _check(table: str, header: str, resources=ALL) -> None:
     ("consumption_hourly", "energy_1000_kWh", "its name says 1000 'kWh'"),
 ])
 def test_a_column_named_in_a_multiple_of_the_unit_is_refused(table, header, says):
-    with pytest.raises(DataError) as refused:
-        _check(table, header)
-    line = str(refused.value)
-    assert "\n" not in line and line.startswith(f"data.tables.{table}.columns: source column {header!r} is taken as the "), line
-    assert says in line and line.endswith("(convert it upstream)"), line
+    assert_multiple_refused(table, header, says)
 
 
 @pytest.mark.parametrize("table, header", [
