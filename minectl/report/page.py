@@ -190,6 +190,7 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
         PROVENANCE_FILE,
         STATUS_FILE,
         metrics_edited,
+        parquet_rows,
         read_status,
         run_tables,
         status_of_another_config,
@@ -236,7 +237,7 @@ def run_context(run_dir: Path, status: dict | None = None) -> dict:
         whole = path.stem in DRAWN_WHOLE.get(task, ())
         try:  # glob=False: a run folder named run[1] is no pattern
             tables[path.stem] = pl.read_parquet(path, glob=False, n_rows=None if whole else GANTT_ROWS)
-            heights[path.stem] = tables[path.stem].height if whole else pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
+            heights[path.stem] = tables[path.stem].height if whole else parquet_rows(path)
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise DataError(f"{path}: unreadable as parquet ({str(exc).splitlines()[0]}); expected a table of the run") from None
 
