@@ -489,10 +489,10 @@ def scan_dated_csv(path: Path) -> pl.LazyFrame:
 
 
 def _wall_times(name: str) -> pl.Expr:
-    """The csv text column ``name`` of ISO times with a zone (features.series' _ZONED: Z, UTC, +08:00) as their wall time."""
-    from minectl.features.series import _ZONED
+    """The csv text column ``name`` of ISO times with a zone (Z, UTC, +08:00) as their wall time."""
+    from minectl.features.series import ZONED_TIME  # here: minectl.features imports minectl.data
 
-    return pl.col(name).str.strip_chars().str.replace(_ZONED, "${1}").str.to_datetime(time_unit="us")
+    return pl.col(name).str.strip_chars().str.replace(ZONED_TIME, "${1}").str.to_datetime(time_unit="us")
 
 
 def _as_table(frame: pl.LazyFrame, path: Path, separator: str) -> pl.LazyFrame:

@@ -153,7 +153,7 @@ def fiscal_years(text: pl.Series) -> pl.Series | None:
 
 
 # an ISO timestamp with its zone: Z, UTC or an offset (+08:00, -0500: sign, hours, minutes)
-_ZONED = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|([+-])(\d{2}):?(\d{2}))$"
+ZONED_TIME = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|([+-])(\d{2}):?(\d{2}))$"
 
 
 def calendar_dates(column: pl.Series, where: str) -> pl.Series:
@@ -168,7 +168,7 @@ def calendar_dates(column: pl.Series, where: str) -> pl.Series:
         return parse_dates(column, where)
     if (fiscal := fiscal_years(column)) is not None:
         return fiscal
-    text = (column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(_ZONED, "${1}")
+    text = (column.str.strip_chars().str.replace(r"^(\d{4})M(\d)$", "${1}M0${2}").str.replace(ZONED_TIME, "${1}")
             .str.replace(r"^(\d{1,2})[/.-](\d{4})$", "${2}-${1}").str.replace(r"^(\d{4})[/.-](\d)$", "${1}-0${2}"))  # 3/1998, 1998-3
     # quarters (the World Bank's 2024Q1, Eurostat's 2024-Q1, a sheet's Q1 2024) as their first month
     text = text.str.replace(QUARTER_FIRST, "${2}Q${1}").str.replace(YEAR_FIRST_QUARTER, "${1}Q${2}")
@@ -263,9 +263,9 @@ def instants(column: pl.Series, wall: pl.Series) -> pl.Series:
     if isinstance(column.dtype, pl.Datetime) and column.dtype.time_zone is not None:
         return column.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("us"))
     text = column.str.strip_chars() if column.dtype == pl.String else None
-    if text is None or not text.str.contains(_ZONED).fill_null(True).all():
+    if text is None or not text.str.contains(ZONED_TIME).fill_null(True).all():
         return wall
-    zone = text.str.extract_groups(_ZONED).struct.unnest()  # "2": sign, "3": hours, "4": minutes; null for Z, UTC
+    zone = text.str.extract_groups(ZONED_TIME).struct.unnest()  # "2": sign, "3": hours, "4": minutes; null for Z, UTC
     minutes = (pl.col("3").cast(pl.Int64) * 60 + pl.col("4").cast(pl.Int64)).fill_null(0)
     ahead_of_utc = zone.select(pl.duration(minutes=pl.when(pl.col("2") == "-").then(-minutes).otherwise(minutes))).to_series()
     return wall - ahead_of_utc
