@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from minectl.data.names import CURRENCY_ALIASES
+
 # feature: (label, daily-table column, scale to the table's unit, mean, sd, min, max)
 SEED000_TABLE2 = {
     "total_cost": ("total cost, 10k CNY/d", "cost", 1e-4, 128.6, 18.4, 96.2, 176.5),
@@ -32,8 +34,10 @@ def compare_with_table2(daily: pl.DataFrame, currency: str = "CNY", output: str 
     ``output`` (cost.output) other than ore tonnes for the unit cost (CNY per drilled metre was compared
     with, and labelled as, CNY/t), and a ``period`` of the rows other than a day for the features per day."""
     rows = []
+    key = currency.strip().casefold()
+    in_yuan = CURRENCY_ALIASES.get(key, key) == "cny"  # RMB, yuan, 元: the table's CNY (its money rows were left out)
     for feature, (label, column, scale, mean, sd, low, high) in SEED000_TABLE2.items():
-        if (column not in daily.columns or ("CNY" in label and currency != "CNY") or (column == "unit_cost" and output != "ore_t")
+        if (column not in daily.columns or ("CNY" in label and not in_yuan) or (column == "unit_cost" and output != "ore_t")
                 or (label.endswith("/d") and period != "day")):
             continue
         values = daily[column].drop_nulls() * scale
