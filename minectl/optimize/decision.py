@@ -76,9 +76,11 @@ def check_price_path(values, unit: str | None, low_price: float, high_price: flo
     """A price path must speak the decision band's language: the same unit when both are named,
     and values that come near the band at all (some value within [low / 2, 2 x high]), else a
     ValueError naming both (e.g. coal in USD/t against an ore band of 300-450 CNY/t)."""
+    from minectl.costing.mapping import _unit_key  # the cost mapping's comparison: `CNY / t` = `cny/t` = `CNY per t`
+
     values = np.asarray(values, dtype=float)
     band = f"the decision's price band {low_price:g}-{high_price:g}" + (f" {band_unit}" if band_unit else "")
-    if unit and band_unit and unit != band_unit:
+    if unit and band_unit and _unit_key(unit) != _unit_key(band_unit):  # compared as text, `CNY / t` was refused beside CNY/t
         raise ValueError(f"{where}: prices in {unit}, {band}; expected prices in {band_unit}")
     if not np.any(near_band(values, low_price, high_price)):
         raise ValueError(f"{where}: prices {values.min():.4g}-{values.max():.4g}" + (f" {unit}" if unit else "")

@@ -226,9 +226,28 @@ def check(cfg: Config) -> None:
     _, min_profitable, upper_t_a, per_q = _limits(cfg)  # the limits' own errors, too, before any job of a sweep
     with config_keys({"price_coefs": "revenue.price_coefs", "cost_coefs": "revenue.cost_coefs"}):
         check_curves(*_curves(cfg), min_profitable / per_q, upper_t_a / per_q)
+    _check_one_price(cfg, min_profitable / per_q, upper_t_a / per_q)
     for key, path in (("cost_data.path", cfg.cost_data.path), ("cobweb.path", cfg.cobweb.path), ("rolling.path", cfg.rolling.path)):
         if path:
             check_input(key, path)
+
+
+def _check_one_price(cfg: Config, lower: float, upper: float) -> None:
+    """limits.price (eq 6's P) and the price curve revenue.price_coefs price the same tonne: refused when limits.price is
+    nowhere near P(Q) on the technical range (outside [half its lowest positive value, twice its highest]). Yuan/t in
+    limits.price beside USD/t in price_coefs=[45] set the minimum profitable scale at 300 and chose the optimum at 45, unsaid."""
+    import numpy as np
+
+    from minectl.capacity.optimal import GRID_POINTS
+
+    prices = _curves(cfg)[0](np.linspace(lower, upper, GRID_POINTS))
+    prices = prices[prices > 0]  # check_curves has made sure there is one
+    low, high = float(prices.min()), float(prices.max())
+    if not low / 2 <= cfg.limits.price <= 2 * high:
+        shown = f"{low:g}" if np.isclose(low, high) else f"{low:g} to {high:g}"
+        raise ConfigError(f"limits.price={cfg.limits.price:g} is nowhere near the price curve revenue.price_coefs, P(Q) = {shown} "
+                          f"on the technical range (not even within {low / 2:g}-{2 * high:g}); expected both in the same currency "
+                          "per tonne")
 
 
 def _limits(cfg: Config) -> tuple[dict[str, float], float, float, float]:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 PROBLEMS = ("upit", "cpit", "pcpsp")
 PER_OUNCE = re.compile(r"/\s*(troy\s*)?(oz|ozt|toz|ounces?)\s*$", re.IGNORECASE)  # USD/oz, $/troy oz: economics.price_per_oz's unit
+# ... in US dollars, as the costs and every line written: USD, US$ or $, not C$, A$ or HK$ (before the slash)
+US_DOLLAR = re.compile(r"(?<![a-z])(usd|us\s?\$|\$)", re.IGNORECASE)
 MAX_SYNTHETIC_BLOCKS = 1_000_000  # the largest the docs measure (UPIT in seconds, about 1 GB)
 # loop.price_path is relative to economics.price_per_oz: above this it is percent ([100, 60, 140] was read as 100 times
 # the gold price, a re-plan NPV of 2.6 billion for 22 million), not a price path a plan could meet
@@ -350,7 +352,7 @@ def run(cfg: Config, out: Run) -> dict:
     if cfg.loop.enabled and cfg.loop.ventilation and not cfg.minelib.path:
         _check_cooling_fits(cfg)
     surrogates = _surrogates(cfg, out) if cfg.loop.enabled and not cfg.minelib.path else None
-    price, sigma = _price(cfg, out)
+    price, median, sigma = _price(cfg, out)
     metrics: dict = {"price": price}
     rows: list[dict] = []
     feasible = True
@@ -367,7 +369,7 @@ def run(cfg: Config, out: Run) -> dict:
         if path:
             metrics["replan"] = _replan(cfg, out, price, path)
     if cfg.stope.enabled:
-        metrics["stope"] = _stope(cfg, out, price, sigma)
+        metrics["stope"] = _stope(cfg, out, price, median, sigma)
     if rows:
         import polars as pl
 
@@ -395,11 +397,12 @@ def _check_cooling_fits(cfg: Config) -> None:
                           "of the demand of a period's processing tonnes)")
 
 
-def _price(cfg: Config, out: Run) -> tuple[float, float]:
-    """(price per ounce, log-scale sigma): the fixed price, or a forecast run's month."""
+def _price(cfg: Config, out: Run) -> tuple[float, float, float]:
+    """(price per ounce, the median of its distribution, log-scale sigma): the fixed price, or a forecast run's month, whose
+    median is its forecast whichever price.statistic prices the plans."""
     p = cfg.price
     if not p.forecast_table:
-        return float(cfg.economics.price_per_oz), float(p.sigma)
+        return float(cfg.economics.price_per_oz), float(cfg.economics.price_per_oz), float(p.sigma)
     import polars as pl
 
     from minectl.schedule.stope import lognormal_from_interval
@@ -416,7 +419,8 @@ def _price(cfg: Config, out: Run) -> tuple[float, float]:
     model = p.model or table["model"][0]
     rows = _forecast_rows(table, model)
     units = rows["unit"].drop_nulls().unique().sort().to_list() if "unit" in rows.columns else []
-    if any(not PER_OUNCE.search(unit) for unit in units):  # a coal forecast in USD/t was taken as dollars per ounce of gold
+    # a coal forecast in USD/t was taken as dollars per ounce of gold; a gold forecast in CNY/oz (7 x the dollars) as dollars
+    if any(not (PER_OUNCE.search(unit) and US_DOLLAR.search(unit.rpartition("/")[0])) for unit in units):
         raise DataError(f"price.forecast_table: {path}: {model}'s prices in {', '.join(units)}; expected a price per troy ounce "
                         "(USD/oz, as economics.price_per_oz)")
     if rows.height == 0:  # a name spelt otherwise (case, a look-alike letter): the models the table has
@@ -433,8 +437,9 @@ def _price(cfg: Config, out: Run) -> tuple[float, float]:
             raise DataError(f"price.forecast_table: {path}: {ahead.len()} months of {model} from price.month={p.month}, "
                             f"{int((ahead.fill_null(0) > 0).sum())} with a forecast > 0; expected one per period "
                             f"(schedule.periods={cfg.schedule.periods}) for the rolling re-plan, or loop.price_path")
-    if row[p.statistic] is None or not row[p.statistic] > 0:
-        raise DataError(f"price.forecast_table: {p.statistic} of {model} month {p.month} is {row[p.statistic]}; expected a price > 0")
+    for column in dict.fromkeys((p.statistic, "forecast")):  # the forecast is the price's median (its interval's, the stope's)
+        if row[column] is None or not row[column] > 0:
+            raise DataError(f"price.forecast_table: {column} of {model} month {p.month} is {row[column]}; expected a price > 0")
     sigma = p.sigma
     level = row.get("interval_level")  # written by forecast runs since round 19: a 0.8 interval read as 0.9 gave sigma 22 % low
     if level is not None and row["lower"] is not None and not math.isclose(level, p.interval_level):
@@ -446,7 +451,7 @@ def _price(cfg: Config, out: Run) -> tuple[float, float]:
                 sigma = lognormal_from_interval(row["forecast"], row["lower"], row["upper"], p.interval_level)
             except ValueError as exc:
                 raise DataError(str(exc), param="interval") from None
-    return float(row[p.statistic]), float(sigma)
+    return float(row[p.statistic]), float(row["forecast"]), float(sigma)
 
 
 def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict, object]:
@@ -863,7 +868,7 @@ def _loop_plot(rows: list[dict], ventilation: bool):
     return periods_plot(rows, quantities + cooling if ventilation else quantities)
 
 
-def _stope(cfg: Config, out: Run, price: float, sigma: float) -> dict:
+def _stope(cfg: Config, out: Run, price: float, median: float, sigma: float) -> dict:
     import polars as pl
 
     from minectl.schedule.stope import extension, probability_pays
@@ -871,7 +876,9 @@ def _stope(cfg: Config, out: Run, price: float, sigma: float) -> dict:
     params = OmegaConf.to_container(cfg.stope, resolve=True)
     params.pop("enabled")
     ext = extension(price_per_oz=price, **params)
-    probability = probability_pays(ext.breakeven_price, price, sigma)
+    # the chance under the price's distribution, median and all: with price.statistic=lower the lower bound of a 90 %
+    # interval was taken as the median, P(pays) 0.902 where the forecast's lognormal gives 0.998
+    probability = probability_pays(ext.breakeven_price, median, sigma)
     pays = math.isfinite(ext.breakeven_price)  # no recovered ounce (grade 0): no price pays, and no breakeven to write
     figures = {"tonnes": ext.tonnes, "ounces": ext.ounces, "in_situ_value": ext.in_situ_value, "net_value": ext.net_value,
                "breakeven_price": ext.breakeven_price if pays else None, "probability_pays": probability, "price_sigma": sigma}
