@@ -57,10 +57,9 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
     train = values.filter(pl.col("date") <= dates[n_train - 1]) if dates is not None and n_train else values.head(n_train)
     matrix = train.select(list(columns)).to_numpy()
     complete = np.isfinite(matrix).all(axis=1)
+    if complete.sum() < 10:
+        _refuse_few_complete(matrix, list(columns), len(drivers))
     matrix = matrix[complete]
-    if len(matrix) < 10:
-        raise DataError(f"{len(matrix)} complete training rows; expected at least 10 (lower the share of bad rows or "
-                        "raise train_fraction)", param="train_fraction")
     spread = matrix.std(axis=0)
     names = list(columns)
     # constant up to rounding is constant: a fixed diesel price as cost / quantity was refused as "a
@@ -109,6 +108,20 @@ def derive_edges(daily: pl.DataFrame, drivers: Mapping[str, str], costs: Mapping
                                            "beta": pl.Float64, "low": pl.Float64, "high": pl.Float64, "status": pl.String},
                              orient="row")
     return DerivedEdges(edges, estimates, int((estimates["status"] != "kept").sum()), len(z), int((~complete).sum()))
+
+
+def _refuse_few_complete(matrix: np.ndarray, names: list[str], n_drivers: int) -> None:
+    """Fewer than 10 training rows with every column finite, refused naming the column missing most: one empty or not
+    finite on every day (a fleet without diesel: `cost_res_diesel/qty_diesel` is 0/0) was "lower the share of bad rows
+    or raise train_fraction", which named no column and no setting that helped."""
+    complete, bad = int(np.isfinite(matrix).all(axis=1).sum()), (~np.isfinite(matrix)).sum(axis=0)
+    worst = int(bad.argmax())
+    if not bad[worst]:  # every row complete: too few training days
+        raise DataError(f"{complete} complete training rows; expected at least 10 (raise train_fraction)", param="train_fraction")
+    key = "drivers" if worst < n_drivers else "costs"
+    raise DataError(f"{complete} complete training rows; expected at least 10 (column {names[worst]!r} is empty or not finite in "
+                    f"{bad[worst]} of the {len(matrix)} training rows: leave it out of factors.derived.{key}, or raise "
+                    "train_fraction)", param=key)
 
 
 def _row(column, driver, cost_column, cost, beta, low, high, status) -> tuple:

@@ -133,13 +133,13 @@ def read_text_triples(path: Path, knowledge: Knowledge, schema: Schema) -> TextT
     nodes: dict[str, str] = {}
     retyped: set[str] = set()
     extractor = Knowledge(synonyms=knowledge.synonyms)
-    for number, row in enumerate(frame.iter_rows(named=True), 1):  # rows count from 1 after the header, as the data contract's
+    for number, row in enumerate(map(_typed, frame.iter_rows(named=True)), 1):  # rows count from 1 after the header, as the data contract's
         where = f"{path.name} row {number}"
         if _literal(row, schema):
             continue
-        schema.check_relation(str(row["relation"]), where)
+        schema.check_relation(row["relation"], where)
         for end in ("head", "tail"):
-            type_ = str(row[f"{end}_type"])
+            type_ = row[f"{end}_type"]
             schema.check_entity_type(type_, where)
             name = extractor.add_node(row[end], type_, where)
             if type_ != knowledge.nodes.get(name, nodes.setdefault(name, type_)):
@@ -157,7 +157,14 @@ def text_literals(path: Path, schema: Schema) -> int:
     would be one; the seed's 11 types have none for it, so the whole table was refused ("unknown entity type
     'Quantity'"), `minectl factors extract`'s triples of any sentence with a number. They are left out of the
     graph and counted (a schema naming the type keeps them as nodes)."""
-    return sum(_literal(row, schema) for row in text_table(path)[1].select("relation", "tail_type").iter_rows(named=True))
+    return sum(_literal(_typed(row), schema) for row in text_table(path)[1].select("relation", "tail_type").iter_rows(named=True))
+
+
+def _typed(row: Mapping) -> dict:
+    """``row`` with its relation and types stripped, an empty cell as '': a spreadsheet's `Affect ` is the `Affect` of the
+    declared files (which strip it), not an unknown relation, and an empty cell was "unknown relation type 'None'"."""
+    return {**row, **{key: "" if row[key] is None else str(row[key]).strip() for key in ("relation", "head_type", "tail_type")
+                      if key in row}}
 
 
 def _literal(row: Mapping, schema: Schema) -> bool:

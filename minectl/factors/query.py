@@ -100,5 +100,5 @@ def _direct(node: str, ctx: QueryContext) -> list[str]:
 
 
 def _includes(node: str, ctx: QueryContext) -> list[str]:
-    rows = sparql_rows(ctx.store, f"SELECT DISTINCT ?part WHERE {{ e:{node} r:Include ?part }} ORDER BY ?part")
+    rows = sparql_rows(ctx.store, f"SELECT DISTINCT ?part WHERE {{ e:{node} r:Include ?part FILTER(?part != e:{node}) }} ORDER BY ?part")
     return [f"{node} includes {len(rows)} item(s): {', '.join(r['part'] for r in rows) or '-'}"]

@@ -62,7 +62,9 @@ def influence_hops(store, schema: Schema) -> dict[str, list[Hop]]:
     into: dict[str, list[Hop]] = defaultdict(list)
     for row in sparql_rows(store, EDGE_QUERY):
         kind = schema.relation_types[row["relation"]]
-        if kind.influence == "none":
+        # a text self-loop (`haul road affects the haul road`) influences no other node: no path passes it, and
+        # `what affects haul road` listed haul_road as a direct influence on itself
+        if kind.influence == "none" or row["head"] == row["tail"]:
             continue
         strength = kind.weight * (min(abs(row["weight"]), 1.0) if row["source"] == "data" and row["weight"] is not None else 1.0)
         sign = int(row["sign"]) if row["sign"] is not None else kind.sign

@@ -61,13 +61,23 @@ class Schema:
 
     def check_entity_type(self, type_: str, where: str) -> None:
         if type_ not in self.entity_types:
-            raise DataError(f"unknown entity type {type_!r}; expected one of {', '.join(self.entity_types)} "
+            raise DataError(f"{_unknown('entity type', type_, self.entity_types)}; expected one of {', '.join(self.entity_types)} "
                             "(or add it to factors.schema.entity_types)", param=where)
 
     def check_relation(self, relation: str, where: str) -> None:
         if relation not in self.relation_types:
-            raise DataError(f"unknown relation type {relation!r}; expected one of {', '.join(self.relation_types)} "
+            raise DataError(f"{_unknown('relation type', relation, self.relation_types)}; expected one of {', '.join(self.relation_types)} "
                             "(or add it to factors.schema.relation_types)", param=where)
+
+
+def _unknown(what: str, name: str, known: Iterable[str]) -> str:
+    """An unknown type named, with the known one it differs from in case or spaces only (`affect`); an empty one (a text
+    table's empty cell: it was "unknown relation type 'None'") said so."""
+    from minectl.data.names import alike_in
+
+    alike = alike_in(name, known)
+    return (f"unknown {what} {name!r}{f' (the schema spells it {alike!r})' if alike else ''}" if name else
+            f"no {what} (an empty cell)")
 
 
 def _check_type_name(name: str, where: str) -> None:
@@ -106,7 +116,9 @@ def check_graph(nodes: Mapping[str, str], edges: Iterable[Mapping], schema: Sche
         for end in ("head", "tail"):
             if edge[end] not in nodes:
                 raise DataError(f"dangling edge: its {end} {edge[end]!r} is not a declared entity", param=where)
-    cycle = find_cycle([(e["head"], e["tail"]) for e in edges if e["relation"] == "Include"])
+    # a text self-loop (allowed above: `haul truck includes the dump truck`, one node by a synonym) is no hierarchy: it
+    # refused the whole graph as "a cycle of Include"; the ranking's paths never pass through it
+    cycle = find_cycle([(e["head"], e["tail"]) for e in edges if e["relation"] == "Include" and e["head"] != e["tail"]])
     if cycle:
         raise DataError(f"a cycle of Include: {' -Include-> '.join(cycle)}; expected a hierarchy (no entity includes itself)")
 

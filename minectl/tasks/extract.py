@@ -410,7 +410,7 @@ def predict_cli(run, overrides: list[str]) -> None:
     console.print(first_triples)
     entries = f"rows of column {column!r}" if tabular else "lines"
     console.print(f"{len(numbered)} {entries}: {rows['entities']} entities, {rows['triples']} triples, "
-                  f"{rows['pending']} pending clauses -> {folder}")
+                  f"{rows['pending']} pending clauses -> {folder}", markup=False)  # a folder `out[v2]` printed as `out`
 
 
 def _text_entries(text: Path) -> list[tuple[int, str, list[str]]]:

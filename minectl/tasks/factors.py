@@ -179,8 +179,22 @@ def check(cfg: Config) -> None:
         found = f"{', '.join(unknown)} not in factors.schema.relation_types" if unknown else "no relation"
         raise ConfigError(f"factors.ranking.relations={list(params.ranking.relations)}: {found}; expected some of "
                           f"{', '.join(params.schema.relation_types)} (or factors.ranking.alpha=0: no plausibility)")
-    for key in ("drivers", "costs"):
-        derived_entities(params.derived[key], key)
+    derived_drivers_and_costs(params.derived)
+
+
+def derived_drivers_and_costs(derived, nodes: dict[str, str] | None = None,
+                              synonyms: dict[str, str] = {}) -> dict[str, dict[str, str]]:  # noqa: B006 (read only)
+    """{"drivers": ..., "costs": ...} of derived_entities; refused: a column or an entity both a driver and a cost. A cost
+    column among the drivers was an IndexError traceback after the cost pipeline had run; a cost's entity as a driver's
+    (another column) made the data edge a self-loop of that entity."""
+    entities = {key: derived_entities(derived[key], key, nodes, synonyms) for key in ("drivers", "costs")}
+    column = next((c for c in entities["drivers"] if c in entities["costs"]), None)
+    entity = next((e for e in entities["drivers"].values() if e in entities["costs"].values()), None)
+    if column is not None or entity is not None:
+        found = f"column {column!r}" if column is not None else f"entity {entity!r}"
+        raise ConfigError(f"{found} is both a driver and a cost (factors.derived.costs); expected each column and entity in one "
+                          "of them, not both", param="factors.derived.drivers")
+    return entities
 
 
 def derived_entities(columns: dict[str, str], key: str, nodes: dict[str, str] | None = None,
@@ -242,8 +256,7 @@ def run(cfg: Config, out: Run) -> dict:
     nodes = dict(zip(graph.nodes["name"], graph.nodes["type"], strict=True))
     _check_names(params, nodes, knowledge.synonyms, entropy)
     # the entities of the data's columns as the graph names them, checked before the data work
-    entities = {key: derived_entities(params.derived[key], key, nodes, knowledge.synonyms)
-                for key in ("drivers", "costs")} if params.sources.data else {}
+    entities = derived_drivers_and_costs(params.derived, nodes, knowledge.synonyms) if params.sources.data else {}
     if text_counts:  # said once the text passed the graph's checks: a refusal is one line
         out.console.print(f"text triples: {text_counts['text_rows']} rows, {text_counts['text_repeats']} repeating an edge (its "
                           f"first row kept); {len(retyped)} names typed otherwise than the graph keeps them (declared, else the "
@@ -411,7 +424,7 @@ def _link_prediction(cfg: Config, graph, estimators: dict, metrics: dict, out: R
             kge_metrics.setdefault(row["model"], {})["raw"] = keys
     metrics["kge"] = kge_metrics
     out.console.print(f"link prediction on {kge.graph} ({len(splits.entities)} entities, {len(splits.test)} test triples, "
-                      "filtered):", soft_wrap=True)
+                      "filtered):", markup=False, soft_wrap=True)  # a folder `kg[v2]` printed as `kg`
     # the leakage under the baselines' lines, which come first
     out.console.print("\n".join([*lines[:baselines.height], leakage, *lines[baselines.height:]]), soft_wrap=True)
     return splits, fitted
@@ -595,9 +608,9 @@ def _entropy(cfg: Config, inputs: _EntropyInputs, ranked, nodes: dict[str, str],
     out.table("entropy", table)
     out.console.print(f"entropy weight method on {ent.matrix}: Spearman rho vs the graph's ranking (drivers of "
                       f"{ent.target}) {rho:+.3f}" + (f"; vs the seed's Table 12 weights {metrics['spearman_entropy_vs_seed']:+.3f}"
-                                                     if seed is not None else ""))
+                                                     if seed is not None else ""), markup=False)  # a file `t11[v2].csv`, a column `[m]`
     absent = _not_in_graph(inputs.names, nodes, synonyms)
     if absent:  # their score 0 reads as "drives nothing"; all of them: rho nan
         out.console.print(f"  {len(absent)} of the {len(names)} columns name no node of the graph ({_listed(absent)}): scored 0 "
-                          "(factors.entropy.factors maps the columns' codes to factors)", soft_wrap=True)
+                          "(factors.entropy.factors maps the columns' codes to factors)", markup=False, soft_wrap=True)
     return metrics

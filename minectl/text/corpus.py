@@ -98,12 +98,18 @@ def utf8_text(path: Path, expected: str) -> str:
     archive (`corpus.jsonl.gz`, a workbook as the dictionary): it was "not utf-8 text (byte 1)"."""
     try:
         return read_text(path, "utf-8", expected)
-    except DataError:
-        head = Path(path).open("rb").read(16) if Path(path).is_file() else b""  # not missing
-        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    except DataError as error:
+        data = Path(path).read_bytes() if Path(path).is_file() else b""  # not missing
+        if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
             raise DataError(f"{path}: UTF-16 text (its byte-order mark says so); expected {expected}: save it as UTF-8") from None
-        if binary := binary_kind(head):
+        if binary := binary_kind(data[:16]):
             raise DataError(f"{path}: {binary}, not text; expected {expected}") from None
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:  # Latin-1 or Windows-1252 text: "byte 39104" of a 40 kB file named no line
+            line, byte = data.count(b"\n", 0, exc.start) + 1, data[exc.start:exc.start + 1]
+            raise DataError(f"{str(error).partition(';')[0]} on line {line}: 0x{byte.hex().upper()}, {byte.decode('cp1252', 'replace')!r} "
+                            f"in Windows-1252; expected {expected} (save it as UTF-8)") from None
         raise
 
 

@@ -22,12 +22,16 @@ from minectl.errors import DataError
 from minectl.text.corpus import Document, Span
 
 # a number as written, digits with '.' or ',' between them: `\d+(?:\.\d+)?` read "1,500 m" as 1 and "0,8 L/t" as 0
-# (_amount says which of them are one amount)
-DIGITS = r"\d+(?:[.,]\d+)*"
+# (_amount says which of them are one amount); and SI's groups of three digits after a space (plain, no-break or thin):
+# `1 500 t` was the value 1, `exceeds 1 000 m` the condition `> 1`
+GROUP_SPACE = "[ \u00a0\u2009\u202f]"
+DIGITS = rf"\d+(?:(?:[.,]|{GROUP_SPACE}(?=\d{{3}}(?!\d)))\d+)*"
 NUMBER = f"({DIGITS})"
-GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")  # 1,500.5 (English thousands) or 12.5
-# after a number, what makes it part of another amount: a range (10-15 mm, 10 to 15 L/t), an exponent (1.2e3)
-PART_OF_AMOUNT = re.compile(r"\s*(?:[-\u2013\u2014~]|to\s)\s*\d|[eE][-+]?\d")
+# 1,500.5 (English thousands), 1 500.5 (SI) or 12.5
+GROUPED = re.compile(rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}}(?:{GROUP_SPACE}\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?")
+# after a number, what makes it part of another amount: a range (10-15 mm, 10 to 15 L/t), an exponent (1.2e3), digits
+# after a space that are no group of three (1 50 t, 2 5000 t)
+PART_OF_AMOUNT = re.compile(rf"\s*(?:[-\u2013\u2014~]|to\s)\s*\d|[eE][-+]?\d|{GROUP_SPACE}\d")
 # a unit may hold the signs of SI text (degrees, micro, squared and cubed): `kg/m³` was read as `kg/m`, `30 °C` as no unit
 UNIT = "[A-Za-z\u00b5\u03bc\u2126\u00b0\u2103][A-Za-z\u00b5\u03bc\u2126\u00b0\u2103\u00b2\u00b3/]*"
 QUANTITY = re.compile(NUMBER + rf"\s*(%|{UNIT}(?:\s+of\s+[a-z]+)?)?")
@@ -163,7 +167,7 @@ def _amount(number: str, after: str) -> float | None:
     (1½ inch, 10²); ``after``: the text after it."""
     if not GROUPED.fullmatch(number) or PART_OF_AMOUNT.match(after) or after[:1].isnumeric():
         return None
-    return float(number.replace(",", ""))
+    return float(re.sub(f",|{GROUP_SPACE}", "", number))
 
 
 def _unit(unit: str | None) -> str | None:
