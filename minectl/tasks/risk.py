@@ -745,8 +745,15 @@ def scores_and_notes(run_dir, data_cfg: Optional[dict] = None, check_units: bool
     spec = artefacts.read_spec(run_dir / artefacts.SPEC_FILE)
     # a damaged folder fails before the work
     model = artefacts.load_saved_model(run_dir / artefacts.MODEL_DIR, len(spec["mean"]), spec["n_levels"])
+    node = "data" if cfg.risk.input.kind == "mine" else "risk.input"
+    run_input = OmegaConf.to_container(OmegaConf.select(cfg, node), resolve=True)
     if data_cfg:
         from minectl.constraints import check_config
+
+        files = [key for key in ("dir", "path", "tables") if data_cfg.get(key)] if node == "data" else []
+        if files and data_cfg.get("synthetic") is not None:  # the loader's advice, data=parquet_dir, is no override of predict
+            raise ConfigError(f"risk predict: data.{files[0]} is set but the data are still {run_dir}'s synthetic mine; expected "
+                              "data.synthetic=null with it (risk predict takes data.<key>=..., not data=<source>)")
 
         if cfg.risk.input.kind == "mine":
             cfg.data = OmegaConf.merge(OmegaConf.structured(DataConfig), data_cfg)
@@ -760,6 +767,11 @@ def scores_and_notes(run_dir, data_cfg: Optional[dict] = None, check_units: bool
     prep = _daily_frame(cfg, with_labels=False, spec=spec)
     frame, layout = prep.frame, prep.layout
     notes = _check_steps(prep, run_dir)
+    if OmegaConf.to_container(OmegaConf.select(cfg, node), resolve=True) == run_input:
+        # the rows it was fitted on, scored as if new: a hit rate read off them is the training fit's
+        notes.append(f"in-sample: {node} as in {run_dir}, so these are the run's own rows (unless its files changed since), the "
+                     "ones its model was trained and tuned on among them; its out-of-sample scores are the test period's, in its "
+                     "tables/predictions.parquet")
     filled = prep.info["missing"]["filled"]
     if filled:  # a run says what it filled in its own data; the new rows' gaps were filled unsaid
         notes.append(f"missing: {', '.join(f'{c} {n}' for c, n in filled.items())} empty values of the new data filled by the "

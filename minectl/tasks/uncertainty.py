@@ -192,7 +192,7 @@ def run(cfg: Config, out: Run) -> dict:
     from minectl.uncertainty.report import print_summary
     from minectl.uncertainty.risk import revenue_risk
     from minectl.uncertainty.series import (
-        read_columns,
+        read_column_groups,
         read_series,
         transform_groups,
     )
@@ -206,10 +206,12 @@ def run(cfg: Config, out: Run) -> dict:
                                 and _cost_transform(dataset.transforms) == "level" else None,
                                 returns="log_return" in dataset.transforms or cfg.revenue.output > 0)
     if dataset.cost_items:  # checked before any table is written
-        items, dropped_rows = read_columns(
-            path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete"
+        item_groups, dropped_rows = read_column_groups(
+            path, list(dataset.cost_items), "dataset.cost_items", params.drop_incomplete, "uncertainty.drop_incomplete",
+            dataset.group_by,
         )
-        check_items(items, list(dataset.cost_items), dataset.combine, str(path))
+        for group, items in item_groups.items():
+            check_items(items, list(dataset.cost_items), dataset.combine, _group_place(path, dataset.group_by, group))
     subseries, dropped = transform_groups(groups, list(dataset.transforms), path, dataset.column, dataset.group_by is not None)
     # with flags, transforms is [level] (check): one series per group, in the groups' order
     censored = dict(zip(subseries, flags.values(), strict=True)) if flags else {}
@@ -274,10 +276,18 @@ def run(cfg: Config, out: Run) -> dict:
                           f"{metrics['revenue']['var']:.6g} / {metrics['revenue']['cvar']:.6g}")
         out.table("revenue_risk", pl.DataFrame([row]))
     if dataset.cost_items:
-        rows, metrics["propagation"] = propagate_items(
-            items, list(dataset.cost_items), families=params.families, combine=dataset.combine, confidence=params.confidence,
-            n_samples=params.mc_samples, copula=params.copula, random_state=out.seed, where=str(path),
-        )
+        rows = []
+        for group, items in item_groups.items():  # per group, as the series: a mine's total from its own items
+            group_rows, group_metrics = propagate_items(
+                items, list(dataset.cost_items), families=params.families, combine=dataset.combine, confidence=params.confidence,
+                n_samples=params.mc_samples, copula=params.copula, random_state=out.seed,
+                where=_group_place(path, dataset.group_by, group),
+            )
+            if dataset.group_by is None:
+                rows, metrics["propagation"] = group_rows, group_metrics
+            else:
+                rows += [{dataset.group_by: group, **row} for row in group_rows]
+                metrics.setdefault("propagation", {})[group] = group_metrics
         out.table("propagation", pl.DataFrame(rows))
         if params.drop_incomplete:
             metrics["propagation"]["dropped_rows"] = dropped_rows
@@ -288,6 +298,11 @@ def run(cfg: Config, out: Run) -> dict:
     for line in unread_settings(READ_ONLY_WITH, cfg):  # with the figures: said at once, they came before a refusal's one line
         out.warn(line)
     return {"uncertainty": metrics}
+
+
+def _group_place(path, group_by: str | None, group: str) -> str:
+    """Where a group's cost items are, for its errors: the file, and the group with group_by."""
+    return str(path) if group_by is None else f"{path} ({group_by} {group})"
 
 
 def _cost_transform(transforms) -> str | None:

@@ -12,7 +12,7 @@ import polars as pl
 
 from minectl.data.names import check_names
 from minectl.data.sources import read_file
-from minectl.data.values import check_no_summary_row, complete_rows, numeric, serial_day_hint, series_gaps
+from minectl.data.values import check_no_summary_row, column_telling_apart, complete_rows, numeric, serial_day_hint, series_gaps
 from minectl.errors import ConfigError, DataError
 from minectl.features.series import refuse_unit_change, row_units
 from minectl.uncertainty.distributions import check_spread
@@ -111,7 +111,25 @@ def read_columns(path: Path, columns: list[str], key: str, drop: bool, drop_key:
     ``ordered`` (why the rows are consecutive periods, for the errors): a date column must
     increase row by row, only rows before the first complete row or after the last are dropped, and a
     column that steps by a unit's factor and stays is refused (refuse_unit_change)."""
+    return _read_columns(_with_columns(path, columns, key), path, columns, drop, drop_key, ordered)
+
+
+def read_column_groups(path: Path, columns: list[str], key: str, drop: bool, drop_key: str,
+                       group_by: Optional[str]) -> tuple[dict[str, np.ndarray], int]:
+    """read_columns split by the value of ``group_by`` ({'all': rows} without it), groups in file order: the cost
+    items of two mines in one file are two sets of items (pooled, a cost run's daily table of 2 mines gave one
+    range of a day's total, the mines' mix, beside one interval per mine)."""
     frame = _with_columns(path, columns, key)
+    table, dropped = _read_columns(frame, path, columns, drop, drop_key)
+    if group_by is None:
+        return {"all": table}, dropped
+    complete = frame.select(pl.all_horizontal(pl.col(columns).is_not_null())).to_series()
+    labels = frame[group_by].cast(pl.Utf8).filter(complete)
+    return {label: table[(labels == label).to_numpy()] for label in labels.unique(maintain_order=True)}, dropped
+
+
+def _read_columns(frame: pl.DataFrame, path: Path, columns: list[str], drop: bool, drop_key: str,
+                  ordered: Optional[str] = None) -> tuple[np.ndarray, int]:
     if ordered:
         _check_date_columns(frame, path, None, ordered)
     for column in columns:  # what an export wrote instead of numbers, said before complete_rows' plain "not numbers"
@@ -201,6 +219,8 @@ def read_series(
     # events (failures) may share a time in a found column; prices may not: a log return between two rows of
     # one day spans no time, and one day exported twice with two prices was one more value, exit 0
     events = found is not None and not returns
+    if events and group_by is None and dates is not None:
+        _refuse_several_series(frame, dates, column, path)
     out, censored = {}, {}
     for group in groups.unique(maintain_order=True).to_list():
         in_group = groups == group
@@ -225,6 +245,22 @@ def read_series(
                                 f"of {kept.size}; expected at least 3 to fit a distribution")
             censored[str(group)] = kept
     return out, censored
+
+
+def _refuse_several_series(frame: pl.DataFrame, dates: pl.Series, column: str, path: Path) -> None:
+    """A date column found, not named, may repeat a date (events on one day), but not in rows that another column
+    tells apart, each of its values on many rows (a series' name): a cost run's daily table of two mines was read as
+    one series (its mean the mines' mix, its blocks pairs of two mines' days), exit 0."""
+    repeated = dates.is_duplicated() & dates.is_not_null()
+    if not repeated.any():
+        return
+    rows = frame.filter(dates == dates.filter(repeated)[0])
+    ids = column_telling_apart(rows, (dates.name, column))
+    if ids is not None and 2 * frame[ids].n_unique() <= frame.height:  # not a record number: one value a row
+        shown = ", ".join(repr(str(value)) for value in rows[ids].head(3).to_list())
+        raise DataError(f"{path}: column '{dates.name}' repeats {dates.filter(repeated)[0]} in rows that '{ids}' tells apart "
+                        f"({shown}): several series in one file; expected dataset.group_by={ids} (one series each), or the "
+                        f"rows of one {ids}")
 
 
 def _refuse_running_total(frame: pl.DataFrame, values: pl.Series, groups: pl.Series, path: Path, key: str) -> None:
