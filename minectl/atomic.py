@@ -41,6 +41,13 @@ def atomic_path(target: Path, *, folder: bool = False) -> Iterator[Path]:
         if folder and target.is_dir():
             shutil.rmtree(target)  # os.replace cannot replace a folder that has files
         os.replace(tmp_path, target)
+    except Exception as exc:
+        # polars tells a full disk in its own words ("Invalid thrift: transport error"): asked now, while the
+        # half-written file still fills the disk (removed below, it frees the room that showed it full)
+        code = None if isinstance(exc, OSError) else no_room_left(exc, target.parent)
+        if code is None:
+            raise
+        raise OSError(code, os.strerror(code), str(target)) from exc
     finally:
         if folder:
             shutil.rmtree(tmp_path, ignore_errors=True)

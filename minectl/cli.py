@@ -208,6 +208,10 @@ def _mistyped_override(message: str) -> Optional[str]:
     if not given:
         return None
     key, value, why = given.groups()
+    unset = re.match(r"Missing mandatory value: ([\w.]+)", why)
+    if unset:  # `~data data.dir=x`: OmegaConf names the node, not the override that emptied it
+        return (f"{key}={value}: '{unset.group(1)}' has no value here (~{unset.group(1)}?), so no key of it can be set; "
+                f"expected {unset.group(1)}=... (an option of its group, or a value) for it")
     if why.startswith("Cannot merge DictConfig with ListConfig"):  # OmegaConf's words either way round: the value says which
         return (f"{key}={value}: a list; expected a mapping, {key}={{name: value}} or {key.lstrip('+')}.NAME=VALUE"
                 if value.startswith("[") else f"{key}={value}: a mapping; expected a list in brackets, e.g. {key}=[a,b]")
@@ -334,11 +338,12 @@ SWEEP_SETTINGS = ("hydra/launcher", "hydra/sweeper", "hydra.launcher.", "hydra.s
 
 def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output_key: Optional[str] = None,
              start_workers: bool = False, multirun: bool = False, source: Optional[str] = None,
-             package: Optional[tuple[str, str]] = None) -> Optional[tuple[Path, bool]]:
+             package: Optional[tuple[str, str]] = None, overwrite: bool = False) -> Optional[tuple[Path, bool]]:
     """Compose the config for every override value before any work: one line per mistake.
     ``output_key``: the config key of the folder the run will write (checked when given).
     ``package``: --cfg's KIND and --package's KEY, the node it prints (checked when given).
     ``source``: where the overrides come from when not the command line (a replayed run's file), said first.
+    ``overwrite``: --overwrite, which must remove no input of the run with the run it replaces.
     ``start_workers``: start the worker processes the task asks for (its `workers_ahead`) before
     the checks import the estimator classes, so that the workers' imports overlap them.
     Returns that folder and whether its name is a time-stamped default (None: not known here)."""
@@ -386,8 +391,11 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                     if "full_key:" not in str(exc):
                         raise
                     raise MinectlError(_under_null(task, variant, extra)) from None
-                except HydraException as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
-                    raise MinectlError(_new_key(task, variant, extra, exc, config_dir)) from None
+                except (HydraException, TypeError, ValueError) as exc:  # e.g. a key a map lacks: a typo of an estimator parameter?
+                    item = _list_item(task, variant, extra)  # Hydra's TypeError traceback of `~key.0`, its int() of `key.x`
+                    if item is None and not isinstance(exc, HydraException):
+                        raise
+                    raise MinectlError(item or _new_key(task, variant, extra, exc, config_dir)) from None
                 HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
                 remember(hydra_secrets(cfg.hydra))  # before its checks: their error lines may quote a value
                 trust.check_hydra_config(cfg.hydra)  # resolved: `callbacks: ${oc.create:...}` builds what Hydra calls
@@ -421,7 +429,7 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                         raise MinectlError(f"{a} and {b} put their jobs into one folder of the sweep, {folder}; expected "
                                            "a hydra.sweep.subdir of its own for each job (the default ${hydra.job.num})")
                 if output_key:
-                    checked = _check_output_dir(cfg, output_key)  # every variant's folder can be made
+                    checked = _check_output_dir(cfg, output_key, overwrite)  # every variant's folder can be made
                     if multirun:
                         _check_sweep_dir(cfg, checked, output)
                     output = output or checked
@@ -742,12 +750,15 @@ def _check_path_arg(shown: str, path: Path, room: int = 0) -> None:
         _fail(str(exc))
 
 
-def _check_output_dir(cfg: Any, key: str) -> tuple[Path, bool]:
+def _check_output_dir(cfg: Any, key: str, overwrite: bool = False) -> tuple[Path, bool]:
     """The run's output folder can be made: its nearest existing ancestor is a writable folder
-    (Hydra makes it inside the job, where a failure is a traceback). Returns the folder and
-    whether its name is time-stamped (`${now:...}`)."""
+    (Hydra makes it inside the job, where a failure is a traceback), and --overwrite (``overwrite``)
+    removes no input of the run with the run it replaces. Returns the folder and whether its name is
+    time-stamped (`${now:...}`)."""
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
+
+    from minectl.runfolder import holds_run
 
     parent, _, leaf = key.rpartition(".")
     written = OmegaConf.to_container(OmegaConf.select(cfg, parent))[leaf]
@@ -759,6 +770,9 @@ def _check_output_dir(cfg: Any, key: str) -> tuple[Path, bool]:
                            "resolve before the run starts (keys of the config, set environment variables, ${now:...})") from None
     if not str(value or "").strip():  # Path("") is ".": the run's files would land among the working folder's
         raise MinectlError(f"{key} is empty; expected a folder (an unset shell variable? {key}=. writes into this folder)")
+    if str(value) != str(value).strip():  # a quoted path's stray space: ' /tmp/x' ran into the folder `./ /tmp/x`
+        where = "before" if str(value)[0].isspace() else "after"
+        raise MinectlError(f"{key}='{value}': a space {where} the path; expected the folder's path without spaces around it")
     path = Path(value)
     if path.parts[0].startswith("~"):  # Hydra expands no ~: the run went into a folder named `~` in the working folder
         raise MinectlError(f"{key}={path}: ~ is the home folder to a shell only; expected the path in full, e.g. "
@@ -772,7 +786,38 @@ def _check_output_dir(cfg: Any, key: str) -> tuple[Path, bool]:
     if data_dir and path.resolve().is_relative_to(Path(data_dir).resolve()):  # its value may be a secret: not said
         raise MinectlError(f"{key}={path}: inside data.dir, the run's input folder (a run folder named like a table, "
                            "production/, is read as that table by every later run); expected a folder outside it")
+    replaced = overwrite and holds_run(path) and not Path.cwd().resolve().is_relative_to(path.resolve())  # else refused as such
+    inside = next(iter(_inputs_inside(cfg, path)), None) if replaced else None
+    if inside:  # the folder is removed before the run starts: the run would find its input gone
+        raise MinectlError(f"{key}={path}: --overwrite would remove {inside} (an input of this run) with the run it replaces; "
+                           "expected the input outside that folder")
     return path, timestamped
+
+
+def _inputs_inside(cfg: Any, folder: Path) -> list[str]:
+    """The keys of the task's config (``cfg``, Hydra's node aside) whose value names a file or folder inside ``folder``
+    (a data folder, a table of an earlier run); none where the config does not resolve here (said by a later check)."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        task = OmegaConf.to_container(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]), resolve=True)
+    except OmegaConfBaseException:
+        return []
+
+    def values(node: Any, prefix: str) -> Iterator[tuple[str, str]]:
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for name, value in items:
+            yield from values(value, f"{prefix}{name}.") if isinstance(value, (dict, list)) else [(f"{prefix}{name}", value)]
+
+    found = []
+    for key, value in values(task, ""):
+        try:
+            if isinstance(value, str) and value and Path(value).exists() and Path(value).resolve().is_relative_to(folder.resolve()):
+                found.append(key)
+        except (OSError, ValueError):  # a text too long for a path, or with a NUL: not a path
+            continue
+    return found
 
 
 def _new_key(task: str, variant: list[str], extra: list[str], exc: BaseException, config_dir: Optional[Path]) -> str:
@@ -842,6 +887,33 @@ def _params_set_or_added(task: str, overrides: list[str]) -> list[str]:
             for o in overrides]
 
 
+def _list_item(task: str, variant: list[str], extra: list[str]) -> Optional[str]:
+    """The override of ``variant`` that names an item of a list as none can be: deleted (`~key.0`), by a name, or past
+    its end (an index sets an item, never adds one); None when no override does."""
+    from hydra import compose
+    from omegaconf import ListConfig, OmegaConf
+
+    keys = {override: override.split("=", 1)[0].lstrip("+~") for override in variant}
+    try:  # config groups and top-level keys decide which nodes are lists; dotted keys are set inside them
+        base = compose(task, overrides=[o for o, key in keys.items() if "." not in key] + extra)
+    except Exception:  # noqa: BLE001 - a group's own error: said by the caller
+        return None
+    for override, key in keys.items():
+        parent, _, item = key.rpartition(".")
+        node = OmegaConf.select(base, parent, default=None, throw_on_resolution_failure=False) if parent else None
+        if not isinstance(node, ListConfig):
+            continue
+        whole = f"or the whole list ({parent}=[...])"
+        if override.startswith("~"):
+            return f"{override}: deletes an item of the list {parent}, which ~ cannot; expected the whole list without it ({parent}=[...])"
+        if not item.isdigit():
+            return f"{override}: {parent} is a list, whose items are named by their index ({parent}.0=...); expected an index, {whole}"
+        if int(item) >= len(node):
+            return (f"{override}: {parent} has {len(node)} item{'s' * (len(node) != 1)}, and an index sets an item, never adds one; "
+                    f"expected an index below {len(node)}, {whole}")
+    return None
+
+
 def _under_null(task: str, variant: list[str], extra: list[str]) -> str:
     """The override of ``variant`` that sets a key under a null node, or merges a mapping into one, said in one line."""
     from hydra import compose
@@ -902,7 +974,8 @@ def run_hydra(
             _fail(str(exc))
     else:
         output = precheck(task, overrides, config_dir, None if cfg or hydra_help or info else key, start_workers=single_run,
-                          multirun=multirun, source=source, package=(cfg, package) if cfg and package else None)
+                          multirun=multirun, source=source, package=(cfg, package) if cfg and package else None,
+                          overwrite=overwrite)
     if hydra_help:  # the page lists the groups and composes no task config (precheck registered the schemas to check one)
         forget_schemas(schemas())
     if output is not None:  # made here, exclusively: Hydra would write into any folder it finds
@@ -1354,6 +1427,7 @@ def verify(
         metrics_edited,
         packages_changed,
         status_of_another_config,
+        tables_edited,
     )
     from minectl.runfolder import check_finished, holds_run, read_metrics, read_provenance, read_run
     from minectl.trust import check_run_folder
@@ -1405,17 +1479,28 @@ def verify(
     mismatches = compare_metrics(expected, actual, rtol, atol)
     changed_inputs = inputs_changed(provenance, replayed)  # the same metrics from other inputs reproduce nothing
     console = Console(soft_wrap=True)  # whole paths, not wrapped at the terminal's width
+    # said whether or not the figures differ: an edit within --rtol/--atol, or of a table's bytes alone, is no result of the run
+    edited_metrics = (f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since"
+                      if metrics_edited(run_dir, status) else None)
+    edited_tables = (f"{edited} ({STATUS_FILE} holds the sha256 of each table the run wrote): changed since the run"
+                     if (edited := tables_edited(run_dir, status)) else None)
     if mismatches or changed_inputs or files_differ:
         changes = (changed_inputs + packages_changed(provenance) + cpu_changed(provenance, replayed)  # the causes a replay cannot undo
                    + environment_changed(provenance))
-        if metrics_edited(run_dir, status):
-            changes.append(f"{METRICS_FILE}: not the file the run wrote (its sha256 differs from {STATUS_FILE}'s): edited since")
+        if edited_metrics:
+            changes.append(edited_metrics)
         elif status_of_another_config(run_dir, status) and any(name == ".hydra/config.yaml" for name, _ in files_differ):
             changes.append(".hydra/config.yaml: not the config the run composed (its sha256 differs from status.json's, and the "
                            "replay's differs too): edited since, or written by another minectl")
         elif status_of_another_config(run_dir, status):  # the replay composed the saved config: status and metrics are another's
             changes.append(f"{STATUS_FILE} and {METRICS_FILE}: written for another config than .hydra/config.yaml "
                            f"(its sha256 differs from {STATUS_FILE}'s): copied from another run")
+        elif any(name == ".hydra/config.yaml" for name, _ in files_differ):  # the run's own config, composed otherwise now
+            where = f"--config-dir {run.config_dir}, or minectl's own" if run.config_dir else "minectl's own: another version?"
+            changes.append(".hydra/config.yaml: the replay composed another config from .hydra/overrides.yaml: it, or a config "
+                           f"file ({where}), changed since the run")
+        if edited_tables:  # else the table's lines read as a replay that differs
+            changes.append(edited_tables)
         read = ", ".join(provenance.get("environment", {}))  # their values are not recorded: they may be secrets
         unchanged = "no input file, package version or CPU kernel changed since the run" + (
             f"; its config reads the environment ({read}, by ${{oc.env:...}}), whose values the run does not record: "
@@ -1438,8 +1523,9 @@ def verify(
             console.print("[red]not reproduced[/]: identical metrics, but "
                           + (files_line if files_differ else "from inputs that changed since the run"))
         raise typer.Exit(1)
-    for line in packages_changed(provenance) + cpu_changed(provenance, replayed):  # said, though the figures held
-        console.print(f"[yellow]note[/] {_shown(line)}")
+    for line in packages_changed(provenance) + cpu_changed(provenance, replayed) + [edited_metrics, edited_tables]:
+        if line:  # said, though the figures held
+            console.print(f"[yellow]note[/] {_shown(line)}")
     timing = sum(is_timing(key) for key in expected)
     within = " and ".join(f"{name}={value}" for name, value in (("rtol", rtol), ("atol", atol)) if value)
     console.print(f"[green]reproduced[/]: {len(expected) - timing} metrics identical" + (f" within {within}" if within else "")

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable, Iterable, Iterator
 
 import minectl
-from minectl.atomic import atomic_path, no_room_left
+from minectl.atomic import atomic_path
 from minectl.errors import DataError
 from minectl.redaction import printable, redact, redact_strings
 
@@ -374,7 +374,7 @@ def tables_edited(run_dir: Path, status: dict) -> str | None:
             return f"tables/{name} is missing"
         if name not in saved:
             return f"tables/{name} was not written by the run"
-        if sha256_file(found[name]) != saved[name]:
+        if not found[name].is_file() or sha256_file(found[name]) != saved[name]:  # a pipe: never read, never the run's
             return f"tables/{name} differs from the one the run wrote"
     return None
 
@@ -608,12 +608,9 @@ def write_summary(sweep_dir: Path):
         try:
             with atomic_path(target) as tmp:
                 summary.write_parquet(tmp)
-        except Exception as exc:  # a sweep on a read-only mount, or someone else's; a full disk (polars' own error)
-            code = no_room_left(exc, target.parent)
-            if not isinstance(exc, OSError) and code is None:
-                raise
-            raise DataError(f"{target}: cannot be written ({os.strerror(code) if code else exc.strerror or exc}); expected a "
-                            "sweep folder you can write (summarize rewrites its summary.parquet: copy the folder)") from None
+        except OSError as exc:  # a sweep on a read-only mount, or someone else's; a full disk (atomic_path names polars' error)
+            raise DataError(f"{target}: cannot be written ({exc.strerror or exc}); expected a sweep folder you can write, "
+                            "with room on its disk (summarize rewrites its summary.parquet: make room, or copy the folder)") from None
     return summary
 
 

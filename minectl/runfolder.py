@@ -410,6 +410,45 @@ def _enclosing_run(path: Path, sweeps: bool) -> Path | None:
                  if (parent / ".hydra").is_dir() or sweeps and (parent / "multirun.yaml").is_file()), None)
 
 
+def lock_run(folder: Path) -> int | None:
+    """Lock the run of ``folder`` (its .hydra/) for as long as the returned descriptor is open: its job holds it while it
+    runs. None where no lock is taken (no fcntl, a file system without locks)."""
+    try:
+        import fcntl
+
+        descriptor = os.open(Path(folder) / ".hydra", os.O_RDONLY)
+    except (ImportError, OSError):
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def still_running(folder: Path) -> bool:
+    """Whether a job holds the lock (:func:`lock_run`) of the run in ``folder``, or of one of its jobs (a sweep's)."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    for saved in [Path(folder) / ".hydra", *Path(folder).glob("*/.hydra")]:
+        try:
+            descriptor = os.open(saved, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:  # a file system without locks: nothing to tell
+            continue
+        finally:
+            os.close(descriptor)
+    return False
+
+
 def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -> Path:
     """Make the folder a run (or sweep) writes into, before Hydra writes anything.
 
@@ -448,6 +487,9 @@ def claim_output_dir(path: Path, key: str, timestamped: bool, overwrite: bool) -
                 unfinished = (path / ".hydra").exists() and not (path / STATUS_FILE).exists()  # no status: killed, or running
                 raise ConfigError(f"{key}={path}: already holds a run{' that has not finished (still running, or killed)' * unfinished}; "
                                   "expected a new folder, or --overwrite to replace that run")
+            if still_running(path):  # removed, the job would go on writing its results among the new run's
+                raise ConfigError(f"{key}={path}: holds a run that is still running; expected it to end first (or stop it), "
+                                  "or a new folder")
             if Path.cwd().resolve().is_relative_to(path.resolve()):
                 raise ConfigError(f"{key}={path}: --overwrite would remove the working folder; expected a run folder outside it")
             shutil.rmtree(path)

@@ -45,6 +45,21 @@ def stop_signals_interrupt() -> list[int]:
 
 
 def execute_job(cfg: Any) -> float | None:
+    """:func:`run_job`, with the run's folder locked meanwhile: `--overwrite` from another process tells a
+    running run from a killed one, and refuses to remove the folder under a job that would go on writing into it."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from minectl.runfolder import lock_run
+
+    lock = lock_run(Path(HydraConfig.get().runtime.output_dir))
+    try:
+        return run_job(cfg)
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def run_job(cfg: Any) -> float | None:
     """Run the task named by cfg.task_name in Hydra's output dir; write metrics and status.
 
     A bad input fails a single run with one line and exit code 2; in a multirun the job is
