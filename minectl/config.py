@@ -150,11 +150,9 @@ def misfit(schema: Any, value: Any, path: str) -> Optional[str]:
     import dataclasses
     import typing
 
-    from minectl.constraints import unknown_key
+    from minectl.constraints import unknown_key, without_optional
 
-    args = [arg for arg in typing.get_args(schema) if arg is not type(None)]
-    if typing.get_origin(schema) is typing.Union and len(args) == 1:  # Optional[X]
-        schema = args[0]
+    schema = without_optional(schema)
     origin = typing.get_origin(schema)
     if isinstance(value, dict) and origin is list:
         item = typing.get_args(schema)[0]

@@ -154,10 +154,14 @@ def schema_at(root: Any, path: str) -> Any:
             node = typing.get_type_hints(node)[part]
         else:
             return None
-        args = [arg for arg in typing.get_args(node) if arg is not type(None)]
-        if typing.get_origin(node) is typing.Union and len(args) == 1:  # Optional[X]
-            node = args[0]
+        node = without_optional(node)
     return node if dataclasses.is_dataclass(node) else None
+
+
+def without_optional(schema: Any) -> Any:
+    """X for a schema type Optional[X] (a node that may be null), else ``schema`` itself."""
+    args = [arg for arg in typing.get_args(schema) if arg is not type(None)]
+    return args[0] if typing.get_origin(schema) is typing.Union and len(args) == 1 else schema
 
 
 def unknown_key(where: str, known: Iterable[str], what: str = "key") -> str:
