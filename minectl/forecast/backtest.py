@@ -238,14 +238,16 @@ def horizon_metrics(scores: pl.DataFrame) -> dict:
     return metrics
 
 
-def future_forecast(fitted, last_date: date, horizon: int, model_name: str, interval_level: float) -> pl.DataFrame:
-    """Forecast the next `horizon` months with a model fitted on the whole series.
+def future_forecast(fitted, last_date: date, horizon: int, model_name: str, interval_level: float,
+                    filled: np.ndarray | None = None) -> pl.DataFrame:
+    """Forecast the next `horizon` months with a model fitted on the whole series (``filled``: its months that
+    were empty and interpolated, for the interval).
 
     Columns: date (first of month), model, forecast, lower, upper (null when the model has no
     predictive interval).
     """
     forecast = fitted.predict(horizon)
-    interval = fitted.predict_interval(horizon, interval_level)
+    interval = fitted.predict_interval(horizon, interval_level, filled)
     lower, upper = interval if interval is not None else ([None] * horizon, [None] * horizon)
     dates = [add_months(last_date, k) for k in range(1, horizon + 1)]
     return pl.DataFrame(

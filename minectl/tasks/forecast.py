@@ -182,7 +182,7 @@ def run(cfg: Config, out: Run) -> dict:
     scores = backtest_accuracy(backtest).filter(pl.col("horizon").is_in(list(params.backtest_horizons)))
     metrics.update(horizon_metrics(scores))
     forecast = pl.concat(
-        future_forecast(fits[name, n], dates[-1], params.horizon, name, params.interval_level) for name in models
+        future_forecast(fits[name, n], dates[-1], params.horizon, name, params.interval_level, ~quoted) for name in models
     )
     # the level of lower and upper, where a model has them: a consumer (schedule's price.interval_level) read a 0.8 interval
     # as a 0.9 one, its price spread 22 % too small, without a word
@@ -202,9 +202,16 @@ def run(cfg: Config, out: Run) -> dict:
 
 def _warn(out: Run, cfg: Config, models: dict, fits: dict, n: int) -> None:
     """Said with the figures (said at once, they came before a refusal's one line): parameters that others leave unread,
-    doubts about the fit on the whole series behind the forecast (none in a validation-only run), settings not read."""
+    doubts about the fit on the whole series behind the forecast (none in a validation-only run), the backtest's fits
+    that did not converge, settings not read."""
     lines = [f"forecaster.{name}.params.{line}" for name, (model, _) in models.items() for line in model.unused_params()]
     lines += [f"forecaster.{name}.params.{line}" for name in models if (name, n) in fits for line in fits[name, n].fit_notes()]
+    for name in models:  # the backtest's scores rest on its own fits: a stopped search there was said of none
+        backtest_fits = [fit for (fitted, months), fit in fits.items() if fitted == name and months != n]
+        stopped = sum(not fit.converged() for fit in backtest_fits)
+        if stopped:
+            lines.append(f"forecaster.{name}: {stopped} of {len(backtest_fits)} backtest fits did not converge (the parameter "
+                         "search stopped early); their forecasts, scored in the backtest, use the parameters where it stopped")
     for line in [*lines, *unread_settings(READ_ONLY_WITH, cfg)]:
         out.warn(line)
 

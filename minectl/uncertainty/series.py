@@ -62,13 +62,19 @@ def transform_groups(
             series[label], dropped[label] = drop_gaps(transform_series(values, transform, f"{path}: {column} ({label})"))
             if series[label].size < 3:  # every series is also fitted: here, not after the series before it were printed
                 raise DataError(f"{path}: column '{column}' ({label}) has {series[label].size} value(s); expected at least 2 to "
-                                "resample and 3 to fit a distribution")
+                                f"resample and 3 to fit a distribution{_whole_group_hint(grouped, group)}")
             check_spread(series[label], f"{path}: column '{column}' ({label})")  # every series, before the first one's output
             if transform != "level" and _fixed_step(values, series[label], transform):
                 raise DataError(f"{path}: column '{column}' ({label}): every {transform} is {series[label][0]:g} up to rounding (a "
                                 f"{'rate' if transform == 'log_return' else 'step'} fixed as by an escalation clause): no distribution "
                                 f"to fit; expected dataset.transforms without '{transform}'")
     return series, dropped
+
+
+def _whole_group_hint(grouped: bool, group: str) -> str:
+    """What to do with a group too small to fit: refused, not left out, as the other groups' figures would read as
+    the whole file's, one group short (and no setting picks groups)."""
+    return f" (dataset.group_by analyses every group: leave the rows of {group!r} out of the file)" if grouped else ""
 
 
 def _with_columns(path: Path, columns: list[str], key: str) -> pl.DataFrame:
@@ -241,8 +247,8 @@ def read_series(
         if flags is not None:
             kept = flags.filter(in_group & values.is_not_null()).to_numpy()  # the values' rows, gaps left out
             if (~kept).sum() < 3:
-                raise DataError(f"{where}: column '{censored_column}' leaves {int((~kept).sum())} failures (uncensored rows) "
-                                f"of {kept.size}; expected at least 3 to fit a distribution")
+                raise DataError(f"{where}: column '{censored_column}' leaves {int((~kept).sum())} failures (uncensored rows) of "
+                                f"{kept.size}; expected at least 3 to fit a distribution{_whole_group_hint(group_by is not None, group)}")
             censored[str(group)] = kept
     return out, censored
 
