@@ -68,6 +68,8 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[s
     to high, e.g. ['no', 'yes']) their positions; every level must occur."""
     _check_label_column(frame, column)
     values = frame[column]
+    if values.dtype.is_float():  # pandas' empty label in a parquet or csv is NaN: one missing, not a text label
+        values = values.fill_nan(None)
     if values.null_count():
         first = int(values.is_null().arg_true()[0])
         raise DataError(f"risk labels: column {column!r} has {values.null_count()} missing values (first in row {first + 1} of the "
@@ -93,6 +95,8 @@ def column_labels(frame: pl.DataFrame, column: str, n_levels: int, names: list[s
             if not fractional and not labels.null_count() and len(found) == n_levels:  # classes coded 1/2 (UCI's habit)
                 codes = ",".join(map(str, sorted(labels.unique().to_list())))  # in numeric order: 2 before 10
                 hint = f"; or these {n_levels} labels listed from low to high risk in risk.labels.names=[{codes}]"
+            elif not fractional and not labels.null_count() and labels.min() == 0 and labels.max() < 5:  # 0..3 of 3 levels
+                hint = f"; or risk.labels.levels={labels.max() + 1} for levels 0..{labels.max()}"
             raise DataError(f"risk labels: column {column!r} must hold integers 0..{n_levels - 1} (found {shown}){hint}")
     absent = sorted(set(range(n_levels)) - set(labels.unique().to_list()))
     if absent:

@@ -69,18 +69,25 @@ def verdicts(metrics: dict, keys: list[str], leakage_limit: float | None) -> lis
 
 def few_test_rows(confusions: list[np.ndarray], keys: list[str], n_levels: int) -> list[str]:
     """One line per lead time whose test part holds a level in fewer than MIN_LEVEL_ROWS rows (but some): its recall
-    and F1, and the AUC, rest on those few rows (one bump in a test window: recall 0 or 1), which the table does not show."""
+    and F1, and the AUC, rest on those few rows (one bump in a test window: recall 0 or 1), which the table does not show;
+    one per lead time whose test part lacks a level: the table's 'nan' (recall high) and a macro recall and AUC over
+    fewer levels were unsaid."""
     from minectl.risk.leakage import MIN_LEVEL_ROWS
 
     lines = []
     for key, confusion in zip(keys, confusions, strict=True):
         rows = confusion.sum(axis=1)
-        thin = [f"{int(n)} row{'' if n == 1 else 's'} of {name!r}" for name, n in zip(level_names(n_levels), rows, strict=True)
-                if 0 < n < MIN_LEVEL_ROWS]
+        counted = list(zip(level_names(n_levels), rows, strict=True))
+        thin = [f"{int(n)} row{'' if n == 1 else 's'} of {name!r}" for name, n in counted if 0 < n < MIN_LEVEL_ROWS]
         if thin:
             lines.append(f"[yellow]{key.removeprefix('lead_')}: the test part holds only {' and '.join(thin)} among its "
                          f"{int(rows.sum())}: the recall and F1 of that level, and the AUC, rest on so few rows (a larger "
                          "risk.test_fraction, or more data)[/yellow]")
+        absent = [repr(name) for name, n in counted if n == 0]
+        if absent:
+            lines.append(f"[yellow]{key.removeprefix('lead_')}: the test part holds no row of {' or '.join(absent)} among its "
+                         f"{int(rows.sum())}: no recall of it is measured ('nan', not in metrics.json), and the macro recall "
+                         "and the AUC are over the other levels (a larger risk.test_fraction, or more data)[/yellow]")
     return lines
 
 

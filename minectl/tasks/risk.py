@@ -60,7 +60,7 @@ class LabelsConfig:
     # a continuous column cut at `cuts`, or at quantiles of the training part only (`quantiles`, default equal shares)
     source: str = "column"
     column: str = "risk"
-    levels: int = between(2, 5, default=3)  # 3: low/medium/high; 2: binary (low/high); 4-5: thresholds/quantiles
+    levels: int = between(2, 5, default=3)  # 3: low/medium/high (rules: 3 only); 2: binary (low/high)
     cuts: List[float] = finite(default_factory=list)  # thresholds: levels - 1 increasing values of `column`
     quantiles: List[float] = between(0, 1, default_factory=list, closed="neither")  # levels - 1 probabilities (empty: equal shares)
     sources: List[str] = field(default_factory=list)  # further columns the label was derived from: never features
@@ -200,20 +200,18 @@ def check(cfg: Config) -> None:
     labels = params.labels
     if labels.source not in LABEL_SOURCES:
         raise ConfigError(f"risk.labels.source: {labels.source!r}; expected one of {', '.join(LABEL_SOURCES)}")
-    if labels.source in ("column", "rules") and labels.levels > 3:
-        raise ConfigError(f"risk.labels.levels: {labels.levels} with risk.labels.source={labels.source}; expected 2 or 3 "
-                          "(4 or 5 levels: source thresholds or quantiles)")
+    if labels.source == "rules" and labels.levels != 3:  # rules give low/medium/high (2 levels: an IndexError at the fit)
+        raise ConfigError(f"risk.labels.levels: {labels.levels} with risk.labels.source=rules; expected 3 (the rules' low, "
+                          "medium and high; other level counts: source column, thresholds or quantiles)")
     if labels.names and (labels.source != "column" or len(labels.names) != labels.levels or len(set(labels.names)) != labels.levels):
         raise ConfigError(f"risk.labels.names: {list(labels.names)}; expected {labels.levels} distinct labels from low to high "
                           "(risk.labels.levels) with risk.labels.source=column")
-    if labels.names:
-        from minectl.risk.evaluate import level_names
-
-        ordered, given = level_names(labels.levels), [name.lower() for name in labels.names]
-        if sorted(given) == sorted(ordered) and given != ordered:
-            # [high, low] (the order a sort or a value count gives): every figure of 'high' would be measured on 'low'
-            raise ConfigError(f"risk.labels.names: {list(labels.names)} are the risk levels out of order; expected them from "
-                              f"low to high: {ordered}")
+    ranks = [LEVEL_WORD_RANKS.get(name.strip().lower().replace(" ", "_").replace("-", "_")) for name in labels.names]
+    if None not in ranks and any(a > b for a, b in zip(ranks, ranks[1:], strict=False)):
+        # [high, low] (the order a sort or a value count gives), [H, M, L]: every figure of 'high' would be measured on 'low'
+        ordered = [name for _, name in sorted(zip(ranks, labels.names, strict=True))]
+        raise ConfigError(f"risk.labels.names: {list(labels.names)} are the risk levels out of order; expected them from "
+                          f"low to high: {ordered}")
     if labels.high is not None and labels.high not in list(labels.names)[-1:]:
         given = f"is not the last of risk.labels.names {list(labels.names)}" if labels.names else "is set without risk.labels.names"
         raise ConfigError(f"risk.labels.high: {labels.high!r} {given}; expected the high-risk label, listed last in "
@@ -319,6 +317,10 @@ def check(cfg: Config) -> None:
 
         check_input("risk.input.path", _table_path(params.input))
 
+
+# names of risk levels, and their abbreviations, by rank: names all of them out of this order are refused
+LEVEL_WORD_RANKS = {"very_low": 0, "vl": 0, "low": 1, "lo": 1, "l": 1, "medium": 2, "med": 2, "m": 2, "moderate": 2,
+                    "mid": 2, "high": 3, "hi": 3, "h": 3, "very_high": 4, "vh": 4}
 
 # label words that say a hazard is absent or present: a binary class read in the order a sort or a
 # value count gives ([yes, no], [true, false], [hazardous, safe]) made 'no' the high-risk level, and

@@ -146,7 +146,7 @@ def test_seismic_bumps_binary(cli, tmp_path):
         (["risk.lead_times=[0,3,0]"], "risk.lead_times: 0 is given twice in [0, 3, 0]; expected each lead time once"),
         (["risk.lead_times=[0,1,1d]"], "risk.lead_times: 1 and 1d are the same lead time at this data's frequency (1d)"),
         (["risk.labels.levels=6"], "risk.labels.levels=6 is out of range; expected an integer in [2, 5]"),
-        (["risk.labels.levels=4"], "risk.labels.levels: 4 with risk.labels.source=column; expected 2 or 3"),
+        (["risk.labels.levels=4"], "column 'risk' never holds level 3 of 4"),
         (["risk.labels.source=rules"], "risk.labels.rules: empty"),
         (["risk/labels=rules", "risk.labels.rules.0.column=nope"], "column 'nope' not in the daily table"),
         (["risk.val_fraction=0.9"], "risk.val_fraction/risk.test_fraction: val (0.9) and test (0.2) fractions"),
