@@ -235,16 +235,20 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
     return frame, _per_mine(series, spec)
 
 
-_FLAGS = {"true": True, "false": False, "1": True, "0": False}  # true/false as text, in any case
+# true/false as text, in any case; t/f as PostgreSQL's COPY, psql and pg_dump write a boolean
+_FLAGS = {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False}
 
 
 def _cast(column: str, found: pl.DataType, dtype: pl.DataType, strict: bool = True) -> pl.Expr:
     """``column`` stored as ``found`` read as ``dtype`` (not ``strict``: a value it cannot read as null): whole-number
-    float ids (a pandas export of ids with gaps) as the integer's text, 1000 not 1000.0; and true/false stored as text
+    float ids (a pandas export of ids with gaps) as the integer's text, 1000 not 1000.0; 32-bit floats by their text (the
+    widened binary differed from a csv of the same table in the 8th digit); and true/false stored as text
     (a database's text column, pandas' strings 'True'), which polars casts to no Boolean."""
     if dtype == BOOL and found == STR:
         flags = pl.col(column).str.strip_chars().str.to_lowercase()
         return flags.replace_strict(_FLAGS, return_dtype=BOOL, **({} if strict else {"default": None}))
+    if dtype == F64 and found == pl.Float32:  # REAL: as its shortest decimal (5.1), as every csv export writes it, not 5.0999999
+        return pl.col(column).cast(STR).cast(F64)
     via = I64 if dtype == STR and (found.is_float() or found.is_decimal()) else dtype
     return pl.col(column).cast(via, strict=strict).cast(dtype)
 

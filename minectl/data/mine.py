@@ -154,7 +154,7 @@ def load_mine(
         raise DataError("data has no consumption table; expected consumption_hourly and/or consumption_daily")
     if any(spec.get("kind") == "duckdb" and spec.get("path") == path for spec in sources.values()):
         sources |= _database_sources(path, sources)
-    frames, inputs, mines = {}, [], {}
+    frames, inputs, mines, hourly_zone = {}, [], {}, None
     for name, spec in sources.items():
         spec = dict(spec)
         try:
@@ -163,6 +163,8 @@ def load_mine(
                                reads=None if name == "sensors" else (*table.columns, *table.optional_key))
             if spec.get("kind") in SERVER_KINDS:
                 inputs.append(server_rows(spec["kind"], spec.get("dsn"), spec.get("query"), frame))
+            if name == "consumption_hourly":  # the contract reads zoned times at their wall time, the zone then gone
+                hourly_zone = getattr(frame.collect_schema().get("timestamp"), "time_zone", None)
             frames[name], mines[name] = validate_table(name, frame, spec.get("path") or name)
         except DataError as exc:
             raise DataError(f"data.tables.{name}: {exc}") from None
@@ -176,7 +178,7 @@ def load_mine(
             path = resolve_input(spec["path"])
             # a folder of parquet parts: the parts read, not its hidden and marker files (_SUCCESS, .crc)
             inputs += parquet_parts(path) if spec.get("kind") == "parquet" and path.is_dir() else [path]
-    _check_joins(mines, {name: spec.get("path") or name for name, spec in sources.items()})
+    _check_joins(mines, {name: spec.get("path") or name for name, spec in sources.items()}, hourly_zone)
     return MineData(frames, inputs)
 
 
@@ -205,10 +207,11 @@ _COVERED_BY = {
 }
 
 
-def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str]) -> None:
+def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str], hourly_zone: str | None = None) -> None:
     """Every mine_id of a table is in the mines table, and for consumption and equipment also
     in production (and equipment, where given) on every day it has; the hourly meters' days are
-    whole. ``mines``: each table's rows and days per mine_id (contract._per_mine)."""
+    whole. ``mines``: each table's rows and days per mine_id (contract._per_mine); ``hourly_zone``: the zone the hourly
+    times came in, if any."""
     covers = {name: [m for m in ("mines", *_COVERED_BY.get(name, ())) if mines.get(m) is not None] for name in mines}
     for name, table in mines.items():
         for master in covers[name] if table is not None else ():
@@ -220,7 +223,7 @@ def _check_joins(mines: dict[str, pl.DataFrame | None], where: dict[str, str]) -
                     f"which table '{master}' lacks{_alike(orphans['mine_id'][0], mines[master]['mine_id'])}; "
                     f"expected every mine_id of '{name}' in '{master}'"
                 )
-    _check_whole_days(mines.get("consumption_hourly"), where.get("consumption_hourly"))  # an hour off shifts the last day too
+    _check_whole_days(mines.get("consumption_hourly"), where.get("consumption_hourly"), hourly_zone)  # an hour off shifts the last day too
     for name, table in mines.items():
         for master in covers[name][1:]:  # production (and equipment) are gapless: their first to last day is every day
             outside = table.join(mines[master], on="mine_id", suffix="_master").filter(
@@ -247,17 +250,22 @@ def _alike(mine: str, known: pl.Series) -> str:
     return f" (it has {shown(alike)}: the ids differ in {how})"
 
 
-def _check_whole_days(hourly: pl.DataFrame | None, where: str | None) -> None:
+def _check_whole_days(hourly: pl.DataFrame | None, where: str | None, zone: str | None = None) -> None:
     """Hourly meters start at a day's first hour and end at its last: a part day's sum would be
-    costed as the whole day's consumption (the hours before a first reading are no gap that eq 3 fills)."""
+    costed as the whole day's consumption (the hours before a first reading are no gap that eq 3 fills).
+    ``zone``: the times' zone, said where they are cut (a TIMESTAMPTZ comes in UTC: a mine's local midnight is another hour)."""
     if hourly is None:
         return
     for column, what in (("part_start", "starts"), ("part_end", "ends")):
         cut = hourly.filter(pl.col(column).is_not_null())
         if cut.height:
+            zoned = f" {zone}" if zone else ""
+            if zone == "UTC":
+                zoned += (" (a database's TIMESTAMPTZ comes in UTC: select ts AT TIME ZONE 'ZONE', the mine's, e.g. "
+                          "'Asia/Shanghai', for its clock)")
             raise DataError(
                 f"data.tables.consumption_hourly: {where}: a series of mine_id {shown(cut['mine_id'][0])} {what} at "
-                f"{cut[column][0]}, within a day; expected whole days (hours 00 to 23) at each series' start and end "
+                f"{cut[column][0]}{zoned}, within a day; expected whole days (hours 00 to 23) at each series' start and end "
                 "(cut the extract at midnight, or write the day's other hours as rows: an empty quantity where the reading "
                 "is missing, 0 where the meter was not yet or no longer in use; stamps at the hour's end, 01:00 to 24:00, "
                 "go back one hour)"

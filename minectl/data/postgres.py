@@ -23,9 +23,10 @@ from minectl.redaction import redact
 BATCH_ROWS = 50_000  # rows per fetch: memory stays flat on large tables
 CONNECT_TIMEOUT_S = 10
 
-# PostgreSQL type OID -> polars type of the column read (others: inferred from the values)
+# PostgreSQL type OID -> polars type of the column read (others: inferred from the values); real as Float32, which
+# the contract widens by its text as it does a parquet or DuckDB file's
 _TYPES: dict[int, pl.DataType] = {
-    16: pl.Boolean(), 20: pl.Int64(), 21: pl.Int64(), 23: pl.Int64(), 700: pl.Float64(), 701: pl.Float64(),
+    16: pl.Boolean(), 20: pl.Int64(), 21: pl.Int64(), 23: pl.Int64(), 700: pl.Float32(), 701: pl.Float64(),
     1700: pl.Float64(), 25: pl.String(), 1042: pl.String(), 1043: pl.String(), 1082: pl.Date(),
     1114: pl.Datetime("us"), 1184: pl.Datetime("us", "UTC"), 1186: pl.Duration("us"),
 }

@@ -230,7 +230,8 @@ def _parts_schema(folder: Path, parts: list[Path]) -> tuple[pl.Schema | None, di
     from their footers (no rows read); refused in one line naming two parts where they differ in columns
     or in the kind of value of a column, or where a part is no parquet. And the columns of each part that the
     scan reads in the part's own type (_scan_parts converts them): integers read as the others' floats whose
-    footers lack the statistics that show them exact as floats, and Enum text read as the others' String."""
+    footers lack the statistics that show them exact as floats, Enum text read as the others' String, and float32
+    read by its text as the others' Float64 (5.1, not the widened 5.0999999)."""
     schemas = []
     for part in parts:
         try:
@@ -266,6 +267,8 @@ def _parts_schema(folder: Path, parts: list[Path]) -> tuple[pl.Schema | None, di
     for part, schema in zip(parts, schemas, strict=True):
         for column, dtype in schema.items():
             if isinstance(dtype, pl.Enum) and table[column] == pl.String:  # polars' scan casts no Enum part to another type
+                own_types.setdefault(part, []).append(column)
+            elif dtype == pl.Float32 and table[column] == pl.Float64:  # by its text, as the contract widens a float32 table
                 own_types.setdefault(part, []).append(column)
             elif dtype.is_integer() and table[column] == pl.Float64:  # an integer part read as the others' floats
                 if (largest := _largest_integer(part, column, dtype)) is None:
@@ -345,6 +348,7 @@ def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
             return values.cast(pl.Float64)
 
         return frame.with_columns(*(pl.col(c).cast(pl.String) if isinstance(own[c], pl.Enum)
+                                    else pl.col(c).cast(pl.String).cast(pl.Float64) if own[c] == pl.Float32
                                     else pl.col(c).map_batches(exact, return_dtype=pl.Float64) for c in as_own),
                                   *(pl.lit(values[part][key], _PATH_KEYS[key]).alias(key) for key in in_path))
 
@@ -1115,7 +1119,9 @@ def read_table(
         raise DataError(f"{where}: unreadable as {kind}: {str(exc).splitlines()[0]}") from None
     for source_name in columns:
         if source_name not in schema:
-            raise DataError(f"{where}: column map names '{source_name}', which the source lacks (columns: {', '.join(schema)})")
+            alike = alike_in(source_name, schema)  # PostgreSQL folds an unquoted name (AS Tonnes) to lower case
+            hint = f" (it has {shown(alike)}: name the column as the source spells it)" if alike is not None else ""
+            raise DataError(f"{where}: column map names '{source_name}', which the source lacks{hint} (columns: {', '.join(schema)})")
     renamed = [columns.get(c, c) for c in schema]
     twice = next((name for name in renamed if renamed.count(name) > 1), None)
     if twice:  # polars would refuse the renamed table as 'column is duplicate', naming neither source column

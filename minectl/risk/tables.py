@@ -43,6 +43,10 @@ def static_features(mines: pl.DataFrame) -> pl.DataFrame:
     out = mines.select("mine_id", *[pl.col(c).cast(pl.Float64) for c in present])
     if "mining_method" in mines.columns:
         check_names(mines["mining_method"], "mining_method", "table 'mines'")  # 'open_pit ' would be a method of its own
+        unset = mines.filter(pl.col("mining_method").is_null())["mine_id"]
+        if unset.len():  # a NULL (a database's, a parquet's) failed to sort beside the methods: TypeError
+            raise DataError(f"table 'mines': mine_id {shown(unset[0])} has no mining_method (a NULL or empty cell); expected a "
+                            "method for every mine")
         for method in sorted(mines["mining_method"].unique().to_list()):
             out = out.with_columns((mines["mining_method"] == method).cast(pl.Float64).alias(f"{METHOD_PREFIX}{method}"))
     return out

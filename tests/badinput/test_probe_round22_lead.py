@@ -42,3 +42,15 @@ def test_the_yuans_other_names_keep_table_2s_money_rows(currency):
     features = compare_with_table2(daily, currency)["feature"].to_list()
     assert features == ["total_cost", "unit_cost"]  # 120 and 140 (10k CNY/d); RMB's were left out
     assert compare_with_table2(daily, "USD")["feature"].to_list() == []  # USD costs are not the table's CNY
+
+
+def test_a_mine_without_a_mining_method_is_refused_for_risk_features():
+    # a NULL from a database or a parquet null: sorted beside the methods it was a TypeError traceback
+    from minectl.errors import DataError
+    from minectl.risk.tables import static_features
+
+    mines = pl.DataFrame({"mine_id": ["M1", "M2"], "mining_method": ["open_pit", None], "equipment_grade": [2, 3]})
+    with pytest.raises(DataError, match="table 'mines': mine_id 'M2' has no mining_method"):
+        static_features(mines)
+    methods = static_features(mines.with_columns(mining_method=pl.lit("open_pit")))
+    assert methods["method_open_pit"].to_list() == [1.0, 1.0]
