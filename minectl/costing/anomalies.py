@@ -105,7 +105,7 @@ def check_indicators(rules: Iterable[Rule], items: Iterable[str], columns: Seque
         )
     for item in items:
         if item not in known:
-            raise ConfigError(f"{item!r} is {no_number_column(item, not_numbers)}", param="items")
+            raise ConfigError(f"{item!r} is {no_number_column(item, not_numbers)}; expected one of {sorted(known)}", param="items")
 
 
 def check_detector(window: int, z: float) -> None:

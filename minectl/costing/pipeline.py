@@ -49,8 +49,23 @@ class FullCost:
 def check_costs(costs: Mapping[str, Any]) -> tuple[CostMapping, tuple[Rule, ...], dict[str, tuple[str, str]], dict]:
     """The parts of the cost mapping ``costs`` that need no data, checked: the mapping, anomaly rules,
     intensities and thresholds (full_cost's first step, and the task's pre-check of every sweep value)."""
-    return (CostMapping.from_dict(costs), rules_from_config(costs.get("anomaly_rules") or {}),
-            _intensities(costs.get("intensities") or {}), bounds_from_config(costs.get("thresholds") or {}))
+    mapping, bounds = CostMapping.from_dict(costs), bounds_from_config(costs.get("thresholds") or {})
+    for resource in bounds:  # else found in each job of a sweep, after the others had run
+        if resource not in mapping.resources:
+            raise ConfigError(f"costs.thresholds.{resource}: not declared in costs.resources; expected one of {list(mapping.resources)}")
+    return mapping, rules_from_config(costs.get("anomaly_rules") or {}), _intensities(costs.get("intensities") or {}), bounds
+
+
+def check_daily_names(mapping: CostMapping, rules: Sequence[Rule], intensities: dict[str, tuple[str, str]], *,
+                      items: Sequence[str], change: Sequence[str], rolling: Sequence[str], production: Sequence[str],
+                      equipment: bool, sensors: Sequence[str], not_numbers: set[str]) -> None:
+    """The intensities, change rates, rolling means, rule indicators and anomaly items name number columns of the daily
+    table that these tables give (``production`` and ``sensors``: their columns; ``not_numbers``: the columns known
+    to hold no number): full_cost's check before the work, and the task's for every sweep value before any job."""
+    base = daily_columns(mapping, production, equipment=equipment, sensors=sensor_columns(sensors))
+    _check_derived(intensities, list(change), list(rolling), base, not_numbers)
+    columns = base | set(intensity_columns(intensities, change, rolling))
+    check_indicators(rules, items, sorted(columns), "costs.anomaly_rules", not_numbers)
 
 
 # the parameters of the stages called below -> full_cost's (bounds: from costs.thresholds)
@@ -107,17 +122,15 @@ def full_cost(
         if negative.height:
             raise DataError(f"production: column {output!r} (cost.output) has a negative value ({negative[output][0]}) at "
                             f"date={negative['date'][0]}, mine_id={negative['mine_id'][0]}; expected an output >= 0")
-    sensors = () if mine.sensors is None else sensor_columns(mine.sensors.collect_schema().names())
     change, rolling = list(change_rate), list(rolling_mean)
-    base = daily_columns(mapping, production_columns, equipment=mine.equipment is not None, sensors=sensors)
     # the keys, text and yes/no flags: a ratio, change, mean or z-score of them was a traceback (mine_id, date) or a
     # figure of nothing (the equipment's `maintenance` flag as 0/1)
     equipment_schema = {} if mine.equipment is None else mine.equipment.collect_schema()
     not_numbers = {"no_output", *(c for c, t in production_schema.items() if not t.is_numeric()),
                    *(c for c in EQUIPMENT_COLUMNS if c in equipment_schema and not equipment_schema[c].is_numeric())}
-    _check_derived(intensities, change, rolling, base, not_numbers)  # before the work
-    columns = base | set(intensity_columns(intensities, change, rolling))
-    check_indicators(rules, anomaly_items, sorted(columns), "costs.anomaly_rules", not_numbers)
+    check_daily_names(mapping, rules, intensities, items=anomaly_items, change=change, rolling=rolling,  # before the work
+                      production=production_columns, equipment=mine.equipment is not None,
+                      sensors=() if mine.sensors is None else mine.sensors.collect_schema().names(), not_numbers=not_numbers)
     prices = mine.prices
     price_resources = [] if prices is None else prices.select("resource").unique().collect()["resource"].to_list()
     mapping.check_price_table(price_resources)

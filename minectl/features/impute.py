@@ -88,13 +88,15 @@ def fill_linear(series: np.ndarray, t: np.ndarray, x: np.ndarray, limit: int | N
 def consolidate(
     frame: pl.LazyFrame | pl.DataFrame, value: str, *, by: Sequence[str], date_col: str = "date"
 ) -> pl.LazyFrame:
-    """Same-period consolidation: records with the same ``date_col`` and ``by`` are summed;
-    a period whose records are all missing stays missing (not 0)."""
-    all_missing = pl.col(value).null_count() == pl.len()
+    """Same-period consolidation: records with the same ``date_col`` and ``by`` are summed; a period
+    with a record missing stays missing (not 0, nor the sum of the others), for the imputation to fill
+    from whole periods: a meter's day left missing beside another meter's was costed as the other's
+    alone (half the day's electricity, silently)."""
+    any_missing = pl.col(value).null_count() > 0
     return (
         frame.lazy()
         .group_by([date_col, *by])
-        .agg(pl.when(all_missing).then(None).otherwise(pl.col(value).sum()).alias(value))
+        .agg(pl.when(any_missing).then(None).otherwise(pl.col(value).sum()).alias(value))
         .sort([*by, date_col])
         .collect(engine="in-memory")  # the streaming engine's group sums vary in the last bit between runs
         .lazy()

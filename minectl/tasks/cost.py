@@ -17,6 +17,10 @@ from minectl.constraints import Choices, check_value
 from minectl.errors import ConfigError, config_keys
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from minectl.costing.anomalies import Rule
+    from minectl.costing.mapping import CostMapping
     from minectl.results import Run
 
 
@@ -36,7 +40,7 @@ def check(cfg: Config) -> None:
     params = full_cost_params(cfg.cost)
     with config_keys({name: f"cost.{name}" for name in cleaning}):
         Preprocessing(**{name: params[name] for name in cleaning}).check()
-    check_costs(OmegaConf.to_container(cfg.costs, resolve=True))
+    mapping, rules, intensities, _ = check_costs(OmegaConf.to_container(cfg.costs, resolve=True))
     check_data_dir(cfg.data)
     # else each job of a sweep over cost.output reads its data first; a name alike one of the file's (case, spaces, an
     # invisible character) is left to the data contract, which says how they differ
@@ -44,6 +48,31 @@ def check(cfg: Config) -> None:
     if production is not None and cfg.cost.output not in production and not alike_in(cfg.cost.output, production):
         raise ConfigError(f"{cfg.cost.output!r} is not a column of the production table; expected one of "
                           f"{[c for c in production if c not in ('date', 'mine_id')]}", param="cost.output")
+    _check_daily_names(cfg, mapping, rules, intensities, production)
+
+
+def _check_daily_names(cfg: Config, mapping: CostMapping, rules: Sequence[Rule], intensities: dict[str, tuple[str, str]],
+                       production: list[str] | None) -> None:
+    """The daily columns that the intensities, change rates, rolling means, rule indicators and anomaly items name,
+    where the data's files tell them (the production and sensors tables' columns, whether there is an equipment
+    table): else a sweep's bad value failed its job only, after the others had run. The synthetic mine, a server's
+    table, a database's tables (data.path: its extra tables join in the job) and a production file the contract will
+    refuse (a required column missing or named otherwise) are checked in the job, as is a text column's name."""
+    from minectl.costing.pipeline import check_daily_names
+    from minectl.costing.structure import KEYS
+    from minectl.data.contract import TABLES
+    from minectl.data.mine import file_columns, table_sources
+
+    if production is None or cfg.data.path or not set(TABLES["production"].columns) <= set(production):
+        return
+    given = table_sources(cfg.data.dir, OmegaConf.to_container(cfg.data.tables, resolve=True) if cfg.data.tables else {})
+    sensors = file_columns(cfg.data, "sensors") if "sensors" in given else []
+    if sensors is None:  # a server's, or one the job refuses
+        return
+    with config_keys({name: f"cost.{name}" for name in ("change_rate", "rolling_mean")} | {"items": "cost.anomaly_items"}):
+        check_daily_names(mapping, rules, intensities, items=cfg.cost.anomaly_items, change=cfg.cost.change_rate,
+                          rolling=cfg.cost.rolling_mean, production=production, equipment="equipment" in given,
+                          sensors=sensors, not_numbers={"no_output", *KEYS})
 
 
 def run(cfg: Config, out: Run) -> dict:
