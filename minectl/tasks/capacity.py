@@ -227,6 +227,7 @@ def check(cfg: Config) -> None:
     with config_keys({"price_coefs": "revenue.price_coefs", "cost_coefs": "revenue.cost_coefs"}):
         check_curves(*_curves(cfg), min_profitable / per_q, upper_t_a / per_q)
     _check_one_price(cfg, min_profitable / per_q, upper_t_a / per_q)
+    _check_revenue_near_cost(cfg, min_profitable / per_q, upper_t_a / per_q)
     for key, path in (("cost_data.path", cfg.cost_data.path), ("cobweb.path", cfg.cobweb.path), ("rolling.path", cfg.rolling.path)):
         if path:
             check_input(key, path)
@@ -248,6 +249,31 @@ def _check_one_price(cfg: Config, lower: float, upper: float) -> None:
         raise ConfigError(f"limits.price={cfg.limits.price:g} is nowhere near the price curve revenue.price_coefs, P(Q) = {shown} "
                           f"on the technical range (not even within {low / 2:g}-{2 * high:g}); expected both in the same currency "
                           "per tonne")
+
+
+# revenue P(Q) x Q and cost C(Q) further apart than this at every Q of the technical range: a unit slip, not a mine
+# (output_unit_t=1 for the seed's 10^4 t lost 8.9e11 a period at the best Q, exit 0; the default is 1.27x apart at best)
+REVENUE_COST_APART = 100.0
+
+
+def _check_revenue_near_cost(cfg: Config, lower: float, upper: float) -> None:
+    """Refused when the revenue and the cost of every output of the technical range are more than REVENUE_COST_APART times
+    apart: revenue.output_unit_t, periods_per_year or the curves' currency units do not match."""
+    import numpy as np
+
+    from minectl.capacity.optimal import GRID_POINTS
+
+    price, cost = _curves(cfg)
+    q = np.linspace(lower, upper, GRID_POINTS)
+    revenue, costs = price(q) * q, cost(q)
+    both = (revenue > 0) & (costs > 0)  # outputs of no revenue (a demand line past 0) compare nothing
+    apart = np.maximum(revenue, costs)[both] / np.minimum(revenue, costs)[both]
+    if apart.size and apart.min() > REVENUE_COST_APART:
+        at = q[both][apart.argmin()]
+        raise ConfigError(f"revenue P(Q) x Q and cost C(Q) are {apart.min():.3g} times apart at best on the technical range "
+                          f"(Q = {at:.4g}: revenue {price(at) * at:.4g}, cost {cost(at):.4g}, Q in revenue.output_unit_t="
+                          f"{cfg.revenue.output_unit_t:g} t, {cfg.revenue.periods_per_year:g} periods a year); expected "
+                          f"Q, P and C in the units of revenue.cost_coefs (within {REVENUE_COST_APART:g}x of each other somewhere)")
 
 
 def _limits(cfg: Config) -> tuple[dict[str, float], float, float, float]:

@@ -24,6 +24,8 @@ PER_OUNCE = re.compile(r"/\s*(troy\s*)?(oz|ozt|toz|ounces?)\s*$", re.IGNORECASE)
 # ... in US dollars, as the costs and every line written: USD, US$ or $, not C$, A$ or HK$ (before the slash)
 US_DOLLAR = re.compile(r"(?<![a-z])(usd|us\s?\$|\$)", re.IGNORECASE)
 MAX_SYNTHETIC_BLOCKS = 1_000_000  # the largest the docs measure (UPIT in seconds, about 1 GB)
+# CPIT/PCPSP instances of at most this many blocks x periods x destinations are solved as a whole MIP after the windows
+WHOLE_MIP_VARIABLES = 200
 # loop.price_path is relative to economics.price_per_oz: above this it is percent ([100, 60, 140] was read as 100 times
 # the gold price, a re-plan NPV of 2.6 billion for 22 million), not a price path a plan could meet
 MAX_RELATIVE_PRICE = 10.0
@@ -88,7 +90,9 @@ class ScheduleParams:
     mip: bool = True  # false: LP bound and the TopoSort heuristic only
     window_sweeps: int = at_least(0, default=1)  # fix-and-optimise sweeps at most (fewer once a sweep finds nothing)
     window_gap: float = between(0, 1, default=1e-3, closed="right")  # relative gap each window's sub-MIP is solved to
-    whole_mip: bool = False  # after the windows, the whole MIP (its dual bound); bound it by mip_max_nodes to stay reproducible
+    # after the windows, the whole MIP (its dual bound); bound it by mip_max_nodes to stay reproducible. null: only on an
+    # instance of at most WHOLE_MIP_VARIABLES blocks x periods x destinations (solved in a moment)
+    whole_mip: Optional[bool] = None
     mip_max_nodes: Optional[int] = at_least(1, default=None)  # a work limit per MIP (windows and whole)
     # the bound and TopoSort's guide (lagrangian: CPIT only; auto: the LP up to 20,000 columns)
     relaxation: str = one_of("auto", "lp", "lagrangian", default="auto")
@@ -458,8 +462,12 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
     from minectl.schedule.cpit import solve_schedule
 
     s = cfg.schedule
+    # a tiny instance gets the whole MIP after the windows, in a moment: a 7-block, 3-period CPIT's windows stopped at
+    # NPV 81.8 against the optimal 106.56 (the gap said; schedule.whole_mip=true found it at once)
+    tiny = instance.n_blocks * instance.n_periods * instance.n_destinations <= WHOLE_MIP_VARIABLES
+    solver = {**_solver(s, s.time_limit_s), "whole_mip": tiny if s.whole_mip is None else s.whole_mip}
     with out.progress_per_model(f"{kind}: {{}}") as bar_of:
-        result = solve_schedule(instance, prec, reduce=s.reduce, seed=out.seed, progress=bar_of, **_solver(s, s.time_limit_s))
+        result = solve_schedule(instance, prec, reduce=s.reduce, seed=out.seed, progress=bar_of, **solver)
     metric = {"value": result.value, "bound": result.bound, "lp_bound": result.lp_bound, "gap": result.gap,
               "heuristic": result.heuristic_value, "seconds": result.seconds, "blocks": int((result.solution.period >= 0).sum()),
               "candidates": result.candidates, "feasible": result.feasible, "time_limited": int(result.time_limited),
@@ -483,7 +491,7 @@ def _solve(instance, prec, kind: str, cfg: Config, out: Run) -> tuple[dict, dict
 def _solver(s: ScheduleParams, time_limit: float) -> dict:
     """solve_schedule's work limits from the config, and its time limit (a safety net)."""
     return {"time_limit": time_limit, "mip": s.mip, "window_sweeps": s.window_sweeps, "window_gap": s.window_gap,
-            "whole_mip": s.whole_mip, "mip_max_nodes": s.mip_max_nodes, "relaxation": s.relaxation,
+            "whole_mip": bool(s.whole_mip), "mip_max_nodes": s.mip_max_nodes, "relaxation": s.relaxation,
             "lagrangian_iterations": s.lagrangian_iterations, "memory_limit_gb": s.memory_limit_gb}
 
 
@@ -809,8 +817,20 @@ def _forecast_path(cfg: Config, out: Run) -> list[float]:
     import polars as pl
 
     table = pl.read_parquet(out.input_file(cfg.price.forecast_table))  # checked by _price already
-    prices = _forecast_rows(table, cfg.price.model or table["model"][0])["forecast"].to_list()[cfg.price.month - 1:][: cfg.schedule.periods]
-    return [p / prices[0] for p in prices] if len(prices) == cfg.schedule.periods else []
+    model = cfg.price.model or table["model"][0]
+    rows = _forecast_rows(table, model)[cfg.price.month - 1:][: cfg.schedule.periods]
+    if rows.height < cfg.schedule.periods:
+        return []
+    # a schedule period has no length of its own: the forecast's months are taken as the periods, which the discount
+    # rate per period then discounts (8 % a month, unless set for months), where a user may think of periods as years
+    months = f" ({rows['date'][0]} to {rows['date'][-1]})" if "date" in rows.columns else ""
+    rate = cfg.schedule.discount_rate
+    first, last = cfg.price.month, cfg.price.month + rows.height - 1
+    out.warn(f"rolling re-plan: periods 1-{rows.height} priced at {model}'s forecast months {first}-{last}{months}: a period is "
+             f"taken as a month, discounted at schedule.discount_rate={rate:g} a period, i.e. a month ({(1 + rate) ** 12 - 1:.0%} "
+             f"a year; {rate:g} a year is schedule.discount_rate={(1 + rate) ** (1 / 12) - 1:.4f})")
+    prices = rows["forecast"].to_list()
+    return [p / prices[0] for p in prices]
 
 
 def _forecast_rows(table, model: str):
