@@ -44,16 +44,21 @@ def _text_triples(tmp_path, *rows: str):
     return path
 
 
-def test_a_text_include_self_loop_is_kept_not_refused_as_a_cycle(tmp_path):
-    text = _text_triples(tmp_path, "haul road,Facility,Include,Haul  Road,Facility,,,,,text,the haul road includes the haul road,0.9",
-                         "haul road,Facility,Affect,haul road,Facility,,,,,text,the haul road affects the haul road,0.8")
+def _text_edges(tmp_path, text) -> tuple[list[tuple[str, str, str]], dict]:
+    """A quick factors run reading ``text``: its text edges (head, relation, tail) and its metrics."""
     run = tmp_path / "run"
     result = invoke(*QUICK_FACTORS, f"factors.sources.text={text}", f"hydra.run.dir={run}")
     assert result.exit_code == 0, result.output
     edges = pl.read_parquet(run / "tables" / "edges.parquet").filter(pl.col("source") == "text")
-    assert sorted(zip(edges["head"], edges["relation"], edges["tail"], strict=True)) == [
-        ("haul_road", "Affect", "haul_road"), ("haul_road", "Include", "haul_road")]
-    assert json.loads((run / "metrics.json").read_text())["kg.edges.text"] == 2
+    return list(zip(edges["head"], edges["relation"], edges["tail"], strict=True)), json.loads((run / "metrics.json").read_text())
+
+
+def test_a_text_include_self_loop_is_kept_not_refused_as_a_cycle(tmp_path):
+    text = _text_triples(tmp_path, "haul road,Facility,Include,Haul  Road,Facility,,,,,text,the haul road includes the haul road,0.9",
+                         "haul road,Facility,Affect,haul road,Facility,,,,,text,the haul road affects the haul road,0.8")
+    edges, metrics = _text_edges(tmp_path, text)
+    assert sorted(edges) == [("haul_road", "Affect", "haul_road"), ("haul_road", "Include", "haul_road")]
+    assert metrics["kg.edges.text"] == 2
 
 
 def test_a_text_self_loop_is_no_direct_influence_nor_its_own_part(tmp_path):
@@ -213,12 +218,9 @@ def test_an_empty_or_mis_cased_type_cell_is_named(tmp_path, row, expect):
 def test_spaces_around_a_relation_or_type_cell_are_read_as_the_declared_files_are(tmp_path):
     text = _text_triples(tmp_path, "haul road,Facility ,Affect ,transport cost, Cost,,,,,text,s1,0.9",
                          "diesel consumption,Fuel,Value , 0.8,Quantity ,,,L/t,,text,s2,0.9")
-    run = tmp_path / "run"
-    result = invoke(*QUICK_FACTORS, f"factors.sources.text={text}", f"hydra.run.dir={run}")
-    assert result.exit_code == 0, result.output
-    edges = pl.read_parquet(run / "tables" / "edges.parquet").filter(pl.col("source") == "text")
-    assert list(zip(edges["head"], edges["relation"], edges["tail"], strict=True)) == [("haul_road", "Affect", "transport_cost")]
-    assert json.loads((run / "metrics.json").read_text())["kg.text_values"] == 1  # the Value row: a number, no node
+    edges, metrics = _text_edges(tmp_path, text)
+    assert edges == [("haul_road", "Affect", "transport_cost")]
+    assert metrics["kg.text_values"] == 1  # the Value row: a number, no node
 
 
 def test_names_in_square_brackets_print_as_given(tmp_path):

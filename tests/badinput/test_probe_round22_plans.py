@@ -34,8 +34,10 @@ def test_a_sweep_with_a_price_of_another_currency_is_refused_before_any_job(tmp_
     ["revenue.price_coefs=[300,-2]"],  # a demand line 204.8 at the lower limit, negative past Q = 150: 300 is near it
     ["revenue.price_coefs=[45]", "limits.price=45", "limits.variable_unit_cost=20",
      "limits.fixed_cost_a=1.4e8"],  # all in USD
+    ["revenue.output_unit_t=1000"],  # 1e3 t: revenue and cost meet (breaks even at Q = 498)
+    ["revenue.periods_per_year=1"],  # revenue and cost 1.6 times apart at best: a loss, as the default's 1.27, not a unit slip
 ])
-def test_prices_of_one_currency_still_run(tmp_path, overrides):
+def test_prices_of_one_currency_and_revenue_and_cost_of_one_scale_still_run(tmp_path, overrides):
     run = tmp_path / "run"
     result = invoke("capacity", *overrides, "report=false", f"hydra.run.dir={run}")
     assert result.exit_code == 0, result.output
