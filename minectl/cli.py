@@ -399,6 +399,11 @@ def precheck(task: str, overrides: list[str], config_dir: Optional[Path], output
                 HydraConfig.instance().set_config(cfg)  # `${hydra:runtime.cwd}` in a value resolves as in the job
                 remember(hydra_secrets(cfg.hydra))  # before its checks: their error lines may quote a value
                 trust.check_hydra_config(cfg.hydra)  # resolved: `callbacks: ${oc.create:...}` builds what Hydra calls
+                if "polars" not in sys.modules:  # the first variant's, before the checks below load polars and numpy
+                    # Hydra sets env_set as the job starts: polars and numpy have read their thread counts
+                    # (POLARS_MAX_THREADS, OMP_NUM_THREADS...) by then, once, as they loaded, and a run in this process
+                    # ignored them; a launcher's own processes (joblib) still get each job's values from Hydra
+                    os.environ.update({str(name): str(value) for name, value in (cfg.hydra.job.get("env_set") or {}).items()})
                 _check_hydra_additions(cfg, parsed)
                 if package:
                     _check_package(cfg, *package)
