@@ -185,8 +185,8 @@ def run(cfg: Config, out: Run) -> dict:
 
 
 def _mt(value: float) -> str:
-    """Mt/a to 2 decimals, and below 0.01 to 2 significant digits: cost coefficients of another output unit put the
-    unconstrained optimum at 0.0042 Mt/a, which read as "0.00", as if producing nothing were best."""
+    """Mt/a to 2 decimals, and below 0.01 to 2 significant digits: an optimum of 4,200 t/a read as "0.00", as if producing
+    nothing were best."""
     return f"{value:.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
 
 

@@ -59,7 +59,8 @@ def test_a_glob_sweep_checks_each_option_of_the_group_also_from_a_config_dir(mad
     (tmp_path / "conf" / "costs").mkdir(parents=True)
     (tmp_path / "conf" / "costs" / "typo.yaml").write_text("resourcez: {}\n")
     sweep_dir = tmp_path / "sweep"
-    assert_refused(["cost", "-m", "-cd", tmp_path / "conf", *made["data"], "costs=glob(*)", f"hydra.sweep.dir={sweep_dir}"],
+    # taconite's mapping left out: beside the default cost.change_rate (kwh_per_t, an intensity it has not) it is refused first
+    assert_refused(["cost", "-m", "-cd", tmp_path / "conf", *made["data"], "costs=glob(*,exclude=taconite)", f"hydra.sweep.dir={sweep_dir}"],
                    "costs.resourcez: unknown key", inputs=[tmp_path / "conf"])
     assert not sweep_dir.exists()
 
