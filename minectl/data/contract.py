@@ -239,6 +239,12 @@ def validate_table(name: str, frame: pl.LazyFrame, source: str) -> tuple[pl.Lazy
 _FLAGS = {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False}
 
 
+def float32_by_text(column: str) -> pl.Expr:
+    """A float32 column (REAL) as Float64 by its shortest decimal (5.1), as every csv export of it writes it, not its
+    widened binary (5.0999999: the same table cost otherwise by source); for a table's column and a folder's part alike."""
+    return pl.col(column).cast(STR).cast(F64)
+
+
 def _cast(column: str, found: pl.DataType, dtype: pl.DataType, strict: bool = True) -> pl.Expr:
     """``column`` stored as ``found`` read as ``dtype`` (not ``strict``: a value it cannot read as null): whole-number
     float ids (a pandas export of ids with gaps) as the integer's text, 1000 not 1000.0; 32-bit floats by their text (the
@@ -247,8 +253,8 @@ def _cast(column: str, found: pl.DataType, dtype: pl.DataType, strict: bool = Tr
     if dtype == BOOL and found == STR:
         flags = pl.col(column).str.strip_chars().str.to_lowercase()
         return flags.replace_strict(_FLAGS, return_dtype=BOOL, **({} if strict else {"default": None}))
-    if dtype == F64 and found == pl.Float32:  # REAL: as its shortest decimal (5.1), as every csv export writes it, not 5.0999999
-        return pl.col(column).cast(STR).cast(F64)
+    if dtype == F64 and found == pl.Float32:
+        return float32_by_text(column)
     via = I64 if dtype == STR and (found.is_float() or found.is_decimal()) else dtype
     return pl.col(column).cast(via, strict=strict).cast(dtype)
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, Collection, NamedTuple, TypeVar
 import polars as pl
 
 import minectl.conf
-from minectl.data.contract import DATE, STR, TABLES, refuse_unclosed_quote
+from minectl.data.contract import DATE, STR, TABLES, float32_by_text, refuse_unclosed_quote
 from minectl.data.names import alike_in, check_names, shown
 from minectl.errors import DataError
 
@@ -348,7 +348,7 @@ def _scan_parts(folder: Path, parts: list[Path]) -> pl.LazyFrame:
             return values.cast(pl.Float64)
 
         return frame.with_columns(*(pl.col(c).cast(pl.String) if isinstance(own[c], pl.Enum)
-                                    else pl.col(c).cast(pl.String).cast(pl.Float64) if own[c] == pl.Float32
+                                    else float32_by_text(c) if own[c] == pl.Float32
                                     else pl.col(c).map_batches(exact, return_dtype=pl.Float64) for c in as_own),
                                   *(pl.lit(values[part][key], _PATH_KEYS[key]).alias(key) for key in in_path))
 

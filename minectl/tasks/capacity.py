@@ -223,25 +223,29 @@ def check(cfg: Config) -> None:
         twice = next((name for name in columns if columns.count(name) > 1), None)
         if twice is not None:
             raise ConfigError(f"{' and '.join(keys)}: column '{twice}' named twice; expected a different column for each")
+    import numpy as np
+
+    from minectl.capacity.optimal import GRID_POINTS
+
     _, min_profitable, upper_t_a, per_q = _limits(cfg)  # the limits' own errors, too, before any job of a sweep
+    price, cost = _curves(cfg)
     with config_keys({"price_coefs": "revenue.price_coefs", "cost_coefs": "revenue.cost_coefs"}):
-        check_curves(*_curves(cfg), min_profitable / per_q, upper_t_a / per_q)
-    _check_one_price(cfg, min_profitable / per_q, upper_t_a / per_q)
-    _check_revenue_near_cost(cfg, min_profitable / per_q, upper_t_a / per_q)
+        check_curves(price, cost, min_profitable / per_q, upper_t_a / per_q)
+    q = np.linspace(min_profitable / per_q, upper_t_a / per_q, GRID_POINTS)  # the technical range, as the optimum samples it
+    _check_one_price(cfg, price(q))
+    _check_revenue_near_cost(cfg, q, price, cost)
     for key, path in (("cost_data.path", cfg.cost_data.path), ("cobweb.path", cfg.cobweb.path), ("rolling.path", cfg.rolling.path)):
         if path:
             check_input(key, path)
 
 
-def _check_one_price(cfg: Config, lower: float, upper: float) -> None:
+def _check_one_price(cfg: Config, prices) -> None:
     """limits.price (eq 6's P) and the price curve revenue.price_coefs price the same tonne: refused when limits.price is
     nowhere near P(Q) on the technical range (outside [half its lowest positive value, twice its highest]). Yuan/t in
-    limits.price beside USD/t in price_coefs=[45] set the minimum profitable scale at 300 and chose the optimum at 45, unsaid."""
+    limits.price beside USD/t in price_coefs=[45] set the minimum profitable scale at 300 and chose the optimum at 45, unsaid.
+    ``prices``: P(Q) on the technical range."""
     import numpy as np
 
-    from minectl.capacity.optimal import GRID_POINTS
-
-    prices = _curves(cfg)[0](np.linspace(lower, upper, GRID_POINTS))
     prices = prices[prices > 0]  # check_curves has made sure there is one
     low, high = float(prices.min()), float(prices.max())
     if not low / 2 <= cfg.limits.price <= 2 * high:
@@ -256,15 +260,11 @@ def _check_one_price(cfg: Config, lower: float, upper: float) -> None:
 REVENUE_COST_APART = 100.0
 
 
-def _check_revenue_near_cost(cfg: Config, lower: float, upper: float) -> None:
-    """Refused when the revenue and the cost of every output of the technical range are more than REVENUE_COST_APART times
-    apart: revenue.output_unit_t, periods_per_year or the curves' currency units do not match."""
+def _check_revenue_near_cost(cfg: Config, q, price, cost) -> None:
+    """Refused when the revenue and the cost of every output ``q`` of the technical range are more than REVENUE_COST_APART
+    times apart: revenue.output_unit_t, periods_per_year or the curves' currency units do not match."""
     import numpy as np
 
-    from minectl.capacity.optimal import GRID_POINTS
-
-    price, cost = _curves(cfg)
-    q = np.linspace(lower, upper, GRID_POINTS)
     revenue, costs = price(q) * q, cost(q)
     both = (revenue > 0) & (costs > 0)  # outputs of no revenue (a demand line past 0) compare nothing
     apart = np.maximum(revenue, costs)[both] / np.minimum(revenue, costs)[both]

@@ -129,8 +129,7 @@ def read_column_groups(path: Path, columns: list[str], key: str, drop: bool, dro
     table, dropped = _read_columns(frame, path, columns, drop, drop_key)
     if group_by is None:
         return {"all": table}, dropped
-    complete = frame.select(pl.all_horizontal(pl.col(columns).is_not_null())).to_series()
-    labels = frame[group_by].cast(pl.Utf8).filter(complete)
+    labels = frame[group_by].cast(pl.Utf8).filter(_complete(frame, columns))
     return {label: table[(labels == label).to_numpy()] for label in labels.unique(maintain_order=True)}, dropped
 
 
@@ -143,7 +142,7 @@ def _read_columns(frame: pl.DataFrame, path: Path, columns: list[str], drop: boo
     table, dropped = complete_rows(frame, columns, str(path), drop, drop_key)
     if not ordered:
         return table.to_numpy(), dropped
-    complete = frame.select(pl.all_horizontal(pl.col(columns).is_not_null())).to_series()
+    complete = _complete(frame, columns)
     first, last = int(complete.arg_true()[0]), int(complete.arg_true()[-1])
     if dropped:  # a row dropped between two others would make its neighbours look consecutive
         inner = (~complete).slice(first, last - first + 1)
@@ -154,6 +153,11 @@ def _read_columns(frame: pl.DataFrame, path: Path, columns: list[str], drop: boo
     for column in columns:  # a series over time each: a price in USD/t, then USc/lb, was one period's fall of 95 %
         refuse_unit_change(table[column].to_numpy(), f"{path}: column '{column}'", _rows_from(first, table.height))
     return table.to_numpy(), dropped
+
+
+def _complete(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """The rows with a value in each of ``columns``: those complete_rows keeps (text was refused before)."""
+    return frame.select(pl.all_horizontal(pl.col(columns).is_not_null())).to_series()
 
 
 def _rows_from(first: int, count: int) -> list[str]:
